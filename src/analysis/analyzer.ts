@@ -1,0 +1,32 @@
+import type { Finding, Language } from './finding.js';
+
+/**
+ * How analysis reaches other files of the same tree (imports, helpers, constants). Paths are
+ * repository-relative with forward slashes. Implementations cache and bound their reads; `null`
+ * means absent, unreadable or over budget, and analysis then lowers its confidence instead of guessing.
+ */
+export interface ModuleHost {
+  read(path: string): Promise<string | null>;
+}
+
+export interface AnalysisOptions {
+  /** Report waits whose delay cannot be resolved as low-confidence notes. */
+  reportUnknown: boolean;
+  /** Fixed delays below this many milliseconds are not worth a comment. */
+  minDelayMs: number;
+}
+
+export const DEFAULT_ANALYSIS_OPTIONS: AnalysisOptions = { reportUnknown: false, minDelayMs: 0 };
+
+export interface SourceInput {
+  path: string;
+  text: string;
+}
+
+/** One module per language implements this; the pipeline never branches on the language. */
+export interface LanguageAnalyzer {
+  readonly language: Language;
+  /** Lower-case file extensions with the dot, e.g. `.ts`. */
+  readonly extensions: readonly string[];
+  analyze(file: SourceInput, host: ModuleHost, options: AnalysisOptions): Promise<Finding[]>;
+}

@@ -1,0 +1,113 @@
+import { createHash } from 'node:crypto';
+
+/** The two things jitterbot reports. Everything else it sees stays quiet. */
+export type RuleId = 'fixed-delay-retry' | 'unjittered-backoff';
+export type Level = 'warning' | 'note';
+
+export const RULE_LEVEL: Record<RuleId, Level> = {
+  'fixed-delay-retry': 'warning',
+  'unjittered-backoff': 'note',
+};
+
+export type Language = 'typescript' | 'javascript' | 'python' | 'go' | 'java' | 'kotlin' | 'rust' | 'ruby' | 'csharp';
+
+/** 1-based lines and columns; offsets are 0-based UTF-16 indexes into the file text (end exclusive). */
+export interface SourceRange {
+  startLine: number;
+  startColumn: number;
+  endLine: number;
+  endColumn: number;
+  startOffset: number;
+  endOffset: number;
+}
+
+/** What the wait between attempts evaluates to. Only these kinds ever become findings. */
+export type Delay =
+  | { kind: 'fixed'; ms?: number; text: string }
+  | { kind: 'linear'; baseMs?: number; text: string }
+  | { kind: 'exponential'; baseMs?: number; factor?: number; text: string };
+
+/** The failure the retry reacts to. */
+export interface Trigger {
+  kind: 'exception' | 'status' | 'error-event' | 'library' | 'unknown';
+  /** e.g. `status === 429`, `ThrottlingException`, `p-retry`. */
+  detail?: string;
+}
+
+/**
+ * The syntactic shape of the wait, which is what a rewrite needs to know.
+ * `call-argument`: a sleep-like call whose argument is the delay (`sleep(N)`, `setTimeout(fn, N)`).
+ * `library-option`: an option object of a retry library.
+ */
+export type WaitForm =
+  | {
+      kind: 'call-argument';
+      /** How the wait is written: `sleep(N)`, `new Promise(r => setTimeout(r, N))`, … */
+      call: 'sleep-helper' | 'promise-timeout' | 'timers-promises' | 'timeout-callback';
+      /** The delay argument's range: the part a patch replaces. */
+      argument: SourceRange;
+      argumentText: string;
+    }
+  | {
+      kind: 'library-option';
+      library: RetryLibrary;
+      /** The options object (or call) the patch rewrites. */
+      target: SourceRange;
+      targetText: string;
+    };
+
+export type RetryLibrary =
+  | 'p-retry'
+  | 'async-retry'
+  | 'promise-retry'
+  | 'retry'
+  | 'axios-retry'
+  | 'cockatiel'
+  | 'exponential-backoff'
+  | 'bullmq'
+  | 'rxjs'
+  | 'got'
+  | 'ky'
+  | 'aws-sdk';
+
+export type Confidence = 'high' | 'medium' | 'low';
+
+export interface Finding {
+  rule: RuleId;
+  level: Level;
+  language: Language;
+  /** Repository-relative, forward slashes. */
+  path: string;
+  /** The wait (or the library option) the comment is anchored to. */
+  range: SourceRange;
+  delay: Delay;
+  trigger: Trigger;
+  form: WaitForm;
+  /** An attempt counter in scope at the wait, for patches that grow the delay. */
+  attemptVar?: string;
+  /** Human-readable facts that justified the finding, in the order they were established. */
+  evidence: string[];
+  confidence: Confidence;
+  message: string;
+  /** Hash of rule, path and normalised code: stable when lines move. */
+  fingerprint: string;
+}
+
+export function normaliseCode(code: string): string {
+  return code.replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * Line-independent identity: the same wait in the same file keeps its fingerprint when code above it
+ * moves. `occurrence` separates identical snippets within one file.
+ */
+export function fingerprintOf(rule: RuleId, path: string, code: string, occurrence = 0): string {
+  return createHash('sha256')
+    .update(`${rule}\0${path}\0${normaliseCode(code)}\0${occurrence}`)
+    .digest('hex')
+    .slice(0, 16);
+}
+
+export function levelOf(rule: RuleId): Level {
+  return RULE_LEVEL[rule];
+}
