@@ -1,0 +1,32 @@
+/**
+ * The language-neutral vocabulary of "is this wait a retry?" (RULES.md section 1). Language analyzers
+ * find the syntax; these decide what names and conditions mean.
+ */
+
+/** Error names and codes that signal an overloaded or unreachable service: a strong retry signal. */
+export const OVERLOAD_SIGNAL =
+  /ProvisionedThroughputExceeded|Throttl(ing|ed)|TooManyRequests|RequestLimitExceeded|SlowDown|ServiceUnavailable|ECONNRESET|ETIMEDOUT|ECONNREFUSED|EAI_AGAIN|EPIPE|\bUNAVAILABLE\b|RESOURCE_EXHAUSTED|\b(429|502|503|504)\b/;
+
+/** A condition that tests for failure: `!res.ok`, `err`, `status >= 500`, `status === 429`. */
+export const ERROR_CONDITION =
+  /!\s*[\w$.?]*\bok\b|\.ok\s*===?\s*false|\b(err|error|e|ex|exc|exception|failure|failed|lastError)\b(?!\s*===?\s*(null|undefined))|!\s*[\w$.]*(success|succeeded|ok)\b|(status|statusCode|code)\s*(>=|>)\s*[45]\d\d|(status|statusCode)\s*!==?\s*20\d|(status|statusCode)\s*===?\s*(408|429|5\d\d)|\b(429|502|503|504)\b/;
+
+/** A condition that tests for success, whose exit before a wait makes the wait a failure path. */
+export const SUCCESS_CONDITION =
+  /(^|[^!\w$])[\w$.?]*\.ok\b(?!\s*===?\s*false)|\b(status|statusCode)\s*===?\s*20\d|(status|statusCode)\s*<\s*(300|400)|^\s*(success|succeeded|ok|res|response)\s*$|\.(success|succeeded)\b|(status|statusCode)\s*!==?\s*(408|429|5\d\d)/;
+
+/** A condition about a state value rather than a failure: polling (`status !== 'done'`). */
+export const POLLING_CONDITION =
+  /===?\s*['"`][A-Za-z_ -]+['"`]|!==?\s*['"`][A-Za-z_ -]+['"`]|\b(done|ready|finished|complete|completed|isDone|isReady|isComplete)\b/;
+
+/** Names of attempt counters and retry machinery: weak signals. */
+export const ATTEMPT_NAME = /attempt|retr(y|ies|ied)|tries|\btry\b|tryCount|backoff|reconnect|failures|errorCount/i;
+
+/** Names that say the value came from the server (RULES.md "server-directed waits"). */
+export const SERVER_HINT_NAME = /retry[-_]?after|ratelimit|rate[-_]?limit[-_]?reset|x-ratelimit|resetAt|reset_at|retryAfter|throttle[-_]?reset/i;
+
+/** Event names whose handler reconnecting after a delay is a retry. */
+export const ERROR_EVENT = /^(error|close|end|disconnect|disconnected|exit|timeout|failed|connect_error|reconnect_failed)$/;
+
+/** Names of callables that restart the work (a setTimeout callback calling one is a re-invocation). */
+export const RESTART_NAME = /^(re)?connect|^retry|^reconnect|^restart|^start|^init|^open|^subscribe|^resubscribe|^attempt|^run|^poll|^send|^fetch|^request|^consume|^listen|^login|^setup/i;

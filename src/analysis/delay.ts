@@ -1,0 +1,105 @@
+/**
+ * The language-neutral value of a delay expression, as constant folding across the repository sees it.
+ * Language analyzers evaluate their syntax into this; only `const`, `linear` and `exponential` can
+ * become findings.
+ */
+export type DelayValue =
+  | { kind: 'const'; ms: number }
+  /** The attempt counter itself (before any arithmetic). */
+  | { kind: 'counter'; name: string }
+  | { kind: 'linear'; baseMs?: number }
+  | { kind: 'exponential'; baseMs?: number; factor?: number }
+  | { kind: 'random' }
+  /** Derived from what the server said (Retry-After, rate-limit reset, an error field). */
+  | { kind: 'server' }
+  | { kind: 'unknown'; reason: string };
+
+export const UNKNOWN = (reason: string): DelayValue => ({ kind: 'unknown', reason });
+
+/**
+ * Which value dominates when two combine: randomness anywhere makes the whole delay jittered, a server
+ * hint makes it server-directed, and anything unknown poisons the rest.
+ */
+const PRECEDENCE: Record<DelayValue['kind'], number> = {
+  random: 6,
+  server: 5,
+  unknown: 4,
+  exponential: 3,
+  linear: 2,
+  counter: 1,
+  const: 0,
+};
+
+export function dominant(a: DelayValue, b: DelayValue): DelayValue {
+  return PRECEDENCE[a.kind] >= PRECEDENCE[b.kind] ? a : b;
+}
+
+export type ArithmeticOp = '+' | '-' | '*' | '/' | '%' | '**' | '<<' | '>>';
+
+/** Folds one binary operation; keeps the growth shape when the attempt counter is involved. */
+export function combine(op: ArithmeticOp, left: DelayValue, right: DelayValue): DelayValue {
+  const top = dominant(left, right);
+  if (top.kind === 'random' || top.kind === 'server' || top.kind === 'unknown') return top;
+  if (left.kind === 'const' && right.kind === 'const') {
+    const value = fold(op, left.ms, right.ms);
+    return Number.isFinite(value) ? { kind: 'const', ms: value } : UNKNOWN('not a finite number');
+  }
+  // Exponential growth: base ** counter, base << counter, or anything already exponential.
+  if ((op === '**' || op === '<<') && isGrowing(right)) {
+    return { kind: 'exponential', factor: op === '**' && left.kind === 'const' ? left.ms : 2 };
+  }
+  if (left.kind === 'exponential' || right.kind === 'exponential') {
+    const exp = left.kind === 'exponential' ? left : (right as Extract<DelayValue, { kind: 'exponential' }>);
+    const other = left.kind === 'exponential' ? right : left;
+    if (op === '*' && other.kind === 'const') {
+      return { kind: 'exponential', factor: exp.factor, baseMs: (exp.baseMs ?? 1) * other.ms };
+    }
+    return { kind: 'exponential', factor: exp.factor };
+  }
+  if (op === '*' || op === '+' || op === '-') {
+    const other = isGrowing(left) ? right : left;
+    return { kind: 'linear', baseMs: op === '*' && other.kind === 'const' ? other.ms : undefined };
+  }
+  return { kind: 'linear' };
+}
+
+function isGrowing(value: DelayValue): boolean {
+  return value.kind === 'counter' || value.kind === 'linear' || value.kind === 'exponential';
+}
+
+function fold(op: ArithmeticOp, a: number, b: number): number {
+  switch (op) {
+    case '+':
+      return a + b;
+    case '-':
+      return a - b;
+    case '*':
+      return a * b;
+    case '/':
+      return a / b;
+    case '%':
+      return a % b;
+    case '**':
+      return a ** b;
+    case '<<':
+      return a << b;
+    case '>>':
+      return a >> b;
+  }
+}
+
+/** `Math.pow(base, counter)` and friends. */
+export function power(base: DelayValue, exponent: DelayValue): DelayValue {
+  return combine('**', base, exponent);
+}
+
+/** `Math.min` / `Math.max`: a cap adds no randomness, so the growing or dominant term decides the shape. */
+export function minMax(which: 'min' | 'max', values: DelayValue[]): DelayValue {
+  if (values.length === 0) return UNKNOWN('empty min/max');
+  return values.reduce((acc, value) => {
+    if (acc.kind === 'const' && value.kind === 'const') {
+      return { kind: 'const', ms: which === 'min' ? Math.min(acc.ms, value.ms) : Math.max(acc.ms, value.ms) };
+    }
+    return dominant(acc, value);
+  });
+}

@@ -1,0 +1,133 @@
+import { posix } from 'node:path';
+import { ts } from 'ts-morph';
+import type { ModuleHost } from '../../analyzer.js';
+
+/**
+ * Follows imports between files of the scanned tree without a Program: resolving a handful of
+ * specifiers by hand is far cheaper than type-checking the repository, and never runs its code.
+ */
+
+export const TS_JS_EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'] as const;
+
+/** How far a chain of re-exports and helper calls is followed before giving up (unknown, not a guess). */
+export const MAX_RESOLUTION_DEPTH = 8;
+
+export function scriptKindOf(path: string): ts.ScriptKind {
+  const ext = posix.extname(path).toLowerCase();
+  if (ext === '.tsx') return ts.ScriptKind.TSX;
+  if (ext === '.jsx') return ts.ScriptKind.JSX;
+  if (ext === '.js' || ext === '.mjs' || ext === '.cjs') return ts.ScriptKind.JS;
+  return ts.ScriptKind.TS;
+}
+
+export function parseSource(path: string, text: string): ts.SourceFile {
+  return ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true, scriptKindOf(path));
+}
+
+interface PathMapping {
+  baseDir: string;
+  paths: [pattern: string, targets: string[]][];
+}
+
+/** Parsed files and tsconfig mappings of one scan, shared by every file analysed in it. */
+export class ModuleGraph {
+  private readonly sources = new Map<string, Promise<ts.SourceFile | null>>();
+  private readonly pathMappings = new Map<string, Promise<PathMapping | null>>();
+
+  constructor(private readonly host: ModuleHost) {}
+
+  /** Registers a file the caller already parsed, so a later import of it is not parsed again. */
+  remember(file: ts.SourceFile): void {
+    this.sources.set(file.fileName, Promise.resolve(file));
+  }
+
+  source(path: string): Promise<ts.SourceFile | null> {
+    let pending = this.sources.get(path);
+    if (!pending) {
+      pending = this.host.read(path).then((text) => (text === null ? null : parseSource(path, text)));
+      this.sources.set(path, pending);
+    }
+    return pending;
+  }
+
+  /** The repository path a specifier refers to from `fromPath`, or null for packages and misses. */
+  async resolve(fromPath: string, specifier: string): Promise<string | null> {
+    if (specifier.startsWith('.')) {
+      return this.firstExisting(candidatesFor(posix.join(posix.dirname(fromPath), specifier)));
+    }
+    const mapping = await this.mappingFor(posix.dirname(fromPath));
+    if (!mapping) return null;
+    for (const [pattern, targets] of mapping.paths) {
+      const captured = matchPattern(pattern, specifier);
+      if (captured === null) continue;
+      for (const target of targets) {
+        const resolved = await this.firstExisting(
+          candidatesFor(posix.join(mapping.baseDir, target.replace('*', captured))),
+        );
+        if (resolved) return resolved;
+      }
+    }
+    return null;
+  }
+
+  private async firstExisting(candidates: string[]): Promise<string | null> {
+    for (const candidate of candidates) {
+      if (candidate.startsWith('..') || candidate.startsWith('/')) continue;
+      if (await this.source(candidate)) return candidate;
+    }
+    return null;
+  }
+
+  /** The nearest tsconfig.json / jsconfig.json above `dir` with `paths`, like the compiler looks it up. */
+  private mappingFor(dir: string): Promise<PathMapping | null> {
+    let pending = this.pathMappings.get(dir);
+    if (!pending) {
+      pending = this.loadMapping(dir);
+      this.pathMappings.set(dir, pending);
+    }
+    return pending;
+  }
+
+  private async loadMapping(dir: string): Promise<PathMapping | null> {
+    for (const name of ['tsconfig.json', 'jsconfig.json']) {
+      const configPath = dir === '.' || dir === '' ? name : `${dir}/${name}`;
+      const text = await this.host.read(configPath);
+      if (text === null) continue;
+      const parsed = ts.parseConfigFileTextToJson(configPath, text);
+      const options = (parsed.config as { compilerOptions?: { baseUrl?: string; paths?: Record<string, string[]> } })
+        ?.compilerOptions;
+      if (!options?.paths) return null;
+      const baseDir = posix.normalize(posix.join(dir === '' ? '.' : dir, options.baseUrl ?? '.'));
+      return { baseDir, paths: Object.entries(options.paths) };
+    }
+    if (dir === '.' || dir === '' || dir === '/') return null;
+    return this.mappingFor(posix.dirname(dir));
+  }
+}
+
+function matchPattern(pattern: string, specifier: string): string | null {
+  const star = pattern.indexOf('*');
+  if (star < 0) return pattern === specifier ? '' : null;
+  const prefix = pattern.slice(0, star);
+  const suffix = pattern.slice(star + 1);
+  if (!specifier.startsWith(prefix) || !specifier.endsWith(suffix)) return null;
+  return specifier.slice(prefix.length, specifier.length - suffix.length);
+}
+
+/** ESM imports name the emitted `.js` file; the source is `.ts`. Then extensions, then index files. */
+function candidatesFor(base: string): string[] {
+  const normal = posix.normalize(base);
+  const out: string[] = [];
+  const ext = posix.extname(normal);
+  if (ext) {
+    out.push(normal);
+    const stem = normal.slice(0, -ext.length);
+    if (ext === '.js') out.push(`${stem}.ts`, `${stem}.tsx`);
+    if (ext === '.jsx') out.push(`${stem}.tsx`);
+    if (ext === '.mjs') out.push(`${stem}.mts`);
+    if (ext === '.cjs') out.push(`${stem}.cts`);
+  }
+  for (const candidate of TS_JS_EXTENSIONS) out.push(`${normal}${candidate}`);
+  for (const candidate of TS_JS_EXTENSIONS) out.push(`${normal}/index${candidate}`);
+  return out;
+}

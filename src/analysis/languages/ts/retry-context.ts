@@ -1,0 +1,282 @@
+import { ts } from 'ts-morph';
+import type { Trigger } from '../../finding.js';
+import { ATTEMPT_NAME, ERROR_CONDITION, ERROR_EVENT, OVERLOAD_SIGNAL, POLLING_CONDITION, RESTART_NAME, SUCCESS_CONDITION } from '../../context.js';
+import { calleeName, enclosingFunction, functionName, isFunctionBoundary, isLoop, unwrap } from './scope.js';
+import type { Wait } from './waits.js';
+
+/** Why a wait counts as a pause between attempts, and what is in scope there. */
+export interface RetryContext {
+  trigger: Trigger;
+  /** Names that change from one attempt to the next (loop counters, incremented variables, recursion parameters). */
+  counters: Set<string>;
+  attemptVar?: string;
+  evidence: string[];
+}
+
+const MAX_DETAIL = 80;
+
+export function retryContext(wait: Wait, file: ts.SourceFile): RetryContext | null {
+  return wait.call === 'timeout-callback' ? scheduledRetry(wait, file) : inlineRetry(wait, file);
+}
+
+/** `await sleep(N)` and friends: on a failure path, and the work runs again (loop or recursion). */
+function inlineRetry(wait: Wait, file: ts.SourceFile): RetryContext | null {
+  const fn = enclosingFunction(wait.anchor);
+  const path = failurePath(wait.anchor, fn, file);
+  if (!path) return null;
+  if (rethrowsAfter(wait.anchor)) return null;
+  const loop = innermostLoop(wait.anchor, fn);
+  const outer = fn && isErrorCallback(fn) ? enclosingFunction(fn) : fn;
+  const selfName = outer ? functionName(outer) : null;
+  const recursion = selfName !== null && outer !== null && callsNameWithin(outer, selfName);
+  if (!loop && !recursion) return null;
+  const counters = attemptCounters(wait.anchor, fn, loop, outer);
+  const evidence = [path.evidence, loop ? `inside a ${loopWord(loop)} loop (line ${lineOf(loop, file)})` : `which calls \`${selfName}\` again`];
+  return { trigger: path.trigger, counters, attemptVar: pickAttempt(counters), evidence };
+}
+
+/** `setTimeout(() => connect(), N)` on an error path or in an error event: a retry by recursion. */
+function scheduledRetry(wait: Wait, file: ts.SourceFile): RetryContext | null {
+  const callback = wait.callback;
+  if (!callback) return null;
+  const fn = enclosingFunction(wait.anchor);
+  const outer = fn && (isErrorCallback(fn) || errorEvent(fn)) ? enclosingFunction(fn) : fn;
+  const selfName = outer ? functionName(outer) : null;
+  const restarted = restartedName(callback, selfName);
+  if (!restarted) return null;
+  const event = fn ? errorEvent(fn) : null;
+  const path = event
+    ? { trigger: { kind: 'error-event', detail: `'${event}' event` } as Trigger, evidence: `scheduled from the '${event}' event handler` }
+    : failurePath(wait.anchor, fn, file);
+  if (!path) return null;
+  const counters = attemptCounters(wait.anchor, fn, null, outer);
+  return {
+    trigger: path.trigger,
+    counters,
+    attemptVar: pickAttempt(counters),
+    evidence: [path.evidence, `the timer calls \`${restarted}\` again`],
+  };
+}
+
+interface FailurePath {
+  trigger: Trigger;
+  evidence: string;
+}
+
+/** The wait runs only after something failed: in a catch, an error branch, a rejection handler, or after a success exit. */
+function failurePath(anchor: ts.Node, fn: ts.Node | null, file: ts.SourceFile): FailurePath | null {
+  let child: ts.Node = anchor;
+  for (let node = anchor.parent; node && node !== fn; child = node, node = node.parent) {
+    if (ts.isCatchClause(node)) {
+      const text = node.block.getText(file);
+      const overload = OVERLOAD_SIGNAL.exec(text)?.[0];
+      return {
+        trigger: { kind: 'exception', detail: overload },
+        evidence: `waits in a \`catch\` block (line ${lineOf(node, file)})${overload ? ` that handles \`${overload}\`` : ''}`,
+      };
+    }
+    if (ts.isIfStatement(node)) {
+      const condition = node.expression.getText(file);
+      const inThen = child === node.thenStatement;
+      const inElse = child === node.elseStatement;
+      if ((inThen && isErrorCondition(condition)) || (inElse && isSuccessCondition(condition))) {
+        return {
+          trigger: { kind: statusLike(condition) ? 'status' : 'exception', detail: clip(condition) },
+          evidence: `waits when \`${clip(condition)}\` ${inThen ? 'holds' : 'fails'} (line ${lineOf(node, file)})`,
+        };
+      }
+    }
+    if (ts.isCaseClause(node) && ts.isSwitchStatement(node.parent.parent)) {
+      const label = node.expression.getText(file);
+      const subject = node.parent.parent.expression.getText(file);
+      if (/^(408|429|5\d\d)$/.test(label) || OVERLOAD_SIGNAL.test(label) || ERROR_CONDITION.test(`${subject} === ${label}`)) {
+        return {
+          trigger: { kind: 'status', detail: `${clip(subject)} === ${label}` },
+          evidence: `waits for \`case ${clip(label)}\` of \`${clip(subject)}\` (line ${lineOf(node, file)})`,
+        };
+      }
+    }
+    if (ts.isBlock(node) && node.parent && isLoop(node.parent)) {
+      const exit = successExitInBlock(node, child as ts.Statement, file);
+      if (exit) return exit;
+    }
+  }
+  if (fn && isErrorCallback(fn)) {
+    return { trigger: { kind: 'exception' }, evidence: `waits in a rejection handler (line ${lineOf(fn, file)})` };
+  }
+  return null;
+}
+
+/**
+ * A loop body that leaves on success before reaching the wait (`if (res.ok) return res;`,
+ * `try { return await op(); } catch {}`) only waits after a failure.
+ */
+function successExitInBlock(block: ts.Block, waitStatement: ts.Statement, file: ts.SourceFile): FailurePath | null {
+  for (const statement of block.statements) {
+    if (statement === waitStatement) break;
+    if (ts.isIfStatement(statement) && exits(statement.thenStatement)) {
+      const condition = statement.expression.getText(file);
+      if (isSuccessCondition(condition)) {
+        return {
+          trigger: { kind: 'status', detail: clip(condition) },
+          evidence: `waits only after \`${clip(condition)}\` failed (line ${lineOf(statement, file)})`,
+        };
+      }
+    }
+    if (ts.isTryStatement(statement) && statement.catchClause && statement.tryBlock.statements.some((s) => ts.isReturnStatement(s) || ts.isBreakStatement(s))) {
+      return {
+        trigger: { kind: 'exception' },
+        evidence: `waits after a \`try\` that returns on success (line ${lineOf(statement, file)})`,
+      };
+    }
+  }
+  return null;
+}
+
+function exits(statement: ts.Statement): boolean {
+  if (ts.isReturnStatement(statement) || ts.isBreakStatement(statement)) return true;
+  if (ts.isBlock(statement)) return statement.statements.some((s) => ts.isReturnStatement(s) || ts.isBreakStatement(s));
+  return false;
+}
+
+function isErrorCondition(condition: string): boolean {
+  if (POLLING_CONDITION.test(condition) && !OVERLOAD_SIGNAL.test(condition) && !/err|fail|!.*ok\b/i.test(condition)) return false;
+  return ERROR_CONDITION.test(condition) || OVERLOAD_SIGNAL.test(condition);
+}
+
+function isSuccessCondition(condition: string): boolean {
+  if (POLLING_CONDITION.test(condition) && !/\.ok\b|status/.test(condition)) return false;
+  return SUCCESS_CONDITION.test(condition);
+}
+
+function statusLike(condition: string): boolean {
+  return /status|\.ok\b|\b[45]\d\d\b/.test(condition);
+}
+
+/** `.catch(e => …)`, `.then(ok, e => …)`: a function that runs when a promise rejects. */
+function isErrorCallback(fn: ts.Node): boolean {
+  const parent = fn.parent;
+  if (!parent || !ts.isCallExpression(parent)) return false;
+  const callee = unwrap(parent.expression);
+  if (!ts.isPropertyAccessExpression(callee)) return false;
+  if (callee.name.text === 'catch') return true;
+  return callee.name.text === 'then' && parent.arguments[1] === fn;
+}
+
+/** The name of the error event a handler is registered for: `.on('error', fn)`, `ws.onclose = fn`. */
+function errorEvent(fn: ts.Node): string | null {
+  const parent = fn.parent;
+  if (parent && ts.isCallExpression(parent)) {
+    const name = calleeName(parent);
+    const [event] = parent.arguments;
+    if (name && /^(on|once|addListener|addEventListener|prependListener)$/.test(name) && event && ts.isStringLiteralLike(event) && ERROR_EVENT.test(event.text)) {
+      return event.text;
+    }
+  }
+  if (parent && ts.isBinaryExpression(parent) && ts.isPropertyAccessExpression(parent.left)) {
+    const property = parent.left.name.text;
+    if (/^on(error|close|end|disconnect)$/i.test(property)) return property.slice(2).toLowerCase();
+  }
+  return null;
+}
+
+/** The function a timer callback restarts, if it restarts one: the enclosing function or a reconnect-like name. */
+function restartedName(callback: ts.Expression, selfName: string | null): string | null {
+  const target = unwrap(callback);
+  const direct = ts.isIdentifier(target) ? target.text : ts.isPropertyAccessExpression(target) ? target.name.text : null;
+  if (direct && (direct === selfName || RESTART_NAME.test(direct))) return direct;
+  if (!isFunctionBoundary(target)) return null;
+  let found: string | null = null;
+  const visit = (node: ts.Node): void => {
+    if (found) return;
+    if (ts.isCallExpression(node)) {
+      const name = calleeName(node);
+      if (name && (name === selfName || RESTART_NAME.test(name))) found = name;
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(target);
+  return found;
+}
+
+/** Whether the wait's own statement is followed, in the same block, by a `throw`: give up, not try again. */
+function rethrowsAfter(anchor: ts.Node): boolean {
+  let statement: ts.Node = anchor;
+  while (statement.parent && !ts.isBlock(statement.parent)) statement = statement.parent;
+  const block = statement.parent;
+  if (!block || !ts.isBlock(block)) return false;
+  const index = block.statements.indexOf(statement as ts.Statement);
+  return block.statements.slice(index + 1).some((s) => ts.isThrowStatement(s));
+}
+
+function innermostLoop(anchor: ts.Node, fn: ts.Node | null): ts.IterationStatement | null {
+  for (let node = anchor.parent; node && node !== fn; node = node.parent) {
+    if (isLoop(node)) return node;
+  }
+  return null;
+}
+
+function callsNameWithin(fn: ts.Node, name: string): boolean {
+  let found = false;
+  const visit = (node: ts.Node): void => {
+    if (found) return;
+    if (ts.isCallExpression(node) && calleeName(node) === name) found = true;
+    else ts.forEachChild(node, visit);
+  };
+  ts.forEachChild(fn, visit);
+  return found;
+}
+
+/** Names that change between attempts: for-loop variables, variables stepped inside the loop, recursion parameters. */
+function attemptCounters(anchor: ts.Node, fn: ts.Node | null, loop: ts.IterationStatement | null, outer: ts.Node | null): Set<string> {
+  const names = new Set<string>();
+  for (let node = anchor.parent; node && node !== fn; node = node.parent) {
+    if (ts.isForStatement(node) && node.initializer && ts.isVariableDeclarationList(node.initializer)) {
+      for (const declaration of node.initializer.declarations) {
+        if (ts.isIdentifier(declaration.name)) names.add(declaration.name.text);
+      }
+    }
+  }
+  if (loop) {
+    const visit = (node: ts.Node): void => {
+      if ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) && ts.isIdentifier(node.operand)) {
+        if (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken) names.add(node.operand.text);
+      }
+      if (ts.isBinaryExpression(node) && ts.isIdentifier(node.left) && (node.operatorToken.kind === ts.SyntaxKind.PlusEqualsToken || node.operatorToken.kind === ts.SyntaxKind.MinusEqualsToken)) {
+        const right = unwrap(node.right);
+        if (ts.isNumericLiteral(right) && right.text === '1') names.add(node.left.text);
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(loop);
+  }
+  if (outer && isFunctionBoundary(outer)) {
+    for (const parameter of outer.parameters) {
+      if (ts.isIdentifier(parameter.name) && ATTEMPT_NAME.test(parameter.name.text)) names.add(parameter.name.text);
+    }
+  }
+  return names;
+}
+
+function pickAttempt(counters: Set<string>): string | undefined {
+  const names = [...counters];
+  return names.find((name) => ATTEMPT_NAME.test(name)) ?? names[0];
+}
+
+function loopWord(loop: ts.IterationStatement): string {
+  if (ts.isForOfStatement(loop)) return 'for…of';
+  if (ts.isForInStatement(loop)) return 'for…in';
+  if (ts.isWhileStatement(loop)) return 'while';
+  if (ts.isDoStatement(loop)) return 'do…while';
+  return 'for';
+}
+
+export function lineOf(node: ts.Node, file: ts.SourceFile): number {
+  return file.getLineAndCharacterOfPosition(node.getStart(file)).line + 1;
+}
+
+function clip(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > MAX_DETAIL ? `${flat.slice(0, MAX_DETAIL - 1)}…` : flat;
+}
+

@@ -1,0 +1,274 @@
+import { ts } from 'ts-morph';
+import { MAX_RESOLUTION_DEPTH } from './modules.js';
+import { containsRandom } from './evaluate.js';
+import { isFunctionNode, type FunctionNode, type Resolver } from './resolve.js';
+import { lookup, unwrap } from './scope.js';
+
+/** Packages whose default or named export sleeps its first argument in milliseconds. */
+const SLEEP_PACKAGES: Record<string, readonly string[]> = {
+  delay: ['default'],
+  'sleep-promise': ['default'],
+  'await-sleep': ['default'],
+  'timers/promises': ['setTimeout'],
+  'node:timers/promises': ['setTimeout'],
+  bluebird: [],
+};
+const TIMERS_PROMISES = new Set(['timers/promises', 'node:timers/promises']);
+
+/** Packages whose `delay`/`wait` mean something else (rxjs's `delay` is an operator, handled as a library). */
+const NOT_SLEEP_PACKAGES = new Set(['rxjs', 'rxjs/operators', 'lodash', 'lodash-es', 'underscore']);
+
+/** Unresolvable callees with these names are taken as sleeps, at lower confidence. */
+const SLEEP_NAME = /^(sleep|sleepMs|delay|delayMs|wait|waitMs|pause|snooze|nap|backoffSleep|waitFor(Ms|Millis)?)$/i;
+
+export type WaitCall = 'sleep-helper' | 'promise-timeout' | 'timers-promises' | 'timeout-callback';
+
+/** A place that waits, and the expression that says how long. */
+export interface Wait {
+  call: WaitCall;
+  /** The node a comment anchors to (`new Promise(…)`, `sleep(…)`, `setTimeout(…)`). */
+  anchor: ts.Expression;
+  delay: ts.Expression;
+  /** For `setTimeout(cb, N)` scheduling work: the callback. */
+  callback?: ts.Expression;
+  /** The helper already randomises the wait (followed into its body): never a finding. */
+  jittered: boolean;
+  /** Where the sleep helper was found, for evidence. */
+  helper?: { name: string; path: string };
+  confidence: 'high' | 'medium';
+}
+
+/** What a callee is, once followed to its definition. */
+export type SleepKind = { argIndex: number; jittered: boolean; path?: string; confidence: 'high' | 'medium'; call: WaitCall };
+
+export class WaitFinder {
+  private readonly helperCache = new Map<ts.Node, Promise<SleepKind | null>>();
+
+  constructor(private readonly resolver: Resolver) {}
+
+  /** Every wait in `file`. Calls are classified lazily: most files have none worth following. */
+  async find(file: ts.SourceFile, candidates: readonly ts.CallExpression[]): Promise<Wait[]> {
+    const waits: Wait[] = [];
+    for (const call of candidates) {
+      const wait = await this.classify(call, file);
+      if (wait) waits.push(wait);
+    }
+    return waits;
+  }
+
+  private async classify(call: ts.CallExpression, file: ts.SourceFile): Promise<Wait | null> {
+    const callee = unwrap(call.expression);
+    if (isGlobalSetTimeout(callee, call)) return this.globalTimeout(call);
+    const sleep = await this.sleepKind(callee, file, 0);
+    if (!sleep) return null;
+    const delay = call.arguments[sleep.argIndex];
+    if (!delay) return null;
+    return {
+      call: sleep.call,
+      anchor: call,
+      delay,
+      jittered: sleep.jittered,
+      helper: sleep.path ? { name: callee.getText(file), path: sleep.path } : undefined,
+      confidence: sleep.confidence,
+    };
+  }
+
+  /** `setTimeout(resolve, N)` inside `new Promise` is a sleep; elsewhere it schedules a callback. */
+  private globalTimeout(call: ts.CallExpression): Wait | null {
+    const [callback, delay] = call.arguments;
+    if (!callback || !delay) return null;
+    const executor = enclosingPromiseExecutor(call);
+    if (executor) {
+      const [resolveParam, rejectParam] = executor.fn.parameters;
+      const rejectName = rejectParam && ts.isIdentifier(rejectParam.name) ? rejectParam.name.text : null;
+      // A timer that rejects is a timeout, not a pause.
+      if (rejectName && callsName(callback, rejectName)) return null;
+      const resolveName = resolveParam && ts.isIdentifier(resolveParam.name) ? resolveParam.name.text : null;
+      if (resolveName && (isName(callback, resolveName) || callsName(callback, resolveName))) {
+        return { call: 'promise-timeout', anchor: executor.promise, delay, jittered: false, confidence: 'high' };
+      }
+      return null;
+    }
+    return { call: 'timeout-callback', anchor: call, delay, callback, jittered: false, confidence: 'high' };
+  }
+
+  /** Whether calling `callee` sleeps, and on which argument. Follows helpers across files. */
+  async sleepKind(callee: ts.Expression, file: ts.SourceFile, depth: number): Promise<SleepKind | null> {
+    if (depth > MAX_RESOLUTION_DEPTH) return null;
+    if (ts.isIdentifier(callee)) {
+      const declaration = lookup(callee.text, callee);
+      if (declaration?.kind === 'import') {
+        const fromPackage = packageSleep(declaration.specifier, declaration.imported);
+        if (fromPackage) return fromPackage;
+      }
+      const resolved = declaration ? await this.resolver.declaration(declaration, file, depth) : null;
+      if (resolved?.kind === 'function') return this.helperKind(resolved.node, resolved.file, depth, resolved.file === file ? undefined : resolved.file.fileName);
+      if (resolved?.kind === 'expression') {
+        const promisified = promisifiedTimeout(resolved.node);
+        if (promisified) return { argIndex: 0, jittered: false, confidence: 'high', call: 'sleep-helper', path: resolved.file === file ? undefined : resolved.file.fileName };
+      }
+      if (resolved?.kind === 'package') {
+        const fromPackage = packageSleep(resolved.specifier, resolved.imported);
+        if (fromPackage) return fromPackage;
+      }
+      const nonSleepPackage = resolved?.kind === 'package' && NOT_SLEEP_PACKAGES.has(resolved.specifier);
+      if (!nonSleepPackage && (!declaration || resolved?.kind === 'package' || resolved === null)) {
+        return SLEEP_NAME.test(callee.text) ? { argIndex: 0, jittered: false, confidence: 'medium', call: 'sleep-helper' } : null;
+      }
+      return null;
+    }
+    if (ts.isPropertyAccessExpression(callee)) {
+      const name = callee.name.text;
+      const object = unwrap(callee.expression);
+      if (ts.isIdentifier(object)) {
+        const declaration = lookup(object.text, object);
+        // `timers.setTimeout(ms)` from `import * as timers from 'node:timers/promises'`; `scheduler.wait(ms)`.
+        if (declaration?.kind === 'import' && TIMERS_PROMISES.has(declaration.specifier) && (name === 'setTimeout' || name === 'wait')) {
+          return { argIndex: 0, jittered: false, confidence: 'high', call: 'timers-promises' };
+        }
+        if (declaration?.kind === 'import' && declaration.imported === '*') {
+          const resolved = await this.resolver.imported(file.fileName, declaration.specifier, '*', depth + 1);
+          if (resolved?.kind === 'module') {
+            const exported = await this.resolver.exported(resolved.file, name, depth + 1);
+            if (exported?.kind === 'function') return this.helperKind(exported.node, exported.file, depth, exported.file.fileName);
+          }
+        }
+        if (object.text === 'scheduler' && name === 'wait') return { argIndex: 0, jittered: false, confidence: 'high', call: 'timers-promises' };
+        if ((object.text === 'Promise' || object.text === 'Bluebird' || object.text === 'BPromise') && name === 'delay') {
+          return { argIndex: 0, jittered: false, confidence: 'high', call: 'sleep-helper' };
+        }
+      }
+      if (object.kind === ts.SyntaxKind.ThisKeyword) {
+        const method = classMethod(callee, name);
+        if (method) return this.helperKind(method, file, depth, undefined);
+      }
+      return SLEEP_NAME.test(name) ? { argIndex: 0, jittered: false, confidence: 'medium', call: 'sleep-helper' } : null;
+    }
+    return null;
+  }
+
+  /** A function sleeps when its body waits on one of its parameters; it jitters when that wait is random. */
+  private helperKind(fn: FunctionNode, file: ts.SourceFile, depth: number, path: string | undefined): Promise<SleepKind | null> {
+    let pending = this.helperCache.get(fn);
+    if (!pending) {
+      pending = this.analyseHelper(fn, file, depth, path);
+      this.helperCache.set(fn, pending);
+    }
+    return pending;
+  }
+
+  private async analyseHelper(fn: FunctionNode, file: ts.SourceFile, depth: number, path: string | undefined): Promise<SleepKind | null> {
+    if (!fn.body) return null;
+    const params = fn.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : ''));
+    const inner: ts.CallExpression[] = [];
+    const visit = (node: ts.Node): void => {
+      if (ts.isCallExpression(node)) inner.push(node);
+      ts.forEachChild(node, visit);
+    };
+    visit(fn.body);
+    for (const call of inner) {
+      const callee = unwrap(call.expression);
+      let delay: ts.Expression | undefined;
+      if (isGlobalSetTimeout(callee, call)) {
+        delay = call.arguments[1];
+      } else {
+        const kind = await this.sleepKind(callee, file, depth + 1);
+        if (!kind) continue;
+        if (kind.jittered) return { argIndex: Math.max(0, params.findIndex((p) => p && mentions(call, p))), jittered: true, confidence: 'high', call: 'sleep-helper', path };
+        delay = call.arguments[kind.argIndex];
+      }
+      if (!delay) continue;
+      const argIndex = params.findIndex((p) => p !== '' && mentions(delay!, p));
+      if (argIndex < 0) continue;
+      return { argIndex, jittered: containsRandom(fn.body), confidence: 'high', call: 'sleep-helper', path };
+    }
+    return null;
+  }
+}
+
+export function isGlobalSetTimeout(callee: ts.Expression, call: ts.CallExpression): boolean {
+  if (call.arguments.length < 2) return false;
+  if (ts.isIdentifier(callee)) {
+    if (callee.text !== 'setTimeout') return false;
+    const declaration = lookup('setTimeout', callee);
+    return !declaration || (declaration.kind === 'import' && !TIMERS_PROMISES.has(declaration.specifier));
+  }
+  return (
+    ts.isPropertyAccessExpression(callee) &&
+    callee.name.text === 'setTimeout' &&
+    ts.isIdentifier(callee.expression) &&
+    ['window', 'global', 'globalThis', 'self'].includes(callee.expression.text)
+  );
+}
+
+function packageSleep(specifier: string, imported: string): SleepKind | null {
+  const names = SLEEP_PACKAGES[specifier];
+  if (!names || !names.includes(imported)) return null;
+  return { argIndex: 0, jittered: false, confidence: 'high', call: TIMERS_PROMISES.has(specifier) ? 'timers-promises' : 'sleep-helper' };
+}
+
+/** `promisify(setTimeout)` / `util.promisify(setTimeout)`. */
+function promisifiedTimeout(node: ts.Expression): boolean {
+  const expression = unwrap(node);
+  if (!ts.isCallExpression(expression)) return false;
+  const callee = unwrap(expression.expression);
+  const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : '';
+  const [arg] = expression.arguments;
+  return name === 'promisify' && !!arg && arg.getText() === 'setTimeout';
+}
+
+function enclosingPromiseExecutor(call: ts.CallExpression): { promise: ts.NewExpression; fn: FunctionNode } | null {
+  for (let node: ts.Node | undefined = call.parent; node; node = node.parent) {
+    if (isFunctionNode(node)) {
+      const parent = node.parent;
+      if (parent && ts.isNewExpression(parent) && ts.isIdentifier(parent.expression) && parent.expression.text === 'Promise') {
+        return { promise: parent, fn: node };
+      }
+      // A callback nested in the executor (`() => resolve()`) still belongs to it.
+      if (parent && ts.isCallExpression(parent) && parent.arguments.includes(node as ts.Expression)) continue;
+      return null;
+    }
+  }
+  return null;
+}
+
+function isName(node: ts.Expression, name: string): boolean {
+  const inner = unwrap(node);
+  return ts.isIdentifier(inner) && inner.text === name;
+}
+
+function callsName(node: ts.Node, name: string): boolean {
+  let found = false;
+  const visit = (current: ts.Node): void => {
+    if (found) return;
+    if (ts.isCallExpression(current) && isName(current.expression, name)) found = true;
+    else ts.forEachChild(current, visit);
+  };
+  visit(node);
+  return found;
+}
+
+function mentions(node: ts.Node, name: string): boolean {
+  let found = false;
+  const visit = (current: ts.Node): void => {
+    if (found) return;
+    if (ts.isIdentifier(current) && current.text === name) found = true;
+    else ts.forEachChild(current, visit);
+  };
+  visit(node);
+  return found;
+}
+
+function classMethod(access: ts.PropertyAccessExpression, name: string): FunctionNode | null {
+  let owner: ts.Node | undefined = access.parent;
+  while (owner && !ts.isClassLike(owner)) owner = owner.parent;
+  if (!owner || !ts.isClassLike(owner)) return null;
+  for (const member of owner.members) {
+    if (ts.isMethodDeclaration(member) && member.name.getText() === name) return member;
+    if (ts.isPropertyDeclaration(member) && member.name.getText() === name && member.initializer) {
+      const init = unwrap(member.initializer);
+      if (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) return init;
+    }
+  }
+  return null;
+}

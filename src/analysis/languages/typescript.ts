@@ -1,0 +1,227 @@
+import { ts } from 'ts-morph';
+import type { AnalysisOptions, LanguageAnalyzer, ModuleHost, SourceInput } from '../analyzer.js';
+import type { DelayValue } from '../delay.js';
+import { fingerprintOf, levelOf, type Confidence, type Delay, type Finding, type Language, type RuleId, type SourceRange, type WaitForm } from '../finding.js';
+import { DelayEvaluator } from './ts/evaluate.js';
+import { findLibraryRetries, type LibraryFinding } from './ts/libraries.js';
+import { ModuleGraph, parseSource, TS_JS_EXTENSIONS } from './ts/modules.js';
+import { Resolver } from './ts/resolve.js';
+import { retryContext } from './ts/retry-context.js';
+import { isGlobalSetTimeout, WaitFinder, type Wait } from './ts/waits.js';
+
+/**
+ * Cheap gate before parsing: a file with none of these words cannot hold a retry we would report,
+ * and most files in a large tree have none of them.
+ */
+const MAYBE_RETRY = /catch|retry|backoff|setTimeout|error|\berr\b|\.ok\b|status|close|disconnect|bullmq|cockatiel|rxjs|\bgot\b|\bky\b|RetryStrategy|throttl|\b(429|50[234])\b/i;
+
+const JS_EXTENSIONS = new Set(['.js', '.jsx', '.mjs', '.cjs']);
+
+/** Per-host state: files parsed while following imports are shared by every file of one scan. */
+class ScanState {
+  readonly graph: ModuleGraph;
+  readonly resolver: Resolver;
+  readonly evaluator: DelayEvaluator;
+  readonly waits: WaitFinder;
+
+  constructor(host: ModuleHost) {
+    this.graph = new ModuleGraph(host);
+    this.resolver = new Resolver(this.graph);
+    this.evaluator = new DelayEvaluator(this.resolver);
+    this.waits = new WaitFinder(this.resolver);
+  }
+}
+
+export class TypeScriptAnalyzer implements LanguageAnalyzer {
+  readonly language: Language = 'typescript';
+  readonly extensions = TS_JS_EXTENSIONS;
+  private readonly states = new WeakMap<ModuleHost, ScanState>();
+
+  async analyze(input: SourceInput, host: ModuleHost, options: AnalysisOptions): Promise<Finding[]> {
+    if (!MAYBE_RETRY.test(input.text)) return [];
+    let state = this.states.get(host);
+    if (!state) {
+      state = new ScanState(host);
+      this.states.set(host, state);
+    }
+    const file = parseSource(input.path, input.text);
+    state.graph.remember(file);
+    const language: Language = JS_EXTENSIONS.has(extensionOf(input.path)) ? 'javascript' : 'typescript';
+    const drafts: Draft[] = [];
+    for (const call of callsOf(file)) {
+      const draft = await this.waitDraft(call, file, state, options);
+      if (draft) drafts.push(draft);
+    }
+    for (const found of await findLibraryRetries(file, state.evaluator, state.resolver)) {
+      const draft = libraryDraft(found, file, options);
+      if (draft) drafts.push(draft);
+    }
+    return toFindings(drafts, file, input.path, language);
+  }
+
+  private async waitDraft(call: ts.CallExpression, file: ts.SourceFile, state: ScanState, options: AnalysisOptions): Promise<Draft | null> {
+    // The failure-path test is pure syntax, so it runs before anything is resolved across files.
+    const probe: Wait = isGlobalSetTimeout(call.expression, call)
+      ? ((await state.waits.find(file, [call]))[0] ?? null)!
+      : { call: 'sleep-helper', anchor: call, delay: call.arguments[0]!, jittered: false, confidence: 'high' };
+    if (!probe || !probe.delay) return null;
+    const context = retryContext(probe, file);
+    if (!context) return null;
+    const wait = probe.call === 'sleep-helper' ? (await state.waits.find(file, [call]))[0] : probe;
+    if (!wait || wait.jittered) return null;
+    const evidence = [...context.evidence];
+    if (wait.helper) evidence.push(`\`${wait.helper.name}\` (${wait.helper.path}) waits its argument`);
+    const value = await state.evaluator.evaluate(wait.delay, { file, counters: context.counters, depth: 0, evidence });
+    const classified = classify(value, options);
+    if (!classified) return null;
+    const confidence: Confidence = classified.unknown ? 'low' : wait.confidence;
+    return {
+      rule: classified.rule,
+      anchor: wait.anchor,
+      delay: toDelay(value, wait.delay.getText(file)),
+      trigger: context.trigger,
+      form: {
+        kind: 'call-argument',
+        call: wait.call,
+        argument: rangeOf(wait.delay, file),
+        argumentText: wait.delay.getText(file),
+      },
+      attemptVar: context.attemptVar,
+      evidence: classified.unknown ? [...evidence, `the delay could not be resolved (${value.kind === 'unknown' ? value.reason : value.kind})`] : evidence,
+      confidence,
+      level: classified.unknown ? 'note' : undefined,
+    };
+  }
+}
+
+interface Draft {
+  rule: RuleId;
+  anchor: ts.Node;
+  delay: Delay;
+  trigger: Finding['trigger'];
+  form: WaitForm;
+  attemptVar?: string;
+  evidence: string[];
+  confidence: Confidence;
+  level?: Finding['level'];
+}
+
+function classify(value: DelayValue, options: AnalysisOptions): { rule: RuleId; unknown?: boolean } | null {
+  switch (value.kind) {
+    case 'const':
+      return value.ms >= options.minDelayMs ? { rule: 'fixed-delay-retry' } : null;
+    case 'counter':
+    case 'linear':
+    case 'exponential':
+      return { rule: 'unjittered-backoff' };
+    case 'unknown':
+      return options.reportUnknown ? { rule: 'fixed-delay-retry', unknown: true } : null;
+    default:
+      return null;
+  }
+}
+
+function toDelay(value: DelayValue, text: string): Delay {
+  switch (value.kind) {
+    case 'const':
+      return { kind: 'fixed', ms: value.ms, text };
+    case 'counter':
+    case 'linear':
+      return { kind: 'linear', baseMs: value.kind === 'linear' ? value.baseMs : undefined, text };
+    case 'exponential':
+      return { kind: 'exponential', baseMs: value.baseMs, factor: value.factor, text };
+    default:
+      return { kind: 'fixed', text };
+  }
+}
+
+function libraryDraft(found: LibraryFinding, file: ts.SourceFile, options: AnalysisOptions): Draft | null {
+  const value = found.delay;
+  if (value.kind === 'const' && value.ms < options.minDelayMs && value.ms !== 0) return null;
+  if (value.kind === 'unknown' && !options.reportUnknown) return null;
+  const anchorText = found.anchor.getText(file);
+  return {
+    rule: found.rule,
+    anchor: found.anchor,
+    delay: toDelay(value, anchorText.length > 200 ? `${anchorText.slice(0, 199)}…` : anchorText),
+    trigger: { kind: 'library', detail: found.library },
+    form: { kind: 'library-option', library: found.library, target: rangeOf(found.target, file), targetText: found.target.getText(file) },
+    evidence: [found.evidence],
+    confidence: value.kind === 'unknown' ? 'low' : 'high',
+  };
+}
+
+function toFindings(drafts: Draft[], file: ts.SourceFile, path: string, language: Language): Finding[] {
+  const seen = new Map<string, number>();
+  const findings: Finding[] = [];
+  const anchors = new Set<ts.Node>();
+  for (const draft of drafts.sort((a, b) => a.anchor.getStart(file) - b.anchor.getStart(file))) {
+    if (anchors.has(draft.anchor)) continue;
+    anchors.add(draft.anchor);
+    const code = draft.anchor.getText(file);
+    const key = `${draft.rule}\0${code.replace(/\s+/g, ' ')}`;
+    const occurrence = seen.get(key) ?? 0;
+    seen.set(key, occurrence + 1);
+    findings.push({
+      rule: draft.rule,
+      level: draft.level ?? levelOf(draft.rule),
+      language,
+      path,
+      range: rangeOf(draft.anchor, file),
+      delay: draft.delay,
+      trigger: draft.trigger,
+      form: draft.form,
+      attemptVar: draft.attemptVar,
+      evidence: draft.evidence,
+      confidence: draft.confidence,
+      message: messageFor(draft),
+      fingerprint: fingerprintOf(draft.rule, path, code, occurrence),
+    });
+  }
+  return findings;
+}
+
+function messageFor(draft: Draft): string {
+  const what = draft.form.kind === 'library-option' ? `${draft.form.library} retries` : 'This retry waits';
+  if (draft.rule === 'fixed-delay-retry') {
+    const ms = draft.delay.kind === 'fixed' && draft.delay.ms !== undefined ? `${draft.delay.ms} ms` : 'a delay that could not be resolved';
+    const fixedText = draft.delay.kind === 'fixed' && draft.delay.ms !== undefined ? `a fixed ${ms}` : ms;
+    return `${what} ${draft.form.kind === 'library-option' ? 'after' : ''} ${fixedText} between attempts: clients that fail together retry together. Add jitter.`.replace(/\s+/g, ' ');
+  }
+  const shape = draft.delay.kind === 'linear' ? 'linearly' : 'exponentially';
+  return `${draft.form.kind === 'library-option' ? `${what} with a delay that grows` : 'This retry backs off'} ${shape} without jitter: clients that fail together stay in lockstep. Add jitter.`;
+}
+
+export function rangeOf(node: ts.Node, file: ts.SourceFile): SourceRange {
+  const startOffset = node.getStart(file);
+  const endOffset = node.getEnd();
+  const start = file.getLineAndCharacterOfPosition(startOffset);
+  const end = file.getLineAndCharacterOfPosition(endOffset);
+  return {
+    startLine: start.line + 1,
+    startColumn: start.character + 1,
+    endLine: end.line + 1,
+    endColumn: end.character + 1,
+    startOffset,
+    endOffset,
+  };
+}
+
+/** Calls with at least one argument: every wait passes its delay. Iterative, so deep nesting cannot overflow the stack. */
+function callsOf(file: ts.SourceFile): ts.CallExpression[] {
+  const calls: ts.CallExpression[] = [];
+  const stack: ts.Node[] = [file];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (ts.isCallExpression(node) && node.arguments.length > 0) calls.push(node);
+    node.forEachChild((child) => {
+      stack.push(child);
+    });
+  }
+  return calls.reverse();
+}
+
+function extensionOf(path: string): string {
+  const dot = path.lastIndexOf('.');
+  return dot < 0 ? '' : path.slice(dot).toLowerCase();
+}

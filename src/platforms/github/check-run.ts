@@ -1,0 +1,95 @@
+import type { ProbotOctokit } from 'probot';
+import type { Finding } from '../../analysis/finding.js';
+import type { GitHubRepoRef } from './reader.js';
+
+/** The check run's name: also what `check_run.rerequested` is matched against. */
+export const CHECK_RUN_NAME = 'jitterbot';
+
+/** The Checks API takes at most 50 annotations per request; more are added by further updates. */
+export const ANNOTATIONS_PER_REQUEST = 50;
+/** Limit of a check run's `output.summary` and `output.text`. */
+export const CHECK_OUTPUT_MAX_CHARS = 65_535;
+
+export type CheckConclusion = 'neutral' | 'failure' | 'success';
+
+export interface CheckAnnotation {
+  path: string;
+  start_line: number;
+  end_line: number;
+  annotation_level: 'notice' | 'warning' | 'failure';
+  title: string;
+  message: string;
+  raw_details?: string;
+}
+
+export interface CheckResult {
+  conclusion: CheckConclusion;
+  title: string;
+  summary: string;
+  text?: string;
+  annotations: CheckAnnotation[];
+}
+
+/** Creates the `jitterbot` check run on the head commit, in progress. Returns its id. */
+export async function startCheckRun(octokit: ProbotOctokit, repo: GitHubRepoRef, headSha: string): Promise<number> {
+  const { data } = await octokit.rest.checks.create({
+    ...repo,
+    name: CHECK_RUN_NAME,
+    head_sha: headSha,
+    status: 'in_progress',
+    started_at: new Date().toISOString(),
+  });
+  return data.id;
+}
+
+/**
+ * Completes the check run. Annotations go out in batches of 50 (GitHub appends the annotations of each
+ * update); the last request also sets the conclusion, so the run is never complete with half of them.
+ */
+export async function completeCheckRun(
+  octokit: ProbotOctokit,
+  repo: GitHubRepoRef,
+  checkRunId: number,
+  result: CheckResult,
+): Promise<void> {
+  const output = {
+    title: result.title,
+    summary: truncate(result.summary),
+    ...(result.text ? { text: truncate(result.text) } : {}),
+  };
+  const batches: CheckAnnotation[][] = [];
+  for (let i = 0; i < result.annotations.length; i += ANNOTATIONS_PER_REQUEST) {
+    batches.push(result.annotations.slice(i, i + ANNOTATIONS_PER_REQUEST));
+  }
+  if (batches.length === 0) batches.push([]);
+  for (const [index, annotations] of batches.entries()) {
+    const last = index === batches.length - 1;
+    await octokit.rest.checks.update({
+      ...repo,
+      check_run_id: checkRunId,
+      output: { ...output, ...(annotations.length > 0 ? { annotations } : {}) },
+      ...(last
+        ? { status: 'completed' as const, conclusion: result.conclusion, completed_at: new Date().toISOString() }
+        : {}),
+    });
+  }
+}
+
+export function annotationFor(finding: Finding): CheckAnnotation {
+  return {
+    path: finding.path,
+    start_line: finding.range.startLine,
+    end_line: finding.range.endLine,
+    annotation_level: finding.level === 'warning' ? 'warning' : 'notice',
+    title: finding.rule,
+    message: finding.message,
+    ...(finding.evidence.length > 0 ? { raw_details: finding.evidence.join('\n') } : {}),
+  };
+}
+
+const TRUNCATION_NOTE = '\n\n… (truncated: GitHub limits check run output to 65,535 characters)';
+
+function truncate(text: string): string {
+  if (text.length <= CHECK_OUTPUT_MAX_CHARS) return text;
+  return text.slice(0, CHECK_OUTPUT_MAX_CHARS - TRUNCATION_NOTE.length) + TRUNCATION_NOTE;
+}

@@ -1,0 +1,104 @@
+import type { ProbotOctokit } from 'probot';
+import type { ReadBudget } from '../bounded-reader.js';
+import type { RepoReader, ReviewOutcome, ReviewTarget } from '../types.js';
+import type { PullRef } from './changes.js';
+import { completeCheckRun, startCheckRun } from './check-run.js';
+import { createGitHubReader } from './reader.js';
+import { GitHubTarget, errorFields } from './target.js';
+
+export interface JobLog {
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+/** The review pipeline's entry point (src/review/pipeline.ts `runReview`), injectable for tests. */
+export type ReviewFn = (
+  target: ReviewTarget,
+  reader: RepoReader,
+  options?: { log?: JobLog },
+) => Promise<ReviewOutcome>;
+
+/** Why a review runs: an explicit request reviews drafts and closed-for-now states the push events skip. */
+export type ReviewReason =
+  | 'opened'
+  | 'reopened'
+  | 'synchronize'
+  | 'ready_for_review'
+  | 'rescan'
+  | 'check_run_rerequested';
+
+export interface PullRequestJob extends PullRef {
+  octokit: ProbotOctokit;
+  log: JobLog;
+  reason: ReviewReason;
+  readConfig: (name: string) => Promise<unknown>;
+  botLogin: () => Promise<string | undefined>;
+  review: ReviewFn;
+  budget?: ReadBudget;
+}
+
+const EXPLICIT_REASONS: ReadonlySet<ReviewReason> = new Set(['rescan', 'check_run_rerequested']);
+
+/**
+ * One review of one pull request, run from the queue. Reads the pull request afresh (a coalesced job
+ * reviews the newest head), skips drafts unless configured or asked explicitly, keeps a `jitterbot`
+ * check run in progress while the pipeline runs, and turns any failure into a completed check run that
+ * says what went wrong — never an unhandled rejection.
+ */
+export async function reviewPullRequest(job: PullRequestJob): Promise<'reviewed' | 'skipped' | 'failed'> {
+  const { octokit, log } = job;
+  const repo = { owner: job.owner, repo: job.repo };
+  const { data: pr } = await octokit.rest.pulls.get({ ...repo, pull_number: job.pullNumber });
+  const explicit = EXPLICIT_REASONS.has(job.reason);
+  if (pr.state !== 'open') {
+    log.info({ reason: job.reason, state: pr.state }, 'pull request is not open; not reviewing');
+    return 'skipped';
+  }
+
+  const target = new GitHubTarget({
+    octokit,
+    pull: {
+      ...repo,
+      pullNumber: job.pullNumber,
+      baseSha: pr.base.sha,
+      headSha: pr.head.sha,
+      changedFiles: pr.changed_files,
+    },
+    readConfig: job.readConfig,
+    botLogin: job.botLogin,
+    log,
+  });
+  if (pr.draft && !explicit && !(await target.config()).config.review_drafts) {
+    log.info({ reason: job.reason }, 'draft pull request and review_drafts is off; not reviewing');
+    return 'skipped';
+  }
+
+  try {
+    target.checkRunId = await startCheckRun(octokit, repo, pr.head.sha);
+  } catch (error) {
+    // Without checks:write (an installation that has not accepted new permissions) the review still runs.
+    log.warn({ err: errorFields(error) }, 'could not create the check run');
+  }
+  const checkRunId = target.checkRunId;
+  try {
+    await job.review(target, createGitHubReader(octokit, repo, job.budget, log), { log });
+    log.info({ reason: job.reason, headSha: pr.head.sha, ...target.report }, 'review published');
+    return 'reviewed';
+  } catch (error) {
+    log.error({ reason: job.reason, err: errorFields(error) }, 'review failed');
+    if (checkRunId !== undefined) {
+      await completeCheckRun(octokit, repo, checkRunId, {
+        conclusion: 'neutral',
+        title: 'jitterbot could not finish this review',
+        summary:
+          `The review of ${pr.head.sha.slice(0, 7)} stopped: ${errorFields(error).message}\n\n` +
+          'Comment `/jitterbot rescan` on the pull request, or re-run this check, to try again.',
+        annotations: [],
+      }).catch((completeError: unknown) =>
+        log.warn({ err: errorFields(completeError) }, 'could not complete the check run'),
+      );
+    }
+    return 'failed';
+  }
+}

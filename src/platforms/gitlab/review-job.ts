@@ -1,0 +1,223 @@
+import { retryWithJitter } from '../../retry.js';
+import { runReview } from '../../review/pipeline.js';
+import { BoundedRepoReader, DEFAULT_READ_BUDGET, type ReadBudget } from '../bounded-reader.js';
+import type { RepoReader, ReviewTarget } from '../types.js';
+import { describeError, isNotFound, type GitlabApi } from './client.js';
+import { RESCAN_MIN_ACCESS_LEVEL, sameUsername, type ProjectRef, type RescanCommand } from './events.js';
+import type { Log } from './log.js';
+import { GitlabRepoAccess } from './repo-access.js';
+import { GitlabReviewTarget, type DiffRefs } from './target.js';
+import type { BotIdentity } from './threads.js';
+
+/** Award emoji that tells the author of `/jitterbot rescan` the command was heard. */
+export const RESCAN_ACK_EMOJI = 'eyes';
+
+/**
+ * GitLab prepares a new merge request (its diff and `diff_refs`) in the background, so a review that
+ * starts right after `open` may find none yet. Waits are jittered like every other retry of the bot.
+ */
+export const PREPARE_WAIT = { retries: 6, baseMs: 1_000, capMs: 8_000 };
+
+/**
+ * Everything queued for one merge request. Deliveries that arrive while a job waits are merged into it
+ * (the queue coalesces by merge request), so nothing a later delivery asked for is lost.
+ */
+export interface GitlabReviewRequest {
+  deliveryIds: string[];
+  project: ProjectRef;
+  mrIid: number;
+  /** Automatic triggers: open, reopen, push, ready. Empty when only commands asked for the run. */
+  reasons: string[];
+  rescans: RescanCommand[];
+}
+
+export function mergeRequests(waiting: GitlabReviewRequest, next: GitlabReviewRequest): GitlabReviewRequest {
+  return {
+    deliveryIds: [...waiting.deliveryIds, ...next.deliveryIds],
+    project: next.project,
+    mrIid: next.mrIid,
+    reasons: [...new Set([...waiting.reasons, ...next.reasons])],
+    rescans: [...waiting.rescans, ...next.rescans],
+  };
+}
+
+export type ReviewFn = (
+  target: ReviewTarget,
+  reader: RepoReader,
+  options?: { log?: Pick<Log, 'info' | 'warn' | 'error'> },
+) => Promise<unknown>;
+
+export interface GitlabJobDeps {
+  api: GitlabApi;
+  log: Log;
+  /** Configured bot username; otherwise the token's user is asked for (`GET /user`). */
+  botUsername?: string;
+  readBudget?: ReadBudget;
+  /** The review pipeline; tests of the adapter alone may replace it. */
+  review?: ReviewFn;
+  prepareWait?: { retries: number; baseMs: number; capMs: number; sleep?: (ms: number) => Promise<void> };
+}
+
+export type GitlabJobResult =
+  | { kind: 'reviewed'; target: GitlabReviewTarget }
+  | { kind: 'skipped'; reason: string };
+
+class NotPreparedError extends Error {}
+
+interface MergeRequestState {
+  state: string;
+  draft: boolean;
+  targetBranch: string;
+  diffRefs: DiffRefs;
+}
+
+/**
+ * One review run for one merge request: checks who may ask for it, skips what should not be reviewed,
+ * and hands a GitlabReviewTarget to the pipeline. Failures are logged here, with the delivery ids, and
+ * not rethrown: every API call already retried with jitter, and the next push or a rescan runs again.
+ */
+export async function runGitlabReviewJob(request: GitlabReviewRequest, deps: GitlabJobDeps): Promise<GitlabJobResult> {
+  const fields = {
+    deliveryIds: request.deliveryIds,
+    project: request.project.path,
+    projectId: request.project.id,
+    mr: request.mrIid,
+  };
+  try {
+    const result = await reviewMergeRequest(request, deps, fields);
+    if (result.kind === 'skipped') deps.log.info({ ...fields, reason: result.reason }, 'review skipped');
+    return result;
+  } catch (error) {
+    deps.log.error({ ...fields, error: describeError(error) }, 'GitLab review failed');
+    return { kind: 'skipped', reason: `failed: ${describeError(error)}` };
+  }
+}
+
+async function reviewMergeRequest(
+  request: GitlabReviewRequest,
+  deps: GitlabJobDeps,
+  fields: Record<string, unknown>,
+): Promise<GitlabJobResult> {
+  const { api, log } = deps;
+  const projectId = request.project.id;
+  const bot = memo(() => resolveBot(api, deps.botUsername));
+
+  const mr = await loadMergeRequest(api, projectId, request.mrIid, deps.prepareWait ?? PREPARE_WAIT);
+  if (mr.state !== 'opened') return { kind: 'skipped', reason: `merge request is ${mr.state}` };
+
+  const honoured: RescanCommand[] = [];
+  for (const command of uniqueByUser(request.rescans)) {
+    const verdict = await rescanVerdict(api, projectId, command, await bot());
+    if (verdict !== 'allowed') {
+      log.info({ ...fields, user: command.user.username, note: command.noteId, verdict }, 'rescan command not honoured');
+      continue;
+    }
+    honoured.push(command);
+    try {
+      await api.MergeRequestNoteAwardEmojis.award(projectId, request.mrIid, command.noteId, RESCAN_ACK_EMOJI);
+    } catch (error) {
+      // Already awarded, or the note was deleted: the rescan still runs.
+      log.warn({ ...fields, note: command.noteId, error: describeError(error) }, 'could not acknowledge rescan');
+    }
+  }
+  if (request.reasons.length === 0 && honoured.length === 0) return { kind: 'skipped', reason: 'nothing to do' };
+
+  const target = new GitlabReviewTarget({
+    api,
+    projectId,
+    mr: { iid: request.mrIid, diffRefs: mr.diffRefs, targetBranch: mr.targetBranch },
+    bot,
+    log,
+    logFields: fields,
+  });
+  // An explicit rescan reviews a draft too: someone asked for it.
+  if (mr.draft && honoured.length === 0) {
+    const { config } = await target.config();
+    if (!config.review_drafts) return { kind: 'skipped', reason: 'draft merge request (review_drafts is off)' };
+  }
+
+  const reader = new BoundedRepoReader(new GitlabRepoAccess(api, projectId), deps.readBudget ?? DEFAULT_READ_BUDGET);
+  const review = deps.review ?? runReview;
+  log.info({ ...fields, reasons: request.reasons, rescans: honoured.length, head: mr.diffRefs.head_sha }, 'review started');
+  await review(target, reader, { log: withFields(log, fields) });
+  return { kind: 'reviewed', target };
+}
+
+async function loadMergeRequest(
+  api: GitlabApi,
+  projectId: number,
+  mrIid: number,
+  wait: NonNullable<GitlabJobDeps['prepareWait']>,
+): Promise<MergeRequestState> {
+  return retryWithJitter(
+    async () => {
+      const mr = await api.MergeRequests.show(projectId, mrIid);
+      const refs = mr.diff_refs as Partial<DiffRefs> | null | undefined;
+      if (mr.state === 'opened' && !(refs?.base_sha && refs.start_sha && refs.head_sha)) {
+        throw new NotPreparedError('merge request diff not prepared yet');
+      }
+      return {
+        state: mr.state,
+        draft: mr.draft === true || mr.work_in_progress === true,
+        targetBranch: mr.target_branch,
+        diffRefs: refs as DiffRefs,
+      };
+    },
+    {
+      retries: wait.retries,
+      baseMs: wait.baseMs,
+      capMs: wait.capMs,
+      ...(wait.sleep ? { sleep: wait.sleep } : {}),
+      shouldRetry: (error) => error instanceof NotPreparedError,
+    },
+  );
+}
+
+type RescanVerdict = 'allowed' | 'own-note' | 'not-a-member' | 'insufficient-access';
+
+async function rescanVerdict(
+  api: GitlabApi,
+  projectId: number,
+  command: RescanCommand,
+  bot: BotIdentity,
+): Promise<RescanVerdict> {
+  const isBot = bot.id !== undefined ? command.user.id === bot.id : sameUsername(command.user.username, bot.username);
+  if (isBot) return 'own-note';
+  let accessLevel: number;
+  try {
+    // `/members/all/:user_id` includes memberships inherited from parent groups and invited groups.
+    const member = await api.ProjectMembers.show(projectId, command.user.id, { includeInherited: true });
+    accessLevel = Number(member.access_level);
+  } catch (error) {
+    if (isNotFound(error)) return 'not-a-member';
+    throw error;
+  }
+  return accessLevel >= RESCAN_MIN_ACCESS_LEVEL ? 'allowed' : 'insufficient-access';
+}
+
+async function resolveBot(api: GitlabApi, botUsername: string | undefined): Promise<BotIdentity> {
+  if (botUsername) return { username: botUsername };
+  const user = await api.Users.showCurrentUser();
+  return { id: user.id, username: user.username };
+}
+
+function uniqueByUser(commands: readonly RescanCommand[]): RescanCommand[] {
+  const seen = new Set<number>();
+  return commands.filter((command) => !seen.has(command.user.id) && seen.add(command.user.id));
+}
+
+function memo<T>(load: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => (value ??= load());
+}
+
+/** The job's logger with its fields on every line; also accepts `log.info('message')` calls. */
+function withFields(log: Log, fields: Record<string, unknown>): Log {
+  const bind =
+    (write: Log['info']) =>
+    (first: unknown, message?: string): void => {
+      if (typeof first === 'string') write(fields, first);
+      else write({ ...fields, ...(first as Record<string, unknown>) }, message ?? '');
+    };
+  return { info: bind(log.info.bind(log)), warn: bind(log.warn.bind(log)), error: bind(log.error.bind(log)) };
+}

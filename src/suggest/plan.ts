@@ -1,0 +1,33 @@
+import type { SuggestedStrategy, TextEdit } from './types.js';
+
+/** An edit with the words to describe it when it falls outside the suggestion block. */
+export interface PlannedEdit extends TextEdit {
+  /** A sentence fragment such as "add `import { timer } from 'rxjs'` at the top of the file". */
+  note?: string;
+}
+
+/** What a rewrite intends: the first edit is the main one, the suggestion block is built around it. */
+export interface RewritePlan {
+  kind: 'plan';
+  strategy: SuggestedStrategy;
+  edits: PlannedEdit[];
+  description: string;
+}
+
+/** A rewrite that cannot be written as a patch; the description still tells the reviewer what to do. */
+export interface RewriteRefusal {
+  kind: 'refusal';
+  strategy: SuggestedStrategy;
+  reason: string;
+  description: string;
+}
+
+export type RewriteResult = RewritePlan | RewriteRefusal;
+
+export function plan(strategy: SuggestedStrategy, description: string, ...edits: PlannedEdit[]): RewritePlan {
+  return { kind: 'plan', strategy, edits, description };
+}
+
+export function refuse(strategy: SuggestedStrategy, reason: string, description: string): RewriteRefusal {
+  return { kind: 'refusal', strategy, reason, description };
+}
