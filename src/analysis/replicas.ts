@@ -38,7 +38,9 @@ const AUTOSCALER_KIND = 'HorizontalPodAutoscaler';
 // `{{ … }}` on a line of its own is control flow (`{{- if … }}`); inline it is a value.
 const TEMPLATE_LINE = /^\s*\{\{.*\}\}\s*$/gm;
 const TEMPLATE_VALUE = /\{\{.*?\}\}/g;
-const TEMPLATED = 'templated';
+// Stands in for an inline template so the YAML around it still parses; never a number, so never counted.
+const TEMPLATED = '__templated__';
+const TEMPLATED_SHOWN = '{{…}}';
 
 /** Largest credible client count in the repository's deployment files at `ref`, or null when none says. */
 export async function findClientCount(reader: RepoReader, ref: string): Promise<ClientCount | null> {
@@ -114,8 +116,8 @@ function documentEvidence(document: unknown): Evidence[] {
 
 function kubernetesEvidence(kind: string, document: Record<string, unknown>): Evidence[] {
   const spec = isRecord(document.spec) ? document.spec : {};
-  const name =
-    isRecord(document.metadata) && typeof document.metadata.name === 'string' ? document.metadata.name : '';
+  const rawName = isRecord(document.metadata) ? document.metadata.name : undefined;
+  const name = typeof rawName === 'string' ? rawName.replaceAll(TEMPLATED, TEMPLATED_SHOWN) : '';
   const label = name ? `${kind} ${name}` : kind;
   if (WORKLOAD_KINDS.has(kind)) return counted('replicas', spec.replicas, label);
   if (kind === AUTOSCALER_KIND) return counted('maxReplicas', spec.maxReplicas, label);

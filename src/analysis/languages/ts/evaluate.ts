@@ -58,6 +58,13 @@ export class DelayEvaluator {
     const node = unwrap(expression);
     if (ts.isNumericLiteral(node)) return { kind: 'const', ms: Number(node.text.replace(/_/g, '')) };
     if (SERVER_HINT_NAME.test(node.getText(env.file))) return { kind: 'server' };
+    if (
+      (ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
+      (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)
+    ) {
+      // `2 ** this.attempts++`: a value stepped on every use is the attempt counter.
+      return { kind: 'counter', name: node.operand.getText(env.file) };
+    }
     if (ts.isPrefixUnaryExpression(node)) {
       const inner = await this.evaluate(node.operand, env);
       if (node.operator === ts.SyntaxKind.MinusToken && inner.kind === 'const') return { kind: 'const', ms: -inner.ms };
@@ -65,7 +72,11 @@ export class DelayEvaluator {
     }
     if (ts.isBinaryExpression(node)) return this.binary(node, env);
     if (ts.isConditionalExpression(node)) {
-      return dominant(await this.evaluate(node.whenTrue, env), await this.evaluate(node.whenFalse, env));
+      const whenTrue = await this.evaluate(node.whenTrue, env);
+      const whenFalse = await this.evaluate(node.whenFalse, env);
+      // Either branch may run; the longer constant is the wait that matters.
+      if (whenTrue.kind === 'const' && whenFalse.kind === 'const') return { kind: 'const', ms: Math.max(whenTrue.ms, whenFalse.ms) };
+      return dominant(whenTrue, whenFalse);
     }
     if (ts.isIdentifier(node)) return this.identifier(node, env);
     if (ts.isPropertyAccessExpression(node)) return this.property(node, env);
@@ -182,6 +193,12 @@ export class DelayEvaluator {
         const member = resolved.node.members.find((m) => m.name.getText(resolved.file) === node.name.text);
         if (member?.initializer) return this.evaluate(member.initializer, { ...env, file: resolved.file, bindings: undefined, depth: env.depth + 1 });
       }
+      if (resolved?.kind === 'class') {
+        const member = resolved.node.members.find((m) => ts.isPropertyDeclaration(m) && m.name.getText(resolved.file) === node.name.text);
+        if (member && ts.isPropertyDeclaration(member) && member.initializer && isReadonly(member)) {
+          return this.evaluate(member.initializer, { ...env, file: resolved.file, bindings: undefined, depth: env.depth + 1 });
+        }
+      }
       if (resolved?.kind === 'module') {
         const exported = await this.resolver.exported(resolved.file, node.name.text, env.depth + 1);
         return this.resolved(text, exported, env);
@@ -197,9 +214,11 @@ export class DelayEvaluator {
     if (!owner || !ts.isClassLike(owner)) return UNKNOWN('`this` outside a class');
     for (const member of owner.members) {
       if (!ts.isPropertyDeclaration(member) || member.name.getText(env.file) !== node.name.text) continue;
-      const readonly = (ts.getModifiers(member) ?? []).some((m) => m.kind === ts.SyntaxKind.ReadonlyKeyword);
-      if (member.initializer && readonly) return this.evaluate(member.initializer, { ...env, bindings: undefined, depth: env.depth + 1 });
+      if (member.initializer && isReadonly(member)) return this.evaluate(member.initializer, { ...env, bindings: undefined, depth: env.depth + 1 });
     }
+    // A field the class steps (`this.attempts++`, `this.attempts += 1`) counts attempts.
+    const stepped = new RegExp(`this\\.${node.name.text}\\s*(\\+\\+|--|\\+=)|(\\+\\+|--)\\s*this\\.${node.name.text}\\b`);
+    if (stepped.test(owner.getText(env.file))) return { kind: 'counter', name: `this.${node.name.text}` };
     return UNKNOWN(`\`this.${node.name.text}\` may change at run time`);
   }
 
@@ -280,6 +299,10 @@ export class DelayEvaluator {
     }
     return this.evaluate(returned, { ...env, file, bindings, depth: env.depth + 1 });
   }
+}
+
+function isReadonly(member: ts.PropertyDeclaration): boolean {
+  return (ts.getModifiers(member) ?? []).some((m) => m.kind === ts.SyntaxKind.ReadonlyKeyword);
 }
 
 /** The single expression a function returns, if it is that simple. */

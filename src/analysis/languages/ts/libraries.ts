@@ -161,12 +161,14 @@ async function delayFunction(ctx: LibraryCheckContext, node: ts.Node, counterPar
   const returned = returnedExpression(fn);
   if (!returned) return null;
   const counters = new Set<string>();
+  // got passes its own computed delay, which already carries random noise.
+  const bindings = new Map<string, DelayValue>([['computedValue', { kind: 'random' }]]);
   const parameter = fn.parameters[counterParam];
   if (parameter) {
     if (ts.isIdentifier(parameter.name)) counters.add(parameter.name.text);
     else for (const element of parameter.name.elements) if (!ts.isOmittedExpression(element) && ts.isIdentifier(element.name)) counters.add(element.name.text);
   }
-  return ctx.evaluator.evaluate(returned, { file: ctx.file, counters, depth: 0, evidence: [] });
+  return ctx.evaluator.evaluate(returned, { file: ctx.file, counters, bindings, depth: 0, evidence: [] });
 }
 
 /** p-retry, promise-retry and node `retry` share node-retry's options: factor 2, randomize false, minTimeout 1000. */
@@ -350,8 +352,7 @@ async function gotOptions(ctx: LibraryCheckContext, call: ts.CallExpression): Pr
     const retryOptions = await objectArg(ctx, retry.initializer);
     const calculate = findProperty(retryOptions, 'calculateDelay');
     if (calculate) {
-      if (/computedValue/.test(calculate.getText(ctx.file)) && !/\bcomputedValue\s*[*+]/.test(calculate.getText(ctx.file))) return null;
-      const delay = await delayFunction(ctx, ts.isMethodDeclaration(calculate) ? calculate : calculate, 0);
+      const delay = await delayFunction(ctx, calculate, 0);
       return fromDelay(ctx, 'got', delay, calculate, retryOptions!, '`retry.calculateDelay`');
     }
     const noise = await numberOption(ctx, retryOptions, 'noise');
@@ -379,7 +380,7 @@ async function kyOptions(ctx: LibraryCheckContext, call: ts.CallExpression): Pro
     if (isConstEqual(limit, 0)) return null;
     const delayProperty = findProperty(retryOptions, 'delay');
     if (delayProperty) {
-      const delay = await delayFunction(ctx, ts.isMethodDeclaration(delayProperty) ? delayProperty : delayProperty, 0);
+      const delay = await delayFunction(ctx, delayProperty, 0);
       return fromDelay(ctx, 'ky', delay, delayProperty, retryOptions, '`retry.delay`');
     }
     return { library: 'ky', rule: 'unjittered-backoff', delay: { kind: 'exponential', baseMs: 300 }, anchor: retry, target: retryOptions, evidence: "ky's default retry delay (0.3 s × 2ⁿ) has no jitter unless `retry.jitter` is set" };

@@ -10,6 +10,7 @@ export type Resolved =
   | { kind: 'expression'; file: ts.SourceFile; node: ts.Expression; via: string[] }
   | { kind: 'function'; file: ts.SourceFile; node: FunctionNode; via: string[] }
   | { kind: 'enum'; file: ts.SourceFile; node: ts.EnumDeclaration; via: string[] }
+  | { kind: 'class'; file: ts.SourceFile; node: ts.ClassDeclaration; via: string[] }
   | { kind: 'module'; file: ts.SourceFile; via: string[] }
   | { kind: 'package'; specifier: string; imported: string; via: string[] }
   | { kind: 'parameter'; node: ts.ParameterDeclaration; owner: ts.SignatureDeclaration; via: string[] }
@@ -41,7 +42,7 @@ export class Resolver {
       case 'function':
         return { kind: 'function', file, node: declaration.node, via };
       case 'class':
-        return null;
+        return { kind: 'class', file, node: declaration.node, via };
       case 'enum':
         return { kind: 'enum', file, node: declaration.node, via };
       case 'import':

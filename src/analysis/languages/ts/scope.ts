@@ -113,15 +113,12 @@ function importedName(statement: ts.ImportDeclaration, name: string): string | n
 
 /** `const x = require('m')`, `const { a: x } = require('m')`: CommonJS imports. */
 function requireOf(declaration: ts.VariableDeclaration, element: ts.Node): Declaration | null {
-  const init = declaration.initializer;
-  if (!init || !ts.isCallExpression(init) || !ts.isIdentifier(init.expression) || init.expression.text !== 'require') {
-    return null;
-  }
-  const [argument] = init.arguments;
-  if (!argument || !ts.isStringLiteral(argument)) return null;
+  const required = requiredModule(declaration.initializer);
+  if (!required) return null;
   if (ts.isIdentifier(element) && ts.isIdentifier(declaration.name)) {
-    return { kind: 'import', specifier: argument.text, imported: '*' };
+    return { kind: 'import', specifier: required.specifier, imported: required.imported };
   }
+  const argument = { text: required.specifier };
   if (ts.isBindingElement(element)) {
     const property = element.propertyName ?? element.name;
     if (ts.isIdentifier(property)) return { kind: 'import', specifier: argument.text, imported: property.text };
@@ -144,6 +141,20 @@ function matchBindingName(pattern: ts.BindingName, name: string): ts.Node | null
   return null;
 }
 
+/** `require('m')` → m and `*`; `require('m').default` / `require('m').name` → that export. */
+function requiredModule(init: ts.Expression | undefined): { specifier: string; imported: string } | null {
+  if (!init) return null;
+  let expression = unwrap(init);
+  let imported = '*';
+  if (ts.isPropertyAccessExpression(expression)) {
+    imported = expression.name.text;
+    expression = unwrap(expression.expression);
+  }
+  if (!ts.isCallExpression(expression) || !ts.isIdentifier(expression.expression) || expression.expression.text !== 'require') return null;
+  const [argument] = expression.arguments;
+  return argument && ts.isStringLiteral(argument) ? { specifier: argument.text, imported } : null;
+}
+
 /** Local name → module specifier and imported name, for every import of a file (ESM and CommonJS). */
 export function importsOf(file: ts.SourceFile): Map<string, { specifier: string; imported: string }> {
   const result = new Map<string, { specifier: string; imported: string }>();
@@ -162,13 +173,11 @@ export function importsOf(file: ts.SourceFile): Map<string, { specifier: string;
       }
     } else if (ts.isVariableStatement(statement)) {
       for (const declaration of statement.declarationList.declarations) {
-        const init = declaration.initializer;
-        if (!init || !ts.isCallExpression(init) || !ts.isIdentifier(init.expression)) continue;
-        if (init.expression.text !== 'require') continue;
-        const [argument] = init.arguments;
-        if (!argument || !ts.isStringLiteral(argument)) continue;
+        const required = requiredModule(declaration.initializer);
+        if (!required) continue;
+        const argument = { text: required.specifier };
         if (ts.isIdentifier(declaration.name)) {
-          result.set(declaration.name.text, { specifier: argument.text, imported: '*' });
+          result.set(declaration.name.text, required);
         } else if (ts.isObjectBindingPattern(declaration.name)) {
           for (const element of declaration.name.elements) {
             const property = element.propertyName ?? element.name;

@@ -43,6 +43,7 @@ export type SleepKind = { argIndex: number; jittered: boolean; path?: string; co
 
 export class WaitFinder {
   private readonly helperCache = new Map<ts.Node, Promise<SleepKind | null>>();
+  private readonly inProgress = new Set<ts.Node>();
 
   constructor(private readonly resolver: Resolver) {}
 
@@ -149,16 +150,19 @@ export class WaitFinder {
 
   /** A function sleeps when its body waits on one of its parameters; it jitters when that wait is random. */
   private helperKind(fn: FunctionNode, file: ts.SourceFile, depth: number, path: string | undefined): Promise<SleepKind | null> {
+    // A helper that calls itself (a recursive retry) would otherwise await its own pending analysis.
+    if (this.inProgress.has(fn)) return Promise.resolve(null);
     let pending = this.helperCache.get(fn);
     if (!pending) {
-      pending = this.analyseHelper(fn, file, depth, path);
+      this.inProgress.add(fn);
+      pending = this.analyseHelper(fn, file, depth, path).finally(() => this.inProgress.delete(fn));
       this.helperCache.set(fn, pending);
     }
     return pending;
   }
 
   private async analyseHelper(fn: FunctionNode, file: ts.SourceFile, depth: number, path: string | undefined): Promise<SleepKind | null> {
-    if (!fn.body) return null;
+    if (!fn.body || !looksLikeSleepHelper(fn.body)) return null;
     const params = fn.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : ''));
     const inner: ts.CallExpression[] = [];
     const visit = (node: ts.Node): void => {
@@ -184,6 +188,29 @@ export class WaitFinder {
     }
     return null;
   }
+}
+
+/** Most calls a sleep helper makes besides its wait (logging, a resolve). */
+const MAX_HELPER_CALLS = 4;
+
+/**
+ * A sleep helper is small: it waits and perhaps logs. A function that also loops, catches or does
+ * more work (a retry wrapper that happens to sleep) is not a way of waiting, even if it mentions a parameter.
+ */
+function looksLikeSleepHelper(body: ts.Node): boolean {
+  let calls = 0;
+  let control = false;
+  const visit = (node: ts.Node): void => {
+    if (control) return;
+    if (ts.isTryStatement(node) || ts.isIterationStatement(node, false)) {
+      control = true;
+      return;
+    }
+    if (ts.isCallExpression(node)) calls += 1;
+    ts.forEachChild(node, visit);
+  };
+  visit(body);
+  return !control && calls <= MAX_HELPER_CALLS;
 }
 
 export function isGlobalSetTimeout(callee: ts.Expression, call: ts.CallExpression): boolean {

@@ -1,0 +1,67 @@
+import { minimatch } from 'minimatch';
+
+/**
+ * Which files are worth analysing (RULES.md section 1): tests, vendored, generated and minified code
+ * are skipped, each with a reason the CLI can print under `--verbose`.
+ */
+
+/** Larger files are generated or data; never worth a review comment. */
+export const MAX_ANALYSED_BYTES = 1024 * 1024;
+/** Minified code has very long lines; hand-written code rarely averages more than this. */
+export const MINIFIED_AVERAGE_LINE = 300;
+/** One line this long is a bundle or inlined data, whatever the average. */
+export const MINIFIED_LONGEST_LINE = 10_000;
+
+const VENDORED = ['**/node_modules/**', '**/vendor/**', '**/vendored/**', '**/third_party/**', '**/bower_components/**', '**/.git/**'];
+const BUILD_OUTPUT = ['**/dist/**', '**/build/**', '**/out/**', '**/.next/**', '**/coverage/**'];
+const GENERATED_NAMES = ['**/*.min.*', '**/*.bundle.*', '**/*-min.js', '**/*.generated.*', '**/*.gen.*', '**/*_pb.*', '**/*.pb.*', '**/*.d.ts', '**/*.d.mts', '**/*.d.cts'];
+const GENERATED_MARKER = /@generated|DO NOT EDIT|auto-?generated|This file was generated/i;
+
+export interface PathFilterOptions {
+  includeTests: boolean;
+  testPatterns: readonly string[];
+  includeVendored: boolean;
+  includeGenerated: boolean;
+  /** Config `paths.include`: when non-empty, only matching paths are analysed. */
+  include: readonly string[];
+  /** Config `paths.ignore`. */
+  ignore: readonly string[];
+}
+
+const matches = (path: string, patterns: readonly string[]): boolean =>
+  patterns.some((pattern) => minimatch(path, pattern, { dot: true, matchBase: !pattern.includes('/') }));
+
+/** Why a path is skipped before reading it, or null to analyse it. */
+export function skipReasonForPath(path: string, options: PathFilterOptions): string | null {
+  if (!options.includeVendored && matches(path, VENDORED)) return 'vendored dependency';
+  if (!options.includeGenerated && matches(path, BUILD_OUTPUT)) return 'build output';
+  if (!options.includeGenerated && matches(path, GENERATED_NAMES)) return 'generated or minified file name';
+  if (!options.includeTests && matches(path, options.testPatterns)) return 'test file';
+  if (options.include.length > 0 && !matches(path, options.include)) return 'not under paths.include';
+  if (matches(path, options.ignore)) return 'matched paths.ignore';
+  return null;
+}
+
+/** Why a file's content is skipped, or null to analyse it. */
+export function skipReasonForContent(text: string, options: Pick<PathFilterOptions, 'includeGenerated'>): string | null {
+  if (text.length > MAX_ANALYSED_BYTES) return `larger than ${MAX_ANALYSED_BYTES} bytes`;
+  if (text.includes('\u0000')) return 'binary';
+  if (options.includeGenerated) return null;
+  const head = text.slice(0, 1000);
+  if (GENERATED_MARKER.test(head)) return 'generated (marker in the header)';
+  let lines = 1;
+  let longest = 0;
+  let current = 0;
+  for (let index = 0; index < text.length; index += 1) {
+    if (text.charCodeAt(index) === 10) {
+      lines += 1;
+      if (current > longest) longest = current;
+      current = 0;
+    } else {
+      current += 1;
+    }
+  }
+  if (current > longest) longest = current;
+  if (longest > MINIFIED_LONGEST_LINE || (text.length / lines > MINIFIED_AVERAGE_LINE && text.length > 2_000)) return 'minified';
+  return null;
+}
