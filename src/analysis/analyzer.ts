@@ -1,5 +1,17 @@
 import type { Finding, Language } from './finding.js';
 
+/** A function of the repository that already jitters delays, which a patch should reuse. */
+export interface JitterHelperCandidate {
+  /** Exported name. */
+  name: string;
+  /** Repository-relative path of the defining file. */
+  path: string;
+  /** True when it takes the attempt number and returns a delay; false when it jitters (or sleeps) a given delay. */
+  takesAttempt: boolean;
+  /** True when calling it waits (a jittered sleep) rather than returning a number. */
+  sleeps: boolean;
+}
+
 /**
  * How analysis reaches other files of the same tree (imports, helpers, constants). Paths are
  * repository-relative with forward slashes. Implementations cache and bound their reads; `null`
@@ -29,4 +41,6 @@ export interface LanguageAnalyzer {
   /** Lower-case file extensions with the dot, e.g. `.ts`. */
   readonly extensions: readonly string[];
   analyze(file: SourceInput, host: ModuleHost, options: AnalysisOptions): Promise<Finding[]>;
+  /** Exported functions of this file that add randomness to a delay (judged by their bodies, not names). */
+  jitterHelpers?(file: SourceInput): JitterHelperCandidate[];
 }

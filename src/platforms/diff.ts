@@ -153,14 +153,16 @@ interface Header {
 function readHeader(lines: string[]): Header | null {
   const header: Header = { oldPath: null, newPath: null, created: false, deleted: false, binary: false };
   let fromGitLine: [string, string] | null = null;
-  let renameTo: string | undefined;
+  let targetPath: string | undefined;
   for (const line of lines) {
     if (line.startsWith('diff --git ')) fromGitLine = gitLinePaths(line.slice('diff --git '.length));
     else if (line.startsWith('--- ')) header.oldPath = sidePath(line.slice(4));
     else if (line.startsWith('+++ ')) header.newPath = sidePath(line.slice(4));
     else if (line.startsWith('rename from ')) header.renamedFrom = unquote(line.slice('rename from '.length));
-    else if (line.startsWith('rename to ')) renameTo = unquote(line.slice('rename to '.length));
-    else if (line.startsWith('new file mode ')) header.created = true;
+    else if (line.startsWith('rename to ')) targetPath = unquote(line.slice('rename to '.length));
+    else if (line.startsWith('copy to ')) targetPath = unquote(line.slice('copy to '.length));
+    // A copy (`git diff -C`) is a new file at head whose diff is against its source.
+    else if (line.startsWith('new file mode ') || line.startsWith('copy from ')) header.created = true;
     else if (line.startsWith('deleted file mode ')) header.deleted = true;
     else if (line.startsWith('Binary files ') || line === 'GIT binary patch') header.binary = true;
     else if (isGitlink(line)) header.binary = true;
@@ -168,7 +170,7 @@ function readHeader(lines: string[]): Header | null {
   // `---`/`+++` are exact but absent without content changes (pure renames, empty or binary files);
   // then the rename lines, then the `diff --git` line.
   header.oldPath ??= header.renamedFrom ?? (header.created ? DEV_NULL : (fromGitLine?.[0] ?? null));
-  header.newPath ??= renameTo ?? (header.deleted ? DEV_NULL : (fromGitLine?.[1] ?? null));
+  header.newPath ??= targetPath ?? (header.deleted ? DEV_NULL : (fromGitLine?.[1] ?? null));
   if (header.oldPath === DEV_NULL) header.created = true;
   if (header.newPath === DEV_NULL) header.deleted = true;
   if (header.oldPath === null && header.newPath === null) return null;

@@ -1,5 +1,7 @@
 import type { JitterbotConfig } from '../config.js';
 import type { Finding } from '../analysis/finding.js';
+import type { FindingSimulation } from '../simulate/finding.js';
+import type { Suggestion } from '../suggest/types.js';
 
 /** Inclusive 1-based line range on the new side of a diff. */
 export interface LineRange {
@@ -71,6 +73,22 @@ export interface PublishedFinding {
   body: string;
   /** Lines the suggestion replaces (1-based inclusive) when a suggestion block is present. */
   suggestionLines?: LineRange;
+  /** The patch (valid or described in words); SARIF fixes and the CLI's diffs come from it. */
+  suggestion?: Suggestion;
+  simulation?: FindingSimulation | null;
+}
+
+/** A file the review did not analyse, and why (shown by `--verbose` and in summaries). */
+export interface SkippedFile {
+  path: string;
+  reason: string;
+}
+
+/** Another place in the repository with the same problem, outside the lines the change added. */
+export interface BlastRadiusEntry {
+  path: string;
+  line: number;
+  rule: Finding['rule'];
 }
 
 export interface ReviewOutcome {
@@ -88,4 +106,8 @@ export interface ReviewOutcome {
   /** Whether the outcome should fail a check (config `fail_on`). */
   failed: boolean;
   configErrors: string[];
+  skipped: SkippedFile[];
+  blastRadius: BlastRadiusEntry[];
+  /** The client count used by the simulations, and where it came from. */
+  clients: { count: number; source: string };
 }

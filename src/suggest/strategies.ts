@@ -52,16 +52,33 @@ export interface JitterStrategy {
   delayMs(input: DelayInput): number;
 }
 
-/** The upper bound of the window a strategy draws from, before any randomness. */
-export function windowCeilingMs(input: DelayInput, growth = EXPONENTIAL_GROWTH): number {
+/** The upper bound of the window full, equal and golden jitter draw from, before any randomness. */
+export function windowCeilingMs(input: DelayInput): number {
   switch (input.growth.kind) {
     case 'exponential':
-      return Math.min(input.capMs, input.baseMs * growth ** input.attempt);
+      return Math.min(input.capMs, input.baseMs * EXPONENTIAL_GROWTH ** input.attempt);
     case 'none':
-      // Without a counter the rewrite keeps the author's upper bound; only decorrelated widens it.
-      return growth === EXPONENTIAL_GROWTH ? input.baseMs : Math.min(input.capMs, input.baseMs * growth);
+      // Without a counter the rewrite keeps the author's upper bound (RULES §4).
+      return input.baseMs;
     case 'given':
       return Math.min(input.capMs, input.growth.ceilingMs(input.attempt));
+  }
+}
+
+/**
+ * The upper bound of decorrelated jitter's window: three times what the others use, one step ahead.
+ * With a counter it is `min(cap, base · 3ⁿ⁺¹)`, so the first wait is AWS's first step
+ * `U(base, 3 · base)`; `3⁰` would give every client exactly `base` before its first retry, which is
+ * the herd all over again. Without a counter it stays at that first step.
+ */
+export function decorrelatedCeilingMs(input: DelayInput): number {
+  switch (input.growth.kind) {
+    case 'exponential':
+      return Math.min(input.capMs, input.baseMs * DECORRELATED_GROWTH ** (input.attempt + 1));
+    case 'none':
+      return Math.min(input.capMs, input.baseMs * DECORRELATED_GROWTH);
+    case 'given':
+      return Math.min(input.capMs, input.growth.ceilingMs(input.attempt) * DECORRELATED_GROWTH);
   }
 }
 
@@ -77,11 +94,11 @@ export function equalJitterMs(input: DelayInput): number {
 }
 
 /**
- * Stateless decorrelated jitter, bucketed by attempt: `U(base, min(cap, base · 3ⁿ))`. This is what a
+ * Stateless decorrelated jitter, bucketed by attempt: `U(base, min(cap, base · 3ⁿ⁺¹))`. This is what a
  * rewrite can express without adding a variable for the previous delay.
  */
 export function decorrelatedByAttemptMs(input: DelayInput): number {
-  const ceiling = Math.max(input.baseMs, windowCeilingMs(input, DECORRELATED_GROWTH));
+  const ceiling = Math.max(input.baseMs, decorrelatedCeilingMs(input));
   return input.baseMs + input.random() * (ceiling - input.baseMs);
 }
 
@@ -125,7 +142,7 @@ export const JITTER_STRATEGIES: Record<StrategyName, JitterStrategy> = {
   decorrelated: {
     name: 'decorrelated',
     label: 'decorrelated jitter',
-    formula: 'U(base, min(cap, base · 3ⁿ))',
+    formula: 'U(base, min(cap, base · 3ⁿ⁺¹))',
     summary: 'Never retries sooner than the original delay; the window widens faster.',
     needsClientIndex: false,
     delayMs: decorrelatedByAttemptMs,

@@ -108,40 +108,57 @@ export function operand(expr: string): string {
   return isAtomic(expr) ? expr.trim() : `(${expr.trim()})`;
 }
 
-function ceiling(syntax: JitterSyntax, input: TemplateInput, growthBase: string): string {
+/** `n + 1` written simply: `retryCount - 1` becomes `retryCount`. */
+function nextAttempt(attempt: string): string {
+  const minusOne = /^(.*\S)\s*-\s*1$/.exec(attempt.trim());
+  return minusOne !== null && isAtomic(minusOne[1]!) ? minusOne[1]! : `${attempt.trim()} + 1`;
+}
+
+/** The window's upper bound for full, equal and golden jitter (strategies.ts `windowCeilingMs`). */
+function ceiling(syntax: JitterSyntax, input: TemplateInput): string {
+  const { window } = input;
+  switch (window.kind) {
+    case 'exponential':
+      return syntax.min(input.cap, `${operand(window.base)} * ${syntax.pow(EXPONENTIAL_BASE, operand(window.attempt))}`);
+    case 'none':
+      return window.base;
+    case 'given':
+      return window.capped ? window.ceiling : syntax.min(input.cap, window.ceiling);
+  }
+}
+
+/** Decorrelated jitter's upper bound (strategies.ts `decorrelatedCeilingMs`). */
+function decorrelatedCeiling(syntax: JitterSyntax, input: TemplateInput): string {
   const { window } = input;
   switch (window.kind) {
     case 'exponential':
       return syntax.min(
         input.cap,
-        `${operand(window.base)} * ${syntax.pow(growthBase, operand(window.attempt))}`,
+        `${operand(window.base)} * ${syntax.pow(DECORRELATED_BASE, operand(nextAttempt(window.attempt)))}`,
       );
     case 'none':
-      // Without a counter, keep the author's upper bound; decorrelated widens it to 3 · base.
-      return growthBase === EXPONENTIAL_BASE
-        ? window.base
-        : syntax.min(input.cap, `${operand(window.base)} * ${growthBase}`);
+      return syntax.min(input.cap, `${operand(window.base)} * ${DECORRELATED_BASE}`);
     case 'given':
-      return window.capped ? window.ceiling : syntax.min(input.cap, window.ceiling);
+      return syntax.min(input.cap, `${operand(window.ceiling)} * ${DECORRELATED_BASE}`);
   }
 }
 
 type Template = (syntax: JitterSyntax, input: TemplateInput) => string | null;
 
 const TEMPLATES: Record<StrategyName, Template> = {
-  full: (syntax, input) => `${syntax.random} * ${operand(ceiling(syntax, input, EXPONENTIAL_BASE))}`,
+  full: (syntax, input) => `${syntax.random} * ${operand(ceiling(syntax, input))}`,
   equal: (syntax, input) =>
-    `${operand(ceiling(syntax, input, EXPONENTIAL_BASE))} * (0.5 + ${syntax.random} / 2)`,
+    `${operand(ceiling(syntax, input))} * (0.5 + ${syntax.random} / 2)`,
   decorrelated: (syntax, input) => {
     const floor = input.window.base;
     if (floor === undefined) return null;
-    const upper = ceiling(syntax, input, DECORRELATED_BASE);
+    const upper = decorrelatedCeiling(syntax, input);
     return `${operand(floor)} + ${syntax.random} * (${upper} - ${operand(floor)})`;
   },
   golden: (syntax, input) => {
     if (input.indexEnv === undefined) return null;
     const fraction = syntax.frac(`${syntax.envIndex(input.indexEnv)} * ${GOLDEN_RATIO_CONJUGATE}`);
-    return `${operand(fraction)} * ${operand(ceiling(syntax, input, EXPONENTIAL_BASE))}`;
+    return `${operand(fraction)} * ${operand(ceiling(syntax, input))}`;
   },
 };
 

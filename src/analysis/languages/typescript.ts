@@ -1,5 +1,6 @@
 import { ts } from 'ts-morph';
-import type { AnalysisOptions, LanguageAnalyzer, ModuleHost, SourceInput } from '../analyzer.js';
+import type { AnalysisOptions, JitterHelperCandidate, LanguageAnalyzer, ModuleHost, SourceInput } from '../analyzer.js';
+import { findJitterHelpers } from './ts/jitter-helpers.js';
 import type { DelayValue } from '../delay.js';
 import { fingerprintOf, levelOf, type Confidence, type Delay, type Finding, type Language, type RuleId, type SourceRange, type WaitForm } from '../finding.js';
 import { DelayEvaluator } from './ts/evaluate.js';
@@ -57,6 +58,10 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
       if (draft) drafts.push(draft);
     }
     return toFindings(drafts, file, input.path, language);
+  }
+
+  jitterHelpers(input: SourceInput): JitterHelperCandidate[] {
+    return findJitterHelpers(input.path, input.text);
   }
 
   private async waitDraft(call: ts.CallExpression, file: ts.SourceFile, state: ScanState, options: AnalysisOptions): Promise<Draft | null> {

@@ -24,7 +24,11 @@ export interface DiffGap {
   reason: string;
 }
 
-export async function listMergeRequestDiffs(api: GitlabApi, projectId: number, mrIid: number): Promise<GitlabDiff[]> {
+export async function listMergeRequestDiffs(
+  api: GitlabApi,
+  projectId: number,
+  mrIid: number,
+): Promise<GitlabDiff[]> {
   try {
     const diffs = await api.MergeRequests.allDiffs(projectId, mrIid, { perPage: DIFFS_PAGE_SIZE });
     return diffs as unknown as GitlabDiff[];
@@ -41,7 +45,10 @@ export function toChangedFiles(diffs: readonly GitlabDiff[]): { files: ChangedFi
   const gaps: DiffGap[] = [];
   for (const diff of diffs) {
     const previousPath = diff.renamed_file && diff.old_path !== diff.new_path ? diff.old_path : undefined;
-    const base = { path: diff.deleted_file ? diff.old_path : diff.new_path, ...(previousPath ? { previousPath } : {}) };
+    const base = {
+      path: diff.deleted_file ? diff.old_path : diff.new_path,
+      ...(previousPath ? { previousPath } : {}),
+    };
     if (diff.deleted_file) {
       files.push({ ...base, status: 'removed', addedLines: [] });
       continue;

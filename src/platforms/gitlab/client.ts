@@ -47,7 +47,8 @@ export function createGitlabClient(options: GitlabClientOptions): GitlabApi {
   const log = options.log ?? silentLog;
   const requesterFn = createRequesterFn(
     (_service, requestOptions) => Promise.resolve(requestOptions),
-    (endpoint, requestOptions) => sendWithRetry(endpoint, (requestOptions ?? {}) as RequestOptions, policy, log),
+    (endpoint, requestOptions) =>
+      sendWithRetry(endpoint, (requestOptions ?? {}) as RequestOptions, policy, log),
   );
   return new Gitlab({
     host: options.url,
@@ -147,7 +148,11 @@ function serverDirectedWaitMs(error: unknown): number | undefined {
   return undefined;
 }
 
-async function sendOnce(endpoint: string, options: RequestOptions, method: string): Promise<FormattedResponse> {
+async function sendOnce(
+  endpoint: string,
+  options: RequestOptions,
+  method: string,
+): Promise<FormattedResponse> {
   const base = options.prefixUrl?.endsWith('/') ? options.prefixUrl : `${options.prefixUrl ?? ''}/`;
   const url = new URL(endpoint, base);
   url.search = options.searchParams ?? '';

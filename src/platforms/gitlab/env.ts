@@ -34,12 +34,16 @@ export interface GitlabEnvOptions {
  * optional `GITLAB_BOT_USERNAME`. GitLab support is off when neither token nor secret is set; with only
  * one of them set, or an unusable URL, the problems are returned for the caller to report.
  */
-export function gitlabFromEnv(env: Record<string, string | undefined>, options: GitlabEnvOptions = {}): GitlabFromEnv {
+export function gitlabFromEnv(
+  env: Record<string, string | undefined>,
+  options: GitlabEnvOptions = {},
+): GitlabFromEnv {
   const token = env.GITLAB_TOKEN?.trim() ?? '';
   const secret = env.GITLAB_WEBHOOK_SECRET ?? '';
   if (token === '' && secret === '') return { kind: 'disabled' };
   const problems: string[] = [];
-  if (token === '') problems.push('GITLAB_TOKEN is not set (a project, group or bot-user token with the `api` scope)');
+  if (token === '')
+    problems.push('GITLAB_TOKEN is not set (a project, group or bot-user token with the `api` scope)');
   if (secret === '') problems.push('GITLAB_WEBHOOK_SECRET is not set (the webhook\'s "Secret token")');
   const url = normaliseInstanceUrl(env.GITLAB_URL?.trim() || DEFAULT_GITLAB_URL);
   if (url === null) problems.push(`GITLAB_URL is not an http(s) URL: ${env.GITLAB_URL}`);

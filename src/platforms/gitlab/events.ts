@@ -87,7 +87,11 @@ const noteHook = z.object({
     .optional(),
 });
 
-export function decideGitlabEvent(event: string, payload: unknown, options: DecideOptions = {}): GitlabEventDecision {
+export function decideGitlabEvent(
+  event: string,
+  payload: unknown,
+  options: DecideOptions = {},
+): GitlabEventDecision {
   if (event === MERGE_REQUEST_HOOK) return decideMergeRequest(payload);
   if (event === NOTE_HOOK) return decideNote(payload, options);
   return { kind: 'ignore', reason: `event not handled: ${event || '(none)'}` };
@@ -95,7 +99,8 @@ export function decideGitlabEvent(event: string, payload: unknown, options: Deci
 
 function decideMergeRequest(payload: unknown): GitlabEventDecision {
   const parsed = mergeRequestHook.safeParse(payload);
-  if (!parsed.success) return { kind: 'ignore', reason: `unexpected merge request payload: ${firstIssue(parsed.error)}` };
+  if (!parsed.success)
+    return { kind: 'ignore', reason: `unexpected merge request payload: ${firstIssue(parsed.error)}` };
   const { object_attributes: mr, changes } = parsed.data;
   const ref = projectRef(parsed.data.project, mr.target_project_id);
   const target = { project: ref, mrIid: mr.iid };
@@ -118,12 +123,15 @@ function decideMergeRequest(payload: unknown): GitlabEventDecision {
 
 function decideNote(payload: unknown, options: DecideOptions): GitlabEventDecision {
   const parsed = noteHook.safeParse(payload);
-  if (!parsed.success) return { kind: 'ignore', reason: `unexpected note payload: ${firstIssue(parsed.error)}` };
+  if (!parsed.success)
+    return { kind: 'ignore', reason: `unexpected note payload: ${firstIssue(parsed.error)}` };
   const { object_attributes: note, merge_request: mr, user: author } = parsed.data;
-  if (note.noteable_type !== 'MergeRequest' || !mr) return { kind: 'ignore', reason: 'note not on a merge request' };
+  if (note.noteable_type !== 'MergeRequest' || !mr)
+    return { kind: 'ignore', reason: 'note not on a merge request' };
   if (note.system) return { kind: 'ignore', reason: 'system note' };
   if (note.action !== undefined && note.action !== 'create') return { kind: 'ignore', reason: 'edited note' };
-  if (!isRescanCommand(note.note, options.botUsername)) return { kind: 'ignore', reason: 'note is not a command' };
+  if (!isRescanCommand(note.note, options.botUsername))
+    return { kind: 'ignore', reason: 'note is not a command' };
   if (options.botUsername && sameUsername(author.username, options.botUsername)) {
     return { kind: 'ignore', reason: "the bot's own note" };
   }

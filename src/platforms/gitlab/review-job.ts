@@ -59,8 +59,7 @@ export interface GitlabJobDeps {
 }
 
 export type GitlabJobResult =
-  | { kind: 'reviewed'; target: GitlabReviewTarget }
-  | { kind: 'skipped'; reason: string };
+  { kind: 'reviewed'; target: GitlabReviewTarget } | { kind: 'skipped'; reason: string };
 
 class NotPreparedError extends Error {}
 
@@ -76,7 +75,10 @@ interface MergeRequestState {
  * and hands a GitlabReviewTarget to the pipeline. Failures are logged here, with the delivery ids, and
  * not rethrown: every API call already retried with jitter, and the next push or a rescan runs again.
  */
-export async function runGitlabReviewJob(request: GitlabReviewRequest, deps: GitlabJobDeps): Promise<GitlabJobResult> {
+export async function runGitlabReviewJob(
+  request: GitlabReviewRequest,
+  deps: GitlabJobDeps,
+): Promise<GitlabJobResult> {
   const fields = {
     deliveryIds: request.deliveryIds,
     project: request.project.path,
@@ -109,7 +111,10 @@ async function reviewMergeRequest(
   for (const command of uniqueByUser(request.rescans)) {
     const verdict = await rescanVerdict(api, projectId, command, await bot());
     if (verdict !== 'allowed') {
-      log.info({ ...fields, user: command.user.username, note: command.noteId, verdict }, 'rescan command not honoured');
+      log.info(
+        { ...fields, user: command.user.username, note: command.noteId, verdict },
+        'rescan command not honoured',
+      );
       continue;
     }
     honoured.push(command);
@@ -117,10 +122,14 @@ async function reviewMergeRequest(
       await api.MergeRequestNoteAwardEmojis.award(projectId, request.mrIid, command.noteId, RESCAN_ACK_EMOJI);
     } catch (error) {
       // Already awarded, or the note was deleted: the rescan still runs.
-      log.warn({ ...fields, note: command.noteId, error: describeError(error) }, 'could not acknowledge rescan');
+      log.warn(
+        { ...fields, note: command.noteId, error: describeError(error) },
+        'could not acknowledge rescan',
+      );
     }
   }
-  if (request.reasons.length === 0 && honoured.length === 0) return { kind: 'skipped', reason: 'nothing to do' };
+  if (request.reasons.length === 0 && honoured.length === 0)
+    return { kind: 'skipped', reason: 'nothing to do' };
 
   const target = new GitlabReviewTarget({
     api,
@@ -133,12 +142,19 @@ async function reviewMergeRequest(
   // An explicit rescan reviews a draft too: someone asked for it.
   if (mr.draft && honoured.length === 0) {
     const { config } = await target.config();
-    if (!config.review_drafts) return { kind: 'skipped', reason: 'draft merge request (review_drafts is off)' };
+    if (!config.review_drafts)
+      return { kind: 'skipped', reason: 'draft merge request (review_drafts is off)' };
   }
 
-  const reader = new BoundedRepoReader(new GitlabRepoAccess(api, projectId), deps.readBudget ?? DEFAULT_READ_BUDGET);
+  const reader = new BoundedRepoReader(
+    new GitlabRepoAccess(api, projectId),
+    deps.readBudget ?? DEFAULT_READ_BUDGET,
+  );
   const review = deps.review ?? runReview;
-  log.info({ ...fields, reasons: request.reasons, rescans: honoured.length, head: mr.diffRefs.head_sha }, 'review started');
+  log.info(
+    { ...fields, reasons: request.reasons, rescans: honoured.length, head: mr.diffRefs.head_sha },
+    'review started',
+  );
   await review(target, reader, { log: withFields(log, fields) });
   return { kind: 'reviewed', target };
 }
@@ -181,7 +197,8 @@ async function rescanVerdict(
   command: RescanCommand,
   bot: BotIdentity,
 ): Promise<RescanVerdict> {
-  const isBot = bot.id !== undefined ? command.user.id === bot.id : sameUsername(command.user.username, bot.username);
+  const isBot =
+    bot.id !== undefined ? command.user.id === bot.id : sameUsername(command.user.username, bot.username);
   if (isBot) return 'own-note';
   let accessLevel: number;
   try {

@@ -9,7 +9,10 @@ export interface SeenDeliveriesOptions {
 }
 
 // GitLab keeps "Recent events" (and so manual "Resend request") for two days.
-export const DEFAULT_SEEN_DELIVERIES: SeenDeliveriesOptions = { maxEntries: 10_000, ttlMs: 48 * 60 * 60 * 1000 };
+export const DEFAULT_SEEN_DELIVERIES: SeenDeliveriesOptions = {
+  maxEntries: 10_000,
+  ttlMs: 48 * 60 * 60 * 1000,
+};
 
 export class SeenDeliveries {
   /** id → expiry; a Map iterates in insertion order, which makes the oldest entry the first one. */

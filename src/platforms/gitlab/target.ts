@@ -4,7 +4,13 @@ import { listMergeRequestDiffs, toChangedFiles } from './changes.js';
 import { describeError, isNotFound, statusOf, type GitlabApi } from './client.js';
 import type { Log } from './log.js';
 import { summaryNoteBody, type UnplacedFinding } from './summary-note.js';
-import { FIXED_REPLY_PREFIX, readThreads, type BotIdentity, type DiscussionLike, type MergeRequestThreads } from './threads.js';
+import {
+  FIXED_REPLY_PREFIX,
+  readThreads,
+  type BotIdentity,
+  type DiscussionLike,
+  type MergeRequestThreads,
+} from './threads.js';
 
 /** Discussions per page (GitLab's maximum). */
 export const DISCUSSIONS_PAGE_SIZE = 100;
@@ -14,6 +20,36 @@ export const DISCUSSIONS_PAGE_SIZE = 100;
  * `Note {:line_code=>["can't be blank", "must be a valid line code"]}`; some versions use 422.
  */
 const POSITION_REJECTED_STATUSES = new Set([400, 422]);
+
+/** Position of a discussion on a line the merge request added (no `old_line`: the line is new). */
+export interface TextPosition extends DiffRefs {
+  position_type: 'text';
+  new_path: string;
+  old_path: string;
+  new_line: number;
+}
+
+/** One request, its retries included, is abandoned after this long. */
+const DISCUSSION_TIMEOUT_MS = 60_000;
+
+/**
+ * `POST /projects/:id/merge_requests/:iid/discussions` with a JSON body. gitbeaker's
+ * `MergeRequestDiscussions.create` sends a position as multipart form data, and form data turns every
+ * `\n` of the body into `\r\n` (the HTML form encoding rule) — carriage returns a suggestion would then
+ * write into the file when applied. Its own requester (auth, jittered retries) sends JSON instead.
+ */
+export async function createDiffDiscussion(
+  api: GitlabApi,
+  projectId: number,
+  mrIid: number,
+  body: string,
+  position: TextPosition,
+): Promise<void> {
+  await api.requester.post(`projects/${encodeURIComponent(projectId)}/merge_requests/${mrIid}/discussions`, {
+    body: { body, position },
+    signal: AbortSignal.timeout(DISCUSSION_TIMEOUT_MS),
+  });
+}
 
 /** The SHAs GitLab pins a diff position to (`diff_refs` of the merge request's latest version). */
 export interface DiffRefs {
@@ -97,7 +133,12 @@ export class GitlabReviewTarget implements ReviewTarget {
     for (const comment of outcome.fixed) {
       if (comment.resolved) continue;
       try {
-        await api.MergeRequestDiscussions.addNote(projectId, mr.iid, comment.id, `${FIXED_REPLY_PREFIX}${outcome.headSha}.`);
+        await api.MergeRequestDiscussions.addNote(
+          projectId,
+          mr.iid,
+          comment.id,
+          `${FIXED_REPLY_PREFIX}${outcome.headSha}.`,
+        );
         await api.MergeRequestDiscussions.resolve(projectId, mr.iid, comment.id, true);
         fixed += 1;
       } catch (error) {
@@ -109,10 +150,21 @@ export class GitlabReviewTarget implements ReviewTarget {
       }
     }
 
-    const summary = await this.upsertSummary(summaryNoteBody(outcome.summary, unplaced), outcome.summary, unplaced);
+    const summary = await this.upsertSummary(
+      summaryNoteBody(outcome.summary, unplaced),
+      outcome.summary,
+      unplaced,
+    );
     this.lastPublish = { posted, unplaced, fixed, summary };
     log.info(
-      { ...logFields, posted, unchanged: outcome.unchanged.length, fixed, unplaced: unplaced.length, summary },
+      {
+        ...logFields,
+        posted,
+        unchanged: outcome.unchanged.length,
+        fixed,
+        unplaced: unplaced.length,
+        summary,
+      },
       'published review',
     );
   }
@@ -127,16 +179,14 @@ export class GitlabReviewTarget implements ReviewTarget {
     // A `suggestion:-0+N` block counts its lines from the line the discussion is on.
     const line = published.suggestionLines?.start ?? published.finding.range.startLine;
     try {
-      await api.MergeRequestDiscussions.create(projectId, mr.iid, published.body, {
-        position: {
-          positionType: 'text',
-          baseSha: mr.diffRefs.base_sha,
-          startSha: mr.diffRefs.start_sha,
-          headSha: mr.diffRefs.head_sha,
-          newPath: path,
-          oldPath: previousPaths.get(path) ?? path,
-          newLine: String(line),
-        },
+      await createDiffDiscussion(api, projectId, mr.iid, published.body, {
+        position_type: 'text',
+        base_sha: mr.diffRefs.base_sha,
+        start_sha: mr.diffRefs.start_sha,
+        head_sha: mr.diffRefs.head_sha,
+        new_path: path,
+        old_path: previousPaths.get(path) ?? path,
+        new_line: line,
       });
       return null;
     } catch (error) {
@@ -175,7 +225,8 @@ export class GitlabReviewTarget implements ReviewTarget {
     const { api, projectId, mr, log, logFields } = this.options;
     const diffs = await listMergeRequestDiffs(api, projectId, mr.iid);
     const { files, gaps } = toChangedFiles(diffs);
-    for (const gap of gaps) log.warn({ ...logFields, path: gap.path, reason: gap.reason }, 'file diff not provided by GitLab');
+    for (const gap of gaps)
+      log.warn({ ...logFields, path: gap.path, reason: gap.reason }, 'file diff not provided by GitLab');
     return { baseSha: mr.diffRefs.base_sha, headSha: mr.diffRefs.head_sha, files };
   }
 
@@ -200,7 +251,9 @@ export class GitlabReviewTarget implements ReviewTarget {
   private loadThreads(): Promise<MergeRequestThreads> {
     this.threads ??= (async () => {
       const { api, projectId, mr, bot } = this.options;
-      const discussions = await api.MergeRequestDiscussions.all(projectId, mr.iid, { perPage: DISCUSSIONS_PAGE_SIZE });
+      const discussions = await api.MergeRequestDiscussions.all(projectId, mr.iid, {
+        perPage: DISCUSSIONS_PAGE_SIZE,
+      });
       return readThreads(discussions as unknown as DiscussionLike[], await bot());
     })();
     return this.threads;

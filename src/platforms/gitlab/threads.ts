@@ -54,7 +54,9 @@ export function readThreads(discussions: readonly DiscussionLike[], bot: BotIden
     const fingerprint = fingerprintIn(first.body);
     if (!fingerprint) continue;
     const line = Number(first.position?.new_line);
-    const answered = replies.some((reply) => isBotNote(reply, bot) && reply.body.startsWith(FIXED_REPLY_PREFIX));
+    const answered = replies.some(
+      (reply) => isBotNote(reply, bot) && reply.body.startsWith(FIXED_REPLY_PREFIX),
+    );
     earlier.push({
       id: discussion.id,
       fingerprint,
@@ -70,4 +72,3 @@ export function isBotNote(note: Pick<NoteLike, 'author'>, bot: BotIdentity): boo
   if (bot.id !== undefined) return note.author.id === bot.id;
   return sameUsername(note.author.username, bot.username);
 }
-

@@ -4,7 +4,12 @@ import type { ReviewQueue } from '../../queue.js';
 import type { GitlabApi } from './client.js';
 import { decideGitlabEvent } from './events.js';
 import type { Log } from './log.js';
-import { mergeRequests, runGitlabReviewJob, type GitlabJobDeps, type GitlabReviewRequest } from './review-job.js';
+import {
+  mergeRequests,
+  runGitlabReviewJob,
+  type GitlabJobDeps,
+  type GitlabReviewRequest,
+} from './review-job.js';
 import { SeenDeliveries } from './seen-deliveries.js';
 
 /**
@@ -47,7 +52,9 @@ export function createGitlabWebhookHandler(deps: GitlabWebhookDeps): GitlabWebho
   return async (req, res) => {
     const event = header(req, 'x-gitlab-event') ?? '';
     const deliveryId =
-      header(req, 'idempotency-key') ?? header(req, 'x-gitlab-event-uuid') ?? header(req, 'x-gitlab-webhook-uuid');
+      header(req, 'idempotency-key') ??
+      header(req, 'x-gitlab-event-uuid') ??
+      header(req, 'x-gitlab-webhook-uuid');
     const fields = { deliveryId, event };
     try {
       if (req.method !== 'POST') return reply(res, 405, 'method not allowed', { allow: 'POST' });
@@ -76,7 +83,11 @@ export function createGitlabWebhookHandler(deps: GitlabWebhookDeps): GitlabWebho
         return reply(res, 200, 'duplicate delivery');
       }
 
-      const decision = decideGitlabEvent(event, payload, deps.botUsername ? { botUsername: deps.botUsername } : {});
+      const decision = decideGitlabEvent(
+        event,
+        payload,
+        deps.botUsername ? { botUsername: deps.botUsername } : {},
+      );
       if (decision.kind === 'ignore') {
         keys.forEach((key) => seen.add(key));
         log.info({ ...fields, reason: decision.reason }, 'GitLab event ignored');
@@ -87,7 +98,10 @@ export function createGitlabWebhookHandler(deps: GitlabWebhookDeps): GitlabWebho
       const api = deps.clientFor(project.webUrl);
       if (!api) {
         keys.forEach((key) => seen.add(key));
-        log.warn({ ...mrFields, projectUrl: project.webUrl }, 'GitLab event from a project outside the configured instance');
+        log.warn(
+          { ...mrFields, projectUrl: project.webUrl },
+          'GitLab event from a project outside the configured instance',
+        );
         return reply(res, 200, 'ignored: project not on the configured GitLab instance');
       }
 
@@ -138,8 +152,11 @@ function deliveryKeys(req: IncomingMessage, event: string, payload: unknown): st
   if (idempotencyKey) keys.push(`idempotency:${idempotencyKey}`);
   const eventUuid = header(req, 'x-gitlab-event-uuid');
   if (eventUuid) {
-    const attributes = (payload as { object_attributes?: { id?: unknown; action?: unknown } } | null)?.object_attributes;
-    keys.push(`event:${eventUuid}:${event}:${String(attributes?.id ?? '')}:${String(attributes?.action ?? '')}`);
+    const attributes = (payload as { object_attributes?: { id?: unknown; action?: unknown } } | null)
+      ?.object_attributes;
+    keys.push(
+      `event:${eventUuid}:${event}:${String(attributes?.id ?? '')}:${String(attributes?.action ?? '')}`,
+    );
   }
   return keys;
 }
@@ -183,7 +200,12 @@ async function readBody(req: IncomingMessage, max: number): Promise<Buffer | str
   });
 }
 
-function reply(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+function reply(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
   res.end(text);
 }

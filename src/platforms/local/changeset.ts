@@ -9,7 +9,7 @@ import {
   type DiffLimits,
 } from '../diff.js';
 import type { ChangeSet } from '../types.js';
-import { git, GitError, gitText, runGit } from './git.js';
+import { git, GitError, gitText, repositoryRoot, runGit } from './git.js';
 import { safeRelativePath } from './paths.js';
 import { WORKTREE_REF } from './reader.js';
 import { listWorkingTree } from './walk.js';
@@ -52,15 +52,18 @@ export async function localChangeSet(
   opts: LocalChangeOptions,
 ): Promise<ChangeSet> {
   const limits = opts.limits ?? DEFAULT_DIFF_LIMITS;
-  const head = await headCommit(root);
-  const base = await resolveCommit(root, baseRef);
-  const mergeBase = await mergeBaseOf(root, base, head, baseRef);
+  // Diff paths are relative to the top of the work tree whichever directory git runs in; untracked
+  // files are read from disk, so they must be joined to that same top.
+  const top = await repositoryRoot(root);
+  const head = await headCommit(top);
+  const base = await resolveCommit(top, baseRef);
+  const mergeBase = await mergeBaseOf(top, base, head, baseRef);
   const range = opts.includeUncommitted ? [mergeBase] : [mergeBase, head];
-  const diff = await gitText(root, [...DIFF_ARGS, ...range, '--']);
+  const diff = await gitText(top, [...DIFF_ARGS, ...range, '--']);
   const files = parseUnifiedDiff(diff, limits);
   if (opts.includeUncommitted) {
     const room = Math.max(0, limits.maxFiles - files.length);
-    files.push(...(await untrackedFiles(root, room, opts.maxFileBytes ?? DEFAULT_READ_BUDGET.maxFileBytes)));
+    files.push(...(await untrackedFiles(top, room, opts.maxFileBytes ?? DEFAULT_READ_BUDGET.maxFileBytes)));
   }
   return { baseSha: mergeBase, headSha: opts.includeUncommitted ? WORKTREE_REF : head, files };
 }

@@ -83,7 +83,7 @@ function describeFailure(
     return existsSync(root) ? 'git is not installed or not on the PATH' : `${root}: no such directory`;
   }
   if (error.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') {
-    return `${command}: output larger than ${Math.round(limits.maxBuffer / (1024 * 1024))} MiB`;
+    return `${command}: output larger than ${formatBytes(limits.maxBuffer)}`;
   }
   if (error.killed) return `${command}: stopped after ${Math.round(limits.timeoutMs / 1000)} s`;
   if (/not a git repository/i.test(stderr)) return `${root} is not a git repository`;
@@ -92,6 +92,12 @@ function describeFailure(
     .map((line) => line.replace(/^(fatal|error): /, '').trim())
     .find((line) => line !== '');
   return `${command} failed: ${firstLine ?? `exit code ${String(error.code)}`}`;
+}
+
+const MIB = 1024 * 1024;
+
+function formatBytes(bytes: number): string {
+  return bytes >= MIB ? `${Math.round(bytes / MIB)} MiB` : `${bytes} bytes`;
 }
 
 /** The top directory of the work tree containing `dir`: diff paths are relative to it. */

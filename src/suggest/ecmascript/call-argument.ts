@@ -1,6 +1,7 @@
 import { ts } from 'ts-morph';
 import type { Finding, WaitForm } from '../../analysis/finding.js';
 import { normaliseCode } from '../../analysis/finding.js';
+import { inlineCode } from '../inline-code.js';
 import { plan, refuse, type PlannedEdit, type RewriteResult } from '../plan.js';
 import type { SuggestOptions } from '../types.js';
 import { formatNumber, jitterCode } from './jitter-code.js';
@@ -53,7 +54,7 @@ export function rewriteCallArgument(
     return refuse(
       strategy,
       'the delay argument is not where the finding says (the file changed)',
-      `Randomise the delay \`${form.argumentText}\`, for example with full jitter.`,
+      `Randomise the delay ${inlineCode(form.argumentText)}, for example with full jitter.`,
     );
   }
   const argument: PlannedEdit = { start: form.argument.startOffset, end: form.argument.endOffset, newText: '' };
@@ -65,7 +66,7 @@ export function rewriteCallArgument(
     if (importEdit !== undefined) edits.push(importEdit);
     return plan(
       strategy,
-      `Wait \`${call}\` instead of \`${form.argumentText}\`: the repository already has a jitter helper, \`${helper.name}\` in \`${helper.path}\`.`,
+      `Wait ${inlineCode(call)} instead of ${inlineCode(form.argumentText)}: the repository already has a jitter helper, ${inlineCode(helper.name)} in ${inlineCode(helper.path)}.`,
       ...edits,
     );
   }
@@ -80,9 +81,9 @@ export function rewriteCallArgument(
     options,
   });
   if (code === null) {
-    return refuse(strategy, `no jitter template for ${finding.language}`, `Randomise the delay \`${form.argumentText}\`.`);
+    return refuse(strategy, `no jitter template for ${finding.language}`, `Randomise the delay ${inlineCode(form.argumentText)}.`);
   }
   const unit = scale === SECONDS_PER_MS ? 'seconds' : `units of ${formatNumber(1 / scale)} ms`;
-  const unitNote = scale === 1 ? '' : ` \`${form.argumentText}\` is in ${unit}, so the cap is written in them too.`;
+  const unitNote = scale === 1 ? '' : ` ${inlineCode(form.argumentText)} is in ${unit}, so the cap is written in them too.`;
   return plan(code.strategy, code.description + unitNote, { ...argument, newText: code.expression });
 }

@@ -1,4 +1,5 @@
 import { ts } from 'ts-morph';
+import { inlineCode } from '../inline-code.js';
 import type { PlannedEdit } from '../plan.js';
 import { unwrap, type EcmaSource } from './source.js';
 
@@ -137,7 +138,7 @@ export function ensureNamedImport(
     : `import { ${name} } from ${q}${module}${q}${semi}`;
   return {
     expression: name,
-    edit: addImportStatement(source, statement, `add \`${statement}\` at the top of the file`),
+    edit: addImportStatement(source, statement, `add ${inlineCode(statement)} at the top of the file`),
   };
 }
 

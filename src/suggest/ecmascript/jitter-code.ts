@@ -2,6 +2,7 @@ import type { Delay, Language } from '../../analysis/finding.js';
 import { formatDuration } from '../../simulate/duration.js';
 import { JITTER_STRATEGIES, type StrategyName } from '../strategies.js';
 import { jitterExpression, type WindowShape } from '../templates.js';
+import { inlineCode } from '../inline-code.js';
 import type { SuggestOptions } from '../types.js';
 
 /** What the code waits today and what is in scope to build a jittered wait from. */
@@ -75,7 +76,7 @@ function windowOf(request: JitterRequest): WindowShape {
 function describe(request: JitterRequest, strategy: StrategyName, window: WindowShape): string {
   const ms = baseMs(request.delay);
   const { capMs, goldenIndexEnv } = request.options;
-  const base = ms === undefined ? `\`${request.current}\`` : formatDuration(ms);
+  const base = ms === undefined ? inlineCode(request.current) : formatDuration(ms);
   const cap = formatDuration(capMs);
   const label = JITTER_STRATEGIES[strategy].label;
   let upper: string;
@@ -85,14 +86,16 @@ function describe(request: JitterRequest, strategy: StrategyName, window: Window
       upper = strategy === 'decorrelated' && ms !== undefined ? formatDuration(Math.min(capMs, ms * 3)) : base;
       lower = strategy === 'decorrelated' ? base : ms === undefined ? `half of ${base}` : formatDuration(ms / 2);
       break;
-    case 'exponential': {
-      const growth = strategy === 'decorrelated' ? 3 : 2;
-      upper = `min(${cap}, ${base} · ${growth}^${window.attempt})`;
+    case 'exponential':
+      upper =
+        strategy === 'decorrelated'
+          ? `min(${cap}, ${base} · 3^(${window.attempt} + 1))`
+          : `min(${cap}, ${base} · 2^${window.attempt})`;
       lower = strategy === 'decorrelated' ? base : 'half of that';
       break;
-    }
     case 'given':
-      upper = window.capped ? 'the current delay' : `the current delay capped at ${cap}`;
+      if (strategy === 'decorrelated') upper = `three times the current delay, capped at ${cap}`;
+      else upper = window.capped ? 'the current delay' : `the current delay capped at ${cap}`;
       lower = strategy === 'decorrelated' ? base : 'half of that';
       break;
   }
@@ -100,10 +103,10 @@ function describe(request: JitterRequest, strategy: StrategyName, window: Window
     full: `a random wait between 0 and ${upper}`,
     equal: `a random wait between ${lower} and ${upper}`,
     decorrelated: `a random wait between ${lower} and ${upper}`,
-    golden: `a wait of frac(k · 0.618…) · ${upper}, where k is this client's index from \`${goldenIndexEnv ?? ''}\``,
+    golden: `a wait of frac(k · 0.618…) · ${upper}, where k is this client's index from ${inlineCode(goldenIndexEnv ?? '')}`,
   };
   if (window.kind === 'given') return `Add ${label} to the growing wait: ${phrase[strategy]}.`;
-  const grows = window.kind === 'exponential' ? ` that grows with \`${window.attempt}\`` : '';
+  const grows = window.kind === 'exponential' ? ` that grows with ${inlineCode(window.attempt)}` : '';
   return `Replace the fixed ${base} wait with ${label}${grows}: ${phrase[strategy]}.`;
 }
 

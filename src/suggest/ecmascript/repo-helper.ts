@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { inlineCode } from '../inline-code.js';
 import type { PlannedEdit } from '../plan.js';
 import type { RepoJitterHelper } from '../types.js';
 import { addImportStatement, declaresTopLevel } from './imports.js';
@@ -25,5 +26,5 @@ export function helperImport(source: EcmaSource, helper: RepoJitterHelper): Plan
   const statement = source.isCommonJs
     ? `const { ${helper.name} } = require(${q}${specifier}${q})${semi}`
     : `import { ${helper.name} } from ${q}${specifier}${q}${semi}`;
-  return addImportStatement(source, statement, `add \`${statement}\` at the top of the file`);
+  return addImportStatement(source, statement, `add ${inlineCode(statement)} at the top of the file`);
 }

@@ -1,0 +1,48 @@
+import { ts } from 'ts-morph';
+import type { JitterHelperCandidate } from '../../analyzer.js';
+import { ATTEMPT_NAME } from '../../context.js';
+import { containsRandom } from './evaluate.js';
+import { parseSource } from './modules.js';
+import { hasModifier } from './resolve.js';
+import { unwrap } from './scope.js';
+
+/** Words that say a function is about time between attempts (used with the body check, never alone). */
+const DELAY_WORDS = /jitter|backoff|delay|sleep|wait|pause|retry|interval|timeout/i;
+/** What a delay computation looks like: growth, a cap, or a timer. */
+const DELAY_BODY = /\*\*|Math\.pow|Math\.min|<<|setTimeout|\bsleep\b|\bdelay\b/;
+
+/**
+ * Exported functions whose bodies draw a random number and compute or wait a delay: the repository's
+ * own jitter helpers. A name alone proves nothing (`jitter()` may be a UI shake); the body must do it.
+ */
+export function findJitterHelpers(path: string, text: string): JitterHelperCandidate[] {
+  if (!/random/i.test(text)) return [];
+  const file = parseSource(path, text);
+  const found: JitterHelperCandidate[] = [];
+  const consider = (name: string, fn: ts.SignatureDeclaration & { body?: ts.Node }) => {
+    if (!fn.body || !containsRandom(fn.body)) return;
+    const body = fn.body.getText(file);
+    if (!DELAY_WORDS.test(name) && !DELAY_BODY.test(body)) return;
+    const first = fn.parameters[0];
+    const firstName = first && ts.isIdentifier(first.name) ? first.name.text : '';
+    found.push({
+      name,
+      path,
+      takesAttempt: ATTEMPT_NAME.test(firstName) || /^(n|i|count)$/.test(firstName),
+      sleeps: /setTimeout|\bsleep\b|\bdelay\(/.test(body),
+    });
+  };
+  for (const statement of file.statements) {
+    if (!hasModifier(statement, ts.SyntaxKind.ExportKeyword)) continue;
+    if (ts.isFunctionDeclaration(statement) && statement.name) consider(statement.name.text, statement);
+    if (ts.isVariableStatement(statement)) {
+      for (const declaration of statement.declarationList.declarations) {
+        const init = declaration.initializer && unwrap(declaration.initializer);
+        if (init && ts.isIdentifier(declaration.name) && (ts.isArrowFunction(init) || ts.isFunctionExpression(init))) {
+          consider(declaration.name.text, init);
+        }
+      }
+    }
+  }
+  return found;
+}

@@ -1,0 +1,32 @@
+import type { Route } from '../../server.js';
+import type { ReviewQueue } from '../../queue.js';
+import { GITLAB_WEBHOOK_PATH, gitlabFromEnv } from './env.js';
+import type { Log } from './log.js';
+import { createGitlabWebhookHandler, type GitlabWebhookDeps } from './webhook.js';
+
+export type GitlabRouteSetup =
+  | { kind: 'disabled' }
+  | { kind: 'invalid'; problems: string[] }
+  | { kind: 'ready'; route: Route; url: string };
+
+/**
+ * The GitLab route for `jitterbot serve`, from the environment (see env.ts): off when GitLab is not
+ * configured, the problems when it is half configured, the route otherwise. The queue is the server's
+ * shared review queue.
+ */
+export function gitlabWebhookRoute(
+  env: Record<string, string | undefined>,
+  deps: { queue: GitlabWebhookDeps['queue'] | ReviewQueue; log: Log; job?: GitlabWebhookDeps['job'] },
+): GitlabRouteSetup {
+  const gitlab = gitlabFromEnv(env, { log: deps.log });
+  if (gitlab.kind !== 'ready') return gitlab;
+  const handler = createGitlabWebhookHandler({
+    secret: gitlab.secret,
+    queue: deps.queue,
+    clientFor: (projectUrl) => gitlab.clientFor(projectUrl),
+    log: deps.log,
+    ...(gitlab.botUsername ? { botUsername: gitlab.botUsername } : {}),
+    ...(deps.job ? { job: deps.job } : {}),
+  });
+  return { kind: 'ready', url: gitlab.url, route: { method: 'POST', path: GITLAB_WEBHOOK_PATH, handler } };
+}

@@ -1,0 +1,207 @@
+import type { LanguageAnalyzer } from '../analysis/analyzer.js';
+import { confirm, type Confirmation } from '../analysis/confirm.js';
+import type { Finding, RuleId } from '../analysis/finding.js';
+import { createAnalyzers } from '../analysis/registry.js';
+import { suppressedLines } from '../analysis/suppressions.js';
+import type { JitterbotConfig } from '../config.js';
+import { isLineAdded } from '../platforms/diff.js';
+import type { ChangeSet, EarlierComment, PublishedFinding, RepoReader, ReviewOutcome, ReviewTarget } from '../platforms/types.js';
+import { simulateFinding } from '../simulate/finding.js';
+import { suggest } from '../suggest/suggest.js';
+import type { RepoJitterHelper } from '../suggest/types.js';
+import { analysisOptionsFrom, analyzePaths, filterOptionsFrom, type AnalyzedFile } from './analyze.js';
+import { renderComment, renderSummary } from './render.js';
+
+/** Where each rule's documentation lives; linked from every comment. */
+export const RULE_DOCS_URL = 'https://github.com/jitterbot/jitterbot/blob/main/docs/rules.md';
+/** Simulations are seeded so a comment never changes between runs of the same code. */
+const SIMULATION_SEED = 642;
+
+export interface ReviewLogger {
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+}
+
+export interface ReviewOptions {
+  log?: ReviewLogger;
+  analyzers?: readonly LanguageAnalyzer[];
+  /** Overrides of the repository's configuration (CLI flags). */
+  overrides?: Partial<JitterbotConfig>;
+  /** Look for the same problem in untouched files (off when the whole tree is reviewed anyway). */
+  blastRadius?: boolean;
+  /** Include test files, vendored and generated code in the analysis (CLI flags). */
+  includeVendored?: boolean;
+  includeGenerated?: boolean;
+  onFile?: (done: number, total: number) => void;
+}
+
+const silent: ReviewLogger = { info: () => {}, warn: () => {}, error: () => {} };
+
+/**
+ * One review, whatever the platform: read the change, analyse the changed files at head, confirm
+ * through the repository, keep what the change added, apply config and suppressions, suggest,
+ * render, reconcile with earlier comments, and publish. All I/O goes through `target` and `reader`.
+ */
+export async function runReview(target: ReviewTarget, reader: RepoReader, options: ReviewOptions = {}): Promise<ReviewOutcome> {
+  const outcome = await buildOutcome(target, reader, options);
+  await target.publish(outcome);
+  return outcome;
+}
+
+/** Everything `runReview` does except publishing. */
+export async function buildOutcome(target: ReviewTarget, reader: RepoReader, options: ReviewOptions = {}): Promise<ReviewOutcome> {
+  const log = options.log ?? silent;
+  const [changeSet, loaded, earlier] = await Promise.all([target.changeSet(), target.config(), target.earlierComments()]);
+  const config: JitterbotConfig = { ...loaded.config, ...options.overrides };
+  if (loaded.errors.length > 0) log.warn({ errors: loaded.errors }, 'invalid configuration; reviewing with defaults');
+  const analyzers = options.analyzers ?? createAnalyzers();
+  const filter = filterOptionsFrom(config, { includeVendored: options.includeVendored ?? false, includeGenerated: options.includeGenerated ?? false });
+  const analysisOptions = analysisOptionsFrom(config);
+  const reviewable = changeSet.files.filter((file) => file.status !== 'removed' && file.status !== 'binary');
+
+  const analyzed = await analyzePaths({
+    paths: reviewable.map((file) => file.path),
+    reader,
+    ref: changeSet.headSha,
+    analyzers,
+    filter,
+    options: analysisOptions,
+    onFile: options.onFile,
+  });
+
+  const enabled = enabledRules(config);
+  const findings = analyzed.files.flatMap((file) => applyConfig(file, config, enabled));
+  const { added, preExisting } = splitByAddedLines(findings, changeSet);
+
+  const confirmation: Confirmation =
+    added.length > 0 || options.blastRadius
+      ? await confirm({
+          reader,
+          ref: changeSet.headSha,
+          analyzers,
+          changedPaths: new Set(changeSet.files.map((file) => file.path)),
+          filter,
+          options: analysisOptions,
+          rules: enabled,
+          blastRadius: options.blastRadius ?? true,
+        })
+      : { blastRadius: [], clientCount: null };
+  const clients = confirmation.clientCount
+    ? { count: confirmation.clientCount.clients, source: confirmation.clientCount.source }
+    : { count: config.clients, source: config.clients === 100 ? 'default (no replica count found in the repository)' : 'configuration (`clients`)' };
+
+  const texts = new Map(analyzed.files.map((file) => [file.path, file.text]));
+  const published = added.map((finding) => publishable(finding, texts.get(finding.path)!, target.platform, config, confirmation, clients, log));
+  const { toPost, unchanged, fixed } = reconcile(published, earlier);
+  const failed = failsThreshold(config.fail_on, published.map((p) => p.finding));
+
+  const partial = {
+    headSha: changeSet.headSha,
+    toPost,
+    unchanged,
+    fixed,
+    preExisting,
+    failed,
+    configErrors: loaded.errors,
+    skipped: analyzed.skipped,
+    blastRadius: confirmation.blastRadius,
+    clients,
+  };
+  const summary = renderSummary({ ...partial, platform: target.platform, repoHelper: helperOf(confirmation) });
+  log.info({ added: added.length, preExisting: preExisting.length, toPost: toPost.length, fixed: fixed.length }, 'review complete');
+  return { ...partial, summary };
+}
+
+function enabledRules(config: JitterbotConfig): Set<RuleId> {
+  return new Set((Object.keys(config.rules) as RuleId[]).filter((rule) => config.rules[rule] !== 'off'));
+}
+
+/** Rule levels from the config, and inline `jitterbot-ignore-next-line` suppressions. */
+function applyConfig(file: AnalyzedFile, config: JitterbotConfig, enabled: Set<RuleId>): Finding[] {
+  const suppressed = file.findings.length > 0 ? suppressedLines(file.text, file.findings[0]!.language) : new Map<number, string>();
+  return file.findings
+    .filter((finding) => enabled.has(finding.rule))
+    .filter((finding) => !suppressed.has(finding.range.startLine))
+    .map((finding) => {
+      const level = config.rules[finding.rule];
+      // A low-confidence note for an unresolved delay keeps its note level whatever the rule's level.
+      return level === 'off' || finding.confidence === 'low' ? finding : { ...finding, level };
+    });
+}
+
+function splitByAddedLines(findings: Finding[], changeSet: ChangeSet): { added: Finding[]; preExisting: Finding[] } {
+  const addedLines = new Map(changeSet.files.map((file) => [file.path, file.addedLines]));
+  const added: Finding[] = [];
+  const preExisting: Finding[] = [];
+  for (const finding of findings) {
+    const ranges = addedLines.get(finding.path) ?? [];
+    const touched = ranges.length > 0 && rangeTouches(ranges, finding.range.startLine, finding.range.endLine);
+    (touched ? added : preExisting).push(finding);
+  }
+  return { added, preExisting };
+}
+
+/** A finding counts as added when any of its lines is: a multi-line wait edited in the middle is new code. */
+function rangeTouches(ranges: Parameters<typeof isLineAdded>[0], start: number, end: number): boolean {
+  for (let line = start; line <= end; line += 1) if (isLineAdded(ranges, line)) return true;
+  return false;
+}
+
+function helperOf(confirmation: Confirmation): RepoJitterHelper | undefined {
+  const helper = confirmation.repoHelper;
+  return helper && !helper.sleeps ? { name: helper.name, path: helper.path, takesAttempt: helper.takesAttempt } : undefined;
+}
+
+function publishable(
+  finding: Finding,
+  fileText: string,
+  platform: ReviewTarget['platform'],
+  config: JitterbotConfig,
+  confirmation: Confirmation,
+  clients: { count: number; source: string },
+  log: ReviewLogger,
+): PublishedFinding {
+  const repoHelper = helperOf(confirmation);
+  const suggestion = suggest(finding, fileText, {
+    strategy: config.strategy === 'golden' && !config.golden_index ? 'full' : config.strategy,
+    capMs: config.cap_ms,
+    goldenIndexEnv: config.golden_index,
+    repoHelper: repoHelper && repoHelper.path !== finding.path ? repoHelper : undefined,
+  });
+  if (!suggestion.valid) log.error({ path: finding.path, line: finding.range.startLine, reason: suggestion.invalidReason }, 'patch failed validation; described in words instead');
+  const simulation = simulateFinding(finding, clients.count, suggestion.strategy, config.cap_ms, SIMULATION_SEED, { includeGolden: Boolean(config.golden_index) });
+  const body = renderComment({
+    finding,
+    suggestion,
+    simulation,
+    platform: platform === 'gitlab' ? 'gitlab' : 'github',
+    clientsSource: clients.source,
+    repoHelper,
+    docsUrl: `${RULE_DOCS_URL}#${finding.rule}`,
+  });
+  const block = suggestion.valid ? suggestion.primary : null;
+  return {
+    finding,
+    body,
+    suggestion,
+    simulation,
+    suggestionLines: block ? { start: block.startLine, end: block.endLine } : undefined,
+  };
+}
+
+/** Same fingerprint as an earlier comment: leave it. Earlier fingerprints with no finding now: fixed. */
+function reconcile(published: PublishedFinding[], earlier: EarlierComment[]): Pick<ReviewOutcome, 'toPost' | 'unchanged' | 'fixed'> {
+  const earlierByFingerprint = new Map(earlier.map((comment) => [comment.fingerprint, comment]));
+  const current = new Set(published.map((p) => p.finding.fingerprint));
+  return {
+    toPost: published.filter((p) => !earlierByFingerprint.has(p.finding.fingerprint)),
+    unchanged: published.filter((p) => earlierByFingerprint.has(p.finding.fingerprint)),
+    fixed: earlier.filter((comment) => !comment.resolved && !current.has(comment.fingerprint)),
+  };
+}
+
+function failsThreshold(failOn: JitterbotConfig['fail_on'], findings: Finding[]): boolean {
+  if (failOn === 'never') return false;
+  return findings.some((finding) => (failOn === 'note' ? true : finding.level === 'warning'));
+}

@@ -1,0 +1,78 @@
+import type { Finding, Language } from '../analysis/finding.js';
+import { LineIndex, primaryBlock } from './edits.js';
+import { rewriteCallArgument } from './ecmascript/call-argument.js';
+import { rewriteLibraryOption } from './ecmascript/libraries.js';
+import { EcmaSource } from './ecmascript/source.js';
+import { inlineCode } from './inline-code.js';
+import { refuse, type PlannedEdit, type RewriteResult } from './plan.js';
+import { JITTER_STRATEGIES } from './strategies.js';
+import type { Suggestion, SuggestOptions, TextEdit } from './types.js';
+import { validatePatch } from './validate.js';
+
+type Rewriter = (finding: Finding, fileText: string, options: SuggestOptions) => RewriteResult;
+
+const rewriteEcmascript: Rewriter = (finding, fileText, options) => {
+  const source = new EcmaSource(finding.path, fileText);
+  return finding.form.kind === 'call-argument'
+    ? rewriteCallArgument(finding, finding.form, source, options)
+    : rewriteLibraryOption(finding, finding.form, source, options);
+};
+
+/** Languages we can patch; the others get the change in words. Add a row per language. */
+const REWRITERS: Partial<Record<Language, Rewriter>> = {
+  typescript: rewriteEcmascript,
+  javascript: rewriteEcmascript,
+};
+
+function inWords(options: SuggestOptions): string {
+  const strategy = JITTER_STRATEGIES[options.strategy === 'golden' && !options.goldenIndexEnv ? 'full' : options.strategy];
+  return `Randomise the wait between attempts with ${strategy.label}: ${strategy.formula}.`;
+}
+
+/** "Also add … at the top of the file." for an edit outside the suggestion block. */
+function sentenceFor(edit: PlannedEdit, fileText: string): string {
+  if (edit.note !== undefined) return `Also ${edit.note}.`;
+  const line = new LineIndex(fileText).lineOf(edit.start);
+  const old = fileText.slice(edit.start, edit.end);
+  return old === ''
+    ? `Also insert ${inlineCode(edit.newText)} on line ${line}.`
+    : `Also replace ${inlineCode(old)} on line ${line} with ${inlineCode(edit.newText)}.`;
+}
+
+function plainEdit(edit: PlannedEdit): TextEdit {
+  return { start: edit.start, end: edit.end, newText: edit.newText };
+}
+
+/**
+ * The jitter patch for one finding: minimal edits in the author's formatting, the contiguous block a
+ * platform suggestion replaces, sentences for edits elsewhere, and a verdict from re-parsing and
+ * type-checking the patched file. An invalid suggestion still explains the change in words.
+ */
+export function suggest(finding: Finding, fileText: string, options: SuggestOptions): Suggestion {
+  const rewriter = REWRITERS[finding.language];
+  const result =
+    rewriter === undefined
+      ? refuse(options.strategy, `patches for ${finding.language} are not written yet`, inWords(options))
+      : rewriter(finding, fileText, options);
+  if (result.kind === 'refusal') {
+    return {
+      strategy: result.strategy,
+      edits: [],
+      extra: [],
+      description: result.description,
+      valid: false,
+      invalidReason: result.reason,
+      primary: null,
+    };
+  }
+  const edits = result.edits.map(plainEdit);
+  const main = result.edits[0];
+  if (main === undefined) throw new Error('suggest: a rewrite plan without edits');
+  const split = primaryBlock(fileText, result.edits, main);
+  const extra = split.outside.map((edit) => sentenceFor(edit, fileText));
+  const base = { strategy: result.strategy, edits, extra, description: result.description };
+  const verdict = validatePatch(finding.path, finding.language, fileText, edits);
+  return verdict.valid
+    ? { ...base, valid: true, primary: split.block }
+    : { ...base, valid: false, invalidReason: verdict.reason, primary: split.block };
+}

@@ -1,0 +1,143 @@
+import { createHash } from 'node:crypto';
+import { Project, ts } from 'ts-morph';
+import type { Language } from '../analysis/finding.js';
+import { applyEdits, findOverlap, LineIndex } from './edits.js';
+import type { TextEdit } from './types.js';
+
+export type ValidationResult = { valid: true; patched: string } | { valid: false; reason: string };
+
+/**
+ * Diagnostics that say nothing about the patch: modules cannot be resolved in an isolated check
+ * (every import is unresolved, before and after), so their errors are ignored.
+ */
+const IGNORED_CODES = new Set([
+  2307, // Cannot find module '…'
+  2792, // Cannot find module '…'. Did you mean to set the 'moduleResolution' option …
+  7016, // Could not find a declaration file for module '…'
+]);
+
+/**
+ * The Node globals retry code uses, declared loosely so that a patch which adds `process.env` or a
+ * `require` is not rejected for lack of @types/node (which an isolated check does not load).
+ */
+const AMBIENT_GLOBALS = `
+declare var process: { env: Record<string, string | undefined> };
+declare function require(id: string): any;
+declare var module: { exports: any };
+declare var exports: any;
+declare function setTimeout(handler: (...args: any[]) => void, timeout?: number, ...args: any[]): any;
+declare function clearTimeout(handle?: any): void;
+declare var console: { log(...data: any[]): void; error(...data: any[]): void; warn(...data: any[]): void };
+`;
+
+const AMBIENT_PATH = '/jitterbot-ambient/globals.d.ts';
+const CHECKED_DIRECTORY = '/jitterbot-check/';
+/** Original files' diagnostics kept for reuse: one file often has several findings. */
+const ORIGINAL_CACHE_SIZE = 32;
+
+let project: Project | undefined;
+const originalCache = new Map<string, Map<string, Diagnostic>>();
+
+interface Diagnostic {
+  count: number;
+  message: string;
+  line: number;
+}
+
+/**
+ * One in-memory project for every check: the standard library is parsed and bound once, module
+ * resolution is off (`noResolve`), so a check costs a few milliseconds after the first.
+ */
+function checker(): Project {
+  if (project !== undefined) return project;
+  project = new Project({
+    useInMemoryFileSystem: true,
+    skipLoadingLibFiles: false,
+    compilerOptions: {
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.ESNext,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
+      lib: ['lib.es2022.d.ts'],
+      types: [],
+      noResolve: true,
+      skipLibCheck: true,
+      noEmit: true,
+      allowJs: true,
+      checkJs: true,
+      jsx: ts.JsxEmit.Preserve,
+      strict: true,
+      // Library types are unresolved, so callbacks lose their contextual types; an implicit `any`
+      // parameter in a patch is not a defect of the patch.
+      noImplicitAny: false,
+    },
+  });
+  project.createSourceFile(AMBIENT_PATH, AMBIENT_GLOBALS, { overwrite: true });
+  return project;
+}
+
+function extensionOf(path: string): string {
+  const match = /\.(tsx|ts|mts|cts|jsx|js|mjs|cjs)$/i.exec(path);
+  return match === null ? '.ts' : `.${match[1]!.toLowerCase()}`;
+}
+
+/** Syntactic and semantic diagnostics of `text` checked as a file named like `path`, keyed by code and message. */
+function diagnosticsOf(path: string, text: string): Map<string, Diagnostic> {
+  const host = checker();
+  const file = host.createSourceFile(`${CHECKED_DIRECTORY}file${extensionOf(path)}`, text, { overwrite: true });
+  try {
+    const program = host.getProgram().compilerObject;
+    const node = program.getSourceFile(file.getFilePath());
+    if (node === undefined) throw new Error('validate: checked file missing from the program');
+    const lines = new LineIndex(text);
+    const result = new Map<string, Diagnostic>();
+    const all = [...program.getSyntacticDiagnostics(node), ...program.getSemanticDiagnostics(node)];
+    for (const diagnostic of all) {
+      if (IGNORED_CODES.has(diagnostic.code)) continue;
+      const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, ' ');
+      const key = `${diagnostic.code}:${message}`;
+      const existing = result.get(key);
+      if (existing !== undefined) existing.count += 1;
+      else result.set(key, { count: 1, message, line: lines.lineOf(diagnostic.start ?? 0) });
+    }
+    return result;
+  } finally {
+    host.removeSourceFile(file);
+  }
+}
+
+function originalDiagnostics(path: string, text: string): Map<string, Diagnostic> {
+  const key = createHash('sha256').update(extensionOf(path)).update('\0').update(text).digest('hex');
+  const cached = originalCache.get(key);
+  if (cached !== undefined) return cached;
+  const diagnostics = diagnosticsOf(path, text);
+  originalCache.set(key, diagnostics);
+  if (originalCache.size > ORIGINAL_CACHE_SIZE) originalCache.delete(originalCache.keys().next().value!);
+  return diagnostics;
+}
+
+const CHECKED_LANGUAGES: ReadonlySet<Language> = new Set(['typescript', 'javascript']);
+
+/**
+ * Applies `edits` in memory and accepts the patch only when the result parses and the TypeScript
+ * checker reports no diagnostic that the original file did not already have.
+ */
+export function validatePatch(path: string, language: Language, original: string, edits: readonly TextEdit[]): ValidationResult {
+  const overlap = findOverlap(edits);
+  if (overlap !== null) return { valid: false, reason: 'the patch edits the same text twice' };
+  if (edits.some((edit) => edit.start < 0 || edit.end > original.length || edit.end < edit.start)) {
+    return { valid: false, reason: 'the patch reaches outside the file' };
+  }
+  const patched = applyEdits(original, edits);
+  if (patched === original) return { valid: false, reason: 'the patch changes nothing' };
+  if (!CHECKED_LANGUAGES.has(language)) {
+    return { valid: false, reason: `patches for ${language} cannot be checked yet` };
+  }
+  const before = originalDiagnostics(path, original);
+  const after = diagnosticsOf(path, patched);
+  for (const [key, diagnostic] of after) {
+    if (diagnostic.count > (before.get(key)?.count ?? 0)) {
+      return { valid: false, reason: `the patched file has a new error on line ${diagnostic.line}: ${diagnostic.message}` };
+    }
+  }
+  return { valid: true, patched };
+}
