@@ -1,2 +1,4 @@
 #!/usr/bin/env node
-console.log('jitterbot');
+import { main } from './commands/program.js';
+
+process.exitCode = await main(process.argv);

@@ -110,4 +110,6 @@ export interface ReviewOutcome {
   blastRadius: BlastRadiusEntry[];
   /** The client count used by the simulations, and where it came from. */
   clients: { count: number; source: string };
+  /** Files the analysis read and analysed. */
+  analysedFiles?: number;
 }

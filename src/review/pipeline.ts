@@ -11,9 +11,8 @@ import { suggest } from '../suggest/suggest.js';
 import type { RepoJitterHelper } from '../suggest/types.js';
 import { analysisOptionsFrom, analyzePaths, filterOptionsFrom, type AnalyzedFile } from './analyze.js';
 import { renderComment, renderSummary } from './render.js';
+import { RULE_DOCS_URL } from './rule-docs.js';
 
-/** Where each rule's documentation lives; linked from every comment. */
-export const RULE_DOCS_URL = 'https://github.com/jitterbot/jitterbot/blob/main/docs/rules.md';
 /** Simulations are seeded so a comment never changes between runs of the same code. */
 const SIMULATION_SEED = 642;
 
@@ -107,8 +106,19 @@ export async function buildOutcome(target: ReviewTarget, reader: RepoReader, opt
     skipped: analyzed.skipped,
     blastRadius: confirmation.blastRadius,
     clients,
+    analysedFiles: analyzed.files.length,
   };
-  const summary = renderSummary({ ...partial, platform: target.platform, repoHelper: helperOf(confirmation) });
+  const summary = renderSummary({
+    platform: target.platform === 'gitlab' ? 'gitlab' : 'github',
+    findings: published.map((p) => p.finding),
+    preExisting,
+    blastRadius: confirmation.blastRadius.map((entry) => ({ path: entry.path, line: entry.line, description: entry.rule })),
+    configErrors: loaded.errors,
+    clients: clients.count,
+    clientsSource: clients.source,
+    fixedCount: fixed.length,
+    docsUrl: RULE_DOCS_URL,
+  });
   log.info({ added: added.length, preExisting: preExisting.length, toPost: toPost.length, fixed: fixed.length }, 'review complete');
   return { ...partial, summary };
 }

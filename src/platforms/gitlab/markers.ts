@@ -1,16 +1,17 @@
+import { parseFingerprintMarker, SUMMARY_MARKER } from '../../review/render.js';
+
 /**
- * Hidden HTML comments that let the bot recognise its own notes on later runs. The fingerprint marker is
- * written by the renderer into every inline comment body; the summary marker is this adapter's.
+ * Hidden HTML comments that let the bot recognise its own notes on later runs. Both come from the
+ * renderer: the fingerprint marker in every inline comment body, the summary marker at the top of the
+ * summary (added here when a summary lacks it).
  */
+export { SUMMARY_MARKER };
 
-/** Identifies the bot's one summary note on a merge request. */
-export const SUMMARY_MARKER = '<!-- jitterbot:summary -->';
-
-const FINGERPRINT_MARKER = /<!-- jitterbot:fingerprint=([0-9a-f]{16}) -->/;
-const ANY_FINGERPRINT_MARKER = /<!-- jitterbot:fingerprint=[0-9a-f]{16} -->\n?/g;
+/** The renderer's marker, wherever it is in a body, with the line break after it. */
+const ANY_FINGERPRINT_MARKER = /<!-- jitterbot:fingerprint=[A-Za-z0-9_-]+ -->\n?/g;
 
 export function fingerprintIn(body: string): string | undefined {
-  return FINGERPRINT_MARKER.exec(body)?.[1];
+  return parseFingerprintMarker(body) ?? undefined;
 }
 
 /** A finding's body without its marker, for the summary: only inline discussions carry fingerprints. */

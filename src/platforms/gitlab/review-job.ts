@@ -1,5 +1,5 @@
 import { retryWithJitter } from '../../retry.js';
-import { runReview } from '../../review/pipeline.js';
+import { runReview, type ReviewLogger } from '../../review/pipeline.js';
 import { BoundedRepoReader, DEFAULT_READ_BUDGET, type ReadBudget } from '../bounded-reader.js';
 import type { RepoReader, ReviewTarget } from '../types.js';
 import { describeError, isNotFound, type GitlabApi } from './client.js';
@@ -31,7 +31,10 @@ export interface GitlabReviewRequest {
   rescans: RescanCommand[];
 }
 
-export function mergeRequests(waiting: GitlabReviewRequest, next: GitlabReviewRequest): GitlabReviewRequest {
+export function combineRequests(
+  waiting: GitlabReviewRequest,
+  next: GitlabReviewRequest,
+): GitlabReviewRequest {
   return {
     deliveryIds: [...waiting.deliveryIds, ...next.deliveryIds],
     project: next.project,
@@ -44,7 +47,7 @@ export function mergeRequests(waiting: GitlabReviewRequest, next: GitlabReviewRe
 export type ReviewFn = (
   target: ReviewTarget,
   reader: RepoReader,
-  options?: { log?: Pick<Log, 'info' | 'warn' | 'error'> },
+  options?: { log?: ReviewLogger },
 ) => Promise<unknown>;
 
 export interface GitlabJobDeps {
@@ -91,7 +94,7 @@ export async function runGitlabReviewJob(
     return result;
   } catch (error) {
     deps.log.error({ ...fields, error: describeError(error) }, 'GitLab review failed');
-    return { kind: 'skipped', reason: `failed: ${describeError(error)}` };
+    return { kind: 'failed', error: describeError(error) };
   }
 }
 
@@ -128,8 +131,9 @@ async function reviewMergeRequest(
       );
     }
   }
-  if (request.reasons.length === 0 && honoured.length === 0)
+  if (request.reasons.length === 0 && honoured.length === 0) {
     return { kind: 'skipped', reason: 'nothing to do' };
+  }
 
   const target = new GitlabReviewTarget({
     api,
@@ -142,8 +146,9 @@ async function reviewMergeRequest(
   // An explicit rescan reviews a draft too: someone asked for it.
   if (mr.draft && honoured.length === 0) {
     const { config } = await target.config();
-    if (!config.review_drafts)
+    if (!config.review_drafts) {
       return { kind: 'skipped', reason: 'draft merge request (review_drafts is off)' };
+    }
   }
 
   const reader = new BoundedRepoReader(
@@ -228,13 +233,13 @@ function memo<T>(load: () => Promise<T>): () => Promise<T> {
   return () => (value ??= load());
 }
 
-/** The job's logger with its fields on every line; also accepts `log.info('message')` calls. */
-function withFields(log: Log, fields: Record<string, unknown>): Log {
+/** The pipeline's logger: the job's, with delivery ids, project and merge request on every line. */
+function withFields(log: Log, fields: Record<string, unknown>): ReviewLogger {
   const bind =
     (write: Log['info']) =>
-    (first: unknown, message?: string): void => {
+    (first: object | string, message?: string): void => {
       if (typeof first === 'string') write(fields, first);
-      else write({ ...fields, ...(first as Record<string, unknown>) }, message ?? '');
+      else write({ ...fields, ...first }, message ?? '');
     };
   return { info: bind(log.info.bind(log)), warn: bind(log.warn.bind(log)), error: bind(log.error.bind(log)) };
 }

@@ -11,8 +11,11 @@ export interface UnplacedFinding {
   reason: string;
 }
 
-/** Fences that only mean something on a diff line: `suggestion` or `suggestion:-0+N`. */
-const SUGGESTION_FENCE = /^(\s*)```suggestion(?::-\d+\+\d+)?[ \t]*$/gm;
+/**
+ * Fences that only mean something on a diff line: `suggestion` or `suggestion:-0+N`, opened with three
+ * or more backticks (the renderer lengthens the fence when the code itself holds backticks).
+ */
+const SUGGESTION_FENCE = /^([ \t]*)(`{3,})suggestion(?::-\d+\+\d+)?[ \t]*$/gm;
 
 /**
  * The summary note: the pipeline's summary, the marker, and the findings GitLab refused to place. Those
@@ -27,7 +30,7 @@ export function summaryNoteBody(summary: string, unplaced: readonly UnplacedFind
       const { path, range } = published.finding;
       const lines = published.suggestionLines;
       const where = lines ? `lines ${lines.start}–${lines.end}` : `line ${range.startLine}`;
-      const body = withoutFingerprintMarker(published.body).replace(SUGGESTION_FENCE, '$1```').trim();
+      const body = withoutFingerprintMarker(published.body).replace(SUGGESTION_FENCE, '$1$2').trim();
       parts.push(`**\`${path}\`, ${where}**${lines ? ' (suggested replacement below)' : ''}\n\n${body}`);
     }
   }

@@ -5,7 +5,7 @@ import type { GitlabApi } from './client.js';
 import { decideGitlabEvent } from './events.js';
 import type { Log } from './log.js';
 import {
-  mergeRequests,
+  combineRequests,
   runGitlabReviewJob,
   type GitlabJobDeps,
   type GitlabReviewRequest,
@@ -48,6 +48,24 @@ export function createGitlabWebhookHandler(deps: GitlabWebhookDeps): GitlabWebho
   const { log } = deps;
   /** Requests of merge requests whose job is queued and not started; merged when deliveries coalesce. */
   const waiting = new Map<string, GitlabReviewRequest>();
+  /** The last run per merge request. */
+  const running = new Map<string, Promise<void>>();
+
+  /**
+   * Runs of one merge request never overlap: two concurrent runs would both see no earlier comment and
+   * both post it. (The queue coalesces waiting jobs but may start a job while another with its key runs.)
+   */
+  async function oneAtATime(key: string, run: () => Promise<void>): Promise<void> {
+    const previous = running.get(key) ?? Promise.resolve();
+    const current = previous.then(run);
+    const settled = current.catch(() => undefined);
+    running.set(key, settled);
+    try {
+      await current;
+    } finally {
+      if (running.get(key) === settled) running.delete(key);
+    }
+  }
 
   return async (req, res) => {
     const event = header(req, 'x-gitlab-event') ?? '';
@@ -114,12 +132,16 @@ export function createGitlabWebhookHandler(deps: GitlabWebhookDeps): GitlabWebho
       };
       const key = `gitlab:${project.id}!${mrIid}`;
       const before = waiting.get(key);
-      waiting.set(key, before ? mergeRequests(before, request) : request);
-      const queued = deps.queue.enqueue(key, async () => {
-        const merged = waiting.get(key);
-        waiting.delete(key);
-        if (merged) await runGitlabReviewJob(merged, { api, log, ...optional(deps), ...deps.job });
-      });
+      waiting.set(key, before ? combineRequests(before, request) : request);
+      const queued = deps.queue.enqueue(key, () =>
+        oneAtATime(key, async () => {
+          // Taken only once the previous run of this merge request is over, so deliveries that came
+          // meanwhile are part of this run (and a later job for the same key finds nothing left).
+          const merged = waiting.get(key);
+          waiting.delete(key);
+          if (merged) await runGitlabReviewJob(merged, { api, log, ...optional(deps), ...deps.job });
+        }),
+      );
       if (queued === 'full') {
         if (before) waiting.set(key, before);
         else waiting.delete(key);

@@ -75,7 +75,8 @@ export function testProbot(retry: Partial<JitteredRetrySettings> = {}): Probot {
     appId: 1,
     privateKey: testPrivateKey(),
     secret: 'test-secret',
-    logLevel: 'fatal',
+    // JITTERBOT_TEST_LOG_LEVEL=debug shows Probot's and jitterbot's logs while debugging a test.
+    logLevel: (process.env.JITTERBOT_TEST_LOG_LEVEL as 'debug' | undefined) ?? 'fatal',
     Octokit: jitterbotOctokit(testRetrySettings(retry), QuietOctokit),
   });
 }

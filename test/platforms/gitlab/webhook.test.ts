@@ -8,7 +8,11 @@ import { ReviewQueue } from '../../../src/queue.js';
 import { createServer } from '../../../src/server.js';
 import { createGitlabClient } from '../../../src/platforms/gitlab/client.js';
 import { belongsToInstance, GITLAB_WEBHOOK_PATH } from '../../../src/platforms/gitlab/env.js';
-import { createGitlabWebhookHandler } from '../../../src/platforms/gitlab/webhook.js';
+import { gitlabWebhookRoute } from '../../../src/platforms/gitlab/route.js';
+import {
+  createGitlabWebhookHandler,
+  type GitlabWebhookHandler,
+} from '../../../src/platforms/gitlab/webhook.js';
 import { BOT_USER, FakeGitlab, GITLAB } from './fake-gitlab.js';
 import { fixtureText, mergeRequestHook, noteHook } from './fixtures.js';
 
@@ -61,14 +65,20 @@ beforeEach(async () => {
     log,
     botUsername: BOT_USER.username,
   });
+  await listen(handler);
+});
+
+/** Serves `handler` on the project's real server (src/server.ts), on a free local port. */
+async function listen(handler: GitlabWebhookHandler): Promise<void> {
+  if (server?.listening) await new Promise((resolve) => server.close(resolve));
   server = await createServer({ log, extraRoutes: [{ method: 'POST', path: GITLAB_WEBHOOK_PATH, handler }] });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}${GITLAB_WEBHOOK_PATH}`;
-});
+}
 
 afterEach(async () => {
   await queue.onIdle();
-  await new Promise((resolve) => server.close(resolve));
+  if (server.listening) await new Promise((resolve) => server.close(resolve));
   nock.cleanAll();
   nock.enableNetConnect();
 });
@@ -264,6 +274,44 @@ describe('POST /gitlab/webhook: reviews', () => {
   });
 });
 
+describe('POST /gitlab/webhook: several deliveries for one merge request', () => {
+  it('never runs two reviews of one merge request at once (no duplicate discussion)', async () => {
+    let release!: () => void;
+    gitlab.holdMergeRequestUntil(new Promise((resolve) => (release = resolve)));
+    expect((await deliver('Merge Request Hook', openMergeRequest())).status).toBe(202);
+    expect(
+      (await deliver('Merge Request Hook', pushed('b6568db1bc1dcd7f8b4d5a946b0b91f9dacd7327'))).status,
+    ).toBe(202);
+    release();
+    await queue.onIdle();
+    expect(gitlab.count('GET', /merge_requests\/1$/)).toBe(2);
+    expect(gitlab.diffDiscussions()).toHaveLength(1);
+    expect(gitlab.generalNotes()).toHaveLength(1);
+  });
+
+  it('merges deliveries that wait: a refused rescan does not drop a pending push', async () => {
+    let release!: () => void;
+    gitlab.holdMergeRequestUntil(new Promise((resolve) => (release = resolve)));
+    gitlab.members.set(6, 20);
+    expect((await deliver('Merge Request Hook', openMergeRequest())).status).toBe(202);
+    // While the first run is held, a push and a Reporter's rescan arrive for the same merge request.
+    gitlab.push(SHA_3, { [FILE]: FIXED });
+    expect((await deliver('Merge Request Hook', pushed(SHA_2))).status).toBe(202);
+    expect((await deliver('Note Hook', noteHook('/jitterbot rescan'))).status).toBe(202);
+    release();
+    await queue.onIdle();
+    // Two runs, not three: the push and the rescan were one request, and the push was reviewed.
+    expect(gitlab.count('GET', /merge_requests\/1$/)).toBe(2);
+    expect(gitlab.awards).toEqual([]);
+    const started = logged
+      .filter((entry) => entry.message === 'review started')
+      .map((entry) => entry.fields.reasons);
+    expect(started).toEqual([['open'], ['push']]);
+    const refused = logged.find((entry) => entry.message === 'rescan command not honoured');
+    expect(refused?.fields).toMatchObject({ user: 'user1', verdict: 'insufficient-access' });
+  });
+});
+
 describe('POST /gitlab/webhook: /jitterbot rescan', () => {
   it('runs for a Developer and acknowledges with an award emoji', async () => {
     const response = await deliver('Note Hook', noteHook('/jitterbot rescan'));
@@ -303,5 +351,34 @@ describe('POST /gitlab/webhook: /jitterbot rescan', () => {
     expect(response.status).toBe(200);
     await queue.onIdle();
     expect(gitlab.requests).toEqual([]);
+  });
+  it('wired from the environment without GITLAB_BOT_USERNAME: asks GitLab who the bot is', async () => {
+    const setup = gitlabWebhookRoute(
+      { GITLAB_URL: `${GITLAB}/api/v4`, GITLAB_TOKEN: 'glpat-test', GITLAB_WEBHOOK_SECRET: SECRET },
+      { queue, log },
+    );
+    if (setup.kind !== 'ready') throw new Error(setup.kind);
+    expect(setup.route).toMatchObject({ method: 'POST', path: '/gitlab/webhook' });
+    await listen(setup.route.handler);
+
+    // The bot's own note passes the webhook (its name is unknown there) and stops in the job.
+    expect(
+      (await deliver('Note Hook', noteHook('/jitterbot rescan', { id: BOT_USER.id, username: 'jitterbot' })))
+        .status,
+    ).toBe(202);
+    await queue.onIdle();
+    expect(gitlab.count('GET', /^\/api\/v4\/user$/)).toBe(1);
+    expect(gitlab.awards).toEqual([]);
+    expect(gitlab.discussions).toEqual([]);
+
+    // Its earlier comments are recognised by user id.
+    await deliver('Note Hook', noteHook('/jitterbot rescan'));
+    await queue.onIdle();
+    expect(gitlab.awards).toEqual([{ noteId: 1244, name: 'eyes' }]);
+    expect(gitlab.diffDiscussions()).toHaveLength(1);
+    await deliver('Merge Request Hook', pushed('b6568db1bc1dcd7f8b4d5a946b0b91f9dacd7327'));
+    await queue.onIdle();
+    expect(gitlab.diffDiscussions()).toHaveLength(1);
+    expect(gitlab.generalNotes()).toHaveLength(1);
   });
 });

@@ -123,7 +123,7 @@ function successExitInBlock(block: ts.Block, waitStatement: ts.Statement, file: 
         };
       }
     }
-    if (ts.isTryStatement(statement) && statement.catchClause && statement.tryBlock.statements.some((s) => ts.isReturnStatement(s) || ts.isBreakStatement(s))) {
+    if (ts.isTryStatement(statement) && statement.catchClause && exitsOnSuccess(statement.tryBlock, file)) {
       return {
         trigger: { kind: 'exception' },
         evidence: `waits after a \`try\` that returns on success (line ${lineOf(statement, file)})`,
@@ -131,6 +131,16 @@ function successExitInBlock(block: ts.Block, waitStatement: ts.Statement, file: 
     }
   }
   return null;
+}
+
+/** A `try` block that leaves the loop when the work succeeded: a bare `return`, or `if (res.ok) return`. */
+function exitsOnSuccess(block: ts.Block, file: ts.SourceFile): boolean {
+  return block.statements.some(
+    (s) =>
+      ts.isReturnStatement(s) ||
+      ts.isBreakStatement(s) ||
+      (ts.isIfStatement(s) && exits(s.thenStatement) && isSuccessCondition(s.expression.getText(file))),
+  );
 }
 
 function exits(statement: ts.Statement): boolean {

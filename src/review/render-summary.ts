@@ -1,0 +1,135 @@
+import type { Delay, Finding } from '../analysis/finding.js';
+import { formatDuration } from '../simulate/duration.js';
+import { details, escapeProse, escapeText, inlineCode, MAX_BODY_CHARS, safeUrl, tableCell, tableCode } from './render-markdown.js';
+
+/** Marks the summary note so a platform adapter can find and edit it in place. */
+export const SUMMARY_MARKER = '<!-- jitterbot:summary -->';
+
+/** Rows per table before the rest is counted instead of listed. */
+const MAX_TABLE_ROWS = 50;
+/** Blast-radius places listed by name. */
+const MAX_BLAST_RADIUS = 20;
+
+/** Another place in the repository with the same pattern (not part of the change). */
+export interface BlastRadiusEntry {
+  path: string;
+  line: number;
+  /** e.g. "fixed 5 s in a catch block". */
+  description?: string;
+}
+
+export interface SummaryInput {
+  platform: 'github' | 'gitlab';
+  /** Findings on lines the change added. */
+  findings: Finding[];
+  /** Findings on lines the change did not add. */
+  preExisting: Finding[];
+  blastRadius: BlastRadiusEntry[];
+  configErrors: string[];
+  /** Clients assumed to retry together, and where that number came from. */
+  clients: number;
+  clientsSource?: string;
+  /** Earlier comments whose finding is gone in this push. */
+  fixedCount?: number;
+  docsUrl: string;
+}
+
+function delayCell(delay: Delay): string {
+  const ms = delay.kind === 'fixed' ? delay.ms : delay.baseMs;
+  const value = ms === undefined ? inlineCode(delay.text) : formatDuration(ms);
+  return delay.kind === 'fixed' ? `fixed ${value}` : `${delay.kind} from ${value}`;
+}
+
+function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+function findingsTable(findings: readonly Finding[]): string {
+  const rows = findings.slice(0, MAX_TABLE_ROWS).map((finding) => {
+    const icon = finding.level === 'warning' ? '⚠️' : 'ℹ️';
+    const where = tableCode(`${finding.path}:${finding.range.startLine}`);
+    return `| ${icon} | ${finding.rule} | ${where} | ${tableCell(delayCell(finding.delay))} | ${finding.confidence} | ${tableCell(escapeProse(finding.message))} |`;
+  });
+  const more = findings.length > MAX_TABLE_ROWS ? [`\n…and ${findings.length - MAX_TABLE_ROWS} more.`] : [];
+  return [
+    '| | Rule | Where | Delay | Confidence | Message |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+    ...more,
+  ].join('\n');
+}
+
+function counts(input: SummaryInput): string {
+  const warnings = input.findings.filter((finding) => finding.level === 'warning').length;
+  const notes = input.findings.length - warnings;
+  const parts = [
+    `**${plural(input.findings.length, 'finding')}** on changed lines (${plural(warnings, 'warning')}, ${plural(notes, 'note')})`,
+    `${input.preExisting.length} pre-existing`,
+  ];
+  if (input.fixedCount !== undefined && input.fixedCount > 0) parts.push(`${input.fixedCount} fixed since the last run`);
+  return parts.join(' · ');
+}
+
+function herd(input: SummaryInput): string {
+  const source =
+    input.clientsSource === undefined
+      ? 'the default; set `clients` in the configuration when you know better'
+      : escapeText(input.clientsSource);
+  return `Herd size used in the simulations: **${input.clients}** clients (${source}).`;
+}
+
+function blastRadius(entries: readonly BlastRadiusEntry[]): string {
+  if (entries.length === 0) return '';
+  const listed = entries.slice(0, MAX_BLAST_RADIUS).map((entry) => {
+    const where = inlineCode(`${entry.path}:${entry.line}`);
+    return entry.description === undefined ? `- ${where}` : `- ${where}: ${escapeProse(entry.description)}`;
+  });
+  const more = entries.length > MAX_BLAST_RADIUS ? [`- …and ${entries.length - MAX_BLAST_RADIUS} more`] : [];
+  return [
+    `### Same pattern elsewhere (${entries.length})`,
+    '',
+    'Not part of this change, but they will retry in lockstep with the code above:',
+    '',
+    ...listed,
+    ...more,
+  ].join('\n');
+}
+
+function configErrors(errors: readonly string[]): string {
+  if (errors.length === 0) return '';
+  return [
+    '### Configuration problems',
+    '',
+    'The review ran with the default configuration because:',
+    '',
+    ...errors.map((error) => `- ${escapeText(error)}`),
+  ].join('\n');
+}
+
+/**
+ * The check-run summary (GitHub) or the summary note (GitLab): counts, the findings on changed lines,
+ * pre-existing ones folded away, the blast radius, configuration problems and where the herd size
+ * came from. Pure; starts with `SUMMARY_MARKER`.
+ */
+export function renderSummary(input: SummaryInput): string {
+  const heading =
+    input.findings.length === 0
+      ? '## jitterbot: no retries without jitter in this change'
+      : `## jitterbot: ${plural(input.findings.length, 'retry', 'retries')} without jitter in this change`;
+  const url = safeUrl(input.docsUrl);
+  const sections = [
+    SUMMARY_MARKER,
+    heading,
+    counts(input),
+    herd(input),
+    input.findings.length === 0 ? '' : findingsTable(input.findings),
+    input.preExisting.length === 0
+      ? ''
+      : details(`Pre-existing findings (${input.preExisting.length}), not on lines this change added`, findingsTable(input.preExisting)),
+    blastRadius(input.blastRadius),
+    configErrors(input.configErrors),
+    url === undefined ? '' : `<sub>[How jitterbot decides](${url})</sub>`,
+  ].filter((section) => section !== '');
+  const body = sections.join('\n\n');
+  return body.length <= MAX_BODY_CHARS ? body : `${body.slice(0, MAX_BODY_CHARS - 40)}\n\n…(summary truncated)`;
+}

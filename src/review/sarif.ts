@@ -1,0 +1,140 @@
+import type { Log, Result, ReportingDescriptor, Fix } from 'sarif';
+import type { RuleId } from '../analysis/finding.js';
+import type { PublishedFinding } from '../platforms/types.js';
+import { RULE_DOCS_URL } from './rule-docs.js';
+
+export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
+
+/** Rule metadata shared by every output: SARIF's `tool.driver.rules`, the README, comment links. */
+export const RULES: Record<RuleId, { name: string; short: string; full: string; level: 'warning' | 'note' }> = {
+  'fixed-delay-retry': {
+    name: 'FixedDelayRetry',
+    short: 'Retry waits a fixed delay between attempts',
+    full: 'A retry that waits the same delay before every attempt makes every client that failed together retry together: a thundering herd that turns a short throttle into an outage. Randomise the delay (full jitter).',
+    level: 'warning',
+  },
+  'unjittered-backoff': {
+    name: 'UnjitteredBackoff',
+    short: 'Retry backs off without jitter',
+    full: 'Exponential (or linear) backoff without randomness spreads attempts over time but keeps clients that failed together in lockstep: each wave arrives together. Add jitter to the backoff.',
+    level: 'note',
+  },
+};
+
+export interface SarifEntry {
+  published: PublishedFinding;
+  /** `new` on lines the change added; `unchanged` for pre-existing findings; absent in whole-tree scans. */
+  baselineState?: 'new' | 'unchanged';
+  /** File text, for the fix's line/column regions. */
+  text?: string;
+}
+
+export interface SarifOptions {
+  version: string;
+}
+
+/** SARIF 2.1.0 with results located relative to the scanned root, and a fix per valid patch. */
+export function toSarif(entries: readonly SarifEntry[], options: SarifOptions): Log {
+  const ruleIds = Object.keys(RULES) as RuleId[];
+  const rules: ReportingDescriptor[] = ruleIds.map((id) => ({
+    id,
+    name: RULES[id].name,
+    shortDescription: { text: RULES[id].short },
+    fullDescription: { text: RULES[id].full },
+    helpUri: `${RULE_DOCS_URL}#${id}`,
+    defaultConfiguration: { level: RULES[id].level },
+  }));
+  return {
+    $schema: SARIF_SCHEMA,
+    version: '2.1.0',
+    runs: [
+      {
+        tool: { driver: { name: 'jitterbot', version: options.version, informationUri: RULE_DOCS_URL, rules } },
+        originalUriBaseIds: { SRCROOT: { description: { text: 'The scanned directory' } } },
+        results: entries.map((entry) => toResult(entry, ruleIds.indexOf(entry.published.finding.rule))),
+      },
+    ],
+  };
+}
+
+function toResult(entry: SarifEntry, ruleIndex: number): Result {
+  const finding = entry.published.finding;
+  const result: Result = {
+    ruleId: finding.rule,
+    ruleIndex,
+    level: finding.level,
+    message: { text: finding.message },
+    locations: [
+      {
+        physicalLocation: {
+          artifactLocation: { uri: encodePath(finding.path), uriBaseId: 'SRCROOT' },
+          region: {
+            startLine: finding.range.startLine,
+            startColumn: finding.range.startColumn,
+            endLine: finding.range.endLine,
+            endColumn: finding.range.endColumn,
+          },
+        },
+      },
+    ],
+    partialFingerprints: { 'jitterbot/v1': finding.fingerprint },
+    properties: {
+      confidence: finding.confidence,
+      delay: finding.delay,
+      trigger: finding.trigger,
+      evidence: finding.evidence,
+      ...(finding.attemptVar ? { attemptVariable: finding.attemptVar } : {}),
+    },
+  };
+  if (entry.baselineState) result.baselineState = entry.baselineState;
+  const fix = entry.text === undefined ? null : toFix(entry.published, entry.text);
+  if (fix) result.fixes = [fix];
+  return result;
+}
+
+/** Every replacement of a valid patch, imports included (a platform suggestion carries only the contiguous block). */
+function toFix(published: PublishedFinding, text: string): Fix | null {
+  const suggestion = published.suggestion;
+  if (!suggestion?.valid || suggestion.edits.length === 0) return null;
+  const lineStarts = lineStartsOf(text);
+  return {
+    description: { text: suggestion.description },
+    artifactChanges: [
+      {
+        artifactLocation: { uri: encodePath(published.finding.path), uriBaseId: 'SRCROOT' },
+        replacements: suggestion.edits.map((edit) => {
+          const start = position(lineStarts, edit.start);
+          const end = position(lineStarts, edit.end);
+          return {
+            deletedRegion: { startLine: start.line, startColumn: start.column, endLine: end.line, endColumn: end.column, charOffset: edit.start, charLength: edit.end - edit.start },
+            insertedContent: { text: edit.newText },
+          };
+        }),
+      },
+    ],
+  };
+}
+
+/** Paths are URIs in SARIF: spaces, `#`, `?` and non-ASCII must be percent-encoded, slashes kept. */
+function encodePath(path: string): string {
+  return path.split('/').map(encodeURIComponent).join('/');
+}
+
+function lineStartsOf(text: string): number[] {
+  const starts = [0];
+  for (let index = 0; index < text.length; index += 1) if (text.charCodeAt(index) === 10) starts.push(index + 1);
+  return starts;
+}
+
+function position(lineStarts: number[], offset: number): { line: number; column: number } {
+  let low = 0;
+  let high = lineStarts.length - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if (lineStarts[mid]! <= offset) low = mid;
+    else high = mid - 1;
+  }
+  return { line: low + 1, column: offset - lineStarts[low]! + 1 };
+}
+
+
