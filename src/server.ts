@@ -1,5 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
@@ -154,18 +159,23 @@ export async function startServer(
 
   const queue =
     options.queue ??
-    new ReviewQueue({ onError: (key, error) => log.error({ key, err: errorFields(error) }, 'review job failed') });
+    new ReviewQueue({
+      onError: (key, error) => log.error({ key, err: errorFields(error) }, 'review job failed'),
+    });
   const server = await createServer({
     log,
     extraRoutes: options.extraRoutes ?? [],
     ...(probot
       ? {
           probot,
-          app: (app: Probot) => jitterbotApp(app, { queue, ...(options.review ? { review: options.review } : {}) }),
+          app: (app: Probot) =>
+            jitterbotApp(app, { queue, ...(options.review ? { review: options.review } : {}) }),
         }
       : {}),
     ...(github === 'setup'
-      ? { setup: createSetupHandler({ env, cwd, webhookPath: env.WEBHOOK_PATH || DEFAULT_WEBHOOK_PATH, log }) }
+      ? {
+          setup: createSetupHandler({ env, cwd, webhookPath: env.WEBHOOK_PATH || DEFAULT_WEBHOOK_PATH, log }),
+        }
       : {}),
   });
 
@@ -182,8 +192,10 @@ export async function startServer(
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
   log.info({ url, github }, 'jitterbot listening');
-  if (github === 'setup') log.info({ url: `${url}/probot` }, 'no GitHub App configured: open this page to register one');
-  if (github === 'disabled') log.warn({}, 'no GitHub App configured (APP_ID, PRIVATE_KEY); GitHub webhooks are off');
+  if (github === 'setup')
+    log.info({ url: `${url}/probot` }, 'no GitHub App configured: open this page to register one');
+  if (github === 'disabled')
+    log.warn({}, 'no GitHub App configured (APP_ID, PRIVATE_KEY); GitHub webhooks are off');
 
   return {
     server,
@@ -192,7 +204,10 @@ export async function startServer(
     queue,
     log,
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // close() waits for keep-alive connections to time out; idle ones can go now.
+      server.closeIdleConnections();
+      await closed;
       await queue.onIdle();
     },
   };
@@ -201,7 +216,11 @@ export async function startServer(
 /** Probot's default webhook path (also what @octokit/webhooks uses). */
 export const DEFAULT_WEBHOOK_PATH = '/api/github/webhooks';
 
-function createGitHubProbot(env: NodeJS.ProcessEnv, Octokit: typeof ProbotOctokit | undefined, loggerOnly = false): Probot {
+function createGitHubProbot(
+  env: NodeJS.ProcessEnv,
+  Octokit: typeof ProbotOctokit | undefined,
+  loggerOnly = false,
+): Probot {
   try {
     return createProbot({
       env,

@@ -37,7 +37,9 @@ const SPARKLINE_WIDTH = 60;
 
 function positiveInteger(value: number, name: string, max: number): number {
   if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw new SimulateUsageError(`--${name} must be a whole number from 1 to ${max.toLocaleString('en-US')} (got ${value})`);
+    throw new SimulateUsageError(
+      `--${name} must be a whole number from 1 to ${max.toLocaleString('en-US')} (got ${value})`,
+    );
   }
   return value;
 }
@@ -57,7 +59,9 @@ function table(rows: readonly Row[]): string {
     String(result.gaveUp),
     String(result.totalCalls),
   ]);
-  const widths = header.map((title, column) => Math.max(title.length, ...cells.map((row) => row[column]!.length)));
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...cells.map((row) => row[column]!.length)),
+  );
   const format = (row: readonly string[]): string =>
     row
       .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
@@ -73,7 +77,9 @@ function sparklines(rows: readonly Row[], slotMs: number): string {
   const max = Math.max(1, ...series.flat());
   const labelWidth = Math.max(...rows.map(({ schedule }) => schedule.label.length));
   const interval = formatDuration((horizon * slotMs) / width);
-  const lines = rows.map(({ schedule }, i) => `${schedule.label.padEnd(labelWidth)}  ${sparkline(series[i]!, max)}`);
+  const lines = rows.map(
+    ({ schedule }, i) => `${schedule.label.padEnd(labelWidth)}  ${sparkline(series[i]!, max)}`,
+  );
   return [
     `Retries over ${formatDuration(horizon * slotMs)}; each column is the busiest ${formatDuration(slotMs)} slot in ${interval}, one scale for all (max ${max}):`,
     ...lines,
@@ -89,11 +95,15 @@ export function runSimulateCommand(options: SimulateCommandOptions): string {
   const clients = positiveInteger(options.clients, 'clients', MAX_CLIENTS);
   const delayMs = parseDuration(options.delay);
   if (delayMs === undefined || delayMs <= 0) {
-    throw new SimulateUsageError(`--delay must be a duration such as 5s, 200ms or 1.5s (got ${JSON.stringify(options.delay)})`);
+    throw new SimulateUsageError(
+      `--delay must be a duration such as 5s, 200ms or 1.5s (got ${JSON.stringify(options.delay)})`,
+    );
   }
   const strategy = options.strategy ?? 'all';
   if (strategy !== 'all' && !STRATEGIES.includes(strategy)) {
-    throw new SimulateUsageError(`--strategy must be one of ${STRATEGIES.join(', ')} or all (got ${strategy})`);
+    throw new SimulateUsageError(
+      `--strategy must be one of ${STRATEGIES.join(', ')} or all (got ${strategy})`,
+    );
   }
   const slotMs = DEFAULT_SLOT_MS;
   const attempts = positiveInteger(options.attempts ?? DEFAULT_ATTEMPTS, 'attempts', MAX_ATTEMPTS);
@@ -112,7 +122,15 @@ export function runSimulateCommand(options: SimulateCommandOptions): string {
 
   const rows = schedules.map((schedule, index) => ({
     schedule,
-    result: simulateHerd({ clients, schedule, capacity, slotMs, attempts, baseMs: delayMs, seed: deriveSeed(seed, index) }),
+    result: simulateHerd({
+      clients,
+      schedule,
+      capacity,
+      slotMs,
+      attempts,
+      baseMs: delayMs,
+      seed: deriveSeed(seed, index),
+    }),
   }));
   const plural = capacity === 1 ? 'request' : 'requests';
   const intro =
@@ -120,7 +138,7 @@ export function runSimulateCommand(options: SimulateCommandOptions): string {
     `the service serves ${capacity} ${plural} per ${formatDuration(slotMs)} slot; ` +
     `${attempts} attempts each; backoffs grow ×2 per attempt up to ${formatDuration(capMs)}; seed ${seed}.`;
   const notes =
-    'peak/ideal compares the busiest slot with the clients spread evenly over one delay. ' +
-    'Golden-ratio jitter assumes every client has a distinct index.';
+    'peak/ideal compares the busiest slot with the clients spread evenly over one delay.' +
+    (names.includes('golden') ? ' Golden-ratio jitter assumes every client has a distinct index.' : '');
   return [intro, '', table(rows), '', sparklines(rows, slotMs), '', notes].join('\n');
 }

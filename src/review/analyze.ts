@@ -5,6 +5,10 @@ import { analyzerFor } from '../analysis/registry.js';
 import type { JitterbotConfig } from '../config.js';
 import type { RepoReader, SkippedFile } from '../platforms/types.js';
 
+/** Files read ahead of the one being analysed. */
+const READ_AHEAD = 16;
+const DONE: Promise<null> = Promise.resolve(null);
+
 export interface AnalyzeRequest {
   paths: readonly string[];
   reader: RepoReader;
@@ -23,7 +27,10 @@ export interface AnalyzedFile {
 }
 
 export interface AnalyzeResult {
+  /** Files with at least one finding (texts of the rest are not kept: a tree can be large). */
   files: AnalyzedFile[];
+  /** How many files were analysed in all. */
+  analysed: number;
   skipped: SkippedFile[];
 }
 
@@ -56,17 +63,28 @@ export async function analyzePaths(request: AnalyzeRequest): Promise<AnalyzeResu
   const host = hostFor(request.reader, request.ref);
   const files: AnalyzedFile[] = [];
   const skipped: SkippedFile[] = [];
-  let done = 0;
+  let analysed = 0;
+  const queue: { path: string; analyzer: LanguageAnalyzer }[] = [];
   for (const path of request.paths) {
-    done += 1;
     const analyzer = analyzerFor(request.analyzers, path);
     if (!analyzer) continue;
-    const pathReason = skipReasonForPath(path, request.filter);
-    if (pathReason) {
-      skipped.push({ path, reason: pathReason });
-      continue;
+    const reason = skipReasonForPath(path, request.filter);
+    if (reason) skipped.push({ path, reason });
+    else queue.push({ path, analyzer });
+  }
+  // Reads run ahead of analysis so the CPU never waits on the disk or the network.
+  const reads: Promise<string | null>[] = [];
+  const readAhead = (index: number) => {
+    while (reads.length < Math.min(queue.length, index + READ_AHEAD)) {
+      const next = queue[reads.length]!;
+      reads.push(request.reader.read(next.path, request.ref));
     }
-    const text = await request.reader.read(path, request.ref);
+  };
+  for (const [index, { path, analyzer }] of queue.entries()) {
+    readAhead(index);
+    const text = await reads[index]!;
+    reads[index] = DONE;
+    request.onFile?.(index + 1, queue.length);
     if (text === null) {
       skipped.push({ path, reason: 'could not be read (missing, binary, too large, or over the read budget)' });
       continue;
@@ -77,11 +95,12 @@ export async function analyzePaths(request: AnalyzeRequest): Promise<AnalyzeResu
       continue;
     }
     try {
-      files.push({ path, text, findings: await analyzer.analyze({ path, text }, host, request.options) });
+      const findings = await analyzer.analyze({ path, text }, host, request.options);
+      analysed += 1;
+      if (findings.length > 0) files.push({ path, text, findings });
     } catch (error) {
       skipped.push({ path, reason: `analysis failed: ${(error as Error).message}` });
     }
-    request.onFile?.(done, request.paths.length);
   }
-  return { files, skipped };
+  return { files, analysed, skipped };
 }

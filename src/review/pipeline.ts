@@ -106,7 +106,7 @@ export async function buildOutcome(target: ReviewTarget, reader: RepoReader, opt
     skipped: analyzed.skipped,
     blastRadius: confirmation.blastRadius,
     clients,
-    analysedFiles: analyzed.files.length,
+    analysedFiles: analyzed.analysed,
   };
   const summary = renderSummary({
     platform: target.platform === 'gitlab' ? 'gitlab' : 'github',

@@ -1,6 +1,15 @@
 import type { Delay, Finding } from '../analysis/finding.js';
 import { formatDuration } from '../simulate/duration.js';
-import { details, escapeProse, escapeText, inlineCode, MAX_BODY_CHARS, safeUrl, tableCell, tableCode } from './render-markdown.js';
+import {
+  details,
+  escapeProse,
+  escapeText,
+  inlineCode,
+  MAX_BODY_CHARS,
+  safeUrl,
+  tableCell,
+  tableCode,
+} from './render-markdown.js';
 
 /** Marks the summary note so a platform adapter can find and edit it in place. */
 export const SUMMARY_MARKER = '<!-- jitterbot:summary -->';
@@ -66,7 +75,8 @@ function counts(input: SummaryInput): string {
     `**${plural(input.findings.length, 'finding')}** on changed lines (${plural(warnings, 'warning')}, ${plural(notes, 'note')})`,
     `${input.preExisting.length} pre-existing`,
   ];
-  if (input.fixedCount !== undefined && input.fixedCount > 0) parts.push(`${input.fixedCount} fixed since the last run`);
+  if (input.fixedCount !== undefined && input.fixedCount > 0)
+    parts.push(`${input.fixedCount} fixed since the last run`);
   return parts.join(' · ');
 }
 
@@ -125,11 +135,16 @@ export function renderSummary(input: SummaryInput): string {
     input.findings.length === 0 ? '' : findingsTable(input.findings),
     input.preExisting.length === 0
       ? ''
-      : details(`Pre-existing findings (${input.preExisting.length}), not on lines this change added`, findingsTable(input.preExisting)),
+      : details(
+          `Pre-existing findings (${input.preExisting.length}), not on lines this change added`,
+          findingsTable(input.preExisting),
+        ),
     blastRadius(input.blastRadius),
     configErrors(input.configErrors),
     url === undefined ? '' : `<sub>[How jitterbot decides](${url})</sub>`,
   ].filter((section) => section !== '');
   const body = sections.join('\n\n');
-  return body.length <= MAX_BODY_CHARS ? body : `${body.slice(0, MAX_BODY_CHARS - 40)}\n\n…(summary truncated)`;
+  return body.length <= MAX_BODY_CHARS
+    ? body
+    : `${body.slice(0, MAX_BODY_CHARS - 40)}\n\n…(summary truncated)`;
 }

@@ -33,12 +33,12 @@ export interface CommentInput {
 
 const MS_PER_SECOND = 1_000;
 const MARKER_PREFIX = 'jitterbot:fingerprint=';
-const MARKER_PATTERN = /<!-- jitterbot:fingerprint=([A-Za-z0-9_-]+) -->/;
+const MARKER_PATTERN = /<!-- jitterbot:fingerprint=(\w+) -->/;
 
 /** The hidden marker that ties a comment to its finding across pushes. */
 export function fingerprintMarker(fingerprint: string): string {
   // Fingerprints are hex; anything else is reduced so it can never close the HTML comment.
-  return `<!-- ${MARKER_PREFIX}${fingerprint.replace(/[^A-Za-z0-9_-]/g, '_')} -->`;
+  return `<!-- ${MARKER_PREFIX}${fingerprint.replace(/\W/g, '_')} -->`;
 }
 
 /** The fingerprint in a comment body written by `renderComment`, or null. */
@@ -75,7 +75,9 @@ function durationArgument(ms: number): string {
 
 function servedAfter(outcome: ScheduleOutcome): string {
   const at = outcome.result.allSucceededAtMs;
-  return at === null ? `${outcome.result.gaveUp} never get through` : `all are served after ${formatDuration(at)}`;
+  return at === null
+    ? `${outcome.result.gaveUp} never get through`
+    : `all are served after ${formatDuration(at)}`;
 }
 
 /** The paragraph of why, with this finding's own numbers. */
@@ -86,7 +88,9 @@ function why(input: CommentInput): string {
   }
   const { clients, slotMs, capacity, current, suggested, attempts } = simulation;
   const source =
-    clientsSource === undefined ? 'the configured default; set `clients` when you know better' : escapeText(clientsSource);
+    clientsSource === undefined
+      ? 'the configured default; set `clients` when you know better'
+      : escapeText(clientsSource);
   const slot = formatDuration(slotMs);
   const landing =
     current.result.peak >= clients
@@ -102,7 +106,9 @@ function why(input: CommentInput): string {
 
 function evidence(finding: Finding): string {
   if (finding.evidence.length === 0) return '';
-  return ['**Why this is a retry**', '', ...finding.evidence.map((item) => `- ${escapeProse(item)}`)].join('\n');
+  return ['**Why this is a retry**', '', ...finding.evidence.map((item) => `- ${escapeProse(item)}`)].join(
+    '\n',
+  );
 }
 
 function suggestionBlock(input: CommentInput, allowPatch: boolean): string {
@@ -111,16 +117,27 @@ function suggestionBlock(input: CommentInput, allowPatch: boolean): string {
   const parts: string[] = [];
   if (suggestion.valid && allowPatch) {
     const { primary } = suggestion;
-    const info = platform === 'github' ? 'suggestion' : `suggestion:-0+${primary.endLine - primary.startLine}`;
-    parts.push(`**Suggested change**: ${escapeProse(suggestion.description)}`, '', codeFence(primary.newLines, info));
-    if (suggestion.extra.length > 0) parts.push('', ...suggestion.extra.map((sentence) => `- ${escapeProse(sentence)}`));
+    const info =
+      platform === 'github' ? 'suggestion' : `suggestion:-0+${primary.endLine - primary.startLine}`;
+    parts.push(
+      `**Suggested change**: ${escapeProse(suggestion.description)}`,
+      '',
+      codeFence(primary.newLines, info),
+    );
+    if (suggestion.extra.length > 0)
+      parts.push('', ...suggestion.extra.map((sentence) => `- ${escapeProse(sentence)}`));
   } else {
     const why = suggestion.valid ? 'the patch is too long for a comment' : suggestion.invalidReason;
-    parts.push(`**Suggested change** (described, not offered as a patch: ${escapeText(why)}): ${escapeProse(suggestion.description)}`);
+    parts.push(
+      `**Suggested change** (described, not offered as a patch: ${escapeText(why)}): ${escapeProse(suggestion.description)}`,
+    );
   }
   const helper = input.repoHelper;
   if (helper !== undefined && !suggestion.description.includes(helper.name)) {
-    parts.push('', `The repository already has a jitter helper, ${inlineCode(helper.name)} in ${inlineCode(helper.path)}; consider using it here.`);
+    parts.push(
+      '',
+      `The repository already has a jitter helper, ${inlineCode(helper.name)} in ${inlineCode(helper.path)}; consider using it here.`,
+    );
   }
   return parts.join('\n');
 }
@@ -130,7 +147,8 @@ function alternatives(simulation: FindingSimulation | null): string {
   const rows = simulation.alternatives.map((outcome) => {
     const strategy = outcome.strategy === undefined ? undefined : JITTER_STRATEGIES[outcome.strategy];
     const formula = strategy === undefined ? '' : inlineCode(strategy.formula);
-    const served = outcome.result.allSucceededAtMs === null ? 'never' : formatDuration(outcome.result.allSucceededAtMs);
+    const served =
+      outcome.result.allSucceededAtMs === null ? 'never' : formatDuration(outcome.result.allSucceededAtMs);
     const summary = strategy?.summary ?? '';
     return `| ${tableCell(escapeText(outcome.label))} | ${tableCell(formula)} | ${outcome.result.peak} | ${served} | ${tableCell(escapeText(summary))} |`;
   });
@@ -202,5 +220,7 @@ export function renderComment(input: CommentInput): string {
   // A patch too long for a comment is described instead; the marker always survives.
   const body = build(true) ?? build(false);
   if (body !== null) return body;
-  return [title(input.finding), escapeProse(input.finding.message).slice(0, MAX_BODY_CHARS / 2), marker].join('\n\n');
+  return [title(input.finding), escapeProse(input.finding.message).slice(0, MAX_BODY_CHARS / 2), marker].join(
+    '\n\n',
+  );
 }

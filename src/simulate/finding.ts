@@ -71,9 +71,12 @@ export function currentSchedule(delay: Delay): Schedule | undefined {
 /** How the window of a written jitter expression grows for this finding (mirrors the rewrites). */
 function growthFor(finding: Finding, current: Schedule): ScheduleGrowth {
   if (finding.delay.kind !== 'fixed') return { kind: 'given', current };
-  if (finding.form.kind === 'call-argument') return finding.attemptVar === undefined ? { kind: 'none' } : { kind: 'exponential' };
+  if (finding.form.kind === 'call-argument')
+    return finding.attemptVar === undefined ? { kind: 'none' } : { kind: 'exponential' };
   // rxjs `retry({ delay })` and AWS `ConfiguredRetryStrategy` receive a retry count; the others do not.
-  return finding.form.library === 'rxjs' || finding.form.library === 'aws-sdk' ? { kind: 'exponential' } : { kind: 'none' };
+  return finding.form.library === 'rxjs' || finding.form.library === 'aws-sdk'
+    ? { kind: 'exponential' }
+    : { kind: 'none' };
 }
 
 /** What a library waits once its own jitter switch is on, per the rewrites in RULES §3. */
@@ -98,7 +101,9 @@ function librarySchedule(library: RetryLibrary, current: Schedule, baseMs: numbe
       };
     case 'cockatiel':
       return {
-        ...strategySchedule('decorrelated', baseMs, Math.min(capMs, COCKATIEL_MAX_DELAY_MS), { kind: 'exponential' }),
+        ...strategySchedule('decorrelated', baseMs, Math.min(capMs, COCKATIEL_MAX_DELAY_MS), {
+          kind: 'exponential',
+        }),
         label: 'cockatiel decorrelated jitter',
       };
     case 'rxjs':
@@ -135,7 +140,8 @@ export function simulateFinding(
 
   let suggested: ScheduleOutcome;
   if (strategy === 'library') {
-    if (finding.form.kind !== 'library-option') throw new Error('simulateFinding: a library strategy needs a library finding');
+    if (finding.form.kind !== 'library-option')
+      throw new Error('simulateFinding: a library strategy needs a library finding');
     const schedule = librarySchedule(finding.form.library, current, baseMs, capMs);
     suggested = { label: schedule.label, result: run(schedule, 1) };
   } else {
@@ -144,9 +150,11 @@ export function simulateFinding(
   const alternatives =
     strategy === 'library'
       ? []
-      : STRATEGY_NAMES.filter((name) => name !== strategy && (options.includeGolden === true || !JITTER_STRATEGIES[name].needsClientIndex)).map(
-          (name, index) => outcome(name, index + 2),
-        );
+      : STRATEGY_NAMES.filter(
+          (name) =>
+            name !== strategy &&
+            (options.includeGolden === true || !JITTER_STRATEGIES[name].needsClientIndex),
+        ).map((name, index) => outcome(name, index + 2));
   return {
     clients,
     capacity,

@@ -49,7 +49,8 @@ export function linearSchedule(baseMs: number): Schedule {
  * How a strategy's window grows, as a schedule sees it: with an attempt counter, without one (the
  * original bound), or over what `current` waits today (an unjittered backoff made random).
  */
-export type ScheduleGrowth = { kind: 'exponential' } | { kind: 'none' } | { kind: 'given'; current: Schedule };
+export type ScheduleGrowth =
+  { kind: 'exponential' } | { kind: 'none' } | { kind: 'given'; current: Schedule };
 
 function growthOf(growth: ScheduleGrowth, random: Random, clientIndex: number): Growth {
   if (growth.kind !== 'given') return growth;
@@ -61,7 +62,12 @@ function growthOf(growth: ScheduleGrowth, random: Random, clientIndex: number): 
 }
 
 /** One of our strategies as a schedule: what the patched code would wait. */
-export function strategySchedule(strategy: StrategyName, baseMs: number, capMs: number, growth: ScheduleGrowth): Schedule {
+export function strategySchedule(
+  strategy: StrategyName,
+  baseMs: number,
+  capMs: number,
+  growth: ScheduleGrowth,
+): Schedule {
   const definition = JITTER_STRATEGIES[strategy];
   return {
     label: definition.label,

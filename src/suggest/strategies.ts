@@ -22,9 +22,7 @@ export const DECORRELATED_GROWTH = 3;
  * - `given`: the code already grows the delay (unjittered backoff); the window is `min(cap, ceilingMs(n))`.
  */
 export type Growth =
-  | { kind: 'exponential' }
-  | { kind: 'none' }
-  | { kind: 'given'; ceilingMs: (attempt: number) => number };
+  { kind: 'exponential' } | { kind: 'none' } | { kind: 'given'; ceilingMs: (attempt: number) => number };
 
 export interface DelayInput {
   /** 0-based retry number: 0 is the wait before the first retry. */
@@ -106,7 +104,12 @@ export function decorrelatedByAttemptMs(input: DelayInput): number {
  * Stateful decorrelated jitter (AWS): `min(cap, U(base, previous · 3))`, where the first wait uses
  * `previous = base`. Callers keep `previousMs` between attempts.
  */
-export function decorrelatedJitterMs(previousMs: number, baseMs: number, capMs: number, random: Random): number {
+export function decorrelatedJitterMs(
+  previousMs: number,
+  baseMs: number,
+  capMs: number,
+  random: Random,
+): number {
   const upper = Math.max(baseMs, previousMs * DECORRELATED_GROWTH);
   return Math.min(capMs, baseMs + random() * (upper - baseMs));
 }

@@ -25,7 +25,8 @@ const REWRITERS: Partial<Record<Language, Rewriter>> = {
 };
 
 function inWords(options: SuggestOptions): string {
-  const strategy = JITTER_STRATEGIES[options.strategy === 'golden' && !options.goldenIndexEnv ? 'full' : options.strategy];
+  const strategy =
+    JITTER_STRATEGIES[options.strategy === 'golden' && !options.goldenIndexEnv ? 'full' : options.strategy];
   return `Randomise the wait between attempts with ${strategy.label}: ${strategy.formula}.`;
 }
 

@@ -119,7 +119,10 @@ function ceiling(syntax: JitterSyntax, input: TemplateInput): string {
   const { window } = input;
   switch (window.kind) {
     case 'exponential':
-      return syntax.min(input.cap, `${operand(window.base)} * ${syntax.pow(EXPONENTIAL_BASE, operand(window.attempt))}`);
+      return syntax.min(
+        input.cap,
+        `${operand(window.base)} * ${syntax.pow(EXPONENTIAL_BASE, operand(window.attempt))}`,
+      );
     case 'none':
       return window.base;
     case 'given':
@@ -147,8 +150,7 @@ type Template = (syntax: JitterSyntax, input: TemplateInput) => string | null;
 
 const TEMPLATES: Record<StrategyName, Template> = {
   full: (syntax, input) => `${syntax.random} * ${operand(ceiling(syntax, input))}`,
-  equal: (syntax, input) =>
-    `${operand(ceiling(syntax, input))} * (0.5 + ${syntax.random} / 2)`,
+  equal: (syntax, input) => `${operand(ceiling(syntax, input))} * (0.5 + ${syntax.random} / 2)`,
   decorrelated: (syntax, input) => {
     const floor = input.window.base;
     if (floor === undefined) return null;
@@ -167,7 +169,11 @@ const TEMPLATES: Record<StrategyName, Template> = {
  * strategy cannot be written for this window (golden without an index source, decorrelated without
  * a known base delay).
  */
-export function jitterExpression(language: Language, strategy: StrategyName, input: TemplateInput): string | null {
+export function jitterExpression(
+  language: Language,
+  strategy: StrategyName,
+  input: TemplateInput,
+): string | null {
   const syntax = JITTER_SYNTAX[language];
   if (syntax === undefined) return null;
   return TEMPLATES[strategy](syntax, input);

@@ -83,7 +83,9 @@ function extensionOf(path: string): string {
 /** Syntactic and semantic diagnostics of `text` checked as a file named like `path`, keyed by code and message. */
 function diagnosticsOf(path: string, text: string): Map<string, Diagnostic> {
   const host = checker();
-  const file = host.createSourceFile(`${CHECKED_DIRECTORY}file${extensionOf(path)}`, text, { overwrite: true });
+  const file = host.createSourceFile(`${CHECKED_DIRECTORY}file${extensionOf(path)}`, text, {
+    overwrite: true,
+  });
   try {
     const program = host.getProgram().compilerObject;
     const node = program.getSourceFile(file.getFilePath());
@@ -121,7 +123,12 @@ const CHECKED_LANGUAGES: ReadonlySet<Language> = new Set(['typescript', 'javascr
  * Applies `edits` in memory and accepts the patch only when the result parses and the TypeScript
  * checker reports no diagnostic that the original file did not already have.
  */
-export function validatePatch(path: string, language: Language, original: string, edits: readonly TextEdit[]): ValidationResult {
+export function validatePatch(
+  path: string,
+  language: Language,
+  original: string,
+  edits: readonly TextEdit[],
+): ValidationResult {
   const overlap = findOverlap(edits);
   if (overlap !== null) return { valid: false, reason: 'the patch edits the same text twice' };
   if (edits.some((edit) => edit.start < 0 || edit.end > original.length || edit.end < edit.start)) {
@@ -136,8 +143,19 @@ export function validatePatch(path: string, language: Language, original: string
   const after = diagnosticsOf(path, patched);
   for (const [key, diagnostic] of after) {
     if (diagnostic.count > (before.get(key)?.count ?? 0)) {
-      return { valid: false, reason: `the patched file has a new error on line ${diagnostic.line}: ${diagnostic.message}` };
+      return {
+        valid: false,
+        reason: `the patched file has a new error on line ${diagnostic.line}: ${diagnostic.message}`,
+      };
     }
   }
   return { valid: true, patched };
+}
+
+/**
+ * Builds the shared project and checks a trivial file, so the first real patch does not pay for
+ * parsing the standard library (about a second). Servers call it at start-up; it is optional.
+ */
+export function warmUpValidation(): void {
+  diagnosticsOf('warm-up.ts', 'export const ready = Math.min(1, 2);\n');
 }

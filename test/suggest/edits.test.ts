@@ -43,7 +43,7 @@ describe('LineIndex', () => {
 });
 
 describe('primaryBlock', () => {
-  it('covers the main edit\'s lines and leaves far edits outside', () => {
+  it("covers the main edit's lines and leaves far edits outside", () => {
     const main = { start: at('three'), end: at('three') + 5, newText: '3' };
     const far = { start: 0, end: 0, newText: 'import x;\n' };
     const split = primaryBlock(TEXT, [main, far], main);

@@ -65,7 +65,11 @@ function finding(common: Common, form: WaitForm, range: SourceRange): Finding {
 
 /** A finding on a sleep-like call whose argument is `argument` (the `occurrence`-th match). */
 export function callFinding(
-  common: Common & { argument: string; call?: Extract<WaitForm, { kind: 'call-argument' }>['call']; occurrence?: number },
+  common: Common & {
+    argument: string;
+    call?: Extract<WaitForm, { kind: 'call-argument' }>['call'];
+    occurrence?: number;
+  },
 ): Finding {
   const argument = rangeOf(common.code, common.argument, common.occurrence ?? 0);
   return finding(
@@ -78,5 +82,9 @@ export function callFinding(
 /** A finding on a retry library's options: `target` is the object literal or call to rewrite. */
 export function libraryFinding(common: Common & { library: RetryLibrary; target: string }): Finding {
   const target = rangeOf(common.code, common.target);
-  return finding(common, { kind: 'library-option', library: common.library, target, targetText: common.target }, target);
+  return finding(
+    common,
+    { kind: 'library-option', library: common.library, target, targetText: common.target },
+    target,
+  );
 }

@@ -22,7 +22,11 @@ function input(attempt: number, growth: Growth, random: () => number, clientInde
 /** [lower, upper] each strategy must stay within, per RULES §4. */
 function bounds(strategy: StrategyName, attempt: number, growth: Growth): [number, number] {
   const m =
-    growth.kind === 'exponential' ? Math.min(CAP, BASE * 2 ** attempt) : growth.kind === 'none' ? BASE : Math.min(CAP, growth.ceilingMs(attempt));
+    growth.kind === 'exponential'
+      ? Math.min(CAP, BASE * 2 ** attempt)
+      : growth.kind === 'none'
+        ? BASE
+        : Math.min(CAP, growth.ceilingMs(attempt));
   switch (strategy) {
     case 'full':
     case 'golden':
@@ -82,7 +86,8 @@ describe('jitter strategies', () => {
     const random = seededRandom(3);
     const mean = (name: StrategyName) => {
       let sum = 0;
-      for (let i = 0; i < DRAWS; i += 1) sum += JITTER_STRATEGIES[name].delayMs(input(2, { kind: 'exponential' }, random));
+      for (let i = 0; i < DRAWS; i += 1)
+        sum += JITTER_STRATEGIES[name].delayMs(input(2, { kind: 'exponential' }, random));
       return sum / DRAWS;
     };
     expect(mean('full')).toBeCloseTo(2_000, -2);
@@ -112,7 +117,9 @@ describe('jitter strategies', () => {
   it('seeded draws give the same delays twice', () => {
     const run = () => {
       const random = seededRandom(42);
-      return STRATEGY_NAMES.map((name) => JITTER_STRATEGIES[name].delayMs(input(3, { kind: 'exponential' }, random, 17)));
+      return STRATEGY_NAMES.map((name) =>
+        JITTER_STRATEGIES[name].delayMs(input(3, { kind: 'exponential' }, random, 17)),
+      );
     };
     expect(run()).toEqual(run());
   });
@@ -140,7 +147,11 @@ describe('code templates', () => {
       input: { window: { kind: 'exponential', base: '5000', attempt: 'attempt' }, cap: '30000' },
       expected: 'Math.random() * Math.min(30000, 5000 * 2 ** attempt)',
     },
-    { strategy: 'full', input: { window: { kind: 'none', base: 'RETRY_MS' }, cap: '30000' }, expected: 'Math.random() * RETRY_MS' },
+    {
+      strategy: 'full',
+      input: { window: { kind: 'none', base: 'RETRY_MS' }, cap: '30000' },
+      expected: 'Math.random() * RETRY_MS',
+    },
     {
       strategy: 'full',
       input: { window: { kind: 'none', base: 'a + b' }, cap: '30000' },
@@ -158,12 +169,20 @@ describe('code templates', () => {
     },
     {
       strategy: 'golden',
-      input: { window: { kind: 'exponential', base: '100', attempt: 'n' }, cap: '30000', indexEnv: 'POD_ORDINAL' },
-      expected: '((Number(process.env.POD_ORDINAL ?? 0) * 0.6180339887498949) % 1) * Math.min(30000, 100 * 2 ** n)',
+      input: {
+        window: { kind: 'exponential', base: '100', attempt: 'n' },
+        cap: '30000',
+        indexEnv: 'POD_ORDINAL',
+      },
+      expected:
+        '((Number(process.env.POD_ORDINAL ?? 0) * 0.6180339887498949) % 1) * Math.min(30000, 100 * 2 ** n)',
     },
     {
       strategy: 'full',
-      input: { window: { kind: 'given', ceiling: 'Math.min(8000, 100 * 2 ** n)', capped: true }, cap: '30000' },
+      input: {
+        window: { kind: 'given', ceiling: 'Math.min(8000, 100 * 2 ** n)', capped: true },
+        cap: '30000',
+      },
       expected: 'Math.random() * Math.min(8000, 100 * 2 ** n)',
     },
     {
@@ -179,16 +198,24 @@ describe('code templates', () => {
   }
 
   it('refuses golden without an index source and decorrelated without a floor', () => {
-    expect(jitterExpression('typescript', 'golden', { window: { kind: 'none', base: '1' }, cap: '2' })).toBeNull();
     expect(
-      jitterExpression('typescript', 'decorrelated', { window: { kind: 'given', ceiling: 'f(n)', capped: true }, cap: '2' }),
+      jitterExpression('typescript', 'golden', { window: { kind: 'none', base: '1' }, cap: '2' }),
+    ).toBeNull();
+    expect(
+      jitterExpression('typescript', 'decorrelated', {
+        window: { kind: 'given', ceiling: 'f(n)', capped: true },
+        cap: '2',
+      }),
     ).toBeNull();
     expect(jitterExpression('go', 'full', { window: { kind: 'none', base: '1' }, cap: '2' })).toBeNull();
   });
 
   it('has a Python row built from the same pieces', () => {
     expect(
-      jitterExpression('python', 'full', { window: { kind: 'exponential', base: '0.5', attempt: 'attempt' }, cap: '30' }),
+      jitterExpression('python', 'full', {
+        window: { kind: 'exponential', base: '0.5', attempt: 'attempt' },
+        cap: '30',
+      }),
     ).toBe('random.random() * min(30, 0.5 * 2 ** attempt)');
   });
 
@@ -209,7 +236,9 @@ describe('code templates', () => {
           process: typeof env,
           attempt: number,
         ) => number;
-        const expected = JITTER_STRATEGIES[name].delayMs(input(attempt, { kind: 'exponential' }, () => draw, 12));
+        const expected = JITTER_STRATEGIES[name].delayMs(
+          input(attempt, { kind: 'exponential' }, () => draw, 12),
+        );
         expect(evaluate(fakeMath, env, attempt)).toBeCloseTo(expected, 6);
       }
     }

@@ -5,7 +5,7 @@ import type { DelayValue } from '../delay.js';
 import { fingerprintOf, levelOf, type Confidence, type Delay, type Finding, type Language, type RuleId, type SourceRange, type WaitForm } from '../finding.js';
 import { DelayEvaluator } from './ts/evaluate.js';
 import { findLibraryRetries, type LibraryFinding } from './ts/libraries.js';
-import { ModuleGraph, parseSource, TS_JS_EXTENSIONS } from './ts/modules.js';
+import { ModuleGraph, TS_JS_EXTENSIONS } from './ts/modules.js';
 import { Resolver } from './ts/resolve.js';
 import { retryContext } from './ts/retry-context.js';
 import { isGlobalSetTimeout, WaitFinder, type Wait } from './ts/waits.js';
@@ -45,8 +45,7 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
       state = new ScanState(host);
       this.states.set(host, state);
     }
-    const file = parseSource(input.path, input.text);
-    state.graph.remember(file);
+    const file = await state.graph.parsed(input.path, input.text);
     const language: Language = JS_EXTENSIONS.has(extensionOf(input.path)) ? 'javascript' : 'typescript';
     const drafts: Draft[] = [];
     for (const call of callsOf(file)) {
@@ -216,12 +215,15 @@ export function rangeOf(node: ts.Node, file: ts.SourceFile): SourceRange {
 function callsOf(file: ts.SourceFile): ts.CallExpression[] {
   const calls: ts.CallExpression[] = [];
   const stack: ts.Node[] = [file];
+  const push = (child: ts.Node): void => {
+    stack.push(child);
+  };
   while (stack.length > 0) {
     const node = stack.pop()!;
-    if (ts.isCallExpression(node) && node.arguments.length > 0) calls.push(node);
-    node.forEachChild((child) => {
-      stack.push(child);
-    });
+    if (node.kind === ts.SyntaxKind.CallExpression && (node as ts.CallExpression).arguments.length > 0) {
+      calls.push(node as ts.CallExpression);
+    }
+    ts.forEachChild(node, push);
   }
   return calls.reverse();
 }

@@ -28,6 +28,8 @@ export const RESCAN_COMMAND = /^\s*[/@]jitterbot\s+rescan\b/im;
 /** Repository roles allowed to request a rescan (it costs API quota, so not everyone may). */
 export const RESCAN_ROLES: ReadonlySet<string> = new Set(['admin', 'maintain', 'write']);
 
+const QUEUE_FULL_STATUS = 503;
+
 /** The reaction that tells the commenter the rescan was accepted. */
 const ACCEPTED_REACTION = 'eyes';
 
@@ -43,7 +45,9 @@ export function queueKey(pull: PullRef): string {
 export default function jitterbotApp(app: Probot, deps: Partial<GitHubAppDeps> = {}): void {
   const queue =
     deps.queue ??
-    new ReviewQueue({ onError: (key, error) => app.log.error({ key, err: errorFields(error) }, 'review job failed') });
+    new ReviewQueue({
+      onError: (key, error) => app.log.error({ key, err: errorFields(error) }, 'review job failed'),
+    });
   const schedule = scheduler(app, queue, deps.review ?? runReview, deps.budget);
 
   app.on([...PULL_REQUEST_EVENTS], async (context) => {
@@ -68,26 +72,56 @@ type Schedule = (context: Context, pull: PullRef, reason: ReviewReason) => void;
 
 function scheduler(app: Probot, queue: ReviewQueue, review: ReviewFn, budget?: ReadBudget): Schedule {
   const botLogin = appBotLogin(app);
+  const oneAtATime = serialisedByKey();
   return (context, pull, reason) => {
     const log: JobLog = context.log.child({
       deliveryId: context.id,
       repo: `${pull.owner}/${pull.repo}`,
       pr: pull.pullNumber,
     });
-    const result = queue.enqueue(queueKey(pull), async () => {
-      await reviewPullRequest({
-        ...pull,
-        octokit: context.octokit,
-        log,
-        reason,
-        readConfig: (name) => context.config(name),
-        botLogin,
-        review,
-        ...(budget ? { budget } : {}),
-      });
-    });
-    if (result === 'full') log.error({ reason }, 'review queue is full; review dropped');
-    else log.info({ reason, queue: result }, 'review enqueued');
+    const key = queueKey(pull);
+    const result = queue.enqueue(key, () =>
+      oneAtATime(key, async () => {
+        await reviewPullRequest({
+          ...pull,
+          octokit: context.octokit,
+          log,
+          reason,
+          readConfig: (name) => context.config(name),
+          botLogin,
+          review,
+          ...(budget ? { budget } : {}),
+        });
+      }),
+    );
+    if (result === 'full') {
+      log.error({ reason }, 'review queue is full; refusing the delivery');
+      // Answered 503: the delivery shows as failed in the app's settings, where it can be redelivered.
+      throw Object.assign(new Error('review queue is full'), { status: QUEUE_FULL_STATUS });
+    }
+    log.info({ reason, queue: result }, 'review enqueued');
+  };
+}
+
+/**
+ * Runs jobs with the same key one after another. The queue coalesces only jobs that have not started,
+ * so with more than one worker a push arriving during a review would otherwise start a second review
+ * of the same pull request at once; both would see no earlier comments and post the same ones twice.
+ */
+function serialisedByKey(): (key: string, run: () => Promise<void>) => Promise<void> {
+  const running = new Map<string, Promise<void>>();
+  return async (key, run) => {
+    const previous = running.get(key);
+    const current = (async () => {
+      await previous?.catch(() => undefined);
+      await run();
+    })();
+    running.set(key, current);
+    try {
+      await current;
+    } finally {
+      if (running.get(key) === current) running.delete(key);
+    }
   };
 }
 
@@ -100,7 +134,11 @@ async function onComment(context: Context<'issue_comment.created'>, schedule: Sc
   const { issue, comment, sender } = context.payload;
   if (!issue.pull_request || !RESCAN_COMMAND.test(comment.body)) return;
   const pull: PullRef = { ...context.repo(), pullNumber: issue.number };
-  const log = context.log.child({ deliveryId: context.id, repo: `${pull.owner}/${pull.repo}`, pr: pull.pullNumber });
+  const log = context.log.child({
+    deliveryId: context.id,
+    repo: `${pull.owner}/${pull.repo}`,
+    pr: pull.pullNumber,
+  });
   if (sender.type === 'Bot') {
     log.info({ sender: sender.login }, 'rescan requested by a bot; ignored');
     return;
@@ -121,7 +159,10 @@ async function onComment(context: Context<'issue_comment.created'>, schedule: Sc
   schedule(context, pull, 'rescan');
 }
 
-async function canRequestRescan(context: Context<'issue_comment.created'>, username: string): Promise<boolean> {
+async function canRequestRescan(
+  context: Context<'issue_comment.created'>,
+  username: string,
+): Promise<boolean> {
   try {
     const { data } = await context.octokit.rest.repos.getCollaboratorPermissionLevel({
       ...context.repo(),
@@ -148,7 +189,10 @@ function appBotLogin(app: Probot): () => Promise<string | undefined> {
         const { data } = await octokit.rest.apps.getAuthenticated();
         return data?.slug ? `${data.slug}[bot]` : undefined;
       } catch (error) {
-        app.log.warn({ err: errorFields(error) }, 'could not read the app slug; matching earlier comments by marker');
+        app.log.warn(
+          { err: errorFields(error) },
+          'could not read the app slug; matching earlier comments by marker',
+        );
         pending = undefined;
         return undefined;
       }

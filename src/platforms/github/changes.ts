@@ -60,7 +60,11 @@ export function withinOneHunk(hunks: readonly LineRange[] | undefined, start: nu
  * and report what it finds in the summary, while no inline comment is attempted on a diff GitHub
  * does not display.
  */
-export function toChangedFile(file: GitHubFile): { file: ChangedFile; hunks: LineRange[]; missingPatch: boolean } {
+export function toChangedFile(file: GitHubFile): {
+  file: ChangedFile;
+  hunks: LineRange[];
+  missingPatch: boolean;
+} {
   const status = mapStatus(file.status);
   const base: ChangedFile = {
     path: file.filename,

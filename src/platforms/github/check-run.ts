@@ -31,9 +31,14 @@ export interface CheckResult {
 }
 
 /** Creates the `jitterbot` check run on the head commit, in progress. Returns its id. */
-export async function startCheckRun(octokit: ProbotOctokit, repo: GitHubRepoRef, headSha: string): Promise<number> {
+export async function startCheckRun(
+  octokit: ProbotOctokit,
+  { owner, repo }: GitHubRepoRef,
+  headSha: string,
+): Promise<number> {
   const { data } = await octokit.rest.checks.create({
-    ...repo,
+    owner,
+    repo,
     name: CHECK_RUN_NAME,
     head_sha: headSha,
     status: 'in_progress',
@@ -48,7 +53,7 @@ export async function startCheckRun(octokit: ProbotOctokit, repo: GitHubRepoRef,
  */
 export async function completeCheckRun(
   octokit: ProbotOctokit,
-  repo: GitHubRepoRef,
+  { owner, repo }: GitHubRepoRef,
   checkRunId: number,
   result: CheckResult,
 ): Promise<void> {
@@ -65,11 +70,16 @@ export async function completeCheckRun(
   for (const [index, annotations] of batches.entries()) {
     const last = index === batches.length - 1;
     await octokit.rest.checks.update({
-      ...repo,
+      owner,
+      repo,
       check_run_id: checkRunId,
       output: { ...output, ...(annotations.length > 0 ? { annotations } : {}) },
       ...(last
-        ? { status: 'completed' as const, conclusion: result.conclusion, completed_at: new Date().toISOString() }
+        ? {
+            status: 'completed' as const,
+            conclusion: result.conclusion,
+            completed_at: new Date().toISOString(),
+          }
         : {}),
     });
   }

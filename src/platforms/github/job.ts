@@ -21,12 +21,7 @@ export type ReviewFn = (
 
 /** Why a review runs: an explicit request reviews drafts and closed-for-now states the push events skip. */
 export type ReviewReason =
-  | 'opened'
-  | 'reopened'
-  | 'synchronize'
-  | 'ready_for_review'
-  | 'rescan'
-  | 'check_run_rerequested';
+  'opened' | 'reopened' | 'synchronize' | 'ready_for_review' | 'rescan' | 'check_run_rerequested';
 
 export interface PullRequestJob extends PullRef {
   octokit: ProbotOctokit;
@@ -37,6 +32,9 @@ export interface PullRequestJob extends PullRef {
   review: ReviewFn;
   budget?: ReadBudget;
 }
+
+/** Refused reads named in the log; the count says how many more there were. */
+const MAX_LOGGED_REFUSALS = 20;
 
 const EXPLICIT_REASONS: ReadonlySet<ReviewReason> = new Set(['rescan', 'check_run_rerequested']);
 
@@ -82,8 +80,16 @@ export async function reviewPullRequest(job: PullRequestJob): Promise<'reviewed'
   }
   const checkRunId = target.checkRunId;
   try {
-    await job.review(target, createGitHubReader(octokit, repo, job.budget, log), { log });
-    log.info({ reason: job.reason, headSha: pr.head.sha, ...target.report }, 'review published');
+    const reader = createGitHubReader(octokit, repo, job.budget, log);
+    await job.review(target, reader, { log });
+    const { filesRead, bytesRead, refused } = reader.report();
+    if (refused.length > 0) {
+      log.warn({ refused: refused.slice(0, MAX_LOGGED_REFUSALS), count: refused.length }, 'files not read');
+    }
+    log.info(
+      { reason: job.reason, headSha: pr.head.sha, filesRead, bytesRead, ...target.report },
+      'review published',
+    );
     return 'reviewed';
   } catch (error) {
     log.error({ reason: job.reason, err: errorFields(error) }, 'review failed');

@@ -13,8 +13,10 @@ import { parseRetryAfter, retryWithJitter, type RetryOptions } from '../../retry
  * Throttling stays on for its pacing (it queues writes so they are not concurrent); only its retrying is
  * switched off, so a 403/429 surfaces to the jittered layer, which honours `Retry-After` plus jitter.
  */
-export interface JitteredRetrySettings
-  extends Pick<RetryOptions, 'retries' | 'baseMs' | 'capMs' | 'maxRetryAfterMs' | 'random' | 'sleep'> {}
+export type JitteredRetrySettings = Pick<
+  RetryOptions,
+  'retries' | 'baseMs' | 'capMs' | 'maxRetryAfterMs' | 'random' | 'sleep'
+>;
 
 export const DEFAULT_GITHUB_RETRY: JitteredRetrySettings = {
   retries: 3,
@@ -42,7 +44,9 @@ function asHttpError(error: unknown): HttpishError | undefined {
 
 function isRateLimited(error: HttpishError): boolean {
   const headers = error.response?.headers ?? {};
-  return String(headers['x-ratelimit-remaining']) === '0' || /secondary rate limit/i.test(error.message ?? '');
+  return (
+    String(headers['x-ratelimit-remaining']) === '0' || /secondary rate limit/i.test(error.message ?? '')
+  );
 }
 
 /**

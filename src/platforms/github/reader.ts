@@ -1,5 +1,10 @@
 import type { ProbotOctokit } from 'probot';
-import { BoundedRepoReader, DEFAULT_READ_BUDGET, type RawRepoAccess, type ReadBudget } from '../bounded-reader.js';
+import {
+  BoundedRepoReader,
+  DEFAULT_READ_BUDGET,
+  type RawRepoAccess,
+  type ReadBudget,
+} from '../bounded-reader.js';
 
 /** One blob of a recursive tree listing. */
 interface TreeBlob {
@@ -29,9 +34,11 @@ interface ReaderLog {
  */
 export function gitHubRawAccess(
   octokit: ProbotOctokit,
-  ref: GitHubRepoRef,
+  { owner, repo }: GitHubRepoRef,
   options: { maxFileBytes: number; log?: ReaderLog },
 ): RawRepoAccess {
+  // Only these two go into request parameters: Octokit sends unknown keys along in the body.
+  const ref: GitHubRepoRef = { owner, repo };
   const trees = new Map<string, Promise<Tree>>();
 
   const treeOf = (sha: string): Promise<Tree> => {
@@ -62,7 +69,12 @@ export function gitHubRawAccess(
   };
 }
 
-async function loadTree(octokit: ProbotOctokit, ref: GitHubRepoRef, sha: string, log?: ReaderLog): Promise<Tree> {
+async function loadTree(
+  octokit: ProbotOctokit,
+  ref: GitHubRepoRef,
+  sha: string,
+  log?: ReaderLog,
+): Promise<Tree> {
   const { data } = await octokit.rest.git.getTree({ ...ref, tree_sha: sha, recursive: 'true' });
   const blobs = new Map<string, TreeBlob>();
   for (const entry of data.tree) {

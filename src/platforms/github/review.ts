@@ -111,7 +111,10 @@ export async function postReview(
     return { posted: planned, rejected: [] };
   } catch (error) {
     if (!isUnprocessable(error)) throw error;
-    log?.warn({ comments: planned.length }, 'GitHub refused the review (422); finding the comments it rejects');
+    log?.warn(
+      { comments: planned.length },
+      'GitHub refused the review (422); finding the comments it rejects',
+    );
   }
   const accepted: PlannedComment[] = [];
   const rejected: UnplacedFinding[] = [];

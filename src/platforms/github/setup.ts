@@ -88,7 +88,10 @@ export function createSetupHandler(options: SetupOptions): SetupHandler {
         GITHUB_CLIENT_ID: app.client_id,
         GITHUB_CLIENT_SECRET: app.client_secret,
       });
-      log.info({ appId: app.id, slug: app.slug }, 'GitHub App registered and saved to .env; restart jitterbot');
+      log.info(
+        { appId: app.id, slug: app.slug },
+        'GitHub App registered and saved to .env; restart jitterbot',
+      );
       res.writeHead(302, { location: `${app.html_url}/installations/new` }).end();
       return true;
     }
@@ -107,7 +110,9 @@ async function buildManifest(options: SetupOptions, baseUrl: string): Promise<st
 }
 
 function baseUrlOf(req: IncomingMessage): string {
-  const forwardedProto = String(req.headers['x-forwarded-proto'] ?? '').split(',')[0]?.trim();
+  const forwardedProto = String(req.headers['x-forwarded-proto'] ?? '')
+    .split(',')[0]
+    ?.trim();
   const protocol = forwardedProto || ('encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http');
   const host = String(req.headers['x-forwarded-host'] ?? req.headers.host ?? 'localhost');
   return `${protocol}://${host}`;

@@ -29,10 +29,10 @@ export interface GitHubTargetOptions {
   log: TargetLog;
 }
 
-/** What a run published, for the job's log line (and tests). */
+/** What a run published, for the job's log line: counts only, never comment bodies (they quote code). */
 export interface PublishReport {
   posted: number;
-  unplaced: UnplacedFinding[];
+  unplaced: number;
   fixed: number;
   conclusion?: CheckResult['conclusion'];
 }
@@ -69,18 +69,30 @@ export class GitHubTarget implements ReviewTarget {
 
   async publish(outcome: ReviewOutcome): Promise<void> {
     const { octokit, pull, log } = this.options;
-    const notes: string[] = [...(await this.githubChanges()).notes];
+    const changes = await this.githubChanges();
+    const notes: string[] = [...changes.notes];
 
-    const { planned, unplaced } = planComments(outcome.toPost, (await this.githubChanges()).hunks);
+    const { planned, unplaced } = planComments(outcome.toPost, changes.hunks);
     let posted = 0;
     try {
-      const result = await postReview(octokit, pull, outcome.headSha, reviewBody(planned.length), planned, log);
+      const result = await postReview(
+        octokit,
+        pull,
+        outcome.headSha,
+        reviewBody(planned.length),
+        planned,
+        log,
+      );
       posted = result.posted.length;
       unplaced.push(...result.rejected);
     } catch (error) {
       log.warn({ err: errorFields(error) }, 'could not post the review');
-      notes.push(`The review could not be posted (${describe(error)}); its findings are listed here instead.`);
-      unplaced.push(...planned.map((entry) => ({ published: entry.published, reason: 'the review was refused' })));
+      notes.push(
+        `The review could not be posted (${describe(error)}); its findings are listed here instead.`,
+      );
+      unplaced.push(
+        ...planned.map((entry) => ({ published: entry.published, reason: 'the review was refused' })),
+      );
     }
     if (unplaced.length > 0) notes.push(unplacedSection(unplaced));
 
@@ -92,12 +104,14 @@ export class GitHubTarget implements ReviewTarget {
         fixed += 1;
       } catch (error) {
         log.warn({ err: errorFields(error), commentId: comment.id }, 'could not resolve a fixed finding');
-        notes.push(`A fixed finding in \`${comment.path}\` could not be marked resolved (${describe(error)}).`);
+        notes.push(
+          `A fixed finding in \`${comment.path}\` could not be marked resolved (${describe(error)}).`,
+        );
       }
     }
 
     const conclusion = outcome.failed ? 'failure' : 'neutral';
-    this.report = { posted, unplaced, fixed, conclusion };
+    this.report = { posted, unplaced: unplaced.length, fixed, conclusion };
     if (this.checkRunId === undefined) return;
     const findings = [...outcome.toPost, ...outcome.unchanged].map((entry) => entry.finding);
     await completeCheckRun(octokit, pull, this.checkRunId, {

@@ -52,7 +52,12 @@ const REVIEW_THREADS_QUERY = /* GraphQL */ `
 
 const RESOLVE_THREAD_MUTATION = /* GraphQL */ `
   mutation jitterbotResolveThread($threadId: ID!) {
-    resolveReviewThread(input: { threadId: $threadId }) { thread { id isResolved } }
+    resolveReviewThread(input: { threadId: $threadId }) {
+      thread {
+        id
+        isResolved
+      }
+    }
   }
 `;
 
@@ -97,7 +102,10 @@ function isOurs(comment: ReviewComment, botLogin: string | undefined): boolean {
   return botLogin !== undefined ? comment.user?.login === botLogin : comment.user?.type === 'Bot';
 }
 
-async function reviewThreadsByRootComment(octokit: ProbotOctokit, pull: PullRef): Promise<Map<number, ThreadState>> {
+async function reviewThreadsByRootComment(
+  octokit: ProbotOctokit,
+  pull: PullRef,
+): Promise<Map<number, ThreadState>> {
   const threads = new Map<number, ThreadState>();
   let cursor: string | null = null;
   for (let page = 0; page < MAX_THREAD_PAGES; page += 1) {

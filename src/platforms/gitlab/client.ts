@@ -174,7 +174,8 @@ async function sendOnce(
       cause: error,
     });
   }
-  if (response.ok) return parseResponse(response, options.asStream === true);
+  if (response.ok)
+    return parseResponse(response, options.asStream === true, RAW_FILE_ENDPOINT.test(url.pathname));
   const description = await failureDescription(response);
   throw new GitbeakerRequestError(description, { cause: { description, request, response } });
 }
@@ -184,14 +185,24 @@ function transportCode(error: unknown): string | undefined {
   return typeof cause?.code === 'string' ? cause.code : undefined;
 }
 
-/** Same body handling as @gitbeaker/rest, so resource methods see what they expect. */
-async function parseResponse(response: Response, asStream: boolean): Promise<FormattedResponse> {
+/** `repository/files/:path/raw` answers with file bytes, whatever content type it declares. */
+const RAW_FILE_ENDPOINT = /\/repository\/files\/[^/]+\/raw$/;
+
+/**
+ * Same body handling as @gitbeaker/rest, so resource methods see what they expect — except that a raw
+ * file is never parsed as JSON: a repository's `package.json` is text to analyse, not an API answer.
+ */
+async function parseResponse(
+  response: Response,
+  asStream: boolean,
+  rawFile: boolean,
+): Promise<FormattedResponse> {
   const headers = Object.fromEntries(response.headers.entries());
   const status = response.status;
   if (asStream) return { body: response.body as FormattedResponse['body'], headers, status };
   if (status === 204) return { body: null, headers, status };
   const contentType = (response.headers.get('content-type') ?? '').split(';')[0]!.trim();
-  if (contentType === 'application/json') {
+  if (contentType === 'application/json' && !rawFile) {
     const text = await response.text();
     return { body: text === '' ? {} : (JSON.parse(text) as FormattedResponse['body']), headers, status };
   }

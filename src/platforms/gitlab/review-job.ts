@@ -62,7 +62,9 @@ export interface GitlabJobDeps {
 }
 
 export type GitlabJobResult =
-  { kind: 'reviewed'; target: GitlabReviewTarget } | { kind: 'skipped'; reason: string };
+  | { kind: 'reviewed'; target: GitlabReviewTarget }
+  | { kind: 'skipped'; reason: string }
+  | { kind: 'failed'; error: string };
 
 class NotPreparedError extends Error {}
 

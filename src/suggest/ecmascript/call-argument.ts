@@ -50,14 +50,22 @@ export function rewriteCallArgument(
 ): RewriteResult {
   const node = source.nodeAt(form.argument.startOffset, form.argument.endOffset);
   const strategy = options.strategy;
-  if (node === undefined || !ts.isExpression(node) || normaliseCode(source.textOf(node)) !== normaliseCode(form.argumentText)) {
+  if (
+    node === undefined ||
+    !ts.isExpression(node) ||
+    normaliseCode(source.textOf(node)) !== normaliseCode(form.argumentText)
+  ) {
     return refuse(
       strategy,
       'the delay argument is not where the finding says (the file changed)',
       `Randomise the delay ${inlineCode(form.argumentText)}, for example with full jitter.`,
     );
   }
-  const argument: PlannedEdit = { start: form.argument.startOffset, end: form.argument.endOffset, newText: '' };
+  const argument: PlannedEdit = {
+    start: form.argument.startOffset,
+    end: form.argument.endOffset,
+    newText: '',
+  };
   const helper = options.repoHelper;
   if (helper !== undefined && (!helper.takesAttempt || finding.attemptVar !== undefined)) {
     const call = `${helper.name}(${helper.takesAttempt ? finding.attemptVar : form.argumentText})`;
@@ -81,9 +89,14 @@ export function rewriteCallArgument(
     options,
   });
   if (code === null) {
-    return refuse(strategy, `no jitter template for ${finding.language}`, `Randomise the delay ${inlineCode(form.argumentText)}.`);
+    return refuse(
+      strategy,
+      `no jitter template for ${finding.language}`,
+      `Randomise the delay ${inlineCode(form.argumentText)}.`,
+    );
   }
   const unit = scale === SECONDS_PER_MS ? 'seconds' : `units of ${formatNumber(1 / scale)} ms`;
-  const unitNote = scale === 1 ? '' : ` ${inlineCode(form.argumentText)} is in ${unit}, so the cap is written in them too.`;
+  const unitNote =
+    scale === 1 ? '' : ` ${inlineCode(form.argumentText)} is in ${unit}, so the cap is written in them too.`;
   return plan(code.strategy, code.description + unitNote, { ...argument, newText: code.expression });
 }

@@ -32,12 +32,17 @@ function requiredModule(initializer: ts.Expression | undefined, modules: readonl
  * Finds how `exported` ('default' for the default export) of one of `modules` is bound in the file,
  * through ESM imports or CommonJS `require`.
  */
-export function findBinding(source: EcmaSource, modules: readonly string[], exported: string): Binding | undefined {
+export function findBinding(
+  source: EcmaSource,
+  modules: readonly string[],
+  exported: string,
+): Binding | undefined {
   for (const statement of source.file.statements) {
     if (ts.isImportDeclaration(statement) && isModule(statement.moduleSpecifier, modules)) {
       const clause = statement.importClause;
       if (clause === undefined || clause.isTypeOnly) continue;
-      if (exported === 'default' && clause.name !== undefined) return { expression: clause.name.text, kind: 'default' };
+      if (exported === 'default' && clause.name !== undefined)
+        return { expression: clause.name.text, kind: 'default' };
       const bindings = clause.namedBindings;
       if (bindings !== undefined && ts.isNamespaceImport(bindings)) {
         const member = exported === 'default' ? 'default' : exported;
@@ -46,7 +51,8 @@ export function findBinding(source: EcmaSource, modules: readonly string[], expo
       if (bindings !== undefined && ts.isNamedImports(bindings)) {
         for (const element of bindings.elements) {
           const imported = (element.propertyName ?? element.name).text;
-          if (imported === exported && !element.isTypeOnly) return { expression: element.name.text, kind: 'named' };
+          if (imported === exported && !element.isTypeOnly)
+            return { expression: element.name.text, kind: 'named' };
         }
       }
     }
@@ -125,12 +131,18 @@ export function ensureNamedImport(
     if (bindings !== undefined && ts.isNamedImports(bindings)) {
       const last = bindings.elements[bindings.elements.length - 1];
       if (last === undefined) {
-        return { expression: name, edit: { start: source.start(bindings) + 1, end: bindings.end - 1, newText: ` ${name} `, note } };
+        return {
+          expression: name,
+          edit: { start: source.start(bindings) + 1, end: bindings.end - 1, newText: ` ${name} `, note },
+        };
       }
       return { expression: name, edit: { start: last.end, end: last.end, newText: `, ${name}`, note } };
     }
     if (bindings === undefined && clause.name !== undefined) {
-      return { expression: name, edit: { start: clause.name.end, end: clause.name.end, newText: `, { ${name} }`, note } };
+      return {
+        expression: name,
+        edit: { start: clause.name.end, end: clause.name.end, newText: `, { ${name} }`, note },
+      };
     }
   }
   const statement = source.isCommonJs
@@ -149,12 +161,20 @@ export function declaresTopLevel(source: EcmaSource, name: string): boolean {
       const clause = statement.importClause;
       if (clause?.name?.text === name) return true;
       const bindings = clause?.namedBindings;
-      if (bindings !== undefined && ts.isNamespaceImport(bindings) && bindings.name.text === name) return true;
-      if (bindings !== undefined && ts.isNamedImports(bindings) && bindings.elements.some((e) => e.name.text === name)) {
+      if (bindings !== undefined && ts.isNamespaceImport(bindings) && bindings.name.text === name)
+        return true;
+      if (
+        bindings !== undefined &&
+        ts.isNamedImports(bindings) &&
+        bindings.elements.some((e) => e.name.text === name)
+      ) {
         return true;
       }
     }
-    if ((ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement)) && statement.name?.text === name) {
+    if (
+      (ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement)) &&
+      statement.name?.text === name
+    ) {
       return true;
     }
     if (ts.isVariableStatement(statement)) {

@@ -83,8 +83,10 @@ function describe(request: JitterRequest, strategy: StrategyName, window: Window
   let lower: string;
   switch (window.kind) {
     case 'none':
-      upper = strategy === 'decorrelated' && ms !== undefined ? formatDuration(Math.min(capMs, ms * 3)) : base;
-      lower = strategy === 'decorrelated' ? base : ms === undefined ? `half of ${base}` : formatDuration(ms / 2);
+      upper =
+        strategy === 'decorrelated' && ms !== undefined ? formatDuration(Math.min(capMs, ms * 3)) : base;
+      lower =
+        strategy === 'decorrelated' ? base : ms === undefined ? `half of ${base}` : formatDuration(ms / 2);
       break;
     case 'exponential':
       upper =
@@ -113,7 +115,11 @@ function describe(request: JitterRequest, strategy: StrategyName, window: Window
 /** The jittered expression replacing `request.current`, or null when the language has no template. */
 export function jitterCode(request: JitterRequest): JitterCode | null {
   const window = windowOf(request);
-  const { strategy, note } = resolveStrategy(request.options.strategy, request.options, window.base !== undefined);
+  const { strategy, note } = resolveStrategy(
+    request.options.strategy,
+    request.options,
+    window.base !== undefined,
+  );
   const cap = formatNumber(request.options.capMs * request.unitScale);
   const expression = jitterExpression(request.language, strategy, {
     window,

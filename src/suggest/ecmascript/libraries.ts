@@ -7,14 +7,7 @@ import { isCappedExpression } from './call-argument.js';
 import { findBinding, ensureNamedImport } from './imports.js';
 import { jitterCode } from './jitter-code.js';
 import { addProperty, removeProperty, replaceValue } from './objects.js';
-import {
-  calleeName,
-  descendants,
-  findProperty,
-  objectArgument,
-  unwrap,
-  type EcmaSource,
-} from './source.js';
+import { calleeName, descendants, findProperty, objectArgument, unwrap, type EcmaSource } from './source.js';
 
 type LibraryForm = Extract<WaitForm, { kind: 'library-option' }>;
 
@@ -50,6 +43,13 @@ function describeDelay(finding: Finding): string {
 /** The options object a rewrite edits: the target itself, or the first object argument of a call. */
 function optionsObject(target: ts.Node): ts.ObjectLiteralExpression | undefined {
   if (ts.isObjectLiteralExpression(target)) return target;
+  // A finding anchored on one option (`backoff: 5000`) edits the object that holds it.
+  if (
+    (ts.isPropertyAssignment(target) || ts.isShorthandPropertyAssignment(target)) &&
+    ts.isObjectLiteralExpression(target.parent)
+  ) {
+    return target.parent;
+  }
   if (ts.isCallExpression(target) || ts.isNewExpression(target)) return objectArgument(target);
   if (ts.isExpression(target)) {
     const inner = unwrap(target);
@@ -73,7 +73,11 @@ function setProperty(
 }
 
 /** Adds an options object as the call's last argument (`pRetry(run)` → `pRetry(run, { randomize: true })`). */
-function appendArgument(source: EcmaSource, call: ts.CallExpression | ts.NewExpression, text: string): PlannedEdit {
+function appendArgument(
+  source: EcmaSource,
+  call: ts.CallExpression | ts.NewExpression,
+  text: string,
+): PlannedEdit {
   const args = call.arguments ?? ts.factory.createNodeArray();
   const last = args[args.length - 1];
   if (last !== undefined) return { start: last.end, end: last.end, newText: `, ${text}` };
@@ -82,7 +86,11 @@ function appendArgument(source: EcmaSource, call: ts.CallExpression | ts.NewExpr
 }
 
 /** Sets an option on the target's options object, or passes a new options object to the call. */
-function setOption(context: LibraryContext, name: string, value: string): PlannedEdit | 'unchanged' | undefined {
+function setOption(
+  context: LibraryContext,
+  name: string,
+  value: string,
+): PlannedEdit | 'unchanged' | undefined {
   const object = optionsObject(context.target);
   if (object !== undefined) return setProperty(context, object, name, value) ?? 'unchanged';
   const { target } = context;
@@ -100,7 +108,8 @@ function planOption(
 ): RewriteResult {
   const edit = setOption(context, name, value);
   if (edit === 'unchanged') return refuse('library', `\`${name}\` is already \`${value}\``, description);
-  if (edit === undefined) return refuse('library', 'the options object was not found at the finding', description);
+  if (edit === undefined)
+    return refuse('library', 'the options object was not found at the finding', description);
   return plan('library', description, edit);
 }
 
@@ -108,7 +117,9 @@ const randomize: LibraryRewrite = (context) => {
   const object = optionsObject(context.target);
   const factor = object === undefined ? undefined : findProperty(object, 'factor');
   const flat =
-    factor !== undefined && ts.isPropertyAssignment(factor) && context.source.textOf(factor.initializer) === '1'
+    factor !== undefined &&
+    ts.isPropertyAssignment(factor) &&
+    context.source.textOf(factor.initializer) === '1'
       ? ` With \`factor: 1\` the waits stay between ${describeDelay(context.finding)} and twice that; a \`factor\` of 2 would also spread later retries.`
       : '';
   return planOption(
@@ -121,7 +132,7 @@ const randomize: LibraryRewrite = (context) => {
 
 const asyncRetry: LibraryRewrite = (context) => {
   const description =
-    "Drop `randomize: false`: async-retry randomises every wait by default (each wait × a random factor between 1 and 2).";
+    'Drop `randomize: false`: async-retry randomises every wait by default (each wait × a random factor between 1 and 2).';
   const object = optionsObject(context.target);
   const property = object === undefined ? undefined : findProperty(object, 'randomize');
   if (object === undefined || property === undefined) {
@@ -152,7 +163,8 @@ const axiosRetry: LibraryRewrite = (context) => {
     : ' Retries wait about 200 ms, 400 ms, 800 ms, … plus up to 20%.';
   const description = `Use axios-retry's \`exponentialDelay\`, which doubles the wait each retry and adds a random 0–20% to it.${scale}`;
   const object = optionsObject(context.target);
-  if (object === undefined) return refuse('library', 'the axios-retry options object was not found', description);
+  if (object === undefined)
+    return refuse('library', 'the axios-retry options object was not found', description);
   const edit = setProperty(context, object, 'retryDelay', value);
   if (edit === undefined) return refuse('library', '`retryDelay` is already `exponentialDelay`', description);
   return plan('library', description, edit, ...extra);
@@ -170,20 +182,35 @@ const cockatiel: LibraryRewrite = (context) => {
       ? `new ${exponential}()`
       : `new ${exponential}({ initialDelay: ${source.textOf(first)} })`;
   };
-  const node = ts.isExpression(target) ? unwrap(target) : target;
+  let node = ts.isExpression(target) ? unwrap(target) : target;
+  // The options of `new ExponentialBackoff({ … })` stand for the backoff itself.
+  if (
+    ts.isObjectLiteralExpression(node) &&
+    ts.isNewExpression(node.parent) &&
+    calleeName(node.parent) === 'ExponentialBackoff'
+  ) {
+    node = node.parent;
+  }
   if (ts.isNewExpression(node) && calleeName(node) === 'ConstantBackoff') {
-    return plan('library', description, { start: source.start(node), end: node.end, newText: fromConstant(node) }, ...extra);
+    return plan(
+      'library',
+      description,
+      { start: source.start(node), end: node.end, newText: fromConstant(node) },
+      ...extra,
+    );
   }
   if (ts.isNewExpression(node) && calleeName(node) === 'ExponentialBackoff') {
     const object = objectArgument(node);
     const generator = object === undefined ? undefined : findProperty(object, 'generator');
     const words =
       'Drop the `generator` option: without it cockatiel uses `decorrelatedJitterGenerator`, which randomises every wait.';
-    if (object === undefined || generator === undefined) return refuse('library', 'no `generator` option to remove', words);
+    if (object === undefined || generator === undefined)
+      return refuse('library', 'no `generator` option to remove', words);
     return plan('library', words, removeProperty(source, object, generator));
   }
   const object = optionsObject(node);
-  if (object === undefined) return refuse('library', 'the cockatiel retry options were not found', description);
+  if (object === undefined)
+    return refuse('library', 'the cockatiel retry options were not found', description);
   const backoff = findProperty(object, 'backoff');
   if (backoff === undefined) {
     const words = `Give the retry policy a jittered backoff: \`new ExponentialBackoff()\` waits with decorrelated jitter (cockatiel's default without a \`backoff\` retries after 0 ms, all at once).`;
@@ -253,7 +280,9 @@ function isFunction(node: ts.Expression): node is ts.ArrowFunction | ts.Function
 /** The expression a function returns: an arrow's expression body or a block's single `return`. */
 function returnedExpression(fn: ts.ArrowFunction | ts.FunctionExpression): ts.Expression | undefined {
   if (!ts.isBlock(fn.body)) return fn.body;
-  const returns = descendants(fn.body, ts.isReturnStatement).filter((statement) => statement.expression !== undefined);
+  const returns = descendants(fn.body, ts.isReturnStatement).filter(
+    (statement) => statement.expression !== undefined,
+  );
   return returns.length === 1 ? returns[0]!.expression : undefined;
 }
 
@@ -262,11 +291,19 @@ const rxjs: LibraryRewrite = (context) => {
   const words = 'Randomise the retry delay with a `delay` function that returns a jittered `timer`.';
   const node = ts.isExpression(target) ? unwrap(target) : target;
   // `retryWhen((errors) => errors.pipe(delay(N)))` or a bare `timer(N)`: no retry count in scope.
-  if (ts.isCallExpression(node) && ['delay', 'timer'].includes(calleeName(node) ?? '') && node.arguments.length > 0) {
+  if (
+    ts.isCallExpression(node) &&
+    ['delay', 'timer'].includes(calleeName(node) ?? '') &&
+    node.arguments.length > 0
+  ) {
     const argument = node.arguments[0]!;
     const code = jitter(context, argument);
     if (code === null) return refuse(context.options.strategy, 'no jitter template', words);
-    return plan(code.strategy, code.description, { start: source.start(argument), end: argument.end, newText: code.expression });
+    return plan(code.strategy, code.description, {
+      start: source.start(argument),
+      end: argument.end,
+      newText: code.expression,
+    });
   }
   const object = optionsObject(node);
   const delay = object === undefined ? undefined : findProperty(object, 'delay');
@@ -278,44 +315,62 @@ const rxjs: LibraryRewrite = (context) => {
     const timerCall = descendants(value, ts.isCallExpression).find(
       (call) => calleeName(call) === 'timer' && call.arguments.length > 0,
     );
-    if (timerCall === undefined) return refuse(context.options.strategy, 'the delay function does not return a `timer`', words);
+    if (timerCall === undefined)
+      return refuse(context.options.strategy, 'the delay function does not return a `timer`', words);
     const argument = timerCall.arguments[0]!;
     const code = jitter(context, argument);
     if (code === null) return refuse(context.options.strategy, 'no jitter template', words);
-    return plan(code.strategy, code.description, { start: source.start(argument), end: argument.end, newText: code.expression });
+    return plan(code.strategy, code.description, {
+      start: source.start(argument),
+      end: argument.end,
+      newText: code.expression,
+    });
   }
   // `delay: N`: rxjs passes the 1-based retry count to a delay function.
   const code = jitter(context, value, 'retryCount - 1');
   if (code === null) return refuse(context.options.strategy, 'no jitter template', words);
   const timer = ensureNamedImport(source, 'rxjs', 'timer');
-  const edits: PlannedEdit[] = [replaceValue(source, delay, `(_error, retryCount) => ${timer.expression}(${code.expression})`)];
+  const edits: PlannedEdit[] = [
+    replaceValue(source, delay, `(_error, retryCount) => ${timer.expression}(${code.expression})`),
+  ];
   if (timer.edit !== undefined) edits.push(timer.edit);
   return plan(code.strategy, code.description, ...edits);
 };
 
 const got: LibraryRewrite = (context) => {
   const { source } = context;
-  const words = "Randomise got's retry delay: return a jittered value from `calculateDelay`, or drop `noise: 0`.";
+  const words =
+    "Randomise got's retry delay: return a jittered value from `calculateDelay`, or drop `noise: 0`.";
   let object = optionsObject(context.target);
   const nested = object === undefined ? undefined : findProperty(object, 'retry');
-  if (nested !== undefined && ts.isPropertyAssignment(nested) && ts.isObjectLiteralExpression(unwrap(nested.initializer))) {
+  if (
+    nested !== undefined &&
+    ts.isPropertyAssignment(nested) &&
+    ts.isObjectLiteralExpression(unwrap(nested.initializer))
+  ) {
     object = unwrap(nested.initializer) as ts.ObjectLiteralExpression;
   }
-  if (object === undefined) return refuse(context.options.strategy, 'the got retry options were not found', words);
+  if (object === undefined)
+    return refuse(context.options.strategy, 'the got retry options were not found', words);
   const calculate = findProperty(object, 'calculateDelay');
   if (calculate !== undefined) {
     const fn = ts.isPropertyAssignment(calculate) ? unwrap(calculate.initializer) : undefined;
     const returned = fn !== undefined && isFunction(fn) ? returnedExpression(fn) : undefined;
-    if (returned === undefined) return refuse(context.options.strategy, '`calculateDelay` is not a single returned expression', words);
+    if (returned === undefined)
+      return refuse(context.options.strategy, '`calculateDelay` is not a single returned expression', words);
     const code = jitter(context, returned);
     if (code === null) return refuse(context.options.strategy, 'no jitter template', words);
-    return plan(code.strategy, code.description, { start: source.start(returned), end: returned.end, newText: code.expression });
+    return plan(code.strategy, code.description, {
+      start: source.start(returned),
+      end: returned.end,
+      newText: code.expression,
+    });
   }
   const noise = findProperty(object, 'noise');
   if (noise !== undefined) {
     return plan(
       'library',
-      "Drop `noise: 0`: got then adds up to 100 ms of random noise to each computed delay (got 12 or later).",
+      'Drop `noise: 0`: got then adds up to 100 ms of random noise to each computed delay (got 12 or later).',
       removeProperty(source, object, noise),
     );
   }
@@ -336,7 +391,11 @@ const ky: LibraryRewrite = (context) => {
       if (edit === undefined) return refuse('library', '`jitter` is already on', description);
       return plan('library', description, edit);
     }
-    return plan('library', description, replaceValue(source, retry, `{ limit: ${source.textOf(retry.initializer)}, jitter: true }`));
+    return plan(
+      'library',
+      description,
+      replaceValue(source, retry, `{ limit: ${source.textOf(retry.initializer)}, jitter: true }`),
+    );
   }
   const edit = setProperty(context, object, 'jitter', 'true');
   if (edit === undefined) return refuse('library', '`jitter` is already on', description);
@@ -346,7 +405,7 @@ const ky: LibraryRewrite = (context) => {
 const awsSdk: LibraryRewrite = (context) => {
   const { source, target } = context;
   const words =
-    'Give `ConfiguredRetryStrategy` a randomised backoff function, or drop it: the SDK\'s default standard retry mode already uses full jitter.';
+    "Give `ConfiguredRetryStrategy` a randomised backoff function, or drop it: the SDK's default standard retry mode already uses full jitter.";
   const node = ts.isExpression(target) ? unwrap(target) : target;
   if (!ts.isNewExpression(node) || calleeName(node) !== 'ConfiguredRetryStrategy') {
     return refuse(context.options.strategy, 'the `new ConfiguredRetryStrategy(…)` call was not found', words);
@@ -357,12 +416,18 @@ const awsSdk: LibraryRewrite = (context) => {
   if (backoff !== undefined && isFunction(backoff) && backoff.parameters.length > 0) {
     // Already a function of the attempt (unjittered growth): randomise what it returns.
     const returned = returnedExpression(backoff);
-    if (returned === undefined) return refuse(context.options.strategy, 'the backoff function has several returns', words);
+    if (returned === undefined)
+      return refuse(context.options.strategy, 'the backoff function has several returns', words);
     const code = jitter(context, returned);
     if (code === null) return refuse(context.options.strategy, 'no jitter template', words);
-    return plan(code.strategy, code.description, { start: source.start(returned), end: returned.end, newText: code.expression });
+    return plan(code.strategy, code.description, {
+      start: source.start(returned),
+      end: returned.end,
+      newText: code.expression,
+    });
   }
-  const constant = backoff === undefined ? undefined : isFunction(backoff) ? returnedExpression(backoff) : backoff;
+  const constant =
+    backoff === undefined ? undefined : isFunction(backoff) ? returnedExpression(backoff) : backoff;
   const base = constant === undefined ? SMITHY_DEFAULT_DELAY_MS : source.textOf(constant);
   const code = jitterCode({
     language: context.finding.language,
@@ -408,7 +473,11 @@ export function rewriteLibraryOption(
 ): RewriteResult {
   const target = source.nodeAt(form.target.startOffset, form.target.endOffset);
   if (target === undefined) {
-    return refuse('library', 'the library options are not where the finding says (the file changed)', `Turn on ${form.library}'s jitter.`);
+    return refuse(
+      'library',
+      'the library options are not where the finding says (the file changed)',
+      `Turn on ${form.library}'s jitter.`,
+    );
   }
   return LIBRARY_REWRITES[form.library]({ finding, form, source, options, target });
 }

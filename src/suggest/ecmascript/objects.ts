@@ -10,7 +10,11 @@ const INDENT_STEP = '  ';
  * own style: one property per line with the same indentation and trailing-comma habit when it is
  * multi-line, `{ a, text }` when it is on one line.
  */
-export function addProperty(source: EcmaSource, object: ts.ObjectLiteralExpression, text: string): PlannedEdit {
+export function addProperty(
+  source: EcmaSource,
+  object: ts.ObjectLiteralExpression,
+  text: string,
+): PlannedEdit {
   const { lines } = source;
   const properties = object.properties;
   const open = source.start(object);
@@ -19,7 +23,11 @@ export function addProperty(source: EcmaSource, object: ts.ObjectLiteralExpressi
   if (last === undefined) {
     if (!source.isMultiLine(object)) return { start: open + 1, end: close, newText: ` ${text} ` };
     const indent = lines.indentation(lines.lineOf(open)) + INDENT_STEP;
-    return { start: open + 1, end: close, newText: `\n${indent}${text}\n${lines.indentation(lines.lineOf(close))}` };
+    return {
+      start: open + 1,
+      end: close,
+      newText: `\n${indent}${text}\n${lines.indentation(lines.lineOf(close))}`,
+    };
   }
   const lastLine = lines.lineOf(last.end);
   const closeLine = lines.lineOf(close);
@@ -40,7 +48,11 @@ export function addProperty(source: EcmaSource, object: ts.ObjectLiteralExpressi
  * Removes a property. A property alone on its line(s) is removed with its line, so the suggestion
  * reads as a deleted line; otherwise it is cut with its separating comma.
  */
-export function removeProperty(source: EcmaSource, object: ts.ObjectLiteralExpression, property: ts.Node): PlannedEdit {
+export function removeProperty(
+  source: EcmaSource,
+  object: ts.ObjectLiteralExpression,
+  property: ts.Node,
+): PlannedEdit {
   const { lines, text } = source;
   const properties = [...object.properties];
   const index = properties.indexOf(property as ts.ObjectLiteralElementLike);
@@ -68,6 +80,10 @@ function commaEnd(text: string, end: number): number {
 }
 
 /** Replaces a property's value (`randomize: false` → `randomize: true`). */
-export function replaceValue(source: EcmaSource, property: ts.PropertyAssignment, newText: string): PlannedEdit {
+export function replaceValue(
+  source: EcmaSource,
+  property: ts.PropertyAssignment,
+  newText: string,
+): PlannedEdit {
   return { start: source.start(property.initializer), end: property.initializer.end, newText };
 }

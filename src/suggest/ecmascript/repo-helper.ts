@@ -6,13 +6,19 @@ import { addImportStatement, declaresTopLevel } from './imports.js';
 import type { EcmaSource } from './source.js';
 
 /** TypeScript sources are imported by their emitted name, which NodeNext requires and bundlers accept. */
-const EMITTED_EXTENSION: Record<string, string> = { '.ts': '.js', '.tsx': '.js', '.mts': '.mjs', '.cts': '.cjs' };
+const EMITTED_EXTENSION: Record<string, string> = {
+  '.ts': '.js',
+  '.tsx': '.js',
+  '.mts': '.mjs',
+  '.cts': '.cjs',
+};
 
 /** The specifier a file at `fromPath` uses to import the helper (both repository-relative). */
 export function helperSpecifier(fromPath: string, helper: RepoJitterHelper): string {
   if (helper.importSpecifier !== undefined) return helper.importSpecifier;
   const extension = posix.extname(helper.path);
-  const target = helper.path.slice(0, helper.path.length - extension.length) + (EMITTED_EXTENSION[extension] ?? extension);
+  const target =
+    helper.path.slice(0, helper.path.length - extension.length) + (EMITTED_EXTENSION[extension] ?? extension);
   const relative = posix.relative(posix.dirname(fromPath), target);
   return relative.startsWith('.') ? relative : `./${relative}`;
 }

@@ -119,7 +119,9 @@ export function calleeName(node: ts.CallExpression | ts.NewExpression): string |
 }
 
 /** The first object literal among a call's arguments. */
-export function objectArgument(node: ts.CallExpression | ts.NewExpression): ts.ObjectLiteralExpression | undefined {
+export function objectArgument(
+  node: ts.CallExpression | ts.NewExpression,
+): ts.ObjectLiteralExpression | undefined {
   for (const argument of node.arguments ?? []) {
     const inner = unwrap(argument);
     if (ts.isObjectLiteralExpression(inner)) return inner;
@@ -128,7 +130,10 @@ export function objectArgument(node: ts.CallExpression | ts.NewExpression): ts.O
 }
 
 /** Walks up from `node` (inclusive) to the first ancestor matching `test`. */
-export function closest<T extends ts.Node>(node: ts.Node, test: (candidate: ts.Node) => candidate is T): T | undefined {
+export function closest<T extends ts.Node>(
+  node: ts.Node,
+  test: (candidate: ts.Node) => candidate is T,
+): T | undefined {
   for (let current: ts.Node | undefined = node; current !== undefined; current = current.parent) {
     if (test(current)) return current;
   }
@@ -136,7 +141,10 @@ export function closest<T extends ts.Node>(node: ts.Node, test: (candidate: ts.N
 }
 
 /** Every node under `root` (inclusive) that matches `test`, in source order. */
-export function descendants<T extends ts.Node>(root: ts.Node, test: (candidate: ts.Node) => candidate is T): T[] {
+export function descendants<T extends ts.Node>(
+  root: ts.Node,
+  test: (candidate: ts.Node) => candidate is T,
+): T[] {
   const found: T[] = [];
   const visit = (node: ts.Node): void => {
     if (test(node)) found.push(node);

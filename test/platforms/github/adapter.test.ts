@@ -40,7 +40,10 @@ function finding(overrides: Partial<Finding> = {}): Finding {
   };
 }
 
-function published(overrides: Partial<Finding> = {}, suggestionLines?: { start: number; end: number }): PublishedFinding {
+function published(
+  overrides: Partial<Finding> = {},
+  suggestionLines?: { start: number; end: number },
+): PublishedFinding {
   const f = finding(overrides);
   return {
     finding: f,
@@ -51,7 +54,8 @@ function published(overrides: Partial<Finding> = {}, suggestionLines?: { start: 
 
 describe('changed files', () => {
   it('reads new-side hunk ranges from a patch', () => {
-    const patch = '@@ -1,3 +1,4 @@\n a\n+b\n c\n d\n@@ -20 +21,2 @@\n-x\n+y\n+z\n@@ -40,2 +42,0 @@\n-gone\n-gone';
+    const patch =
+      '@@ -1,3 +1,4 @@\n a\n+b\n c\n d\n@@ -20 +21,2 @@\n-x\n+y\n+z\n@@ -40,2 +42,0 @@\n-gone\n-gone';
     expect(hunkRangesFromPatch(patch)).toEqual([
       { start: 1, end: 4 },
       { start: 21, end: 22 },
@@ -59,12 +63,16 @@ describe('changed files', () => {
   });
 
   it('maps statuses, renames and patch-less files', () => {
-    expect(toChangedFile({ filename: 'a.ts', status: 'added', patch: '@@ -0,0 +1,2 @@\n+x\n+y' }).file).toEqual({
+    expect(
+      toChangedFile({ filename: 'a.ts', status: 'added', patch: '@@ -0,0 +1,2 @@\n+x\n+y' }).file,
+    ).toEqual({
       path: 'a.ts',
       status: 'added',
       addedLines: [{ start: 1, end: 2 }],
     });
-    expect(toChangedFile({ filename: 'b.ts', status: 'renamed', previous_filename: 'old.ts' }).file).toMatchObject({
+    expect(
+      toChangedFile({ filename: 'b.ts', status: 'renamed', previous_filename: 'old.ts' }).file,
+    ).toMatchObject({
       status: 'renamed',
       previousPath: 'old.ts',
       addedLines: [],
@@ -159,9 +167,13 @@ describe('configuration', () => {
 
   it('turns a read failure (invalid YAML) into a message', async () => {
     const loaded = await loadGitHubConfig(async () => {
-      throw new Error('[@probot/octokit-plugin-config] Configuration could not be parsed from x (invalid YAML)');
+      throw new Error(
+        '[@probot/octokit-plugin-config] Configuration could not be parsed from x (invalid YAML)',
+      );
     });
-    expect(loaded.errors).toEqual(['.github/jitterbot.yml: Configuration could not be parsed from x (invalid YAML)']);
+    expect(loaded.errors).toEqual([
+      '.github/jitterbot.yml: Configuration could not be parsed from x (invalid YAML)',
+    ]);
   });
 });
 
@@ -199,7 +211,11 @@ describe('posting the review', () => {
     const { planned } = planComments([published()], new Map([['src/payments.ts', [{ start: 1, end: 16 }]]]));
     const result = await postReview(testOctokit(), pull, HEAD_SHA, 'summary', planned);
     expect(result.posted).toHaveLength(1);
-    expect(body).toMatchObject({ event: 'COMMENT', commit_id: HEAD_SHA, comments: [{ line: 12, side: 'RIGHT' }] });
+    expect(body).toMatchObject({
+      event: 'COMMENT',
+      commit_id: HEAD_SHA,
+      comments: [{ line: 12, side: 'RIGHT' }],
+    });
   });
 
   it('on 422 finds the refused comment with pending reviews and posts the rest once', async () => {
@@ -239,8 +255,20 @@ describe('earlier comments', () => {
       .get(`${REPO_PATH}/pulls/${PULL}/comments`)
       .query({ per_page: 100 })
       .reply(200, [
-        { id: 11, body: `x ${MARKER('1111111111111111')}`, path: 'src/a.ts', line: 5, user: { login: BOT_LOGIN } },
-        { id: 12, body: `quoting ${MARKER('2222222222222222')}`, path: 'src/a.ts', line: 6, user: { login: 'mallory' } },
+        {
+          id: 11,
+          body: `x ${MARKER('1111111111111111')}`,
+          path: 'src/a.ts',
+          line: 5,
+          user: { login: BOT_LOGIN },
+        },
+        {
+          id: 12,
+          body: `quoting ${MARKER('2222222222222222')}`,
+          path: 'src/a.ts',
+          line: 6,
+          user: { login: 'mallory' },
+        },
         { id: 13, body: 'no marker', path: 'src/a.ts', line: 7, user: { login: BOT_LOGIN } },
         {
           id: 14,
@@ -250,7 +278,14 @@ describe('earlier comments', () => {
           in_reply_to_id: 11,
           user: { login: BOT_LOGIN },
         },
-        { id: 15, body: MARKER('3333333333333333'), path: 'src/b.ts', line: null, original_line: 9, user: { login: BOT_LOGIN } },
+        {
+          id: 15,
+          body: MARKER('3333333333333333'),
+          path: 'src/b.ts',
+          line: null,
+          original_line: 9,
+          user: { login: BOT_LOGIN },
+        },
       ])
       .post('/graphql')
       .reply(200, {
@@ -270,8 +305,22 @@ describe('earlier comments', () => {
       });
     const comments = await listEarlierComments(testOctokit(), pull, BOT_LOGIN);
     expect(comments).toEqual([
-      { id: '11', fingerprint: '1111111111111111', path: 'src/a.ts', line: 5, resolved: false, threadId: 'T_11' },
-      { id: '15', fingerprint: '3333333333333333', path: 'src/b.ts', line: 9, resolved: true, threadId: 'T_15' },
+      {
+        id: '11',
+        fingerprint: '1111111111111111',
+        path: 'src/a.ts',
+        line: 5,
+        resolved: false,
+        threadId: 'T_11',
+      },
+      {
+        id: '15',
+        fingerprint: '3333333333333333',
+        path: 'src/b.ts',
+        line: 9,
+        resolved: true,
+        threadId: 'T_15',
+      },
     ]);
   });
 

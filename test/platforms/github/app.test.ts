@@ -25,6 +25,9 @@ const emptyOutcome = (headSha: string): ReviewOutcome => ({
   summary: 'Nothing to report.',
   failed: false,
   configErrors: [],
+  skipped: [],
+  blastRadius: [],
+  clients: { count: 100, source: 'default' },
 });
 
 /** A stand-in pipeline that reads the change set and config like the real one, then publishes nothing. */
@@ -85,12 +88,54 @@ describe('pull request events', () => {
     expect(calls).toEqual([`${HEAD_SHA}:equal`]);
   });
 
-  it('coalesces a burst of pushes to one pull request into one review', async () => {
+  it('coalesces pushes that arrive while a review of the same pull request runs', async () => {
     fakeGitHub(repo);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const review = stubReview(calls);
+    let running = 0;
+    let overlapped = false;
+    probot = testProbot();
+    await probot.load((app: Probot) =>
+      jitterbotApp(app, {
+        queue,
+        review: async (target, reader, options) => {
+          running += 1;
+          overlapped ||= running > 1;
+          try {
+            if (calls.length === 0) await gate;
+            return await review(target, reader, options);
+          } finally {
+            running -= 1;
+          }
+        },
+      }),
+    );
     const payload = webhook('pull_request.synchronize');
-    await Promise.all([1, 2, 3].map((n) => probot.receive({ id: `d${n}`, name: 'pull_request', payload } as never)));
+    for (const id of ['d1', 'd2', 'd3', 'd4']) {
+      await probot.receive({ id, name: 'pull_request', payload } as never);
+    }
+    release();
     await queue.onIdle();
-    expect(calls).toHaveLength(1);
+    // Never two reviews of one pull request at once (they would post the same comments twice), and
+    // pushes that arrive meanwhile collapse: four deliveries, at most three reviews with two workers.
+    expect(overlapped).toBe(false);
+    expect(calls.length).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('a full queue', () => {
+  it('refuses the delivery with 503 so it can be redelivered', async () => {
+    queue = new ReviewQueue({ maxWaiting: 0 });
+    probot = testProbot();
+    await probot.load((app: Probot) => jitterbotApp(app, { queue, review: stubReview(calls) }));
+    const delivery = probot.receive({
+      id: 'd',
+      name: 'pull_request',
+      payload: webhook('pull_request.opened'),
+    } as never);
+    await expect(delivery).rejects.toMatchObject({ errors: [expect.objectContaining({ status: 503 })] });
+    expect(calls).toEqual([]);
   });
 });
 

@@ -36,7 +36,12 @@ export interface FakeRepo {
   threads?: { id: string; rootCommentId: number; isResolved: boolean }[];
   /** Commenter permission for `repos.getCollaboratorPermissionLevel`. */
   permissions?: Record<string, 'admin' | 'write' | 'read' | 'none'>;
-  failFirst?: { method: 'GET' | 'POST' | 'PATCH'; path: string | RegExp; status: number; headers?: Record<string, string> }[];
+  failFirst?: {
+    method: 'GET' | 'POST' | 'PATCH';
+    path: string | RegExp;
+    status: number;
+    headers?: Record<string, string>;
+  }[];
 }
 
 export interface Recorded {
@@ -52,8 +57,20 @@ export interface Recorded {
 export const CHECK_RUN_ID = 4242;
 const REVIEW_ID = 80;
 
+// nock 15 calls a reply function with the fetch `Request` (a two-parameter function is taken as
+// callback style), so bodies are read with `request.json()`.
+async function bodyOf(request: Request): Promise<Record<string, unknown>> {
+  return (await request.json()) as Record<string, unknown>;
+}
+
+function segments(request: Request): string[] {
+  return new URL(request.url).pathname.split('/');
+}
+
 function blobSha(content: string): string {
-  return createHash('sha1').update(`blob ${Buffer.byteLength(content)}\0${content}`).digest('hex');
+  return createHash('sha1')
+    .update(`blob ${Buffer.byteLength(content)}\0${content}`)
+    .digest('hex');
 }
 
 export function fakeGitHub(repo: FakeRepo): Recorded {
@@ -76,14 +93,23 @@ export function fakeGitHub(repo: FakeRepo): Recorded {
         : failure.method === 'POST'
           ? failing.post(failure.path)
           : failing.patch(failure.path);
-    interceptor.query(true).once().reply(failure.status, { message: `injected ${failure.status}` }, failure.headers);
+    interceptor
+      .query(true)
+      .once()
+      .reply(failure.status, { message: `injected ${failure.status}` }, failure.headers);
   }
 
   const api = nock(API).persist();
   api.post(`/app/installations/${INSTALLATION}/access_tokens`).reply(201, {
     token: 'ghs_installation_token',
     expires_at: new Date(Date.now() + 3_600_000).toISOString(),
-    permissions: { pull_requests: 'write', checks: 'write', contents: 'read', issues: 'write', metadata: 'read' },
+    permissions: {
+      pull_requests: 'write',
+      checks: 'write',
+      contents: 'read',
+      issues: 'write',
+      metadata: 'read',
+    },
     repository_selection: 'all',
   });
   api.get('/app').reply(200, { id: 1, slug: BOT_LOGIN.replace('[bot]', ''), name: 'jitterbot' });
@@ -109,7 +135,7 @@ export function fakeGitHub(repo: FakeRepo): Recorded {
       .reply(404, { message: 'Not Found' });
   }
 
-  const blobs = new Map(Object.entries(repo.files).map(([path, content]) => [blobSha(content), content]));
+  const blobs = new Map(Object.values(repo.files).map((content) => [blobSha(content), content]));
   api
     .get(`${REPO_PATH}/git/trees/${headSha}`)
     .query(true)
@@ -124,19 +150,26 @@ export function fakeGitHub(repo: FakeRepo): Recorded {
         size: Buffer.byteLength(content),
       })),
     });
-  api.get(new RegExp(`^${REPO_PATH}/git/blobs/[0-9a-f]{40}$`)).reply((uri: string) => {
-    const content = blobs.get(uri.split('/').pop()!);
+  api.get(new RegExp(`^${REPO_PATH}/git/blobs/[0-9a-f]{40}$`)).reply((request: Request) => {
+    const sha = segments(request).at(-1)!;
+    const content = blobs.get(sha);
     return content === undefined
       ? [404, { message: 'Not Found' }]
-      : [200, { sha: uri.split('/').pop(), encoding: 'base64', content: Buffer.from(content).toString('base64') }];
+      : [200, { sha, encoding: 'base64', content: Buffer.from(content).toString('base64') }];
   });
 
-  api.get(`${REPO_PATH}/pulls/${PULL}/comments`).query(true).reply(200, repo.earlierComments ?? []);
-  api.post('/graphql').reply((_uri: string, body: nock.Body) => {
-    const request = body as { query: string; variables: Record<string, unknown> };
-    if (request.query.includes('resolveReviewThread')) {
-      recorded.graphqlMutations.push(request);
-      return [200, { data: { resolveReviewThread: { thread: { id: request.variables.threadId, isResolved: true } } } }];
+  api
+    .get(`${REPO_PATH}/pulls/${PULL}/comments`)
+    .query(true)
+    .reply(200, repo.earlierComments ?? []);
+  api.post('/graphql').reply(async (request: Request) => {
+    const body = (await bodyOf(request)) as { query: string; variables: Record<string, unknown> };
+    if (body.query.includes('resolveReviewThread')) {
+      recorded.graphqlMutations.push(body);
+      return [
+        200,
+        { data: { resolveReviewThread: { thread: { id: body.variables.threadId, isResolved: true } } } },
+      ];
     }
     const nodes = (repo.threads ?? []).map((thread) => ({
       id: thread.id,
@@ -145,32 +178,41 @@ export function fakeGitHub(repo: FakeRepo): Recorded {
     }));
     return [
       200,
-      { data: { repository: { pullRequest: { reviewThreads: { pageInfo: { hasNextPage: false, endCursor: null }, nodes } } } } },
+      {
+        data: {
+          repository: {
+            pullRequest: { reviewThreads: { pageInfo: { hasNextPage: false, endCursor: null }, nodes } },
+          },
+        },
+      },
     ];
   });
 
-  api.post(`${REPO_PATH}/check-runs`).reply(201, (_uri: string, body: nock.Body) => {
-    recorded.checkRunsCreated.push(body as Record<string, unknown>);
-    return { id: CHECK_RUN_ID };
+  api.post(`${REPO_PATH}/check-runs`).reply(async (request: Request) => {
+    recorded.checkRunsCreated.push(await bodyOf(request));
+    return [201, { id: CHECK_RUN_ID }];
   });
-  api.patch(`${REPO_PATH}/check-runs/${CHECK_RUN_ID}`).reply(200, (_uri: string, body: nock.Body) => {
-    recorded.checkRunUpdates.push(body as Record<string, unknown>);
-    return { id: CHECK_RUN_ID };
+  api.patch(`${REPO_PATH}/check-runs/${CHECK_RUN_ID}`).reply(async (request: Request) => {
+    recorded.checkRunUpdates.push(await bodyOf(request));
+    return [200, { id: CHECK_RUN_ID }];
   });
-  api.post(`${REPO_PATH}/pulls/${PULL}/reviews`).reply(200, (_uri: string, body: nock.Body) => {
-    recorded.reviews.push(body as Record<string, unknown>);
-    return { id: REVIEW_ID + recorded.reviews.length };
+  api.post(`${REPO_PATH}/pulls/${PULL}/reviews`).reply(async (request: Request) => {
+    recorded.reviews.push(await bodyOf(request));
+    return [200, { id: REVIEW_ID + recorded.reviews.length }];
   });
-  api.post(new RegExp(`^${REPO_PATH}/pulls/${PULL}/comments/\\d+/replies$`)).reply(201, (uri: string, body: nock.Body) => {
-    recorded.replies.push({ commentId: Number(uri.split('/').at(-2)), body: body as Record<string, unknown> });
-    return { id: 9_000 + recorded.replies.length };
+  api
+    .post(new RegExp(`^${REPO_PATH}/pulls/${PULL}/comments/\\d+/replies$`))
+    .reply(async (request: Request) => {
+      recorded.replies.push({ commentId: Number(segments(request).at(-2)), body: await bodyOf(request) });
+      return [201, { id: 9_000 + recorded.replies.length }];
+    });
+  api.post(new RegExp(`^${REPO_PATH}/issues/comments/\\d+/reactions$`)).reply(async (request: Request) => {
+    const body = await bodyOf(request);
+    recorded.reactions.push(body);
+    return [201, { id: 1, content: body.content }];
   });
-  api.post(new RegExp(`^${REPO_PATH}/issues/comments/\\d+/reactions$`)).reply(201, (_uri: string, body: nock.Body) => {
-    recorded.reactions.push(body as Record<string, unknown>);
-    return { id: 1, content: (body as { content: string }).content };
-  });
-  api.get(new RegExp(`^${REPO_PATH}/collaborators/[^/]+/permission$`)).reply((uri: string) => {
-    const user = decodeURIComponent(uri.split('/').at(-2)!);
+  api.get(new RegExp(`^${REPO_PATH}/collaborators/[^/]+/permission$`)).reply((request: Request) => {
+    const user = decodeURIComponent(segments(request).at(-2)!);
     recorded.permissionChecks.push(user);
     const permission = repo.permissions?.[user] ?? 'none';
     return [200, { permission, role_name: permission, user: { login: user } }];

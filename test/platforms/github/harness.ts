@@ -46,8 +46,16 @@ export function testPrivateKey(): string {
   return cachedKey;
 }
 
-/** As Probot's docs show for tests: its own retry and throttling off. */
-export const QuietOctokit = ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } });
+/**
+ * Probot's own retry and throttling off, as its testing docs show. Written as a function: Probot 14
+ * always passes its own `throttle` options when it builds a client, and they would replace an object
+ * default wholesale, turning throttling (a 1 s pause between writes) back on.
+ */
+export const QuietOctokit = ProbotOctokit.defaults((options: { throttle?: object }) => ({
+  ...options,
+  retry: { enabled: false },
+  throttle: { ...options.throttle, enabled: false },
+}));
 
 export const silentOctokitLog = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -57,12 +65,15 @@ export function recordingSleep(): { sleep: (ms: number) => Promise<void>; delays
   return { delays, sleep: async (ms) => void delays.push(ms) };
 }
 
-/** A small LCG so "two bot instances" draw different but reproducible random sequences. */
+/** mulberry32: "two bot instances" draw different but reproducible random sequences. */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
   };
 }
 

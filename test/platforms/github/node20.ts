@@ -4,7 +4,11 @@
  * Imported first by every GitHub test file.
  */
 interface WithResolvers {
-  withResolvers?: <T>() => { promise: Promise<T>; resolve: (value: T) => void; reject: (reason?: unknown) => void };
+  withResolvers?: <T>() => {
+    promise: Promise<T>;
+    resolve: (value: T) => void;
+    reject: (reason?: unknown) => void;
+  };
 }
 
 const PromiseWith = Promise as unknown as WithResolvers;

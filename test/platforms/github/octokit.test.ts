@@ -20,7 +20,11 @@ describe('jittered retry layer', () => {
       .get(`${REPO_PATH}/pulls/2`)
       .reply(200, { number: 2 });
     const octokit = testOctokit({ sleep, random: () => 0.5 });
-    const { data } = await octokit.rest.pulls.get({ owner: 'Codertocat', repo: 'Hello-World', pull_number: 2 });
+    const { data } = await octokit.rest.pulls.get({
+      owner: 'Codertocat',
+      repo: 'Hello-World',
+      pull_number: 2,
+    });
     expect(data.number).toBe(2);
     expect(delays).toEqual([500, 1_000]);
     expect(scope.isDone()).toBe(true);
@@ -31,11 +35,16 @@ describe('jittered retry layer', () => {
     nock(API).get(`${REPO_PATH}/pulls/3`).reply(404, { message: 'Not Found' });
     nock(API).post(`${REPO_PATH}/pulls/2/reviews`).reply(422, { message: 'Unprocessable Entity' });
     const octokit = testOctokit({ sleep });
-    await expect(octokit.rest.pulls.get({ owner: 'Codertocat', repo: 'Hello-World', pull_number: 3 })).rejects.toMatchObject(
-      { status: 404 },
-    );
     await expect(
-      octokit.rest.pulls.createReview({ owner: 'Codertocat', repo: 'Hello-World', pull_number: 2, event: 'COMMENT' }),
+      octokit.rest.pulls.get({ owner: 'Codertocat', repo: 'Hello-World', pull_number: 3 }),
+    ).rejects.toMatchObject({ status: 404 });
+    await expect(
+      octokit.rest.pulls.createReview({
+        owner: 'Codertocat',
+        repo: 'Hello-World',
+        pull_number: 2,
+        event: 'COMMENT',
+      }),
     ).rejects.toMatchObject({ status: 422 });
     expect(delays).toEqual([]);
   });
@@ -54,7 +63,11 @@ describe('jittered retry layer', () => {
 
   it('retries GraphQL requests too', async () => {
     const { sleep, delays } = recordingSleep();
-    nock(API).post('/graphql').reply(502, 'Bad Gateway').post('/graphql').reply(200, { data: { viewer: { login: 'x' } } });
+    nock(API)
+      .post('/graphql')
+      .reply(502, 'Bad Gateway')
+      .post('/graphql')
+      .reply(200, { data: { viewer: { login: 'x' } } });
     const octokit = testOctokit({ sleep, random: () => 0 });
     await expect(octokit.graphql('{ viewer { login } }')).resolves.toEqual({ viewer: { login: 'x' } });
     expect(delays).toHaveLength(1);
@@ -96,7 +109,11 @@ describe('the production Octokit class', () => {
     const Octokit = jitterbotOctokit({ retries: 3, baseMs: 1_000, capMs: 30_000, sleep, random: () => 0 });
     const octokit = new Octokit({ auth: { token: 'test-token' }, log: silentOctokitLog });
     const started = Date.now();
-    const { data } = await octokit.rest.pulls.get({ owner: 'Codertocat', repo: 'Hello-World', pull_number: 2 });
+    const { data } = await octokit.rest.pulls.get({
+      owner: 'Codertocat',
+      repo: 'Hello-World',
+      pull_number: 2,
+    });
     expect(data.number).toBe(2);
     expect(scope.isDone()).toBe(true);
     // Our layer chose both waits (Retry-After honoured on the second); nothing slept for real.
@@ -114,7 +131,9 @@ describe('error classification', () => {
     expect(isRetryableGitHubError(error(503))).toBe(true);
     expect(isRetryableGitHubError(Object.assign(new Error('ECONNRESET'), { status: 500 }))).toBe(true);
     expect(isRetryableGitHubError(error(429))).toBe(true);
-    expect(isRetryableGitHubError(error(403, 'API rate limit exceeded', { 'x-ratelimit-remaining': '0' }))).toBe(true);
+    expect(
+      isRetryableGitHubError(error(403, 'API rate limit exceeded', { 'x-ratelimit-remaining': '0' })),
+    ).toBe(true);
     expect(isRetryableGitHubError(error(403, 'You have exceeded a secondary rate limit'))).toBe(true);
     expect(isRetryableGitHubError(error(403, 'Resource not accessible by integration'))).toBe(false);
     expect(isRetryableGitHubError(error(404))).toBe(false);

@@ -119,6 +119,16 @@ describe('createGitlabClient transport', () => {
     scope.done();
   });
 
+  it('returns raw files as bytes even when served as JSON', async () => {
+    const text = '{\n  "name": "inventory"\n}\n';
+    nock(GITLAB)
+      .get(`/api/v4/projects/14/repository/files/package.json/raw`)
+      .query({ ref: 'main' })
+      .reply(200, text, { 'content-type': 'application/json' });
+    const body = await api.RepositoryFiles.showRaw(14, 'package.json', 'main');
+    expect(body instanceof Blob ? await body.text() : body).toBe(text);
+  });
+
   it('retries a connection that was refused', async () => {
     // A port nothing listens on: a real ECONNREFUSED (the request never reached a server).
     const closed = createServer();

@@ -261,6 +261,24 @@ describe('POST /gitlab/webhook: reviews', () => {
     expect(retryDelays[1]).toBeLessThan(400);
   });
 
+  it('logs a refused token with the delivery id, never the token itself', async () => {
+    gitlab.failNext('GET', /merge_requests\/1$/, [401, { message: '401 Unauthorized' }]);
+    const response = await deliver('Merge Request Hook', openMergeRequest(), {
+      uuid: 'f5e5f430-f57b-4e6e-9fac-d9128cd7232f',
+    });
+    expect(response.status).toBe(202);
+    await queue.onIdle();
+    const failure = logged.find((entry) => entry.message === 'GitLab review failed');
+    expect(failure?.fields).toMatchObject({
+      deliveryIds: ['f5e5f430-f57b-4e6e-9fac-d9128cd7232f'],
+      project: 'gitlabhq/gitlab-test',
+      mr: 1,
+      error: '401: 401 Unauthorized',
+    });
+    expect(JSON.stringify(logged)).not.toContain('glpat-test');
+    expect(JSON.stringify(logged)).not.toContain(SECRET);
+  });
+
   it('skips a draft unless review_drafts is set', async () => {
     gitlab.draft = true;
     await openAndReview();

@@ -9,6 +9,9 @@ import type { ModuleHost } from '../../analyzer.js';
 
 export const TS_JS_EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'] as const;
 
+/** Syntax trees kept for import resolution; shared helpers and constants stay hot, the rest is dropped. */
+export const MAX_CACHED_TREES = 64;
+
 /** How far a chain of re-exports and helper calls is followed before giving up (unknown, not a guess). */
 export const MAX_RESOLUTION_DEPTH = 8;
 
@@ -36,18 +39,32 @@ export class ModuleGraph {
 
   constructor(private readonly host: ModuleHost) {}
 
-  /** Registers a file the caller already parsed, so a later import of it is not parsed again. */
-  remember(file: ts.SourceFile): void {
-    this.sources.set(file.fileName, Promise.resolve(file));
+  source(path: string): Promise<ts.SourceFile | null> {
+    const cached = this.sources.get(path);
+    if (cached) {
+      // Refresh the entry: Map iteration order is insertion order, so the oldest is evicted first.
+      this.sources.delete(path);
+      this.sources.set(path, cached);
+      return cached;
+    }
+    const pending = this.host.read(path).then((text) => (text === null ? null : parseSource(path, text)));
+    this.remember(path, pending);
+    return pending;
   }
 
-  source(path: string): Promise<ts.SourceFile | null> {
-    let pending = this.sources.get(path);
-    if (!pending) {
-      pending = this.host.read(path).then((text) => (text === null ? null : parseSource(path, text)));
-      this.sources.set(path, pending);
-    }
-    return pending;
+  /** The syntax tree of a file being analysed, shared with import resolution so no file is parsed twice. */
+  async parsed(path: string, text: string): Promise<ts.SourceFile> {
+    const cached = this.sources.get(path);
+    const file = cached ? await cached : null;
+    if (file && file.text === text) return file;
+    const fresh = parseSource(path, text);
+    this.remember(path, Promise.resolve(fresh));
+    return fresh;
+  }
+
+  private remember(path: string, pending: Promise<ts.SourceFile | null>): void {
+    this.sources.set(path, pending);
+    if (this.sources.size > MAX_CACHED_TREES) this.sources.delete(this.sources.keys().next().value!);
   }
 
   /** The repository path a specifier refers to from `fromPath`, or null for packages and misses. */

@@ -76,10 +76,11 @@ function failurePath(anchor: ts.Node, fn: ts.Node | null, file: ts.SourceFile): 
       };
     }
     if (ts.isIfStatement(node)) {
-      const condition = node.expression.getText(file);
       const inThen = child === node.thenStatement;
       const inElse = child === node.elseStatement;
-      if ((inThen && isErrorCondition(condition)) || (inElse && isSuccessCondition(condition))) {
+      const verdict = conditionVerdict(node, file);
+      if ((inThen && verdict.error) || (inElse && verdict.success)) {
+        const condition = verdict.text;
         return {
           trigger: { kind: statusLike(condition) ? 'status' : 'exception', detail: clip(condition) },
           evidence: `waits when \`${clip(condition)}\` ${inThen ? 'holds' : 'fails'} (line ${lineOf(node, file)})`,
@@ -147,6 +148,19 @@ function exits(statement: ts.Statement): boolean {
   if (ts.isReturnStatement(statement) || ts.isBreakStatement(statement)) return true;
   if (ts.isBlock(statement)) return statement.statements.some((s) => ts.isReturnStatement(s) || ts.isBreakStatement(s));
   return false;
+}
+
+/** Many calls share the same enclosing `if`s: judge each condition once per file. */
+const verdicts = new WeakMap<ts.IfStatement, { text: string; error: boolean; success: boolean }>();
+
+function conditionVerdict(node: ts.IfStatement, file: ts.SourceFile): { text: string; error: boolean; success: boolean } {
+  let verdict = verdicts.get(node);
+  if (!verdict) {
+    const text = node.expression.getText(file);
+    verdict = { text, error: isErrorCondition(text), success: isSuccessCondition(text) };
+    verdicts.set(node, verdict);
+  }
+  return verdict;
 }
 
 function isErrorCondition(condition: string): boolean {

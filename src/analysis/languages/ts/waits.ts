@@ -42,7 +42,7 @@ export interface Wait {
 export type SleepKind = { argIndex: number; jittered: boolean; path?: string; confidence: 'high' | 'medium'; call: WaitCall };
 
 export class WaitFinder {
-  private readonly helperCache = new Map<ts.Node, Promise<SleepKind | null>>();
+  private readonly helperCache = new WeakMap<ts.Node, Promise<SleepKind | null>>();
   private readonly inProgress = new Set<ts.Node>();
 
   constructor(private readonly resolver: Resolver) {}

@@ -1,0 +1,64 @@
+/**
+ * One measurement in its own process, so peak RSS belongs to it alone. Prints one JSON line.
+ *   measure.ts parse  <root> [--vendored]  read every file a scan would analyse and `ts.createSourceFile` it
+ *   measure.ts detect <root> [--vendored]  the same files through the detector (findings, cross-file resolution)
+ *   measure.ts review <root> [--vendored]  the whole review pipeline: detector, confirmation, validated patches, rendering
+ */
+import { ts } from 'ts-morph';
+import type { LanguageAnalyzer } from '../src/analysis/analyzer.js';
+import { scriptKindOf, TS_JS_EXTENSIONS } from '../src/analysis/languages/ts/modules.js';
+import { createAnalyzers } from '../src/analysis/registry.js';
+import { DEFAULT_CONFIG } from '../src/config.js';
+import { WORKTREE_REF } from '../src/platforms/local/reader.js';
+import { LocalReviewTarget } from '../src/platforms/local/target.js';
+import { analysisOptionsFrom, analyzePaths, filterOptionsFrom } from '../src/review/analyze.js';
+import { runReview } from '../src/review/pipeline.js';
+
+const [mode, root, ...flags] = process.argv.slice(2);
+const vendored = flags.includes('--vendored');
+const BUDGET = { maxFiles: 1_000_000, maxBytes: 8 * 1024 ** 3, maxFileBytes: 1024 * 1024, maxListed: 1_000_000 };
+
+/** The baseline: the same files, the same reads, only parsed. */
+const parseOnly: LanguageAnalyzer = {
+  language: 'typescript',
+  extensions: TS_JS_EXTENSIONS,
+  async analyze(file) {
+    ts.createSourceFile(file.path, file.text, ts.ScriptTarget.Latest, true, scriptKindOf(file.path));
+    return [];
+  },
+};
+
+async function main(): Promise<void> {
+  const started = process.hrtime.bigint();
+  const target = await LocalReviewTarget.open({ root: root!, budget: BUDGET });
+  const config = vendored ? { ...DEFAULT_CONFIG, include_tests: true } : DEFAULT_CONFIG;
+  let files: number;
+  let findings: number;
+  if (mode === 'review') {
+    const outcome = await runReview(target, target.reader, {
+      blastRadius: false,
+      includeVendored: vendored,
+      includeGenerated: vendored,
+      overrides: vendored ? { include_tests: true } : {},
+    });
+    files = outcome.analysedFiles ?? 0;
+    findings = outcome.toPost.length + outcome.unchanged.length;
+  } else {
+    const result = await analyzePaths({
+      paths: await target.reader.list(WORKTREE_REF),
+      reader: target.reader,
+      ref: WORKTREE_REF,
+      analyzers: mode === 'parse' ? [parseOnly] : createAnalyzers(),
+      filter: filterOptionsFrom(config, { includeVendored: vendored, includeGenerated: vendored }),
+      options: analysisOptionsFrom(config),
+    });
+    files = result.analysed;
+    findings = result.files.reduce((sum, file) => sum + file.findings.length, 0);
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const bytes = target.reader.report().bytesRead;
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  console.log(JSON.stringify({ mode, files, bytes, findings, seconds, peakRssMb }));
+}
+
+await main();

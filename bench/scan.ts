@@ -1,0 +1,59 @@
+/**
+ * `npm run bench`: analysis speed and memory against bare parsing, on (a) a generated corpus of 5,000
+ * files and (b) the third-party JavaScript under node_modules. Each figure comes from its own process.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeCorpus } from './corpus.js';
+
+const CORPUS_FILES = Number(process.env.BENCH_FILES ?? 5_000);
+/** Targets from the issue: analysis within 1.5× bare parsing, and under 400 MB for 5,000 files. */
+const TARGET_RATIO = 1.5;
+const TARGET_RSS_MB = 400;
+
+interface Measurement {
+  mode: string;
+  files: number;
+  bytes: number;
+  findings: number;
+  seconds: number;
+  peakRssMb: number;
+}
+
+function measure(mode: 'parse' | 'detect' | 'review', root: string, vendored: boolean): Measurement {
+  const args = ['--import', 'tsx', 'bench/measure.ts', mode, root, ...(vendored ? ['--vendored'] : [])];
+  return JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 20 }).trim().split('\n').pop()!) as Measurement;
+}
+
+function line(label: string, m: Measurement): string {
+  const mb = m.bytes / 1024 / 1024;
+  return `  ${label.padEnd(12)} ${String(m.files).padStart(6)} files  ${m.seconds.toFixed(2).padStart(6)} s  ${(m.files / m.seconds).toFixed(0).padStart(5)} files/s  ${(mb / m.seconds).toFixed(1).padStart(5)} MB/s  peak RSS ${m.peakRssMb.toFixed(0).padStart(4)} MB  findings ${m.findings}`;
+}
+
+function report(name: string, root: string, vendored: boolean): { ratio: number; rss: number } {
+  // Warm the file system cache so neither side pays for cold reads.
+  measure('parse', root, vendored);
+  const parse = measure('parse', root, vendored);
+  const detect = measure('detect', root, vendored);
+  const review = measure('review', root, vendored);
+  console.log(`\n${name}`);
+  console.log(line('bare parse', parse));
+  console.log(line('analysis', detect));
+  console.log(line('full review', review));
+  const ratio = detect.seconds / parse.seconds;
+  console.log(`  ratio        analysis / bare parse = ${ratio.toFixed(2)}x (target ≤ ${TARGET_RATIO}x); full review / bare parse = ${(review.seconds / parse.seconds).toFixed(2)}x`);
+  return { ratio, rss: detect.peakRssMb };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'jitterbot-bench-'));
+try {
+  writeCorpus(dir, CORPUS_FILES);
+  const corpus = report(`(a) generated corpus, ${CORPUS_FILES} files`, dir, false);
+  const nodeModules = report('(b) node_modules (third-party JavaScript/TypeScript, vendored and generated included)', 'node_modules', true);
+  console.log(`\ntargets: ratio ≤ ${TARGET_RATIO}x — corpus ${corpus.ratio <= TARGET_RATIO ? 'met' : 'MISSED'}, node_modules ${nodeModules.ratio <= TARGET_RATIO ? 'met' : 'MISSED'}; ` +
+    `peak RSS < ${TARGET_RSS_MB} MB for ${CORPUS_FILES} files — ${corpus.rss < TARGET_RSS_MB ? 'met' : 'MISSED'} (${corpus.rss.toFixed(0)} MB)`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
