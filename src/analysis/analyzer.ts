@@ -44,3 +44,11 @@ export interface LanguageAnalyzer {
   /** Exported functions of this file that add randomness to a delay (judged by their bodies, not names). */
   jitterHelpers?(file: SourceInput): JitterHelperCandidate[];
 }
+
+/**
+ * Thrown by an analyzer for a file it will not analyse (nesting too deep, parse time exceeded): the
+ * pipeline lists it as skipped with this message, and the review goes on.
+ */
+export class UnanalysableFile extends Error {
+  override readonly name = 'UnanalysableFile';
+}

@@ -1,4 +1,4 @@
-import type { AnalysisOptions, LanguageAnalyzer, ModuleHost } from '../analysis/analyzer.js';
+import { UnanalysableFile, type AnalysisOptions, type LanguageAnalyzer, type ModuleHost } from '../analysis/analyzer.js';
 import { skipReasonForContent, skipReasonForPath, type PathFilterOptions } from '../analysis/file-filter.js';
 import type { Finding } from '../analysis/finding.js';
 import { analyzerFor } from '../analysis/registry.js';
@@ -99,7 +99,8 @@ export async function analyzePaths(request: AnalyzeRequest): Promise<AnalyzeResu
       analysed += 1;
       if (findings.length > 0) files.push({ path, text, findings });
     } catch (error) {
-      skipped.push({ path, reason: `analysis failed: ${(error as Error).message}` });
+      const reason = error instanceof UnanalysableFile ? error.message : `analysis failed: ${(error as Error).message}`;
+      skipped.push({ path, reason });
     }
   }
   return { files, analysed, skipped };

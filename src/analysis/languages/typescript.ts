@@ -1,5 +1,5 @@
 import { ts } from 'ts-morph';
-import type { AnalysisOptions, JitterHelperCandidate, LanguageAnalyzer, ModuleHost, SourceInput } from '../analyzer.js';
+import { UnanalysableFile, type AnalysisOptions, type JitterHelperCandidate, type LanguageAnalyzer, type ModuleHost, type SourceInput } from '../analyzer.js';
 import { findJitterHelpers } from './ts/jitter-helpers.js';
 import type { DelayValue } from '../delay.js';
 import { fingerprintOf, levelOf, type Confidence, type Delay, type Finding, type Language, type RuleId, type SourceRange, type WaitForm } from '../finding.js';
@@ -15,6 +15,9 @@ import { isGlobalSetTimeout, WaitFinder, type Wait } from './ts/waits.js';
  * and most files in a large tree have none of them.
  */
 const MAYBE_RETRY = /catch|retry|backoff|setTimeout|error|\berr\b|\.ok\b|status|close|disconnect|bullmq|cockatiel|rxjs|\bgot\b|\bky\b|RetryStrategy|throttl|\b(429|50[234])\b/i;
+
+/** Deeper syntax is generated or hostile; the recursive walks of the analysis stop well before the stack does. */
+export const MAX_SYNTAX_DEPTH = 1_000;
 
 const JS_EXTENSIONS = new Set(['.js', '.jsx', '.mjs', '.cjs']);
 
@@ -45,10 +48,19 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
       state = new ScanState(host);
       this.states.set(host, state);
     }
-    const file = await state.graph.parsed(input.path, input.text);
+    let file: ts.SourceFile;
+    try {
+      file = await state.graph.parsed(input.path, input.text);
+    } catch (error) {
+      // The compiler's parser recurses; thousands of nested blocks exhaust the stack before any of our code runs.
+      if (error instanceof RangeError) throw new UnanalysableFile('nesting too deep to parse');
+      throw error;
+    }
     const language: Language = JS_EXTENSIONS.has(extensionOf(input.path)) ? 'javascript' : 'typescript';
     const drafts: Draft[] = [];
-    for (const call of callsOf(file)) {
+    const calls = callsOf(file);
+    if (calls === null) throw new UnanalysableFile(`syntax nested deeper than ${MAX_SYNTAX_DEPTH} levels`);
+    for (const call of calls) {
       const draft = await this.waitDraft(call, file, state, options);
       if (draft) drafts.push(draft);
     }
@@ -211,15 +223,23 @@ export function rangeOf(node: ts.Node, file: ts.SourceFile): SourceRange {
   };
 }
 
-/** Calls with at least one argument: every wait passes its delay. Iterative, so deep nesting cannot overflow the stack. */
-function callsOf(file: ts.SourceFile): ts.CallExpression[] {
+/**
+ * Calls with at least one argument (every wait passes its delay), or null when the tree is nested deeper
+ * than the analysis will follow. Iterative, so deep nesting cannot overflow the stack here.
+ */
+function callsOf(file: ts.SourceFile): ts.CallExpression[] | null {
   const calls: ts.CallExpression[] = [];
   const stack: ts.Node[] = [file];
+  const depths: number[] = [0];
+  let depth = 0;
   const push = (child: ts.Node): void => {
     stack.push(child);
+    depths.push(depth + 1);
   };
   while (stack.length > 0) {
     const node = stack.pop()!;
+    depth = depths.pop()!;
+    if (depth > MAX_SYNTAX_DEPTH) return null;
     if (node.kind === ts.SyntaxKind.CallExpression && (node as ts.CallExpression).arguments.length > 0) {
       calls.push(node as ts.CallExpression);
     }

@@ -14,7 +14,12 @@ export interface EvalEnv {
   depth: number;
   /** Facts established while resolving, for the finding's evidence. */
   evidence: string[];
+  /** Steps left for this delay, shared across the whole evaluation: hostile input cannot make it run long. */
+  budget?: { steps: number };
 }
+
+/** Evaluation steps per delay; real delays need tens. */
+export const MAX_EVALUATION_STEPS = 2_000;
 
 const ARITHMETIC: Partial<Record<ts.SyntaxKind, ArithmeticOp>> = {
   [ts.SyntaxKind.PlusToken]: '+',
@@ -55,6 +60,8 @@ export class DelayEvaluator {
 
   async evaluate(expression: ts.Expression, env: EvalEnv): Promise<DelayValue> {
     if (env.depth > MAX_RESOLUTION_DEPTH) return UNKNOWN('resolution too deep');
+    env.budget ??= { steps: MAX_EVALUATION_STEPS };
+    if (--env.budget.steps < 0) return UNKNOWN('expression too large to evaluate');
     const node = unwrap(expression);
     if (ts.isNumericLiteral(node)) return { kind: 'const', ms: Number(node.text.replace(/_/g, '')) };
     if (SERVER_HINT_NAME.test(node.getText(env.file))) return { kind: 'server' };
