@@ -119,7 +119,10 @@ export function writeCorpus(dir: string, files: number): void {
   const schedule = WEIGHTS.flatMap((weight, index) => Array<number>(weight).fill(index));
   mkdirSync(join(dir, 'src', 'lib'), { recursive: true });
   writeFileSync(join(dir, 'src', 'config.ts'), 'export const RETRY_DELAY_MS = 5000;\n');
-  writeFileSync(join(dir, 'src', 'lib', 'time.ts'), 'export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));\n');
+  writeFileSync(
+    join(dir, 'src', 'lib', 'time.ts'),
+    'export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));\n',
+  );
   writeFileSync(
     join(dir, 'src', 'lib', 'backoff.ts'),
     'export const fullJitter = (attempt: number, base = 100, cap = 30_000) => Math.random() * Math.min(cap, base * 2 ** attempt);\n',
@@ -128,6 +131,9 @@ export function writeCorpus(dir: string, files: number): void {
     const folder = join(dir, 'src', `module${Math.floor(i / 100)}`);
     if (i % 100 === 0) mkdirSync(folder, { recursive: true });
     const template = TEMPLATES[schedule[i % schedule.length]!]!;
-    writeFileSync(join(folder, `file${i}.ts`), template(i).replaceAll("'../lib/", "'../lib/").replaceAll("'../config'", "'../config'"));
+    writeFileSync(
+      join(folder, `file${i}.ts`),
+      template(i).replaceAll("'../lib/", "'../lib/").replaceAll("'../config'", "'../config'"),
+    );
   }
 }

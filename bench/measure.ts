@@ -16,7 +16,12 @@ import { runReview } from '../src/review/pipeline.js';
 
 const [mode, root, ...flags] = process.argv.slice(2);
 const vendored = flags.includes('--vendored');
-const BUDGET = { maxFiles: 1_000_000, maxBytes: 8 * 1024 ** 3, maxFileBytes: 1024 * 1024, maxListed: 1_000_000 };
+const BUDGET = {
+  maxFiles: 1_000_000,
+  maxBytes: 8 * 1024 ** 3,
+  maxFileBytes: 1024 * 1024,
+  maxListed: 1_000_000,
+};
 
 /** The baseline: the same files, the same reads, only parsed. */
 const parseOnly: LanguageAnalyzer = {

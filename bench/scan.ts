@@ -24,7 +24,12 @@ interface Measurement {
 
 function measure(mode: 'parse' | 'detect' | 'review', root: string, vendored: boolean): Measurement {
   const args = ['--import', 'tsx', 'bench/measure.ts', mode, root, ...(vendored ? ['--vendored'] : [])];
-  return JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 20 }).trim().split('\n').pop()!) as Measurement;
+  return JSON.parse(
+    execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 20 })
+      .trim()
+      .split('\n')
+      .pop()!,
+  ) as Measurement;
 }
 
 function line(label: string, m: Measurement): string {
@@ -43,7 +48,9 @@ function report(name: string, root: string, vendored: boolean): { ratio: number;
   console.log(line('analysis', detect));
   console.log(line('full review', review));
   const ratio = detect.seconds / parse.seconds;
-  console.log(`  ratio        analysis / bare parse = ${ratio.toFixed(2)}x (target ≤ ${TARGET_RATIO}x); full review / bare parse = ${(review.seconds / parse.seconds).toFixed(2)}x`);
+  console.log(
+    `  ratio        analysis / bare parse = ${ratio.toFixed(2)}x (target ≤ ${TARGET_RATIO}x); full review / bare parse = ${(review.seconds / parse.seconds).toFixed(2)}x`,
+  );
   return { ratio, rss: detect.peakRssMb };
 }
 
@@ -51,9 +58,15 @@ const dir = mkdtempSync(join(tmpdir(), 'jitterbot-bench-'));
 try {
   writeCorpus(dir, CORPUS_FILES);
   const corpus = report(`(a) generated corpus, ${CORPUS_FILES} files`, dir, false);
-  const nodeModules = report('(b) node_modules (third-party JavaScript/TypeScript, vendored and generated included)', 'node_modules', true);
-  console.log(`\ntargets: ratio ≤ ${TARGET_RATIO}x — corpus ${corpus.ratio <= TARGET_RATIO ? 'met' : 'MISSED'}, node_modules ${nodeModules.ratio <= TARGET_RATIO ? 'met' : 'MISSED'}; ` +
-    `peak RSS < ${TARGET_RSS_MB} MB for ${CORPUS_FILES} files — ${corpus.rss < TARGET_RSS_MB ? 'met' : 'MISSED'} (${corpus.rss.toFixed(0)} MB)`);
+  const nodeModules = report(
+    '(b) node_modules (third-party JavaScript/TypeScript, vendored and generated included)',
+    'node_modules',
+    true,
+  );
+  console.log(
+    `\ntargets: ratio ≤ ${TARGET_RATIO}x — corpus ${corpus.ratio <= TARGET_RATIO ? 'met' : 'MISSED'}, node_modules ${nodeModules.ratio <= TARGET_RATIO ? 'met' : 'MISSED'}; ` +
+      `peak RSS < ${TARGET_RSS_MB} MB for ${CORPUS_FILES} files — ${corpus.rss < TARGET_RSS_MB ? 'met' : 'MISSED'} (${corpus.rss.toFixed(0)} MB)`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

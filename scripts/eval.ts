@@ -45,7 +45,10 @@ async function main(): Promise<void> {
   const fixtures = 'fixtures';
   const repos = readdirSync(fixtures)
     .filter((name) => name.endsWith('.labels.yml'))
-    .map((name) => ({ root: join(fixtures, name.replace(/\.labels\.yml$/, '')), labels: join(fixtures, name) }));
+    .map((name) => ({
+      root: join(fixtures, name.replace(/\.labels\.yml$/, '')),
+      labels: join(fixtures, name),
+    }));
   let tp = 0;
   let fp = 0;
   let fn = 0;
@@ -54,13 +57,19 @@ async function main(): Promise<void> {
     tp += result.truePositives.length;
     fp += result.falsePositives.length;
     fn += result.falseNegatives.length;
-    console.log(`${repo.root}: ${result.truePositives.length} true positives, ${result.falsePositives.length} false positives, ${result.falseNegatives.length} missed`);
-    for (const miss of result.falseNegatives) console.log(`  missed      ${miss.path}:${miss.line} ${miss.rule}`);
-    for (const extra of result.falsePositives) console.log(`  false alarm ${extra.path}:${extra.line} ${extra.rule}`);
+    console.log(
+      `${repo.root}: ${result.truePositives.length} true positives, ${result.falsePositives.length} false positives, ${result.falseNegatives.length} missed`,
+    );
+    for (const miss of result.falseNegatives)
+      console.log(`  missed      ${miss.path}:${miss.line} ${miss.rule}`);
+    for (const extra of result.falsePositives)
+      console.log(`  false alarm ${extra.path}:${extra.line} ${extra.rule}`);
   }
   const precision = tp + fp === 0 ? 1 : tp / (tp + fp);
   const recall = tp + fn === 0 ? 1 : tp / (tp + fn);
-  console.log(`precision ${precision.toFixed(3)}  recall ${recall.toFixed(3)}  (${tp} TP, ${fp} FP, ${fn} FN over ${repos.length} labelled repositories)`);
+  console.log(
+    `precision ${precision.toFixed(3)}  recall ${recall.toFixed(3)}  (${tp} TP, ${fp} FP, ${fn} FN over ${repos.length} labelled repositories)`,
+  );
   if (precision < 0.95 || recall < 0.9) process.exitCode = 1;
 }
 

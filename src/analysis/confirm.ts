@@ -70,7 +70,10 @@ function prioritise(paths: string[], hint: RegExp): string[] {
   });
 }
 
-async function findRepoHelper(request: ConfirmRequest, sources: string[]): Promise<JitterHelperCandidate | null> {
+async function findRepoHelper(
+  request: ConfirmRequest,
+  sources: string[],
+): Promise<JitterHelperCandidate | null> {
   const candidates: JitterHelperCandidate[] = [];
   for (const path of prioritise(sources, HELPER_PATH_HINT).slice(0, MAX_HELPER_FILES)) {
     const analyzer = analyzerFor(request.analyzers, path);
@@ -80,7 +83,12 @@ async function findRepoHelper(request: ConfirmRequest, sources: string[]): Promi
     candidates.push(...analyzer.jitterHelpers({ path, text }));
   }
   // A helper that computes a delay from the attempt is the most reusable; then a jittered sleep.
-  return candidates.find((c) => c.takesAttempt && !c.sleeps) ?? candidates.find((c) => !c.sleeps) ?? candidates[0] ?? null;
+  return (
+    candidates.find((c) => c.takesAttempt && !c.sleeps) ??
+    candidates.find((c) => !c.sleeps) ??
+    candidates[0] ??
+    null
+  );
 }
 
 async function countElsewhere(request: ConfirmRequest, sources: string[]): Promise<BlastRadiusEntry[]> {

@@ -20,13 +20,17 @@ export const POLLING_CONDITION =
   /===?\s*['"`][A-Za-z_ -]+['"`]|!==?\s*['"`][A-Za-z_ -]+['"`]|\b(done|ready|finished|complete|completed|isDone|isReady|isComplete)\b/;
 
 /** Names of attempt counters and retry machinery: weak signals. */
-export const ATTEMPT_NAME = /attempt|retr(y|ies|ied)|tries|\btry\b|tryCount|backoff|reconnect|failures|errorCount/i;
+export const ATTEMPT_NAME =
+  /attempt|retr(y|ies|ied)|tries|\btry\b|tryCount|backoff|reconnect|failures|errorCount/i;
 
 /** Names that say the value came from the server (RULES.md "server-directed waits"). */
-export const SERVER_HINT_NAME = /retry[-_]?after|ratelimit|rate[-_]?limit[-_]?reset|x-ratelimit|resetAt|reset_at|retryAfter|throttle[-_]?reset/i;
+export const SERVER_HINT_NAME =
+  /retry[-_]?after|ratelimit|rate[-_]?limit[-_]?reset|x-ratelimit|resetAt|reset_at|retryAfter|throttle[-_]?reset/i;
 
 /** Event names whose handler reconnecting after a delay is a retry. */
-export const ERROR_EVENT = /^(error|close|end|disconnect|disconnected|exit|timeout|failed|connect_error|reconnect_failed)$/;
+export const ERROR_EVENT =
+  /^(error|close|end|disconnect|disconnected|exit|timeout|failed|connect_error|reconnect_failed)$/;
 
 /** Names of callables that restart the work (a setTimeout callback calling one is a re-invocation). */
-export const RESTART_NAME = /^(re)?connect|^retry|^reconnect|^restart|^start|^init|^open|^subscribe|^resubscribe|^attempt|^run|^poll|^send|^fetch|^request|^consume|^listen|^login|^setup/i;
+export const RESTART_NAME =
+  /^(re)?connect|^retry|^reconnect|^restart|^start|^init|^open|^subscribe|^resubscribe|^attempt|^run|^poll|^send|^fetch|^request|^consume|^listen|^login|^setup/i;

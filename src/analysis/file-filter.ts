@@ -12,9 +12,27 @@ export const MINIFIED_AVERAGE_LINE = 300;
 /** One line this long is a bundle or inlined data, whatever the average. */
 export const MINIFIED_LONGEST_LINE = 10_000;
 
-const VENDORED = ['**/node_modules/**', '**/vendor/**', '**/vendored/**', '**/third_party/**', '**/bower_components/**', '**/.git/**'];
+const VENDORED = [
+  '**/node_modules/**',
+  '**/vendor/**',
+  '**/vendored/**',
+  '**/third_party/**',
+  '**/bower_components/**',
+  '**/.git/**',
+];
 const BUILD_OUTPUT = ['**/dist/**', '**/build/**', '**/out/**', '**/.next/**', '**/coverage/**'];
-const GENERATED_NAMES = ['**/*.min.*', '**/*.bundle.*', '**/*-min.js', '**/*.generated.*', '**/*.gen.*', '**/*_pb.*', '**/*.pb.*', '**/*.d.ts', '**/*.d.mts', '**/*.d.cts'];
+const GENERATED_NAMES = [
+  '**/*.min.*',
+  '**/*.bundle.*',
+  '**/*-min.js',
+  '**/*.generated.*',
+  '**/*.gen.*',
+  '**/*_pb.*',
+  '**/*.pb.*',
+  '**/*.d.ts',
+  '**/*.d.mts',
+  '**/*.d.cts',
+];
 const GENERATED_MARKER = /@generated|DO NOT EDIT|auto-?generated|This file was generated/i;
 
 export interface PathFilterOptions {
@@ -40,7 +58,8 @@ function matcher(pattern: string): Minimatch {
   return found;
 }
 
-const matches = (path: string, patterns: readonly string[]): boolean => patterns.some((pattern) => matcher(pattern).match(path));
+const matches = (path: string, patterns: readonly string[]): boolean =>
+  patterns.some((pattern) => matcher(pattern).match(path));
 
 /** Why a path is skipped before reading it, or null to analyse it. */
 export function skipReasonForPath(path: string, options: PathFilterOptions): string | null {
@@ -54,7 +73,10 @@ export function skipReasonForPath(path: string, options: PathFilterOptions): str
 }
 
 /** Why a file's content is skipped, or null to analyse it. */
-export function skipReasonForContent(text: string, options: Pick<PathFilterOptions, 'includeGenerated'>): string | null {
+export function skipReasonForContent(
+  text: string,
+  options: Pick<PathFilterOptions, 'includeGenerated'>,
+): string | null {
   if (text.length > MAX_ANALYSED_BYTES) return `larger than ${MAX_ANALYSED_BYTES} bytes`;
   if (text.includes('\u0000')) return 'binary';
   if (options.includeGenerated) return null;
@@ -73,6 +95,7 @@ export function skipReasonForContent(text: string, options: Pick<PathFilterOptio
     }
   }
   if (current > longest) longest = current;
-  if (longest > MINIFIED_LONGEST_LINE || (text.length / lines > MINIFIED_AVERAGE_LINE && text.length > 2_000)) return 'minified';
+  if (longest > MINIFIED_LONGEST_LINE || (text.length / lines > MINIFIED_AVERAGE_LINE && text.length > 2_000))
+    return 'minified';
   return null;
 }

@@ -9,7 +9,8 @@ export const RULE_LEVEL: Record<RuleId, Level> = {
   'unjittered-backoff': 'note',
 };
 
-export type Language = 'typescript' | 'javascript' | 'python' | 'go' | 'java' | 'kotlin' | 'rust' | 'ruby' | 'csharp';
+export type Language =
+  'typescript' | 'javascript' | 'python' | 'go' | 'java' | 'kotlin' | 'rust' | 'ruby' | 'csharp';
 
 /** 1-based lines and columns; offsets are 0-based UTF-16 indexes into the file text (end exclusive). */
 export interface SourceRange {

@@ -4,14 +4,17 @@ import { runSimulateCommand, SimulateUsageError } from './simulate.js';
 import { scanCommand, type ScanFlags } from './scan.js';
 import { STRATEGIES } from '../config.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 /** Exit codes: 0 nothing at or above the threshold, 1 findings, 2 usage or internal error. */
 export const EXIT = { clean: 0, findings: 1, error: 2 } as const;
 
 function positiveInt(value: string): number {
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a positive whole number');
+  if (!Number.isInteger(parsed) || parsed <= 0)
+    throw new InvalidArgumentError('expected a positive whole number');
   return parsed;
 }
 
@@ -32,14 +35,22 @@ export function buildProgram(): Command {
     .command('scan')
     .description('scan a directory (whole tree), or review a branch against a base ref (diff mode)')
     .argument('[path]', 'directory to scan', '.')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
-    .addOption(new Option('--fail-on <level>', 'exit 1 when a finding at or above this level exists').choices(['warning', 'note', 'never']).default('warning'))
+    .addOption(
+      new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'),
+    )
+    .addOption(
+      new Option('--fail-on <level>', 'exit 1 when a finding at or above this level exists')
+        .choices(['warning', 'note', 'never'])
+        .default('warning'),
+    )
     .option('--base <ref>', 'diff mode: review the commits since this ref (merge base) like a pull request')
     .option('--include-uncommitted', 'diff mode: include staged, unstaged and untracked changes', false)
     .option('--include-tests', 'also analyse test files', false)
     .option('--include-vendored', 'also analyse vendored dependencies (vendor/, third_party/)', false)
     .option('--include-generated', 'also analyse generated, minified and build output files', false)
-    .addOption(new Option('--strategy <name>', 'jitter strategy for suggested patches').choices([...STRATEGIES]))
+    .addOption(
+      new Option('--strategy <name>', 'jitter strategy for suggested patches').choices([...STRATEGIES]),
+    )
     .option('--min-delay <ms>', 'ignore fixed delays shorter than this', nonNegativeInt)
     .option('--report-unknown', 'report waits whose delay cannot be resolved, as low-confidence notes')
     .option('--no-color', 'never colour the text output')
@@ -53,13 +64,24 @@ export function buildProgram(): Command {
     .description('simulate N clients retrying after a shared failure, per jitter strategy')
     .requiredOption('--clients <n>', 'clients that fail at the same instant', positiveInt)
     .requiredOption('--delay <duration>', 'the fixed delay they wait today, e.g. 5s, 200ms')
-    .addOption(new Option('--strategy <name>', 'one strategy, or all').choices([...STRATEGIES, 'all']).default('all'))
+    .addOption(
+      new Option('--strategy <name>', 'one strategy, or all').choices([...STRATEGIES, 'all']).default('all'),
+    )
     .option('--capacity <n>', 'requests the service serves per 10 ms slot', positiveInt)
     .option('--attempts <n>', 'attempts per client, the first call included', positiveInt)
     .option('--seed <n>', 'random seed', nonNegativeInt)
-    .action((flags: { clients: number; delay: string; strategy: (typeof STRATEGIES)[number] | 'all'; capacity?: number; attempts?: number; seed?: number }) => {
-      process.stdout.write(`${runSimulateCommand(flags)}\n`);
-    });
+    .action(
+      (flags: {
+        clients: number;
+        delay: string;
+        strategy: (typeof STRATEGIES)[number] | 'all';
+        capacity?: number;
+        attempts?: number;
+        seed?: number;
+      }) => {
+        process.stdout.write(`${runSimulateCommand(flags)}\n`);
+      },
+    );
 
   program
     .command('serve')
@@ -79,7 +101,8 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.clean;
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return EXIT.clean;
+    if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help')
+      return EXIT.clean;
     if (code?.startsWith('commander.')) return EXIT.error;
     if (error instanceof SimulateUsageError) {
       process.stderr.write(`jitterbot: ${error.message}\n`);
@@ -89,4 +112,3 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.error;
   }
 }
-

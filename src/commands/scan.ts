@@ -29,12 +29,22 @@ export interface ScanIo {
 }
 
 /** A whole-tree scan reads every source file once; the review budget of a pull request would cut it short. */
-const SCAN_BUDGET: ReadBudget = { maxFiles: 500_000, maxBytes: 4 * 1024 * 1024 * 1024, maxFileBytes: 1024 * 1024, maxListed: 500_000 };
+const SCAN_BUDGET: ReadBudget = {
+  maxFiles: 500_000,
+  maxBytes: 4 * 1024 * 1024 * 1024,
+  maxFileBytes: 1024 * 1024,
+  maxListed: 500_000,
+};
 /** Show a progress bar only for scans that take longer than this, and only on a terminal. */
 const PROGRESS_AFTER_MS = 700;
 
 /** `jitterbot scan`: returns the exit code (0 clean, 1 findings at or above --fail-on, 2 error). */
-export async function scanCommand(path: string, flags: ScanFlags, meta: { version: string }, io: ScanIo = process): Promise<number> {
+export async function scanCommand(
+  path: string,
+  flags: ScanFlags,
+  meta: { version: string },
+  io: ScanIo = process,
+): Promise<number> {
   let target: LocalReviewTarget;
   try {
     target = await LocalReviewTarget.open({
@@ -59,7 +69,10 @@ export async function scanCommand(path: string, flags: ScanFlags, meta: { versio
     });
   } catch (error) {
     progress.stop();
-    const message = error instanceof GitError ? error.message : `internal error: ${(error as Error).stack ?? String(error)}`;
+    const message =
+      error instanceof GitError
+        ? error.message
+        : `internal error: ${(error as Error).stack ?? String(error)}`;
     io.stderr.write(`jitterbot: ${message}\n`);
     return 2;
   }
@@ -74,12 +87,15 @@ export async function scanCommand(path: string, flags: ScanFlags, meta: { versio
   for (const item of [...current.map((p) => p.finding), ...outcome.preExisting]) {
     if (!texts.has(item.path)) texts.set(item.path, (await target.reader.read(item.path, ref)) ?? '');
   }
-  const preExisting: PublishedFinding[] = diffMode ? outcome.preExisting.map((finding) => ({ finding, body: '' })) : [];
+  const preExisting: PublishedFinding[] = diffMode
+    ? outcome.preExisting.map((finding) => ({ finding, body: '' }))
+    : [];
   const output = render(flags, meta, current, preExisting, texts, diffMode, io, outcome);
   io.stdout.write(output.endsWith('\n') ? output : `${output}\n`);
 
   const counted = current.map((p) => p.finding);
-  const failing = flags.failOn === 'never' ? [] : counted.filter((f) => flags.failOn === 'note' || f.level === 'warning');
+  const failing =
+    flags.failOn === 'never' ? [] : counted.filter((f) => flags.failOn === 'note' || f.level === 'warning');
   return failing.length > 0 ? 1 : 0;
 }
 
@@ -104,7 +120,11 @@ function render(
 ): string {
   if (flags.format === 'sarif') {
     const entries: SarifEntry[] = [
-      ...current.map((published) => ({ published, text: texts.get(published.finding.path), ...(diffMode ? { baselineState: 'new' as const } : {}) })),
+      ...current.map((published) => ({
+        published,
+        text: texts.get(published.finding.path),
+        ...(diffMode ? { baselineState: 'new' as const } : {}),
+      })),
       ...preExisting.map((published) => ({ published, baselineState: 'unchanged' as const })),
     ];
     return JSON.stringify(toSarif(entries, meta), null, 2);
@@ -114,7 +134,11 @@ function render(
       {
         version: meta.version,
         mode: diffMode ? 'diff' : 'tree',
-        findings: current.map((p) => ({ ...p.finding, suggestion: p.suggestion ?? null, simulation: summariseSimulation(p) })),
+        findings: current.map((p) => ({
+          ...p.finding,
+          suggestion: p.suggestion ?? null,
+          simulation: summariseSimulation(p),
+        })),
         preExisting: preExisting.map((p) => p.finding),
         blastRadius: outcome.blastRadius,
         clients: outcome.clients,
@@ -128,7 +152,11 @@ function render(
   const color = flags.color && Boolean(io.stdout.isTTY) && !process.env.NO_COLOR;
   const entries: TextEntry[] = [
     ...current.map((published) => ({ published, text: texts.get(published.finding.path) })),
-    ...preExisting.map((published) => ({ published, text: texts.get(published.finding.path), preExisting: true })),
+    ...preExisting.map((published) => ({
+      published,
+      text: texts.get(published.finding.path),
+      preExisting: true,
+    })),
   ];
   const analysed = new Set([...current, ...preExisting].map((p) => p.finding.path)).size;
   const totals = renderTotals(
@@ -161,7 +189,10 @@ function progressReporter(io: ScanIo): { update: (done: number, total: number) =
   return {
     update(done, total) {
       if (!bar && Date.now() - started > PROGRESS_AFTER_MS) {
-        bar = new cliProgress.SingleBar({ stream: process.stderr, format: 'scanning {bar} {value}/{total} files', clearOnComplete: true }, cliProgress.Presets.shades_classic);
+        bar = new cliProgress.SingleBar(
+          { stream: process.stderr, format: 'scanning {bar} {value}/{total} files', clearOnComplete: true },
+          cliProgress.Presets.shades_classic,
+        );
         bar.start(total, done);
       }
       bar?.update(done);

@@ -10,23 +10,32 @@ import { startServer } from '../server.js';
 export async function serveCommand(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   // The server's logger exists only once the server starts; GitLab's route logs through it by reference.
   let log: Log = {
-    info: (fields, message) => process.stdout.write(`${JSON.stringify({ level: 30, msg: message, ...fields })}\n`),
-    warn: (fields, message) => process.stdout.write(`${JSON.stringify({ level: 40, msg: message, ...fields })}\n`),
-    error: (fields, message) => process.stderr.write(`${JSON.stringify({ level: 50, msg: message, ...fields })}\n`),
+    info: (fields, message) =>
+      process.stdout.write(`${JSON.stringify({ level: 30, msg: message, ...fields })}\n`),
+    warn: (fields, message) =>
+      process.stdout.write(`${JSON.stringify({ level: 40, msg: message, ...fields })}\n`),
+    error: (fields, message) =>
+      process.stderr.write(`${JSON.stringify({ level: 50, msg: message, ...fields })}\n`),
   };
   const forward: Log = {
     info: (fields, message) => log.info(fields, message),
     warn: (fields, message) => log.warn(fields, message),
     error: (fields, message) => log.error(fields, message),
   };
-  const queue = new ReviewQueue({ onError: (key, error) => forward.error({ key, err: String(error) }, 'review job failed') });
+  const queue = new ReviewQueue({
+    onError: (key, error) => forward.error({ key, err: String(error) }, 'review job failed'),
+  });
   const gitlab = gitlabWebhookRoute(env, { queue, log: forward });
   if (gitlab.kind === 'invalid') {
     throw new Error(`GitLab is half configured: ${gitlab.problems.join('; ')}`);
   }
-  const running = await startServer(env, { queue, extraRoutes: gitlab.kind === 'ready' ? [gitlab.route] : [] });
+  const running = await startServer(env, {
+    queue,
+    extraRoutes: gitlab.kind === 'ready' ? [gitlab.route] : [],
+  });
   log = running.log;
-  if (gitlab.kind === 'ready') log.info({ gitlab: gitlab.url }, 'GitLab webhook route mounted at /gitlab/webhook');
+  if (gitlab.kind === 'ready')
+    log.info({ gitlab: gitlab.url }, 'GitLab webhook route mounted at /gitlab/webhook');
   const stop = async (signal: string) => {
     log.info({ signal }, 'shutting down: no new webhooks, finishing queued reviews');
     await running.close();

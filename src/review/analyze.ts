@@ -1,4 +1,9 @@
-import { UnanalysableFile, type AnalysisOptions, type LanguageAnalyzer, type ModuleHost } from '../analysis/analyzer.js';
+import {
+  UnanalysableFile,
+  type AnalysisOptions,
+  type LanguageAnalyzer,
+  type ModuleHost,
+} from '../analysis/analyzer.js';
 import { skipReasonForContent, skipReasonForPath, type PathFilterOptions } from '../analysis/file-filter.js';
 import type { Finding } from '../analysis/finding.js';
 import { analyzerFor } from '../analysis/registry.js';
@@ -34,7 +39,10 @@ export interface AnalyzeResult {
   skipped: SkippedFile[];
 }
 
-export function filterOptionsFrom(config: JitterbotConfig, overrides: Partial<PathFilterOptions> = {}): PathFilterOptions {
+export function filterOptionsFrom(
+  config: JitterbotConfig,
+  overrides: Partial<PathFilterOptions> = {},
+): PathFilterOptions {
   return {
     includeTests: config.include_tests,
     testPatterns: config.test_patterns,
@@ -86,7 +94,10 @@ export async function analyzePaths(request: AnalyzeRequest): Promise<AnalyzeResu
     reads[index] = DONE;
     request.onFile?.(index + 1, queue.length);
     if (text === null) {
-      skipped.push({ path, reason: 'could not be read (missing, binary, too large, or over the read budget)' });
+      skipped.push({
+        path,
+        reason: 'could not be read (missing, binary, too large, or over the read budget)',
+      });
       continue;
     }
     const contentReason = skipReasonForContent(text, request.filter);
@@ -99,7 +110,8 @@ export async function analyzePaths(request: AnalyzeRequest): Promise<AnalyzeResu
       analysed += 1;
       if (findings.length > 0) files.push({ path, text, findings });
     } catch (error) {
-      const reason = error instanceof UnanalysableFile ? error.message : `analysis failed: ${(error as Error).message}`;
+      const reason =
+        error instanceof UnanalysableFile ? error.message : `analysis failed: ${(error as Error).message}`;
       skipped.push({ path, reason });
     }
   }

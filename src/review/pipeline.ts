@@ -5,7 +5,14 @@ import { createAnalyzers } from '../analysis/registry.js';
 import { suppressedLines } from '../analysis/suppressions.js';
 import type { JitterbotConfig } from '../config.js';
 import { isLineAdded } from '../platforms/diff.js';
-import type { ChangeSet, EarlierComment, PublishedFinding, RepoReader, ReviewOutcome, ReviewTarget } from '../platforms/types.js';
+import type {
+  ChangeSet,
+  EarlierComment,
+  PublishedFinding,
+  RepoReader,
+  ReviewOutcome,
+  ReviewTarget,
+} from '../platforms/types.js';
 import { simulateFinding } from '../simulate/finding.js';
 import { suggest } from '../suggest/suggest.js';
 import type { RepoJitterHelper } from '../suggest/types.js';
@@ -42,20 +49,36 @@ const silent: ReviewLogger = { info: () => {}, warn: () => {}, error: () => {} }
  * through the repository, keep what the change added, apply config and suppressions, suggest,
  * render, reconcile with earlier comments, and publish. All I/O goes through `target` and `reader`.
  */
-export async function runReview(target: ReviewTarget, reader: RepoReader, options: ReviewOptions = {}): Promise<ReviewOutcome> {
+export async function runReview(
+  target: ReviewTarget,
+  reader: RepoReader,
+  options: ReviewOptions = {},
+): Promise<ReviewOutcome> {
   const outcome = await buildOutcome(target, reader, options);
   await target.publish(outcome);
   return outcome;
 }
 
 /** Everything `runReview` does except publishing. */
-export async function buildOutcome(target: ReviewTarget, reader: RepoReader, options: ReviewOptions = {}): Promise<ReviewOutcome> {
+export async function buildOutcome(
+  target: ReviewTarget,
+  reader: RepoReader,
+  options: ReviewOptions = {},
+): Promise<ReviewOutcome> {
   const log = options.log ?? silent;
-  const [changeSet, loaded, earlier] = await Promise.all([target.changeSet(), target.config(), target.earlierComments()]);
+  const [changeSet, loaded, earlier] = await Promise.all([
+    target.changeSet(),
+    target.config(),
+    target.earlierComments(),
+  ]);
   const config: JitterbotConfig = { ...loaded.config, ...options.overrides };
-  if (loaded.errors.length > 0) log.warn({ errors: loaded.errors }, 'invalid configuration; reviewing with defaults');
+  if (loaded.errors.length > 0)
+    log.warn({ errors: loaded.errors }, 'invalid configuration; reviewing with defaults');
   const analyzers = options.analyzers ?? createAnalyzers();
-  const filter = filterOptionsFrom(config, { includeVendored: options.includeVendored ?? false, includeGenerated: options.includeGenerated ?? false });
+  const filter = filterOptionsFrom(config, {
+    includeVendored: options.includeVendored ?? false,
+    includeGenerated: options.includeGenerated ?? false,
+  });
   const analysisOptions = analysisOptionsFrom(config);
   const reviewable = changeSet.files.filter((file) => file.status !== 'removed' && file.status !== 'binary');
 
@@ -88,12 +111,23 @@ export async function buildOutcome(target: ReviewTarget, reader: RepoReader, opt
       : { blastRadius: [], clientCount: null };
   const clients = confirmation.clientCount
     ? { count: confirmation.clientCount.clients, source: confirmation.clientCount.source }
-    : { count: config.clients, source: config.clients === 100 ? 'default (no replica count found in the repository)' : 'configuration (`clients`)' };
+    : {
+        count: config.clients,
+        source:
+          config.clients === 100
+            ? 'default (no replica count found in the repository)'
+            : 'configuration (`clients`)',
+      };
 
   const texts = new Map(analyzed.files.map((file) => [file.path, file.text]));
-  const published = added.map((finding) => publishable(finding, texts.get(finding.path)!, target.platform, config, confirmation, clients, log));
+  const published = added.map((finding) =>
+    publishable(finding, texts.get(finding.path)!, target.platform, config, confirmation, clients, log),
+  );
   const { toPost, unchanged, fixed } = reconcile(published, earlier);
-  const failed = failsThreshold(config.fail_on, published.map((p) => p.finding));
+  const failed = failsThreshold(
+    config.fail_on,
+    published.map((p) => p.finding),
+  );
 
   const partial = {
     headSha: changeSet.headSha,
@@ -112,14 +146,21 @@ export async function buildOutcome(target: ReviewTarget, reader: RepoReader, opt
     platform: target.platform === 'gitlab' ? 'gitlab' : 'github',
     findings: published.map((p) => p.finding),
     preExisting,
-    blastRadius: confirmation.blastRadius.map((entry) => ({ path: entry.path, line: entry.line, description: entry.rule })),
+    blastRadius: confirmation.blastRadius.map((entry) => ({
+      path: entry.path,
+      line: entry.line,
+      description: entry.rule,
+    })),
     configErrors: loaded.errors,
     clients: clients.count,
     clientsSource: clients.source,
     fixedCount: fixed.length,
     docsUrl: RULE_DOCS_URL,
   });
-  log.info({ added: added.length, preExisting: preExisting.length, toPost: toPost.length, fixed: fixed.length }, 'review complete');
+  log.info(
+    { added: added.length, preExisting: preExisting.length, toPost: toPost.length, fixed: fixed.length },
+    'review complete',
+  );
   return { ...partial, summary };
 }
 
@@ -129,7 +170,10 @@ function enabledRules(config: JitterbotConfig): Set<RuleId> {
 
 /** Rule levels from the config, and inline `jitterbot-ignore-next-line` suppressions. */
 function applyConfig(file: AnalyzedFile, config: JitterbotConfig, enabled: Set<RuleId>): Finding[] {
-  const suppressed = file.findings.length > 0 ? suppressedLines(file.text, file.findings[0]!.language) : new Map<number, string>();
+  const suppressed =
+    file.findings.length > 0
+      ? suppressedLines(file.text, file.findings[0]!.language)
+      : new Map<number, string>();
   return file.findings
     .filter((finding) => enabled.has(finding.rule))
     .filter((finding) => !suppressed.has(finding.range.startLine))
@@ -140,7 +184,10 @@ function applyConfig(file: AnalyzedFile, config: JitterbotConfig, enabled: Set<R
     });
 }
 
-function splitByAddedLines(findings: Finding[], changeSet: ChangeSet): { added: Finding[]; preExisting: Finding[] } {
+function splitByAddedLines(
+  findings: Finding[],
+  changeSet: ChangeSet,
+): { added: Finding[]; preExisting: Finding[] } {
   const addedLines = new Map(changeSet.files.map((file) => [file.path, file.addedLines]));
   const added: Finding[] = [];
   const preExisting: Finding[] = [];
@@ -160,7 +207,9 @@ function rangeTouches(ranges: Parameters<typeof isLineAdded>[0], start: number, 
 
 function helperOf(confirmation: Confirmation): RepoJitterHelper | undefined {
   const helper = confirmation.repoHelper;
-  return helper && !helper.sleeps ? { name: helper.name, path: helper.path, takesAttempt: helper.takesAttempt } : undefined;
+  return helper && !helper.sleeps
+    ? { name: helper.name, path: helper.path, takesAttempt: helper.takesAttempt }
+    : undefined;
 }
 
 function publishable(
@@ -179,8 +228,19 @@ function publishable(
     goldenIndexEnv: config.golden_index,
     repoHelper: repoHelper && repoHelper.path !== finding.path ? repoHelper : undefined,
   });
-  if (!suggestion.valid) log.error({ path: finding.path, line: finding.range.startLine, reason: suggestion.invalidReason }, 'patch failed validation; described in words instead');
-  const simulation = simulateFinding(finding, clients.count, suggestion.strategy, config.cap_ms, SIMULATION_SEED, { includeGolden: Boolean(config.golden_index) });
+  if (!suggestion.valid)
+    log.error(
+      { path: finding.path, line: finding.range.startLine, reason: suggestion.invalidReason },
+      'patch failed validation; described in words instead',
+    );
+  const simulation = simulateFinding(
+    finding,
+    clients.count,
+    suggestion.strategy,
+    config.cap_ms,
+    SIMULATION_SEED,
+    { includeGolden: Boolean(config.golden_index) },
+  );
   const body = renderComment({
     finding,
     suggestion,
@@ -201,7 +261,10 @@ function publishable(
 }
 
 /** Same fingerprint as an earlier comment: leave it. Earlier fingerprints with no finding now: fixed. */
-function reconcile(published: PublishedFinding[], earlier: EarlierComment[]): Pick<ReviewOutcome, 'toPost' | 'unchanged' | 'fixed'> {
+function reconcile(
+  published: PublishedFinding[],
+  earlier: EarlierComment[],
+): Pick<ReviewOutcome, 'toPost' | 'unchanged' | 'fixed'> {
   const earlierByFingerprint = new Map(earlier.map((comment) => [comment.fingerprint, comment]));
   const current = new Set(published.map((p) => p.finding.fingerprint));
   return {

@@ -6,20 +6,21 @@ import { RULE_DOCS_URL } from './rule-docs.js';
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 
 /** Rule metadata shared by every output: SARIF's `tool.driver.rules`, the README, comment links. */
-export const RULES: Record<RuleId, { name: string; short: string; full: string; level: 'warning' | 'note' }> = {
-  'fixed-delay-retry': {
-    name: 'FixedDelayRetry',
-    short: 'Retry waits a fixed delay between attempts',
-    full: 'A retry that waits the same delay before every attempt makes every client that failed together retry together: a thundering herd that turns a short throttle into an outage. Randomise the delay (full jitter).',
-    level: 'warning',
-  },
-  'unjittered-backoff': {
-    name: 'UnjitteredBackoff',
-    short: 'Retry backs off without jitter',
-    full: 'Exponential (or linear) backoff without randomness spreads attempts over time but keeps clients that failed together in lockstep: each wave arrives together. Add jitter to the backoff.',
-    level: 'note',
-  },
-};
+export const RULES: Record<RuleId, { name: string; short: string; full: string; level: 'warning' | 'note' }> =
+  {
+    'fixed-delay-retry': {
+      name: 'FixedDelayRetry',
+      short: 'Retry waits a fixed delay between attempts',
+      full: 'A retry that waits the same delay before every attempt makes every client that failed together retry together: a thundering herd that turns a short throttle into an outage. Randomise the delay (full jitter).',
+      level: 'warning',
+    },
+    'unjittered-backoff': {
+      name: 'UnjitteredBackoff',
+      short: 'Retry backs off without jitter',
+      full: 'Exponential (or linear) backoff without randomness spreads attempts over time but keeps clients that failed together in lockstep: each wave arrives together. Add jitter to the backoff.',
+      level: 'note',
+    },
+  };
 
 export interface SarifEntry {
   published: PublishedFinding;
@@ -49,7 +50,9 @@ export function toSarif(entries: readonly SarifEntry[], options: SarifOptions): 
     version: '2.1.0',
     runs: [
       {
-        tool: { driver: { name: 'jitterbot', version: options.version, informationUri: RULE_DOCS_URL, rules } },
+        tool: {
+          driver: { name: 'jitterbot', version: options.version, informationUri: RULE_DOCS_URL, rules },
+        },
         originalUriBaseIds: { SRCROOT: { description: { text: 'The scanned directory' } } },
         results: entries.map((entry) => toResult(entry, ruleIds.indexOf(entry.published.finding.rule))),
       },
@@ -106,7 +109,14 @@ function toFix(published: PublishedFinding, text: string): Fix | null {
           const start = position(lineStarts, edit.start);
           const end = position(lineStarts, edit.end);
           return {
-            deletedRegion: { startLine: start.line, startColumn: start.column, endLine: end.line, endColumn: end.column, charOffset: edit.start, charLength: edit.end - edit.start },
+            deletedRegion: {
+              startLine: start.line,
+              startColumn: start.column,
+              endLine: end.line,
+              endColumn: end.column,
+              charOffset: edit.start,
+              charLength: edit.end - edit.start,
+            },
             insertedContent: { text: edit.newText },
           };
         }),
@@ -122,7 +132,8 @@ function encodePath(path: string): string {
 
 function lineStartsOf(text: string): number[] {
   const starts = [0];
-  for (let index = 0; index < text.length; index += 1) if (text.charCodeAt(index) === 10) starts.push(index + 1);
+  for (let index = 0; index < text.length; index += 1)
+    if (text.charCodeAt(index) === 10) starts.push(index + 1);
   return starts;
 }
 
@@ -136,5 +147,3 @@ function position(lineStarts: number[], offset: number): { line: number; column:
   }
   return { line: low + 1, column: offset - lineStarts[low]! + 1 };
 }
-
-

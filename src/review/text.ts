@@ -24,7 +24,9 @@ export function renderText(entries: readonly TextEntry[], options: TextOptions):
     const { finding, suggestion } = entry.published;
     const level = finding.level === 'warning' ? colors.yellow('warning') : colors.cyan('note');
     const where = colors.bold(`${finding.path}:${finding.range.startLine}:${finding.range.startColumn}`);
-    const lines = [`${where}  ${level}  ${finding.message}  ${colors.dim(`[${finding.rule}]`)}${entry.preExisting ? colors.dim(' (pre-existing)') : ''}`];
+    const lines = [
+      `${where}  ${level}  ${finding.message}  ${colors.dim(`[${finding.rule}]`)}${entry.preExisting ? colors.dim(' (pre-existing)') : ''}`,
+    ];
     if (entry.text !== undefined) {
       lines.push(
         codeFrameColumns(
@@ -33,14 +35,21 @@ export function renderText(entries: readonly TextEntry[], options: TextOptions):
             start: { line: finding.range.startLine, column: finding.range.startColumn },
             end: { line: finding.range.endLine, column: finding.range.endColumn },
           },
-          { highlightCode: options.color, forceColor: options.color, linesAbove: options.context ?? 2, linesBelow: options.context ?? 2 },
+          {
+            highlightCode: options.color,
+            forceColor: options.color,
+            linesAbove: options.context ?? 2,
+            linesBelow: options.context ?? 2,
+          },
         ),
       );
     }
     for (const fact of finding.evidence) lines.push(colors.dim(`  · ${fact}`));
     if (suggestion?.valid && entry.text !== undefined && suggestion.edits.length > 0) {
       lines.push(colors.green(`  fix (${suggestion.strategy}): ${suggestion.description}`));
-      lines.push(colorDiff(unifiedDiff(finding.path, entry.text, applyEdits(entry.text, suggestion.edits)), colors));
+      lines.push(
+        colorDiff(unifiedDiff(finding.path, entry.text, applyEdits(entry.text, suggestion.edits)), colors),
+      );
     } else if (suggestion) {
       lines.push(colors.green(`  fix: ${suggestion.description}`));
     }
@@ -74,11 +83,19 @@ export function renderSkipped(skipped: readonly SkippedFile[]): string {
   return skipped.map((file) => `skipped ${file.path}: ${file.reason}`).join('\n');
 }
 
-export function renderTotals(counts: { warnings: number; notes: number; files: number; preExisting: number }, color: boolean): string {
+export function renderTotals(
+  counts: { warnings: number; notes: number; files: number; preExisting: number },
+  color: boolean,
+): string {
   const colors = pc.createColors(color);
   const total = counts.warnings + counts.notes;
   if (total === 0) return colors.green(`No fixed-delay retries found (${counts.files} files analysed).`);
-  const parts = [`${counts.warnings} warning${counts.warnings === 1 ? '' : 's'}`, `${counts.notes} note${counts.notes === 1 ? '' : 's'}`];
+  const parts = [
+    `${counts.warnings} warning${counts.warnings === 1 ? '' : 's'}`,
+    `${counts.notes} note${counts.notes === 1 ? '' : 's'}`,
+  ];
   const pre = counts.preExisting > 0 ? `, ${counts.preExisting} pre-existing` : '';
-  return colors.bold(`${total} finding${total === 1 ? '' : 's'} (${parts.join(', ')}${pre}) in ${counts.files} files analysed.`);
+  return colors.bold(
+    `${total} finding${total === 1 ? '' : 's'} (${parts.join(', ')}${pre}) in ${counts.files} files analysed.`,
+  );
 }

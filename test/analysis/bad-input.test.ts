@@ -93,7 +93,11 @@ describe('bad input', () => {
       'src/main.ts': `import { DELAY } from './a';\nimport { X } from '../../../etc/passwd';\nconst sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));\nexport async function f() {\n  for (;;) { try { return await g(); } catch { await sleep(DELAY); await sleep(X); } }\n}\n`,
     };
     const host = { read: async (p: string) => files[p] ?? null };
-    const findings = await new TypeScriptAnalyzer().analyze({ path: 'src/main.ts', text: files['src/main.ts']! }, host, DEFAULT_ANALYSIS_OPTIONS);
+    const findings = await new TypeScriptAnalyzer().analyze(
+      { path: 'src/main.ts', text: files['src/main.ts']! },
+      host,
+      DEFAULT_ANALYSIS_OPTIONS,
+    );
     expect(findings).toEqual([]);
   });
 });

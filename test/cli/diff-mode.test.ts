@@ -5,7 +5,10 @@ import { scan } from './scan-io.js';
 /** A repository whose branch adds one real problem, with its helper and constant in untouched files. */
 function buildRepo(): TempRepo {
   const repo = TempRepo.init();
-  repo.write('src/utils/time.ts', 'export const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));\n');
+  repo.write(
+    'src/utils/time.ts',
+    'export const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));\n',
+  );
   repo.write('src/utils/index.ts', "export * from './time';\n");
   repo.write('src/config.ts', 'export const RETRY_INTERVAL = 5 * 1000;\n');
   repo.write(
@@ -20,9 +23,15 @@ function buildRepo(): TempRepo {
     'src/orders.ts',
     "import { pause } from './utils';\n\nexport async function orders() {\n  for (let i = 0; i < 3; i++) {\n    try {\n      return await fetch('https://orders.internal');\n    } catch {\n      await pause(1500);\n    }\n  }\n}\n",
   );
-  repo.write('src/moved.ts', "import { pause } from './utils';\nexport async function moved() {\n  for (;;) {\n    try { return await fetch('x'); } catch { await pause(3000); }\n  }\n}\n");
+  repo.write(
+    'src/moved.ts',
+    "import { pause } from './utils';\nexport async function moved() {\n  for (;;) {\n    try { return await fetch('x'); } catch { await pause(3000); }\n  }\n}\n",
+  );
   repo.write('src/gone.ts', 'export const gone = 1;\n');
-  repo.write('deploy/api.yaml', 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 12\n');
+  repo.write(
+    'deploy/api.yaml',
+    'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 12\n',
+  );
   repo.commit('base');
   repo.git('checkout', '-q', '-b', 'feature');
   repo.write(
@@ -87,7 +96,11 @@ describe('jitterbot scan --base (diff mode)', () => {
     const { code, stdout } = await scan(repo.root, { base: 'main' });
     const report = JSON.parse(stdout);
     expect(report.mode).toBe('diff');
-    expect(report.findings.map((f: { path: string; range: { startLine: number } }) => `${f.path}:${f.range.startLine}`)).toEqual(['src/payments.ts:10']);
+    expect(
+      report.findings.map(
+        (f: { path: string; range: { startLine: number } }) => `${f.path}:${f.range.startLine}`,
+      ),
+    ).toEqual(['src/payments.ts:10']);
     const [finding] = report.findings;
     expect(finding.delay).toMatchObject({ kind: 'fixed', ms: 5000 });
     expect(finding.evidence.join('\n')).toContain('src/utils/time.ts');
@@ -97,10 +110,11 @@ describe('jitterbot scan --base (diff mode)', () => {
 
   it('keeps pre-existing problems of changed files out of the inline findings', async () => {
     const report = JSON.parse((await scan(repo.root, { base: 'main' })).stdout);
-    expect(report.preExisting.map((f: { path: string; range: { startLine: number } }) => `${f.path}:${f.range.startLine}`).sort()).toEqual([
-      'src/orders.ts:9',
-      'src/renamed.ts:4',
-    ]);
+    expect(
+      report.preExisting
+        .map((f: { path: string; range: { startLine: number } }) => `${f.path}:${f.range.startLine}`)
+        .sort(),
+    ).toEqual(['src/orders.ts:9', 'src/renamed.ts:4']);
   });
 
   it('recommends the repository’s own jitter helper by name and path', async () => {
@@ -121,10 +135,12 @@ describe('jitterbot scan --base (diff mode)', () => {
 
   it('marks SARIF results new or unchanged, and gates only on new findings', async () => {
     const sarif = JSON.parse((await scan(repo.root, { base: 'main', format: 'sarif' })).stdout);
-    const states = sarif.runs[0].results.map((r: { baselineState: string; locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }) => [
-      r.locations[0]!.physicalLocation.artifactLocation.uri,
-      r.baselineState,
-    ]);
+    const states = sarif.runs[0].results.map(
+      (r: {
+        baselineState: string;
+        locations: { physicalLocation: { artifactLocation: { uri: string } } }[];
+      }) => [r.locations[0]!.physicalLocation.artifactLocation.uri, r.baselineState],
+    );
     expect(states).toEqual([
       ['src/payments.ts', 'new'],
       ['src/orders.ts', 'unchanged'],
@@ -135,7 +151,10 @@ describe('jitterbot scan --base (diff mode)', () => {
   it('exits 0 when the branch adds nothing, even with problems elsewhere', async () => {
     const clean = TempRepo.init();
     try {
-      clean.write('src/legacy.ts', "const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));\nexport async function f() {\n  for (;;) { try { return await fetch('x'); } catch { await sleep(2000); } }\n}\n");
+      clean.write(
+        'src/legacy.ts',
+        "const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));\nexport async function f() {\n  for (;;) { try { return await fetch('x'); } catch { await sleep(2000); } }\n}\n",
+      );
       clean.commit('base');
       clean.git('checkout', '-q', '-b', 'docs');
       clean.write('README.md', '# service\n');
@@ -152,7 +171,10 @@ describe('jitterbot scan --base (diff mode)', () => {
     const broken = TempRepo.init();
     try {
       broken.write('.jitterbot.yml', 'strategy: bogus\nmin_delay_ms: -5\n');
-      broken.write('src/a.ts', "const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));\nexport async function f() {\n  for (;;) { try { return await fetch('x'); } catch { await sleep(2000); } }\n}\n");
+      broken.write(
+        'src/a.ts',
+        "const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));\nexport async function f() {\n  for (;;) { try { return await fetch('x'); } catch { await sleep(2000); } }\n}\n",
+      );
       broken.commit('base');
       const result = await scan(broken.root);
       expect(result.stderr).toContain('.jitterbot.yml: strategy');

@@ -12,7 +12,10 @@ export const DEFAULT_FLAGS: ScanFlags = {
 };
 
 /** Runs `jitterbot scan` in-process with captured output. */
-export async function scan(path: string, flags: Partial<ScanFlags> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function scan(
+  path: string,
+  flags: Partial<ScanFlags> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
   const code = await scanCommand(

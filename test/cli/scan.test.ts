@@ -8,13 +8,24 @@ import { describe, expect, it } from 'vitest';
 import { scan } from './scan-io.js';
 
 const EXAMPLE = 'fixtures/example-service';
-const labels = (parse(readFileSync('fixtures/example-service.labels.yml', 'utf8')) as { findings: { path: string; line: number; rule: string }[] }).findings;
+const labels = (
+  parse(readFileSync('fixtures/example-service.labels.yml', 'utf8')) as {
+    findings: { path: string; line: number; rule: string }[];
+  }
+).findings;
 
 describe('jitterbot scan on the example service', () => {
   it('reports exactly the labelled problems, each with a fix that applies', async () => {
     const { code, stdout } = await scan(EXAMPLE);
     expect(code).toBe(1);
-    const report = JSON.parse(stdout) as { findings: { path: string; range: { startLine: number }; rule: string; suggestion: { valid: boolean } | null }[] };
+    const report = JSON.parse(stdout) as {
+      findings: {
+        path: string;
+        range: { startLine: number };
+        rule: string;
+        suggestion: { valid: boolean } | null;
+      }[];
+    };
     const found = report.findings.map((f) => `${f.path}:${f.range.startLine}:${f.rule}`).sort();
     expect(found).toEqual(labels.map((l) => `${l.path}:${l.line}:${l.rule}`).sort());
     expect(report.findings.every((f) => f.suggestion?.valid)).toBe(true);
@@ -42,9 +53,14 @@ describe('jitterbot scan on the example service', () => {
     const validate = ajv.compile(schema);
     expect(validate(log), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
     const run = log.runs[0];
-    expect(run.tool.driver.rules.map((r: { id: string }) => r.id)).toEqual(['fixed-delay-retry', 'unjittered-backoff']);
-    const dynamo = run.results.find((r: { locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }) =>
-      r.locations[0]!.physicalLocation.artifactLocation.uri === 'src/clients/dynamo.ts');
+    expect(run.tool.driver.rules.map((r: { id: string }) => r.id)).toEqual([
+      'fixed-delay-retry',
+      'unjittered-backoff',
+    ]);
+    const dynamo = run.results.find(
+      (r: { locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }) =>
+        r.locations[0]!.physicalLocation.artifactLocation.uri === 'src/clients/dynamo.ts',
+    );
     expect(dynamo.level).toBe('warning');
     expect(dynamo.locations[0].physicalLocation.region.startLine).toBe(27);
     expect(dynamo.fixes[0].artifactChanges[0].replacements.length).toBeGreaterThanOrEqual(1);
@@ -60,7 +76,9 @@ describe('jitterbot scan on the example service', () => {
     );
     try {
       const notes = await scan(dir, { failOn: 'warning' });
-      expect((JSON.parse(notes.stdout) as { findings: { level: string }[] }).findings.map((f) => f.level)).toEqual(['note']);
+      expect(
+        (JSON.parse(notes.stdout) as { findings: { level: string }[] }).findings.map((f) => f.level),
+      ).toEqual(['note']);
       expect(notes.code).toBe(0);
       expect((await scan(dir, { failOn: 'note' })).code).toBe(1);
     } finally {
@@ -73,7 +91,9 @@ describe('jitterbot scan on the example service', () => {
     const report = JSON.parse(stdout) as { findings: { path: string }[] };
     expect(report.findings.some((f) => f.path.includes('.test.'))).toBe(false);
     expect(stderr).toContain('skipped src/clients/http.test.ts: test file');
-    const withTests = JSON.parse((await scan(EXAMPLE, { includeTests: true })).stdout) as { findings: { path: string }[] };
+    const withTests = JSON.parse((await scan(EXAMPLE, { includeTests: true })).stdout) as {
+      findings: { path: string }[];
+    };
     expect(withTests.findings.some((f) => f.path === 'src/clients/http.test.ts')).toBe(true);
   });
 
@@ -87,7 +107,9 @@ describe('jitterbot scan on the example service', () => {
 describe('the built binary', () => {
   const bin = 'dist/cli.js';
   it.skipIf(!existsSync(bin))('runs the quick start command and keeps stdout machine-readable', () => {
-    const result = spawnSync(process.execPath, [bin, 'scan', EXAMPLE, '--format', 'json'], { encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [bin, 'scan', EXAMPLE, '--format', 'json'], {
+      encoding: 'utf8',
+    });
     expect(result.status).toBe(1);
     expect(JSON.parse(result.stdout).findings.length).toBe(labels.length);
   });

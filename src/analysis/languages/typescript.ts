@@ -1,8 +1,25 @@
 import { ts } from 'ts-morph';
-import { UnanalysableFile, type AnalysisOptions, type JitterHelperCandidate, type LanguageAnalyzer, type ModuleHost, type SourceInput } from '../analyzer.js';
+import {
+  UnanalysableFile,
+  type AnalysisOptions,
+  type JitterHelperCandidate,
+  type LanguageAnalyzer,
+  type ModuleHost,
+  type SourceInput,
+} from '../analyzer.js';
 import { findJitterHelpers } from './ts/jitter-helpers.js';
 import type { DelayValue } from '../delay.js';
-import { fingerprintOf, levelOf, type Confidence, type Delay, type Finding, type Language, type RuleId, type SourceRange, type WaitForm } from '../finding.js';
+import {
+  fingerprintOf,
+  levelOf,
+  type Confidence,
+  type Delay,
+  type Finding,
+  type Language,
+  type RuleId,
+  type SourceRange,
+  type WaitForm,
+} from '../finding.js';
 import { DelayEvaluator } from './ts/evaluate.js';
 import { findLibraryRetries, type LibraryFinding } from './ts/libraries.js';
 import { ModuleGraph, TS_JS_EXTENSIONS } from './ts/modules.js';
@@ -14,7 +31,8 @@ import { isGlobalSetTimeout, WaitFinder, type Wait } from './ts/waits.js';
  * Cheap gate before parsing: a file with none of these words cannot hold a retry we would report,
  * and most files in a large tree have none of them.
  */
-const MAYBE_RETRY = /catch|retry|backoff|setTimeout|error|\berr\b|\.ok\b|status|close|disconnect|bullmq|cockatiel|rxjs|\bgot\b|\bky\b|RetryStrategy|throttl|\b(429|50[234])\b/i;
+const MAYBE_RETRY =
+  /catch|retry|backoff|setTimeout|error|\berr\b|\.ok\b|status|close|disconnect|bullmq|cockatiel|rxjs|\bgot\b|\bky\b|RetryStrategy|throttl|\b(429|50[234])\b/i;
 
 /** Deeper syntax is generated or hostile; the recursive walks of the analysis stop well before the stack does. */
 export const MAX_SYNTAX_DEPTH = 1_000;
@@ -75,11 +93,22 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
     return findJitterHelpers(input.path, input.text);
   }
 
-  private async waitDraft(call: ts.CallExpression, file: ts.SourceFile, state: ScanState, options: AnalysisOptions): Promise<Draft | null> {
+  private async waitDraft(
+    call: ts.CallExpression,
+    file: ts.SourceFile,
+    state: ScanState,
+    options: AnalysisOptions,
+  ): Promise<Draft | null> {
     // The failure-path test is pure syntax, so it runs before anything is resolved across files.
     const probe: Wait = isGlobalSetTimeout(call.expression, call)
       ? ((await state.waits.find(file, [call]))[0] ?? null)!
-      : { call: 'sleep-helper', anchor: call, delay: call.arguments[0]!, jittered: false, confidence: 'high' };
+      : {
+          call: 'sleep-helper',
+          anchor: call,
+          delay: call.arguments[0]!,
+          jittered: false,
+          confidence: 'high',
+        };
     if (!probe || !probe.delay) return null;
     const context = retryContext(probe, file);
     if (!context) return null;
@@ -87,7 +116,12 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
     if (!wait || wait.jittered) return null;
     const evidence = [...context.evidence];
     if (wait.helper) evidence.push(`\`${wait.helper.name}\` (${wait.helper.path}) waits its argument`);
-    const value = await state.evaluator.evaluate(wait.delay, { file, counters: context.counters, depth: 0, evidence });
+    const value = await state.evaluator.evaluate(wait.delay, {
+      file,
+      counters: context.counters,
+      depth: 0,
+      evidence,
+    });
     const classified = classify(value, options);
     if (!classified) return null;
     const confidence: Confidence = classified.unknown ? 'low' : wait.confidence;
@@ -103,7 +137,12 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
         argumentText: wait.delay.getText(file),
       },
       attemptVar: context.attemptVar,
-      evidence: classified.unknown ? [...evidence, `the delay could not be resolved (${value.kind === 'unknown' ? value.reason : value.kind})`] : evidence,
+      evidence: classified.unknown
+        ? [
+            ...evidence,
+            `the delay could not be resolved (${value.kind === 'unknown' ? value.reason : value.kind})`,
+          ]
+        : evidence,
       confidence,
       level: classified.unknown ? 'note' : undefined,
     };
@@ -161,7 +200,12 @@ function libraryDraft(found: LibraryFinding, file: ts.SourceFile, options: Analy
     anchor: found.anchor,
     delay: toDelay(value, anchorText.length > 200 ? `${anchorText.slice(0, 199)}…` : anchorText),
     trigger: { kind: 'library', detail: found.library },
-    form: { kind: 'library-option', library: found.library, target: rangeOf(found.target, file), targetText: found.target.getText(file) },
+    form: {
+      kind: 'library-option',
+      library: found.library,
+      target: rangeOf(found.target, file),
+      targetText: found.target.getText(file),
+    },
     evidence: [found.evidence],
     confidence: value.kind === 'unknown' ? 'low' : 'high',
   };
@@ -200,9 +244,15 @@ function toFindings(drafts: Draft[], file: ts.SourceFile, path: string, language
 function messageFor(draft: Draft): string {
   const what = draft.form.kind === 'library-option' ? `${draft.form.library} retries` : 'This retry waits';
   if (draft.rule === 'fixed-delay-retry') {
-    const ms = draft.delay.kind === 'fixed' && draft.delay.ms !== undefined ? `${draft.delay.ms} ms` : 'a delay that could not be resolved';
+    const ms =
+      draft.delay.kind === 'fixed' && draft.delay.ms !== undefined
+        ? `${draft.delay.ms} ms`
+        : 'a delay that could not be resolved';
     const fixedText = draft.delay.kind === 'fixed' && draft.delay.ms !== undefined ? `a fixed ${ms}` : ms;
-    return `${what} ${draft.form.kind === 'library-option' ? 'after' : ''} ${fixedText} between attempts: clients that fail together retry together. Add jitter.`.replace(/\s+/g, ' ');
+    return `${what} ${draft.form.kind === 'library-option' ? 'after' : ''} ${fixedText} between attempts: clients that fail together retry together. Add jitter.`.replace(
+      /\s+/g,
+      ' ',
+    );
   }
   const shape = draft.delay.kind === 'linear' ? 'linearly' : 'exponentially';
   return `${draft.form.kind === 'library-option' ? `${what} with a delay that grows` : 'This retry backs off'} ${shape} without jitter: clients that fail together stay in lockstep. Add jitter.`;

@@ -1,5 +1,13 @@
 import { ts } from 'ts-morph';
-import { combine, dominant, minMax, power, UNKNOWN, type ArithmeticOp, type DelayValue } from '../../delay.js';
+import {
+  combine,
+  dominant,
+  minMax,
+  power,
+  UNKNOWN,
+  type ArithmeticOp,
+  type DelayValue,
+} from '../../delay.js';
 import { SERVER_HINT_NAME } from '../../context.js';
 import { MAX_RESOLUTION_DEPTH } from './modules.js';
 import { isFunctionNode, propertyOf, type FunctionNode, type Resolved, type Resolver } from './resolve.js';
@@ -32,7 +40,8 @@ const ARITHMETIC: Partial<Record<ts.SyntaxKind, ArithmeticOp>> = {
   [ts.SyntaxKind.GreaterThanGreaterThanToken]: '>>',
 };
 
-const RANDOM_CALLEES = /^(random|randomInt|getRandomValues|randomBytes|randomFillSync|randomUUID|nextDouble|sample|shuffle)$/;
+const RANDOM_CALLEES =
+  /^(random|randomInt|getRandomValues|randomBytes|randomFillSync|randomUUID|nextDouble|sample|shuffle)$/;
 const PASS_THROUGH_MATH = new Set(['floor', 'ceil', 'round', 'trunc', 'abs']);
 const NUMBER_COERCIONS = new Set(['Number', 'parseInt', 'parseFloat']);
 
@@ -43,7 +52,11 @@ export function containsRandom(node: ts.Node): boolean {
     if (found) return;
     if (ts.isCallExpression(current)) {
       const callee = unwrap(current.expression);
-      const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : '';
+      const name = ts.isIdentifier(callee)
+        ? callee.text
+        : ts.isPropertyAccessExpression(callee)
+          ? callee.name.text
+          : '';
       if (RANDOM_CALLEES.test(name) || /jitter/i.test(name)) {
         found = true;
         return;
@@ -74,15 +87,19 @@ export class DelayEvaluator {
     }
     if (ts.isPrefixUnaryExpression(node)) {
       const inner = await this.evaluate(node.operand, env);
-      if (node.operator === ts.SyntaxKind.MinusToken && inner.kind === 'const') return { kind: 'const', ms: -inner.ms };
-      return node.operator === ts.SyntaxKind.PlusToken || node.operator === ts.SyntaxKind.MinusToken ? inner : UNKNOWN('operator');
+      if (node.operator === ts.SyntaxKind.MinusToken && inner.kind === 'const')
+        return { kind: 'const', ms: -inner.ms };
+      return node.operator === ts.SyntaxKind.PlusToken || node.operator === ts.SyntaxKind.MinusToken
+        ? inner
+        : UNKNOWN('operator');
     }
     if (ts.isBinaryExpression(node)) return this.binary(node, env);
     if (ts.isConditionalExpression(node)) {
       const whenTrue = await this.evaluate(node.whenTrue, env);
       const whenFalse = await this.evaluate(node.whenFalse, env);
       // Either branch may run; the longer constant is the wait that matters.
-      if (whenTrue.kind === 'const' && whenFalse.kind === 'const') return { kind: 'const', ms: Math.max(whenTrue.ms, whenFalse.ms) };
+      if (whenTrue.kind === 'const' && whenFalse.kind === 'const')
+        return { kind: 'const', ms: Math.max(whenTrue.ms, whenFalse.ms) };
       return dominant(whenTrue, whenFalse);
     }
     if (ts.isIdentifier(node)) return this.identifier(node, env);
@@ -98,7 +115,8 @@ export class DelayEvaluator {
     const right = await this.evaluate(node.right, env);
     if (op) return combine(op, left, right);
     const kind = node.operatorToken.kind;
-    if (kind === ts.SyntaxKind.QuestionQuestionToken || kind === ts.SyntaxKind.BarBarToken) return dominant(left, right);
+    if (kind === ts.SyntaxKind.QuestionQuestionToken || kind === ts.SyntaxKind.BarBarToken)
+      return dominant(left, right);
     return UNKNOWN('non-arithmetic operator');
   }
 
@@ -116,7 +134,12 @@ export class DelayEvaluator {
     if (!resolved) return UNKNOWN(`\`${name}\` is not declared in a file that could be read`);
     switch (resolved.kind) {
       case 'expression': {
-        const value = await this.evaluate(resolved.node, { ...env, file: resolved.file, bindings: undefined, depth: env.depth + 1 });
+        const value = await this.evaluate(resolved.node, {
+          ...env,
+          file: resolved.file,
+          bindings: undefined,
+          depth: env.depth + 1,
+        });
         if (value.kind === 'const' && resolved.file !== env.file) {
           env.evidence.push(`\`${name}\` is ${value.ms} (${resolved.file.fileName})`);
         }
@@ -139,14 +162,27 @@ export class DelayEvaluator {
    * `let delay = 1000; … delay *= 2`: a variable that grows between attempts is a backoff; one that is
    * only ever assigned constants is as fixed as a constant.
    */
-  private async mutable(name: string, declaration: ts.VariableDeclaration, file: ts.SourceFile, env: EvalEnv): Promise<DelayValue> {
+  private async mutable(
+    name: string,
+    declaration: ts.VariableDeclaration,
+    file: ts.SourceFile,
+    env: EvalEnv,
+  ): Promise<DelayValue> {
     const scope = enclosingFunction(declaration) ?? file;
-    let value = declaration.initializer ? await this.evaluate(declaration.initializer, { ...env, file, bindings: undefined, depth: env.depth + 1 }) : UNKNOWN('uninitialised');
+    let value = declaration.initializer
+      ? await this.evaluate(declaration.initializer, {
+          ...env,
+          file,
+          bindings: undefined,
+          depth: env.depth + 1,
+        })
+      : UNKNOWN('uninitialised');
     const assignments: ts.Node[] = [];
     const visit = (current: ts.Node): void => {
       if (ts.isBinaryExpression(current) && ts.isIdentifier(current.left) && current.left.text === name) {
         const kind = current.operatorToken.kind;
-        if (kind >= ts.SyntaxKind.FirstAssignment && kind <= ts.SyntaxKind.LastAssignment) assignments.push(current);
+        if (kind >= ts.SyntaxKind.FirstAssignment && kind <= ts.SyntaxKind.LastAssignment)
+          assignments.push(current);
       } else if (
         (ts.isPrefixUnaryExpression(current) || ts.isPostfixUnaryExpression(current)) &&
         ts.isIdentifier(current.operand) &&
@@ -163,14 +199,39 @@ export class DelayEvaluator {
         continue;
       }
       const op = assignment.operatorToken.kind;
-      const rhs = await this.evaluate(assignment.right, { ...env, file, bindings: undefined, counters: new Set([...env.counters, name]), depth: env.depth + 1 });
-      if (op === ts.SyntaxKind.AsteriskEqualsToken || op === ts.SyntaxKind.AsteriskAsteriskEqualsToken || op === ts.SyntaxKind.LessThanLessThanEqualsToken) {
-        value = dominant(value, rhs.kind === 'const' && rhs.ms === 1 ? value : { kind: 'exponential', factor: rhs.kind === 'const' ? rhs.ms : undefined });
+      const rhs = await this.evaluate(assignment.right, {
+        ...env,
+        file,
+        bindings: undefined,
+        counters: new Set([...env.counters, name]),
+        depth: env.depth + 1,
+      });
+      if (
+        op === ts.SyntaxKind.AsteriskEqualsToken ||
+        op === ts.SyntaxKind.AsteriskAsteriskEqualsToken ||
+        op === ts.SyntaxKind.LessThanLessThanEqualsToken
+      ) {
+        value = dominant(
+          value,
+          rhs.kind === 'const' && rhs.ms === 1
+            ? value
+            : { kind: 'exponential', factor: rhs.kind === 'const' ? rhs.ms : undefined },
+        );
       } else if (op === ts.SyntaxKind.PlusEqualsToken || op === ts.SyntaxKind.MinusEqualsToken) {
-        value = dominant(value, rhs.kind === 'const' && rhs.ms === 0 ? value : rhs.kind === 'const' ? { kind: 'linear' } : rhs);
+        value = dominant(
+          value,
+          rhs.kind === 'const' && rhs.ms === 0 ? value : rhs.kind === 'const' ? { kind: 'linear' } : rhs,
+        );
       } else if (op === ts.SyntaxKind.EqualsToken) {
         // `delay = delay * 2` and `delay = Math.min(delay * 2, MAX)` see `delay` itself as the counter.
-        value = rhs.kind === 'counter' ? value : rhs.kind === 'linear' && containsName(assignment.right, name) && /\*|<</.test(assignment.right.getText(file)) ? { kind: 'exponential' } : dominant(value, rhs);
+        value =
+          rhs.kind === 'counter'
+            ? value
+            : rhs.kind === 'linear' &&
+                containsName(assignment.right, name) &&
+                /\*|<</.test(assignment.right.getText(file))
+              ? { kind: 'exponential' }
+              : dominant(value, rhs);
       } else {
         value = dominant(value, UNKNOWN('reassigned'));
       }
@@ -186,8 +247,14 @@ export class DelayEvaluator {
     if (object) {
       const value = propertyOf(object.node, node.name.text);
       if (value) {
-        const result = await this.evaluate(value, { ...env, file: object.file, bindings: undefined, depth: env.depth + 1 });
-        if (result.kind === 'const' && object.file !== env.file) env.evidence.push(`\`${text}\` is ${result.ms} (${object.file.fileName})`);
+        const result = await this.evaluate(value, {
+          ...env,
+          file: object.file,
+          bindings: undefined,
+          depth: env.depth + 1,
+        });
+        if (result.kind === 'const' && object.file !== env.file)
+          env.evidence.push(`\`${text}\` is ${result.ms} (${object.file.fileName})`);
         return result;
       }
       return UNKNOWN(`\`${text}\` is not set in the object`);
@@ -198,12 +265,25 @@ export class DelayEvaluator {
       const resolved = await this.resolver.identifier(base.text, base, env.file, env.depth + 1);
       if (resolved?.kind === 'enum') {
         const member = resolved.node.members.find((m) => m.name.getText(resolved.file) === node.name.text);
-        if (member?.initializer) return this.evaluate(member.initializer, { ...env, file: resolved.file, bindings: undefined, depth: env.depth + 1 });
+        if (member?.initializer)
+          return this.evaluate(member.initializer, {
+            ...env,
+            file: resolved.file,
+            bindings: undefined,
+            depth: env.depth + 1,
+          });
       }
       if (resolved?.kind === 'class') {
-        const member = resolved.node.members.find((m) => ts.isPropertyDeclaration(m) && m.name.getText(resolved.file) === node.name.text);
+        const member = resolved.node.members.find(
+          (m) => ts.isPropertyDeclaration(m) && m.name.getText(resolved.file) === node.name.text,
+        );
         if (member && ts.isPropertyDeclaration(member) && member.initializer && isReadonly(member)) {
-          return this.evaluate(member.initializer, { ...env, file: resolved.file, bindings: undefined, depth: env.depth + 1 });
+          return this.evaluate(member.initializer, {
+            ...env,
+            file: resolved.file,
+            bindings: undefined,
+            depth: env.depth + 1,
+          });
         }
       }
       if (resolved?.kind === 'module') {
@@ -221,10 +301,13 @@ export class DelayEvaluator {
     if (!owner || !ts.isClassLike(owner)) return UNKNOWN('`this` outside a class');
     for (const member of owner.members) {
       if (!ts.isPropertyDeclaration(member) || member.name.getText(env.file) !== node.name.text) continue;
-      if (member.initializer && isReadonly(member)) return this.evaluate(member.initializer, { ...env, bindings: undefined, depth: env.depth + 1 });
+      if (member.initializer && isReadonly(member))
+        return this.evaluate(member.initializer, { ...env, bindings: undefined, depth: env.depth + 1 });
     }
     // A field the class steps (`this.attempts++`, `this.attempts += 1`) counts attempts.
-    const stepped = new RegExp(`this\\.${node.name.text}\\s*(\\+\\+|--|\\+=)|(\\+\\+|--)\\s*this\\.${node.name.text}\\b`);
+    const stepped = new RegExp(
+      `this\\.${node.name.text}\\s*(\\+\\+|--|\\+=)|(\\+\\+|--)\\s*this\\.${node.name.text}\\b`,
+    );
     if (stepped.test(owner.getText(env.file))) return { kind: 'counter', name: `this.${node.name.text}` };
     return UNKNOWN(`\`this.${node.name.text}\` may change at run time`);
   }
@@ -234,18 +317,27 @@ export class DelayEvaluator {
     const index = await this.evaluate(node.argumentExpression, env);
     const table = await this.arrayOf(node.expression, env);
     if (!table) return UNKNOWN('indexed value');
-    const values = await Promise.all(table.elements.map((element) => this.evaluate(element, { ...env, file: table.file, depth: env.depth + 1 })));
-    if (values.some((v) => v.kind !== 'const')) return values.reduce(dominant, { kind: 'const', ms: 0 } as DelayValue);
+    const values = await Promise.all(
+      table.elements.map((element) =>
+        this.evaluate(element, { ...env, file: table.file, depth: env.depth + 1 }),
+      ),
+    );
+    if (values.some((v) => v.kind !== 'const'))
+      return values.reduce(dominant, { kind: 'const', ms: 0 } as DelayValue);
     const numbers = values.map((v) => (v as { ms: number }).ms);
     if (numbers.length === 0) return UNKNOWN('empty table');
-    if (index.kind === 'const') return { kind: 'const', ms: numbers[index.ms] ?? numbers[numbers.length - 1]! };
+    if (index.kind === 'const')
+      return { kind: 'const', ms: numbers[index.ms] ?? numbers[numbers.length - 1]! };
     if (numbers.every((n) => n === numbers[0])) return { kind: 'const', ms: numbers[0]! };
     const ratios = numbers.slice(1).map((n, i) => n / numbers[i]!);
     const geometric = ratios.length > 0 && ratios.every((r) => r >= 1.5);
     return geometric ? { kind: 'exponential', baseMs: numbers[0] } : { kind: 'linear', baseMs: numbers[0] };
   }
 
-  private async arrayOf(expression: ts.Expression, env: EvalEnv): Promise<{ elements: ts.Expression[]; file: ts.SourceFile } | null> {
+  private async arrayOf(
+    expression: ts.Expression,
+    env: EvalEnv,
+  ): Promise<{ elements: ts.Expression[]; file: ts.SourceFile } | null> {
     const node = unwrap(expression);
     if (ts.isArrayLiteralExpression(node)) return { elements: [...node.elements], file: env.file };
     if (ts.isIdentifier(node)) {
@@ -262,14 +354,21 @@ export class DelayEvaluator {
     if (containsRandom(node)) return { kind: 'random' };
     const callee = unwrap(node.expression);
     const args = node.arguments;
-    if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === 'Math') {
+    if (
+      ts.isPropertyAccessExpression(callee) &&
+      ts.isIdentifier(callee.expression) &&
+      callee.expression.text === 'Math'
+    ) {
       const fn = callee.name.text;
       if (PASS_THROUGH_MATH.has(fn) && args[0]) return this.evaluate(args[0], env);
-      if (fn === 'pow' && args[0] && args[1]) return power(await this.evaluate(args[0], env), await this.evaluate(args[1], env));
-      if (fn === 'min' || fn === 'max') return minMax(fn, await Promise.all(args.map((a) => this.evaluate(a, env))));
+      if (fn === 'pow' && args[0] && args[1])
+        return power(await this.evaluate(args[0], env), await this.evaluate(args[1], env));
+      if (fn === 'min' || fn === 'max')
+        return minMax(fn, await Promise.all(args.map((a) => this.evaluate(a, env))));
       return UNKNOWN(`Math.${fn}`);
     }
-    if (ts.isIdentifier(callee) && NUMBER_COERCIONS.has(callee.text) && args[0]) return this.evaluate(args[0], env);
+    if (ts.isIdentifier(callee) && NUMBER_COERCIONS.has(callee.text) && args[0])
+      return this.evaluate(args[0], env);
     // rxjs `timer(ms)` inside a delay function waits its argument.
     if (ts.isIdentifier(callee) && callee.text === 'timer' && args[0]) return this.evaluate(args[0], env);
     const target = await this.callTarget(callee, env);
@@ -277,13 +376,21 @@ export class DelayEvaluator {
     return this.inline(target.node, target.file, args, env);
   }
 
-  async callTarget(callee: ts.Expression, env: EvalEnv): Promise<{ node: FunctionNode; file: ts.SourceFile } | null> {
+  async callTarget(
+    callee: ts.Expression,
+    env: EvalEnv,
+  ): Promise<{ node: FunctionNode; file: ts.SourceFile } | null> {
     if (ts.isIdentifier(callee)) {
       const resolved = await this.resolver.identifier(callee.text, callee, env.file, env.depth + 1);
       if (resolved?.kind === 'function') return { node: resolved.node, file: resolved.file };
     }
     if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)) {
-      const resolved = await this.resolver.identifier(callee.expression.text, callee.expression, env.file, env.depth + 1);
+      const resolved = await this.resolver.identifier(
+        callee.expression.text,
+        callee.expression,
+        env.file,
+        env.depth + 1,
+      );
       if (resolved?.kind === 'module') {
         const exported = await this.resolver.exported(resolved.file, callee.name.text, env.depth + 1);
         if (exported?.kind === 'function') return { node: exported.node, file: exported.file };
@@ -293,7 +400,12 @@ export class DelayEvaluator {
   }
 
   /** Evaluates what a helper returns for these arguments: `backoff(attempt)` → its body with `attempt` bound. */
-  private async inline(fn: FunctionNode, file: ts.SourceFile, args: readonly ts.Expression[], env: EvalEnv): Promise<DelayValue> {
+  private async inline(
+    fn: FunctionNode,
+    file: ts.SourceFile,
+    args: readonly ts.Expression[],
+    env: EvalEnv,
+  ): Promise<DelayValue> {
     if (fn.body && containsRandom(fn.body)) return { kind: 'random' };
     const returned = returnedExpression(fn);
     if (!returned) return UNKNOWN('helper body too complex to evaluate');
@@ -301,7 +413,11 @@ export class DelayEvaluator {
     for (const [index, parameter] of fn.parameters.entries()) {
       if (!ts.isIdentifier(parameter.name)) continue;
       const arg = args[index];
-      const value = arg ? await this.evaluate(arg, env) : parameter.initializer ? await this.evaluate(parameter.initializer, { ...env, file, depth: env.depth + 1 }) : UNKNOWN('missing argument');
+      const value = arg
+        ? await this.evaluate(arg, env)
+        : parameter.initializer
+          ? await this.evaluate(parameter.initializer, { ...env, file, depth: env.depth + 1 })
+          : UNKNOWN('missing argument');
       bindings.set(parameter.name.text, value);
     }
     return this.evaluate(returned, { ...env, file, bindings, depth: env.depth + 1 });

@@ -38,7 +38,11 @@ export function findJitterHelpers(path: string, text: string): JitterHelperCandi
     if (ts.isVariableStatement(statement)) {
       for (const declaration of statement.declarationList.declarations) {
         const init = declaration.initializer && unwrap(declaration.initializer);
-        if (init && ts.isIdentifier(declaration.name) && (ts.isArrowFunction(init) || ts.isFunctionExpression(init))) {
+        if (
+          init &&
+          ts.isIdentifier(declaration.name) &&
+          (ts.isArrowFunction(init) || ts.isFunctionExpression(init))
+        ) {
           consider(declaration.name.text, init);
         }
       }

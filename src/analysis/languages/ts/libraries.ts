@@ -31,7 +31,11 @@ interface LibraryCheckContext {
 }
 
 /** Local names bound to `specifier` (optionally only a given import). */
-function localNames(imports: Imports, specifiers: readonly string[], imported?: readonly string[]): Set<string> {
+function localNames(
+  imports: Imports,
+  specifiers: readonly string[],
+  imported?: readonly string[],
+): Set<string> {
   const names = new Set<string>();
   for (const [local, binding] of imports) {
     if (!specifiers.includes(binding.specifier)) continue;
@@ -41,7 +45,11 @@ function localNames(imports: Imports, specifiers: readonly string[], imported?: 
   return names;
 }
 
-export async function findLibraryRetries(file: ts.SourceFile, evaluator: DelayEvaluator, resolver: Resolver): Promise<LibraryFinding[]> {
+export async function findLibraryRetries(
+  file: ts.SourceFile,
+  evaluator: DelayEvaluator,
+  resolver: Resolver,
+): Promise<LibraryFinding[]> {
   const imports = importsOf(file);
   if (imports.size === 0) return [];
   const ctx: LibraryCheckContext = { file, imports, evaluator, resolver };
@@ -67,25 +75,41 @@ export async function findLibraryRetries(file: ts.SourceFile, evaluator: DelayEv
     if (ts.isCallExpression(node)) {
       const callee = unwrap(node.expression);
       const name = ts.isIdentifier(callee) ? callee.text : null;
-      const object = ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) ? callee.expression.text : null;
+      const object =
+        ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)
+          ? callee.expression.text
+          : null;
       const method = ts.isPropertyAccessExpression(callee) ? callee.name.text : null;
       if (name && libs.pRetry.has(name)) pending.push(retryFamily(ctx, 'p-retry', node, node.arguments[1]));
-      if (name && libs.promiseRetry.has(name)) pending.push(retryFamily(ctx, 'promise-retry', node, node.arguments.find((a) => ts.isObjectLiteralExpression(unwrap(a)))));
-      if (object && libs.nodeRetry.has(object) && (method === 'operation' || method === 'timeouts')) pending.push(retryFamily(ctx, 'retry', node, node.arguments[0]));
+      if (name && libs.promiseRetry.has(name))
+        pending.push(
+          retryFamily(
+            ctx,
+            'promise-retry',
+            node,
+            node.arguments.find((a) => ts.isObjectLiteralExpression(unwrap(a))),
+          ),
+        );
+      if (object && libs.nodeRetry.has(object) && (method === 'operation' || method === 'timeouts'))
+        pending.push(retryFamily(ctx, 'retry', node, node.arguments[0]));
       if (name && libs.asyncRetry.has(name)) pending.push(asyncRetry(ctx, node));
       if (name && libs.axiosRetry.has(name)) pending.push(axiosRetry(ctx, node));
       if (name && libs.expBackoff.has(name)) pending.push(exponentialBackoff(ctx, node));
-      if (name && libs.cockatiel.has(name) && ctx.imports.get(name)?.imported === 'retry') pending.push(cockatielRetry(ctx, node));
+      if (name && libs.cockatiel.has(name) && ctx.imports.get(name)?.imported === 'retry')
+        pending.push(cockatielRetry(ctx, node));
       if (name && libs.rxjs.has(name)) pending.push(rxjs(ctx, node, ctx.imports.get(name)!.imported));
-      if ((name && libs.got.has(name)) || (object && libs.got.has(object))) pending.push(gotOptions(ctx, node));
+      if ((name && libs.got.has(name)) || (object && libs.got.has(object)))
+        pending.push(gotOptions(ctx, node));
       if ((name && libs.ky.has(name)) || (object && libs.ky.has(object))) pending.push(kyOptions(ctx, node));
     }
     if (ts.isNewExpression(node) && ts.isIdentifier(node.expression)) {
       const name = node.expression.text;
-      if (libs.cockatiel.has(name)) pending.push(cockatielBackoff(ctx, node, ctx.imports.get(name)!.imported));
+      if (libs.cockatiel.has(name))
+        pending.push(cockatielBackoff(ctx, node, ctx.imports.get(name)!.imported));
       if (libs.aws.has(name)) pending.push(awsStrategy(ctx, node));
     }
-    if (usesBullmq && ts.isPropertyAssignment(node) && propertyName(node) === 'backoff') pending.push(bullmqBackoff(ctx, node));
+    if (usesBullmq && ts.isPropertyAssignment(node) && propertyName(node) === 'backoff')
+      pending.push(bullmqBackoff(ctx, node));
     ts.forEachChild(node, visit);
   };
   visit(file);
@@ -103,28 +127,45 @@ function propertyName(property: ts.ObjectLiteralElementLike): string | null {
   return null;
 }
 
-function findProperty(object: ts.ObjectLiteralExpression | null, name: string): ts.PropertyAssignment | ts.ShorthandPropertyAssignment | ts.MethodDeclaration | null {
+function findProperty(
+  object: ts.ObjectLiteralExpression | null,
+  name: string,
+): ts.PropertyAssignment | ts.ShorthandPropertyAssignment | ts.MethodDeclaration | null {
   if (!object) return null;
   for (const property of object.properties) {
     if (propertyName(property) !== name) continue;
-    if (ts.isPropertyAssignment(property) || ts.isShorthandPropertyAssignment(property) || ts.isMethodDeclaration(property)) return property;
+    if (
+      ts.isPropertyAssignment(property) ||
+      ts.isShorthandPropertyAssignment(property) ||
+      ts.isMethodDeclaration(property)
+    )
+      return property;
   }
   return null;
 }
 
-function valueOf(property: ts.PropertyAssignment | ts.ShorthandPropertyAssignment | ts.MethodDeclaration): ts.Expression | ts.MethodDeclaration {
+function valueOf(
+  property: ts.PropertyAssignment | ts.ShorthandPropertyAssignment | ts.MethodDeclaration,
+): ts.Expression | ts.MethodDeclaration {
   if (ts.isPropertyAssignment(property)) return property.initializer;
   if (ts.isShorthandPropertyAssignment(property)) return property.name;
   return property;
 }
 
-async function objectArg(ctx: LibraryCheckContext, arg: ts.Expression | undefined): Promise<ts.ObjectLiteralExpression | null> {
+async function objectArg(
+  ctx: LibraryCheckContext,
+  arg: ts.Expression | undefined,
+): Promise<ts.ObjectLiteralExpression | null> {
   if (!arg) return null;
   const found = await ctx.resolver.objectOf(arg, ctx.file, 0);
-  return found && found.file === ctx.file ? found.node : found?.node ?? null;
+  return found && found.file === ctx.file ? found.node : (found?.node ?? null);
 }
 
-async function numberOption(ctx: LibraryCheckContext, object: ts.ObjectLiteralExpression | null, name: string): Promise<DelayValue | null> {
+async function numberOption(
+  ctx: LibraryCheckContext,
+  object: ts.ObjectLiteralExpression | null,
+  name: string,
+): Promise<DelayValue | null> {
   const property = findProperty(object, name);
   if (!property) return null;
   const value = valueOf(property);
@@ -150,7 +191,11 @@ function isConstEqual(value: DelayValue | null, ms: number): boolean {
 }
 
 /** What a delay function returns per attempt: `(n) => 2 ** n * 100`, `() => 1000`, `({ attemptCount }) => …`. */
-async function delayFunction(ctx: LibraryCheckContext, node: ts.Node, counterParam: number): Promise<DelayValue | null> {
+async function delayFunction(
+  ctx: LibraryCheckContext,
+  node: ts.Node,
+  counterParam: number,
+): Promise<DelayValue | null> {
   let fn: ts.Node = ts.isPropertyAssignment(node) ? unwrap(node.initializer) : node;
   if (ts.isIdentifier(fn)) {
     const resolved = await ctx.resolver.identifier(fn.text, fn, ctx.file, 0);
@@ -166,13 +211,21 @@ async function delayFunction(ctx: LibraryCheckContext, node: ts.Node, counterPar
   const parameter = fn.parameters[counterParam];
   if (parameter) {
     if (ts.isIdentifier(parameter.name)) counters.add(parameter.name.text);
-    else for (const element of parameter.name.elements) if (!ts.isOmittedExpression(element) && ts.isIdentifier(element.name)) counters.add(element.name.text);
+    else
+      for (const element of parameter.name.elements)
+        if (!ts.isOmittedExpression(element) && ts.isIdentifier(element.name))
+          counters.add(element.name.text);
   }
   return ctx.evaluator.evaluate(returned, { file: ctx.file, counters, bindings, depth: 0, evidence: [] });
 }
 
 /** p-retry, promise-retry and node `retry` share node-retry's options: factor 2, randomize false, minTimeout 1000. */
-async function retryFamily(ctx: LibraryCheckContext, library: RetryLibrary, call: ts.CallExpression, optionsArg: ts.Expression | undefined): Promise<LibraryFinding | null> {
+async function retryFamily(
+  ctx: LibraryCheckContext,
+  library: RetryLibrary,
+  call: ts.CallExpression,
+  optionsArg: ts.Expression | undefined,
+): Promise<LibraryFinding | null> {
   const options = await objectArg(ctx, optionsArg);
   if (booleanOption(options, 'randomize') === true) return null;
   const retries = await numberOption(ctx, options, 'retries');
@@ -194,7 +247,11 @@ async function retryFamily(ctx: LibraryCheckContext, library: RetryLibrary, call
   return {
     library,
     rule: 'unjittered-backoff',
-    delay: { kind: 'exponential', baseMs: isConst(minTimeout) ? minTimeout.ms : 1000, factor: isConst(factor) ? factor.ms : 2 },
+    delay: {
+      kind: 'exponential',
+      baseMs: isConst(minTimeout) ? minTimeout.ms : 1000,
+      factor: isConst(factor) ? factor.ms : 2,
+    },
     anchor: findProperty(options, 'randomize') ?? call,
     target,
     evidence: `${library} backs off exponentially but \`randomize\` is off (its default), so every client waits the same schedule`,
@@ -211,9 +268,23 @@ async function asyncRetry(ctx: LibraryCheckContext, call: ts.CallExpression): Pr
   const minTimeout = await numberOption(ctx, options, 'minTimeout');
   const randomize = findProperty(options, 'randomize')!;
   if (isConstEqual(factor, 1)) {
-    return { library: 'async-retry', rule: 'fixed-delay-retry', delay: { kind: 'const', ms: isConst(minTimeout) ? minTimeout.ms : 1000 }, anchor: findProperty(options, 'factor')!, target: options!, evidence: 'async-retry with `factor: 1, randomize: false` waits the same time before every attempt' };
+    return {
+      library: 'async-retry',
+      rule: 'fixed-delay-retry',
+      delay: { kind: 'const', ms: isConst(minTimeout) ? minTimeout.ms : 1000 },
+      anchor: findProperty(options, 'factor')!,
+      target: options!,
+      evidence: 'async-retry with `factor: 1, randomize: false` waits the same time before every attempt',
+    };
   }
-  return { library: 'async-retry', rule: 'unjittered-backoff', delay: { kind: 'exponential', baseMs: isConst(minTimeout) ? minTimeout.ms : 1000 }, anchor: randomize, target: options!, evidence: 'async-retry with `randomize: false` backs off on the same schedule for every client' };
+  return {
+    library: 'async-retry',
+    rule: 'unjittered-backoff',
+    delay: { kind: 'exponential', baseMs: isConst(minTimeout) ? minTimeout.ms : 1000 },
+    anchor: randomize,
+    target: options!,
+    evidence: 'async-retry with `randomize: false` backs off on the same schedule for every client',
+  };
 }
 
 async function axiosRetry(ctx: LibraryCheckContext, call: ts.CallExpression): Promise<LibraryFinding | null> {
@@ -222,101 +293,225 @@ async function axiosRetry(ctx: LibraryCheckContext, call: ts.CallExpression): Pr
   if (isConstEqual(retries, 0)) return null;
   const property = findProperty(options, 'retryDelay');
   if (!property) {
-    return { library: 'axios-retry', rule: 'fixed-delay-retry', delay: { kind: 'const', ms: 0 }, anchor: call, target: options ?? call, evidence: 'axios-retry without `retryDelay` retries at once (0 ms) unless the server sends Retry-After' };
+    return {
+      library: 'axios-retry',
+      rule: 'fixed-delay-retry',
+      delay: { kind: 'const', ms: 0 },
+      anchor: call,
+      target: options ?? call,
+      evidence: 'axios-retry without `retryDelay` retries at once (0 ms) unless the server sends Retry-After',
+    };
   }
   const value = valueOf(property);
   const text = value.getText(ctx.file);
   if (/exponentialDelay/.test(text)) return null;
   if (/linearDelay/.test(text)) {
-    return { library: 'axios-retry', rule: 'unjittered-backoff', delay: { kind: 'linear' }, anchor: property, target: options!, evidence: '`axiosRetry.linearDelay` grows the wait without randomness' };
+    return {
+      library: 'axios-retry',
+      rule: 'unjittered-backoff',
+      delay: { kind: 'linear' },
+      anchor: property,
+      target: options!,
+      evidence: '`axiosRetry.linearDelay` grows the wait without randomness',
+    };
   }
   const delay = await delayFunction(ctx, ts.isMethodDeclaration(value) ? value : property, 0);
   return fromDelay(ctx, 'axios-retry', delay, property, options!, 'the `retryDelay` function');
 }
 
-function fromDelay(_ctx: LibraryCheckContext, library: RetryLibrary, delay: DelayValue | null, anchor: ts.Node, target: ts.Node, what: string): LibraryFinding | null {
+function fromDelay(
+  _ctx: LibraryCheckContext,
+  library: RetryLibrary,
+  delay: DelayValue | null,
+  anchor: ts.Node,
+  target: ts.Node,
+  what: string,
+): LibraryFinding | null {
   if (!delay) return null;
-  if (delay.kind === 'const') return { library, rule: 'fixed-delay-retry', delay, anchor, target, evidence: `${what} returns the same ${delay.ms} ms for every attempt` };
+  if (delay.kind === 'const')
+    return {
+      library,
+      rule: 'fixed-delay-retry',
+      delay,
+      anchor,
+      target,
+      evidence: `${what} returns the same ${delay.ms} ms for every attempt`,
+    };
   if (delay.kind === 'linear' || delay.kind === 'exponential' || delay.kind === 'counter') {
-    return { library, rule: 'unjittered-backoff', delay: delay.kind === 'counter' ? { kind: 'linear' } : delay, anchor, target, evidence: `${what} grows the wait without randomness` };
+    return {
+      library,
+      rule: 'unjittered-backoff',
+      delay: delay.kind === 'counter' ? { kind: 'linear' } : delay,
+      anchor,
+      target,
+      evidence: `${what} grows the wait without randomness`,
+    };
   }
   return null;
 }
 
 /** exponential-backoff: `jitter: 'none'` is the default. */
-async function exponentialBackoff(ctx: LibraryCheckContext, call: ts.CallExpression): Promise<LibraryFinding | null> {
+async function exponentialBackoff(
+  ctx: LibraryCheckContext,
+  call: ts.CallExpression,
+): Promise<LibraryFinding | null> {
   const options = await objectArg(ctx, call.arguments[1]);
   const jitter = findProperty(options, 'jitter');
-  if (jitter && ts.isPropertyAssignment(jitter) && /full/.test(jitter.initializer.getText(ctx.file))) return null;
-  if (jitter && ts.isPropertyAssignment(jitter) && !/none/.test(jitter.initializer.getText(ctx.file))) return null;
+  if (jitter && ts.isPropertyAssignment(jitter) && /full/.test(jitter.initializer.getText(ctx.file)))
+    return null;
+  if (jitter && ts.isPropertyAssignment(jitter) && !/none/.test(jitter.initializer.getText(ctx.file)))
+    return null;
   const multiple = await numberOption(ctx, options, 'timeMultiple');
   const starting = await numberOption(ctx, options, 'startingDelay');
   const base = isConst(starting) ? starting.ms : 100;
   if (isConstEqual(multiple, 1)) {
-    return { library: 'exponential-backoff', rule: 'fixed-delay-retry', delay: { kind: 'const', ms: base }, anchor: findProperty(options, 'timeMultiple')!, target: options!, evidence: '`timeMultiple: 1` with no jitter waits the same time before every attempt' };
+    return {
+      library: 'exponential-backoff',
+      rule: 'fixed-delay-retry',
+      delay: { kind: 'const', ms: base },
+      anchor: findProperty(options, 'timeMultiple')!,
+      target: options!,
+      evidence: '`timeMultiple: 1` with no jitter waits the same time before every attempt',
+    };
   }
-  return { library: 'exponential-backoff', rule: 'unjittered-backoff', delay: { kind: 'exponential', baseMs: base }, anchor: jitter ?? call, target: options ?? call, evidence: "exponential-backoff's default `jitter: 'none'` gives every client the same schedule" };
+  return {
+    library: 'exponential-backoff',
+    rule: 'unjittered-backoff',
+    delay: { kind: 'exponential', baseMs: base },
+    anchor: jitter ?? call,
+    target: options ?? call,
+    evidence: "exponential-backoff's default `jitter: 'none'` gives every client the same schedule",
+  };
 }
 
-async function cockatielBackoff(ctx: LibraryCheckContext, node: ts.NewExpression, imported: string): Promise<LibraryFinding | null> {
+async function cockatielBackoff(
+  ctx: LibraryCheckContext,
+  node: ts.NewExpression,
+  imported: string,
+): Promise<LibraryFinding | null> {
   if (imported === 'ConstantBackoff') {
     const [arg] = node.arguments ?? [];
-    const delay = arg ? await ctx.evaluator.evaluate(arg, { file: ctx.file, counters: new Set(), depth: 0, evidence: [] }) : null;
+    const delay = arg
+      ? await ctx.evaluator.evaluate(arg, { file: ctx.file, counters: new Set(), depth: 0, evidence: [] })
+      : null;
     if (delay && delay.kind !== 'const') return null;
-    return { library: 'cockatiel', rule: 'fixed-delay-retry', delay: delay ?? { kind: 'const', ms: 0 }, anchor: node, target: node, evidence: '`ConstantBackoff` waits the same time before every attempt' };
+    return {
+      library: 'cockatiel',
+      rule: 'fixed-delay-retry',
+      delay: delay ?? { kind: 'const', ms: 0 },
+      anchor: node,
+      target: node,
+      evidence: '`ConstantBackoff` waits the same time before every attempt',
+    };
   }
   if (imported === 'ExponentialBackoff') {
     const options = await objectArg(ctx, node.arguments?.[0]);
     const generator = findProperty(options, 'generator');
     if (generator && /noJitterGenerator/.test(generator.getText(ctx.file))) {
       const initial = await numberOption(ctx, options, 'initialDelay');
-      return { library: 'cockatiel', rule: 'unjittered-backoff', delay: { kind: 'exponential', baseMs: isConst(initial) ? initial.ms : 128 }, anchor: generator, target: options!, evidence: '`noJitterGenerator` turns off the jitter cockatiel adds by default' };
+      return {
+        library: 'cockatiel',
+        rule: 'unjittered-backoff',
+        delay: { kind: 'exponential', baseMs: isConst(initial) ? initial.ms : 128 },
+        anchor: generator,
+        target: options!,
+        evidence: '`noJitterGenerator` turns off the jitter cockatiel adds by default',
+      };
     }
   }
   return null;
 }
 
 /** cockatiel `retry(policy, { maxAttempts })` with no `backoff` uses `ConstantBackoff(0)`. */
-async function cockatielRetry(ctx: LibraryCheckContext, call: ts.CallExpression): Promise<LibraryFinding | null> {
+async function cockatielRetry(
+  ctx: LibraryCheckContext,
+  call: ts.CallExpression,
+): Promise<LibraryFinding | null> {
   const options = await objectArg(ctx, call.arguments[1]);
   if (!options || findProperty(options, 'backoff')) return null;
-  return { library: 'cockatiel', rule: 'fixed-delay-retry', delay: { kind: 'const', ms: 0 }, anchor: call, target: options, evidence: 'a cockatiel `retry` policy with no `backoff` retries at once (`ConstantBackoff(0)`)' };
+  return {
+    library: 'cockatiel',
+    rule: 'fixed-delay-retry',
+    delay: { kind: 'const', ms: 0 },
+    anchor: call,
+    target: options,
+    evidence: 'a cockatiel `retry` policy with no `backoff` retries at once (`ConstantBackoff(0)`)',
+  };
 }
 
 /** bullmq job options: `backoff: N`, `{ type: 'fixed' | 'exponential', delay }`; `jitter` (0–1) spreads them. */
-async function bullmqBackoff(ctx: LibraryCheckContext, property: ts.PropertyAssignment): Promise<LibraryFinding | null> {
+async function bullmqBackoff(
+  ctx: LibraryCheckContext,
+  property: ts.PropertyAssignment,
+): Promise<LibraryFinding | null> {
   const value = unwrap(property.initializer);
   const parent = property.parent;
   if (ts.isObjectLiteralExpression(value)) {
     const jitter = await numberOption(ctx, value, 'jitter');
-    if (jitter && !(isConstEqual(jitter, 0))) return null;
+    if (jitter && !isConstEqual(jitter, 0)) return null;
     const type = findProperty(value, 'type');
     const typeText = type && ts.isPropertyAssignment(type) ? type.initializer.getText(ctx.file) : '';
     const delay = await numberOption(ctx, value, 'delay');
     const ms = isConst(delay) ? delay.ms : undefined;
     if (/exponential/.test(typeText)) {
-      return { library: 'bullmq', rule: 'unjittered-backoff', delay: { kind: 'exponential', baseMs: ms }, anchor: property, target: value, evidence: "bullmq's exponential backoff without `jitter` retries every failed job on the same schedule" };
+      return {
+        library: 'bullmq',
+        rule: 'unjittered-backoff',
+        delay: { kind: 'exponential', baseMs: ms },
+        anchor: property,
+        target: value,
+        evidence:
+          "bullmq's exponential backoff without `jitter` retries every failed job on the same schedule",
+      };
     }
     if (/fixed/.test(typeText)) {
-      return { library: 'bullmq', rule: 'fixed-delay-retry', delay: ms === undefined ? { kind: 'unknown', reason: 'delay' } : { kind: 'const', ms }, anchor: property, target: value, evidence: "bullmq's fixed backoff without `jitter` retries every failed job after the same delay" };
+      return {
+        library: 'bullmq',
+        rule: 'fixed-delay-retry',
+        delay: ms === undefined ? { kind: 'unknown', reason: 'delay' } : { kind: 'const', ms },
+        anchor: property,
+        target: value,
+        evidence: "bullmq's fixed backoff without `jitter` retries every failed job after the same delay",
+      };
     }
     return null;
   }
   if (!ts.isObjectLiteralExpression(parent)) return null;
-  const delay = await ctx.evaluator.evaluate(value, { file: ctx.file, counters: new Set(), depth: 0, evidence: [] });
+  const delay = await ctx.evaluator.evaluate(value, {
+    file: ctx.file,
+    counters: new Set(),
+    depth: 0,
+    evidence: [],
+  });
   if (delay.kind !== 'const') return null;
-  return { library: 'bullmq', rule: 'fixed-delay-retry', delay, anchor: property, target: property, evidence: 'bullmq `backoff: N` is a fixed backoff without jitter' };
+  return {
+    library: 'bullmq',
+    rule: 'fixed-delay-retry',
+    delay,
+    anchor: property,
+    target: property,
+    evidence: 'bullmq `backoff: N` is a fixed backoff without jitter',
+  };
 }
 
 /** rxjs `retry({ delay })` and `retryWhen(e => e.pipe(delay(N)))`. */
-async function rxjs(ctx: LibraryCheckContext, call: ts.CallExpression, imported: string): Promise<LibraryFinding | LibraryFinding[] | null> {
+async function rxjs(
+  ctx: LibraryCheckContext,
+  call: ts.CallExpression,
+  imported: string,
+): Promise<LibraryFinding | LibraryFinding[] | null> {
   if (imported === 'retry') {
     const options = await objectArg(ctx, call.arguments[0]);
     const property = findProperty(options, 'delay');
     if (!property) return null;
     const value = valueOf(property);
     if (!ts.isMethodDeclaration(value) && !isFunctionNode(unwrap(value)) && !ts.isIdentifier(unwrap(value))) {
-      const delay = await ctx.evaluator.evaluate(value, { file: ctx.file, counters: new Set(), depth: 0, evidence: [] });
+      const delay = await ctx.evaluator.evaluate(value, {
+        file: ctx.file,
+        counters: new Set(),
+        depth: 0,
+        evidence: [],
+      });
       return fromDelay(ctx, 'rxjs', delay, property, options!, '`retry({ delay })`');
     }
     const delay = await delayFunction(ctx, ts.isMethodDeclaration(value) ? value : property, 1);
@@ -327,14 +522,24 @@ async function rxjs(ctx: LibraryCheckContext, call: ts.CallExpression, imported:
     const delayNames = localNames(ctx.imports, ['rxjs', 'rxjs/operators'], ['delay']);
     const calls: ts.CallExpression[] = [];
     const visit = (node: ts.Node): void => {
-      if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && delayNames.has(node.expression.text)) calls.push(node);
+      if (
+        ts.isCallExpression(node) &&
+        ts.isIdentifier(node.expression) &&
+        delayNames.has(node.expression.text)
+      )
+        calls.push(node);
       ts.forEachChild(node, visit);
     };
     if (call.arguments[0]) visit(call.arguments[0]);
     for (const inner of calls) {
       const [arg] = inner.arguments;
       if (!arg) continue;
-      const delay = await ctx.evaluator.evaluate(arg, { file: ctx.file, counters: new Set(), depth: 0, evidence: [] });
+      const delay = await ctx.evaluator.evaluate(arg, {
+        file: ctx.file,
+        counters: new Set(),
+        depth: 0,
+        evidence: [],
+      });
       const finding = fromDelay(ctx, 'rxjs', delay, inner, inner, '`retryWhen(… delay(N))`');
       if (finding) results.push(finding);
     }
@@ -357,7 +562,14 @@ async function gotOptions(ctx: LibraryCheckContext, call: ts.CallExpression): Pr
     }
     const noise = await numberOption(ctx, retryOptions, 'noise');
     if (isConstEqual(noise, 0)) {
-      return { library: 'got', rule: 'unjittered-backoff', delay: { kind: 'exponential', baseMs: 1000 }, anchor: findProperty(retryOptions, 'noise')!, target: retryOptions!, evidence: '`retry.noise: 0` removes the random noise got adds to its backoff' };
+      return {
+        library: 'got',
+        rule: 'unjittered-backoff',
+        delay: { kind: 'exponential', baseMs: 1000 },
+        anchor: findProperty(retryOptions, 'noise')!,
+        target: retryOptions!,
+        evidence: '`retry.noise: 0` removes the random noise got adds to its backoff',
+      };
     }
   }
   return null;
@@ -372,7 +584,14 @@ async function kyOptions(ctx: LibraryCheckContext, call: ts.CallExpression): Pro
     const retryValue = unwrap(retry.initializer);
     if (ts.isNumericLiteral(retryValue)) {
       if (Number(retryValue.text) === 0) return null;
-      return { library: 'ky', rule: 'unjittered-backoff', delay: { kind: 'exponential', baseMs: 300 }, anchor: retry, target: retry, evidence: "ky's default retry delay (0.3 s × 2ⁿ) has no jitter unless `retry.jitter` is set" };
+      return {
+        library: 'ky',
+        rule: 'unjittered-backoff',
+        delay: { kind: 'exponential', baseMs: 300 },
+        anchor: retry,
+        target: retry,
+        evidence: "ky's default retry delay (0.3 s × 2ⁿ) has no jitter unless `retry.jitter` is set",
+      };
     }
     const retryOptions = await objectArg(ctx, retry.initializer);
     if (!retryOptions || findProperty(retryOptions, 'jitter')) return null;
@@ -383,7 +602,14 @@ async function kyOptions(ctx: LibraryCheckContext, call: ts.CallExpression): Pro
       const delay = await delayFunction(ctx, delayProperty, 0);
       return fromDelay(ctx, 'ky', delay, delayProperty, retryOptions, '`retry.delay`');
     }
-    return { library: 'ky', rule: 'unjittered-backoff', delay: { kind: 'exponential', baseMs: 300 }, anchor: retry, target: retryOptions, evidence: "ky's default retry delay (0.3 s × 2ⁿ) has no jitter unless `retry.jitter` is set" };
+    return {
+      library: 'ky',
+      rule: 'unjittered-backoff',
+      delay: { kind: 'exponential', baseMs: 300 },
+      anchor: retry,
+      target: retryOptions,
+      evidence: "ky's default retry delay (0.3 s × 2ⁿ) has no jitter unless `retry.jitter` is set",
+    };
   }
   return null;
 }
@@ -392,13 +618,25 @@ async function kyOptions(ctx: LibraryCheckContext, call: ts.CallExpression): Pro
 async function awsStrategy(ctx: LibraryCheckContext, node: ts.NewExpression): Promise<LibraryFinding | null> {
   const backoff = node.arguments?.[1];
   if (!backoff) {
-    return { library: 'aws-sdk', rule: 'fixed-delay-retry', delay: { kind: 'const', ms: 100 }, anchor: node, target: node, evidence: '`ConfiguredRetryStrategy` without a backoff function waits a constant 100 ms' };
+    return {
+      library: 'aws-sdk',
+      rule: 'fixed-delay-retry',
+      delay: { kind: 'const', ms: 100 },
+      anchor: node,
+      target: node,
+      evidence: '`ConfiguredRetryStrategy` without a backoff function waits a constant 100 ms',
+    };
   }
   const value = unwrap(backoff);
   if (isFunctionNode(value) || ts.isIdentifier(value)) {
     const delay = await delayFunction(ctx, value, 0);
     return fromDelay(ctx, 'aws-sdk', delay, node, node, 'the `ConfiguredRetryStrategy` backoff');
   }
-  const delay = await ctx.evaluator.evaluate(value, { file: ctx.file, counters: new Set(), depth: 0, evidence: [] });
+  const delay = await ctx.evaluator.evaluate(value, {
+    file: ctx.file,
+    counters: new Set(),
+    depth: 0,
+    evidence: [],
+  });
   return fromDelay(ctx, 'aws-sdk', delay, node, node, '`ConfiguredRetryStrategy`');
 }

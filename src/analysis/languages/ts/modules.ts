@@ -111,8 +111,9 @@ export class ModuleGraph {
       const text = await this.host.read(configPath);
       if (text === null) continue;
       const parsed = ts.parseConfigFileTextToJson(configPath, text);
-      const options = (parsed.config as { compilerOptions?: { baseUrl?: string; paths?: Record<string, string[]> } })
-        ?.compilerOptions;
+      const options = (
+        parsed.config as { compilerOptions?: { baseUrl?: string; paths?: Record<string, string[]> } }
+      )?.compilerOptions;
       if (!options?.paths) return null;
       const baseDir = posix.normalize(posix.join(dir === '' ? '.' : dir, options.baseUrl ?? '.'));
       return { baseDir, paths: Object.entries(options.paths) };

@@ -17,10 +17,16 @@ export type Resolved =
   | { kind: 'loop-variable'; node: ts.VariableDeclaration; loop: ts.IterationStatement; via: string[] }
   | { kind: 'mutable'; file: ts.SourceFile; node: ts.VariableDeclaration; via: string[] };
 
-export type FunctionNode = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration;
+export type FunctionNode =
+  ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration;
 
 export function isFunctionNode(node: ts.Node): node is FunctionNode {
-  return ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node) || ts.isArrowFunction(node) || ts.isMethodDeclaration(node);
+  return (
+    ts.isFunctionDeclaration(node) ||
+    ts.isFunctionExpression(node) ||
+    ts.isArrowFunction(node) ||
+    ts.isMethodDeclaration(node)
+  );
 }
 
 export class Resolver {
@@ -58,7 +64,8 @@ export class Resolver {
           const object = await this.objectOf(init, file, depth);
           const value = object ? propertyOf(object.node, property.text) : null;
           if (value) return this.fromExpression(value, object!.file, depth, object!.via);
-          if (declaration.element.initializer) return this.fromExpression(declaration.element.initializer, file, depth, via);
+          if (declaration.element.initializer)
+            return this.fromExpression(declaration.element.initializer, file, depth, via);
           return null;
         }
         return this.fromExpression(init, file, depth, via);
@@ -67,9 +74,15 @@ export class Resolver {
   }
 
   /** An expression that may itself be a function or an alias of another name. */
-  async fromExpression(expression: ts.Expression, file: ts.SourceFile, depth: number, via: string[]): Promise<Resolved | null> {
+  async fromExpression(
+    expression: ts.Expression,
+    file: ts.SourceFile,
+    depth: number,
+    via: string[],
+  ): Promise<Resolved | null> {
     const node = unwrap(expression);
-    if (ts.isArrowFunction(node) || ts.isFunctionExpression(node)) return { kind: 'function', file, node, via };
+    if (ts.isArrowFunction(node) || ts.isFunctionExpression(node))
+      return { kind: 'function', file, node, via };
     if (ts.isIdentifier(node) && depth < MAX_RESOLUTION_DEPTH) {
       const next = await this.identifier(node.text, node, file, depth + 1);
       return next ? { ...next, via: [...via, ...next.via] } : null;
@@ -78,7 +91,12 @@ export class Resolver {
   }
 
   /** What `export <imported>` of `specifier` is, seen from `fromPath`. */
-  async imported(fromPath: string, specifier: string, imported: string, depth: number): Promise<Resolved | null> {
+  async imported(
+    fromPath: string,
+    specifier: string,
+    imported: string,
+    depth: number,
+  ): Promise<Resolved | null> {
     if (depth >= MAX_RESOLUTION_DEPTH) return null;
     const target = await this.graph.resolve(fromPath, specifier);
     if (!target) return { kind: 'package', specifier, imported, via: [] };
@@ -99,7 +117,10 @@ export class Resolver {
       }
       if (hasModifier(statement, ts.SyntaxKind.ExportKeyword)) {
         const isDefault = hasModifier(statement, ts.SyntaxKind.DefaultKeyword);
-        if (ts.isFunctionDeclaration(statement) && (isDefault ? name === 'default' : statement.name?.text === name)) {
+        if (
+          ts.isFunctionDeclaration(statement) &&
+          (isDefault ? name === 'default' : statement.name?.text === name)
+        ) {
           return { kind: 'function', file, node: statement, via: [] };
         }
         if (ts.isVariableStatement(statement) || ts.isEnumDeclaration(statement)) {
@@ -108,7 +129,10 @@ export class Resolver {
         }
       }
       if (ts.isExportDeclaration(statement)) {
-        const from = statement.moduleSpecifier && ts.isStringLiteral(statement.moduleSpecifier) ? statement.moduleSpecifier.text : null;
+        const from =
+          statement.moduleSpecifier && ts.isStringLiteral(statement.moduleSpecifier)
+            ? statement.moduleSpecifier.text
+            : null;
         const clause = statement.exportClause;
         if (!clause) {
           if (from) starTargets.push(from);
@@ -135,7 +159,11 @@ export class Resolver {
   }
 
   /** An object literal an expression denotes (`config`, `config.retry`, `{ … } as const`). */
-  async objectOf(expression: ts.Expression, file: ts.SourceFile, depth: number): Promise<{ node: ts.ObjectLiteralExpression; file: ts.SourceFile; via: string[] } | null> {
+  async objectOf(
+    expression: ts.Expression,
+    file: ts.SourceFile,
+    depth: number,
+  ): Promise<{ node: ts.ObjectLiteralExpression; file: ts.SourceFile; via: string[] } | null> {
     if (depth >= MAX_RESOLUTION_DEPTH) return null;
     const node = unwrap(expression);
     if (ts.isObjectLiteralExpression(node)) return { node, file, via: [] };
@@ -159,12 +187,17 @@ export class Resolver {
 }
 
 export function hasModifier(node: ts.Node, kind: ts.SyntaxKind): boolean {
-  return ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((modifier) => modifier.kind === kind);
+  return (
+    ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((modifier) => modifier.kind === kind)
+  );
 }
 
 export function propertyOf(object: ts.ObjectLiteralExpression, name: string): ts.Expression | null {
   for (const property of object.properties) {
-    const key = property.name && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name)) ? property.name.text : null;
+    const key =
+      property.name && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name))
+        ? property.name.text
+        : null;
     if (key !== name) continue;
     if (ts.isPropertyAssignment(property)) return property.initializer;
     if (ts.isShorthandPropertyAssignment(property)) return property.name;
@@ -177,7 +210,8 @@ export function propertyOf(object: ts.ObjectLiteralExpression, name: string): ts
 function commonJsExport(statement: ts.Statement, name: string): ts.Expression | null {
   if (!ts.isExpressionStatement(statement)) return null;
   const expression = statement.expression;
-  if (!ts.isBinaryExpression(expression) || expression.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return null;
+  if (!ts.isBinaryExpression(expression) || expression.operatorToken.kind !== ts.SyntaxKind.EqualsToken)
+    return null;
   const target = expression.left.getText();
   if (target === 'module.exports') {
     if (name === 'default') return expression.right;

@@ -1,6 +1,14 @@
 import { ts } from 'ts-morph';
 import type { Trigger } from '../../finding.js';
-import { ATTEMPT_NAME, ERROR_CONDITION, ERROR_EVENT, OVERLOAD_SIGNAL, POLLING_CONDITION, RESTART_NAME, SUCCESS_CONDITION } from '../../context.js';
+import {
+  ATTEMPT_NAME,
+  ERROR_CONDITION,
+  ERROR_EVENT,
+  OVERLOAD_SIGNAL,
+  POLLING_CONDITION,
+  RESTART_NAME,
+  SUCCESS_CONDITION,
+} from '../../context.js';
 import { calleeName, enclosingFunction, functionName, isFunctionBoundary, isLoop, unwrap } from './scope.js';
 import type { Wait } from './waits.js';
 
@@ -31,7 +39,12 @@ function inlineRetry(wait: Wait, file: ts.SourceFile): RetryContext | null {
   const recursion = selfName !== null && outer !== null && callsNameWithin(outer, selfName);
   if (!loop && !recursion) return null;
   const counters = attemptCounters(wait.anchor, fn, loop, outer);
-  const evidence = [path.evidence, loop ? `inside a ${loopWord(loop)} loop (line ${lineOf(loop, file)})` : `which calls \`${selfName}\` again`];
+  const evidence = [
+    path.evidence,
+    loop
+      ? `inside a ${loopWord(loop)} loop (line ${lineOf(loop, file)})`
+      : `which calls \`${selfName}\` again`,
+  ];
   return { trigger: path.trigger, counters, attemptVar: pickAttempt(counters), evidence };
 }
 
@@ -46,7 +59,10 @@ function scheduledRetry(wait: Wait, file: ts.SourceFile): RetryContext | null {
   if (!restarted) return null;
   const event = fn ? errorEvent(fn) : null;
   const path = event
-    ? { trigger: { kind: 'error-event', detail: `'${event}' event` } as Trigger, evidence: `scheduled from the '${event}' event handler` }
+    ? {
+        trigger: { kind: 'error-event', detail: `'${event}' event` } as Trigger,
+        evidence: `scheduled from the '${event}' event handler`,
+      }
     : failurePath(wait.anchor, fn, file);
   if (!path) return null;
   const counters = attemptCounters(wait.anchor, fn, null, outer);
@@ -90,7 +106,11 @@ function failurePath(anchor: ts.Node, fn: ts.Node | null, file: ts.SourceFile): 
     if (ts.isCaseClause(node) && ts.isSwitchStatement(node.parent.parent)) {
       const label = node.expression.getText(file);
       const subject = node.parent.parent.expression.getText(file);
-      if (/^(408|429|5\d\d)$/.test(label) || OVERLOAD_SIGNAL.test(label) || ERROR_CONDITION.test(`${subject} === ${label}`)) {
+      if (
+        /^(408|429|5\d\d)$/.test(label) ||
+        OVERLOAD_SIGNAL.test(label) ||
+        ERROR_CONDITION.test(`${subject} === ${label}`)
+      ) {
         return {
           trigger: { kind: 'status', detail: `${clip(subject)} === ${label}` },
           evidence: `waits for \`case ${clip(label)}\` of \`${clip(subject)}\` (line ${lineOf(node, file)})`,
@@ -103,7 +123,10 @@ function failurePath(anchor: ts.Node, fn: ts.Node | null, file: ts.SourceFile): 
     }
   }
   if (fn && isErrorCallback(fn)) {
-    return { trigger: { kind: 'exception' }, evidence: `waits in a rejection handler (line ${lineOf(fn, file)})` };
+    return {
+      trigger: { kind: 'exception' },
+      evidence: `waits in a rejection handler (line ${lineOf(fn, file)})`,
+    };
   }
   return null;
 }
@@ -112,7 +135,11 @@ function failurePath(anchor: ts.Node, fn: ts.Node | null, file: ts.SourceFile): 
  * A loop body that leaves on success before reaching the wait (`if (res.ok) return res;`,
  * `try { return await op(); } catch {}`) only waits after a failure.
  */
-function successExitInBlock(block: ts.Block, waitStatement: ts.Statement, file: ts.SourceFile): FailurePath | null {
+function successExitInBlock(
+  block: ts.Block,
+  waitStatement: ts.Statement,
+  file: ts.SourceFile,
+): FailurePath | null {
   for (const statement of block.statements) {
     if (statement === waitStatement) break;
     if (ts.isIfStatement(statement) && exits(statement.thenStatement)) {
@@ -146,14 +173,18 @@ function exitsOnSuccess(block: ts.Block, file: ts.SourceFile): boolean {
 
 function exits(statement: ts.Statement): boolean {
   if (ts.isReturnStatement(statement) || ts.isBreakStatement(statement)) return true;
-  if (ts.isBlock(statement)) return statement.statements.some((s) => ts.isReturnStatement(s) || ts.isBreakStatement(s));
+  if (ts.isBlock(statement))
+    return statement.statements.some((s) => ts.isReturnStatement(s) || ts.isBreakStatement(s));
   return false;
 }
 
 /** Many calls share the same enclosing `if`s: judge each condition once per file. */
 const verdicts = new WeakMap<ts.IfStatement, { text: string; error: boolean; success: boolean }>();
 
-function conditionVerdict(node: ts.IfStatement, file: ts.SourceFile): { text: string; error: boolean; success: boolean } {
+function conditionVerdict(
+  node: ts.IfStatement,
+  file: ts.SourceFile,
+): { text: string; error: boolean; success: boolean } {
   let verdict = verdicts.get(node);
   if (!verdict) {
     const text = node.expression.getText(file);
@@ -164,7 +195,12 @@ function conditionVerdict(node: ts.IfStatement, file: ts.SourceFile): { text: st
 }
 
 function isErrorCondition(condition: string): boolean {
-  if (POLLING_CONDITION.test(condition) && !OVERLOAD_SIGNAL.test(condition) && !/err|fail|!.*ok\b/i.test(condition)) return false;
+  if (
+    POLLING_CONDITION.test(condition) &&
+    !OVERLOAD_SIGNAL.test(condition) &&
+    !/err|fail|!.*ok\b/i.test(condition)
+  )
+    return false;
   return ERROR_CONDITION.test(condition) || OVERLOAD_SIGNAL.test(condition);
 }
 
@@ -193,7 +229,13 @@ function errorEvent(fn: ts.Node): string | null {
   if (parent && ts.isCallExpression(parent)) {
     const name = calleeName(parent);
     const [event] = parent.arguments;
-    if (name && /^(on|once|addListener|addEventListener|prependListener)$/.test(name) && event && ts.isStringLiteralLike(event) && ERROR_EVENT.test(event.text)) {
+    if (
+      name &&
+      /^(on|once|addListener|addEventListener|prependListener)$/.test(name) &&
+      event &&
+      ts.isStringLiteralLike(event) &&
+      ERROR_EVENT.test(event.text)
+    ) {
       return event.text;
     }
   }
@@ -207,7 +249,11 @@ function errorEvent(fn: ts.Node): string | null {
 /** The function a timer callback restarts, if it restarts one: the enclosing function or a reconnect-like name. */
 function restartedName(callback: ts.Expression, selfName: string | null): string | null {
   const target = unwrap(callback);
-  const direct = ts.isIdentifier(target) ? target.text : ts.isPropertyAccessExpression(target) ? target.name.text : null;
+  const direct = ts.isIdentifier(target)
+    ? target.text
+    : ts.isPropertyAccessExpression(target)
+      ? target.name.text
+      : null;
   if (direct && (direct === selfName || RESTART_NAME.test(direct))) return direct;
   if (!isFunctionBoundary(target)) return null;
   let found: string | null = null;
@@ -252,7 +298,12 @@ function callsNameWithin(fn: ts.Node, name: string): boolean {
 }
 
 /** Names that change between attempts: for-loop variables, variables stepped inside the loop, recursion parameters. */
-function attemptCounters(anchor: ts.Node, fn: ts.Node | null, loop: ts.IterationStatement | null, outer: ts.Node | null): Set<string> {
+function attemptCounters(
+  anchor: ts.Node,
+  fn: ts.Node | null,
+  loop: ts.IterationStatement | null,
+  outer: ts.Node | null,
+): Set<string> {
   const names = new Set<string>();
   for (let node = anchor.parent; node && node !== fn; node = node.parent) {
     if (ts.isForStatement(node) && node.initializer && ts.isVariableDeclarationList(node.initializer)) {
@@ -263,10 +314,19 @@ function attemptCounters(anchor: ts.Node, fn: ts.Node | null, loop: ts.Iteration
   }
   if (loop) {
     const visit = (node: ts.Node): void => {
-      if ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) && ts.isIdentifier(node.operand)) {
-        if (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken) names.add(node.operand.text);
+      if (
+        (ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
+        ts.isIdentifier(node.operand)
+      ) {
+        if (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)
+          names.add(node.operand.text);
       }
-      if (ts.isBinaryExpression(node) && ts.isIdentifier(node.left) && (node.operatorToken.kind === ts.SyntaxKind.PlusEqualsToken || node.operatorToken.kind === ts.SyntaxKind.MinusEqualsToken)) {
+      if (
+        ts.isBinaryExpression(node) &&
+        ts.isIdentifier(node.left) &&
+        (node.operatorToken.kind === ts.SyntaxKind.PlusEqualsToken ||
+          node.operatorToken.kind === ts.SyntaxKind.MinusEqualsToken)
+      ) {
         const right = unwrap(node.right);
         if (ts.isNumericLiteral(right) && right.text === '1') names.add(node.left.text);
       }
@@ -276,7 +336,8 @@ function attemptCounters(anchor: ts.Node, fn: ts.Node | null, loop: ts.Iteration
   }
   if (outer && isFunctionBoundary(outer)) {
     for (const parameter of outer.parameters) {
-      if (ts.isIdentifier(parameter.name) && ATTEMPT_NAME.test(parameter.name.text)) names.add(parameter.name.text);
+      if (ts.isIdentifier(parameter.name) && ATTEMPT_NAME.test(parameter.name.text))
+        names.add(parameter.name.text);
     }
   }
   return names;
@@ -303,4 +364,3 @@ function clip(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > MAX_DETAIL ? `${flat.slice(0, MAX_DETAIL - 1)}…` : flat;
 }
-

@@ -41,10 +41,15 @@ export function lookup(name: string, from: ts.Node): Declaration | null {
       ts.isVariableDeclarationList(scope.initializer)
     ) {
       for (const declaration of scope.initializer.declarations) {
-        if (matchBindingName(declaration.name, name)) return { kind: 'loop-variable', node: declaration, loop: scope };
+        if (matchBindingName(declaration.name, name))
+          return { kind: 'loop-variable', node: declaration, loop: scope };
       }
     }
-    if (ts.isCatchClause(scope) && scope.variableDeclaration && matchBindingName(scope.variableDeclaration.name, name)) {
+    if (
+      ts.isCatchClause(scope) &&
+      scope.variableDeclaration &&
+      matchBindingName(scope.variableDeclaration.name, name)
+    ) {
       return null;
     }
     const statements = statementsOf(scope);
@@ -57,7 +62,13 @@ export function lookup(name: string, from: ts.Node): Declaration | null {
 }
 
 function statementsOf(node: ts.Node): ts.NodeArray<ts.Statement> | null {
-  if (ts.isBlock(node) || ts.isSourceFile(node) || ts.isModuleBlock(node) || ts.isCaseClause(node) || ts.isDefaultClause(node)) {
+  if (
+    ts.isBlock(node) ||
+    ts.isSourceFile(node) ||
+    ts.isModuleBlock(node) ||
+    ts.isCaseClause(node) ||
+    ts.isDefaultClause(node)
+  ) {
     return node.statements;
   }
   return null;
@@ -121,7 +132,8 @@ function requireOf(declaration: ts.VariableDeclaration, element: ts.Node): Decla
   const argument = { text: required.specifier };
   if (ts.isBindingElement(element)) {
     const property = element.propertyName ?? element.name;
-    if (ts.isIdentifier(property)) return { kind: 'import', specifier: argument.text, imported: property.text };
+    if (ts.isIdentifier(property))
+      return { kind: 'import', specifier: argument.text, imported: property.text };
   }
   return null;
 }
@@ -150,7 +162,12 @@ function requiredModule(init: ts.Expression | undefined): { specifier: string; i
     imported = expression.name.text;
     expression = unwrap(expression.expression);
   }
-  if (!ts.isCallExpression(expression) || !ts.isIdentifier(expression.expression) || expression.expression.text !== 'require') return null;
+  if (
+    !ts.isCallExpression(expression) ||
+    !ts.isIdentifier(expression.expression) ||
+    expression.expression.text !== 'require'
+  )
+    return null;
   const [argument] = expression.arguments;
   return argument && ts.isStringLiteral(argument) ? { specifier: argument.text, imported } : null;
 }
@@ -165,7 +182,8 @@ export function importsOf(file: ts.SourceFile): Map<string, { specifier: string;
       if (!clause) continue;
       if (clause.name) result.set(clause.name.text, { specifier, imported: 'default' });
       const bindings = clause.namedBindings;
-      if (bindings && ts.isNamespaceImport(bindings)) result.set(bindings.name.text, { specifier, imported: '*' });
+      if (bindings && ts.isNamespaceImport(bindings))
+        result.set(bindings.name.text, { specifier, imported: '*' });
       if (bindings && ts.isNamedImports(bindings)) {
         for (const element of bindings.elements) {
           result.set(element.name.text, { specifier, imported: (element.propertyName ?? element.name).text });
@@ -217,7 +235,8 @@ export function enclosingFunction(node: ts.Node): (ts.SignatureDeclaration & ts.
 /** The name a function can call itself by: its own name, or the variable/property it is assigned to. */
 export function functionName(fn: ts.Node): string | null {
   if ((ts.isFunctionDeclaration(fn) || ts.isFunctionExpression(fn)) && fn.name) return fn.name.text;
-  if (ts.isMethodDeclaration(fn) && (ts.isIdentifier(fn.name) || ts.isPrivateIdentifier(fn.name))) return fn.name.text;
+  if (ts.isMethodDeclaration(fn) && (ts.isIdentifier(fn.name) || ts.isPrivateIdentifier(fn.name)))
+    return fn.name.text;
   const parent = fn.parent;
   if (parent && ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name)) return parent.name.text;
   if (parent && ts.isPropertyAssignment(parent) && ts.isIdentifier(parent.name)) return parent.name.text;

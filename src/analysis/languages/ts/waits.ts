@@ -19,7 +19,8 @@ const TIMERS_PROMISES = new Set(['timers/promises', 'node:timers/promises']);
 const NOT_SLEEP_PACKAGES = new Set(['rxjs', 'rxjs/operators', 'lodash', 'lodash-es', 'underscore']);
 
 /** Unresolvable callees with these names are taken as sleeps, at lower confidence. */
-const SLEEP_NAME = /^(sleep|sleepMs|delay|delayMs|wait|waitMs|pause|snooze|nap|backoffSleep|waitFor(Ms|Millis)?)$/i;
+const SLEEP_NAME =
+  /^(sleep|sleepMs|delay|delayMs|wait|waitMs|pause|snooze|nap|backoffSleep|waitFor(Ms|Millis)?)$/i;
 
 export type WaitCall = 'sleep-helper' | 'promise-timeout' | 'timers-promises' | 'timeout-callback';
 
@@ -39,7 +40,13 @@ export interface Wait {
 }
 
 /** What a callee is, once followed to its definition. */
-export type SleepKind = { argIndex: number; jittered: boolean; path?: string; confidence: 'high' | 'medium'; call: WaitCall };
+export type SleepKind = {
+  argIndex: number;
+  jittered: boolean;
+  path?: string;
+  confidence: 'high' | 'medium';
+  call: WaitCall;
+};
 
 export class WaitFinder {
   private readonly helperCache = new WeakMap<ts.Node, Promise<SleepKind | null>>();
@@ -86,7 +93,13 @@ export class WaitFinder {
       if (rejectName && callsName(callback, rejectName)) return null;
       const resolveName = resolveParam && ts.isIdentifier(resolveParam.name) ? resolveParam.name.text : null;
       if (resolveName && (isName(callback, resolveName) || callsName(callback, resolveName))) {
-        return { call: 'promise-timeout', anchor: executor.promise, delay, jittered: false, confidence: 'high' };
+        return {
+          call: 'promise-timeout',
+          anchor: executor.promise,
+          delay,
+          jittered: false,
+          confidence: 'high',
+        };
       }
       return null;
     }
@@ -103,10 +116,23 @@ export class WaitFinder {
         if (fromPackage) return fromPackage;
       }
       const resolved = declaration ? await this.resolver.declaration(declaration, file, depth) : null;
-      if (resolved?.kind === 'function') return this.helperKind(resolved.node, resolved.file, depth, resolved.file === file ? undefined : resolved.file.fileName);
+      if (resolved?.kind === 'function')
+        return this.helperKind(
+          resolved.node,
+          resolved.file,
+          depth,
+          resolved.file === file ? undefined : resolved.file.fileName,
+        );
       if (resolved?.kind === 'expression') {
         const promisified = promisifiedTimeout(resolved.node);
-        if (promisified) return { argIndex: 0, jittered: false, confidence: 'high', call: 'sleep-helper', path: resolved.file === file ? undefined : resolved.file.fileName };
+        if (promisified)
+          return {
+            argIndex: 0,
+            jittered: false,
+            confidence: 'high',
+            call: 'sleep-helper',
+            path: resolved.file === file ? undefined : resolved.file.fileName,
+          };
       }
       if (resolved?.kind === 'package') {
         const fromPackage = packageSleep(resolved.specifier, resolved.imported);
@@ -114,7 +140,9 @@ export class WaitFinder {
       }
       const nonSleepPackage = resolved?.kind === 'package' && NOT_SLEEP_PACKAGES.has(resolved.specifier);
       if (!nonSleepPackage && (!declaration || resolved?.kind === 'package' || resolved === null)) {
-        return SLEEP_NAME.test(callee.text) ? { argIndex: 0, jittered: false, confidence: 'medium', call: 'sleep-helper' } : null;
+        return SLEEP_NAME.test(callee.text)
+          ? { argIndex: 0, jittered: false, confidence: 'medium', call: 'sleep-helper' }
+          : null;
       }
       return null;
     }
@@ -124,18 +152,27 @@ export class WaitFinder {
       if (ts.isIdentifier(object)) {
         const declaration = lookup(object.text, object);
         // `timers.setTimeout(ms)` from `import * as timers from 'node:timers/promises'`; `scheduler.wait(ms)`.
-        if (declaration?.kind === 'import' && TIMERS_PROMISES.has(declaration.specifier) && (name === 'setTimeout' || name === 'wait')) {
+        if (
+          declaration?.kind === 'import' &&
+          TIMERS_PROMISES.has(declaration.specifier) &&
+          (name === 'setTimeout' || name === 'wait')
+        ) {
           return { argIndex: 0, jittered: false, confidence: 'high', call: 'timers-promises' };
         }
         if (declaration?.kind === 'import' && declaration.imported === '*') {
           const resolved = await this.resolver.imported(file.fileName, declaration.specifier, '*', depth + 1);
           if (resolved?.kind === 'module') {
             const exported = await this.resolver.exported(resolved.file, name, depth + 1);
-            if (exported?.kind === 'function') return this.helperKind(exported.node, exported.file, depth, exported.file.fileName);
+            if (exported?.kind === 'function')
+              return this.helperKind(exported.node, exported.file, depth, exported.file.fileName);
           }
         }
-        if (object.text === 'scheduler' && name === 'wait') return { argIndex: 0, jittered: false, confidence: 'high', call: 'timers-promises' };
-        if ((object.text === 'Promise' || object.text === 'Bluebird' || object.text === 'BPromise') && name === 'delay') {
+        if (object.text === 'scheduler' && name === 'wait')
+          return { argIndex: 0, jittered: false, confidence: 'high', call: 'timers-promises' };
+        if (
+          (object.text === 'Promise' || object.text === 'Bluebird' || object.text === 'BPromise') &&
+          name === 'delay'
+        ) {
           return { argIndex: 0, jittered: false, confidence: 'high', call: 'sleep-helper' };
         }
       }
@@ -143,13 +180,20 @@ export class WaitFinder {
         const method = classMethod(callee, name);
         if (method) return this.helperKind(method, file, depth, undefined);
       }
-      return SLEEP_NAME.test(name) ? { argIndex: 0, jittered: false, confidence: 'medium', call: 'sleep-helper' } : null;
+      return SLEEP_NAME.test(name)
+        ? { argIndex: 0, jittered: false, confidence: 'medium', call: 'sleep-helper' }
+        : null;
     }
     return null;
   }
 
   /** A function sleeps when its body waits on one of its parameters; it jitters when that wait is random. */
-  private helperKind(fn: FunctionNode, file: ts.SourceFile, depth: number, path: string | undefined): Promise<SleepKind | null> {
+  private helperKind(
+    fn: FunctionNode,
+    file: ts.SourceFile,
+    depth: number,
+    path: string | undefined,
+  ): Promise<SleepKind | null> {
     // A helper that calls itself (a recursive retry) would otherwise await its own pending analysis.
     if (this.inProgress.has(fn)) return Promise.resolve(null);
     let pending = this.helperCache.get(fn);
@@ -161,7 +205,12 @@ export class WaitFinder {
     return pending;
   }
 
-  private async analyseHelper(fn: FunctionNode, file: ts.SourceFile, depth: number, path: string | undefined): Promise<SleepKind | null> {
+  private async analyseHelper(
+    fn: FunctionNode,
+    file: ts.SourceFile,
+    depth: number,
+    path: string | undefined,
+  ): Promise<SleepKind | null> {
     if (!fn.body || !looksLikeSleepHelper(fn.body)) return null;
     const params = fn.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : ''));
     const inner: ts.CallExpression[] = [];
@@ -178,7 +227,17 @@ export class WaitFinder {
       } else {
         const kind = await this.sleepKind(callee, file, depth + 1);
         if (!kind) continue;
-        if (kind.jittered) return { argIndex: Math.max(0, params.findIndex((p) => p && mentions(call, p))), jittered: true, confidence: 'high', call: 'sleep-helper', path };
+        if (kind.jittered)
+          return {
+            argIndex: Math.max(
+              0,
+              params.findIndex((p) => p && mentions(call, p)),
+            ),
+            jittered: true,
+            confidence: 'high',
+            call: 'sleep-helper',
+            path,
+          };
         delay = call.arguments[kind.argIndex];
       }
       if (!delay) continue;
@@ -231,7 +290,12 @@ export function isGlobalSetTimeout(callee: ts.Expression, call: ts.CallExpressio
 function packageSleep(specifier: string, imported: string): SleepKind | null {
   const names = SLEEP_PACKAGES[specifier];
   if (!names || !names.includes(imported)) return null;
-  return { argIndex: 0, jittered: false, confidence: 'high', call: TIMERS_PROMISES.has(specifier) ? 'timers-promises' : 'sleep-helper' };
+  return {
+    argIndex: 0,
+    jittered: false,
+    confidence: 'high',
+    call: TIMERS_PROMISES.has(specifier) ? 'timers-promises' : 'sleep-helper',
+  };
 }
 
 /** `promisify(setTimeout)` / `util.promisify(setTimeout)`. */
@@ -239,16 +303,27 @@ function promisifiedTimeout(node: ts.Expression): boolean {
   const expression = unwrap(node);
   if (!ts.isCallExpression(expression)) return false;
   const callee = unwrap(expression.expression);
-  const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : '';
+  const name = ts.isIdentifier(callee)
+    ? callee.text
+    : ts.isPropertyAccessExpression(callee)
+      ? callee.name.text
+      : '';
   const [arg] = expression.arguments;
   return name === 'promisify' && !!arg && arg.getText() === 'setTimeout';
 }
 
-function enclosingPromiseExecutor(call: ts.CallExpression): { promise: ts.NewExpression; fn: FunctionNode } | null {
+function enclosingPromiseExecutor(
+  call: ts.CallExpression,
+): { promise: ts.NewExpression; fn: FunctionNode } | null {
   for (let node: ts.Node | undefined = call.parent; node; node = node.parent) {
     if (isFunctionNode(node)) {
       const parent = node.parent;
-      if (parent && ts.isNewExpression(parent) && ts.isIdentifier(parent.expression) && parent.expression.text === 'Promise') {
+      if (
+        parent &&
+        ts.isNewExpression(parent) &&
+        ts.isIdentifier(parent.expression) &&
+        parent.expression.text === 'Promise'
+      ) {
         return { promise: parent, fn: node };
       }
       // A callback nested in the executor (`() => resolve()`) still belongs to it.

@@ -1,0 +1,234 @@
+import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
+import treeSitter from '@vscode/tree-sitter-wasm';
+import type { Language, Node, Parser, Query, QueryCapture, QueryMatch, Tree } from '@vscode/tree-sitter-wasm';
+import { UnanalysableFile } from '../../analyzer.js';
+import type { SourceRange } from '../../finding.js';
+
+/**
+ * The one tree-sitter runtime of the process: the WASM engine and its grammars (prebuilt in
+ * `@vscode/tree-sitter-wasm`, nothing downloaded or compiled at run time) load lazily, once each;
+ * one parser per grammar is reused; queries compile once; every parse has a time limit.
+ *
+ * Trees live in WASM memory, which the JavaScript garbage collector does not see: whoever parses
+ * deletes. Prefer `withTree`, which deletes in `finally`. A `Node` of a deleted tree must not be
+ * touched again, so analyses copy out what they need (text, ranges) before the tree goes.
+ */
+
+export type { Language, Node, Query, QueryCapture, QueryMatch, Tree } from '@vscode/tree-sitter-wasm';
+
+/** Grammars shipped by `@vscode/tree-sitter-wasm` that jitterbot analyses. */
+export const GRAMMAR_FILES = {
+  python: 'tree-sitter-python.wasm',
+  go: 'tree-sitter-go.wasm',
+  ruby: 'tree-sitter-ruby.wasm',
+  java: 'tree-sitter-java.wasm',
+  rust: 'tree-sitter-rust.wasm',
+  csharp: 'tree-sitter-c-sharp.wasm',
+} as const;
+
+export type GrammarName = keyof typeof GRAMMAR_FILES;
+
+/**
+ * Longest a single parse may run. Hand-written files parse in milliseconds (about 10 MB/s); a file
+ * that takes longer is hostile or generated, and is skipped rather than allowed to stall a scan.
+ */
+export const PARSE_TIME_LIMIT_MS = 2_000;
+
+/** Longest one query may run over one tree, for the same reason. */
+export const QUERY_TIME_LIMIT_MS = 2_000;
+
+const MICROS_PER_MS = 1_000;
+
+const requireFromHere = createRequire(import.meta.url);
+
+let engine: Promise<void> | undefined;
+const languages = new Map<GrammarName, Promise<Language>>();
+const loaded = new Map<GrammarName, Language>();
+const parsers = new Map<GrammarName, Parser>();
+const queries = new Map<string, Query>();
+
+/** Starts the WASM engine once per process; later calls share the same promise. */
+function initEngine(): Promise<void> {
+  engine ??= treeSitter.Parser.init();
+  return engine;
+}
+
+/** Path of a grammar's `.wasm` inside the installed package (resolved, never fetched). */
+function grammarPath(name: GrammarName): string {
+  return requireFromHere.resolve(`@vscode/tree-sitter-wasm/wasm/${GRAMMAR_FILES[name]}`);
+}
+
+/**
+ * The grammar `name`, loading the engine and the grammar on first use. Concurrent callers share one
+ * load; a failed load is forgotten so that a later call can try again.
+ */
+export function loadLanguage(name: GrammarName): Promise<Language> {
+  let pending = languages.get(name);
+  if (!pending) {
+    pending = initEngine()
+      .then(() => treeSitter.Language.load(grammarPath(name)))
+      .then((language) => {
+        loaded.set(name, language);
+        return language;
+      });
+    pending.catch(() => languages.delete(name));
+    languages.set(name, pending);
+  }
+  return pending;
+}
+
+/**
+ * The grammar when it has already been loaded, else null. For synchronous callers (patch validation,
+ * `jitterHelpers`) that run after the same language's files were analysed.
+ */
+export function loadedLanguage(name: GrammarName): Language | null {
+  return loaded.get(name) ?? null;
+}
+
+/** A parse that ran out of time: the file is listed as skipped, the scan goes on. */
+export class ParseTimeExceeded extends UnanalysableFile {
+  constructor(limitMs: number) {
+    super(`parsing took longer than ${limitMs} ms`);
+  }
+}
+
+export interface ParseOptions {
+  /** Defaults to `PARSE_TIME_LIMIT_MS`. */
+  timeLimitMs?: number;
+}
+
+function parserFor(name: GrammarName, language: Language): Parser {
+  let parser = parsers.get(name);
+  if (!parser) {
+    parser = new treeSitter.Parser();
+    parser.setLanguage(language);
+    parsers.set(name, parser);
+  }
+  return parser;
+}
+
+/**
+ * Parses `text` with an already loaded grammar. Parsing is synchronous, so one parser per grammar
+ * serves every caller. Throws `ParseTimeExceeded` when the time limit is reached; the caller owns the
+ * returned tree and must `delete()` it.
+ */
+export function parseLoaded(name: GrammarName, language: Language, text: string, options: ParseOptions = {}): Tree {
+  const limitMs = options.timeLimitMs ?? PARSE_TIME_LIMIT_MS;
+  const parser = parserFor(name, language);
+  const deadline = performance.now() + limitMs;
+  // The engine calls back every few hundred parse steps; returning true cancels the parse.
+  const progressCallback = (() => performance.now() > deadline) as unknown as (state: unknown) => void;
+  const tree = parser.parse(text, null, { progressCallback });
+  if (!tree) {
+    // A cancelled parser resumes where it stopped unless reset; the next file must start afresh.
+    parser.reset();
+    throw new ParseTimeExceeded(limitMs);
+  }
+  return tree;
+}
+
+/** Parses `text` with grammar `name`, loading it on first use. The caller must `delete()` the tree. */
+export async function parse(name: GrammarName, text: string, options: ParseOptions = {}): Promise<Tree> {
+  const language = await loadLanguage(name);
+  return parseLoaded(name, language, text, options);
+}
+
+/** Parses, runs `use`, and frees the tree whatever happens. Nodes must not escape `use`. */
+export async function withTree<T>(name: GrammarName, text: string, use: (tree: Tree) => T | Promise<T>, options: ParseOptions = {}): Promise<T> {
+  const tree = await parse(name, text, options);
+  try {
+    return await use(tree);
+  } finally {
+    tree.delete();
+  }
+}
+
+/**
+ * A compiled query, cached per grammar and source text for the life of the process (queries are
+ * immutable and cost far more to compile than to run). The grammar must be loaded.
+ */
+export function compileQuery(language: Language, source: string): Query {
+  const key = `${language.name ?? ''}\0${source}`;
+  let query = queries.get(key);
+  if (!query) {
+    query = new treeSitter.Query(language, source);
+    queries.set(key, query);
+  }
+  return query;
+}
+
+/** Every capture of `source` under `node`, in document order, within the query time limit. */
+export function captures(node: Node, source: string, timeLimitMs = QUERY_TIME_LIMIT_MS): QueryCapture[] {
+  return compileQuery(node.tree.language, source).captures(node, { timeoutMicros: timeLimitMs * MICROS_PER_MS });
+}
+
+/** Every match of `source` under `node`, within the query time limit. */
+export function matches(node: Node, source: string, timeLimitMs = QUERY_TIME_LIMIT_MS): QueryMatch[] {
+  return compileQuery(node.tree.language, source).matches(node, { timeoutMicros: timeLimitMs * MICROS_PER_MS });
+}
+
+/**
+ * A node's range in the convention of `SourceRange` (the TS analyzer's): 1-based lines and columns,
+ * 0-based offsets, end exclusive. The JavaScript binding parses UTF-16, so indexes and columns are
+ * already UTF-16 code units, the same units as JavaScript string offsets.
+ */
+export function rangeOf(node: Node): SourceRange {
+  const start = node.startPosition;
+  const end = node.endPosition;
+  return {
+    startLine: start.row + 1,
+    startColumn: start.column + 1,
+    endLine: end.row + 1,
+    endColumn: end.column + 1,
+    startOffset: node.startIndex,
+    endOffset: node.endIndex,
+  };
+}
+
+/** ERROR and MISSING nodes in a tree: the parser's way of saying the text is not valid syntax. */
+export function syntaxErrorCount(tree: Tree): number {
+  if (!tree.rootNode.hasError) return 0;
+  let count = 0;
+  const cursor = tree.walk();
+  try {
+    // Iterative pre-order walk that only descends into subtrees containing an error.
+    for (;;) {
+      const node = cursor.currentNode;
+      if (node.isError || node.isMissing) count += 1;
+      if (node.hasError && cursor.gotoFirstChild()) continue;
+      while (!cursor.gotoNextSibling()) {
+        if (!cursor.gotoParent()) return count;
+      }
+    }
+  } finally {
+    cursor.delete();
+  }
+}
+
+export type ReparseVerdict = { valid: true } | { valid: false; reason: string };
+
+/**
+ * Whether `patched` parses at least as cleanly as `original` with the same grammar. Synchronous: the
+ * grammar must already be loaded (it is, once a file of the language has been analysed).
+ */
+export function reparseVerdict(name: GrammarName, original: string, patched: string): ReparseVerdict {
+  const language = loadedLanguage(name);
+  if (!language) return { valid: false, reason: `the ${name} grammar is not loaded` };
+  const count = (text: string): number => {
+    const tree = parseLoaded(name, language, text);
+    try {
+      return syntaxErrorCount(tree);
+    } finally {
+      tree.delete();
+    }
+  };
+  try {
+    const before = count(original);
+    const after = count(patched);
+    return after > before ? { valid: false, reason: `the patched file has ${after - before} new syntax error(s)` } : { valid: true };
+  } catch (error) {
+    if (error instanceof ParseTimeExceeded) return { valid: false, reason: error.message };
+    throw error;
+  }
+}
