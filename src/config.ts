@@ -82,6 +82,14 @@ export function parseConfig(text: string | null, source = 'jitterbot.yml'): Load
   } catch (error) {
     return { config: DEFAULT_CONFIG, errors: [`${source}: not valid YAML: ${(error as Error).message}`] };
   }
+  return validateConfig(raw, source);
+}
+
+/**
+ * Validates an already parsed configuration object (Probot's `context.config()` returns one). Never
+ * throws: problems become user-facing messages naming the file and key, and the defaults apply.
+ */
+export function validateConfig(raw: unknown, source: string): LoadedConfig {
   if (raw === null || raw === undefined) return { config: DEFAULT_CONFIG, errors: [] };
   const result = configSchema.safeParse(raw);
   if (result.success) return { config: result.data, errors: [] };

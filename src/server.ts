@@ -244,7 +244,7 @@ async function loggerOf(probot: Probot): Promise<Logger> {
   return probot.log.child({ name: 'jitterbot' });
 }
 
-function loadDotEnv(env: NodeJS.ProcessEnv, path: string): void {
+export function loadDotEnv(env: NodeJS.ProcessEnv, path: string): void {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

@@ -1,13 +1,17 @@
 import { gitlabWebhookRoute } from '../platforms/gitlab/route.js';
 import type { Log } from '../platforms/gitlab/log.js';
 import { ReviewQueue } from '../queue.js';
-import { startServer } from '../server.js';
+import { join } from 'node:path';
+import { loadDotEnv, startServer } from '../server.js';
+import { warmUpValidation } from '../suggest/validate.js';
 
 /**
  * `jitterbot serve`: one HTTP server for both platforms, sharing one review queue. The GitLab route is
  * mounted when GITLAB_TOKEN and GITLAB_WEBHOOK_SECRET are set; GitHub follows Probot's environment.
  */
 export async function serveCommand(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  // Settings kept in .env must be visible to the GitLab route too, which is built before the server.
+  if (env === process.env) loadDotEnv(env, join(process.cwd(), '.env'));
   // The server's logger exists only once the server starts; GitLab's route logs through it by reference.
   let log: Log = {
     info: (fields, message) =>
@@ -34,6 +38,8 @@ export async function serveCommand(env: NodeJS.ProcessEnv = process.env): Promis
     extraRoutes: gitlab.kind === 'ready' ? [gitlab.route] : [],
   });
   log = running.log;
+  // The first type-checked patch costs about a second; pay it at start-up, not in the first review.
+  warmUpValidation();
   if (gitlab.kind === 'ready')
     log.info({ gitlab: gitlab.url }, 'GitLab webhook route mounted at /gitlab/webhook');
   const stop = async (signal: string) => {

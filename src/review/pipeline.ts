@@ -115,8 +115,8 @@ export async function buildOutcome(
         count: config.clients,
         source:
           config.clients === 100
-            ? 'default (no replica count found in the repository)'
-            : 'configuration (`clients`)',
+            ? 'the default: no replica count found in the repository'
+            : 'the `clients` setting',
       };
 
   const texts = new Map(analyzed.files.map((file) => [file.path, file.text]));

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Ajv from 'ajv-draft-04';
+import AjvModule from 'ajv-draft-04';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { scan } from './scan-io.js';
@@ -49,6 +49,8 @@ describe('jitterbot scan on the example service', () => {
     const { stdout } = await scan(EXAMPLE, { format: 'sarif' });
     const log = JSON.parse(stdout);
     const schema = JSON.parse(readFileSync('fixtures/sarif/sarif-schema-2.1.0.json', 'utf8'));
+    // A CommonJS module: Node gives its exports object, a bundler may give the class itself.
+    const Ajv = ('default' in AjvModule ? AjvModule.default : AjvModule) as typeof AjvModule.default;
     const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false });
     const validate = ajv.compile(schema);
     expect(validate(log), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { CONFIG_PATHS, DEFAULT_CONFIG, configSchema, type LoadedConfig } from '../../config.js';
+import { CONFIG_PATHS, DEFAULT_CONFIG, validateConfig, type LoadedConfig } from '../../config.js';
 
 /** Where the GitHub App reads its configuration: `.github/jitterbot.yml` on the default branch. */
 export const GITHUB_CONFIG_PATH = CONFIG_PATHS.github[0];
@@ -22,14 +22,7 @@ export async function loadGitHubConfig(read: (name: string) => Promise<unknown>)
   } catch (error) {
     return { config: DEFAULT_CONFIG, errors: [`${GITHUB_CONFIG_PATH}: ${describeReadError(error)}`] };
   }
-  if (raw === null || raw === undefined) return { config: DEFAULT_CONFIG, errors: [] };
-  const result = configSchema.safeParse(raw);
-  if (result.success) return { config: result.data, errors: [] };
-  const errors = result.error.issues.map((issue) => {
-    const where = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
-    return `${GITHUB_CONFIG_PATH}: ${where}: ${issue.message}`;
-  });
-  return { config: DEFAULT_CONFIG, errors };
+  return validateConfig(raw, GITHUB_CONFIG_PATH);
 }
 
 function describeReadError(error: unknown): string {

@@ -1,9 +1,7 @@
 import type { ProbotOctokit } from 'probot';
 import type { EarlierComment } from '../types.js';
 import type { PullRef } from './changes.js';
-
-/** The hidden marker every inline comment carries; the fingerprint identifies the finding across pushes. */
-export const FINGERPRINT_MARKER = /<!-- jitterbot:fingerprint=([0-9a-f]{16}) -->/;
+import { parseFingerprintMarker } from '../../review/render.js';
 
 const COMMENTS_PER_PAGE = 100;
 const THREADS_PER_PAGE = 100;
@@ -81,7 +79,7 @@ export async function listEarlierComments(
   if (ours.length === 0) return [];
   const threads = await reviewThreadsByRootComment(octokit, pull);
   return ours.map((comment) => {
-    const fingerprint = FINGERPRINT_MARKER.exec(comment.body)![1]!;
+    const fingerprint = parseFingerprintMarker(comment.body)!;
     const thread = threads.get(comment.id);
     const line = comment.line ?? comment.original_line ?? undefined;
     return {
@@ -97,7 +95,7 @@ export async function listEarlierComments(
 
 function isOurs(comment: ReviewComment, botLogin: string | undefined): boolean {
   if (comment.in_reply_to_id !== undefined && comment.in_reply_to_id !== null) return false;
-  if (!FINGERPRINT_MARKER.test(comment.body)) return false;
+  if (parseFingerprintMarker(comment.body) === null) return false;
   // Without a known login (token mode), any bot account's marked comment is taken as ours.
   return botLogin !== undefined ? comment.user?.login === botLogin : comment.user?.type === 'Bot';
 }

@@ -113,7 +113,12 @@ function parserFor(name: GrammarName, language: Language): Parser {
  * serves every caller. Throws `ParseTimeExceeded` when the time limit is reached; the caller owns the
  * returned tree and must `delete()` it.
  */
-export function parseLoaded(name: GrammarName, language: Language, text: string, options: ParseOptions = {}): Tree {
+export function parseLoaded(
+  name: GrammarName,
+  language: Language,
+  text: string,
+  options: ParseOptions = {},
+): Tree {
   const limitMs = options.timeLimitMs ?? PARSE_TIME_LIMIT_MS;
   const parser = parserFor(name, language);
   const deadline = performance.now() + limitMs;
@@ -135,7 +140,12 @@ export async function parse(name: GrammarName, text: string, options: ParseOptio
 }
 
 /** Parses, runs `use`, and frees the tree whatever happens. Nodes must not escape `use`. */
-export async function withTree<T>(name: GrammarName, text: string, use: (tree: Tree) => T | Promise<T>, options: ParseOptions = {}): Promise<T> {
+export async function withTree<T>(
+  name: GrammarName,
+  text: string,
+  use: (tree: Tree) => T | Promise<T>,
+  options: ParseOptions = {},
+): Promise<T> {
   const tree = await parse(name, text, options);
   try {
     return await use(tree);
@@ -160,12 +170,16 @@ export function compileQuery(language: Language, source: string): Query {
 
 /** Every capture of `source` under `node`, in document order, within the query time limit. */
 export function captures(node: Node, source: string, timeLimitMs = QUERY_TIME_LIMIT_MS): QueryCapture[] {
-  return compileQuery(node.tree.language, source).captures(node, { timeoutMicros: timeLimitMs * MICROS_PER_MS });
+  return compileQuery(node.tree.language, source).captures(node, {
+    timeoutMicros: timeLimitMs * MICROS_PER_MS,
+  });
 }
 
 /** Every match of `source` under `node`, within the query time limit. */
 export function matches(node: Node, source: string, timeLimitMs = QUERY_TIME_LIMIT_MS): QueryMatch[] {
-  return compileQuery(node.tree.language, source).matches(node, { timeoutMicros: timeLimitMs * MICROS_PER_MS });
+  return compileQuery(node.tree.language, source).matches(node, {
+    timeoutMicros: timeLimitMs * MICROS_PER_MS,
+  });
 }
 
 /**
@@ -226,7 +240,9 @@ export function reparseVerdict(name: GrammarName, original: string, patched: str
   try {
     const before = count(original);
     const after = count(patched);
-    return after > before ? { valid: false, reason: `the patched file has ${after - before} new syntax error(s)` } : { valid: true };
+    return after > before
+      ? { valid: false, reason: `the patched file has ${after - before} new syntax error(s)` }
+      : { valid: true };
   } catch (error) {
     if (error instanceof ParseTimeExceeded) return { valid: false, reason: error.message };
     throw error;

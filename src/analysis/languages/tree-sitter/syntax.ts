@@ -16,7 +16,11 @@ export function* ancestors(node: Node, stop?: Node | null): Generator<Node> {
  * The nearest ancestor whose type is in `types`, not looking past an ancestor whose type is in
  * `boundaries` (a function boundary, typically). Null when none.
  */
-export function enclosing(node: Node, types: ReadonlySet<string>, boundaries: ReadonlySet<string> = new Set()): Node | null {
+export function enclosing(
+  node: Node,
+  types: ReadonlySet<string>,
+  boundaries: ReadonlySet<string> = new Set(),
+): Node | null {
   for (const ancestor of ancestors(node)) {
     if (types.has(ancestor.type)) return ancestor;
     if (boundaries.has(ancestor.type)) return null;
@@ -30,7 +34,11 @@ export function enclosingFunction(node: Node, functionTypes: ReadonlySet<string>
 }
 
 /** The nearest loop around `node` inside its function (a loop outside the function does not repeat it). */
-export function enclosingLoop(node: Node, loopTypes: ReadonlySet<string>, functionTypes: ReadonlySet<string>): Node | null {
+export function enclosingLoop(
+  node: Node,
+  loopTypes: ReadonlySet<string>,
+  functionTypes: ReadonlySet<string>,
+): Node | null {
   return enclosing(node, loopTypes, functionTypes);
 }
 
@@ -61,7 +69,11 @@ export function walkNamed(root: Node, enter: (node: Node) => boolean | void): vo
 }
 
 /** Named descendants of `root` whose type is in `types`, in document order. */
-export function descendantsOfTypes(root: Node, types: ReadonlySet<string>, skip: ReadonlySet<string> = new Set()): Node[] {
+export function descendantsOfTypes(
+  root: Node,
+  types: ReadonlySet<string>,
+  skip: ReadonlySet<string> = new Set(),
+): Node[] {
   const found: Node[] = [];
   walkNamed(root, (node) => {
     if (types.has(node.type)) found.push(node);
@@ -71,7 +83,11 @@ export function descendantsOfTypes(root: Node, types: ReadonlySet<string>, skip:
 }
 
 /** True when some named descendant (or `root` itself) satisfies `test`; stops at the first. */
-export function some(root: Node, test: (node: Node) => boolean, skip: ReadonlySet<string> = new Set()): boolean {
+export function some(
+  root: Node,
+  test: (node: Node) => boolean,
+  skip: ReadonlySet<string> = new Set(),
+): boolean {
   if (test(root)) return true;
   let found = false;
   walkNamed(root, (node) => {

@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import { UnanalysableFile } from '../../src/analysis/analyzer.js';
+import {
+  constMs,
+  foldBinary,
+  numericLiteral,
+  scaled,
+  unitMs,
+} from '../../src/analysis/languages/tree-sitter/durations.js';
+import {
+  captures,
+  loadLanguage,
+  loadedLanguage,
+  parse,
+  ParseTimeExceeded,
+  rangeOf,
+  reparseVerdict,
+  syntaxErrorCount,
+  withTree,
+} from '../../src/analysis/languages/tree-sitter/runtime.js';
+import {
+  ancestors,
+  descendantsOfTypes,
+  enclosingLoop,
+  walkNamed,
+} from '../../src/analysis/languages/tree-sitter/syntax.js';
+
+describe('tree-sitter runtime', () => {
+  it('loads a grammar once and shares it', async () => {
+    const [a, b] = await Promise.all([loadLanguage('python'), loadLanguage('python')]);
+    expect(a).toBe(b);
+    expect(loadedLanguage('python')).toBe(a);
+    expect(a.name).toBe('python');
+  });
+
+  it('reports ranges in UTF-16 units with 1-based lines and columns, like the TS analyzer', async () => {
+    const text = 'label = "é😀"\ntime.sleep(5)\n';
+    await withTree('python', text, (tree) => {
+      const [call] = captures(tree.rootNode, '(call) @call').map((c) => c.node);
+      const range = rangeOf(call!);
+      expect(text.slice(range.startOffset, range.endOffset)).toBe('time.sleep(5)');
+      expect(range).toMatchObject({ startLine: 2, startColumn: 1, endLine: 2, endColumn: 14 });
+      const [literal] = captures(tree.rootNode, '(string) @s').map((c) => c.node);
+      const stringRange = rangeOf(literal!);
+      expect(text.slice(stringRange.startOffset, stringRange.endOffset)).toBe('"é😀"');
+      expect(stringRange.endColumn).toBe(text.indexOf('\n') + 1);
+    });
+  });
+
+  it('gives up on a parse that exceeds its time limit, and the parser still works afterwards', async () => {
+    const huge = 'x = [' + '1, '.repeat(400_000) + ']\n';
+    const error = await parse('python', huge, { timeLimitMs: 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ParseTimeExceeded);
+    expect(error).toBeInstanceOf(UnanalysableFile);
+    const count = await withTree('python', 'y = 2\n', (tree) => tree.rootNode.text);
+    expect(count).toBe('y = 2\n');
+  });
+
+  it('counts syntax errors and judges a re-parse', async () => {
+    await loadLanguage('go');
+    const good = 'package main\nfunc f() { g(1) }\n';
+    const bad = 'package main\nfunc f() { g(1 }\n';
+    await withTree('go', bad, (tree) => expect(syntaxErrorCount(tree)).toBeGreaterThan(0));
+    await withTree('go', good, (tree) => expect(syntaxErrorCount(tree)).toBe(0));
+    expect(reparseVerdict('go', good, good.replace('g(1)', 'g(2)'))).toEqual({ valid: true });
+    expect(reparseVerdict('go', good, bad).valid).toBe(false);
+  });
+
+  it('walks without recursion and finds enclosing loops within a function', async () => {
+    const depth = 3_000;
+    const nested = `x = ${'('.repeat(depth)}1${')'.repeat(depth)}\n`;
+    await withTree('python', nested, (tree) => {
+      let seen = 0;
+      walkNamed(tree.rootNode, () => {
+        seen += 1;
+      });
+      expect(seen).toBeGreaterThan(depth);
+    });
+    const text = 'while True:\n    def f():\n        time.sleep(1)\n    for i in r:\n        time.sleep(2)\n';
+    await withTree('python', text, (tree) => {
+      const calls = descendantsOfTypes(tree.rootNode, new Set(['call']));
+      const loops = new Set(['while_statement', 'for_statement']);
+      const functions = new Set(['function_definition']);
+      expect(enclosingLoop(calls[0]!, loops, functions)).toBeNull();
+      expect(enclosingLoop(calls[1]!, loops, functions)?.type).toBe('for_statement');
+      expect([...ancestors(calls[1]!)].map((n) => n.type)).toContain('while_statement');
+    });
+  });
+});
+
+describe('duration literals', () => {
+  it.each([
+    ['5', 5],
+    ['5_000', 5000],
+    ['2.5', 2.5],
+    ['.5', 0.5],
+    ['1e3', 1000],
+    ['0x10', 16],
+    ['0o17', 15],
+    ['017', 15],
+    ['0b101', 5],
+    ['5000L', 5000],
+    ['1.5f', 1.5],
+    ['5_000u64', 5000],
+    ['30i32', 30],
+    ['2.0m', 2],
+  ])('%s is %d', (text, value) => {
+    expect(numericLiteral(text)).toBe(value);
+  });
+
+  it('rejects what is not a number', () => {
+    expect(numericLiteral('abc')).toBeNull();
+    expect(numericLiteral('')).toBeNull();
+    expect(numericLiteral('1.2.3')).toBeNull();
+  });
+
+  it.each([
+    ['Second', 1000],
+    ['Millisecond', 1],
+    ['SECONDS', 1000],
+    ['ofSeconds', 1000],
+    ['from_secs', 1000],
+    ['from_millis', 1],
+    ['FromMinutes', 60_000],
+    ['Nanosecond', 1e-6],
+    ['hours', 3_600_000],
+  ])('unit %s is %d ms', (name, ms) => {
+    expect(unitMs(name)).toBe(ms);
+  });
+
+  it('does not take arbitrary words for units', () => {
+    expect(unitMs('Sleep')).toBeNull();
+    expect(unitMs('Duration')).toBeNull();
+  });
+
+  it('scales and folds', () => {
+    expect(scaled(constMs(0.1), 1000)).toEqual({ kind: 'const', ms: 100 });
+    expect(foldBinary('//', constMs(7), constMs(2))).toEqual({ kind: 'const', ms: 3 });
+    expect(foldBinary('**', constMs(2), { kind: 'counter', name: 'n' }).kind).toBe('exponential');
+    expect(foldBinary('and', constMs(1), constMs(2)).kind).toBe('unknown');
+  });
+});
