@@ -69,7 +69,15 @@ export type RetryLibrary =
   | 'rxjs'
   | 'got'
   | 'ky'
-  | 'aws-sdk';
+  | 'aws-sdk'
+  | 'spring-retry'
+  | 'spring-framework'
+  | 'resilience4j'
+  | 'failsafe'
+  | 'polly'
+  | 'tokio-retry'
+  | 'backon'
+  | 'backoff-rs';
 
 export type Confidence = 'high' | 'medium' | 'low';
 

@@ -1,5 +1,8 @@
 import { ts } from 'ts-morph';
 import { LineIndex } from '../edits.js';
+import { calleeName as calleeNameOf, unwrap } from '../../analysis/languages/ts/scope.js';
+
+export { unwrap };
 
 /** A parsed TS/JS file with the lookups rewrites need. Parsing only: no program, no type checker. */
 export class EcmaSource {
@@ -95,27 +98,9 @@ export function findProperty(object: ts.ObjectLiteralExpression, name: string): 
   return undefined;
 }
 
-/** Strips parentheses, `as`/`satisfies` and non-null wrappers around an expression. */
-export function unwrap(node: ts.Expression): ts.Expression {
-  let current = node;
-  while (
-    ts.isParenthesizedExpression(current) ||
-    ts.isAsExpression(current) ||
-    ts.isSatisfiesExpression(current) ||
-    ts.isNonNullExpression(current) ||
-    ts.isTypeAssertionExpression(current)
-  ) {
-    current = current.expression;
-  }
-  return current;
-}
-
 /** The name a call or `new` expression invokes: `retry`, `operation` in `retry.operation`, … */
 export function calleeName(node: ts.CallExpression | ts.NewExpression): string | undefined {
-  const callee = unwrap(node.expression);
-  if (ts.isIdentifier(callee)) return callee.text;
-  if (ts.isPropertyAccessExpression(callee)) return callee.name.text;
-  return undefined;
+  return calleeNameOf(node) ?? undefined;
 }
 
 /** The first object literal among a call's arguments. */

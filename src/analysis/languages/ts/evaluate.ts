@@ -11,7 +11,7 @@ import {
 import { SERVER_HINT_NAME } from '../../context.js';
 import { MAX_RESOLUTION_DEPTH } from './modules.js';
 import { isFunctionNode, propertyOf, type FunctionNode, type Resolved, type Resolver } from './resolve.js';
-import { enclosingFunction, isFunctionBoundary, unwrap } from './scope.js';
+import { enclosingFunction, isFunctionBoundary, mentionsName, unwrap } from './scope.js';
 
 /** Everything evaluating one delay needs: where it is, which names count as the attempt counter. */
 export interface EvalEnv {
@@ -228,7 +228,7 @@ export class DelayEvaluator {
           rhs.kind === 'counter'
             ? value
             : rhs.kind === 'linear' &&
-                containsName(assignment.right, name) &&
+                mentionsName(assignment.right, name) &&
                 /\*|<</.test(assignment.right.getText(file))
               ? { kind: 'exponential' }
               : dominant(value, rhs);
@@ -440,15 +440,4 @@ export function returnedExpression(fn: ts.SignatureDeclaration): ts.Expression |
   };
   ts.forEachChild(fn.body, visit);
   return returns.length === 1 && returns[0]!.expression ? returns[0]!.expression : null;
-}
-
-function containsName(node: ts.Node, name: string): boolean {
-  let found = false;
-  const visit = (current: ts.Node): void => {
-    if (found) return;
-    if (ts.isIdentifier(current) && current.text === name) found = true;
-    else ts.forEachChild(current, visit);
-  };
-  visit(node);
-  return found;
 }

@@ -261,3 +261,15 @@ export function isLoop(node: ts.Node): node is ts.IterationStatement {
     ts.isDoStatement(node)
   );
 }
+
+/** Whether an identifier called `name` occurs anywhere under `node`. */
+export function mentionsName(node: ts.Node, name: string): boolean {
+  let found = false;
+  const visit = (current: ts.Node): void => {
+    if (found) return;
+    if (ts.isIdentifier(current) && current.text === name) found = true;
+    else ts.forEachChild(current, visit);
+  };
+  visit(node);
+  return found;
+}

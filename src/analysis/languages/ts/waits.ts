@@ -2,7 +2,7 @@ import { ts } from 'ts-morph';
 import { MAX_RESOLUTION_DEPTH } from './modules.js';
 import { containsRandom } from './evaluate.js';
 import { isFunctionNode, type FunctionNode, type Resolver } from './resolve.js';
-import { lookup, unwrap } from './scope.js';
+import { lookup, mentionsName, unwrap } from './scope.js';
 
 /** Packages whose default or named export sleeps its first argument in milliseconds. */
 const SLEEP_PACKAGES: Record<string, readonly string[]> = {
@@ -231,7 +231,7 @@ export class WaitFinder {
           return {
             argIndex: Math.max(
               0,
-              params.findIndex((p) => p && mentions(call, p)),
+              params.findIndex((p) => p && mentionsName(call, p)),
             ),
             jittered: true,
             confidence: 'high',
@@ -241,7 +241,7 @@ export class WaitFinder {
         delay = call.arguments[kind.argIndex];
       }
       if (!delay) continue;
-      const argIndex = params.findIndex((p) => p !== '' && mentions(delay!, p));
+      const argIndex = params.findIndex((p) => p !== '' && mentionsName(delay!, p));
       if (argIndex < 0) continue;
       return { argIndex, jittered: containsRandom(fn.body), confidence: 'high', call: 'sleep-helper', path };
     }
@@ -344,17 +344,6 @@ function callsName(node: ts.Node, name: string): boolean {
   const visit = (current: ts.Node): void => {
     if (found) return;
     if (ts.isCallExpression(current) && isName(current.expression, name)) found = true;
-    else ts.forEachChild(current, visit);
-  };
-  visit(node);
-  return found;
-}
-
-function mentions(node: ts.Node, name: string): boolean {
-  let found = false;
-  const visit = (current: ts.Node): void => {
-    if (found) return;
-    if (ts.isIdentifier(current) && current.text === name) found = true;
     else ts.forEachChild(current, visit);
   };
   visit(node);
