@@ -13,6 +13,9 @@ import {
   type Schedule,
   type ScheduleGrowth,
 } from './schedule.js';
+import { jvmLibrarySchedule } from '../suggest/java/schedule.js';
+import { pollySchedule } from '../suggest/csharp/schedule.js';
+import { rustLibrarySchedule } from '../suggest/rust/schedule.js';
 
 /** axios-retry's `exponentialDelay`: `factor · 2^retryCount` plus up to 20% (retryCount starts at 1). */
 const AXIOS_RANDOM_SHARE = 0.2;
@@ -80,7 +83,13 @@ function growthFor(finding: Finding, current: Schedule): ScheduleGrowth {
 }
 
 /** What a library waits once its own jitter switch is on, per the rewrites in RULES §3. */
-function librarySchedule(library: RetryLibrary, current: Schedule, baseMs: number, capMs: number): Schedule {
+function librarySchedule(
+  library: RetryLibrary,
+  current: Schedule,
+  baseMs: number,
+  capMs: number,
+  growing: boolean,
+): Schedule {
   switch (library) {
     case 'p-retry':
     case 'promise-retry':
@@ -109,6 +118,17 @@ function librarySchedule(library: RetryLibrary, current: Schedule, baseMs: numbe
     case 'rxjs':
     case 'aws-sdk':
       return strategySchedule('full', baseMs, capMs, { kind: 'exponential' });
+    case 'spring-retry':
+    case 'spring-framework':
+    case 'resilience4j':
+    case 'failsafe':
+      return jvmLibrarySchedule(library, current, baseMs, growing);
+    case 'polly':
+      return pollySchedule(current, baseMs, capMs, growing);
+    case 'tokio-retry':
+    case 'backon':
+    case 'backoff-rs':
+      return rustLibrarySchedule(library, current, baseMs, growing);
   }
 }
 
@@ -142,7 +162,13 @@ export function simulateFinding(
   if (strategy === 'library') {
     if (finding.form.kind !== 'library-option')
       throw new Error('simulateFinding: a library strategy needs a library finding');
-    const schedule = librarySchedule(finding.form.library, current, baseMs, capMs);
+    const schedule = librarySchedule(
+      finding.form.library,
+      current,
+      baseMs,
+      capMs,
+      finding.delay.kind !== 'fixed',
+    );
     suggested = { label: schedule.label, result: run(schedule, 1) };
   } else {
     suggested = outcome(strategy, 1);

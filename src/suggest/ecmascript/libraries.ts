@@ -450,7 +450,7 @@ const awsSdk: LibraryRewrite = (context) => {
 };
 
 /** One rewrite per retry library, following the "suggest" column of RULES §3. */
-export const LIBRARY_REWRITES: Record<RetryLibrary, LibraryRewrite> = {
+export const LIBRARY_REWRITES: Partial<Record<RetryLibrary, LibraryRewrite>> = {
   'p-retry': randomize,
   'promise-retry': randomize,
   retry: randomize,
@@ -479,5 +479,9 @@ export function rewriteLibraryOption(
       `Turn on ${form.library}'s jitter.`,
     );
   }
-  return LIBRARY_REWRITES[form.library]({ finding, form, source, options, target });
+  const rewrite = LIBRARY_REWRITES[form.library];
+  if (rewrite === undefined) {
+    return refuse('library', `${form.library} is not a JavaScript library`, `Turn on ${form.library}'s jitter.`);
+  }
+  return rewrite({ finding, form, source, options, target });
 }

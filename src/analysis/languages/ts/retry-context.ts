@@ -194,7 +194,11 @@ function conditionVerdict(
   return verdict;
 }
 
+/** `!err`, `!error`: the absence of an error is success, whatever the error regex sees in the name. */
+const NEGATED_ERROR = /^\s*!\s*\(?\s*(err|error|e|ex|exc|failure|failed|lastError)\s*\)?\s*$/;
+
 function isErrorCondition(condition: string): boolean {
+  if (NEGATED_ERROR.test(condition)) return false;
   if (
     POLLING_CONDITION.test(condition) &&
     !OVERLOAD_SIGNAL.test(condition) &&
