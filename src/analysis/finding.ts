@@ -36,7 +36,8 @@ export interface Trigger {
 }
 
 /**
- * The syntactic shape of the wait, which is what a rewrite needs to know.
+ * The syntactic shape of the wait, which is what a rewrite needs to know. `delay-function`: the value a
+ * library's delay callback returns (`retryStrategy: (times) => Math.min(times * 50, 2000)`).
  * `call-argument`: a sleep-like call whose argument is the delay (`sleep(N)`, `setTimeout(fn, N)`).
  * `library-option`: an option object of a retry library.
  */
@@ -44,10 +45,15 @@ export type WaitForm =
   | {
       kind: 'call-argument';
       /** How the wait is written: `sleep(N)`, `new Promise(r => setTimeout(r, N))`, … */
-      call: 'sleep-helper' | 'promise-timeout' | 'timers-promises' | 'timeout-callback';
+      call: 'sleep-helper' | 'promise-timeout' | 'timers-promises' | 'timeout-callback' | 'delay-function';
       /** The delay argument's range: the part a patch replaces. */
       argument: SourceRange;
       argumentText: string;
+      /**
+       * Set when the called helper computes its wait from the argument (`backoff(attempt)`): the jitter
+       * belongs in that helper, not in this argument.
+       */
+      computedBy?: { name: string; path: string };
     }
   | {
       kind: 'library-option';
@@ -77,7 +83,15 @@ export type RetryLibrary =
   | 'polly'
   | 'tokio-retry'
   | 'backon'
-  | 'backoff-rs';
+  | 'backoff-rs'
+  | 'tenacity'
+  | 'backoff'
+  | 'retrying'
+  | 'urllib3'
+  | 'celery'
+  | 'cenkalti-backoff'
+  | 'retry-go'
+  | 'go-retryablehttp';
 
 export type Confidence = 'high' | 'medium' | 'low';
 

@@ -51,8 +51,14 @@ function plainEdit(edit: PlannedEdit): TextEdit {
  */
 export function suggest(finding: Finding, fileText: string, options: SuggestOptions): Suggestion {
   const rewriter = REWRITERS[finding.language];
-  const result =
-    rewriter === undefined
+  const computedBy = finding.form.kind === 'call-argument' ? finding.form.computedBy : undefined;
+  const result = computedBy
+    ? refuse(
+        options.strategy,
+        `the wait is computed inside ${computedBy.name} (${computedBy.path})`,
+        `Add jitter inside ${inlineCode(computedBy.name)} (${inlineCode(computedBy.path)}), which computes this wait: ${inWords(options)}`,
+      )
+    : rewriter === undefined
       ? refuse(options.strategy, `patches for ${finding.language} are not written yet`, inWords(options))
       : rewriter(finding, fileText, options);
   if (result.kind === 'refusal') {

@@ -5,7 +5,7 @@ const TABLES = [
   'fixtures/typescript/fixed-delay-retry.yml',
   'fixtures/typescript/unjittered-backoff.yml',
   'fixtures/typescript/libraries.yml',
-  'fixtures/typescript/near-misses.yml',
+  'fixtures/typescript/near-misses.yml', 'fixtures/typescript/real-world.yml',
 ];
 
 for (const path of TABLES) {

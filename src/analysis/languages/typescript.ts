@@ -116,12 +116,16 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
     if (!wait || wait.jittered) return null;
     const evidence = [...context.evidence];
     if (wait.helper) evidence.push(`\`${wait.helper.name}\` (${wait.helper.path}) waits its argument`);
-    const value = await state.evaluator.evaluate(wait.delay, {
-      file,
-      counters: context.counters,
-      depth: 0,
-      evidence,
-    });
+    const env = { file, counters: context.counters, depth: 0, evidence };
+    const value = wait.computed
+      ? await state.evaluator.inlineExpression(
+          wait.computed.fn,
+          wait.computed.file,
+          call.arguments,
+          wait.computed.delay,
+          env,
+        )
+      : await state.evaluator.evaluate(wait.delay, env);
     const classified = classify(value, options);
     if (!classified) return null;
     const confidence: Confidence = classified.unknown ? 'low' : wait.confidence;
@@ -135,6 +139,9 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
         call: wait.call,
         argument: rangeOf(wait.delay, file),
         argumentText: wait.delay.getText(file),
+        ...(wait.computed
+          ? { computedBy: { name: calleeText(call, file), path: wait.computed.file.fileName } }
+          : {}),
       },
       attemptVar: context.attemptVar,
       evidence: classified.unknown
@@ -199,13 +206,20 @@ function libraryDraft(found: LibraryFinding, file: ts.SourceFile, options: Analy
     rule: found.rule,
     anchor: found.anchor,
     delay: toDelay(value, anchorText.length > 200 ? `${anchorText.slice(0, 199)}…` : anchorText),
-    trigger: { kind: 'library', detail: found.library },
-    form: {
-      kind: 'library-option',
-      library: found.library,
-      target: rangeOf(found.target, file),
-      targetText: found.target.getText(file),
-    },
+    trigger: { kind: 'library', detail: found.returned ? 'redis' : found.library },
+    form: found.returned
+      ? {
+          kind: 'call-argument',
+          call: 'delay-function',
+          argument: rangeOf(found.returned, file),
+          argumentText: found.returned.getText(file),
+        }
+      : {
+          kind: 'library-option',
+          library: found.library,
+          target: rangeOf(found.target, file),
+          targetText: found.target.getText(file),
+        },
     evidence: [found.evidence],
     confidence: value.kind === 'unknown' ? 'low' : 'high',
   };
@@ -296,6 +310,10 @@ function callsOf(file: ts.SourceFile): ts.CallExpression[] | null {
     ts.forEachChild(node, push);
   }
   return calls.reverse();
+}
+
+function calleeText(call: ts.CallExpression, file: ts.SourceFile): string {
+  return call.expression.getText(file);
 }
 
 function extensionOf(path: string): string {

@@ -11,7 +11,14 @@ import {
 import { SERVER_HINT_NAME } from '../../context.js';
 import { MAX_RESOLUTION_DEPTH } from './modules.js';
 import { isFunctionNode, propertyOf, type FunctionNode, type Resolved, type Resolver } from './resolve.js';
-import { enclosingFunction, isFunctionBoundary, mentionsName, unwrap } from './scope.js';
+import {
+  calleeName,
+  enclosingFunction,
+  functionName,
+  isFunctionBoundary,
+  mentionsName,
+  unwrap,
+} from './scope.js';
 
 /** Everything evaluating one delay needs: where it is, which names count as the attempt counter. */
 export interface EvalEnv {
@@ -42,6 +49,9 @@ const ARITHMETIC: Partial<Record<ts.SyntaxKind, ArithmeticOp>> = {
 
 const RANDOM_CALLEES =
   /^(random|randomInt|getRandomValues|randomBytes|randomFillSync|randomUUID|nextDouble|sample|shuffle)$/;
+/** Fields of a callback's argument that count attempts: `options.attempt`, `{ attemptCount }`, `times_connected`. */
+const ATTEMPT_FIELD =
+  /^(attempt|attempts|attemptCount|attemptNumber|retryCount|retries|times|times_connected|count)$/;
 const PASS_THROUGH_MATH = new Set(['floor', 'ceil', 'round', 'trunc', 'abs']);
 const NUMBER_COERCIONS = new Set(['Number', 'parseInt', 'parseFloat']);
 
@@ -77,7 +87,7 @@ export class DelayEvaluator {
     if (--env.budget.steps < 0) return UNKNOWN('expression too large to evaluate');
     const node = unwrap(expression);
     if (ts.isNumericLiteral(node)) return { kind: 'const', ms: Number(node.text.replace(/_/g, '')) };
-    if (SERVER_HINT_NAME.test(node.getText(env.file))) return { kind: 'server' };
+    if (!isChoice(node) && SERVER_HINT_NAME.test(node.getText(env.file))) return { kind: 'server' };
     if (
       (ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
       (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)
@@ -100,7 +110,7 @@ export class DelayEvaluator {
       // Either branch may run; the longer constant is the wait that matters.
       if (whenTrue.kind === 'const' && whenFalse.kind === 'const')
         return { kind: 'const', ms: Math.max(whenTrue.ms, whenFalse.ms) };
-      return dominant(whenTrue, whenFalse);
+      return choice(whenTrue, whenFalse);
     }
     if (ts.isIdentifier(node)) return this.identifier(node, env);
     if (ts.isPropertyAccessExpression(node)) return this.property(node, env);
@@ -116,7 +126,7 @@ export class DelayEvaluator {
     if (op) return combine(op, left, right);
     const kind = node.operatorToken.kind;
     if (kind === ts.SyntaxKind.QuestionQuestionToken || kind === ts.SyntaxKind.BarBarToken)
-      return dominant(left, right);
+      return choice(left, right);
     return UNKNOWN('non-arithmetic operator');
   }
 
@@ -146,7 +156,7 @@ export class DelayEvaluator {
         return value;
       }
       case 'parameter':
-        return UNKNOWN(`\`${name}\` is a parameter`);
+        return recursiveGrowth(resolved.node, resolved.owner) ?? UNKNOWN(`\`${name}\` is a parameter`);
       case 'loop-variable':
         return { kind: 'counter', name };
       case 'mutable':
@@ -243,6 +253,14 @@ export class DelayEvaluator {
     const text = node.getText(env.file);
     if (/^process\.env\b/.test(text) || /\benv\./.test(text)) return UNKNOWN('environment variable');
     if (node.expression.kind === ts.SyntaxKind.ThisKeyword) return this.classField(node, env);
+    // `options.attempt` where `options` is the attempt-describing argument of a delay callback.
+    if (
+      ts.isIdentifier(node.expression) &&
+      env.counters.has(node.expression.text) &&
+      ATTEMPT_FIELD.test(node.name.text)
+    ) {
+      return { kind: 'counter', name: text };
+    }
     const object = await this.resolver.objectOf(node.expression, env.file, env.depth + 1);
     if (object) {
       const value = propertyOf(object.node, node.name.text);
@@ -399,16 +417,25 @@ export class DelayEvaluator {
     return null;
   }
 
-  /** Evaluates what a helper returns for these arguments: `backoff(attempt)` → its body with `attempt` bound. */
-  private async inline(
+  /** Evaluates `expression` inside helper `fn` with its parameters bound to the call's arguments. */
+  async inlineExpression(
+    fn: FunctionNode,
+    file: ts.SourceFile,
+    args: readonly ts.Expression[],
+    expression: ts.Expression,
+    env: EvalEnv,
+  ): Promise<DelayValue> {
+    if (fn.body && containsRandom(fn.body)) return { kind: 'random' };
+    const bindings = await this.bind(fn, file, args, env);
+    return this.evaluate(expression, { ...env, file, bindings, depth: env.depth + 1 });
+  }
+
+  private async bind(
     fn: FunctionNode,
     file: ts.SourceFile,
     args: readonly ts.Expression[],
     env: EvalEnv,
-  ): Promise<DelayValue> {
-    if (fn.body && containsRandom(fn.body)) return { kind: 'random' };
-    const returned = returnedExpression(fn);
-    if (!returned) return UNKNOWN('helper body too complex to evaluate');
+  ): Promise<Map<string, DelayValue>> {
     const bindings = new Map<string, DelayValue>();
     for (const [index, parameter] of fn.parameters.entries()) {
       if (!ts.isIdentifier(parameter.name)) continue;
@@ -420,8 +447,78 @@ export class DelayEvaluator {
           : UNKNOWN('missing argument');
       bindings.set(parameter.name.text, value);
     }
+    return bindings;
+  }
+
+  /** Evaluates what a helper returns for these arguments: `backoff(attempt)` → its body with `attempt` bound. */
+  private async inline(
+    fn: FunctionNode,
+    file: ts.SourceFile,
+    args: readonly ts.Expression[],
+    env: EvalEnv,
+  ): Promise<DelayValue> {
+    if (fn.body && containsRandom(fn.body)) return { kind: 'random' };
+    const returned = returnedExpression(fn);
+    if (!returned) return UNKNOWN('helper body too complex to evaluate');
+    const bindings = await this.bind(fn, file, args, env);
     return this.evaluate(returned, { ...env, file, bindings, depth: env.depth + 1 });
   }
+}
+
+/** `a ? b : c`, `a ?? b`, `a || b`: one of several values is used, so each is judged on its own. */
+function isChoice(node: ts.Expression): boolean {
+  if (ts.isConditionalExpression(node)) return true;
+  if (!ts.isBinaryExpression(node)) return false;
+  const kind = node.operatorToken.kind;
+  return kind === ts.SyntaxKind.QuestionQuestionToken || kind === ts.SyntaxKind.BarBarToken;
+}
+
+/**
+ * One of two values: a server hint (`Retry-After`) spreads clients only when the server sends it, so an
+ * unjittered fallback for when it does not is still the herd. Randomness or an unknown value otherwise wins.
+ */
+function choice(a: DelayValue, b: DelayValue): DelayValue {
+  if (a.kind === 'server' && isFallbackWait(b)) return b;
+  if (b.kind === 'server' && isFallbackWait(a)) return a;
+  return dominant(a, b);
+}
+
+/** A wait of its own when the server says nothing; `0` only means "no opinion" beside a server hint. */
+function isFallbackWait(value: DelayValue): boolean {
+  return (value.kind === 'const' && value.ms > 0) || value.kind === 'linear' || value.kind === 'exponential';
+}
+
+/**
+ * A delay parameter of a function that calls itself again: `retry(fn, n - 1, delay * 2)` doubles it
+ * (exponential), `delay + 1000` grows it linearly. Passed on unchanged it is whatever the caller chose.
+ */
+function recursiveGrowth(
+  parameter: ts.ParameterDeclaration,
+  owner: ts.SignatureDeclaration,
+): DelayValue | null {
+  if (!ts.isIdentifier(parameter.name)) return null;
+  const name = parameter.name.text;
+  const self = functionName(owner);
+  const index = owner.parameters.indexOf(parameter);
+  if (!self || index < 0) return null;
+  let growth: DelayValue | null = null;
+  const visit = (node: ts.Node): void => {
+    if (growth) return;
+    if (ts.isCallExpression(node) && calleeName(node) === self) {
+      const raw = node.arguments[index];
+      const argument = raw ? unwrap(raw) : null;
+      if (argument && containsRandom(argument)) growth = { kind: 'random' };
+      else if (argument && ts.isBinaryExpression(argument) && mentionsName(argument, name)) {
+        const op = argument.operatorToken.kind;
+        if (op === ts.SyntaxKind.AsteriskToken || op === ts.SyntaxKind.LessThanLessThanToken)
+          growth = { kind: 'exponential' };
+        else if (op === ts.SyntaxKind.PlusToken) growth = { kind: 'linear' };
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  ts.forEachChild(owner, visit);
+  return growth;
 }
 
 function isReadonly(member: ts.PropertyDeclaration): boolean {

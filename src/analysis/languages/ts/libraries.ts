@@ -19,7 +19,13 @@ export interface LibraryFinding {
   /** What a patch rewrites: the options object, or the call / `new` expression. */
   target: ts.Node;
   evidence: string;
+  /** For a delay callback with no jitter switch of its own: the returned expression, which a patch randomises. */
+  returned?: ts.Expression;
 }
+
+/** Options of Redis clients that compute the wait before reconnecting (node-redis v3 and v4, ioredis). */
+const REDIS_STRATEGIES = new Set(['retry_strategy', 'retryStrategy', 'reconnectStrategy']);
+const REDIS_PACKAGES = ['redis', 'ioredis', '@redis/client'];
 
 type Imports = ReturnType<typeof importsOf>;
 
@@ -67,7 +73,8 @@ export async function findLibraryRetries(
     aws: localNames(imports, ['@smithy/util-retry', '@aws-sdk/util-retry'], ['ConfiguredRetryStrategy']),
   };
   const usesBullmq = [...imports.values()].some((b) => b.specifier === 'bullmq');
-  if (!usesBullmq && Object.values(libs).every((set) => set.size === 0)) return [];
+  const usesRedis = [...imports.values()].some((b) => REDIS_PACKAGES.includes(b.specifier));
+  if (!usesBullmq && !usesRedis && Object.values(libs).every((set) => set.size === 0)) return [];
 
   const found: LibraryFinding[] = [];
   const pending: Promise<LibraryFinding | LibraryFinding[] | null>[] = [];
@@ -107,6 +114,13 @@ export async function findLibraryRetries(
       if (libs.cockatiel.has(name))
         pending.push(cockatielBackoff(ctx, node, ctx.imports.get(name)!.imported));
       if (libs.aws.has(name)) pending.push(awsStrategy(ctx, node));
+    }
+    if (
+      usesRedis &&
+      (ts.isPropertyAssignment(node) || ts.isMethodDeclaration(node)) &&
+      REDIS_STRATEGIES.has(propertyName(node) ?? '')
+    ) {
+      pending.push(redisStrategy(ctx, node));
     }
     if (usesBullmq && ts.isPropertyAssignment(node) && propertyName(node) === 'backoff')
       pending.push(bullmqBackoff(ctx, node));
@@ -639,4 +653,67 @@ async function awsStrategy(ctx: LibraryCheckContext, node: ts.NewExpression): Pr
     evidence: [],
   });
   return fromDelay(ctx, 'aws-sdk', delay, node, node, '`ConfiguredRetryStrategy`');
+}
+
+/**
+ * A Redis client's reconnect strategy: every numeric `return` is a wait (others give up or return an
+ * error). `options.attempt` (node-redis v3) and the first parameter (`times`, `retries`) count attempts.
+ */
+async function redisStrategy(
+  ctx: LibraryCheckContext,
+  property: ts.PropertyAssignment | ts.MethodDeclaration,
+): Promise<LibraryFinding | null> {
+  const fn = ts.isMethodDeclaration(property) ? property : unwrap(property.initializer);
+  if (!isFunctionNode(fn) || !fn.body) return null;
+  const first = fn.parameters[0];
+  const counters = new Set<string>(first && ts.isIdentifier(first.name) ? [first.name.text] : []);
+  const returns = numericReturns(fn.body);
+  if (returns.length === 0) return null;
+  let value: DelayValue | null = null;
+  let returned: ts.Expression | null = null;
+  for (const expression of returns) {
+    const delay = await ctx.evaluator.evaluate(expression, {
+      file: ctx.file,
+      counters,
+      depth: 0,
+      evidence: [],
+    });
+    if (delay.kind === 'random' || delay.kind === 'unknown' || delay.kind === 'server') return null;
+    if (!value || delay.kind !== 'const') {
+      value = delay;
+      returned = expression;
+    }
+  }
+  const finding = fromDelay(
+    ctx,
+    'retry',
+    value,
+    property,
+    property,
+    `the Redis client's \`${propertyName(property)}\``,
+  );
+  return finding && returned ? { ...finding, returned } : null;
+}
+
+/** Expressions a function returns that can be a number of milliseconds (not errors, `undefined`, `null`). */
+function numericReturns(body: ts.Node): ts.Expression[] {
+  const found: ts.Expression[] = [];
+  const visit = (node: ts.Node): void => {
+    if (isFunctionNode(node)) return;
+    if (ts.isReturnStatement(node) && node.expression) {
+      const value = unwrap(node.expression);
+      const text = value.getText();
+      const notANumber =
+        ts.isNewExpression(value) ||
+        value.kind === ts.SyntaxKind.NullKeyword ||
+        value.kind === ts.SyntaxKind.FalseKeyword ||
+        value.kind === ts.SyntaxKind.TrueKeyword ||
+        text === 'undefined' ||
+        /err|Error/.test(text);
+      if (!notANumber) found.push(node.expression);
+    }
+    ts.forEachChild(node, visit);
+  };
+  ts.forEachChild(body, visit);
+  return found;
 }

@@ -72,7 +72,7 @@ export class ModuleGraph {
     if (specifier.startsWith('.')) {
       return this.firstExisting(candidatesFor(posix.join(posix.dirname(fromPath), specifier)));
     }
-    const mapping = await this.mappingFor(posix.dirname(fromPath));
+    const mapping = (await this.mappingFor(posix.dirname(fromPath))) ?? guessedMapping(specifier);
     if (!mapping) return null;
     for (const [pattern, targets] of mapping.paths) {
       const captured = matchPattern(pattern, specifier);
@@ -114,13 +114,23 @@ export class ModuleGraph {
       const options = (
         parsed.config as { compilerOptions?: { baseUrl?: string; paths?: Record<string, string[]> } }
       )?.compilerOptions;
-      if (!options?.paths) return null;
+      if (!options?.paths && options?.baseUrl === undefined) return null;
       const baseDir = posix.normalize(posix.join(dir === '' ? '.' : dir, options.baseUrl ?? '.'));
-      return { baseDir, paths: Object.entries(options.paths) };
+      // `baseUrl` alone (Create React App, Next.js) resolves bare specifiers against it.
+      return { baseDir, paths: options.paths ? Object.entries(options.paths) : [['*', ['*']]] };
     }
     if (dir === '.' || dir === '' || dir === '/') return null;
     return this.mappingFor(posix.dirname(dir));
   }
+}
+
+/**
+ * Without any tsconfig/jsconfig, `constants/retry` in an app usually means `src/constants/retry`
+ * (a bundler's `src` root). Only multi-segment, unscoped specifiers are tried: `lodash` is a package.
+ */
+function guessedMapping(specifier: string): PathMapping | null {
+  if (!specifier.includes('/') || specifier.startsWith('@') || specifier.includes(':')) return null;
+  return { baseDir: 'src', paths: [['*', ['*']]] };
 }
 
 function matchPattern(pattern: string, specifier: string): string | null {

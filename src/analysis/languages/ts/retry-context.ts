@@ -63,7 +63,7 @@ function scheduledRetry(wait: Wait, file: ts.SourceFile): RetryContext | null {
         trigger: { kind: 'error-event', detail: `'${event}' event` } as Trigger,
         evidence: `scheduled from the '${event}' event handler`,
       }
-    : failurePath(wait.anchor, fn, file);
+    : (failurePath(wait.anchor, fn, file) ?? calledOnlyOnFailure(fn, file));
   if (!path) return null;
   const counters = attemptCounters(wait.anchor, fn, null, outer);
   return {
@@ -77,6 +77,48 @@ function scheduledRetry(wait: Wait, file: ts.SourceFile): RetryContext | null {
 interface FailurePath {
   trigger: Trigger;
   evidence: string;
+}
+
+/** Call sites looked at when a helper's callers decide whether it runs on failure. */
+const MAX_CALL_SITES = 20;
+
+/**
+ * A `reconnect()` / `reschedule()` helper whose every call in the file is on a failure path (a catch,
+ * an error branch, an error event handler) is itself a failure path, though nothing in its body says so.
+ */
+function calledOnlyOnFailure(fn: ts.Node | null, file: ts.SourceFile): FailurePath | null {
+  const name = fn ? functionName(fn) : null;
+  if (!fn || !name) return null;
+  const sites: ts.CallExpression[] = [];
+  const visit = (node: ts.Node): void => {
+    if (sites.length > MAX_CALL_SITES) return;
+    if (ts.isCallExpression(node) && calleeName(node) === name && !isInside(node, fn)) sites.push(node);
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  if (sites.length === 0 || sites.length > MAX_CALL_SITES) return null;
+  let first: FailurePath | null = null;
+  for (const site of sites) {
+    const caller = enclosingFunction(site);
+    const event = caller ? errorEvent(caller) : null;
+    const path = event
+      ? { trigger: { kind: 'error-event', detail: `'${event}' event` } as Trigger, evidence: '' }
+      : failurePath(site, caller, file);
+    if (!path) return null;
+    first ??= path;
+  }
+  const lines = sites.map((site) => lineOf(site, file)).join(', ');
+  return {
+    trigger: first!.trigger,
+    evidence: `\`${name}\` is only called after a failure (line${sites.length > 1 ? 's' : ''} ${lines})`,
+  };
+}
+
+function isInside(node: ts.Node, container: ts.Node): boolean {
+  for (let current: ts.Node | undefined = node.parent; current; current = current.parent) {
+    if (current === container) return true;
+  }
+  return false;
 }
 
 /** The wait runs only after something failed: in a catch, an error branch, a rejection handler, or after a success exit. */
@@ -117,7 +159,8 @@ function failurePath(anchor: ts.Node, fn: ts.Node | null, file: ts.SourceFile): 
         };
       }
     }
-    if (ts.isBlock(node) && node.parent && isLoop(node.parent)) {
+    // Any block on the way up: the loop body, or a `try` block inside it (`if (ok) return true; await backoff()`).
+    if (ts.isBlock(node)) {
       const exit = successExitInBlock(node, child as ts.Statement, file);
       if (exit) return exit;
     }

@@ -20,7 +20,7 @@ const NOT_SLEEP_PACKAGES = new Set(['rxjs', 'rxjs/operators', 'lodash', 'lodash-
 
 /** Unresolvable callees with these names are taken as sleeps, at lower confidence. */
 const SLEEP_NAME =
-  /^(sleep|sleepMs|delay|delayMs|wait|waitMs|pause|snooze|nap|backoffSleep|waitFor(Ms|Millis)?)$/i;
+  /^(sleep\w*|delay|delayMs|delayMillis|wait|waitMs|waitMillis|pause|pauseMs|snooze|nap|backoffSleep|waitFor(Ms|Millis)?)$/i;
 
 export type WaitCall = 'sleep-helper' | 'promise-timeout' | 'timers-promises' | 'timeout-callback';
 
@@ -36,7 +36,16 @@ export interface Wait {
   jittered: boolean;
   /** Where the sleep helper was found, for evidence. */
   helper?: { name: string; path: string };
+  /** A helper that computes its wait from its arguments (`backoff(attempt)`): evaluate its body, not the argument. */
+  computed?: ComputedWait;
   confidence: 'high' | 'medium';
+}
+
+/** Where a helper's own timer delay lives, to evaluate it with the call's arguments bound. */
+export interface ComputedWait {
+  fn: FunctionNode;
+  file: ts.SourceFile;
+  delay: ts.Expression;
 }
 
 /** What a callee is, once followed to its definition. */
@@ -46,6 +55,7 @@ export type SleepKind = {
   path?: string;
   confidence: 'high' | 'medium';
   call: WaitCall;
+  computed?: ComputedWait;
 };
 
 export class WaitFinder {
@@ -77,6 +87,7 @@ export class WaitFinder {
       delay,
       jittered: sleep.jittered,
       helper: sleep.path ? { name: callee.getText(file), path: sleep.path } : undefined,
+      computed: sleep.computed,
       confidence: sleep.confidence,
     };
   }
@@ -85,7 +96,7 @@ export class WaitFinder {
   private globalTimeout(call: ts.CallExpression): Wait | null {
     const [callback, delay] = call.arguments;
     if (!callback || !delay) return null;
-    const executor = enclosingPromiseExecutor(call);
+    const executor = isInterval(call) ? null : enclosingPromiseExecutor(call);
     if (executor) {
       const [resolveParam, rejectParam] = executor.fn.parameters;
       const rejectName = rejectParam && ts.isIdentifier(rejectParam.name) ? rejectParam.name.text : null;
@@ -93,6 +104,8 @@ export class WaitFinder {
       if (rejectName && callsName(callback, rejectName)) return null;
       const resolveName = resolveParam && ts.isIdentifier(resolveParam.name) ? resolveParam.name.text : null;
       if (resolveName && (isName(callback, resolveName) || callsName(callback, resolveName))) {
+        // `new Promise(r => setTimeout(r, N));` as a bare statement waits for nothing (a missing await).
+        if (isDiscarded(executor.promise)) return null;
         return {
           call: 'promise-timeout',
           anchor: executor.promise,
@@ -167,6 +180,17 @@ export class WaitFinder {
               return this.helperKind(exported.node, exported.file, depth, exported.file.fileName);
           }
         }
+        const owner = await this.classOf(object, file, depth);
+        if (owner) {
+          const method = staticMethod(owner.node, name);
+          if (method)
+            return this.helperKind(
+              method,
+              owner.file,
+              depth,
+              owner.file === file ? undefined : owner.file.fileName,
+            );
+        }
         if (object.text === 'scheduler' && name === 'wait')
           return { argIndex: 0, jittered: false, confidence: 'high', call: 'timers-promises' };
         if (
@@ -183,6 +207,21 @@ export class WaitFinder {
       return SLEEP_NAME.test(name)
         ? { argIndex: 0, jittered: false, confidence: 'medium', call: 'sleep-helper' }
         : null;
+    }
+    return null;
+  }
+
+  /** The class an identifier names: declared here, imported, or a CommonJS module whose export is a class. */
+  private async classOf(
+    identifier: ts.Identifier,
+    file: ts.SourceFile,
+    depth: number,
+  ): Promise<{ node: ts.ClassLikeDeclaration; file: ts.SourceFile } | null> {
+    const resolved = await this.resolver.identifier(identifier.text, identifier, file, depth + 1);
+    if (resolved?.kind === 'class') return { node: resolved.node, file: resolved.file };
+    if (resolved?.kind === 'module') {
+      const exported = await this.resolver.exported(resolved.file, 'default', depth + 1);
+      if (exported?.kind === 'class') return { node: exported.node, file: exported.file };
     }
     return null;
   }
@@ -241,13 +280,68 @@ export class WaitFinder {
         delay = call.arguments[kind.argIndex];
       }
       if (!delay) continue;
-      const argIndex = params.findIndex((p) => p !== '' && mentionsName(delay!, p));
-      if (argIndex < 0) continue;
-      return { argIndex, jittered: containsRandom(fn.body), confidence: 'high', call: 'sleep-helper', path };
+      const waited = delay;
+      const inputs = [waited, ...localInitializers(waited, fn.body)];
+      const argIndex = params.findIndex((p) => p !== '' && inputs.some((input) => mentionsName(input, p)));
+      if (argIndex < 0) {
+        // A helper that always waits the same time whatever it is passed: the wait is its own.
+        if (
+          !inputs.some((input) => mentionsAny(input, params)) &&
+          inner.length <= MAX_CONSTANT_HELPER_CALLS
+        ) {
+          return {
+            argIndex: 0,
+            jittered: containsRandom(fn.body),
+            confidence: 'high',
+            call: 'sleep-helper',
+            path,
+            computed: { fn, file, delay: waited },
+          };
+        }
+        continue;
+      }
+      // `setTimeout(r, ms)`: the argument is the wait. `const d = 2 ** attempt * 100; setTimeout(r, d)`: computed.
+      const direct =
+        ts.isIdentifier(unwrap(waited)) && (unwrap(waited) as ts.Identifier).text === params[argIndex];
+      return {
+        argIndex,
+        jittered: containsRandom(fn.body),
+        confidence: 'high',
+        call: 'sleep-helper',
+        path,
+        ...(direct ? {} : { computed: { fn, file, delay: waited } }),
+      };
     }
     return null;
   }
 }
+
+/** Initializers of the helper's local constants an expression uses: `const delay = 2 ** attempt * 100`. */
+function localInitializers(expression: ts.Expression, body: ts.Node): ts.Expression[] {
+  const found: ts.Expression[] = [];
+  const names = new Set<string>();
+  const collect = (node: ts.Node): void => {
+    if (ts.isIdentifier(node)) names.add(node.text);
+    ts.forEachChild(node, collect);
+  };
+  collect(expression);
+  const visit = (node: ts.Node): void => {
+    if (
+      ts.isVariableDeclaration(node) &&
+      ts.isIdentifier(node.name) &&
+      names.has(node.name.text) &&
+      node.initializer
+    ) {
+      found.push(node.initializer);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(body);
+  return found;
+}
+
+/** A helper that waits a constant is only a sleep when waiting is all it does (the timer and a resolve). */
+const MAX_CONSTANT_HELPER_CALLS = 2;
 
 /** Most calls a sleep helper makes besides its wait (logging, a resolve). */
 const MAX_HELPER_CALLS = 4;
@@ -272,19 +366,35 @@ function looksLikeSleepHelper(body: ts.Node): boolean {
   return !control && calls <= MAX_HELPER_CALLS;
 }
 
+/**
+ * The callback timers: `setTimeout(fn, N)`, and `setInterval(fn, N)` — a reconnect loop run by an
+ * interval is a retry as much as one run by a timeout. Only `setTimeout` can be a promise's sleep.
+ */
+const TIMER_NAMES = new Set(['setTimeout', 'setInterval']);
+
 export function isGlobalSetTimeout(callee: ts.Expression, call: ts.CallExpression): boolean {
   if (call.arguments.length < 2) return false;
   if (ts.isIdentifier(callee)) {
-    if (callee.text !== 'setTimeout') return false;
-    const declaration = lookup('setTimeout', callee);
+    if (!TIMER_NAMES.has(callee.text)) return false;
+    const declaration = lookup(callee.text, callee);
     return !declaration || (declaration.kind === 'import' && !TIMERS_PROMISES.has(declaration.specifier));
   }
   return (
     ts.isPropertyAccessExpression(callee) &&
-    callee.name.text === 'setTimeout' &&
+    TIMER_NAMES.has(callee.name.text) &&
     ts.isIdentifier(callee.expression) &&
     ['window', 'global', 'globalThis', 'self'].includes(callee.expression.text)
   );
+}
+
+function isInterval(call: ts.CallExpression): boolean {
+  const callee = unwrap(call.expression);
+  const name = ts.isIdentifier(callee)
+    ? callee.text
+    : ts.isPropertyAccessExpression(callee)
+      ? callee.name.text
+      : '';
+  return name === 'setInterval';
 }
 
 function packageSleep(specifier: string, imported: string): SleepKind | null {
@@ -334,6 +444,16 @@ function enclosingPromiseExecutor(
   return null;
 }
 
+function mentionsAny(node: ts.Node, names: readonly string[]): boolean {
+  return names.some((name) => name !== '' && mentionsName(node, name));
+}
+
+function isDiscarded(expression: ts.Expression): boolean {
+  let node: ts.Node = expression;
+  while (node.parent && ts.isParenthesizedExpression(node.parent)) node = node.parent;
+  return !!node.parent && ts.isExpressionStatement(node.parent);
+}
+
 function isName(node: ts.Expression, name: string): boolean {
   const inner = unwrap(node);
   return ts.isIdentifier(inner) && inner.text === name;
@@ -348,6 +468,16 @@ function callsName(node: ts.Node, name: string): boolean {
   };
   visit(node);
   return found;
+}
+
+function staticMethod(owner: ts.ClassLikeDeclaration, name: string): FunctionNode | null {
+  for (const member of owner.members) {
+    const isStatic =
+      ts.canHaveModifiers(member) &&
+      (ts.getModifiers(member) ?? []).some((m) => m.kind === ts.SyntaxKind.StaticKeyword);
+    if (isStatic && ts.isMethodDeclaration(member) && member.name.getText() === name) return member;
+  }
+  return null;
 }
 
 function classMethod(access: ts.PropertyAccessExpression, name: string): FunctionNode | null {
