@@ -204,7 +204,7 @@ function libraryDraft(found: LibraryFinding, file: ts.SourceFile, options: Analy
   const anchorText = found.anchor.getText(file);
   return {
     rule: found.rule,
-    anchor: found.anchor,
+    anchor: headOf(found.anchor, file),
     delay: toDelay(value, anchorText.length > 200 ? `${anchorText.slice(0, 199)}…` : anchorText),
     trigger: { kind: 'library', detail: found.returned ? 'redis' : found.library },
     form: found.returned
@@ -223,6 +223,19 @@ function libraryDraft(found: LibraryFinding, file: ts.SourceFile, options: Analy
     evidence: [found.evidence],
     confidence: value.kind === 'unknown' ? 'low' : 'high',
   };
+}
+
+/**
+ * A comment anchored on a whole multi-line call or method would highlight all of it; its head (the
+ * callee, the option's name) says where the problem is.
+ */
+function headOf(node: ts.Node, file: ts.SourceFile): ts.Node {
+  const start = file.getLineAndCharacterOfPosition(node.getStart(file)).line;
+  const end = file.getLineAndCharacterOfPosition(node.getEnd()).line;
+  if (start === end) return node;
+  if (ts.isCallExpression(node) || ts.isNewExpression(node)) return node.expression;
+  if ((ts.isPropertyAssignment(node) || ts.isMethodDeclaration(node)) && node.name) return node.name;
+  return node;
 }
 
 function toFindings(drafts: Draft[], file: ts.SourceFile, path: string, language: Language): Finding[] {
