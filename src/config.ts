@@ -25,6 +25,15 @@ export const DEFAULT_TEST_PATTERNS = [
   '**/test_*.py',
   '**/*_test.py',
   '**/src/test/**',
+  '**/*Test.java',
+  '**/*Tests.java',
+  '**/*IT.java',
+  '**/*Test.kt',
+  '**/*Tests.kt',
+  '**/*Tests.cs',
+  '**/*Test.cs',
+  '**/*.Tests/**',
+  '**/*_spec.rb',
 ];
 
 export const configSchema = z
