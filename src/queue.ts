@@ -1,7 +1,9 @@
 /**
- * In-process review queue: bounded concurrency, bounded length, and coalescing by key — a newer push to
- * the same pull request replaces a job for it that has not started yet. Webhook handlers enqueue and
- * return at once, so the platform gets its answer in milliseconds whatever the review costs.
+ * The in-process scheduler under the in-process job queue (src/queue/memory.ts): bounded concurrency,
+ * bounded length, and one job per key at a time. A job whose key is running waits, however many
+ * workers are free, and a newer job for a key that waits replaces it — so two reviews of one pull
+ * request never run at once (both would find no earlier comment and post the same ones twice), and a
+ * burst of pushes costs one more review, not one per push.
  */
 export interface QueueOptions {
   concurrency: number;
@@ -20,8 +22,10 @@ interface Waiting {
 }
 
 export class ReviewQueue {
+  /** In arrival order; at most one entry per key (a newer job replaces the entry's `run`). */
   private readonly waiting: Waiting[] = [];
-  private running = 0;
+  private readonly waitingByKey = new Map<string, Waiting>();
+  private readonly runningKeys = new Set<string>();
   private idleResolvers: (() => void)[] = [];
   private readonly options: QueueOptions;
 
@@ -31,13 +35,15 @@ export class ReviewQueue {
 
   /** `key` identifies the review target (e.g. `github:owner/repo#12`); a waiting job with the same key is replaced. */
   enqueue(key: string, run: () => Promise<void>): EnqueueResult {
-    const existing = this.waiting.find((job) => job.key === key);
+    const existing = this.waitingByKey.get(key);
     if (existing) {
       existing.run = run;
       return 'coalesced';
     }
     if (this.waiting.length >= this.options.maxWaiting) return 'full';
-    this.waiting.push({ key, run });
+    const job = { key, run };
+    this.waiting.push(job);
+    this.waitingByKey.set(key, job);
     this.pump();
     return 'queued';
   }
@@ -47,28 +53,38 @@ export class ReviewQueue {
   }
 
   get active(): number {
-    return this.running;
+    return this.runningKeys.size;
+  }
+
+  /** Keys waiting or running, for a shutdown report. */
+  keys(): string[] {
+    return [...this.runningKeys, ...this.waiting.map((job) => job.key)];
   }
 
   /** Resolves when nothing is waiting or running (tests, graceful shutdown). */
   onIdle(): Promise<void> {
-    if (this.running === 0 && this.waiting.length === 0) return Promise.resolve();
+    if (this.runningKeys.size === 0 && this.waiting.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleResolvers.push(resolve));
   }
 
   private pump(): void {
-    while (this.running < this.options.concurrency && this.waiting.length > 0) {
-      const job = this.waiting.shift()!;
-      this.running += 1;
-      // Start on a later tick so a burst of enqueues for one key coalesces before any of them runs.
+    while (this.runningKeys.size < this.options.concurrency) {
+      // The oldest job whose key is free; jobs behind a running key keep their place.
+      const index = this.waiting.findIndex((job) => !this.runningKeys.has(job.key));
+      if (index === -1) return;
+      const job = this.waiting.splice(index, 1)[0]!;
+      this.waitingByKey.delete(job.key);
+      this.runningKeys.add(job.key);
+      // Start on a later tick: a job reads what it reviews when it starts, so the rest of a burst of
+      // enqueues for its key still joins it.
       setImmediate(() => {
         job
           .run()
           .catch((error: unknown) => this.options.onError?.(job.key, error))
           .finally(() => {
-            this.running -= 1;
+            this.runningKeys.delete(job.key);
             this.pump();
-            if (this.running === 0 && this.waiting.length === 0) {
+            if (this.runningKeys.size === 0 && this.waiting.length === 0) {
               const resolvers = this.idleResolvers;
               this.idleResolvers = [];
               for (const resolve of resolvers) resolve();

@@ -16,12 +16,21 @@ import {
   type Probot,
   type ProbotOctokit,
 } from 'probot';
+import { MemoryDeliveryStore, type DeliveryStore } from './idempotency.js';
+import type { Metrics } from './metrics.js';
 import jitterbotApp from './platforms/github/app.js';
 import type { ReviewFn } from './platforms/github/job.js';
-import { jitterbotOctokit } from './platforms/github/octokit.js';
+import {
+  DEFAULT_GITHUB_RETRY,
+  QuietRetryProbotOctokit,
+  jitterbotOctokit,
+} from './platforms/github/octokit.js';
 import { createSetupHandler, type SetupHandler } from './platforms/github/setup.js';
 import { errorFields } from './platforms/github/target.js';
-import { ReviewQueue } from './queue.js';
+import type { Platform } from './queue/job.js';
+import { MemoryJobQueue } from './queue/memory.js';
+import { QUEUE_RETRY_AFTER_SECONDS, type CloseReport, type JobQueue } from './queue/types.js';
+import { runReview } from './review/pipeline.js';
 
 /** A route another platform adds to the shared server (e.g. `POST /gitlab/webhook`). */
 export interface Route {
@@ -29,6 +38,8 @@ export interface Route {
   /** Exact path, without query string. */
   path: string;
   handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  /** A platform's webhook route: its requests are counted in the webhook metrics. */
+  platform?: Platform;
 }
 
 export interface ServerLog {
@@ -46,10 +57,26 @@ export interface CreateServerOptions {
   setup?: SetupHandler;
   extraRoutes?: Route[];
   log: ServerLog;
+  /** Why the process cannot take work right now (`GET /readyz` answers 503), or null when it can. */
+  readiness?: () => Promise<string | null>;
+  /** Served at `GET /metrics`; webhook requests are counted in it. */
+  metrics?: Metrics;
+  /** Probot's webhook path; default {@link DEFAULT_WEBHOOK_PATH}. */
+  githubWebhookPath?: string;
+  /** Largest request body accepted on any route; default {@link MAX_BODY_BYTES}. */
+  maxBodyBytes?: number;
 }
 
 export const HEALTH_PATH = '/healthz';
+export const READY_PATH = '/readyz';
+export const METRICS_PATH = '/metrics';
 export const DEFAULT_PORT = 3000;
+
+/**
+ * GitHub caps webhook payloads at 25 MB, so no request this server accepts is larger. Routes may read
+ * with a lower limit of their own (the GitLab route stops at 5 MiB).
+ */
+export const MAX_BODY_BYTES = 25 * 1024 * 1024;
 
 /**
  * One HTTP server for every way in: `/healthz`, the routes other platforms add, Probot's webhook
@@ -57,8 +84,10 @@ export const DEFAULT_PORT = 3000;
  * credentials, the app registration pages. Not listening yet: call `listen`.
  */
 export async function createServer(options: CreateServerOptions): Promise<Server> {
-  const { log } = options;
+  const { log, metrics } = options;
   const routes = options.extraRoutes ?? [];
+  const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
+  const githubPath = options.githubWebhookPath ?? DEFAULT_WEBHOOK_PATH;
   const github = options.probot
     ? await createNodeMiddleware(options.app ?? ((app) => jitterbotApp(app)), { probot: options.probot })
     : undefined;
@@ -73,15 +102,40 @@ export async function createServer(options: CreateServerOptions): Promise<Server
 
   async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = pathOf(req);
-    if (path === HEALTH_PATH) {
-      if (req.method !== 'GET' && req.method !== 'HEAD') return void methodNotAllowed(res, 'GET, HEAD');
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok' }));
-      return;
-    }
     const sameRoute = routes.filter((route) => route.path === path);
     const route = sameRoute.find((candidate) => candidate.method === req.method);
+    const githubWebhook = github !== undefined && !route && path === githubPath && req.method === 'POST';
+    if (metrics && (route?.platform || githubWebhook)) {
+      const platform = route?.platform ?? 'github';
+      const event = header(req, platform === 'github' ? 'x-github-event' : 'x-gitlab-event');
+      res.once('finish', () => metrics.webhook(platform, event, res.statusCode));
+    }
+    // Refused before a byte is read; bodies without a declared length are bounded where they are read.
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > maxBodyBytes) return void payloadTooLarge(res);
+
+    if (path === HEALTH_PATH || path === READY_PATH || path === METRICS_PATH) {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return void methodNotAllowed(res, 'GET, HEAD');
+      if (path === HEALTH_PATH) return void json(res, 200, { status: 'ok' });
+      if (path === READY_PATH) {
+        const problem = options.readiness ? await options.readiness() : null;
+        return void json(res, problem ? 503 : 200, problem ? { status: 'not ready', problem } : { status: 'ready' });
+      }
+      if (!metrics) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found\n');
+      const text = await metrics.registry.metrics();
+      res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text);
+      return;
+    }
     if (route) return route.handler(req, res);
     if (sameRoute.length > 0) return void methodNotAllowed(res, sameRoute.map((r) => r.method).join(', '));
+    if (githubWebhook) {
+      // Probot's middleware reads the whole stream, however long; read it here with the limit instead
+      // and hand it over as a string, which the middleware takes as the raw payload to verify.
+      const body = await readLimited(req, maxBodyBytes);
+      if (body === 'too-large') return void payloadTooLarge(res);
+      (req as IncomingMessage & { body?: string }).body = body;
+      retryAfterOn503(res);
+    }
     if (github && (await github(req, res))) return;
     if (options.setup && (await options.setup(req, res))) return;
     res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found\n');
@@ -98,6 +152,53 @@ function methodNotAllowed(res: ServerResponse, allow: string): void {
   res.writeHead(405, { allow, 'content-type': 'text/plain' }).end('Method not allowed\n');
 }
 
+function json(res: ServerResponse, status: number, body: object): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+function payloadTooLarge(res: ServerResponse): void {
+  // The rest of the body is not read: close the connection rather than drain it.
+  res.writeHead(413, { 'content-type': 'text/plain', connection: 'close' }).end('Payload too large\n');
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The body as UTF-8 text, or `too-large` as soon as it passes `max` bytes. */
+function readLimited(req: IncomingMessage, max: number): Promise<string | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > max) {
+        req.off('data', onData);
+        req.pause();
+        resolve('too-large');
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.once('error', reject);
+  });
+}
+
+/**
+ * Probot answers a handler's `status: 503` (queue full) without `Retry-After`; add it, so the sender
+ * (or an operator redelivering by hand) knows when to come back.
+ */
+function retryAfterOn503(res: ServerResponse): void {
+  const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.writeHead = ((status: number, ...rest: unknown[]) => {
+    if (status === 503 && !res.hasHeader('retry-after')) res.setHeader('retry-after', String(QUEUE_RETRY_AFTER_SECONDS));
+    return writeHead(status, ...rest);
+  }) as ServerResponse['writeHead'];
+}
+
 /** How the server treats GitHub: a configured app, the registration pages, or off. */
 export type GitHubMode = 'app' | 'setup' | 'disabled';
 
@@ -105,7 +206,11 @@ export interface StartServerOptions {
   /** Routes of other platforms (the GitLab webhook). */
   extraRoutes?: Route[];
   /** Review queue shared with other platforms; default: a new in-process queue. */
-  queue?: ReviewQueue;
+  queue?: JobQueue;
+  /** Delivery ids already handled, shared with other platforms; default: this process's memory. */
+  deliveries?: DeliveryStore;
+  /** Prometheus metrics, served at `/metrics` and fed by webhooks, jobs and API calls. */
+  metrics?: Metrics;
   /** Directory holding app.yml and .env; default: the working directory. */
   cwd?: string;
   /** Read `<cwd>/.env` into `env` (keys already set win). Default: when `env` is `process.env`. */
@@ -121,10 +226,31 @@ export interface RunningServer {
   /** `http://host:port` the server listens on. */
   url: string;
   github: GitHubMode;
-  queue: ReviewQueue;
+  queue: JobQueue;
   log: Logger;
-  /** Stops accepting requests, then waits for queued reviews to finish. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting requests (and answers `/readyz` with 503 meanwhile), then gives queued reviews
+   * up to `deadlineMs` to finish; reports what was left.
+   */
+  close(deadlineMs?: number): Promise<CloseReport>;
+}
+
+/**
+ * How long a stopping server waits for running reviews: under the 30 s Kubernetes gives a pod between
+ * SIGTERM and SIGKILL by default (Docker gives 10 s: run it with `--stop-timeout 30`).
+ */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 25_000;
+
+/**
+ * The Octokit class of every GitHub client this process makes: jittered retries (src/platforms/github/
+ * octokit.ts), with failed attempts and retries counted when metrics are on.
+ */
+export function githubOctokit(metrics?: Metrics): typeof ProbotOctokit {
+  if (!metrics) return jitterbotOctokit();
+  return jitterbotOctokit(
+    { ...DEFAULT_GITHUB_RETRY, sleep: metrics.retrySleep('github') },
+    QuietRetryProbotOctokit.plugin(metrics.githubApiErrors()),
+  );
 }
 
 /**
@@ -149,7 +275,7 @@ export async function startServer(
     if (!env.WEBHOOK_SECRET && production) {
       throw new Error('WEBHOOK_SECRET is not set: without it anyone could send this server webhooks.');
     }
-    probot = createGitHubProbot(probotEnv, options.Octokit ?? jitterbotOctokit());
+    probot = createGitHubProbot(probotEnv, options.Octokit ?? githubOctokit(options.metrics));
   }
   const github: GitHubMode = probot ? 'app' : production ? 'disabled' : 'setup';
   const log = options.log ?? (await loggerOf(probot ?? createGitHubProbot(probotEnv, undefined, true)));
@@ -157,19 +283,22 @@ export async function startServer(
     log.warn({}, 'WEBHOOK_SECRET is not set; webhooks are verified with the development secret');
   }
 
-  const queue =
-    options.queue ??
-    new ReviewQueue({
-      onError: (key, error) => log.error({ key, err: errorFields(error) }, 'review job failed'),
-    });
+  const { metrics } = options;
+  const queue = options.queue ?? new MemoryJobQueue({ log, ...(metrics ? { observer: metrics.observer } : {}) });
+  metrics?.watchQueue(queue);
+  const deliveries = options.deliveries ?? new MemoryDeliveryStore();
+  const review = metrics ? metrics.countFindings(options.review ?? runReview) : options.review;
+  let closing = false;
   const server = await createServer({
     log,
     extraRoutes: options.extraRoutes ?? [],
+    readiness: async () => (closing ? 'shutting down' : queue.problem()),
+    githubWebhookPath: env.WEBHOOK_PATH || DEFAULT_WEBHOOK_PATH,
+    ...(metrics ? { metrics } : {}),
     ...(probot
       ? {
           probot,
-          app: (app: Probot) =>
-            jitterbotApp(app, { queue, ...(options.review ? { review: options.review } : {}) }),
+          app: (app: Probot) => jitterbotApp(app, { queue, deliveries, ...(review ? { review } : {}) }),
         }
       : {}),
     ...(github === 'setup'
@@ -203,12 +332,14 @@ export async function startServer(
     github,
     queue,
     log,
-    async close() {
+    async close(deadlineMs = DEFAULT_SHUTDOWN_TIMEOUT_MS) {
+      const started = Date.now();
+      closing = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // close() waits for keep-alive connections to time out; idle ones can go now.
       server.closeIdleConnections();
       await closed;
-      await queue.onIdle();
+      return queue.close(Math.max(0, deadlineMs - (Date.now() - started)));
     },
   };
 }
@@ -237,6 +368,16 @@ function createGitHubProbot(
       { cause: error },
     );
   }
+}
+
+/** The process logger a server would use (Probot's pino: LOG_LEVEL, LOG_FORMAT), without a server. */
+export async function loggerFromEnv(env: NodeJS.ProcessEnv): Promise<Logger> {
+  return loggerOf(createGitHubProbot({ LOG_LEVEL: 'info', ...env }, undefined, true));
+}
+
+/** A Probot for GitHub jobs outside a server (`jitterbot worker`): credentials from `env`, no webhooks. */
+export function githubProbotFromEnv(env: NodeJS.ProcessEnv, Octokit: typeof ProbotOctokit): Probot {
+  return createGitHubProbot({ LOG_LEVEL: 'info', ...env }, Octokit);
 }
 
 async function loggerOf(probot: Probot): Promise<Logger> {

@@ -91,6 +91,23 @@ export function buildProgram(): Command {
       await serveCommand();
     });
 
+  program
+    .command('worker')
+    .description('run the reviews queued in Redis by `jitterbot serve` (needs REDIS_URL; see docs/deploy.md)')
+    .action(async () => {
+      const { workerCommand } = await import('./worker.js');
+      await workerCommand();
+    });
+
+  program
+    .command('dead-letters')
+    .description('list review jobs that failed every attempt (REDIS_URL), or move them back to the queue')
+    .option('--retry [ids...]', 'retry these job ids, or every dead letter when none is given')
+    .action(async (flags: { retry?: boolean | string[] }) => {
+      const { deadLettersCommand } = await import('./worker.js');
+      await deadLettersCommand(flags);
+    });
+
   return program;
 }
 

@@ -1,50 +1,71 @@
+import { createMetrics } from '../metrics.js';
 import { gitlabWebhookRoute } from '../platforms/gitlab/route.js';
 import type { Log } from '../platforms/gitlab/log.js';
-import { ReviewQueue } from '../queue.js';
-import { join } from 'node:path';
-import { loadDotEnv, startServer } from '../server.js';
-import { warmUpValidation } from '../suggest/validate.js';
+import { positiveInt, queueFromEnv } from '../queue/create.js';
+import { runReview } from '../review/pipeline.js';
+import { DEFAULT_SHUTDOWN_TIMEOUT_MS, startServer } from '../server.js';
 
 /**
  * `jitterbot serve`: one HTTP server for both platforms, sharing one review queue. The GitLab route is
  * mounted when GITLAB_TOKEN and GITLAB_WEBHOOK_SECRET are set; GitHub follows Probot's environment.
+ * With REDIS_URL the server only enqueues (run `jitterbot worker` for the reviews); without it the
+ * reviews run in this process.
  */
 export async function serveCommand(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  // Settings kept in .env must be visible to the GitLab route too, which is built before the server.
-  if (env === process.env) loadDotEnv(env, join(process.cwd(), '.env'));
   // The server's logger exists only once the server starts; GitLab's route logs through it by reference.
   let log: Log = {
-    info: (fields, message) =>
-      process.stdout.write(`${JSON.stringify({ level: 30, msg: message, ...fields })}\n`),
-    warn: (fields, message) =>
-      process.stdout.write(`${JSON.stringify({ level: 40, msg: message, ...fields })}\n`),
-    error: (fields, message) =>
-      process.stderr.write(`${JSON.stringify({ level: 50, msg: message, ...fields })}\n`),
+    info: (fields, message) => process.stdout.write(`${JSON.stringify({ level: 30, msg: message, ...fields })}\n`),
+    warn: (fields, message) => process.stdout.write(`${JSON.stringify({ level: 40, msg: message, ...fields })}\n`),
+    error: (fields, message) => process.stderr.write(`${JSON.stringify({ level: 50, msg: message, ...fields })}\n`),
   };
   const forward: Log = {
     info: (fields, message) => log.info(fields, message),
     warn: (fields, message) => log.warn(fields, message),
     error: (fields, message) => log.error(fields, message),
   };
-  const queue = new ReviewQueue({
-    onError: (key, error) => forward.error({ key, err: String(error) }, 'review job failed'),
+  const shutdownTimeoutMs = positiveInt(env, 'SHUTDOWN_TIMEOUT_MS', DEFAULT_SHUTDOWN_TIMEOUT_MS);
+  const metrics = createMetrics({ processMetrics: true });
+  const backend = await queueFromEnv(env, { log: forward, observer: metrics.observer });
+  const { queue, deliveries } = backend;
+  const gitlab = gitlabWebhookRoute(env, {
+    queue,
+    deliveries,
+    log: forward,
+    job: { review: metrics.countFindings(runReview) },
+    retry: {
+      sleep: metrics.retrySleep('gitlab'),
+      onFailedAttempt: (status) => metrics.apiError('gitlab', status),
+    },
   });
-  const gitlab = gitlabWebhookRoute(env, { queue, log: forward });
   if (gitlab.kind === 'invalid') {
+    await backend.disconnect();
     throw new Error(`GitLab is half configured: ${gitlab.problems.join('; ')}`);
   }
   const running = await startServer(env, {
     queue,
-    extraRoutes: gitlab.kind === 'ready' ? [gitlab.route] : [],
+    deliveries,
+    metrics,
+    extraRoutes: gitlab.kind === 'ready' ? [{ ...gitlab.route, platform: 'gitlab' }] : [],
   });
   log = running.log;
-  // The first type-checked patch costs about a second; pay it at start-up, not in the first review.
-  warmUpValidation();
-  if (gitlab.kind === 'ready')
-    log.info({ gitlab: gitlab.url }, 'GitLab webhook route mounted at /gitlab/webhook');
+  if (gitlab.kind === 'ready') log.info({ gitlab: gitlab.url }, 'GitLab webhook route mounted at /gitlab/webhook');
+  log.info(
+    { queue: queue.mode },
+    queue.mode === 'redis' ? 'reviews go to Redis: run `jitterbot worker` to process them' : 'reviews run in this process',
+  );
+
+  let stopping = false;
   const stop = async (signal: string) => {
-    log.info({ signal }, 'shutting down: no new webhooks, finishing queued reviews');
-    await running.close();
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal, deadlineMs: shutdownTimeoutMs }, 'shutting down: no new webhooks, finishing queued reviews');
+    const report = await running.close(shutdownTimeoutMs);
+    if (report.abandoned.length > 0) {
+      // These targets were not reviewed; `/jitterbot rescan` on each (or the next push) runs them again.
+      log.warn({ abandoned: report.abandoned }, 'reviews not finished before the shutdown deadline');
+    }
+    await backend.disconnect();
+    log.info({ drained: report.drained }, 'stopped');
     process.exit(0);
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));

@@ -16,6 +16,8 @@ import {
 import { jvmLibrarySchedule } from '../suggest/java/schedule.js';
 import { pollySchedule } from '../suggest/csharp/schedule.js';
 import { rustLibrarySchedule } from '../suggest/rust/schedule.js';
+import { pythonLibrarySchedule } from '../suggest/python/schedule.js';
+import { goLibrarySchedule } from '../suggest/go/schedule.js';
 
 /** axios-retry's `exponentialDelay`: `factor · 2^retryCount` plus up to 20% (retryCount starts at 1). */
 const AXIOS_RANDOM_SHARE = 0.2;
@@ -129,6 +131,16 @@ function librarySchedule(
     case 'backon':
     case 'backoff-rs':
       return rustLibrarySchedule(library, current, baseMs, growing);
+    case 'tenacity':
+    case 'backoff':
+    case 'retrying':
+    case 'urllib3':
+    case 'celery':
+      return pythonLibrarySchedule(library, current, baseMs, capMs, growing);
+    case 'cenkalti-backoff':
+    case 'retry-go':
+    case 'go-retryablehttp':
+      return goLibrarySchedule(library, current, baseMs, growing);
   }
 }
 

@@ -8,6 +8,12 @@ import { refuse, type PlannedEdit, type RewriteResult } from './plan.js';
 import { JITTER_STRATEGIES } from './strategies.js';
 import type { Suggestion, SuggestOptions, TextEdit } from './types.js';
 import { validatePatch } from './validate.js';
+import { rewriteJava, rewriteKotlin } from './java/index.js';
+import { rewriteCSharp } from './csharp/index.js';
+import { rewriteRust } from './rust/index.js';
+import { rewritePython } from './python/index.js';
+import { rewriteGo } from './go/index.js';
+import { rewriteRuby } from './ruby/index.js';
 
 type Rewriter = (finding: Finding, fileText: string, options: SuggestOptions) => RewriteResult;
 
@@ -22,6 +28,13 @@ const rewriteEcmascript: Rewriter = (finding, fileText, options) => {
 const REWRITERS: Partial<Record<Language, Rewriter>> = {
   typescript: rewriteEcmascript,
   javascript: rewriteEcmascript,
+  java: rewriteJava,
+  kotlin: rewriteKotlin,
+  csharp: rewriteCSharp,
+  rust: rewriteRust,
+  python: rewritePython,
+  go: rewriteGo,
+  ruby: rewriteRuby,
 };
 
 function inWords(options: SuggestOptions): string {

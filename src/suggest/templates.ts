@@ -42,11 +42,22 @@ const PYTHON: JitterSyntax = {
   imports: ['import random', 'import os'],
 };
 
+/** Ruby: `rand` is a float in [0, 1); `Array#min` caps; works on ActiveSupport durations too. */
+const RUBY: JitterSyntax = {
+  random: 'rand',
+  min: (a, b) => `[${a}, ${b}].min`,
+  pow: (base, exponent) => `${base}**${exponent}`,
+  frac: (x) => `(${x}) % 1`,
+  envIndex: (variable) => `ENV.fetch(${JSON.stringify(variable)}, "0").to_i`,
+  imports: [],
+};
+
 /** Languages whose jitter expressions we can write. Rewrites exist for TypeScript and JavaScript. */
 export const JITTER_SYNTAX: Partial<Record<Language, JitterSyntax>> = {
   typescript: ECMASCRIPT,
   javascript: ECMASCRIPT,
   python: PYTHON,
+  ruby: RUBY,
 };
 
 /**

@@ -3,6 +3,7 @@ import { Project, ts } from 'ts-morph';
 import type { Language } from '../analysis/finding.js';
 import { applyEdits, findOverlap, LineIndex } from './edits.js';
 import type { TextEdit } from './types.js';
+import { GRAMMAR_OF_LANGUAGE, reparseVerdict } from '../analysis/languages/tree-sitter/runtime.js';
 
 export type ValidationResult = { valid: true; patched: string } | { valid: false; reason: string };
 
@@ -136,6 +137,12 @@ export function validatePatch(
   }
   const patched = applyEdits(original, edits);
   if (patched === original) return { valid: false, reason: 'the patch changes nothing' };
+  // Tree-sitter languages: the patched file must parse without new ERROR or MISSING nodes.
+  const grammar = GRAMMAR_OF_LANGUAGE[language];
+  if (grammar !== undefined) {
+    const verdict = reparseVerdict(grammar, original, patched);
+    return verdict.valid ? { valid: true, patched } : verdict;
+  }
   if (!CHECKED_LANGUAGES.has(language)) {
     return { valid: false, reason: `patches for ${language} cannot be checked yet` };
   }

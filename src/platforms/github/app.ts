@@ -1,5 +1,8 @@
-import type { Context, Probot } from 'probot';
-import { ReviewQueue } from '../../queue.js';
+import type { Context, Probot, ProbotOctokit } from 'probot';
+import { MemoryDeliveryStore, type DeliveryStore } from '../../idempotency.js';
+import type { GitHubReviewJob } from '../../queue/job.js';
+import { MemoryJobQueue } from '../../queue/memory.js';
+import type { JobQueue, JobRunner } from '../../queue/types.js';
 import { runReview } from '../../review/pipeline.js';
 import type { ReadBudget } from '../bounded-reader.js';
 import type { PullRef } from './changes.js';
@@ -9,9 +12,11 @@ import { errorFields } from './target.js';
 
 export interface GitHubAppDeps {
   /** Where reviews run; handlers only enqueue, so GitHub gets its answer in milliseconds. */
-  queue: ReviewQueue;
+  queue: JobQueue;
   review: ReviewFn;
   budget?: ReadBudget;
+  /** Delivery ids already handled, so a redelivered webhook does nothing twice. */
+  deliveries?: DeliveryStore;
 }
 
 /** Pull request actions that (re)start a review. */
@@ -33,96 +38,154 @@ const QUEUE_FULL_STATUS = 503;
 /** The reaction that tells the commenter the rescan was accepted. */
 const ACCEPTED_REACTION = 'eyes';
 
-export function queueKey(pull: PullRef): string {
-  return `github:${pull.owner}/${pull.repo}#${pull.pullNumber}`;
-}
-
 /**
  * The GitHub App: a thin layer of event handlers that decide *whether* to review and enqueue the
- * review. Load with `probot.load((app) => jitterbotApp(app, deps))`; with no deps it makes its own
- * in-process queue and uses the real pipeline.
+ * review as plain data. Load with `probot.load((app) => jitterbotApp(app, deps))`; with no deps it
+ * makes its own in-process queue and uses the real pipeline. The app also tells the queue how this
+ * process runs GitHub jobs (ignored by a queue whose jobs run in `jitterbot worker` processes).
  */
 export default function jitterbotApp(app: Probot, deps: Partial<GitHubAppDeps> = {}): void {
-  const queue =
-    deps.queue ??
-    new ReviewQueue({
-      onError: (key, error) => app.log.error({ key, err: errorFields(error) }, 'review job failed'),
-    });
-  const schedule = scheduler(app, queue, deps.review ?? runReview, deps.budget);
+  const queue = deps.queue ?? new MemoryJobQueue({ log: app.log });
+  const deliveries = deps.deliveries ?? new MemoryDeliveryStore();
+  queue.handle('github', githubJobRunner(app, { review: deps.review ?? runReview, ...(deps.budget ? { budget: deps.budget } : {}) }));
+  const schedule = scheduler(queue);
+  const once = onceForDelivery(deliveries);
 
-  app.on([...PULL_REQUEST_EVENTS], async (context) => {
-    const { pull_request: pr } = context.payload;
-    schedule(context, { ...context.repo(), pullNumber: pr.number }, context.payload.action);
-  });
+  app.on(
+    [...PULL_REQUEST_EVENTS],
+    once(async (context) => {
+      const { pull_request: pr } = context.payload;
+      await schedule(context, { ...context.repo(), pullNumber: pr.number }, context.payload.action, pr.head.sha);
+    }),
+  );
 
-  app.on('issue_comment.created', async (context) => {
-    await onComment(context, schedule);
-  });
+  app.on(
+    'issue_comment.created',
+    once(async (context) => {
+      await onComment(context, schedule);
+    }),
+  );
 
-  app.on('check_run.rerequested', async (context) => {
-    const { check_run: run } = context.payload;
-    if (run.name !== CHECK_RUN_NAME) return;
-    for (const pr of run.pull_requests) {
-      schedule(context, { ...context.repo(), pullNumber: pr.number }, 'check_run_rerequested');
-    }
-  });
+  app.on(
+    'check_run.rerequested',
+    once(async (context) => {
+      const { check_run: run } = context.payload;
+      if (run.name !== CHECK_RUN_NAME) return;
+      for (const pr of run.pull_requests) {
+        await schedule(context, { ...context.repo(), pullNumber: pr.number }, 'check_run_rerequested', pr.head.sha);
+      }
+    }),
+  );
 }
 
-type Schedule = (context: Context, pull: PullRef, reason: ReviewReason) => void;
+type Schedule = (context: Context, pull: PullRef, reason: ReviewReason, headSha?: string) => Promise<void>;
 
-function scheduler(app: Probot, queue: ReviewQueue, review: ReviewFn, budget?: ReadBudget): Schedule {
-  const botLogin = appBotLogin(app);
-  const oneAtATime = serialisedByKey();
-  return (context, pull, reason) => {
+/** A webhook answered 503: the delivery shows as failed in the app's settings, where it can be redelivered. */
+function refused(message: string): Error {
+  return Object.assign(new Error(message), { status: QUEUE_FULL_STATUS });
+}
+
+function scheduler(queue: JobQueue): Schedule {
+  return async (context, pull, reason, headSha) => {
     const log: JobLog = context.log.child({
       deliveryId: context.id,
       repo: `${pull.owner}/${pull.repo}`,
       pr: pull.pullNumber,
     });
-    const key = queueKey(pull);
-    const result = queue.enqueue(key, () =>
-      oneAtATime(key, async () => {
-        await reviewPullRequest({
-          ...pull,
-          octokit: context.octokit,
-          log,
-          reason,
-          readConfig: (name) => context.config(name),
-          botLogin,
-          review,
-          ...(budget ? { budget } : {}),
-        });
-      }),
-    );
-    if (result === 'full') {
-      log.error({ reason }, 'review queue is full; refusing the delivery');
-      // Answered 503: the delivery shows as failed in the app's settings, where it can be redelivered.
-      throw Object.assign(new Error('review queue is full'), { status: QUEUE_FULL_STATUS });
+    const installationId = (context.payload as { installation?: { id?: number } }).installation?.id;
+    if (installationId === undefined) {
+      log.warn({ reason }, 'webhook without an installation; not reviewing');
+      return;
+    }
+    const job: GitHubReviewJob = {
+      platform: 'github',
+      deliveryIds: [context.id],
+      installationId,
+      owner: pull.owner,
+      repo: pull.repo,
+      pullNumber: pull.pullNumber,
+      reason,
+      enqueuedAt: Date.now(),
+      ...(headSha ? { headSha } : {}),
+    };
+    const result = await queue.enqueue(job);
+    if (result === 'full' || result === 'unavailable') {
+      log.error({ reason, queue: result }, 'review queue cannot take the review; refusing the delivery');
+      throw refused(`review queue ${result}`);
     }
     log.info({ reason, queue: result }, 'review enqueued');
   };
 }
 
 /**
- * Runs jobs with the same key one after another. The queue coalesces only jobs that have not started,
- * so with more than one worker a push arriving during a review would otherwise start a second review
- * of the same pull request at once; both would see no earlier comments and post the same ones twice.
+ * Each delivery is acted on once: a redelivery (same `X-GitHub-Delivery`) is acknowledged and
+ * ignored. A handler that fails releases the id, so the platform's retry is not taken for a duplicate.
  */
-function serialisedByKey(): (key: string, run: () => Promise<void>) => Promise<void> {
-  const running = new Map<string, Promise<void>>();
-  return async (key, run) => {
-    const previous = running.get(key);
-    const current = (async () => {
-      await previous?.catch(() => undefined);
-      await run();
-    })();
-    running.set(key, current);
-    try {
-      await current;
-    } finally {
-      if (running.get(key) === current) running.delete(key);
-    }
+function onceForDelivery(deliveries: DeliveryStore) {
+  return <C extends Context>(handler: (context: C) => Promise<void>) =>
+    async (context: C): Promise<void> => {
+      const ids = [`github:${context.id}`];
+      let claim;
+      try {
+        claim = await deliveries.claim(ids);
+      } catch (error) {
+        context.log.error({ deliveryId: context.id, err: errorFields(error) }, 'delivery store unreachable');
+        throw refused('delivery store unreachable');
+      }
+      if (claim === 'duplicate') {
+        context.log.info({ deliveryId: context.id }, 'delivery already received; ignored');
+        return;
+      }
+      try {
+        await handler(context);
+      } catch (error) {
+        await deliveries.release(ids).catch(() => undefined);
+        throw error;
+      }
+    };
+}
+
+/**
+ * How this process runs a GitHub job: authenticate as the job's installation, then review. Used by
+ * the in-process queue (the app registers it) and by `jitterbot worker`, which builds `app` from its
+ * own environment — the job carries only ids, never a token.
+ */
+export function githubJobRunner(
+  app: Probot,
+  deps: { review: ReviewFn; budget?: ReadBudget },
+): JobRunner<GitHubReviewJob> {
+  const botLogin = appBotLogin(app);
+  return async (job) => {
+    const octokit = await app.auth(job.installationId);
+    const log: JobLog = app.log.child({
+      deliveryIds: job.deliveryIds,
+      repo: `${job.owner}/${job.repo}`,
+      pr: job.pullNumber,
+    });
+    return reviewPullRequest({
+      owner: job.owner,
+      repo: job.repo,
+      pullNumber: job.pullNumber,
+      octokit,
+      log,
+      reason: job.reason,
+      readConfig: (name) => readRepoConfig(octokit, job.owner, job.repo, name),
+      botLogin,
+      review: deps.review,
+      ...(deps.budget ? { budget: deps.budget } : {}),
+    });
   };
+}
+
+/** What Probot's `context.config(name)` does, without a webhook context: `.github/<name>`, or null. */
+async function readRepoConfig(
+  octokit: ProbotOctokit,
+  owner: string,
+  repo: string,
+  name: string,
+): Promise<unknown> {
+  const { config, files } = await octokit.config.get({ owner, repo, path: `.github/${name}` });
+  return files.some((file) => file.config !== null) ? config : null;
 }
 
 /**
@@ -156,7 +219,7 @@ async function onComment(context: Context<'issue_comment.created'>, schedule: Sc
   } catch (error) {
     log.warn({ err: errorFields(error) }, 'could not react to the rescan comment');
   }
-  schedule(context, pull, 'rescan');
+  await schedule(context, pull, 'rescan', undefined);
 }
 
 async function canRequestRescan(

@@ -14,6 +14,8 @@ export interface GitlabRetryPolicy {
   maxRetryAfterMs?: number;
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** Called after every failed attempt with its HTTP status (undefined: no response), for metrics. */
+  onFailedAttempt?: (status: number | undefined) => void;
 }
 
 /**
@@ -121,7 +123,14 @@ async function sendWithRetry(
         'GitLab API call failed; retrying after a jittered delay',
       ),
   };
-  return retryWithJitter(() => sendOnce(endpoint, options, method), retryOptions);
+  return retryWithJitter(async () => {
+    try {
+      return await sendOnce(endpoint, options, method);
+    } catch (error) {
+      policy.onFailedAttempt?.(statusOf(error));
+      throw error;
+    }
+  }, retryOptions);
 }
 
 function isRetryable(error: unknown, idempotent: boolean): boolean {

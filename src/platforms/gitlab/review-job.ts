@@ -1,3 +1,5 @@
+import type { GitlabReviewJob } from '../../queue/job.js';
+import type { JobRunner } from '../../queue/types.js';
 import { retryWithJitter } from '../../retry.js';
 import { runReview, type ReviewLogger } from '../../review/pipeline.js';
 import { BoundedRepoReader, DEFAULT_READ_BUDGET, type ReadBudget } from '../bounded-reader.js';
@@ -98,6 +100,32 @@ export async function runGitlabReviewJob(
     deps.log.error({ ...fields, error: describeError(error) }, 'GitLab review failed');
     return { kind: 'failed', error: describeError(error) };
   }
+}
+
+/** What a GitLab job runner needs: an API client per project, from this process's own settings. */
+export interface GitlabRunnerDeps extends Omit<GitlabJobDeps, 'api'> {
+  /** The client for a project of the configured instance; null for a project of another one. */
+  clientFor(projectUrl?: string): GitlabApi | null;
+}
+
+/**
+ * How this process runs a GitLab job (the in-process queue, or `jitterbot worker`): the job carries
+ * the project and merge request, never a token; the client comes from `deps`.
+ */
+export function gitlabJobRunner(deps: GitlabRunnerDeps): JobRunner<GitlabReviewJob> {
+  return async (job) => {
+    const { clientFor, ...rest } = deps;
+    const api = clientFor(job.request.project.webUrl);
+    if (!api) {
+      deps.log.warn(
+        { deliveryIds: job.request.deliveryIds, project: job.request.project.path, mr: job.request.mrIid },
+        'GitLab job for a project outside the configured instance; skipped',
+      );
+      return 'skipped';
+    }
+    const result = await runGitlabReviewJob(job.request, { ...rest, api });
+    return result.kind;
+  };
 }
 
 async function reviewMergeRequest(

@@ -1,6 +1,5 @@
 import type { Route } from '../../server.js';
-import type { ReviewQueue } from '../../queue.js';
-import { GITLAB_WEBHOOK_PATH, gitlabFromEnv } from './env.js';
+import { GITLAB_WEBHOOK_PATH, gitlabFromEnv, type GitlabEnvOptions } from './env.js';
 import type { Log } from './log.js';
 import { createGitlabWebhookHandler, type GitlabWebhookDeps } from './webhook.js';
 
@@ -16,9 +15,9 @@ export type GitlabRouteSetup =
  */
 export function gitlabWebhookRoute(
   env: Record<string, string | undefined>,
-  deps: { queue: GitlabWebhookDeps['queue'] | ReviewQueue; log: Log; job?: GitlabWebhookDeps['job'] },
+  deps: Pick<GitlabWebhookDeps, 'queue' | 'log' | 'job' | 'deliveries'> & Pick<GitlabEnvOptions, 'retry'>,
 ): GitlabRouteSetup {
-  const gitlab = gitlabFromEnv(env, { log: deps.log });
+  const gitlab = gitlabFromEnv(env, { log: deps.log, ...(deps.retry ? { retry: deps.retry } : {}) });
   if (gitlab.kind !== 'ready') return gitlab;
   const handler = createGitlabWebhookHandler({
     secret: gitlab.secret,
@@ -27,6 +26,7 @@ export function gitlabWebhookRoute(
     log: deps.log,
     ...(gitlab.botUsername ? { botUsername: gitlab.botUsername } : {}),
     ...(deps.job ? { job: deps.job } : {}),
+    ...(deps.deliveries ? { deliveries: deps.deliveries } : {}),
   });
   return { kind: 'ready', url: gitlab.url, route: { method: 'POST', path: GITLAB_WEBHOOK_PATH, handler } };
 }

@@ -1,16 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ReviewQueue } from '../../queue.js';
+import { MemoryDeliveryStore, type DeliveryStore } from '../../idempotency.js';
+import type { GitlabReviewJob } from '../../queue/job.js';
+import { QUEUE_RETRY_AFTER_SECONDS, type JobQueue } from '../../queue/types.js';
 import type { GitlabApi } from './client.js';
 import { decideGitlabEvent } from './events.js';
 import type { Log } from './log.js';
-import {
-  combineRequests,
-  runGitlabReviewJob,
-  type GitlabJobDeps,
-  type GitlabReviewRequest,
-} from './review-job.js';
-import { SeenDeliveries } from './seen-deliveries.js';
+import { gitlabJobRunner, type GitlabJobDeps, type GitlabReviewRequest } from './review-job.js';
 
 /**
  * Largest webhook body read. GitLab's merge request and note payloads are a few kilobytes; the limit
@@ -21,14 +17,16 @@ export const MAX_WEBHOOK_BODY_BYTES = 5 * 1024 * 1024;
 export interface GitlabWebhookDeps {
   /** The webhook's "Secret token", sent back by GitLab in `X-Gitlab-Token`. */
   secret: string;
-  queue: Pick<ReviewQueue, 'enqueue'>;
+  /** Where reviews go; the handler also tells it how this process runs GitLab jobs. */
+  queue: Pick<JobQueue, 'enqueue' | 'handle'>;
   /** API client for a project, from its web URL; null when the project is not on the configured instance. */
   clientFor(projectUrl?: string): GitlabApi | null;
   log: Log;
   /** The bot account's username; without it the token's user is looked up when needed. */
   botUsername?: string;
   maxBodyBytes?: number;
-  seen?: SeenDeliveries;
+  /** Delivery ids already handled (default: this process's memory). */
+  deliveries?: DeliveryStore;
   /** Review job options (the pipeline, read budget, waits), mainly for tests. */
   job?: Pick<GitlabJobDeps, 'review' | 'readBudget' | 'prepareWait'>;
 }
@@ -44,28 +42,14 @@ export function createGitlabWebhookHandler(deps: GitlabWebhookDeps): GitlabWebho
   if (deps.secret === '') throw new Error('GitLab webhook secret must not be empty');
   const expected = digest(deps.secret);
   const maxBodyBytes = deps.maxBodyBytes ?? MAX_WEBHOOK_BODY_BYTES;
-  const seen = deps.seen ?? new SeenDeliveries();
+  const deliveries = deps.deliveries ?? new MemoryDeliveryStore();
   const { log } = deps;
-  /** Requests of merge requests whose job is queued and not started; merged when deliveries coalesce. */
-  const waiting = new Map<string, GitlabReviewRequest>();
-  /** The last run per merge request. */
-  const running = new Map<string, Promise<void>>();
-
-  /**
-   * Runs of one merge request never overlap: two concurrent runs would both see no earlier comment and
-   * both post it. (The queue coalesces waiting jobs but may start a job while another with its key runs.)
-   */
-  async function oneAtATime(key: string, run: () => Promise<void>): Promise<void> {
-    const previous = running.get(key) ?? Promise.resolve();
-    const current = previous.then(run);
-    const settled = current.catch(() => undefined);
-    running.set(key, settled);
-    try {
-      await current;
-    } finally {
-      if (running.get(key) === settled) running.delete(key);
-    }
-  }
+  // The queue runs one job per merge request at a time and merges requests that wait (see
+  // src/queue/types.ts), so the handler only builds the request.
+  deps.queue.handle(
+    'gitlab',
+    gitlabJobRunner({ clientFor: deps.clientFor, log, ...optional(deps), ...deps.job }),
+  );
 
   return async (req, res) => {
     const event = header(req, 'x-gitlab-event') ?? '';
@@ -74,6 +58,7 @@ export function createGitlabWebhookHandler(deps: GitlabWebhookDeps): GitlabWebho
       header(req, 'x-gitlab-event-uuid') ??
       header(req, 'x-gitlab-webhook-uuid');
     const fields = { deliveryId, event };
+    let claimed: string[] = [];
     try {
       if (req.method !== 'POST') return reply(res, 405, 'method not allowed', { allow: 'POST' });
       const token = header(req, 'x-gitlab-token');
@@ -96,10 +81,12 @@ export function createGitlabWebhookHandler(deps: GitlabWebhookDeps): GitlabWebho
       }
 
       const keys = deliveryKeys(req, event, payload);
-      if (keys.some((key) => seen.has(key))) {
+      if ((await deliveries.claim(keys)) === 'duplicate') {
         log.info(fields, 'GitLab delivery already received; ignored');
         return reply(res, 200, 'duplicate delivery');
       }
+      // Claimed: from here on a failure must release the keys, or GitLab's retry would look like a duplicate.
+      claimed = keys;
 
       const decision = decideGitlabEvent(
         event,
@@ -107,7 +94,6 @@ export function createGitlabWebhookHandler(deps: GitlabWebhookDeps): GitlabWebho
         deps.botUsername ? { botUsername: deps.botUsername } : {},
       );
       if (decision.kind === 'ignore') {
-        keys.forEach((key) => seen.add(key));
         log.info({ ...fields, reason: decision.reason }, 'GitLab event ignored');
         return reply(res, 200, `ignored: ${decision.reason}`);
       }
@@ -115,7 +101,6 @@ export function createGitlabWebhookHandler(deps: GitlabWebhookDeps): GitlabWebho
       const mrFields = { ...fields, project: project.path, projectId: project.id, mr: mrIid };
       const api = deps.clientFor(project.webUrl);
       if (!api) {
-        keys.forEach((key) => seen.add(key));
         log.warn(
           { ...mrFields, projectUrl: project.webUrl },
           'GitLab event from a project outside the configured instance',
@@ -130,29 +115,25 @@ export function createGitlabWebhookHandler(deps: GitlabWebhookDeps): GitlabWebho
         reasons: decision.kind === 'review' ? [decision.reason] : [],
         rescans: decision.kind === 'rescan' ? [decision.command] : [],
       };
-      const key = `gitlab:${project.id}!${mrIid}`;
-      const before = waiting.get(key);
-      waiting.set(key, before ? combineRequests(before, request) : request);
-      const queued = deps.queue.enqueue(key, () =>
-        oneAtATime(key, async () => {
-          // Taken only once the previous run of this merge request is over, so deliveries that came
-          // meanwhile are part of this run (and a later job for the same key finds nothing left).
-          const merged = waiting.get(key);
-          waiting.delete(key);
-          if (merged) await runGitlabReviewJob(merged, { api, log, ...optional(deps), ...deps.job });
-        }),
-      );
-      if (queued === 'full') {
-        if (before) waiting.set(key, before);
-        else waiting.delete(key);
-        log.error(mrFields, 'review queue full; GitLab delivery refused');
-        return reply(res, 503, 'queue full', { 'retry-after': '60' });
+      const headSha = headShaOf(payload);
+      const job: GitlabReviewJob = {
+        platform: 'gitlab',
+        request,
+        enqueuedAt: Date.now(),
+        ...(headSha ? { headSha } : {}),
+      };
+      const queued = await deps.queue.enqueue(job);
+      if (queued === 'full' || queued === 'unavailable') {
+        await deliveries.release(keys);
+        claimed = [];
+        log.error({ ...mrFields, queue: queued }, 'review queue cannot take the review; GitLab delivery refused');
+        return reply(res, 503, `queue ${queued}`, { 'retry-after': String(QUEUE_RETRY_AFTER_SECONDS) });
       }
-      keys.forEach((key) => seen.add(key));
       log.info({ ...mrFields, decision: decision.kind, queue: queued }, 'GitLab review queued');
       return reply(res, 202, 'queued');
     } catch (error) {
       log.error({ ...fields, error: (error as Error).message }, 'GitLab webhook handler failed');
+      await deliveries.release(claimed).catch(() => undefined);
       if (!res.headersSent) reply(res, 500, 'internal error');
     }
   };
@@ -160,6 +141,16 @@ export function createGitlabWebhookHandler(deps: GitlabWebhookDeps): GitlabWebho
 
 function optional(deps: GitlabWebhookDeps): Pick<GitlabJobDeps, 'botUsername'> {
   return deps.botUsername ? { botUsername: deps.botUsername } : {};
+}
+
+/** The head commit a merge request or note hook names (`last_commit.id`), for the job id. */
+function headShaOf(payload: unknown): string | undefined {
+  const body = payload as {
+    object_attributes?: { last_commit?: { id?: unknown } };
+    merge_request?: { last_commit?: { id?: unknown } };
+  } | null;
+  const sha = body?.object_attributes?.last_commit?.id ?? body?.merge_request?.last_commit?.id;
+  return typeof sha === 'string' ? sha : undefined;
 }
 
 /**

@@ -481,7 +481,11 @@ export function rewriteLibraryOption(
   }
   const rewrite = LIBRARY_REWRITES[form.library];
   if (rewrite === undefined) {
-    return refuse('library', `${form.library} is not a JavaScript library`, `Turn on ${form.library}'s jitter.`);
+    return refuse(
+      'library',
+      `${form.library} is not a JavaScript library`,
+      `Turn on ${form.library}'s jitter.`,
+    );
   }
   return rewrite({ finding, form, source, options, target });
 }

@@ -8,7 +8,7 @@ import type { Probot } from 'probot';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import jitterbotApp from '../../../src/platforms/github/app.js';
 import type { ReviewFn } from '../../../src/platforms/github/job.js';
-import { ReviewQueue } from '../../../src/queue.js';
+import { MemoryJobQueue } from '../../../src/queue/memory.js';
 import type { ReviewOutcome } from '../../../src/platforms/types.js';
 import { fakeGitHub, type FakeRepo } from './fake-github.js';
 import { HEAD_SHA, testProbot, webhook } from './harness.js';
@@ -45,17 +45,22 @@ function stubReview(calls: string[]): ReviewFn {
 const repo: FakeRepo = { files: { 'src/a.ts': 'export const a = 1;\n' }, changed: [] };
 
 let probot: Probot;
-let queue: ReviewQueue;
+let queue: MemoryJobQueue;
 let calls: string[];
 
+/** Each delivery has its own id: a repeated id is a redelivery, which the app ignores. */
+let deliveryCount = 0;
+
 async function receive(name: string, payload: Record<string, unknown>): Promise<void> {
-  await probot.receive({ id: `delivery-${name}`, name, payload } as Parameters<Probot['receive']>[0]);
+  await probot.receive({ id: `delivery-${name}-${(deliveryCount += 1)}`, name, payload } as Parameters<
+    Probot['receive']
+  >[0]);
   await queue.onIdle();
 }
 
 beforeEach(async () => {
   calls = [];
-  queue = new ReviewQueue();
+  queue = new MemoryJobQueue();
   probot = testProbot();
   await probot.load((app: Probot) => jitterbotApp(app, { queue, review: stubReview(calls) }));
 });
@@ -126,7 +131,7 @@ describe('pull request events', () => {
 
 describe('a full queue', () => {
   it('refuses the delivery with 503 so it can be redelivered', async () => {
-    queue = new ReviewQueue({ maxWaiting: 0 });
+    queue = new MemoryJobQueue({ maxWaiting: 0 });
     probot = testProbot();
     await probot.load((app: Probot) => jitterbotApp(app, { queue, review: stubReview(calls) }));
     const delivery = probot.receive({
@@ -156,6 +161,8 @@ describe('check run re-run', () => {
 describe('failures become check run output', () => {
   it('completes the check run with the error when the pipeline throws', async () => {
     const recorded = fakeGitHub(repo);
+    // One attempt: the queue would retry a failed review (tested in test/fault*.test.ts).
+    queue = new MemoryJobQueue({ retry: { attempts: 1, baseMs: 1, capMs: 1 } });
     probot = testProbot();
     await probot.load((app: Probot) =>
       jitterbotApp(app, {

@@ -7,7 +7,7 @@ import type { Probot } from 'probot';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import jitterbotApp from '../../../src/platforms/github/app.js';
 import type { JitteredRetrySettings } from '../../../src/platforms/github/octokit.js';
-import { ReviewQueue } from '../../../src/queue.js';
+import { MemoryJobQueue } from '../../../src/queue/memory.js';
 import { earlierComment, fakeGitHub, type FakeRepo, type Recorded } from './fake-github.js';
 import {
   HEAD_SHA,
@@ -38,17 +38,22 @@ const openedRepo: FakeRepo = {
   changed: [{ filename: PATH, status: 'added', patch: addedFilePatch(added) }],
 };
 
-let queue: ReviewQueue;
+let queue: MemoryJobQueue;
 
 async function boot(retry: Partial<JitteredRetrySettings> = {}): Promise<Probot> {
-  queue = new ReviewQueue();
+  queue = new MemoryJobQueue();
   const probot = testProbot(retry);
   await probot.load((app: Probot) => jitterbotApp(app, { queue }));
   return probot;
 }
 
+/** Each delivery has its own id: a repeated id is a redelivery, which the app ignores. */
+let deliveryCount = 0;
+
 async function deliver(probot: Probot, name: string, payload: unknown): Promise<void> {
-  await probot.receive({ id: `delivery-${name}`, name, payload } as Parameters<Probot['receive']>[0]);
+  await probot.receive({ id: `delivery-${name}-${(deliveryCount += 1)}`, name, payload } as Parameters<
+    Probot['receive']
+  >[0]);
   await queue.onIdle();
 }
 

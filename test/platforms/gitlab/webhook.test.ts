@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ReviewQueue } from '../../../src/queue.js';
+import { MemoryJobQueue } from '../../../src/queue/memory.js';
 import { createServer } from '../../../src/server.js';
 import { createGitlabClient } from '../../../src/platforms/gitlab/client.js';
 import { belongsToInstance, GITLAB_WEBHOOK_PATH } from '../../../src/platforms/gitlab/env.js';
@@ -26,7 +26,7 @@ const SHA_2 = '1b12f15a11fc6e62177bef08f47bc7b5ce50b141';
 const SHA_3 = '2c23f26b22fd7f73288cfa19f58cd8c6df61c252';
 
 let gitlab: FakeGitlab;
-let queue: ReviewQueue;
+let queue: MemoryJobQueue;
 let server: Server;
 let endpoint: string;
 let retryDelays: number[];
@@ -48,7 +48,7 @@ beforeEach(async () => {
   gitlab.push(gitlab.headSha, { [FILE]: SOURCE });
   gitlab.members.set(6, 30);
   gitlab.install();
-  queue = new ReviewQueue();
+  queue = new MemoryJobQueue();
   retryDelays = [];
   logged = [];
   const api = createGitlabClient({

@@ -203,8 +203,3 @@ function messageFor(draft: Draft): string {
     ? `${library} retries with a delay that grows ${shape} without jitter: clients that fail together stay in lockstep. Add jitter.`
     : `This retry backs off ${shape} without jitter: clients that fail together stay in lockstep. Add jitter.`;
 }
-
-/** Copies a node's place and text out of its tree. */
-export function spanOf(node: { text: string }, range: SourceRange): Span {
-  return { range, text: node.text };
-}

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import treeSitter from '@vscode/tree-sitter-wasm';
 import type { Language, Node, Parser, Query, QueryCapture, QueryMatch, Tree } from '@vscode/tree-sitter-wasm';
 import { UnanalysableFile } from '../../analyzer.js';
-import type { SourceRange } from '../../finding.js';
+import type { Language as FindingLanguage, SourceRange } from '../../finding.js';
 
 /**
  * The one tree-sitter runtime of the process: the WASM engine and its grammars (prebuilt in
@@ -28,6 +28,16 @@ export const GRAMMAR_FILES = {
 } as const;
 
 export type GrammarName = keyof typeof GRAMMAR_FILES;
+
+/** The grammar a finding's language is parsed with, for re-parsing patches (Kotlin has none here). */
+export const GRAMMAR_OF_LANGUAGE: Partial<Record<FindingLanguage, GrammarName>> = {
+  python: 'python',
+  go: 'go',
+  ruby: 'ruby',
+  java: 'java',
+  rust: 'rust',
+  csharp: 'csharp',
+};
 
 /**
  * Longest a single parse may run. Hand-written files parse in milliseconds (about 10 MB/s); a file
@@ -246,5 +256,26 @@ export function reparseVerdict(name: GrammarName, original: string, patched: str
   } catch (error) {
     if (error instanceof ParseTimeExceeded) return { valid: false, reason: error.message };
     throw error;
+  }
+}
+
+/**
+ * Synchronous `withTree` for callers that run after analysis (rewrites): null when the grammar has
+ * not been loaded yet or the parse runs out of time.
+ */
+export function withLoadedTree<T>(name: GrammarName, text: string, use: (tree: Tree) => T): T | null {
+  const language = loadedLanguage(name);
+  if (!language) return null;
+  let tree: Tree;
+  try {
+    tree = parseLoaded(name, language, text);
+  } catch (error) {
+    if (error instanceof ParseTimeExceeded) return null;
+    throw error;
+  }
+  try {
+    return use(tree);
+  } finally {
+    tree.delete();
   }
 }

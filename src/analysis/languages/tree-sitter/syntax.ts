@@ -131,3 +131,14 @@ export function clip(text: string, max = 80): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
+
+/**
+ * The outermost named node spanning exactly [start, end) (UTF-16 offsets), or null when no node
+ * does: how a rewrite finds again what a finding pointed at, and checks the file has not changed.
+ */
+export function nodeSpanning(root: Node, start: number, end: number): Node | null {
+  let node = root.descendantForIndex(start, Math.max(start, end - 1));
+  while (node && node.parent && node.parent.startIndex >= start && node.parent.endIndex <= end) node = node.parent;
+  while (node && !node.isNamed && node.parent) node = node.parent;
+  return node && node.startIndex === start && node.endIndex === end ? node : null;
+}

@@ -1,0 +1,232 @@
+import type { DelayValue } from '../../delay.js';
+import type { Node } from '../tree-sitter/runtime.js';
+import { rangeOf } from '../tree-sitter/runtime.js';
+import { descendantsOfTypes, namedChildren } from '../tree-sitter/syntax.js';
+import type { LibraryRetry } from '../java/report.js';
+import {
+  argumentsOf,
+  declarationOf,
+  declaratorValue,
+  type CSharpEnv,
+  type CSharpEvaluator,
+  type CSharpFile,
+} from './evaluate.js';
+
+/**
+ * Polly configured without jitter (RULES.md section 3):
+ * - v7 `WaitAndRetry(n, attempt => TimeSpan…)` and friends: the sleep-duration provider is evaluated
+ *   with its parameter as the attempt counter; a sequence of durations is fixed when all are equal.
+ * - Polly.Contrib.WaitAndRetry `Backoff.ConstantBackoff` / `LinearBackoff` / `ExponentialBackoff`
+ *   (the jittered `DecorrelatedJitterBackoffV2` and `AwsDecorrelatedJitterBackoff` are fine).
+ * - v8 `RetryStrategyOptions`: `BackoffType` defaults to `Constant`, `Delay` to 2 s and `UseJitter` to
+ *   false. `HttpRetryStrategyOptions` (Microsoft.Extensions.Http.Resilience) defaults to exponential
+ *   with jitter, so only an explicit `UseJitter = false` is reported there.
+ */
+
+const POLLY_V8_DEFAULT_DELAY_MS = 2_000;
+const WAIT_AND_RETRY = /^WaitAndRetry(Forever)?(Async)?$/;
+
+interface PollyContext {
+  evaluator: CSharpEvaluator;
+  env: (counters?: ReadonlySet<string>) => CSharpEnv;
+}
+
+function retry(delay: DelayValue, anchor: Node, target: Node, evidence: string): LibraryRetry | null {
+  const rule =
+    delay.kind === 'const' || delay.kind === 'unknown'
+      ? 'fixed-delay-retry'
+      : delay.kind === 'linear' || delay.kind === 'exponential' || delay.kind === 'counter'
+        ? 'unjittered-backoff'
+        : null;
+  if (!rule) return null;
+  return {
+    library: 'polly',
+    rule,
+    delay,
+    anchor: { range: rangeOf(anchor), text: anchor.text },
+    target: { range: rangeOf(target), text: target.text },
+    evidence,
+  };
+}
+
+/** Polly.Contrib.WaitAndRetry's `Backoff.*` helpers. */
+async function contribBackoff(ctx: PollyContext, call: Node): Promise<DelayValue | null> {
+  const fn = call.childForFieldName('function');
+  if (fn?.type !== 'member_access_expression' || fn.childForFieldName('expression')?.text !== 'Backoff')
+    return null;
+  const name = fn.childForFieldName('name')?.text ?? '';
+  const [first] = argumentsOf(call);
+  const base = first ? await ctx.evaluator.evaluate(first, ctx.env()) : null;
+  const baseMs = base?.kind === 'const' ? { baseMs: base.ms } : {};
+  switch (name) {
+    case 'ConstantBackoff':
+      return base ?? null;
+    case 'LinearBackoff':
+      return { kind: 'linear', ...baseMs };
+    case 'ExponentialBackoff':
+      return { kind: 'exponential', ...baseMs };
+    default:
+      return /Jitter/.test(name) ? { kind: 'random' } : null;
+  }
+}
+
+async function sleepProvider(
+  ctx: PollyContext,
+  node: Node,
+  depth = 0,
+): Promise<{ value: DelayValue; what: string; node: Node } | null> {
+  if (node.type === 'lambda_expression') {
+    const parameters = node.childForFieldName('parameters');
+    const names = parameters
+      ? parameters.type === 'implicit_parameter'
+        ? [parameters.text]
+        : descendantsOfTypes(parameters, new Set(['parameter'])).map(
+            (p) => p.childForFieldName('name')?.text ?? '',
+          )
+      : [];
+    const body = node.childForFieldName('body');
+    if (!body || body.type === 'block') return null;
+    const counters = new Set(names.slice(0, 1).filter((n) => n !== '_'));
+    return {
+      value: await ctx.evaluator.evaluate(body, ctx.env(counters)),
+      what: 'the sleep-duration provider',
+      node,
+    };
+  }
+  if (node.type === 'invocation_expression') {
+    const value = await contribBackoff(ctx, node);
+    return value ? { value, what: '`Backoff` from Polly.Contrib.WaitAndRetry', node } : null;
+  }
+  if (
+    node.type === 'implicit_array_creation_expression' ||
+    node.type === 'array_creation_expression' ||
+    node.type === 'collection_expression'
+  ) {
+    const initializer =
+      node.type === 'collection_expression'
+        ? node
+        : descendantsOfTypes(node, new Set(['initializer_expression']))[0];
+    const items = initializer ? namedChildren(initializer) : [];
+    const values = await Promise.all(items.map((item) => ctx.evaluator.evaluate(item, ctx.env())));
+    if (values.length === 0 || values.some((v) => v.kind !== 'const')) return null;
+    const numbers = values.map((v) => (v as { ms: number }).ms);
+    const value: DelayValue = numbers.every((n) => n === numbers[0])
+      ? { kind: 'const', ms: numbers[0]! }
+      : { kind: 'linear', baseMs: numbers[0] };
+    return { value, what: 'the list of sleep durations', node };
+  }
+  if (node.type === 'identifier' && depth < 2) {
+    const declaration = declarationOf(node.text, node);
+    const value = declaration?.kind === 'local' ? declaratorValue(declaration.declarator) : null;
+    return value ? sleepProvider(ctx, value, depth + 1) : null;
+  }
+  return null;
+}
+
+async function waitAndRetry(ctx: PollyContext, call: Node): Promise<LibraryRetry | null> {
+  const args = argumentsOf(call);
+  const forever = /Forever/.test(call.childForFieldName('function')?.childForFieldName('name')?.text ?? '');
+  // (retryCount, provider, …), (sleepDurations, onRetry?) or, for Forever, (provider, …).
+  const first = args[0];
+  const asSequence =
+    first && !forever && first.type !== 'lambda_expression' ? await sleepProvider(ctx, first) : null;
+  const provider = forever || asSequence ? first : args[1];
+  if (!provider) return null;
+  const found = asSequence ?? (await sleepProvider(ctx, provider));
+  if (!found) return null;
+  const kind = found.value.kind;
+  const evidence =
+    kind === 'const'
+      ? `${found.what} returns the same delay for every attempt`
+      : `${found.what} grows the delay without randomness`;
+  // Through a local (`var delays = Backoff…`), the comment and the patch go to the configuration itself.
+  return retry(found.value, found.node, found.node, evidence);
+}
+
+async function strategyOptions(ctx: PollyContext, creation: Node): Promise<LibraryRetry | null> {
+  const type = creation.childForFieldName('type');
+  const typeName =
+    (type?.type === 'generic_name' ? type.namedChild(0)?.text : type?.text)?.replace(/^.*\./, '') ?? '';
+  const http = typeName === 'HttpRetryStrategyOptions';
+  if (typeName !== 'RetryStrategyOptions' && !http) return null;
+  const settings = new Map<string, Node>();
+  const initializer = creation.childForFieldName('initializer');
+  for (const assignment of initializer ? namedChildren(initializer) : []) {
+    if (assignment.type !== 'assignment_expression') continue;
+    const left = assignment.childForFieldName('left')?.text;
+    const right = assignment.childForFieldName('right');
+    if (left && right) settings.set(left, right);
+  }
+  // `var options = new RetryStrategyOptions(); options.UseJitter = true;` in the same method.
+  const variable =
+    creation.parent?.type === 'variable_declarator' ? creation.parent.childForFieldName('name')?.text : null;
+  const scope = enclosingBlock(creation);
+  if (variable && scope) {
+    for (const assignment of descendantsOfTypes(scope, new Set(['assignment_expression']))) {
+      const left = assignment.childForFieldName('left');
+      const match = left ? new RegExp(`^${variable}\\.(\\w+)$`).exec(left.text.replace(/\s+/g, '')) : null;
+      const right = assignment.childForFieldName('right');
+      if (match && right) settings.set(match[1]!, right);
+    }
+  }
+  if (settings.has('DelayGenerator')) return null;
+  const jitter = settings.get('UseJitter')?.text;
+  if (jitter === 'true' || (http && jitter !== 'false') || (jitter !== undefined && jitter !== 'false'))
+    return null;
+  const backoff =
+    settings.get('BackoffType')?.text.replace(/^.*\./, '') ?? (http ? 'Exponential' : 'Constant');
+  const delayNode = settings.get('Delay');
+  const delay = delayNode
+    ? await ctx.evaluator.evaluate(delayNode, ctx.env())
+    : { kind: 'const' as const, ms: POLLY_V8_DEFAULT_DELAY_MS };
+  const anchor = settings.get('BackoffType') ?? delayNode ?? creation;
+  const anchorNode = anchor.parent?.type === 'assignment_expression' ? anchor.parent : anchor;
+  if (backoff === 'Constant') {
+    return retry(
+      delay,
+      anchorNode,
+      creation,
+      `\`${typeName}\` with a constant backoff and without \`UseJitter = true\` waits ${delay.kind === 'const' ? `a fixed ${delay.ms} ms` : 'a fixed delay'}`,
+    );
+  }
+  const baseMs = delay.kind === 'const' ? { baseMs: delay.ms } : {};
+  const value: DelayValue =
+    backoff === 'Linear' ? { kind: 'linear', ...baseMs } : { kind: 'exponential', ...baseMs, factor: 2 };
+  return retry(
+    value,
+    anchorNode,
+    creation,
+    `\`BackoffType = DelayBackoffType.${backoff}\` without \`UseJitter = true\` grows without randomness`,
+  );
+}
+
+function enclosingBlock(node: Node): Node | null {
+  for (let current = node.parent; current; current = current.parent)
+    if (current.type === 'block') return current;
+  return null;
+}
+
+export async function findPollyRetries(
+  file: CSharpFile,
+  evaluator: CSharpEvaluator,
+  env: PollyContext['env'],
+): Promise<LibraryRetry[]> {
+  const root = file.tree.rootNode;
+  const usesPolly = namedChildren(root).some(
+    (child) =>
+      child.type === 'using_directive' &&
+      /\b(Polly|Microsoft\.Extensions\.Http\.Resilience)\b/.test(child.text),
+  );
+  if (!usesPolly && !/\bPolicy\b|RetryStrategyOptions/.test(root.text)) return [];
+  const ctx: PollyContext = { evaluator, env };
+  const found: (LibraryRetry | null)[] = [];
+  for (const call of descendantsOfTypes(root, new Set(['invocation_expression']))) {
+    const fn = call.childForFieldName('function');
+    const name = fn?.type === 'member_access_expression' ? fn.childForFieldName('name')?.text : null;
+    if (name && WAIT_AND_RETRY.test(name)) found.push(await waitAndRetry(ctx, call));
+  }
+  for (const creation of descendantsOfTypes(root, new Set(['object_creation_expression']))) {
+    found.push(await strategyOptions(ctx, creation));
+  }
+  return found.filter((f): f is LibraryRetry => f !== null);
+}

@@ -1,0 +1,233 @@
+import { ATTEMPT_NAME, OVERLOAD_SIGNAL } from '../../context.js';
+import type { Trigger } from '../../finding.js';
+import type { Node } from '../tree-sitter/runtime.js';
+import { clip, enclosing, field, lineOf, namedChildren, some } from '../tree-sitter/syntax.js';
+import { parameterNames } from './package.js';
+
+/**
+ * Is a Go wait a pause between attempts? It must run only after something failed (`if err != nil`,
+ * a bad status, a `case` for 429/503, or after a success exit earlier in the loop body), and the
+ * work must run again (a `for` loop around it, or the function calling itself).
+ */
+
+export interface GoRetryContext {
+  trigger: Trigger;
+  counters: Set<string>;
+  attemptVar?: string;
+  evidence: string[];
+}
+
+export const FUNCTION_TYPES = new Set(['function_declaration', 'method_declaration', 'func_literal']);
+const LOOP_TYPES = new Set(['for_statement']);
+
+/** `err != nil`, `errors.Is(err, …)`, `resp.StatusCode >= 500`, `== http.StatusTooManyRequests`, `isRetryable(err)`. */
+const ERROR_CONDITION =
+  /\b(err|e|error|lastErr|rerr)\w*\s*!=\s*nil|errors\.(Is|As)\(|StatusCode\s*(>=|>)\s*[45]\d\d|StatusCode\s*!=\s*(200|http\.StatusOK)|StatusCode\s*==\s*(408|429|5\d\d)|http\.Status(TooManyRequests|ServiceUnavailable|BadGateway|GatewayTimeout|InternalServerError|RequestTimeout)\b|\b(isRetryable|IsRetryable|shouldRetry|ShouldRetry|retryable|Retryable|isTransient|IsTransient|isTemporary|Temporary)\w*\(|codes\.(Unavailable|ResourceExhausted|Aborted|DeadlineExceeded)/;
+/** `err == nil`, `resp.StatusCode == http.StatusOK`, `< 300`. */
+const SUCCESS_CONDITION =
+  /^\s*(err|e|error)\s*==\s*nil\s*$|^\s*(err|e)\s*==\s*nil\s*&&|StatusCode\s*==\s*(20\d|http\.StatusOK)|StatusCode\s*<\s*(300|400|500)|^\s*(ok|success|succeeded)\s*$/;
+const POLLING_CONDITION =
+  /==\s*"[\w -]+"|!=\s*"[\w -]+"|\.(Done|Ready|Finished|Complete|Completed)\b|\b(done|ready|finished|complete|completed|isDone|IsDone|isReady|IsReady)\b/;
+const OVERLOAD_CASE =
+  /\b(408|429|502|503|504)\b|Status(TooManyRequests|ServiceUnavailable|BadGateway|GatewayTimeout|RequestTimeout)|codes\.(Unavailable|ResourceExhausted)/;
+
+export function retryContext(call: Node): GoRetryContext | null {
+  const fn = enclosing(call, FUNCTION_TYPES);
+  const path = failurePath(call, fn);
+  if (!path) return null;
+  const name = fn ? functionName(fn) : null;
+  if (givesUpAfter(call, name)) return null;
+  const loop = enclosing(call, LOOP_TYPES, FUNCTION_TYPES);
+  const recursion = !!fn && !!name && callsItself(fn, name);
+  if (!loop && !recursion) return null;
+  const counters = attemptCounters(call, fn, loop);
+  const evidence = [
+    path.evidence,
+    loop ? `inside a \`for\` loop (line ${lineOf(loop)})` : `which calls \`${name}\` again`,
+  ];
+  return { trigger: path.trigger, counters, attemptVar: pickAttempt(counters), evidence };
+}
+
+interface FailurePath {
+  trigger: Trigger;
+  evidence: string;
+}
+
+function failurePath(call: Node, fn: Node | null): FailurePath | null {
+  let child: Node = call;
+  for (let node = call.parent; node && !(fn && node.equals(fn)); child = node, node = node.parent) {
+    if (node.type === 'if_statement') {
+      const condition = field(node, 'condition');
+      const consequence = field(node, 'consequence');
+      const alternative = field(node, 'alternative');
+      if (condition && consequence?.equals(child) && isErrorCondition(condition.text))
+        return conditionPath(condition, 'holds', node);
+      if (
+        condition &&
+        alternative?.equals(child) &&
+        alternative.type === 'block' &&
+        isSuccessCondition(condition.text)
+      )
+        return conditionPath(condition, 'fails', node);
+    }
+    if (node.type === 'expression_case' || node.type === 'type_case') {
+      const values = field(node, 'value')?.text ?? field(node, 'type')?.text ?? '';
+      const subject = node.parent ? (field(node.parent, 'value')?.text ?? '') : '';
+      if (
+        OVERLOAD_CASE.test(values) ||
+        OVERLOAD_SIGNAL.test(values) ||
+        (subject === '' && isErrorCondition(values))
+      ) {
+        return {
+          trigger: {
+            kind: /Status|\d{3}/.test(values) ? 'status' : 'exception',
+            detail: clip(`${subject ? `${subject} ` : ''}case ${values}`),
+          },
+          evidence: `waits for \`case ${clip(values)}\`${subject ? ` of \`${clip(subject)}\`` : ''} (line ${lineOf(node)})`,
+        };
+      }
+    }
+    if (
+      node.type === 'statement_list' &&
+      node.parent?.type === 'block' &&
+      node.parent.parent &&
+      LOOP_TYPES.has(node.parent.parent.type)
+    ) {
+      const exit = successExitBefore(node, child);
+      if (exit) return exit;
+    }
+  }
+  return null;
+}
+
+function conditionPath(condition: Node, verb: 'holds' | 'fails', statement: Node): FailurePath {
+  const text = clip(condition.text);
+  const overload = OVERLOAD_SIGNAL.exec(text)?.[0];
+  return {
+    trigger: { kind: /StatusCode|Status\w+/.test(text) ? 'status' : 'exception', detail: overload ?? text },
+    evidence: `waits when \`${text}\` ${verb} (line ${lineOf(statement)})`,
+  };
+}
+
+/** `if err == nil { return … }` or `if resp.StatusCode < 500 { break }` before the wait. */
+function successExitBefore(list: Node, waitStatement: Node): FailurePath | null {
+  for (const statement of namedChildren(list)) {
+    if (statement.startIndex >= waitStatement.startIndex) break;
+    if (statement.type !== 'if_statement') continue;
+    const condition = field(statement, 'condition');
+    const consequence = field(statement, 'consequence');
+    if (condition && consequence && exits(consequence) && isSuccessCondition(condition.text)) {
+      return {
+        trigger: {
+          kind: /StatusCode/.test(condition.text) ? 'status' : 'exception',
+          detail: clip(condition.text),
+        },
+        evidence: `waits only after \`${clip(condition.text)}\` failed (line ${lineOf(statement)})`,
+      };
+    }
+  }
+  return null;
+}
+
+function exits(block: Node): boolean {
+  const list = block.namedChild(0);
+  return (
+    !!list && namedChildren(list).some((s) => s.type === 'return_statement' || s.type === 'break_statement')
+  );
+}
+
+function isErrorCondition(condition: string): boolean {
+  if (OVERLOAD_SIGNAL.test(condition)) return true;
+  if (POLLING_CONDITION.test(condition) && !/err|Err|fail/.test(condition)) return false;
+  return ERROR_CONDITION.test(condition);
+}
+
+function isSuccessCondition(condition: string): boolean {
+  if (POLLING_CONDITION.test(condition) && !/StatusCode|err/.test(condition)) return false;
+  return SUCCESS_CONDITION.test(condition);
+}
+
+/** `time.Sleep(d); return err` gives up after waiting; `return retry(ctx, n+1)` tries again. */
+function givesUpAfter(call: Node, name: string | null): boolean {
+  let statement: Node = call;
+  while (statement.parent && statement.parent.type !== 'statement_list') statement = statement.parent;
+  const list = statement.parent;
+  if (!list) return false;
+  return namedChildren(list).some(
+    (s) =>
+      s.startIndex > statement.startIndex &&
+      s.type === 'return_statement' &&
+      !(name && new RegExp(`\\b${name}\\(`).test(s.text)),
+  );
+}
+
+function functionName(fn: Node): string | null {
+  return field(fn, 'name')?.text ?? null;
+}
+
+function callsItself(fn: Node, name: string): boolean {
+  const body = field(fn, 'body');
+  return (
+    !!body &&
+    some(body, (node) => {
+      if (node.type !== 'call_expression') return false;
+      const callee = field(node, 'function');
+      const called = callee?.type === 'selector_expression' ? field(callee, 'field')?.text : callee?.text;
+      return called === name;
+    })
+  );
+}
+
+/** `for attempt := 0; …`, `for i := range 5`, names stepped in the loop, attempt-like parameters. */
+function attemptCounters(call: Node, fn: Node | null, loop: Node | null): Set<string> {
+  const names = new Set<string>();
+  for (let node = call.parent; node && !(fn && node.equals(fn)); node = node.parent) {
+    if (node.type !== 'for_statement') continue;
+    const clause = node.namedChildren.find((c) => c?.type === 'for_clause' || c?.type === 'range_clause');
+    if (clause?.type === 'for_clause') {
+      const init = field(clause, 'initializer');
+      const left = init ? field(init, 'left') : null;
+      for (const name of left ? namedChildren(left) : [])
+        if (name.type === 'identifier') names.add(name.text);
+    } else if (clause?.type === 'range_clause') {
+      const right = field(clause, 'right');
+      const left = field(clause, 'left');
+      // `for i := range 5` / `range maxRetries` (Go 1.22) counts; ranging over a slice yields items.
+      const first = left ? namedChildren(left)[0] : undefined;
+      if (
+        first &&
+        first.text !== '_' &&
+        right &&
+        (right.type === 'int_literal' ||
+          (right.type === 'identifier' && ATTEMPT_NAME.test(right.text)) ||
+          /^(max|Max)/.test(right.text))
+      ) {
+        names.add(first.text);
+      }
+    }
+  }
+  if (loop) {
+    some(loop, (node) => {
+      if (node.type === 'inc_statement' || node.type === 'dec_statement') {
+        const target = node.namedChild(0);
+        if (target) names.add(target.text);
+      }
+      if (
+        node.type === 'assignment_statement' &&
+        /^[+-]=$/.test(field(node, 'operator')?.text ?? '') &&
+        field(node, 'right')?.text === '1'
+      ) {
+        const target = field(node, 'left')?.namedChild(0);
+        if (target) names.add(target.text);
+      }
+      return false;
+    });
+  }
+  if (fn) for (const param of parameterNames(fn)) if (ATTEMPT_NAME.test(param)) names.add(param);
+  return names;
+}
+
+function pickAttempt(counters: Set<string>): string | undefined {
+  const names = [...counters];
+  return names.find((name) => ATTEMPT_NAME.test(name)) ?? names[0];
+}

@@ -1,0 +1,466 @@
+import { UNKNOWN, type DelayValue } from '../../delay.js';
+import type { RetryLibrary, RuleId } from '../../finding.js';
+import type { Node } from '../tree-sitter/runtime.js';
+import { rangeOf } from '../tree-sitter/runtime.js';
+import { descendantsOfTypes, namedChildren } from '../tree-sitter/syntax.js';
+import { argumentsOf, type JavaEnv, type JavaEvaluator } from './evaluate.js';
+import type { LibraryRetry } from './report.js';
+import { declarationOf, importsOf, type JavaFile } from './scope.js';
+
+/**
+ * JVM retry libraries configured without jitter (RULES.md section 3), each read with its own defaults:
+ * - Spring Retry `@Retryable`/`@Backoff`: no explicit settings wait a fixed 1000 ms; `delay` alone is
+ *   fixed; `delay` with a larger `maxDelay` and no `multiplier` is uniform random; a `multiplier` is
+ *   exponential unless `random = true` (BackOffPolicyBuilder).
+ * - Spring Framework 7 `@Retryable` (org.springframework.resilience) and `RetryPolicy.builder()`:
+ *   `delay` 1000 ms, `multiplier` 1.0, `jitter` 0 by default.
+ * - Resilience4j `RetryConfig`: `waitDuration` 500 ms by default; `IntervalFunction.of…`.
+ * - Failsafe `RetryPolicy`: `withDelay(d)` fixed, `withBackoff(…)` exponential, `withJitter(…)` and
+ *   `withDelay(min, max)` random.
+ */
+
+const SPRING_RETRY_DEFAULT_DELAY_MS = 1_000;
+const SPRING_FRAMEWORK_DEFAULT_DELAY_MS = 1_000;
+const RESILIENCE4J_DEFAULT_WAIT_MS = 500;
+const RESILIENCE4J_DEFAULT_MULTIPLIER = 1.5;
+const FRACTION = /^(0|0?\.\d+|0\.\d*|1\.0*)[dDfF]?$/;
+
+interface LibraryContext {
+  file: JavaFile;
+  evaluator: JavaEvaluator;
+  env: () => JavaEnv;
+}
+
+function span(node: Node): LibraryRetry['anchor'] {
+  return { range: rangeOf(node), text: node.text };
+}
+
+function finding(
+  library: RetryLibrary,
+  delay: DelayValue,
+  anchor: Node,
+  target: Node,
+  evidence: string,
+): LibraryRetry | null {
+  const rule: RuleId | null =
+    delay.kind === 'const' || delay.kind === 'unknown'
+      ? 'fixed-delay-retry'
+      : delay.kind === 'linear' || delay.kind === 'exponential' || delay.kind === 'counter'
+        ? 'unjittered-backoff'
+        : null;
+  if (!rule) return null;
+  return { library, rule, delay, anchor: span(anchor), target: span(target), evidence };
+}
+
+/** Which `@Retryable` the file means, from its imports. */
+function retryableFlavour(file: JavaFile): 'spring-retry' | 'spring-framework' | null {
+  for (const line of importsOf(file.tree.rootNode)) {
+    if (line.path.startsWith('org.springframework.retry.annotation')) return 'spring-retry';
+    if (line.path.startsWith('org.springframework.resilience.annotation')) return 'spring-framework';
+  }
+  return null;
+}
+
+function imports(file: JavaFile, prefix: RegExp): boolean {
+  return importsOf(file.tree.rootNode).some((line) => prefix.test(line.path));
+}
+
+/** `name = value` pairs of an annotation; a single unnamed value is `value`. */
+export function annotationPairs(annotation: Node): Map<string, Node> {
+  const pairs = new Map<string, Node>();
+  const list = annotation.childForFieldName('arguments');
+  if (!list) return pairs;
+  for (const child of namedChildren(list)) {
+    if (child.type === 'element_value_pair') {
+      const key = child.childForFieldName('key')?.text;
+      const value = child.childForFieldName('value');
+      if (key && value) pairs.set(key, value);
+    } else {
+      pairs.set('value', child);
+    }
+  }
+  return pairs;
+}
+
+function annotationName(annotation: Node): string {
+  return (annotation.childForFieldName('name')?.text ?? '').replace(/^.*\./, '');
+}
+
+async function number(ctx: LibraryContext, node: Node | undefined, fallback: number): Promise<DelayValue> {
+  return node ? ctx.evaluator.evaluate(node, ctx.env()) : { kind: 'const', ms: fallback };
+}
+
+async function springRetry(ctx: LibraryContext, retryable: Node): Promise<LibraryRetry | null> {
+  const backoff = annotationPairs(retryable).get('backoff');
+  if (!backoff) {
+    return finding(
+      'spring-retry',
+      { kind: 'const', ms: SPRING_RETRY_DEFAULT_DELAY_MS },
+      retryable,
+      retryable,
+      '`@Retryable` without `backoff` waits a fixed 1000 ms (Spring Retry `@Backoff` defaults)',
+    );
+  }
+  if (backoff.type !== 'annotation' && backoff.type !== 'marker_annotation') return null;
+  const pairs = annotationPairs(backoff);
+  if (
+    ['delayExpression', 'maxDelayExpression', 'multiplierExpression', 'randomExpression'].some((k) =>
+      pairs.has(k),
+    )
+  ) {
+    return null;
+  }
+  const delay = pairs.has('delay')
+    ? await number(ctx, pairs.get('delay'), 0)
+    : await number(ctx, pairs.get('value'), SPRING_RETRY_DEFAULT_DELAY_MS);
+  const maxDelay = await number(ctx, pairs.get('maxDelay'), 0);
+  const multiplier = await number(ctx, pairs.get('multiplier'), 0);
+  const random = pairs.get('random')?.text === 'true';
+  if (multiplier.kind !== 'const' || delay.kind !== 'const') return null;
+  if (multiplier.ms > 0) {
+    if (random) return null;
+    return finding(
+      'spring-retry',
+      { kind: 'exponential', baseMs: delay.ms, factor: multiplier.ms },
+      backoff,
+      retryable,
+      `\`@Backoff\` with \`multiplier = ${multiplier.ms}\` and without \`random = true\` grows exponentially without jitter`,
+    );
+  }
+  if (maxDelay.kind === 'const' && maxDelay.ms > delay.ms) return null;
+  if (maxDelay.kind !== 'const') return null;
+  return finding(
+    'spring-retry',
+    delay,
+    backoff,
+    retryable,
+    `\`@Backoff\` without \`multiplier\` or a larger \`maxDelay\` waits a fixed ${delay.ms} ms`,
+  );
+}
+
+async function springFramework(ctx: LibraryContext, retryable: Node): Promise<LibraryRetry | null> {
+  const pairs = annotationPairs(retryable);
+  if (pairs.has('jitterString') || pairs.has('delayString') || pairs.has('multiplierString')) return null;
+  const jitter = await number(ctx, pairs.get('jitter'), 0);
+  if (jitter.kind !== 'const' || jitter.ms > 0) return null;
+  const unit = pairs.get('timeUnit') ? unitOfTimeUnit(pairs.get('timeUnit')!.text) : 1;
+  if (unit === null) return null;
+  const raw = await number(ctx, pairs.get('delay'), SPRING_FRAMEWORK_DEFAULT_DELAY_MS);
+  const multiplier = await number(ctx, pairs.get('multiplier'), 1);
+  if (raw.kind !== 'const' || multiplier.kind !== 'const') return null;
+  const delayMs = raw.ms * unit;
+  if (multiplier.ms > 1) {
+    return finding(
+      'spring-framework',
+      { kind: 'exponential', baseMs: delayMs, factor: multiplier.ms },
+      retryable,
+      retryable,
+      `\`@Retryable\` with \`multiplier = ${multiplier.ms}\` and no \`jitter\` grows exponentially without jitter`,
+    );
+  }
+  return finding(
+    'spring-framework',
+    { kind: 'const', ms: delayMs },
+    retryable,
+    retryable,
+    `\`@Retryable\` without \`jitter\` waits a fixed ${delayMs} ms (Spring Framework defaults: delay 1000 ms, multiplier 1.0, jitter 0)`,
+  );
+}
+
+function unitOfTimeUnit(text: string): number | null {
+  const match = /(NANOSECONDS|MICROSECONDS|MILLISECONDS|SECONDS|MINUTES|HOURS|DAYS)$/.exec(text);
+  if (!match) return null;
+  const table: Record<string, number> = {
+    NANOSECONDS: 1e-6,
+    MICROSECONDS: 1e-3,
+    MILLISECONDS: 1,
+    SECONDS: 1_000,
+    MINUTES: 60_000,
+    HOURS: 3_600_000,
+    DAYS: 86_400_000,
+  };
+  return table[match[1]!] ?? null;
+}
+
+interface ChainCall {
+  name: string;
+  args: Node[];
+  node: Node;
+}
+
+/** `a.b().c(x).d()` from its outermost call: the innermost receiver and the calls in order. */
+export function chainOf(outer: Node): { root: Node; calls: ChainCall[] } {
+  const calls: ChainCall[] = [];
+  let node: Node = outer;
+  while (node.type === 'method_invocation') {
+    calls.unshift({ name: node.childForFieldName('name')?.text ?? '', args: argumentsOf(node), node });
+    const object = node.childForFieldName('object');
+    if (!object) break;
+    node = object;
+  }
+  return { root: node, calls };
+}
+
+/** Outermost calls of method chains (a call that is not itself the receiver of another call). */
+function outerCalls(root: Node): Node[] {
+  return descendantsOfTypes(root, new Set(['method_invocation'])).filter((call) => {
+    const parent = call.parent;
+    return !(parent?.type === 'method_invocation' && parent.childForFieldName('object')?.equals(call));
+  });
+}
+
+async function intervalFunction(ctx: LibraryContext, node: Node, depth = 0): Promise<DelayValue | null> {
+  if (node.type === 'identifier' && depth < 2) {
+    const declaration = declarationOf(node.text, node);
+    const value =
+      declaration && declaration.kind !== 'parameter'
+        ? declaration.declarator.childForFieldName('value')
+        : null;
+    return value ? intervalFunction(ctx, value, depth + 1) : null;
+  }
+  if (node.type !== 'method_invocation') return null;
+  const object = node.childForFieldName('object')?.text ?? '';
+  if (!/IntervalFunction$/.test(object)) return null;
+  const name = node.childForFieldName('name')?.text ?? '';
+  const args = argumentsOf(node);
+  const evaluate = (arg: Node | undefined, fallback: number): Promise<DelayValue> =>
+    number(ctx, arg, fallback);
+  switch (name) {
+    case 'ofDefaults':
+      return { kind: 'const', ms: RESILIENCE4J_DEFAULT_WAIT_MS };
+    case 'of':
+      return args.length === 1
+        ? evaluate(args[0], RESILIENCE4J_DEFAULT_WAIT_MS)
+        : UNKNOWN('custom backoff function');
+    case 'ofExponentialBackoff': {
+      const base = await evaluate(args[0], RESILIENCE4J_DEFAULT_WAIT_MS);
+      const factor = await evaluate(args[1], RESILIENCE4J_DEFAULT_MULTIPLIER);
+      return {
+        kind: 'exponential',
+        ...(base.kind === 'const' ? { baseMs: base.ms } : {}),
+        ...(factor.kind === 'const' ? { factor: factor.ms } : {}),
+      };
+    }
+    case 'ofRandomized':
+    case 'ofExponentialRandomBackoff': {
+      // A randomization factor of 0 turns the randomness off.
+      // ofExponentialRandomBackoff's third argument is the factor when it is a fraction (else the max interval).
+      const third = args[2];
+      const factorArg =
+        name === 'ofRandomized' ? args[1] : third && FRACTION.test(third.text) ? third : undefined;
+      const factor = factorArg ? await evaluate(factorArg, 0.5) : null;
+      if (factor?.kind === 'const' && factor.ms === 0) {
+        return name === 'ofRandomized'
+          ? evaluate(args[0], RESILIENCE4J_DEFAULT_WAIT_MS)
+          : { kind: 'exponential' };
+      }
+      return { kind: 'random' };
+    }
+    default:
+      return null;
+  }
+}
+
+async function resilience4j(ctx: LibraryContext, outer: Node): Promise<LibraryRetry | null> {
+  const { root, calls } = chainOf(outer);
+  const first = calls[0];
+  if (root.text !== 'RetryConfig' && root.text !== 'Retry') return null;
+  if (first?.name === 'ofDefaults') {
+    return finding(
+      'resilience4j',
+      { kind: 'const', ms: RESILIENCE4J_DEFAULT_WAIT_MS },
+      outer,
+      outer,
+      'Resilience4j `ofDefaults()` waits a fixed 500 ms between attempts',
+    );
+  }
+  if (root.text !== 'RetryConfig' || first?.name !== 'custom' || calls[calls.length - 1]?.name !== 'build')
+    return null;
+  if (calls.some((c) => c.name === 'intervalBiFunction')) return null;
+  const interval = calls.find((c) => c.name === 'intervalFunction');
+  if (interval?.args[0]) {
+    const value = await intervalFunction(ctx, interval.args[0]);
+    if (!value) return null;
+    return finding(
+      'resilience4j',
+      value,
+      interval.args[0],
+      outer,
+      value.kind === 'exponential'
+        ? '`IntervalFunction.ofExponentialBackoff` grows without randomness'
+        : '`IntervalFunction.of` waits the same interval every time',
+    );
+  }
+  const wait = calls.find((c) => c.name === 'waitDuration');
+  const value = wait?.args[0]
+    ? await ctx.evaluator.evaluate(wait.args[0], ctx.env())
+    : { kind: 'const' as const, ms: RESILIENCE4J_DEFAULT_WAIT_MS };
+  return finding(
+    'resilience4j',
+    value,
+    wait?.node ?? outer,
+    outer,
+    wait
+      ? '`waitDuration` without an interval function waits the same time between attempts'
+      : 'a `RetryConfig` without `waitDuration` waits the default fixed 500 ms',
+  );
+}
+
+async function failsafe(ctx: LibraryContext, outer: Node): Promise<LibraryRetry | null> {
+  const { root, calls } = chainOf(outer);
+  const isBuilder = root.text === 'RetryPolicy' && calls[0]?.name === 'builder';
+  const isV2 =
+    root.type === 'object_creation_expression' &&
+    /RetryPolicy/.test(root.childForFieldName('type')?.text ?? '');
+  if (!isBuilder && !isV2) return null;
+  if (
+    calls.some(
+      (c) =>
+        c.name === 'withJitter' ||
+        c.name === 'withDelayFn' ||
+        c.name === 'withDelayFnOn' ||
+        c.name === 'withDelayFnWhen',
+    )
+  )
+    return null;
+  let last: ChainCall | undefined;
+  for (const call of calls) if (call.name === 'withDelay' || call.name === 'withBackoff') last = call;
+  if (!last) return null;
+  if (last.name === 'withDelay') {
+    if (last.args.length !== 1) return null; // withDelay(min, max[, unit]) is random
+    const value = await ctx.evaluator.evaluate(last.args[0]!, ctx.env());
+    return finding(
+      'failsafe',
+      value,
+      last.node,
+      outer,
+      '`withDelay(d)` without `withJitter` waits the same delay between attempts',
+    );
+  }
+  const base = last.args[0] ? await ctx.evaluator.evaluate(last.args[0], ctx.env()) : UNKNOWN('backoff');
+  const unit = last.args.length >= 3 ? unitOfChrono(last.args[2]!.text) : 1;
+  return finding(
+    'failsafe',
+    { kind: 'exponential', ...(base.kind === 'const' && unit !== null ? { baseMs: base.ms * unit } : {}) },
+    last.node,
+    outer,
+    '`withBackoff(…)` without `withJitter` grows exponentially without jitter',
+  );
+}
+
+function unitOfChrono(text: string): number | null {
+  const match = /(NANOS|MICROS|MILLIS|SECONDS|MINUTES|HOURS|DAYS)$/.exec(text);
+  const table: Record<string, number> = {
+    NANOS: 1e-6,
+    MICROS: 1e-3,
+    MILLIS: 1,
+    SECONDS: 1_000,
+    MINUTES: 60_000,
+    HOURS: 3_600_000,
+    DAYS: 86_400_000,
+  };
+  return match ? (table[match[1]!] ?? null) : null;
+}
+
+async function springRetryTemplate(ctx: LibraryContext, outer: Node): Promise<LibraryRetry | null> {
+  const { root, calls } = chainOf(outer);
+  if (root.text !== 'RetryTemplate' || calls[0]?.name !== 'builder') return null;
+  const fixed = calls.find((c) => c.name === 'fixedBackoff');
+  if (fixed?.args[0]) {
+    const value = await ctx.evaluator.evaluate(fixed.args[0], ctx.env());
+    return finding(
+      'spring-retry',
+      value,
+      fixed.node,
+      outer,
+      '`RetryTemplate.builder().fixedBackoff(…)` waits the same delay between attempts',
+    );
+  }
+  const exponential = calls.find((c) => c.name === 'exponentialBackoff');
+  if (exponential && exponential.args.length >= 3 && exponential.args[3]?.text !== 'true') {
+    const base = await ctx.evaluator.evaluate(exponential.args[0]!, ctx.env());
+    return finding(
+      'spring-retry',
+      { kind: 'exponential', ...(base.kind === 'const' ? { baseMs: base.ms } : {}) },
+      exponential.node,
+      outer,
+      '`exponentialBackoff(…)` without `withRandom = true` grows exponentially without jitter',
+    );
+  }
+  return null;
+}
+
+async function springPolicyBuilder(ctx: LibraryContext, outer: Node): Promise<LibraryRetry | null> {
+  const { root, calls } = chainOf(outer);
+  if (root.text !== 'RetryPolicy') return null;
+  const first = calls[0]?.name;
+  if (first === 'withDefaults' || first === 'withMaxRetries') {
+    return finding(
+      'spring-framework',
+      { kind: 'const', ms: SPRING_FRAMEWORK_DEFAULT_DELAY_MS },
+      outer,
+      outer,
+      `\`RetryPolicy.${first}(…)\` waits a fixed 1000 ms between attempts`,
+    );
+  }
+  if (first !== 'builder' || calls[calls.length - 1]?.name !== 'build') return null;
+  if (calls.some((c) => c.name === 'jitter' || c.name === 'backOff')) return null;
+  const delay = calls.find((c) => c.name === 'delay');
+  const multiplier = calls.find((c) => c.name === 'multiplier');
+  const value = delay?.args[0]
+    ? await ctx.evaluator.evaluate(delay.args[0], ctx.env())
+    : { kind: 'const' as const, ms: SPRING_FRAMEWORK_DEFAULT_DELAY_MS };
+  const factor = multiplier?.args[0]
+    ? await ctx.evaluator.evaluate(multiplier.args[0], ctx.env())
+    : { kind: 'const' as const, ms: 1 };
+  if (factor.kind === 'const' && factor.ms > 1) {
+    return finding(
+      'spring-framework',
+      { kind: 'exponential', ...(value.kind === 'const' ? { baseMs: value.ms } : {}), factor: factor.ms },
+      multiplier!.node,
+      outer,
+      '`RetryPolicy.builder()` with a `multiplier` and no `jitter` grows exponentially without jitter',
+    );
+  }
+  return finding(
+    'spring-framework',
+    value,
+    delay?.node ?? outer,
+    outer,
+    '`RetryPolicy.builder()` without `jitter` waits the same delay between attempts',
+  );
+}
+
+export async function findLibraryRetries(
+  file: JavaFile,
+  evaluator: JavaEvaluator,
+  env: () => JavaEnv,
+): Promise<LibraryRetry[]> {
+  const ctx: LibraryContext = { file, evaluator, env };
+  const found: (LibraryRetry | null)[] = [];
+  const root = file.tree.rootNode;
+  const flavour = retryableFlavour(file);
+  if (flavour) {
+    for (const annotation of descendantsOfTypes(root, new Set(['annotation', 'marker_annotation']))) {
+      if (annotationName(annotation) !== 'Retryable') continue;
+      found.push(
+        flavour === 'spring-retry'
+          ? await springRetry(ctx, annotation)
+          : await springFramework(ctx, annotation),
+      );
+    }
+  }
+  const usesResilience4j = imports(file, /^io\.github\.resilience4j\.(retry|core)/);
+  const usesFailsafe = imports(file, /^(dev\.failsafe|net\.jodah\.failsafe)/);
+  const usesSpringRetry = imports(file, /^org\.springframework\.retry/);
+  const usesSpringCore = imports(file, /^org\.springframework\.core\.retry/);
+  if (!usesResilience4j && !usesFailsafe && !usesSpringRetry && !usesSpringCore)
+    return found.filter((f): f is LibraryRetry => f !== null);
+  for (const outer of outerCalls(root)) {
+    if (usesResilience4j) found.push(await resilience4j(ctx, outer));
+    if (usesFailsafe) found.push(await failsafe(ctx, outer));
+    if (usesSpringRetry) found.push(await springRetryTemplate(ctx, outer));
+    if (usesSpringCore) found.push(await springPolicyBuilder(ctx, outer));
+  }
+  return found.filter((f): f is LibraryRetry => f !== null);
+}

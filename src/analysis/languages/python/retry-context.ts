@@ -1,0 +1,216 @@
+import { ATTEMPT_NAME, OVERLOAD_SIGNAL } from '../../context.js';
+import type { Trigger } from '../../finding.js';
+import type { Node } from '../tree-sitter/runtime.js';
+import { clip, enclosing, field, lineOf, namedChildren, some } from '../tree-sitter/syntax.js';
+import { parameterNames } from './module.js';
+
+/**
+ * Is a Python wait a pause between attempts (RULES.md section 1)? It must run only after something
+ * failed (an `except` clause, an error branch, or after a success exit earlier in the loop body),
+ * and the work must run again (a loop around it, or the function calling itself).
+ */
+
+export interface PyRetryContext {
+  trigger: Trigger;
+  /** Names that change from one attempt to the next. */
+  counters: Set<string>;
+  attemptVar?: string;
+  evidence: string[];
+}
+
+export const FUNCTION_TYPES = new Set(['function_definition', 'lambda']);
+const LOOP_TYPES = new Set(['while_statement', 'for_statement']);
+const NESTED_SCOPES = new Set(['function_definition', 'lambda', 'class_definition']);
+
+/** `not resp.ok`, `status_code >= 500`, `status in (429, 503)`, `if err:`, `error is not None`. */
+const ERROR_CONDITION =
+  /\bnot\s+[\w.]*\b(ok|success|succeeded)\b|(status|status_code|code)\s*(>=|>)\s*[45]\d\d|(status|status_code)\s*!=\s*20\d|(status|status_code)\s*==\s*(408|429|5\d\d)|(status|status_code)\s+in\s+[([{][^)\]}]*\b(408|429|5\d\d)\b|^\s*(err|error|exc|exception|failure|failed|last_error)\s*$|\b(err|error|exc|exception|last_error)\s+is\s+not\s+None|\b(is_retryable|should_retry|retryable|is_transient|is_throttl\w*)\s*\(|\b(429|502|503|504)\b/i;
+
+/** `resp.ok`, `status_code == 200`, `status < 400`, `success`: leaving here means it worked. */
+const SUCCESS_CONDITION =
+  /^\s*[\w.]*\.ok\s*$|^\s*(ok|success|succeeded|done_ok)\s*$|(status|status_code)\s*==\s*20\d|(status|status_code)\s*<\s*(300|400)|(status|status_code)\s+in\s+[([{][^)\]}]*\b20\d\b|\.(success|succeeded)\s*$/i;
+
+/** A state being waited for, not a failure: polling (`status != 'done'`, `not job.finished`). */
+const POLLING_CONDITION =
+  /(==|!=)\s*['"][\w -]+['"]|\b(done|ready|finished|complete|completed|is_done|is_ready|is_complete|running|pending)\b/i;
+
+export function retryContext(call: Node): PyRetryContext | null {
+  const fn = enclosing(call, FUNCTION_TYPES);
+  const path = failurePath(call, fn);
+  if (!path) return null;
+  if (givesUpAfter(call)) return null;
+  const loop = enclosing(call, LOOP_TYPES, FUNCTION_TYPES);
+  const name = fn ? field(fn, 'name')?.text : undefined;
+  const recursion = !!fn && !!name && callsItself(fn, name);
+  if (!loop && !recursion) return null;
+  const counters = attemptCounters(call, fn, loop);
+  const evidence = [
+    path.evidence,
+    loop
+      ? `inside a \`${loop.type === 'for_statement' ? 'for' : 'while'}\` loop (line ${lineOf(loop)})`
+      : `which calls \`${name}\` again`,
+  ];
+  return { trigger: path.trigger, counters, attemptVar: pickAttempt(counters), evidence };
+}
+
+interface FailurePath {
+  trigger: Trigger;
+  evidence: string;
+}
+
+function failurePath(call: Node, fn: Node | null): FailurePath | null {
+  let child: Node = call;
+  for (let node = call.parent; node && !(fn && node.equals(fn)); child = node, node = node.parent) {
+    if (node.type === 'except_clause' || node.type === 'except_group_clause') {
+      const caught = namedChildren(node).find((n) => n.type !== 'block')?.text ?? '';
+      const overload = OVERLOAD_SIGNAL.exec(node.text)?.[0];
+      const what = overload ?? (caught ? clip(caught.replace(/\s+as\s+\w+$/, ''), 60) : '');
+      return {
+        trigger: { kind: 'exception', detail: what || undefined },
+        evidence: `waits in an \`except${caught ? ` ${clip(caught, 60)}` : ''}\` clause (line ${lineOf(node)})${overload && !caught.includes(overload) ? ` that handles \`${overload}\`` : ''}`,
+      };
+    }
+    if (node.type === 'if_statement' || node.type === 'elif_clause') {
+      const condition = field(node, 'condition');
+      const consequence = field(node, 'consequence');
+      if (condition && consequence && consequence.equals(child) && isErrorCondition(condition.text)) {
+        return conditionPath(condition, 'holds', node);
+      }
+    }
+    if (node.type === 'else_clause' && node.parent?.type === 'if_statement') {
+      const condition = field(node.parent, 'condition');
+      if (condition && isSuccessCondition(condition.text))
+        return conditionPath(condition, 'fails', node.parent);
+    }
+    if (node.type === 'block' && node.parent && LOOP_TYPES.has(node.parent.type)) {
+      const exit = successExitBefore(node, child);
+      if (exit) return exit;
+    }
+  }
+  return null;
+}
+
+function conditionPath(condition: Node, verb: 'holds' | 'fails', statement: Node): FailurePath {
+  const text = clip(condition.text);
+  return {
+    trigger: { kind: /status|\.ok\b|\b[45]\d\d\b/.test(text) ? 'status' : 'exception', detail: text },
+    evidence: `waits when \`${text}\` ${verb} (line ${lineOf(statement)})`,
+  };
+}
+
+/**
+ * A loop body that leaves on success before reaching the wait (`if resp.ok: return resp`, a `try`
+ * whose body returns or breaks, a `try … else: break`) only waits after a failure.
+ */
+function successExitBefore(block: Node, waitStatement: Node): FailurePath | null {
+  for (const statement of namedChildren(block)) {
+    if (statement.equals(waitStatement) || statement.startIndex >= waitStatement.startIndex) break;
+    if (statement.type === 'if_statement') {
+      const condition = field(statement, 'condition');
+      const consequence = field(statement, 'consequence');
+      if (condition && consequence && exits(consequence) && isSuccessCondition(condition.text)) {
+        return {
+          trigger: { kind: 'status', detail: clip(condition.text) },
+          evidence: `waits only after \`${clip(condition.text)}\` failed (line ${lineOf(statement)})`,
+        };
+      }
+    }
+    if (
+      statement.type === 'try_statement' &&
+      namedChildren(statement).some((c) => c.type === 'except_clause')
+    ) {
+      const body = field(statement, 'body');
+      const orElse = namedChildren(statement).find((c) => c.type === 'else_clause');
+      if ((body && exits(body)) || (orElse && exits(field(orElse, 'body') ?? orElse))) {
+        return {
+          trigger: { kind: 'exception' },
+          evidence: `waits after a \`try\` that leaves the loop on success (line ${lineOf(statement)})`,
+        };
+      }
+    }
+  }
+  return null;
+}
+
+/** A block that leaves the loop directly: `return …` or `break` among its own statements. */
+function exits(block: Node): boolean {
+  return namedChildren(block).some((s) => s.type === 'return_statement' || s.type === 'break_statement');
+}
+
+function isErrorCondition(condition: string): boolean {
+  if (OVERLOAD_SIGNAL.test(condition)) return true;
+  if (POLLING_CONDITION.test(condition) && !/err|fail|exc|\bnot\s+[\w.]*ok\b/i.test(condition)) return false;
+  return ERROR_CONDITION.test(condition);
+}
+
+function isSuccessCondition(condition: string): boolean {
+  if (POLLING_CONDITION.test(condition) && !/\.ok\b|status/.test(condition)) return false;
+  return SUCCESS_CONDITION.test(condition);
+}
+
+/** The wait is followed, in its own block, by a `raise`: give up after waiting, not try again. */
+function givesUpAfter(call: Node): boolean {
+  let statement: Node = call;
+  while (statement.parent && statement.parent.type !== 'block') statement = statement.parent;
+  const block = statement.parent;
+  if (!block) return false;
+  return namedChildren(block).some(
+    (s) => s.startIndex > statement.startIndex && s.type === 'raise_statement',
+  );
+}
+
+function callsItself(fn: Node, name: string): boolean {
+  const body = field(fn, 'body');
+  return (
+    !!body &&
+    some(
+      body,
+      (node) => {
+        if (node.type !== 'call') return false;
+        const callee = field(node, 'function');
+        if (!callee) return false;
+        const called = callee.type === 'attribute' ? field(callee, 'attribute')?.text : callee.text;
+        return called === name;
+      },
+      NESTED_SCOPES,
+    )
+  );
+}
+
+/** Loop variables over `range`/`count`/`enumerate`, names stepped inside the loop, attempt-like parameters. */
+function attemptCounters(call: Node, fn: Node | null, loop: Node | null): Set<string> {
+  const names = new Set<string>();
+  for (let node = call.parent; node && !(fn && node.equals(fn)); node = node.parent) {
+    if (node.type !== 'for_statement') continue;
+    const right = field(node, 'right');
+    const left = field(node, 'left');
+    const iterated = right?.type === 'call' ? (field(right, 'function')?.text ?? '') : '';
+    if (!left || !/(^|\.)(range|count|enumerate)$/.test(iterated)) continue;
+    const first = left.type === 'pattern_list' || left.type === 'tuple_pattern' ? left.namedChild(0) : left;
+    if (first?.type === 'identifier' && first.text !== '_') names.add(first.text);
+  }
+  if (loop) {
+    some(
+      loop,
+      (node) => {
+        if (node.type === 'augmented_assignment') {
+          const left = field(node, 'left');
+          const right = field(node, 'right');
+          const operator = node.children.find((c) => c && !c.isNamed && /=$/.test(c.type))?.type;
+          if (left && right?.text === '1' && (operator === '+=' || operator === '-=')) names.add(left.text);
+        }
+        return false;
+      },
+      NESTED_SCOPES,
+    );
+  }
+  if (fn) {
+    for (const param of parameterNames(fn)) if (ATTEMPT_NAME.test(param)) names.add(param);
+  }
+  return names;
+}
+
+function pickAttempt(counters: Set<string>): string | undefined {
+  const names = [...counters];
+  return names.find((name) => ATTEMPT_NAME.test(name)) ?? names[0];
+}

@@ -1,0 +1,164 @@
+import { ATTEMPT_NAME, OVERLOAD_SIGNAL } from '../../context.js';
+import type { Trigger } from '../../finding.js';
+import type { Node } from '../tree-sitter/runtime.js';
+import { clip, enclosing, field, lineOf, namedChildren, some } from '../tree-sitter/syntax.js';
+import { parameterNames } from './module.js';
+
+/**
+ * Is a Ruby `sleep` a pause between attempts? It runs after something failed (a `rescue` clause, an
+ * error branch such as `unless response.success?`), and the work runs again: `retry` after it, a
+ * loop around it (`loop do`, `while`, `until`, `n.times do`), or the method calling itself.
+ */
+
+export interface RbRetryContext {
+  trigger: Trigger;
+  counters: Set<string>;
+  attemptVar?: string;
+  evidence: string[];
+}
+
+export const METHOD_TYPES = new Set(['method', 'singleton_method']);
+const LOOP_TYPES = new Set(['while', 'until', 'for', 'while_modifier', 'until_modifier']);
+/** Block-taking methods whose block runs repeatedly. */
+const LOOP_METHODS = /^(loop|times|upto|downto|step|each|each_with_index|until|retriable)$/;
+const BLOCK_TYPES = new Set(['do_block', 'block']);
+
+/** `unless resp.success?`, `if response.code.to_i >= 500`, `if error`, `status == 429`. */
+const ERROR_CONDITION =
+  /(code|status)(\.to_i)?\s*(>=|>)\s*[45]\d\d|(code|status)(\.to_i)?\s*==\s*['"]?(408|429|5\d\d)|\b(error|err|exception|failed|failure)\b|\b(429|502|503|504)\b|\.(server_error|error|failed|timeout)\?/;
+const SUCCESS_CONDITION = /\.(success|successful|ok|is_a\?\(Net::HTTPSuccess\))\??\s*$|(code|status)(\.to_i)?\s*==\s*['"]?20\d|\.ok\?|^\s*(ok|success)\s*$/;
+const POLLING_CONDITION = /==\s*['":][\w -]+['"]?|\b(done|ready|finished|complete|completed)\??/;
+
+export function retryContext(call: Node): RbRetryContext | null {
+  const method = enclosing(call, METHOD_TYPES);
+  const path = failurePath(call, method);
+  if (!path) return null;
+  if (givesUpAfter(call)) return null;
+  const retried = retryAfter(call, path.clause);
+  const loop = enclosingLoop(call, method);
+  const name = method ? field(method, 'name')?.text : undefined;
+  const recursion = !!method && !!name && callsItself(method, name);
+  if (!retried && !loop && !recursion) return null;
+  const counters = attemptCounters(method, loop);
+  const again = retried ? `followed by \`retry\` (line ${lineOf(retried)})` : loop ? `inside a \`${loopWord(loop)}\` loop (line ${lineOf(loop)})` : `which calls \`${name}\` again`;
+  return { trigger: path.trigger, counters, attemptVar: pickAttempt(counters), evidence: [path.evidence, again] };
+}
+
+interface FailurePath {
+  trigger: Trigger;
+  evidence: string;
+  /** The clause the wait is in (a `rescue`, an `if` branch): where `retry` must follow. */
+  clause: Node;
+}
+
+function failurePath(call: Node, method: Node | null): FailurePath | null {
+  let child: Node = call;
+  for (let node = call.parent; node && !(method && node.equals(method)); child = node, node = node.parent) {
+    if (node.type === 'rescue' || node.type === 'rescue_modifier') {
+      if (node.type === 'rescue_modifier' && !field(node, 'handler')?.equals(child)) continue;
+      const caught = field(node, 'exceptions')?.text ?? '';
+      const overload = OVERLOAD_SIGNAL.exec(node.text)?.[0];
+      return {
+        trigger: { kind: 'exception', detail: overload ?? (caught ? clip(caught, 60) : undefined) },
+        evidence: `waits in a \`rescue${caught ? ` ${clip(caught, 60)}` : ''}\` clause (line ${lineOf(node)})`,
+        clause: node,
+      };
+    }
+    if (node.type === 'if' || node.type === 'unless' || node.type === 'if_modifier' || node.type === 'unless_modifier') {
+      const condition = field(node, 'condition');
+      const branch = field(node, 'consequence') ?? field(node, 'body');
+      if (!condition || !branch?.equals(child)) continue;
+      const negated = node.type === 'unless' || node.type === 'unless_modifier';
+      const failing = negated ? isSuccessCondition(condition.text) : isErrorCondition(condition.text);
+      if (failing) {
+        const text = clip(condition.text);
+        return {
+          trigger: { kind: /code|status|success/.test(text) ? 'status' : 'exception', detail: text },
+          evidence: `waits when \`${text}\` ${negated ? 'fails' : 'holds'} (line ${lineOf(node)})`,
+          clause: node,
+        };
+      }
+    }
+  }
+  return null;
+}
+
+function isErrorCondition(condition: string): boolean {
+  if (OVERLOAD_SIGNAL.test(condition)) return true;
+  if (POLLING_CONDITION.test(condition) && !/err|fail/.test(condition)) return false;
+  return ERROR_CONDITION.test(condition);
+}
+
+function isSuccessCondition(condition: string): boolean {
+  if (POLLING_CONDITION.test(condition) && !/success|code|status/.test(condition)) return false;
+  return SUCCESS_CONDITION.test(condition);
+}
+
+/** A `retry` in the same clause after the wait: the `begin` block runs again. */
+function retryAfter(call: Node, clause: Node): Node | null {
+  if (clause.type !== 'rescue') return null;
+  let found: Node | null = null;
+  some(clause, (node) => {
+    if (node.type === 'retry' && node.startIndex > call.startIndex) {
+      found = node;
+      return true;
+    }
+    return false;
+  });
+  return found;
+}
+
+/** `sleep 1; raise` gives up after waiting. */
+function givesUpAfter(call: Node): boolean {
+  let statement: Node = call;
+  while (statement.parent && !['then', 'body_statement', 'do', 'else', 'begin', 'block_body'].includes(statement.parent.type)) statement = statement.parent;
+  const body = statement.parent;
+  if (!body) return false;
+  return namedChildren(body).some((s) => s.startIndex > statement.startIndex && /^(raise|fail)\b/.test(s.text));
+}
+
+function enclosingLoop(call: Node, method: Node | null): Node | null {
+  for (let node = call.parent; node && !(method && node.equals(method)); node = node.parent) {
+    if (LOOP_TYPES.has(node.type)) return node;
+    if (BLOCK_TYPES.has(node.type) && node.parent?.type === 'call' && LOOP_METHODS.test(field(node.parent, 'method')?.text ?? '')) return node.parent;
+  }
+  return null;
+}
+
+function loopWord(loop: Node): string {
+  if (loop.type === 'call') return field(loop, 'method')?.text === 'loop' ? 'loop do' : `${field(loop, 'method')?.text} do`;
+  return loop.type.replace(/_modifier$/, '');
+}
+
+function callsItself(method: Node, name: string): boolean {
+  const body = field(method, 'body');
+  return !!body && some(body, (node) => node.type === 'call' && !field(node, 'receiver') && field(node, 'method')?.text === name && !node.equals(method));
+}
+
+/** `attempts += 1`, block parameters of `n.times do |i|`, attempt-like method parameters. */
+function attemptCounters(method: Node | null, loop: Node | null): Set<string> {
+  const names = new Set<string>();
+  const scope = method ?? loop;
+  if (scope) {
+    some(scope, (node) => {
+      if (node.type === 'operator_assignment' && /^[+-]=$/.test(field(node, 'operator')?.text ?? '') && field(node, 'right')?.text === '1') {
+        const left = field(node, 'left');
+        if (left) names.add(left.text);
+      }
+      return false;
+    });
+  }
+  if (loop?.type === 'call' && /^(times|upto|downto|each_with_index)$/.test(field(loop, 'method')?.text ?? '')) {
+    const block = field(loop, 'block');
+    const params = block ? field(block, 'parameters') : null;
+    const first = params ? namedChildren(params).pop() : undefined;
+    if (first?.type === 'identifier') names.add(first.text);
+  }
+  if (method) for (const param of parameterNames(method)) if (ATTEMPT_NAME.test(param)) names.add(param);
+  return names;
+}
+
+function pickAttempt(counters: Set<string>): string | undefined {
+  const names = [...counters];
+  return names.find((name) => ATTEMPT_NAME.test(name)) ?? names[0];
+}

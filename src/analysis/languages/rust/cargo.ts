@@ -1,0 +1,66 @@
+import type { ModuleHost } from '../../analyzer.js';
+import { directoryOf, joinPath } from '../java/tree-cache.js';
+
+/**
+ * Whether the crate of a file depends on `rand` (and which major version), read from its Cargo.toml
+ * through the ModuleHost. A patch may only call `rand` when the crate already has it; the answer is
+ * recorded in the finding's evidence (`RAND_EVIDENCE`), which the Rust rewriter reads.
+ */
+
+/** Evidence sentence prefix the Rust rewriter looks for; the version follows it. */
+export const RAND_EVIDENCE = 'the crate depends on `rand`';
+
+/** Directories walked up from a file to find its manifest. */
+const MAX_MANIFEST_DEPTH = 6;
+
+export interface RandDependency {
+  /** `0.8`, `0.9`; null when the version is not a plain requirement. */
+  version: string | null;
+  manifest: string;
+}
+
+/** The version requirement of `rand` in a `[dependencies]`-like table of `manifest`, or undefined. */
+function randRequirement(manifest: string, sections: RegExp): string | null | undefined {
+  let inSection = false;
+  for (const raw of manifest.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line.startsWith('[')) {
+      inSection = sections.test(line);
+      continue;
+    }
+    if (!inSection) continue;
+    const match = /^rand\s*=\s*(?:"([^"]*)"|\{(.*)\})/.exec(line);
+    if (!match) continue;
+    if (match[1] !== undefined) return match[1];
+    if (/workspace\s*=\s*true/.test(match[2]!)) return null;
+    return /version\s*=\s*"([^"]*)"/.exec(match[2]!)?.[1] ?? null;
+  }
+  return undefined;
+}
+
+function majorMinor(requirement: string | null): string | null {
+  const match = requirement ? /(\d+)\.(\d+)/.exec(requirement) : null;
+  return match ? `${match[1]}.${match[2]}` : null;
+}
+
+const DEPENDENCY_TABLES = /^\[(dependencies|target\..*\.dependencies)\]$/;
+const WORKSPACE_TABLE = /^\[workspace\.dependencies\]$/;
+
+export async function randDependency(path: string, host: ModuleHost): Promise<RandDependency | null> {
+  let directory = directoryOf(path);
+  let inherited = false;
+  for (let depth = 0; depth <= MAX_MANIFEST_DEPTH; depth += 1) {
+    const manifest = joinPath(directory, 'Cargo.toml');
+    const text = await host.read(manifest);
+    if (text !== null) {
+      const requirement = randRequirement(text, inherited ? WORKSPACE_TABLE : DEPENDENCY_TABLES);
+      if (typeof requirement === 'string') return { version: majorMinor(requirement), manifest };
+      // `rand = { workspace = true }`: the version lives in the workspace root's manifest, further up.
+      if (requirement === null && !inherited) inherited = true;
+      else if (!inherited) return null;
+    }
+    if (directory === '') break;
+    directory = directoryOf(directory);
+  }
+  return null;
+}

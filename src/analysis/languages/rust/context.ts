@@ -1,0 +1,218 @@
+import type { Node } from '../tree-sitter/runtime.js';
+import { clip, descendantsOfTypes, lineOf, namedChildren, some } from '../tree-sitter/syntax.js';
+import { isErrorCondition, isOverload, isSuccessCondition, type ConditionWords } from '../java/conditions.js';
+import type { ContextGrammar, FailurePath } from '../java/retry-context.js';
+
+/**
+ * The retry-context grammar of Rust: failures are `Err(_) =>` match arms, `if let Err(e) = …`,
+ * `while let Err(e) = …`, `if result.is_err()` and status checks; a success exit is a
+ * `match … { Ok(v) => return … }` or `if res.is_ok() { break }` before the wait in the loop body.
+ */
+
+export const RUST_FUNCTIONS = new Set(['function_item', 'closure_expression', 'async_block']);
+const LOOPS = ['loop_expression', 'while_expression', 'for_expression'];
+const EXITS = new Set(['return_expression', 'break_expression']);
+
+const WORDS: ConditionWords = {
+  error: /\bis_err\b|!\s*[\w.]*(is_success|is_ok)\b|\bis_(server|client)_error\b/,
+  success: /\bis_ok\b|\bis_success\b/,
+};
+
+const ERR_PATTERN = /^\s*(Some\s*\(\s*)?(\w+::)*Err\b/;
+const OK_PATTERN = /^\s*(Some\s*\(\s*)?(\w+::)*Ok\b/;
+
+function patternText(node: Node | null): string {
+  return node?.text ?? '';
+}
+
+/** An expression (or block, or statement) that leaves the loop. */
+function leaves(node: Node | null): boolean {
+  if (!node) return false;
+  if (EXITS.has(node.type)) return true;
+  if (node.type === 'expression_statement') return leaves(node.namedChild(0));
+  if (node.type === 'block') return namedChildren(node).some((statement) => leaves(statement));
+  return false;
+}
+
+function armFailure(arm: Node): FailurePath | null {
+  const pattern = arm.childForFieldName('pattern');
+  const text = patternText(pattern);
+  if (ERR_PATTERN.test(text)) {
+    const overload = isOverload(arm.text);
+    return {
+      trigger: { kind: 'exception', detail: overload ?? clip(text, 40) },
+      evidence: `waits in the \`${clip(text, 40)}\` arm of a \`match\` (line ${lineOf(arm)})`,
+    };
+  }
+  const overload =
+    isOverload(text) ?? (/^\s*(408|429|5\d\d)(\s*\|\s*\d+)*\s*$/.test(text) ? text.trim() : null);
+  if (overload) {
+    return {
+      trigger: { kind: 'status', detail: overload },
+      evidence: `waits in the \`${clip(text, 40)}\` arm of a \`match\` (line ${lineOf(arm)})`,
+    };
+  }
+  // `Ok(v) => return v, _ => { sleep }`: the catch-all arm of a match on a result is the failure.
+  if (/^\s*_\s*$/.test(text)) {
+    const block = arm.parent;
+    const hasOkExit = block
+      ? namedChildren(block).some(
+          (other) =>
+            OK_PATTERN.test(patternText(other.childForFieldName('pattern'))) &&
+            leaves(other.childForFieldName('value')),
+        )
+      : false;
+    if (hasOkExit)
+      return {
+        trigger: { kind: 'exception' },
+        evidence: `waits in the \`_\` arm after an \`Ok\` arm that returns (line ${lineOf(arm)})`,
+      };
+  }
+  return null;
+}
+
+function ifFailure(node: Node, child: Node): FailurePath | null {
+  const condition = node.childForFieldName('condition');
+  if (!condition) return null;
+  const consequence = node.childForFieldName('consequence');
+  const alternative = node.childForFieldName('alternative');
+  const inThen = consequence?.equals(child) ?? false;
+  const inElse = alternative?.equals(child) ?? false;
+  if (!inThen && !inElse) return null;
+  if (condition.type === 'let_condition') {
+    const pattern = patternText(condition.childForFieldName('pattern'));
+    if ((inThen && ERR_PATTERN.test(pattern)) || (inElse && OK_PATTERN.test(pattern))) {
+      return {
+        trigger: { kind: 'exception' },
+        evidence: `waits when \`${clip(condition.text)}\` ${inThen ? 'matches' : 'does not match'} (line ${lineOf(node)})`,
+      };
+    }
+    return null;
+  }
+  const text = condition.text;
+  if ((inThen && isErrorCondition(text, WORDS)) || (inElse && isSuccessCondition(text, WORDS))) {
+    return {
+      trigger: {
+        kind: /status|\b[45]\d\d\b|success/.test(text) ? 'status' : 'exception',
+        detail: clip(text),
+      },
+      evidence: `waits when \`${clip(text)}\` ${inThen ? 'holds' : 'fails'} (line ${lineOf(node)})`,
+    };
+  }
+  return null;
+}
+
+function successExit(statement: Node): FailurePath | null {
+  const expression =
+    statement.type === 'expression_statement'
+      ? statement.namedChild(0)
+      : statement.type === 'let_declaration'
+        ? statement.childForFieldName('value')
+        : null;
+  if (!expression) return null;
+  if (expression.type === 'match_expression') {
+    const arms = descendantsOfTypes(expression, new Set(['match_arm']), new Set(['match_expression']));
+    const ok = arms.find(
+      (arm) =>
+        OK_PATTERN.test(patternText(arm.childForFieldName('pattern'))) &&
+        leaves(arm.childForFieldName('value')),
+    );
+    if (ok)
+      return {
+        trigger: { kind: 'exception' },
+        evidence: `waits after a \`match\` whose \`Ok\` arm leaves the loop (line ${lineOf(statement)})`,
+      };
+  }
+  if (expression.type === 'if_expression' && leaves(expression.childForFieldName('consequence'))) {
+    const condition = expression.childForFieldName('condition');
+    const text = condition?.text ?? '';
+    const okLet =
+      condition?.type === 'let_condition' &&
+      OK_PATTERN.test(patternText(condition.childForFieldName('pattern')));
+    if (okLet || (condition?.type !== 'let_condition' && isSuccessCondition(text, WORDS))) {
+      return {
+        trigger: { kind: 'status', detail: clip(text) },
+        evidence: `waits only after \`${clip(text)}\` failed (line ${lineOf(statement)})`,
+      };
+    }
+  }
+  return null;
+}
+
+export const RUST_GRAMMAR: ContextGrammar = {
+  functions: RUST_FUNCTIONS,
+  loops: new Set(LOOPS),
+  blocks: new Set(['block']),
+  failureAt: (ancestor, child) => {
+    if (ancestor.type === 'match_arm' && ancestor.childForFieldName('value')?.equals(child))
+      return armFailure(ancestor);
+    if (ancestor.type === 'if_expression') return ifFailure(ancestor, child);
+    if (ancestor.type === 'while_expression' && ancestor.childForFieldName('body')?.equals(child)) {
+      const condition = ancestor.childForFieldName('condition');
+      if (
+        condition?.type === 'let_condition' &&
+        ERR_PATTERN.test(patternText(condition.childForFieldName('pattern')))
+      ) {
+        return {
+          trigger: { kind: 'exception' },
+          evidence: `waits while \`${clip(condition.text)}\` (line ${lineOf(ancestor)})`,
+        };
+      }
+    }
+    return null;
+  },
+  successExit,
+  givesUp: (statement) => {
+    const expression = statement.type === 'expression_statement' ? statement.namedChild(0) : statement;
+    if (!expression) return false;
+    if (expression.type === 'return_expression' && /^return\s+Err\b/.test(expression.text)) return true;
+    return expression.type === 'macro_invocation' && /^(panic|bail|unreachable)!/.test(expression.text);
+  },
+  loopVariables: (loop) => {
+    if (loop.type !== 'for_expression') return [];
+    const pattern = loop.childForFieldName('pattern');
+    const value = loop.childForFieldName('value');
+    return pattern?.type === 'identifier' && value?.type === 'range_expression' ? [pattern.text] : [];
+  },
+  steppedNames: (node) =>
+    descendantsOfTypes(node, new Set(['compound_assignment_expr']))
+      .filter(
+        (step) =>
+          /^[+-]=$/.test(step.childForFieldName('operator')?.text ?? '') &&
+          step.childForFieldName('right')?.text === '1',
+      )
+      .map((step) => step.childForFieldName('left')?.text ?? '')
+      .filter((name) => /^\w+$/.test(name)),
+  functionName: (fn) => (fn.type === 'function_item' ? (fn.childForFieldName('name')?.text ?? null) : null),
+  callsName: (fn, name) =>
+    some(fn, (node) => {
+      if (node.type !== 'call_expression') return false;
+      const callee = node.childForFieldName('function');
+      if (!callee) return false;
+      if (callee.type === 'identifier') return callee.text === name;
+      if (callee.type === 'field_expression')
+        return (
+          callee.childForFieldName('value')?.text === 'self' &&
+          callee.childForFieldName('field')?.text === name
+        );
+      return (
+        callee.type === 'scoped_identifier' &&
+        /^Self$/.test(callee.childForFieldName('path')?.text ?? '') &&
+        callee.childForFieldName('name')?.text === name
+      );
+    }),
+  parameterNames: (fn) => {
+    const parameters = fn.childForFieldName('parameters');
+    return parameters
+      ? descendantsOfTypes(parameters, new Set(['parameter']))
+          .map((p) => p.childForFieldName('pattern')?.text ?? '')
+          .filter((n) => /^\w+$/.test(n))
+      : [];
+  },
+  loopWord: (loop) =>
+    loop.type === 'loop_expression'
+      ? 'a `loop`'
+      : loop.type === 'while_expression'
+        ? 'a `while` loop'
+        : 'a `for` loop',
+};

@@ -1,0 +1,199 @@
+import type { AnalysisOptions } from '../../analyzer.js';
+import type { DelayValue } from '../../delay.js';
+import {
+  fingerprintOf,
+  levelOf,
+  type Confidence,
+  type Delay,
+  type Finding,
+  type Language,
+  type Level,
+  type RetryLibrary,
+  type RuleId,
+  type SourceRange,
+  type Trigger,
+  type WaitForm,
+} from '../../finding.js';
+import { formatDuration } from '../../../simulate/duration.js';
+import { rangeOf, type Node } from './runtime.js';
+
+/**
+ * Turning what a tree-sitter analyzer established into findings: the same classification, messages
+ * and fingerprints as the TS/JS analyzer, from plain data (trees are freed before findings leave).
+ */
+
+/** A piece of source copied out of a tree: enough to anchor a comment and fingerprint it. */
+export interface Snippet {
+  range: SourceRange;
+  text: string;
+}
+
+export function snippet(node: Node): Snippet {
+  return { range: rangeOf(node), text: node.text };
+}
+
+/** One would-be finding, before rule levels, messages and fingerprints. */
+export interface Draft {
+  rule: RuleId;
+  anchor: Snippet;
+  delay: Delay;
+  trigger: Trigger;
+  form: WaitForm;
+  attemptVar?: string;
+  evidence: string[];
+  confidence: Confidence;
+  /** Set for an unresolved delay reported on request: always a note. */
+  level?: Level;
+}
+
+/** Which rule a delay value breaks, if any. `unknown` only counts when the user asked for it. */
+export function classify(
+  value: DelayValue,
+  options: AnalysisOptions,
+): { rule: RuleId; unknown?: boolean } | null {
+  switch (value.kind) {
+    case 'const':
+      return value.ms > 0 && value.ms >= options.minDelayMs ? { rule: 'fixed-delay-retry' } : null;
+    case 'counter':
+    case 'linear':
+    case 'exponential':
+      return { rule: 'unjittered-backoff' };
+    case 'unknown':
+      return options.reportUnknown ? { rule: 'fixed-delay-retry', unknown: true } : null;
+    default:
+      return null;
+  }
+}
+
+export function toDelay(value: DelayValue, text: string): Delay {
+  switch (value.kind) {
+    case 'const':
+      return { kind: 'fixed', ms: value.ms, text };
+    case 'counter':
+      return { kind: 'linear', text };
+    case 'linear':
+      return { kind: 'linear', baseMs: value.baseMs, text };
+    case 'exponential':
+      return { kind: 'exponential', baseMs: value.baseMs, factor: value.factor, text };
+    default:
+      return { kind: 'fixed', text };
+  }
+}
+
+/** The longest delay text kept in a finding: an options object can be long. */
+const MAX_DELAY_TEXT = 200;
+
+export function clipText(text: string): string {
+  return text.length > MAX_DELAY_TEXT ? `${text.slice(0, MAX_DELAY_TEXT - 1)}…` : text;
+}
+
+export interface WaitDraftInput {
+  value: DelayValue;
+  anchor: Snippet;
+  /** The delay argument: what a patch replaces. */
+  argument: Snippet;
+  trigger: Trigger;
+  attemptVar?: string;
+  evidence: string[];
+  confidence: Confidence;
+}
+
+/** A hand-written wait (`time.sleep(N)`, `time.Sleep(d)`, `sleep N`) as a draft, or null when quiet. */
+export function waitDraft(input: WaitDraftInput, options: AnalysisOptions): Draft | null {
+  const classified = classify(input.value, options);
+  if (!classified) return null;
+  const reason = input.value.kind === 'unknown' ? input.value.reason : input.value.kind;
+  return {
+    rule: classified.rule,
+    anchor: input.anchor,
+    delay: toDelay(input.value, input.argument.text),
+    trigger: input.trigger,
+    form: {
+      kind: 'call-argument',
+      call: 'sleep-helper',
+      argument: input.argument.range,
+      argumentText: input.argument.text,
+    },
+    attemptVar: input.attemptVar,
+    evidence: classified.unknown
+      ? [...input.evidence, `the delay could not be resolved (${reason})`]
+      : input.evidence,
+    confidence: classified.unknown ? 'low' : input.confidence,
+    level: classified.unknown ? 'note' : undefined,
+  };
+}
+
+export interface LibraryDraftInput {
+  library: RetryLibrary;
+  value: DelayValue;
+  /** The option or call the comment is anchored to. */
+  anchor: Snippet;
+  /** What the rewrite edits (an argument list, a keyword argument, a wait expression). */
+  target: Snippet;
+  evidence: string[];
+  confidence?: Confidence;
+}
+
+/** A retry library configured without jitter, as a draft. */
+export function libraryDraft(input: LibraryDraftInput, options: AnalysisOptions): Draft | null {
+  const classified = classify(input.value, options);
+  if (!classified) return null;
+  return {
+    rule: classified.rule,
+    anchor: input.anchor,
+    delay: toDelay(input.value, clipText(input.anchor.text)),
+    trigger: { kind: 'library', detail: input.library },
+    form: {
+      kind: 'library-option',
+      library: input.library,
+      target: input.target.range,
+      targetText: input.target.text,
+    },
+    evidence: input.evidence,
+    confidence: classified.unknown ? 'low' : (input.confidence ?? 'high'),
+    level: classified.unknown ? 'note' : undefined,
+  };
+}
+
+/** Orders drafts, drops a second draft on the same anchor, and fingerprints the rest. */
+export function toFindings(drafts: readonly Draft[], path: string, language: Language): Finding[] {
+  const seen = new Map<string, number>();
+  const anchors = new Set<number>();
+  const findings: Finding[] = [];
+  for (const draft of [...drafts].sort((a, b) => a.anchor.range.startOffset - b.anchor.range.startOffset)) {
+    if (anchors.has(draft.anchor.range.startOffset)) continue;
+    anchors.add(draft.anchor.range.startOffset);
+    const key = `${draft.rule}\0${draft.anchor.text.replace(/\s+/g, ' ')}`;
+    const occurrence = seen.get(key) ?? 0;
+    seen.set(key, occurrence + 1);
+    findings.push({
+      rule: draft.rule,
+      level: draft.level ?? levelOf(draft.rule),
+      language,
+      path,
+      range: draft.anchor.range,
+      delay: draft.delay,
+      trigger: draft.trigger,
+      form: draft.form,
+      attemptVar: draft.attemptVar,
+      evidence: draft.evidence,
+      confidence: draft.confidence,
+      message: messageFor(draft),
+      fingerprint: fingerprintOf(draft.rule, path, draft.anchor.text, occurrence),
+    });
+  }
+  return findings;
+}
+
+function messageFor(draft: Draft): string {
+  const library = draft.form.kind === 'library-option' ? draft.form.library : null;
+  if (draft.rule === 'fixed-delay-retry') {
+    const ms = draft.delay.kind === 'fixed' ? draft.delay.ms : undefined;
+    const wait = ms !== undefined ? `a fixed ${formatDuration(ms)}` : 'a delay that could not be resolved';
+    const subject = library ? `${library} retries after` : 'This retry waits';
+    return `${subject} ${wait} between attempts: clients that fail together retry together. Add jitter.`;
+  }
+  const shape = draft.delay.kind === 'linear' ? 'linearly' : 'exponentially';
+  const subject = library ? `${library} retries with a delay that grows` : 'This retry backs off';
+  return `${subject} ${shape} without jitter: clients that fail together stay in lockstep. Add jitter.`;
+}

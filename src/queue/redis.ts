@@ -1,0 +1,235 @@
+import { Queue, type JobsOptions } from 'bullmq';
+import { Redis, type RedisOptions } from 'ioredis';
+import { backoffWindowMs } from '../retry.js';
+import { jobId, jobKey, type Platform, type ReviewJob } from './job.js';
+import type { QueueLog } from './memory.js';
+import {
+  DEFAULT_JOB_RETRY,
+  type CloseReport,
+  type EnqueueResult,
+  type JobQueue,
+  type JobRetryPolicy,
+  type QueueCounts,
+  type QueueObserver,
+} from './types.js';
+
+/** BullMQ keys are `jitterbot:reviews:*`; dead letters are the sorted set `jitterbot:reviews:failed`. */
+export const REDIS_PREFIX = 'jitterbot';
+export const QUEUE_NAME = 'reviews';
+/** Requests not yet reviewed, per target: a list of job JSON, oldest first. */
+export const PENDING_PREFIX = `${REDIS_PREFIX}:pending:`;
+
+export interface RedisQueueOptions {
+  retry: JobRetryPolicy;
+  /** Waiting jobs beyond this are refused (`full`), so a dead worker fleet cannot fill Redis. */
+  maxWaiting: number;
+  /** Requests kept per target while its review waits; more are refused (`full`). */
+  maxPendingPerTarget: number;
+  log: QueueLog;
+  observer?: QueueObserver;
+}
+
+export const DEFAULT_REDIS_QUEUE: Omit<RedisQueueOptions, 'log'> = {
+  retry: DEFAULT_JOB_RETRY,
+  maxWaiting: 10_000,
+  maxPendingPerTarget: 1_000,
+};
+
+/**
+ * Pending requests outlive any sane wait for a worker; after this a target's list is dropped (its
+ * review is long stale, and the next push brings a new one).
+ */
+export const PENDING_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** Finished jobs kept so a redelivery collapses into them and an operator can look them up. */
+const KEEP_COMPLETED = { age: 24 * 60 * 60, count: 1_000 };
+/** Dead letters are kept until an operator retries or deletes them (bounded all the same). */
+const KEEP_FAILED = { count: 10_000 };
+
+/** How long `problem()` waits for Redis to answer a PING before calling it unreachable. */
+const PING_TIMEOUT_MS = 1_000;
+/** Reconnect delays: full jitter over a window doubling from 100 ms to 10 s. */
+const RECONNECT_BASE_MS = 100;
+const RECONNECT_CAP_MS = 10_000;
+/** How long start-up waits for Redis before giving up with a clear message. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
+export type RedisRole = 'producer' | 'worker';
+
+/**
+ * A connection for one role. Web processes fail fast when Redis is away (no offline queue, one retry
+ * per command), so a webhook gets a 503 in milliseconds instead of hanging; BullMQ workers need
+ * `maxRetriesPerRequest: null` for their blocking reads. Reconnects are jittered: ioredis's default is
+ * a fixed `min(times × 50, 2000)` ms schedule that every replica would follow in lockstep.
+ */
+export function redisConnection(url: string, role: RedisRole): Redis {
+  const options: RedisOptions = {
+    lazyConnect: true,
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    retryStrategy: (times) => Math.floor(Math.random() * backoffWindowMs(times, RECONNECT_BASE_MS, RECONNECT_CAP_MS)),
+    ...(role === 'producer'
+      ? { maxRetriesPerRequest: 1, enableOfflineQueue: false }
+      : { maxRetriesPerRequest: null }),
+  };
+  return new Redis(url, options);
+}
+
+/** Connects, or explains why it could not (without ever echoing the URL: it may hold a password). */
+export async function connectRedis(redis: Redis, timeoutMs: number = CONNECT_TIMEOUT_MS): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      redis.connect(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+  } catch (error) {
+    redis.disconnect();
+    throw new Error(`cannot reach Redis at REDIS_URL: ${(error as Error).message}`, { cause: error });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The BullMQ options of every review job (the producer decides them; workers only obey). */
+export function jobOptions(job: ReviewJob, retry: JobRetryPolicy): JobsOptions {
+  return {
+    jobId: jobId(job),
+    // At most one job per target is active and at most one more waits: a request that arrives while
+    // the target's job runs is stored as its successor, the newest one winning (BullMQ 6
+    // `keepLastIfActive`). What each run does comes from the target's pending list (see the worker).
+    deduplication: { id: jobKey(job), keepLastIfActive: true },
+    attempts: retry.attempts,
+    // jitter: 1 draws each retry delay uniformly from [0, delay · 2^(attempt-1)): full jitter.
+    backoff: { type: 'exponential', delay: retry.baseMs, jitter: 1 },
+    removeOnComplete: KEEP_COMPLETED,
+    removeOnFail: KEEP_FAILED,
+  };
+}
+
+/** Appends a request to its target's pending list unless the list is at its bound. */
+const PUSH_PENDING = `
+if redis.call('LLEN', KEYS[1]) >= tonumber(ARGV[2]) then return -1 end
+local length = redis.call('RPUSH', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return length`;
+
+type PendingClient = Redis & {
+  pushPending(key: string, job: string, max: number, ttlMs: number): Promise<number>;
+};
+
+export function withPendingCommands(redis: Redis): PendingClient {
+  if (!('pushPending' in redis)) redis.defineCommand('pushPending', { numberOfKeys: 1, lua: PUSH_PENDING });
+  return redis as PendingClient;
+}
+
+export function pendingKey(key: string): string {
+  return `${PENDING_PREFIX}${key}`;
+}
+
+/**
+ * `jitterbot serve` with REDIS_URL: enqueues into BullMQ and runs nothing. Each request is appended to
+ * its target's pending list, then a job for the target is added; BullMQ's deduplication keeps one
+ * active and one waiting job per target, and the worker that runs it merges the pending requests.
+ */
+export class RedisJobQueue implements JobQueue {
+  readonly mode = 'redis' as const;
+  readonly depth = 0;
+  readonly active = 0;
+  private readonly options: RedisQueueOptions;
+  private readonly redis: PendingClient;
+  private readonly queue: Queue;
+  private inFlight = new Set<Promise<unknown>>();
+  private closing = false;
+
+  constructor(redis: Redis, options: Partial<RedisQueueOptions> = {}) {
+    this.options = { ...DEFAULT_REDIS_QUEUE, log: { info() {}, warn() {}, error() {} }, ...options };
+    this.redis = withPendingCommands(redis);
+    this.queue = new Queue(QUEUE_NAME, { connection: redis, prefix: REDIS_PREFIX });
+    // Without a listener an ioredis error event would be an unhandled 'error'; the cause is in /readyz.
+    this.queue.on('error', (error) => this.options.log.warn({ err: error.message }, 'review queue: Redis error'));
+  }
+
+  /** Runners belong to `jitterbot worker` processes; a web process only enqueues. */
+  handle(): void {}
+
+  async enqueue(job: ReviewJob): Promise<EnqueueResult> {
+    const result = this.closing ? 'unavailable' : await this.track(this.add(job));
+    this.options.observer?.enqueued?.(job.platform, result);
+    return result;
+  }
+
+  async counts(): Promise<QueueCounts> {
+    const counts = await this.queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed');
+    return {
+      waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
+      active: counts.active ?? 0,
+      delayed: counts.delayed ?? 0,
+      failed: counts.failed ?? 0,
+    };
+  }
+
+  async problem(): Promise<string | null> {
+    if (this.closing) return 'shutting down';
+    return pingProblem(this.redis);
+  }
+
+  async onIdle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  async close(deadlineMs: number): Promise<CloseReport> {
+    this.closing = true;
+    let timer: NodeJS.Timeout | undefined;
+    const drained = await Promise.race([
+      this.onIdle().then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), deadlineMs))),
+    ]);
+    clearTimeout(timer);
+    await this.queue.close().catch(() => undefined);
+    return { drained, abandoned: [], requeued: 0 };
+  }
+
+  private async add(job: ReviewJob): Promise<EnqueueResult> {
+    const { log, retry, maxWaiting, maxPendingPerTarget } = this.options;
+    const key = jobKey(job);
+    try {
+      const waiting = await this.queue.getJobCountByTypes('waiting', 'prioritized', 'delayed');
+      if (waiting >= maxWaiting) return 'full';
+      const pushed = await this.redis.pushPending(pendingKey(key), JSON.stringify(job), maxPendingPerTarget, PENDING_TTL_MS);
+      if (pushed < 0) return 'full';
+      const options = jobOptions(job, retry);
+      const added = await this.queue.add('review', job, options);
+      return added.id === options.jobId ? 'queued' : 'coalesced';
+    } catch (error) {
+      log.error({ key, platform: job.platform as Platform, err: (error as Error).message }, 'could not enqueue a review in Redis');
+      return 'unavailable';
+    }
+  }
+
+  private async track<T>(promise: Promise<T>): Promise<T> {
+    this.inFlight.add(promise);
+    try {
+      return await promise;
+    } finally {
+      this.inFlight.delete(promise);
+    }
+  }
+}
+
+/** Null when Redis answers PING in time, otherwise why not. */
+export async function pingProblem(redis: Redis): Promise<string | null> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const answer = await Promise.race([
+      redis.ping(),
+      new Promise<string>((resolve) => (timer = setTimeout(() => resolve('timeout'), PING_TIMEOUT_MS))),
+    ]);
+    return answer === 'PONG' ? null : `Redis did not answer PING within ${PING_TIMEOUT_MS} ms`;
+  } catch (error) {
+    return `Redis unreachable: ${(error as Error).message}`;
+  } finally {
+    clearTimeout(timer);
+  }
+}

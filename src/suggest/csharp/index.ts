@@ -1,0 +1,188 @@
+import type { Finding, WaitForm } from '../../analysis/finding.js';
+import { inlineCode } from '../inline-code.js';
+import { plan, refuse, type PlannedEdit, type RewriteResult } from '../plan.js';
+import type { StrategyName, SuggestOptions } from '../types.js';
+import { describe, reparsed, stillThere, writtenStrategy } from '../java/patch-kit.js';
+import { atom, matchingParen } from '../java/index.js';
+
+/**
+ * C# rewrites: `Random.Shared` (.NET 6+) in place of a fixed `Task.Delay`/`Thread.Sleep` argument, and
+ * for Polly v8 `UseJitter = true`; v7 sleep providers are multiplied by a random factor, and
+ * Polly.Contrib.WaitAndRetry's unjittered backoffs become `Backoff.DecorrelatedJitterBackoffV2`.
+ */
+
+type CallForm = Extract<WaitForm, { kind: 'call-argument' }>;
+type LibraryForm = Extract<WaitForm, { kind: 'library-option' }>;
+
+const FACTORS: Record<string, [string, string]> = {
+  full: ['0', '1'],
+  equal: ['0.5', '0.5'],
+  decorrelated: ['1', '2'],
+};
+
+/** `low + random · span` as a factor in [low, low + span). */
+function factor(strategy: StrategyName): string {
+  const [low, span] = FACTORS[strategy] ?? FACTORS.full!;
+  return low === '0' ? 'Random.Shared.NextDouble()' : `(${low} + ${span} * Random.Shared.NextDouble())`;
+}
+
+function isTimeSpan(argument: string, fileText: string): boolean {
+  if (/TimeSpan/.test(argument)) return true;
+  const name = /^[A-Za-z_]\w*$/.exec(argument.trim())?.[0];
+  return name !== undefined && new RegExp(`\\bTimeSpan\\s+${name}\\b`).test(fileText);
+}
+
+function callArgument(
+  finding: Finding,
+  form: CallForm,
+  fileText: string,
+  options: SuggestOptions,
+): RewriteResult {
+  const strategy = writtenStrategy(options);
+  if (!stillThere(fileText, form.argument.startOffset, form.argument.endOffset, form.argumentText)) {
+    return refuse(
+      strategy,
+      'the delay argument is not where the finding says (the file changed)',
+      `Randomise ${inlineCode(form.argumentText)}.`,
+    );
+  }
+  const b = atom(form.argumentText);
+  const grows = finding.delay.kind === 'fixed' && finding.attemptVar !== undefined;
+  let replacement: string;
+  if (isTimeSpan(form.argumentText, fileText)) {
+    const window = grows
+      ? `TimeSpan.FromMilliseconds(Math.Min(${options.capMs}, ${b}.TotalMilliseconds * Math.Pow(2, ${finding.attemptVar})))`
+      : b;
+    replacement = `${window} * ${factor(strategy)}`;
+  } else {
+    const window = grows ? `Math.Min(${options.capMs}, ${b} * Math.Pow(2, ${finding.attemptVar}))` : b;
+    replacement =
+      strategy === 'full' && !grows
+        ? `Random.Shared.Next(0, ${b} + 1)`
+        : `(int)(${window} * ${factor(strategy)})`;
+  }
+  const edit: PlannedEdit = {
+    start: form.argument.startOffset,
+    end: form.argument.endOffset,
+    newText: replacement,
+  };
+  return plan(strategy, describe(strategy, finding, grows), edit);
+}
+
+function polly(
+  finding: Finding,
+  form: LibraryForm,
+  fileText: string,
+  options: SuggestOptions,
+): RewriteResult {
+  const text = form.targetText;
+  const start = form.target.startOffset;
+  if (/^new\s/.test(text)) {
+    const description =
+      'Set `UseJitter = true`: Polly then spreads constant and linear delays by ±25% and uses decorrelated jitter for exponential ones.';
+    const off = /UseJitter\s*=\s*false/.exec(text);
+    if (off)
+      return plan('library', description, {
+        start: start + off.index,
+        end: start + off.index + off[0].length,
+        newText: 'UseJitter = true',
+      });
+    const brace = text.lastIndexOf('}');
+    if (brace >= 0 && text.includes('{')) {
+      const before = text.slice(0, brace).trimEnd();
+      const bare = before.endsWith('{') || before.endsWith(',');
+      return plan('library', description, {
+        start: start + before.length,
+        end: start + before.length,
+        newText: bare ? ' UseJitter = true' : ', UseJitter = true',
+      });
+    }
+    return plan('library', description, {
+      start: start + text.length,
+      end: start + text.length,
+      newText: ' { UseJitter = true }',
+    });
+  }
+  const contrib = /^Backoff\.(ConstantBackoff|LinearBackoff|ExponentialBackoff)\s*\(/.exec(text);
+  if (contrib) {
+    const close = matchingParen(fileText, start + contrib[0].length - 1);
+    const args =
+      close < 0
+        ? []
+        : fileText
+            .slice(start + contrib[0].length, close)
+            .split(',')
+            .map((a) => a.trim());
+    if (close < 0 || args.length < 2)
+      return refuse('library', 'unexpected Backoff arguments', 'Use `Backoff.DecorrelatedJitterBackoffV2`.');
+    return plan(
+      'library',
+      'Use `Backoff.DecorrelatedJitterBackoffV2` from Polly.Contrib.WaitAndRetry: exponential growth with decorrelated jitter.',
+      { start, end: close + 1, newText: `Backoff.DecorrelatedJitterBackoffV2(${args[0]}, ${args[1]})` },
+    );
+  }
+  const lambda = /^(\([^)]*\)|\w+)\s*=>\s*/.exec(text);
+  if (lambda) {
+    const body = text.slice(lambda[0].length);
+    const strategy = writtenStrategy(options);
+    return plan(strategy, describe(strategy, finding, false), {
+      start: start + lambda[0].length,
+      end: start + text.length,
+      newText: `${atom(body)} * ${factor(strategy)}`,
+    });
+  }
+  const open = text.indexOf('{');
+  if (/^new\b[^{]*\[\s*\]\s*\{/.test(text) && text.endsWith('}')) {
+    // A list of durations: each client draws its own factors once, which already spreads the clients.
+    const strategy = writtenStrategy(options);
+    const items = splitTopLevel(text.slice(open + 1, -1));
+    const scaled = items.map((item) => `${atom(item)} * ${factor(strategy)}`).join(', ');
+    return plan(
+      strategy,
+      `Scale each sleep duration by a random factor (${describe(strategy, finding, false).replace(/^Replace the fixed .*? wait with /, '')})`,
+      {
+        start: start + open,
+        end: start + text.length,
+        newText: `{ ${scaled} }`,
+      },
+    );
+  }
+  return refuse(
+    'library',
+    'this Polly configuration is not rewritten automatically',
+    'Use `Backoff.DecorrelatedJitterBackoffV2` (Polly.Contrib.WaitAndRetry) or Polly v8 with `UseJitter = true`.',
+  );
+}
+
+/** Comma-separated items of a list, ignoring commas nested in calls. */
+function splitTopLevel(list: string): string[] {
+  const items: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (const char of list) {
+    if (char === '(' || char === '{' || char === '[') depth += 1;
+    if (char === ')' || char === '}' || char === ']') depth -= 1;
+    if (char === ',' && depth === 0) {
+      items.push(current.trim());
+      current = '';
+    } else current += char;
+  }
+  if (current.trim() !== '') items.push(current.trim());
+  return items;
+}
+
+export function rewriteCSharp(finding: Finding, fileText: string, options: SuggestOptions): RewriteResult {
+  const form = finding.form;
+  if (form.kind === 'call-argument')
+    return reparsed('csharp', fileText, callArgument(finding, form, fileText, options));
+  if (!stillThere(fileText, form.target.startOffset, form.target.endOffset, form.targetText)) {
+    return refuse(
+      'library',
+      'the library options are not where the finding says (the file changed)',
+      `Turn on ${form.library}'s jitter.`,
+    );
+  }
+  if (form.library !== 'polly')
+    return refuse('library', `${form.library} is not a .NET library`, `Turn on ${form.library}'s jitter.`);
+  return reparsed('csharp', fileText, polly(finding, form, fileText, options));
+}

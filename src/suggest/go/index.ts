@@ -1,0 +1,254 @@
+import type { Finding, WaitForm } from '../../analysis/finding.js';
+import { defaultImportName } from '../../analysis/languages/go/package.js';
+import { withLoadedTree, type Node } from '../../analysis/languages/tree-sitter/runtime.js';
+import { descendantsOfTypes, field, namedChildren, nodeSpanning } from '../../analysis/languages/tree-sitter/syntax.js';
+import { formatDuration } from '../../simulate/duration.js';
+import { inlineCode } from '../inline-code.js';
+import { plan, refuse, type PlannedEdit, type RewriteResult } from '../plan.js';
+import type { StrategyName, SuggestOptions } from '../types.js';
+
+/**
+ * Go rewrites. A fixed `time.Sleep(d)` becomes `time.Sleep(time.Duration(rand.Int63n(int64(d))))`
+ * (full jitter; equal and decorrelated in their own shape) with `math/rand` imported; with
+ * `math/rand/v2` already imported, `rand.N(d)`. Each library gets its own switch (RULES.md
+ * section 3). Go's typed durations do not fit the shared templates, so the expressions are written
+ * here; the window keeps the original bound (an attempt-grown `d << n` could overflow a Duration).
+ */
+
+type LibraryForm = Extract<WaitForm, { kind: 'library-option' }>;
+
+const MATH_RAND = 'math/rand';
+const MATH_RAND_V2 = 'math/rand/v2';
+/** The alias used when `rand` already names another package (`crypto/rand`). */
+const RAND_ALIAS = 'mrand';
+
+interface GoImports {
+  /** Local name → import path. */
+  names: Map<string, string>;
+  /** Where a new import spec goes, and how to write it there. */
+  insert: { at: number; text: (spec: string) => string; note: string } | null;
+}
+
+export function rewriteGo(finding: Finding, fileText: string, options: SuggestOptions): RewriteResult {
+  const imports = goImports(fileText);
+  if (!imports) return refuse(options.strategy, 'the Go grammar is not loaded', 'Randomise the wait between attempts.');
+  const form = finding.form;
+  if (form.kind === 'call-argument') {
+    if (fileText.slice(form.argument.startOffset, form.argument.endOffset) !== form.argumentText) {
+      return refuse(options.strategy, 'the delay argument is not where the finding says (the file changed)', `Randomise the delay ${inlineCode(form.argumentText)}.`);
+    }
+    return jitterArgument(finding, { start: form.argument.startOffset, end: form.argument.endOffset, text: form.argumentText }, imports, options);
+  }
+  if (fileText.slice(form.target.startOffset, form.target.endOffset) !== form.targetText) {
+    return refuse('library', 'the library option is not where the finding says (the file changed)', `Turn on ${form.library}'s jitter.`);
+  }
+  switch (form.library) {
+    case 'cenkalti-backoff':
+      return cenkalti(form, fileText, imports);
+    case 'retry-go':
+      return retryGo(form, fileText);
+    case 'go-retryablehttp':
+      return retryablehttp(form, fileText, imports);
+    default:
+      return refuse('library', `no Go rewrite for ${form.library}`, `Turn on ${form.library}'s jitter.`);
+  }
+}
+
+/** `x` when it is a name, selector, number or call; `(x)` otherwise. */
+function atom(expression: string): string {
+  const text = expression.trim();
+  if (/^[\w.]+$/.test(text)) return text;
+  const call = /^[\w.]+\(/.exec(text);
+  if (call && closing(text, call[0].length - 1) === text.length - 1) return text;
+  return `(${text})`;
+}
+
+function closing(text: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < text.length; i += 1) {
+    if (text[i] === '(') depth += 1;
+    else if (text[i] === ')' && --depth === 0) return i;
+  }
+  return -1;
+}
+
+/** A random Duration in [0, bound): `rand.N` in math/rand/v2, `Int63n` in math/rand. */
+function uniform(bound: string, rand: { alias: string; v2: boolean }): string {
+  return rand.v2 ? `${rand.alias}.N(${bound.trim()})` : `time.Duration(${rand.alias}.Int63n(int64(${bound.trim()})))`;
+}
+
+function writtenStrategy(options: SuggestOptions): { strategy: StrategyName; note: string } {
+  if (options.strategy === 'golden') {
+    return { strategy: 'full', note: ' Golden-ratio jitter needs a per-client index that a Go expression cannot read in one line, so this uses full jitter.' };
+  }
+  return { strategy: options.strategy, note: '' };
+}
+
+function jitterArgument(finding: Finding, argument: { start: number; end: number; text: string }, imports: GoImports, options: SuggestOptions): RewriteResult {
+  const rand = randPackage(imports);
+  const { strategy, note } = writtenStrategy(options);
+  const d = atom(argument.text);
+  let expression: string;
+  switch (strategy) {
+    case 'equal':
+      expression = `${d}/2 + ${uniform(`${d}/2`, rand)}`;
+      break;
+    case 'decorrelated':
+      expression = `${d} + ${uniform(`2*${d}`, rand)}`;
+      break;
+    default:
+      expression = uniform(d, rand);
+  }
+  const edits: PlannedEdit[] = [{ start: argument.start, end: argument.end, newText: expression }];
+  if (rand.edit) edits.push(rand.edit);
+  return plan(strategy, describe(finding, strategy) + note, ...edits);
+}
+
+function describe(finding: Finding, strategy: StrategyName): string {
+  const ms = finding.delay.kind === 'fixed' ? finding.delay.ms : undefined;
+  const bound = ms !== undefined ? formatDuration(ms) : inlineCode(finding.delay.text);
+  if (finding.delay.kind !== 'fixed') {
+    const words: Record<StrategyName, string> = {
+      full: 'a random wait between 0 and the current delay',
+      equal: 'a random wait between half of the current delay and all of it',
+      decorrelated: 'a random wait between the current delay and three times it',
+      golden: 'a random wait between 0 and the current delay',
+    };
+    return `Add ${strategy === 'equal' ? 'equal' : strategy === 'decorrelated' ? 'decorrelated' : 'full'} jitter to the growing wait: ${words[strategy]}.`;
+  }
+  const words: Record<StrategyName, string> = {
+    full: `full jitter: a random wait between 0 and ${bound}`,
+    equal: `equal jitter: a random wait between half of ${bound} and ${bound}`,
+    decorrelated: `decorrelated jitter: a random wait between ${bound} and three times it`,
+    golden: `full jitter: a random wait between 0 and ${bound}`,
+  };
+  return `Replace the fixed ${bound} wait with ${words[strategy]}.`;
+}
+
+/** The package to draw from: an imported math/rand (v1 or v2), or math/rand added under a free name. */
+function randPackage(imports: GoImports): { alias: string; v2: boolean; edit: PlannedEdit | null } {
+  for (const [name, path] of imports.names) {
+    if (path === MATH_RAND_V2) return { alias: name, v2: true, edit: null };
+    if (path === MATH_RAND) return { alias: name, v2: false, edit: null };
+  }
+  const taken = imports.names.has('rand');
+  const spec = taken ? `${RAND_ALIAS} "${MATH_RAND}"` : `"${MATH_RAND}"`;
+  const edit = imports.insert ? { start: imports.insert.at, end: imports.insert.at, newText: imports.insert.text(spec), note: `${imports.insert.note.replace('%s', spec)}` } : null;
+  return { alias: taken ? RAND_ALIAS : 'rand', v2: false, edit };
+}
+
+/** The file's imports, and where a new one goes: into the `import ( … )` block, or a new line after the package clause. */
+function goImports(text: string): GoImports | null {
+  return withLoadedTree('go', text, (tree) => {
+    const names = new Map<string, string>();
+    let insert: GoImports['insert'] = null;
+    for (const declaration of namedChildren(tree.rootNode)) {
+      if (declaration.type === 'package_clause' && !insert) {
+        insert = { at: declaration.endIndex, text: (spec) => `\n\nimport ${spec}`, note: 'add `import %s` after the package clause' };
+      }
+      if (declaration.type !== 'import_declaration') continue;
+      for (const spec of descendantsOfTypes(declaration, new Set(['import_spec']))) {
+        const path = field(spec, 'path')?.text.slice(1, -1) ?? '';
+        names.set(field(spec, 'name')?.text ?? defaultImportName(path), path);
+      }
+      const list = namedChildren(declaration).find((n) => n.type === 'import_spec_list');
+      const first = list ? namedChildren(list).find((n) => n.type === 'import_spec') : undefined;
+      if (list && first) {
+        const indent = /[ \t]*$/.exec(text.slice(0, first.startIndex))![0];
+        insert = { at: first.startIndex - indent.length, text: (spec) => `${indent}${spec}\n`, note: 'add %s to the imports' };
+      } else if (!list) {
+        insert = { at: declaration.endIndex, text: (spec) => `\nimport ${spec}`, note: 'add `import %s` with the other imports' };
+      }
+    }
+    return { names, insert };
+  });
+}
+
+/** The node a finding's target range points at, in a fresh parse of the file. */
+function targetNode<T>(fileText: string, form: LibraryForm, use: (node: Node) => T): T | null {
+  return withLoadedTree('go', fileText, (tree) => {
+    const node = nodeSpanning(tree.rootNode, form.target.startOffset, form.target.endOffset);
+    return node ? use(node) : null;
+  });
+}
+
+function aliasFor(imports: GoImports, pattern: RegExp, fallback: string): string {
+  for (const [name, path] of imports.names) if (pattern.test(path)) return name;
+  return fallback;
+}
+
+function cenkalti(form: LibraryForm, fileText: string, imports: GoImports): RewriteResult {
+  const alias = aliasFor(imports, /^github\.com\/cenkalti\/backoff(\/v\d+)?$/, 'backoff');
+  const factor = `${alias}.DefaultRandomizationFactor`;
+  const description = `Use cenkalti/backoff's randomization (\`${factor}\`, 0.5): each wait is drawn from ±50% around the current interval.`;
+  const edit = targetNode(fileText, form, (node): PlannedEdit | null => {
+    if (node.type === 'call_expression' && /NewConstantBackOff$/.test(field(node, 'function')?.text ?? '')) {
+      return { start: node.startIndex, end: node.endIndex, newText: `${alias}.NewExponentialBackOff()` };
+    }
+    if (node.type === 'keyed_element') {
+      const value = field(node, 'value');
+      return value ? { start: value.startIndex, end: value.endIndex, newText: factor } : null;
+    }
+    if (node.type === 'composite_literal') {
+      const body = field(node, 'body');
+      const elements = body ? namedChildren(body) : [];
+      const last = elements[elements.length - 1];
+      if (!body || !last) return null;
+      const multiline = fileText.slice(last.endIndex, body.endIndex).includes('\n');
+      if (multiline) {
+        const indent = /[ \t]*$/.exec(fileText.slice(0, last.startIndex))![0];
+        const comma = fileText.slice(last.endIndex).match(/^\s*,/) ? '' : ',';
+        const lineEnd = fileText.indexOf('\n', last.endIndex);
+        return { start: lineEnd + 1, end: lineEnd + 1, newText: `${comma ? '' : ''}${indent}RandomizationFactor: ${factor},\n` };
+      }
+      return { start: last.endIndex, end: last.endIndex, newText: `, RandomizationFactor: ${factor}` };
+    }
+    // `b.RandomizationFactor = 0`, `WithRandomizationFactor(0)`: the zero itself.
+    return { start: node.startIndex, end: node.endIndex, newText: factor };
+  });
+  if (!edit) return refuse('library', 'the backoff options are not where the finding says', description);
+  if (form.targetText.includes('NewConstantBackOff')) {
+    return plan('library', `Use \`${alias}.NewExponentialBackOff()\`: waits grow from 500 ms by 1.5× and each is randomised by ±50%, so clients that failed together retry apart.`, edit);
+  }
+  return plan('library', description, edit);
+}
+
+function retryGo(form: LibraryForm, fileText: string): RewriteResult {
+  const alias = /^(\w+)\./.exec(form.targetText)?.[1] ?? 'retry';
+  const combined = `${alias}.CombineDelay(${alias}.BackOffDelay, ${alias}.RandomDelay)`;
+  if (/^(\w+\.)?(FixedDelay|BackOffDelay)$/.test(form.targetText.trim())) {
+    const edits: PlannedEdit[] = [{ start: form.target.startOffset, end: form.target.endOffset, newText: combined }];
+    // The default `MaxJitter` is 100 ms; a jitter as large as the delay spreads clients over a whole step.
+    const maxJitter = withLoadedTree('go', fileText, (tree) => {
+      const option = nodeSpanning(tree.rootNode, form.target.startOffset, form.target.endOffset)?.parent?.parent;
+      const siblings = option?.parent ? namedChildren(option.parent).map((n) => (n.type === 'literal_element' ? (n.namedChild(0) ?? n) : n)) : [];
+      if (siblings.some((s) => /\.MaxJitter\(/.test(s.text))) return null;
+      const delay = siblings.find((s) => new RegExp(`^${alias}\\.Delay\\(`).test(s.text));
+      const value = delay ? field(delay, 'arguments')?.namedChild(0)?.text : undefined;
+      return option && value ? { start: option.endIndex, end: option.endIndex, newText: `, ${alias}.MaxJitter(${value})` } : null;
+    });
+    if (maxJitter) edits.push(maxJitter);
+    return plan('library', `Use retry-go's default \`${combined}\`: each wait is the exponential backoff plus a random delay${maxJitter ? ' of up to the base delay' : ' (up to `MaxJitter`)'}.`, ...edits);
+  }
+  // `MaxJitter(0)`: give the random part the base delay (100 ms by default).
+  const delay = /\bDelay\(([^()]*(?:\([^()]*\))?[^()]*)\)/.exec(fileText.slice(Math.max(0, form.target.startOffset - 400), form.target.startOffset))?.[1];
+  const value = delay ?? (/"time"/.test(fileText) ? '100 * time.Millisecond' : null);
+  if (!value) return refuse('library', 'the base delay is not written next to `MaxJitter`', 'Give `MaxJitter` a non-zero duration.');
+  return plan('library', `Give \`MaxJitter\` the base delay: retry-go then adds a random delay of up to ${inlineCode(value)} to every backoff.`, { start: form.target.startOffset, end: form.target.endOffset, newText: value });
+}
+
+function retryablehttp(form: LibraryForm, fileText: string, imports: GoImports): RewriteResult {
+  const alias = aliasFor(imports, /^github\.com\/hashicorp\/go-retryablehttp$/, 'retryablehttp');
+  const jittered = `${alias}.LinearJitterBackoff`;
+  const description = `Use \`${jittered}\`: each wait is drawn at random between \`RetryWaitMin\` and \`RetryWaitMax\`, times the attempt number.`;
+  if (/^(\w+\s*:=|\w+\s*=|var\s)/.test(form.targetText.trim()) || /NewClient\(\)/.test(form.targetText) && !/^func\b/.test(form.targetText)) {
+    const variable = /^(?:var\s+)?(\w+)/.exec(form.targetText.trim())?.[1];
+    if (!variable) return refuse('library', 'the client variable could not be found', description);
+    const lineStart = fileText.lastIndexOf('\n', form.target.startOffset - 1) + 1;
+    const indent = /^[ \t]*/.exec(fileText.slice(lineStart))![0];
+    const lineEnd = fileText.indexOf('\n', form.target.endOffset);
+    const at = lineEnd < 0 ? fileText.length : lineEnd + 1;
+    return plan('library', description, { start: at, end: at, newText: `${lineEnd < 0 ? '\n' : ''}${indent}${variable}.Backoff = ${jittered}\n` });
+  }
+  return plan('library', description, { start: form.target.startOffset, end: form.target.endOffset, newText: jittered });
+}

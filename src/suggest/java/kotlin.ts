@@ -1,0 +1,63 @@
+import type { Finding } from '../../analysis/finding.js';
+import { balanced } from '../../analysis/languages/java/kotlin-tokens.js';
+import { applyEdits } from '../edits.js';
+import { inlineCode } from '../inline-code.js';
+import { plan, refuse, type PlannedEdit, type RewriteResult } from '../plan.js';
+import type { SuggestOptions } from '../types.js';
+import { atom } from './index.js';
+import { describe, lineInsertion, stillThere, writtenStrategy } from './patch-kit.js';
+
+/**
+ * Kotlin rewrites with `kotlin.random.Random`: a `Long` delay becomes `Random.nextLong(…)`, a
+ * `kotlin.time.Duration` is multiplied by `Random.nextDouble(…)`. There is no Kotlin grammar to re-parse
+ * with, so a patch is checked by the token scanner: it must leave every bracket and string closed.
+ */
+
+const RANDOM_IMPORT = 'import kotlin.random.Random';
+const IMPORT_LINE = /^import\s[^\n]+$/;
+const PACKAGE_LINE = /^package\s[^\n]+$/;
+const DURATION_SUFFIX =
+  /\.(nanoseconds|microseconds|milliseconds|seconds|minutes|hours|days)\s*$|^Duration\./;
+
+export function rewriteKotlin(finding: Finding, fileText: string, options: SuggestOptions): RewriteResult {
+  const strategy = writtenStrategy(options);
+  const form = finding.form;
+  if (form.kind !== 'call-argument')
+    return refuse(strategy, 'Kotlin library options are not rewritten', "Turn on the library's jitter.");
+  if (!stillThere(fileText, form.argument.startOffset, form.argument.endOffset, form.argumentText)) {
+    return refuse(
+      strategy,
+      'the delay argument is not where the finding says (the file changed)',
+      `Randomise ${inlineCode(form.argumentText)}.`,
+    );
+  }
+  const b = atom(form.argumentText);
+  const duration = DURATION_SUFFIX.test(form.argumentText.trim());
+  const range: Record<string, [string, string]> = {
+    full: ['0.0', '1.0'],
+    equal: ['0.5', '1.0'],
+    decorrelated: ['1.0', '3.0'],
+  };
+  const [low, high] = range[strategy] ?? range.full!;
+  const replacement = duration
+    ? `${b} * Random.nextDouble(${low}, ${high})`
+    : strategy === 'full'
+      ? `Random.nextLong(${b} + 1)`
+      : `(${b} * Random.nextDouble(${low}, ${high})).toLong()`;
+  const edits: PlannedEdit[] = [
+    { start: form.argument.startOffset, end: form.argument.endOffset, newText: replacement },
+  ];
+  const imported = lineInsertion(
+    fileText,
+    RANDOM_IMPORT,
+    IMPORT_LINE,
+    /^import\s+kotlin\.random\.(Random|\*)\s*$/m,
+    PACKAGE_LINE,
+  );
+  if (imported) edits.push(imported);
+  const result = plan(strategy, describe(strategy, finding, false), ...edits);
+  const patched = applyEdits(fileText, result.edits);
+  return balanced(patched) || !balanced(fileText)
+    ? result
+    : refuse(strategy, 'the patched file does not scan cleanly', result.description);
+}

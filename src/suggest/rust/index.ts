@@ -1,0 +1,135 @@
+import { RAND_EVIDENCE } from '../../analysis/languages/rust/cargo.js';
+import type { Finding, WaitForm } from '../../analysis/finding.js';
+import { inlineCode } from '../inline-code.js';
+import { plan, refuse, type PlannedEdit, type RewriteResult } from '../plan.js';
+import type { StrategyName, SuggestOptions } from '../types.js';
+import { atom } from '../java/index.js';
+import { describe, lineInsertion, reparsed, stillThere, writtenStrategy } from '../java/patch-kit.js';
+
+/**
+ * Rust rewrites. A sleep's `Duration` is scaled by a random factor from `rand`, only when the crate
+ * already depends on it (the analyzer records that in the evidence; the API differs between rand 0.8
+ * `thread_rng().gen_range` and 0.9 `rng().random_range`). Otherwise the change is given in words.
+ * Crates: tokio-retry `.map(jitter)`, backon `.with_jitter()`, backoff's randomised `ExponentialBackoff`.
+ */
+
+type CallForm = Extract<WaitForm, { kind: 'call-argument' }>;
+type LibraryForm = Extract<WaitForm, { kind: 'library-option' }>;
+
+const RANGES: Record<string, string> = { full: '0.0..=1.0', equal: '0.5..=1.0', decorrelated: '1.0..=3.0' };
+const BACKOFF_RANDOMIZATION = '0.5';
+const USE_LINE = /^use\s[^;]+;[^\n]*$/;
+
+function randVersion(finding: Finding): string | null {
+  const line = finding.evidence.find((e) => e.startsWith(RAND_EVIDENCE));
+  if (!line) return null;
+  return /`rand`\s+(\d+\.\d+)/.exec(line)?.[1] ?? '';
+}
+
+function randomFactor(version: string, strategy: StrategyName): string {
+  const range = RANGES[strategy] ?? RANGES.full!;
+  const [major, minor] = version.split('.').map(Number);
+  // rand 0.9 renamed `thread_rng().gen_range` to `rng().random_range`.
+  const modern = major !== undefined && (major > 0 || (minor ?? 0) >= 9);
+  return modern ? `rand::rng().random_range(${range})` : `rand::thread_rng().gen_range(${range})`;
+}
+
+function callArgument(
+  finding: Finding,
+  form: CallForm,
+  fileText: string,
+  options: SuggestOptions,
+): RewriteResult {
+  const strategy = writtenStrategy(options);
+  const version = randVersion(finding);
+  const words = `Scale ${inlineCode(form.argumentText)} by a random factor, e.g. ${inlineCode(`${atom(form.argumentText)}.mul_f64(rand::random::<f64>())`)}.`;
+  if (version === null)
+    return refuse(
+      strategy,
+      'the crate does not depend on `rand`',
+      `Add \`rand\` to Cargo.toml, then ${words[0]!.toLowerCase()}${words.slice(1)}`,
+    );
+  if (!stillThere(fileText, form.argument.startOffset, form.argument.endOffset, form.argumentText)) {
+    return refuse(strategy, 'the delay argument is not where the finding says (the file changed)', words);
+  }
+  const grows = finding.delay.kind === 'fixed' && finding.attemptVar !== undefined;
+  const base = atom(form.argumentText);
+  const window = grows
+    ? `${base}.saturating_mul(2u32.saturating_pow(${finding.attemptVar} as u32)).min(std::time::Duration::from_millis(${options.capMs}))`
+    : base;
+  const edit: PlannedEdit = {
+    start: form.argument.startOffset,
+    end: form.argument.endOffset,
+    newText: `${window}.mul_f64(${randomFactor(version, strategy)})`,
+  };
+  return plan(strategy, describe(strategy, finding, grows), edit);
+}
+
+function library(form: LibraryForm, fileText: string): RewriteResult {
+  const start = form.target.startOffset;
+  const end = form.target.endOffset;
+  switch (form.library) {
+    case 'tokio-retry': {
+      const edits: PlannedEdit[] = [{ start: end, end, newText: '.map(jitter)' }];
+      const imported = lineInsertion(
+        fileText,
+        'use tokio_retry::strategy::jitter;',
+        USE_LINE,
+        /\bjitter\b[^;\n]*;|strategy::\*/,
+      );
+      if (imported) edits.push(imported);
+      return plan(
+        'library',
+        "Add `.map(jitter)`: tokio-retry then draws each wait at random up to the strategy's delay (full jitter).",
+        ...edits,
+      );
+    }
+    case 'backon':
+      return plan('library', 'Add `.with_jitter()`: backon then adds a random share of each delay.', {
+        start: end,
+        end,
+        newText: '.with_jitter()',
+      });
+    case 'backoff-rs': {
+      if (/^0(\.0*)?(_?f64)?$/.test(form.targetText)) {
+        return plan(
+          'library',
+          `Keep the backoff crate's default randomization (\`${BACKOFF_RANDOMIZATION}\`): each wait is drawn from ±50% of the interval.`,
+          { start, end, newText: BACKOFF_RANDOMIZATION },
+        );
+      }
+      const constant = /^(?:[\w:]*::)?Constant::new\s*\(([\s\S]*)\)$/.exec(form.targetText);
+      if (!constant)
+        return refuse(
+          'library',
+          'unexpected backoff configuration',
+          'Use the randomised `ExponentialBackoff`.',
+        );
+      return plan(
+        'library',
+        "Use the backoff crate's `ExponentialBackoff`, randomised by default (factor 0.5), starting from the same interval.",
+        {
+          start,
+          end,
+          newText: `backoff::ExponentialBackoffBuilder::new().with_initial_interval(${constant[1]!.trim()}).build()`,
+        },
+      );
+    }
+    default:
+      return refuse('library', `${form.library} is not a Rust crate`, `Turn on ${form.library}'s jitter.`);
+  }
+}
+
+export function rewriteRust(finding: Finding, fileText: string, options: SuggestOptions): RewriteResult {
+  const form = finding.form;
+  if (form.kind === 'call-argument')
+    return reparsed('rust', fileText, callArgument(finding, form, fileText, options));
+  if (!stillThere(fileText, form.target.startOffset, form.target.endOffset, form.targetText)) {
+    return refuse(
+      'library',
+      'the library options are not where the finding says (the file changed)',
+      `Turn on ${form.library}'s jitter.`,
+    );
+  }
+  return reparsed('rust', fileText, library(form, fileText));
+}

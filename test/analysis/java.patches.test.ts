@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_ANALYSIS_OPTIONS } from '../../src/analysis/analyzer.js';
+import { JavaAnalyzer } from '../../src/analysis/languages/java.js';
+import { reparseVerdict } from '../../src/analysis/languages/tree-sitter/runtime.js';
+import { applyEdits } from '../../src/suggest/edits.js';
+import { rewriteJava } from '../../src/suggest/java/index.js';
+import { STRATEGY_NAMES } from '../../src/suggest/strategies.js';
+import { loadTable } from './rule-table.js';
+
+const TABLES = ['fixtures/java/retries.yml', 'fixtures/java/libraries.yml'];
+const DEFAULT_PATH = 'src/main/java/com/acme/Client.java';
+
+describe('Java patches', () => {
+  for (const table of TABLES) {
+    it(`every finding in ${table} gets a patch that re-parses, for every strategy`, async () => {
+      let findings = 0;
+      for (const testCase of loadTable(table).invalid ?? []) {
+        const path = testCase.filename ?? DEFAULT_PATH;
+        const files: Record<string, string> = { ...testCase.files, [path]: testCase.code };
+        const found = await new JavaAnalyzer().analyze(
+          { path, text: testCase.code },
+          { read: async (p) => files[p] ?? null },
+          DEFAULT_ANALYSIS_OPTIONS,
+        );
+        for (const finding of found) {
+          findings += 1;
+          for (const strategy of STRATEGY_NAMES) {
+            const result = rewriteJava(finding, testCase.code, { strategy, capMs: 30_000 });
+            expect(result.kind === 'plan' ? 'plan' : `${testCase.name}: ${result.reason}`).toBe('plan');
+            if (result.kind !== 'plan') continue;
+            const patched = applyEdits(testCase.code, result.edits);
+            expect(patched).not.toBe(testCase.code);
+            expect(reparseVerdict('java', testCase.code, patched)).toEqual({ valid: true });
+          }
+        }
+      }
+      expect(findings).toBeGreaterThanOrEqual((loadTable(table).invalid ?? []).length);
+    });
+  }
+
+  it('writes ThreadLocalRandom with its import, and Spring Retry random backoff', async () => {
+    const code =
+      'package com.acme;\n\nimport java.io.IOException;\n\nclass C {\n  void f() throws Exception {\n    for (int i = 0; i < 3; i++) {\n      try { call(); return; } catch (IOException e) { Thread.sleep(1000); }\n    }\n  }\n}\n';
+    const [finding] = await new JavaAnalyzer().analyze(
+      { path: 'src/C.java', text: code },
+      { read: async () => null },
+      DEFAULT_ANALYSIS_OPTIONS,
+    );
+    const result = rewriteJava(finding!, code, { strategy: 'full', capMs: 30_000 });
+    expect(result.kind).toBe('plan');
+    const patched = applyEdits(code, result.kind === 'plan' ? result.edits : []);
+    expect(patched).toContain('import java.util.concurrent.ThreadLocalRandom;');
+    expect(patched).toContain(
+      'Thread.sleep(ThreadLocalRandom.current().nextLong(Math.min(30000L, 1000 * (1L << Math.min(i, 30))) + 1))',
+    );
+
+    const spring =
+      'import org.springframework.retry.annotation.Backoff;\nimport org.springframework.retry.annotation.Retryable;\nclass C {\n  @Retryable(backoff = @Backoff(delay = 2000))\n  void f() {}\n}\n';
+    const [retry] = await new JavaAnalyzer().analyze(
+      { path: 'src/C.java', text: spring },
+      { read: async () => null },
+      DEFAULT_ANALYSIS_OPTIONS,
+    );
+    const switched = rewriteJava(retry!, spring, { strategy: 'full', capMs: 30_000 });
+    expect(applyEdits(spring, switched.kind === 'plan' ? switched.edits : [])).toContain(
+      '@Backoff(delay = 2000, multiplier = 2, random = true)',
+    );
+  });
+});

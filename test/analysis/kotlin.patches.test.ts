@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_ANALYSIS_OPTIONS } from '../../src/analysis/analyzer.js';
+import { KotlinAnalyzer } from '../../src/analysis/languages/java/kotlin.js';
+import { balanced } from '../../src/analysis/languages/java/kotlin-tokens.js';
+import { applyEdits } from '../../src/suggest/edits.js';
+import { rewriteKotlin } from '../../src/suggest/java/index.js';
+import { STRATEGY_NAMES } from '../../src/suggest/strategies.js';
+import { loadTable } from './rule-table.js';
+
+const TABLES = ['fixtures/kotlin/retries.yml'];
+const DEFAULT_PATH = 'src/main/kotlin/com/acme/Client.kt';
+
+describe('kotlin patches', () => {
+  for (const table of TABLES) {
+    it(`every finding in ${table} gets a patch that re-parses, for every strategy`, async () => {
+      let findings = 0;
+      for (const testCase of loadTable(table).invalid ?? []) {
+        const path = testCase.filename ?? DEFAULT_PATH;
+        const files: Record<string, string> = { ...testCase.files, [path]: testCase.code };
+        const found = await new KotlinAnalyzer().analyze(
+          { path, text: testCase.code },
+          { read: async (p) => files[p] ?? null },
+          DEFAULT_ANALYSIS_OPTIONS,
+        );
+        for (const finding of found) {
+          findings += 1;
+          for (const strategy of STRATEGY_NAMES) {
+            const result = rewriteKotlin(finding, testCase.code, { strategy, capMs: 30_000 });
+            expect(result.kind === 'plan' ? 'plan' : `${testCase.name}: ${result.reason}`).toBe('plan');
+            if (result.kind !== 'plan') continue;
+            const patched = applyEdits(testCase.code, result.edits);
+            expect(patched).not.toBe(testCase.code);
+            expect(balanced(patched)).toBe(true);
+          }
+        }
+      }
+      expect(findings).toBeGreaterThanOrEqual((loadTable(table).invalid ?? []).length);
+    });
+  }
+});

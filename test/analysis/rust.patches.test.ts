@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_ANALYSIS_OPTIONS } from '../../src/analysis/analyzer.js';
+import { RustAnalyzer } from '../../src/analysis/languages/rust.js';
+import { reparseVerdict } from '../../src/analysis/languages/tree-sitter/runtime.js';
+import { applyEdits } from '../../src/suggest/edits.js';
+import { rewriteRust } from '../../src/suggest/rust/index.js';
+import { STRATEGY_NAMES } from '../../src/suggest/strategies.js';
+import { loadTable } from './rule-table.js';
+
+const TABLES = ['fixtures/rust/retries.yml', 'fixtures/rust/crates.yml'];
+/** Every case runs in a crate that depends on rand, so sleeps can be patched. */
+const CARGO = '[package]\nname = "client"\n\n[dependencies]\nrand = "0.8.5"\n';
+const DEFAULT_PATH = 'src/client.rs';
+
+describe('rust patches', () => {
+  for (const table of TABLES) {
+    it(`every finding in ${table} gets a patch that re-parses, for every strategy`, async () => {
+      let findings = 0;
+      for (const testCase of loadTable(table).invalid ?? []) {
+        const path = testCase.filename ?? DEFAULT_PATH;
+        const files: Record<string, string> = {
+          'Cargo.toml': CARGO,
+          ...testCase.files,
+          [path]: testCase.code,
+        };
+        const found = await new RustAnalyzer().analyze(
+          { path, text: testCase.code },
+          { read: async (p) => files[p] ?? null },
+          DEFAULT_ANALYSIS_OPTIONS,
+        );
+        for (const finding of found) {
+          findings += 1;
+          for (const strategy of STRATEGY_NAMES) {
+            const result = rewriteRust(finding, testCase.code, { strategy, capMs: 30_000 });
+            expect(result.kind === 'plan' ? 'plan' : `${testCase.name}: ${result.reason}`).toBe('plan');
+            if (result.kind !== 'plan') continue;
+            const patched = applyEdits(testCase.code, result.edits);
+            expect(patched).not.toBe(testCase.code);
+            expect(reparseVerdict('rust', testCase.code, patched)).toEqual({ valid: true });
+          }
+        }
+      }
+      expect(findings).toBeGreaterThanOrEqual((loadTable(table).invalid ?? []).length);
+    });
+  }
+
+  it('uses the rand 0.9 API when the crate has rand 0.9, and gives the change in words without rand', async () => {
+    const code =
+      'async fn f() {\n    loop {\n        match get().await {\n            Ok(v) => return v,\n            Err(_) => tokio::time::sleep(Duration::from_secs(1)).await,\n        }\n    }\n}\n';
+    const manifests: Record<string, string> = {
+      'Cargo.toml': '[dependencies]\nrand = { version = "0.9", features = ["small_rng"] }\n',
+    };
+    const [modern] = await new RustAnalyzer().analyze(
+      { path: 'src/lib.rs', text: code },
+      { read: async (p) => manifests[p] ?? null },
+      DEFAULT_ANALYSIS_OPTIONS,
+    );
+    const patch = rewriteRust(modern!, code, { strategy: 'full', capMs: 30_000 });
+    expect(applyEdits(code, patch.kind === 'plan' ? patch.edits : [])).toContain(
+      'Duration::from_secs(1).mul_f64(rand::rng().random_range(0.0..=1.0))',
+    );
+    const [bare] = await new RustAnalyzer().analyze(
+      { path: 'src/lib.rs', text: code },
+      { read: async () => null },
+      DEFAULT_ANALYSIS_OPTIONS,
+    );
+    const words = rewriteRust(bare!, code, { strategy: 'full', capMs: 30_000 });
+    expect(words.kind).toBe('refusal');
+    expect(words.description).toContain('Add `rand` to Cargo.toml');
+  });
+});
