@@ -33,4 +33,4 @@ export const ERROR_EVENT =
 
 /** Names of callables that restart the work (a setTimeout callback calling one is a re-invocation). */
 export const RESTART_NAME =
-  /^(re)?connect|^retry|^reconnect|^restart|^start|^init|^open|^subscribe|^resubscribe|^attempt|^run|^poll|^send|^fetch|^request|^consume|^listen|^login|^setup/i;
+  /^(re)?connect|^retry|^reconnect|^restart|^start|^init|^open|^subscribe|^resubscribe|^attempt|^run|^poll|^send|^fetch|^request|^consume|^listen|^login|^setup|Reconnect|Retry(?!After)|Restart/;

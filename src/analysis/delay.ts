@@ -39,7 +39,15 @@ export type ArithmeticOp = '+' | '-' | '*' | '/' | '%' | '**' | '<<' | '>>';
 /** Folds one binary operation; keeps the growth shape when the attempt counter is involved. */
 export function combine(op: ArithmeticOp, left: DelayValue, right: DelayValue): DelayValue {
   const top = dominant(left, right);
-  if (top.kind === 'random' || top.kind === 'server' || top.kind === 'unknown') return top;
+  if (top.kind === 'random' || top.kind === 'server') return top;
+  if (top.kind === 'unknown') {
+    // `delay * 2 ** attempt` with `delay` a parameter: the base is unknown, the growth is not.
+    const grows = isGrowing(left) ? left : isGrowing(right) ? right : null;
+    if (!grows || !(op === '*' || op === '+' || op === '**' || op === '<<')) return top;
+    if ((op === '**' || op === '<<') && grows === right) return { kind: 'exponential' };
+    if (grows.kind === 'exponential' || op === '**' || op === '<<') return { kind: 'exponential' };
+    return { kind: 'linear' };
+  }
   if (left.kind === 'const' && right.kind === 'const') {
     const value = fold(op, left.ms, right.ms);
     return Number.isFinite(value) ? { kind: 'const', ms: value } : UNKNOWN('not a finite number');
@@ -100,6 +108,9 @@ export function minMax(which: 'min' | 'max', values: DelayValue[]): DelayValue {
     if (acc.kind === 'const' && value.kind === 'const') {
       return { kind: 'const', ms: which === 'min' ? Math.min(acc.ms, value.ms) : Math.max(acc.ms, value.ms) };
     }
+    // A cap read at run time (`Math.min(maxDelay, base * 2 ** n)`) does not hide the growth beneath it.
+    if (acc.kind === 'unknown' && isGrowing(value)) return value;
+    if (value.kind === 'unknown' && isGrowing(acc)) return acc;
     return dominant(acc, value);
   });
 }

@@ -76,6 +76,8 @@ export type RetryLibrary =
   | 'got'
   | 'ky'
   | 'aws-sdk'
+  | 'react-query'
+  | 'bull'
   | 'spring-retry'
   | 'spring-framework'
   | 'resilience4j'

@@ -79,7 +79,9 @@ function growthFor(finding: Finding, current: Schedule): ScheduleGrowth {
   if (finding.form.kind === 'call-argument')
     return finding.attemptVar === undefined ? { kind: 'none' } : { kind: 'exponential' };
   // rxjs `retry({ delay })` and AWS `ConfiguredRetryStrategy` receive a retry count; the others do not.
-  return finding.form.library === 'rxjs' || finding.form.library === 'aws-sdk'
+  return finding.form.library === 'rxjs' ||
+    finding.form.library === 'aws-sdk' ||
+    finding.form.library === 'react-query'
     ? { kind: 'exponential' }
     : { kind: 'none' };
 }
@@ -119,7 +121,11 @@ function librarySchedule(
       };
     case 'rxjs':
     case 'aws-sdk':
+    case 'react-query':
       return strategySchedule('full', baseMs, capMs, { kind: 'exponential' });
+    case 'bull':
+      // bull has no jitter option: the suggestion is a custom backoff strategy with full jitter.
+      return strategySchedule('full', baseMs, capMs, growing ? { kind: 'exponential' } : { kind: 'none' });
     case 'spring-retry':
     case 'spring-framework':
     case 'resilience4j':

@@ -13,6 +13,8 @@ export interface RuleCase {
   code: string;
   files?: Record<string, string>;
   errors?: { line: number; rule: string; kind: string; ms?: number }[];
+  /** A real case the detector is known to get wrong, and why: the test asserts it still does, so a fix shows. */
+  known_gap?: string;
 }
 
 export interface RuleTable {

@@ -10,7 +10,11 @@ import type { RuleCase } from './rule-table.js';
  * Runs a rule-table case for a tree-sitter language the way a scan would: path and content filters
  * first, then the analyzer, with the case's other files readable (and listable, for Go packages).
  */
-export async function runTreeSitterCase(analyzer: LanguageAnalyzer, testCase: RuleCase, defaultFilename: string): Promise<Finding[]> {
+export async function runTreeSitterCase(
+  analyzer: LanguageAnalyzer,
+  testCase: RuleCase,
+  defaultFilename: string,
+): Promise<Finding[]> {
   const path = testCase.filename ?? defaultFilename;
   const filter = {
     includeTests: false,
@@ -29,6 +33,7 @@ export async function runTreeSitterCase(analyzer: LanguageAnalyzer, testCase: Ru
 export function hostOf(files: Record<string, string>): ListingHost {
   return {
     read: async (p: string) => files[p] ?? null,
-    list: async (dir: string) => Object.keys(files).filter((p) => posix.dirname(p) === (dir === '' ? '.' : dir)),
+    list: async (dir: string) =>
+      Object.keys(files).filter((p) => posix.dirname(p) === (dir === '' ? '.' : dir)),
   };
 }

@@ -449,6 +449,31 @@ const awsSdk: LibraryRewrite = (context) => {
   return plan(code.strategy, code.description + suffix, edit);
 };
 
+/**
+ * TanStack Query's `retryDelay: N` waits the same N before every retry; a function of the failure count
+ * lets each retry draw its own wait (its signature is `(failureCount, error) => ms`).
+ */
+const reactQuery: LibraryRewrite = (context) => {
+  const { source, target } = context;
+  const words = 'Make `retryDelay` a function of the failure count that returns a random wait (full jitter).';
+  const node = ts.isExpression(target) ? unwrap(target) : target;
+  const code = jitterCode({
+    language: context.finding.language,
+    delay: context.finding.delay,
+    current: source.textOf(node),
+    currentIsCapped: false,
+    attempt: 'failureCount',
+    unitScale: 1,
+    options: context.options,
+  });
+  if (code === null) return refuse(context.options.strategy, 'no jitter template', words);
+  return plan(code.strategy, code.description, {
+    start: source.start(node),
+    end: node.end,
+    newText: `(failureCount) => ${code.expression}`,
+  });
+};
+
 /** One rewrite per retry library, following the "suggest" column of RULES §3. */
 export const LIBRARY_REWRITES: Partial<Record<RetryLibrary, LibraryRewrite>> = {
   'p-retry': randomize,
@@ -463,6 +488,7 @@ export const LIBRARY_REWRITES: Partial<Record<RetryLibrary, LibraryRewrite>> = {
   got,
   ky,
   'aws-sdk': awsSdk,
+  'react-query': reactQuery,
 };
 
 export function rewriteLibraryOption(

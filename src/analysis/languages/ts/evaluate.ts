@@ -327,6 +327,17 @@ export class DelayEvaluator {
       `this\\.${node.name.text}\\s*(\\+\\+|--|\\+=)|(\\+\\+|--)\\s*this\\.${node.name.text}\\b`,
     );
     if (stepped.test(owner.getText(env.file))) return { kind: 'counter', name: `this.${node.name.text}` };
+    // Assigned exactly once in the whole class (the constructor, or the declaration): a constant per instance.
+    const assignments = fieldAssignments(owner, node.name.text);
+    const declared = owner.members.find(
+      (m): m is ts.PropertyDeclaration =>
+        ts.isPropertyDeclaration(m) && m.name.getText(env.file) === node.name.text,
+    );
+    const sources = [...assignments, ...(declared?.initializer ? [declared.initializer] : [])];
+    if (sources.length === 1) {
+      const value = await this.evaluate(sources[0]!, { ...env, bindings: undefined, depth: env.depth + 1 });
+      if (value.kind === 'const') return value;
+    }
     return UNKNOWN(`\`this.${node.name.text}\` may change at run time`);
   }
 
@@ -519,6 +530,26 @@ function recursiveGrowth(
   };
   ts.forEachChild(owner, visit);
   return growth;
+}
+
+/** Right-hand sides of `this.name = …` anywhere in a class. */
+function fieldAssignments(owner: ts.ClassLikeDeclaration, name: string): ts.Expression[] {
+  const found: ts.Expression[] = [];
+  const visit = (node: ts.Node): void => {
+    if (
+      ts.isBinaryExpression(node) &&
+      node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+      node.operatorToken.kind <= ts.SyntaxKind.LastAssignment &&
+      ts.isPropertyAccessExpression(node.left) &&
+      node.left.expression.kind === ts.SyntaxKind.ThisKeyword &&
+      node.left.name.text === name
+    ) {
+      found.push(node.right);
+    }
+    ts.forEachChild(node, visit);
+  };
+  for (const member of owner.members) visit(member);
+  return found;
 }
 
 function isReadonly(member: ts.PropertyDeclaration): boolean {

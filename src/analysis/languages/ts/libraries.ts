@@ -26,6 +26,19 @@ export interface LibraryFinding {
 /** Options of Redis clients that compute the wait before reconnecting (node-redis v3 and v4, ioredis). */
 const REDIS_STRATEGIES = new Set(['retry_strategy', 'retryStrategy', 'reconnectStrategy']);
 const REDIS_PACKAGES = ['redis', 'ioredis', '@redis/client'];
+/** Redis options are often declared in a config module that imports no client. */
+const REDIS_OPTION_TEXT = /retryStrategy|retry_strategy|reconnectStrategy/;
+/** TanStack Query (react-query) in every framework binding: `retryDelay` in query options. */
+const QUERY_PACKAGES = [
+  'react-query',
+  '@tanstack/react-query',
+  '@tanstack/vue-query',
+  '@tanstack/solid-query',
+  '@tanstack/svelte-query',
+  '@tanstack/angular-query-experimental',
+  '@tanstack/query-core',
+  'vue-query',
+];
 
 type Imports = ReturnType<typeof importsOf>;
 
@@ -57,7 +70,7 @@ export async function findLibraryRetries(
   resolver: Resolver,
 ): Promise<LibraryFinding[]> {
   const imports = importsOf(file);
-  if (imports.size === 0) return [];
+  if (imports.size === 0 && !REDIS_OPTION_TEXT.test(file.text)) return [];
   const ctx: LibraryCheckContext = { file, imports, evaluator, resolver };
   const libs = {
     pRetry: localNames(imports, ['p-retry'], ['default', '*', 'pRetry']),
@@ -74,7 +87,21 @@ export async function findLibraryRetries(
   };
   const usesBullmq = [...imports.values()].some((b) => b.specifier === 'bullmq');
   const usesRedis = [...imports.values()].some((b) => REDIS_PACKAGES.includes(b.specifier));
-  if (!usesBullmq && !usesRedis && Object.values(libs).every((set) => set.size === 0)) return [];
+  const usesQuery = [...imports.values()].some((b) => QUERY_PACKAGES.includes(b.specifier));
+  const mayHoldRedisOptions = REDIS_OPTION_TEXT.test(file.text);
+  const usesAxiosRetryTypes = [...imports.values()].some((b) => b.specifier === 'axios-retry');
+  const usesBull = [...imports.values()].some((b) => b.specifier === 'bull');
+  if (
+    !usesBullmq &&
+    !usesBull &&
+    !usesRedis &&
+    !usesQuery &&
+    !mayHoldRedisOptions &&
+    !usesAxiosRetryTypes &&
+    Object.values(libs).every((set) => set.size === 0)
+  ) {
+    return [];
+  }
 
   const found: LibraryFinding[] = [];
   const pending: Promise<LibraryFinding | LibraryFinding[] | null>[] = [];
@@ -116,11 +143,38 @@ export async function findLibraryRetries(
       if (libs.aws.has(name)) pending.push(awsStrategy(ctx, node));
     }
     if (
-      usesRedis &&
       (ts.isPropertyAssignment(node) || ts.isMethodDeclaration(node)) &&
-      REDIS_STRATEGIES.has(propertyName(node) ?? '')
+      REDIS_STRATEGIES.has(propertyName(node) ?? '') &&
+      (usesRedis || countsAttempts(node))
     ) {
       pending.push(redisStrategy(ctx, node));
+    }
+    if (
+      ts.isVariableDeclaration(node) &&
+      node.type &&
+      /\bIAxiosRetryConfig\b/.test(node.type.getText(file)) &&
+      node.initializer &&
+      ts.isObjectLiteralExpression(unwrap(node.initializer))
+    ) {
+      const options = unwrap(node.initializer) as ts.ObjectLiteralExpression;
+      // A declared config only matters for what it sets; a missing `retryDelay` is judged where it is used.
+      if (findProperty(options, 'retryDelay')) pending.push(axiosRetryOptions(ctx, options, node));
+    }
+    if (
+      usesQuery &&
+      (ts.isPropertyAssignment(node) || ts.isMethodDeclaration(node)) &&
+      propertyName(node) === 'retryDelay'
+    ) {
+      pending.push(queryRetryDelay(ctx, node));
+    }
+    if (usesBull && !usesBullmq && ts.isPropertyAssignment(node) && propertyName(node) === 'backoff') {
+      pending.push(
+        bullmqBackoff(ctx, node).then((found) =>
+          found
+            ? { ...found, library: 'bull' as const, evidence: found.evidence.replace('bullmq', 'bull') }
+            : null,
+        ),
+      );
     }
     if (usesBullmq && ts.isPropertyAssignment(node) && propertyName(node) === 'backoff')
       pending.push(bullmqBackoff(ctx, node));
@@ -211,10 +265,12 @@ async function delayFunction(
   counterParam: number,
 ): Promise<DelayValue | null> {
   let fn: ts.Node = ts.isPropertyAssignment(node) ? unwrap(node.initializer) : node;
+  let file = ctx.file;
   if (ts.isIdentifier(fn)) {
     const resolved = await ctx.resolver.identifier(fn.text, fn, ctx.file, 0);
     if (resolved?.kind !== 'function') return null;
     fn = resolved.node;
+    file = resolved.file;
   }
   if (!isFunctionNode(fn)) return null;
   const returned = returnedExpression(fn);
@@ -230,7 +286,7 @@ async function delayFunction(
         if (!ts.isOmittedExpression(element) && ts.isIdentifier(element.name))
           counters.add(element.name.text);
   }
-  return ctx.evaluator.evaluate(returned, { file: ctx.file, counters, bindings, depth: 0, evidence: [] });
+  return ctx.evaluator.evaluate(returned, { file, counters, bindings, depth: 0, evidence: [] });
 }
 
 /** p-retry, promise-retry and node `retry` share node-retry's options: factor 2, randomize false, minTimeout 1000. */
@@ -302,7 +358,15 @@ async function asyncRetry(ctx: LibraryCheckContext, call: ts.CallExpression): Pr
 }
 
 async function axiosRetry(ctx: LibraryCheckContext, call: ts.CallExpression): Promise<LibraryFinding | null> {
-  const options = await objectArg(ctx, call.arguments[1]);
+  return axiosRetryOptions(ctx, await objectArg(ctx, call.arguments[1]), call);
+}
+
+/** The options object of axios-retry, whether passed to `axiosRetry(…)` here or declared as `IAxiosRetryConfig`. */
+async function axiosRetryOptions(
+  ctx: LibraryCheckContext,
+  options: ts.ObjectLiteralExpression | null,
+  call: ts.Node,
+): Promise<LibraryFinding | null> {
   const retries = await numberOption(ctx, options, 'retries');
   if (isConstEqual(retries, 0)) return null;
   const property = findProperty(options, 'retryDelay');
@@ -716,4 +780,41 @@ function numericReturns(body: ts.Node): ts.Expression[] {
   };
   ts.forEachChild(body, visit);
   return found;
+}
+
+/**
+ * TanStack Query's `retryDelay`: a number waits the same before every retry; a function gets the
+ * failure count. Its default (`Math.min(1000 * 2 ** n, 30000)`) has no jitter but is left alone, as a
+ * bare library default is elsewhere.
+ */
+async function queryRetryDelay(
+  ctx: LibraryCheckContext,
+  property: ts.PropertyAssignment | ts.MethodDeclaration,
+): Promise<LibraryFinding | null> {
+  const value = ts.isMethodDeclaration(property) ? property : unwrap(property.initializer);
+  if (isFunctionNode(value) || ts.isIdentifier(value)) {
+    const delay = await delayFunction(ctx, property, 0);
+    const found = fromDelay(ctx, 'react-query', delay, property, property, 'the `retryDelay` function');
+    const returned = isFunctionNode(value) ? returnedExpression(value) : null;
+    return found && returned ? { ...found, returned } : found;
+  }
+  const delay = await ctx.evaluator.evaluate(value, {
+    file: ctx.file,
+    counters: new Set(),
+    depth: 0,
+    evidence: [],
+  });
+  return fromDelay(ctx, 'react-query', delay, property, value, '`retryDelay`');
+}
+
+/** A strategy callback whose first parameter counts attempts (`times`, `retries`, `options` with `.attempt`). */
+function countsAttempts(node: ts.PropertyAssignment | ts.MethodDeclaration): boolean {
+  const fn = ts.isMethodDeclaration(node) ? node : unwrap(node.initializer);
+  if (!isFunctionNode(fn)) return false;
+  const first = fn.parameters[0];
+  return (
+    !!first &&
+    ts.isIdentifier(first.name) &&
+    /^(times|retries|attempt|attempts|count|retryCount|options|opts)$/.test(first.name.text)
+  );
 }

@@ -12,6 +12,8 @@ const SLEEP_PACKAGES: Record<string, readonly string[]> = {
   'timers/promises': ['setTimeout'],
   'node:timers/promises': ['setTimeout'],
   bluebird: [],
+  'redux-saga': ['delay'],
+  'redux-saga/effects': ['delay'],
 };
 const TIMERS_PROMISES = new Set(['timers/promises', 'node:timers/promises']);
 
@@ -75,11 +77,20 @@ export class WaitFinder {
   }
 
   private async classify(call: ts.CallExpression, file: ts.SourceFile): Promise<Wait | null> {
-    const callee = unwrap(call.expression);
+    let callee = unwrap(call.expression);
+    let args: readonly ts.Expression[] = call.arguments;
+    // redux-saga's `yield call(fn, ...args)` calls `fn` with `args`.
+    if (ts.isIdentifier(callee) && callee.text === 'call' && args[0]) {
+      const declaration = lookup('call', callee);
+      if (declaration?.kind === 'import' && declaration.specifier.startsWith('redux-saga')) {
+        callee = unwrap(args[0]);
+        args = args.slice(1);
+      }
+    }
     if (isGlobalSetTimeout(callee, call)) return this.globalTimeout(call);
     const sleep = await this.sleepKind(callee, file, 0);
     if (!sleep) return null;
-    const delay = call.arguments[sleep.argIndex];
+    const delay = args[sleep.argIndex];
     if (!delay) return null;
     return {
       call: sleep.call,

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import type { LanguageAnalyzer } from '../../src/analysis/analyzer.js';
+import { GoAnalyzer } from '../../src/analysis/languages/go.js';
+import { PythonAnalyzer } from '../../src/analysis/languages/python.js';
+import { RubyAnalyzer } from '../../src/analysis/languages/ruby.js';
+import { STRATEGIES } from '../../src/config.js';
+import { applyEdits } from '../../src/suggest/edits.js';
+import { suggest } from '../../src/suggest/suggest.js';
+import { loadTable } from './rule-table.js';
+import { runTreeSitterCase } from './tree-sitter.rule-table.js';
+
+/**
+ * Every finding on the Python, Go and Ruby rule tables gets a patch for every strategy, the patch
+ * re-parses with the language's grammar (`validatePatch`), and the patched file no longer has the
+ * finding it fixed.
+ */
+
+const LANGUAGES: { name: string; analyzer: LanguageAnalyzer; filename: string; tables: string[] }[] = [
+  {
+    name: 'python',
+    analyzer: new PythonAnalyzer(),
+    filename: 'app/service.py',
+    tables: ['fixed-delay-retry', 'unjittered-backoff', 'libraries'],
+  },
+  {
+    name: 'go',
+    analyzer: new GoAnalyzer(),
+    filename: 'internal/client/client.go',
+    tables: ['fixed-delay-retry', 'unjittered-backoff', 'libraries'],
+  },
+  {
+    name: 'ruby',
+    analyzer: new RubyAnalyzer(),
+    filename: 'app/services/client.rb',
+    tables: ['fixed-delay-retry', 'unjittered-backoff'],
+  },
+];
+
+const OPTIONS = { capMs: 30_000, goldenIndexEnv: 'POD_INDEX' };
+
+for (const language of LANGUAGES) {
+  for (const table of language.tables) {
+    const path = `fixtures/${language.name}/${table}.yml`;
+    describe(`patches for ${path}`, () => {
+      for (const testCase of loadTable(path).invalid ?? []) {
+        it(testCase.name, async () => {
+          const findings = await runTreeSitterCase(language.analyzer, testCase, language.filename);
+          expect(findings.length).toBeGreaterThan(0);
+          for (const finding of findings) {
+            for (const strategy of STRATEGIES) {
+              const suggestion = suggest(finding, testCase.code, { ...OPTIONS, strategy });
+              expect(suggestion.valid ? 'valid' : `${strategy}: ${suggestion.invalidReason}`).toBe('valid');
+            }
+            const full = suggest(finding, testCase.code, { ...OPTIONS, strategy: 'full' });
+            const patched = applyEdits(testCase.code, full.edits);
+            const after = await runTreeSitterCase(
+              language.analyzer,
+              { ...testCase, code: patched },
+              language.filename,
+            );
+            expect(after.map((f) => f.message)).not.toContain(finding.message);
+            expect(after.length).toBeLessThan(findings.length);
+          }
+        });
+      }
+    });
+  }
+}
