@@ -129,7 +129,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       started: (job, waitMs) => waitSeconds.observe({ platform: job.platform }, Math.max(0, waitMs) / 1000),
       finished: (job, end, durationMs) => {
         finished.inc({ platform: job.platform, outcome: end });
-        if (end !== 'superseded') runSeconds.observe({ platform: job.platform, outcome: end }, durationMs / 1000);
+        if (end !== 'superseded')
+          runSeconds.observe({ platform: job.platform, outcome: end }, durationMs / 1000);
       },
     },
     webhook(platform, event, status) {

@@ -18,7 +18,12 @@ import {
 } from 'probot';
 import { MemoryDeliveryStore, type DeliveryStore } from './idempotency.js';
 import type { Metrics } from './metrics.js';
-import jitterbotApp from './platforms/github/app.js';
+import jitterbotApp, {
+  PULL_REQUEST_ACTIONS,
+  pullRequestIntake,
+  type IntakeResult,
+  type PullRequestPayload,
+} from './platforms/github/app.js';
 import type { ReviewFn } from './platforms/github/job.js';
 import {
   DEFAULT_GITHUB_RETRY,
@@ -65,6 +70,12 @@ export interface CreateServerOptions {
   githubWebhookPath?: string;
   /** Largest request body accepted on any route; default {@link MAX_BODY_BYTES}. */
   maxBodyBytes?: number;
+  /**
+   * Takes verified `pull_request` deliveries of the actions the app reviews straight to the queue,
+   * without Probot's per-event Context and Octokit (most of the cost of acknowledging a webhook).
+   * Everything else — other events, unverifiable or malformed requests — still goes to Probot.
+   */
+  githubIntake?: (deliveryId: string, payload: PullRequestPayload) => Promise<IntakeResult>;
 }
 
 export const HEALTH_PATH = '/healthz';
@@ -119,7 +130,11 @@ export async function createServer(options: CreateServerOptions): Promise<Server
       if (path === HEALTH_PATH) return void json(res, 200, { status: 'ok' });
       if (path === READY_PATH) {
         const problem = options.readiness ? await options.readiness() : null;
-        return void json(res, problem ? 503 : 200, problem ? { status: 'not ready', problem } : { status: 'ready' });
+        return void json(
+          res,
+          problem ? 503 : 200,
+          problem ? { status: 'not ready', problem } : { status: 'ready' },
+        );
       }
       if (!metrics) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found\n');
       const text = await metrics.registry.metrics();
@@ -135,6 +150,12 @@ export async function createServer(options: CreateServerOptions): Promise<Server
       if (body === 'too-large') return void payloadTooLarge(res);
       (req as IncomingMessage & { body?: string }).body = body;
       retryAfterOn503(res);
+      if (
+        options.githubIntake &&
+        options.probot &&
+        (await pullRequestFastPath(req, res, body, options.probot, options.githubIntake))
+      )
+        return;
     }
     if (github && (await github(req, res))) return;
     if (options.setup && (await options.setup(req, res))) return;
@@ -150,6 +171,40 @@ function pathOf(req: IncomingMessage): string {
 
 function methodNotAllowed(res: ServerResponse, allow: string): void {
   res.writeHead(405, { allow, 'content-type': 'text/plain' }).end('Method not allowed\n');
+}
+
+/**
+ * Answers a `pull_request` delivery itself when it is one the app reviews and its signature verifies;
+ * false to leave the request to Probot (which then answers exactly as it always does, errors included).
+ * The answers match Probot's: 200 `ok`, or 503 when the queue refuses.
+ */
+async function pullRequestFastPath(
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: string,
+  probot: Probot,
+  intake: NonNullable<CreateServerOptions['githubIntake']>,
+): Promise<boolean> {
+  const deliveryId = header(req, 'x-github-delivery');
+  const signature = header(req, 'x-hub-signature-256');
+  if (header(req, 'x-github-event') !== 'pull_request' || !deliveryId || !signature) return false;
+  if (!/^\s*application\/json\s*(;|$)/.test(header(req, 'content-type') ?? '')) return false;
+  let payload: PullRequestPayload;
+  try {
+    payload = JSON.parse(body) as PullRequestPayload;
+  } catch {
+    return false;
+  }
+  if (!PULL_REQUEST_ACTIONS.has(payload?.action) || typeof payload.pull_request?.number !== 'number')
+    return false;
+  if (!(await probot.webhooks.verify(body, signature).catch(() => false))) return false;
+  const result = await intake(deliveryId, payload);
+  if (result === 'full' || result === 'unavailable') {
+    json(res, 503, { error: `review queue ${result}` });
+    return true;
+  }
+  res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+  return true;
 }
 
 function json(res: ServerResponse, status: number, body: object): void {
@@ -194,7 +249,8 @@ function readLimited(req: IncomingMessage, max: number): Promise<string | 'too-l
 function retryAfterOn503(res: ServerResponse): void {
   const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
   res.writeHead = ((status: number, ...rest: unknown[]) => {
-    if (status === 503 && !res.hasHeader('retry-after')) res.setHeader('retry-after', String(QUEUE_RETRY_AFTER_SECONDS));
+    if (status === 503 && !res.hasHeader('retry-after'))
+      res.setHeader('retry-after', String(QUEUE_RETRY_AFTER_SECONDS));
     return writeHead(status, ...rest);
   }) as ServerResponse['writeHead'];
 }
@@ -284,7 +340,8 @@ export async function startServer(
   }
 
   const { metrics } = options;
-  const queue = options.queue ?? new MemoryJobQueue({ log, ...(metrics ? { observer: metrics.observer } : {}) });
+  const queue =
+    options.queue ?? new MemoryJobQueue({ log, ...(metrics ? { observer: metrics.observer } : {}) });
   metrics?.watchQueue(queue);
   const deliveries = options.deliveries ?? new MemoryDeliveryStore();
   const review = metrics ? metrics.countFindings(options.review ?? runReview) : options.review;
@@ -298,6 +355,7 @@ export async function startServer(
     ...(probot
       ? {
           probot,
+          githubIntake: pullRequestIntake({ queue, deliveries, log }),
           app: (app: Probot) => jitterbotApp(app, { queue, deliveries, ...(review ? { review } : {}) }),
         }
       : {}),
@@ -354,7 +412,9 @@ function createGitHubProbot(
 ): Probot {
   try {
     return createProbot({
-      env,
+      // Probot reads REDIS_URL too, to share GitHub API throttling between processes through Redis; a
+      // Probot made only for its logger makes no API call and must not open that connection.
+      env: loggerOnly ? { ...env, REDIS_URL: undefined } : env,
       overrides: {
         ...(Octokit ? { Octokit } : {}),
         // Probot needs credentials even when only its logger is used (the same workaround as its own setup mode).

@@ -48,8 +48,12 @@ export async function startWorker(
   overrides: WorkerOverrides = {},
 ): Promise<RunningWorker> {
   const url = env.REDIS_URL?.trim();
-  if (!url) throw new Error('jitterbot worker needs REDIS_URL: it takes the reviews that `jitterbot serve` enqueues there.');
+  if (!url)
+    throw new Error(
+      'jitterbot worker needs REDIS_URL: it takes the reviews that `jitterbot serve` enqueues there.',
+    );
   const concurrency = positiveInt(env, 'WORKER_CONCURRENCY', DEFAULT_REDIS_WORKER.concurrency);
+  if (!overrides.runners) checkPlatforms(env);
   const log = overrides.log ?? (await loggerFromEnv(env));
   const metrics = overrides.metrics ?? createMetrics({ processMetrics: true });
   const runners = overrides.runners ?? runnersFromEnv(env, log, metrics);
@@ -84,7 +88,10 @@ export async function startWorker(
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const workerUrl = `http://${host}:${address.port}`;
-  log.info({ url: workerUrl, concurrency, platforms: Object.keys(runners) }, 'jitterbot worker taking reviews');
+  log.info(
+    { url: workerUrl, concurrency, platforms: Object.keys(runners) },
+    'jitterbot worker taking reviews',
+  );
 
   return {
     url: workerUrl,
@@ -103,6 +110,17 @@ export async function startWorker(
     },
   };
 }
+
+/** Fails before anything starts when no platform, or a half-configured one, is set. */
+function checkPlatforms(env: NodeJS.ProcessEnv): void {
+  const gitlab = gitlabFromEnv(env);
+  if (gitlab.kind === 'invalid') throw new Error(`GitLab is half configured: ${gitlab.problems.join('; ')}`);
+  const github = Boolean(env.APP_ID && (env.PRIVATE_KEY || env.PRIVATE_KEY_PATH));
+  if (!github && gitlab.kind !== 'ready') throw new Error(NO_PLATFORM);
+}
+
+const NO_PLATFORM =
+  'jitterbot worker has no platform to review for: set the GitHub App (APP_ID, PRIVATE_KEY) and/or GitLab (GITLAB_TOKEN, GITLAB_WEBHOOK_SECRET).';
 
 /**
  * The runners this process can offer: GitHub when the App's credentials are set, GitLab when its
@@ -132,10 +150,6 @@ export function runnersFromEnv(env: NodeJS.ProcessEnv, log: Logger, metrics: Met
       ...(gitlab.botUsername ? { botUsername: gitlab.botUsername } : {}),
     });
   }
-  if (!runners.github && !runners.gitlab) {
-    throw new Error(
-      'jitterbot worker has no platform to review for: set the GitHub App (APP_ID, PRIVATE_KEY) and/or GitLab (GITLAB_TOKEN, GITLAB_WEBHOOK_SECRET).',
-    );
-  }
+  if (!runners.github && !runners.gitlab) throw new Error(NO_PLATFORM);
   return runners;
 }

@@ -53,18 +53,23 @@ type Fault = '500' | '502' | '429' | 'timeout';
  * before reaching it, as an overloaded instance or a flaky proxy would. Calls to 127.0.0.1 (the
  * webhooks this test sends) are never touched.
  */
-function injectFaults(rate: number, random: () => number): { injected: Record<Fault, number>; restore: () => void } {
+function injectFaults(
+  rate: number,
+  random: () => number,
+): { injected: Record<Fault, number>; restore: () => void } {
   const original = globalThis.fetch;
   const injected: Record<Fault, number> = { '500': 0, '502': 0, '429': 0, timeout: 0 };
   const faults: Fault[] = ['500', '502', '429', 'timeout'];
-  globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+  globalThis.fetch = (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
     if (url.origin !== GITLAB || random() >= rate) return original(input, init);
     const fault = faults[Math.floor(random() * faults.length)]!;
     injected[fault] += 1;
     if (fault === 'timeout') {
       await new Promise((resolve) => setTimeout(resolve, 5));
-      throw new TypeError('fetch failed', { cause: Object.assign(new Error('read ETIMEDOUT'), { code: 'ETIMEDOUT' }) });
+      throw new TypeError('fetch failed', {
+        cause: Object.assign(new Error('read ETIMEDOUT'), { code: 'ETIMEDOUT' }),
+      });
     }
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (fault === '429') headers['retry-after'] = '0';
@@ -75,7 +80,9 @@ function injectFaults(rate: number, random: () => number): { injected: Record<Fa
 
 /** Files the merge request adds, each holding one retry with a fixed wait (one finding each). */
 function services(names: string[]): Record<string, string> {
-  return Object.fromEntries(names.map((name) => [`src/${name}.ts`, SOURCE.replace('fetchInventory', `fetch_${name}`)]));
+  return Object.fromEntries(
+    names.map((name) => [`src/${name}.ts`, SOURCE.replace('fetchInventory', `fetch_${name}`)]),
+  );
 }
 
 function fingerprintOf(body: string): string | undefined {
@@ -92,7 +99,11 @@ interface Harness {
 
 async function memoryHarness(runnerDeps: Parameters<typeof gitlabJobRunner>[0]): Promise<Harness> {
   const ends: JobEnd[] = [];
-  const queue = new MemoryJobQueue({ concurrency: 2, retry: JOB_RETRY, observer: { finished: (_j, end) => void ends.push(end) } });
+  const queue = new MemoryJobQueue({
+    concurrency: 2,
+    retry: JOB_RETRY,
+    observer: { finished: (_j, end) => void ends.push(end) },
+  });
   queue.handle('gitlab', gitlabJobRunner(runnerDeps));
   return { queue, ends, drained: () => queue.onIdle(), stop: async () => void (await queue.close(1_000)) };
 }
@@ -108,10 +119,14 @@ async function redisHarness(runnerDeps: Parameters<typeof gitlabJobRunner>[0]): 
   for (let index = 0; index < 2; index += 1) {
     const redis = redisConnection(url, 'worker');
     await connectRedis(redis);
-    const worker = new RedisJobWorker(redis, { gitlab: gitlabJobRunner(runnerDeps) }, {
-      concurrency: 2,
-      observer: { finished: (_j, end) => void ends.push(end) },
-    });
+    const worker = new RedisJobWorker(
+      redis,
+      { gitlab: gitlabJobRunner(runnerDeps) },
+      {
+        concurrency: 2,
+        observer: { finished: (_j, end) => void ends.push(end) },
+      },
+    );
     await worker.start();
     workers.push({ worker, redis });
   }
@@ -123,7 +138,8 @@ async function redisHarness(runnerDeps: Parameters<typeof gitlabJobRunner>[0]): 
       const counts = await queue.counts();
       const pending = await admin.keys('jitterbot:pending:*');
       const lengths = await Promise.all(pending.map((key) => admin.llen(key)));
-      const idle = counts.waiting + counts.active + counts.delayed === 0 && lengths.every((length) => length === 0);
+      const idle =
+        counts.waiting + counts.active + counts.delayed === 0 && lengths.every((length) => length === 0);
       quiet = idle ? quiet + 1 : 0;
       if (Date.now() > deadline) throw new Error(`queue did not drain: ${JSON.stringify(counts)}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -172,7 +188,10 @@ describe.each([
       log: silentLog,
       botUsername: BOT_USER.username,
     });
-    server = await createServer({ log: silentLog, extraRoutes: [{ method: 'POST', path: GITLAB_WEBHOOK_PATH, handler }] });
+    server = await createServer({
+      log: silentLog,
+      extraRoutes: [{ method: 'POST', path: GITLAB_WEBHOOK_PATH, handler }],
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}${GITLAB_WEBHOOK_PATH}`;
     faults = injectFaults(FAILURE_RATE, seeded(20_240_611));
@@ -202,58 +221,71 @@ describe.each([
     return response.status;
   }
 
-  it.skipIf(!enabled)('leaves exactly one discussion per finding and loses nothing', { timeout: 120_000 }, async () => {
-    // Opened with three services; a push adds a fourth while the first review may still run; a
-    // rescan and a redelivery of the first webhook arrive too.
-    gitlab.push('1'.repeat(40), services(['orders', 'billing', 'search', 'payments', 'catalog']));
-    const opened = randomUUID();
-    expect(await deliver('Merge Request Hook', mergeRequestHook({ action: 'open' }), opened)).toBe(202);
-    gitlab.push('2'.repeat(40), services(['orders', 'billing', 'search', 'payments', 'catalog', 'shipping']));
-    expect(await deliver('Merge Request Hook', mergeRequestHook({ action: 'update', oldrev: '1'.repeat(40) }))).toBe(202);
-    expect(await deliver('Note Hook', noteHook('/jitterbot rescan'))).toBe(202);
-    expect(await deliver('Merge Request Hook', mergeRequestHook({ action: 'open' }), opened)).toBe(200);
-    await harness.drained();
+  it.skipIf(!enabled)(
+    'leaves exactly one discussion per finding and loses nothing',
+    { timeout: 120_000 },
+    async () => {
+      // Opened with three services; a push adds a fourth while the first review may still run; a
+      // rescan and a redelivery of the first webhook arrive too.
+      gitlab.push('1'.repeat(40), services(['orders', 'billing', 'search', 'payments', 'catalog']));
+      const opened = randomUUID();
+      expect(await deliver('Merge Request Hook', mergeRequestHook({ action: 'open' }), opened)).toBe(202);
+      gitlab.push(
+        '2'.repeat(40),
+        services(['orders', 'billing', 'search', 'payments', 'catalog', 'shipping']),
+      );
+      expect(
+        await deliver('Merge Request Hook', mergeRequestHook({ action: 'update', oldrev: '1'.repeat(40) })),
+      ).toBe(202);
+      expect(await deliver('Note Hook', noteHook('/jitterbot rescan'))).toBe(202);
+      expect(await deliver('Merge Request Hook', mergeRequestHook({ action: 'open' }), opened)).toBe(200);
+      await harness.drained();
 
-    // A later push fixes `billing` (its file no longer waits a fixed delay).
-    gitlab.push('3'.repeat(40), {
-      ...services(['orders', 'search', 'payments', 'catalog', 'shipping']),
-      'src/billing.ts': fixtureText('repo/src/inventory.fixed.ts'),
-    });
-    expect(await deliver('Merge Request Hook', mergeRequestHook({ action: 'update', oldrev: '2'.repeat(40) }))).toBe(202);
-    await harness.drained();
+      // A later push fixes `billing` (its file no longer waits a fixed delay).
+      gitlab.push('3'.repeat(40), {
+        ...services(['orders', 'search', 'payments', 'catalog', 'shipping']),
+        'src/billing.ts': fixtureText('repo/src/inventory.fixed.ts'),
+      });
+      expect(
+        await deliver('Merge Request Hook', mergeRequestHook({ action: 'update', oldrev: '2'.repeat(40) })),
+      ).toBe(202);
+      await harness.drained();
 
-    const discussions = gitlab.diffDiscussions();
-    const byPath = new Map<string, number>();
-    for (const discussion of discussions) {
-      const path = String(discussion.notes[0]!.position?.new_path);
-      byPath.set(path, (byPath.get(path) ?? 0) + 1);
-    }
-    // One discussion per finding, never two: six services had a finding at some point.
-    expect(Object.fromEntries(byPath)).toEqual({
-      'src/orders.ts': 1,
-      'src/billing.ts': 1,
-      'src/search.ts': 1,
-      'src/payments.ts': 1,
-      'src/catalog.ts': 1,
-      'src/shipping.ts': 1,
-    });
-    const fingerprints = discussions.map((discussion) => fingerprintOf(discussion.notes[0]!.body));
-    expect(new Set(fingerprints).size).toBe(discussions.length);
-    // The findings still present stay open. The fixed one is answered at most once: the GitLab target
-    // logs and skips a failed "Fixed in" reply (it is answered on the next push), so under faults the
-    // answer may be missing here, but never doubled.
-    const billing = discussions.find((discussion) => discussion.notes[0]!.position?.new_path === 'src/billing.ts')!;
-    expect(billing.notes.filter((note) => note.body.startsWith('Fixed in')).length).toBeLessThanOrEqual(1);
-    const open = discussions.filter((discussion) => discussion !== billing);
-    expect(open.every((discussion) => discussion.notes.every((note) => !note.resolved))).toBe(true);
-    expect(gitlab.generalNotes()).toHaveLength(1);
+      const discussions = gitlab.diffDiscussions();
+      const byPath = new Map<string, number>();
+      for (const discussion of discussions) {
+        const path = String(discussion.notes[0]!.position?.new_path);
+        byPath.set(path, (byPath.get(path) ?? 0) + 1);
+      }
+      // One discussion per finding, never two: six services had a finding at some point.
+      expect(Object.fromEntries(byPath)).toEqual({
+        'src/orders.ts': 1,
+        'src/billing.ts': 1,
+        'src/search.ts': 1,
+        'src/payments.ts': 1,
+        'src/catalog.ts': 1,
+        'src/shipping.ts': 1,
+      });
+      const fingerprints = discussions.map((discussion) => fingerprintOf(discussion.notes[0]!.body));
+      expect(new Set(fingerprints).size).toBe(discussions.length);
+      // The findings still present stay open. The fixed one is answered at most once: the GitLab target
+      // logs and skips a failed "Fixed in" reply (it is answered on the next push), so under faults the
+      // answer may be missing here, but never doubled.
+      const billing = discussions.find(
+        (discussion) => discussion.notes[0]!.position?.new_path === 'src/billing.ts',
+      )!;
+      expect(billing.notes.filter((note) => note.body.startsWith('Fixed in')).length).toBeLessThanOrEqual(1);
+      const open = discussions.filter((discussion) => discussion !== billing);
+      expect(open.every((discussion) => discussion.notes.every((note) => !note.resolved))).toBe(true);
+      expect(gitlab.generalNotes()).toHaveLength(1);
 
-    // The faults did happen, at about the rate asked for, and no job was given up.
-    const injected = Object.values(faults.injected).reduce((sum, count) => sum + count, 0);
-    const share = injected / (injected + gitlab.requests.length);
-    expect(injected).toBeGreaterThanOrEqual(15);
-    expect(share).toBeGreaterThan(0.15);
-    expect(share).toBeLessThan(0.45);
-    expect(harness.ends).not.toContain('dead');
-  });
+      // The faults did happen, at about the rate asked for, and no job was given up.
+      const injected = Object.values(faults.injected).reduce((sum, count) => sum + count, 0);
+      const share = injected / (injected + gitlab.requests.length);
+      expect(injected).toBeGreaterThanOrEqual(15);
+      expect(share).toBeGreaterThan(0.15);
+      expect(share).toBeLessThan(0.45);
+      expect(harness.ends).not.toContain('dead');
+    },
+  );
 });

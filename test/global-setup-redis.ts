@@ -22,9 +22,14 @@ const START_ATTEMPTS = 3;
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const binary = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
   if (binary.error || binary.status !== 0) {
-    const message = `redis-server is not on PATH: the Redis-backed tests are SKIPPED. Install it with \`${INSTALL_HINT}\`.`;
-    if (process.env.CI === 'true') throw new Error(`CI=true and ${message}`);
-    process.stderr.write(`\n!!! ${message}\n\n`);
+    if (process.env.CI === 'true') {
+      throw new Error(
+        `CI=true: the Redis-backed tests need redis-server, which is not on PATH (\`${INSTALL_HINT}\`).`,
+      );
+    }
+    process.stderr.write(
+      `\n!!! redis-server is not on PATH: the Redis-backed tests are SKIPPED. Install it with \`${INSTALL_HINT}\`.\n\n`,
+    );
     project.provide('redisUrl', '');
     return async () => {};
   }
@@ -34,7 +39,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const server = spawn(
       'redis-server',
       // No persistence, loopback only, no protected-mode surprises: a scratch server for one run.
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--databases', '32'],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--databases',
+        '32',
+      ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     try {
@@ -59,7 +75,9 @@ function freePort(): Promise<number> {
     probe.once('error', reject);
     probe.listen(0, '127.0.0.1', () => {
       const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      probe.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }

@@ -5,7 +5,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ReviewQueue } from '../src/queue.js';
-import { jobId, jobKey, mergeJobs, parseJob, type GitHubReviewJob, type GitlabReviewJob } from '../src/queue/job.js';
+import {
+  jobId,
+  jobKey,
+  mergeJobs,
+  parseJob,
+  type GitHubReviewJob,
+  type GitlabReviewJob,
+} from '../src/queue/job.js';
 import { MemoryJobQueue } from '../src/queue/memory.js';
 import type { JobEnd, JobOutcome } from '../src/queue/types.js';
 
@@ -131,9 +138,20 @@ describe('review jobs', () => {
       githubJob({ reason: 'rescan', deliveryIds: ['d1'], enqueuedAt: 5 }),
       githubJob({ reason: 'synchronize', deliveryIds: ['d2'], headSha: 'b'.repeat(40), enqueuedAt: 9 }),
     );
-    expect(merged).toMatchObject({ reason: 'rescan', deliveryIds: ['d1', 'd2'], headSha: 'b'.repeat(40), enqueuedAt: 5 });
-    const gitlab = mergeJobs(gitlabJob({ reasons: ['open'] }, 'c1'), gitlabJob({ reasons: ['push'], deliveryIds: ['g2'] }, 'c2'));
-    expect(gitlab).toMatchObject({ headSha: 'c2', request: { reasons: ['open', 'push'], deliveryIds: ['g1', 'g2'] } });
+    expect(merged).toMatchObject({
+      reason: 'rescan',
+      deliveryIds: ['d1', 'd2'],
+      headSha: 'b'.repeat(40),
+      enqueuedAt: 5,
+    });
+    const gitlab = mergeJobs(
+      gitlabJob({ reasons: ['open'] }, 'c1'),
+      gitlabJob({ reasons: ['push'], deliveryIds: ['g2'] }, 'c2'),
+    );
+    expect(gitlab).toMatchObject({
+      headSha: 'c2',
+      request: { reasons: ['open', 'push'], deliveryIds: ['g1', 'g2'] },
+    });
   });
 
   it('are read back from JSON only when well formed', () => {
@@ -159,7 +177,9 @@ describe('MemoryJobQueue', () => {
     await tick();
     // While the first review runs, three more requests arrive for the same pull request.
     expect(await queue.enqueue(githubJob({ deliveryIds: ['d2'], headSha: 'sha2' }))).toBe('queued');
-    expect(await queue.enqueue(githubJob({ deliveryIds: ['d3'], headSha: 'sha3', reason: 'rescan' }))).toBe('coalesced');
+    expect(await queue.enqueue(githubJob({ deliveryIds: ['d3'], headSha: 'sha3', reason: 'rescan' }))).toBe(
+      'coalesced',
+    );
     expect(await queue.enqueue(githubJob({ deliveryIds: ['d4'], headSha: 'sha4' }))).toBe('coalesced');
     first.open();
     await queue.onIdle();
@@ -211,7 +231,11 @@ describe('MemoryJobQueue', () => {
     expect(attemptsAt[1]! - attemptsAt[0]!).toBeGreaterThanOrEqual(9);
     expect(attemptsAt[2]! - attemptsAt[1]!).toBeGreaterThanOrEqual(19);
     expect(queue.deadLetters()).toEqual([
-      expect.objectContaining({ attempts: 3, error: 'GitLab is down', job: expect.objectContaining({ platform: 'gitlab' }) }),
+      expect.objectContaining({
+        attempts: 3,
+        error: 'GitLab is down',
+        job: expect.objectContaining({ platform: 'gitlab' }),
+      }),
     ]);
     expect(await queue.counts()).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 1 });
   });

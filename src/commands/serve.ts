@@ -14,9 +14,12 @@ import { DEFAULT_SHUTDOWN_TIMEOUT_MS, startServer } from '../server.js';
 export async function serveCommand(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   // The server's logger exists only once the server starts; GitLab's route logs through it by reference.
   let log: Log = {
-    info: (fields, message) => process.stdout.write(`${JSON.stringify({ level: 30, msg: message, ...fields })}\n`),
-    warn: (fields, message) => process.stdout.write(`${JSON.stringify({ level: 40, msg: message, ...fields })}\n`),
-    error: (fields, message) => process.stderr.write(`${JSON.stringify({ level: 50, msg: message, ...fields })}\n`),
+    info: (fields, message) =>
+      process.stdout.write(`${JSON.stringify({ level: 30, msg: message, ...fields })}\n`),
+    warn: (fields, message) =>
+      process.stdout.write(`${JSON.stringify({ level: 40, msg: message, ...fields })}\n`),
+    error: (fields, message) =>
+      process.stderr.write(`${JSON.stringify({ level: 50, msg: message, ...fields })}\n`),
   };
   const forward: Log = {
     info: (fields, message) => log.info(fields, message),
@@ -48,17 +51,23 @@ export async function serveCommand(env: NodeJS.ProcessEnv = process.env): Promis
     extraRoutes: gitlab.kind === 'ready' ? [{ ...gitlab.route, platform: 'gitlab' }] : [],
   });
   log = running.log;
-  if (gitlab.kind === 'ready') log.info({ gitlab: gitlab.url }, 'GitLab webhook route mounted at /gitlab/webhook');
+  if (gitlab.kind === 'ready')
+    log.info({ gitlab: gitlab.url }, 'GitLab webhook route mounted at /gitlab/webhook');
   log.info(
     { queue: queue.mode },
-    queue.mode === 'redis' ? 'reviews go to Redis: run `jitterbot worker` to process them' : 'reviews run in this process',
+    queue.mode === 'redis'
+      ? 'reviews go to Redis: run `jitterbot worker` to process them'
+      : 'reviews run in this process',
   );
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal, deadlineMs: shutdownTimeoutMs }, 'shutting down: no new webhooks, finishing queued reviews');
+    log.info(
+      { signal, deadlineMs: shutdownTimeoutMs },
+      'shutting down: no new webhooks, finishing queued reviews',
+    );
     const report = await running.close(shutdownTimeoutMs);
     if (report.abandoned.length > 0) {
       // These targets were not reviewed; `/jitterbot rescan` on each (or the next push) runs them again.

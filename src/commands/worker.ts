@@ -1,4 +1,5 @@
 import { positiveInt, quit } from '../queue/create.js';
+import { EXIT } from './program.js';
 import { listDeadLetters, retryDeadLetters } from '../queue/dead-letters.js';
 import { connectRedis, redisConnection } from '../queue/redis.js';
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from '../server.js';
@@ -10,7 +11,14 @@ import { startWorker } from '../worker.js';
  */
 export async function workerCommand(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const shutdownTimeoutMs = positiveInt(env, 'SHUTDOWN_TIMEOUT_MS', DEFAULT_SHUTDOWN_TIMEOUT_MS);
-  const running = await startWorker(env);
+  let running: Awaited<ReturnType<typeof startWorker>>;
+  try {
+    running = await startWorker(env);
+  } catch (error) {
+    // The logger may already hold the event loop open (a transport thread): say why and leave.
+    process.stderr.write(`jitterbot: ${(error as Error).message}\n`);
+    process.exit(EXIT.error);
+  }
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -21,7 +21,10 @@ export interface DeadLetterEntry {
 /** At most this many are listed or retried per command. */
 export const DEAD_LETTER_PAGE = 1_000;
 
-export async function listDeadLetters(redis: Redis, limit: number = DEAD_LETTER_PAGE): Promise<DeadLetterEntry[]> {
+export async function listDeadLetters(
+  redis: Redis,
+  limit: number = DEAD_LETTER_PAGE,
+): Promise<DeadLetterEntry[]> {
   const queue = new Queue(QUEUE_NAME, { connection: redis, prefix: REDIS_PREFIX });
   try {
     const jobs = await queue.getFailed(0, limit - 1);

@@ -67,13 +67,14 @@ export function jobId(job: ReviewJob): string {
  */
 export function mergeJobs(older: ReviewJob, newer: ReviewJob): ReviewJob {
   if (older.platform === 'github' && newer.platform === 'github') {
-    const explicitBefore = EXPLICIT_GITHUB_REASONS.has(older.reason) && !EXPLICIT_GITHUB_REASONS.has(newer.reason);
+    const explicitBefore =
+      EXPLICIT_GITHUB_REASONS.has(older.reason) && !EXPLICIT_GITHUB_REASONS.has(newer.reason);
     return {
       ...newer,
       deliveryIds: unique([...older.deliveryIds, ...newer.deliveryIds]),
       reason: explicitBefore ? older.reason : newer.reason,
       enqueuedAt: Math.min(older.enqueuedAt, newer.enqueuedAt),
-      ...(newer.headSha ?? older.headSha ? { headSha: newer.headSha ?? older.headSha } : {}),
+      ...((newer.headSha ?? older.headSha) ? { headSha: newer.headSha ?? older.headSha } : {}),
     };
   }
   if (older.platform === 'gitlab' && newer.platform === 'gitlab') {
@@ -82,7 +83,7 @@ export function mergeJobs(older: ReviewJob, newer: ReviewJob): ReviewJob {
       ...newer,
       request: { ...request, deliveryIds: unique(request.deliveryIds) },
       enqueuedAt: Math.min(older.enqueuedAt, newer.enqueuedAt),
-      ...(newer.headSha ?? older.headSha ? { headSha: newer.headSha ?? older.headSha } : {}),
+      ...((newer.headSha ?? older.headSha) ? { headSha: newer.headSha ?? older.headSha } : {}),
     };
   }
   // Same key means same platform; reaching this is a bug in whoever built the key.

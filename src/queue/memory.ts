@@ -144,7 +144,12 @@ export class MemoryJobQueue implements JobQueue {
     const key = jobKey(job);
     const before = this.pending.get(key);
     // A new request gets fresh attempts; a retry merged into one keeps the new request's.
-    this.pending.set(key, before ? { job: mergeJobs(before.job, job), attempts: Math.min(before.attempts, attempts) } : { job, attempts });
+    this.pending.set(
+      key,
+      before
+        ? { job: mergeJobs(before.job, job), attempts: Math.min(before.attempts, attempts) }
+        : { job, attempts },
+    );
     const result = this.scheduler.enqueue(key, () => this.run(key));
     if (result === 'full') {
       if (before) this.pending.set(key, before);
@@ -167,7 +172,8 @@ export class MemoryJobQueue implements JobQueue {
     let failure: unknown;
     try {
       const runner = this.runners[job.platform] as JobRunner | undefined;
-      if (!runner) throw new Error(`no ${job.platform} runner in this process (is ${job.platform} configured?)`);
+      if (!runner)
+        throw new Error(`no ${job.platform} runner in this process (is ${job.platform} configured?)`);
       end = await runner(job);
     } catch (error) {
       end = 'failed';
@@ -181,7 +187,10 @@ export class MemoryJobQueue implements JobQueue {
     const { log, retry } = this.options;
     const fields = { ...jobLogFields(job), attempt, attempts: retry.attempts, err: describe(error) };
     if (attempt < retry.attempts && !this.closing) {
-      const delayMs = retryDelayMs(attempt, undefined, { ...retry, ...(this.options.random ? { random: this.options.random } : {}) })!;
+      const delayMs = retryDelayMs(attempt, undefined, {
+        ...retry,
+        ...(this.options.random ? { random: this.options.random } : {}),
+      })!;
       log.warn({ ...fields, delayMs }, 'review job failed; retrying after a jittered backoff');
       let fire!: () => void;
       const fired = new Promise<void>((resolve) => (fire = resolve));
@@ -198,7 +207,10 @@ export class MemoryJobQueue implements JobQueue {
   }
 
   private bury(job: ReviewJob, attempts: number, error: string): void {
-    this.options.log.error({ ...jobLogFields(job), attempts, err: error }, 'review job failed every attempt; dead letter');
+    this.options.log.error(
+      { ...jobLogFields(job), attempts, err: error },
+      'review job failed every attempt; dead letter',
+    );
     this.dead.push({ job, attempts, error, failedAt: Date.now() });
     if (this.dead.length > this.options.maxDeadLetters) this.dead.shift();
   }

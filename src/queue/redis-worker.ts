@@ -63,7 +63,9 @@ export class RedisJobWorker {
       stalledInterval: this.options.stalledIntervalMs,
       autorun: false,
     });
-    this.worker.on('error', (error) => this.options.log.warn({ err: error.message }, 'review worker: Redis error'));
+    this.worker.on('error', (error) =>
+      this.options.log.warn({ err: error.message }, 'review worker: Redis error'),
+    );
     this.worker.on('failed', (job, error) => {
       if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
         this.options.log.error(
@@ -72,14 +74,18 @@ export class RedisJobWorker {
         );
       }
     });
-    this.worker.on('stalled', (jobId) => this.options.log.warn({ jobId }, 'review job lost its worker; requeued'));
+    this.worker.on('stalled', (jobId) =>
+      this.options.log.warn({ jobId }, 'review job lost its worker; requeued'),
+    );
   }
 
   /** Starts taking jobs; resolves once connected. */
   async start(): Promise<void> {
-    void this.worker.run().catch((error: unknown) =>
-      this.options.log.error({ err: (error as Error).message }, 'review worker stopped'),
-    );
+    void this.worker
+      .run()
+      .catch((error: unknown) =>
+        this.options.log.error({ err: (error as Error).message }, 'review worker stopped'),
+      );
     await this.worker.waitUntilReady();
   }
 
@@ -114,7 +120,11 @@ export class RedisJobWorker {
     return { drained, abandoned: [], requeued: this.requeued };
   }
 
-  private async process(bullJob: Job, token: string | undefined, signal: AbortSignal | undefined): Promise<string> {
+  private async process(
+    bullJob: Job,
+    token: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<string> {
     const own = parseJob(bullJob.data);
     if (!own) throw new Error('not a review job (unknown platform or shape)');
     const key = jobKey(own);
@@ -138,7 +148,10 @@ export class RedisJobWorker {
       if (outcome === 'cancelled') {
         end = 'retrying';
         this.requeued += 1;
-        this.options.log.warn({ ...jobLogFields(job), jobId: bullJob.id }, 'shutting down: review handed back to the queue');
+        this.options.log.warn(
+          { ...jobLogFields(job), jobId: bullJob.id },
+          'shutting down: review handed back to the queue',
+        );
         await bullJob.moveToWait(token);
         throw new WaitingError();
       }
@@ -171,7 +184,9 @@ export class RedisJobWorker {
     if (signal.aborted) return 'cancelled';
     return Promise.race([
       run,
-      new Promise<'cancelled'>((resolve) => signal.addEventListener('abort', () => resolve('cancelled'), { once: true })),
+      new Promise<'cancelled'>((resolve) =>
+        signal.addEventListener('abort', () => resolve('cancelled'), { once: true }),
+      ),
     ]);
   }
 }

@@ -46,6 +46,12 @@ const KEEP_COMPLETED = { age: 24 * 60 * 60, count: 1_000 };
 /** Dead letters are kept until an operator retries or deletes them (bounded all the same). */
 const KEEP_FAILED = { count: 10_000 };
 
+/**
+ * The waiting count behind `maxWaiting` is read at most this often (plus what this process added
+ * since): the bound need not be exact, and a count per webhook would cost a Redis round trip each.
+ */
+const WAITING_COUNT_MAX_AGE_MS = 1_000;
+
 /** How long `problem()` waits for Redis to answer a PING before calling it unreachable. */
 const PING_TIMEOUT_MS = 1_000;
 /** Reconnect delays: full jitter over a window doubling from 100 ms to 10 s. */
@@ -66,17 +72,25 @@ export function redisConnection(url: string, role: RedisRole): Redis {
   const options: RedisOptions = {
     lazyConnect: true,
     connectTimeout: CONNECT_TIMEOUT_MS,
-    retryStrategy: (times) => Math.floor(Math.random() * backoffWindowMs(times, RECONNECT_BASE_MS, RECONNECT_CAP_MS)),
+    retryStrategy: (times) =>
+      Math.floor(Math.random() * backoffWindowMs(times, RECONNECT_BASE_MS, RECONNECT_CAP_MS)),
     ...(role === 'producer'
       ? { maxRetriesPerRequest: 1, enableOfflineQueue: false }
       : { maxRetriesPerRequest: null }),
   };
-  return new Redis(url, options);
+  const redis = new Redis(url, options);
+  // Connection errors surface where they matter — a failed command (503, a retried job) and /readyz —
+  // so the event itself needs no handler; without one ioredis prints every reconnect failure.
+  redis.on('error', () => undefined);
+  return redis;
 }
 
 /** Connects, or explains why it could not (without ever echoing the URL: it may hold a password). */
 export async function connectRedis(redis: Redis, timeoutMs: number = CONNECT_TIMEOUT_MS): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
+  let lastError: Error | undefined;
+  const onError = (error: Error): void => void (lastError = error);
+  redis.on('error', onError);
   try {
     await Promise.race([
       redis.connect(),
@@ -86,9 +100,11 @@ export async function connectRedis(redis: Redis, timeoutMs: number = CONNECT_TIM
     ]);
   } catch (error) {
     redis.disconnect();
-    throw new Error(`cannot reach Redis at REDIS_URL: ${(error as Error).message}`, { cause: error });
+    const reason = lastError ?? (error as Error);
+    throw new Error(`cannot reach Redis at REDIS_URL: ${reason.message}`, { cause: error });
   } finally {
     clearTimeout(timer);
+    redis.off('error', onError);
   }
 }
 
@@ -142,13 +158,16 @@ export class RedisJobQueue implements JobQueue {
   private readonly queue: Queue;
   private inFlight = new Set<Promise<unknown>>();
   private closing = false;
+  private waiting: { count: number; at: number; pending?: Promise<number> } = { count: 0, at: 0 };
 
   constructor(redis: Redis, options: Partial<RedisQueueOptions> = {}) {
     this.options = { ...DEFAULT_REDIS_QUEUE, log: { info() {}, warn() {}, error() {} }, ...options };
     this.redis = withPendingCommands(redis);
     this.queue = new Queue(QUEUE_NAME, { connection: redis, prefix: REDIS_PREFIX });
     // Without a listener an ioredis error event would be an unhandled 'error'; the cause is in /readyz.
-    this.queue.on('error', (error) => this.options.log.warn({ err: error.message }, 'review queue: Redis error'));
+    this.queue.on('error', (error) =>
+      this.options.log.warn({ err: error.message }, 'review queue: Redis error'),
+    );
   }
 
   /** Runners belong to `jitterbot worker` processes; a web process only enqueues. */
@@ -195,17 +214,39 @@ export class RedisJobQueue implements JobQueue {
     const { log, retry, maxWaiting, maxPendingPerTarget } = this.options;
     const key = jobKey(job);
     try {
-      const waiting = await this.queue.getJobCountByTypes('waiting', 'prioritized', 'delayed');
-      if (waiting >= maxWaiting) return 'full';
-      const pushed = await this.redis.pushPending(pendingKey(key), JSON.stringify(job), maxPendingPerTarget, PENDING_TTL_MS);
+      if ((await this.waitingCount()) >= maxWaiting) return 'full';
+      const pushed = await this.redis.pushPending(
+        pendingKey(key),
+        JSON.stringify(job),
+        maxPendingPerTarget,
+        PENDING_TTL_MS,
+      );
       if (pushed < 0) return 'full';
       const options = jobOptions(job, retry);
       const added = await this.queue.add('review', job, options);
-      return added.id === options.jobId ? 'queued' : 'coalesced';
+      if (added.id !== options.jobId) return 'coalesced';
+      this.waiting.count += 1;
+      return 'queued';
     } catch (error) {
-      log.error({ key, platform: job.platform as Platform, err: (error as Error).message }, 'could not enqueue a review in Redis');
+      log.error(
+        { key, platform: job.platform as Platform, err: (error as Error).message },
+        'could not enqueue a review in Redis',
+      );
       return 'unavailable';
     }
+  }
+
+  /** Jobs waiting in the whole queue, as of at most WAITING_COUNT_MAX_AGE_MS ago. */
+  private async waitingCount(): Promise<number> {
+    if (Date.now() - this.waiting.at < WAITING_COUNT_MAX_AGE_MS) return this.waiting.count;
+    this.waiting.pending ??= this.queue
+      .getJobCountByTypes('waiting', 'prioritized', 'delayed')
+      .then((count) => {
+        this.waiting = { count, at: Date.now() };
+        return count;
+      })
+      .finally(() => (this.waiting.pending = undefined));
+    return this.waiting.pending;
   }
 
   private async track<T>(promise: Promise<T>): Promise<T> {

@@ -1,8 +1,8 @@
 /**
  * Parse vs analysis throughput of the tree-sitter languages on a generated corpus, in one process:
  *   npx tsx test/analysis/tree-sitter.bench.ts [files-per-language]
- * Each language's corpus mixes retry loops (fixed, jittered, backoff), near misses (polling, pacing)
- * and plain code, with module constants shared between files. The first pass warms the grammars and
+ * Each language's corpus follows bench/corpus.ts: mostly ordinary code, with fixed, jittered and
+ * unjittered retries and polling loops at known rates, and a constant shared between files. The first pass warms the grammars and
  * the JIT; the figures are from a second pass.
  */
 import { performance } from 'node:perf_hooks';
@@ -13,59 +13,119 @@ import { RubyAnalyzer } from '../../src/analysis/languages/ruby.js';
 import { withTree, type GrammarName } from '../../src/analysis/languages/tree-sitter/runtime.js';
 import { hostOf } from './tree-sitter.rule-table.js';
 
-const FILES = Number(process.argv[2] ?? 400);
-/** Units of generated code per file: each is a few functions. */
-const UNITS_PER_FILE = 12;
+const FILES = Number(process.argv[2] ?? 1_000);
+/** How often each template occurs, as in bench/corpus.ts: retries are rare, ordinary code is most of it. */
+const WEIGHTS = [1, 6, 1, 5, 2, 1];
 
-const PYTHON_UNIT = (i: number): string => `
-class Client${i}:
-    TIMEOUT = ${i % 7} + 1
+/** Per language: a fixed retry, a data module, a jittered retry, a handler, a poll, an unjittered backoff. */
+const PYTHON: ((i: number) => string)[] = [
+  (i) => `def fetch_${i}(client, key):
+    for attempt in range(5):
+        try:
+            return client.get(f"/items/{key}")
+        except ConnectionError:
+            time.sleep(RETRY_DELAY)
+`,
+  (i) => `class Customer${i}:
+    def __init__(self, name, email, tags=None):
+        self.name = name.strip()
+        self.email = email.lower()
+        self.tags = sorted(set(tags or []))
 
-    def fetch_${i}(self, key):
-        for attempt in range(5):
-            try:
-                return self.http.get(f"/items/{key}")
-            except ConnectionError:
-                time.sleep(RETRY_DELAY * ${(i % 3) + 1})
+    def score(self):
+        total = sum(len(tag) * 3 for tag in self.tags)
+        return total + 10 if self.email.endswith(".com") else total
 
-    def poll_${i}(self, job):
-        while job.status != "done":
-            time.sleep(2)
-            job.refresh()
+    def to_dict(self):
+        return {"name": self.name, "email": self.email, "tags": list(self.tags)}
+`,
+  (i) => `def publish_${i}(broker, topic, payload):
+    attempt = 0
+    while True:
+        try:
+            return broker.send(topic, json.dumps(payload))
+        except BrokerError:
+            attempt += 1
+            time.sleep(random.uniform(0, min(30, 0.1 * 2 ** attempt)))
+`,
+  (i) => `def handle_${i}(request):
+    body = request.json() or {}
+    items = [item for item in body.get("items", []) if item.get("quantity", 0) > 0]
+    if not items:
+        return {"status": 400, "error": "no items"}
+    total = sum(item["price"] * item["quantity"] for item in items)
+    return {"status": 200, "total": round(total, 2), "count": len(items)}
+`,
+  (i) => `def wait_for_${i}(job):
+    while job.refresh().status != "done":
+        time.sleep(5)
+    return job.result
+`,
+  (i) => `def sync_${i}(remote):
+    delay = 0.5
+    while True:
+        try:
+            return remote.sync()
+        except TimeoutError:
+            time.sleep(delay)
+            delay = min(delay * 2, 30)
+`,
+];
 
-    def backoff_${i}(self, op):
-        delay = 0.5
-        while True:
-            try:
-                return op()
-            except TimeoutError:
-                time.sleep(delay + random.random())
-                delay = min(delay * 2, 30)
-
-
-def transform_${i}(rows):
-    out = []
-    for row in rows:
-        if row.get("skip"):
-            continue
-        out.append({k: v for k, v in row.items() if v is not None})
-    return sorted(out, key=lambda r: r.get("id", 0))
-`;
-
-const GO_UNIT = (i: number): string => `
-func Fetch${i}(key string) ([]byte, error) {
+const GO: ((i: number) => string)[] = [
+  (i) => `func Fetch${i}(key string) ([]byte, error) {
 	for attempt := 0; attempt < 5; attempt++ {
 		body, err := get("/items/" + key)
 		if err != nil {
-			time.Sleep(retryDelay * ${(i % 3) + 1})
+			time.Sleep(retryDelay)
 			continue
 		}
 		return body, nil
 	}
 	return nil, errGaveUp
 }
+`,
+  (i) => `type Customer${i} struct {
+	Name  string
+	Email string
+	Tags  []string
+}
 
-func Poll${i}(job Job) error {
+func (c Customer${i}) Score() int {
+	total := 0
+	for _, tag := range c.Tags {
+		total += len(tag) * 3
+	}
+	if strings.HasSuffix(c.Email, ".com") {
+		return total + 10
+	}
+	return total
+}
+`,
+  (i) => `func Publish${i}(topic string, payload []byte) error {
+	for attempt := 0; ; attempt++ {
+		if err := send(topic, payload); err != nil {
+			time.Sleep(time.Duration(rand.Int63n(int64(min(30*time.Second, 100*time.Millisecond<<attempt)))))
+			continue
+		}
+		return nil
+	}
+}
+`,
+  (i) => `func Handle${i}(items []Item) (int, error) {
+	if len(items) == 0 {
+		return 0, errNoItems
+	}
+	total := 0
+	for _, item := range items {
+		if item.Quantity > 0 {
+			total += item.Price * item.Quantity
+		}
+	}
+	return total, nil
+}
+`,
+  (i) => `func WaitFor${i}(job Job) error {
 	for {
 		status, err := job.Status()
 		if err != nil {
@@ -74,49 +134,96 @@ func Poll${i}(job Job) error {
 		if status == "done" {
 			return nil
 		}
-		time.Sleep(2 * time.Second)
+		time.Sleep(5 * time.Second)
 	}
 }
-
-func Transform${i}(rows []Row) []Row {
-	out := make([]Row, 0, len(rows))
-	for _, r := range rows {
-		if r.Skip {
+`,
+  (i) => `func Sync${i}() error {
+	delay := 500 * time.Millisecond
+	for {
+		if err := syncOnce(); err != nil {
+			time.Sleep(delay)
+			delay *= 2
 			continue
 		}
-		out = append(out, r)
+		return nil
 	}
-	sort.Slice(out, func(a, b int) bool { return out[a].ID < out[b].ID })
-	return out
 }
-`;
+`,
+];
 
-const RUBY_UNIT = (i: number): string => `
-class Client${i}
-  TIMEOUT = ${(i % 7) + 1}
-
-  def fetch_${i}(key)
-    attempts = 0
-    begin
-      attempts += 1
-      http.get("/items/#{key}")
-    rescue Net::ReadTimeout
-      sleep RETRY_DELAY * ${(i % 3) + 1}
-      retry if attempts < 5
-    end
-  end
-
-  def poll_${i}(job)
-    until job.reload.done?
-      sleep 2
-    end
-  end
-
-  def transform_${i}(rows)
-    rows.reject { |r| r[:skip] }.map { |r| r.compact }.sort_by { |r| r[:id] || 0 }
+const RUBY: ((i: number) => string)[] = [
+  (i) => `def fetch_${i}(key)
+  attempts = 0
+  begin
+    attempts += 1
+    http.get("/items/#{key}")
+  rescue Net::ReadTimeout
+    sleep RETRY_DELAY
+    retry if attempts < 5
   end
 end
-`;
+`,
+  (i) => `class Customer${i}
+  attr_reader :name, :email, :tags
+
+  def initialize(name, email, tags = [])
+    @name = name.strip
+    @email = email.downcase
+    @tags = tags.uniq.sort
+  end
+
+  def score
+    total = tags.sum { |tag| tag.length * 3 }
+    email.end_with?(".com") ? total + 10 : total
+  end
+end
+`,
+  (i) => `def publish_${i}(topic, payload)
+  attempts = 0
+  begin
+    attempts += 1
+    Broker.send(topic, payload.to_json)
+  rescue Broker::Error
+    sleep rand * [30, 0.1 * 2**attempts].min
+    retry
+  end
+end
+`,
+  (i) => `def handle_${i}(request)
+  items = (request.params[:items] || []).select { |item| item[:quantity].to_i > 0 }
+  return { status: 400, error: "no items" } if items.empty?
+  total = items.sum { |item| item[:price] * item[:quantity] }
+  { status: 200, total: total.round(2), count: items.size }
+end
+`,
+  (i) => `def wait_for_${i}(job)
+  until job.reload.done?
+    sleep 5
+  end
+  job.result
+end
+`,
+  (i) => `def sync_${i}(remote)
+  delay = 0.5
+  loop do
+    begin
+      return remote.sync!
+    rescue Timeout::Error
+      sleep delay
+      delay *= 2
+    end
+  end
+end
+`,
+];
+
+/** Templates per file: a few, so files are a realistic couple of kilobytes. */
+const UNITS_PER_FILE = 4;
+
+function unitFor(templates: ((i: number) => string)[], schedule: number[], i: number): string {
+  return templates[schedule[i % schedule.length]!]!(i);
+}
 
 interface Corpus {
   grammar: GrammarName;
@@ -130,15 +237,17 @@ function corpus(
   analyzer: LanguageAnalyzer,
   extension: string,
   header: string,
-  unit: (i: number) => string,
+  templates: ((i: number) => string)[],
   shared: [string, string],
 ): Corpus {
+  const schedule = WEIGHTS.flatMap((weight, index) => Array<number>(weight).fill(index));
   const files: Record<string, string> = { [shared[0]]: shared[1] };
   const paths: string[] = [];
   for (let f = 0; f < FILES; f += 1) {
     const path = `pkg/mod${f % 20}/file${f}${extension}`;
     let text = header;
-    for (let u = 0; u < UNITS_PER_FILE; u += 1) text += unit(f * UNITS_PER_FILE + u);
+    for (let u = 0; u < UNITS_PER_FILE; u += 1)
+      text += `\n${unitFor(templates, schedule, f * UNITS_PER_FILE + u)}`;
     files[path] = text;
     paths.push(path);
   }
@@ -151,19 +260,19 @@ const CORPORA: Corpus[] = [
     'python',
     new PythonAnalyzer(),
     '.py',
-    'import random\nimport time\n\nfrom pkg.settings import RETRY_DELAY\n',
-    PYTHON_UNIT,
+    'import json\nimport random\nimport time\n\nfrom pkg.settings import RETRY_DELAY\n',
+    PYTHON,
     ['pkg/settings.py', 'RETRY_DELAY = 5\n'],
   ),
   corpus(
     'go',
     new GoAnalyzer(),
     '.go',
-    'package mod\n\nimport (\n\t"sort"\n\t"time"\n)\n\nconst retryDelay = 2 * time.Second\n',
-    GO_UNIT,
+    'package mod\n\nimport (\n\t"math/rand"\n\t"strings"\n\t"time"\n)\n\nconst retryDelay = 2 * time.Second\n',
+    GO,
     ['go.mod', 'module example.com/bench\n'],
   ),
-  corpus('ruby', new RubyAnalyzer(), '.rb', 'RETRY_DELAY = 5\n', RUBY_UNIT, [
+  corpus('ruby', new RubyAnalyzer(), '.rb', 'RETRY_DELAY = 5\n', RUBY, [
     'pkg/settings.rb',
     'RETRY_DELAY = 5\n',
   ]),

@@ -66,3 +66,47 @@ for (const language of LANGUAGES) {
     });
   }
 }
+
+describe('patches that reuse the repository’s jitter helper', () => {
+  it('Python: calls the helper with the attempt and imports it', async () => {
+    const code = [
+      'import time',
+      '',
+      '',
+      'def fetch(client):',
+      '    for attempt in range(5):',
+      '        try:',
+      '            return client.get()',
+      '        except ConnectionError:',
+      '            time.sleep(2)',
+      '',
+    ].join('\n');
+    const [finding] = await runTreeSitterCase(
+      new PythonAnalyzer(),
+      { name: 'helper', code },
+      'app/clients/orders.py',
+    );
+    const suggestion = suggest(finding!, code, {
+      ...OPTIONS,
+      strategy: 'full',
+      repoHelper: { name: 'backoff_seconds', path: 'app/retry.py', takesAttempt: true },
+    });
+    expect(suggestion.valid).toBe(true);
+    expect(suggestion.primary?.newLines).toBe('            time.sleep(backoff_seconds(attempt))');
+    expect(applyEdits(code, suggestion.edits)).toContain(
+      'import time\nfrom app.retry import backoff_seconds\n',
+    );
+  });
+
+  it('Python: ignores a helper written in another language', async () => {
+    const code =
+      'import time\n\n\ndef f():\n    while True:\n        try:\n            return g()\n        except OSError:\n            time.sleep(1)\n';
+    const [finding] = await runTreeSitterCase(new PythonAnalyzer(), { name: 'ts helper', code }, 'app/f.py');
+    const suggestion = suggest(finding!, code, {
+      ...OPTIONS,
+      strategy: 'full',
+      repoHelper: { name: 'fullJitter', path: 'src/lib/backoff.ts', takesAttempt: true },
+    });
+    expect(suggestion.primary?.newLines).toBe('            time.sleep(random.uniform(0, 1))');
+  });
+});

@@ -18,10 +18,18 @@ import {
   syntaxErrorCount,
   withTree,
 } from '../../src/analysis/languages/tree-sitter/runtime.js';
+import { withFragment } from '../../src/analysis/languages/tree-sitter/modules.js';
+import type { Node } from '../../src/analysis/languages/tree-sitter/runtime.js';
 import {
+  ancestorPath,
   ancestors,
+  Coverage,
   descendantsOfTypes,
   enclosingLoop,
+  lineage,
+  nodeSpanning,
+  repeatedCalls,
+  scopedIndex,
   walkNamed,
 } from '../../src/analysis/languages/tree-sitter/syntax.js';
 
@@ -138,5 +146,84 @@ describe('duration literals', () => {
     expect(foldBinary('//', constMs(7), constMs(2))).toEqual({ kind: 'const', ms: 3 });
     expect(foldBinary('**', constMs(2), { kind: 'counter', name: 'n' }).kind).toBe('exponential');
     expect(foldBinary('and', constMs(1), constMs(2)).kind).toBe('unknown');
+  });
+});
+
+describe('shared syntax helpers', () => {
+  const text = [
+    'def outer(a):',
+    '    for i in range(3):',
+    '        g(a)',
+    '    def inner():',
+    '        return h(1)',
+    '    return outer(a)',
+    '',
+  ].join('\n');
+
+  it('files each node under its innermost scope from one query', async () => {
+    await withTree('python', text, (tree) => {
+      const index = scopedIndex(tree.rootNode, new Set(['call']), new Set(['function_definition']));
+      const names = (id: number) => (index.inScope.get(id) ?? []).map((n) => n.text);
+      const [outer, inner] = index.scopes;
+      expect(names(outer!.id)).toEqual(['range(3)', 'g(a)', 'outer(a)']);
+      expect(names(inner!.id)).toEqual(['h(1)']);
+      expect(index.all.map((n) => n.text)).toEqual(['range(3)', 'g(a)', 'h(1)', 'outer(a)']);
+    });
+  });
+
+  it('finds the calls that repeat (in a loop or a recursive function) and answers coverage by range', async () => {
+    await withTree('python', text, (tree) => {
+      const index = scopedIndex(
+        tree.rootNode,
+        new Set(['call', 'for_statement']),
+        new Set(['function_definition']),
+      );
+      const name = (call: Node) => call.childForFieldName('function')?.text;
+      // Everything inside `outer` is a candidate (it calls itself); the retry test proper runs later.
+      expect(repeatedCalls(index, 'call', new Set(['for_statement']), name).map((n) => n.text)).toEqual([
+        'range(3)',
+        'g(a)',
+        'h(1)',
+        'outer(a)',
+      ]);
+      const flat = scopedIndex(
+        tree.rootNode,
+        new Set(['call', 'for_statement']),
+        new Set(['function_definition']),
+      );
+      flat.scopes.length = 0;
+      expect(repeatedCalls(flat, 'call', new Set(['for_statement']), name).map((n) => n.text)).toEqual([
+        'range(3)',
+        'g(a)',
+      ]);
+      const loops = new Coverage(index.all.filter((n) => n.type === 'for_statement'));
+      const calls = index.all.filter((n) => n.type === 'call');
+      expect(calls.map((c) => loops.covers(c))).toEqual([true, true, false, false]);
+    });
+  });
+
+  it('takes the ancestor path in one descent, the same as walking parents', async () => {
+    await withTree('python', text, (tree) => {
+      for (const call of descendantsOfTypes(tree.rootNode, new Set(['call']))) {
+        const byParent: string[] = [];
+        for (let node = call.parent; node; node = node.parent)
+          byParent.push(`${node.type}@${node.startIndex}`);
+        expect(ancestorPath(call).map((n) => `${n.type}@${n.startIndex}`)).toEqual(byParent);
+        const up = lineage(call);
+        expect(up(call)?.id).toBe(call.parent?.id);
+      }
+    });
+  });
+
+  it('finds a node again by its range, and evaluates an expression kept as text', async () => {
+    await withTree('python', 'x = foo(a, b * 2)\n', (tree) => {
+      expect(nodeSpanning(tree.rootNode, 4, 17)?.type).toBe('call');
+      expect(nodeSpanning(tree.rootNode, 11, 16)?.text).toBe('b * 2');
+      expect(nodeSpanning(tree.rootNode, 5, 16)).toBeNull();
+    });
+    expect(
+      await withFragment('go', 'package p\nvar _ = ', '2 * time.Second', '\n', (node) => node.type),
+    ).toBe('binary_expression');
+    expect(await withFragment('python', '', 'not valid (', '\n', (node) => node.type)).toBeNull();
   });
 });

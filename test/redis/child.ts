@@ -17,9 +17,21 @@ export interface Child {
   exited: Promise<number | null>;
 }
 
-export async function startChildWorker(redisUrl: string, name: string, env: Record<string, string> = {}): Promise<Child> {
+export async function startChildWorker(
+  redisUrl: string,
+  name: string,
+  env: Record<string, string> = {},
+): Promise<Child> {
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
-    env: { ...process.env, REDIS_URL: redisUrl, WORKER_NAME: name, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'fatal', ...env },
+    env: {
+      ...process.env,
+      REDIS_URL: redisUrl,
+      WORKER_NAME: name,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'fatal',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines: Record<string, unknown>[] = [];

@@ -16,7 +16,12 @@ import { DB, REDIS_URL, emptyDatabase, redisUrlFor } from './redis.js';
 
 const QUICK_RETRY = { attempts: 3, baseMs: 20, capMs: 1_000 };
 
-function job(pullNumber: number, headSha: string, deliveryId: string, reason: GitHubReviewJob['reason'] = 'synchronize'): GitHubReviewJob {
+function job(
+  pullNumber: number,
+  headSha: string,
+  deliveryId: string,
+  reason: GitHubReviewJob['reason'] = 'synchronize',
+): GitHubReviewJob {
   return {
     platform: 'github',
     deliveryIds: [deliveryId],
@@ -120,13 +125,18 @@ describe.skipIf(!REDIS_URL)('Redis queue', () => {
     // Pushes to every pull request arrive interleaved while earlier ones are being reviewed.
     for (let push = 1; push <= PUSHES; push += 1) {
       await Promise.all(
-        Array.from({ length: PULLS }, (_, index) => queue.enqueue(job(index + 1, `sha${push}`, `d${index + 1}-${push}`))),
+        Array.from({ length: PULLS }, (_, index) =>
+          queue.enqueue(job(index + 1, `sha${push}`, `d${index + 1}-${push}`)),
+        ),
       );
       await sleep(10);
     }
     await until(async () => {
       const counts = await queue.counts();
-      return counts.waiting + counts.active + counts.delayed === 0 && reviewed.filter((r) => r.endsWith(`@sha${PUSHES}`)).length === PULLS;
+      return (
+        counts.waiting + counts.active + counts.delayed === 0 &&
+        reviewed.filter((r) => r.endsWith(`@sha${PUSHES}`)).length === PULLS
+      );
     });
     expect(overlaps).toBe(0);
     // Nothing lost: every pull request's last push was reviewed. Nothing repeated: no head twice.

@@ -9,19 +9,18 @@ import type {
 import type { Finding, Language } from '../finding.js';
 import { scaled } from './tree-sitter/durations.js';
 import { libraryDraft, snippet, toFindings, waitDraft, type Draft } from './tree-sitter/findings.js';
-import { SummaryCache, type ListingHost } from './tree-sitter/modules.js';
+import { MAX_CACHED_MODULES, SummaryCache, type ListingHost } from './tree-sitter/modules.js';
 import { loadedLanguage, loadLanguage, parseLoaded, withTree, type Node } from './tree-sitter/runtime.js';
-import { descendantsOfTypes, enclosing } from './tree-sitter/syntax.js';
+import { enclosing } from './tree-sitter/syntax.js';
 import { ATTEMPT_NAME } from '../context.js';
 import { GoEvaluator, NS_PER_MS, type GoEnv, type GoPackage } from './go/evaluate.js';
 import { findLibraryRetries } from './go/libraries.js';
-import { summariseGo, type GoFile } from './go/package.js';
+import { summariseGo, summariseGoIndexed, type GoFile } from './go/package.js';
 import { FUNCTION_TYPES, retryContext } from './go/retry-context.js';
-import { waitOf } from './go/waits.js';
+import { mayWait, waitOf } from './go/waits.js';
 
 /** Cheap gate before parsing: a file with none of these words cannot hold a retry we would report. */
 const MAYBE_RETRY = /Sleep|time\.After|backoff|retry|Retry|Backoff|[Cc]lock|sleep/;
-const CALL_TYPES = new Set(['call_expression']);
 const DELAY_WORDS = /jitter|backoff|delay|sleep|wait|pause|retry|interval|timeout/i;
 
 class ScanState {
@@ -33,47 +32,62 @@ class ScanState {
     this.files = new SummaryCache(host, (path, text) =>
       withTree('go', text, (tree) => summariseGo(path, tree.rootNode)),
     );
-    this.evaluator = new GoEvaluator(host, (dir) => this.packageAt(dir, null), this.files);
+    this.evaluator = new GoEvaluator(host, (dir) => this.packageAt(dir), this.files);
   }
 
   /**
-   * The package in `dir`: every non-test `.go` file listed there, with `current` (the file being
-   * analysed) in its fresh form. Without a listing, only `current` is known.
+   * The package in `dir`: every non-test `.go` file listed there, summarised once per scan. Without
+   * a listing nothing is known here; `withFile` adds the file being analysed.
    */
-  packageAt(dir: string, current: GoFile | null): Promise<GoPackage | null> {
+  packageAt(dir: string): Promise<GoPackage | null> {
     let pending = this.packages.get(dir);
-    if (!pending || current) {
-      pending = this.loadPackage(dir, current);
-      this.packages.set(dir, pending);
+    if (pending) {
+      this.packages.delete(dir);
+    } else {
+      pending = this.loadPackage(dir);
     }
+    this.packages.set(dir, pending);
+    if (this.packages.size > MAX_CACHED_MODULES) this.packages.delete(this.packages.keys().next().value!);
     return pending;
   }
 
-  private async loadPackage(dir: string, current: GoFile | null): Promise<GoPackage | null> {
+  private async loadPackage(dir: string): Promise<GoPackage | null> {
     const listed = (await this.host.list?.(dir).catch(() => null)) ?? null;
     const paths = (listed ?? []).filter((p) => p.endsWith('.go') && !p.endsWith('_test.go'));
-    const pkg: GoPackage = {
-      dir,
-      constants: new Map(),
-      functions: new Map(),
-      methods: new Map(),
-      files: new Map(),
-    };
-    const files: GoFile[] = current ? [current] : [];
+    const files: GoFile[] = [];
     for (const path of paths) {
-      if (current && path === current.path) continue;
       const file = await this.files.get(path);
-      if (file && (!current || file.packageName === current.packageName)) files.push(file);
+      if (file) files.push(file);
     }
-    if (files.length === 0) return null;
-    for (const file of files) {
-      pkg.files.set(file.path, file);
-      for (const [name, constant] of file.constants) pkg.constants.set(name, constant);
-      for (const [name, fn] of file.functions) pkg.functions.set(name, fn);
-      for (const [name, fn] of file.methods) pkg.methods.set(name, fn);
-    }
-    return pkg;
+    return files.length === 0 ? null : merged(dir, files);
   }
+}
+
+/** One package from its files' summaries (a later file's name wins, as it cannot be declared twice anyway). */
+function merged(dir: string, files: readonly GoFile[]): GoPackage {
+  const pkg: GoPackage = {
+    dir,
+    constants: new Map(),
+    functions: new Map(),
+    methods: new Map(),
+    files: new Map(),
+  };
+  for (const file of files) {
+    pkg.files.set(file.path, file);
+    for (const [name, constant] of file.constants) pkg.constants.set(name, constant);
+    for (const [name, fn] of file.functions) pkg.functions.set(name, fn);
+    for (const [name, fn] of file.methods) pkg.methods.set(name, fn);
+  }
+  return pkg;
+}
+
+/** The package as the file being analysed sees it: its fresh summary over the rest of its directory. */
+function withFile(pkg: GoPackage | null, file: GoFile): GoPackage {
+  if (!pkg) return merged('', [file]);
+  const others = [...pkg.files.values()].filter(
+    (f) => f.path !== file.path && f.packageName === file.packageName,
+  );
+  return merged(pkg.dir, [...others, file]);
 }
 
 export class GoAnalyzer implements LanguageAnalyzer {
@@ -90,13 +104,16 @@ export class GoAnalyzer implements LanguageAnalyzer {
     }
     const scan = state;
     const drafts = await withTree('go', input.text, async (tree) => {
-      const file = summariseGo(input.path, tree.rootNode);
+      const { file, calls } = summariseGoIndexed(input.path, tree.rootNode);
       scan.files.put(input.path, file);
       const dir = posix.dirname(input.path);
-      const pkg = (await scan.packageAt(dir === '.' ? '' : dir, file))!;
+      const pkg = merged(dir, [file]);
+      let whole: Promise<GoPackage> | undefined;
+      pkg.rest = () =>
+        (whole ??= scan.packageAt(dir === '.' ? '' : dir).then((listed) => withFile(listed, file)));
       const env: GoEnv = { pkg, file, fn: null, counters: new Set(), depth: 0, evidence: [] };
       const found: Draft[] = [];
-      for (const call of descendantsOfTypes(tree.rootNode, CALL_TYPES)) {
+      for (const call of calls) {
         const draft = await waitDraftOf(call, env, scan.evaluator, options);
         if (draft) found.push(draft);
       }
@@ -159,10 +176,13 @@ async function waitDraftOf(
   evaluator: GoEvaluator,
   options: AnalysisOptions,
 ): Promise<Draft | null> {
-  const wait = await waitOf(call, env, evaluator);
-  if (!wait || wait.jittered) return null;
+  if (!mayWait(call, env)) return null;
+  // The failure-path test is pure syntax; it runs first so that only calls on a failure path make the
+  // rest of the package load (to learn whether a callee is a sleep helper).
   const context = retryContext(call);
   if (!context) return null;
+  const wait = await waitOf(call, env, evaluator);
+  if (!wait || wait.jittered) return null;
   const evidence = [...context.evidence];
   if (wait.helper) evidence.push(`\`${wait.helper.name}\` (${wait.helper.path}) waits its argument`);
   const value = scaled(

@@ -10,11 +10,11 @@ import { scaled } from './tree-sitter/durations.js';
 import { libraryDraft, snippet, toFindings, waitDraft, type Draft } from './tree-sitter/findings.js';
 import { SummaryCache } from './tree-sitter/modules.js';
 import { loadLanguage, withTree, type Node } from './tree-sitter/runtime.js';
-import { descendantsOfTypes, enclosing, field } from './tree-sitter/syntax.js';
+import { enclosing, field } from './tree-sitter/syntax.js';
 import { PyEvaluator } from './python/evaluate.js';
 import { findPythonJitterHelpers } from './python/jitter-helpers.js';
 import { findLibraryRetries } from './python/libraries.js';
-import { summarise, type PyModule } from './python/module.js';
+import { summarise, summariseIndexed, type PyModule } from './python/module.js';
 import { FUNCTION_TYPES, retryContext } from './python/retry-context.js';
 import { waitOf } from './python/waits.js';
 
@@ -25,7 +25,6 @@ import { waitOf } from './python/waits.js';
  */
 const MAYBE_RETRY = /sleep|retry|Retry\(|backoff|tenacity|\.wait\(|\.task\b|countdown|except\b/;
 
-const CALL_TYPES = new Set(['call']);
 const CLASS_TYPES = new Set(['class_definition']);
 
 /** Per-host state: module summaries and folded constants are shared by every file of one scan. */
@@ -57,14 +56,14 @@ export class PythonAnalyzer implements LanguageAnalyzer {
     }
     const scan = state;
     const drafts = await withTree('python', input.text, async (tree) => {
-      const module = summarise(input.path, tree.rootNode);
+      const { module, calls, repeated } = summariseIndexed(input.path, tree.rootNode);
       scan.modules.put(input.path, module);
       const found: Draft[] = [];
-      for (const call of descendantsOfTypes(tree.rootNode, CALL_TYPES)) {
+      for (const call of repeated) {
         const draft = await waitDraftOf(call, module, scan.evaluator, options);
         if (draft) found.push(draft);
       }
-      for (const library of await findLibraryRetries(tree.rootNode, module, scan.evaluator)) {
+      for (const library of await findLibraryRetries(tree.rootNode, calls, module, scan.evaluator)) {
         const draft = libraryDraft(
           {
             library: library.library,
@@ -104,6 +103,8 @@ async function waitDraftOf(
   evaluator: PyEvaluator,
   options: AnalysisOptions,
 ): Promise<Draft | null> {
+  // Every wait passes its delay: a call without arguments cannot be one.
+  if (!field(call, 'arguments')?.namedChildCount) return null;
   const wait = await waitOf(call, module, evaluator);
   if (!wait || wait.jittered) return null;
   const context = retryContext(call);

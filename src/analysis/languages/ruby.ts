@@ -1,13 +1,19 @@
-import type { AnalysisOptions, JitterHelperCandidate, LanguageAnalyzer, ModuleHost, SourceInput } from '../analyzer.js';
+import type {
+  AnalysisOptions,
+  JitterHelperCandidate,
+  LanguageAnalyzer,
+  ModuleHost,
+  SourceInput,
+} from '../analyzer.js';
 import { ATTEMPT_NAME } from '../context.js';
 import type { Finding, Language } from '../finding.js';
 import { scaled } from './tree-sitter/durations.js';
 import { snippet, toFindings, waitDraft, type Draft } from './tree-sitter/findings.js';
 import { SummaryCache } from './tree-sitter/modules.js';
 import { loadedLanguage, loadLanguage, parseLoaded, withTree, type Node } from './tree-sitter/runtime.js';
-import { descendantsOfTypes, enclosing, field, namedChildren } from './tree-sitter/syntax.js';
+import { enclosing, field, namedChildren } from './tree-sitter/syntax.js';
 import { RbEvaluator } from './ruby/evaluate.js';
-import { isSleep, summariseRuby, type RbFile } from './ruby/module.js';
+import { isSleep, summariseRuby, summariseRubyIndexed, type RbFile } from './ruby/module.js';
 import { METHOD_TYPES, retryContext } from './ruby/retry-context.js';
 
 /** Cheap gate before parsing: without `sleep` (or a helper called from a `rescue`) there is nothing to report. */
@@ -20,7 +26,9 @@ class ScanState {
   readonly evaluator: RbEvaluator;
 
   constructor(host: ModuleHost) {
-    this.files = new SummaryCache(host, (path, text) => withTree('ruby', text, (tree) => summariseRuby(path, tree.rootNode)));
+    this.files = new SummaryCache(host, (path, text) =>
+      withTree('ruby', text, (tree) => summariseRuby(path, tree.rootNode)),
+    );
     this.evaluator = new RbEvaluator(this.files);
   }
 }
@@ -45,21 +53,35 @@ export class RubyAnalyzer implements LanguageAnalyzer {
     }
     const scan = state;
     const drafts = await withTree('ruby', input.text, async (tree) => {
-      const file = summariseRuby(input.path, tree.rootNode);
+      const { file, calls } = summariseRubyIndexed(input.path, tree.rootNode);
       scan.files.put(input.path, file);
       const found: Draft[] = [];
-      for (const call of descendantsOfTypes(tree.rootNode, new Set(['call']))) {
+      for (const call of calls) {
         const wait = waitOf(call, file);
         if (!wait || wait.jittered) continue;
         const context = retryContext(call);
         if (!context) continue;
         const evidence = [...context.evidence];
         const value = scaled(
-          await scan.evaluator.evaluate(wait.delay, { file, method: enclosing(call, METHOD_TYPES), counters: context.counters, depth: 0, evidence }),
+          await scan.evaluator.evaluate(wait.delay, {
+            file,
+            method: enclosing(call, METHOD_TYPES),
+            counters: context.counters,
+            depth: 0,
+            evidence,
+          }),
           SECOND_MS,
         );
         const draft = waitDraft(
-          { value, anchor: snippet(call), argument: snippet(wait.delay), trigger: context.trigger, attemptVar: context.attemptVar, evidence, confidence: 'high' },
+          {
+            value,
+            anchor: snippet(call),
+            argument: snippet(wait.delay),
+            trigger: context.trigger,
+            attemptVar: context.attemptVar,
+            evidence,
+            confidence: 'high',
+          },
           options,
         );
         if (draft) found.push(draft);
@@ -87,9 +109,15 @@ export class RubyAnalyzer implements LanguageAnalyzer {
       const file = summariseRuby(input.path, tree.rootNode);
       const found: JitterHelperCandidate[] = [];
       for (const [name, method] of file.methods) {
-        if (name.startsWith('_') || !method.random || (!method.delayLike && !DELAY_WORDS.test(name))) continue;
+        if (name.startsWith('_') || !method.random || (!method.delayLike && !DELAY_WORDS.test(name)))
+          continue;
         const first = method.params[0] ?? '';
-        found.push({ name, path: input.path, takesAttempt: ATTEMPT_NAME.test(first) || /^(n|i|count)$/.test(first), sleeps: method.sleeps !== undefined });
+        found.push({
+          name,
+          path: input.path,
+          takesAttempt: ATTEMPT_NAME.test(first) || /^(n|i|count)$/.test(first),
+          sleeps: method.sleeps !== undefined,
+        });
       }
       return found;
     } finally {

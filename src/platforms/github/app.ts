@@ -2,7 +2,7 @@ import type { Context, Probot, ProbotOctokit } from 'probot';
 import { MemoryDeliveryStore, type DeliveryStore } from '../../idempotency.js';
 import type { GitHubReviewJob } from '../../queue/job.js';
 import { MemoryJobQueue } from '../../queue/memory.js';
-import type { JobQueue, JobRunner } from '../../queue/types.js';
+import type { EnqueueResult, JobQueue, JobRunner } from '../../queue/types.js';
 import { runReview } from '../../review/pipeline.js';
 import type { ReadBudget } from '../bounded-reader.js';
 import type { PullRef } from './changes.js';
@@ -47,17 +47,21 @@ const ACCEPTED_REACTION = 'eyes';
 export default function jitterbotApp(app: Probot, deps: Partial<GitHubAppDeps> = {}): void {
   const queue = deps.queue ?? new MemoryJobQueue({ log: app.log });
   const deliveries = deps.deliveries ?? new MemoryDeliveryStore();
-  queue.handle('github', githubJobRunner(app, { review: deps.review ?? runReview, ...(deps.budget ? { budget: deps.budget } : {}) }));
-  const schedule = scheduler(queue);
-  const once = onceForDelivery(deliveries);
-
-  app.on(
-    [...PULL_REQUEST_EVENTS],
-    once(async (context) => {
-      const { pull_request: pr } = context.payload;
-      await schedule(context, { ...context.repo(), pullNumber: pr.number }, context.payload.action, pr.head.sha);
+  queue.handle(
+    'github',
+    githubJobRunner(app, {
+      review: deps.review ?? runReview,
+      ...(deps.budget ? { budget: deps.budget } : {}),
     }),
   );
+  const schedule = scheduler(queue);
+  const once = onceForDelivery(deliveries);
+  const intake = pullRequestIntake({ queue, deliveries, log: app.log });
+
+  app.on([...PULL_REQUEST_EVENTS], async (context) => {
+    const result = await intake(context.id, context.payload);
+    if (result === 'full' || result === 'unavailable') throw refused(`review queue ${result}`);
+  });
 
   app.on(
     'issue_comment.created',
@@ -72,13 +76,93 @@ export default function jitterbotApp(app: Probot, deps: Partial<GitHubAppDeps> =
       const { check_run: run } = context.payload;
       if (run.name !== CHECK_RUN_NAME) return;
       for (const pr of run.pull_requests) {
-        await schedule(context, { ...context.repo(), pullNumber: pr.number }, 'check_run_rerequested', pr.head.sha);
+        await schedule(
+          context,
+          { ...context.repo(), pullNumber: pr.number },
+          'check_run_rerequested',
+          pr.head.sha,
+        );
       }
     }),
   );
 }
 
 type Schedule = (context: Context, pull: PullRef, reason: ReviewReason, headSha?: string) => Promise<void>;
+
+/** The part of a `pull_request` webhook payload the intake reads. */
+export interface PullRequestPayload {
+  action: string;
+  installation?: { id?: number } | null;
+  repository: { name: string; owner: { login: string } };
+  pull_request: { number: number; head: { sha: string } };
+}
+
+export type IntakeResult = EnqueueResult | 'duplicate' | 'ignored';
+
+/** The actions of {@link PULL_REQUEST_EVENTS}, as they appear in a payload's `action`. */
+export const PULL_REQUEST_ACTIONS: ReadonlySet<string> = new Set(
+  PULL_REQUEST_EVENTS.map((event) => event.split('.')[1]!),
+);
+
+/**
+ * Everything a `pull_request` delivery asks of the bot, without an API call: claim the delivery id,
+ * enqueue the review, log. The Probot handler uses it, and so does the server's fast path for this,
+ * the most frequent event (src/server.ts), which skips the per-event Octokit Probot would build.
+ */
+export function pullRequestIntake(deps: {
+  queue: JobQueue;
+  deliveries: DeliveryStore;
+  log: JobLog;
+}): (deliveryId: string, payload: PullRequestPayload) => Promise<IntakeResult> {
+  const { queue, deliveries, log } = deps;
+  return async (deliveryId, payload) => {
+    const pr = payload.pull_request;
+    const fields = {
+      deliveryId,
+      repo: `${payload.repository.owner.login}/${payload.repository.name}`,
+      pr: pr.number,
+      reason: payload.action,
+    };
+    const installationId = payload.installation?.id;
+    if (!PULL_REQUEST_ACTIONS.has(payload.action) || installationId === undefined) {
+      log.info(
+        fields,
+        installationId === undefined
+          ? 'webhook without an installation; not reviewing'
+          : 'pull request action ignored',
+      );
+      return 'ignored';
+    }
+    const ids = [`github:${deliveryId}`];
+    if ((await deliveries.claim(ids)) === 'duplicate') {
+      log.info(fields, 'delivery already received; ignored');
+      return 'duplicate';
+    }
+    const result = await queue
+      .enqueue({
+        platform: 'github',
+        deliveryIds: [deliveryId],
+        installationId,
+        owner: payload.repository.owner.login,
+        repo: payload.repository.name,
+        pullNumber: pr.number,
+        headSha: pr.head.sha,
+        reason: payload.action as ReviewReason,
+        enqueuedAt: Date.now(),
+      })
+      .catch((error: unknown) => {
+        log.error({ ...fields, err: errorFields(error) }, 'could not enqueue the review');
+        return 'unavailable' as const;
+      });
+    if (result === 'full' || result === 'unavailable') {
+      await deliveries.release(ids).catch(() => undefined);
+      log.error({ ...fields, queue: result }, 'review queue cannot take the review; refusing the delivery');
+      return result;
+    }
+    log.info({ ...fields, queue: result }, 'review enqueued');
+    return result;
+  };
+}
 
 /** A webhook answered 503: the delivery shows as failed in the app's settings, where it can be redelivered. */
 function refused(message: string): Error {

@@ -1,6 +1,5 @@
 import type { Route } from '../../server.js';
 import { GITLAB_WEBHOOK_PATH, gitlabFromEnv, type GitlabEnvOptions } from './env.js';
-import type { Log } from './log.js';
 import { createGitlabWebhookHandler, type GitlabWebhookDeps } from './webhook.js';
 
 export type GitlabRouteSetup =

@@ -126,7 +126,10 @@ export function createGitlabWebhookHandler(deps: GitlabWebhookDeps): GitlabWebho
       if (queued === 'full' || queued === 'unavailable') {
         await deliveries.release(keys);
         claimed = [];
-        log.error({ ...mrFields, queue: queued }, 'review queue cannot take the review; GitLab delivery refused');
+        log.error(
+          { ...mrFields, queue: queued },
+          'review queue cannot take the review; GitLab delivery refused',
+        );
         return reply(res, 503, `queue ${queued}`, { 'retry-after': String(QUEUE_RETRY_AFTER_SECONDS) });
       }
       log.info({ ...mrFields, decision: decision.kind, queue: queued }, 'GitLab review queued');

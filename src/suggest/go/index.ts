@@ -1,7 +1,12 @@
 import type { Finding, WaitForm } from '../../analysis/finding.js';
 import { defaultImportName } from '../../analysis/languages/go/package.js';
 import { withLoadedTree, type Node } from '../../analysis/languages/tree-sitter/runtime.js';
-import { descendantsOfTypes, field, namedChildren, nodeSpanning } from '../../analysis/languages/tree-sitter/syntax.js';
+import {
+  descendantsOfTypes,
+  field,
+  namedChildren,
+  nodeSpanning,
+} from '../../analysis/languages/tree-sitter/syntax.js';
 import { formatDuration } from '../../simulate/duration.js';
 import { inlineCode } from '../inline-code.js';
 import { plan, refuse, type PlannedEdit, type RewriteResult } from '../plan.js';
@@ -19,6 +24,8 @@ type LibraryForm = Extract<WaitForm, { kind: 'library-option' }>;
 
 const MATH_RAND = 'math/rand';
 const MATH_RAND_V2 = 'math/rand/v2';
+/** retry-go's default `Delay`, written as Go. */
+const DEFAULT_RETRY_GO_DELAY = '100 * time.Millisecond';
 /** The alias used when `rand` already names another package (`crypto/rand`). */
 const RAND_ALIAS = 'mrand';
 
@@ -31,22 +38,36 @@ interface GoImports {
 
 export function rewriteGo(finding: Finding, fileText: string, options: SuggestOptions): RewriteResult {
   const imports = goImports(fileText);
-  if (!imports) return refuse(options.strategy, 'the Go grammar is not loaded', 'Randomise the wait between attempts.');
+  if (!imports)
+    return refuse(options.strategy, 'the Go grammar is not loaded', 'Randomise the wait between attempts.');
   const form = finding.form;
   if (form.kind === 'call-argument') {
     if (fileText.slice(form.argument.startOffset, form.argument.endOffset) !== form.argumentText) {
-      return refuse(options.strategy, 'the delay argument is not where the finding says (the file changed)', `Randomise the delay ${inlineCode(form.argumentText)}.`);
+      return refuse(
+        options.strategy,
+        'the delay argument is not where the finding says (the file changed)',
+        `Randomise the delay ${inlineCode(form.argumentText)}.`,
+      );
     }
-    return jitterArgument(finding, { start: form.argument.startOffset, end: form.argument.endOffset, text: form.argumentText }, imports, options);
+    return jitterArgument(
+      finding,
+      { start: form.argument.startOffset, end: form.argument.endOffset, text: form.argumentText },
+      imports,
+      options,
+    );
   }
   if (fileText.slice(form.target.startOffset, form.target.endOffset) !== form.targetText) {
-    return refuse('library', 'the library option is not where the finding says (the file changed)', `Turn on ${form.library}'s jitter.`);
+    return refuse(
+      'library',
+      'the library option is not where the finding says (the file changed)',
+      `Turn on ${form.library}'s jitter.`,
+    );
   }
   switch (form.library) {
     case 'cenkalti-backoff':
       return cenkalti(form, fileText, imports);
     case 'retry-go':
-      return retryGo(form, fileText);
+      return retryGo(form, fileText, imports);
     case 'go-retryablehttp':
       return retryablehttp(form, fileText, imports);
     default:
@@ -74,17 +95,27 @@ function closing(text: string, open: number): number {
 
 /** A random Duration in [0, bound): `rand.N` in math/rand/v2, `Int63n` in math/rand. */
 function uniform(bound: string, rand: { alias: string; v2: boolean }): string {
-  return rand.v2 ? `${rand.alias}.N(${bound.trim()})` : `time.Duration(${rand.alias}.Int63n(int64(${bound.trim()})))`;
+  return rand.v2
+    ? `${rand.alias}.N(${bound.trim()})`
+    : `time.Duration(${rand.alias}.Int63n(int64(${bound.trim()})))`;
 }
 
 function writtenStrategy(options: SuggestOptions): { strategy: StrategyName; note: string } {
   if (options.strategy === 'golden') {
-    return { strategy: 'full', note: ' Golden-ratio jitter needs a per-client index that a Go expression cannot read in one line, so this uses full jitter.' };
+    return {
+      strategy: 'full',
+      note: ' Golden-ratio jitter needs a per-client index that a Go expression cannot read in one line, so this uses full jitter.',
+    };
   }
   return { strategy: options.strategy, note: '' };
 }
 
-function jitterArgument(finding: Finding, argument: { start: number; end: number; text: string }, imports: GoImports, options: SuggestOptions): RewriteResult {
+function jitterArgument(
+  finding: Finding,
+  argument: { start: number; end: number; text: string },
+  imports: GoImports,
+  options: SuggestOptions,
+): RewriteResult {
   const rand = randPackage(imports);
   const { strategy, note } = writtenStrategy(options);
   const d = atom(argument.text);
@@ -97,7 +128,7 @@ function jitterArgument(finding: Finding, argument: { start: number; end: number
       expression = `${d} + ${uniform(`2*${d}`, rand)}`;
       break;
     default:
-      expression = uniform(d, rand);
+      expression = uniform(argument.text, rand);
   }
   const edits: PlannedEdit[] = [{ start: argument.start, end: argument.end, newText: expression }];
   if (rand.edit) edits.push(rand.edit);
@@ -132,9 +163,22 @@ function randPackage(imports: GoImports): { alias: string; v2: boolean; edit: Pl
     if (path === MATH_RAND) return { alias: name, v2: false, edit: null };
   }
   const taken = imports.names.has('rand');
-  const spec = taken ? `${RAND_ALIAS} "${MATH_RAND}"` : `"${MATH_RAND}"`;
-  const edit = imports.insert ? { start: imports.insert.at, end: imports.insert.at, newText: imports.insert.text(spec), note: `${imports.insert.note.replace('%s', spec)}` } : null;
-  return { alias: taken ? RAND_ALIAS : 'rand', v2: false, edit };
+  return {
+    alias: taken ? RAND_ALIAS : 'rand',
+    v2: false,
+    edit: importEdit(imports, taken ? `${RAND_ALIAS} "${MATH_RAND}"` : `"${MATH_RAND}"`),
+  };
+}
+
+/** The edit adding one import spec (`"time"`, `mrand "math/rand"`). */
+function importEdit(imports: GoImports, spec: string): PlannedEdit | null {
+  if (!imports.insert) return null;
+  return {
+    start: imports.insert.at,
+    end: imports.insert.at,
+    newText: imports.insert.text(spec),
+    note: imports.insert.note.replace('%s', spec),
+  };
 }
 
 /** The file's imports, and where a new one goes: into the `import ( … )` block, or a new line after the package clause. */
@@ -144,7 +188,11 @@ function goImports(text: string): GoImports | null {
     let insert: GoImports['insert'] = null;
     for (const declaration of namedChildren(tree.rootNode)) {
       if (declaration.type === 'package_clause' && !insert) {
-        insert = { at: declaration.endIndex, text: (spec) => `\n\nimport ${spec}`, note: 'add `import %s` after the package clause' };
+        insert = {
+          at: declaration.endIndex,
+          text: (spec) => `\n\nimport ${spec}`,
+          note: 'add `import %s` after the package clause',
+        };
       }
       if (declaration.type !== 'import_declaration') continue;
       for (const spec of descendantsOfTypes(declaration, new Set(['import_spec']))) {
@@ -155,9 +203,17 @@ function goImports(text: string): GoImports | null {
       const first = list ? namedChildren(list).find((n) => n.type === 'import_spec') : undefined;
       if (list && first) {
         const indent = /[ \t]*$/.exec(text.slice(0, first.startIndex))![0];
-        insert = { at: first.startIndex - indent.length, text: (spec) => `${indent}${spec}\n`, note: 'add %s to the imports' };
+        insert = {
+          at: first.startIndex - indent.length,
+          text: (spec) => `${indent}${spec}\n`,
+          note: 'add `%s` to the imports',
+        };
       } else if (!list) {
-        insert = { at: declaration.endIndex, text: (spec) => `\nimport ${spec}`, note: 'add `import %s` with the other imports' };
+        insert = {
+          at: declaration.endIndex,
+          text: (spec) => `\nimport ${spec}`,
+          note: 'add `import %s` with the other imports',
+        };
       }
     }
     return { names, insert };
@@ -196,10 +252,14 @@ function cenkalti(form: LibraryForm, fileText: string, imports: GoImports): Rewr
       if (!body || !last) return null;
       const multiline = fileText.slice(last.endIndex, body.endIndex).includes('\n');
       if (multiline) {
+        // gofmt keeps a trailing comma after the last element of a multi-line literal: add a line after it.
         const indent = /[ \t]*$/.exec(fileText.slice(0, last.startIndex))![0];
-        const comma = fileText.slice(last.endIndex).match(/^\s*,/) ? '' : ',';
         const lineEnd = fileText.indexOf('\n', last.endIndex);
-        return { start: lineEnd + 1, end: lineEnd + 1, newText: `${comma ? '' : ''}${indent}RandomizationFactor: ${factor},\n` };
+        return {
+          start: lineEnd + 1,
+          end: lineEnd + 1,
+          newText: `${indent}RandomizationFactor: ${factor},\n`,
+        };
       }
       return { start: last.endIndex, end: last.endIndex, newText: `, RandomizationFactor: ${factor}` };
     }
@@ -208,47 +268,89 @@ function cenkalti(form: LibraryForm, fileText: string, imports: GoImports): Rewr
   });
   if (!edit) return refuse('library', 'the backoff options are not where the finding says', description);
   if (form.targetText.includes('NewConstantBackOff')) {
-    return plan('library', `Use \`${alias}.NewExponentialBackOff()\`: waits grow from 500 ms by 1.5× and each is randomised by ±50%, so clients that failed together retry apart.`, edit);
+    return plan(
+      'library',
+      `Use \`${alias}.NewExponentialBackOff()\`: waits grow from 500 ms by 1.5× and each is randomised by ±50%, so clients that failed together retry apart.`,
+      edit,
+    );
   }
   return plan('library', description, edit);
 }
 
-function retryGo(form: LibraryForm, fileText: string): RewriteResult {
+function retryGo(form: LibraryForm, fileText: string, imports: GoImports): RewriteResult {
   const alias = /^(\w+)\./.exec(form.targetText)?.[1] ?? 'retry';
   const combined = `${alias}.CombineDelay(${alias}.BackOffDelay, ${alias}.RandomDelay)`;
   if (/^(\w+\.)?(FixedDelay|BackOffDelay)$/.test(form.targetText.trim())) {
-    const edits: PlannedEdit[] = [{ start: form.target.startOffset, end: form.target.endOffset, newText: combined }];
+    const edits: PlannedEdit[] = [
+      { start: form.target.startOffset, end: form.target.endOffset, newText: combined },
+    ];
     // The default `MaxJitter` is 100 ms; a jitter as large as the delay spreads clients over a whole step.
     const maxJitter = withLoadedTree('go', fileText, (tree) => {
-      const option = nodeSpanning(tree.rootNode, form.target.startOffset, form.target.endOffset)?.parent?.parent;
-      const siblings = option?.parent ? namedChildren(option.parent).map((n) => (n.type === 'literal_element' ? (n.namedChild(0) ?? n) : n)) : [];
+      const option = nodeSpanning(tree.rootNode, form.target.startOffset, form.target.endOffset)?.parent
+        ?.parent;
+      const siblings = option?.parent
+        ? namedChildren(option.parent).map((n) => (n.type === 'literal_element' ? (n.namedChild(0) ?? n) : n))
+        : [];
       if (siblings.some((s) => /\.MaxJitter\(/.test(s.text))) return null;
       const delay = siblings.find((s) => new RegExp(`^${alias}\\.Delay\\(`).test(s.text));
       const value = delay ? field(delay, 'arguments')?.namedChild(0)?.text : undefined;
-      return option && value ? { start: option.endIndex, end: option.endIndex, newText: `, ${alias}.MaxJitter(${value})` } : null;
+      return option && value
+        ? { start: option.endIndex, end: option.endIndex, newText: `, ${alias}.MaxJitter(${value})` }
+        : null;
     });
     if (maxJitter) edits.push(maxJitter);
-    return plan('library', `Use retry-go's default \`${combined}\`: each wait is the exponential backoff plus a random delay${maxJitter ? ' of up to the base delay' : ' (up to `MaxJitter`)'}.`, ...edits);
+    return plan(
+      'library',
+      `Use retry-go's default \`${combined}\`: each wait is the exponential backoff plus a random delay${maxJitter ? ' of up to the base delay' : ' (up to `MaxJitter`)'}.`,
+      ...edits,
+    );
   }
-  // `MaxJitter(0)`: give the random part the base delay (100 ms by default).
-  const delay = /\bDelay\(([^()]*(?:\([^()]*\))?[^()]*)\)/.exec(fileText.slice(Math.max(0, form.target.startOffset - 400), form.target.startOffset))?.[1];
-  const value = delay ?? (/"time"/.test(fileText) ? '100 * time.Millisecond' : null);
-  if (!value) return refuse('library', 'the base delay is not written next to `MaxJitter`', 'Give `MaxJitter` a non-zero duration.');
-  return plan('library', `Give \`MaxJitter\` the base delay: retry-go then adds a random delay of up to ${inlineCode(value)} to every backoff.`, { start: form.target.startOffset, end: form.target.endOffset, newText: value });
+  // `MaxJitter(0)`: give the random part the base delay (`Delay`, 100 ms by default).
+  const delay = withLoadedTree('go', fileText, (tree) => {
+    const option = nodeSpanning(tree.rootNode, form.target.startOffset, form.target.endOffset)?.parent
+      ?.parent;
+    const siblings = option?.parent
+      ? namedChildren(option.parent).map((n) => (n.type === 'literal_element' ? (n.namedChild(0) ?? n) : n))
+      : [];
+    const found = siblings.find((s) => new RegExp(`^${alias}\\.Delay\\(`).test(s.text));
+    return found ? (field(found, 'arguments')?.namedChild(0)?.text ?? null) : null;
+  });
+  const edits: PlannedEdit[] = [
+    { start: form.target.startOffset, end: form.target.endOffset, newText: delay ?? DEFAULT_RETRY_GO_DELAY },
+  ];
+  const hasTime = [...imports.names.values()].includes('time');
+  if (!delay && !hasTime) {
+    const time = importEdit(imports, '"time"');
+    if (time) edits.push(time);
+  }
+  return plan(
+    'library',
+    `Give \`MaxJitter\` the base delay: retry-go then adds a random delay of up to ${inlineCode(delay ?? DEFAULT_RETRY_GO_DELAY)} to every backoff.`,
+    ...edits,
+  );
 }
 
 function retryablehttp(form: LibraryForm, fileText: string, imports: GoImports): RewriteResult {
   const alias = aliasFor(imports, /^github\.com\/hashicorp\/go-retryablehttp$/, 'retryablehttp');
   const jittered = `${alias}.LinearJitterBackoff`;
   const description = `Use \`${jittered}\`: each wait is drawn at random between \`RetryWaitMin\` and \`RetryWaitMax\`, times the attempt number.`;
-  if (/^(\w+\s*:=|\w+\s*=|var\s)/.test(form.targetText.trim()) || /NewClient\(\)/.test(form.targetText) && !/^func\b/.test(form.targetText)) {
+  // The finding points at `client := retryablehttp.NewClient()` (no Backoff set): set it on the next line.
+  if (/NewClient\(\)/.test(form.targetText) && !/^func\b/.test(form.targetText)) {
     const variable = /^(?:var\s+)?(\w+)/.exec(form.targetText.trim())?.[1];
     if (!variable) return refuse('library', 'the client variable could not be found', description);
     const lineStart = fileText.lastIndexOf('\n', form.target.startOffset - 1) + 1;
     const indent = /^[ \t]*/.exec(fileText.slice(lineStart))![0];
     const lineEnd = fileText.indexOf('\n', form.target.endOffset);
     const at = lineEnd < 0 ? fileText.length : lineEnd + 1;
-    return plan('library', description, { start: at, end: at, newText: `${lineEnd < 0 ? '\n' : ''}${indent}${variable}.Backoff = ${jittered}\n` });
+    return plan('library', description, {
+      start: at,
+      end: at,
+      newText: `${lineEnd < 0 ? '\n' : ''}${indent}${variable}.Backoff = ${jittered}\n`,
+    });
   }
-  return plan('library', description, { start: form.target.startOffset, end: form.target.endOffset, newText: jittered });
+  return plan('library', description, {
+    start: form.target.startOffset,
+    end: form.target.endOffset,
+    newText: jittered,
+  });
 }

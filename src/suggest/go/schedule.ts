@@ -1,4 +1,9 @@
-import { exponentialSchedule, noisySchedule, scaledSchedule, type Schedule } from '../../simulate/schedule.js';
+import {
+  exponentialSchedule,
+  noisySchedule,
+  scaledSchedule,
+  type Schedule,
+} from '../../simulate/schedule.js';
 
 export type GoLibrary = 'cenkalti-backoff' | 'retry-go' | 'go-retryablehttp';
 
@@ -10,20 +15,35 @@ export const CENKALTI_RANDOMIZATION = 0.5;
 export const RETRYABLEHTTP_WAIT_MAX_MS = 30_000;
 
 /** What a Go retry library waits once the suggested jitter is on, for the herd simulation. */
-export function goLibrarySchedule(library: GoLibrary, current: Schedule, baseMs: number, growing: boolean): Schedule {
+export function goLibrarySchedule(
+  library: GoLibrary,
+  current: Schedule,
+  baseMs: number,
+  growing: boolean,
+): Schedule {
   switch (library) {
     case 'cenkalti-backoff': {
       const exponential = growing ? current : exponentialSchedule(CENKALTI_INITIAL_MS, CENKALTI_MULTIPLIER);
-      return scaledSchedule(exponential, 1 - CENKALTI_RANDOMIZATION, 1 + CENKALTI_RANDOMIZATION, 'cenkalti/backoff randomization 0.5');
+      return scaledSchedule(
+        exponential,
+        1 - CENKALTI_RANDOMIZATION,
+        1 + CENKALTI_RANDOMIZATION,
+        'cenkalti/backoff randomization 0.5',
+      );
     }
     case 'retry-go':
       // `CombineDelay(BackOffDelay, RandomDelay)` with `MaxJitter(base)`: base · 2ⁿ + U(0, base).
-      return noisySchedule(growing ? current : exponentialSchedule(baseMs), baseMs, 'retry-go BackOffDelay + RandomDelay');
+      return noisySchedule(
+        growing ? current : exponentialSchedule(baseMs),
+        baseMs,
+        'retry-go BackOffDelay + RandomDelay',
+      );
     case 'go-retryablehttp':
       // `LinearJitterBackoff`: U(min, max) × attempt number.
       return {
         label: 'retryablehttp LinearJitterBackoff',
-        delayMs: ({ attempt, random }) => (baseMs + random() * Math.max(0, RETRYABLEHTTP_WAIT_MAX_MS - baseMs)) * (attempt + 1),
+        delayMs: ({ attempt, random }) =>
+          (baseMs + random() * Math.max(0, RETRYABLEHTTP_WAIT_MAX_MS - baseMs)) * (attempt + 1),
       };
   }
 }

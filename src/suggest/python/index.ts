@@ -33,18 +33,42 @@ export function rewritePython(finding: Finding, fileText: string, options: Sugge
     const node = nodeSpanning(tree.rootNode, form.target.startOffset, form.target.endOffset);
     return node && node.text === form.targetText ? describeNode(node) : null;
   });
-  if (!target) return refuse('library', 'the library option is not where the finding says (the file changed)', `Turn on ${form.library}'s jitter.`);
+  if (!target)
+    return refuse(
+      'library',
+      'the library option is not where the finding says (the file changed)',
+      `Turn on ${form.library}'s jitter.`,
+    );
   switch (form.library) {
     case 'tenacity':
       return tenacity(finding, form, fileText, options);
     case 'backoff':
-      return removeKeyword(form, fileText, 'library', 'Remove `jitter=None`: backoff then waits with its default `full_jitter`, a random time up to each computed wait.');
+      return removeKeyword(
+        form,
+        fileText,
+        'library',
+        'Remove `jitter=None`: backoff then waits with its default `full_jitter`, a random time up to each computed wait.',
+      );
     case 'retrying':
-      return addKeyword(form, fileText, target, `wait_jitter_max=${formatNumber(baseMs(finding) ?? MS_PER_SECOND)}`, 'library', `Add \`wait_jitter_max\`: retrying then adds a random 0–${formatDuration(baseMs(finding) ?? MS_PER_SECOND)} to every wait.`);
+      return addKeyword(
+        form,
+        fileText,
+        target,
+        `wait_jitter_max=${formatNumber(baseMs(finding) ?? MS_PER_SECOND)}`,
+        'library',
+        `Add \`wait_jitter_max\`: retrying then adds a random 0–${formatDuration(baseMs(finding) ?? MS_PER_SECOND)} to every wait.`,
+      );
     case 'urllib3': {
       const factor = (baseMs(finding) ?? MS_PER_SECOND) * SECONDS_PER_MS;
       const jitter = formatNumber(factor * URLLIB3_JITTER_FACTORS);
-      return addKeyword(form, fileText, target, `backoff_jitter=${jitter}`, 'library', `Add \`backoff_jitter=${jitter}\` (urllib3 ≥ 2): every backoff gains a random 0–${jitter} s, so clients that failed together retry apart.`);
+      return addKeyword(
+        form,
+        fileText,
+        target,
+        `backoff_jitter=${jitter}`,
+        'library',
+        `Add \`backoff_jitter=${jitter}\` (urllib3 ≥ 2): every backoff gains a random 0–${jitter} s, so clients that failed together retry apart.`,
+      );
     }
     case 'celery':
       return celery(finding, form, fileText, options, target);
@@ -64,7 +88,11 @@ function describeNode(node: Node): TargetShape {
   if (node.type !== 'call') return { type: node.type };
   const args = field(node, 'arguments');
   const list = args ? namedChildren(args) : [];
-  return { type: 'call', insertAt: list.length ? list[list.length - 1]!.endIndex : args ? args.startIndex + 1 : node.endIndex, hasArguments: list.length > 0 };
+  return {
+    type: 'call',
+    insertAt: list.length ? list[list.length - 1]!.endIndex : args ? args.startIndex + 1 : node.endIndex,
+    hasArguments: list.length > 0,
+  };
 }
 
 function baseMs(finding: Finding): number | undefined {
@@ -92,9 +120,18 @@ function jittered(finding: Finding, current: string, attempt: string | undefined
 }
 
 /** `time.sleep(N)` → `time.sleep(random.uniform(0, N))`, or the repository's own helper. */
-function rewriteSleep(finding: Finding, form: CallForm, fileText: string, options: SuggestOptions): RewriteResult {
+function rewriteSleep(
+  finding: Finding,
+  form: CallForm,
+  fileText: string,
+  options: SuggestOptions,
+): RewriteResult {
   if (fileText.slice(form.argument.startOffset, form.argument.endOffset) !== form.argumentText) {
-    return refuse(options.strategy, 'the delay argument is not where the finding says (the file changed)', `Randomise the delay ${inlineCode(form.argumentText)}.`);
+    return refuse(
+      options.strategy,
+      'the delay argument is not where the finding says (the file changed)',
+      `Randomise the delay ${inlineCode(form.argumentText)}.`,
+    );
   }
   const argument = { start: form.argument.startOffset, end: form.argument.endOffset };
   const helper = options.repoHelper;
@@ -104,14 +141,31 @@ function rewriteSleep(finding: Finding, form: CallForm, fileText: string, option
     if (imported) {
       const edits: PlannedEdit[] = [{ ...argument, newText: call.replace(helper.name, imported.reference) }];
       if (imported.edit) edits.push(imported.edit);
-      return plan(options.strategy, `Wait ${inlineCode(call)} instead of ${inlineCode(form.argumentText)}: the repository already has a jitter helper, ${inlineCode(helper.name)} in ${inlineCode(helper.path)}.`, ...edits);
+      return plan(
+        options.strategy,
+        `Wait ${inlineCode(call)} instead of ${inlineCode(form.argumentText)}: the repository already has a jitter helper, ${inlineCode(helper.name)} in ${inlineCode(helper.path)}.`,
+        ...edits,
+      );
     }
   }
   const code = jittered(finding, form.argumentText, finding.attemptVar, options);
-  if (!code) return refuse(options.strategy, 'no jitter template for Python', `Randomise the delay ${inlineCode(form.argumentText)}.`);
+  if (!code)
+    return refuse(
+      options.strategy,
+      'no jitter template for Python',
+      `Randomise the delay ${inlineCode(form.argumentText)}.`,
+    );
   const expression = pythonic(code.expression);
-  const unitNote = /\bmin\(/.test(expression) && !/\bmin\(/.test(form.argumentText) ? ` ${inlineCode(form.argumentText)} is in seconds, so the cap is written in them too.` : '';
-  return plan(code.strategy, code.description + unitNote, { ...argument, newText: expression }, ...importsFor(expression, fileText));
+  const unitNote =
+    /\bmin\(/.test(expression) && !/\bmin\(/.test(form.argumentText)
+      ? ` ${inlineCode(form.argumentText)} is in seconds, so the cap is written in them too.`
+      : '';
+  return plan(
+    code.strategy,
+    code.description + unitNote,
+    { ...argument, newText: expression },
+    ...importsFor(expression, fileText),
+  );
 }
 
 /** The imports a jitter expression needs: `random` for draws, `os` for a golden-ratio index. */
@@ -134,14 +188,23 @@ function moduleOf(path: string): string {
 }
 
 /** `wait=wait_fixed(5)` → `wait=wait_random_exponential(multiplier=5, max=30)`. */
-function tenacity(finding: Finding, form: LibraryForm, fileText: string, options: SuggestOptions): RewriteResult {
+function tenacity(
+  finding: Finding,
+  form: LibraryForm,
+  fileText: string,
+  options: SuggestOptions,
+): RewriteResult {
   const multiplier = formatNumber((baseMs(finding) ?? MS_PER_SECOND) * SECONDS_PER_MS);
   const max = formatNumber(options.capMs * SECONDS_PER_MS);
   const prefixed = /^tenacity\./.test(form.targetText.trim());
-  const imported = prefixed ? { reference: 'tenacity.wait_random_exponential', edit: null } : importedName(fileText, 'tenacity', 'wait_random_exponential');
+  const imported = prefixed
+    ? { reference: 'tenacity.wait_random_exponential', edit: null }
+    : importedName(fileText, 'tenacity', 'wait_random_exponential');
   if (!imported) return refuse('library', 'the file could not be parsed', 'Use `wait_random_exponential`.');
   const replacement = `${imported.reference}(multiplier=${multiplier}, max=${max})`;
-  const edits: PlannedEdit[] = [{ start: form.target.startOffset, end: form.target.endOffset, newText: replacement }];
+  const edits: PlannedEdit[] = [
+    { start: form.target.startOffset, end: form.target.endOffset, newText: replacement },
+  ];
   if (imported.edit) edits.push(imported.edit);
   return plan(
     'library',
@@ -151,7 +214,12 @@ function tenacity(finding: Finding, form: LibraryForm, fileText: string, options
 }
 
 /** Removes a keyword argument together with the comma before it. */
-function removeKeyword(form: LibraryForm, fileText: string, strategy: 'library', description: string): RewriteResult {
+function removeKeyword(
+  form: LibraryForm,
+  fileText: string,
+  strategy: 'library',
+  description: string,
+): RewriteResult {
   let start = form.target.startOffset;
   const before = /,\s*$/.exec(fileText.slice(0, start));
   if (before) start -= before[0].length;
@@ -159,14 +227,37 @@ function removeKeyword(form: LibraryForm, fileText: string, strategy: 'library',
 }
 
 /** Adds `keyword=value` as the call's last argument. */
-function addKeyword(form: LibraryForm, fileText: string, target: TargetShape, argument: string, strategy: 'library' | SuggestOptions['strategy'], description: string): RewriteResult {
-  if (target.type !== 'call' || target.insertAt === undefined) return refuse(strategy, 'the library call is not where the finding says', description);
-  return plan(strategy, description, { start: target.insertAt, end: target.insertAt, newText: `${target.hasArguments ? ', ' : ''}${argument}` });
+function addKeyword(
+  form: LibraryForm,
+  fileText: string,
+  target: TargetShape,
+  argument: string,
+  strategy: 'library' | SuggestOptions['strategy'],
+  description: string,
+): RewriteResult {
+  if (target.type !== 'call' || target.insertAt === undefined)
+    return refuse(strategy, 'the library call is not where the finding says', description);
+  return plan(strategy, description, {
+    start: target.insertAt,
+    end: target.insertAt,
+    newText: `${target.hasArguments ? ', ' : ''}${argument}`,
+  });
 }
 
-function celery(finding: Finding, form: LibraryForm, fileText: string, options: SuggestOptions, target: TargetShape): RewriteResult {
+function celery(
+  finding: Finding,
+  form: LibraryForm,
+  fileText: string,
+  options: SuggestOptions,
+  target: TargetShape,
+): RewriteResult {
   if (/^retry_jitter\s*=/.test(form.targetText)) {
-    return removeKeyword(form, fileText, 'library', 'Remove `retry_jitter=False`: celery then draws each `retry_backoff` countdown at random up to its exponential value (full jitter).');
+    return removeKeyword(
+      form,
+      fileText,
+      'library',
+      'Remove `retry_jitter=False`: celery then draws each `retry_backoff` countdown at random up to its exponential value (full jitter).',
+    );
   }
   const seconds = (baseMs(finding) ?? MS_PER_SECOND) * SECONDS_PER_MS;
   if (target.type === 'call' && /\bautoretry_for\s*=/.test(form.targetText)) {
@@ -189,7 +280,16 @@ function celery(finding: Finding, form: LibraryForm, fileText: string, options: 
   const expression = pythonic(code.expression);
   const main: PlannedEdit =
     target.type === 'call'
-      ? { start: target.insertAt!, end: target.insertAt!, newText: `${target.hasArguments ? ', ' : ''}countdown=${expression}` }
+      ? {
+          start: target.insertAt!,
+          end: target.insertAt!,
+          newText: `${target.hasArguments ? ', ' : ''}countdown=${expression}`,
+        }
       : { start: form.target.startOffset, end: form.target.endOffset, newText: expression };
-  return plan(code.strategy, `${code.description} The countdown is in seconds.`, main, ...importsFor(expression, fileText));
+  return plan(
+    code.strategy,
+    `${code.description} The countdown is in seconds.`,
+    main,
+    ...importsFor(expression, fileText),
+  );
 }

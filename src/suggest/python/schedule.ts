@@ -19,7 +19,10 @@ export function pythonLibrarySchedule(
   switch (library) {
     case 'tenacity':
       // `wait_random_exponential(multiplier=base, max=cap)`: U(0, min(cap, base · 2ⁿ)).
-      return { ...strategySchedule('full', baseMs, capMs, { kind: 'exponential' }), label: 'tenacity wait_random_exponential' };
+      return {
+        ...strategySchedule('full', baseMs, capMs, { kind: 'exponential' }),
+        label: 'tenacity wait_random_exponential',
+      };
     case 'backoff':
       // The default `full_jitter` waits U(0, value) of the generator's value.
       return scaledSchedule(current, 0, 1, 'backoff full_jitter');
@@ -32,6 +35,11 @@ export function pythonLibrarySchedule(
       // Dropping `retry_jitter=False` restores full jitter; a fixed autoretry gains `retry_backoff`.
       return growing
         ? scaledSchedule(current, 0, 1, 'celery retry_jitter')
-        : { ...strategySchedule('full', baseMs, Math.min(capMs, CELERY_BACKOFF_MAX_MS), { kind: 'exponential' }), label: 'celery retry_backoff' };
+        : {
+            ...strategySchedule('full', baseMs, Math.min(capMs, CELERY_BACKOFF_MAX_MS), {
+              kind: 'exponential',
+            }),
+            label: 'celery retry_backoff',
+          };
   }
 }

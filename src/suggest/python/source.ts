@@ -18,15 +18,27 @@ export function addPythonImport(text: string, statement: string, present: RegExp
     for (const child of namedChildren(tree.rootNode)) {
       if (IMPORT_TYPES.has(child.type)) after = child.endIndex;
       else if (child.type === 'comment') continue;
-      else if (after < 0 && child.type === 'expression_statement' && child.namedChild(0)?.type === 'string') after = child.endIndex;
+      else if (after < 0 && child.type === 'expression_statement' && child.namedChild(0)?.type === 'string')
+        after = child.endIndex;
       else break;
     }
     return after;
   });
-  if (offset === null || offset < 0) return { start: 0, end: 0, newText: `${statement}\n`, note: `add ${inlineCode(statement)} at the top of the file` };
+  if (offset === null || offset < 0)
+    return {
+      start: 0,
+      end: 0,
+      newText: `${statement}\n`,
+      note: `add ${inlineCode(statement)} at the top of the file`,
+    };
   const lineEnd = text.indexOf('\n', offset);
   const at = lineEnd < 0 ? text.length : lineEnd + 1;
-  return { start: at, end: at, newText: `${lineEnd < 0 ? '\n' : ''}${statement}\n`, note: `add ${inlineCode(statement)} with the other imports` };
+  return {
+    start: at,
+    end: at,
+    newText: `${lineEnd < 0 ? '\n' : ''}${statement}\n`,
+    note: `add ${inlineCode(statement)} with the other imports`,
+  };
 }
 
 /** `import random` unless the name `random` is already the module. */
@@ -43,7 +55,11 @@ export function osImport(text: string): PlannedEdit | null {
  * Makes `name` importable from `module` in the file: appended to an existing `from module import …`
  * (null edit when already there), or a new import line. Returns how to refer to it.
  */
-export function importedName(text: string, module: string, name: string): { reference: string; edit: PlannedEdit | null } | null {
+export function importedName(
+  text: string,
+  module: string,
+  name: string,
+): { reference: string; edit: PlannedEdit | null } | null {
   return withLoadedTree('python', text, (tree) => {
     let qualifiedModule: string | null = null;
     for (const statement of namedChildren(tree.rootNode)) {
@@ -51,12 +67,22 @@ export function importedName(text: string, module: string, name: string): { refe
         const names = statement.childrenForFieldName('name').filter((n): n is Node => !!n);
         if (names.some((n) => n.text === name)) return { reference: name, edit: null };
         const last = names[names.length - 1];
-        if (last) return { reference: name, edit: { start: last.endIndex, end: last.endIndex, newText: `, ${name}`, note: `add ${inlineCode(name)} to the \`from ${module} import …\` line` } };
+        if (last)
+          return {
+            reference: name,
+            edit: {
+              start: last.endIndex,
+              end: last.endIndex,
+              newText: `, ${name}`,
+              note: `add ${inlineCode(name)} to the \`from ${module} import …\` line`,
+            },
+          };
       }
       if (statement.type === 'import_statement') {
         for (const imported of statement.childrenForFieldName('name')) {
           if (imported?.type === 'dotted_name' && imported.text === module) qualifiedModule = module;
-          if (imported?.type === 'aliased_import' && field(imported, 'name')?.text === module) qualifiedModule = field(imported, 'alias')?.text ?? module;
+          if (imported?.type === 'aliased_import' && field(imported, 'name')?.text === module)
+            qualifiedModule = field(imported, 'alias')?.text ?? module;
         }
       }
     }

@@ -16,9 +16,14 @@ const CAPPED = /\]\.min\s*$/;
 
 export function rewriteRuby(finding: Finding, fileText: string, options: SuggestOptions): RewriteResult {
   const form = finding.form;
-  if (form.kind !== 'call-argument') return refuse(options.strategy, 'no Ruby library rewrites', 'Randomise the wait between attempts.');
+  if (form.kind !== 'call-argument')
+    return refuse(options.strategy, 'no Ruby library rewrites', 'Randomise the wait between attempts.');
   if (fileText.slice(form.argument.startOffset, form.argument.endOffset) !== form.argumentText) {
-    return refuse(options.strategy, 'the delay argument is not where the finding says (the file changed)', `Randomise the delay ${inlineCode(form.argumentText)}.`);
+    return refuse(
+      options.strategy,
+      'the delay argument is not where the finding says (the file changed)',
+      `Randomise the delay ${inlineCode(form.argumentText)}.`,
+    );
   }
   const code = jitterCode({
     language: 'ruby',
@@ -29,7 +34,19 @@ export function rewriteRuby(finding: Finding, fileText: string, options: Suggest
     unitScale: SECONDS_PER_MS,
     options,
   });
-  if (!code) return refuse(options.strategy, 'no jitter template for Ruby', `Randomise the delay ${inlineCode(form.argumentText)}.`);
-  const unitNote = /\]\.min/.test(code.expression) && !CAPPED.test(form.argumentText) ? ` ${inlineCode(form.argumentText)} is in seconds, so the cap is written in them too.` : '';
-  return plan(code.strategy, code.description + unitNote, { start: form.argument.startOffset, end: form.argument.endOffset, newText: code.expression });
+  if (!code)
+    return refuse(
+      options.strategy,
+      'no jitter template for Ruby',
+      `Randomise the delay ${inlineCode(form.argumentText)}.`,
+    );
+  const unitNote =
+    /\]\.min/.test(code.expression) && !CAPPED.test(form.argumentText)
+      ? ` ${inlineCode(form.argumentText)} is in seconds, so the cap is written in them too.`
+      : '';
+  return plan(code.strategy, code.description + unitNote, {
+    start: form.argument.startOffset,
+    end: form.argument.endOffset,
+    newText: code.expression,
+  });
 }

@@ -9,8 +9,17 @@ import {
   type SummaryCache,
 } from '../tree-sitter/modules.js';
 import type { Node } from '../tree-sitter/runtime.js';
-import { field, namedChildren, some } from '../tree-sitter/syntax.js';
-import { callArguments, isRandomCall, qualified, type GoConstant, type GoFile, type GoFunction } from './package.js';
+import { descendantsOfTypes, field, namedChildren } from '../tree-sitter/syntax.js';
+import {
+  callArguments,
+  isRandomCall,
+  mentions,
+  parameterNames,
+  qualified,
+  type GoConstant,
+  type GoFile,
+  type GoFunction,
+} from './package.js';
 
 /**
  * Constant folding of Go durations, in nanoseconds (a `time.Duration`'s unit): literals, `time.Second`
@@ -28,6 +37,25 @@ export interface GoPackage {
   /** Methods by name (receiver type ignored): `s.sleep(d)` inside the package. */
   methods: Map<string, GoFunction>;
   files: Map<string, GoFile>;
+  /**
+   * The whole package, loaded on first need: analysis starts from the file alone and reads the rest
+   * of the directory only when a name is not declared in the file itself.
+   */
+  rest?: () => Promise<GoPackage>;
+}
+
+/** `pick(pkg)` has `name` in the file's own declarations, or else in the whole package. */
+async function inPackage<T>(
+  pkg: GoPackage,
+  pick: (p: GoPackage) => Map<string, T>,
+  name: string,
+): Promise<{ value: T; pkg: GoPackage } | null> {
+  const own = pick(pkg).get(name);
+  if (own !== undefined) return { value: own, pkg };
+  if (!pkg.rest) return null;
+  const whole = await pkg.rest();
+  const found = pick(whole).get(name);
+  return found === undefined ? null : { value: found, pkg: whole };
 }
 
 export interface GoEnv {
@@ -46,6 +74,15 @@ const CONVERSIONS =
   /^(time\.Duration|float64|float32|int|int64|int32|uint|uint64|uint32|math\.(Round|Ceil|Floor|Trunc|Abs))$/;
 const ENVIRONMENT = /os\.(Getenv|LookupEnv)|viper\.|flag\.|\.Getenv\(/;
 const SCOPE_BOUNDARIES = new Set(['func_literal', 'function_declaration', 'method_declaration']);
+const LOCAL_WRITES = new Set([
+  'short_var_declaration',
+  'assignment_statement',
+  'var_spec',
+  'inc_statement',
+  'dec_statement',
+  'range_clause',
+]);
+const CALL = new Set(['call_expression']);
 const FRAGMENT_PREFIX = 'package p\nvar _ = ';
 
 async function sequential<T, R>(items: readonly T[], run: (item: T) => Promise<R>): Promise<R[]> {
@@ -111,11 +148,12 @@ export class GoEvaluator {
     return this.packageName(env.pkg, name, env);
   }
 
-  private packageName(pkg: GoPackage, name: string, env: GoEnv): Promise<DelayValue> {
-    const constant = pkg.constants.get(name);
-    if (!constant) return Promise.resolve(UNKNOWN(`\`${name}\` is not a constant`));
+  private async packageName(scope: GoPackage, name: string, env: GoEnv): Promise<DelayValue> {
+    const found = await inPackage(scope, (p) => p.constants, name);
+    if (!found) return UNKNOWN(`\`${name}\` is not a constant`);
+    const { value: constant, pkg } = found;
     const key = `${constant.path}\0${name}`;
-    if (env.resolving?.has(key)) return Promise.resolve(UNKNOWN(`\`${name}\` is defined in terms of itself`));
+    if (env.resolving?.has(key)) return UNKNOWN(`\`${name}\` is defined in terms of itself`);
     let pending = this.constants.get(key);
     if (!pending) {
       const file = pkg.files.get(constant.path) ?? env.file;
@@ -148,49 +186,42 @@ export class GoEvaluator {
 
   /** Local variables: `d := 2 * time.Second`, `var d = …`, `d *= 2`, and `for _, d := range []time.Duration{…}`. */
   private async local(name: string, fn: Node, env: GoEnv): Promise<DelayValue | null> {
-    const params = field(fn, 'parameters');
-    if (params && some(params, (p) => p.type === 'identifier' && p.text === name))
-      return UNKNOWN(`\`${name}\` is a parameter`);
+    if (parameterNames(fn).includes(name)) return UNKNOWN(`\`${name}\` is a parameter`);
     const body = field(fn, 'body');
     if (!body) return null;
     const writes: { node: Node; value: Node | null; operator: string }[] = [];
     let schedule: Node | null = null;
-    some(
-      body,
-      (node) => {
-        if (node.type === 'short_var_declaration' || node.type === 'assignment_statement') {
-          const left = namedChildren(field(node, 'left') ?? node);
-          const right = namedChildren(field(node, 'right') ?? node);
-          const index = left.findIndex((n) => n.type === 'identifier' && n.text === name);
-          if (index >= 0)
-            writes.push({
-              node,
-              value: right.length === left.length ? (right[index] ?? null) : null,
-              operator: field(node, 'operator')?.text ?? ':=',
-            });
-        } else if (node.type === 'var_spec') {
-          const names = node.childrenForFieldName('name');
-          const index = names.findIndex((n) => n?.text === name);
-          const values = field(node, 'value');
-          if (index >= 0)
-            writes.push({
-              node,
-              value: values ? (namedChildren(values)[index] ?? null) : null,
-              operator: '=',
-            });
-        } else if (
-          (node.type === 'inc_statement' || node.type === 'dec_statement') &&
-          node.namedChild(0)?.text === name
-        ) {
-          writes.push({ node, value: null, operator: '++' });
-        } else if (node.type === 'range_clause') {
-          const left = namedChildren(field(node, 'left') ?? node);
-          if (left[1]?.text === name) schedule = field(node, 'right');
-        }
-        return false;
-      },
-      SCOPE_BOUNDARIES,
-    );
+    for (const node of descendantsOfTypes(body, LOCAL_WRITES, SCOPE_BOUNDARIES)) {
+      if (node.type === 'short_var_declaration' || node.type === 'assignment_statement') {
+        const left = namedChildren(field(node, 'left') ?? node);
+        const right = namedChildren(field(node, 'right') ?? node);
+        const index = left.findIndex((n) => n.type === 'identifier' && n.text === name);
+        if (index >= 0)
+          writes.push({
+            node,
+            value: right.length === left.length ? (right[index] ?? null) : null,
+            operator: field(node, 'operator')?.text ?? ':=',
+          });
+      } else if (node.type === 'var_spec') {
+        const names = node.childrenForFieldName('name');
+        const index = names.findIndex((n) => n?.text === name);
+        const values = field(node, 'value');
+        if (index >= 0)
+          writes.push({
+            node,
+            value: values ? (namedChildren(values)[index] ?? null) : null,
+            operator: '=',
+          });
+      } else if (
+        (node.type === 'inc_statement' || node.type === 'dec_statement') &&
+        node.namedChild(0)?.text === name
+      ) {
+        writes.push({ node, value: null, operator: '++' });
+      } else if (node.type === 'range_clause') {
+        const left = namedChildren(field(node, 'left') ?? node);
+        if (left[1]?.text === name) schedule = field(node, 'right');
+      }
+    }
     if (schedule) return this.table(schedule, env);
     if (writes.length === 0) return null;
     let value: DelayValue | null = null;
@@ -222,7 +253,7 @@ export class GoEvaluator {
         if (
           selfReferencing.kind === 'linear' &&
           /\*|<</.test(write.value.text) &&
-          some(write.value, (n) => n.type === 'identifier' && n.text === name)
+          mentions(write.value, name)
         ) {
           value = dominant(value, { kind: 'exponential' });
         } else {
@@ -308,13 +339,10 @@ export class GoEvaluator {
     if (!callee) return UNKNOWN('call');
     if (
       isRandomCall(callee, env.file.imports) ||
-      some(
-        node,
-        (n) =>
-          n.type === 'call_expression' &&
-          !!field(n, 'function') &&
-          isRandomCall(field(n, 'function')!, env.file.imports),
-      )
+      descendantsOfTypes(node, CALL).some((n) => {
+        const inner = field(n, 'function');
+        return !!inner && isRandomCall(inner, env.file.imports);
+      })
     ) {
       return { kind: 'random' };
     }
@@ -354,8 +382,8 @@ export class GoEvaluator {
   /** The function a callee names: one of this package, or of an imported package of the same module. */
   async functionOf(callee: Node, env: GoEnv): Promise<{ fn: GoFunction; pkg: GoPackage } | null> {
     if (callee.type === 'identifier') {
-      const fn = env.pkg.functions.get(callee.text);
-      return fn ? { fn, pkg: env.pkg } : null;
+      const found = await inPackage(env.pkg, (p) => p.functions, callee.text);
+      return found ? { fn: found.value, pkg: found.pkg } : null;
     }
     if (callee.type === 'selector_expression') {
       const operand = field(callee, 'operand');
@@ -369,8 +397,8 @@ export class GoEvaluator {
         const fn = pkg?.functions.get(member);
         return pkg && fn ? { fn, pkg } : null;
       }
-      const method = env.pkg.methods.get(member);
-      return method ? { fn: method, pkg: env.pkg } : null;
+      const found = await inPackage(env.pkg, (p) => p.methods, member);
+      return found ? { fn: found.value, pkg: found.pkg } : null;
     }
     return null;
   }

@@ -1,5 +1,12 @@
 import type { Node } from '../tree-sitter/runtime.js';
-import { field, namedChildren, some } from '../tree-sitter/syntax.js';
+import {
+  descendantsOfTypes,
+  field,
+  namedChildren,
+  repeatedCalls,
+  scopedIndex,
+  some,
+} from '../tree-sitter/syntax.js';
 
 /**
  * What a Go file declares, as plain data: imports, package-level constants and variables (as source
@@ -39,6 +46,23 @@ export interface GoFile {
 /** Functions bigger than this are not sleep helpers. */
 const MAX_HELPER_CALLS = 4;
 const FUNCTION_TYPES = new Set(['function_declaration', 'method_declaration', 'func_literal']);
+/** What a function's facts are read from. */
+const FACT_TYPES = new Set(['call_expression', 'for_statement', 'return_statement']);
+const INDEX_TYPES = new Set([...FACT_TYPES, 'assignment_statement']);
+const IDENTIFIER = new Set(['identifier']);
+const LOOPS = new Set(['for_statement']);
+
+/** `f(…)` → `f`, `c.f(…)` → `f`. */
+function calledName(call: Node): string | undefined {
+  const callee = field(call, 'function');
+  return callee?.type === 'selector_expression' ? field(callee, 'field')?.text : callee?.text;
+}
+
+/** Whether `node` uses the name `name`. */
+export function mentions(node: Node, name: string): boolean {
+  if (node.type === 'identifier') return node.text === name;
+  return node.text.includes(name) && descendantsOfTypes(node, IDENTIFIER).some((n) => n.text === name);
+}
 const RANDOM_PACKAGES = new Set(['math/rand', 'math/rand/v2', 'crypto/rand', 'golang.org/x/exp/rand']);
 
 /**
@@ -58,6 +82,12 @@ export function defaultImportName(importPath: string): string {
 }
 
 export function summariseGo(path: string, root: Node): GoFile {
+  return summariseGoIndexed(path, root).file;
+}
+
+/** The file summary and, from the same pass, the calls in loops or recursive functions (the analyzer's candidates). */
+export function summariseGoIndexed(path: string, root: Node): { file: GoFile; calls: Node[] } {
+  const index = scopedIndex(root, INDEX_TYPES, FUNCTION_TYPES);
   const file: GoFile = {
     path,
     packageName: '',
@@ -75,19 +105,18 @@ export function summariseGo(path: string, root: Node): GoFile {
     if (declaration.type === 'function_declaration' || declaration.type === 'method_declaration') {
       const name = field(declaration, 'name')?.text;
       const into = declaration.type === 'function_declaration' ? file.functions : file.methods;
-      if (name) into.set(name, functionFacts(declaration, path, file.imports));
+      if (name)
+        into.set(name, functionFacts(declaration, path, file.imports, index.inScope.get(declaration.id)));
     }
   }
   // A package-level `var` assigned anywhere in a function of this file is not a constant.
-  some(root, (node) => {
-    if (node.type === 'assignment_statement') {
-      for (const target of namedChildren(field(node, 'left') ?? node)) {
-        if (target.type === 'identifier') file.constants.delete(target.text);
-      }
+  for (const node of index.all) {
+    if (node.type !== 'assignment_statement') continue;
+    for (const target of namedChildren(field(node, 'left') ?? node)) {
+      if (target.type === 'identifier') file.constants.delete(target.text);
     }
-    return false;
-  });
-  return file;
+  }
+  return { file, calls: repeatedCalls(index, 'call_expression', LOOPS, calledName) };
 }
 
 function collectImports(declaration: Node, imports: Map<string, string>): void {
@@ -153,7 +182,12 @@ export function isTimeWait(callee: Node, imports: ReadonlyMap<string, string>): 
   return /^time\.(Sleep|After|NewTimer)$/.test(qualified(callee, imports));
 }
 
-export function functionFacts(fn: Node, path: string, imports: ReadonlyMap<string, string>): GoFunction {
+export function functionFacts(
+  fn: Node,
+  path: string,
+  imports: ReadonlyMap<string, string>,
+  inside?: readonly Node[],
+): GoFunction {
   const params = parameterNames(fn);
   const facts: GoFunction = { params, random: false, delayLike: false, path };
   const body = field(fn, 'body');
@@ -162,21 +196,16 @@ export function functionFacts(fn: Node, path: string, imports: ReadonlyMap<strin
   let loops = false;
   let wait: Node | null = null;
   const returns: Node[] = [];
-  some(
-    body,
-    (node) => {
-      if (node.type === 'call_expression') {
-        calls += 1;
-        const callee = field(node, 'function');
-        if (callee && isRandomCall(callee, imports)) facts.random = true;
-        if (callee && !wait && isTimeWait(callee, imports)) wait = node;
-      }
-      if (node.type === 'for_statement') loops = true;
-      if (node.type === 'return_statement') returns.push(node);
-      return false;
-    },
-    FUNCTION_TYPES,
-  );
+  for (const node of inside ?? descendantsOfTypes(body, FACT_TYPES, FUNCTION_TYPES)) {
+    if (node.type === 'call_expression') {
+      calls += 1;
+      const callee = field(node, 'function');
+      if (callee && isRandomCall(callee, imports)) facts.random = true;
+      if (callee && !wait && isTimeWait(callee, imports)) wait = node;
+    }
+    if (node.type === 'for_statement') loops = true;
+    if (node.type === 'return_statement') returns.push(node);
+  }
   if (returns.length === 1) {
     const list = returns[0]!.namedChild(0);
     const values = list ? namedChildren(list) : [];
@@ -185,9 +214,7 @@ export function functionFacts(fn: Node, path: string, imports: ReadonlyMap<strin
   facts.delayLike = /time\.(Duration|Second|Millisecond|Sleep|After)|<<|math\.Pow/.test(body.text);
   if (wait && !loops && calls <= MAX_HELPER_CALLS) {
     const argument = field(wait, 'arguments')?.namedChild(0);
-    const index = argument
-      ? params.findIndex((p) => p !== '' && some(argument, (n) => n.type === 'identifier' && n.text === p))
-      : -1;
+    const index = argument ? params.findIndex((p) => p !== '' && mentions(argument, p)) : -1;
     if (index >= 0) facts.sleeps = { param: index };
   }
   return facts;

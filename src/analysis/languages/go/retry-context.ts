@@ -1,7 +1,16 @@
 import { ATTEMPT_NAME, OVERLOAD_SIGNAL } from '../../context.js';
 import type { Trigger } from '../../finding.js';
 import type { Node } from '../tree-sitter/runtime.js';
-import { clip, enclosing, field, lineOf, namedChildren, some } from '../tree-sitter/syntax.js';
+import {
+  clip,
+  descendantsOfTypes,
+  enclosingBy,
+  field,
+  lineage,
+  lineOf,
+  namedChildren,
+  type ParentOf,
+} from '../tree-sitter/syntax.js';
 import { parameterNames } from './package.js';
 
 /**
@@ -19,6 +28,8 @@ export interface GoRetryContext {
 
 export const FUNCTION_TYPES = new Set(['function_declaration', 'method_declaration', 'func_literal']);
 const LOOP_TYPES = new Set(['for_statement']);
+const CALL = new Set(['call_expression']);
+const STEPS = new Set(['inc_statement', 'dec_statement', 'assignment_statement']);
 
 /** `err != nil`, `errors.Is(err, …)`, `resp.StatusCode >= 500`, `== http.StatusTooManyRequests`, `isRetryable(err)`. */
 const ERROR_CONDITION =
@@ -32,15 +43,16 @@ const OVERLOAD_CASE =
   /\b(408|429|502|503|504)\b|Status(TooManyRequests|ServiceUnavailable|BadGateway|GatewayTimeout|RequestTimeout)|codes\.(Unavailable|ResourceExhausted)/;
 
 export function retryContext(call: Node): GoRetryContext | null {
-  const fn = enclosing(call, FUNCTION_TYPES);
-  const path = failurePath(call, fn);
+  const up = lineage(call);
+  const fn = enclosingBy(up, call, FUNCTION_TYPES);
+  const path = failurePath(call, fn, up);
   if (!path) return null;
   const name = fn ? functionName(fn) : null;
-  if (givesUpAfter(call, name)) return null;
-  const loop = enclosing(call, LOOP_TYPES, FUNCTION_TYPES);
+  if (givesUpAfter(call, name, up)) return null;
+  const loop = enclosingBy(up, call, LOOP_TYPES, FUNCTION_TYPES);
   const recursion = !!fn && !!name && callsItself(fn, name);
   if (!loop && !recursion) return null;
-  const counters = attemptCounters(call, fn, loop);
+  const counters = attemptCounters(call, fn, loop, up);
   const evidence = [
     path.evidence,
     loop ? `inside a \`for\` loop (line ${lineOf(loop)})` : `which calls \`${name}\` again`,
@@ -53,9 +65,10 @@ interface FailurePath {
   evidence: string;
 }
 
-function failurePath(call: Node, fn: Node | null): FailurePath | null {
+function failurePath(call: Node, fn: Node | null, up: ParentOf): FailurePath | null {
   let child: Node = call;
-  for (let node = call.parent; node && !(fn && node.equals(fn)); child = node, node = node.parent) {
+  for (let node = up(call); node && !(fn && node.id === fn.id); child = node, node = up(node)) {
+    const parent = up(node);
     if (node.type === 'if_statement') {
       const condition = field(node, 'condition');
       const consequence = field(node, 'consequence');
@@ -72,7 +85,7 @@ function failurePath(call: Node, fn: Node | null): FailurePath | null {
     }
     if (node.type === 'expression_case' || node.type === 'type_case') {
       const values = field(node, 'value')?.text ?? field(node, 'type')?.text ?? '';
-      const subject = node.parent ? (field(node.parent, 'value')?.text ?? '') : '';
+      const subject = parent ? (field(parent, 'value')?.text ?? '') : '';
       if (
         OVERLOAD_CASE.test(values) ||
         OVERLOAD_SIGNAL.test(values) ||
@@ -89,9 +102,9 @@ function failurePath(call: Node, fn: Node | null): FailurePath | null {
     }
     if (
       node.type === 'statement_list' &&
-      node.parent?.type === 'block' &&
-      node.parent.parent &&
-      LOOP_TYPES.has(node.parent.parent.type)
+      parent?.type === 'block' &&
+      up(parent) &&
+      LOOP_TYPES.has(up(parent)!.type)
     ) {
       const exit = successExitBefore(node, child);
       if (exit) return exit;
@@ -148,10 +161,10 @@ function isSuccessCondition(condition: string): boolean {
 }
 
 /** `time.Sleep(d); return err` gives up after waiting; `return retry(ctx, n+1)` tries again. */
-function givesUpAfter(call: Node, name: string | null): boolean {
+function givesUpAfter(call: Node, name: string | null, up: ParentOf): boolean {
   let statement: Node = call;
-  while (statement.parent && statement.parent.type !== 'statement_list') statement = statement.parent;
-  const list = statement.parent;
+  while (up(statement) && up(statement)!.type !== 'statement_list') statement = up(statement)!;
+  const list = up(statement);
   if (!list) return false;
   return namedChildren(list).some(
     (s) =>
@@ -169,8 +182,8 @@ function callsItself(fn: Node, name: string): boolean {
   const body = field(fn, 'body');
   return (
     !!body &&
-    some(body, (node) => {
-      if (node.type !== 'call_expression') return false;
+    body.text.includes(name) &&
+    descendantsOfTypes(body, CALL).some((node) => {
       const callee = field(node, 'function');
       const called = callee?.type === 'selector_expression' ? field(callee, 'field')?.text : callee?.text;
       return called === name;
@@ -179,9 +192,9 @@ function callsItself(fn: Node, name: string): boolean {
 }
 
 /** `for attempt := 0; …`, `for i := range 5`, names stepped in the loop, attempt-like parameters. */
-function attemptCounters(call: Node, fn: Node | null, loop: Node | null): Set<string> {
+function attemptCounters(call: Node, fn: Node | null, loop: Node | null, up: ParentOf): Set<string> {
   const names = new Set<string>();
-  for (let node = call.parent; node && !(fn && node.equals(fn)); node = node.parent) {
+  for (let node = up(call); node && !(fn && node.id === fn.id); node = up(node)) {
     if (node.type !== 'for_statement') continue;
     const clause = node.namedChildren.find((c) => c?.type === 'for_clause' || c?.type === 'range_clause');
     if (clause?.type === 'for_clause') {
@@ -207,21 +220,15 @@ function attemptCounters(call: Node, fn: Node | null, loop: Node | null): Set<st
     }
   }
   if (loop) {
-    some(loop, (node) => {
+    for (const node of descendantsOfTypes(loop, STEPS)) {
       if (node.type === 'inc_statement' || node.type === 'dec_statement') {
         const target = node.namedChild(0);
         if (target) names.add(target.text);
-      }
-      if (
-        node.type === 'assignment_statement' &&
-        /^[+-]=$/.test(field(node, 'operator')?.text ?? '') &&
-        field(node, 'right')?.text === '1'
-      ) {
+      } else if (/^[+-]=$/.test(field(node, 'operator')?.text ?? '') && field(node, 'right')?.text === '1') {
         const target = field(node, 'left')?.namedChild(0);
         if (target) names.add(target.text);
       }
-      return false;
-    });
+    }
   }
   if (fn) for (const param of parameterNames(fn)) if (ATTEMPT_NAME.test(param)) names.add(param);
   return names;

@@ -22,8 +22,42 @@ const SLEEP_NAME =
   /^(sleep|Sleep|sleepCtx|SleepCtx|sleepContext|SleepContext|sleepWithContext|SleepWithContext|pause|Pause|wait|Wait)$/;
 /** Injected clocks (`benbjohnson/clock`, `k8s.io/utils/clock`) sleep like `time`. */
 const CLOCK_OPERAND = /(^|\.)(clock|clk|Clock)$/;
+/** Go's predeclared functions: never a sleep helper, and not worth reading the package to learn that. */
+const BUILTINS = new Set([
+  'append',
+  'cap',
+  'clear',
+  'close',
+  'complex',
+  'copy',
+  'delete',
+  'imag',
+  'len',
+  'make',
+  'max',
+  'min',
+  'new',
+  'panic',
+  'print',
+  'println',
+  'real',
+  'recover',
+]);
 /** Arguments that are not the delay: a context, a logger. */
 const NOT_A_DELAY = /^(ctx|context|c|log|logger)$|Context\(\)$/;
+
+/**
+ * A cheap first cut before the failure path is checked: a wait passes its duration, and a function
+ * of the standard library (other than `time`) never sleeps for the caller.
+ */
+export function mayWait(call: Node, env: GoEnv): boolean {
+  if (callArguments(call).length === 0) return false;
+  const callee = field(call, 'function');
+  if (callee?.type === 'identifier') return !BUILTINS.has(callee.text);
+  if (callee?.type !== 'selector_expression') return false;
+  const path = env.file.imports.get(field(callee, 'operand')?.text ?? '');
+  return path === undefined || path === 'time' || path.split('/')[0]!.includes('.');
+}
 
 export async function waitOf(call: Node, env: GoEnv, evaluator: GoEvaluator): Promise<GoWait | null> {
   const callee = field(call, 'function');
@@ -39,7 +73,10 @@ export async function waitOf(call: Node, env: GoEnv, evaluator: GoEvaluator): Pr
     if (member === 'Sleep' || (member === 'After' && isReceived(call)))
       return args[0] ? { call, delay: args[0], jittered: false, confidence: 'high' } : null;
   }
-  const helper = await evaluator.functionOf(callee, env);
+  const helper =
+    callee.type === 'identifier' && BUILTINS.has(callee.text)
+      ? null
+      : await evaluator.functionOf(callee, env);
   if (helper?.fn.sleeps) {
     const delay = args[helper.fn.sleeps.param];
     if (!delay) return null;

@@ -3,10 +3,12 @@ import { SERVER_HINT_NAME } from '../../context.js';
 import { constMs, foldBinary, numericLiteral } from '../tree-sitter/durations.js';
 import { MAX_RESOLUTION_DEPTH, withFragment, type SummaryCache } from '../tree-sitter/modules.js';
 import type { Node } from '../tree-sitter/runtime.js';
-import { field, namedChildren, some } from '../tree-sitter/syntax.js';
+import { descendantsOfTypes, field, namedChildren } from '../tree-sitter/syntax.js';
 import {
   keywordArguments,
+  mentionsName,
   modulePaths,
+  parameterNames,
   positionalArguments,
   qualifiedCallee,
   RANDOM_CALL,
@@ -78,12 +80,16 @@ const SCOPE_BOUNDARIES = new Set(['function_definition', 'lambda', 'class_defini
 
 /** Random draws anywhere in an expression (not following calls). */
 export function containsRandom(node: Node, imports: ReadonlyMap<string, PyImport>): boolean {
-  return some(node, (current) => {
-    if (current.type !== 'call') return false;
-    const callee = field(current, 'function');
+  const calls =
+    node.type === 'call' ? [node, ...descendantsOfTypes(node, CALL)] : descendantsOfTypes(node, CALL);
+  return calls.some((call) => {
+    const callee = field(call, 'function');
     return !!callee && RANDOM_CALL.test(qualifiedCallee(callee, imports));
   });
 }
+
+const CALL = new Set(['call']);
+const LOCAL_WRITES = new Set(['assignment', 'augmented_assignment', 'for_statement']);
 
 export class PyEvaluator {
   /** Values of module constants, per module path and name: each is folded once per scan. */
@@ -225,30 +231,21 @@ export class PyEvaluator {
    * Null when the function does not bind the name (it is then a module name).
    */
   private async local(name: string, fn: Node, env: PyEnv): Promise<DelayValue | null> {
-    const params = field(fn, 'parameters');
-    if (params && some(params, (p) => p.type === 'identifier' && p.text === name)) {
+    if (parameterNames(fn).includes(name)) {
       return UNKNOWN(`\`${name}\` is a parameter`);
     }
     const assignments: Node[] = [];
     let schedule: Node | null = null;
     const body = field(fn, 'body');
     if (!body) return null;
-    some(
-      body,
-      (node) => {
-        if (
-          (node.type === 'assignment' || node.type === 'augmented_assignment') &&
-          field(node, 'left')?.type === 'identifier' &&
-          field(node, 'left')!.text === name
-        ) {
-          assignments.push(node);
-        }
-        if (node.type === 'for_statement' && field(node, 'left')?.text === name)
-          schedule = field(node, 'right');
-        return false;
-      },
-      SCOPE_BOUNDARIES,
-    );
+    for (const node of descendantsOfTypes(body, LOCAL_WRITES, SCOPE_BOUNDARIES)) {
+      const left = field(node, 'left');
+      if (node.type === 'for_statement') {
+        if (left?.text === name) schedule = field(node, 'right');
+      } else if (left?.type === 'identifier' && left.text === name) {
+        assignments.push(node);
+      }
+    }
     if (schedule) return this.table(schedule, UNKNOWN('loop value'), env);
     if (assignments.length === 0) return null;
     let value: DelayValue | null = null;
@@ -269,11 +266,7 @@ export class PyEvaluator {
         }
         const selfReferencing = await this.evaluate(right, inner);
         // `delay = delay * 2`, `delay = min(delay * 2, cap)`: grows from its previous value.
-        if (
-          selfReferencing.kind === 'linear' &&
-          /\*|<</.test(right.text) &&
-          some(right, (n) => n.type === 'identifier' && n.text === name)
-        ) {
+        if (selfReferencing.kind === 'linear' && /\*|<</.test(right.text) && mentionsName(right, name)) {
           value = dominant(value, { kind: 'exponential' });
         } else {
           value =

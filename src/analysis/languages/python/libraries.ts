@@ -3,7 +3,7 @@ import type { Confidence, RetryLibrary } from '../../finding.js';
 import { constMs, scaled } from '../tree-sitter/durations.js';
 import { withFragment } from '../tree-sitter/modules.js';
 import type { Node } from '../tree-sitter/runtime.js';
-import { descendantsOfTypes, enclosing, field, namedChildren, some } from '../tree-sitter/syntax.js';
+import { descendantsOfTypes, enclosing, field, namedChildren } from '../tree-sitter/syntax.js';
 import type { PyEnv, PyEvaluator } from './evaluate.js';
 import {
   keywordArguments,
@@ -83,6 +83,7 @@ async function millis(node: Node, ctx: Ctx): Promise<DelayValue> {
 
 export async function findLibraryRetries(
   root: Node,
+  calls: readonly Node[],
   module: PyModule,
   evaluator: PyEvaluator,
 ): Promise<PyLibraryFinding[]> {
@@ -95,7 +96,7 @@ export async function findLibraryRetries(
   const push = (finding: PyLibraryFinding | null) => {
     if (finding) found.push(finding);
   };
-  for (const call of descendantsOfTypes(root, new Set(['call']))) {
+  for (const call of calls) {
     const callee = field(call, 'function');
     if (!callee) continue;
     const name = qualifiedCallee(callee, module.imports);
@@ -415,26 +416,20 @@ function retryKwargsCountdown(node: Node | undefined): Node | null {
 
 /** `self.retry(...)` calls in a bound task's body (not in nested functions). */
 function selfRetryCalls(fn: Node): Node[] {
-  const calls: Node[] = [];
   const body = field(fn, 'body');
-  if (!body) return calls;
-  some(
+  if (!body) return [];
+  return descendantsOfTypes(
     body,
-    (node) => {
-      if (node.type === 'call') {
-        const callee = field(node, 'function');
-        if (
-          callee?.type === 'attribute' &&
-          field(callee, 'object')?.text === 'self' &&
-          field(callee, 'attribute')?.text === 'retry'
-        )
-          calls.push(node);
-      }
-      return false;
-    },
+    new Set(['call']),
     new Set(['function_definition', 'lambda', 'class_definition']),
-  );
-  return calls;
+  ).filter((node) => {
+    const callee = field(node, 'function');
+    return (
+      callee?.type === 'attribute' &&
+      field(callee, 'object')?.text === 'self' &&
+      field(callee, 'attribute')?.text === 'retry'
+    );
+  });
 }
 
 async function explicitRetry(

@@ -1,6 +1,13 @@
 import { posix } from 'node:path';
 import type { Node } from '../tree-sitter/runtime.js';
-import { descendantsOfTypes, field, namedChildren, some } from '../tree-sitter/syntax.js';
+import {
+  descendantsOfTypes,
+  field,
+  namedChildren,
+  repeatedCalls,
+  scopedIndex,
+  type ScopedIndex,
+} from '../tree-sitter/syntax.js';
 
 /**
  * What a Python module declares, as plain data: its imports, module-level constants (as source
@@ -45,6 +52,13 @@ export const SLEEP_MODULES = new Set(['time', 'asyncio', 'gevent', 'eventlet', '
 export const SECOND_MS = 1_000;
 
 const IMPORT_TYPES = new Set(['import_statement', 'import_from_statement']);
+const LOOPS = new Set(['for_statement', 'while_statement']);
+
+/** `f(…)` → `f`, `self.f(…)` → `f`. */
+function calledName(call: Node): string | undefined {
+  const callee = field(call, 'function');
+  return callee?.type === 'attribute' ? field(callee, 'attribute')?.text : callee?.text;
+}
 
 /** Calls that draw a random number: the `random` module, `secrets`, numpy's generator, a jitter helper. */
 export const RANDOM_CALL =
@@ -54,6 +68,17 @@ export const RANDOM_CALL =
 const MAX_HELPER_CALLS = 4;
 
 export function summarise(path: string, root: Node): PyModule {
+  return summariseIndexed(path, root).module;
+}
+
+/**
+ * The module summary and, from the same pass, every call of the file (for retry libraries) and the
+ * calls that can be a pause between attempts (inside a loop or a function that calls itself).
+ */
+export function summariseIndexed(
+  path: string,
+  root: Node,
+): { module: PyModule; calls: Node[]; repeated: Node[] } {
   const module: PyModule = {
     path,
     imports: new Map(),
@@ -63,18 +88,20 @@ export function summarise(path: string, root: Node): PyModule {
     methods: new Map(),
   };
   const assigned = new Map<string, number>();
+  const index = scopedIndex(root, INDEX_TYPES, FUNCTION_BOUNDARIES);
   // Imports inside functions are common in Python (lazy imports); they bind the same names.
-  for (const statement of descendantsOfTypes(root, IMPORT_TYPES)) collectImports(statement, module.imports);
+  for (const statement of index.all)
+    if (IMPORT_TYPES.has(statement.type)) collectImports(statement, module.imports);
   for (const statement of namedChildren(root)) {
     const definition = unwrapDecorated(statement);
     if (definition.type === 'function_definition') {
       const name = field(definition, 'name')?.text;
-      if (name) module.functions.set(name, functionFacts(definition, module.imports));
+      if (name) module.functions.set(name, functionFacts(definition, module.imports, index));
     } else if (definition.type === 'class_definition') {
       const name = field(definition, 'name')?.text;
       if (name) {
         module.classes.set(name, classAttributes(definition));
-        module.methods.set(name, classMethods(definition, module.imports));
+        module.methods.set(name, classMethods(definition, module.imports, index));
       }
     } else if (statement.type === 'expression_statement') {
       const assignment = statement.namedChild(0);
@@ -93,7 +120,11 @@ export function summarise(path: string, root: Node): PyModule {
   }
   // A module-level name rebound later is not a constant.
   for (const [name, count] of assigned) if (count > 1) module.constants.delete(name);
-  return module;
+  return {
+    module,
+    calls: index.all.filter((node) => node.type === 'call'),
+    repeated: repeatedCalls(index, 'call', LOOPS, calledName),
+  };
 }
 
 export function unwrapDecorated(node: Node): Node {
@@ -141,8 +172,16 @@ export function parameterNames(fn: Node): string[] {
 }
 
 const FUNCTION_BOUNDARIES = new Set(['function_definition', 'lambda', 'class_definition']);
+/** What a function's facts are read from: its calls, returns, and control flow a helper would not have. */
+const ASSIGNMENT_TYPES = new Set(['assignment', 'augmented_assignment']);
+const FACT_TYPES = new Set(['call', 'return_statement', 'try_statement', 'while_statement', 'for_statement']);
+const INDEX_TYPES = new Set([...FACT_TYPES, 'import_statement', 'import_from_statement']);
 
-export function functionFacts(fn: Node, imports: ReadonlyMap<string, PyImport>): PyFunction {
+export function functionFacts(
+  fn: Node,
+  imports: ReadonlyMap<string, PyImport>,
+  index?: ScopedIndex,
+): PyFunction {
   const params = parameterNames(fn);
   const body = field(fn, 'body');
   const facts: PyFunction = { params, random: false, delayLike: false };
@@ -151,23 +190,21 @@ export function functionFacts(fn: Node, imports: ReadonlyMap<string, PyImport>):
   let control = false;
   const returns: Node[] = [];
   let sleepCall: Node | null = null;
-  some(
-    body,
-    (node) => {
-      if (node.type === 'call') {
-        calls += 1;
-        const callee = field(node, 'function');
-        const name = callee ? qualifiedCallee(callee, imports) : '';
-        if (RANDOM_CALL.test(name)) facts.random = true;
-        if (!sleepCall && isModuleSleep(name)) sleepCall = node;
-      }
-      if (node.type === 'return_statement') returns.push(node);
-      if (node.type === 'try_statement' || node.type === 'while_statement' || node.type === 'for_statement')
-        control = true;
-      return false;
-    },
-    FUNCTION_BOUNDARIES,
-  );
+  const inside = index?.inScope.get(fn.id) ?? descendantsOfTypes(body, FACT_TYPES, FUNCTION_BOUNDARIES);
+  for (const node of inside) {
+    if (!FACT_TYPES.has(node.type) && !FUNCTION_BOUNDARIES.has(node.type)) continue;
+    if (node.type === 'call') {
+      calls += 1;
+      const callee = field(node, 'function');
+      const name = callee ? qualifiedCallee(callee, imports) : '';
+      if (RANDOM_CALL.test(name)) facts.random = true;
+      if (!sleepCall && isModuleSleep(name)) sleepCall = node;
+    } else if (node.type === 'return_statement') {
+      returns.push(node);
+    } else if (!FUNCTION_BOUNDARIES.has(node.type)) {
+      control = true;
+    }
+  }
   if (returns.length === 1) {
     const value = returns[0]!.namedChild(0);
     if (value) facts.returns = value.text;
@@ -182,13 +219,17 @@ export function functionFacts(fn: Node, imports: ReadonlyMap<string, PyImport>):
   return facts;
 }
 
-function classMethods(cls: Node, imports: ReadonlyMap<string, PyImport>): Map<string, PyFunction> {
+function classMethods(
+  cls: Node,
+  imports: ReadonlyMap<string, PyImport>,
+  index: ScopedIndex,
+): Map<string, PyFunction> {
   const methods = new Map<string, PyFunction>();
   const body = field(cls, 'body');
   for (const statement of body ? namedChildren(body) : []) {
     const definition = unwrapDecorated(statement);
     const name = definition.type === 'function_definition' ? field(definition, 'name')?.text : undefined;
-    if (name) methods.set(name, functionFacts(definition, imports));
+    if (name) methods.set(name, functionFacts(definition, imports, index));
   }
   return methods;
 }
@@ -212,17 +253,14 @@ function classAttributes(cls: Node): Map<string, string> {
     }
   }
   // `self.NAME = expr` anywhere in the class: set once (usually in `__init__`), it is as good as a constant.
-  some(body, (node) => {
-    if (node.type === 'assignment' || node.type === 'augmented_assignment') {
-      const left = field(node, 'left');
-      const right = field(node, 'right');
-      if (left?.type === 'attribute' && field(left, 'object')?.text === 'self') {
-        const name = field(left, 'attribute')?.text ?? '';
-        record(name, node.type === 'assignment' && right ? right.text : '');
-      }
+  for (const node of descendantsOfTypes(body, ASSIGNMENT_TYPES)) {
+    const left = field(node, 'left');
+    const right = field(node, 'right');
+    if (left?.type === 'attribute' && field(left, 'object')?.text === 'self') {
+      const name = field(left, 'attribute')?.text ?? '';
+      record(name, node.type === 'assignment' && right ? right.text : '');
     }
-    return false;
-  });
+  }
   for (const [name, count] of counts) if (count > 1) attributes.delete(name);
   return attributes;
 }
@@ -287,8 +325,13 @@ export function positionalArguments(call: Node): Node[] {
 }
 
 export function mentionsName(node: Node, name: string): boolean {
-  return some(node, (current) => current.type === 'identifier' && current.text === name);
+  if (node.type === 'identifier') return node.text === name;
+  return (
+    node.text.includes(name) && descendantsOfTypes(node, IDENTIFIER).some((current) => current.text === name)
+  );
 }
+
+const IDENTIFIER = new Set(['identifier']);
 
 /**
  * Repository paths a Python module reference may live at, most likely first. Relative imports

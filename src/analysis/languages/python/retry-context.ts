@@ -1,7 +1,16 @@
 import { ATTEMPT_NAME, OVERLOAD_SIGNAL } from '../../context.js';
 import type { Trigger } from '../../finding.js';
 import type { Node } from '../tree-sitter/runtime.js';
-import { clip, enclosing, field, lineOf, namedChildren, some } from '../tree-sitter/syntax.js';
+import {
+  clip,
+  descendantsOfTypes,
+  enclosingBy,
+  field,
+  lineage,
+  lineOf,
+  namedChildren,
+  type ParentOf,
+} from '../tree-sitter/syntax.js';
 import { parameterNames } from './module.js';
 
 /**
@@ -21,6 +30,8 @@ export interface PyRetryContext {
 export const FUNCTION_TYPES = new Set(['function_definition', 'lambda']);
 const LOOP_TYPES = new Set(['while_statement', 'for_statement']);
 const NESTED_SCOPES = new Set(['function_definition', 'lambda', 'class_definition']);
+const CALL = new Set(['call']);
+const AUGMENTED = new Set(['augmented_assignment']);
 
 /** `not resp.ok`, `status_code >= 500`, `status in (429, 503)`, `if err:`, `error is not None`. */
 const ERROR_CONDITION =
@@ -35,15 +46,16 @@ const POLLING_CONDITION =
   /(==|!=)\s*['"][\w -]+['"]|\b(done|ready|finished|complete|completed|is_done|is_ready|is_complete|running|pending)\b/i;
 
 export function retryContext(call: Node): PyRetryContext | null {
-  const fn = enclosing(call, FUNCTION_TYPES);
-  const path = failurePath(call, fn);
+  const up = lineage(call);
+  const fn = enclosingBy(up, call, FUNCTION_TYPES);
+  const path = failurePath(call, fn, up);
   if (!path) return null;
-  if (givesUpAfter(call)) return null;
-  const loop = enclosing(call, LOOP_TYPES, FUNCTION_TYPES);
+  if (givesUpAfter(call, up)) return null;
+  const loop = enclosingBy(up, call, LOOP_TYPES, FUNCTION_TYPES);
   const name = fn ? field(fn, 'name')?.text : undefined;
   const recursion = !!fn && !!name && callsItself(fn, name);
   if (!loop && !recursion) return null;
-  const counters = attemptCounters(call, fn, loop);
+  const counters = attemptCounters(call, fn, loop, up);
   const evidence = [
     path.evidence,
     loop
@@ -58,9 +70,9 @@ interface FailurePath {
   evidence: string;
 }
 
-function failurePath(call: Node, fn: Node | null): FailurePath | null {
+function failurePath(call: Node, fn: Node | null, up: ParentOf): FailurePath | null {
   let child: Node = call;
-  for (let node = call.parent; node && !(fn && node.equals(fn)); child = node, node = node.parent) {
+  for (let node = up(call); node && !(fn && node.id === fn.id); child = node, node = up(node)) {
     if (node.type === 'except_clause' || node.type === 'except_group_clause') {
       const caught = namedChildren(node).find((n) => n.type !== 'block')?.text ?? '';
       const overload = OVERLOAD_SIGNAL.exec(node.text)?.[0];
@@ -77,12 +89,12 @@ function failurePath(call: Node, fn: Node | null): FailurePath | null {
         return conditionPath(condition, 'holds', node);
       }
     }
-    if (node.type === 'else_clause' && node.parent?.type === 'if_statement') {
-      const condition = field(node.parent, 'condition');
-      if (condition && isSuccessCondition(condition.text))
-        return conditionPath(condition, 'fails', node.parent);
+    const parent = up(node);
+    if (node.type === 'else_clause' && parent?.type === 'if_statement') {
+      const condition = field(parent, 'condition');
+      if (condition && isSuccessCondition(condition.text)) return conditionPath(condition, 'fails', parent);
     }
-    if (node.type === 'block' && node.parent && LOOP_TYPES.has(node.parent.type)) {
+    if (node.type === 'block' && parent && LOOP_TYPES.has(parent.type)) {
       const exit = successExitBefore(node, child);
       if (exit) return exit;
     }
@@ -149,10 +161,10 @@ function isSuccessCondition(condition: string): boolean {
 }
 
 /** The wait is followed, in its own block, by a `raise`: give up after waiting, not try again. */
-function givesUpAfter(call: Node): boolean {
+function givesUpAfter(call: Node, up: ParentOf): boolean {
   let statement: Node = call;
-  while (statement.parent && statement.parent.type !== 'block') statement = statement.parent;
-  const block = statement.parent;
+  while (up(statement) && up(statement)!.type !== 'block') statement = up(statement)!;
+  const block = up(statement);
   if (!block) return false;
   return namedChildren(block).some(
     (s) => s.startIndex > statement.startIndex && s.type === 'raise_statement',
@@ -163,24 +175,19 @@ function callsItself(fn: Node, name: string): boolean {
   const body = field(fn, 'body');
   return (
     !!body &&
-    some(
-      body,
-      (node) => {
-        if (node.type !== 'call') return false;
-        const callee = field(node, 'function');
-        if (!callee) return false;
-        const called = callee.type === 'attribute' ? field(callee, 'attribute')?.text : callee.text;
-        return called === name;
-      },
-      NESTED_SCOPES,
-    )
+    body.text.includes(name) &&
+    descendantsOfTypes(body, CALL, NESTED_SCOPES).some((node) => {
+      const callee = field(node, 'function');
+      const called = callee?.type === 'attribute' ? field(callee, 'attribute')?.text : callee?.text;
+      return called === name;
+    })
   );
 }
 
 /** Loop variables over `range`/`count`/`enumerate`, names stepped inside the loop, attempt-like parameters. */
-function attemptCounters(call: Node, fn: Node | null, loop: Node | null): Set<string> {
+function attemptCounters(call: Node, fn: Node | null, loop: Node | null, up: ParentOf): Set<string> {
   const names = new Set<string>();
-  for (let node = call.parent; node && !(fn && node.equals(fn)); node = node.parent) {
+  for (let node = up(call); node && !(fn && node.id === fn.id); node = up(node)) {
     if (node.type !== 'for_statement') continue;
     const right = field(node, 'right');
     const left = field(node, 'left');
@@ -190,19 +197,12 @@ function attemptCounters(call: Node, fn: Node | null, loop: Node | null): Set<st
     if (first?.type === 'identifier' && first.text !== '_') names.add(first.text);
   }
   if (loop) {
-    some(
-      loop,
-      (node) => {
-        if (node.type === 'augmented_assignment') {
-          const left = field(node, 'left');
-          const right = field(node, 'right');
-          const operator = node.children.find((c) => c && !c.isNamed && /=$/.test(c.type))?.type;
-          if (left && right?.text === '1' && (operator === '+=' || operator === '-=')) names.add(left.text);
-        }
-        return false;
-      },
-      NESTED_SCOPES,
-    );
+    for (const node of descendantsOfTypes(loop, AUGMENTED, NESTED_SCOPES)) {
+      const left = field(node, 'left');
+      const right = field(node, 'right');
+      const operator = node.children.find((c) => c && !c.isNamed && /=$/.test(c.type))?.type;
+      if (left && right?.text === '1' && (operator === '+=' || operator === '-=')) names.add(left.text);
+    }
   }
   if (fn) {
     for (const param of parameterNames(fn)) if (ATTEMPT_NAME.test(param)) names.add(param);

@@ -124,28 +124,45 @@ export class RbEvaluator {
     if (env.resolving?.has(key)) return Promise.resolve(UNKNOWN(`\`${name}\` is defined in terms of itself`));
     let pending = this.constants.get(key);
     if (!pending) {
-      pending = this.fragment(text, { ...env, file, method: null, bindings: undefined, counters: new Set(), depth: env.depth + 1, evidence: [], resolving: new Set([...(env.resolving ?? []), key]) });
+      pending = this.fragment(text, {
+        ...env,
+        file,
+        method: null,
+        bindings: undefined,
+        counters: new Set(),
+        depth: env.depth + 1,
+        evidence: [],
+        resolving: new Set([...(env.resolving ?? []), key]),
+      });
       this.constants.set(key, pending);
     }
     return pending;
   }
 
   async fragment(text: string, env: RbEnv): Promise<DelayValue> {
-    const value = await withFragment('ruby', '', text, '\n', (node) => this.evaluate(node, env)).catch(() => null);
+    const value = await withFragment('ruby', '', text, '\n', (node) => this.evaluate(node, env)).catch(
+      () => null,
+    );
     return value ?? UNKNOWN('expression could not be parsed');
   }
 
   /** Local variables: constant assignments stay constant; `delay *= 2` is a backoff; `+=` linear. */
   private async local(name: string, method: Node, env: RbEnv): Promise<DelayValue | null> {
     const params = field(method, 'parameters');
-    if (params && some(params, (p) => p.type === 'identifier' && p.text === name)) return UNKNOWN(`\`${name}\` is a parameter`);
+    if (params && some(params, (p) => p.type === 'identifier' && p.text === name))
+      return UNKNOWN(`\`${name}\` is a parameter`);
     const body = field(method, 'body');
     if (!body) return null;
     const writes: Node[] = [];
     some(
       body,
       (node) => {
-        if ((node.type === 'assignment' || node.type === 'operator_assignment') && field(node, 'left')?.type === 'identifier' && field(node, 'left')!.text === name) writes.push(node);
+        if (
+          (node.type === 'assignment' || node.type === 'operator_assignment') &&
+          field(node, 'left')?.type === 'identifier' &&
+          field(node, 'left')!.text === name
+        )
+          writes.push(node);
         return false;
       },
       SCOPE_BOUNDARIES,
@@ -155,7 +172,12 @@ export class RbEvaluator {
     for (const write of writes) {
       const right = field(write, 'right');
       if (!right) continue;
-      const inner = { ...env, counters: new Set([...env.counters, name]), depth: env.depth + 1, resolving: new Set([...(env.resolving ?? []), name]) };
+      const inner = {
+        ...env,
+        counters: new Set([...env.counters, name]),
+        depth: env.depth + 1,
+        resolving: new Set([...(env.resolving ?? []), name]),
+      };
       if (write.type === 'assignment') {
         const rhs = await this.evaluate(right, { ...inner, counters: env.counters });
         if (value === null) {
@@ -163,10 +185,17 @@ export class RbEvaluator {
           continue;
         }
         const selfReferencing = await this.evaluate(right, inner);
-        if (selfReferencing.kind === 'linear' && /\*|<</.test(right.text) && some(right, (n) => n.type === 'identifier' && n.text === name)) {
+        if (
+          selfReferencing.kind === 'linear' &&
+          /\*|<</.test(right.text) &&
+          some(right, (n) => n.type === 'identifier' && n.text === name)
+        ) {
           value = dominant(value, { kind: 'exponential' });
         } else {
-          value = rhs.kind === 'const' && value.kind === 'const' ? constMs(Math.max(rhs.ms, value.ms)) : dominant(value, rhs);
+          value =
+            rhs.kind === 'const' && value.kind === 'const'
+              ? constMs(Math.max(rhs.ms, value.ms))
+              : dominant(value, rhs);
         }
         continue;
       }
@@ -174,9 +203,15 @@ export class RbEvaluator {
       const rhs = await this.evaluate(right, inner);
       const base: DelayValue = value ?? UNKNOWN('uninitialised');
       if (operator === '*=' || operator === '**=' || operator === '<<=') {
-        value = rhs.kind === 'const' && rhs.ms === 1 ? base : dominant(base, { kind: 'exponential', factor: rhs.kind === 'const' ? rhs.ms : undefined });
+        value =
+          rhs.kind === 'const' && rhs.ms === 1
+            ? base
+            : dominant(base, { kind: 'exponential', factor: rhs.kind === 'const' ? rhs.ms : undefined });
       } else if (operator === '+=' || operator === '-=') {
-        value = rhs.kind === 'const' && rhs.ms === 0 ? base : dominant(base, rhs.kind === 'const' ? { kind: 'linear' } : rhs);
+        value =
+          rhs.kind === 'const' && rhs.ms === 0
+            ? base
+            : dominant(base, rhs.kind === 'const' ? { kind: 'linear' } : rhs);
       } else {
         value = dominant(base, UNKNOWN('reassigned'));
       }
@@ -194,11 +229,17 @@ export class RbEvaluator {
     const args = list ? namedChildren(list) : [];
     // ActiveSupport durations: `5.seconds`, `500.milliseconds`, `2.minutes` — in seconds, what `sleep` takes.
     const unit = unitMs(method);
-    if (receiver && unit !== null && !args.length && /^(second|seconds|minute|minutes|hour|hours|millisecond|milliseconds|day|days)$/.test(method)) {
+    if (
+      receiver &&
+      unit !== null &&
+      !args.length &&
+      /^(second|seconds|minute|minutes|hour|hours|millisecond|milliseconds|day|days)$/.test(method)
+    ) {
       return foldBinary('*', await this.evaluate(receiver, env), constMs(unit * SECONDS_PER_MS));
     }
     if (receiver && PASS_THROUGH.has(method)) return this.evaluate(receiver, env);
-    if (!receiver && (method === 'Integer' || method === 'Float') && args[0]) return this.evaluate(args[0], env);
+    if (!receiver && (method === 'Integer' || method === 'Float') && args[0])
+      return this.evaluate(args[0], env);
     if (receiver?.type === 'array' && (method === 'min' || method === 'max')) {
       const values: DelayValue[] = [];
       for (const element of namedChildren(receiver)) values.push(await this.evaluate(element, env));
@@ -215,7 +256,8 @@ export class RbEvaluator {
   /** `DELAYS[attempt]` with `DELAYS = [1, 2, 4]`: the schedule's shape. */
   private async element(node: Node, env: RbEnv): Promise<DelayValue> {
     const object = field(node, 'object');
-    if (!object || (object.type !== 'constant' && object.type !== 'scope_resolution')) return UNKNOWN('indexed value');
+    if (!object || (object.type !== 'constant' && object.type !== 'scope_resolution'))
+      return UNKNOWN('indexed value');
     const text = this.lookup(env.file, object.text);
     if (text === null) return UNKNOWN('indexed value');
     const index = node.namedChildren.find((c) => c && !c.equals(object));
@@ -223,13 +265,17 @@ export class RbEvaluator {
     const folded = await withFragment('ruby', '', text, '\n', async (array) => {
       if (array.type !== 'array') return UNKNOWN('not a literal schedule');
       const values: DelayValue[] = [];
-      for (const element of namedChildren(array)) values.push(await this.evaluate(element, { ...env, method: null }));
-      if (values.length === 0 || values.some((v) => v.kind !== 'const')) return values.reduce(dominant, UNKNOWN('schedule'));
+      for (const element of namedChildren(array))
+        values.push(await this.evaluate(element, { ...env, method: null }));
+      if (values.length === 0 || values.some((v) => v.kind !== 'const'))
+        return values.reduce(dominant, UNKNOWN('schedule'));
       const numbers = values.map((v) => (v as { ms: number }).ms);
       if (indexValue.kind === 'const') return constMs(numbers[indexValue.ms] ?? numbers[numbers.length - 1]!);
       if (numbers.every((n) => n === numbers[0])) return constMs(numbers[0]!);
       const geometric = numbers.slice(1).every((n, i) => n / numbers[i]! >= 1.5);
-      return (geometric ? { kind: 'exponential', baseMs: numbers[0] } : { kind: 'linear', baseMs: numbers[0] }) as DelayValue;
+      return (
+        geometric ? { kind: 'exponential', baseMs: numbers[0] } : { kind: 'linear', baseMs: numbers[0] }
+      ) as DelayValue;
     }).catch(() => null);
     return folded ?? UNKNOWN('indexed value');
   }

@@ -1,7 +1,16 @@
 import { ATTEMPT_NAME, OVERLOAD_SIGNAL } from '../../context.js';
 import type { Trigger } from '../../finding.js';
 import type { Node } from '../tree-sitter/runtime.js';
-import { clip, enclosing, field, lineOf, namedChildren, some } from '../tree-sitter/syntax.js';
+import {
+  clip,
+  enclosingBy,
+  field,
+  lineage,
+  lineOf,
+  namedChildren,
+  type ParentOf,
+  some,
+} from '../tree-sitter/syntax.js';
 import { parameterNames } from './module.js';
 
 /**
@@ -22,26 +31,39 @@ const LOOP_TYPES = new Set(['while', 'until', 'for', 'while_modifier', 'until_mo
 /** Block-taking methods whose block runs repeatedly. */
 const LOOP_METHODS = /^(loop|times|upto|downto|step|each|each_with_index|until|retriable)$/;
 const BLOCK_TYPES = new Set(['do_block', 'block']);
+/** Nodes whose children are statements. */
+const STATEMENT_BODIES = new Set(['then', 'body_statement', 'do', 'else', 'begin', 'block_body']);
 
 /** `unless resp.success?`, `if response.code.to_i >= 500`, `if error`, `status == 429`. */
 const ERROR_CONDITION =
   /(code|status)(\.to_i)?\s*(>=|>)\s*[45]\d\d|(code|status)(\.to_i)?\s*==\s*['"]?(408|429|5\d\d)|\b(error|err|exception|failed|failure)\b|\b(429|502|503|504)\b|\.(server_error|error|failed|timeout)\?/;
-const SUCCESS_CONDITION = /\.(success|successful|ok|is_a\?\(Net::HTTPSuccess\))\??\s*$|(code|status)(\.to_i)?\s*==\s*['"]?20\d|\.ok\?|^\s*(ok|success)\s*$/;
+const SUCCESS_CONDITION =
+  /\.(success|successful|ok|is_a\?\(Net::HTTPSuccess\))\??\s*$|(code|status)(\.to_i)?\s*==\s*['"]?20\d|\.ok\?|^\s*(ok|success)\s*$/;
 const POLLING_CONDITION = /==\s*['":][\w -]+['"]?|\b(done|ready|finished|complete|completed)\??/;
 
 export function retryContext(call: Node): RbRetryContext | null {
-  const method = enclosing(call, METHOD_TYPES);
-  const path = failurePath(call, method);
+  const up = lineage(call);
+  const method = enclosingBy(up, call, METHOD_TYPES);
+  const path = failurePath(call, method, up);
   if (!path) return null;
-  if (givesUpAfter(call)) return null;
+  if (givesUpAfter(call, up)) return null;
   const retried = retryAfter(call, path.clause);
-  const loop = enclosingLoop(call, method);
+  const loop = enclosingLoop(call, method, up);
   const name = method ? field(method, 'name')?.text : undefined;
   const recursion = !!method && !!name && callsItself(method, name);
   if (!retried && !loop && !recursion) return null;
   const counters = attemptCounters(method, loop);
-  const again = retried ? `followed by \`retry\` (line ${lineOf(retried)})` : loop ? `inside a \`${loopWord(loop)}\` loop (line ${lineOf(loop)})` : `which calls \`${name}\` again`;
-  return { trigger: path.trigger, counters, attemptVar: pickAttempt(counters), evidence: [path.evidence, again] };
+  const again = retried
+    ? `followed by \`retry\` (line ${lineOf(retried)})`
+    : loop
+      ? `inside a \`${loopWord(loop)}\` loop (line ${lineOf(loop)})`
+      : `which calls \`${name}\` again`;
+  return {
+    trigger: path.trigger,
+    counters,
+    attemptVar: pickAttempt(counters),
+    evidence: [path.evidence, again],
+  };
 }
 
 interface FailurePath {
@@ -51,9 +73,9 @@ interface FailurePath {
   clause: Node;
 }
 
-function failurePath(call: Node, method: Node | null): FailurePath | null {
+function failurePath(call: Node, method: Node | null, up: ParentOf): FailurePath | null {
   let child: Node = call;
-  for (let node = call.parent; node && !(method && node.equals(method)); child = node, node = node.parent) {
+  for (let node = up(call); node && !(method && node.id === method.id); child = node, node = up(node)) {
     if (node.type === 'rescue' || node.type === 'rescue_modifier') {
       if (node.type === 'rescue_modifier' && !field(node, 'handler')?.equals(child)) continue;
       const caught = field(node, 'exceptions')?.text ?? '';
@@ -64,7 +86,12 @@ function failurePath(call: Node, method: Node | null): FailurePath | null {
         clause: node,
       };
     }
-    if (node.type === 'if' || node.type === 'unless' || node.type === 'if_modifier' || node.type === 'unless_modifier') {
+    if (
+      node.type === 'if' ||
+      node.type === 'unless' ||
+      node.type === 'if_modifier' ||
+      node.type === 'unless_modifier'
+    ) {
       const condition = field(node, 'condition');
       const branch = field(node, 'consequence') ?? field(node, 'body');
       if (!condition || !branch?.equals(child)) continue;
@@ -109,30 +136,49 @@ function retryAfter(call: Node, clause: Node): Node | null {
 }
 
 /** `sleep 1; raise` gives up after waiting. */
-function givesUpAfter(call: Node): boolean {
+function givesUpAfter(call: Node, up: ParentOf): boolean {
   let statement: Node = call;
-  while (statement.parent && !['then', 'body_statement', 'do', 'else', 'begin', 'block_body'].includes(statement.parent.type)) statement = statement.parent;
-  const body = statement.parent;
+  while (up(statement) && !STATEMENT_BODIES.has(up(statement)!.type)) statement = up(statement)!;
+  const body = up(statement);
   if (!body) return false;
-  return namedChildren(body).some((s) => s.startIndex > statement.startIndex && /^(raise|fail)\b/.test(s.text));
+  return namedChildren(body).some(
+    (s) => s.startIndex > statement.startIndex && /^(raise|fail)\b/.test(s.text),
+  );
 }
 
-function enclosingLoop(call: Node, method: Node | null): Node | null {
-  for (let node = call.parent; node && !(method && node.equals(method)); node = node.parent) {
+function enclosingLoop(call: Node, method: Node | null, up: ParentOf): Node | null {
+  for (let node = up(call); node && !(method && node.id === method.id); node = up(node)) {
     if (LOOP_TYPES.has(node.type)) return node;
-    if (BLOCK_TYPES.has(node.type) && node.parent?.type === 'call' && LOOP_METHODS.test(field(node.parent, 'method')?.text ?? '')) return node.parent;
+    const parent = up(node);
+    if (
+      BLOCK_TYPES.has(node.type) &&
+      parent?.type === 'call' &&
+      LOOP_METHODS.test(field(parent, 'method')?.text ?? '')
+    )
+      return parent;
   }
   return null;
 }
 
 function loopWord(loop: Node): string {
-  if (loop.type === 'call') return field(loop, 'method')?.text === 'loop' ? 'loop do' : `${field(loop, 'method')?.text} do`;
+  if (loop.type === 'call')
+    return field(loop, 'method')?.text === 'loop' ? 'loop do' : `${field(loop, 'method')?.text} do`;
   return loop.type.replace(/_modifier$/, '');
 }
 
 function callsItself(method: Node, name: string): boolean {
   const body = field(method, 'body');
-  return !!body && some(body, (node) => node.type === 'call' && !field(node, 'receiver') && field(node, 'method')?.text === name && !node.equals(method));
+  return (
+    !!body &&
+    some(
+      body,
+      (node) =>
+        node.type === 'call' &&
+        !field(node, 'receiver') &&
+        field(node, 'method')?.text === name &&
+        !node.equals(method),
+    )
+  );
 }
 
 /** `attempts += 1`, block parameters of `n.times do |i|`, attempt-like method parameters. */
@@ -141,14 +187,21 @@ function attemptCounters(method: Node | null, loop: Node | null): Set<string> {
   const scope = method ?? loop;
   if (scope) {
     some(scope, (node) => {
-      if (node.type === 'operator_assignment' && /^[+-]=$/.test(field(node, 'operator')?.text ?? '') && field(node, 'right')?.text === '1') {
+      if (
+        node.type === 'operator_assignment' &&
+        /^[+-]=$/.test(field(node, 'operator')?.text ?? '') &&
+        field(node, 'right')?.text === '1'
+      ) {
         const left = field(node, 'left');
         if (left) names.add(left.text);
       }
       return false;
     });
   }
-  if (loop?.type === 'call' && /^(times|upto|downto|each_with_index)$/.test(field(loop, 'method')?.text ?? '')) {
+  if (
+    loop?.type === 'call' &&
+    /^(times|upto|downto|each_with_index)$/.test(field(loop, 'method')?.text ?? '')
+  ) {
     const block = field(loop, 'block');
     const params = block ? field(block, 'parameters') : null;
     const first = params ? namedChildren(params).pop() : undefined;

@@ -1,4 +1,4 @@
-import type { Node } from './runtime.js';
+import { captures, type Node } from './runtime.js';
 
 /**
  * Grammar-neutral navigation over tree-sitter nodes. Each language passes its own node type names;
@@ -7,7 +7,8 @@ import type { Node } from './runtime.js';
 
 /** The parent chain of `node`, nearest first, up to and excluding `stop` (or to the root). */
 export function* ancestors(node: Node, stop?: Node | null): Generator<Node> {
-  for (let current = node.parent; current && !(stop && current.equals(stop)); current = current.parent) {
+  for (const current of ancestorPath(node)) {
+    if (stop && current.id === stop.id) return;
     yield current;
   }
 }
@@ -68,19 +69,35 @@ export function walkNamed(root: Node, enter: (node: Node) => boolean | void): vo
   }
 }
 
-/** Named descendants of `root` whose type is in `types`, in document order. */
+/**
+ * Named descendants of `root` whose type is in `types`, in document order, not looking inside nodes
+ * whose type is in `skip` (a skipped node itself is kept when its type is also in `types`). Runs as a
+ * query inside the WASM engine: only matching nodes become JavaScript objects, which is several times
+ * faster than walking every node. Types the grammar does not have are ignored.
+ */
 export function descendantsOfTypes(
   root: Node,
   types: ReadonlySet<string>,
-  skip: ReadonlySet<string> = new Set(),
+  skip: ReadonlySet<string> = NONE,
 ): Node[] {
+  const language = root.tree.language;
+  const known = [...new Set([...types, ...skip])]
+    .filter((type) => language.idForNodeType(type, true) !== null)
+    .sort();
+  if (known.length === 0) return [];
   const found: Node[] = [];
-  walkNamed(root, (node) => {
+  let skipEnd = -1;
+  for (const { node } of captures(root, `[${known.map((type) => `(${type})`).join(' ')}] @node`)) {
+    if (node.startIndex === root.startIndex && node.endIndex === root.endIndex && node.type === root.type)
+      continue;
+    if (node.startIndex < skipEnd) continue;
     if (types.has(node.type)) found.push(node);
-    return !skip.has(node.type);
-  });
+    if (skip.has(node.type)) skipEnd = node.endIndex;
+  }
   return found;
 }
+
+const NONE: ReadonlySet<string> = new Set();
 
 /** True when some named descendant (or `root` itself) satisfies `test`; stops at the first. */
 export function some(
@@ -138,7 +155,167 @@ export function clip(text: string, max = 80): string {
  */
 export function nodeSpanning(root: Node, start: number, end: number): Node | null {
   let node = root.descendantForIndex(start, Math.max(start, end - 1));
-  while (node && node.parent && node.parent.startIndex >= start && node.parent.endIndex <= end) node = node.parent;
+  while (node && node.parent && node.parent.startIndex >= start && node.parent.endIndex <= end)
+    node = node.parent;
   while (node && !node.isNamed && node.parent) node = node.parent;
   return node && node.startIndex === start && node.endIndex === end ? node : null;
+}
+
+/** Nodes of interest found in one pass, each filed under its innermost enclosing scope. */
+export interface ScopedIndex {
+  /** Every node of the requested types (scopes excluded), in document order. */
+  all: Node[];
+  /** Scope node id → the nodes whose innermost enclosing scope it is. */
+  inScope: Map<number, Node[]>;
+  /** The scope nodes, in document order. */
+  scopes: Node[];
+}
+
+/**
+ * One query over `root` for `types` and `scopes` (functions, classes): each node of `types` is filed
+ * under the innermost scope around it. Lets a summary read every function's calls and returns
+ * without a walk per function.
+ */
+export function scopedIndex(
+  root: Node,
+  types: ReadonlySet<string>,
+  scopes: ReadonlySet<string>,
+): ScopedIndex {
+  const index: ScopedIndex = { all: [], inScope: new Map(), scopes: [] };
+  const open: Node[] = [];
+  for (const node of descendantsOfTypes(root, new Set([...types, ...scopes]))) {
+    while (open.length > 0 && node.startIndex >= open[open.length - 1]!.endIndex) open.pop();
+    if (scopes.has(node.type)) {
+      open.push(node);
+      index.scopes.push(node);
+      index.inScope.set(node.id, []);
+      if (!types.has(node.type)) continue;
+    }
+    index.all.push(node);
+    const top = open[open.length - 1];
+    const scope = top && top.id === node.id ? open[open.length - 2] : top;
+    if (scope) index.inScope.get(scope.id)!.push(node);
+  }
+  return index;
+}
+
+/**
+ * Whether a node lies inside any of a set of nodes (loops, say), answered from their ranges without
+ * walking parents, which in tree-sitter costs a descent from the root for every step.
+ */
+export class Coverage {
+  private readonly ranges: [number, number][];
+  /** The furthest end among ranges 0..i: the backward scan stops once nothing earlier reaches far enough. */
+  private readonly reach: number[];
+
+  constructor(nodes: readonly Node[]) {
+    this.ranges = nodes.map((n): [number, number] => [n.startIndex, n.endIndex]).sort((a, b) => a[0] - b[0]);
+    this.reach = [];
+    let furthest = -1;
+    for (const [, end] of this.ranges) this.reach.push((furthest = Math.max(furthest, end)));
+  }
+
+  covers(node: Node): boolean {
+    // Ranges are nested or disjoint; any range starting before the node may still contain it.
+    let low = 0;
+    let high = this.ranges.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (this.ranges[mid]![0] <= node.startIndex) low = mid + 1;
+      else high = mid;
+    }
+    for (let i = low - 1; i >= 0 && this.reach[i]! >= node.endIndex; i -= 1) {
+      const [start, end] = this.ranges[i]!;
+      if (start <= node.startIndex && end >= node.endIndex) return true;
+    }
+    return false;
+  }
+}
+
+/**
+ * The calls that can be a pause between attempts at all: inside a loop, or inside a function that
+ * calls itself (by `callName`). Everything else is skipped before any parent is walked.
+ */
+export function repeatedCalls(
+  index: ScopedIndex,
+  callType: string,
+  loopTypes: ReadonlySet<string>,
+  callName: (call: Node) => string | undefined,
+): Node[] {
+  const loops = new Coverage(index.all.filter((node) => loopTypes.has(node.type)));
+  const recursive = new Coverage(
+    index.scopes.filter((scope) => {
+      const name = scope.childForFieldName('name')?.text;
+      return (
+        !!name &&
+        (index.inScope.get(scope.id) ?? []).some((node) => node.type === callType && callName(node) === name)
+      );
+    }),
+  );
+  return index.all.filter((node) => node.type === callType && (loops.covers(node) || recursive.covers(node)));
+}
+
+/**
+ * The ancestors of `node`, nearest first, found by one descent from the root with a cursor: in
+ * tree-sitter each `parent` step is itself a descent from the root, so a walk up by `parent` costs
+ * the depth squared. Analyses that look at many ancestors of one node take this path once.
+ */
+export function ancestorPath(node: Node): Node[] {
+  const path: Node[] = [];
+  const cursor = node.tree.rootNode.walk();
+  try {
+    for (;;) {
+      const current = cursor.currentNode;
+      if (current.id === node.id) break;
+      path.push(current);
+      // Down to the child that contains the node (the cursor's own index helper is not reliable here).
+      if (!cursor.gotoFirstChild()) break;
+      while (!(cursor.startIndex <= node.startIndex && cursor.endIndex >= node.endIndex)) {
+        if (!cursor.gotoNextSibling()) return path.reverse();
+      }
+    }
+  } finally {
+    cursor.delete();
+  }
+  return path.reverse();
+}
+
+/** The first node of `path` (nearest first) whose type is in `types`, not looking past `boundaries`. */
+export function firstOnPath(
+  path: readonly Node[],
+  types: ReadonlySet<string>,
+  boundaries: ReadonlySet<string> = NONE,
+): Node | null {
+  for (const node of path) {
+    if (types.has(node.type)) return node;
+    if (boundaries.has(node.type)) return null;
+  }
+  return null;
+}
+
+/** `parent` for `node` and its ancestors, from one descent (see `ancestorPath`); other nodes fall back to `parent`. */
+export type ParentOf = (node: Node) => Node | null;
+
+export function lineage(node: Node): ParentOf {
+  const parents = new Map<number, Node>();
+  let child = node;
+  for (const ancestor of ancestorPath(node)) {
+    parents.set(child.id, ancestor);
+    child = ancestor;
+  }
+  return (n) => (parents.has(n.id) ? parents.get(n.id)! : n.id === child.id ? null : n.parent);
+}
+
+/** The nearest ancestor of `node` (by `up`) whose type is in `types`, not looking past `boundaries`. */
+export function enclosingBy(
+  up: ParentOf,
+  node: Node,
+  types: ReadonlySet<string>,
+  boundaries: ReadonlySet<string> = NONE,
+): Node | null {
+  for (let current = up(node); current; current = up(current)) {
+    if (types.has(current.type)) return current;
+    if (boundaries.has(current.type)) return null;
+  }
+  return null;
 }

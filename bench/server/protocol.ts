@@ -1,0 +1,39 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+/** Messages between `npm run bench:server` and the processes it starts (Node IPC). */
+export type ChildMessage =
+  | { kind: 'ready'; url?: string }
+  | { kind: 'reviewed'; target: string }
+  | { kind: 'stats'; depth: number; active: number; peakRssMb: number; maxLoopDelayMs: number };
+
+export type ParentMessage = { kind: 'stats' } | { kind: 'stop' };
+
+/** What the stand-in review records: one string per review, `owner/repo#pr@sha`. */
+export function reviewedTarget(job: {
+  owner: string;
+  repo: string;
+  pullNumber: number;
+  headSha?: string;
+}): string {
+  return `${job.owner}/${job.repo}#${job.pullNumber}@${job.headSha ?? '?'}`;
+}
+
+/** The stand-in review's cost: enough to make reviews pile up behind a burst of webhooks. */
+export const REVIEW_MS = 5;
+
+export function send(message: ChildMessage): void {
+  process.send?.(message);
+}
+
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+loopDelay.enable();
+
+/** The longest the process's event loop was blocked (a stall shows up in every request in flight). */
+export function maxLoopDelayMs(): number {
+  return loopDelay.max / 1e6;
+}
+
+export function peakRssMb(): number {
+  // maxRSS is in kilobytes.
+  return process.resourceUsage().maxRSS / 1024;
+}

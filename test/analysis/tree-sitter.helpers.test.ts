@@ -1,0 +1,74 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { GoAnalyzer } from '../../src/analysis/languages/go.js';
+import { PythonAnalyzer } from '../../src/analysis/languages/python.js';
+import { RubyAnalyzer } from '../../src/analysis/languages/ruby.js';
+import { loadLanguage } from '../../src/analysis/languages/tree-sitter/runtime.js';
+
+/** `jitterHelpers`: functions whose bodies randomise a delay, judged by the body, not the name. */
+describe('repository jitter helpers', () => {
+  beforeAll(async () => {
+    await Promise.all([loadLanguage('python'), loadLanguage('go'), loadLanguage('ruby')]);
+  });
+
+  it('Python: a function computing a jittered delay from the attempt, and a jittered sleep', () => {
+    const text = [
+      'import random',
+      'import time',
+      '',
+      'def backoff_seconds(attempt, base=0.5, cap=30):',
+      '    return random.uniform(0, min(cap, base * 2 ** attempt))',
+      '',
+      'def sleep_jittered(seconds):',
+      '    time.sleep(random.uniform(seconds / 2, seconds))',
+      '',
+      'def shuffle_rows(rows):',
+      '    random.shuffle(rows)',
+      '    return rows',
+      '',
+      'def _private_jitter(x):',
+      '    return x * random.random()',
+      '',
+    ].join('\n');
+    expect(new PythonAnalyzer().jitterHelpers({ path: 'app/retry.py', text })).toEqual([
+      { name: 'backoff_seconds', path: 'app/retry.py', takesAttempt: true, sleeps: false },
+      { name: 'sleep_jittered', path: 'app/retry.py', takesAttempt: false, sleeps: true },
+    ]);
+  });
+
+  it('Go: exported functions only', () => {
+    const text = [
+      'package backoff',
+      '',
+      'import (',
+      '\t"math/rand"',
+      '\t"time"',
+      ')',
+      '',
+      'func FullJitter(attempt int, base time.Duration) time.Duration {',
+      '\treturn time.Duration(rand.Int63n(int64(base << attempt)))',
+      '}',
+      '',
+      'func pick(items []string) string {',
+      '\treturn items[rand.Intn(len(items))]',
+      '}',
+      '',
+    ].join('\n');
+    expect(new GoAnalyzer().jitterHelpers({ path: 'internal/backoff/backoff.go', text })).toEqual([
+      { name: 'FullJitter', path: 'internal/backoff/backoff.go', takesAttempt: true, sleeps: false },
+    ]);
+  });
+
+  it('Ruby: a method drawing rand for a delay', () => {
+    const text = [
+      'module Backoff',
+      '  def self.delay_for(attempt)',
+      '    rand * [30, 2**attempt].min',
+      '  end',
+      'end',
+      '',
+    ].join('\n');
+    expect(new RubyAnalyzer().jitterHelpers({ path: 'lib/backoff.rb', text })).toEqual([
+      { name: 'delay_for', path: 'lib/backoff.rb', takesAttempt: true, sleeps: false },
+    ]);
+  });
+});
