@@ -702,18 +702,17 @@ describe('suggest: when no patch can be offered', () => {
     expect(!suggestion.valid && suggestion.invalidReason).toMatch(/file changed/);
   });
 
-  it('describes the change in words for languages without rewrites', () => {
-    const code =
-      'import time\nwhile True:\n    try:\n        call()\n    except Exception:\n        time.sleep(5)\n';
+  it('asks for jitter inside a helper that computes the wait, in words', () => {
+    const code = 'await backoff(attempt);\n';
+    const base = callFinding({ path: 'src/a.ts', code, argument: 'attempt', delay: fixed(5000) });
     const finding = {
-      ...callFinding({ path: 'app.py', code, argument: '5', delay: fixed(5000) }),
-      language: 'python' as const,
-    };
+      ...base,
+      form: { ...base.form, computedBy: { name: 'backoff', path: 'src/lib/backoff.ts' } },
+    } as typeof base;
     const suggestion = suggest(finding, code, FULL);
     expect(suggestion).toMatchObject({ valid: false, primary: null });
-    expect(suggestion.description).toBe(
-      'Randomise the wait between attempts with full jitter: U(0, min(cap, base · 2ⁿ)).',
-    );
+    expect(suggestion.description).toContain('`backoff`');
+    expect(suggestion.description).toContain('src/lib/backoff.ts');
   });
 
   it('refuses a library option that is already jittered', () => {

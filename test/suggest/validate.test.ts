@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validatePatch, warmUpValidation } from '../../src/suggest/validate.js';
+import { loadLanguage } from '../../src/analysis/languages/tree-sitter/runtime.js';
 
 const TS = `import { sleep } from './sleep.js';
 
@@ -84,14 +85,29 @@ describe('validatePatch', () => {
     });
   });
 
-  it('refuses languages it cannot check', () => {
-    const py = 'time.sleep(5)\n';
+  it('refuses a Python patch that no longer parses', async () => {
+    // Grammars load lazily; analysis loads them before any patch of that language exists.
+    await loadLanguage('python');
+    const py = 'import time\ntime.sleep(5)\n';
+    const start = py.indexOf('5');
     expect(
-      validatePatch('a.py', 'python', py, [{ start: 11, end: 12, newText: 'random.random() * 5' }]),
-    ).toEqual({
-      valid: false,
-      reason: 'patches for python cannot be checked yet',
-    });
+      validatePatch('a.py', 'python', py, [{ start, end: start + 1, newText: 'random.uniform(0, 5' }]).valid,
+    ).toBe(false);
+    expect(
+      validatePatch('a.py', 'python', py, [{ start, end: start + 1, newText: 'random.uniform(0, 5)' }]).valid,
+    ).toBe(true);
+  });
+
+  it('checks Kotlin patches by their brackets and strings', () => {
+    const kt = 'fun f() {\n  Thread.sleep(5000)\n}\n';
+    const start = kt.indexOf('5000');
+    expect(
+      validatePatch('a.kt', 'kotlin', kt, [{ start, end: start + 4, newText: 'Random.nextLong(5000' }]).valid,
+    ).toBe(false);
+    expect(
+      validatePatch('a.kt', 'kotlin', kt, [{ start, end: start + 4, newText: 'Random.nextLong(5000)' }])
+        .valid,
+    ).toBe(true);
   });
 
   it('checks a patch in well under 50 ms once warm', () => {
