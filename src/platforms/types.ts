@@ -48,6 +48,8 @@ export interface EarlierComment {
   line?: number;
   /** Already resolved or answered as fixed. */
   resolved: boolean;
+  /** The bot already replied "fixed in …" (the resolve may still be outstanding). */
+  answered?: boolean;
   /** GitHub review-thread node id, for resolving the thread. */
   threadId?: string;
 }

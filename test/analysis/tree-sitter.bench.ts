@@ -1,9 +1,9 @@
 /**
  * Parse vs analysis throughput of the tree-sitter languages on a generated corpus, in one process:
- *   npx tsx test/analysis/tree-sitter.bench.ts [files-per-language]
+ *   npx tsx test/analysis/tree-sitter.bench.ts [files-per-language] [python|go|ruby]
  * Each language's corpus follows bench/corpus.ts: mostly ordinary code, with fixed, jittered and
- * unjittered retries and polling loops at known rates, and a constant shared between files. The first pass warms the grammars and
- * the JIT; the figures are from a second pass.
+ * unjittered retries and polling loops at known rates, and a constant shared between files. The
+ * first pass warms the grammars and the JIT; the figures are from a second pass.
  */
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_ANALYSIS_OPTIONS, type LanguageAnalyzer } from '../../src/analysis/analyzer.js';

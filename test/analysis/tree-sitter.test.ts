@@ -227,3 +227,19 @@ describe('shared syntax helpers', () => {
     expect(await withFragment('python', '', 'not valid (', '\n', (node) => node.type)).toBeNull();
   });
 });
+
+describe('hostile input', () => {
+  it('gives up on a delay expression nested too deeply to evaluate, without overflowing the stack', async () => {
+    const { PythonAnalyzer } = await import('../../src/analysis/languages/python.js');
+    const deep = `import time\nwhile True:\n    try:\n        call()\n    except OSError:\n        time.sleep(${'('.repeat(20_000)}1${')'.repeat(20_000)})\n`;
+    const host = { read: async () => null };
+    const findings = await new PythonAnalyzer().analyze({ path: 'app/deep.py', text: deep }, host, {
+      reportUnknown: true,
+      minDelayMs: 0,
+    });
+    // The delay is unknown (a low-confidence note on request), not a crash.
+    expect(findings.map((f) => [f.confidence, f.evidence.at(-1)])).toEqual([
+      ['low', 'the delay could not be resolved (expression nested too deeply)'],
+    ]);
+  });
+});

@@ -10,7 +10,14 @@ import type { Finding, Language } from '../finding.js';
 import { scaled } from './tree-sitter/durations.js';
 import { libraryDraft, snippet, toFindings, waitDraft, type Draft } from './tree-sitter/findings.js';
 import { MAX_CACHED_MODULES, SummaryCache, type ListingHost } from './tree-sitter/modules.js';
-import { loadedLanguage, loadLanguage, parseLoaded, withTree, type Node } from './tree-sitter/runtime.js';
+import {
+  loadedLanguage,
+  loadLanguage,
+  parseLoaded,
+  withTree,
+  type Node,
+  guardNesting,
+} from './tree-sitter/runtime.js';
 import { enclosing } from './tree-sitter/syntax.js';
 import { ATTEMPT_NAME } from '../context.js';
 import { GoEvaluator, NS_PER_MS, type GoEnv, type GoPackage } from './go/evaluate.js';
@@ -103,36 +110,38 @@ export class GoAnalyzer implements LanguageAnalyzer {
       this.states.set(host, state);
     }
     const scan = state;
-    const drafts = await withTree('go', input.text, async (tree) => {
-      const { file, calls } = summariseGoIndexed(input.path, tree.rootNode);
-      scan.files.put(input.path, file);
-      const dir = posix.dirname(input.path);
-      const pkg = merged(dir, [file]);
-      let whole: Promise<GoPackage> | undefined;
-      pkg.rest = () =>
-        (whole ??= scan.packageAt(dir === '.' ? '' : dir).then((listed) => withFile(listed, file)));
-      const env: GoEnv = { pkg, file, fn: null, counters: new Set(), depth: 0, evidence: [] };
-      const found: Draft[] = [];
-      for (const call of calls) {
-        const draft = await waitDraftOf(call, env, scan.evaluator, options);
-        if (draft) found.push(draft);
-      }
-      for (const library of await findLibraryRetries(tree.rootNode, env, scan.evaluator)) {
-        const draft = libraryDraft(
-          {
-            library: library.library,
-            value: library.value,
-            anchor: snippet(library.anchor),
-            target: snippet(library.target),
-            evidence: [library.evidence],
-            confidence: library.confidence,
-          },
-          options,
-        );
-        if (draft) found.push(draft);
-      }
-      return found;
-    });
+    const drafts = await guardNesting(() =>
+      withTree('go', input.text, async (tree) => {
+        const { file, calls } = summariseGoIndexed(input.path, tree.rootNode);
+        scan.files.put(input.path, file);
+        const dir = posix.dirname(input.path);
+        const pkg = merged(dir, [file]);
+        let whole: Promise<GoPackage> | undefined;
+        pkg.rest = () =>
+          (whole ??= scan.packageAt(dir === '.' ? '' : dir).then((listed) => withFile(listed, file)));
+        const env: GoEnv = { pkg, file, fn: null, counters: new Set(), depth: 0, evidence: [] };
+        const found: Draft[] = [];
+        for (const call of calls) {
+          const draft = await waitDraftOf(call, env, scan.evaluator, options);
+          if (draft) found.push(draft);
+        }
+        for (const library of await findLibraryRetries(tree.rootNode, env, scan.evaluator)) {
+          const draft = libraryDraft(
+            {
+              library: library.library,
+              value: library.value,
+              anchor: snippet(library.anchor),
+              target: snippet(library.target),
+              evidence: [library.evidence],
+              confidence: library.confidence,
+            },
+            options,
+          );
+          if (draft) found.push(draft);
+        }
+        return found;
+      }),
+    );
     return toFindings(drafts, input.path, this.language);
   }
 

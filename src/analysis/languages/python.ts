@@ -9,7 +9,7 @@ import type { Finding, Language } from '../finding.js';
 import { scaled } from './tree-sitter/durations.js';
 import { libraryDraft, snippet, toFindings, waitDraft, type Draft } from './tree-sitter/findings.js';
 import { SummaryCache } from './tree-sitter/modules.js';
-import { loadLanguage, withTree, type Node } from './tree-sitter/runtime.js';
+import { guardNesting, loadLanguage, withTree, type Node } from './tree-sitter/runtime.js';
 import { enclosing, field } from './tree-sitter/syntax.js';
 import { PyEvaluator } from './python/evaluate.js';
 import { findPythonJitterHelpers } from './python/jitter-helpers.js';
@@ -55,30 +55,32 @@ export class PythonAnalyzer implements LanguageAnalyzer {
       this.states.set(host, state);
     }
     const scan = state;
-    const drafts = await withTree('python', input.text, async (tree) => {
-      const { module, calls, repeated } = summariseIndexed(input.path, tree.rootNode);
-      scan.modules.put(input.path, module);
-      const found: Draft[] = [];
-      for (const call of repeated) {
-        const draft = await waitDraftOf(call, module, scan.evaluator, options);
-        if (draft) found.push(draft);
-      }
-      for (const library of await findLibraryRetries(tree.rootNode, calls, module, scan.evaluator)) {
-        const draft = libraryDraft(
-          {
-            library: library.library,
-            value: library.value,
-            anchor: snippet(library.anchor),
-            target: snippet(library.target),
-            evidence: [library.evidence],
-            confidence: library.confidence,
-          },
-          options,
-        );
-        if (draft) found.push(draft);
-      }
-      return found;
-    });
+    const drafts = await guardNesting(() =>
+      withTree('python', input.text, async (tree) => {
+        const { module, calls, repeated } = summariseIndexed(input.path, tree.rootNode);
+        scan.modules.put(input.path, module);
+        const found: Draft[] = [];
+        for (const call of repeated) {
+          const draft = await waitDraftOf(call, module, scan.evaluator, options);
+          if (draft) found.push(draft);
+        }
+        for (const library of await findLibraryRetries(tree.rootNode, calls, module, scan.evaluator)) {
+          const draft = libraryDraft(
+            {
+              library: library.library,
+              value: library.value,
+              anchor: snippet(library.anchor),
+              target: snippet(library.target),
+              evidence: [library.evidence],
+              confidence: library.confidence,
+            },
+            options,
+          );
+          if (draft) found.push(draft);
+        }
+        return found;
+      }),
+    );
     return toFindings(drafts, input.path, this.language);
   }
 

@@ -10,7 +10,14 @@ import type { Finding, Language } from '../finding.js';
 import { scaled } from './tree-sitter/durations.js';
 import { snippet, toFindings, waitDraft, type Draft } from './tree-sitter/findings.js';
 import { SummaryCache } from './tree-sitter/modules.js';
-import { loadedLanguage, loadLanguage, parseLoaded, withTree, type Node } from './tree-sitter/runtime.js';
+import {
+  loadedLanguage,
+  loadLanguage,
+  parseLoaded,
+  withTree,
+  type Node,
+  guardNesting,
+} from './tree-sitter/runtime.js';
 import { enclosing, field, namedChildren } from './tree-sitter/syntax.js';
 import { RbEvaluator } from './ruby/evaluate.js';
 import { isSleep, summariseRuby, summariseRubyIndexed, type RbFile } from './ruby/module.js';
@@ -52,42 +59,44 @@ export class RubyAnalyzer implements LanguageAnalyzer {
       this.states.set(host, state);
     }
     const scan = state;
-    const drafts = await withTree('ruby', input.text, async (tree) => {
-      const { file, calls } = summariseRubyIndexed(input.path, tree.rootNode);
-      scan.files.put(input.path, file);
-      const found: Draft[] = [];
-      for (const call of calls) {
-        const wait = waitOf(call, file);
-        if (!wait || wait.jittered) continue;
-        const context = retryContext(call);
-        if (!context) continue;
-        const evidence = [...context.evidence];
-        const value = scaled(
-          await scan.evaluator.evaluate(wait.delay, {
-            file,
-            method: enclosing(call, METHOD_TYPES),
-            counters: context.counters,
-            depth: 0,
-            evidence,
-          }),
-          SECOND_MS,
-        );
-        const draft = waitDraft(
-          {
-            value,
-            anchor: snippet(call),
-            argument: snippet(wait.delay),
-            trigger: context.trigger,
-            attemptVar: context.attemptVar,
-            evidence,
-            confidence: 'high',
-          },
-          options,
-        );
-        if (draft) found.push(draft);
-      }
-      return found;
-    });
+    const drafts = await guardNesting(() =>
+      withTree('ruby', input.text, async (tree) => {
+        const { file, calls } = summariseRubyIndexed(input.path, tree.rootNode);
+        scan.files.put(input.path, file);
+        const found: Draft[] = [];
+        for (const call of calls) {
+          const wait = waitOf(call, file);
+          if (!wait || wait.jittered) continue;
+          const context = retryContext(call);
+          if (!context) continue;
+          const evidence = [...context.evidence];
+          const value = scaled(
+            await scan.evaluator.evaluate(wait.delay, {
+              file,
+              method: enclosing(call, METHOD_TYPES),
+              counters: context.counters,
+              depth: 0,
+              evidence,
+            }),
+            SECOND_MS,
+          );
+          const draft = waitDraft(
+            {
+              value,
+              anchor: snippet(call),
+              argument: snippet(wait.delay),
+              trigger: context.trigger,
+              attemptVar: context.attemptVar,
+              evidence,
+              confidence: 'high',
+            },
+            options,
+          );
+          if (draft) found.push(draft);
+        }
+        return found;
+      }),
+    );
     return toFindings(drafts, input.path, this.language);
   }
 

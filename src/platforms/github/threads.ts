@@ -3,6 +3,9 @@ import type { EarlierComment } from '../types.js';
 import type { PullRef } from './changes.js';
 import { parseFingerprintMarker } from '../../review/render.js';
 
+/** Start of the reply to a comment whose finding is gone; also how an answered one is recognised. */
+const FIXED_REPLY_PREFIX = 'Fixed in ';
+
 const COMMENTS_PER_PAGE = 100;
 const THREADS_PER_PAGE = 100;
 /** A pull request with more review threads than this is not reconciled beyond them. */
@@ -77,6 +80,15 @@ export async function listEarlierComments(
   })) as ReviewComment[];
   const ours = comments.filter((comment) => isOurs(comment, botLogin));
   if (ours.length === 0) return [];
+  // Roots the bot already answered: a failed resolve is retried without a second "Fixed in" reply.
+  const answered = new Set(
+    comments
+      .filter((comment) => comment.in_reply_to_id != null && comment.body.startsWith(FIXED_REPLY_PREFIX))
+      .filter((comment) =>
+        botLogin !== undefined ? comment.user?.login === botLogin : comment.user?.type === 'Bot',
+      )
+      .map((comment) => comment.in_reply_to_id),
+  );
   const threads = await reviewThreadsByRootComment(octokit, pull);
   return ours.map((comment) => {
     const fingerprint = parseFingerprintMarker(comment.body)!;
@@ -88,6 +100,7 @@ export async function listEarlierComments(
       path: comment.path,
       ...(line !== undefined ? { line } : {}),
       resolved: thread?.isResolved ?? false,
+      answered: answered.has(comment.id),
       ...(thread ? { threadId: thread.threadId } : {}),
     };
   });
@@ -132,13 +145,15 @@ export async function markFixed(
   comment: EarlierComment,
   headSha: string,
 ): Promise<void> {
-  await octokit.rest.pulls.createReplyForReviewComment({
-    owner: pull.owner,
-    repo: pull.repo,
-    pull_number: pull.pullNumber,
-    comment_id: Number(comment.id),
-    body: `Fixed in ${headSha}.`,
-  });
+  if (!comment.answered) {
+    await octokit.rest.pulls.createReplyForReviewComment({
+      owner: pull.owner,
+      repo: pull.repo,
+      pull_number: pull.pullNumber,
+      comment_id: Number(comment.id),
+      body: `${FIXED_REPLY_PREFIX}${headSha}.`,
+    });
+  }
   if (comment.threadId) {
     await octokit.graphql(RESOLVE_THREAD_MUTATION, { threadId: comment.threadId });
   }

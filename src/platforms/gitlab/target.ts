@@ -133,15 +133,20 @@ export class GitlabReviewTarget implements ReviewTarget {
     for (const comment of outcome.fixed) {
       if (comment.resolved) continue;
       try {
-        await api.MergeRequestDiscussions.addNote(
-          projectId,
-          mr.iid,
-          comment.id,
-          `${FIXED_REPLY_PREFIX}${outcome.headSha}.`,
-        );
+        if (!comment.answered) {
+          await api.MergeRequestDiscussions.addNote(
+            projectId,
+            mr.iid,
+            comment.id,
+            `${FIXED_REPLY_PREFIX}${outcome.headSha}.`,
+          );
+        }
         await api.MergeRequestDiscussions.resolve(projectId, mr.iid, comment.id, true);
         fixed += 1;
       } catch (error) {
+        // A GitLab still failing after the client's retries: fail the job so the queue retries it; the
+        // reply, once posted, is recognised next time and not repeated.
+        if (isTransient(statusOf(error))) throw error;
         // A deleted or locked discussion must not stop the summary from being written.
         log.warn(
           { ...logFields, discussion: comment.id, error: describeError(error) },
@@ -258,4 +263,9 @@ export class GitlabReviewTarget implements ReviewTarget {
     })();
     return this.threads;
   }
+}
+
+/** No status (a dropped connection), 429 and 5xx may succeed later; other answers will not. */
+function isTransient(status: number | undefined): boolean {
+  return status === undefined || status === 429 || status >= 500;
 }

@@ -62,7 +62,9 @@ export function readThreads(discussions: readonly DiscussionLike[], bot: BotIden
       fingerprint,
       path: first.position?.new_path ?? first.position?.old_path ?? '',
       ...(Number.isInteger(line) && line > 0 ? { line } : {}),
-      resolved: first.resolved === true || answered,
+      // Answered but not resolved (the resolve failed last time): still to do, without a second reply.
+      resolved: first.resolved === true,
+      answered,
     });
   }
   return { earlier, ...(summaryNoteId !== undefined ? { summaryNoteId } : {}) };

@@ -311,6 +311,7 @@ describe('earlier comments', () => {
         path: 'src/a.ts',
         line: 5,
         resolved: false,
+        answered: false,
         threadId: 'T_11',
       },
       {
@@ -319,6 +320,7 @@ describe('earlier comments', () => {
         path: 'src/b.ts',
         line: 9,
         resolved: true,
+        answered: false,
         threadId: 'T_15',
       },
     ]);

@@ -2,7 +2,6 @@
  * Shared pieces of the GitHub tests: the fixture pull request, a test key, a Probot whose Octokit keeps
  * jitterbot's jittered retry layer (with injected random and sleep), and helpers to build API answers.
  */
-import './node20.js';
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -1,4 +1,3 @@
-import './node20.js';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import nock from 'nock';

@@ -1,4 +1,3 @@
-import './node20.js';
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Finding } from '../../../src/analysis/finding.js';
@@ -231,8 +230,23 @@ describe('GitlabReviewTarget.earlierComments', () => {
         }),
       ]);
     expect(await target().earlierComments()).toEqual([
-      { id: 'aaaaaa01', fingerprint: FP1, path: 'src/inventory.ts', line: 10, resolved: false },
-      { id: 'bbbbbb01', fingerprint: FP2, path: 'src/inventory.ts', line: 10, resolved: true },
+      {
+        id: 'aaaaaa01',
+        fingerprint: FP1,
+        path: 'src/inventory.ts',
+        line: 10,
+        resolved: false,
+        answered: false,
+      },
+      // Answered but not resolved: the resolve is retried, the reply is not repeated.
+      {
+        id: 'bbbbbb01',
+        fingerprint: FP2,
+        path: 'src/inventory.ts',
+        line: 10,
+        resolved: false,
+        answered: true,
+      },
     ]);
   });
 });

@@ -3,6 +3,7 @@ import { SERVER_HINT_NAME } from '../../context.js';
 import { dominant, minMax, power, UNKNOWN, type DelayValue } from '../../delay.js';
 import { constMs, foldBinary, numericLiteral, unitMs } from '../tree-sitter/durations.js';
 import {
+  MAX_EXPRESSION_NESTING,
   MAX_RESOLUTION_DEPTH,
   withFragment,
   type ListingHost,
@@ -101,7 +102,20 @@ export class GoEvaluator {
     readonly files: SummaryCache<GoFile>,
   ) {}
 
+  /** Expressions being evaluated, outermost first: one chain at a time (evaluations are sequential). */
+  private nesting = 0;
+
   async evaluate(node: Node, env: GoEnv): Promise<DelayValue> {
+    if (this.nesting >= MAX_EXPRESSION_NESTING) return UNKNOWN('expression nested too deeply');
+    this.nesting += 1;
+    try {
+      return await this.evaluateNode(node, env);
+    } finally {
+      this.nesting -= 1;
+    }
+  }
+
+  private async evaluateNode(node: Node, env: GoEnv): Promise<DelayValue> {
     if (env.depth > MAX_RESOLUTION_DEPTH) return UNKNOWN('resolution too deep');
     switch (node.type) {
       case 'int_literal':

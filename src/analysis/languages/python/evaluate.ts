@@ -1,7 +1,12 @@
 import { dominant, minMax, power, UNKNOWN, type DelayValue } from '../../delay.js';
 import { SERVER_HINT_NAME } from '../../context.js';
 import { constMs, foldBinary, numericLiteral } from '../tree-sitter/durations.js';
-import { MAX_RESOLUTION_DEPTH, withFragment, type SummaryCache } from '../tree-sitter/modules.js';
+import {
+  MAX_EXPRESSION_NESTING,
+  MAX_RESOLUTION_DEPTH,
+  withFragment,
+  type SummaryCache,
+} from '../tree-sitter/modules.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, field, namedChildren } from '../tree-sitter/syntax.js';
 import {
@@ -97,7 +102,20 @@ export class PyEvaluator {
 
   constructor(readonly modules: SummaryCache<PyModule>) {}
 
+  /** Expressions being evaluated, outermost first: one chain at a time (evaluations are sequential). */
+  private nesting = 0;
+
   async evaluate(node: Node, env: PyEnv): Promise<DelayValue> {
+    if (this.nesting >= MAX_EXPRESSION_NESTING) return UNKNOWN('expression nested too deeply');
+    this.nesting += 1;
+    try {
+      return await this.evaluateNode(node, env);
+    } finally {
+      this.nesting -= 1;
+    }
+  }
+
+  private async evaluateNode(node: Node, env: PyEnv): Promise<DelayValue> {
     if (env.depth > MAX_RESOLUTION_DEPTH) return UNKNOWN('resolution too deep');
     switch (node.type) {
       case 'integer':

@@ -10,6 +10,9 @@ import { withTree, type GrammarName, type Node } from './runtime.js';
 /** Summaries kept per scan: shared settings and helper modules stay hot, the rest is dropped. */
 export const MAX_CACHED_MODULES = 128;
 
+/** How deep one delay expression is followed (`((…))`, `a + b + …`) before it is called unknown. */
+export const MAX_EXPRESSION_NESTING = 400;
+
 /** How far a chain of imports and helper calls is followed before giving up (unknown, not a guess). */
 export const MAX_RESOLUTION_DEPTH = 8;
 

@@ -279,3 +279,16 @@ export function withLoadedTree<T>(name: GrammarName, text: string, use: (tree: T
     tree.delete();
   }
 }
+
+/**
+ * Runs an analysis, turning a JavaScript stack overflow (an expression nested thousands deep, which
+ * the recursive evaluators follow) into a skipped file instead of a failed review.
+ */
+export async function guardNesting<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof RangeError) throw new UnanalysableFile('syntax nested too deeply to analyse');
+    throw error;
+  }
+}
