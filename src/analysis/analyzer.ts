@@ -19,6 +19,8 @@ export interface JitterHelperCandidate {
  */
 export interface ModuleHost {
   read(path: string): Promise<string | null>;
+  /** Files directly inside `dir` ('' or '.' for the root): Go packages span a directory. */
+  list?(dir: string): Promise<string[]>;
 }
 
 export interface AnalysisOptions {

@@ -26,7 +26,8 @@ const HELPER_PATH_HINT = /jitter|backoff|retry|delay|sleep|time|timing|util|help
 const RETRY_PATH_HINT = /client|api|http|retry|queue|consumer|worker|service|db|connect|sync|job/i;
 
 export interface Confirmation {
-  repoHelper?: JitterHelperCandidate;
+  /** The repository's own jitter helpers, best first (each language's patches pick their own). */
+  repoHelpers: JitterHelperCandidate[];
   blastRadius: BlastRadiusEntry[];
   clientCount: ClientCount | null;
 }
@@ -53,12 +54,12 @@ export async function confirm(request: ConfirmRequest): Promise<Confirmation> {
     listing = [];
   }
   const sources = listing.filter((path) => analyzerFor(request.analyzers, path) !== null);
-  const [repoHelper, blastRadius, clientCount] = await Promise.all([
+  const [repoHelpers, blastRadius, clientCount] = await Promise.all([
     findRepoHelper(request, sources),
     request.blastRadius ? countElsewhere(request, sources) : Promise.resolve([]),
     findClientCount(request.reader, request.ref).catch(() => null),
   ]);
-  return { repoHelper: repoHelper ?? undefined, blastRadius, clientCount };
+  return { repoHelpers, blastRadius, clientCount };
 }
 
 /** Prefer hinted paths, then shallow ones: shared helpers live near the top of `src/`. */
@@ -70,10 +71,7 @@ function prioritise(paths: string[], hint: RegExp): string[] {
   });
 }
 
-async function findRepoHelper(
-  request: ConfirmRequest,
-  sources: string[],
-): Promise<JitterHelperCandidate | null> {
+async function findRepoHelper(request: ConfirmRequest, sources: string[]): Promise<JitterHelperCandidate[]> {
   const candidates: JitterHelperCandidate[] = [];
   for (const path of prioritise(sources, HELPER_PATH_HINT).slice(0, MAX_HELPER_FILES)) {
     const analyzer = analyzerFor(request.analyzers, path);
@@ -82,13 +80,9 @@ async function findRepoHelper(
     if (text === null) continue;
     candidates.push(...analyzer.jitterHelpers({ path, text }));
   }
-  // A helper that computes a delay from the attempt is the most reusable; then a jittered sleep.
-  return (
-    candidates.find((c) => c.takesAttempt && !c.sleeps) ??
-    candidates.find((c) => !c.sleeps) ??
-    candidates[0] ??
-    null
-  );
+  // A helper that computes a delay from the attempt is the most reusable; then one that jitters a given delay.
+  const rank = (c: JitterHelperCandidate) => (c.sleeps ? 2 : c.takesAttempt ? 0 : 1);
+  return candidates.sort((a, b) => rank(a) - rank(b));
 }
 
 async function countElsewhere(request: ConfirmRequest, sources: string[]): Promise<BlastRadiusEntry[]> {

@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import {
   UnanalysableFile,
   type AnalysisOptions,
@@ -60,7 +61,24 @@ export function analysisOptionsFrom(config: JitterbotConfig): AnalysisOptions {
 
 /** The module host analysis uses to follow imports: the same reader, at the same ref. */
 export function hostFor(reader: RepoReader, ref: string): ModuleHost {
-  return { read: (path) => reader.read(path, ref) };
+  let byDirectory: Promise<Map<string, string[]>> | null = null;
+  const index = async (): Promise<Map<string, string[]>> => {
+    const directories = new Map<string, string[]>();
+    for (const path of await reader.list(ref).catch(() => [] as string[])) {
+      const dir = posix.dirname(path);
+      const files = directories.get(dir);
+      if (files) files.push(path);
+      else directories.set(dir, [path]);
+    }
+    return directories;
+  };
+  return {
+    read: (path) => reader.read(path, ref),
+    async list(dir) {
+      byDirectory ??= index();
+      return (await byDirectory).get(dir === '' ? '.' : dir) ?? [];
+    },
+  };
 }
 
 /**

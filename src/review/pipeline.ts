@@ -1,7 +1,7 @@
 import type { LanguageAnalyzer } from '../analysis/analyzer.js';
 import { confirm, type Confirmation } from '../analysis/confirm.js';
 import type { Finding, RuleId } from '../analysis/finding.js';
-import { createAnalyzers } from '../analysis/registry.js';
+import { analyzerFor, createAnalyzers } from '../analysis/registry.js';
 import { suppressedLines } from '../analysis/suppressions.js';
 import type { JitterbotConfig } from '../config.js';
 import { isLineAdded } from '../platforms/diff.js';
@@ -108,7 +108,7 @@ export async function buildOutcome(
           rules: enabled,
           blastRadius: options.blastRadius ?? true,
         })
-      : { blastRadius: [], clientCount: null };
+      : { repoHelpers: [], blastRadius: [], clientCount: null };
   const clients = confirmation.clientCount
     ? { count: confirmation.clientCount.clients, source: confirmation.clientCount.source }
     : {
@@ -121,7 +121,16 @@ export async function buildOutcome(
 
   const texts = new Map(analyzed.files.map((file) => [file.path, file.text]));
   const published = added.map((finding) =>
-    publishable(finding, texts.get(finding.path)!, target.platform, config, confirmation, clients, log),
+    publishable(
+      finding,
+      texts.get(finding.path)!,
+      target.platform,
+      config,
+      confirmation,
+      clients,
+      log,
+      analyzers,
+    ),
   );
   const { toPost, unchanged, fixed } = reconcile(published, earlier);
   const failed = failsThreshold(
@@ -205,11 +214,17 @@ function rangeTouches(ranges: Parameters<typeof isLineAdded>[0], start: number, 
   return false;
 }
 
-function helperOf(confirmation: Confirmation): RepoJitterHelper | undefined {
-  const helper = confirmation.repoHelper;
-  return helper && !helper.sleeps
-    ? { name: helper.name, path: helper.path, takesAttempt: helper.takesAttempt }
-    : undefined;
+/** The repository's jitter helper a patch for `finding` can call: same language family, not a sleep. */
+function helperFor(
+  confirmation: Confirmation,
+  finding: Finding,
+  analyzers: readonly LanguageAnalyzer[],
+): RepoJitterHelper | undefined {
+  const own = analyzerFor(analyzers, finding.path);
+  const helper = confirmation.repoHelpers.find(
+    (candidate) => !candidate.sleeps && analyzerFor(analyzers, candidate.path) === own,
+  );
+  return helper ? { name: helper.name, path: helper.path, takesAttempt: helper.takesAttempt } : undefined;
 }
 
 function publishable(
@@ -220,8 +235,9 @@ function publishable(
   confirmation: Confirmation,
   clients: { count: number; source: string },
   log: ReviewLogger,
+  analyzers: readonly LanguageAnalyzer[],
 ): PublishedFinding {
-  const repoHelper = helperOf(confirmation);
+  const repoHelper = helperFor(confirmation, finding, analyzers);
   const suggestion = suggest(finding, fileText, {
     strategy: config.strategy === 'golden' && !config.golden_index ? 'full' : config.strategy,
     capMs: config.cap_ms,

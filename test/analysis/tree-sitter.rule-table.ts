@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import { DEFAULT_ANALYSIS_OPTIONS, type LanguageAnalyzer } from '../../src/analysis/analyzer.js';
 import { skipReasonForContent, skipReasonForPath } from '../../src/analysis/file-filter.js';
 import type { Finding } from '../../src/analysis/finding.js';
-import type { ListingHost } from '../../src/analysis/languages/tree-sitter/modules.js';
+import type { ModuleHost } from '../../src/analysis/analyzer.js';
 import { DEFAULT_CONFIG } from '../../src/config.js';
 import type { RuleCase } from './rule-table.js';
 
@@ -30,7 +30,7 @@ export async function runTreeSitterCase(
 }
 
 /** A module host over an in-memory tree of files. */
-export function hostOf(files: Record<string, string>): ListingHost {
+export function hostOf(files: Record<string, string>): ModuleHost {
   return {
     read: async (p: string) => files[p] ?? null,
     list: async (dir: string) =>

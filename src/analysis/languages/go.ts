@@ -9,7 +9,7 @@ import type {
 import type { Finding, Language } from '../finding.js';
 import { scaled } from './tree-sitter/durations.js';
 import { libraryDraft, snippet, toFindings, waitDraft, type Draft } from './tree-sitter/findings.js';
-import { MAX_CACHED_MODULES, SummaryCache, type ListingHost } from './tree-sitter/modules.js';
+import { MAX_CACHED_MODULES, SummaryCache } from './tree-sitter/modules.js';
 import {
   loadedLanguage,
   loadLanguage,
@@ -35,7 +35,7 @@ class ScanState {
   readonly evaluator: GoEvaluator;
   private readonly packages = new Map<string, Promise<GoPackage | null>>();
 
-  constructor(private readonly host: ListingHost) {
+  constructor(private readonly host: ModuleHost) {
     this.files = new SummaryCache(host, (path, text) =>
       withTree('go', text, (tree) => summariseGo(path, tree.rootNode)),
     );
@@ -106,7 +106,7 @@ export class GoAnalyzer implements LanguageAnalyzer {
     if (!MAYBE_RETRY.test(input.text)) return [];
     let state = this.states.get(host);
     if (!state) {
-      state = new ScanState(host as ListingHost);
+      state = new ScanState(host);
       this.states.set(host, state);
     }
     const scan = state;

@@ -1,3 +1,4 @@
+import type { ModuleHost } from '../../analyzer.js';
 import { posix } from 'node:path';
 import { SERVER_HINT_NAME } from '../../context.js';
 import { dominant, minMax, power, UNKNOWN, type DelayValue } from '../../delay.js';
@@ -6,7 +7,6 @@ import {
   MAX_EXPRESSION_NESTING,
   MAX_RESOLUTION_DEPTH,
   withFragment,
-  type ListingHost,
   type SummaryCache,
 } from '../tree-sitter/modules.js';
 import type { Node } from '../tree-sitter/runtime.js';
@@ -97,7 +97,7 @@ export class GoEvaluator {
   private readonly goMods = new Map<string, Promise<{ module: string; root: string } | null>>();
 
   constructor(
-    private readonly host: ListingHost,
+    private readonly host: ModuleHost,
     private readonly packages: (dir: string) => Promise<GoPackage | null>,
     readonly files: SummaryCache<GoFile>,
   ) {}

@@ -16,12 +16,6 @@ export const MAX_EXPRESSION_NESTING = 400;
 /** How far a chain of imports and helper calls is followed before giving up (unknown, not a guess). */
 export const MAX_RESOLUTION_DEPTH = 8;
 
-/** A directory listing, when the host can give one (Go packages span the files of a directory). */
-export interface ListingHost extends ModuleHost {
-  /** Repository paths of the files directly inside `dir` ('' for the root), or null when unknown. */
-  list?(dir: string): Promise<string[] | null>;
-}
-
 /** Per-scan cache of one language's module summaries, least recently used first out. */
 export class SummaryCache<T> {
   private readonly entries = new Map<string, Promise<T | null>>();
