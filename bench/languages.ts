@@ -1,17 +1,17 @@
 /**
  * Parse vs analysis throughput of the tree-sitter languages on a generated corpus, in one process:
- *   npx tsx test/analysis/tree-sitter.bench.ts [files-per-language] [python|go|ruby]
+ *   npx tsx bench/languages.ts [files-per-language] [python|go|ruby]
  * Each language's corpus follows bench/corpus.ts: mostly ordinary code, with fixed, jittered and
  * unjittered retries and polling loops at known rates, and a constant shared between files. The
  * first pass warms the grammars and the JIT; the figures are from a second pass.
  */
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_ANALYSIS_OPTIONS, type LanguageAnalyzer } from '../../src/analysis/analyzer.js';
-import { GoAnalyzer } from '../../src/analysis/languages/go.js';
-import { PythonAnalyzer } from '../../src/analysis/languages/python.js';
-import { RubyAnalyzer } from '../../src/analysis/languages/ruby.js';
-import { withTree, type GrammarName } from '../../src/analysis/languages/tree-sitter/runtime.js';
-import { hostOf } from './tree-sitter.rule-table.js';
+import { DEFAULT_ANALYSIS_OPTIONS, type LanguageAnalyzer } from '../src/analysis/analyzer.js';
+import { GoAnalyzer } from '../src/analysis/languages/go.js';
+import { PythonAnalyzer } from '../src/analysis/languages/python.js';
+import { RubyAnalyzer } from '../src/analysis/languages/ruby.js';
+import { withTree, type GrammarName } from '../src/analysis/languages/tree-sitter/runtime.js';
+import { hostOf } from '../test/analysis/tree-sitter.rule-table.js';
 
 const FILES = Number(process.argv[2] ?? 1_000);
 /** How often each template occurs, as in bench/corpus.ts: retries are rare, ordinary code is most of it. */
