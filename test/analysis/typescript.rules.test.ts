@@ -9,6 +9,7 @@ const TABLES = [
   // Held out: real code from public repositories, labelled before the detector ran on it.
   'fixtures/typescript/real-world.yml',
   'fixtures/typescript/real-world-2.yml',
+  'fixtures/typescript/real-world-3.yml',
 ];
 
 async function expectFindings(testCase: RuleCase): Promise<void> {

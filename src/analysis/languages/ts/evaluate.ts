@@ -515,6 +515,25 @@ function recursiveGrowth(
   let growth: DelayValue | null = null;
   const visit = (node: ts.Node): void => {
     if (growth) return;
+    // `retryDelay *= 2` or `retryDelay = retryDelay * 2` before passing it on.
+    if (ts.isBinaryExpression(node) && ts.isIdentifier(node.left) && node.left.text === name) {
+      const op = node.operatorToken.kind;
+      const right = unwrap(node.right);
+      if (containsRandom(right)) growth = { kind: 'random' };
+      else if (op === ts.SyntaxKind.AsteriskEqualsToken || op === ts.SyntaxKind.LessThanLessThanEqualsToken)
+        growth = { kind: 'exponential' };
+      else if (op === ts.SyntaxKind.PlusEqualsToken) growth = { kind: 'linear' };
+      else if (
+        op === ts.SyntaxKind.EqualsToken &&
+        ts.isBinaryExpression(right) &&
+        mentionsName(right, name)
+      ) {
+        const inner = right.operatorToken.kind;
+        if (inner === ts.SyntaxKind.AsteriskToken || inner === ts.SyntaxKind.LessThanLessThanToken)
+          growth = { kind: 'exponential' };
+        else if (inner === ts.SyntaxKind.PlusToken) growth = { kind: 'linear' };
+      }
+    }
     if (ts.isCallExpression(node) && calleeName(node) === self) {
       const raw = node.arguments[index];
       const argument = raw ? unwrap(raw) : null;

@@ -410,6 +410,9 @@ function callsNameWithin(fn: ts.Node, name: string): boolean {
   return found;
 }
 
+/** `retryDelay`, `reconnectInterval`, `backoffMs`: a wait, not a count of attempts, whatever else the name says. */
+const DELAY_NAME = /delay|interval|wait|timeout|sleep|pause|ms$|millis|seconds|duration|backoff/i;
+
 /** Names that change between attempts: for-loop variables, variables stepped inside the loop, recursion parameters. */
 function attemptCounters(
   anchor: ts.Node,
@@ -449,7 +452,11 @@ function attemptCounters(
   }
   if (outer && isFunctionBoundary(outer)) {
     for (const parameter of outer.parameters) {
-      if (ts.isIdentifier(parameter.name) && ATTEMPT_NAME.test(parameter.name.text))
+      if (
+        ts.isIdentifier(parameter.name) &&
+        ATTEMPT_NAME.test(parameter.name.text) &&
+        !DELAY_NAME.test(parameter.name.text)
+      )
         names.add(parameter.name.text);
     }
   }

@@ -2,7 +2,7 @@ import { ts } from 'ts-morph';
 import { MAX_RESOLUTION_DEPTH } from './modules.js';
 import { containsRandom } from './evaluate.js';
 import { isFunctionNode, type FunctionNode, type Resolver } from './resolve.js';
-import { lookup, mentionsName, unwrap } from './scope.js';
+import { calleeName, functionName, lookup, mentionsName, unwrap } from './scope.js';
 
 /** Packages whose default or named export sleeps its first argument in milliseconds. */
 const SLEEP_PACKAGES: Record<string, readonly string[]> = {
@@ -262,6 +262,9 @@ export class WaitFinder {
     path: string | undefined,
   ): Promise<SleepKind | null> {
     if (!fn.body || !looksLikeSleepHelper(fn.body)) return null;
+    // A function that calls itself is a recursive retry, not a way of waiting.
+    const self = functionName(fn);
+    if (self && callsItself(fn.body, self)) return null;
     const params = fn.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : ''));
     const inner: ts.CallExpression[] = [];
     const visit = (node: ts.Node): void => {
@@ -453,6 +456,17 @@ function enclosingPromiseExecutor(
     }
   }
   return null;
+}
+
+function callsItself(body: ts.Node, name: string): boolean {
+  let found = false;
+  const visit = (node: ts.Node): void => {
+    if (found) return;
+    if (ts.isCallExpression(node) && calleeName(node) === name) found = true;
+    else ts.forEachChild(node, visit);
+  };
+  visit(body);
+  return found;
 }
 
 function mentionsAny(node: ts.Node, names: readonly string[]): boolean {
