@@ -13,7 +13,7 @@ export const ERROR_CONDITION =
 
 /** A condition that tests for success, whose exit before a wait makes the wait a failure path. */
 export const SUCCESS_CONDITION =
-  /(^|[^!\w$])[\w$.?]*\.ok\b(?!\s*===?\s*false)|\b(status|statusCode)\s*===?\s*20\d|(status|statusCode)\s*<\s*(300|400)|^\s*(success|succeeded|ok|res|response)\s*$|\.(success|succeeded)\b|(status|statusCode)\s*!==?\s*(408|429|5\d\d)|^\s*!\s*[\w$.?]*(fail|error|err)\w*\s*$/i;
+  /(^|[^!\w$])[\w$.?]*\.ok\b(?!\s*===?\s*false)|\b(status|statusCode)\s*===?\s*20\d|(status|statusCode)\s*<\s*(300|400)|^\s*(success|succeeded|ok|res|response)\s*$|\.(success|succeeded)\b|(status|statusCode)\s*!==?\s*(408|429|5\d\d)|^\s*!\s*[\w$.?]*(fail|error|err)\w*\s*$|!\s*\[\s*(408|429|5\d\d)[^\]]*\]\.includes\(/i;
 
 /** A condition about a state value rather than a failure: polling (`status !== 'done'`). */
 export const POLLING_CONDITION =

@@ -89,22 +89,26 @@ const MAX_CALL_SITES = 20;
 function calledOnlyOnFailure(fn: ts.Node | null, file: ts.SourceFile): FailurePath | null {
   const name = fn ? functionName(fn) : null;
   if (!fn || !name) return null;
-  const sites: ts.CallExpression[] = [];
+  const sites: ts.Node[] = [];
   const visit = (node: ts.Node): void => {
     if (sites.length > MAX_CALL_SITES) return;
     if (ts.isCallExpression(node) && calleeName(node) === name && !isInside(node, fn)) sites.push(node);
+    // Passed by name as a rejection handler: `.catch(failure)`, `.then(ok, failure)`.
+    if (ts.isIdentifier(node) && node.text === name && isRejectionHandlerArgument(node)) sites.push(node);
     ts.forEachChild(node, visit);
   };
   visit(file);
   if (sites.length === 0 || sites.length > MAX_CALL_SITES) return null;
   let first: FailurePath | null = null;
-  const failing: ts.CallExpression[] = [];
+  const failing: ts.Node[] = [];
   for (const site of sites) {
     const caller = enclosingFunction(site);
     const event = caller ? errorEvent(caller) : null;
-    const path = event
-      ? { trigger: { kind: 'error-event', detail: `'${event}' event` } as Trigger, evidence: '' }
-      : failurePath(site, caller, file);
+    const path = ts.isIdentifier(site)
+      ? { trigger: { kind: 'exception' } as Trigger, evidence: '' }
+      : event
+        ? { trigger: { kind: 'error-event', detail: `'${event}' event` } as Trigger, evidence: '' }
+        : failurePath(site, caller, file);
     if (!path) continue;
     first ??= path;
     failing.push(site);
@@ -116,6 +120,15 @@ function calledOnlyOnFailure(fn: ts.Node | null, file: ts.SourceFile): FailurePa
     trigger: first!.trigger,
     evidence: `\`${name}\` is called after failures (line${failing.length > 1 ? 's' : ''} ${lines})`,
   };
+}
+
+function isRejectionHandlerArgument(node: ts.Identifier): boolean {
+  const call = node.parent;
+  if (!call || !ts.isCallExpression(call) || !ts.isPropertyAccessExpression(call.expression)) return false;
+  const method = call.expression.name.text;
+  return (
+    (method === 'catch' && call.arguments[0] === node) || (method === 'then' && call.arguments[1] === node)
+  );
 }
 
 function isInside(node: ts.Node, container: ts.Node): boolean {
