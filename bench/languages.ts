@@ -11,7 +11,7 @@ import { GoAnalyzer } from '../src/analysis/languages/go.js';
 import { PythonAnalyzer } from '../src/analysis/languages/python.js';
 import { RubyAnalyzer } from '../src/analysis/languages/ruby.js';
 import { withTree, type GrammarName } from '../src/analysis/languages/tree-sitter/runtime.js';
-import { hostOf } from '../test/analysis/tree-sitter.rule-table.js';
+import { hostOf } from '../test/analysis/rule-table.js';
 
 const FILES = Number(process.argv[2] ?? 1_000);
 /** How often each template occurs, as in bench/corpus.ts: retries are rare, ordinary code is most of it. */

@@ -7,7 +7,7 @@ import { STRATEGIES } from '../../src/config.js';
 import { applyEdits } from '../../src/suggest/edits.js';
 import { suggest } from '../../src/suggest/suggest.js';
 import { loadTable } from './rule-table.js';
-import { runTreeSitterCase } from './tree-sitter.rule-table.js';
+import { runCase } from './rule-table.js';
 
 /**
  * Every finding on the Python, Go and Ruby rule tables gets a patch for every strategy, the patch
@@ -44,7 +44,7 @@ for (const language of LANGUAGES) {
     describe(`patches for ${path}`, () => {
       for (const testCase of loadTable(path).invalid ?? []) {
         it(testCase.name, async () => {
-          const findings = await runTreeSitterCase(language.analyzer, testCase, language.filename);
+          const findings = await runCase(testCase, language.analyzer, language.filename);
           expect(findings.length).toBeGreaterThan(0);
           for (const finding of findings) {
             for (const strategy of STRATEGIES) {
@@ -53,11 +53,7 @@ for (const language of LANGUAGES) {
             }
             const full = suggest(finding, testCase.code, { ...OPTIONS, strategy: 'full' });
             const patched = applyEdits(testCase.code, full.edits);
-            const after = await runTreeSitterCase(
-              language.analyzer,
-              { ...testCase, code: patched },
-              language.filename,
-            );
+            const after = await runCase({ ...testCase, code: patched }, language.analyzer, language.filename);
             expect(after.map((f) => f.message)).not.toContain(finding.message);
             expect(after.length).toBeLessThan(findings.length);
           }
@@ -81,11 +77,7 @@ describe('patches that reuse the repository’s jitter helper', () => {
       '            time.sleep(2)',
       '',
     ].join('\n');
-    const [finding] = await runTreeSitterCase(
-      new PythonAnalyzer(),
-      { name: 'helper', code },
-      'app/clients/orders.py',
-    );
+    const [finding] = await runCase({ name: 'helper', code }, new PythonAnalyzer(), 'app/clients/orders.py');
     const suggestion = suggest(finding!, code, {
       ...OPTIONS,
       strategy: 'full',
@@ -101,7 +93,7 @@ describe('patches that reuse the repository’s jitter helper', () => {
   it('Python: ignores a helper written in another language', async () => {
     const code =
       'import time\n\n\ndef f():\n    while True:\n        try:\n            return g()\n        except OSError:\n            time.sleep(1)\n';
-    const [finding] = await runTreeSitterCase(new PythonAnalyzer(), { name: 'ts helper', code }, 'app/f.py');
+    const [finding] = await runCase({ name: 'ts helper', code }, new PythonAnalyzer(), 'app/f.py');
     const suggestion = suggest(finding!, code, {
       ...OPTIONS,
       strategy: 'full',

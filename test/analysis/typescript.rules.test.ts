@@ -1,7 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { loadTable, runCase, summarise, type RuleCase } from './rule-table.js';
+import { describeRuleTables } from './rule-table.js';
 
-const TABLES = [
+describeRuleTables([
   'fixtures/typescript/fixed-delay-retry.yml',
   'fixtures/typescript/unjittered-backoff.yml',
   'fixtures/typescript/libraries.yml',
@@ -10,38 +9,4 @@ const TABLES = [
   'fixtures/typescript/real-world.yml',
   'fixtures/typescript/real-world-2.yml',
   'fixtures/typescript/real-world-3.yml',
-];
-
-async function expectFindings(testCase: RuleCase): Promise<void> {
-  const findings = await runCase(testCase);
-  const expected = (testCase.errors ?? []).map((error) => {
-    const row: Record<string, unknown> = { line: error.line, rule: error.rule, kind: error.kind };
-    if (error.ms !== undefined) row.ms = error.ms;
-    return row;
-  });
-  const actual = findings.map(summarise).map((row, index) => {
-    // `ms` is only asserted where the table states it.
-    if ((testCase.errors ?? [])[index]?.ms === undefined) delete row.ms;
-    return row;
-  });
-  expect(actual).toEqual(expected);
-}
-
-for (const path of TABLES) {
-  const table = loadTable(path);
-  describe(path, () => {
-    for (const testCase of table.valid ?? []) {
-      const test = testCase.known_gap ? it.fails : it;
-      test(`valid: ${testCase.name}`, async () => {
-        const findings = await runCase(testCase);
-        expect(findings.map(summarise)).toEqual([]);
-      });
-    }
-    for (const testCase of table.invalid ?? []) {
-      // A known gap is asserted to still fail, so fixing it turns the test red until the mark is removed.
-      const test = testCase.known_gap ? it.fails : it;
-      test(`invalid: ${testCase.name}${testCase.known_gap ? ` (known gap: ${testCase.known_gap})` : ''}`, () =>
-        expectFindings(testCase));
-    }
-  });
-}
+]);
