@@ -9,7 +9,16 @@ import {
   RESTART_NAME,
   SUCCESS_CONDITION,
 } from '../../context.js';
-import { calleeName, enclosingFunction, functionName, isFunctionBoundary, isLoop, unwrap } from './scope.js';
+import { isFunctionNode } from './resolve.js';
+import {
+  calleeName,
+  enclosingFunction,
+  functionName,
+  isFunctionBoundary,
+  isLoop,
+  mentionsName,
+  unwrap,
+} from './scope.js';
 import type { Wait } from './waits.js';
 
 /** Why a wait counts as a pause between attempts, and what is in scope there. */
@@ -31,7 +40,7 @@ export function retryContext(wait: Wait, file: ts.SourceFile): RetryContext | nu
 function inlineRetry(wait: Wait, file: ts.SourceFile): RetryContext | null {
   const fn = enclosingFunction(wait.anchor);
   const path = failurePath(wait.anchor, fn, file);
-  if (!path) return null;
+  if (!path) return waitBeforeRecursiveRetry(wait, fn, file);
   if (rethrowsAfter(wait.anchor)) return null;
   const loop = innermostLoop(wait.anchor, fn);
   const outer = fn && isErrorCallback(fn) ? enclosingFunction(fn) : fn;
@@ -46,6 +55,69 @@ function inlineRetry(wait: Wait, file: ts.SourceFile): RetryContext | null {
       : `which calls \`${selfName}\` again`,
   ];
   return { trigger: path.trigger, counters, attemptVar: pickAttempt(counters), evidence };
+}
+
+/**
+ * `async function fetchJson(url, count = 1) { await sleep(count * 500); …; if (!ok) return fetchJson(url, count + 1) }`:
+ * the wait comes first, at the top of the function body, and the function calls itself again after a failure with a
+ * stepped parameter the wait depends on. Every wait after the first is then a wait between attempts.
+ */
+function waitBeforeRecursiveRetry(
+  wait: Wait,
+  fn: (ts.SignatureDeclaration & ts.Node) | null,
+  file: ts.SourceFile,
+): RetryContext | null {
+  if (!fn || !isFunctionNode(fn) || !fn.body || !ts.isBlock(fn.body)) return null;
+  const self = functionName(fn);
+  if (!self) return null;
+  // Only a wait that is a statement of the body itself (not nested in a branch or a callback).
+  let statement: ts.Node = wait.anchor;
+  while (statement.parent && statement.parent !== fn.body) statement = statement.parent;
+  if (statement.parent !== fn.body) return null;
+  const stepped = new Set<string>();
+  const counted = new Set<string>();
+  let path: FailurePath | null = null;
+  const visit = (node: ts.Node): void => {
+    if (
+      ts.isCallExpression(node) &&
+      calleeName(node) === self &&
+      node.getStart(file) > wait.anchor.getEnd()
+    ) {
+      const found = failurePath(node, enclosingFunction(node), file);
+      if (found) {
+        path ??= found;
+        for (const [index, parameter] of fn.parameters.entries()) {
+          const argument = node.arguments[index] && unwrap(node.arguments[index]);
+          if (
+            ts.isIdentifier(parameter.name) &&
+            argument &&
+            ts.isBinaryExpression(argument) &&
+            mentionsName(argument, parameter.name.text)
+          ) {
+            stepped.add(parameter.name.text);
+            // `count + 1` counts attempts; `delay * 2` is a growing delay, evaluated as such.
+            const op = argument.operatorToken.kind;
+            if (op === ts.SyntaxKind.PlusToken || op === ts.SyntaxKind.MinusToken)
+              counted.add(parameter.name.text);
+          }
+        }
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(fn.body);
+  const waited = wait.delay;
+  if (!path || stepped.size === 0 || ![...stepped].some((name) => mentionsName(waited, name))) return null;
+  const found: FailurePath = path;
+  return {
+    trigger: found.trigger,
+    counters: counted,
+    attemptVar: pickAttempt(counted),
+    evidence: [
+      found.evidence.replace(/^waits/, 'calls itself again'),
+      `and waits first on each call, longer as ${[...stepped].map((n) => `\`${n}\``).join(', ')} grows`,
+    ],
+  };
 }
 
 /** `setTimeout(() => connect(), N)` on an error path or in an error event: a retry by recursion. */
