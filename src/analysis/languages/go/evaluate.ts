@@ -1,14 +1,10 @@
+import { NestingGuardedEvaluator } from '../tree-sitter/nesting-guard.js';
 import type { ModuleHost } from '../../analyzer.js';
 import { posix } from 'node:path';
 import { SERVER_HINT_NAME } from '../../context.js';
 import { dominant, minMax, power, UNKNOWN, type DelayValue } from '../../delay.js';
 import { constMs, foldBinary, numericLiteral, unitMs } from '../tree-sitter/durations.js';
-import {
-  MAX_EXPRESSION_NESTING,
-  MAX_RESOLUTION_DEPTH,
-  withFragment,
-  type SummaryCache,
-} from '../tree-sitter/modules.js';
+import { MAX_RESOLUTION_DEPTH, withFragment, type SummaryCache } from '../tree-sitter/modules.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, field, namedChildren } from '../tree-sitter/syntax.js';
 import {
@@ -92,7 +88,7 @@ async function sequential<T, R>(items: readonly T[], run: (item: T) => Promise<R
   return out;
 }
 
-export class GoEvaluator {
+export class GoEvaluator extends NestingGuardedEvaluator<GoEnv> {
   private readonly constants = new Map<string, Promise<DelayValue>>();
   private readonly goMods = new Map<string, Promise<{ module: string; root: string } | null>>();
 
@@ -100,22 +96,11 @@ export class GoEvaluator {
     private readonly host: ModuleHost,
     private readonly packages: (dir: string) => Promise<GoPackage | null>,
     readonly files: SummaryCache<GoFile>,
-  ) {}
-
-  /** Expressions being evaluated, outermost first: one chain at a time (evaluations are sequential). */
-  private nesting = 0;
-
-  async evaluate(node: Node, env: GoEnv): Promise<DelayValue> {
-    if (this.nesting >= MAX_EXPRESSION_NESTING) return UNKNOWN('expression nested too deeply');
-    this.nesting += 1;
-    try {
-      return await this.evaluateNode(node, env);
-    } finally {
-      this.nesting -= 1;
-    }
+  ) {
+    super();
   }
 
-  private async evaluateNode(node: Node, env: GoEnv): Promise<DelayValue> {
+  protected async evaluateNode(node: Node, env: GoEnv): Promise<DelayValue> {
     if (env.depth > MAX_RESOLUTION_DEPTH) return UNKNOWN('resolution too deep');
     switch (node.type) {
       case 'int_literal':

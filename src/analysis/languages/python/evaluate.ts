@@ -1,12 +1,8 @@
+import { NestingGuardedEvaluator } from '../tree-sitter/nesting-guard.js';
 import { dominant, minMax, power, UNKNOWN, type DelayValue } from '../../delay.js';
 import { SERVER_HINT_NAME } from '../../context.js';
 import { constMs, foldBinary, numericLiteral } from '../tree-sitter/durations.js';
-import {
-  MAX_EXPRESSION_NESTING,
-  MAX_RESOLUTION_DEPTH,
-  withFragment,
-  type SummaryCache,
-} from '../tree-sitter/modules.js';
+import { MAX_RESOLUTION_DEPTH, withFragment, type SummaryCache } from '../tree-sitter/modules.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, field, namedChildren } from '../tree-sitter/syntax.js';
 import {
@@ -96,26 +92,15 @@ export function containsRandom(node: Node, imports: ReadonlyMap<string, PyImport
 const CALL = new Set(['call']);
 const LOCAL_WRITES = new Set(['assignment', 'augmented_assignment', 'for_statement']);
 
-export class PyEvaluator {
+export class PyEvaluator extends NestingGuardedEvaluator<PyEnv> {
   /** Values of module constants, per module path and name: each is folded once per scan. */
   private readonly constants = new Map<string, Promise<DelayValue>>();
 
-  constructor(readonly modules: SummaryCache<PyModule>) {}
-
-  /** Expressions being evaluated, outermost first: one chain at a time (evaluations are sequential). */
-  private nesting = 0;
-
-  async evaluate(node: Node, env: PyEnv): Promise<DelayValue> {
-    if (this.nesting >= MAX_EXPRESSION_NESTING) return UNKNOWN('expression nested too deeply');
-    this.nesting += 1;
-    try {
-      return await this.evaluateNode(node, env);
-    } finally {
-      this.nesting -= 1;
-    }
+  constructor(readonly modules: SummaryCache<PyModule>) {
+    super();
   }
 
-  private async evaluateNode(node: Node, env: PyEnv): Promise<DelayValue> {
+  protected async evaluateNode(node: Node, env: PyEnv): Promise<DelayValue> {
     if (env.depth > MAX_RESOLUTION_DEPTH) return UNKNOWN('resolution too deep');
     switch (node.type) {
       case 'integer':

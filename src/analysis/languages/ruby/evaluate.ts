@@ -1,12 +1,8 @@
+import { NestingGuardedEvaluator } from '../tree-sitter/nesting-guard.js';
 import { SERVER_HINT_NAME } from '../../context.js';
 import { dominant, minMax, UNKNOWN, type DelayValue } from '../../delay.js';
 import { constMs, foldBinary, numericLiteral, unitMs } from '../tree-sitter/durations.js';
-import {
-  MAX_EXPRESSION_NESTING,
-  MAX_RESOLUTION_DEPTH,
-  withFragment,
-  type SummaryCache,
-} from '../tree-sitter/modules.js';
+import { MAX_RESOLUTION_DEPTH, withFragment, type SummaryCache } from '../tree-sitter/modules.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { field, namedChildren, some } from '../tree-sitter/syntax.js';
 import { isRandomCall, type RbFile, type RbMethod } from './module.js';
@@ -32,25 +28,14 @@ const PASS_THROUGH = new Set(['to_i', 'to_f', 'to_r', 'round', 'ceil', 'floor', 
 const SCOPE_BOUNDARIES = new Set(['method', 'singleton_method', 'class', 'module']);
 const SECONDS_PER_MS = 0.001;
 
-export class RbEvaluator {
+export class RbEvaluator extends NestingGuardedEvaluator<RbEnv> {
   private readonly constants = new Map<string, Promise<DelayValue>>();
 
-  constructor(readonly files: SummaryCache<RbFile>) {}
-
-  /** Expressions being evaluated, outermost first: one chain at a time (evaluations are sequential). */
-  private nesting = 0;
-
-  async evaluate(node: Node, env: RbEnv): Promise<DelayValue> {
-    if (this.nesting >= MAX_EXPRESSION_NESTING) return UNKNOWN('expression nested too deeply');
-    this.nesting += 1;
-    try {
-      return await this.evaluateNode(node, env);
-    } finally {
-      this.nesting -= 1;
-    }
+  constructor(readonly files: SummaryCache<RbFile>) {
+    super();
   }
 
-  private async evaluateNode(node: Node, env: RbEnv): Promise<DelayValue> {
+  protected async evaluateNode(node: Node, env: RbEnv): Promise<DelayValue> {
     if (env.depth > MAX_RESOLUTION_DEPTH) return UNKNOWN('resolution too deep');
     switch (node.type) {
       case 'integer':
