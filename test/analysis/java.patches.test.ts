@@ -4,39 +4,15 @@ import { JavaAnalyzer } from '../../src/analysis/languages/java.js';
 import { reparseVerdict } from '../../src/analysis/languages/tree-sitter/runtime.js';
 import { applyEdits } from '../../src/suggest/edits.js';
 import { rewriteJava } from '../../src/suggest/java/index.js';
-import { STRATEGY_NAMES } from '../../src/suggest/strategies.js';
-import { loadTable } from './rule-table.js';
+import { itPatchesEveryFinding } from './patch-table.js';
 
 const TABLES = ['fixtures/java/retries.yml', 'fixtures/java/libraries.yml'];
 const DEFAULT_PATH = 'src/main/java/com/acme/Client.java';
 
 describe('Java patches', () => {
-  for (const table of TABLES) {
-    it(`every finding in ${table} gets a patch that re-parses, for every strategy`, async () => {
-      let findings = 0;
-      for (const testCase of loadTable(table).invalid ?? []) {
-        const path = testCase.filename ?? DEFAULT_PATH;
-        const files: Record<string, string> = { ...testCase.files, [path]: testCase.code };
-        const found = await new JavaAnalyzer().analyze(
-          { path, text: testCase.code },
-          { read: async (p) => files[p] ?? null },
-          DEFAULT_ANALYSIS_OPTIONS,
-        );
-        for (const finding of found) {
-          findings += 1;
-          for (const strategy of STRATEGY_NAMES) {
-            const result = rewriteJava(finding, testCase.code, { strategy, capMs: 30_000 });
-            expect(result.kind === 'plan' ? 'plan' : `${testCase.name}: ${result.reason}`).toBe('plan');
-            if (result.kind !== 'plan') continue;
-            const patched = applyEdits(testCase.code, result.edits);
-            expect(patched).not.toBe(testCase.code);
-            expect(reparseVerdict('java', testCase.code, patched)).toEqual({ valid: true });
-          }
-        }
-      }
-      expect(findings).toBeGreaterThanOrEqual((loadTable(table).invalid ?? []).length);
-    });
-  }
+  itPatchesEveryFinding(TABLES, new JavaAnalyzer(), rewriteJava, DEFAULT_PATH, (original, patched) =>
+    reparseVerdict('java', original, patched),
+  );
 
   it('writes ThreadLocalRandom with its import, and Spring Retry random backoff', async () => {
     const code =
