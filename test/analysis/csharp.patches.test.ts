@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe } from 'vitest';
 import { CSharpAnalyzer } from '../../src/analysis/languages/csharp.js';
 import { reparseVerdict } from '../../src/analysis/languages/tree-sitter/runtime.js';
 import { rewriteCSharp } from '../../src/suggest/csharp/index.js';
