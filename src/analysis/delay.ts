@@ -1,3 +1,5 @@
+import type { AnalysisOptions } from './analyzer.js';
+import type { Delay, RuleId } from './finding.js';
 /**
  * The language-neutral value of a delay expression, as constant folding across the repository sees it.
  * Language analyzers evaluate their syntax into this; only `const`, `linear` and `exponential` can
@@ -113,4 +115,49 @@ export function minMax(which: 'min' | 'max', values: DelayValue[]): DelayValue {
     if (value.kind === 'unknown' && isGrowing(acc)) return acc;
     return dominant(acc, value);
   });
+}
+
+/** Which rule a delay breaks, if any: constants are fixed, growth without randomness is unjittered. */
+export function classifyDelay(
+  value: DelayValue,
+  options: AnalysisOptions,
+): { rule: RuleId; unknown?: boolean } | null {
+  switch (value.kind) {
+    case 'const':
+      // A hand-written `sleep(0)` yields to the scheduler rather than waiting; a library left to retry
+      // at once (0 ms) is judged by the library checks, which do not come through here.
+      return value.ms > 0 && value.ms >= options.minDelayMs ? { rule: 'fixed-delay-retry' } : null;
+    case 'counter':
+    case 'linear':
+    case 'exponential':
+      return { rule: 'unjittered-backoff' };
+    case 'unknown':
+      return options.reportUnknown ? { rule: 'fixed-delay-retry', unknown: true } : null;
+    default:
+      return null;
+  }
+}
+
+/** The longest delay text kept in a finding: an options object can be long. */
+const MAX_DELAY_TEXT = 200;
+
+export function clipDelayText(text: string): string {
+  return text.length > MAX_DELAY_TEXT ? `${text.slice(0, MAX_DELAY_TEXT - 1)}…` : text;
+}
+
+/** A finding's delay from its evaluated value and source text (clipped). */
+export function toDelay(value: DelayValue, text: string): Delay {
+  const clipped = clipDelayText(text);
+  switch (value.kind) {
+    case 'const':
+      return { kind: 'fixed', ms: value.ms, text: clipped };
+    case 'counter':
+      return { kind: 'linear', text: clipped };
+    case 'linear':
+      return { kind: 'linear', baseMs: value.baseMs, text: clipped };
+    case 'exponential':
+      return { kind: 'exponential', baseMs: value.baseMs, factor: value.factor, text: clipped };
+    default:
+      return { kind: 'fixed', text: clipped };
+  }
 }

@@ -8,7 +8,7 @@ import {
   type SourceInput,
 } from '../analyzer.js';
 import { findJitterHelpers } from './ts/jitter-helpers.js';
-import type { DelayValue } from '../delay.js';
+import { classifyDelay, toDelay } from '../delay.js';
 import {
   fingerprintOf,
   levelOf,
@@ -126,7 +126,7 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
           env,
         )
       : await state.evaluator.evaluate(wait.delay, env);
-    const classified = classify(value, options);
+    const classified = classifyDelay(value, options);
     if (!classified) return null;
     const confidence: Confidence = classified.unknown ? 'low' : wait.confidence;
     return {
@@ -168,35 +168,6 @@ interface Draft {
   level?: Finding['level'];
 }
 
-function classify(value: DelayValue, options: AnalysisOptions): { rule: RuleId; unknown?: boolean } | null {
-  switch (value.kind) {
-    case 'const':
-      return value.ms >= options.minDelayMs ? { rule: 'fixed-delay-retry' } : null;
-    case 'counter':
-    case 'linear':
-    case 'exponential':
-      return { rule: 'unjittered-backoff' };
-    case 'unknown':
-      return options.reportUnknown ? { rule: 'fixed-delay-retry', unknown: true } : null;
-    default:
-      return null;
-  }
-}
-
-function toDelay(value: DelayValue, text: string): Delay {
-  switch (value.kind) {
-    case 'const':
-      return { kind: 'fixed', ms: value.ms, text };
-    case 'counter':
-    case 'linear':
-      return { kind: 'linear', baseMs: value.kind === 'linear' ? value.baseMs : undefined, text };
-    case 'exponential':
-      return { kind: 'exponential', baseMs: value.baseMs, factor: value.factor, text };
-    default:
-      return { kind: 'fixed', text };
-  }
-}
-
 function libraryDraft(found: LibraryFinding, file: ts.SourceFile, options: AnalysisOptions): Draft | null {
   const value = found.delay;
   if (value.kind === 'const' && value.ms < options.minDelayMs && value.ms !== 0) return null;
@@ -205,7 +176,7 @@ function libraryDraft(found: LibraryFinding, file: ts.SourceFile, options: Analy
   return {
     rule: found.rule,
     anchor: headOf(found.anchor, file),
-    delay: toDelay(value, anchorText.length > 200 ? `${anchorText.slice(0, 199)}…` : anchorText),
+    delay: toDelay(value, anchorText),
     trigger: { kind: 'library', detail: found.returned ? 'redis' : found.library },
     form: found.returned
       ? {

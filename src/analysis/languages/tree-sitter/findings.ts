@@ -1,5 +1,5 @@
 import type { AnalysisOptions } from '../../analyzer.js';
-import type { DelayValue } from '../../delay.js';
+import { classifyDelay, clipDelayText, toDelay, type DelayValue } from '../../delay.js';
 import {
   fingerprintOf,
   levelOf,
@@ -46,46 +46,7 @@ export interface Draft {
   level?: Level;
 }
 
-/** Which rule a delay value breaks, if any. `unknown` only counts when the user asked for it. */
-export function classify(
-  value: DelayValue,
-  options: AnalysisOptions,
-): { rule: RuleId; unknown?: boolean } | null {
-  switch (value.kind) {
-    case 'const':
-      return value.ms > 0 && value.ms >= options.minDelayMs ? { rule: 'fixed-delay-retry' } : null;
-    case 'counter':
-    case 'linear':
-    case 'exponential':
-      return { rule: 'unjittered-backoff' };
-    case 'unknown':
-      return options.reportUnknown ? { rule: 'fixed-delay-retry', unknown: true } : null;
-    default:
-      return null;
-  }
-}
-
-export function toDelay(value: DelayValue, text: string): Delay {
-  switch (value.kind) {
-    case 'const':
-      return { kind: 'fixed', ms: value.ms, text };
-    case 'counter':
-      return { kind: 'linear', text };
-    case 'linear':
-      return { kind: 'linear', baseMs: value.baseMs, text };
-    case 'exponential':
-      return { kind: 'exponential', baseMs: value.baseMs, factor: value.factor, text };
-    default:
-      return { kind: 'fixed', text };
-  }
-}
-
-/** The longest delay text kept in a finding: an options object can be long. */
-const MAX_DELAY_TEXT = 200;
-
-export function clipText(text: string): string {
-  return text.length > MAX_DELAY_TEXT ? `${text.slice(0, MAX_DELAY_TEXT - 1)}…` : text;
-}
+export { classifyDelay as classify, clipDelayText as clipText, toDelay };
 
 export interface WaitDraftInput {
   value: DelayValue;
@@ -100,7 +61,7 @@ export interface WaitDraftInput {
 
 /** A hand-written wait (`time.sleep(N)`, `time.Sleep(d)`, `sleep N`) as a draft, or null when quiet. */
 export function waitDraft(input: WaitDraftInput, options: AnalysisOptions): Draft | null {
-  const classified = classify(input.value, options);
+  const classified = classifyDelay(input.value, options);
   if (!classified) return null;
   const reason = input.value.kind === 'unknown' ? input.value.reason : input.value.kind;
   return {
@@ -136,12 +97,12 @@ export interface LibraryDraftInput {
 
 /** A retry library configured without jitter, as a draft. */
 export function libraryDraft(input: LibraryDraftInput, options: AnalysisOptions): Draft | null {
-  const classified = classify(input.value, options);
+  const classified = classifyDelay(input.value, options);
   if (!classified) return null;
   return {
     rule: classified.rule,
     anchor: input.anchor,
-    delay: toDelay(input.value, clipText(input.anchor.text)),
+    delay: toDelay(input.value, clipDelayText(input.anchor.text)),
     trigger: { kind: 'library', detail: input.library },
     form: {
       kind: 'library-option',
