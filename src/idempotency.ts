@@ -71,24 +71,40 @@ export class MemoryDeliveryStore implements DeliveryStore {
 }
 
 /**
- * Shared by every replica through Redis: `SET key 1 PX ttl NX` per id. When one alias of a delivery
- * was already there, the aliases this call set are deleted again, so a partial claim leaves nothing.
+ * All of a delivery's aliases or none: set every key with `PX ttl` unless one of them exists. One
+ * script is one round trip and atomic, where MULTI would cost a pipeline object per webhook (ioredis
+ * copies every command BullMQ defined on the connection into each one).
  */
+const CLAIM_DELIVERIES = `
+for _, key in ipairs(KEYS) do
+  if redis.call('EXISTS', key) == 1 then return 0 end
+end
+for _, key in ipairs(KEYS) do
+  redis.call('SET', key, '1', 'PX', ARGV[1])
+end
+return 1`;
+
+type ClaimClient = Redis & {
+  claimDeliveries(count: number, ...keysAndTtl: (string | number)[]): Promise<number>;
+};
+
+/** Shared by every replica through Redis: one key per delivery id, `jitterbot:delivery:<id>`. */
 export class RedisDeliveryStore implements DeliveryStore {
+  private readonly redis: ClaimClient;
+
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly ttlMs: number = DELIVERY_TTL_MS,
-  ) {}
+  ) {
+    // numberOfKeys is left to each call: a delivery has one id or several aliases.
+    if (!('claimDeliveries' in redis)) redis.defineCommand('claimDeliveries', { lua: CLAIM_DELIVERIES });
+    this.redis = redis as ClaimClient;
+  }
 
   async claim(ids: readonly string[]): Promise<ClaimResult> {
     if (ids.length === 0) return 'claimed';
-    const pipeline = this.redis.multi();
-    for (const id of ids) pipeline.set(keyOf(id), '1', 'PX', this.ttlMs, 'NX');
-    const results = (await pipeline.exec()) ?? [];
-    const set = ids.filter((_, index) => results[index]?.[1] === 'OK');
-    if (set.length === ids.length) return 'claimed';
-    if (set.length > 0) await this.redis.del(...set.map(keyOf));
-    return 'duplicate';
+    const set = await this.redis.claimDeliveries(ids.length, ...ids.map(keyOf), this.ttlMs);
+    return set === 1 ? 'claimed' : 'duplicate';
   }
 
   async release(ids: readonly string[]): Promise<void> {

@@ -17,6 +17,7 @@ import {
   type ProbotOctokit,
 } from 'probot';
 import { MemoryDeliveryStore, type DeliveryStore } from './idempotency.js';
+import { jsonLogger } from './log.js';
 import type { Metrics } from './metrics.js';
 import jitterbotApp, {
   PULL_REQUEST_ACTIONS,
@@ -417,6 +418,7 @@ function createGitHubProbot(
       env: loggerOnly ? { ...env, REDIS_URL: undefined } : env,
       overrides: {
         ...(Octokit ? { Octokit } : {}),
+        ...logOverride(env),
         // Probot needs credentials even when only its logger is used (the same workaround as its own setup mode).
         ...(loggerOnly ? { appId: 1, privateKey: 'unused: no GitHub App configured' } : {}),
       },
@@ -428,6 +430,11 @@ function createGitHubProbot(
       { cause: error },
     );
   }
+}
+
+function logOverride(env: NodeJS.ProcessEnv): { log?: Logger } {
+  const log = jsonLogger(env);
+  return log ? { log } : {};
 }
 
 /** The process logger a server would use (Probot's pino: LOG_LEVEL, LOG_FORMAT), without a server. */

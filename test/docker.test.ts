@@ -157,6 +157,8 @@ describe('the image command, outside Docker', () => {
       child.kill('SIGTERM');
       const code = await new Promise((resolve) => child!.once('exit', resolve));
       expect(code).toBe(0);
+      // Logs are written in batches: the last line, logged just before exit, must still be there.
+      expect(logs.at(-1)).toMatchObject({ msg: 'stopped', drained: true });
       // Every line a log aggregator can parse.
       expect(raw.every((line) => line.startsWith('{'))).toBe(true);
     },
