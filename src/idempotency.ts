@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { batched } from './queue/batch.js';
 
 /**
  * Delivery ids already acted on, so a redelivered webhook does no work twice. `claim` is atomic per
@@ -71,40 +72,57 @@ export class MemoryDeliveryStore implements DeliveryStore {
 }
 
 /**
- * All of a delivery's aliases or none: set every key with `PX ttl` unless one of them exists. One
- * script is one round trip and atomic, where MULTI would cost a pipeline object per webhook (ioredis
- * copies every command BullMQ defined on the connection into each one).
+ * Claims a batch of deliveries, each all of its aliases or none: KEYS are the aliases of every
+ * delivery in turn, ARGV[1] the TTL and ARGV[2..] how many aliases each delivery has. Answers 1
+ * (claimed: every alias set with `PX ttl`) or 0 (one alias already existed: nothing set) per delivery.
+ * A script is atomic and one round trip; a delivery repeated within the batch is a duplicate of itself.
  */
 const CLAIM_DELIVERIES = `
-for _, key in ipairs(KEYS) do
-  if redis.call('EXISTS', key) == 1 then return 0 end
+local claimed = {}
+local first = 1
+for group = 2, #ARGV do
+  local last = first + tonumber(ARGV[group]) - 1
+  local free = 1
+  for i = first, last do
+    if redis.call('EXISTS', KEYS[i]) == 1 then free = 0 break end
+  end
+  if free == 1 then
+    for i = first, last do redis.call('SET', KEYS[i], '1', 'PX', ARGV[1]) end
+  end
+  claimed[#claimed + 1] = free
+  first = last + 1
 end
-for _, key in ipairs(KEYS) do
-  redis.call('SET', key, '1', 'PX', ARGV[1])
-end
-return 1`;
+return claimed`;
 
 type ClaimClient = Redis & {
-  claimDeliveries(count: number, ...keysAndTtl: (string | number)[]): Promise<number>;
+  claimDeliveries(keyCount: number, ...keysAndArgs: (string | number)[]): Promise<number[]>;
 };
 
-/** Shared by every replica through Redis: one key per delivery id, `jitterbot:delivery:<id>`. */
+/**
+ * Shared by every replica through Redis: one key per delivery id, `jitterbot:delivery:<id>`. Claims
+ * made together (a burst of webhooks) go to Redis as one script call.
+ */
 export class RedisDeliveryStore implements DeliveryStore {
   private readonly redis: ClaimClient;
+  private readonly claimOne: (ids: readonly string[]) => Promise<number>;
 
   constructor(
     redis: Redis,
     private readonly ttlMs: number = DELIVERY_TTL_MS,
   ) {
-    // numberOfKeys is left to each call: a delivery has one id or several aliases.
+    // The key count is given per call: it depends on the batch.
     if (!('claimDeliveries' in redis)) redis.defineCommand('claimDeliveries', { lua: CLAIM_DELIVERIES });
     this.redis = redis as ClaimClient;
+    this.claimOne = batched((deliveries: (readonly string[])[]) => {
+      const keys = deliveries.flatMap((ids) => ids.map(keyOf));
+      const sizes = deliveries.map((ids) => ids.length);
+      return this.redis.claimDeliveries(keys.length, ...keys, this.ttlMs, ...sizes);
+    });
   }
 
   async claim(ids: readonly string[]): Promise<ClaimResult> {
     if (ids.length === 0) return 'claimed';
-    const set = await this.redis.claimDeliveries(ids.length, ...ids.map(keyOf), this.ttlMs);
-    return set === 1 ? 'claimed' : 'duplicate';
+    return (await this.claimOne(ids)) === 1 ? 'claimed' : 'duplicate';
   }
 
   async release(ids: readonly string[]): Promise<void> {

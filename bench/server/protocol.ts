@@ -3,19 +3,28 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 /** Messages between `npm run bench:server` and the processes it starts (Node IPC). */
 export type ChildMessage =
   | { kind: 'ready'; url?: string }
-  | { kind: 'reviewed'; target: string }
+  | { kind: 'reviewed'; review: Review }
   | { kind: 'stats'; depth: number; active: number; peakRssMb: number; maxLoopDelayMs: number };
 
 export type ParentMessage = { kind: 'stats' } | { kind: 'stop' };
 
-/** What the stand-in review records: one string per review, `owner/repo#pr@sha`. */
-export function reviewedTarget(job: {
+/**
+ * What the stand-in review records of each run: its target (`owner/repo#pr`) and the deliveries merged
+ * into it. The real review reads the pull request's current head when it starts, so which pushes a run
+ * covers is what matters, not the head its job happens to name.
+ */
+export interface Review {
+  target: string;
+  deliveryIds: string[];
+}
+
+export function reviewOf(job: {
   owner: string;
   repo: string;
   pullNumber: number;
-  headSha?: string;
-}): string {
-  return `${job.owner}/${job.repo}#${job.pullNumber}@${job.headSha ?? '?'}`;
+  deliveryIds: string[];
+}): Review {
+  return { target: `${job.owner}/${job.repo}#${job.pullNumber}`, deliveryIds: job.deliveryIds };
 }
 
 /** The stand-in review's cost: enough to make reviews pile up behind a burst of webhooks. */

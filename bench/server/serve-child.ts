@@ -9,18 +9,11 @@ import { queueFromEnv } from '../../src/queue/create.js';
 import { MemoryJobQueue } from '../../src/queue/memory.js';
 import type { JobQueue } from '../../src/queue/types.js';
 import { startServer } from '../../src/server.js';
-import {
-  REVIEW_MS,
-  maxLoopDelayMs,
-  peakRssMb,
-  reviewedTarget,
-  send,
-  type ParentMessage,
-} from './protocol.js';
+import { REVIEW_MS, maxLoopDelayMs, peakRssMb, reviewOf, send, type ParentMessage } from './protocol.js';
 
 async function standIn(job: GitHubReviewJob): Promise<'reviewed'> {
   await new Promise((resolve) => setTimeout(resolve, REVIEW_MS));
-  send({ kind: 'reviewed', target: reviewedTarget(job) });
+  send({ kind: 'reviewed', review: reviewOf(job) });
   return 'reviewed';
 }
 

@@ -1,18 +1,11 @@
 /** A `jitterbot worker` of the benchmark (Redis mode): the real worker with the counting stand-in review. */
 import type { GitHubReviewJob } from '../../src/queue/job.js';
 import { startWorker } from '../../src/worker.js';
-import {
-  REVIEW_MS,
-  maxLoopDelayMs,
-  peakRssMb,
-  reviewedTarget,
-  send,
-  type ParentMessage,
-} from './protocol.js';
+import { REVIEW_MS, maxLoopDelayMs, peakRssMb, reviewOf, send, type ParentMessage } from './protocol.js';
 
 async function standIn(job: GitHubReviewJob): Promise<'reviewed'> {
   await new Promise((resolve) => setTimeout(resolve, REVIEW_MS));
-  send({ kind: 'reviewed', target: reviewedTarget(job) });
+  send({ kind: 'reviewed', review: reviewOf(job) });
   return 'reviewed';
 }
 

@@ -1,6 +1,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { backoffWindowMs } from '../retry.js';
+import { batched } from './batch.js';
 import { jobId, jobKey, type Platform, type ReviewJob } from './job.js';
 import type { QueueLog } from './memory.js';
 import {
@@ -124,19 +125,29 @@ export function jobOptions(job: ReviewJob, retry: JobRetryPolicy): JobsOptions {
   };
 }
 
-/** Appends a request to its target's pending list unless the list is at its bound. */
+/**
+ * Appends requests to their targets' pending lists (KEYS, one per request; ARGV[1] the bound,
+ * ARGV[2] the TTL, ARGV[3..] the requests' JSON): per request the list's new length, or -1 when the
+ * list was at its bound and the request was not stored.
+ */
 const PUSH_PENDING = `
-if redis.call('LLEN', KEYS[1]) >= tonumber(ARGV[2]) then return -1 end
-local length = redis.call('RPUSH', KEYS[1], ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return length`;
+local lengths = {}
+for i, key in ipairs(KEYS) do
+  if redis.call('LLEN', key) >= tonumber(ARGV[1]) then
+    lengths[i] = -1
+  else
+    lengths[i] = redis.call('RPUSH', key, ARGV[i + 2])
+    redis.call('PEXPIRE', key, ARGV[2])
+  end
+end
+return lengths`;
 
 type PendingClient = Redis & {
-  pushPending(key: string, job: string, max: number, ttlMs: number): Promise<number>;
+  pushPending(keyCount: number, ...keysAndArgs: (string | number)[]): Promise<number[]>;
 };
 
-export function withPendingCommands(redis: Redis): PendingClient {
-  if (!('pushPending' in redis)) redis.defineCommand('pushPending', { numberOfKeys: 1, lua: PUSH_PENDING });
+function withPendingCommands(redis: Redis): PendingClient {
+  if (!('pushPending' in redis)) redis.defineCommand('pushPending', { lua: PUSH_PENDING });
   return redis as PendingClient;
 }
 
@@ -159,11 +170,30 @@ export class RedisJobQueue implements JobQueue {
   private inFlight = new Set<Promise<unknown>>();
   private closing = false;
   private waiting: { count: number; at: number; pending?: Promise<number> } = { count: 0, at: 0 };
+  /** Requests stored together, one script call per burst (`-1`: the target's list is full). */
+  private readonly pushPending: (job: ReviewJob) => Promise<number>;
+  /** Jobs added together, one pipeline per burst; each answers the id BullMQ kept. */
+  private readonly addJob: (job: ReviewJob) => Promise<string | undefined>;
 
   constructor(redis: Redis, options: Partial<RedisQueueOptions> = {}) {
     this.options = { ...DEFAULT_REDIS_QUEUE, log: { info() {}, warn() {}, error() {} }, ...options };
     this.redis = withPendingCommands(redis);
     this.queue = new Queue(QUEUE_NAME, { connection: redis, prefix: REDIS_PREFIX });
+    this.pushPending = batched((jobs: ReviewJob[]) =>
+      this.redis.pushPending(
+        jobs.length,
+        ...jobs.map((job) => pendingKey(jobKey(job))),
+        this.options.maxPendingPerTarget,
+        PENDING_TTL_MS,
+        ...jobs.map((job) => JSON.stringify(job)),
+      ),
+    );
+    this.addJob = batched(async (jobs: ReviewJob[]) => {
+      const added = await this.queue.addBulk(
+        jobs.map((job) => ({ name: 'review', data: job, opts: jobOptions(job, this.options.retry) })),
+      );
+      return added.map((job) => job.id);
+    });
     // Without a listener an ioredis error event would be an unhandled 'error'; the cause is in /readyz.
     this.queue.on('error', (error) =>
       this.options.log.warn({ err: error.message }, 'review queue: Redis error'),
@@ -211,20 +241,13 @@ export class RedisJobQueue implements JobQueue {
   }
 
   private async add(job: ReviewJob): Promise<EnqueueResult> {
-    const { log, retry, maxWaiting, maxPendingPerTarget } = this.options;
+    const { log, maxWaiting } = this.options;
     const key = jobKey(job);
     try {
       if ((await this.waitingCount()) >= maxWaiting) return 'full';
-      const pushed = await this.redis.pushPending(
-        pendingKey(key),
-        JSON.stringify(job),
-        maxPendingPerTarget,
-        PENDING_TTL_MS,
-      );
-      if (pushed < 0) return 'full';
-      const options = jobOptions(job, retry);
-      const added = await this.queue.add('review', job, options);
-      if (added.id !== options.jobId) return 'coalesced';
+      if ((await this.pushPending(job)) < 0) return 'full';
+      // BullMQ answers the id of the job already waiting for this target when it deduplicated.
+      if ((await this.addJob(job)) !== jobId(job)) return 'coalesced';
       this.waiting.count += 1;
       return 'queued';
     } catch (error) {

@@ -240,4 +240,27 @@ describe.skipIf(!REDIS_URL)('Redis delivery store', () => {
       redis.disconnect();
     }
   });
+
+  it('claims a burst of deliveries in one script call, a delivery repeated within it once', async () => {
+    const redis = await emptyDatabase(DB.idempotency);
+    try {
+      const store = new RedisDeliveryStore(redis);
+      const calls: string[] = [];
+      const monitor = await redis.monitor();
+      monitor.on('monitor', (_time: string, args: string[]) => calls.push(args[0]!.toLowerCase()));
+      const claims = await Promise.all([
+        store.claim(['github:a']),
+        store.claim(['github:a']),
+        store.claim(['event:b', 'github:c']),
+        store.claim(['github:c']),
+        store.claim(['github:d']),
+      ]);
+      await monitor.disconnect();
+      expect(claims).toEqual(['claimed', 'duplicate', 'claimed', 'duplicate', 'claimed']);
+      expect(calls.filter((name) => name === 'evalsha' || name === 'eval')).toHaveLength(1);
+      expect(await redis.exists('jitterbot:delivery:event:b', 'jitterbot:delivery:github:c')).toBe(2);
+    } finally {
+      redis.disconnect();
+    }
+  });
 });
