@@ -243,6 +243,8 @@ interface Run {
   errors: number;
   /** Deliveries answered 200 (each at most once; redeliveries share their original's entry). */
   acked: Set<Delivery>;
+  /** CPU the web process used (all its threads) while the load ran; in-process, reviews included. */
+  serveCpuMs?: number;
 }
 
 interface Result {
@@ -257,6 +259,7 @@ interface Result {
   duplicates: number;
   lost: number;
   rss: string;
+  serveCpuMs: number;
   ok: boolean;
 }
 
@@ -293,6 +296,7 @@ function judge(mode: string, run: Run, reviewed: Review[], rss: string): Result 
     duplicates,
     lost,
     rss,
+    serveCpuMs: run.serveCpuMs ?? Number.NaN,
     ok: run.steadyP99 < TARGET_P99_MS && duplicates === 0 && lost === 0 && run.statuses.get(200) === REQUESTS,
   };
 }
@@ -330,7 +334,9 @@ async function inProcess(list: Delivery[]): Promise<Result> {
   const serve = start('./server/serve-child.ts', appEnv());
   const url = (await serve.ready)!;
   await load(url, warmup());
+  const cpuBefore = (await serve.request('stats')).cpuMs;
   const run = await load(url, list);
+  run.serveCpuMs = (await serve.request('stats')).cpuMs - cpuBefore;
   await until(async () => {
     const stats = await serve.request('stats');
     return stats.depth + stats.active === 0;
@@ -355,7 +361,9 @@ async function withRedis(list: Delivery[]): Promise<Result | string> {
     const serve = start('./server/serve-child.ts', env);
     const url = (await serve.ready)!;
     await load(url, warmup());
+    const cpuBefore = (await serve.request('stats')).cpuMs;
     const run = await load(url, list);
+    run.serveCpuMs = (await serve.request('stats')).cpuMs - cpuBefore;
     const admin = redisConnection(redisServer.url, 'producer');
     await connectRedis(admin);
     const view = new RedisJobQueue(admin);
@@ -432,6 +440,7 @@ function print(result: Result): void {
       `  ack latency on established connections (all but each connection's first): p50 ${result.steadyP50.toFixed(1)} ms, p99 ${result.steadyP99.toFixed(1)} ms (target < ${TARGET_P99_MS} ms)`,
       `  statuses ${result.statuses}`,
       `  reviews run ${result.reviews} for ${PULLS * PUSHES} pushes (+${REDELIVERIES} redeliveries); deliveries reviewed twice ${result.duplicates}; lost ${result.lost}`,
+      `  web process CPU while answering: ${((result.serveCpuMs * 1000) / REQUESTS).toFixed(0)} µs per webhook`,
       `  peak RSS ${result.rss}`,
       `  ${result.ok ? 'OK' : 'MISSED TARGET'}`,
       '',

@@ -4,7 +4,15 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 export type ChildMessage =
   | { kind: 'ready'; url?: string }
   | { kind: 'reviewed'; review: Review }
-  | { kind: 'stats'; depth: number; active: number; peakRssMb: number; maxLoopDelayMs: number };
+  | {
+      kind: 'stats';
+      depth: number;
+      active: number;
+      peakRssMb: number;
+      maxLoopDelayMs: number;
+      /** CPU time (user + system) the process has used so far. */
+      cpuMs: number;
+    };
 
 export type ParentMessage = { kind: 'stats' } | { kind: 'stop' };
 
@@ -40,6 +48,11 @@ loopDelay.enable();
 /** The longest the process's event loop was blocked (a stall shows up in every request in flight). */
 export function maxLoopDelayMs(): number {
   return loopDelay.max / 1e6;
+}
+
+export function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
 }
 
 export function peakRssMb(): number {

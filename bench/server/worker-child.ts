@@ -1,7 +1,15 @@
 /** A `jitterbot worker` of the benchmark (Redis mode): the real worker with the counting stand-in review. */
 import type { GitHubReviewJob } from '../../src/queue/job.js';
 import { startWorker } from '../../src/worker.js';
-import { REVIEW_MS, maxLoopDelayMs, peakRssMb, reviewOf, send, type ParentMessage } from './protocol.js';
+import {
+  REVIEW_MS,
+  cpuMs,
+  maxLoopDelayMs,
+  peakRssMb,
+  reviewOf,
+  send,
+  type ParentMessage,
+} from './protocol.js';
 
 async function standIn(job: GitHubReviewJob): Promise<'reviewed'> {
   await new Promise((resolve) => setTimeout(resolve, REVIEW_MS));
@@ -14,6 +22,13 @@ send({ kind: 'ready', url: running.url });
 
 process.on('message', (message: ParentMessage) => {
   if (message.kind === 'stats')
-    send({ kind: 'stats', depth: 0, active: 0, peakRssMb: peakRssMb(), maxLoopDelayMs: maxLoopDelayMs() });
+    send({
+      kind: 'stats',
+      depth: 0,
+      active: 0,
+      peakRssMb: peakRssMb(),
+      maxLoopDelayMs: maxLoopDelayMs(),
+      cpuMs: cpuMs(),
+    });
   if (message.kind === 'stop') void running.close(5_000).then(() => process.exit(0));
 });
