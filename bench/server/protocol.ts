@@ -9,9 +9,8 @@ export type ChildMessage =
       depth: number;
       active: number;
       peakRssMb: number;
+      /** Since the previous stats request. */
       maxLoopDelayMs: number;
-      /** CPU time (user + system) the process has used so far. */
-      cpuMs: number;
     };
 
 export type ParentMessage = { kind: 'stats' } | { kind: 'stop' };
@@ -45,14 +44,14 @@ export function send(message: ChildMessage): void {
 const loopDelay = monitorEventLoopDelay({ resolution: 5 });
 loopDelay.enable();
 
-/** The longest the process's event loop was blocked (a stall shows up in every request in flight). */
+/**
+ * The longest the process's event loop was blocked since the previous call (under a closed-loop load
+ * this is how long one turn of the loop takes: every request in flight waits for it).
+ */
 export function maxLoopDelayMs(): number {
-  return loopDelay.max / 1e6;
-}
-
-export function cpuMs(): number {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1000;
+  const max = loopDelay.max / 1e6;
+  loopDelay.reset();
+  return max;
 }
 
 export function peakRssMb(): number {

@@ -9,15 +9,7 @@ import { queueFromEnv } from '../../src/queue/create.js';
 import { MemoryJobQueue } from '../../src/queue/memory.js';
 import type { JobQueue } from '../../src/queue/types.js';
 import { startServer } from '../../src/server.js';
-import {
-  REVIEW_MS,
-  cpuMs,
-  maxLoopDelayMs,
-  peakRssMb,
-  reviewOf,
-  send,
-  type ParentMessage,
-} from './protocol.js';
+import { REVIEW_MS, maxLoopDelayMs, peakRssMb, reviewOf, send, type ParentMessage } from './protocol.js';
 
 async function standIn(job: GitHubReviewJob): Promise<'reviewed'> {
   await new Promise((resolve) => setTimeout(resolve, REVIEW_MS));
@@ -57,7 +49,6 @@ process.on('message', (message: ParentMessage) => {
       active: running.queue.active,
       peakRssMb: peakRssMb(),
       maxLoopDelayMs: maxLoopDelayMs(),
-      cpuMs: cpuMs(),
     });
   }
   if (message.kind === 'stop') {

@@ -1,15 +1,7 @@
 /** A `jitterbot worker` of the benchmark (Redis mode): the real worker with the counting stand-in review. */
 import type { GitHubReviewJob } from '../../src/queue/job.js';
 import { startWorker } from '../../src/worker.js';
-import {
-  REVIEW_MS,
-  cpuMs,
-  maxLoopDelayMs,
-  peakRssMb,
-  reviewOf,
-  send,
-  type ParentMessage,
-} from './protocol.js';
+import { REVIEW_MS, maxLoopDelayMs, peakRssMb, reviewOf, send, type ParentMessage } from './protocol.js';
 
 async function standIn(job: GitHubReviewJob): Promise<'reviewed'> {
   await new Promise((resolve) => setTimeout(resolve, REVIEW_MS));
@@ -28,7 +20,6 @@ process.on('message', (message: ParentMessage) => {
       active: 0,
       peakRssMb: peakRssMb(),
       maxLoopDelayMs: maxLoopDelayMs(),
-      cpuMs: cpuMs(),
     });
   if (message.kind === 'stop') void running.close(5_000).then(() => process.exit(0));
 });
