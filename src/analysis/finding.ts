@@ -75,6 +75,7 @@ export type RetryLibrary =
   | 'rxjs'
   | 'got'
   | 'ky'
+  | 'socket.io'
   | 'aws-sdk'
   | 'react-query'
   | 'bull'

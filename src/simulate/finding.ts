@@ -107,6 +107,8 @@ function librarySchedule(
       return scaledSchedule(current, 0, 1, `${library} full jitter`);
     case 'got':
       return noisySchedule(current, GOT_NOISE_MS, 'got noise');
+    case 'socket.io':
+      return scaledSchedule(current, 0.5, 1.5, 'socket.io randomizationFactor 0.5');
     case 'axios-retry':
       return {
         label: 'axios-retry exponentialDelay',

@@ -32,7 +32,7 @@ import { isGlobalSetTimeout, WaitFinder, type Wait } from './ts/waits.js';
  * and most files in a large tree have none of them.
  */
 const MAYBE_RETRY =
-  /catch|retry|backoff|setTimeout|error|\berr\b|\.ok\b|status|close|disconnect|bullmq|cockatiel|rxjs|\bgot\b|\bky\b|RetryStrategy|throttl|\b(429|50[234])\b/i;
+  /catch|retry|backoff|setTimeout|error|\berr\b|\.ok\b|status|close|disconnect|bullmq|cockatiel|rxjs|\bgot\b|\bky\b|RetryStrategy|randomizationFactor|throttl|\b(429|50[234])\b/i;
 
 /** Deeper syntax is generated or hostile; the recursive walks of the analysis stop well before the stack does. */
 export const MAX_SYNTAX_DEPTH = 1_000;

@@ -402,6 +402,18 @@ const ky: LibraryRewrite = (context) => {
   return plan('library', description, edit);
 };
 
+/** socket.io's own default: each reconnect waits its delay ± 50 %. */
+const SOCKET_IO_RANDOMIZATION = '0.5';
+
+const socketIo: LibraryRewrite = (context) => {
+  const description = `Set \`randomizationFactor: ${SOCKET_IO_RANDOMIZATION}\` (socket.io's default): each reconnect then waits its delay ± 50 %, so clients dropped together do not reconnect together.`;
+  const object = optionsObject(context.target);
+  if (object === undefined) return refuse('library', 'the socket.io options were not found', description);
+  const edit = setProperty(context, object, 'randomizationFactor', SOCKET_IO_RANDOMIZATION);
+  if (edit === undefined) return refuse('library', '`randomizationFactor` is already set', description);
+  return plan('library', description, edit);
+};
+
 const awsSdk: LibraryRewrite = (context) => {
   const { source, target } = context;
   const words =
@@ -487,6 +499,7 @@ export const LIBRARY_REWRITES: Partial<Record<RetryLibrary, LibraryRewrite>> = {
   rxjs,
   got,
   ky,
+  'socket.io': socketIo,
   'aws-sdk': awsSdk,
   'react-query': reactQuery,
 };

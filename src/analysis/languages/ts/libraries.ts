@@ -84,6 +84,7 @@ export async function findLibraryRetries(
     got: localNames(imports, ['got'], ['default', '*']),
     ky: localNames(imports, ['ky'], ['default', '*']),
     aws: localNames(imports, ['@smithy/util-retry', '@aws-sdk/util-retry'], ['ConfiguredRetryStrategy']),
+    socketIo: localNames(imports, SOCKET_IO_PACKAGES),
   };
   const usesBullmq = [...imports.values()].some((b) => b.specifier === 'bullmq');
   const usesRedis = [...imports.values()].some((b) => REDIS_PACKAGES.includes(b.specifier));
@@ -135,12 +136,16 @@ export async function findLibraryRetries(
       if ((name && libs.got.has(name)) || (object && libs.got.has(object)))
         pending.push(gotOptions(ctx, node));
       if ((name && libs.ky.has(name)) || (object && libs.ky.has(object))) pending.push(kyOptions(ctx, node));
+      if ((name && libs.socketIo.has(name)) || (object && libs.socketIo.has(object) && method !== 'on'))
+        pending.push(socketIoOptions(ctx, node));
     }
     if (ts.isNewExpression(node) && ts.isIdentifier(node.expression)) {
       const name = node.expression.text;
       if (libs.cockatiel.has(name))
         pending.push(cockatielBackoff(ctx, node, ctx.imports.get(name)!.imported));
       if (libs.aws.has(name)) pending.push(awsStrategy(ctx, node));
+      if (libs.socketIo.has(name) && ctx.imports.get(name)?.imported === 'Manager')
+        pending.push(socketIoOptions(ctx, node));
     }
     if (
       (ts.isPropertyAssignment(node) || ts.isMethodDeclaration(node)) &&
@@ -687,6 +692,55 @@ async function kyOptions(ctx: LibraryCheckContext, call: ts.CallExpression): Pro
       anchor: retry,
       target: retryOptions,
       evidence: "ky's default retry delay (0.3 s × 2ⁿ) has no jitter unless `retry.jitter` is set",
+    };
+  }
+  return null;
+}
+
+/** socket.io's client (`io(url, options)`, `io.connect`, `new Manager`) and its defaults. */
+const SOCKET_IO_PACKAGES = ['socket.io-client'];
+const SOCKET_IO_DELAY_MS = 1_000;
+const SOCKET_IO_DELAY_MAX_MS = 5_000;
+
+/**
+ * socket.io reconnects after `reconnectionDelay · 2ⁿ` capped at `reconnectionDelayMax`, each wait
+ * spread by ± `randomizationFactor` (0.5 unless set). Only `randomizationFactor: 0` takes the jitter
+ * away: the waits are then the same for every client — one fixed wait when the delay is already at the
+ * cap. The comment goes on the delay when it is fixed, on the factor otherwise.
+ */
+async function socketIoOptions(
+  ctx: LibraryCheckContext,
+  node: ts.CallExpression | ts.NewExpression,
+): Promise<LibraryFinding | null> {
+  for (const arg of node.arguments ?? []) {
+    const options = await objectArg(ctx, arg);
+    const factor = findProperty(options, 'randomizationFactor');
+    if (!options || !factor || !isConstEqual(await numberOption(ctx, options, 'randomizationFactor'), 0))
+      continue;
+    if (booleanOption(options, 'reconnection') === false) return null;
+    const delay = await numberOption(ctx, options, 'reconnectionDelay');
+    const max = await numberOption(ctx, options, 'reconnectionDelayMax');
+    if ((delay && !isConst(delay)) || (max && !isConst(max))) return null;
+    const delayMs = delay?.ms ?? SOCKET_IO_DELAY_MS;
+    const maxMs = max?.ms ?? SOCKET_IO_DELAY_MAX_MS;
+    if (delayMs >= maxMs) {
+      return {
+        library: 'socket.io',
+        rule: 'fixed-delay-retry',
+        delay: { kind: 'const', ms: maxMs },
+        anchor:
+          findProperty(options, delayMs > maxMs ? 'reconnectionDelayMax' : 'reconnectionDelay') ?? factor,
+        target: options,
+        evidence: `\`randomizationFactor: 0\` with the reconnection delay at its cap: every reconnect waits ${maxMs} ms`,
+      };
+    }
+    return {
+      library: 'socket.io',
+      rule: 'unjittered-backoff',
+      delay: { kind: 'exponential', baseMs: delayMs },
+      anchor: factor,
+      target: options,
+      evidence: '`randomizationFactor: 0` turns off the jitter socket.io adds to its reconnection backoff',
     };
   }
   return null;
