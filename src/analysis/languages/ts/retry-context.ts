@@ -74,39 +74,36 @@ function waitBeforeRecursiveRetry(
   let statement: ts.Node = wait.anchor;
   while (statement.parent && statement.parent !== fn.body) statement = statement.parent;
   if (statement.parent !== fn.body) return null;
+  // Cheap before the walk of the body: the wait must depend on one of the function's parameters.
+  const waited = wait.delay;
+  const parameters = fn.parameters.flatMap((parameter) =>
+    ts.isIdentifier(parameter.name) ? [parameter.name.text] : [],
+  );
+  if (!parameters.some((name) => mentionsName(waited, name))) return null;
   const stepped = new Set<string>();
   const counted = new Set<string>();
   let path: FailurePath | null = null;
-  const visit = (node: ts.Node): void => {
-    if (
-      ts.isCallExpression(node) &&
-      calleeName(node) === self &&
-      node.getStart(file) > wait.anchor.getEnd()
-    ) {
-      const found = failurePath(node, enclosingFunction(node), file);
-      if (found) {
-        path ??= found;
-        for (const [index, parameter] of fn.parameters.entries()) {
-          const argument = node.arguments[index] && unwrap(node.arguments[index]);
-          if (
-            ts.isIdentifier(parameter.name) &&
-            argument &&
-            ts.isBinaryExpression(argument) &&
-            mentionsName(argument, parameter.name.text)
-          ) {
-            stepped.add(parameter.name.text);
-            // `count + 1` counts attempts; `delay * 2` is a growing delay, evaluated as such.
-            const op = argument.operatorToken.kind;
-            if (op === ts.SyntaxKind.PlusToken || op === ts.SyntaxKind.MinusToken)
-              counted.add(parameter.name.text);
-          }
-        }
+  for (const call of selfCalls(fn, self)) {
+    if (call.getStart(file) <= wait.anchor.getEnd()) continue;
+    const found = failurePath(call, enclosingFunction(call), file);
+    if (!found) continue;
+    path ??= found;
+    for (const [index, parameter] of fn.parameters.entries()) {
+      const argument = call.arguments[index] && unwrap(call.arguments[index]);
+      if (
+        ts.isIdentifier(parameter.name) &&
+        argument &&
+        ts.isBinaryExpression(argument) &&
+        mentionsName(argument, parameter.name.text)
+      ) {
+        stepped.add(parameter.name.text);
+        // `count + 1` counts attempts; `delay * 2` is a growing delay, evaluated as such.
+        const op = argument.operatorToken.kind;
+        if (op === ts.SyntaxKind.PlusToken || op === ts.SyntaxKind.MinusToken)
+          counted.add(parameter.name.text);
       }
     }
-    ts.forEachChild(node, visit);
-  };
-  visit(fn.body);
-  const waited = wait.delay;
+  }
   if (!path || stepped.size === 0 || ![...stepped].some((name) => mentionsName(waited, name))) return null;
   const found: FailurePath = path;
   return {
@@ -118,6 +115,26 @@ function waitBeforeRecursiveRetry(
       `and waits first on each call, longer as ${[...stepped].map((n) => `\`${n}\``).join(', ')} grows`,
     ],
   };
+}
+
+/**
+ * The calls of `fn` to itself (by `name`), found once per function: a bundle's wrapper function can
+ * hold thousands of waits, and walking its body for each would be quadratic.
+ */
+const selfCallCache = new WeakMap<ts.Node, ts.CallExpression[]>();
+
+function selfCalls(fn: ts.Node & { body?: ts.Node }, name: string): ts.CallExpression[] {
+  let calls = selfCallCache.get(fn);
+  if (!calls) {
+    const found: ts.CallExpression[] = [];
+    const visit = (node: ts.Node): void => {
+      if (ts.isCallExpression(node) && calleeName(node) === name) found.push(node);
+      ts.forEachChild(node, visit);
+    };
+    if (fn.body) visit(fn.body);
+    selfCallCache.set(fn, (calls = found));
+  }
+  return calls;
 }
 
 /** `setTimeout(() => connect(), N)` on an error path or in an error event: a retry by recursion. */
