@@ -83,9 +83,9 @@ function waitBeforeRecursiveRetry(
   const stepped = new Set<string>();
   const counted = new Set<string>();
   let path: FailurePath | null = null;
-  for (const call of selfCalls(fn, self)) {
-    if (call.getStart(file) <= wait.anchor.getEnd()) continue;
-    const found = failurePath(call, enclosingFunction(call), file);
+  for (const { call, failure } of selfCalls(fn, self, file)) {
+    if (call.pos < wait.anchor.end) continue;
+    const found = failure();
     if (!found) continue;
     path ??= found;
     for (const [index, parameter] of fn.parameters.entries()) {
@@ -121,14 +121,27 @@ function waitBeforeRecursiveRetry(
  * The calls of `fn` to itself (by `name`), found once per function: a bundle's wrapper function can
  * hold thousands of waits, and walking its body for each would be quadratic.
  */
-const selfCallCache = new WeakMap<ts.Node, ts.CallExpression[]>();
+const selfCallCache = new WeakMap<ts.Node, SelfCall[]>();
 
-function selfCalls(fn: ts.Node & { body?: ts.Node }, name: string): ts.CallExpression[] {
+interface SelfCall {
+  call: ts.CallExpression;
+  /** The failure path the call is on, worked out on first use and kept. */
+  failure: () => FailurePath | null;
+}
+
+function selfCalls(fn: ts.Node & { body?: ts.Node }, name: string, file: ts.SourceFile): SelfCall[] {
   let calls = selfCallCache.get(fn);
   if (!calls) {
-    const found: ts.CallExpression[] = [];
+    const found: SelfCall[] = [];
     const visit = (node: ts.Node): void => {
-      if (ts.isCallExpression(node) && calleeName(node) === name) found.push(node);
+      if (ts.isCallExpression(node) && calleeName(node) === name) {
+        let failure: FailurePath | null | undefined;
+        found.push({
+          call: node,
+          failure: () =>
+            failure === undefined ? (failure = failurePath(node, enclosingFunction(node), file)) : failure,
+        });
+      }
       ts.forEachChild(node, visit);
     };
     if (fn.body) visit(fn.body);
@@ -405,10 +418,17 @@ function errorEvent(fn: ts.Node): string | null {
  */
 function registeredByReference(fn: ts.Node): string | null {
   const name = functionName(fn);
-  if (!name) return null;
-  const file = fn.getSourceFile();
-  let event: string | null = null;
-  const refersToHandler = (expression: ts.Expression): boolean => {
+  return name ? (errorHandlersOf(fn.getSourceFile()).get(name) ?? null) : null;
+}
+
+/** Per file, the names of the handlers it registers for error-like events, and the first such event. */
+const errorHandlerCache = new WeakMap<ts.SourceFile, Map<string, string>>();
+
+function errorHandlersOf(file: ts.SourceFile): Map<string, string> {
+  const cached = errorHandlerCache.get(file);
+  if (cached) return cached;
+  const handlers = new Map<string, string>();
+  const add = (expression: ts.Expression, event: string): void => {
     let target = unwrap(expression);
     if (
       ts.isCallExpression(target) &&
@@ -417,21 +437,22 @@ function registeredByReference(fn: ts.Node): string | null {
     ) {
       target = unwrap(target.expression.expression);
     }
-    return (
-      (ts.isIdentifier(target) && target.text === name) ||
-      (ts.isPropertyAccessExpression(target) && target.name.text === name)
-    );
+    const name = ts.isIdentifier(target)
+      ? target.text
+      : ts.isPropertyAccessExpression(target)
+        ? target.name.text
+        : null;
+    if (name && !handlers.has(name)) handlers.set(name, event);
   };
   const visit = (node: ts.Node): void => {
-    if (event) return;
     if (
       ts.isBinaryExpression(node) &&
       node.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
       ts.isPropertyAccessExpression(node.left)
     ) {
       const property = node.left.name.text;
-      if (/^on(error|close|end|disconnect)$/i.test(property) && refersToHandler(node.right))
-        event = property.slice(2).toLowerCase();
+      if (/^on(error|close|end|disconnect)$/i.test(property))
+        add(node.right, property.slice(2).toLowerCase());
     } else if (ts.isCallExpression(node) && node.arguments.length >= 2) {
       const registrar = calleeName(node);
       const [type, handler] = node.arguments;
@@ -441,16 +462,16 @@ function registeredByReference(fn: ts.Node): string | null {
         type &&
         ts.isStringLiteralLike(type) &&
         ERROR_EVENT.test(type.text) &&
-        handler &&
-        refersToHandler(handler)
+        handler
       ) {
-        event = type.text;
+        add(handler, type.text);
       }
     }
     ts.forEachChild(node, visit);
   };
   visit(file);
-  return event;
+  errorHandlerCache.set(file, handlers);
+  return handlers;
 }
 
 /** The function a timer callback restarts, if it restarts one: the enclosing function or a reconnect-like name. */
