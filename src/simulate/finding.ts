@@ -108,7 +108,13 @@ function librarySchedule(
     case 'got':
       return noisySchedule(current, GOT_NOISE_MS, 'got noise');
     case 'socket.io':
-      return scaledSchedule(current, 0.5, 1.5, 'socket.io randomizationFactor 0.5');
+      // Spread by ± 50 %, then capped: at the finding's cap when it grows, at 1.5 × the wait (the
+      // suggested reconnectionDelayMax) when it was pinned to its cap.
+      return {
+        label: 'socket.io randomizationFactor 0.5',
+        delayMs: ({ attempt, random }) =>
+          Math.min(baseMs * 2 ** attempt * (0.5 + random()), growing ? capMs : 1.5 * baseMs),
+      };
     case 'axios-retry':
       return {
         label: 'axios-retry exponentialDelay',

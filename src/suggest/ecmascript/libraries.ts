@@ -404,14 +404,35 @@ const ky: LibraryRewrite = (context) => {
 
 /** socket.io's own default: each reconnect waits its delay ± 50 %. */
 const SOCKET_IO_RANDOMIZATION = '0.5';
+/** socket.io's `reconnectionDelayMax` when none is given. */
+const SOCKET_IO_DELAY_MAX = '5000';
 
+/**
+ * socket.io spreads each wait by ± `randomizationFactor` before it caps it at `reconnectionDelayMax`,
+ * so with the delay already at the cap the factor alone would leave half the clients on the cap: the
+ * cap then moves to 1.5 × the wait (the wait itself stays), so the first reconnect is spread in full.
+ */
 const socketIo: LibraryRewrite = (context) => {
-  const description = `Set \`randomizationFactor: ${SOCKET_IO_RANDOMIZATION}\` (socket.io's default): each reconnect then waits its delay ± 50 %, so clients dropped together do not reconnect together.`;
+  const { source, finding } = context;
   const object = optionsObject(context.target);
+  const growing = finding.delay.kind !== 'fixed';
+  const description = growing
+    ? `Set \`randomizationFactor: ${SOCKET_IO_RANDOMIZATION}\` (socket.io's default): each reconnect then waits its delay ± 50 %, so clients dropped together do not reconnect together.`
+    : `Set \`randomizationFactor: ${SOCKET_IO_RANDOMIZATION}\` and raise \`reconnectionDelayMax\` to 1.5 × the wait: socket.io spreads each wait by ± 50 % before capping it, so the first reconnect of clients dropped together is spread over the whole window.`;
   if (object === undefined) return refuse('library', 'the socket.io options were not found', description);
-  const edit = setProperty(context, object, 'randomizationFactor', SOCKET_IO_RANDOMIZATION);
-  if (edit === undefined) return refuse('library', '`randomizationFactor` is already set', description);
-  return plan('library', description, edit);
+  const factor = setProperty(context, object, 'randomizationFactor', SOCKET_IO_RANDOMIZATION);
+  if (factor === undefined) return refuse('library', '`randomizationFactor` is already set', description);
+  if (growing) return plan('library', description, factor);
+  const max = findProperty(object, 'reconnectionDelayMax');
+  const waitText =
+    max !== undefined && ts.isPropertyAssignment(max) ? source.textOf(max.initializer) : SOCKET_IO_DELAY_MAX;
+  const raisedMax = /^\d+$/.test(waitText) ? String(Number(waitText) * 1.5) : `${waitText} * 1.5`;
+  const edits = [factor, setProperty(context, object, 'reconnectionDelayMax', raisedMax)];
+  // A delay above the cap waited the cap; it becomes the delay, so the wait stays what it was.
+  const delay = findProperty(object, 'reconnectionDelay');
+  if (delay !== undefined && ts.isPropertyAssignment(delay) && source.textOf(delay.initializer) !== waitText)
+    edits.push(setProperty(context, object, 'reconnectionDelay', waitText));
+  return plan('library', description, ...edits.filter((edit): edit is PlannedEdit => edit !== undefined));
 };
 
 const awsSdk: LibraryRewrite = (context) => {

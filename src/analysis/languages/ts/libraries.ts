@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import { ts } from 'ts-morph';
 import type { DelayValue } from '../../delay.js';
 import type { RetryLibrary, RuleId } from '../../finding.js';
@@ -701,12 +702,16 @@ async function kyOptions(ctx: LibraryCheckContext, call: ts.CallExpression): Pro
 const SOCKET_IO_PACKAGES = ['socket.io-client'];
 const SOCKET_IO_DELAY_MS = 1_000;
 const SOCKET_IO_DELAY_MAX_MS = 5_000;
+/** Before 3.0 the client read `randomizationFactor || 0.5`: a 0 there still meant 0.5. */
+const SOCKET_IO_FIRST_ZERO_FACTOR_MAJOR = 3;
 
 /**
- * socket.io reconnects after `reconnectionDelay · 2ⁿ` capped at `reconnectionDelayMax`, each wait
- * spread by ± `randomizationFactor` (0.5 unless set). Only `randomizationFactor: 0` takes the jitter
- * away: the waits are then the same for every client — one fixed wait when the delay is already at the
- * cap. The comment goes on the delay when it is fixed, on the factor otherwise.
+ * socket.io reconnects after `reconnectionDelay · 2ⁿ`, spread by ± `randomizationFactor` (0.5 unless
+ * set) and then capped at `reconnectionDelayMax`. `randomizationFactor: 0` takes the spread away —
+ * from socket.io-client 3 on, so the version the nearest package.json declares must be 3 or later —
+ * and every client then waits the same: one fixed wait when the delay is already at the cap. Zero
+ * delays mean the defaults (the client reads them with `||`). The comment goes on the delay when it is
+ * fixed, on the factor otherwise.
  */
 async function socketIoOptions(
   ctx: LibraryCheckContext,
@@ -718,11 +723,16 @@ async function socketIoOptions(
     if (!options || !factor || !isConstEqual(await numberOption(ctx, options, 'randomizationFactor'), 0))
       continue;
     if (booleanOption(options, 'reconnection') === false) return null;
+    const major = await ctx.resolver.graph.dependencyMajor(
+      posix.dirname(ctx.file.fileName),
+      'socket.io-client',
+    );
+    if (major === null || major < SOCKET_IO_FIRST_ZERO_FACTOR_MAJOR) return null;
     const delay = await numberOption(ctx, options, 'reconnectionDelay');
     const max = await numberOption(ctx, options, 'reconnectionDelayMax');
     if ((delay && !isConst(delay)) || (max && !isConst(max))) return null;
-    const delayMs = delay?.ms ?? SOCKET_IO_DELAY_MS;
-    const maxMs = max?.ms ?? SOCKET_IO_DELAY_MAX_MS;
+    const delayMs = delay?.ms || SOCKET_IO_DELAY_MS;
+    const maxMs = max?.ms || SOCKET_IO_DELAY_MAX_MS;
     if (delayMs >= maxMs) {
       return {
         library: 'socket.io',

@@ -36,6 +36,7 @@ interface PathMapping {
 export class ModuleGraph {
   private readonly sources = new Map<string, Promise<ts.SourceFile | null>>();
   private readonly pathMappings = new Map<string, Promise<PathMapping | null>>();
+  private readonly dependencyMajors = new Map<string, Promise<number | null>>();
 
   constructor(private readonly host: ModuleHost) {}
 
@@ -93,6 +94,42 @@ export class ModuleGraph {
       if (await this.source(candidate)) return candidate;
     }
     return null;
+  }
+
+  /**
+   * The major version of `name` declared by the nearest package.json above `dir` that declares it
+   * (dependencies, devDependencies or peerDependencies); null when none does or the range names no
+   * version (`latest`, a git URL).
+   */
+  dependencyMajor(dir: string, name: string): Promise<number | null> {
+    const key = `${dir}\n${name}`;
+    let pending = this.dependencyMajors.get(key);
+    if (!pending) {
+      pending = this.loadDependencyMajor(dir, name);
+      this.dependencyMajors.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async loadDependencyMajor(dir: string, name: string): Promise<number | null> {
+    const manifestPath = dir === '.' || dir === '' ? 'package.json' : `${dir}/package.json`;
+    const text = await this.host.read(manifestPath);
+    if (text !== null) {
+      try {
+        const manifest = JSON.parse(text) as Record<string, Record<string, unknown> | undefined>;
+        for (const field of ['dependencies', 'devDependencies', 'peerDependencies']) {
+          const range = manifest[field]?.[name];
+          if (typeof range === 'string') {
+            const major = /^[\s^~>=v]*(\d+)/.exec(range)?.[1];
+            return major === undefined ? null : Number(major);
+          }
+        }
+      } catch {
+        // Not JSON: look further up.
+      }
+    }
+    if (dir === '.' || dir === '' || dir === '/') return null;
+    return this.dependencyMajor(posix.dirname(dir), name);
   }
 
   /** The nearest tsconfig.json / jsconfig.json above `dir` with `paths`, like the compiler looks it up. */
