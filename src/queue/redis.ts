@@ -172,8 +172,11 @@ export class RedisJobQueue implements JobQueue {
   private waiting: { count: number; at: number; pending?: Promise<number> } = { count: 0, at: 0 };
   /** Requests stored together, one script call per burst (`-1`: the target's list is full). */
   private readonly pushPending: (job: ReviewJob) => Promise<number>;
-  /** Jobs added together, one pipeline per burst; each answers the id BullMQ kept. */
-  private readonly addJob: (job: ReviewJob) => Promise<string | undefined>;
+  /**
+   * Jobs added together, one pipeline per burst; each answers whether BullMQ kept it as a new job
+   * (false: deduplicated into the job already waiting for its target).
+   */
+  private readonly addJob: (job: ReviewJob) => Promise<boolean>;
 
   constructor(redis: Redis, options: Partial<RedisQueueOptions> = {}) {
     this.options = { ...DEFAULT_REDIS_QUEUE, log: { info() {}, warn() {}, error() {} }, ...options };
@@ -189,10 +192,14 @@ export class RedisJobQueue implements JobQueue {
       ),
     );
     this.addJob = batched(async (jobs: ReviewJob[]) => {
-      const added = await this.queue.addBulk(
-        jobs.map((job) => ({ name: 'review', data: job, opts: jobOptions(job, this.options.retry) })),
-      );
-      return added.map((job) => job.id);
+      const requests = jobs.map((job) => ({
+        name: 'review',
+        data: job,
+        opts: jobOptions(job, this.options.retry),
+      }));
+      const added = await this.queue.addBulk(requests);
+      // BullMQ answers the id of the job already waiting for the target when it deduplicated.
+      return added.map((job, index) => job.id === requests[index]!.opts.jobId);
     });
     // Without a listener an ioredis error event would be an unhandled 'error'; the cause is in /readyz.
     this.queue.on('error', (error) =>
@@ -246,8 +253,7 @@ export class RedisJobQueue implements JobQueue {
     try {
       if ((await this.waitingCount()) >= maxWaiting) return 'full';
       if ((await this.pushPending(job)) < 0) return 'full';
-      // BullMQ answers the id of the job already waiting for this target when it deduplicated.
-      if ((await this.addJob(job)) !== jobId(job)) return 'coalesced';
+      if (!(await this.addJob(job))) return 'coalesced';
       this.waiting.count += 1;
       return 'queued';
     } catch (error) {
