@@ -1,8 +1,5 @@
-import { CSharpAnalyzer } from '../../src/analysis/languages/csharp.js';
+import { allTables, languageTables } from './languages.js';
 import { describeRuleTables } from './rule-table.js';
 
-describeRuleTables(
-  ['fixtures/csharp/retries.yml', 'fixtures/csharp/polly.yml', 'fixtures/csharp/near-misses.yml'],
-  new CSharpAnalyzer(),
-  'src/Acme/Client.cs',
-);
+const entry = languageTables('csharp');
+describeRuleTables(allTables(entry), entry.analyzer(), entry.defaultFilename);

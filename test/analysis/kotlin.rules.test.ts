@@ -1,8 +1,5 @@
-import { KotlinAnalyzer } from '../../src/analysis/languages/java/kotlin.js';
+import { allTables, languageTables } from './languages.js';
 import { describeRuleTables } from './rule-table.js';
 
-describeRuleTables(
-  ['fixtures/kotlin/retries.yml'],
-  new KotlinAnalyzer(),
-  'src/main/kotlin/com/acme/Client.kt',
-);
+const entry = languageTables('kotlin');
+describeRuleTables(allTables(entry), entry.analyzer(), entry.defaultFilename);

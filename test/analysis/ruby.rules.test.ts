@@ -1,12 +1,5 @@
-import { RubyAnalyzer } from '../../src/analysis/languages/ruby.js';
+import { allTables, languageTables } from './languages.js';
 import { describeRuleTables } from './rule-table.js';
 
-describeRuleTables(
-  [
-    'fixtures/ruby/fixed-delay-retry.yml',
-    'fixtures/ruby/unjittered-backoff.yml',
-    'fixtures/ruby/near-misses.yml',
-  ],
-  new RubyAnalyzer(),
-  'app/services/client.rb',
-);
+const entry = languageTables('ruby');
+describeRuleTables(allTables(entry), entry.analyzer(), entry.defaultFilename);

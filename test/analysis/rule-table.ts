@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -21,6 +21,12 @@ export interface RuleCase {
   errors?: { line: number; rule: string; kind: string; ms?: number }[];
   /** A real case the detector is known to get wrong, and why: the test asserts it still does, so a fix shows. */
   known_gap?: string;
+  /**
+   * Which way of writing a retry (or a near-miss) the row is, for per-form figures in `npm run eval`:
+   * `literal`, `parameter-default`, `all-callers-constant`, `field-constructor`, `config-default`, …
+   * (the vocabulary is listed in docs/evaluation.md).
+   */
+  form?: string;
 }
 
 export interface RuleTable {
@@ -111,4 +117,17 @@ export function describeRuleTables(
       }
     });
   }
+}
+
+/**
+ * The held-out tables of a language: real code from public repositories, labelled before the
+ * detector ran on it (`fixtures/<language>/real-world*.yml`).
+ */
+export function realWorldTables(language: string): string[] {
+  const dir = new URL(`../../fixtures/${language}/`, import.meta.url);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((name) => /^real-world.*\.yml$/.test(name))
+    .sort()
+    .map((name) => `fixtures/${language}/${name}`);
 }

@@ -1,8 +1,5 @@
-import { RustAnalyzer } from '../../src/analysis/languages/rust.js';
+import { allTables, languageTables } from './languages.js';
 import { describeRuleTables } from './rule-table.js';
 
-describeRuleTables(
-  ['fixtures/rust/retries.yml', 'fixtures/rust/crates.yml', 'fixtures/rust/near-misses.yml'],
-  new RustAnalyzer(),
-  'src/client.rs',
-);
+const entry = languageTables('rust');
+describeRuleTables(allTables(entry), entry.analyzer(), entry.defaultFilename);
