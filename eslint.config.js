@@ -11,4 +11,21 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  {
+    // The analysis core is pure: it sees the repository only through the ModuleHost it is handed.
+    files: ['src/analysis/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/review/**', '**/platforms/**'],
+              message: 'src/analysis must not depend on review or platforms.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

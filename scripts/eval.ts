@@ -49,9 +49,12 @@ async function evaluateLanguage(entry: LanguageTables): Promise<{ total: Tally; 
   for (const path of realWorldTables(entry.language)) {
     const table = loadTable(path);
     for (const testCase of [...(table.valid ?? []), ...(table.invalid ?? [])]) {
-      const key = (row: { line: number; rule: string; kind: string }) => `${row.line}:${row.rule}:${row.kind}`;
+      const key = (row: { line: number; rule: string; kind: string }) =>
+        `${row.line}:${row.rule}:${row.kind}`;
       const expected = new Set((testCase.errors ?? []).map(key));
-      const actual = (await runCase(testCase, entry.analyzer(), entry.defaultFilename)).map(summarise).map(key);
+      const actual = (await runCase(testCase, entry.analyzer(), entry.defaultFilename))
+        .map(summarise)
+        .map(key);
       const row: Tally = {
         tp: actual.filter((k) => expected.has(k)).length,
         fp: actual.filter((k) => !expected.has(k)).length,
@@ -139,7 +142,8 @@ async function main(): Promise<void> {
     }
   }
   console.log('\nheld-out real-world tables, per form (all languages):');
-  for (const [form, tally] of [...allForms].sort(([a], [b]) => a.localeCompare(b))) console.log(line(`  ${form}`, tally));
+  for (const [form, tally] of [...allForms].sort(([a], [b]) => a.localeCompare(b)))
+    console.log(line(`  ${form}`, tally));
   const precision = tp + fp === 0 ? 1 : tp / (tp + fp);
   const recall = tp + fn === 0 ? 1 : tp / (tp + fn);
   console.log(

@@ -1,5 +1,5 @@
 import type { LanguageAnalyzer } from '../analysis/analyzer.js';
-import { confirm, type Confirmation } from '../analysis/confirm.js';
+import { confirm, type Confirmation } from './confirm.js';
 import type { Finding, RuleId } from '../analysis/finding.js';
 import { analyzerFor, createAnalyzers } from '../analysis/registry.js';
 import { suppressedLines } from '../analysis/suppressions.js';

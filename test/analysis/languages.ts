@@ -78,5 +78,8 @@ export function languageTables(language: string): LanguageTables {
 
 /** Every table of a language: the hand-written ones, then the held-out real-world ones. */
 export function allTables(entry: LanguageTables): string[] {
-  return [...entry.tables.map((name) => `fixtures/${entry.language}/${name}.yml`), ...realWorldTables(entry.language)];
+  return [
+    ...entry.tables.map((name) => `fixtures/${entry.language}/${name}.yml`),
+    ...realWorldTables(entry.language),
+  ];
 }

@@ -5,7 +5,7 @@ import {
   manifestCandidates,
   MAX_MANIFEST_FILES,
   replicaEvidence,
-} from '../../src/analysis/replicas.js';
+} from '../../src/review/replicas.js';
 import type { RepoReader } from '../../src/platforms/types.js';
 
 const DEPLOYMENT = `apiVersion: apps/v1

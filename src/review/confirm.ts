@@ -1,11 +1,11 @@
-import type { JitterHelperCandidate, LanguageAnalyzer } from './analyzer.js';
-import type { RuleId } from './finding.js';
-import { analyzerFor } from './registry.js';
+import type { JitterHelperCandidate, LanguageAnalyzer } from '../analysis/analyzer.js';
+import type { RuleId } from '../analysis/finding.js';
+import { analyzerFor } from '../analysis/registry.js';
 import { findClientCount, type ClientCount } from './replicas.js';
 import type { BlastRadiusEntry, RepoReader } from '../platforms/types.js';
-import { analyzePaths } from '../review/analyze.js';
-import type { PathFilterOptions } from './file-filter.js';
-import type { AnalysisOptions } from './analyzer.js';
+import { analyzePaths } from './analyze.js';
+import type { PathFilterOptions } from '../analysis/file-filter.js';
+import type { AnalysisOptions } from '../analysis/analyzer.js';
 
 /**
  * Confirmation through the repository at head (DESIGN.md "What confirm means"): the parts of the
