@@ -21,6 +21,8 @@ export interface ModuleHost {
   read(path: string): Promise<string | null>;
   /** Files directly inside `dir` ('' or '.' for the root): Go packages span a directory. */
   list?(dir: string): Promise<string[]>;
+  /** Every file of the tree (for the repository index: who calls a function, who sets a field). */
+  files?(): Promise<string[]>;
 }
 
 export interface AnalysisOptions {

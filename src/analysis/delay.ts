@@ -36,6 +36,26 @@ export function dominant(a: DelayValue, b: DelayValue): DelayValue {
   return PRECEDENCE[a.kind] >= PRECEDENCE[b.kind] ? a : b;
 }
 
+/**
+ * Every value that can reach one wait (a parameter's default and each caller's argument, a field's
+ * initialiser and each assignment): randomness on any path keeps the wait quiet; a server hint next
+ * to the code's own value is judged by that value (the fallback is what clients share); anything
+ * unresolved keeps it quiet; otherwise growth beats a constant, and the longest constant is the wait.
+ */
+export function joinValues(values: readonly DelayValue[]): DelayValue {
+  if (values.length === 0) return UNKNOWN('no value reaches the wait');
+  const random = values.find((v) => v.kind === 'random');
+  if (random) return random;
+  const own = values.filter((v) => v.kind !== 'server');
+  if (own.length === 0) return values[0]!;
+  const unknown = own.find((v) => v.kind === 'unknown');
+  if (unknown) return unknown;
+  return own.reduce((acc, value) => {
+    if (acc.kind === 'const' && value.kind === 'const') return acc.ms >= value.ms ? acc : value;
+    return PRECEDENCE[acc.kind] >= PRECEDENCE[value.kind] ? acc : value;
+  });
+}
+
 export type ArithmeticOp = '+' | '-' | '*' | '/' | '%' | '**' | '<<' | '>>';
 
 /** Folds one binary operation; keeps the growth shape when the attempt counter is involved. */

@@ -61,10 +61,12 @@ export function analysisOptionsFrom(config: JitterbotConfig): AnalysisOptions {
 
 /** The module host analysis uses to follow imports: the same reader, at the same ref. */
 export function hostFor(reader: RepoReader, ref: string): ModuleHost {
+  let listing: Promise<string[]> | null = null;
   let byDirectory: Promise<Map<string, string[]>> | null = null;
   const index = async (): Promise<Map<string, string[]>> => {
     const directories = new Map<string, string[]>();
-    for (const path of await reader.list(ref).catch(() => [] as string[])) {
+    listing ??= reader.list(ref).catch(() => [] as string[]);
+    for (const path of await listing) {
       const dir = posix.dirname(path);
       const files = directories.get(dir);
       if (files) files.push(path);
@@ -74,6 +76,10 @@ export function hostFor(reader: RepoReader, ref: string): ModuleHost {
   };
   return {
     read: (path) => reader.read(path, ref),
+    files() {
+      listing ??= reader.list(ref).catch(() => [] as string[]);
+      return listing;
+    },
     async list(dir) {
       byDirectory ??= index();
       return (await byDirectory).get(dir === '' ? '.' : dir) ?? [];

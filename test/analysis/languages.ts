@@ -30,7 +30,7 @@ export const LANGUAGE_TABLES: readonly LanguageTables[] = [
     language: 'python',
     analyzer: () => new PythonAnalyzer(),
     defaultFilename: 'app/service.py',
-    tables: ['fixed-delay-retry', 'unjittered-backoff', 'libraries', 'near-misses'],
+    tables: ['fixed-delay-retry', 'unjittered-backoff', 'libraries', 'near-misses', 'value-flow'],
   },
   {
     language: 'go',

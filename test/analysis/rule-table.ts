@@ -46,6 +46,7 @@ export function hostOf(files: Record<string, string>): ModuleHost {
     read: async (p: string) => files[p] ?? null,
     list: async (dir: string) =>
       Object.keys(files).filter((p) => posix.dirname(p) === (dir === '' ? '.' : dir)),
+    files: async () => Object.keys(files),
   };
 }
 

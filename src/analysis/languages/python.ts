@@ -6,17 +6,18 @@ import type {
   SourceInput,
 } from '../analyzer.js';
 import type { Finding, Language } from '../finding.js';
+import { FlowEngine, newTrail } from '../flow/engine.js';
+import type { Expr } from '../flow/ir.js';
+import { Program, type FrontEnd } from '../flow/program.js';
+import { judgeWait } from '../flow/waits.js';
 import { scaled } from './tree-sitter/durations.js';
-import { libraryDraft, snippet, toFindings, waitDraft, type Draft } from './tree-sitter/findings.js';
-import { SummaryCache } from './tree-sitter/modules.js';
+import { libraryDraft, snippet, toFindings, type Draft } from './tree-sitter/findings.js';
 import { guardNesting, loadLanguage, withTree, type Node } from './tree-sitter/runtime.js';
-import { enclosing, field } from './tree-sitter/syntax.js';
-import { PyEvaluator } from './python/evaluate.js';
+import { extractPythonFacts, type PyFacts } from './python/facts.js';
 import { findPythonJitterHelpers } from './python/jitter-helpers.js';
-import { findLibraryRetries } from './python/libraries.js';
-import { summarise, summariseIndexed, type PyModule } from './python/module.js';
-import { FUNCTION_TYPES, retryContext } from './python/retry-context.js';
-import { waitOf } from './python/waits.js';
+import { findLibraryRetries, type ValueOf } from './python/libraries.js';
+import { lowerPython } from './python/lower.js';
+import { modulePaths, summariseIndexed } from './python/module.js';
 
 /**
  * Cheap gate before parsing: a file with none of these words cannot hold a retry we would report.
@@ -25,46 +26,43 @@ import { waitOf } from './python/waits.js';
  */
 const MAYBE_RETRY = /sleep|retry|Retry\(|backoff|tenacity|\.wait\(|\.task\b|countdown|except\b/;
 
-const CLASS_TYPES = new Set(['class_definition']);
-
-/** Per-host state: module summaries and folded constants are shared by every file of one scan. */
-class ScanState {
-  readonly modules: SummaryCache<PyModule>;
-  readonly evaluator: PyEvaluator;
-
-  constructor(host: ModuleHost) {
-    this.modules = new SummaryCache(host, summariseText);
-    this.evaluator = new PyEvaluator(this.modules);
-  }
-}
-
-async function summariseText(path: string, text: string): Promise<PyModule> {
-  return withTree('python', text, (tree) => summarise(path, tree.rootNode));
-}
+/** Python for the value-flow engine: facts from a tree, modules by their dotted names. */
+export const PYTHON_FRONT_END: FrontEnd = {
+  extensions: ['.py', '.pyw'],
+  extract: (path, text) => withTree('python', text, (tree) => extractPythonFacts(path, tree.rootNode, false)),
+  modulePaths,
+  // `from . import settings` → `.settings`; `from app import settings` → `app.settings`.
+  submodule: (module, name) => (/^\.*$/.test(module) ? `${module}${name}` : `${module}.${name}`),
+};
 
 export class PythonAnalyzer implements LanguageAnalyzer {
   readonly language: Language = 'python';
   readonly extensions = ['.py', '.pyw'] as const;
-  private readonly states = new WeakMap<ModuleHost, ScanState>();
+  /** One program view per review (per host): facts and the repository index are shared by every file. */
+  private readonly engines = new WeakMap<ModuleHost, { engine: FlowEngine; current: { path: string } }>();
 
   async analyze(input: SourceInput, host: ModuleHost, options: AnalysisOptions): Promise<Finding[]> {
     if (!MAYBE_RETRY.test(input.text)) return [];
-    let state = this.states.get(host);
+    let state = this.engines.get(host);
     if (!state) {
-      state = new ScanState(host);
-      this.states.set(host, state);
+      const current = { path: input.path };
+      state = { engine: new FlowEngine(new Program(host, PYTHON_FRONT_END, () => current.path)), current };
+      this.engines.set(host, state);
     }
-    const scan = state;
+    state.current.path = input.path;
+    const { engine } = state;
     const drafts = await guardNesting(() =>
       withTree('python', input.text, async (tree) => {
-        const { module, calls, repeated } = summariseIndexed(input.path, tree.rootNode);
-        scan.modules.put(input.path, module);
+        const facts = extractPythonFacts(input.path, tree.rootNode, true);
+        engine.program.put(facts);
         const found: Draft[] = [];
-        for (const call of repeated) {
-          const draft = await waitDraftOf(call, module, scan.evaluator, options);
+        for (const site of facts.sites) {
+          const draft = await judgeWait(engine, facts, site, options);
           if (draft) found.push(draft);
         }
-        for (const library of await findLibraryRetries(tree.rootNode, calls, module, scan.evaluator)) {
+        const { module, calls } = summariseIndexed(input.path, tree.rootNode);
+        const valueOf = valueReader(engine, facts);
+        for (const library of await findLibraryRetries(tree.rootNode, calls, module, valueOf)) {
           const draft = libraryDraft(
             {
               library: library.library,
@@ -99,42 +97,19 @@ export class PythonAnalyzer implements LanguageAnalyzer {
   }
 }
 
-async function waitDraftOf(
-  call: Node,
-  module: PyModule,
-  evaluator: PyEvaluator,
-  options: AnalysisOptions,
-): Promise<Draft | null> {
-  // Every wait passes its delay: a call without arguments cannot be one.
-  if (!field(call, 'arguments')?.namedChildCount) return null;
-  const wait = await waitOf(call, module, evaluator);
-  if (!wait || wait.jittered) return null;
-  const context = retryContext(call);
-  if (!context) return null;
-  const evidence = [...context.evidence];
-  if (wait.helper) evidence.push(`\`${wait.helper.name}\` (${wait.helper.path}) waits its argument`);
-  const cls = enclosing(call, CLASS_TYPES);
-  const value = scaled(
-    await evaluator.evaluate(wait.delay, {
-      module,
-      fn: enclosing(call, FUNCTION_TYPES),
-      cls: cls ? (field(cls, 'name')?.text ?? null) : null,
-      counters: context.counters,
-      depth: 0,
-      evidence,
-    }),
-    wait.unitMs,
-  );
-  return waitDraft(
-    {
-      value,
-      anchor: snippet(call),
-      argument: snippet(wait.delay),
-      trigger: context.trigger,
-      attemptVar: context.attemptVar,
-      evidence,
-      confidence: wait.confidence,
-    },
-    options,
-  );
+/** How the library checks read a value at a node: lowered, then followed by the engine in the node's scope. */
+function valueReader(engine: FlowEngine, facts: PyFacts): ValueOf {
+  return async (node: Node, unitMs: number, counters: readonly string[] = []) => {
+    const line = node.startPosition.row + 1;
+    const fn = facts.functions
+      .filter((f) => f.line <= line && line <= f.endLine)
+      .sort((a, b) => b.line - a.line)[0];
+    const expr: Expr = lowerPython(node, facts.importMap);
+    const value = await engine.evaluate(
+      expr,
+      { facts, fn, className: fn?.className, counters: new Set(counters) },
+      newTrail(),
+    );
+    return scaled(value, unitMs);
+  };
 }

@@ -1,10 +1,9 @@
 import { combine, dominant, UNKNOWN, type DelayValue } from '../../delay.js';
 import type { Confidence, RetryLibrary } from '../../finding.js';
-import { constMs, scaled } from '../tree-sitter/durations.js';
+import { constMs } from '../tree-sitter/durations.js';
 import { withFragment } from '../tree-sitter/modules.js';
 import type { Node } from '../tree-sitter/runtime.js';
-import { descendantsOfTypes, enclosing, field, namedChildren } from '../tree-sitter/syntax.js';
-import type { PyEnv, PyEvaluator } from './evaluate.js';
+import { descendantsOfTypes, field, namedChildren } from '../tree-sitter/syntax.js';
 import {
   keywordArguments,
   positionalArguments,
@@ -64,34 +63,33 @@ const CELERY_TASK_KEYWORDS = new Set([
   'acks_late',
 ]);
 
+/** The value of the expression at `node`, in milliseconds given its unit, as the value-flow engine follows it. */
+export type ValueOf = (node: Node, unitMs: number, counters?: readonly string[]) => Promise<DelayValue>;
+
 interface Ctx {
   module: PyModule;
-  evaluator: PyEvaluator;
+  value: ValueOf;
 }
 
-function envFor(ctx: Ctx, evidence: string[] = []): PyEnv {
-  return { module: ctx.module, fn: null, cls: null, counters: new Set(), depth: 0, evidence };
+function seconds(node: Node, ctx: Ctx): Promise<DelayValue> {
+  return ctx.value(node, SECOND_MS);
 }
 
-async function seconds(node: Node, ctx: Ctx): Promise<DelayValue> {
-  return scaled(await ctx.evaluator.evaluate(node, envFor(ctx)), SECOND_MS);
-}
-
-async function millis(node: Node, ctx: Ctx): Promise<DelayValue> {
-  return ctx.evaluator.evaluate(node, envFor(ctx));
+function millis(node: Node, ctx: Ctx): Promise<DelayValue> {
+  return ctx.value(node, 1);
 }
 
 export async function findLibraryRetries(
   root: Node,
   calls: readonly Node[],
   module: PyModule,
-  evaluator: PyEvaluator,
+  value: ValueOf,
 ): Promise<PyLibraryFinding[]> {
   const usesLibrary = [...module.imports.values()].some((binding) =>
     /^(tenacity|backoff|retrying|urllib3|requests|celery)\b/.test(binding.module),
   );
   if (!usesLibrary && !/\.task\b|Retry\(/.test(root.text)) return [];
-  const ctx: Ctx = { module, evaluator };
+  const ctx: Ctx = { module, value };
   const found: PyLibraryFinding[] = [];
   const push = (finding: PyLibraryFinding | null) => {
     if (finding) found.push(finding);
@@ -442,13 +440,8 @@ async function explicitRetry(
   const keywords = keywordArguments(call);
   const countdown = keywords.get('countdown');
   if (countdown) {
-    const cls = enclosing(call, new Set(['class_definition']));
-    const fn = enclosing(call, new Set(['function_definition']));
-    const counters = /request\.retries/.test(countdown.value.text)
-      ? new Set(['self.request.retries'])
-      : new Set<string>();
-    const env: PyEnv = { ...envFor(ctx), fn, cls: cls ? (field(cls, 'name')?.text ?? null) : null, counters };
-    const value = scaled(await ctx.evaluator.evaluate(countdown.value, env), SECOND_MS);
+    const counters = /request\.retries/.test(countdown.value.text) ? ['self.request.retries'] : [];
+    const value = await ctx.value(countdown.value, SECOND_MS, counters);
     return {
       library: 'celery',
       value,

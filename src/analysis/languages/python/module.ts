@@ -131,7 +131,7 @@ export function unwrapDecorated(node: Node): Node {
   return node.type === 'decorated_definition' ? (field(node, 'definition') ?? node) : node;
 }
 
-function collectImports(statement: Node, imports: Map<string, PyImport>): void {
+export function collectImports(statement: Node, imports: Map<string, PyImport>): void {
   if (statement.type === 'import_statement') {
     for (const name of statement.childrenForFieldName('name')) {
       if (!name) continue;

@@ -1,0 +1,785 @@
+import { SERVER_HINT_NAME } from '../context.js';
+import { combine, joinValues, minMax, UNKNOWN, type DelayValue } from '../delay.js';
+import type { AssignmentFact, ClassFact, Expr, FileFacts, FunctionFact } from './ir.js';
+import { mentions, show } from './ir.js';
+import type { Program, Site } from './program.js';
+
+/**
+ * The one value-flow engine: what delay an expression can have, resolved through the repository —
+ * locals, module constants and imports, parameters (their defaults and every call site), fields (their
+ * initialisers, constructor arguments, setters and outside assignments), configuration objects by
+ * their class, and helpers whose returns compute the delay. Every language's front end hands it the
+ * same facts (`ir.ts`); nothing here knows a language.
+ *
+ * Evaluation is in the expression's own unit; the caller scales by the wait's unit.
+ */
+
+/** How far a chain of hops (parameter → caller → field → constructor …) is followed before it is unknown. */
+export const MAX_HOPS = 10;
+/** How deep one expression is walked before it is unknown (a hostile `((((…))))`). */
+export const MAX_EXPRESSION_NESTING = 400;
+/** Call sites or assignments named in the evidence of one hop; the rest are counted. */
+const MAX_SITES_LISTED = 3;
+
+/** A value that a path of the program never produces (a setter nobody calls): dropped from joins. */
+const NEVER = UNKNOWN('∅ no path');
+/** A value that refers back to itself (a recursive call passing its own parameter): dropped from joins. */
+const CYCLE = UNKNOWN('⟲ cycle');
+
+export interface Scope {
+  facts: FileFacts;
+  fn?: FunctionFact;
+  /** The class whose receiver `self`/`this` is. */
+  className?: string;
+  /** Parameter values while a helper's returns are evaluated for one call. */
+  bindings?: ReadonlyMap<string, DelayValue>;
+  /** Names that change from one attempt to the next. */
+  counters: ReadonlySet<string>;
+  /**
+   * Set while the assignments to a field are followed: a function nobody calls (a setter) contributes
+   * nothing, instead of an unknown value.
+   */
+  uncalledIsNever?: boolean;
+}
+
+/** What one evaluation learned on the way, for the finding's evidence. */
+export interface Trail {
+  evidence: string[];
+  hops: number;
+  /** Keys of parameters, fields and constants being resolved on this path. */
+  resolving: ReadonlySet<string>;
+}
+
+export function newTrail(): Trail {
+  return { evidence: [], hops: 0, resolving: new Set() };
+}
+
+interface ClassRef {
+  facts: FileFacts;
+  cls: ClassFact;
+}
+
+interface FunctionRef {
+  facts: FileFacts;
+  fn: FunctionFact;
+}
+
+function where(facts: FileFacts, line: number): string {
+  return `${facts.path}:${line}`;
+}
+
+function describe(value: DelayValue): string {
+  switch (value.kind) {
+    case 'const':
+      return String(value.ms);
+    case 'counter':
+      return `the attempt counter \`${value.name}\``;
+    case 'linear':
+      return 'a linear backoff';
+    case 'exponential':
+      return 'an exponential backoff';
+    case 'random':
+      return 'a random value';
+    case 'server':
+      return 'a server hint';
+    case 'unknown':
+      return 'unknown';
+  }
+}
+
+function isGrowing(value: DelayValue): boolean {
+  return value.kind === 'counter' || value.kind === 'linear' || value.kind === 'exponential';
+}
+
+export class FlowEngine {
+  private nesting = 0;
+  private readonly constants = new Map<string, Promise<{ value: DelayValue; evidence: string[] }>>();
+
+  constructor(readonly program: Program) {}
+
+  async evaluate(expr: Expr, scope: Scope, trail: Trail): Promise<DelayValue> {
+    if (this.nesting >= MAX_EXPRESSION_NESTING) return UNKNOWN('expression nested too deeply');
+    this.nesting += 1;
+    try {
+      return await this.evaluateExpr(expr, scope, trail);
+    } finally {
+      this.nesting -= 1;
+    }
+  }
+
+  private async evaluateExpr(expr: Expr, scope: Scope, trail: Trail): Promise<DelayValue> {
+    switch (expr.k) {
+      case 'num':
+        return Number.isFinite(expr.value)
+          ? { kind: 'const', ms: expr.value }
+          : UNKNOWN('not a finite number');
+      case 'neg': {
+        const inner = await this.evaluate(expr.inner, scope, trail);
+        return inner.kind === 'const' ? { kind: 'const', ms: -inner.ms } : inner;
+      }
+      case 'binary':
+        return combine(
+          expr.op,
+          await this.evaluate(expr.left, scope, trail),
+          await this.evaluate(expr.right, scope, trail),
+        );
+      case 'minmax': {
+        const values: DelayValue[] = [];
+        for (const arg of expr.args) values.push(await this.evaluate(arg, scope, trail));
+        return minMax(expr.which, values);
+      }
+      case 'either': {
+        const values: DelayValue[] = [];
+        for (const option of expr.options) values.push(await this.evaluate(option, scope, trail));
+        return joinValues(values);
+      }
+      case 'table':
+        return this.table(expr, scope, trail);
+      case 'random':
+        return { kind: 'random' };
+      case 'server':
+        return { kind: 'server' };
+      case 'external':
+        return UNKNOWN(expr.what);
+      case 'todo':
+        return UNKNOWN(expr.what);
+      case 'self':
+        return UNKNOWN('the receiver is not a delay');
+      case 'name':
+        return this.name(expr.name, expr.line, scope, trail);
+      case 'member':
+        return this.member(expr, scope, trail);
+      case 'call':
+        return this.call(expr, scope, trail);
+    }
+  }
+
+  /** A literal list of delays walked or indexed by the attempt: its shape is the schedule's. */
+  private async table(expr: Extract<Expr, { k: 'table' }>, scope: Scope, trail: Trail): Promise<DelayValue> {
+    if (expr.of) {
+      // `DELAYS[attempt]` with `DELAYS = [1, 2, 4]` at module level.
+      const name = expr.of.k === 'name' ? expr.of.name : null;
+      const write = name
+        ? scope.facts.assignments.find(
+            (a) =>
+              a.fn === undefined &&
+              a.target.kind === 'name' &&
+              a.target.name === name &&
+              a.value.k === 'table',
+          )
+        : undefined;
+      if (!write || write.value.k !== 'table') return UNKNOWN(`\`${show(expr.of)}[…]\` is read at run time`);
+      return this.table(
+        { ...write.value, index: expr.index },
+        { facts: scope.facts, counters: scope.counters },
+        trail,
+      );
+    }
+    const values: DelayValue[] = [];
+    for (const item of expr.items) values.push(await this.evaluate(item, scope, trail));
+    if (values.length === 0) return UNKNOWN('empty schedule');
+    if (values.some((v) => v.kind !== 'const')) return joinValues(values);
+    const numbers = values.map((v) => (v as { ms: number }).ms);
+    const index = expr.index ? await this.evaluate(expr.index, scope, trail) : UNKNOWN('walked');
+    if (index.kind === 'const')
+      return { kind: 'const', ms: numbers[index.ms] ?? numbers[numbers.length - 1]! };
+    if (numbers.every((n) => n === numbers[0])) return { kind: 'const', ms: numbers[0]! };
+    const ratios = numbers.slice(1).map((n, i) => n / numbers[i]!);
+    const geometric = ratios.length > 0 && ratios.every((r) => r >= 1.5);
+    return geometric ? { kind: 'exponential', baseMs: numbers[0] } : { kind: 'linear', baseMs: numbers[0] };
+  }
+
+  // ---- names -------------------------------------------------------------------------------
+
+  private async name(name: string, line: number, scope: Scope, trail: Trail): Promise<DelayValue> {
+    const bound = scope.bindings?.get(name);
+    if (bound) return bound;
+    if (scope.counters.has(name)) return { kind: 'counter', name };
+    if (SERVER_HINT_NAME.test(name)) return { kind: 'server' };
+    const { facts } = scope;
+    for (let fn = scope.fn; fn; fn = fn.parent === undefined ? undefined : facts.functions[fn.parent]) {
+      const index = fn.params.findIndex((p) => p.name === name);
+      if (index >= 0) {
+        if (scope.bindings && fn === scope.fn) return UNKNOWN(`\`${name}\` is not passed`);
+        return this.parameter({ facts, fn }, index, trail, !!scope.uncalledIsNever);
+      }
+      const writes = facts.assignments.filter(
+        (a) => a.fn === fn!.id && a.target.kind === 'name' && a.target.name === name,
+      );
+      if (writes.length > 0) return this.local(name, writes, { ...scope, fn }, trail);
+    }
+    return this.moduleName(facts, name, line, trail);
+  }
+
+  /** A variable of a function: the sequence of its assignments, as the loop around the wait sees it. */
+  private async local(
+    name: string,
+    writes: AssignmentFact[],
+    scope: Scope,
+    trail: Trail,
+  ): Promise<DelayValue> {
+    const key = `l:${scope.facts.path}:${scope.fn?.id}:${name}`;
+    if (trail.resolving.has(key)) return UNKNOWN(`\`${name}\` refers to itself`);
+    const inner: Trail = { ...trail, resolving: new Set([...trail.resolving, key]) };
+    let value: DelayValue | null = null;
+    for (const write of [...writes].sort((a, b) => a.line - b.line)) {
+      if (write.op === 'each') {
+        const schedule = write.value.k === 'table' ? write.value : null;
+        value = schedule ? await this.table(schedule, scope, inner) : UNKNOWN(`\`${name}\` is a loop value`);
+        continue;
+      }
+      const counting: Scope = { ...scope, counters: new Set([...scope.counters, name]) };
+      if (write.op === '=') {
+        const rhs = await this.evaluate(write.value, scope, inner);
+        if (value === null) {
+          value = rhs;
+          continue;
+        }
+        if (mentions(write.value, name)) {
+          // `delay = delay * 2`, `delay = min(delay * 2, cap)`: grows from its previous value.
+          const grown = await this.evaluate(write.value, counting, inner);
+          if (grown.kind === 'random') value = grown;
+          else if (isGrowing(grown)) value = joinValues([value, { kind: growthOf(write.value) }]);
+          else value = joinValues([value, grown]);
+        } else {
+          value = joinValues([value, rhs]);
+        }
+        continue;
+      }
+      const rhs = await this.evaluate(write.value, counting, inner);
+      const base: DelayValue = value ?? UNKNOWN(`\`${name}\` is used before it is set`);
+      if (rhs.kind === 'random') value = rhs;
+      else if (write.op === '*=' || write.op === '**=' || write.op === '<<=') {
+        value =
+          rhs.kind === 'const' && rhs.ms === 1
+            ? base
+            : joinValues([base, { kind: 'exponential', factor: rhs.kind === 'const' ? rhs.ms : undefined }]);
+      } else if (write.op === '+=' || write.op === '-=') {
+        value = rhs.kind === 'const' && rhs.ms === 0 ? base : joinValues([base, { kind: 'linear' }]);
+      } else value = joinValues([base, UNKNOWN(`\`${name}\` is reassigned`)]);
+    }
+    return value ?? UNKNOWN(`\`${name}\` is never set`);
+  }
+
+  /** A name at module level: a constant bound once, or something imported from another module. */
+  async moduleName(facts: FileFacts, name: string, line: number, trail: Trail): Promise<DelayValue> {
+    const writes = facts.assignments.filter(
+      (a) => a.fn === undefined && a.target.kind === 'name' && a.target.name === name,
+    );
+    if (writes.length > 0) {
+      if (writes.length > 1 || writes[0]!.op !== '=') return UNKNOWN(`\`${name}\` is rebound`);
+      return this.constant(facts, writes[0]!, name, trail);
+    }
+    const imported = facts.imports.find((i) => i.local === name);
+    if (imported?.name !== undefined) {
+      if (trail.hops >= MAX_HOPS) return UNKNOWN('resolution too deep');
+      const target = await this.program.module(facts.path, imported.module);
+      if (!target)
+        return UNKNOWN(`\`${name}\` comes from \`${imported.module}\`, which is not in the repository`);
+      const value = await this.moduleName(target, imported.name, line, { ...trail, hops: trail.hops + 1 });
+      return value;
+    }
+    return UNKNOWN(`\`${name}\` is not defined here`);
+  }
+
+  /** Folds a module-level constant once per review; its evidence is replayed wherever it is used. */
+  private async constant(
+    facts: FileFacts,
+    write: AssignmentFact,
+    name: string,
+    trail: Trail,
+  ): Promise<DelayValue> {
+    const key = `k:${facts.path}:${name}`;
+    if (trail.resolving.has(key)) return UNKNOWN(`\`${name}\` is defined in terms of itself`);
+    let pending = this.constants.get(key);
+    if (!pending) {
+      pending = (async () => {
+        const inner: Trail = {
+          evidence: [],
+          hops: trail.hops + 1,
+          resolving: new Set([...trail.resolving, key]),
+        };
+        const value = await this.evaluate(write.value, { facts, counters: new Set() }, inner);
+        const evidence = [...inner.evidence];
+        if (value.kind === 'const' && write.value.k !== 'num')
+          evidence.push(`\`${name}\` = \`${show(write.value)}\` = ${value.ms} (${where(facts, write.line)})`);
+        else if (value.kind === 'const')
+          evidence.push(`\`${name}\` = ${value.ms} (${where(facts, write.line)})`);
+        return { value, evidence };
+      })();
+      this.constants.set(key, pending);
+    }
+    const { value, evidence } = await pending;
+    for (const line of evidence) if (!trail.evidence.includes(line)) trail.evidence.push(line);
+    return value;
+  }
+
+  // ---- parameters ---------------------------------------------------------------------------
+
+  /**
+   * A parameter's value is its default joined with what every call site in the repository passes.
+   * `uncalledIsNever`: a function nobody calls contributes nothing (a setter never called), instead
+   * of an unknown (an entry point called from outside).
+   */
+  private async parameter(
+    ref: FunctionRef,
+    index: number,
+    trail: Trail,
+    uncalledIsNever: boolean,
+  ): Promise<DelayValue> {
+    const { facts, fn } = ref;
+    const param = fn.params[index]!;
+    const key = `p:${facts.path}:${fn.id}:${index}`;
+    if (trail.resolving.has(key)) return CYCLE;
+    if (trail.hops >= MAX_HOPS) return UNKNOWN('resolution too deep');
+    const inner: Trail = { ...trail, hops: trail.hops + 1, resolving: new Set([...trail.resolving, key]) };
+    const values: DelayValue[] = [];
+    const notes: string[] = [];
+    const home: Scope = { facts, className: fn.className, counters: new Set() };
+    if (param.default) {
+      const value = await this.evaluate(param.default, home, inner);
+      values.push(value);
+      notes.push(`\`${param.name}\` defaults to \`${show(param.default)}\` (${where(facts, fn.line)})`);
+    }
+    const sites = await this.callSitesOf(ref);
+    let passing = 0;
+    for (const site of sites) {
+      const call = site.fact;
+      if (call.spread) {
+        values.push(
+          UNKNOWN(`\`${fn.name}\` is called with spread arguments (${where(site.facts, call.line)})`),
+        );
+        continue;
+      }
+      const arg = call.named.find(([n]) => n === param.name)?.[1] ?? call.args[index];
+      if (!arg) continue;
+      passing += 1;
+      const callerFn = call.fn === undefined ? undefined : site.facts.functions[call.fn];
+      // Counters of a retry around the call stay counters inside it (`backoff(attempt)`).
+      const callerScope: Scope = {
+        facts: site.facts,
+        fn: callerFn,
+        className: callerFn?.className,
+        counters: new Set(call.retry?.counters ?? []),
+      };
+      if (site.facts === facts && callerFn?.id === fn.id) {
+        // A recursive call passing the parameter on: unchanged it is the same value, changed it grows.
+        if (!mentions(arg, param.name)) values.push(await this.evaluate(arg, callerScope, inner));
+        else {
+          const grown = await this.evaluate(arg, { ...callerScope, counters: new Set([param.name]) }, inner);
+          if (grown.kind === 'random') values.push(grown);
+          else if (isGrowing(grown)) values.push({ kind: growthOf(arg) });
+        }
+        continue;
+      }
+      const value = await this.evaluate(arg, callerScope, inner);
+      values.push(value);
+      if (passing <= MAX_SITES_LISTED)
+        notes.push(
+          `\`${fn.name}(…)\` is passed \`${show(arg)}\`${value.kind === 'const' && arg.k !== 'num' ? ` = ${value.ms}` : ''} (${where(site.facts, call.line)})`,
+        );
+    }
+    if (passing > MAX_SITES_LISTED) notes.push(`and ${passing - MAX_SITES_LISTED} more call sites`);
+    const own = values.filter((v) => v !== CYCLE && v !== NEVER);
+    if (own.length === 0) {
+      if (sites.length === 0 && uncalledIsNever) {
+        trail.evidence.push(`no call to \`${fn.name}\` in the repository`);
+        return NEVER;
+      }
+      return UNKNOWN(
+        `\`${param.name}\` is a parameter of \`${fn.name}\` and no caller in the repository passes it`,
+      );
+    }
+    if (!param.default && passing === 0) notes.push(`no caller passes \`${param.name}\``);
+    const value = joinValues(own);
+    if (sites.length === 0 && param.default)
+      notes.push(`no call site of \`${fn.name}\` passes another value`);
+    trail.evidence.push(
+      ...notes,
+      ...inner.evidence.filter((line) => !trail.evidence.includes(line) && !notes.includes(line)),
+    );
+    return value;
+  }
+
+  /** Call sites in the repository that reach `ref` (constructors: calls of the class). */
+  private async callSitesOf(ref: FunctionRef): Promise<Site<import('./ir.js').CallFact>[]> {
+    const { facts, fn } = ref;
+    const name = fn.isConstructor && fn.className ? fn.className : fn.name;
+    const sites = await this.program.callsNamed(name, facts);
+    const reaching: Site<import('./ir.js').CallFact>[] = [];
+    for (const site of sites) {
+      const callerFn = site.fact.fn === undefined ? undefined : site.facts.functions[site.fact.fn];
+      const scope: Scope = {
+        facts: site.facts,
+        fn: callerFn,
+        className: callerFn?.className,
+        counters: new Set(),
+      };
+      const target = await this.functionOf(site.fact.callee, scope, true);
+      if (target && target.facts.path === facts.path && target.fn.id === fn.id) reaching.push(site);
+      else if (!target && fn.className && site.fact.callee.k === 'member' && !fn.isConstructor) {
+        // `client.fetch(…)` with `client` of a type we cannot see: a call of this method unless proven otherwise.
+        reaching.push(site);
+      }
+    }
+    return reaching;
+  }
+
+  // ---- members and fields -------------------------------------------------------------------
+
+  private async member(
+    expr: Extract<Expr, { k: 'member' }>,
+    scope: Scope,
+    trail: Trail,
+  ): Promise<DelayValue> {
+    const text = show(expr);
+    if (SERVER_HINT_NAME.test(expr.name)) return { kind: 'server' };
+    if (scope.counters.has(text)) return { kind: 'counter', name: text };
+    const bound = scope.bindings?.get(text);
+    if (bound) return bound;
+    const object = expr.object;
+    if (object.k === 'name') {
+      const imported = scope.facts.imports.find((i) => i.local === object.name);
+      if (imported && !this.shadowed(object.name, scope)) {
+        if (trail.hops >= MAX_HOPS) return UNKNOWN('resolution too deep');
+        const reference =
+          imported.name === undefined
+            ? imported.module
+            : this.program.front.submodule(imported.module, imported.name);
+        const module = await this.program.module(scope.facts.path, reference);
+        if (module) return this.moduleName(module, expr.name, expr.line, { ...trail, hops: trail.hops + 1 });
+      }
+    }
+    const owner = await this.typeOf(object, scope, trail);
+    if (owner) return this.field(owner, expr.name, trail, text);
+    return UNKNOWN(`\`${text}\` is read at run time`);
+  }
+
+  private shadowed(name: string, scope: Scope): boolean {
+    return (
+      !!scope.fn &&
+      (scope.fn.params.some((p) => p.name === name) ||
+        scope.facts.assignments.some(
+          (a) => a.fn === scope.fn!.id && a.target.kind === 'name' && a.target.name === name,
+        ))
+    );
+  }
+
+  /**
+   * A field's value: every assignment to it in its class (class body, constructor, methods — a
+   * constructor parameter then resolves through the constructor's call sites), its base classes,
+   * record constructor arguments, and `obj.field = …` anywhere in the repository.
+   */
+  private async field(owner: ClassRef, name: string, trail: Trail, text: string): Promise<DelayValue> {
+    const key = `f:${owner.facts.path}:${owner.cls.name}:${name}`;
+    if (trail.resolving.has(key)) return CYCLE;
+    if (trail.hops >= MAX_HOPS) return UNKNOWN('resolution too deep');
+    const inner: Trail = { ...trail, hops: trail.hops + 1, resolving: new Set([...trail.resolving, key]) };
+    const values: DelayValue[] = [];
+    const notes: string[] = [];
+    let found = false;
+    for (let cls: ClassRef | null = owner, depth = 0; cls && depth < MAX_HOPS; depth += 1) {
+      const writes = cls.facts.assignments.filter(
+        (a) => a.target.kind === 'field' && a.target.className === cls!.cls.name && a.target.name === name,
+      );
+      for (const write of writes) {
+        found = true;
+        const fn = write.fn === undefined ? undefined : cls.facts.functions[write.fn];
+        const scope: Scope = {
+          facts: cls.facts,
+          fn,
+          className: cls.cls.name,
+          counters: new Set(),
+          uncalledIsNever: true,
+        };
+        const value = await this.evaluate(write.value, scope, inner);
+        if (write.op === '=' || write.op === 'each') values.push(value);
+        else if (value.kind === 'random') values.push(value);
+        else values.push({ kind: write.op === '+=' || write.op === '-=' ? 'linear' : 'exponential' });
+        if (value !== NEVER)
+          notes.push(
+            `\`${text}\` ${write.op === '=' ? '=' : write.op} \`${show(write.value)}\`${value.kind === 'const' && write.value.k !== 'num' ? ` = ${value.ms}` : ''} (${where(cls.facts, write.line)})`,
+          );
+      }
+      const record = cls.cls.recordFields?.indexOf(name) ?? -1;
+      if (record >= 0) {
+        found = true;
+        const ctor: FunctionFact = {
+          id: -1,
+          name: cls.cls.name,
+          className: cls.cls.name,
+          line: cls.cls.line,
+          endLine: cls.cls.line,
+          params: cls.cls.recordFields!.map((n) => ({ name: n })),
+          returns: [],
+          random: false,
+          isConstructor: true,
+          recursive: false,
+        };
+        for (const site of await this.program.callsNamed(cls.cls.name, cls.facts)) {
+          const arg = site.fact.named.find(([n]) => n === name)?.[1] ?? site.fact.args[record];
+          if (!arg) continue;
+          const callerFn = site.fact.fn === undefined ? undefined : site.facts.functions[site.fact.fn];
+          const value = await this.evaluate(
+            arg,
+            { facts: site.facts, fn: callerFn, className: callerFn?.className, counters: new Set() },
+            inner,
+          );
+          values.push(value);
+          notes.push(
+            `\`${ctor.name}(…)\` sets \`${name}\` to \`${show(arg)}\` (${where(site.facts, site.fact.line)})`,
+          );
+        }
+      }
+      if (found) break;
+      cls = await this.baseOf(cls);
+    }
+    for (const site of await this.program.memberAssignments(name, owner.facts)) {
+      const write = site.fact;
+      if (write.target.kind !== 'member') continue;
+      const fn = write.fn === undefined ? undefined : site.facts.functions[write.fn];
+      const scope: Scope = { facts: site.facts, fn, className: fn?.className, counters: new Set() };
+      const type = await this.typeOf(write.target.object, scope, inner);
+      if (type && (type.cls.name !== owner.cls.name || type.facts.path !== owner.facts.path)) continue;
+      found = true;
+      const value = await this.evaluate(write.value, scope, inner);
+      values.push(write.op === '=' ? value : value.kind === 'random' ? value : { kind: 'linear' });
+      notes.push(
+        `\`${show(write.target.object)}.${name}\` = \`${show(write.value)}\` (${where(site.facts, write.line)})`,
+      );
+    }
+    if (!found) return UNKNOWN(`\`${text}\` is never set in the repository`);
+    const own = values.filter((v) => v !== CYCLE && v !== NEVER);
+    if (own.length === 0) return UNKNOWN(`\`${text}\` is set only where no value can be followed`);
+    trail.evidence.push(
+      ...notes.slice(0, MAX_SITES_LISTED + 1),
+      ...inner.evidence.filter((l) => !trail.evidence.includes(l)),
+    );
+    return joinValues(own);
+  }
+
+  private async baseOf(ref: ClassRef): Promise<ClassRef | null> {
+    for (const base of ref.cls.bases) {
+      const found = await this.classNamed(base, ref.facts);
+      if (found) return found;
+    }
+    return null;
+  }
+
+  /** The class a name refers to in a file: defined there, or imported from a module of the repository. */
+  async classNamed(name: string, facts: FileFacts): Promise<ClassRef | null> {
+    const simple = name.includes('.') ? name.slice(name.lastIndexOf('.') + 1) : name;
+    const local = facts.classes.find((c) => c.name === simple);
+    if (local) return { facts, cls: local };
+    const imported = facts.imports.find((i) => i.local === simple || i.local === name.split('.')[0]);
+    if (!imported) return null;
+    const module = await this.program.module(facts.path, imported.module);
+    const cls = module?.classes.find((c) => c.name === (imported.name ?? simple));
+    if (module && cls) return { facts: module, cls };
+    if (imported.name === undefined && module) {
+      const inner = module.classes.find((c) => c.name === simple);
+      if (inner) return { facts: module, cls: inner };
+    }
+    return null;
+  }
+
+  /**
+   * The class of the value an expression holds, when the program says: the receiver, a parameter's
+   * declared type or default, a variable or field assigned a constructor call.
+   */
+  async typeOf(expr: Expr, scope: Scope, trail: Trail, depth = 0): Promise<ClassRef | null> {
+    if (depth > MAX_HOPS) return null;
+    switch (expr.k) {
+      case 'self': {
+        const cls = scope.className ? scope.facts.classes.find((c) => c.name === scope.className) : undefined;
+        return cls ? { facts: scope.facts, cls } : null;
+      }
+      case 'call': {
+        const callee = expr.callee;
+        if (callee.k === 'name') return this.classNamed(callee.name, scope.facts);
+        if (callee.k === 'member' && callee.object.k === 'name')
+          return this.classNamed(`${callee.object.name}.${callee.name}`, scope.facts);
+        return null;
+      }
+      case 'name': {
+        for (
+          let fn = scope.fn;
+          fn;
+          fn = fn.parent === undefined ? undefined : scope.facts.functions[fn.parent]
+        ) {
+          const param = fn.params.find((p) => p.name === expr.name);
+          if (param) {
+            if (param.type) return this.classNamed(param.type, scope.facts);
+            return param.default ? this.typeOf(param.default, scope, trail, depth + 1) : null;
+          }
+          const writes = scope.facts.assignments.filter(
+            (a) => a.fn === fn!.id && a.target.kind === 'name' && a.target.name === expr.name,
+          );
+          for (const write of writes) {
+            const found = await this.typeOf(write.value, { ...scope, fn }, trail, depth + 1);
+            if (found) return found;
+          }
+          if (writes.length > 0) return null;
+        }
+        const global = scope.facts.assignments.find(
+          (a) => a.fn === undefined && a.target.kind === 'name' && a.target.name === expr.name,
+        );
+        if (global)
+          return this.typeOf(global.value, { facts: scope.facts, counters: new Set() }, trail, depth + 1);
+        return this.classNamed(expr.name, scope.facts);
+      }
+      case 'member': {
+        const owner = await this.typeOf(expr.object, scope, trail, depth + 1);
+        if (!owner) return null;
+        for (let cls: ClassRef | null = owner, d = 0; cls && d < MAX_HOPS; d += 1) {
+          const writes = cls.facts.assignments.filter(
+            (a) =>
+              a.target.kind === 'field' &&
+              a.target.className === cls!.cls.name &&
+              a.target.name === expr.name,
+          );
+          for (const write of writes) {
+            const fn = write.fn === undefined ? undefined : cls.facts.functions[write.fn];
+            const found = await this.typeOf(
+              write.value,
+              { facts: cls.facts, fn, className: cls.cls.name, counters: new Set() },
+              trail,
+              depth + 1,
+            );
+            if (found) return found;
+          }
+          if (writes.length > 0) return null;
+          cls = await this.baseOf(cls);
+        }
+        return null;
+      }
+      default:
+        return null;
+    }
+  }
+
+  // ---- calls --------------------------------------------------------------------------------
+
+  /** What a helper returns for these arguments: its returns, with the parameters bound. */
+  private async call(expr: Extract<Expr, { k: 'call' }>, scope: Scope, trail: Trail): Promise<DelayValue> {
+    const target = await this.functionOf(expr.callee, scope);
+    if (!target) return UNKNOWN(`\`${show(expr.callee)}\` could not be followed`);
+    const { facts, fn } = target;
+    if (fn.random) {
+      trail.evidence.push(`\`${fn.name}\` draws a random number (${where(facts, fn.line)})`);
+      return { kind: 'random' };
+    }
+    if (fn.returns.length === 0 || fn.isConstructor)
+      return UNKNOWN(`\`${fn.name}\` returns no delay that can be followed`);
+    if (trail.hops >= MAX_HOPS) return UNKNOWN('resolution too deep');
+    const key = `c:${facts.path}:${fn.id}`;
+    if (trail.resolving.has(key)) return UNKNOWN(`\`${fn.name}\` calls itself`);
+    const inner: Trail = { ...trail, hops: trail.hops + 1, resolving: new Set([...trail.resolving, key]) };
+    const bindings = new Map<string, DelayValue>();
+    for (const [index, param] of fn.params.entries()) {
+      const arg =
+        expr.named.find(([n]) => n === param.name)?.[1] ?? (expr.spread ? undefined : expr.args[index]);
+      if (arg) bindings.set(param.name, await this.evaluate(arg, scope, inner));
+      else if (param.default)
+        bindings.set(
+          param.name,
+          await this.evaluate(param.default, { facts, className: fn.className, counters: new Set() }, inner),
+        );
+      else bindings.set(param.name, UNKNOWN(`\`${param.name}\` is not passed to \`${fn.name}\``));
+    }
+    const values: DelayValue[] = [];
+    for (const ret of fn.returns) {
+      values.push(
+        await this.evaluate(
+          ret,
+          { facts, fn, className: fn.className, bindings, counters: new Set() },
+          inner,
+        ),
+      );
+    }
+    const value = joinValues(values);
+    if (value.kind !== 'unknown' && value.kind !== 'random')
+      trail.evidence.push(`\`${fn.name}(…)\` returns ${describe(value)} (${where(facts, fn.line)})`);
+    for (const line of inner.evidence) if (!trail.evidence.includes(line)) trail.evidence.push(line);
+    return value;
+  }
+
+  /**
+   * The function a callee names: a nested or module-level function, a method of the receiver's
+   * class (or its bases), a function of an imported module, a method of an object whose class the
+   * program shows. `constructors`: a class name resolves to its constructor.
+   */
+  async functionOf(callee: Expr, scope: Scope, constructors = false): Promise<FunctionRef | null> {
+    const { facts } = scope;
+    if (callee.k === 'name') {
+      const name = callee.name;
+      for (let fn = scope.fn; fn; fn = fn.parent === undefined ? undefined : facts.functions[fn.parent]) {
+        const nested = facts.functions.find((f) => f.parent === fn!.id && f.name === name && !f.className);
+        if (nested) return { facts, fn: nested };
+      }
+      const top = facts.functions.find((f) => f.parent === undefined && !f.className && f.name === name);
+      if (top) return { facts, fn: top };
+      const cls = await this.classNamed(name, facts);
+      if (cls) return constructors ? this.constructorOf(cls) : null;
+      const imported = facts.imports.find((i) => i.local === name);
+      if (imported?.name !== undefined) {
+        const module = await this.program.module(facts.path, imported.module);
+        const fn = module?.functions.find(
+          (f) => f.parent === undefined && !f.className && f.name === imported.name,
+        );
+        if (module && fn) return { facts: module, fn };
+      }
+      return null;
+    }
+    if (callee.k === 'member') {
+      if (callee.object.k === 'self' && scope.className) {
+        const cls = facts.classes.find((c) => c.name === scope.className);
+        return cls ? this.methodOf({ facts, cls }, callee.name) : null;
+      }
+      if (callee.object.k === 'name') {
+        const imported = facts.imports.find((i) => i.local === (callee.object as { name: string }).name);
+        if (imported && !this.shadowed(imported.local, scope)) {
+          const reference =
+            imported.name === undefined
+              ? imported.module
+              : this.program.front.submodule(imported.module, imported.name);
+          const module = await this.program.module(facts.path, reference);
+          const fn = module?.functions.find(
+            (f) => f.parent === undefined && !f.className && f.name === callee.name,
+          );
+          if (module && fn) return { facts: module, fn };
+        }
+      }
+      const owner = await this.typeOf(callee.object, scope, newTrail());
+      if (owner) return this.methodOf(owner, callee.name);
+    }
+    return null;
+  }
+
+  private async methodOf(owner: ClassRef, name: string): Promise<FunctionRef | null> {
+    for (let cls: ClassRef | null = owner, depth = 0; cls && depth < MAX_HOPS; depth += 1) {
+      const fn = cls.facts.functions.find((f) => f.className === cls!.cls.name && f.name === name);
+      if (fn) return { facts: cls.facts, fn };
+      cls = await this.baseOf(cls);
+    }
+    return null;
+  }
+
+  private constructorOf(owner: ClassRef): FunctionRef | null {
+    const fn = owner.facts.functions.find((f) => f.className === owner.cls.name && f.isConstructor);
+    return fn ? { facts: owner.facts, fn } : null;
+  }
+
+  /** Call sites that reach a function, for retry contexts found in a caller. */
+  callersOf(ref: FunctionRef): Promise<Site<import('./ir.js').CallFact>[]> {
+    return this.callSitesOf(ref);
+  }
+}
+
+/** Multiplying or shifting a value by itself each time is exponential; adding to it is linear. */
+function growthOf(expr: Expr): 'exponential' | 'linear' {
+  const text = show(expr);
+  return /\*|<<|\bpow\b/.test(text) ? 'exponential' : 'linear';
+}
+
+export { NEVER as NEVER_VALUE, CYCLE as CYCLE_VALUE };

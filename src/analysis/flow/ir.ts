@@ -1,0 +1,193 @@
+import type { ArithmeticOp } from '../delay.js';
+import type { Trigger } from '../finding.js';
+
+/**
+ * The intermediate form every language's front end fills from its syntax tree, and the only thing the
+ * value-flow engine reads. It is deliberately small: what a delay needs, not what a compiler needs.
+ * Facts are plain data (no syntax nodes), so a file's trees are freed as soon as its facts exist and
+ * the facts of other files can be cached for the whole review.
+ *
+ * Expressions are in their own unit (the unit of the wait or option that uses them): the engine folds
+ * numbers, the front end says how many milliseconds one unit is.
+ */
+export type Expr =
+  | { k: 'num'; value: number }
+  /** A bare name: a local, a parameter, a module-level binding or an import, resolved by scope. */
+  | { k: 'name'; name: string; line: number }
+  /** `this` / `self` / the method's receiver. */
+  | { k: 'self' }
+  | { k: 'member'; object: Expr; name: string; line: number }
+  | { k: 'binary'; op: ArithmeticOp; left: Expr; right: Expr }
+  | { k: 'neg'; inner: Expr }
+  | { k: 'minmax'; which: 'min' | 'max'; args: Expr[] }
+  /** One of several values may be the one used: `a ?? b`, `a or b`, `c ? a : b`. */
+  | { k: 'either'; options: Expr[] }
+  | { k: 'call'; callee: Expr; args: Expr[]; named: [string, Expr][]; line: number; spread?: boolean }
+  /** A literal list of values indexed (or walked) by `index`; `of` names a list defined elsewhere. */
+  | { k: 'table'; items: Expr[]; index?: Expr; of?: Expr }
+  /** The front end recognised a random draw (`random.uniform`, `Math.random()`, `rand.Intn`). */
+  | { k: 'random'; what: string }
+  /** A value the server chose (Retry-After, a rate-limit reset, an error field). */
+  | { k: 'server'; what: string }
+  /** Comes from outside the repository: an environment variable, user input, a value read at run time. */
+  | { k: 'external'; what: string }
+  /** A construct the front end does not translate: evaluates to unknown, visibly. */
+  | { k: 'todo'; what: string };
+
+export interface Arg {
+  /** Positional arguments, in order. */
+  args: Expr[];
+  named: [string, Expr][];
+}
+
+export interface ParamFact {
+  name: string;
+  default?: Expr;
+  /** A declared type or class name, when the language states one (for `cfg.retry_wait`). */
+  type?: string;
+}
+
+export interface FunctionFact {
+  /** Index in `FileFacts.functions`. */
+  id: number;
+  name: string;
+  /** The class (struct, record, object) the function is a method or constructor of. */
+  className?: string;
+  /** The function it is nested in. */
+  parent?: number;
+  line: number;
+  endLine: number;
+  /** Receiver (`self`, `this`) excluded. */
+  params: ParamFact[];
+  returns: Expr[];
+  /** The body draws a random number (judged by its calls, not its name). */
+  random: boolean;
+  /** Calling it waits its parameter #param: a sleep helper. */
+  sleeps?: { param: number; unitMs: number };
+  isConstructor: boolean;
+  /** It calls itself. */
+  recursive: boolean;
+}
+
+export type AssignTarget =
+  | { kind: 'name'; name: string }
+  /** A field of the enclosing class (`self.x`, `this.x`, a class-body attribute, a struct field default). */
+  | { kind: 'field'; className: string; name: string }
+  /** `obj.x = …` with `obj` not the receiver: a setter from outside, or a config being filled in. */
+  | { kind: 'member'; object: Expr; name: string };
+
+export interface AssignmentFact {
+  target: AssignTarget;
+  /** `for x in [...]` binds `x` to each element: `'each'`. */
+  op: '=' | '+=' | '-=' | '*=' | '/=' | '**=' | '<<=' | 'each' | 'other';
+  value: Expr;
+  /** The enclosing function; undefined at module or class level. */
+  fn?: number;
+  line: number;
+}
+
+/** Why a call or a wait runs only after a failure, and what makes the work run again. */
+export interface RetryFrame {
+  trigger: Trigger;
+  /** Attempt counters in scope. */
+  counters: string[];
+  attemptVar?: string;
+  evidence: string[];
+}
+
+export interface CallFact extends Arg {
+  callee: Expr;
+  /** The last name of the callee (`retry` for `utils.retry(…)`), for the call-site index. */
+  calleeName: string;
+  fn?: number;
+  line: number;
+  /** Splat arguments (`*args`, `**kwargs`, `...rest`): positions cannot be trusted. */
+  spread: boolean;
+  /** Set when the call sits where a retry would wait: on a failure path, with the work repeated. */
+  retry?: RetryFrame;
+}
+
+export interface ClassFact {
+  name: string;
+  line: number;
+  bases: string[];
+  /**
+   * Fields that the generated constructor takes in order (a dataclass, an attrs or pydantic model, a
+   * Kotlin primary constructor, a record): constructor calls set them.
+   */
+  recordFields?: string[];
+}
+
+export interface ImportFact {
+  /** The name bound in this file. */
+  local: string;
+  /** The module as written (`.settings`, `app.config`, `./retry`, a Go import path). */
+  module: string;
+  /** The imported member; absent when the module itself is bound. */
+  name?: string;
+}
+
+export interface FileFacts {
+  path: string;
+  imports: ImportFact[];
+  functions: FunctionFact[];
+  classes: ClassFact[];
+  assignments: AssignmentFact[];
+  calls: CallFact[];
+}
+
+/** Whether an expression mentions a name anywhere (for self-referencing updates). */
+export function mentions(expr: Expr, name: string): boolean {
+  switch (expr.k) {
+    case 'name':
+      return expr.name === name;
+    case 'member':
+      return mentions(expr.object, name);
+    case 'binary':
+      return mentions(expr.left, name) || mentions(expr.right, name);
+    case 'neg':
+      return mentions(expr.inner, name);
+    case 'minmax':
+      return expr.args.some((a) => mentions(a, name));
+    case 'either':
+      return expr.options.some((a) => mentions(a, name));
+    case 'call':
+      return (
+        mentions(expr.callee, name) ||
+        expr.args.some((a) => mentions(a, name)) ||
+        expr.named.some(([, a]) => mentions(a, name))
+      );
+    case 'table':
+      return expr.items.some((a) => mentions(a, name)) || (!!expr.index && mentions(expr.index, name));
+    default:
+      return false;
+  }
+}
+
+/** Source-like text of an expression, for evidence. */
+export function show(expr: Expr): string {
+  switch (expr.k) {
+    case 'num':
+      return String(expr.value);
+    case 'name':
+      return expr.name;
+    case 'self':
+      return 'self';
+    case 'member':
+      return `${show(expr.object)}.${expr.name}`;
+    case 'binary':
+      return `${show(expr.left)} ${expr.op} ${show(expr.right)}`;
+    case 'neg':
+      return `-${show(expr.inner)}`;
+    case 'minmax':
+      return `${expr.which}(${expr.args.map(show).join(', ')})`;
+    case 'either':
+      return expr.options.map(show).join(' | ');
+    case 'call':
+      return `${show(expr.callee)}(…)`;
+    case 'table':
+      return `[${expr.items.map(show).join(', ')}]`;
+    default:
+      return expr.what;
+  }
+}

@@ -1,0 +1,171 @@
+import { posix } from 'node:path';
+import type { ModuleHost } from '../analyzer.js';
+import type { AssignmentFact, CallFact, FileFacts } from './ir.js';
+
+/**
+ * What the value-flow engine needs from a language: how to turn a file into facts, and where a
+ * module it imports lives. Everything else is shared.
+ */
+export interface FrontEnd {
+  /** Lower-case extensions with the dot: the files whose facts this front end can extract. */
+  readonly extensions: readonly string[];
+  /** The facts of one file, or null when it cannot be parsed. */
+  extract(path: string, text: string): Promise<FileFacts | null>;
+  /** Repository paths a module imported from `fromPath` may live at, most likely first. */
+  modulePaths(fromPath: string, module: string): string[];
+  /** The module `name` inside `module`, when an import binds a submodule (`from app import settings`). */
+  submodule(module: string, name: string): string;
+}
+
+/** File facts kept per review: shared settings and helper modules stay hot, the rest is dropped. */
+export const MAX_CACHED_FACTS = 256;
+
+/**
+ * Files read to build the repository index (who calls what, who assigns what). The index is built
+ * only when a delay depends on a parameter or a field; nearer files are read first, so a bounded
+ * index still sees the callers that matter most.
+ */
+export const MAX_INDEX_FILES = 400;
+
+/** Files bigger than this are not indexed (generated code does not call our retry helpers). */
+const MAX_INDEXED_BYTES = 512 * 1024;
+
+const CALL_TOKEN = /([A-Za-z_$][\w$]*)[!?]?\s*\(/g;
+const MEMBER_ASSIGN_TOKEN = /\.([A-Za-z_$][\w$]*)\s*(?:[-+*/]|<<|\*\*)?=(?!=)/g;
+/** Ruby and Kotlin call without parentheses, and constructors are called with `new`: names followed by a space. */
+const BARE_CALL_TOKEN = /(?:^|[\s.])([A-Za-z_$][\w$]*)[!?]?[ \t]+(?=[\w"':@(])/gm;
+
+export interface Site<T> {
+  facts: FileFacts;
+  fact: T;
+}
+
+/**
+ * The repository as the engine sees it, for one review and one language: facts per file (cached),
+ * modules by import, and a lazily built index of call sites and member assignments. Every read goes
+ * through the `ModuleHost`, so it costs what that host's reads cost and respects its budget.
+ */
+export class Program {
+  private readonly cache = new Map<string, Promise<FileFacts | null>>();
+  private index: Promise<Map<string, Set<string>>> | null = null;
+  /** Files the index read, for evidence ("searched N files"). */
+  indexedFiles = 0;
+  /** Whether the index stopped at its budget before reading every file. */
+  indexTruncated = false;
+
+  constructor(
+    readonly host: ModuleHost,
+    readonly front: FrontEnd,
+    /** The file under analysis: the index reads files near it first. */
+    private readonly near: () => string = () => '',
+  ) {}
+
+  facts(path: string): Promise<FileFacts | null> {
+    const cached = this.cache.get(path);
+    if (cached) {
+      this.cache.delete(path);
+      this.cache.set(path, cached);
+      return cached;
+    }
+    const pending = this.host
+      .read(path)
+      .then((text) =>
+        text === null || text.length > MAX_INDEXED_BYTES ? null : this.front.extract(path, text),
+      )
+      .catch(() => null);
+    this.remember(path, pending);
+    return pending;
+  }
+
+  /** Records the facts of a file being analysed, so following references back to it does not re-read it. */
+  put(facts: FileFacts): void {
+    this.remember(facts.path, Promise.resolve(facts));
+  }
+
+  private remember(path: string, pending: Promise<FileFacts | null>): void {
+    this.cache.set(path, pending);
+    if (this.cache.size > MAX_CACHED_FACTS) this.cache.delete(this.cache.keys().next().value!);
+  }
+
+  /** The facts of the module `reference` imported from `fromPath`, or null when it is not in the repository. */
+  async module(fromPath: string, reference: string): Promise<FileFacts | null> {
+    for (const candidate of this.front.modulePaths(fromPath, reference)) {
+      const facts = await this.facts(candidate);
+      if (facts) return facts;
+    }
+    return null;
+  }
+
+  /** Every call in the repository whose callee's last name is `name` (the engine checks what it resolves to). */
+  async callsNamed(name: string, within: FileFacts): Promise<Site<CallFact>[]> {
+    const sites: Site<CallFact>[] = [];
+    for (const facts of await this.filesMentioning(`c:${name}`, within)) {
+      for (const call of facts.calls) if (call.calleeName === name) sites.push({ facts, fact: call });
+    }
+    return sites;
+  }
+
+  /** Every `obj.name = …` outside the receiver's own class, anywhere in the repository. */
+  async memberAssignments(name: string, within: FileFacts): Promise<Site<AssignmentFact>[]> {
+    const sites: Site<AssignmentFact>[] = [];
+    for (const facts of await this.filesMentioning(`a:${name}`, within)) {
+      for (const assignment of facts.assignments) {
+        if (assignment.target.kind === 'member' && assignment.target.name === name)
+          sites.push({ facts, fact: assignment });
+      }
+    }
+    return sites;
+  }
+
+  private async filesMentioning(token: string, within: FileFacts): Promise<FileFacts[]> {
+    const paths = (await this.tokenIndex()).get(token) ?? new Set<string>();
+    const files: FileFacts[] = [within];
+    for (const path of paths) {
+      if (path === within.path) continue;
+      const facts = await this.facts(path);
+      if (facts) files.push(facts);
+    }
+    return files;
+  }
+
+  /**
+   * Token → files, from one read of every file of this language (nearest first, up to the budget).
+   * Only names are kept, never texts: the index of a large repository stays small.
+   */
+  private tokenIndex(): Promise<Map<string, Set<string>>> {
+    this.index ??= (async () => {
+      const tokens = new Map<string, Set<string>>();
+      const all = (await this.host.files?.().catch(() => [] as string[])) ?? [];
+      const mine = all.filter((path) => this.front.extensions.includes(posix.extname(path).toLowerCase()));
+      const origin = posix.dirname(this.near());
+      const ranked = mine
+        .map((path) => ({ path, distance: distance(origin, posix.dirname(path)) }))
+        .sort((a, b) => a.distance - b.distance || a.path.localeCompare(b.path));
+      this.indexTruncated = ranked.length > MAX_INDEX_FILES;
+      for (const { path } of ranked.slice(0, MAX_INDEX_FILES)) {
+        const text = await this.host.read(path).catch(() => null);
+        if (text === null || text.length > MAX_INDEXED_BYTES) continue;
+        this.indexedFiles += 1;
+        const add = (token: string) => {
+          let set = tokens.get(token);
+          if (!set) tokens.set(token, (set = new Set()));
+          set.add(path);
+        };
+        for (const match of text.matchAll(CALL_TOKEN)) add(`c:${match[1]}`);
+        for (const match of text.matchAll(BARE_CALL_TOKEN)) add(`c:${match[1]}`);
+        for (const match of text.matchAll(MEMBER_ASSIGN_TOKEN)) add(`a:${match[1]}`);
+      }
+      return tokens;
+    })();
+    return this.index;
+  }
+}
+
+/** Directory steps between two directories (up to the common ancestor, then down). */
+function distance(a: string, b: string): number {
+  const left = a === '.' ? [] : a.split('/');
+  const right = b === '.' ? [] : b.split('/');
+  let common = 0;
+  while (common < left.length && common < right.length && left[common] === right[common]) common += 1;
+  return left.length - common + (right.length - common);
+}

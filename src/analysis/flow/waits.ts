@@ -1,0 +1,127 @@
+import type { AnalysisOptions } from '../analyzer.js';
+import { UNKNOWN } from '../delay.js';
+import { scaled } from '../languages/tree-sitter/durations.js';
+import { waitDraft, type Draft, type Snippet } from '../languages/tree-sitter/findings.js';
+import { CYCLE_VALUE, NEVER_VALUE, newTrail, type FlowEngine, type Scope } from './engine.js';
+import type { CallFact, Expr, FileFacts, RetryFrame } from './ir.js';
+
+/**
+ * Is a call of the analysed file a wait between attempts, and with what delay? Written once for every
+ * language: the front end says which calls the language itself knows to wait (`time.sleep`,
+ * `Thread.sleep`) and what the tree shows around them; here the rest is decided — a call of a
+ * repository function that sleeps its argument is a wait too, a wait with no retry around it is one
+ * when its function is called from a retry (a `reconnect()` called from the `catch` of a loop), and
+ * the delay is followed through the repository.
+ */
+
+export interface CallSite {
+  call: CallFact;
+  anchor: Snippet;
+  args: Snippet[];
+  named: [string, Snippet][];
+  /** A wait the language provides; `byNameOnly` when only its name says so (used when it resolves to nothing). */
+  direct?: {
+    delay: Expr;
+    argument: Snippet;
+    unitMs: number;
+    confidence: 'high' | 'medium';
+    byNameOnly: boolean;
+  };
+}
+
+interface Wait {
+  delay: Expr;
+  argument: Snippet;
+  unitMs: number;
+  confidence: 'high' | 'medium';
+  helper?: { name: string; path: string };
+}
+
+export async function judgeWait(
+  engine: FlowEngine,
+  facts: FileFacts,
+  site: CallSite,
+  options: AnalysisOptions,
+): Promise<Draft | null> {
+  const { call } = site;
+  const fn = call.fn === undefined ? undefined : facts.functions[call.fn];
+  const scope: Scope = { facts, fn, className: fn?.className, counters: new Set() };
+  const wait = await waitOf(engine, site, scope);
+  if (!wait) return null;
+  const frame = call.retry ?? (await retryThroughCallers(engine, facts, call));
+  if (!frame) return null;
+  const trail = newTrail();
+  let value = await engine.evaluate(wait.delay, { ...scope, counters: new Set(frame.counters) }, trail);
+  if (value === NEVER_VALUE || value === CYCLE_VALUE) value = UNKNOWN('no value reaches the wait');
+  const evidence = [...frame.evidence];
+  if (wait.helper) evidence.push(`\`${wait.helper.name}\` (${wait.helper.path}) waits its argument`);
+  evidence.push(...trail.evidence);
+  return waitDraft(
+    {
+      value: scaled(value, wait.unitMs),
+      anchor: site.anchor,
+      argument: wait.argument,
+      trigger: frame.trigger,
+      attemptVar: frame.attemptVar,
+      evidence,
+      confidence: wait.confidence,
+    },
+    options,
+  );
+}
+
+async function waitOf(engine: FlowEngine, site: CallSite, scope: Scope): Promise<Wait | null> {
+  const { direct, call } = site;
+  if (direct && !direct.byNameOnly) return direct;
+  // Only names this file defines or imports, or methods of the receiver, can be the repository's sleep helpers.
+  const callee = call.callee;
+  const local =
+    (callee.k === 'name' &&
+      (scope.facts.functions.some((f) => f.name === callee.name) ||
+        scope.facts.imports.some((i) => i.local === callee.name))) ||
+    (callee.k === 'member' &&
+      (callee.object.k === 'self' ||
+        (callee.object.k === 'name' &&
+          scope.facts.imports.some((i) => i.local === (callee.object as { name: string }).name))));
+  const target = local ? await engine.functionOf(callee, scope) : null;
+  if (target?.fn.sleeps) {
+    if (target.fn.random) return null;
+    const param = target.fn.params[target.fn.sleeps.param];
+    const index = target.fn.sleeps.param;
+    const namedAt = param ? site.named.findIndex(([n]) => n === param.name) : -1;
+    const delay = namedAt >= 0 ? call.named[namedAt]![1] : call.args[index];
+    const argument = namedAt >= 0 ? site.named[namedAt]![1] : site.args[index];
+    if (!delay || !argument) return null;
+    const wait: Wait = { delay, argument, unitMs: target.fn.sleeps.unitMs, confidence: 'high' };
+    if (target.facts.path !== scope.facts.path)
+      wait.helper = { name: call.calleeName, path: target.facts.path };
+    return wait;
+  }
+  if (target) return null;
+  return direct ?? null;
+}
+
+/**
+ * A wait with no retry of its own is the pause of a retry when its function is called from one: a
+ * call on a failure path with the work run again (a `reconnect()` in the `except` of a loop).
+ */
+async function retryThroughCallers(
+  engine: FlowEngine,
+  facts: FileFacts,
+  call: CallFact,
+): Promise<RetryFrame | null> {
+  const fn = call.fn === undefined ? undefined : facts.functions[call.fn];
+  if (!fn || fn.sleeps) return null;
+  for (const site of await engine.callersOf({ facts, fn })) {
+    const frame = site.fact.retry;
+    if (!frame) continue;
+    return {
+      trigger: frame.trigger,
+      counters: [],
+      evidence: [
+        `\`${fn.name}\` waits, and is called from a retry (${site.facts.path}:${site.fact.line}): it ${frame.evidence.join('; ')}`,
+      ],
+    };
+  }
+  return null;
+}

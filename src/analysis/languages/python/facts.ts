@@ -1,0 +1,469 @@
+import type {
+  AssignmentFact,
+  AssignTarget,
+  CallFact,
+  ClassFact,
+  Expr,
+  FileFacts,
+  FunctionFact,
+  ImportFact,
+  RetryFrame,
+} from '../../flow/ir.js';
+import type { Snippet } from '../tree-sitter/findings.js';
+import { snippet } from '../tree-sitter/findings.js';
+import type { Node } from '../tree-sitter/runtime.js';
+import { field, namedChildren } from '../tree-sitter/syntax.js';
+import { lowerPython } from './lower.js';
+import {
+  collectImports,
+  firstArgument,
+  isModuleSleep,
+  keywordArguments,
+  positionalArguments,
+  qualifiedCallee,
+  RANDOM_CALL,
+  SECOND_MS,
+  unwrapDecorated,
+  type PyImport,
+} from './module.js';
+import { retryContext } from './retry-context.js';
+
+/**
+ * The Python front end of the value-flow engine: one walk over a module's tree fills the facts
+ * (`flow/ir.ts`) — imports, functions with their parameters and defaults, classes and fields,
+ * assignments, calls (with the retry context around those that may be retried), returns — and,
+ * for the file under analysis, the call sites a wait may be.
+ */
+
+/** A call of the analysed file that may be a wait, with what a finding and a patch need from the tree. */
+export interface PyCallSite {
+  call: CallFact;
+  anchor: Snippet;
+  args: Snippet[];
+  named: [string, Snippet][];
+  /** A wait the language itself provides (`time.sleep`, an interruptible `event.wait`), or a sleep by name only. */
+  direct?: {
+    delay: Expr;
+    argument: Snippet;
+    unitMs: number;
+    confidence: 'high' | 'medium';
+    byNameOnly: boolean;
+  };
+}
+
+export interface PyFacts extends FileFacts {
+  sites: PyCallSite[];
+  /** Bindings by local name, for the library checks' callee names. */
+  importMap: Map<string, PyImport>;
+}
+
+/** Unresolved callees with these names are taken as sleeps in seconds, at lower confidence. */
+const SLEEP_NAME = /^_?(sleep|sleep_for|sleep_seconds|backoff_sleep|pause|nap|snooze)$/;
+/** Objects whose `.wait(N)` is a sleep that a shutdown can interrupt (`threading.Event`). */
+const STOP_EVENT = /(stop|shutdown|exit|quit|closing|cancel|terminat|halt)\w*$|(^|_)event$/i;
+const DELAY_KEYWORDS = ['seconds', 'secs', 'delay', 'timeout', 'duration'];
+/** Deeper than this, a tree is not hand-written code: the walk stops descending. */
+const MAX_WALK_DEPTH = 1_000;
+/** Functions bigger than this are not sleep helpers (a retry wrapper that also sleeps is not a way of waiting). */
+const MAX_HELPER_CALLS = 4;
+const CONTROL = new Set(['try_statement', 'while_statement', 'for_statement']);
+const LOOPS = new Set(['while_statement', 'for_statement']);
+const RECORD_DECORATOR =
+  /^@\s*(dataclasses\.)?dataclass\b|^@\s*(attr\.s|attr\.attrs|attrs\.define|attr\.define|define|frozen|attrs\.frozen)\b/;
+const RECORD_BASE =
+  /^(BaseModel|BaseSettings|NamedTuple|pydantic\.BaseModel|pydantic_settings\.BaseSettings)$/;
+const AUGMENTED: Record<string, AssignmentFact['op']> = {
+  '+=': '+=',
+  '-=': '-=',
+  '*=': '*=',
+  '/=': '/=',
+  '//=': '/=',
+  '**=': '**=',
+  '<<=': '<<=',
+};
+
+interface WalkState {
+  fn?: FunctionFact;
+  /** The class whose receiver `self` is inside this code (kept inside nested functions of a method). */
+  cls?: string;
+  /** Directly in a class body. */
+  classBody?: ClassFact;
+  /** Inside a loop of the current function, or the current function calls itself (a wait here may repeat). */
+  repeats: boolean;
+}
+
+interface FunctionStats {
+  calls: number;
+  control: boolean;
+  sleepCall: Node | null;
+}
+
+export function extractPythonFacts(path: string, root: Node, withSites: boolean): PyFacts {
+  const importMap = new Map<string, PyImport>();
+  const facts: PyFacts = {
+    path,
+    imports: [],
+    functions: [],
+    classes: [],
+    assignments: [],
+    calls: [],
+    sites: [],
+    importMap,
+  };
+  collectAllImports(root, importMap);
+  for (const [local, binding] of importMap) {
+    const fact: ImportFact = { local, module: binding.module };
+    if (binding.name !== undefined) fact.name = binding.name;
+    facts.imports.push(fact);
+  }
+  const lower = (node: Node): Expr => lowerPython(node, importMap);
+  const stats = new Map<number, FunctionStats>();
+  const fnNodes = new Map<number, Node>();
+
+  const assign = (target: Node, value: Expr, op: AssignmentFact['op'], state: WalkState, line: number) => {
+    const to = targetOf(target, state, lower);
+    if (to) facts.assignments.push({ target: to, op, value, fn: state.fn?.id, line });
+    else if (target.type === 'pattern_list' || target.type === 'tuple_pattern') {
+      for (const element of namedChildren(target))
+        assign(element, { k: 'todo', what: 'unpacked' }, 'other', state, line);
+    }
+  };
+
+  let depth = 0;
+  const walk = (node: Node, state: WalkState): void => {
+    // A hostile file nested thousands deep: what lies below this holds no statement worth a fact.
+    if (depth > MAX_WALK_DEPTH) return;
+    depth += 1;
+    try {
+      visit(node, state);
+    } finally {
+      depth -= 1;
+    }
+  };
+
+  const visit = (node: Node, state: WalkState): void => {
+    switch (node.type) {
+      case 'import_statement':
+      case 'import_from_statement':
+        return;
+      case 'decorated_definition': {
+        for (const child of namedChildren(node)) if (child.type === 'decorator') walk(child, state);
+        const definition = field(node, 'definition');
+        if (definition) walk(definition, state);
+        return;
+      }
+      case 'function_definition':
+        return defineFunction(node, state);
+      case 'class_definition':
+        return defineClass(node);
+      case 'assignment': {
+        const left = field(node, 'left');
+        const right = field(node, 'right');
+        const line = node.startPosition.row + 1;
+        // `retry_wait: float = 5.0` in a dataclass body: a field the generated constructor takes.
+        if (state.classBody && !state.fn && left?.type === 'identifier' && field(node, 'type'))
+          state.classBody.recordFields?.push(left.text);
+        if (!left || !right) return;
+        if (
+          (left.type === 'pattern_list' || left.type === 'tuple_pattern') &&
+          (right.type === 'expression_list' || right.type === 'tuple')
+        ) {
+          const targets = namedChildren(left);
+          const values = namedChildren(right);
+          if (targets.length === values.length)
+            targets.forEach((t, i) => assign(t, lower(values[i]!), '=', state, line));
+          else assign(left, { k: 'todo', what: 'unpacked' }, 'other', state, line);
+        } else assign(left, lower(right), '=', state, line);
+        walk(right, state);
+        return;
+      }
+      case 'augmented_assignment': {
+        const left = field(node, 'left');
+        const right = field(node, 'right');
+        const operator = node.children.find((c) => c && !c.isNamed && /=$/.test(c.type))?.type ?? '';
+        if (left && right) {
+          assign(left, lower(right), AUGMENTED[operator] ?? 'other', state, node.startPosition.row + 1);
+          walk(right, state);
+        }
+        return;
+      }
+      case 'for_statement': {
+        const left = field(node, 'left');
+        const right = field(node, 'right');
+        if (state.fn) stats.get(state.fn.id)!.control = true;
+        if (left && right) {
+          const each: Expr =
+            right.type === 'list' || right.type === 'tuple'
+              ? lower(right)
+              : { k: 'todo', what: 'a loop value' };
+          assign(left, each, 'each', state, node.startPosition.row + 1);
+        }
+        for (const child of namedChildren(node)) walk(child, { ...state, repeats: true });
+        return;
+      }
+      case 'while_statement':
+        if (state.fn) stats.get(state.fn.id)!.control = true;
+        for (const child of namedChildren(node)) walk(child, { ...state, repeats: true });
+        return;
+      case 'try_statement':
+        if (state.fn) stats.get(state.fn.id)!.control = true;
+        break;
+      case 'return_statement': {
+        const value = node.namedChild(0);
+        if (value && state.fn) state.fn.returns.push(lower(value));
+        break;
+      }
+      case 'call':
+        recordCall(node, state);
+        break;
+    }
+    for (const child of namedChildren(node)) walk(child, state);
+  };
+
+  const defineFunction = (node: Node, state: WalkState) => {
+    const name = field(node, 'name')?.text ?? '';
+    const inClass = state.classBody;
+    const fn: FunctionFact = {
+      id: facts.functions.length,
+      name,
+      line: node.startPosition.row + 1,
+      endLine: node.endPosition.row + 1,
+      params: [],
+      returns: [],
+      random: false,
+      isConstructor: !!inClass && name === '__init__',
+      recursive: false,
+    };
+    if (inClass) fn.className = inClass.name;
+    if (state.fn) fn.parent = state.fn.id;
+    facts.functions.push(fn);
+    fnNodes.set(fn.id, node);
+    stats.set(fn.id, { calls: 0, control: false, sleepCall: null });
+    const parameters = field(node, 'parameters');
+    const isMethod = !!inClass && !isStatic(node);
+    for (const [index, param] of (parameters ? namedChildren(parameters) : []).entries()) {
+      const nameNode = param.type === 'identifier' ? param : (field(param, 'name') ?? param.namedChild(0));
+      const pname = nameNode?.type === 'identifier' ? nameNode.text : '';
+      if (isMethod && index === 0) continue;
+      if (
+        param.type === 'list_splat_pattern' ||
+        param.type === 'dictionary_splat_pattern' ||
+        param.type === 'keyword_separator' ||
+        param.type === 'positional_separator'
+      )
+        continue;
+      const defaultValue = field(param, 'value');
+      const type = field(param, 'type')
+        ?.text.replace(/^["']|["']$/g, '')
+        .replace(/^Optional\[(.*)\]$/, '$1');
+      fn.params.push({
+        name: pname,
+        ...(defaultValue ? { default: lower(defaultValue) } : {}),
+        ...(type ? { type } : {}),
+      });
+      if (defaultValue) walk(defaultValue, state);
+    }
+    const body = field(node, 'body');
+    if (body) walk(body, { fn, cls: state.cls, repeats: false });
+    const own = stats.get(fn.id)!;
+    if (own.sleepCall && !own.control && own.calls <= MAX_HELPER_CALLS) {
+      const argument = firstArgument(own.sleepCall, ['seconds', 'delay', 'secs']);
+      const index = argument
+        ? fn.params.findIndex((p) => p.name !== '' && mentionsIdentifier(argument, p.name))
+        : -1;
+      if (index >= 0) fn.sleeps = { param: index, unitMs: SECOND_MS };
+    }
+  };
+
+  const defineClass = (node: Node) => {
+    const name = field(node, 'name')?.text ?? '';
+    const superclasses = field(node, 'superclasses');
+    const bases = superclasses
+      ? namedChildren(superclasses)
+          .filter((b) => b.type === 'identifier' || b.type === 'attribute')
+          .map((b) => b.text)
+      : [];
+    const decorated = node.parent?.type === 'decorated_definition' ? node.parent : null;
+    const decorators = decorated
+      ? namedChildren(decorated)
+          .filter((d) => d.type === 'decorator')
+          .map((d) => d.text)
+      : [];
+    const cls: ClassFact = { name, line: node.startPosition.row + 1, bases };
+    const body = field(node, 'body');
+    const hasInit =
+      !!body &&
+      namedChildren(body).some(
+        (s) =>
+          unwrapDecorated(s).type === 'function_definition' &&
+          field(unwrapDecorated(s), 'name')?.text === '__init__',
+      );
+    if (
+      !hasInit &&
+      (decorators.some((d) => RECORD_DECORATOR.test(d)) || bases.some((b) => RECORD_BASE.test(b)))
+    )
+      cls.recordFields = [];
+    facts.classes.push(cls);
+    if (body) walk(body, { cls: name, classBody: cls, repeats: false });
+  };
+
+  const recordCall = (node: Node, state: WalkState) => {
+    const callee = field(node, 'function');
+    if (!callee) return;
+    const calleeName = callee.type === 'attribute' ? (field(callee, 'attribute')?.text ?? '') : callee.text;
+    const qualified = qualifiedCallee(callee, importMap);
+    if (state.fn) {
+      const own = stats.get(state.fn.id)!;
+      own.calls += 1;
+      if (RANDOM_CALL.test(qualified)) state.fn.random = true;
+      if (!own.sleepCall && isModuleSleep(qualified)) own.sleepCall = node;
+      if (calleeName === state.fn.name && (callee.type === 'identifier' || /^(self|cls)\./.test(callee.text)))
+        state.fn.recursive = true;
+    }
+    const argumentList = field(node, 'arguments');
+    const spread =
+      !!argumentList &&
+      namedChildren(argumentList).some((a) => a.type === 'list_splat' || a.type === 'dictionary_splat');
+    const positional = positionalArguments(node);
+    const keywords = [...keywordArguments(node)];
+    const call: CallFact = {
+      callee: lower(callee),
+      calleeName,
+      args: positional.map(lower),
+      named: keywords.map(([k, { value }]) => [k, lower(value)]),
+      line: node.startPosition.row + 1,
+      spread,
+    };
+    if (state.fn) call.fn = state.fn.id;
+    facts.calls.push(call);
+    pending.push({ call, node, state });
+    if (!withSites || positional.length + keywords.length === 0) return;
+    facts.sites.push({
+      call,
+      anchor: snippet(node),
+      args: positional.map(snippet),
+      named: keywords.map(([k, { value }]) => [k, snippet(value)]),
+      direct: directWait(node, callee, qualified) ?? undefined,
+    });
+  };
+
+  const directWait = (node: Node, callee: Node, qualified: string): PyCallSite['direct'] | null => {
+    if (isModuleSleep(qualified)) {
+      const delay = firstArgument(node, DELAY_KEYWORDS);
+      return delay
+        ? {
+            delay: lower(delay),
+            argument: snippet(delay),
+            unitMs: SECOND_MS,
+            confidence: 'high',
+            byNameOnly: false,
+          }
+        : null;
+    }
+    const name = callee.type === 'attribute' ? (field(callee, 'attribute')?.text ?? '') : callee.text;
+    if (
+      callee.type === 'attribute' &&
+      name === 'wait' &&
+      STOP_EVENT.test(field(callee, 'object')?.text ?? '')
+    ) {
+      const delay = firstArgument(node, ['timeout']);
+      return delay
+        ? {
+            delay: lower(delay),
+            argument: snippet(delay),
+            unitMs: SECOND_MS,
+            confidence: 'medium',
+            byNameOnly: false,
+          }
+        : null;
+    }
+    if (SLEEP_NAME.test(name)) {
+      const delay = firstArgument(node, DELAY_KEYWORDS);
+      return delay
+        ? {
+            delay: lower(delay),
+            argument: snippet(delay),
+            unitMs: SECOND_MS,
+            confidence: 'medium',
+            byNameOnly: true,
+          }
+        : null;
+    }
+    return null;
+  };
+
+  /** Calls whose retry context is worked out once the walk knows which functions call themselves. */
+  const pending: { call: CallFact; node: Node; state: WalkState }[] = [];
+  walk(root, { repeats: false });
+  for (const { call, node, state } of pending) {
+    if (!(state.repeats || state.fn?.recursive)) continue;
+    const context = retryContext(node);
+    if (context) call.retry = frameOf(context);
+  }
+  return facts;
+}
+
+function frameOf(context: NonNullable<ReturnType<typeof retryContext>>): RetryFrame {
+  const frame: RetryFrame = {
+    trigger: context.trigger,
+    counters: [...context.counters],
+    evidence: context.evidence,
+  };
+  if (context.attemptVar) frame.attemptVar = context.attemptVar;
+  return frame;
+}
+
+function targetOf(node: Node, state: WalkState, lower: (n: Node) => Expr): AssignTarget | null {
+  if (node.type === 'identifier') {
+    if (state.classBody && !state.fn)
+      return { kind: 'field', className: state.classBody.name, name: node.text };
+    return { kind: 'name', name: node.text };
+  }
+  if (node.type === 'attribute') {
+    const object = field(node, 'object');
+    const name = field(node, 'attribute')?.text ?? '';
+    if (!object) return null;
+    if ((object.text === 'self' || object.text === 'cls') && state.cls)
+      return { kind: 'field', className: state.cls, name };
+    return { kind: 'member', object: lower(object), name };
+  }
+  return null;
+}
+
+function isStatic(fn: Node): boolean {
+  const decorated = fn.parent?.type === 'decorated_definition' ? fn.parent : null;
+  return (
+    !!decorated &&
+    namedChildren(decorated).some((d) => d.type === 'decorator' && /@\s*staticmethod\b/.test(d.text))
+  );
+}
+
+function mentionsIdentifier(node: Node, name: string): boolean {
+  if (node.type === 'identifier') return node.text === name;
+  return node.text.includes(name) && namedChildren(node).some((child) => mentionsIdentifier(child, name));
+}
+
+function collectAllImports(root: Node, imports: Map<string, PyImport>): void {
+  // Imports inside functions are common in Python (lazy imports); they bind the same names.
+  const visit = (node: Node) => {
+    if (node.type === 'import_statement' || node.type === 'import_from_statement')
+      collectImports(node, imports);
+    else if (
+      node.type === 'module' ||
+      node.type === 'block' ||
+      LOOPS.has(node.type) ||
+      CONTROL.has(node.type) ||
+      node.type === 'function_definition' ||
+      node.type === 'class_definition' ||
+      node.type === 'decorated_definition' ||
+      node.type === 'if_statement' ||
+      node.type === 'else_clause' ||
+      node.type === 'elif_clause' ||
+      node.type === 'except_clause' ||
+      node.type === 'finally_clause' ||
+      node.type === 'with_statement'
+    )
+      for (const child of namedChildren(node)) visit(child);
+  };
+  visit(root);
+}

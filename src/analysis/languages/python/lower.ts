@@ -1,0 +1,216 @@
+import { SERVER_HINT_NAME } from '../../context.js';
+import type { ArithmeticOp } from '../../delay.js';
+import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
+import type { Expr } from '../../flow/ir.js';
+import { numericLiteral } from '../tree-sitter/durations.js';
+import type { Node } from '../tree-sitter/runtime.js';
+import { descendantsOfTypes, field, namedChildren } from '../tree-sitter/syntax.js';
+import {
+  keywordArguments,
+  positionalArguments,
+  qualifiedCallee,
+  RANDOM_CALL,
+  type PyImport,
+} from './module.js';
+
+/**
+ * Python expression syntax → the engine's expressions. Only syntax is decided here: what a name,
+ * a call or an attribute means is the engine's business.
+ */
+
+const OPERATORS: Record<string, ArithmeticOp> = {
+  '+': '+',
+  '-': '-',
+  '*': '*',
+  '/': '/',
+  '//': '/',
+  '%': '%',
+  '**': '**',
+  '<<': '<<',
+  '>>': '>>',
+};
+
+/** Calls that hand back their argument's value (rounding and conversions do not change a delay's shape). */
+const PASS_THROUGH = new Set([
+  'int',
+  'float',
+  'round',
+  'abs',
+  'math.ceil',
+  'math.floor',
+  'math.trunc',
+  'Decimal',
+  'decimal.Decimal',
+]);
+const ENVIRONMENT = /^os\.(environ|getenv)|\.environ\b|getenv/;
+/** `os.environ.get("X", default)`, `os.getenv("X", default)`: the default is what runs without the variable. */
+const ENVIRONMENT_GET = /^os\.(environ\.get|getenv)$|\.environ\.get$|(^|\.)getenv$/;
+/** `timedelta` keyword → seconds per unit. */
+const TIMEDELTA_SECONDS: Record<string, number> = {
+  weeks: 604_800,
+  days: 86_400,
+  hours: 3_600,
+  minutes: 60,
+  seconds: 1,
+  milliseconds: 0.001,
+  microseconds: 0.000_001,
+};
+const TIMEDELTA_ORDER = ['days', 'seconds', 'microseconds', 'milliseconds', 'minutes', 'hours', 'weeks'];
+const CALL = new Set(['call']);
+const RECEIVERS = new Set(['self', 'cls']);
+
+export function lowerPython(node: Node, imports: ReadonlyMap<string, PyImport>, depth = 0): Expr {
+  if (depth > MAX_EXPRESSION_NESTING) return { k: 'todo', what: 'expression nested too deeply' };
+  const lower = (n: Node): Expr => lowerPython(n, imports, depth + 1);
+  switch (node.type) {
+    case 'integer':
+    case 'float': {
+      const value = numericLiteral(node.text.replace(/[jJ]$/, ''));
+      return value === null ? { k: 'todo', what: `\`${node.text}\`` } : { k: 'num', value };
+    }
+    case 'string': {
+      // Only as a default handed to a number conversion (`float(os.getenv("WAIT", "5"))`).
+      const value = numericLiteral(node.text.replace(/^[rbuf]*['"]{1,3}|['"]{1,3}$/gi, ''));
+      return value === null ? { k: 'todo', what: 'a string' } : { k: 'num', value };
+    }
+    case 'parenthesized_expression':
+    case 'expression_statement':
+      return node.namedChild(0) ? lower(node.namedChild(0)!) : { k: 'todo', what: 'empty' };
+    case 'unary_operator': {
+      const argument = field(node, 'argument');
+      if (!argument) return { k: 'todo', what: 'operator' };
+      const operator = field(node, 'operator')?.text;
+      if (operator === '-') return { k: 'neg', inner: lower(argument) };
+      return operator === '+' ? lower(argument) : { k: 'todo', what: 'operator' };
+    }
+    case 'binary_operator': {
+      const op = OPERATORS[field(node, 'operator')?.text ?? ''];
+      const left = field(node, 'left');
+      const right = field(node, 'right');
+      if (!op || !left || !right) return { k: 'todo', what: `operator in \`${node.text.slice(0, 40)}\`` };
+      return { k: 'binary', op, left: lower(left), right: lower(right) };
+    }
+    case 'boolean_operator': {
+      // `delay or 5`: either may be the value.
+      const left = field(node, 'left');
+      const right = field(node, 'right');
+      return left && right
+        ? { k: 'either', options: [lower(left), lower(right)] }
+        : { k: 'todo', what: 'boolean' };
+    }
+    case 'conditional_expression': {
+      const [whenTrue, , whenFalse] = namedChildren(node);
+      return whenTrue && whenFalse
+        ? { k: 'either', options: [lower(whenTrue), lower(whenFalse)] }
+        : { k: 'todo', what: 'conditional' };
+    }
+    case 'identifier':
+      return RECEIVERS.has(node.text)
+        ? { k: 'self' }
+        : { k: 'name', name: node.text, line: node.startPosition.row + 1 };
+    case 'attribute': {
+      const text = node.text;
+      if (ENVIRONMENT.test(text)) return { k: 'external', what: 'an environment variable' };
+      if (SERVER_HINT_NAME.test(text)) return { k: 'server', what: text };
+      const object = field(node, 'object');
+      const name = field(node, 'attribute')?.text ?? '';
+      if (!object) return { k: 'todo', what: 'attribute' };
+      return { k: 'member', object: lower(object), name, line: node.startPosition.row + 1 };
+    }
+    case 'subscript': {
+      if (SERVER_HINT_NAME.test(node.text)) return { k: 'server', what: node.text };
+      if (ENVIRONMENT.test(node.text)) return { k: 'external', what: 'an environment variable' };
+      const value = field(node, 'value');
+      const subscript = field(node, 'subscript');
+      if (!value || !subscript) return { k: 'todo', what: 'subscript' };
+      const index = lower(subscript);
+      if (value.type === 'list' || value.type === 'tuple')
+        return { k: 'table', items: namedChildren(value).map(lower), index };
+      return { k: 'table', items: [], index, of: lower(value) };
+    }
+    case 'list':
+    case 'tuple':
+      return { k: 'table', items: namedChildren(node).map(lower) };
+    case 'call':
+      return lowerCall(node, imports, depth);
+    default:
+      return { k: 'todo', what: `cannot evaluate ${node.type}` };
+  }
+}
+
+function lowerCall(node: Node, imports: ReadonlyMap<string, PyImport>, depth: number): Expr {
+  const lower = (n: Node): Expr => lowerPython(n, imports, depth + 1);
+  const callee = field(node, 'function');
+  if (!callee) return { k: 'todo', what: 'call' };
+  const name = qualifiedCallee(callee, imports);
+  if (RANDOM_CALL.test(name) || containsRandom(node, imports)) return { k: 'random', what: name };
+  const args = positionalArguments(node);
+  // `headers.get("Retry-After", 30)`: the server's hint, or the code's own fallback when it sends none.
+  if (
+    callee.type === 'attribute' &&
+    field(callee, 'attribute')?.text === 'get' &&
+    args[1] &&
+    SERVER_HINT_NAME.test(args[0]?.text ?? '')
+  )
+    return { k: 'either', options: [{ k: 'server', what: args[0]!.text }, lower(args[1])] };
+  if (PASS_THROUGH.has(name) && args[0]) return lower(args[0]);
+  if ((name === 'min' || name === 'max') && args.length > 0)
+    return { k: 'minmax', which: name, args: args.map(lower) };
+  if (SERVER_HINT_NAME.test(node.text)) return { k: 'server', what: node.text };
+  if (ENVIRONMENT_GET.test(name) && args[1]) return lower(args[1]);
+  if (ENVIRONMENT.test(name)) return { k: 'external', what: 'an environment variable' };
+  if ((name === 'pow' || name === 'math.pow') && args[0] && args[1])
+    return { k: 'binary', op: '**', left: lower(args[0]), right: lower(args[1]) };
+  if (/(^|\.)timedelta$/.test(name)) return timedelta(node, lower);
+  // `timedelta(seconds=5).total_seconds()`
+  if (callee.type === 'attribute' && field(callee, 'attribute')?.text === 'total_seconds') {
+    const object = field(callee, 'object');
+    return object ? lower(object) : { k: 'todo', what: 'total_seconds' };
+  }
+  const argumentList = field(node, 'arguments');
+  const spread =
+    !!argumentList &&
+    namedChildren(argumentList).some((a) => a.type === 'list_splat' || a.type === 'dictionary_splat');
+  return {
+    k: 'call',
+    callee: lower(callee),
+    args: args.map(lower),
+    named: [...keywordArguments(node)].map(([keyword, { value }]) => [keyword, lower(value)]),
+    line: node.startPosition.row + 1,
+    spread,
+  };
+}
+
+/** `timedelta(seconds=5)`, `timedelta(0, 5)`: in seconds, the unit Python sleeps take. */
+function timedelta(node: Node, lower: (n: Node) => Expr): Expr {
+  let total: Expr = { k: 'num', value: 0 };
+  const add = (value: Expr, seconds: number) => {
+    total = {
+      k: 'binary',
+      op: '+',
+      left: total,
+      right: { k: 'binary', op: '*', left: value, right: { k: 'num', value: seconds } },
+    };
+  };
+  for (const [index, arg] of positionalArguments(node).entries()) {
+    const unit = TIMEDELTA_ORDER[index];
+    if (!unit) return { k: 'todo', what: 'timedelta' };
+    add(lower(arg), TIMEDELTA_SECONDS[unit]!);
+  }
+  for (const [keyword, { value }] of keywordArguments(node)) {
+    const seconds = TIMEDELTA_SECONDS[keyword];
+    if (seconds === undefined) return { k: 'todo', what: `timedelta ${keyword}` };
+    add(lower(value), seconds);
+  }
+  return total;
+}
+
+/** Random draws anywhere in an expression (not following calls). */
+export function containsRandom(node: Node, imports: ReadonlyMap<string, PyImport>): boolean {
+  const calls =
+    node.type === 'call' ? [node, ...descendantsOfTypes(node, CALL)] : descendantsOfTypes(node, CALL);
+  return calls.some((call) => {
+    const callee = field(call, 'function');
+    return !!callee && RANDOM_CALL.test(qualifiedCallee(callee, imports));
+  });
+}
