@@ -208,7 +208,17 @@ export class FlowEngine {
       );
       if (writes.length > 0) return this.local(name, writes, { ...scope, fn }, trail);
     }
-    return this.moduleName(facts, name, line, trail);
+    const value = await this.moduleName(facts, name, line, trail);
+    if (value.kind !== 'unknown') return value;
+    // A bare name that is a method taking no arguments is a call in languages that call without parentheses.
+    const method = await this.functionOf({ k: 'name', name, line }, scope);
+    if (method && method.fn.params.every((p) => p.default))
+      return this.call(
+        { k: 'call', callee: { k: 'name', name, line }, args: [], named: [], line },
+        scope,
+        trail,
+      );
+    return value;
   }
 
   /** A variable of a function: the sequence of its assignments, as the loop around the wait sees it. */
@@ -278,6 +288,15 @@ export class FlowEngine {
         return UNKNOWN(`\`${name}\` comes from \`${imported.module}\`, which is not in the repository`);
       const value = await this.moduleName(target, imported.name, line, { ...trail, hops: trail.hops + 1 });
       return value;
+    }
+    // Everything a file pulls in whole (`require`, `import pkg.*`, a dot import): looked up there.
+    if (trail.hops < MAX_HOPS) {
+      for (const whole of facts.imports.filter((i) => i.local === '*')) {
+        const target = await this.program.module(facts.path, whole.module);
+        if (!target || target === facts) continue;
+        if (!declares(target, name)) continue;
+        return this.moduleName(target, name, line, { ...trail, hops: trail.hops + 1 });
+      }
     }
     return UNKNOWN(`\`${name}\` is not defined here`);
   }
@@ -495,8 +514,10 @@ export class FlowEngine {
         const value = await this.evaluate(write.value, scope, inner);
         if (write.op === '=' || write.op === 'each') values.push(value);
         else if (value.kind === 'random') values.push(value);
-        else values.push({ kind: write.op === '+=' || write.op === '-=' ? 'linear' : 'exponential' });
-        if (value !== NEVER)
+        // A step that is never set (`@interval += @increment if @increment`, nil by default) changes nothing.
+        else if (value.kind !== 'unknown')
+          values.push({ kind: write.op === '+=' || write.op === '-=' ? 'linear' : 'exponential' });
+        if (value.kind !== 'unknown')
           notes.push(
             `\`${text}\` ${write.op === '=' ? '=' : write.op} \`${show(write.value)}\`${value.kind === 'const' && write.value.k !== 'num' ? ` = ${value.ms}` : ''} (${where(cls.facts, write.line)})`,
           );
@@ -572,7 +593,14 @@ export class FlowEngine {
     const local = facts.classes.find((c) => c.name === simple);
     if (local) return { facts, cls: local };
     const imported = facts.imports.find((i) => i.local === simple || i.local === name.split('.')[0]);
-    if (!imported) return null;
+    if (!imported) {
+      for (const whole of facts.imports.filter((i) => i.local === '*')) {
+        const module = await this.program.module(facts.path, whole.module);
+        const cls = module?.classes.find((c) => c.name === simple);
+        if (module && cls) return { facts: module, cls };
+      }
+      return null;
+    }
     const module = await this.program.module(facts.path, imported.module);
     const cls = module?.classes.find((c) => c.name === (imported.name ?? simple));
     if (module && cls) return { facts: module, cls };
@@ -774,6 +802,13 @@ export class FlowEngine {
   callersOf(ref: FunctionRef): Promise<Site<import('./ir.js').CallFact>[]> {
     return this.callSitesOf(ref);
   }
+}
+
+/** Whether a file binds `name` at module level (a constant or a function). */
+function declares(facts: FileFacts, name: string): boolean {
+  return facts.assignments.some(
+    (a) => a.fn === undefined && a.target.kind === 'name' && a.target.name === name,
+  );
 }
 
 /** Multiplying or shifting a value by itself each time is exponential; adding to it is linear. */

@@ -29,6 +29,9 @@ export interface CallSite {
   };
 }
 
+/** Names of delays, not of attempt counts. */
+const DELAY_NAME = /delay|wait|interval|sleep|pause|timeout|backoff|period|duration/i;
+
 interface Wait {
   delay: Expr;
   argument: Snippet;
@@ -51,7 +54,9 @@ export async function judgeWait(
   const frame = call.retry ?? (await retryThroughCallers(engine, facts, call));
   if (!frame) return null;
   const trail = newTrail();
-  let value = await engine.evaluate(wait.delay, { ...scope, counters: new Set(frame.counters) }, trail);
+  // A parameter named `retry_delay` is no attempt counter, whatever its name says about retries.
+  const counters = new Set(frame.counters.filter((name) => !DELAY_NAME.test(name)));
+  let value = await engine.evaluate(wait.delay, { ...scope, counters }, trail);
   if (value === NEVER_VALUE || value === CYCLE_VALUE) value = UNKNOWN('no value reaches the wait');
   const evidence = [...frame.evidence];
   if (wait.helper) evidence.push(`\`${wait.helper.name}\` (${wait.helper.path}) waits its argument`);

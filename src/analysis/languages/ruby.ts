@@ -7,91 +7,52 @@ import type {
 } from '../analyzer.js';
 import { ATTEMPT_NAME } from '../context.js';
 import type { Finding, Language } from '../finding.js';
-import { scaled } from './tree-sitter/durations.js';
-import { snippet, toFindings, waitDraft, type Draft } from './tree-sitter/findings.js';
-import { SummaryCache } from './tree-sitter/modules.js';
-import {
-  loadedLanguage,
-  loadLanguage,
-  parseLoaded,
-  withTree,
-  type Node,
-  guardNesting,
-} from './tree-sitter/runtime.js';
-import { enclosing, field, namedChildren } from './tree-sitter/syntax.js';
-import { RbEvaluator } from './ruby/evaluate.js';
-import { isSleep, summariseRuby, summariseRubyIndexed, type RbFile } from './ruby/module.js';
-import { METHOD_TYPES, retryContext } from './ruby/retry-context.js';
+import { FlowEngine } from '../flow/engine.js';
+import { Program, type FrontEnd } from '../flow/program.js';
+import { judgeWait } from '../flow/waits.js';
+import { toFindings, type Draft } from './tree-sitter/findings.js';
+import { loadedLanguage, loadLanguage, parseLoaded, withTree, guardNesting } from './tree-sitter/runtime.js';
+import { extractRubyFacts } from './ruby/facts.js';
+import { requirePaths, summariseRuby } from './ruby/module.js';
 
 /** Cheap gate before parsing: without `sleep` (or a helper called from a `rescue`) there is nothing to report. */
 const MAYBE_RETRY = /sleep|rescue|retry/;
-const SECOND_MS = 1_000;
 const DELAY_WORDS = /jitter|backoff|delay|sleep|wait|pause|retry|interval/i;
 
-class ScanState {
-  readonly files: SummaryCache<RbFile>;
-  readonly evaluator: RbEvaluator;
-
-  constructor(host: ModuleHost) {
-    this.files = new SummaryCache(host, (path, text) =>
-      withTree('ruby', text, (tree) => summariseRuby(path, tree.rootNode)),
-    );
-    this.evaluator = new RbEvaluator(this.files);
-  }
-}
-
-interface RbWait {
-  call: Node;
-  delay: Node;
-  jittered: boolean;
-}
+/** Ruby for the value-flow engine: `require`d files are in scope whole. */
+export const RUBY_FRONT_END: FrontEnd = {
+  extensions: ['.rb', '.rake'],
+  extract: (path, text) => withTree('ruby', text, (tree) => extractRubyFacts(path, tree.rootNode, false)),
+  modulePaths: (fromPath, module) =>
+    module.startsWith('./')
+      ? requirePaths(fromPath, module.slice(2), true)
+      : requirePaths(fromPath, module, false),
+  submodule: (module, name) => `${module}/${name}`,
+};
 
 export class RubyAnalyzer implements LanguageAnalyzer {
   readonly language: Language = 'ruby';
   readonly extensions = ['.rb', '.rake'] as const;
-  private readonly states = new WeakMap<ModuleHost, ScanState>();
+  /** One program view per review (per host): facts and the repository index are shared by every file. */
+  private readonly engines = new WeakMap<ModuleHost, { engine: FlowEngine; current: { path: string } }>();
 
   async analyze(input: SourceInput, host: ModuleHost, options: AnalysisOptions): Promise<Finding[]> {
     if (!MAYBE_RETRY.test(input.text)) return [];
-    let state = this.states.get(host);
+    let state = this.engines.get(host);
     if (!state) {
-      state = new ScanState(host);
-      this.states.set(host, state);
+      const current = { path: input.path };
+      state = { engine: new FlowEngine(new Program(host, RUBY_FRONT_END, () => current.path)), current };
+      this.engines.set(host, state);
     }
-    const scan = state;
+    state.current.path = input.path;
+    const { engine } = state;
     const drafts = await guardNesting(() =>
       withTree('ruby', input.text, async (tree) => {
-        const { file, calls } = summariseRubyIndexed(input.path, tree.rootNode);
-        scan.files.put(input.path, file);
+        const facts = extractRubyFacts(input.path, tree.rootNode, true);
+        engine.program.put(facts);
         const found: Draft[] = [];
-        for (const call of calls) {
-          const wait = waitOf(call, file);
-          if (!wait || wait.jittered) continue;
-          const context = retryContext(call);
-          if (!context) continue;
-          const evidence = [...context.evidence];
-          const value = scaled(
-            await scan.evaluator.evaluate(wait.delay, {
-              file,
-              method: enclosing(call, METHOD_TYPES),
-              counters: context.counters,
-              depth: 0,
-              evidence,
-            }),
-            SECOND_MS,
-          );
-          const draft = waitDraft(
-            {
-              value,
-              anchor: snippet(call),
-              argument: snippet(wait.delay),
-              trigger: context.trigger,
-              attemptVar: context.attemptVar,
-              evidence,
-              confidence: 'high',
-            },
-            options,
-          );
+        for (const site of facts.sites) {
+          const draft = await judgeWait(engine, facts, site, options);
           if (draft) found.push(draft);
         }
         return found;
@@ -133,17 +94,4 @@ export class RubyAnalyzer implements LanguageAnalyzer {
       tree.delete();
     }
   }
-}
-
-/** `sleep N`, `Kernel.sleep(N)`, or a method of the file that sleeps its argument. */
-function waitOf(call: Node, file: RbFile): RbWait | null {
-  const list = field(call, 'arguments');
-  const args = list ? namedChildren(list).filter((n) => n.type !== 'block_argument') : [];
-  if (isSleep(call)) return args[0] ? { call, delay: args[0], jittered: false } : null;
-  const receiver = field(call, 'receiver');
-  if (receiver && receiver.text !== 'self') return null;
-  const helper = file.methods.get(field(call, 'method')?.text ?? '');
-  if (!helper?.sleeps) return null;
-  const delay = args[helper.sleeps.param];
-  return delay ? { call, delay, jittered: helper.random } : null;
 }

@@ -119,7 +119,7 @@ function collectRequire(call: Node, path: string, file: RbFile): void {
   file.requires.push(requirePaths(path, arg.text.slice(1, -1), name === 'require_relative'));
 }
 
-function requirePaths(fromPath: string, target: string, relative: boolean): string[] {
+export function requirePaths(fromPath: string, target: string, relative: boolean): string[] {
   const withExtension = target.endsWith('.rb') ? target : `${target}.rb`;
   if (relative)
     return [posix.normalize(posix.join(posix.dirname(fromPath), withExtension))].filter(

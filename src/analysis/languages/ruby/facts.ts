@@ -1,0 +1,317 @@
+import type {
+  AssignmentFact,
+  AssignTarget,
+  CallFact,
+  ClassFact,
+  Expr,
+  FileFacts,
+  FunctionFact,
+  RetryFrame,
+} from '../../flow/ir.js';
+import type { CallSite } from '../../flow/waits.js';
+import { snippet } from '../tree-sitter/findings.js';
+import type { Node } from '../tree-sitter/runtime.js';
+import { field, namedChildren } from '../tree-sitter/syntax.js';
+import { lowerRuby, rubyArguments } from './lower.js';
+import { isRandomCall, isSleep, mentions } from './module.js';
+import { retryContext } from './retry-context.js';
+
+/**
+ * The Ruby front end of the value-flow engine: one walk over a file fills the facts — `require`d
+ * files (everything they define is in scope), methods with their parameters and defaults (the last
+ * expression is what a method returns), classes and their `@fields`, constants (bare and qualified),
+ * assignments, and calls with the retry context around those that may be retried.
+ */
+
+export interface RbFacts extends FileFacts {
+  sites: CallSite[];
+}
+
+const SECOND_MS = 1_000;
+/** Block-taking methods whose block runs repeatedly. */
+const LOOP_METHOD = /^(loop|times|upto|downto|step|each|each_with_index|until|retriable)$/;
+const MAX_HELPER_CALLS = 4;
+const MAX_WALK_DEPTH = 1_000;
+const OPERATORS: Record<string, AssignmentFact['op']> = {
+  '+=': '+=',
+  '-=': '-=',
+  '*=': '*=',
+  '/=': '/=',
+  '**=': '**=',
+  '<<=': '<<=',
+  '||=': '=',
+};
+
+interface WalkState {
+  fn?: FunctionFact;
+  cls?: string;
+  classBody?: ClassFact;
+  /** Enclosing classes and modules, outermost first: constants are also known by `Outer::NAME`. */
+  scopes: string[];
+  repeats: boolean;
+}
+
+interface Stats {
+  calls: number;
+  control: boolean;
+  sleep: Node | null;
+}
+
+export function extractRubyFacts(path: string, root: Node, withSites: boolean): RbFacts {
+  const facts: RbFacts = {
+    path,
+    imports: [],
+    functions: [],
+    classes: [],
+    assignments: [],
+    calls: [],
+    sites: [],
+  };
+  const stats = new Map<number, Stats>();
+  const pending: { call: CallFact; node: Node; state: WalkState }[] = [];
+  let depth = 0;
+
+  const assign = (left: Node, value: Expr, op: AssignmentFact['op'], state: WalkState, line: number) => {
+    const targets = targetsOf(left, state);
+    for (const target of targets) facts.assignments.push({ target, op, value, fn: state.fn?.id, line });
+  };
+
+  const walk = (node: Node, state: WalkState): void => {
+    if (depth > MAX_WALK_DEPTH) return;
+    depth += 1;
+    try {
+      visit(node, state);
+    } finally {
+      depth -= 1;
+    }
+  };
+
+  const visit = (node: Node, state: WalkState): void => {
+    const line = node.startPosition.row + 1;
+    switch (node.type) {
+      case 'class':
+      case 'module': {
+        const name = field(node, 'name')?.text ?? '';
+        const simple = name.split('::').pop() ?? name;
+        if (node.type === 'class') {
+          const superclass = field(node, 'superclass');
+          const base = superclass ? namedChildren(superclass)[0]?.text : undefined;
+          const cls: ClassFact = { name: simple, line, bases: base ? [base] : [] };
+          facts.classes.push(cls);
+          for (const child of namedChildren(node))
+            walk(child, { cls: simple, classBody: cls, scopes: [...state.scopes, simple], repeats: false });
+        } else {
+          for (const child of namedChildren(node))
+            walk(child, { scopes: [...state.scopes, simple], repeats: false });
+        }
+        return;
+      }
+      case 'method':
+      case 'singleton_method':
+        return defineMethod(node, state);
+      case 'assignment': {
+        const left = field(node, 'left');
+        const right = field(node, 'right');
+        if (left && right) {
+          assign(left, lowerRuby(right), '=', state, line);
+          walk(right, state);
+        }
+        return;
+      }
+      case 'operator_assignment': {
+        const left = field(node, 'left');
+        const right = field(node, 'right');
+        const operator = field(node, 'operator')?.text ?? '';
+        if (left && right) {
+          assign(left, lowerRuby(right), OPERATORS[operator] ?? 'other', state, line);
+          walk(right, state);
+        }
+        return;
+      }
+      case 'while':
+      case 'until':
+      case 'for':
+      case 'while_modifier':
+      case 'until_modifier':
+        if (state.fn) stats.get(state.fn.id)!.control = true;
+        for (const child of namedChildren(node)) walk(child, { ...state, repeats: true });
+        return;
+      case 'rescue':
+      case 'retry':
+      case 'begin':
+        if (state.fn) stats.get(state.fn.id)!.control = true;
+        if (node.type === 'rescue') {
+          for (const child of namedChildren(node)) walk(child, { ...state, repeats: true });
+          return;
+        }
+        break;
+      case 'return': {
+        const value = node.namedChild(0);
+        const expr = value?.type === 'argument_list' ? value.namedChild(0) : value;
+        if (expr && state.fn) state.fn.returns.push(lowerRuby(expr));
+        break;
+      }
+      case 'call':
+        recordCall(node, state);
+        return;
+      case 'identifier':
+        // A bare `rand` is an identifier, not a call.
+        if (state.fn && isRandomCall(node)) state.fn.random = true;
+        return;
+    }
+    for (const child of namedChildren(node)) walk(child, state);
+  };
+
+  const recordCall = (node: Node, state: WalkState) => {
+    const method = field(node, 'method')?.text ?? '';
+    const receiver = field(node, 'receiver');
+    if (!receiver && (method === 'require' || method === 'require_relative')) {
+      const arg = field(node, 'arguments')?.namedChild(0);
+      if (arg?.type === 'string') {
+        const target = arg.text.slice(1, -1);
+        facts.imports.push({ local: '*', module: method === 'require_relative' ? `./${target}` : target });
+      }
+      return;
+    }
+    if (state.classBody && !state.fn && /^attr_(accessor|writer)$/.test(method)) return;
+    const expr = lowerRuby(node);
+    const { args, named, spread, nodes, namedNodes } = rubyArguments(node, (n) => lowerRuby(n));
+    const calleeName =
+      method === 'new' && receiver ? (receiver.text.split('::').pop() ?? receiver.text) : method;
+    const call: CallFact = {
+      callee:
+        expr.k === 'call'
+          ? expr.callee
+          : receiver
+            ? { k: 'member', object: lowerRuby(receiver), name: method, line: node.startPosition.row + 1 }
+            : { k: 'name', name: method, line: node.startPosition.row + 1 },
+      calleeName,
+      args,
+      named,
+      line: node.startPosition.row + 1,
+      spread,
+    };
+    if (state.fn) {
+      call.fn = state.fn.id;
+      const own = stats.get(state.fn.id)!;
+      own.calls += 1;
+      if (isRandomCall(node)) state.fn.random = true;
+      if (!own.sleep && isSleep(node)) own.sleep = node;
+      if (!receiver && method === state.fn.name) state.fn.recursive = true;
+    }
+    facts.calls.push(call);
+    pending.push({ call, node, state });
+    if (withSites && (nodes.length > 0 || namedNodes.length > 0)) {
+      const site: CallSite = {
+        call,
+        anchor: snippet(node),
+        args: nodes.map(snippet),
+        named: namedNodes.map(([k, v]) => [k, snippet(v)]),
+      };
+      if (isSleep(node) && nodes[0])
+        site.direct = {
+          delay: args[0]!,
+          argument: snippet(nodes[0]),
+          unitMs: SECOND_MS,
+          confidence: 'high',
+          byNameOnly: false,
+        };
+      facts.sites.push(site);
+    }
+    // Blocks of looping methods repeat; other blocks run as written.
+    const block = field(node, 'block');
+    const loops = LOOP_METHOD.test(method);
+    for (const child of namedChildren(node)) {
+      if (child.type === 'do_block' || child.type === 'block' || (block && child.equals(block)))
+        walk(child, { ...state, repeats: state.repeats || loops });
+      else if (child.type !== 'identifier' && child.type !== 'constant') walk(child, state);
+    }
+  };
+
+  const defineMethod = (node: Node, state: WalkState) => {
+    const name = field(node, 'name')?.text ?? '';
+    const fn: FunctionFact = {
+      id: facts.functions.length,
+      name,
+      line: node.startPosition.row + 1,
+      endLine: node.endPosition.row + 1,
+      params: [],
+      returns: [],
+      random: false,
+      isConstructor: !!state.cls && name === 'initialize',
+      recursive: false,
+    };
+    if (state.cls) fn.className = state.cls;
+    if (state.fn) fn.parent = state.fn.id;
+    facts.functions.push(fn);
+    stats.set(fn.id, { calls: 0, control: false, sleep: null });
+    const parameters = field(node, 'parameters');
+    for (const param of parameters ? namedChildren(parameters) : []) {
+      if (param.type === 'identifier') fn.params.push({ name: param.text });
+      else if (param.type === 'optional_parameter' || param.type === 'keyword_parameter') {
+        const pname = field(param, 'name')?.text ?? '';
+        const value = field(param, 'value');
+        fn.params.push(value ? { name: pname, default: lowerRuby(value) } : { name: pname });
+      }
+    }
+    const body = field(node, 'body');
+    const inner: WalkState = { fn, cls: state.cls, scopes: state.scopes, repeats: false };
+    if (body) {
+      walk(body, inner);
+      // Ruby returns a method's last expression.
+      const last = namedChildren(body).pop();
+      if (last && last.type !== 'rescue' && last.type !== 'ensure' && last.type !== 'return')
+        fn.returns.push(lowerRuby(last));
+    }
+    const own = stats.get(fn.id)!;
+    if (own.sleep && !own.control && own.calls <= MAX_HELPER_CALLS) {
+      const argument = field(own.sleep, 'arguments')?.namedChild(0);
+      const index = argument ? fn.params.findIndex((p) => p.name !== '' && mentions(argument, p.name)) : -1;
+      if (index >= 0) fn.sleeps = { param: index, unitMs: SECOND_MS };
+    }
+  };
+
+  const targetsOf = (left: Node, state: WalkState): AssignTarget[] => {
+    if (left.type === 'identifier') return [{ kind: 'name', name: left.text }];
+    if (left.type === 'instance_variable' && state.cls)
+      return [{ kind: 'field', className: state.cls, name: left.text.slice(1) }];
+    if (left.type === 'constant') {
+      // Constants are lexically scoped: `RETRY_DELAY` and `Client::RETRY_DELAY` name the same one.
+      const names = [left.text];
+      for (let i = state.scopes.length - 1; i >= 0; i -= 1)
+        names.push([...state.scopes.slice(i), left.text].join('::'));
+      return names.map((name) => ({ kind: 'name', name }));
+    }
+    if (left.type === 'call') {
+      const receiver = field(left, 'receiver');
+      const method = field(left, 'method')?.text ?? '';
+      if (!receiver) return [];
+      if (receiver.type === 'self' && state.cls)
+        return [{ kind: 'field', className: state.cls, name: method }];
+      return [{ kind: 'member', object: lowerRuby(receiver), name: method }];
+    }
+    return [];
+  };
+
+  walk(root, { scopes: [], repeats: false });
+  // Constants are bound once at load: a constant assigned in a method is not one.
+  facts.assignments = facts.assignments.filter(
+    (a) => !(a.fn !== undefined && a.target.kind === 'name' && /^[A-Z]/.test(a.target.name)),
+  );
+  for (const { call, node, state } of pending) {
+    if (!(state.repeats || state.fn?.recursive)) continue;
+    const context = retryContext(node);
+    if (context) call.retry = frameOf(context);
+  }
+  return facts;
+}
+
+function frameOf(context: NonNullable<ReturnType<typeof retryContext>>): RetryFrame {
+  const frame: RetryFrame = {
+    trigger: context.trigger,
+    counters: [...context.counters],
+    evidence: context.evidence,
+  };
+  if (context.attemptVar) frame.attemptVar = context.attemptVar;
+  return frame;
+}

@@ -1,0 +1,162 @@
+import { SERVER_HINT_NAME } from '../../context.js';
+import type { ArithmeticOp } from '../../delay.js';
+import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
+import type { Expr } from '../../flow/ir.js';
+import { numericLiteral, unitMs } from '../tree-sitter/durations.js';
+import type { Node } from '../tree-sitter/runtime.js';
+import { field, namedChildren, some } from '../tree-sitter/syntax.js';
+import { isRandomCall } from './module.js';
+
+/**
+ * Ruby expression syntax → the engine's expressions, in seconds (what `sleep` takes). Only syntax is
+ * decided here: `@pause` is a field of the receiver, `Foo.new(…)` a constructor call, `5.seconds`
+ * a duration, `rand` a random draw.
+ */
+
+const OPERATORS: Record<string, ArithmeticOp> = {
+  '+': '+',
+  '-': '-',
+  '*': '*',
+  '/': '/',
+  '%': '%',
+  '**': '**',
+  '<<': '<<',
+  '>>': '>>',
+};
+/** Methods that hand back their receiver's value (conversions and rounding keep a delay's shape). */
+const PASS_THROUGH = new Set(['to_i', 'to_f', 'to_r', 'round', 'ceil', 'floor', 'abs', 'freeze', 'clamp']);
+const DURATION = /^(second|seconds|minute|minutes|hour|hours|millisecond|milliseconds|day|days)$/;
+const MS_PER_SECOND = 1_000;
+
+export function lowerRuby(node: Node, depth = 0): Expr {
+  if (depth > MAX_EXPRESSION_NESTING) return { k: 'todo', what: 'expression nested too deeply' };
+  const lower = (n: Node): Expr => lowerRuby(n, depth + 1);
+  const line = node.startPosition.row + 1;
+  switch (node.type) {
+    case 'integer':
+    case 'float': {
+      const value = numericLiteral(node.text);
+      return value === null ? { k: 'todo', what: `\`${node.text}\`` } : { k: 'num', value };
+    }
+    case 'parenthesized_statements': {
+      const last = namedChildren(node).pop();
+      return last ? lower(last) : { k: 'todo', what: 'empty' };
+    }
+    case 'unary': {
+      const operand = field(node, 'operand');
+      const operator = field(node, 'operator')?.text;
+      if (!operand) return { k: 'todo', what: 'operator' };
+      if (operator === '-') return { k: 'neg', inner: lower(operand) };
+      return operator === '+' ? lower(operand) : { k: 'todo', what: 'operator' };
+    }
+    case 'binary': {
+      const operator = field(node, 'operator')?.text ?? '';
+      const left = field(node, 'left');
+      const right = field(node, 'right');
+      if (!left || !right) return { k: 'todo', what: 'operator' };
+      if (operator === '||' || operator === 'or')
+        return { k: 'either', options: [lower(left), lower(right)] };
+      const op = OPERATORS[operator];
+      return op
+        ? { k: 'binary', op, left: lower(left), right: lower(right) }
+        : { k: 'todo', what: `operator \`${operator}\`` };
+    }
+    case 'conditional': {
+      const a = field(node, 'consequence');
+      const b = field(node, 'alternative');
+      return a && b ? { k: 'either', options: [lower(a), lower(b)] } : { k: 'todo', what: 'conditional' };
+    }
+    case 'identifier':
+      if (isRandomCall(node)) return { k: 'random', what: node.text };
+      if (SERVER_HINT_NAME.test(node.text)) return { k: 'server', what: node.text };
+      return { k: 'name', name: node.text, line };
+    case 'self':
+      return { k: 'self' };
+    case 'instance_variable':
+      return { k: 'member', object: { k: 'self' }, name: node.text.replace(/^@/, ''), line };
+    case 'constant':
+    case 'scope_resolution':
+      return { k: 'name', name: node.text, line };
+    case 'element_reference': {
+      const object = field(node, 'object');
+      const index = object ? node.namedChildren.find((c) => c && !c.equals(object)) : null;
+      if (!object || !index) return { k: 'todo', what: 'indexed value' };
+      if (SERVER_HINT_NAME.test(node.text)) return { k: 'server', what: node.text };
+      if (/^ENV\b/.test(object.text)) return { k: 'external', what: 'an environment variable' };
+      if (object.type === 'array')
+        return { k: 'table', items: namedChildren(object).map(lower), index: lower(index) };
+      return { k: 'table', items: [], index: lower(index), of: lower(object) };
+    }
+    case 'array':
+      return { k: 'table', items: namedChildren(node).map(lower) };
+    case 'call':
+      return lowerCall(node, depth);
+    default:
+      return { k: 'todo', what: `cannot evaluate ${node.type}` };
+  }
+}
+
+function lowerCall(node: Node, depth: number): Expr {
+  const lower = (n: Node): Expr => lowerRuby(n, depth + 1);
+  const line = node.startPosition.row + 1;
+  if (isRandomCall(node) || some(node, (n) => n !== node && isRandomCall(n)))
+    return { k: 'random', what: node.text };
+  const method = field(node, 'method')?.text ?? '';
+  const receiver = field(node, 'receiver');
+  const { args, named, spread } = rubyArguments(node, lower);
+  if (receiver && /^ENV$/.test(receiver.text)) {
+    // `ENV.fetch("RETRY_WAIT", 5)`: without the variable, the default runs.
+    return method === 'fetch' && args[1] ? args[1] : { k: 'external', what: 'an environment variable' };
+  }
+  if (SERVER_HINT_NAME.test(node.text) && !(receiver && PASS_THROUGH.has(method)))
+    return { k: 'server', what: node.text };
+  // ActiveSupport durations: `5.seconds`, `500.milliseconds` — in seconds, what `sleep` takes.
+  const unit = unitMs(method);
+  if (receiver && unit !== null && args.length === 0 && DURATION.test(method))
+    return { k: 'binary', op: '*', left: lower(receiver), right: { k: 'num', value: unit / MS_PER_SECOND } };
+  if (receiver && PASS_THROUGH.has(method)) return lower(receiver);
+  if (!receiver && (method === 'Integer' || method === 'Float') && args[0]) return args[0];
+  if (receiver?.type === 'array' && (method === 'min' || method === 'max'))
+    return { k: 'minmax', which: method, args: namedChildren(receiver).map(lower) };
+  // `Client.new(…)` constructs a `Client`: the engine knows a class name called as a constructor.
+  const callee: Expr =
+    method === 'new' && receiver && (receiver.type === 'constant' || receiver.type === 'scope_resolution')
+      ? { k: 'name', name: receiver.text, line }
+      : receiver
+        ? { k: 'member', object: lower(receiver), name: method, line }
+        : { k: 'name', name: method, line };
+  return { k: 'call', callee, args, named, line, spread };
+}
+
+/** Positional arguments, `key: value` pairs as named ones, and whether a splat makes positions unreliable. */
+export function rubyArguments(
+  call: Node,
+  lower: (n: Node) => Expr,
+): { args: Expr[]; named: [string, Expr][]; spread: boolean; nodes: Node[]; namedNodes: [string, Node][] } {
+  const list = field(call, 'arguments');
+  const args: Expr[] = [];
+  const named: [string, Expr][] = [];
+  const nodes: Node[] = [];
+  const namedNodes: [string, Node][] = [];
+  let spread = false;
+  for (const arg of list ? namedChildren(list) : []) {
+    if (arg.type === 'block_argument') continue;
+    if (arg.type === 'splat_argument' || arg.type === 'hash_splat_argument') {
+      spread = true;
+      continue;
+    }
+    if (arg.type === 'pair') {
+      const key = field(arg, 'key');
+      const value = field(arg, 'value');
+      const name = key?.text.replace(/^:|:$/g, '');
+      if (name && value) {
+        named.push([name, lower(value)]);
+        namedNodes.push([name, value]);
+      }
+      continue;
+    }
+    args.push(lower(arg));
+    nodes.push(arg);
+  }
+  return { args, named, spread, nodes, namedNodes };
+}
