@@ -17,19 +17,29 @@ import type { Language as FindingLanguage, SourceRange } from '../../finding.js'
 
 export type { Language, Node, Query, QueryCapture, QueryMatch, Tree } from '@vscode/tree-sitter-wasm';
 
-/** Grammars shipped by `@vscode/tree-sitter-wasm` that jitterbot analyses. */
+/**
+ * Grammars that jitterbot analyses, as module specifiers of their prebuilt `.wasm` (resolved in the
+ * installed package, never fetched or compiled). Most ship in `@vscode/tree-sitter-wasm`; Kotlin comes
+ * from `@tree-sitter-grammars/tree-sitter-kotlin`, whose `.wasm` is all that is used (its native
+ * binding is neither loaded nor built: package.json denies its install script).
+ */
 export const GRAMMAR_FILES = {
-  python: 'tree-sitter-python.wasm',
-  go: 'tree-sitter-go.wasm',
-  ruby: 'tree-sitter-ruby.wasm',
-  java: 'tree-sitter-java.wasm',
-  rust: 'tree-sitter-rust.wasm',
-  csharp: 'tree-sitter-c-sharp.wasm',
+  python: '@vscode/tree-sitter-wasm/wasm/tree-sitter-python.wasm',
+  go: '@vscode/tree-sitter-wasm/wasm/tree-sitter-go.wasm',
+  ruby: '@vscode/tree-sitter-wasm/wasm/tree-sitter-ruby.wasm',
+  java: '@vscode/tree-sitter-wasm/wasm/tree-sitter-java.wasm',
+  rust: '@vscode/tree-sitter-wasm/wasm/tree-sitter-rust.wasm',
+  csharp: '@vscode/tree-sitter-wasm/wasm/tree-sitter-c-sharp.wasm',
+  kotlin: '@tree-sitter-grammars/tree-sitter-kotlin/tree-sitter-kotlin.wasm',
 } as const;
 
 export type GrammarName = keyof typeof GRAMMAR_FILES;
 
-/** The grammar a finding's language is parsed with, for re-parsing patches (Kotlin has none here). */
+/**
+ * The grammar a finding's language is parsed with, for re-parsing patches. Not Kotlin yet: its token
+ * analyzer never loads the Kotlin grammar, so `reparseVerdict` would reject every Kotlin patch as
+ * "grammar not loaded"; add it once the Kotlin analysis parses with tree-sitter.
+ */
 export const GRAMMAR_OF_LANGUAGE: Partial<Record<FindingLanguage, GrammarName>> = {
   python: 'python',
   go: 'go',
@@ -56,7 +66,11 @@ let engine: Promise<void> | undefined;
 const languages = new Map<GrammarName, Promise<Language>>();
 const loaded = new Map<GrammarName, Language>();
 const parsers = new Map<GrammarName, Parser>();
-const queries = new Map<string, Query>();
+/**
+ * Compiled queries per grammar, keyed by the `Language` object itself: grammars of ABI 14 (Ruby,
+ * Java, Kotlin) have no name, so a name key would hand one grammar's query to another's tree.
+ */
+const queries = new Map<Language, Map<string, Query>>();
 
 /** Starts the WASM engine once per process; later calls share the same promise. */
 function initEngine(): Promise<void> {
@@ -66,7 +80,7 @@ function initEngine(): Promise<void> {
 
 /** Path of a grammar's `.wasm` inside the installed package (resolved, never fetched). */
 function grammarPath(name: GrammarName): string {
-  return requireFromHere.resolve(`@vscode/tree-sitter-wasm/wasm/${GRAMMAR_FILES[name]}`);
+  return requireFromHere.resolve(GRAMMAR_FILES[name]);
 }
 
 /**
@@ -169,11 +183,15 @@ export async function withTree<T>(
  * immutable and cost far more to compile than to run). The grammar must be loaded.
  */
 export function compileQuery(language: Language, source: string): Query {
-  const key = `${language.name ?? ''}\0${source}`;
-  let query = queries.get(key);
+  let ofLanguage = queries.get(language);
+  if (!ofLanguage) {
+    ofLanguage = new Map();
+    queries.set(language, ofLanguage);
+  }
+  let query = ofLanguage.get(source);
   if (!query) {
     query = new treeSitter.Query(language, source);
-    queries.set(key, query);
+    ofLanguage.set(source, query);
   }
   return query;
 }
