@@ -26,6 +26,9 @@ import { modulePaths, summariseIndexed } from './python/module.js';
  */
 const MAYBE_RETRY = /sleep|retry|Retry\(|backoff|tenacity|\.wait\(|\.task\b|countdown|except\b/;
 
+/** Files that may configure a retry library (tenacity, backoff, retrying, urllib3, celery). */
+const USES_LIBRARY = /tenacity|backoff|retrying|urllib3|Retry\(|celery|\.task\b|\.retry\(/;
+
 /** Python for the value-flow engine: facts from a tree, modules by their dotted names. */
 export const PYTHON_FRONT_END: FrontEnd = {
   extensions: ['.py', '.pyw'],
@@ -60,6 +63,7 @@ export class PythonAnalyzer implements LanguageAnalyzer {
           const draft = await judgeWait(engine, facts, site, options);
           if (draft) found.push(draft);
         }
+        if (!USES_LIBRARY.test(input.text)) return found;
         const { module, calls } = summariseIndexed(input.path, tree.rootNode);
         const valueOf = valueReader(engine, facts);
         for (const library of await findLibraryRetries(tree.rootNode, calls, module, valueOf)) {

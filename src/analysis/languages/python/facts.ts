@@ -12,7 +12,7 @@ import type {
 import type { Snippet } from '../tree-sitter/findings.js';
 import { snippet } from '../tree-sitter/findings.js';
 import type { Node } from '../tree-sitter/runtime.js';
-import { field, namedChildren } from '../tree-sitter/syntax.js';
+import { descendantsOfTypes, field, namedChildren } from '../tree-sitter/syntax.js';
 import { lowerPython } from './lower.js';
 import {
   collectImports,
@@ -62,16 +62,26 @@ const SLEEP_NAME = /^_?(sleep|sleep_for|sleep_seconds|backoff_sleep|pause|nap|sn
 /** Objects whose `.wait(N)` is a sleep that a shutdown can interrupt (`threading.Event`). */
 const STOP_EVENT = /(stop|shutdown|exit|quit|closing|cancel|terminat|halt)\w*$|(^|_)event$/i;
 const DELAY_KEYWORDS = ['seconds', 'secs', 'delay', 'timeout', 'duration'];
-/** Deeper than this, a tree is not hand-written code: the walk stops descending. */
-const MAX_WALK_DEPTH = 1_000;
 /** Functions bigger than this are not sleep helpers (a retry wrapper that also sleeps is not a way of waiting). */
 const MAX_HELPER_CALLS = 4;
-const CONTROL = new Set(['try_statement', 'while_statement', 'for_statement']);
-const LOOPS = new Set(['while_statement', 'for_statement']);
 const RECORD_DECORATOR =
   /^@\s*(dataclasses\.)?dataclass\b|^@\s*(attr\.s|attr\.attrs|attrs\.define|attr\.define|define|frozen|attrs\.frozen)\b/;
 const RECORD_BASE =
   /^(BaseModel|BaseSettings|NamedTuple|pydantic\.BaseModel|pydantic_settings\.BaseSettings)$/;
+/** The node types facts are read from. */
+const FACT_NODES = new Set([
+  'import_statement',
+  'import_from_statement',
+  'function_definition',
+  'class_definition',
+  'assignment',
+  'augmented_assignment',
+  'for_statement',
+  'while_statement',
+  'try_statement',
+  'return_statement',
+  'call',
+]);
 const AUGMENTED: Record<string, AssignmentFact['op']> = {
   '+=': '+=',
   '-=': '-=',
@@ -110,15 +120,15 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
     sites: [],
     importMap,
   };
-  collectAllImports(root, importMap);
-  for (const [local, binding] of importMap) {
-    const fact: ImportFact = { local, module: binding.module };
-    if (binding.name !== undefined) fact.name = binding.name;
-    facts.imports.push(fact);
-  }
-  const lower = (node: Node): Expr => lowerPython(node, importMap);
+
+  // Nested calls are lowered as arguments and again as calls of their own: once is enough.
+  const lowered = new Map<number, Expr>();
+  const lower = (node: Node): Expr => {
+    let expr = lowered.get(node.id);
+    if (!expr) lowered.set(node.id, (expr = lowerPython(node, importMap)));
+    return expr;
+  };
   const stats = new Map<number, FunctionStats>();
-  const fnNodes = new Map<number, Node>();
 
   const assign = (target: Node, value: Expr, op: AssignmentFact['op'], state: WalkState, line: number) => {
     const to = targetOf(target, state, lower);
@@ -129,27 +139,29 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
     }
   };
 
-  let depth = 0;
-  const walk = (node: Node, state: WalkState): void => {
-    // A hostile file nested thousands deep: what lies below this holds no statement worth a fact.
-    if (depth > MAX_WALK_DEPTH) return;
-    depth += 1;
-    try {
-      visit(node, state);
-    } finally {
-      depth -= 1;
+  /**
+   * One query yields the nodes that carry facts, in document order (only they become JavaScript
+   * objects, the rest of the tree stays in WASM); the scope around each is a stack of the functions,
+   * classes and loops that are still open at its start.
+   */
+  const open: { end: number; state: WalkState }[] = [];
+  let current: WalkState = { repeats: false };
+  const enter = (node: Node, state: WalkState) => open.push({ end: node.endIndex, state });
+  const walkAll = () => {
+    for (const node of descendantsOfTypes(root, FACT_NODES)) {
+      while (open.length > 0 && node.startIndex >= open[open.length - 1]!.end) open.pop();
+      current = open[open.length - 1]?.state ?? { repeats: false };
+      visit(node, current);
     }
   };
-
   const visit = (node: Node, state: WalkState): void => {
     switch (node.type) {
       case 'import_statement':
       case 'import_from_statement':
+        // Imports come before their use (at the top, or inside the function that lazily imports).
+        collectImports(node, importMap);
         return;
       case 'decorated_definition': {
-        for (const child of namedChildren(node)) if (child.type === 'decorator') walk(child, state);
-        const definition = field(node, 'definition');
-        if (definition) walk(definition, state);
         return;
       }
       case 'function_definition':
@@ -174,7 +186,6 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
             targets.forEach((t, i) => assign(t, lower(values[i]!), '=', state, line));
           else assign(left, { k: 'todo', what: 'unpacked' }, 'other', state, line);
         } else assign(left, lower(right), '=', state, line);
-        walk(right, state);
         return;
       }
       case 'augmented_assignment': {
@@ -183,7 +194,6 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
         const operator = node.children.find((c) => c && !c.isNamed && /=$/.test(c.type))?.type ?? '';
         if (left && right) {
           assign(left, lower(right), AUGMENTED[operator] ?? 'other', state, node.startPosition.row + 1);
-          walk(right, state);
         }
         return;
       }
@@ -198,12 +208,12 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
               : { k: 'todo', what: 'a loop value' };
           assign(left, each, 'each', state, node.startPosition.row + 1);
         }
-        for (const child of namedChildren(node)) walk(child, { ...state, repeats: true });
+        enter(node, { ...state, repeats: true });
         return;
       }
       case 'while_statement':
         if (state.fn) stats.get(state.fn.id)!.control = true;
-        for (const child of namedChildren(node)) walk(child, { ...state, repeats: true });
+        enter(node, { ...state, repeats: true });
         return;
       case 'try_statement':
         if (state.fn) stats.get(state.fn.id)!.control = true;
@@ -217,7 +227,6 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
         recordCall(node, state);
         break;
     }
-    for (const child of namedChildren(node)) walk(child, state);
   };
 
   const defineFunction = (node: Node, state: WalkState) => {
@@ -237,7 +246,6 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
     if (inClass) fn.className = inClass.name;
     if (state.fn) fn.parent = state.fn.id;
     facts.functions.push(fn);
-    fnNodes.set(fn.id, node);
     stats.set(fn.id, { calls: 0, control: false, sleepCall: null });
     const parameters = field(node, 'parameters');
     const isMethod = !!inClass && !isStatic(node);
@@ -261,18 +269,8 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
         ...(defaultValue ? { default: lower(defaultValue) } : {}),
         ...(type ? { type } : {}),
       });
-      if (defaultValue) walk(defaultValue, state);
     }
-    const body = field(node, 'body');
-    if (body) walk(body, { fn, cls: state.cls, repeats: false });
-    const own = stats.get(fn.id)!;
-    if (own.sleepCall && !own.control && own.calls <= MAX_HELPER_CALLS) {
-      const argument = firstArgument(own.sleepCall, ['seconds', 'delay', 'secs']);
-      const index = argument
-        ? fn.params.findIndex((p) => p.name !== '' && mentionsIdentifier(argument, p.name))
-        : -1;
-      if (index >= 0) fn.sleeps = { param: index, unitMs: SECOND_MS };
-    }
+    enter(node, { fn, cls: state.cls, repeats: false });
   };
 
   const defineClass = (node: Node) => {
@@ -304,7 +302,7 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
     )
       cls.recordFields = [];
     facts.classes.push(cls);
-    if (body) walk(body, { cls: name, classBody: cls, repeats: false });
+    if (body) enter(node, { cls: name, classBody: cls, repeats: false });
   };
 
   const recordCall = (node: Node, state: WalkState) => {
@@ -336,6 +334,15 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
     };
     if (state.fn) call.fn = state.fn.id;
     facts.calls.push(call);
+    // Only calls the repository's own code can be behind (a function, a method of the receiver, a
+    // function of an imported module) or waits the language knows can pause a retry, or restart one.
+    const direct = directWait(node, callee, qualified);
+    const object = callee.type === 'attribute' ? field(callee, 'object') : null;
+    const own =
+      !object || object.type !== 'identifier'
+        ? !object
+        : /^(self|cls)$/.test(object.text) || importMap.has(object.text);
+    if (!own && !direct) return;
     pending.push({ call, node, state });
     if (!withSites || positional.length + keywords.length === 0) return;
     facts.sites.push({
@@ -343,7 +350,7 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
       anchor: snippet(node),
       args: positional.map(snippet),
       named: keywords.map(([k, { value }]) => [k, snippet(value)]),
-      direct: directWait(node, callee, qualified) ?? undefined,
+      direct: direct ?? undefined,
     });
   };
 
@@ -394,7 +401,22 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
 
   /** Calls whose retry context is worked out once the walk knows which functions call themselves. */
   const pending: { call: CallFact; node: Node; state: WalkState }[] = [];
-  walk(root, { repeats: false });
+  walkAll();
+  for (const [local, binding] of importMap) {
+    const fact: ImportFact = { local, module: binding.module };
+    if (binding.name !== undefined) fact.name = binding.name;
+    facts.imports.push(fact);
+  }
+  // A small function that only sleeps one of its parameters is a sleep helper.
+  for (const fn of facts.functions) {
+    const own = stats.get(fn.id)!;
+    if (!own.sleepCall || own.control || own.calls > MAX_HELPER_CALLS) continue;
+    const argument = firstArgument(own.sleepCall, ['seconds', 'delay', 'secs']);
+    const index = argument
+      ? fn.params.findIndex((p) => p.name !== '' && mentionsIdentifier(argument, p.name))
+      : -1;
+    if (index >= 0) fn.sleeps = { param: index, unitMs: SECOND_MS };
+  }
   for (const { call, node, state } of pending) {
     if (!(state.repeats || state.fn?.recursive)) continue;
     const context = retryContext(node);
@@ -441,29 +463,4 @@ function isStatic(fn: Node): boolean {
 function mentionsIdentifier(node: Node, name: string): boolean {
   if (node.type === 'identifier') return node.text === name;
   return node.text.includes(name) && namedChildren(node).some((child) => mentionsIdentifier(child, name));
-}
-
-function collectAllImports(root: Node, imports: Map<string, PyImport>): void {
-  // Imports inside functions are common in Python (lazy imports); they bind the same names.
-  const visit = (node: Node) => {
-    if (node.type === 'import_statement' || node.type === 'import_from_statement')
-      collectImports(node, imports);
-    else if (
-      node.type === 'module' ||
-      node.type === 'block' ||
-      LOOPS.has(node.type) ||
-      CONTROL.has(node.type) ||
-      node.type === 'function_definition' ||
-      node.type === 'class_definition' ||
-      node.type === 'decorated_definition' ||
-      node.type === 'if_statement' ||
-      node.type === 'else_clause' ||
-      node.type === 'elif_clause' ||
-      node.type === 'except_clause' ||
-      node.type === 'finally_clause' ||
-      node.type === 'with_statement'
-    )
-      for (const child of namedChildren(node)) visit(child);
-  };
-  visit(root);
 }

@@ -143,7 +143,7 @@ function lowerCall(node: Node, imports: ReadonlyMap<string, PyImport>, depth: nu
   const callee = field(node, 'function');
   if (!callee) return { k: 'todo', what: 'call' };
   const name = qualifiedCallee(callee, imports);
-  if (RANDOM_CALL.test(name) || containsRandom(node, imports)) return { k: 'random', what: name };
+  if (RANDOM_CALL.test(name)) return { k: 'random', what: name };
   const args = positionalArguments(node);
   // `headers.get("Retry-After", 30)`: the server's hint, or the code's own fallback when it sends none.
   if (
@@ -167,6 +167,14 @@ function lowerCall(node: Node, imports: ReadonlyMap<string, PyImport>, depth: nu
     const object = field(callee, 'object');
     return object ? lower(object) : { k: 'todo', what: 'total_seconds' };
   }
+  const lowered = args.map(lower);
+  const keywords: [string, Expr][] = [...keywordArguments(node)].map(([keyword, { value }]) => [
+    keyword,
+    lower(value),
+  ]);
+  // `int(foo(random.random()))`: a random draw handed to a call makes its result random too.
+  const random = [...lowered, ...keywords.map(([, e]) => e)].find((e) => e.k === 'random');
+  if (random) return random;
   const argumentList = field(node, 'arguments');
   const spread =
     !!argumentList &&
@@ -174,8 +182,8 @@ function lowerCall(node: Node, imports: ReadonlyMap<string, PyImport>, depth: nu
   return {
     k: 'call',
     callee: lower(callee),
-    args: args.map(lower),
-    named: [...keywordArguments(node)].map(([keyword, { value }]) => [keyword, lower(value)]),
+    args: lowered,
+    named: keywords,
     line: node.startPosition.row + 1,
     spread,
   };
