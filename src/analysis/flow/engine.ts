@@ -2,7 +2,8 @@ import { SERVER_HINT_NAME } from '../context.js';
 import { combine, joinValues, minMax, UNKNOWN, type DelayValue } from '../delay.js';
 import type { AssignmentFact, ClassFact, Expr, FileFacts, FunctionFact } from './ir.js';
 import { mentions, show } from './ir.js';
-import type { Program, Site } from './program.js';
+import type { ModuleHost } from '../analyzer.js';
+import { Program, type FrontEnd, type Site } from './program.js';
 
 /**
  * The one value-flow engine: what delay an expression can have, resolved through the repository —
@@ -818,3 +819,25 @@ function growthOf(expr: Expr): 'exponential' | 'linear' {
 }
 
 export { NEVER as NEVER_VALUE, CYCLE as CYCLE_VALUE };
+
+/**
+ * One engine per review and language: a review hands every file the same `ModuleHost`, so facts and
+ * the repository index built for one file serve the next. The index reads files nearest the file
+ * being analysed first.
+ */
+export class EnginePerReview {
+  private readonly engines = new WeakMap<ModuleHost, { engine: FlowEngine; current: { path: string } }>();
+
+  constructor(private readonly front: FrontEnd) {}
+
+  for(host: ModuleHost, path: string): FlowEngine {
+    let state = this.engines.get(host);
+    if (!state) {
+      const current = { path };
+      state = { engine: new FlowEngine(new Program(host, this.front, () => current.path)), current };
+      this.engines.set(host, state);
+    }
+    state.current.path = path;
+    return state.engine;
+  }
+}

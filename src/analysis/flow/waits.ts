@@ -130,3 +130,28 @@ async function retryThroughCallers(
   }
   return null;
 }
+
+/** What a language's retry-context check says about one call (the tree is still alive while it runs). */
+export interface RetryContextResult {
+  trigger: RetryFrame['trigger'];
+  counters: ReadonlySet<string>;
+  attemptVar?: string;
+  evidence: string[];
+}
+
+/**
+ * Works out the retry frame of every call that may repeat (inside a loop, or in a function that
+ * calls itself), once the walk knows which functions call themselves.
+ */
+export function attachRetryFrames<N>(
+  pending: readonly { call: CallFact; node: N; state: { repeats: boolean; fn?: { recursive: boolean } } }[],
+  retryContext: (node: N) => RetryContextResult | null,
+): void {
+  for (const { call, node, state } of pending) {
+    if (!(state.repeats || state.fn?.recursive)) continue;
+    const context = retryContext(node);
+    if (!context) continue;
+    call.retry = { trigger: context.trigger, counters: [...context.counters], evidence: context.evidence };
+    if (context.attemptVar) call.retry.attemptVar = context.attemptVar;
+  }
+}

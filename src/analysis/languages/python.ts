@@ -6,9 +6,9 @@ import type {
   SourceInput,
 } from '../analyzer.js';
 import type { Finding, Language } from '../finding.js';
-import { FlowEngine, newTrail } from '../flow/engine.js';
+import { EnginePerReview, newTrail, type FlowEngine } from '../flow/engine.js';
 import type { Expr } from '../flow/ir.js';
-import { Program, type FrontEnd } from '../flow/program.js';
+import type { FrontEnd } from '../flow/program.js';
 import { judgeWait } from '../flow/waits.js';
 import { scaled } from './tree-sitter/durations.js';
 import { libraryDraft, snippet, toFindings, type Draft } from './tree-sitter/findings.js';
@@ -41,19 +41,11 @@ export const PYTHON_FRONT_END: FrontEnd = {
 export class PythonAnalyzer implements LanguageAnalyzer {
   readonly language: Language = 'python';
   readonly extensions = ['.py', '.pyw'] as const;
-  /** One program view per review (per host): facts and the repository index are shared by every file. */
-  private readonly engines = new WeakMap<ModuleHost, { engine: FlowEngine; current: { path: string } }>();
+  private readonly engines = new EnginePerReview(PYTHON_FRONT_END);
 
   async analyze(input: SourceInput, host: ModuleHost, options: AnalysisOptions): Promise<Finding[]> {
     if (!MAYBE_RETRY.test(input.text)) return [];
-    let state = this.engines.get(host);
-    if (!state) {
-      const current = { path: input.path };
-      state = { engine: new FlowEngine(new Program(host, PYTHON_FRONT_END, () => current.path)), current };
-      this.engines.set(host, state);
-    }
-    state.current.path = input.path;
-    const { engine } = state;
+    const engine = this.engines.for(host, input.path);
     const drafts = await guardNesting(() =>
       withTree('python', input.text, async (tree) => {
         const facts = extractPythonFacts(input.path, tree.rootNode, true);

@@ -7,8 +7,8 @@ import type {
 } from '../analyzer.js';
 import { ATTEMPT_NAME } from '../context.js';
 import type { Finding, Language } from '../finding.js';
-import { FlowEngine } from '../flow/engine.js';
-import { Program, type FrontEnd } from '../flow/program.js';
+import { EnginePerReview } from '../flow/engine.js';
+import type { FrontEnd } from '../flow/program.js';
 import { judgeWait } from '../flow/waits.js';
 import { toFindings, type Draft } from './tree-sitter/findings.js';
 import { loadedLanguage, loadLanguage, parseLoaded, withTree, guardNesting } from './tree-sitter/runtime.js';
@@ -33,19 +33,11 @@ export const RUBY_FRONT_END: FrontEnd = {
 export class RubyAnalyzer implements LanguageAnalyzer {
   readonly language: Language = 'ruby';
   readonly extensions = ['.rb', '.rake'] as const;
-  /** One program view per review (per host): facts and the repository index are shared by every file. */
-  private readonly engines = new WeakMap<ModuleHost, { engine: FlowEngine; current: { path: string } }>();
+  private readonly engines = new EnginePerReview(RUBY_FRONT_END);
 
   async analyze(input: SourceInput, host: ModuleHost, options: AnalysisOptions): Promise<Finding[]> {
     if (!MAYBE_RETRY.test(input.text)) return [];
-    let state = this.engines.get(host);
-    if (!state) {
-      const current = { path: input.path };
-      state = { engine: new FlowEngine(new Program(host, RUBY_FRONT_END, () => current.path)), current };
-      this.engines.set(host, state);
-    }
-    state.current.path = input.path;
-    const { engine } = state;
+    const engine = this.engines.for(host, input.path);
     const drafts = await guardNesting(() =>
       withTree('ruby', input.text, async (tree) => {
         const facts = extractRubyFacts(input.path, tree.rootNode, true);

@@ -7,9 +7,9 @@ import type {
   FileFacts,
   FunctionFact,
   ImportFact,
-  RetryFrame,
 } from '../../flow/ir.js';
 import type { Snippet } from '../tree-sitter/findings.js';
+import { attachRetryFrames } from '../../flow/waits.js';
 import { snippet } from '../tree-sitter/findings.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, field, namedChildren } from '../tree-sitter/syntax.js';
@@ -417,22 +417,8 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
       : -1;
     if (index >= 0) fn.sleeps = { param: index, unitMs: SECOND_MS };
   }
-  for (const { call, node, state } of pending) {
-    if (!(state.repeats || state.fn?.recursive)) continue;
-    const context = retryContext(node);
-    if (context) call.retry = frameOf(context);
-  }
+  attachRetryFrames(pending, retryContext);
   return facts;
-}
-
-function frameOf(context: NonNullable<ReturnType<typeof retryContext>>): RetryFrame {
-  const frame: RetryFrame = {
-    trigger: context.trigger,
-    counters: [...context.counters],
-    evidence: context.evidence,
-  };
-  if (context.attemptVar) frame.attemptVar = context.attemptVar;
-  return frame;
 }
 
 function targetOf(node: Node, state: WalkState, lower: (n: Node) => Expr): AssignTarget | null {

@@ -6,9 +6,8 @@ import type {
   Expr,
   FileFacts,
   FunctionFact,
-  RetryFrame,
 } from '../../flow/ir.js';
-import type { CallSite } from '../../flow/waits.js';
+import { attachRetryFrames, type CallSite } from '../../flow/waits.js';
 import { snippet } from '../tree-sitter/findings.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { field, namedChildren } from '../tree-sitter/syntax.js';
@@ -298,20 +297,6 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
   facts.assignments = facts.assignments.filter(
     (a) => !(a.fn !== undefined && a.target.kind === 'name' && /^[A-Z]/.test(a.target.name)),
   );
-  for (const { call, node, state } of pending) {
-    if (!(state.repeats || state.fn?.recursive)) continue;
-    const context = retryContext(node);
-    if (context) call.retry = frameOf(context);
-  }
+  attachRetryFrames(pending, retryContext);
   return facts;
-}
-
-function frameOf(context: NonNullable<ReturnType<typeof retryContext>>): RetryFrame {
-  const frame: RetryFrame = {
-    trigger: context.trigger,
-    counters: [...context.counters],
-    evidence: context.evidence,
-  };
-  if (context.attemptVar) frame.attemptVar = context.attemptVar;
-  return frame;
 }
