@@ -1,6 +1,6 @@
 import { SERVER_HINT_NAME } from '../context.js';
 import { combine, joinValues, minMax, UNKNOWN, type DelayValue } from '../delay.js';
-import type { AssignmentFact, ClassFact, Expr, FileFacts, FunctionFact } from './ir.js';
+import type { AssignmentFact, CallFact, ClassFact, Expr, FileFacts, FunctionFact } from './ir.js';
 import { mentions, show } from './ir.js';
 import type { ModuleHost } from '../analyzer.js';
 import { Program, type FrontEnd, type Site } from './program.js';
@@ -92,9 +92,35 @@ function isGrowing(value: DelayValue): boolean {
   return value.kind === 'counter' || value.kind === 'linear' || value.kind === 'exponential';
 }
 
+/** The scope of code in function `fnId` of a file (undefined: module level). */
+export function scopeIn(facts: FileFacts, fnId: number | undefined, extra: Partial<Scope> = {}): Scope {
+  const fn = fnId === undefined ? undefined : facts.functions[fnId];
+  return { facts, fn, className: fn?.className, counters: new Set(), ...extra };
+}
+
+/** Assignments to field `name` of a class, wherever in its file they are. */
+function fieldWrites(owner: ClassRef, name: string): AssignmentFact[] {
+  return owner.facts.assignments.filter(
+    (a) => a.target.kind === 'field' && a.target.className === owner.cls.name && a.target.name === name,
+  );
+}
+
+/**
+ * What one assignment contributes to a field's values: the value it stores, or for an update
+ * (`+=`, `*=`) the growth it makes. A random step keeps the whole quiet; a step that is never set
+ * (`@interval += @increment if @increment`, nil by default) changes nothing.
+ */
+function contribution(op: AssignmentFact['op'], value: DelayValue): DelayValue | null {
+  if (op === '=' || op === 'each' || value.kind === 'random') return value;
+  if (value.kind === 'unknown') return null;
+  return { kind: op === '+=' || op === '-=' ? 'linear' : 'exponential' };
+}
+
 export class FlowEngine {
   private nesting = 0;
   private readonly constants = new Map<string, Promise<{ value: DelayValue; evidence: string[] }>>();
+  /** Call sites reaching each function, looked up once per review (every parameter of it shares them). */
+  private readonly callers = new Map<string, Promise<Site<CallFact>[]>>();
 
   constructor(readonly program: Program) {}
 
@@ -361,7 +387,7 @@ export class FlowEngine {
       values.push(value);
       notes.push(`\`${param.name}\` defaults to \`${show(param.default)}\` (${where(facts, fn.line)})`);
     }
-    const sites = await this.callSitesOf(ref);
+    const sites = await this.callersOf(ref);
     let passing = 0;
     for (const site of sites) {
       const call = site.fact;
@@ -374,15 +400,9 @@ export class FlowEngine {
       const arg = call.named.find(([n]) => n === param.name)?.[1] ?? call.args[index];
       if (!arg) continue;
       passing += 1;
-      const callerFn = call.fn === undefined ? undefined : site.facts.functions[call.fn];
       // Counters of a retry around the call stay counters inside it (`backoff(attempt)`).
-      const callerScope: Scope = {
-        facts: site.facts,
-        fn: callerFn,
-        className: callerFn?.className,
-        counters: new Set(call.retry?.counters ?? []),
-      };
-      if (site.facts === facts && callerFn?.id === fn.id) {
+      const callerScope = scopeIn(site.facts, call.fn, { counters: new Set(call.retry?.counters ?? []) });
+      if (site.facts === facts && call.fn === fn.id) {
         // A recursive call passing the parameter on: unchanged it is the same value, changed it grows.
         if (!mentions(arg, param.name)) values.push(await this.evaluate(arg, callerScope, inner));
         else {
@@ -422,20 +442,21 @@ export class FlowEngine {
   }
 
   /** Call sites in the repository that reach `ref` (constructors: calls of the class). */
-  private async callSitesOf(ref: FunctionRef): Promise<Site<import('./ir.js').CallFact>[]> {
-    const { facts, fn } = ref;
+  callersOf(ref: FunctionRef): Promise<Site<CallFact>[]> {
+    const key = `${ref.facts.path}:${ref.fn.id}`;
+    let pending = this.callers.get(key);
+    if (!pending) {
+      pending = this.findCallers(ref);
+      this.callers.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async findCallers({ facts, fn }: FunctionRef): Promise<Site<CallFact>[]> {
     const name = fn.isConstructor && fn.className ? fn.className : fn.name;
-    const sites = await this.program.callsNamed(name, facts);
-    const reaching: Site<import('./ir.js').CallFact>[] = [];
-    for (const site of sites) {
-      const callerFn = site.fact.fn === undefined ? undefined : site.facts.functions[site.fact.fn];
-      const scope: Scope = {
-        facts: site.facts,
-        fn: callerFn,
-        className: callerFn?.className,
-        counters: new Set(),
-      };
-      const target = await this.functionOf(site.fact.callee, scope, true);
+    const reaching: Site<CallFact>[] = [];
+    for (const site of await this.program.callsNamed(name, facts)) {
+      const target = await this.functionOf(site.fact.callee, scopeIn(site.facts, site.fact.fn), true);
       if (target && target.facts.path === facts.path && target.fn.id === fn.id) reaching.push(site);
       else if (!target && fn.className && site.fact.callee.k === 'member' && !fn.isConstructor) {
         // `client.fetch(…)` with `client` of a type we cannot see: a call of this method unless proven otherwise.
@@ -499,25 +520,12 @@ export class FlowEngine {
     const notes: string[] = [];
     let found = false;
     for (let cls: ClassRef | null = owner, depth = 0; cls && depth < MAX_HOPS; depth += 1) {
-      const writes = cls.facts.assignments.filter(
-        (a) => a.target.kind === 'field' && a.target.className === cls!.cls.name && a.target.name === name,
-      );
-      for (const write of writes) {
+      for (const write of fieldWrites(cls, name)) {
         found = true;
-        const fn = write.fn === undefined ? undefined : cls.facts.functions[write.fn];
-        const scope: Scope = {
-          facts: cls.facts,
-          fn,
-          className: cls.cls.name,
-          counters: new Set(),
-          uncalledIsNever: true,
-        };
+        const scope = scopeIn(cls.facts, write.fn, { className: cls.cls.name, uncalledIsNever: true });
         const value = await this.evaluate(write.value, scope, inner);
-        if (write.op === '=' || write.op === 'each') values.push(value);
-        else if (value.kind === 'random') values.push(value);
-        // A step that is never set (`@interval += @increment if @increment`, nil by default) changes nothing.
-        else if (value.kind !== 'unknown')
-          values.push({ kind: write.op === '+=' || write.op === '-=' ? 'linear' : 'exponential' });
+        const contributed = contribution(write.op, value);
+        if (contributed) values.push(contributed);
         if (value.kind !== 'unknown')
           notes.push(
             `\`${text}\` ${write.op === '=' ? '=' : write.op} \`${show(write.value)}\`${value.kind === 'const' && write.value.k !== 'num' ? ` = ${value.ms}` : ''} (${where(cls.facts, write.line)})`,
@@ -526,30 +534,13 @@ export class FlowEngine {
       const record = cls.cls.recordFields?.indexOf(name) ?? -1;
       if (record >= 0) {
         found = true;
-        const ctor: FunctionFact = {
-          id: -1,
-          name: cls.cls.name,
-          className: cls.cls.name,
-          line: cls.cls.line,
-          endLine: cls.cls.line,
-          params: cls.cls.recordFields!.map((n) => ({ name: n })),
-          returns: [],
-          random: false,
-          isConstructor: true,
-          recursive: false,
-        };
         for (const site of await this.program.callsNamed(cls.cls.name, cls.facts)) {
           const arg = site.fact.named.find(([n]) => n === name)?.[1] ?? site.fact.args[record];
           if (!arg) continue;
-          const callerFn = site.fact.fn === undefined ? undefined : site.facts.functions[site.fact.fn];
-          const value = await this.evaluate(
-            arg,
-            { facts: site.facts, fn: callerFn, className: callerFn?.className, counters: new Set() },
-            inner,
-          );
+          const value = await this.evaluate(arg, scopeIn(site.facts, site.fact.fn), inner);
           values.push(value);
           notes.push(
-            `\`${ctor.name}(…)\` sets \`${name}\` to \`${show(arg)}\` (${where(site.facts, site.fact.line)})`,
+            `\`${cls.cls.name}(…)\` sets \`${name}\` to \`${show(arg)}\` (${where(site.facts, site.fact.line)})`,
           );
         }
       }
@@ -559,13 +550,13 @@ export class FlowEngine {
     for (const site of await this.program.memberAssignments(name, owner.facts)) {
       const write = site.fact;
       if (write.target.kind !== 'member') continue;
-      const fn = write.fn === undefined ? undefined : site.facts.functions[write.fn];
-      const scope: Scope = { facts: site.facts, fn, className: fn?.className, counters: new Set() };
+      const scope = scopeIn(site.facts, write.fn);
       const type = await this.typeOf(write.target.object, scope, inner);
       if (type && (type.cls.name !== owner.cls.name || type.facts.path !== owner.facts.path)) continue;
       found = true;
       const value = await this.evaluate(write.value, scope, inner);
-      values.push(write.op === '=' ? value : value.kind === 'random' ? value : { kind: 'linear' });
+      const contributed = contribution(write.op, value);
+      if (contributed) values.push(contributed);
       notes.push(
         `\`${show(write.target.object)}.${name}\` = \`${show(write.value)}\` (${where(site.facts, write.line)})`,
       );
@@ -661,20 +652,10 @@ export class FlowEngine {
         const owner = await this.typeOf(expr.object, scope, trail, depth + 1);
         if (!owner) return null;
         for (let cls: ClassRef | null = owner, d = 0; cls && d < MAX_HOPS; d += 1) {
-          const writes = cls.facts.assignments.filter(
-            (a) =>
-              a.target.kind === 'field' &&
-              a.target.className === cls!.cls.name &&
-              a.target.name === expr.name,
-          );
+          const writes = fieldWrites(cls, expr.name);
           for (const write of writes) {
-            const fn = write.fn === undefined ? undefined : cls.facts.functions[write.fn];
-            const found = await this.typeOf(
-              write.value,
-              { facts: cls.facts, fn, className: cls.cls.name, counters: new Set() },
-              trail,
-              depth + 1,
-            );
+            const scope = scopeIn(cls.facts, write.fn, { className: cls.cls.name });
+            const found = await this.typeOf(write.value, scope, trail, depth + 1);
             if (found) return found;
           }
           if (writes.length > 0) return null;
@@ -797,11 +778,6 @@ export class FlowEngine {
   private constructorOf(owner: ClassRef): FunctionRef | null {
     const fn = owner.facts.functions.find((f) => f.className === owner.cls.name && f.isConstructor);
     return fn ? { facts: owner.facts, fn } : null;
-  }
-
-  /** Call sites that reach a function, for retry contexts found in a caller. */
-  callersOf(ref: FunctionRef): Promise<Site<import('./ir.js').CallFact>[]> {
-    return this.callSitesOf(ref);
   }
 }
 

@@ -34,12 +34,6 @@ export type Expr =
   /** A construct the front end does not translate: evaluates to unknown, visibly. */
   | { k: 'todo'; what: string };
 
-export interface Arg {
-  /** Positional arguments, in order. */
-  args: Expr[];
-  named: [string, Expr][];
-}
-
 export interface ParamFact {
   name: string;
   default?: Expr;
@@ -69,6 +63,29 @@ export interface FunctionFact {
   recursive: boolean;
 }
 
+/** A function as a front end first meets it: its body's facts are filled in as the walk goes. */
+export function newFunction(
+  id: number,
+  name: string,
+  lines: { line: number; endLine: number },
+  owner: { className?: string; parent?: number; isConstructor: boolean },
+): FunctionFact {
+  const fn: FunctionFact = {
+    id,
+    name,
+    line: lines.line,
+    endLine: lines.endLine,
+    params: [],
+    returns: [],
+    random: false,
+    isConstructor: owner.isConstructor,
+    recursive: false,
+  };
+  if (owner.className !== undefined) fn.className = owner.className;
+  if (owner.parent !== undefined) fn.parent = owner.parent;
+  return fn;
+}
+
 export type AssignTarget =
   | { kind: 'name'; name: string }
   /** A field of the enclosing class (`self.x`, `this.x`, a class-body attribute, a struct field default). */
@@ -95,8 +112,11 @@ export interface RetryFrame {
   evidence: string[];
 }
 
-export interface CallFact extends Arg {
+export interface CallFact {
   callee: Expr;
+  /** Positional arguments, in order. */
+  args: Expr[];
+  named: [string, Expr][];
   /** The last name of the callee (`retry` for `utils.retry(…)`), for the call-site index. */
   calleeName: string;
   fn?: number;

@@ -48,10 +48,6 @@ export interface Site<T> {
 export class Program {
   private readonly cache = new Map<string, Promise<FileFacts | null>>();
   private index: Promise<Map<string, Set<string>>> | null = null;
-  /** Files the index read, for evidence ("searched N files"). */
-  indexedFiles = 0;
-  /** Whether the index stopped at its budget before reading every file. */
-  indexTruncated = false;
 
   constructor(
     readonly host: ModuleHost,
@@ -141,11 +137,9 @@ export class Program {
       const ranked = mine
         .map((path) => ({ path, distance: distance(origin, posix.dirname(path)) }))
         .sort((a, b) => a.distance - b.distance || a.path.localeCompare(b.path));
-      this.indexTruncated = ranked.length > MAX_INDEX_FILES;
       for (const { path } of ranked.slice(0, MAX_INDEX_FILES)) {
         const text = await this.host.read(path).catch(() => null);
         if (text === null || text.length > MAX_INDEXED_BYTES) continue;
-        this.indexedFiles += 1;
         const add = (token: string) => {
           let set = tokens.get(token);
           if (!set) tokens.set(token, (set = new Set()));

@@ -2,8 +2,8 @@ import type { AnalysisOptions } from '../analyzer.js';
 import { UNKNOWN } from '../delay.js';
 import { scaled } from '../languages/tree-sitter/durations.js';
 import { waitDraft, type Draft, type Snippet } from '../languages/tree-sitter/findings.js';
-import { CYCLE_VALUE, NEVER_VALUE, newTrail, type FlowEngine, type Scope } from './engine.js';
-import type { CallFact, Expr, FileFacts, RetryFrame } from './ir.js';
+import { CYCLE_VALUE, NEVER_VALUE, newTrail, scopeIn, type FlowEngine, type Scope } from './engine.js';
+import type { CallFact, Expr, FileFacts, FunctionFact, RetryFrame } from './ir.js';
 
 /**
  * Is a call of the analysed file a wait between attempts, and with what delay? Written once for every
@@ -47,8 +47,7 @@ export async function judgeWait(
   options: AnalysisOptions,
 ): Promise<Draft | null> {
   const { call } = site;
-  const fn = call.fn === undefined ? undefined : facts.functions[call.fn];
-  const scope: Scope = { facts, fn, className: fn?.className, counters: new Set() };
+  const scope = scopeIn(facts, call.fn);
   const wait = await waitOf(engine, site, scope);
   if (!wait) return null;
   const frame = call.retry ?? (await retryThroughCallers(engine, facts, call));
@@ -115,7 +114,7 @@ async function retryThroughCallers(
   facts: FileFacts,
   call: CallFact,
 ): Promise<RetryFrame | null> {
-  const fn = call.fn === undefined ? undefined : facts.functions[call.fn];
+  const fn = scopeIn(facts, call.fn).fn;
   if (!fn || fn.sleeps) return null;
   for (const site of await engine.callersOf({ facts, fn })) {
     const frame = site.fact.retry;
@@ -154,4 +153,30 @@ export function attachRetryFrames<N>(
     call.retry = { trigger: context.trigger, counters: [...context.counters], evidence: context.evidence };
     if (context.attemptVar) call.retry.attemptVar = context.attemptVar;
   }
+}
+
+/** Functions making more calls than this are not sleep helpers (a retry wrapper that also sleeps is not a way of waiting). */
+export const MAX_HELPER_CALLS = 4;
+
+/** What a front end counted in one function's own body, to tell a sleep helper. */
+export interface BodyCount<N> {
+  calls: number;
+  /** A loop or `try` of its own. */
+  control: boolean;
+  /** Its first call of the language's own sleep, and that call's delay argument. */
+  sleep: { argument: N | null } | null;
+}
+
+/**
+ * A small function without loops or `try` that sleeps one of its parameters is a sleep helper:
+ * calling it waits that argument. Which parameter, or -1.
+ */
+export function sleptParameter<N>(
+  fn: FunctionFact,
+  body: BodyCount<N>,
+  mentions: (node: N, name: string) => boolean,
+): number {
+  if (!body.sleep?.argument || body.control || body.calls > MAX_HELPER_CALLS) return -1;
+  const argument = body.sleep.argument;
+  return fn.params.findIndex((p) => p.name !== '' && mentions(argument, p.name));
 }

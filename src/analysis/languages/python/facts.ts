@@ -8,8 +8,8 @@ import type {
   FunctionFact,
   ImportFact,
 } from '../../flow/ir.js';
-import type { Snippet } from '../tree-sitter/findings.js';
-import { attachRetryFrames } from '../../flow/waits.js';
+import { newFunction } from '../../flow/ir.js';
+import { attachRetryFrames, sleptParameter, type BodyCount, type CallSite } from '../../flow/waits.js';
 import { snippet } from '../tree-sitter/findings.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, field, namedChildren } from '../tree-sitter/syntax.js';
@@ -19,6 +19,7 @@ import {
   firstArgument,
   isModuleSleep,
   keywordArguments,
+  mentionsName,
   positionalArguments,
   qualifiedCallee,
   RANDOM_CALL,
@@ -35,24 +36,8 @@ import { retryContext } from './retry-context.js';
  * for the file under analysis, the call sites a wait may be.
  */
 
-/** A call of the analysed file that may be a wait, with what a finding and a patch need from the tree. */
-export interface PyCallSite {
-  call: CallFact;
-  anchor: Snippet;
-  args: Snippet[];
-  named: [string, Snippet][];
-  /** A wait the language itself provides (`time.sleep`, an interruptible `event.wait`), or a sleep by name only. */
-  direct?: {
-    delay: Expr;
-    argument: Snippet;
-    unitMs: number;
-    confidence: 'high' | 'medium';
-    byNameOnly: boolean;
-  };
-}
-
 export interface PyFacts extends FileFacts {
-  sites: PyCallSite[];
+  sites: CallSite[];
   /** Bindings by local name, for the library checks' callee names. */
   importMap: Map<string, PyImport>;
 }
@@ -62,8 +47,6 @@ const SLEEP_NAME = /^_?(sleep|sleep_for|sleep_seconds|backoff_sleep|pause|nap|sn
 /** Objects whose `.wait(N)` is a sleep that a shutdown can interrupt (`threading.Event`). */
 const STOP_EVENT = /(stop|shutdown|exit|quit|closing|cancel|terminat|halt)\w*$|(^|_)event$/i;
 const DELAY_KEYWORDS = ['seconds', 'secs', 'delay', 'timeout', 'duration'];
-/** Functions bigger than this are not sleep helpers (a retry wrapper that also sleeps is not a way of waiting). */
-const MAX_HELPER_CALLS = 4;
 const RECORD_DECORATOR =
   /^@\s*(dataclasses\.)?dataclass\b|^@\s*(attr\.s|attr\.attrs|attrs\.define|attr\.define|define|frozen|attrs\.frozen)\b/;
 const RECORD_BASE =
@@ -102,12 +85,6 @@ interface WalkState {
   repeats: boolean;
 }
 
-interface FunctionStats {
-  calls: number;
-  control: boolean;
-  sleepCall: Node | null;
-}
-
 export function extractPythonFacts(path: string, root: Node, withSites: boolean): PyFacts {
   const importMap = new Map<string, PyImport>();
   const facts: PyFacts = {
@@ -128,7 +105,7 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
     if (!expr) lowered.set(node.id, (expr = lowerPython(node, importMap)));
     return expr;
   };
-  const stats = new Map<number, FunctionStats>();
+  const stats = new Map<number, BodyCount<Node>>();
 
   const assign = (target: Node, value: Expr, op: AssignmentFact['op'], state: WalkState, line: number) => {
     const to = targetOf(target, state, lower);
@@ -161,9 +138,6 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
         // Imports come before their use (at the top, or inside the function that lazily imports).
         collectImports(node, importMap);
         return;
-      case 'decorated_definition': {
-        return;
-      }
       case 'function_definition':
         return defineFunction(node, state);
       case 'class_definition':
@@ -232,21 +206,14 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
   const defineFunction = (node: Node, state: WalkState) => {
     const name = field(node, 'name')?.text ?? '';
     const inClass = state.classBody;
-    const fn: FunctionFact = {
-      id: facts.functions.length,
+    const fn = newFunction(
+      facts.functions.length,
       name,
-      line: node.startPosition.row + 1,
-      endLine: node.endPosition.row + 1,
-      params: [],
-      returns: [],
-      random: false,
-      isConstructor: !!inClass && name === '__init__',
-      recursive: false,
-    };
-    if (inClass) fn.className = inClass.name;
-    if (state.fn) fn.parent = state.fn.id;
+      { line: node.startPosition.row + 1, endLine: node.endPosition.row + 1 },
+      { className: inClass?.name, parent: state.fn?.id, isConstructor: !!inClass && name === '__init__' },
+    );
     facts.functions.push(fn);
-    stats.set(fn.id, { calls: 0, control: false, sleepCall: null });
+    stats.set(fn.id, { calls: 0, control: false, sleep: null });
     const parameters = field(node, 'parameters');
     const isMethod = !!inClass && !isStatic(node);
     for (const [index, param] of (parameters ? namedChildren(parameters) : []).entries()) {
@@ -314,7 +281,8 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
       const own = stats.get(state.fn.id)!;
       own.calls += 1;
       if (RANDOM_CALL.test(qualified)) state.fn.random = true;
-      if (!own.sleepCall && isModuleSleep(qualified)) own.sleepCall = node;
+      if (!own.sleep && isModuleSleep(qualified))
+        own.sleep = { argument: firstArgument(node, ['seconds', 'delay', 'secs']) };
       if (calleeName === state.fn.name && (callee.type === 'identifier' || /^(self|cls)\./.test(callee.text)))
         state.fn.recursive = true;
     }
@@ -339,9 +307,8 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
     const direct = directWait(node, callee, qualified);
     const object = callee.type === 'attribute' ? field(callee, 'object') : null;
     const own =
-      !object || object.type !== 'identifier'
-        ? !object
-        : /^(self|cls)$/.test(object.text) || importMap.has(object.text);
+      !object ||
+      (object.type === 'identifier' && (/^(self|cls)$/.test(object.text) || importMap.has(object.text)));
     if (!own && !direct) return;
     pending.push({ call, node, state });
     if (!withSites || positional.length + keywords.length === 0) return;
@@ -354,48 +321,22 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
     });
   };
 
-  const directWait = (node: Node, callee: Node, qualified: string): PyCallSite['direct'] | null => {
-    if (isModuleSleep(qualified)) {
-      const delay = firstArgument(node, DELAY_KEYWORDS);
+  const directWait = (node: Node, callee: Node, qualified: string): CallSite['direct'] | null => {
+    const at = (keywords: readonly string[], confidence: 'high' | 'medium', byNameOnly: boolean) => {
+      const delay = firstArgument(node, keywords);
       return delay
-        ? {
-            delay: lower(delay),
-            argument: snippet(delay),
-            unitMs: SECOND_MS,
-            confidence: 'high',
-            byNameOnly: false,
-          }
+        ? { delay: lower(delay), argument: snippet(delay), unitMs: SECOND_MS, confidence, byNameOnly }
         : null;
-    }
+    };
+    if (isModuleSleep(qualified)) return at(DELAY_KEYWORDS, 'high', false);
     const name = callee.type === 'attribute' ? (field(callee, 'attribute')?.text ?? '') : callee.text;
     if (
       callee.type === 'attribute' &&
       name === 'wait' &&
       STOP_EVENT.test(field(callee, 'object')?.text ?? '')
-    ) {
-      const delay = firstArgument(node, ['timeout']);
-      return delay
-        ? {
-            delay: lower(delay),
-            argument: snippet(delay),
-            unitMs: SECOND_MS,
-            confidence: 'medium',
-            byNameOnly: false,
-          }
-        : null;
-    }
-    if (SLEEP_NAME.test(name)) {
-      const delay = firstArgument(node, DELAY_KEYWORDS);
-      return delay
-        ? {
-            delay: lower(delay),
-            argument: snippet(delay),
-            unitMs: SECOND_MS,
-            confidence: 'medium',
-            byNameOnly: true,
-          }
-        : null;
-    }
+    )
+      return at(['timeout'], 'medium', false);
+    if (SLEEP_NAME.test(name)) return at(DELAY_KEYWORDS, 'medium', true);
     return null;
   };
 
@@ -407,14 +348,8 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
     if (binding.name !== undefined) fact.name = binding.name;
     facts.imports.push(fact);
   }
-  // A small function that only sleeps one of its parameters is a sleep helper.
   for (const fn of facts.functions) {
-    const own = stats.get(fn.id)!;
-    if (!own.sleepCall || own.control || own.calls > MAX_HELPER_CALLS) continue;
-    const argument = firstArgument(own.sleepCall, ['seconds', 'delay', 'secs']);
-    const index = argument
-      ? fn.params.findIndex((p) => p.name !== '' && mentionsIdentifier(argument, p.name))
-      : -1;
+    const index = sleptParameter(fn, stats.get(fn.id)!, mentionsName);
     if (index >= 0) fn.sleeps = { param: index, unitMs: SECOND_MS };
   }
   attachRetryFrames(pending, retryContext);
@@ -444,9 +379,4 @@ function isStatic(fn: Node): boolean {
     !!decorated &&
     namedChildren(decorated).some((d) => d.type === 'decorator' && /@\s*staticmethod\b/.test(d.text))
   );
-}
-
-function mentionsIdentifier(node: Node, name: string): boolean {
-  if (node.type === 'identifier') return node.text === name;
-  return node.text.includes(name) && namedChildren(node).some((child) => mentionsIdentifier(child, name));
 }

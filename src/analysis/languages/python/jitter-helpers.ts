@@ -1,10 +1,12 @@
 import type { JitterHelperCandidate, SourceInput } from '../../analyzer.js';
 import { ATTEMPT_NAME } from '../../context.js';
 import { loadedLanguage, loadLanguage, parseLoaded } from '../tree-sitter/runtime.js';
-import { summarise } from './module.js';
+import { extractPythonFacts } from './facts.js';
 
 /** Words that say a function is about time between attempts (used with the body check, never alone). */
 const DELAY_WORDS = /jitter|backoff|delay|sleep|wait|pause|retry|interval|timeout/i;
+/** A body that computes or waits a delay. */
+const DELAY_BODY = /\*\*|\bmin\(|<<|\bsleep\b|\bdelay\b|backoff/;
 const COUNTER_PARAM = /^(n|i|count|retries|attempt_number)$/;
 
 /**
@@ -25,12 +27,15 @@ export function findPythonJitterHelpers(input: SourceInput): JitterHelperCandida
     return [];
   }
   try {
-    const module = summarise(input.path, tree.rootNode);
+    const facts = extractPythonFacts(input.path, tree.rootNode, false);
+    const lines = input.text.split('\n');
     const found: JitterHelperCandidate[] = [];
-    for (const [name, fn] of module.functions) {
-      if (name.startsWith('_') || !fn.random) continue;
-      if (!fn.delayLike && !DELAY_WORDS.test(name)) continue;
-      const first = fn.params[0] ?? '';
+    for (const fn of facts.functions) {
+      const { name } = fn;
+      if (fn.className || fn.parent !== undefined || name.startsWith('_') || !fn.random) continue;
+      const body = lines.slice(fn.line - 1, fn.endLine).join('\n');
+      if (!DELAY_BODY.test(body) && !DELAY_WORDS.test(name)) continue;
+      const first = fn.params[0]?.name ?? '';
       found.push({
         name,
         path: input.path,

@@ -1,8 +1,7 @@
 import { SERVER_HINT_NAME } from '../../context.js';
-import type { ArithmeticOp } from '../../delay.js';
 import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
 import type { Expr } from '../../flow/ir.js';
-import { numericLiteral } from '../tree-sitter/durations.js';
+import { numericLiteral, OPERATORS } from '../tree-sitter/durations.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, field, namedChildren } from '../tree-sitter/syntax.js';
 import {
@@ -17,18 +16,6 @@ import {
  * Python expression syntax → the engine's expressions. Only syntax is decided here: what a name,
  * a call or an attribute means is the engine's business.
  */
-
-const OPERATORS: Record<string, ArithmeticOp> = {
-  '+': '+',
-  '-': '-',
-  '*': '*',
-  '/': '/',
-  '//': '/',
-  '%': '%',
-  '**': '**',
-  '<<': '<<',
-  '>>': '>>',
-};
 
 /** Calls that hand back their argument's value (rounding and conversions do not change a delay's shape). */
 const PASS_THROUGH = new Set([

@@ -1,18 +1,11 @@
 import { posix } from 'node:path';
 import type { Node } from '../tree-sitter/runtime.js';
-import {
-  descendantsOfTypes,
-  field,
-  namedChildren,
-  repeatedCalls,
-  scopedIndex,
-  type ScopedIndex,
-} from '../tree-sitter/syntax.js';
+import { descendantsOfTypes, field, namedChildren } from '../tree-sitter/syntax.js';
 
 /**
- * What a Python module declares, as plain data: its imports, module-level constants (as source
- * text), functions (as the facts analysis needs) and class attributes. Built from a tree once; the
- * tree is freed afterwards.
+ * Python syntax shared by the front end and the retry-library checks: imports and how they qualify
+ * a callee, a module's constants as source text, arguments, sleeps and random draws by name, and
+ * where an imported module lives in the repository.
  */
 
 /** `import a.b as c` → { module: 'a.b' }; `from .x import y as z` → { module: '.x', name: 'y' }. */
@@ -22,28 +15,11 @@ export interface PyImport {
   name?: string;
 }
 
-export interface PyFunction {
-  params: string[];
-  /** The single expression the function returns, when its body is that simple. */
-  returns?: string;
-  /** The body draws a random number (`random.*`, `secrets.*`, a `jitter` helper). */
-  random: boolean;
-  /** The function waits one of its parameters (a sleep helper): that parameter's index and unit. */
-  sleeps?: { param: number; unitMs: number };
-  /** The body computes or waits a delay (for jitter-helper discovery). */
-  delayLike: boolean;
-}
-
 export interface PyModule {
   path: string;
   imports: Map<string, PyImport>;
   /** Module-level `NAME = expr` bound exactly once. */
   constants: Map<string, string>;
-  functions: Map<string, PyFunction>;
-  /** Class name → class-body `NAME = expr` and `self.NAME = expr` set once in `__init__`. */
-  classes: Map<string, Map<string, string>>;
-  /** Class name → its methods (parameters include `self`). */
-  methods: Map<string, Map<string, PyFunction>>;
 }
 
 /** Modules whose `sleep` waits its first argument in seconds. */
@@ -52,58 +28,24 @@ export const SLEEP_MODULES = new Set(['time', 'asyncio', 'gevent', 'eventlet', '
 export const SECOND_MS = 1_000;
 
 const IMPORT_TYPES = new Set(['import_statement', 'import_from_statement']);
-const LOOPS = new Set(['for_statement', 'while_statement']);
-
-/** `f(…)` → `f`, `self.f(…)` → `f`. */
-function calledName(call: Node): string | undefined {
-  const callee = field(call, 'function');
-  return callee?.type === 'attribute' ? field(callee, 'attribute')?.text : callee?.text;
-}
 
 /** Calls that draw a random number: the `random` module, `secrets`, numpy's generator, a jitter helper. */
 export const RANDOM_CALL =
   /(^|\.)(random|uniform|randint|randrange|choice|triangular|gauss|normalvariate|expovariate|betavariate|SystemRandom|token_bytes|randbelow)$|^secrets\.|^(np|numpy)\.random\.|jitter/i;
 
-/** Functions bigger than this are not sleep helpers (a retry wrapper that also sleeps is not a way of waiting). */
-const MAX_HELPER_CALLS = 4;
-
-export function summarise(path: string, root: Node): PyModule {
-  return summariseIndexed(path, root).module;
-}
-
 /**
- * The module summary and, from the same pass, every call of the file (for retry libraries) and the
- * calls that can be a pause between attempts (inside a loop or a function that calls itself).
+ * What the retry-library checks read of a module — its imports and constants, as text — and, from
+ * the same pass, every call of the file.
  */
-export function summariseIndexed(
-  path: string,
-  root: Node,
-): { module: PyModule; calls: Node[]; repeated: Node[] } {
-  const module: PyModule = {
-    path,
-    imports: new Map(),
-    constants: new Map(),
-    functions: new Map(),
-    classes: new Map(),
-    methods: new Map(),
-  };
+export function summariseIndexed(path: string, root: Node): { module: PyModule; calls: Node[] } {
+  const module: PyModule = { path, imports: new Map(), constants: new Map() };
   const assigned = new Map<string, number>();
-  const index = scopedIndex(root, INDEX_TYPES, FUNCTION_BOUNDARIES);
+  const nodes = descendantsOfTypes(root, INDEX_TYPES);
   // Imports inside functions are common in Python (lazy imports); they bind the same names.
-  for (const statement of index.all)
+  for (const statement of nodes)
     if (IMPORT_TYPES.has(statement.type)) collectImports(statement, module.imports);
   for (const statement of namedChildren(root)) {
-    const definition = unwrapDecorated(statement);
-    if (definition.type === 'function_definition') {
-      const name = field(definition, 'name')?.text;
-      if (name) module.functions.set(name, functionFacts(definition, module.imports, index));
-    } else if (definition.type === 'class_definition') {
-      const name = field(definition, 'name')?.text;
-      if (name) {
-        module.classes.set(name, classAttributes(definition));
-        module.methods.set(name, classMethods(definition, module.imports, index));
-      }
-    } else if (statement.type === 'expression_statement') {
+    if (statement.type === 'expression_statement') {
       const assignment = statement.namedChild(0);
       if (assignment?.type === 'assignment') {
         const left = field(assignment, 'left');
@@ -120,11 +62,7 @@ export function summariseIndexed(
   }
   // A module-level name rebound later is not a constant.
   for (const [name, count] of assigned) if (count > 1) module.constants.delete(name);
-  return {
-    module,
-    calls: index.all.filter((node) => node.type === 'call'),
-    repeated: repeatedCalls(index, 'call', LOOPS, calledName),
-  };
+  return { module, calls: nodes.filter((node) => node.type === 'call') };
 }
 
 export function unwrapDecorated(node: Node): Node {
@@ -171,99 +109,7 @@ export function parameterNames(fn: Node): string[] {
   });
 }
 
-const FUNCTION_BOUNDARIES = new Set(['function_definition', 'lambda', 'class_definition']);
-/** What a function's facts are read from: its calls, returns, and control flow a helper would not have. */
-const ASSIGNMENT_TYPES = new Set(['assignment', 'augmented_assignment']);
-const FACT_TYPES = new Set(['call', 'return_statement', 'try_statement', 'while_statement', 'for_statement']);
-const INDEX_TYPES = new Set([...FACT_TYPES, 'import_statement', 'import_from_statement']);
-
-export function functionFacts(
-  fn: Node,
-  imports: ReadonlyMap<string, PyImport>,
-  index?: ScopedIndex,
-): PyFunction {
-  const params = parameterNames(fn);
-  const body = field(fn, 'body');
-  const facts: PyFunction = { params, random: false, delayLike: false };
-  if (!body) return facts;
-  let calls = 0;
-  let control = false;
-  const returns: Node[] = [];
-  let sleepCall: Node | null = null;
-  const inside = index?.inScope.get(fn.id) ?? descendantsOfTypes(body, FACT_TYPES, FUNCTION_BOUNDARIES);
-  for (const node of inside) {
-    if (!FACT_TYPES.has(node.type) && !FUNCTION_BOUNDARIES.has(node.type)) continue;
-    if (node.type === 'call') {
-      calls += 1;
-      const callee = field(node, 'function');
-      const name = callee ? qualifiedCallee(callee, imports) : '';
-      if (RANDOM_CALL.test(name)) facts.random = true;
-      if (!sleepCall && isModuleSleep(name)) sleepCall = node;
-    } else if (node.type === 'return_statement') {
-      returns.push(node);
-    } else if (!FUNCTION_BOUNDARIES.has(node.type)) {
-      control = true;
-    }
-  }
-  if (returns.length === 1) {
-    const value = returns[0]!.namedChild(0);
-    if (value) facts.returns = value.text;
-  }
-  const text = body.text;
-  facts.delayLike = /\*\*|\bmin\(|<<|\bsleep\b|\bdelay\b|backoff/.test(text);
-  if (sleepCall && !control && calls <= MAX_HELPER_CALLS) {
-    const argument = firstArgument(sleepCall, ['seconds', 'delay', 'secs']);
-    const index = argument ? params.findIndex((p) => p !== '' && mentionsName(argument, p)) : -1;
-    if (index >= 0) facts.sleeps = { param: index, unitMs: SECOND_MS };
-  }
-  return facts;
-}
-
-function classMethods(
-  cls: Node,
-  imports: ReadonlyMap<string, PyImport>,
-  index: ScopedIndex,
-): Map<string, PyFunction> {
-  const methods = new Map<string, PyFunction>();
-  const body = field(cls, 'body');
-  for (const statement of body ? namedChildren(body) : []) {
-    const definition = unwrapDecorated(statement);
-    const name = definition.type === 'function_definition' ? field(definition, 'name')?.text : undefined;
-    if (name) methods.set(name, functionFacts(definition, imports, index));
-  }
-  return methods;
-}
-
-function classAttributes(cls: Node): Map<string, string> {
-  const attributes = new Map<string, string>();
-  const counts = new Map<string, number>();
-  const body = field(cls, 'body');
-  if (!body) return attributes;
-  const record = (name: string, value: string) => {
-    counts.set(name, (counts.get(name) ?? 0) + 1);
-    attributes.set(name, value);
-  };
-  for (const statement of namedChildren(body)) {
-    if (statement.type === 'expression_statement') {
-      const assignment = statement.namedChild(0);
-      const left = assignment && field(assignment, 'left');
-      const right = assignment && field(assignment, 'right');
-      if (assignment?.type === 'assignment' && left?.type === 'identifier' && right)
-        record(left.text, right.text);
-    }
-  }
-  // `self.NAME = expr` anywhere in the class: set once (usually in `__init__`), it is as good as a constant.
-  for (const node of descendantsOfTypes(body, ASSIGNMENT_TYPES)) {
-    const left = field(node, 'left');
-    const right = field(node, 'right');
-    if (left?.type === 'attribute' && field(left, 'object')?.text === 'self') {
-      const name = field(left, 'attribute')?.text ?? '';
-      record(name, node.type === 'assignment' && right ? right.text : '');
-    }
-  }
-  for (const [name, count] of counts) if (count > 1) attributes.delete(name);
-  return attributes;
-}
+const INDEX_TYPES = new Set(['call', 'import_statement', 'import_from_statement']);
 
 /** `time.sleep` with `import time as t` → `time.sleep`: the callee named by what it was imported as. */
 export function qualifiedCallee(callee: Node, imports: ReadonlyMap<string, PyImport>): string {

@@ -7,11 +7,12 @@ import type {
   FileFacts,
   FunctionFact,
 } from '../../flow/ir.js';
-import { attachRetryFrames, type CallSite } from '../../flow/waits.js';
+import { attachRetryFrames, sleptParameter, type BodyCount, type CallSite } from '../../flow/waits.js';
+import { newFunction } from '../../flow/ir.js';
 import { snippet } from '../tree-sitter/findings.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { field, namedChildren } from '../tree-sitter/syntax.js';
-import { lowerRuby, rubyArguments } from './lower.js';
+import { lowerRuby, rubyArguments, rubyCallee } from './lower.js';
 import { isRandomCall, isSleep, mentions } from './module.js';
 import { retryContext } from './retry-context.js';
 
@@ -29,7 +30,6 @@ export interface RbFacts extends FileFacts {
 const SECOND_MS = 1_000;
 /** Block-taking methods whose block runs repeatedly. */
 const LOOP_METHOD = /^(loop|times|upto|downto|step|each|each_with_index|until|retriable)$/;
-const MAX_HELPER_CALLS = 4;
 const MAX_WALK_DEPTH = 1_000;
 const OPERATORS: Record<string, AssignmentFact['op']> = {
   '+=': '+=',
@@ -50,12 +50,6 @@ interface WalkState {
   repeats: boolean;
 }
 
-interface Stats {
-  calls: number;
-  control: boolean;
-  sleep: Node | null;
-}
-
 export function extractRubyFacts(path: string, root: Node, withSites: boolean): RbFacts {
   const facts: RbFacts = {
     path,
@@ -66,7 +60,14 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
     calls: [],
     sites: [],
   };
-  const stats = new Map<number, Stats>();
+  // Nested calls are lowered as arguments and again as calls of their own: once is enough.
+  const lowered = new Map<number, Expr>();
+  const lower = (node: Node): Expr => {
+    let expr = lowered.get(node.id);
+    if (!expr) lowered.set(node.id, (expr = lowerRuby(node)));
+    return expr;
+  };
+  const stats = new Map<number, BodyCount<Node>>();
   const pending: { call: CallFact; node: Node; state: WalkState }[] = [];
   let depth = 0;
 
@@ -112,7 +113,7 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
         const left = field(node, 'left');
         const right = field(node, 'right');
         if (left && right) {
-          assign(left, lowerRuby(right), '=', state, line);
+          assign(left, lower(right), '=', state, line);
           walk(right, state);
         }
         return;
@@ -122,7 +123,7 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
         const right = field(node, 'right');
         const operator = field(node, 'operator')?.text ?? '';
         if (left && right) {
-          assign(left, lowerRuby(right), OPERATORS[operator] ?? 'other', state, line);
+          assign(left, lower(right), OPERATORS[operator] ?? 'other', state, line);
           walk(right, state);
         }
         return;
@@ -147,7 +148,7 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
       case 'return': {
         const value = node.namedChild(0);
         const expr = value?.type === 'argument_list' ? value.namedChild(0) : value;
-        if (expr && state.fn) state.fn.returns.push(lowerRuby(expr));
+        if (expr && state.fn) state.fn.returns.push(lower(expr));
         break;
       }
       case 'call':
@@ -173,17 +174,11 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
       return;
     }
     if (state.classBody && !state.fn && /^attr_(accessor|writer)$/.test(method)) return;
-    const expr = lowerRuby(node);
-    const { args, named, spread, nodes, namedNodes } = rubyArguments(node, (n) => lowerRuby(n));
+    const { args, named, spread, nodes, namedNodes } = rubyArguments(node, lower);
     const calleeName =
       method === 'new' && receiver ? (receiver.text.split('::').pop() ?? receiver.text) : method;
     const call: CallFact = {
-      callee:
-        expr.k === 'call'
-          ? expr.callee
-          : receiver
-            ? { k: 'member', object: lowerRuby(receiver), name: method, line: node.startPosition.row + 1 }
-            : { k: 'name', name: method, line: node.startPosition.row + 1 },
+      callee: rubyCallee(node, lower),
       calleeName,
       args,
       named,
@@ -195,12 +190,20 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
       const own = stats.get(state.fn.id)!;
       own.calls += 1;
       if (isRandomCall(node)) state.fn.random = true;
-      if (!own.sleep && isSleep(node)) own.sleep = node;
+      if (!own.sleep && isSleep(node))
+        own.sleep = { argument: field(node, 'arguments')?.namedChild(0) ?? null };
       if (!receiver && method === state.fn.name) state.fn.recursive = true;
     }
     facts.calls.push(call);
-    pending.push({ call, node, state });
-    if (withSites && (nodes.length > 0 || namedNodes.length > 0)) {
+    // Only calls the repository's own code can be behind (a method without a receiver or on `self`,
+    // a class or module method) or `sleep` itself can pause a retry, or restart one.
+    const own =
+      !receiver ||
+      receiver.type === 'self' ||
+      receiver.type === 'constant' ||
+      receiver.type === 'scope_resolution';
+    if (own || isSleep(node)) pending.push({ call, node, state });
+    if (withSites && (own || isSleep(node)) && (nodes.length > 0 || namedNodes.length > 0)) {
       const site: CallSite = {
         call,
         anchor: snippet(node),
@@ -229,19 +232,12 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
 
   const defineMethod = (node: Node, state: WalkState) => {
     const name = field(node, 'name')?.text ?? '';
-    const fn: FunctionFact = {
-      id: facts.functions.length,
+    const fn = newFunction(
+      facts.functions.length,
       name,
-      line: node.startPosition.row + 1,
-      endLine: node.endPosition.row + 1,
-      params: [],
-      returns: [],
-      random: false,
-      isConstructor: !!state.cls && name === 'initialize',
-      recursive: false,
-    };
-    if (state.cls) fn.className = state.cls;
-    if (state.fn) fn.parent = state.fn.id;
+      { line: node.startPosition.row + 1, endLine: node.endPosition.row + 1 },
+      { className: state.cls, parent: state.fn?.id, isConstructor: !!state.cls && name === 'initialize' },
+    );
     facts.functions.push(fn);
     stats.set(fn.id, { calls: 0, control: false, sleep: null });
     const parameters = field(node, 'parameters');
@@ -250,7 +246,7 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
       else if (param.type === 'optional_parameter' || param.type === 'keyword_parameter') {
         const pname = field(param, 'name')?.text ?? '';
         const value = field(param, 'value');
-        fn.params.push(value ? { name: pname, default: lowerRuby(value) } : { name: pname });
+        fn.params.push(value ? { name: pname, default: lower(value) } : { name: pname });
       }
     }
     const body = field(node, 'body');
@@ -260,14 +256,10 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
       // Ruby returns a method's last expression.
       const last = namedChildren(body).pop();
       if (last && last.type !== 'rescue' && last.type !== 'ensure' && last.type !== 'return')
-        fn.returns.push(lowerRuby(last));
+        fn.returns.push(lower(last));
     }
-    const own = stats.get(fn.id)!;
-    if (own.sleep && !own.control && own.calls <= MAX_HELPER_CALLS) {
-      const argument = field(own.sleep, 'arguments')?.namedChild(0);
-      const index = argument ? fn.params.findIndex((p) => p.name !== '' && mentions(argument, p.name)) : -1;
-      if (index >= 0) fn.sleeps = { param: index, unitMs: SECOND_MS };
-    }
+    const index = sleptParameter(fn, stats.get(fn.id)!, mentions);
+    if (index >= 0) fn.sleeps = { param: index, unitMs: SECOND_MS };
   };
 
   const targetsOf = (left: Node, state: WalkState): AssignTarget[] => {
@@ -287,7 +279,7 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
       if (!receiver) return [];
       if (receiver.type === 'self' && state.cls)
         return [{ kind: 'field', className: state.cls, name: method }];
-      return [{ kind: 'member', object: lowerRuby(receiver), name: method }];
+      return [{ kind: 'member', object: lower(receiver), name: method }];
     }
     return [];
   };

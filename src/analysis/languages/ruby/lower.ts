@@ -1,8 +1,7 @@
 import { SERVER_HINT_NAME } from '../../context.js';
-import type { ArithmeticOp } from '../../delay.js';
 import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
 import type { Expr } from '../../flow/ir.js';
-import { numericLiteral, unitMs } from '../tree-sitter/durations.js';
+import { numericLiteral, OPERATORS, unitMs } from '../tree-sitter/durations.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { field, namedChildren, some } from '../tree-sitter/syntax.js';
 import { isRandomCall } from './module.js';
@@ -13,16 +12,6 @@ import { isRandomCall } from './module.js';
  * a duration, `rand` a random draw.
  */
 
-const OPERATORS: Record<string, ArithmeticOp> = {
-  '+': '+',
-  '-': '-',
-  '*': '*',
-  '/': '/',
-  '%': '%',
-  '**': '**',
-  '<<': '<<',
-  '>>': '>>',
-};
 /** Methods that hand back their receiver's value (conversions and rounding keep a delay's shape). */
 const PASS_THROUGH = new Set(['to_i', 'to_f', 'to_r', 'round', 'ceil', 'floor', 'abs', 'freeze', 'clamp']);
 const DURATION = /^(second|seconds|minute|minutes|hour|hours|millisecond|milliseconds|day|days)$/;
@@ -118,14 +107,19 @@ function lowerCall(node: Node, depth: number): Expr {
   if (!receiver && (method === 'Integer' || method === 'Float') && args[0]) return args[0];
   if (receiver?.type === 'array' && (method === 'min' || method === 'max'))
     return { k: 'minmax', which: method, args: namedChildren(receiver).map(lower) };
-  // `Client.new(…)` constructs a `Client`: the engine knows a class name called as a constructor.
-  const callee: Expr =
-    method === 'new' && receiver && (receiver.type === 'constant' || receiver.type === 'scope_resolution')
-      ? { k: 'name', name: receiver.text, line }
-      : receiver
-        ? { k: 'member', object: lower(receiver), name: method, line }
-        : { k: 'name', name: method, line };
-  return { k: 'call', callee, args, named, line, spread };
+  return { k: 'call', callee: rubyCallee(node, lower), args, named, line, spread };
+}
+
+/** What a call calls: `Client.new(…)` constructs a `Client` (a class name called as a constructor). */
+export function rubyCallee(call: Node, lower: (n: Node) => Expr): Expr {
+  const line = call.startPosition.row + 1;
+  const method = field(call, 'method')?.text ?? '';
+  const receiver = field(call, 'receiver');
+  if (method === 'new' && (receiver?.type === 'constant' || receiver?.type === 'scope_resolution'))
+    return { k: 'name', name: receiver.text, line };
+  return receiver
+    ? { k: 'member', object: lower(receiver), name: method, line }
+    : { k: 'name', name: method, line };
 }
 
 /** Positional arguments, `key: value` pairs as named ones, and whether a splat makes positions unreliable. */

@@ -103,7 +103,7 @@ function roundMs(ms: number): number {
  * Operator tokens of the tree-sitter languages mapped to the arithmetic `combine` understands.
  * Python's `//` floors, which does not change a delay's shape; `**` is Python, Ruby and Rust-less.
  */
-const OPERATORS: Record<string, ArithmeticOp> = {
+export const OPERATORS: Readonly<Record<string, ArithmeticOp>> = {
   '+': '+',
   '-': '-',
   '*': '*',
