@@ -178,9 +178,15 @@ export class FlowEngine {
       case 'self':
         return UNKNOWN('the receiver is not a delay');
       case 'name':
-        return this.name(expr.name, expr.line, scope, trail);
-      case 'member':
-        return this.member(expr, scope, trail);
+      case 'member': {
+        // What the program sets wins over what a name says: `retry_after = 5` is the code's own
+        // delay; a `retry_after` the program cannot follow is the server's hint.
+        const value =
+          expr.k === 'name'
+            ? await this.name(expr.name, expr.line, scope, trail)
+            : await this.member(expr, scope, trail);
+        return value.kind === 'unknown' && SERVER_HINT_NAME.test(expr.name) ? { kind: 'server' } : value;
+      }
       case 'call':
         return this.call(expr, scope, trail);
     }
@@ -227,7 +233,6 @@ export class FlowEngine {
     const bound = scope.bindings?.get(name);
     if (bound) return bound;
     if (scope.counters.has(name)) return { kind: 'counter', name };
-    if (SERVER_HINT_NAME.test(name)) return { kind: 'server' };
     const { facts } = scope;
     for (let fn = scope.fn; fn; fn = fn.parent === undefined ? undefined : facts.functions[fn.parent]) {
       const index = fn.params.findIndex((p) => p.name === name);
@@ -235,10 +240,15 @@ export class FlowEngine {
         if (scope.bindings && fn === scope.fn) return UNKNOWN(`\`${name}\` is not passed`);
         return this.parameter({ facts, fn }, index, trail, !!scope.uncalledIsNever);
       }
+      if (fn.enclosingNames?.includes(name)) continue;
       const writes = facts.assignments.filter(
-        (a) => a.fn === fn!.id && a.target.kind === 'name' && a.target.name === name,
+        (a) =>
+          a.target.kind === 'name' &&
+          a.target.name === name &&
+          a.fn !== undefined &&
+          (a.fn === fn!.id || rebinds(facts, a.fn, fn!.id, name)),
       );
-      if (writes.length > 0) return this.local(name, writes, { ...scope, fn }, trail);
+      if (writes.some((a) => a.fn === fn!.id)) return this.local(name, writes, { ...scope, fn }, trail);
     }
     const value = await this.moduleName(facts, name, line, trail);
     if (value.kind !== 'unknown') return value;
@@ -483,7 +493,6 @@ export class FlowEngine {
     trail: Trail,
   ): Promise<DelayValue> {
     const text = show(expr);
-    if (SERVER_HINT_NAME.test(expr.name)) return { kind: 'server' };
     if (scope.counters.has(text)) return { kind: 'counter', name: text };
     const bound = scope.bindings?.get(text);
     if (bound) return bound;
@@ -826,6 +835,14 @@ export class FlowEngine {
     const fn = owner.facts.functions.find((f) => f.className === owner.cls.name && f.isConstructor);
     return fn ? { facts: owner.facts, fn } : null;
   }
+}
+
+/** Whether function `inner`, nested in `outer`, assigns `name` of `outer` (a `nonlocal` delay or counter). */
+function rebinds(facts: FileFacts, inner: number, outer: number, name: string): boolean {
+  const fn = facts.functions[inner];
+  if (!fn?.enclosingNames?.includes(name)) return false;
+  for (let up = fn.parent; up !== undefined; up = facts.functions[up]?.parent) if (up === outer) return true;
+  return false;
 }
 
 /** Whether a file binds `name` at module level (a constant or a function). */

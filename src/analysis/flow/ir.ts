@@ -61,6 +61,8 @@ export interface FunctionFact {
   isConstructor: boolean;
   /** It calls itself. */
   recursive: boolean;
+  /** Names its assignments rebind in an enclosing function (Python's `nonlocal`). */
+  enclosingNames?: string[];
 }
 
 /** A function as a front end first meets it: its body's facts are filled in as the walk goes. */

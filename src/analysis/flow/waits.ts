@@ -59,7 +59,7 @@ export async function judgeWait(
   if (value === NEVER_VALUE || value === CYCLE_VALUE) value = UNKNOWN('no value reaches the wait');
   const evidence = [...frame.evidence];
   if (wait.helper) evidence.push(`\`${wait.helper.name}\` (${wait.helper.path}) waits its argument`);
-  evidence.push(...trail.evidence);
+  for (const line of trail.evidence) if (!evidence.includes(line)) evidence.push(line);
   return waitDraft(
     {
       value: scaled(value, wait.unitMs),
