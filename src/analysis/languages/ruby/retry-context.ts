@@ -66,6 +66,12 @@ export function retryContext(call: Node): RbRetryContext | null {
   };
 }
 
+/** The failure a call runs after (a `rescue`, an error branch), whatever repeats it. */
+export function failureAt(call: Node): FailurePath | null {
+  const up = lineage(call);
+  return failurePath(call, enclosingBy(up, call, METHOD_TYPES), up);
+}
+
 interface FailurePath {
   trigger: Trigger;
   evidence: string;
