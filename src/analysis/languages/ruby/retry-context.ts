@@ -45,7 +45,7 @@ export function retryContext(call: Node): RbRetryContext | null {
   const up = lineage(call);
   const method = enclosingBy(up, call, METHOD_TYPES);
   const path = failurePath(call, method, up);
-  if (!path) return null;
+  if (!path) return retriedFromTheTop(call, up);
   if (givesUpAfter(call, up)) return null;
   const retried = retryAfter(call, path.clause);
   const loop = enclosingLoop(call, method, up);
@@ -70,6 +70,29 @@ export function retryContext(call: Node): RbRetryContext | null {
 export function failureAt(call: Node): FailurePath | null {
   const up = lineage(call);
   return failurePath(call, enclosingBy(up, call, METHOD_TYPES), up);
+}
+
+/**
+ * `begin; sleep 5; connect; rescue …; retry; end`: the wait opens a block that its `rescue` runs
+ * again with `retry`, so it is the pause before every retried attempt.
+ */
+function retriedFromTheTop(call: Node, up: ParentOf): RbRetryContext | null {
+  let statement: Node = call;
+  while (up(statement) && !STATEMENT_BODIES.has(up(statement)!.type)) statement = up(statement)!;
+  const body = up(statement);
+  if (!body || (body.type !== 'begin' && body.type !== 'body_statement')) return null;
+  const statements = namedChildren(body).filter((c) => c.type !== 'comment');
+  if (!statements[0]?.equals(statement)) return null;
+  const rescue = statements.find((c) => c.type === 'rescue' && some(c, (n) => n.type === 'retry'));
+  if (!rescue) return null;
+  const caught = field(rescue, 'exceptions')?.text ?? '';
+  return {
+    trigger: { kind: 'exception', detail: caught ? clip(caught, 60) : undefined },
+    counters: new Set(),
+    evidence: [
+      `waits at the start of a block whose \`rescue${caught ? ` ${clip(caught, 60)}` : ''}\` (line ${lineOf(rescue)}) runs it again with \`retry\``,
+    ],
+  };
 }
 
 interface FailurePath {
