@@ -31,7 +31,8 @@ export interface CallSite {
 }
 
 /** Names of delays, not of attempt counts. */
-const DELAY_NAME = /delay|wait|interval|sleep|pause|timeout|backoff|period|duration/i;
+const DELAY_NAME =
+  /delay|wait|interval|sleep|pause|timeout|backoff|period|duration|seconds|secs|millis|between|cooldown/i;
 
 interface Wait {
   delay: Expr;
