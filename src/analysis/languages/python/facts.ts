@@ -374,6 +374,11 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
     if (index >= 0) fn.sleeps = { param: index, unitMs: SECOND_MS };
   }
   attachRetryFrames(pending, retryContext);
+  for (const { call, node } of pending) {
+    if (call.retry) continue;
+    const failure = failureAt(node);
+    if (failure) call.failure = { trigger: failure.trigger, evidence: failure.evidence };
+  }
   for (const { call, node, state } of timers) {
     const scheduled = positionalArguments(node)[1]!;
     const runs =

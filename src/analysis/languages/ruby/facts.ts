@@ -340,6 +340,11 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
     (a) => !(a.fn !== undefined && a.target.kind === 'name' && /^[A-Z]/.test(a.target.name)),
   );
   attachRetryFrames(pending, retryContext);
+  for (const { call, node } of pending) {
+    if (call.retry) continue;
+    const failure = failureAt(node);
+    if (failure) call.failure = { trigger: failure.trigger, evidence: failure.evidence };
+  }
   for (const { call, node, state } of timers) {
     const block = namedChildren(node).find((c) => c.type === 'do_block' || c.type === 'block');
     const runs = block ? calledIn(block) : [];
