@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ANALYSIS_OPTIONS } from '../../src/analysis/analyzer.js';
-import { KotlinAnalyzer } from '../../src/analysis/languages/java/kotlin.js';
+import { KotlinAnalyzer } from '../../src/analysis/languages/kotlin.js';
 import { balanced } from '../../src/analysis/languages/java/kotlin-tokens.js';
 import { applyEdits } from '../../src/suggest/edits.js';
 import { rewriteKotlin } from '../../src/suggest/java/index.js';

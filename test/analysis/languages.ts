@@ -2,7 +2,7 @@ import type { LanguageAnalyzer } from '../../src/analysis/analyzer.js';
 import { CSharpAnalyzer } from '../../src/analysis/languages/csharp.js';
 import { GoAnalyzer } from '../../src/analysis/languages/go.js';
 import { JavaAnalyzer } from '../../src/analysis/languages/java.js';
-import { KotlinAnalyzer } from '../../src/analysis/languages/java/kotlin.js';
+import { KotlinAnalyzer } from '../../src/analysis/languages/kotlin.js';
 import { PythonAnalyzer } from '../../src/analysis/languages/python.js';
 import { RubyAnalyzer } from '../../src/analysis/languages/ruby.js';
 import { RustAnalyzer } from '../../src/analysis/languages/rust.js';
