@@ -14,7 +14,7 @@ import { snippet } from '../tree-sitter/findings.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, field, namedChildren } from '../tree-sitter/syntax.js';
 import { unitMs } from '../tree-sitter/durations.js';
-import { lowerKotlin } from './lower.js';
+import { calleeExpr, lowerKotlin } from './lower.js';
 import { importFact } from './module.js';
 import { lambdaRole, retryContext } from './retry-context.js';
 import {
@@ -70,8 +70,10 @@ const ASSIGN_OPS: Record<string, AssignmentFact['op']> = {
   '/=': '/=',
 };
 /** `delay` (kotlinx.coroutines), `Thread.sleep`, `SystemClock.sleep` (Android): milliseconds. */
-const SLEEP_MS = /^(delay|kotlinx\.coroutines\.delay|Thread\.sleep|java\.lang\.Thread\.sleep|SystemClock\.sleep)$/;
-const TIME_UNIT_SLEEP = /^(?:(?:java\.util\.concurrent\.)?TimeUnit\.)?(NANOSECONDS|MICROSECONDS|MILLISECONDS|SECONDS|MINUTES|HOURS|DAYS)\.sleep$/;
+const SLEEP_MS =
+  /^(delay|kotlinx\.coroutines\.delay|Thread\.sleep|java\.lang\.Thread\.sleep|SystemClock\.sleep)$/;
+const TIME_UNIT_SLEEP =
+  /^(?:(?:java\.util\.concurrent\.)?TimeUnit\.)?(NANOSECONDS|MICROSECONDS|MILLISECONDS|SECONDS|MINUTES|HOURS|DAYS)\.sleep$/;
 /** Unresolved callees with these names are taken as sleeps in milliseconds, at lower confidence. */
 const SLEEP_NAME = /^(sleep|sleepFor|pause|nap|backoffSleep)$/;
 const TEST_ANNOTATION = /@(Test|ParameterizedTest|RepeatedTest|BeforeEach|AfterEach)\b/;
@@ -201,10 +203,17 @@ export function extractKotlinFacts(path: string, root: Node, withSites: boolean)
         for (const name of declaredNames(variable)) {
           declare(name, state);
           const each: Expr =
-            iterated?.type === 'call_expression' && /^(listOf|arrayOf|longArrayOf)$/.test(calleeParts(iterated).name)
+            iterated?.type === 'call_expression' &&
+            /^(listOf|arrayOf|longArrayOf)$/.test(calleeParts(iterated).name)
               ? { k: 'table', items: callArguments(iterated).nodes.map(lower) }
               : { k: 'todo', what: 'a loop value' };
-          facts.assignments.push({ target: { kind: 'name', name }, op: 'each', value: each, fn: state.fn?.id, line });
+          facts.assignments.push({
+            target: { kind: 'name', name },
+            op: 'each',
+            value: each,
+            fn: state.fn?.id,
+            line,
+          });
         }
         enter(node, { ...state, repeats: true });
         return;
@@ -378,7 +387,14 @@ export function extractKotlinFacts(path: string, root: Node, withSites: boolean)
       return;
     }
     declare(name, state);
-    if (expr) facts.assignments.push({ target: { kind: 'name', name }, op: '=', value: expr, fn: state.fn?.id, line });
+    if (expr)
+      facts.assignments.push({
+        target: { kind: 'name', name },
+        op: '=',
+        value: expr,
+        fn: state.fn?.id,
+        line,
+      });
   };
 
   const targetOf = (left: Node, state: WalkState): AssignTarget | null => {
@@ -403,7 +419,7 @@ export function extractKotlinFacts(path: string, root: Node, withSites: boolean)
     if (!parts.callee) return;
     const { nodes, named, spread } = callArguments(node);
     const call: CallFact = {
-      callee: lower(parts.callee),
+      callee: calleeExpr(parts.callee, lower),
       calleeName: parts.name,
       args: nodes.map(lower),
       named: named.map(([key, value]) => [key, lower(value)]),
@@ -446,7 +462,12 @@ export function extractKotlinFacts(path: string, root: Node, withSites: boolean)
     });
   };
 
-  const directWait = (node: Node, qualified: string, name: string, nodes: Node[]): CallSite['direct'] | null => {
+  const directWait = (
+    node: Node,
+    qualified: string,
+    name: string,
+    nodes: Node[],
+  ): CallSite['direct'] | null => {
     const argument = nodes[0];
     if (!argument || nodes.length > 1) return null;
     const wait = (unit: number, confidence: 'high' | 'medium', byNameOnly: boolean) => ({
@@ -536,8 +557,7 @@ function paramFact(name: string, type: Node | undefined, value: Expr | undefined
 function declaredNames(node: Node | undefined): string[] {
   if (!node) return [];
   if (node.type === 'variable_declaration') return [namedChildren(node)[0]?.text ?? ''].filter((n) => n);
-  if (node.type === 'multi_variable_declaration')
-    return namedChildren(node).flatMap((d) => declaredNames(d));
+  if (node.type === 'multi_variable_declaration') return namedChildren(node).flatMap((d) => declaredNames(d));
   return [];
 }
 

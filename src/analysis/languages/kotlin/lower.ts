@@ -39,7 +39,8 @@ const PASS_THROUGH = new Set([
 ]);
 /** `5.seconds` and friends (kotlin.time), and `Duration` factories (`Duration.ofSeconds`, `Duration.seconds`). */
 const DURATION_PROPERTY = /^(nanoseconds|microseconds|milliseconds|seconds|minutes|hours|days)$/;
-const DURATION_FACTORY = /^(of|to)?(Nanos|Micros|Millis|Seconds|Minutes|Hours|Days|nanoseconds|microseconds|milliseconds|seconds|minutes|hours|days)$/;
+const DURATION_FACTORY =
+  /^(of|to)?(Nanos|Micros|Millis|Seconds|Minutes|Hours|Days|nanoseconds|microseconds|milliseconds|seconds|minutes|hours|days)$/;
 const ENVIRONMENT = /^(System\.getenv|System\.getProperty|getenv)$/;
 const ZERO_ARGS = (node: Node) => callArguments(node).nodes.length === 0;
 const NO_VALUE = new Set(['true', 'false', 'null', 'break', 'continue']);
@@ -113,7 +114,10 @@ export function lowerKotlin(node: Node, context: LowerContext, depth = 0): Expr 
       if (SERVER_HINT_NAME.test(node.text)) return { k: 'server', what: node.text };
       const [object, index] = namedChildren(node);
       if (!object || !index) return { k: 'todo', what: 'indexed value' };
-      if (object.type === 'call_expression' && /^(listOf|arrayOf|longArrayOf|intArrayOf)$/.test(calleeParts(object).name))
+      if (
+        object.type === 'call_expression' &&
+        /^(listOf|arrayOf|longArrayOf|intArrayOf)$/.test(calleeParts(object).name)
+      )
         return { k: 'table', items: callArguments(object).nodes.map(lower), index: lower(index) };
       return { k: 'table', items: [], index: lower(index), of: lower(object) };
     }
@@ -140,6 +144,13 @@ export function lowerKotlin(node: Node, context: LowerContext, depth = 0): Expr 
     default:
       return { k: 'todo', what: `cannot evaluate ${node.type}` };
   }
+}
+
+/** What a call calls: a bare name is a function (never a value the server sent, whatever its name says). */
+export function calleeExpr(callee: Node, lower: (n: Node) => Expr): Expr {
+  if (callee.type !== 'identifier') return lower(callee);
+  const expr = lower(callee);
+  return expr.k === 'server' ? { k: 'name', name: callee.text, line: callee.startPosition.row + 1 } : expr;
 }
 
 /** The branches of `if (c) a else b`: the children after the condition, split at `else`. */
@@ -182,7 +193,9 @@ function lowerCall(wrapped: Node, lower: (n: Node) => Expr, line: number): Expr 
   if (isRandomCall(node)) return { k: 'random', what: qualified };
   const { nodes, named, spread } = callArguments(node);
   const args = nodes.map(lower);
-  if (SERVER_HINT_NAME.test(qualified) || (nodes[0] && SERVER_HINT_NAME.test(nodes[0].text) && /header/i.test(name)))
+  // A member read of the server's hint (`response.header("Retry-After")`); a helper of the code's own
+  // (`retryAfterMs(response)`) is followed instead, so that its own fallback is judged.
+  if (receiver && (SERVER_HINT_NAME.test(qualified) || (nodes[0] && SERVER_HINT_NAME.test(nodes[0].text))))
     return { k: 'server', what: node.text };
   if (ENVIRONMENT.test(qualified)) return { k: 'external', what: 'an environment variable' };
   if (receiver && PASS_THROUGH.has(name) && ZERO_ARGS(node)) return lower(receiver);
@@ -196,14 +209,22 @@ function lowerCall(wrapped: Node, lower: (n: Node) => Expr, line: number): Expr 
       which: 'min',
       args: [{ k: 'minmax', which: 'max', args: [lower(receiver), args[0]] }, args[1]],
     };
-  if (/^(minOf|maxOf|Math\.min|Math\.max|min|max|kotlin\.math\.min|kotlin\.math\.max)$/.test(qualified) && args.length > 0)
+  if (
+    /^(minOf|maxOf|Math\.min|Math\.max|min|max|kotlin\.math\.min|kotlin\.math\.max)$/.test(qualified) &&
+    args.length > 0
+  )
     return { k: 'minmax', which: /min/i.test(name) ? 'min' : 'max', args };
   if (receiver && name === 'pow' && args[0])
     return { k: 'binary', op: '**', left: lower(receiver), right: args[0] };
   if (/^(Math\.pow|pow)$/.test(qualified) && args[0] && args[1])
     return { k: 'binary', op: '**', left: args[0], right: args[1] };
   // `Duration.ofSeconds(5)`, `Duration.seconds(5)`, `TimeUnit.SECONDS.toMillis(5)`.
-  if (receiver && /^(Duration|java\.time\.Duration)$/.test(receiver.text) && DURATION_FACTORY.test(name) && args[0])
+  if (
+    receiver &&
+    /^(Duration|java\.time\.Duration)$/.test(receiver.text) &&
+    DURATION_FACTORY.test(name) &&
+    args[0]
+  )
     return { k: 'binary', op: '*', left: args[0], right: { k: 'num', value: unitMs(name) ?? 1 } };
   if (receiver && name === 'toMillis' && /^(TimeUnit\.)?[A-Z]+$/.test(receiver.text) && args[0]) {
     const unit = unitMs(receiver.text.replace(/^TimeUnit\./, ''));
@@ -212,7 +233,8 @@ function lowerCall(wrapped: Node, lower: (n: Node) => Expr, line: number): Expr 
   // `n.toDuration(DurationUnit.SECONDS)`
   if (receiver && name === 'toDuration' && nodes[0]) {
     const unit = unitMs(nodes[0].text.replace(/^DurationUnit\./, ''));
-    if (unit !== null) return { k: 'binary', op: '*', left: lower(receiver), right: { k: 'num', value: unit } };
+    if (unit !== null)
+      return { k: 'binary', op: '*', left: lower(receiver), right: { k: 'num', value: unit } };
   }
   // A random draw handed to a call makes its result random too (`foo(Random.nextLong(…))`).
   const random = args.find((e) => e.k === 'random');
@@ -220,7 +242,7 @@ function lowerCall(wrapped: Node, lower: (n: Node) => Expr, line: number): Expr 
   if (lambdaOf(node)) return { k: 'todo', what: `\`${name} { … }\`` };
   return {
     k: 'call',
-    callee: lower(callee),
+    callee: calleeExpr(callee, lower),
     args,
     named: named.map(([key, value]) => [key, lower(value)] as [string, Expr]),
     line,

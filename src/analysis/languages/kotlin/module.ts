@@ -33,7 +33,10 @@ export function modulePaths(fromPath: string, module: string): string[] {
 
 /** Directories under which `parts` (packages, then a class) may start. */
 function sourceRoots(fromPath: string, parts: readonly string[]): string[] {
-  const dirs = posix.dirname(fromPath).split('/').filter((d) => d !== '' && d !== '.');
+  const dirs = posix
+    .dirname(fromPath)
+    .split('/')
+    .filter((d) => d !== '' && d !== '.');
   const roots: string[] = [];
   // The importing file's own package path shares the leading packages: its root is above them.
   for (let index = 0; index < dirs.length; index += 1) {

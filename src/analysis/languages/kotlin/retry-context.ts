@@ -37,15 +37,20 @@ const NESTED = new Set([...FUNCTION_TYPES, 'lambda_literal']);
 const IN_PLACE =
   /^(let|also|apply|run|with|use|synchronized|withContext|withTimeout|withTimeoutOrNull|withLock|coroutineScope|supervisorScope|runInterruptible|takeIf|takeUnless|ifEmpty|trace|measureTimeMillis|measureTime)$/;
 /** Handlers of a failed `Result` or flow. */
-const ON_FAILURE = /^(onFailure|getOrElse|recover|recoverCatching|catch|onErrorResume|onErrorReturn|exceptionOrNull)$/;
+const ON_FAILURE =
+  /^(onFailure|getOrElse|recover|recoverCatching|catch|onErrorResume|onErrorReturn|exceptionOrNull)$/;
 /** Iterations whose lambda repeats: `repeat(n) { }`, `(1..n).forEach { }`. */
-const ITERATION = /^(forEach|forEachIndexed|onEach|map|mapNotNull|mapIndexed|firstNotNullOfOrNull|firstOrNull|first|any|all|takeWhile)$/;
+const ITERATION =
+  /^(forEach|forEachIndexed|onEach|map|mapNotNull|mapIndexed|firstNotNullOfOrNull|firstOrNull|first|any|all|takeWhile)$/;
 const RANGE_RECEIVER = /\.\.|\buntil\b|\bdownTo\b|\bindices\b|IntRange|LongRange/;
 
 const WORDS: ConditionWords = {
   error: /\bisFailure\b|!\s*[\w.?]*\.?isSuccess(ful)?\b/,
   success: /\bisSuccess(ful)?\b/,
 };
+const READ_TIMEOUT =
+  /^(java\.net\.)?(SocketTimeoutException|InterruptedIOException|TimeoutCancellationException)$/;
+const READ_CALL = /\.(read|readLine|readBytes|receive|receiveCatching|poll|take|accept|recv)\s*\(/;
 const STATUS_ENTRY = /^(408|429|5\d\d)$|^in\s+5\d\d\s*(\.\.|until)/;
 
 type LambdaRole = 'loop' | 'predicate' | 'failure' | 'in-place' | 'function';
@@ -81,9 +86,11 @@ function endsInBoolean(lambda: Node): boolean {
     const { consequence, alternative } = ifBranches(last);
     return !!consequence && !!alternative && [consequence, alternative].every(branchEndsInBoolean);
   }
-  return /^(check_expression|type_test|binary_expression|conjunction_expression|disjunction_expression|comparison_expression|equality_expression)$/.test(
-    last.type,
-  ) && /\bis\b|[<>]=?|==|!=|&&|\|\|/.test(last.text);
+  return (
+    /^(check_expression|type_test|binary_expression|conjunction_expression|disjunction_expression|comparison_expression|equality_expression)$/.test(
+      last.type,
+    ) && /\bis\b|[<>]=?|==|!=|&&|\|\|/.test(last.text)
+  );
 }
 
 function branchEndsInBoolean(branch: Node): boolean {
@@ -151,7 +158,8 @@ export function retryContext(wait: Node): RetryContextResult | null {
   if (!loop && !recursion) return null;
   const counters = new Set<string>(loop?.counters ?? []);
   if (loop) for (const stepped of steppedNames(loop.node)) counters.add(stepped);
-  if (recursion && fn) for (const param of parameterNames(fn)) if (ATTEMPT_NAME.test(param)) counters.add(param);
+  if (recursion && fn)
+    for (const param of parameterNames(fn)) if (ATTEMPT_NAME.test(param)) counters.add(param);
   const names = [...counters];
   const attemptVar = names.find((n) => ATTEMPT_NAME.test(n)) ?? names[0];
   return {
@@ -167,7 +175,10 @@ export function retryContext(wait: Node): RetryContextResult | null {
 
 function failureAt(node: Node, child: Node): Found | null {
   if (node.type === 'catch_block') {
-    const caught = namedChildren(node).find((c) => c.type !== 'identifier' && c.type !== 'block' && c.type !== 'annotation');
+    if (isReadTimeout(node)) return null;
+    const caught = namedChildren(node).find(
+      (c) => c.type !== 'identifier' && c.type !== 'block' && c.type !== 'annotation',
+    );
     const overload = isOverload(node.text);
     return {
       trigger: { kind: 'exception', detail: overload ?? caught?.text },
@@ -179,8 +190,10 @@ function failureAt(node: Node, child: Node): Found | null {
     if (!condition || condition.equals(child)) return null;
     const { consequence, alternative } = ifBranches(node);
     const text = condition.text;
-    if (consequence?.equals(child) && isErrorCondition(text, WORDS)) return conditionPath(text, 'holds', node);
-    if (alternative?.equals(child) && isSuccessCondition(text, WORDS)) return conditionPath(text, 'fails', node);
+    if (consequence?.equals(child) && isErrorCondition(text, WORDS))
+      return conditionPath(text, 'holds', node);
+    if (alternative?.equals(child) && isSuccessCondition(text, WORDS))
+      return conditionPath(text, 'fails', node);
     return null;
   }
   if (node.type === 'when_entry') {
@@ -193,14 +206,29 @@ function failureAt(node: Node, child: Node): Found | null {
       };
     return null;
   }
-  if (node.type === 'block' && node.parent && LOOP_TYPES.has(node.parent.type)) return successExitBefore(node, child);
+  if (node.type === 'block' && node.parent && LOOP_TYPES.has(node.parent.type))
+    return successExitBefore(node, child);
   return null;
+}
+
+/**
+ * `catch (e: SocketTimeoutException)` around a read (`read`, `receive`, `poll`, `accept`): no data came
+ * in time, nothing failed, and the loop reads again — polling (RULES.md section 1).
+ */
+function isReadTimeout(handler: Node): boolean {
+  const caught = namedChildren(handler).find((c) => /type/.test(c.type))?.text ?? '';
+  if (!READ_TIMEOUT.test(caught)) return false;
+  const attempt = handler.parent?.type === 'try_expression' ? namedChildren(handler.parent)[0] : null;
+  return !!attempt && READ_CALL.test(attempt.text);
 }
 
 function conditionPath(text: string, verb: 'holds' | 'fails', statement: Node): Found {
   const shown = clip(text.replace(/\s+/g, ' '));
   return {
-    trigger: { kind: /status|code|\b[45]\d\d\b|success/i.test(shown) ? 'status' : 'exception', detail: shown },
+    trigger: {
+      kind: /status|code|\b[45]\d\d\b|success/i.test(shown) ? 'status' : 'exception',
+      detail: shown,
+    },
     evidence: `waits when \`${shown}\` ${verb} (line ${lineOf(statement)})`,
   };
 }
@@ -219,7 +247,10 @@ function whileFailing(loop: Node): Found | null {
 function successExitBefore(body: Node, waitStatement: Node): Found | null {
   for (const statement of namedChildren(body)) {
     if (statement.startIndex >= waitStatement.startIndex) break;
-    if (statement.type === 'try_expression' && namedChildren(statement).some((c) => c.type === 'catch_block')) {
+    if (
+      statement.type === 'try_expression' &&
+      namedChildren(statement).some((c) => c.type === 'catch_block')
+    ) {
       const attempt = namedChildren(statement).find((c) => c.type === 'block');
       if (attempt && exits(attempt))
         return {
@@ -252,7 +283,10 @@ function exits(node: Node): boolean {
 /** The wait is followed, in its own block, by a `throw`: it gives up after waiting. */
 function givesUpAfter(wait: Node): boolean {
   let statement = wait;
-  while (statement.parent && !/^(block|lambda_literal|source_file|control_structure_body)$/.test(statement.parent.type))
+  while (
+    statement.parent &&
+    !/^(block|lambda_literal|source_file|control_structure_body)$/.test(statement.parent.type)
+  )
     statement = statement.parent;
   const container = statement.parent;
   if (!container) return false;
@@ -274,7 +308,9 @@ function loopWord(loop: Node): string {
 /** `for (attempt in 1..5)`: the variable counts attempts when the loop walks a range. */
 function loopVariables(loop: Node): string[] {
   if (loop.type !== 'for_statement') return [];
-  const [variable, iterated] = namedChildren(loop).filter((c) => c.type !== 'label' && c.type !== 'annotation');
+  const [variable, iterated] = namedChildren(loop).filter(
+    (c) => c.type !== 'label' && c.type !== 'annotation',
+  );
   if (!variable || variable.type !== 'variable_declaration' || !iterated) return [];
   const name = namedChildren(variable)[0]?.text;
   return name && RANGE_RECEIVER.test(iterated.text) ? [name] : [];
@@ -292,7 +328,11 @@ function steppedNames(node: Node): string[] {
     }
     const left = field(step, 'left');
     const operator = field(step, 'operator')?.text;
-    if (left?.type === 'identifier' && (operator === '+=' || operator === '-=') && field(step, 'right')?.text === '1')
+    if (
+      left?.type === 'identifier' &&
+      (operator === '+=' || operator === '-=') &&
+      field(step, 'right')?.text === '1'
+    )
       names.push(left.text);
   }
   return names;

@@ -29,7 +29,10 @@ export function lambdaOf(call: Node): Node | null {
   const own = namedChildren(call).find((c) => c.type === 'annotated_lambda');
   const parent = call.parent;
   const wrapper =
-    !own && parent?.type === 'call_expression' && parent.namedChild(0)?.equals(call) && isLambdaWrapper(parent)
+    !own &&
+    parent?.type === 'call_expression' &&
+    parent.namedChild(0)?.equals(call) &&
+    isLambdaWrapper(parent)
       ? namedChildren(parent).find((c) => c.type === 'annotated_lambda')
       : undefined;
   const annotated = own ?? wrapper;
@@ -90,7 +93,8 @@ export function callArguments(call: Node): CallArguments {
     const value = parts[parts.length - 1];
     if (!value) continue;
     if (argument.children.some((c) => c?.type === '*')) out.spread = true;
-    const hasName = parts.length > 1 && parts[0]!.type === 'identifier' && argument.children.some((c) => c?.type === '=');
+    const hasName =
+      parts.length > 1 && parts[0]!.type === 'identifier' && argument.children.some((c) => c?.type === '=');
     if (hasName) out.named.push([parts[0]!.text, value]);
     else out.nodes.push(value);
   }
@@ -98,7 +102,8 @@ export function callArguments(call: Node): CallArguments {
 }
 
 /** `Random.nextLong(…)`, `ThreadLocalRandom.current().nextInt(…)`, `(a..b).random()`, `Math.random()`. */
-export const RANDOM_RECEIVER = /(^|\.)(Random|ThreadLocalRandom|SecureRandom|random|rng|rand|jitterRandom)\b|ThreadLocalRandom\.current\(\)/;
+export const RANDOM_RECEIVER =
+  /(^|\.)(Random|ThreadLocalRandom|SecureRandom|random|rng|rand|jitterRandom)\b|ThreadLocalRandom\.current\(\)/;
 const RANDOM_METHOD = /^(nextLong|nextInt|nextDouble|nextFloat|nextGaussian|random|randomOrNull|shuffled)$/;
 
 export function isRandomCall(call: Node): boolean {
