@@ -222,19 +222,21 @@ export class FlowEngine {
     const bound = scope.bindings?.get(name);
     if (bound) return bound;
     if (scope.counters.has(name)) return { kind: 'counter', name };
-    if (SERVER_HINT_NAME.test(name)) return { kind: 'server' };
     const { facts } = scope;
     for (let fn = scope.fn; fn; fn = fn.parent === undefined ? undefined : facts.functions[fn.parent]) {
       const index = fn.params.findIndex((p) => p.name === name);
       if (index >= 0) {
+        if (SERVER_HINT_NAME.test(name)) return { kind: 'server' };
         if (scope.bindings && fn === scope.fn) return UNKNOWN(`\`${name}\` is not passed`);
         return this.parameter({ facts, fn }, index, trail, !!scope.uncalledIsNever);
       }
       const writes = facts.assignments.filter(
         (a) => a.fn === fn!.id && a.target.kind === 'name' && a.target.name === name,
       );
+      // A local named for the server's hint is judged by what it holds (`retryAfter = header ?: 10`).
       if (writes.length > 0) return this.local(name, writes, { ...scope, fn }, trail);
     }
+    if (SERVER_HINT_NAME.test(name)) return { kind: 'server' };
     const value = await this.moduleName(facts, name, line, trail);
     if (value.kind !== 'unknown') return value;
     // A bare name that is a method taking no arguments is a call in languages that call without parentheses.

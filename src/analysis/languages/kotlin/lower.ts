@@ -1,5 +1,6 @@
 import { SERVER_HINT_NAME } from '../../context.js';
 import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
+import type { ArithmeticOp } from '../../delay.js';
 import type { Expr } from '../../flow/ir.js';
 import { numericLiteral, OPERATORS, unitMs } from '../tree-sitter/durations.js';
 import type { Node } from '../tree-sitter/runtime.js';
@@ -43,6 +44,15 @@ const DURATION_FACTORY =
   /^(of|to)?(Nanos|Micros|Millis|Seconds|Minutes|Hours|Days|nanoseconds|microseconds|milliseconds|seconds|minutes|hours|days)$/;
 const ENVIRONMENT = /^(System\.getenv|System\.getProperty|getenv)$/;
 const ZERO_ARGS = (node: Node) => callArguments(node).nodes.length === 0;
+/** `a.times(b)`: Kotlin's operator functions, called by name. */
+const OPERATOR_FUNCTIONS: Readonly<Record<string, ArithmeticOp>> = {
+  times: '*',
+  div: '/',
+  plus: '+',
+  minus: '-',
+  rem: '%',
+  shl: '<<',
+};
 const NO_VALUE = new Set(['true', 'false', 'null', 'break', 'continue']);
 
 export function lowerKotlin(node: Node, context: LowerContext, depth = 0): Expr {
@@ -102,7 +112,6 @@ export function lowerKotlin(node: Node, context: LowerContext, depth = 0): Expr 
     case 'identifier': {
       const name = node.text;
       if (NO_VALUE.has(name)) return { k: 'todo', what: `\`${name}\`` };
-      if (SERVER_HINT_NAME.test(name)) return { k: 'server', what: name };
       if (context.receiverField(name, node)) return { k: 'member', object: { k: 'self' }, name, line };
       return { k: 'name', name, line };
     }
@@ -214,6 +223,9 @@ function lowerCall(wrapped: Node, lower: (n: Node) => Expr, line: number): Expr 
     args.length > 0
   )
     return { k: 'minmax', which: /min/i.test(name) ? 'min' : 'max', args };
+  const operator = OPERATOR_FUNCTIONS[name];
+  if (receiver && operator && args.length === 1)
+    return { k: 'binary', op: operator, left: lower(receiver), right: args[0]! };
   if (receiver && name === 'pow' && args[0])
     return { k: 'binary', op: '**', left: lower(receiver), right: args[0] };
   if (/^(Math\.pow|pow)$/.test(qualified) && args[0] && args[1])
