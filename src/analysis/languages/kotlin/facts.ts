@@ -16,7 +16,7 @@ import { descendantsOfTypes, field, namedChildren } from '../tree-sitter/syntax.
 import { unitMs } from '../tree-sitter/durations.js';
 import { calleeExpr, lowerKotlin } from './lower.js';
 import { importFact } from './module.js';
-import { lambdaRole, retryContext } from './retry-context.js';
+import { handlerReconnect, lambdaRole, retryContext } from './retry-context.js';
 import {
   calleeParts,
   callArguments,
@@ -495,6 +495,12 @@ export function extractKotlinFacts(path: string, root: Node, withSites: boolean)
     if (index >= 0) fn.sleeps = { param: index, unitMs: body.unitMs };
   }
   attachRetryFrames(pending, (node) => retryContext(unwrapCall(node)));
+  // A reconnect from a close or error callback repeats without a loop or recursion of its own.
+  for (const { call, node } of pending) {
+    if (call.retry || !/^on[A-Z]|^connectionLost$/.test(facts.functions[call.fn ?? -1]?.name ?? '')) continue;
+    const frame = handlerReconnect(node);
+    if (frame) call.retry = { trigger: frame.trigger, counters: [], evidence: frame.evidence };
+  }
   return facts;
 }
 

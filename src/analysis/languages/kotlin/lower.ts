@@ -96,7 +96,7 @@ export function lowerKotlin(node: Node, context: LowerContext, depth = 0): Expr 
       const right = field(node, 'right');
       if (!left || !right) return { k: 'todo', what: 'operator' };
       // `retryAfter ?: 10`: the server's hint, or the code's own fallback.
-      if (operator === '?:') return { k: 'either', options: [lower(left), lower(right)] };
+      if (operator === '?:') return either([left, right], lower);
       const op = OPERATORS[operator];
       return op
         ? { k: 'binary', op, left: lower(left), right: lower(right) }
@@ -131,9 +131,9 @@ export function lowerKotlin(node: Node, context: LowerContext, depth = 0): Expr 
       return { k: 'table', items: [], index: lower(index), of: lower(object) };
     }
     case 'if_expression': {
-      const branches = ifBranches(node);
-      if (!branches.alternative) return { k: 'todo', what: 'an if without else' };
-      return { k: 'either', options: [lower(branches.consequence!), lower(branches.alternative)] };
+      const { consequence, alternative } = ifBranches(node);
+      if (!consequence || !alternative) return { k: 'todo', what: 'an if without else' };
+      return either([consequence, alternative], lower);
     }
     case 'block':
     case 'control_structure_body': {
@@ -141,12 +141,11 @@ export function lowerKotlin(node: Node, context: LowerContext, depth = 0): Expr 
       return last ? lower(last) : { k: 'todo', what: 'empty block' };
     }
     case 'when_expression': {
-      const options = namedChildren(node)
+      const branches = namedChildren(node)
         .filter((c) => c.type === 'when_entry')
         .map((entry) => namedChildren(entry).pop())
-        .filter((n): n is Node => !!n)
-        .map(lower);
-      return options.length > 0 ? { k: 'either', options } : { k: 'todo', what: 'when' };
+        .filter((n): n is Node => !!n);
+      return either(branches, lower);
     }
     case 'call_expression':
       return lowerCall(node, lower, line);
@@ -160,6 +159,23 @@ export function calleeExpr(callee: Node, lower: (n: Node) => Expr): Expr {
   if (callee.type !== 'identifier') return lower(callee);
   const expr = lower(callee);
   return expr.k === 'server' ? { k: 'name', name: callee.text, line: callee.startPosition.row + 1 } : expr;
+}
+
+/** The values branches can have; a branch that throws or returns has none (`else -> throw e`). */
+function either(branches: readonly Node[], lower: (n: Node) => Expr): Expr {
+  const options = branches.filter((branch) => !leaves(branch)).map(lower);
+  if (options.length === 0) return { k: 'todo', what: 'every branch leaves' };
+  return options.length === 1 ? options[0]! : { k: 'either', options };
+}
+
+function leaves(branch: Node): boolean {
+  const last = branch.type === 'block' ? namedChildren(branch).pop() : branch;
+  return (
+    !!last &&
+    (last.type === 'throw_expression' ||
+      last.type === 'return_expression' ||
+      (last.type === 'identifier' && (last.text === 'break' || last.text === 'continue')))
+  );
 }
 
 /** The branches of `if (c) a else b`: the children after the condition, split at `else`. */

@@ -51,6 +51,11 @@ const WORDS: ConditionWords = {
 const READ_TIMEOUT =
   /^(java\.net\.)?(SocketTimeoutException|InterruptedIOException|TimeoutCancellationException)$/;
 const READ_CALL = /\.(read|readLine|readBytes|receive|receiveCatching|poll|take|accept|recv)\s*\(/;
+const STATEMENT_LISTS = /^(block|lambda_literal|source_file|control_structure_body)$/;
+/** Callbacks of a connection that closed or failed (OkHttp `WebSocketListener`, MQTT, Ktor). */
+const CLOSE_HANDLER =
+  /^on(Failure|Failed|Error|Close|Closed|Closing|Disconnect|Disconnected|ConnectionLost|ConnectionFailed)$|^connectionLost$/;
+const RECONNECT = /^(re)?connect\w*$|^restart\w*$|^resubscribe\w*$|^retry\w*$/i;
 const STATUS_ENTRY = /^(408|429|5\d\d)$|^in\s+5\d\d\s*(\.\.|until)/;
 
 type LambdaRole = 'loop' | 'predicate' | 'failure' | 'in-place' | 'function';
@@ -70,7 +75,9 @@ export function lambdaRole(lambda: Node): { role: LambdaRole; call: Node | null 
   const { name, receiver } = calleeParts(call);
   if (name === 'repeat' && !receiver) return { role: 'loop', call };
   if (ITERATION.test(name) && receiver && RANGE_RECEIVER.test(receiver.text)) return { role: 'loop', call };
-  if (receiver && (name === 'retryWhen' || (name === 'retry' && endsInBoolean(lambda))))
+  // `retryWhen` is a Flow's whatever its receiver (inside a `Flow<T>` extension it has none); a bare
+  // `retry(3) { … }` is as often a helper whose lambda is the work, so it needs a flow and a predicate.
+  if (name === 'retryWhen' || (receiver && name === 'retry' && endsInBoolean(lambda)))
     return { role: 'predicate', call };
   if (receiver && ON_FAILURE.test(name)) return { role: 'failure', call };
   if (IN_PLACE.test(name)) return { role: 'in-place', call };
@@ -151,7 +158,7 @@ export function retryContext(wait: Node): RetryContextResult | null {
       loop ??= { node, word: loopWord(node), counters: loopVariables(node) };
     }
   }
-  if (!failure) return null;
+  if (!failure) return handlerReconnect(wait);
   if (givesUpAfter(wait)) return null;
   const name = fn?.type === 'function_declaration' ? (field(fn, 'name')?.text ?? null) : null;
   const recursion = !loop && !!fn && !!name && callsItself(fn, name);
@@ -169,6 +176,38 @@ export function retryContext(wait: Node): RetryContextResult | null {
     evidence: [
       failure.evidence,
       loop ? `inside ${loop.word} (line ${lineOf(loop.node)})` : `which calls \`${name}\` again`,
+    ],
+  };
+}
+
+/**
+ * A close or error callback (`override fun onFailure(…)`, `onClosed`) that waits and then connects
+ * again (`launch { delay(N); connect() }`): a reconnect scheduled from the handler (RULES.md section 2).
+ */
+export function handlerReconnect(wait: Node): RetryContextResult | null {
+  const { statement, container } = statementOf(wait);
+  if (!container) return null;
+  const restart = namedChildren(container)
+    .filter((s) => s.startIndex > statement.startIndex)
+    .map((s) => (s.type === 'call_expression' ? unwrapCall(s) : null))
+    .find((call) => call && RECONNECT.test(calleeParts(call).name));
+  if (!restart) return null;
+  let handler: Node | null = null;
+  for (let node = container.parent; node; node = node.parent) {
+    if (node.type === 'function_declaration') {
+      handler = node;
+      break;
+    }
+    if (FUNCTION_TYPES.has(node.type)) return null;
+  }
+  const name = handler ? (field(handler, 'name')?.text ?? '') : '';
+  if (!handler || !CLOSE_HANDLER.test(name)) return null;
+  return {
+    trigger: { kind: 'exception', detail: name },
+    counters: new Set(),
+    evidence: [
+      `waits in the \`${name}\` handler (line ${lineOf(handler)})`,
+      `then calls \`${calleeParts(restart).name}()\` again (line ${lineOf(restart)})`,
     ],
   };
 }
@@ -280,15 +319,16 @@ function exits(node: Node): boolean {
   );
 }
 
+/** The statement holding `node`, and the block (or lambda) it is a statement of. */
+function statementOf(node: Node): { statement: Node; container: Node | null } {
+  let statement = node;
+  while (statement.parent && !STATEMENT_LISTS.test(statement.parent.type)) statement = statement.parent;
+  return { statement, container: statement.parent };
+}
+
 /** The wait is followed, in its own block, by a `throw`: it gives up after waiting. */
 function givesUpAfter(wait: Node): boolean {
-  let statement = wait;
-  while (
-    statement.parent &&
-    !/^(block|lambda_literal|source_file|control_structure_body)$/.test(statement.parent.type)
-  )
-    statement = statement.parent;
-  const container = statement.parent;
+  const { statement, container } = statementOf(wait);
   if (!container) return false;
   return namedChildren(container).some(
     (s) => s.startIndex > statement.startIndex && s.type === 'throw_expression',
