@@ -61,7 +61,6 @@ const FACT_NODES = new Set([
   'getter',
   'setter',
 ]);
-const CLASS_NODES = new Set(['class_declaration', 'object_declaration', 'companion_object']);
 const ASSIGN_OPS: Record<string, AssignmentFact['op']> = {
   '=': '=',
   '+=': '+=',
@@ -109,7 +108,6 @@ export function extractKotlinFacts(path: string, root: Node, withSites: boolean)
   const stats = new Map<number, BodyCount<Node> & { unitMs: number }>();
   /** Names declared in each function (parameters, locals, lambda and loop variables). */
   const locals = new Map<number, Set<string>>();
-  const classes = collectClasses(root);
   const pending: { call: CallFact; node: Node; state: WalkState }[] = [];
 
   const isLocal = (name: string, state: WalkState): boolean => {
@@ -249,16 +247,13 @@ export function extractKotlinFacts(path: string, root: Node, withSites: boolean)
   };
 
   const defineClass = (node: Node, state: WalkState) => {
-    const info = classes.get(node.id);
-    if (!info) return;
+    const info = classInfo(node);
     facts.classes.push(info.fact);
-    const params = namedChildren(node)
-      .find((c) => c.type === 'primary_constructor')
-      ?.namedChildren.find((c) => c?.type === 'class_parameters');
+    const params = constructorParameters(node);
     const body = namedChildren(node).find((c) => c.type === 'class_body' || c.type === 'enum_class_body');
     const hasSecondary = !!body && namedChildren(body).some((c) => c.type === 'secondary_constructor');
     const isClass = node.type === 'class_declaration';
-    if (isClass && (params || !hasSecondary)) {
+    if (isClass && (params.length > 0 || !hasSecondary)) {
       const ctor = newFunction(
         facts.functions.length,
         info.fact.name,
@@ -271,7 +266,7 @@ export function extractKotlinFacts(path: string, root: Node, withSites: boolean)
       info.ctor = ctor;
       const inner: WalkState = { fn: ctor, cls: info, repeats: false, test: false };
       current = inner;
-      for (const param of params ? namedChildren(params).filter((p) => p.type === 'class_parameter') : []) {
+      for (const param of params) {
         const parts = namedChildren(param);
         const name = parts.find((p) => p.type === 'identifier')?.text ?? '';
         const nameAt = parts.findIndex((p) => p.type === 'identifier');
@@ -431,7 +426,7 @@ export function extractKotlinFacts(path: string, root: Node, withSites: boolean)
       call.fn = state.fn.id;
       const own = stats.get(state.fn.id)!;
       own.calls += 1;
-      if (isRandomCall(node)) state.fn.random = true;
+      if (isRandomCall(node, parts)) state.fn.random = true;
       if (!own.sleep && direct && !direct.byNameOnly) {
         own.sleep = { argument: nodes[0] ?? null };
         own.unitMs = direct.unitMs;
@@ -480,7 +475,7 @@ export function extractKotlinFacts(path: string, root: Node, withSites: boolean)
     if (SLEEP_MS.test(qualified)) return wait(1, 'high', false);
     const unit = TIME_UNIT_SLEEP.exec(qualified);
     if (unit) return wait(unitMs(unit[1]!) ?? 1, 'high', false);
-    if (SLEEP_NAME.test(name) && calleeParts(node).receiver === null) return wait(1, 'medium', true);
+    if (SLEEP_NAME.test(name) && !qualified.includes('.')) return wait(1, 'medium', true);
     return null;
   };
 
@@ -504,45 +499,41 @@ export function extractKotlinFacts(path: string, root: Node, withSites: boolean)
   return facts;
 }
 
-/** Classes and objects of the file with the names a bare reference inside them may mean. */
-function collectClasses(root: Node): Map<number, ClassInfo> {
-  const found = new Map<number, ClassInfo>();
-  const byBody = new Map<number, ClassInfo>();
-  for (const node of descendantsOfTypes(root, CLASS_NODES)) {
-    const body = namedChildren(node).find((c) => c.type === 'class_body' || c.type === 'enum_class_body');
-    if (node.type === 'companion_object') {
-      // A companion's members are the class's: `PAUSE` inside it and `Client.PAUSE` outside.
-      const outer = node.parent ? byBody.get(node.parent.id) : undefined;
-      if (outer && body) addMembers(outer.members, body);
-      continue;
-    }
-    const name = field(node, 'name')?.text ?? '';
-    const bases = namedChildren(node)
-      .find((c) => c.type === 'delegation_specifiers')
-      ?.namedChildren.map((s) => (s?.text ?? '').replace(/[(<][\s\S]*$/, '').trim())
-      .filter((b) => b !== '');
-    const info: ClassInfo = {
-      fact: { name, line: node.startPosition.row + 1, bases: bases ?? [] },
-      members: new Set(),
-    };
-    const params = namedChildren(node)
-      .find((c) => c.type === 'primary_constructor')
-      ?.namedChildren.find((c) => c?.type === 'class_parameters');
-    for (const param of params ? namedChildren(params) : []) {
-      if (param.children.some((c) => c?.type === 'val' || c?.type === 'var'))
-        info.members.add(namedChildren(param).find((p) => p.type === 'identifier')?.text ?? '');
-    }
-    if (body) {
-      addMembers(info.members, body);
-      byBody.set(body.id, info);
-    }
-    found.set(node.id, info);
+/** A class or object with the names a bare reference inside it may mean (read from its own body only). */
+function classInfo(node: Node): ClassInfo {
+  const children = namedChildren(node);
+  const body = children.find((c) => c.type === 'class_body' || c.type === 'enum_class_body');
+  const name = field(node, 'name')?.text ?? '';
+  const bases = children
+    .find((c) => c.type === 'delegation_specifiers')
+    ?.namedChildren.map((s) => (s?.text ?? '').replace(/[(<][\s\S]*$/, '').trim())
+    .filter((b) => b !== '');
+  const info: ClassInfo = {
+    fact: { name, line: node.startPosition.row + 1, bases: bases ?? [] },
+    members: new Set(),
+  };
+  for (const param of constructorParameters(node)) {
+    if (param.children.some((c) => c?.type === 'val' || c?.type === 'var'))
+      info.members.add(namedChildren(param).find((p) => p.type === 'identifier')?.text ?? '');
   }
-  return found;
+  if (body) addMembers(info.members, body);
+  return info;
+}
+
+function constructorParameters(node: Node): Node[] {
+  const params = namedChildren(node)
+    .find((c) => c.type === 'primary_constructor')
+    ?.namedChildren.find((c) => c?.type === 'class_parameters');
+  return params ? namedChildren(params).filter((p) => p.type === 'class_parameter') : [];
 }
 
 function addMembers(members: Set<string>, body: Node): void {
   for (const member of namedChildren(body)) {
+    // A companion's members are the class's: `PAUSE` inside it and `Client.PAUSE` outside.
+    if (member.type === 'companion_object') {
+      const inner = namedChildren(member).find((c) => c.type === 'class_body');
+      if (inner) addMembers(members, inner);
+    }
     if (member.type === 'function_declaration') members.add(field(member, 'name')?.text ?? '');
     if (member.type === 'property_declaration') {
       const declaration = namedChildren(member).find((c) => c.type === 'variable_declaration');

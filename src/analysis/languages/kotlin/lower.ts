@@ -213,9 +213,10 @@ function lowerNavigation(node: Node, lower: (n: Node) => Expr, line: number): Ex
 
 function lowerCall(wrapped: Node, lower: (n: Node) => Expr, line: number): Expr {
   const node = unwrapCall(wrapped);
-  const { callee, name, receiver, qualified } = calleeParts(node);
+  const parts = calleeParts(node);
+  const { callee, name, receiver, qualified } = parts;
   if (!callee) return { k: 'todo', what: 'call' };
-  if (isRandomCall(node)) return { k: 'random', what: qualified };
+  if (isRandomCall(node, parts)) return { k: 'random', what: qualified };
   const { nodes, named, spread } = callArguments(node);
   const args = nodes.map(lower);
   // A member read of the server's hint (`response.header("Retry-After")`); a helper of the code's own

@@ -106,8 +106,8 @@ export const RANDOM_RECEIVER =
   /(^|\.)(Random|ThreadLocalRandom|SecureRandom|random|rng|rand|jitterRandom)\b|ThreadLocalRandom\.current\(\)/;
 const RANDOM_METHOD = /^(nextLong|nextInt|nextDouble|nextFloat|nextGaussian|random|randomOrNull|shuffled)$/;
 
-export function isRandomCall(call: Node): boolean {
-  const { name, receiver, qualified } = calleeParts(call);
+export function isRandomCall(call: Node, parts: CalleeParts = calleeParts(call)): boolean {
+  const { name, receiver, qualified } = parts;
   if (qualified === 'Math.random' || qualified === 'random' || qualified === 'Random') return true;
   if (!receiver) return /^(Random|SecureRandom)$/.test(name);
   if (name === 'random' || name === 'randomOrNull') return true;
