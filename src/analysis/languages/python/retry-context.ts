@@ -65,6 +65,12 @@ export function retryContext(call: Node): PyRetryContext | null {
   return { trigger: path.trigger, counters, attemptVar: pickAttempt(counters), evidence };
 }
 
+/** The failure a call runs after (an `except` clause, an error branch), whatever repeats it. */
+export function failureAt(call: Node): FailurePath | null {
+  const up = lineage(call);
+  return failurePath(call, enclosingBy(up, call, FUNCTION_TYPES), up);
+}
+
 interface FailurePath {
   trigger: Trigger;
   evidence: string;

@@ -66,6 +66,12 @@ export function retryContext(call: Node): RbRetryContext | null {
   };
 }
 
+/** The failure a call runs after (a `rescue`, an error branch), whatever repeats it. */
+export function failureAt(call: Node): FailurePath | null {
+  const up = lineage(call);
+  return failurePath(call, enclosingBy(up, call, METHOD_TYPES), up);
+}
+
 interface FailurePath {
   trigger: Trigger;
   evidence: string;
@@ -135,15 +141,21 @@ function retryAfter(call: Node, clause: Node): Node | null {
   return found;
 }
 
-/** `sleep 1; raise` gives up after waiting. */
+/**
+ * `sleep 1; raise` gives up after waiting; `sleep 1; retry if tries < 3; raise` retries first and
+ * gives up only when the attempts run out.
+ */
 function givesUpAfter(call: Node, up: ParentOf): boolean {
   let statement: Node = call;
   while (up(statement) && !STATEMENT_BODIES.has(up(statement)!.type)) statement = up(statement)!;
   const body = up(statement);
   if (!body) return false;
-  return namedChildren(body).some(
-    (s) => s.startIndex > statement.startIndex && /^(raise|fail)\b/.test(s.text),
-  );
+  for (const s of namedChildren(body)) {
+    if (s.startIndex <= statement.startIndex) continue;
+    if (/^retry\b/.test(s.text)) return false;
+    if (/^(raise|fail)\b/.test(s.text)) return true;
+  }
+  return false;
 }
 
 function enclosingLoop(call: Node, method: Node | null, up: ParentOf): Node | null {
