@@ -6,7 +6,7 @@ import { judgeWait } from '../flow/waits.js';
 import { toFindings, type Draft } from './tree-sitter/findings.js';
 import { guardNesting, loadLanguage, withTree } from './tree-sitter/runtime.js';
 import { extractKotlinFacts } from './kotlin/facts.js';
-import { modulePaths } from './kotlin/module.js';
+import { modulePaths, packageMates } from './kotlin/module.js';
 
 /** Cheap gate before parsing: without a wait, a retry predicate or a `catch` there is nothing to report. */
 const MAYBE_RETRY = /delay|sleep|retry|catch|onFailure/i;
@@ -25,6 +25,7 @@ export const KOTLIN_FRONT_END: FrontEnd = {
   extensions: ['.kt', '.kts'],
   extract: (path, text) => withTree('kotlin', text, (tree) => extractKotlinFacts(path, tree.rootNode, false)),
   modulePaths,
+  packageMates,
   // `RetryConfig.DELAY` with `import com.acme.RetryConfig`: a member of the class, not a module.
   submodule: (module, name) => `${module}.${name}`,
 };

@@ -41,6 +41,7 @@ export interface KtFacts extends FileFacts {
 
 /** The node types facts are read from. */
 const FACT_NODES = new Set([
+  'package_header',
   'import',
   'class_declaration',
   'object_declaration',
@@ -140,6 +141,9 @@ export function extractKotlinFacts(path: string, root: Node, withSites: boolean)
   const visit = (node: Node, state: WalkState): void => {
     const line = node.startPosition.row + 1;
     switch (node.type) {
+      case 'package_header':
+        facts.packageName = (namedChildren(node)[0]?.text ?? '').replace(/\s+/g, '');
+        return;
       case 'import': {
         const fact = importFact(node.text);
         if (fact) facts.imports.push(fact);

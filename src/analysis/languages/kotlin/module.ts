@@ -10,6 +10,8 @@ import type { ImportFact } from '../../flow/ir.js';
 
 const IMPORT = /^import\s+([\w.`]+?)(\.\*)?(?:\s+as\s+([\w`]+))?\s*;?\s*$/;
 const EXTENSIONS = ['.kt', '.kts'];
+/** The language's and the platforms' own packages: never files of the repository, so never looked for. */
+const PLATFORM = /^(kotlin|kotlinx|java|javax|android|androidx)\./;
 
 export function importFact(text: string): ImportFact | null {
   const match = IMPORT.exec(text.replace(/\s+/g, ' ').trim());
@@ -20,15 +22,31 @@ export function importFact(text: string): ImportFact | null {
   return { local: (match[3] ?? name).replace(/`/g, ''), module: path, name };
 }
 
-/** Files `module` (a dotted path) may be, most likely first. */
+/**
+ * Files `module` (a dotted path) may be, most likely first: `com.acme.RetryConfig` is the file of a
+ * class (`…/com/acme/RetryConfig.kt`), else a top-level member of its package directory
+ * (`…/com/acme/`: any of its files, then their package mates), under the importing file's source root
+ * or, when that cannot be told, anywhere in the repository (`**∕com/acme/RetryConfig.kt`).
+ */
 export function modulePaths(fromPath: string, module: string): string[] {
   const parts = module.split('.').filter((p) => p !== '');
-  if (parts.length === 0) return [];
+  if (parts.length === 0 || PLATFORM.test(module)) return [];
+  const roots = sourceRoots(fromPath, parts);
   const paths: string[] = [];
-  for (const root of sourceRoots(fromPath, parts)) {
+  for (const root of roots) {
     for (const extension of EXTENSIONS) paths.push(posix.join(root, ...parts) + extension);
   }
+  for (const root of roots) paths.push(`${posix.join(root, ...parts)}/`);
+  if (parts.length > 1) {
+    for (const root of roots) paths.push(`${posix.join(root, ...parts.slice(0, -1))}/`);
+  }
+  for (const extension of EXTENSIONS) paths.push(`**/${parts.join('/')}${extension}`);
   return [...new Set(paths)];
+}
+
+/** Kotlin files of a directory listing: a file's package mates (their `package` is checked by the engine). */
+export function packageMates(_path: string, listing: readonly string[]): string[] {
+  return listing.filter((file) => EXTENSIONS.includes(posix.extname(file).toLowerCase()));
 }
 
 /** Directories under which `parts` (packages, then a class) may start. */
