@@ -1,4 +1,10 @@
-import type { AnalysisOptions, LanguageAnalyzer, ModuleHost, SourceInput } from '../analyzer.js';
+import type {
+  AnalysisOptions,
+  JitterHelperCandidate,
+  LanguageAnalyzer,
+  ModuleHost,
+  SourceInput,
+} from '../analyzer.js';
 import type { Finding, Language } from '../finding.js';
 import { EnginePerReview } from '../flow/engine.js';
 import type { FrontEnd } from '../flow/program.js';
@@ -6,6 +12,7 @@ import { judgeWait } from '../flow/waits.js';
 import { toFindings, type Draft } from './tree-sitter/findings.js';
 import { guardNesting, loadLanguage, withTree } from './tree-sitter/runtime.js';
 import { extractKotlinFacts } from './kotlin/facts.js';
+import { findKotlinJitterHelpers } from './kotlin/jitter-helpers.js';
 import { modulePaths, packageMates } from './kotlin/module.js';
 
 /** Cheap gate before parsing: without a wait, a retry predicate or a `catch` there is nothing to report. */
@@ -52,6 +59,11 @@ export class KotlinAnalyzer implements LanguageAnalyzer {
       }),
     );
     return toFindings(drafts, input.path, this.language);
+  }
+
+  /** Public top-level functions of the file that add randomness to a delay. */
+  jitterHelpers(input: SourceInput): JitterHelperCandidate[] {
+    return findKotlinJitterHelpers(input);
   }
 
   /** Loads the grammar ahead of the first file (servers call it at start-up; optional). */
