@@ -76,6 +76,8 @@ const TIME_UNIT_SLEEP =
   /^(?:(?:java\.util\.concurrent\.)?TimeUnit\.)?(NANOSECONDS|MICROSECONDS|MILLISECONDS|SECONDS|MINUTES|HOURS|DAYS)\.sleep$/;
 /** Unresolved callees with these names are taken as sleeps in milliseconds, at lower confidence. */
 const SLEEP_NAME = /^(sleep|sleepFor|pause|nap|backoffSleep)$/;
+/** A `delay` that is not kotlinx.coroutines': declared in the file, or imported from elsewhere. */
+const OWN_DELAY = /\bfun\s+(<[^>]*>\s*)?delay\s*\(|^import\s+(?!kotlinx\.coroutines\.)[\w.]+\.delay\s*$/m;
 const TEST_ANNOTATION = /@(Test|ParameterizedTest|RepeatedTest|BeforeEach|AfterEach)\b/;
 
 interface ClassInfo {
@@ -110,6 +112,7 @@ export function extractKotlinFacts(path: string, root: Node, withSites: boolean)
   /** Names declared in each function (parameters, locals, lambda and loop variables). */
   const locals = new Map<number, Set<string>>();
   const pending: { call: CallFact; node: Node; state: WalkState }[] = [];
+  const ownDelay = OWN_DELAY.test(root.text);
 
   const isLocal = (name: string, state: WalkState): boolean => {
     for (let fn = state.fn; fn; fn = fn.parent === undefined ? undefined : facts.functions[fn.parent]) {
@@ -476,7 +479,8 @@ export function extractKotlinFacts(path: string, root: Node, withSites: boolean)
       confidence,
       byNameOnly,
     });
-    if (SLEEP_MS.test(qualified)) return wait(1, 'high', false);
+    // A file with a `delay` of its own (or imported from the repository) means that one: followed.
+    if (SLEEP_MS.test(qualified)) return wait(1, 'high', qualified === 'delay' && ownDelay);
     const unit = TIME_UNIT_SLEEP.exec(qualified);
     if (unit) return wait(unitMs(unit[1]!) ?? 1, 'high', false);
     if (SLEEP_NAME.test(name) && !qualified.includes('.')) return wait(1, 'medium', true);
