@@ -428,7 +428,7 @@ export function extractKotlinFacts(path: string, root: Node, withSites: boolean)
       line: node.startPosition.row + 1,
       spread,
     };
-    const direct = directWait(node, parts.qualified, parts.name, nodes);
+    const direct = directWait(parts.qualified, parts.name, nodes);
     if (state.fn) {
       call.fn = state.fn.id;
       const own = stats.get(state.fn.id)!;
@@ -464,12 +464,7 @@ export function extractKotlinFacts(path: string, root: Node, withSites: boolean)
     });
   };
 
-  const directWait = (
-    node: Node,
-    qualified: string,
-    name: string,
-    nodes: Node[],
-  ): CallSite['direct'] | null => {
+  const directWait = (qualified: string, name: string, nodes: Node[]): CallSite['direct'] | null => {
     const argument = nodes[0];
     if (!argument || nodes.length > 1) return null;
     const wait = (unit: number, confidence: 'high' | 'medium', byNameOnly: boolean) => ({

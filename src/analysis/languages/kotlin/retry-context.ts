@@ -19,7 +19,7 @@ import { calleeParts, lambdaOf, unwrapCall } from './syntax.js';
  * except the inline scope functions (`let`, `run`, `withContext`, …), which run in place.
  */
 
-export const FUNCTION_TYPES = new Set([
+const FUNCTION_TYPES = new Set([
   'function_declaration',
   'secondary_constructor',
   'anonymous_function',
@@ -31,7 +31,6 @@ export const FUNCTION_TYPES = new Set([
 const LOOP_TYPES = new Set(['while_statement', 'for_statement', 'do_while_statement']);
 const CALLS = new Set(['call_expression']);
 const STEPS = new Set(['unary_expression', 'assignment']);
-const NESTED = new Set([...FUNCTION_TYPES, 'lambda_literal']);
 
 /** Inline functions whose lambda runs in place, once. */
 const IN_PLACE =
@@ -394,5 +393,3 @@ function parameterNames(fn: Node): string[] {
         .map((p) => namedChildren(p)[0]?.text ?? '')
     : [];
 }
-
-export { NESTED as NESTED_SCOPES };
