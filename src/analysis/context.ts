@@ -42,3 +42,10 @@ export const RESTART_NAME =
  */
 export const FAILURE_CALLBACK =
   /^_*(on_?|handle_?)?(error|close|closed|disconnect|disconnected|connection_?lost|connection_?failed|connect_?failed|connect_?error|unbind|client_?connection_?(lost|failed)|socket_?error)$/i;
+
+/**
+ * Exceptions that mean "no data yet", not a failure: an empty queue read without blocking, a
+ * non-blocking socket with nothing to read. Waiting after one and reading again is polling.
+ */
+export const NO_DATA_SIGNAL =
+  /(^|[^\w])(queue\.|asyncio\.|Queue::)?(Empty|QueueEmpty|WouldBlock|BlockingIOError|WaitReadable|EAGAINWaitReadable|EWOULDBLOCKWaitReadable|ThreadError)\b/;

@@ -31,7 +31,8 @@ export interface CallSite {
 }
 
 /** Names of delays, not of attempt counts. */
-const DELAY_NAME = /delay|wait|interval|sleep|pause|timeout|backoff|period|duration/i;
+const DELAY_NAME =
+  /delay|wait|interval|sleep|pause|timeout|backoff|period|duration|seconds|secs|millis|between|cooldown/i;
 
 interface Wait {
   delay: Expr;
@@ -186,27 +187,40 @@ export function sleptParameter<N>(
 export interface ScheduledCall {
   /** Names the timer runs when it fires: the callable handed over, or the calls in its block. */
   runs: readonly string[];
-  /** The function the timer is set in. */
-  enclosing?: string;
+  /** The file's facts so far, and the function the timer is set in. */
+  facts: FileFacts;
+  fn?: FunctionFact;
   /** The `except`/`rescue` clause or error branch the timer is set in, as the retry context reads it. */
   failure?: { trigger: RetryFrame['trigger']; evidence: string } | null;
 }
 
 /**
  * A timer is the pause of a retry when it runs the work again (a reconnect, or the function that set
- * it) and is set after a failure: in an `except`/`rescue`, or in the callback of a lost connection.
+ * it) and is set after a failure: in an `except`/`rescue`, or in the callback of a lost connection —
+ * directly, or in a method that callback calls (`unbind` → `schedule_reconnect`).
  */
-export function scheduledRetry({ runs, enclosing, failure }: ScheduledCall): RetryContextResult | null {
-  const again = runs.find((name) => RESTART_NAME.test(name) || name === enclosing);
+export function scheduledRetry({ runs, facts, fn, failure }: ScheduledCall): RetryContextResult | null {
+  const again = runs.find((name) => RESTART_NAME.test(name) || name === fn?.name);
   if (!again) return null;
   const schedules = `schedules \`${again}\` to run again when the timer fires`;
   if (failure)
     return { trigger: failure.trigger, counters: new Set(), evidence: [failure.evidence, schedules] };
-  if (enclosing && FAILURE_CALLBACK.test(enclosing))
-    return {
-      trigger: { kind: 'error-event', detail: `\`${enclosing}\` callback` },
-      counters: new Set(),
-      evidence: [`runs in \`${enclosing}\`, called when the connection is lost or fails`, schedules],
-    };
-  return null;
+  if (!fn) return null;
+  const callers = facts.calls
+    .filter((c) => c.calleeName === fn.name && c.fn !== undefined && c.fn !== fn.id)
+    .map((c) => ({ name: facts.functions[c.fn!]!.name, line: c.line }));
+  const callback = FAILURE_CALLBACK.test(fn.name)
+    ? { name: fn.name, via: '' }
+    : callers
+        .filter((c) => FAILURE_CALLBACK.test(c.name))
+        .map((c) => ({ name: c.name, via: ` through \`${fn.name}\` (line ${c.line})` }))[0];
+  if (!callback) return null;
+  return {
+    trigger: { kind: 'error-event', detail: `\`${callback.name}\` callback` },
+    counters: new Set(),
+    evidence: [
+      `runs in \`${callback.name}\`, called when the connection is lost or fails${callback.via}`,
+      schedules,
+    ],
+  };
 }

@@ -380,7 +380,7 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
       scheduled.type === 'lambda'
         ? descendantsOfTypes(scheduled, new Set(['call'])).map((c) => calleeOf(c))
         : [scheduled.type === 'attribute' ? (field(scheduled, 'attribute')?.text ?? '') : scheduled.text];
-    const context = scheduledRetry({ runs, enclosing: state.fn?.name, failure: failureAt(node) });
+    const context = scheduledRetry({ runs, facts, fn: state.fn, failure: failureAt(node) });
     if (!call.retry && context)
       call.retry = { trigger: context.trigger, counters: [], evidence: context.evidence };
   }

@@ -17,7 +17,7 @@ import {
 import { newFunction } from '../../flow/ir.js';
 import { snippet } from '../tree-sitter/findings.js';
 import type { Node } from '../tree-sitter/runtime.js';
-import { descendantsOfTypes, field, namedChildren } from '../tree-sitter/syntax.js';
+import { descendantsOfTypes, field, namedChildren, some } from '../tree-sitter/syntax.js';
 import { lowerRuby, rubyArguments, rubyCallee } from './lower.js';
 import { isRandomCall, isSleep, mentions } from './module.js';
 import { failureAt, retryContext } from './retry-context.js';
@@ -158,11 +158,16 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
       case 'retry':
       case 'begin':
         if (state.fn) stats.get(state.fn.id)!.control = true;
-        if (node.type === 'rescue') {
+        if (node.type === 'rescue' || (node.type === 'begin' && retriedByRescue(node))) {
           for (const child of namedChildren(node)) walk(child, { ...state, repeats: true });
           return;
         }
         break;
+      case 'body_statement':
+        // A method body with a `rescue … retry` runs again from its first statement.
+        if (!retriedByRescue(node)) break;
+        for (const child of namedChildren(node)) walk(child, { ...state, repeats: true });
+        return;
       case 'return': {
         const value = node.namedChild(0);
         const expr = value?.type === 'argument_list' ? value.namedChild(0) : value;
@@ -338,11 +343,16 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
   for (const { call, node, state } of timers) {
     const block = namedChildren(node).find((c) => c.type === 'do_block' || c.type === 'block');
     const runs = block ? calledIn(block) : [];
-    const context = scheduledRetry({ runs, enclosing: state.fn?.name, failure: failureAt(node) });
+    const context = scheduledRetry({ runs, facts, fn: state.fn, failure: failureAt(node) });
     if (!call.retry && context)
       call.retry = { trigger: context.trigger, counters: [], evidence: context.evidence };
   }
   return facts;
+}
+
+/** A `begin` block or method body whose `rescue` runs it again with `retry`. */
+function retriedByRescue(body: Node): boolean {
+  return namedChildren(body).some((c) => c.type === 'rescue' && some(c, (n) => n.type === 'retry'));
 }
 
 /** EventMachine timers: `EM.add_timer(d) { … }`, `EM.add_periodic_timer(d) { … }`, `EM::Timer.new(d) { … }`. */
