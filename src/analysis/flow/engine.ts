@@ -425,7 +425,6 @@ export class FlowEngine {
       const callerScope = scopeIn(site.facts, call.fn, { counters: new Set(call.retry?.counters ?? []) });
       if (site.facts === facts && call.fn === fn.id) {
         // A recursive call passing the parameter on: unchanged it is the same value, changed it grows.
-        if (arg.k === 'name' && arg.name === param.name) continue;
         if (!mentions(arg, param.name)) values.push(await this.evaluate(arg, callerScope, inner));
         else {
           const grown = await this.evaluate(arg, { ...callerScope, counters: new Set([param.name]) }, inner);

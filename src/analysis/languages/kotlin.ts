@@ -17,16 +17,6 @@ import { modulePaths, packageMates } from './kotlin/module.js';
 
 /** Cheap gate before parsing: without a wait, a retry predicate or a `catch` there is nothing to report. */
 const MAYBE_RETRY = /delay|sleep|retry|catch|onFailure/i;
-/** Files of a test framework: their waits pace tests, not production retries. */
-const TEST_IMPORT = /^import\s+(org\.junit|io\.kotest|org\.testng|kotlin\.test|io\.mockk)/m;
-
-/**
- * Test-support code outside test directories (RULES.md section 1): a `testing`, `test-common`,
- * `testutil`, `test-utils`, `testFixtures` or `mocks` directory, or a `Mock*` / `Fake*` file.
- */
-const TEST_SUPPORT =
-  /(^|\/)(testing|test-?common|test-?utils?|testutils?|testFixtures|test-?support|mocks?|fakes?)\/|(^|\/)(Mock|Fake)[A-Z]\w*\.kts?$/;
-
 /** Kotlin for the value-flow engine: imports name classes (and top-level members) by their package path. */
 export const KOTLIN_FRONT_END: FrontEnd = {
   extensions: ['.kt', '.kts'],
@@ -43,8 +33,8 @@ export class KotlinAnalyzer implements LanguageAnalyzer {
   private readonly engines = new EnginePerReview(KOTLIN_FRONT_END);
 
   async analyze(input: SourceInput, host: ModuleHost, options: AnalysisOptions): Promise<Finding[]> {
-    if (!MAYBE_RETRY.test(input.text) || TEST_IMPORT.test(input.text) || TEST_SUPPORT.test(input.path))
-      return [];
+    // Test files and test support are skipped before this (file-filter.ts: paths and test-framework imports).
+    if (!MAYBE_RETRY.test(input.text)) return [];
     const engine = this.engines.for(host, input.path);
     const drafts = await guardNesting(() =>
       withTree('kotlin', input.text, async (tree) => {
