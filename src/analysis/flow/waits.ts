@@ -161,6 +161,7 @@ export interface RetryContextResult {
 export function attachRetryFrames<N>(
   pending: readonly { call: CallFact; node: N; state: { repeats: boolean; fn?: { recursive: boolean } } }[],
   retryContext: (node: N) => RetryContextResult | null,
+  failures?: { facts: FileFacts; failureAt: (node: N) => NonNullable<CallFact['failure']> | null },
 ): void {
   for (const { call, node, state } of pending) {
     if (!(state.repeats || state.fn?.recursive)) continue;
@@ -168,6 +169,15 @@ export function attachRetryFrames<N>(
     if (!context) continue;
     call.retry = { trigger: context.trigger, counters: [...context.counters], evidence: context.evidence };
     if (context.attemptVar) call.retry.attemptVar = context.attemptVar;
+  }
+  if (!failures) return;
+  // Calls of this file's functions, or of a reconnect elsewhere, may run a wait after a failure
+  // (`reconnect()` in a `rescue`, with no loop): where they run only after one is kept too.
+  const defined = new Set(failures.facts.functions.map((f) => f.name));
+  for (const { call, node } of pending) {
+    if (call.retry || !(defined.has(call.calleeName) || RESTART_NAME.test(call.calleeName))) continue;
+    const failure = failures.failureAt(node);
+    if (failure) call.failure = { trigger: failure.trigger, evidence: failure.evidence };
   }
 }
 

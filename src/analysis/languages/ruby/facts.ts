@@ -14,7 +14,6 @@ import {
   type BodyCount,
   type CallSite,
 } from '../../flow/waits.js';
-import { RESTART_NAME } from '../../context.js';
 import { newFunction } from '../../flow/ir.js';
 import { snippet } from '../tree-sitter/findings.js';
 import type { Node } from '../tree-sitter/runtime.js';
@@ -345,14 +344,7 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
   facts.assignments = facts.assignments.filter(
     (a) => !(a.fn !== undefined && a.target.kind === 'name' && /^[A-Z]/.test(a.target.name)),
   );
-  attachRetryFrames(pending, retryContext);
-  // Calls of this file's functions, or of a reconnect elsewhere, may run a wait after a failure.
-  const defined = new Set(facts.functions.map((f) => f.name));
-  for (const { call, node } of pending) {
-    if (call.retry || !(defined.has(call.calleeName) || RESTART_NAME.test(call.calleeName))) continue;
-    const failure = failureAt(node);
-    if (failure) call.failure = { trigger: failure.trigger, evidence: failure.evidence };
-  }
+  attachRetryFrames(pending, retryContext, { facts, failureAt });
   for (const { call, node, state } of timers) {
     const block = namedChildren(node).find((c) => c.type === 'do_block' || c.type === 'block');
     const runs = block ? calledIn(block) : [];
