@@ -254,6 +254,8 @@ export class FlowEngine {
     }
     const value = await this.moduleName(facts, name, line, trail);
     if (value.kind !== 'unknown') return value;
+    const inherited = await this.inheritedConstant(name, line, scope, trail);
+    if (inherited) return inherited;
     // A bare name that is a method taking no arguments is a call in languages that call without parentheses.
     const method = await this.functionOf({ k: 'name', name, line }, scope);
     if (method && method.fn.params.every((p) => p.default))
@@ -263,6 +265,24 @@ export class FlowEngine {
         trail,
       );
     return value;
+  }
+
+  /** A constant a class inherits from its bases (Ruby `RETRY_DELAY` of the superclass, a Java interface constant). */
+  private async inheritedConstant(
+    name: string,
+    line: number,
+    scope: Scope,
+    trail: Trail,
+  ): Promise<DelayValue | null> {
+    if (!scope.className || trail.hops >= MAX_HOPS) return null;
+    const own = await this.classNamed(scope.className, scope.facts);
+    let cls = own && (await this.baseOf(own));
+    for (let depth = 0; cls && depth < MAX_HOPS; depth += 1) {
+      if (declares(cls.facts, name))
+        return this.moduleName(cls.facts, name, line, { ...trail, hops: trail.hops + 1 });
+      cls = await this.baseOf(cls);
+    }
+    return null;
   }
 
   /** A variable of a function: the sequence of its assignments, as the loop around the wait sees it. */
@@ -681,10 +701,12 @@ export class FlowEngine {
    * are found anywhere — declared in the nearest file of the repository.
    */
   async classNamed(name: string, facts: FileFacts): Promise<ClassRef | null> {
-    const simple = name.includes('.') ? name.slice(name.lastIndexOf('.') + 1) : name;
+    // `app.config.Settings`, `MarketplaceClients::Base`: the last segment names the class.
+    const segments = name.split(/::|\./);
+    const simple = segments[segments.length - 1]!;
     const local = classIn(facts, simple);
     if (local) return local;
-    const imported = facts.imports.find((i) => i.local === simple || i.local === name.split('.')[0]);
+    const imported = facts.imports.find((i) => i.local === simple || i.local === segments[0]);
     if (imported) {
       const module = await this.program.module(facts.path, imported.module);
       const found = module && (await this.inPackage(module, (f) => classIn(f, imported.name ?? simple)));

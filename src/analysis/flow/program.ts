@@ -46,7 +46,8 @@ const CALL_TOKEN = /([A-Za-z_$][\w$]*)[!?]?\s*\(/g;
 /** Ruby constructs with `Name.new`: a call of the class. */
 const NEW_TOKEN = /([A-Z][\w]*)\.new\b/g;
 /** Type declarations, for languages whose types are not found through imports. */
-const TYPE_DECLARATION_TOKEN = /\b(?:class|struct|record|interface|object|enum|type)\s+([A-Za-z_][\w]*)/g;
+const TYPE_DECLARATION_TOKEN =
+  /\b(?:class|struct|record|interface|object|enum|type|module)\s+(?:[A-Za-z_]\w*(?:::|\.))*([A-Za-z_]\w*)/g;
 const MEMBER_ASSIGN_TOKEN = /\.([A-Za-z_$][\w$]*)\s*(?:[-+*/]|<<|\*\*)?=(?!=)/g;
 /** Ruby and Kotlin call without parentheses, and constructors are called with `new`: names followed by a space. */
 const BARE_CALL_TOKEN = /(?:^|[\s.])([A-Za-z_$][\w$]*)[!?]?[ \t]+(?=[\w"':@(])/gm;

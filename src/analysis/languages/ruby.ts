@@ -19,6 +19,8 @@ export const RUBY_FRONT_END: FrontEnd = {
       ? requirePaths(fromPath, module.slice(2), true)
       : requirePaths(fromPath, module, false),
   submodule: (module, name) => `${module}/${name}`,
+  // Rails and Zeitwerk load constants by name, without `require`: a class is found where it is declared.
+  typesAnywhere: true,
 };
 
 export class RubyAnalyzer extends EngineAnalyzer<RbFacts> {

@@ -111,17 +111,13 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
       case 'module': {
         const name = field(node, 'name')?.text ?? '';
         const simple = name.split('::').pop() ?? name;
-        if (node.type === 'class') {
-          const superclass = field(node, 'superclass');
-          const base = superclass ? namedChildren(superclass)[0]?.text : undefined;
-          const cls: ClassFact = { name: simple, line, bases: base ? [base] : [] };
-          facts.classes.push(cls);
-          for (const child of namedChildren(node))
-            walk(child, { cls: simple, classBody: cls, scopes: [...state.scopes, simple], repeats: false });
-        } else {
-          for (const child of namedChildren(node))
-            walk(child, { scopes: [...state.scopes, simple], repeats: false });
-        }
+        // A module is a class of methods too: mixed in by `include`, called as `Util.wait_for(…)`.
+        const superclass = node.type === 'class' ? field(node, 'superclass') : null;
+        const base = superclass ? namedChildren(superclass)[0]?.text : undefined;
+        const cls: ClassFact = { name: simple, line, bases: base ? [base] : [] };
+        facts.classes.push(cls);
+        for (const child of namedChildren(node))
+          walk(child, { cls: simple, classBody: cls, scopes: [...state.scopes, simple], repeats: false });
         return;
       }
       case 'method':
@@ -204,6 +200,14 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
       return;
     }
     if (state.classBody && !state.fn && /^attr_(accessor|writer)$/.test(method)) return;
+    // `include Retryable`: the module's methods are the class's own.
+    if (state.classBody && !state.fn && !receiver && /^(include|prepend|extend)$/.test(method)) {
+      const list = field(node, 'arguments');
+      for (const mixin of list ? namedChildren(list) : [])
+        if (mixin.type === 'constant' || mixin.type === 'scope_resolution')
+          state.classBody.bases.push(mixin.text);
+      return;
+    }
     const { args, named, spread, nodes, namedNodes } = rubyArguments(node, lower);
     const calleeName =
       method === 'new' && receiver ? (receiver.text.split('::').pop() ?? receiver.text) : method;
