@@ -20,6 +20,13 @@ const TEST_USING =
   /^\s*using\s+(Xunit|NUnit\.Framework|Microsoft\.VisualStudio\.TestTools\.UnitTesting|MSTest)\b/m;
 
 /**
+ * Test-support code outside test folders (RULES.md section 1): `*.Testing` / `*.TestUtilities`
+ * projects, `Testing`, `Mocks` and `Fakes` folders, `Mock*.cs` and `Fake*.cs` files.
+ */
+const TEST_SUPPORT_PATH =
+  /(^|\/)([^/]*\.)?(Testing|TestUtilities|TestUtils|TestHelpers|TestSupport|TestCommon|Mocks?|Fakes?)\/|(^|\/)(Mock|Fake)[A-Z][^/]*\.cs$/i;
+
+/**
  * C# for the value-flow engine. Namespaces do not map to folders and `using` binds no single name, so
  * nothing is imported by name: a class is found by its declaration anywhere in the repository.
  */
@@ -38,7 +45,8 @@ export class CSharpAnalyzer implements LanguageAnalyzer {
   private readonly engines = new EnginePerReview(CSHARP_FRONT_END);
 
   async analyze(input: SourceInput, host: ModuleHost, options: AnalysisOptions): Promise<Finding[]> {
-    if (!MAYBE_RETRY.test(input.text) || TEST_USING.test(input.text)) return [];
+    if (!MAYBE_RETRY.test(input.text) || TEST_USING.test(input.text) || TEST_SUPPORT_PATH.test(input.path))
+      return [];
     const engine = this.engines.for(host, input.path);
     const drafts = await guardNesting(() =>
       withTree('csharp', input.text, async (tree) => {

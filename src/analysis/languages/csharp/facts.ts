@@ -15,11 +15,12 @@ import { descendantsOfTypes, field, namedChildren, some } from '../tree-sitter/s
 import {
   callArguments,
   calleeExpr,
-  calleeName,
-  calleeObject,
+  callShape,
+  isOwnCall,
   isRandomCall,
   lowerCSharp,
   typeName,
+  type CallShape,
   type NameScope,
 } from './lower.js';
 import { csharpRetryContext } from './retry-context.js';
@@ -127,9 +128,9 @@ const DELAY_ARGUMENT = ['millisecondsDelay', 'delay', 'millisecondsTimeout', 'ti
 const MODULE_LEVEL = -1;
 
 /** `Task.Delay(…)`, `Thread.Sleep(…)`: the waits the language provides. */
-function isBuiltinWait(callee: Node): boolean {
-  const object = calleeObject(callee)?.text.replace(/^System\.Threading\.(Tasks\.)?/, '');
-  const name = calleeName(callee);
+function isBuiltinWait({ name, objectText }: CallShape): boolean {
+  if (name !== 'Delay' && name !== 'Sleep') return false;
+  const object = objectText.replace(/^System\.Threading\.(Tasks\.)?/, '');
   return (object === 'Task' && name === 'Delay') || (object === 'Thread' && name === 'Sleep');
 }
 
@@ -181,7 +182,19 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
     return null;
   };
 
-  const nameScope = (state: WalkState): NameScope => ({
+  const shapes = new Map<number, CallShape | null>();
+  const shape = (call: Node): CallShape | null => {
+    let found = shapes.get(call.id);
+    if (found === undefined) shapes.set(call.id, (found = callShape(call)));
+    return found;
+  };
+  const nameScopes = new Map<WalkState, NameScope>();
+  const nameScope = (state: WalkState): NameScope => {
+    let scope = nameScopes.get(state);
+    if (!scope) nameScopes.set(state, (scope = newNameScope(state)));
+    return scope;
+  };
+  const newNameScope = (state: WalkState): NameScope => ({
     isLocal: (name) => localType(state, name) !== null,
     typeOf: (name) => {
       const local = localType(state, name);
@@ -205,6 +218,7 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
       if (declarator?.type !== 'variable_declarator') return undefined;
       return typeName(field(declarator.parent ?? declarator, 'type'));
     },
+    shape,
   });
 
   // Nested calls are lowered as arguments and again as calls of their own: once is enough.
@@ -257,8 +271,9 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
 
   const open: { end: number; state: WalkState }[] = [];
   const enter = (node: Node, state: WalkState) => {
-    open.push({ end: node.endIndex, state });
-    scopes.push({ start: node.startIndex, end: node.endIndex, state });
+    const end = node.endIndex;
+    open.push({ end, state });
+    scopes.push({ start: node.startIndex, end, state });
   };
 
   const visit = (node: Node, state: WalkState): void => {
@@ -636,34 +651,36 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
   };
 
   const recordInvocation = (node: Node, state: WalkState) => {
-    const callee = field(node, 'function');
-    if (!callee) return;
-    const name = calleeName(callee);
-    if (NOT_A_CALL.has(name)) return;
-    const object = calleeObject(callee);
-    const direct = isBuiltinWait(callee);
-    const call = newCall(name, lineOf(node), state);
-    later.push(() => (call.callee = calleeExpr(callee, nameScope(state), (n) => lower(n, state))));
-    const { positional, named } = withArguments(call, node, state);
+    const call = shape(node);
+    if (!call || NOT_A_CALL.has(call.name)) return;
+    const { name, positional, named } = call;
+    const direct = isBuiltinWait(call);
+    const fact = newCall(name, call.line, state);
+    later.push(() => {
+      const scope = nameScope(state);
+      const lowered = (n: Node) => lower(n, state);
+      fact.callee = calleeExpr(call, scope, lowered);
+      fact.args = positional.map(lowered);
+      fact.named = named.map(([k, v]) => [k, lowered(v)]);
+    });
     const delay = direct
       ? (named.find(([k]) => DELAY_ARGUMENT.includes(k))?.[1] ?? positional[0] ?? null)
       : null;
+    const own = isOwnCall(call);
     if (state.fn) {
-      const own = stats.get(state.fn.id)!;
-      own.calls += 1;
-      if (isRandomCall(callee)) state.fn.random = true;
-      if (direct && !own.sleep) own.sleep = { argument: delay };
-      const self = !object || /^(this|base)$/.test(object.text);
-      if (self && name === state.fn.name) state.fn.recursive = true;
+      const body = stats.get(state.fn.id)!;
+      body.calls += 1;
+      if (isRandomCall(call)) state.fn.random = true;
+      if (direct && !body.sleep) body.sleep = { argument: delay };
+      if (own && name === state.fn.name) state.fn.recursive = true;
     }
     // Only waits the language knows, and calls the class's own code can be behind, can pause a retry
     // or restart one.
-    const own = !object || /^(this|base)$/.test(object.text);
     if (!own && !direct) return;
-    pending.push({ call, node, state });
+    pending.push({ call: fact, node, state });
     if (!withSites || state.test || positional.length + named.length === 0) return;
     const site: CallSite = {
-      call,
+      call: fact,
       anchor: snippet(node),
       args: positional.map(snippet),
       named: named.map(([k, v]) => [k, snippet(v)]),

@@ -25,6 +25,8 @@ export interface NameScope {
   setterOf?: string;
   /** The declared type of the variable or field a target-typed `new()` initialises. */
   targetType?: (node: Node) => string | undefined;
+  /** A call's shape, read once per file. */
+  shape?: (call: Node) => CallShape | null;
 }
 
 /** Calls that draw a random number (`Random.Next`, `RandomNumberGenerator.GetInt32`), or a jitter helper. */
@@ -74,30 +76,51 @@ export function isOptionsWrapper(type: string | undefined): boolean {
   return !!type && OPTIONS_WRAPPER.test(type.replace(/\s+/g, ''));
 }
 
-/** The method name a call invokes: `Delay` for `Task.Delay(…)`, `GetValue` for `config?.GetValue<int>(…)`. */
-export function calleeName(callee: Node): string {
-  switch (callee.type) {
-    case 'identifier':
-      return callee.text;
-    case 'generic_name':
-      return callee.namedChild(0)?.text ?? '';
-    case 'member_access_expression':
-      return calleeName(field(callee, 'name') ?? callee);
-    case 'conditional_access_expression': {
-      const binding = namedChildren(callee).find((c) => c.type === 'member_binding_expression');
-      const name = binding ? field(binding, 'name') : null;
-      return name ? calleeName(name) : '';
-    }
-    default:
-      return '';
-  }
+/** A call as its syntax shows it, read from the tree once (every read crosses into WASM). */
+export interface CallShape {
+  callee: Node;
+  /** `identifier`, `generic_name`, `member_access_expression`, … */
+  calleeType: string;
+  /** The method name it invokes: `Delay` for `Task.Delay(…)`, `GetValue` for `config?.GetValue<int>(…)`. */
+  name: string;
+  /** The object it is called on (`Task` in `Task.Delay`), or null for a bare call. */
+  object: Node | null;
+  objectText: string;
+  positional: Node[];
+  named: [string, Node][];
+  line: number;
 }
 
-/** The object a method is called on (`Task` in `Task.Delay`), or null for a bare call. */
-export function calleeObject(callee: Node): Node | null {
-  if (callee.type === 'member_access_expression') return field(callee, 'expression');
-  if (callee.type === 'conditional_access_expression') return field(callee, 'condition');
-  return null;
+function simpleName(name: Node): string {
+  return name.type === 'generic_name' ? (name.namedChild(0)?.text ?? '') : name.text;
+}
+
+export function callShape(call: Node): CallShape | null {
+  const callee = field(call, 'function');
+  if (!callee) return null;
+  const calleeType = callee.type;
+  let name = '';
+  let object: Node | null = null;
+  if (calleeType === 'identifier' || calleeType === 'generic_name') name = simpleName(callee);
+  else if (calleeType === 'member_access_expression') {
+    object = field(callee, 'expression');
+    const nameNode = field(callee, 'name');
+    name = nameNode ? simpleName(nameNode) : '';
+  } else if (calleeType === 'conditional_access_expression') {
+    object = field(callee, 'condition');
+    const binding = namedChildren(callee).find((c) => c.type === 'member_binding_expression');
+    const nameNode = binding ? field(binding, 'name') : null;
+    name = nameNode ? simpleName(nameNode) : '';
+  }
+  return {
+    callee,
+    calleeType,
+    name,
+    object,
+    objectText: object?.text ?? '',
+    ...callArguments(call),
+    line: call.startPosition.row + 1,
+  };
 }
 
 /** Positional and named arguments of a call (`ref`/`out` keep their expression). */
@@ -106,12 +129,10 @@ export function callArguments(call: Node): { positional: Node[]; named: [string,
   const positional: Node[] = [];
   const named: [string, Node][] = [];
   for (const argument of list ? namedChildren(list) : []) {
-    if (argument.type !== 'argument') continue;
-    const name = field(argument, 'name');
-    const value = namedChildren(argument)
-      .filter((c) => !name || !c.equals(name))
-      .pop();
+    const count = argument.namedChildCount;
+    const value = count > 0 ? argument.namedChild(count - 1) : null;
     if (!value) continue;
+    const name = count > 1 ? field(argument, 'name') : null;
     if (name) named.push([name.text, value]);
     else positional.push(value);
   }
@@ -119,9 +140,13 @@ export function callArguments(call: Node): { positional: Node[]; named: [string,
 }
 
 /** Whether a call draws a random number, by its own name and object. */
-export function isRandomCall(callee: Node): boolean {
-  const object = calleeObject(callee);
-  return RANDOM_METHOD.test(calleeName(callee)) || (!!object && RANDOM_SOURCE.test(object.text));
+export function isRandomCall(shape: CallShape): boolean {
+  return RANDOM_METHOD.test(shape.name) || RANDOM_SOURCE.test(shape.objectText);
+}
+
+/** `this`/`base` (or nothing): a call of the class's own code. */
+export function isOwnCall(shape: CallShape): boolean {
+  return !shape.object || /^(this|base)$/.test(shape.objectText);
 }
 
 export function lowerCSharp(node: Node, scope: NameScope, depth = 0): Expr {
@@ -177,11 +202,12 @@ export function lowerCSharp(node: Node, scope: NameScope, depth = 0): Expr {
       return member(node, scope, lower);
     case 'conditional_access_expression': {
       // `a?.b`: `b` of `a` when `a` is there.
+      if (SERVER_HINT_NAME.test(node.text)) return { k: 'server', what: node.text };
       const object = field(node, 'condition');
       const binding = namedChildren(node).find((c) => c.type === 'member_binding_expression');
       const name = binding ? field(binding, 'name') : null;
       if (!object || !name) return TODO('conditional access');
-      return { k: 'member', object: lower(object), name: calleeName(name), line: lineOf(node) };
+      return { k: 'member', object: lower(object), name: simpleName(name), line: lineOf(node) };
     }
     case 'element_access_expression': {
       if (SERVER_HINT_NAME.test(node.text)) return { k: 'server', what: node.text };
@@ -241,8 +267,8 @@ function binary(node: Node, lower: (n: Node) => Expr): Expr {
  * A bare name: a local or parameter, a member of this class (or of a class around it), or a type.
  * `asObject`: the name is the object of a member access (`Settings` in `Settings.Delay`).
  */
-function identifier(node: Node, scope: NameScope, asObject: boolean): Expr {
-  const name = node.text;
+function identifier(node: Node, scope: NameScope, asObject: boolean, text?: string): Expr {
+  const name = text ?? node.text;
   const line = lineOf(node);
   if (name === 'value' && scope.setterOf && !scope.isLocal(name))
     return { k: 'member', object: { k: 'self' }, name: scope.setterOf, line };
@@ -260,7 +286,7 @@ function member(node: Node, scope: NameScope, lower: (n: Node) => Expr): Expr {
   const text = node.text;
   const object = field(node, 'expression');
   const nameNode = field(node, 'name');
-  const name = nameNode ? calleeName(nameNode) : '';
+  const name = nameNode ? simpleName(nameNode) : '';
   const line = lineOf(node);
   if (!object || name === '') return TODO('member');
   if (SERVER_HINT_NAME.test(text)) return { k: 'server', what: text };
@@ -271,18 +297,23 @@ function member(node: Node, scope: NameScope, lower: (n: Node) => Expr): Expr {
       ? lower(object)
       : { k: 'binary', op: '/', left: lower(object), right: { k: 'num', value: unit } };
   }
-  if (object.text === 'TimeSpan' && name === 'Zero') return { k: 'num', value: 0 };
-  if (RANDOM_SOURCE.test(object.text) && name === 'Shared') return { k: 'random', what: text };
-  if (OPTIONS_VALUE.test(name) && isOptionsWrapper(wrapperType(object, scope))) return lower(object);
-  if (object.type === 'this_expression' || object.text === 'this' || object.text === 'base')
-    return { k: 'member', object: { k: 'self' }, name, line };
-  const target = object.type === 'identifier' ? identifier(object, scope, true) : lower(object);
-  return { k: 'member', object: target, name, line };
+  const objectText = object.text;
+  if (objectText === 'TimeSpan' && name === 'Zero') return { k: 'num', value: 0 };
+  if (name === 'Shared' && RANDOM_SOURCE.test(objectText)) return { k: 'random', what: text };
+  if (OPTIONS_VALUE.test(name) && isOptionsWrapper(wrapperType(object, objectText, scope)))
+    return lower(object);
+  return { k: 'member', object: objectOf(object, objectText, scope, lower), name, line };
+}
+
+/** The object of a member access or call: the receiver, a name (local, member or type), or an expression. */
+function objectOf(object: Node, text: string, scope: NameScope, lower: (n: Node) => Expr): Expr {
+  if (text === 'this' || text === 'base') return { k: 'self' };
+  return /^[A-Za-z_]\w*$/.test(text) ? identifier(object, scope, true, text) : lower(object);
 }
 
 /** The declared type of `x` or `this.x`, for `x.Value`. */
-function wrapperType(object: Node, scope: NameScope): string | undefined {
-  if (object.type === 'identifier') return scope.typeOf(object.text);
+function wrapperType(object: Node, text: string, scope: NameScope): string | undefined {
+  if (/^[A-Za-z_]\w*$/.test(text)) return scope.typeOf(text);
   if (
     object.type === 'member_access_expression' &&
     /^(this|base)$/.test(field(object, 'expression')?.text ?? '')
@@ -292,17 +323,15 @@ function wrapperType(object: Node, scope: NameScope): string | undefined {
 }
 
 function invocation(node: Node, scope: NameScope, lower: (n: Node) => Expr): Expr {
-  const callee = field(node, 'function');
-  if (!callee) return TODO('call');
-  const name = calleeName(callee);
-  const object = calleeObject(callee);
-  const owner = object?.text.replace(/^System\./, '') ?? '';
-  const { positional, named } = callArguments(node);
-  if (isRandomCall(callee)) return { k: 'random', what: callee.text };
-  if (SERVER_HINT_NAME.test(callee.text)) return { k: 'server', what: callee.text };
+  const shape = scope.shape ? scope.shape(node) : callShape(node);
+  if (!shape) return TODO('call');
+  const { name, positional, named } = shape;
+  const owner = shape.objectText.replace(/^System\./, '');
+  if (isRandomCall(shape)) return { k: 'random', what: `${owner}.${name}` };
+  if (SERVER_HINT_NAME.test(name) || SERVER_HINT_NAME.test(owner)) return { k: 'server', what: name };
   // `configuration.GetValue("Delay", 5)`: the default is what runs without the setting.
   if (name === 'GetValue' && positional[1]) return lower(positional[1]);
-  if (CONFIG_READ.test(name) && (name === 'GetEnvironmentVariable' || CONFIG_OBJECT.test(object?.text ?? '')))
+  if (CONFIG_READ.test(name) && (name === 'GetEnvironmentVariable' || CONFIG_OBJECT.test(owner)))
     return { k: 'external', what: 'a configuration value' };
   if (owner === 'TimeSpan' && positional[0]) {
     const unit = unitMs(name);
@@ -323,27 +352,18 @@ function invocation(node: Node, scope: NameScope, lower: (n: Node) => Expr): Exp
   // A random draw handed to a call makes its result random too.
   const random = [...args, ...keywords.map(([, e]) => e)].find((e) => e.k === 'random');
   if (random) return random;
-  return { k: 'call', callee: calleeExpr(callee, scope, lower), args, named: keywords, line: lineOf(node) };
+  return { k: 'call', callee: calleeExpr(shape, scope, lower), args, named: keywords, line: shape.line };
 }
 
 /** What a call invokes: a bare name is a method of this class unless it is a local (a delegate, a top-level function). */
-export function calleeExpr(callee: Node, scope: NameScope, lower: (n: Node) => Expr): Expr {
-  const line = lineOf(callee);
-  if (callee.type === 'identifier' || callee.type === 'generic_name') {
-    const name = calleeName(callee);
+export function calleeExpr(shape: CallShape, scope: NameScope, lower: (n: Node) => Expr): Expr {
+  const { name, object, line } = shape;
+  if (shape.calleeType === 'identifier' || shape.calleeType === 'generic_name') {
     if (scope.isLocal(name) || !scope.receiver) return { k: 'name', name, line };
     return scope.member(name, line) ?? { k: 'member', object: { k: 'self' }, name, line };
   }
-  if (callee.type === 'member_access_expression' || callee.type === 'conditional_access_expression') {
-    const object = calleeObject(callee);
-    const name = calleeName(callee);
-    if (!object) return TODO('callee');
-    if (object.type === 'this_expression' || /^(this|base)$/.test(object.text))
-      return { k: 'member', object: { k: 'self' }, name, line };
-    const target = object.type === 'identifier' ? identifier(object, scope, true) : lower(object);
-    return { k: 'member', object: target, name, line };
-  }
-  return lower(callee);
+  if (object) return { k: 'member', object: objectOf(object, shape.objectText, scope, lower), name, line };
+  return lower(shape.callee);
 }
 
 /** `new T(…)`: a `TimeSpan` is its milliseconds; anything else is a constructor call. */

@@ -1,4 +1,5 @@
 import type { Node } from '../tree-sitter/runtime.js';
+import { field } from '../tree-sitter/syntax.js';
 import type { RetryContextResult } from '../../flow/waits.js';
 import { cFamilyGrammar } from '../java/c-family.js';
 import { retryContext } from '../java/retry-context.js';
@@ -52,7 +53,29 @@ export const CSHARP_GRAMMAR = cFamilyGrammar({
   },
 });
 
-/** Whether a call is a pause between attempts, by the shared curly-brace walk. */
+/** Reads of a socket, stream, serial port or queue. */
+const READ_CALL =
+  /\.(Receive|ReceiveAsync|ReceiveFrom|Read|ReadAsync|ReadByte|ReadLine|ReadLineAsync|ReadExisting|Dequeue|TryDequeue|Take|TryTake|Consume)\s*\(/;
+/** What a read that found no data yet throws: a non-blocking socket, a receive timeout. */
+const NO_DATA_YET = /\b(WouldBlock|IOPending|TimedOut|NoBufferSpaceAvailable|TimeoutException)\b/;
+
+const FUNCTION_TYPES = new Set(CSHARP_FUNCTIONS);
+
+/**
+ * Whether a call is a pause between attempts, by the shared curly-brace walk. A read that throws
+ * because no data has arrived yet, caught and tried again after a pause, is polling (RULES.md
+ * section 1), not a retry.
+ */
 export function csharpRetryContext(call: Node): RetryContextResult | null {
-  return retryContext(call, CSHARP_GRAMMAR);
+  const context = retryContext(call, CSHARP_GRAMMAR);
+  return context && !isReadPoll(call) ? context : null;
+}
+
+function isReadPoll(call: Node): boolean {
+  for (let node = call.parent; node && !FUNCTION_TYPES.has(node.type); node = node.parent) {
+    if (node.type !== 'catch_clause') continue;
+    const body = node.parent ? field(node.parent, 'body') : null;
+    return !!body && READ_CALL.test(body.text) && NO_DATA_YET.test(node.text);
+  }
+  return false;
 }
