@@ -8,7 +8,13 @@ import type {
   FunctionFact,
 } from '../../flow/ir.js';
 import { newFunction } from '../../flow/ir.js';
-import { attachRetryFrames, sleptParameter, type BodyCount, type CallSite } from '../../flow/waits.js';
+import {
+  attachRetryFrames,
+  sleptParameter,
+  type BodyCount,
+  type CallSite,
+  type RetryContextResult,
+} from '../../flow/waits.js';
 import { snippet } from '../tree-sitter/findings.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, field, namedChildren, some } from '../tree-sitter/syntax.js';
@@ -23,7 +29,8 @@ import {
   type CallShape,
   type NameScope,
 } from './lower.js';
-import { csharpRetryContext } from './retry-context.js';
+import { RESTART_NAME } from '../../context.js';
+import { csharpRetryContext, failureLoopContext, retryOnceContext } from './retry-context.js';
 
 /**
  * The C# front end of the value-flow engine: one query over a file's tree fills the facts — classes,
@@ -66,6 +73,8 @@ interface WalkState {
   setterOf?: string;
   /** Inside a test method (`[Fact]`, `[Test]`, …). */
   test: boolean;
+  /** Directly in a lambda handling a close or error event (`connection.Closed += async e => …`). */
+  handler?: string;
 }
 
 const MS = 1;
@@ -126,6 +135,10 @@ const TEST_ATTRIBUTE = /[[,]\s*(?:[\w.]+\.)?(Fact|Theory|Test|TestCase|TestMetho
 const NOT_A_CALL = new Set(['nameof', 'typeof', 'sizeof']);
 const DELAY_ARGUMENT = ['millisecondsDelay', 'delay', 'millisecondsTimeout', 'timeout'];
 const MODULE_LEVEL = -1;
+/** Events raised when a connection is lost: a handler that waits and connects again retries. */
+const LOST_EVENT =
+  /^(On)?(Close|Closed|Disconnect|Disconnected|ConnectionLost|ConnectionClosed|ConnectionShutdown|Shutdown|Error|Faulted)(Async)?$/;
+const LAMBDAS = new Set(['lambda_expression', 'anonymous_method_expression']);
 
 /** `Task.Delay(…)`, `Thread.Sleep(…)`: the waits the language provides. */
 function isBuiltinWait({ name, objectText }: CallShape): boolean {
@@ -164,6 +177,11 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
   /** Assignments inside object initialisers: recorded with the object they fill. */
   const initialised = new Set<number>();
   const scopes: { start: number; end: number; state: WalkState }[] = [];
+  /** Lambdas subscribed to a close or error event, by node id. */
+  const handlers = new Map<number, string>();
+  /** Waits the language provides, and where each function's calls start (a handler's reconnect follows its wait). */
+  const directWaits = new Set<CallFact>();
+  const callsIn = new Map<number, { start: number; name: string }[]>();
 
   const localsOf = (state: WalkState): Map<string, string | undefined> => {
     const key = state.fn?.id ?? MODULE_LEVEL;
@@ -309,7 +327,10 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
       case 'constructor_declaration':
         return defineFunction(node, state, state.cls?.fact.name ?? field(node, 'name')?.text ?? '', true);
       case 'lambda_expression':
-      case 'anonymous_method_expression':
+      case 'anonymous_method_expression': {
+        const event = handlers.get(node.id);
+        return defineFunction(node, state, '', false, event ? { handler: event } : {});
+      }
       case 'operator_declaration':
       case 'conversion_operator_declaration':
       case 'destructor_declaration':
@@ -325,6 +346,10 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
         const operator = field(node, 'operator')?.text ?? '=';
         const target = left ? targetOf(left, state) : null;
         if (!target || !right) return;
+        if (operator === '+=' && left?.type === 'member_access_expression' && LAMBDAS.has(right.type)) {
+          const event = field(left, 'name')?.text ?? '';
+          if (LOST_EVENT.test(event)) handlers.set(right.id, event);
+        }
         const fact: AssignmentFact = {
           target: { kind: 'name', name: '' },
           op: OPERATORS[operator] ?? 'other',
@@ -667,7 +692,11 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
       ? (named.find(([k]) => DELAY_ARGUMENT.includes(k))?.[1] ?? positional[0] ?? null)
       : null;
     const own = isOwnCall(call);
+    if (direct) directWaits.add(fact);
     if (state.fn) {
+      let calls = callsIn.get(state.fn.id);
+      if (!calls) callsIn.set(state.fn.id, (calls = []));
+      calls.push({ start: node.startIndex, name });
       const body = stats.get(state.fn.id)!;
       body.calls += 1;
       if (isRandomCall(call)) state.fn.random = true;
@@ -712,6 +741,16 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
     if (index >= 0) fn.sleeps = { param: index, unitMs: MS };
   }
   attachRetryFrames(pending, csharpRetryContext);
+  for (const { call, node, state } of pending) {
+    if (call.retry || !directWaits.has(call)) continue;
+    const context = state.handler
+      ? handlerContext(state.handler, node, callsIn.get(state.fn!.id) ?? [])
+      : state.repeats
+        ? failureLoopContext(node)
+        : retryOnceContext(node);
+    if (context)
+      call.retry = { trigger: context.trigger, counters: [...context.counters], evidence: context.evidence };
+  }
 
   const lowerAt = (node: Node) => {
     let state: WalkState = { repeats: false, test: false };
@@ -725,6 +764,27 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
     return { expr: lower(node, state), fn: state.fn, className: state.cls?.fact.name };
   };
   return { facts, lowerAt };
+}
+
+/** A wait in a close or error handler that connects again after it (RULES.md section 2). */
+function handlerContext(
+  event: string,
+  wait: Node,
+  calls: readonly { start: number; name: string }[],
+): RetryContextResult | null {
+  const start = wait.startIndex;
+  const again = calls.find(
+    (c) => c.start > start && RESTART_NAME.test(c.name.charAt(0).toLowerCase() + c.name.slice(1)),
+  );
+  if (!again) return null;
+  return {
+    trigger: { kind: 'error-event', detail: event },
+    counters: new Set(),
+    evidence: [
+      `waits in the \`${event}\` handler (line ${lineOf(wait)})`,
+      `which then calls \`${again.name}\``,
+    ],
+  };
 }
 
 function mentionsName(node: Node, name: string): boolean {
