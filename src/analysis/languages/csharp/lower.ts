@@ -158,6 +158,8 @@ export function lowerCSharp(node: Node, scope: NameScope, depth = 0): Expr {
       const value = numericLiteral(node.text);
       return value === null ? TODO(`\`${node.text}\``) : { k: 'num', value };
     }
+    case 'null_literal':
+      return { k: 'none' };
     case 'string_literal': {
       // Only as the text handed to a number parse (`int.Parse("5")`).
       const value = numericLiteral(node.text.replace(/^@?"|"$/g, ''));
