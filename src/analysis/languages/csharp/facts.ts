@@ -237,15 +237,13 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
       return typeName(field(declarator.parent ?? declarator, 'type'));
     },
     shape,
+    cache: lowered,
   });
 
-  // Nested calls are lowered as arguments and again as calls of their own: once is enough.
+  // Nested calls are lowered as arguments and again as calls of their own: once is enough (a node
+  // has one scope, and a lambda inside an expression is not lowered with it).
   const lowered = new Map<number, Expr>();
-  const lower = (node: Node, state: WalkState): Expr => {
-    let expr = lowered.get(node.id);
-    if (!expr) lowered.set(node.id, (expr = lowerCSharp(node, nameScope(state))));
-    return expr;
-  };
+  const lower = (node: Node, state: WalkState): Expr => lowerCSharp(node, nameScope(state));
 
   const write = (
     target: AssignTarget,

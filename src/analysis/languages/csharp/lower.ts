@@ -27,6 +27,8 @@ export interface NameScope {
   targetType?: (node: Node) => string | undefined;
   /** A call's shape, read once per file. */
   shape?: (call: Node) => CallShape | null;
+  /** Expressions lowered so far, by node id: a call nested in an argument is lowered once. */
+  cache?: Map<number, Expr>;
 }
 
 /** Calls that draw a random number (`Random.Next`, `RandomNumberGenerator.GetInt32`), or a jitter helper. */
@@ -150,6 +152,14 @@ export function isOwnCall(shape: CallShape): boolean {
 }
 
 export function lowerCSharp(node: Node, scope: NameScope, depth = 0): Expr {
+  const cached = scope.cache?.get(node.id);
+  if (cached) return cached;
+  const expr = lowerNode(node, scope, depth);
+  scope.cache?.set(node.id, expr);
+  return expr;
+}
+
+function lowerNode(node: Node, scope: NameScope, depth: number): Expr {
   if (depth > MAX_EXPRESSION_NESTING) return TODO('expression nested too deeply');
   const lower = (n: Node): Expr => lowerCSharp(n, scope, depth + 1);
   switch (node.type) {
