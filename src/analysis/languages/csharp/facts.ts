@@ -550,7 +550,8 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
     stats.set(fn.id, { calls: 0, control: false, sleep: null });
     const test =
       state.test ||
-      namedChildren(node).some((c) => c.type === 'attribute_list' && TEST_ATTRIBUTE.test(c.text));
+      (node.type === 'method_declaration' &&
+        namedChildren(node).some((c) => c.type === 'attribute_list' && TEST_ATTRIBUTE.test(c.text)));
     const inner: WalkState = { fn, cls: state.cls, repeats: false, test, ...extra };
     locals.set(fn.id, new Map());
     const parameters = field(node, 'parameters');
@@ -702,8 +703,9 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
       if (own && name === state.fn.name) state.fn.recursive = true;
     }
     // Only waits the language knows, and calls the class's own code can be behind, can pause a retry
-    // or restart one.
-    if (!own && !direct) return;
+    // or restart one. Another file's own waits are never judged from here: only its calls' frames
+    // matter (a `Reconnect()` called from a `catch`).
+    if (!own && !(direct && withSites)) return;
     pending.push({ call: fact, node, state });
     if (!withSites || state.test || positional.length + named.length === 0) return;
     const site: CallSite = {
