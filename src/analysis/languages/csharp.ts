@@ -1,6 +1,6 @@
 import type { AnalysisOptions, LanguageAnalyzer, ModuleHost, SourceInput } from '../analyzer.js';
 import type { Finding, Language } from '../finding.js';
-import { EnginePerReview, newTrail, type FlowEngine } from '../flow/engine.js';
+import { EnginePerReview, newTrail, scopeIn, type FlowEngine } from '../flow/engine.js';
 import type { FrontEnd } from '../flow/program.js';
 import { judgeWait } from '../flow/waits.js';
 import { libraryDraft } from './java/report.js';
@@ -8,6 +8,7 @@ import { toFindings, type Draft } from './tree-sitter/findings.js';
 import { guardNesting, loadLanguage, withTree } from './tree-sitter/runtime.js';
 import { extractCSharpFacts, type CsExtraction } from './csharp/facts.js';
 import { findPollyRetries, type ValueOf } from './csharp/polly.js';
+import { isTimeSpan } from './csharp/timespan.js';
 
 /** Cheap gate before parsing: without a wait the language provides or a Polly policy there is nothing to report. */
 const MAYBE_RETRY = /Task\.Delay|Thread\.Sleep|WaitAndRetry|RetryStrategyOptions|Backoff\./;
@@ -56,7 +57,12 @@ export class CSharpAnalyzer implements LanguageAnalyzer {
         const found: Draft[] = [];
         for (const site of facts.sites) {
           const draft = await judgeWait(engine, facts, site, options);
-          if (draft) found.push(draft);
+          if (!draft) continue;
+          if (draft.form.kind === 'call-argument' && site.direct) {
+            const scope = scopeIn(facts, site.call.fn);
+            if (await isTimeSpan(engine, site.direct.delay, scope)) draft.form.duration = true;
+          }
+          found.push(draft);
         }
         if (!USES_POLLY.test(input.text)) return found;
         for (const retry of await findPollyRetries(tree.rootNode, valueReader(engine, extraction))) {

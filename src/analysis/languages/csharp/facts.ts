@@ -45,6 +45,16 @@ import { csharpRetryContext, failureLoopContext, retryOnceContext } from './retr
 
 export interface CsFacts extends FileFacts {
   sites: CallSite[];
+  /**
+   * Declared types as written (`TimeSpan`, `int`): members by class, locals by function (top-level
+   * statements under -1), return types by function. A rewrite of a `TimeSpan` differs from one of
+   * milliseconds.
+   */
+  types: {
+    members: Record<string, Record<string, string>>;
+    locals: Record<number, Record<string, string>>;
+    returns: Record<number, string>;
+  };
 }
 
 export interface CsExtraction {
@@ -139,6 +149,7 @@ const MODULE_LEVEL = -1;
 const LOST_EVENT =
   /^(On)?(Close|Closed|Disconnect|Disconnected|ConnectionLost|ConnectionClosed|ConnectionShutdown|Shutdown|Error|Faulted)(Async)?$/;
 const LAMBDAS = new Set(['lambda_expression', 'anonymous_method_expression']);
+const SPAN_VALUE = /^(new\s+)?(System\.)?TimeSpan\b/;
 
 /** `Task.Delay(…)`, `Thread.Sleep(…)`: the waits the language provides. */
 function isBuiltinWait({ name, objectText }: CallShape): boolean {
@@ -167,6 +178,7 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
     assignments: [],
     calls: [],
     sites: [],
+    types: { members: {}, locals: {}, returns: {} },
   };
   /** Locals and parameters per function (top-level statements under MODULE_LEVEL), with declared types. */
   const locals = new Map<number, Map<string, string | undefined>>();
@@ -177,6 +189,7 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
   /** Assignments inside object initialisers: recorded with the object they fill. */
   const initialised = new Set<number>();
   const scopes: { start: number; end: number; state: WalkState }[] = [];
+  const classScopes: ClassScope[] = [];
   /** Lambdas subscribed to a close or error event, by node id. */
   const handlers = new Map<number, string>();
   /** Waits the language provides, and where each function's calls start (a handler's reconnect follows its wait). */
@@ -470,6 +483,7 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
     const cls: ClassFact = { name, line: lineOf(node), bases };
     facts.classes.push(cls);
     const scope: ClassScope = { fact: cls, members: new Map(), outer: state.cls };
+    classScopes.push(scope);
     const inner: WalkState = { cls: scope, classBody: scope, repeats: false, test: state.test };
     enter(node, inner);
     const parameters = namedChildren(node).find((c) => c.type === 'parameter_list');
@@ -548,6 +562,13 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
     );
     facts.functions.push(fn);
     stats.set(fn.id, { calls: 0, control: false, sleep: null });
+    const returnType =
+      node.type === 'method_declaration' || node.type === 'local_function_statement'
+        ? (field(node, 'returns') ?? field(node, 'type'))?.text
+        : extra.getterOf
+          ? state.cls?.members.get(extra.getterOf)
+          : undefined;
+    if (returnType) facts.types.returns[fn.id] = returnType;
     const test =
       state.test ||
       (node.type === 'method_declaration' &&
@@ -594,13 +615,15 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
 
   const declare = (node: Node, state: WalkState) => {
     const typeNode = field(node, 'type');
-    const declared = typeNode?.type === 'implicit_type' ? undefined : typeNode?.text;
+    const written = typeNode?.type === 'implicit_type' ? undefined : typeNode?.text;
     for (const declarator of namedChildren(node)) {
       if (declarator.type !== 'variable_declarator') continue;
       const nameNode = field(declarator, 'name');
       const name = nameNode?.text ?? '';
       const value = declaratorValue(declarator, nameNode);
       const line = lineOf(declarator);
+      // `var pause = TimeSpan.FromSeconds(5)`: the initialiser says the type.
+      const declared = written ?? (value && SPAN_VALUE.test(value.text) ? 'TimeSpan' : undefined);
       if (state.classBody && !state.fn) {
         state.classBody.members.set(name, declared);
         if (value)
@@ -736,6 +759,8 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
     visit(node, current);
   }
   for (const finish of later) finish();
+  for (const [key, map] of locals) facts.types.locals[key] = typedOnly(map);
+  for (const scope of classScopes) facts.types.members[scope.fact.name] = typedOnly(scope.members);
   for (const fn of facts.functions) {
     const index = sleptParameter(fn, stats.get(fn.id)!, mentionsName);
     if (index >= 0) fn.sleeps = { param: index, unitMs: MS };
@@ -785,6 +810,12 @@ function handlerContext(
       `which then calls \`${again.name}\``,
     ],
   };
+}
+
+function typedOnly(map: ReadonlyMap<string, string | undefined>): Record<string, string> {
+  const typed: Record<string, string> = {};
+  for (const [name, type] of map) if (type) typed[name] = type;
+  return typed;
 }
 
 function mentionsName(node: Node, name: string): boolean {
