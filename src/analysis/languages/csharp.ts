@@ -16,13 +16,10 @@ const MAYBE_RETRY = /Task\.Delay|Thread\.Sleep|WaitAndRetry|RetryStrategyOptions
 /** Files that may configure Polly. */
 const USES_POLLY = /\b(Polly|Microsoft\.Extensions\.Http\.Resilience)\b|\bPolicy\b|RetryStrategyOptions/;
 
-/** Test frameworks: a file using one is test code (RULES.md section 1), whatever its name. */
-const TEST_USING =
-  /^\s*using\s+(Xunit|NUnit\.Framework|Microsoft\.VisualStudio\.TestTools\.UnitTesting|MSTest)\b/m;
-
 /**
- * Test-support code outside test folders (RULES.md section 1): `*.Testing` / `*.TestUtilities`
- * projects, `Testing`, `Mocks` and `Fakes` folders, `Mock*.cs` and `Fake*.cs` files.
+ * Test-support code outside test folders (RULES.md section 1) as C# names it: `*.Testing` /
+ * `*.TestUtilities` projects, `Testing`, `Mocks` and `Fakes` folders, `Mock*.cs` and `Fake*.cs` files
+ * (files importing a test framework are skipped before any analyzer runs).
  */
 const TEST_SUPPORT_PATH =
   /(^|\/)([^/]*\.)?(Testing|TestUtilities|TestUtils|TestHelpers|TestSupport|TestCommon|Mocks?|Fakes?)\/|(^|\/)(Mock|Fake)[A-Z][^/]*\.cs$/i;
@@ -46,8 +43,7 @@ export class CSharpAnalyzer implements LanguageAnalyzer {
   private readonly engines = new EnginePerReview(CSHARP_FRONT_END);
 
   async analyze(input: SourceInput, host: ModuleHost, options: AnalysisOptions): Promise<Finding[]> {
-    if (!MAYBE_RETRY.test(input.text) || TEST_USING.test(input.text) || TEST_SUPPORT_PATH.test(input.path))
-      return [];
+    if (!MAYBE_RETRY.test(input.text) || TEST_SUPPORT_PATH.test(input.path)) return [];
     const engine = this.engines.for(host, input.path);
     const drafts = await guardNesting(() =>
       withTree('csharp', input.text, async (tree) => {
