@@ -258,22 +258,28 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
   const lowered = new Map<number, Expr>();
   const lower = (node: Node, state: WalkState): Expr => lowerCSharp(node, nameScope(state));
 
+  /** An assignment whose target and value are lowered once every declaration is known. */
   const write = (
-    target: AssignTarget,
-    value: () => Expr,
+    target: AssignTarget | (() => AssignTarget),
+    value: Expr | (() => Expr),
     op: AssignmentFact['op'],
     state: WalkState,
     line: number,
   ) => {
+    const pending: Expr = { k: 'todo', what: 'pending' };
     const fact: AssignmentFact = {
-      target,
+      target: typeof target === 'function' ? { kind: 'name', name: '' } : target,
       op,
-      value: { k: 'todo', what: 'pending' },
+      value: typeof value === 'function' ? pending : value,
       fn: state.fn?.id,
       line,
     };
     facts.assignments.push(fact);
-    later.push(() => (fact.value = value()));
+    later.push(() => {
+      if (typeof target === 'function') fact.target = target();
+      if (typeof value === 'function') fact.value = value();
+    });
+    return fact;
   };
 
   /** Where an assignment to `left` goes: a local, a field of this class, or a member of another object. */
@@ -361,18 +367,7 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
           const event = field(left, 'name')?.text ?? '';
           if (LOST_EVENT.test(event)) handlers.set(right.id, event);
         }
-        const fact: AssignmentFact = {
-          target: { kind: 'name', name: '' },
-          op: OPERATORS[operator] ?? 'other',
-          value: { k: 'todo', what: 'pending' },
-          fn: state.fn?.id,
-          line: lineOf(node),
-        };
-        facts.assignments.push(fact);
-        later.push(() => {
-          fact.target = target();
-          fact.value = lower(right, state);
-        });
+        write(target, () => lower(right, state), OPERATORS[operator] ?? 'other', state, lineOf(node));
         return;
       }
       case 'postfix_unary_expression':
@@ -381,15 +376,7 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
         const operand = node.namedChild(0);
         const target = step && operand ? targetOf(operand, state) : null;
         if (!step || !target) return;
-        const fact: AssignmentFact = {
-          target: { kind: 'name', name: '' },
-          op: step,
-          value: { k: 'num', value: 1 },
-          fn: state.fn?.id,
-          line: lineOf(node),
-        };
-        facts.assignments.push(fact);
-        later.push(() => (fact.target = target()));
+        write(target, { k: 'num', value: 1 }, step, state, lineOf(node));
         return;
       }
       case 'for_statement':
@@ -683,17 +670,14 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
       const left = field(assignment, 'left');
       const right = field(assignment, 'right');
       if (left?.type !== 'identifier' || !right) continue;
+      const name = left.text;
       write(
-        { kind: 'member', object: { k: 'todo', what: 'pending' }, name: left.text },
+        () => ({ kind: 'member', object: lower(node, state), name }),
         () => lower(right, state),
         '=',
         state,
         lineOf(assignment),
       );
-      const fact = facts.assignments[facts.assignments.length - 1]!;
-      later.push(() => {
-        if (fact.target.kind === 'member') fact.target.object = lower(node, state);
-      });
     }
   };
 
