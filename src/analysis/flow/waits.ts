@@ -118,16 +118,30 @@ async function retryThroughCallers(
 ): Promise<RetryFrame | null> {
   const fn = scopeIn(facts, call.fn).fn;
   if (!fn || fn.sleeps) return null;
+  // `def reconnect; sleep(delay); connect; end` called from a `rescue`: the wait precedes the work again.
+  const restart = facts.calls.find(
+    (c) => c.fn === fn.id && c.line >= call.line && c !== call && RESTART_NAME.test(c.calleeName),
+  );
   for (const site of await engine.callersOf({ facts, fn })) {
     const frame = site.fact.retry;
-    if (!frame) continue;
-    return {
-      trigger: frame.trigger,
-      counters: [],
-      evidence: [
-        `\`${fn.name}\` waits, and is called from a retry (${site.facts.path}:${site.fact.line}): it ${frame.evidence.join('; ')}`,
-      ],
-    };
+    if (frame)
+      return {
+        trigger: frame.trigger,
+        counters: [],
+        evidence: [
+          `\`${fn.name}\` waits, and is called from a retry (${site.facts.path}:${site.fact.line}): it ${frame.evidence.join('; ')}`,
+        ],
+      };
+    const failure = site.fact.failure;
+    if (failure && restart)
+      return {
+        trigger: failure.trigger,
+        counters: [],
+        evidence: [
+          `\`${fn.name}\` is called after a failure (${site.facts.path}:${site.fact.line}): it ${failure.evidence}`,
+          `it waits, then runs \`${restart.calleeName}\` again (line ${restart.line})`,
+        ],
+      };
   }
   return null;
 }

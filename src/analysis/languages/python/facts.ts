@@ -8,6 +8,7 @@ import type {
   FunctionFact,
   ImportFact,
 } from '../../flow/ir.js';
+import { RESTART_NAME } from '../../context.js';
 import { newFunction } from '../../flow/ir.js';
 import {
   attachRetryFrames,
@@ -374,6 +375,13 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
     if (index >= 0) fn.sleeps = { param: index, unitMs: SECOND_MS };
   }
   attachRetryFrames(pending, retryContext);
+  // Calls of this file's functions, or of a reconnect elsewhere, may run a wait after a failure.
+  const defined = new Set(facts.functions.map((f) => f.name));
+  for (const { call, node } of pending) {
+    if (call.retry || !(defined.has(call.calleeName) || RESTART_NAME.test(call.calleeName))) continue;
+    const failure = failureAt(node);
+    if (failure) call.failure = { trigger: failure.trigger, evidence: failure.evidence };
+  }
   for (const { call, node, state } of timers) {
     const scheduled = positionalArguments(node)[1]!;
     const runs =

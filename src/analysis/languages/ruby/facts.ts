@@ -14,6 +14,7 @@ import {
   type BodyCount,
   type CallSite,
 } from '../../flow/waits.js';
+import { RESTART_NAME } from '../../context.js';
 import { newFunction } from '../../flow/ir.js';
 import { snippet } from '../tree-sitter/findings.js';
 import type { Node } from '../tree-sitter/runtime.js';
@@ -158,16 +159,13 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
       case 'retry':
       case 'begin':
         if (state.fn) stats.get(state.fn.id)!.control = true;
-        if (node.type === 'rescue' || (node.type === 'begin' && retriedByRescue(node))) {
-          for (const child of namedChildren(node)) walk(child, { ...state, repeats: true });
-          return;
-        }
+        if (node.type === 'rescue' || (node.type === 'begin' && retriedByRescue(node)))
+          return walkChildren(node, { ...state, repeats: true });
         break;
       case 'body_statement':
         // A method body with a `rescue … retry` runs again from its first statement.
-        if (!retriedByRescue(node)) break;
-        for (const child of namedChildren(node)) walk(child, { ...state, repeats: true });
-        return;
+        if (retriedByRescue(node)) return walkChildren(node, { ...state, repeats: true });
+        break;
       case 'return': {
         const value = node.namedChild(0);
         const expr = value?.type === 'argument_list' ? value.namedChild(0) : value;
@@ -180,10 +178,19 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
       case 'identifier':
         // A bare `rand` is an identifier, not a call.
         if (state.fn && isRandomCall(node)) state.fn.random = true;
-        if (state.fn && isBareMethodCall(node, state.fn)) recordBareCall(node, state, state.fn);
         return;
     }
-    for (const child of namedChildren(node)) walk(child, state);
+    walkChildren(node, state);
+  };
+
+  const walkChildren = (node: Node, state: WalkState): void => {
+    // A bare name standing as a statement may call a method (known from the parent, not asked of each name).
+    const statements = STATEMENT_PARENTS.has(node.type);
+    for (const child of namedChildren(node)) {
+      if (statements && state.fn && child.type === 'identifier' && isBareMethodCall(child, state.fn))
+        recordBareCall(child, state, state.fn);
+      walk(child, state);
+    }
   };
 
   const recordCall = (node: Node, state: WalkState) => {
@@ -261,7 +268,6 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
    * without arguments: it can restart a retry, or wait for one.
    */
   const isBareMethodCall = (node: Node, fn: FunctionFact): boolean =>
-    STATEMENT_PARENTS.has(node.parent?.type ?? '') &&
     !fn.params.some((p) => p.name === node.text) &&
     !facts.assignments.some((a) => a.fn === fn.id && a.target.kind === 'name' && a.target.name === node.text);
   const recordBareCall = (node: Node, state: WalkState, fn: FunctionFact) => {
@@ -340,6 +346,13 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
     (a) => !(a.fn !== undefined && a.target.kind === 'name' && /^[A-Z]/.test(a.target.name)),
   );
   attachRetryFrames(pending, retryContext);
+  // Calls of this file's functions, or of a reconnect elsewhere, may run a wait after a failure.
+  const defined = new Set(facts.functions.map((f) => f.name));
+  for (const { call, node } of pending) {
+    if (call.retry || !(defined.has(call.calleeName) || RESTART_NAME.test(call.calleeName))) continue;
+    const failure = failureAt(node);
+    if (failure) call.failure = { trigger: failure.trigger, evidence: failure.evidence };
+  }
   for (const { call, node, state } of timers) {
     const block = namedChildren(node).find((c) => c.type === 'do_block' || c.type === 'block');
     const runs = block ? calledIn(block) : [];
