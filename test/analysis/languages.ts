@@ -60,7 +60,7 @@ export const LANGUAGE_TABLES: readonly LanguageTables[] = [
     language: 'csharp',
     analyzer: () => new CSharpAnalyzer(),
     defaultFilename: 'src/Acme/Client.cs',
-    tables: ['retries', 'polly', 'near-misses'],
+    tables: ['retries', 'polly', 'near-misses', 'value-flow'],
   },
   {
     language: 'rust',

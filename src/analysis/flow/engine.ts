@@ -161,9 +161,13 @@ export class FlowEngine {
         return minMax(expr.which, values);
       }
       case 'either': {
+        // An option that never holds a value (`null`, a setter nobody calls) is no value the wait sees.
         const values: DelayValue[] = [];
-        for (const option of expr.options) values.push(await this.evaluate(option, scope, trail));
-        return joinValues(values);
+        for (const option of expr.options) {
+          const value = await this.evaluate(option, scope, trail);
+          if (value !== NEVER) values.push(value);
+        }
+        return values.length === 0 ? NEVER : joinValues(values);
       }
       case 'table':
         return this.table(expr, scope, trail);
@@ -177,6 +181,8 @@ export class FlowEngine {
         return UNKNOWN(expr.what);
       case 'todo':
         return UNKNOWN(expr.what);
+      case 'none':
+        return NEVER;
       case 'self':
         return UNKNOWN('the receiver is not a delay');
       case 'name':
@@ -468,6 +474,8 @@ export class FlowEngine {
         trail.evidence.push(`no call to \`${fn.name}\` in the repository`);
         return NEVER;
       }
+      // Defaults to no value and no caller passes one: it holds none.
+      if (param.default?.k === 'none' && passing === 0) return NEVER;
       return UNKNOWN(
         `\`${param.name}\` is a parameter of \`${fn.name}\` and no caller in the repository passes it`,
       );

@@ -37,7 +37,9 @@ export type Expr =
   /** Comes from outside the repository: an environment variable, user input, a value read at run time. */
   | { k: 'external'; what: string }
   /** A construct the front end does not translate: evaluates to unknown, visibly. */
-  | { k: 'todo'; what: string };
+  | { k: 'todo'; what: string }
+  /** No value (`null`, `None`, `nil`): a `??`/`or` around it falls through to its other side. */
+  | { k: 'none' };
 
 export interface ParamFact {
   name: string;
@@ -220,6 +222,8 @@ export function show(expr: Expr): string {
       return `${show(expr.callee)}(…)`;
     case 'table':
       return `[${expr.items.map(show).join(', ')}]`;
+    case 'none':
+      return 'null';
     case 'option':
       return `${expr.of ? `${show(expr.of)}[${expr.key ?? '…'}]` : (expr.key ?? '…')} or ${show(expr.fallback)}`;
     default:

@@ -49,6 +49,8 @@ const NEW_TOKEN = /([A-Z][\w]*)\.new\b/g;
 const TYPE_DECLARATION_TOKEN =
   /\b(?:class|struct|record|interface|object|enum|type|module)\s+(?:[A-Za-z_]\w*(?:::|\.))*([A-Za-z_]\w*)/g;
 const MEMBER_ASSIGN_TOKEN = /\.([A-Za-z_$][\w$]*)\s*(?:[-+*/]|<<|\*\*)?=(?!=)/g;
+/** Object initialisers set members without a dot: `new Options { Delay = … }` (C#). */
+const INITIALIZER_ASSIGN_TOKEN = /[{,]\s*([A-Za-z_$][\w$]*)\s*=(?![=>])/g;
 /** Ruby and Kotlin call without parentheses, and constructors are called with `new`: names followed by a space. */
 const BARE_CALL_TOKEN = /(?:^|[\s.])([A-Za-z_$][\w$]*)[!?]?[ \t]+(?=[\w"':@(])/gm;
 
@@ -214,6 +216,7 @@ export class Program {
         for (const match of text.matchAll(BARE_CALL_TOKEN)) add(`c:${match[1]}`);
         for (const match of text.matchAll(NEW_TOKEN)) add(`c:${match[1]}`);
         for (const match of text.matchAll(MEMBER_ASSIGN_TOKEN)) add(`a:${match[1]}`);
+        for (const match of text.matchAll(INITIALIZER_ASSIGN_TOKEN)) add(`a:${match[1]}`);
         if (this.front.typesAnywhere)
           for (const match of text.matchAll(TYPE_DECLARATION_TOKEN)) add(`d:${match[1]}`);
       }
