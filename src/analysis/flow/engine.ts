@@ -226,13 +226,16 @@ export class FlowEngine {
     const { facts } = scope;
     for (let fn = scope.fn; fn; fn = fn.parent === undefined ? undefined : facts.functions[fn.parent]) {
       const index = fn.params.findIndex((p) => p.name === name);
-      if (index >= 0) {
-        if (scope.bindings && fn === scope.fn) return UNKNOWN(`\`${name}\` is not passed`);
-        return this.parameter({ facts, fn }, index, trail, !!scope.uncalledIsNever);
-      }
       const writes = facts.assignments.filter(
         (a) => a.fn === fn!.id && a.target.kind === 'name' && a.target.name === name,
       );
+      if (index >= 0) {
+        if (scope.bindings && fn === scope.fn) return UNKNOWN(`\`${name}\` is not passed`);
+        const ref = { facts, fn };
+        const passed = () => this.parameter(ref, index, trail, !!scope.uncalledIsNever);
+        // A parameter the body sets again (`sleep = sleep + jitter`): what it is passed, then each write.
+        return writes.length > 0 ? this.local(name, writes, { ...scope, fn }, trail, passed) : passed();
+      }
       if (writes.length > 0) return this.local(name, writes, { ...scope, fn }, trail);
     }
     const value = await this.moduleName(facts, name, line, trail);
@@ -254,11 +257,12 @@ export class FlowEngine {
     writes: AssignmentFact[],
     scope: Scope,
     trail: Trail,
+    initial?: () => Promise<DelayValue>,
   ): Promise<DelayValue> {
     const key = `l:${scope.facts.path}:${scope.fn?.id}:${name}`;
     if (trail.resolving.has(key)) return UNKNOWN(`\`${name}\` refers to itself`);
     const inner: Trail = { ...trail, resolving: new Set([...trail.resolving, key]) };
-    let value: DelayValue | null = null;
+    let value: DelayValue | null = initial ? await initial() : null;
     for (const write of [...writes].sort((a, b) => a.line - b.line)) {
       if (write.op === 'each') {
         const schedule = write.value.k === 'table' ? write.value : null;
@@ -616,9 +620,26 @@ export class FlowEngine {
       }
       case 'call': {
         const callee = expr.callee;
-        if (callee.k === 'name') return this.classNamed(callee.name, scope.facts);
-        if (callee.k === 'member' && callee.object.k === 'name')
-          return this.classNamed(`${callee.object.name}.${callee.name}`, scope.facts);
+        const named =
+          callee.k === 'name'
+            ? await this.classNamed(callee.name, scope.facts)
+            : callee.k === 'member' && callee.object.k === 'name'
+              ? await this.classNamed(`${callee.object.name}.${callee.name}`, scope.facts)
+              : null;
+        if (named) return named;
+        // A factory (`DefaultConfig()`, `config.Default()`): the class of what it returns. Only plain
+        // and imported functions: following a method would need the receiver's type, which may be this call's.
+        const plain =
+          callee.k === 'name' ||
+          (callee.k === 'member' &&
+            callee.object.k === 'name' &&
+            scope.facts.imports.some((i) => i.local === (callee.object as { name: string }).name));
+        const factory = plain ? await this.functionOf(callee, scope) : null;
+        if (!factory || factory.fn.isConstructor) return null;
+        for (const ret of factory.fn.returns) {
+          const found = await this.typeOf(ret, scopeIn(factory.facts, factory.fn.id), trail, depth + 1);
+          if (found) return found;
+        }
         return null;
       }
       case 'name': {
@@ -652,6 +673,8 @@ export class FlowEngine {
         const owner = await this.typeOf(expr.object, scope, trail, depth + 1);
         if (!owner) return null;
         for (let cls: ClassRef | null = owner, d = 0; cls && d < MAX_HOPS; d += 1) {
+          const declared = cls.cls.fieldTypes?.[expr.name];
+          if (declared) return this.classNamed(declared, cls.facts);
           const writes = fieldWrites(cls, expr.name);
           for (const write of writes) {
             const scope = scopeIn(cls.facts, write.fn, { className: cls.cls.name });

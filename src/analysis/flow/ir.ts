@@ -136,6 +136,8 @@ export interface ClassFact {
    * Kotlin primary constructor, a record): constructor calls set them.
    */
   recordFields?: string[];
+  /** Declared types of fields, by field name (a Go struct, a typed Java or C# field): `cfg.retryWait` of a field `cfg Config`. */
+  fieldTypes?: Record<string, string>;
 }
 
 export interface ImportFact {

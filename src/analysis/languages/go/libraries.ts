@@ -1,15 +1,15 @@
 import { UNKNOWN, type DelayValue } from '../../delay.js';
 import type { Confidence, RetryLibrary } from '../../finding.js';
-import { constMs, scaled } from '../tree-sitter/durations.js';
+import { constMs } from '../tree-sitter/durations.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, enclosing, field, namedChildren, some } from '../tree-sitter/syntax.js';
-import { NS_PER_MS, type GoEnv, type GoEvaluator } from './evaluate.js';
 import { callArguments, qualified } from './package.js';
 import { FUNCTION_TYPES } from './retry-context.js';
 
 /**
  * Go retry libraries configured without jitter (RULES.md section 3): cenkalti/backoff,
- * avast/retry-go and hashicorp/go-retryablehttp, each read with its own defaults.
+ * avast/retry-go and hashicorp/go-retryablehttp, each read with its own defaults. The values they
+ * are given are read through the value-flow engine (`Millis`).
  */
 
 export interface GoLibraryFinding {
@@ -32,36 +32,40 @@ const RETRYABLEHTTP_WAIT_MIN_MS = 1_000;
 /** cenkalti/backoff `ExponentialBackOff` multiplier when a literal leaves it out: `DefaultMultiplier`. */
 const CENKALTI_DEFAULT_MULTIPLIER = 1.5;
 
+/** The value of the expression at `node` in milliseconds, as the value-flow engine follows it. */
+export type Millis = (node: Node) => Promise<DelayValue>;
+
+/** Whether a file imports one of the retry libraries checked here. */
+export function importsRetryLibrary(imports: ReadonlyMap<string, string>): boolean {
+  return [...imports.values()].some((p) => CENKALTI.test(p) || RETRY_GO.test(p) || RETRYABLEHTTP.test(p));
+}
+
 export async function findLibraryRetries(
   root: Node,
-  env: GoEnv,
-  evaluator: GoEvaluator,
+  imports: ReadonlyMap<string, string>,
+  ms: Millis,
 ): Promise<GoLibraryFinding[]> {
-  const paths = [...env.file.imports.values()];
-  if (!paths.some((p) => CENKALTI.test(p) || RETRY_GO.test(p) || RETRYABLEHTTP.test(p))) return [];
+  if (!importsRetryLibrary(imports)) return [];
   const found: GoLibraryFinding[] = [];
   const push = (finding: GoLibraryFinding | null) => {
     if (finding) found.push(finding);
   };
-  const envAt = (node: Node): GoEnv => ({ ...env, fn: enclosing(node, FUNCTION_TYPES), evidence: [] });
-  const ms = async (node: Node): Promise<DelayValue> =>
-    scaled(await evaluator.evaluate(node, envAt(node)), 1 / NS_PER_MS);
   for (const node of descendantsOfTypes(
     root,
     new Set(['call_expression', 'composite_literal', 'assignment_statement']),
   )) {
     if (node.type === 'call_expression') {
       const callee = field(node, 'function');
-      const name = callee ? qualified(callee, env.file.imports) : '';
+      const name = callee ? qualified(callee, imports) : '';
       const pkg = name.slice(0, name.lastIndexOf('.'));
       const member = name.slice(name.lastIndexOf('.') + 1);
       if (CENKALTI.test(pkg)) push(await cenkaltiCall(node, member, ms));
-      else if (RETRY_GO.test(pkg) && member === 'DelayType') push(await retryGoDelayType(node, env, ms));
-      else if (RETRY_GO.test(pkg) && member === 'MaxJitter') push(await retryGoMaxJitter(node, env, ms));
+      else if (RETRY_GO.test(pkg) && member === 'DelayType') push(await retryGoDelayType(node, imports, ms));
+      else if (RETRY_GO.test(pkg) && member === 'MaxJitter') push(await retryGoMaxJitter(node, imports, ms));
       else if (RETRYABLEHTTP.test(pkg) && member === 'NewClient')
-        push(await retryablehttpClient(node, env, ms));
+        push(await retryablehttpClient(node, imports, ms));
     } else if (node.type === 'composite_literal') {
-      push(await cenkaltiLiteral(node, env, ms));
+      push(await cenkaltiLiteral(node, imports, ms));
     } else {
       push(await randomizationAssignment(node, ms));
     }
@@ -69,7 +73,6 @@ export async function findLibraryRetries(
   return found;
 }
 
-type Millis = (node: Node) => Promise<DelayValue>;
 
 // -------------------------------------------------------------------------------- cenkalti/backoff
 
@@ -100,10 +103,10 @@ async function cenkaltiCall(call: Node, member: string, ms: Millis): Promise<GoL
 }
 
 /** `&backoff.ExponentialBackOff{…}`: `RandomizationFactor` left out is zero, which is no jitter at all. */
-async function cenkaltiLiteral(literal: Node, env: GoEnv, ms: Millis): Promise<GoLibraryFinding | null> {
+async function cenkaltiLiteral(literal: Node, imports: ReadonlyMap<string, string>, ms: Millis): Promise<GoLibraryFinding | null> {
   const type = field(literal, 'type');
   if (!type || type.type !== 'qualified_type') return null;
-  const pkg = env.file.imports.get(field(type, 'package')?.text ?? '');
+  const pkg = imports.get(field(type, 'package')?.text ?? '');
   if (!pkg || !CENKALTI.test(pkg) || field(type, 'name')?.text !== 'ExponentialBackOff') return null;
   const body = field(literal, 'body');
   const elements = body ? namedChildren(body).filter((e) => e.type === 'keyed_element') : [];
@@ -171,30 +174,30 @@ function siblingOptions(option: Node): Node[] {
   return [];
 }
 
-function optionNamed(options: Node[], member: string, env: GoEnv): Node | null {
+function optionNamed(options: Node[], member: string, imports: ReadonlyMap<string, string>): Node | null {
   return (
     options.find((option) => {
       if (option.type !== 'call_expression') return false;
       const callee = field(option, 'function');
-      const name = callee ? qualified(callee, env.file.imports) : '';
+      const name = callee ? qualified(callee, imports) : '';
       return RETRY_GO.test(name.slice(0, name.lastIndexOf('.'))) && name.endsWith(`.${member}`);
     }) ?? null
   );
 }
 
-async function retryGoBase(options: Node[], env: GoEnv, ms: Millis): Promise<DelayValue> {
-  const delay = optionNamed(options, 'Delay', env);
+async function retryGoBase(options: Node[], imports: ReadonlyMap<string, string>, ms: Millis): Promise<DelayValue> {
+  const delay = optionNamed(options, 'Delay', imports);
   const arg = delay ? field(delay, 'arguments')?.namedChild(0) : null;
   return arg ? ms(arg) : constMs(RETRY_GO_DEFAULT_DELAY_MS);
 }
 
-async function retryGoDelayType(call: Node, env: GoEnv, ms: Millis): Promise<GoLibraryFinding | null> {
+async function retryGoDelayType(call: Node, imports: ReadonlyMap<string, string>, ms: Millis): Promise<GoLibraryFinding | null> {
   const arg = field(call, 'arguments')?.namedChild(0);
   if (!arg) return null;
-  const name = qualified(arg, env.file.imports);
+  const name = qualified(arg, imports);
   const member = name.slice(name.lastIndexOf('.') + 1);
   const options = siblingOptions(call);
-  const base = await retryGoBase(options, env, ms);
+  const base = await retryGoBase(options, imports, ms);
   if (member === 'FixedDelay') {
     return {
       library: 'retry-go',
@@ -222,14 +225,14 @@ async function retryGoDelayType(call: Node, env: GoEnv, ms: Millis): Promise<GoL
 }
 
 /** `retry.MaxJitter(0)` with the default delay type leaves `BackOffDelay` alone. */
-async function retryGoMaxJitter(call: Node, env: GoEnv, ms: Millis): Promise<GoLibraryFinding | null> {
+async function retryGoMaxJitter(call: Node, imports: ReadonlyMap<string, string>, ms: Millis): Promise<GoLibraryFinding | null> {
   const arg = field(call, 'arguments')?.namedChild(0);
   if (!arg) return null;
   const options = siblingOptions(call);
-  if (optionNamed(options, 'DelayType', env)) return null;
+  if (optionNamed(options, 'DelayType', imports)) return null;
   const jitter = await ms(arg);
   if (jitter.kind !== 'const' || jitter.ms !== 0) return null;
-  const base = await retryGoBase(options, env, ms);
+  const base = await retryGoBase(options, imports, ms);
   const value: DelayValue = {
     kind: 'exponential',
     baseMs: base.kind === 'const' ? base.ms : undefined,
@@ -251,7 +254,7 @@ async function retryGoMaxJitter(call: Node, env: GoEnv, ms: Millis): Promise<GoL
  * `retryablehttp.NewClient()` backs off with `DefaultBackoff` (exponential, no jitter) unless the
  * same function sets `client.Backoff` to a jittered one.
  */
-async function retryablehttpClient(call: Node, env: GoEnv, ms: Millis): Promise<GoLibraryFinding | null> {
+async function retryablehttpClient(call: Node, imports: ReadonlyMap<string, string>, ms: Millis): Promise<GoLibraryFinding | null> {
   const statement = call.parent?.parent;
   if (
     !statement ||
@@ -274,7 +277,7 @@ async function retryablehttpClient(call: Node, env: GoEnv, ms: Millis): Promise<
   if (backoff) {
     const chosen: Node = backoff;
     if (chosen.type === 'func_literal') return customBackoff(chosen, ms);
-    if (!/\.DefaultBackoff$/.test(qualified(chosen, env.file.imports))) return null;
+    if (!/\.DefaultBackoff$/.test(qualified(chosen, imports))) return null;
     const value: DelayValue = { kind: 'exponential', baseMs: RETRYABLEHTTP_WAIT_MIN_MS, factor: 2 };
     return {
       library: 'go-retryablehttp',
