@@ -11,7 +11,8 @@ import type { Trigger } from '../finding.js';
  * numbers, the front end says how many milliseconds one unit is.
  */
 export type Expr =
-  | { k: 'num'; value: number }
+  /** `text`: how the source wrote it, when that says more than the number (`time.Second`). */
+  | { k: 'num'; value: number; text?: string }
   /** A bare name: a local, a parameter, a module-level binding or an import, resolved by scope. */
   | { k: 'name'; name: string; line: number }
   /** `this` / `self` / the method's receiver. */
@@ -61,6 +62,8 @@ export interface FunctionFact {
   isConstructor: boolean;
   /** It calls itself. */
   recursive: boolean;
+  /** Names its assignments rebind in an enclosing function (Python's `nonlocal`). */
+  enclosingNames?: string[];
 }
 
 /** A function as a front end first meets it: its body's facts are filled in as the walk goes. */
@@ -151,6 +154,8 @@ export interface ImportFact {
 
 export interface FileFacts {
   path: string;
+  /** The package the file declares, in languages where files of one directory share names (Go, Java, Kotlin). */
+  packageName?: string;
   imports: ImportFact[];
   functions: FunctionFact[];
   classes: ClassFact[];
@@ -190,7 +195,7 @@ export function mentions(expr: Expr, name: string): boolean {
 export function show(expr: Expr): string {
   switch (expr.k) {
     case 'num':
-      return String(expr.value);
+      return expr.text ?? String(expr.value);
     case 'name':
       return expr.name;
     case 'self':

@@ -59,7 +59,7 @@ export async function judgeWait(
   if (value === NEVER_VALUE || value === CYCLE_VALUE) value = UNKNOWN('no value reaches the wait');
   const evidence = [...frame.evidence];
   if (wait.helper) evidence.push(`\`${wait.helper.name}\` (${wait.helper.path}) waits its argument`);
-  evidence.push(...trail.evidence);
+  for (const line of trail.evidence) if (!evidence.includes(line)) evidence.push(line);
   return waitDraft(
     {
       value: scaled(value, wait.unitMs),
@@ -82,7 +82,9 @@ async function waitOf(engine: FlowEngine, site: CallSite, scope: Scope): Promise
   const local =
     (callee.k === 'name' &&
       (scope.facts.functions.some((f) => f.name === callee.name) ||
-        scope.facts.imports.some((i) => i.local === callee.name))) ||
+        scope.facts.imports.some((i) => i.local === callee.name) ||
+        // A function of another file of the package: read the package only for a call on a retry path.
+        (scope.facts.packageName !== undefined && !!call.retry))) ||
     (callee.k === 'member' &&
       (callee.object.k === 'self' ||
         (callee.object.k === 'name' &&

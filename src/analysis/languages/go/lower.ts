@@ -91,7 +91,7 @@ function selector(node: Node, at: GoLowering, lower: (n: Node) => Expr): Expr {
   const time = /^time\.(\w+)$/.exec(name);
   if (time) {
     const ms = unitMs(time[1]!);
-    return ms === null ? { k: 'todo', what: `\`${text}\`` } : { k: 'num', value: ms * NS_PER_MS };
+    return ms === null ? { k: 'todo', what: `\`${text}\`` } : { k: 'num', value: ms * NS_PER_MS, text };
   }
   if (ENVIRONMENT.test(name)) return { k: 'external', what: 'an environment variable or flag' };
   const operand = field(node, 'operand');

@@ -63,6 +63,7 @@ const FACT_NODES = new Set([
   'while_statement',
   'try_statement',
   'return_statement',
+  'nonlocal_statement',
   'call',
 ]);
 const AUGMENTED: Record<string, AssignmentFact['op']> = {
@@ -197,6 +198,14 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
         if (value && state.fn) state.fn.returns.push(lower(value));
         break;
       }
+      case 'nonlocal_statement':
+        if (state.fn)
+          (state.fn.enclosingNames ??= []).push(
+            ...namedChildren(node)
+              .filter((n) => n.type === 'identifier')
+              .map((n) => n.text),
+          );
+        return;
       case 'call':
         recordCall(node, state);
         break;

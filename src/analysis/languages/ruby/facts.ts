@@ -50,6 +50,17 @@ interface WalkState {
   repeats: boolean;
 }
 
+/** Where a bare name stands as a statement of its own. */
+const STATEMENT_PARENTS = new Set([
+  'body_statement',
+  'then',
+  'else',
+  'begin',
+  'ensure',
+  'block_body',
+  'program',
+]);
+
 export function extractRubyFacts(path: string, root: Node, withSites: boolean): RbFacts {
   const facts: RbFacts = {
     path,
@@ -157,6 +168,7 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
       case 'identifier':
         // A bare `rand` is an identifier, not a call.
         if (state.fn && isRandomCall(node)) state.fn.random = true;
+        if (state.fn && isBareMethodCall(node, state.fn)) recordBareCall(node, state, state.fn);
         return;
     }
     for (const child of namedChildren(node)) walk(child, state);
@@ -228,6 +240,30 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
         walk(child, { ...state, repeats: state.repeats || loops });
       else if (child.type !== 'identifier' && child.type !== 'constant') walk(child, state);
     }
+  };
+
+  /**
+   * A statement that is only a name no local binds (`sleep_to_avoid_thrashing`) calls a method
+   * without arguments: it can restart a retry, or wait for one.
+   */
+  const isBareMethodCall = (node: Node, fn: FunctionFact): boolean =>
+    STATEMENT_PARENTS.has(node.parent?.type ?? '') &&
+    !fn.params.some((p) => p.name === node.text) &&
+    !facts.assignments.some((a) => a.fn === fn.id && a.target.kind === 'name' && a.target.name === node.text);
+  const recordBareCall = (node: Node, state: WalkState, fn: FunctionFact) => {
+    const call: CallFact = {
+      callee: { k: 'name', name: node.text, line: node.startPosition.row + 1 },
+      calleeName: node.text,
+      args: [],
+      named: [],
+      line: node.startPosition.row + 1,
+      spread: false,
+      fn: fn.id,
+    };
+    stats.get(fn.id)!.calls += 1;
+    if (node.text === fn.name) fn.recursive = true;
+    facts.calls.push(call);
+    pending.push({ call, node, state });
   };
 
   const defineMethod = (node: Node, state: WalkState) => {
