@@ -222,6 +222,10 @@ export class FlowEngine {
     if (index.kind === 'const')
       return { kind: 'const', ms: numbers[index.ms] ?? numbers[numbers.length - 1]! };
     if (numbers.every((n) => n === numbers[0])) return { kind: 'const', ms: numbers[0]! };
+    // Equal steps (1 s, 3 s, 5 s) are linear, however large the first ratio.
+    const steps = numbers.slice(1).map((n, i) => n - numbers[i]!);
+    if (steps.length > 1 && steps.every((d) => d > 0 && d === steps[0]))
+      return { kind: 'linear', baseMs: numbers[0] };
     const ratios = numbers.slice(1).map((n, i) => n / numbers[i]!);
     const geometric = ratios.length > 0 && ratios.every((r) => r >= 1.5);
     return geometric ? { kind: 'exponential', baseMs: numbers[0] } : { kind: 'linear', baseMs: numbers[0] };
@@ -574,7 +578,8 @@ export class FlowEngine {
     for (const site of await this.program.memberAssignments(name, owner.facts)) {
       const write = site.fact;
       if (write.target.kind !== 'member') continue;
-      const scope = scopeIn(site.facts, write.fn);
+      // Like a setter of the class: a function nobody calls (an option nobody passes) sets nothing.
+      const scope = scopeIn(site.facts, write.fn, { uncalledIsNever: true });
       const type = await this.typeOf(write.target.object, scope, inner);
       if (type && (type.cls.name !== owner.cls.name || type.facts.path !== owner.facts.path)) continue;
       found = true;

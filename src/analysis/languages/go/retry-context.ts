@@ -39,6 +39,8 @@ const SUCCESS_CONDITION =
   /^\s*(err|e|error)\s*==\s*nil\s*$|^\s*(err|e)\s*==\s*nil\s*&&|StatusCode\s*==\s*(20\d|http\.StatusOK)|StatusCode\s*<\s*(300|400|500)|^\s*(ok|success|succeeded)\s*$/;
 const POLLING_CONDITION =
   /==\s*"[\w -]+"|!=\s*"[\w -]+"|\.(Done|Ready|Finished|Complete|Completed)\b|\b(done|ready|finished|complete|completed|isDone|IsDone|isReady|IsReady)\b/;
+/** `attempt > 0`, `retries != 0`, `try >= 1`: not the first attempt. */
+const LATER_ATTEMPT = /^\s*([A-Za-z_]\w*)\s*(?:>\s*0|!=\s*0|>=\s*1)\s*$/;
 const OVERLOAD_CASE =
   /\b(408|429|502|503|504)\b|Status(TooManyRequests|ServiceUnavailable|BadGateway|GatewayTimeout|RequestTimeout)|codes\.(Unavailable|ResourceExhausted)/;
 
@@ -82,6 +84,15 @@ function failurePath(call: Node, fn: Node | null, up: ParentOf): FailurePath | n
         isSuccessCondition(condition.text)
       )
         return conditionPath(condition, 'fails', node);
+      // `if attempt > 0 { wait }` at the top of a retry loop: every attempt after the first waits.
+      if (condition && consequence?.equals(child) && LATER_ATTEMPT.test(condition.text)) {
+        const counter = LATER_ATTEMPT.exec(condition.text)![1]!;
+        if (ATTEMPT_NAME.test(counter))
+          return {
+            trigger: { kind: 'exception', detail: clip(condition.text) },
+            evidence: `waits before every attempt after the first (\`${clip(condition.text)}\`, line ${lineOf(node)})`,
+          };
+      }
     }
     if (node.type === 'expression_case' || node.type === 'type_case') {
       const values = field(node, 'value')?.text ?? field(node, 'type')?.text ?? '';
@@ -129,6 +140,19 @@ function successExitBefore(list: Node, waitStatement: Node): FailurePath | null 
     if (statement.type !== 'if_statement') continue;
     const condition = field(statement, 'condition');
     const consequence = field(statement, 'consequence');
+    const alternative = field(statement, 'alternative');
+    // `if err != nil { log } else { break }`: leaving on success, in the other branch.
+    if (
+      condition &&
+      alternative?.type === 'block' &&
+      exits(alternative) &&
+      isErrorCondition(condition.text)
+    ) {
+      return {
+        trigger: { kind: 'exception', detail: clip(condition.text) },
+        evidence: `waits only after \`${clip(condition.text)}\` held (line ${lineOf(statement)})`,
+      };
+    }
     if (condition && consequence && exits(consequence) && isSuccessCondition(condition.text)) {
       return {
         trigger: {
