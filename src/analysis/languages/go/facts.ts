@@ -164,10 +164,14 @@ export function extractGoFacts(path: string, root: Node, withSites: boolean): Go
     facts.assignments.push({ target: to, op, value, fn: state.fn?.id, line });
   };
 
-  /** `a, b := x, y` pairs up; `d, err := parse()` binds each name to a value that cannot be followed. */
+  /**
+   * `a, b := x, y` pairs up; `n, err := strconv.Atoi(s)` binds `n` to what was parsed; `d, err := f()`
+   * binds each name to a value that cannot be followed.
+   */
   const assignLists = (left: Node[], right: Node[], op: AssignmentFact['op'], state: WalkState, line: number, declares: boolean) => {
+    const parsed = right.length === 1 && left.length === 2 ? parsedFrom(right[0]!, importMap) : null;
     left.forEach((target, index) => {
-      const value = right.length === left.length ? right[index] : undefined;
+      const value = right.length === left.length ? right[index] : index === 0 && parsed ? parsed : undefined;
       if (value) assign(target, lower(value, state), op, state, line, declares);
       else assign(target, { k: 'todo', what: 'one of several results' }, 'other', state, line, declares);
     });
@@ -426,6 +430,17 @@ export function extractGoFacts(path: string, root: Node, withSites: boolean): Go
   }
   attachRetryFrames(pending, retryContext);
   return facts;
+}
+
+/** Parsers whose first result is the value of their first argument (a number or a duration, as text). */
+const PARSERS = /^(strconv\.(Atoi|ParseInt|ParseUint|ParseFloat)|time\.ParseDuration)$/;
+
+/** `strconv.Atoi(s)` → `s`: parsing keeps where the value came from (a header, a variable, a literal). */
+function parsedFrom(value: Node, imports: ReadonlyMap<string, string>): Node | null {
+  if (value.type !== 'call_expression') return null;
+  const callee = field(value, 'function');
+  if (!callee || !PARSERS.test(qualified(callee, imports))) return null;
+  return callArguments(value)[0] ?? null;
 }
 
 /** `time.Sleep(d)`, `time.After(d)`, `time.NewTimer(d)`, or an injected clock's: waits its argument. */

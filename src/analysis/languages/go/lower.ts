@@ -60,6 +60,10 @@ export function lowerGo(node: Node, at: GoLowering, depth = 0): Expr {
       if (!op || !left || !right) return { k: 'todo', what: `operator \`${operator}\`` };
       return { k: 'binary', op, left: lower(left), right: lower(right) };
     }
+    case 'interpreted_string_literal':
+    case 'raw_string_literal':
+      // Only as the text a parser reads (`strconv.Atoi("5")`, `time.ParseDuration("5s")`).
+      return durationText(node.text.slice(1, -1));
     case 'identifier':
       if (node.text === at.receiver) return { k: 'self' };
       if (PREDECLARED.has(node.text)) return { k: 'todo', what: node.text };
@@ -173,4 +177,14 @@ function call(node: Node, at: GoLowering, lower: (n: Node) => Expr): Expr {
     line: node.startPosition.row + 1,
     spread: args.some((a) => a.type === 'variadic_argument'),
   };
+}
+
+/** `"5"` → 5; `"1m30s"` → nanoseconds; anything else cannot be evaluated. */
+function durationText(text: string): Expr {
+  const number = numericLiteral(text);
+  if (number !== null) return { k: 'num', value: number };
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) return { k: 'todo', what: 'a string' };
+  const ns = parts.reduce((sum, [, value, unit]) => sum + Number(value) * unitMs(unit!)! * NS_PER_MS, 0);
+  return { k: 'num', value: ns, text: JSON.stringify(text) };
 }

@@ -26,7 +26,12 @@ export class GoModules {
       const dir = posix.normalize(posix.join(root, importPath.slice(module.length + 1) || '.'));
       return dir === '.' ? [] : [`${dir}/`];
     }
-    return [];
+    if (this.known.length > 0) return [];
+    // No `go.mod` in sight (a snippet, a partial checkout): a non-standard import may be any tail of
+    // its path under the root, longest first (`github.com/acme/app/sys` → `acme/app/sys/` … `sys/`).
+    const segments = importPath.split('/');
+    if (segments.length < 2 || !segments[0]!.includes('.')) return [];
+    return segments.slice(1).map((_, i) => `${segments.slice(i + 1).join('/')}/`);
   }
 
   private moduleOf(dir: string): Promise<GoModule | null> {

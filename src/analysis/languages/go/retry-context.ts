@@ -39,6 +39,9 @@ const SUCCESS_CONDITION =
   /^\s*(err|e|error)\s*==\s*nil\s*$|^\s*(err|e)\s*==\s*nil\s*&&|StatusCode\s*==\s*(20\d|http\.StatusOK)|StatusCode\s*<\s*(300|400|500)|^\s*(ok|success|succeeded)\s*$/;
 const POLLING_CONDITION =
   /==\s*"[\w -]+"|!=\s*"[\w -]+"|\.(Done|Ready|Finished|Complete|Completed)\b|\b(done|ready|finished|complete|completed|isDone|IsDone|isReady|IsReady)\b/;
+/** The attempt just made worked (an error, not a state, is what is checked). */
+const ATTEMPT_SUCCEEDED =
+  /^\s*(err|e|error)\s*==\s*nil\s*$|StatusCode\s*==\s*(20\d|http\.StatusOK)|StatusCode\s*<\s*(300|400)/;
 /** `attempt > 0`, `retries != 0`, `try >= 1`: not the first attempt. */
 const LATER_ATTEMPT = /^\s*([A-Za-z_]\w*)\s*(?:>\s*0|!=\s*0|>=\s*1)\s*$/;
 const OVERLOAD_CASE =
@@ -117,8 +120,33 @@ function failurePath(call: Node, fn: Node | null, up: ParentOf): FailurePath | n
       up(parent) &&
       LOOP_TYPES.has(up(parent)!.type)
     ) {
-      const exit = successExitBefore(node, child);
+      const exit = successExitBefore(node, child) ?? attemptAfter(namedChildren(node), child);
       if (exit) return exit;
+    }
+    // `select { case <-time.After(d): err = dial(); if err == nil { return } }` in a loop.
+    if (node.type === 'communication_case' && field(node, 'communication')?.equals(child)) {
+      const body = namedChildren(node).find((c) => c.type === 'statement_list');
+      const exit = body ? attemptAfter(namedChildren(body), child) : null;
+      if (exit && enclosingBy(up, node, LOOP_TYPES, FUNCTION_TYPES)) return exit;
+    }
+  }
+  return null;
+}
+
+/**
+ * A wait before an attempt that leaves the loop once it succeeds (`time.Sleep(d); err = dial(); if
+ * err == nil { return }`): from the second time round, it waits after a failure.
+ */
+function attemptAfter(statements: Node[], waitStatement: Node): FailurePath | null {
+  for (const statement of statements) {
+    if (statement.startIndex <= waitStatement.startIndex || statement.type !== 'if_statement') continue;
+    const condition = field(statement, 'condition');
+    const consequence = field(statement, 'consequence');
+    if (condition && consequence && exits(consequence) && ATTEMPT_SUCCEEDED.test(condition.text)) {
+      return {
+        trigger: { kind: /StatusCode/.test(condition.text) ? 'status' : 'exception', detail: clip(condition.text) },
+        evidence: `waits before an attempt that leaves the loop when \`${clip(condition.text)}\` (line ${lineOf(statement)})`,
+      };
     }
   }
   return null;
