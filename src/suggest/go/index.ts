@@ -241,6 +241,10 @@ function cenkalti(form: LibraryForm, fileText: string, imports: GoImports): Rewr
     if (node.type === 'call_expression' && /NewConstantBackOff$/.test(field(node, 'function')?.text ?? '')) {
       return { start: node.startIndex, end: node.endIndex, newText: `${alias}.NewExponentialBackOff()` };
     }
+    // `&backoff.ConstantBackOff{Interval: d}`: the constructor call stands for the whole `&…{}`.
+    if (node.type === 'unary_expression' && /ConstantBackOff\s*\{/.test(node.text)) {
+      return { start: node.startIndex, end: node.endIndex, newText: `${alias}.NewExponentialBackOff()` };
+    }
     if (node.type === 'keyed_element') {
       const value = field(node, 'value');
       return value ? { start: value.startIndex, end: value.endIndex, newText: factor } : null;
@@ -267,7 +271,7 @@ function cenkalti(form: LibraryForm, fileText: string, imports: GoImports): Rewr
     return { start: node.startIndex, end: node.endIndex, newText: factor };
   });
   if (!edit) return refuse('library', 'the backoff options are not where the finding says', description);
-  if (form.targetText.includes('NewConstantBackOff')) {
+  if (/NewConstantBackOff|ConstantBackOff\s*\{/.test(form.targetText)) {
     return plan(
       'library',
       `Use \`${alias}.NewExponentialBackOff()\`: waits grow from 500 ms by 1.5× and each is randomised by ±50%, so clients that failed together retry apart.`,

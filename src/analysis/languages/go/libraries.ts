@@ -107,10 +107,26 @@ async function cenkaltiLiteral(literal: Node, imports: ReadonlyMap<string, strin
   const type = field(literal, 'type');
   if (!type || type.type !== 'qualified_type') return null;
   const pkg = imports.get(field(type, 'package')?.text ?? '');
-  if (!pkg || !CENKALTI.test(pkg) || field(type, 'name')?.text !== 'ExponentialBackOff') return null;
+  const name = field(type, 'name')?.text;
+  if (!pkg || !CENKALTI.test(pkg)) return null;
   const body = field(literal, 'body');
   const elements = body ? namedChildren(body).filter((e) => e.type === 'keyed_element') : [];
   const keyed = new Map(elements.map((e) => [keyOf(e), e]));
+  if (name === 'ConstantBackOff') {
+    // `&backoff.ConstantBackOff{Interval: d}`: the same interval every time (zero when left out).
+    const interval = keyed.get('Interval');
+    const value = interval && valueOf(interval) ? await ms(valueOf(interval)!) : constMs(0);
+    // A rewrite replaces the whole `&backoff.ConstantBackOff{…}` (a value literal has no such rewrite).
+    const whole = literal.parent?.type === 'unary_expression' ? literal.parent : literal;
+    return {
+      library: 'cenkalti-backoff',
+      value,
+      anchor: literal,
+      target: whole,
+      evidence: 'a `ConstantBackOff` literal waits the same `Interval` before every retry',
+    };
+  }
+  if (name !== 'ExponentialBackOff') return null;
   const randomization = keyed.get('RandomizationFactor');
   if (randomization) {
     const value = valueOf(randomization);

@@ -165,6 +165,17 @@ function conditionPath(condition: Node, verb: 'holds' | 'fails', statement: Node
 function successExitBefore(list: Node, waitStatement: Node): FailurePath | null {
   for (const statement of namedChildren(list)) {
     if (statement.startIndex >= waitStatement.startIndex) break;
+    if (statement.type === 'for_statement') {
+      // A round of attempts that returns on success: reaching the wait after it means all failed.
+      const inner = field(statement, 'body')?.namedChild(0);
+      const exit = inner ? returnsOnSuccess(namedChildren(inner)) : null;
+      if (exit)
+        return {
+          trigger: { kind: 'exception', detail: clip(exit.text) },
+          evidence: `waits after a loop of attempts that returns when \`${clip(exit.text)}\` (line ${lineOf(statement)})`,
+        };
+      continue;
+    }
     if (statement.type !== 'if_statement') continue;
     const condition = field(statement, 'condition');
     const consequence = field(statement, 'consequence');
@@ -190,6 +201,23 @@ function successExitBefore(list: Node, waitStatement: Node): FailurePath | null 
         evidence: `waits only after \`${clip(condition.text)}\` failed (line ${lineOf(statement)})`,
       };
     }
+  }
+  return null;
+}
+
+/** The condition of an `if <success> { … return }` among these statements. */
+function returnsOnSuccess(statements: Node[]): Node | null {
+  for (const statement of statements) {
+    if (statement.type !== 'if_statement') continue;
+    const condition = field(statement, 'condition');
+    const list = field(statement, 'consequence')?.namedChild(0);
+    if (
+      condition &&
+      list &&
+      namedChildren(list).some((s) => s.type === 'return_statement') &&
+      ATTEMPT_SUCCEEDED.test(condition.text)
+    )
+      return condition;
   }
   return null;
 }
