@@ -172,7 +172,7 @@ export class FlowEngine {
       case 'server':
         return { kind: 'server' };
       case 'external':
-        return UNKNOWN(expr.what);
+        return { kind: 'unknown', reason: expr.what, external: true };
       case 'todo':
         return UNKNOWN(expr.what);
       case 'self':
