@@ -13,7 +13,14 @@ import type { FrontEnd } from '../flow/program.js';
 import { judgeWait } from '../flow/waits.js';
 import { scaled } from './tree-sitter/durations.js';
 import { libraryDraft, snippet, toFindings, type Draft } from './tree-sitter/findings.js';
-import { guardNesting, loadedLanguage, loadLanguage, parseLoaded, withTree, type Node } from './tree-sitter/runtime.js';
+import {
+  guardNesting,
+  loadedLanguage,
+  loadLanguage,
+  parseLoaded,
+  withTree,
+  type Node,
+} from './tree-sitter/runtime.js';
 import { extractGoFacts, NS_UNIT_MS, type GoFacts } from './go/facts.js';
 import { findLibraryRetries, importsRetryLibrary, type Millis } from './go/libraries.js';
 import { lowerGo } from './go/lower.js';
@@ -29,7 +36,8 @@ const DELAY_BODY = /time\.(Duration|Second|Millisecond|Sleep|After)|<<|math\.Pow
  * for tests, mocks and fakes.
  */
 const TEST_SUPPORT_PACKAGE = /^(testutils?|testing|testhelpers?|testsupport|mocks?|fakes?)$/;
-const TEST_SUPPORT_PATH = /(^|\/)(testutils?|testing|testhelpers?|testsupport|mocks?|fakes?)\/|(^|\/)(mock|fake)[^/]*\.go$/i;
+const TEST_SUPPORT_PATH =
+  /(^|\/)(testutils?|testing|testhelpers?|testsupport|mocks?|fakes?)\/|(^|\/)(mock|fake)[^/]*\.go$/i;
 
 /** Go for the value-flow engine: a package is its directory, an import path maps through `go.mod`. */
 export function goFrontEnd(modules: GoModules): FrontEnd {
@@ -79,7 +87,11 @@ export class GoAnalyzer implements LanguageAnalyzer {
           if (draft) found.push(draft);
         }
         if (!importsRetryLibrary(facts.importMap)) return found;
-        for (const library of await findLibraryRetries(tree.rootNode, facts.importMap, valueReader(engine, facts))) {
+        for (const library of await findLibraryRetries(
+          tree.rootNode,
+          facts.importMap,
+          valueReader(engine, facts),
+        )) {
           const draft = libraryDraft(
             {
               library: library.library,

@@ -12,15 +12,8 @@ import { attachRetryFrames, sleptParameter, type BodyCount, type CallSite } from
 import { snippet } from '../tree-sitter/findings.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, field, namedChildren } from '../tree-sitter/syntax.js';
-import { lowerGo, typeName, type GoLowering } from './lower.js';
-import {
-  callArguments,
-  collectImports,
-  isRandomCall,
-  mentions,
-  NS_PER_MS,
-  qualified,
-} from './package.js';
+import { lowerCallee, lowerGo, typeName, type GoLowering } from './lower.js';
+import { callArguments, collectImports, isRandomCall, mentions, NS_PER_MS, qualified } from './package.js';
 import { retryContext } from './retry-context.js';
 
 /**
@@ -150,14 +143,26 @@ export function extractGoFacts(path: string, root: Node, withSites: boolean): Go
     return state.receiver?.name === name;
   };
 
-  const assign = (target: Node, value: Expr, op: AssignmentFact['op'], state: WalkState, line: number, declares: boolean) => {
+  const assign = (
+    target: Node,
+    value: Expr,
+    op: AssignmentFact['op'],
+    state: WalkState,
+    line: number,
+    declares: boolean,
+  ) => {
     const to = targetOf(target, state, (n) => lower(n, state));
     if (!to) return;
     if (to.kind === 'name' && state.fn) {
       if (declares) declared.get(state.fn.id)!.add(to.name);
       else if (!isDeclared(to.name, state)) {
         // A package variable set inside a function is no constant: the package-level binding says so.
-        facts.assignments.push({ target: to, op: 'other', value: { k: 'todo', what: 'set at run time' }, line });
+        facts.assignments.push({
+          target: to,
+          op: 'other',
+          value: { k: 'todo', what: 'set at run time' },
+          line,
+        });
         return;
       }
     }
@@ -168,7 +173,14 @@ export function extractGoFacts(path: string, root: Node, withSites: boolean): Go
    * `a, b := x, y` pairs up; `n, err := strconv.Atoi(s)` binds `n` to what was parsed; `d, err := f()`
    * binds each name to a value that cannot be followed.
    */
-  const assignLists = (left: Node[], right: Node[], op: AssignmentFact['op'], state: WalkState, line: number, declares: boolean) => {
+  const assignLists = (
+    left: Node[],
+    right: Node[],
+    op: AssignmentFact['op'],
+    state: WalkState,
+    line: number,
+    declares: boolean,
+  ) => {
     const parsed = right.length === 1 && left.length === 2 ? parsedFrom(right[0]!, importMap) : null;
     left.forEach((target, index) => {
       const value = right.length === left.length ? right[index] : index === 0 && parsed ? parsed : undefined;
@@ -211,14 +223,28 @@ export function extractGoFacts(path: string, root: Node, withSites: boolean): Go
         if (!left || !right) return;
         const operator = field(node, 'operator')?.text ?? ':=';
         const op = UPDATES[operator] ?? 'other';
-        assignLists(namedChildren(left), namedChildren(right), op, state, line, node.type === 'short_var_declaration');
+        assignLists(
+          namedChildren(left),
+          namedChildren(right),
+          op,
+          state,
+          line,
+          node.type === 'short_var_declaration',
+        );
         return;
       }
       case 'inc_statement':
       case 'dec_statement': {
         const target = node.namedChild(0);
         if (target)
-          assign(target, { k: 'num', value: 1 }, node.type === 'inc_statement' ? '+=' : '-=', state, line, false);
+          assign(
+            target,
+            { k: 'num', value: 1 },
+            node.type === 'inc_statement' ? '+=' : '-=',
+            state,
+            line,
+            false,
+          );
         return;
       }
       case 'for_statement': {
@@ -231,7 +257,14 @@ export function extractGoFacts(path: string, root: Node, withSites: boolean): Go
           const schedule = right ? lower(right, state) : null;
           if (key) assign(key, { k: 'todo', what: 'a loop index' }, 'each', state, line, true);
           if (item)
-            assign(item, schedule?.k === 'table' ? schedule : { k: 'todo', what: 'a loop value' }, 'each', state, line, true);
+            assign(
+              item,
+              schedule?.k === 'table' ? schedule : { k: 'todo', what: 'a loop value' },
+              'each',
+              state,
+              line,
+              true,
+            );
         }
         enter(node, { ...state, repeats: true });
         return;
@@ -278,9 +311,13 @@ export function extractGoFacts(path: string, root: Node, withSites: boolean): Go
     const names = new Set<string>();
     declared.set(fn.id, names);
     for (const declaration of namedChildren(field(node, 'parameters') ?? node)) {
-      if (declaration.type !== 'parameter_declaration' && declaration.type !== 'variadic_parameter_declaration')
+      if (
+        declaration.type !== 'parameter_declaration' &&
+        declaration.type !== 'variadic_parameter_declaration'
+      )
         continue;
-      const type = declaration.type === 'parameter_declaration' ? declaredType(field(declaration, 'type')) : undefined;
+      const type =
+        declaration.type === 'parameter_declaration' ? declaredType(field(declaration, 'type')) : undefined;
       const declaredNames = declaration.childrenForFieldName('name').filter((n): n is Node => !!n);
       if (declaredNames.length === 0) fn.params.push({ name: '' });
       for (const name of declaredNames) {
@@ -300,7 +337,13 @@ export function extractGoFacts(path: string, root: Node, withSites: boolean): Go
     const type = field(node, 'type');
     const name = field(node, 'name')?.text;
     if (!name || type?.type !== 'struct_type') return;
-    const cls: ClassFact = { name, line: node.startPosition.row + 1, bases: [], recordFields: [], fieldTypes: {} };
+    const cls: ClassFact = {
+      name,
+      line: node.startPosition.row + 1,
+      bases: [],
+      recordFields: [],
+      fieldTypes: {},
+    };
     const list = namedChildren(type).find((c) => c.type === 'field_declaration_list');
     for (const declaration of list ? namedChildren(list) : []) {
       if (declaration.type !== 'field_declaration') continue;
@@ -345,7 +388,11 @@ export function extractGoFacts(path: string, root: Node, withSites: boolean): Go
     if (!callee) return;
     const operand = callee.type === 'selector_expression' ? field(callee, 'operand') : null;
     const calleeName =
-      callee.type === 'selector_expression' ? (field(callee, 'field')?.text ?? '') : callee.type === 'identifier' ? callee.text : '';
+      callee.type === 'selector_expression'
+        ? (field(callee, 'field')?.text ?? '')
+        : callee.type === 'identifier'
+          ? callee.text
+          : '';
     const name = qualified(callee, importMap);
     const args = callArguments(node);
     if (state.fn) {
@@ -361,7 +408,7 @@ export function extractGoFacts(path: string, root: Node, withSites: boolean): Go
         state.fn.recursive = true;
     }
     const call: CallFact = {
-      callee: lower(callee, state),
+      callee: lowerCallee(callee, lowering(state)),
       calleeName,
       args: args.map((a) => lower(a.type === 'variadic_argument' ? (a.namedChild(0) ?? a) : a, state)),
       named: [],

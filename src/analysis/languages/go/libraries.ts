@@ -73,7 +73,6 @@ export async function findLibraryRetries(
   return found;
 }
 
-
 // -------------------------------------------------------------------------------- cenkalti/backoff
 
 async function cenkaltiCall(call: Node, member: string, ms: Millis): Promise<GoLibraryFinding | null> {
@@ -103,7 +102,11 @@ async function cenkaltiCall(call: Node, member: string, ms: Millis): Promise<GoL
 }
 
 /** `&backoff.ExponentialBackOff{…}`: `RandomizationFactor` left out is zero, which is no jitter at all. */
-async function cenkaltiLiteral(literal: Node, imports: ReadonlyMap<string, string>, ms: Millis): Promise<GoLibraryFinding | null> {
+async function cenkaltiLiteral(
+  literal: Node,
+  imports: ReadonlyMap<string, string>,
+  ms: Millis,
+): Promise<GoLibraryFinding | null> {
   const type = field(literal, 'type');
   if (!type || type.type !== 'qualified_type') return null;
   const pkg = imports.get(field(type, 'package')?.text ?? '');
@@ -201,13 +204,21 @@ function optionNamed(options: Node[], member: string, imports: ReadonlyMap<strin
   );
 }
 
-async function retryGoBase(options: Node[], imports: ReadonlyMap<string, string>, ms: Millis): Promise<DelayValue> {
+async function retryGoBase(
+  options: Node[],
+  imports: ReadonlyMap<string, string>,
+  ms: Millis,
+): Promise<DelayValue> {
   const delay = optionNamed(options, 'Delay', imports);
   const arg = delay ? field(delay, 'arguments')?.namedChild(0) : null;
   return arg ? ms(arg) : constMs(RETRY_GO_DEFAULT_DELAY_MS);
 }
 
-async function retryGoDelayType(call: Node, imports: ReadonlyMap<string, string>, ms: Millis): Promise<GoLibraryFinding | null> {
+async function retryGoDelayType(
+  call: Node,
+  imports: ReadonlyMap<string, string>,
+  ms: Millis,
+): Promise<GoLibraryFinding | null> {
   const arg = field(call, 'arguments')?.namedChild(0);
   if (!arg) return null;
   const name = qualified(arg, imports);
@@ -241,7 +252,11 @@ async function retryGoDelayType(call: Node, imports: ReadonlyMap<string, string>
 }
 
 /** `retry.MaxJitter(0)` with the default delay type leaves `BackOffDelay` alone. */
-async function retryGoMaxJitter(call: Node, imports: ReadonlyMap<string, string>, ms: Millis): Promise<GoLibraryFinding | null> {
+async function retryGoMaxJitter(
+  call: Node,
+  imports: ReadonlyMap<string, string>,
+  ms: Millis,
+): Promise<GoLibraryFinding | null> {
   const arg = field(call, 'arguments')?.namedChild(0);
   if (!arg) return null;
   const options = siblingOptions(call);
@@ -270,7 +285,11 @@ async function retryGoMaxJitter(call: Node, imports: ReadonlyMap<string, string>
  * `retryablehttp.NewClient()` backs off with `DefaultBackoff` (exponential, no jitter) unless the
  * same function sets `client.Backoff` to a jittered one.
  */
-async function retryablehttpClient(call: Node, imports: ReadonlyMap<string, string>, ms: Millis): Promise<GoLibraryFinding | null> {
+async function retryablehttpClient(
+  call: Node,
+  imports: ReadonlyMap<string, string>,
+  ms: Millis,
+): Promise<GoLibraryFinding | null> {
   const statement = call.parent?.parent;
   if (
     !statement ||

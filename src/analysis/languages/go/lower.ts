@@ -25,7 +25,8 @@ const CONVERSIONS =
 const ENVIRONMENT = /^(os\.(Getenv|LookupEnv)|github\.com\/spf13\/viper\.|flag\.)/;
 const PREDECLARED = new Set(['nil', 'true', 'false', 'iota']);
 /** Methods of a `*rand.Rand` generator (`rng := rand.New(src)`): draws whatever the variable is called. */
-const GENERATOR_DRAW = /^(Intn|Int63n|Int31n|IntN|Int64N|Int32N|UintN|Uint64N|Uint32N|NormFloat64|ExpFloat64|Perm)$/;
+const GENERATOR_DRAW =
+  /^(Intn|Int63n|Int31n|IntN|Int64N|Int32N|UintN|Uint64N|Uint32N|NormFloat64|ExpFloat64|Perm)$/;
 /** `Float64()` is a draw only on something named like a generator (`big.Float` has one too). */
 const GENERATOR_NAME = /^(rng|rnd|rand|random|r|gen|generator|source|src)$|(Rng|Rand|Random)$/;
 const ITEM_TYPES = new Set(['slice_type', 'array_type', 'implicit_length_array_type']);
@@ -88,9 +89,10 @@ export function lowerGo(node: Node, at: GoLowering, depth = 0): Expr {
   }
 }
 
-function selector(node: Node, at: GoLowering, lower: (n: Node) => Expr): Expr {
+function selector(node: Node, at: GoLowering, lower: (n: Node) => Expr, callee = false): Expr {
   const text = node.text;
-  if (SERVER_HINT_NAME.test(text)) return { k: 'server', what: text };
+  // A method named for the hint (`c.retryAfter(resp)`) is followed like any helper.
+  if (!callee && SERVER_HINT_NAME.test(text)) return { k: 'server', what: text };
   const name = qualified(node, at.imports);
   const time = /^time\.(\w+)$/.exec(name);
   if (time) {
@@ -100,7 +102,12 @@ function selector(node: Node, at: GoLowering, lower: (n: Node) => Expr): Expr {
   if (ENVIRONMENT.test(name)) return { k: 'external', what: 'an environment variable or flag' };
   const operand = field(node, 'operand');
   if (!operand) return { k: 'todo', what: 'selector' };
-  return { k: 'member', object: lower(operand), name: field(node, 'field')?.text ?? '', line: node.startPosition.row + 1 };
+  return {
+    k: 'member',
+    object: lower(operand),
+    name: field(node, 'field')?.text ?? '',
+    line: node.startPosition.row + 1,
+  };
 }
 
 /** `Config{RetryWait: d}` → `Config(RetryWait=d)`; `[]time.Duration{a, b}` → a table. */
@@ -148,15 +155,26 @@ function isGeneratorDraw(callee: Node): boolean {
   if (callee.type !== 'selector_expression') return false;
   const method = field(callee, 'field')?.text ?? '';
   const operand = field(callee, 'operand');
-  const owner = operand?.type === 'selector_expression' ? (field(operand, 'field')?.text ?? '') : (operand?.text ?? '');
+  const owner =
+    operand?.type === 'selector_expression' ? (field(operand, 'field')?.text ?? '') : (operand?.text ?? '');
   return GENERATOR_DRAW.test(method) || (/^Float(64|32)$/.test(method) && GENERATOR_NAME.test(owner));
+}
+
+/** The callee of a call: a method named like a server hint is still a method to follow. */
+export function lowerCallee(callee: Node, at: GoLowering): Expr {
+  const lower = (n: Node): Expr => lowerGo(n, at, 1);
+  return callee.type === 'selector_expression' ? selector(callee, at, lower, true) : lower(callee);
 }
 
 function call(node: Node, at: GoLowering, lower: (n: Node) => Expr): Expr {
   const callee = field(node, 'function');
   if (!callee) return { k: 'todo', what: 'call' };
   if (isRandomCall(callee, at.imports) || isGeneratorDraw(callee)) return { k: 'random', what: callee.text };
-  if (SERVER_HINT_NAME.test(node.text)) return { k: 'server', what: callee.text };
+  // `h.Get("Retry-After")` reads the server's hint; `retryAfter(resp)` is a helper to follow (it may
+  // fall back to a wait of its own).
+  const own = callee.type === 'selector_expression' ? field(callee, 'field')?.text : callee.text;
+  if (SERVER_HINT_NAME.test(node.text) && !SERVER_HINT_NAME.test(own ?? ''))
+    return { k: 'server', what: callee.text };
   const name = qualified(callee, at.imports);
   if (ENVIRONMENT.test(name)) return { k: 'external', what: 'an environment variable or flag' };
   const args = callArguments(node);
@@ -171,7 +189,7 @@ function call(node: Node, at: GoLowering, lower: (n: Node) => Expr): Expr {
   if (random) return random;
   return {
     k: 'call',
-    callee: lower(callee),
+    callee: callee.type === 'selector_expression' ? selector(callee, at, lower, true) : lower(callee),
     args: lowered,
     named: [],
     line: node.startPosition.row + 1,

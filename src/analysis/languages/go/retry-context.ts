@@ -39,6 +39,9 @@ const SUCCESS_CONDITION =
   /^\s*(err|e|error)\s*==\s*nil\s*$|^\s*(err|e)\s*==\s*nil\s*&&|StatusCode\s*==\s*(20\d|http\.StatusOK)|StatusCode\s*<\s*(300|400|500)|^\s*(ok|success|succeeded)\s*$/;
 const POLLING_CONDITION =
   /==\s*"[\w -]+"|!=\s*"[\w -]+"|\.(Done|Ready|Finished|Complete|Completed)\b|\b(done|ready|finished|complete|completed|isDone|IsDone|isReady|IsReady)\b/;
+/** A read that found nothing before its deadline (`ne.Timeout()`, `os.ErrDeadlineExceeded`, an empty queue). */
+const READ_TIMEOUT =
+  /\.Timeout\(\)|ErrDeadlineExceeded|\bErrTimeout\b|\bredis\.Nil\b|ErrNoMessages?\b|ErrEmptyQueue|ErrQueueEmpty/;
 /** The attempt just made worked (an error, not a state, is what is checked). */
 const ATTEMPT_SUCCEEDED =
   /^\s*(err|e|error)\s*==\s*nil\s*$|StatusCode\s*==\s*(20\d|http\.StatusOK)|StatusCode\s*<\s*(300|400)/;
@@ -78,6 +81,8 @@ function failurePath(call: Node, fn: Node | null, up: ParentOf): FailurePath | n
       const condition = field(node, 'condition');
       const consequence = field(node, 'consequence');
       const alternative = field(node, 'alternative');
+      // A read that timed out with nothing to read loops to read again: polling, not a failure.
+      if (condition && consequence?.equals(child) && READ_TIMEOUT.test(condition.text)) return null;
       if (condition && consequence?.equals(child) && isErrorCondition(condition.text))
         return conditionPath(condition, 'holds', node);
       if (
@@ -144,7 +149,10 @@ function attemptAfter(statements: Node[], waitStatement: Node): FailurePath | nu
     const consequence = field(statement, 'consequence');
     if (condition && consequence && exits(consequence) && ATTEMPT_SUCCEEDED.test(condition.text)) {
       return {
-        trigger: { kind: /StatusCode/.test(condition.text) ? 'status' : 'exception', detail: clip(condition.text) },
+        trigger: {
+          kind: /StatusCode/.test(condition.text) ? 'status' : 'exception',
+          detail: clip(condition.text),
+        },
         evidence: `waits before an attempt that leaves the loop when \`${clip(condition.text)}\` (line ${lineOf(statement)})`,
       };
     }
