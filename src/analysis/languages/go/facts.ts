@@ -92,6 +92,8 @@ const FACT_NODES = new Set([
   'return_statement',
   'call_expression',
   'composite_literal',
+  'labeled_statement',
+  'goto_statement',
 ]);
 const UPDATES: Record<string, AssignmentFact['op']> = {
   '=': '=',
@@ -136,6 +138,9 @@ export function extractGoFacts(path: string, root: Node, withSites: boolean): Go
   /** Names each function declares (parameters, `:=`, `var`): an `=` to any other name sets a package variable. */
   const declared = new Map<number, Set<string>>();
   const pending: { call: CallFact; node: Node; state: WalkState }[] = [];
+  const labels = new Set<string>();
+  /** Functions with a `goto` back to an earlier label. */
+  const jumpsBack = new Set<number>();
 
   const isDeclared = (name: string, state: WalkState): boolean => {
     for (let fn = state.fn; fn; fn = fn.parent === undefined ? undefined : facts.functions[fn.parent])
@@ -280,6 +285,17 @@ export function extractGoFacts(path: string, root: Node, withSites: boolean): Go
         return recordCall(node, state);
       case 'composite_literal':
         return recordLiteral(node, state);
+      case 'labeled_statement': {
+        const label = field(node, 'label')?.text;
+        if (state.fn && label) labels.add(`${state.fn.id}:${label}`);
+        return;
+      }
+      case 'goto_statement': {
+        // A jump back to a label before it repeats what lies between: a loop without `for`.
+        const label = node.namedChild(0)?.text;
+        if (state.fn && label && labels.has(`${state.fn.id}:${label}`)) jumpsBack.add(state.fn.id);
+        return;
+      }
     }
   };
 
@@ -475,7 +491,12 @@ export function extractGoFacts(path: string, root: Node, withSites: boolean): Go
     const index = sleptParameter(fn, stats.get(fn.id)!, mentions);
     if (index >= 0) fn.sleeps = { param: index, unitMs: NS_UNIT_MS };
   }
-  attachRetryFrames(pending, retryContext);
+  attachRetryFrames(
+    pending.map((p) =>
+      p.state.fn && jumpsBack.has(p.state.fn.id) ? { ...p, state: { ...p.state, repeats: true } } : p,
+    ),
+    retryContext,
+  );
   return facts;
 }
 

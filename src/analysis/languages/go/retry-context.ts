@@ -29,6 +29,7 @@ export interface GoRetryContext {
 export const FUNCTION_TYPES = new Set(['function_declaration', 'method_declaration', 'func_literal']);
 const LOOP_TYPES = new Set(['for_statement']);
 const CALL = new Set(['call_expression']);
+const LABELS = new Set(['labeled_statement']);
 const STEPS = new Set(['inc_statement', 'dec_statement', 'assignment_statement']);
 
 /** `err != nil`, `errors.Is(err, …)`, `resp.StatusCode >= 500`, `== http.StatusTooManyRequests`, `isRetryable(err)`. */
@@ -36,7 +37,7 @@ const ERROR_CONDITION =
   /\b(err|e|error|lastErr|rerr)\w*\s*!=\s*nil|errors\.(Is|As)\(|StatusCode\s*(>=|>)\s*[45]\d\d|StatusCode\s*!=\s*(200|http\.StatusOK)|StatusCode\s*==\s*(408|429|5\d\d)|http\.Status(TooManyRequests|ServiceUnavailable|BadGateway|GatewayTimeout|InternalServerError|RequestTimeout)\b|\b(isRetryable|IsRetryable|shouldRetry|ShouldRetry|retryable|Retryable|isTransient|IsTransient|isTemporary|Temporary)\w*\(|codes\.(Unavailable|ResourceExhausted|Aborted|DeadlineExceeded)/;
 /** `err == nil`, `resp.StatusCode == http.StatusOK`, `< 300`. */
 const SUCCESS_CONDITION =
-  /^\s*(err|e|error)\s*==\s*nil\s*$|^\s*(err|e)\s*==\s*nil\s*&&|StatusCode\s*==\s*(20\d|http\.StatusOK)|StatusCode\s*<\s*(300|400|500)|^\s*(ok|success|succeeded)\s*$/;
+  /^\s*(err|e|error)\s*==\s*nil\s*$|^\s*(err|e)\s*==\s*nil\s*&&|StatusCode\s*==\s*(20\d|http\.StatusOK)|StatusCode\s*<\s*(300|400|500)|^\s*(ok|success|succeeded)\s*$|^\s*[\w.]*\b(is|Is)(Success|Successful|OK|Ok)\w*\([^()]*\)\s*$/;
 const POLLING_CONDITION =
   /==\s*"[\w -]+"|!=\s*"[\w -]+"|\.(Done|Ready|Finished|Complete|Completed)\b|\b(done|ready|finished|complete|completed|isDone|IsDone|isReady|IsReady)\b/;
 /** A read that found nothing before its deadline (`ne.Timeout()`, `os.ErrDeadlineExceeded`, an empty queue). */
@@ -58,14 +59,37 @@ export function retryContext(call: Node): GoRetryContext | null {
   const name = fn ? functionName(fn) : null;
   if (givesUpAfter(call, name, up)) return null;
   const loop = enclosingBy(up, call, LOOP_TYPES, FUNCTION_TYPES);
-  const recursion = !!fn && !!name && callsItself(fn, name);
-  if (!loop && !recursion) return null;
+  const recursion = !loop && !!fn && !!name && callsItself(fn, name);
+  const jump = loop || recursion ? null : jumpBack(call, fn, up);
+  if (!loop && !recursion && !jump) return null;
   const counters = attemptCounters(call, fn, loop, up);
   const evidence = [
     path.evidence,
-    loop ? `inside a \`for\` loop (line ${lineOf(loop)})` : `which calls \`${name}\` again`,
+    loop
+      ? `inside a \`for\` loop (line ${lineOf(loop)})`
+      : jump
+        ? `which jumps back to \`${jump.text}:\` (line ${lineOf(jump)})`
+        : `which calls \`${name}\` again`,
   ];
   return { trigger: path.trigger, counters, attemptVar: pickAttempt(counters), evidence };
+}
+
+/** `goto retry` after the wait, to a `retry:` label before it: the work runs again. */
+function jumpBack(call: Node, fn: Node | null, up: ParentOf): Node | null {
+  if (!fn) return null;
+  for (let node: Node | null = call; node && node.id !== fn.id; node = up(node)) {
+    const list = up(node);
+    if (list?.type !== 'statement_list') continue;
+    for (const statement of namedChildren(list)) {
+      if (statement.startIndex <= node.startIndex || statement.type !== 'goto_statement') continue;
+      const label = statement.namedChild(0)?.text;
+      const target = descendantsOfTypes(fn, LABELS).find(
+        (l) => l.startIndex < call.startIndex && field(l, 'label')?.text === label,
+      );
+      if (target) return field(target, 'label');
+    }
+  }
+  return null;
 }
 
 interface FailurePath {
