@@ -59,6 +59,33 @@ export function goFrontEnd(modules: GoModules): FrontEnd {
 interface HostState {
   modules: GoModules;
   engines: EnginePerReview;
+  /** Per package directory: whether only tests import it. */
+  testOnly: Map<string, Promise<boolean>>;
+}
+
+/** Files read to learn who imports a package (the nearest first would need the index; any will do). */
+const MAX_IMPORTER_FILES = 400;
+
+/**
+ * A package that only `_test.go` files import is test support (a harness, fakes), whatever its name.
+ * Unknown importers beyond the budget count as none: this can only make the detector quieter.
+ */
+async function importedOnlyByTests(host: ModuleHost, modules: GoModules, dir: string): Promise<boolean> {
+  const importPath = modules.importPathOf(dir);
+  if (!importPath) return false;
+  const quoted = `"${importPath}"`;
+  const all = (await host.files?.().catch(() => [] as string[])) ?? [];
+  const others = all
+    .filter((p) => p.endsWith('.go') && posix.dirname(p) !== dir)
+    .slice(0, MAX_IMPORTER_FILES);
+  let importers = 0;
+  for (const path of others) {
+    const text = await host.read(path).catch(() => null);
+    if (!text?.includes(quoted)) continue;
+    if (!path.endsWith('_test.go')) return false;
+    importers += 1;
+  }
+  return importers > 0;
 }
 
 export class GoAnalyzer implements LanguageAnalyzer {
@@ -71,7 +98,7 @@ export class GoAnalyzer implements LanguageAnalyzer {
     let state = this.hosts.get(host);
     if (!state) {
       const modules = new GoModules(host);
-      state = { modules, engines: new EnginePerReview(goFrontEnd(modules)) };
+      state = { modules, engines: new EnginePerReview(goFrontEnd(modules)), testOnly: new Map() };
       this.hosts.set(host, state);
     }
     await state.modules.load(posix.dirname(input.path));
@@ -108,6 +135,11 @@ export class GoAnalyzer implements LanguageAnalyzer {
         return found;
       }),
     );
+    if (drafts.length === 0) return [];
+    const dir = posix.dirname(input.path);
+    let testOnly = state.testOnly.get(dir);
+    if (!testOnly) state.testOnly.set(dir, (testOnly = importedOnlyByTests(host, state.modules, dir)));
+    if (await testOnly) return [];
     return toFindings(drafts, input.path, this.language);
   }
 

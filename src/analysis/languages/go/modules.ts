@@ -34,6 +34,18 @@ export class GoModules {
     return segments.slice(1).map((_, i) => `${segments.slice(i + 1).join('/')}/`);
   }
 
+  /** The import path of the package in `dir`, when a known module holds it. */
+  importPathOf(dir: string): string | null {
+    const at = dir === '.' ? '' : dir;
+    for (const { module, root } of this.known) {
+      const base = root === '.' ? '' : root;
+      if (base !== '' && at !== base && !at.startsWith(`${base}/`)) continue;
+      const rest = base === '' ? at : at.slice(base.length + 1);
+      return rest === '' ? module : `${module}/${rest}`;
+    }
+    return null;
+  }
+
   private moduleOf(dir: string): Promise<GoModule | null> {
     let pending = this.nearest.get(dir);
     if (!pending) {
