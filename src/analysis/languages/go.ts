@@ -32,11 +32,10 @@ const DELAY_WORDS = /jitter|backoff|delay|sleep|wait|pause|retry|interval|timeou
 /** A body that computes or waits a delay. */
 const DELAY_BODY = /time\.(Duration|Second|Millisecond|Sleep|After)|<<|math\.Pow/;
 /**
- * Test-support code outside `_test.go` files (RULES.md section 1): packages and directories named
- * for tests, mocks and fakes.
+ * Test-support packages whose directory says nothing (the file filter skips `testutil/`, `mocks/` and
+ * files that import "testing"): the package clause still names them.
  */
 const TEST_SUPPORT_PACKAGE = /^(testutils?|testing|testhelpers?|testsupport|mocks?|fakes?)$/;
-const TEST_SUPPORT_PATH =
   /(^|\/)(testutils?|testing|testhelpers?|testsupport|mocks?|fakes?)\/|(^|\/)(mock|fake)[^/]*\.go$/i;
 
 /** Go for the value-flow engine: a package is its directory, an import path maps through `go.mod`. */
@@ -94,7 +93,7 @@ export class GoAnalyzer implements LanguageAnalyzer {
   private readonly hosts = new WeakMap<ModuleHost, HostState>();
 
   async analyze(input: SourceInput, host: ModuleHost, options: AnalysisOptions): Promise<Finding[]> {
-    if (!MAYBE_RETRY.test(input.text) || TEST_SUPPORT_PATH.test(input.path)) return [];
+    if (!MAYBE_RETRY.test(input.text)) return [];
     let state = this.hosts.get(host);
     if (!state) {
       const modules = new GoModules(host);
