@@ -36,7 +36,6 @@ const DELAY_BODY = /time\.(Duration|Second|Millisecond|Sleep|After)|<<|math\.Pow
  * files that import "testing"): the package clause still names them.
  */
 const TEST_SUPPORT_PACKAGE = /^(testutils?|testing|testhelpers?|testsupport|mocks?|fakes?)$/;
-  /(^|\/)(testutils?|testing|testhelpers?|testsupport|mocks?|fakes?)\/|(^|\/)(mock|fake)[^/]*\.go$/i;
 
 /** Go for the value-flow engine: a package is its directory, an import path maps through `go.mod`. */
 export function goFrontEnd(modules: GoModules): FrontEnd {

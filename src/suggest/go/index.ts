@@ -70,6 +70,8 @@ export function rewriteGo(finding: Finding, fileText: string, options: SuggestOp
       return retryGo(form, fileText, imports);
     case 'go-retryablehttp':
       return retryablehttp(form, fileText, imports);
+    case 'go-resiliency':
+      return resiliency(form, fileText);
     default:
       return refuse('library', `no Go rewrite for ${form.library}`, `Turn on ${form.library}'s jitter.`);
   }
@@ -356,5 +358,23 @@ function retryablehttp(form: LibraryForm, fileText: string, imports: GoImports):
     start: form.target.startOffset,
     end: form.target.endOffset,
     newText: jittered,
+  });
+}
+
+/** `r := retrier.New(backoff, class)`: `r.SetJitter(0.5)` on the next line (jitter is 0 unless set). */
+function resiliency(form: LibraryForm, fileText: string): RewriteResult {
+  const description =
+    'Call `SetJitter(0.5)` on the retrier: each back-off is moved by a random amount of up to ±50%.';
+  const variable = /^(?:var\s+)?(\w+)\s*(?::=|=)/.exec(form.targetText.trim())?.[1];
+  if (!variable || variable === '_')
+    return refuse('library', 'the retrier is not kept in a variable to call SetJitter on', description);
+  const lineStart = fileText.lastIndexOf('\n', form.target.startOffset - 1) + 1;
+  const indent = /^[ \t]*/.exec(fileText.slice(lineStart))![0];
+  const lineEnd = fileText.indexOf('\n', form.target.endOffset);
+  const at = lineEnd < 0 ? fileText.length : lineEnd + 1;
+  return plan('library', description, {
+    start: at,
+    end: at,
+    newText: `${lineEnd < 0 ? '\n' : ''}${indent}${variable}.SetJitter(0.5)\n`,
   });
 }

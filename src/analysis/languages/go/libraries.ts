@@ -25,6 +25,7 @@ export interface GoLibraryFinding {
 const CENKALTI = /^github\.com\/cenkalti\/backoff(\/v\d+)?$/;
 const RETRY_GO = /^github\.com\/avast\/retry-go(\/v\d+)?$/;
 const RETRYABLEHTTP = /^github\.com\/hashicorp\/go-retryablehttp$/;
+const RESILIENCY = /^github\.com\/eapache\/go-resiliency\/retrier$/;
 /** avast/retry-go: `Delay` 100 ms by default (and `MaxJitter` 100 ms). */
 const RETRY_GO_DEFAULT_DELAY_MS = 100;
 /** go-retryablehttp `NewClient()`: `RetryWaitMin` 1 s, doubled by `DefaultBackoff`. */
@@ -37,7 +38,9 @@ export type Millis = (node: Node) => Promise<DelayValue>;
 
 /** Whether a file imports one of the retry libraries checked here. */
 export function importsRetryLibrary(imports: ReadonlyMap<string, string>): boolean {
-  return [...imports.values()].some((p) => CENKALTI.test(p) || RETRY_GO.test(p) || RETRYABLEHTTP.test(p));
+  return [...imports.values()].some(
+    (p) => CENKALTI.test(p) || RETRY_GO.test(p) || RETRYABLEHTTP.test(p) || RESILIENCY.test(p),
+  );
 }
 
 export async function findLibraryRetries(
@@ -64,6 +67,7 @@ export async function findLibraryRetries(
       else if (RETRY_GO.test(pkg) && member === 'MaxJitter') push(await retryGoMaxJitter(node, imports, ms));
       else if (RETRYABLEHTTP.test(pkg) && member === 'NewClient')
         push(await retryablehttpClient(node, imports, ms));
+      else if (RESILIENCY.test(pkg) && member === 'New') push(await resiliencyRetrier(node, imports, ms));
     } else if (node.type === 'composite_literal') {
       push(await cenkaltiLiteral(node, imports, ms));
     } else {
@@ -346,5 +350,58 @@ async function customBackoff(fn: Node, ms: Millis): Promise<GoLibraryFinding | n
     anchor: fn,
     target: fn,
     evidence: 'the custom `Backoff` returns the same duration for every attempt',
+  };
+}
+
+// -------------------------------------------------------------------------- eapache/go-resiliency
+
+/**
+ * `retrier.New(retrier.ConstantBackoff(n, d), class)` waits `d` each time and `ExponentialBackoff(n,
+ * d)` doubles it; the retrier adds no jitter unless `SetJitter` is called on it (0 by default).
+ */
+async function resiliencyRetrier(
+  call: Node,
+  imports: ReadonlyMap<string, string>,
+  ms: Millis,
+): Promise<GoLibraryFinding | null> {
+  const backoff = callArguments(call)[0];
+  const callee = backoff?.type === 'call_expression' ? field(backoff, 'function') : null;
+  const name = callee ? qualified(callee, imports) : '';
+  const kind = /\.(ConstantBackoff|ExponentialBackoff|LimitedExponentialBackoff)$/.exec(name)?.[1];
+  const amount = backoff ? callArguments(backoff)[1] : undefined;
+  if (!backoff || !kind || !amount || !RESILIENCY.test(name.slice(0, name.lastIndexOf('.')))) return null;
+  const statement = call.parent?.parent;
+  const assigned =
+    statement?.type === 'short_var_declaration' || statement?.type === 'assignment_statement'
+      ? field(statement, 'left')?.namedChild(0)?.text
+      : undefined;
+  if (assigned) {
+    const scope = enclosing(call, FUNCTION_TYPES) ?? call.tree.rootNode;
+    let jitter: Node | null = null;
+    some(scope, (node) => {
+      if (node.type !== 'call_expression' || jitter) return false;
+      if (field(node, 'function')?.text === `${assigned}.SetJitter`) jitter = callArguments(node)[0] ?? null;
+      return false;
+    });
+    if (jitter) {
+      const factor = await ms(jitter);
+      // `SetJitter` ignores values outside 0–1; anything else in range spreads the clients.
+      if (factor.kind !== 'const' || factor.ms !== 0) return null;
+    }
+  }
+  const base = await ms(amount);
+  const value: DelayValue =
+    kind === 'ConstantBackoff'
+      ? base
+      : { kind: 'exponential', baseMs: base.kind === 'const' ? base.ms : undefined, factor: 2 };
+  return {
+    library: 'go-resiliency',
+    value,
+    anchor: backoff,
+    target: assigned && statement ? statement : call,
+    evidence:
+      kind === 'ConstantBackoff'
+        ? '`retrier.ConstantBackoff` waits the same amount before every retry, and the retrier adds no jitter without `SetJitter`'
+        : `\`retrier.${kind}\` doubles the wait, and the retrier adds no jitter without \`SetJitter\``,
   };
 }
