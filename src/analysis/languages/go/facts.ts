@@ -227,6 +227,8 @@ export function extractGoFacts(path: string, root: Node, withSites: boolean): Go
         const right = field(node, 'right');
         if (!left || !right) return;
         const operator = field(node, 'operator')?.text ?? ':=';
+        // `if d > max { d = max }` bounds the value without changing its shape (Go before `min`).
+        if (operator === '=' && isClamp(node)) return;
         const op = UPDATES[operator] ?? 'other';
         assignLists(
           namedChildren(left),
@@ -509,6 +511,21 @@ function parsedFrom(value: Node, imports: ReadonlyMap<string, string>): Node | n
   const callee = field(value, 'function');
   if (!callee || !PARSERS.test(qualified(callee, imports))) return null;
   return callArguments(value)[0] ?? null;
+}
+
+/** `x = y` as the whole body of `if x > y`, `if x >= y`, `if x < y` or `if x <= y`: a clamp. */
+function isClamp(assignment: Node): boolean {
+  const left = field(assignment, 'left');
+  const right = field(assignment, 'right');
+  if (left?.namedChildCount !== 1 || right?.namedChildCount !== 1) return false;
+  const list = assignment.parent;
+  const statement = list?.parent?.parent;
+  if (list?.namedChildCount !== 1 || statement?.type !== 'if_statement') return false;
+  const condition = field(statement, 'condition');
+  if (condition?.type !== 'binary_expression' || !/^[<>]=?$/.test(field(condition, 'operator')?.text ?? ''))
+    return false;
+  const sides = [field(condition, 'left')?.text, field(condition, 'right')?.text];
+  return sides.includes(left.text) && sides.includes(right.text);
 }
 
 /** `time.Sleep(d)`, `time.After(d)`, `time.NewTimer(d)`, or an injected clock's: waits its argument. */
