@@ -14,7 +14,7 @@ import type { Node } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, field, namedChildren } from '../tree-sitter/syntax.js';
 import { lowerCallee, lowerGo, typeName, type GoLowering } from './lower.js';
 import { callArguments, collectImports, isRandomCall, mentions, NS_PER_MS, qualified } from './package.js';
-import { retryContext } from './retry-context.js';
+import { FUNCTION_TYPES, retryContext } from './retry-context.js';
 
 /**
  * The Go front end of the value-flow engine: one walk over a file's tree fills the facts
@@ -76,9 +76,8 @@ const PREDECLARED = new Set([
   'rune',
   'bool',
 ]);
-const FUNCTIONS = new Set(['function_declaration', 'method_declaration', 'func_literal']);
 const FACT_NODES = new Set([
-  ...FUNCTIONS,
+  ...FUNCTION_TYPES,
   'package_clause',
   'import_declaration',
   'type_spec',
@@ -541,7 +540,7 @@ function isReceived(call: Node): boolean {
 }
 
 /** The named type a declaration states: `*Client` → `Client`, `pkg.Config`, `List[T]` → `List`. */
-export function declaredType(type: Node | null): string | undefined {
+function declaredType(type: Node | null): string | undefined {
   if (!type) return undefined;
   switch (type.type) {
     case 'pointer_type':
