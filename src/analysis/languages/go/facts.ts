@@ -14,7 +14,7 @@ import type { Node } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, field, namedChildren } from '../tree-sitter/syntax.js';
 import { lowerCallee, lowerGo, typeName, type GoLowering } from './lower.js';
 import { callArguments, collectImports, isRandomCall, mentions, NS_PER_MS, qualified } from './package.js';
-import { FUNCTION_TYPES, retryContext } from './retry-context.js';
+import { failureAt, FUNCTION_TYPES, retryContext } from './retry-context.js';
 
 /**
  * The Go front end of the value-flow engine: one walk over a file's tree fills the facts
@@ -497,6 +497,7 @@ export function extractGoFacts(path: string, root: Node, withSites: boolean): Go
       p.state.fn && jumpsBack.has(p.state.fn.id) ? { ...p, state: { ...p.state, repeats: true } } : p,
     ),
     retryContext,
+    { facts, failureAt },
   );
   return facts;
 }

@@ -92,6 +92,12 @@ function jumpBack(call: Node, fn: Node | null, up: ParentOf): Node | null {
   return null;
 }
 
+/** The failure path a call runs on (an error branch), repeated or not: a reconnect called from it. */
+export function failureAt(call: Node): FailurePath | null {
+  const up = lineage(call);
+  return failurePath(call, enclosingBy(up, call, FUNCTION_TYPES), up);
+}
+
 interface FailurePath {
   trigger: Trigger;
   evidence: string;
