@@ -96,7 +96,8 @@ export type RetryLibrary =
   | 'celery'
   | 'cenkalti-backoff'
   | 'retry-go'
-  | 'go-retryablehttp';
+  | 'go-retryablehttp'
+  | 'go-resiliency';
 
 export type Confidence = 'high' | 'medium' | 'low';
 

@@ -36,7 +36,7 @@ export const LANGUAGE_TABLES: readonly LanguageTables[] = [
     language: 'go',
     analyzer: () => new GoAnalyzer(),
     defaultFilename: 'internal/client/client.go',
-    tables: ['fixed-delay-retry', 'unjittered-backoff', 'libraries', 'near-misses'],
+    tables: ['fixed-delay-retry', 'unjittered-backoff', 'libraries', 'near-misses', 'value-flow'],
   },
   {
     language: 'ruby',

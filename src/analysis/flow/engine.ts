@@ -178,7 +178,7 @@ export class FlowEngine {
       case 'server':
         return { kind: 'server' };
       case 'external':
-        return UNKNOWN(expr.what);
+        return { kind: 'unknown', reason: expr.what, external: true };
       case 'todo':
         return UNKNOWN(expr.what);
       case 'none':
@@ -230,6 +230,10 @@ export class FlowEngine {
     if (index.kind === 'const')
       return { kind: 'const', ms: numbers[index.ms] ?? numbers[numbers.length - 1]! };
     if (numbers.every((n) => n === numbers[0])) return { kind: 'const', ms: numbers[0]! };
+    // Equal steps (1 s, 3 s, 5 s) are linear, however large the first ratio.
+    const steps = numbers.slice(1).map((n, i) => n - numbers[i]!);
+    if (steps.length > 1 && steps.every((d) => d > 0 && d === steps[0]))
+      return { kind: 'linear', baseMs: numbers[0] };
     const ratios = numbers.slice(1).map((n, i) => n / numbers[i]!);
     const geometric = ratios.length > 0 && ratios.every((r) => r >= 1.5);
     return geometric ? { kind: 'exponential', baseMs: numbers[0] } : { kind: 'linear', baseMs: numbers[0] };
@@ -244,11 +248,7 @@ export class FlowEngine {
     const { facts } = scope;
     for (let fn = scope.fn; fn; fn = fn.parent === undefined ? undefined : facts.functions[fn.parent]) {
       const index = fn.params.findIndex((p) => p.name === name);
-      if (index >= 0) {
-        if (scope.bindings && fn === scope.fn) return UNKNOWN(`\`${name}\` is not passed`);
-        return this.parameter({ facts, fn }, index, trail, !!scope.uncalledIsNever);
-      }
-      if (fn.enclosingNames?.includes(name)) continue;
+      if (index < 0 && fn.enclosingNames?.includes(name)) continue;
       const writes = facts.assignments.filter(
         (a) =>
           a.target.kind === 'name' &&
@@ -256,6 +256,15 @@ export class FlowEngine {
           a.fn !== undefined &&
           (a.fn === fn!.id || rebinds(facts, a.fn, fn!.id, name)),
       );
+      if (index >= 0) {
+        if (scope.bindings && fn === scope.fn) return UNKNOWN(`\`${name}\` is not passed`);
+        const ref = { facts, fn };
+        const passed = () => this.parameter(ref, index, trail, !!scope.uncalledIsNever);
+        // A parameter the body sets again (`sleep = sleep + jitter`): what it is passed, then each write.
+        return writes.some((a) => a.fn === ref.fn.id)
+          ? this.local(name, writes, { ...scope, fn }, trail, passed)
+          : passed();
+      }
       if (writes.some((a) => a.fn === fn!.id)) return this.local(name, writes, { ...scope, fn }, trail);
     }
     const value = await this.moduleName(facts, name, line, trail);
@@ -297,11 +306,12 @@ export class FlowEngine {
     writes: AssignmentFact[],
     scope: Scope,
     trail: Trail,
+    initial?: () => Promise<DelayValue>,
   ): Promise<DelayValue> {
     const key = `l:${scope.facts.path}:${scope.fn?.id}:${name}`;
     if (trail.resolving.has(key)) return UNKNOWN(`\`${name}\` refers to itself`);
     const inner: Trail = { ...trail, resolving: new Set([...trail.resolving, key]) };
-    let value: DelayValue | null = null;
+    let value: DelayValue | null = initial ? await initial() : null;
     for (const write of [...writes].sort((a, b) => a.line - b.line)) {
       if (write.op === 'each') {
         const schedule = write.value.k === 'table' ? write.value : null;
@@ -674,7 +684,8 @@ export class FlowEngine {
     for (const site of await this.program.memberAssignments(name, owner.facts)) {
       const write = site.fact;
       if (write.target.kind !== 'member') continue;
-      const scope = scopeIn(site.facts, write.fn);
+      // Like a setter of the class: a function nobody calls (an option nobody passes) sets nothing.
+      const scope = scopeIn(site.facts, write.fn, { uncalledIsNever: true });
       const type = await this.typeOf(write.target.object, scope, inner);
       if (type && (type.cls.name !== owner.cls.name || type.facts.path !== owner.facts.path)) continue;
       found = true;
@@ -781,9 +792,26 @@ export class FlowEngine {
       }
       case 'call': {
         const callee = expr.callee;
-        if (callee.k === 'name') return this.classNamed(callee.name, scope.facts);
-        if (callee.k === 'member' && callee.object.k === 'name')
-          return this.classNamed(`${callee.object.name}.${callee.name}`, scope.facts);
+        const named =
+          callee.k === 'name'
+            ? await this.classNamed(callee.name, scope.facts)
+            : callee.k === 'member' && callee.object.k === 'name'
+              ? await this.classNamed(`${callee.object.name}.${callee.name}`, scope.facts)
+              : null;
+        if (named) return named;
+        // A factory (`DefaultConfig()`, `config.Default()`): the class of what it returns. Only plain
+        // and imported functions: following a method would need the receiver's type, which may be this call's.
+        const plain =
+          callee.k === 'name' ||
+          (callee.k === 'member' &&
+            callee.object.k === 'name' &&
+            scope.facts.imports.some((i) => i.local === (callee.object as { name: string }).name));
+        const factory = plain ? await this.functionOf(callee, scope) : null;
+        if (!factory || factory.fn.isConstructor) return null;
+        for (const ret of factory.fn.returns) {
+          const found = await this.typeOf(ret, scopeIn(factory.facts, factory.fn.id), trail, depth + 1);
+          if (found) return found;
+        }
         return null;
       }
       case 'name': {
@@ -817,6 +845,8 @@ export class FlowEngine {
         const owner = await this.typeOf(expr.object, scope, trail, depth + 1);
         if (!owner) return null;
         for (let cls: ClassRef | null = owner, d = 0; cls && d < MAX_HOPS; d += 1) {
+          const declared = cls.cls.fieldTypes?.[expr.name];
+          if (declared) return this.classNamed(declared, cls.facts);
           const writes = await this.fieldWrites(cls, expr.name);
           for (const { facts: at, write } of writes) {
             const scope = scopeIn(at, write.fn, { className: cls.cls.name });

@@ -11,7 +11,8 @@ import type { Trigger } from '../finding.js';
  * numbers, the front end says how many milliseconds one unit is.
  */
 export type Expr =
-  | { k: 'num'; value: number }
+  /** `text`: how the source wrote it, when that says more than the number (`time.Second`). */
+  | { k: 'num'; value: number; text?: string }
   /** A bare name: a local, a parameter, a module-level binding or an import, resolved by scope. */
   | { k: 'name'; name: string; line: number }
   /** `this` / `self` / the method's receiver. */
@@ -147,6 +148,8 @@ export interface ClassFact {
    * Kotlin primary constructor, a record): constructor calls set them.
    */
   recordFields?: string[];
+  /** Declared types of fields, by field name (a Go struct, a typed Java or C# field): `cfg.retryWait` of a field `cfg Config`. */
+  fieldTypes?: Record<string, string>;
 }
 
 export interface ImportFact {
@@ -203,7 +206,7 @@ export function mentions(expr: Expr, name: string): boolean {
 export function show(expr: Expr): string {
   switch (expr.k) {
     case 'num':
-      return String(expr.value);
+      return expr.text ?? String(expr.value);
     case 'name':
       return expr.name;
     case 'self':

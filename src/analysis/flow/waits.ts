@@ -84,7 +84,9 @@ async function waitOf(engine: FlowEngine, site: CallSite, scope: Scope): Promise
   const local =
     (callee.k === 'name' &&
       (scope.facts.functions.some((f) => f.name === callee.name) ||
-        scope.facts.imports.some((i) => i.local === callee.name))) ||
+        scope.facts.imports.some((i) => i.local === callee.name) ||
+        // A function of another file of the package: read the package only for a call on a retry path.
+        (scope.facts.packageName !== undefined && !!call.retry))) ||
     (callee.k === 'member' &&
       (callee.object.k === 'self' ||
         (callee.object.k === 'name' &&

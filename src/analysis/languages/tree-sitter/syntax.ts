@@ -254,29 +254,6 @@ export class Coverage {
 }
 
 /**
- * The calls that can be a pause between attempts at all: inside a loop, or inside a function that
- * calls itself (by `callName`). Everything else is skipped before any parent is walked.
- */
-export function repeatedCalls(
-  index: ScopedIndex,
-  callType: string,
-  loopTypes: ReadonlySet<string>,
-  callName: (call: Node) => string | undefined,
-): Node[] {
-  const loops = new Coverage(index.all.filter((node) => loopTypes.has(node.type)));
-  const recursive = new Coverage(
-    index.scopes.filter((scope) => {
-      const name = scope.childForFieldName('name')?.text;
-      return (
-        !!name &&
-        (index.inScope.get(scope.id) ?? []).some((node) => node.type === callType && callName(node) === name)
-      );
-    }),
-  );
-  return index.all.filter((node) => node.type === callType && (loops.covers(node) || recursive.covers(node)));
-}
-
-/**
  * The ancestors of `node`, nearest first, found by one descent from the root with a cursor: in
  * tree-sitter each `parent` step is itself a descent from the root, so a walk up by `parent` costs
  * the depth squared. Analyses that look at many ancestors of one node take this path once.
