@@ -10,7 +10,7 @@ import type {
 } from '../../flow/ir.js';
 import { newFunction } from '../../flow/ir.js';
 import { attachRetryFrames, sleptParameter, type BodyCount, type CallSite } from '../../flow/waits.js';
-import { retryContext } from '../java/retry-context.js';
+import { retryContext, type ContextGrammar } from '../java/retry-context.js';
 import { snippet } from '../tree-sitter/findings.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, field, namedChildren, some } from '../tree-sitter/syntax.js';
@@ -56,6 +56,9 @@ const TEST_ATTRIBUTE = /^#\[(test|tokio::test|async_std::test|rstest|cfg\(test\)
 /** Types whose value is their one type argument, for a field's or parameter's class. */
 const WRAPPER_TYPE = /^(Arc|Rc|Box|Option|Cow|RefCell|Mutex|RwLock)$/;
 const PRIMITIVE = /^(u|i|f)(8|16|32|64|128|size)$|^(bool|char|str|String|Duration|Instant|Self)$/;
+/** Paths of the standard library and common crates: no repository code is behind them. */
+const STD_PATH =
+  /^(::)?(std|core|alloc|tokio|futures|serde_json|log|tracing|Duration|Instant|String|Vec|Box|Arc|Rc|HashMap|Ok|Err|Some)::/;
 const FACT_NODES = new Set([
   'use_declaration',
   'mod_item',
@@ -108,15 +111,12 @@ export function extractRustFacts(path: string, root: Node, withSites: boolean): 
   const paths = new Set<string>();
   const modules: string[] = [];
   const implTypes = new Set<string>();
-  const lowered = new Map<number, Expr>();
+  // Calls are lowered as arguments and again as calls of their own: once is enough.
+  const calls = new Map<number, Expr>();
   const lowerIn = (node: Node, state: WalkState): Expr => {
-    let expr = lowered.get(node.id);
-    if (!expr) {
-      const context: RustLowering = { paths };
-      if (state.implType) context.implType = state.implType;
-      lowered.set(node.id, (expr = lowerRust(node, context)));
-    }
-    return expr;
+    const context: RustLowering = { paths, calls };
+    if (state.implType) context.implType = state.implType;
+    return lowerRust(node, context);
   };
   const stats = new Map<number, BodyCount<Node>>();
   const pending: { call: CallFact; node: Node; state: WalkState }[] = [];
@@ -325,14 +325,15 @@ export function extractRustFacts(path: string, root: Node, withSites: boolean): 
   const recordCall = (node: Node, state: WalkState) => {
     const callee = calleeOf(node);
     if (!callee) return;
-    const calleeText = callee.text.replace(/\s+/g, '');
+    // A method's receiver chain is calls of its own: only paths need their text.
+    const calleeText = callee.type === 'field_expression' ? '' : callee.text.replace(/\s+/g, '');
     const calleeName = calleeNameOf(callee);
     const args = argumentsOf(node);
     const direct = SLEEP_PATH.test(calleeText) && args[0] ? args[0] : null;
     if (state.fn) {
       const own = stats.get(state.fn.id)!;
       own.calls += 1;
-      if (RANDOM_CALL.test(calleeText)) state.fn.random = true;
+      if (RANDOM_CALL.test(calleeText || calleeName)) state.fn.random = true;
       if (!own.sleep && direct) own.sleep = { argument: direct };
       if (calleeName === state.fn.name && callsItself(callee)) state.fn.recursive = true;
     }
@@ -350,6 +351,9 @@ export function extractRustFacts(path: string, root: Node, withSites: boolean): 
           };
     if (state.fn) call.fn = state.fn.id;
     facts.calls.push(call);
+    // Only calls the repository's own code can be behind, or waits the language knows, can pause a
+    // retry or restart one: library chains (`client.get(url).send()`) are neither.
+    if (!direct && !ownCallee(callee)) return;
     pending.push({ call, node, state });
     if (!withSites || state.test || args.length === 0) return;
     const anchor = node.parent?.type === 'await_expression' ? node.parent : node;
@@ -392,7 +396,17 @@ export function extractRustFacts(path: string, root: Node, withSites: boolean): 
     if (index >= 0)
       fn.sleeps = { param: index, unitMs: unitOf(body.sleep!.argument!, fn.params[index]!.name) };
   }
-  attachRetryFrames(pending, (node) => retryContext(node, RUST_GRAMMAR));
+  // Every call in a loop asks which names its loop steps: the loop is searched once.
+  const stepped = new Map<number, string[]>();
+  const grammar: ContextGrammar = {
+    ...RUST_GRAMMAR,
+    steppedNames: (loop) => {
+      let names = stepped.get(loop.id);
+      if (!names) stepped.set(loop.id, (names = RUST_GRAMMAR.steppedNames(loop)));
+      return names;
+    },
+  };
+  attachRetryFrames(pending, (node) => retryContext(node, grammar));
   return facts;
 }
 
@@ -446,6 +460,20 @@ function isTest(item: Node): boolean {
   )
     if (TEST_ATTRIBUTE.test(sibling.text.replace(/\s+/g, ''))) return true;
   return false;
+}
+
+/**
+ * A function or associated function (`retry(…)`, `Self::pause(…)`, `config::load(…)`), or a method of
+ * the receiver, of a local or of one of the receiver's fields (`self.policy.conn_failed()`).
+ */
+function ownCallee(callee: Node): boolean {
+  // `Ok(v)`, `Some(d)`, `Wrapper(x)`: constructors, not functions.
+  if (callee.type === 'identifier') return !/^[A-Z]/.test(callee.text);
+  if (callee.type === 'scoped_identifier') return !STD_PATH.test(callee.text);
+  if (callee.type !== 'field_expression') return false;
+  const object = field(callee, 'value');
+  if (object?.type === 'self' || object?.type === 'identifier') return true;
+  return object?.type === 'field_expression' && field(object, 'value')?.type === 'self';
 }
 
 function callsItself(callee: Node): boolean {

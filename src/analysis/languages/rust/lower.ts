@@ -16,6 +16,8 @@ export interface RustLowering {
   implType?: string;
   /** Paths used as module qualifiers (`config::RETRY_DELAY` → `config`), for the file's imports. */
   paths?: Set<string>;
+  /** Calls already lowered, by node id: a chain `a.b().c()` is lowered once, not once per link. */
+  calls?: Map<number, Expr>;
 }
 
 /** The rand and fastrand crates, OS randomness, and anything called jitter. */
@@ -140,8 +142,14 @@ export function lowerRust(node: Node, context: RustLowering, depth = 0): Expr {
       return { k: 'table', items: namedChildren(node).map(lower) };
     case 'struct_expression':
       return structLiteral(node, context, lower);
-    case 'call_expression':
-      return lowerCall(node, context, lower);
+    case 'call_expression': {
+      let expr = context.calls?.get(node.id);
+      if (!expr) {
+        expr = lowerCall(node, context, lower);
+        context.calls?.set(node.id, expr);
+      }
+      return expr;
+    }
     default:
       return todo(`cannot evaluate ${node.type}`);
   }
@@ -156,7 +164,8 @@ function tail(block: Node, lower: (n: Node) => Expr): Expr {
 export function tailOf(block: Node): Node | null {
   const last = block.namedChild(block.namedChildCount - 1);
   if (!last) return null;
-  if (last.type === 'expression_statement') return last.text.endsWith(';') ? null : last.namedChild(0);
+  if (last.type === 'expression_statement')
+    return last.child(last.childCount - 1)?.type === ';' ? null : last.namedChild(0);
   if (last.type === 'let_declaration' || last.type.endsWith('_item') || last.type === 'empty_statement')
     return null;
   return last;
