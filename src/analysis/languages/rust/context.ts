@@ -19,6 +19,12 @@ const WORDS: ConditionWords = {
 };
 
 const ERR_PATTERN = /^\s*(Some\s*\(\s*)?(\w+::)*Err\b/;
+/**
+ * Errors that say "no data yet" rather than "it failed": a non-blocking read (`WouldBlock`), an empty
+ * channel (`TryRecvError::Empty`), a read timeout (`RecvTimeoutError::Timeout`, tokio's `Elapsed`).
+ * A loop that waits on them is polling (RULES.md section 1).
+ */
+const NO_DATA = /\bWouldBlock\b|\bEmpty\b|RecvTimeoutError::Timeout|\bElapsed\b/;
 const OK_PATTERN = /^\s*(Some\s*\(\s*)?(\w+::)*Ok\b/;
 
 function patternText(node: Node | null): string {
@@ -37,6 +43,7 @@ function leaves(node: Node | null): boolean {
 function armFailure(arm: Node): FailurePath | null {
   const pattern = arm.childForFieldName('pattern');
   const text = patternText(pattern);
+  if (NO_DATA.test(text)) return null;
   if (ERR_PATTERN.test(text)) {
     const overload = isOverload(arm.text);
     return {
@@ -112,6 +119,7 @@ function successExit(statement: Node): FailurePath | null {
   if (!expression) return null;
   if (expression.type === 'match_expression') {
     const arms = descendantsOfTypes(expression, new Set(['match_arm']), new Set(['match_expression']));
+    if (arms.some((arm) => NO_DATA.test(patternText(arm.childForFieldName('pattern'))))) return null;
     const ok = arms.find(
       (arm) =>
         OK_PATTERN.test(patternText(arm.childForFieldName('pattern'))) &&

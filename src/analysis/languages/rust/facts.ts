@@ -25,7 +25,7 @@ import {
   tailOf,
   type RustLowering,
 } from './lower.js';
-import { useImports } from './modules.js';
+import { crateName, useImports } from './modules.js';
 
 /**
  * The Rust front end of the value-flow engine: one walk over a file fills the facts (`flow/ir.ts`) —
@@ -387,7 +387,7 @@ export function extractRustFacts(path: string, root: Node, withSites: boolean): 
   for (const name of modules) facts.imports.push({ local: name, module: 'self', name });
   for (const text of paths) {
     if (facts.imports.some((i) => i.local === text)) continue;
-    const fact = qualifiedImport(text, facts.imports);
+    const fact = qualifiedImport(text, facts.imports, crateName(path));
     if (fact) facts.imports.push(fact);
   }
   for (const fn of facts.functions) {
@@ -414,11 +414,15 @@ export function extractRustFacts(path: string, root: Node, withSites: boolean): 
  * A path used as a qualifier (`config::sub` in `config::sub::X`) as an import: from the crate, the
  * current or parent module, or through the `use` or `mod` that binds its first segment.
  */
-function qualifiedImport(text: string, imports: readonly ImportFact[]): ImportFact | null {
+function qualifiedImport(
+  text: string,
+  imports: readonly ImportFact[],
+  crate: string | null,
+): ImportFact | null {
   const segments = text.split('::');
   const first = segments[0]!;
   const last = segments[segments.length - 1]!;
-  if (segments.length > 1 && /^(crate|self|super)$/.test(first))
+  if (segments.length > 1 && (/^(crate|self|super)$/.test(first) || first === crate))
     return { local: text, module: segments.slice(0, -1).join('::'), name: last };
   const bound = imports.find((i) => i.local === first);
   if (!bound) return null;

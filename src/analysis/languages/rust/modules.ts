@@ -76,6 +76,17 @@ export function crateSource(path: string): string | null {
   return path.startsWith('src/') ? 'src' : null;
 }
 
+/**
+ * The name a crate's binaries, examples and tests call it by: its directory's (`crates/pipeline-manager`
+ * → `pipeline_manager`); unknown for a crate at the repository's root.
+ */
+export function crateName(path: string): string | null {
+  const source = crateSource(path);
+  if (source === null || source === 'src') return null;
+  const directory = directoryOf(source);
+  return directory.slice(directory.lastIndexOf('/') + 1).replace(/-/g, '_');
+}
+
 function directoryOf(path: string): string {
   const slash = path.lastIndexOf('/');
   return slash < 0 ? '' : path.slice(0, slash);
@@ -100,6 +111,7 @@ function filesOf(directory: string, source: string | null): string[] {
 export function modulePaths(fromPath: string, module: string): string[] {
   const parts = module.split('::').filter((s) => s !== '');
   const source = crateSource(fromPath);
+  if (parts[0] !== undefined && parts[0] === crateName(fromPath)) parts[0] = 'crate';
   const bases: string[] = [];
   let rest = parts;
   if (parts[0] === 'crate') {
