@@ -94,6 +94,13 @@ function ifFailure(node: Node, child: Node): FailurePath | null {
         evidence: `waits when \`${clip(condition.text)}\` ${inThen ? 'matches' : 'does not match'} (line ${lineOf(node)})`,
       };
     }
+    // `if let StatusCode::TOO_MANY_REQUESTS = res.status()`: the server said it is overloaded.
+    const overload = inThen ? isOverload(pattern) : null;
+    if (overload)
+      return {
+        trigger: { kind: 'status', detail: overload },
+        evidence: `waits when \`${clip(condition.text)}\` matches (line ${lineOf(node)})`,
+      };
     return null;
   }
   const text = condition.text;
