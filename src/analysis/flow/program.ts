@@ -15,6 +15,11 @@ export interface FrontEnd {
   modulePaths(fromPath: string, module: string): string[];
   /** The module `name` inside `module`, when an import binds a submodule (`from app import settings`). */
   submodule(module: string, name: string): string;
+  /**
+   * Names a file calls without the `name(` the index looks for — a Rust or Go struct literal
+   * `Config { … }` is a call of `Config` in the facts — so the call-site index finds the file.
+   */
+  callTokens?(text: string): Iterable<string>;
 }
 
 /** File facts kept per review: shared settings and helper modules stay hot, the rest is dropped. */
@@ -148,6 +153,7 @@ export class Program {
         for (const match of text.matchAll(CALL_TOKEN)) add(`c:${match[1]}`);
         for (const match of text.matchAll(BARE_CALL_TOKEN)) add(`c:${match[1]}`);
         for (const match of text.matchAll(MEMBER_ASSIGN_TOKEN)) add(`a:${match[1]}`);
+        for (const name of this.front.callTokens?.(text) ?? []) add(`c:${name}`);
       }
       return tokens;
     })();

@@ -23,12 +23,17 @@ const MAYBE_RETRY =
 const TEST_SUPPORT =
   /(^|\/)(testing|test_?utils?|testutils?|test_?support|test_?helpers?|mocks?)(\/|\.rs$)|(^|\/)(mock|fake)[\w-]*\.rs$/;
 
+/** A struct literal's type (also matches `struct Foo {` and `impl Foo {`: the index may over-include). */
+const STRUCT_LITERAL = /\b([A-Z]\w*)\s*\{/g;
+
 /** Rust for the value-flow engine: modules are files of the crate (`crate::config` → `src/config.rs`). */
 export const RUST_FRONT_END: FrontEnd = {
   extensions: ['.rs'],
   extract: (path, text) => withTree('rust', text, (tree) => extractRustFacts(path, tree.rootNode, false)),
   modulePaths,
   submodule: (module, name) => `${module}::${name}`,
+  // `Config { retry_delay: … }` sets the fields of `Config` as a call of it would.
+  callTokens: (text) => [...text.matchAll(STRUCT_LITERAL)].map((match) => match[1]!),
 };
 
 export class RustAnalyzer implements LanguageAnalyzer {
