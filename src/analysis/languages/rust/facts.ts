@@ -12,7 +12,7 @@ import { newFunction } from '../../flow/ir.js';
 import { attachRetryFrames, sleptParameter, type BodyCount, type CallSite } from '../../flow/waits.js';
 import { retryContext, type ContextGrammar } from '../java/retry-context.js';
 import { snippet } from '../tree-sitter/findings.js';
-import type { Node } from '../tree-sitter/runtime.js';
+import { loadedLanguage, parseLoaded, type Node, type Tree } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, field, namedChildren, some } from '../tree-sitter/syntax.js';
 import { unitMs } from '../tree-sitter/durations.js';
 import { RUST_GRAMMAR } from './context.js';
@@ -78,6 +78,7 @@ const FACT_NODES = new Set([
   'return_expression',
   'call_expression',
   'struct_expression',
+  'macro_invocation',
 ]);
 const COMPOUND: Record<string, AssignmentFact['op']> = {
   '+=': '+=',
@@ -121,6 +122,7 @@ export function extractRustFacts(path: string, root: Node, withSites: boolean): 
   const stats = new Map<number, BodyCount<Node>>();
   const pending: { call: CallFact; node: Node; state: WalkState }[] = [];
 
+  const macros: { node: Node; state: WalkState }[] = [];
   const open: { end: number; state: WalkState }[] = [];
   const enter = (node: Node, state: WalkState) => {
     if (state.test && !open[open.length - 1]?.state.test)
@@ -238,6 +240,9 @@ export function extractRustFacts(path: string, root: Node, withSites: boolean): 
       }
       case 'call_expression':
         return recordCall(node, state);
+      case 'macro_invocation':
+        if (!state.fn && ITEMS_IN_MACRO.test(node.text)) macros.push({ node, state });
+        return;
       case 'struct_expression': {
         // A struct literal sets the struct's fields: a call of the struct with named arguments.
         const expr = lowerIn(node, state);
@@ -376,38 +381,83 @@ export function extractRustFacts(path: string, root: Node, withSites: boolean): 
     });
   };
 
-  for (const node of descendantsOfTypes(root, FACT_NODES)) {
-    while (open.length > 0 && node.startIndex >= open[open.length - 1]!.end) open.pop();
-    visit(node, open[open.length - 1]?.state ?? top);
-  }
-
-  // `impl Foo` in a file that does not declare `Foo`: its methods still belong to a class here.
-  for (const type of implTypes)
-    if (!facts.classes.some((c) => c.name === type)) facts.classes.push({ name: type, line: 1, bases: [] });
-  for (const name of modules) facts.imports.push({ local: name, module: 'self', name });
-  for (const text of paths) {
-    if (facts.imports.some((i) => i.local === text)) continue;
-    const fact = qualifiedImport(text, facts.imports, crateName(path));
-    if (fact) facts.imports.push(fact);
-  }
-  for (const fn of facts.functions) {
-    const body = stats.get(fn.id)!;
-    const index = sleptParameter(fn, body, mentionsName);
-    if (index >= 0)
-      fn.sleeps = { param: index, unitMs: unitOf(body.sleep!.argument!, fn.params[index]!.name) };
-  }
-  // Every call in a loop asks which names its loop steps: the loop is searched once.
-  const stepped = new Map<number, string[]>();
-  const grammar: ContextGrammar = {
-    ...RUST_GRAMMAR,
-    steppedNames: (loop) => {
-      let names = stepped.get(loop.id);
-      if (!names) stepped.set(loop.id, (names = RUST_GRAMMAR.steppedNames(loop)));
-      return names;
-    },
+  const finish = () => {
+    // `impl Foo` in a file that does not declare `Foo`: its methods still belong to a class here.
+    for (const type of implTypes)
+      if (!facts.classes.some((c) => c.name === type)) facts.classes.push({ name: type, line: 1, bases: [] });
+    for (const name of modules) facts.imports.push({ local: name, module: 'self', name });
+    for (const text of paths) {
+      if (facts.imports.some((i) => i.local === text)) continue;
+      const fact = qualifiedImport(text, facts.imports, crateName(path));
+      if (fact) facts.imports.push(fact);
+    }
+    for (const fn of facts.functions) {
+      const body = stats.get(fn.id)!;
+      const index = sleptParameter(fn, body, mentionsName);
+      if (index >= 0)
+        fn.sleeps = { param: index, unitMs: unitOf(body.sleep!.argument!, fn.params[index]!.name) };
+    }
+    // Every call in a loop asks which names its loop steps: the loop is searched once.
+    const stepped = new Map<number, string[]>();
+    const grammar: ContextGrammar = {
+      ...RUST_GRAMMAR,
+      steppedNames: (loop) => {
+        let names = stepped.get(loop.id);
+        if (!names) stepped.set(loop.id, (names = RUST_GRAMMAR.steppedNames(loop)));
+        return names;
+      },
+    };
+    attachRetryFrames(pending, (node) => retryContext(node, grammar));
   };
-  attachRetryFrames(pending, (node) => retryContext(node, grammar));
+
+  const walk = (from: Node, base: WalkState) => {
+    open.length = 0;
+    for (const node of descendantsOfTypes(from, FACT_NODES)) {
+      while (open.length > 0 && node.startIndex >= open[open.length - 1]!.end) open.pop();
+      visit(node, open[open.length - 1]?.state ?? base);
+    }
+  };
+  walk(root, top);
+  // Items inside macros (`lazy_static! { static ref … }`, `cfg_blocking! { fn … }`) are token trees
+  // to the grammar: their text is parsed again, in place, and walked in the macro's scope.
+  const bodies: Tree[] = [];
+  try {
+    for (let index = 0; index < macros.length && index < MAX_MACRO_BODIES; index += 1) {
+      const body = reparse(root, macros[index]!.node);
+      if (!body) continue;
+      bodies.push(body);
+      walk(body.rootNode, macros[index]!.state);
+    }
+    finish();
+  } finally {
+    for (const body of bodies) body.delete();
+  }
   return facts;
+}
+
+/** Macro bodies parsed again per file: enough for a config module's `lazy_static!`, bounded for hostile code. */
+const MAX_MACRO_BODIES = 16;
+const ITEMS_IN_MACRO = /\b(fn|static|const)\s/;
+
+/**
+ * The items of a macro's body as a tree of their own, at the same rows, columns and offsets as in
+ * the file (everything before them is blanked), with `static ref` (lazy_static) read as `static`.
+ */
+function reparse(root: Node, macro: Node): Tree | null {
+  const body = macro.namedChildren.find((child) => child?.type === 'token_tree');
+  const language = loadedLanguage('rust');
+  if (!body || !language) return null;
+  const text = root.text;
+  const start = body.startIndex + 1;
+  const end = body.endIndex - 1;
+  const inner = text
+    .slice(start, end)
+    .replace(/\bstatic(\s+)ref\b/g, (_, space: string) => `static${space}   `);
+  try {
+    return parseLoaded('rust', language, text.slice(0, start).replace(/[^\r\n]/g, ' ') + inner);
+  } catch {
+    return null;
+  }
 }
 
 /**

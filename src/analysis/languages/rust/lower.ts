@@ -45,6 +45,7 @@ const PASS_THROUGH = new Set([
 const POWER = new Set(['pow', 'checked_pow', 'saturating_pow', 'wrapping_pow', 'powi', 'powf']);
 const TIMES = new Set(['saturating_mul', 'checked_mul', 'wrapping_mul', 'mul_f64', 'mul_f32', 'mul']);
 const PLUS = new Set(['saturating_add', 'checked_add', 'wrapping_add', 'add']);
+const MINUS = new Set(['saturating_sub', 'checked_sub', 'wrapping_sub', 'sub']);
 const SECONDS = /^as_secs(_f64|_f32)?$/;
 /** `u64::from(x)`, `Duration::from(x)`, `u32::try_from(x)`: the same value in another type. */
 const CONVERSION = /^(from|try_from)$/;
@@ -308,6 +309,7 @@ function method(node: Node, callee: Node, args: Node[], lower: (n: Node) => Expr
   if (POWER.has(name) && arg) return { k: 'binary', op: '**', left: receiver, right: arg };
   if (TIMES.has(name) && arg) return { k: 'binary', op: '*', left: receiver, right: arg };
   if (PLUS.has(name)) return arg ? { k: 'binary', op: '+', left: receiver, right: arg } : receiver;
+  if (MINUS.has(name)) return arg ? { k: 'binary', op: '-', left: receiver, right: arg } : receiver;
   if ((name === 'min' || name === 'max') && arg) return { k: 'minmax', which: name, args: [receiver, arg] };
   return {
     k: 'call',
