@@ -58,7 +58,7 @@ const WRAPPER_TYPE = /^(Arc|Rc|Box|Option|Cow|RefCell|Mutex|RwLock)$/;
 const PRIMITIVE = /^(u|i|f)(8|16|32|64|128|size)$|^(bool|char|str|String|Duration|Instant|Self)$/;
 /** Paths of the standard library and common crates: no repository code is behind them. */
 const STD_PATH =
-  /^(::)?(std|core|alloc|tokio|futures|serde_json|log|tracing|Duration|Instant|String|Vec|Box|Arc|Rc|HashMap|Ok|Err|Some)::/;
+  /^(::)?(std|core|alloc|tokio|futures|serde_json|log|tracing|rand|fastrand|Duration|Instant|String|Vec|Box|Arc|Rc|HashMap|Ok|Err|Some)::/;
 const FACT_NODES = new Set([
   'use_declaration',
   'mod_item',
@@ -342,7 +342,11 @@ export function extractRustFacts(path: string, root: Node, withSites: boolean): 
       if (!own.sleep && direct) own.sleep = { argument: direct };
       if (calleeName === state.fn.name && callsItself(callee)) state.fn.recursive = true;
     }
+    // `Duration::from_secs(5)`, `Some(d)` and `rand::random()` are values, not calls of the repository;
+    // a call of its own code handed a random draw (`set_delay(jittered)`) is still a call.
     const expr = lowerIn(node, state);
+    const own = ownCallee(callee);
+    if (expr.k !== 'call' && !own && !direct) return;
     const call: CallFact =
       expr.k === 'call'
         ? { callee: expr.callee, calleeName, args: expr.args, named: [], line: expr.line, spread: false }
@@ -358,7 +362,7 @@ export function extractRustFacts(path: string, root: Node, withSites: boolean): 
     facts.calls.push(call);
     // Only calls the repository's own code can be behind, or waits the language knows, can pause a
     // retry or restart one: library chains (`client.get(url).send()`) are neither.
-    if (!direct && !ownCallee(callee)) return;
+    if (!direct && !own) return;
     pending.push({ call, node, state });
     if (!withSites || state.test || args.length === 0) return;
     const anchor = node.parent?.type === 'await_expression' ? node.parent : node;

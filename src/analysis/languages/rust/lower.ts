@@ -247,9 +247,9 @@ function lowerCall(node: Node, context: RustLowering, lower: (n: Node) => Expr):
   const callee = calleeOf(node);
   if (!callee) return todo('call');
   const args = argumentsOf(node);
+  if (callee.type === 'field_expression') return method(node, callee, args, lower);
   const calleeText = callee.text.replace(/\s+/g, '');
   const line = node.startPosition.row + 1;
-  if (callee.type === 'field_expression') return method(node, callee, args, lower);
   if (RANDOM_CALL.test(calleeText)) return { k: 'random', what: calleeText };
   if (ENVIRONMENT.test(calleeText)) return { k: 'external', what: 'an environment variable' };
   if (SERVER_HINT_NAME.test(calleeText)) return { k: 'server', what: calleeText };
