@@ -12,9 +12,12 @@ import { findCrateRetries, type ValueOf } from './rust/libraries.js';
 import { lowerRust } from './rust/lower.js';
 import { modulePaths } from './rust/modules.js';
 
-/** Cheap gate before parsing. */
+/**
+ * Cheap gate before parsing: a file with none of these words cannot hold a retry we would report.
+ * (`Err` catches retries whose sleep is a helper defined in another module.)
+ */
 const MAYBE_RETRY =
-  /sleep|delay_for|Timer::after|Delay::new|FixedInterval|ExponentialBackoff|FibonacciBackoff|Builder|backoff::/;
+  /sleep|delay_for|Timer::after|Delay::new|FixedInterval|ExponentialBackoff|FibonacciBackoff|Builder|backoff::|\bErr\b|is_err/;
 
 /**
  * Test-support modules outside `tests/` (RULES.md section 1): a module is a file, so a `testing`,
