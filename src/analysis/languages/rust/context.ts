@@ -125,7 +125,8 @@ function successExit(statement: Node): FailurePath | null {
         : null;
   if (!expression) return null;
   if (expression.type === 'match_expression') {
-    const arms = descendantsOfTypes(expression, new Set(['match_arm']), new Set(['match_expression']));
+    const block = expression.childForFieldName('body');
+    const arms = block ? namedChildren(block).filter((arm) => arm.type === 'match_arm') : [];
     if (arms.some((arm) => NO_DATA.test(patternText(arm.childForFieldName('pattern'))))) return null;
     const ok = arms.find(
       (arm) =>

@@ -78,7 +78,6 @@ const FACT_NODES = new Set([
   'return_expression',
   'call_expression',
   'struct_expression',
-  'macro_invocation',
 ]);
 const COMPOUND: Record<string, AssignmentFact['op']> = {
   '+=': '+=',
@@ -153,6 +152,13 @@ export function extractRustFacts(path: string, root: Node, withSites: boolean): 
     return { kind: 'member', object: lowerIn(object, state), name };
   };
 
+  /** Macros among the items of a file, module or impl (not the `println!`s of function bodies). */
+  const itemMacros = (container: Node, state: WalkState) => {
+    for (const item of namedChildren(container))
+      if (item.type === 'macro_invocation' && ITEMS_IN_MACRO.test(item.text))
+        macros.push({ node: item, state });
+  };
+
   const visit = (node: Node, state: WalkState): void => {
     switch (node.type) {
       case 'use_declaration':
@@ -160,8 +166,13 @@ export function extractRustFacts(path: string, root: Node, withSites: boolean): 
         return;
       case 'mod_item': {
         const name = field(node, 'name')?.text ?? '';
-        if (!field(node, 'body')) modules.push(name);
-        else enter(node, { ...state, test: state.test || isTest(node) });
+        const body = field(node, 'body');
+        if (!body) modules.push(name);
+        else {
+          const inner = { ...state, test: state.test || isTest(node) };
+          itemMacros(body, inner);
+          enter(node, inner);
+        }
         return;
       }
       case 'struct_item':
@@ -177,7 +188,10 @@ export function extractRustFacts(path: string, root: Node, withSites: boolean): 
       case 'trait_item': {
         const type = node.type === 'impl_item' ? typeName(field(node, 'type')) : field(node, 'name')?.text;
         if (type) implTypes.add(type);
-        enter(node, { repeats: false, test: state.test, ...(type ? { implType: type } : {}) });
+        const inner: WalkState = { repeats: false, test: state.test, ...(type ? { implType: type } : {}) };
+        const body = field(node, 'body');
+        if (body) itemMacros(body, inner);
+        enter(node, inner);
         return;
       }
       case 'function_item':
@@ -240,9 +254,6 @@ export function extractRustFacts(path: string, root: Node, withSites: boolean): 
       }
       case 'call_expression':
         return recordCall(node, state);
-      case 'macro_invocation':
-        if (!state.fn && ITEMS_IN_MACRO.test(node.text)) macros.push({ node, state });
-        return;
       case 'struct_expression': {
         // A struct literal sets the struct's fields: a call of the struct with named arguments.
         const expr = lowerIn(node, state);
@@ -416,6 +427,7 @@ export function extractRustFacts(path: string, root: Node, withSites: boolean): 
 
   const walk = (from: Node, base: WalkState) => {
     open.length = 0;
+    itemMacros(from, base);
     for (const node of descendantsOfTypes(from, FACT_NODES)) {
       while (open.length > 0 && node.startIndex >= open[open.length - 1]!.end) open.pop();
       visit(node, open[open.length - 1]?.state ?? base);

@@ -57,9 +57,22 @@ const DIVERGES = new Set(['return_expression', 'break_expression', 'continue_exp
 
 const todo = (what: string): Expr => ({ k: 'todo', what });
 
-export function lowerRust(node: Node, context: RustLowering, depth = 0): Expr {
-  if (depth > MAX_EXPRESSION_NESTING) return todo('expression nested too deeply');
-  const lower = (n: Node): Expr => lowerRust(n, context, depth + 1);
+export function lowerRust(root: Node, context: RustLowering): Expr {
+  // One closure for the whole expression (not one per node): nesting is counted on the way.
+  let depth = 0;
+  const lower = (node: Node): Expr => {
+    if (depth > MAX_EXPRESSION_NESTING) return todo('expression nested too deeply');
+    depth += 1;
+    try {
+      return lowerNode(node, context, lower);
+    } finally {
+      depth -= 1;
+    }
+  };
+  return lower(root);
+}
+
+function lowerNode(node: Node, context: RustLowering, lower: (n: Node) => Expr): Expr {
   switch (node.type) {
     case 'integer_literal':
     case 'float_literal': {
