@@ -98,11 +98,16 @@ export function scopeIn(facts: FileFacts, fnId: number | undefined, extra: Parti
   return { facts, fn, className: fn?.className, counters: new Set(), ...extra };
 }
 
-/** Assignments to field `name` of a class, wherever in its file they are. */
-function fieldWrites(owner: ClassRef, name: string): AssignmentFact[] {
-  return owner.facts.assignments.filter(
-    (a) => a.target.kind === 'field' && a.target.className === owner.cls.name && a.target.name === name,
-  );
+/** The class `name` if a file declares it. */
+function classIn(facts: FileFacts, name: string): ClassRef | null {
+  const cls = facts.classes.find((c) => c.name === name);
+  return cls ? { facts, cls } : null;
+}
+
+/** The top-level function `name` if a file declares it. */
+function functionIn(facts: FileFacts, name: string): FunctionRef | null {
+  const fn = facts.functions.find((f) => f.parent === undefined && !f.className && f.name === name);
+  return fn ? { facts, fn } : null;
 }
 
 /**
@@ -162,6 +167,8 @@ export class FlowEngine {
       }
       case 'table':
         return this.table(expr, scope, trail);
+      case 'option':
+        return this.option(expr, scope, trail);
       case 'random':
         return { kind: 'random' };
       case 'server':
@@ -173,9 +180,15 @@ export class FlowEngine {
       case 'self':
         return UNKNOWN('the receiver is not a delay');
       case 'name':
-        return this.name(expr.name, expr.line, scope, trail);
-      case 'member':
-        return this.member(expr, scope, trail);
+      case 'member': {
+        // What the program sets wins over what a name says: `retry_after = 5` is the code's own
+        // delay; a `retry_after` the program cannot follow is the server's hint.
+        const value =
+          expr.k === 'name'
+            ? await this.name(expr.name, expr.line, scope, trail)
+            : await this.member(expr, scope, trail);
+        return value.kind === 'unknown' && SERVER_HINT_NAME.test(expr.name) ? { kind: 'server' } : value;
+      }
       case 'call':
         return this.call(expr, scope, trail);
     }
@@ -222,7 +235,6 @@ export class FlowEngine {
     const bound = scope.bindings?.get(name);
     if (bound) return bound;
     if (scope.counters.has(name)) return { kind: 'counter', name };
-    if (SERVER_HINT_NAME.test(name)) return { kind: 'server' };
     const { facts } = scope;
     for (let fn = scope.fn; fn; fn = fn.parent === undefined ? undefined : facts.functions[fn.parent]) {
       const index = fn.params.findIndex((p) => p.name === name);
@@ -230,10 +242,15 @@ export class FlowEngine {
         if (scope.bindings && fn === scope.fn) return UNKNOWN(`\`${name}\` is not passed`);
         return this.parameter({ facts, fn }, index, trail, !!scope.uncalledIsNever);
       }
+      if (fn.enclosingNames?.includes(name)) continue;
       const writes = facts.assignments.filter(
-        (a) => a.fn === fn!.id && a.target.kind === 'name' && a.target.name === name,
+        (a) =>
+          a.target.kind === 'name' &&
+          a.target.name === name &&
+          a.fn !== undefined &&
+          (a.fn === fn!.id || rebinds(facts, a.fn, fn!.id, name)),
       );
-      if (writes.length > 0) return this.local(name, writes, { ...scope, fn }, trail);
+      if (writes.some((a) => a.fn === fn!.id)) return this.local(name, writes, { ...scope, fn }, trail);
     }
     const value = await this.moduleName(facts, name, line, trail);
     if (value.kind !== 'unknown') return value;
@@ -323,6 +340,10 @@ export class FlowEngine {
         if (!target || target === facts) continue;
         if (!declares(target, name)) continue;
         return this.moduleName(target, name, line, { ...trail, hops: trail.hops + 1 });
+      }
+      for (const mate of await this.program.packageMates(facts)) {
+        if (declares(mate, name))
+          return this.moduleName(mate, name, line, { ...trail, hops: trail.hops + 1 });
       }
     }
     return UNKNOWN(`\`${name}\` is not defined here`);
@@ -441,6 +462,81 @@ export class FlowEngine {
     return value;
   }
 
+  /**
+   * A key of an options map: the code's fallback, and what each caller of the function the map comes
+   * from sets the key to. A caller handing over a whole map we cannot see may set anything.
+   */
+  private async option(
+    expr: Extract<Expr, { k: 'option' }>,
+    scope: Scope,
+    trail: Trail,
+  ): Promise<DelayValue> {
+    const values = [await this.evaluate(expr.fallback, scope, trail)];
+    const notes = [
+      `\`${show(expr)}\` falls back to \`${show(expr.fallback)}\` (${where(scope.facts, expr.line)})`,
+    ];
+    const origin = expr.of ? await this.parameterBehind(expr.of, scope, 0) : null;
+    const receiving = origin ?? (scope.fn ? { facts: scope.facts, fn: scope.fn, index: -1 } : null);
+    if (expr.key !== undefined && receiving && trail.hops < MAX_HOPS) {
+      const inner: Trail = { ...trail, hops: trail.hops + 1 };
+      const param = receiving.fn.params[receiving.index];
+      for (const site of await this.callersOf(receiving)) {
+        const call = site.fact;
+        const set = call.named.find(([n]) => n === expr.key)?.[1];
+        if (set) {
+          values.push(await this.evaluate(set, scopeIn(site.facts, call.fn), inner));
+          notes.push(`\`${expr.key}\` is set to \`${show(set)}\` (${where(site.facts, call.line)})`);
+        } else if (
+          param &&
+          (call.spread || call.args[receiving.index] || call.named.some(([n]) => n === param.name))
+        ) {
+          values.push(
+            UNKNOWN(`the options passed at ${where(site.facts, call.line)} may set \`${expr.key}\``),
+          );
+        }
+      }
+      for (const line of inner.evidence) if (!trail.evidence.includes(line)) trail.evidence.push(line);
+    }
+    const value = joinValues(values);
+    if (value.kind !== 'unknown') trail.evidence.push(...notes.slice(0, MAX_SITES_LISTED + 1));
+    return value;
+  }
+
+  /** The parameter an options map was handed in through: directly, by a local, or by a field set once. */
+  private async parameterBehind(
+    expr: Expr,
+    scope: Scope,
+    depth: number,
+  ): Promise<(FunctionRef & { index: number }) | null> {
+    if (depth > MAX_HOPS) return null;
+    const { facts } = scope;
+    if (expr.k === 'name') {
+      for (let fn = scope.fn; fn; fn = fn.parent === undefined ? undefined : facts.functions[fn.parent]) {
+        const index = fn.params.findIndex((p) => p.name === expr.name);
+        if (index >= 0) return { facts, fn, index };
+        const writes = facts.assignments.filter(
+          (a) => a.fn === fn!.id && a.target.kind === 'name' && a.target.name === expr.name,
+        );
+        if (writes.length === 1 && writes[0]!.op === '=')
+          return this.parameterBehind(writes[0]!.value, { ...scope, fn }, depth + 1);
+        if (writes.length > 0) return null;
+      }
+      return null;
+    }
+    if (expr.k === 'member' && expr.object.k === 'self' && scope.className) {
+      const cls = facts.classes.find((c) => c.name === scope.className);
+      const writes = cls ? await this.fieldWrites({ facts, cls }, expr.name) : [];
+      if (writes.length !== 1 || writes[0]!.write.op !== '=') return null;
+      const { facts: at, write } = writes[0]!;
+      return this.parameterBehind(
+        write.value,
+        scopeIn(at, write.fn, { className: scope.className }),
+        depth + 1,
+      );
+    }
+    return null;
+  }
+
   /** Call sites in the repository that reach `ref` (constructors: calls of the class). */
   callersOf(ref: FunctionRef): Promise<Site<CallFact>[]> {
     const key = `${ref.facts.path}:${ref.fn.id}`;
@@ -474,7 +570,6 @@ export class FlowEngine {
     trail: Trail,
   ): Promise<DelayValue> {
     const text = show(expr);
-    if (SERVER_HINT_NAME.test(expr.name)) return { kind: 'server' };
     if (scope.counters.has(text)) return { kind: 'counter', name: text };
     const bound = scope.bindings?.get(text);
     if (bound) return bound;
@@ -520,15 +615,15 @@ export class FlowEngine {
     const notes: string[] = [];
     let found = false;
     for (let cls: ClassRef | null = owner, depth = 0; cls && depth < MAX_HOPS; depth += 1) {
-      for (const write of fieldWrites(cls, name)) {
+      for (const { facts: at, write } of await this.fieldWrites(cls, name)) {
         found = true;
-        const scope = scopeIn(cls.facts, write.fn, { className: cls.cls.name, uncalledIsNever: true });
+        const scope = scopeIn(at, write.fn, { className: cls.cls.name, uncalledIsNever: true });
         const value = await this.evaluate(write.value, scope, inner);
         const contributed = contribution(write.op, value);
         if (contributed) values.push(contributed);
         if (value.kind !== 'unknown')
           notes.push(
-            `\`${text}\` ${write.op === '=' ? '=' : write.op} \`${show(write.value)}\`${value.kind === 'const' && write.value.k !== 'num' ? ` = ${value.ms}` : ''} (${where(cls.facts, write.line)})`,
+            `\`${text}\` ${write.op === '=' ? '=' : write.op} \`${show(write.value)}\`${value.kind === 'const' && write.value.k !== 'num' ? ` = ${value.ms}` : ''} (${where(at, write.line)})`,
           );
       }
       const record = cls.cls.recordFields?.indexOf(name) ?? -1;
@@ -579,28 +674,67 @@ export class FlowEngine {
     return null;
   }
 
-  /** The class a name refers to in a file: defined there, or imported from a module of the repository. */
+  /**
+   * The class a name refers to in a file: defined there, imported from a module of the repository
+   * (or that module's package), declared in the file's own package, or — for languages whose types
+   * are found anywhere — declared in the nearest file of the repository.
+   */
   async classNamed(name: string, facts: FileFacts): Promise<ClassRef | null> {
     const simple = name.includes('.') ? name.slice(name.lastIndexOf('.') + 1) : name;
-    const local = facts.classes.find((c) => c.name === simple);
-    if (local) return { facts, cls: local };
+    const local = classIn(facts, simple);
+    if (local) return local;
     const imported = facts.imports.find((i) => i.local === simple || i.local === name.split('.')[0]);
-    if (!imported) {
-      for (const whole of facts.imports.filter((i) => i.local === '*')) {
-        const module = await this.program.module(facts.path, whole.module);
-        const cls = module?.classes.find((c) => c.name === simple);
-        if (module && cls) return { facts: module, cls };
+    if (imported) {
+      const module = await this.program.module(facts.path, imported.module);
+      const found = module && (await this.inPackage(module, (f) => classIn(f, imported.name ?? simple)));
+      if (found) return found;
+      if (imported.name !== undefined && imported.name !== simple && module) {
+        const inner = await this.inPackage(module, (f) => classIn(f, simple));
+        if (inner) return inner;
       }
       return null;
     }
-    const module = await this.program.module(facts.path, imported.module);
-    const cls = module?.classes.find((c) => c.name === (imported.name ?? simple));
-    if (module && cls) return { facts: module, cls };
-    if (imported.name === undefined && module) {
-      const inner = module.classes.find((c) => c.name === simple);
-      if (inner) return { facts: module, cls: inner };
+    for (const whole of facts.imports.filter((i) => i.local === '*')) {
+      const module = await this.program.module(facts.path, whole.module);
+      const found = module && (await this.inPackage(module, (f) => classIn(f, simple)));
+      if (found) return found;
+    }
+    const mate = await this.inPackage(facts, (f) => classIn(f, simple));
+    if (mate) return mate;
+    if (this.program.front.typesAnywhere) {
+      for (const declaring of await this.program.typeDeclarations(simple, facts)) {
+        const found = classIn(declaring, simple);
+        if (found) return found;
+      }
     }
     return null;
+  }
+
+  /** The first hit of `find` in a file, then in the other files of its package. */
+  private async inPackage<T>(facts: FileFacts, find: (f: FileFacts) => T | null): Promise<T | null> {
+    const own = find(facts);
+    if (own) return own;
+    for (const mate of await this.program.packageMates(facts)) {
+      const found = find(mate);
+      if (found) return found;
+    }
+    return null;
+  }
+
+  /** Assignments to field `name` of a class, in its file and the other files of its package. */
+  private async fieldWrites(
+    owner: ClassRef,
+    name: string,
+  ): Promise<{ facts: FileFacts; write: AssignmentFact }[]> {
+    const writes: { facts: FileFacts; write: AssignmentFact }[] = [];
+    for (const facts of [owner.facts, ...(await this.program.packageMates(owner.facts))]) {
+      for (const write of facts.assignments) {
+        const target = write.target;
+        if (target.kind === 'field' && target.className === owner.cls.name && target.name === name)
+          writes.push({ facts, write });
+      }
+    }
+    return writes;
   }
 
   /**
@@ -652,9 +786,9 @@ export class FlowEngine {
         const owner = await this.typeOf(expr.object, scope, trail, depth + 1);
         if (!owner) return null;
         for (let cls: ClassRef | null = owner, d = 0; cls && d < MAX_HOPS; d += 1) {
-          const writes = fieldWrites(cls, expr.name);
-          for (const write of writes) {
-            const scope = scopeIn(cls.facts, write.fn, { className: cls.cls.name });
+          const writes = await this.fieldWrites(cls, expr.name);
+          for (const { facts: at, write } of writes) {
+            const scope = scopeIn(at, write.fn, { className: cls.cls.name });
             const found = await this.typeOf(write.value, scope, trail, depth + 1);
             if (found) return found;
           }
@@ -727,19 +861,20 @@ export class FlowEngine {
         const nested = facts.functions.find((f) => f.parent === fn!.id && f.name === name && !f.className);
         if (nested) return { facts, fn: nested };
       }
-      const top = facts.functions.find((f) => f.parent === undefined && !f.className && f.name === name);
-      if (top) return { facts, fn: top };
+      const top = functionIn(facts, name);
+      if (top) return top;
       const cls = await this.classNamed(name, facts);
       if (cls) return constructors ? this.constructorOf(cls) : null;
       const imported = facts.imports.find((i) => i.local === name);
       if (imported?.name !== undefined) {
         const module = await this.program.module(facts.path, imported.module);
-        const fn = module?.functions.find(
-          (f) => f.parent === undefined && !f.className && f.name === imported.name,
-        );
-        if (module && fn) return { facts: module, fn };
+        return module && this.inPackage(module, (f) => functionIn(f, imported.name!));
       }
-      return null;
+      // Languages with an implicit receiver call their own methods by bare name.
+      const own = scope.className ? facts.classes.find((c) => c.name === scope.className) : undefined;
+      const method = own ? await this.methodOf({ facts, cls: own }, name) : null;
+      if (method) return method;
+      return this.inPackage(facts, (f) => functionIn(f, name));
     }
     if (callee.k === 'member') {
       if (callee.object.k === 'self' && scope.className) {
@@ -754,10 +889,8 @@ export class FlowEngine {
               ? imported.module
               : this.program.front.submodule(imported.module, imported.name);
           const module = await this.program.module(facts.path, reference);
-          const fn = module?.functions.find(
-            (f) => f.parent === undefined && !f.className && f.name === callee.name,
-          );
-          if (module && fn) return { facts: module, fn };
+          const fn = module && (await this.inPackage(module, (f) => functionIn(f, callee.name)));
+          if (fn) return fn;
         }
       }
       const owner = await this.typeOf(callee.object, scope, newTrail());
@@ -768,8 +901,12 @@ export class FlowEngine {
 
   private async methodOf(owner: ClassRef, name: string): Promise<FunctionRef | null> {
     for (let cls: ClassRef | null = owner, depth = 0; cls && depth < MAX_HOPS; depth += 1) {
-      const fn = cls.facts.functions.find((f) => f.className === cls!.cls.name && f.name === name);
-      if (fn) return { facts: cls.facts, fn };
+      const className = cls.cls.name;
+      const method = await this.inPackage(cls.facts, (facts) => {
+        const fn = facts.functions.find((f) => f.className === className && f.name === name);
+        return fn ? { facts, fn } : null;
+      });
+      if (method) return method;
       cls = await this.baseOf(cls);
     }
     return null;
@@ -779,6 +916,14 @@ export class FlowEngine {
     const fn = owner.facts.functions.find((f) => f.className === owner.cls.name && f.isConstructor);
     return fn ? { facts: owner.facts, fn } : null;
   }
+}
+
+/** Whether function `inner`, nested in `outer`, assigns `name` of `outer` (a `nonlocal` delay or counter). */
+function rebinds(facts: FileFacts, inner: number, outer: number, name: string): boolean {
+  const fn = facts.functions[inner];
+  if (!fn?.enclosingNames?.includes(name)) return false;
+  for (let up = fn.parent; up !== undefined; up = facts.functions[up]?.parent) if (up === outer) return true;
+  return false;
 }
 
 /** Whether a file binds `name` at module level (a constant or a function). */

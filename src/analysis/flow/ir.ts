@@ -23,6 +23,11 @@ export type Expr =
   /** One of several values may be the one used: `a ?? b`, `a or b`, `c ? a : b`. */
   | { k: 'either'; options: Expr[] }
   | { k: 'call'; callee: Expr; args: Expr[]; named: [string, Expr][]; line: number; spread?: boolean }
+  /**
+   * A key read from an options map with the code's own fallback (`opts.fetch(:wait, 2)`,
+   * `options[:wait] || 2`, `settings.get("wait", 2)`): the fallback, unless a caller sets the key.
+   */
+  | { k: 'option'; of?: Expr; key?: string; fallback: Expr; line: number }
   /** A literal list of values indexed (or walked) by `index`; `of` names a list defined elsewhere. */
   | { k: 'table'; items: Expr[]; index?: Expr; of?: Expr }
   /** The front end recognised a random draw (`random.uniform`, `Math.random()`, `rand.Intn`). */
@@ -61,6 +66,8 @@ export interface FunctionFact {
   isConstructor: boolean;
   /** It calls itself. */
   recursive: boolean;
+  /** Names its assignments rebind in an enclosing function (Python's `nonlocal`). */
+  enclosingNames?: string[];
 }
 
 /** A function as a front end first meets it: its body's facts are filled in as the walk goes. */
@@ -149,6 +156,8 @@ export interface ImportFact {
 
 export interface FileFacts {
   path: string;
+  /** The package the file declares, in languages where files of one directory share names (Go, Java, Kotlin). */
+  packageName?: string;
   imports: ImportFact[];
   functions: FunctionFact[];
   classes: ClassFact[];
@@ -179,6 +188,8 @@ export function mentions(expr: Expr, name: string): boolean {
       );
     case 'table':
       return expr.items.some((a) => mentions(a, name)) || (!!expr.index && mentions(expr.index, name));
+    case 'option':
+      return (!!expr.of && mentions(expr.of, name)) || mentions(expr.fallback, name);
     default:
       return false;
   }
@@ -207,6 +218,8 @@ export function show(expr: Expr): string {
       return `${show(expr.callee)}(…)`;
     case 'table':
       return `[${expr.items.map(show).join(', ')}]`;
+    case 'option':
+      return `${expr.of ? `${show(expr.of)}[${expr.key ?? '…'}]` : (expr.key ?? '…')} or ${show(expr.fallback)}`;
     default:
       return expr.what;
   }

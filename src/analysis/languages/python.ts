@@ -22,9 +22,10 @@ import { modulePaths, summariseIndexed } from './python/module.js';
 /**
  * Cheap gate before parsing: a file with none of these words cannot hold a retry we would report.
  * (`Retry(` is urllib3; `.task` a celery task; `except` catches retries whose sleep is a helper
- * defined elsewhere.)
+ * defined elsewhere; timers reschedule a reconnect from a disconnect callback.)
  */
-const MAYBE_RETRY = /sleep|retry|Retry\(|backoff|tenacity|\.wait\(|\.task\b|countdown|except\b/;
+const MAYBE_RETRY =
+  /sleep|retry|Retry\(|backoff|tenacity|\.wait\(|\.task\b|countdown|except\b|call_?[lL]ater|Timer\(/;
 
 /** Files that may configure a retry library (tenacity, backoff, retrying, urllib3, celery). */
 const USES_LIBRARY = /tenacity|backoff|retrying|urllib3|Retry\(|celery|\.task\b|\.retry\(/;

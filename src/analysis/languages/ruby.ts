@@ -15,8 +15,8 @@ import { loadedLanguage, loadLanguage, parseLoaded, withTree, guardNesting } fro
 import { extractRubyFacts } from './ruby/facts.js';
 import { requirePaths, summariseRuby } from './ruby/module.js';
 
-/** Cheap gate before parsing: without `sleep` (or a helper called from a `rescue`) there is nothing to report. */
-const MAYBE_RETRY = /sleep|rescue|retry/;
+/** Cheap gate before parsing: without `sleep`, a timer, or a helper called from a `rescue` there is nothing to report. */
+const MAYBE_RETRY = /sleep|rescue|retry|_timer|Timer\.new/;
 const DELAY_WORDS = /jitter|backoff|delay|sleep|wait|pause|retry|interval/i;
 
 /** Ruby for the value-flow engine: `require`d files are in scope whole. */

@@ -19,13 +19,6 @@ import { modulePaths } from './rust/modules.js';
 const MAYBE_RETRY =
   /sleep|delay_for|Timer::after|Delay::new|FixedInterval|ExponentialBackoff|FibonacciBackoff|Builder|backoff::|\bErr\b|is_err/;
 
-/**
- * Test-support modules outside `tests/` (RULES.md section 1): a module is a file, so a `testing`,
- * `test_utils` or `mocks` module, or a `mock_*`/`fake_*` file, is test code by its path.
- */
-const TEST_SUPPORT =
-  /(^|\/)(testing|test_?utils?|testutils?|test_?support|test_?helpers?|mocks?)(\/|\.rs$)|(^|\/)(mock|fake)[\w-]*\.rs$/;
-
 /** A struct literal's type (also matches `struct Foo {` and `impl Foo {`: the index may over-include). */
 const STRUCT_LITERAL = /\b([A-Z]\w*)\s*\{/g;
 
@@ -45,7 +38,7 @@ export class RustAnalyzer implements LanguageAnalyzer {
   private readonly engines = new EnginePerReview(RUST_FRONT_END);
 
   async analyze(input: SourceInput, host: ModuleHost, options: AnalysisOptions): Promise<Finding[]> {
-    if (!MAYBE_RETRY.test(input.text) || TEST_SUPPORT.test(input.path)) return [];
+    if (!MAYBE_RETRY.test(input.text)) return [];
     const engine = this.engines.for(host, input.path);
     const drafts = await guardNesting(() =>
       withTree('rust', input.text, async (tree) => {

@@ -7,14 +7,20 @@ import type {
   FileFacts,
   FunctionFact,
 } from '../../flow/ir.js';
-import { attachRetryFrames, sleptParameter, type BodyCount, type CallSite } from '../../flow/waits.js';
+import {
+  attachRetryFrames,
+  scheduledRetry,
+  sleptParameter,
+  type BodyCount,
+  type CallSite,
+} from '../../flow/waits.js';
 import { newFunction } from '../../flow/ir.js';
 import { snippet } from '../tree-sitter/findings.js';
 import type { Node } from '../tree-sitter/runtime.js';
-import { field, namedChildren } from '../tree-sitter/syntax.js';
+import { descendantsOfTypes, field, namedChildren, some } from '../tree-sitter/syntax.js';
 import { lowerRuby, rubyArguments, rubyCallee } from './lower.js';
 import { isRandomCall, isSleep, mentions } from './module.js';
-import { retryContext } from './retry-context.js';
+import { failureAt, retryContext } from './retry-context.js';
 
 /**
  * The Ruby front end of the value-flow engine: one walk over a file fills the facts — `require`d
@@ -50,6 +56,17 @@ interface WalkState {
   repeats: boolean;
 }
 
+/** Where a bare name stands as a statement of its own. */
+const STATEMENT_PARENTS = new Set([
+  'body_statement',
+  'then',
+  'else',
+  'begin',
+  'ensure',
+  'block_body',
+  'program',
+]);
+
 export function extractRubyFacts(path: string, root: Node, withSites: boolean): RbFacts {
   const facts: RbFacts = {
     path,
@@ -69,6 +86,7 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
   };
   const stats = new Map<number, BodyCount<Node>>();
   const pending: { call: CallFact; node: Node; state: WalkState }[] = [];
+  const timers: { call: CallFact; node: Node; state: WalkState }[] = [];
   let depth = 0;
 
   const assign = (left: Node, value: Expr, op: AssignmentFact['op'], state: WalkState, line: number) => {
@@ -140,11 +158,16 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
       case 'retry':
       case 'begin':
         if (state.fn) stats.get(state.fn.id)!.control = true;
-        if (node.type === 'rescue') {
+        if (node.type === 'rescue' || (node.type === 'begin' && retriedByRescue(node))) {
           for (const child of namedChildren(node)) walk(child, { ...state, repeats: true });
           return;
         }
         break;
+      case 'body_statement':
+        // A method body with a `rescue … retry` runs again from its first statement.
+        if (!retriedByRescue(node)) break;
+        for (const child of namedChildren(node)) walk(child, { ...state, repeats: true });
+        return;
       case 'return': {
         const value = node.namedChild(0);
         const expr = value?.type === 'argument_list' ? value.namedChild(0) : value;
@@ -157,6 +180,7 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
       case 'identifier':
         // A bare `rand` is an identifier, not a call.
         if (state.fn && isRandomCall(node)) state.fn.random = true;
+        if (state.fn && isBareMethodCall(node, state.fn)) recordBareCall(node, state, state.fn);
         return;
     }
     for (const child of namedChildren(node)) walk(child, state);
@@ -202,20 +226,22 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
       receiver.type === 'self' ||
       receiver.type === 'constant' ||
       receiver.type === 'scope_resolution';
+    const timer = isTimer(node) && nodes.length > 0;
     if (own || isSleep(node)) pending.push({ call, node, state });
-    if (withSites && (own || isSleep(node)) && (nodes.length > 0 || namedNodes.length > 0)) {
+    if (timer) timers.push({ call, node, state });
+    if (withSites && (own || isSleep(node) || timer) && (nodes.length > 0 || namedNodes.length > 0)) {
       const site: CallSite = {
         call,
         anchor: snippet(node),
         args: nodes.map(snippet),
         named: namedNodes.map(([k, v]) => [k, snippet(v)]),
       };
-      if (isSleep(node) && nodes[0])
+      if ((isSleep(node) || timer) && nodes[0])
         site.direct = {
           delay: args[0]!,
           argument: snippet(nodes[0]),
           unitMs: SECOND_MS,
-          confidence: 'high',
+          confidence: timer ? 'medium' : 'high',
           byNameOnly: false,
         };
       facts.sites.push(site);
@@ -228,6 +254,30 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
         walk(child, { ...state, repeats: state.repeats || loops });
       else if (child.type !== 'identifier' && child.type !== 'constant') walk(child, state);
     }
+  };
+
+  /**
+   * A statement that is only a name no local binds (`sleep_to_avoid_thrashing`) calls a method
+   * without arguments: it can restart a retry, or wait for one.
+   */
+  const isBareMethodCall = (node: Node, fn: FunctionFact): boolean =>
+    STATEMENT_PARENTS.has(node.parent?.type ?? '') &&
+    !fn.params.some((p) => p.name === node.text) &&
+    !facts.assignments.some((a) => a.fn === fn.id && a.target.kind === 'name' && a.target.name === node.text);
+  const recordBareCall = (node: Node, state: WalkState, fn: FunctionFact) => {
+    const call: CallFact = {
+      callee: { k: 'name', name: node.text, line: node.startPosition.row + 1 },
+      calleeName: node.text,
+      args: [],
+      named: [],
+      line: node.startPosition.row + 1,
+      spread: false,
+      fn: fn.id,
+    };
+    stats.get(fn.id)!.calls += 1;
+    if (node.text === fn.name) fn.recursive = true;
+    facts.calls.push(call);
+    pending.push({ call, node, state });
   };
 
   const defineMethod = (node: Node, state: WalkState) => {
@@ -290,5 +340,35 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
     (a) => !(a.fn !== undefined && a.target.kind === 'name' && /^[A-Z]/.test(a.target.name)),
   );
   attachRetryFrames(pending, retryContext);
+  for (const { call, node, state } of timers) {
+    const block = namedChildren(node).find((c) => c.type === 'do_block' || c.type === 'block');
+    const runs = block ? calledIn(block) : [];
+    const context = scheduledRetry({ runs, facts, fn: state.fn, failure: failureAt(node) });
+    if (!call.retry && context)
+      call.retry = { trigger: context.trigger, counters: [], evidence: context.evidence };
+  }
   return facts;
+}
+
+/** A `begin` block or method body whose `rescue` runs it again with `retry`. */
+function retriedByRescue(body: Node): boolean {
+  return namedChildren(body).some((c) => c.type === 'rescue' && some(c, (n) => n.type === 'retry'));
+}
+
+/** EventMachine timers: `EM.add_timer(d) { … }`, `EM.add_periodic_timer(d) { … }`, `EM::Timer.new(d) { … }`. */
+function isTimer(call: Node): boolean {
+  const method = field(call, 'method')?.text ?? '';
+  const receiver = field(call, 'receiver')?.text ?? '';
+  if (/^(add_timer|add_periodic_timer)$/.test(method)) return /^(::)?(EM|EventMachine)$/.test(receiver);
+  return method === 'new' && /^(::)?(EM|EventMachine)::(Periodic)?Timer$/.test(receiver);
+}
+
+/** The methods a block calls, with or without arguments. */
+function calledIn(block: Node): string[] {
+  const names: string[] = [];
+  for (const node of descendantsOfTypes(block, new Set(['call', 'identifier']))) {
+    if (node.type === 'call') names.push(field(node, 'method')?.text ?? '');
+    else if (STATEMENT_PARENTS.has(node.parent?.type ?? '')) names.push(node.text);
+  }
+  return names;
 }
