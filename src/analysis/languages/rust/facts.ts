@@ -53,6 +53,8 @@ const SLEEP_PATH =
 const BARE_SLEEP = /^(sleep|delay_for)$/;
 /** Attributes that make a function or module test code (RULES.md section 1). */
 const TEST_ATTRIBUTE = /^#\[(test|tokio::test|async_std::test|rstest|cfg\(test\)|bench)\b/;
+/** `#[serde(default = "path::to_fn")]`: the function that gives a missing field its value. */
+const SERDE_DEFAULT = /^#\[serde\([^\]]*\bdefault\s*=\s*"([\w:]+)"/;
 /** Types whose value is their one type argument, for a field's or parameter's class. */
 const WRAPPER_TYPE = /^(Arc|Rc|Box|Option|Cow|RefCell|Mutex|RwLock)$/;
 const PRIMITIVE = /^(u|i|f)(8|16|32|64|128|size)$|^(bool|char|str|String|Duration|Instant|Self)$/;
@@ -279,20 +281,44 @@ export function extractRustFacts(path: string, root: Node, withSites: boolean): 
     facts.classes.push(cls);
     const body = field(node, 'body');
     if (!body) return;
-    const declarations = namedChildren(body).filter(
-      (f) => f.type === 'field_declaration' || body.type === 'ordered_field_declaration_list',
-    );
-    for (const [index, declaration] of declarations.entries()) {
-      const fieldName =
-        body.type === 'ordered_field_declaration_list'
-          ? String(index)
-          : (field(declaration, 'name')?.text ?? '');
+    const ordered = body.type === 'ordered_field_declaration_list';
+    // Attributes (`#[serde(default = "default_retry_ms")]`) are the siblings before a field.
+    let attributes: Node[] = [];
+    const declarations: { declaration: Node; attributes: Node[] }[] = [];
+    for (const child of namedChildren(body)) {
+      if (child.type === 'attribute_item') attributes.push(child);
+      else if (child.type === 'field_declaration' || (ordered && child.type !== 'visibility_modifier')) {
+        declarations.push({ declaration: child, attributes });
+        attributes = [];
+      }
+    }
+    for (const [index, { declaration, attributes }] of declarations.entries()) {
+      const fieldName = ordered ? String(index) : (field(declaration, 'name')?.text ?? '');
       cls.recordFields!.push(fieldName);
+      // A field a deserialised config leaves out takes its serde default: the code's own value.
+      for (const attribute of attributes) {
+        const fallback = SERDE_DEFAULT.exec(attribute.text)?.[1];
+        if (!fallback) continue;
+        const line = attribute.startPosition.row + 1;
+        const callee: Expr = fallback.includes('::')
+          ? {
+              k: 'member',
+              object: { k: 'name', name: fallback.replace(/::\w+$/, ''), line },
+              name: fallback.replace(/^.*::/, ''),
+              line,
+            }
+          : { k: 'name', name: fallback, line };
+        assign(
+          { kind: 'field', className: name, name: fieldName },
+          { k: 'call', callee, args: [], named: [], line },
+          '=',
+          state,
+          attribute,
+        );
+      }
       // The declared type of a field tells the engine what `self.config.retry_delay` is: recorded as a
       // write that gives no value (`other`), only a class.
-      const type = typeName(
-        body.type === 'ordered_field_declaration_list' ? declaration : field(declaration, 'type'),
-      );
+      const type = typeName(ordered ? declaration : field(declaration, 'type'));
       if (type && !PRIMITIVE.test(type))
         assign(
           { kind: 'field', className: name, name: fieldName },
