@@ -9,7 +9,7 @@ import type { ContextGrammar, FailurePath } from '../java/retry-context.js';
  * `match … { Ok(v) => return … }` or `if res.is_ok() { break }` before the wait in the loop body.
  */
 
-export const RUST_FUNCTIONS = new Set(['function_item', 'closure_expression', 'async_block']);
+const RUST_FUNCTIONS = new Set(['function_item', 'closure_expression', 'async_block']);
 const LOOPS = ['loop_expression', 'while_expression', 'for_expression'];
 const EXITS = new Set(['return_expression', 'break_expression']);
 

@@ -61,6 +61,9 @@ const PRIMITIVE = /^(u|i|f)(8|16|32|64|128|size)$|^(bool|char|str|String|Duratio
 /** Paths of the standard library and common crates: no repository code is behind them. */
 const STD_PATH =
   /^(::)?(std|core|alloc|tokio|futures|serde_json|log|tracing|rand|fastrand|Duration|Instant|String|Vec|Box|Arc|Rc|HashMap|Ok|Err|Some)::/;
+/** Macro bodies parsed again per file: enough for a config module's `lazy_static!`, bounded for hostile code. */
+const MAX_MACRO_BODIES = 16;
+const ITEMS_IN_MACRO = /\b(fn|static|const)\s/;
 const FACT_NODES = new Set([
   'use_declaration',
   'mod_item',
@@ -476,10 +479,6 @@ export function extractRustFacts(path: string, root: Node, withSites: boolean): 
   }
   return facts;
 }
-
-/** Macro bodies parsed again per file: enough for a config module's `lazy_static!`, bounded for hostile code. */
-const MAX_MACRO_BODIES = 16;
-const ITEMS_IN_MACRO = /\b(fn|static|const)\s/;
 
 /**
  * The items of a macro's body as a tree of their own, at the same rows, columns and offsets as in

@@ -70,7 +70,7 @@ function segments(path: Node): string[] {
 const ROOT_FILE = /(^|\/)(lib|main|mod)\.rs$/;
 
 /** The crate's `src` directory for a file under it, or null. */
-export function crateSource(path: string): string | null {
+function crateSource(path: string): string | null {
   const index = path.lastIndexOf('/src/');
   if (index >= 0) return path.slice(0, index + 4);
   return path.startsWith('src/') ? 'src' : null;
