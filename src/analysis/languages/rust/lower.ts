@@ -283,8 +283,13 @@ function lowerCall(node: Node, context: RustLowering, lower: (n: Node) => Expr):
 
 /** `Duration::from_secs(5)` and friends, in milliseconds. */
 function duration(name: string, args: Node[], lower: (n: Node) => Expr): Expr {
+  // A literal is folded here, so evidence reads `2000` (ms) rather than `2 * 1000`.
   const times = (value: Expr, factor: number): Expr =>
-    factor === 1 ? value : { k: 'binary', op: '*', left: value, right: { k: 'num', value: factor } };
+    factor === 1
+      ? value
+      : value.k === 'num'
+        ? { k: 'num', value: Number((value.value * factor).toPrecision(12)) }
+        : { k: 'binary', op: '*', left: value, right: { k: 'num', value: factor } };
   if (name === 'new' && args[0]) {
     const seconds = times(lower(args[0]), 1_000);
     return args[1] ? { k: 'binary', op: '+', left: seconds, right: times(lower(args[1]), 1e-6) } : seconds;
