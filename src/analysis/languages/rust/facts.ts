@@ -372,9 +372,10 @@ export function extractRustFacts(path: string, root: Node, withSites: boolean): 
     if (!callee) return;
     // A method's receiver chain is calls of its own: only paths need their text.
     const calleeText = callee.type === 'field_expression' ? '' : callee.text.replace(/\s+/g, '');
-    const calleeName = calleeNameOf(callee);
-    const args = argumentsOf(node);
-    const direct = SLEEP_PATH.test(calleeText) && args[0] ? args[0] : null;
+    const expr = lowerIn(node, state);
+    // The lowered call says what the node would (its callee's name, whose it is) without more reads.
+    const calleeName = expr.k === 'call' ? lastName(expr.callee) : calleeNameOf(callee);
+    const direct = SLEEP_PATH.test(calleeText) ? (argumentsOf(node)[0] ?? null) : null;
     if (state.fn) {
       const own = stats.get(state.fn.id)!;
       own.calls += 1;
@@ -384,8 +385,7 @@ export function extractRustFacts(path: string, root: Node, withSites: boolean): 
     }
     // `Duration::from_secs(5)`, `Some(d)` and `rand::random()` are values, not calls of the repository;
     // a call of its own code handed a random draw (`set_delay(jittered)`) is still a call.
-    const expr = lowerIn(node, state);
-    const own = ownCallee(callee);
+    const own = expr.k === 'call' ? ownCall(expr.callee) : ownCallee(callee);
     if (expr.k !== 'call' && !own && !direct) return;
     const call: CallFact =
       expr.k === 'call'
@@ -393,7 +393,7 @@ export function extractRustFacts(path: string, root: Node, withSites: boolean): 
         : {
             callee: lowerIn(callee, state),
             calleeName,
-            args: args.map((a) => lowerIn(a, state)),
+            args: argumentsOf(node).map((a) => lowerIn(a, state)),
             named: [],
             line: node.startPosition.row + 1,
             spread: false,
@@ -404,7 +404,8 @@ export function extractRustFacts(path: string, root: Node, withSites: boolean): 
     // retry or restart one: library chains (`client.get(url).send()`) are neither.
     if (!direct && !own) return;
     pending.push({ call, node, state });
-    if (!withSites || state.test || args.length === 0) return;
+    if (!withSites || state.test || call.args.length === 0) return;
+    const args = argumentsOf(node);
     const anchor = node.parent?.type === 'await_expression' ? node.parent : node;
     facts.sites.push({
       call,
@@ -569,6 +570,20 @@ function ownCallee(callee: Node): boolean {
   const object = field(callee, 'value');
   if (object?.type === 'self' || object?.type === 'identifier') return true;
   return object?.type === 'field_expression' && field(object, 'value')?.type === 'self';
+}
+
+/** The same test on a lowered callee: a function, a path outside the standard library, a method of the receiver, a local or a field of the receiver. */
+function ownCall(callee: Expr): boolean {
+  if (callee.k === 'name') return !/^[A-Z]/.test(callee.name);
+  if (callee.k !== 'member') return false;
+  const object = callee.object;
+  if (object.k === 'self') return true;
+  if (object.k === 'name') return !STD_PATH.test(`${object.name}::`);
+  return object.k === 'member' && object.object.k === 'self';
+}
+
+function lastName(callee: Expr): string {
+  return callee.k === 'name' || callee.k === 'member' ? callee.name : '';
 }
 
 function callsItself(callee: Node): boolean {
