@@ -1,6 +1,6 @@
 /**
  * Parse vs analysis throughput of the tree-sitter languages on a generated corpus, in one process:
- *   npx tsx bench/languages.ts [files-per-language] [python|go|ruby|rust]
+ *   npx tsx bench/languages.ts [files-per-language] [python|go|ruby|kotlin|rust]
  * Each language's corpus follows bench/corpus.ts: mostly ordinary code, with fixed, jittered and
  * unjittered retries and polling loops at known rates, and a constant shared between files. The
  * first pass warms the grammars and the JIT; the figures are from a second pass.
@@ -8,6 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_ANALYSIS_OPTIONS, type LanguageAnalyzer } from '../src/analysis/analyzer.js';
 import { GoAnalyzer } from '../src/analysis/languages/go.js';
+import { KotlinAnalyzer } from '../src/analysis/languages/kotlin.js';
 import { PythonAnalyzer } from '../src/analysis/languages/python.js';
 import { RubyAnalyzer } from '../src/analysis/languages/ruby.js';
 import { RustAnalyzer } from '../src/analysis/languages/rust.js';
@@ -219,6 +220,67 @@ end
 `,
 ];
 
+const KOTLIN: ((i: number) => string)[] = [
+  (i) => `suspend fun fetch${i}(client: HttpClient, key: String): String {
+    repeat(5) {
+        try {
+            return client.get("/items/$key")
+        } catch (e: IOException) {
+            delay(RETRY_DELAY)
+        }
+    }
+    error("gave up")
+}
+`,
+  (i) => `data class Customer${i}(val name: String, val email: String, val tags: List<String> = emptyList()) {
+    fun score(): Int {
+        val total = tags.sumOf { it.length * 3 }
+        return if (email.endsWith(".com")) total + 10 else total
+    }
+
+    fun toMap(): Map<String, Any> = mapOf("name" to name, "email" to email, "tags" to tags)
+}
+`,
+  (i) => `suspend fun publish${i}(broker: Broker, topic: String, payload: String) {
+    var attempt = 0
+    while (true) {
+        try {
+            return broker.send(topic, payload)
+        } catch (e: BrokerException) {
+            attempt++
+            delay(Random.nextLong(minOf(30_000L, 100L shl attempt)))
+        }
+    }
+}
+`,
+  (i) => `fun handle${i}(request: Request): Response {
+    val items = request.items.filter { it.quantity > 0 }
+    if (items.isEmpty()) return Response(400, "no items")
+    val total = items.sumOf { it.price * it.quantity }
+    return Response(200, "total=$total count=\${items.size}")
+}
+`,
+  (i) => `suspend fun await${i}(job: Job): Result {
+    while (job.refresh().status != "done") {
+        delay(5_000)
+    }
+    return job.result
+}
+`,
+  (i) => `suspend fun sync${i}(remote: Remote) {
+    var backoff = 500L
+    while (true) {
+        try {
+            return remote.sync()
+        } catch (e: TimeoutException) {
+            delay(backoff)
+            backoff = minOf(backoff * 2, 30_000L)
+        }
+    }
+}
+`,
+];
+
 const RUST: ((i: number) => string)[] = [
   (i) => `pub fn fetch_${i}(client: &Client, key: &str) -> Result<Vec<u8>, Error> {
     for attempt in 0..5 {
@@ -346,6 +408,14 @@ const CORPORA: Corpus[] = [
     'pkg/settings.rb',
     'RETRY_DELAY = 5\n',
   ]),
+  corpus(
+    'kotlin',
+    new KotlinAnalyzer(),
+    '.kt',
+    'package pkg\n\nimport kotlin.random.Random\nimport kotlinx.coroutines.delay\n\nprivate const val RETRY_DELAY = 2_000L\n',
+    KOTLIN,
+    ['pkg/Settings.kt', 'package pkg\n\nconst val SHARED_DELAY = 5_000L\n'],
+  ),
   corpus(
     'rust',
     new RustAnalyzer(),

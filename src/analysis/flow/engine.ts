@@ -429,7 +429,8 @@ export class FlowEngine {
         else {
           const grown = await this.evaluate(arg, { ...callerScope, counters: new Set([param.name]) }, inner);
           if (grown.kind === 'random') values.push(grown);
-          else if (isGrowing(grown)) values.push({ kind: growthOf(arg) });
+          // Passed on as it is (`retry(fn, delay)`), the value stays what the first call gave it.
+          else if (isGrowing(grown) && grown.kind !== 'counter') values.push({ kind: growthOf(arg) });
         }
         continue;
       }

@@ -132,6 +132,8 @@ export interface CallFact {
   spread: boolean;
   /** Set when the call sits where a retry would wait: on a failure path, with the work repeated. */
   retry?: RetryFrame;
+  /** Set when the call runs only after a failure (an `except`/`rescue`, an error branch), repeated or not. */
+  failure?: { trigger: RetryFrame['trigger']; evidence: string };
 }
 
 export interface ClassFact {

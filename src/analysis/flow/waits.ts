@@ -31,7 +31,8 @@ export interface CallSite {
 }
 
 /** Names of delays, not of attempt counts. */
-const DELAY_NAME = /delay|wait|interval|sleep|pause|timeout|backoff|period|duration/i;
+const DELAY_NAME =
+  /delay|wait|interval|sleep|pause|timeout|backoff|period|duration|seconds|secs|millis|between|cooldown/i;
 
 interface Wait {
   delay: Expr;
@@ -117,16 +118,30 @@ async function retryThroughCallers(
 ): Promise<RetryFrame | null> {
   const fn = scopeIn(facts, call.fn).fn;
   if (!fn || fn.sleeps) return null;
+  // `def reconnect; sleep(delay); connect; end` called from a `rescue`: the wait precedes the work again.
+  const restart = facts.calls.find(
+    (c) => c.fn === fn.id && c.line >= call.line && c !== call && RESTART_NAME.test(c.calleeName),
+  );
   for (const site of await engine.callersOf({ facts, fn })) {
     const frame = site.fact.retry;
-    if (!frame) continue;
-    return {
-      trigger: frame.trigger,
-      counters: [],
-      evidence: [
-        `\`${fn.name}\` waits, and is called from a retry (${site.facts.path}:${site.fact.line}): it ${frame.evidence.join('; ')}`,
-      ],
-    };
+    if (frame)
+      return {
+        trigger: frame.trigger,
+        counters: [],
+        evidence: [
+          `\`${fn.name}\` waits, and is called from a retry (${site.facts.path}:${site.fact.line}): it ${frame.evidence.join('; ')}`,
+        ],
+      };
+    const failure = site.fact.failure;
+    if (failure && restart)
+      return {
+        trigger: failure.trigger,
+        counters: [],
+        evidence: [
+          `\`${fn.name}\` is called after a failure (${site.facts.path}:${site.fact.line}): it ${failure.evidence}`,
+          `it waits, then runs \`${restart.calleeName}\` again (line ${restart.line})`,
+        ],
+      };
   }
   return null;
 }
@@ -146,6 +161,7 @@ export interface RetryContextResult {
 export function attachRetryFrames<N>(
   pending: readonly { call: CallFact; node: N; state: { repeats: boolean; fn?: { recursive: boolean } } }[],
   retryContext: (node: N) => RetryContextResult | null,
+  failures?: { facts: FileFacts; failureAt: (node: N) => NonNullable<CallFact['failure']> | null },
 ): void {
   for (const { call, node, state } of pending) {
     if (!(state.repeats || state.fn?.recursive)) continue;
@@ -153,6 +169,15 @@ export function attachRetryFrames<N>(
     if (!context) continue;
     call.retry = { trigger: context.trigger, counters: [...context.counters], evidence: context.evidence };
     if (context.attemptVar) call.retry.attemptVar = context.attemptVar;
+  }
+  if (!failures) return;
+  // Calls of this file's functions, or of a reconnect elsewhere, may run a wait after a failure
+  // (`reconnect()` in a `rescue`, with no loop): where they run only after one is kept too.
+  const defined = new Set(failures.facts.functions.map((f) => f.name));
+  for (const { call, node } of pending) {
+    if (call.retry || !(defined.has(call.calleeName) || RESTART_NAME.test(call.calleeName))) continue;
+    const failure = failures.failureAt(node);
+    if (failure) call.failure = { trigger: failure.trigger, evidence: failure.evidence };
   }
 }
 

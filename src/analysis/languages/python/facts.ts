@@ -373,7 +373,7 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
     const index = sleptParameter(fn, stats.get(fn.id)!, mentionsName);
     if (index >= 0) fn.sleeps = { param: index, unitMs: SECOND_MS };
   }
-  attachRetryFrames(pending, retryContext);
+  attachRetryFrames(pending, retryContext, { facts, failureAt });
   for (const { call, node, state } of timers) {
     const scheduled = positionalArguments(node)[1]!;
     const runs =

@@ -104,7 +104,7 @@ function failurePath(call: Node, fn: Node | null, up: ParentOf): FailurePath | n
       if (condition && isSuccessCondition(condition.text)) return conditionPath(condition, 'fails', parent);
     }
     if (node.type === 'block' && parent && LOOP_TYPES.has(parent.type)) {
-      const exit = successExitBefore(node, child);
+      const exit = successExitBefore(node, child) ?? successExitAfter(node, child);
       if (exit) return exit;
     }
   }
@@ -162,6 +162,27 @@ function successExitBefore(block: Node, waitStatement: Node): FailurePath | null
           evidence: `waits after a \`try\` that leaves the loop on success (line ${lineOf(statement)})`,
         };
       }
+    }
+  }
+  return null;
+}
+
+/**
+ * `while …: sleep(delay); try: reconnect(); return; except …: delay *= 2`: the loop only comes back
+ * to the wait after the attempt below it failed, so it is the pause before each retried attempt.
+ */
+function successExitAfter(block: Node, waitStatement: Node): FailurePath | null {
+  for (const statement of namedChildren(block)) {
+    if (statement.startIndex <= waitStatement.startIndex) continue;
+    if (statement.type !== 'try_statement') continue;
+    if (!namedChildren(statement).some((c) => c.type === 'except_clause')) continue;
+    const body = field(statement, 'body');
+    const orElse = namedChildren(statement).find((c) => c.type === 'else_clause');
+    if ((body && exits(body)) || (orElse && exits(field(orElse, 'body') ?? orElse))) {
+      return {
+        trigger: { kind: 'exception' },
+        evidence: `waits before a \`try\` that leaves the loop on success (line ${lineOf(statement)}), so it runs again only after a failure`,
+      };
     }
   }
   return null;

@@ -158,16 +158,13 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
       case 'retry':
       case 'begin':
         if (state.fn) stats.get(state.fn.id)!.control = true;
-        if (node.type === 'rescue' || (node.type === 'begin' && retriedByRescue(node))) {
-          for (const child of namedChildren(node)) walk(child, { ...state, repeats: true });
-          return;
-        }
+        if (node.type === 'rescue' || (node.type === 'begin' && retriedByRescue(node)))
+          return walkChildren(node, { ...state, repeats: true });
         break;
       case 'body_statement':
         // A method body with a `rescue … retry` runs again from its first statement.
-        if (!retriedByRescue(node)) break;
-        for (const child of namedChildren(node)) walk(child, { ...state, repeats: true });
-        return;
+        if (retriedByRescue(node)) return walkChildren(node, { ...state, repeats: true });
+        break;
       case 'return': {
         const value = node.namedChild(0);
         const expr = value?.type === 'argument_list' ? value.namedChild(0) : value;
@@ -180,10 +177,19 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
       case 'identifier':
         // A bare `rand` is an identifier, not a call.
         if (state.fn && isRandomCall(node)) state.fn.random = true;
-        if (state.fn && isBareMethodCall(node, state.fn)) recordBareCall(node, state, state.fn);
         return;
     }
-    for (const child of namedChildren(node)) walk(child, state);
+    walkChildren(node, state);
+  };
+
+  const walkChildren = (node: Node, state: WalkState): void => {
+    // A bare name standing as a statement may call a method (known from the parent, not asked of each name).
+    const statements = STATEMENT_PARENTS.has(node.type);
+    for (const child of namedChildren(node)) {
+      if (statements && state.fn && child.type === 'identifier' && isBareMethodCall(child, state.fn))
+        recordBareCall(child, state, state.fn);
+      walk(child, state);
+    }
   };
 
   const recordCall = (node: Node, state: WalkState) => {
@@ -261,7 +267,6 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
    * without arguments: it can restart a retry, or wait for one.
    */
   const isBareMethodCall = (node: Node, fn: FunctionFact): boolean =>
-    STATEMENT_PARENTS.has(node.parent?.type ?? '') &&
     !fn.params.some((p) => p.name === node.text) &&
     !facts.assignments.some((a) => a.fn === fn.id && a.target.kind === 'name' && a.target.name === node.text);
   const recordBareCall = (node: Node, state: WalkState, fn: FunctionFact) => {
@@ -339,7 +344,7 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
   facts.assignments = facts.assignments.filter(
     (a) => !(a.fn !== undefined && a.target.kind === 'name' && /^[A-Z]/.test(a.target.name)),
   );
-  attachRetryFrames(pending, retryContext);
+  attachRetryFrames(pending, retryContext, { facts, failureAt });
   for (const { call, node, state } of timers) {
     const block = namedChildren(node).find((c) => c.type === 'do_block' || c.type === 'block');
     const runs = block ? calledIn(block) : [];
