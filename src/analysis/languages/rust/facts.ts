@@ -10,7 +10,7 @@ import type {
 } from '../../flow/ir.js';
 import { newFunction } from '../../flow/ir.js';
 import { attachRetryFrames, sleptParameter, type BodyCount, type CallSite } from '../../flow/waits.js';
-import { retryContext, type ContextGrammar } from '../java/retry-context.js';
+import { retryContext, type ContextGrammar, type FailurePath } from '../java/retry-context.js';
 import { snippet } from '../tree-sitter/findings.js';
 import { loadedLanguage, parseLoaded, type Node, type Tree } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, field, namedChildren, some } from '../tree-sitter/syntax.js';
@@ -452,7 +452,7 @@ export function extractRustFacts(path: string, root: Node, withSites: boolean): 
         return names;
       },
     };
-    attachRetryFrames(pending, (node) => retryContext(node, grammar));
+    attachRetryFrames(pending, (node) => retryContext(node, grammar), { facts, failureAt });
   };
 
   const walk = (from: Node, base: WalkState) => {
@@ -500,6 +500,16 @@ function reparse(root: Node, macro: Node): Tree | null {
   } catch {
     return null;
   }
+}
+
+/** The failure path a call is on (an `Err` arm, an `if let Err`), up to its function, repeated or not. */
+function failureAt(call: Node): FailurePath | null {
+  let child = call;
+  for (let up = call.parent; up && !RUST_GRAMMAR.functions.has(up.type); child = up, up = up.parent) {
+    const path = RUST_GRAMMAR.failureAt(up, child);
+    if (path) return path;
+  }
+  return null;
 }
 
 /**
