@@ -232,3 +232,49 @@ export const RUST_GRAMMAR: ContextGrammar = {
         ? 'a `while` loop'
         : 'a `for` loop',
 };
+
+/** `Ok(stream)`, `Ok(_)`: an attempt that produced a value (not `Ok(true)`, a state being polled). */
+const OK_VALUE = /^\s*(\w+::)*Ok\s*\(\s*(_|(?!(true|false)\b)[a-z_]\w*)\s*\)\s*$/;
+
+/**
+ * A wait at the top of a loop body, before the attempt that leaves the loop when it succeeds
+ * (`loop { sleep(d); match connect() { Ok(s) => return s, Err(_) => continue } }`): the pause before
+ * each retried attempt. The attempt must produce a value on success and fail with an error that is
+ * not "no data yet" (that loop is polling).
+ */
+export function pauseBeforeAttempt(wait: Node): { loop: Node; path: FailurePath } | null {
+  let statement = wait;
+  for (let up = wait.parent; up; statement = up, up = up.parent) {
+    if (RUST_FUNCTIONS.has(up.type) || LOOPS.includes(up.type)) return null;
+    if (up.type !== 'block') continue;
+    const loop = up.parent;
+    if (!loop || !LOOPS.includes(loop.type)) return null;
+    for (const next of namedChildren(up)) {
+      if (next.startIndex < statement.endIndex) continue;
+      const expression =
+        next.type === 'expression_statement'
+          ? next.namedChild(0)
+          : next.type === 'let_declaration'
+            ? next.childForFieldName('value')
+            : null;
+      if (expression?.type !== 'match_expression') continue;
+      const block = expression.childForFieldName('body');
+      const arms = block ? namedChildren(block).filter((arm) => arm.type === 'match_arm') : [];
+      const patterns = arms.map((arm) => patternText(arm.childForFieldName('pattern')));
+      if (patterns.some((pattern) => NO_DATA.test(pattern))) return null;
+      const succeeds = arms.some(
+        (arm, index) => OK_VALUE.test(patterns[index]!) && leaves(arm.childForFieldName('value')),
+      );
+      if (succeeds && patterns.some((pattern) => ERR_PATTERN.test(pattern)))
+        return {
+          loop,
+          path: {
+            trigger: { kind: 'exception' },
+            evidence: `waits before an attempt whose \`Ok\` arm leaves the loop (line ${lineOf(next)})`,
+          },
+        };
+    }
+    return null;
+  }
+  return null;
+}

@@ -9,13 +9,20 @@ import type {
   ImportFact,
 } from '../../flow/ir.js';
 import { newFunction } from '../../flow/ir.js';
-import { attachRetryFrames, sleptParameter, type BodyCount, type CallSite } from '../../flow/waits.js';
+import {
+  attachRetryFrames,
+  sleptParameter,
+  type BodyCount,
+  type CallSite,
+  type RetryContextResult,
+} from '../../flow/waits.js';
+import { ATTEMPT_NAME } from '../../context.js';
 import { retryContext, type ContextGrammar, type FailurePath } from '../java/retry-context.js';
 import { snippet } from '../tree-sitter/findings.js';
 import { loadedLanguage, parseLoaded, type Node, type Tree } from '../tree-sitter/runtime.js';
-import { descendantsOfTypes, field, namedChildren, some } from '../tree-sitter/syntax.js';
+import { descendantsOfTypes, field, lineOf, namedChildren, some } from '../tree-sitter/syntax.js';
 import { unitMs } from '../tree-sitter/durations.js';
-import { RUST_GRAMMAR } from './context.js';
+import { pauseBeforeAttempt, RUST_GRAMMAR } from './context.js';
 import {
   argumentsOf,
   calleeNameOf,
@@ -124,6 +131,8 @@ export function extractRustFacts(path: string, root: Node, withSites: boolean): 
     return lowerRust(node, context);
   };
   const stats = new Map<number, BodyCount<Node>>();
+  /** Calls that are waits the language knows (by node id). */
+  const directWaits = new Set<number>();
   const pending: { call: CallFact; node: Node; state: WalkState }[] = [];
 
   const macros: { node: Node; state: WalkState }[] = [];
@@ -400,6 +409,7 @@ export function extractRustFacts(path: string, root: Node, withSites: boolean): 
           };
     if (state.fn) call.fn = state.fn.id;
     facts.calls.push(call);
+    if (direct) directWaits.add(node.id);
     // Only calls the repository's own code can be behind, or waits the language knows, can pause a
     // retry or restart one: library chains (`client.get(url).send()`) are neither.
     if (!direct && !own) return;
@@ -452,7 +462,12 @@ export function extractRustFacts(path: string, root: Node, withSites: boolean): 
         return names;
       },
     };
-    attachRetryFrames(pending, (node) => retryContext(node, grammar), { facts, failureAt });
+    attachRetryFrames(
+      pending,
+      (node) =>
+        retryContext(node, grammar) ?? (directWaits.has(node.id) ? beforeAttempt(node, grammar) : null),
+      { facts, failureAt },
+    );
   };
 
   const walk = (from: Node, base: WalkState) => {
@@ -500,6 +515,20 @@ function reparse(root: Node, macro: Node): Tree | null {
   } catch {
     return null;
   }
+}
+
+/** A wait before each retried attempt (see `pauseBeforeAttempt`), as a retry context. */
+function beforeAttempt(wait: Node, grammar: ContextGrammar): RetryContextResult | null {
+  const found = pauseBeforeAttempt(wait);
+  if (!found) return null;
+  const counters = new Set([...grammar.loopVariables(found.loop), ...grammar.steppedNames(found.loop)]);
+  const attemptVar = [...counters].find((name) => ATTEMPT_NAME.test(name)) ?? [...counters][0];
+  return {
+    trigger: found.path.trigger,
+    counters,
+    ...(attemptVar === undefined ? {} : { attemptVar }),
+    evidence: [found.path.evidence, `inside ${grammar.loopWord(found.loop)} (line ${lineOf(found.loop)})`],
+  };
 }
 
 /** The failure path a call is on (an `Err` arm, an `if let Err`), up to its function, repeated or not. */
