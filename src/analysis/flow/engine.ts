@@ -98,11 +98,16 @@ export function scopeIn(facts: FileFacts, fnId: number | undefined, extra: Parti
   return { facts, fn, className: fn?.className, counters: new Set(), ...extra };
 }
 
-/** Assignments to field `name` of a class, wherever in its file they are. */
-function fieldWrites(owner: ClassRef, name: string): AssignmentFact[] {
-  return owner.facts.assignments.filter(
-    (a) => a.target.kind === 'field' && a.target.className === owner.cls.name && a.target.name === name,
-  );
+/** The class `name` if a file declares it. */
+function classIn(facts: FileFacts, name: string): ClassRef | null {
+  const cls = facts.classes.find((c) => c.name === name);
+  return cls ? { facts, cls } : null;
+}
+
+/** The top-level function `name` if a file declares it. */
+function functionIn(facts: FileFacts, name: string): FunctionRef | null {
+  const fn = facts.functions.find((f) => f.parent === undefined && !f.className && f.name === name);
+  return fn ? { facts, fn } : null;
 }
 
 /**
@@ -324,6 +329,10 @@ export class FlowEngine {
         if (!declares(target, name)) continue;
         return this.moduleName(target, name, line, { ...trail, hops: trail.hops + 1 });
       }
+      for (const mate of await this.program.packageMates(facts)) {
+        if (declares(mate, name))
+          return this.moduleName(mate, name, line, { ...trail, hops: trail.hops + 1 });
+      }
     }
     return UNKNOWN(`\`${name}\` is not defined here`);
   }
@@ -520,15 +529,15 @@ export class FlowEngine {
     const notes: string[] = [];
     let found = false;
     for (let cls: ClassRef | null = owner, depth = 0; cls && depth < MAX_HOPS; depth += 1) {
-      for (const write of fieldWrites(cls, name)) {
+      for (const { facts: at, write } of await this.fieldWrites(cls, name)) {
         found = true;
-        const scope = scopeIn(cls.facts, write.fn, { className: cls.cls.name, uncalledIsNever: true });
+        const scope = scopeIn(at, write.fn, { className: cls.cls.name, uncalledIsNever: true });
         const value = await this.evaluate(write.value, scope, inner);
         const contributed = contribution(write.op, value);
         if (contributed) values.push(contributed);
         if (value.kind !== 'unknown')
           notes.push(
-            `\`${text}\` ${write.op === '=' ? '=' : write.op} \`${show(write.value)}\`${value.kind === 'const' && write.value.k !== 'num' ? ` = ${value.ms}` : ''} (${where(cls.facts, write.line)})`,
+            `\`${text}\` ${write.op === '=' ? '=' : write.op} \`${show(write.value)}\`${value.kind === 'const' && write.value.k !== 'num' ? ` = ${value.ms}` : ''} (${where(at, write.line)})`,
           );
       }
       const record = cls.cls.recordFields?.indexOf(name) ?? -1;
@@ -579,28 +588,67 @@ export class FlowEngine {
     return null;
   }
 
-  /** The class a name refers to in a file: defined there, or imported from a module of the repository. */
+  /**
+   * The class a name refers to in a file: defined there, imported from a module of the repository
+   * (or that module's package), declared in the file's own package, or — for languages whose types
+   * are found anywhere — declared in the nearest file of the repository.
+   */
   async classNamed(name: string, facts: FileFacts): Promise<ClassRef | null> {
     const simple = name.includes('.') ? name.slice(name.lastIndexOf('.') + 1) : name;
-    const local = facts.classes.find((c) => c.name === simple);
-    if (local) return { facts, cls: local };
+    const local = classIn(facts, simple);
+    if (local) return local;
     const imported = facts.imports.find((i) => i.local === simple || i.local === name.split('.')[0]);
-    if (!imported) {
-      for (const whole of facts.imports.filter((i) => i.local === '*')) {
-        const module = await this.program.module(facts.path, whole.module);
-        const cls = module?.classes.find((c) => c.name === simple);
-        if (module && cls) return { facts: module, cls };
+    if (imported) {
+      const module = await this.program.module(facts.path, imported.module);
+      const found = module && (await this.inPackage(module, (f) => classIn(f, imported.name ?? simple)));
+      if (found) return found;
+      if (imported.name !== undefined && imported.name !== simple && module) {
+        const inner = await this.inPackage(module, (f) => classIn(f, simple));
+        if (inner) return inner;
       }
       return null;
     }
-    const module = await this.program.module(facts.path, imported.module);
-    const cls = module?.classes.find((c) => c.name === (imported.name ?? simple));
-    if (module && cls) return { facts: module, cls };
-    if (imported.name === undefined && module) {
-      const inner = module.classes.find((c) => c.name === simple);
-      if (inner) return { facts: module, cls: inner };
+    for (const whole of facts.imports.filter((i) => i.local === '*')) {
+      const module = await this.program.module(facts.path, whole.module);
+      const found = module && (await this.inPackage(module, (f) => classIn(f, simple)));
+      if (found) return found;
+    }
+    const mate = await this.inPackage(facts, (f) => classIn(f, simple));
+    if (mate) return mate;
+    if (this.program.front.typesAnywhere) {
+      for (const declaring of await this.program.typeDeclarations(simple, facts)) {
+        const found = classIn(declaring, simple);
+        if (found) return found;
+      }
     }
     return null;
+  }
+
+  /** The first hit of `find` in a file, then in the other files of its package. */
+  private async inPackage<T>(facts: FileFacts, find: (f: FileFacts) => T | null): Promise<T | null> {
+    const own = find(facts);
+    if (own) return own;
+    for (const mate of await this.program.packageMates(facts)) {
+      const found = find(mate);
+      if (found) return found;
+    }
+    return null;
+  }
+
+  /** Assignments to field `name` of a class, in its file and the other files of its package. */
+  private async fieldWrites(
+    owner: ClassRef,
+    name: string,
+  ): Promise<{ facts: FileFacts; write: AssignmentFact }[]> {
+    const writes: { facts: FileFacts; write: AssignmentFact }[] = [];
+    for (const facts of [owner.facts, ...(await this.program.packageMates(owner.facts))]) {
+      for (const write of facts.assignments) {
+        const target = write.target;
+        if (target.kind === 'field' && target.className === owner.cls.name && target.name === name)
+          writes.push({ facts, write });
+      }
+    }
+    return writes;
   }
 
   /**
@@ -652,9 +700,9 @@ export class FlowEngine {
         const owner = await this.typeOf(expr.object, scope, trail, depth + 1);
         if (!owner) return null;
         for (let cls: ClassRef | null = owner, d = 0; cls && d < MAX_HOPS; d += 1) {
-          const writes = fieldWrites(cls, expr.name);
-          for (const write of writes) {
-            const scope = scopeIn(cls.facts, write.fn, { className: cls.cls.name });
+          const writes = await this.fieldWrites(cls, expr.name);
+          for (const { facts: at, write } of writes) {
+            const scope = scopeIn(at, write.fn, { className: cls.cls.name });
             const found = await this.typeOf(write.value, scope, trail, depth + 1);
             if (found) return found;
           }
@@ -727,19 +775,16 @@ export class FlowEngine {
         const nested = facts.functions.find((f) => f.parent === fn!.id && f.name === name && !f.className);
         if (nested) return { facts, fn: nested };
       }
-      const top = facts.functions.find((f) => f.parent === undefined && !f.className && f.name === name);
-      if (top) return { facts, fn: top };
+      const top = functionIn(facts, name);
+      if (top) return top;
       const cls = await this.classNamed(name, facts);
       if (cls) return constructors ? this.constructorOf(cls) : null;
       const imported = facts.imports.find((i) => i.local === name);
       if (imported?.name !== undefined) {
         const module = await this.program.module(facts.path, imported.module);
-        const fn = module?.functions.find(
-          (f) => f.parent === undefined && !f.className && f.name === imported.name,
-        );
-        if (module && fn) return { facts: module, fn };
+        return module && this.inPackage(module, (f) => functionIn(f, imported.name!));
       }
-      return null;
+      return this.inPackage(facts, (f) => functionIn(f, name));
     }
     if (callee.k === 'member') {
       if (callee.object.k === 'self' && scope.className) {
@@ -754,10 +799,8 @@ export class FlowEngine {
               ? imported.module
               : this.program.front.submodule(imported.module, imported.name);
           const module = await this.program.module(facts.path, reference);
-          const fn = module?.functions.find(
-            (f) => f.parent === undefined && !f.className && f.name === callee.name,
-          );
-          if (module && fn) return { facts: module, fn };
+          const fn = module && (await this.inPackage(module, (f) => functionIn(f, callee.name)));
+          if (fn) return fn;
         }
       }
       const owner = await this.typeOf(callee.object, scope, newTrail());
@@ -768,8 +811,12 @@ export class FlowEngine {
 
   private async methodOf(owner: ClassRef, name: string): Promise<FunctionRef | null> {
     for (let cls: ClassRef | null = owner, depth = 0; cls && depth < MAX_HOPS; depth += 1) {
-      const fn = cls.facts.functions.find((f) => f.className === cls!.cls.name && f.name === name);
-      if (fn) return { facts: cls.facts, fn };
+      const className = cls.cls.name;
+      const method = await this.inPackage(cls.facts, (facts) => {
+        const fn = facts.functions.find((f) => f.className === className && f.name === name);
+        return fn ? { facts, fn } : null;
+      });
+      if (method) return method;
       cls = await this.baseOf(cls);
     }
     return null;

@@ -149,6 +149,8 @@ export interface ImportFact {
 
 export interface FileFacts {
   path: string;
+  /** The package the file declares, in languages where files of one directory share names (Go, Java, Kotlin). */
+  packageName?: string;
   imports: ImportFact[];
   functions: FunctionFact[];
   classes: ClassFact[];

@@ -15,6 +15,18 @@ export interface FrontEnd {
   modulePaths(fromPath: string, module: string): string[];
   /** The module `name` inside `module`, when an import binds a submodule (`from app import settings`). */
   submodule(module: string, name: string): string;
+  /**
+   * Languages whose files share top-level names with the other files of their package (Go, Java,
+   * Kotlin): which of the files listed in a directory (repository paths) can belong to the package of
+   * `path` — a file, or the directory itself ending in `/` when an import names the package. Mates
+   * whose `packageName` differs from the file's are dropped once their facts are read.
+   */
+  packageMates?(path: string, listing: readonly string[]): string[];
+  /**
+   * Types are found by their declaration anywhere in the repository when nothing in scope names
+   * them (C#: a namespace says nothing about the path).
+   */
+  readonly typesAnywhere?: boolean;
 }
 
 /** File facts kept per review: shared settings and helper modules stay hot, the rest is dropped. */
@@ -31,6 +43,8 @@ export const MAX_INDEX_FILES = 400;
 const MAX_INDEXED_BYTES = 512 * 1024;
 
 const CALL_TOKEN = /([A-Za-z_$][\w$]*)[!?]?\s*\(/g;
+/** Type declarations, for languages whose types are not found through imports. */
+const TYPE_DECLARATION_TOKEN = /\b(?:class|struct|record|interface|object|enum|type)\s+([A-Za-z_][\w]*)/g;
 const MEMBER_ASSIGN_TOKEN = /\.([A-Za-z_$][\w$]*)\s*(?:[-+*/]|<<|\*\*)?=(?!=)/g;
 /** Ruby and Kotlin call without parentheses, and constructors are called with `new`: names followed by a space. */
 const BARE_CALL_TOKEN = /(?:^|[\s.])([A-Za-z_$][\w$]*)[!?]?[ \t]+(?=[\w"':@(])/gm;
@@ -48,6 +62,8 @@ export interface Site<T> {
 export class Program {
   private readonly cache = new Map<string, Promise<FileFacts | null>>();
   private index: Promise<Map<string, Set<string>>> | null = null;
+  private allFiles: Promise<string[]> | null = null;
+  private readonly mates = new Map<string, Promise<string[]>>();
 
   constructor(
     readonly host: ModuleHost,
@@ -83,13 +99,59 @@ export class Program {
     if (this.cache.size > MAX_CACHED_FACTS) this.cache.delete(this.cache.keys().next().value!);
   }
 
-  /** The facts of the module `reference` imported from `fromPath`, or null when it is not in the repository. */
+  /**
+   * The facts of the module `reference` imported from `fromPath`, or null when it is not in the
+   * repository. A candidate ending in `/` is a package directory (any of its files stands for it; the
+   * rest are its mates); one starting with a `**` segment is any file of the repository ending with the rest.
+   */
   async module(fromPath: string, reference: string): Promise<FileFacts | null> {
     for (const candidate of this.front.modulePaths(fromPath, reference)) {
-      const facts = await this.facts(candidate);
-      if (facts) return facts;
+      for (const path of await this.expand(candidate)) {
+        const facts = await this.facts(path);
+        if (facts) return facts;
+      }
     }
     return null;
+  }
+
+  private async expand(candidate: string): Promise<string[]> {
+    if (candidate.startsWith('**/')) {
+      const suffix = candidate.slice(2);
+      this.allFiles ??= this.host.files?.().catch(() => []) ?? Promise.resolve([]);
+      return (await this.allFiles).filter((path) => path.endsWith(suffix) || path === suffix.slice(1));
+    }
+    if (candidate.endsWith('/')) {
+      const listing = (await this.host.list?.(candidate.slice(0, -1) || '.').catch(() => null)) ?? [];
+      return this.front.packageMates ? this.front.packageMates(candidate, listing) : listing;
+    }
+    return [candidate];
+  }
+
+  /** The other files of a file's package (nothing for languages without packages). */
+  async packageMates(facts: FileFacts): Promise<FileFacts[]> {
+    const front = this.front;
+    if (!front.packageMates) return [];
+    const dir = posix.dirname(facts.path);
+    let paths = this.mates.get(dir);
+    if (!paths) {
+      paths = (async () => {
+        const listing = (await this.host.list?.(dir).catch(() => null)) ?? [];
+        return front.packageMates!(facts.path, listing);
+      })();
+      this.mates.set(dir, paths);
+    }
+    const mates: FileFacts[] = [];
+    for (const path of await paths) {
+      if (path === facts.path) continue;
+      const mate = await this.facts(path);
+      if (mate && mate.packageName === facts.packageName) mates.push(mate);
+    }
+    return mates;
+  }
+
+  /** Files declaring a type named `name`, nearest first (for languages whose types are found anywhere). */
+  async typeDeclarations(name: string, within: FileFacts): Promise<FileFacts[]> {
+    return (await this.filesMentioning(`d:${name}`, within)).filter((f) => f !== within);
   }
 
   /** Every call in the repository whose callee's last name is `name` (the engine checks what it resolves to). */
@@ -148,6 +210,8 @@ export class Program {
         for (const match of text.matchAll(CALL_TOKEN)) add(`c:${match[1]}`);
         for (const match of text.matchAll(BARE_CALL_TOKEN)) add(`c:${match[1]}`);
         for (const match of text.matchAll(MEMBER_ASSIGN_TOKEN)) add(`a:${match[1]}`);
+        if (this.front.typesAnywhere)
+          for (const match of text.matchAll(TYPE_DECLARATION_TOKEN)) add(`d:${match[1]}`);
       }
       return tokens;
     })();
