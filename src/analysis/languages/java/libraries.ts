@@ -3,9 +3,9 @@ import type { RetryLibrary, RuleId } from '../../finding.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { rangeOf } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, namedChildren } from '../tree-sitter/syntax.js';
-import { argumentsOf, type JavaEnv, type JavaEvaluator } from './evaluate.js';
+import { argumentsOf } from './lower.js';
+import { importsOf, type ImportLine } from './module.js';
 import type { LibraryRetry } from './report.js';
-import { declarationOf, importsOf, type JavaFile } from './scope.js';
 
 /**
  * JVM retry libraries configured without jitter (RULES.md section 3), each read with its own defaults:
@@ -25,10 +25,12 @@ const RESILIENCE4J_DEFAULT_WAIT_MS = 500;
 const RESILIENCE4J_DEFAULT_MULTIPLIER = 1.5;
 const FRACTION = /^(0|0?\.\d+|0\.\d*|1\.0*)[dDfF]?$/;
 
+/** The value of the expression at `node` in milliseconds, as the value-flow engine follows it. */
+export type ValueOf = (node: Node) => Promise<DelayValue>;
+
 interface LibraryContext {
-  file: JavaFile;
-  evaluator: JavaEvaluator;
-  env: () => JavaEnv;
+  imports: ImportLine[];
+  value: ValueOf;
 }
 
 function span(node: Node): LibraryRetry['anchor'] {
@@ -53,16 +55,16 @@ function finding(
 }
 
 /** Which `@Retryable` the file means, from its imports. */
-function retryableFlavour(file: JavaFile): 'spring-retry' | 'spring-framework' | null {
-  for (const line of importsOf(file.tree.rootNode)) {
+function retryableFlavour(lines: ImportLine[]): 'spring-retry' | 'spring-framework' | null {
+  for (const line of lines) {
     if (line.path.startsWith('org.springframework.retry.annotation')) return 'spring-retry';
     if (line.path.startsWith('org.springframework.resilience.annotation')) return 'spring-framework';
   }
   return null;
 }
 
-function imports(file: JavaFile, prefix: RegExp): boolean {
-  return importsOf(file.tree.rootNode).some((line) => prefix.test(line.path));
+function imports(lines: ImportLine[], prefix: RegExp): boolean {
+  return lines.some((line) => prefix.test(line.path));
 }
 
 /** `name = value` pairs of an annotation; a single unnamed value is `value`. */
@@ -87,7 +89,7 @@ function annotationName(annotation: Node): string {
 }
 
 async function number(ctx: LibraryContext, node: Node | undefined, fallback: number): Promise<DelayValue> {
-  return node ? ctx.evaluator.evaluate(node, ctx.env()) : { kind: 'const', ms: fallback };
+  return node ? ctx.value(node) : { kind: 'const', ms: fallback };
 }
 
 async function springRetry(ctx: LibraryContext, retryable: Node): Promise<LibraryRetry | null> {
@@ -211,11 +213,7 @@ function outerCalls(root: Node): Node[] {
 
 async function intervalFunction(ctx: LibraryContext, node: Node, depth = 0): Promise<DelayValue | null> {
   if (node.type === 'identifier' && depth < 2) {
-    const declaration = declarationOf(node.text, node);
-    const value =
-      declaration && declaration.kind !== 'parameter'
-        ? declaration.declarator.childForFieldName('value')
-        : null;
+    const value = localInitializer(node);
     return value ? intervalFunction(ctx, value, depth + 1) : null;
   }
   if (node.type !== 'method_invocation') return null;
@@ -293,7 +291,7 @@ async function resilience4j(ctx: LibraryContext, outer: Node): Promise<LibraryRe
   }
   const wait = calls.find((c) => c.name === 'waitDuration');
   const value = wait?.args[0]
-    ? await ctx.evaluator.evaluate(wait.args[0], ctx.env())
+    ? await ctx.value(wait.args[0])
     : { kind: 'const' as const, ms: RESILIENCE4J_DEFAULT_WAIT_MS };
   return finding(
     'resilience4j',
@@ -328,7 +326,7 @@ async function failsafe(ctx: LibraryContext, outer: Node): Promise<LibraryRetry 
   if (!last) return null;
   if (last.name === 'withDelay') {
     if (last.args.length !== 1) return null; // withDelay(min, max[, unit]) is random
-    const value = await ctx.evaluator.evaluate(last.args[0]!, ctx.env());
+    const value = await ctx.value(last.args[0]!);
     return finding(
       'failsafe',
       value,
@@ -337,7 +335,7 @@ async function failsafe(ctx: LibraryContext, outer: Node): Promise<LibraryRetry 
       '`withDelay(d)` without `withJitter` waits the same delay between attempts',
     );
   }
-  const base = last.args[0] ? await ctx.evaluator.evaluate(last.args[0], ctx.env()) : UNKNOWN('backoff');
+  const base = last.args[0] ? await ctx.value(last.args[0]) : UNKNOWN('backoff');
   const unit = last.args.length >= 3 ? unitOfChrono(last.args[2]!.text) : 1;
   return finding(
     'failsafe',
@@ -367,7 +365,7 @@ async function springRetryTemplate(ctx: LibraryContext, outer: Node): Promise<Li
   if (root.text !== 'RetryTemplate' || calls[0]?.name !== 'builder') return null;
   const fixed = calls.find((c) => c.name === 'fixedBackoff');
   if (fixed?.args[0]) {
-    const value = await ctx.evaluator.evaluate(fixed.args[0], ctx.env());
+    const value = await ctx.value(fixed.args[0]);
     return finding(
       'spring-retry',
       value,
@@ -378,7 +376,7 @@ async function springRetryTemplate(ctx: LibraryContext, outer: Node): Promise<Li
   }
   const exponential = calls.find((c) => c.name === 'exponentialBackoff');
   if (exponential && exponential.args.length >= 3 && exponential.args[3]?.text !== 'true') {
-    const base = await ctx.evaluator.evaluate(exponential.args[0]!, ctx.env());
+    const base = await ctx.value(exponential.args[0]!);
     return finding(
       'spring-retry',
       { kind: 'exponential', ...(base.kind === 'const' ? { baseMs: base.ms } : {}) },
@@ -408,10 +406,10 @@ async function springPolicyBuilder(ctx: LibraryContext, outer: Node): Promise<Li
   const delay = calls.find((c) => c.name === 'delay');
   const multiplier = calls.find((c) => c.name === 'multiplier');
   const value = delay?.args[0]
-    ? await ctx.evaluator.evaluate(delay.args[0], ctx.env())
+    ? await ctx.value(delay.args[0])
     : { kind: 'const' as const, ms: SPRING_FRAMEWORK_DEFAULT_DELAY_MS };
   const factor = multiplier?.args[0]
-    ? await ctx.evaluator.evaluate(multiplier.args[0], ctx.env())
+    ? await ctx.value(multiplier.args[0])
     : { kind: 'const' as const, ms: 1 };
   if (factor.kind === 'const' && factor.ms > 1) {
     return finding(
@@ -431,15 +429,11 @@ async function springPolicyBuilder(ctx: LibraryContext, outer: Node): Promise<Li
   );
 }
 
-export async function findLibraryRetries(
-  file: JavaFile,
-  evaluator: JavaEvaluator,
-  env: () => JavaEnv,
-): Promise<LibraryRetry[]> {
-  const ctx: LibraryContext = { file, evaluator, env };
+export async function findLibraryRetries(root: Node, value: ValueOf): Promise<LibraryRetry[]> {
+  const lines = importsOf(root);
+  const ctx: LibraryContext = { imports: lines, value };
   const found: (LibraryRetry | null)[] = [];
-  const root = file.tree.rootNode;
-  const flavour = retryableFlavour(file);
+  const flavour = retryableFlavour(lines);
   if (flavour) {
     for (const annotation of descendantsOfTypes(root, new Set(['annotation', 'marker_annotation']))) {
       if (annotationName(annotation) !== 'Retryable') continue;
@@ -450,10 +444,10 @@ export async function findLibraryRetries(
       );
     }
   }
-  const usesResilience4j = imports(file, /^io\.github\.resilience4j\.(retry|core)/);
-  const usesFailsafe = imports(file, /^(dev\.failsafe|net\.jodah\.failsafe)/);
-  const usesSpringRetry = imports(file, /^org\.springframework\.retry/);
-  const usesSpringCore = imports(file, /^org\.springframework\.core\.retry/);
+  const usesResilience4j = imports(lines, /^io\.github\.resilience4j\.(retry|core)/);
+  const usesFailsafe = imports(lines, /^(dev\.failsafe|net\.jodah\.failsafe)/);
+  const usesSpringRetry = imports(lines, /^org\.springframework\.retry/);
+  const usesSpringCore = imports(lines, /^org\.springframework\.core\.retry/);
   if (!usesResilience4j && !usesFailsafe && !usesSpringRetry && !usesSpringCore)
     return found.filter((f): f is LibraryRetry => f !== null);
   for (const outer of outerCalls(root)) {
@@ -463,4 +457,19 @@ export async function findLibraryRetries(
     if (usesSpringCore) found.push(await springPolicyBuilder(ctx, outer));
   }
   return found.filter((f): f is LibraryRetry => f !== null);
+}
+
+/** The initialiser of the local variable `name` refers to, declared earlier in an enclosing block. */
+function localInitializer(name: Node): Node | null {
+  for (let scope = name.parent; scope; scope = scope.parent) {
+    if (scope.type !== 'block') continue;
+    for (const statement of namedChildren(scope)) {
+      if (statement.startIndex >= name.startIndex) break;
+      if (statement.type !== 'local_variable_declaration') continue;
+      for (const declarator of namedChildren(statement))
+        if (declarator.childForFieldName('name')?.text === name.text)
+          return declarator.childForFieldName('value');
+    }
+  }
+  return null;
 }

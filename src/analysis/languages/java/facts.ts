@@ -1,0 +1,648 @@
+import type {
+  AssignmentFact,
+  AssignTarget,
+  CallFact,
+  ClassFact,
+  Expr,
+  FileFacts,
+  FunctionFact,
+  ParamFact,
+} from '../../flow/ir.js';
+import { newFunction } from '../../flow/ir.js';
+import { attachRetryFrames, sleptParameter, type BodyCount, type CallSite } from '../../flow/waits.js';
+import { snippet } from '../tree-sitter/findings.js';
+import type { Node } from '../tree-sitter/runtime.js';
+import { descendantsOfTypes, field, namedChildren, some } from '../tree-sitter/syntax.js';
+import { javaRetryContext } from './context.js';
+import { argumentsOf, calleeOf, lowerJava, RANDOM_METHOD, typeName, type JavaNames } from './lower.js';
+import { importFact, importLine } from './module.js';
+import { builtinWait, sleepByName } from './waits.js';
+
+/**
+ * The Java front end of the value-flow engine: one query over a file's tree fills the facts
+ * (`flow/ir.ts`) — package and imports, classes and records with their fields and initialisers,
+ * methods and constructors with their parameters, assignments (to locals, to fields of the class, to
+ * members of other objects), calls (with the retry context around those that may be retried),
+ * returns — and, for the file under analysis, the call sites a wait may be.
+ *
+ * Java reads a field of the enclosing class by its bare name: a name that no local or parameter of
+ * the enclosing functions declares, and that an enclosing class declares as a field, is lowered as
+ * that field (`member(self, name)`, or `member(Outer, name)` for an outer class's).
+ */
+
+export interface JavaFacts extends FileFacts {
+  sites: CallSite[];
+  /** Lowers any expression of the file with the names in scope where it stands (for the library checks). */
+  lower(node: Node): Expr;
+}
+
+const FUNCTIONS = new Set([
+  'method_declaration',
+  'constructor_declaration',
+  'compact_constructor_declaration',
+  'lambda_expression',
+]);
+const CLASSES = new Set([
+  'class_declaration',
+  'interface_declaration',
+  'enum_declaration',
+  'record_declaration',
+]);
+const LOOPS = new Set(['for_statement', 'enhanced_for_statement', 'while_statement', 'do_statement']);
+/** The node types facts are read from. */
+const FACT_NODES = new Set([
+  'package_declaration',
+  'import_declaration',
+  ...CLASSES,
+  ...FUNCTIONS,
+  'static_initializer',
+  'field_declaration',
+  'constant_declaration',
+  'local_variable_declaration',
+  'catch_formal_parameter',
+  'assignment_expression',
+  'update_expression',
+  ...LOOPS,
+  'try_statement',
+  'try_with_resources_statement',
+  'return_statement',
+  'method_invocation',
+  'object_creation_expression',
+  'explicit_constructor_invocation',
+]);
+const ASSIGN_OPS: Record<string, AssignmentFact['op']> = {
+  '=': '=',
+  '+=': '+=',
+  '-=': '-=',
+  '*=': '*=',
+  '/=': '/=',
+  '<<=': '<<=',
+};
+const TEST_ANNOTATION =
+  /^@(Test|ParameterizedTest|RepeatedTest|TestFactory|BeforeEach|BeforeAll|AfterEach|Before|After)\b/;
+/** Spring's `@Value("${retry.delay:5000}")`: a property with the code's own default after the colon. */
+const PROPERTY_DEFAULT = /^@Value\s*\(\s*"\$\{[^:}]*(?::([^}]*))?\}"\s*\)$/;
+
+interface WalkState {
+  fn?: FunctionFact;
+  /** The class whose receiver `this` is. */
+  cls?: ClassFact;
+  /** Directly in a class body (field declarations). */
+  classBody?: ClassFact;
+  /** Inside a loop of the current function (a wait here may repeat). */
+  repeats: boolean;
+  /** Inside a test method: its waits are not reported. */
+  test: boolean;
+}
+
+/** What a class declares, for bare names inside it. */
+interface Members {
+  name: string;
+  fields: Set<string>;
+  methods: Set<string>;
+  extendsSomething: boolean;
+}
+
+export function extractJavaFacts(path: string, root: Node, withSites: boolean): JavaFacts {
+  const nodes = descendantsOfTypes(root, FACT_NODES);
+  const declared = declaredNames(nodes);
+  const members = new Map<number, Members>();
+  const staticImports = new Set<string>();
+  let wildcardStatics = false;
+
+  const membersOf = (cls: Node): Members => {
+    let found = members.get(cls.id);
+    if (!found) members.set(cls.id, (found = collectMembers(cls)));
+    return found;
+  };
+
+  /** The bare name's meaning, looking outwards through functions (locals) and classes (fields). */
+  const resolve = (node: Node, name: string, kind: 'fields' | 'methods'): Expr | null => {
+    let innermost = true;
+    for (let at = node.parent; at; at = at.parent) {
+      if (kind === 'fields' && FUNCTIONS.has(at.type) && declared.get(at.id)?.has(name)) return null;
+      const cls = classOfBody(at);
+      if (!cls) continue;
+      const own = membersOf(cls);
+      if (own[kind].has(name)) return receiver(innermost, own.name, name, node);
+      if (innermost && own.extendsSomething && !staticImports.has(name) && !wildcardStatics) {
+        // Inherited from a base class: the engine looks there. Constants and types keep their names.
+        if (kind === 'methods' || /^[a-z]/.test(name)) return receiver(true, own.name, name, node);
+      }
+      innermost = false;
+    }
+    return null;
+  };
+  const names: JavaNames = {
+    identifier: (node) =>
+      resolve(node, node.text, 'fields') ?? { k: 'name', name: node.text, line: lineOf(node) },
+    ownCallee: (node, name) => resolve(node, name, 'methods') ?? { k: 'name', name, line: lineOf(node) },
+  };
+
+  const lowered = new Map<number, Expr>();
+  const lower = (node: Node): Expr => {
+    let expr = lowered.get(node.id);
+    if (!expr) lowered.set(node.id, (expr = lowerJava(node, names)));
+    return expr;
+  };
+
+  const facts: JavaFacts = {
+    path,
+    imports: [],
+    functions: [],
+    classes: [],
+    assignments: [],
+    calls: [],
+    sites: [],
+    lower,
+  };
+  const stats = new Map<number, BodyCount<Node> & { unitMs: number }>();
+  const pending: { call: CallFact; node: Node; state: WalkState }[] = [];
+
+  const open: { end: number; state: WalkState }[] = [];
+  const enter = (node: Node, state: WalkState) => open.push({ end: node.endIndex, state });
+
+  const assign = (
+    target: AssignTarget,
+    op: AssignmentFact['op'],
+    value: Expr,
+    state: WalkState,
+    line: number,
+  ) => facts.assignments.push({ target, op, value, fn: state.fn?.id, line });
+
+  /** Where `x = …`, `this.x = …`, `obj.x = …` stores. */
+  const targetOf = (left: Node, state: WalkState): AssignTarget | null => {
+    if (left.type === 'identifier') {
+      const meaning = names.identifier(left);
+      if (meaning.k === 'name') return { kind: 'name', name: meaning.name };
+      if (meaning.k === 'member' && meaning.object.k === 'self' && state.cls)
+        return { kind: 'field', className: state.cls.name, name: meaning.name };
+      if (meaning.k === 'member' && meaning.object.k === 'name')
+        return { kind: 'field', className: meaning.object.name, name: meaning.name };
+      return null;
+    }
+    if (left.type === 'field_access') {
+      const object = field(left, 'object');
+      const name = field(left, 'field')?.text ?? '';
+      if (!object) return null;
+      if ((object.type === 'this' || object.type === 'super') && state.cls)
+        return { kind: 'field', className: state.cls.name, name };
+      return { kind: 'member', object: lower(object), name };
+    }
+    return null;
+  };
+
+  const defineClass = (node: Node, state: WalkState, anonymousOf?: string) => {
+    const name = anonymousOf ? `${anonymousOf}$${lineOf(node)}` : (field(node, 'name')?.text ?? '');
+    const bases: string[] = anonymousOf ? [anonymousOf] : [];
+    const superclass = field(node, 'superclass');
+    if (superclass) bases.push(typeName(superclass.namedChild(0)));
+    const interfaces =
+      field(node, 'interfaces') ?? namedChildren(node).find((c) => c.type === 'extends_interfaces');
+    if (interfaces)
+      for (const type of descendantsOfTypes(
+        interfaces,
+        new Set(['type_identifier', 'scoped_type_identifier']),
+      ))
+        if (type.parent?.type !== 'scoped_type_identifier') bases.push(typeName(type));
+    const cls: ClassFact = { name, line: lineOf(node), bases };
+    if (node.type === 'record_declaration') {
+      const components = field(node, 'parameters');
+      cls.recordFields = components
+        ? namedChildren(components)
+            .map((c) => field(c, 'name')?.text ?? '')
+            .filter((n) => n !== '')
+        : [];
+      // The accessors a record declares implicitly: `cfg.delay()` reads the component.
+      for (const component of cls.recordFields) {
+        const accessor = newFunction(
+          facts.functions.length,
+          component,
+          { line: cls.line, endLine: cls.line },
+          { className: name, isConstructor: false },
+        );
+        accessor.returns.push({ k: 'member', object: { k: 'self' }, name: component, line: cls.line });
+        facts.functions.push(accessor);
+      }
+    }
+    facts.classes.push(cls);
+    const body = anonymousOf ? namedChildren(node).find((c) => c.type === 'class_body') : node;
+    if (body) enter(body, { cls, classBody: cls, repeats: false, test: state.test });
+  };
+
+  const defineFunction = (node: Node, state: WalkState) => {
+    const isLambda = node.type === 'lambda_expression';
+    const isConstructor = node.type !== 'method_declaration' && !isLambda;
+    const className = state.cls?.name;
+    const name = isLambda ? '' : isConstructor ? (className ?? '') : (field(node, 'name')?.text ?? '');
+    const fn = newFunction(
+      facts.functions.length,
+      name,
+      { line: lineOf(node), endLine: node.endPosition.row + 1 },
+      { className, parent: state.fn?.id, isConstructor },
+    );
+    facts.functions.push(fn);
+    stats.set(fn.id, { calls: 0, control: false, sleep: null, unitMs: 1 });
+    const parameters = field(node, 'parameters');
+    if (parameters?.type === 'identifier') fn.params.push({ name: parameters.text });
+    else if (parameters)
+      for (const param of namedChildren(parameters)) {
+        const fact = parameterOf(param);
+        if (fact) fn.params.push(fact);
+      }
+    else if (node.type === 'compact_constructor_declaration' && state.cls?.recordFields)
+      fn.params.push(...state.cls.recordFields.map((n) => ({ name: n })));
+    const test = state.test || (!isLambda && hasAnnotation(node, TEST_ANNOTATION));
+    const body = field(node, 'body');
+    if (isLambda && body && body.type !== 'block') fn.returns.push(lower(body));
+    enter(node, { fn, cls: state.cls, repeats: false, test });
+  };
+
+  const recordCall = (node: Node, state: WalkState) => {
+    const line = lineOf(node);
+    const args = argumentsOf(node);
+    let callee: Expr;
+    let calleeName: string;
+    let object: Node | null = null;
+    if (node.type === 'explicit_constructor_invocation') {
+      // `this(…)` delegates to another constructor, `super(…)` to the base class's.
+      const which = field(node, 'constructor')?.type;
+      calleeName = which === 'super' ? (state.cls?.bases[0] ?? '') : (state.cls?.name ?? '');
+      callee = { k: 'name', name: calleeName, line };
+    } else if (node.type === 'object_creation_expression') {
+      calleeName = typeName(field(node, 'type'));
+      callee = { k: 'name', name: calleeName, line };
+    } else {
+      object = field(node, 'object');
+      calleeName = field(node, 'name')?.text ?? '';
+      callee = calleeOf(node, names, lower);
+    }
+    if (state.fn) {
+      const own = stats.get(state.fn.id)!;
+      own.calls += 1;
+      const name = field(node, 'name')?.text ?? '';
+      if (object && RANDOM_METHOD.test(name)) state.fn.random = true;
+      if (!own.sleep && node.type === 'method_invocation') {
+        const wait = builtinWait(node);
+        if (wait) {
+          own.sleep = { argument: wait.argument };
+          own.unitMs = wait.unitMs;
+        }
+      }
+      if (node.type === 'method_invocation' && name === state.fn.name && (!object || object.type === 'this'))
+        state.fn.recursive = true;
+    }
+    const call: CallFact = {
+      callee,
+      calleeName,
+      args: args.map(lower),
+      named: [],
+      line,
+      spread: false,
+    };
+    if (state.fn) call.fn = state.fn.id;
+    facts.calls.push(call);
+    if (node.type !== 'method_invocation') return;
+    const direct = directWait(node);
+    // Only calls the repository's own code can be behind (a method of the class, or of an object or
+    // class named here), or waits the language knows.
+    const own = !object || object.type === 'this' || object.type === 'super' || object.type === 'identifier';
+    if (!own && !direct) return;
+    pending.push({ call, node, state });
+    if (!withSites || state.test || args.length === 0) return;
+    facts.sites.push({
+      call,
+      anchor: snippet(node),
+      args: args.map(snippet),
+      named: [],
+      direct: direct ?? undefined,
+    });
+  };
+
+  const directWait = (node: Node): CallSite['direct'] | null => {
+    const builtin = builtinWait(node);
+    if (builtin)
+      return {
+        delay: lower(builtin.argument),
+        argument: snippet(builtin.argument),
+        unitMs: builtin.unitMs,
+        confidence: 'high',
+        byNameOnly: false,
+      };
+    const byName = sleepByName(node);
+    return byName
+      ? {
+          delay: lower(byName),
+          argument: snippet(byName),
+          unitMs: 1,
+          confidence: 'medium',
+          byNameOnly: true,
+        }
+      : null;
+  };
+
+  const visit = (node: Node, state: WalkState): void => {
+    switch (node.type) {
+      case 'package_declaration':
+        facts.packageName = (node.namedChild(0)?.text ?? '').replace(/\s+/g, '');
+        return;
+      case 'import_declaration': {
+        const line = importLine(node);
+        if (line.isStatic) {
+          if (line.wildcard) wildcardStatics = true;
+          else staticImports.add(line.path.slice(line.path.lastIndexOf('.') + 1));
+        }
+        facts.imports.push(importFact(line));
+        return;
+      }
+      case 'class_declaration':
+      case 'interface_declaration':
+      case 'enum_declaration':
+      case 'record_declaration':
+        return defineClass(node, state);
+      case 'method_declaration':
+      case 'constructor_declaration':
+      case 'compact_constructor_declaration':
+      case 'lambda_expression':
+        return defineFunction(node, state);
+      case 'static_initializer':
+        // Assignments in `static { … }` initialise the class's fields, as their declarations would.
+        enter(node, { cls: state.cls, repeats: false, test: state.test });
+        return;
+      case 'field_declaration':
+      case 'constant_declaration':
+        if (state.classBody && !state.fn) declareFields(node, state.classBody, state);
+        return;
+      case 'local_variable_declaration':
+        for (const declarator of namedChildren(node)) {
+          if (declarator.type !== 'variable_declarator') continue;
+          const name = field(declarator, 'name')?.text ?? '';
+          const value = field(declarator, 'value');
+          if (value) assign({ kind: 'name', name }, '=', lower(value), state, lineOf(declarator));
+        }
+        return;
+      case 'assignment_expression': {
+        const left = field(node, 'left');
+        const right = field(node, 'right');
+        const operator = field(node, 'operator')?.text ?? '=';
+        const target = left ? targetOf(left, state) : null;
+        if (target && right)
+          assign(target, ASSIGN_OPS[operator] ?? 'other', lower(right), state, lineOf(node));
+        return;
+      }
+      case 'update_expression': {
+        const operand = node.namedChild(0);
+        const target = operand ? targetOf(operand, state) : null;
+        if (target)
+          assign(target, node.text.includes('--') ? '-=' : '+=', { k: 'num', value: 1 }, state, lineOf(node));
+        return;
+      }
+      case 'enhanced_for_statement': {
+        const name = field(node, 'name')?.text;
+        const iterable = field(node, 'value');
+        if (state.fn) stats.get(state.fn.id)!.control = true;
+        if (name && iterable) {
+          const each: Expr =
+            iterable.type === 'array_creation_expression' || iterable.type === 'array_initializer'
+              ? lower(iterable)
+              : { k: 'todo', what: 'a loop value' };
+          assign({ kind: 'name', name }, 'each', each, state, lineOf(node));
+        }
+        enter(node, { ...state, repeats: true });
+        return;
+      }
+      case 'for_statement':
+      case 'while_statement':
+      case 'do_statement':
+        if (state.fn) stats.get(state.fn.id)!.control = true;
+        enter(node, { ...state, repeats: true });
+        return;
+      case 'try_statement':
+      case 'try_with_resources_statement':
+        // A sleep helper restores the interrupt flag in a `catch (InterruptedException e)`: that is no retry of its own.
+        if (state.fn && !onlyInterrupted(node)) stats.get(state.fn.id)!.control = true;
+        return;
+      case 'return_statement': {
+        const value = node.namedChild(0);
+        if (value && state.fn) state.fn.returns.push(lower(value));
+        return;
+      }
+      case 'object_creation_expression': {
+        recordCall(node, state);
+        const body = namedChildren(node).find((c) => c.type === 'class_body');
+        if (body) defineClass(node, state, typeName(field(node, 'type')));
+        return;
+      }
+      case 'method_invocation':
+      case 'explicit_constructor_invocation':
+        recordCall(node, state);
+        return;
+    }
+  };
+
+  const declareFields = (node: Node, cls: ClassFact, state: WalkState) => {
+    const modifiers = modifiersOf(node);
+    const constant =
+      node.type === 'constant_declaration' || (/\bstatic\b/.test(modifiers) && /\bfinal\b/.test(modifiers));
+    const injected = propertyDefault(node);
+    const topLevel = node.parent?.parent?.parent?.type === 'program';
+    for (const declarator of namedChildren(node)) {
+      if (declarator.type !== 'variable_declarator') continue;
+      const name = field(declarator, 'name')?.text ?? '';
+      const value = field(declarator, 'value');
+      const expr = injected ?? (value ? lower(value) : null);
+      if (!expr) continue;
+      const line = lineOf(declarator);
+      assign({ kind: 'field', className: cls.name, name }, '=', expr, state, line);
+      // A constant of the file's class is also what a static import or `Config.NAME` of another file reads.
+      if (constant && topLevel) assign({ kind: 'name', name }, '=', expr, state, line);
+    }
+  };
+
+  let current: WalkState = { repeats: false, test: false };
+  for (const node of nodes) {
+    while (open.length > 0 && node.startIndex >= open[open.length - 1]!.end) open.pop();
+    current = open[open.length - 1]?.state ?? { repeats: false, test: false };
+    visit(node, current);
+  }
+  for (const fn of facts.functions) {
+    const body = stats.get(fn.id);
+    if (!body) continue;
+    const index = sleptParameter(fn, body, mentionsName);
+    if (index < 0) continue;
+    const argument = lower(body.sleep!.argument!);
+    fn.sleeps = { param: index, unitMs: body.unitMs * scaleOf(argument, fn.params[index]!.name) };
+  }
+  attachRetryFrames(pending, javaRetryContext);
+  return facts;
+}
+
+/** Locals, parameters, catch and loop variables of each function (by node id): they hide fields. */
+function declaredNames(nodes: readonly Node[]): Map<number, Set<string>> {
+  const declared = new Map<number, Set<string>>();
+  const open: { end: number; names: Set<string> }[] = [];
+  const add = (name: string | undefined) => {
+    if (name) open[open.length - 1]?.names.add(name);
+  };
+  for (const node of nodes) {
+    while (open.length > 0 && node.startIndex >= open[open.length - 1]!.end) open.pop();
+    if (FUNCTIONS.has(node.type)) {
+      const names = new Set<string>();
+      declared.set(node.id, names);
+      open.push({ end: node.endIndex, names });
+      const parameters = field(node, 'parameters');
+      if (parameters?.type === 'identifier') names.add(parameters.text);
+      else if (parameters) for (const param of namedChildren(parameters)) names.add(parameterName(param));
+      continue;
+    }
+    if (node.type === 'local_variable_declaration')
+      for (const declarator of namedChildren(node))
+        if (declarator.type === 'variable_declarator') add(field(declarator, 'name')?.text);
+    if (node.type === 'catch_formal_parameter' || node.type === 'enhanced_for_statement')
+      add(field(node, 'name')?.text);
+  }
+  return declared;
+}
+
+/** The class a class body belongs to, when `node` is one. */
+function classOfBody(node: Node): Node | null {
+  if (node.type !== 'class_body' && node.type !== 'interface_body' && node.type !== 'enum_body') return null;
+  return node.parent;
+}
+
+function collectMembers(cls: Node): Members {
+  const fields = new Set<string>();
+  const methods = new Set<string>();
+  const anonymous = cls.type === 'object_creation_expression';
+  const name = anonymous
+    ? `${typeName(field(cls, 'type'))}$${lineOf(cls)}`
+    : (field(cls, 'name')?.text ?? '');
+  const body = anonymous ? namedChildren(cls).find((c) => c.type === 'class_body') : field(cls, 'body');
+  if (cls.type === 'record_declaration') {
+    const components = field(cls, 'parameters');
+    for (const component of components ? namedChildren(components) : []) {
+      const component_name = field(component, 'name')?.text;
+      if (component_name) {
+        fields.add(component_name);
+        methods.add(component_name);
+      }
+    }
+  }
+  for (const member of body ? namedChildren(body) : []) {
+    if (member.type === 'field_declaration' || member.type === 'constant_declaration') {
+      for (const declarator of namedChildren(member))
+        if (declarator.type === 'variable_declarator') fields.add(field(declarator, 'name')?.text ?? '');
+    } else if (member.type === 'method_declaration') methods.add(field(member, 'name')?.text ?? '');
+    else if (member.type === 'enum_body_declarations') {
+      for (const inner of namedChildren(member)) {
+        if (inner.type === 'field_declaration')
+          for (const declarator of namedChildren(inner))
+            if (declarator.type === 'variable_declarator') fields.add(field(declarator, 'name')?.text ?? '');
+        if (inner.type === 'method_declaration') methods.add(field(inner, 'name')?.text ?? '');
+      }
+    }
+  }
+  return {
+    name,
+    fields,
+    methods,
+    extendsSomething: anonymous || field(cls, 'superclass') !== null,
+  };
+}
+
+function receiver(innermost: boolean, className: string, name: string, node: Node): Expr {
+  const line = lineOf(node);
+  return {
+    k: 'member',
+    object: innermost ? { k: 'self' } : { k: 'name', name: className, line },
+    name,
+    line,
+  };
+}
+
+/** `long delay`, `long... delays`, a lambda's inferred `x`. */
+function parameterName(param: Node): string {
+  if (param.type === 'identifier') return param.text;
+  if (param.type === 'spread_parameter') {
+    const declarator = namedChildren(param).find((c) => c.type === 'variable_declarator');
+    return declarator ? (field(declarator, 'name')?.text ?? '') : '';
+  }
+  return field(param, 'name')?.text ?? '';
+}
+
+function parameterOf(param: Node): ParamFact | null {
+  if (param.type === 'formal_parameter') {
+    const fact: ParamFact = { name: parameterName(param) };
+    const type = typeName(field(param, 'type'));
+    if (type) fact.type = type;
+    const injected = propertyDefault(param);
+    if (injected) fact.default = injected;
+    return fact;
+  }
+  if (param.type === 'spread_parameter' || param.type === 'identifier') return { name: parameterName(param) };
+  return null;
+}
+
+function modifiersOf(node: Node): string {
+  return namedChildren(node).find((c) => c.type === 'modifiers')?.text ?? '';
+}
+
+function hasAnnotation(node: Node, pattern: RegExp): boolean {
+  const modifiers = namedChildren(node).find((c) => c.type === 'modifiers');
+  return !!modifiers && namedChildren(modifiers).some((m) => pattern.test(m.text));
+}
+
+/** `@Value("${retry.delay:5000}")` on a field or parameter: its default, or a value from outside. */
+function propertyDefault(node: Node): Expr | null {
+  const modifiers = namedChildren(node).find((c) => c.type === 'modifiers');
+  for (const annotation of modifiers ? namedChildren(modifiers) : []) {
+    const match = PROPERTY_DEFAULT.exec(annotation.text.replace(/\s+/g, ' '));
+    if (!match) continue;
+    const value = match[1] === undefined ? null : Number(match[1].trim());
+    return value === null || !Number.isFinite(value) || match[1]!.trim() === ''
+      ? { k: 'external', what: 'a configuration property' }
+      : { k: 'num', value };
+  }
+  return null;
+}
+
+/** A `try` whose only catch is `InterruptedException`: a sleep guarded against interruption, not a retry. */
+function onlyInterrupted(node: Node): boolean {
+  const catches = namedChildren(node).filter((c) => c.type === 'catch_clause');
+  return (
+    catches.length > 0 &&
+    catches.every((c) => /^\s*catch\s*\(\s*(final\s+)?(java\.lang\.)?InterruptedException\b/.test(c.text))
+  );
+}
+
+function mentionsName(node: Node, name: string): boolean {
+  return some(node, (n) => n.type === 'identifier' && n.text === name);
+}
+
+/** How many units of the slept argument one unit of the parameter is (`Thread.sleep(seconds * 1000)`). */
+function scaleOf(expr: Expr, param: string): number {
+  const fold = (e: Expr): number | null => {
+    switch (e.k) {
+      case 'num':
+        return e.value;
+      case 'name':
+        return e.name === param ? 1 : null;
+      case 'binary': {
+        const left = fold(e.left);
+        const right = fold(e.right);
+        if (left === null || right === null) return null;
+        if (e.op === '*') return left * right;
+        if (e.op === '/' && right !== 0) return left / right;
+        return null;
+      }
+      default:
+        return null;
+    }
+  };
+  const factor = fold(expr);
+  return factor !== null && factor > 0 && Number.isFinite(factor) ? factor : 1;
+}
+
+function lineOf(node: Node): number {
+  return node.startPosition.row + 1;
+}
