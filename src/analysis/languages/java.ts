@@ -76,7 +76,7 @@ function valueReader(engine: FlowEngine, facts: JavaFacts): ValueOf {
       .filter((f) => f.line <= line && line <= f.endLine && f.endLine > f.line)
       .sort((a, b) => b.line - a.line)[0];
     const className = fn?.className ?? enclosingClass(node, facts);
-    return engine.evaluate(facts.lower(node), { facts, fn, className, counters: new Set() }, newTrail());
+    return engine.evaluate(facts.lower!(node), { facts, fn, className, counters: new Set() }, newTrail());
   };
 }
 

@@ -1,5 +1,6 @@
 import type { RetryContextResult } from '../../flow/waits.js';
 import type { Node } from '../tree-sitter/runtime.js';
+import { descendantsOfTypes, field, namedChildren } from '../tree-sitter/syntax.js';
 import { cFamilyGrammar } from './c-family.js';
 import { retryContext } from './retry-context.js';
 
@@ -40,6 +41,36 @@ export const JAVA_GRAMMAR = cFamilyGrammar({
   },
 });
 
+/** Exceptions that only say a read found no data in time. */
+const READ_TIMEOUT = /^(java\.net\.)?SocketTimeoutException$/;
+/** Calls that read from a socket, a stream or a queue. */
+const READ_CALL = /^(read\w*|receive\w*|accept|poll|take)$/;
+
 export function javaRetryContext(call: Node): RetryContextResult | null {
+  if (readTimedOut(call)) return null;
   return retryContext(call, JAVA_GRAMMAR);
 }
+
+/**
+ * A wait in a `catch` of a read timeout around a read: the loop polls for data, nothing failed
+ * (RULES.md section 1, read timeouts).
+ */
+function readTimedOut(call: Node): boolean {
+  for (let node = call.parent; node && !JAVA_GRAMMAR.functions.has(node.type); node = node.parent) {
+    if (node.type !== 'catch_clause') continue;
+    const parameter = namedChildren(node).find((c) => c.type === 'catch_formal_parameter');
+    const types = parameter
+      ? descendantsOfTypes(parameter, CATCH_TYPES).filter((t) => t.parent?.type === 'catch_type')
+      : [];
+    if (types.length === 0 || !types.every((t) => READ_TIMEOUT.test(t.text))) return false;
+    const body = node.parent ? field(node.parent, 'body') : null;
+    return (
+      !!body &&
+      descendantsOfTypes(body, INVOCATIONS).some((c) => READ_CALL.test(field(c, 'name')?.text ?? ''))
+    );
+  }
+  return false;
+}
+
+const CATCH_TYPES = new Set(['type_identifier', 'scoped_type_identifier']);
+const INVOCATIONS = new Set(['method_invocation']);

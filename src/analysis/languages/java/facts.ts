@@ -32,8 +32,11 @@ import { builtinWait, sleepByName } from './waits.js';
 
 export interface JavaFacts extends FileFacts {
   sites: CallSite[];
-  /** Lowers any expression of the file with the names in scope where it stands (for the library checks). */
-  lower(node: Node): Expr;
+  /**
+   * For the file under analysis: lowers any expression of it with the names in scope where it stands
+   * (for the library checks). Facts kept for other files hold no syntax nodes.
+   */
+  lower?(node: Node): Expr;
 }
 
 const FUNCTIONS = new Set([
@@ -154,8 +157,8 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
     assignments: [],
     calls: [],
     sites: [],
-    lower,
   };
+  if (withSites) facts.lower = lower;
   const stats = new Map<number, BodyCount<Node> & { unitMs: number }>();
   const pending: { call: CallFact; node: Node; state: WalkState }[] = [];
 

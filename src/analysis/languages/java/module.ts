@@ -68,7 +68,10 @@ export function modulePaths(fromPath: string, module: string): string[] {
   return paths;
 }
 
-/** The Java files of a directory: the package of a file is declared, and mates of another package are dropped by the engine. */
-export function packageMates(path: string, listing: readonly string[]): string[] {
-  return listing.filter((p) => p !== path && p.endsWith('.java'));
+/**
+ * The Java files of a directory, the asking file included (the engine skips it, and keeps the list for
+ * the whole directory); mates declaring another package are dropped by the engine.
+ */
+export function packageMates(_path: string, listing: readonly string[]): string[] {
+  return listing.filter((p) => p.endsWith('.java'));
 }
