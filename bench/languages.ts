@@ -221,7 +221,7 @@ end
 
 const JAVA: ((i: number) => string)[] = [
   (i) => `class Fetcher${i} {
-  String fetch(String key) throws Exception {
+  String fetch${i}(String key) throws Exception {
     for (int attempt = 0; attempt < 5; attempt++) {
       try {
         return http.get("/items/" + key);
@@ -244,7 +244,7 @@ const JAVA: ((i: number) => string)[] = [
     this.tags = new ArrayList<>(new TreeSet<>(tags));
   }
 
-  int score() {
+  int score${i}() {
     int total = 0;
     for (String tag : tags) total += tag.length() * 3;
     return email.endsWith(".com") ? total + 10 : total;
@@ -252,7 +252,7 @@ const JAVA: ((i: number) => string)[] = [
 }
 `,
   (i) => `class Publisher${i} {
-  void publish(String topic, byte[] payload) throws Exception {
+  void publish${i}(String topic, byte[] payload) throws Exception {
     int attempt = 0;
     while (true) {
       try {
@@ -267,7 +267,7 @@ const JAVA: ((i: number) => string)[] = [
 }
 `,
   (i) => `class Handler${i} {
-  Map<String, Object> handle(List<Item> items) {
+  Map<String, Object> handle${i}(List<Item> items) {
     if (items.isEmpty()) return Map.of("status", 400, "error", "no items");
     long total = 0;
     for (Item item : items) {
@@ -278,7 +278,7 @@ const JAVA: ((i: number) => string)[] = [
 }
 `,
   (i) => `class Waiter${i} {
-  Object waitFor(Job job) throws Exception {
+  Object waitFor${i}(Job job) throws Exception {
     while (!job.refresh().isDone()) {
       Thread.sleep(5000);
     }
@@ -287,7 +287,7 @@ const JAVA: ((i: number) => string)[] = [
 }
 `,
   (i) => `class Syncer${i} {
-  void sync(Remote remote) throws Exception {
+  void sync${i}(Remote remote) throws Exception {
     long delay = 500;
     while (true) {
       try {

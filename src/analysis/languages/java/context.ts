@@ -47,8 +47,8 @@ const READ_TIMEOUT = /^(java\.net\.)?SocketTimeoutException$/;
 const READ_CALL = /^(read\w*|receive\w*|accept|poll|take)$/;
 
 export function javaRetryContext(call: Node): RetryContextResult | null {
-  if (readTimedOut(call)) return null;
-  return retryContext(call, JAVA_GRAMMAR);
+  const context = retryContext(call, JAVA_GRAMMAR);
+  return context && !readTimedOut(call) ? context : null;
 }
 
 /**

@@ -6,6 +6,7 @@ import type {
   Expr,
   FileFacts,
   FunctionFact,
+  ImportFact,
   ParamFact,
 } from '../../flow/ir.js';
 import { newFunction } from '../../flow/ir.js';
@@ -73,6 +74,40 @@ const FACT_NODES = new Set([
   'object_creation_expression',
   'explicit_constructor_invocation',
 ]);
+const PLATFORM_PACKAGE = /^(java|javax|jakarta|android|androidx|kotlin|scala)\./;
+/** A class name by convention: capitalised, not an upper-case constant. */
+const TYPE_NAME = /^[A-Z]\w*[a-z]\w*$/;
+/** Classes of `java.lang` (and `TimeUnit`, always imported) a file names without an import of the repository. */
+const JAVA_LANG = new Set([
+  'Thread',
+  'Math',
+  'StrictMath',
+  'System',
+  'String',
+  'Integer',
+  'Long',
+  'Double',
+  'Float',
+  'Short',
+  'Byte',
+  'Boolean',
+  'Character',
+  'Number',
+  'Object',
+  'Runtime',
+  'Exception',
+  'RuntimeException',
+  'InterruptedException',
+  'Error',
+  'Throwable',
+  'StringBuilder',
+  'Iterable',
+  'Runnable',
+  'Override',
+  'Deprecated',
+  'SuppressWarnings',
+  'FunctionalInterface',
+]);
 const ASSIGN_OPS: Record<string, AssignmentFact['op']> = {
   '=': '=',
   '+=': '+=',
@@ -96,7 +131,12 @@ interface WalkState {
   repeats: boolean;
   /** Inside a test method: its waits are not reported. */
   test: boolean;
+  chain: readonly ScopeEntry[];
 }
+
+/** A function (its locals hide fields) or a class (its fields and methods) around some code. */
+type ScopeEntry = { declared: ReadonlySet<string> } | { members: Members };
+const NONE: ReadonlySet<string> = new Set();
 
 /** What a class declares, for bare names inside it. */
 interface Members {
@@ -112,6 +152,7 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
   const members = new Map<number, Members>();
   const staticImports = new Set<string>();
   let wildcardStatics = false;
+  let wildcardTypes = false;
 
   const membersOf = (cls: Node): Members => {
     let found = members.get(cls.id);
@@ -119,14 +160,32 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
     return found;
   };
 
+  /**
+   * The functions and classes around a node, outermost first: during the walk the open ones (the
+   * tree's parent links cost a descent from the root each), afterwards found through the parents.
+   */
+  let active: readonly ScopeEntry[] | null = null;
+  const chainOf = (node: Node): readonly ScopeEntry[] => {
+    if (active) return active;
+    const chain: ScopeEntry[] = [];
+    for (let at = node.parent; at; at = at.parent) {
+      if (FUNCTIONS.has(at.type)) chain.unshift({ declared: declared.get(at.id) ?? NONE });
+      const cls = classOfBody(at);
+      if (cls) chain.unshift({ members: membersOf(cls) });
+    }
+    return chain;
+  };
   /** The bare name's meaning, looking outwards through functions (locals) and classes (fields). */
   const resolve = (node: Node, name: string, kind: 'fields' | 'methods'): Expr | null => {
     let innermost = true;
-    for (let at = node.parent; at; at = at.parent) {
-      if (kind === 'fields' && FUNCTIONS.has(at.type) && declared.get(at.id)?.has(name)) return null;
-      const cls = classOfBody(at);
-      if (!cls) continue;
-      const own = membersOf(cls);
+    const chain = chainOf(node);
+    for (let index = chain.length - 1; index >= 0; index -= 1) {
+      const entry = chain[index]!;
+      if ('declared' in entry) {
+        if (kind === 'fields' && entry.declared.has(name)) return null;
+        continue;
+      }
+      const own = entry.members;
       if (own[kind].has(name)) return receiver(innermost, own.name, name, node);
       if (innermost && own.extendsSomething && !staticImports.has(name) && !wildcardStatics) {
         // Inherited from a base class: the engine looks there. Constants and types keep their names.
@@ -136,9 +195,15 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
     }
     return null;
   };
+  /** Type names the file uses: those it neither declares nor imports are classes of its own package. */
+  const typesUsed = new Set<string>();
   const names: JavaNames = {
-    identifier: (node) =>
-      resolve(node, node.text, 'fields') ?? { k: 'name', name: node.text, line: lineOf(node) },
+    identifier: (node) => {
+      const resolved = resolve(node, node.text, 'fields');
+      if (resolved) return resolved;
+      if (TYPE_NAME.test(node.text)) typesUsed.add(node.text);
+      return { k: 'name', name: node.text, line: lineOf(node) };
+    },
     ownCallee: (node, name) => resolve(node, name, 'methods') ?? { k: 'name', name, line: lineOf(node) },
   };
 
@@ -230,7 +295,8 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
     }
     facts.classes.push(cls);
     const body = anonymousOf ? namedChildren(node).find((c) => c.type === 'class_body') : node;
-    if (body) enter(body, { cls, classBody: cls, repeats: false, test: state.test });
+    const chain = [...state.chain, { members: membersOf(node) }];
+    if (body) enter(body, { cls, classBody: cls, repeats: false, test: state.test, chain });
   };
 
   const defineFunction = (node: Node, state: WalkState) => {
@@ -256,9 +322,14 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
     else if (node.type === 'compact_constructor_declaration' && state.cls?.recordFields)
       fn.params.push(...state.cls.recordFields.map((n) => ({ name: n })));
     const test = state.test || (!isLambda && hasAnnotation(node, TEST_ANNOTATION));
+    const chain = [...state.chain, { declared: declared.get(node.id) ?? NONE }];
     const body = field(node, 'body');
-    if (isLambda && body && body.type !== 'block') fn.returns.push(lower(body));
-    enter(node, { fn, cls: state.cls, repeats: false, test });
+    if (isLambda && body && body.type !== 'block') {
+      active = chain;
+      fn.returns.push(lower(body));
+      active = state.chain;
+    }
+    enter(node, { fn, cls: state.cls, repeats: false, test, chain });
   };
 
   const recordCall = (node: Node, state: WalkState) => {
@@ -309,7 +380,12 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
     const direct = directWait(node);
     // Only calls the repository's own code can be behind (a method of the class, or of an object or
     // class named here), or waits the language knows.
-    const own = !object || object.type === 'this' || object.type === 'super' || object.type === 'identifier';
+    const own =
+      !object ||
+      object.type === 'this' ||
+      object.type === 'super' ||
+      (object.type === 'identifier' && callee.k === 'member' && callee.object.k !== 'name') ||
+      (object.type === 'identifier' && TYPE_NAME.test(object.text));
     if (!own && !direct) return;
     pending.push({ call, node, state });
     if (!withSites || state.test || args.length === 0) return;
@@ -351,6 +427,8 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
         return;
       case 'import_declaration': {
         const line = importLine(node);
+        // The platform's packages hold none of the repository's classes.
+        if (!line.isStatic && line.wildcard && !PLATFORM_PACKAGE.test(line.path)) wildcardTypes = true;
         if (line.isStatic) {
           if (line.wildcard) wildcardStatics = true;
           else staticImports.add(line.path.slice(line.path.lastIndexOf('.') + 1));
@@ -370,7 +448,7 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
         return defineFunction(node, state);
       case 'static_initializer':
         // Assignments in `static { … }` initialise the class's fields, as their declarations would.
-        enter(node, { cls: state.cls, repeats: false, test: state.test });
+        enter(node, { cls: state.cls, repeats: false, test: state.test, chain: state.chain });
         return;
       case 'field_declaration':
       case 'constant_declaration':
@@ -462,12 +540,14 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
     }
   };
 
-  let current: WalkState = { repeats: false, test: false };
+  const top: WalkState = { repeats: false, test: false, chain: [] };
   for (const node of nodes) {
     while (open.length > 0 && node.startIndex >= open[open.length - 1]!.end) open.pop();
-    current = open[open.length - 1]?.state ?? { repeats: false, test: false };
+    const current = open[open.length - 1]?.state ?? top;
+    active = current.chain;
     visit(node, current);
   }
+  active = null;
   for (const fn of facts.functions) {
     const body = stats.get(fn.id);
     if (!body) continue;
@@ -476,8 +556,27 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
     const argument = lower(body.sleep!.argument!);
     fn.sleeps = { param: index, unitMs: body.unitMs * scaleOf(argument, fn.params[index]!.name) };
   }
+  for (const fn of facts.functions) for (const param of fn.params) if (param.type) typesUsed.add(param.type);
+  for (const call of facts.calls) if (call.callee.k === 'name') typesUsed.add(call.callee.name);
+  facts.imports.push(...packageImports(facts, typesUsed, wildcardTypes));
   attachRetryFrames(pending, javaRetryContext);
   return facts;
+}
+
+/**
+ * Java sees the classes of its own package without importing them: each type name the file uses and
+ * neither declares nor imports is bound to the class of that name in the package (a file of the same
+ * name, by Java's convention), so the engine opens that one file instead of every file of the
+ * directory. Not when a wildcard import of a package other than the platform's could be where the
+ * name comes from.
+ */
+function packageImports(facts: FileFacts, used: ReadonlySet<string>, wildcard: boolean): ImportFact[] {
+  if (wildcard) return [];
+  const known = new Set([...facts.classes.map((c) => c.name), ...facts.imports.map((i) => i.local)]);
+  const prefix = facts.packageName ? `${facts.packageName}.` : '';
+  return [...used]
+    .filter((name) => TYPE_NAME.test(name) && !known.has(name) && !JAVA_LANG.has(name))
+    .map((name) => ({ local: name, module: `${prefix}${name}` }));
 }
 
 /** Locals, parameters, catch and loop variables of each function (by node id): they hide fields. */
@@ -590,15 +689,19 @@ function modifiersOf(node: Node): string {
   return namedChildren(node).find((c) => c.type === 'modifiers')?.text ?? '';
 }
 
+/** The `modifiers` of a declaration when they hold an annotation (the first child, when present). */
+function annotations(node: Node): Node[] {
+  const modifiers = node.namedChild(0);
+  return modifiers?.type === 'modifiers' && modifiers.text.includes('@') ? namedChildren(modifiers) : [];
+}
+
 function hasAnnotation(node: Node, pattern: RegExp): boolean {
-  const modifiers = namedChildren(node).find((c) => c.type === 'modifiers');
-  return !!modifiers && namedChildren(modifiers).some((m) => pattern.test(m.text));
+  return annotations(node).some((m) => pattern.test(m.text));
 }
 
 /** `@Value("${retry.delay:5000}")` on a field or parameter: its default, or a value from outside. */
 function propertyDefault(node: Node): Expr | null {
-  const modifiers = namedChildren(node).find((c) => c.type === 'modifiers');
-  for (const annotation of modifiers ? namedChildren(modifiers) : []) {
+  for (const annotation of annotations(node)) {
     const match = PROPERTY_DEFAULT.exec(annotation.text.replace(/\s+/g, ' '));
     if (!match) continue;
     const value = match[1] === undefined ? null : Number(match[1].trim());

@@ -55,6 +55,8 @@ export function importFact(line: ImportLine): ImportFact {
  * own folders could start the same package path, then any file ending in the class's path.
  */
 export function modulePaths(fromPath: string, module: string): string[] {
+  // A class of the default package: beside the importing file.
+  if (!module.includes('.')) return [posix.join(posix.dirname(fromPath), `${module}.java`)];
   const wildcard = module.endsWith('.*');
   const segments = (wildcard ? module.slice(0, -2) : module).split('.');
   const relative = wildcard ? `${segments.join('/')}/` : `${segments.join('/')}.java`;
