@@ -502,7 +502,14 @@ export class FlowEngine {
             ? imported.module
             : this.program.front.submodule(imported.module, imported.name);
         const module = await this.program.module(scope.facts.path, reference);
-        if (module) return this.moduleName(module, expr.name, expr.line, { ...trail, hops: trail.hops + 1 });
+        if (module) {
+          const value = await this.moduleName(module, expr.name, expr.line, {
+            ...trail,
+            hops: trail.hops + 1,
+          });
+          // Not a name of the module: a static field of the class the import names (`Config.delay`).
+          if (value.kind !== 'unknown' || declares(module, expr.name)) return value;
+        }
       }
     }
     const owner = await this.typeOf(object, scope, trail);

@@ -14,7 +14,7 @@ import { libraryDraft } from './java/report.js';
  * Cheap gate before parsing: a file with none of these words cannot hold a retry we would report.
  */
 const MAYBE_RETRY =
-  /\bsleep|\bcatch\b|Retryable|RetryConfig|RetryPolicy|RetryTemplate|IntervalFunction|parkNanos/;
+  /\bsleep|\bcatch\b|\.schedule\(|newTimeout|Retryable|RetryConfig|RetryPolicy|RetryTemplate|IntervalFunction|parkNanos/;
 
 /** Files that may configure a retry library. */
 const USES_LIBRARY = /Retryable|RetryConfig|RetryPolicy|RetryTemplate|IntervalFunction|Retry\b/;

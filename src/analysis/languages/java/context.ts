@@ -36,7 +36,7 @@ export const JAVA_GRAMMAR = cFamilyGrammar({
   parameters: ['formal_parameter'],
   words: {
     error:
-      /!\s*[\w.]*(isSuccessful|is2xxSuccessful|isOk)\b|\b(is5xxServerError|is4xxClientError|isError|hasError|isFailure|failed)\b/,
+      /!\s*[\w.]*(isSuccessful|is2xxSuccessful|isOk|isSuccess)\b|\b(is5xxServerError|is4xxClientError|isError|hasError|isFailure|failed)\b/,
     success: /\b(isSuccessful|is2xxSuccessful|isOk|isSuccess)\b/,
   },
 });

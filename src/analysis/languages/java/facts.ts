@@ -17,6 +17,7 @@ import { descendantsOfTypes, field, namedChildren, some } from '../tree-sitter/s
 import { javaRetryContext } from './context.js';
 import { argumentsOf, calleeOf, lowerJava, RANDOM_METHOD, typeName, type JavaNames } from './lower.js';
 import { importFact, importLine } from './module.js';
+import { scheduledRetry } from './scheduled.js';
 import { builtinWait, sleepByName } from './waits.js';
 
 /**
@@ -377,6 +378,26 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
     if (state.fn) call.fn = state.fn.id;
     facts.calls.push(call);
     if (node.type !== 'method_invocation') return;
+    const scheduled = scheduledRetry(node);
+    if (scheduled) {
+      // Its retry is known here: the handler it runs in failed, and the task starts the work again.
+      call.retry = scheduled.frame;
+      if (withSites && !state.test)
+        facts.sites.push({
+          call,
+          anchor: snippet(node),
+          args: args.map(snippet),
+          named: [],
+          direct: {
+            delay: lower(scheduled.delay),
+            argument: snippet(scheduled.delay),
+            unitMs: scheduled.unitMs,
+            confidence: 'high',
+            byNameOnly: false,
+          },
+        });
+      return;
+    }
     const direct = directWait(node);
     // Only calls the repository's own code can be behind (a method of the class, or of an object or
     // class named here), or waits the language knows.
