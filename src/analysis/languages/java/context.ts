@@ -35,8 +35,9 @@ export const JAVA_GRAMMAR = cFamilyGrammar({
   },
   parameters: ['formal_parameter'],
   words: {
+    // Status constants of Apache HttpClient (`HttpStatus.SC_SERVICE_UNAVAILABLE`) and `HttpURLConnection`.
     error:
-      /!\s*[\w.]*(isSuccessful|is2xxSuccessful|isOk|isSuccess)\b|\b(is5xxServerError|is4xxClientError|isError|hasError|isFailure|failed)\b/,
+      /!\s*[\w.]*(isSuccessful|is2xxSuccessful|isOk|isSuccess)\b|\b(is5xxServerError|is4xxClientError|isError|hasError|isFailure|failed)\b|==\s*[\w.]*\b(SC_|HTTP_)?(INTERNAL_SERVER_ERROR|INTERNAL_ERROR|SERVICE_UNAVAILABLE|UNAVAILABLE|BAD_GATEWAY|GATEWAY_TIMEOUT|TOO_MANY_REQUESTS)\b/,
     success: /\b(isSuccessful|is2xxSuccessful|isOk|isSuccess)\b/,
   },
 });

@@ -33,14 +33,31 @@ interface LibraryContext {
   value: ValueOf;
 }
 
-function span(node: Node): LibraryRetry['anchor'] {
+type Span = LibraryRetry['anchor'];
+
+function span(node: Node): Span {
   return { range: rangeOf(node), text: node.text };
+}
+
+/** `.withDelay(d)` of a chain: from the method's name to its closing parenthesis, where the comment belongs. */
+function optionSpan(call: Node): Span {
+  const name = call.childForFieldName('name');
+  if (!name) return span(call);
+  return {
+    range: {
+      ...rangeOf(call),
+      startLine: name.startPosition.row + 1,
+      startColumn: name.startPosition.column + 1,
+      startOffset: name.startIndex,
+    },
+    text: call.text.slice(name.startIndex - call.startIndex),
+  };
 }
 
 function finding(
   library: RetryLibrary,
   delay: DelayValue,
-  anchor: Node,
+  anchor: Node | Span,
   target: Node,
   evidence: string,
 ): LibraryRetry | null {
@@ -51,7 +68,14 @@ function finding(
         ? 'unjittered-backoff'
         : null;
   if (!rule) return null;
-  return { library, rule, delay, anchor: span(anchor), target: span(target), evidence };
+  return {
+    library,
+    rule,
+    delay,
+    anchor: 'range' in anchor ? anchor : span(anchor),
+    target: span(target),
+    evidence,
+  };
 }
 
 /** Which `@Retryable` the file means, from its imports. */
@@ -203,6 +227,11 @@ export function chainOf(outer: Node): { root: Node; calls: ChainCall[] } {
   return { root: node, calls };
 }
 
+/** The class a chain starts from, with its package dropped (`io.github.resilience4j.retry.RetryConfig`). */
+function className(root: Node): string {
+  return root.text.replace(/\s+/g, '').replace(/^([a-z_]\w*\.)+(?=[A-Z])/, '');
+}
+
 /** Outermost calls of method chains (a call that is not itself the receiver of another call). */
 function outerCalls(root: Node): Node[] {
   return descendantsOfTypes(root, new Set(['method_invocation'])).filter((call) => {
@@ -262,7 +291,8 @@ async function intervalFunction(ctx: LibraryContext, node: Node, depth = 0): Pro
 async function resilience4j(ctx: LibraryContext, outer: Node): Promise<LibraryRetry | null> {
   const { root, calls } = chainOf(outer);
   const first = calls[0];
-  if (root.text !== 'RetryConfig' && root.text !== 'Retry') return null;
+  const type = className(root);
+  if (type !== 'RetryConfig' && type !== 'Retry') return null;
   if (first?.name === 'ofDefaults') {
     return finding(
       'resilience4j',
@@ -272,7 +302,7 @@ async function resilience4j(ctx: LibraryContext, outer: Node): Promise<LibraryRe
       'Resilience4j `ofDefaults()` waits a fixed 500 ms between attempts',
     );
   }
-  if (root.text !== 'RetryConfig' || first?.name !== 'custom' || calls[calls.length - 1]?.name !== 'build')
+  if (type !== 'RetryConfig' || first?.name !== 'custom' || calls[calls.length - 1]?.name !== 'build')
     return null;
   if (calls.some((c) => c.name === 'intervalBiFunction')) return null;
   const interval = calls.find((c) => c.name === 'intervalFunction');
@@ -296,7 +326,7 @@ async function resilience4j(ctx: LibraryContext, outer: Node): Promise<LibraryRe
   return finding(
     'resilience4j',
     value,
-    wait?.node ?? outer,
+    wait ? optionSpan(wait.node) : outer,
     outer,
     wait
       ? '`waitDuration` without an interval function waits the same time between attempts'
@@ -306,7 +336,7 @@ async function resilience4j(ctx: LibraryContext, outer: Node): Promise<LibraryRe
 
 async function failsafe(ctx: LibraryContext, outer: Node): Promise<LibraryRetry | null> {
   const { root, calls } = chainOf(outer);
-  const isBuilder = root.text === 'RetryPolicy' && calls[0]?.name === 'builder';
+  const isBuilder = className(root) === 'RetryPolicy' && calls[0]?.name === 'builder';
   const isV2 =
     root.type === 'object_creation_expression' &&
     /RetryPolicy/.test(root.childForFieldName('type')?.text ?? '');
@@ -330,7 +360,7 @@ async function failsafe(ctx: LibraryContext, outer: Node): Promise<LibraryRetry 
     return finding(
       'failsafe',
       value,
-      last.node,
+      optionSpan(last.node),
       outer,
       '`withDelay(d)` without `withJitter` waits the same delay between attempts',
     );
@@ -340,7 +370,7 @@ async function failsafe(ctx: LibraryContext, outer: Node): Promise<LibraryRetry 
   return finding(
     'failsafe',
     { kind: 'exponential', ...(base.kind === 'const' && unit !== null ? { baseMs: base.ms * unit } : {}) },
-    last.node,
+    optionSpan(last.node),
     outer,
     '`withBackoff(…)` without `withJitter` grows exponentially without jitter',
   );
@@ -362,14 +392,14 @@ function unitOfChrono(text: string): number | null {
 
 async function springRetryTemplate(ctx: LibraryContext, outer: Node): Promise<LibraryRetry | null> {
   const { root, calls } = chainOf(outer);
-  if (root.text !== 'RetryTemplate' || calls[0]?.name !== 'builder') return null;
+  if (className(root) !== 'RetryTemplate' || calls[0]?.name !== 'builder') return null;
   const fixed = calls.find((c) => c.name === 'fixedBackoff');
   if (fixed?.args[0]) {
     const value = await ctx.value(fixed.args[0]);
     return finding(
       'spring-retry',
       value,
-      fixed.node,
+      optionSpan(fixed.node),
       outer,
       '`RetryTemplate.builder().fixedBackoff(…)` waits the same delay between attempts',
     );
@@ -380,7 +410,7 @@ async function springRetryTemplate(ctx: LibraryContext, outer: Node): Promise<Li
     return finding(
       'spring-retry',
       { kind: 'exponential', ...(base.kind === 'const' ? { baseMs: base.ms } : {}) },
-      exponential.node,
+      optionSpan(exponential.node),
       outer,
       '`exponentialBackoff(…)` without `withRandom = true` grows exponentially without jitter',
     );
@@ -390,7 +420,7 @@ async function springRetryTemplate(ctx: LibraryContext, outer: Node): Promise<Li
 
 async function springPolicyBuilder(ctx: LibraryContext, outer: Node): Promise<LibraryRetry | null> {
   const { root, calls } = chainOf(outer);
-  if (root.text !== 'RetryPolicy') return null;
+  if (className(root) !== 'RetryPolicy') return null;
   const first = calls[0]?.name;
   if (first === 'withDefaults' || first === 'withMaxRetries') {
     return finding(
@@ -415,7 +445,7 @@ async function springPolicyBuilder(ctx: LibraryContext, outer: Node): Promise<Li
     return finding(
       'spring-framework',
       { kind: 'exponential', ...(value.kind === 'const' ? { baseMs: value.ms } : {}), factor: factor.ms },
-      multiplier!.node,
+      optionSpan(multiplier!.node),
       outer,
       '`RetryPolicy.builder()` with a `multiplier` and no `jitter` grows exponentially without jitter',
     );
@@ -423,7 +453,7 @@ async function springPolicyBuilder(ctx: LibraryContext, outer: Node): Promise<Li
   return finding(
     'spring-framework',
     value,
-    delay?.node ?? outer,
+    delay ? optionSpan(delay.node) : outer,
     outer,
     '`RetryPolicy.builder()` without `jitter` waits the same delay between attempts',
   );
