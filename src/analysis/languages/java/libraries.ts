@@ -22,6 +22,9 @@ import type { LibraryRetry } from './report.js';
 const SPRING_RETRY_DEFAULT_DELAY_MS = 1_000;
 const SPRING_FRAMEWORK_DEFAULT_DELAY_MS = 1_000;
 const RESILIENCE4J_DEFAULT_WAIT_MS = 500;
+const SPRING_FIXED_PERIOD_MS = 1_000;
+const SPRING_EXPONENTIAL_INITIAL_MS = 100;
+const SPRING_EXPONENTIAL_MULTIPLIER = 2;
 const RESILIENCE4J_DEFAULT_MULTIPLIER = 1.5;
 const FRACTION = /^(0|0?\.\d+|0\.\d*|1\.0*)[dDfF]?$/;
 
@@ -480,6 +483,9 @@ export async function findLibraryRetries(root: Node, value: ValueOf): Promise<Li
   const usesSpringCore = imports(lines, /^org\.springframework\.core\.retry/);
   if (!usesResilience4j && !usesFailsafe && !usesSpringRetry && !usesSpringCore)
     return found.filter((f): f is LibraryRetry => f !== null);
+  if (usesSpringRetry)
+    for (const creation of descendantsOfTypes(root, new Set(['object_creation_expression'])))
+      found.push(await springBackOffPolicy(ctx, creation));
   for (const outer of outerCalls(root)) {
     if (usesResilience4j) found.push(await resilience4j(ctx, outer));
     if (usesFailsafe) found.push(await failsafe(ctx, outer));
@@ -487,6 +493,66 @@ export async function findLibraryRetries(root: Node, value: ValueOf): Promise<Li
     if (usesSpringCore) found.push(await springPolicyBuilder(ctx, outer));
   }
   return found.filter((f): f is LibraryRetry => f !== null);
+}
+
+/**
+ * Spring Retry's `ExponentialBackOffPolicy` and `FixedBackOffPolicy` configured through setters on the
+ * variable holding them (`policy.setInitialInterval(200)`). Defaults from spring-retry: initial
+ * interval 100 ms, multiplier 2 (values at or below 1 are taken as 1: a fixed wait), fixed period
+ * 1000 ms. Their `…Random…` variants are jittered.
+ */
+async function springBackOffPolicy(ctx: LibraryContext, creation: Node): Promise<LibraryRetry | null> {
+  const type = className(creation.childForFieldName('type') ?? creation).replace(/<.*$/s, '');
+  if (type !== 'ExponentialBackOffPolicy' && type !== 'FixedBackOffPolicy') return null;
+  if (namedChildren(creation).some((c) => c.type === 'class_body')) return null;
+  const holder =
+    creation.parent?.type === 'variable_declarator'
+      ? creation.parent.childForFieldName('name')?.text
+      : creation.parent?.type === 'assignment_expression'
+        ? creation.parent.childForFieldName('left')?.text
+        : undefined;
+  const setters = new Map<string, Node>();
+  let scope: Node | null = creation.parent;
+  while (scope && scope.type !== 'block') scope = scope.parent;
+  if (holder && scope) {
+    for (const call of descendantsOfTypes(scope, new Set(['method_invocation']))) {
+      const [arg] = argumentsOf(call);
+      if (call.childForFieldName('object')?.text === holder && arg)
+        setters.set(call.childForFieldName('name')?.text ?? '', arg);
+    }
+  }
+  if (type === 'FixedBackOffPolicy') {
+    const period = await number(ctx, setters.get('setBackOffPeriod'), SPRING_FIXED_PERIOD_MS);
+    return finding(
+      'spring-retry',
+      period,
+      creation,
+      creation,
+      '`FixedBackOffPolicy` waits the same period between attempts',
+    );
+  }
+  const initial = await number(ctx, setters.get('setInitialInterval'), SPRING_EXPONENTIAL_INITIAL_MS);
+  const multiplier = await number(ctx, setters.get('setMultiplier'), SPRING_EXPONENTIAL_MULTIPLIER);
+  if (multiplier.kind !== 'const') return null;
+  if (multiplier.ms <= 1)
+    return finding(
+      'spring-retry',
+      initial,
+      creation,
+      creation,
+      '`ExponentialBackOffPolicy` with a multiplier of at most 1 waits its initial interval every time',
+    );
+  return finding(
+    'spring-retry',
+    {
+      kind: 'exponential',
+      ...(initial.kind === 'const' ? { baseMs: initial.ms } : {}),
+      factor: multiplier.ms,
+    },
+    creation,
+    creation,
+    '`ExponentialBackOffPolicy` grows without jitter (`ExponentialRandomBackOffPolicy` picks each wait at random)',
+  );
 }
 
 /** The initialiser of the local variable `name` refers to, declared earlier in an enclosing block. */
