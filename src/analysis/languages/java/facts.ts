@@ -179,6 +179,7 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
   /** The bare name's meaning, looking outwards through functions (locals) and classes (fields). */
   const resolve = (node: Node, name: string, kind: 'fields' | 'methods'): Expr | null => {
     let innermost = true;
+    let inherited: Expr | null = null;
     const chain = chainOf(node);
     for (let index = chain.length - 1; index >= 0; index -= 1) {
       const entry = chain[index]!;
@@ -188,13 +189,13 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
       }
       const own = entry.members;
       if (own[kind].has(name)) return receiver(innermost, own.name, name, node);
-      if (innermost && own.extendsSomething && !staticImports.has(name) && !wildcardStatics) {
-        // Inherited from a base class: the engine looks there. Constants and types keep their names.
-        if (kind === 'methods' || /^[a-z]/.test(name)) return receiver(true, own.name, name, node);
-      }
+      // Perhaps inherited from a base class (the engine looks there), unless something around it
+      // declares the name for certain. Constants and types keep their names.
+      if (innermost && own.extendsSomething && !staticImports.has(name) && !wildcardStatics)
+        if (kind === 'methods' || /^[a-z]/.test(name)) inherited = receiver(true, own.name, name, node);
       innermost = false;
     }
-    return null;
+    return inherited;
   };
   /** Type names the file uses: those it neither declares nor imports are classes of its own package. */
   const typesUsed = new Set<string>();
