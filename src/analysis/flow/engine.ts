@@ -227,19 +227,22 @@ export class FlowEngine {
     const bound = scope.bindings?.get(name);
     if (bound) return bound;
     if (scope.counters.has(name)) return { kind: 'counter', name };
-    if (SERVER_HINT_NAME.test(name)) return { kind: 'server' };
+    const serverHint = isServerHint(name);
     const { facts } = scope;
     for (let fn = scope.fn; fn; fn = fn.parent === undefined ? undefined : facts.functions[fn.parent]) {
       const index = fn.params.findIndex((p) => p.name === name);
       if (index >= 0) {
+        if (serverHint) return { kind: 'server' };
         if (scope.bindings && fn === scope.fn) return UNKNOWN(`\`${name}\` is not passed`);
         return this.parameter({ facts, fn }, index, trail, !!scope.uncalledIsNever);
       }
       const writes = facts.assignments.filter(
         (a) => a.fn === fn!.id && a.target.kind === 'name' && a.target.name === name,
       );
+      // A local named for the server's hint is followed too: its own fallback (`retryAfter = DEFAULT`) is judged.
       if (writes.length > 0) return this.local(name, writes, { ...scope, fn }, trail);
     }
+    if (serverHint) return { kind: 'server' };
     const value = await this.moduleName(facts, name, line, trail);
     if (value.kind !== 'unknown') return value;
     // A bare name that is a method taking no arguments is a call in languages that call without parentheses.
@@ -488,7 +491,7 @@ export class FlowEngine {
     trail: Trail,
   ): Promise<DelayValue> {
     const text = show(expr);
-    if (SERVER_HINT_NAME.test(expr.name)) return { kind: 'server' };
+    if (isServerHint(expr.name)) return { kind: 'server' };
     if (scope.counters.has(text)) return { kind: 'counter', name: text };
     const bound = scope.bindings?.get(text);
     if (bound) return bound;
@@ -862,6 +865,14 @@ function overload(candidates: FunctionFact[], arity: number | undefined): Functi
   return (
     (arity === undefined ? undefined : candidates.find((f) => f.params.length === arity)) ?? candidates[0]
   );
+}
+
+/**
+ * A name that holds the server's hint (`retryAfter`, `rate_limit_reset`). An upper-case constant
+ * (`DEFAULT_RETRY_AFTER`) is the code's own value, whatever its name says.
+ */
+function isServerHint(name: string): boolean {
+  return SERVER_HINT_NAME.test(name) && !/^[A-Z][A-Z0-9_]*$/.test(name);
 }
 
 /** Whether a file binds `name` at module level (a constant or a function). */

@@ -48,8 +48,66 @@ const READ_TIMEOUT = /^(java\.net\.)?SocketTimeoutException$/;
 const READ_CALL = /^(read\w*|receive\w*|accept|poll|take)$/;
 
 export function javaRetryContext(call: Node): RetryContextResult | null {
-  const context = retryContext(call, JAVA_GRAMMAR);
+  const context = retryContext(call, JAVA_GRAMMAR) ?? reinvoked(call);
   return context && !readTimedOut(call) ? context : null;
+}
+
+/**
+ * A wait on a failure path followed by the same call the failed attempt made (`response =
+ * chain.proceed(request)` again after a 429, `return handler.apply(…)` in the `catch`): the work runs
+ * once more, a retry without a loop (RULES.md section 1, "followed by a re-invocation of the same work").
+ */
+export function reinvoked(call: Node): RetryContextResult | null {
+  let child = call;
+  for (
+    let node = call.parent;
+    node && !JAVA_GRAMMAR.functions.has(node.type);
+    child = node, node = node.parent
+  ) {
+    const path = JAVA_GRAMMAR.failureAt(node, child);
+    if (!path) continue;
+    const fn = enclosingFunctionOf(node);
+    if (!fn) return null;
+    const before = new Set(
+      descendantsOfTypes(fn, INVOCATIONS)
+        .filter((c) => c.endIndex <= node.startIndex || insideTryOf(c, node))
+        .map((c) => c.text.replace(/\s+/g, '')),
+    );
+    const again = descendantsOfTypes(node, INVOCATIONS).find(
+      (c) => c.startIndex >= call.endIndex && before.has(c.text.replace(/\s+/g, '')) && !isWait(c),
+    );
+    if (!again) return null;
+    return {
+      trigger: path.trigger,
+      counters: new Set(),
+      evidence: [
+        path.evidence,
+        `then calls \`${clip(again.text)}\` again (line ${again.startPosition.row + 1})`,
+      ],
+    };
+  }
+  return null;
+}
+
+/** For a `catch`, the calls of its `try` body: the attempt that failed. */
+function insideTryOf(call: Node, failure: Node): boolean {
+  if (failure.type !== 'catch_clause' || !failure.parent) return false;
+  const body = field(failure.parent, 'body');
+  return !!body && call.startIndex >= body.startIndex && call.endIndex <= body.endIndex;
+}
+
+function enclosingFunctionOf(node: Node): Node | null {
+  for (let at: Node | null = node; at; at = at.parent) if (JAVA_GRAMMAR.functions.has(at.type)) return at;
+  return null;
+}
+
+function isWait(call: Node): boolean {
+  return /sleep|wait|park/i.test(field(call, 'name')?.text ?? '');
+}
+
+function clip(text: string): string {
+  const flat = text.replace(/\s+/g, ' ');
+  return flat.length > 60 ? `${flat.slice(0, 59)}…` : flat;
 }
 
 /**

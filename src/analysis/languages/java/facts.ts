@@ -14,7 +14,7 @@ import { attachRetryFrames, sleptParameter, type BodyCount, type CallSite } from
 import { snippet } from '../tree-sitter/findings.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, field, namedChildren, some } from '../tree-sitter/syntax.js';
-import { javaRetryContext } from './context.js';
+import { javaRetryContext, reinvoked } from './context.js';
 import { argumentsOf, calleeOf, lowerJava, RANDOM_METHOD, typeName, type JavaNames } from './lower.js';
 import { importFact, importLine } from './module.js';
 import { scheduledRetry } from './scheduled.js';
@@ -228,6 +228,7 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
   if (withSites) facts.lower = lower;
   const stats = new Map<number, BodyCount<Node> & { unitMs: number }>();
   const pending: { call: CallFact; node: Node; state: WalkState }[] = [];
+  const waitsOnce: { call: CallFact; node: Node }[] = [];
 
   const open: { end: number; state: WalkState }[] = [];
   const enter = (node: Node, state: WalkState) => open.push({ end: node.endIndex, state });
@@ -410,6 +411,7 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
       (object.type === 'identifier' && TYPE_NAME.test(object.text));
     if (!own && !direct) return;
     pending.push({ call, node, state });
+    if (direct && !state.repeats && !state.fn?.recursive) waitsOnce.push({ call, node });
     if (!withSites || state.test || args.length === 0) return;
     facts.sites.push({
       call,
@@ -582,6 +584,11 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
   for (const call of facts.calls) if (call.callee.k === 'name') typesUsed.add(call.callee.name);
   facts.imports.push(...packageImports(facts, typesUsed, wildcardTypes));
   attachRetryFrames(pending, javaRetryContext);
+  // A wait that does not repeat by a loop or recursion may still be followed by the failed call again.
+  for (const { call, node } of waitsOnce) {
+    const context = call.retry ? null : reinvoked(node);
+    if (context) call.retry = { trigger: context.trigger, counters: [], evidence: context.evidence };
+  }
   return facts;
 }
 

@@ -141,7 +141,7 @@ function fieldAccess(node: Node, lower: (n: Node) => Expr): Expr {
   const object = field(node, 'object');
   const name = field(node, 'field')?.text ?? '';
   if (!object) return { k: 'todo', what: 'field access' };
-  if (SERVER_HINT_NAME.test(name)) return { k: 'server', what: node.text };
+  if (SERVER_HINT_NAME.test(name) && !/^[A-Z][A-Z0-9_]*$/.test(name)) return { k: 'server', what: node.text };
   if (/^(java\.time\.)?Duration$/.test(object.text) && name === 'ZERO') return { k: 'num', value: 0 };
   return { k: 'member', object: lower(object), name, line: lineOf(node) };
 }
