@@ -144,6 +144,8 @@ interface Members {
   name: string;
   fields: Set<string>;
   methods: Set<string>;
+  /** Static fields and interface constants: read through the class's name. */
+  statics: Set<string>;
   extendsSomething: boolean;
 }
 
@@ -188,7 +190,7 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
         continue;
       }
       const own = entry.members;
-      if (own[kind].has(name)) return receiver(innermost, own.name, name, node);
+      if (own[kind].has(name)) return receiver(innermost && !own.statics.has(name), own.name, name, node);
       // Perhaps inherited from a base class (the engine looks there), unless something around it
       // declares the name for certain. Constants and types keep their names.
       if (innermost && own.extendsSomething && !staticImports.has(name) && !wildcardStatics)
@@ -644,6 +646,7 @@ function classOfBody(node: Node): Node | null {
 function collectMembers(cls: Node): Members {
   const fields = new Set<string>();
   const methods = new Set<string>();
+  const statics = new Set<string>();
   const anonymous = cls.type === 'object_creation_expression';
   const name = anonymous
     ? `${typeName(field(cls, 'type'))}$${lineOf(cls)}`
@@ -659,10 +662,19 @@ function collectMembers(cls: Node): Members {
       }
     }
   }
+  const isInterface = cls.type === 'interface_declaration';
   for (const member of body ? namedChildren(body) : []) {
     if (member.type === 'field_declaration' || member.type === 'constant_declaration') {
-      for (const declarator of namedChildren(member))
-        if (declarator.type === 'variable_declarator') fields.add(field(declarator, 'name')?.text ?? '');
+      const isStatic =
+        isInterface ||
+        member.type === 'constant_declaration' ||
+        /\bstatic\b/.test(member.namedChild(0)?.text ?? '');
+      for (const declarator of namedChildren(member)) {
+        if (declarator.type !== 'variable_declarator') continue;
+        const fieldName = field(declarator, 'name')?.text ?? '';
+        fields.add(fieldName);
+        if (isStatic) statics.add(fieldName);
+      }
     } else if (member.type === 'method_declaration') methods.add(field(member, 'name')?.text ?? '');
     else if (member.type === 'enum_body_declarations') {
       for (const inner of namedChildren(member)) {
@@ -677,6 +689,7 @@ function collectMembers(cls: Node): Members {
     name,
     fields,
     methods,
+    statics,
     extendsSomething: anonymous || field(cls, 'superclass') !== null,
   };
 }
