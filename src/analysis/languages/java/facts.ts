@@ -76,6 +76,8 @@ const FACT_NODES = new Set([
   'explicit_constructor_invocation',
 ]);
 const PLATFORM_PACKAGE = /^(java|javax|jakarta|android|androidx|kotlin|scala)\./;
+/** Lombok annotations that give every field of a class a getter. */
+const LOMBOK_GETTER = /@(Data|Getter|Value)\b(?!\s*\()/;
 /** A class name by convention: capitalised, not an upper-case constant. */
 const TYPE_NAME = /^[A-Z]\w*[a-z]\w*$/;
 /** Classes of `java.lang` (and `TimeUnit`, always imported) a file names without an import of the repository. */
@@ -563,6 +565,55 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
       assign({ kind: 'field', className: cls.name, name }, '=', expr, state, line);
       // A constant of the file's class is also what a static import or `Config.NAME` of another file reads.
       if (constant && topLevel) assign({ kind: 'name', name }, '=', expr, state, line);
+    }
+    if (!/\bstatic\b/.test(modifiers)) lombokAccessors(node, cls, modifiers);
+  };
+
+  /**
+   * Lombok writes getters and setters the code calls but does not show (`@Data`, `@Getter`,
+   * `@Setter`, `@Value` on the class or the field): `getX()` reads the field, `setX(v)` stores `v`.
+   */
+  const lombokAccessors = (node: Node, cls: ClassFact, modifiers: string) => {
+    const owner = node.parent?.parent;
+    const classWide = owner
+      ? owner.namedChild(0)?.type === 'modifiers'
+        ? owner.namedChild(0)!.text
+        : ''
+      : '';
+    const getters = LOMBOK_GETTER.test(classWide) || /@Getter\b/.test(modifiers);
+    const setters =
+      (/@(Data|Setter)\b/.test(classWide) || /@Setter\b/.test(modifiers)) && !/\bfinal\b/.test(modifiers);
+    if (!getters && !setters) return;
+    const declared = owner ? collectMembers(owner).methods : new Set<string>();
+    const line = lineOf(node);
+    for (const declarator of namedChildren(node)) {
+      if (declarator.type !== 'variable_declarator') continue;
+      const name = field(declarator, 'name')?.text ?? '';
+      const suffix = name.charAt(0).toUpperCase() + name.slice(1);
+      const accessor = (method: string) =>
+        newFunction(
+          facts.functions.length,
+          method,
+          { line, endLine: line },
+          { className: cls.name, isConstructor: false },
+        );
+      if (getters && !declared.has(`get${suffix}`)) {
+        const getter = accessor(`get${suffix}`);
+        getter.returns.push({ k: 'member', object: { k: 'self' }, name, line });
+        facts.functions.push(getter);
+      }
+      if (setters && !declared.has(`set${suffix}`)) {
+        const setter = accessor(`set${suffix}`);
+        setter.params.push({ name });
+        facts.functions.push(setter);
+        facts.assignments.push({
+          target: { kind: 'field', className: cls.name, name },
+          op: '=',
+          value: { k: 'name', name, line },
+          fn: setter.id,
+          line,
+        });
+      }
     }
   };
 
