@@ -74,7 +74,11 @@ export function reinvoked(call: Node): RetryContextResult | null {
         .map((c) => c.text.replace(/\s+/g, '')),
     );
     const again = descendantsOfTypes(node, INVOCATIONS).find(
-      (c) => c.startIndex >= call.endIndex && before.has(c.text.replace(/\s+/g, '')) && !isWait(c),
+      (c) =>
+        c.startIndex >= call.endIndex &&
+        WORK_POSITION.has(c.parent?.type ?? '') &&
+        before.has(c.text.replace(/\s+/g, '')) &&
+        !isWait(c),
     );
     if (!again) return null;
     return {
@@ -131,5 +135,12 @@ function readTimedOut(call: Node): boolean {
   return false;
 }
 
+/** Where a call is the work itself (its result kept or returned), not an argument of something else. */
+const WORK_POSITION = new Set([
+  'expression_statement',
+  'assignment_expression',
+  'return_statement',
+  'variable_declarator',
+]);
 const CATCH_TYPES = new Set(['type_identifier', 'scoped_type_identifier']);
 const INVOCATIONS = new Set(['method_invocation']);
