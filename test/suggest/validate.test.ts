@@ -98,7 +98,8 @@ describe('validatePatch', () => {
     ).toBe(true);
   });
 
-  it('checks Kotlin patches by their brackets and strings', () => {
+  it('re-parses Kotlin patches', async () => {
+    await loadLanguage('kotlin');
     const kt = 'fun f() {\n  Thread.sleep(5000)\n}\n';
     const start = kt.indexOf('5000');
     expect(

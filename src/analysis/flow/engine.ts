@@ -161,12 +161,18 @@ export class FlowEngine {
         return minMax(expr.which, values);
       }
       case 'either': {
+        // An option that never holds a value (`null`, a setter nobody calls) is no value the wait sees.
         const values: DelayValue[] = [];
-        for (const option of expr.options) values.push(await this.evaluate(option, scope, trail));
-        return joinValues(values);
+        for (const option of expr.options) {
+          const value = await this.evaluate(option, scope, trail);
+          if (value !== NEVER) values.push(value);
+        }
+        return values.length === 0 ? NEVER : joinValues(values);
       }
       case 'table':
         return this.table(expr, scope, trail);
+      case 'option':
+        return this.option(expr, scope, trail);
       case 'random':
         return { kind: 'random' };
       case 'server':
@@ -175,12 +181,20 @@ export class FlowEngine {
         return UNKNOWN(expr.what);
       case 'todo':
         return UNKNOWN(expr.what);
+      case 'none':
+        return NEVER;
       case 'self':
         return UNKNOWN('the receiver is not a delay');
       case 'name':
-        return this.name(expr.name, expr.line, scope, trail);
-      case 'member':
-        return this.member(expr, scope, trail);
+      case 'member': {
+        // What the program sets wins over what a name says: `retry_after = 5` is the code's own
+        // delay; a `retry_after` the program cannot follow is the server's hint.
+        const value =
+          expr.k === 'name'
+            ? await this.name(expr.name, expr.line, scope, trail)
+            : await this.member(expr, scope, trail);
+        return value.kind === 'unknown' && SERVER_HINT_NAME.test(expr.name) ? { kind: 'server' } : value;
+      }
       case 'call':
         return this.call(expr, scope, trail);
     }
@@ -227,24 +241,27 @@ export class FlowEngine {
     const bound = scope.bindings?.get(name);
     if (bound) return bound;
     if (scope.counters.has(name)) return { kind: 'counter', name };
-    const serverHint = isServerHint(name);
     const { facts } = scope;
     for (let fn = scope.fn; fn; fn = fn.parent === undefined ? undefined : facts.functions[fn.parent]) {
       const index = fn.params.findIndex((p) => p.name === name);
       if (index >= 0) {
-        if (serverHint) return { kind: 'server' };
         if (scope.bindings && fn === scope.fn) return UNKNOWN(`\`${name}\` is not passed`);
         return this.parameter({ facts, fn }, index, trail, !!scope.uncalledIsNever);
       }
+      if (fn.enclosingNames?.includes(name)) continue;
       const writes = facts.assignments.filter(
-        (a) => a.fn === fn!.id && a.target.kind === 'name' && a.target.name === name,
+        (a) =>
+          a.target.kind === 'name' &&
+          a.target.name === name &&
+          a.fn !== undefined &&
+          (a.fn === fn!.id || rebinds(facts, a.fn, fn!.id, name)),
       );
-      // A local named for the server's hint is followed too: its own fallback (`retryAfter = DEFAULT`) is judged.
-      if (writes.length > 0) return this.local(name, writes, { ...scope, fn }, trail);
+      if (writes.some((a) => a.fn === fn!.id)) return this.local(name, writes, { ...scope, fn }, trail);
     }
-    if (serverHint) return { kind: 'server' };
     const value = await this.moduleName(facts, name, line, trail);
     if (value.kind !== 'unknown') return value;
+    const inherited = await this.inheritedConstant(name, line, scope, trail);
+    if (inherited) return inherited;
     // A bare name that is a method taking no arguments is a call in languages that call without parentheses.
     const method = await this.functionOf({ k: 'name', name, line }, scope);
     if (method && method.fn.params.every((p) => p.default))
@@ -254,6 +271,24 @@ export class FlowEngine {
         trail,
       );
     return value;
+  }
+
+  /** A constant a class inherits from its bases (Ruby `RETRY_DELAY` of the superclass, a Java interface constant). */
+  private async inheritedConstant(
+    name: string,
+    line: number,
+    scope: Scope,
+    trail: Trail,
+  ): Promise<DelayValue | null> {
+    if (!scope.className || trail.hops >= MAX_HOPS) return null;
+    const own = await this.classNamed(scope.className, scope.facts);
+    let cls = own && (await this.baseOf(own));
+    for (let depth = 0; cls && depth < MAX_HOPS; depth += 1) {
+      if (declares(cls.facts, name))
+        return this.moduleName(cls.facts, name, line, { ...trail, hops: trail.hops + 1 });
+      cls = await this.baseOf(cls);
+    }
+    return null;
   }
 
   /** A variable of a function: the sequence of its assignments, as the loop around the wait sees it. */
@@ -420,7 +455,8 @@ export class FlowEngine {
         else {
           const grown = await this.evaluate(arg, { ...callerScope, counters: new Set([param.name]) }, inner);
           if (grown.kind === 'random') values.push(grown);
-          else if (isGrowing(grown)) values.push({ kind: growthOf(arg) });
+          // Passed on as it is (`retry(fn, delay)`), the value stays what the first call gave it.
+          else if (isGrowing(grown) && grown.kind !== 'counter') values.push({ kind: growthOf(arg) });
         }
         continue;
       }
@@ -438,6 +474,8 @@ export class FlowEngine {
         trail.evidence.push(`no call to \`${fn.name}\` in the repository`);
         return NEVER;
       }
+      // Defaults to no value and no caller passes one: it holds none.
+      if (param.default?.k === 'none' && passing === 0) return NEVER;
       return UNKNOWN(
         `\`${param.name}\` is a parameter of \`${fn.name}\` and no caller in the repository passes it`,
       );
@@ -451,6 +489,81 @@ export class FlowEngine {
       ...inner.evidence.filter((line) => !trail.evidence.includes(line) && !notes.includes(line)),
     );
     return value;
+  }
+
+  /**
+   * A key of an options map: the code's fallback, and what each caller of the function the map comes
+   * from sets the key to. A caller handing over a whole map we cannot see may set anything.
+   */
+  private async option(
+    expr: Extract<Expr, { k: 'option' }>,
+    scope: Scope,
+    trail: Trail,
+  ): Promise<DelayValue> {
+    const values = [await this.evaluate(expr.fallback, scope, trail)];
+    const notes = [
+      `\`${show(expr)}\` falls back to \`${show(expr.fallback)}\` (${where(scope.facts, expr.line)})`,
+    ];
+    const origin = expr.of ? await this.parameterBehind(expr.of, scope, 0) : null;
+    const receiving = origin ?? (scope.fn ? { facts: scope.facts, fn: scope.fn, index: -1 } : null);
+    if (expr.key !== undefined && receiving && trail.hops < MAX_HOPS) {
+      const inner: Trail = { ...trail, hops: trail.hops + 1 };
+      const param = receiving.fn.params[receiving.index];
+      for (const site of await this.callersOf(receiving)) {
+        const call = site.fact;
+        const set = call.named.find(([n]) => n === expr.key)?.[1];
+        if (set) {
+          values.push(await this.evaluate(set, scopeIn(site.facts, call.fn), inner));
+          notes.push(`\`${expr.key}\` is set to \`${show(set)}\` (${where(site.facts, call.line)})`);
+        } else if (
+          param &&
+          (call.spread || call.args[receiving.index] || call.named.some(([n]) => n === param.name))
+        ) {
+          values.push(
+            UNKNOWN(`the options passed at ${where(site.facts, call.line)} may set \`${expr.key}\``),
+          );
+        }
+      }
+      for (const line of inner.evidence) if (!trail.evidence.includes(line)) trail.evidence.push(line);
+    }
+    const value = joinValues(values);
+    if (value.kind !== 'unknown') trail.evidence.push(...notes.slice(0, MAX_SITES_LISTED + 1));
+    return value;
+  }
+
+  /** The parameter an options map was handed in through: directly, by a local, or by a field set once. */
+  private async parameterBehind(
+    expr: Expr,
+    scope: Scope,
+    depth: number,
+  ): Promise<(FunctionRef & { index: number }) | null> {
+    if (depth > MAX_HOPS) return null;
+    const { facts } = scope;
+    if (expr.k === 'name') {
+      for (let fn = scope.fn; fn; fn = fn.parent === undefined ? undefined : facts.functions[fn.parent]) {
+        const index = fn.params.findIndex((p) => p.name === expr.name);
+        if (index >= 0) return { facts, fn, index };
+        const writes = facts.assignments.filter(
+          (a) => a.fn === fn!.id && a.target.kind === 'name' && a.target.name === expr.name,
+        );
+        if (writes.length === 1 && writes[0]!.op === '=')
+          return this.parameterBehind(writes[0]!.value, { ...scope, fn }, depth + 1);
+        if (writes.length > 0) return null;
+      }
+      return null;
+    }
+    if (expr.k === 'member' && expr.object.k === 'self' && scope.className) {
+      const cls = facts.classes.find((c) => c.name === scope.className);
+      const writes = cls ? await this.fieldWrites({ facts, cls }, expr.name) : [];
+      if (writes.length !== 1 || writes[0]!.write.op !== '=') return null;
+      const { facts: at, write } = writes[0]!;
+      return this.parameterBehind(
+        write.value,
+        scopeIn(at, write.fn, { className: scope.className }),
+        depth + 1,
+      );
+    }
+    return null;
   }
 
   /** Call sites in the repository that reach `ref` (constructors: calls of the class). */
@@ -491,7 +604,6 @@ export class FlowEngine {
     trail: Trail,
   ): Promise<DelayValue> {
     const text = show(expr);
-    if (isServerHint(expr.name)) return { kind: 'server' };
     if (scope.counters.has(text)) return { kind: 'counter', name: text };
     const bound = scope.bindings?.get(text);
     if (bound) return bound;
@@ -609,10 +721,12 @@ export class FlowEngine {
    * are found anywhere — declared in the nearest file of the repository.
    */
   async classNamed(name: string, facts: FileFacts): Promise<ClassRef | null> {
-    const simple = name.includes('.') ? name.slice(name.lastIndexOf('.') + 1) : name;
+    // `app.config.Settings`, `MarketplaceClients::Base`: the last segment names the class.
+    const segments = name.split(/::|\./);
+    const simple = segments[segments.length - 1]!;
     const local = classIn(facts, simple);
     if (local) return local;
-    const imported = facts.imports.find((i) => i.local === simple || i.local === name.split('.')[0]);
+    const imported = facts.imports.find((i) => i.local === simple || i.local === segments[0]);
     if (imported) {
       const module = await this.program.module(facts.path, imported.module);
       const found = module && (await this.inPackage(module, (f) => classIn(f, imported.name ?? simple)));
@@ -810,6 +924,10 @@ export class FlowEngine {
         const module = await this.program.module(facts.path, imported.module);
         return module && this.inPackage(module, (f) => functionIn(f, imported.name!));
       }
+      // Languages with an implicit receiver call their own methods by bare name.
+      const own = scope.className ? facts.classes.find((c) => c.name === scope.className) : undefined;
+      const method = own ? await this.methodOf({ facts, cls: own }, name) : null;
+      if (method) return method;
       return this.inPackage(facts, (f) => functionIn(f, name));
     }
     if (callee.k === 'member') {
@@ -867,12 +985,12 @@ function overload(candidates: FunctionFact[], arity: number | undefined): Functi
   );
 }
 
-/**
- * A name that holds the server's hint (`retryAfter`, `rate_limit_reset`). An upper-case constant
- * (`DEFAULT_RETRY_AFTER`) is the code's own value, whatever its name says.
- */
-function isServerHint(name: string): boolean {
-  return SERVER_HINT_NAME.test(name) && !/^[A-Z][A-Z0-9_]*$/.test(name);
+/** Whether function `inner`, nested in `outer`, assigns `name` of `outer` (a `nonlocal` delay or counter). */
+function rebinds(facts: FileFacts, inner: number, outer: number, name: string): boolean {
+  const fn = facts.functions[inner];
+  if (!fn?.enclosingNames?.includes(name)) return false;
+  for (let up = fn.parent; up !== undefined; up = facts.functions[up]?.parent) if (up === outer) return true;
+  return false;
 }
 
 /** Whether a file binds `name` at module level (a constant or a function). */

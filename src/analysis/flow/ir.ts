@@ -23,6 +23,11 @@ export type Expr =
   /** One of several values may be the one used: `a ?? b`, `a or b`, `c ? a : b`. */
   | { k: 'either'; options: Expr[] }
   | { k: 'call'; callee: Expr; args: Expr[]; named: [string, Expr][]; line: number; spread?: boolean }
+  /**
+   * A key read from an options map with the code's own fallback (`opts.fetch(:wait, 2)`,
+   * `options[:wait] || 2`, `settings.get("wait", 2)`): the fallback, unless a caller sets the key.
+   */
+  | { k: 'option'; of?: Expr; key?: string; fallback: Expr; line: number }
   /** A literal list of values indexed (or walked) by `index`; `of` names a list defined elsewhere. */
   | { k: 'table'; items: Expr[]; index?: Expr; of?: Expr }
   /** The front end recognised a random draw (`random.uniform`, `Math.random()`, `rand.Intn`). */
@@ -32,7 +37,9 @@ export type Expr =
   /** Comes from outside the repository: an environment variable, user input, a value read at run time. */
   | { k: 'external'; what: string }
   /** A construct the front end does not translate: evaluates to unknown, visibly. */
-  | { k: 'todo'; what: string };
+  | { k: 'todo'; what: string }
+  /** No value (`null`, `None`, `nil`): a `??`/`or` around it falls through to its other side. */
+  | { k: 'none' };
 
 export interface ParamFact {
   name: string;
@@ -61,6 +68,8 @@ export interface FunctionFact {
   isConstructor: boolean;
   /** It calls itself. */
   recursive: boolean;
+  /** Names its assignments rebind in an enclosing function (Python's `nonlocal`). */
+  enclosingNames?: string[];
 }
 
 /** A function as a front end first meets it: its body's facts are filled in as the walk goes. */
@@ -125,6 +134,8 @@ export interface CallFact {
   spread: boolean;
   /** Set when the call sits where a retry would wait: on a failure path, with the work repeated. */
   retry?: RetryFrame;
+  /** Set when the call runs only after a failure (an `except`/`rescue`, an error branch), repeated or not. */
+  failure?: { trigger: RetryFrame['trigger']; evidence: string };
 }
 
 export interface ClassFact {
@@ -181,6 +192,8 @@ export function mentions(expr: Expr, name: string): boolean {
       );
     case 'table':
       return expr.items.some((a) => mentions(a, name)) || (!!expr.index && mentions(expr.index, name));
+    case 'option':
+      return (!!expr.of && mentions(expr.of, name)) || mentions(expr.fallback, name);
     default:
       return false;
   }
@@ -209,6 +222,10 @@ export function show(expr: Expr): string {
       return `${show(expr.callee)}(…)`;
     case 'table':
       return `[${expr.items.map(show).join(', ')}]`;
+    case 'none':
+      return 'null';
+    case 'option':
+      return `${expr.of ? `${show(expr.of)}[${expr.key ?? '…'}]` : (expr.key ?? '…')} or ${show(expr.fallback)}`;
     default:
       return expr.what;
   }
