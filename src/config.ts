@@ -58,6 +58,13 @@ export const DEFAULT_TEST_PATTERNS = [
   '**/src/integrationTest/**',
   '**/src/testFixtures/**',
   '**/*.Test*/**',
+  '**/Testing/**',
+  '**/TestUtilities/**',
+  '**/TestHelpers/**',
+  '**/Mocks/**',
+  '**/Fakes/**',
+  '**/Mock[A-Z]*.*',
+  '**/Fake[A-Z]*.*',
   '**/rspec/**',
 ];
 

@@ -16,6 +16,8 @@ describe('test support outside test folders', () => {
     'src/integration/java/io/pinecone/helpers/RetryAssert.java',
     'DeftPack.TestAutomation.Asserting/Retry.cs',
     'lib/rspec/wait/handler.rb',
+    'src/Acme/Mocks/Client.cs',
+    'src/Acme/FakeClock.cs',
   ])('skips %s by its path', (path) => {
     expect(skipReasonForPath(path, filter)).toBe('test file');
   });

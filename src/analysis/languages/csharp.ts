@@ -17,14 +17,6 @@ const MAYBE_RETRY = /Task\.Delay|Thread\.Sleep|WaitAndRetry|RetryStrategyOptions
 const USES_POLLY = /\b(Polly|Microsoft\.Extensions\.Http\.Resilience)\b|\bPolicy\b|RetryStrategyOptions/;
 
 /**
- * Test-support code outside test folders (RULES.md section 1) as C# names it: `*.Testing` /
- * `*.TestUtilities` projects, `Testing`, `Mocks` and `Fakes` folders, `Mock*.cs` and `Fake*.cs` files
- * (files importing a test framework are skipped before any analyzer runs).
- */
-const TEST_SUPPORT_PATH =
-  /(^|\/)([^/]*\.)?(Testing|TestUtilities|TestUtils|TestHelpers|TestSupport|TestCommon|Mocks?|Fakes?)\/|(^|\/)(Mock|Fake)[A-Z][^/]*\.cs$/i;
-
-/**
  * C# for the value-flow engine. Namespaces do not map to folders and `using` binds no single name, so
  * nothing is imported by name: a class is found by its declaration anywhere in the repository.
  */
@@ -43,7 +35,7 @@ export class CSharpAnalyzer implements LanguageAnalyzer {
   private readonly engines = new EnginePerReview(CSHARP_FRONT_END);
 
   async analyze(input: SourceInput, host: ModuleHost, options: AnalysisOptions): Promise<Finding[]> {
-    if (!MAYBE_RETRY.test(input.text) || TEST_SUPPORT_PATH.test(input.path)) return [];
+    if (!MAYBE_RETRY.test(input.text)) return [];
     const engine = this.engines.for(host, input.path);
     const drafts = await guardNesting(() =>
       withTree('csharp', input.text, async (tree) => {
