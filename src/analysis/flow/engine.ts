@@ -377,7 +377,7 @@ export class FlowEngine {
         if (!declares(target, name)) continue;
         return this.moduleName(target, name, line, { ...trail, hops: trail.hops + 1 });
       }
-      for (const mate of await this.program.packageMates(facts)) {
+      for (const mate of await this.program.packageDeclaring(facts, `n:${name}`)) {
         if (declares(mate, name))
           return this.moduleName(mate, name, line, { ...trail, hops: trail.hops + 1 });
       }
@@ -740,20 +740,24 @@ export class FlowEngine {
     const imported = facts.imports.find((i) => i.local === simple || i.local === segments[0]);
     if (imported) {
       const module = await this.program.module(facts.path, imported.module);
-      const found = module && (await this.inPackage(module, (f) => classIn(f, imported.name ?? simple)));
+      const found =
+        module &&
+        (await this.inPackage(module, `c:${imported.name ?? simple}`, (f) =>
+          classIn(f, imported.name ?? simple),
+        ));
       if (found) return found;
       if (imported.name !== undefined && imported.name !== simple && module) {
-        const inner = await this.inPackage(module, (f) => classIn(f, simple));
+        const inner = await this.inPackage(module, `c:${simple}`, (f) => classIn(f, simple));
         if (inner) return inner;
       }
       return null;
     }
     for (const whole of facts.imports.filter((i) => i.local === '*')) {
       const module = await this.program.module(facts.path, whole.module);
-      const found = module && (await this.inPackage(module, (f) => classIn(f, simple)));
+      const found = module && (await this.inPackage(module, `c:${simple}`, (f) => classIn(f, simple)));
       if (found) return found;
     }
-    const mate = await this.inPackage(facts, (f) => classIn(f, simple));
+    const mate = await this.inPackage(facts, `c:${simple}`, (f) => classIn(f, simple));
     if (mate) return mate;
     if (this.program.front.typesAnywhere) {
       for (const declaring of await this.program.typeDeclarations(simple, facts)) {
@@ -764,11 +768,18 @@ export class FlowEngine {
     return null;
   }
 
-  /** The first hit of `find` in a file, then in the other files of its package. */
-  private async inPackage<T>(facts: FileFacts, find: (f: FileFacts) => T | null): Promise<T | null> {
+  /**
+   * The first hit of `find` in a file, then in the other files of its package that declare `key`
+   * (the package's declarations are indexed once, so a miss reads nothing).
+   */
+  private async inPackage<T>(
+    facts: FileFacts,
+    key: string,
+    find: (f: FileFacts) => T | null,
+  ): Promise<T | null> {
     const own = find(facts);
     if (own) return own;
-    for (const mate of await this.program.packageMates(facts)) {
+    for (const mate of await this.program.packageDeclaring(facts, key)) {
       const found = find(mate);
       if (found) return found;
     }
@@ -781,7 +792,8 @@ export class FlowEngine {
     name: string,
   ): Promise<{ facts: FileFacts; write: AssignmentFact }[]> {
     const writes: { facts: FileFacts; write: AssignmentFact }[] = [];
-    for (const facts of [owner.facts, ...(await this.program.packageMates(owner.facts))]) {
+    const mates = await this.program.packageDeclaring(owner.facts, `m:${owner.cls.name}`);
+    for (const facts of [owner.facts, ...mates]) {
       for (const write of facts.assignments) {
         const target = write.target;
         if (target.kind === 'field' && target.className === owner.cls.name && target.name === name)
@@ -952,13 +964,13 @@ export class FlowEngine {
       const imported = facts.imports.find((i) => i.local === name);
       if (imported?.name !== undefined) {
         const module = await this.program.module(facts.path, imported.module);
-        return module && this.inPackage(module, (f) => functionIn(f, imported.name!));
+        return module && this.inPackage(module, `f:${imported.name}`, (f) => functionIn(f, imported.name!));
       }
       // Languages with an implicit receiver call their own methods by bare name.
       const own = scope.className ? facts.classes.find((c) => c.name === scope.className) : undefined;
       const method = own ? await this.methodOf({ facts, cls: own }, name) : null;
       if (method) return method;
-      return this.inPackage(facts, (f) => functionIn(f, name));
+      return this.inPackage(facts, `f:${name}`, (f) => functionIn(f, name));
     }
     if (callee.k === 'member') {
       if (callee.object.k === 'self' && scope.className) {
@@ -973,7 +985,8 @@ export class FlowEngine {
               ? imported.module
               : this.program.front.submodule(imported.module, imported.name);
           const module = await this.program.module(facts.path, reference);
-          const fn = module && (await this.inPackage(module, (f) => functionIn(f, callee.name)));
+          const fn =
+            module && (await this.inPackage(module, `f:${callee.name}`, (f) => functionIn(f, callee.name)));
           if (fn) return fn;
         }
       }
@@ -986,7 +999,7 @@ export class FlowEngine {
   private async methodOf(owner: ClassRef, name: string, arity?: number): Promise<FunctionRef | null> {
     for (let cls: ClassRef | null = owner, depth = 0; cls && depth < MAX_HOPS; depth += 1) {
       const className = cls.cls.name;
-      const method = await this.inPackage(cls.facts, (facts) => {
+      const method = await this.inPackage(cls.facts, `m:${className}`, (facts) => {
         const fn = overload(
           facts.functions.filter((f) => f.className === className && f.name === name),
           arity,

@@ -77,6 +77,7 @@ export class Program {
   private allFiles: Promise<string[]> | null = null;
   private readonly suffixes = new Map<string, Promise<string[]>>();
   private readonly mates = new Map<string, Promise<string[]>>();
+  private readonly packageIndexes = new Map<string, Promise<Map<string, string[]>>>();
 
   constructor(
     readonly host: ModuleHost,
@@ -170,6 +171,39 @@ export class Program {
     return mates;
   }
 
+  /**
+   * The other files of a file's package that declare `key` (`c:` a class, `f:` a top-level function,
+   * `n:` a module-level name, `m:` methods or field writes of a class). The package's declarations are
+   * indexed once per review, names only, so a lookup that misses reads nothing and the facts cache is
+   * not churned by every unresolved name.
+   */
+  async packageDeclaring(facts: FileFacts, key: string): Promise<FileFacts[]> {
+    if (!this.front.packageMates) return [];
+    const dir = posix.dirname(facts.path);
+    const indexKey = `${dir}\u0000${facts.packageName ?? ''}`;
+    let index = this.packageIndexes.get(indexKey);
+    if (!index) {
+      index = this.packageMates(facts).then((mates) => {
+        const declared = new Map<string, string[]>();
+        for (const mate of [facts, ...mates])
+          for (const name of declarationKeys(mate)) {
+            const paths = declared.get(name);
+            if (!paths) declared.set(name, [mate.path]);
+            else if (paths[paths.length - 1] !== mate.path) paths.push(mate.path);
+          }
+        return declared;
+      });
+      this.packageIndexes.set(indexKey, index);
+    }
+    const found: FileFacts[] = [];
+    for (const path of (await index).get(key) ?? []) {
+      if (path === facts.path) continue;
+      const mate = await this.facts(path);
+      if (mate && mate.packageName === facts.packageName) found.push(mate);
+    }
+    return found;
+  }
+
   /** Files declaring a type named `name`, nearest first (for languages whose types are found anywhere). */
   async typeDeclarations(name: string, within: FileFacts): Promise<FileFacts[]> {
     return (await this.filesMentioning(`d:${name}`, within)).filter((f) => f !== within);
@@ -242,6 +276,21 @@ export class Program {
     })();
     return this.index;
   }
+}
+
+/** What a file declares, as package index keys. */
+function declarationKeys(facts: FileFacts): string[] {
+  const keys: string[] = [];
+  for (const cls of facts.classes) keys.push(`c:${cls.name}`);
+  for (const fn of facts.functions) {
+    if (fn.className) keys.push(`m:${fn.className}`);
+    else if (fn.parent === undefined) keys.push(`f:${fn.name}`);
+  }
+  for (const write of facts.assignments) {
+    if (write.target.kind === 'field') keys.push(`m:${write.target.className}`);
+    else if (write.target.kind === 'name' && write.fn === undefined) keys.push(`n:${write.target.name}`);
+  }
+  return keys;
 }
 
 /** Directory steps between two directories (up to the common ancestor, then down). */
