@@ -163,7 +163,9 @@ export class FlowEngine {
       case 'either': {
         const values: DelayValue[] = [];
         for (const option of expr.options) values.push(await this.evaluate(option, scope, trail));
-        return joinValues(values);
+        // An option no path sets (`opts.delay ?? 1000` where no caller passes `delay`) is not a value.
+        const set = values.filter((v) => v !== NEVER && v !== CYCLE);
+        return set.length > 0 ? joinValues(set) : (values[0] ?? NEVER);
       }
       case 'table':
         return this.table(expr, scope, trail);
@@ -391,10 +393,22 @@ export class FlowEngine {
     index: number,
     trail: Trail,
     uncalledIsNever: boolean,
+    property?: string,
   ): Promise<DelayValue> {
     const { facts, fn } = ref;
-    const param = fn.params[index]!;
-    const key = `p:${facts.path}:${fn.id}:${index}`;
+    const declared = fn.params[index]!;
+    // `opts.delay` of an options parameter: the property of what each caller passes, or of the default.
+    const project = (expr: Expr): Expr =>
+      property === undefined ? expr : { k: 'member', object: expr, name: property, line: fn.line };
+    const param =
+      property === undefined
+        ? declared
+        : {
+            ...declared,
+            name: `${declared.name}.${property}`,
+            ...(declared.default ? { default: project(declared.default) } : {}),
+          };
+    const key = `p:${facts.path}:${fn.id}:${index}${property === undefined ? '' : `.${property}`}`;
     if (trail.resolving.has(key)) return CYCLE;
     if (trail.hops >= MAX_HOPS) return UNKNOWN('resolution too deep');
     const inner: Trail = { ...trail, hops: trail.hops + 1, resolving: new Set([...trail.resolving, key]) };
@@ -416,17 +430,24 @@ export class FlowEngine {
         );
         continue;
       }
-      const arg = call.named.find(([n]) => n === param.name)?.[1] ?? call.args[index];
-      if (!arg) continue;
+      const given = call.named.find(([n]) => n === declared.name)?.[1] ?? call.args[index];
+      if (!given) continue;
+      const arg = project(given);
       passing += 1;
       // Counters of a retry around the call stay counters inside it (`backoff(attempt)`).
       const callerScope = scopeIn(site.facts, call.fn, { counters: new Set(call.retry?.counters ?? []) });
       if (site.facts === facts && call.fn === fn.id) {
         // A recursive call passing the parameter on: unchanged it is the same value, changed it grows.
-        if (!mentions(arg, param.name)) values.push(await this.evaluate(arg, callerScope, inner));
+        if (!mentions(arg, declared.name)) values.push(await this.evaluate(arg, callerScope, inner));
         else {
-          const grown = await this.evaluate(arg, { ...callerScope, counters: new Set([param.name]) }, inner);
+          const grown = await this.evaluate(
+            arg,
+            { ...callerScope, counters: new Set([declared.name]) },
+            inner,
+          );
           if (grown.kind === 'random') values.push(grown);
+          // `retry(fn, n - 1, delay)` hands the parameter on as it is: the same value, no growth.
+          else if (grown.kind === 'counter' && grown.name === declared.name) continue;
           else if (isGrowing(grown)) values.push({ kind: growthOf(arg) });
         }
         continue;
@@ -509,9 +530,36 @@ export class FlowEngine {
         if (module) return this.moduleName(module, expr.name, expr.line, { ...trail, hops: trail.hops + 1 });
       }
     }
+    if (object.k === 'name' && !scope.bindings) {
+      const param = this.parameterNamed(object.name, scope);
+      if (param) {
+        const type = param.fn.params[param.index]!.type;
+        const declared = type ? await this.classNamed(type, scope.facts) : null;
+        if (declared) return this.field(declared, expr.name, trail, text);
+        return this.parameter(param, param.index, trail, !!scope.uncalledIsNever, expr.name);
+      }
+    }
     const owner = await this.typeOf(object, scope, trail);
     if (owner) return this.field(owner, expr.name, trail, text);
     return UNKNOWN(`\`${text}\` is read at run time`);
+  }
+
+  /**
+   * The parameter a name is, in the function of the scope or one it is nested in, when the language
+   * passes options objects whose properties can be followed through the callers.
+   */
+  private parameterNamed(name: string, scope: Scope): (FunctionRef & { index: number }) | null {
+    const { facts } = scope;
+    if (!this.program.front.objectLiterals) return null;
+    for (let fn = scope.fn; fn; fn = fn.parent === undefined ? undefined : facts.functions[fn.parent]) {
+      const index = fn.params.findIndex((p) => p.name === name);
+      if (index >= 0) return { facts, fn, index };
+      if (
+        facts.assignments.some((a) => a.fn === fn!.id && a.target.kind === 'name' && a.target.name === name)
+      )
+        return null;
+    }
+    return null;
   }
 
   private shadowed(name: string, scope: Scope): boolean {
@@ -563,6 +611,25 @@ export class FlowEngine {
         }
       }
       if (found) break;
+      if (cls.cls.literal) {
+        // `{ ...DEFAULTS, ...opts }`: what the spread objects hold; a property none of them has is absent.
+        const scope = scopeIn(cls.facts, cls.cls.literal.fn);
+        for (const spread of cls.cls.literal.spreads) {
+          const value = await this.evaluate(
+            { k: 'member', object: spread, name, line: cls.cls.line },
+            scope,
+            inner,
+          );
+          if (value === NEVER || value === CYCLE) continue;
+          found = true;
+          values.push(value);
+        }
+        if (!found) {
+          const outside = await this.program.memberAssignments(name, owner.facts);
+          if (!outside.some((site) => site.fact.target.kind === 'member')) return NEVER;
+        }
+        break;
+      }
       cls = await this.baseOf(cls);
     }
     for (const site of await this.program.memberAssignments(name, owner.facts)) {

@@ -27,6 +27,11 @@ export interface FrontEnd {
    * them (C#: a namespace says nothing about the path).
    */
   readonly typesAnywhere?: boolean;
+  /**
+   * The language passes options objects (`ClassFact.literal`): `opts.delay` of a parameter is the
+   * property of what each caller passes, or of the parameter's default.
+   */
+  readonly objectLiterals?: boolean;
 }
 
 /** File facts kept per review: shared settings and helper modules stay hot, the rest is dropped. */

@@ -8,7 +8,7 @@ import {
   type SourceInput,
 } from '../analyzer.js';
 import { findJitterHelpers } from './ts/jitter-helpers.js';
-import { classifyDelay, toDelay } from '../delay.js';
+import { classifyDelay, toDelay, type DelayValue } from '../delay.js';
 import {
   fingerprintOf,
   levelOf,
@@ -20,11 +20,16 @@ import {
   type SourceRange,
   type WaitForm,
 } from '../finding.js';
+import { EnginePerReview, newTrail, scopeIn, type FlowEngine } from '../flow/engine.js';
+import { retryThroughCallers } from '../flow/waits.js';
 import { DelayEvaluator } from './ts/evaluate.js';
+import { extractTsFacts, type TsWalk } from './ts/facts.js';
+import { functionAt, TS_FRONT_END } from './ts/front-end.js';
+import { lowerTs } from './ts/lower.js';
 import { findLibraryRetries, type LibraryFinding } from './ts/libraries.js';
 import { ModuleGraph, TS_JS_EXTENSIONS } from './ts/modules.js';
 import { Resolver } from './ts/resolve.js';
-import { retryContext } from './ts/retry-context.js';
+import { retryContext, type RetryContext } from './ts/retry-context.js';
 import { isGlobalSetTimeout, WaitFinder, type Wait } from './ts/waits.js';
 
 /**
@@ -45,6 +50,8 @@ class ScanState {
   readonly resolver: Resolver;
   readonly evaluator: DelayEvaluator;
   readonly waits: WaitFinder;
+  /** The analysed file's facts for the value-flow engine, built on first need. */
+  walk: { file: ts.SourceFile; walk: TsWalk | null } | null = null;
 
   constructor(host: ModuleHost) {
     this.graph = new ModuleGraph(host);
@@ -58,6 +65,7 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
   readonly language: Language = 'typescript';
   readonly extensions = TS_JS_EXTENSIONS;
   private readonly states = new WeakMap<ModuleHost, ScanState>();
+  private readonly engines = new EnginePerReview(TS_FRONT_END);
 
   async analyze(input: SourceInput, host: ModuleHost, options: AnalysisOptions): Promise<Finding[]> {
     if (!MAYBE_RETRY.test(input.text)) return [];
@@ -78,8 +86,10 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
     const drafts: Draft[] = [];
     const calls = callsOf(file);
     if (calls === null) throw new UnanalysableFile(`syntax nested deeper than ${MAX_SYNTAX_DEPTH} levels`);
+    const engine = this.engines.for(host, input.path);
+    state.walk = null;
     for (const call of calls) {
-      const draft = await this.waitDraft(call, file, state, options);
+      const draft = await this.waitDraft(call, file, state, engine, options);
       if (draft) drafts.push(draft);
     }
     for (const found of await findLibraryRetries(file, state.evaluator, state.resolver)) {
@@ -97,6 +107,7 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
     call: ts.CallExpression,
     file: ts.SourceFile,
     state: ScanState,
+    engine: FlowEngine,
     options: AnalysisOptions,
   ): Promise<Draft | null> {
     // The failure-path test is pure syntax, so it runs before anything is resolved across files.
@@ -110,14 +121,15 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
           confidence: 'high',
         };
     if (!probe || !probe.delay) return null;
-    const context = retryContext(probe, file);
+    const context =
+      retryContext(probe, file) ?? (await this.retriedByCallers(call, probe, file, state, engine));
     if (!context) return null;
     const wait = probe.call === 'sleep-helper' ? (await state.waits.find(file, [call]))[0] : probe;
     if (!wait || wait.jittered) return null;
     const evidence = [...context.evidence];
     if (wait.helper) evidence.push(`\`${wait.helper.name}\` (${wait.helper.path}) waits its argument`);
     const env = { file, counters: context.counters, depth: 0, evidence };
-    const value = wait.computed
+    let value = wait.computed
       ? await state.evaluator.inlineExpression(
           wait.computed.fn,
           wait.computed.file,
@@ -126,6 +138,14 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
           env,
         )
       : await state.evaluator.evaluate(wait.delay, env);
+    if (value.kind === 'unknown' && !wait.computed) {
+      // What no syntax at the wait says, the repository may: defaults, callers, fields, options objects.
+      const followed = await this.followed(wait.delay, file, state, engine, context.counters);
+      if (followed && followed.value.kind !== 'unknown') {
+        value = followed.value;
+        evidence.push(...followed.evidence);
+      }
+    }
     const classified = classifyDelay(value, options);
     if (!classified) return null;
     const confidence: Confidence = classified.unknown ? 'low' : wait.confidence;
@@ -154,7 +174,64 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
       level: classified.unknown ? 'note' : undefined,
     };
   }
+
+  /** The analysed file's facts, extracted once the engine is first needed for it. */
+  private factsFor(file: ts.SourceFile, state: ScanState, engine: FlowEngine): TsWalk | null {
+    if (state.walk?.file !== file) {
+      const walk = extractTsFacts(file.fileName, file);
+      if (walk) engine.program.put(walk.facts);
+      state.walk = { file, walk };
+    }
+    return state.walk.walk;
+  }
+
+  /** A delay followed through the repository by the value-flow engine, in the scope of the wait. */
+  private async followed(
+    delay: ts.Expression,
+    file: ts.SourceFile,
+    state: ScanState,
+    engine: FlowEngine,
+    counters: ReadonlySet<string>,
+  ): Promise<{ value: DelayValue; evidence: string[] } | null> {
+    const walk = this.factsFor(file, state, engine);
+    if (!walk) return null;
+    const facts = walk.facts;
+    const scope = scopeIn(facts, functionAt(facts, delay.getStart(file)), { counters });
+    const trail = newTrail();
+    const value = await engine.evaluate(lowerTs(delay, file), scope, trail);
+    return { value, evidence: trail.evidence };
+  }
+
+  /**
+   * A wait with no retry around it in its own function is the pause of a retry when that function is
+   * called from one: a `reconnect()` in the `catch` of a loop.
+   */
+  private async retriedByCallers(
+    call: ts.CallExpression,
+    probe: Wait,
+    file: ts.SourceFile,
+    state: ScanState,
+    engine: FlowEngine,
+  ): Promise<RetryContext | null> {
+    // A timer scheduling a callback is judged by what it calls back (`scheduledRetry`), not by callers.
+    if (probe.call === 'timeout-callback') return null;
+    if (probe.call !== 'promise-timeout' && !MAYBE_SLEEP.test(calleeText(call, file))) return null;
+    const walk = this.factsFor(file, state, engine);
+    const fact = walk?.callOf.get(call);
+    if (!walk || !fact || fact.fn === undefined) return null;
+    if (probe.call === 'sleep-helper') {
+      const wait = (await state.waits.find(file, [call]))[0];
+      if (!wait || wait.jittered) return null;
+    }
+    const frame = await retryThroughCallers(engine, walk.facts, fact);
+    return frame
+      ? { trigger: frame.trigger, counters: new Set(frame.counters), evidence: frame.evidence }
+      : null;
+  }
 }
+
+/** Callees that may be waits: only these are followed out to their function's callers. */
+const MAYBE_SLEEP = /sleep|delay|wait|pause|timeout|backoff/i;
 
 interface Draft {
   rule: RuleId;
