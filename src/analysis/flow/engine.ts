@@ -466,6 +466,12 @@ export class FlowEngine {
         trail.evidence.push(`no call to \`${fn.name}\` in the repository`);
         return NEVER;
       }
+      // No caller's options object sets the property: the code's own fallback for it decides. (An
+      // anonymous function is a callback: what it is handed comes from code that is not in view.)
+      if (property !== undefined && fn.name !== '') {
+        trail.evidence.push(`no call of \`${fn.name}\` in the repository sets \`${property}\``);
+        return NEVER;
+      }
       return UNKNOWN(
         `\`${param.name}\` is a parameter of \`${fn.name}\` and no caller in the repository passes it`,
       );
