@@ -34,6 +34,16 @@ export const DEFAULT_TEST_PATTERNS = [
   '**/*Test.cs',
   '**/*.Tests/**',
   '**/*_spec.rb',
+  // Test-support code outside test folders: helpers, fixtures and fakes used only by tests.
+  '**/test-utils/**',
+  '**/test_utils/**',
+  '**/testutil/**',
+  '**/testutils/**',
+  '**/testing/**',
+  '**/mocks/**',
+  '**/__mocks__/**',
+  '**/mock*.*',
+  '**/fake*.*',
 ];
 
 export const configSchema = z

@@ -218,7 +218,7 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
     if (probe.call !== 'promise-timeout' && !MAYBE_SLEEP.test(calleeText(call, file))) return null;
     const walk = this.factsFor(file, state, engine);
     const fact = walk?.callOf.get(call);
-    if (!walk || !fact || fact.fn === undefined) return null;
+    if (!walk || !fact || fact.fn === undefined || walk.facts.waiters.has(fact.fn)) return null;
     if (probe.call === 'sleep-helper') {
       const wait = (await state.waits.find(file, [call]))[0];
       if (!wait || wait.jittered) return null;

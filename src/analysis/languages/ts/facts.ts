@@ -10,7 +10,7 @@ import type {
   ImportFact,
 } from '../../flow/ir.js';
 import { newFunction } from '../../flow/ir.js';
-import { attachRetryFrames, sleptParameter, type BodyCount } from '../../flow/waits.js';
+import { attachRetryFrames, MAX_HELPER_CALLS, sleptParameter, type BodyCount } from '../../flow/waits.js';
 import { containsRandom } from './evaluate.js';
 import { isObjectAssign, lowerTs, type LowerContext } from './lower.js';
 import { retryContext } from './retry-context.js';
@@ -32,6 +32,11 @@ import type { Wait } from './waits.js';
 export interface TsFacts extends FileFacts {
   /** Source offsets of each function (by id), to find the function around a node. */
   spans: { start: number; end: number }[];
+  /**
+   * Functions (by id) that are a wait and nothing more, whatever they wait (`wait(t)` sleeping 5000
+   * regardless): their callers are the waits, so the wait inside is never judged through them.
+   */
+  waiters: Set<number>;
 }
 
 /** What the analyser of one file needs besides the facts: the fact of each call node. */
@@ -54,6 +59,11 @@ interface WalkState {
   cls?: string;
   classBody?: ClassFact;
   repeats: boolean;
+  /**
+   * Inside an anonymous callback (`new Promise((r) => …)`, `.catch((e) => …)`): its code counts as the
+   * enclosing function's (it runs on its behalf, with its `this`), but its returns are not that function's.
+   */
+  inline?: boolean;
 }
 
 const ASSIGN_OPS: Partial<Record<ts.SyntaxKind, AssignmentFact['op']>> = {
@@ -77,11 +87,14 @@ export function extractTsFacts(path: string, file: ts.SourceFile): TsWalk | null
     assignments: [],
     calls: [],
     spans: [],
+    waiters: new Set(),
   };
   const callOf = new Map<ts.Node, CallFact>();
   const stats = new Map<number, BodyCount<ts.Node>>();
   const pending: { call: CallFact; node: ts.CallExpression; state: WalkState }[] = [];
   const objectNames = new Map<ts.Node, string>();
+  /** Functions whose body is one statement: a wait and nothing more, when that statement waits. */
+  const singleStatement = new Set<number>();
   const line = (node: ts.Node) => file.getLineAndCharacterOfPosition(node.getStart(file)).line + 1;
   const endLine = (node: ts.Node) => file.getLineAndCharacterOfPosition(node.getEnd()).line + 1;
 
@@ -166,6 +179,8 @@ export function extractTsFacts(path: string, file: ts.SourceFile): TsWalk | null
     );
     facts.functions.push(fn);
     facts.spans.push({ start: node.getStart(file), end: node.getEnd() });
+    const body = (node as { body?: ts.Node }).body;
+    if (body && (!ts.isBlock(body) || body.statements.length === 1)) singleStatement.add(fn.id);
     stats.set(fn.id, { calls: 0, control: false, sleep: null });
     const inner: WalkState = {
       fn,
@@ -458,8 +473,9 @@ export function extractTsFacts(path: string, file: ts.SourceFile): TsWalk | null
           assign({ kind: 'field', className: state.classBody.name, name }, lower(returned), '=', next, node);
       }
     } else if (ts.isArrowFunction(node) || ts.isFunctionExpression(node)) {
-      next = defineFunction(node, functionNameOf(node) ?? '', state, undefined);
-      return walkFunctionBody(node, next, depth);
+      const name = functionNameOf(node);
+      if (name === null) next = { ...state, inline: true };
+      else return walkFunctionBody(node, defineFunction(node, name, state, undefined), depth);
     } else if (ts.isVariableDeclaration(node)) {
       variable(node, state);
     } else if (ts.isBinaryExpression(node)) {
@@ -467,7 +483,7 @@ export function extractTsFacts(path: string, file: ts.SourceFile): TsWalk | null
     } else if (ts.isCallExpression(node) || ts.isNewExpression(node)) {
       recordCall(node, state);
     } else if (ts.isReturnStatement(node)) {
-      if (node.expression && state.fn) {
+      if (node.expression && state.fn && !state.inline) {
         prepare(node.expression, state);
         state.fn.returns.push(lower(node.expression));
       }
@@ -515,8 +531,11 @@ export function extractTsFacts(path: string, file: ts.SourceFile): TsWalk | null
 
   if (!visit(file, { repeats: false }, 0)) return null;
   for (const fn of facts.functions) {
-    const index = sleptParameter(fn, stats.get(fn.id)!, (node, name) => mentionsName(node, name));
+    const body = stats.get(fn.id)!;
+    const index = sleptParameter(fn, body, (node, name) => mentionsName(node, name));
     if (index >= 0) fn.sleeps = { param: index, unitMs: 1 };
+    if (body.sleep && !body.control && body.calls <= MAX_HELPER_CALLS && singleStatement.has(fn.id))
+      facts.waiters.add(fn.id);
   }
   attachRetryFrames(pending, (node) => {
     // The probe's delay mentions nothing: a call is never the wait at the top of a recursive retry.

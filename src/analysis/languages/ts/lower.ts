@@ -34,6 +34,8 @@ const PASS_THROUGH_MATH = new Set(['floor', 'ceil', 'round', 'trunc', 'abs']);
 const NUMBER_COERCIONS = new Set(['Number', 'parseInt', 'parseFloat']);
 const NOT_A_DELAY = new Set(['undefined', 'Infinity', 'NaN', 'null']);
 const ENVIRONMENT = /^process\.env\b|\bimport\.meta\.env\b|^Deno\.env\b/;
+/** An expression that reads the environment somewhere (`Number(process.env.RETRY_MS)`). */
+const ENVIRONMENT_READ = /\bprocess\.env\b|\bimport\.meta\.env\b|\bDeno\.env\b/;
 
 export function lowerTs(
   node: ts.Expression,
@@ -59,8 +61,11 @@ export function lowerTs(
     const op = ARITHMETIC[kind];
     if (op) return { k: 'binary', op, left: lower(expr.left), right: lower(expr.right) };
     // `a ?? b`, `a || b`: either may be the value.
-    if (kind === ts.SyntaxKind.QuestionQuestionToken || kind === ts.SyntaxKind.BarBarToken)
+    if (kind === ts.SyntaxKind.QuestionQuestionToken || kind === ts.SyntaxKind.BarBarToken) {
+      // `process.env.RETRY_MS ?? 1500`: the project's own default is what runs without the variable.
+      if (ENVIRONMENT_READ.test(unwrap(expr.left).getText(file))) return lower(expr.right);
       return { k: 'either', options: [lower(expr.left), lower(expr.right)] };
+    }
     if (kind === ts.SyntaxKind.CommaToken) return lower(expr.right);
     return { k: 'todo', what: 'operator' };
   }
