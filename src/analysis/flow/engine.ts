@@ -169,6 +169,8 @@ export class FlowEngine {
       }
       case 'table':
         return this.table(expr, scope, trail);
+      case 'option':
+        return this.option(expr, scope, trail);
       case 'random':
         return { kind: 'random' };
       case 'server':
@@ -485,6 +487,81 @@ export class FlowEngine {
       ...inner.evidence.filter((line) => !trail.evidence.includes(line) && !notes.includes(line)),
     );
     return value;
+  }
+
+  /**
+   * A key of an options map: the code's fallback, and what each caller of the function the map comes
+   * from sets the key to. A caller handing over a whole map we cannot see may set anything.
+   */
+  private async option(
+    expr: Extract<Expr, { k: 'option' }>,
+    scope: Scope,
+    trail: Trail,
+  ): Promise<DelayValue> {
+    const values = [await this.evaluate(expr.fallback, scope, trail)];
+    const notes = [
+      `\`${show(expr)}\` falls back to \`${show(expr.fallback)}\` (${where(scope.facts, expr.line)})`,
+    ];
+    const origin = expr.of ? await this.parameterBehind(expr.of, scope, 0) : null;
+    const receiving = origin ?? (scope.fn ? { facts: scope.facts, fn: scope.fn, index: -1 } : null);
+    if (expr.key !== undefined && receiving && trail.hops < MAX_HOPS) {
+      const inner: Trail = { ...trail, hops: trail.hops + 1 };
+      const param = receiving.fn.params[receiving.index];
+      for (const site of await this.callersOf(receiving)) {
+        const call = site.fact;
+        const set = call.named.find(([n]) => n === expr.key)?.[1];
+        if (set) {
+          values.push(await this.evaluate(set, scopeIn(site.facts, call.fn), inner));
+          notes.push(`\`${expr.key}\` is set to \`${show(set)}\` (${where(site.facts, call.line)})`);
+        } else if (
+          param &&
+          (call.spread || call.args[receiving.index] || call.named.some(([n]) => n === param.name))
+        ) {
+          values.push(
+            UNKNOWN(`the options passed at ${where(site.facts, call.line)} may set \`${expr.key}\``),
+          );
+        }
+      }
+      for (const line of inner.evidence) if (!trail.evidence.includes(line)) trail.evidence.push(line);
+    }
+    const value = joinValues(values);
+    if (value.kind !== 'unknown') trail.evidence.push(...notes.slice(0, MAX_SITES_LISTED + 1));
+    return value;
+  }
+
+  /** The parameter an options map was handed in through: directly, by a local, or by a field set once. */
+  private async parameterBehind(
+    expr: Expr,
+    scope: Scope,
+    depth: number,
+  ): Promise<(FunctionRef & { index: number }) | null> {
+    if (depth > MAX_HOPS) return null;
+    const { facts } = scope;
+    if (expr.k === 'name') {
+      for (let fn = scope.fn; fn; fn = fn.parent === undefined ? undefined : facts.functions[fn.parent]) {
+        const index = fn.params.findIndex((p) => p.name === expr.name);
+        if (index >= 0) return { facts, fn, index };
+        const writes = facts.assignments.filter(
+          (a) => a.fn === fn!.id && a.target.kind === 'name' && a.target.name === expr.name,
+        );
+        if (writes.length === 1 && writes[0]!.op === '=')
+          return this.parameterBehind(writes[0]!.value, { ...scope, fn }, depth + 1);
+        if (writes.length > 0) return null;
+      }
+      return null;
+    }
+    if (expr.k === 'member' && expr.object.k === 'self' && scope.className) {
+      const cls = facts.classes.find((c) => c.name === scope.className);
+      const writes = cls ? await this.fieldWrites({ facts, cls }, expr.name) : [];
+      if (writes.length !== 1 || writes[0]!.write.op !== '=') return null;
+      const { facts: at, write } = writes[0]!;
+      return this.parameterBehind(
+        write.value,
+        scopeIn(at, write.fn, { className: scope.className }),
+        depth + 1,
+      );
+    }
+    return null;
   }
 
   /** Call sites in the repository that reach `ref` (constructors: calls of the class). */
@@ -866,6 +943,10 @@ export class FlowEngine {
         const module = await this.program.module(facts.path, imported.module);
         return module && this.inPackage(module, (f) => functionIn(f, imported.name!));
       }
+      // Languages with an implicit receiver call their own methods by bare name.
+      const own = scope.className ? facts.classes.find((c) => c.name === scope.className) : undefined;
+      const method = own ? await this.methodOf({ facts, cls: own }, name) : null;
+      if (method) return method;
       return this.inPackage(facts, (f) => functionIn(f, name));
     }
     if (callee.k === 'member') {

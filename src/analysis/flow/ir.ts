@@ -23,6 +23,11 @@ export type Expr =
   /** One of several values may be the one used: `a ?? b`, `a or b`, `c ? a : b`. */
   | { k: 'either'; options: Expr[] }
   | { k: 'call'; callee: Expr; args: Expr[]; named: [string, Expr][]; line: number; spread?: boolean }
+  /**
+   * A key read from an options map with the code's own fallback (`opts.fetch(:wait, 2)`,
+   * `options[:wait] || 2`, `settings.get("wait", 2)`): the fallback, unless a caller sets the key.
+   */
+  | { k: 'option'; of?: Expr; key?: string; fallback: Expr; line: number }
   /** A literal list of values indexed (or walked) by `index`; `of` names a list defined elsewhere. */
   | { k: 'table'; items: Expr[]; index?: Expr; of?: Expr }
   /** The front end recognised a random draw (`random.uniform`, `Math.random()`, `rand.Intn`). */
@@ -188,6 +193,8 @@ export function mentions(expr: Expr, name: string): boolean {
       );
     case 'table':
       return expr.items.some((a) => mentions(a, name)) || (!!expr.index && mentions(expr.index, name));
+    case 'option':
+      return (!!expr.of && mentions(expr.of, name)) || mentions(expr.fallback, name);
     default:
       return false;
   }
@@ -216,6 +223,8 @@ export function show(expr: Expr): string {
       return `${show(expr.callee)}(…)`;
     case 'table':
       return `[${expr.items.map(show).join(', ')}]`;
+    case 'option':
+      return `${expr.of ? `${show(expr.of)}[${expr.key ?? '…'}]` : (expr.key ?? '…')} or ${show(expr.fallback)}`;
     default:
       return expr.what;
   }

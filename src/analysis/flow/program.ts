@@ -48,6 +48,8 @@ export const MAX_INDEX_FILES = 400;
 const MAX_INDEXED_BYTES = 512 * 1024;
 
 const CALL_TOKEN = /([A-Za-z_$][\w$]*)[!?]?\s*\(/g;
+/** Ruby constructs with `Name.new`: a call of the class. */
+const NEW_TOKEN = /([A-Z][\w]*)\.new\b/g;
 /** Type declarations, for languages whose types are not found through imports. */
 const TYPE_DECLARATION_TOKEN = /\b(?:class|struct|record|interface|object|enum|type)\s+([A-Za-z_][\w]*)/g;
 const MEMBER_ASSIGN_TOKEN = /\.([A-Za-z_$][\w$]*)\s*(?:[-+*/]|<<|\*\*)?=(?!=)/g;
@@ -214,6 +216,7 @@ export class Program {
         };
         for (const match of text.matchAll(CALL_TOKEN)) add(`c:${match[1]}`);
         for (const match of text.matchAll(BARE_CALL_TOKEN)) add(`c:${match[1]}`);
+        for (const match of text.matchAll(NEW_TOKEN)) add(`c:${match[1]}`);
         for (const match of text.matchAll(MEMBER_ASSIGN_TOKEN)) add(`a:${match[1]}`);
         if (this.front.typesAnywhere)
           for (const match of text.matchAll(TYPE_DECLARATION_TOKEN)) add(`d:${match[1]}`);

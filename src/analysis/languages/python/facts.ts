@@ -229,9 +229,9 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
       const nameNode = param.type === 'identifier' ? param : (field(param, 'name') ?? param.namedChild(0));
       const pname = nameNode?.type === 'identifier' ? nameNode.text : '';
       if (isMethod && index === 0) continue;
+      // `**options` stays: an options map read with `options.get(key, fallback)` is set by keyword arguments.
       if (
         param.type === 'list_splat_pattern' ||
-        param.type === 'dictionary_splat_pattern' ||
         param.type === 'keyword_separator' ||
         param.type === 'positional_separator'
       )

@@ -125,6 +125,13 @@ export function lowerPython(node: Node, imports: ReadonlyMap<string, PyImport>, 
   }
 }
 
+/** The text of a plain string literal (no f-string parts), or undefined. */
+function stringValue(node: Node): string | undefined {
+  if (node.type !== 'string' || namedChildren(node).some((c) => c.type === 'interpolation')) return undefined;
+  const content = namedChildren(node).find((c) => c.type === 'string_content');
+  return content?.text ?? '';
+}
+
 function lowerCall(node: Node, imports: ReadonlyMap<string, PyImport>, depth: number): Expr {
   const lower = (n: Node): Expr => lowerPython(n, imports, depth + 1);
   const callee = field(node, 'function');
@@ -141,6 +148,30 @@ function lowerCall(node: Node, imports: ReadonlyMap<string, PyImport>, depth: nu
   )
     return { k: 'either', options: [{ k: 'server', what: args[0]!.text }, lower(args[1])] };
   if (PASS_THROUGH.has(name) && args[0]) return lower(args[0]);
+  // `settings.get("retry_wait", 5)`, `getattr(settings, "RETRY_WAIT", 5)`: the value set elsewhere, or the code's fallback.
+  if (
+    callee.type === 'attribute' &&
+    field(callee, 'attribute')?.text === 'get' &&
+    args.length === 2 &&
+    !ENVIRONMENT.test(name)
+  ) {
+    const object = field(callee, 'object')!;
+    return {
+      k: 'option',
+      of: lower(object),
+      key: stringValue(args[0]!),
+      fallback: lower(args[1]!),
+      line: node.startPosition.row + 1,
+    };
+  }
+  if (name === 'getattr' && args.length === 3)
+    return {
+      k: 'option',
+      of: lower(args[0]!),
+      key: stringValue(args[1]!),
+      fallback: lower(args[2]!),
+      line: node.startPosition.row + 1,
+    };
   if ((name === 'min' || name === 'max') && args.length > 0)
     return { k: 'minmax', which: name, args: args.map(lower) };
   if (SERVER_HINT_NAME.test(node.text)) return { k: 'server', what: node.text };

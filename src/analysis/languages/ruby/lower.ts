@@ -43,8 +43,13 @@ export function lowerRuby(node: Node, depth = 0): Expr {
       const left = field(node, 'left');
       const right = field(node, 'right');
       if (!left || !right) return { k: 'todo', what: 'operator' };
-      if (operator === '||' || operator === 'or')
+      if (operator === '||' || operator === 'or') {
+        // `options[:wait] || 2`: the caller's option, or the code's own fallback.
+        const keyed = left.type === 'element_reference' ? optionRead(left) : null;
+        if (keyed)
+          return { k: 'option', of: lower(keyed.object), key: keyed.key, fallback: lower(right), line };
         return { k: 'either', options: [lower(left), lower(right)] };
+      }
       const op = OPERATORS[operator];
       return op
         ? { k: 'binary', op, left: lower(left), right: lower(right) }
@@ -97,6 +102,13 @@ function lowerCall(node: Node, depth: number): Expr {
     // `ENV.fetch("RETRY_WAIT", 5)`: without the variable, the default runs.
     return method === 'fetch' && args[1] ? args[1] : { k: 'external', what: 'an environment variable' };
   }
+  // `opts.fetch(:wait, 2)`, and a settings DSL's `fetch(:retry_delay, 5)`.
+  const listed = field(node, 'arguments');
+  const key = method === 'fetch' && listed ? symbolOrString(listed.namedChild(0)) : undefined;
+  if (key !== undefined && args[1] && !SERVER_HINT_NAME.test(key))
+    return receiver
+      ? { k: 'option', of: lower(receiver), key, fallback: args[1], line }
+      : { k: 'option', key, fallback: args[1], line };
   if (SERVER_HINT_NAME.test(node.text) && !(receiver && PASS_THROUGH.has(method)))
     return { k: 'server', what: node.text };
   // ActiveSupport durations: `5.seconds`, `500.milliseconds` — in seconds, what `sleep` takes.
@@ -108,6 +120,24 @@ function lowerCall(node: Node, depth: number): Expr {
   if (receiver?.type === 'array' && (method === 'min' || method === 'max'))
     return { k: 'minmax', which: method, args: namedChildren(receiver).map(lower) };
   return { k: 'call', callee: rubyCallee(node, lower), args, named, line, spread };
+}
+
+/** The text of a `:symbol` or `"string"` key. */
+function symbolOrString(node: Node | null | undefined): string | undefined {
+  if (!node) return undefined;
+  if (node.type === 'simple_symbol') return node.text.slice(1);
+  if (node.type === 'string' && !namedChildren(node).some((c) => c.type === 'interpolation'))
+    return node.text.slice(1, -1);
+  return undefined;
+}
+
+/** `opts[:wait]`: an options map read by a literal key (not the environment, not a server hint). */
+function optionRead(node: Node): { object: Node; key: string } | null {
+  const object = field(node, 'object');
+  const index = object ? node.namedChildren.find((c) => c && !c.equals(object)) : null;
+  const key = symbolOrString(index);
+  if (!object || key === undefined || /^ENV\b/.test(object.text) || SERVER_HINT_NAME.test(key)) return null;
+  return { object, key };
 }
 
 /** What a call calls: `Client.new(…)` constructs a `Client` (a class name called as a constructor). */

@@ -135,15 +135,21 @@ function retryAfter(call: Node, clause: Node): Node | null {
   return found;
 }
 
-/** `sleep 1; raise` gives up after waiting. */
+/**
+ * `sleep 1; raise` gives up after waiting; `sleep 1; retry if tries < 3; raise` retries first and
+ * gives up only when the attempts run out.
+ */
 function givesUpAfter(call: Node, up: ParentOf): boolean {
   let statement: Node = call;
   while (up(statement) && !STATEMENT_BODIES.has(up(statement)!.type)) statement = up(statement)!;
   const body = up(statement);
   if (!body) return false;
-  return namedChildren(body).some(
-    (s) => s.startIndex > statement.startIndex && /^(raise|fail)\b/.test(s.text),
-  );
+  for (const s of namedChildren(body)) {
+    if (s.startIndex <= statement.startIndex) continue;
+    if (/^retry\b/.test(s.text)) return false;
+    if (/^(raise|fail)\b/.test(s.text)) return true;
+  }
+  return false;
 }
 
 function enclosingLoop(call: Node, method: Node | null, up: ParentOf): Node | null {
