@@ -199,23 +199,23 @@ export class FlowEngine {
   /** A literal list of delays walked or indexed by the attempt: its shape is the schedule's. */
   private async table(expr: Extract<Expr, { k: 'table' }>, scope: Scope, trail: Trail): Promise<DelayValue> {
     if (expr.of) {
-      // `DELAYS[attempt]` with `DELAYS = [1, 2, 4]` at module level.
+      // `DELAYS[attempt]` with `DELAYS = [1, 2, 4]` in the function, one around it, or at module level.
       const name = expr.of.k === 'name' ? expr.of.name : null;
+      const visible = new Set<number | undefined>([undefined]);
+      for (let fn = scope.fn; fn; fn = fn.parent === undefined ? undefined : scope.facts.functions[fn.parent])
+        visible.add(fn.id);
       const write = name
         ? scope.facts.assignments.find(
             (a) =>
-              a.fn === undefined &&
+              visible.has(a.fn) &&
               a.target.kind === 'name' &&
               a.target.name === name &&
               a.value.k === 'table',
           )
         : undefined;
       if (!write || write.value.k !== 'table') return UNKNOWN(`\`${show(expr.of)}[…]\` is read at run time`);
-      return this.table(
-        { ...write.value, index: expr.index },
-        { facts: scope.facts, counters: scope.counters },
-        trail,
-      );
+      // The index is read where the table is indexed (a local counter), the items where they are.
+      return this.table({ ...write.value, index: expr.index }, { ...scope, bindings: undefined }, trail);
     }
     const values: DelayValue[] = [];
     for (const item of expr.items) values.push(await this.evaluate(item, scope, trail));
@@ -242,7 +242,12 @@ export class FlowEngine {
       const index = fn.params.findIndex((p) => p.name === name);
       if (index >= 0) {
         if (scope.bindings && fn === scope.fn) return UNKNOWN(`\`${name}\` is not passed`);
-        return this.parameter({ facts, fn }, index, trail, !!scope.uncalledIsNever);
+        const passed = await this.parameter({ facts, fn }, index, trail, !!scope.uncalledIsNever);
+        const updates = facts.assignments.filter(
+          (a) => a.fn === fn!.id && a.target.kind === 'name' && a.target.name === name,
+        );
+        // A parameter the body reassigns (`delay *= 2`) starts as passed, then changes as a local does.
+        return updates.length > 0 ? this.local(name, updates, { ...scope, fn }, trail, passed) : passed;
       }
       if (fn.enclosingNames?.includes(name)) continue;
       const writes = facts.assignments.filter(
@@ -273,11 +278,12 @@ export class FlowEngine {
     writes: AssignmentFact[],
     scope: Scope,
     trail: Trail,
+    initial: DelayValue | null = null,
   ): Promise<DelayValue> {
     const key = `l:${scope.facts.path}:${scope.fn?.id}:${name}`;
     if (trail.resolving.has(key)) return UNKNOWN(`\`${name}\` refers to itself`);
     const inner: Trail = { ...trail, resolving: new Set([...trail.resolving, key]) };
-    let value: DelayValue | null = null;
+    let value: DelayValue | null = initial;
     for (const write of [...writes].sort((a, b) => a.line - b.line)) {
       if (write.op === 'each') {
         const schedule = write.value.k === 'table' ? write.value : null;
@@ -323,7 +329,11 @@ export class FlowEngine {
       (a) => a.fn === undefined && a.target.kind === 'name' && a.target.name === name,
     );
     if (writes.length > 0) {
-      if (writes.length > 1 || writes[0]!.op !== '=') return UNKNOWN(`\`${name}\` is rebound`);
+      if (writes.length > 1 || writes[0]!.op !== '=') {
+        // Module state that functions update (`let attempts = 1` … `attempts += 1`): read as a local is.
+        if (!this.program.front.moduleState) return UNKNOWN(`\`${name}\` is rebound`);
+        return this.local(name, writes, { facts, counters: new Set() }, trail);
+      }
       return this.constant(facts, writes[0]!, name, trail);
     }
     const imported = facts.imports.find((i) => i.local === name);

@@ -32,6 +32,11 @@ export interface FrontEnd {
    * property of what each caller passes, or of the parameter's default.
    */
   readonly objectLiterals?: boolean;
+  /**
+   * Assignments to a name the function does not declare are facts of the declaring function or of the
+   * module (`fn` undefined), so a module-level variable that functions update is one variable.
+   */
+  readonly moduleState?: boolean;
 }
 
 /** File facts kept per review: shared settings and helper modules stay hot, the rest is dropped. */

@@ -129,22 +129,35 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
     const evidence = [...context.evidence];
     if (wait.helper) evidence.push(`\`${wait.helper.name}\` (${wait.helper.path}) waits its argument`);
     const env = { file, counters: context.counters, depth: 0, evidence };
-    let value = wait.computed
-      ? await state.evaluator.inlineExpression(
-          wait.computed.fn,
-          wait.computed.file,
-          call.arguments,
-          wait.computed.delay,
-          env,
-        )
-      : await state.evaluator.evaluate(wait.delay, env);
-    if (value.kind === 'unknown' && !wait.computed) {
-      // What no syntax at the wait says, the repository may: defaults, callers, fields, options objects.
+    let value: DelayValue | null = null;
+    if (!wait.computed) {
       const followed = await this.followed(wait.delay, file, state, engine, context.counters);
       if (followed && followed.value.kind !== 'unknown') {
         value = followed.value;
         evidence.push(...followed.evidence);
       }
+    }
+    if (!value) {
+      const old = wait.computed
+        ? await state.evaluator.inlineExpression(
+            wait.computed.fn,
+            wait.computed.file,
+            call.arguments,
+            wait.computed.delay,
+            env,
+          )
+        : await state.evaluator.evaluate(wait.delay, env);
+      if (process.env.TSPORT_LOG && old.kind !== 'unknown')
+        console.error(
+          'FALLBACK',
+          file.fileName,
+          wait.delay.getText(file),
+          JSON.stringify(old),
+          wait.computed
+            ? 'computed'
+            : JSON.stringify((await this.followed(wait.delay, file, state, engine, context.counters))?.value),
+        );
+      value = old;
     }
     const classified = classifyDelay(value, options);
     if (!classified) return null;
@@ -196,7 +209,9 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
     const walk = this.factsFor(file, state, engine);
     if (!walk) return null;
     const facts = walk.facts;
-    const scope = scopeIn(facts, functionAt(facts, delay.getStart(file)), { counters });
+    const fn = functionAt(facts, delay.getStart(file));
+    const className = fn === undefined ? undefined : facts.thisClass.get(fn);
+    const scope = scopeIn(facts, fn, { counters, ...(className ? { className } : {}) });
     const trail = newTrail();
     const value = await engine.evaluate(lowerTs(delay, file), scope, trail);
     return { value, evidence: trail.evidence };

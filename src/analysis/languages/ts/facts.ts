@@ -37,6 +37,8 @@ export interface TsFacts extends FileFacts {
    * regardless): their callers are the waits, so the wait inside is never judged through them.
    */
   waiters: Set<number>;
+  /** The class whose `this` a function sees when it is no method (an arrow function inside one). */
+  thisClass: Map<number, string>;
 }
 
 /** What the analyser of one file needs besides the facts: the fact of each call node. */
@@ -88,6 +90,7 @@ export function extractTsFacts(path: string, file: ts.SourceFile): TsWalk | null
     calls: [],
     spans: [],
     waiters: new Set(),
+    thisClass: new Map(),
   };
   const callOf = new Map<ts.Node, CallFact>();
   const stats = new Map<number, BodyCount<ts.Node>>();
@@ -131,7 +134,7 @@ export function extractTsFacts(path: string, file: ts.SourceFile): TsWalk | null
         let value: Expr;
         if (ts.isPropertyAssignment(property)) {
           const initializer = unwrap(property.initializer);
-          if (ts.isObjectLiteralExpression(initializer)) defineObject(initializer, `${name}.${key}`, state);
+          if (ts.isObjectLiteralExpression(initializer)) defineObject(initializer, `${name}:${key}`, state);
           value = lower(property.initializer);
         } else if (ts.isShorthandPropertyAssignment(property)) value = lower(property.name);
         else value = { k: 'todo', what: 'a method' };
@@ -165,6 +168,21 @@ export function extractTsFacts(path: string, file: ts.SourceFile): TsWalk | null
     at: ts.Node,
   ) => facts.assignments.push({ target, op, value, fn: state.fn?.id, line: line(at) });
 
+  /** Names declared in each function (`let`, `const`, `var`, parameters); undefined: the module. */
+  const declared = new Map<number | undefined, Set<string>>();
+  const declare = (name: string, state: WalkState) => {
+    let names = declared.get(state.fn?.id);
+    if (!names) declared.set(state.fn?.id, (names = new Set()));
+    names.add(name);
+  };
+  /** `x = …` / `x++` of a variable: a fact of the function that declares it, or of the module. */
+  const update = (name: string, value: Expr, op: AssignmentFact['op'], state: WalkState, at: ts.Node) => {
+    let fn = state.fn;
+    while (fn && !declared.get(fn.id)?.has(name))
+      fn = fn.parent === undefined ? undefined : facts.functions[fn.parent];
+    facts.assignments.push({ target: { kind: 'name', name }, op, value, fn: fn?.id, line: line(at) });
+  };
+
   const defineFunction = (
     node: ts.SignatureDeclaration & ts.Node,
     name: string,
@@ -188,9 +206,11 @@ export function extractTsFacts(path: string, file: ts.SourceFile): TsWalk | null
       cls: className ?? (ts.isArrowFunction(node) ? state.cls : undefined),
       repeats: false,
     };
+    if (!className && inner.cls) facts.thisClass.set(fn.id, inner.cls);
     for (const [index, parameter] of node.parameters.entries()) {
       if (parameter.dotDotDotToken) break;
       if (ts.isIdentifier(parameter.name)) {
+        declare(parameter.name.text, inner);
         if (parameter.initializer) prepare(parameter.initializer, inner);
         const type =
           parameter.type && ts.isTypeReferenceNode(parameter.type)
@@ -227,6 +247,7 @@ export function extractTsFacts(path: string, file: ts.SourceFile): TsWalk | null
   /** `const { a, b: c = 5 } = source`: each name is the property of the source, or its default. */
   const destructure = (pattern: ts.BindingName, source: Expr, state: WalkState, at: ts.Node) => {
     if (ts.isIdentifier(pattern)) {
+      declare(pattern.text, state);
       assign({ kind: 'name', name: pattern.text }, source, '=', state, at);
       return;
     }
@@ -344,7 +365,7 @@ export function extractTsFacts(path: string, file: ts.SourceFile): TsWalk | null
       return;
     }
     if (ts.isIdentifier(left)) {
-      assign({ kind: 'name', name: left.text }, value, op, state, node);
+      update(left.text, value, op, state, node);
       return;
     }
     if (ts.isPropertyAccessExpression(left)) {
@@ -423,6 +444,27 @@ export function extractTsFacts(path: string, file: ts.SourceFile): TsWalk | null
     if (ts.isExportAssignment(node)) {
       prepare(node.expression, state, 'default');
       assign({ kind: 'name', name: 'default' }, lower(node.expression), '=', state, node);
+    } else if (ts.isEnumDeclaration(node)) {
+      // `enum RetryDelay { Short = 500, Long = 4000 }`: an object whose members are its fields.
+      const cls: ClassFact = { name: node.name.text, line: line(node), bases: [], literal: { spreads: [] } };
+      facts.classes.push(cls);
+      let next = 0;
+      for (const member of node.members) {
+        const key = propertyKey(member.name);
+        const value: Expr | null = member.initializer
+          ? lower(member.initializer)
+          : next >= 0
+            ? { k: 'num', value: next }
+            : null;
+        next = member.initializer
+          ? ts.isNumericLiteral(member.initializer)
+            ? Number(member.initializer.text) + 1
+            : -1
+          : next + 1;
+        if (key && value)
+          assign({ kind: 'field', className: cls.name, name: key }, value, '=', state, member);
+      }
+      return true;
     } else if (ts.isFunctionDeclaration(node) && node.body) {
       next = defineFunction(node, node.name?.text ?? 'default', state);
     } else if (ts.isClassDeclaration(node) || ts.isClassExpression(node)) {
@@ -480,6 +522,21 @@ export function extractTsFacts(path: string, file: ts.SourceFile): TsWalk | null
       variable(node, state);
     } else if (ts.isBinaryExpression(node)) {
       binaryAssignment(node, state);
+    } else if (
+      (ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
+      (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)
+    ) {
+      // `attempt++` steps a counter by one.
+      const operand = unwrap(node.operand);
+      const op = node.operator === ts.SyntaxKind.PlusPlusToken ? '+=' : '-=';
+      const one: Expr = { k: 'num', value: 1 };
+      if (ts.isIdentifier(operand)) update(operand.text, one, op, state, node);
+      else if (ts.isPropertyAccessExpression(operand)) {
+        const object = unwrap(operand.expression);
+        if (object.kind === ts.SyntaxKind.ThisKeyword && state.cls)
+          assign({ kind: 'field', className: state.cls, name: operand.name.text }, one, op, state, node);
+        else assign({ kind: 'member', object: lower(object), name: operand.name.text }, one, op, state, node);
+      }
     } else if (ts.isCallExpression(node) || ts.isNewExpression(node)) {
       recordCall(node, state);
     } else if (ts.isReturnStatement(node)) {
@@ -491,16 +548,18 @@ export function extractTsFacts(path: string, file: ts.SourceFile): TsWalk | null
       if (state.fn) stats.get(state.fn.id)!.control = true;
       next = { ...state, repeats: true };
       if (ts.isForOfStatement(node) && ts.isVariableDeclarationList(node.initializer)) {
-        const declared = node.initializer.declarations[0];
+        const variable = node.initializer.declarations[0];
         const list = unwrap(node.expression);
-        if (declared && ts.isIdentifier(declared.name))
+        if (variable && ts.isIdentifier(variable.name)) {
+          declare(variable.name.text, state);
           assign(
-            { kind: 'name', name: declared.name.text },
+            { kind: 'name', name: variable.name.text },
             ts.isArrayLiteralExpression(list) ? lower(list) : { k: 'todo', what: 'a loop value' },
             'each',
             state,
             node,
           );
+        }
       }
     } else if (ts.isTryStatement(node)) {
       if (state.fn) stats.get(state.fn.id)!.control = true;

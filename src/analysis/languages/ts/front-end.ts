@@ -15,6 +15,7 @@ export const TS_FRONT_END: FrontEnd = {
   // `import * as config from './config'` binds the module itself; a member import is not a module.
   submodule: (module, name) => `${module}#${name}`,
   objectLiterals: true,
+  moduleState: true,
 };
 
 function factsOf(path: string, text: string): TsFacts | null {
@@ -31,6 +32,14 @@ export function modulePaths(fromPath: string, module: string): string[] {
   if (module.includes('#')) return [];
   const inRepository = (paths: string[]) => paths.filter((p) => !p.startsWith('..') && !p.startsWith('/'));
   if (module.startsWith('.')) return inRepository(candidatesFor(posix.join(posix.dirname(fromPath), module)));
+  // `@/config`, `~/config`, `#/config`: a path alias of the project's root, most often `src/`.
+  const alias = /^[@~#]\/(.+)$/.exec(module)?.[1];
+  if (alias)
+    return inRepository([
+      ...candidatesFor(posix.join('src', alias)),
+      ...candidatesFor(alias),
+      ...candidatesFor(alias).map((path) => `**/${path}`),
+    ]);
   const mapping = guessedMapping(module);
   if (!mapping) return [];
   const paths: string[] = [];

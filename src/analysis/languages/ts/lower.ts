@@ -54,8 +54,12 @@ export function lowerTs(
   if (ts.isPrefixUnaryExpression(expr)) {
     if (expr.operator === ts.SyntaxKind.MinusToken) return { k: 'neg', inner: lower(expr.operand) };
     if (expr.operator === ts.SyntaxKind.PlusToken) return lower(expr.operand);
+    // `2 ** this.attempts++`: the value stepped (the walk records the step as an update).
+    if (expr.operator === ts.SyntaxKind.PlusPlusToken || expr.operator === ts.SyntaxKind.MinusMinusToken)
+      return lower(expr.operand);
     return { k: 'todo', what: 'operator' };
   }
+  if (ts.isPostfixUnaryExpression(expr)) return lower(expr.operand);
   if (ts.isBinaryExpression(expr)) {
     const kind = expr.operatorToken.kind;
     const op = ARITHMETIC[kind];
