@@ -8,7 +8,7 @@ import {
   type SourceInput,
 } from '../analyzer.js';
 import { findJitterHelpers } from './ts/jitter-helpers.js';
-import { classifyDelay, toDelay, type DelayValue } from '../delay.js';
+import { classifyDelay, toDelay, UNKNOWN, type DelayValue } from '../delay.js';
 import {
   fingerprintOf,
   levelOf,
@@ -22,15 +22,15 @@ import {
 } from '../finding.js';
 import { EnginePerReview, newTrail, scopeIn, type FlowEngine } from '../flow/engine.js';
 import { retryThroughCallers } from '../flow/waits.js';
-import { DelayEvaluator } from './ts/evaluate.js';
-import { extractTsFacts, type TsWalk } from './ts/facts.js';
+import { containsRandom } from './ts/random.js';
+import { extractTsFacts, type TsFacts, type TsWalk } from './ts/facts.js';
 import { functionAt, TS_FRONT_END } from './ts/front-end.js';
-import { lowerTs } from './ts/lower.js';
-import { findLibraryRetries, type LibraryFinding } from './ts/libraries.js';
+import { lowerTs, type LowerContext } from './ts/lower.js';
+import { findLibraryRetries, type LibraryFinding, type ValueOf } from './ts/libraries.js';
 import { ModuleGraph, TS_JS_EXTENSIONS } from './ts/modules.js';
 import { Resolver } from './ts/resolve.js';
 import { retryContext, type RetryContext } from './ts/retry-context.js';
-import { isGlobalSetTimeout, WaitFinder, type Wait } from './ts/waits.js';
+import { isGlobalSetTimeout, WaitFinder, type ComputedWait, type Wait } from './ts/waits.js';
 
 /**
  * Cheap gate before parsing: a file with none of these words cannot hold a retry we would report,
@@ -48,7 +48,6 @@ const JS_EXTENSIONS = new Set(['.js', '.jsx', '.mjs', '.cjs']);
 class ScanState {
   readonly graph: ModuleGraph;
   readonly resolver: Resolver;
-  readonly evaluator: DelayEvaluator;
   readonly waits: WaitFinder;
   /** The analysed file's facts for the value-flow engine, built on first need. */
   walk: { file: ts.SourceFile; walk: TsWalk | null } | null = null;
@@ -56,7 +55,6 @@ class ScanState {
   constructor(host: ModuleHost) {
     this.graph = new ModuleGraph(host);
     this.resolver = new Resolver(this.graph);
-    this.evaluator = new DelayEvaluator(this.resolver);
     this.waits = new WaitFinder(this.resolver);
   }
 }
@@ -92,7 +90,7 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
       const draft = await this.waitDraft(call, file, state, engine, options);
       if (draft) drafts.push(draft);
     }
-    for (const found of await findLibraryRetries(file, state.evaluator, state.resolver)) {
+    for (const found of await findLibraryRetries(file, this.valueReader(state, engine), state.resolver)) {
       const draft = libraryDraft(found, file, options);
       if (draft) drafts.push(draft);
     }
@@ -128,37 +126,11 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
     if (!wait || wait.jittered) return null;
     const evidence = [...context.evidence];
     if (wait.helper) evidence.push(`\`${wait.helper.name}\` (${wait.helper.path}) waits its argument`);
-    const env = { file, counters: context.counters, depth: 0, evidence };
-    let value: DelayValue | null = null;
-    if (!wait.computed) {
-      const followed = await this.followed(wait.delay, file, state, engine, context.counters);
-      if (followed && followed.value.kind !== 'unknown') {
-        value = followed.value;
-        evidence.push(...followed.evidence);
-      }
-    }
-    if (!value) {
-      const old = wait.computed
-        ? await state.evaluator.inlineExpression(
-            wait.computed.fn,
-            wait.computed.file,
-            call.arguments,
-            wait.computed.delay,
-            env,
-          )
-        : await state.evaluator.evaluate(wait.delay, env);
-      if (process.env.TSPORT_LOG && old.kind !== 'unknown')
-        console.error(
-          'FALLBACK',
-          file.fileName,
-          wait.delay.getText(file),
-          JSON.stringify(old),
-          wait.computed
-            ? 'computed'
-            : JSON.stringify((await this.followed(wait.delay, file, state, engine, context.counters))?.value),
-        );
-      value = old;
-    }
+    const followed = wait.computed
+      ? await this.computed(call, wait.computed, file, state, engine, context.counters)
+      : await this.evaluateAt(wait.delay, file, state, engine, { counters: context.counters });
+    const value = followed.value;
+    if (value.kind !== 'unknown') evidence.push(...followed.evidence);
     const classified = classifyDelay(value, options);
     if (!classified) return null;
     const confidence: Confidence = classified.unknown ? 'low' : wait.confidence;
@@ -198,23 +170,81 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
     return state.walk.walk;
   }
 
-  /** A delay followed through the repository by the value-flow engine, in the scope of the wait. */
-  private async followed(
-    delay: ts.Expression,
+  /**
+   * A value followed through the repository by the value-flow engine, in the scope of `node` (in the
+   * analysed file, or in another file of the repository).
+   */
+  private async evaluateAt(
+    node: ts.Expression,
+    file: ts.SourceFile,
+    state: ScanState,
+    engine: FlowEngine,
+    options: {
+      counters?: ReadonlySet<string>;
+      bindings?: ReadonlyMap<string, DelayValue>;
+      context?: LowerContext;
+    } = {},
+  ): Promise<{ value: DelayValue; evidence: string[] }> {
+    const facts =
+      state.walk?.file === file || file.fileName === state.walk?.file.fileName
+        ? this.factsFor(file, state, engine)?.facts
+        : ((await engine.program.facts(file.fileName)) as TsFacts | null);
+    if (!facts) return { value: UNKNOWN('the file could not be read for facts'), evidence: [] };
+    const fn = functionAt(facts, node.getStart(file));
+    const className = fn === undefined ? undefined : facts.thisClass.get(fn);
+    const scope = scopeIn(facts, fn, {
+      counters: options.counters ?? new Set(),
+      ...(className ? { className } : {}),
+      ...(options.bindings ? { bindings: options.bindings } : {}),
+    });
+    const trail = newTrail();
+    const value = await engine.evaluate(lowerTs(node, file, options.context), scope, trail);
+    return { value, evidence: trail.evidence };
+  }
+
+  /** A helper that computes its own wait from its arguments: its delay with the call's arguments bound. */
+  private async computed(
+    call: ts.CallExpression,
+    helper: ComputedWait,
     file: ts.SourceFile,
     state: ScanState,
     engine: FlowEngine,
     counters: ReadonlySet<string>,
-  ): Promise<{ value: DelayValue; evidence: string[] } | null> {
-    const walk = this.factsFor(file, state, engine);
-    if (!walk) return null;
-    const facts = walk.facts;
-    const fn = functionAt(facts, delay.getStart(file));
-    const className = fn === undefined ? undefined : facts.thisClass.get(fn);
-    const scope = scopeIn(facts, fn, { counters, ...(className ? { className } : {}) });
-    const trail = newTrail();
-    const value = await engine.evaluate(lowerTs(delay, file), scope, trail);
-    return { value, evidence: trail.evidence };
+  ): Promise<{ value: DelayValue; evidence: string[] }> {
+    if (helper.fn.body && containsRandom(helper.fn.body)) return { value: { kind: 'random' }, evidence: [] };
+    const bindings = new Map<string, DelayValue>();
+    const evidence: string[] = [];
+    for (const [index, parameter] of helper.fn.parameters.entries()) {
+      if (!ts.isIdentifier(parameter.name)) continue;
+      const arg = call.arguments[index];
+      const bound = arg
+        ? await this.evaluateAt(arg, file, state, engine, { counters })
+        : parameter.initializer
+          ? await this.evaluateAt(parameter.initializer, helper.file, state, engine)
+          : { value: UNKNOWN(`\`${parameter.name.text}\` is not passed`), evidence: [] };
+      bindings.set(parameter.name.text, bound.value);
+      evidence.push(...bound.evidence);
+    }
+    const inner = await this.evaluateAt(helper.delay, helper.file, state, engine, { bindings });
+    return { value: inner.value, evidence: [...evidence, ...inner.evidence] };
+  }
+
+  /** How the library checks read a value: through the engine, a delay function's attempt fields counted. */
+  private valueReader(state: ScanState, engine: FlowEngine): ValueOf {
+    return async (node, file, options = {}) => {
+      const counters = new Set<string>();
+      for (const name of options.counters ?? []) {
+        counters.add(name);
+        // `(ctx) => ctx.attempt * 100`: the attempt fields of a delay callback's argument count too.
+        for (const field of ATTEMPT_FIELDS) counters.add(`${name}.${field}`);
+      }
+      const followed = await this.evaluateAt(node, file, state, engine, {
+        counters,
+        ...(options.bindings ? { bindings: options.bindings } : {}),
+        context: LIBRARY_LOWERING,
+      });
+      return followed.value;
+    };
   }
 
   /**
@@ -244,6 +274,22 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
       : null;
   }
 }
+
+/** Fields of a delay callback's argument that count attempts: `options.attempt`, `{ attemptCount }`. */
+const ATTEMPT_FIELDS = [
+  'attempt',
+  'attempts',
+  'attemptCount',
+  'attemptNumber',
+  'retryCount',
+  'retries',
+  'times',
+  'times_connected',
+  'count',
+];
+
+/** Inside a retry library's delay function, rxjs `timer(ms)` waits its argument. */
+const LIBRARY_LOWERING: LowerContext = { passThrough: new Set(['timer']) };
 
 /** Callees that may be waits: only these are followed out to their function's callers. */
 const MAYBE_SLEEP = /sleep|delay|wait|pause|timeout|backoff/i;

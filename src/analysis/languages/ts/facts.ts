@@ -11,7 +11,7 @@ import type {
 } from '../../flow/ir.js';
 import { newFunction } from '../../flow/ir.js';
 import { attachRetryFrames, MAX_HELPER_CALLS, sleptParameter, type BodyCount } from '../../flow/waits.js';
-import { containsRandom } from './evaluate.js';
+import { containsRandom } from './random.js';
 import { isObjectAssign, lowerTs, type LowerContext } from './lower.js';
 import { retryContext } from './retry-context.js';
 import { isLoop, mentionsName, unwrap } from './scope.js';

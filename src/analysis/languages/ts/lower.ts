@@ -3,7 +3,7 @@ import type { ArithmeticOp } from '../../delay.js';
 import { SERVER_HINT_NAME } from '../../context.js';
 import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
 import type { Expr } from '../../flow/ir.js';
-import { containsRandom } from './evaluate.js';
+import { containsRandom } from './random.js';
 import { unwrap } from './scope.js';
 
 /**
@@ -16,6 +16,8 @@ import { unwrap } from './scope.js';
 export interface LowerContext {
   /** The synthetic class the facts walk recorded for an object literal (null: not recorded). */
   objectClass?: (node: ts.ObjectLiteralExpression) => string | null;
+  /** Callees that hand back their first argument in this context (rxjs `timer(ms)` in a delay function). */
+  passThrough?: ReadonlySet<string>;
 }
 
 const ARITHMETIC: Partial<Record<ts.SyntaxKind, ArithmeticOp>> = {
@@ -146,6 +148,7 @@ function lowerCall(
     }
     return lower(args[0]);
   }
+  if (ts.isIdentifier(callee) && context.passThrough?.has(callee.text) && args[0]) return lower(args[0]);
   // `Object.assign({}, DEFAULTS, opts)` is the object the walk recorded for it.
   if (ts.isCallExpression(node) && isObjectAssign(callee) && context.objectClass) {
     const name = context.objectClass(node as unknown as ts.ObjectLiteralExpression);
