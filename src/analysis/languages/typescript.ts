@@ -20,11 +20,13 @@ import {
   type SourceRange,
   type WaitForm,
 } from '../finding.js';
-import { EnginePerReview, newTrail, scopeIn, type FlowEngine } from '../flow/engine.js';
+import { FlowEngine, newTrail, scopeIn } from '../flow/engine.js';
+import { Program } from '../flow/program.js';
 import { retryThroughCallers } from '../flow/waits.js';
 import { containsRandom } from './ts/random.js';
+import { isFunctionBoundary, isLoop } from './ts/scope.js';
 import { extractTsFacts, type TsFacts, type TsWalk } from './ts/facts.js';
-import { functionAt, TS_FRONT_END } from './ts/front-end.js';
+import { functionAt, tsFrontEnd } from './ts/front-end.js';
 import { lowerTs, type LowerContext } from './ts/lower.js';
 import { findLibraryRetries, type LibraryFinding, type ValueOf } from './ts/libraries.js';
 import { ModuleGraph, TS_JS_EXTENSIONS } from './ts/modules.js';
@@ -51,9 +53,14 @@ class ScanState {
   readonly waits: WaitFinder;
   /** The analysed file's facts for the value-flow engine, built on first need. */
   walk: { file: ts.SourceFile; walk: TsWalk | null } | null = null;
+  /** The value-flow engine of this review; its index reads files nearest the file being analysed first. */
+  readonly engine: FlowEngine;
+  current = '';
 
   constructor(host: ModuleHost) {
     this.graph = new ModuleGraph(host);
+    const front = tsFrontEnd((path, text) => this.graph.parsed(path, text));
+    this.engine = new FlowEngine(new Program(host, front, () => this.current));
     this.resolver = new Resolver(this.graph);
     this.waits = new WaitFinder(this.resolver);
   }
@@ -63,7 +70,6 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
   readonly language: Language = 'typescript';
   readonly extensions = TS_JS_EXTENSIONS;
   private readonly states = new WeakMap<ModuleHost, ScanState>();
-  private readonly engines = new EnginePerReview(TS_FRONT_END);
 
   async analyze(input: SourceInput, host: ModuleHost, options: AnalysisOptions): Promise<Finding[]> {
     if (!MAYBE_RETRY.test(input.text)) return [];
@@ -84,7 +90,8 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
     const drafts: Draft[] = [];
     const calls = callsOf(file);
     if (calls === null) throw new UnanalysableFile(`syntax nested deeper than ${MAX_SYNTAX_DEPTH} levels`);
-    const engine = this.engines.for(host, input.path);
+    const engine = state.engine;
+    state.current = input.path;
     state.walk = null;
     for (const call of calls) {
       const draft = await this.waitDraft(call, file, state, engine, options);
@@ -261,6 +268,8 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
     // A timer scheduling a callback is judged by what it calls back (`scheduledRetry`), not by callers.
     if (probe.call === 'timeout-callback') return null;
     if (probe.call !== 'promise-timeout' && !MAYBE_SLEEP.test(calleeText(call, file))) return null;
+    // A wait inside a loop of its own function is that loop's pause (a poll), not its callers' retry.
+    if (inLoopOfItsFunction(call)) return null;
     const walk = this.factsFor(file, state, engine);
     const fact = walk?.callOf.get(call);
     if (!walk || !fact || fact.fn === undefined || walk.facts.waiters.has(fact.fn)) return null;
@@ -290,6 +299,12 @@ const ATTEMPT_FIELDS = [
 
 /** Inside a retry library's delay function, rxjs `timer(ms)` waits its argument. */
 const LIBRARY_LOWERING: LowerContext = { passThrough: new Set(['timer']) };
+
+function inLoopOfItsFunction(node: ts.Node): boolean {
+  for (let current = node.parent; current && !isFunctionBoundary(current); current = current.parent)
+    if (isLoop(current)) return true;
+  return false;
+}
 
 /** Callees that may be waits: only these are followed out to their function's callers. */
 const MAYBE_SLEEP = /sleep|delay|wait|pause|timeout|backoff/i;

@@ -277,6 +277,11 @@ export function extractTsFacts(path: string, file: ts.SourceFile): TsWalk | null
   };
 
   const recordImport = (fact: ImportFact) => facts.imports.push(fact);
+  const isImportedMember = (callee: ts.Expression): boolean => {
+    if (!ts.isPropertyAccessExpression(callee)) return false;
+    const object = unwrap(callee.expression);
+    return ts.isIdentifier(object) && facts.imports.some((i) => i.local === object.text);
+  };
 
   /** `require('m')`, `require('m').x`, `await import('m')`: the module and member a value is. */
   const requireOf = (node: ts.Expression): { module: string; name?: string } | null => {
@@ -411,8 +416,10 @@ export function extractTsFacts(path: string, file: ts.SourceFile): TsWalk | null
     callOf.set(node, call);
     if (
       ts.isCallExpression(node) &&
-      (ts.isIdentifier(callee) || isThisMember(callee) || ts.isPropertyAccessExpression(callee))
+      (ts.isIdentifier(callee) || isThisMember(callee) || isImportedMember(callee))
     )
+      // Only calls the repository's own code can be behind get a retry frame (a function, a method of
+      // `this`, a function of an imported module): a frame is what a caller's wait is judged by.
       pending.push({ call, node, state });
   };
 

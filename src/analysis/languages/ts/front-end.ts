@@ -1,31 +1,36 @@
 import { posix } from 'node:path';
+import type { ts } from 'ts-morph';
 import type { FrontEnd } from '../../flow/program.js';
 import { extractTsFacts, type TsFacts } from './facts.js';
-import { candidatesFor, guessedMapping, matchPattern, parseSource, TS_JS_EXTENSIONS } from './modules.js';
+import { candidatesFor, guessedMapping, matchPattern, TS_JS_EXTENSIONS } from './modules.js';
 
 /**
  * TS/JS for the value-flow engine: facts from the compiler's parser alone (no type checker, no
  * Program), modules by relative specifier (`.js` naming the `.ts` source, extensions, index files),
  * `require`, and re-exports; a bare `constants/retry` is tried under `src/` as bundlers resolve it.
+ * The parser is the caller's: the analyser hands over the syntax trees it keeps for import
+ * resolution, so a file followed by both is parsed once.
  */
-export const TS_FRONT_END: FrontEnd = {
-  extensions: TS_JS_EXTENSIONS,
-  extract: (path, text) => Promise.resolve(factsOf(path, text)),
-  modulePaths,
-  // `import * as config from './config'` binds the module itself; a member import is not a module.
-  submodule: (module, name) => `${module}#${name}`,
-  objectLiterals: true,
-  moduleState: true,
-};
-
-function factsOf(path: string, text: string): TsFacts | null {
-  try {
-    return extractTsFacts(path, parseSource(path, text))?.facts ?? null;
-  } catch (error) {
-    // The compiler's parser recurses: a hostile file is simply not followed into.
-    if (error instanceof RangeError) return null;
-    throw error;
-  }
+export function tsFrontEnd(
+  parse: (path: string, text: string) => ts.SourceFile | Promise<ts.SourceFile>,
+): FrontEnd {
+  return {
+    extensions: TS_JS_EXTENSIONS,
+    extract: async (path, text) => {
+      try {
+        return extractTsFacts(path, await parse(path, text))?.facts ?? null;
+      } catch (error) {
+        // The compiler's parser recurses: a hostile file is simply not followed into.
+        if (error instanceof RangeError) return null;
+        throw error;
+      }
+    },
+    modulePaths,
+    // `import * as config from './config'` binds the module itself; a member import is not a module.
+    submodule: (module, name) => `${module}#${name}`,
+    objectLiterals: true,
+    moduleState: true,
+  };
 }
 
 export function modulePaths(fromPath: string, module: string): string[] {

@@ -3,7 +3,7 @@ import type { ArithmeticOp } from '../../delay.js';
 import { SERVER_HINT_NAME } from '../../context.js';
 import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
 import type { Expr } from '../../flow/ir.js';
-import { containsRandom } from './random.js';
+import { isRandomCallee } from './random.js';
 import { unwrap } from './scope.js';
 
 /**
@@ -122,8 +122,14 @@ function lowerCall(
   const callee = unwrap(node.expression);
   const args = node.arguments ?? ts.factory.createNodeArray<ts.Expression>();
   const line = file.getLineAndCharacterOfPosition(node.getStart(file)).line + 1;
-  // A random draw anywhere in the call (not following other calls) makes its result random.
-  if (containsRandom(node)) return { k: 'random', what: node.getText(file).slice(0, 40) };
+  // A random draw (`Math.random()`, `crypto.randomInt`, a `jitter` helper) makes the result random;
+  // a random argument is found as it is lowered below.
+  const name = ts.isIdentifier(callee)
+    ? callee.text
+    : ts.isPropertyAccessExpression(callee)
+      ? callee.name.text
+      : '';
+  if (isRandomCallee(name)) return { k: 'random', what: callee.getText(file) };
   if (SERVER_HINT_NAME.test(callee.getText(file))) return { k: 'server', what: callee.getText(file) };
   if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(callee)) {
     const object = unwrap(callee.expression);
@@ -155,11 +161,13 @@ function lowerCall(
     if (name) return { k: 'call', callee: { k: 'name', name, line }, args: [], named: [], line };
   }
   const spread = args.some((a) => ts.isSpreadElement(a));
-  const positional = args.filter((a) => !ts.isSpreadElement(a));
+  const positional = args.filter((a) => !ts.isSpreadElement(a)).map(lower);
+  const random = positional.find((a) => a.k === 'random');
+  if (random) return random;
   return {
     k: 'call',
     callee: lower(callee),
-    args: positional.map(lower),
+    args: positional,
     named: [],
     line,
     spread,

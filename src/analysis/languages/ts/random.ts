@@ -17,7 +17,7 @@ export function containsRandom(node: ts.Node): boolean {
         : ts.isPropertyAccessExpression(callee)
           ? callee.name.text
           : '';
-      if (RANDOM_CALLEES.test(name) || /jitter/i.test(name)) {
+      if (isRandomCallee(name)) {
         found = true;
         return;
       }
@@ -26,4 +26,9 @@ export function containsRandom(node: ts.Node): boolean {
   };
   visit(node);
   return found;
+}
+
+/** A callee whose name says it draws a random number (or jitters a value). */
+export function isRandomCallee(name: string): boolean {
+  return RANDOM_CALLEES.test(name) || /jitter/i.test(name);
 }
