@@ -96,6 +96,10 @@ export function extractTsFacts(path: string, file: ts.SourceFile): TsWalk | null
   const stats = new Map<number, BodyCount<ts.Node>>();
   const pending: { call: CallFact; node: ts.CallExpression; state: WalkState }[] = [];
   const objectNames = new Map<ts.Node, string>();
+  /** Functions with methods on their prototype (`Client.prototype.open = function …`): ES5 classes. */
+  const prototypeClasses = new Set(
+    [...file.text.matchAll(/\b([A-Za-z_$][\w$]*)\.prototype\.[A-Za-z_$][\w$]*\s*=(?!=)/g)].map((m) => m[1]!),
+  );
   /** Functions whose body is one statement: a wait and nothing more, when that statement waits. */
   const singleStatement = new Set<number>();
   const line = (node: ts.Node) => file.getLineAndCharacterOfPosition(node.getStart(file)).line + 1;
@@ -188,12 +192,17 @@ export function extractTsFacts(path: string, file: ts.SourceFile): TsWalk | null
     name: string,
     state: WalkState,
     className?: string,
+    constructorFunction = false,
   ): WalkState => {
     const fn = newFunction(
       facts.functions.length,
       name,
       { line: line(node), endLine: endLine(node) },
-      { className, parent: state.fn?.id, isConstructor: ts.isConstructorDeclaration(node) },
+      {
+        className,
+        parent: state.fn?.id,
+        isConstructor: constructorFunction || ts.isConstructorDeclaration(node),
+      },
     );
     facts.functions.push(fn);
     facts.spans.push({ start: node.getStart(file), end: node.getEnd() });
@@ -473,7 +482,13 @@ export function extractTsFacts(path: string, file: ts.SourceFile): TsWalk | null
       }
       return true;
     } else if (ts.isFunctionDeclaration(node) && node.body) {
-      next = defineFunction(node, node.name?.text ?? 'default', state);
+      const name = node.name?.text ?? 'default';
+      if (prototypeClasses.has(name)) {
+        // `function Client(url, interval) { this.interval = interval }` with `Client.prototype.m = …`:
+        // a class written the ES5 way, this function its constructor.
+        facts.classes.push({ name, line: line(node), bases: [] });
+        next = defineFunction(node, name, state, name, true);
+      } else next = defineFunction(node, name, state);
     } else if (ts.isClassDeclaration(node) || ts.isClassExpression(node)) {
       const name =
         node.name?.text ??
@@ -523,8 +538,14 @@ export function extractTsFacts(path: string, file: ts.SourceFile): TsWalk | null
       }
     } else if (ts.isArrowFunction(node) || ts.isFunctionExpression(node)) {
       const name = functionNameOf(node);
+      const owner = prototypeOwner(node);
       if (name === null) next = { ...state, inline: true };
-      else return walkFunctionBody(node, defineFunction(node, name, state, undefined), depth);
+      else
+        return walkFunctionBody(
+          node,
+          defineFunction(node, name, state, owner && prototypeClasses.has(owner) ? owner : undefined),
+          depth,
+        );
     } else if (ts.isVariableDeclaration(node)) {
       variable(node, state);
     } else if (ts.isBinaryExpression(node)) {
@@ -615,6 +636,18 @@ export function extractTsFacts(path: string, file: ts.SourceFile): TsWalk | null
     return retryContext(probe, file);
   });
   return { facts, callOf };
+}
+
+/** `Client.prototype.open = function …`: the class the function is a method of. */
+function prototypeOwner(fn: ts.Node): string | null {
+  const parent = fn.parent;
+  if (!parent || !ts.isBinaryExpression(parent) || parent.right !== fn) return null;
+  const left = unwrap(parent.left);
+  if (!ts.isPropertyAccessExpression(left)) return null;
+  const prototype = unwrap(left.expression);
+  if (!ts.isPropertyAccessExpression(prototype) || prototype.name.text !== 'prototype') return null;
+  const owner = unwrap(prototype.expression);
+  return ts.isIdentifier(owner) ? owner.text : null;
 }
 
 /** A property's key as written (`delay`, `'delay'`, `#delay`), or null when computed. */

@@ -241,6 +241,15 @@ export function functionName(fn: ts.Node): string | null {
   if (parent && ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name)) return parent.name.text;
   if (parent && ts.isPropertyAssignment(parent) && ts.isIdentifier(parent.name)) return parent.name.text;
   if (parent && ts.isPropertyDeclaration(parent) && ts.isIdentifier(parent.name)) return parent.name.text;
+  // `Client.prototype.reconnect = function () {…}`, `this.onClose = () => {…}`.
+  if (
+    parent &&
+    ts.isBinaryExpression(parent) &&
+    parent.right === fn &&
+    parent.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+    ts.isPropertyAccessExpression(parent.left)
+  )
+    return parent.left.name.text;
   return null;
 }
 
