@@ -20,11 +20,13 @@ import {
   type SourceRange,
   type WaitForm,
 } from '../finding.js';
-import { FlowEngine, newTrail, scopeIn } from '../flow/engine.js';
+import { FlowEngine, newTrail, scopeIn, type Scope } from '../flow/engine.js';
+import type { Expr } from '../flow/ir.js';
+import { RESTART_NAME } from '../context.js';
 import { Program } from '../flow/program.js';
 import { retryThroughCallers } from '../flow/waits.js';
 import { containsRandom } from './ts/random.js';
-import { isFunctionBoundary, isLoop } from './ts/scope.js';
+import { enclosingFunction, functionName, isFunctionBoundary, isLoop } from './ts/scope.js';
 import { extractTsFacts, type TsFacts, type TsWalk } from './ts/facts.js';
 import { functionAt, tsFrontEnd } from './ts/front-end.js';
 import { lowerTs, type LowerContext } from './ts/lower.js';
@@ -192,8 +194,11 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
       context?: LowerContext;
     } = {},
   ): Promise<{ value: DelayValue; evidence: string[] }> {
+    const expr = lowerTs(node, file, options.context);
+    // Literals and arithmetic on them need no facts: most waits are written that way.
+    if (closed(expr)) return { value: await engine.evaluate(expr, CLOSED_SCOPE, newTrail()), evidence: [] };
     const facts =
-      state.walk?.file === file || file.fileName === state.walk?.file.fileName
+      file.fileName === state.current
         ? this.factsFor(file, state, engine)?.facts
         : ((await engine.program.facts(file.fileName)) as TsFacts | null);
     if (!facts) return { value: UNKNOWN('the file could not be read for facts'), evidence: [] };
@@ -205,7 +210,7 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
       ...(options.bindings ? { bindings: options.bindings } : {}),
     });
     const trail = newTrail();
-    const value = await engine.evaluate(lowerTs(node, file, options.context), scope, trail);
+    const value = await engine.evaluate(expr, scope, trail);
     return { value, evidence: trail.evidence };
   }
 
@@ -270,6 +275,14 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
     if (probe.call !== 'promise-timeout' && !MAYBE_SLEEP.test(calleeText(call, file))) return null;
     // A wait inside a loop of its own function is that loop's pause (a poll), not its callers' retry.
     if (inLoopOfItsFunction(call)) return null;
+    // Cheap before the file's facts: a function called from nowhere in this file is followed to
+    // callers elsewhere only when it is a restart (`reconnect()`, `retryConnection()`).
+    // Anonymous callbacks (`new Promise((r) => setTimeout(r, ms))`) run on behalf of the function around them.
+    let own = enclosingFunction(call);
+    while (own && !functionName(own)) own = enclosingFunction(own);
+    const name = own ? functionName(own) : null;
+    if (!own || !name) return null;
+    if (!RESTART_NAME.test(name) && !calledOutside(name, own, file)) return null;
     const walk = this.factsFor(file, state, engine);
     const fact = walk?.callOf.get(call);
     if (!walk || !fact || fact.fn === undefined || walk.facts.waiters.has(fact.fn)) return null;
@@ -299,6 +312,44 @@ const ATTEMPT_FIELDS = [
 
 /** Inside a retry library's delay function, rxjs `timer(ms)` waits its argument. */
 const LIBRARY_LOWERING: LowerContext = { passThrough: new Set(['timer']) };
+
+/** Expressions with nothing to look up: folded without the file's facts. */
+function closed(expr: Expr): boolean {
+  switch (expr.k) {
+    case 'num':
+    case 'random':
+    case 'server':
+    case 'external':
+    case 'todo':
+      return true;
+    case 'neg':
+      return closed(expr.inner);
+    case 'binary':
+      return closed(expr.left) && closed(expr.right);
+    case 'minmax':
+      return expr.args.every(closed);
+    case 'either':
+      return expr.options.every(closed);
+    case 'table':
+      return !expr.of && expr.items.every(closed) && (!expr.index || closed(expr.index));
+    default:
+      return false;
+  }
+}
+
+const CLOSED_SCOPE: Scope = {
+  facts: { path: '', imports: [], functions: [], classes: [], assignments: [], calls: [] },
+  counters: new Set(),
+};
+
+/** Whether `name(` is called in the file outside the function itself. */
+function calledOutside(name: string, fn: ts.Node, file: ts.SourceFile): boolean {
+  const text = file.text;
+  const pattern = new RegExp(`\\b${name.replace(/\$/g, '\\$')}\\s*\\(`, 'g');
+  for (const match of text.matchAll(pattern))
+    if (match.index < fn.getStart(file) || match.index >= fn.getEnd()) return true;
+  return false;
+}
 
 function inLoopOfItsFunction(node: ts.Node): boolean {
   for (let current = node.parent; current && !isFunctionBoundary(current); current = current.parent)
