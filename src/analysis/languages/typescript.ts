@@ -275,14 +275,18 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
     if (probe.call !== 'promise-timeout' && !MAYBE_SLEEP.test(calleeText(call, file))) return null;
     // A wait inside a loop of its own function is that loop's pause (a poll), not its callers' retry.
     if (inLoopOfItsFunction(call)) return null;
-    // Cheap before the file's facts: a function called from nowhere in this file is followed to
-    // callers elsewhere only when it is a restart (`reconnect()`, `retryConnection()`).
+    // Cheap before the file's facts: a function called in this file must be called from a retry
+    // there; one called from nowhere in it is followed to other files only when it is a restart.
     // Anonymous callbacks (`new Promise((r) => setTimeout(r, ms))`) run on behalf of the function around them.
     let own = enclosingFunction(call);
     while (own && !functionName(own)) own = enclosingFunction(own);
     const name = own ? functionName(own) : null;
     if (!own || !name) return null;
-    if (!RESTART_NAME.test(name) && !calledOutside(name, own, file)) return null;
+    const sites = callsOutside(name, own, file);
+    if (sites.length > 0) {
+      // Callers in this file: one must sit where a retry waits (syntax only, before any facts).
+      if (!sites.some((site) => retryContext({ ...probe, anchor: site, delay: NOTHING }, file))) return null;
+    } else if (!RESTART_NAME.test(name)) return null;
     const walk = this.factsFor(file, state, engine);
     const fact = walk?.callOf.get(call);
     if (!walk || !fact || fact.fn === undefined || walk.facts.waiters.has(fact.fn)) return null;
@@ -342,14 +346,35 @@ const CLOSED_SCOPE: Scope = {
   counters: new Set(),
 };
 
-/** Whether `name(` is called in the file outside the function itself. */
-function calledOutside(name: string, fn: ts.Node, file: ts.SourceFile): boolean {
-  const text = file.text;
-  const pattern = new RegExp(`\\b${name.replace(/\$/g, '\\$')}\\s*\\(`, 'g');
-  for (const match of text.matchAll(pattern))
-    if (match.index < fn.getStart(file) || match.index >= fn.getEnd()) return true;
-  return false;
+/** The calls of `name` in the file outside the function itself (a bounded number). */
+function callsOutside(name: string, fn: ts.Node, file: ts.SourceFile): ts.CallExpression[] {
+  const sites: ts.CallExpression[] = [];
+  if (
+    !file.text.includes(`${name}(`) &&
+    !new RegExp(`\\b${name.replace(/\$/g, '\\$')}\\s*\\(`).test(file.text)
+  )
+    return sites;
+  const visit = (node: ts.Node): void => {
+    if (node === fn || sites.length >= MAX_CALLER_SITES) return;
+    if (ts.isCallExpression(node)) {
+      const callee = node.expression;
+      const called = ts.isIdentifier(callee)
+        ? callee.text
+        : ts.isPropertyAccessExpression(callee)
+          ? callee.name.text
+          : '';
+      if (called === name) sites.push(node);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  return sites;
 }
+
+/** Call sites of a waiting function looked at in its own file. */
+const MAX_CALLER_SITES = 20;
+/** A probe's delay that mentions nothing: a call is never the wait at the top of a recursive retry. */
+const NOTHING = ts.factory.createIdentifier('');
 
 function inLoopOfItsFunction(node: ts.Node): boolean {
   for (let current = node.parent; current && !isFunctionBoundary(current); current = current.parent)
