@@ -55,6 +55,38 @@ class ScanState {
   readonly waits: WaitFinder;
   /** The analysed file's facts for the value-flow engine, built on first need. */
   walk: { file: ts.SourceFile; walk: TsWalk | null } | null = null;
+  private calls: { file: ts.SourceFile; byName: Map<string, ts.CallExpression[]> } | null = null;
+
+  /** The calls of the analysed file by the callee's last name, collected once. */
+  callsNamed(file: ts.SourceFile): Map<string, ts.CallExpression[]> {
+    if (this.calls?.file !== file) {
+      const byName = new Map<string, ts.CallExpression[]>();
+      // Iterative: a bundle nests deeper than the stack allows a recursive walk.
+      const stack: ts.Node[] = [file];
+      while (stack.length > 0) {
+        const node = stack.pop()!;
+        if (ts.isCallExpression(node)) {
+          const callee = node.expression;
+          const name = ts.isIdentifier(callee)
+            ? callee.text
+            : ts.isPropertyAccessExpression(callee)
+              ? callee.name.text
+              : '';
+          if (name) {
+            const sites = byName.get(name);
+            if (sites) sites.push(node);
+            else byName.set(name, [node]);
+          }
+        }
+        ts.forEachChild(node, (child) => {
+          stack.push(child);
+        });
+      }
+      this.calls = { file, byName };
+    }
+    return this.calls.byName;
+  }
+
   /** The value-flow engine of this review; its index reads files nearest the file being analysed first. */
   readonly engine: FlowEngine;
   current = '';
@@ -282,7 +314,9 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
     while (own && !functionName(own)) own = enclosingFunction(own);
     const name = own ? functionName(own) : null;
     if (!own || !name) return null;
-    const sites = callsOutside(name, own, file);
+    const sites = (state.callsNamed(file).get(name) ?? []).filter(
+      (site) => site.pos < own!.pos || site.pos >= own!.end,
+    );
     if (sites.length > 0) {
       // Callers in this file: one must sit where a retry waits (syntax only, before any facts).
       if (!sites.some((site) => retryContext({ ...probe, anchor: site, delay: NOTHING }, file))) return null;
@@ -346,33 +380,6 @@ const CLOSED_SCOPE: Scope = {
   counters: new Set(),
 };
 
-/** The calls of `name` in the file outside the function itself (a bounded number). */
-function callsOutside(name: string, fn: ts.Node, file: ts.SourceFile): ts.CallExpression[] {
-  const sites: ts.CallExpression[] = [];
-  if (
-    !file.text.includes(`${name}(`) &&
-    !new RegExp(`\\b${name.replace(/\$/g, '\\$')}\\s*\\(`).test(file.text)
-  )
-    return sites;
-  const visit = (node: ts.Node): void => {
-    if (node === fn || sites.length >= MAX_CALLER_SITES) return;
-    if (ts.isCallExpression(node)) {
-      const callee = node.expression;
-      const called = ts.isIdentifier(callee)
-        ? callee.text
-        : ts.isPropertyAccessExpression(callee)
-          ? callee.name.text
-          : '';
-      if (called === name) sites.push(node);
-    }
-    ts.forEachChild(node, visit);
-  };
-  visit(file);
-  return sites;
-}
-
-/** Call sites of a waiting function looked at in its own file. */
-const MAX_CALLER_SITES = 20;
 /** A probe's delay that mentions nothing: a call is never the wait at the top of a recursive retry. */
 const NOTHING = ts.factory.createIdentifier('');
 
