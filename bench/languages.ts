@@ -1,13 +1,15 @@
 /**
  * Parse vs analysis throughput of the tree-sitter languages on a generated corpus, in one process:
- *   npx tsx bench/languages.ts [files-per-language] [python|go|ruby]
+ *   npx tsx bench/languages.ts [files-per-language] [python|go|ruby|kotlin|csharp]
  * Each language's corpus follows bench/corpus.ts: mostly ordinary code, with fixed, jittered and
  * unjittered retries and polling loops at known rates, and a constant shared between files. The
  * first pass warms the grammars and the JIT; the figures are from a second pass.
  */
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_ANALYSIS_OPTIONS, type LanguageAnalyzer } from '../src/analysis/analyzer.js';
+import { CSharpAnalyzer } from '../src/analysis/languages/csharp.js';
 import { GoAnalyzer } from '../src/analysis/languages/go.js';
+import { KotlinAnalyzer } from '../src/analysis/languages/kotlin.js';
 import { PythonAnalyzer } from '../src/analysis/languages/python.js';
 import { RubyAnalyzer } from '../src/analysis/languages/ruby.js';
 import { withTree, type GrammarName } from '../src/analysis/languages/tree-sitter/runtime.js';
@@ -218,6 +220,174 @@ end
 `,
 ];
 
+const KOTLIN: ((i: number) => string)[] = [
+  (i) => `suspend fun fetch${i}(client: HttpClient, key: String): String {
+    repeat(5) {
+        try {
+            return client.get("/items/$key")
+        } catch (e: IOException) {
+            delay(RETRY_DELAY)
+        }
+    }
+    error("gave up")
+}
+`,
+  (i) => `data class Customer${i}(val name: String, val email: String, val tags: List<String> = emptyList()) {
+    fun score(): Int {
+        val total = tags.sumOf { it.length * 3 }
+        return if (email.endsWith(".com")) total + 10 else total
+    }
+
+    fun toMap(): Map<String, Any> = mapOf("name" to name, "email" to email, "tags" to tags)
+}
+`,
+  (i) => `suspend fun publish${i}(broker: Broker, topic: String, payload: String) {
+    var attempt = 0
+    while (true) {
+        try {
+            return broker.send(topic, payload)
+        } catch (e: BrokerException) {
+            attempt++
+            delay(Random.nextLong(minOf(30_000L, 100L shl attempt)))
+        }
+    }
+}
+`,
+  (i) => `fun handle${i}(request: Request): Response {
+    val items = request.items.filter { it.quantity > 0 }
+    if (items.isEmpty()) return Response(400, "no items")
+    val total = items.sumOf { it.price * it.quantity }
+    return Response(200, "total=$total count=\${items.size}")
+}
+`,
+  (i) => `suspend fun await${i}(job: Job): Result {
+    while (job.refresh().status != "done") {
+        delay(5_000)
+    }
+    return job.result
+}
+`,
+  (i) => `suspend fun sync${i}(remote: Remote) {
+    var backoff = 500L
+    while (true) {
+        try {
+            return remote.sync()
+        } catch (e: TimeoutException) {
+            delay(backoff)
+            backoff = minOf(backoff * 2, 30_000L)
+        }
+    }
+}
+`,
+];
+
+const CSHARP: ((i: number) => string)[] = [
+  (i) => `public class Fetcher${i}
+{
+    public async Task<string> FetchAsync(HttpClient http, string key)
+    {
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            try
+            {
+                return await http.GetStringAsync("/items/" + key);
+            }
+            catch (HttpRequestException)
+            {
+                await Task.Delay(Settings.RetryDelayMs);
+            }
+        }
+        throw new InvalidOperationException("gave up");
+    }
+}
+`,
+  (i) => `public class Customer${i}
+{
+    public Customer${i}(string name, string email, IEnumerable<string> tags)
+    {
+        Name = name.Trim();
+        Email = email.ToLowerInvariant();
+        Tags = tags.Distinct().OrderBy(t => t).ToList();
+    }
+
+    public string Name { get; }
+    public string Email { get; }
+    public List<string> Tags { get; }
+
+    public int Score()
+    {
+        var total = Tags.Sum(tag => tag.Length * 3);
+        return Email.EndsWith(".com") ? total + 10 : total;
+    }
+}
+`,
+  (i) => `public class Publisher${i}
+{
+    public async Task PublishAsync(IBroker broker, string topic, string payload)
+    {
+        var attempt = 0;
+        while (true)
+        {
+            try
+            {
+                await broker.SendAsync(topic, payload);
+                return;
+            }
+            catch (BrokerException)
+            {
+                attempt++;
+                await Task.Delay(Random.Shared.Next(0, Math.Min(30000, 100 * (1 << attempt))));
+            }
+        }
+    }
+}
+`,
+  (i) => `public static class Handler${i}
+{
+    public static object Handle(IReadOnlyList<Item> items)
+    {
+        var chosen = items.Where(item => item.Quantity > 0).ToList();
+        if (chosen.Count == 0) return new { Status = 400, Error = "no items" };
+        var total = chosen.Sum(item => item.Price * item.Quantity);
+        return new { Status = 200, Total = Math.Round(total, 2), Count = chosen.Count };
+    }
+}
+`,
+  (i) => `public class Waiter${i}
+{
+    public string WaitFor(Job job)
+    {
+        while (job.Refresh().Status != "done")
+        {
+            Thread.Sleep(5000);
+        }
+        return job.Result;
+    }
+}
+`,
+  (i) => `public class Syncer${i}
+{
+    public void Sync(IRemote remote)
+    {
+        var delay = 500;
+        while (true)
+        {
+            try
+            {
+                remote.Sync();
+                return;
+            }
+            catch (TimeoutException)
+            {
+                Thread.Sleep(delay);
+                delay = Math.Min(delay * 2, 30000);
+            }
+        }
+    }
+}
+`,
+];
+
 /** Templates per file: a few, so files are a realistic couple of kilobytes. */
 const UNITS_PER_FILE = 4;
 
@@ -276,6 +446,22 @@ const CORPORA: Corpus[] = [
     'pkg/settings.rb',
     'RETRY_DELAY = 5\n',
   ]),
+  corpus(
+    'kotlin',
+    new KotlinAnalyzer(),
+    '.kt',
+    'package pkg\n\nimport kotlin.random.Random\nimport kotlinx.coroutines.delay\n\nprivate const val RETRY_DELAY = 2_000L\n',
+    KOTLIN,
+    ['pkg/Settings.kt', 'package pkg\n\nconst val SHARED_DELAY = 5_000L\n'],
+  ),
+  corpus(
+    'csharp',
+    new CSharpAnalyzer(),
+    '.cs',
+    'using System;\nusing System.Linq;\nusing System.Threading;\nusing System.Threading.Tasks;\n\nnamespace Bench.Mod;\n',
+    CSHARP,
+    ['pkg/Settings.cs', 'public static class Settings\n{\n    public const int RetryDelayMs = 2000;\n}\n'],
+  ),
 ];
 
 async function pass(

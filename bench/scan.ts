@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: analysis speed and memory against bare parsing, on (a) a generated corpus of 5,000
- * files and (b) the third-party JavaScript under node_modules. Each figure comes from its own process.
+ * files and (b) the third-party JavaScript under node_modules, (c) the tree-sitter languages, and (d)
+ * how many files a one-file review reads. Each figure comes from its own process.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -78,4 +79,10 @@ process.stdout.write(
   execFileSync(process.execPath, ['--import', 'tsx', 'bench/languages.ts', String(LANGUAGE_FILES)], {
     encoding: 'utf8',
   }),
+);
+
+// (d) what a one-file review reads of the repository around it, by how far its delay is followed.
+console.log('\n(d) repository reads of a one-file review');
+process.stdout.write(
+  execFileSync(process.execPath, ['--import', 'tsx', 'bench/reads.ts'], { encoding: 'utf8' }),
 );

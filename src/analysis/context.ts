@@ -34,3 +34,18 @@ export const ERROR_EVENT =
 /** Names of callables that restart the work (a setTimeout callback calling one is a re-invocation). */
 export const RESTART_NAME =
   /^(re)?connect|^retry|^reconnect|^restart|^start|^init|^open|^subscribe|^resubscribe|^attempt|^run|^poll|^send|^fetch|^request|^consume|^listen|^login|^setup|Reconnect|Retry(?!After)|Restart/;
+
+/**
+ * Callbacks a connection calls when it is lost or cannot be made (EventMachine `unbind`, Twisted
+ * `clientConnectionLost`, paho `on_disconnect`, asyncio `connection_lost`): a reconnect scheduled
+ * there runs after a failure.
+ */
+export const FAILURE_CALLBACK =
+  /^_*(on_?|handle_?)?(error|close|closed|disconnect|disconnected|connection_?lost|connection_?failed|connect_?failed|connect_?error|unbind|client_?connection_?(lost|failed)|socket_?error)$/i;
+
+/**
+ * Exceptions that mean "no data yet", not a failure: an empty queue read without blocking, a
+ * non-blocking socket with nothing to read. Waiting after one and reading again is polling.
+ */
+export const NO_DATA_SIGNAL =
+  /(^|[^\w])(queue\.|asyncio\.|Queue::)?(Empty|QueueEmpty|WouldBlock|BlockingIOError|WaitReadable|EAGAINWaitReadable|EWOULDBLOCKWaitReadable|ThreadError)\b/;

@@ -14,7 +14,8 @@ export type DelayValue =
   | { kind: 'random' }
   /** Derived from what the server said (Retry-After, rate-limit reset, an error field). */
   | { kind: 'server' }
-  | { kind: 'unknown'; reason: string };
+  /** `external`: set outside the repository (an environment variable, a flag), not merely unresolved. */
+  | { kind: 'unknown'; reason: string; external?: boolean };
 
 export const UNKNOWN = (reason: string): DelayValue => ({ kind: 'unknown', reason });
 
@@ -40,7 +41,10 @@ export function dominant(a: DelayValue, b: DelayValue): DelayValue {
  * Every value that can reach one wait (a parameter's default and each caller's argument, a field's
  * initialiser and each assignment): randomness on any path keeps the wait quiet; a server hint next
  * to the code's own value is judged by that value (the fallback is what clients share); anything
- * unresolved keeps it quiet; otherwise growth beats a constant, and the longest constant is the wait.
+ * unresolved keeps it quiet; a setting from outside the repository next to the code's own default
+ * is judged by that default (it is what every client runs with unless configured, and a configured
+ * value is one value for all of them too); otherwise growth beats a constant, and the longest
+ * constant is the wait.
  */
 export function joinValues(values: readonly DelayValue[]): DelayValue {
   if (values.length === 0) return UNKNOWN('no value reaches the wait');
@@ -48,9 +52,11 @@ export function joinValues(values: readonly DelayValue[]): DelayValue {
   if (random) return random;
   const own = values.filter((v) => v.kind !== 'server');
   if (own.length === 0) return values[0]!;
-  const unknown = own.find((v) => v.kind === 'unknown');
+  const unknown = own.find((v) => v.kind === 'unknown' && !v.external);
   if (unknown) return unknown;
-  return own.reduce((acc, value) => {
+  const known = own.filter((v) => v.kind !== 'unknown');
+  if (known.length === 0) return own[0]!;
+  return known.reduce((acc, value) => {
     if (acc.kind === 'const' && value.kind === 'const') return acc.ms >= value.ms ? acc : value;
     return PRECEDENCE[acc.kind] >= PRECEDENCE[value.kind] ? acc : value;
   });

@@ -33,6 +33,19 @@ const GENERATED_NAMES = [
   '**/*.d.mts',
   '**/*.d.cts',
 ];
+/**
+ * Imports of test frameworks: a file outside the test folders that imports one is test support (a
+ * matcher, a helper that re-runs a failing assertion), not code that serves traffic.
+ */
+const TEST_FRAMEWORK_IMPORT = [
+  /^\s*import\s+(?:[\w{}\s,*]+\s+from\s+)?['"](@playwright\/test|vitest|@jest\/globals|mocha|chai|node:test)['"]/m,
+  /\brequire\(\s*['"](chai|mocha|@playwright\/test)['"]\s*\)/,
+  /^\s*(import\s+(pytest|unittest)\b|from\s+(pytest|unittest)\b(?!\.mock))/m,
+  /^\s*import\s+(static\s+)?(org\.junit|org\.testng|org\.assertj|io\.kotest|kotlin\.test)\b/m,
+  /^\s*using\s+(NUnit\.Framework|Xunit|Microsoft\.VisualStudio\.TestTools)\b/m,
+  /^\s*require\s*\(?\s*['"](rspec|minitest)\b/m,
+  /^\s*import\s+"testing"|^import\s*\([^)]*^\s*"testing"\s*$/m,
+];
 const GENERATED_MARKER = /@generated|DO NOT EDIT|auto-?generated|This file was generated/i;
 
 export interface PathFilterOptions {
@@ -75,10 +88,12 @@ export function skipReasonForPath(path: string, options: PathFilterOptions): str
 /** Why a file's content is skipped, or null to analyse it. */
 export function skipReasonForContent(
   text: string,
-  options: Pick<PathFilterOptions, 'includeGenerated'>,
+  options: Pick<PathFilterOptions, 'includeGenerated'> & Partial<Pick<PathFilterOptions, 'includeTests'>>,
 ): string | null {
   if (text.length > MAX_ANALYSED_BYTES) return `larger than ${MAX_ANALYSED_BYTES} bytes`;
   if (text.includes('\u0000')) return 'binary';
+  if (!options.includeTests && TEST_FRAMEWORK_IMPORT.some((pattern) => pattern.test(text)))
+    return 'test support (imports a test framework)';
   if (options.includeGenerated) return null;
   const head = text.slice(0, 1000);
   if (GENERATED_MARKER.test(head)) return 'generated (marker in the header)';

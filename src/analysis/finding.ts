@@ -54,6 +54,8 @@ export type WaitForm =
        * belongs in that helper, not in this argument.
        */
       computedBy?: { name: string; path: string };
+      /** The argument is a duration object (a C# `TimeSpan`), not a number, as the program declares it. */
+      duration?: boolean;
     }
   | {
       kind: 'library-option';
@@ -94,7 +96,8 @@ export type RetryLibrary =
   | 'celery'
   | 'cenkalti-backoff'
   | 'retry-go'
-  | 'go-retryablehttp';
+  | 'go-retryablehttp'
+  | 'go-resiliency';
 
 export type Confidence = 'high' | 'medium' | 'low';
 

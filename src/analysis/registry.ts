@@ -1,7 +1,7 @@
 import type { LanguageAnalyzer } from './analyzer.js';
 import { TypeScriptAnalyzer } from './languages/typescript.js';
 import { JavaAnalyzer } from './languages/java.js';
-import { KotlinAnalyzer } from './languages/java/kotlin.js';
+import { KotlinAnalyzer } from './languages/kotlin.js';
 import { CSharpAnalyzer } from './languages/csharp.js';
 import { RustAnalyzer } from './languages/rust.js';
 import { PythonAnalyzer } from './languages/python.js';

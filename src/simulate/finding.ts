@@ -154,6 +154,7 @@ function librarySchedule(
     case 'cenkalti-backoff':
     case 'retry-go':
     case 'go-retryablehttp':
+    case 'go-resiliency':
       return goLibrarySchedule(library, current, baseMs, growing);
   }
 }

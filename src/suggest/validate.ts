@@ -4,7 +4,6 @@ import type { Language } from '../analysis/finding.js';
 import { applyEdits, findOverlap, LineIndex } from './edits.js';
 import type { TextEdit } from './types.js';
 import { GRAMMAR_OF_LANGUAGE, reparseVerdict } from '../analysis/languages/tree-sitter/runtime.js';
-import { balanced } from '../analysis/languages/java/kotlin-tokens.js';
 
 export type ValidationResult = { valid: true; patched: string } | { valid: false; reason: string };
 
@@ -143,12 +142,6 @@ export function validatePatch(
   if (grammar !== undefined) {
     const verdict = reparseVerdict(grammar, original, patched);
     return verdict.valid ? { valid: true, patched } : verdict;
-  }
-  // Kotlin has no packaged grammar: the token scanner checks every bracket and string still closes.
-  if (language === 'kotlin') {
-    if (balanced(original) && !balanced(patched))
-      return { valid: false, reason: 'the patched Kotlin no longer balances' };
-    return { valid: true, patched };
   }
   if (!CHECKED_LANGUAGES.has(language)) {
     return { valid: false, reason: `patches for ${language} cannot be checked yet` };

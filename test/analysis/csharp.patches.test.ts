@@ -4,7 +4,7 @@ import { reparseVerdict } from '../../src/analysis/languages/tree-sitter/runtime
 import { rewriteCSharp } from '../../src/suggest/csharp/index.js';
 import { itPatchesEveryFinding } from './patch-table.js';
 
-const TABLES = ['fixtures/csharp/retries.yml', 'fixtures/csharp/polly.yml'];
+const TABLES = ['fixtures/csharp/retries.yml', 'fixtures/csharp/polly.yml', 'fixtures/csharp/value-flow.yml'];
 const DEFAULT_PATH = 'src/Acme/Client.cs';
 
 describe('csharp patches', () => {

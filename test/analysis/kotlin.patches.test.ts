@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ANALYSIS_OPTIONS } from '../../src/analysis/analyzer.js';
-import { KotlinAnalyzer } from '../../src/analysis/languages/java/kotlin.js';
-import { balanced } from '../../src/analysis/languages/java/kotlin-tokens.js';
+import { KotlinAnalyzer } from '../../src/analysis/languages/kotlin.js';
+import { reparseVerdict } from '../../src/analysis/languages/tree-sitter/runtime.js';
 import { applyEdits } from '../../src/suggest/edits.js';
 import { rewriteKotlin } from '../../src/suggest/java/index.js';
 import { STRATEGY_NAMES } from '../../src/suggest/strategies.js';
@@ -30,7 +30,7 @@ describe('kotlin patches', () => {
             if (result.kind !== 'plan') continue;
             const patched = applyEdits(testCase.code, result.edits);
             expect(patched).not.toBe(testCase.code);
-            expect(balanced(patched)).toBe(true);
+            expect(reparseVerdict('kotlin', testCase.code, patched)).toEqual({ valid: true });
           }
         }
       }

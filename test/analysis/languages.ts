@@ -2,7 +2,7 @@ import type { LanguageAnalyzer } from '../../src/analysis/analyzer.js';
 import { CSharpAnalyzer } from '../../src/analysis/languages/csharp.js';
 import { GoAnalyzer } from '../../src/analysis/languages/go.js';
 import { JavaAnalyzer } from '../../src/analysis/languages/java.js';
-import { KotlinAnalyzer } from '../../src/analysis/languages/java/kotlin.js';
+import { KotlinAnalyzer } from '../../src/analysis/languages/kotlin.js';
 import { PythonAnalyzer } from '../../src/analysis/languages/python.js';
 import { RubyAnalyzer } from '../../src/analysis/languages/ruby.js';
 import { RustAnalyzer } from '../../src/analysis/languages/rust.js';
@@ -36,7 +36,7 @@ export const LANGUAGE_TABLES: readonly LanguageTables[] = [
     language: 'go',
     analyzer: () => new GoAnalyzer(),
     defaultFilename: 'internal/client/client.go',
-    tables: ['fixed-delay-retry', 'unjittered-backoff', 'libraries', 'near-misses'],
+    tables: ['fixed-delay-retry', 'unjittered-backoff', 'libraries', 'near-misses', 'value-flow'],
   },
   {
     language: 'ruby',
@@ -54,13 +54,13 @@ export const LANGUAGE_TABLES: readonly LanguageTables[] = [
     language: 'kotlin',
     analyzer: () => new KotlinAnalyzer(),
     defaultFilename: 'src/main/kotlin/com/acme/Client.kt',
-    tables: ['retries'],
+    tables: ['retries', 'value-flow'],
   },
   {
     language: 'csharp',
     analyzer: () => new CSharpAnalyzer(),
     defaultFilename: 'src/Acme/Client.cs',
-    tables: ['retries', 'polly', 'near-misses'],
+    tables: ['retries', 'polly', 'near-misses', 'value-flow'],
   },
   {
     language: 'rust',

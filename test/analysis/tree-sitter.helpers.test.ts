@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GoAnalyzer } from '../../src/analysis/languages/go.js';
+import { KotlinAnalyzer } from '../../src/analysis/languages/kotlin.js';
 import { PythonAnalyzer } from '../../src/analysis/languages/python.js';
 import { RubyAnalyzer } from '../../src/analysis/languages/ruby.js';
 import { loadLanguage } from '../../src/analysis/languages/tree-sitter/runtime.js';
@@ -7,7 +8,12 @@ import { loadLanguage } from '../../src/analysis/languages/tree-sitter/runtime.j
 /** `jitterHelpers`: functions whose bodies randomise a delay, judged by the body, not the name. */
 describe('repository jitter helpers', () => {
   beforeAll(async () => {
-    await Promise.all([loadLanguage('python'), loadLanguage('go'), loadLanguage('ruby')]);
+    await Promise.all([
+      loadLanguage('python'),
+      loadLanguage('go'),
+      loadLanguage('ruby'),
+      loadLanguage('kotlin'),
+    ]);
   });
 
   it('Python: a function computing a jittered delay from the attempt, and a jittered sleep', () => {
@@ -69,6 +75,31 @@ describe('repository jitter helpers', () => {
     ].join('\n');
     expect(new RubyAnalyzer().jitterHelpers({ path: 'lib/backoff.rb', text })).toEqual([
       { name: 'delay_for', path: 'lib/backoff.rb', takesAttempt: true, sleeps: false },
+    ]);
+  });
+
+  it('Kotlin: public top-level functions randomising a delay', () => {
+    const text = [
+      'package com.acme.retry',
+      '',
+      'import kotlin.math.pow',
+      'import kotlin.random.Random',
+      '',
+      'fun backoffMillis(attempt: Int, base: Long = 500): Long =',
+      '    Random.nextLong(minOf(30_000L, (base * 2.0.pow(attempt)).toLong()) + 1)',
+      '',
+      'suspend fun jitteredDelay(millis: Long) {',
+      '    delay(Random.nextLong(millis / 2, millis + 1))',
+      '}',
+      '',
+      'fun shuffled(rows: List<Int>): List<Int> = rows.shuffled()',
+      '',
+      'private fun privateJitter(x: Long) = x * Random.nextDouble()',
+      '',
+    ].join('\n');
+    expect(new KotlinAnalyzer().jitterHelpers({ path: 'src/main/kotlin/Retry.kt', text })).toEqual([
+      { name: 'backoffMillis', path: 'src/main/kotlin/Retry.kt', takesAttempt: true, sleeps: false },
+      { name: 'jitteredDelay', path: 'src/main/kotlin/Retry.kt', takesAttempt: false, sleeps: true },
     ]);
   });
 });

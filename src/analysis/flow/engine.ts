@@ -161,11 +161,13 @@ export class FlowEngine {
         return minMax(expr.which, values);
       }
       case 'either': {
+        // An option that never holds a value (`null`, a setter nobody calls) is no value the wait sees.
         const values: DelayValue[] = [];
-        for (const option of expr.options) values.push(await this.evaluate(option, scope, trail));
-        // An option no path sets (`opts.delay ?? 1000` where no caller passes `delay`) is not a value.
-        const set = values.filter((v) => v !== NEVER && v !== CYCLE);
-        return set.length > 0 ? joinValues(set) : (values[0] ?? NEVER);
+        for (const option of expr.options) {
+          const value = await this.evaluate(option, scope, trail);
+          if (value !== NEVER) values.push(value);
+        }
+        return values.length === 0 ? NEVER : joinValues(values);
       }
       case 'table':
         return this.table(expr, scope, trail);
@@ -176,9 +178,11 @@ export class FlowEngine {
       case 'server':
         return { kind: 'server' };
       case 'external':
-        return UNKNOWN(expr.what);
+        return { kind: 'unknown', reason: expr.what, external: true };
       case 'todo':
         return UNKNOWN(expr.what);
+      case 'none':
+        return NEVER;
       case 'self':
         return UNKNOWN('the receiver is not a delay');
       case 'name':
@@ -226,6 +230,10 @@ export class FlowEngine {
     if (index.kind === 'const')
       return { kind: 'const', ms: numbers[index.ms] ?? numbers[numbers.length - 1]! };
     if (numbers.every((n) => n === numbers[0])) return { kind: 'const', ms: numbers[0]! };
+    // Equal steps (1 s, 3 s, 5 s) are linear, however large the first ratio.
+    const steps = numbers.slice(1).map((n, i) => n - numbers[i]!);
+    if (steps.length > 1 && steps.every((d) => d > 0 && d === steps[0]))
+      return { kind: 'linear', baseMs: numbers[0] };
     const ratios = numbers.slice(1).map((n, i) => n / numbers[i]!);
     const geometric = ratios.length > 0 && ratios.every((r) => r >= 1.5);
     return geometric ? { kind: 'exponential', baseMs: numbers[0] } : { kind: 'linear', baseMs: numbers[0] };
@@ -240,16 +248,7 @@ export class FlowEngine {
     const { facts } = scope;
     for (let fn = scope.fn; fn; fn = fn.parent === undefined ? undefined : facts.functions[fn.parent]) {
       const index = fn.params.findIndex((p) => p.name === name);
-      if (index >= 0) {
-        if (scope.bindings && fn === scope.fn) return UNKNOWN(`\`${name}\` is not passed`);
-        const passed = await this.parameter({ facts, fn }, index, trail, !!scope.uncalledIsNever);
-        const updates = facts.assignments.filter(
-          (a) => a.fn === fn!.id && a.target.kind === 'name' && a.target.name === name,
-        );
-        // A parameter the body reassigns (`delay *= 2`) starts as passed, then changes as a local does.
-        return updates.length > 0 ? this.local(name, updates, { ...scope, fn }, trail, passed) : passed;
-      }
-      if (fn.enclosingNames?.includes(name)) continue;
+      if (index < 0 && fn.enclosingNames?.includes(name)) continue;
       const writes = facts.assignments.filter(
         (a) =>
           a.target.kind === 'name' &&
@@ -257,10 +256,21 @@ export class FlowEngine {
           a.fn !== undefined &&
           (a.fn === fn!.id || rebinds(facts, a.fn, fn!.id, name)),
       );
+      if (index >= 0) {
+        if (scope.bindings && fn === scope.fn) return UNKNOWN(`\`${name}\` is not passed`);
+        const ref = { facts, fn };
+        const passed = () => this.parameter(ref, index, trail, !!scope.uncalledIsNever);
+        // A parameter the body sets again (`sleep = sleep + jitter`): what it is passed, then each write.
+        return writes.some((a) => a.fn === ref.fn.id)
+          ? this.local(name, writes, { ...scope, fn }, trail, passed)
+          : passed();
+      }
       if (writes.some((a) => a.fn === fn!.id)) return this.local(name, writes, { ...scope, fn }, trail);
     }
     const value = await this.moduleName(facts, name, line, trail);
     if (value.kind !== 'unknown') return value;
+    const inherited = await this.inheritedConstant(name, line, scope, trail);
+    if (inherited) return inherited;
     // A bare name that is a method taking no arguments is a call in languages that call without parentheses.
     const method = await this.functionOf({ k: 'name', name, line }, scope);
     if (method && method.fn.params.every((p) => p.default))
@@ -272,18 +282,36 @@ export class FlowEngine {
     return value;
   }
 
+  /** A constant a class inherits from its bases (Ruby `RETRY_DELAY` of the superclass, a Java interface constant). */
+  private async inheritedConstant(
+    name: string,
+    line: number,
+    scope: Scope,
+    trail: Trail,
+  ): Promise<DelayValue | null> {
+    if (!scope.className || trail.hops >= MAX_HOPS) return null;
+    const own = await this.classNamed(scope.className, scope.facts);
+    let cls = own && (await this.baseOf(own));
+    for (let depth = 0; cls && depth < MAX_HOPS; depth += 1) {
+      if (declares(cls.facts, name))
+        return this.moduleName(cls.facts, name, line, { ...trail, hops: trail.hops + 1 });
+      cls = await this.baseOf(cls);
+    }
+    return null;
+  }
+
   /** A variable of a function: the sequence of its assignments, as the loop around the wait sees it. */
   private async local(
     name: string,
     writes: AssignmentFact[],
     scope: Scope,
     trail: Trail,
-    initial: DelayValue | null = null,
+    initial?: () => Promise<DelayValue>,
   ): Promise<DelayValue> {
     const key = `l:${scope.facts.path}:${scope.fn?.id}:${name}`;
     if (trail.resolving.has(key)) return UNKNOWN(`\`${name}\` refers to itself`);
     const inner: Trail = { ...trail, resolving: new Set([...trail.resolving, key]) };
-    let value: DelayValue | null = initial;
+    let value: DelayValue | null = initial ? await initial() : null;
     for (const write of [...writes].sort((a, b) => a.line - b.line)) {
       if (write.op === 'each') {
         const schedule = write.value.k === 'table' ? write.value : null;
@@ -458,9 +486,8 @@ export class FlowEngine {
             inner,
           );
           if (grown.kind === 'random') values.push(grown);
-          // `retry(fn, n - 1, delay)` hands the parameter on as it is: the same value, no growth.
-          else if (grown.kind === 'counter' && grown.name === declared.name) continue;
-          else if (isGrowing(grown)) values.push({ kind: growthOf(arg) });
+          // Passed on as it is (`retry(fn, delay)`), the value stays what the first call gave it.
+          else if (isGrowing(grown) && grown.kind !== 'counter') values.push({ kind: growthOf(arg) });
         }
         continue;
       }
@@ -484,6 +511,8 @@ export class FlowEngine {
         trail.evidence.push(`no call of \`${fn.name}\` in the repository sets \`${property}\``);
         return NEVER;
       }
+      // Defaults to no value and no caller passes one: it holds none.
+      if (param.default?.k === 'none' && passing === 0) return NEVER;
       return UNKNOWN(
         `\`${param.name}\` is a parameter of \`${fn.name}\` and no caller in the repository passes it`,
       );
@@ -728,7 +757,8 @@ export class FlowEngine {
     for (const site of await this.program.memberAssignments(name, owner.facts)) {
       const write = site.fact;
       if (write.target.kind !== 'member') continue;
-      const scope = scopeIn(site.facts, write.fn);
+      // Like a setter of the class: a function nobody calls (an option nobody passes) sets nothing.
+      const scope = scopeIn(site.facts, write.fn, { uncalledIsNever: true });
       const type = await this.typeOf(write.target.object, scope, inner);
       if (type && (type.cls.name !== owner.cls.name || type.facts.path !== owner.facts.path)) continue;
       found = true;
@@ -763,10 +793,12 @@ export class FlowEngine {
    * are found anywhere — declared in the nearest file of the repository.
    */
   async classNamed(name: string, facts: FileFacts): Promise<ClassRef | null> {
-    const simple = name.includes('.') ? name.slice(name.lastIndexOf('.') + 1) : name;
+    // `app.config.Settings`, `MarketplaceClients::Base`: the last segment names the class.
+    const segments = name.split(/::|\./);
+    const simple = segments[segments.length - 1]!;
     const local = classIn(facts, simple);
     if (local) return local;
-    const imported = facts.imports.find((i) => i.local === simple || i.local === name.split('.')[0]);
+    const imported = facts.imports.find((i) => i.local === simple || i.local === segments[0]);
     if (imported) {
       const module = await this.program.module(facts.path, imported.module);
       const found = module && (await this.inPackage(module, (f) => classIn(f, imported.name ?? simple)));
@@ -833,9 +865,26 @@ export class FlowEngine {
       }
       case 'call': {
         const callee = expr.callee;
-        if (callee.k === 'name') return this.classNamed(callee.name, scope.facts);
-        if (callee.k === 'member' && callee.object.k === 'name')
-          return this.classNamed(`${callee.object.name}.${callee.name}`, scope.facts);
+        const named =
+          callee.k === 'name'
+            ? await this.classNamed(callee.name, scope.facts)
+            : callee.k === 'member' && callee.object.k === 'name'
+              ? await this.classNamed(`${callee.object.name}.${callee.name}`, scope.facts)
+              : null;
+        if (named) return named;
+        // A factory (`DefaultConfig()`, `config.Default()`): the class of what it returns. Only plain
+        // and imported functions: following a method would need the receiver's type, which may be this call's.
+        const plain =
+          callee.k === 'name' ||
+          (callee.k === 'member' &&
+            callee.object.k === 'name' &&
+            scope.facts.imports.some((i) => i.local === (callee.object as { name: string }).name));
+        const factory = plain ? await this.functionOf(callee, scope) : null;
+        if (!factory || factory.fn.isConstructor) return null;
+        for (const ret of factory.fn.returns) {
+          const found = await this.typeOf(ret, scopeIn(factory.facts, factory.fn.id), trail, depth + 1);
+          if (found) return found;
+        }
         return null;
       }
       case 'name': {
@@ -869,6 +918,8 @@ export class FlowEngine {
         const owner = await this.typeOf(expr.object, scope, trail, depth + 1);
         if (!owner) return null;
         for (let cls: ClassRef | null = owner, d = 0; cls && d < MAX_HOPS; d += 1) {
+          const declared = cls.cls.fieldTypes?.[expr.name];
+          if (declared) return this.classNamed(declared, cls.facts);
           const writes = await this.fieldWrites(cls, expr.name);
           for (const { facts: at, write } of writes) {
             const scope = scopeIn(at, write.fn, { className: cls.cls.name });

@@ -11,7 +11,8 @@ import type { Trigger } from '../finding.js';
  * numbers, the front end says how many milliseconds one unit is.
  */
 export type Expr =
-  | { k: 'num'; value: number }
+  /** `text`: how the source wrote it, when that says more than the number (`time.Second`). */
+  | { k: 'num'; value: number; text?: string }
   /** A bare name: a local, a parameter, a module-level binding or an import, resolved by scope. */
   | { k: 'name'; name: string; line: number }
   /** `this` / `self` / the method's receiver. */
@@ -37,7 +38,9 @@ export type Expr =
   /** Comes from outside the repository: an environment variable, user input, a value read at run time. */
   | { k: 'external'; what: string }
   /** A construct the front end does not translate: evaluates to unknown, visibly. */
-  | { k: 'todo'; what: string };
+  | { k: 'todo'; what: string }
+  /** No value (`null`, `None`, `nil`): a `??`/`or` around it falls through to its other side. */
+  | { k: 'none' };
 
 export interface ParamFact {
   name: string;
@@ -132,6 +135,8 @@ export interface CallFact {
   spread: boolean;
   /** Set when the call sits where a retry would wait: on a failure path, with the work repeated. */
   retry?: RetryFrame;
+  /** Set when the call runs only after a failure (an `except`/`rescue`, an error branch), repeated or not. */
+  failure?: { trigger: RetryFrame['trigger']; evidence: string };
 }
 
 export interface ClassFact {
@@ -148,6 +153,8 @@ export interface ClassFact {
    * elsewhere, and the objects spread or assigned into it (`{ ...DEFAULTS, ...opts }`) supply the rest.
    */
   literal?: { fn?: number; spreads: Expr[] };
+  /** Declared types of fields, by field name (a Go struct, a typed Java or C# field): `cfg.retryWait` of a field `cfg Config`. */
+  fieldTypes?: Record<string, string>;
 }
 
 export interface ImportFact {
@@ -204,7 +211,7 @@ export function mentions(expr: Expr, name: string): boolean {
 export function show(expr: Expr): string {
   switch (expr.k) {
     case 'num':
-      return String(expr.value);
+      return expr.text ?? String(expr.value);
     case 'name':
       return expr.name;
     case 'self':
@@ -223,6 +230,8 @@ export function show(expr: Expr): string {
       return `${show(expr.callee)}(…)`;
     case 'table':
       return `[${expr.items.map(show).join(', ')}]`;
+    case 'none':
+      return 'null';
     case 'option':
       return `${expr.of ? `${show(expr.of)}[${expr.key ?? '…'}]` : (expr.key ?? '…')} or ${show(expr.fallback)}`;
     default:

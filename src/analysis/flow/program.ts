@@ -56,8 +56,13 @@ const CALL_TOKEN = /([A-Za-z_$][\w$]*)[!?]?\s*\(/g;
 /** Ruby constructs with `Name.new`: a call of the class. */
 const NEW_TOKEN = /([A-Z][\w]*)\.new\b/g;
 /** Type declarations, for languages whose types are not found through imports. */
-const TYPE_DECLARATION_TOKEN = /\b(?:class|struct|record|interface|object|enum|type)\s+([A-Za-z_][\w]*)/g;
+const TYPE_DECLARATION_TOKEN =
+  /\b(?:class|struct|record|interface|object|enum|type|module)\s+(?:[A-Za-z_]\w*(?:::|\.))*([A-Za-z_]\w*)/g;
+/** A struct literal (Go `Config{…}`, `&pkg.Config{…}`) calls its type's record constructor. */
+const RECORD_LITERAL_TOKEN = /([A-Za-z_][\w]*)\{/g;
 const MEMBER_ASSIGN_TOKEN = /\.([A-Za-z_$][\w$]*)\s*(?:[-+*/]|<<|\*\*)?=(?!=)/g;
+/** Object initialisers set members without a dot: `new Options { Delay = … }` (C#). */
+const INITIALIZER_ASSIGN_TOKEN = /[{,]\s*([A-Za-z_$][\w$]*)\s*=(?![=>])/g;
 /** Ruby and Kotlin call without parentheses, and constructors are called with `new`: names followed by a space. */
 const BARE_CALL_TOKEN = /(?:^|[\s.])([A-Za-z_$][\w$]*)[!?]?[ \t]+(?=[\w"':@(])/gm;
 
@@ -221,8 +226,10 @@ export class Program {
         };
         for (const match of text.matchAll(CALL_TOKEN)) add(`c:${match[1]}`);
         for (const match of text.matchAll(BARE_CALL_TOKEN)) add(`c:${match[1]}`);
+        for (const match of text.matchAll(RECORD_LITERAL_TOKEN)) add(`c:${match[1]}`);
         for (const match of text.matchAll(NEW_TOKEN)) add(`c:${match[1]}`);
         for (const match of text.matchAll(MEMBER_ASSIGN_TOKEN)) add(`a:${match[1]}`);
+        for (const match of text.matchAll(INITIALIZER_ASSIGN_TOKEN)) add(`a:${match[1]}`);
         if (this.front.typesAnywhere)
           for (const match of text.matchAll(TYPE_DECLARATION_TOKEN)) add(`d:${match[1]}`);
       }

@@ -1,4 +1,5 @@
 import type { AnalysisOptions } from '../analyzer.js';
+import { FAILURE_CALLBACK, RESTART_NAME } from '../context.js';
 import { UNKNOWN } from '../delay.js';
 import { scaled } from '../languages/tree-sitter/durations.js';
 import { waitDraft, type Draft, type Snippet } from '../languages/tree-sitter/findings.js';
@@ -30,7 +31,8 @@ export interface CallSite {
 }
 
 /** Names of delays, not of attempt counts. */
-const DELAY_NAME = /delay|wait|interval|sleep|pause|timeout|backoff|period|duration/i;
+const DELAY_NAME =
+  /delay|wait|interval|sleep|pause|timeout|backoff|period|duration|seconds|secs|millis|between|cooldown/i;
 
 interface Wait {
   delay: Expr;
@@ -82,7 +84,9 @@ async function waitOf(engine: FlowEngine, site: CallSite, scope: Scope): Promise
   const local =
     (callee.k === 'name' &&
       (scope.facts.functions.some((f) => f.name === callee.name) ||
-        scope.facts.imports.some((i) => i.local === callee.name))) ||
+        scope.facts.imports.some((i) => i.local === callee.name) ||
+        // A function of another file of the package: read the package only for a call on a retry path.
+        (scope.facts.packageName !== undefined && !!call.retry))) ||
     (callee.k === 'member' &&
       (callee.object.k === 'self' ||
         (callee.object.k === 'name' &&
@@ -116,16 +120,30 @@ export async function retryThroughCallers(
 ): Promise<RetryFrame | null> {
   const fn = scopeIn(facts, call.fn).fn;
   if (!fn || fn.sleeps) return null;
+  // `def reconnect; sleep(delay); connect; end` called from a `rescue`: the wait precedes the work again.
+  const restart = facts.calls.find(
+    (c) => c.fn === fn.id && c.line >= call.line && c !== call && RESTART_NAME.test(c.calleeName),
+  );
   for (const site of await engine.callersOf({ facts, fn })) {
     const frame = site.fact.retry;
-    if (!frame) continue;
-    return {
-      trigger: frame.trigger,
-      counters: [],
-      evidence: [
-        `\`${fn.name}\` waits, and is called from a retry (${site.facts.path}:${site.fact.line}): it ${frame.evidence.join('; ')}`,
-      ],
-    };
+    if (frame)
+      return {
+        trigger: frame.trigger,
+        counters: [],
+        evidence: [
+          `\`${fn.name}\` waits, and is called from a retry (${site.facts.path}:${site.fact.line}): it ${frame.evidence.join('; ')}`,
+        ],
+      };
+    const failure = site.fact.failure;
+    if (failure && restart)
+      return {
+        trigger: failure.trigger,
+        counters: [],
+        evidence: [
+          `\`${fn.name}\` is called after a failure (${site.facts.path}:${site.fact.line}): it ${failure.evidence}`,
+          `it waits, then runs \`${restart.calleeName}\` again (line ${restart.line})`,
+        ],
+      };
   }
   return null;
 }
@@ -145,6 +163,7 @@ export interface RetryContextResult {
 export function attachRetryFrames<N>(
   pending: readonly { call: CallFact; node: N; state: { repeats: boolean; fn?: { recursive: boolean } } }[],
   retryContext: (node: N) => RetryContextResult | null,
+  failures?: { facts: FileFacts; failureAt: (node: N) => NonNullable<CallFact['failure']> | null },
 ): void {
   for (const { call, node, state } of pending) {
     if (!(state.repeats || state.fn?.recursive)) continue;
@@ -152,6 +171,15 @@ export function attachRetryFrames<N>(
     if (!context) continue;
     call.retry = { trigger: context.trigger, counters: [...context.counters], evidence: context.evidence };
     if (context.attemptVar) call.retry.attemptVar = context.attemptVar;
+  }
+  if (!failures) return;
+  // Calls of this file's functions, or of a reconnect elsewhere, may run a wait after a failure
+  // (`reconnect()` in a `rescue`, with no loop): where they run only after one is kept too.
+  const defined = new Set(failures.facts.functions.map((f) => f.name));
+  for (const { call, node } of pending) {
+    if (call.retry || !(defined.has(call.calleeName) || RESTART_NAME.test(call.calleeName))) continue;
+    const failure = failures.failureAt(node);
+    if (failure) call.failure = { trigger: failure.trigger, evidence: failure.evidence };
   }
 }
 
@@ -179,4 +207,46 @@ export function sleptParameter<N>(
   if (!body.sleep?.argument || body.control || body.calls > MAX_HELPER_CALLS) return -1;
   const argument = body.sleep.argument;
   return fn.params.findIndex((p) => p.name !== '' && mentions(argument, p.name));
+}
+
+/** What a front end saw around a timer call (`call_later(d, fn)`, `EM.add_timer(d) { … }`). */
+export interface ScheduledCall {
+  /** Names the timer runs when it fires: the callable handed over, or the calls in its block. */
+  runs: readonly string[];
+  /** The file's facts so far, and the function the timer is set in. */
+  facts: FileFacts;
+  fn?: FunctionFact;
+  /** The `except`/`rescue` clause or error branch the timer is set in, as the retry context reads it. */
+  failure?: { trigger: RetryFrame['trigger']; evidence: string } | null;
+}
+
+/**
+ * A timer is the pause of a retry when it runs the work again (a reconnect, or the function that set
+ * it) and is set after a failure: in an `except`/`rescue`, or in the callback of a lost connection —
+ * directly, or in a method that callback calls (`unbind` → `schedule_reconnect`).
+ */
+export function scheduledRetry({ runs, facts, fn, failure }: ScheduledCall): RetryContextResult | null {
+  const again = runs.find((name) => RESTART_NAME.test(name) || name === fn?.name);
+  if (!again) return null;
+  const schedules = `schedules \`${again}\` to run again when the timer fires`;
+  if (failure)
+    return { trigger: failure.trigger, counters: new Set(), evidence: [failure.evidence, schedules] };
+  if (!fn) return null;
+  const callers = facts.calls
+    .filter((c) => c.calleeName === fn.name && c.fn !== undefined && c.fn !== fn.id)
+    .map((c) => ({ name: facts.functions[c.fn!]!.name, line: c.line }));
+  const callback = FAILURE_CALLBACK.test(fn.name)
+    ? { name: fn.name, via: '' }
+    : callers
+        .filter((c) => FAILURE_CALLBACK.test(c.name))
+        .map((c) => ({ name: c.name, via: ` through \`${fn.name}\` (line ${c.line})` }))[0];
+  if (!callback) return null;
+  return {
+    trigger: { kind: 'error-event', detail: `\`${callback.name}\` callback` },
+    counters: new Set(),
+    evidence: [
+      `runs in \`${callback.name}\`, called when the connection is lost or fails${callback.via}`,
+      schedules,
+    ],
+  };
 }

@@ -1,139 +1,82 @@
 import type { AnalysisOptions, LanguageAnalyzer, ModuleHost, SourceInput } from '../analyzer.js';
 import type { Finding, Language } from '../finding.js';
-import { rangeOf, withTree, type Node } from './tree-sitter/runtime.js';
-import { descendantsOfTypes, namedChildren } from './tree-sitter/syntax.js';
-import { cFamilyGrammar } from './java/c-family.js';
-import { libraryDraft, toFindings, waitDraft, type Draft } from './java/report.js';
-import { retryContext } from './java/retry-context.js';
-import { TreeCache } from './java/tree-cache.js';
-import {
-  argumentsOf,
-  containsRandom,
-  CSHARP_FUNCTIONS,
-  CSharpEvaluator,
-  MAX_EVALUATION_STEPS,
-  type CSharpEnv,
-  type CSharpFile,
-} from './csharp/evaluate.js';
-import { findPollyRetries } from './csharp/polly.js';
+import { EnginePerReview, newTrail, scopeIn, type FlowEngine } from '../flow/engine.js';
+import type { FrontEnd } from '../flow/program.js';
+import { judgeWait } from '../flow/waits.js';
+import { libraryDraft } from './java/report.js';
+import { toFindings, type Draft } from './tree-sitter/findings.js';
+import { guardNesting, loadLanguage, withTree } from './tree-sitter/runtime.js';
+import { extractCSharpFacts, type CsExtraction } from './csharp/facts.js';
+import { findPollyRetries, type ValueOf } from './csharp/polly.js';
+import { isTimeSpan } from './csharp/timespan.js';
 
-/** Cheap gate before parsing. */
+/** Cheap gate before parsing: without a wait the language provides or a Polly policy there is nothing to report. */
 const MAYBE_RETRY = /Task\.Delay|Thread\.Sleep|WaitAndRetry|RetryStrategyOptions|Backoff\./;
 
-/** Test frameworks: a file using one is test code (RULES.md section 1), whatever its name. */
-const TEST_USING =
-  /^using\s+(Xunit|NUnit\.Framework|Microsoft\.VisualStudio\.TestTools\.UnitTesting|MSTest)\b/;
-const TEST_ATTRIBUTE = /^(Fact|Theory|Test|TestCase|TestMethod|DataTestMethod)$/;
+/** Files that may configure Polly. */
+const USES_POLLY = /\b(Polly|Microsoft\.Extensions\.Http\.Resilience)\b|\bPolicy\b|RetryStrategyOptions/;
 
-export const CSHARP_GRAMMAR = cFamilyGrammar({
-  functions: [...CSHARP_FUNCTIONS],
-  loops: ['for_statement', 'foreach_statement', 'while_statement', 'do_statement'],
-  forEach: ['foreach_statement'],
-  blocks: ['block', 'switch_section'],
-  catchClause: 'catch_clause',
-  catchFilter: 'catch_filter_clause',
-  ifStatement: 'if_statement',
-  tryStatement: 'try_statement',
-  throwStatement: 'throw_statement',
-  exits: ['return_statement', 'break_statement'],
-  switchArms: ['switch_section'],
-  unarySteps: ['postfix_unary_expression', 'prefix_unary_expression'],
-  assignment: 'assignment_expression',
-  invocation: 'invocation_expression',
-  ownCallName: (call) => {
-    const fn = call.childForFieldName('function');
-    if (fn?.type === 'identifier') return fn.text;
-    if (fn?.type === 'member_access_expression' && fn.childForFieldName('expression')?.text === 'this') {
-      return fn.childForFieldName('name')?.text ?? null;
-    }
-    return null;
-  },
-  parameters: ['parameter'],
-  words: {
-    error:
-      /!\s*[\w.?]*IsSuccessStatusCode\b|\bIsFaulted\b|\bIsTransient\b|StatusCode\s*(==|>=|>)\s*(HttpStatusCode\.)?(TooManyRequests|ServiceUnavailable|BadGateway|GatewayTimeout|InternalServerError|RequestTimeout)/,
-    success: /\bIsSuccessStatusCode\b|\bIsCompletedSuccessfully\b|\bSucceeded\b/,
-  },
-});
-
-/** `Task.Delay(ms)`, `Task.Delay(TimeSpan)`, `Thread.Sleep(ms)`: the delay argument (milliseconds or a TimeSpan). */
-function delayArgument(call: Node): Node | null {
-  const fn = call.childForFieldName('function');
-  if (fn?.type !== 'member_access_expression') return null;
-  const object = fn.childForFieldName('expression')?.text.replace(/^System\.(Threading\.(Tasks\.)?)?/, '');
-  const name = fn.childForFieldName('name')?.text;
-  if ((object === 'Task' && name === 'Delay') || (object === 'Thread' && name === 'Sleep'))
-    return argumentsOf(call)[0] ?? null;
-  return null;
-}
-
-function inTestMethod(node: Node): boolean {
-  for (let current = node.parent; current; current = current.parent) {
-    if (current.type !== 'method_declaration') continue;
-    const attributes = namedChildren(current).filter((child) => child.type === 'attribute_list');
-    if (
-      attributes.some((list) =>
-        descendantsOfTypes(list, new Set(['attribute'])).some((a) =>
-          TEST_ATTRIBUTE.test(a.childForFieldName('name')?.text ?? ''),
-        ),
-      )
-    ) {
-      return true;
-    }
-  }
-  return false;
-}
+/**
+ * C# for the value-flow engine. Namespaces do not map to folders and `using` binds no single name, so
+ * nothing is imported by name: a class is found by its declaration anywhere in the repository.
+ */
+export const CSHARP_FRONT_END: FrontEnd = {
+  extensions: ['.cs'],
+  extract: (path, text) =>
+    withTree('csharp', text, (tree) => extractCSharpFacts(path, tree.rootNode, false).facts),
+  modulePaths: () => [],
+  submodule: (module, name) => `${module}.${name}`,
+  typesAnywhere: true,
+};
 
 export class CSharpAnalyzer implements LanguageAnalyzer {
   readonly language: Language = 'csharp';
   readonly extensions = ['.cs'] as const;
+  private readonly engines = new EnginePerReview(CSHARP_FRONT_END);
 
   async analyze(input: SourceInput, host: ModuleHost, options: AnalysisOptions): Promise<Finding[]> {
     if (!MAYBE_RETRY.test(input.text)) return [];
-    const files = new TreeCache('csharp', host);
-    try {
-      return await withTree('csharp', input.text, async (tree) => {
-        const file: CSharpFile = { tree, path: input.path };
-        const root = tree.rootNode;
-        if (descendantsOfTypes(root, new Set(['using_directive'])).some((u) => TEST_USING.test(u.text)))
-          return [];
-        const evaluator = new CSharpEvaluator(files);
-        const env = (counters: ReadonlySet<string> = new Set()): CSharpEnv => ({
-          file,
-          counters,
-          depth: 0,
-          evidence: [],
-          budget: { steps: MAX_EVALUATION_STEPS },
-        });
-        const drafts: Draft[] = [];
-        for (const call of descendantsOfTypes(root, new Set(['invocation_expression']))) {
-          const argument = delayArgument(call);
-          if (!argument || inTestMethod(call) || containsRandom(argument)) continue;
-          const context = retryContext(call, CSHARP_GRAMMAR);
-          if (!context) continue;
-          const evaluation = env(context.counters);
-          const value = await evaluator.evaluate(argument, evaluation);
-          const draft = waitDraft(
-            {
-              anchor: { range: rangeOf(call), text: call.text },
-              argument: { range: rangeOf(argument), text: argument.text },
-              confidence: 'high',
-            },
-            context,
-            value,
-            options,
-            evaluation.evidence,
-          );
-          if (draft) drafts.push(draft);
+    const engine = this.engines.for(host, input.path);
+    const drafts = await guardNesting(() =>
+      withTree('csharp', input.text, async (tree) => {
+        const extraction = extractCSharpFacts(input.path, tree.rootNode, true);
+        const { facts } = extraction;
+        engine.program.put(facts);
+        const found: Draft[] = [];
+        for (const site of facts.sites) {
+          const draft = await judgeWait(engine, facts, site, options);
+          if (!draft) continue;
+          if (draft.form.kind === 'call-argument' && site.direct) {
+            const scope = scopeIn(facts, site.call.fn);
+            if (await isTimeSpan(engine, site.direct.delay, scope)) draft.form.duration = true;
+          }
+          found.push(draft);
         }
-        for (const found of await findPollyRetries(file, evaluator, env)) {
-          const draft = libraryDraft(found, options);
-          if (draft) drafts.push(draft);
+        if (!USES_POLLY.test(input.text)) return found;
+        for (const retry of await findPollyRetries(tree.rootNode, valueReader(engine, extraction))) {
+          const draft = libraryDraft(retry, options);
+          if (draft) found.push(draft);
         }
-        return toFindings(drafts, input.path, this.language);
-      });
-    } finally {
-      files.dispose();
-    }
+        return found;
+      }),
+    );
+    return toFindings(drafts, input.path, this.language);
   }
+
+  /** Loads the grammar ahead of the first file (servers call it at start-up; optional). */
+  warmUp(): Promise<unknown> {
+    return loadLanguage('csharp');
+  }
+}
+
+/** How the Polly checks read a value at a node: lowered where it stands, then followed by the engine. */
+function valueReader(engine: FlowEngine, extraction: CsExtraction): ValueOf {
+  return (node, counters = []) => {
+    const { expr, fn, className } = extraction.lowerAt(node);
+    return engine.evaluate(
+      expr,
+      { facts: extraction.facts, fn, className, counters: new Set(counters) },
+      newTrail(),
+    );
+  };
 }

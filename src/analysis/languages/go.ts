@@ -6,126 +6,117 @@ import type {
   ModuleHost,
   SourceInput,
 } from '../analyzer.js';
+import { ATTEMPT_NAME } from '../context.js';
 import type { Finding, Language } from '../finding.js';
+import { EnginePerReview, newTrail, type FlowEngine } from '../flow/engine.js';
+import type { FrontEnd } from '../flow/program.js';
+import { judgeWait } from '../flow/waits.js';
 import { scaled } from './tree-sitter/durations.js';
-import { libraryDraft, snippet, toFindings, waitDraft, type Draft } from './tree-sitter/findings.js';
-import { MAX_CACHED_MODULES, SummaryCache } from './tree-sitter/modules.js';
+import { libraryDraft, snippet, toFindings, type Draft } from './tree-sitter/findings.js';
 import {
+  guardNesting,
   loadedLanguage,
   loadLanguage,
   parseLoaded,
   withTree,
   type Node,
-  guardNesting,
 } from './tree-sitter/runtime.js';
-import { enclosing } from './tree-sitter/syntax.js';
-import { ATTEMPT_NAME } from '../context.js';
-import { GoEvaluator, NS_PER_MS, type GoEnv, type GoPackage } from './go/evaluate.js';
-import { findLibraryRetries } from './go/libraries.js';
-import { summariseGo, summariseGoIndexed, type GoFile } from './go/package.js';
-import { FUNCTION_TYPES, retryContext } from './go/retry-context.js';
-import { mayWait, waitOf } from './go/waits.js';
+import { extractGoFacts, NS_UNIT_MS, type GoFacts } from './go/facts.js';
+import { findLibraryRetries, importsRetryLibrary, type Millis } from './go/libraries.js';
+import { lowerGo } from './go/lower.js';
+import { GoModules } from './go/modules.js';
 
 /** Cheap gate before parsing: a file with none of these words cannot hold a retry we would report. */
-const MAYBE_RETRY = /Sleep|time\.After|backoff|retry|Retry|Backoff|[Cc]lock|sleep/;
+const MAYBE_RETRY = /Sleep|time\.After|NewTimer|backoff|retry|Retry|Backoff|[Cc]lock|sleep/;
 const DELAY_WORDS = /jitter|backoff|delay|sleep|wait|pause|retry|interval|timeout/i;
+/** A body that computes or waits a delay. */
+const DELAY_BODY = /time\.(Duration|Second|Millisecond|Sleep|After)|<<|math\.Pow/;
+/**
+ * Test-support packages whose directory says nothing (the file filter skips `testutil/`, `mocks/` and
+ * files that import "testing"): the package clause still names them.
+ */
+const TEST_SUPPORT_PACKAGE = /^(testutils?|testing|testhelpers?|testsupport|mocks?|fakes?)$/;
 
-class ScanState {
-  readonly files: SummaryCache<GoFile>;
-  readonly evaluator: GoEvaluator;
-  private readonly packages = new Map<string, Promise<GoPackage | null>>();
-
-  constructor(private readonly host: ModuleHost) {
-    this.files = new SummaryCache(host, (path, text) =>
-      withTree('go', text, (tree) => summariseGo(path, tree.rootNode)),
-    );
-    this.evaluator = new GoEvaluator(host, (dir) => this.packageAt(dir), this.files);
-  }
-
-  /**
-   * The package in `dir`: every non-test `.go` file listed there, summarised once per scan. Without
-   * a listing nothing is known here; `withFile` adds the file being analysed.
-   */
-  packageAt(dir: string): Promise<GoPackage | null> {
-    let pending = this.packages.get(dir);
-    if (pending) {
-      this.packages.delete(dir);
-    } else {
-      pending = this.loadPackage(dir);
-    }
-    this.packages.set(dir, pending);
-    if (this.packages.size > MAX_CACHED_MODULES) this.packages.delete(this.packages.keys().next().value!);
-    return pending;
-  }
-
-  private async loadPackage(dir: string): Promise<GoPackage | null> {
-    const listed = (await this.host.list?.(dir).catch(() => null)) ?? null;
-    const paths = (listed ?? []).filter((p) => p.endsWith('.go') && !p.endsWith('_test.go'));
-    const files: GoFile[] = [];
-    for (const path of paths) {
-      const file = await this.files.get(path);
-      if (file) files.push(file);
-    }
-    return files.length === 0 ? null : merged(dir, files);
-  }
-}
-
-/** One package from its files' summaries (a later file's name wins, as it cannot be declared twice anyway). */
-function merged(dir: string, files: readonly GoFile[]): GoPackage {
-  const pkg: GoPackage = {
-    dir,
-    constants: new Map(),
-    functions: new Map(),
-    methods: new Map(),
-    files: new Map(),
+/** Go for the value-flow engine: a package is its directory, an import path maps through `go.mod`. */
+export function goFrontEnd(modules: GoModules): FrontEnd {
+  return {
+    extensions: ['.go'],
+    // Tests are neither callers nor configuration of the code under review.
+    extract: (path, text) =>
+      path.endsWith('_test.go')
+        ? Promise.resolve(null)
+        : withTree('go', text, (tree) => extractGoFacts(path, tree.rootNode, false)),
+    modulePaths: (fromPath, module) => modules.directories(fromPath, module),
+    submodule: (module, name) => `${module}/${name}`,
+    // The other Go files of the directory; `_test.go` files belong to a test package of their own.
+    packageMates: (path, listing) =>
+      listing.filter((p) => p !== path && p.endsWith('.go') && !p.endsWith('_test.go')),
   };
-  for (const file of files) {
-    pkg.files.set(file.path, file);
-    for (const [name, constant] of file.constants) pkg.constants.set(name, constant);
-    for (const [name, fn] of file.functions) pkg.functions.set(name, fn);
-    for (const [name, fn] of file.methods) pkg.methods.set(name, fn);
-  }
-  return pkg;
 }
 
-/** The package as the file being analysed sees it: its fresh summary over the rest of its directory. */
-function withFile(pkg: GoPackage | null, file: GoFile): GoPackage {
-  if (!pkg) return merged('', [file]);
-  const others = [...pkg.files.values()].filter(
-    (f) => f.path !== file.path && f.packageName === file.packageName,
-  );
-  return merged(pkg.dir, [...others, file]);
+interface HostState {
+  modules: GoModules;
+  engines: EnginePerReview;
+  /** Per package directory: whether only tests import it. */
+  testOnly: Map<string, Promise<boolean>>;
+}
+
+/** Files read to learn who imports a package (the nearest first would need the index; any will do). */
+const MAX_IMPORTER_FILES = 400;
+
+/**
+ * A package that only `_test.go` files import is test support (a harness, fakes), whatever its name.
+ * Unknown importers beyond the budget count as none: this can only make the detector quieter.
+ */
+async function importedOnlyByTests(host: ModuleHost, modules: GoModules, dir: string): Promise<boolean> {
+  const importPath = modules.importPathOf(dir);
+  if (!importPath) return false;
+  const quoted = `"${importPath}"`;
+  const all = (await host.files?.().catch(() => [] as string[])) ?? [];
+  const others = all
+    .filter((p) => p.endsWith('.go') && posix.dirname(p) !== dir)
+    .slice(0, MAX_IMPORTER_FILES);
+  let importers = 0;
+  for (const path of others) {
+    const text = await host.read(path).catch(() => null);
+    if (!text?.includes(quoted)) continue;
+    if (!path.endsWith('_test.go')) return false;
+    importers += 1;
+  }
+  return importers > 0;
 }
 
 export class GoAnalyzer implements LanguageAnalyzer {
   readonly language: Language = 'go';
   readonly extensions = ['.go'] as const;
-  private readonly states = new WeakMap<ModuleHost, ScanState>();
+  private readonly hosts = new WeakMap<ModuleHost, HostState>();
 
   async analyze(input: SourceInput, host: ModuleHost, options: AnalysisOptions): Promise<Finding[]> {
     if (!MAYBE_RETRY.test(input.text)) return [];
-    let state = this.states.get(host);
+    let state = this.hosts.get(host);
     if (!state) {
-      state = new ScanState(host);
-      this.states.set(host, state);
+      const modules = new GoModules(host);
+      state = { modules, engines: new EnginePerReview(goFrontEnd(modules)), testOnly: new Map() };
+      this.hosts.set(host, state);
     }
-    const scan = state;
+    await state.modules.load(posix.dirname(input.path));
+    const engine = state.engines.for(host, input.path);
     const drafts = await guardNesting(() =>
       withTree('go', input.text, async (tree) => {
-        const { file, calls } = summariseGoIndexed(input.path, tree.rootNode);
-        scan.files.put(input.path, file);
-        const dir = posix.dirname(input.path);
-        const pkg = merged(dir, [file]);
-        let whole: Promise<GoPackage> | undefined;
-        pkg.rest = () =>
-          (whole ??= scan.packageAt(dir === '.' ? '' : dir).then((listed) => withFile(listed, file)));
-        const env: GoEnv = { pkg, file, fn: null, counters: new Set(), depth: 0, evidence: [] };
+        const facts = extractGoFacts(input.path, tree.rootNode, true);
+        if (TEST_SUPPORT_PACKAGE.test(facts.packageName)) return [];
+        engine.program.put(facts);
         const found: Draft[] = [];
-        for (const call of calls) {
-          const draft = await waitDraftOf(call, env, scan.evaluator, options);
+        for (const site of facts.sites) {
+          const draft = await judgeWait(engine, facts, site, options);
           if (draft) found.push(draft);
         }
-        for (const library of await findLibraryRetries(tree.rootNode, env, scan.evaluator)) {
+        if (!importsRetryLibrary(facts.importMap)) return found;
+        for (const library of await findLibraryRetries(
+          tree.rootNode,
+          facts.importMap,
+          valueReader(engine, facts),
+        )) {
           const draft = libraryDraft(
             {
               library: library.library,
@@ -142,6 +133,11 @@ export class GoAnalyzer implements LanguageAnalyzer {
         return found;
       }),
     );
+    if (drafts.length === 0) return [];
+    const dir = posix.dirname(input.path);
+    let testOnly = state.testOnly.get(dir);
+    if (!testOnly) state.testOnly.set(dir, (testOnly = importedOnlyByTests(host, state.modules, dir)));
+    if (await testOnly) return [];
     return toFindings(drafts, input.path, this.language);
   }
 
@@ -160,13 +156,16 @@ export class GoAnalyzer implements LanguageAnalyzer {
       return [];
     }
     try {
-      const file = summariseGo(input.path, tree.rootNode);
+      const facts = extractGoFacts(input.path, tree.rootNode, false);
+      const lines = input.text.split('\n');
       const found: JitterHelperCandidate[] = [];
-      for (const [name, fn] of file.functions) {
-        if (!/^[A-Z]/.test(name) || !fn.random || (!fn.delayLike && !DELAY_WORDS.test(name))) continue;
-        const first = fn.params[0] ?? '';
+      for (const fn of facts.functions) {
+        if (fn.className || fn.parent !== undefined || !/^[A-Z]/.test(fn.name) || !fn.random) continue;
+        const body = lines.slice(fn.line - 1, fn.endLine).join('\n');
+        if (!DELAY_BODY.test(body) && !DELAY_WORDS.test(fn.name)) continue;
+        const first = fn.params[0]?.name ?? '';
         found.push({
-          name,
+          name: fn.name,
           path: input.path,
           takesAttempt: ATTEMPT_NAME.test(first) || /^(n|i|count)$/.test(first),
           sleeps: fn.sleeps !== undefined,
@@ -177,42 +176,27 @@ export class GoAnalyzer implements LanguageAnalyzer {
       tree.delete();
     }
   }
+
+  /** Loads the grammar ahead of the first file (servers call it at start-up; optional). */
+  warmUp(): Promise<unknown> {
+    return loadLanguage('go');
+  }
 }
 
-async function waitDraftOf(
-  call: Node,
-  env: GoEnv,
-  evaluator: GoEvaluator,
-  options: AnalysisOptions,
-): Promise<Draft | null> {
-  if (!mayWait(call, env)) return null;
-  // The failure-path test is pure syntax; it runs first so that only calls on a failure path make the
-  // rest of the package load (to learn whether a callee is a sleep helper).
-  const context = retryContext(call);
-  if (!context) return null;
-  const wait = await waitOf(call, env, evaluator);
-  if (!wait || wait.jittered) return null;
-  const evidence = [...context.evidence];
-  if (wait.helper) evidence.push(`\`${wait.helper.name}\` (${wait.helper.path}) waits its argument`);
-  const value = scaled(
-    await evaluator.evaluate(wait.delay, {
-      ...env,
-      fn: enclosing(call, FUNCTION_TYPES),
-      counters: context.counters,
-      evidence,
-    }),
-    1 / NS_PER_MS,
-  );
-  return waitDraft(
-    {
-      value,
-      anchor: snippet(call),
-      argument: snippet(wait.delay),
-      trigger: context.trigger,
-      attemptVar: context.attemptVar,
-      evidence,
-      confidence: wait.confidence,
-    },
-    options,
-  );
+/** How the library checks read a value at a node: lowered, then followed by the engine in the node's scope. */
+function valueReader(engine: FlowEngine, facts: GoFacts): Millis {
+  return async (node: Node) => {
+    const line = node.startPosition.row + 1;
+    const fn = facts.functions
+      .filter((f) => f.line <= line && line <= f.endLine)
+      .sort((a, b) => b.line - a.line || b.id - a.id)[0];
+    const receiver = fn ? facts.receivers.get(fn.id) : undefined;
+    const expr = lowerGo(node, { imports: facts.importMap, receiver });
+    const value = await engine.evaluate(
+      expr,
+      { facts, fn, className: fn?.className, counters: new Set() },
+      newTrail(),
+    );
+    return scaled(value, NS_UNIT_MS);
+  };
 }

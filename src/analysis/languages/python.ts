@@ -1,20 +1,12 @@
-import type {
-  AnalysisOptions,
-  JitterHelperCandidate,
-  LanguageAnalyzer,
-  ModuleHost,
-  SourceInput,
-} from '../analyzer.js';
-import type { Finding, Language } from '../finding.js';
-import { EnginePerReview, newTrail, type FlowEngine } from '../flow/engine.js';
+import type { AnalysisOptions } from '../analyzer.js';
+import { newTrail, type FlowEngine } from '../flow/engine.js';
 import type { Expr } from '../flow/ir.js';
 import type { FrontEnd } from '../flow/program.js';
-import { judgeWait } from '../flow/waits.js';
 import { scaled } from './tree-sitter/durations.js';
-import { libraryDraft, snippet, toFindings, type Draft } from './tree-sitter/findings.js';
-import { guardNesting, loadLanguage, withTree, type Node } from './tree-sitter/runtime.js';
+import { EngineAnalyzer } from './tree-sitter/engine-analyzer.js';
+import { libraryDraft, snippet, type Draft } from './tree-sitter/findings.js';
+import { withTree, type Node } from './tree-sitter/runtime.js';
 import { extractPythonFacts, type PyFacts } from './python/facts.js';
-import { findPythonJitterHelpers } from './python/jitter-helpers.js';
 import { findLibraryRetries, type ValueOf } from './python/libraries.js';
 import { lowerPython } from './python/lower.js';
 import { modulePaths, summariseIndexed } from './python/module.js';
@@ -22,9 +14,10 @@ import { modulePaths, summariseIndexed } from './python/module.js';
 /**
  * Cheap gate before parsing: a file with none of these words cannot hold a retry we would report.
  * (`Retry(` is urllib3; `.task` a celery task; `except` catches retries whose sleep is a helper
- * defined elsewhere.)
+ * defined elsewhere; timers reschedule a reconnect from a disconnect callback.)
  */
-const MAYBE_RETRY = /sleep|retry|Retry\(|backoff|tenacity|\.wait\(|\.task\b|countdown|except\b/;
+const MAYBE_RETRY =
+  /sleep|retry|Retry\(|backoff|tenacity|\.wait\(|\.task\b|countdown|except\b|call_?[lL]ater|Timer\(/;
 
 /** Files that may configure a retry library (tenacity, backoff, retrying, urllib3, celery). */
 const USES_LIBRARY = /tenacity|backoff|retrying|urllib3|Retry\(|celery|\.task\b|\.retry\(/;
@@ -38,59 +31,50 @@ export const PYTHON_FRONT_END: FrontEnd = {
   submodule: (module, name) => (/^\.*$/.test(module) ? `${module}${name}` : `${module}.${name}`),
 };
 
-export class PythonAnalyzer implements LanguageAnalyzer {
-  readonly language: Language = 'python';
-  readonly extensions = ['.py', '.pyw'] as const;
-  private readonly engines = new EnginePerReview(PYTHON_FRONT_END);
+export class PythonAnalyzer extends EngineAnalyzer<PyFacts> {
+  constructor() {
+    super({
+      language: 'python',
+      grammar: 'python',
+      front: PYTHON_FRONT_END,
+      maybeRetry: MAYBE_RETRY,
+      extract: extractPythonFacts,
+      libraries: libraryDrafts,
+      jitter: {
+        mentionsRandom: /random|secrets|uniform/,
+        isPublic: (fn) => !fn.name.startsWith('_'),
+        delayBody: /\*\*|\bmin\(|<<|\bsleep\b|\bdelay\b|backoff/,
+        waits: /sleep/,
+        counterParam: /^(n|i|count|retries|attempt_number)$/,
+      },
+    });
+  }
+}
 
-  async analyze(input: SourceInput, host: ModuleHost, options: AnalysisOptions): Promise<Finding[]> {
-    if (!MAYBE_RETRY.test(input.text)) return [];
-    const engine = this.engines.for(host, input.path);
-    const drafts = await guardNesting(() =>
-      withTree('python', input.text, async (tree) => {
-        const facts = extractPythonFacts(input.path, tree.rootNode, true);
-        engine.program.put(facts);
-        const found: Draft[] = [];
-        for (const site of facts.sites) {
-          const draft = await judgeWait(engine, facts, site, options);
-          if (draft) found.push(draft);
-        }
-        if (!USES_LIBRARY.test(input.text)) return found;
-        const { module, calls } = summariseIndexed(input.path, tree.rootNode);
-        const valueOf = valueReader(engine, facts);
-        for (const library of await findLibraryRetries(tree.rootNode, calls, module, valueOf)) {
-          const draft = libraryDraft(
-            {
-              library: library.library,
-              value: library.value,
-              anchor: snippet(library.anchor),
-              target: snippet(library.target),
-              evidence: [library.evidence],
-              confidence: library.confidence,
-            },
-            options,
-          );
-          if (draft) found.push(draft);
-        }
-        return found;
-      }),
+/** tenacity, backoff, retrying, urllib3 and celery, in files that name one of them. */
+async function libraryDrafts(
+  { root, text, facts }: { root: Node; text: string; facts: PyFacts },
+  engine: FlowEngine,
+  options: AnalysisOptions,
+): Promise<Draft[]> {
+  if (!USES_LIBRARY.test(text)) return [];
+  const { module, calls } = summariseIndexed(facts.path, root);
+  const found: Draft[] = [];
+  for (const library of await findLibraryRetries(root, calls, module, valueReader(engine, facts))) {
+    const draft = libraryDraft(
+      {
+        library: library.library,
+        value: library.value,
+        anchor: snippet(library.anchor),
+        target: snippet(library.target),
+        evidence: [library.evidence],
+        confidence: library.confidence,
+      },
+      options,
     );
-    return toFindings(drafts, input.path, this.language);
+    if (draft) found.push(draft);
   }
-
-  /**
-   * Public functions of the file that add randomness to a delay. Synchronous by the interface, so it
-   * needs the grammar loaded, which it is once any Python file has been analysed (the only time a
-   * Python patch could reuse a helper); before that it starts the load and reports none.
-   */
-  jitterHelpers(input: SourceInput): JitterHelperCandidate[] {
-    return findPythonJitterHelpers(input);
-  }
-
-  /** Loads the grammar ahead of the first file (servers call it at start-up; optional). */
-  warmUp(): Promise<unknown> {
-    return loadLanguage('python');
-  }
+  return found;
 }
 
 /** How the library checks read a value at a node: lowered, then followed by the engine in the node's scope. */

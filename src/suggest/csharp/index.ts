@@ -49,7 +49,7 @@ function callArgument(
   const b = atom(form.argumentText);
   const grows = finding.delay.kind === 'fixed' && finding.attemptVar !== undefined;
   let replacement: string;
-  if (isTimeSpan(form.argumentText, fileText)) {
+  if (form.duration || isTimeSpan(form.argumentText, fileText)) {
     const window = grows
       ? `TimeSpan.FromMilliseconds(Math.Min(${options.capMs}, ${b}.TotalMilliseconds * Math.Pow(2, ${finding.attemptVar})))`
       : b;

@@ -70,6 +70,8 @@ export function rewriteGo(finding: Finding, fileText: string, options: SuggestOp
       return retryGo(form, fileText, imports);
     case 'go-retryablehttp':
       return retryablehttp(form, fileText, imports);
+    case 'go-resiliency':
+      return resiliency(form, fileText);
     default:
       return refuse('library', `no Go rewrite for ${form.library}`, `Turn on ${form.library}'s jitter.`);
   }
@@ -241,6 +243,10 @@ function cenkalti(form: LibraryForm, fileText: string, imports: GoImports): Rewr
     if (node.type === 'call_expression' && /NewConstantBackOff$/.test(field(node, 'function')?.text ?? '')) {
       return { start: node.startIndex, end: node.endIndex, newText: `${alias}.NewExponentialBackOff()` };
     }
+    // `&backoff.ConstantBackOff{Interval: d}`: the constructor call stands for the whole `&…{}`.
+    if (node.type === 'unary_expression' && /ConstantBackOff\s*\{/.test(node.text)) {
+      return { start: node.startIndex, end: node.endIndex, newText: `${alias}.NewExponentialBackOff()` };
+    }
     if (node.type === 'keyed_element') {
       const value = field(node, 'value');
       return value ? { start: value.startIndex, end: value.endIndex, newText: factor } : null;
@@ -267,7 +273,7 @@ function cenkalti(form: LibraryForm, fileText: string, imports: GoImports): Rewr
     return { start: node.startIndex, end: node.endIndex, newText: factor };
   });
   if (!edit) return refuse('library', 'the backoff options are not where the finding says', description);
-  if (form.targetText.includes('NewConstantBackOff')) {
+  if (/NewConstantBackOff|ConstantBackOff\s*\{/.test(form.targetText)) {
     return plan(
       'library',
       `Use \`${alias}.NewExponentialBackOff()\`: waits grow from 500 ms by 1.5× and each is randomised by ±50%, so clients that failed together retry apart.`,
@@ -352,5 +358,23 @@ function retryablehttp(form: LibraryForm, fileText: string, imports: GoImports):
     start: form.target.startOffset,
     end: form.target.endOffset,
     newText: jittered,
+  });
+}
+
+/** `r := retrier.New(backoff, class)`: `r.SetJitter(0.5)` on the next line (jitter is 0 unless set). */
+function resiliency(form: LibraryForm, fileText: string): RewriteResult {
+  const description =
+    'Call `SetJitter(0.5)` on the retrier: each back-off is moved by a random amount of up to ±50%.';
+  const variable = /^(?:var\s+)?(\w+)\s*(?::=|=)/.exec(form.targetText.trim())?.[1];
+  if (!variable || variable === '_')
+    return refuse('library', 'the retrier is not kept in a variable to call SetJitter on', description);
+  const lineStart = fileText.lastIndexOf('\n', form.target.startOffset - 1) + 1;
+  const indent = /^[ \t]*/.exec(fileText.slice(lineStart))![0];
+  const lineEnd = fileText.indexOf('\n', form.target.endOffset);
+  const at = lineEnd < 0 ? fileText.length : lineEnd + 1;
+  return plan('library', description, {
+    start: at,
+    end: at,
+    newText: `${lineEnd < 0 ? '\n' : ''}${indent}${variable}.SetJitter(0.5)\n`,
   });
 }

@@ -5,12 +5,14 @@ import {
   type Schedule,
 } from '../../simulate/schedule.js';
 
-export type GoLibrary = 'cenkalti-backoff' | 'retry-go' | 'go-retryablehttp';
+export type GoLibrary = 'cenkalti-backoff' | 'retry-go' | 'go-retryablehttp' | 'go-resiliency';
 
 /** cenkalti/backoff `NewExponentialBackOff()`: 500 ms initial interval, multiplier 1.5, randomization 0.5. */
 export const CENKALTI_INITIAL_MS = 500;
 export const CENKALTI_MULTIPLIER = 1.5;
 export const CENKALTI_RANDOMIZATION = 0.5;
+/** eapache/go-resiliency `SetJitter(0.5)`: each back-off moved by up to ±50%. */
+export const RESILIENCY_JITTER = 0.5;
 /** go-retryablehttp `NewClient()`: `RetryWaitMax` 30 s (`RetryWaitMin` is the finding's base). */
 export const RETRYABLEHTTP_WAIT_MAX_MS = 30_000;
 
@@ -37,6 +39,13 @@ export function goLibrarySchedule(
         growing ? current : exponentialSchedule(baseMs),
         baseMs,
         'retry-go BackOffDelay + RandomDelay',
+      );
+    case 'go-resiliency':
+      return scaledSchedule(
+        current,
+        1 - RESILIENCY_JITTER,
+        1 + RESILIENCY_JITTER,
+        'go-resiliency SetJitter(0.5)',
       );
     case 'go-retryablehttp':
       // `LinearJitterBackoff`: U(min, max) × attempt number.

@@ -1,5 +1,5 @@
 import type { Finding } from '../../analysis/finding.js';
-import { balanced } from '../../analysis/languages/java/kotlin-tokens.js';
+import { reparseVerdict } from '../../analysis/languages/tree-sitter/runtime.js';
 import { applyEdits } from '../edits.js';
 import { inlineCode } from '../inline-code.js';
 import { plan, refuse, type PlannedEdit, type RewriteResult } from '../plan.js';
@@ -9,8 +9,8 @@ import { describe, lineInsertion, stillThere, writtenStrategy } from './patch-ki
 
 /**
  * Kotlin rewrites with `kotlin.random.Random`: a `Long` delay becomes `Random.nextLong(…)`, a
- * `kotlin.time.Duration` is multiplied by `Random.nextDouble(…)`. There is no Kotlin grammar to re-parse
- * with, so a patch is checked by the token scanner: it must leave every bracket and string closed.
+ * `kotlin.time.Duration` is multiplied by `Random.nextDouble(…)`. The patched file must parse as cleanly
+ * as the original (the grammar is loaded: the finding came from a parse of this file).
  */
 
 const RANDOM_IMPORT = 'import kotlin.random.Random';
@@ -57,7 +57,7 @@ export function rewriteKotlin(finding: Finding, fileText: string, options: Sugge
   if (imported) edits.push(imported);
   const result = plan(strategy, describe(strategy, finding, false), ...edits);
   const patched = applyEdits(fileText, result.edits);
-  return balanced(patched) || !balanced(fileText)
+  return reparseVerdict('kotlin', fileText, patched).valid
     ? result
-    : refuse(strategy, 'the patched file does not scan cleanly', result.description);
+    : refuse(strategy, 'the patched file does not parse cleanly', result.description);
 }

@@ -3,14 +3,8 @@ import type { Node } from '../tree-sitter/runtime.js';
 import { rangeOf } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, namedChildren } from '../tree-sitter/syntax.js';
 import type { LibraryRetry } from '../java/report.js';
-import {
-  argumentsOf,
-  declarationOf,
-  declaratorValue,
-  type CSharpEnv,
-  type CSharpEvaluator,
-  type CSharpFile,
-} from './evaluate.js';
+import { CSHARP_FUNCTION_NODES, localInitializer } from './facts.js';
+import { callArguments } from './lower.js';
 
 /**
  * Polly configured without jitter (RULES.md section 3):
@@ -26,9 +20,15 @@ import {
 const POLLY_V8_DEFAULT_DELAY_MS = 2_000;
 const WAIT_AND_RETRY = /^WaitAndRetry(Forever)?(Async)?$/;
 
+/** The value of the expression at `node` in milliseconds, as the value-flow engine follows it. */
+export type ValueOf = (node: Node, counters?: readonly string[]) => Promise<DelayValue>;
+
 interface PollyContext {
-  evaluator: CSharpEvaluator;
-  env: (counters?: ReadonlySet<string>) => CSharpEnv;
+  value: ValueOf;
+}
+
+function argumentsOf(call: Node): Node[] {
+  return callArguments(call).positional;
 }
 
 function retry(delay: DelayValue, anchor: Node, target: Node, evidence: string): LibraryRetry | null {
@@ -56,7 +56,7 @@ async function contribBackoff(ctx: PollyContext, call: Node): Promise<DelayValue
     return null;
   const name = fn.childForFieldName('name')?.text ?? '';
   const [first] = argumentsOf(call);
-  const base = first ? await ctx.evaluator.evaluate(first, ctx.env()) : null;
+  const base = first ? await ctx.value(first) : null;
   const baseMs = base?.kind === 'const' ? { baseMs: base.ms } : {};
   switch (name) {
     case 'ConstantBackoff':
@@ -86,9 +86,9 @@ async function sleepProvider(
       : [];
     const body = node.childForFieldName('body');
     if (!body || body.type === 'block') return null;
-    const counters = new Set(names.slice(0, 1).filter((n) => n !== '_'));
+    const counters = names.slice(0, 1).filter((n) => n !== '_');
     return {
-      value: await ctx.evaluator.evaluate(body, ctx.env(counters)),
+      value: await ctx.value(body, counters),
       what: 'the sleep-duration provider',
       node,
     };
@@ -100,14 +100,17 @@ async function sleepProvider(
   if (
     node.type === 'implicit_array_creation_expression' ||
     node.type === 'array_creation_expression' ||
-    node.type === 'collection_expression'
+    node.type === 'collection_expression' ||
+    node.type === 'element_binding_expression'
   ) {
     const initializer =
-      node.type === 'collection_expression'
+      node.type === 'collection_expression' || node.type === 'element_binding_expression'
         ? node
         : descendantsOfTypes(node, new Set(['initializer_expression']))[0];
     const items = initializer ? namedChildren(initializer) : [];
-    const values = await Promise.all(items.map((item) => ctx.evaluator.evaluate(item, ctx.env())));
+    const values: DelayValue[] = [];
+    for (const item of items)
+      values.push(await ctx.value(item.type === 'argument' ? (item.namedChild(0) ?? item) : item));
     if (values.length === 0 || values.some((v) => v.kind !== 'const')) return null;
     const numbers = values.map((v) => (v as { ms: number }).ms);
     const value: DelayValue = numbers.every((n) => n === numbers[0])
@@ -116,8 +119,7 @@ async function sleepProvider(
     return { value, what: 'the list of sleep durations', node };
   }
   if (node.type === 'identifier' && depth < 2) {
-    const declaration = declarationOf(node.text, node);
-    const value = declaration?.kind === 'local' ? declaratorValue(declaration.declarator) : null;
+    const value = localInitializer(node.text, node, CSHARP_FUNCTION_NODES);
     return value ? sleepProvider(ctx, value, depth + 1) : null;
   }
   return null;
@@ -177,7 +179,7 @@ async function strategyOptions(ctx: PollyContext, creation: Node): Promise<Libra
     settings.get('BackoffType')?.text.replace(/^.*\./, '') ?? (http ? 'Exponential' : 'Constant');
   const delayNode = settings.get('Delay');
   const delay = delayNode
-    ? await ctx.evaluator.evaluate(delayNode, ctx.env())
+    ? await ctx.value(delayNode)
     : { kind: 'const' as const, ms: POLLY_V8_DEFAULT_DELAY_MS };
   const anchor = settings.get('BackoffType') ?? delayNode ?? creation;
   const anchorNode = anchor.parent?.type === 'assignment_expression' ? anchor.parent : anchor;
@@ -206,19 +208,14 @@ function enclosingBlock(node: Node): Node | null {
   return null;
 }
 
-export async function findPollyRetries(
-  file: CSharpFile,
-  evaluator: CSharpEvaluator,
-  env: PollyContext['env'],
-): Promise<LibraryRetry[]> {
-  const root = file.tree.rootNode;
+export async function findPollyRetries(root: Node, value: ValueOf): Promise<LibraryRetry[]> {
   const usesPolly = namedChildren(root).some(
     (child) =>
       child.type === 'using_directive' &&
       /\b(Polly|Microsoft\.Extensions\.Http\.Resilience)\b/.test(child.text),
   );
   if (!usesPolly && !/\bPolicy\b|RetryStrategyOptions/.test(root.text)) return [];
-  const ctx: PollyContext = { evaluator, env };
+  const ctx: PollyContext = { value };
   const found: (LibraryRetry | null)[] = [];
   for (const call of descendantsOfTypes(root, new Set(['invocation_expression']))) {
     const fn = call.childForFieldName('function');

@@ -1,15 +1,15 @@
 import { UNKNOWN, type DelayValue } from '../../delay.js';
 import type { Confidence, RetryLibrary } from '../../finding.js';
-import { constMs, scaled } from '../tree-sitter/durations.js';
+import { constMs } from '../tree-sitter/durations.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, enclosing, field, namedChildren, some } from '../tree-sitter/syntax.js';
-import { NS_PER_MS, type GoEnv, type GoEvaluator } from './evaluate.js';
 import { callArguments, qualified } from './package.js';
 import { FUNCTION_TYPES } from './retry-context.js';
 
 /**
  * Go retry libraries configured without jitter (RULES.md section 3): cenkalti/backoff,
- * avast/retry-go and hashicorp/go-retryablehttp, each read with its own defaults.
+ * avast/retry-go and hashicorp/go-retryablehttp, each read with its own defaults. The values they
+ * are given are read through the value-flow engine (`Millis`).
  */
 
 export interface GoLibraryFinding {
@@ -25,6 +25,7 @@ export interface GoLibraryFinding {
 const CENKALTI = /^github\.com\/cenkalti\/backoff(\/v\d+)?$/;
 const RETRY_GO = /^github\.com\/avast\/retry-go(\/v\d+)?$/;
 const RETRYABLEHTTP = /^github\.com\/hashicorp\/go-retryablehttp$/;
+const RESILIENCY = /^github\.com\/eapache\/go-resiliency\/retrier$/;
 /** avast/retry-go: `Delay` 100 ms by default (and `MaxJitter` 100 ms). */
 const RETRY_GO_DEFAULT_DELAY_MS = 100;
 /** go-retryablehttp `NewClient()`: `RetryWaitMin` 1 s, doubled by `DefaultBackoff`. */
@@ -32,44 +33,49 @@ const RETRYABLEHTTP_WAIT_MIN_MS = 1_000;
 /** cenkalti/backoff `ExponentialBackOff` multiplier when a literal leaves it out: `DefaultMultiplier`. */
 const CENKALTI_DEFAULT_MULTIPLIER = 1.5;
 
+/** The value of the expression at `node` in milliseconds, as the value-flow engine follows it. */
+export type Millis = (node: Node) => Promise<DelayValue>;
+
+/** Whether a file imports one of the retry libraries checked here. */
+export function importsRetryLibrary(imports: ReadonlyMap<string, string>): boolean {
+  return [...imports.values()].some(
+    (p) => CENKALTI.test(p) || RETRY_GO.test(p) || RETRYABLEHTTP.test(p) || RESILIENCY.test(p),
+  );
+}
+
 export async function findLibraryRetries(
   root: Node,
-  env: GoEnv,
-  evaluator: GoEvaluator,
+  imports: ReadonlyMap<string, string>,
+  ms: Millis,
 ): Promise<GoLibraryFinding[]> {
-  const paths = [...env.file.imports.values()];
-  if (!paths.some((p) => CENKALTI.test(p) || RETRY_GO.test(p) || RETRYABLEHTTP.test(p))) return [];
+  if (!importsRetryLibrary(imports)) return [];
   const found: GoLibraryFinding[] = [];
   const push = (finding: GoLibraryFinding | null) => {
     if (finding) found.push(finding);
   };
-  const envAt = (node: Node): GoEnv => ({ ...env, fn: enclosing(node, FUNCTION_TYPES), evidence: [] });
-  const ms = async (node: Node): Promise<DelayValue> =>
-    scaled(await evaluator.evaluate(node, envAt(node)), 1 / NS_PER_MS);
   for (const node of descendantsOfTypes(
     root,
     new Set(['call_expression', 'composite_literal', 'assignment_statement']),
   )) {
     if (node.type === 'call_expression') {
       const callee = field(node, 'function');
-      const name = callee ? qualified(callee, env.file.imports) : '';
+      const name = callee ? qualified(callee, imports) : '';
       const pkg = name.slice(0, name.lastIndexOf('.'));
       const member = name.slice(name.lastIndexOf('.') + 1);
       if (CENKALTI.test(pkg)) push(await cenkaltiCall(node, member, ms));
-      else if (RETRY_GO.test(pkg) && member === 'DelayType') push(await retryGoDelayType(node, env, ms));
-      else if (RETRY_GO.test(pkg) && member === 'MaxJitter') push(await retryGoMaxJitter(node, env, ms));
+      else if (RETRY_GO.test(pkg) && member === 'DelayType') push(await retryGoDelayType(node, imports, ms));
+      else if (RETRY_GO.test(pkg) && member === 'MaxJitter') push(await retryGoMaxJitter(node, imports, ms));
       else if (RETRYABLEHTTP.test(pkg) && member === 'NewClient')
-        push(await retryablehttpClient(node, env, ms));
+        push(await retryablehttpClient(node, imports, ms));
+      else if (RESILIENCY.test(pkg) && member === 'New') push(await resiliencyRetrier(node, imports, ms));
     } else if (node.type === 'composite_literal') {
-      push(await cenkaltiLiteral(node, env, ms));
+      push(await cenkaltiLiteral(node, imports, ms));
     } else {
       push(await randomizationAssignment(node, ms));
     }
   }
   return found;
 }
-
-type Millis = (node: Node) => Promise<DelayValue>;
 
 // -------------------------------------------------------------------------------- cenkalti/backoff
 
@@ -100,14 +106,34 @@ async function cenkaltiCall(call: Node, member: string, ms: Millis): Promise<GoL
 }
 
 /** `&backoff.ExponentialBackOff{…}`: `RandomizationFactor` left out is zero, which is no jitter at all. */
-async function cenkaltiLiteral(literal: Node, env: GoEnv, ms: Millis): Promise<GoLibraryFinding | null> {
+async function cenkaltiLiteral(
+  literal: Node,
+  imports: ReadonlyMap<string, string>,
+  ms: Millis,
+): Promise<GoLibraryFinding | null> {
   const type = field(literal, 'type');
   if (!type || type.type !== 'qualified_type') return null;
-  const pkg = env.file.imports.get(field(type, 'package')?.text ?? '');
-  if (!pkg || !CENKALTI.test(pkg) || field(type, 'name')?.text !== 'ExponentialBackOff') return null;
+  const pkg = imports.get(field(type, 'package')?.text ?? '');
+  const name = field(type, 'name')?.text;
+  if (!pkg || !CENKALTI.test(pkg)) return null;
   const body = field(literal, 'body');
   const elements = body ? namedChildren(body).filter((e) => e.type === 'keyed_element') : [];
   const keyed = new Map(elements.map((e) => [keyOf(e), e]));
+  if (name === 'ConstantBackOff') {
+    // `&backoff.ConstantBackOff{Interval: d}`: the same interval every time (zero when left out).
+    const interval = keyed.get('Interval');
+    const value = interval && valueOf(interval) ? await ms(valueOf(interval)!) : constMs(0);
+    // A rewrite replaces the whole `&backoff.ConstantBackOff{…}` (a value literal has no such rewrite).
+    const whole = literal.parent?.type === 'unary_expression' ? literal.parent : literal;
+    return {
+      library: 'cenkalti-backoff',
+      value,
+      anchor: literal,
+      target: whole,
+      evidence: 'a `ConstantBackOff` literal waits the same `Interval` before every retry',
+    };
+  }
+  if (name !== 'ExponentialBackOff') return null;
   const randomization = keyed.get('RandomizationFactor');
   if (randomization) {
     const value = valueOf(randomization);
@@ -171,30 +197,38 @@ function siblingOptions(option: Node): Node[] {
   return [];
 }
 
-function optionNamed(options: Node[], member: string, env: GoEnv): Node | null {
+function optionNamed(options: Node[], member: string, imports: ReadonlyMap<string, string>): Node | null {
   return (
     options.find((option) => {
       if (option.type !== 'call_expression') return false;
       const callee = field(option, 'function');
-      const name = callee ? qualified(callee, env.file.imports) : '';
+      const name = callee ? qualified(callee, imports) : '';
       return RETRY_GO.test(name.slice(0, name.lastIndexOf('.'))) && name.endsWith(`.${member}`);
     }) ?? null
   );
 }
 
-async function retryGoBase(options: Node[], env: GoEnv, ms: Millis): Promise<DelayValue> {
-  const delay = optionNamed(options, 'Delay', env);
+async function retryGoBase(
+  options: Node[],
+  imports: ReadonlyMap<string, string>,
+  ms: Millis,
+): Promise<DelayValue> {
+  const delay = optionNamed(options, 'Delay', imports);
   const arg = delay ? field(delay, 'arguments')?.namedChild(0) : null;
   return arg ? ms(arg) : constMs(RETRY_GO_DEFAULT_DELAY_MS);
 }
 
-async function retryGoDelayType(call: Node, env: GoEnv, ms: Millis): Promise<GoLibraryFinding | null> {
+async function retryGoDelayType(
+  call: Node,
+  imports: ReadonlyMap<string, string>,
+  ms: Millis,
+): Promise<GoLibraryFinding | null> {
   const arg = field(call, 'arguments')?.namedChild(0);
   if (!arg) return null;
-  const name = qualified(arg, env.file.imports);
+  const name = qualified(arg, imports);
   const member = name.slice(name.lastIndexOf('.') + 1);
   const options = siblingOptions(call);
-  const base = await retryGoBase(options, env, ms);
+  const base = await retryGoBase(options, imports, ms);
   if (member === 'FixedDelay') {
     return {
       library: 'retry-go',
@@ -222,14 +256,18 @@ async function retryGoDelayType(call: Node, env: GoEnv, ms: Millis): Promise<GoL
 }
 
 /** `retry.MaxJitter(0)` with the default delay type leaves `BackOffDelay` alone. */
-async function retryGoMaxJitter(call: Node, env: GoEnv, ms: Millis): Promise<GoLibraryFinding | null> {
+async function retryGoMaxJitter(
+  call: Node,
+  imports: ReadonlyMap<string, string>,
+  ms: Millis,
+): Promise<GoLibraryFinding | null> {
   const arg = field(call, 'arguments')?.namedChild(0);
   if (!arg) return null;
   const options = siblingOptions(call);
-  if (optionNamed(options, 'DelayType', env)) return null;
+  if (optionNamed(options, 'DelayType', imports)) return null;
   const jitter = await ms(arg);
   if (jitter.kind !== 'const' || jitter.ms !== 0) return null;
-  const base = await retryGoBase(options, env, ms);
+  const base = await retryGoBase(options, imports, ms);
   const value: DelayValue = {
     kind: 'exponential',
     baseMs: base.kind === 'const' ? base.ms : undefined,
@@ -251,7 +289,11 @@ async function retryGoMaxJitter(call: Node, env: GoEnv, ms: Millis): Promise<GoL
  * `retryablehttp.NewClient()` backs off with `DefaultBackoff` (exponential, no jitter) unless the
  * same function sets `client.Backoff` to a jittered one.
  */
-async function retryablehttpClient(call: Node, env: GoEnv, ms: Millis): Promise<GoLibraryFinding | null> {
+async function retryablehttpClient(
+  call: Node,
+  imports: ReadonlyMap<string, string>,
+  ms: Millis,
+): Promise<GoLibraryFinding | null> {
   const statement = call.parent?.parent;
   if (
     !statement ||
@@ -274,7 +316,7 @@ async function retryablehttpClient(call: Node, env: GoEnv, ms: Millis): Promise<
   if (backoff) {
     const chosen: Node = backoff;
     if (chosen.type === 'func_literal') return customBackoff(chosen, ms);
-    if (!/\.DefaultBackoff$/.test(qualified(chosen, env.file.imports))) return null;
+    if (!/\.DefaultBackoff$/.test(qualified(chosen, imports))) return null;
     const value: DelayValue = { kind: 'exponential', baseMs: RETRYABLEHTTP_WAIT_MIN_MS, factor: 2 };
     return {
       library: 'go-retryablehttp',
@@ -308,5 +350,58 @@ async function customBackoff(fn: Node, ms: Millis): Promise<GoLibraryFinding | n
     anchor: fn,
     target: fn,
     evidence: 'the custom `Backoff` returns the same duration for every attempt',
+  };
+}
+
+// -------------------------------------------------------------------------- eapache/go-resiliency
+
+/**
+ * `retrier.New(retrier.ConstantBackoff(n, d), class)` waits `d` each time and `ExponentialBackoff(n,
+ * d)` doubles it; the retrier adds no jitter unless `SetJitter` is called on it (0 by default).
+ */
+async function resiliencyRetrier(
+  call: Node,
+  imports: ReadonlyMap<string, string>,
+  ms: Millis,
+): Promise<GoLibraryFinding | null> {
+  const backoff = callArguments(call)[0];
+  const callee = backoff?.type === 'call_expression' ? field(backoff, 'function') : null;
+  const name = callee ? qualified(callee, imports) : '';
+  const kind = /\.(ConstantBackoff|ExponentialBackoff|LimitedExponentialBackoff)$/.exec(name)?.[1];
+  const amount = backoff ? callArguments(backoff)[1] : undefined;
+  if (!backoff || !kind || !amount || !RESILIENCY.test(name.slice(0, name.lastIndexOf('.')))) return null;
+  const statement = call.parent?.parent;
+  const assigned =
+    statement?.type === 'short_var_declaration' || statement?.type === 'assignment_statement'
+      ? field(statement, 'left')?.namedChild(0)?.text
+      : undefined;
+  if (assigned) {
+    const scope = enclosing(call, FUNCTION_TYPES) ?? call.tree.rootNode;
+    let jitter: Node | null = null;
+    some(scope, (node) => {
+      if (node.type !== 'call_expression' || jitter) return false;
+      if (field(node, 'function')?.text === `${assigned}.SetJitter`) jitter = callArguments(node)[0] ?? null;
+      return false;
+    });
+    if (jitter) {
+      const factor = await ms(jitter);
+      // `SetJitter` ignores values outside 0–1; anything else in range spreads the clients.
+      if (factor.kind !== 'const' || factor.ms !== 0) return null;
+    }
+  }
+  const base = await ms(amount);
+  const value: DelayValue =
+    kind === 'ConstantBackoff'
+      ? base
+      : { kind: 'exponential', baseMs: base.kind === 'const' ? base.ms : undefined, factor: 2 };
+  return {
+    library: 'go-resiliency',
+    value,
+    anchor: backoff,
+    target: assigned && statement ? statement : call,
+    evidence:
+      kind === 'ConstantBackoff'
+        ? '`retrier.ConstantBackoff` waits the same amount before every retry, and the retrier adds no jitter without `SetJitter`'
+        : `\`retrier.${kind}\` doubles the wait, and the retrier adds no jitter without \`SetJitter\``,
   };
 }

@@ -29,6 +29,7 @@ export interface GoRetryContext {
 export const FUNCTION_TYPES = new Set(['function_declaration', 'method_declaration', 'func_literal']);
 const LOOP_TYPES = new Set(['for_statement']);
 const CALL = new Set(['call_expression']);
+const LABELS = new Set(['labeled_statement']);
 const STEPS = new Set(['inc_statement', 'dec_statement', 'assignment_statement']);
 
 /** `err != nil`, `errors.Is(err, …)`, `resp.StatusCode >= 500`, `== http.StatusTooManyRequests`, `isRetryable(err)`. */
@@ -36,9 +37,17 @@ const ERROR_CONDITION =
   /\b(err|e|error|lastErr|rerr)\w*\s*!=\s*nil|errors\.(Is|As)\(|StatusCode\s*(>=|>)\s*[45]\d\d|StatusCode\s*!=\s*(200|http\.StatusOK)|StatusCode\s*==\s*(408|429|5\d\d)|http\.Status(TooManyRequests|ServiceUnavailable|BadGateway|GatewayTimeout|InternalServerError|RequestTimeout)\b|\b(isRetryable|IsRetryable|shouldRetry|ShouldRetry|retryable|Retryable|isTransient|IsTransient|isTemporary|Temporary)\w*\(|codes\.(Unavailable|ResourceExhausted|Aborted|DeadlineExceeded)/;
 /** `err == nil`, `resp.StatusCode == http.StatusOK`, `< 300`. */
 const SUCCESS_CONDITION =
-  /^\s*(err|e|error)\s*==\s*nil\s*$|^\s*(err|e)\s*==\s*nil\s*&&|StatusCode\s*==\s*(20\d|http\.StatusOK)|StatusCode\s*<\s*(300|400|500)|^\s*(ok|success|succeeded)\s*$/;
+  /^\s*(err|e|error)\s*==\s*nil\s*$|^\s*(err|e)\s*==\s*nil\s*&&|StatusCode\s*==\s*(20\d|http\.StatusOK)|StatusCode\s*<\s*(300|400|500)|^\s*(ok|success|succeeded)\s*$|^\s*[\w.]*\b(is|Is)(Success|Successful|OK|Ok)\w*\([^()]*\)\s*$/;
 const POLLING_CONDITION =
   /==\s*"[\w -]+"|!=\s*"[\w -]+"|\.(Done|Ready|Finished|Complete|Completed)\b|\b(done|ready|finished|complete|completed|isDone|IsDone|isReady|IsReady)\b/;
+/** A read that found nothing before its deadline (`ne.Timeout()`, `os.ErrDeadlineExceeded`, an empty queue). */
+const READ_TIMEOUT =
+  /\.Timeout\(\)|ErrDeadlineExceeded|\bErrTimeout\b|\bredis\.Nil\b|ErrNoMessages?\b|ErrEmptyQueue|ErrQueueEmpty/;
+/** The attempt just made worked (an error, not a state, is what is checked). */
+const ATTEMPT_SUCCEEDED =
+  /^\s*(err|e|error)\s*==\s*nil\s*$|StatusCode\s*==\s*(20\d|http\.StatusOK)|StatusCode\s*<\s*(300|400)/;
+/** `attempt > 0`, `retries != 0`, `try >= 1`: not the first attempt. */
+const LATER_ATTEMPT = /^\s*([A-Za-z_]\w*)\s*(?:>\s*0|!=\s*0|>=\s*1)\s*$/;
 const OVERLOAD_CASE =
   /\b(408|429|502|503|504)\b|Status(TooManyRequests|ServiceUnavailable|BadGateway|GatewayTimeout|RequestTimeout)|codes\.(Unavailable|ResourceExhausted)/;
 
@@ -50,14 +59,43 @@ export function retryContext(call: Node): GoRetryContext | null {
   const name = fn ? functionName(fn) : null;
   if (givesUpAfter(call, name, up)) return null;
   const loop = enclosingBy(up, call, LOOP_TYPES, FUNCTION_TYPES);
-  const recursion = !!fn && !!name && callsItself(fn, name);
-  if (!loop && !recursion) return null;
+  const recursion = !loop && !!fn && !!name && callsItself(fn, name);
+  const jump = loop || recursion ? null : jumpBack(call, fn, up);
+  if (!loop && !recursion && !jump) return null;
   const counters = attemptCounters(call, fn, loop, up);
   const evidence = [
     path.evidence,
-    loop ? `inside a \`for\` loop (line ${lineOf(loop)})` : `which calls \`${name}\` again`,
+    loop
+      ? `inside a \`for\` loop (line ${lineOf(loop)})`
+      : jump
+        ? `which jumps back to \`${jump.text}:\` (line ${lineOf(jump)})`
+        : `which calls \`${name}\` again`,
   ];
   return { trigger: path.trigger, counters, attemptVar: pickAttempt(counters), evidence };
+}
+
+/** `goto retry` after the wait, to a `retry:` label before it: the work runs again. */
+function jumpBack(call: Node, fn: Node | null, up: ParentOf): Node | null {
+  if (!fn) return null;
+  for (let node: Node | null = call; node && node.id !== fn.id; node = up(node)) {
+    const list = up(node);
+    if (list?.type !== 'statement_list') continue;
+    for (const statement of namedChildren(list)) {
+      if (statement.startIndex <= node.startIndex || statement.type !== 'goto_statement') continue;
+      const label = statement.namedChild(0)?.text;
+      const target = descendantsOfTypes(fn, LABELS).find(
+        (l) => l.startIndex < call.startIndex && field(l, 'label')?.text === label,
+      );
+      if (target) return field(target, 'label');
+    }
+  }
+  return null;
+}
+
+/** The failure path a call runs on (an error branch), repeated or not: a reconnect called from it. */
+export function failureAt(call: Node): FailurePath | null {
+  const up = lineage(call);
+  return failurePath(call, enclosingBy(up, call, FUNCTION_TYPES), up);
 }
 
 interface FailurePath {
@@ -73,6 +111,8 @@ function failurePath(call: Node, fn: Node | null, up: ParentOf): FailurePath | n
       const condition = field(node, 'condition');
       const consequence = field(node, 'consequence');
       const alternative = field(node, 'alternative');
+      // A read that timed out with nothing to read loops to read again: polling, not a failure.
+      if (condition && consequence?.equals(child) && READ_TIMEOUT.test(condition.text)) return null;
       if (condition && consequence?.equals(child) && isErrorCondition(condition.text))
         return conditionPath(condition, 'holds', node);
       if (
@@ -82,6 +122,15 @@ function failurePath(call: Node, fn: Node | null, up: ParentOf): FailurePath | n
         isSuccessCondition(condition.text)
       )
         return conditionPath(condition, 'fails', node);
+      // `if attempt > 0 { wait }` at the top of a retry loop: every attempt after the first waits.
+      if (condition && consequence?.equals(child) && LATER_ATTEMPT.test(condition.text)) {
+        const counter = LATER_ATTEMPT.exec(condition.text)![1]!;
+        if (ATTEMPT_NAME.test(counter))
+          return {
+            trigger: { kind: 'exception', detail: clip(condition.text) },
+            evidence: `waits before every attempt after the first (\`${clip(condition.text)}\`, line ${lineOf(node)})`,
+          };
+      }
     }
     if (node.type === 'expression_case' || node.type === 'type_case') {
       const values = field(node, 'value')?.text ?? field(node, 'type')?.text ?? '';
@@ -106,8 +155,36 @@ function failurePath(call: Node, fn: Node | null, up: ParentOf): FailurePath | n
       up(parent) &&
       LOOP_TYPES.has(up(parent)!.type)
     ) {
-      const exit = successExitBefore(node, child);
+      const exit = successExitBefore(node, child) ?? attemptAfter(namedChildren(node), child);
       if (exit) return exit;
+    }
+    // `select { case <-time.After(d): err = dial(); if err == nil { return } }` in a loop.
+    if (node.type === 'communication_case' && field(node, 'communication')?.equals(child)) {
+      const body = namedChildren(node).find((c) => c.type === 'statement_list');
+      const exit = body ? attemptAfter(namedChildren(body), child) : null;
+      if (exit && enclosingBy(up, node, LOOP_TYPES, FUNCTION_TYPES)) return exit;
+    }
+  }
+  return null;
+}
+
+/**
+ * A wait before an attempt that leaves the loop once it succeeds (`time.Sleep(d); err = dial(); if
+ * err == nil { return }`): from the second time round, it waits after a failure.
+ */
+function attemptAfter(statements: Node[], waitStatement: Node): FailurePath | null {
+  for (const statement of statements) {
+    if (statement.startIndex <= waitStatement.startIndex || statement.type !== 'if_statement') continue;
+    const condition = field(statement, 'condition');
+    const consequence = field(statement, 'consequence');
+    if (condition && consequence && exits(consequence) && ATTEMPT_SUCCEEDED.test(condition.text)) {
+      return {
+        trigger: {
+          kind: /StatusCode/.test(condition.text) ? 'status' : 'exception',
+          detail: clip(condition.text),
+        },
+        evidence: `waits before an attempt that leaves the loop when \`${clip(condition.text)}\` (line ${lineOf(statement)})`,
+      };
     }
   }
   return null;
@@ -126,9 +203,33 @@ function conditionPath(condition: Node, verb: 'holds' | 'fails', statement: Node
 function successExitBefore(list: Node, waitStatement: Node): FailurePath | null {
   for (const statement of namedChildren(list)) {
     if (statement.startIndex >= waitStatement.startIndex) break;
+    if (statement.type === 'for_statement') {
+      // A round of attempts that returns on success: reaching the wait after it means all failed.
+      const inner = field(statement, 'body')?.namedChild(0);
+      const exit = inner ? returnsOnSuccess(namedChildren(inner)) : null;
+      if (exit)
+        return {
+          trigger: { kind: 'exception', detail: clip(exit.text) },
+          evidence: `waits after a loop of attempts that returns when \`${clip(exit.text)}\` (line ${lineOf(statement)})`,
+        };
+      continue;
+    }
     if (statement.type !== 'if_statement') continue;
     const condition = field(statement, 'condition');
     const consequence = field(statement, 'consequence');
+    const alternative = field(statement, 'alternative');
+    // `if err != nil { log } else { break }`: leaving on success, in the other branch.
+    if (
+      condition &&
+      alternative?.type === 'block' &&
+      exits(alternative) &&
+      isErrorCondition(condition.text)
+    ) {
+      return {
+        trigger: { kind: 'exception', detail: clip(condition.text) },
+        evidence: `waits only after \`${clip(condition.text)}\` held (line ${lineOf(statement)})`,
+      };
+    }
     if (condition && consequence && exits(consequence) && isSuccessCondition(condition.text)) {
       return {
         trigger: {
@@ -138,6 +239,23 @@ function successExitBefore(list: Node, waitStatement: Node): FailurePath | null 
         evidence: `waits only after \`${clip(condition.text)}\` failed (line ${lineOf(statement)})`,
       };
     }
+  }
+  return null;
+}
+
+/** The condition of an `if <success> { … return }` among these statements. */
+function returnsOnSuccess(statements: Node[]): Node | null {
+  for (const statement of statements) {
+    if (statement.type !== 'if_statement') continue;
+    const condition = field(statement, 'condition');
+    const list = field(statement, 'consequence')?.namedChild(0);
+    if (
+      condition &&
+      list &&
+      namedChildren(list).some((s) => s.type === 'return_statement') &&
+      ATTEMPT_SUCCEEDED.test(condition.text)
+    )
+      return condition;
   }
   return null;
 }

@@ -9,7 +9,13 @@ import type {
   ImportFact,
 } from '../../flow/ir.js';
 import { newFunction } from '../../flow/ir.js';
-import { attachRetryFrames, sleptParameter, type BodyCount, type CallSite } from '../../flow/waits.js';
+import {
+  attachRetryFrames,
+  scheduledRetry,
+  sleptParameter,
+  type BodyCount,
+  type CallSite,
+} from '../../flow/waits.js';
 import { snippet } from '../tree-sitter/findings.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, field, namedChildren } from '../tree-sitter/syntax.js';
@@ -27,7 +33,7 @@ import {
   unwrapDecorated,
   type PyImport,
 } from './module.js';
-import { retryContext } from './retry-context.js';
+import { failureAt, retryContext } from './retry-context.js';
 
 /**
  * The Python front end of the value-flow engine: one walk over a module's tree fills the facts
@@ -44,6 +50,8 @@ export interface PyFacts extends FileFacts {
 
 /** Unresolved callees with these names are taken as sleeps in seconds, at lower confidence. */
 const SLEEP_NAME = /^_?(sleep|sleep_for|sleep_seconds|backoff_sleep|pause|nap|snooze)$/;
+/** Timers that run a callable after a delay in seconds: asyncio/tornado `call_later`, Twisted `callLater`, `threading.Timer`. */
+const TIMER = /(^|\.)(call_later|callLater)$|^(threading\.)?Timer$/;
 /** Objects whose `.wait(N)` is a sleep that a shutdown can interrupt (`threading.Event`). */
 const STOP_EVENT = /(stop|shutdown|exit|quit|closing|cancel|terminat|halt)\w*$|(^|_)event$/i;
 const DELAY_KEYWORDS = ['seconds', 'secs', 'delay', 'timeout', 'duration'];
@@ -314,6 +322,7 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
     // Only calls the repository's own code can be behind (a function, a method of the receiver, a
     // function of an imported module) or waits the language knows can pause a retry, or restart one.
     const direct = directWait(node, callee, qualified);
+    if (TIMER.test(qualified) && positional.length >= 2) timers.push({ call, node, state });
     const object = callee.type === 'attribute' ? field(callee, 'object') : null;
     const own =
       !object ||
@@ -338,6 +347,8 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
         : null;
     };
     if (isModuleSleep(qualified)) return at(DELAY_KEYWORDS, 'high', false);
+    if (TIMER.test(qualified) && positionalArguments(node).length >= 2)
+      return at(['delay', 'interval'], 'medium', false);
     const name = callee.type === 'attribute' ? (field(callee, 'attribute')?.text ?? '') : callee.text;
     if (
       callee.type === 'attribute' &&
@@ -351,6 +362,7 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
 
   /** Calls whose retry context is worked out once the walk knows which functions call themselves. */
   const pending: { call: CallFact; node: Node; state: WalkState }[] = [];
+  const timers: { call: CallFact; node: Node; state: WalkState }[] = [];
   walkAll();
   for (const [local, binding] of importMap) {
     const fact: ImportFact = { local, module: binding.module };
@@ -361,7 +373,17 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
     const index = sleptParameter(fn, stats.get(fn.id)!, mentionsName);
     if (index >= 0) fn.sleeps = { param: index, unitMs: SECOND_MS };
   }
-  attachRetryFrames(pending, retryContext);
+  attachRetryFrames(pending, retryContext, { facts, failureAt });
+  for (const { call, node, state } of timers) {
+    const scheduled = positionalArguments(node)[1]!;
+    const runs =
+      scheduled.type === 'lambda'
+        ? descendantsOfTypes(scheduled, new Set(['call'])).map((c) => calleeOf(c))
+        : [scheduled.type === 'attribute' ? (field(scheduled, 'attribute')?.text ?? '') : scheduled.text];
+    const context = scheduledRetry({ runs, facts, fn: state.fn, failure: failureAt(node) });
+    if (!call.retry && context)
+      call.retry = { trigger: context.trigger, counters: [], evidence: context.evidence };
+  }
   return facts;
 }
 
@@ -380,6 +402,11 @@ function targetOf(node: Node, state: WalkState, lower: (n: Node) => Expr): Assig
     return { kind: 'member', object: lower(object), name };
   }
   return null;
+}
+
+function calleeOf(call: Node): string {
+  const callee = field(call, 'function');
+  return callee?.type === 'attribute' ? (field(callee, 'attribute')?.text ?? '') : (callee?.text ?? '');
 }
 
 function isStatic(fn: Node): boolean {

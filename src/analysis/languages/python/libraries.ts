@@ -358,6 +358,8 @@ async function celeryTask(decoratorCall: Node, ctx: Ctx): Promise<PyLibraryFindi
     ? `\`${clipped(defaultDelay.keyword.text)}\``
     : `celery's default \`default_retry_delay\` of ${CELERY_DEFAULT_RETRY_DELAY_S} s`;
   const autoretry = keywords.get('autoretry_for');
+  /** Set when `autoretry_for` retries are reported at the default delay: a bare `self.retry()` waits the same. */
+  let defaultReported = false;
   if (autoretry) {
     const backoff = keywords.get('retry_backoff');
     const backoffOn = backoff && !['False', '0', 'None'].includes(backoff.value.text);
@@ -381,6 +383,7 @@ async function celeryTask(decoratorCall: Node, ctx: Ctx): Promise<PyLibraryFindi
     } else {
       const countdown = retryKwargsCountdown(keywords.get('retry_kwargs')?.value);
       const value = countdown ? await seconds(countdown, ctx) : defaultValue;
+      defaultReported = !countdown;
       found.push({
         library: 'celery',
         value,
@@ -396,7 +399,8 @@ async function celeryTask(decoratorCall: Node, ctx: Ctx): Promise<PyLibraryFindi
   if (fn?.type === 'function_definition' && keywords.get('bind')?.value.text === 'True') {
     for (const retryCall of selfRetryCalls(fn)) {
       const explicit = await explicitRetry(retryCall, defaultValue, defaultWords, !!defaultDelay, ctx);
-      if (explicit) found.push(explicit);
+      // One wait, one finding: the decorator's default delay is already reported for `autoretry_for`.
+      if (explicit && !(defaultReported && explicit.value === defaultValue)) found.push(explicit);
     }
   }
   return found;

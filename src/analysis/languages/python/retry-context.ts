@@ -1,4 +1,4 @@
-import { ATTEMPT_NAME, OVERLOAD_SIGNAL } from '../../context.js';
+import { ATTEMPT_NAME, NO_DATA_SIGNAL, OVERLOAD_SIGNAL } from '../../context.js';
 import type { Trigger } from '../../finding.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import {
@@ -65,6 +65,12 @@ export function retryContext(call: Node): PyRetryContext | null {
   return { trigger: path.trigger, counters, attemptVar: pickAttempt(counters), evidence };
 }
 
+/** The failure a call runs after (an `except` clause, an error branch), whatever repeats it. */
+export function failureAt(call: Node): FailurePath | null {
+  const up = lineage(call);
+  return failurePath(call, enclosingBy(up, call, FUNCTION_TYPES), up);
+}
+
 interface FailurePath {
   trigger: Trigger;
   evidence: string;
@@ -75,6 +81,9 @@ function failurePath(call: Node, fn: Node | null, up: ParentOf): FailurePath | n
   for (let node = up(call); node && !(fn && node.id === fn.id); child = node, node = up(node)) {
     if (node.type === 'except_clause' || node.type === 'except_group_clause') {
       const caught = namedChildren(node).find((n) => n.type !== 'block')?.text ?? '';
+      // `except queue.Empty:` — nothing to read yet; waiting and reading again is polling.
+      if (caught && NO_DATA_SIGNAL.test(caught) && !OVERLOAD_SIGNAL.test(caught)) return null;
+      if (pacesBothWays(call, node)) return null;
       const overload = OVERLOAD_SIGNAL.exec(node.text)?.[0];
       const what = overload ?? (caught ? clip(caught.replace(/\s+as\s+\w+$/, ''), 60) : '');
       return {
@@ -95,11 +104,25 @@ function failurePath(call: Node, fn: Node | null, up: ParentOf): FailurePath | n
       if (condition && isSuccessCondition(condition.text)) return conditionPath(condition, 'fails', parent);
     }
     if (node.type === 'block' && parent && LOOP_TYPES.has(parent.type)) {
-      const exit = successExitBefore(node, child);
+      const exit = successExitBefore(node, child) ?? successExitAfter(node, child);
       if (exit) return exit;
     }
   }
   return null;
+}
+
+/**
+ * `try: work(); time.sleep(300) except Exception: log(); time.sleep(300)`: the same pause follows a
+ * success, so the loop keeps a schedule and the pause in the `except` is the next tick, not a retry.
+ */
+function pacesBothWays(call: Node, clause: Node): boolean {
+  const pause = field(call, 'arguments')?.text;
+  const body = clause.parent?.type === 'try_statement' ? field(clause.parent, 'body') : null;
+  if (!pause || !body) return false;
+  const callee = field(call, 'function')?.text;
+  return descendantsOfTypes(body, CALL, NESTED_SCOPES).some(
+    (n) => field(n, 'function')?.text === callee && field(n, 'arguments')?.text === pause,
+  );
 }
 
 function conditionPath(condition: Node, verb: 'holds' | 'fails', statement: Node): FailurePath {
@@ -139,6 +162,27 @@ function successExitBefore(block: Node, waitStatement: Node): FailurePath | null
           evidence: `waits after a \`try\` that leaves the loop on success (line ${lineOf(statement)})`,
         };
       }
+    }
+  }
+  return null;
+}
+
+/**
+ * `while …: sleep(delay); try: reconnect(); return; except …: delay *= 2`: the loop only comes back
+ * to the wait after the attempt below it failed, so it is the pause before each retried attempt.
+ */
+function successExitAfter(block: Node, waitStatement: Node): FailurePath | null {
+  for (const statement of namedChildren(block)) {
+    if (statement.startIndex <= waitStatement.startIndex) continue;
+    if (statement.type !== 'try_statement') continue;
+    if (!namedChildren(statement).some((c) => c.type === 'except_clause')) continue;
+    const body = field(statement, 'body');
+    const orElse = namedChildren(statement).find((c) => c.type === 'else_clause');
+    if ((body && exits(body)) || (orElse && exits(field(orElse, 'body') ?? orElse))) {
+      return {
+        trigger: { kind: 'exception' },
+        evidence: `waits before a \`try\` that leaves the loop on success (line ${lineOf(statement)}), so it runs again only after a failure`,
+      };
     }
   }
   return null;

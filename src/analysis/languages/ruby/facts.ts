@@ -7,14 +7,20 @@ import type {
   FileFacts,
   FunctionFact,
 } from '../../flow/ir.js';
-import { attachRetryFrames, sleptParameter, type BodyCount, type CallSite } from '../../flow/waits.js';
+import {
+  attachRetryFrames,
+  scheduledRetry,
+  sleptParameter,
+  type BodyCount,
+  type CallSite,
+} from '../../flow/waits.js';
 import { newFunction } from '../../flow/ir.js';
 import { snippet } from '../tree-sitter/findings.js';
 import type { Node } from '../tree-sitter/runtime.js';
-import { field, namedChildren } from '../tree-sitter/syntax.js';
+import { descendantsOfTypes, field, namedChildren, some } from '../tree-sitter/syntax.js';
 import { lowerRuby, rubyArguments, rubyCallee } from './lower.js';
 import { isRandomCall, isSleep, mentions } from './module.js';
-import { retryContext } from './retry-context.js';
+import { failureAt, retryContext } from './retry-context.js';
 
 /**
  * The Ruby front end of the value-flow engine: one walk over a file fills the facts — `require`d
@@ -80,6 +86,7 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
   };
   const stats = new Map<number, BodyCount<Node>>();
   const pending: { call: CallFact; node: Node; state: WalkState }[] = [];
+  const timers: { call: CallFact; node: Node; state: WalkState }[] = [];
   let depth = 0;
 
   const assign = (left: Node, value: Expr, op: AssignmentFact['op'], state: WalkState, line: number) => {
@@ -104,17 +111,13 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
       case 'module': {
         const name = field(node, 'name')?.text ?? '';
         const simple = name.split('::').pop() ?? name;
-        if (node.type === 'class') {
-          const superclass = field(node, 'superclass');
-          const base = superclass ? namedChildren(superclass)[0]?.text : undefined;
-          const cls: ClassFact = { name: simple, line, bases: base ? [base] : [] };
-          facts.classes.push(cls);
-          for (const child of namedChildren(node))
-            walk(child, { cls: simple, classBody: cls, scopes: [...state.scopes, simple], repeats: false });
-        } else {
-          for (const child of namedChildren(node))
-            walk(child, { scopes: [...state.scopes, simple], repeats: false });
-        }
+        // A module is a class of methods too: mixed in by `include`, called as `Util.wait_for(…)`.
+        const superclass = node.type === 'class' ? field(node, 'superclass') : null;
+        const base = superclass ? namedChildren(superclass)[0]?.text : undefined;
+        const cls: ClassFact = { name: simple, line, bases: base ? [base] : [] };
+        facts.classes.push(cls);
+        for (const child of namedChildren(node))
+          walk(child, { cls: simple, classBody: cls, scopes: [...state.scopes, simple], repeats: false });
         return;
       }
       case 'method':
@@ -151,10 +154,12 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
       case 'retry':
       case 'begin':
         if (state.fn) stats.get(state.fn.id)!.control = true;
-        if (node.type === 'rescue') {
-          for (const child of namedChildren(node)) walk(child, { ...state, repeats: true });
-          return;
-        }
+        if (node.type === 'rescue' || (node.type === 'begin' && retriedByRescue(node)))
+          return walkChildren(node, { ...state, repeats: true });
+        break;
+      case 'body_statement':
+        // A method body with a `rescue … retry` runs again from its first statement.
+        if (retriedByRescue(node)) return walkChildren(node, { ...state, repeats: true });
         break;
       case 'return': {
         const value = node.namedChild(0);
@@ -168,10 +173,19 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
       case 'identifier':
         // A bare `rand` is an identifier, not a call.
         if (state.fn && isRandomCall(node)) state.fn.random = true;
-        if (state.fn && isBareMethodCall(node, state.fn)) recordBareCall(node, state, state.fn);
         return;
     }
-    for (const child of namedChildren(node)) walk(child, state);
+    walkChildren(node, state);
+  };
+
+  const walkChildren = (node: Node, state: WalkState): void => {
+    // A bare name standing as a statement may call a method (known from the parent, not asked of each name).
+    const statements = STATEMENT_PARENTS.has(node.type);
+    for (const child of namedChildren(node)) {
+      if (statements && state.fn && child.type === 'identifier' && isBareMethodCall(child, state.fn))
+        recordBareCall(child, state, state.fn);
+      walk(child, state);
+    }
   };
 
   const recordCall = (node: Node, state: WalkState) => {
@@ -186,6 +200,14 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
       return;
     }
     if (state.classBody && !state.fn && /^attr_(accessor|writer)$/.test(method)) return;
+    // `include Retryable`: the module's methods are the class's own.
+    if (state.classBody && !state.fn && !receiver && /^(include|prepend|extend)$/.test(method)) {
+      const list = field(node, 'arguments');
+      for (const mixin of list ? namedChildren(list) : [])
+        if (mixin.type === 'constant' || mixin.type === 'scope_resolution')
+          state.classBody.bases.push(mixin.text);
+      return;
+    }
     const { args, named, spread, nodes, namedNodes } = rubyArguments(node, lower);
     const calleeName =
       method === 'new' && receiver ? (receiver.text.split('::').pop() ?? receiver.text) : method;
@@ -214,20 +236,22 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
       receiver.type === 'self' ||
       receiver.type === 'constant' ||
       receiver.type === 'scope_resolution';
+    const timer = isTimer(node) && nodes.length > 0;
     if (own || isSleep(node)) pending.push({ call, node, state });
-    if (withSites && (own || isSleep(node)) && (nodes.length > 0 || namedNodes.length > 0)) {
+    if (timer) timers.push({ call, node, state });
+    if (withSites && (own || isSleep(node) || timer) && (nodes.length > 0 || namedNodes.length > 0)) {
       const site: CallSite = {
         call,
         anchor: snippet(node),
         args: nodes.map(snippet),
         named: namedNodes.map(([k, v]) => [k, snippet(v)]),
       };
-      if (isSleep(node) && nodes[0])
+      if ((isSleep(node) || timer) && nodes[0])
         site.direct = {
           delay: args[0]!,
           argument: snippet(nodes[0]),
           unitMs: SECOND_MS,
-          confidence: 'high',
+          confidence: timer ? 'medium' : 'high',
           byNameOnly: false,
         };
       facts.sites.push(site);
@@ -247,7 +271,6 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
    * without arguments: it can restart a retry, or wait for one.
    */
   const isBareMethodCall = (node: Node, fn: FunctionFact): boolean =>
-    STATEMENT_PARENTS.has(node.parent?.type ?? '') &&
     !fn.params.some((p) => p.name === node.text) &&
     !facts.assignments.some((a) => a.fn === fn.id && a.target.kind === 'name' && a.target.name === node.text);
   const recordBareCall = (node: Node, state: WalkState, fn: FunctionFact) => {
@@ -325,6 +348,36 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
   facts.assignments = facts.assignments.filter(
     (a) => !(a.fn !== undefined && a.target.kind === 'name' && /^[A-Z]/.test(a.target.name)),
   );
-  attachRetryFrames(pending, retryContext);
+  attachRetryFrames(pending, retryContext, { facts, failureAt });
+  for (const { call, node, state } of timers) {
+    const block = namedChildren(node).find((c) => c.type === 'do_block' || c.type === 'block');
+    const runs = block ? calledIn(block) : [];
+    const context = scheduledRetry({ runs, facts, fn: state.fn, failure: failureAt(node) });
+    if (!call.retry && context)
+      call.retry = { trigger: context.trigger, counters: [], evidence: context.evidence };
+  }
   return facts;
+}
+
+/** A `begin` block or method body whose `rescue` runs it again with `retry`. */
+function retriedByRescue(body: Node): boolean {
+  return namedChildren(body).some((c) => c.type === 'rescue' && some(c, (n) => n.type === 'retry'));
+}
+
+/** EventMachine timers: `EM.add_timer(d) { … }`, `EM.add_periodic_timer(d) { … }`, `EM::Timer.new(d) { … }`. */
+function isTimer(call: Node): boolean {
+  const method = field(call, 'method')?.text ?? '';
+  const receiver = field(call, 'receiver')?.text ?? '';
+  if (/^(add_timer|add_periodic_timer)$/.test(method)) return /^(::)?(EM|EventMachine)$/.test(receiver);
+  return method === 'new' && /^(::)?(EM|EventMachine)::(Periodic)?Timer$/.test(receiver);
+}
+
+/** The methods a block calls, with or without arguments. */
+function calledIn(block: Node): string[] {
+  const names: string[] = [];
+  for (const node of descendantsOfTypes(block, new Set(['call', 'identifier']))) {
+    if (node.type === 'call') names.push(field(node, 'method')?.text ?? '');
+    else if (STATEMENT_PARENTS.has(node.parent?.type ?? '')) names.push(node.text);
+  }
+  return names;
 }

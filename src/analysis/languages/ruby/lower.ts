@@ -45,7 +45,7 @@ export function lowerRuby(node: Node, depth = 0): Expr {
       if (!left || !right) return { k: 'todo', what: 'operator' };
       if (operator === '||' || operator === 'or') {
         // `options[:wait] || 2`: the caller's option, or the code's own fallback.
-        const keyed = left.type === 'element_reference' ? optionRead(left) : null;
+        const keyed = optionRead(left);
         if (keyed)
           return { k: 'option', of: lower(keyed.object), key: keyed.key, fallback: lower(right), line };
         return { k: 'either', options: [lower(left), lower(right)] };
@@ -131,11 +131,21 @@ function symbolOrString(node: Node | null | undefined): string | undefined {
   return undefined;
 }
 
-/** `opts[:wait]`: an options map read by a literal key (not the environment, not a server hint). */
+/**
+ * `opts[:wait]`, `opts.delete(:wait)`, `opts.fetch(:wait)`: an options map read by a literal key (not
+ * the environment, not a server hint).
+ */
 function optionRead(node: Node): { object: Node; key: string } | null {
-  const object = field(node, 'object');
-  const index = object ? node.namedChildren.find((c) => c && !c.equals(object)) : null;
-  const key = symbolOrString(index);
+  let object: Node | null;
+  let key: string | undefined;
+  if (node.type === 'element_reference') {
+    object = field(node, 'object');
+    key = symbolOrString(object ? node.namedChildren.find((c) => c && !c.equals(object!)) : null);
+  } else if (node.type === 'call' && /^(delete|fetch|\[\])$/.test(field(node, 'method')?.text ?? '')) {
+    object = field(node, 'receiver');
+    const args = field(node, 'arguments');
+    key = args?.namedChildCount === 1 ? symbolOrString(args.namedChild(0)) : undefined;
+  } else return null;
   if (!object || key === undefined || /^ENV\b/.test(object.text) || SERVER_HINT_NAME.test(key)) return null;
   return { object, key };
 }

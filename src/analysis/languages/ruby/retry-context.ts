@@ -1,4 +1,4 @@
-import { ATTEMPT_NAME, OVERLOAD_SIGNAL } from '../../context.js';
+import { ATTEMPT_NAME, NO_DATA_SIGNAL, OVERLOAD_SIGNAL } from '../../context.js';
 import type { Trigger } from '../../finding.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import {
@@ -45,7 +45,8 @@ export function retryContext(call: Node): RbRetryContext | null {
   const up = lineage(call);
   const method = enclosingBy(up, call, METHOD_TYPES);
   const path = failurePath(call, method, up);
-  if (!path) return null;
+  if (!path) return retriedFromTheTop(call, up);
+  if (path.clause.type === 'rescue' && pacesBothWays(call, path.clause)) return null;
   if (givesUpAfter(call, up)) return null;
   const retried = retryAfter(call, path.clause);
   const loop = enclosingLoop(call, method, up);
@@ -66,6 +67,58 @@ export function retryContext(call: Node): RbRetryContext | null {
   };
 }
 
+/** The failure a call runs after (a `rescue`, an error branch), whatever repeats it. */
+export function failureAt(call: Node): FailurePath | null {
+  const up = lineage(call);
+  return failurePath(call, enclosingBy(up, call, METHOD_TYPES), up);
+}
+
+/**
+ * `loop do; work; sleep 300; rescue; log; sleep 300; end`: the same pause follows a success, so the
+ * loop keeps a schedule and the pause in the `rescue` is the next tick, not a retry.
+ */
+function pacesBothWays(call: Node, rescue: Node): boolean {
+  const pause = field(call, 'arguments')?.text;
+  const body = rescue.parent;
+  if (!pause || !body || some(rescue, (n) => n.type === 'retry')) return false;
+  return namedChildren(body).some(
+    (statement) =>
+      statement.type !== 'rescue' &&
+      statement.type !== 'ensure' &&
+      some(statement, (n) => n.type === 'call' && isSleepCall(n) && field(n, 'arguments')?.text === pause),
+  );
+}
+
+function isSleepCall(node: Node): boolean {
+  return (
+    field(node, 'method')?.text === 'sleep' &&
+    (!field(node, 'receiver') || field(node, 'receiver')?.text === 'Kernel')
+  );
+}
+
+/**
+ * `begin; sleep 5; connect; rescue …; retry; end`: the wait opens a block that its `rescue` runs
+ * again with `retry`, so it is the pause before every retried attempt.
+ */
+function retriedFromTheTop(call: Node, up: ParentOf): RbRetryContext | null {
+  let statement: Node = call;
+  while (up(statement) && !STATEMENT_BODIES.has(up(statement)!.type)) statement = up(statement)!;
+  const body = up(statement);
+  if (!body || (body.type !== 'begin' && body.type !== 'body_statement')) return null;
+  const statements = namedChildren(body).filter((c) => c.type !== 'comment');
+  if (!statements[0]?.equals(statement)) return null;
+  const rescue = statements.find((c) => c.type === 'rescue' && some(c, (n) => n.type === 'retry'));
+  if (!rescue) return null;
+  const caught = field(rescue, 'exceptions')?.text ?? '';
+  return {
+    trigger: { kind: 'exception', detail: caught ? clip(caught, 60) : undefined },
+    counters: new Set(),
+    evidence: [
+      `waits at the start of a block whose \`rescue${caught ? ` ${clip(caught, 60)}` : ''}\` (line ${lineOf(rescue)}) runs it again with \`retry\``,
+    ],
+  };
+}
+
 interface FailurePath {
   trigger: Trigger;
   evidence: string;
@@ -79,6 +132,8 @@ function failurePath(call: Node, method: Node | null, up: ParentOf): FailurePath
     if (node.type === 'rescue' || node.type === 'rescue_modifier') {
       if (node.type === 'rescue_modifier' && !field(node, 'handler')?.equals(child)) continue;
       const caught = field(node, 'exceptions')?.text ?? '';
+      // `rescue IO::WaitReadable`, `rescue ThreadError` (an empty queue popped without blocking): polling.
+      if (caught && NO_DATA_SIGNAL.test(caught) && !OVERLOAD_SIGNAL.test(caught)) return null;
       const overload = OVERLOAD_SIGNAL.exec(node.text)?.[0];
       return {
         trigger: { kind: 'exception', detail: overload ?? (caught ? clip(caught, 60) : undefined) },

@@ -35,11 +35,7 @@ export const GRAMMAR_FILES = {
 
 export type GrammarName = keyof typeof GRAMMAR_FILES;
 
-/**
- * The grammar a finding's language is parsed with, for re-parsing patches. Not Kotlin yet: its token
- * analyzer never loads the Kotlin grammar, so `reparseVerdict` would reject every Kotlin patch as
- * "grammar not loaded"; add it once the Kotlin analysis parses with tree-sitter.
- */
+/** The grammar a finding's language is parsed with, for re-parsing patches. */
 export const GRAMMAR_OF_LANGUAGE: Partial<Record<FindingLanguage, GrammarName>> = {
   python: 'python',
   go: 'go',
@@ -47,6 +43,7 @@ export const GRAMMAR_OF_LANGUAGE: Partial<Record<FindingLanguage, GrammarName>> 
   java: 'java',
   rust: 'rust',
   csharp: 'csharp',
+  kotlin: 'kotlin',
 };
 
 /**

@@ -80,16 +80,13 @@ export function descendantsOfTypes(
   types: ReadonlySet<string>,
   skip: ReadonlySet<string> = NONE,
 ): Node[] {
-  const language = root.tree.language;
-  const known = [...new Set([...types, ...skip])]
-    .filter((type) => language.idForNodeType(type, true) !== null)
-    .sort();
-  if (known.length === 0) return [];
+  const source = querySource(root.tree.language, types, skip);
+  if (source === null) return [];
   const found: Node[] = [];
   let skipEnd = -1;
-  for (const { node } of captures(root, `[${known.map((type) => `(${type})`).join(' ')}] @node`)) {
-    if (node.startIndex === root.startIndex && node.endIndex === root.endIndex && node.type === root.type)
-      continue;
+  const rootStart = root.startIndex;
+  for (const { node } of captures(root, source)) {
+    if (node.startIndex === rootStart && node.endIndex === root.endIndex && node.type === root.type) continue;
     if (node.startIndex < skipEnd) continue;
     if (types.has(node.type)) found.push(node);
     if (skip.has(node.type)) skipEnd = node.endIndex;
@@ -98,6 +95,30 @@ export function descendantsOfTypes(
 }
 
 const NONE: ReadonlySet<string> = new Set();
+
+/**
+ * The query for a pair of type sets in one grammar, built once: checking every type against the
+ * grammar crosses into WASM once per type, which costs more than a small file's query.
+ */
+const SOURCES = new WeakMap<ReadonlySet<string>, WeakMap<ReadonlySet<string>, Map<unknown, string | null>>>();
+
+function querySource(
+  language: Node['tree']['language'],
+  types: ReadonlySet<string>,
+  skip: ReadonlySet<string>,
+): string | null {
+  let bySkip = SOURCES.get(types);
+  if (!bySkip) SOURCES.set(types, (bySkip = new WeakMap()));
+  let byLanguage = bySkip.get(skip);
+  if (!byLanguage) bySkip.set(skip, (byLanguage = new Map()));
+  if (byLanguage.has(language)) return byLanguage.get(language)!;
+  const known = [...new Set([...types, ...skip])]
+    .filter((type) => language.idForNodeType(type, true) !== null)
+    .sort();
+  const source = known.length === 0 ? null : `[${known.map((type) => `(${type})`).join(' ')}] @node`;
+  byLanguage.set(language, source);
+  return source;
+}
 
 /** True when some named descendant (or `root` itself) satisfies `test`; stops at the first. */
 export function some(
@@ -230,29 +251,6 @@ export class Coverage {
     }
     return false;
   }
-}
-
-/**
- * The calls that can be a pause between attempts at all: inside a loop, or inside a function that
- * calls itself (by `callName`). Everything else is skipped before any parent is walked.
- */
-export function repeatedCalls(
-  index: ScopedIndex,
-  callType: string,
-  loopTypes: ReadonlySet<string>,
-  callName: (call: Node) => string | undefined,
-): Node[] {
-  const loops = new Coverage(index.all.filter((node) => loopTypes.has(node.type)));
-  const recursive = new Coverage(
-    index.scopes.filter((scope) => {
-      const name = scope.childForFieldName('name')?.text;
-      return (
-        !!name &&
-        (index.inScope.get(scope.id) ?? []).some((node) => node.type === callType && callName(node) === name)
-      );
-    }),
-  );
-  return index.all.filter((node) => node.type === callType && (loops.covers(node) || recursive.covers(node)));
 }
 
 /**

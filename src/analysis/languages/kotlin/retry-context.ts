@@ -1,0 +1,395 @@
+import { ATTEMPT_NAME } from '../../context.js';
+import type { RetryContextResult } from '../../flow/waits.js';
+import type { Trigger } from '../../finding.js';
+import { isErrorCondition, isOverload, isSuccessCondition, type ConditionWords } from '../java/conditions.js';
+import type { Node } from '../tree-sitter/runtime.js';
+import { clip, descendantsOfTypes, field, lineOf, namedChildren } from '../tree-sitter/syntax.js';
+import { ifBranches } from './lower.js';
+import { calleeParts, lambdaOf, unwrapCall } from './syntax.js';
+
+/**
+ * Is a Kotlin wait a pause between attempts (RULES.md section 1)? It must run only after something
+ * failed — a `catch` block, an error branch (`if (!response.isSuccessful)`, `when (code) { 429 -> … }`),
+ * a `runCatching { }.onFailure { }` handler, or after a success exit earlier in the loop body (a `try`
+ * that returns) — and the work must run again: a loop around it (`while`, `for`, `do`, `repeat { }`,
+ * `(1..n).forEach { }`) or the function calling itself. A Flow's `retryWhen { }` / `retry(n) { }`
+ * predicate is both at once: it runs after a failure, and the flow is collected again when it says so.
+ *
+ * Lambdas are functions of their own (a `launch { }` body does not belong to the loop around it),
+ * except the inline scope functions (`let`, `run`, `withContext`, …), which run in place.
+ */
+
+const FUNCTION_TYPES = new Set([
+  'function_declaration',
+  'secondary_constructor',
+  'anonymous_function',
+  'anonymous_initializer',
+  'getter',
+  'setter',
+  'class_body',
+]);
+const LOOP_TYPES = new Set(['while_statement', 'for_statement', 'do_while_statement']);
+const CALLS = new Set(['call_expression']);
+const STEPS = new Set(['unary_expression', 'assignment']);
+
+/** Inline functions whose lambda runs in place, once. */
+const IN_PLACE =
+  /^(let|also|apply|run|with|use|synchronized|withContext|withTimeout|withTimeoutOrNull|withLock|coroutineScope|supervisorScope|runInterruptible|takeIf|takeUnless|ifEmpty|trace|measureTimeMillis|measureTime)$/;
+/** Handlers of a failed `Result` or flow. */
+const ON_FAILURE =
+  /^(onFailure|getOrElse|recover|recoverCatching|catch|onErrorResume|onErrorReturn|exceptionOrNull)$/;
+/** Iterations whose lambda repeats: `repeat(n) { }`, `(1..n).forEach { }`. */
+const ITERATION =
+  /^(forEach|forEachIndexed|onEach|map|mapNotNull|mapIndexed|firstNotNullOfOrNull|firstOrNull|first|any|all|takeWhile)$/;
+const RANGE_RECEIVER = /\.\.|\buntil\b|\bdownTo\b|\bindices\b|IntRange|LongRange/;
+
+const WORDS: ConditionWords = {
+  error: /\bisFailure\b|!\s*[\w.?]*\.?isSuccess(ful)?\b/,
+  success: /\bisSuccess(ful)?\b/,
+};
+const READ_TIMEOUT =
+  /^(java\.net\.)?(SocketTimeoutException|InterruptedIOException|TimeoutCancellationException)$/;
+const READ_CALL = /\.(read|readLine|readBytes|receive|receiveCatching|poll|take|accept|recv)\s*\(/;
+const STATEMENT_LISTS = /^(block|lambda_literal|source_file|control_structure_body)$/;
+/** Callbacks of a connection that closed or failed (OkHttp `WebSocketListener`, MQTT, Ktor). */
+const CLOSE_HANDLER =
+  /^on(Failure|Failed|Error|Close|Closed|Closing|Disconnect|Disconnected|ConnectionLost|ConnectionFailed)$|^connectionLost$/;
+const RECONNECT = /^(re)?connect\w*$|^restart\w*$|^resubscribe\w*$|^retry\w*$/i;
+const STATUS_ENTRY = /^(408|429|5\d\d)$|^in\s+5\d\d\s*(\.\.|until)/;
+
+type LambdaRole = 'loop' | 'predicate' | 'failure' | 'in-place' | 'function';
+
+interface Found {
+  trigger: Trigger;
+  evidence: string;
+}
+
+/** What the lambda of a call is to the code around it. */
+export function lambdaRole(lambda: Node): { role: LambdaRole; call: Node | null } {
+  const annotated = lambda.parent;
+  const outer = annotated?.parent;
+  if (!annotated || annotated.type !== 'annotated_lambda' || outer?.type !== 'call_expression')
+    return { role: 'function', call: null };
+  const call = unwrapCall(outer);
+  const { name, receiver } = calleeParts(call);
+  if (name === 'repeat' && !receiver) return { role: 'loop', call };
+  if (ITERATION.test(name) && receiver && RANGE_RECEIVER.test(receiver.text)) return { role: 'loop', call };
+  // `retryWhen` is a Flow's whatever its receiver (inside a `Flow<T>` extension it has none); a bare
+  // `retry(3) { … }` is as often a helper whose lambda is the work, so it needs a flow and a predicate.
+  if (name === 'retryWhen' || (receiver && name === 'retry' && endsInBoolean(lambda)))
+    return { role: 'predicate', call };
+  if (receiver && ON_FAILURE.test(name)) return { role: 'failure', call };
+  if (IN_PLACE.test(name)) return { role: 'in-place', call };
+  return { role: 'function', call };
+}
+
+/** `{ …; true }`, `{ cause -> cause is IOException }`: a predicate, not the work itself. */
+function endsInBoolean(lambda: Node): boolean {
+  const last = namedChildren(lambda).pop();
+  if (!last) return false;
+  if (last.type === 'identifier') return last.text === 'true' || last.text === 'false';
+  if (last.type === 'if_expression') {
+    const { consequence, alternative } = ifBranches(last);
+    return !!consequence && !!alternative && [consequence, alternative].every(branchEndsInBoolean);
+  }
+  return (
+    /^(check_expression|type_test|binary_expression|conjunction_expression|disjunction_expression|comparison_expression|equality_expression)$/.test(
+      last.type,
+    ) && /\bis\b|[<>]=?|==|!=|&&|\|\|/.test(last.text)
+  );
+}
+
+function branchEndsInBoolean(branch: Node): boolean {
+  const last = branch.type === 'block' ? namedChildren(branch).pop() : branch;
+  return !!last && (last.text === 'true' || last.text === 'false');
+}
+
+export function retryContext(wait: Node): RetryContextResult | null {
+  let failure: Found | null = null;
+  let loop: { node: Node; word: string; counters: string[] } | null = null;
+  let fn: Node | null = null;
+  let child = wait;
+  for (let node = wait.parent; node; child = node, node = node.parent) {
+    if (FUNCTION_TYPES.has(node.type) || node.type === 'source_file') {
+      fn = node;
+      break;
+    }
+    if (node.type === 'lambda_literal') {
+      const { role, call } = lambdaRole(node);
+      if (role === 'predicate' && call) {
+        const params = lambdaParameters(node);
+        const name = calleeParts(call).name;
+        failure ??= {
+          trigger: { kind: 'exception' },
+          evidence: `waits in a \`${name}\` predicate (line ${lineOf(call)})`,
+        };
+        loop ??= {
+          node: call,
+          word: `\`${name}\`, which collects the flow again when the predicate is true`,
+          counters: name === 'retryWhen' && params[1] ? [params[1]] : [],
+        };
+        break;
+      }
+      if (role === 'failure' && call && !failure)
+        failure = {
+          trigger: { kind: 'exception' },
+          evidence: `waits in an \`${calleeParts(call).name}\` handler (line ${lineOf(call)})`,
+        };
+      if (!failure) {
+        const exit = role === 'loop' ? successExitBefore(node, child) : null;
+        if (exit) failure = exit;
+      }
+      if (role === 'loop' && call && !loop) {
+        const params = lambdaParameters(node);
+        const { name } = calleeParts(call);
+        const counters = name === 'repeat' || params.length > 0 ? [params[0] ?? 'it'] : [];
+        loop = { node: call, word: `a \`${name}\` loop`, counters };
+      }
+      if (role === 'function') {
+        fn = node;
+        break;
+      }
+      continue;
+    }
+    if (!failure) failure = failureAt(node, child);
+    if (LOOP_TYPES.has(node.type)) {
+      if (!failure && node.type === 'while_statement') failure = whileFailing(node);
+      loop ??= { node, word: loopWord(node), counters: loopVariables(node) };
+    }
+  }
+  if (!failure) return handlerReconnect(wait);
+  if (givesUpAfter(wait)) return null;
+  const name = fn?.type === 'function_declaration' ? (field(fn, 'name')?.text ?? null) : null;
+  const recursion = !loop && !!fn && !!name && callsItself(fn, name);
+  if (!loop && !recursion) return null;
+  const counters = new Set<string>(loop?.counters ?? []);
+  if (loop) for (const stepped of steppedNames(loop.node)) counters.add(stepped);
+  if (recursion && fn)
+    for (const param of parameterNames(fn)) if (ATTEMPT_NAME.test(param)) counters.add(param);
+  const names = [...counters];
+  const attemptVar = names.find((n) => ATTEMPT_NAME.test(n)) ?? names[0];
+  return {
+    trigger: failure.trigger,
+    counters,
+    ...(attemptVar === undefined ? {} : { attemptVar }),
+    evidence: [
+      failure.evidence,
+      loop ? `inside ${loop.word} (line ${lineOf(loop.node)})` : `which calls \`${name}\` again`,
+    ],
+  };
+}
+
+/**
+ * A close or error callback (`override fun onFailure(…)`, `onClosed`) that waits and then connects
+ * again (`launch { delay(N); connect() }`): a reconnect scheduled from the handler (RULES.md section 2).
+ */
+export function handlerReconnect(wait: Node): RetryContextResult | null {
+  const { statement, container } = statementOf(wait);
+  if (!container) return null;
+  const restart = namedChildren(container)
+    .filter((s) => s.startIndex > statement.startIndex)
+    .map((s) => (s.type === 'call_expression' ? unwrapCall(s) : null))
+    .find((call) => call && RECONNECT.test(calleeParts(call).name));
+  if (!restart) return null;
+  let handler: Node | null = null;
+  for (let node = container.parent; node; node = node.parent) {
+    if (node.type === 'function_declaration') {
+      handler = node;
+      break;
+    }
+    if (FUNCTION_TYPES.has(node.type)) return null;
+  }
+  const name = handler ? (field(handler, 'name')?.text ?? '') : '';
+  if (!handler || !CLOSE_HANDLER.test(name)) return null;
+  return {
+    trigger: { kind: 'exception', detail: name },
+    counters: new Set(),
+    evidence: [
+      `waits in the \`${name}\` handler (line ${lineOf(handler)})`,
+      `then calls \`${calleeParts(restart).name}()\` again (line ${lineOf(restart)})`,
+    ],
+  };
+}
+
+function failureAt(node: Node, child: Node): Found | null {
+  if (node.type === 'catch_block') {
+    if (isReadTimeout(node)) return null;
+    const caught = namedChildren(node).find(
+      (c) => c.type !== 'identifier' && c.type !== 'block' && c.type !== 'annotation',
+    );
+    const overload = isOverload(node.text);
+    return {
+      trigger: { kind: 'exception', detail: overload ?? caught?.text },
+      evidence: `waits in a \`catch${caught ? ` (${clip(caught.text, 60)})` : ''}\` block (line ${lineOf(node)})${overload && !caught?.text.includes(overload) ? ` that handles \`${overload}\`` : ''}`,
+    };
+  }
+  if (node.type === 'if_expression') {
+    const condition = field(node, 'condition');
+    if (!condition || condition.equals(child)) return null;
+    const { consequence, alternative } = ifBranches(node);
+    const text = condition.text;
+    if (consequence?.equals(child) && isErrorCondition(text, WORDS))
+      return conditionPath(text, 'holds', node);
+    if (alternative?.equals(child) && isSuccessCondition(text, WORDS))
+      return conditionPath(text, 'fails', node);
+    return null;
+  }
+  if (node.type === 'when_entry') {
+    const conditions = namedChildren(node).filter((c) => !c.equals(child) && c.type !== 'block');
+    const label = conditions.map((c) => c.text.trim()).find((t) => STATUS_ENTRY.test(t) || isOverload(t));
+    if (label)
+      return {
+        trigger: { kind: 'status', detail: label },
+        evidence: `waits in the \`${clip(label, 40)}\` branch of a \`when\` (line ${lineOf(node)})`,
+      };
+    return null;
+  }
+  if (node.type === 'block' && node.parent && LOOP_TYPES.has(node.parent.type))
+    return successExitBefore(node, child);
+  return null;
+}
+
+/**
+ * `catch (e: SocketTimeoutException)` around a read (`read`, `receive`, `poll`, `accept`): no data came
+ * in time, nothing failed, and the loop reads again — polling (RULES.md section 1).
+ */
+function isReadTimeout(handler: Node): boolean {
+  const caught = namedChildren(handler).find((c) => /type/.test(c.type))?.text ?? '';
+  if (!READ_TIMEOUT.test(caught)) return false;
+  const attempt = handler.parent?.type === 'try_expression' ? namedChildren(handler.parent)[0] : null;
+  return !!attempt && READ_CALL.test(attempt.text);
+}
+
+function conditionPath(text: string, verb: 'holds' | 'fails', statement: Node): Found {
+  const shown = clip(text.replace(/\s+/g, ' '));
+  return {
+    trigger: {
+      kind: /status|code|\b[45]\d\d\b|success/i.test(shown) ? 'status' : 'exception',
+      detail: shown,
+    },
+    evidence: `waits when \`${shown}\` ${verb} (line ${lineOf(statement)})`,
+  };
+}
+
+/** `while (response.code == 429) { sleep(…); response = retry() }`: the loop runs while the attempt fails. */
+function whileFailing(loop: Node): Found | null {
+  const condition = field(loop, 'condition');
+  if (!condition || !isOverload(condition.text)) return null;
+  return conditionPath(condition.text, 'holds', loop);
+}
+
+/**
+ * A loop body that leaves on success before the wait (a `try` whose body returns or breaks, an
+ * `if (response.isSuccessful) return …`) only reaches the wait after a failure.
+ */
+function successExitBefore(body: Node, waitStatement: Node): Found | null {
+  for (const statement of namedChildren(body)) {
+    if (statement.startIndex >= waitStatement.startIndex) break;
+    if (
+      statement.type === 'try_expression' &&
+      namedChildren(statement).some((c) => c.type === 'catch_block')
+    ) {
+      const attempt = namedChildren(statement).find((c) => c.type === 'block');
+      if (attempt && exits(attempt))
+        return {
+          trigger: { kind: 'exception' },
+          evidence: `waits after a \`try\` that leaves the loop on success (line ${lineOf(statement)})`,
+        };
+    }
+    if (statement.type === 'if_expression') {
+      const condition = field(statement, 'condition');
+      const { consequence } = ifBranches(statement);
+      if (condition && consequence && exits(consequence) && isSuccessCondition(condition.text, WORDS))
+        return conditionPath(condition.text, 'fails', statement);
+    }
+  }
+  return null;
+}
+
+/** A statement or block that leaves the loop: `return`, `break`, `return@label`. */
+function exits(node: Node): boolean {
+  const statements = node.type === 'block' ? namedChildren(node) : [node];
+  return statements.some(
+    (s) =>
+      s.type === 'return_expression' ||
+      (s.type === 'identifier' && s.text === 'break') ||
+      (s.type === 'labeled_expression' && /^break@/.test(s.text)) ||
+      (s.type === 'property_declaration' && /=\s*return\b/.test(s.text)),
+  );
+}
+
+/** The statement holding `node`, and the block (or lambda) it is a statement of. */
+function statementOf(node: Node): { statement: Node; container: Node | null } {
+  let statement = node;
+  while (statement.parent && !STATEMENT_LISTS.test(statement.parent.type)) statement = statement.parent;
+  return { statement, container: statement.parent };
+}
+
+/** The wait is followed, in its own block, by a `throw`: it gives up after waiting. */
+function givesUpAfter(wait: Node): boolean {
+  const { statement, container } = statementOf(wait);
+  if (!container) return false;
+  return namedChildren(container).some(
+    (s) => s.startIndex > statement.startIndex && s.type === 'throw_expression',
+  );
+}
+
+function lambdaParameters(lambda: Node): string[] {
+  const list = namedChildren(lambda).find((c) => c.type === 'lambda_parameters');
+  return list ? namedChildren(list).map((p) => namedChildren(p)[0]?.text ?? p.text) : [];
+}
+
+function loopWord(loop: Node): string {
+  if (loop.type === 'for_statement') return 'a `for` loop';
+  return loop.type === 'while_statement' ? 'a `while` loop' : 'a `do … while` loop';
+}
+
+/** `for (attempt in 1..5)`: the variable counts attempts when the loop walks a range. */
+function loopVariables(loop: Node): string[] {
+  if (loop.type !== 'for_statement') return [];
+  const [variable, iterated] = namedChildren(loop).filter(
+    (c) => c.type !== 'label' && c.type !== 'annotation',
+  );
+  if (!variable || variable.type !== 'variable_declaration' || !iterated) return [];
+  const name = namedChildren(variable)[0]?.text;
+  return name && RANGE_RECEIVER.test(iterated.text) ? [name] : [];
+}
+
+/** Names stepped by one (`attempt++`, `attempt += 1`) under `node`. */
+function steppedNames(node: Node): string[] {
+  const names: string[] = [];
+  const scope = node.type === 'call_expression' ? (lambdaOf(node) ?? node) : node;
+  for (const step of descendantsOfTypes(scope, STEPS, FUNCTION_TYPES)) {
+    if (step.type === 'unary_expression') {
+      const match = /^(?:\+\+|--)\s*([A-Za-z_]\w*)$|^([A-Za-z_]\w*)\s*(?:\+\+|--)$/.exec(step.text);
+      if (match) names.push(match[1] ?? match[2]!);
+      continue;
+    }
+    const left = field(step, 'left');
+    const operator = field(step, 'operator')?.text;
+    if (
+      left?.type === 'identifier' &&
+      (operator === '+=' || operator === '-=') &&
+      field(step, 'right')?.text === '1'
+    )
+      names.push(left.text);
+  }
+  return names;
+}
+
+function callsItself(fn: Node, name: string): boolean {
+  if (!fn.text.includes(name)) return false;
+  return descendantsOfTypes(fn, CALLS, new Set(['class_body'])).some((call) => {
+    const parts = calleeParts(call);
+    return parts.name === name && (!parts.receiver || parts.receiver.type === 'this_expression');
+  });
+}
+
+function parameterNames(fn: Node): string[] {
+  const list = namedChildren(fn).find((c) => c.type === 'function_value_parameters');
+  return list
+    ? namedChildren(list)
+        .filter((p) => p.type === 'parameter')
+        .map((p) => namedChildren(p)[0]?.text ?? '')
+    : [];
+}
