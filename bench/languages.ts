@@ -1,6 +1,6 @@
 /**
  * Parse vs analysis throughput of the tree-sitter languages on a generated corpus, in one process:
- *   npx tsx bench/languages.ts [files-per-language] [python|go|ruby|kotlin|csharp]
+ *   npx tsx bench/languages.ts [files-per-language] [python|go|ruby|kotlin|csharp|rust]
  * Each language's corpus follows bench/corpus.ts: mostly ordinary code, with fixed, jittered and
  * unjittered retries and polling loops at known rates, and a constant shared between files. The
  * first pass warms the grammars and the JIT; the figures are from a second pass.
@@ -12,6 +12,7 @@ import { GoAnalyzer } from '../src/analysis/languages/go.js';
 import { KotlinAnalyzer } from '../src/analysis/languages/kotlin.js';
 import { PythonAnalyzer } from '../src/analysis/languages/python.js';
 import { RubyAnalyzer } from '../src/analysis/languages/ruby.js';
+import { RustAnalyzer } from '../src/analysis/languages/rust.js';
 import { withTree, type GrammarName } from '../src/analysis/languages/tree-sitter/runtime.js';
 import { hostOf } from '../test/analysis/rule-table.js';
 
@@ -388,6 +389,73 @@ const CSHARP: ((i: number) => string)[] = [
 `,
 ];
 
+const RUST: ((i: number) => string)[] = [
+  (i) => `pub fn fetch_${i}(client: &Client, key: &str) -> Result<Vec<u8>, Error> {
+    for attempt in 0..5 {
+        match client.get(key) {
+            Ok(body) => return Ok(body),
+            Err(_) => std::thread::sleep(RETRY_DELAY),
+        }
+    }
+    Err(Error::GaveUp)
+}
+`,
+  (i) => `pub struct Customer${i} {
+    name: String,
+    email: String,
+    tags: Vec<String>,
+}
+
+impl Customer${i} {
+    pub fn score(&self) -> usize {
+        let total: usize = self.tags.iter().map(|tag| tag.len() * 3).sum();
+        if self.email.ends_with(".com") { total + 10 } else { total }
+    }
+}
+`,
+  (i) => `pub async fn publish_${i}(broker: &Broker, topic: &str, payload: &[u8]) -> Result<(), Error> {
+    let mut attempt = 0u32;
+    loop {
+        match broker.send(topic, payload).await {
+            Ok(()) => return Ok(()),
+            Err(_) => {
+                attempt += 1;
+                let cap = 100u64.saturating_mul(2u64.pow(attempt)).min(30_000);
+                tokio::time::sleep(Duration::from_millis(rand::thread_rng().gen_range(0..cap))).await;
+            }
+        }
+    }
+}
+`,
+  (i) => `pub fn handle_${i}(items: &[Item]) -> Result<u64, Error> {
+    if items.is_empty() {
+        return Err(Error::NoItems);
+    }
+    let total = items.iter().filter(|item| item.quantity > 0).map(|item| item.price * item.quantity).sum();
+    Ok(total)
+}
+`,
+  (i) => `pub fn wait_for_${i}(job: &Job) -> Result<(), Error> {
+    while job.status()? != Status::Done {
+        std::thread::sleep(Duration::from_secs(5));
+    }
+    Ok(())
+}
+`,
+  (i) => `pub fn sync_${i}(remote: &Remote) -> Result<(), Error> {
+    let mut delay = Duration::from_millis(500);
+    loop {
+        if let Err(_) = remote.sync() {
+            std::thread::sleep(delay);
+            delay *= 2;
+            continue;
+        }
+        return Ok(());
+    }
+}
+`,
+];
+
 /** Templates per file: a few, so files are a realistic couple of kilobytes. */
 const UNITS_PER_FILE = 4;
 
@@ -409,12 +477,14 @@ function corpus(
   header: string,
   templates: ((i: number) => string)[],
   shared: [string, string],
+  /** Rust modules resolve from the crate's `src`. */
+  root = 'pkg',
 ): Corpus {
   const schedule = WEIGHTS.flatMap((weight, index) => Array<number>(weight).fill(index));
   const files: Record<string, string> = { [shared[0]]: shared[1] };
   const paths: string[] = [];
   for (let f = 0; f < FILES; f += 1) {
-    const path = `pkg/mod${f % 20}/file${f}${extension}`;
+    const path = `${root}/mod${f % 20}/file${f}${extension}`;
     let text = header;
     for (let u = 0; u < UNITS_PER_FILE; u += 1)
       text += `\n${unitFor(templates, schedule, f * UNITS_PER_FILE + u)}`;
@@ -461,6 +531,15 @@ const CORPORA: Corpus[] = [
     'using System;\nusing System.Linq;\nusing System.Threading;\nusing System.Threading.Tasks;\n\nnamespace Bench.Mod;\n',
     CSHARP,
     ['pkg/Settings.cs', 'public static class Settings\n{\n    public const int RetryDelayMs = 2000;\n}\n'],
+  ),
+  corpus(
+    'rust',
+    new RustAnalyzer(),
+    '.rs',
+    'use std::time::Duration;\n\nuse crate::settings::RETRY_DELAY;\n',
+    RUST,
+    ['src/settings.rs', 'pub const RETRY_DELAY: Duration = Duration::from_secs(5);\n'],
+    'src',
   ),
 ];
 

@@ -66,7 +66,7 @@ export const LANGUAGE_TABLES: readonly LanguageTables[] = [
     language: 'rust',
     analyzer: () => new RustAnalyzer(),
     defaultFilename: 'src/client.rs',
-    tables: ['retries', 'crates', 'near-misses'],
+    tables: ['retries', 'crates', 'near-misses', 'value-flow'],
   },
 ];
 

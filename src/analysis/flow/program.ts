@@ -16,6 +16,11 @@ export interface FrontEnd {
   /** The module `name` inside `module`, when an import binds a submodule (`from app import settings`). */
   submodule(module: string, name: string): string;
   /**
+   * Names a file calls without the `name(` the index looks for — a Rust or Go struct literal
+   * `Config { … }` is a call of `Config` in the facts — so the call-site index finds the file.
+   */
+  callTokens?(text: string): Iterable<string>;
+  /**
    * Languages whose files share top-level names with the other files of their package (Go, Java,
    * Kotlin): which of the files listed in a directory (repository paths) can belong to the package of
    * `path` — a file, or the directory itself ending in `/` when an import names the package. Mates
@@ -230,6 +235,7 @@ export class Program {
         for (const match of text.matchAll(NEW_TOKEN)) add(`c:${match[1]}`);
         for (const match of text.matchAll(MEMBER_ASSIGN_TOKEN)) add(`a:${match[1]}`);
         for (const match of text.matchAll(INITIALIZER_ASSIGN_TOKEN)) add(`a:${match[1]}`);
+        for (const name of this.front.callTokens?.(text) ?? []) add(`c:${name}`);
         if (this.front.typesAnywhere)
           for (const match of text.matchAll(TYPE_DECLARATION_TOKEN)) add(`d:${match[1]}`);
       }

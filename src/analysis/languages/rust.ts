@@ -1,126 +1,99 @@
 import type { AnalysisOptions, LanguageAnalyzer, ModuleHost, SourceInput } from '../analyzer.js';
 import type { Finding, Language } from '../finding.js';
-import { rangeOf, withTree, type Node } from './tree-sitter/runtime.js';
-import { descendantsOfTypes } from './tree-sitter/syntax.js';
-import { libraryDraft, toFindings, waitDraft, type Draft } from './java/report.js';
-import { retryContext } from './java/retry-context.js';
-import { TreeCache } from './java/tree-cache.js';
+import { EnginePerReview, newTrail, scopeIn, type FlowEngine } from '../flow/engine.js';
+import type { FrontEnd } from '../flow/program.js';
+import { judgeWait } from '../flow/waits.js';
+import { libraryDraft, toFindings, type Draft } from './tree-sitter/findings.js';
+import { guardNesting, withTree, type Node } from './tree-sitter/runtime.js';
+import { field } from './tree-sitter/syntax.js';
 import { RAND_EVIDENCE, randDependency } from './rust/cargo.js';
-import { RUST_GRAMMAR } from './rust/context.js';
-import {
-  argumentsOf,
-  containsRandom,
-  MAX_EVALUATION_STEPS,
-  RustEvaluator,
-  type RustEnv,
-  type RustFile,
-} from './rust/evaluate.js';
-import { findCrateRetries } from './rust/libraries.js';
-
-/** Cheap gate before parsing. */
-const MAYBE_RETRY =
-  /sleep|delay_for|Timer::after|Delay::new|FixedInterval|ExponentialBackoff|FibonacciBackoff|Builder|backoff::/;
+import { extractRustFacts, type RsFacts } from './rust/facts.js';
+import { findCrateRetries, type ValueOf } from './rust/libraries.js';
+import { lowerRust } from './rust/lower.js';
+import { modulePaths } from './rust/modules.js';
 
 /**
- * `std::thread::sleep(d)`, `tokio::time::sleep(d)`, `async_std::task::sleep(d)` and the same names
- * brought in by `use`; the older `tokio::time::delay_for`, smol's `Timer::after` and futures-timer's
- * `Delay::new`.
+ * Cheap gate before parsing: a file with none of these words cannot hold a retry we would report.
+ * (`Err` catches retries whose sleep is a helper defined in another module.)
  */
-const SLEEP_PATH =
-  /^(?:(?:::)?(?:std::)?thread::|(?:::)?tokio::time::|(?:::)?async_std::task::|time::|task::)?(sleep|delay_for)$|^(?:\w+::)*(Timer::after|Delay::new)$/;
+const MAYBE_RETRY =
+  /sleep|delay_for|Timer::after|Delay::new|FixedInterval|ExponentialBackoff|FibonacciBackoff|Builder|backoff::|\bErr\b|is_err/;
 
-/** Attributes that make a function or module test code (RULES.md section 1). */
-const TEST_ATTRIBUTE = /^#\[(test|tokio::test|async_std::test|rstest|cfg\(test\)|bench)\b/;
+/** A struct literal's type (also matches `struct Foo {` and `impl Foo {`: the index may over-include). */
+const STRUCT_LITERAL = /\b([A-Z]\w*)\s*\{/g;
 
-function waitArgument(call: Node): Node | null {
-  const callee = call.childForFieldName('function');
-  if (!callee || (callee.type !== 'identifier' && callee.type !== 'scoped_identifier')) return null;
-  if (!SLEEP_PATH.test(callee.text.replace(/\s+/g, ''))) return null;
-  return argumentsOf(call)[0] ?? null;
-}
-
-/** Inside `#[cfg(test)] mod …` or a `#[test]` function: attributes are the siblings just before an item. */
-function inTestCode(node: Node): boolean {
-  for (let current = node.parent; current; current = current.parent) {
-    if (current.type !== 'function_item' && current.type !== 'mod_item') continue;
-    for (
-      let sibling = current.previousNamedSibling;
-      sibling?.type === 'attribute_item';
-      sibling = sibling.previousNamedSibling
-    ) {
-      if (TEST_ATTRIBUTE.test(sibling.text.replace(/\s+/g, ''))) return true;
-    }
-  }
-  return false;
-}
+/** Rust for the value-flow engine: modules are files of the crate (`crate::config` → `src/config.rs`). */
+export const RUST_FRONT_END: FrontEnd = {
+  extensions: ['.rs'],
+  extract: (path, text) => withTree('rust', text, (tree) => extractRustFacts(path, tree.rootNode, false)),
+  modulePaths,
+  submodule: (module, name) => `${module}::${name}`,
+  // `Config { retry_delay: … }` sets the fields of `Config` as a call of it would.
+  callTokens: (text) => [...text.matchAll(STRUCT_LITERAL)].map((match) => match[1]!),
+};
 
 export class RustAnalyzer implements LanguageAnalyzer {
   readonly language: Language = 'rust';
   readonly extensions = ['.rs'] as const;
+  private readonly engines = new EnginePerReview(RUST_FRONT_END);
 
   async analyze(input: SourceInput, host: ModuleHost, options: AnalysisOptions): Promise<Finding[]> {
     if (!MAYBE_RETRY.test(input.text)) return [];
-    const files = new TreeCache('rust', host);
-    try {
-      const drafts = await withTree('rust', input.text, async (tree) => {
-        const file: RustFile = { tree, path: input.path };
-        const evaluator = new RustEvaluator(files);
-        const env = (counters: ReadonlySet<string> = new Set()): RustEnv => ({
-          file,
-          counters,
-          depth: 0,
-          evidence: [],
-          budget: { steps: MAX_EVALUATION_STEPS },
-        });
+    const engine = this.engines.for(host, input.path);
+    const drafts = await guardNesting(() =>
+      withTree('rust', input.text, async (tree) => {
+        const facts = extractRustFacts(input.path, tree.rootNode, true);
+        engine.program.put(facts);
         const found: Draft[] = [];
-        for (const call of descendantsOfTypes(tree.rootNode, new Set(['call_expression']))) {
-          const argument = waitArgument(call);
-          if (!argument || containsRandom(argument) || inTestCode(call)) continue;
-          const context = retryContext(call, RUST_GRAMMAR);
-          if (!context) continue;
-          const evaluation = env(context.counters);
-          const value = await evaluator.evaluate(argument, evaluation);
-          const anchor = call.parent?.type === 'await_expression' ? call.parent : call;
-          const draft = waitDraft(
-            {
-              anchor: { range: rangeOf(anchor), text: anchor.text },
-              argument: { range: rangeOf(argument), text: argument.text },
-              confidence: 'high',
-            },
-            context,
-            value,
-            options,
-            evaluation.evidence,
-          );
+        for (const site of facts.sites) {
+          const draft = await judgeWait(engine, facts, site, options);
           if (draft) found.push(draft);
         }
-        for (const retry of await findCrateRetries(file, evaluator, () => env())) {
-          if (inTestCodeRange(tree.rootNode, retry.anchor.range.startOffset)) continue;
+        for (const retry of await findCrateRetries(tree.rootNode, valueReader(engine, facts))) {
+          if (inTest(facts, retry.anchor.range.startLine)) continue;
           const draft = libraryDraft(retry, options);
           if (draft) found.push(draft);
         }
         return found;
-      });
-      // Patches may call `rand` only when the crate already depends on it: say so in the evidence.
-      if (drafts.some((draft) => draft.form.kind === 'call-argument')) {
-        const rand = await randDependency(input.path, host);
-        if (rand) {
-          for (const draft of drafts) {
-            if (draft.form.kind === 'call-argument')
-              draft.evidence.push(
-                `${RAND_EVIDENCE} ${rand.version ?? ''} (${rand.manifest})`.replace('  ', ' '),
-              );
-          }
+      }),
+    );
+    // Patches may call `rand` only when the crate already depends on it: say so in the evidence.
+    if (drafts.some((draft) => draft.form.kind === 'call-argument')) {
+      const rand = await randDependency(input.path, host);
+      if (rand) {
+        for (const draft of drafts) {
+          if (draft.form.kind === 'call-argument')
+            draft.evidence.push(
+              `${RAND_EVIDENCE} ${rand.version ?? ''} (${rand.manifest})`.replace('  ', ' '),
+            );
         }
       }
-      return toFindings(drafts, input.path, this.language);
-    } finally {
-      files.dispose();
     }
+    return toFindings(drafts, input.path, this.language);
   }
 }
 
-function inTestCodeRange(root: Node, offset: number): boolean {
-  const node = root.descendantForIndex(offset);
-  return node ? inTestCode(node) : false;
+/** Library options in test code are not findings (the waits there have no sites). */
+function inTest(facts: RsFacts, line: number): boolean {
+  return facts.testLines.some(([start, end]) => start <= line && line <= end);
+}
+
+/** How the crate checks read a value at a node: lowered, then followed by the engine in the node's scope. */
+function valueReader(engine: FlowEngine, facts: RsFacts): ValueOf {
+  return async (node: Node) => {
+    const line = node.startPosition.row + 1;
+    const fn = facts.functions
+      .filter((f) => f.line <= line && line <= f.endLine)
+      .sort((a, b) => b.line - a.line)[0];
+    const expr = lowerRust(node, { implType: implTypeAround(node) });
+    return engine.evaluate(expr, scopeIn(facts, fn?.id), newTrail());
+  };
+}
+
+function implTypeAround(node: Node): string | undefined {
+  for (let current = node.parent; current; current = current.parent) {
+    if (current.type === 'impl_item')
+      return field(current, 'type')?.text.replace(/<.*$/s, '').replace(/^.*::/, '');
+  }
+  return undefined;
 }

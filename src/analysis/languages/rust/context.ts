@@ -9,7 +9,7 @@ import type { ContextGrammar, FailurePath } from '../java/retry-context.js';
  * `match … { Ok(v) => return … }` or `if res.is_ok() { break }` before the wait in the loop body.
  */
 
-export const RUST_FUNCTIONS = new Set(['function_item', 'closure_expression', 'async_block']);
+const RUST_FUNCTIONS = new Set(['function_item', 'closure_expression', 'async_block']);
 const LOOPS = ['loop_expression', 'while_expression', 'for_expression'];
 const EXITS = new Set(['return_expression', 'break_expression']);
 
@@ -19,6 +19,12 @@ const WORDS: ConditionWords = {
 };
 
 const ERR_PATTERN = /^\s*(Some\s*\(\s*)?(\w+::)*Err\b/;
+/**
+ * Errors that say "no data yet" rather than "it failed": a non-blocking read (`WouldBlock`), an empty
+ * channel (`TryRecvError::Empty`), a read timeout (`RecvTimeoutError::Timeout`, tokio's `Elapsed`).
+ * A loop that waits on them is polling (RULES.md section 1).
+ */
+const NO_DATA = /\bWouldBlock\b|\bEmpty\b|RecvTimeoutError::Timeout|\bElapsed\b/;
 const OK_PATTERN = /^\s*(Some\s*\(\s*)?(\w+::)*Ok\b/;
 
 function patternText(node: Node | null): string {
@@ -37,6 +43,7 @@ function leaves(node: Node | null): boolean {
 function armFailure(arm: Node): FailurePath | null {
   const pattern = arm.childForFieldName('pattern');
   const text = patternText(pattern);
+  if (NO_DATA.test(text)) return null;
   if (ERR_PATTERN.test(text)) {
     const overload = isOverload(arm.text);
     return {
@@ -87,6 +94,13 @@ function ifFailure(node: Node, child: Node): FailurePath | null {
         evidence: `waits when \`${clip(condition.text)}\` ${inThen ? 'matches' : 'does not match'} (line ${lineOf(node)})`,
       };
     }
+    // `if let StatusCode::TOO_MANY_REQUESTS = res.status()`: the server said it is overloaded.
+    const overload = inThen ? isOverload(pattern) : null;
+    if (overload)
+      return {
+        trigger: { kind: 'status', detail: overload },
+        evidence: `waits when \`${clip(condition.text)}\` matches (line ${lineOf(node)})`,
+      };
     return null;
   }
   const text = condition.text;
@@ -111,7 +125,9 @@ function successExit(statement: Node): FailurePath | null {
         : null;
   if (!expression) return null;
   if (expression.type === 'match_expression') {
-    const arms = descendantsOfTypes(expression, new Set(['match_arm']), new Set(['match_expression']));
+    const block = expression.childForFieldName('body');
+    const arms = block ? namedChildren(block).filter((arm) => arm.type === 'match_arm') : [];
+    if (arms.some((arm) => NO_DATA.test(patternText(arm.childForFieldName('pattern'))))) return null;
     const ok = arms.find(
       (arm) =>
         OK_PATTERN.test(patternText(arm.childForFieldName('pattern'))) &&
@@ -216,3 +232,49 @@ export const RUST_GRAMMAR: ContextGrammar = {
         ? 'a `while` loop'
         : 'a `for` loop',
 };
+
+/** `Ok(stream)`, `Ok(_)`: an attempt that produced a value (not `Ok(true)`, a state being polled). */
+const OK_VALUE = /^\s*(\w+::)*Ok\s*\(\s*(_|(?!(true|false)\b)[a-z_]\w*)\s*\)\s*$/;
+
+/**
+ * A wait at the top of a loop body, before the attempt that leaves the loop when it succeeds
+ * (`loop { sleep(d); match connect() { Ok(s) => return s, Err(_) => continue } }`): the pause before
+ * each retried attempt. The attempt must produce a value on success and fail with an error that is
+ * not "no data yet" (that loop is polling).
+ */
+export function pauseBeforeAttempt(wait: Node): { loop: Node; path: FailurePath } | null {
+  let statement = wait;
+  for (let up = wait.parent; up; statement = up, up = up.parent) {
+    if (RUST_FUNCTIONS.has(up.type) || LOOPS.includes(up.type)) return null;
+    if (up.type !== 'block') continue;
+    const loop = up.parent;
+    if (!loop || !LOOPS.includes(loop.type)) return null;
+    for (const next of namedChildren(up)) {
+      if (next.startIndex < statement.endIndex) continue;
+      const expression =
+        next.type === 'expression_statement'
+          ? next.namedChild(0)
+          : next.type === 'let_declaration'
+            ? next.childForFieldName('value')
+            : null;
+      if (expression?.type !== 'match_expression') continue;
+      const block = expression.childForFieldName('body');
+      const arms = block ? namedChildren(block).filter((arm) => arm.type === 'match_arm') : [];
+      const patterns = arms.map((arm) => patternText(arm.childForFieldName('pattern')));
+      if (patterns.some((pattern) => NO_DATA.test(pattern))) return null;
+      const succeeds = arms.some(
+        (arm, index) => OK_VALUE.test(patterns[index]!) && leaves(arm.childForFieldName('value')),
+      );
+      if (succeeds && patterns.some((pattern) => ERR_PATTERN.test(pattern)))
+        return {
+          loop,
+          path: {
+            trigger: { kind: 'exception' },
+            evidence: `waits before an attempt whose \`Ok\` arm leaves the loop (line ${lineOf(next)})`,
+          },
+        };
+    }
+    return null;
+  }
+  return null;
+}

@@ -1,9 +1,9 @@
 import { UNKNOWN, type DelayValue } from '../../delay.js';
+import type { RetryLibrary } from '../../finding.js';
+import { snippet, type LibraryDraftInput } from '../tree-sitter/findings.js';
 import type { Node } from '../tree-sitter/runtime.js';
-import { rangeOf } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, namedChildren } from '../tree-sitter/syntax.js';
-import type { LibraryRetry } from '../java/report.js';
-import { argumentsOf, type RustEnv, type RustEvaluator, type RustFile } from './evaluate.js';
+import { argumentsOf } from './lower.js';
 
 /**
  * Rust retry crates configured without jitter (RULES.md section 3):
@@ -16,6 +16,9 @@ import { argumentsOf, type RustEnv, type RustEvaluator, type RustFile } from './
  */
 
 const BACKON_DEFAULT_DELAY_MS = 1_000;
+
+/** The value of an expression of the file as the engine follows it, in milliseconds for a `Duration`. */
+export type ValueOf = (node: Node) => Promise<DelayValue>;
 const BACKON_DEFAULT_FACTOR = 2;
 
 /** A constructor call and the method calls chained on it (`X::new(a).b().c()`), outermost last. */
@@ -38,50 +41,28 @@ function chainAbove(call: Node): { outer: Node; methods: { name: string; args: N
 }
 
 function retry(
-  library: LibraryRetry['library'],
-  delay: DelayValue,
+  library: RetryLibrary,
+  value: DelayValue,
   anchor: Node,
   target: Node,
   evidence: string,
-): LibraryRetry | null {
-  const rule =
-    delay.kind === 'const' || delay.kind === 'unknown'
-      ? 'fixed-delay-retry'
-      : delay.kind === 'linear' || delay.kind === 'exponential' || delay.kind === 'counter'
-        ? 'unjittered-backoff'
-        : null;
-  if (!rule) return null;
-  return {
-    library,
-    rule,
-    delay,
-    anchor: { range: rangeOf(anchor), text: anchor.text },
-    target: { range: rangeOf(target), text: target.text },
-    evidence,
-  };
+): LibraryDraftInput {
+  return { library, value, anchor: snippet(anchor), target: snippet(target), evidence: [evidence] };
 }
 
-function uses(file: RustFile, crate: RegExp): boolean {
-  return (
-    descendantsOfTypes(
-      file.tree.rootNode,
-      new Set(['use_declaration', 'extern_crate_declaration', 'scoped_identifier', 'scoped_type_identifier']),
-      new Set(['function_item']),
-    ).some((node) => crate.test(node.text)) || crate.test(file.tree.rootNode.text)
-  );
+/** `0.0`, `0_f64`, or a constant that folds to zero: the backoff crate's jitter turned off. */
+async function isZero(node: Node, valueOf: ValueOf): Promise<boolean> {
+  const value = await valueOf(node);
+  return value.kind === 'const' && value.ms === 0;
 }
 
-export async function findCrateRetries(
-  file: RustFile,
-  evaluator: RustEvaluator,
-  env: () => RustEnv,
-): Promise<LibraryRetry[]> {
-  const root = file.tree.rootNode;
-  const tokioRetry = uses(file, /\btokio_retry2?\b/);
-  const backon = uses(file, /\bbackon\b/);
-  const backoffCrate = uses(file, /\bbackoff::/);
+export async function findCrateRetries(root: Node, valueOf: ValueOf): Promise<LibraryDraftInput[]> {
+  const text = root.text;
+  const tokioRetry = /\btokio_retry2?\b/.test(text);
+  const backon = /\bbackon\b/.test(text);
+  const backoffCrate = /\bbackoff::/.test(text);
   if (!tokioRetry && !backon && !backoffCrate) return [];
-  const found: (LibraryRetry | null)[] = [];
+  const found: LibraryDraftInput[] = [];
   for (const call of descendantsOfTypes(root, new Set(['call_expression']))) {
     const callee = call.childForFieldName('function');
     if (callee?.type !== 'scoped_identifier') continue;
@@ -96,7 +77,7 @@ export async function findCrateRetries(
       /^(from_millis|new)$/.test(constructor)
     ) {
       if (methods.some((m) => m.name === 'map' && /jitter/.test(m.args[0]?.text ?? ''))) continue;
-      const base = args[0] ? await evaluator.evaluate(args[0], env()) : UNKNOWN('no argument');
+      const base = args[0] ? await valueOf(args[0]) : UNKNOWN('no argument');
       const ms =
         constructor === 'from_millis' && base.kind === 'const' ? base : constructor === 'new' ? base : base;
       const value: DelayValue =
@@ -123,7 +104,7 @@ export async function findCrateRetries(
       if (type === 'ConstantBuilder') {
         const delay = named('with_delay');
         const value = delay?.args[0]
-          ? await evaluator.evaluate(delay.args[0], env())
+          ? await valueOf(delay.args[0])
           : { kind: 'const' as const, ms: BACKON_DEFAULT_DELAY_MS };
         found.push(
           retry(
@@ -138,10 +119,10 @@ export async function findCrateRetries(
         const min = named('with_min_delay');
         const factor = named('with_factor');
         const base = min?.args[0]
-          ? await evaluator.evaluate(min.args[0], env())
+          ? await valueOf(min.args[0])
           : { kind: 'const' as const, ms: BACKON_DEFAULT_DELAY_MS };
         const growth = factor?.args[0]
-          ? await evaluator.evaluate(factor.args[0], env())
+          ? await valueOf(factor.args[0])
           : { kind: 'const' as const, ms: BACKON_DEFAULT_FACTOR };
         const value: DelayValue =
           growth.kind === 'const' && growth.ms === 1
@@ -164,7 +145,7 @@ export async function findCrateRetries(
       continue;
     }
     if (backoffCrate && type === 'Constant' && constructor === 'new' && args[0]) {
-      const value = await evaluator.evaluate(args[0], env());
+      const value = await valueOf(args[0]);
       found.push(
         retry(
           'backoff-rs',
@@ -178,7 +159,7 @@ export async function findCrateRetries(
     }
     if (backoffCrate && type === 'ExponentialBackoffBuilder' && constructor === 'new') {
       const factor = named('with_randomization_factor');
-      if (factor?.args[0] && /^0(\.0*)?(_?f64)?$/.test(factor.args[0].text)) {
+      if (factor?.args[0] && (await isZero(factor.args[0], valueOf))) {
         found.push(
           retry(
             'backoff-rs',
@@ -202,7 +183,7 @@ export async function findCrateRetries(
           )
         : undefined;
       const value = field?.childForFieldName('value');
-      if (field && value && /^0(\.0*)?(_?f64)?$/.test(value.text)) {
+      if (field && value && (await isZero(value, valueOf))) {
         found.push(
           retry(
             'backoff-rs',
@@ -215,5 +196,5 @@ export async function findCrateRetries(
       }
     }
   }
-  return found.filter((f): f is LibraryRetry => f !== null);
+  return found;
 }
