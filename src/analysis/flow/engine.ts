@@ -208,15 +208,13 @@ export class FlowEngine {
       const visible = new Set<number | undefined>([undefined]);
       for (let fn = scope.fn; fn; fn = fn.parent === undefined ? undefined : scope.facts.functions[fn.parent])
         visible.add(fn.id);
-      const write = name
-        ? scope.facts.assignments.find(
-            (a) =>
-              visible.has(a.fn) &&
-              a.target.kind === 'name' &&
-              a.target.name === name &&
-              a.value.k === 'table',
+      const writes = name
+        ? scope.facts.assignments.filter(
+            (a) => visible.has(a.fn) && a.target.kind === 'name' && a.target.name === name,
           )
-        : undefined;
+        : [];
+      // A table set once is a schedule; one the code rebuilds (`fib = [fib[1], fib[0] + fib[1]]`) is not.
+      const write = writes.length === 1 ? writes[0] : undefined;
       if (!write || write.value.k !== 'table') return UNKNOWN(`\`${show(expr.of)}[…]\` is read at run time`);
       // The index is read where the table is indexed (a local counter), the items where they are.
       return this.table({ ...write.value, index: expr.index }, { ...scope, bindings: undefined }, trail);
