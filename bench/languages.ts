@@ -1,6 +1,6 @@
 /**
  * Parse vs analysis throughput of the tree-sitter languages on a generated corpus, in one process:
- *   npx tsx bench/languages.ts [files-per-language] [python|go|ruby|kotlin|csharp|rust]
+ *   npx tsx bench/languages.ts [files-per-language] [python|go|ruby|kotlin|csharp|java|rust]
  * Each language's corpus follows bench/corpus.ts: mostly ordinary code, with fixed, jittered and
  * unjittered retries and polling loops at known rates, and a constant shared between files. The
  * first pass warms the grammars and the JIT; the figures are from a second pass.
@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { DEFAULT_ANALYSIS_OPTIONS, type LanguageAnalyzer } from '../src/analysis/analyzer.js';
 import { CSharpAnalyzer } from '../src/analysis/languages/csharp.js';
 import { GoAnalyzer } from '../src/analysis/languages/go.js';
+import { JavaAnalyzer } from '../src/analysis/languages/java.js';
 import { KotlinAnalyzer } from '../src/analysis/languages/kotlin.js';
 import { PythonAnalyzer } from '../src/analysis/languages/python.js';
 import { RubyAnalyzer } from '../src/analysis/languages/ruby.js';
@@ -218,6 +219,90 @@ end
     end
   end
 end
+`,
+];
+
+const JAVA: ((i: number) => string)[] = [
+  (i) => `class Fetcher${i} {
+  String fetch${i}(String key) throws Exception {
+    for (int attempt = 0; attempt < 5; attempt++) {
+      try {
+        return http.get("/items/" + key);
+      } catch (IOException e) {
+        Thread.sleep(Settings.RETRY_DELAY);
+      }
+    }
+    throw new IllegalStateException("gave up");
+  }
+}
+`,
+  (i) => `class Customer${i} {
+  private final String name;
+  private final String email;
+  private final List<String> tags;
+
+  Customer${i}(String name, String email, List<String> tags) {
+    this.name = name.trim();
+    this.email = email.toLowerCase();
+    this.tags = new ArrayList<>(new TreeSet<>(tags));
+  }
+
+  int score${i}() {
+    int total = 0;
+    for (String tag : tags) total += tag.length() * 3;
+    return email.endsWith(".com") ? total + 10 : total;
+  }
+}
+`,
+  (i) => `class Publisher${i} {
+  void publish${i}(String topic, byte[] payload) throws Exception {
+    int attempt = 0;
+    while (true) {
+      try {
+        broker.send(topic, payload);
+        return;
+      } catch (BrokerException e) {
+        attempt++;
+        Thread.sleep(ThreadLocalRandom.current().nextLong(Math.min(30_000L, 100L << attempt)));
+      }
+    }
+  }
+}
+`,
+  (i) => `class Handler${i} {
+  Map<String, Object> handle${i}(List<Item> items) {
+    if (items.isEmpty()) return Map.of("status", 400, "error", "no items");
+    long total = 0;
+    for (Item item : items) {
+      if (item.quantity() > 0) total += item.price() * item.quantity();
+    }
+    return Map.of("status", 200, "total", total, "count", items.size());
+  }
+}
+`,
+  (i) => `class Waiter${i} {
+  Object waitFor${i}(Job job) throws Exception {
+    while (!job.refresh().isDone()) {
+      Thread.sleep(5000);
+    }
+    return job.result();
+  }
+}
+`,
+  (i) => `class Syncer${i} {
+  void sync${i}(Remote remote) throws Exception {
+    long delay = 500;
+    while (true) {
+      try {
+        remote.sync();
+        return;
+      } catch (TimeoutException e) {
+        Thread.sleep(delay);
+        delay = Math.min(delay * 2, 30_000);
+      }
+    }
+  }
+}
 `,
 ];
 
@@ -516,6 +601,17 @@ const CORPORA: Corpus[] = [
     'pkg/settings.rb',
     'RETRY_DELAY = 5\n',
   ]),
+  corpus(
+    'java',
+    new JavaAnalyzer(),
+    '.java',
+    'package pkg;\n\nimport java.io.IOException;\nimport java.util.*;\nimport java.util.concurrent.*;\n',
+    JAVA,
+    [
+      'pkg/Settings.java',
+      'package pkg;\n\nfinal class Settings {\n  static final long RETRY_DELAY = 2000;\n}\n',
+    ],
+  ),
   corpus(
     'kotlin',
     new KotlinAnalyzer(),

@@ -48,7 +48,7 @@ export const LANGUAGE_TABLES: readonly LanguageTables[] = [
     language: 'java',
     analyzer: () => new JavaAnalyzer(),
     defaultFilename: 'src/main/java/com/acme/Client.java',
-    tables: ['retries', 'libraries', 'near-misses'],
+    tables: ['retries', 'libraries', 'near-misses', 'value-flow'],
   },
   {
     language: 'kotlin',

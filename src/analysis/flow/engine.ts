@@ -616,7 +616,12 @@ export class FlowEngine {
     const name = fn.isConstructor && fn.className ? fn.className : fn.name;
     const reaching: Site<CallFact>[] = [];
     for (const site of await this.program.callsNamed(name, facts)) {
-      const target = await this.functionOf(site.fact.callee, scopeIn(site.facts, site.fact.fn), true);
+      const target = await this.functionOf(
+        site.fact.callee,
+        scopeIn(site.facts, site.fact.fn),
+        true,
+        site.fact.spread ? undefined : site.fact.args.length,
+      );
       if (target && target.facts.path === facts.path && target.fn.id === fn.id) reaching.push(site);
       else if (!target && fn.className && site.fact.callee.k === 'member' && !fn.isConstructor) {
         // `client.fetch(…)` with `client` of a type we cannot see: a call of this method unless proven otherwise.
@@ -647,7 +652,14 @@ export class FlowEngine {
             ? imported.module
             : this.program.front.submodule(imported.module, imported.name);
         const module = await this.program.module(scope.facts.path, reference);
-        if (module) return this.moduleName(module, expr.name, expr.line, { ...trail, hops: trail.hops + 1 });
+        if (module) {
+          const value = await this.moduleName(module, expr.name, expr.line, {
+            ...trail,
+            hops: trail.hops + 1,
+          });
+          // Not a name of the module: a static field of the class the import names (`Config.delay`).
+          if (value.kind !== 'unknown' || declares(module, expr.name)) return value;
+        }
       }
     }
     if (object.k === 'name' && !scope.bindings) {
@@ -938,7 +950,12 @@ export class FlowEngine {
 
   /** What a helper returns for these arguments: its returns, with the parameters bound. */
   private async call(expr: Extract<Expr, { k: 'call' }>, scope: Scope, trail: Trail): Promise<DelayValue> {
-    const target = await this.functionOf(expr.callee, scope);
+    const target = await this.functionOf(
+      expr.callee,
+      scope,
+      false,
+      expr.spread ? undefined : expr.args.length,
+    );
     if (!target) return UNKNOWN(`\`${show(expr.callee)}\` could not be followed`);
     const { facts, fn } = target;
     if (fn.random) {
@@ -985,7 +1002,13 @@ export class FlowEngine {
    * class (or its bases), a function of an imported module, a method of an object whose class the
    * program shows. `constructors`: a class name resolves to its constructor.
    */
-  async functionOf(callee: Expr, scope: Scope, constructors = false): Promise<FunctionRef | null> {
+  async functionOf(
+    callee: Expr,
+    scope: Scope,
+    constructors = false,
+    /** Arguments the call passes: among overloads of a method or constructor, the one taking as many. */
+    arity?: number,
+  ): Promise<FunctionRef | null> {
     const { facts } = scope;
     if (callee.k === 'name') {
       const name = callee.name;
@@ -996,7 +1019,7 @@ export class FlowEngine {
       const top = functionIn(facts, name);
       if (top) return top;
       const cls = await this.classNamed(name, facts);
-      if (cls) return constructors ? this.constructorOf(cls) : null;
+      if (cls) return constructors ? this.constructorOf(cls, arity) : null;
       const imported = facts.imports.find((i) => i.local === name);
       if (imported?.name !== undefined) {
         const module = await this.program.module(facts.path, imported.module);
@@ -1011,7 +1034,7 @@ export class FlowEngine {
     if (callee.k === 'member') {
       if (callee.object.k === 'self' && scope.className) {
         const cls = facts.classes.find((c) => c.name === scope.className);
-        return cls ? this.methodOf({ facts, cls }, callee.name) : null;
+        return cls ? this.methodOf({ facts, cls }, callee.name, arity) : null;
       }
       if (callee.object.k === 'name') {
         const imported = facts.imports.find((i) => i.local === (callee.object as { name: string }).name);
@@ -1026,16 +1049,19 @@ export class FlowEngine {
         }
       }
       const owner = await this.typeOf(callee.object, scope, newTrail());
-      if (owner) return this.methodOf(owner, callee.name);
+      if (owner) return this.methodOf(owner, callee.name, arity);
     }
     return null;
   }
 
-  private async methodOf(owner: ClassRef, name: string): Promise<FunctionRef | null> {
+  private async methodOf(owner: ClassRef, name: string, arity?: number): Promise<FunctionRef | null> {
     for (let cls: ClassRef | null = owner, depth = 0; cls && depth < MAX_HOPS; depth += 1) {
       const className = cls.cls.name;
       const method = await this.inPackage(cls.facts, (facts) => {
-        const fn = facts.functions.find((f) => f.className === className && f.name === name);
+        const fn = overload(
+          facts.functions.filter((f) => f.className === className && f.name === name),
+          arity,
+        );
         return fn ? { facts, fn } : null;
       });
       if (method) return method;
@@ -1044,10 +1070,20 @@ export class FlowEngine {
     return null;
   }
 
-  private constructorOf(owner: ClassRef): FunctionRef | null {
-    const fn = owner.facts.functions.find((f) => f.className === owner.cls.name && f.isConstructor);
+  private constructorOf(owner: ClassRef, arity?: number): FunctionRef | null {
+    const fn = overload(
+      owner.facts.functions.filter((f) => f.className === owner.cls.name && f.isConstructor),
+      arity,
+    );
     return fn ? { facts: owner.facts, fn } : null;
   }
+}
+
+/** Of functions sharing a name (overloads), the one taking `arity` parameters, else the first. */
+function overload(candidates: FunctionFact[], arity: number | undefined): FunctionFact | undefined {
+  return (
+    (arity === undefined ? undefined : candidates.find((f) => f.params.length === arity)) ?? candidates[0]
+  );
 }
 
 /** Whether function `inner`, nested in `outer`, assigns `name` of `outer` (a `nonlocal` delay or counter). */

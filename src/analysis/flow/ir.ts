@@ -177,6 +177,14 @@ export interface FileFacts {
   calls: CallFact[];
 }
 
+/** The innermost function of a file around a line (undefined: module level). */
+export function functionAt(facts: FileFacts, line: number): FunctionFact | undefined {
+  let found: FunctionFact | undefined;
+  for (const fn of facts.functions)
+    if (fn.line <= line && line <= fn.endLine && (!found || fn.line >= found.line)) found = fn;
+  return found;
+}
+
 /** Whether an expression mentions a name anywhere (for self-referencing updates). */
 export function mentions(expr: Expr, name: string): boolean {
   switch (expr.k) {

@@ -85,6 +85,7 @@ export class Program {
   private readonly cache = new Map<string, Promise<FileFacts | null>>();
   private index: Promise<Map<string, Set<string>>> | null = null;
   private allFiles: Promise<string[]> | null = null;
+  private readonly suffixes = new Map<string, Promise<string[]>>();
   private readonly mates = new Map<string, Promise<string[]>>();
 
   constructor(
@@ -138,9 +139,17 @@ export class Program {
 
   private async expand(candidate: string): Promise<string[]> {
     if (candidate.startsWith('**/')) {
-      const suffix = candidate.slice(2);
-      this.allFiles ??= this.host.files?.().catch(() => []) ?? Promise.resolve([]);
-      return (await this.allFiles).filter((path) => path.endsWith(suffix) || path === suffix.slice(1));
+      // Asked again for every name a file cannot place (a platform class): one scan of the listing each.
+      let found = this.suffixes.get(candidate);
+      if (!found) {
+        const suffix = candidate.slice(2);
+        this.allFiles ??= this.host.files?.().catch(() => []) ?? Promise.resolve([]);
+        found = this.allFiles.then((all) =>
+          all.filter((path) => path.endsWith(suffix) || path === suffix.slice(1)),
+        );
+        this.suffixes.set(candidate, found);
+      }
+      return found;
     }
     if (candidate.endsWith('/')) {
       const listing = (await this.host.list?.(candidate.slice(0, -1) || '.').catch(() => null)) ?? [];

@@ -91,7 +91,7 @@ async function waitOf(engine: FlowEngine, site: CallSite, scope: Scope): Promise
       (callee.object.k === 'self' ||
         (callee.object.k === 'name' &&
           scope.facts.imports.some((i) => i.local === (callee.object as { name: string }).name))));
-  const target = local ? await engine.functionOf(callee, scope) : null;
+  const target = local ? await engine.functionOf(callee, scope, false, call.args.length) : null;
   if (target?.fn.sleeps) {
     if (target.fn.random) return null;
     const param = target.fn.params[target.fn.sleeps.param];

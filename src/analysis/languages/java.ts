@@ -1,142 +1,87 @@
 import type { AnalysisOptions, LanguageAnalyzer, ModuleHost, SourceInput } from '../analyzer.js';
-import { scaled } from './tree-sitter/durations.js';
 import type { Finding, Language } from '../finding.js';
-import { rangeOf, withTree, type Node } from './tree-sitter/runtime.js';
-import { namedChildren } from './tree-sitter/syntax.js';
-import { cFamilyGrammar } from './java/c-family.js';
-import { JavaEvaluator, MAX_EVALUATION_STEPS, type JavaEnv } from './java/evaluate.js';
-import { findLibraryRetries } from './java/libraries.js';
-import { libraryDraft, toFindings, waitDraft, type Draft } from './java/report.js';
-import { retryContext } from './java/retry-context.js';
-import { importsOf, JAVA_FUNCTIONS, type JavaFile } from './java/scope.js';
-import { TreeCache } from './java/tree-cache.js';
-import { JavaWaitFinder, type JavaWait } from './java/waits.js';
+import { EnginePerReview, newTrail, type FlowEngine } from '../flow/engine.js';
+import type { FrontEnd } from '../flow/program.js';
+import { judgeWait } from '../flow/waits.js';
+import { toFindings, type Draft } from './tree-sitter/findings.js';
+import { guardNesting, withTree, type Node } from './tree-sitter/runtime.js';
+import { extractJavaFacts, type JavaFacts } from './java/facts.js';
+import { findLibraryRetries, type ValueOf } from './java/libraries.js';
+import { modulePaths, packageMates } from './java/module.js';
+import { libraryDraft } from './java/report.js';
 
 /**
  * Cheap gate before parsing: a file with none of these words cannot hold a retry we would report.
  */
 const MAYBE_RETRY =
-  /\bsleep|\bcatch\b|Retryable|RetryConfig|RetryPolicy|RetryTemplate|IntervalFunction|parkNanos/;
+  /\bsleep|\bcatch\b|\.schedule\(|newTimeout|Retryable|RetryConfig|RetryPolicy|RetryTemplate|IntervalFunction|parkNanos/;
+
+/** Files that may configure a retry library. */
+const USES_LIBRARY = /Retryable|RetryConfig|RetryPolicy|RetryTemplate|IntervalFunction|Retry\b/;
 
 /** Test frameworks: a file importing one is test code (RULES.md section 1), whatever its path. */
 const TEST_IMPORT = /^(org\.junit|org\.testng|org\.assertj|org\.spockframework|io\.kotest|org\.mockito)/;
-const TEST_ANNOTATION =
-  /^@(Test|ParameterizedTest|RepeatedTest|TestFactory|BeforeEach|BeforeAll|AfterEach)\b/;
 
-export const JAVA_GRAMMAR = cFamilyGrammar({
-  functions: [...JAVA_FUNCTIONS],
-  loops: ['for_statement', 'enhanced_for_statement', 'while_statement', 'do_statement'],
-  forEach: ['enhanced_for_statement'],
-  blocks: ['block', 'switch_block_statement_group'],
-  catchClause: 'catch_clause',
-  ifStatement: 'if_statement',
-  tryStatement: 'try_statement',
-  throwStatement: 'throw_statement',
-  exits: ['return_statement', 'break_statement'],
-  switchArms: ['switch_block_statement_group', 'switch_rule'],
-  unarySteps: ['update_expression'],
-  assignment: 'assignment_expression',
-  invocation: 'method_invocation',
-  ownCallName: (call) => {
-    const object = call.childForFieldName('object');
-    return !object || object.type === 'this' ? (call.childForFieldName('name')?.text ?? null) : null;
-  },
-  parameters: ['formal_parameter'],
-  words: {
-    error:
-      /!\s*[\w.]*(isSuccessful|is2xxSuccessful|isOk)\b|\b(is5xxServerError|is4xxClientError|isError|hasError|isFailure|failed)\b/,
-    success: /\b(isSuccessful|is2xxSuccessful|isOk|isSuccess)\b/,
-  },
-});
+/**
+ * Source sets of a Maven or Gradle build that hold test support, not product code
+ * (`src/it/java`, `src/integrationTest/java`, `src/testFixtures/java`).
+ */
+const TEST_SOURCE_SET =
+  /(^|\/)src\/(it|integration([-_]?[tT]ests?)?|testFixtures|test[A-Z]\w*|\w*[tT]est)\/(java|kotlin)\//;
 
-/** Inside a method annotated as a test (JUnit, TestNG). */
-function inTestMethod(node: Node): boolean {
-  for (let current = node.parent; current; current = current.parent) {
-    if (current.type !== 'method_declaration') continue;
-    const modifiers = namedChildren(current).find((child) => child.type === 'modifiers');
-    if (modifiers && namedChildren(modifiers).some((m) => TEST_ANNOTATION.test(m.text))) return true;
-  }
-  return false;
-}
-
-export function isJavaTestCode(file: JavaFile): boolean {
-  return importsOf(file.tree.rootNode).some((line) => TEST_IMPORT.test(line.path));
-}
+/** Java for the value-flow engine: classes by their qualified names, and the files of a package share names. */
+export const JAVA_FRONT_END: FrontEnd = {
+  extensions: ['.java'],
+  extract: (path, text) => withTree('java', text, (tree) => extractJavaFacts(path, tree.rootNode, false)),
+  modulePaths,
+  submodule: (module, name) => `${module}.${name}`,
+  packageMates,
+};
 
 export class JavaAnalyzer implements LanguageAnalyzer {
   readonly language: Language = 'java';
   readonly extensions = ['.java'] as const;
+  private readonly engines = new EnginePerReview(JAVA_FRONT_END);
 
   async analyze(input: SourceInput, host: ModuleHost, options: AnalysisOptions): Promise<Finding[]> {
-    if (!MAYBE_RETRY.test(input.text)) return [];
-    const files = new TreeCache('java', host);
-    try {
-      return await withTree('java', input.text, async (tree) => {
-        const file: JavaFile = { tree, path: input.path };
-        if (isJavaTestCode(file)) return [];
-        const evaluator = new JavaEvaluator(files);
-        const drafts: Draft[] = [];
-        for (const wait of await new JavaWaitFinder(files).find(file)) {
-          const draft = await this.waitDraft(wait, file, evaluator, options);
-          if (draft) drafts.push(draft);
+    if (!MAYBE_RETRY.test(input.text) || TEST_SOURCE_SET.test(input.path)) return [];
+    const engine = this.engines.for(host, input.path);
+    const drafts = await guardNesting(() =>
+      withTree('java', input.text, async (tree) => {
+        const facts = extractJavaFacts(input.path, tree.rootNode, true);
+        if (facts.imports.some((i) => TEST_IMPORT.test(i.module))) return [];
+        engine.program.put(facts);
+        const found: Draft[] = [];
+        for (const site of facts.sites) {
+          const draft = await judgeWait(engine, facts, site, options);
+          if (draft) found.push(draft);
         }
-        const env = (): JavaEnv => ({
-          file,
-          counters: new Set(),
-          depth: 0,
-          evidence: [],
-          budget: { steps: MAX_EVALUATION_STEPS },
-        });
-        for (const found of await findLibraryRetries(file, evaluator, env)) {
-          const draft = libraryDraft(found, options);
-          if (draft) drafts.push(draft);
+        if (!USES_LIBRARY.test(input.text)) return found;
+        for (const library of await findLibraryRetries(tree.rootNode, valueReader(engine, facts))) {
+          const draft = libraryDraft(library, options);
+          if (draft) found.push(draft);
         }
-        return toFindings(drafts, input.path, this.language);
-      });
-    } finally {
-      files.dispose();
-    }
-  }
-
-  private async waitDraft(
-    wait: JavaWait,
-    file: JavaFile,
-    evaluator: JavaEvaluator,
-    options: AnalysisOptions,
-  ): Promise<Draft | null> {
-    if (wait.jittered || inTestMethod(wait.anchor)) return null;
-    const context = retryContext(wait.anchor, JAVA_GRAMMAR);
-    if (!context) return null;
-    const evidence: string[] = [];
-    const env: JavaEnv = {
-      file,
-      counters: context.counters,
-      depth: 0,
-      evidence,
-      budget: { steps: MAX_EVALUATION_STEPS },
-    };
-    let value = scaled(await evaluator.evaluate(wait.argument, env), wait.unitMs);
-    if (wait.helper) {
-      const argument = value;
-      evidence.push(`\`${wait.helper.name}\` (${wait.helper.file.path}) waits its argument`);
-      const inner = await evaluator.evaluate(wait.helper.inner, {
-        ...env,
-        file: wait.helper.file,
-        bindings: new Map([[wait.helper.parameter, argument]]),
-        depth: 1,
-      });
-      value = scaled(inner, wait.helper.innerUnitMs);
-    }
-    return waitDraft(
-      {
-        anchor: { range: rangeOf(wait.anchor), text: wait.anchor.text },
-        argument: { range: rangeOf(wait.argument), text: wait.argument.text },
-        confidence: wait.confidence,
-      },
-      context,
-      value,
-      options,
-      evidence,
+        return found;
+      }),
     );
+    return toFindings(drafts, input.path, this.language);
   }
+}
+
+/** How the library checks read a value at a node: lowered, then followed by the engine in the node's scope. */
+function valueReader(engine: FlowEngine, facts: JavaFacts): ValueOf {
+  return (node: Node) => {
+    const line = node.startPosition.row + 1;
+    const fn = facts.functions
+      .filter((f) => f.line <= line && line <= f.endLine && f.endLine > f.line)
+      .sort((a, b) => b.line - a.line)[0];
+    const className = fn?.className ?? enclosingClass(node, facts);
+    return engine.evaluate(facts.lower!(node), { facts, fn, className, counters: new Set() }, newTrail());
+  };
+}
+
+/** The class whose body holds `node` (an annotation on a method, a field initialiser). */
+function enclosingClass(node: Node, facts: JavaFacts): string | undefined {
+  const line = node.startPosition.row + 1;
+  return facts.classes.filter((c) => c.line <= line).sort((a, b) => b.line - a.line)[0]?.name;
 }

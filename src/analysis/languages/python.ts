@@ -1,6 +1,6 @@
 import type { AnalysisOptions } from '../analyzer.js';
 import { newTrail, type FlowEngine } from '../flow/engine.js';
-import type { Expr } from '../flow/ir.js';
+import { functionAt, type Expr } from '../flow/ir.js';
 import type { FrontEnd } from '../flow/program.js';
 import { scaled } from './tree-sitter/durations.js';
 import { EngineAnalyzer } from './tree-sitter/engine-analyzer.js';
@@ -80,10 +80,7 @@ async function libraryDrafts(
 /** How the library checks read a value at a node: lowered, then followed by the engine in the node's scope. */
 function valueReader(engine: FlowEngine, facts: PyFacts): ValueOf {
   return async (node: Node, unitMs: number, counters: readonly string[] = []) => {
-    const line = node.startPosition.row + 1;
-    const fn = facts.functions
-      .filter((f) => f.line <= line && line <= f.endLine)
-      .sort((a, b) => b.line - a.line)[0];
+    const fn = functionAt(facts, node.startPosition.row + 1);
     const expr: Expr = lowerPython(node, facts.importMap);
     const value = await engine.evaluate(
       expr,

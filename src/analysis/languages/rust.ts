@@ -1,10 +1,10 @@
-import type { AnalysisOptions, LanguageAnalyzer, ModuleHost, SourceInput } from '../analyzer.js';
-import type { Finding, Language } from '../finding.js';
-import { EnginePerReview, newTrail, scopeIn, type FlowEngine } from '../flow/engine.js';
+import type { AnalysisOptions, ModuleHost } from '../analyzer.js';
+import { newTrail, scopeIn, type FlowEngine } from '../flow/engine.js';
+import { functionAt } from '../flow/ir.js';
 import type { FrontEnd } from '../flow/program.js';
-import { judgeWait } from '../flow/waits.js';
-import { libraryDraft, toFindings, type Draft } from './tree-sitter/findings.js';
-import { guardNesting, withTree, type Node } from './tree-sitter/runtime.js';
+import { EngineAnalyzer } from './tree-sitter/engine-analyzer.js';
+import { libraryDraft, type Draft } from './tree-sitter/findings.js';
+import { withTree, type Node } from './tree-sitter/runtime.js';
 import { field } from './tree-sitter/syntax.js';
 import { RAND_EVIDENCE, randDependency } from './rust/cargo.js';
 import { extractRustFacts, type RsFacts } from './rust/facts.js';
@@ -32,48 +32,46 @@ export const RUST_FRONT_END: FrontEnd = {
   callTokens: (text) => [...text.matchAll(STRUCT_LITERAL)].map((match) => match[1]!),
 };
 
-export class RustAnalyzer implements LanguageAnalyzer {
-  readonly language: Language = 'rust';
-  readonly extensions = ['.rs'] as const;
-  private readonly engines = new EnginePerReview(RUST_FRONT_END);
-
-  async analyze(input: SourceInput, host: ModuleHost, options: AnalysisOptions): Promise<Finding[]> {
-    if (!MAYBE_RETRY.test(input.text)) return [];
-    const engine = this.engines.for(host, input.path);
-    const drafts = await guardNesting(() =>
-      withTree('rust', input.text, async (tree) => {
-        const facts = extractRustFacts(input.path, tree.rootNode, true);
-        engine.program.put(facts);
-        const found: Draft[] = [];
-        for (const site of facts.sites) {
-          const draft = await judgeWait(engine, facts, site, options);
-          if (draft) found.push(draft);
-        }
-        for (const retry of await findCrateRetries(tree.rootNode, valueReader(engine, facts))) {
-          if (inTest(facts, retry.anchor.range.startLine)) continue;
-          const draft = libraryDraft(retry, options);
-          if (draft) found.push(draft);
-        }
-        return found;
-      }),
-    );
-    // Patches may call `rand` only when the crate already depends on it: say so in the evidence.
-    if (drafts.some((draft) => draft.form.kind === 'call-argument')) {
-      const rand = await randDependency(input.path, host);
-      if (rand) {
-        for (const draft of drafts) {
-          if (draft.form.kind === 'call-argument')
-            draft.evidence.push(
-              `${RAND_EVIDENCE} ${rand.version ?? ''} (${rand.manifest})`.replace('  ', ' '),
-            );
-        }
-      }
-    }
-    return toFindings(drafts, input.path, this.language);
+export class RustAnalyzer extends EngineAnalyzer<RsFacts> {
+  constructor() {
+    super({
+      language: 'rust',
+      grammar: 'rust',
+      front: RUST_FRONT_END,
+      maybeRetry: MAYBE_RETRY,
+      extract: extractRustFacts,
+      libraries: crateDrafts,
+      finish: randEvidence,
+    });
   }
 }
 
-/** Library options in test code are not findings (the waits there have no sites). */
+/** backoff, tokio-retry and backon, outside `#[cfg(test)]` code. */
+async function crateDrafts(
+  { root, facts }: { root: Node; facts: RsFacts },
+  engine: FlowEngine,
+  options: AnalysisOptions,
+): Promise<Draft[]> {
+  const found: Draft[] = [];
+  for (const retry of await findCrateRetries(root, valueReader(engine, facts))) {
+    if (inTest(facts, retry.anchor.range.startLine)) continue;
+    const draft = libraryDraft(retry, options);
+    if (draft) found.push(draft);
+  }
+  return found;
+}
+
+/** Patches may call `rand` only when the crate already depends on it: say so in the evidence. */
+async function randEvidence(drafts: Draft[], path: string, host: ModuleHost): Promise<void> {
+  if (!drafts.some((draft) => draft.form.kind === 'call-argument')) return;
+  const rand = await randDependency(path, host);
+  if (!rand) return;
+  for (const draft of drafts) {
+    if (draft.form.kind === 'call-argument')
+      draft.evidence.push(`${RAND_EVIDENCE} ${rand.version ?? ''} (${rand.manifest})`.replace('  ', ' '));
+  }
+}
+
 function inTest(facts: RsFacts, line: number): boolean {
   return facts.testLines.some(([start, end]) => start <= line && line <= end);
 }
@@ -81,10 +79,7 @@ function inTest(facts: RsFacts, line: number): boolean {
 /** How the crate checks read a value at a node: lowered, then followed by the engine in the node's scope. */
 function valueReader(engine: FlowEngine, facts: RsFacts): ValueOf {
   return async (node: Node) => {
-    const line = node.startPosition.row + 1;
-    const fn = facts.functions
-      .filter((f) => f.line <= line && line <= f.endLine)
-      .sort((a, b) => b.line - a.line)[0];
+    const fn = functionAt(facts, node.startPosition.row + 1);
     const expr = lowerRust(node, { implType: implTypeAround(node) });
     return engine.evaluate(expr, scopeIn(facts, fn?.id), newTrail());
   };

@@ -3,9 +3,9 @@ import type { RetryLibrary, RuleId } from '../../finding.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { rangeOf } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, namedChildren } from '../tree-sitter/syntax.js';
-import { argumentsOf, type JavaEnv, type JavaEvaluator } from './evaluate.js';
+import { argumentsOf } from './lower.js';
+import { importsOf, type ImportLine } from './module.js';
 import type { LibraryRetry } from './report.js';
-import { declarationOf, importsOf, type JavaFile } from './scope.js';
 
 /**
  * JVM retry libraries configured without jitter (RULES.md section 3), each read with its own defaults:
@@ -22,23 +22,45 @@ import { declarationOf, importsOf, type JavaFile } from './scope.js';
 const SPRING_RETRY_DEFAULT_DELAY_MS = 1_000;
 const SPRING_FRAMEWORK_DEFAULT_DELAY_MS = 1_000;
 const RESILIENCE4J_DEFAULT_WAIT_MS = 500;
+const SPRING_FIXED_PERIOD_MS = 1_000;
+const SPRING_EXPONENTIAL_INITIAL_MS = 100;
+const SPRING_EXPONENTIAL_MULTIPLIER = 2;
 const RESILIENCE4J_DEFAULT_MULTIPLIER = 1.5;
 const FRACTION = /^(0|0?\.\d+|0\.\d*|1\.0*)[dDfF]?$/;
 
+/** The value of the expression at `node` in milliseconds, as the value-flow engine follows it. */
+export type ValueOf = (node: Node) => Promise<DelayValue>;
+
 interface LibraryContext {
-  file: JavaFile;
-  evaluator: JavaEvaluator;
-  env: () => JavaEnv;
+  imports: ImportLine[];
+  value: ValueOf;
 }
 
-function span(node: Node): LibraryRetry['anchor'] {
+type Span = LibraryRetry['anchor'];
+
+function span(node: Node): Span {
   return { range: rangeOf(node), text: node.text };
+}
+
+/** `.withDelay(d)` of a chain: from the method's name to its closing parenthesis, where the comment belongs. */
+function optionSpan(call: Node): Span {
+  const name = call.childForFieldName('name');
+  if (!name) return span(call);
+  return {
+    range: {
+      ...rangeOf(call),
+      startLine: name.startPosition.row + 1,
+      startColumn: name.startPosition.column + 1,
+      startOffset: name.startIndex,
+    },
+    text: call.text.slice(name.startIndex - call.startIndex),
+  };
 }
 
 function finding(
   library: RetryLibrary,
   delay: DelayValue,
-  anchor: Node,
+  anchor: Node | Span,
   target: Node,
   evidence: string,
 ): LibraryRetry | null {
@@ -49,20 +71,27 @@ function finding(
         ? 'unjittered-backoff'
         : null;
   if (!rule) return null;
-  return { library, rule, delay, anchor: span(anchor), target: span(target), evidence };
+  return {
+    library,
+    rule,
+    delay,
+    anchor: 'range' in anchor ? anchor : span(anchor),
+    target: span(target),
+    evidence,
+  };
 }
 
 /** Which `@Retryable` the file means, from its imports. */
-function retryableFlavour(file: JavaFile): 'spring-retry' | 'spring-framework' | null {
-  for (const line of importsOf(file.tree.rootNode)) {
+function retryableFlavour(lines: ImportLine[]): 'spring-retry' | 'spring-framework' | null {
+  for (const line of lines) {
     if (line.path.startsWith('org.springframework.retry.annotation')) return 'spring-retry';
     if (line.path.startsWith('org.springframework.resilience.annotation')) return 'spring-framework';
   }
   return null;
 }
 
-function imports(file: JavaFile, prefix: RegExp): boolean {
-  return importsOf(file.tree.rootNode).some((line) => prefix.test(line.path));
+function imports(lines: ImportLine[], prefix: RegExp): boolean {
+  return lines.some((line) => prefix.test(line.path));
 }
 
 /** `name = value` pairs of an annotation; a single unnamed value is `value`. */
@@ -87,7 +116,7 @@ function annotationName(annotation: Node): string {
 }
 
 async function number(ctx: LibraryContext, node: Node | undefined, fallback: number): Promise<DelayValue> {
-  return node ? ctx.evaluator.evaluate(node, ctx.env()) : { kind: 'const', ms: fallback };
+  return node ? ctx.value(node) : { kind: 'const', ms: fallback };
 }
 
 async function springRetry(ctx: LibraryContext, retryable: Node): Promise<LibraryRetry | null> {
@@ -201,6 +230,11 @@ export function chainOf(outer: Node): { root: Node; calls: ChainCall[] } {
   return { root: node, calls };
 }
 
+/** The class a chain starts from, with its package dropped (`io.github.resilience4j.retry.RetryConfig`). */
+function className(root: Node): string {
+  return root.text.replace(/\s+/g, '').replace(/^([a-z_]\w*\.)+(?=[A-Z])/, '');
+}
+
 /** Outermost calls of method chains (a call that is not itself the receiver of another call). */
 function outerCalls(root: Node): Node[] {
   return descendantsOfTypes(root, new Set(['method_invocation'])).filter((call) => {
@@ -211,11 +245,7 @@ function outerCalls(root: Node): Node[] {
 
 async function intervalFunction(ctx: LibraryContext, node: Node, depth = 0): Promise<DelayValue | null> {
   if (node.type === 'identifier' && depth < 2) {
-    const declaration = declarationOf(node.text, node);
-    const value =
-      declaration && declaration.kind !== 'parameter'
-        ? declaration.declarator.childForFieldName('value')
-        : null;
+    const value = localInitializer(node);
     return value ? intervalFunction(ctx, value, depth + 1) : null;
   }
   if (node.type !== 'method_invocation') return null;
@@ -264,7 +294,8 @@ async function intervalFunction(ctx: LibraryContext, node: Node, depth = 0): Pro
 async function resilience4j(ctx: LibraryContext, outer: Node): Promise<LibraryRetry | null> {
   const { root, calls } = chainOf(outer);
   const first = calls[0];
-  if (root.text !== 'RetryConfig' && root.text !== 'Retry') return null;
+  const type = className(root);
+  if (type !== 'RetryConfig' && type !== 'Retry') return null;
   if (first?.name === 'ofDefaults') {
     return finding(
       'resilience4j',
@@ -274,7 +305,7 @@ async function resilience4j(ctx: LibraryContext, outer: Node): Promise<LibraryRe
       'Resilience4j `ofDefaults()` waits a fixed 500 ms between attempts',
     );
   }
-  if (root.text !== 'RetryConfig' || first?.name !== 'custom' || calls[calls.length - 1]?.name !== 'build')
+  if (type !== 'RetryConfig' || first?.name !== 'custom' || calls[calls.length - 1]?.name !== 'build')
     return null;
   if (calls.some((c) => c.name === 'intervalBiFunction')) return null;
   const interval = calls.find((c) => c.name === 'intervalFunction');
@@ -293,12 +324,12 @@ async function resilience4j(ctx: LibraryContext, outer: Node): Promise<LibraryRe
   }
   const wait = calls.find((c) => c.name === 'waitDuration');
   const value = wait?.args[0]
-    ? await ctx.evaluator.evaluate(wait.args[0], ctx.env())
+    ? await ctx.value(wait.args[0])
     : { kind: 'const' as const, ms: RESILIENCE4J_DEFAULT_WAIT_MS };
   return finding(
     'resilience4j',
     value,
-    wait?.node ?? outer,
+    wait ? optionSpan(wait.node) : outer,
     outer,
     wait
       ? '`waitDuration` without an interval function waits the same time between attempts'
@@ -308,7 +339,7 @@ async function resilience4j(ctx: LibraryContext, outer: Node): Promise<LibraryRe
 
 async function failsafe(ctx: LibraryContext, outer: Node): Promise<LibraryRetry | null> {
   const { root, calls } = chainOf(outer);
-  const isBuilder = root.text === 'RetryPolicy' && calls[0]?.name === 'builder';
+  const isBuilder = className(root) === 'RetryPolicy' && calls[0]?.name === 'builder';
   const isV2 =
     root.type === 'object_creation_expression' &&
     /RetryPolicy/.test(root.childForFieldName('type')?.text ?? '');
@@ -328,21 +359,21 @@ async function failsafe(ctx: LibraryContext, outer: Node): Promise<LibraryRetry 
   if (!last) return null;
   if (last.name === 'withDelay') {
     if (last.args.length !== 1) return null; // withDelay(min, max[, unit]) is random
-    const value = await ctx.evaluator.evaluate(last.args[0]!, ctx.env());
+    const value = await ctx.value(last.args[0]!);
     return finding(
       'failsafe',
       value,
-      last.node,
+      optionSpan(last.node),
       outer,
       '`withDelay(d)` without `withJitter` waits the same delay between attempts',
     );
   }
-  const base = last.args[0] ? await ctx.evaluator.evaluate(last.args[0], ctx.env()) : UNKNOWN('backoff');
+  const base = last.args[0] ? await ctx.value(last.args[0]) : UNKNOWN('backoff');
   const unit = last.args.length >= 3 ? unitOfChrono(last.args[2]!.text) : 1;
   return finding(
     'failsafe',
     { kind: 'exponential', ...(base.kind === 'const' && unit !== null ? { baseMs: base.ms * unit } : {}) },
-    last.node,
+    optionSpan(last.node),
     outer,
     '`withBackoff(…)` without `withJitter` grows exponentially without jitter',
   );
@@ -364,25 +395,25 @@ function unitOfChrono(text: string): number | null {
 
 async function springRetryTemplate(ctx: LibraryContext, outer: Node): Promise<LibraryRetry | null> {
   const { root, calls } = chainOf(outer);
-  if (root.text !== 'RetryTemplate' || calls[0]?.name !== 'builder') return null;
+  if (className(root) !== 'RetryTemplate' || calls[0]?.name !== 'builder') return null;
   const fixed = calls.find((c) => c.name === 'fixedBackoff');
   if (fixed?.args[0]) {
-    const value = await ctx.evaluator.evaluate(fixed.args[0], ctx.env());
+    const value = await ctx.value(fixed.args[0]);
     return finding(
       'spring-retry',
       value,
-      fixed.node,
+      optionSpan(fixed.node),
       outer,
       '`RetryTemplate.builder().fixedBackoff(…)` waits the same delay between attempts',
     );
   }
   const exponential = calls.find((c) => c.name === 'exponentialBackoff');
   if (exponential && exponential.args.length >= 3 && exponential.args[3]?.text !== 'true') {
-    const base = await ctx.evaluator.evaluate(exponential.args[0]!, ctx.env());
+    const base = await ctx.value(exponential.args[0]!);
     return finding(
       'spring-retry',
       { kind: 'exponential', ...(base.kind === 'const' ? { baseMs: base.ms } : {}) },
-      exponential.node,
+      optionSpan(exponential.node),
       outer,
       '`exponentialBackoff(…)` without `withRandom = true` grows exponentially without jitter',
     );
@@ -392,7 +423,7 @@ async function springRetryTemplate(ctx: LibraryContext, outer: Node): Promise<Li
 
 async function springPolicyBuilder(ctx: LibraryContext, outer: Node): Promise<LibraryRetry | null> {
   const { root, calls } = chainOf(outer);
-  if (root.text !== 'RetryPolicy') return null;
+  if (className(root) !== 'RetryPolicy') return null;
   const first = calls[0]?.name;
   if (first === 'withDefaults' || first === 'withMaxRetries') {
     return finding(
@@ -408,16 +439,16 @@ async function springPolicyBuilder(ctx: LibraryContext, outer: Node): Promise<Li
   const delay = calls.find((c) => c.name === 'delay');
   const multiplier = calls.find((c) => c.name === 'multiplier');
   const value = delay?.args[0]
-    ? await ctx.evaluator.evaluate(delay.args[0], ctx.env())
+    ? await ctx.value(delay.args[0])
     : { kind: 'const' as const, ms: SPRING_FRAMEWORK_DEFAULT_DELAY_MS };
   const factor = multiplier?.args[0]
-    ? await ctx.evaluator.evaluate(multiplier.args[0], ctx.env())
+    ? await ctx.value(multiplier.args[0])
     : { kind: 'const' as const, ms: 1 };
   if (factor.kind === 'const' && factor.ms > 1) {
     return finding(
       'spring-framework',
       { kind: 'exponential', ...(value.kind === 'const' ? { baseMs: value.ms } : {}), factor: factor.ms },
-      multiplier!.node,
+      optionSpan(multiplier!.node),
       outer,
       '`RetryPolicy.builder()` with a `multiplier` and no `jitter` grows exponentially without jitter',
     );
@@ -425,21 +456,17 @@ async function springPolicyBuilder(ctx: LibraryContext, outer: Node): Promise<Li
   return finding(
     'spring-framework',
     value,
-    delay?.node ?? outer,
+    delay ? optionSpan(delay.node) : outer,
     outer,
     '`RetryPolicy.builder()` without `jitter` waits the same delay between attempts',
   );
 }
 
-export async function findLibraryRetries(
-  file: JavaFile,
-  evaluator: JavaEvaluator,
-  env: () => JavaEnv,
-): Promise<LibraryRetry[]> {
-  const ctx: LibraryContext = { file, evaluator, env };
+export async function findLibraryRetries(root: Node, value: ValueOf): Promise<LibraryRetry[]> {
+  const lines = importsOf(root);
+  const ctx: LibraryContext = { imports: lines, value };
   const found: (LibraryRetry | null)[] = [];
-  const root = file.tree.rootNode;
-  const flavour = retryableFlavour(file);
+  const flavour = retryableFlavour(lines);
   if (flavour) {
     for (const annotation of descendantsOfTypes(root, new Set(['annotation', 'marker_annotation']))) {
       if (annotationName(annotation) !== 'Retryable') continue;
@@ -450,12 +477,15 @@ export async function findLibraryRetries(
       );
     }
   }
-  const usesResilience4j = imports(file, /^io\.github\.resilience4j\.(retry|core)/);
-  const usesFailsafe = imports(file, /^(dev\.failsafe|net\.jodah\.failsafe)/);
-  const usesSpringRetry = imports(file, /^org\.springframework\.retry/);
-  const usesSpringCore = imports(file, /^org\.springframework\.core\.retry/);
+  const usesResilience4j = imports(lines, /^io\.github\.resilience4j\.(retry|core)/);
+  const usesFailsafe = imports(lines, /^(dev\.failsafe|net\.jodah\.failsafe)/);
+  const usesSpringRetry = imports(lines, /^org\.springframework\.retry/);
+  const usesSpringCore = imports(lines, /^org\.springframework\.core\.retry/);
   if (!usesResilience4j && !usesFailsafe && !usesSpringRetry && !usesSpringCore)
     return found.filter((f): f is LibraryRetry => f !== null);
+  if (usesSpringRetry)
+    for (const creation of descendantsOfTypes(root, new Set(['object_creation_expression'])))
+      found.push(await springBackOffPolicy(ctx, creation));
   for (const outer of outerCalls(root)) {
     if (usesResilience4j) found.push(await resilience4j(ctx, outer));
     if (usesFailsafe) found.push(await failsafe(ctx, outer));
@@ -463,4 +493,79 @@ export async function findLibraryRetries(
     if (usesSpringCore) found.push(await springPolicyBuilder(ctx, outer));
   }
   return found.filter((f): f is LibraryRetry => f !== null);
+}
+
+/**
+ * Spring Retry's `ExponentialBackOffPolicy` and `FixedBackOffPolicy` configured through setters on the
+ * variable holding them (`policy.setInitialInterval(200)`). Defaults from spring-retry: initial
+ * interval 100 ms, multiplier 2 (values at or below 1 are taken as 1: a fixed wait), fixed period
+ * 1000 ms. Their `…Random…` variants are jittered.
+ */
+async function springBackOffPolicy(ctx: LibraryContext, creation: Node): Promise<LibraryRetry | null> {
+  const type = className(creation.childForFieldName('type') ?? creation).replace(/<.*$/s, '');
+  if (type !== 'ExponentialBackOffPolicy' && type !== 'FixedBackOffPolicy') return null;
+  if (namedChildren(creation).some((c) => c.type === 'class_body')) return null;
+  const holder =
+    creation.parent?.type === 'variable_declarator'
+      ? creation.parent.childForFieldName('name')?.text
+      : creation.parent?.type === 'assignment_expression'
+        ? creation.parent.childForFieldName('left')?.text
+        : undefined;
+  const setters = new Map<string, Node>();
+  let scope: Node | null = creation.parent;
+  while (scope && scope.type !== 'block') scope = scope.parent;
+  if (holder && scope) {
+    for (const call of descendantsOfTypes(scope, new Set(['method_invocation']))) {
+      const [arg] = argumentsOf(call);
+      if (call.childForFieldName('object')?.text === holder && arg)
+        setters.set(call.childForFieldName('name')?.text ?? '', arg);
+    }
+  }
+  if (type === 'FixedBackOffPolicy') {
+    const period = await number(ctx, setters.get('setBackOffPeriod'), SPRING_FIXED_PERIOD_MS);
+    return finding(
+      'spring-retry',
+      period,
+      creation,
+      creation,
+      '`FixedBackOffPolicy` waits the same period between attempts',
+    );
+  }
+  const initial = await number(ctx, setters.get('setInitialInterval'), SPRING_EXPONENTIAL_INITIAL_MS);
+  const multiplier = await number(ctx, setters.get('setMultiplier'), SPRING_EXPONENTIAL_MULTIPLIER);
+  if (multiplier.kind !== 'const') return null;
+  if (multiplier.ms <= 1)
+    return finding(
+      'spring-retry',
+      initial,
+      creation,
+      creation,
+      '`ExponentialBackOffPolicy` with a multiplier of at most 1 waits its initial interval every time',
+    );
+  return finding(
+    'spring-retry',
+    {
+      kind: 'exponential',
+      ...(initial.kind === 'const' ? { baseMs: initial.ms } : {}),
+      factor: multiplier.ms,
+    },
+    creation,
+    creation,
+    '`ExponentialBackOffPolicy` grows without jitter (`ExponentialRandomBackOffPolicy` picks each wait at random)',
+  );
+}
+
+/** The initialiser of the local variable `name` refers to, declared earlier in an enclosing block. */
+function localInitializer(name: Node): Node | null {
+  for (let scope = name.parent; scope; scope = scope.parent) {
+    if (scope.type !== 'block') continue;
+    for (const statement of namedChildren(scope)) {
+      if (statement.startIndex >= name.startIndex) break;
+      if (statement.type !== 'local_variable_declaration') continue;
+      for (const declarator of namedChildren(statement))
+        if (declarator.childForFieldName('name')?.text === name.text)
+          return declarator.childForFieldName('value');
+    }
+  }
+  return null;
 }

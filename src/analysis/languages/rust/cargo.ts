@@ -1,5 +1,4 @@
 import type { ModuleHost } from '../../analyzer.js';
-import { directoryOf, joinPath } from '../java/tree-cache.js';
 
 /**
  * Whether the crate of a file depends on `rand` (and which major version), read from its Cargo.toml
@@ -46,11 +45,17 @@ function majorMinor(requirement: string | null): string | null {
 const DEPENDENCY_TABLES = /^\[(dependencies|target\..*\.dependencies)\]$/;
 const WORKSPACE_TABLE = /^\[workspace\.dependencies\]$/;
 
+/** `a/b/c.rs` → `a/b`; '' at the root. */
+function directoryOf(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return slash < 0 ? '' : path.slice(0, slash);
+}
+
 export async function randDependency(path: string, host: ModuleHost): Promise<RandDependency | null> {
   let directory = directoryOf(path);
   let inherited = false;
   for (let depth = 0; depth <= MAX_MANIFEST_DEPTH; depth += 1) {
-    const manifest = joinPath(directory, 'Cargo.toml');
+    const manifest = directory === '' ? 'Cargo.toml' : `${directory}/Cargo.toml`;
     const text = await host.read(manifest);
     if (text !== null) {
       const requirement = randRequirement(text, inherited ? WORKSPACE_TABLE : DEPENDENCY_TABLES);

@@ -41,6 +41,8 @@ export interface EngineLanguage<F extends FileFacts & { sites: CallSite[] }> {
     engine: FlowEngine,
     options: AnalysisOptions,
   ): Promise<Draft[]>;
+  /** Last words on a file's drafts, with the repository at hand (Rust: does the crate depend on `rand`?). */
+  finish?(drafts: Draft[], path: string, host: ModuleHost): Promise<void>;
   /** Absent when the language finds its jitter helpers its own way. */
   jitter?: JitterHelperRules;
 }
@@ -93,6 +95,7 @@ export class EngineAnalyzer<F extends FileFacts & { sites: CallSite[] }> impleme
         return found;
       }),
     );
+    await spec.finish?.(drafts, input.path, host);
     return toFindings(drafts, input.path, this.language);
   }
 

@@ -1,0 +1,146 @@
+import type { RetryContextResult } from '../../flow/waits.js';
+import type { Node } from '../tree-sitter/runtime.js';
+import { descendantsOfTypes, field, namedChildren } from '../tree-sitter/syntax.js';
+import { cFamilyGrammar } from './c-family.js';
+import { retryContext } from './retry-context.js';
+
+/**
+ * Is a Java call a pause between attempts? The curly-brace retry-context walk (a `catch` or an error
+ * branch inside a loop, or in a method that calls itself), with Java's node names and HTTP words.
+ */
+
+export const JAVA_GRAMMAR = cFamilyGrammar({
+  functions: [
+    'method_declaration',
+    'constructor_declaration',
+    'compact_constructor_declaration',
+    'lambda_expression',
+    'static_initializer',
+  ],
+  loops: ['for_statement', 'enhanced_for_statement', 'while_statement', 'do_statement'],
+  forEach: ['enhanced_for_statement'],
+  blocks: ['block', 'switch_block_statement_group'],
+  catchClause: 'catch_clause',
+  ifStatement: 'if_statement',
+  tryStatement: 'try_statement',
+  throwStatement: 'throw_statement',
+  exits: ['return_statement', 'break_statement'],
+  switchArms: ['switch_block_statement_group', 'switch_rule'],
+  unarySteps: ['update_expression'],
+  assignment: 'assignment_expression',
+  invocation: 'method_invocation',
+  ownCallName: (call) => {
+    const object = call.childForFieldName('object');
+    return !object || object.type === 'this' ? (call.childForFieldName('name')?.text ?? null) : null;
+  },
+  parameters: ['formal_parameter'],
+  words: {
+    // Status constants of Apache HttpClient (`HttpStatus.SC_SERVICE_UNAVAILABLE`) and `HttpURLConnection`.
+    error:
+      /!\s*[\w.]*(isSuccessful|is2xxSuccessful|isOk|isSuccess)\b|\b(is5xxServerError|is4xxClientError|isError|hasError|isFailure|failed)\b|==\s*[\w.]*\b(SC_|HTTP_)?(INTERNAL_SERVER_ERROR|INTERNAL_ERROR|SERVICE_UNAVAILABLE|UNAVAILABLE|BAD_GATEWAY|GATEWAY_TIMEOUT|TOO_MANY_REQUESTS)\b/,
+    success: /\b(isSuccessful|is2xxSuccessful|isOk|isSuccess)\b/,
+  },
+});
+
+/** Exceptions that only say a read found no data in time. */
+const READ_TIMEOUT = /^(java\.net\.)?SocketTimeoutException$/;
+/** Calls that read from a socket, a stream or a queue. */
+const READ_CALL = /^(read\w*|receive\w*|accept|poll|take)$/;
+
+export function javaRetryContext(call: Node): RetryContextResult | null {
+  const context = retryContext(call, JAVA_GRAMMAR) ?? reinvoked(call);
+  return context && !readTimedOut(call) ? context : null;
+}
+
+/**
+ * A wait on a failure path followed by the same call the failed attempt made (`response =
+ * chain.proceed(request)` again after a 429, `return handler.apply(…)` in the `catch`): the work runs
+ * once more, a retry without a loop (RULES.md section 1, "followed by a re-invocation of the same work").
+ */
+export function reinvoked(call: Node): RetryContextResult | null {
+  let child = call;
+  for (
+    let node = call.parent;
+    node && !JAVA_GRAMMAR.functions.has(node.type);
+    child = node, node = node.parent
+  ) {
+    const path = JAVA_GRAMMAR.failureAt(node, child);
+    if (!path) continue;
+    const fn = enclosingFunctionOf(node);
+    if (!fn) return null;
+    const before = new Set(
+      descendantsOfTypes(fn, INVOCATIONS)
+        .filter((c) => c.endIndex <= node.startIndex || insideTryOf(c, node))
+        .map((c) => c.text.replace(/\s+/g, '')),
+    );
+    const again = descendantsOfTypes(node, INVOCATIONS).find(
+      (c) =>
+        c.startIndex >= call.endIndex &&
+        WORK_POSITION.has(c.parent?.type ?? '') &&
+        before.has(c.text.replace(/\s+/g, '')) &&
+        !isWait(c),
+    );
+    if (!again) return null;
+    return {
+      trigger: path.trigger,
+      counters: new Set(),
+      evidence: [
+        path.evidence,
+        `then calls \`${clip(again.text)}\` again (line ${again.startPosition.row + 1})`,
+      ],
+    };
+  }
+  return null;
+}
+
+/** For a `catch`, the calls of its `try` body: the attempt that failed. */
+function insideTryOf(call: Node, failure: Node): boolean {
+  if (failure.type !== 'catch_clause' || !failure.parent) return false;
+  const body = field(failure.parent, 'body');
+  return !!body && call.startIndex >= body.startIndex && call.endIndex <= body.endIndex;
+}
+
+function enclosingFunctionOf(node: Node): Node | null {
+  for (let at: Node | null = node; at; at = at.parent) if (JAVA_GRAMMAR.functions.has(at.type)) return at;
+  return null;
+}
+
+function isWait(call: Node): boolean {
+  return /sleep|wait|park/i.test(field(call, 'name')?.text ?? '');
+}
+
+function clip(text: string): string {
+  const flat = text.replace(/\s+/g, ' ');
+  return flat.length > 60 ? `${flat.slice(0, 59)}…` : flat;
+}
+
+/**
+ * A wait in a `catch` of a read timeout around a read: the loop polls for data, nothing failed
+ * (RULES.md section 1, read timeouts).
+ */
+function readTimedOut(call: Node): boolean {
+  for (let node = call.parent; node && !JAVA_GRAMMAR.functions.has(node.type); node = node.parent) {
+    if (node.type !== 'catch_clause') continue;
+    const parameter = namedChildren(node).find((c) => c.type === 'catch_formal_parameter');
+    const types = parameter
+      ? descendantsOfTypes(parameter, CATCH_TYPES).filter((t) => t.parent?.type === 'catch_type')
+      : [];
+    if (types.length === 0 || !types.every((t) => READ_TIMEOUT.test(t.text))) return false;
+    const body = node.parent ? field(node.parent, 'body') : null;
+    return (
+      !!body &&
+      descendantsOfTypes(body, INVOCATIONS).some((c) => READ_CALL.test(field(c, 'name')?.text ?? ''))
+    );
+  }
+  return false;
+}
+
+/** Where a call is the work itself (its result kept or returned), not an argument of something else. */
+const WORK_POSITION = new Set([
+  'expression_statement',
+  'assignment_expression',
+  'return_statement',
+  'variable_declarator',
+]);
+const CATCH_TYPES = new Set(['type_identifier', 'scoped_type_identifier']);
+const INVOCATIONS = new Set(['method_invocation']);

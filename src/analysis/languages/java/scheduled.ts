@@ -1,0 +1,82 @@
+import { RESTART_NAME } from '../../context.js';
+import type { RetryFrame } from '../../flow/ir.js';
+import { unitMs } from '../tree-sitter/durations.js';
+import type { Node } from '../tree-sitter/runtime.js';
+import { descendantsOfTypes, field, lineOf } from '../tree-sitter/syntax.js';
+import { JAVA_GRAMMAR } from './context.js';
+import { argumentsOf } from './lower.js';
+
+/**
+ * A reconnect scheduled after a delay from a close or failure handler (RULES.md section 2, "a
+ * reconnect scheduled from a close/error handler"): `eventLoop.schedule(() -> connect(), 5,
+ * TimeUnit.SECONDS)` in Netty's `channelInactive`, `executor.schedule(this::reconnect, d, unit)` in a
+ * `catch`, `timer.schedule(task, ms)`. The delay is the wait; the handler is the failure.
+ */
+
+const SCHEDULE = /^(schedule|newTimeout)$/;
+const TIME_UNIT = /(?:^|\.)(NANOSECONDS|MICROSECONDS|MILLISECONDS|SECONDS|MINUTES|HOURS|DAYS)$/;
+/** Methods that run when a connection closed or an attempt failed. */
+const FAILURE_HANDLER =
+  /^(channelInactive|channelUnregistered|exceptionCaught|connectionLost|on\w*(Close|Closed|Disconnect|Disconnected|Failure|Failed|Error|Lost|Drop|Dropped))$/;
+const INVOKED = new Set(['method_invocation', 'method_reference', 'object_creation_expression']);
+
+export interface ScheduledRetry {
+  delay: Node;
+  unitMs: number;
+  frame: RetryFrame;
+}
+
+export function scheduledRetry(call: Node): ScheduledRetry | null {
+  if (!SCHEDULE.test(field(call, 'name')?.text ?? '')) return null;
+  const [task, delay, unit] = argumentsOf(call);
+  if (!task || !delay) return null;
+  const ms = unit ? unitOf(unit.text) : 1;
+  if (ms === null || !restarts(task)) return null;
+  const failure = failureAround(call);
+  if (!failure) return null;
+  return {
+    delay,
+    unitMs: ms,
+    frame: {
+      trigger: { kind: 'exception' },
+      counters: [],
+      evidence: [failure, `schedules \`${clip(task.text)}\` to run the work again after the delay`],
+    },
+  };
+}
+
+function unitOf(text: string): number | null {
+  const match = TIME_UNIT.exec(text.replace(/\s+/g, ''));
+  return match ? unitMs(match[1]!) : null;
+}
+
+/** The task calls something that starts the work again (`connect`, `reconnect`, `start`). */
+function restarts(task: Node): boolean {
+  const names = [task, ...descendantsOfTypes(task, INVOKED)].map((node) => {
+    if (node.type === 'method_reference') return node.lastNamedChild?.text ?? '';
+    if (node.type === 'method_invocation') return field(node, 'name')?.text ?? '';
+    return '';
+  });
+  return names.some(
+    (name) => name !== '' && (RESTART_NAME.test(name) || RESTART_NAME.test(name.toLowerCase())),
+  );
+}
+
+/** Why the schedule runs after a failure: a `catch`, an error branch, or a close/failure handler. */
+function failureAround(call: Node): string | null {
+  let child = call;
+  for (let node = call.parent; node; child = node, node = node.parent) {
+    if (node.type === 'method_declaration') {
+      const name = field(node, 'name')?.text ?? '';
+      return FAILURE_HANDLER.test(name) ? `schedules from \`${name}\` (line ${lineOf(node)})` : null;
+    }
+    const path = JAVA_GRAMMAR.failureAt(node, child);
+    if (path) return path.evidence;
+  }
+  return null;
+}
+
+function clip(text: string): string {
+  const flat = text.replace(/\s+/g, ' ');
+  return flat.length > 60 ? `${flat.slice(0, 59)}…` : flat;
+}
