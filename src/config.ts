@@ -50,6 +50,7 @@ export const DEFAULT_TEST_PATTERNS = [
   '**/test_utils.*',
   '**/test_helper*.*',
   '**/mocks/**',
+  '**/__mocks__/**',
   '**/mock/**',
   '**/fakes/**',
   '**/mock*.*',

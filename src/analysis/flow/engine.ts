@@ -203,23 +203,21 @@ export class FlowEngine {
   /** A literal list of delays walked or indexed by the attempt: its shape is the schedule's. */
   private async table(expr: Extract<Expr, { k: 'table' }>, scope: Scope, trail: Trail): Promise<DelayValue> {
     if (expr.of) {
-      // `DELAYS[attempt]` with `DELAYS = [1, 2, 4]` at module level.
+      // `DELAYS[attempt]` with `DELAYS = [1, 2, 4]` in the function, one around it, or at module level.
       const name = expr.of.k === 'name' ? expr.of.name : null;
-      const write = name
-        ? scope.facts.assignments.find(
-            (a) =>
-              a.fn === undefined &&
-              a.target.kind === 'name' &&
-              a.target.name === name &&
-              a.value.k === 'table',
+      const visible = new Set<number | undefined>([undefined]);
+      for (let fn = scope.fn; fn; fn = fn.parent === undefined ? undefined : scope.facts.functions[fn.parent])
+        visible.add(fn.id);
+      const writes = name
+        ? scope.facts.assignments.filter(
+            (a) => visible.has(a.fn) && a.target.kind === 'name' && a.target.name === name,
           )
-        : undefined;
+        : [];
+      // A table set once is a schedule; one the code rebuilds (`fib = [fib[1], fib[0] + fib[1]]`) is not.
+      const write = writes.length === 1 ? writes[0] : undefined;
       if (!write || write.value.k !== 'table') return UNKNOWN(`\`${show(expr.of)}[…]\` is read at run time`);
-      return this.table(
-        { ...write.value, index: expr.index },
-        { facts: scope.facts, counters: scope.counters },
-        trail,
-      );
+      // The index is read where the table is indexed (a local counter), the items where they are.
+      return this.table({ ...write.value, index: expr.index }, { ...scope, bindings: undefined }, trail);
     }
     const values: DelayValue[] = [];
     for (const item of expr.items) values.push(await this.evaluate(item, scope, trail));
@@ -357,7 +355,11 @@ export class FlowEngine {
       (a) => a.fn === undefined && a.target.kind === 'name' && a.target.name === name,
     );
     if (writes.length > 0) {
-      if (writes.length > 1 || writes[0]!.op !== '=') return UNKNOWN(`\`${name}\` is rebound`);
+      if (writes.length > 1 || writes[0]!.op !== '=') {
+        // Module state that functions update (`let attempts = 1` … `attempts += 1`): read as a local is.
+        if (!this.program.front.moduleState) return UNKNOWN(`\`${name}\` is rebound`);
+        return this.local(name, writes, { facts, counters: new Set() }, trail);
+      }
       return this.constant(facts, writes[0]!, name, trail);
     }
     const imported = facts.imports.find((i) => i.local === name);
@@ -429,10 +431,22 @@ export class FlowEngine {
     index: number,
     trail: Trail,
     uncalledIsNever: boolean,
+    property?: string,
   ): Promise<DelayValue> {
     const { facts, fn } = ref;
-    const param = fn.params[index]!;
-    const key = `p:${facts.path}:${fn.id}:${index}`;
+    const declared = fn.params[index]!;
+    // `opts.delay` of an options parameter: the property of what each caller passes, or of the default.
+    const project = (expr: Expr): Expr =>
+      property === undefined ? expr : { k: 'member', object: expr, name: property, line: fn.line };
+    const param =
+      property === undefined
+        ? declared
+        : {
+            ...declared,
+            name: `${declared.name}.${property}`,
+            ...(declared.default ? { default: project(declared.default) } : {}),
+          };
+    const key = `p:${facts.path}:${fn.id}:${index}${property === undefined ? '' : `.${property}`}`;
     if (trail.resolving.has(key)) return CYCLE;
     if (trail.hops >= MAX_HOPS) return UNKNOWN('resolution too deep');
     const inner: Trail = { ...trail, hops: trail.hops + 1, resolving: new Set([...trail.resolving, key]) };
@@ -454,16 +468,21 @@ export class FlowEngine {
         );
         continue;
       }
-      const arg = call.named.find(([n]) => n === param.name)?.[1] ?? call.args[index];
-      if (!arg) continue;
+      const given = call.named.find(([n]) => n === declared.name)?.[1] ?? call.args[index];
+      if (!given) continue;
+      const arg = project(given);
       passing += 1;
       // Counters of a retry around the call stay counters inside it (`backoff(attempt)`).
       const callerScope = scopeIn(site.facts, call.fn, { counters: new Set(call.retry?.counters ?? []) });
       if (site.facts === facts && call.fn === fn.id) {
         // A recursive call passing the parameter on: unchanged it is the same value, changed it grows.
-        if (!mentions(arg, param.name)) values.push(await this.evaluate(arg, callerScope, inner));
+        if (!mentions(arg, declared.name)) values.push(await this.evaluate(arg, callerScope, inner));
         else {
-          const grown = await this.evaluate(arg, { ...callerScope, counters: new Set([param.name]) }, inner);
+          const grown = await this.evaluate(
+            arg,
+            { ...callerScope, counters: new Set([declared.name]) },
+            inner,
+          );
           if (grown.kind === 'random') values.push(grown);
           // Passed on as it is (`retry(fn, delay)`), the value stays what the first call gave it.
           else if (isGrowing(grown) && grown.kind !== 'counter') values.push({ kind: growthOf(arg) });
@@ -482,6 +501,12 @@ export class FlowEngine {
     if (own.length === 0) {
       if (sites.length === 0 && uncalledIsNever) {
         trail.evidence.push(`no call to \`${fn.name}\` in the repository`);
+        return NEVER;
+      }
+      // No caller's options object sets the property: the code's own fallback for it decides. (An
+      // anonymous function is a callback: what it is handed comes from code that is not in view.)
+      if (property !== undefined && fn.name !== '') {
+        trail.evidence.push(`no call of \`${fn.name}\` in the repository sets \`${property}\``);
         return NEVER;
       }
       // Defaults to no value and no caller passes one: it holds none.
@@ -637,9 +662,36 @@ export class FlowEngine {
         }
       }
     }
+    if (object.k === 'name' && !scope.bindings) {
+      const param = this.parameterNamed(object.name, scope);
+      if (param) {
+        const type = param.fn.params[param.index]!.type;
+        const declared = type ? await this.classNamed(type, scope.facts) : null;
+        if (declared) return this.field(declared, expr.name, trail, text);
+        return this.parameter(param, param.index, trail, !!scope.uncalledIsNever, expr.name);
+      }
+    }
     const owner = await this.typeOf(object, scope, trail);
     if (owner) return this.field(owner, expr.name, trail, text);
     return UNKNOWN(`\`${text}\` is read at run time`);
+  }
+
+  /**
+   * The parameter a name is, in the function of the scope or one it is nested in, when the language
+   * passes options objects whose properties can be followed through the callers.
+   */
+  private parameterNamed(name: string, scope: Scope): (FunctionRef & { index: number }) | null {
+    const { facts } = scope;
+    if (!this.program.front.objectLiterals) return null;
+    for (let fn = scope.fn; fn; fn = fn.parent === undefined ? undefined : facts.functions[fn.parent]) {
+      const index = fn.params.findIndex((p) => p.name === name);
+      if (index >= 0) return { facts, fn, index };
+      if (
+        facts.assignments.some((a) => a.fn === fn!.id && a.target.kind === 'name' && a.target.name === name)
+      )
+        return null;
+    }
+    return null;
   }
 
   private shadowed(name: string, scope: Scope): boolean {
@@ -691,6 +743,25 @@ export class FlowEngine {
         }
       }
       if (found) break;
+      if (cls.cls.literal) {
+        // `{ ...DEFAULTS, ...opts }`: what the spread objects hold; a property none of them has is absent.
+        const scope = scopeIn(cls.facts, cls.cls.literal.fn);
+        for (const spread of cls.cls.literal.spreads) {
+          const value = await this.evaluate(
+            { k: 'member', object: spread, name, line: cls.cls.line },
+            scope,
+            inner,
+          );
+          if (value === NEVER || value === CYCLE) continue;
+          found = true;
+          values.push(value);
+        }
+        if (!found) {
+          const outside = await this.program.memberAssignments(name, owner.facts);
+          if (!outside.some((site) => site.fact.target.kind === 'member')) return NEVER;
+        }
+        break;
+      }
       cls = await this.baseOf(cls);
     }
     for (const site of await this.program.memberAssignments(name, owner.facts)) {

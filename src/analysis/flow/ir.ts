@@ -148,6 +148,11 @@ export interface ClassFact {
    * Kotlin primary constructor, a record): constructor calls set them.
    */
   recordFields?: string[];
+  /**
+   * An object literal (a JavaScript `{…}`): a property it does not list is absent rather than set
+   * elsewhere, and the objects spread or assigned into it (`{ ...DEFAULTS, ...opts }`) supply the rest.
+   */
+  literal?: { fn?: number; spreads: Expr[] };
   /** Declared types of fields, by field name (a Go struct, a typed Java or C# field): `cfg.retryWait` of a field `cfg Config`. */
   fieldTypes?: Record<string, string>;
 }

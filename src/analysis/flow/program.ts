@@ -32,6 +32,16 @@ export interface FrontEnd {
    * them (C#: a namespace says nothing about the path).
    */
   readonly typesAnywhere?: boolean;
+  /**
+   * The language passes options objects (`ClassFact.literal`): `opts.delay` of a parameter is the
+   * property of what each caller passes, or of the parameter's default.
+   */
+  readonly objectLiterals?: boolean;
+  /**
+   * Assignments to a name the function does not declare are facts of the declaring function or of the
+   * module (`fn` undefined), so a module-level variable that functions update is one variable.
+   */
+  readonly moduleState?: boolean;
 }
 
 /** File facts kept per review: shared settings and helper modules stay hot, the rest is dropped. */

@@ -113,7 +113,7 @@ async function waitOf(engine: FlowEngine, site: CallSite, scope: Scope): Promise
  * A wait with no retry of its own is the pause of a retry when its function is called from one: a
  * call on a failure path with the work run again (a `reconnect()` in the `except` of a loop).
  */
-async function retryThroughCallers(
+export async function retryThroughCallers(
   engine: FlowEngine,
   facts: FileFacts,
   call: CallFact,

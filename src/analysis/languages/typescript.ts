@@ -8,7 +8,7 @@ import {
   type SourceInput,
 } from '../analyzer.js';
 import { findJitterHelpers } from './ts/jitter-helpers.js';
-import { classifyDelay, toDelay } from '../delay.js';
+import { classifyDelay, toDelay, UNKNOWN, type DelayValue } from '../delay.js';
 import {
   fingerprintOf,
   levelOf,
@@ -20,12 +20,21 @@ import {
   type SourceRange,
   type WaitForm,
 } from '../finding.js';
-import { DelayEvaluator } from './ts/evaluate.js';
-import { findLibraryRetries, type LibraryFinding } from './ts/libraries.js';
+import { FlowEngine, newTrail, scopeIn, type Scope } from '../flow/engine.js';
+import type { Expr } from '../flow/ir.js';
+import { RESTART_NAME } from '../context.js';
+import { Program } from '../flow/program.js';
+import { retryThroughCallers } from '../flow/waits.js';
+import { containsRandom } from './ts/random.js';
+import { enclosingFunction, functionName, isFunctionBoundary, isLoop } from './ts/scope.js';
+import { extractTsFacts, type TsFacts, type TsWalk } from './ts/facts.js';
+import { functionAt, tsFrontEnd } from './ts/front-end.js';
+import { lowerTs, type LowerContext } from './ts/lower.js';
+import { findLibraryRetries, type LibraryFinding, type ValueOf } from './ts/libraries.js';
 import { ModuleGraph, TS_JS_EXTENSIONS } from './ts/modules.js';
 import { Resolver } from './ts/resolve.js';
-import { retryContext } from './ts/retry-context.js';
-import { isGlobalSetTimeout, WaitFinder, type Wait } from './ts/waits.js';
+import { retryContext, type RetryContext } from './ts/retry-context.js';
+import { isGlobalSetTimeout, WaitFinder, type ComputedWait, type Wait } from './ts/waits.js';
 
 /**
  * Cheap gate before parsing: a file with none of these words cannot hold a retry we would report,
@@ -43,13 +52,50 @@ const JS_EXTENSIONS = new Set(['.js', '.jsx', '.mjs', '.cjs']);
 class ScanState {
   readonly graph: ModuleGraph;
   readonly resolver: Resolver;
-  readonly evaluator: DelayEvaluator;
   readonly waits: WaitFinder;
+  /** The analysed file's facts for the value-flow engine, built on first need. */
+  walk: { file: ts.SourceFile; walk: TsWalk | null } | null = null;
+  private calls: { file: ts.SourceFile; byName: Map<string, ts.CallExpression[]> } | null = null;
+
+  /** The calls of the analysed file by the callee's last name, collected once. */
+  callsNamed(file: ts.SourceFile): Map<string, ts.CallExpression[]> {
+    if (this.calls?.file !== file) {
+      const byName = new Map<string, ts.CallExpression[]>();
+      // Iterative: a bundle nests deeper than the stack allows a recursive walk.
+      const stack: ts.Node[] = [file];
+      while (stack.length > 0) {
+        const node = stack.pop()!;
+        if (ts.isCallExpression(node)) {
+          const callee = node.expression;
+          const name = ts.isIdentifier(callee)
+            ? callee.text
+            : ts.isPropertyAccessExpression(callee)
+              ? callee.name.text
+              : '';
+          if (name) {
+            const sites = byName.get(name);
+            if (sites) sites.push(node);
+            else byName.set(name, [node]);
+          }
+        }
+        ts.forEachChild(node, (child) => {
+          stack.push(child);
+        });
+      }
+      this.calls = { file, byName };
+    }
+    return this.calls.byName;
+  }
+
+  /** The value-flow engine of this review; its index reads files nearest the file being analysed first. */
+  readonly engine: FlowEngine;
+  current = '';
 
   constructor(host: ModuleHost) {
     this.graph = new ModuleGraph(host);
+    const front = tsFrontEnd((path, text) => this.graph.parsed(path, text));
+    this.engine = new FlowEngine(new Program(host, front, () => this.current));
     this.resolver = new Resolver(this.graph);
-    this.evaluator = new DelayEvaluator(this.resolver);
     this.waits = new WaitFinder(this.resolver);
   }
 }
@@ -78,11 +124,14 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
     const drafts: Draft[] = [];
     const calls = callsOf(file);
     if (calls === null) throw new UnanalysableFile(`syntax nested deeper than ${MAX_SYNTAX_DEPTH} levels`);
+    const engine = state.engine;
+    state.current = input.path;
+    state.walk = null;
     for (const call of calls) {
-      const draft = await this.waitDraft(call, file, state, options);
+      const draft = await this.waitDraft(call, file, state, engine, options);
       if (draft) drafts.push(draft);
     }
-    for (const found of await findLibraryRetries(file, state.evaluator, state.resolver)) {
+    for (const found of await findLibraryRetries(file, this.valueReader(state, engine), state.resolver)) {
       const draft = libraryDraft(found, file, options);
       if (draft) drafts.push(draft);
     }
@@ -97,6 +146,7 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
     call: ts.CallExpression,
     file: ts.SourceFile,
     state: ScanState,
+    engine: FlowEngine,
     options: AnalysisOptions,
   ): Promise<Draft | null> {
     // The failure-path test is pure syntax, so it runs before anything is resolved across files.
@@ -110,22 +160,18 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
           confidence: 'high',
         };
     if (!probe || !probe.delay) return null;
-    const context = retryContext(probe, file);
+    const context =
+      retryContext(probe, file) ?? (await this.retriedByCallers(call, probe, file, state, engine));
     if (!context) return null;
     const wait = probe.call === 'sleep-helper' ? (await state.waits.find(file, [call]))[0] : probe;
     if (!wait || wait.jittered) return null;
     const evidence = [...context.evidence];
     if (wait.helper) evidence.push(`\`${wait.helper.name}\` (${wait.helper.path}) waits its argument`);
-    const env = { file, counters: context.counters, depth: 0, evidence };
-    const value = wait.computed
-      ? await state.evaluator.inlineExpression(
-          wait.computed.fn,
-          wait.computed.file,
-          call.arguments,
-          wait.computed.delay,
-          env,
-        )
-      : await state.evaluator.evaluate(wait.delay, env);
+    const followed = wait.computed
+      ? await this.computed(call, wait.computed, file, state, engine, context.counters)
+      : await this.evaluateAt(wait.delay, file, state, engine, { counters: context.counters });
+    const value = followed.value;
+    if (value.kind !== 'unknown') evidence.push(...followed.evidence);
     const classified = classifyDelay(value, options);
     if (!classified) return null;
     const confidence: Confidence = classified.unknown ? 'low' : wait.confidence;
@@ -154,7 +200,197 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
       level: classified.unknown ? 'note' : undefined,
     };
   }
+
+  /** The analysed file's facts, extracted once the engine is first needed for it. */
+  private factsFor(file: ts.SourceFile, state: ScanState, engine: FlowEngine): TsWalk | null {
+    if (state.walk?.file !== file) {
+      const walk = extractTsFacts(file.fileName, file);
+      if (walk) engine.program.put(walk.facts);
+      state.walk = { file, walk };
+    }
+    return state.walk.walk;
+  }
+
+  /**
+   * A value followed through the repository by the value-flow engine, in the scope of `node` (in the
+   * analysed file, or in another file of the repository).
+   */
+  private async evaluateAt(
+    node: ts.Expression,
+    file: ts.SourceFile,
+    state: ScanState,
+    engine: FlowEngine,
+    options: {
+      counters?: ReadonlySet<string>;
+      bindings?: ReadonlyMap<string, DelayValue>;
+      context?: LowerContext;
+    } = {},
+  ): Promise<{ value: DelayValue; evidence: string[] }> {
+    const expr = lowerTs(node, file, options.context);
+    // Literals and arithmetic on them need no facts: most waits are written that way.
+    if (closed(expr)) return { value: await engine.evaluate(expr, CLOSED_SCOPE, newTrail()), evidence: [] };
+    const facts =
+      file.fileName === state.current
+        ? this.factsFor(file, state, engine)?.facts
+        : ((await engine.program.facts(file.fileName)) as TsFacts | null);
+    if (!facts) return { value: UNKNOWN('the file could not be read for facts'), evidence: [] };
+    const fn = functionAt(facts, node.getStart(file));
+    const className = fn === undefined ? undefined : facts.thisClass.get(fn);
+    const scope = scopeIn(facts, fn, {
+      counters: options.counters ?? new Set(),
+      ...(className ? { className } : {}),
+      ...(options.bindings ? { bindings: options.bindings } : {}),
+    });
+    const trail = newTrail();
+    const value = await engine.evaluate(expr, scope, trail);
+    return { value, evidence: trail.evidence };
+  }
+
+  /** A helper that computes its own wait from its arguments: its delay with the call's arguments bound. */
+  private async computed(
+    call: ts.CallExpression,
+    helper: ComputedWait,
+    file: ts.SourceFile,
+    state: ScanState,
+    engine: FlowEngine,
+    counters: ReadonlySet<string>,
+  ): Promise<{ value: DelayValue; evidence: string[] }> {
+    if (helper.fn.body && containsRandom(helper.fn.body)) return { value: { kind: 'random' }, evidence: [] };
+    const bindings = new Map<string, DelayValue>();
+    const evidence: string[] = [];
+    for (const [index, parameter] of helper.fn.parameters.entries()) {
+      if (!ts.isIdentifier(parameter.name)) continue;
+      const arg = call.arguments[index];
+      const bound = arg
+        ? await this.evaluateAt(arg, file, state, engine, { counters })
+        : parameter.initializer
+          ? await this.evaluateAt(parameter.initializer, helper.file, state, engine)
+          : { value: UNKNOWN(`\`${parameter.name.text}\` is not passed`), evidence: [] };
+      bindings.set(parameter.name.text, bound.value);
+      evidence.push(...bound.evidence);
+    }
+    const inner = await this.evaluateAt(helper.delay, helper.file, state, engine, { bindings });
+    return { value: inner.value, evidence: [...evidence, ...inner.evidence] };
+  }
+
+  /** How the library checks read a value: through the engine, a delay function's attempt fields counted. */
+  private valueReader(state: ScanState, engine: FlowEngine): ValueOf {
+    return async (node, file, options = {}) => {
+      const counters = new Set<string>();
+      for (const name of options.counters ?? []) {
+        counters.add(name);
+        // `(ctx) => ctx.attempt * 100`: the attempt fields of a delay callback's argument count too.
+        for (const field of ATTEMPT_FIELDS) counters.add(`${name}.${field}`);
+      }
+      const followed = await this.evaluateAt(node, file, state, engine, {
+        counters,
+        ...(options.bindings ? { bindings: options.bindings } : {}),
+        context: LIBRARY_LOWERING,
+      });
+      return followed.value;
+    };
+  }
+
+  /**
+   * A wait with no retry around it in its own function is the pause of a retry when that function is
+   * called from one: a `reconnect()` in the `catch` of a loop.
+   */
+  private async retriedByCallers(
+    call: ts.CallExpression,
+    probe: Wait,
+    file: ts.SourceFile,
+    state: ScanState,
+    engine: FlowEngine,
+  ): Promise<RetryContext | null> {
+    // A timer scheduling a callback is judged by what it calls back (`scheduledRetry`), not by callers.
+    if (probe.call === 'timeout-callback') return null;
+    if (probe.call !== 'promise-timeout' && !MAYBE_SLEEP.test(calleeText(call, file))) return null;
+    // A wait inside a loop of its own function is that loop's pause (a poll), not its callers' retry.
+    if (inLoopOfItsFunction(call)) return null;
+    // Cheap before the file's facts: a function called in this file must be called from a retry
+    // there; one called from nowhere in it is followed to other files only when it is a restart.
+    // Anonymous callbacks (`new Promise((r) => setTimeout(r, ms))`) run on behalf of the function around them.
+    let own = enclosingFunction(call);
+    while (own && !functionName(own)) own = enclosingFunction(own);
+    const name = own ? functionName(own) : null;
+    if (!own || !name) return null;
+    const sites = (state.callsNamed(file).get(name) ?? []).filter(
+      (site) => site.pos < own!.pos || site.pos >= own!.end,
+    );
+    if (sites.length > 0) {
+      // Callers in this file: one must sit where a retry waits (syntax only, before any facts).
+      if (!sites.some((site) => retryContext({ ...probe, anchor: site, delay: NOTHING }, file))) return null;
+    } else if (!RESTART_NAME.test(name)) return null;
+    const walk = this.factsFor(file, state, engine);
+    const fact = walk?.callOf.get(call);
+    if (!walk || !fact || fact.fn === undefined || walk.facts.waiters.has(fact.fn)) return null;
+    if (probe.call === 'sleep-helper') {
+      const wait = (await state.waits.find(file, [call]))[0];
+      if (!wait || wait.jittered) return null;
+    }
+    const frame = await retryThroughCallers(engine, walk.facts, fact);
+    return frame
+      ? { trigger: frame.trigger, counters: new Set(frame.counters), evidence: frame.evidence }
+      : null;
+  }
 }
+
+/** Fields of a delay callback's argument that count attempts: `options.attempt`, `{ attemptCount }`. */
+const ATTEMPT_FIELDS = [
+  'attempt',
+  'attempts',
+  'attemptCount',
+  'attemptNumber',
+  'retryCount',
+  'retries',
+  'times',
+  'times_connected',
+  'count',
+];
+
+/** Inside a retry library's delay function, rxjs `timer(ms)` waits its argument. */
+const LIBRARY_LOWERING: LowerContext = { passThrough: new Set(['timer']) };
+
+/** Expressions with nothing to look up: folded without the file's facts. */
+function closed(expr: Expr): boolean {
+  switch (expr.k) {
+    case 'num':
+    case 'random':
+    case 'server':
+    case 'external':
+    case 'todo':
+      return true;
+    case 'neg':
+      return closed(expr.inner);
+    case 'binary':
+      return closed(expr.left) && closed(expr.right);
+    case 'minmax':
+      return expr.args.every(closed);
+    case 'either':
+      return expr.options.every(closed);
+    case 'table':
+      return !expr.of && expr.items.every(closed) && (!expr.index || closed(expr.index));
+    default:
+      return false;
+  }
+}
+
+const CLOSED_SCOPE: Scope = {
+  facts: { path: '', imports: [], functions: [], classes: [], assignments: [], calls: [] },
+  counters: new Set(),
+};
+
+/** A probe's delay that mentions nothing: a call is never the wait at the top of a recursive retry. */
+const NOTHING = ts.factory.createIdentifier('');
+
+function inLoopOfItsFunction(node: ts.Node): boolean {
+  for (let current = node.parent; current && !isFunctionBoundary(current); current = current.parent)
+    if (isLoop(current)) return true;
+  return false;
+}
+
+/** Callees that may be waits: only these are followed out to their function's callers. */
+const MAYBE_SLEEP = /sleep|delay|wait|pause|timeout|backoff/i;
 
 interface Draft {
   rule: RuleId;

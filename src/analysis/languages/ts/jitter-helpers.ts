@@ -1,7 +1,7 @@
 import { ts } from 'ts-morph';
 import type { JitterHelperCandidate } from '../../analyzer.js';
 import { ATTEMPT_NAME } from '../../context.js';
-import { containsRandom } from './evaluate.js';
+import { containsRandom } from './random.js';
 import { parseSource } from './modules.js';
 import { hasModifier } from './resolve.js';
 import { unwrap } from './scope.js';

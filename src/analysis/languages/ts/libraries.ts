@@ -2,10 +2,8 @@ import { posix } from 'node:path';
 import { ts } from 'ts-morph';
 import type { DelayValue } from '../../delay.js';
 import type { RetryLibrary, RuleId } from '../../finding.js';
-import type { DelayEvaluator } from './evaluate.js';
-import { returnedExpression } from './evaluate.js';
 import { isFunctionNode, type Resolver } from './resolve.js';
-import { importsOf, unwrap } from './scope.js';
+import { importsOf, returnedExpression, unwrap } from './scope.js';
 
 /**
  * Retry libraries configured without jitter (RULES.md section 3). Each check reads one library's
@@ -46,9 +44,20 @@ type Imports = ReturnType<typeof importsOf>;
 interface LibraryCheckContext {
   file: ts.SourceFile;
   imports: Imports;
-  evaluator: DelayEvaluator;
+  valueOf: ValueOf;
   resolver: Resolver;
 }
+
+/**
+ * How a library check reads a value: followed through the repository by the value-flow engine, in
+ * the scope of `node` in `file`. `counters` are names that count attempts (a delay function's
+ * parameter); `bindings` are values a name has while a delay function is read (got's `computedValue`).
+ */
+export type ValueOf = (
+  node: ts.Expression,
+  file: ts.SourceFile,
+  options?: { counters?: ReadonlySet<string>; bindings?: ReadonlyMap<string, DelayValue> },
+) => Promise<DelayValue>;
 
 /** Local names bound to `specifier` (optionally only a given import). */
 function localNames(
@@ -67,12 +76,12 @@ function localNames(
 
 export async function findLibraryRetries(
   file: ts.SourceFile,
-  evaluator: DelayEvaluator,
+  valueOf: ValueOf,
   resolver: Resolver,
 ): Promise<LibraryFinding[]> {
   const imports = importsOf(file);
   if (imports.size === 0 && !REDIS_OPTION_TEXT.test(file.text)) return [];
-  const ctx: LibraryCheckContext = { file, imports, evaluator, resolver };
+  const ctx: LibraryCheckContext = { file, imports, valueOf, resolver };
   const libs = {
     pRetry: localNames(imports, ['p-retry'], ['default', '*', 'pRetry']),
     promiseRetry: localNames(imports, ['promise-retry'], ['default', '*']),
@@ -244,7 +253,7 @@ async function numberOption(
   if (!property) return null;
   const value = valueOf(property);
   if (ts.isMethodDeclaration(value)) return null;
-  return ctx.evaluator.evaluate(value, { file: ctx.file, counters: new Set(), depth: 0, evidence: [] });
+  return ctx.valueOf(value, ctx.file);
 }
 
 function booleanOption(object: ts.ObjectLiteralExpression | null, name: string): boolean | null {
@@ -292,7 +301,7 @@ async function delayFunction(
         if (!ts.isOmittedExpression(element) && ts.isIdentifier(element.name))
           counters.add(element.name.text);
   }
-  return ctx.evaluator.evaluate(returned, { file, counters, bindings, depth: 0, evidence: [] });
+  return ctx.valueOf(returned, file, { counters, bindings });
 }
 
 /** p-retry, promise-retry and node `retry` share node-retry's options: factor 2, randomize false, minTimeout 1000. */
@@ -475,9 +484,7 @@ async function cockatielBackoff(
 ): Promise<LibraryFinding | null> {
   if (imported === 'ConstantBackoff') {
     const [arg] = node.arguments ?? [];
-    const delay = arg
-      ? await ctx.evaluator.evaluate(arg, { file: ctx.file, counters: new Set(), depth: 0, evidence: [] })
-      : null;
+    const delay = arg ? await ctx.valueOf(arg, ctx.file) : null;
     if (delay && delay.kind !== 'const') return null;
     return {
       library: 'cockatiel',
@@ -561,12 +568,7 @@ async function bullmqBackoff(
     return null;
   }
   if (!ts.isObjectLiteralExpression(parent)) return null;
-  const delay = await ctx.evaluator.evaluate(value, {
-    file: ctx.file,
-    counters: new Set(),
-    depth: 0,
-    evidence: [],
-  });
+  const delay = await ctx.valueOf(value, ctx.file);
   if (delay.kind !== 'const') return null;
   return {
     library: 'bullmq',
@@ -590,12 +592,7 @@ async function rxjs(
     if (!property) return null;
     const value = valueOf(property);
     if (!ts.isMethodDeclaration(value) && !isFunctionNode(unwrap(value)) && !ts.isIdentifier(unwrap(value))) {
-      const delay = await ctx.evaluator.evaluate(value, {
-        file: ctx.file,
-        counters: new Set(),
-        depth: 0,
-        evidence: [],
-      });
+      const delay = await ctx.valueOf(value, ctx.file);
       return fromDelay(ctx, 'rxjs', delay, property, options!, '`retry({ delay })`');
     }
     const delay = await delayFunction(ctx, ts.isMethodDeclaration(value) ? value : property, 1);
@@ -618,12 +615,7 @@ async function rxjs(
     for (const inner of calls) {
       const [arg] = inner.arguments;
       if (!arg) continue;
-      const delay = await ctx.evaluator.evaluate(arg, {
-        file: ctx.file,
-        counters: new Set(),
-        depth: 0,
-        evidence: [],
-      });
+      const delay = await ctx.valueOf(arg, ctx.file);
       const finding = fromDelay(ctx, 'rxjs', delay, inner, inner, '`retryWhen(… delay(N))`');
       if (finding) results.push(finding);
     }
@@ -774,12 +766,7 @@ async function awsStrategy(ctx: LibraryCheckContext, node: ts.NewExpression): Pr
     const delay = await delayFunction(ctx, value, 0);
     return fromDelay(ctx, 'aws-sdk', delay, node, node, 'the `ConfiguredRetryStrategy` backoff');
   }
-  const delay = await ctx.evaluator.evaluate(value, {
-    file: ctx.file,
-    counters: new Set(),
-    depth: 0,
-    evidence: [],
-  });
+  const delay = await ctx.valueOf(value, ctx.file);
   return fromDelay(ctx, 'aws-sdk', delay, node, node, '`ConfiguredRetryStrategy`');
 }
 
@@ -800,12 +787,7 @@ async function redisStrategy(
   let value: DelayValue | null = null;
   let returned: ts.Expression | null = null;
   for (const expression of returns) {
-    const delay = await ctx.evaluator.evaluate(expression, {
-      file: ctx.file,
-      counters,
-      depth: 0,
-      evidence: [],
-    });
+    const delay = await ctx.valueOf(expression, ctx.file, { counters });
     if (delay.kind === 'random' || delay.kind === 'unknown' || delay.kind === 'server') return null;
     if (!value || delay.kind !== 'const') {
       value = delay;
@@ -862,12 +844,7 @@ async function queryRetryDelay(
     const returned = isFunctionNode(value) ? returnedExpression(value) : null;
     return found && returned ? { ...found, returned } : found;
   }
-  const delay = await ctx.evaluator.evaluate(value, {
-    file: ctx.file,
-    counters: new Set(),
-    depth: 0,
-    evidence: [],
-  });
+  const delay = await ctx.valueOf(value, ctx.file);
   return fromDelay(ctx, 'react-query', delay, property, value, '`retryDelay`');
 }
 

@@ -165,12 +165,12 @@ export class ModuleGraph {
  * Without any tsconfig/jsconfig, `constants/retry` in an app usually means `src/constants/retry`
  * (a bundler's `src` root). Only multi-segment, unscoped specifiers are tried: `lodash` is a package.
  */
-function guessedMapping(specifier: string): PathMapping | null {
+export function guessedMapping(specifier: string): PathMapping | null {
   if (!specifier.includes('/') || specifier.startsWith('@') || specifier.includes(':')) return null;
   return { baseDir: 'src', paths: [['*', ['*']]] };
 }
 
-function matchPattern(pattern: string, specifier: string): string | null {
+export function matchPattern(pattern: string, specifier: string): string | null {
   const star = pattern.indexOf('*');
   if (star < 0) return pattern === specifier ? '' : null;
   const prefix = pattern.slice(0, star);
@@ -180,7 +180,7 @@ function matchPattern(pattern: string, specifier: string): string | null {
 }
 
 /** ESM imports name the emitted `.js` file; the source is `.ts`. Then extensions, then index files. */
-function candidatesFor(base: string): string[] {
+export function candidatesFor(base: string): string[] {
   const normal = posix.normalize(base);
   const out: string[] = [];
   const ext = posix.extname(normal);

@@ -192,7 +192,7 @@ export function hasModifier(node: ts.Node, kind: ts.SyntaxKind): boolean {
   );
 }
 
-export function propertyOf(object: ts.ObjectLiteralExpression, name: string): ts.Expression | null {
+function propertyOf(object: ts.ObjectLiteralExpression, name: string): ts.Expression | null {
   for (const property of object.properties) {
     const key =
       property.name && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name))

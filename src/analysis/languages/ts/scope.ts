@@ -241,6 +241,15 @@ export function functionName(fn: ts.Node): string | null {
   if (parent && ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name)) return parent.name.text;
   if (parent && ts.isPropertyAssignment(parent) && ts.isIdentifier(parent.name)) return parent.name.text;
   if (parent && ts.isPropertyDeclaration(parent) && ts.isIdentifier(parent.name)) return parent.name.text;
+  // `Client.prototype.reconnect = function () {…}`, `this.onClose = () => {…}`.
+  if (
+    parent &&
+    ts.isBinaryExpression(parent) &&
+    parent.right === fn &&
+    parent.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+    ts.isPropertyAccessExpression(parent.left)
+  )
+    return parent.left.name.text;
   return null;
 }
 
@@ -272,4 +281,23 @@ export function mentionsName(node: ts.Node, name: string): boolean {
   };
   visit(node);
   return found;
+}
+
+/** The single expression a function returns, if it is that simple. */
+export function returnedExpression(fn: ts.SignatureDeclaration): ts.Expression | null {
+  const withBody =
+    ts.isFunctionDeclaration(fn) ||
+    ts.isFunctionExpression(fn) ||
+    ts.isArrowFunction(fn) ||
+    ts.isMethodDeclaration(fn);
+  if (!withBody || !fn.body) return null;
+  if (!ts.isBlock(fn.body)) return fn.body;
+  const returns: ts.ReturnStatement[] = [];
+  const visit = (node: ts.Node): void => {
+    if (isFunctionBoundary(node)) return;
+    if (ts.isReturnStatement(node)) returns.push(node);
+    ts.forEachChild(node, visit);
+  };
+  ts.forEachChild(fn.body, visit);
+  return returns.length === 1 && returns[0]!.expression ? returns[0]!.expression : null;
 }

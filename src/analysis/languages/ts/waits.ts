@@ -1,6 +1,6 @@
 import { ts } from 'ts-morph';
 import { MAX_RESOLUTION_DEPTH } from './modules.js';
-import { containsRandom } from './evaluate.js';
+import { containsRandom } from './random.js';
 import { isFunctionNode, type FunctionNode, type Resolver } from './resolve.js';
 import { calleeName, functionName, lookup, mentionsName, unwrap } from './scope.js';
 
