@@ -12,7 +12,7 @@ import { EnginePerReview, newTrail, type FlowEngine } from '../flow/engine.js';
 import type { FrontEnd } from '../flow/program.js';
 import { judgeWait } from '../flow/waits.js';
 import { scaled } from './tree-sitter/durations.js';
-import { libraryDraft, snippet, toFindings, type Draft } from './tree-sitter/findings.js';
+import { libraryHitDraft, toFindings, type Draft } from './tree-sitter/findings.js';
 import {
   guardNesting,
   loadedLanguage,
@@ -117,17 +117,7 @@ export class GoAnalyzer implements LanguageAnalyzer {
           facts.importMap,
           valueReader(engine, facts),
         )) {
-          const draft = libraryDraft(
-            {
-              library: library.library,
-              value: library.value,
-              anchor: snippet(library.anchor),
-              target: snippet(library.target),
-              evidence: [library.evidence],
-              confidence: library.confidence,
-            },
-            options,
-          );
+          const draft = libraryHitDraft(library, options);
           if (draft) found.push(draft);
         }
         return found;

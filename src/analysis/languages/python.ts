@@ -4,7 +4,7 @@ import { functionAt, type Expr } from '../flow/ir.js';
 import type { FrontEnd } from '../flow/program.js';
 import { scaled } from './tree-sitter/durations.js';
 import { EngineAnalyzer } from './tree-sitter/engine-analyzer.js';
-import { libraryDraft, snippet, type Draft } from './tree-sitter/findings.js';
+import { libraryHitDraft, type Draft } from './tree-sitter/findings.js';
 import { withTree, type Node } from './tree-sitter/runtime.js';
 import { extractPythonFacts, type PyFacts } from './python/facts.js';
 import { findLibraryRetries, type ValueOf } from './python/libraries.js';
@@ -61,17 +61,7 @@ async function libraryDrafts(
   const { module, calls } = summariseIndexed(facts.path, root);
   const found: Draft[] = [];
   for (const library of await findLibraryRetries(root, calls, module, valueReader(engine, facts))) {
-    const draft = libraryDraft(
-      {
-        library: library.library,
-        value: library.value,
-        anchor: snippet(library.anchor),
-        target: snippet(library.target),
-        evidence: [library.evidence],
-        confidence: library.confidence,
-      },
-      options,
-    );
+    const draft = libraryHitDraft(library, options);
     if (draft) found.push(draft);
   }
   return found;

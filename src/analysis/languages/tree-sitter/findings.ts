@@ -116,6 +116,31 @@ export function libraryDraft(input: LibraryDraftInput, options: AnalysisOptions)
   };
 }
 
+/** A library check's result while its tree is alive: nodes instead of snippets, one evidence line. */
+export interface LibraryHit {
+  library: RetryLibrary;
+  value: DelayValue;
+  anchor: Node;
+  target: Node;
+  evidence: string;
+  confidence?: Confidence;
+}
+
+/** The draft of a library check's hit (its nodes copied out, so the tree can be freed). */
+export function libraryHitDraft(hit: LibraryHit, options: AnalysisOptions): Draft | null {
+  return libraryDraft(
+    {
+      library: hit.library,
+      value: hit.value,
+      anchor: snippet(hit.anchor),
+      target: snippet(hit.target),
+      evidence: [hit.evidence],
+      confidence: hit.confidence,
+    },
+    options,
+  );
+}
+
 /** Orders drafts, drops a second draft on the same anchor, and fingerprints the rest. */
 export function toFindings(drafts: readonly Draft[], path: string, language: Language): Finding[] {
   const seen = new Map<string, number>();
