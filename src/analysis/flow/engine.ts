@@ -721,8 +721,13 @@ export class FlowEngine {
       for (const { facts: at, write } of await this.fieldWrites(cls, name)) {
         found = true;
         const scope = scopeIn(at, write.fn, { className: cls.cls.name, uncalledIsNever: true });
-        const value = await this.evaluate(write.value, scope, inner);
-        const contributed = contribution(write.op, value);
+        // `self._delay = min(self._delay + 1, 30)`: an update of the field from its own value.
+        const own = write.op === '=' && mentionsField(write.value, name);
+        const value = own
+          ? await this.evaluate(write.value, { ...scope, counters: new Set([`self.${name}`]) }, inner)
+          : await this.evaluate(write.value, scope, inner);
+        const contributed =
+          own && isGrowing(value) ? { kind: growthOf(write.value) } : contribution(write.op, value);
         if (contributed) values.push(contributed);
         if (value.kind !== 'unknown')
           notes.push(
@@ -1112,6 +1117,25 @@ function declares(facts: FileFacts, name: string): boolean {
   return facts.assignments.some(
     (a) => a.fn === undefined && a.target.kind === 'name' && a.target.name === name,
   );
+}
+
+/** Whether an expression reads field `name` of the receiver. */
+function mentionsField(expr: Expr, name: string): boolean {
+  if (expr.k === 'member' && expr.object.k === 'self' && expr.name === name) return true;
+  switch (expr.k) {
+    case 'member':
+      return mentionsField(expr.object, name);
+    case 'binary':
+      return mentionsField(expr.left, name) || mentionsField(expr.right, name);
+    case 'neg':
+      return mentionsField(expr.inner, name);
+    case 'minmax':
+      return expr.args.some((a) => mentionsField(a, name));
+    case 'either':
+      return expr.options.some((a) => mentionsField(a, name));
+    default:
+      return false;
+  }
 }
 
 /** Multiplying or shifting a value by itself each time is exponential; adding to it is linear. */

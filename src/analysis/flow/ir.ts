@@ -135,6 +135,8 @@ export interface CallFact {
   spread: boolean;
   /** Set when the call sits where a retry would wait: on a failure path, with the work repeated. */
   retry?: RetryFrame;
+  /** Set when the call sits in a loop of its function (it runs again and again). */
+  repeats?: boolean;
   /** Set when the call runs only after a failure (an `except`/`rescue`, an error branch), repeated or not. */
   failure?: { trigger: RetryFrame['trigger']; evidence: string };
 }

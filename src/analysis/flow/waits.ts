@@ -30,6 +30,9 @@ export interface CallSite {
   };
 }
 
+/** Names of functions whose whole job is to get a lost connection back. */
+const RECONNECTING = /reconnect|restart|retry/i;
+
 /** Names of delays, not of attempt counts. */
 const DELAY_NAME =
   /delay|wait|interval|sleep|pause|timeout|backoff|period|duration|seconds|secs|millis|between|cooldown/i;
@@ -134,6 +137,16 @@ export async function retryThroughCallers(
           `\`${fn.name}\` waits, and is called from a retry (${site.facts.path}:${site.fact.line}): it ${frame.evidence.join('; ')}`,
         ],
       };
+    // `while True: consumer.run(); self._maybe_reconnect()`: a method named for reconnecting, run
+    // in a loop each time the work returns, waits before connecting again.
+    if (site.fact.repeats && RECONNECTING.test(fn.name))
+      return {
+        trigger: { kind: 'exception', detail: 'reconnect' },
+        counters: [],
+        evidence: [
+          `\`${fn.name}\` waits before reconnecting, and is called in a loop (${site.facts.path}:${site.fact.line})`,
+        ],
+      };
     const failure = site.fact.failure;
     if (failure && restart)
       return {
@@ -166,6 +179,7 @@ export function attachRetryFrames<N>(
   failures?: { facts: FileFacts; failureAt: (node: N) => NonNullable<CallFact['failure']> | null },
 ): void {
   for (const { call, node, state } of pending) {
+    if (state.repeats) call.repeats = true;
     if (!(state.repeats || state.fn?.recursive)) continue;
     const context = retryContext(node);
     if (!context) continue;
