@@ -1,3 +1,4 @@
+import { formatDuration } from '../../simulate/duration.js';
 import { SERVER_HINT_NAME } from '../context.js';
 import { combine, joinValues, minMax, UNKNOWN, type DelayValue } from '../delay.js';
 import type { AssignmentFact, CallFact, ClassFact, Expr, FileFacts, FunctionFact } from './ir.js';
@@ -128,6 +129,12 @@ export class FlowEngine {
   private readonly callers = new Map<string, Promise<Site<CallFact>[]>>();
 
   constructor(readonly program: Program) {}
+
+  /** A folded constant as evidence shows it: a duration when the language says what one unit is. */
+  private amount(value: number): string {
+    const unitMs = this.program.front.unitMs;
+    return unitMs === undefined ? String(value) : formatDuration(value * unitMs);
+  }
 
   async evaluate(expr: Expr, scope: Scope, trail: Trail): Promise<DelayValue> {
     if (this.nesting >= MAX_EXPRESSION_NESTING) return UNKNOWN('expression nested too deeply');
@@ -407,9 +414,11 @@ export class FlowEngine {
         const value = await this.evaluate(write.value, { facts, counters: new Set() }, inner);
         const evidence = [...inner.evidence];
         if (value.kind === 'const' && write.value.k !== 'num')
-          evidence.push(`\`${name}\` = \`${show(write.value)}\` = ${value.ms} (${where(facts, write.line)})`);
+          evidence.push(
+            `\`${name}\` = \`${show(write.value)}\` = ${this.amount(value.ms)} (${where(facts, write.line)})`,
+          );
         else if (value.kind === 'const')
-          evidence.push(`\`${name}\` = ${value.ms} (${where(facts, write.line)})`);
+          evidence.push(`\`${name}\` = ${this.amount(value.ms)} (${where(facts, write.line)})`);
         return { value, evidence };
       })();
       this.constants.set(key, pending);
@@ -493,7 +502,7 @@ export class FlowEngine {
       values.push(value);
       if (passing <= MAX_SITES_LISTED)
         notes.push(
-          `\`${fn.name}(…)\` is passed \`${show(arg)}\`${value.kind === 'const' && arg.k !== 'num' ? ` = ${value.ms}` : ''} (${where(site.facts, call.line)})`,
+          `\`${fn.name}(…)\` is passed \`${show(arg)}\`${value.kind === 'const' && arg.k !== 'num' ? ` = ${this.amount(value.ms)}` : ''} (${where(site.facts, call.line)})`,
         );
     }
     if (passing > MAX_SITES_LISTED) notes.push(`and ${passing - MAX_SITES_LISTED} more call sites`);
@@ -731,7 +740,7 @@ export class FlowEngine {
         if (contributed) values.push(contributed);
         if (value.kind !== 'unknown')
           notes.push(
-            `\`${text}\` ${write.op === '=' ? '=' : write.op} \`${show(write.value)}\`${value.kind === 'const' && write.value.k !== 'num' ? ` = ${value.ms}` : ''} (${where(at, write.line)})`,
+            `\`${text}\` ${write.op === '=' ? '=' : write.op} \`${show(write.value)}\`${value.kind === 'const' && write.value.k !== 'num' ? ` = ${this.amount(value.ms)}` : ''} (${where(at, write.line)})`,
           );
       }
       const record = cls.cls.recordFields?.indexOf(name) ?? -1;

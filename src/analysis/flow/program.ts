@@ -33,6 +33,11 @@ export interface FrontEnd {
    */
   readonly typesAnywhere?: boolean;
   /**
+   * Milliseconds in one unit of the language's delay expressions, when it is not the unit people read
+   * (Go's nanoseconds): evidence then shows `5 s`, not `5000000000`.
+   */
+  readonly unitMs?: number;
+  /**
    * The language passes options objects (`ClassFact.literal`): `opts.delay` of a parameter is the
    * property of what each caller passes, or of the parameter's default.
    */

@@ -48,6 +48,7 @@ export function goFrontEnd(modules: GoModules): FrontEnd {
         : withTree('go', text, (tree) => extractGoFacts(path, tree.rootNode, false)),
     modulePaths: (fromPath, module) => modules.directories(fromPath, module),
     submodule: (module, name) => `${module}/${name}`,
+    unitMs: NS_UNIT_MS,
     // The other Go files of the directory; `_test.go` files belong to a test package of their own.
     packageMates: (path, listing) =>
       listing.filter((p) => p !== path && p.endsWith('.go') && !p.endsWith('_test.go')),
