@@ -1163,13 +1163,15 @@ export { NEVER as NEVER_VALUE, CYCLE as CYCLE_VALUE };
 export class EnginePerReview {
   private readonly engines = new WeakMap<ModuleHost, { engine: FlowEngine; current: { path: string } }>();
 
-  constructor(private readonly front: FrontEnd) {}
+  /** One front end for every repository, or one built per repository (Go reads the host's `go.mod`). */
+  constructor(private readonly front: FrontEnd | ((host: ModuleHost) => FrontEnd)) {}
 
   for(host: ModuleHost, path: string): FlowEngine {
     let state = this.engines.get(host);
     if (!state) {
       const current = { path };
-      state = { engine: new FlowEngine(new Program(host, this.front, () => current.path)), current };
+      const front = typeof this.front === 'function' ? this.front(host) : this.front;
+      state = { engine: new FlowEngine(new Program(host, front, () => current.path)), current };
       this.engines.set(host, state);
     }
     state.current.path = path;

@@ -1,12 +1,11 @@
-import type { AnalysisOptions, LanguageAnalyzer, ModuleHost, SourceInput } from '../analyzer.js';
-import type { Finding, Language } from '../finding.js';
-import { EnginePerReview, newTrail, scopeIn, type FlowEngine } from '../flow/engine.js';
+import { newTrail, scopeIn, type FlowEngine } from '../flow/engine.js';
 import type { FrontEnd } from '../flow/program.js';
-import { judgeWait } from '../flow/waits.js';
+import type { CallSite } from '../flow/waits.js';
 import { libraryDraft } from './java/report.js';
-import { toFindings, type Draft } from './tree-sitter/findings.js';
-import { guardNesting, loadLanguage, withTree } from './tree-sitter/runtime.js';
-import { extractCSharpFacts, type CsExtraction } from './csharp/facts.js';
+import { EngineAnalyzer, type LibraryChecks } from './tree-sitter/engine-analyzer.js';
+import type { Draft } from './tree-sitter/findings.js';
+import { withTree } from './tree-sitter/runtime.js';
+import { extractCSharpFacts, type CsExtraction, type CsFacts } from './csharp/facts.js';
 import { findPollyRetries, type ValueOf } from './csharp/polly.js';
 import { isTimeSpan } from './csharp/timespan.js';
 
@@ -29,45 +28,35 @@ export const CSHARP_FRONT_END: FrontEnd = {
   typesAnywhere: true,
 };
 
-export class CSharpAnalyzer implements LanguageAnalyzer {
-  readonly language: Language = 'csharp';
-  readonly extensions = ['.cs'] as const;
-  private readonly engines = new EnginePerReview(CSHARP_FRONT_END);
-
-  async analyze(input: SourceInput, host: ModuleHost, options: AnalysisOptions): Promise<Finding[]> {
-    if (!MAYBE_RETRY.test(input.text)) return [];
-    const engine = this.engines.for(host, input.path);
-    const drafts = await guardNesting(() =>
-      withTree('csharp', input.text, async (tree) => {
-        const extraction = extractCSharpFacts(input.path, tree.rootNode, true);
-        const { facts } = extraction;
-        engine.program.put(facts);
-        const found: Draft[] = [];
-        for (const site of facts.sites) {
-          const draft = await judgeWait(engine, facts, site, options);
-          if (!draft) continue;
-          if (draft.form.kind === 'call-argument' && site.direct) {
-            const scope = scopeIn(facts, site.call.fn);
-            if (await isTimeSpan(engine, site.direct.delay, scope)) draft.form.duration = true;
-          }
-          found.push(draft);
-        }
-        if (!USES_POLLY.test(input.text)) return found;
-        for (const retry of await findPollyRetries(tree.rootNode, valueReader(engine, extraction))) {
-          const draft = libraryDraft(retry, options);
-          if (draft) found.push(draft);
-        }
-        return found;
-      }),
-    );
-    return toFindings(drafts, input.path, this.language);
-  }
-
-  /** Loads the grammar ahead of the first file (servers call it at start-up; optional). */
-  warmUp(): Promise<unknown> {
-    return loadLanguage('csharp');
+export class CSharpAnalyzer extends EngineAnalyzer<CsFacts, CsExtraction> {
+  constructor() {
+    super({
+      language: 'csharp',
+      grammar: 'csharp',
+      extensions: CSHARP_FRONT_END.extensions,
+      frontEnd: () => CSHARP_FRONT_END,
+      maybeRetry: MAYBE_RETRY,
+      extract: extractCSharpFacts,
+      // `lowerAt` holds the tree: only the facts outlive it.
+      factsOf: (extraction) => extraction.facts,
+      refine: markTimeSpan,
+      libraries: pollyDrafts,
+      mayUseLibrary: USES_POLLY,
+    });
   }
 }
+
+/** A `TimeSpan` delay is patched as one (`TimeSpan.FromMilliseconds(…)`), not as a number of milliseconds. */
+async function markTimeSpan(draft: Draft, site: CallSite, facts: CsFacts, engine: FlowEngine): Promise<void> {
+  if (draft.form.kind !== 'call-argument' || !site.direct) return;
+  if (await isTimeSpan(engine, site.direct.delay, scopeIn(facts, site.call.fn))) draft.form.duration = true;
+}
+
+/** Polly policies and resilience pipelines. */
+const pollyDrafts: LibraryChecks<CsFacts, CsExtraction> = async ({ root, extraction }, engine, options) => {
+  const retries = await findPollyRetries(root, valueReader(engine, extraction));
+  return retries.map((retry) => libraryDraft(retry, options));
+};
 
 /** How the Polly checks read a value at a node: lowered where it stands, then followed by the engine. */
 function valueReader(engine: FlowEngine, extraction: CsExtraction): ValueOf {

@@ -1,26 +1,11 @@
 import { posix } from 'node:path';
-import type {
-  AnalysisOptions,
-  JitterHelperCandidate,
-  LanguageAnalyzer,
-  ModuleHost,
-  SourceInput,
-} from '../analyzer.js';
-import { ATTEMPT_NAME } from '../context.js';
-import type { Finding, Language } from '../finding.js';
-import { EnginePerReview, newTrail, type FlowEngine } from '../flow/engine.js';
+import type { ModuleHost } from '../analyzer.js';
+import { newTrail, type FlowEngine } from '../flow/engine.js';
 import type { FrontEnd } from '../flow/program.js';
-import { judgeWait } from '../flow/waits.js';
 import { scaled } from './tree-sitter/durations.js';
-import { libraryHitDraft, toFindings, type Draft } from './tree-sitter/findings.js';
-import {
-  guardNesting,
-  loadedLanguage,
-  loadLanguage,
-  parseLoaded,
-  withTree,
-  type Node,
-} from './tree-sitter/runtime.js';
+import { EngineAnalyzer, type LibraryChecks } from './tree-sitter/engine-analyzer.js';
+import { libraryHitDraft } from './tree-sitter/findings.js';
+import { withTree, type Node } from './tree-sitter/runtime.js';
 import { extractGoFacts, NS_UNIT_MS, type GoFacts } from './go/facts.js';
 import { findLibraryRetries, importsRetryLibrary, type Millis } from './go/libraries.js';
 import { lowerGo } from './go/lower.js';
@@ -28,9 +13,6 @@ import { GoModules } from './go/modules.js';
 
 /** Cheap gate before parsing: a file with none of these words cannot hold a retry we would report. */
 const MAYBE_RETRY = /Sleep|time\.After|NewTimer|backoff|retry|Retry|Backoff|[Cc]lock|sleep/;
-const DELAY_WORDS = /jitter|backoff|delay|sleep|wait|pause|retry|interval|timeout/i;
-/** A body that computes or waits a delay. */
-const DELAY_BODY = /time\.(Duration|Second|Millisecond|Sleep|After)|<<|math\.Pow/;
 /**
  * Test-support packages whose directory says nothing (the file filter skips `testutil/`, `mocks/` and
  * files that import "testing"): the package clause still names them.
@@ -57,7 +39,6 @@ export function goFrontEnd(modules: GoModules): FrontEnd {
 
 interface HostState {
   modules: GoModules;
-  engines: EnginePerReview;
   /** Per package directory: whether only tests import it. */
   testOnly: Map<string, Promise<boolean>>;
 }
@@ -87,92 +68,53 @@ async function importedOnlyByTests(host: ModuleHost, modules: GoModules, dir: st
   return importers > 0;
 }
 
-export class GoAnalyzer implements LanguageAnalyzer {
-  readonly language: Language = 'go';
-  readonly extensions = ['.go'] as const;
-  private readonly hosts = new WeakMap<ModuleHost, HostState>();
-
-  async analyze(input: SourceInput, host: ModuleHost, options: AnalysisOptions): Promise<Finding[]> {
-    if (!MAYBE_RETRY.test(input.text)) return [];
-    let state = this.hosts.get(host);
-    if (!state) {
-      const modules = new GoModules(host);
-      state = { modules, engines: new EnginePerReview(goFrontEnd(modules)), testOnly: new Map() };
-      this.hosts.set(host, state);
-    }
-    await state.modules.load(posix.dirname(input.path));
-    const engine = state.engines.for(host, input.path);
-    const drafts = await guardNesting(() =>
-      withTree('go', input.text, async (tree) => {
-        const facts = extractGoFacts(input.path, tree.rootNode, true);
-        if (TEST_SUPPORT_PACKAGE.test(facts.packageName)) return [];
-        engine.program.put(facts);
-        const found: Draft[] = [];
-        for (const site of facts.sites) {
-          const draft = await judgeWait(engine, facts, site, options);
-          if (draft) found.push(draft);
-        }
-        if (!importsRetryLibrary(facts.importMap)) return found;
-        for (const library of await findLibraryRetries(
-          tree.rootNode,
-          facts.importMap,
-          valueReader(engine, facts),
-        )) {
-          const draft = libraryHitDraft(library, options);
-          if (draft) found.push(draft);
-        }
-        return found;
-      }),
-    );
-    if (drafts.length === 0) return [];
-    const dir = posix.dirname(input.path);
-    let testOnly = state.testOnly.get(dir);
-    if (!testOnly) state.testOnly.set(dir, (testOnly = importedOnlyByTests(host, state.modules, dir)));
-    if (await testOnly) return [];
-    return toFindings(drafts, input.path, this.language);
-  }
-
-  /** Exported functions whose bodies draw a random number and compute or wait a delay. */
-  jitterHelpers(input: SourceInput): JitterHelperCandidate[] {
-    if (!/rand/.test(input.text)) return [];
-    const language = loadedLanguage('go');
-    if (!language) {
-      void loadLanguage('go').catch(() => undefined);
-      return [];
-    }
-    let tree;
-    try {
-      tree = parseLoaded('go', language, input.text);
-    } catch {
-      return [];
-    }
-    try {
-      const facts = extractGoFacts(input.path, tree.rootNode, false);
-      const lines = input.text.split('\n');
-      const found: JitterHelperCandidate[] = [];
-      for (const fn of facts.functions) {
-        if (fn.className || fn.parent !== undefined || !/^[A-Z]/.test(fn.name) || !fn.random) continue;
-        const body = lines.slice(fn.line - 1, fn.endLine).join('\n');
-        if (!DELAY_BODY.test(body) && !DELAY_WORDS.test(fn.name)) continue;
-        const first = fn.params[0]?.name ?? '';
-        found.push({
-          name: fn.name,
-          path: input.path,
-          takesAttempt: ATTEMPT_NAME.test(first) || /^(n|i|count)$/.test(first),
-          sleeps: fn.sleeps !== undefined,
-        });
-      }
-      return found;
-    } finally {
-      tree.delete();
-    }
-  }
-
-  /** Loads the grammar ahead of the first file (servers call it at start-up; optional). */
-  warmUp(): Promise<unknown> {
-    return loadLanguage('go');
+/**
+ * Go on the shared shell. Each repository has its own modules (read from its `go.mod` files) and its
+ * own answers to "is this package imported only by tests?".
+ */
+export class GoAnalyzer extends EngineAnalyzer<GoFacts> {
+  constructor() {
+    const hosts = new WeakMap<ModuleHost, HostState>();
+    const stateOf = (host: ModuleHost): HostState => {
+      let state = hosts.get(host);
+      if (!state) hosts.set(host, (state = { modules: new GoModules(host), testOnly: new Map() }));
+      return state;
+    };
+    super({
+      language: 'go',
+      grammar: 'go',
+      extensions: ['.go'],
+      frontEnd: (host) => goFrontEnd(stateOf(host).modules),
+      maybeRetry: MAYBE_RETRY,
+      before: (input, host) => stateOf(host).modules.load(posix.dirname(input.path)),
+      extract: extractGoFacts,
+      skip: (facts) => TEST_SUPPORT_PACKAGE.test(facts.packageName),
+      libraries: libraryDrafts,
+      finish: async (drafts, path, host) => {
+        if (drafts.length === 0) return drafts;
+        const state = stateOf(host);
+        const dir = posix.dirname(path);
+        let testOnly = state.testOnly.get(dir);
+        if (!testOnly) state.testOnly.set(dir, (testOnly = importedOnlyByTests(host, state.modules, dir)));
+        return (await testOnly) ? [] : drafts;
+      },
+      // Exported functions only: a lower-case name is private to its package.
+      jitter: {
+        mentionsRandom: /rand/,
+        isPublic: (fn) => /^[A-Z]/.test(fn.name),
+        delayBody: /time\.(Duration|Second|Millisecond|Sleep|After)|<<|math\.Pow/,
+        counterParam: /^(n|i|count)$/,
+      },
+    });
   }
 }
+
+/** cenkalti/backoff, avast/retry-go and hashicorp/go-retryablehttp, in files that import one. */
+const libraryDrafts: LibraryChecks<GoFacts> = async ({ root, facts }, engine, options) => {
+  if (!importsRetryLibrary(facts.importMap)) return [];
+  const hits = await findLibraryRetries(root, facts.importMap, valueReader(engine, facts));
+  return hits.map((hit) => libraryHitDraft(hit, options));
+};
 
 /** How the library checks read a value at a node: lowered, then followed by the engine in the node's scope. */
 function valueReader(engine: FlowEngine, facts: GoFacts): Millis {

@@ -22,7 +22,8 @@ export class KotlinAnalyzer extends EngineAnalyzer<KtFacts> {
     super({
       language: 'kotlin',
       grammar: 'kotlin',
-      front: KOTLIN_FRONT_END,
+      extensions: KOTLIN_FRONT_END.extensions,
+      frontEnd: () => KOTLIN_FRONT_END,
       maybeRetry: MAYBE_RETRY,
       extract: extractKotlinFacts,
       jitter: {

@@ -1,10 +1,9 @@
-import type { AnalysisOptions } from '../analyzer.js';
 import { newTrail, type FlowEngine } from '../flow/engine.js';
 import { functionAt, type Expr } from '../flow/ir.js';
 import type { FrontEnd } from '../flow/program.js';
 import { scaled } from './tree-sitter/durations.js';
-import { EngineAnalyzer } from './tree-sitter/engine-analyzer.js';
-import { libraryHitDraft, type Draft } from './tree-sitter/findings.js';
+import { EngineAnalyzer, type LibraryChecks } from './tree-sitter/engine-analyzer.js';
+import { libraryHitDraft } from './tree-sitter/findings.js';
 import { withTree, type Node } from './tree-sitter/runtime.js';
 import { extractPythonFacts, type PyFacts } from './python/facts.js';
 import { findLibraryRetries, type ValueOf } from './python/libraries.js';
@@ -36,10 +35,12 @@ export class PythonAnalyzer extends EngineAnalyzer<PyFacts> {
     super({
       language: 'python',
       grammar: 'python',
-      front: PYTHON_FRONT_END,
+      extensions: PYTHON_FRONT_END.extensions,
+      frontEnd: () => PYTHON_FRONT_END,
       maybeRetry: MAYBE_RETRY,
       extract: extractPythonFacts,
       libraries: libraryDrafts,
+      mayUseLibrary: USES_LIBRARY,
       jitter: {
         mentionsRandom: /random|secrets|uniform/,
         isPublic: (fn) => !fn.name.startsWith('_'),
@@ -51,21 +52,12 @@ export class PythonAnalyzer extends EngineAnalyzer<PyFacts> {
   }
 }
 
-/** tenacity, backoff, retrying, urllib3 and celery, in files that name one of them. */
-async function libraryDrafts(
-  { root, text, facts }: { root: Node; text: string; facts: PyFacts },
-  engine: FlowEngine,
-  options: AnalysisOptions,
-): Promise<Draft[]> {
-  if (!USES_LIBRARY.test(text)) return [];
+/** tenacity, backoff, retrying, urllib3 and celery. */
+const libraryDrafts: LibraryChecks<PyFacts> = async ({ root, facts }, engine, options) => {
   const { module, calls } = summariseIndexed(facts.path, root);
-  const found: Draft[] = [];
-  for (const library of await findLibraryRetries(root, calls, module, valueReader(engine, facts))) {
-    const draft = libraryHitDraft(library, options);
-    if (draft) found.push(draft);
-  }
-  return found;
-}
+  const hits = await findLibraryRetries(root, calls, module, valueReader(engine, facts));
+  return hits.map((hit) => libraryHitDraft(hit, options));
+};
 
 /** How the library checks read a value at a node: lowered, then followed by the engine in the node's scope. */
 function valueReader(engine: FlowEngine, facts: PyFacts): ValueOf {

@@ -28,7 +28,8 @@ export class RubyAnalyzer extends EngineAnalyzer<RbFacts> {
     super({
       language: 'ruby',
       grammar: 'ruby',
-      front: RUBY_FRONT_END,
+      extensions: RUBY_FRONT_END.extensions,
+      frontEnd: () => RUBY_FRONT_END,
       maybeRetry: MAYBE_RETRY,
       extract: extractRubyFacts,
     });

@@ -1,8 +1,8 @@
-import type { AnalysisOptions, ModuleHost } from '../analyzer.js';
+import type { ModuleHost } from '../analyzer.js';
 import { newTrail, scopeIn, type FlowEngine } from '../flow/engine.js';
 import { functionAt } from '../flow/ir.js';
 import type { FrontEnd } from '../flow/program.js';
-import { EngineAnalyzer } from './tree-sitter/engine-analyzer.js';
+import { EngineAnalyzer, type LibraryChecks } from './tree-sitter/engine-analyzer.js';
 import { libraryDraft, type Draft } from './tree-sitter/findings.js';
 import { withTree, type Node } from './tree-sitter/runtime.js';
 import { field } from './tree-sitter/syntax.js';
@@ -37,7 +37,8 @@ export class RustAnalyzer extends EngineAnalyzer<RsFacts> {
     super({
       language: 'rust',
       grammar: 'rust',
-      front: RUST_FRONT_END,
+      extensions: RUST_FRONT_END.extensions,
+      frontEnd: () => RUST_FRONT_END,
       maybeRetry: MAYBE_RETRY,
       extract: extractRustFacts,
       libraries: crateDrafts,
@@ -47,29 +48,23 @@ export class RustAnalyzer extends EngineAnalyzer<RsFacts> {
 }
 
 /** backoff, tokio-retry and backon, outside `#[cfg(test)]` code. */
-async function crateDrafts(
-  { root, facts }: { root: Node; facts: RsFacts },
-  engine: FlowEngine,
-  options: AnalysisOptions,
-): Promise<Draft[]> {
-  const found: Draft[] = [];
-  for (const retry of await findCrateRetries(root, valueReader(engine, facts))) {
-    if (inTest(facts, retry.anchor.range.startLine)) continue;
-    const draft = libraryDraft(retry, options);
-    if (draft) found.push(draft);
-  }
-  return found;
-}
+const crateDrafts: LibraryChecks<RsFacts> = async ({ root, facts }, engine, options) => {
+  const retries = await findCrateRetries(root, valueReader(engine, facts));
+  return retries
+    .filter((retry) => !inTest(facts, retry.anchor.range.startLine))
+    .map((retry) => libraryDraft(retry, options));
+};
 
 /** Patches may call `rand` only when the crate already depends on it: say so in the evidence. */
-async function randEvidence(drafts: Draft[], path: string, host: ModuleHost): Promise<void> {
-  if (!drafts.some((draft) => draft.form.kind === 'call-argument')) return;
+async function randEvidence(drafts: Draft[], path: string, host: ModuleHost): Promise<Draft[]> {
+  if (!drafts.some((draft) => draft.form.kind === 'call-argument')) return drafts;
   const rand = await randDependency(path, host);
-  if (!rand) return;
+  if (!rand) return drafts;
   for (const draft of drafts) {
     if (draft.form.kind === 'call-argument')
       draft.evidence.push(`${RAND_EVIDENCE} ${rand.version ?? ''} (${rand.manifest})`.replace('  ', ' '));
   }
+  return drafts;
 }
 
 function inTest(facts: RsFacts, line: number): boolean {

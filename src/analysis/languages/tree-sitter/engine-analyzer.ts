@@ -25,27 +25,56 @@ import {
 /**
  * A language analyzer on the value-flow engine, written once: parse, extract the facts with their
  * call sites, judge every site, add the language's library checks, and find the repository's own
- * jitter helpers from the same facts. A language brings its front end and its tables.
+ * jitter helpers from the same facts. A language brings its front end, its tables and a few hooks.
  */
 
-export interface EngineLanguage<F extends FileFacts & { sites: CallSite[] }> {
+/** The facts a file yields, with the call sites to judge. */
+type SiteFacts = FileFacts & { sites: CallSite[] };
+
+/**
+ * A language for the shell. `F` is the facts the engine follows (cached by the Program across files),
+ * `X` what extraction returns: the facts themselves, or the facts with tree-bound helpers that must
+ * live no longer than the tree (then `factsOf` picks the facts out).
+ */
+export interface EngineLanguage<F extends SiteFacts, X = F> {
   language: Language;
   grammar: GrammarName;
-  front: FrontEnd;
+  extensions: readonly string[];
+  /** The front end for a repository, built once per host (Go's resolves imports through that host's `go.mod`). */
+  frontEnd(host: ModuleHost): FrontEnd;
   /** Cheap test before parsing: a file with none of these words cannot hold a retry we would report. */
   maybeRetry: RegExp;
-  extract(path: string, root: Node, withSites: boolean): F;
-  /** Library and framework checks on the same tree, reading values through the engine. */
+  /** Work for the repository before the file is read (Go: load the `go.mod` above it). */
+  before?(input: SourceInput, host: ModuleHost): Promise<void>;
+  extract(path: string, root: Node, withSites: boolean): X;
+  /** The cacheable facts of an extraction; absent when the extraction is the facts. */
+  factsOf?(extraction: X): F;
+  /** A file whose facts say it is not code under review (Go: a test-support package): no drafts at all. */
+  skip?(facts: F): boolean;
+  /** More on a judged draft, read through the engine at its site (C#: is the delay a `TimeSpan`?). */
+  refine?(draft: Draft, site: CallSite, facts: F, engine: FlowEngine): Promise<void>;
+  /**
+   * Library and framework checks on the same tree, reading values through the engine: a draft per
+   * hit, or null for a hit that is not reported (a delay under the threshold, an unknown value).
+   */
   libraries?(
-    file: { root: Node; text: string; facts: F },
+    file: { root: Node; text: string; facts: F; extraction: X },
     engine: FlowEngine,
     options: AnalysisOptions,
-  ): Promise<Draft[]>;
-  /** Last words on a file's drafts, with the repository at hand (Rust: does the crate depend on `rand`?). */
-  finish?(drafts: Draft[], path: string, host: ModuleHost): Promise<void>;
+  ): Promise<(Draft | null)[]>;
+  /** Cheap test before the library checks: a file that may configure one of the libraries. */
+  mayUseLibrary?: RegExp;
+  /**
+   * Last words on a file's drafts, with the repository at hand: may add evidence (Rust: does the crate
+   * depend on `rand`?) or drop them (Go: a package only tests import). Returns the drafts to report.
+   */
+  finish?(drafts: Draft[], path: string, host: ModuleHost): Promise<Draft[]>;
   /** Absent when the language finds its jitter helpers its own way. */
   jitter?: JitterHelperRules;
 }
+
+/** A language's library checks, typed once so each language writes only its body. */
+export type LibraryChecks<F extends SiteFacts, X = F> = NonNullable<EngineLanguage<F, X>['libraries']>;
 
 /** How a language's own jitter helpers look: judged by their bodies, a name alone proves nothing. */
 export interface JitterHelperRules {
@@ -55,8 +84,11 @@ export interface JitterHelperRules {
   isPublic(fn: FunctionFact, firstLine: string): boolean;
   /** A body that computes or waits a delay. */
   delayBody: RegExp;
-  /** A body or name that waits: calling the helper sleeps rather than returning a number. */
-  waits: RegExp;
+  /**
+   * A body or name that waits: calling the helper sleeps rather than returning a number. Absent when
+   * only the facts' own record of a sleep counts.
+   */
+  waits?: RegExp;
   /** First parameters that are attempt counters besides the usual names. */
   counterParam: RegExp;
 }
@@ -64,39 +96,48 @@ export interface JitterHelperRules {
 /** Words that say a function is about time between attempts (used with the body check, never alone). */
 const DELAY_WORDS = /jitter|backoff|delay|sleep|wait|pause|retry|interval|timeout/i;
 
-export class EngineAnalyzer<F extends FileFacts & { sites: CallSite[] }> implements LanguageAnalyzer {
+export class EngineAnalyzer<F extends SiteFacts, X = F> implements LanguageAnalyzer {
   readonly language: Language;
   readonly extensions: readonly string[];
   private readonly engines: EnginePerReview;
 
-  constructor(private readonly spec: EngineLanguage<F>) {
+  constructor(private readonly spec: EngineLanguage<F, X>) {
     this.language = spec.language;
-    this.extensions = spec.front.extensions;
-    this.engines = new EnginePerReview(spec.front);
+    this.extensions = spec.extensions;
+    this.engines = new EnginePerReview((host) => spec.frontEnd(host));
+  }
+
+  private extract(path: string, root: Node, withSites: boolean): { extraction: X; facts: F } {
+    const extraction = this.spec.extract(path, root, withSites);
+    const facts = this.spec.factsOf ? this.spec.factsOf(extraction) : (extraction as unknown as F);
+    return { extraction, facts };
   }
 
   async analyze(input: SourceInput, host: ModuleHost, options: AnalysisOptions): Promise<Finding[]> {
     const { spec } = this;
     if (!spec.maybeRetry.test(input.text)) return [];
+    await spec.before?.(input, host);
     const engine = this.engines.for(host, input.path);
     const drafts = await guardNesting(() =>
       withTree(spec.grammar, input.text, async (tree) => {
-        const facts = spec.extract(input.path, tree.rootNode, true);
+        const { extraction, facts } = this.extract(input.path, tree.rootNode, true);
+        if (spec.skip?.(facts)) return [];
         engine.program.put(facts);
         const found: Draft[] = [];
         for (const site of facts.sites) {
           const draft = await judgeWait(engine, facts, site, options);
-          if (draft) found.push(draft);
+          if (!draft) continue;
+          await spec.refine?.(draft, site, facts, engine);
+          found.push(draft);
         }
-        if (spec.libraries)
-          found.push(
-            ...(await spec.libraries({ root: tree.rootNode, text: input.text, facts }, engine, options)),
-          );
+        if (!spec.libraries || spec.mayUseLibrary?.test(input.text) === false) return found;
+        const file = { root: tree.rootNode, text: input.text, facts, extraction };
+        for (const draft of await spec.libraries(file, engine, options)) if (draft) found.push(draft);
         return found;
       }),
     );
-    await spec.finish?.(drafts, input.path, host);
-    return toFindings(drafts, input.path, this.language);
+    const kept = spec.finish ? await spec.finish(drafts, input.path, host) : drafts;
+    return toFindings(kept, input.path, this.language);
   }
 
   /**
@@ -121,7 +162,7 @@ export class EngineAnalyzer<F extends FileFacts & { sites: CallSite[] }> impleme
       return [];
     }
     try {
-      const facts = spec.extract(input.path, tree.rootNode, false);
+      const { facts } = this.extract(input.path, tree.rootNode, false);
       const lines = input.text.split('\n');
       const found: JitterHelperCandidate[] = [];
       for (const fn of facts.functions) {
@@ -134,7 +175,7 @@ export class EngineAnalyzer<F extends FileFacts & { sites: CallSite[] }> impleme
           name: fn.name,
           path: input.path,
           takesAttempt: ATTEMPT_NAME.test(first) || rules.counterParam.test(first),
-          sleeps: fn.sleeps !== undefined || rules.waits.test(fn.name) || rules.waits.test(body),
+          sleeps: fn.sleeps !== undefined || !!rules.waits?.test(fn.name) || !!rules.waits?.test(body),
         });
       }
       return found;
