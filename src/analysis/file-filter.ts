@@ -41,7 +41,7 @@ const TEST_FRAMEWORK_IMPORT = [
   /^\s*import\s+(?:[\w{}\s,*]+\s+from\s+)?['"](@playwright\/test|vitest|@jest\/globals|mocha|chai|node:test)['"]/m,
   /\brequire\(\s*['"](chai|mocha|@playwright\/test)['"]\s*\)/,
   /^\s*(import\s+(pytest|unittest)\b|from\s+(pytest|unittest)\b(?!\.mock))/m,
-  /^\s*import\s+(static\s+)?(org\.junit|org\.testng|org\.assertj|io\.kotest|kotlin\.test)\b/m,
+  /^\s*import\s+(static\s+)?(org\.junit|org\.testng|org\.assertj|org\.spockframework|org\.mockito|io\.kotest|kotlin\.test)\b/m,
   /^\s*using\s+(NUnit\.Framework|Xunit|Microsoft\.VisualStudio\.TestTools)\b/m,
   /^\s*require\s*\(?\s*['"](rspec|minitest)\b/m,
   /^\s*import\s+"testing"|^import\s*\([^)]*^\s*"testing"\s*$/m,

@@ -14,6 +14,8 @@ describe('test support outside test folders', () => {
     'internal/mocks/client.go',
     'app/fake_queue.py',
     'src/integration/java/io/pinecone/helpers/RetryAssert.java',
+    'service/src/it/java/com/acme/ClientIT.java',
+    'service/src/functionalTest/kotlin/Checks.kt',
     'DeftPack.TestAutomation.Asserting/Retry.cs',
     'lib/rspec/wait/handler.rb',
     'src/Acme/Mocks/Client.cs',

@@ -1,10 +1,7 @@
-import type { AnalysisOptions, LanguageAnalyzer, ModuleHost, SourceInput } from '../analyzer.js';
-import type { Finding, Language } from '../finding.js';
-import { EnginePerReview, newTrail, type FlowEngine } from '../flow/engine.js';
+import { newTrail, type FlowEngine } from '../flow/engine.js';
 import type { FrontEnd } from '../flow/program.js';
-import { judgeWait } from '../flow/waits.js';
-import { toFindings, type Draft } from './tree-sitter/findings.js';
-import { guardNesting, withTree, type Node } from './tree-sitter/runtime.js';
+import { EngineAnalyzer, type LibraryChecks } from './tree-sitter/engine-analyzer.js';
+import { withTree, type Node } from './tree-sitter/runtime.js';
 import { extractJavaFacts, type JavaFacts } from './java/facts.js';
 import { findLibraryRetries, type ValueOf } from './java/libraries.js';
 import { modulePaths, packageMates } from './java/module.js';
@@ -19,16 +16,6 @@ const MAYBE_RETRY =
 /** Files that may configure a retry library. */
 const USES_LIBRARY = /Retryable|RetryConfig|RetryPolicy|RetryTemplate|IntervalFunction|Retry\b/;
 
-/** Test frameworks: a file importing one is test code (RULES.md section 1), whatever its path. */
-const TEST_IMPORT = /^(org\.junit|org\.testng|org\.assertj|org\.spockframework|io\.kotest|org\.mockito)/;
-
-/**
- * Source sets of a Maven or Gradle build that hold test support, not product code
- * (`src/it/java`, `src/integrationTest/java`, `src/testFixtures/java`).
- */
-const TEST_SOURCE_SET =
-  /(^|\/)src\/(it|integration([-_]?[tT]ests?)?|testFixtures|test[A-Z]\w*|\w*[tT]est)\/(java|kotlin)\//;
-
 /** Java for the value-flow engine: classes by their qualified names, and the files of a package share names. */
 export const JAVA_FRONT_END: FrontEnd = {
   extensions: ['.java'],
@@ -38,35 +25,26 @@ export const JAVA_FRONT_END: FrontEnd = {
   packageMates,
 };
 
-export class JavaAnalyzer implements LanguageAnalyzer {
-  readonly language: Language = 'java';
-  readonly extensions = ['.java'] as const;
-  private readonly engines = new EnginePerReview(JAVA_FRONT_END);
-
-  async analyze(input: SourceInput, host: ModuleHost, options: AnalysisOptions): Promise<Finding[]> {
-    if (!MAYBE_RETRY.test(input.text) || TEST_SOURCE_SET.test(input.path)) return [];
-    const engine = this.engines.for(host, input.path);
-    const drafts = await guardNesting(() =>
-      withTree('java', input.text, async (tree) => {
-        const facts = extractJavaFacts(input.path, tree.rootNode, true);
-        if (facts.imports.some((i) => TEST_IMPORT.test(i.module))) return [];
-        engine.program.put(facts);
-        const found: Draft[] = [];
-        for (const site of facts.sites) {
-          const draft = await judgeWait(engine, facts, site, options);
-          if (draft) found.push(draft);
-        }
-        if (!USES_LIBRARY.test(input.text)) return found;
-        for (const library of await findLibraryRetries(tree.rootNode, valueReader(engine, facts))) {
-          const draft = libraryDraft(library, options);
-          if (draft) found.push(draft);
-        }
-        return found;
-      }),
-    );
-    return toFindings(drafts, input.path, this.language);
+export class JavaAnalyzer extends EngineAnalyzer<JavaFacts> {
+  constructor() {
+    super({
+      language: 'java',
+      grammar: 'java',
+      extensions: JAVA_FRONT_END.extensions,
+      frontEnd: () => JAVA_FRONT_END,
+      maybeRetry: MAYBE_RETRY,
+      extract: extractJavaFacts,
+      libraries: libraryDrafts,
+      mayUseLibrary: USES_LIBRARY,
+    });
   }
 }
+
+/** Spring Retry, Spring Framework 7, Resilience4j and Failsafe. */
+const libraryDrafts: LibraryChecks<JavaFacts> = async ({ root, facts }, engine, options) => {
+  const hits = await findLibraryRetries(root, valueReader(engine, facts));
+  return hits.map((hit) => libraryDraft(hit, options));
+};
 
 /** How the library checks read a value at a node: lowered, then followed by the engine in the node's scope. */
 function valueReader(engine: FlowEngine, facts: JavaFacts): ValueOf {
