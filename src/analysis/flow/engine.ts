@@ -2,7 +2,7 @@ import { formatDuration } from '../../simulate/duration.js';
 import { SERVER_HINT_NAME } from '../context.js';
 import { combine, joinValues, minMax, UNKNOWN, type DelayValue } from '../delay.js';
 import type { AssignmentFact, CallFact, ClassFact, Expr, FileFacts, FunctionFact } from './ir.js';
-import { mentions, show } from './ir.js';
+import { contains, mentions, show } from './ir.js';
 import type { ModuleHost } from '../analyzer.js';
 import { Program, type FrontEnd, type Site } from './program.js';
 
@@ -1130,21 +1130,7 @@ function declares(facts: FileFacts, name: string): boolean {
 
 /** Whether an expression reads field `name` of the receiver. */
 function mentionsField(expr: Expr, name: string): boolean {
-  if (expr.k === 'member' && expr.object.k === 'self' && expr.name === name) return true;
-  switch (expr.k) {
-    case 'member':
-      return mentionsField(expr.object, name);
-    case 'binary':
-      return mentionsField(expr.left, name) || mentionsField(expr.right, name);
-    case 'neg':
-      return mentionsField(expr.inner, name);
-    case 'minmax':
-      return expr.args.some((a) => mentionsField(a, name));
-    case 'either':
-      return expr.options.some((a) => mentionsField(a, name));
-    default:
-      return false;
-  }
+  return contains(expr, (e) => e.k === 'member' && e.object.k === 'self' && e.name === name);
 }
 
 /** Multiplying or shifting a value by itself each time is exponential; adding to it is linear. */

@@ -187,34 +187,35 @@ export function functionAt(facts: FileFacts, line: number): FunctionFact | undef
   return found;
 }
 
-/** Whether an expression mentions a name anywhere (for self-referencing updates). */
-export function mentions(expr: Expr, name: string): boolean {
+/** Whether an expression or any expression inside it passes `test`. */
+export function contains(expr: Expr, test: (e: Expr) => boolean): boolean {
+  if (test(expr)) return true;
+  const inside = (e: Expr) => contains(e, test);
   switch (expr.k) {
-    case 'name':
-      return expr.name === name;
     case 'member':
-      return mentions(expr.object, name);
+      return inside(expr.object);
     case 'binary':
-      return mentions(expr.left, name) || mentions(expr.right, name);
+      return inside(expr.left) || inside(expr.right);
     case 'neg':
-      return mentions(expr.inner, name);
+      return inside(expr.inner);
     case 'minmax':
-      return expr.args.some((a) => mentions(a, name));
+      return expr.args.some(inside);
     case 'either':
-      return expr.options.some((a) => mentions(a, name));
+      return expr.options.some(inside);
     case 'call':
-      return (
-        mentions(expr.callee, name) ||
-        expr.args.some((a) => mentions(a, name)) ||
-        expr.named.some(([, a]) => mentions(a, name))
-      );
+      return inside(expr.callee) || expr.args.some(inside) || expr.named.some(([, a]) => inside(a));
     case 'table':
-      return expr.items.some((a) => mentions(a, name)) || (!!expr.index && mentions(expr.index, name));
+      return expr.items.some(inside) || (!!expr.index && inside(expr.index));
     case 'option':
-      return (!!expr.of && mentions(expr.of, name)) || mentions(expr.fallback, name);
+      return (!!expr.of && inside(expr.of)) || inside(expr.fallback);
     default:
       return false;
   }
+}
+
+/** Whether an expression mentions a name anywhere (for self-referencing updates). */
+export function mentions(expr: Expr, name: string): boolean {
+  return contains(expr, (e) => e.k === 'name' && e.name === name);
 }
 
 /** Source-like text of an expression, for evidence. */
