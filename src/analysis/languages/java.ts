@@ -14,10 +14,11 @@ import { libraryDraft } from './java/report.js';
  * Cheap gate before parsing: a file with none of these words cannot hold a retry we would report.
  */
 const MAYBE_RETRY =
-  /\bsleep|\bcatch\b|\.schedule\(|newTimeout|Retryable|RetryConfig|RetryPolicy|RetryTemplate|IntervalFunction|parkNanos/;
+  /\bsleep|\bcatch\b|\.schedule\(|newTimeout|Retryable|RetryConfig|RetryPolicy|RetryTemplate|IntervalFunction|parkNanos|\bFixedBackOff\b/;
 
 /** Files that may configure a retry library. */
-const USES_LIBRARY = /Retryable|RetryConfig|RetryPolicy|RetryTemplate|IntervalFunction|Retry\b/;
+const USES_LIBRARY =
+  /Retryable|RetryConfig|RetryPolicy|RetryTemplate|IntervalFunction|Retry\b|\bFixedBackOff\b/;
 
 /** Test frameworks: a file importing one is test code (RULES.md section 1), whatever its path. */
 const TEST_IMPORT = /^(org\.junit|org\.testng|org\.assertj|org\.spockframework|io\.kotest|org\.mockito)/;
