@@ -3,7 +3,7 @@ import { descendantsOfTypes, namedChildren } from '../tree-sitter/syntax.js';
 import type { ChainCall, JvmSyntax } from '../java/libraries.js';
 import type { ImportLine } from '../java/module.js';
 import { IMPORT } from './module.js';
-import { calleeParts, callArguments, unwrapCall } from './syntax.js';
+import { calleeParts, callArguments, lambdaOf, unwrapCall } from './syntax.js';
 
 /**
  * The JVM retry libraries' checks (Spring Retry, Spring Framework 7, Resilience4j, Failsafe) read from
@@ -124,26 +124,51 @@ function enclosingBlock(node: Node): Node | null {
   return scope;
 }
 
-/** `p.setBackOffPeriod(v)` and `p.backOffPeriod = v` in the block the holder `p` is declared in. */
+/** The lambda of `T().apply { … }`, whose bare names are the new object's members. */
+function appliedLambda(creation: Node): Node | null {
+  const navigation = creation.parent;
+  const call = navigation?.parent;
+  if (navigation?.type !== 'navigation_expression' || !navigation.namedChild(0)?.equals(creation))
+    return null;
+  if (navigation.namedChild(navigation.namedChildCount - 1)?.text !== 'apply') return null;
+  return call?.type === 'call_expression' && call.namedChild(0)?.equals(navigation) ? lambdaOf(call) : null;
+}
+
+function setterName(property: string): string {
+  return `set${property[0]!.toUpperCase()}${property.slice(1)}`;
+}
+
+/**
+ * `p.setBackOffPeriod(v)` and `p.backOffPeriod = v` in the block the holder `p` is declared in, and
+ * `setBackOffPeriod(v)` or `backOffPeriod = v` in `T().apply { … }`.
+ */
 function setters(creation: Node): Map<string, Node> {
   const found = new Map<string, Node>();
-  const holder = holderOf(creation);
-  const scope = enclosingBlock(creation);
-  if (!holder || !scope) return found;
+  const applied = appliedLambda(creation);
+  const holder = applied ? null : holderOf(creation);
+  const scope = applied ?? enclosingBlock(creation);
+  if ((!holder && !applied) || !scope) return found;
+  // In `apply { }` the object is the receiver: written bare or as `this`.
+  const isHolder = (node: Node | null): boolean =>
+    applied ? node === null || node.text === 'this' : node?.text === holder;
   for (const node of descendantsOfTypes(scope, new Set(['call_expression', 'assignment']))) {
     if (node.type === 'call_expression') {
-      const member = memberCall(node);
-      const [arg] = member?.call.args ?? [];
-      if (member && arg && member.receiver.text === holder) found.set(member.call.name, arg);
+      const call = unwrapCall(node);
+      const parts = calleeParts(call);
+      const [arg] = callArguments(call).nodes;
+      if (arg && parts.name && isHolder(parts.receiver)) found.set(parts.name, arg);
       continue;
     }
     const [left, right] = [node.namedChild(0), node.namedChild(node.namedChildCount - 1)];
-    if (left?.type !== 'navigation_expression' || !right || !node.children.some((c) => c?.type === '='))
+    if (!left || !right || !node.children.some((c) => c?.type === '=')) continue;
+    if (left.type === 'identifier' && applied) {
+      found.set(setterName(left.text), right);
       continue;
+    }
+    if (left.type !== 'navigation_expression') continue;
     const parts = namedChildren(left);
     const property = parts[parts.length - 1]?.text ?? '';
-    if (parts.length === 2 && parts[0]!.text === holder && property)
-      found.set(`set${property[0]!.toUpperCase()}${property.slice(1)}`, right);
+    if (parts.length === 2 && isHolder(parts[0]!) && property) found.set(setterName(property), right);
   }
   return found;
 }
