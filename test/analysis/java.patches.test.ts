@@ -42,4 +42,29 @@ describe('Java patches', () => {
       '@Backoff(delay = 2000, multiplier = 2, random = true)',
     );
   });
+
+  it('reports a Spring FixedBackOff and, having no jitter switch to turn on, advises ExponentialBackOff', async () => {
+    const code =
+      'import org.springframework.kafka.listener.DefaultErrorHandler;\nimport org.springframework.util.backoff.FixedBackOff;\nclass C {\n  DefaultErrorHandler h() {\n    return new DefaultErrorHandler(new FixedBackOff(1500L, 3L));\n  }\n}\n';
+    const found = await new JavaAnalyzer().analyze(
+      { path: 'src/C.java', text: code },
+      { read: async () => null },
+      DEFAULT_ANALYSIS_OPTIONS,
+    );
+    expect(found.map((f) => [f.range.startLine, f.rule, f.delay])).toEqual([
+      [5, 'fixed-delay-retry', { kind: 'fixed', ms: 1500, text: 'new FixedBackOff(1500L, 3L)' }],
+    ]);
+    const result = rewriteJava(found[0]!, code, { strategy: 'full', capMs: 30_000 });
+    expect(result.kind).toBe('refusal');
+    expect(result.description).toContain('ExponentialBackOff');
+
+    const none = code.replace('1500L, 3L', '1500L, 0L');
+    expect(
+      await new JavaAnalyzer().analyze(
+        { path: 'src/C.java', text: none },
+        { read: async () => null },
+        DEFAULT_ANALYSIS_OPTIONS,
+      ),
+    ).toEqual([]);
+  });
 });

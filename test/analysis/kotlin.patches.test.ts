@@ -37,4 +37,23 @@ describe('kotlin patches', () => {
       expect(findings).toBeGreaterThanOrEqual((loadTable(table).invalid ?? []).length);
     });
   }
+
+  it('library findings in fixtures/kotlin/libraries.yml are reported with the library switch to turn on, not a patch', async () => {
+    let findings = 0;
+    for (const testCase of loadTable('fixtures/kotlin/libraries.yml').invalid ?? []) {
+      const found = await new KotlinAnalyzer().analyze(
+        { path: DEFAULT_PATH, text: testCase.code },
+        { read: async (p) => (p === DEFAULT_PATH ? testCase.code : null) },
+        DEFAULT_ANALYSIS_OPTIONS,
+      );
+      for (const finding of found) {
+        findings += 1;
+        expect(finding.form.kind).toBe('library-option');
+        const result = rewriteKotlin(finding, testCase.code, { strategy: 'full', capMs: 30_000 });
+        expect(result.kind).toBe('refusal');
+        if (result.kind === 'refusal') expect(result.description).toMatch(/jitter/);
+      }
+    }
+    expect(findings).toBeGreaterThan(0);
+  });
 });

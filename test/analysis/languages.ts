@@ -54,7 +54,7 @@ export const LANGUAGE_TABLES: readonly LanguageTables[] = [
     language: 'kotlin',
     analyzer: () => new KotlinAnalyzer(),
     defaultFilename: 'src/main/kotlin/com/acme/Client.kt',
-    tables: ['retries', 'value-flow'],
+    tables: ['retries', 'value-flow', 'libraries'],
   },
   {
     language: 'csharp',

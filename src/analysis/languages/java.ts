@@ -11,10 +11,11 @@ import { libraryDraft } from './java/report.js';
  * Cheap gate before parsing: a file with none of these words cannot hold a retry we would report.
  */
 const MAYBE_RETRY =
-  /\bsleep|\bcatch\b|\.schedule\(|newTimeout|Retryable|RetryConfig|RetryPolicy|RetryTemplate|IntervalFunction|parkNanos/;
+  /\bsleep|\bcatch\b|\.schedule\(|newTimeout|Retryable|RetryConfig|RetryPolicy|RetryTemplate|IntervalFunction|parkNanos|\bFixedBackOff\b/;
 
 /** Files that may configure a retry library. */
-const USES_LIBRARY = /Retryable|RetryConfig|RetryPolicy|RetryTemplate|IntervalFunction|Retry\b/;
+const USES_LIBRARY =
+  /Retryable|RetryConfig|RetryPolicy|RetryTemplate|IntervalFunction|Retry\b|\bFixedBackOff\b/;
 
 /** Java for the value-flow engine: classes by their qualified names, and the files of a package share names. */
 export const JAVA_FRONT_END: FrontEnd = {

@@ -159,6 +159,13 @@ function springFramework(finding: Finding, form: LibraryForm): RewriteResult {
       description,
       annotationArgument(form.targetText, form.target.startOffset, `jitter = ${jitter}`),
     );
+  if (/^(new\s+)?([\w.]+\.)?FixedBackOff\s*\(/.test(form.targetText)) {
+    return refuse(
+      'library',
+      'a FixedBackOff has no jitter setting',
+      `Use \`ExponentialBackOff\` with \`setJitter(${jitter})\` (Spring Framework 6.1 and later).`,
+    );
+  }
   if (/^RetryPolicy\s*\.\s*(withDefaults|withMaxRetries)/.test(form.targetText)) {
     return refuse(
       'library',

@@ -15,6 +15,8 @@ import type { LibraryRetry } from './report.js';
  * - Spring Framework 7 `@Retryable` (org.springframework.resilience) and `RetryPolicy.builder()`:
  *   `delay` 1000 ms, `multiplier` 1.0, `jitter` 0 by default.
  * - Resilience4j `RetryConfig`: `waitDuration` 500 ms by default; `IntervalFunction.of…`.
+ * - Spring Framework's `org.springframework.util.backoff.FixedBackOff` (Spring Kafka's error handlers):
+ *   `interval` 5000 ms by default, the same every time; `maxAttempts = 0` never retries.
  * - Failsafe `RetryPolicy`: `withDelay(d)` fixed, `withBackoff(…)` exponential, `withJitter(…)` and
  *   `withDelay(min, max)` random.
  */
@@ -23,6 +25,7 @@ const SPRING_RETRY_DEFAULT_DELAY_MS = 1_000;
 const SPRING_FRAMEWORK_DEFAULT_DELAY_MS = 1_000;
 const RESILIENCE4J_DEFAULT_WAIT_MS = 500;
 const SPRING_FIXED_PERIOD_MS = 1_000;
+const SPRING_UTIL_FIXED_INTERVAL_MS = 5_000;
 const SPRING_EXPONENTIAL_INITIAL_MS = 100;
 const SPRING_EXPONENTIAL_MULTIPLIER = 2;
 const RESILIENCE4J_DEFAULT_MULTIPLIER = 1.5;
@@ -31,9 +34,37 @@ const FRACTION = /^(0|0?\.\d+|0\.\d*|1\.0*)[dDfF]?$/;
 /** The value of the expression at `node` in milliseconds, as the value-flow engine follows it. */
 export type ValueOf = (node: Node) => Promise<DelayValue>;
 
+/**
+ * Where a JVM language keeps what the checks read. The libraries and their defaults are the same from
+ * Java and Kotlin; only the trees differ (`new T()` against `T()`, `@Backoff(delay = 1)` against
+ * `Backoff(delay = 1)`, `p.setX(v)` against `p.x = v`), so the checks read them through this.
+ */
+export interface JvmSyntax {
+  imports(root: Node): ImportLine[];
+  /** Annotations anywhere in the file. */
+  annotations(root: Node): Node[];
+  annotationName(annotation: Node): string;
+  /** `name = value` pairs of an annotation (or of one nested in an annotation); null for anything else. */
+  annotationPairs(node: Node): Map<string, Node> | null;
+  /** Outermost calls of method chains (a call that is not itself the receiver of another call). */
+  outerCalls(root: Node): Node[];
+  chainOf(outer: Node): { root: Node; calls: ChainCall[] };
+  /** The type a constructor call builds (`new RetryPolicy<>()`, `RetryPolicy<Any>()`), or null. */
+  constructed(node: Node): string | null;
+  /** Constructor calls anywhere in the file. */
+  creations(root: Node): Node[];
+  /** Whether a constructor call declares an anonymous subclass (its behaviour is then its own). */
+  subclassed(creation: Node): boolean;
+  /** Setter arguments on the variable a construction is stored in, by setter name (`setBackOffPeriod`). */
+  setters(creation: Node): Map<string, Node>;
+  /** The initialiser of the local variable `name` refers to, or null. */
+  localInitializer(name: Node): Node | null;
+}
+
 interface LibraryContext {
   imports: ImportLine[];
   value: ValueOf;
+  syntax: JvmSyntax;
 }
 
 type Span = LibraryRetry['anchor'];
@@ -43,8 +74,7 @@ function span(node: Node): Span {
 }
 
 /** `.withDelay(d)` of a chain: from the method's name to its closing parenthesis, where the comment belongs. */
-function optionSpan(call: Node): Span {
-  const name = call.childForFieldName('name');
+function optionSpan({ node: call, nameNode: name }: ChainCall): Span {
   if (!name) return span(call);
   return {
     range: {
@@ -111,16 +141,12 @@ export function annotationPairs(annotation: Node): Map<string, Node> {
   return pairs;
 }
 
-function annotationName(annotation: Node): string {
-  return (annotation.childForFieldName('name')?.text ?? '').replace(/^.*\./, '');
-}
-
 async function number(ctx: LibraryContext, node: Node | undefined, fallback: number): Promise<DelayValue> {
   return node ? ctx.value(node) : { kind: 'const', ms: fallback };
 }
 
 async function springRetry(ctx: LibraryContext, retryable: Node): Promise<LibraryRetry | null> {
-  const backoff = annotationPairs(retryable).get('backoff');
+  const backoff = ctx.syntax.annotationPairs(retryable)?.get('backoff');
   if (!backoff) {
     return finding(
       'spring-retry',
@@ -130,8 +156,8 @@ async function springRetry(ctx: LibraryContext, retryable: Node): Promise<Librar
       '`@Retryable` without `backoff` waits a fixed 1000 ms (Spring Retry `@Backoff` defaults)',
     );
   }
-  if (backoff.type !== 'annotation' && backoff.type !== 'marker_annotation') return null;
-  const pairs = annotationPairs(backoff);
+  const pairs = ctx.syntax.annotationPairs(backoff);
+  if (!pairs) return null;
   if (
     ['delayExpression', 'maxDelayExpression', 'multiplierExpression', 'randomExpression'].some((k) =>
       pairs.has(k),
@@ -168,7 +194,8 @@ async function springRetry(ctx: LibraryContext, retryable: Node): Promise<Librar
 }
 
 async function springFramework(ctx: LibraryContext, retryable: Node): Promise<LibraryRetry | null> {
-  const pairs = annotationPairs(retryable);
+  const pairs = ctx.syntax.annotationPairs(retryable);
+  if (!pairs) return null;
   if (pairs.has('jitterString') || pairs.has('delayString') || pairs.has('multiplierString')) return null;
   const jitter = await number(ctx, pairs.get('jitter'), 0);
   if (jitter.kind !== 'const' || jitter.ms > 0) return null;
@@ -211,10 +238,12 @@ function unitOfTimeUnit(text: string): number | null {
   return table[match[1]!] ?? null;
 }
 
-interface ChainCall {
+export interface ChainCall {
   name: string;
   args: Node[];
   node: Node;
+  /** The method's name in the call, where an option's comment starts. */
+  nameNode: Node | null;
 }
 
 /** `a.b().c(x).d()` from its outermost call: the innermost receiver and the calls in order. */
@@ -222,7 +251,8 @@ export function chainOf(outer: Node): { root: Node; calls: ChainCall[] } {
   const calls: ChainCall[] = [];
   let node: Node = outer;
   while (node.type === 'method_invocation') {
-    calls.unshift({ name: node.childForFieldName('name')?.text ?? '', args: argumentsOf(node), node });
+    const nameNode = node.childForFieldName('name');
+    calls.unshift({ name: nameNode?.text ?? '', args: argumentsOf(node), node, nameNode });
     const object = node.childForFieldName('object');
     if (!object) break;
     node = object;
@@ -245,14 +275,12 @@ function outerCalls(root: Node): Node[] {
 
 async function intervalFunction(ctx: LibraryContext, node: Node, depth = 0): Promise<DelayValue | null> {
   if (node.type === 'identifier' && depth < 2) {
-    const value = localInitializer(node);
+    const value = ctx.syntax.localInitializer(node);
     return value ? intervalFunction(ctx, value, depth + 1) : null;
   }
-  if (node.type !== 'method_invocation') return null;
-  const object = node.childForFieldName('object')?.text ?? '';
-  if (!/IntervalFunction$/.test(object)) return null;
-  const name = node.childForFieldName('name')?.text ?? '';
-  const args = argumentsOf(node);
+  const { root, calls } = ctx.syntax.chainOf(node);
+  if (calls.length !== 1 || !/IntervalFunction$/.test(root.text)) return null;
+  const { name, args } = calls[0]!;
   const evaluate = (arg: Node | undefined, fallback: number): Promise<DelayValue> =>
     number(ctx, arg, fallback);
   switch (name) {
@@ -292,7 +320,7 @@ async function intervalFunction(ctx: LibraryContext, node: Node, depth = 0): Pro
 }
 
 async function resilience4j(ctx: LibraryContext, outer: Node): Promise<LibraryRetry | null> {
-  const { root, calls } = chainOf(outer);
+  const { root, calls } = ctx.syntax.chainOf(outer);
   const first = calls[0];
   const type = className(root);
   if (type !== 'RetryConfig' && type !== 'Retry') return null;
@@ -308,6 +336,10 @@ async function resilience4j(ctx: LibraryContext, outer: Node): Promise<LibraryRe
   if (type !== 'RetryConfig' || first?.name !== 'custom' || calls[calls.length - 1]?.name !== 'build')
     return null;
   if (calls.some((c) => c.name === 'intervalBiFunction')) return null;
+  // `maxAttempts` counts the first call: at most one attempt never waits.
+  const attempts = calls.find((c) => c.name === 'maxAttempts')?.args[0];
+  const count = attempts ? await ctx.value(attempts) : null;
+  if (count?.kind === 'const' && count.ms <= 1) return null;
   const interval = calls.find((c) => c.name === 'intervalFunction');
   if (interval?.args[0]) {
     const value = await intervalFunction(ctx, interval.args[0]);
@@ -329,7 +361,7 @@ async function resilience4j(ctx: LibraryContext, outer: Node): Promise<LibraryRe
   return finding(
     'resilience4j',
     value,
-    wait ? optionSpan(wait.node) : outer,
+    wait ? optionSpan(wait) : outer,
     outer,
     wait
       ? '`waitDuration` without an interval function waits the same time between attempts'
@@ -338,11 +370,9 @@ async function resilience4j(ctx: LibraryContext, outer: Node): Promise<LibraryRe
 }
 
 async function failsafe(ctx: LibraryContext, outer: Node): Promise<LibraryRetry | null> {
-  const { root, calls } = chainOf(outer);
+  const { root, calls } = ctx.syntax.chainOf(outer);
   const isBuilder = className(root) === 'RetryPolicy' && calls[0]?.name === 'builder';
-  const isV2 =
-    root.type === 'object_creation_expression' &&
-    /RetryPolicy/.test(root.childForFieldName('type')?.text ?? '');
+  const isV2 = /RetryPolicy/.test(ctx.syntax.constructed(root) ?? '');
   if (!isBuilder && !isV2) return null;
   if (
     calls.some(
@@ -363,7 +393,7 @@ async function failsafe(ctx: LibraryContext, outer: Node): Promise<LibraryRetry 
     return finding(
       'failsafe',
       value,
-      optionSpan(last.node),
+      optionSpan(last),
       outer,
       '`withDelay(d)` without `withJitter` waits the same delay between attempts',
     );
@@ -373,7 +403,7 @@ async function failsafe(ctx: LibraryContext, outer: Node): Promise<LibraryRetry 
   return finding(
     'failsafe',
     { kind: 'exponential', ...(base.kind === 'const' && unit !== null ? { baseMs: base.ms * unit } : {}) },
-    optionSpan(last.node),
+    optionSpan(last),
     outer,
     '`withBackoff(…)` without `withJitter` grows exponentially without jitter',
   );
@@ -394,7 +424,7 @@ function unitOfChrono(text: string): number | null {
 }
 
 async function springRetryTemplate(ctx: LibraryContext, outer: Node): Promise<LibraryRetry | null> {
-  const { root, calls } = chainOf(outer);
+  const { root, calls } = ctx.syntax.chainOf(outer);
   if (className(root) !== 'RetryTemplate' || calls[0]?.name !== 'builder') return null;
   const fixed = calls.find((c) => c.name === 'fixedBackoff');
   if (fixed?.args[0]) {
@@ -402,7 +432,7 @@ async function springRetryTemplate(ctx: LibraryContext, outer: Node): Promise<Li
     return finding(
       'spring-retry',
       value,
-      optionSpan(fixed.node),
+      optionSpan(fixed),
       outer,
       '`RetryTemplate.builder().fixedBackoff(…)` waits the same delay between attempts',
     );
@@ -413,7 +443,7 @@ async function springRetryTemplate(ctx: LibraryContext, outer: Node): Promise<Li
     return finding(
       'spring-retry',
       { kind: 'exponential', ...(base.kind === 'const' ? { baseMs: base.ms } : {}) },
-      optionSpan(exponential.node),
+      optionSpan(exponential),
       outer,
       '`exponentialBackoff(…)` without `withRandom = true` grows exponentially without jitter',
     );
@@ -422,7 +452,7 @@ async function springRetryTemplate(ctx: LibraryContext, outer: Node): Promise<Li
 }
 
 async function springPolicyBuilder(ctx: LibraryContext, outer: Node): Promise<LibraryRetry | null> {
-  const { root, calls } = chainOf(outer);
+  const { root, calls } = ctx.syntax.chainOf(outer);
   if (className(root) !== 'RetryPolicy') return null;
   const first = calls[0]?.name;
   if (first === 'withDefaults' || first === 'withMaxRetries') {
@@ -448,7 +478,7 @@ async function springPolicyBuilder(ctx: LibraryContext, outer: Node): Promise<Li
     return finding(
       'spring-framework',
       { kind: 'exponential', ...(value.kind === 'const' ? { baseMs: value.ms } : {}), factor: factor.ms },
-      optionSpan(multiplier!.node),
+      optionSpan(multiplier!),
       outer,
       '`RetryPolicy.builder()` with a `multiplier` and no `jitter` grows exponentially without jitter',
     );
@@ -456,20 +486,24 @@ async function springPolicyBuilder(ctx: LibraryContext, outer: Node): Promise<Li
   return finding(
     'spring-framework',
     value,
-    delay ? optionSpan(delay.node) : outer,
+    delay ? optionSpan(delay) : outer,
     outer,
     '`RetryPolicy.builder()` without `jitter` waits the same delay between attempts',
   );
 }
 
-export async function findLibraryRetries(root: Node, value: ValueOf): Promise<LibraryRetry[]> {
-  const lines = importsOf(root);
-  const ctx: LibraryContext = { imports: lines, value };
+export async function findLibraryRetries(
+  root: Node,
+  value: ValueOf,
+  syntax: JvmSyntax = JAVA_SYNTAX,
+): Promise<LibraryRetry[]> {
+  const lines = syntax.imports(root);
+  const ctx: LibraryContext = { imports: lines, value, syntax };
   const found: (LibraryRetry | null)[] = [];
   const flavour = retryableFlavour(lines);
   if (flavour) {
-    for (const annotation of descendantsOfTypes(root, new Set(['annotation', 'marker_annotation']))) {
-      if (annotationName(annotation) !== 'Retryable') continue;
+    for (const annotation of syntax.annotations(root)) {
+      if (syntax.annotationName(annotation) !== 'Retryable') continue;
       found.push(
         flavour === 'spring-retry'
           ? await springRetry(ctx, annotation)
@@ -481,12 +515,14 @@ export async function findLibraryRetries(root: Node, value: ValueOf): Promise<Li
   const usesFailsafe = imports(lines, /^(dev\.failsafe|net\.jodah\.failsafe)/);
   const usesSpringRetry = imports(lines, /^org\.springframework\.retry/);
   const usesSpringCore = imports(lines, /^org\.springframework\.core\.retry/);
-  if (!usesResilience4j && !usesFailsafe && !usesSpringRetry && !usesSpringCore)
+  const usesSpringBackOff = imports(lines, /^org\.springframework\.util\.backoff/);
+  if (!usesResilience4j && !usesFailsafe && !usesSpringRetry && !usesSpringCore && !usesSpringBackOff)
     return found.filter((f): f is LibraryRetry => f !== null);
   if (usesSpringRetry)
-    for (const creation of descendantsOfTypes(root, new Set(['object_creation_expression'])))
-      found.push(await springBackOffPolicy(ctx, creation));
-  for (const outer of outerCalls(root)) {
+    for (const creation of syntax.creations(root)) found.push(await springBackOffPolicy(ctx, creation));
+  if (usesSpringBackOff)
+    for (const creation of syntax.creations(root)) found.push(await springFixedBackOff(ctx, creation));
+  for (const outer of syntax.outerCalls(root)) {
     if (usesResilience4j) found.push(await resilience4j(ctx, outer));
     if (usesFailsafe) found.push(await failsafe(ctx, outer));
     if (usesSpringRetry) found.push(await springRetryTemplate(ctx, outer));
@@ -502,25 +538,10 @@ export async function findLibraryRetries(root: Node, value: ValueOf): Promise<Li
  * 1000 ms. Their `…Random…` variants are jittered.
  */
 async function springBackOffPolicy(ctx: LibraryContext, creation: Node): Promise<LibraryRetry | null> {
-  const type = className(creation.childForFieldName('type') ?? creation).replace(/<.*$/s, '');
+  const type = (ctx.syntax.constructed(creation) ?? '').replace(/<.*$/s, '').replace(/^.*\./, '');
   if (type !== 'ExponentialBackOffPolicy' && type !== 'FixedBackOffPolicy') return null;
-  if (namedChildren(creation).some((c) => c.type === 'class_body')) return null;
-  const holder =
-    creation.parent?.type === 'variable_declarator'
-      ? creation.parent.childForFieldName('name')?.text
-      : creation.parent?.type === 'assignment_expression'
-        ? creation.parent.childForFieldName('left')?.text
-        : undefined;
-  const setters = new Map<string, Node>();
-  let scope: Node | null = creation.parent;
-  while (scope && scope.type !== 'block') scope = scope.parent;
-  if (holder && scope) {
-    for (const call of descendantsOfTypes(scope, new Set(['method_invocation']))) {
-      const [arg] = argumentsOf(call);
-      if (call.childForFieldName('object')?.text === holder && arg)
-        setters.set(call.childForFieldName('name')?.text ?? '', arg);
-    }
-  }
+  if (ctx.syntax.subclassed(creation)) return null;
+  const setters = ctx.syntax.setters(creation);
   if (type === 'FixedBackOffPolicy') {
     const period = await number(ctx, setters.get('setBackOffPeriod'), SPRING_FIXED_PERIOD_MS);
     return finding(
@@ -568,4 +589,85 @@ function localInitializer(name: Node): Node | null {
     }
   }
   return null;
+}
+
+/** Setter arguments on the variable a `new T()` is stored in, within its block (`policy.setX(v)`). */
+function javaSetters(creation: Node): Map<string, Node> {
+  const holder =
+    creation.parent?.type === 'variable_declarator'
+      ? creation.parent.childForFieldName('name')?.text
+      : creation.parent?.type === 'assignment_expression'
+        ? creation.parent.childForFieldName('left')?.text
+        : undefined;
+  const setters = new Map<string, Node>();
+  let scope: Node | null = creation.parent;
+  while (scope && scope.type !== 'block') scope = scope.parent;
+  if (holder && scope) {
+    for (const call of descendantsOfTypes(scope, new Set(['method_invocation']))) {
+      const [arg] = argumentsOf(call);
+      if (call.childForFieldName('object')?.text === holder && arg)
+        setters.set(call.childForFieldName('name')?.text ?? '', arg);
+    }
+  }
+  return setters;
+}
+
+const JAVA_SYNTAX: JvmSyntax = {
+  imports: importsOf,
+  annotations: (root) => descendantsOfTypes(root, new Set(['annotation', 'marker_annotation'])),
+  annotationName: (annotation) => (annotation.childForFieldName('name')?.text ?? '').replace(/^.*\./, ''),
+  annotationPairs: (node) =>
+    node.type === 'annotation' || node.type === 'marker_annotation' ? annotationPairs(node) : null,
+  outerCalls,
+  chainOf,
+  constructed: (node) =>
+    node.type === 'object_creation_expression' ? (node.childForFieldName('type')?.text ?? null) : null,
+  creations: (root) => descendantsOfTypes(root, new Set(['object_creation_expression'])),
+  subclassed: (creation) => namedChildren(creation).some((c) => c.type === 'class_body'),
+  setters: javaSetters,
+  localInitializer,
+};
+
+/**
+ * `new FixedBackOff(interval, maxAttempts)` from `org.springframework.util.backoff` (what Spring Kafka's
+ * error handlers take): the same interval every time, 5000 ms by default, settable afterwards with
+ * `setInterval`. No attempts (`maxAttempts` 0) means no wait at all.
+ */
+async function springFixedBackOff(ctx: LibraryContext, creation: Node): Promise<LibraryRetry | null> {
+  const type = (ctx.syntax.constructed(creation) ?? '').replace(/^.*\./, '');
+  if (type !== 'FixedBackOff' || ctx.syntax.subclassed(creation)) return null;
+  const args = constructorArguments(creation);
+  if (!args) return null;
+  const [intervalArg, attemptsArg] = args;
+  const setters = ctx.syntax.setters(creation);
+  const attempts = attemptsArg ?? setters.get('setMaxAttempts');
+  const count = attempts ? await ctx.value(attempts) : null;
+  if (count?.kind === 'const' && count.ms <= 0) return null;
+  const interval = await number(
+    ctx,
+    setters.get('setInterval') ?? intervalArg,
+    SPRING_UTIL_FIXED_INTERVAL_MS,
+  );
+  return finding(
+    'spring-framework',
+    interval,
+    creation,
+    creation,
+    '`FixedBackOff` waits the same interval between attempts (`ExponentialBackOff` with `jitter` varies it)',
+  );
+}
+
+/**
+ * The positional arguments of a constructor call in either language's tree (`new T(a, b)`, `T(a, b)`);
+ * null when an argument is named (`T(interval = a)`), whose position then says nothing.
+ */
+function constructorArguments(creation: Node): Node[] | null {
+  const list = namedChildren(creation).find(
+    (c) => c.type === 'argument_list' || c.type === 'value_arguments',
+  );
+  if (!list) return [];
+  const args = namedChildren(list).filter((arg) => arg.type !== 'comment');
+  if (args.some((arg) => arg.type === 'value_argument' && arg.children.some((c) => c?.type === '=')))
+    return null;
+  return args.map((arg) => (arg.type === 'value_argument' ? arg.namedChild(arg.namedChildCount - 1)! : arg));
 }

@@ -111,7 +111,7 @@ export function extractKotlinFacts(path: string, root: Node, withSites: boolean)
   const stats = new Map<number, BodyCount<Node> & { unitMs: number }>();
   /** Names declared in each function (parameters, locals, lambda and loop variables). */
   const locals = new Map<number, Set<string>>();
-  const pending: { call: CallFact; node: Node; state: WalkState }[] = [];
+  const pending: { call: CallFact; node: Node; state: WalkState; direct: boolean }[] = [];
   const ownDelay = OWN_DELAY.test(root.text);
 
   const isLocal = (name: string, state: WalkState): boolean => {
@@ -453,7 +453,7 @@ export function extractKotlinFacts(path: string, root: Node, withSites: boolean)
           !!state.cls?.members.has(receiver.text) ||
           facts.imports.some((i) => i.local === receiver.text)));
     if (!own && !direct) return;
-    pending.push({ call, node, state });
+    pending.push({ call, node, state, direct: !!direct });
     if (!withSites || state.test || nodes.length + named.length === 0) return;
     facts.sites.push({
       call,
@@ -493,6 +493,12 @@ export function extractKotlinFacts(path: string, root: Node, withSites: boolean)
     if (index >= 0) fn.sleeps = { param: index, unitMs: body.unitMs };
   }
   attachRetryFrames(pending, (node) => retryContext(unwrapCall(node)));
+  // A wait on a failure path that then makes the failed call again retries once, without a loop.
+  for (const { call, node, state, direct } of pending) {
+    if (call.retry || !direct || state.repeats || state.fn?.recursive) continue;
+    const frame = retryContext(unwrapCall(node));
+    if (frame) call.retry = { trigger: frame.trigger, counters: [], evidence: frame.evidence };
+  }
   // A reconnect from a close or error callback repeats without a loop or recursion of its own.
   for (const { call, node } of pending) {
     if (call.retry || !/^on[A-Z]|^connectionLost$/.test(facts.functions[call.fn ?? -1]?.name ?? '')) continue;

@@ -8,7 +8,7 @@ import type { ImportFact } from '../../flow/ir.js';
  * importing file's directories, e.g. `src/main/kotlin/`).
  */
 
-const IMPORT = /^import\s+([\w.`]+?)(\.\*)?(?:\s+as\s+([\w`]+))?\s*;?\s*$/;
+export const IMPORT = /^import\s+([\w.`]+?)(\.\*)?(?:\s+as\s+([\w`]+))?\s*;?\s*$/;
 const EXTENSIONS = ['.kt', '.kts'];
 /** The language's and the platforms' own packages: never files of the repository, so never looked for. */
 const PLATFORM = /^(kotlin|kotlinx|java|javax|android|androidx)\./;

@@ -106,6 +106,7 @@ function branchEndsInBoolean(branch: Node): boolean {
 
 export function retryContext(wait: Node): RetryContextResult | null {
   let failure: Found | null = null;
+  let failureNode: Node | null = null;
   let loop: { node: Node; word: string; counters: string[] } | null = null;
   let fn: Node | null = null;
   let child = wait;
@@ -151,7 +152,10 @@ export function retryContext(wait: Node): RetryContextResult | null {
       }
       continue;
     }
-    if (!failure) failure = failureAt(node, child);
+    if (!failure) {
+      failure = failureAt(node, child);
+      if (failure) failureNode = node;
+    }
     if (LOOP_TYPES.has(node.type)) {
       if (!failure && node.type === 'while_statement') failure = whileFailing(node);
       loop ??= { node, word: loopWord(node), counters: loopVariables(node) };
@@ -161,7 +165,15 @@ export function retryContext(wait: Node): RetryContextResult | null {
   if (givesUpAfter(wait)) return null;
   const name = fn?.type === 'function_declaration' ? (field(fn, 'name')?.text ?? null) : null;
   const recursion = !loop && !!fn && !!name && callsItself(fn, name);
-  if (!loop && !recursion) return null;
+  if (!loop && !recursion) {
+    const again = failureNode && fn ? callMadeAgain(wait, failureNode, fn) : null;
+    if (!again) return null;
+    return {
+      trigger: failure.trigger,
+      counters: new Set(),
+      evidence: [failure.evidence, `then calls \`${clip(again.text, 60)}\` again (line ${lineOf(again)})`],
+    };
+  }
   const counters = new Set<string>(loop?.counters ?? []);
   if (loop) for (const stepped of steppedNames(loop.node)) counters.add(stepped);
   if (recursion && fn)
@@ -177,6 +189,42 @@ export function retryContext(wait: Node): RetryContextResult | null {
       loop ? `inside ${loop.word} (line ${lineOf(loop.node)})` : `which calls \`${name}\` again`,
     ],
   };
+}
+
+/** Where a call is the work itself (its result kept or returned, or a statement), not an argument. */
+const WORK_POSITION =
+  /^(assignment|property_declaration|return_expression|jump_expression|statements|block|control_structure_body)$/;
+/** Calls that only log: the same message before and after a wait repeats no work. */
+const LOGGING = /^(println|print)$|(^|\.)(log|logger|Log|Timber|LOG|LOGGER)\./;
+
+/**
+ * A wait on a failure path followed by the same call the failed attempt made (`response =
+ * chain.proceed(chain.request())` again after a 429, the `try`'s call again in its `catch`): the work
+ * runs once more, a retry without a loop (RULES.md section 1, "followed by a re-invocation of the same
+ * work"), as in Java and C#.
+ */
+function callMadeAgain(wait: Node, failure: Node, fn: Node): Node | null {
+  const attempt = failure.type === 'catch_block' && failure.parent ? namedChildren(failure.parent)[0] : null;
+  const textOf = (call: Node): string => call.text.replace(/\s+/g, '');
+  const before = new Set(
+    descendantsOfTypes(fn, CALLS)
+      .filter(
+        (c) =>
+          c.endIndex <= failure.startIndex ||
+          (!!attempt && c.startIndex >= attempt.startIndex && c.endIndex <= attempt.endIndex),
+      )
+      .map(textOf),
+  );
+  return (
+    descendantsOfTypes(failure, CALLS).find(
+      (c) =>
+        c.startIndex >= wait.endIndex &&
+        WORK_POSITION.test(c.parent?.type ?? '') &&
+        !LOGGING.test(calleeParts(unwrapCall(c)).qualified) &&
+        !/sleep|delay|wait/i.test(calleeParts(unwrapCall(c)).name) &&
+        before.has(textOf(c)),
+    ) ?? null
+  );
 }
 
 /**
