@@ -9,6 +9,7 @@ import {
   RESTART_NAME,
   SUCCESS_CONDITION,
 } from '../../context.js';
+import { callsNamedIn } from './calls.js';
 import { isFunctionNode } from './resolve.js';
 import {
   calleeName,
@@ -45,7 +46,7 @@ function inlineRetry(wait: Wait, file: ts.SourceFile): RetryContext | null {
   const loop = innermostLoop(wait.anchor, fn);
   const outer = fn && isErrorCallback(fn) ? enclosingFunction(fn) : fn;
   const selfName = outer ? functionName(outer) : null;
-  const recursion = selfName !== null && outer !== null && callsNameWithin(outer, selfName);
+  const recursion = selfName !== null && outer !== null && callsNameWithin(outer, selfName, file);
   if (!loop && !recursion) return null;
   const counters = attemptCounters(wait.anchor, fn, loop, outer);
   const evidence = [
@@ -132,20 +133,16 @@ interface SelfCall {
 function selfCalls(fn: ts.Node & { body?: ts.Node }, name: string, file: ts.SourceFile): SelfCall[] {
   let calls = selfCallCache.get(fn);
   if (!calls) {
-    const found: SelfCall[] = [];
-    const visit = (node: ts.Node): void => {
-      if (ts.isCallExpression(node) && calleeName(node) === name) {
-        let failure: FailurePath | null | undefined;
-        found.push({
-          call: node,
-          failure: () =>
-            failure === undefined ? (failure = failurePath(node, enclosingFunction(node), file)) : failure,
-        });
-      }
-      ts.forEachChild(node, visit);
-    };
-    if (fn.body) visit(fn.body);
-    selfCallCache.set(fn, (calls = found));
+    const body = fn.body;
+    calls = (body ? callsNamedIn(body, name, file, true) : []).map((node) => {
+      let failure: FailurePath | null | undefined;
+      return {
+        call: node,
+        failure: () =>
+          failure === undefined ? (failure = failurePath(node, enclosingFunction(node), file)) : failure,
+      };
+    });
+    selfCallCache.set(fn, calls);
   }
   return calls;
 }
@@ -240,55 +237,90 @@ function isInside(node: ts.Node, container: ts.Node): boolean {
   return false;
 }
 
-/** The wait runs only after something failed: in a catch, an error branch, a rejection handler, or after a success exit. */
+/**
+ * The wait runs only after something failed: in a catch, an error branch, a rejection handler, or after a success exit.
+ * `fn` is always the function around `anchor`, so what lies between a node and it depends on the node alone.
+ */
 function failurePath(anchor: ts.Node, fn: ts.Node | null, file: ts.SourceFile): FailurePath | null {
-  let child: ts.Node = anchor;
-  for (let node = anchor.parent; node && node !== fn; child = node, node = node.parent) {
-    if (ts.isCatchClause(node)) {
-      const text = node.block.getText(file);
-      const overload = OVERLOAD_SIGNAL.exec(text)?.[0];
-      return {
-        trigger: { kind: 'exception', detail: overload },
-        evidence: `waits in a \`catch\` block (line ${lineOf(node, file)})${overload ? ` that handles \`${overload}\`` : ''}`,
-      };
-    }
-    if (ts.isIfStatement(node)) {
-      const inThen = child === node.thenStatement;
-      const inElse = child === node.elseStatement;
-      const verdict = conditionVerdict(node, file);
-      if ((inThen && verdict.error) || (inElse && verdict.success)) {
-        const condition = verdict.text;
-        return {
-          trigger: { kind: statusLike(condition) ? 'status' : 'exception', detail: clip(condition) },
-          evidence: `waits when \`${clip(condition)}\` ${inThen ? 'holds' : 'fails'} (line ${lineOf(node, file)})`,
-        };
-      }
-    }
-    if (ts.isCaseClause(node) && ts.isSwitchStatement(node.parent.parent)) {
-      const label = node.expression.getText(file);
-      const subject = node.parent.parent.expression.getText(file);
-      if (
-        /^(408|429|5\d\d)$/.test(label) ||
-        OVERLOAD_SIGNAL.test(label) ||
-        ERROR_CONDITION.test(`${subject} === ${label}`)
-      ) {
-        return {
-          trigger: { kind: 'status', detail: `${clip(subject)} === ${label}` },
-          evidence: `waits for \`case ${clip(label)}\` of \`${clip(subject)}\` (line ${lineOf(node, file)})`,
-        };
-      }
-    }
-    // Any block on the way up: the loop body, or a `try` block inside it (`if (ok) return true; await backoff()`).
-    if (ts.isBlock(node)) {
-      const exit = successExitInBlock(node, child as ts.Statement, file);
-      if (exit) return exit;
-    }
-  }
+  const found = failureAbove(anchor, fn, file);
+  // A copy: the caller's finding must not share (or alter) the cached one.
+  if (found) return { trigger: { ...found.trigger }, evidence: found.evidence };
   if (fn && isErrorCallback(fn)) {
     return {
       trigger: { kind: 'exception' },
       evidence: `waits in a rejection handler (line ${lineOf(fn, file)})`,
     };
+  }
+  return null;
+}
+
+/**
+ * Per node, the first failure path met on the way up from it to its function. Every call of a file is
+ * asked about, and calls share most of their ancestors: each step of the walk is judged once per file.
+ */
+const failureAboveCache = new WeakMap<ts.Node, FailurePath | null>();
+
+function failureAbove(anchor: ts.Node, fn: ts.Node | null, file: ts.SourceFile): FailurePath | null {
+  const walked: ts.Node[] = [];
+  let found: FailurePath | null = null;
+  let child: ts.Node = anchor;
+  for (let node = anchor.parent; node && node !== fn; child = node, node = node.parent) {
+    // Kept for statements only: calls share statements, and fewer entries cost less than the walk they save.
+    if (ts.isBlock(node)) {
+      const cached = failureAboveCache.get(child);
+      if (cached !== undefined) {
+        found = cached;
+        break;
+      }
+      walked.push(child);
+    }
+    found = failureStep(node, child, file);
+    if (found) break;
+  }
+  for (const node of walked) failureAboveCache.set(node, found);
+  return found;
+}
+
+/** Whether reaching `child` through `node` (its parent) means something failed. */
+function failureStep(node: ts.Node, child: ts.Node, file: ts.SourceFile): FailurePath | null {
+  if (ts.isCatchClause(node)) {
+    const text = node.block.getText(file);
+    const overload = OVERLOAD_SIGNAL.exec(text)?.[0];
+    return {
+      trigger: { kind: 'exception', detail: overload },
+      evidence: `waits in a \`catch\` block (line ${lineOf(node, file)})${overload ? ` that handles \`${overload}\`` : ''}`,
+    };
+  }
+  if (ts.isIfStatement(node)) {
+    const inThen = child === node.thenStatement;
+    const inElse = child === node.elseStatement;
+    const verdict = conditionVerdict(node, file);
+    if ((inThen && verdict.error) || (inElse && verdict.success)) {
+      const condition = verdict.text;
+      return {
+        trigger: { kind: statusLike(condition) ? 'status' : 'exception', detail: clip(condition) },
+        evidence: `waits when \`${clip(condition)}\` ${inThen ? 'holds' : 'fails'} (line ${lineOf(node, file)})`,
+      };
+    }
+  }
+  if (ts.isCaseClause(node) && ts.isSwitchStatement(node.parent.parent)) {
+    const label = node.expression.getText(file);
+    const subject = node.parent.parent.expression.getText(file);
+    if (
+      /^(408|429|5\d\d)$/.test(label) ||
+      OVERLOAD_SIGNAL.test(label) ||
+      ERROR_CONDITION.test(`${subject} === ${label}`)
+    ) {
+      return {
+        trigger: { kind: 'status', detail: `${clip(subject)} === ${label}` },
+        evidence: `waits for \`case ${clip(label)}\` of \`${clip(subject)}\` (line ${lineOf(node, file)})`,
+      };
+    }
+  }
+  // Any block on the way up: the loop body, or a `try` block inside it (`if (ok) return true; await backoff()`).
+  if (ts.isBlock(node)) {
+    const exit = successExitInBlock(node, child as ts.Statement, file);
+    if (exit) return exit;
   }
   return null;
 }
@@ -522,14 +554,15 @@ function innermostLoop(anchor: ts.Node, fn: ts.Node | null): ts.IterationStateme
   return null;
 }
 
-function callsNameWithin(fn: ts.Node, name: string): boolean {
-  let found = false;
-  const visit = (node: ts.Node): void => {
-    if (found) return;
-    if (ts.isCallExpression(node) && calleeName(node) === name) found = true;
-    else ts.forEachChild(node, visit);
-  };
-  ts.forEachChild(fn, visit);
+/** Whether `fn` calls `name` (its own name: one answer per function). */
+const callsSelfCache = new WeakMap<ts.Node, boolean>();
+
+function callsNameWithin(fn: ts.Node, name: string, file: ts.SourceFile): boolean {
+  let found = callsSelfCache.get(fn);
+  if (found === undefined) {
+    found = callsNamedIn(fn, name, file, false).length > 0;
+    callsSelfCache.set(fn, found);
+  }
   return found;
 }
 

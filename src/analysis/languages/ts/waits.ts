@@ -63,6 +63,8 @@ export type SleepKind = {
 export class WaitFinder {
   private readonly helperCache = new WeakMap<ts.Node, Promise<SleepKind | null>>();
   private readonly inProgress = new Set<ts.Node>();
+  /** One answer per call: the analyser asks again once a call has proved to sit in a retry. */
+  private readonly callCache = new WeakMap<ts.CallExpression, Promise<Wait | null>>();
 
   constructor(private readonly resolver: Resolver) {}
 
@@ -70,7 +72,12 @@ export class WaitFinder {
   async find(file: ts.SourceFile, candidates: readonly ts.CallExpression[]): Promise<Wait[]> {
     const waits: Wait[] = [];
     for (const call of candidates) {
-      const wait = await this.classify(call, file);
+      let pending = this.callCache.get(call);
+      if (!pending) {
+        pending = this.classify(call, file);
+        this.callCache.set(call, pending);
+      }
+      const wait = await pending;
       if (wait) waits.push(wait);
     }
     return waits;
