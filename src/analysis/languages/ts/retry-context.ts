@@ -71,6 +71,9 @@ function waitBeforeRecursiveRetry(
   if (!fn || !isFunctionNode(fn) || !fn.body || !ts.isBlock(fn.body)) return null;
   const self = functionName(fn);
   if (!self) return null;
+  // Most functions never call themselves: known per function, before any walk for this wait.
+  const recursive = selfCalls(fn, self, file);
+  if (recursive.length === 0) return null;
   // Only a wait that is a statement of the body itself (not nested in a branch or a callback).
   let statement: ts.Node = wait.anchor;
   while (statement.parent && statement.parent !== fn.body) statement = statement.parent;
@@ -84,7 +87,7 @@ function waitBeforeRecursiveRetry(
   const stepped = new Set<string>();
   const counted = new Set<string>();
   let path: FailurePath | null = null;
-  for (const { call, failure } of selfCalls(fn, self, file)) {
+  for (const { call, failure } of recursive) {
     if (call.pos < wait.anchor.end) continue;
     const found = failure();
     if (!found) continue;
@@ -334,25 +337,51 @@ function successExitInBlock(
   waitStatement: ts.Statement,
   file: ts.SourceFile,
 ): FailurePath | null {
+  const exit = firstSuccessExit(block, file);
+  // Statements of one block do not overlap: the exit comes first when it starts first.
+  return exit && exit.statement.pos < waitStatement.pos ? exit.path : null;
+}
+
+/**
+ * The first statement of a block that leaves on success, found once per block: a bundle's wrapper
+ * holds thousands of statements, and each would otherwise scan all those before it.
+ */
+const successExits = new WeakMap<ts.Block, { statement: ts.Statement; path: FailurePath } | null>();
+
+function firstSuccessExit(
+  block: ts.Block,
+  file: ts.SourceFile,
+): { statement: ts.Statement; path: FailurePath } | null {
+  let exit = successExits.get(block);
+  if (exit !== undefined) return exit;
+  exit = null;
   for (const statement of block.statements) {
-    if (statement === waitStatement) break;
     if (ts.isIfStatement(statement) && exits(statement.thenStatement)) {
       const condition = statement.expression.getText(file);
       if (isSuccessCondition(condition)) {
-        return {
-          trigger: { kind: 'status', detail: clip(condition) },
-          evidence: `waits only after \`${clip(condition)}\` failed (line ${lineOf(statement, file)})`,
+        exit = {
+          statement,
+          path: {
+            trigger: { kind: 'status', detail: clip(condition) },
+            evidence: `waits only after \`${clip(condition)}\` failed (line ${lineOf(statement, file)})`,
+          },
         };
+        break;
       }
     }
     if (ts.isTryStatement(statement) && statement.catchClause && exitsOnSuccess(statement.tryBlock, file)) {
-      return {
-        trigger: { kind: 'exception' },
-        evidence: `waits after a \`try\` that returns on success (line ${lineOf(statement, file)})`,
+      exit = {
+        statement,
+        path: {
+          trigger: { kind: 'exception' },
+          evidence: `waits after a \`try\` that returns on success (line ${lineOf(statement, file)})`,
+        },
       };
+      break;
     }
   }
-  return null;
+  successExits.set(block, exit);
+  return exit;
 }
 
 /** A `try` block that leaves the loop when the work succeeded: a bare `return`, or `if (res.ok) return`. */
