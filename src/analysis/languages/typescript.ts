@@ -35,7 +35,7 @@ import { findLibraryRetries, type LibraryFinding, type ValueOf } from './ts/libr
 import { ModuleGraph, TS_JS_EXTENSIONS } from './ts/modules.js';
 import { Resolver } from './ts/resolve.js';
 import { retryContext, type RetryContext } from './ts/retry-context.js';
-import { isGlobalSetTimeout, WaitFinder, type ComputedWait, type Wait } from './ts/waits.js';
+import { isGlobalSetTimeout, mayWait, WaitFinder, type ComputedWait, type Wait } from './ts/waits.js';
 
 /**
  * Cheap gate before parsing: a file with none of these words cannot hold a retry we would report,
@@ -117,6 +117,7 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
     engine: FlowEngine,
     options: AnalysisOptions,
   ): Promise<Draft | null> {
+    if (!mayWait(call)) return null;
     // The failure-path test is pure syntax, so it runs before anything is resolved across files.
     const probe: Wait = isGlobalSetTimeout(call.expression, call)
       ? ((await state.waits.find(file, [call]))[0] ?? null)!

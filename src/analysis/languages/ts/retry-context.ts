@@ -240,14 +240,13 @@ function isInside(node: ts.Node, container: ts.Node): boolean {
   return false;
 }
 
-/**
- * The wait runs only after something failed: in a catch, an error branch, a rejection handler, or after a success exit.
- * `fn` is always the function around `anchor`, so what lies between a node and it depends on the node alone.
- */
+/** The wait runs only after something failed: in a catch, an error branch, a rejection handler, or after a success exit. */
 function failurePath(anchor: ts.Node, fn: ts.Node | null, file: ts.SourceFile): FailurePath | null {
-  const found = failureAbove(anchor, fn, file);
-  // A copy: the caller's finding must not share (or alter) the cached one.
-  if (found) return { trigger: { ...found.trigger }, evidence: found.evidence };
+  let child: ts.Node = anchor;
+  for (let node = anchor.parent; node && node !== fn; child = node, node = node.parent) {
+    const found = failureStep(node, child, file);
+    if (found) return found;
+  }
   if (fn && isErrorCallback(fn)) {
     return {
       trigger: { kind: 'exception' },
@@ -255,33 +254,6 @@ function failurePath(anchor: ts.Node, fn: ts.Node | null, file: ts.SourceFile): 
     };
   }
   return null;
-}
-
-/**
- * Per node, the first failure path met on the way up from it to its function. Every call of a file is
- * asked about, and calls share most of their ancestors: each step of the walk is judged once per file.
- */
-const failureAboveCache = new WeakMap<ts.Node, FailurePath | null>();
-
-function failureAbove(anchor: ts.Node, fn: ts.Node | null, file: ts.SourceFile): FailurePath | null {
-  const walked: ts.Node[] = [];
-  let found: FailurePath | null = null;
-  let child: ts.Node = anchor;
-  for (let node = anchor.parent; node && node !== fn; child = node, node = node.parent) {
-    // Kept for statements only: calls share statements, and fewer entries cost less than the walk they save.
-    if (ts.isBlock(node)) {
-      const cached = failureAboveCache.get(child);
-      if (cached !== undefined) {
-        found = cached;
-        break;
-      }
-      walked.push(child);
-    }
-    found = failureStep(node, child, file);
-    if (found) break;
-  }
-  for (const node of walked) failureAboveCache.set(node, found);
-  return found;
 }
 
 /** Whether reaching `child` through `node` (its parent) means something failed. */
@@ -338,8 +310,11 @@ function successExitInBlock(
   file: ts.SourceFile,
 ): FailurePath | null {
   const exit = firstSuccessExit(block, file);
-  // Statements of one block do not overlap: the exit comes first when it starts first.
-  return exit && exit.statement.pos < waitStatement.pos ? exit.path : null;
+  // Statements of one block do not overlap: the exit comes first when it starts first. A copy: the
+  // finding must not share the kept one.
+  return exit && exit.statement.pos < waitStatement.pos
+    ? { trigger: { ...exit.path.trigger }, evidence: exit.path.evidence }
+    : null;
 }
 
 /**

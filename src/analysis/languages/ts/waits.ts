@@ -393,6 +393,21 @@ function looksLikeSleepHelper(body: ts.Node): boolean {
  */
 const TIMER_NAMES = new Set(['setTimeout', 'setInterval']);
 
+/**
+ * Whether a call could be a wait at all, on its syntax alone: what `classify` follows is a name, or a
+ * method of a name or of `this`; a method of anything else (`a.b.c(x)`, `f().g(x)`) waits only when
+ * its own name says so. Most calls fail this, and skip the retry checks that would come first.
+ */
+export function mayWait(call: ts.CallExpression): boolean {
+  const callee = unwrap(call.expression);
+  if (ts.isIdentifier(callee)) return true;
+  if (!ts.isPropertyAccessExpression(callee)) return false;
+  const object = unwrap(callee.expression);
+  return (
+    ts.isIdentifier(object) || object.kind === ts.SyntaxKind.ThisKeyword || SLEEP_NAME.test(callee.name.text)
+  );
+}
+
 export function isGlobalSetTimeout(callee: ts.Expression, call: ts.CallExpression): boolean {
   if (call.arguments.length < 2) return false;
   if (ts.isIdentifier(callee)) {
