@@ -96,6 +96,8 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
     state.current = input.path;
     state.walk = null;
     for (const call of calls) {
+      // Checked here, not inside the async draft: most calls stop at it, and each await costs a turn.
+      if (!mayWait(call)) continue;
       const draft = await this.waitDraft(call, file, state, engine, options);
       if (draft) drafts.push(draft);
     }
@@ -117,7 +119,6 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
     engine: FlowEngine,
     options: AnalysisOptions,
   ): Promise<Draft | null> {
-    if (!mayWait(call)) return null;
     // The failure-path test is pure syntax, so it runs before anything is resolved across files.
     const probe: Wait = isGlobalSetTimeout(call.expression, call)
       ? ((await state.waits.find(file, [call]))[0] ?? null)!
@@ -130,7 +131,10 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
         };
     if (!probe || !probe.delay) return null;
     const context =
-      retryContext(probe, file) ?? (await this.retriedByCallers(call, probe, file, state, engine));
+      retryContext(probe, file) ??
+      (mayBeRetriedByCallers(call, probe, file)
+        ? await this.retriedByCallers(call, probe, file, state, engine)
+        : null);
     if (!context) return null;
     const wait = probe.call === 'sleep-helper' ? (await state.waits.find(file, [call]))[0] : probe;
     if (!wait || wait.jittered) return null;
@@ -271,11 +275,7 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
     state: ScanState,
     engine: FlowEngine,
   ): Promise<RetryContext | null> {
-    // A timer scheduling a callback is judged by what it calls back (`scheduledRetry`), not by callers.
-    if (probe.call === 'timeout-callback') return null;
-    if (probe.call !== 'promise-timeout' && !MAYBE_SLEEP.test(calleeText(call, file))) return null;
-    // A wait inside a loop of its own function is that loop's pause (a poll), not its callers' retry.
-    if (inLoopOfItsFunction(call)) return null;
+    if (!mayBeRetriedByCallers(call, probe, file)) return null;
     // Cheap before the file's facts: a function called in this file must be called from a retry
     // there; one called from nowhere in it is followed to other files only when it is a restart.
     // Anonymous callbacks (`new Promise((r) => setTimeout(r, ms))`) run on behalf of the function around them.
@@ -354,6 +354,15 @@ const CLOSED_SCOPE: Scope = {
 
 /** A probe's delay that mentions nothing: a call is never the wait at the top of a recursive retry. */
 const NOTHING = ts.factory.createIdentifier('');
+
+/** The syntax checks before a wait is followed out to its callers: synchronous, as most calls stop here. */
+function mayBeRetriedByCallers(call: ts.CallExpression, probe: Wait, file: ts.SourceFile): boolean {
+  // A timer scheduling a callback is judged by what it calls back (`scheduledRetry`), not by callers.
+  if (probe.call === 'timeout-callback') return false;
+  if (probe.call !== 'promise-timeout' && !MAYBE_SLEEP.test(calleeText(call, file))) return false;
+  // A wait inside a loop of its own function is that loop's pause (a poll), not its callers' retry.
+  return !inLoopOfItsFunction(call);
+}
 
 function inLoopOfItsFunction(node: ts.Node): boolean {
   for (let current = node.parent; current && !isFunctionBoundary(current); current = current.parent)
