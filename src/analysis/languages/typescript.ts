@@ -8,6 +8,7 @@ import {
   type SourceInput,
 } from '../analyzer.js';
 import { findJitterHelpers } from './ts/jitter-helpers.js';
+import { callsOfFile, MAX_SYNTAX_DEPTH } from './ts/calls.js';
 import { classifyDelay, toDelay, UNKNOWN, type DelayValue } from '../delay.js';
 import {
   fingerprintOf,
@@ -34,7 +35,7 @@ import { findLibraryRetries, type LibraryFinding, type ValueOf } from './ts/libr
 import { ModuleGraph, TS_JS_EXTENSIONS } from './ts/modules.js';
 import { Resolver } from './ts/resolve.js';
 import { retryContext, type RetryContext } from './ts/retry-context.js';
-import { isGlobalSetTimeout, WaitFinder, type ComputedWait, type Wait } from './ts/waits.js';
+import { isGlobalSetTimeout, mayWait, WaitFinder, type ComputedWait, type Wait } from './ts/waits.js';
 
 /**
  * Cheap gate before parsing: a file with none of these words cannot hold a retry we would report,
@@ -43,8 +44,7 @@ import { isGlobalSetTimeout, WaitFinder, type ComputedWait, type Wait } from './
 const MAYBE_RETRY =
   /catch|retry|backoff|setTimeout|error|\berr\b|\.ok\b|status|close|disconnect|bullmq|cockatiel|rxjs|\bgot\b|\bky\b|RetryStrategy|randomizationFactor|throttl|\b(429|50[234])\b/i;
 
-/** Deeper syntax is generated or hostile; the recursive walks of the analysis stop well before the stack does. */
-export const MAX_SYNTAX_DEPTH = 1_000;
+export { MAX_SYNTAX_DEPTH } from './ts/calls.js';
 
 const JS_EXTENSIONS = new Set(['.js', '.jsx', '.mjs', '.cjs']);
 
@@ -55,38 +55,6 @@ class ScanState {
   readonly waits: WaitFinder;
   /** The analysed file's facts for the value-flow engine, built on first need. */
   walk: { file: ts.SourceFile; walk: TsWalk | null } | null = null;
-  private calls: { file: ts.SourceFile; byName: Map<string, ts.CallExpression[]> } | null = null;
-
-  /** The calls of the analysed file by the callee's last name, collected once. */
-  callsNamed(file: ts.SourceFile): Map<string, ts.CallExpression[]> {
-    if (this.calls?.file !== file) {
-      const byName = new Map<string, ts.CallExpression[]>();
-      // Iterative: a bundle nests deeper than the stack allows a recursive walk.
-      const stack: ts.Node[] = [file];
-      while (stack.length > 0) {
-        const node = stack.pop()!;
-        if (ts.isCallExpression(node)) {
-          const callee = node.expression;
-          const name = ts.isIdentifier(callee)
-            ? callee.text
-            : ts.isPropertyAccessExpression(callee)
-              ? callee.name.text
-              : '';
-          if (name) {
-            const sites = byName.get(name);
-            if (sites) sites.push(node);
-            else byName.set(name, [node]);
-          }
-        }
-        ts.forEachChild(node, (child) => {
-          stack.push(child);
-        });
-      }
-      this.calls = { file, byName };
-    }
-    return this.calls.byName;
-  }
-
   /** The value-flow engine of this review; its index reads files nearest the file being analysed first. */
   readonly engine: FlowEngine;
   current = '';
@@ -122,12 +90,14 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
     }
     const language: Language = JS_EXTENSIONS.has(extensionOf(input.path)) ? 'javascript' : 'typescript';
     const drafts: Draft[] = [];
-    const calls = callsOf(file);
-    if (calls === null) throw new UnanalysableFile(`syntax nested deeper than ${MAX_SYNTAX_DEPTH} levels`);
+    const calls = callsOfFile(file)?.withArguments;
+    if (!calls) throw new UnanalysableFile(`syntax nested deeper than ${MAX_SYNTAX_DEPTH} levels`);
     const engine = state.engine;
     state.current = input.path;
     state.walk = null;
     for (const call of calls) {
+      // Checked here, not inside the async draft: most calls stop at it, and each await costs a turn.
+      if (!mayWait(call)) continue;
       const draft = await this.waitDraft(call, file, state, engine, options);
       if (draft) drafts.push(draft);
     }
@@ -161,7 +131,10 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
         };
     if (!probe || !probe.delay) return null;
     const context =
-      retryContext(probe, file) ?? (await this.retriedByCallers(call, probe, file, state, engine));
+      retryContext(probe, file) ??
+      (mayBeRetriedByCallers(call, probe, file)
+        ? await this.retriedByCallers(call, probe, file, state, engine)
+        : null);
     if (!context) return null;
     const wait = probe.call === 'sleep-helper' ? (await state.waits.find(file, [call]))[0] : probe;
     if (!wait || wait.jittered) return null;
@@ -302,11 +275,7 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
     state: ScanState,
     engine: FlowEngine,
   ): Promise<RetryContext | null> {
-    // A timer scheduling a callback is judged by what it calls back (`scheduledRetry`), not by callers.
-    if (probe.call === 'timeout-callback') return null;
-    if (probe.call !== 'promise-timeout' && !MAYBE_SLEEP.test(calleeText(call, file))) return null;
-    // A wait inside a loop of its own function is that loop's pause (a poll), not its callers' retry.
-    if (inLoopOfItsFunction(call)) return null;
+    if (!mayBeRetriedByCallers(call, probe, file)) return null;
     // Cheap before the file's facts: a function called in this file must be called from a retry
     // there; one called from nowhere in it is followed to other files only when it is a restart.
     // Anonymous callbacks (`new Promise((r) => setTimeout(r, ms))`) run on behalf of the function around them.
@@ -314,20 +283,23 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
     while (own && !functionName(own)) own = enclosingFunction(own);
     const name = own ? functionName(own) : null;
     if (!own || !name) return null;
-    const sites = (state.callsNamed(file).get(name) ?? []).filter(
-      (site) => site.pos < own!.pos || site.pos >= own!.end,
+    // Sites written `name(…)` or `x.name(…)` as they stand, outside the function itself.
+    const sites = (callsOfFile(file)?.byName.get(name) ?? []).filter(
+      (site) => isPlainCallee(site.expression) && (site.pos < own!.pos || site.pos >= own!.end),
     );
     if (sites.length > 0) {
       // Callers in this file: one must sit where a retry waits (syntax only, before any facts).
       if (!sites.some((site) => retryContext({ ...probe, anchor: site, delay: NOTHING }, file))) return null;
     } else if (!RESTART_NAME.test(name)) return null;
-    const walk = this.factsFor(file, state, engine);
-    const fact = walk?.callOf.get(call);
-    if (!walk || !fact || fact.fn === undefined || walk.facts.waiters.has(fact.fn)) return null;
+    // Whether the call waits at all is answered (and kept) by the wait finder: before the file's facts,
+    // which most calls that get this far never need.
     if (probe.call === 'sleep-helper') {
       const wait = (await state.waits.find(file, [call]))[0];
       if (!wait || wait.jittered) return null;
     }
+    const walk = this.factsFor(file, state, engine);
+    const fact = walk?.callOf.get(call);
+    if (!walk || !fact || fact.fn === undefined || walk.facts.waiters.has(fact.fn)) return null;
     const frame = await retryThroughCallers(engine, walk.facts, fact);
     return frame
       ? { trigger: frame.trigger, counters: new Set(frame.counters), evidence: frame.evidence }
@@ -382,6 +354,15 @@ const CLOSED_SCOPE: Scope = {
 
 /** A probe's delay that mentions nothing: a call is never the wait at the top of a recursive retry. */
 const NOTHING = ts.factory.createIdentifier('');
+
+/** The syntax checks before a wait is followed out to its callers: synchronous, as most calls stop here. */
+function mayBeRetriedByCallers(call: ts.CallExpression, probe: Wait, file: ts.SourceFile): boolean {
+  // A timer scheduling a callback is judged by what it calls back (`scheduledRetry`), not by callers.
+  if (probe.call === 'timeout-callback') return false;
+  if (probe.call !== 'promise-timeout' && !MAYBE_SLEEP.test(calleeText(call, file))) return false;
+  // A wait inside a loop of its own function is that loop's pause (a poll), not its callers' retry.
+  return !inLoopOfItsFunction(call);
+}
 
 function inLoopOfItsFunction(node: ts.Node): boolean {
   for (let current = node.parent; current && !isFunctionBoundary(current); current = current.parent)
@@ -507,29 +488,8 @@ export function rangeOf(node: ts.Node, file: ts.SourceFile): SourceRange {
   };
 }
 
-/**
- * Calls with at least one argument (every wait passes its delay), or null when the tree is nested deeper
- * than the analysis will follow. Iterative, so deep nesting cannot overflow the stack here.
- */
-function callsOf(file: ts.SourceFile): ts.CallExpression[] | null {
-  const calls: ts.CallExpression[] = [];
-  const stack: ts.Node[] = [file];
-  const depths: number[] = [0];
-  let depth = 0;
-  const push = (child: ts.Node): void => {
-    stack.push(child);
-    depths.push(depth + 1);
-  };
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    depth = depths.pop()!;
-    if (depth > MAX_SYNTAX_DEPTH) return null;
-    if (node.kind === ts.SyntaxKind.CallExpression && (node as ts.CallExpression).arguments.length > 0) {
-      calls.push(node as ts.CallExpression);
-    }
-    ts.forEachChild(node, push);
-  }
-  return calls.reverse();
+function isPlainCallee(callee: ts.Expression): boolean {
+  return ts.isIdentifier(callee) || ts.isPropertyAccessExpression(callee);
 }
 
 function calleeText(call: ts.CallExpression, file: ts.SourceFile): string {

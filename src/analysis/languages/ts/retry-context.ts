@@ -9,6 +9,7 @@ import {
   RESTART_NAME,
   SUCCESS_CONDITION,
 } from '../../context.js';
+import { callsNamedIn } from './calls.js';
 import { isFunctionNode } from './resolve.js';
 import {
   calleeName,
@@ -45,7 +46,7 @@ function inlineRetry(wait: Wait, file: ts.SourceFile): RetryContext | null {
   const loop = innermostLoop(wait.anchor, fn);
   const outer = fn && isErrorCallback(fn) ? enclosingFunction(fn) : fn;
   const selfName = outer ? functionName(outer) : null;
-  const recursion = selfName !== null && outer !== null && callsNameWithin(outer, selfName);
+  const recursion = selfName !== null && outer !== null && callsNameWithin(outer, selfName, file);
   if (!loop && !recursion) return null;
   const counters = attemptCounters(wait.anchor, fn, loop, outer);
   const evidence = [
@@ -70,6 +71,9 @@ function waitBeforeRecursiveRetry(
   if (!fn || !isFunctionNode(fn) || !fn.body || !ts.isBlock(fn.body)) return null;
   const self = functionName(fn);
   if (!self) return null;
+  // Most functions never call themselves: known per function, before any walk for this wait.
+  const recursive = selfCalls(fn, self, file);
+  if (recursive.length === 0) return null;
   // Only a wait that is a statement of the body itself (not nested in a branch or a callback).
   let statement: ts.Node = wait.anchor;
   while (statement.parent && statement.parent !== fn.body) statement = statement.parent;
@@ -83,7 +87,7 @@ function waitBeforeRecursiveRetry(
   const stepped = new Set<string>();
   const counted = new Set<string>();
   let path: FailurePath | null = null;
-  for (const { call, failure } of selfCalls(fn, self, file)) {
+  for (const { call, failure } of recursive) {
     if (call.pos < wait.anchor.end) continue;
     const found = failure();
     if (!found) continue;
@@ -132,20 +136,16 @@ interface SelfCall {
 function selfCalls(fn: ts.Node & { body?: ts.Node }, name: string, file: ts.SourceFile): SelfCall[] {
   let calls = selfCallCache.get(fn);
   if (!calls) {
-    const found: SelfCall[] = [];
-    const visit = (node: ts.Node): void => {
-      if (ts.isCallExpression(node) && calleeName(node) === name) {
-        let failure: FailurePath | null | undefined;
-        found.push({
-          call: node,
-          failure: () =>
-            failure === undefined ? (failure = failurePath(node, enclosingFunction(node), file)) : failure,
-        });
-      }
-      ts.forEachChild(node, visit);
-    };
-    if (fn.body) visit(fn.body);
-    selfCallCache.set(fn, (calls = found));
+    const body = fn.body;
+    calls = (body ? callsNamedIn(body, name, file, true) : []).map((node) => {
+      let failure: FailurePath | null | undefined;
+      return {
+        call: node,
+        failure: () =>
+          failure === undefined ? (failure = failurePath(node, enclosingFunction(node), file)) : failure,
+      };
+    });
+    selfCallCache.set(fn, calls);
   }
   return calls;
 }
@@ -244,51 +244,58 @@ function isInside(node: ts.Node, container: ts.Node): boolean {
 function failurePath(anchor: ts.Node, fn: ts.Node | null, file: ts.SourceFile): FailurePath | null {
   let child: ts.Node = anchor;
   for (let node = anchor.parent; node && node !== fn; child = node, node = node.parent) {
-    if (ts.isCatchClause(node)) {
-      const text = node.block.getText(file);
-      const overload = OVERLOAD_SIGNAL.exec(text)?.[0];
-      return {
-        trigger: { kind: 'exception', detail: overload },
-        evidence: `waits in a \`catch\` block (line ${lineOf(node, file)})${overload ? ` that handles \`${overload}\`` : ''}`,
-      };
-    }
-    if (ts.isIfStatement(node)) {
-      const inThen = child === node.thenStatement;
-      const inElse = child === node.elseStatement;
-      const verdict = conditionVerdict(node, file);
-      if ((inThen && verdict.error) || (inElse && verdict.success)) {
-        const condition = verdict.text;
-        return {
-          trigger: { kind: statusLike(condition) ? 'status' : 'exception', detail: clip(condition) },
-          evidence: `waits when \`${clip(condition)}\` ${inThen ? 'holds' : 'fails'} (line ${lineOf(node, file)})`,
-        };
-      }
-    }
-    if (ts.isCaseClause(node) && ts.isSwitchStatement(node.parent.parent)) {
-      const label = node.expression.getText(file);
-      const subject = node.parent.parent.expression.getText(file);
-      if (
-        /^(408|429|5\d\d)$/.test(label) ||
-        OVERLOAD_SIGNAL.test(label) ||
-        ERROR_CONDITION.test(`${subject} === ${label}`)
-      ) {
-        return {
-          trigger: { kind: 'status', detail: `${clip(subject)} === ${label}` },
-          evidence: `waits for \`case ${clip(label)}\` of \`${clip(subject)}\` (line ${lineOf(node, file)})`,
-        };
-      }
-    }
-    // Any block on the way up: the loop body, or a `try` block inside it (`if (ok) return true; await backoff()`).
-    if (ts.isBlock(node)) {
-      const exit = successExitInBlock(node, child as ts.Statement, file);
-      if (exit) return exit;
-    }
+    const found = failureStep(node, child, file);
+    if (found) return found;
   }
   if (fn && isErrorCallback(fn)) {
     return {
       trigger: { kind: 'exception' },
       evidence: `waits in a rejection handler (line ${lineOf(fn, file)})`,
     };
+  }
+  return null;
+}
+
+/** Whether reaching `child` through `node` (its parent) means something failed. */
+function failureStep(node: ts.Node, child: ts.Node, file: ts.SourceFile): FailurePath | null {
+  if (ts.isCatchClause(node)) {
+    const text = node.block.getText(file);
+    const overload = OVERLOAD_SIGNAL.exec(text)?.[0];
+    return {
+      trigger: { kind: 'exception', detail: overload },
+      evidence: `waits in a \`catch\` block (line ${lineOf(node, file)})${overload ? ` that handles \`${overload}\`` : ''}`,
+    };
+  }
+  if (ts.isIfStatement(node)) {
+    const inThen = child === node.thenStatement;
+    const inElse = child === node.elseStatement;
+    const verdict = conditionVerdict(node, file);
+    if ((inThen && verdict.error) || (inElse && verdict.success)) {
+      const condition = verdict.text;
+      return {
+        trigger: { kind: statusLike(condition) ? 'status' : 'exception', detail: clip(condition) },
+        evidence: `waits when \`${clip(condition)}\` ${inThen ? 'holds' : 'fails'} (line ${lineOf(node, file)})`,
+      };
+    }
+  }
+  if (ts.isCaseClause(node) && ts.isSwitchStatement(node.parent.parent)) {
+    const label = node.expression.getText(file);
+    const subject = node.parent.parent.expression.getText(file);
+    if (
+      /^(408|429|5\d\d)$/.test(label) ||
+      OVERLOAD_SIGNAL.test(label) ||
+      ERROR_CONDITION.test(`${subject} === ${label}`)
+    ) {
+      return {
+        trigger: { kind: 'status', detail: `${clip(subject)} === ${label}` },
+        evidence: `waits for \`case ${clip(label)}\` of \`${clip(subject)}\` (line ${lineOf(node, file)})`,
+      };
+    }
+  }
+  // Any block on the way up: the loop body, or a `try` block inside it (`if (ok) return true; await backoff()`).
+  if (ts.isBlock(node)) {
+    const exit = successExitInBlock(node, child as ts.Statement, file);
+    if (exit) return exit;
   }
   return null;
 }
@@ -302,25 +309,54 @@ function successExitInBlock(
   waitStatement: ts.Statement,
   file: ts.SourceFile,
 ): FailurePath | null {
+  const exit = firstSuccessExit(block, file);
+  // Statements of one block do not overlap: the exit comes first when it starts first. A copy: the
+  // finding must not share the kept one.
+  return exit && exit.statement.pos < waitStatement.pos
+    ? { trigger: { ...exit.path.trigger }, evidence: exit.path.evidence }
+    : null;
+}
+
+/**
+ * The first statement of a block that leaves on success, found once per block: a bundle's wrapper
+ * holds thousands of statements, and each would otherwise scan all those before it.
+ */
+const successExits = new WeakMap<ts.Block, { statement: ts.Statement; path: FailurePath } | null>();
+
+function firstSuccessExit(
+  block: ts.Block,
+  file: ts.SourceFile,
+): { statement: ts.Statement; path: FailurePath } | null {
+  let exit = successExits.get(block);
+  if (exit !== undefined) return exit;
+  exit = null;
   for (const statement of block.statements) {
-    if (statement === waitStatement) break;
     if (ts.isIfStatement(statement) && exits(statement.thenStatement)) {
       const condition = statement.expression.getText(file);
       if (isSuccessCondition(condition)) {
-        return {
-          trigger: { kind: 'status', detail: clip(condition) },
-          evidence: `waits only after \`${clip(condition)}\` failed (line ${lineOf(statement, file)})`,
+        exit = {
+          statement,
+          path: {
+            trigger: { kind: 'status', detail: clip(condition) },
+            evidence: `waits only after \`${clip(condition)}\` failed (line ${lineOf(statement, file)})`,
+          },
         };
+        break;
       }
     }
     if (ts.isTryStatement(statement) && statement.catchClause && exitsOnSuccess(statement.tryBlock, file)) {
-      return {
-        trigger: { kind: 'exception' },
-        evidence: `waits after a \`try\` that returns on success (line ${lineOf(statement, file)})`,
+      exit = {
+        statement,
+        path: {
+          trigger: { kind: 'exception' },
+          evidence: `waits after a \`try\` that returns on success (line ${lineOf(statement, file)})`,
+        },
       };
+      break;
     }
   }
-  return null;
+  successExits.set(block, exit);
+  return exit;
 }
 
 /** A `try` block that leaves the loop when the work succeeded: a bare `return`, or `if (res.ok) return`. */
@@ -522,14 +558,15 @@ function innermostLoop(anchor: ts.Node, fn: ts.Node | null): ts.IterationStateme
   return null;
 }
 
-function callsNameWithin(fn: ts.Node, name: string): boolean {
-  let found = false;
-  const visit = (node: ts.Node): void => {
-    if (found) return;
-    if (ts.isCallExpression(node) && calleeName(node) === name) found = true;
-    else ts.forEachChild(node, visit);
-  };
-  ts.forEachChild(fn, visit);
+/** Whether `fn` calls `name` (its own name: one answer per function). */
+const callsSelfCache = new WeakMap<ts.Node, boolean>();
+
+function callsNameWithin(fn: ts.Node, name: string, file: ts.SourceFile): boolean {
+  let found = callsSelfCache.get(fn);
+  if (found === undefined) {
+    found = callsNamedIn(fn, name, file, false).length > 0;
+    callsSelfCache.set(fn, found);
+  }
   return found;
 }
 

@@ -63,6 +63,8 @@ export type SleepKind = {
 export class WaitFinder {
   private readonly helperCache = new WeakMap<ts.Node, Promise<SleepKind | null>>();
   private readonly inProgress = new Set<ts.Node>();
+  /** One answer per call: the analyser asks again once a call has proved to sit in a retry. */
+  private readonly callCache = new WeakMap<ts.CallExpression, Promise<Wait | null>>();
 
   constructor(private readonly resolver: Resolver) {}
 
@@ -70,7 +72,12 @@ export class WaitFinder {
   async find(file: ts.SourceFile, candidates: readonly ts.CallExpression[]): Promise<Wait[]> {
     const waits: Wait[] = [];
     for (const call of candidates) {
-      const wait = await this.classify(call, file);
+      let pending = this.callCache.get(call);
+      if (!pending) {
+        pending = this.classify(call, file);
+        this.callCache.set(call, pending);
+      }
+      const wait = await pending;
       if (wait) waits.push(wait);
     }
     return waits;
@@ -385,6 +392,21 @@ function looksLikeSleepHelper(body: ts.Node): boolean {
  * interval is a retry as much as one run by a timeout. Only `setTimeout` can be a promise's sleep.
  */
 const TIMER_NAMES = new Set(['setTimeout', 'setInterval']);
+
+/**
+ * Whether a call could be a wait at all, on its syntax alone: what `classify` follows is a name, or a
+ * method of a name or of `this`; a method of anything else (`a.b.c(x)`, `f().g(x)`) waits only when
+ * its own name says so. Most calls fail this, and skip the retry checks that would come first.
+ */
+export function mayWait(call: ts.CallExpression): boolean {
+  const callee = unwrap(call.expression);
+  if (ts.isIdentifier(callee)) return true;
+  if (!ts.isPropertyAccessExpression(callee)) return false;
+  const object = unwrap(callee.expression);
+  return (
+    ts.isIdentifier(object) || object.kind === ts.SyntaxKind.ThisKeyword || SLEEP_NAME.test(callee.name.text)
+  );
+}
 
 export function isGlobalSetTimeout(callee: ts.Expression, call: ts.CallExpression): boolean {
   if (call.arguments.length < 2) return false;
