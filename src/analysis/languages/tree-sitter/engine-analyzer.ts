@@ -91,6 +91,8 @@ export interface JitterHelperRules {
   waits?: RegExp;
   /** First parameters that are attempt counters besides the usual names. */
   counterParam: RegExp;
+  /** Methods count too (Ruby helpers live in modules: `def self.delay_for`), not only top-level functions. */
+  methods?: boolean;
 }
 
 /** Words that say a function is about time between attempts (used with the body check, never alone). */
@@ -166,7 +168,7 @@ export class EngineAnalyzer<F extends SiteFacts, X = F> implements LanguageAnaly
       const lines = input.text.split('\n');
       const found: JitterHelperCandidate[] = [];
       for (const fn of facts.functions) {
-        if (fn.className || fn.parent !== undefined || !fn.random) continue;
+        if ((fn.className && !rules.methods) || fn.parent !== undefined || !fn.random) continue;
         if (!rules.isPublic(fn, lines[fn.line - 1] ?? '')) continue;
         const body = lines.slice(fn.line - 1, fn.endLine).join('\n');
         if (!rules.delayBody.test(body) && !DELAY_WORDS.test(fn.name)) continue;
@@ -182,10 +184,5 @@ export class EngineAnalyzer<F extends SiteFacts, X = F> implements LanguageAnaly
     } finally {
       tree.delete();
     }
-  }
-
-  /** Loads the grammar ahead of the first file (servers call it at start-up; optional). */
-  warmUp(): Promise<unknown> {
-    return loadLanguage(this.spec.grammar);
   }
 }
