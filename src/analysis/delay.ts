@@ -124,11 +124,6 @@ function fold(op: ArithmeticOp, a: number, b: number): number {
   }
 }
 
-/** `Math.pow(base, counter)` and friends. */
-export function power(base: DelayValue, exponent: DelayValue): DelayValue {
-  return combine('**', base, exponent);
-}
-
 /** `Math.min` / `Math.max`: a cap adds no randomness, so the growing or dominant term decides the shape. */
 export function minMax(which: 'min' | 'max', values: DelayValue[]): DelayValue {
   if (values.length === 0) return UNKNOWN('empty min/max');

@@ -158,11 +158,3 @@ export function validatePatch(
   }
   return { valid: true, patched };
 }
-
-/**
- * Builds the shared project and checks a trivial file, so the first real patch does not pay for
- * parsing the standard library (about a second). Servers call it at start-up; it is optional.
- */
-export function warmUpValidation(): void {
-  diagnosticsOf('warm-up.ts', 'export const ready = Math.min(1, 2);\n');
-}

@@ -43,32 +43,6 @@ export function enclosingLoop(
   return enclosing(node, loopTypes, functionTypes);
 }
 
-/** True when `inner` lies within `outer` (or is it). */
-export function contains(outer: Node, inner: Node): boolean {
-  return inner.startIndex >= outer.startIndex && inner.endIndex <= outer.endIndex;
-}
-
-/**
- * Every named descendant of `root` in document order, visiting a subtree only when `enter` returns
- * something other than `false`. Uses a cursor: no recursion, and no child arrays allocated.
- */
-export function walkNamed(root: Node, enter: (node: Node) => boolean | void): void {
-  const cursor = root.walk();
-  try {
-    if (!cursor.gotoFirstChild()) return;
-    for (;;) {
-      const node = cursor.currentNode;
-      const descend = node.isNamed ? enter(node) !== false : true;
-      if (descend && cursor.gotoFirstChild()) continue;
-      while (!cursor.gotoNextSibling()) {
-        if (!cursor.gotoParent() || cursor.currentNode.equals(root)) return;
-      }
-    }
-  } finally {
-    cursor.delete();
-  }
-}
-
 /**
  * Named descendants of `root` whose type is in `types`, in document order, not looking inside nodes
  * whose type is in `skip` (a skipped node itself is kept when its type is also in `types`). Runs as a
@@ -120,6 +94,27 @@ function querySource(
   return source;
 }
 
+/**
+ * Every named descendant of `root` in document order, visiting a subtree only when `enter` returns
+ * something other than `false`. Uses a cursor: no recursion, and no child arrays allocated.
+ */
+function walkNamed(root: Node, enter: (node: Node) => boolean | void): void {
+  const cursor = root.walk();
+  try {
+    if (!cursor.gotoFirstChild()) return;
+    for (;;) {
+      const node = cursor.currentNode;
+      const descend = node.isNamed ? enter(node) !== false : true;
+      if (descend && cursor.gotoFirstChild()) continue;
+      while (!cursor.gotoNextSibling()) {
+        if (!cursor.gotoParent() || cursor.currentNode.equals(root)) return;
+      }
+    }
+  } finally {
+    cursor.delete();
+  }
+}
+
 /** True when some named descendant (or `root` itself) satisfies `test`; stops at the first. */
 export function some(
   root: Node,
@@ -154,11 +149,6 @@ export function field(node: Node, name: string): Node | null {
   return node.childForFieldName(name);
 }
 
-/** The text of field `name`, or ''. */
-export function fieldText(node: Node, name: string): string {
-  return node.childForFieldName(name)?.text ?? '';
-}
-
 /** The 1-based line a node starts on, for evidence sentences. */
 export function lineOf(node: Node): number {
   return node.startPosition.row + 1;
@@ -180,77 +170,6 @@ export function nodeSpanning(root: Node, start: number, end: number): Node | nul
     node = node.parent;
   while (node && !node.isNamed && node.parent) node = node.parent;
   return node && node.startIndex === start && node.endIndex === end ? node : null;
-}
-
-/** Nodes of interest found in one pass, each filed under its innermost enclosing scope. */
-export interface ScopedIndex {
-  /** Every node of the requested types (scopes excluded), in document order. */
-  all: Node[];
-  /** Scope node id → the nodes whose innermost enclosing scope it is. */
-  inScope: Map<number, Node[]>;
-  /** The scope nodes, in document order. */
-  scopes: Node[];
-}
-
-/**
- * One query over `root` for `types` and `scopes` (functions, classes): each node of `types` is filed
- * under the innermost scope around it. Lets a summary read every function's calls and returns
- * without a walk per function.
- */
-export function scopedIndex(
-  root: Node,
-  types: ReadonlySet<string>,
-  scopes: ReadonlySet<string>,
-): ScopedIndex {
-  const index: ScopedIndex = { all: [], inScope: new Map(), scopes: [] };
-  const open: Node[] = [];
-  for (const node of descendantsOfTypes(root, new Set([...types, ...scopes]))) {
-    while (open.length > 0 && node.startIndex >= open[open.length - 1]!.endIndex) open.pop();
-    if (scopes.has(node.type)) {
-      open.push(node);
-      index.scopes.push(node);
-      index.inScope.set(node.id, []);
-      if (!types.has(node.type)) continue;
-    }
-    index.all.push(node);
-    const top = open[open.length - 1];
-    const scope = top && top.id === node.id ? open[open.length - 2] : top;
-    if (scope) index.inScope.get(scope.id)!.push(node);
-  }
-  return index;
-}
-
-/**
- * Whether a node lies inside any of a set of nodes (loops, say), answered from their ranges without
- * walking parents, which in tree-sitter costs a descent from the root for every step.
- */
-export class Coverage {
-  private readonly ranges: [number, number][];
-  /** The furthest end among ranges 0..i: the backward scan stops once nothing earlier reaches far enough. */
-  private readonly reach: number[];
-
-  constructor(nodes: readonly Node[]) {
-    this.ranges = nodes.map((n): [number, number] => [n.startIndex, n.endIndex]).sort((a, b) => a[0] - b[0]);
-    this.reach = [];
-    let furthest = -1;
-    for (const [, end] of this.ranges) this.reach.push((furthest = Math.max(furthest, end)));
-  }
-
-  covers(node: Node): boolean {
-    // Ranges are nested or disjoint; any range starting before the node may still contain it.
-    let low = 0;
-    let high = this.ranges.length;
-    while (low < high) {
-      const mid = (low + high) >> 1;
-      if (this.ranges[mid]![0] <= node.startIndex) low = mid + 1;
-      else high = mid;
-    }
-    for (let i = low - 1; i >= 0 && this.reach[i]! >= node.endIndex; i -= 1) {
-      const [start, end] = this.ranges[i]!;
-      if (start <= node.startIndex && end >= node.endIndex) return true;
-    }
-    return false;
-  }
 }
 
 /**
@@ -276,19 +195,6 @@ export function ancestorPath(node: Node): Node[] {
     cursor.delete();
   }
   return path.reverse();
-}
-
-/** The first node of `path` (nearest first) whose type is in `types`, not looking past `boundaries`. */
-export function firstOnPath(
-  path: readonly Node[],
-  types: ReadonlySet<string>,
-  boundaries: ReadonlySet<string> = NONE,
-): Node | null {
-  for (const node of path) {
-    if (types.has(node.type)) return node;
-    if (boundaries.has(node.type)) return null;
-  }
-  return null;
 }
 
 /** `parent` for `node` and its ancestors, from one descent (see `ancestorPath`); other nodes fall back to `parent`. */
