@@ -30,7 +30,13 @@ import {
   type NameScope,
 } from './lower.js';
 import { RESTART_NAME } from '../../context.js';
-import { csharpRetryContext, failureLoopContext, retryOnceContext } from './retry-context.js';
+import {
+  CSHARP_FUNCTIONS,
+  CSHARP_LOOPS,
+  csharpRetryContext,
+  failureLoopContext,
+  retryOnceContext,
+} from './retry-context.js';
 
 /**
  * The C# front end of the value-flow engine: one query over a file's tree fills the facts — classes,
@@ -95,18 +101,14 @@ const TYPES = new Set([
   'record_struct_declaration',
   'interface_declaration',
 ]);
+/** The retry context's function bodies, and the members that declare a function of their own. */
 const FUNCTIONS = new Set([
-  'method_declaration',
-  'constructor_declaration',
-  'local_function_statement',
-  'lambda_expression',
-  'anonymous_method_expression',
-  'accessor_declaration',
+  ...CSHARP_FUNCTIONS,
   'operator_declaration',
   'conversion_operator_declaration',
   'destructor_declaration',
 ]);
-const LOOPS = new Set(['for_statement', 'foreach_statement', 'while_statement', 'do_statement']);
+const LOOPS = new Set(CSHARP_LOOPS);
 /** The node types facts are read from. */
 const FACT_NODES = new Set([
   ...TYPES,

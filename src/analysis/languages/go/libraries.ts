@@ -1,5 +1,5 @@
+import type { LibraryHit } from '../tree-sitter/findings.js';
 import { UNKNOWN, type DelayValue } from '../../delay.js';
-import type { Confidence, RetryLibrary } from '../../finding.js';
 import { constMs } from '../tree-sitter/durations.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, enclosing, field, namedChildren, some } from '../tree-sitter/syntax.js';
@@ -12,15 +12,8 @@ import { FUNCTION_TYPES } from './retry-context.js';
  * are given are read through the value-flow engine (`Millis`).
  */
 
-export interface GoLibraryFinding {
-  library: RetryLibrary;
-  /** In milliseconds. */
-  value: DelayValue;
-  anchor: Node;
-  target: Node;
-  evidence: string;
-  confidence?: Confidence;
-}
+/** A library check's hit, with its nodes (copied out as snippets before the tree is freed). */
+export type GoLibraryFinding = LibraryHit;
 
 const CENKALTI = /^github\.com\/cenkalti\/backoff(\/v\d+)?$/;
 const RETRY_GO = /^github\.com\/avast\/retry-go(\/v\d+)?$/;

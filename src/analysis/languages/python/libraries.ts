@@ -1,5 +1,5 @@
+import type { LibraryHit } from '../tree-sitter/findings.js';
 import { combine, dominant, UNKNOWN, type DelayValue } from '../../delay.js';
-import type { Confidence, RetryLibrary } from '../../finding.js';
 import { constMs } from '../tree-sitter/durations.js';
 import { withFragment } from '../tree-sitter/modules.js';
 import type { Node } from '../tree-sitter/runtime.js';
@@ -18,16 +18,8 @@ import {
  * defaults: tenacity, backoff, retrying, urllib3 `Retry`, and celery tasks.
  */
 
-export interface PyLibraryFinding {
-  library: RetryLibrary;
-  /** In milliseconds. */
-  value: DelayValue;
-  anchor: Node;
-  /** What a rewrite edits. */
-  target: Node;
-  evidence: string;
-  confidence?: Confidence;
-}
+/** A library check's hit, with its nodes (copied out as snippets before the tree is freed). */
+export type PyLibraryFinding = LibraryHit;
 
 /** tenacity's `wait_exponential`/`wait_exponential_jitter` defaults (`multiplier`/`initial` 1 s, base 2). */
 const TENACITY_EXPONENTIAL_MULTIPLIER_S = 1;
