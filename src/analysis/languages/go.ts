@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import type { ModuleHost } from '../analyzer.js';
 import { newTrail, type FlowEngine } from '../flow/engine.js';
+import { functionAt } from '../flow/ir.js';
 import type { FrontEnd } from '../flow/program.js';
 import { scaled } from './tree-sitter/durations.js';
 import { EngineAnalyzer, type LibraryChecks } from './tree-sitter/engine-analyzer.js';
@@ -120,9 +121,7 @@ const libraryDrafts: LibraryChecks<GoFacts> = async ({ root, facts }, engine, op
 function valueReader(engine: FlowEngine, facts: GoFacts): Millis {
   return async (node: Node) => {
     const line = node.startPosition.row + 1;
-    const fn = facts.functions
-      .filter((f) => f.line <= line && line <= f.endLine)
-      .sort((a, b) => b.line - a.line || b.id - a.id)[0];
+    const fn = functionAt(facts, line);
     const receiver = fn ? facts.receivers.get(fn.id) : undefined;
     const expr = lowerGo(node, { imports: facts.importMap, receiver });
     const value = await engine.evaluate(
