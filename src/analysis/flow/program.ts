@@ -165,7 +165,7 @@ export class Program {
   }
 
   /** The other files of a file's package (nothing for languages without packages). */
-  async packageMates(facts: FileFacts): Promise<FileFacts[]> {
+  private async packageMates(facts: FileFacts): Promise<FileFacts[]> {
     const front = this.front;
     if (!front.packageMates) return [];
     const dir = posix.dirname(facts.path);
