@@ -16,11 +16,6 @@ export interface FrontEnd {
   /** The module `name` inside `module`, when an import binds a submodule (`from app import settings`). */
   submodule(module: string, name: string): string;
   /**
-   * Names a file calls without the `name(` the index looks for — a Rust or Go struct literal
-   * `Config { … }` is a call of `Config` in the facts — so the call-site index finds the file.
-   */
-  callTokens?(text: string): Iterable<string>;
-  /**
    * Languages whose files share top-level names with the other files of their package (Go, Java,
    * Kotlin): which of the files listed in a directory (repository paths) can belong to the package of
    * `path` — a file, or the directory itself ending in `/` when an import names the package. Mates
@@ -68,8 +63,11 @@ const NEW_TOKEN = /([A-Z][\w]*)\.new\b/g;
 /** Type declarations, for languages whose types are not found through imports. */
 const TYPE_DECLARATION_TOKEN =
   /\b(?:class|struct|record|interface|object|enum|type|module)\s+(?:[A-Za-z_]\w*(?:::|\.))*([A-Za-z_]\w*)/g;
-/** A struct literal (Go `Config{…}`, `&pkg.Config{…}`) calls its type's record constructor. */
-const RECORD_LITERAL_TOKEN = /([A-Za-z_][\w]*)\{/g;
+/**
+ * A struct literal (Go `Config{…}`, `&pkg.Config{…}`, Rust `Config { … }`) calls its type's record
+ * constructor. Over-eager matches (`class Config {`) only make a lookup read a file that has no call.
+ */
+const RECORD_LITERAL_TOKEN = /([A-Za-z_]\w*)\s*\{/g;
 const MEMBER_ASSIGN_TOKEN = /\.([A-Za-z_$][\w$]*)\s*(?:[-+*/]|<<|\*\*)?=(?!=)/g;
 /** Object initialisers set members without a dot: `new Options { Delay = … }` (C#). */
 const INITIALIZER_ASSIGN_TOKEN = /[{,]\s*([A-Za-z_$][\w$]*)\s*=(?![=>])/g;
@@ -283,7 +281,6 @@ export class Program {
         for (const match of text.matchAll(NEW_TOKEN)) add(`c:${match[1]}`);
         for (const match of text.matchAll(MEMBER_ASSIGN_TOKEN)) add(`a:${match[1]}`);
         for (const match of text.matchAll(INITIALIZER_ASSIGN_TOKEN)) add(`a:${match[1]}`);
-        for (const name of this.front.callTokens?.(text) ?? []) add(`c:${name}`);
         if (this.front.typesAnywhere)
           for (const match of text.matchAll(TYPE_DECLARATION_TOKEN)) add(`d:${match[1]}`);
       }

@@ -19,17 +19,12 @@ import { modulePaths } from './rust/modules.js';
 const MAYBE_RETRY =
   /sleep|delay_for|Timer::after|Delay::new|FixedInterval|ExponentialBackoff|FibonacciBackoff|Builder|backoff::|\bErr\b|is_err/;
 
-/** A struct literal's type (also matches `struct Foo {` and `impl Foo {`: the index may over-include). */
-const STRUCT_LITERAL = /\b([A-Z]\w*)\s*\{/g;
-
 /** Rust for the value-flow engine: modules are files of the crate (`crate::config` → `src/config.rs`). */
 export const RUST_FRONT_END: FrontEnd = {
   extensions: ['.rs'],
   extract: (path, text) => withTree('rust', text, (tree) => extractRustFacts(path, tree.rootNode, false)),
   modulePaths,
   submodule: (module, name) => `${module}::${name}`,
-  // `Config { retry_delay: … }` sets the fields of `Config` as a call of it would.
-  callTokens: (text) => [...text.matchAll(STRUCT_LITERAL)].map((match) => match[1]!),
 };
 
 export class RustAnalyzer extends EngineAnalyzer<RsFacts> {
