@@ -122,6 +122,12 @@ export interface RetryFrame {
   evidence: string[];
 }
 
+/** That a call runs only after a failure, and the words that say why (`waits in an except clause`). */
+export interface FailurePath {
+  trigger: Trigger;
+  evidence: string;
+}
+
 export interface CallFact {
   callee: Expr;
   /** Positional arguments, in order. */
@@ -138,7 +144,7 @@ export interface CallFact {
   /** Set when the call sits in a loop of its function (it runs again and again). */
   repeats?: boolean;
   /** Set when the call runs only after a failure (an `except`/`rescue`, an error branch), repeated or not. */
-  failure?: { trigger: RetryFrame['trigger']; evidence: string };
+  failure?: FailurePath;
 }
 
 export interface ClassFact {

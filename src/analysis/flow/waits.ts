@@ -4,7 +4,7 @@ import { UNKNOWN } from '../delay.js';
 import { scaled } from '../languages/tree-sitter/durations.js';
 import { waitDraft, type Draft, type Snippet } from '../languages/tree-sitter/findings.js';
 import { CYCLE_VALUE, NEVER_VALUE, newTrail, scopeIn, type FlowEngine, type Scope } from './engine.js';
-import type { CallFact, Expr, FileFacts, FunctionFact, RetryFrame } from './ir.js';
+import type { CallFact, Expr, FailurePath, FileFacts, FunctionFact, RetryFrame } from './ir.js';
 
 /**
  * Is a call of the analysed file a wait between attempts, and with what delay? Written once for every
@@ -176,7 +176,7 @@ export interface RetryContextResult {
 export function attachRetryFrames<N>(
   pending: readonly { call: CallFact; node: N; state: { repeats: boolean; fn?: { recursive: boolean } } }[],
   retryContext: (node: N) => RetryContextResult | null,
-  failures?: { facts: FileFacts; failureAt: (node: N) => NonNullable<CallFact['failure']> | null },
+  failures?: { facts: FileFacts; failureAt: (node: N) => FailurePath | null },
 ): void {
   for (const { call, node, state } of pending) {
     if (state.repeats) call.repeats = true;
@@ -231,7 +231,7 @@ export interface ScheduledCall {
   facts: FileFacts;
   fn?: FunctionFact;
   /** The `except`/`rescue` clause or error branch the timer is set in, as the retry context reads it. */
-  failure?: { trigger: RetryFrame['trigger']; evidence: string } | null;
+  failure?: FailurePath | null;
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   type ParentOf,
 } from '../tree-sitter/syntax.js';
 import { parameterNames } from './package.js';
+import type { FailurePath } from '../../flow/ir.js';
 
 /**
  * Is a Go wait a pause between attempts? It must run only after something failed (`if err != nil`,
@@ -96,11 +97,6 @@ function jumpBack(call: Node, fn: Node | null, up: ParentOf): Node | null {
 export function failureAt(call: Node): FailurePath | null {
   const up = lineage(call);
   return failurePath(call, enclosingBy(up, call, FUNCTION_TYPES), up);
-}
-
-interface FailurePath {
-  trigger: Trigger;
-  evidence: string;
 }
 
 function failurePath(call: Node, fn: Node | null, up: ParentOf): FailurePath | null {

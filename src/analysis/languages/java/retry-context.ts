@@ -1,19 +1,15 @@
 import { ATTEMPT_NAME } from '../../context.js';
-import type { Trigger } from '../../finding.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { lineOf } from '../tree-sitter/syntax.js';
 import type { RetryEvidence } from './report.js';
+import type { FailurePath } from '../../flow/ir.js';
+export type { FailurePath };
 
 /**
  * "Is this wait a pause between attempts?" (RULES.md section 1) over a tree-sitter tree. The walk is
  * the same for every language analysed here; a `ContextGrammar` says what a catch, an error branch, a
  * loop and a success exit look like in one language (Java and C# share one, Rust has its own).
  */
-
-export interface FailurePath {
-  trigger: Trigger;
-  evidence: string;
-}
 
 export interface ContextGrammar {
   /** Node types that start a new function: a wait inside a lambda does not belong to the loop around it. */

@@ -12,6 +12,7 @@ import {
   type ParentOf,
 } from '../tree-sitter/syntax.js';
 import { parameterNames } from './module.js';
+import type { FailurePath } from '../../flow/ir.js';
 
 /**
  * Is a Python wait a pause between attempts (RULES.md section 1)? It must run only after something
@@ -69,11 +70,6 @@ export function retryContext(call: Node): PyRetryContext | null {
 export function failureAt(call: Node): FailurePath | null {
   const up = lineage(call);
   return failurePath(call, enclosingBy(up, call, FUNCTION_TYPES), up);
-}
-
-interface FailurePath {
-  trigger: Trigger;
-  evidence: string;
 }
 
 function failurePath(call: Node, fn: Node | null, up: ParentOf): FailurePath | null {

@@ -12,6 +12,7 @@ import {
   some,
 } from '../tree-sitter/syntax.js';
 import { parameterNames } from './module.js';
+import type { FailurePath as FailureFact } from '../../flow/ir.js';
 
 /**
  * Is a Ruby `sleep` a pause between attempts? It runs after something failed (a `rescue` clause, an
@@ -119,9 +120,7 @@ function retriedFromTheTop(call: Node, up: ParentOf): RbRetryContext | null {
   };
 }
 
-interface FailurePath {
-  trigger: Trigger;
-  evidence: string;
+interface FailurePath extends FailureFact {
   /** The clause the wait is in (a `rescue`, an `if` branch): where `retry` must follow. */
   clause: Node;
 }

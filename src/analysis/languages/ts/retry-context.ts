@@ -21,6 +21,7 @@ import {
   unwrap,
 } from './scope.js';
 import type { Wait } from './waits.js';
+import type { FailurePath } from '../../flow/ir.js';
 
 /** Why a wait counts as a pause between attempts, and what is in scope there. */
 export interface RetryContext {
@@ -174,11 +175,6 @@ function scheduledRetry(wait: Wait, file: ts.SourceFile): RetryContext | null {
     attemptVar: pickAttempt(counters),
     evidence: [path.evidence, `the timer calls \`${restarted}\` again`],
   };
-}
-
-interface FailurePath {
-  trigger: Trigger;
-  evidence: string;
 }
 
 /** Call sites looked at when a helper's callers decide whether it runs on failure. */
