@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { runSimulateCommand, SimulateUsageError } from './simulate.js';
 import { scanCommand, type ScanFlags } from './scan.js';
 import { STRATEGIES } from '../config.js';
+import type { ReviewFlags } from './review.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -82,6 +83,49 @@ export function buildProgram(): Command {
         process.stdout.write(`${runSimulateCommand(flags)}\n`);
       },
     );
+
+  program
+    .command('review')
+    .description(
+      'review the pull/merge request this CI job runs for (GitHub Actions, GitLab CI) and post the comments',
+    )
+    .addOption(new Option('--platform <name>', 'instead of detecting it').choices(['github', 'gitlab']))
+    .option('--api-url <url>', 'REST API root (GITHUB_API_URL, CI_API_V4_URL)')
+    .option(
+      '--repository <name>',
+      'GitHub owner/name (GITHUB_REPOSITORY), or GitLab project id (CI_PROJECT_ID)',
+    )
+    .option(
+      '--number <n>',
+      'pull request number (from GITHUB_EVENT_PATH), or merge request iid (CI_MERGE_REQUEST_IID)',
+      positiveInt,
+    )
+    .option('--event-path <file>', 'GitHub event payload (GITHUB_EVENT_PATH)')
+    .option('--token <token>', 'API token (GITHUB_TOKEN, GITLAB_TOKEN)')
+    .option('--checkout <dir>', 'the checkout to read code from (GITHUB_WORKSPACE, CI_PROJECT_DIR)')
+    .option(
+      '--bot-login <login>',
+      'GitHub login the earlier comments were posted as, when not the token user',
+    )
+    .addOption(
+      new Option(
+        '--fail-on <level>',
+        "fail the job and the check at this level (default: the config's fail_on)",
+      ).choices(['warning', 'note', 'never']),
+    )
+    .addOption(
+      new Option('--strategy <name>', 'jitter strategy for suggested patches').choices([...STRATEGIES]),
+    )
+    .option('--dry-run', 'print what would be posted, post nothing', false)
+    .option('--verbose', 'log progress on stderr', false)
+    .action(async (flags: ReviewFlags) => {
+      const { reviewCommand } = await import('./review.js');
+      process.exitCode = await reviewCommand(flags, {
+        stdout: process.stdout,
+        stderr: process.stderr,
+        env: process.env,
+      });
+    });
 
   program
     .command('serve')

@@ -1,4 +1,4 @@
-import type { Context, Probot, ProbotOctokit } from 'probot';
+import type { Context, Probot } from 'probot';
 import { MemoryDeliveryStore, type DeliveryStore } from '../../idempotency.js';
 import type { GitHubReviewJob } from '../../queue/job.js';
 import { MemoryJobQueue } from '../../queue/memory.js';
@@ -9,6 +9,7 @@ import type { PullRef } from './changes.js';
 import { CHECK_RUN_NAME } from './check-run.js';
 import { reviewPullRequest, type JobLog, type ReviewFn, type ReviewReason } from './job.js';
 import { errorFields } from './target.js';
+import { readRepoConfig } from './repo-config.js';
 
 export interface GitHubAppDeps {
   /** Where reviews run; handlers only enqueue, so GitHub gets its answer in milliseconds. */
@@ -259,17 +260,6 @@ export function githubJobRunner(
       ...(deps.budget ? { budget: deps.budget } : {}),
     });
   };
-}
-
-/** What Probot's `context.config(name)` does, without a webhook context: `.github/<name>`, or null. */
-async function readRepoConfig(
-  octokit: ProbotOctokit,
-  owner: string,
-  repo: string,
-  name: string,
-): Promise<unknown> {
-  const { config, files } = await octokit.config.get({ owner, repo, path: `.github/${name}` });
-  return files.some((file) => file.config !== null) ? config : null;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { ProbotOctokit } from 'probot';
-import type { ReadBudget } from '../bounded-reader.js';
+import type { BoundedRepoReader, ReadBudget } from '../bounded-reader.js';
 import type { RepoReader, ReviewOutcome, ReviewTarget } from '../types.js';
 import type { PullRef } from './changes.js';
 import { completeCheckRun, startCheckRun } from './check-run.js';
@@ -21,7 +21,7 @@ export type ReviewFn = (
 
 /** Why a review runs: an explicit request reviews drafts and closed-for-now states the push events skip. */
 export type ReviewReason =
-  'opened' | 'reopened' | 'synchronize' | 'ready_for_review' | 'rescan' | 'check_run_rerequested';
+  'opened' | 'reopened' | 'synchronize' | 'ready_for_review' | 'rescan' | 'check_run_rerequested' | 'ci';
 
 export interface PullRequestJob extends PullRef {
   octokit: ProbotOctokit;
@@ -31,6 +31,10 @@ export interface PullRequestJob extends PullRef {
   botLogin: () => Promise<string | undefined>;
   review: ReviewFn;
   budget?: ReadBudget;
+  /** Keep a `jitterbot` check run (default); off for a dry run, which must write nothing. */
+  checkRun?: boolean;
+  /** A reader for the head commit other than the API (a CI checkout), or null to read through the API. */
+  localReader?: (headSha: string) => Promise<BoundedRepoReader | null>;
 }
 
 /** Refused reads named in the log; the count says how many more there were. */
@@ -72,15 +76,18 @@ export async function reviewPullRequest(job: PullRequestJob): Promise<'reviewed'
     return 'skipped';
   }
 
-  try {
-    target.checkRunId = await startCheckRun(octokit, repo, pr.head.sha);
-  } catch (error) {
-    // Without checks:write (an installation that has not accepted new permissions) the review still runs.
-    log.warn({ err: errorFields(error) }, 'could not create the check run');
+  if (job.checkRun !== false) {
+    try {
+      target.checkRunId = await startCheckRun(octokit, repo, pr.head.sha);
+    } catch (error) {
+      // Without checks:write (an installation that has not accepted new permissions) the review still runs.
+      log.warn({ err: errorFields(error) }, 'could not create the check run');
+    }
   }
   const checkRunId = target.checkRunId;
   try {
-    const reader = createGitHubReader(octokit, repo, job.budget, log);
+    const reader =
+      (await job.localReader?.(pr.head.sha)) ?? createGitHubReader(octokit, repo, job.budget, log);
     await job.review(target, reader, { log });
     const { filesRead, bytesRead, refused } = reader.report();
     if (refused.length > 0) {

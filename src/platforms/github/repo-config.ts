@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import type { ProbotOctokit } from 'probot';
 import { CONFIG_PATHS, DEFAULT_CONFIG, validateConfig, type LoadedConfig } from '../../config.js';
 
 /** Where the GitHub App reads its configuration: `.github/jitterbot.yml` on the default branch. */
@@ -29,4 +30,15 @@ function describeReadError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   // The config plugin prefixes its messages with its package name; users need only the reason.
   return message.replace(/^\[@probot\/octokit-plugin-config\]\s*/, '');
+}
+
+/** What Probot's `context.config(name)` does, without a webhook context: `.github/<name>`, or null. */
+export async function readRepoConfig(
+  octokit: ProbotOctokit,
+  owner: string,
+  repo: string,
+  name: string,
+): Promise<unknown> {
+  const { config, files } = await octokit.config.get({ owner, repo, path: `.github/${name}` });
+  return files.some((file) => file.config !== null) ? config : null;
 }

@@ -61,6 +61,8 @@ export interface GitlabJobDeps {
   /** The review pipeline; tests of the adapter alone may replace it. */
   review?: ReviewFn;
   prepareWait?: { retries: number; baseMs: number; capMs: number; sleep?: (ms: number) => Promise<void> };
+  /** A reader for the head commit other than the API (a CI checkout), or null to read through the API. */
+  localReader?: (headSha: string) => Promise<RepoReader | null>;
 }
 
 export type GitlabJobResult =
@@ -181,10 +183,9 @@ async function reviewMergeRequest(
     }
   }
 
-  const reader = new BoundedRepoReader(
-    new GitlabRepoAccess(api, projectId),
-    deps.readBudget ?? DEFAULT_READ_BUDGET,
-  );
+  const reader =
+    (await deps.localReader?.(mr.diffRefs.head_sha)) ??
+    new BoundedRepoReader(new GitlabRepoAccess(api, projectId), deps.readBudget ?? DEFAULT_READ_BUDGET);
   const review = deps.review ?? runReview;
   log.info(
     { ...fields, reasons: request.reasons, rescans: honoured.length, head: mr.diffRefs.head_sha },
