@@ -109,7 +109,7 @@ export const DEFAULT_CONFIG: JitterbotConfig = configSchema.parse({});
 
 export interface LoadedConfig {
   config: JitterbotConfig;
-  /** User-facing problems; when present, the review runs with defaults. */
+  /** User-facing problems, one per bad key; the review runs with every other key as written. */
   errors: string[];
 }
 
@@ -128,17 +128,50 @@ export function parseConfig(text: string | null, source = 'jitterbot.yml'): Load
   return validateConfig(raw, source);
 }
 
+/** Each pass drops the keys the last one rejected; nesting is two levels deep, so three passes settle. */
+const MAX_VALIDATION_PASSES = 4;
+
 /**
  * Validates an already parsed configuration object (Probot's `context.config()` returns one). Never
- * throws: problems become user-facing messages naming the file and key, and the defaults apply.
+ * throws. A bad key is reported (file, key, reason — once) and falls back to its default alone: every
+ * other key still applies, so one typo next to `fail_on` never removes the gate.
  */
 export function validateConfig(raw: unknown, source: string): LoadedConfig {
   if (raw === null || raw === undefined) return { config: DEFAULT_CONFIG, errors: [] };
-  const result = configSchema.safeParse(raw);
-  if (result.success) return { config: result.data, errors: [] };
-  const errors = result.error.issues.map((issue) => {
-    const where = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
-    return `${source}: ${where}: ${issue.message}`;
-  });
-  return { config: DEFAULT_CONFIG, errors };
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    return { config: DEFAULT_CONFIG, errors: [`${source}: (top level): expected a mapping of options`] };
+  }
+  let candidate = raw as Record<string, unknown>;
+  const errors = new Set<string>();
+  for (let pass = 0; pass < MAX_VALIDATION_PASSES; pass += 1) {
+    const result = configSchema.safeParse(candidate);
+    if (result.success) return { config: result.data, errors: [...errors] };
+    for (const issue of result.error.issues) {
+      const keys = issue.code === 'unrecognized_keys' ? issue.keys : [undefined];
+      for (const key of keys) {
+        const path = key === undefined ? keyPath(issue.path) : [...keyPath(issue.path), key];
+        const where = path.length > 0 ? path.join('.') : '(top level)';
+        errors.add(`${source}: ${where}: ${key === undefined ? issue.message : 'unknown option'}`);
+        candidate = without(candidate, path);
+      }
+    }
+  }
+  return { config: DEFAULT_CONFIG, errors: [...errors] };
+}
+
+/** The option an issue is about: a bad list element makes the whole list fall back. */
+function keyPath(path: readonly PropertyKey[]): string[] {
+  const end = path.findIndex((segment) => typeof segment !== 'string');
+  return (end === -1 ? path : path.slice(0, end)).map(String);
+}
+
+function without(object: Record<string, unknown>, path: readonly string[]): Record<string, unknown> {
+  const [head, ...rest] = path;
+  if (head === undefined) return {};
+  const copy = { ...object };
+  const inner = copy[head];
+  if (rest.length === 0 || typeof inner !== 'object' || inner === null || Array.isArray(inner))
+    delete copy[head];
+  else copy[head] = without(inner as Record<string, unknown>, rest);
+  return copy;
 }

@@ -77,7 +77,8 @@ export async function scanCommand(
     return 2;
   }
   progress.stop();
-  for (const message of outcome.configErrors) io.stderr.write(`jitterbot: ${message} (using defaults)\n`);
+  for (const message of outcome.configErrors)
+    io.stderr.write(`jitterbot: ${message} (ignored; its default applies)\n`);
   if (flags.verbose && outcome.skipped.length > 0) io.stderr.write(`${renderSkipped(outcome.skipped)}\n`);
 
   const diffMode = flags.base !== undefined;

@@ -73,7 +73,7 @@ export async function buildOutcome(
   ]);
   const config: JitterbotConfig = { ...loaded.config, ...options.overrides };
   if (loaded.errors.length > 0)
-    log.warn({ errors: loaded.errors }, 'invalid configuration; reviewing with defaults');
+    log.warn({ errors: loaded.errors }, 'invalid configuration options; reviewing with their defaults');
   const analyzers = options.analyzers ?? createAnalyzers();
   const filter = filterOptionsFrom(config, {
     includeVendored: options.includeVendored ?? false,

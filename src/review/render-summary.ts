@@ -110,7 +110,7 @@ function configErrors(errors: readonly string[]): string {
   return [
     '### Configuration problems',
     '',
-    'The review ran with the default configuration because:',
+    'These options were ignored (their defaults applied); every other option was used:',
     '',
     ...errors.map((error) => `- ${escapeText(error)}`),
   ].join('\n');

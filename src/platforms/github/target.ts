@@ -146,7 +146,7 @@ function withConfigErrors(summary: string, errors: readonly string[]): string {
   const missing = errors.filter((error) => !summary.includes(error));
   if (missing.length === 0) return summary;
   const list = missing.map((error) => `- ${error}`).join('\n');
-  return `${summary}\n\n### Configuration problems (defaults used)\n\n${list}`;
+  return `${summary}\n\n### Configuration problems (these options ignored)\n\n${list}`;
 }
 
 function withNotes(summary: string, notes: readonly string[]): string {
