@@ -148,3 +148,9 @@ export function renderSummary(input: SummaryInput): string {
     ? body
     : `${body.slice(0, MAX_BODY_CHARS - 40)}\n\n…(summary truncated)`;
 }
+
+/** One line for a check run's title or a commit status: how many new findings the change has. */
+export function findingsTitle(findings: number): string {
+  if (findings === 0) return 'No retries without jitter on the added lines';
+  return findings === 1 ? '1 retry without jitter' : `${findings} retries without jitter`;
+}

@@ -171,11 +171,34 @@ describe('jitterbot review in a GitLab merge request pipeline', () => {
     expect(gitlab.diffDiscussions()).toHaveLength(1);
     expect(gitlab.diffDiscussions()[0]!.notes[0]!.body).toContain('```suggestion');
     expect(gitlab.generalNotes()).toHaveLength(1);
+    expect(gitlab.statuses).toEqual([
+      { sha: gitlab.headSha, state: 'success', name: 'jitterbot', description: '1 retry without jitter' },
+    ]);
 
     const again = await run(gitlabEnv());
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(/posted 0 new comment\(s\), 1 already commented/);
     expect(gitlab.diffDiscussions()).toHaveLength(1);
+  });
+
+  it('fails the jitterbot commit status, the merge gate, at the fail level', async () => {
+    const gitlab = new FakeGitlab();
+    gitlab.push(gitlab.headSha, { [FILE]: fixtureText('repo/src/inventory.ts') });
+    gitlab.install();
+    const { code } = await run(gitlabEnv(), { failOn: 'warning' });
+    expect(code).toBe(1);
+    expect(gitlab.statuses.at(-1)).toMatchObject({ state: 'failed', name: 'jitterbot' });
+  });
+
+  it('still posts the review when the token may not set commit statuses', async () => {
+    const gitlab = new FakeGitlab();
+    gitlab.push(gitlab.headSha, { [FILE]: fixtureText('repo/src/inventory.ts') });
+    gitlab.failNext('POST', /\/statuses\//, [403, { message: '403 Forbidden' }]);
+    gitlab.install();
+    const { code } = await run(gitlabEnv());
+    expect(code).toBe(0);
+    expect(gitlab.diffDiscussions()).toHaveLength(1);
+    expect(gitlab.statuses).toHaveLength(0);
   });
 });
 

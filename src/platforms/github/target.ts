@@ -4,6 +4,7 @@ import type { ChangeSet, EarlierComment, ReviewOutcome, ReviewTarget } from '../
 import { listChanges, type GitHubChanges, type PullRef } from './changes.js';
 import { annotationFor, completeCheckRun, type CheckResult } from './check-run.js';
 import { loadGitHubConfig } from './repo-config.js';
+import { findingsTitle } from '../../review/render-summary.js';
 import { planComments, postReview, type UnplacedFinding } from './review.js';
 import { listEarlierComments, markFixed } from './threads.js';
 
@@ -116,7 +117,7 @@ export class GitHubTarget implements ReviewTarget {
     const findings = [...outcome.toPost, ...outcome.unchanged].map((entry) => entry.finding);
     await completeCheckRun(octokit, pull, this.checkRunId, {
       conclusion,
-      title: checkTitle(findings.length),
+      title: findingsTitle(findings.length),
       summary: withNotes(withConfigErrors(outcome.summary, outcome.configErrors), notes),
       annotations: findings.map(annotationFor),
     });
@@ -134,11 +135,6 @@ function reviewBody(count: number): string {
     `**jitterbot** found ${what} without jitter: clients that fail together would retry together. ` +
     'Each comment suggests a patch; the **jitterbot** check run has the summary.'
   );
-}
-
-export function checkTitle(findings: number): string {
-  if (findings === 0) return 'No retries without jitter on the added lines';
-  return findings === 1 ? '1 retry without jitter' : `${findings} retries without jitter`;
 }
 
 /** The pipeline's summary lists configuration errors; add them if it did not, since they matter. */

@@ -3,6 +3,7 @@ import type { ChangeSet, EarlierComment, PublishedFinding, ReviewOutcome, Review
 import { listMergeRequestDiffs, toChangedFiles } from './changes.js';
 import { describeError, isNotFound, statusOf, type GitlabApi } from './client.js';
 import type { Log } from './log.js';
+import { findingsTitle } from '../../review/render-summary.js';
 import { summaryNoteBody, type UnplacedFinding } from './summary-note.js';
 import {
   FIXED_REPLY_PREFIX,
@@ -81,7 +82,12 @@ export interface PublishReport {
   unplaced: UnplacedFinding[];
   fixed: number;
   summary: 'created' | 'edited' | 'skipped';
+  /** The `jitterbot` commit status on the head: set, or refused (the token lacks the Developer role). */
+  status: 'set' | 'refused';
 }
+
+/** The commit status a merge request's pipeline shows, and that "Pipelines must succeed" waits for. */
+export const COMMIT_STATUS_NAME = 'jitterbot';
 
 /**
  * One merge request as the review pipeline sees it. Every call is scoped to the project and merge
@@ -160,7 +166,8 @@ export class GitlabReviewTarget implements ReviewTarget {
       outcome.summary,
       unplaced,
     );
-    this.lastPublish = { posted, unplaced, fixed, summary };
+    const status = await this.setCommitStatus(outcome);
+    this.lastPublish = { posted, unplaced, fixed, summary, status };
     log.info(
       {
         ...logFields,
@@ -169,9 +176,33 @@ export class GitlabReviewTarget implements ReviewTarget {
         fixed,
         unplaced: unplaced.length,
         summary,
+        status,
       },
       'published review',
     );
+  }
+
+  /**
+   * The merge gate: a `jitterbot` status on the head commit, failed when a new finding reaches the
+   * config's `fail_on`. Setting a status needs the Developer role; without it the review still stands.
+   */
+  private async setCommitStatus(outcome: ReviewOutcome): Promise<PublishReport['status']> {
+    const { api, projectId, log, logFields } = this.options;
+    const findings = outcome.toPost.length + outcome.unchanged.length;
+    try {
+      await api.Commits.editStatus(projectId, outcome.headSha, outcome.failed ? 'failed' : 'success', {
+        name: COMMIT_STATUS_NAME,
+        description: findingsTitle(findings),
+      });
+      return 'set';
+    } catch (error) {
+      if (isTransient(statusOf(error))) throw error;
+      log.warn(
+        { ...logFields, error: describeError(error) },
+        'could not set the jitterbot commit status (the token needs the Developer role)',
+      );
+      return 'refused';
+    }
   }
 
   /** null when posted; GitLab's reason when it refused the position. */

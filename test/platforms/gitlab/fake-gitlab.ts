@@ -42,6 +42,8 @@ export class FakeGitlab {
   readonly discussions: FakeDiscussion[] = [];
   readonly requests: LoggedRequest[] = [];
   readonly awards: { noteId: number; name: string }[] = [];
+  /** Commit statuses set, in order (`POST /projects/:id/statuses/:sha`). */
+  readonly statuses: { sha: string; state: string; name: string; description: string }[] = [];
   /** user id → access level (members/all). */
   readonly members = new Map<number, number>();
   /** Files on the target branch (`master`), e.g. `.gitlab/jitterbot.yml`. */
@@ -210,6 +212,23 @@ export class FakeGitlab {
         201,
         { ...fixtureJson('api/award-emoji.json'), name: body.name, awardable_id: Number(match[1]) },
       ];
+    }
+    if ((match = new RegExp(`^POST ${PROJECT}/statuses/([0-9a-f]{40})$`).exec(key))) {
+      const status = {
+        sha: match[1]!,
+        state: String(body.state),
+        name: String(body.name),
+        description: String(body.description),
+      };
+      this.statuses.push(status);
+      const reply = fixtureJson('api/commit-status.json');
+      Object.assign(reply, {
+        sha: status.sha,
+        status: status.state,
+        name: status.name,
+        description: status.description,
+      });
+      return [201, reply];
     }
     return [404, { message: `404 Not found (fake GitLab has no ${key})` }];
   }

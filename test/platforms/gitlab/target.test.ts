@@ -294,7 +294,13 @@ describe('GitlabReviewTarget.publish', () => {
         summaryBody = body.body;
         return true;
       })
-      .reply(200, fixtureJson('api/note.json'));
+      .reply(200, fixtureJson('api/note.json'))
+      .post(`/api/v4/projects/14/statuses/${REFS.head_sha}`, {
+        state: 'success',
+        name: 'jitterbot',
+        description: '2 retries without jitter',
+      })
+      .reply(201, fixtureJson('api/commit-status.json'));
 
     const subject = target();
     await subject.publish(
@@ -330,7 +336,7 @@ describe('GitlabReviewTarget.publish', () => {
     expect(summaryBody).toContain('`src/inventory.ts`, lines 99–99');
     expect(summaryBody).not.toContain('jitterbot:fingerprint');
     expect(summaryBody).not.toContain('```suggestion');
-    expect(subject.lastPublish).toMatchObject({ posted: 1, fixed: 1, summary: 'edited' });
+    expect(subject.lastPublish).toMatchObject({ posted: 1, fixed: 1, summary: 'edited', status: 'set' });
     expect(subject.lastPublish?.unplaced[0]?.reason).toMatch(/^400: .*line_code/);
   });
 
@@ -345,7 +351,9 @@ describe('GitlabReviewTarget.publish', () => {
         created = body.body;
         return true;
       })
-      .reply(201, fixtureJson('api/note.json'));
+      .reply(201, fixtureJson('api/note.json'))
+      .post(`/api/v4/projects/14/statuses/${REFS.head_sha}`)
+      .reply(403, { message: '403 Forbidden' });
     await target().publish(
       outcome({ fixed: [{ id: 'x', fingerprint: FP1, path: 'src/inventory.ts', resolved: true }] }),
     );
