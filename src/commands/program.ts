@@ -37,7 +37,9 @@ export function buildProgram(): Command {
     .description('scan a directory (whole tree), or review a branch against a base ref (diff mode)')
     .argument('[path]', 'directory to scan', '.')
     .addOption(
-      new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'),
+      new Option('-f, --format <format>', 'output format')
+        .choices(['text', 'json', 'sarif', 'codequality'])
+        .default('text'),
     )
     .addOption(
       new Option('--fail-on <level>', 'exit 1 when a finding at or above this level exists')
@@ -116,6 +118,7 @@ export function buildProgram(): Command {
     .addOption(
       new Option('--strategy <name>', 'jitter strategy for suggested patches').choices([...STRATEGIES]),
     )
+    .option('--code-quality <file>', 'also write a GitLab Code Quality report of the findings to this file')
     .option('--dry-run', 'print what would be posted, post nothing', false)
     .option('--verbose', 'log progress on stderr', false)
     .action(async (flags: ReviewFlags) => {

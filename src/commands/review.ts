@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { pino, type Logger } from 'pino';
 import type { StrategyName } from '../config.js';
 import { DEFAULT_READ_BUDGET, type BoundedRepoReader } from '../platforms/bounded-reader.js';
@@ -16,6 +17,7 @@ import { runGitlabReviewJob } from '../platforms/gitlab/review-job.js';
 import { runGit } from '../platforms/local/git.js';
 import { gitRepoReader } from '../platforms/local/reader.js';
 import type { RepoReader, ReviewOutcome, ReviewTarget } from '../platforms/types.js';
+import { toCodeQuality } from '../review/code-quality.js';
 import { runReview, type ReviewOptions } from '../review/pipeline.js';
 
 export interface ReviewFlags extends CiFlags {
@@ -26,6 +28,8 @@ export interface ReviewFlags extends CiFlags {
   /** Instead of the repository's `fail_on`: the check run's conclusion and the exit code follow it. */
   failOn?: 'warning' | 'note' | 'never';
   strategy?: StrategyName;
+  /** Where to write a GitLab Code Quality report of the findings on the added lines. */
+  codeQuality?: string;
   verbose: boolean;
 }
 
@@ -75,6 +79,11 @@ export async function reviewCommand(flags: ReviewFlags, io: ReviewIo): Promise<n
     return 2;
   }
   const outcome = capture.outcome;
+  if (flags.codeQuality) {
+    // Written on a skip too (empty), so the job's report artifact always exists.
+    const findings = [...(outcome?.toPost ?? []), ...(outcome?.unchanged ?? [])].map((p) => p.finding);
+    await writeFile(flags.codeQuality, `${JSON.stringify(toCodeQuality(findings), null, 2)}\n`);
+  }
   if (result === 'skipped' || !outcome) {
     io.stderr.write(
       'jitterbot: nothing reviewed (the change is closed, or a draft with review_drafts off)\n',

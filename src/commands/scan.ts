@@ -5,11 +5,12 @@ import { LocalReviewTarget } from '../platforms/local/target.js';
 import type { ReadBudget } from '../platforms/bounded-reader.js';
 import type { PublishedFinding, ReviewOutcome } from '../platforms/types.js';
 import { runReview } from '../review/pipeline.js';
+import { toCodeQuality } from '../review/code-quality.js';
 import { toSarif, type SarifEntry } from '../review/sarif.js';
 import { renderSkipped, renderText, renderTotals, type TextEntry } from '../review/text.js';
 
 export interface ScanFlags {
-  format: 'text' | 'json' | 'sarif';
+  format: 'text' | 'json' | 'sarif' | 'codequality';
   failOn: 'warning' | 'note' | 'never';
   base?: string;
   includeUncommitted: boolean;
@@ -129,6 +130,9 @@ function render(
       ...preExisting.map((published) => ({ published, baselineState: 'unchanged' as const })),
     ];
     return JSON.stringify(toSarif(entries, meta), null, 2);
+  }
+  if (flags.format === 'codequality') {
+    return JSON.stringify(toCodeQuality(current.map((published) => published.finding)), null, 2);
   }
   if (flags.format === 'json') {
     return JSON.stringify(

@@ -3,7 +3,7 @@
  * payload file, and a nock-served platform API. The command goes through the same adapters as the App
  * and the webhook, so the assertions are on what it wrote back.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nock from 'nock';
@@ -181,13 +181,24 @@ describe('jitterbot review in a GitLab merge request pipeline', () => {
     expect(gitlab.diffDiscussions()).toHaveLength(1);
   });
 
-  it('fails the jitterbot commit status, the merge gate, at the fail level', async () => {
+  it('fails the jitterbot commit status, the merge gate, at the fail level, and writes a Code Quality report', async () => {
     const gitlab = new FakeGitlab();
     gitlab.push(gitlab.headSha, { [FILE]: fixtureText('repo/src/inventory.ts') });
     gitlab.install();
-    const { code } = await run(gitlabEnv(), { failOn: 'warning' });
+    const report = join(mkdtempSync(join(tmpdir(), 'jitterbot-cq-')), 'gl-code-quality-report.json');
+    const { code } = await run(gitlabEnv(), { failOn: 'warning', codeQuality: report });
     expect(code).toBe(1);
     expect(gitlab.statuses.at(-1)).toMatchObject({ state: 'failed', name: 'jitterbot' });
+    const issues = JSON.parse(readFileSync(report, 'utf8')) as Record<string, unknown>[];
+    expect(issues).toEqual([
+      {
+        description: expect.stringMatching(/fixed/i),
+        check_name: 'fixed-delay-retry',
+        fingerprint: expect.stringMatching(/^[0-9a-f]{16,}$/),
+        severity: 'major',
+        location: { path: FILE, lines: { begin: expect.any(Number) } },
+      },
+    ]);
   });
 
   it('still posts the review when the token may not set commit statuses', async () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import AjvModule from 'ajv-draft-04';
 import { parse } from 'yaml';
+import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { scan } from './scan-io.js';
 
@@ -67,6 +68,32 @@ describe('jitterbot scan on the example service', () => {
     expect(dynamo.locations[0].physicalLocation.region.startLine).toBe(27);
     expect(dynamo.fixes[0].artifactChanges[0].replacements.length).toBeGreaterThanOrEqual(1);
     expect(dynamo.baselineState).toBeUndefined();
+  });
+
+  it('emits a GitLab Code Quality report with the documented fields, one issue per finding', async () => {
+    const [json, report] = await Promise.all([scan(EXAMPLE), scan(EXAMPLE, { format: 'codequality' })]);
+    // GitLab's documented Code Quality issue: these fields, these severities, a unique fingerprint.
+    const issue = z
+      .object({
+        description: z.string().min(1),
+        check_name: z.enum(['fixed-delay-retry', 'unjittered-backoff']),
+        fingerprint: z.string().min(1),
+        severity: z.enum(['info', 'minor', 'major', 'critical', 'blocker']),
+        location: z.object({
+          path: z.string().regex(/^[^/]/),
+          lines: z.object({ begin: z.number().int().positive() }).strict(),
+        }),
+      })
+      .strict();
+    const issues = z.array(issue).parse(JSON.parse(report.stdout));
+    const findings = (JSON.parse(json.stdout) as { findings: { fingerprint: string; level: string }[] })
+      .findings;
+    expect(issues).toHaveLength(findings.length);
+    expect(new Set(issues.map((i) => i.fingerprint)).size).toBe(issues.length);
+    expect(issues.filter((i) => i.severity === 'major')).toHaveLength(
+      findings.filter((f) => f.level === 'warning').length,
+    );
+    expect(report.code).toBe(json.code);
   });
 
   it('exits 0 with --fail-on never, and for notes below a warning threshold', async () => {
