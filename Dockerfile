@@ -1,7 +1,7 @@
 # jitterbot: `jitterbot serve` by default; the same image runs `jitterbot worker` (see docs/deploy.md).
 
 # 1. Compile TypeScript (needs the dev dependencies).
-FROM node:20-bookworm-slim AS build
+FROM node:26-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: `prepare` would build before the sources are copied.
@@ -12,13 +12,13 @@ COPY src ./src
 RUN npm run build
 
 # 2. Production dependencies only.
-FROM node:20-bookworm-slim AS deps
+FROM node:26-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
 # 3. The image: compiled code, production dependencies, a non-root user.
-FROM node:20-bookworm-slim
+FROM node:26-slim
 # HOST stays unset: the server listens on every interface, as a container must.
 ENV NODE_ENV=production \
     LOG_FORMAT=json \
