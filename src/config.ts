@@ -74,32 +74,68 @@ export const configSchema = z
   .object({
     rules: z
       .object({
-        'fixed-delay-retry': ruleLevel.default('warning'),
-        'unjittered-backoff': ruleLevel.default('note'),
+        'fixed-delay-retry': ruleLevel
+          .default('warning')
+          .describe('Level of a retry that waits a fixed delay; off disables the rule.'),
+        'unjittered-backoff': ruleLevel
+          .default('note')
+          .describe('Level of a retry whose delay grows without randomness; off disables the rule.'),
       })
       .strict()
       .default({ 'fixed-delay-retry': 'warning', 'unjittered-backoff': 'note' }),
     /** Fixed delays shorter than this are not worth a comment. */
-    min_delay_ms: z.number().int().nonnegative().default(0),
+    min_delay_ms: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(0)
+      .describe('Fixed delays shorter than this (ms) are not reported.'),
     paths: z
       .object({
-        include: z.array(z.string()).default([]),
-        ignore: z.array(z.string()).default([]),
+        include: z
+          .array(z.string())
+          .default([])
+          .describe('When not empty, only files matching one of these globs are analysed.'),
+        ignore: z
+          .array(z.string())
+          .default([])
+          .describe('Files matching one of these globs are never analysed.'),
       })
       .strict()
       .default({ include: [], ignore: [] }),
-    include_tests: z.boolean().default(false),
-    test_patterns: z.array(z.string()).default(DEFAULT_TEST_PATTERNS),
-    strategy: z.enum(STRATEGIES).default('full'),
+    include_tests: z.boolean().default(false).describe('Analyse test files too (see test_patterns).'),
+    test_patterns: z
+      .array(z.string())
+      .default(DEFAULT_TEST_PATTERNS)
+      .describe('What counts as a test file; setting it replaces the default list.'),
+    strategy: z.enum(STRATEGIES).default('full').describe('The jitter strategy suggestions use.'),
     /** Upper bound of a suggested backoff, in milliseconds. */
-    cap_ms: z.number().int().positive().default(30_000),
+    cap_ms: z.number().int().positive().default(30_000).describe('Upper bound (ms) of a suggested backoff.'),
     /** Environment variable holding a stable per-client index (worker ordinal); enables golden jitter. */
-    golden_index: z.string().min(1).optional(),
+    golden_index: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Environment variable holding a stable per-client index; required by the golden strategy.'),
     /** Clients assumed to retry together when the repository says nothing about replicas. */
-    clients: z.number().int().positive().max(1_000_000).default(100),
-    report_unknown: z.boolean().default(false),
-    fail_on: z.enum(['warning', 'note', 'never']).default('never'),
-    review_drafts: z.boolean().default(false),
+    clients: z
+      .number()
+      .int()
+      .positive()
+      .max(1_000_000)
+      .default(100)
+      .describe('Clients the herd simulation assumes when the deployment files do not say.'),
+    report_unknown: z
+      .boolean()
+      .default(false)
+      .describe('Report waits whose delay cannot be resolved as low-confidence notes.'),
+    fail_on: z
+      .enum(['warning', 'note', 'never'])
+      .default('never')
+      .describe(
+        'Fail the check run, commit status and `jitterbot review` when a new finding reaches this level.',
+      ),
+    review_drafts: z.boolean().default(false).describe('Review draft pull and merge requests too.'),
   })
   .strict();
 

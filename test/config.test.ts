@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { CONFIG_SCHEMA_PATH, configJsonSchema } from '../src/config-schema.js';
 import { DEFAULT_CONFIG, parseConfig } from '../src/config.js';
 
 describe('parseConfig keeps every valid option next to a bad one', () => {
@@ -37,5 +39,20 @@ describe('parseConfig keeps every valid option next to a bad one', () => {
       config: DEFAULT_CONFIG,
       errors: ['x.yml: (top level): expected a mapping of options'],
     });
+  });
+});
+
+describe('the published JSON Schema', () => {
+  it('is the one generated from the zod schema (run `npm run schema` after changing options)', () => {
+    const committed = JSON.parse(readFileSync(CONFIG_SCHEMA_PATH, 'utf8')) as unknown;
+    expect(committed).toEqual(configJsonSchema());
+  });
+
+  it('describes every option the docs list', () => {
+    const schema = configJsonSchema() as { properties: Record<string, { description?: string }> };
+    for (const [name, property] of Object.entries(schema.properties)) {
+      if (name === 'rules' || name === 'paths') continue;
+      expect(property.description, name).toBeTruthy();
+    }
   });
 });
