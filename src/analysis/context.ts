@@ -49,3 +49,19 @@ export const FAILURE_CALLBACK =
  */
 export const NO_DATA_SIGNAL =
   /(^|[^\w])(queue\.|asyncio\.|Queue::)?(Empty|QueueEmpty|WouldBlock|BlockingIOError|WaitReadable|EAGAINWaitReadable|EWOULDBLOCKWaitReadable|ThreadError)\b/;
+
+/** Names of retries themselves; `attempt` alone is left out, since polling loops count attempts too. */
+const RETRY_WORD = /retr(y|ies)|tries|reconnect/i;
+
+/**
+ * `attempt <= @max_retries`, `MAX_TRIES > tries`: an attempt counter held under a limit, with the
+ * counter or the limit named for retries — the two weak signals of RULES.md section 1. A wait this
+ * guards inside a loop runs between attempts, though nothing was rescued (the failure is a result).
+ */
+export function isRetryLimit(condition: string, counters: ReadonlySet<string>): boolean {
+  const compared = /^\s*([@$\w.]+)\s*(<=?|>=?)\s*([@$\w.:]+)\s*$/.exec(condition);
+  if (!compared) return false;
+  const [, left, op, right] = compared as unknown as [string, string, string, string];
+  const [counter, limit] = op.startsWith('<') ? [left, right] : [right, left];
+  return counter !== limit && counters.has(counter) && RETRY_WORD.test(`${counter} ${limit}`);
+}

@@ -1,4 +1,4 @@
-import { ATTEMPT_NAME, NO_DATA_SIGNAL, OVERLOAD_SIGNAL } from '../../context.js';
+import { ATTEMPT_NAME, isRetryLimit, NO_DATA_SIGNAL, OVERLOAD_SIGNAL } from '../../context.js';
 import type { Trigger } from '../../finding.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import {
@@ -32,6 +32,8 @@ const LOOP_TYPES = new Set(['while', 'until', 'for', 'while_modifier', 'until_mo
 /** Block-taking methods whose block runs repeatedly. */
 const LOOP_METHODS = /^(loop|times|upto|downto|step|each|each_with_index|until|retriable)$/;
 const BLOCK_TYPES = new Set(['do_block', 'block']);
+/** Branches taken when a condition holds (`unless`: when it fails). */
+const CONDITIONAL_TYPES = new Set(['if', 'elsif', 'unless', 'if_modifier', 'unless_modifier']);
 /** Nodes whose children are statements. */
 const STATEMENT_BODIES = new Set(['then', 'body_statement', 'do', 'else', 'begin', 'block_body']);
 
@@ -140,28 +142,44 @@ function failurePath(call: Node, method: Node | null, up: ParentOf): FailurePath
         clause: node,
       };
     }
-    if (
-      node.type === 'if' ||
-      node.type === 'unless' ||
-      node.type === 'if_modifier' ||
-      node.type === 'unless_modifier'
-    ) {
+    if (CONDITIONAL_TYPES.has(node.type)) {
       const condition = field(node, 'condition');
       const branch = field(node, 'consequence') ?? field(node, 'body');
       if (!condition || !branch?.equals(child)) continue;
       const negated = node.type === 'unless' || node.type === 'unless_modifier';
       const failing = negated ? isSuccessCondition(condition.text) : isErrorCondition(condition.text);
-      if (failing) {
-        const text = clip(condition.text);
+      const text = clip(condition.text);
+      if (failing)
         return {
           trigger: { kind: /code|status|success/.test(text) ? 'status' : 'exception', detail: text },
           evidence: `waits when \`${text}\` ${negated ? 'fails' : 'holds'} (line ${lineOf(node)})`,
           clause: node,
         };
-      }
+      if (!negated && underRetryLimit(condition.text, call, method, up))
+        return {
+          trigger: { kind: 'unknown', detail: text },
+          evidence: `waits while \`${text}\` holds (line ${lineOf(node)}): the attempts are counted against a retry limit`,
+          clause: node,
+        };
     }
   }
   return null;
+}
+
+/**
+ * `elsif attempt <= @max_retries` in a loop: the attempts are bounded by a retry limit. Not when the
+ * loop also tests for a state (`break if job.done?`): that loop polls, however its counter is named.
+ */
+function underRetryLimit(condition: string, call: Node, method: Node | null, up: ParentOf): boolean {
+  const loop = enclosingLoop(call, method, up);
+  if (!loop || !isRetryLimit(condition, attemptCounters(method, loop))) return false;
+  return !some(loop, (node) => {
+    const test =
+      CONDITIONAL_TYPES.has(node.type) || LOOP_TYPES.has(node.type)
+        ? field(node, 'condition')?.text
+        : undefined;
+    return !!test && POLLING_CONDITION.test(test);
+  });
 }
 
 function isErrorCondition(condition: string): boolean {
