@@ -38,7 +38,7 @@ const ERROR_CONDITION =
   /\b(err|e|error|lastErr|rerr)\w*\s*!=\s*nil|errors\.(Is|As)\(|StatusCode\s*(>=|>)\s*[45]\d\d|StatusCode\s*!=\s*(200|http\.StatusOK)|StatusCode\s*==\s*(408|429|5\d\d)|http\.Status(TooManyRequests|ServiceUnavailable|BadGateway|GatewayTimeout|InternalServerError|RequestTimeout)\b|\b(isRetryable|IsRetryable|shouldRetry|ShouldRetry|retryable|Retryable|isTransient|IsTransient|isTemporary|Temporary)\w*\(|codes\.(Unavailable|ResourceExhausted|Aborted|DeadlineExceeded)/;
 /** `err == nil`, `resp.StatusCode == http.StatusOK`, `< 300`. */
 const SUCCESS_CONDITION =
-  /^\s*(err|e|error)\s*==\s*nil\s*$|^\s*(err|e)\s*==\s*nil\s*&&|StatusCode\s*==\s*(20\d|http\.StatusOK)|StatusCode\s*<\s*(300|400|500)|^\s*(ok|success|succeeded)\s*$|^\s*[\w.]*\b(is|Is)(Success|Successful|OK|Ok)\w*\([^()]*\)\s*$/;
+  /^\s*(err|e|error)\s*==\s*nil\s*$|^\s*(err|e)\s*==\s*nil\s*(&&|\|\|)|StatusCode\s*==\s*(20\d|http\.StatusOK)|StatusCode\s*<\s*(300|400|500)|^\s*(ok|success|succeeded)\s*$|^\s*[\w.]*\b(is|Is)(Success|Successful|OK|Ok)\w*\([^()]*\)\s*$/;
 const POLLING_CONDITION =
   /==\s*"[\w -]+"|!=\s*"[\w -]+"|\.(Done|Ready|Finished|Complete|Completed)\b|\b(done|ready|finished|complete|completed|isDone|IsDone|isReady|IsReady)\b/;
 /** A read that found nothing before its deadline (`ne.Timeout()`, `os.ErrDeadlineExceeded`, an empty queue). */
@@ -151,7 +151,10 @@ function failurePath(call: Node, fn: Node | null, up: ParentOf): FailurePath | n
       up(parent) &&
       LOOP_TYPES.has(up(parent)!.type)
     ) {
-      const exit = successExitBefore(node, child) ?? attemptAfter(namedChildren(node), child);
+      const exit =
+        successExitBefore(node, child) ??
+        attemptAfter(namedChildren(node), child) ??
+        processExitBefore(node, child, up(parent)!);
       if (exit) return exit;
     }
     // `select { case <-time.After(d): err = dial(); if err == nil { return } }` in a loop.
@@ -235,6 +238,32 @@ function successExitBefore(list: Node, waitStatement: Node): FailurePath | null 
         evidence: `waits only after \`${clip(condition.text)}\` failed (line ${lineOf(statement)})`,
       };
     }
+  }
+  return null;
+}
+
+/** `cmd := exec.Command(…)`: a child process made in the loop body. */
+const EXEC_COMMAND = /^(\w+)\s*:?=\s*exec\.Command(?:Context)?\(/;
+
+/**
+ * `for { cmd := exec.Command(…); cmd.Start(); cmd.Wait(); time.Sleep(d) }`: a supervisor. A child
+ * started and then waited for is long-running, so its exit is the failure, and the loop starts it
+ * again after the wait. A one-shot `cmd.Run()` in a loop is left alone: that is a periodic job.
+ */
+function processExitBefore(list: Node, waitStatement: Node, loop: Node): FailurePath | null {
+  if (loop.namedChildren.some((c) => c?.type === 'range_clause')) return null;
+  let command: string | null = null;
+  let started = false;
+  for (const statement of namedChildren(list)) {
+    if (statement.startIndex >= waitStatement.startIndex) break;
+    command = EXEC_COMMAND.exec(statement.text)?.[1] ?? command;
+    if (!command) continue;
+    if (statement.text.includes(`${command}.Start()`)) started = true;
+    else if (started && statement.text.includes(`${command}.Wait()`))
+      return {
+        trigger: { kind: 'exception', detail: 'the child process exited' },
+        evidence: `waits after \`${command}.Wait()\` returns (line ${lineOf(statement)}): the process the loop started has exited, and the loop starts it again`,
+      };
   }
   return null;
 }
