@@ -65,3 +65,11 @@ export function isRetryLimit(condition: string, counters: ReadonlySet<string>): 
   const [counter, limit] = op.startsWith('<') ? [left, right] : [right, left];
   return counter !== limit && counters.has(counter) && RETRY_WORD.test(`${counter} ${limit}`);
 }
+
+/**
+ * Calls that hold a connection open until it drops (`ws.run_forever()`, `client.loop_forever()`,
+ * `server.serve_forever()`), and the names of connect routines that an event loop runs to their end
+ * (`trio.run(conn.connect)`): a loop that pauses after one returns, then opens the next, reconnects.
+ */
+export const RUNS_UNTIL_DROPPED = /^(run_forever|loop_forever|serve_forever|run_until_disconnected)$/;
+export const CONNECT_ROUTINE = /^_*(re)?connect$/i;

@@ -1,4 +1,10 @@
-import { ATTEMPT_NAME, NO_DATA_SIGNAL, OVERLOAD_SIGNAL } from '../../context.js';
+import {
+  ATTEMPT_NAME,
+  CONNECT_ROUTINE,
+  NO_DATA_SIGNAL,
+  OVERLOAD_SIGNAL,
+  RUNS_UNTIL_DROPPED,
+} from '../../context.js';
 import type { Trigger } from '../../finding.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import {
@@ -100,7 +106,10 @@ function failurePath(call: Node, fn: Node | null, up: ParentOf): FailurePath | n
       if (condition && isSuccessCondition(condition.text)) return conditionPath(condition, 'fails', parent);
     }
     if (node.type === 'block' && parent && LOOP_TYPES.has(parent.type)) {
-      const exit = successExitBefore(node, child) ?? successExitAfter(node, child);
+      const exit =
+        successExitBefore(node, child) ??
+        successExitAfter(node, child) ??
+        (parent.type === 'while_statement' ? connectionDroppedBefore(node, child) : null);
       if (exit) return exit;
     }
   }
@@ -182,6 +191,50 @@ function successExitAfter(block: Node, waitStatement: Node): FailurePath | null 
     }
   }
   return null;
+}
+
+/** `trio.run(…)`, `asyncio.run(…)`, `loop.run_until_complete(…)`: run a coroutine to its end. */
+const EVENT_LOOP_RUN = /^(trio|asyncio|anyio)\.run$|\.run_until_complete$/;
+/** `print(…)`, `logger.warning(…)`, `logging.info(…)`, `self.log.error(…)`. */
+const LOGGING_CALL = /^(print|[\w.]*\b(log|logger|logging|_log|_logger|LOG|LOGGER)\.\w+)$/;
+
+/**
+ * `while True: ws = WebSocketApp(url); ws.run_forever(); log(…); time.sleep(5)`: the wait ends the
+ * loop body right after a call that holds a connection until it drops, with only logging between, so
+ * it is the pause before connecting again. A `for` over items, or work after the connection, is not.
+ */
+function connectionDroppedBefore(block: Node, waitStatement: Node): FailurePath | null {
+  const statements = namedChildren(block).filter((s) => s.type !== 'comment');
+  if (!statements[statements.length - 1]?.equals(waitStatement)) return null;
+  for (const statement of statements.slice(0, -1).reverse()) {
+    const call = statement.type === 'expression_statement' ? statementCall(statement) : null;
+    const callee = call ? (field(call, 'function')?.text ?? '') : '';
+    if (LOGGING_CALL.test(callee)) continue;
+    if (!call || !holdsConnection(call, callee)) return null;
+    return {
+      trigger: { kind: 'exception', detail: 'the connection dropped' },
+      evidence: `waits after \`${clip(call.text)}\` returns (line ${lineOf(statement)}): the connection it held has ended, and the loop connects again`,
+    };
+  }
+  return null;
+}
+
+function statementCall(statement: Node): Node | null {
+  let expression = statement.namedChild(0);
+  if (expression?.type === 'await') expression = expression.namedChild(0);
+  return expression?.type === 'call' ? expression : null;
+}
+
+function holdsConnection(call: Node, callee: string): boolean {
+  if (RUNS_UNTIL_DROPPED.test(lastName(callee))) return true;
+  if (!EVENT_LOOP_RUN.test(callee)) return false;
+  const routine = field(call, 'arguments')?.namedChild(0);
+  const runs = routine?.type === 'call' ? field(routine, 'function') : routine;
+  return !!runs && CONNECT_ROUTINE.test(lastName(runs.text));
+}
+
+function lastName(dotted: string): string {
+  return dotted.slice(dotted.lastIndexOf('.') + 1);
 }
 
 /** A block that leaves the loop directly: `return …` or `break` among its own statements. */
