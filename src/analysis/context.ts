@@ -59,7 +59,7 @@ const RETRY_WORD = /retr(y|ies)|tries|reconnect/i;
  * guards inside a loop runs between attempts, though nothing was rescued (the failure is a result).
  */
 export function isRetryLimit(condition: string, counters: ReadonlySet<string>): boolean {
-  const compared = /^\s*([@$\w.]+)\s*(<=?|>=?)\s*([@$\w.:]+)\s*$/.exec(condition);
+  const compared = /^\s*([@$\w.]+)\s*(<=?|>=?)\s*([@$\w.:]+)(?:\s*[-+]\s*\d+)?\s*$/.exec(condition);
   if (!compared) return false;
   const [, left, op, right] = compared as unknown as [string, string, string, string];
   const [counter, limit] = op.startsWith('<') ? [left, right] : [right, left];

@@ -1,4 +1,4 @@
-import { ATTEMPT_NAME, OVERLOAD_SIGNAL } from '../../context.js';
+import { ATTEMPT_NAME, isRetryLimit, OVERLOAD_SIGNAL } from '../../context.js';
 import type { Trigger } from '../../finding.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import {
@@ -31,6 +31,7 @@ export const FUNCTION_TYPES = new Set(['function_declaration', 'method_declarati
 const LOOP_TYPES = new Set(['for_statement']);
 const CALL = new Set(['call_expression']);
 const LABELS = new Set(['labeled_statement']);
+const IFS = new Set(['if_statement']);
 const STEPS = new Set(['inc_statement', 'dec_statement', 'assignment_statement']);
 
 /** `err != nil`, `errors.Is(err, …)`, `resp.StatusCode >= 500`, `== http.StatusTooManyRequests`, `isRetryable(err)`. */
@@ -111,6 +112,11 @@ function failurePath(call: Node, fn: Node | null, up: ParentOf): FailurePath | n
       if (condition && consequence?.equals(child) && READ_TIMEOUT.test(condition.text)) return null;
       if (condition && consequence?.equals(child) && isErrorCondition(condition.text))
         return conditionPath(condition, 'holds', node);
+      if (condition && consequence?.equals(child) && underRetryLimit(condition.text, call, fn, up))
+        return {
+          trigger: { kind: 'unknown', detail: clip(condition.text) },
+          evidence: `waits while \`${clip(condition.text)}\` holds (line ${lineOf(node)}): the attempts are counted against a retry limit`,
+        };
       if (
         condition &&
         alternative?.equals(child) &&
@@ -165,6 +171,20 @@ function failurePath(call: Node, fn: Node | null, up: ParentOf): FailurePath | n
     }
   }
   return null;
+}
+
+/**
+ * `} else if attempt < maxRetries {` in a loop: the attempts are bounded by a retry limit. Not when the
+ * loop also tests for a state (`if job.Done() { … }`): that loop polls, however its counter is named.
+ */
+function underRetryLimit(condition: string, call: Node, fn: Node | null, up: ParentOf): boolean {
+  const loop = enclosingBy(up, call, LOOP_TYPES, FUNCTION_TYPES);
+  if (!loop || !isRetryLimit(condition, attemptCounters(call, fn, loop, up))) return false;
+  const tests = [
+    ...loop.namedChildren.filter((c) => c && c.type !== 'block').map((c) => c!.text),
+    ...descendantsOfTypes(loop, IFS, FUNCTION_TYPES).map((n) => field(n, 'condition')?.text ?? ''),
+  ];
+  return !tests.some((test) => POLLING_CONDITION.test(test));
 }
 
 /**

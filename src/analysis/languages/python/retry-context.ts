@@ -1,6 +1,7 @@
 import {
   ATTEMPT_NAME,
   CONNECT_ROUTINE,
+  isRetryLimit,
   NO_DATA_SIGNAL,
   OVERLOAD_SIGNAL,
   RUNS_UNTIL_DROPPED,
@@ -39,6 +40,7 @@ const LOOP_TYPES = new Set(['while_statement', 'for_statement']);
 const NESTED_SCOPES = new Set(['function_definition', 'lambda', 'class_definition']);
 const CALL = new Set(['call']);
 const AUGMENTED = new Set(['augmented_assignment']);
+const CONDITIONALS = new Set(['if_statement', 'elif_clause', 'while_statement']);
 
 /** `not resp.ok`, `status_code >= 500`, `status in (429, 503)`, `if err:`, `error is not None`. */
 const ERROR_CONDITION =
@@ -99,6 +101,11 @@ function failurePath(call: Node, fn: Node | null, up: ParentOf): FailurePath | n
       if (condition && consequence && consequence.equals(child) && isErrorCondition(condition.text)) {
         return conditionPath(condition, 'holds', node);
       }
+      if (condition && consequence?.equals(child) && underRetryLimit(condition.text, call, fn, up))
+        return {
+          trigger: { kind: 'unknown', detail: clip(condition.text) },
+          evidence: `waits while \`${clip(condition.text)}\` holds (line ${lineOf(node)}): the attempts are counted against a retry limit`,
+        };
     }
     const parent = up(node);
     if (node.type === 'else_clause' && parent?.type === 'if_statement') {
@@ -114,6 +121,18 @@ function failurePath(call: Node, fn: Node | null, up: ParentOf): FailurePath | n
     }
   }
   return null;
+}
+
+/**
+ * `elif attempt < max_retries:` in a loop: the attempts are bounded by a retry limit. Not when the
+ * loop also tests for a state (`if job.done: break`): that loop polls, however its counter is named.
+ */
+function underRetryLimit(condition: string, call: Node, fn: Node | null, up: ParentOf): boolean {
+  const loop = enclosingBy(up, call, LOOP_TYPES, FUNCTION_TYPES);
+  if (!loop || !isRetryLimit(condition, attemptCounters(call, fn, loop, up))) return false;
+  return ![loop, ...descendantsOfTypes(loop, CONDITIONALS, NESTED_SCOPES)].some((node) =>
+    POLLING_CONDITION.test(field(node, 'condition')?.text ?? ''),
+  );
 }
 
 /**
