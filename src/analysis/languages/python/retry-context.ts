@@ -2,6 +2,7 @@ import {
   ATTEMPT_NAME,
   CONNECT_ROUTINE,
   isRetryLimit,
+  LOGGING_CALL,
   NO_DATA_SIGNAL,
   OVERLOAD_SIGNAL,
   RUNS_UNTIL_DROPPED,
@@ -214,8 +215,6 @@ function successExitAfter(block: Node, waitStatement: Node): FailurePath | null 
 
 /** `trio.run(…)`, `asyncio.run(…)`, `loop.run_until_complete(…)`: run a coroutine to its end. */
 const EVENT_LOOP_RUN = /^(trio|asyncio|anyio)\.run$|\.run_until_complete$/;
-/** `print(…)`, `logger.warning(…)`, `logging.info(…)`, `self.log.error(…)`. */
-const LOGGING_CALL = /^(print|[\w.]*\b(log|logger|logging|_log|_logger|LOG|LOGGER)\.\w+)$/;
 
 /**
  * `while True: ws = WebSocketApp(url); ws.run_forever(); log(…); time.sleep(5)`: the wait ends the
