@@ -221,9 +221,9 @@ export class FlowEngine {
             (a) => visible.has(a.fn) && a.target.kind === 'name' && a.target.name === name,
           )
         : [];
-      // A table set once is a schedule; one the code rebuilds from itself (`fib = [fib[1], fib[0] + fib[1]]`) is a recurrence.
-      const write = writes.length === 1 ? writes[0] : undefined;
+      // A table set once is a schedule; one the code rebuilds (`fib = [fib[1], fib[0] + fib[1]]`) a recurrence.
       if (name && writes.length > 1) return this.recurrence(name, writes, expr.index, scope, trail);
+      const write = writes[0];
       if (!write || write.value.k !== 'table') return UNKNOWN(`\`${show(expr.of)}[…]\` is read at run time`);
       // The index is read where the table is indexed (a local counter), the items where they are.
       return this.table({ ...write.value, index: expr.index }, { ...scope, bindings: undefined }, trail);
@@ -270,7 +270,7 @@ export class FlowEngine {
     const run = at.kind === 'const' ? runRecurrence(name, initial, tables[0], at.ms) : null;
     if (!run) return unknown;
     trail.evidence.push(
-      `\`${name}\` is rebuilt from its own elements each round (${where(scope.facts, updates[0]!.line)}): the element read runs ${run.terms.join(', ')}, …`,
+      `\`${name}\` is rebuilt each round (${where(scope.facts, updates[0]!.line)}): the element read runs ${run.terms.join(', ')}, …`,
     );
     return run.value;
   }

@@ -68,8 +68,10 @@ function growth(terms: readonly number[]): DelayValue {
   const first = terms[0]!;
   if (terms.every((t) => t === first)) return { kind: 'const', ms: first };
   const steps = terms.slice(1).map((t, i) => t - terms[i]!);
-  // A recurrence that shrinks or swings back and forth is no backoff: the largest value is the wait.
-  if (steps.some((s) => s < 0)) return { kind: 'const', ms: Math.max(...terms) };
+  // One that shrinks, swings back and forth or settles (a plain reassignment) is no backoff: the
+  // largest value is the wait.
+  if (steps.some((s) => s < 0) || steps[steps.length - 1] === 0)
+    return { kind: 'const', ms: Math.max(...terms) };
   const base = terms.find((t) => t > 0);
   const last = terms[terms.length - 1]!;
   const before = terms[terms.length - 2]!;
