@@ -49,3 +49,31 @@ export const FAILURE_CALLBACK =
  */
 export const NO_DATA_SIGNAL =
   /(^|[^\w])(queue\.|asyncio\.|Queue::)?(Empty|QueueEmpty|WouldBlock|BlockingIOError|WaitReadable|EAGAINWaitReadable|EWOULDBLOCKWaitReadable|ThreadError)\b/;
+
+/** Names of retries themselves; `attempt` alone is left out, since polling loops count attempts too. */
+const RETRY_WORD = /retr(y|ies)|tries|reconnect/i;
+
+/**
+ * `attempt <= @max_retries`, `MAX_TRIES > tries`: an attempt counter held under a limit, with the
+ * counter or the limit named for retries — the two weak signals of RULES.md section 1. A wait this
+ * guards inside a loop runs between attempts, though nothing was rescued (the failure is a result).
+ */
+export function isRetryLimit(condition: string, counters: ReadonlySet<string>): boolean {
+  const compared = /^\s*([@$\w.]+)\s*(<=?|>=?)\s*([@$\w.:]+)(?:\s*[-+]\s*\d+)?\s*$/.exec(condition);
+  if (!compared) return false;
+  const [, left, op, right] = compared as unknown as [string, string, string, string];
+  const [counter, limit] = op.startsWith('<') ? [left, right] : [right, left];
+  return counter !== limit && counters.has(counter) && RETRY_WORD.test(`${counter} ${limit}`);
+}
+
+/**
+ * Calls that hold a connection open until it drops (`ws.run_forever()`, `client.loop_forever()`,
+ * `server.serve_forever()`), and the names of connect routines that an event loop runs to their end
+ * (`trio.run(conn.connect)`): a loop that pauses after one returns, then opens the next, reconnects.
+ */
+export const RUNS_UNTIL_DROPPED = /^(run_forever|loop_forever|serve_forever|run_until_disconnected)$/;
+export const CONNECT_ROUTINE = /^_*(re)?connect$/i;
+
+/** Callees that only write a message (`print`, `puts`, `logger.warning`, `@logger.warn`, `self.log.info`). */
+export const LOGGING_CALL =
+  /^(print|println|puts|warn)$|(^|[.@])(log|logger|logging|_log|_logger|Log|LOG|LOGGER)\.\w+$/;

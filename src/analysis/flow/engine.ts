@@ -5,6 +5,7 @@ import type { AssignmentFact, CallFact, ClassFact, Expr, FileFacts, FunctionFact
 import { contains, mentions, show } from './ir.js';
 import type { ModuleHost } from '../analyzer.js';
 import { Program, type FrontEnd, type Site } from './program.js';
+import { runRecurrence } from './recurrence.js';
 
 /**
  * The one value-flow engine: what delay an expression can have, resolved through the repository —
@@ -220,8 +221,9 @@ export class FlowEngine {
             (a) => visible.has(a.fn) && a.target.kind === 'name' && a.target.name === name,
           )
         : [];
-      // A table set once is a schedule; one the code rebuilds (`fib = [fib[1], fib[0] + fib[1]]`) is not.
-      const write = writes.length === 1 ? writes[0] : undefined;
+      // A table set once is a schedule; one the code rebuilds (`fib = [fib[1], fib[0] + fib[1]]`) a recurrence.
+      if (name && writes.length > 1) return this.recurrence(name, writes, expr.index, scope, trail);
+      const write = writes[0];
       if (!write || write.value.k !== 'table') return UNKNOWN(`\`${show(expr.of)}[…]\` is read at run time`);
       // The index is read where the table is indexed (a local counter), the items where they are.
       return this.table({ ...write.value, index: expr.index }, { ...scope, bindings: undefined }, trail);
@@ -242,6 +244,35 @@ export class FlowEngine {
     const ratios = numbers.slice(1).map((n, i) => n / numbers[i]!);
     const geometric = ratios.length > 0 && ratios.every((r) => r >= 1.5);
     return geometric ? { kind: 'exponential', baseMs: numbers[0] } : { kind: 'linear', baseMs: numbers[0] };
+  }
+
+  /** `fib[1]` of a table set once and then rebuilt from its own elements: how the element read grows. */
+  private async recurrence(
+    name: string,
+    writes: AssignmentFact[],
+    index: Expr | undefined,
+    scope: Scope,
+    trail: Trail,
+  ): Promise<DelayValue> {
+    const [first, ...updates] = [...writes].sort((a, b) => a.line - b.line);
+    const unknown = UNKNOWN(`\`${name}[…]\` is read at run time`);
+    if (!first || first.value.k !== 'table' || !index) return unknown;
+    const tables = updates.map((w) => (w.op === '=' && w.value.k === 'table' ? w.value.items : null));
+    // One way of rebuilding it: a table also reset elsewhere, or rebuilt two ways, is not followed.
+    if (tables.length !== 1 || !tables[0]) return unknown;
+    const initial: number[] = [];
+    for (const item of first.value.items) {
+      const value = await this.evaluate(item, { ...scope, bindings: undefined }, trail);
+      if (value.kind !== 'const') return unknown;
+      initial.push(value.ms);
+    }
+    const at = await this.evaluate(index, scope, trail);
+    const run = at.kind === 'const' ? runRecurrence(name, initial, tables[0], at.ms) : null;
+    if (!run) return unknown;
+    trail.evidence.push(
+      `\`${name}\` is rebuilt each round (${where(scope.facts, updates[0]!.line)}): the element read runs ${run.terms.join(', ')}, …`,
+    );
+    return run.value;
   }
 
   // ---- names -------------------------------------------------------------------------------

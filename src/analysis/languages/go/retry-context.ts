@@ -1,4 +1,4 @@
-import { ATTEMPT_NAME, OVERLOAD_SIGNAL } from '../../context.js';
+import { ATTEMPT_NAME, isRetryLimit, OVERLOAD_SIGNAL } from '../../context.js';
 import type { Trigger } from '../../finding.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import {
@@ -31,6 +31,7 @@ export const FUNCTION_TYPES = new Set(['function_declaration', 'method_declarati
 const LOOP_TYPES = new Set(['for_statement']);
 const CALL = new Set(['call_expression']);
 const LABELS = new Set(['labeled_statement']);
+const IFS = new Set(['if_statement']);
 const STEPS = new Set(['inc_statement', 'dec_statement', 'assignment_statement']);
 
 /** `err != nil`, `errors.Is(err, …)`, `resp.StatusCode >= 500`, `== http.StatusTooManyRequests`, `isRetryable(err)`. */
@@ -38,7 +39,7 @@ const ERROR_CONDITION =
   /\b(err|e|error|lastErr|rerr)\w*\s*!=\s*nil|errors\.(Is|As)\(|StatusCode\s*(>=|>)\s*[45]\d\d|StatusCode\s*!=\s*(200|http\.StatusOK)|StatusCode\s*==\s*(408|429|5\d\d)|http\.Status(TooManyRequests|ServiceUnavailable|BadGateway|GatewayTimeout|InternalServerError|RequestTimeout)\b|\b(isRetryable|IsRetryable|shouldRetry|ShouldRetry|retryable|Retryable|isTransient|IsTransient|isTemporary|Temporary)\w*\(|codes\.(Unavailable|ResourceExhausted|Aborted|DeadlineExceeded)/;
 /** `err == nil`, `resp.StatusCode == http.StatusOK`, `< 300`. */
 const SUCCESS_CONDITION =
-  /^\s*(err|e|error)\s*==\s*nil\s*$|^\s*(err|e)\s*==\s*nil\s*&&|StatusCode\s*==\s*(20\d|http\.StatusOK)|StatusCode\s*<\s*(300|400|500)|^\s*(ok|success|succeeded)\s*$|^\s*[\w.]*\b(is|Is)(Success|Successful|OK|Ok)\w*\([^()]*\)\s*$/;
+  /^\s*(err|e|error)\s*==\s*nil\s*$|^\s*(err|e)\s*==\s*nil\s*(&&|\|\|)|StatusCode\s*==\s*(20\d|http\.StatusOK)|StatusCode\s*<\s*(300|400|500)|^\s*(ok|success|succeeded)\s*$|^\s*[\w.]*\b(is|Is)(Success|Successful|OK|Ok)\w*\([^()]*\)\s*$/;
 const POLLING_CONDITION =
   /==\s*"[\w -]+"|!=\s*"[\w -]+"|\.(Done|Ready|Finished|Complete|Completed)\b|\b(done|ready|finished|complete|completed|isDone|IsDone|isReady|IsReady)\b/;
 /** A read that found nothing before its deadline (`ne.Timeout()`, `os.ErrDeadlineExceeded`, an empty queue). */
@@ -111,6 +112,11 @@ function failurePath(call: Node, fn: Node | null, up: ParentOf): FailurePath | n
       if (condition && consequence?.equals(child) && READ_TIMEOUT.test(condition.text)) return null;
       if (condition && consequence?.equals(child) && isErrorCondition(condition.text))
         return conditionPath(condition, 'holds', node);
+      if (condition && consequence?.equals(child) && underRetryLimit(condition.text, call, fn, up))
+        return {
+          trigger: { kind: 'unknown', detail: clip(condition.text) },
+          evidence: `waits while \`${clip(condition.text)}\` holds (line ${lineOf(node)}): the attempts are counted against a retry limit`,
+        };
       if (
         condition &&
         alternative?.equals(child) &&
@@ -151,7 +157,10 @@ function failurePath(call: Node, fn: Node | null, up: ParentOf): FailurePath | n
       up(parent) &&
       LOOP_TYPES.has(up(parent)!.type)
     ) {
-      const exit = successExitBefore(node, child) ?? attemptAfter(namedChildren(node), child);
+      const exit =
+        successExitBefore(node, child) ??
+        attemptAfter(namedChildren(node), child) ??
+        processExitBefore(node, child, up(parent)!);
       if (exit) return exit;
     }
     // `select { case <-time.After(d): err = dial(); if err == nil { return } }` in a loop.
@@ -162,6 +171,20 @@ function failurePath(call: Node, fn: Node | null, up: ParentOf): FailurePath | n
     }
   }
   return null;
+}
+
+/**
+ * `} else if attempt < maxRetries {` in a loop: the attempts are bounded by a retry limit. Not when the
+ * loop also tests for a state (`if job.Done() { … }`): that loop polls, however its counter is named.
+ */
+function underRetryLimit(condition: string, call: Node, fn: Node | null, up: ParentOf): boolean {
+  const loop = enclosingBy(up, call, LOOP_TYPES, FUNCTION_TYPES);
+  if (!loop || !isRetryLimit(condition, attemptCounters(call, fn, loop, up))) return false;
+  const tests = [
+    ...loop.namedChildren.filter((c) => c && c.type !== 'block').map((c) => c!.text),
+    ...descendantsOfTypes(loop, IFS, FUNCTION_TYPES).map((n) => field(n, 'condition')?.text ?? ''),
+  ];
+  return !tests.some((test) => POLLING_CONDITION.test(test));
 }
 
 /**
@@ -235,6 +258,32 @@ function successExitBefore(list: Node, waitStatement: Node): FailurePath | null 
         evidence: `waits only after \`${clip(condition.text)}\` failed (line ${lineOf(statement)})`,
       };
     }
+  }
+  return null;
+}
+
+/** `cmd := exec.Command(…)`: a child process made in the loop body. */
+const EXEC_COMMAND = /^(\w+)\s*:?=\s*exec\.Command(?:Context)?\(/;
+
+/**
+ * `for { cmd := exec.Command(…); cmd.Start(); cmd.Wait(); time.Sleep(d) }`: a supervisor. A child
+ * started and then waited for is long-running, so its exit is the failure, and the loop starts it
+ * again after the wait. A one-shot `cmd.Run()` in a loop is left alone: that is a periodic job.
+ */
+function processExitBefore(list: Node, waitStatement: Node, loop: Node): FailurePath | null {
+  if (loop.namedChildren.some((c) => c?.type === 'range_clause')) return null;
+  let command: string | null = null;
+  let started = false;
+  for (const statement of namedChildren(list)) {
+    if (statement.startIndex >= waitStatement.startIndex) break;
+    command = EXEC_COMMAND.exec(statement.text)?.[1] ?? command;
+    if (!command) continue;
+    if (statement.text.includes(`${command}.Start()`)) started = true;
+    else if (started && statement.text.includes(`${command}.Wait()`))
+      return {
+        trigger: { kind: 'exception', detail: 'the child process exited' },
+        evidence: `waits after \`${command}.Wait()\` returns (line ${lineOf(statement)}): the process the loop started has exited, and the loop starts it again`,
+      };
   }
   return null;
 }

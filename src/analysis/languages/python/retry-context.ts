@@ -1,4 +1,12 @@
-import { ATTEMPT_NAME, NO_DATA_SIGNAL, OVERLOAD_SIGNAL } from '../../context.js';
+import {
+  ATTEMPT_NAME,
+  CONNECT_ROUTINE,
+  isRetryLimit,
+  LOGGING_CALL,
+  NO_DATA_SIGNAL,
+  OVERLOAD_SIGNAL,
+  RUNS_UNTIL_DROPPED,
+} from '../../context.js';
 import type { Trigger } from '../../finding.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import {
@@ -33,6 +41,7 @@ const LOOP_TYPES = new Set(['while_statement', 'for_statement']);
 const NESTED_SCOPES = new Set(['function_definition', 'lambda', 'class_definition']);
 const CALL = new Set(['call']);
 const AUGMENTED = new Set(['augmented_assignment']);
+const CONDITIONALS = new Set(['if_statement', 'elif_clause', 'while_statement']);
 
 /** `not resp.ok`, `status_code >= 500`, `status in (429, 503)`, `if err:`, `error is not None`. */
 const ERROR_CONDITION =
@@ -93,6 +102,11 @@ function failurePath(call: Node, fn: Node | null, up: ParentOf): FailurePath | n
       if (condition && consequence && consequence.equals(child) && isErrorCondition(condition.text)) {
         return conditionPath(condition, 'holds', node);
       }
+      if (condition && consequence?.equals(child) && underRetryLimit(condition.text, call, fn, up))
+        return {
+          trigger: { kind: 'unknown', detail: clip(condition.text) },
+          evidence: `waits while \`${clip(condition.text)}\` holds (line ${lineOf(node)}): the attempts are counted against a retry limit`,
+        };
     }
     const parent = up(node);
     if (node.type === 'else_clause' && parent?.type === 'if_statement') {
@@ -100,11 +114,26 @@ function failurePath(call: Node, fn: Node | null, up: ParentOf): FailurePath | n
       if (condition && isSuccessCondition(condition.text)) return conditionPath(condition, 'fails', parent);
     }
     if (node.type === 'block' && parent && LOOP_TYPES.has(parent.type)) {
-      const exit = successExitBefore(node, child) ?? successExitAfter(node, child);
+      const exit =
+        successExitBefore(node, child) ??
+        successExitAfter(node, child) ??
+        (parent.type === 'while_statement' ? connectionDroppedBefore(node, child) : null);
       if (exit) return exit;
     }
   }
   return null;
+}
+
+/**
+ * `elif attempt < max_retries:` in a loop: the attempts are bounded by a retry limit. Not when the
+ * loop also tests for a state (`if job.done: break`): that loop polls, however its counter is named.
+ */
+function underRetryLimit(condition: string, call: Node, fn: Node | null, up: ParentOf): boolean {
+  const loop = enclosingBy(up, call, LOOP_TYPES, FUNCTION_TYPES);
+  if (!loop || !isRetryLimit(condition, attemptCounters(call, fn, loop, up))) return false;
+  return ![loop, ...descendantsOfTypes(loop, CONDITIONALS, NESTED_SCOPES)].some((node) =>
+    POLLING_CONDITION.test(field(node, 'condition')?.text ?? ''),
+  );
 }
 
 /**
@@ -182,6 +211,48 @@ function successExitAfter(block: Node, waitStatement: Node): FailurePath | null 
     }
   }
   return null;
+}
+
+/** `trio.run(…)`, `asyncio.run(…)`, `loop.run_until_complete(…)`: run a coroutine to its end. */
+const EVENT_LOOP_RUN = /^(trio|asyncio|anyio)\.run$|\.run_until_complete$/;
+
+/**
+ * `while True: ws = WebSocketApp(url); ws.run_forever(); log(…); time.sleep(5)`: the wait ends the
+ * loop body right after a call that holds a connection until it drops, with only logging between, so
+ * it is the pause before connecting again. A `for` over items, or work after the connection, is not.
+ */
+function connectionDroppedBefore(block: Node, waitStatement: Node): FailurePath | null {
+  const statements = namedChildren(block).filter((s) => s.type !== 'comment');
+  if (!statements[statements.length - 1]?.equals(waitStatement)) return null;
+  for (const statement of statements.slice(0, -1).reverse()) {
+    const call = statement.type === 'expression_statement' ? statementCall(statement) : null;
+    const callee = call ? (field(call, 'function')?.text ?? '') : '';
+    if (LOGGING_CALL.test(callee)) continue;
+    if (!call || !holdsConnection(call, callee)) return null;
+    return {
+      trigger: { kind: 'exception', detail: 'the connection dropped' },
+      evidence: `waits after \`${clip(call.text)}\` returns (line ${lineOf(statement)}): the connection it held has ended, and the loop connects again`,
+    };
+  }
+  return null;
+}
+
+function statementCall(statement: Node): Node | null {
+  let expression = statement.namedChild(0);
+  if (expression?.type === 'await') expression = expression.namedChild(0);
+  return expression?.type === 'call' ? expression : null;
+}
+
+function holdsConnection(call: Node, callee: string): boolean {
+  if (RUNS_UNTIL_DROPPED.test(lastName(callee))) return true;
+  if (!EVENT_LOOP_RUN.test(callee)) return false;
+  const routine = field(call, 'arguments')?.namedChild(0);
+  const runs = routine?.type === 'call' ? field(routine, 'function') : routine;
+  return !!runs && CONNECT_ROUTINE.test(lastName(runs.text));
+}
+
+function lastName(dotted: string): string {
+  return dotted.slice(dotted.lastIndexOf('.') + 1);
 }
 
 /** A block that leaves the loop directly: `return …` or `break` among its own statements. */

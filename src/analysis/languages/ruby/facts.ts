@@ -19,7 +19,7 @@ import { snippet } from '../tree-sitter/findings.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, field, namedChildren, some } from '../tree-sitter/syntax.js';
 import { lowerRuby, rubyArguments, rubyCallee } from './lower.js';
-import { isRandomCall, isSleep, mentions } from './module.js';
+import { countdownOf, isRandomCall, isSleep, mentions } from './module.js';
 import { failureAt, retryContext } from './retry-context.js';
 
 /**
@@ -246,9 +246,11 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
         args: nodes.map(snippet),
         named: namedNodes.map(([k, v]) => [k, snippet(v)]),
       };
+      const countdown = countdownOf(node);
+      const steps = countdown ? field(countdown, 'receiver') : null;
       if ((isSleep(node) || timer) && nodes[0])
         site.direct = {
-          delay: args[0]!,
+          delay: steps ? { k: 'binary', op: '*', left: lower(steps), right: args[0]! } : args[0]!,
           argument: snippet(nodes[0]),
           unitMs: SECOND_MS,
           confidence: timer ? 'medium' : 'high',

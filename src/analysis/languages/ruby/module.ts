@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import type { Node } from '../tree-sitter/runtime.js';
-import { descendantsOfTypes, field, namedChildren } from '../tree-sitter/syntax.js';
+import { LOGGING_CALL } from '../../context.js';
+import { descendantsOfTypes, field, namedChildren, some } from '../tree-sitter/syntax.js';
 
 /** `rand`, `Random.rand`, `SecureRandom.*`, `Kernel.rand`, `x.sample`, a jitter helper. */
 const RANDOM_METHOD = /^(rand|random_number|sample|shuffle|jitter\w*|\w*_jitter)$/;
@@ -31,6 +32,34 @@ export function isSleep(call: Node): boolean {
   if (call.type !== 'call' || field(call, 'method')?.text !== 'sleep') return false;
   const receiver = field(call, 'receiver');
   return !receiver || receiver.text === 'Kernel';
+}
+
+/**
+ * `seconds_left.times { sleep 1 }`: a countdown that waits one step at a time and at most logs. The
+ * pause is the steps' total, so the `times` call is the wait; null when the sleep is no such step.
+ */
+export function countdownOf(sleep: Node): Node | null {
+  if (!isSleep(sleep)) return null;
+  let block = sleep.parent;
+  if (block?.type === 'body_statement' || block?.type === 'block_body') block = block.parent;
+  const loop = block?.parent;
+  if (
+    !block ||
+    (block.type !== 'do_block' && block.type !== 'block') ||
+    loop?.type !== 'call' ||
+    field(loop, 'method')?.text !== 'times' ||
+    !field(loop, 'receiver')
+  )
+    return null;
+  const busy = some(block, (n) => n.type === 'call' && !n.equals(sleep) && !LOGGING_CALL.test(calleeText(n)));
+  return busy ? null : loop;
+}
+
+/** `@logger.warn`, `Api.fetch`, `fetch`: a call's receiver and method as written. */
+export function calleeText(call: Node): string {
+  const receiver = field(call, 'receiver')?.text;
+  const method = field(call, 'method')?.text ?? '';
+  return receiver ? `${receiver}.${method}` : method;
 }
 
 export function isRandomCall(call: Node): boolean {

@@ -1,4 +1,4 @@
-import { ATTEMPT_NAME, NO_DATA_SIGNAL, OVERLOAD_SIGNAL } from '../../context.js';
+import { ATTEMPT_NAME, isRetryLimit, LOGGING_CALL, NO_DATA_SIGNAL, OVERLOAD_SIGNAL } from '../../context.js';
 import type { Trigger } from '../../finding.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import {
@@ -11,7 +11,7 @@ import {
   type ParentOf,
   some,
 } from '../tree-sitter/syntax.js';
-import { parameterNames } from './module.js';
+import { calleeText, countdownOf, parameterNames } from './module.js';
 import type { FailurePath as FailureFact } from '../../flow/ir.js';
 
 /**
@@ -32,17 +32,22 @@ const LOOP_TYPES = new Set(['while', 'until', 'for', 'while_modifier', 'until_mo
 /** Block-taking methods whose block runs repeatedly. */
 const LOOP_METHODS = /^(loop|times|upto|downto|step|each|each_with_index|until|retriable)$/;
 const BLOCK_TYPES = new Set(['do_block', 'block']);
+/** Branches taken when a condition holds (`unless`: when it fails). */
+const CONDITIONAL_TYPES = new Set(['if', 'elsif', 'unless', 'if_modifier', 'unless_modifier']);
 /** Nodes whose children are statements. */
 const STATEMENT_BODIES = new Set(['then', 'body_statement', 'do', 'else', 'begin', 'block_body']);
 
-/** `unless resp.success?`, `if response.code.to_i >= 500`, `if error`, `status == 429`. */
+/** `unless resp.success?`, `if response.code.to_i >= 500`, `if error`, `status == 429`, `@error_codes.include?(status)`. */
 const ERROR_CONDITION =
-  /(code|status)(\.to_i)?\s*(>=|>)\s*[45]\d\d|(code|status)(\.to_i)?\s*==\s*['"]?(408|429|5\d\d)|\b(error|err|exception|failed|failure)\b|\b(429|502|503|504)\b|\.(server_error|error|failed|timeout)\?/;
+  /\b(error|retry|retriable|retryable)\w*\.include\?\(|(code|status)(\.to_i)?\s*(>=|>)\s*[45]\d\d|(code|status)(\.to_i)?\s*==\s*['"]?(408|429|5\d\d)|\b(error|err|exception|failed|failure)\b|\b(429|502|503|504)\b|\.(server_error|error|failed|timeout)\?/;
 const SUCCESS_CONDITION =
   /\.(success|successful|ok|is_a\?\(Net::HTTPSuccess\))\??\s*$|(code|status)(\.to_i)?\s*==\s*['"]?20\d|\.ok\?|^\s*(ok|success)\s*$/;
 const POLLING_CONDITION = /==\s*['":][\w -]+['"]?|\b(done|ready|finished|complete|completed)\??/;
 
-export function retryContext(call: Node): RbRetryContext | null {
+export function retryContext(sleep: Node): RbRetryContext | null {
+  // A countdown (`n.times { sleep 1 }`) waits as a whole: its retry context is the `times` call's.
+  const countdown = countdownOf(sleep);
+  const call = countdown ?? sleep;
   const up = lineage(call);
   const method = enclosingBy(up, call, METHOD_TYPES);
   const path = failurePath(call, method, up);
@@ -53,19 +58,43 @@ export function retryContext(call: Node): RbRetryContext | null {
   const loop = enclosingLoop(call, method, up);
   const name = method ? field(method, 'name')?.text : undefined;
   const recursion = !!method && !!name && callsItself(method, name);
-  if (!retried && !loop && !recursion) return null;
+  const redone = retried || loop || recursion || !method ? null : workAgainAfter(call, path.clause, method);
+  if (!retried && !loop && !recursion && !redone) return null;
   const counters = attemptCounters(method, loop);
   const again = retried
     ? `followed by \`retry\` (line ${lineOf(retried)})`
     : loop
       ? `inside a \`${loopWord(loop)}\` loop (line ${lineOf(loop)})`
-      : `which calls \`${name}\` again`;
-  return {
-    trigger: path.trigger,
-    counters,
-    attemptVar: pickAttempt(counters),
-    evidence: [path.evidence, again],
-  };
+      : redone
+        ? `followed by \`${calleeText(redone)}\` again (line ${lineOf(redone)}), the call the method made before`
+        : `which calls \`${name}\` again`;
+  const evidence = [path.evidence, again];
+  if (countdown)
+    evidence.push(
+      `counts down \`${field(countdown, 'receiver')?.text}\` with one \`${clip(sleep.text, 40)}\` a step (line ${lineOf(countdown)}): the pause is their total`,
+    );
+  return { trigger: path.trigger, counters, attemptVar: pickAttempt(counters), evidence };
+}
+
+/**
+ * `response = @app.call(env)` … `if failed; sleep …; @app.call(original_env); end`: after the wait,
+ * the failure branch makes the call the method made before it — the work runs once more.
+ */
+function workAgainAfter(wait: Node, clause: Node, method: Node): Node | null {
+  const before = new Set<string>();
+  some(method, (node) => {
+    if (node.type === 'call' && node.endIndex <= clause.startIndex) before.add(calleeText(node));
+    return false;
+  });
+  let found: Node | null = null;
+  some(clause, (node) => {
+    if (node.type !== 'call' || node.startIndex <= wait.endIndex) return false;
+    const callee = calleeText(node);
+    if (!before.has(callee) || LOGGING_CALL.test(callee) || callee === 'sleep') return false;
+    found = node;
+    return true;
+  });
+  return found;
 }
 
 /** The failure a call runs after (a `rescue`, an error branch), whatever repeats it. */
@@ -140,28 +169,44 @@ function failurePath(call: Node, method: Node | null, up: ParentOf): FailurePath
         clause: node,
       };
     }
-    if (
-      node.type === 'if' ||
-      node.type === 'unless' ||
-      node.type === 'if_modifier' ||
-      node.type === 'unless_modifier'
-    ) {
+    if (CONDITIONAL_TYPES.has(node.type)) {
       const condition = field(node, 'condition');
       const branch = field(node, 'consequence') ?? field(node, 'body');
       if (!condition || !branch?.equals(child)) continue;
       const negated = node.type === 'unless' || node.type === 'unless_modifier';
       const failing = negated ? isSuccessCondition(condition.text) : isErrorCondition(condition.text);
-      if (failing) {
-        const text = clip(condition.text);
+      const text = clip(condition.text);
+      if (failing)
         return {
           trigger: { kind: /code|status|success/.test(text) ? 'status' : 'exception', detail: text },
           evidence: `waits when \`${text}\` ${negated ? 'fails' : 'holds'} (line ${lineOf(node)})`,
           clause: node,
         };
-      }
+      if (!negated && underRetryLimit(condition.text, call, method, up))
+        return {
+          trigger: { kind: 'unknown', detail: text },
+          evidence: `waits while \`${text}\` holds (line ${lineOf(node)}): the attempts are counted against a retry limit`,
+          clause: node,
+        };
     }
   }
   return null;
+}
+
+/**
+ * `elsif attempt <= @max_retries` in a loop: the attempts are bounded by a retry limit. Not when the
+ * loop also tests for a state (`break if job.done?`): that loop polls, however its counter is named.
+ */
+function underRetryLimit(condition: string, call: Node, method: Node | null, up: ParentOf): boolean {
+  const loop = enclosingLoop(call, method, up);
+  if (!loop || !isRetryLimit(condition, attemptCounters(method, loop))) return false;
+  return !some(loop, (node) => {
+    const test =
+      CONDITIONAL_TYPES.has(node.type) || LOOP_TYPES.has(node.type)
+        ? field(node, 'condition')?.text
+        : undefined;
+    return !!test && POLLING_CONDITION.test(test);
+  });
 }
 
 function isErrorCondition(condition: string): boolean {
