@@ -2,7 +2,7 @@ import type { LanguageAnalyzer } from '../analysis/analyzer.js';
 import { confirm, type Confirmation } from './confirm.js';
 import type { Finding, RuleId } from '../analysis/finding.js';
 import { analyzerFor, createAnalyzers } from '../analysis/registry.js';
-import { suppressedLines } from '../analysis/suppressions.js';
+import { silences, suppressedLines, type Suppression } from '../analysis/suppressions.js';
 import type { JitterbotConfig } from '../config.js';
 import { isLineAdded } from '../platforms/diff.js';
 import type {
@@ -182,10 +182,10 @@ function applyConfig(file: AnalyzedFile, config: JitterbotConfig, enabled: Set<R
   const suppressed =
     file.findings.length > 0
       ? suppressedLines(file.text, file.findings[0]!.language)
-      : new Map<number, string>();
+      : new Map<number, Suppression>();
   return file.findings
     .filter((finding) => enabled.has(finding.rule))
-    .filter((finding) => !suppressed.has(finding.range.startLine))
+    .filter((finding) => !silences(suppressed.get(finding.range.startLine), finding.rule))
     .map((finding) => {
       const level = config.rules[finding.rule];
       // A low-confidence note for an unresolved delay keeps its note level whatever the rule's level.
