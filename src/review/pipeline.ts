@@ -2,6 +2,7 @@ import type { LanguageAnalyzer } from '../analysis/analyzer.js';
 import { confirm, type Confirmation } from './confirm.js';
 import type { Finding, RuleId } from '../analysis/finding.js';
 import { analyzerFor, createAnalyzers } from '../analysis/registry.js';
+import { BASELINE_PATH, parseBaseline, type Baseline } from './baseline.js';
 import { silences, suppressedLines, type Suppression } from '../analysis/suppressions.js';
 import type { JitterbotConfig } from '../config.js';
 import { isLineAdded } from '../platforms/diff.js';
@@ -40,6 +41,8 @@ export interface ReviewOptions {
   includeVendored?: boolean;
   includeGenerated?: boolean;
   onFile?: (done: number, total: number) => void;
+  /** Leave out the findings recorded in `.jitterbot-baseline.json` (default); off when re-recording it. */
+  baseline?: boolean;
 }
 
 const silent: ReviewLogger = { info: () => {}, warn: () => {}, error: () => {} };
@@ -71,6 +74,8 @@ export async function buildOutcome(
     target.config(),
     target.earlierComments(),
   ]);
+  const baseline = options.baseline === false ? null : await readBaseline(reader, changeSet.headSha);
+  const configErrors = baseline && 'error' in baseline ? [...loaded.errors, baseline.error] : loaded.errors;
   const config: JitterbotConfig = { ...loaded.config, ...options.overrides };
   if (loaded.errors.length > 0)
     log.warn({ errors: loaded.errors }, 'invalid configuration options; reviewing with their defaults');
@@ -93,7 +98,9 @@ export async function buildOutcome(
   });
 
   const enabled = enabledRules(config);
-  const findings = analyzed.files.flatMap((file) => applyConfig(file, config, enabled));
+  const configured = analyzed.files.flatMap((file) => applyConfig(file, config, enabled));
+  const accepted = baseline && 'fingerprints' in baseline ? baseline.fingerprints : new Set<string>();
+  const findings = configured.filter((finding) => !accepted.has(finding.fingerprint));
   const { added, preExisting } = splitByAddedLines(findings, changeSet);
 
   const confirmation: Confirmation =
@@ -145,8 +152,9 @@ export async function buildOutcome(
     fixed,
     preExisting,
     failed,
-    configErrors: loaded.errors,
+    configErrors,
     skipped: analyzed.skipped,
+    baselined: configured.length - findings.length,
     blastRadius: confirmation.blastRadius,
     clients,
     analysedFiles: analyzed.analysed,
@@ -160,7 +168,7 @@ export async function buildOutcome(
       line: entry.line,
       description: entry.rule,
     })),
-    configErrors: loaded.errors,
+    configErrors,
     clients: clients.count,
     clientsSource: clients.source,
     fixedCount: fixed.length,
@@ -171,6 +179,11 @@ export async function buildOutcome(
     'review complete',
   );
   return { ...partial, summary };
+}
+
+async function readBaseline(reader: RepoReader, ref: string): Promise<Baseline | null> {
+  const text = await reader.read(BASELINE_PATH, ref);
+  return text === null ? null : parseBaseline(text);
 }
 
 function enabledRules(config: JitterbotConfig): Set<RuleId> {
