@@ -314,6 +314,11 @@ export function extractKotlinFacts(path: string, root: Node, withSites: boolean)
         isConstructor,
       },
     );
+    const nameNode = field(node, 'name');
+    const receiver = namedChildren(node).find(
+      (c) => /type$/.test(c.type) && !!nameNode && c.endIndex <= nameNode.startIndex,
+    );
+    if (receiver) fn.receiverType = receiver.text.replace(/[?<][\s\S]*$/, '').trim();
     facts.functions.push(fn);
     stats.set(fn.id, { calls: 0, control: false, sleep: null, unitMs: 1 });
     locals.set(fn.id, new Set());
