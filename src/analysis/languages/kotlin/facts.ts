@@ -504,9 +504,10 @@ export function extractKotlinFacts(path: string, root: Node, withSites: boolean)
     const frame = retryContext(unwrapCall(node));
     if (frame) call.retry = { trigger: frame.trigger, counters: [], evidence: frame.evidence };
   }
-  // A reconnect from a close or error callback repeats without a loop or recursion of its own.
+  // A reconnect from a close or error callback, or an error handler sending its work again, repeats
+  // without a loop or recursion of its own.
   for (const { call, node } of pending) {
-    if (call.retry || !/^on[A-Z]|^connectionLost$/.test(facts.functions[call.fn ?? -1]?.name ?? '')) continue;
+    if (call.retry || call.fn === undefined) continue;
     const frame = handlerReconnect(node);
     if (frame) call.retry = { trigger: frame.trigger, counters: [], evidence: frame.evidence };
   }

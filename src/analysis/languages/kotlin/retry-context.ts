@@ -1,11 +1,11 @@
-import { ATTEMPT_NAME } from '../../context.js';
+import { ATTEMPT_NAME, RESTART_NAME } from '../../context.js';
 import type { RetryContextResult } from '../../flow/waits.js';
 import type { Trigger } from '../../finding.js';
 import { isErrorCondition, isOverload, isSuccessCondition, type ConditionWords } from '../java/conditions.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { clip, descendantsOfTypes, field, lineOf, namedChildren } from '../tree-sitter/syntax.js';
 import { ifBranches } from './lower.js';
-import { calleeParts, lambdaOf, unwrapCall } from './syntax.js';
+import { callArguments, calleeParts, lambdaOf, unwrapCall } from './syntax.js';
 
 /**
  * Is a Kotlin wait a pause between attempts (RULES.md section 1)? It must run only after something
@@ -56,6 +56,10 @@ const CLOSE_HANDLER =
   /^on(Failure|Failed|Error|Close|Closed|Closing|Disconnect|Disconnected|ConnectionLost|ConnectionFailed)$|^connectionLost$/;
 const RECONNECT = /^(re)?connect\w*$|^restart\w*$|^resubscribe\w*$|^retry\w*$/i;
 const STATUS_ENTRY = /^(408|429|5\d\d)$|^in\s+5\d\d\s*(\.\.|until)/;
+/** A parameter type that hands a function a failure. */
+const FAILURE_TYPE = /^(Exception|Throwable|\w+Exception)$/;
+/** Code that runs later or elsewhere: a call inside it is not made by the statement itself. */
+const BODIES = new Set([...FUNCTION_TYPES, 'lambda_literal']);
 
 type LambdaRole = 'loop' | 'predicate' | 'failure' | 'in-place' | 'function';
 
@@ -229,16 +233,13 @@ function callMadeAgain(wait: Node, failure: Node, fn: Node): Node | null {
 
 /**
  * A close or error callback (`override fun onFailure(…)`, `onClosed`) that waits and then connects
- * again (`launch { delay(N); connect() }`): a reconnect scheduled from the handler (RULES.md section 2).
+ * again (`launch { delay(N); connect() }`), or an error handler handed the failure and the work that
+ * failed (`handle(ex: Exception, record: ProducerRecord)`) that waits and then sends that work again:
+ * a retry scheduled from the handler (RULES.md section 2).
  */
 export function handlerReconnect(wait: Node): RetryContextResult | null {
   const { statement, container } = statementOf(wait);
-  if (!container) return null;
-  const restart = namedChildren(container)
-    .filter((s) => s.startIndex > statement.startIndex)
-    .map((s) => (s.type === 'call_expression' ? unwrapCall(s) : null))
-    .find((call) => call && RECONNECT.test(calleeParts(call).name));
-  if (!restart) return null;
+  if (!container || givesUpAfter(wait)) return null;
   let handler: Node | null = null;
   for (let node = container.parent; node; node = node.parent) {
     if (node.type === 'function_declaration') {
@@ -247,16 +248,53 @@ export function handlerReconnect(wait: Node): RetryContextResult | null {
     }
     if (FUNCTION_TYPES.has(node.type)) return null;
   }
-  const name = handler ? (field(handler, 'name')?.text ?? '') : '';
-  if (!handler || !CLOSE_HANDLER.test(name)) return null;
+  if (!handler) return null;
+  const name = field(handler, 'name')?.text ?? '';
+  const params = typedParameters(handler);
+  const caught = CLOSE_HANDLER.test(name) ? undefined : params.find((p) => FAILURE_TYPE.test(p.type));
+  if (!CLOSE_HANDLER.test(name) && !caught) return null;
+  // What the handler was handed besides the failure: the work a retry does again.
+  const handed = params.filter((p) => p !== caught).map((p) => p.name);
+  const restart = namedChildren(container)
+    .filter((s) => s.startIndex > statement.startIndex)
+    .flatMap((s) => [s, ...descendantsOfTypes(s, CALLS, BODIES)].filter((c) => CALLS.has(c.type)))
+    .map(unwrapCall)
+    .find((call) => {
+      const called = calleeParts(call).name;
+      if (RECONNECT.test(called)) return true;
+      return (
+        !!caught &&
+        RESTART_NAME.test(called) &&
+        callArguments(call).nodes.some((a) => a.type === 'identifier' && handed.includes(a.text))
+      );
+    });
+  if (!restart) return null;
+  const again = `then calls \`${calleeParts(restart).name}()\` again (line ${lineOf(restart)})`;
+  if (caught)
+    return {
+      trigger: { kind: 'exception', detail: caught.type },
+      counters: new Set(),
+      evidence: [
+        `waits in \`${name}\`, which is handed the failure \`${caught.name}: ${caught.type}\` (line ${lineOf(handler)})`,
+        `${again} with the work it was handed`,
+      ],
+    };
   return {
     trigger: { kind: 'exception', detail: name },
     counters: new Set(),
-    evidence: [
-      `waits in the \`${name}\` handler (line ${lineOf(handler)})`,
-      `then calls \`${calleeParts(restart).name}()\` again (line ${lineOf(restart)})`,
-    ],
+    evidence: [`waits in the \`${name}\` handler (line ${lineOf(handler)})`, again],
   };
+}
+
+/** A function's parameters with their declared types (`ex: Exception` → `Exception`). */
+function typedParameters(fn: Node): { name: string; type: string }[] {
+  const list = namedChildren(fn).find((c) => c.type === 'function_value_parameters');
+  return (list ? namedChildren(list) : [])
+    .filter((p) => p.type === 'parameter')
+    .map((p) => {
+      const [name, type] = namedChildren(p);
+      return { name: name?.text ?? '', type: type?.text.replace(/\?$/, '') ?? '' };
+    });
 }
 
 function failureAt(node: Node, child: Node): Found | null {
