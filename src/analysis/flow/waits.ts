@@ -148,13 +148,17 @@ export async function retryThroughCallers(
         ],
       };
     const failure = site.fact.failure;
-    if (failure && restart)
+    // A method of a class named for reconnecting (`ReconnectController.schedule`) waits to get the work back.
+    const reconnector = fn.className && RECONNECTING.test(fn.className) ? fn.className : null;
+    if (failure && (restart || reconnector))
       return {
         trigger: failure.trigger,
         counters: [],
         evidence: [
           `\`${fn.name}\` is called after a failure (${site.facts.path}:${site.fact.line}): it ${failure.evidence}`,
-          `it waits, then runs \`${restart.calleeName}\` again (line ${restart.line})`,
+          restart
+            ? `it waits, then runs \`${restart.calleeName}\` again (line ${restart.line})`
+            : `it waits in \`${reconnector}\`, named for getting the work back`,
         ],
       };
   }
@@ -187,11 +191,14 @@ export function attachRetryFrames<N>(
     if (context.attemptVar) call.retry.attemptVar = context.attemptVar;
   }
   if (!failures) return;
-  // Calls of this file's functions, or of a reconnect elsewhere, may run a wait after a failure
-  // (`reconnect()` in a `rescue`, with no loop): where they run only after one is kept too.
+  // Calls of this file's functions, of a reconnect elsewhere, or of an object's method (a
+  // `reconnector.schedule(…)` of another file's class) may run a wait after a failure (`reconnect()`
+  // in a `rescue`, with no loop): where they run only after one is kept too.
   const defined = new Set(failures.facts.functions.map((f) => f.name));
   for (const { call, node } of pending) {
-    if (call.retry || !(defined.has(call.calleeName) || RESTART_NAME.test(call.calleeName))) continue;
+    const reaches =
+      defined.has(call.calleeName) || RESTART_NAME.test(call.calleeName) || call.callee.k === 'member';
+    if (call.retry || !reaches) continue;
     const failure = failures.failureAt(node);
     if (failure) call.failure = { trigger: failure.trigger, evidence: failure.evidence };
   }

@@ -16,7 +16,7 @@ import { descendantsOfTypes, field, namedChildren } from '../tree-sitter/syntax.
 import { unitMs } from '../tree-sitter/durations.js';
 import { calleeExpr, lowerKotlin } from './lower.js';
 import { importFact } from './module.js';
-import { handlerReconnect, lambdaRole, retryContext } from './retry-context.js';
+import { deferred, failurePath, handlerReconnect, lambdaRole, retryContext } from './retry-context.js';
 import {
   calleeParts,
   callArguments,
@@ -439,7 +439,8 @@ export function extractKotlinFacts(path: string, root: Node, withSites: boolean)
       const own = stats.get(state.fn.id)!;
       own.calls += 1;
       if (isRandomCall(node, parts)) state.fn.random = true;
-      if (!own.sleep && direct && !direct.byNameOnly) {
+      // A wait in a launched lambda (`scope.launch { delay(ms); … }`) does not make the caller wait.
+      if (!own.sleep && direct && !direct.byNameOnly && !deferred(node)) {
         own.sleep = { argument: nodes[0] ?? null };
         own.unitMs = direct.unitMs;
       }
@@ -497,7 +498,10 @@ export function extractKotlinFacts(path: string, root: Node, withSites: boolean)
     const index = sleptParameter(fn, body, mentionsName);
     if (index >= 0) fn.sleeps = { param: index, unitMs: body.unitMs };
   }
-  attachRetryFrames(pending, (node) => retryContext(unwrapCall(node)));
+  attachRetryFrames(pending, (node) => retryContext(unwrapCall(node)), {
+    facts,
+    failureAt: (node) => failurePath(unwrapCall(node)),
+  });
   // A wait on a failure path that then makes the failed call again retries once, without a loop.
   for (const { call, node, state, direct } of pending) {
     if (call.retry || !direct || state.repeats || state.fn?.recursive) continue;

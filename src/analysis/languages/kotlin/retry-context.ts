@@ -297,6 +297,36 @@ function typedParameters(fn: Node): { name: string; type: string }[] {
     });
 }
 
+/** Whether a node runs in a lambda of its own (`launch { }`, a callback) rather than when its function runs. */
+export function deferred(node: Node): boolean {
+  for (let up = node.parent; up && !FUNCTION_TYPES.has(up.type); up = up.parent)
+    if (up.type === 'lambda_literal' && lambdaRole(up).role === 'function') return true;
+  return false;
+}
+
+/**
+ * The failure path a call runs on in its own function (a `catch`, an error branch), looked for up to
+ * the function or a lambda that runs elsewhere: a `recon.schedule(…)` in a `catch` runs only after one.
+ */
+export function failurePath(call: Node): Found | null {
+  let child = call;
+  for (let node = call.parent; node && !FUNCTION_TYPES.has(node.type); child = node, node = node.parent) {
+    if (node.type === 'lambda_literal') {
+      const { role, call: handler } = lambdaRole(node);
+      if (role === 'failure' && handler)
+        return {
+          trigger: { kind: 'exception' },
+          evidence: `runs in an \`${calleeParts(handler).name}\` handler (line ${lineOf(handler)})`,
+        };
+      if (role !== 'in-place') return null;
+      continue;
+    }
+    const found = failureAt(node, child);
+    if (found) return found;
+  }
+  return null;
+}
+
 function failureAt(node: Node, child: Node): Found | null {
   if (node.type === 'catch_block') {
     if (isReadTimeout(node)) return null;
