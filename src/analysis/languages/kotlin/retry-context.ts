@@ -1,4 +1,4 @@
-import { ATTEMPT_NAME, RESTART_NAME } from '../../context.js';
+import { ATTEMPT_NAME, CONNECT_CALL, RESTART_NAME } from '../../context.js';
 import type { RetryContextResult } from '../../flow/waits.js';
 import type { Trigger } from '../../finding.js';
 import { isErrorCondition, isOverload, isSuccessCondition, type ConditionWords } from '../java/conditions.js';
@@ -30,6 +30,7 @@ const FUNCTION_TYPES = new Set([
 ]);
 const LOOP_TYPES = new Set(['while_statement', 'for_statement', 'do_while_statement']);
 const CALLS = new Set(['call_expression']);
+const TRIES = new Set(['try_expression']);
 const STEPS = new Set(['unary_expression', 'assignment']);
 
 /** Inline functions whose lambda runs in place, once. */
@@ -418,8 +419,43 @@ function successExitBefore(body: Node, waitStatement: Node): Found | null {
       if (condition && consequence && exits(consequence) && isSuccessCondition(condition.text, WORDS))
         return conditionPath(condition.text, 'fails', statement);
     }
+    const reconnect = swallowedConnect(statement);
+    if (reconnect) return reconnect;
   }
   return null;
+}
+
+/**
+ * A `try` that connects (`sessionConnector { … }`, `client.reconnect()`) with a `catch` that lets the
+ * failure fall through: the loop's wait after it is the pause before the next connection attempt.
+ */
+function swallowedConnect(statement: Node): Found | null {
+  const tries = [statement, ...descendantsOfTypes(statement, TRIES, BODIES)].filter((t) => TRIES.has(t.type));
+  for (const attempt of tries) {
+    const handlers = namedChildren(attempt).filter((c) => c.type === 'catch_block');
+    const body = namedChildren(attempt).find((c) => c.type === 'block');
+    if (!body || handlers.length === 0 || handlers.some((h) => leaves(h) || isReadTimeout(h))) continue;
+    const connect = [body, ...descendantsOfTypes(body, CALLS, BODIES)]
+      .filter((c) => CALLS.has(c.type))
+      .map((c) => calleeParts(unwrapCall(c)).name)
+      .find((name) => CONNECT_CALL.test(name));
+    if (connect)
+      return {
+        trigger: { kind: 'exception', detail: 'connection' },
+        evidence: `waits after a \`try\` that calls \`${connect}\` and goes on when it fails (line ${lineOf(attempt)})`,
+      };
+  }
+  return null;
+}
+
+/** A handler that does not reach the wait after it: `throw`, `return`, `break`, `continue`. */
+function leaves(handler: Node): boolean {
+  const block = namedChildren(handler).find((c) => c.type === 'block');
+  return (
+    !!block &&
+    (exits(block) ||
+      namedChildren(block).some((s) => s.type === 'throw_expression' || /^continue\b/.test(s.text)))
+  );
 }
 
 /** A statement or block that leaves the loop: `return`, `break`, `return@label`. */
