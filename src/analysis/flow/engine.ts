@@ -685,7 +685,7 @@ export class FlowEngine {
         return this.parameter(param, param.index, trail, !!scope.uncalledIsNever, expr.name);
       }
       // `policy.delayMillis` of a `policy: RetryPolicy` interface: the property of what each caller passes.
-      const typed = await this.abstractlyTyped(object.name, scope);
+      const typed = await this.typedParameter(object.name, scope);
       if (typed && !(await this.setsField(typed.cls, expr.name)))
         return this.parameter(typed, typed.index, trail, !!scope.uncalledIsNever, expr.name);
     }
@@ -713,7 +713,7 @@ export class FlowEngine {
   }
 
   /** The parameter a name is, with the class its declared type names (an interface, a base class). */
-  private async abstractlyTyped(
+  private async typedParameter(
     name: string,
     scope: Scope,
   ): Promise<(FunctionRef & { index: number; cls: ClassRef }) | null> {

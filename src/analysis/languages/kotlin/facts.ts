@@ -20,6 +20,7 @@ import { deferred, failurePath, handlerReconnect, lambdaRole, retryContext } fro
 import {
   calleeParts,
   callArguments,
+  extensionReceiver,
   isLambdaWrapper,
   isRandomCall,
   mentionsName,
@@ -314,10 +315,7 @@ export function extractKotlinFacts(path: string, root: Node, withSites: boolean)
         isConstructor,
       },
     );
-    const nameNode = field(node, 'name');
-    const receiver = namedChildren(node).find(
-      (c) => /type$/.test(c.type) && !!nameNode && c.endIndex <= nameNode.startIndex,
-    );
+    const receiver = extensionReceiver(node);
     if (receiver) fn.receiverType = receiver.text.replace(/[?<][\s\S]*$/, '').trim();
     facts.functions.push(fn);
     stats.set(fn.id, { calls: 0, control: false, sleep: null, unitMs: 1 });

@@ -5,7 +5,7 @@ import { isErrorCondition, isOverload, isSuccessCondition, type ConditionWords }
 import type { Node } from '../tree-sitter/runtime.js';
 import { clip, descendantsOfTypes, field, lineOf, namedChildren } from '../tree-sitter/syntax.js';
 import { ifBranches } from './lower.js';
-import { callArguments, calleeParts, lambdaOf, unwrapCall } from './syntax.js';
+import { callArguments, calleeParts, extensionReceiver, lambdaOf, unwrapCall } from './syntax.js';
 
 /**
  * Is a Kotlin wait a pause between attempts (RULES.md section 1)? It must run only after something
@@ -42,6 +42,8 @@ const ON_FAILURE =
 /** Iterations whose lambda repeats: `repeat(n) { }`, `(1..n).forEach { }`. */
 const ITERATION =
   /^(forEach|forEachIndexed|onEach|map|mapNotNull|mapIndexed|firstNotNullOfOrNull|firstOrNull|first|any|all|takeWhile)$/;
+/** kotlinx.coroutines flows, whose `retry { }` predicate collects them again. */
+const FLOW_TYPE = /^(Flow|SharedFlow|StateFlow|MutableSharedFlow|MutableStateFlow)\b/;
 const RANGE_RECEIVER = /\.\.|\buntil\b|\bdownTo\b|\bindices\b|IntRange|LongRange/;
 
 const WORDS: ConditionWords = {
@@ -80,12 +82,24 @@ export function lambdaRole(lambda: Node): { role: LambdaRole; call: Node | null 
   if (name === 'repeat' && !receiver) return { role: 'loop', call };
   if (ITERATION.test(name) && receiver && RANGE_RECEIVER.test(receiver.text)) return { role: 'loop', call };
   // `retryWhen` is a Flow's whatever its receiver (inside a `Flow<T>` extension it has none); a bare
-  // `retry(3) { … }` is as often a helper whose lambda is the work, so it needs a flow and a predicate.
-  if (name === 'retryWhen' || (receiver && name === 'retry' && endsInBoolean(lambda)))
+  // `retry(3) { … }` is as often a helper whose lambda is the work, so it needs a flow (a receiver, or
+  // the `Flow` a extension is declared on) and a predicate.
+  if (
+    name === 'retryWhen' ||
+    (name === 'retry' && (receiver || inFlowExtension(call)) && endsInBoolean(lambda))
+  )
     return { role: 'predicate', call };
   if (receiver && ON_FAILURE.test(name)) return { role: 'failure', call };
   if (IN_PLACE.test(name)) return { role: 'in-place', call };
   return { role: 'function', call };
+}
+
+/** Inside an extension function of a flow, where a bare `retry { }` is the flow's own. */
+function inFlowExtension(node: Node): boolean {
+  let fn = node.parent;
+  while (fn && fn.type !== 'function_declaration') fn = fn.parent;
+  const receiver = fn ? extensionReceiver(fn) : undefined;
+  return !!receiver && FLOW_TYPE.test(receiver.text);
 }
 
 /** `{ …; true }`, `{ cause -> cause is IOException }`: a predicate, not the work itself. */
@@ -98,7 +112,7 @@ function endsInBoolean(lambda: Node): boolean {
     return !!consequence && !!alternative && [consequence, alternative].every(branchEndsInBoolean);
   }
   return (
-    /^(check_expression|type_test|binary_expression|conjunction_expression|disjunction_expression|comparison_expression|equality_expression)$/.test(
+    /^(check_expression|is_expression|type_test|binary_expression|conjunction_expression|disjunction_expression|comparison_expression|equality_expression)$/.test(
       last.type,
     ) && /\bis\b|[<>]=?|==|!=|&&|\|\|/.test(last.text)
   );
