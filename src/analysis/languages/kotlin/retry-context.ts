@@ -280,7 +280,7 @@ export function handlerReconnect(wait: Node): RetryContextResult | null {
       return (
         !!caught &&
         RESTART_NAME.test(called) &&
-        callArguments(call).nodes.some((a) => a.type === 'identifier' && handed.includes(a.text))
+        callArguments(call).nodes.some((a) => handed.includes(rootName(a)))
       );
     });
   if (!restart) return null;
@@ -299,6 +299,13 @@ export function handlerReconnect(wait: Node): RetryContextResult | null {
     counters: new Set(),
     evidence: [`waits in the \`${name}\` handler (line ${lineOf(handler)})`, again],
   };
+}
+
+/** The name a value is read from: `record` of `record` and of `task.record`. */
+function rootName(node: Node): string {
+  let root = node;
+  while (root.type === 'navigation_expression' && root.namedChild(0)) root = root.namedChild(0)!;
+  return root.type === 'identifier' ? root.text : '';
 }
 
 /** A function's parameters with their declared types (`ex: Exception` → `Exception`). */
