@@ -1,6 +1,6 @@
 import { ATTEMPT_NAME, CONNECT_CALL, RESTART_NAME } from '../../context.js';
+import type { FailurePath } from '../../flow/ir.js';
 import type { RetryContextResult } from '../../flow/waits.js';
-import type { Trigger } from '../../finding.js';
 import { isErrorCondition, isOverload, isSuccessCondition, type ConditionWords } from '../java/conditions.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { clip, descendantsOfTypes, field, lineOf, namedChildren } from '../tree-sitter/syntax.js';
@@ -66,11 +66,6 @@ const BODIES = new Set([...FUNCTION_TYPES, 'lambda_literal']);
 
 type LambdaRole = 'loop' | 'predicate' | 'failure' | 'in-place' | 'function';
 
-interface Found {
-  trigger: Trigger;
-  evidence: string;
-}
-
 /** What the lambda of a call is to the code around it. */
 export function lambdaRole(lambda: Node): { role: LambdaRole; call: Node | null } {
   const annotated = lambda.parent;
@@ -83,7 +78,7 @@ export function lambdaRole(lambda: Node): { role: LambdaRole; call: Node | null 
   if (ITERATION.test(name) && receiver && RANGE_RECEIVER.test(receiver.text)) return { role: 'loop', call };
   // `retryWhen` is a Flow's whatever its receiver (inside a `Flow<T>` extension it has none); a bare
   // `retry(3) { … }` is as often a helper whose lambda is the work, so it needs a flow (a receiver, or
-  // the `Flow` a extension is declared on) and a predicate.
+  // the `Flow` an extension is declared on) and a predicate.
   if (
     name === 'retryWhen' ||
     (name === 'retry' && (receiver || inFlowExtension(call)) && endsInBoolean(lambda))
@@ -124,7 +119,7 @@ function branchEndsInBoolean(branch: Node): boolean {
 }
 
 export function retryContext(wait: Node): RetryContextResult | null {
-  let failure: Found | null = null;
+  let failure: FailurePath | null = null;
   let failureNode: Node | null = null;
   let loop: { node: Node; word: string; counters: string[] } | null = null;
   let fn: Node | null = null;
@@ -266,8 +261,9 @@ export function handlerReconnect(wait: Node): RetryContextResult | null {
   if (!handler) return null;
   const name = field(handler, 'name')?.text ?? '';
   const params = typedParameters(handler);
-  const caught = CLOSE_HANDLER.test(name) ? undefined : params.find((p) => FAILURE_TYPE.test(p.type));
-  if (!CLOSE_HANDLER.test(name) && !caught) return null;
+  const closes = CLOSE_HANDLER.test(name);
+  const caught = closes ? undefined : params.find((p) => FAILURE_TYPE.test(p.type));
+  if (!closes && !caught) return null;
   // What the handler was handed besides the failure: the work a retry does again.
   const handed = params.filter((p) => p !== caught).map((p) => p.name);
   const restart = namedChildren(container)
@@ -330,7 +326,7 @@ export function deferred(node: Node): boolean {
  * The failure path a call runs on in its own function (a `catch`, an error branch), looked for up to
  * the function or a lambda that runs elsewhere: a `recon.schedule(…)` in a `catch` runs only after one.
  */
-export function failurePath(call: Node): Found | null {
+export function failurePath(call: Node): FailurePath | null {
   let child = call;
   for (let node = call.parent; node && !FUNCTION_TYPES.has(node.type); child = node, node = node.parent) {
     if (node.type === 'lambda_literal') {
@@ -349,7 +345,7 @@ export function failurePath(call: Node): Found | null {
   return null;
 }
 
-function failureAt(node: Node, child: Node): Found | null {
+function failureAt(node: Node, child: Node): FailurePath | null {
   if (node.type === 'catch_block') {
     if (isReadTimeout(node)) return null;
     const caught = namedChildren(node).find(
@@ -398,7 +394,7 @@ function isReadTimeout(handler: Node): boolean {
   return !!attempt && READ_CALL.test(attempt.text);
 }
 
-function conditionPath(text: string, verb: 'holds' | 'fails', statement: Node): Found {
+function conditionPath(text: string, verb: 'holds' | 'fails', statement: Node): FailurePath {
   const shown = clip(text.replace(/\s+/g, ' '));
   return {
     trigger: {
@@ -410,7 +406,7 @@ function conditionPath(text: string, verb: 'holds' | 'fails', statement: Node): 
 }
 
 /** `while (response.code == 429) { sleep(…); response = retry() }`: the loop runs while the attempt fails. */
-function whileFailing(loop: Node): Found | null {
+function whileFailing(loop: Node): FailurePath | null {
   const condition = field(loop, 'condition');
   if (!condition || !isOverload(condition.text)) return null;
   return conditionPath(condition.text, 'holds', loop);
@@ -420,7 +416,7 @@ function whileFailing(loop: Node): Found | null {
  * A loop body that leaves on success before the wait (a `try` whose body returns or breaks, an
  * `if (response.isSuccessful) return …`) only reaches the wait after a failure.
  */
-function successExitBefore(body: Node, waitStatement: Node): Found | null {
+function successExitBefore(body: Node, waitStatement: Node): FailurePath | null {
   for (const statement of namedChildren(body)) {
     if (statement.startIndex >= waitStatement.startIndex) break;
     if (
@@ -450,7 +446,7 @@ function successExitBefore(body: Node, waitStatement: Node): Found | null {
  * A `try` that connects (`sessionConnector { … }`, `client.reconnect()`) with a `catch` that lets the
  * failure fall through: the loop's wait after it is the pause before the next connection attempt.
  */
-function swallowedConnect(statement: Node): Found | null {
+function swallowedConnect(statement: Node): FailurePath | null {
   const tries = [statement, ...descendantsOfTypes(statement, TRIES, BODIES)].filter((t) => TRIES.has(t.type));
   for (const attempt of tries) {
     const handlers = namedChildren(attempt).filter((c) => c.type === 'catch_block');
