@@ -1,5 +1,5 @@
 import type { AnalysisOptions } from '../analyzer.js';
-import { FAILURE_CALLBACK, RESTART_NAME } from '../context.js';
+import { CONNECT_CALL, FAILURE_CALLBACK, RESTART_NAME } from '../context.js';
 import { UNKNOWN } from '../delay.js';
 import { scaled } from '../languages/tree-sitter/durations.js';
 import { waitDraft, type Draft, type Snippet } from '../languages/tree-sitter/findings.js';
@@ -123,9 +123,16 @@ export async function retryThroughCallers(
 ): Promise<RetryFrame | null> {
   const fn = scopeIn(facts, call.fn).fn;
   if (!fn || fn.sleeps) return null;
-  // `def reconnect; sleep(delay); connect; end` called from a `rescue`: the wait precedes the work again.
+  // `def reconnect; sleep(delay); connect; end` called from a `rescue`: the wait precedes the work again
+  // when the call after it, or the function, is named for connecting or retrying (`startActivity` after
+  // an error's pause is navigation, not another attempt).
   const restart = facts.calls.find(
-    (c) => c.fn === fn.id && c.line >= call.line && c !== call && RESTART_NAME.test(c.calleeName),
+    (c) =>
+      c.fn === fn.id &&
+      c.line >= call.line &&
+      c !== call &&
+      RESTART_NAME.test(c.calleeName) &&
+      (RECONNECTING.test(fn.name) || RECONNECTING.test(c.calleeName) || CONNECT_CALL.test(c.calleeName)),
   );
   for (const site of await engine.callersOf({ facts, fn })) {
     const frame = site.fact.retry;
