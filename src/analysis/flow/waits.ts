@@ -33,6 +33,13 @@ export interface CallSite {
 /** Names of functions whose whole job is to get a lost connection back. */
 const RECONNECTING = /reconnect|restart|retry/i;
 
+/**
+ * Classes whose job is getting the work back (`ReconnectController`, `RetryScheduler`, `Reconnector`),
+ * not the retry buttons and banners of a user interface (`RetryView`, `RetryDialog`).
+ */
+const RECONNECTOR_CLASS =
+  /(Reconnect|Retry|Restart)(or|er|Controller|Scheduler|Manager|Handler|Helper|Queue|Service|Strategy|Loop|Worker|Executor|Timer)?$|Retrier$/;
+
 /** Names of delays, not of attempt counts. */
 const DELAY_NAME =
   /delay|wait|interval|sleep|pause|timeout|backoff|period|duration|seconds|secs|millis|between|cooldown/i;
@@ -156,7 +163,7 @@ export async function retryThroughCallers(
       };
     const failure = site.fact.failure;
     // A method of a class named for reconnecting (`ReconnectController.schedule`) waits to get the work back.
-    const reconnector = fn.className && RECONNECTING.test(fn.className) ? fn.className : null;
+    const reconnector = fn.className && RECONNECTOR_CLASS.test(fn.className) ? fn.className : null;
     if (failure && (restart || reconnector))
       return {
         trigger: failure.trigger,

@@ -1,4 +1,4 @@
-import { ATTEMPT_NAME, CONNECT_CALL, RESTART_NAME } from '../../context.js';
+import { ATTEMPT_NAME, CONNECT_CALL } from '../../context.js';
 import type { FailurePath } from '../../flow/ir.js';
 import type { RetryContextResult } from '../../flow/waits.js';
 import { isErrorCondition, isOverload, isSuccessCondition, type ConditionWords } from '../java/conditions.js';
@@ -59,6 +59,9 @@ const CLOSE_HANDLER =
   /^on(Failure|Failed|Error|Close|Closed|Closing|Disconnect|Disconnected|ConnectionLost|ConnectionFailed)$|^connectionLost$/;
 const RECONNECT = /^(re)?connect\w*$|^restart\w*$|^resubscribe\w*$|^retry\w*$/i;
 const STATUS_ENTRY = /^(408|429|5\d\d)$|^in\s+5\d\d\s*(\.\.|until)/;
+/** Calls that do handed work again (`send(record)`, `resubmit(job)`), not ones that show it (`startAnimation(view)`). */
+const RESEND =
+  /^(re|Re)?(send|submit|publish|produce|enqueue|execute|run|process|fetch|retry|dispatch|deliver|upload)(?![a-z])/;
 /** A parameter type that hands a function a failure. */
 const FAILURE_TYPE = /^(Exception|Throwable|\w+Exception)$/;
 /** Code that runs later or elsewhere: a call inside it is not made by the statement itself. */
@@ -274,9 +277,7 @@ export function handlerReconnect(wait: Node): RetryContextResult | null {
       const called = calleeParts(call).name;
       if (RECONNECT.test(called)) return true;
       return (
-        !!caught &&
-        RESTART_NAME.test(called) &&
-        callArguments(call).nodes.some((a) => handed.includes(rootName(a)))
+        !!caught && RESEND.test(called) && callArguments(call).nodes.some((a) => handed.includes(rootName(a)))
       );
     });
   if (!restart) return null;
