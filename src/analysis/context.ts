@@ -36,6 +36,14 @@ export const RESTART_NAME =
   /^(re)?connect|^retry|^reconnect|^restart|^start|^init|^open|^subscribe|^resubscribe|^attempt|^run|^poll|^send|^fetch|^request|^consume|^listen|^login|^setup|Reconnect|Retry(?!After)|Restart/;
 
 /**
+ * Calls that (re)establish a connection (`connect()`, `sessionConnector { }`, `tryReconnect()`,
+ * `_connect()`), not ones that check, use or drop one (`isConnected`, `connection.send`, `disconnect`): a loop that makes one in a `try`,
+ * lets its failure fall through and then waits is a reconnect loop, and the wait is between attempts.
+ */
+export const CONNECT_CALL =
+  /^_*(re|Re)?[cC]onnect(?!ed|ion|ivity|ing)|[a-z0-9](Rec|C)onnect(?!ed|ion|ivity|ing)|_(re)?connect(?!ed|ion|ivity|ing)/;
+
+/**
  * Callbacks a connection calls when it is lost or cannot be made (EventMachine `unbind`, Twisted
  * `clientConnectionLost`, paho `on_disconnect`, asyncio `connection_lost`): a reconnect scheduled
  * there runs after a failure.

@@ -663,8 +663,13 @@ export class FlowEngine {
         site.fact.spread ? undefined : site.fact.args.length,
       );
       if (target && target.facts.path === facts.path && target.fn.id === fn.id) reaching.push(site);
-      else if (!target && fn.className && site.fact.callee.k === 'member' && !fn.isConstructor) {
-        // `client.fetch(…)` with `client` of a type we cannot see: a call of this method unless proven otherwise.
+      else if (
+        !target &&
+        (fn.className || fn.receiverType) &&
+        site.fact.callee.k === 'member' &&
+        !fn.isConstructor
+      ) {
+        // `client.fetch(…)` with `client` of a type we cannot see: a call of this method (or extension) unless proven otherwise.
         reaching.push(site);
       }
     }
@@ -710,6 +715,10 @@ export class FlowEngine {
         if (declared) return this.field(declared, expr.name, trail, text);
         return this.parameter(param, param.index, trail, !!scope.uncalledIsNever, expr.name);
       }
+      // `policy.delayMillis` of a `policy: RetryPolicy` interface: the property of what each caller passes.
+      const typed = await this.typedParameter(object.name, scope);
+      if (typed && !(await this.setsField(typed.cls, expr.name)))
+        return this.parameter(typed, typed.index, trail, !!scope.uncalledIsNever, expr.name);
     }
     const owner = await this.typeOf(object, scope, trail);
     if (owner) return this.field(owner, expr.name, trail, text);
@@ -732,6 +741,31 @@ export class FlowEngine {
         return null;
     }
     return null;
+  }
+
+  /** The parameter a name is, with the class its declared type names (an interface, a base class). */
+  private async typedParameter(
+    name: string,
+    scope: Scope,
+  ): Promise<(FunctionRef & { index: number; cls: ClassRef }) | null> {
+    const { facts, fn } = scope;
+    const index = fn ? fn.params.findIndex((p) => p.name === name) : -1;
+    const type = index >= 0 ? fn!.params[index]!.type : undefined;
+    const rebound = facts.assignments.some(
+      (a) => a.fn === fn?.id && a.target.kind === 'name' && a.target.name === name,
+    );
+    if (!fn || !type || rebound) return null;
+    const cls = await this.classNamed(type, facts);
+    return cls ? { facts, fn, index, cls } : null;
+  }
+
+  /** Whether a class or one of its bases gives field `name` a value (an interface's property has none). */
+  private async setsField(owner: ClassRef, name: string): Promise<boolean> {
+    for (let cls: ClassRef | null = owner, depth = 0; cls && depth < MAX_HOPS; depth += 1) {
+      if ((await this.fieldWrites(cls, name)).length > 0 || cls.cls.recordFields?.includes(name)) return true;
+      cls = await this.baseOf(cls);
+    }
+    return (await this.program.memberAssignments(name, owner.facts)).length > 0;
   }
 
   private shadowed(name: string, scope: Scope): boolean {

@@ -57,6 +57,8 @@ export interface FunctionFact {
   className?: string;
   /** The function it is nested in. */
   parent?: number;
+  /** The type an extension function extends (Kotlin `fun Flow<T>.retryWith(…)`): values of it call it as a method. */
+  receiverType?: string;
   line: number;
   endLine: number;
   /** Receiver (`self`, `this`) excluded. */

@@ -1,5 +1,5 @@
 import type { AnalysisOptions } from '../analyzer.js';
-import { FAILURE_CALLBACK, RESTART_NAME } from '../context.js';
+import { CONNECT_CALL, FAILURE_CALLBACK, RESTART_NAME } from '../context.js';
 import { UNKNOWN } from '../delay.js';
 import { scaled } from '../languages/tree-sitter/durations.js';
 import { waitDraft, type Draft, type Snippet } from '../languages/tree-sitter/findings.js';
@@ -32,6 +32,13 @@ export interface CallSite {
 
 /** Names of functions whose whole job is to get a lost connection back. */
 const RECONNECTING = /reconnect|restart|retry/i;
+
+/**
+ * Classes whose job is getting the work back (`ReconnectController`, `RetryScheduler`, `Reconnector`),
+ * not the retry buttons and banners of a user interface (`RetryView`, `RetryDialog`).
+ */
+const RECONNECTOR_CLASS =
+  /(Reconnect|Retry|Restart)(or|er|Controller|Scheduler|Manager|Handler|Helper|Queue|Service|Strategy|Loop|Worker|Executor|Timer)?$|Retrier$/;
 
 /** Names of delays, not of attempt counts. */
 const DELAY_NAME =
@@ -123,9 +130,16 @@ export async function retryThroughCallers(
 ): Promise<RetryFrame | null> {
   const fn = scopeIn(facts, call.fn).fn;
   if (!fn || fn.sleeps) return null;
-  // `def reconnect; sleep(delay); connect; end` called from a `rescue`: the wait precedes the work again.
+  // `def reconnect; sleep(delay); connect; end` called from a `rescue`: the wait precedes the work again
+  // when the call after it, or the function, is named for connecting or retrying (`startActivity` after
+  // an error's pause is navigation, not another attempt).
   const restart = facts.calls.find(
-    (c) => c.fn === fn.id && c.line >= call.line && c !== call && RESTART_NAME.test(c.calleeName),
+    (c) =>
+      c.fn === fn.id &&
+      c.line >= call.line &&
+      c !== call &&
+      RESTART_NAME.test(c.calleeName) &&
+      (RECONNECTING.test(fn.name) || RECONNECTING.test(c.calleeName) || CONNECT_CALL.test(c.calleeName)),
   );
   for (const site of await engine.callersOf({ facts, fn })) {
     const frame = site.fact.retry;
@@ -148,13 +162,17 @@ export async function retryThroughCallers(
         ],
       };
     const failure = site.fact.failure;
-    if (failure && restart)
+    // A method of a class named for reconnecting (`ReconnectController.schedule`) waits to get the work back.
+    const reconnector = fn.className && RECONNECTOR_CLASS.test(fn.className) ? fn.className : null;
+    if (failure && (restart || reconnector))
       return {
         trigger: failure.trigger,
         counters: [],
         evidence: [
           `\`${fn.name}\` is called after a failure (${site.facts.path}:${site.fact.line}): it ${failure.evidence}`,
-          `it waits, then runs \`${restart.calleeName}\` again (line ${restart.line})`,
+          restart
+            ? `it waits, then runs \`${restart.calleeName}\` again (line ${restart.line})`
+            : `it waits in \`${reconnector}\`, named for getting the work back`,
         ],
       };
   }
@@ -187,11 +205,14 @@ export function attachRetryFrames<N>(
     if (context.attemptVar) call.retry.attemptVar = context.attemptVar;
   }
   if (!failures) return;
-  // Calls of this file's functions, or of a reconnect elsewhere, may run a wait after a failure
-  // (`reconnect()` in a `rescue`, with no loop): where they run only after one is kept too.
+  // Calls of this file's functions, of a reconnect elsewhere, or of an object's method (a
+  // `reconnector.schedule(…)` of another file's class) may run a wait after a failure (`reconnect()`
+  // in a `rescue`, with no loop): where they run only after one is kept too.
   const defined = new Set(failures.facts.functions.map((f) => f.name));
   for (const { call, node } of pending) {
-    if (call.retry || !(defined.has(call.calleeName) || RESTART_NAME.test(call.calleeName))) continue;
+    const reaches =
+      defined.has(call.calleeName) || RESTART_NAME.test(call.calleeName) || call.callee.k === 'member';
+    if (call.retry || !reaches) continue;
     const failure = failures.failureAt(node);
     if (failure) call.failure = { trigger: failure.trigger, evidence: failure.evidence };
   }
