@@ -66,6 +66,11 @@ export interface FunctionFact {
   random: boolean;
   /** Calling it waits its parameter #param: a sleep helper. */
   sleeps?: { param: number; unitMs: number };
+  /**
+   * Calling it waits a delay of its own, no parameter of it (`void pause() { Thread.sleep(PAUSE_MS); }`):
+   * a pause helper, the delay in its own scope.
+   */
+  pauses?: { delay: Expr; unitMs: number };
   isConstructor: boolean;
   /** It calls itself. */
   recursive: boolean;

@@ -10,7 +10,13 @@ import type {
   ParamFact,
 } from '../../flow/ir.js';
 import { newFunction } from '../../flow/ir.js';
-import { attachRetryFrames, sleptParameter, type BodyCount, type CallSite } from '../../flow/waits.js';
+import {
+  attachRetryFrames,
+  pausedArgument,
+  sleptParameter,
+  type BodyCount,
+  type CallSite,
+} from '../../flow/waits.js';
 import { snippet } from '../tree-sitter/findings.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, field, namedChildren, some } from '../tree-sitter/syntax.js';
@@ -416,7 +422,8 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
     if (!own && !direct) return;
     pending.push({ call, node, state });
     if (direct && !state.repeats && !state.fn?.recursive) waitsOnce.push({ call, node });
-    if (!withSites || state.test || args.length === 0) return;
+    // A call without arguments waits only through a pause helper's own delay (`pauseOf`).
+    if (!withSites || state.test) return;
     facts.sites.push({
       call,
       anchor: snippet(node),
@@ -628,6 +635,8 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
   for (const fn of facts.functions) {
     const body = stats.get(fn.id);
     if (!body) continue;
+    const paused = pausedArgument(fn, body, mentionsName);
+    if (paused) fn.pauses = { delay: lower(paused), unitMs: body.unitMs };
     const index = sleptParameter(fn, body, mentionsName);
     if (index < 0) continue;
     const argument = lower(body.sleep!.argument!);
