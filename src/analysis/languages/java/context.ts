@@ -93,6 +93,39 @@ export function reinvoked(call: Node): RetryContextResult | null {
   return null;
 }
 
+/** Methods that run when a connection closed or an attempt failed (the JDK's, Netty's, listeners'). */
+export const FAILURE_HANDLER =
+  /^(uncaughtException|channelInactive|channelUnregistered|exceptionCaught|connectionLost|on\w*(Close|Closed|Disconnect|Disconnected|Failure|Failed|Error|Lost|Drop|Dropped))$/;
+/** Calls that start the failed work again, not any work (`sendAlert()` after a failure is no retry). */
+const STARTS_AGAIN = /^(re)?(start|connect|subscribe)|^retry|Reconnect|Restart|Retry(?!After)/;
+
+/**
+ * A wait in a failure handler followed by starting the work again (`uncaughtException` → `new
+ * Thread(task).start()`, `channelInactive` → `connect()`): the handler runs once per failure, so the
+ * wait is the pause before the next attempt (RULES.md section 2, a reconnect from an error handler).
+ */
+export function handlerRestart(call: Node): RetryContextResult | null {
+  const fn = enclosingFunctionOf(call);
+  const name = fn?.type === 'method_declaration' ? (field(fn, 'name')?.text ?? '') : '';
+  if (!fn || !FAILURE_HANDLER.test(name)) return null;
+  const again = descendantsOfTypes(fn, INVOCATIONS).find(
+    (c) =>
+      c.startIndex >= call.endIndex &&
+      WORK_POSITION.has(c.parent?.type ?? '') &&
+      STARTS_AGAIN.test(field(c, 'name')?.text ?? '') &&
+      enclosingFunctionOf(c)?.id === fn.id,
+  );
+  if (!again) return null;
+  return {
+    trigger: { kind: 'exception', detail: `\`${name}\` handler` },
+    counters: new Set(),
+    evidence: [
+      `waits in \`${name}\` (line ${fn.startPosition.row + 1}), which runs when the work failed`,
+      `then starts it again: \`${clip(again.text)}\` (line ${again.startPosition.row + 1})`,
+    ],
+  };
+}
+
 /** For a `catch`, the calls of its `try` body: the attempt that failed. */
 function insideTryOf(call: Node, failure: Node): boolean {
   if (failure.type !== 'catch_clause' || !failure.parent) return false;
