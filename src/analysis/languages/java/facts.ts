@@ -20,7 +20,7 @@ import {
 import { snippet } from '../tree-sitter/findings.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, field, namedChildren, some } from '../tree-sitter/syntax.js';
-import { handlerRestart, javaRetryContext, reinvoked } from './context.js';
+import { handlerRestart, javaRetryContext, loopHeaderOf, reinvoked } from './context.js';
 import { argumentsOf, calleeOf, lowerJava, RANDOM_METHOD, typeName, type JavaNames } from './lower.js';
 import { importFact, importLine } from './module.js';
 import { scheduledRetry } from './scheduled.js';
@@ -419,7 +419,8 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
       object.type === 'super' ||
       (object.type === 'identifier' && callee.k === 'member' && callee.object.k !== 'name') ||
       (object.type === 'identifier' && TYPE_NAME.test(object.text));
-    if (!own && !direct) return;
+    // A method of a local in a loop's condition may be the repository's too (`while (strategy.shouldRetry())`).
+    if (!own && !direct && !loopHeaderOf(node)) return;
     pending.push({ call, node, state });
     if (direct && !state.repeats && !state.fn?.recursive) waitsOnce.push({ call, node });
     // A call without arguments waits only through a pause helper's own delay (`pauseOf`).
