@@ -632,12 +632,35 @@ export class FlowEngine {
         site.fact.spread ? undefined : site.fact.args.length,
       );
       if (target && target.facts.path === facts.path && target.fn.id === fn.id) reaching.push(site);
+      else if (target?.fn.abstract && (await this.mayOverride({ facts, fn }, target))) reaching.push(site);
       else if (!target && fn.className && site.fact.callee.k === 'member' && !fn.isConstructor) {
         // `client.fetch(…)` with `client` of a type we cannot see: a call of this method unless proven otherwise.
         reaching.push(site);
       }
     }
     return reaching;
+  }
+
+  /**
+   * Whether a method may be what a call of an abstract one runs (`nextWait()` of an interface, in its
+   * default `run()`): same name and arity, in a class whose bases reach the abstract method's class —
+   * or leave what the repository shows before they do, since a base we cannot read may implement it.
+   */
+  private async mayOverride(method: FunctionRef, declared: FunctionRef): Promise<boolean> {
+    const { fn } = method;
+    if (!fn.className || fn.abstract || fn.params.length !== declared.fn.params.length) return false;
+    const own = await this.classNamed(fn.className, method.facts);
+    const queue = own ? [own] : [];
+    for (let step = 0; step < queue.length && step < MAX_HOPS; step += 1) {
+      const cls = queue[step]!;
+      if (cls.cls.name === declared.fn.className) return true;
+      for (const base of cls.cls.bases) {
+        const found = await this.classNamed(base, cls.facts);
+        if (!found) return true;
+        queue.push(found);
+      }
+    }
+    return false;
   }
 
   // ---- members and fields -------------------------------------------------------------------

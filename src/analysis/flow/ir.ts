@@ -72,6 +72,8 @@ export interface FunctionFact {
    */
   pauses?: { delay: Expr; unitMs: number };
   isConstructor: boolean;
+  /** Declared without a body (an interface or abstract method): a call of it runs an override. */
+  abstract?: boolean;
   /** It calls itself. */
   recursive: boolean;
   /** Names its assignments rebind in an enclosing function (Python's `nonlocal`). */

@@ -337,6 +337,7 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
     const test = state.test || (!isLambda && hasAnnotation(node, TEST_ANNOTATION));
     const chain = [...state.chain, { declared: declared.get(node.id) ?? NONE }];
     const body = field(node, 'body');
+    if (!body && node.type === 'method_declaration') fn.abstract = true;
     if (isLambda && body && body.type !== 'block') {
       active = chain;
       fn.returns.push(lower(body));
