@@ -691,6 +691,12 @@ export class FlowEngine {
           });
           // Not a name of the module: a static field of the class the import names (`Config.delay`).
           if (value.kind !== 'unknown' || declares(module, expr.name)) return value;
+        } else {
+          const known = this.program.front.libraryConstant?.(reference, expr.name);
+          if (known !== undefined) {
+            trail.evidence.push(`\`${text}\` is the library's own constant, ${this.amount(known)}`);
+            return { kind: 'const', ms: known };
+          }
         }
       }
     }
