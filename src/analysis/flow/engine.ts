@@ -644,7 +644,8 @@ export class FlowEngine {
   /**
    * Whether a method may be what a call of an abstract one runs (`nextWait()` of an interface, in its
    * default `run()`): same name and arity, in a class whose bases reach the abstract method's class —
-   * or leave what the repository shows before they do, since a base we cannot read may implement it.
+   * or, for a method declared as an override, leave what the repository shows before they do (a base
+   * we cannot read may implement it).
    */
   private async mayOverride(method: FunctionRef, declared: FunctionRef): Promise<boolean> {
     const { fn } = method;
@@ -656,8 +657,8 @@ export class FlowEngine {
       if (cls.cls.name === declared.fn.className) return true;
       for (const base of cls.cls.bases) {
         const found = await this.classNamed(base, cls.facts);
-        if (!found) return true;
-        queue.push(found);
+        if (!found && fn.overrides) return true;
+        if (found) queue.push(found);
       }
     }
     return false;

@@ -74,6 +74,8 @@ export interface FunctionFact {
   isConstructor: boolean;
   /** Declared without a body (an interface or abstract method): a call of it runs an override. */
   abstract?: boolean;
+  /** Declared as overriding a method of a base (`@Override`, `override`). */
+  overrides?: boolean;
   /** It calls itself. */
   recursive: boolean;
   /** Names its assignments rebind in an enclosing function (Python's `nonlocal`). */

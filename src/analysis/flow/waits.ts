@@ -81,11 +81,9 @@ export async function judgeWait(
   let value = await engine.evaluate(wait.delay, { ...(wait.scope ?? scope), counters }, trail);
   if (value === NEVER_VALUE || value === CYCLE_VALUE) value = UNKNOWN('no value reaches the wait');
   const evidence = [...frame.evidence];
-  if (wait.helper && !wait.scope)
-    evidence.push(`\`${wait.helper.name}\` (${wait.helper.path}) waits its argument`);
-  if (wait.helper && wait.scope)
+  if (wait.helper)
     evidence.push(
-      `\`${wait.helper.name}\` (${wait.helper.path}) waits \`${show(wait.delay)}\`, and is called where nothing failed too: this call is the retry's wait`,
+      `\`${wait.helper.name}\` (${wait.helper.path}) ${wait.scope ? `waits \`${show(wait.delay)}\`, and is called where nothing failed too: this call is the retry's wait` : 'waits its argument'}`,
     );
   for (const line of trail.evidence) if (!evidence.includes(line)) evidence.push(line);
   const input: WaitDraftInput = {
@@ -293,7 +291,7 @@ export function pausedArgument<N>(
   mentions: (node: N, name: string) => boolean,
 ): N | null {
   const argument = helperSleep(body);
-  if (argument === null || fn.params.some((p) => mentions(argument, p.name))) return null;
+  if (argument === null || fn.params.some((p) => p.name !== '' && mentions(argument, p.name))) return null;
   return argument;
 }
 

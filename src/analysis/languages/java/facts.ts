@@ -125,6 +125,7 @@ const ASSIGN_OPS: Record<string, AssignmentFact['op']> = {
   '/=': '/=',
   '<<=': '<<=',
 };
+const OVERRIDE_ANNOTATION = /^@(java\.lang\.)?Override$/;
 const TEST_ANNOTATION =
   /^@(Test|ParameterizedTest|RepeatedTest|TestFactory|BeforeEach|BeforeAll|AfterEach|Before|After)\b/;
 /** Spring's `@Value("${retry.delay:5000}")`: a property with the code's own default after the colon. */
@@ -338,6 +339,7 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
     const chain = [...state.chain, { declared: declared.get(node.id) ?? NONE }];
     const body = field(node, 'body');
     if (!body && node.type === 'method_declaration') fn.abstract = true;
+    if (node.type === 'method_declaration' && hasAnnotation(node, OVERRIDE_ANNOTATION)) fn.overrides = true;
     if (isLambda && body && body.type !== 'block') {
       active = chain;
       fn.returns.push(lower(body));
