@@ -663,6 +663,7 @@ export class FlowEngine {
         site.fact.spread ? undefined : site.fact.args.length,
       );
       if (target && target.facts.path === facts.path && target.fn.id === fn.id) reaching.push(site);
+      else if (target?.fn.abstract && (await this.mayOverride({ facts, fn }, target))) reaching.push(site);
       else if (
         !target &&
         (fn.className || fn.receiverType) &&
@@ -674,6 +675,29 @@ export class FlowEngine {
       }
     }
     return reaching;
+  }
+
+  /**
+   * Whether a method may be what a call of an abstract one runs (`nextWait()` of an interface, in its
+   * default `run()`): same name and arity, in a class whose bases reach the abstract method's class —
+   * or, for a method declared as an override, leave what the repository shows before they do (a base
+   * we cannot read may implement it).
+   */
+  private async mayOverride(method: FunctionRef, declared: FunctionRef): Promise<boolean> {
+    const { fn } = method;
+    if (!fn.className || fn.abstract || fn.params.length !== declared.fn.params.length) return false;
+    const own = await this.classNamed(fn.className, method.facts);
+    const queue = own ? [own] : [];
+    for (let step = 0; step < queue.length && step < MAX_HOPS; step += 1) {
+      const cls = queue[step]!;
+      if (cls.cls.name === declared.fn.className) return true;
+      for (const base of cls.cls.bases) {
+        const found = await this.classNamed(base, cls.facts);
+        if (!found && fn.overrides) return true;
+        if (found) queue.push(found);
+      }
+    }
+    return false;
   }
 
   // ---- members and fields -------------------------------------------------------------------
@@ -704,6 +728,12 @@ export class FlowEngine {
           });
           // Not a name of the module: a static field of the class the import names (`Config.delay`).
           if (value.kind !== 'unknown' || declares(module, expr.name)) return value;
+        } else {
+          const known = this.program.front.libraryConstant?.(reference, expr.name);
+          if (known !== undefined) {
+            trail.evidence.push(`\`${text}\` is the library's own constant, ${this.amount(known)}`);
+            return { kind: 'const', ms: known };
+          }
         }
       }
     }

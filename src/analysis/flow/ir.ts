@@ -68,7 +68,16 @@ export interface FunctionFact {
   random: boolean;
   /** Calling it waits its parameter #param: a sleep helper. */
   sleeps?: { param: number; unitMs: number };
+  /**
+   * Calling it waits a delay of its own, no parameter of it (`void pause() { Thread.sleep(PAUSE_MS); }`):
+   * a pause helper, the delay in its own scope.
+   */
+  pauses?: { delay: Expr; unitMs: number };
   isConstructor: boolean;
+  /** Declared without a body (an interface or abstract method): a call of it runs an override. */
+  abstract?: boolean;
+  /** Declared as overriding a method of a base (`@Override`, `override`). */
+  overrides?: boolean;
   /** It calls itself. */
   recursive: boolean;
   /** Names its assignments rebind in an enclosing function (Python's `nonlocal`). */

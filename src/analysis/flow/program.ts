@@ -42,6 +42,12 @@ export interface FrontEnd {
    * module (`fn` undefined), so a module-level variable that functions update is one variable.
    */
   readonly moduleState?: boolean;
+  /**
+   * A constant that a library outside the repository documents (Resilience4j's
+   * `RetryConfig.DEFAULT_WAIT_DURATION`, 500 ms), in the unit of the language's delay expressions:
+   * `module` is the import's reference, read only when the repository does not hold it.
+   */
+  libraryConstant?(module: string, name: string): number | undefined;
 }
 
 /** File facts kept per review: shared settings and helper modules stay hot, the rest is dropped. */

@@ -2,9 +2,22 @@ import type { AnalysisOptions } from '../analyzer.js';
 import { CONNECT_CALL, FAILURE_CALLBACK, RESTART_NAME } from '../context.js';
 import { UNKNOWN } from '../delay.js';
 import { scaled } from '../languages/tree-sitter/durations.js';
-import { waitDraft, type Draft, type Snippet } from '../languages/tree-sitter/findings.js';
+import {
+  waitDraft,
+  type Draft,
+  type Snippet,
+  type WaitDraftInput,
+} from '../languages/tree-sitter/findings.js';
 import { CYCLE_VALUE, NEVER_VALUE, newTrail, scopeIn, type FlowEngine, type Scope } from './engine.js';
-import type { CallFact, Expr, FailurePath, FileFacts, FunctionFact, RetryFrame } from './ir.js';
+import {
+  show,
+  type CallFact,
+  type Expr,
+  type FailurePath,
+  type FileFacts,
+  type FunctionFact,
+  type RetryFrame,
+} from './ir.js';
 
 /**
  * Is a call of the analysed file a wait between attempts, and with what delay? Written once for every
@@ -50,6 +63,8 @@ interface Wait {
   unitMs: number;
   confidence: 'high' | 'medium';
   helper?: { name: string; path: string };
+  /** Where the delay is read, when not at the call (a pause helper's own delay). */
+  scope?: Scope;
 }
 
 export async function judgeWait(
@@ -60,38 +75,42 @@ export async function judgeWait(
 ): Promise<Draft | null> {
   const { call } = site;
   const scope = scopeIn(facts, call.fn);
-  const wait = await waitOf(engine, site, scope);
+  const wait =
+    call.args.length === 0 && !site.direct
+      ? await pauseOf(engine, site, scope)
+      : await waitOf(engine, site, scope);
   if (!wait) return null;
   const frame = call.retry ?? (await retryThroughCallers(engine, facts, call));
   if (!frame) return null;
   const trail = newTrail();
   // A parameter named `retry_delay` is no attempt counter, whatever its name says about retries.
   const counters = new Set(frame.counters.filter((name) => !DELAY_NAME.test(name)));
-  let value = await engine.evaluate(wait.delay, { ...scope, counters }, trail);
+  let value = await engine.evaluate(wait.delay, { ...(wait.scope ?? scope), counters }, trail);
   if (value === NEVER_VALUE || value === CYCLE_VALUE) value = UNKNOWN('no value reaches the wait');
   const evidence = [...frame.evidence];
-  if (wait.helper) evidence.push(`\`${wait.helper.name}\` (${wait.helper.path}) waits its argument`);
+  if (wait.helper)
+    evidence.push(
+      `\`${wait.helper.name}\` (${wait.helper.path}) ${wait.scope ? `waits \`${show(wait.delay)}\`, and is called where nothing failed too: this call is the retry's wait` : 'waits its argument'}`,
+    );
   for (const line of trail.evidence) if (!evidence.includes(line)) evidence.push(line);
-  return waitDraft(
-    {
-      value: scaled(value, wait.unitMs),
-      anchor: site.anchor,
-      argument: wait.argument,
-      trigger: frame.trigger,
-      attemptVar: frame.attemptVar,
-      evidence,
-      confidence: wait.confidence,
-    },
-    options,
-  );
+  const input: WaitDraftInput = {
+    value: scaled(value, wait.unitMs),
+    anchor: site.anchor,
+    argument: wait.argument,
+    trigger: frame.trigger,
+    attemptVar: frame.attemptVar,
+    evidence,
+    confidence: wait.confidence,
+  };
+  // The pause is written inside the helper: a patch there would change the polling too.
+  if (wait.helper && wait.scope) input.computedBy = wait.helper;
+  return waitDraft(input, options);
 }
 
-async function waitOf(engine: FlowEngine, site: CallSite, scope: Scope): Promise<Wait | null> {
-  const { direct, call } = site;
-  if (direct && !direct.byNameOnly) return direct;
-  // Only names this file defines or imports, or methods of the receiver, can be the repository's sleep helpers.
+/** Whether a call may be of a repository function: a name this file defines or imports, or a method of the receiver. */
+function repositoryCallee(call: CallFact, scope: Scope): boolean {
   const callee = call.callee;
-  const local =
+  return (
     (callee.k === 'name' &&
       (scope.facts.functions.some((f) => f.name === callee.name) ||
         scope.facts.imports.some((i) => i.local === callee.name) ||
@@ -100,8 +119,48 @@ async function waitOf(engine: FlowEngine, site: CallSite, scope: Scope): Promise
     (callee.k === 'member' &&
       (callee.object.k === 'self' ||
         (callee.object.k === 'name' &&
-          scope.facts.imports.some((i) => i.local === (callee.object as { name: string }).name))));
-  const target = local ? await engine.functionOf(callee, scope, false, call.args.length) : null;
+          scope.facts.imports.some((i) => i.local === (callee.object as { name: string }).name))))
+  );
+}
+
+/**
+ * A call of a pause helper on a retry path (`catch (…) { pause(); }`) is the retry's wait when the
+ * helper also serves polling: the wait inside it is no retry's, so the finding is this call.
+ */
+async function pauseOf(engine: FlowEngine, site: CallSite, scope: Scope): Promise<Wait | null> {
+  const { call } = site;
+  if (!call.retry || !repositoryCallee(call, scope)) return null;
+  const target = await engine.functionOf(call.callee, scope, false, 0);
+  const pause = target?.fn.pauses;
+  if (!target || !pause || target.fn.random || !(await servesPolling(engine, target))) return null;
+  return {
+    delay: pause.delay,
+    argument: site.anchor,
+    unitMs: pause.unitMs,
+    confidence: 'high',
+    helper: { name: call.calleeName, path: target.facts.path },
+    scope: scopeIn(target.facts, target.fn.id),
+  };
+}
+
+/** A pause helper called from a retry and also in a loop where nothing failed (`if (queue.isEmpty()) { pause(); continue; }`). */
+async function servesPolling(
+  engine: FlowEngine,
+  ref: { facts: FileFacts; fn: FunctionFact },
+): Promise<boolean> {
+  const sites = await engine.callersOf(ref);
+  return (
+    sites.some((s) => s.fact.retry) && sites.some((s) => s.fact.repeats && !s.fact.retry && !s.fact.failure)
+  );
+}
+
+async function waitOf(engine: FlowEngine, site: CallSite, scope: Scope): Promise<Wait | null> {
+  const { direct, call } = site;
+  if (direct && !direct.byNameOnly) return direct;
+  // Only names this file defines or imports, or methods of the receiver, can be the repository's sleep helpers.
+  const target = repositoryCallee(call, scope)
+    ? await engine.functionOf(call.callee, scope, false, call.args.length)
+    : null;
   if (target?.fn.sleeps) {
     if (target.fn.random) return null;
     const param = target.fn.params[target.fn.sleeps.param];
@@ -130,6 +189,8 @@ export async function retryThroughCallers(
 ): Promise<RetryFrame | null> {
   const fn = scopeIn(facts, call.fn).fn;
   if (!fn || fn.sleeps) return null;
+  // A pause helper that polling calls too is judged at its calls from a retry (`pauseOf`).
+  if (fn.pauses && (await servesPolling(engine, { facts, fn }))) return null;
   // `def reconnect; sleep(delay); connect; end` called from a `rescue`: the wait precedes the work again
   // when the call after it, or the function, is named for connecting or retrying (`startActivity` after
   // an error's pause is navigation, not another attempt).
@@ -239,9 +300,25 @@ export function sleptParameter<N>(
   body: BodyCount<N>,
   mentions: (node: N, name: string) => boolean,
 ): number {
-  if (!body.sleep?.argument || body.control || body.calls > MAX_HELPER_CALLS) return -1;
-  const argument = body.sleep.argument;
+  const argument = helperSleep(body);
+  if (argument === null) return -1;
   return fn.params.findIndex((p) => p.name !== '' && mentions(argument, p.name));
+}
+
+/** A small function without loops or `try` that sleeps a delay none of its parameters give: what it sleeps, or null. */
+export function pausedArgument<N>(
+  fn: FunctionFact,
+  body: BodyCount<N>,
+  mentions: (node: N, name: string) => boolean,
+): N | null {
+  const argument = helperSleep(body);
+  if (argument === null || fn.params.some((p) => p.name !== '' && mentions(argument, p.name))) return null;
+  return argument;
+}
+
+function helperSleep<N>(body: BodyCount<N>): N | null {
+  if (!body.sleep?.argument || body.control || body.calls > MAX_HELPER_CALLS) return null;
+  return body.sleep.argument;
 }
 
 /** What a front end saw around a timer call (`call_later(d, fn)`, `EM.add_timer(d) { … }`). */

@@ -10,11 +10,17 @@ import type {
   ParamFact,
 } from '../../flow/ir.js';
 import { newFunction } from '../../flow/ir.js';
-import { attachRetryFrames, sleptParameter, type BodyCount, type CallSite } from '../../flow/waits.js';
+import {
+  attachRetryFrames,
+  pausedArgument,
+  sleptParameter,
+  type BodyCount,
+  type CallSite,
+} from '../../flow/waits.js';
 import { snippet } from '../tree-sitter/findings.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, field, namedChildren, some } from '../tree-sitter/syntax.js';
-import { javaRetryContext, reinvoked } from './context.js';
+import { handlerRestart, javaRetryContext, loopHeaderOf, reinvoked } from './context.js';
 import { argumentsOf, calleeOf, lowerJava, RANDOM_METHOD, typeName, type JavaNames } from './lower.js';
 import { importFact, importLine } from './module.js';
 import { scheduledRetry } from './scheduled.js';
@@ -119,6 +125,7 @@ const ASSIGN_OPS: Record<string, AssignmentFact['op']> = {
   '/=': '/=',
   '<<=': '<<=',
 };
+const OVERRIDE_ANNOTATION = /^@(java\.lang\.)?Override$/;
 const TEST_ANNOTATION =
   /^@(Test|ParameterizedTest|RepeatedTest|TestFactory|BeforeEach|BeforeAll|AfterEach|Before|After)\b/;
 /** Spring's `@Value("${retry.delay:5000}")`: a property with the code's own default after the colon. */
@@ -331,6 +338,8 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
     const test = state.test || (!isLambda && hasAnnotation(node, TEST_ANNOTATION));
     const chain = [...state.chain, { declared: declared.get(node.id) ?? NONE }];
     const body = field(node, 'body');
+    if (!body && node.type === 'method_declaration') fn.abstract = true;
+    if (node.type === 'method_declaration' && hasAnnotation(node, OVERRIDE_ANNOTATION)) fn.overrides = true;
     if (isLambda && body && body.type !== 'block') {
       active = chain;
       fn.returns.push(lower(body));
@@ -413,10 +422,12 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
       object.type === 'super' ||
       (object.type === 'identifier' && callee.k === 'member' && callee.object.k !== 'name') ||
       (object.type === 'identifier' && TYPE_NAME.test(object.text));
-    if (!own && !direct) return;
+    // A method of a local in a loop's condition may be the repository's too (`while (strategy.shouldRetry())`).
+    if (!own && !direct && !loopHeaderOf(node)) return;
     pending.push({ call, node, state });
     if (direct && !state.repeats && !state.fn?.recursive) waitsOnce.push({ call, node });
-    if (!withSites || state.test || args.length === 0) return;
+    // A call without arguments waits only through a pause helper's own delay (`pauseOf`).
+    if (!withSites || state.test) return;
     facts.sites.push({
       call,
       anchor: snippet(node),
@@ -628,6 +639,8 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
   for (const fn of facts.functions) {
     const body = stats.get(fn.id);
     if (!body) continue;
+    const paused = pausedArgument(fn, body, mentionsName);
+    if (paused) fn.pauses = { delay: lower(paused), unitMs: body.unitMs };
     const index = sleptParameter(fn, body, mentionsName);
     if (index < 0) continue;
     const argument = lower(body.sleep!.argument!);
@@ -639,7 +652,7 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
   attachRetryFrames(pending, javaRetryContext);
   // A wait that does not repeat by a loop or recursion may still be followed by the failed call again.
   for (const { call, node } of waitsOnce) {
-    const context = call.retry ? null : reinvoked(node);
+    const context = call.retry ? null : (reinvoked(node) ?? handlerRestart(node));
     if (context) call.retry = { trigger: context.trigger, counters: [], evidence: context.evidence };
   }
   return facts;

@@ -12,6 +12,7 @@ import { newFunction } from '../../flow/ir.js';
 import {
   attachRetryFrames,
   scheduledRetry,
+  pausedArgument,
   sleptParameter,
   type BodyCount,
   type CallSite,
@@ -329,7 +330,8 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
       (object.type === 'identifier' && (/^(self|cls)$/.test(object.text) || importMap.has(object.text)));
     if (!own && !direct) return;
     pending.push({ call, node, state });
-    if (!withSites || positional.length + keywords.length === 0) return;
+    // A call without arguments waits only through a pause helper's own delay (`pauseOf`).
+    if (!withSites) return;
     facts.sites.push({
       call,
       anchor: snippet(node),
@@ -372,6 +374,8 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
   for (const fn of facts.functions) {
     const index = sleptParameter(fn, stats.get(fn.id)!, mentionsName);
     if (index >= 0) fn.sleeps = { param: index, unitMs: SECOND_MS };
+    const paused = pausedArgument(fn, stats.get(fn.id)!, mentionsName);
+    if (paused) fn.pauses = { delay: lower(paused), unitMs: SECOND_MS };
   }
   attachRetryFrames(pending, retryContext, { facts, failureAt });
   for (const { call, node, state } of timers) {

@@ -57,6 +57,8 @@ export interface WaitDraftInput {
   attemptVar?: string;
   evidence: string[];
   confidence: Confidence;
+  /** The helper the wait is written in, when the patch belongs there rather than at this call. */
+  computedBy?: { name: string; path: string };
 }
 
 /** A hand-written wait (`time.sleep(N)`, `time.Sleep(d)`, `sleep N`) as a draft, or null when quiet. */
@@ -74,6 +76,7 @@ export function waitDraft(input: WaitDraftInput, options: AnalysisOptions): Draf
       call: 'sleep-helper',
       argument: input.argument.range,
       argumentText: input.argument.text,
+      ...(input.computedBy ? { computedBy: input.computedBy } : {}),
     },
     attemptVar: input.attemptVar,
     evidence: classified.unknown
