@@ -1,10 +1,25 @@
 import { formatDuration } from '../../simulate/duration.js';
 import { SERVER_HINT_NAME } from '../context.js';
 import { combine, joinValues, minMax, UNKNOWN, type DelayValue } from '../delay.js';
-import type { AssignmentFact, CallFact, ClassFact, Expr, FileFacts, FunctionFact } from './ir.js';
+import type {
+  AssignmentFact,
+  CallFact,
+  ClassFact,
+  Expr,
+  FileFacts,
+  FunctionFact,
+  SettingsConvention,
+} from './ir.js';
 import { contains, mentions, show } from './ir.js';
 import type { ModuleHost } from '../analyzer.js';
 import { Program, type FrontEnd, type Site } from './program.js';
+import {
+  exampleSiblings,
+  lookupSetting,
+  settingsPathCandidates,
+  settingValue,
+  conventionFiles,
+} from './settings.js';
 
 /**
  * The one value-flow engine: what delay an expression can have, resolved through the repository —
@@ -22,6 +37,11 @@ export const MAX_HOPS = 10;
 export const MAX_EXPRESSION_NESTING = 400;
 /** Call sites or assignments named in the evidence of one hop; the rest are counted. */
 const MAX_SITES_LISTED = 3;
+
+const CONVENTION_NAMES: Record<SettingsConvention, string> = {
+  spring: 'Spring Boot',
+  'node-config': 'the `config` package',
+};
 
 /** A value that a path of the program never produces (a setter nobody calls): dropped from joins. */
 const NEVER = UNKNOWN('∅ no path');
@@ -180,6 +200,8 @@ export class FlowEngine {
         return this.table(expr, scope, trail);
       case 'option':
         return this.option(expr, scope, trail);
+      case 'setting':
+        return this.setting(expr, scope, trail);
       case 'random':
         return { kind: 'random' };
       case 'server':
@@ -575,6 +597,80 @@ export class FlowEngine {
     return value;
   }
 
+  /**
+   * A key of the project's configuration: the first justified file that sets it (see `settingsFiles`),
+   * else the code's own fallback. A key no file sets is a value read at run time.
+   */
+  private async setting(
+    expr: Extract<Expr, { k: 'setting' }>,
+    scope: Scope,
+    trail: Trail,
+  ): Promise<DelayValue> {
+    for (const file of await this.settingsFiles(expr, scope)) {
+      const settings = await this.program.settings(file.path);
+      const entry = settings && lookupSetting(settings, expr.key, expr.convention === 'spring');
+      if (!entry) continue;
+      const at = `${file.path}:${entry.line}`;
+      const value = settingValue(entry.value);
+      if (value.kind === 'other') return UNKNOWN(`\`${expr.key}\` (${at}) is not a number`);
+      trail.evidence.push(
+        value.kind === 'random'
+          ? `\`${expr.key}\` is drawn at random (${at})`
+          : `\`${expr.key}\` = ${this.amount(value.value)} (${at})`,
+        file.why,
+      );
+      return value.kind === 'random' ? { kind: 'random' } : { kind: 'const', ms: value.value };
+    }
+    if (expr.fallback) return this.evaluate(expr.fallback, scope, trail);
+    return {
+      kind: 'unknown',
+      reason: `\`${expr.key}\` is read from configuration that no file of the repository sets`,
+      external: true,
+    };
+  }
+
+  /**
+   * The config files a key may come from, as the code justifies them: the framework's own files, and
+   * the files named in string literals of the code that holds the object read (its module or class)
+   * and of the reading file. A named file the repository does not hold (an ignored `config.json`) is
+   * stood for by its committed example (`config.example.json`).
+   */
+  private async settingsFiles(
+    expr: Extract<Expr, { k: 'setting' }>,
+    scope: Scope,
+  ): Promise<{ path: string; why: string }[]> {
+    const files: { path: string; why: string }[] = [];
+    const add = async (path: string, why: string) => {
+      if (files.some((f) => f.path === path)) return true;
+      if (!(await this.program.exists(path))) return false;
+      files.push({ path, why });
+      return true;
+    };
+    if (expr.convention)
+      for (const path of conventionFiles(expr.convention, scope.facts.path))
+        await add(path, `${CONVENTION_NAMES[expr.convention]} reads \`${path}\` by convention`);
+    const holders = new Set<string>();
+    if (expr.of?.k === 'name') {
+      const imported = scope.facts.imports.find((i) => i.local === (expr.of as { name: string }).name);
+      const module = imported && (await this.program.module(scope.facts.path, imported.module));
+      if (module) holders.add(module.path);
+    }
+    const owner = expr.of ? await this.typeOf(expr.of, scope, newTrail()) : null;
+    if (owner) holders.add(owner.facts.path);
+    holders.add(scope.facts.path);
+    for (const holder of holders) {
+      for (const { literal, line } of await this.program.settingsNamedIn(holder)) {
+        for (const path of settingsPathCandidates(holder, literal)) {
+          if (await add(path, `\`${path}\` is named at ${holder}:${line}`)) break;
+          const example = await this.program.firstPresent(exampleSiblings(path));
+          const why = `\`${path}\` (named at ${holder}:${line}) is not committed; \`${example}\` beside it is its documented default`;
+          if (example && (await add(example, why))) break;
+        }
+      }
+    }
+    return files;
+  }
+
   /** The parameter an options map was handed in through: directly, by a local, or by a field set once. */
   private async parameterBehind(
     expr: Expr,
@@ -723,6 +819,18 @@ export class FlowEngine {
     if (trail.resolving.has(key)) return CYCLE;
     if (trail.hops >= MAX_HOPS) return UNKNOWN('resolution too deep');
     const inner: Trail = { ...trail, hops: trail.hops + 1, resolving: new Set([...trail.resolving, key]) };
+    const bound = owner.cls.settings;
+    if (bound) {
+      // What the framework binds from the config file replaces the field's own default.
+      const setting: Expr = {
+        k: 'setting',
+        key: `${bound.prefix}.${name}`,
+        convention: bound.convention,
+        line: owner.cls.line,
+      };
+      const value = await this.setting(setting, scopeIn(owner.facts, undefined), trail);
+      if (value.kind !== 'unknown') return value;
+    }
     const values: DelayValue[] = [];
     const notes: string[] = [];
     let found = false;

@@ -10,6 +10,7 @@ import type {
   ParamFact,
 } from '../../flow/ir.js';
 import { newFunction } from '../../flow/ir.js';
+import { springPropertiesPrefix } from '../../flow/settings.js';
 import { attachRetryFrames, sleptParameter, type BodyCount, type CallSite } from '../../flow/waits.js';
 import { snippet } from '../tree-sitter/findings.js';
 import type { Node } from '../tree-sitter/runtime.js';
@@ -281,6 +282,8 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
       ))
         if (type.parent?.type !== 'scoped_type_identifier') bases.push(typeName(type));
     const cls: ClassFact = { name, line: lineOf(node), bases };
+    const prefix = springPropertiesPrefix(modifiersOf(node));
+    if (prefix !== null) cls.settings = { prefix, convention: 'spring' };
     if (node.type === 'record_declaration') {
       const components = field(node, 'parameters');
       cls.recordFields = components

@@ -53,7 +53,7 @@ const OPERATOR_FUNCTIONS: Readonly<Record<string, ArithmeticOp>> = {
   rem: '%',
   shl: '<<',
 };
-const NO_VALUE = new Set(['true', 'false', 'null', 'break', 'continue']);
+const NO_VALUE = new Set(['true', 'false', 'break', 'continue']);
 
 export function lowerKotlin(node: Node, context: LowerContext, depth = 0): Expr {
   if (depth > MAX_EXPRESSION_NESTING) return { k: 'todo', what: 'expression nested too deeply' };
@@ -111,6 +111,8 @@ export function lowerKotlin(node: Node, context: LowerContext, depth = 0): Expr 
     }
     case 'identifier': {
       const name = node.text;
+      // No value: `waitDuration ?: config.waitDuration` with `waitDuration: Long? = null` is the other side.
+      if (name === 'null') return { k: 'none' };
       if (NO_VALUE.has(name)) return { k: 'todo', what: `\`${name}\`` };
       if (context.receiverField(name, node)) return { k: 'member', object: { k: 'self' }, name, line };
       return { k: 'name', name, line };
