@@ -615,8 +615,8 @@ export class FlowEngine {
       if (value.kind === 'other') return UNKNOWN(`\`${expr.key}\` (${at}) is not a number`);
       trail.evidence.push(
         value.kind === 'random'
-          ? `\`${expr.key}\` is drawn at random (${at})`
-          : `\`${expr.key}\` = ${this.amount(value.value)} (${at})`,
+          ? `\`${entry.key}\` is drawn at random (${at})`
+          : `\`${entry.key}\` = ${this.amount(value.value)} (${at})`,
         file.why,
       );
       return value.kind === 'random' ? { kind: 'random' } : { kind: 'const', ms: value.value };

@@ -7,8 +7,9 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type ParsedNode } f
  * `.yml`/`.yaml`. Pure: text in, keys out; which file a key comes from is the engine's business.
  */
 
-/** One key of a config file: its raw value and the line that sets it. */
+/** One key of a config file as the file spells it, its raw value and the line that sets it. */
 export interface SettingEntry {
+  key: string;
   value: string | number | boolean | null;
   line: number;
 }
@@ -55,7 +56,7 @@ export function parseSettings(path: string, text: string): Settings | null {
     } else if (isScalar(node) && prefix !== '') {
       const value = node.value;
       if (value === null || ['string', 'number', 'boolean'].includes(typeof value))
-        entries.set(prefix, { value: value as SettingEntry['value'], line });
+        entries.set(prefix, { key: prefix, value: value as SettingEntry['value'], line });
     }
   };
   walk(doc.contents, '', 1);
@@ -78,7 +79,7 @@ function parseProperties(text: string): Settings {
       /^((?:\\.|[^=:\s\\])+)\s*[=:\s]\s*(.*)$/.exec(logical) ?? /^((?:\\.|[^=:\s\\])+)$/.exec(logical);
     if (!match) continue;
     const key = match[1]!.replace(/\\(.)/g, '$1');
-    entries.set(key, { value: (match[2] ?? '').trimEnd(), line });
+    entries.set(key, { key, value: (match[2] ?? '').trimEnd(), line });
   }
   return entries;
 }
