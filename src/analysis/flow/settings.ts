@@ -20,8 +20,12 @@ export type Settings = ReadonlyMap<string, SettingEntry>;
 /** Files the engine reads keys from, by extension. */
 const SETTINGS_FILE = /\.(?:properties|json|ya?ml)$/i;
 
-/** A string literal in code that names such a file (`"assets/config/config.properties"`, `'../config.json'`). */
-const SETTINGS_PATH_LITERAL = /["'`]((?:[\w.@-]+\/)*[\w.@-]+\.(?:properties|json|ya?ml))["'`]/gi;
+/**
+ * A string literal in code that names such a file (`"assets/config/config.properties"`,
+ * `'../config.json'`, a classpath resource `"/app.properties"` or `"classpath:app.yml"`).
+ */
+const SETTINGS_PATH_LITERAL =
+  /["'`]((?:classpath\*?:)?\/?(?:[\w.@-]+\/)*[\w.@-]+\.(?:properties|json|ya?ml))["'`]/gi;
 
 /**
  * Siblings that stand for a file the repository does not hold: the real config is often ignored by
@@ -147,11 +151,21 @@ export function settingsPathLiterals(text: string): { literal: string; line: num
 /**
  * Repository paths a literal in `codePath` may mean, most likely first: relative to the code's own
  * directory (`join(__dirname, '../config.json')`), then to the repository root (the working
- * directory a Java or Python program is started in).
+ * directory a Java or Python program is started in), then — for JVM code under `src/main/` — the
+ * classpath's `src/main/resources/`. An absolute or `classpath:` literal is only a classpath resource.
  */
 export function settingsPathCandidates(codePath: string, literal: string): string[] {
-  const paths = [posix.join(posix.dirname(codePath), literal), posix.normalize(literal)];
+  const resource = literal.replace(/^classpath\*?:/, '');
+  const onClasspath = resource !== literal || resource.startsWith('/');
+  const paths = onClasspath ? [] : [posix.join(posix.dirname(codePath), literal), posix.normalize(literal)];
+  const module = jvmModule(codePath);
+  if (module !== null) paths.push(posix.join(`${module}src/main/resources`, resource));
   return [...new Set(paths.filter((p) => !p.startsWith('..') && !p.startsWith('/')))];
+}
+
+/** The module directory of JVM code under `src/main/` or `src/test/` (`''` at the root), or null. */
+function jvmModule(codePath: string): string | null {
+  return /^(.*?)src\/(?:main|test)\//.exec(codePath)?.[1] ?? null;
 }
 
 /** `config.json` → `config.example.json`, `config.json.example`, … (the committed stand-ins). */
@@ -169,7 +183,7 @@ export function exampleSiblings(path: string): string[] {
  */
 export function conventionFiles(convention: SettingsConvention, codePath: string): string[] {
   if (convention === 'node-config') return ['json', 'yml', 'yaml'].map((ext) => `config/default.${ext}`);
-  const module = /^(.*?)src\/(?:main|test)\//.exec(codePath)?.[1] ?? '';
+  const module = jvmModule(codePath) ?? '';
   return ['properties', 'yml', 'yaml'].map((ext) => `${module}src/main/resources/application.${ext}`);
 }
 
