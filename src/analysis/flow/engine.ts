@@ -15,6 +15,7 @@ import type { ModuleHost } from '../analyzer.js';
 import { Program, type FrontEnd, type Site } from './program.js';
 import {
   exampleSiblings,
+  isSettingsFile,
   lookupSetting,
   settingsPathCandidates,
   settingValue,
@@ -216,6 +217,8 @@ export class FlowEngine {
         return UNKNOWN('the receiver is not a delay');
       case 'name':
       case 'member': {
+        const imported = this.importedSetting(expr, scope);
+        if (imported) return this.setting(imported, scope, trail);
         // What the program sets wins over what a name says: `retry_after = 5` is the code's own
         // delay; a `retry_after` the program cannot follow is the server's hint.
         const value =
@@ -627,6 +630,25 @@ export class FlowEngine {
       reason: `\`${expr.key}\` is read from configuration that no file of the repository sets`,
       external: true,
     };
+  }
+
+  /**
+   * `config.retry.delay` of `import config from './config.json'` (or `require`, or `import { retry }`):
+   * a key of the config file the import names, which the file's literals then place.
+   */
+  private importedSetting(
+    expr: Extract<Expr, { k: 'name' | 'member' }>,
+    scope: Scope,
+  ): Extract<Expr, { k: 'setting' }> | null {
+    const path: string[] = [];
+    let root: Expr = expr;
+    for (; root.k === 'member'; root = root.object) path.unshift(root.name);
+    if (root.k !== 'name') return null;
+    const name = root.name;
+    const imported = scope.facts.imports.find((i) => i.local === name);
+    if (!imported || !isSettingsFile(imported.module) || this.shadowed(name, scope)) return null;
+    if (imported.name !== undefined && imported.name !== 'default') path.unshift(imported.name);
+    return path.length === 0 ? null : { k: 'setting', key: path.join('.'), line: expr.line };
   }
 
   /**
