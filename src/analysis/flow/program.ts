@@ -93,6 +93,7 @@ export class Program {
   private readonly mates = new Map<string, Promise<string[]>>();
   private readonly packageIndexes = new Map<string, Promise<Map<string, string[]>>>();
   private readonly settingsFiles = new Map<string, Promise<Settings | null>>();
+  private readonly literals = new Map<string, Promise<{ literal: string; line: number }[]>>();
   private present: Promise<Set<string>> | null = null;
 
   constructor(
@@ -136,9 +137,16 @@ export class Program {
   }
 
   /** The config files a code file names in string literals (its text is the host's cached read). */
-  async settingsNamedIn(path: string): Promise<{ literal: string; line: number }[]> {
-    const text = await this.host.read(path).catch(() => null);
-    return text === null || text.length > MAX_INDEXED_BYTES ? [] : settingsPathLiterals(text);
+  settingsNamedIn(path: string): Promise<{ literal: string; line: number }[]> {
+    let pending = this.literals.get(path);
+    if (!pending) {
+      pending = this.host
+        .read(path)
+        .then((text) => (text === null || text.length > MAX_INDEXED_BYTES ? [] : settingsPathLiterals(text)))
+        .catch(() => []);
+      this.literals.set(path, pending);
+    }
+    return pending;
   }
 
   /** Whether the repository holds a file, from its listing (nothing is read). */

@@ -141,8 +141,10 @@ export function settingValue(raw: SettingEntry['value']): SettingValue {
 /** Config files a code file names in string literals, each with the line that names it. */
 export function settingsPathLiterals(text: string): { literal: string; line: number }[] {
   const found: { literal: string; line: number }[] = [];
+  let line = 1;
+  let counted = 0;
   for (const match of text.matchAll(SETTINGS_PATH_LITERAL)) {
-    const line = text.slice(0, match.index).split('\n').length;
+    for (; counted < match.index; counted += 1) if (text.charCodeAt(counted) === 10) line += 1;
     found.push({ literal: match[1]!, line });
   }
   return found;
