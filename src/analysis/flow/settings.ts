@@ -124,6 +124,10 @@ export function settingValue(raw: SettingEntry['value']): SettingValue {
   const text = raw.trim();
   // Spring's `${random.int(500,2000)}`: a value drawn at start-up, different on every instance.
   if (/^\$\{random\./.test(text)) return { kind: 'random' };
+  // `${RETRY_WAIT:500ms}`: an environment variable or another key, else the file's own default —
+  // what runs unless someone sets it, as with `@Value("${key:500}")`.
+  const placeholder = /^\$\{[^:}]+:([^}]*)\}$/.exec(text);
+  if (placeholder) return settingValue(placeholder[1]!);
   if (/^[-+]?\d+(?:\.\d+)?$/.test(text)) return { kind: 'number', value: Number(text) };
   // Spring Boot's duration format (`500ms`, `2s`) and ISO-8601 (`PT2S`).
   const simple = /^(\d+(?:\.\d+)?)(ns|us|ms|s|m|h|d)$/i.exec(text);

@@ -54,6 +54,8 @@ describe('config files', () => {
     expect(settingValue('PT1M30S')).toEqual({ kind: 'number', value: 90000 });
     expect(settingValue('${random.int(500,2000)}')).toEqual({ kind: 'random' });
     expect(settingValue('${RETRY_DELAY}')).toEqual({ kind: 'other' });
+    expect(settingValue('${RETRY_DELAY:750ms}')).toEqual({ kind: 'number', value: 750 });
+    expect(settingValue('${RETRY_DELAY:${random.int(1,5)}}')).toEqual({ kind: 'other' });
     expect(settingValue(true)).toEqual({ kind: 'other' });
   });
 
