@@ -14,12 +14,12 @@ import { contains, mentions, show } from './ir.js';
 import type { ModuleHost } from '../analyzer.js';
 import { Program, type FrontEnd, type Site } from './program.js';
 import {
+  conventionFiles,
   exampleSiblings,
   isSettingsFile,
   lookupSetting,
   settingsPathCandidates,
   settingValue,
-  conventionFiles,
 } from './settings.js';
 
 /**
@@ -672,21 +672,27 @@ export class FlowEngine {
       for (const path of conventionFiles(expr.convention, scope.facts.path))
         await add(path, `${CONVENTION_NAMES[expr.convention]} reads \`${path}\` by convention`);
     const holders = new Set<string>();
-    if (expr.of?.k === 'name') {
-      const imported = scope.facts.imports.find((i) => i.local === (expr.of as { name: string }).name);
+    const { of } = expr;
+    if (of?.k === 'name') {
+      const imported = scope.facts.imports.find((i) => i.local === of.name);
       const module = imported && (await this.program.module(scope.facts.path, imported.module));
       if (module) holders.add(module.path);
     }
-    const owner = expr.of ? await this.typeOf(expr.of, scope, newTrail()) : null;
+    const owner = of ? await this.typeOf(of, scope, newTrail()) : null;
     if (owner) holders.add(owner.facts.path);
     holders.add(scope.facts.path);
     for (const holder of holders) {
       for (const { literal, line } of await this.program.settingsNamedIn(holder)) {
         for (const path of settingsPathCandidates(holder, literal)) {
-          if (await add(path, `\`${path}\` is named at ${holder}:${line}`)) break;
+          const named = `named at ${holder}:${line}`;
+          if (await add(path, `\`${path}\` is ${named}`)) break;
           const example = await this.program.firstPresent(exampleSiblings(path));
-          const why = `\`${path}\` (named at ${holder}:${line}) is not committed; \`${example}\` beside it is its documented default`;
-          if (example && (await add(example, why))) break;
+          if (!example) continue;
+          await add(
+            example,
+            `\`${path}\` (${named}) is not committed; \`${example}\` beside it is its documented default`,
+          );
+          break;
         }
       }
     }

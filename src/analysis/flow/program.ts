@@ -125,26 +125,28 @@ export class Program {
    * review), through the host like every other read.
    */
   settings(path: string): Promise<Settings | null> {
-    let pending = this.settingsFiles.get(path);
-    if (!pending) {
-      pending = this.host
-        .read(path)
-        .then((text) => (text === null || text.length > MAX_INDEXED_BYTES ? null : parseSettings(path, text)))
-        .catch(() => null);
-      this.settingsFiles.set(path, pending);
-    }
-    return pending;
+    return this.parsedOnce(this.settingsFiles, path, (text) => parseSettings(path, text), null);
   }
 
   /** The config files a code file names in string literals (its text is the host's cached read). */
   settingsNamedIn(path: string): Promise<{ literal: string; line: number }[]> {
-    let pending = this.literals.get(path);
+    return this.parsedOnce(this.literals, path, settingsPathLiterals, []);
+  }
+
+  /** What `parse` makes of a file's text, once per review (`none`: absent, too big or unreadable). */
+  private parsedOnce<T>(
+    cache: Map<string, Promise<T>>,
+    path: string,
+    parse: (text: string) => T,
+    none: T,
+  ): Promise<T> {
+    let pending = cache.get(path);
     if (!pending) {
       pending = this.host
         .read(path)
-        .then((text) => (text === null || text.length > MAX_INDEXED_BYTES ? [] : settingsPathLiterals(text)))
-        .catch(() => []);
-      this.literals.set(path, pending);
+        .then((text) => (text === null || text.length > MAX_INDEXED_BYTES ? none : parse(text)))
+        .catch(() => none);
+      cache.set(path, pending);
     }
     return pending;
   }
