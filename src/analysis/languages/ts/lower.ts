@@ -86,6 +86,8 @@ export function lowerTs(
     const text = expr.getText(file);
     if (ENVIRONMENT.test(text)) return { k: 'external', what: 'an environment variable' };
     if (SERVER_HINT_NAME.test(expr.name.text)) return { k: 'server', what: text };
+    const setting = nodeConfigProperty(expr, file, line(expr));
+    if (setting) return setting;
     return { k: 'member', object: lower(expr.expression), name: expr.name.text, line: line(expr) };
   }
   if (ts.isElementAccessExpression(expr)) {
@@ -205,6 +207,24 @@ function configRead(
     setting.convention = 'node-config';
   if (args[1]) setting.fallback = lower(args[1]);
   return setting;
+}
+
+/** `config.retry.delay` of the node `config` package (its config object is the files' keys): `retry.delay`. */
+function nodeConfigProperty(
+  expr: ts.PropertyAccessExpression,
+  file: ts.SourceFile,
+  line: number,
+): Expr | null {
+  const path: string[] = [];
+  let root: ts.Expression = expr;
+  for (; ts.isPropertyAccessExpression(root); root = unwrap(root.expression)) path.unshift(root.name.text);
+  if (
+    !ts.isIdentifier(root) ||
+    !CONFIG_RECEIVER.test(root.text) ||
+    !importsPackage(file, root.text, 'config')
+  )
+    return null;
+  return { k: 'setting', key: path.join('.'), convention: 'node-config', line };
 }
 
 /** Whether `local` is bound by `import local from 'pkg'`, `import * as local …` or `require('pkg')`. */
