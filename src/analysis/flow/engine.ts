@@ -1,11 +1,27 @@
 import { formatDuration } from '../../simulate/duration.js';
 import { SERVER_HINT_NAME } from '../context.js';
 import { combine, joinValues, minMax, UNKNOWN, type DelayValue } from '../delay.js';
-import type { AssignmentFact, CallFact, ClassFact, Expr, FileFacts, FunctionFact } from './ir.js';
+import type {
+  AssignmentFact,
+  CallFact,
+  ClassFact,
+  Expr,
+  FileFacts,
+  FunctionFact,
+  SettingsConvention,
+} from './ir.js';
 import { contains, mentions, show } from './ir.js';
 import type { ModuleHost } from '../analyzer.js';
 import { Program, type FrontEnd, type Site } from './program.js';
 import { runRecurrence } from './recurrence.js';
+import {
+  conventionFiles,
+  exampleSiblings,
+  isSettingsFile,
+  lookupSetting,
+  settingsPathCandidates,
+  settingValue,
+} from './settings.js';
 
 /**
  * The one value-flow engine: what delay an expression can have, resolved through the repository —
@@ -23,6 +39,11 @@ export const MAX_HOPS = 10;
 export const MAX_EXPRESSION_NESTING = 400;
 /** Call sites or assignments named in the evidence of one hop; the rest are counted. */
 const MAX_SITES_LISTED = 3;
+
+const CONVENTION_NAMES: Record<SettingsConvention, string> = {
+  spring: 'Spring Boot',
+  'node-config': 'the `config` package',
+};
 
 /** A value that a path of the program never produces (a setter nobody calls): dropped from joins. */
 const NEVER = UNKNOWN('∅ no path');
@@ -181,6 +202,8 @@ export class FlowEngine {
         return this.table(expr, scope, trail);
       case 'option':
         return this.option(expr, scope, trail);
+      case 'setting':
+        return this.setting(expr, scope, trail);
       case 'random':
         return { kind: 'random' };
       case 'server':
@@ -195,6 +218,8 @@ export class FlowEngine {
         return UNKNOWN('the receiver is not a delay');
       case 'name':
       case 'member': {
+        const imported = this.importedSetting(expr, scope);
+        if (imported) return this.setting(imported, scope, trail);
         // What the program sets wins over what a name says: `retry_after = 5` is the code's own
         // delay; a `retry_after` the program cannot follow is the server's hint.
         const value =
@@ -606,6 +631,105 @@ export class FlowEngine {
     return value;
   }
 
+  /**
+   * A key of the project's configuration: the first justified file that sets it (see `settingsFiles`),
+   * else the code's own fallback. A key no file sets is a value read at run time.
+   */
+  private async setting(
+    expr: Extract<Expr, { k: 'setting' }>,
+    scope: Scope,
+    trail: Trail,
+  ): Promise<DelayValue> {
+    for (const file of await this.settingsFiles(expr, scope)) {
+      const settings = await this.program.settings(file.path);
+      const entry = settings && lookupSetting(settings, expr.key, expr.convention === 'spring');
+      if (!entry) continue;
+      const at = `${file.path}:${entry.line}`;
+      const value = settingValue(entry.value);
+      if (value.kind === 'other') return UNKNOWN(`\`${expr.key}\` (${at}) is not a number`);
+      trail.evidence.push(
+        value.kind === 'random'
+          ? `\`${entry.key}\` is drawn at random (${at})`
+          : `\`${entry.key}\` = ${this.amount(value.value)} (${at})`,
+        file.why,
+      );
+      return value.kind === 'random' ? { kind: 'random' } : { kind: 'const', ms: value.value };
+    }
+    if (expr.fallback) return this.evaluate(expr.fallback, scope, trail);
+    return {
+      kind: 'unknown',
+      reason: `\`${expr.key}\` is read from configuration that no file of the repository sets`,
+      external: true,
+    };
+  }
+
+  /**
+   * `config.retry.delay` of `import config from './config.json'` (or `require`, or `import { retry }`):
+   * a key of the config file the import names, which the file's literals then place.
+   */
+  private importedSetting(
+    expr: Extract<Expr, { k: 'name' | 'member' }>,
+    scope: Scope,
+  ): Extract<Expr, { k: 'setting' }> | null {
+    const path: string[] = [];
+    let root: Expr = expr;
+    for (; root.k === 'member'; root = root.object) path.unshift(root.name);
+    if (root.k !== 'name') return null;
+    const name = root.name;
+    const imported = scope.facts.imports.find((i) => i.local === name);
+    if (!imported || !isSettingsFile(imported.module) || this.shadowed(name, scope)) return null;
+    if (imported.name !== undefined && imported.name !== 'default') path.unshift(imported.name);
+    return path.length === 0 ? null : { k: 'setting', key: path.join('.'), line: expr.line };
+  }
+
+  /**
+   * The config files a key may come from, as the code justifies them: the framework's own files, and
+   * the files named in string literals of the code that holds the object read (its module or class)
+   * and of the reading file. A named file the repository does not hold (an ignored `config.json`) is
+   * stood for by its committed example (`config.example.json`).
+   */
+  private async settingsFiles(
+    expr: Extract<Expr, { k: 'setting' }>,
+    scope: Scope,
+  ): Promise<{ path: string; why: string }[]> {
+    const files: { path: string; why: string }[] = [];
+    const add = async (path: string, why: string) => {
+      if (files.some((f) => f.path === path)) return true;
+      if (!(await this.program.exists(path))) return false;
+      files.push({ path, why });
+      return true;
+    };
+    if (expr.convention)
+      for (const path of conventionFiles(expr.convention, scope.facts.path))
+        await add(path, `${CONVENTION_NAMES[expr.convention]} reads \`${path}\` by convention`);
+    const holders = new Set<string>();
+    const { of } = expr;
+    if (of?.k === 'name') {
+      const imported = scope.facts.imports.find((i) => i.local === of.name);
+      const module = imported && (await this.program.module(scope.facts.path, imported.module));
+      if (module) holders.add(module.path);
+    }
+    const owner = of ? await this.typeOf(of, scope, newTrail()) : null;
+    if (owner) holders.add(owner.facts.path);
+    holders.add(scope.facts.path);
+    for (const holder of holders) {
+      for (const { literal, line } of await this.program.settingsNamedIn(holder)) {
+        for (const path of settingsPathCandidates(holder, literal)) {
+          const named = `named at ${holder}:${line}`;
+          if (await add(path, `\`${path}\` is ${named}`)) break;
+          const example = await this.program.firstPresent(exampleSiblings(path));
+          if (!example) continue;
+          await add(
+            example,
+            `\`${path}\` (${named}) is not committed; \`${example}\` beside it is its documented default`,
+          );
+          break;
+        }
+      }
+    }
+    return files;
+  }
+
   /** The parameter an options map was handed in through: directly, by a local, or by a field set once. */
   private async parameterBehind(
     expr: Expr,
@@ -818,6 +942,18 @@ export class FlowEngine {
     if (trail.resolving.has(key)) return CYCLE;
     if (trail.hops >= MAX_HOPS) return UNKNOWN('resolution too deep');
     const inner: Trail = { ...trail, hops: trail.hops + 1, resolving: new Set([...trail.resolving, key]) };
+    const bound = owner.cls.settings;
+    if (bound) {
+      // What the framework binds from the config file replaces the field's own default.
+      const setting: Expr = {
+        k: 'setting',
+        key: `${bound.prefix}.${name}`,
+        convention: bound.convention,
+        line: owner.cls.line,
+      };
+      const value = await this.setting(setting, scopeIn(owner.facts, undefined), trail);
+      if (value.kind !== 'unknown') return value;
+    }
     const values: DelayValue[] = [];
     const notes: string[] = [];
     let found = false;

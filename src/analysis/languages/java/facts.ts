@@ -10,6 +10,7 @@ import type {
   ParamFact,
 } from '../../flow/ir.js';
 import { newFunction } from '../../flow/ir.js';
+import { springPropertiesPrefix } from '../../flow/settings.js';
 import {
   attachRetryFrames,
   pausedArgument,
@@ -129,7 +130,7 @@ const OVERRIDE_ANNOTATION = /^@(java\.lang\.)?Override$/;
 const TEST_ANNOTATION =
   /^@(Test|ParameterizedTest|RepeatedTest|TestFactory|BeforeEach|BeforeAll|AfterEach|Before|After)\b/;
 /** Spring's `@Value("${retry.delay:5000}")`: a property with the code's own default after the colon. */
-const PROPERTY_DEFAULT = /^@Value\s*\(\s*"\$\{[^:}]*(?::([^}]*))?\}"\s*\)$/;
+const PROPERTY_DEFAULT = /^@Value\s*\(\s*"\$\{([^:}]*)(?::([^}]*))?\}"\s*\)$/;
 
 interface WalkState {
   fn?: FunctionFact;
@@ -288,6 +289,8 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
       ))
         if (type.parent?.type !== 'scoped_type_identifier') bases.push(typeName(type));
     const cls: ClassFact = { name, line: lineOf(node), bases };
+    const prefix = springPropertiesPrefix(modifiersOf(node));
+    if (prefix !== null) cls.settings = { prefix, convention: 'spring' };
     if (node.type === 'record_declaration') {
       const components = field(node, 'parameters');
       cls.recordFields = components
@@ -805,15 +808,24 @@ function hasAnnotation(node: Node, pattern: RegExp): boolean {
   return annotations(node).some((m) => pattern.test(m.text));
 }
 
-/** `@Value("${retry.delay:5000}")` on a field or parameter: its default, or a value from outside. */
+/**
+ * `@Value("${retry.delay:5000}")` on a field or parameter: the key of Spring Boot's application
+ * config, or else the code's own default (none: a value from outside).
+ */
 function propertyDefault(node: Node): Expr | null {
   for (const annotation of annotations(node)) {
     const match = PROPERTY_DEFAULT.exec(annotation.text.replace(/\s+/g, ' '));
     if (!match) continue;
-    const value = match[1] === undefined ? null : Number(match[1].trim());
-    return value === null || !Number.isFinite(value) || match[1]!.trim() === ''
-      ? { k: 'external', what: 'a configuration property' }
-      : { k: 'num', value };
+    const setting: Expr = {
+      k: 'setting',
+      key: match[1]!.trim(),
+      convention: 'spring',
+      line: lineOf(annotation),
+    };
+    const given = match[2]?.trim();
+    if (given !== undefined && given !== '' && Number.isFinite(Number(given)))
+      setting.fallback = { k: 'num', value: Number(given) };
+    return setting;
   }
   return null;
 }

@@ -9,6 +9,7 @@ import type {
   ParamFact,
 } from '../../flow/ir.js';
 import { newFunction } from '../../flow/ir.js';
+import { springPropertiesPrefix } from '../../flow/settings.js';
 import { attachRetryFrames, sleptParameter, type BodyCount, type CallSite } from '../../flow/waits.js';
 import { snippet } from '../tree-sitter/findings.js';
 import type { Node } from '../tree-sitter/runtime.js';
@@ -529,6 +530,8 @@ function classInfo(node: Node): ClassInfo {
     fact: { name, line: node.startPosition.row + 1, bases: bases ?? [] },
     members: new Set(),
   };
+  const prefix = springPropertiesPrefix(children.find((c) => c.type === 'modifiers')?.text ?? '');
+  if (prefix !== null) info.fact.settings = { prefix, convention: 'spring' };
   for (const param of constructorParameters(node)) {
     if (param.children.some((c) => c?.type === 'val' || c?.type === 'var'))
       info.members.add(namedChildren(param).find((p) => p.type === 'identifier')?.text ?? '');
