@@ -45,9 +45,13 @@ function inlineRetry(wait: Wait, file: ts.SourceFile): RetryContext | null {
   if (!path) return waitBeforeRecursiveRetry(wait, fn, file);
   if (rethrowsAfter(wait.anchor)) return null;
   const loop = innermostLoop(wait.anchor, fn);
-  const outer = fn && isErrorCallback(fn) ? enclosingFunction(fn) : fn;
-  const selfName = outer ? functionName(outer) : null;
-  const recursion = selfName !== null && outer !== null && callsNameWithin(outer, selfName, file);
+  let outer = fn && isErrorCallback(fn) ? enclosingFunction(fn) : fn;
+  let selfName = outer ? functionName(outer) : null;
+  let recursion = selfName !== null && outer !== null && callsNameWithin(outer, selfName, file);
+  if (!loop && !recursion && fn) {
+    const retried = retriedFromCallback(fn, wait.anchor, file);
+    if (retried) [outer, selfName, recursion] = [retried.fn, retried.name, true];
+  }
   if (!loop && !recursion) return null;
   const counters = attemptCounters(wait.anchor, fn, loop, outer);
   const evidence = [
@@ -156,7 +160,8 @@ function scheduledRetry(wait: Wait, file: ts.SourceFile): RetryContext | null {
   const callback = wait.callback;
   if (!callback) return null;
   const fn = enclosingFunction(wait.anchor);
-  const outer = fn && (isErrorCallback(fn) || errorEvent(fn)) ? enclosingFunction(fn) : fn;
+  const outer =
+    fn && (isErrorCallback(fn) || errorEvent(fn)) ? (namedEnclosing(fn) ?? enclosingFunction(fn)) : fn;
   const selfName = outer ? functionName(outer) : null;
   const restarted = restartedName(callback, selfName);
   if (!restarted) return null;
@@ -175,6 +180,33 @@ function scheduledRetry(wait: Wait, file: ts.SourceFile): RetryContext | null {
     attemptVar: pickAttempt(counters),
     evidence: [path.evidence, `the timer calls \`${restarted}\` again`],
   };
+}
+
+/**
+ * A callback that waits and then calls the function it was created in again retries that function:
+ * `fetch(url).then((res) => { if (res.status > 400) return sleep(1000).then(() => fetchAndRetry(url)) })`,
+ * `ws.addEventListener('close', async () => { await delay(1000); connect() })` inside `connect`.
+ * The call must come after the wait, inside the callback: a call elsewhere in the function is not
+ * what the wait is a pause before.
+ */
+function retriedFromCallback(
+  fn: ts.Node,
+  anchor: ts.Node,
+  file: ts.SourceFile,
+): { fn: ts.SignatureDeclaration & ts.Node; name: string } | null {
+  const outer = namedEnclosing(fn);
+  const name = outer && functionName(outer);
+  if (!outer || !name) return null;
+  return callsNamedIn(fn, name, file, false).some((call) => call.pos >= anchor.end)
+    ? { fn: outer, name }
+    : null;
+}
+
+/** The nearest named function around `fn`: the one an anonymous callback or executor runs on behalf of. */
+function namedEnclosing(fn: ts.Node): (ts.SignatureDeclaration & ts.Node) | null {
+  for (let outer = enclosingFunction(fn); outer; outer = enclosingFunction(outer))
+    if (functionName(outer)) return outer;
+  return null;
 }
 
 /** Call sites looked at when a helper's callers decide whether it runs on failure. */
@@ -243,13 +275,19 @@ function failurePath(anchor: ts.Node, fn: ts.Node | null, file: ts.SourceFile): 
     const found = failureStep(node, child, file);
     if (found) return found;
   }
-  if (fn && isErrorCallback(fn)) {
+  if (fn && (isErrorCallback(fn) || passedAsRejectionHandler(fn))) {
     return {
       trigger: { kind: 'exception' },
       evidence: `waits in a rejection handler (line ${lineOf(fn, file)})`,
     };
   }
-  return null;
+  const event = fn && errorEvent(fn);
+  return event
+    ? {
+        trigger: { kind: 'error-event', detail: `'${event}' event` },
+        evidence: `waits in the '${event}' event handler (line ${lineOf(fn!, file)})`,
+      }
+    : null;
 }
 
 /** Whether reaching `child` through `node` (its parent) means something failed. */
@@ -450,16 +488,30 @@ function errorEvent(fn: ts.Node): string | null {
  */
 function registeredByReference(fn: ts.Node): string | null {
   const name = functionName(fn);
-  return name ? (errorHandlersOf(fn.getSourceFile()).get(name) ?? null) : null;
+  return name ? (handlersOf(fn.getSourceFile()).events.get(name) ?? null) : null;
 }
 
-/** Per file, the names of the handlers it registers for error-like events, and the first such event. */
-const errorHandlerCache = new WeakMap<ts.SourceFile, Map<string, string>>();
+/** `function onError(err) {…}` passed by name: `fetch(url).catch(onError)`, `.then(ok, onError)`. */
+function passedAsRejectionHandler(fn: ts.Node): boolean {
+  const name = functionName(fn);
+  return name !== null && handlersOf(fn.getSourceFile()).rejections.has(name);
+}
 
-function errorHandlersOf(file: ts.SourceFile): Map<string, string> {
-  const cached = errorHandlerCache.get(file);
+/** Per file, the functions it registers by name to run on failure. */
+interface FailureHandlers {
+  /** Handlers of error-like events, each with the first such event. */
+  events: Map<string, string>;
+  /** Functions passed by name as a promise's rejection handler. */
+  rejections: Set<string>;
+}
+
+const handlerCache = new WeakMap<ts.SourceFile, FailureHandlers>();
+
+function handlersOf(file: ts.SourceFile): FailureHandlers {
+  const cached = handlerCache.get(file);
   if (cached) return cached;
   const handlers = new Map<string, string>();
+  const rejections = new Set<string>();
   const add = (expression: ts.Expression, event: string): void => {
     let target = unwrap(expression);
     if (
@@ -498,12 +550,15 @@ function errorHandlersOf(file: ts.SourceFile): Map<string, string> {
       ) {
         add(handler, type.text);
       }
+    } else if (ts.isIdentifier(node) && isRejectionHandlerArgument(node)) {
+      rejections.add(node.text);
     }
     ts.forEachChild(node, visit);
   };
   visit(file);
-  errorHandlerCache.set(file, handlers);
-  return handlers;
+  const found = { events: handlers, rejections };
+  handlerCache.set(file, found);
+  return found;
 }
 
 /** The function a timer callback restarts, if it restarts one: the enclosing function or a reconnect-like name. */
