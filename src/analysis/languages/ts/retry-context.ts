@@ -42,7 +42,7 @@ export function retryContext(wait: Wait, file: ts.SourceFile): RetryContext | nu
 function inlineRetry(wait: Wait, file: ts.SourceFile): RetryContext | null {
   const fn = enclosingFunction(wait.anchor);
   const path = failurePath(wait.anchor, fn, file);
-  if (!path) return waitBeforeRecursiveRetry(wait, fn, file);
+  if (!path) return waitBeforeLaterAttempt(wait.anchor, fn, file) ?? waitBeforeRecursiveRetry(wait, fn, file);
   if (rethrowsAfter(wait.anchor)) return null;
   const loop = innermostLoop(wait.anchor, fn);
   let outer = fn && isErrorCallback(fn) ? enclosingFunction(fn) : fn;
@@ -61,6 +61,69 @@ function inlineRetry(wait: Wait, file: ts.SourceFile): RetryContext | null {
       : `which calls \`${selfName}\` again`,
   ];
   return { trigger: path.trigger, counters, attemptVar: pickAttempt(counters), evidence };
+}
+
+/**
+ * `for (let attempt = 0; …; attempt++) { try { if (attempt > 0) await sleep(ms); return await op() } catch {…} }`:
+ * a wait that skips the first pass of a loop which leaves on success runs only before a later
+ * attempt, and a later attempt comes only after the one before it failed.
+ */
+function waitBeforeLaterAttempt(
+  anchor: ts.Node,
+  fn: ts.Node | null,
+  file: ts.SourceFile,
+): RetryContext | null {
+  const loop = innermostLoop(anchor, fn);
+  if (!loop || !ts.isBlock(loop.statement)) return null;
+  let guard: { node: ts.IfStatement; counter: string } | null = null;
+  for (let child = anchor, node = anchor.parent; node !== loop; child = node, node = node.parent) {
+    const counter =
+      ts.isIfStatement(node) && child === node.thenStatement ? laterPassCounter(node.expression) : null;
+    if (counter) {
+      guard = { node: node as ts.IfStatement, counter };
+      break;
+    }
+  }
+  if (!guard) return null;
+  const counters = attemptCounters(anchor, fn, loop, null);
+  if (!counters.has(guard.counter)) return null;
+  const exit = firstSuccessExit(loop.statement, file);
+  if (!exit) return null;
+  return {
+    trigger: { ...exit.path.trigger },
+    counters,
+    attemptVar: guard.counter,
+    evidence: [
+      `waits before each attempt after the first (\`${clip(guard.node.expression.getText(file))}\`, line ${lineOf(guard.node, file)})`,
+      `of a ${loopWord(loop)} loop that leaves on success (line ${lineOf(exit.statement, file)})`,
+    ],
+  };
+}
+
+/** `attempt > 0`, `i >= 1`, `tries !== 0`, `attempt > 1` (counted from one): the counter, when the condition skips the first pass. */
+function laterPassCounter(condition: ts.Expression): string | null {
+  const test = unwrap(condition);
+  if (!ts.isBinaryExpression(test)) return null;
+  const [name, bound, op] = ts.isIdentifier(test.left)
+    ? [test.left, unwrap(test.right), test.operatorToken.kind]
+    : [test.right, unwrap(test.left), mirrored(test.operatorToken.kind)];
+  if (!ts.isIdentifier(name) || !ts.isNumericLiteral(bound)) return null;
+  const limit = Number(bound.text);
+  const skipsFirst =
+    ((op === ts.SyntaxKind.GreaterThanToken ||
+      op === ts.SyntaxKind.ExclamationEqualsEqualsToken ||
+      op === ts.SyntaxKind.ExclamationEqualsToken) &&
+      limit === 0) ||
+    (op === ts.SyntaxKind.GreaterThanToken && limit === 1) ||
+    (op === ts.SyntaxKind.GreaterThanEqualsToken && (limit === 1 || limit === 2));
+  return skipsFirst ? name.text : null;
+}
+
+/** `0 < attempt` reads as `attempt > 0`. */
+function mirrored(op: ts.BinaryOperator): ts.BinaryOperator {
+  if (op === ts.SyntaxKind.LessThanToken) return ts.SyntaxKind.GreaterThanToken;
+  if (op === ts.SyntaxKind.LessThanEqualsToken) return ts.SyntaxKind.GreaterThanEqualsToken;
+  return op;
 }
 
 /**
