@@ -156,12 +156,15 @@ export class FlowEngine {
         const inner = await this.evaluate(expr.inner, scope, trail);
         return inner.kind === 'const' ? { kind: 'const', ms: -inner.ms } : inner;
       }
-      case 'binary':
-        return combine(
+      case 'binary': {
+        const value = combine(
           expr.op,
           await this.evaluate(expr.left, scope, trail),
           await this.evaluate(expr.right, scope, trail),
         );
+        // A value passed back changed (`delay * 2`) is not the value it came from: not dropped from joins.
+        return value === CYCLE ? UNKNOWN(`\`${show(expr)}\` is computed from itself`) : value;
+      }
       case 'minmax': {
         const values: DelayValue[] = [];
         for (const arg of expr.args) values.push(await this.evaluate(arg, scope, trail));
@@ -314,7 +317,9 @@ export class FlowEngine {
     initial?: () => Promise<DelayValue>,
   ): Promise<DelayValue> {
     const key = `l:${scope.facts.path}:${scope.fn?.id}:${name}`;
-    if (trail.resolving.has(key)) return UNKNOWN(`\`${name}\` refers to itself`);
+    // Read again while it is being resolved: a call passing it back to where it came from (a callback
+    // that calls the function around it again with the same options). The first call's value stands.
+    if (trail.resolving.has(key)) return CYCLE;
     const inner: Trail = { ...trail, resolving: new Set([...trail.resolving, key]) };
     let value: DelayValue | null = initial ? await initial() : null;
     for (const write of [...writes].sort((a, b) => a.line - b.line)) {
@@ -515,7 +520,11 @@ export class FlowEngine {
       // No caller's options object sets the property: the code's own fallback for it decides. (An
       // anonymous function is a callback: what it is handed comes from code that is not in view.)
       if (property !== undefined && fn.name !== '') {
-        trail.evidence.push(`no call of \`${fn.name}\` in the repository sets \`${property}\``);
+        trail.evidence.push(
+          values.includes(CYCLE)
+            ? `\`${fn.name}\` is only called again with its own \`${property}\``
+            : `no call of \`${fn.name}\` in the repository sets \`${property}\``,
+        );
         return NEVER;
       }
       // Defaults to no value and no caller passes one: it holds none.
@@ -795,6 +804,8 @@ export class FlowEngine {
     }
     if (!found) return UNKNOWN(`\`${text}\` is never set in the repository`);
     const own = values.filter((v) => v !== CYCLE && v !== NEVER);
+    // Set only to the value being resolved (`{ delay }` handed back): it adds nothing of its own.
+    if (own.length === 0 && values.includes(CYCLE)) return CYCLE;
     if (own.length === 0) return UNKNOWN(`\`${text}\` is set only where no value can be followed`);
     trail.evidence.push(
       ...notes.slice(0, MAX_SITES_LISTED + 1),
