@@ -157,13 +157,10 @@ export class FlowEngine {
         return inner.kind === 'const' ? { kind: 'const', ms: -inner.ms } : inner;
       }
       case 'binary': {
-        const value = combine(
-          expr.op,
-          await this.evaluate(expr.left, scope, trail),
-          await this.evaluate(expr.right, scope, trail),
-        );
-        // A value passed back changed (`delay * 2`) is not the value it came from: not dropped from joins.
-        return value === CYCLE ? UNKNOWN(`\`${show(expr)}\` is computed from itself`) : value;
+        const left = await this.evaluate(expr.left, scope, trail);
+        const right = await this.evaluate(expr.right, scope, trail);
+        if (left === CYCLE || right === CYCLE) return grownFromItself(expr, left === CYCLE ? right : left);
+        return combine(expr.op, left, right);
       }
       case 'minmax': {
         const values: DelayValue[] = [];
@@ -1142,6 +1139,19 @@ function declares(facts: FileFacts, name: string): boolean {
 /** Whether an expression reads field `name` of the receiver. */
 function mentionsField(expr: Expr, name: string): boolean {
   return contains(expr, (e) => e.k === 'member' && e.object.k === 'self' && e.name === name);
+}
+
+/**
+ * A value handed back changed (`{ delay: delay * 2 }` to the function it came from) is not the value it
+ * came from: scaled by a constant each time it grows exponentially, stepped by one it grows linearly;
+ * any other change is not followed.
+ */
+function grownFromItself(expr: Extract<Expr, { k: 'binary' }>, other: DelayValue): DelayValue {
+  if (other.kind === 'random') return other;
+  const step = other.kind === 'const' ? other.ms : 0;
+  if ((expr.op === '*' && step > 1) || (expr.op === '<<' && step > 0)) return { kind: 'exponential' };
+  if (expr.op === '+' && step > 0) return { kind: 'linear' };
+  return UNKNOWN(`\`${show(expr)}\` is computed from itself`);
 }
 
 /** Multiplying or shifting a value by itself each time is exponential; adding to it is linear. */
