@@ -148,9 +148,7 @@ function waitBeforeRecursiveRetry(
   if (statement.parent !== fn.body) return null;
   // Cheap before the walk of the body: the wait must depend on one of the function's parameters.
   const waited = wait.delay;
-  const parameters = fn.parameters.flatMap((parameter) =>
-    ts.isIdentifier(parameter.name) ? [parameter.name.text] : [],
-  );
+  const parameters = fn.parameters.flatMap((parameter) => boundNames(parameter.name));
   if (!parameters.some((name) => mentionsName(waited, name))) return null;
   const stepped = new Set<string>();
   const counted = new Set<string>();
@@ -161,18 +159,12 @@ function waitBeforeRecursiveRetry(
     if (!found) continue;
     path ??= found;
     for (const [index, parameter] of fn.parameters.entries()) {
-      const argument = call.arguments[index] && unwrap(call.arguments[index]);
-      if (
-        ts.isIdentifier(parameter.name) &&
-        argument &&
-        ts.isBinaryExpression(argument) &&
-        mentionsName(argument, parameter.name.text)
-      ) {
-        stepped.add(parameter.name.text);
+      for (const { name, argument } of passedFor(parameter.name, call.arguments[index])) {
+        if (!ts.isBinaryExpression(argument) || !mentionsName(argument, name)) continue;
+        stepped.add(name);
         // `count + 1` counts attempts; `delay * 2` is a growing delay, evaluated as such.
         const op = argument.operatorToken.kind;
-        if (op === ts.SyntaxKind.PlusToken || op === ts.SyntaxKind.MinusToken)
-          counted.add(parameter.name.text);
+        if (op === ts.SyntaxKind.PlusToken || op === ts.SyntaxKind.MinusToken) counted.add(name);
       }
     }
   }
@@ -187,6 +179,35 @@ function waitBeforeRecursiveRetry(
       `and waits first on each call, longer as ${[...stepped].map((n) => `\`${n}\``).join(', ')} grows`,
     ],
   };
+}
+
+/** The names a parameter binds: `delay`, or `model` and `delayMs` of `{ model, delayMs = 0 } = {}`. */
+function boundNames(name: ts.BindingName): string[] {
+  if (ts.isIdentifier(name)) return [name.text];
+  if (!ts.isObjectBindingPattern(name)) return [];
+  return name.elements.flatMap((element) => (ts.isIdentifier(element.name) ? [element.name.text] : []));
+}
+
+/**
+ * What a call passes for each name a parameter binds: the argument itself, or for an options
+ * pattern, the property of the object literal passed (`{ model, delayMs: (delayMs || 2000) * 2 }`).
+ */
+function passedFor(
+  parameter: ts.BindingName,
+  given: ts.Expression | undefined,
+): { name: string; argument: ts.Expression }[] {
+  const argument = given && unwrap(given);
+  if (!argument) return [];
+  if (ts.isIdentifier(parameter)) return [{ name: parameter.text, argument }];
+  if (!ts.isObjectBindingPattern(parameter) || !ts.isObjectLiteralExpression(argument)) return [];
+  return parameter.elements.flatMap((element) => {
+    if (!ts.isIdentifier(element.name)) return [];
+    const key = element.propertyName ? element.propertyName.getText() : element.name.text;
+    const property = argument.properties.find(
+      (p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && p.name.getText() === key,
+    );
+    return property ? [{ name: element.name.text, argument: unwrap(property.initializer) }] : [];
+  });
 }
 
 /**
