@@ -45,20 +45,21 @@ function inlineRetry(wait: Wait, file: ts.SourceFile): RetryContext | null {
   if (!path) return waitBeforeLaterAttempt(wait.anchor, fn, file) ?? waitBeforeRecursiveRetry(wait, fn, file);
   if (rethrowsAfter(wait.anchor)) return null;
   const loop = innermostLoop(wait.anchor, fn);
-  let outer = fn && isErrorCallback(fn) ? enclosingFunction(fn) : fn;
-  let selfName = outer ? functionName(outer) : null;
-  let recursion = selfName !== null && outer !== null && callsNameWithin(outer, selfName, file);
-  if (!loop && !recursion && fn) {
-    const retried = retriedFromCallback(fn, wait.anchor, file);
-    if (retried) [outer, selfName, recursion] = [retried.fn, retried.name, true];
-  }
+  const own = fn && isErrorCallback(fn) ? enclosingFunction(fn) : fn;
+  const ownName = own ? functionName(own) : null;
+  const recursion =
+    own && ownName && callsNameWithin(own, ownName, file)
+      ? { fn: own, name: ownName }
+      : !loop && fn
+        ? retriedFromCallback(fn, wait.anchor, file)
+        : null;
   if (!loop && !recursion) return null;
-  const counters = attemptCounters(wait.anchor, fn, loop, outer);
+  const counters = attemptCounters(wait.anchor, fn, loop, recursion?.fn ?? own);
   const evidence = [
     path.evidence,
     loop
       ? `inside a ${loopWord(loop)} loop (line ${lineOf(loop, file)})`
-      : `which calls \`${selfName}\` again`,
+      : `which calls \`${recursion!.name}\` again`,
   ];
   return { trigger: path.trigger, counters, attemptVar: pickAttempt(counters), evidence };
 }
