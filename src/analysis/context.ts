@@ -7,9 +7,12 @@
 export const OVERLOAD_SIGNAL =
   /ProvisionedThroughputExceeded|Throttl(ing|ed)|TooManyRequests|RequestLimitExceeded|SlowDown|ServiceUnavailable|ECONNRESET|ETIMEDOUT|ECONNREFUSED|EAI_AGAIN|EPIPE|\bUNAVAILABLE\b|RESOURCE_EXHAUSTED|\b(429|502|503|504)\b/;
 
-/** A condition that tests for failure: `!res.ok`, `err`, `status >= 500`, `status === 429`. */
+/**
+ * A condition that tests for failure: `!res.ok`, `err`, `status >= 500`, `status === 429`, a socket
+ * found closed (`ws.readyState === WebSocket.CLOSED`: the connection was lost).
+ */
 export const ERROR_CONDITION =
-  /!\s*[\w$.?]*\bok\b|\.ok\s*===?\s*false|\b(err|error|e|ex|exc|exception|failure|failed|lastError)\b(?!\s*===?\s*(null|undefined))|!\s*[\w$.]*(success|succeeded|ok)\b|(status|statusCode|code)\s*(>=|>)\s*[45]\d\d|(status|statusCode)\s*!==?\s*20\d|(status|statusCode)\s*===?\s*(408|429|5\d\d)|\b(429|502|503|504)\b/;
+  /\breadyState\s*===?\s*[\w$.]*\bCLOSED\b|!\s*[\w$.?]*\bok\b|\.ok\s*===?\s*false|\b(err|error|e|ex|exc|exception|failure|failed|lastError)\b(?!\s*===?\s*(null|undefined))|!\s*[\w$.]*(success|succeeded|ok)\b|(status|statusCode|code)\s*(>=|>)\s*[45]\d\d|(status|statusCode)\s*!==?\s*20\d|(status|statusCode)\s*===?\s*(408|429|5\d\d)|\b(429|502|503|504)\b/;
 
 /** A condition that tests for success, whose exit before a wait makes the wait a failure path. */
 export const SUCCESS_CONDITION =

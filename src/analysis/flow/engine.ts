@@ -178,12 +178,12 @@ export class FlowEngine {
         const inner = await this.evaluate(expr.inner, scope, trail);
         return inner.kind === 'const' ? { kind: 'const', ms: -inner.ms } : inner;
       }
-      case 'binary':
-        return combine(
-          expr.op,
-          await this.evaluate(expr.left, scope, trail),
-          await this.evaluate(expr.right, scope, trail),
-        );
+      case 'binary': {
+        const left = await this.evaluate(expr.left, scope, trail);
+        const right = await this.evaluate(expr.right, scope, trail);
+        if (left === CYCLE || right === CYCLE) return grownFromItself(expr, left === CYCLE ? right : left);
+        return combine(expr.op, left, right);
+      }
       case 'minmax': {
         const values: DelayValue[] = [];
         for (const arg of expr.args) values.push(await this.evaluate(arg, scope, trail));
@@ -370,7 +370,9 @@ export class FlowEngine {
     initial?: () => Promise<DelayValue>,
   ): Promise<DelayValue> {
     const key = `l:${scope.facts.path}:${scope.fn?.id}:${name}`;
-    if (trail.resolving.has(key)) return UNKNOWN(`\`${name}\` refers to itself`);
+    // Read again while it is being resolved: a call passing it back to where it came from (a callback
+    // that calls the function around it again with the same options). The first call's value stands.
+    if (trail.resolving.has(key)) return CYCLE;
     const inner: Trail = { ...trail, resolving: new Set([...trail.resolving, key]) };
     let value: DelayValue | null = initial ? await initial() : null;
     for (const write of [...writes].sort((a, b) => a.line - b.line)) {
@@ -571,7 +573,11 @@ export class FlowEngine {
       // No caller's options object sets the property: the code's own fallback for it decides. (An
       // anonymous function is a callback: what it is handed comes from code that is not in view.)
       if (property !== undefined && fn.name !== '') {
-        trail.evidence.push(`no call of \`${fn.name}\` in the repository sets \`${property}\``);
+        trail.evidence.push(
+          values.includes(CYCLE)
+            ? `\`${fn.name}\` is only called again with its own \`${property}\``
+            : `no call of \`${fn.name}\` in the repository sets \`${property}\``,
+        );
         return NEVER;
       }
       // Defaults to no value and no caller passes one: it holds none.
@@ -1026,6 +1032,8 @@ export class FlowEngine {
     }
     if (!found) return UNKNOWN(`\`${text}\` is never set in the repository`);
     const own = values.filter((v) => v !== CYCLE && v !== NEVER);
+    // Set only to the value being resolved (`{ delay }` handed back): it adds nothing of its own.
+    if (own.length === 0 && values.includes(CYCLE)) return CYCLE;
     if (own.length === 0) return UNKNOWN(`\`${text}\` is set only where no value can be followed`);
     trail.evidence.push(
       ...notes.slice(0, MAX_SITES_LISTED + 1),
@@ -1362,6 +1370,19 @@ function declares(facts: FileFacts, name: string): boolean {
 /** Whether an expression reads field `name` of the receiver. */
 function mentionsField(expr: Expr, name: string): boolean {
   return contains(expr, (e) => e.k === 'member' && e.object.k === 'self' && e.name === name);
+}
+
+/**
+ * A value handed back changed (`{ delay: delay * 2 }` to the function it came from) is not the value it
+ * came from: scaled by a constant each time it grows exponentially, stepped by one it grows linearly;
+ * any other change is not followed.
+ */
+function grownFromItself(expr: Extract<Expr, { k: 'binary' }>, other: DelayValue): DelayValue {
+  if (other.kind === 'random') return other;
+  const step = other.kind === 'const' ? other.ms : 0;
+  if ((expr.op === '*' && step > 1) || (expr.op === '<<' && step > 0)) return { kind: 'exponential' };
+  if (expr.op === '+' && step > 0) return { kind: 'linear' };
+  return UNKNOWN(`\`${show(expr)}\` is computed from itself`);
 }
 
 /** Multiplying or shifting a value by itself each time is exponential; adding to it is linear. */
