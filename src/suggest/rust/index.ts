@@ -5,12 +5,14 @@ import { plan, refuse, type PlannedEdit, type RewriteResult } from '../plan.js';
 import type { StrategyName, SuggestOptions } from '../types.js';
 import { atom } from '../java/index.js';
 import { describe, lineInsertion, reparsed, stillThere, writtenStrategy } from '../java/patch-kit.js';
+import { tryhardRewrite } from './tryhard.js';
 
 /**
  * Rust rewrites. A sleep's `Duration` is scaled by a random factor from `rand`, only when the crate
  * already depends on it (the analyzer records that in the evidence; the API differs between rand 0.8
  * `thread_rng().gen_range` and 0.9 `rng().random_range`). Otherwise the change is given in words.
- * Crates: tokio-retry `.map(jitter)`, backon `.with_jitter()`, backoff's randomised `ExponentialBackoff`.
+ * Crates: tokio-retry `.map(jitter)`, backon `.with_jitter()`, backoff's randomised `ExponentialBackoff`,
+ * tryhard's strategies as a jittered `custom_backoff` closure.
  */
 
 type CallForm = Extract<WaitForm, { kind: 'call-argument' }>;
@@ -129,6 +131,15 @@ export function rewriteRust(finding: Finding, fileText: string, options: Suggest
       'library',
       'the library options are not where the finding says (the file changed)',
       `Turn on ${form.library}'s jitter.`,
+    );
+  }
+  if (form.library === 'tryhard') {
+    const version = randVersion(finding);
+    const factor = version === null ? null : (strategy: StrategyName) => randomFactor(version, strategy);
+    return reparsed(
+      'rust',
+      fileText,
+      tryhardRewrite(finding, form, factor, writtenStrategy(options), options.capMs),
     );
   }
   return reparsed('rust', fileText, library(form, fileText));
