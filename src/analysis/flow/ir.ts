@@ -126,6 +126,12 @@ export interface RetryFrame {
 export interface FailurePath {
   trigger: Trigger;
   evidence: string;
+  /**
+   * Where the attempt that failed runs: the lines of the `try` body or of the tested condition, and
+   * the names the condition tests (`err` of `err != nil`, `res` of `res.is_ok()`), which the calls
+   * assigning them make.
+   */
+  attempt?: { from: number; to: number; names: string[] };
 }
 
 export interface CallFact {

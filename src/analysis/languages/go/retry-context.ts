@@ -2,6 +2,7 @@ import { ATTEMPT_NAME, OVERLOAD_SIGNAL } from '../../context.js';
 import type { Trigger } from '../../finding.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import {
+  attemptOf,
   clip,
   descendantsOfTypes,
   enclosingBy,
@@ -153,6 +154,10 @@ function failurePath(call: Node, fn: Node | null, up: ParentOf): FailurePath | n
     ) {
       const exit = successExitBefore(node, child) ?? attemptAfter(namedChildren(node), child);
       if (exit) return exit;
+    } else if (node.type === 'statement_list') {
+      // Straight-line attempts (`if err := op(); err == nil { return nil }; time.Sleep(d); return op()`).
+      const exit = successExitBefore(node, child);
+      if (exit) return exit;
     }
     // `select { case <-time.After(d): err = dial(); if err == nil { return } }` in a loop.
     if (node.type === 'communication_case' && field(node, 'communication')?.equals(child)) {
@@ -192,6 +197,7 @@ function conditionPath(condition: Node, verb: 'holds' | 'fails', statement: Node
   return {
     trigger: { kind: /StatusCode|Status\w+/.test(text) ? 'status' : 'exception', detail: overload ?? text },
     evidence: `waits when \`${text}\` ${verb} (line ${lineOf(statement)})`,
+    attempt: attemptOf(statement, condition, condition),
   };
 }
 
@@ -224,6 +230,7 @@ function successExitBefore(list: Node, waitStatement: Node): FailurePath | null 
       return {
         trigger: { kind: 'exception', detail: clip(condition.text) },
         evidence: `waits only after \`${clip(condition.text)}\` held (line ${lineOf(statement)})`,
+        attempt: attemptOf(statement, condition, condition),
       };
     }
     if (condition && consequence && exits(consequence) && isSuccessCondition(condition.text)) {
@@ -233,6 +240,7 @@ function successExitBefore(list: Node, waitStatement: Node): FailurePath | null 
           detail: clip(condition.text),
         },
         evidence: `waits only after \`${clip(condition.text)}\` failed (line ${lineOf(statement)})`,
+        attempt: attemptOf(statement, condition, condition),
       };
     }
   }

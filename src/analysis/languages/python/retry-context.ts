@@ -2,6 +2,7 @@ import { ATTEMPT_NAME, NO_DATA_SIGNAL, OVERLOAD_SIGNAL } from '../../context.js'
 import type { Trigger } from '../../finding.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import {
+  attemptOf,
   clip,
   descendantsOfTypes,
   enclosingBy,
@@ -82,9 +83,11 @@ function failurePath(call: Node, fn: Node | null, up: ParentOf): FailurePath | n
       if (pacesBothWays(call, node)) return null;
       const overload = OVERLOAD_SIGNAL.exec(node.text)?.[0];
       const what = overload ?? (caught ? clip(caught.replace(/\s+as\s+\w+$/, ''), 60) : '');
+      const tried = up(node)?.type === 'try_statement' ? field(up(node)!, 'body') : null;
       return {
         trigger: { kind: 'exception', detail: what || undefined },
         evidence: `waits in an \`except${caught ? ` ${clip(caught, 60)}` : ''}\` clause (line ${lineOf(node)})${overload && !caught.includes(overload) ? ` that handles \`${overload}\`` : ''}`,
+        ...(tried ? { attempt: attemptOf(tried, tried) } : {}),
       };
     }
     if (node.type === 'if_statement' || node.type === 'elif_clause') {
@@ -126,6 +129,7 @@ function conditionPath(condition: Node, verb: 'holds' | 'fails', statement: Node
   return {
     trigger: { kind: /status|\.ok\b|\b[45]\d\d\b/.test(text) ? 'status' : 'exception', detail: text },
     evidence: `waits when \`${text}\` ${verb} (line ${lineOf(statement)})`,
+    attempt: attemptOf(statement, condition, condition),
   };
 }
 

@@ -1,5 +1,5 @@
 import type { Node } from '../tree-sitter/runtime.js';
-import { clip, descendantsOfTypes, lineOf, namedChildren, some } from '../tree-sitter/syntax.js';
+import { attemptOf, clip, descendantsOfTypes, lineOf, namedChildren, some } from '../tree-sitter/syntax.js';
 import { isErrorCondition, isOverload, isSuccessCondition, type ConditionWords } from '../java/conditions.js';
 import type { ContextGrammar, FailurePath } from '../java/retry-context.js';
 
@@ -40,7 +40,28 @@ function leaves(node: Node | null): boolean {
   return false;
 }
 
+/** The attempt a `match` tests: its scrutinee (`match op() { … }`, `match res { … }`). */
+function matchedAttempt(match: Node | null | undefined): FailurePath['attempt'] {
+  const value = match?.type === 'match_expression' ? match.childForFieldName('value') : null;
+  return value ? attemptOf(value, value, value) : undefined;
+}
+
+/** The attempt an `if` tests: the value of `if let Err(e) = send()`, or the condition (`res.is_ok()`). */
+function testedAttempt(condition: Node): FailurePath['attempt'] {
+  const tested = condition.type === 'let_condition' ? condition.childForFieldName('value') : condition;
+  return tested ? attemptOf(tested, tested, tested) : undefined;
+}
+
+function withAttempt(path: FailurePath, attempt: FailurePath['attempt']): FailurePath {
+  return attempt ? { ...path, attempt } : path;
+}
+
 function armFailure(arm: Node): FailurePath | null {
+  const path = armPath(arm);
+  return path && withAttempt(path, matchedAttempt(arm.parent?.parent));
+}
+
+function armPath(arm: Node): FailurePath | null {
   const pattern = arm.childForFieldName('pattern');
   const text = patternText(pattern);
   if (NO_DATA.test(text)) return null;
@@ -80,7 +101,11 @@ function armFailure(arm: Node): FailurePath | null {
 
 function ifFailure(node: Node, child: Node): FailurePath | null {
   const condition = node.childForFieldName('condition');
-  if (!condition) return null;
+  const path = condition ? ifPath(node, condition, child) : null;
+  return path && withAttempt(path, testedAttempt(condition!));
+}
+
+function ifPath(node: Node, condition: Node, child: Node): FailurePath | null {
   const consequence = node.childForFieldName('consequence');
   const alternative = node.childForFieldName('alternative');
   const inThen = consequence?.equals(child) ?? false;
@@ -116,14 +141,24 @@ function ifFailure(node: Node, child: Node): FailurePath | null {
   return null;
 }
 
+/** The expression a statement is (`match …;`) or binds (`let x = match … ;`). */
+function statementExpression(statement: Node): Node | null {
+  return statement.type === 'expression_statement'
+    ? statement.namedChild(0)
+    : statement.type === 'let_declaration'
+      ? statement.childForFieldName('value')
+      : null;
+}
+
 function successExit(statement: Node): FailurePath | null {
-  const expression =
-    statement.type === 'expression_statement'
-      ? statement.namedChild(0)
-      : statement.type === 'let_declaration'
-        ? statement.childForFieldName('value')
-        : null;
-  if (!expression) return null;
+  const expression = statementExpression(statement);
+  const path = expression ? exitPath(statement, expression) : null;
+  if (!path || !expression) return path;
+  const condition = expression.type === 'if_expression' ? expression.childForFieldName('condition') : null;
+  return withAttempt(path, condition ? testedAttempt(condition) : matchedAttempt(expression));
+}
+
+function exitPath(statement: Node, expression: Node): FailurePath | null {
   if (expression.type === 'match_expression') {
     const block = expression.childForFieldName('body');
     const arms = block ? namedChildren(block).filter((arm) => arm.type === 'match_arm') : [];

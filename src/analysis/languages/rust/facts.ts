@@ -466,7 +466,7 @@ export function extractRustFacts(path: string, root: Node, withSites: boolean): 
       pending,
       (node) =>
         retryContext(node, grammar) ?? (directWaits.has(node.id) ? beforeAttempt(node, grammar) : null),
-      { facts, failureAt },
+      { facts, failureAt, sites: facts.sites },
     );
   };
 
@@ -531,12 +531,22 @@ function beforeAttempt(wait: Node, grammar: ContextGrammar): RetryContextResult 
   };
 }
 
-/** The failure path a call is on (an `Err` arm, an `if let Err`), up to its function, repeated or not. */
+/**
+ * The failure path a call is on (an `Err` arm, an `if let Err`, or after an `if res.is_ok() { return … }`
+ * earlier in its block), up to its function, repeated or not.
+ */
 function failureAt(call: Node): FailurePath | null {
   let child = call;
   for (let up = call.parent; up && !RUST_GRAMMAR.functions.has(up.type); child = up, up = up.parent) {
     const path = RUST_GRAMMAR.failureAt(up, child);
     if (path) return path;
+    if (up.type !== 'block') continue;
+    // The nearest exit on success before the call: the attempt it tests is the one that failed.
+    const before = namedChildren(up).filter((statement) => statement.endIndex <= child.startIndex);
+    for (const statement of before.reverse()) {
+      const exit = RUST_GRAMMAR.successExit(statement);
+      if (exit) return exit;
+    }
   }
   return null;
 }

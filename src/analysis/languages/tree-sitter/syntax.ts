@@ -154,6 +154,24 @@ export function lineOf(node: Node): number {
   return node.startPosition.row + 1;
 }
 
+/**
+ * The attempt a failure test is about, for a failure path: the lines from `first` to `last` (a `try`
+ * body, a condition with its initialiser) and the identifiers `tested` reads.
+ */
+export function attemptOf(
+  first: Node,
+  last: Node,
+  tested?: Node | null,
+): { from: number; to: number; names: string[] } {
+  const identifiers = tested ? descendantsOfTypes(tested, new Set(['identifier'])) : [];
+  if (tested?.type === 'identifier') identifiers.push(tested);
+  // `send` of `send(x)` is the attempt itself, not a name holding its result.
+  const names = identifiers
+    .filter((n) => !n.parent?.childForFieldName('function')?.equals(n))
+    .map((n) => n.text);
+  return { from: lineOf(first), to: last.endPosition.row + 1, names: [...new Set(names)] };
+}
+
 /** Whitespace-collapsed text clipped for a message (`if err != nil …`). */
 export function clip(text: string, max = 80): string {
   const flat = text.replace(/\s+/g, ' ').trim();
