@@ -2,6 +2,7 @@ import type { Node } from '../tree-sitter/runtime.js';
 import { attemptOf, clip, descendantsOfTypes, lineOf, namedChildren, some } from '../tree-sitter/syntax.js';
 import { isErrorCondition, isOverload, isSuccessCondition, type ConditionWords } from '../java/conditions.js';
 import type { ContextGrammar, FailurePath } from '../java/retry-context.js';
+import type { RetryFrame } from '../../flow/ir.js';
 
 /**
  * The retry-context grammar of Rust: failures are `Err(_) =>` match arms, `if let Err(e) = …`,
@@ -312,4 +313,33 @@ export function pauseBeforeAttempt(wait: Node): { loop: Node; path: FailurePath 
     return null;
   }
   return null;
+}
+
+/**
+ * tower's `retry::Policy::retry` is called with each result and returns the future tower awaits before
+ * it sends the request again: a wait it returns on a failure path (`!response.status().is_success()`)
+ * is the pause between attempts, with no loop in sight (RULES.md section 1, a retry library's own hook).
+ */
+export function retryHookWait(wait: Node, failure: FailurePath | null): RetryFrame | null {
+  if (!failure) return null;
+  let fn: Node | null = null;
+  for (let up = wait.parent; up; up = up.parent) {
+    if (RUST_FUNCTIONS.has(up.type)) {
+      fn = up;
+      break;
+    }
+  }
+  if (fn?.type !== 'function_item' || fn.childForFieldName('name')?.text !== 'retry') return null;
+  const impl = fn.parent?.parent;
+  const policy = impl?.type === 'impl_item' ? (impl.childForFieldName('trait')?.text ?? '') : '';
+  if (!/^(tower::)?(retry::)?Policy\b/.test(policy) || !/\btower::/.test(wait.tree.rootNode.text))
+    return null;
+  return {
+    trigger: failure.trigger,
+    counters: [],
+    evidence: [
+      failure.evidence,
+      `returned from \`retry\` of a tower \`${clip(policy, 40)}\` (line ${lineOf(fn)}): tower waits it, then sends the request again`,
+    ],
+  };
 }

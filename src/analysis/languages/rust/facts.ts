@@ -22,7 +22,7 @@ import { snippet } from '../tree-sitter/findings.js';
 import { loadedLanguage, parseLoaded, type Node, type Tree } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, field, lineOf, namedChildren, some } from '../tree-sitter/syntax.js';
 import { unitMs } from '../tree-sitter/durations.js';
-import { pauseBeforeAttempt, RUST_GRAMMAR } from './context.js';
+import { pauseBeforeAttempt, retryHookWait, RUST_GRAMMAR } from './context.js';
 import {
   argumentsOf,
   calleeNameOf,
@@ -468,6 +468,11 @@ export function extractRustFacts(path: string, root: Node, withSites: boolean): 
         retryContext(node, grammar) ?? (directWaits.has(node.id) ? beforeAttempt(node, grammar) : null),
       { facts, failureAt, sites: facts.sites },
     );
+    for (const { call, node } of pending) {
+      if (call.retry || !directWaits.has(node.id)) continue;
+      const hooked = retryHookWait(node, failureAt(node));
+      if (hooked) call.retry = hooked;
+    }
   };
 
   const walk = (from: Node, base: WalkState) => {
