@@ -82,6 +82,7 @@ const FACT_NODES = new Set([
   'const_item',
   'static_item',
   'let_declaration',
+  'let_condition',
   'assignment_expression',
   'compound_assignment_expr',
   'for_expression',
@@ -228,6 +229,20 @@ export function extractRustFacts(path: string, root: Node, withSites: boolean): 
         const value = field(node, 'value');
         if (pattern?.type === 'identifier' && value)
           assign({ kind: 'name', name: pattern.text }, lowerIn(value, state), '=', state, node);
+        return;
+      }
+      case 'let_condition': {
+        // `if let Some(delay) = schedule.next()`, `while let Ok(d) = rx.recv()`: the payload is the value.
+        const pattern = field(node, 'pattern');
+        const value = field(node, 'value');
+        const payload = pattern?.type === 'tuple_struct_pattern' ? namedChildren(pattern) : [];
+        if (
+          value &&
+          payload.length === 2 &&
+          /^(Some|Ok)$/.test(payload[0]!.text) &&
+          payload[1]!.type === 'identifier'
+        )
+          assign({ kind: 'name', name: payload[1]!.text }, lowerIn(value, state), '=', state, node);
         return;
       }
       case 'assignment_expression':
