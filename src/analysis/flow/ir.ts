@@ -132,6 +132,8 @@ export interface FailurePath {
    * assigning them make.
    */
   attempt?: { from: number; to: number; names: string[] };
+  /** The line where the code after the call leaves its function unconditionally (a `return`, a `raise`). */
+  exitsAt?: number;
 }
 
 export interface CallFact {

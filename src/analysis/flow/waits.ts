@@ -202,9 +202,12 @@ export function retriedInLine(facts: FileFacts, call: CallFact): RetryFrame | nu
       .map((c): Expr => ({ k: 'call', callee: c.callee, args: c.args, named: c.named, line: c.line })),
   ].filter((a) => a.k === 'call' && !NOT_WORK.test(show(a.callee)));
   const made = new Set(attempts.map(callText));
+  // A call after a `return` that follows the wait is not reached from it (`sleep(d); return Err(e)`).
+  const exitsAt = call.failure?.exitsAt ?? Infinity;
   const again = mine.find(
     (c) =>
       c.line > call.line &&
+      c.line <= exitsAt &&
       made.has(callText({ k: 'call', callee: c.callee, args: c.args, named: c.named, line: c.line })),
   );
   if (!again || !call.failure) return null;

@@ -3,6 +3,7 @@ import type { Trigger } from '../../finding.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import {
   attemptOf,
+  exitLineAfter,
   clip,
   descendantsOfTypes,
   enclosingBy,
@@ -97,7 +98,18 @@ function jumpBack(call: Node, fn: Node | null, up: ParentOf): Node | null {
 /** The failure path a call runs on (an error branch), repeated or not: a reconnect called from it. */
 export function failureAt(call: Node): FailurePath | null {
   const up = lineage(call);
-  return failurePath(call, enclosingBy(up, call, FUNCTION_TYPES), up);
+  const path = failurePath(call, enclosingBy(up, call, FUNCTION_TYPES), up);
+  if (!path) return null;
+  const exitsAt = exitLineAfter(call, FUNCTION_TYPES, leavesFunction);
+  return exitsAt === undefined ? path : { ...path, exitsAt };
+}
+
+/** `return …` or `panic(…)` as a statement. */
+function leavesFunction(statement: Node): boolean {
+  return (
+    statement.type === 'return_statement' ||
+    (statement.type === 'expression_statement' && /^panic\(/.test(statement.text))
+  );
 }
 
 function failurePath(call: Node, fn: Node | null, up: ParentOf): FailurePath | null {

@@ -3,6 +3,7 @@ import type { Trigger } from '../../finding.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import {
   attemptOf,
+  exitLineAfter,
   clip,
   descendantsOfTypes,
   enclosingBy,
@@ -70,7 +71,14 @@ export function retryContext(call: Node): PyRetryContext | null {
 /** The failure a call runs after (an `except` clause, an error branch), whatever repeats it. */
 export function failureAt(call: Node): FailurePath | null {
   const up = lineage(call);
-  return failurePath(call, enclosingBy(up, call, FUNCTION_TYPES), up);
+  const path = failurePath(call, enclosingBy(up, call, FUNCTION_TYPES), up);
+  if (!path) return null;
+  const exitsAt = exitLineAfter(
+    call,
+    FUNCTION_TYPES,
+    (s) => s.type === 'return_statement' || s.type === 'raise_statement',
+  );
+  return exitsAt === undefined ? path : { ...path, exitsAt };
 }
 
 function failurePath(call: Node, fn: Node | null, up: ParentOf): FailurePath | null {

@@ -20,7 +20,14 @@ import { ATTEMPT_NAME } from '../../context.js';
 import { retryContext, type ContextGrammar, type FailurePath } from '../java/retry-context.js';
 import { snippet } from '../tree-sitter/findings.js';
 import { loadedLanguage, parseLoaded, type Node, type Tree } from '../tree-sitter/runtime.js';
-import { descendantsOfTypes, field, lineOf, namedChildren, some } from '../tree-sitter/syntax.js';
+import {
+  descendantsOfTypes,
+  exitLineAfter,
+  field,
+  lineOf,
+  namedChildren,
+  some,
+} from '../tree-sitter/syntax.js';
 import { unitMs } from '../tree-sitter/durations.js';
 import { pauseBeforeAttempt, retryHookWait, RUST_GRAMMAR } from './context.js';
 import {
@@ -556,6 +563,22 @@ function beforeAttempt(wait: Node, grammar: ContextGrammar): RetryContextResult 
  * earlier in its block), up to its function, repeated or not.
  */
 function failureAt(call: Node): FailurePath | null {
+  const path = failureAround(call);
+  if (!path) return null;
+  const exitsAt = exitLineAfter(call, RUST_GRAMMAR.functions, leavesFunction);
+  return exitsAt === undefined ? path : { ...path, exitsAt };
+}
+
+/** `return …`, `panic!(…)`, `bail!(…)` as a statement. */
+function leavesFunction(statement: Node): boolean {
+  const inner = statement.type === 'expression_statement' ? statement.namedChild(0) : statement;
+  return (
+    inner?.type === 'return_expression' ||
+    (inner?.type === 'macro_invocation' && /^(panic|bail|unreachable)!/.test(inner.text))
+  );
+}
+
+function failureAround(call: Node): FailurePath | null {
   let child = call;
   for (let up = call.parent; up && !RUST_GRAMMAR.functions.has(up.type); child = up, up = up.parent) {
     const path = RUST_GRAMMAR.failureAt(up, child);
