@@ -93,19 +93,14 @@ function library(form: LibraryForm, fileText: string): RewriteResult {
         newText: '.with_jitter()',
       });
     case 'backoff-rs': {
-      if (/^0(\.0*)?(_?f64)?$/.test(form.targetText)) {
+      const constant = /^(?:[\w:]*::)?Constant::new\s*\(([\s\S]*)\)$/.exec(form.targetText);
+      // Otherwise the target is a randomization factor that folds to zero (`0.0`, or a constant such
+      // as `DEFAULT_RANDOMIZATION`): the crate's own default puts the jitter back.
+      if (!constant)
         return plan(
           'library',
           `Keep the backoff crate's default randomization (\`${BACKOFF_RANDOMIZATION}\`): each wait is drawn from ±50% of the interval.`,
           { start, end, newText: BACKOFF_RANDOMIZATION },
-        );
-      }
-      const constant = /^(?:[\w:]*::)?Constant::new\s*\(([\s\S]*)\)$/.exec(form.targetText);
-      if (!constant)
-        return refuse(
-          'library',
-          'unexpected backoff configuration',
-          'Use the randomised `ExponentialBackoff`.',
         );
       return plan(
         'library',
