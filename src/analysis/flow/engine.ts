@@ -1147,14 +1147,18 @@ export class FlowEngine {
               ? await this.classNamed(`${callee.object.name}.${callee.name}`, scope.facts)
               : null;
         if (named) return named;
-        // A factory (`DefaultConfig()`, `config.Default()`): the class of what it returns. Only plain
-        // and imported functions: following a method would need the receiver's type, which may be this call's.
+        // A factory (`DefaultConfig()`, `config.Default()`, `FixedDelay::new(ms)`): the class of what it
+        // returns. Only plain and imported functions, and functions of a class named as the receiver:
+        // following a method would need the receiver's type, which may be this call's.
         const plain =
           callee.k === 'name' ||
           (callee.k === 'member' &&
             callee.object.k === 'name' &&
-            scope.facts.imports.some((i) => i.local === (callee.object as { name: string }).name));
+            (scope.facts.imports.some((i) => i.local === (callee.object as { name: string }).name) ||
+              !!(await this.classNamed(callee.object.name, scope.facts))));
         const factory = plain ? await this.functionOf(callee, scope) : null;
+        if (factory?.fn.isConstructor && factory.fn.className && callee.k === 'member')
+          return this.classNamed(factory.fn.className, factory.facts);
         if (!factory || factory.fn.isConstructor) return null;
         for (const ret of factory.fn.returns) {
           const found = await this.typeOf(ret, scopeIn(factory.facts, factory.fn.id), trail, depth + 1);
@@ -1170,8 +1174,10 @@ export class FlowEngine {
         ) {
           const param = fn.params.find((p) => p.name === expr.name);
           if (param) {
-            if (param.type) return this.classNamed(param.type, scope.facts);
-            return param.default ? this.typeOf(param.default, scope, trail, depth + 1) : null;
+            const declared = param.type ? await this.classNamed(param.type, scope.facts) : null;
+            if (declared || param.default)
+              return declared ?? this.typeOf(param.default!, scope, trail, depth + 1);
+            return this.typeFromCallers({ facts: scope.facts, fn }, fn.params.indexOf(param), trail, depth);
           }
           const writes = scope.facts.assignments.filter(
             (a) => a.fn === fn!.id && a.target.kind === 'name' && a.target.name === expr.name,
@@ -1209,6 +1215,31 @@ export class FlowEngine {
       default:
         return null;
     }
+  }
+
+  /**
+   * The class a parameter of no class type holds (a generic `I: IntoIterator<Item = Duration>`): the
+   * one class every call by its name passes, when they agree. Calls are matched by name and arity,
+   * not resolved: resolving them reads types, which may lead back here.
+   */
+  private async typeFromCallers(
+    { facts, fn }: FunctionRef,
+    index: number,
+    trail: Trail,
+    depth: number,
+  ): Promise<ClassRef | null> {
+    const key = `t:${facts.path}:${fn.id}:${index}`;
+    if (trail.resolving.has(key)) return null;
+    const inner: Trail = { ...trail, resolving: new Set([...trail.resolving, key]) };
+    let found: ClassRef | null = null;
+    for (const site of await this.program.callsNamed(fn.name, facts)) {
+      const call = site.fact;
+      if (call.spread || call.args.length !== fn.params.length) continue;
+      const type = await this.typeOf(call.args[index]!, scopeIn(site.facts, call.fn), inner, depth + 1);
+      if (!type || (found && found.cls !== type.cls)) return null;
+      found = type;
+    }
+    return found;
   }
 
   // ---- calls --------------------------------------------------------------------------------

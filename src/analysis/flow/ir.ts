@@ -151,6 +151,14 @@ export interface RetryFrame {
 export interface FailurePath {
   trigger: Trigger;
   evidence: string;
+  /**
+   * Where the attempt that failed runs: the lines of the `try` body or of the tested condition, and
+   * the names the condition tests (`err` of `err != nil`, `res` of `res.is_ok()`), which the calls
+   * assigning them make.
+   */
+  attempt?: { from: number; to: number; names: string[] };
+  /** The line where the code after the call leaves its function unconditionally (a `return`, a `raise`). */
+  exitsAt?: number;
 }
 
 export interface CallFact {

@@ -10,6 +10,7 @@ import {
 } from '../languages/tree-sitter/findings.js';
 import { CYCLE_VALUE, NEVER_VALUE, newTrail, scopeIn, type FlowEngine, type Scope } from './engine.js';
 import {
+  mentions,
   show,
   type CallFact,
   type Expr,
@@ -80,7 +81,7 @@ export async function judgeWait(
       ? await pauseOf(engine, site, scope)
       : await waitOf(engine, site, scope);
   if (!wait) return null;
-  const frame = call.retry ?? (await retryThroughCallers(engine, facts, call));
+  const frame = call.retry ?? (await retryThroughCallers(engine, facts, call)) ?? retriedInLine(facts, call);
   if (!frame) return null;
   const trail = newTrail();
   // A parameter named `retry_delay` is no attempt counter, whatever its name says about retries.
@@ -240,6 +241,61 @@ export async function retryThroughCallers(
   return null;
 }
 
+/** Calls that only log or wait: the same message or sleep before and after a wait repeats no work. */
+const NOT_WORK =
+  /^(println|print|printf|eprintln|format|sleep)$|(^|\.)(log|logger|logging|Log|LOG|LOGGER|fmt|time|tracing)\.|^[A-Z]/;
+
+/**
+ * A straight-line retry (`res = op(); if ok: return; sleep(d); op()`): no loop, but the wait runs
+ * only after an attempt failed, and the same call — the same callee with the same arguments — that
+ * made the attempt runs again after the wait (RULES.md section 1, "followed by a re-invocation of the
+ * same work"). The attempt is a call on the lines of the failure test (a `try` body, an `if let
+ * Err(e) = send()`), or the call that assigned a name the test reads (`err` of `err != nil`).
+ */
+export function retriedInLine(facts: FileFacts, call: CallFact): RetryFrame | null {
+  const attempt = call.failure?.attempt;
+  if (!attempt || call.repeats) return null;
+  const mine = facts.calls.filter((c) => c.fn === call.fn && c !== call);
+  // `let res = op(); if res.is_ok() …`: `op()` is the attempt, and `res.is_ok()` only reads its result.
+  const results = new Map<string, Expr>();
+  for (const name of attempt.names) {
+    const set = facts.assignments.filter(
+      (a) => a.fn === call.fn && a.target.kind === 'name' && a.target.name === name && a.line <= attempt.from,
+    );
+    const last = set[set.length - 1];
+    if (last?.value.k === 'call') results.set(name, last.value);
+  }
+  const attempts: Expr[] = [
+    ...results.values(),
+    ...mine
+      .filter((c) => c.line >= attempt.from && c.line <= attempt.to && c.line <= call.line)
+      .filter((c) => ![...results.keys()].some((name) => mentions(c.callee, name)))
+      .map((c): Expr => ({ k: 'call', callee: c.callee, args: c.args, named: c.named, line: c.line })),
+  ].filter((a) => a.k === 'call' && !NOT_WORK.test(show(a.callee)));
+  const made = new Set(attempts.map(callText));
+  // A call after a `return` that follows the wait is not reached from it (`sleep(d); return Err(e)`).
+  const exitsAt = call.failure?.exitsAt ?? Infinity;
+  const again = mine.find(
+    (c) =>
+      c.line > call.line &&
+      c.line <= exitsAt &&
+      made.has(callText({ k: 'call', callee: c.callee, args: c.args, named: c.named, line: c.line })),
+  );
+  if (!again || !call.failure) return null;
+  return {
+    trigger: call.failure.trigger,
+    counters: [],
+    evidence: [call.failure.evidence, `then runs \`${show(again.callee)}(…)\` again (line ${again.line})`],
+  };
+}
+
+/** A call as text, callee and arguments, to tell the same call made twice. */
+function callText(expr: Expr): string {
+  if (expr.k !== 'call') return show(expr);
+  const named = expr.named.map(([name, value]) => `${name}=${show(value)}`);
+  return `${show(expr.callee)}(${[...expr.args.map(show), ...named].join(', ')})`;
+}
+
 /** What a language's retry-context check says about one call (the tree is still alive while it runs). */
 export interface RetryContextResult {
   trigger: RetryFrame['trigger'];
@@ -255,7 +311,7 @@ export interface RetryContextResult {
 export function attachRetryFrames<N>(
   pending: readonly { call: CallFact; node: N; state: { repeats: boolean; fn?: { recursive: boolean } } }[],
   retryContext: (node: N) => RetryContextResult | null,
-  failures?: { facts: FileFacts; failureAt: (node: N) => FailurePath | null },
+  failures?: { facts: FileFacts; failureAt: (node: N) => FailurePath | null; sites?: readonly CallSite[] },
 ): void {
   for (const { call, node, state } of pending) {
     if (state.repeats) call.repeats = true;
@@ -268,14 +324,19 @@ export function attachRetryFrames<N>(
   if (!failures) return;
   // Calls of this file's functions, of a reconnect elsewhere, or of an object's method (a
   // `reconnector.schedule(…)` of another file's class) may run a wait after a failure (`reconnect()`
-  // in a `rescue`, with no loop): where they run only after one is kept too.
+  // in a `rescue`, with no loop), and a wait itself may be one of a straight-line retry: where they
+  // run only after one is kept too.
   const defined = new Set(failures.facts.functions.map((f) => f.name));
+  const waits = new Set(failures.sites?.filter((site) => site.direct).map((site) => site.call));
   for (const { call, node } of pending) {
     const reaches =
-      defined.has(call.calleeName) || RESTART_NAME.test(call.calleeName) || call.callee.k === 'member';
+      defined.has(call.calleeName) ||
+      RESTART_NAME.test(call.calleeName) ||
+      call.callee.k === 'member' ||
+      waits.has(call);
     if (call.retry || !reaches) continue;
     const failure = failures.failureAt(node);
-    if (failure) call.failure = { trigger: failure.trigger, evidence: failure.evidence };
+    if (failure) call.failure = failure;
   }
 }
 

@@ -5,12 +5,14 @@ import { plan, refuse, type PlannedEdit, type RewriteResult } from '../plan.js';
 import type { StrategyName, SuggestOptions } from '../types.js';
 import { atom } from '../java/index.js';
 import { describe, lineInsertion, reparsed, stillThere, writtenStrategy } from '../java/patch-kit.js';
+import { tryhardRewrite } from './tryhard.js';
 
 /**
  * Rust rewrites. A sleep's `Duration` is scaled by a random factor from `rand`, only when the crate
  * already depends on it (the analyzer records that in the evidence; the API differs between rand 0.8
  * `thread_rng().gen_range` and 0.9 `rng().random_range`). Otherwise the change is given in words.
- * Crates: tokio-retry `.map(jitter)`, backon `.with_jitter()`, backoff's randomised `ExponentialBackoff`.
+ * Crates: tokio-retry `.map(jitter)`, backon `.with_jitter()`, backoff's randomised `ExponentialBackoff`,
+ * tryhard's strategies as a jittered `custom_backoff` closure.
  */
 
 type CallForm = Extract<WaitForm, { kind: 'call-argument' }>;
@@ -91,19 +93,14 @@ function library(form: LibraryForm, fileText: string): RewriteResult {
         newText: '.with_jitter()',
       });
     case 'backoff-rs': {
-      if (/^0(\.0*)?(_?f64)?$/.test(form.targetText)) {
+      const constant = /^(?:[\w:]*::)?Constant::new\s*\(([\s\S]*)\)$/.exec(form.targetText);
+      // Otherwise the target is a randomization factor that folds to zero (`0.0`, or a constant such
+      // as `DEFAULT_RANDOMIZATION`): the crate's own default puts the jitter back.
+      if (!constant)
         return plan(
           'library',
           `Keep the backoff crate's default randomization (\`${BACKOFF_RANDOMIZATION}\`): each wait is drawn from ±50% of the interval.`,
           { start, end, newText: BACKOFF_RANDOMIZATION },
-        );
-      }
-      const constant = /^(?:[\w:]*::)?Constant::new\s*\(([\s\S]*)\)$/.exec(form.targetText);
-      if (!constant)
-        return refuse(
-          'library',
-          'unexpected backoff configuration',
-          'Use the randomised `ExponentialBackoff`.',
         );
       return plan(
         'library',
@@ -129,6 +126,15 @@ export function rewriteRust(finding: Finding, fileText: string, options: Suggest
       'library',
       'the library options are not where the finding says (the file changed)',
       `Turn on ${form.library}'s jitter.`,
+    );
+  }
+  if (form.library === 'tryhard') {
+    const version = randVersion(finding);
+    const factor = version === null ? null : (strategy: StrategyName) => randomFactor(version, strategy);
+    return reparsed(
+      'rust',
+      fileText,
+      tryhardRewrite(finding, form, factor, writtenStrategy(options), options.capMs),
     );
   }
   return reparsed('rust', fileText, library(form, fileText));

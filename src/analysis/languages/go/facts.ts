@@ -508,7 +508,7 @@ export function extractGoFacts(path: string, root: Node, withSites: boolean): Go
       p.state.fn && jumpsBack.has(p.state.fn.id) ? { ...p, state: { ...p.state, repeats: true } } : p,
     ),
     retryContext,
-    { facts, failureAt },
+    { facts, failureAt, sites: facts.sites },
   );
   return facts;
 }

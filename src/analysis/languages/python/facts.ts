@@ -49,6 +49,9 @@ export interface PyFacts extends FileFacts {
   importMap: Map<string, PyImport>;
 }
 
+/** Sleeps that return a coroutine: they wait only when awaited. */
+const COROUTINE_SLEEP = /^(asyncio|trio|anyio)\.sleep$/;
+
 /** Unresolved callees with these names are taken as sleeps in seconds, at lower confidence. */
 const SLEEP_NAME = /^_?(sleep|sleep_for|sleep_seconds|backoff_sleep|pause|nap|snooze)$/;
 /** Timers that run a callable after a delay in seconds: asyncio/tornado `call_later`, Twisted `callLater`, `threading.Timer`. */
@@ -348,6 +351,8 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
         ? { delay: lower(delay), argument: snippet(delay), unitMs: SECOND_MS, confidence, byNameOnly }
         : null;
     };
+    // `asyncio.sleep(5)` without `await` only makes a coroutine: nothing waits.
+    if (COROUTINE_SLEEP.test(qualified) && node.parent?.type !== 'await') return null;
     if (isModuleSleep(qualified)) return at(DELAY_KEYWORDS, 'high', false);
     if (TIMER.test(qualified) && positionalArguments(node).length >= 2)
       return at(['delay', 'interval'], 'medium', false);
@@ -377,7 +382,7 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
     const paused = pausedArgument(fn, stats.get(fn.id)!, mentionsName);
     if (paused) fn.pauses = { delay: lower(paused), unitMs: SECOND_MS };
   }
-  attachRetryFrames(pending, retryContext, { facts, failureAt });
+  attachRetryFrames(pending, retryContext, { facts, failureAt, sites: facts.sites });
   for (const { call, node, state } of timers) {
     const scheduled = positionalArguments(node)[1]!;
     const runs =

@@ -32,6 +32,21 @@ export function snippet(node: Node): Snippet {
   return { range: rangeOf(node), text: node.text };
 }
 
+/** The source from the start of `first` to the end of `enclosing` (a method and its arguments in a chain). */
+export function tailSnippet(first: Node, enclosing: Node): Snippet {
+  const start = rangeOf(first);
+  const end = rangeOf(enclosing);
+  return {
+    range: {
+      ...end,
+      startLine: start.startLine,
+      startColumn: start.startColumn,
+      startOffset: start.startOffset,
+    },
+    text: enclosing.text.slice(first.startIndex - enclosing.startIndex),
+  };
+}
+
 /** One would-be finding, before rule levels, messages and fingerprints. */
 export interface Draft {
   rule: RuleId;
