@@ -84,6 +84,16 @@ describe('gitRepoReader', () => {
     ]);
   });
 
+  it('reads many files concurrently through one git process, and again after it stopped when idle', async () => {
+    const reader = gitRepoReader(repo.root);
+    const reads = await Promise.all(
+      ['src/retry.ts', 'd/link.ts', 'missing.ts', 'src', 'd/*.ts'].map((path) => reader.read(path, second)),
+    );
+    expect(reads).toEqual(['version 2\n', 'version 2\n', null, null, 'star\n']);
+    await new Promise((resolve) => setTimeout(resolve, 1_300));
+    expect(await reader.read('src/retry.ts', first)).toBe('version 1\n');
+  });
+
   it('refuses a ref that could be read as an option', async () => {
     const reader = gitRepoReader(repo.root);
     expect(await reader.read('src/retry.ts', '--output=x')).toBeNull();

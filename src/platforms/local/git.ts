@@ -26,7 +26,7 @@ export class GitError extends Error {
 
 // Messages are matched in English; optional locks keep a read-only scan from taking the index lock a
 // concurrent `git commit` in the same checkout would then trip over.
-const GIT_ENV = { LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0' };
+export const GIT_ENV = { LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0' };
 
 /** Runs `git args…` in `root`. Never rejects: a failure is a value with a clear message. */
 export function runGit(root: string, args: readonly string[], options: GitOptions = {}): Promise<GitResult> {

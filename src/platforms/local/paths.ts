@@ -1,4 +1,4 @@
-import { isAbsolute, posix, relative, sep } from 'node:path';
+import { isAbsolute, relative, sep } from 'node:path';
 
 /**
  * Repository-relative paths as reviews use them, checked before they touch a disk or a git command.
@@ -8,8 +8,6 @@ import { isAbsolute, posix, relative, sep } from 'node:path';
 
 // Checked case-insensitively: on macOS and Windows `.GIT/config` is the same file as `.git/config`.
 const GIT_DIR = '.git';
-/** Symbolic links followed in a row before a read gives up (a cycle, or a chain built to waste time). */
-export const MAX_LINK_HOPS = 8;
 
 /** `src/./a.ts` → `src/a.ts`; null for `../x`, `/etc/passwd`, `C:\x`, `a/.git/config`, `''`, NUL bytes. */
 export function safeRelativePath(path: string): string | null {
@@ -26,15 +24,4 @@ export function safeRelativePath(path: string): string | null {
 export function isInside(root: string, candidate: string): boolean {
   const rel = relative(root, candidate);
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
-}
-
-/**
- * Where a symbolic link stored in a git tree points, as a repository path: `target` is relative to the
- * link's directory. Null when it points outside the repository or is absolute.
- */
-export function resolveLinkTarget(linkPath: string, target: string): string | null {
-  if (target === '' || posix.isAbsolute(target) || target.includes('\0')) return null;
-  const joined = posix.normalize(posix.join(posix.dirname(linkPath), target));
-  if (joined === '..' || joined.startsWith('../')) return null;
-  return safeRelativePath(joined);
 }

@@ -7,8 +7,9 @@ import {
   type RawRepoAccess,
   type ReadBudget,
 } from '../bounded-reader.js';
-import { git, gitText } from './git.js';
-import { isInside, MAX_LINK_HOPS, resolveLinkTarget, safeRelativePath } from './paths.js';
+import { CatFileBatch } from './cat-file.js';
+import { git } from './git.js';
+import { isInside, safeRelativePath } from './paths.js';
 import { listWorkingTree } from './walk.js';
 
 /**
@@ -22,13 +23,6 @@ export const WORKTREE_REF = 'WORKTREE';
 
 const MODE_FILE = '100644';
 const MODE_EXECUTABLE = '100755';
-const MODE_SYMLINK = '120000';
-
-interface TreeEntry {
-  mode: string;
-  object: string;
-  size: number;
-}
 
 export function gitRepoReader(root: string, budget: ReadBudget = DEFAULT_READ_BUDGET): BoundedRepoReader {
   return new BoundedRepoReader(gitAccess(root, budget), budget);
@@ -38,29 +32,26 @@ export function fsRepoReader(root: string, budget: ReadBudget = DEFAULT_READ_BUD
   return new BoundedRepoReader(fsAccess(root, budget), budget);
 }
 
-/** Committed content: `git ls-tree` to find the entry (mode, size), `git cat-file blob` to read it. */
+/**
+ * Committed content through one long-lived `git cat-file --batch-command` (see `CatFileBatch`): the
+ * object's size is checked before its bytes are read, and links are followed only inside the tree.
+ */
 export function gitAccess(root: string, budget: ReadBudget): RawRepoAccess {
+  const batch = new CatFileBatch(root);
   return {
     async fetch(path, ref) {
       const safe = checkedPath(path);
       checkedRef(ref);
-      let current = safe;
-      for (let hop = 0; hop <= MAX_LINK_HOPS; hop += 1) {
-        const entry = await treeEntry(root, ref, current);
-        if (!entry) return null;
-        if (entry.mode === MODE_SYMLINK) {
-          const target = (await git(root, ['cat-file', 'blob', entry.object])).toString('utf8');
-          const next = resolveLinkTarget(current, target);
-          if (next === null) throw new Error('symbolic link points outside the repository');
-          current = next;
-          continue;
-        }
-        if (entry.mode !== MODE_FILE && entry.mode !== MODE_EXECUTABLE) return null;
-        // Checked before reading so a huge blob is never loaded just to be refused.
-        if (entry.size > budget.maxFileBytes) throw new Error(`too large (${entry.size} bytes)`);
-        return git(root, ['cat-file', 'blob', entry.object], { maxBuffer: budget.maxFileBytes + 1 });
-      }
-      throw new Error(`more than ${MAX_LINK_HOPS} symbolic links in a row`);
+      // One request per line: a path with a line break could not be asked for, and git has none.
+      if (/[\n\r]/.test(safe)) return null;
+      const name = `${ref}:${safe}`;
+      const info = await batch.info(name);
+      if (info.kind === 'outside') throw new Error('symbolic link points outside the repository');
+      if (info.kind === 'loop') throw new Error('symbolic links in a loop');
+      if (info.kind !== 'blob') return null;
+      // Checked before reading so a huge blob is never loaded just to be refused.
+      if (info.size > budget.maxFileBytes) throw new Error(`too large (${info.size} bytes)`);
+      return batch.contents(name);
     },
     async listAll(ref) {
       checkedRef(ref);
@@ -76,29 +67,6 @@ export function gitAccess(root: string, budget: ReadBudget): RawRepoAccess {
       return paths;
     },
   };
-}
-
-async function treeEntry(root: string, ref: string, path: string): Promise<TreeEntry | null> {
-  // Literal pathspecs: a file named `*.ts` is that file, not a pattern.
-  const output = await gitText(root, [
-    '--literal-pathspecs',
-    'ls-tree',
-    '-z',
-    '-l',
-    '--full-tree',
-    // No `--end-of-options` here: after it, ls-tree would read `--` as a path. The ref was checked.
-    ref,
-    '--',
-    path,
-  ]);
-  for (const record of output.split('\0')) {
-    // `<mode> SP <type> SP <object> SP+ <size> TAB <path>`; the size is right-aligned with spaces.
-    const tab = record.indexOf('\t');
-    if (tab === -1 || record.slice(tab + 1) !== path) continue;
-    const [mode = '', , object = '', size = ''] = record.slice(0, tab).split(/ +/);
-    return { mode, object, size: Number(size) };
-  }
-  return null;
 }
 
 /** The working tree on disk; served only for WORKTREE_REF. */
