@@ -1,5 +1,6 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { describeIssue } from './validation.js';
 
 /** Where each platform looks for the per-repository configuration, in order. */
 export const CONFIG_PATHS = {
@@ -136,9 +137,6 @@ export function validateConfig(raw: unknown, source: string): LoadedConfig {
   if (raw === null || raw === undefined) return { config: DEFAULT_CONFIG, errors: [] };
   const result = configSchema.safeParse(raw);
   if (result.success) return { config: result.data, errors: [] };
-  const errors = result.error.issues.map((issue) => {
-    const where = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
-    return `${source}: ${where}: ${issue.message}`;
-  });
+  const errors = result.error.issues.map((issue) => `${source}: ${describeIssue(issue)}`);
   return { config: DEFAULT_CONFIG, errors };
 }

@@ -123,6 +123,33 @@ describe('with a GitHub App configured', () => {
     expect(running.queue.depth + running.queue.active).toBe(0);
   });
 
+  it('answers 400 with a one-line reason to signed payloads lacking what the handlers read', async () => {
+    const { repository: _gone, ...withoutRepository } = webhook('pull_request.opened');
+    const { comment: _none, ...withoutComment } = webhook('issue_comment.created');
+    const rerun = webhook<{ check_run: Record<string, unknown> }>('check_run.rerequested');
+    const cases: [string, string, RegExp][] = [
+      ['pull_request', JSON.stringify(withoutRepository), /^pull_request\.opened payload: repository: /],
+      ['issue_comment', JSON.stringify(withoutComment), /^issue_comment\.created payload: comment: /],
+      [
+        'check_run',
+        JSON.stringify({ ...rerun, check_run: { ...rerun.check_run, pull_requests: 'none' } }),
+        /^check_run\.rerequested payload: check_run\.pull_requests: /,
+      ],
+      ['pull_request', '[]', /^pull_request payload is not a JSON object$/],
+      ['pull_request', '{"action": "opened",', /^body is not JSON$/],
+    ];
+    for (const [event, body, reason] of cases) {
+      const response = await postWebhook(running.url, event, body, sign(body));
+      expect(response.status, body.slice(0, 40)).toBe(400);
+      const { error } = (await response.json()) as { error: string };
+      expect(error).toMatch(reason);
+      expect(error).not.toContain('\n');
+    }
+    await running.queue.onIdle();
+    expect(unmatched).toEqual([]);
+    expect(running.queue.depth + running.queue.active).toBe(0);
+  });
+
   it('serves routes other platforms add, and 404 / 405 around them', async () => {
     const ok = await fetch(`${running.url}/gitlab/webhook`, {
       method: 'POST',
