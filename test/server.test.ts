@@ -5,6 +5,7 @@
 import { createHmac } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import nock from 'nock';
+import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { jitterbotOctokit } from '../src/platforms/github/octokit.js';
 import { startServer, type RunningServer } from '../src/server.js';
@@ -19,6 +20,7 @@ import {
 } from './platforms/github/harness.js';
 
 const SECRET = 'a-webhook-secret';
+const DELIVERY_ID = '72d3162e-cc78-11e3-81ab-4c9367dc0958';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const LOCAL = /^127\.0\.0\.1(:\d+)?$/;
 
@@ -34,7 +36,7 @@ async function postWebhook(url: string, name: string, body: string, signature: s
     headers: {
       'content-type': 'application/json',
       'x-github-event': name,
-      'x-github-delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958',
+      'x-github-delivery': DELIVERY_ID,
       'x-hub-signature-256': signature,
     },
     body,
@@ -162,6 +164,40 @@ describe('with a GitHub App configured', () => {
     expect((await fetch(`${running.url}/nothing-here`)).status).toBe(404);
     // the registration pages only exist while GitHub is unconfigured
     expect((await fetch(`${running.url}/probot`)).status).toBe(404);
+  });
+});
+
+describe('logs of a rejected signature', () => {
+  it('are one warn line with the delivery id, event and reason, never the payload or a stack', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const running = await startServer(
+      { ...baseEnv, APP_ID: '1', PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET: SECRET },
+      { cwd: ROOT, loadDotEnv: false, log },
+    );
+    try {
+      const body = JSON.stringify(webhook('pull_request.opened'));
+      const forged = await postWebhook(running.url, 'pull_request', body, sign(body, 'not-the-secret'));
+      expect(forged.status).toBe(400);
+      const about = lines.filter((line) => JSON.stringify(line).includes(DELIVERY_ID));
+      expect(about).toEqual([
+        {
+          level: 40,
+          time: expect.any(Number),
+          pid: expect.any(Number),
+          hostname: expect.any(String),
+          deliveryId: DELIVERY_ID,
+          event: 'pull_request',
+          status: 400,
+          reason: 'signature does not match event payload and secret',
+          msg: 'GitHub webhook rejected',
+        },
+      ]);
+      expect(lines.filter((line) => (line.level as number) >= 50)).toEqual([]);
+      expect(JSON.stringify(lines)).not.toContain('Hello-World');
+    } finally {
+      await running.close();
+    }
   });
 });
 
