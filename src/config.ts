@@ -1,5 +1,6 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { GLOB_LIMITS, globProblem } from './globs.js';
 import { describeIssue } from './validation.js';
 
 /** Where each platform looks for the per-repository configuration, in order. */
@@ -71,6 +72,16 @@ export const DEFAULT_TEST_PATTERNS = [
   '**/rspec/**',
 ];
 
+/** A list of globs, each one bounded (src/globs.ts) so that no config can stall a review. */
+const globs = z
+  .array(
+    z.string().superRefine((glob, context) => {
+      const problem = globProblem(glob);
+      if (problem) context.addIssue({ code: 'custom', message: problem });
+    }),
+  )
+  .max(GLOB_LIMITS.maxPatterns, `at most ${GLOB_LIMITS.maxPatterns} globs`);
+
 export const configSchema = z
   .object({
     rules: z
@@ -84,13 +95,13 @@ export const configSchema = z
     min_delay_ms: z.number().int().nonnegative().default(0),
     paths: z
       .object({
-        include: z.array(z.string()).default([]),
-        ignore: z.array(z.string()).default([]),
+        include: globs.default([]),
+        ignore: globs.default([]),
       })
       .strict()
       .default({ include: [], ignore: [] }),
     include_tests: z.boolean().default(false),
-    test_patterns: z.array(z.string()).default(DEFAULT_TEST_PATTERNS),
+    test_patterns: globs.default(DEFAULT_TEST_PATTERNS),
     strategy: z.enum(STRATEGIES).default('full'),
     /** Upper bound of a suggested backoff, in milliseconds. */
     cap_ms: z.number().int().positive().default(30_000),
