@@ -35,6 +35,13 @@ import type { Platform } from './queue/job.js';
 import { MemoryJobQueue } from './queue/memory.js';
 import type { CloseReport, JobQueue } from './queue/types.js';
 import { runReview } from './review/pipeline.js';
+import {
+  DEFAULT_SERVER_LIMITS,
+  httpServerOptions,
+  inFlightPerSource,
+  serverLimitsFromEnv,
+  type ServerLimits,
+} from './server-limits.js';
 
 /** A route another platform adds to the shared server (e.g. `POST /gitlab/webhook`). */
 export interface Route {
@@ -69,6 +76,8 @@ export interface CreateServerOptions {
   githubWebhookPath?: string;
   /** Largest request body accepted on any route; default {@link MAX_BODY_BYTES}. */
   maxBodyBytes?: number;
+  /** Timeouts and connection caps; default {@link DEFAULT_SERVER_LIMITS}. */
+  limits?: ServerLimits;
   /**
    * Takes verified `pull_request` deliveries of the actions the app reviews straight to the queue,
    * without Probot's per-event Context and Octokit (most of the cost of acknowledging a webhook).
@@ -109,13 +118,18 @@ export async function createServer(options: CreateServerOptions): Promise<Server
       })
     : undefined;
 
-  return createHttpServer((req, res) => {
+  const limits = options.limits ?? DEFAULT_SERVER_LIMITS;
+  const admit = inFlightPerSource(limits.maxInFlightPerSource);
+  const server = createHttpServer(httpServerOptions(limits), (req, res) => {
+    if (!admit(req, res)) return;
     dispatch(req, res).catch((error: unknown) => {
       log.error({ method: req.method, path: pathOf(req), err: errorFields(error) }, 'request failed');
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end();
     });
   });
+  server.maxConnections = limits.maxConnections;
+  return server;
 
   async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = pathOf(req);
@@ -253,7 +267,8 @@ export function githubOctokit(metrics?: Metrics): typeof ProbotOctokit {
 
 /**
  * `jitterbot serve`: reads Probot's standard environment (APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH,
- * WEBHOOK_SECRET, WEBHOOK_PATH, PORT, HOST, LOG_LEVEL, LOG_FORMAT, GHE_HOST, GHE_PROTOCOL) and listens.
+ * WEBHOOK_SECRET, WEBHOOK_PATH, PORT, HOST, LOG_LEVEL, LOG_FORMAT, GHE_HOST, GHE_PROTOCOL) and the server
+ * limits (`HTTP_*`, src/server-limits.ts), and listens.
  * Without GitHub credentials it serves the app registration pages — except when NODE_ENV is
  * `production`, where GitHub is simply off, so a GitLab-only deployment needs no GitHub settings.
  */
@@ -292,6 +307,7 @@ export async function startServer(
     log,
     extraRoutes: options.extraRoutes ?? [],
     readiness: async () => (closing ? 'shutting down' : queue.problem()),
+    limits: serverLimitsFromEnv(env),
     githubWebhookPath: env.WEBHOOK_PATH || DEFAULT_WEBHOOK_PATH,
     ...(metrics ? { metrics } : {}),
     ...(probot
