@@ -7,7 +7,9 @@
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLAIM_HOLD_MS, RedisDeliveryStore } from '../../src/idempotency.js';
-import { jobKey, type GitHubReviewJob } from '../../src/queue/job.js';
+import '../../src/platforms/github/job-kind.js';
+import type { GitHubReviewJob } from '../../src/platforms/github/job-kind.js';
+import { jobKey } from '../../src/queue/job.js';
 import { listDeadLetters, retryDeadLetters } from '../../src/queue/dead-letters.js';
 import { RedisJobQueue, connectRedis, pendingKey, redisConnection } from '../../src/queue/redis.js';
 import { RedisJobWorker } from '../../src/queue/redis-worker.js';

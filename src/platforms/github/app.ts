@@ -1,6 +1,5 @@
 import type { Context, Probot, ProbotOctokit } from 'probot';
 import { MemoryDeliveryStore, confirmInBackground, type DeliveryStore } from '../../idempotency.js';
-import type { GitHubReviewJob } from '../../queue/job.js';
 import { MemoryJobQueue } from '../../queue/memory.js';
 import type { EnqueueResult, JobQueue, JobRunner } from '../../queue/types.js';
 import { runReview } from '../../review/pipeline.js';
@@ -8,6 +7,9 @@ import type { ReadBudget } from '../bounded-reader.js';
 import type { PullRef } from './changes.js';
 import { CHECK_RUN_NAME } from './check-run.js';
 import { reviewPullRequest, type JobLog, type ReviewFn, type ReviewReason } from './job.js';
+// Registers GitHub's job kind with the queue: every process that enqueues or runs GitHub jobs loads this module.
+import './job-kind.js';
+import type { GitHubReviewJob } from './job-kind.js';
 import { PULL_REQUEST_ACTIONS, PULL_REQUEST_EVENTS, type PullRequestPayload } from './payloads.js';
 import { errorFields } from './target.js';
 

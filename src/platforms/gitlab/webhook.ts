@@ -1,12 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MemoryDeliveryStore, confirmInBackground, type DeliveryStore } from '../../idempotency.js';
-import type { GitlabReviewJob } from '../../queue/job.js';
 import { QUEUE_RETRY_AFTER_SECONDS, type JobQueue } from '../../queue/types.js';
 import type { GitlabApi } from './client.js';
 import { decideGitlabEvent } from './events.js';
 import type { Log } from './log.js';
-import { gitlabJobRunner, type GitlabJobDeps, type GitlabReviewRequest } from './review-job.js';
+import type { GitlabReviewJob, GitlabReviewRequest } from './job-kind.js';
+import { gitlabJobRunner, type GitlabJobDeps } from './review-job.js';
 
 /**
  * Largest webhook body read. GitLab's merge request and note payloads are a few kilobytes; the limit
