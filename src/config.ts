@@ -1,5 +1,6 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { GLOB_LIMITS, globProblem } from './globs.js';
 
 /** Where each platform looks for the per-repository configuration, in order. */
 export const CONFIG_PATHS = {
@@ -70,6 +71,16 @@ export const DEFAULT_TEST_PATTERNS = [
   '**/rspec/**',
 ];
 
+/** A list of globs, each one bounded (src/globs.ts) so that no config can stall a review. */
+const globs = z
+  .array(
+    z.string().superRefine((glob, context) => {
+      const problem = globProblem(glob);
+      if (problem) context.addIssue({ code: 'custom', message: problem });
+    }),
+  )
+  .max(GLOB_LIMITS.maxPatterns, `at most ${GLOB_LIMITS.maxPatterns} globs`);
+
 export const configSchema = z
   .object({
     rules: z
@@ -92,20 +103,15 @@ export const configSchema = z
       .describe('Fixed delays shorter than this (ms) are not reported.'),
     paths: z
       .object({
-        include: z
-          .array(z.string())
+        include: globs
           .default([])
           .describe('When not empty, only files matching one of these globs are analysed.'),
-        ignore: z
-          .array(z.string())
-          .default([])
-          .describe('Files matching one of these globs are never analysed.'),
+        ignore: globs.default([]).describe('Files matching one of these globs are never analysed.'),
       })
       .strict()
       .default({ include: [], ignore: [] }),
     include_tests: z.boolean().default(false).describe('Analyse test files too (see test_patterns).'),
-    test_patterns: z
-      .array(z.string())
+    test_patterns: globs
       .default(DEFAULT_TEST_PATTERNS)
       .describe('What counts as a test file; setting it replaces the default list.'),
     strategy: z.enum(STRATEGIES).default('full').describe('The jitter strategy suggestions use.'),
@@ -185,10 +191,13 @@ export function validateConfig(raw: unknown, source: string): LoadedConfig {
     for (const issue of result.error.issues) {
       const keys = issue.code === 'unrecognized_keys' ? issue.keys : [undefined];
       for (const key of keys) {
-        const path = key === undefined ? keyPath(issue.path) : [...keyPath(issue.path), key];
-        const where = path.length > 0 ? path.join('.') : '(top level)';
+        const at = key === undefined ? issue.path : [...issue.path, key];
+        const where = at.length > 0 ? at.map(String).join('.') : '(top level)';
         errors.add(`${source}: ${where}: ${key === undefined ? issue.message : 'unknown option'}`);
-        candidate = without(candidate, path);
+        candidate = without(
+          candidate,
+          key === undefined ? keyPath(issue.path) : [...keyPath(issue.path), key],
+        );
       }
     }
   }

@@ -4,22 +4,41 @@ import { batched } from './queue/batch.js';
 /**
  * Delivery ids already acted on, so a redelivered webhook does no work twice. `claim` is atomic per
  * store: of two replicas receiving the same delivery at once, one gets `claimed` and the other
- * `duplicate`. A handler that claims and then cannot enqueue releases the ids, so the platform's
- * retry of that delivery is not mistaken for a duplicate.
+ * `duplicate`. A claim is held only briefly until the handler has enqueued the review and `confirm`s
+ * it; a handler that cannot enqueue releases the ids, so the platform's retry of that delivery is not
+ * mistaken for a duplicate — and when the store went away before it could release them either, the
+ * claim lapses by itself.
  */
 export interface DeliveryStore {
-  /** `duplicate` when any of the ids (aliases of one delivery) was claimed within the TTL. */
+  /** `duplicate` when any of the ids (aliases of one delivery) is claimed. Held for the hold time. */
   claim(ids: readonly string[]): Promise<ClaimResult>;
+  /** The delivery was acted on: remember its ids for the whole TTL. */
+  confirm(ids: readonly string[]): Promise<void>;
   release(ids: readonly string[]): Promise<void>;
 }
 
 export type ClaimResult = 'claimed' | 'duplicate';
 
 /**
+ * Confirms a claim without making the sender wait for it. A confirmation lost to an outage costs
+ * nothing but the claim lapsing after the hold time: a later redelivery of that delivery then finds
+ * the job it already made (jobs are keyed by delivery id), or at worst a review runs once more.
+ */
+export function confirmInBackground(store: DeliveryStore, ids: readonly string[]): void {
+  store.confirm(ids).catch(() => undefined);
+}
+
+/**
  * How long a delivery id is remembered. GitHub lets an app's deliveries of the past 3 days be
  * redelivered (GitLab keeps "Recent events" for 2), so an id must outlive that window.
  */
 export const DELIVERY_TTL_MS = 3 * 24 * 60 * 60 * 1000;
+
+/**
+ * How long a claim lasts unconfirmed: far longer than enqueuing takes, shorter than the `Retry-After`
+ * a refused delivery is given, so its redelivery is never taken for a duplicate.
+ */
+export const CLAIM_HOLD_MS = 30_000;
 
 /** Ids kept by the in-process store; the oldest are forgotten first, so memory stays bounded. */
 export const MEMORY_DELIVERY_LIMIT = 50_000;
@@ -29,6 +48,7 @@ export const REDIS_DELIVERY_PREFIX = 'jitterbot:delivery:';
 
 export interface MemoryDeliveryOptions {
   ttlMs: number;
+  holdMs: number;
   maxEntries: number;
   now?: () => number;
 }
@@ -40,16 +60,18 @@ export class MemoryDeliveryStore implements DeliveryStore {
   private readonly options: MemoryDeliveryOptions;
 
   constructor(options: Partial<MemoryDeliveryOptions> = {}) {
-    this.options = { ttlMs: DELIVERY_TTL_MS, maxEntries: MEMORY_DELIVERY_LIMIT, ...options };
+    this.options = {
+      ttlMs: DELIVERY_TTL_MS,
+      holdMs: CLAIM_HOLD_MS,
+      maxEntries: MEMORY_DELIVERY_LIMIT,
+      ...options,
+    };
   }
 
   async claim(ids: readonly string[]): Promise<ClaimResult> {
     const now = this.now();
     if (ids.some((id) => (this.expiries.get(id) ?? 0) > now)) return 'duplicate';
-    for (const id of ids) {
-      this.expiries.delete(id);
-      this.expiries.set(id, now + this.options.ttlMs);
-    }
+    this.keep(ids, now + Math.min(this.options.holdMs, this.options.ttlMs));
     while (this.expiries.size > this.options.maxEntries) {
       const oldest = this.expiries.keys().next().value;
       if (oldest === undefined) break;
@@ -58,8 +80,20 @@ export class MemoryDeliveryStore implements DeliveryStore {
     return 'claimed';
   }
 
+  async confirm(ids: readonly string[]): Promise<void> {
+    this.keep(ids, this.now() + this.options.ttlMs);
+  }
+
   async release(ids: readonly string[]): Promise<void> {
     for (const id of ids) this.expiries.delete(id);
+  }
+
+  /** Re-inserted, so the Map's order stays the order of expiry. */
+  private keep(ids: readonly string[], expiry: number): void {
+    for (const id of ids) {
+      this.expiries.delete(id);
+      this.expiries.set(id, expiry);
+    }
   }
 
   get size(): number {
@@ -74,7 +108,7 @@ export class MemoryDeliveryStore implements DeliveryStore {
 /**
  * Claims a batch of deliveries, each all of its aliases or none: KEYS are the aliases of every
  * delivery in turn, ARGV[1] the TTL and ARGV[2..] how many aliases each delivery has. Answers 1
- * (claimed: every alias set with `PX ttl`) or 0 (one alias already existed: nothing set) per delivery.
+ * (claimed: every alias set with `PX hold`) or 0 (one alias already existed: nothing set) per delivery.
  * A script is atomic and one round trip; a delivery repeated within the batch is a duplicate of itself.
  */
 const CLAIM_DELIVERIES = `
@@ -106,9 +140,12 @@ export class RedisDeliveryStore implements DeliveryStore {
   private readonly redis: ClaimClient;
   private readonly claimOne: (ids: readonly string[]) => Promise<number>;
 
+  private readonly confirmOne: (ids: readonly string[]) => Promise<void>;
+
   constructor(
     redis: Redis,
     private readonly ttlMs: number = DELIVERY_TTL_MS,
+    holdMs: number = CLAIM_HOLD_MS,
   ) {
     // The key count is given per call: it depends on the batch.
     if (!('claimDeliveries' in redis)) redis.defineCommand('claimDeliveries', { lua: CLAIM_DELIVERIES });
@@ -116,13 +153,25 @@ export class RedisDeliveryStore implements DeliveryStore {
     this.claimOne = batched((deliveries: (readonly string[])[]) => {
       const keys = deliveries.flatMap((ids) => ids.map(keyOf));
       const sizes = deliveries.map((ids) => ids.length);
-      return this.redis.claimDeliveries(keys.length, ...keys, this.ttlMs, ...sizes);
+      return this.redis.claimDeliveries(keys.length, ...keys, Math.min(holdMs, ttlMs), ...sizes);
+    });
+    this.confirmOne = batched(async (deliveries: (readonly string[])[]) => {
+      const pipeline = this.redis.pipeline();
+      for (const id of deliveries.flat()) pipeline.pexpire(keyOf(id), this.ttlMs);
+      const results = (await pipeline.exec()) ?? [];
+      const failed = results.find(([error]) => error);
+      if (failed) throw failed[0];
+      return deliveries.map(() => undefined);
     });
   }
 
   async claim(ids: readonly string[]): Promise<ClaimResult> {
     if (ids.length === 0) return 'claimed';
     return (await this.claimOne(ids)) === 1 ? 'claimed' : 'duplicate';
+  }
+
+  async confirm(ids: readonly string[]): Promise<void> {
+    if (ids.length > 0) await this.confirmOne(ids);
   }
 
   async release(ids: readonly string[]): Promise<void> {

@@ -19,24 +19,29 @@ import {
 import { MemoryDeliveryStore, type DeliveryStore } from './idempotency.js';
 import { jsonLogger } from './log.js';
 import type { Metrics } from './metrics.js';
-import jitterbotApp, {
-  PULL_REQUEST_ACTIONS,
-  pullRequestIntake,
-  type IntakeResult,
-  type PullRequestPayload,
-} from './platforms/github/app.js';
+import { header, json } from './http.js';
+import jitterbotApp, { pullRequestIntake, type IntakeResult } from './platforms/github/app.js';
 import type { ReviewFn } from './platforms/github/job.js';
 import {
   DEFAULT_GITHUB_RETRY,
   QuietRetryProbotOctokit,
   jitterbotOctokit,
 } from './platforms/github/octokit.js';
+import type { PullRequestPayload } from './platforms/github/payloads.js';
 import { createSetupHandler, type SetupHandler } from './platforms/github/setup.js';
 import { errorFields } from './platforms/github/target.js';
+import { createGitHubWebhookHandler } from './platforms/github/webhook.js';
 import type { Platform } from './queue/job.js';
 import { MemoryJobQueue } from './queue/memory.js';
-import { QUEUE_RETRY_AFTER_SECONDS, type CloseReport, type JobQueue } from './queue/types.js';
+import type { CloseReport, JobQueue } from './queue/types.js';
 import { runReview } from './review/pipeline.js';
+import {
+  DEFAULT_SERVER_LIMITS,
+  httpServerOptions,
+  inFlightPerSource,
+  serverLimitsFromEnv,
+  type ServerLimits,
+} from './server-limits.js';
 
 /** A route another platform adds to the shared server (e.g. `POST /gitlab/webhook`). */
 export interface Route {
@@ -71,10 +76,12 @@ export interface CreateServerOptions {
   githubWebhookPath?: string;
   /** Largest request body accepted on any route; default {@link MAX_BODY_BYTES}. */
   maxBodyBytes?: number;
+  /** Timeouts and connection caps; default {@link DEFAULT_SERVER_LIMITS}. */
+  limits?: ServerLimits;
   /**
    * Takes verified `pull_request` deliveries of the actions the app reviews straight to the queue,
    * without Probot's per-event Context and Octokit (most of the cost of acknowledging a webhook).
-   * Everything else — other events, unverifiable or malformed requests — still goes to Probot.
+   * Other verified, well-formed deliveries go to the app's Probot handlers.
    */
   githubIntake?: (deliveryId: string, payload: PullRequestPayload) => Promise<IntakeResult>;
 }
@@ -91,9 +98,9 @@ export const DEFAULT_PORT = 3000;
 export const MAX_BODY_BYTES = 25 * 1024 * 1024;
 
 /**
- * One HTTP server for every way in: `/healthz`, the routes other platforms add, Probot's webhook
- * middleware (which verifies `X-Hub-Signature-256` before any handler runs), and, without GitHub
- * credentials, the app registration pages. Not listening yet: call `listen`.
+ * One HTTP server for every way in: `/healthz`, the routes other platforms add, GitHub's webhook route
+ * (src/platforms/github/webhook.ts, which verifies `X-Hub-Signature-256` before any handler runs), and,
+ * without GitHub credentials, the app registration pages. Not listening yet: call `listen`.
  */
 export async function createServer(options: CreateServerOptions): Promise<Server> {
   const { log, metrics } = options;
@@ -103,14 +110,26 @@ export async function createServer(options: CreateServerOptions): Promise<Server
   const github = options.probot
     ? await createNodeMiddleware(options.app ?? ((app) => jitterbotApp(app)), { probot: options.probot })
     : undefined;
+  const githubRoute = options.probot
+    ? createGitHubWebhookHandler({
+        probot: options.probot,
+        log,
+        ...(options.githubIntake ? { intake: options.githubIntake } : {}),
+      })
+    : undefined;
 
-  return createHttpServer((req, res) => {
+  const limits = options.limits ?? DEFAULT_SERVER_LIMITS;
+  const admit = inFlightPerSource(limits.maxInFlightPerSource);
+  const server = createHttpServer(httpServerOptions(limits), (req, res) => {
+    if (!admit(req, res)) return;
     dispatch(req, res).catch((error: unknown) => {
       log.error({ method: req.method, path: pathOf(req), err: errorFields(error) }, 'request failed');
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end();
     });
   });
+  server.maxConnections = limits.maxConnections;
+  return server;
 
   async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = pathOf(req);
@@ -144,19 +163,11 @@ export async function createServer(options: CreateServerOptions): Promise<Server
     }
     if (route) return route.handler(req, res);
     if (sameRoute.length > 0) return void methodNotAllowed(res, sameRoute.map((r) => r.method).join(', '));
-    if (githubWebhook) {
-      // Probot's middleware reads the whole stream, however long; read it here with the limit instead
-      // and hand it over as a string, which the middleware takes as the raw payload to verify.
+    if (githubWebhook && githubRoute) {
+      // Probot's middleware would read the whole stream, however long; read it with the limit instead.
       const body = await readLimited(req, maxBodyBytes);
       if (body === 'too-large') return void payloadTooLarge(res);
-      (req as IncomingMessage & { body?: string }).body = body;
-      retryAfterOn503(res);
-      if (
-        options.githubIntake &&
-        options.probot &&
-        (await pullRequestFastPath(req, res, body, options.probot, options.githubIntake))
-      )
-        return;
+      return githubRoute(req, res, body);
     }
     if (github && (await github(req, res))) return;
     if (options.setup && (await options.setup(req, res))) return;
@@ -174,52 +185,9 @@ function methodNotAllowed(res: ServerResponse, allow: string): void {
   res.writeHead(405, { allow, 'content-type': 'text/plain' }).end('Method not allowed\n');
 }
 
-/**
- * Answers a `pull_request` delivery itself when it is one the app reviews and its signature verifies;
- * false to leave the request to Probot (which then answers exactly as it always does, errors included).
- * The answers match Probot's: 200 `ok`, or 503 when the queue refuses.
- */
-async function pullRequestFastPath(
-  req: IncomingMessage,
-  res: ServerResponse,
-  body: string,
-  probot: Probot,
-  intake: NonNullable<CreateServerOptions['githubIntake']>,
-): Promise<boolean> {
-  const deliveryId = header(req, 'x-github-delivery');
-  const signature = header(req, 'x-hub-signature-256');
-  if (header(req, 'x-github-event') !== 'pull_request' || !deliveryId || !signature) return false;
-  if (!/^\s*application\/json\s*(;|$)/.test(header(req, 'content-type') ?? '')) return false;
-  let payload: PullRequestPayload;
-  try {
-    payload = JSON.parse(body) as PullRequestPayload;
-  } catch {
-    return false;
-  }
-  if (!PULL_REQUEST_ACTIONS.has(payload?.action) || typeof payload.pull_request?.number !== 'number')
-    return false;
-  if (!(await probot.webhooks.verify(body, signature).catch(() => false))) return false;
-  const result = await intake(deliveryId, payload);
-  if (result === 'full' || result === 'unavailable') {
-    json(res, 503, { error: `review queue ${result}` });
-    return true;
-  }
-  res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
-  return true;
-}
-
-function json(res: ServerResponse, status: number, body: object): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-}
-
 function payloadTooLarge(res: ServerResponse): void {
   // The rest of the body is not read: close the connection rather than drain it.
   res.writeHead(413, { 'content-type': 'text/plain', connection: 'close' }).end('Payload too large\n');
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
 }
 
 /** The body as UTF-8 text, or `too-large` as soon as it passes `max` bytes. */
@@ -241,19 +209,6 @@ function readLimited(req: IncomingMessage, max: number): Promise<string | 'too-l
     req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.once('error', reject);
   });
-}
-
-/**
- * Probot answers a handler's `status: 503` (queue full) without `Retry-After`; add it, so the sender
- * (or an operator redelivering by hand) knows when to come back.
- */
-function retryAfterOn503(res: ServerResponse): void {
-  const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
-  res.writeHead = ((status: number, ...rest: unknown[]) => {
-    if (status === 503 && !res.hasHeader('retry-after'))
-      res.setHeader('retry-after', String(QUEUE_RETRY_AFTER_SECONDS));
-    return writeHead(status, ...rest);
-  }) as ServerResponse['writeHead'];
 }
 
 /** How the server treats GitHub: a configured app, the registration pages, or off. */
@@ -312,7 +267,8 @@ export function githubOctokit(metrics?: Metrics): typeof ProbotOctokit {
 
 /**
  * `jitterbot serve`: reads Probot's standard environment (APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH,
- * WEBHOOK_SECRET, WEBHOOK_PATH, PORT, HOST, LOG_LEVEL, LOG_FORMAT, GHE_HOST, GHE_PROTOCOL) and listens.
+ * WEBHOOK_SECRET, WEBHOOK_PATH, PORT, HOST, LOG_LEVEL, LOG_FORMAT, GHE_HOST, GHE_PROTOCOL) and the server
+ * limits (`HTTP_*`, src/server-limits.ts), and listens.
  * Without GitHub credentials it serves the app registration pages — except when NODE_ENV is
  * `production`, where GitHub is simply off, so a GitLab-only deployment needs no GitHub settings.
  */
@@ -351,6 +307,7 @@ export async function startServer(
     log,
     extraRoutes: options.extraRoutes ?? [],
     readiness: async () => (closing ? 'shutting down' : queue.problem()),
+    limits: serverLimitsFromEnv(env),
     githubWebhookPath: env.WEBHOOK_PATH || DEFAULT_WEBHOOK_PATH,
     ...(metrics ? { metrics } : {}),
     ...(probot

@@ -31,7 +31,7 @@ describe('parseConfig keeps every valid option next to a bad one', () => {
     const { config, errors } = parseConfig('paths:\n  ignore: [docs/**, 7]\nmin_delay_ms: 50\n', 'x.yml');
     expect(config.paths.ignore).toEqual([]);
     expect(config.min_delay_ms).toBe(50);
-    expect(errors).toEqual([expect.stringMatching(/^x\.yml: paths\.ignore: /)]);
+    expect(errors).toEqual([expect.stringMatching(/^x\.yml: paths\.ignore\.1: /)]);
   });
 
   it('reports a file that is not a mapping, with the defaults', () => {

@@ -3,16 +3,15 @@
  * while another job for the same pull request ran), merging of waiting requests, bounds, job retries
  * with jittered backoff, dead letters, and shutdown with a deadline.
  */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ReviewQueue } from '../src/queue.js';
-import {
-  jobId,
-  jobKey,
-  mergeJobs,
-  parseJob,
-  type GitHubReviewJob,
-  type GitlabReviewJob,
-} from '../src/queue/job.js';
+import '../src/platforms/job-kinds.js';
+import type { GitHubReviewJob } from '../src/platforms/github/job-kind.js';
+import type { GitlabReviewJob } from '../src/platforms/gitlab/job-kind.js';
+import { jobId, jobKey, mergeJobs, parseJob } from '../src/queue/job.js';
 import { MemoryJobQueue } from '../src/queue/memory.js';
 import type { JobEnd, JobOutcome } from '../src/queue/types.js';
 
@@ -286,5 +285,20 @@ describe('MemoryJobQueue', () => {
     const report = await queue.close(50);
     expect(report.drained).toBe(false);
     expect(report.abandoned.sort()).toEqual(['github:octo/app#1', 'github:octo/app#2']);
+  });
+});
+
+describe('the queue', () => {
+  it('imports nothing from the platforms: each registers its job kind with the queue', () => {
+    const dir = fileURLToPath(new URL('../src/queue/', import.meta.url));
+    const files = [
+      ...readdirSync(dir).map((name) => join(dir, name)),
+      fileURLToPath(new URL('../src/queue.ts', import.meta.url)),
+    ];
+    const imports = files.flatMap((file) =>
+      [...readFileSync(file, 'utf8').matchAll(/^import[^;]*?from\s+'([^']+)'/gms)].map((match) => match[1]!),
+    );
+    expect(imports.length).toBeGreaterThan(10);
+    expect(imports.filter((path) => path.includes('platforms/'))).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@
 import { createHmac } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import nock from 'nock';
+import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { jitterbotOctokit } from '../src/platforms/github/octokit.js';
 import { startServer, type RunningServer } from '../src/server.js';
@@ -19,6 +20,7 @@ import {
 } from './platforms/github/harness.js';
 
 const SECRET = 'a-webhook-secret';
+const DELIVERY_ID = '72d3162e-cc78-11e3-81ab-4c9367dc0958';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const LOCAL = /^127\.0\.0\.1(:\d+)?$/;
 
@@ -34,7 +36,7 @@ async function postWebhook(url: string, name: string, body: string, signature: s
     headers: {
       'content-type': 'application/json',
       'x-github-event': name,
-      'x-github-delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958',
+      'x-github-delivery': DELIVERY_ID,
       'x-hub-signature-256': signature,
     },
     body,
@@ -123,6 +125,33 @@ describe('with a GitHub App configured', () => {
     expect(running.queue.depth + running.queue.active).toBe(0);
   });
 
+  it('answers 400 with a one-line reason to signed payloads lacking what the handlers read', async () => {
+    const { repository: _gone, ...withoutRepository } = webhook('pull_request.opened');
+    const { comment: _none, ...withoutComment } = webhook('issue_comment.created');
+    const rerun = webhook<{ check_run: Record<string, unknown> }>('check_run.rerequested');
+    const cases: [string, string, RegExp][] = [
+      ['pull_request', JSON.stringify(withoutRepository), /^pull_request\.opened payload: repository: /],
+      ['issue_comment', JSON.stringify(withoutComment), /^issue_comment\.created payload: comment: /],
+      [
+        'check_run',
+        JSON.stringify({ ...rerun, check_run: { ...rerun.check_run, pull_requests: 'none' } }),
+        /^check_run\.rerequested payload: check_run\.pull_requests: /,
+      ],
+      ['pull_request', '[]', /^pull_request payload is not a JSON object$/],
+      ['pull_request', '{"action": "opened",', /^body is not JSON$/],
+    ];
+    for (const [event, body, reason] of cases) {
+      const response = await postWebhook(running.url, event, body, sign(body));
+      expect(response.status, body.slice(0, 40)).toBe(400);
+      const { error } = (await response.json()) as { error: string };
+      expect(error).toMatch(reason);
+      expect(error).not.toContain('\n');
+    }
+    await running.queue.onIdle();
+    expect(unmatched).toEqual([]);
+    expect(running.queue.depth + running.queue.active).toBe(0);
+  });
+
   it('serves routes other platforms add, and 404 / 405 around them', async () => {
     const ok = await fetch(`${running.url}/gitlab/webhook`, {
       method: 'POST',
@@ -135,6 +164,40 @@ describe('with a GitHub App configured', () => {
     expect((await fetch(`${running.url}/nothing-here`)).status).toBe(404);
     // the registration pages only exist while GitHub is unconfigured
     expect((await fetch(`${running.url}/probot`)).status).toBe(404);
+  });
+});
+
+describe('logs of a rejected signature', () => {
+  it('are one warn line with the delivery id, event and reason, never the payload or a stack', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const running = await startServer(
+      { ...baseEnv, APP_ID: '1', PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET: SECRET },
+      { cwd: ROOT, loadDotEnv: false, log },
+    );
+    try {
+      const body = JSON.stringify(webhook('pull_request.opened'));
+      const forged = await postWebhook(running.url, 'pull_request', body, sign(body, 'not-the-secret'));
+      expect(forged.status).toBe(400);
+      const about = lines.filter((line) => JSON.stringify(line).includes(DELIVERY_ID));
+      expect(about).toEqual([
+        {
+          level: 40,
+          time: expect.any(Number),
+          pid: expect.any(Number),
+          hostname: expect.any(String),
+          deliveryId: DELIVERY_ID,
+          event: 'pull_request',
+          status: 400,
+          reason: 'signature does not match event payload and secret',
+          msg: 'GitHub webhook rejected',
+        },
+      ]);
+      expect(lines.filter((line) => (line.level as number) >= 50)).toEqual([]);
+      expect(JSON.stringify(lines)).not.toContain('Hello-World');
+    } finally {
+      await running.close();
+    }
   });
 });
 

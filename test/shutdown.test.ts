@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import '../src/platforms/job-kinds.js';
 import { RedisJobQueue, connectRedis, redisConnection } from '../src/queue/redis.js';
 import { fixtureJson, mergeRequestHook } from './platforms/gitlab/fixtures.js';
 import { RELEASE, REVIEWED, STARTED, killChild, startChildWorker, type Child } from './redis/child.js';

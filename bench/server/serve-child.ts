@@ -4,7 +4,7 @@
  * here; with REDIS_URL this process only enqueues and bench/server/worker-child.ts runs it.
  */
 import { createMetrics, type Metrics } from '../../src/metrics.js';
-import type { GitHubReviewJob } from '../../src/queue/job.js';
+import type { GitHubReviewJob } from '../../src/platforms/github/job-kind.js';
 import { queueFromEnv } from '../../src/queue/create.js';
 import { MemoryJobQueue } from '../../src/queue/memory.js';
 import type { JobQueue } from '../../src/queue/types.js';

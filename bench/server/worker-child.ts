@@ -1,5 +1,6 @@
 /** A `jitterbot worker` of the benchmark (Redis mode): the real worker with the counting stand-in review. */
-import type { GitHubReviewJob } from '../../src/queue/job.js';
+import '../../src/platforms/github/job-kind.js';
+import type { GitHubReviewJob } from '../../src/platforms/github/job-kind.js';
 import { startWorker } from '../../src/worker.js';
 import { REVIEW_MS, maxLoopDelayMs, peakRssMb, reviewOf, send, type ParentMessage } from './protocol.js';
 

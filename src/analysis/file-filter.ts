@@ -1,4 +1,4 @@
-import { Minimatch } from 'minimatch';
+import { compiledGlob } from '../globs.js';
 
 /**
  * Which files are worth analysing (RULES.md section 1): tests, vendored, generated and minified code
@@ -68,20 +68,8 @@ export interface PathFilterOptions {
   ignore: readonly string[];
 }
 
-/** Compiled once per pattern: compiling a glob costs far more than matching it. */
-const compiled = new Map<string, Minimatch>();
-
-function matcher(pattern: string): Minimatch {
-  let found = compiled.get(pattern);
-  if (!found) {
-    found = new Minimatch(pattern, { dot: true, matchBase: !pattern.includes('/') });
-    compiled.set(pattern, found);
-  }
-  return found;
-}
-
 const matches = (path: string, patterns: readonly string[]): boolean =>
-  patterns.some((pattern) => matcher(pattern).match(path));
+  patterns.some((pattern) => compiledGlob(pattern).match(path));
 
 /** Why a path is skipped before reading it, or null to analyse it. */
 export function skipReasonForPath(path: string, options: PathFilterOptions): string | null {

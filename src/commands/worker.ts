@@ -1,5 +1,6 @@
 import { positiveInt, quit } from '../queue/create.js';
 import { EXIT } from './program.js';
+import '../platforms/job-kinds.js';
 import { listDeadLetters, retryDeadLetters } from '../queue/dead-letters.js';
 import { connectRedis, redisConnection } from '../queue/redis.js';
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from '../server.js';

@@ -1,52 +1,71 @@
 import { createHash } from 'node:crypto';
-import type { ReviewReason } from '../platforms/github/job.js';
-import { combineRequests, type GitlabReviewRequest } from '../platforms/gitlab/review-job.js';
 
 /**
  * What a queue carries: plain, JSON-serialisable data naming the review target and why it is asked
  * for — never a client, a token or a closure. Whoever runs the job (this process, or a `jitterbot
  * worker` on another machine) rebuilds the platform client from its own environment.
+ *
+ * The queue knows no platform: each one describes its jobs with a {@link JobKind} it registers here
+ * (`registerJobKind`), and adds its job type to {@link JobKinds}, so the queue's types name it.
  */
-export type ReviewJob = GitHubReviewJob | GitlabReviewJob;
-
-export type Platform = ReviewJob['platform'];
-
-export interface GitHubReviewJob {
-  platform: 'github';
-  /** `X-GitHub-Delivery` of every delivery merged into this job, oldest first. */
-  deliveryIds: string[];
-  /** The installation whose token the review uses. */
-  installationId: number;
-  owner: string;
-  repo: string;
-  pullNumber: number;
-  /** Head commit named by the webhook; the review itself reads the pull request's current head. */
+export interface QueuedJob {
+  /** The platform whose kind describes this job. */
+  platform: string;
+  /** Head commit named by the webhook, when it names one; the newest wins when jobs merge. */
   headSha?: string;
-  reason: ReviewReason;
-  /** When the oldest merged delivery was enqueued (ms since the epoch), for the wait-time metric. */
+  /** When the oldest merged request was enqueued (ms since the epoch), for the wait-time metric. */
   enqueuedAt: number;
 }
 
-export interface GitlabReviewJob {
-  platform: 'gitlab';
-  request: GitlabReviewRequest;
-  /** Head commit named by the webhook, when it names one. */
-  headSha?: string;
-  enqueuedAt: number;
+/**
+ * Job types by platform. Empty here; each platform adds its own by declaration merging:
+ * `declare module '…/queue/job.js' { interface JobKinds { github: GitHubReviewJob } }`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface JobKinds {}
+
+export type Platform = keyof JobKinds & string;
+
+export type ReviewJob = JobKinds[Platform];
+
+/** What the queue needs to know of one platform's jobs. */
+export interface JobKind<J extends QueuedJob> {
+  platform: J['platform'];
+  /** The review target: jobs with one key never run at once, and waiting ones merge. */
+  key(job: J): string;
+  /** Delivery ids of every request merged into the job, oldest first. */
+  deliveryIds(job: J): string[];
+  /**
+   * `newer` arrived while `older` waited: one job that does what both asked (the queue itself keeps
+   * the newer head and the older `enqueuedAt`).
+   */
+  merge(older: J, newer: J): J;
+  /** Fields every log line about the job carries: delivery ids, repository or project, PR or MR. */
+  logFields(job: J): Record<string, unknown>;
+  /** The job read back from the queue's JSON, or null when it is not a job of this kind. */
+  parse(value: Record<string, unknown>): J | null;
 }
 
-/** Explicit requests review drafts and must survive being merged with a later automatic one. */
-const EXPLICIT_GITHUB_REASONS: ReadonlySet<ReviewReason> = new Set(['rescan', 'check_run_rerequested']);
+const kinds = new Map<string, JobKind<QueuedJob>>();
+
+/** How the queue handles one platform's jobs; a platform registers its kind once, on load. */
+export function registerJobKind<J extends QueuedJob>(kind: JobKind<J>): void {
+  kinds.set(kind.platform, kind as unknown as JobKind<QueuedJob>);
+}
+
+function kindOf(job: QueuedJob): JobKind<QueuedJob> {
+  const kind = kinds.get(job.platform);
+  if (!kind) throw new Error(`no job kind registered for platform ${job.platform}`);
+  return kind;
+}
 
 /** The review target: jobs with one key never run at once, and waiting ones merge. */
 export function jobKey(job: ReviewJob): string {
-  return job.platform === 'github'
-    ? `github:${job.owner}/${job.repo}#${job.pullNumber}`
-    : `gitlab:${job.request.project.id}!${job.request.mrIid}`;
+  return kindOf(job).key(job);
 }
 
 export function deliveryIdsOf(job: ReviewJob): string[] {
-  return job.platform === 'github' ? job.deliveryIds : job.request.deliveryIds;
+  return kindOf(job).deliveryIds(job);
 }
 
 /**
@@ -61,75 +80,35 @@ export function jobId(job: ReviewJob): string {
 }
 
 /**
- * `newer` arrived while `older` waited: one job that does what both asked. The newer head wins; every
- * delivery id is kept for the logs; an explicit request (rescan, re-run) is never downgraded to an
- * automatic one, and GitLab's reasons and rescan commands are unioned by the adapter's own rule.
+ * `newer` arrived while `older` waited: one job that does what both asked, by the platform's rule.
+ * The newer head wins, and the wait is counted from the older request.
  */
-export function mergeJobs(older: ReviewJob, newer: ReviewJob): ReviewJob {
-  if (older.platform === 'github' && newer.platform === 'github') {
-    const explicitBefore =
-      EXPLICIT_GITHUB_REASONS.has(older.reason) && !EXPLICIT_GITHUB_REASONS.has(newer.reason);
-    return {
-      ...newer,
-      deliveryIds: unique([...older.deliveryIds, ...newer.deliveryIds]),
-      reason: explicitBefore ? older.reason : newer.reason,
-      enqueuedAt: Math.min(older.enqueuedAt, newer.enqueuedAt),
-      ...((newer.headSha ?? older.headSha) ? { headSha: newer.headSha ?? older.headSha } : {}),
-    };
-  }
-  if (older.platform === 'gitlab' && newer.platform === 'gitlab') {
-    const request = combineRequests(older.request, newer.request);
-    return {
-      ...newer,
-      request: { ...request, deliveryIds: unique(request.deliveryIds) },
-      enqueuedAt: Math.min(older.enqueuedAt, newer.enqueuedAt),
-      ...((newer.headSha ?? older.headSha) ? { headSha: newer.headSha ?? older.headSha } : {}),
-    };
-  }
+export function mergeJobs<J extends ReviewJob>(older: J, newer: J): J {
   // Same key means same platform; reaching this is a bug in whoever built the key.
-  throw new Error(`cannot merge a ${older.platform} job with a ${newer.platform} job`);
+  if (older.platform !== newer.platform)
+    throw new Error(`cannot merge a ${older.platform} job with a ${newer.platform} job`);
+  const headSha = newer.headSha ?? older.headSha;
+  return {
+    ...(kindOf(newer).merge(older, newer) as J),
+    enqueuedAt: Math.min(older.enqueuedAt, newer.enqueuedAt),
+    ...(headSha ? { headSha } : {}),
+  };
 }
 
 /** Fields every log line about a job carries: delivery ids, repository or project, PR or MR. */
 export function jobLogFields(job: ReviewJob): Record<string, unknown> {
-  return job.platform === 'github'
-    ? { deliveryIds: job.deliveryIds, repo: `${job.owner}/${job.repo}`, pr: job.pullNumber }
-    : {
-        deliveryIds: job.request.deliveryIds,
-        project: job.request.project.path,
-        projectId: job.request.project.id,
-        mr: job.request.mrIid,
-      };
+  return kindOf(job).logFields(job);
 }
 
 /** Reads a job back from the queue's JSON; null when it is not one (an old or foreign payload). */
 export function parseJob(value: unknown): ReviewJob | null {
   if (typeof value !== 'object' || value === null) return null;
-  const job = value as Partial<ReviewJob> & Record<string, unknown>;
-  if (job.platform === 'github') {
-    const ok =
-      Array.isArray(job.deliveryIds) &&
-      typeof job.installationId === 'number' &&
-      typeof job.owner === 'string' &&
-      typeof job.repo === 'string' &&
-      typeof job.pullNumber === 'number' &&
-      typeof job.reason === 'string';
-    return ok ? (job as GitHubReviewJob) : null;
-  }
-  if (job.platform === 'gitlab') {
-    const request = job.request as Partial<GitlabReviewRequest> | undefined;
-    const ok =
-      typeof request === 'object' &&
-      Array.isArray(request.deliveryIds) &&
-      typeof request.mrIid === 'number' &&
-      typeof request.project?.id === 'number' &&
-      Array.isArray(request.reasons) &&
-      Array.isArray(request.rescans);
-    return ok ? (job as GitlabReviewJob) : null;
-  }
-  return null;
+  const job = value as Record<string, unknown>;
+  const kind = typeof job.platform === 'string' ? kinds.get(job.platform) : undefined;
+  if (!kind) return null;
+  return kind.parse(job) as ReviewJob | null;
 }
 
-function unique(values: string[]): string[] {
+export function unique(values: string[]): string[] {
   return [...new Set(values)];
 }

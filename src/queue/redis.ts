@@ -26,6 +26,11 @@ export interface RedisQueueOptions {
   maxWaiting: number;
   /** Requests kept per target while its review waits; more are refused (`full`). */
   maxPendingPerTarget: number;
+  /**
+   * An enqueue Redis has not answered by then is `unavailable` (503): a connection lost mid-call can
+   * leave BullMQ waiting for Redis to come back, while the platform gives up on the webhook after 10 s.
+   */
+  enqueueTimeoutMs: number;
   log: QueueLog;
   observer?: QueueObserver;
 }
@@ -34,6 +39,7 @@ export const DEFAULT_REDIS_QUEUE: Omit<RedisQueueOptions, 'log'> = {
   retry: DEFAULT_JOB_RETRY,
   maxWaiting: 10_000,
   maxPendingPerTarget: 1_000,
+  enqueueTimeoutMs: 3_000,
 };
 
 /**
@@ -211,7 +217,7 @@ export class RedisJobQueue implements JobQueue {
   handle(): void {}
 
   async enqueue(job: ReviewJob): Promise<EnqueueResult> {
-    const result = this.closing ? 'unavailable' : await this.track(this.add(job));
+    const result = this.closing ? 'unavailable' : await this.track(this.addInTime(job));
     this.options.observer?.enqueued?.(job.platform, result);
     return result;
   }
@@ -245,6 +251,25 @@ export class RedisJobQueue implements JobQueue {
     clearTimeout(timer);
     await this.queue.close().catch(() => undefined);
     return { drained, abandoned: [], requeued: 0 };
+  }
+
+  private async addInTime(job: ReviewJob): Promise<EnqueueResult> {
+    const { log, enqueueTimeoutMs } = this.options;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'unavailable'>((resolve) => {
+      timer = setTimeout(() => {
+        log.error(
+          { key: jobKey(job), platform: job.platform as Platform, timeoutMs: enqueueTimeoutMs },
+          'Redis did not take a review in time',
+        );
+        resolve('unavailable');
+      }, enqueueTimeoutMs);
+    });
+    try {
+      return await Promise.race([this.add(job), late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private async add(job: ReviewJob): Promise<EnqueueResult> {

@@ -4,6 +4,7 @@
  */
 import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
+import '../../src/platforms/job-kinds.js';
 import { RedisJobQueue, connectRedis, redisConnection } from '../../src/queue/redis.js';
 import { RELEASE, REVIEWED, STARTED, killChild, startChildWorker, type Child } from './child.js';
 import { DB, REDIS_URL, emptyDatabase, redisUrlFor } from './redis.js';

@@ -6,8 +6,10 @@
  */
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RedisDeliveryStore } from '../../src/idempotency.js';
-import { jobKey, type GitHubReviewJob } from '../../src/queue/job.js';
+import { CLAIM_HOLD_MS, RedisDeliveryStore } from '../../src/idempotency.js';
+import '../../src/platforms/github/job-kind.js';
+import type { GitHubReviewJob } from '../../src/platforms/github/job-kind.js';
+import { jobKey } from '../../src/queue/job.js';
 import { listDeadLetters, retryDeadLetters } from '../../src/queue/dead-letters.js';
 import { RedisJobQueue, connectRedis, pendingKey, redisConnection } from '../../src/queue/redis.js';
 import { RedisJobWorker } from '../../src/queue/redis-worker.js';
@@ -233,8 +235,13 @@ describe.skipIf(!REDIS_URL)('Redis delivery store', () => {
       expect(await redis.exists('jitterbot:delivery:event:e1')).toBe(0);
       await replicaA.release(['github:d1']);
       expect(await replicaB.claim(['github:d1'])).toBe('claimed');
+      // Held briefly until confirmed, then kept for the TTL.
+      const held = await redis.pttl('jitterbot:delivery:github:d1');
+      expect(held).toBeGreaterThan(0);
+      expect(held).toBeLessThanOrEqual(CLAIM_HOLD_MS);
+      await replicaB.confirm(['github:d1']);
       const ttl = await redis.pttl('jitterbot:delivery:github:d1');
-      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeGreaterThan(CLAIM_HOLD_MS);
       expect(ttl).toBeLessThanOrEqual(60_000);
     } finally {
       redis.disconnect();

@@ -7,7 +7,8 @@
  */
 import { Redis } from 'ioredis';
 import { startWorker } from '../../src/worker.js';
-import type { GitHubReviewJob } from '../../src/queue/job.js';
+import '../../src/platforms/github/job-kind.js';
+import type { GitHubReviewJob } from '../../src/platforms/github/job-kind.js';
 import { RELEASE, REVIEWED, STARTED } from './child.js';
 
 const name = process.env.WORKER_NAME ?? 'worker';

@@ -1,6 +1,5 @@
 import type { Context, Probot } from 'probot';
-import { MemoryDeliveryStore, type DeliveryStore } from '../../idempotency.js';
-import type { GitHubReviewJob } from '../../queue/job.js';
+import { MemoryDeliveryStore, confirmInBackground, type DeliveryStore } from '../../idempotency.js';
 import { MemoryJobQueue } from '../../queue/memory.js';
 import type { EnqueueResult, JobQueue, JobRunner } from '../../queue/types.js';
 import { runReview } from '../../review/pipeline.js';
@@ -8,6 +7,10 @@ import type { ReadBudget } from '../bounded-reader.js';
 import type { PullRef } from './changes.js';
 import { CHECK_RUN_NAME } from './check-run.js';
 import { reviewPullRequest, type JobLog, type ReviewFn, type ReviewReason } from './job.js';
+// Registers GitHub's job kind with the queue: every process that enqueues or runs GitHub jobs loads this module.
+import './job-kind.js';
+import type { GitHubReviewJob } from './job-kind.js';
+import { PULL_REQUEST_ACTIONS, PULL_REQUEST_EVENTS, type PullRequestPayload } from './payloads.js';
 import { errorFields } from './target.js';
 import { readRepoConfig } from './repo-config.js';
 
@@ -19,14 +22,6 @@ export interface GitHubAppDeps {
   /** Delivery ids already handled, so a redelivered webhook does nothing twice. */
   deliveries?: DeliveryStore;
 }
-
-/** Pull request actions that (re)start a review. */
-export const PULL_REQUEST_EVENTS = [
-  'pull_request.opened',
-  'pull_request.reopened',
-  'pull_request.synchronize',
-  'pull_request.ready_for_review',
-] as const;
 
 /** `/jitterbot rescan` or `@jitterbot rescan` at the start of any line of a comment. */
 export const RESCAN_COMMAND = /^\s*[/@]jitterbot\s+rescan\b/im;
@@ -90,20 +85,7 @@ export default function jitterbotApp(app: Probot, deps: Partial<GitHubAppDeps> =
 
 type Schedule = (context: Context, pull: PullRef, reason: ReviewReason, headSha?: string) => Promise<void>;
 
-/** The part of a `pull_request` webhook payload the intake reads. */
-export interface PullRequestPayload {
-  action: string;
-  installation?: { id?: number } | null;
-  repository: { name: string; owner: { login: string } };
-  pull_request: { number: number; head: { sha: string } };
-}
-
 export type IntakeResult = EnqueueResult | 'duplicate' | 'ignored';
-
-/** The actions of {@link PULL_REQUEST_EVENTS}, as they appear in a payload's `action`. */
-export const PULL_REQUEST_ACTIONS: ReadonlySet<string> = new Set(
-  PULL_REQUEST_EVENTS.map((event) => event.split('.')[1]!),
-);
 
 /**
  * Everything a `pull_request` delivery asks of the bot, without an API call: claim the delivery id,
@@ -135,9 +117,13 @@ export function pullRequestIntake(deps: {
       return 'ignored';
     }
     const ids = [`github:${deliveryId}`];
-    if ((await deliveries.claim(ids)) === 'duplicate') {
-      log.info(fields, 'delivery already received; ignored');
-      return 'duplicate';
+    const claim = await deliveries.claim(ids).catch((error: unknown) => {
+      log.error({ ...fields, err: errorFields(error) }, 'delivery store unreachable; refusing the delivery');
+      return 'unavailable' as const;
+    });
+    if (claim !== 'claimed') {
+      if (claim === 'duplicate') log.info(fields, 'delivery already received; ignored');
+      return claim;
     }
     const result = await queue
       .enqueue({
@@ -160,6 +146,7 @@ export function pullRequestIntake(deps: {
       log.error({ ...fields, queue: result }, 'review queue cannot take the review; refusing the delivery');
       return result;
     }
+    confirmInBackground(deliveries, ids);
     log.info({ ...fields, queue: result }, 'review enqueued');
     return result;
   };
@@ -227,6 +214,7 @@ function onceForDelivery(deliveries: DeliveryStore) {
         await deliveries.release(ids).catch(() => undefined);
         throw error;
       }
+      confirmInBackground(deliveries, ids);
     };
 }
 

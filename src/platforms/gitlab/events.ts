@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { firstIssue } from '../../validation.js';
 
 /**
  * What a GitLab webhook delivery asks of the bot. Pure: event name and payload in, decision out.
@@ -33,7 +34,9 @@ export type GitlabEventDecision =
       mrIid: number;
     }
   | { kind: 'rescan'; project: ProjectRef; mrIid: number; command: RescanCommand }
-  | { kind: 'ignore'; reason: string };
+  | { kind: 'ignore'; reason: string }
+  /** A handled event whose payload lacks a field the bot reads: answered 400, never reviewed. */
+  | { kind: 'invalid'; reason: string };
 
 export interface DecideOptions {
   /** The bot's username: its own notes are ignored and `@<bot> rescan` is understood. */
@@ -100,7 +103,7 @@ export function decideGitlabEvent(
 function decideMergeRequest(payload: unknown): GitlabEventDecision {
   const parsed = mergeRequestHook.safeParse(payload);
   if (!parsed.success)
-    return { kind: 'ignore', reason: `unexpected merge request payload: ${firstIssue(parsed.error)}` };
+    return { kind: 'invalid', reason: `${MERGE_REQUEST_HOOK} payload: ${firstIssue(parsed.error)}` };
   const { object_attributes: mr, changes } = parsed.data;
   const ref = projectRef(parsed.data.project, mr.target_project_id);
   const target = { project: ref, mrIid: mr.iid };
@@ -124,7 +127,7 @@ function decideMergeRequest(payload: unknown): GitlabEventDecision {
 function decideNote(payload: unknown, options: DecideOptions): GitlabEventDecision {
   const parsed = noteHook.safeParse(payload);
   if (!parsed.success)
-    return { kind: 'ignore', reason: `unexpected note payload: ${firstIssue(parsed.error)}` };
+    return { kind: 'invalid', reason: `${NOTE_HOOK} payload: ${firstIssue(parsed.error)}` };
   const { object_attributes: note, merge_request: mr, user: author } = parsed.data;
   if (note.noteable_type !== 'MergeRequest' || !mr)
     return { kind: 'ignore', reason: 'note not on a merge request' };
@@ -164,10 +167,4 @@ function projectRef(data: z.infer<typeof project>, targetProjectId: number | und
   // The merge request lives in its target project; the hook's project is that project for project and
   // group hooks, and `target_project_id` says so explicitly when present.
   return { id: targetProjectId ?? data.id, path: data.path_with_namespace, webUrl: data.web_url };
-}
-
-function firstIssue(error: z.ZodError): string {
-  const issue = error.issues[0];
-  if (!issue) return 'invalid';
-  return `${issue.path.join('.') || '(top level)'}: ${issue.message}`;
 }

@@ -1,11 +1,13 @@
-import type { GitlabReviewJob } from '../../queue/job.js';
 import type { JobRunner } from '../../queue/types.js';
 import { retryWithJitter } from '../../retry.js';
 import { runReview, type ReviewLogger } from '../../review/pipeline.js';
 import { BoundedRepoReader, DEFAULT_READ_BUDGET, type ReadBudget } from '../bounded-reader.js';
 import type { RepoReader, ReviewTarget } from '../types.js';
 import { describeError, isNotFound, type GitlabApi } from './client.js';
-import { RESCAN_MIN_ACCESS_LEVEL, sameUsername, type ProjectRef, type RescanCommand } from './events.js';
+import { RESCAN_MIN_ACCESS_LEVEL, sameUsername, type RescanCommand } from './events.js';
+// Registers GitLab's job kind with the queue: every process that enqueues or runs GitLab jobs loads this module.
+import './job-kind.js';
+import type { GitlabReviewJob, GitlabReviewRequest } from './job-kind.js';
 import type { Log } from './log.js';
 import { GitlabRepoAccess } from './repo-access.js';
 import { GitlabReviewTarget, type DiffRefs } from './target.js';
@@ -19,32 +21,6 @@ export const RESCAN_ACK_EMOJI = 'eyes';
  * starts right after `open` may find none yet. Waits are jittered like every other retry of the bot.
  */
 export const PREPARE_WAIT = { retries: 6, baseMs: 1_000, capMs: 8_000 };
-
-/**
- * Everything queued for one merge request. Deliveries that arrive while a job waits are merged into it
- * (the queue coalesces by merge request), so nothing a later delivery asked for is lost.
- */
-export interface GitlabReviewRequest {
-  deliveryIds: string[];
-  project: ProjectRef;
-  mrIid: number;
-  /** Automatic triggers: open, reopen, push, ready. Empty when only commands asked for the run. */
-  reasons: string[];
-  rescans: RescanCommand[];
-}
-
-export function combineRequests(
-  waiting: GitlabReviewRequest,
-  next: GitlabReviewRequest,
-): GitlabReviewRequest {
-  return {
-    deliveryIds: [...waiting.deliveryIds, ...next.deliveryIds],
-    project: next.project,
-    mrIid: next.mrIid,
-    reasons: [...new Set([...waiting.reasons, ...next.reasons])],
-    rescans: [...waiting.rescans, ...next.rescans],
-  };
-}
 
 export type ReviewFn = (
   target: ReviewTarget,

@@ -1,12 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { MemoryDeliveryStore, type DeliveryStore } from '../../idempotency.js';
-import type { GitlabReviewJob } from '../../queue/job.js';
+import { MemoryDeliveryStore, confirmInBackground, type DeliveryStore } from '../../idempotency.js';
 import { QUEUE_RETRY_AFTER_SECONDS, type JobQueue } from '../../queue/types.js';
 import type { GitlabApi } from './client.js';
 import { decideGitlabEvent } from './events.js';
 import type { Log } from './log.js';
-import { gitlabJobRunner, type GitlabJobDeps, type GitlabReviewRequest } from './review-job.js';
+import type { GitlabReviewJob, GitlabReviewRequest } from './job-kind.js';
+import { gitlabJobRunner, type GitlabJobDeps } from './review-job.js';
 
 /**
  * Largest webhook body read. GitLab's merge request and note payloads are a few kilobytes; the limit
@@ -35,8 +35,10 @@ export type GitlabWebhookHandler = (req: IncomingMessage, res: ServerResponse) =
 
 /**
  * The `POST /gitlab/webhook` route: verify the secret token before reading the body, parse, decide,
- * enqueue, answer. GitLab waits at most 10 s and permanently disables a webhook that answers 4xx, so
- * events the bot does not handle get a 200, and a review never runs inside the request.
+ * claim the delivery, enqueue, answer. GitLab waits at most 10 s and disables a webhook that keeps
+ * answering 4xx, so events the bot does not handle get a 200 and only a payload GitLab would never
+ * send (a handled event lacking a field the bot reads) gets a 400; a review never runs inside the
+ * request. When the delivery store or the queue cannot take the delivery: 503 with `Retry-After`.
  */
 export function createGitlabWebhookHandler(deps: GitlabWebhookDeps): GitlabWebhookHandler {
   if (deps.secret === '') throw new Error('GitLab webhook secret must not be empty');
@@ -80,19 +82,16 @@ export function createGitlabWebhookHandler(deps: GitlabWebhookDeps): GitlabWebho
         return reply(res, 400, 'body is not JSON');
       }
 
-      const keys = deliveryKeys(req, event, payload);
-      if ((await deliveries.claim(keys)) === 'duplicate') {
-        log.info(fields, 'GitLab delivery already received; ignored');
-        return reply(res, 200, 'duplicate delivery');
-      }
-      // Claimed: from here on a failure must release the keys, or GitLab's retry would look like a duplicate.
-      claimed = keys;
-
+      // Deciding needs no store, so events the bot ignores are answered even while the store is away.
       const decision = decideGitlabEvent(
         event,
         payload,
         deps.botUsername ? { botUsername: deps.botUsername } : {},
       );
+      if (decision.kind === 'invalid') {
+        log.warn({ ...fields, reason: decision.reason }, 'GitLab webhook rejected: payload lacks a field');
+        return reply(res, 400, decision.reason);
+      }
       if (decision.kind === 'ignore') {
         log.info({ ...fields, reason: decision.reason }, 'GitLab event ignored');
         return reply(res, 200, `ignored: ${decision.reason}`);
@@ -107,6 +106,22 @@ export function createGitlabWebhookHandler(deps: GitlabWebhookDeps): GitlabWebho
         );
         return reply(res, 200, 'ignored: project not on the configured GitLab instance');
       }
+
+      const keys = deliveryKeys(req, event, payload);
+      const claim = await deliveries.claim(keys).catch((error: unknown) => {
+        log.error(
+          { ...fields, error: (error as Error).message },
+          'delivery store unreachable; GitLab delivery refused',
+        );
+        return 'unavailable' as const;
+      });
+      if (claim === 'unavailable') return unavailable(res, 'delivery store unreachable');
+      if (claim === 'duplicate') {
+        log.info(fields, 'GitLab delivery already received; ignored');
+        return reply(res, 200, 'duplicate delivery');
+      }
+      // Claimed: from here on a failure must release the keys, or GitLab's retry would look like a duplicate.
+      claimed = keys;
 
       const request: GitlabReviewRequest = {
         deliveryIds: deliveryId ? [deliveryId] : [],
@@ -124,14 +139,15 @@ export function createGitlabWebhookHandler(deps: GitlabWebhookDeps): GitlabWebho
       };
       const queued = await deps.queue.enqueue(job);
       if (queued === 'full' || queued === 'unavailable') {
-        await deliveries.release(keys);
+        await deliveries.release(keys).catch(() => undefined);
         claimed = [];
         log.error(
           { ...mrFields, queue: queued },
           'review queue cannot take the review; GitLab delivery refused',
         );
-        return reply(res, 503, `queue ${queued}`, { 'retry-after': String(QUEUE_RETRY_AFTER_SECONDS) });
+        return unavailable(res, `queue ${queued}`);
       }
+      confirmInBackground(deliveries, keys);
       log.info({ ...mrFields, decision: decision.kind, queue: queued }, 'GitLab review queued');
       return reply(res, 202, 'queued');
     } catch (error) {
@@ -214,6 +230,11 @@ async function readBody(req: IncomingMessage, max: number): Promise<Buffer | str
     req.once('end', () => resolve(Buffer.concat(chunks)));
     req.once('error', reject);
   });
+}
+
+/** 503 and when to come back: GitLab retries the delivery, and it can be resent from "Recent events". */
+function unavailable(res: ServerResponse, text: string): void {
+  reply(res, 503, text, { 'retry-after': String(QUEUE_RETRY_AFTER_SECONDS) });
 }
 
 function reply(

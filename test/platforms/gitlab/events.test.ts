@@ -72,7 +72,6 @@ describe('decideGitlabEvent', () => {
       reason: /not handled: Push Hook/,
     },
     { name: 'missing event header', event: '', payload: {}, reason: /\(none\)/ },
-    { name: 'wrong shape', event: MR, payload: { object_kind: 'merge_request' }, reason: /unexpected/ },
     { name: 'ordinary comment', event: NOTE, payload: noteHook('Looks good to me'), reason: /not a command/ },
     {
       name: 'command quoted later in a note',
@@ -112,6 +111,31 @@ describe('decideGitlabEvent', () => {
     const decision = decideGitlabEvent(event, payload, BOT);
     expect(decision.kind).toBe('ignore');
     expect(decision.kind === 'ignore' && decision.reason).toMatch(reason);
+  });
+
+  it.each([
+    { name: 'merge request without a project', event: MR, payload: { object_kind: 'merge_request' } },
+    {
+      name: 'merge request iid as text',
+      event: MR,
+      payload: (() => {
+        const payload = mergeRequestHook({ action: 'open' });
+        payload.object_attributes.iid = '1';
+        return payload;
+      })(),
+    },
+    {
+      name: 'note without its author',
+      event: NOTE,
+      payload: (() => {
+        const payload = noteHook('/jitterbot rescan');
+        delete payload.user;
+        return payload;
+      })(),
+    },
+  ])('calls a handled event with a missing or mistyped field invalid: $name', ({ event, payload }) => {
+    const decision = decideGitlabEvent(event, payload, BOT);
+    expect(decision).toMatchObject({ kind: 'invalid', reason: expect.stringMatching(`^${event} payload: `) });
   });
 
   it('keeps the documented note payload valid', () => {

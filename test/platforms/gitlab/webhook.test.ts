@@ -142,6 +142,22 @@ describe('POST /gitlab/webhook: the route', () => {
     expect(gitlab.requests).toEqual([]);
   });
 
+  it('answers 400 with a one-line reason to a handled event lacking a field it reads', async () => {
+    const payload = openMergeRequest();
+    delete payload.project;
+    const response = await deliver('Merge Request Hook', payload);
+    expect(response.status).toBe(400);
+    expect(await response.text()).toMatch(/^Merge Request Hook payload: project: [^\n]+$/);
+    const note = noteHook('/jitterbot rescan');
+    note.merge_request.iid = 'one';
+    const badNote = await deliver('Note Hook', note);
+    expect(badNote.status).toBe(400);
+    expect(await badNote.text()).toMatch(/^Note Hook payload: merge_request\.iid: /);
+    await queue.onIdle();
+    expect(gitlab.requests).toEqual([]);
+    expect(logged.filter((line) => line.level === 'error')).toEqual([]);
+  });
+
   it('ignores events it does not handle with a 200', async () => {
     const response = await deliver('Push Hook', { object_kind: 'push' });
     expect(response.status).toBe(200);
