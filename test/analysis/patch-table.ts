@@ -59,6 +59,10 @@ interface PatchRow {
   excludes?: string[];
   /** When set, no patch is offered and the description matches this. */
   refused?: string;
+  /** The patch's description matches this. */
+  description?: string;
+  /** The one-click block (its replacement lines) contains this. */
+  block?: string;
   strategy?: StrategyName;
 }
 
@@ -98,6 +102,9 @@ export function describePatchRows(table: string, analyzer: LanguageAnalyzer, def
             continue;
           }
           expect(suggestion.valid ? 'valid' : suggestion.invalidReason).toBe('valid');
+          if (row.description !== undefined)
+            expect(suggestion.description).toMatch(new RegExp(row.description));
+          if (row.block !== undefined) expect(suggestion.primary?.newLines).toContain(row.block);
           const patched = applyEdits(row.code, suggestion.edits);
           for (const text of row.contains ?? []) expect(patched).toContain(text);
           for (const text of row.excludes ?? []) expect(patched).not.toContain(text);
