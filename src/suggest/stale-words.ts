@@ -108,11 +108,17 @@ function statedOn(
   return found;
 }
 
-/** Whether `at` is inside a string literal or a comment of the line (quotes and markers, roughly). */
+/**
+ * Whether `at` is in prose: a comment, or a string literal with a word before the number (a message
+ * such as "retrying in 5s", not a value such as `ms("5s")` or `"PT5S"` that code parses).
+ */
 function inWords(line: string, at: number): boolean {
   const before = line.slice(0, at);
   if (/(?:\/\/|--|(?:^|\s)#(?!\{))/.test(before.replace(/"[^"]*"|'[^']*'/g, '""'))) return true;
-  return ['"', "'", '`'].some((quote) => (before.split(quote).length - 1) % 2 === 1);
+  return ['"', "'", '`'].some((quote) => {
+    const parts = before.split(quote);
+    return parts.length % 2 === 0 && /[A-Za-z]{2,}/.test(parts[parts.length - 1]!);
+  });
 }
 
 /** The line passes `argument` (a name or a number) as a whole word, e.g. to a log call. */
