@@ -7,9 +7,12 @@
 export const OVERLOAD_SIGNAL =
   /ProvisionedThroughputExceeded|Throttl(ing|ed)|TooManyRequests|RequestLimitExceeded|SlowDown|ServiceUnavailable|ECONNRESET|ETIMEDOUT|ECONNREFUSED|EAI_AGAIN|EPIPE|\bUNAVAILABLE\b|RESOURCE_EXHAUSTED|\b(429|502|503|504)\b/;
 
-/** A condition that tests for failure: `!res.ok`, `err`, `status >= 500`, `status === 429`. */
+/**
+ * A condition that tests for failure: `!res.ok`, `err`, `status >= 500`, `status === 429`, a socket
+ * found closed (`ws.readyState === WebSocket.CLOSED`: the connection was lost).
+ */
 export const ERROR_CONDITION =
-  /!\s*[\w$.?]*\bok\b|\.ok\s*===?\s*false|\b(err|error|e|ex|exc|exception|failure|failed|lastError)\b(?!\s*===?\s*(null|undefined))|!\s*[\w$.]*(success|succeeded|ok)\b|(status|statusCode|code)\s*(>=|>)\s*[45]\d\d|(status|statusCode)\s*!==?\s*20\d|(status|statusCode)\s*===?\s*(408|429|5\d\d)|\b(429|502|503|504)\b/;
+  /\breadyState\s*===?\s*[\w$.]*\bCLOSED\b|!\s*[\w$.?]*\bok\b|\.ok\s*===?\s*false|\b(err|error|e|ex|exc|exception|failure|failed|lastError)\b(?!\s*===?\s*(null|undefined))|!\s*[\w$.]*(success|succeeded|ok)\b|(status|statusCode|code)\s*(>=|>)\s*[45]\d\d|(status|statusCode)\s*!==?\s*20\d|(status|statusCode)\s*===?\s*(408|429|5\d\d)|\b(429|502|503|504)\b/;
 
 /** A condition that tests for success, whose exit before a wait makes the wait a failure path. */
 export const SUCCESS_CONDITION =
@@ -34,6 +37,14 @@ export const ERROR_EVENT =
 /** Names of callables that restart the work (a setTimeout callback calling one is a re-invocation). */
 export const RESTART_NAME =
   /^(re)?connect|^retry|^reconnect|^restart|^start|^init|^open|^subscribe|^resubscribe|^attempt|^run|^poll|^send|^fetch|^request|^consume|^listen|^login|^setup|Reconnect|Retry(?!After)|Restart/;
+
+/**
+ * Calls that (re)establish a connection (`connect()`, `sessionConnector { }`, `tryReconnect()`,
+ * `_connect()`), not ones that check, use or drop one (`isConnected`, `connection.send`, `disconnect`): a loop that makes one in a `try`,
+ * lets its failure fall through and then waits is a reconnect loop, and the wait is between attempts.
+ */
+export const CONNECT_CALL =
+  /^_*(re|Re)?[cC]onnect(?!ed|ion|ivity|ing)|[a-z0-9](Rec|C)onnect(?!ed|ion|ivity|ing)|_(re)?connect(?!ed|ion|ivity|ing)/;
 
 /**
  * Callbacks a connection calls when it is lost or cannot be made (EventMachine `unbind`, Twisted

@@ -46,6 +46,15 @@ const TEST_FRAMEWORK_IMPORT = [
   /^\s*require\s*\(?\s*['"](rspec|minitest)\b/m,
   /^\s*import\s+"testing"|^import\s*\([^)]*^\s*"testing"\s*$/m,
 ];
+/**
+ * A test runner's assertion as a statement (`await expect(locator).toBeVisible()`,
+ * `expect(fn).toPass({ interval })`): Jest, Vitest and Playwright provide `expect` as a global, so a
+ * snippet or helper written for them needs no import. Both halves must appear: the statement, and a
+ * matcher of theirs (`.toBe…(`, `.toHave…(`, `.toPass(`; never a built-in such as `.toString()`).
+ */
+const TEST_ASSERTION_STATEMENT = /^\s*(?:await\s+)?expect(?:\.\w+)?\s*\(/m;
+const TEST_MATCHER =
+  /\)\s*\.\s*(?:(?:not|resolves|rejects)\s*\.\s*)?to(?:Be|Equal|StrictEqual|Have|Contain|Match|Throw|Pass|Satisfy)\w*\s*\(/;
 const GENERATED_MARKER = /@generated|DO NOT EDIT|auto-?generated|This file was generated/i;
 
 export interface PathFilterOptions {
@@ -94,6 +103,8 @@ export function skipReasonForContent(
   if (text.includes('\u0000')) return 'binary';
   if (!options.includeTests && TEST_FRAMEWORK_IMPORT.some((pattern) => pattern.test(text)))
     return 'test support (imports a test framework)';
+  if (!options.includeTests && TEST_ASSERTION_STATEMENT.test(text) && TEST_MATCHER.test(text))
+    return 'test support (asserts with a test runner)';
   if (options.includeGenerated) return null;
   const head = text.slice(0, 1000);
   if (GENERATED_MARKER.test(head)) return 'generated (marker in the header)';

@@ -89,6 +89,7 @@ export type RetryLibrary =
   | 'tokio-retry'
   | 'backon'
   | 'backoff-rs'
+  | 'tryhard'
   | 'tenacity'
   | 'backoff'
   | 'retrying'

@@ -1,8 +1,10 @@
-import type { Language } from './finding.js';
+import { RULE_LEVEL, type Language, type RuleId } from './finding.js';
 
 /**
  * Inline suppressions: a comment `jitterbot-ignore-next-line <reason>` silences the line after the
- * comment, `jitterbot-ignore-line <reason>` the line it is on. The marker counts only inside a comment,
+ * comment, `jitterbot-ignore-line <reason>` the line it is on. Rule ids right after the marker
+ * (`jitterbot-ignore-line unjittered-backoff -- reason`, several separated by commas) limit it to
+ * those rules, as ESLint's `eslint-disable-line rule` does. The marker counts only inside a comment,
  * so a string that happens to contain it (a test message, this module's own constants) does not
  * suppress anything. The scan is a small lexer, not a parser: it knows each language's comments and
  * strings well enough to tell the two apart, and nothing more.
@@ -14,6 +16,20 @@ export const IGNORE_LINE = 'jitterbot-ignore-line';
 const MARKER = /jitterbot-ignore-(next-line|line)(?![\w-])/g;
 // Separators people put between the marker and the reason: `-- why`, `: why`, `— why`.
 const REASON_PREFIX = /^[\s:\-–—]+/;
+const RULE_ID = Object.keys(RULE_LEVEL).join('|');
+const RULE_LIST = new RegExp(`^\\s*((?:${RULE_ID})(?:\\s*,\\s*(?:${RULE_ID}))*)(?![\\w-])`);
+
+/** What one line's marker silences: every rule, or the rules it names. */
+export interface Suppression {
+  reason: string;
+  /** Absent: every rule. */
+  rules?: RuleId[];
+}
+
+/** Whether a line's suppression (if any) silences `rule`. */
+export function silences(suppression: Suppression | undefined, rule: RuleId): boolean {
+  return suppression !== undefined && (suppression.rules === undefined || suppression.rules.includes(rule));
+}
 
 interface StringSyntax {
   open: string;
@@ -73,23 +89,34 @@ const SYNTAX_OF: Record<Language, CommentSyntax> = {
   ruby: SYNTAX.ruby,
 };
 
-/** 1-based lines suppressed in `text`, each with its reason ('' when none was written). */
-export function suppressedLines(text: string, language?: Language): Map<number, string> {
+/** 1-based lines suppressed in `text`, each with its reason ('' when none was written) and rules. */
+export function suppressedLines(text: string, language?: Language): Map<number, Suppression> {
   const syntax = language ? SYNTAX_OF[language] : SYNTAX.any;
   const lines = new LineIndex(text);
-  const suppressed = new Map<number, string>();
-  const suppress = (line: number, reason: string): void => {
-    if (!suppressed.has(line)) suppressed.set(line, reason);
+  const suppressed = new Map<number, Suppression>();
+  const suppress = (line: number, found: Suppression): void => {
+    const earlier = suppressed.get(line);
+    if (!earlier) suppressed.set(line, found);
+    // The first reason stays; rules add up, and a marker naming none silences them all.
+    else if (earlier.rules && found.rules) earlier.rules = [...new Set([...earlier.rules, ...found.rules])];
+    else delete earlier.rules;
   };
   for (const comment of comments(text, syntax)) {
     const endLine = lines.lineOf(comment.end);
     for (const match of comment.text.matchAll(MARKER)) {
       const at = comment.start + match.index;
-      const afterMarker = comment.text.slice(match.index + match[0].length);
-      const reason = (afterMarker.split('\n')[0] ?? '').replace(REASON_PREFIX, '').trim();
+      const afterMarker = comment.text.slice(match.index + match[0].length).split('\n')[0] ?? '';
+      const named = RULE_LIST.exec(afterMarker);
+      const reason = afterMarker
+        .slice(named?.[0].length ?? 0)
+        .replace(REASON_PREFIX, '')
+        .trim();
+      const found: Suppression = named
+        ? { reason, rules: named[1]!.split(',').map((rule) => rule.trim() as RuleId) }
+        : { reason };
       // A next-line marker in a block comment spanning lines refers to the line after the comment.
-      if (match[1] === 'next-line') suppress(endLine + 1, reason);
-      else suppress(lines.lineOf(at), reason);
+      if (match[1] === 'next-line') suppress(endLine + 1, found);
+      else suppress(lines.lineOf(at), found);
     }
   }
   return suppressed;

@@ -58,6 +58,10 @@ export function buildProgram(): Command {
     .option('--report-unknown', 'report waits whose delay cannot be resolved, as low-confidence notes')
     .option('--no-color', 'never colour the text output')
     .option('--verbose', 'list skipped files and their reasons on stderr', false)
+    .option(
+      '--write-baseline',
+      'record the current findings in .jitterbot-baseline.json; later runs report only new ones',
+    )
     .action(async (path: string, flags: ScanFlags) => {
       process.exitCode = await scanCommand(path, flags, { version: pkg.version });
     });

@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { JitterbotConfig, StrategyName } from '../config.js';
 import { GitError } from '../platforms/local/git.js';
@@ -5,6 +7,7 @@ import { LocalReviewTarget } from '../platforms/local/target.js';
 import type { ReadBudget } from '../platforms/bounded-reader.js';
 import type { PublishedFinding, ReviewOutcome } from '../platforms/types.js';
 import { runReview } from '../review/pipeline.js';
+import { BASELINE_PATH, baselineText } from '../review/baseline.js';
 import { toCodeQuality } from '../review/code-quality.js';
 import { toSarif, type SarifEntry } from '../review/sarif.js';
 import { renderSkipped, renderText, renderTotals, type TextEntry } from '../review/text.js';
@@ -22,6 +25,8 @@ export interface ScanFlags {
   reportUnknown?: boolean;
   color: boolean;
   verbose: boolean;
+  /** Record today's findings in `.jitterbot-baseline.json` at the scanned root, instead of reporting them. */
+  writeBaseline?: boolean;
 }
 
 export interface ScanIo {
@@ -46,6 +51,10 @@ export async function scanCommand(
   meta: { version: string },
   io: ScanIo = process,
 ): Promise<number> {
+  if (flags.writeBaseline && flags.base !== undefined) {
+    io.stderr.write('jitterbot: --write-baseline records a whole-tree scan; leave out --base\n');
+    return 2;
+  }
   let target: LocalReviewTarget;
   try {
     target = await LocalReviewTarget.open({
@@ -67,6 +76,7 @@ export async function scanCommand(
       includeVendored: flags.includeVendored,
       includeGenerated: flags.includeGenerated,
       onFile: progress.update,
+      baseline: !flags.writeBaseline,
     });
   } catch (error) {
     progress.stop();
@@ -81,9 +91,20 @@ export async function scanCommand(
   for (const message of outcome.configErrors)
     io.stderr.write(`jitterbot: ${message} (ignored; its default applies)\n`);
   if (flags.verbose && outcome.skipped.length > 0) io.stderr.write(`${renderSkipped(outcome.skipped)}\n`);
+  if (outcome.baselined) {
+    io.stderr.write(`jitterbot: ${outcome.baselined} finding(s) recorded in ${BASELINE_PATH} not reported\n`);
+  }
 
   const diffMode = flags.base !== undefined;
   const current = [...outcome.toPost, ...outcome.unchanged];
+  if (flags.writeBaseline) {
+    const file = join(resolve(path), BASELINE_PATH);
+    await writeFile(file, baselineText(current.map((published) => published.finding)));
+    io.stderr.write(
+      `jitterbot: recorded ${current.length} finding(s) in ${file}; later scans and reviews report only new ones\n`,
+    );
+    return 0;
+  }
   const texts = new Map<string, string>();
   const ref = outcome.headSha;
   for (const item of [...current.map((p) => p.finding), ...outcome.preExisting]) {
@@ -149,6 +170,7 @@ function render(
         clients: outcome.clients,
         skipped: outcome.skipped,
         configErrors: outcome.configErrors,
+        baselined: outcome.baselined ?? 0,
       },
       null,
       2,

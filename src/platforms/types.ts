@@ -114,4 +114,6 @@ export interface ReviewOutcome {
   clients: { count: number; source: string };
   /** Files the analysis read and analysed. */
   analysedFiles?: number;
+  /** Findings left out because `.jitterbot-baseline.json` records them. */
+  baselined?: number;
 }

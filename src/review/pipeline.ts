@@ -2,7 +2,8 @@ import type { LanguageAnalyzer } from '../analysis/analyzer.js';
 import { confirm, type Confirmation } from './confirm.js';
 import type { Finding, RuleId } from '../analysis/finding.js';
 import { analyzerFor, createAnalyzers } from '../analysis/registry.js';
-import { suppressedLines } from '../analysis/suppressions.js';
+import { BASELINE_PATH, parseBaseline, type Baseline } from './baseline.js';
+import { silences, suppressedLines, type Suppression } from '../analysis/suppressions.js';
 import type { JitterbotConfig } from '../config.js';
 import { isLineAdded } from '../platforms/diff.js';
 import type {
@@ -42,6 +43,8 @@ export interface ReviewOptions {
   includeVendored?: boolean;
   includeGenerated?: boolean;
   onFile?: (done: number, total: number) => void;
+  /** Leave out the findings recorded in `.jitterbot-baseline.json` (default); off when re-recording it. */
+  baseline?: boolean;
 }
 
 const silent: ReviewLogger = { info: () => {}, warn: () => {}, error: () => {} };
@@ -73,6 +76,8 @@ export async function buildOutcome(
     target.config(),
     target.earlierComments(),
   ]);
+  const baseline = options.baseline === false ? null : await readBaseline(reader, changeSet.headSha);
+  const configErrors = baseline && 'error' in baseline ? [...loaded.errors, baseline.error] : loaded.errors;
   const config: JitterbotConfig = { ...loaded.config, ...options.overrides };
   if (loaded.errors.length > 0)
     log.warn({ errors: loaded.errors }, 'invalid configuration options; reviewing with their defaults');
@@ -95,7 +100,9 @@ export async function buildOutcome(
   });
 
   const enabled = enabledRules(config);
-  const findings = analyzed.files.flatMap((file) => applyConfig(file, config, enabled));
+  const configured = analyzed.files.flatMap((file) => applyConfig(file, config, enabled));
+  const accepted = baseline && 'fingerprints' in baseline ? baseline.fingerprints : new Set<string>();
+  const findings = configured.filter((finding) => !accepted.has(finding.fingerprint));
   const { added, preExisting } = splitByAddedLines(findings, changeSet);
 
   const confirmation: Confirmation =
@@ -148,8 +155,9 @@ export async function buildOutcome(
     fixed,
     preExisting,
     failed,
-    configErrors: loaded.errors,
+    configErrors,
     skipped: analyzed.skipped,
+    baselined: configured.length - findings.length,
     blastRadius: confirmation.blastRadius,
     clients,
     analysedFiles: analyzed.analysed,
@@ -163,7 +171,7 @@ export async function buildOutcome(
       line: entry.line,
       description: entry.rule,
     })),
-    configErrors: loaded.errors,
+    configErrors,
     clients: clients.count,
     clientsSource: clients.source,
     fixedCount: fixed.length,
@@ -176,6 +184,11 @@ export async function buildOutcome(
   return { ...partial, summary };
 }
 
+async function readBaseline(reader: RepoReader, ref: string): Promise<Baseline | null> {
+  const text = await reader.read(BASELINE_PATH, ref);
+  return text === null ? null : parseBaseline(text);
+}
+
 function enabledRules(config: JitterbotConfig): Set<RuleId> {
   return new Set((Object.keys(config.rules) as RuleId[]).filter((rule) => config.rules[rule] !== 'off'));
 }
@@ -185,10 +198,10 @@ function applyConfig(file: AnalyzedFile, config: JitterbotConfig, enabled: Set<R
   const suppressed =
     file.findings.length > 0
       ? suppressedLines(file.text, file.findings[0]!.language)
-      : new Map<number, string>();
+      : new Map<number, Suppression>();
   return file.findings
     .filter((finding) => enabled.has(finding.rule))
-    .filter((finding) => !suppressed.has(finding.range.startLine))
+    .filter((finding) => !silences(suppressed.get(finding.range.startLine), finding.rule))
     .map((finding) => {
       const level = config.rules[finding.rule];
       // A low-confidence note for an unresolved delay keeps its note level whatever the rule's level.

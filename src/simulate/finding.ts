@@ -144,6 +144,7 @@ function librarySchedule(
     case 'tokio-retry':
     case 'backon':
     case 'backoff-rs':
+    case 'tryhard':
       return rustLibrarySchedule(library, current, baseMs, growing);
     case 'tenacity':
     case 'backoff':

@@ -46,6 +46,25 @@ describe('test support outside test folders', () => {
     expect(skipReasonForContent(text, filter)).toBe('test support (imports a test framework)');
   });
 
+  it.each([
+    [
+      'await expect(async () => {\n  await page.getByText("Login").click();\n}).toPass({ interval: 1000 });\n',
+    ],
+    ['export async function seeded() {\n  expect(await db.count()).not.toBe(0);\n}\n'],
+  ])('skips a file that asserts with a test runner without importing it', (text) => {
+    expect(skipReasonForContent(text, filter)).toBe('test support (asserts with a test runner)');
+  });
+
+  it('keeps product code whose expect is something else', () => {
+    expect(skipReasonForContent('const res = await request(app).get("/").expect(200);\n', filter)).toBeNull();
+    expect(
+      skipReasonForContent(
+        'expect(value, "a positive number");\nreturn String(value).toUpperCase();\n',
+        filter,
+      ),
+    ).toBeNull();
+  });
+
   it('analyses such a file when tests are included, and keeps files that only mention a framework', () => {
     const text = 'import pytest\n';
     expect(skipReasonForContent(text, { ...filter, includeTests: true })).toBeNull();

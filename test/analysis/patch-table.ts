@@ -32,6 +32,8 @@ export function itPatchesEveryFinding(
       for (const testCase of cases) {
         for (const finding of await runCase(testCase, analyzer, defaultFilename)) {
           findings += 1;
+          // A wait written inside a helper is explained in words by `suggest`, never patched here.
+          if (finding.form.kind === 'call-argument' && finding.form.computedBy) continue;
           for (const strategy of STRATEGY_NAMES) {
             const result = rewrite(finding, testCase.code, { strategy, capMs: 30_000 });
             expect(result.kind === 'plan' ? 'plan' : `${testCase.name}: ${result.reason}`).toBe('plan');

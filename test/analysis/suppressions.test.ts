@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Language } from '../../src/analysis/finding.js';
-import { suppressedLines } from '../../src/analysis/suppressions.js';
+import { silences, suppressedLines } from '../../src/analysis/suppressions.js';
 
 /** Source text from lines, so each case reads top to bottom with its line numbers obvious. */
 const source = (...rows: string[]): string => rows.join('\n');
@@ -157,7 +157,25 @@ const cases: Case[] = [
 
 describe('suppressedLines', () => {
   it.each(cases)('$name', ({ code, language, expected }) => {
-    expect([...suppressedLines(code, language)]).toEqual(expected);
+    expect([...suppressedLines(code, language)].map(([line, { reason }]) => [line, reason])).toEqual(
+      expected,
+    );
+  });
+
+  it('limits a marker to the rules named right after it', () => {
+    const code = source(
+      '// jitterbot-ignore-next-line unjittered-backoff -- capped on purpose',
+      'await sleep(delay);',
+      'await sleep(5000); // jitterbot-ignore-line fixed-delay-retry, unjittered-backoff: both',
+      'await sleep(1); // jitterbot-ignore-line fixed-delay-retryx typo is a reason',
+    );
+    const found = suppressedLines(code, 'typescript');
+    expect(found.get(2)).toEqual({ reason: 'capped on purpose', rules: ['unjittered-backoff'] });
+    expect(silences(found.get(2), 'unjittered-backoff')).toBe(true);
+    expect(silences(found.get(2), 'fixed-delay-retry')).toBe(false);
+    expect(found.get(3)).toEqual({ reason: 'both', rules: ['fixed-delay-retry', 'unjittered-backoff'] });
+    expect(found.get(4)).toEqual({ reason: 'fixed-delay-retryx typo is a reason' });
+    expect(silences(found.get(4), 'fixed-delay-retry')).toBe(true);
   });
 
   it('in TS syntax, `#` starts nothing', () => {

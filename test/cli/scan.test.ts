@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import AjvModule from 'ajv-draft-04';
@@ -151,5 +151,50 @@ describe('the built binary', () => {
 
   it.skipIf(!existsSync(bin))('prints help', () => {
     expect(execFileSync(process.execPath, [bin, '--help'], { encoding: 'utf8' })).toContain('scan');
+  });
+});
+
+describe('a baseline', () => {
+  it('records today’s findings, then reports only new ones', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'jitterbot-baseline-'));
+    cpSync(EXAMPLE, root, { recursive: true });
+    const before = JSON.parse((await scan(root)).stdout) as { findings: unknown[] };
+    expect(before.findings.length).toBeGreaterThan(0);
+
+    const written = await scan(root, { writeBaseline: true });
+    expect(written.code).toBe(0);
+    const baseline = JSON.parse(readFileSync(join(root, '.jitterbot-baseline.json'), 'utf8')) as {
+      findings: { fingerprint: string }[];
+    };
+    expect(baseline.findings).toHaveLength(before.findings.length);
+
+    const after = await scan(root);
+    expect(after.code).toBe(0);
+    expect(JSON.parse(after.stdout)).toMatchObject({ findings: [], baselined: before.findings.length });
+
+    writeFileSync(
+      join(root, 'src/late.ts'),
+      [
+        'export async function poll(fetchOnce: () => Promise<Response>): Promise<Response> {',
+        '  for (let attempt = 0; ; attempt++) {',
+        '    try {',
+        '      return await fetchOnce();',
+        '    } catch {',
+        '      await new Promise((resolve) => setTimeout(resolve, 3000));',
+        '    }',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    const later = JSON.parse((await scan(root)).stdout) as { findings: { path: string }[] };
+    expect(later.findings.map((finding) => finding.path)).toEqual(['src/late.ts']);
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('is refused in diff mode, which sees only the change', async () => {
+    const { code, stderr } = await scan(EXAMPLE, { writeBaseline: true, base: 'HEAD' });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--write-baseline records a whole-tree scan/);
   });
 });

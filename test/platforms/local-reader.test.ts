@@ -188,6 +188,25 @@ describe('fsRepoReader', () => {
     ]);
   });
 
+  it('reads a listed file directly, and refuses one replaced by a link since the listing', async () => {
+    const reader = fsRepoReader(dir.root);
+    await reader.list(WORKTREE_REF);
+    expect(await reader.read('src/retry.ts', WORKTREE_REF)).toBe(lines(1));
+    dir.write('src/swapped.ts', lines(1));
+    const listedAgain = fsRepoReader(dir.root);
+    expect(await listedAgain.list(WORKTREE_REF)).toContain('src/swapped.ts');
+    rmSync(join(dir.root, 'src/swapped.ts'));
+    symlinkSync(join(outside, 'secret.txt'), join(dir.root, 'src/swapped.ts'));
+    expect(await listedAgain.read('src/swapped.ts', WORKTREE_REF)).toBeNull();
+    expect(listedAgain.report().refused).toEqual([
+      {
+        path: 'src/swapped.ts',
+        reason: 'could not be read: replaced by a symbolic link since the tree was listed',
+      },
+    ]);
+    rmSync(join(dir.root, 'src/swapped.ts'));
+  });
+
   it('serves only the working tree ref', async () => {
     const reader = fsRepoReader(dir.root);
     expect(await reader.read('src/retry.ts', 'HEAD')).toBeNull();

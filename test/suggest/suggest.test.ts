@@ -509,6 +509,20 @@ export const policy = retry(handleAll, { maxAttempts: 5, backoff: new ConstantBa
       "await queue.add('send', {}, { attempts: 5, backoff: { type: 'fixed', delay: 5000, jitter: 0.5 } });",
   },
   {
+    name: 'bullmq: a job retried at once gets an exponential backoff with jitter',
+    code: `import { Queue } from 'bullmq';\nconst queue = new Queue('mail');\nawait queue.add('send', {}, { attempts: 5 });\n`,
+    finding: (code) =>
+      libraryFinding({
+        path: 'src/mail.ts',
+        code,
+        library: 'bullmq',
+        target: '{ attempts: 5 }',
+        delay: fixed(0),
+      }),
+    newLines:
+      "await queue.add('send', {}, { attempts: 5, backoff: { type: 'exponential', delay: 1000, jitter: 0.5 } });",
+  },
+  {
     name: 'bullmq: an exponential backoff object gets jitter',
     code: `import { Queue } from 'bullmq';\nconst queue = new Queue('mail');\nawait queue.add('send', {}, {\n  attempts: 5,\n  backoff: { type: 'exponential', delay: 1000 },\n});\n`,
     finding: (code) =>

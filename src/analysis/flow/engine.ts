@@ -1,11 +1,27 @@
 import { formatDuration } from '../../simulate/duration.js';
 import { SERVER_HINT_NAME } from '../context.js';
 import { combine, joinValues, minMax, UNKNOWN, type DelayValue } from '../delay.js';
-import type { AssignmentFact, CallFact, ClassFact, Expr, FileFacts, FunctionFact } from './ir.js';
+import type {
+  AssignmentFact,
+  CallFact,
+  ClassFact,
+  Expr,
+  FileFacts,
+  FunctionFact,
+  SettingsConvention,
+} from './ir.js';
 import { contains, mentions, show } from './ir.js';
 import type { ModuleHost } from '../analyzer.js';
 import { Program, type FrontEnd, type Site } from './program.js';
 import { runRecurrence } from './recurrence.js';
+import {
+  conventionFiles,
+  exampleSiblings,
+  isSettingsFile,
+  lookupSetting,
+  settingsPathCandidates,
+  settingValue,
+} from './settings.js';
 
 /**
  * The one value-flow engine: what delay an expression can have, resolved through the repository —
@@ -23,6 +39,11 @@ export const MAX_HOPS = 10;
 export const MAX_EXPRESSION_NESTING = 400;
 /** Call sites or assignments named in the evidence of one hop; the rest are counted. */
 const MAX_SITES_LISTED = 3;
+
+const CONVENTION_NAMES: Record<SettingsConvention, string> = {
+  spring: 'Spring Boot',
+  'node-config': 'the `config` package',
+};
 
 /** A value that a path of the program never produces (a setter nobody calls): dropped from joins. */
 const NEVER = UNKNOWN('∅ no path');
@@ -157,12 +178,12 @@ export class FlowEngine {
         const inner = await this.evaluate(expr.inner, scope, trail);
         return inner.kind === 'const' ? { kind: 'const', ms: -inner.ms } : inner;
       }
-      case 'binary':
-        return combine(
-          expr.op,
-          await this.evaluate(expr.left, scope, trail),
-          await this.evaluate(expr.right, scope, trail),
-        );
+      case 'binary': {
+        const left = await this.evaluate(expr.left, scope, trail);
+        const right = await this.evaluate(expr.right, scope, trail);
+        if (left === CYCLE || right === CYCLE) return grownFromItself(expr, left === CYCLE ? right : left);
+        return combine(expr.op, left, right);
+      }
       case 'minmax': {
         const values: DelayValue[] = [];
         for (const arg of expr.args) values.push(await this.evaluate(arg, scope, trail));
@@ -181,6 +202,8 @@ export class FlowEngine {
         return this.table(expr, scope, trail);
       case 'option':
         return this.option(expr, scope, trail);
+      case 'setting':
+        return this.setting(expr, scope, trail);
       case 'random':
         return { kind: 'random' };
       case 'server':
@@ -195,6 +218,8 @@ export class FlowEngine {
         return UNKNOWN('the receiver is not a delay');
       case 'name':
       case 'member': {
+        const imported = this.importedSetting(expr, scope);
+        if (imported) return this.setting(imported, scope, trail);
         // What the program sets wins over what a name says: `retry_after = 5` is the code's own
         // delay; a `retry_after` the program cannot follow is the server's hint.
         const value =
@@ -345,7 +370,9 @@ export class FlowEngine {
     initial?: () => Promise<DelayValue>,
   ): Promise<DelayValue> {
     const key = `l:${scope.facts.path}:${scope.fn?.id}:${name}`;
-    if (trail.resolving.has(key)) return UNKNOWN(`\`${name}\` refers to itself`);
+    // Read again while it is being resolved: a call passing it back to where it came from (a callback
+    // that calls the function around it again with the same options). The first call's value stands.
+    if (trail.resolving.has(key)) return CYCLE;
     const inner: Trail = { ...trail, resolving: new Set([...trail.resolving, key]) };
     let value: DelayValue | null = initial ? await initial() : null;
     for (const write of [...writes].sort((a, b) => a.line - b.line)) {
@@ -546,7 +573,11 @@ export class FlowEngine {
       // No caller's options object sets the property: the code's own fallback for it decides. (An
       // anonymous function is a callback: what it is handed comes from code that is not in view.)
       if (property !== undefined && fn.name !== '') {
-        trail.evidence.push(`no call of \`${fn.name}\` in the repository sets \`${property}\``);
+        trail.evidence.push(
+          values.includes(CYCLE)
+            ? `\`${fn.name}\` is only called again with its own \`${property}\``
+            : `no call of \`${fn.name}\` in the repository sets \`${property}\``,
+        );
         return NEVER;
       }
       // Defaults to no value and no caller passes one: it holds none.
@@ -606,6 +637,105 @@ export class FlowEngine {
     return value;
   }
 
+  /**
+   * A key of the project's configuration: the first justified file that sets it (see `settingsFiles`),
+   * else the code's own fallback. A key no file sets is a value read at run time.
+   */
+  private async setting(
+    expr: Extract<Expr, { k: 'setting' }>,
+    scope: Scope,
+    trail: Trail,
+  ): Promise<DelayValue> {
+    for (const file of await this.settingsFiles(expr, scope)) {
+      const settings = await this.program.settings(file.path);
+      const entry = settings && lookupSetting(settings, expr.key, expr.convention === 'spring');
+      if (!entry) continue;
+      const at = `${file.path}:${entry.line}`;
+      const value = settingValue(entry.value);
+      if (value.kind === 'other') return UNKNOWN(`\`${expr.key}\` (${at}) is not a number`);
+      trail.evidence.push(
+        value.kind === 'random'
+          ? `\`${entry.key}\` is drawn at random (${at})`
+          : `\`${entry.key}\` = ${this.amount(value.value)} (${at})`,
+        file.why,
+      );
+      return value.kind === 'random' ? { kind: 'random' } : { kind: 'const', ms: value.value };
+    }
+    if (expr.fallback) return this.evaluate(expr.fallback, scope, trail);
+    return {
+      kind: 'unknown',
+      reason: `\`${expr.key}\` is read from configuration that no file of the repository sets`,
+      external: true,
+    };
+  }
+
+  /**
+   * `config.retry.delay` of `import config from './config.json'` (or `require`, or `import { retry }`):
+   * a key of the config file the import names, which the file's literals then place.
+   */
+  private importedSetting(
+    expr: Extract<Expr, { k: 'name' | 'member' }>,
+    scope: Scope,
+  ): Extract<Expr, { k: 'setting' }> | null {
+    const path: string[] = [];
+    let root: Expr = expr;
+    for (; root.k === 'member'; root = root.object) path.unshift(root.name);
+    if (root.k !== 'name') return null;
+    const name = root.name;
+    const imported = scope.facts.imports.find((i) => i.local === name);
+    if (!imported || !isSettingsFile(imported.module) || this.shadowed(name, scope)) return null;
+    if (imported.name !== undefined && imported.name !== 'default') path.unshift(imported.name);
+    return path.length === 0 ? null : { k: 'setting', key: path.join('.'), line: expr.line };
+  }
+
+  /**
+   * The config files a key may come from, as the code justifies them: the framework's own files, and
+   * the files named in string literals of the code that holds the object read (its module or class)
+   * and of the reading file. A named file the repository does not hold (an ignored `config.json`) is
+   * stood for by its committed example (`config.example.json`).
+   */
+  private async settingsFiles(
+    expr: Extract<Expr, { k: 'setting' }>,
+    scope: Scope,
+  ): Promise<{ path: string; why: string }[]> {
+    const files: { path: string; why: string }[] = [];
+    const add = async (path: string, why: string) => {
+      if (files.some((f) => f.path === path)) return true;
+      if (!(await this.program.exists(path))) return false;
+      files.push({ path, why });
+      return true;
+    };
+    if (expr.convention)
+      for (const path of conventionFiles(expr.convention, scope.facts.path))
+        await add(path, `${CONVENTION_NAMES[expr.convention]} reads \`${path}\` by convention`);
+    const holders = new Set<string>();
+    const { of } = expr;
+    if (of?.k === 'name') {
+      const imported = scope.facts.imports.find((i) => i.local === of.name);
+      const module = imported && (await this.program.module(scope.facts.path, imported.module));
+      if (module) holders.add(module.path);
+    }
+    const owner = of ? await this.typeOf(of, scope, newTrail()) : null;
+    if (owner) holders.add(owner.facts.path);
+    holders.add(scope.facts.path);
+    for (const holder of holders) {
+      for (const { literal, line } of await this.program.settingsNamedIn(holder)) {
+        for (const path of settingsPathCandidates(holder, literal)) {
+          const named = `named at ${holder}:${line}`;
+          if (await add(path, `\`${path}\` is ${named}`)) break;
+          const example = await this.program.firstPresent(exampleSiblings(path));
+          if (!example) continue;
+          await add(
+            example,
+            `\`${path}\` (${named}) is not committed; \`${example}\` beside it is its documented default`,
+          );
+          break;
+        }
+      }
+    }
+    return files;
+  }
+
   /** The parameter an options map was handed in through: directly, by a local, or by a field set once. */
   private async parameterBehind(
     expr: Expr,
@@ -663,12 +793,41 @@ export class FlowEngine {
         site.fact.spread ? undefined : site.fact.args.length,
       );
       if (target && target.facts.path === facts.path && target.fn.id === fn.id) reaching.push(site);
-      else if (!target && fn.className && site.fact.callee.k === 'member' && !fn.isConstructor) {
-        // `client.fetch(…)` with `client` of a type we cannot see: a call of this method unless proven otherwise.
+      else if (target?.fn.abstract && (await this.mayOverride({ facts, fn }, target))) reaching.push(site);
+      else if (
+        !target &&
+        (fn.className || fn.receiverType) &&
+        site.fact.callee.k === 'member' &&
+        !fn.isConstructor
+      ) {
+        // `client.fetch(…)` with `client` of a type we cannot see: a call of this method (or extension) unless proven otherwise.
         reaching.push(site);
       }
     }
     return reaching;
+  }
+
+  /**
+   * Whether a method may be what a call of an abstract one runs (`nextWait()` of an interface, in its
+   * default `run()`): same name and arity, in a class whose bases reach the abstract method's class —
+   * or, for a method declared as an override, leave what the repository shows before they do (a base
+   * we cannot read may implement it).
+   */
+  private async mayOverride(method: FunctionRef, declared: FunctionRef): Promise<boolean> {
+    const { fn } = method;
+    if (!fn.className || fn.abstract || fn.params.length !== declared.fn.params.length) return false;
+    const own = await this.classNamed(fn.className, method.facts);
+    const queue = own ? [own] : [];
+    for (let step = 0; step < queue.length && step < MAX_HOPS; step += 1) {
+      const cls = queue[step]!;
+      if (cls.cls.name === declared.fn.className) return true;
+      for (const base of cls.cls.bases) {
+        const found = await this.classNamed(base, cls.facts);
+        if (!found && fn.overrides) return true;
+        if (found) queue.push(found);
+      }
+    }
+    return false;
   }
 
   // ---- members and fields -------------------------------------------------------------------
@@ -699,6 +858,12 @@ export class FlowEngine {
           });
           // Not a name of the module: a static field of the class the import names (`Config.delay`).
           if (value.kind !== 'unknown' || declares(module, expr.name)) return value;
+        } else {
+          const known = this.program.front.libraryConstant?.(reference, expr.name);
+          if (known !== undefined) {
+            trail.evidence.push(`\`${text}\` is the library's own constant, ${this.amount(known)}`);
+            return { kind: 'const', ms: known };
+          }
         }
       }
     }
@@ -710,6 +875,10 @@ export class FlowEngine {
         if (declared) return this.field(declared, expr.name, trail, text);
         return this.parameter(param, param.index, trail, !!scope.uncalledIsNever, expr.name);
       }
+      // `policy.delayMillis` of a `policy: RetryPolicy` interface: the property of what each caller passes.
+      const typed = await this.typedParameter(object.name, scope);
+      if (typed && !(await this.setsField(typed.cls, expr.name)))
+        return this.parameter(typed, typed.index, trail, !!scope.uncalledIsNever, expr.name);
     }
     const owner = await this.typeOf(object, scope, trail);
     if (owner) return this.field(owner, expr.name, trail, text);
@@ -734,6 +903,31 @@ export class FlowEngine {
     return null;
   }
 
+  /** The parameter a name is, with the class its declared type names (an interface, a base class). */
+  private async typedParameter(
+    name: string,
+    scope: Scope,
+  ): Promise<(FunctionRef & { index: number; cls: ClassRef }) | null> {
+    const { facts, fn } = scope;
+    const index = fn ? fn.params.findIndex((p) => p.name === name) : -1;
+    const type = index >= 0 ? fn!.params[index]!.type : undefined;
+    const rebound = facts.assignments.some(
+      (a) => a.fn === fn?.id && a.target.kind === 'name' && a.target.name === name,
+    );
+    if (!fn || !type || rebound) return null;
+    const cls = await this.classNamed(type, facts);
+    return cls ? { facts, fn, index, cls } : null;
+  }
+
+  /** Whether a class or one of its bases gives field `name` a value (an interface's property has none). */
+  private async setsField(owner: ClassRef, name: string): Promise<boolean> {
+    for (let cls: ClassRef | null = owner, depth = 0; cls && depth < MAX_HOPS; depth += 1) {
+      if ((await this.fieldWrites(cls, name)).length > 0 || cls.cls.recordFields?.includes(name)) return true;
+      cls = await this.baseOf(cls);
+    }
+    return (await this.program.memberAssignments(name, owner.facts)).length > 0;
+  }
+
   private shadowed(name: string, scope: Scope): boolean {
     return (
       !!scope.fn &&
@@ -754,6 +948,18 @@ export class FlowEngine {
     if (trail.resolving.has(key)) return CYCLE;
     if (trail.hops >= MAX_HOPS) return UNKNOWN('resolution too deep');
     const inner: Trail = { ...trail, hops: trail.hops + 1, resolving: new Set([...trail.resolving, key]) };
+    const bound = owner.cls.settings;
+    if (bound) {
+      // What the framework binds from the config file replaces the field's own default.
+      const setting: Expr = {
+        k: 'setting',
+        key: `${bound.prefix}.${name}`,
+        convention: bound.convention,
+        line: owner.cls.line,
+      };
+      const value = await this.setting(setting, scopeIn(owner.facts, undefined), trail);
+      if (value.kind !== 'unknown') return value;
+    }
     const values: DelayValue[] = [];
     const notes: string[] = [];
     let found = false;
@@ -826,6 +1032,8 @@ export class FlowEngine {
     }
     if (!found) return UNKNOWN(`\`${text}\` is never set in the repository`);
     const own = values.filter((v) => v !== CYCLE && v !== NEVER);
+    // Set only to the value being resolved (`{ delay }` handed back): it adds nothing of its own.
+    if (own.length === 0 && values.includes(CYCLE)) return CYCLE;
     if (own.length === 0) return UNKNOWN(`\`${text}\` is set only where no value can be followed`);
     trail.evidence.push(
       ...notes.slice(0, MAX_SITES_LISTED + 1),
@@ -939,14 +1147,18 @@ export class FlowEngine {
               ? await this.classNamed(`${callee.object.name}.${callee.name}`, scope.facts)
               : null;
         if (named) return named;
-        // A factory (`DefaultConfig()`, `config.Default()`): the class of what it returns. Only plain
-        // and imported functions: following a method would need the receiver's type, which may be this call's.
+        // A factory (`DefaultConfig()`, `config.Default()`, `FixedDelay::new(ms)`): the class of what it
+        // returns. Only plain and imported functions, and functions of a class named as the receiver:
+        // following a method would need the receiver's type, which may be this call's.
         const plain =
           callee.k === 'name' ||
           (callee.k === 'member' &&
             callee.object.k === 'name' &&
-            scope.facts.imports.some((i) => i.local === (callee.object as { name: string }).name));
+            (scope.facts.imports.some((i) => i.local === (callee.object as { name: string }).name) ||
+              !!(await this.classNamed(callee.object.name, scope.facts))));
         const factory = plain ? await this.functionOf(callee, scope) : null;
+        if (factory?.fn.isConstructor && factory.fn.className && callee.k === 'member')
+          return this.classNamed(factory.fn.className, factory.facts);
         if (!factory || factory.fn.isConstructor) return null;
         for (const ret of factory.fn.returns) {
           const found = await this.typeOf(ret, scopeIn(factory.facts, factory.fn.id), trail, depth + 1);
@@ -962,8 +1174,10 @@ export class FlowEngine {
         ) {
           const param = fn.params.find((p) => p.name === expr.name);
           if (param) {
-            if (param.type) return this.classNamed(param.type, scope.facts);
-            return param.default ? this.typeOf(param.default, scope, trail, depth + 1) : null;
+            const declared = param.type ? await this.classNamed(param.type, scope.facts) : null;
+            if (declared || param.default)
+              return declared ?? this.typeOf(param.default!, scope, trail, depth + 1);
+            return this.typeFromCallers({ facts: scope.facts, fn }, fn.params.indexOf(param), trail, depth);
           }
           const writes = scope.facts.assignments.filter(
             (a) => a.fn === fn!.id && a.target.kind === 'name' && a.target.name === expr.name,
@@ -1001,6 +1215,31 @@ export class FlowEngine {
       default:
         return null;
     }
+  }
+
+  /**
+   * The class a parameter of no class type holds (a generic `I: IntoIterator<Item = Duration>`): the
+   * one class every call by its name passes, when they agree. Calls are matched by name and arity,
+   * not resolved: resolving them reads types, which may lead back here.
+   */
+  private async typeFromCallers(
+    { facts, fn }: FunctionRef,
+    index: number,
+    trail: Trail,
+    depth: number,
+  ): Promise<ClassRef | null> {
+    const key = `t:${facts.path}:${fn.id}:${index}`;
+    if (trail.resolving.has(key)) return null;
+    const inner: Trail = { ...trail, resolving: new Set([...trail.resolving, key]) };
+    let found: ClassRef | null = null;
+    for (const site of await this.program.callsNamed(fn.name, facts)) {
+      const call = site.fact;
+      if (call.spread || call.args.length !== fn.params.length) continue;
+      const type = await this.typeOf(call.args[index]!, scopeIn(site.facts, call.fn), inner, depth + 1);
+      if (!type || (found && found.cls !== type.cls)) return null;
+      found = type;
+    }
+    return found;
   }
 
   // ---- calls --------------------------------------------------------------------------------
@@ -1162,6 +1401,19 @@ function declares(facts: FileFacts, name: string): boolean {
 /** Whether an expression reads field `name` of the receiver. */
 function mentionsField(expr: Expr, name: string): boolean {
   return contains(expr, (e) => e.k === 'member' && e.object.k === 'self' && e.name === name);
+}
+
+/**
+ * A value handed back changed (`{ delay: delay * 2 }` to the function it came from) is not the value it
+ * came from: scaled by a constant each time it grows exponentially, stepped by one it grows linearly;
+ * any other change is not followed.
+ */
+function grownFromItself(expr: Extract<Expr, { k: 'binary' }>, other: DelayValue): DelayValue {
+  if (other.kind === 'random') return other;
+  const step = other.kind === 'const' ? other.ms : 0;
+  if ((expr.op === '*' && step > 1) || (expr.op === '<<' && step > 0)) return { kind: 'exponential' };
+  if (expr.op === '+' && step > 0) return { kind: 'linear' };
+  return UNKNOWN(`\`${show(expr)}\` is computed from itself`);
 }
 
 /** Multiplying or shifting a value by itself each time is exponential; adding to it is linear. */

@@ -29,6 +29,14 @@ export type Expr =
    * `options[:wait] || 2`, `settings.get("wait", 2)`): the fallback, unless a caller sets the key.
    */
   | { k: 'option'; of?: Expr; key?: string; fallback: Expr; line: number }
+  /**
+   * A key read from the project's configuration (`props.getProperty("retry.delay")`,
+   * `config.get('reconnectTimeout')`, a property of a Spring `@ConfigurationProperties` class): what a
+   * config file of the repository sets it to. The file must be justified by the code: named in a
+   * string literal of the code that holds `of` (the object the key is read from) or of this file, or
+   * read by the framework's `convention`. `fallback`: the code's own default when no file sets the key.
+   */
+  | { k: 'setting'; key: string; of?: Expr; convention?: SettingsConvention; fallback?: Expr; line: number }
   /** A literal list of values indexed (or walked) by `index`; `of` names a list defined elsewhere. */
   | { k: 'table'; items: Expr[]; index?: Expr; of?: Expr }
   /** The front end recognised a random draw (`random.uniform`, `Math.random()`, `rand.Intn`). */
@@ -41,6 +49,12 @@ export type Expr =
   | { k: 'todo'; what: string }
   /** No value (`null`, `None`, `nil`): a `??`/`or` around it falls through to its other side. */
   | { k: 'none' };
+
+/**
+ * Frameworks that read config files of their own: Spring Boot's `application.{properties,yml,yaml}`,
+ * the node `config` package's `config/default.{json,yml,yaml}`.
+ */
+export type SettingsConvention = 'spring' | 'node-config';
 
 export interface ParamFact {
   name: string;
@@ -57,6 +71,8 @@ export interface FunctionFact {
   className?: string;
   /** The function it is nested in. */
   parent?: number;
+  /** The type an extension function extends (Kotlin `fun Flow<T>.retryWith(…)`): values of it call it as a method. */
+  receiverType?: string;
   line: number;
   endLine: number;
   /** Receiver (`self`, `this`) excluded. */
@@ -66,7 +82,16 @@ export interface FunctionFact {
   random: boolean;
   /** Calling it waits its parameter #param: a sleep helper. */
   sleeps?: { param: number; unitMs: number };
+  /**
+   * Calling it waits a delay of its own, no parameter of it (`void pause() { Thread.sleep(PAUSE_MS); }`):
+   * a pause helper, the delay in its own scope.
+   */
+  pauses?: { delay: Expr; unitMs: number };
   isConstructor: boolean;
+  /** Declared without a body (an interface or abstract method): a call of it runs an override. */
+  abstract?: boolean;
+  /** Declared as overriding a method of a base (`@Override`, `override`). */
+  overrides?: boolean;
   /** It calls itself. */
   recursive: boolean;
   /** Names its assignments rebind in an enclosing function (Python's `nonlocal`). */
@@ -126,6 +151,14 @@ export interface RetryFrame {
 export interface FailurePath {
   trigger: Trigger;
   evidence: string;
+  /**
+   * Where the attempt that failed runs: the lines of the `try` body or of the tested condition, and
+   * the names the condition tests (`err` of `err != nil`, `res` of `res.is_ok()`), which the calls
+   * assigning them make.
+   */
+  attempt?: { from: number; to: number; names: string[] };
+  /** The line where the code after the call leaves its function unconditionally (a `return`, a `raise`). */
+  exitsAt?: number;
 }
 
 export interface CallFact {
@@ -161,6 +194,11 @@ export interface ClassFact {
    * elsewhere, and the objects spread or assigned into it (`{ ...DEFAULTS, ...opts }`) supply the rest.
    */
   literal?: { fn?: number; spreads: Expr[] };
+  /**
+   * The framework binds the class's fields to config keys under `prefix` (Spring Boot
+   * `@ConfigurationProperties(prefix = "app.retry")`): `cfg.waitDuration` reads `app.retry.waitDuration`.
+   */
+  settings?: { prefix: string; convention: SettingsConvention };
   /** Declared types of fields, by field name (a Go struct, a typed Java or C# field): `cfg.retryWait` of a field `cfg Config`. */
   fieldTypes?: Record<string, string>;
 }
@@ -214,6 +252,8 @@ export function contains(expr: Expr, test: (e: Expr) => boolean): boolean {
       return expr.items.some(inside) || (!!expr.index && inside(expr.index));
     case 'option':
       return (!!expr.of && inside(expr.of)) || inside(expr.fallback);
+    case 'setting':
+      return (!!expr.of && inside(expr.of)) || (!!expr.fallback && inside(expr.fallback));
     default:
       return false;
   }
@@ -251,6 +291,8 @@ export function show(expr: Expr): string {
       return 'null';
     case 'option':
       return `${expr.of ? `${show(expr.of)}[${expr.key ?? '…'}]` : (expr.key ?? '…')} or ${show(expr.fallback)}`;
+    case 'setting':
+      return `${expr.of ? `${show(expr.of)}[${expr.key}]` : expr.key}${expr.fallback ? ` or ${show(expr.fallback)}` : ''}`;
     default:
       return expr.what;
   }

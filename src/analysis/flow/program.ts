@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import type { ModuleHost } from '../analyzer.js';
 import type { AssignmentFact, CallFact, FileFacts } from './ir.js';
+import { parseSettings, settingsPathLiterals, type Settings } from './settings.js';
 
 /**
  * What the value-flow engine needs from a language: how to turn a file into facts, and where a
@@ -42,6 +43,12 @@ export interface FrontEnd {
    * module (`fn` undefined), so a module-level variable that functions update is one variable.
    */
   readonly moduleState?: boolean;
+  /**
+   * A constant that a library outside the repository documents (Resilience4j's
+   * `RetryConfig.DEFAULT_WAIT_DURATION`, 500 ms), in the unit of the language's delay expressions:
+   * `module` is the import's reference, read only when the repository does not hold it.
+   */
+  libraryConstant?(module: string, name: string): number | undefined;
 }
 
 /** File facts kept per review: shared settings and helper modules stay hot, the rest is dropped. */
@@ -91,6 +98,9 @@ export class Program {
   private readonly suffixes = new Map<string, Promise<string[]>>();
   private readonly mates = new Map<string, Promise<string[]>>();
   private readonly packageIndexes = new Map<string, Promise<Map<string, string[]>>>();
+  private readonly settingsFiles = new Map<string, Promise<Settings | null>>();
+  private readonly literals = new Map<string, Promise<{ literal: string; line: number }[]>>();
+  private present: Promise<Set<string>> | null = null;
 
   constructor(
     readonly host: ModuleHost,
@@ -114,6 +124,51 @@ export class Program {
       .catch(() => null);
     this.remember(path, pending);
     return pending;
+  }
+
+  /**
+   * The keys of a config file, read only when a delay depends on one of its keys (and once per
+   * review), through the host like every other read.
+   */
+  settings(path: string): Promise<Settings | null> {
+    return this.parsedOnce(this.settingsFiles, path, (text) => parseSettings(path, text), null);
+  }
+
+  /** The config files a code file names in string literals (its text is the host's cached read). */
+  settingsNamedIn(path: string): Promise<{ literal: string; line: number }[]> {
+    return this.parsedOnce(this.literals, path, settingsPathLiterals, []);
+  }
+
+  /** What `parse` makes of a file's text, once per review (`none`: absent, too big or unreadable). */
+  private parsedOnce<T>(
+    cache: Map<string, Promise<T>>,
+    path: string,
+    parse: (text: string) => T,
+    none: T,
+  ): Promise<T> {
+    let pending = cache.get(path);
+    if (!pending) {
+      pending = this.host
+        .read(path)
+        .then((text) => (text === null || text.length > MAX_INDEXED_BYTES ? none : parse(text)))
+        .catch(() => none);
+      cache.set(path, pending);
+    }
+    return pending;
+  }
+
+  /** Whether the repository holds a file, from its listing (nothing is read). */
+  async exists(path: string): Promise<boolean> {
+    this.present ??= (this.allFiles ??= this.host.files?.().catch(() => []) ?? Promise.resolve([])).then(
+      (all) => new Set(all),
+    );
+    return (await this.present).has(path);
+  }
+
+  /** The first of several paths the repository holds. */
+  async firstPresent(paths: readonly string[]): Promise<string | null> {
+    for (const path of paths) if (await this.exists(path)) return path;
+    return null;
   }
 
   /** Records the facts of a file being analysed, so following references back to it does not re-read it. */

@@ -1,10 +1,24 @@
 import type { AnalysisOptions } from '../analyzer.js';
-import { FAILURE_CALLBACK, RESTART_NAME } from '../context.js';
+import { CONNECT_CALL, FAILURE_CALLBACK, RESTART_NAME } from '../context.js';
 import { UNKNOWN } from '../delay.js';
 import { scaled } from '../languages/tree-sitter/durations.js';
-import { waitDraft, type Draft, type Snippet } from '../languages/tree-sitter/findings.js';
+import {
+  waitDraft,
+  type Draft,
+  type Snippet,
+  type WaitDraftInput,
+} from '../languages/tree-sitter/findings.js';
 import { CYCLE_VALUE, NEVER_VALUE, newTrail, scopeIn, type FlowEngine, type Scope } from './engine.js';
-import type { CallFact, Expr, FailurePath, FileFacts, FunctionFact, RetryFrame } from './ir.js';
+import {
+  mentions,
+  show,
+  type CallFact,
+  type Expr,
+  type FailurePath,
+  type FileFacts,
+  type FunctionFact,
+  type RetryFrame,
+} from './ir.js';
 
 /**
  * Is a call of the analysed file a wait between attempts, and with what delay? Written once for every
@@ -33,6 +47,13 @@ export interface CallSite {
 /** Names of functions whose whole job is to get a lost connection back. */
 const RECONNECTING = /reconnect|restart|retry/i;
 
+/**
+ * Classes whose job is getting the work back (`ReconnectController`, `RetryScheduler`, `Reconnector`),
+ * not the retry buttons and banners of a user interface (`RetryView`, `RetryDialog`).
+ */
+const RECONNECTOR_CLASS =
+  /(Reconnect|Retry|Restart)(or|er|Controller|Scheduler|Manager|Handler|Helper|Queue|Service|Strategy|Loop|Worker|Executor|Timer)?$|Retrier$/;
+
 /** Names of delays, not of attempt counts. */
 const DELAY_NAME =
   /delay|wait|interval|sleep|pause|timeout|backoff|period|duration|seconds|secs|millis|between|cooldown/i;
@@ -43,6 +64,8 @@ interface Wait {
   unitMs: number;
   confidence: 'high' | 'medium';
   helper?: { name: string; path: string };
+  /** Where the delay is read, when not at the call (a pause helper's own delay). */
+  scope?: Scope;
 }
 
 export async function judgeWait(
@@ -53,38 +76,42 @@ export async function judgeWait(
 ): Promise<Draft | null> {
   const { call } = site;
   const scope = scopeIn(facts, call.fn);
-  const wait = await waitOf(engine, site, scope);
+  const wait =
+    call.args.length === 0 && !site.direct
+      ? await pauseOf(engine, site, scope)
+      : await waitOf(engine, site, scope);
   if (!wait) return null;
-  const frame = call.retry ?? (await retryThroughCallers(engine, facts, call));
+  const frame = call.retry ?? (await retryThroughCallers(engine, facts, call)) ?? retriedInLine(facts, call);
   if (!frame) return null;
   const trail = newTrail();
   // A parameter named `retry_delay` is no attempt counter, whatever its name says about retries.
   const counters = new Set(frame.counters.filter((name) => !DELAY_NAME.test(name)));
-  let value = await engine.evaluate(wait.delay, { ...scope, counters }, trail);
+  let value = await engine.evaluate(wait.delay, { ...(wait.scope ?? scope), counters }, trail);
   if (value === NEVER_VALUE || value === CYCLE_VALUE) value = UNKNOWN('no value reaches the wait');
   const evidence = [...frame.evidence];
-  if (wait.helper) evidence.push(`\`${wait.helper.name}\` (${wait.helper.path}) waits its argument`);
+  if (wait.helper)
+    evidence.push(
+      `\`${wait.helper.name}\` (${wait.helper.path}) ${wait.scope ? `waits \`${show(wait.delay)}\`, and is called where nothing failed too: this call is the retry's wait` : 'waits its argument'}`,
+    );
   for (const line of trail.evidence) if (!evidence.includes(line)) evidence.push(line);
-  return waitDraft(
-    {
-      value: scaled(value, wait.unitMs),
-      anchor: site.anchor,
-      argument: wait.argument,
-      trigger: frame.trigger,
-      attemptVar: frame.attemptVar,
-      evidence,
-      confidence: wait.confidence,
-    },
-    options,
-  );
+  const input: WaitDraftInput = {
+    value: scaled(value, wait.unitMs),
+    anchor: site.anchor,
+    argument: wait.argument,
+    trigger: frame.trigger,
+    attemptVar: frame.attemptVar,
+    evidence,
+    confidence: wait.confidence,
+  };
+  // The pause is written inside the helper: a patch there would change the polling too.
+  if (wait.helper && wait.scope) input.computedBy = wait.helper;
+  return waitDraft(input, options);
 }
 
-async function waitOf(engine: FlowEngine, site: CallSite, scope: Scope): Promise<Wait | null> {
-  const { direct, call } = site;
-  if (direct && !direct.byNameOnly) return direct;
-  // Only names this file defines or imports, or methods of the receiver, can be the repository's sleep helpers.
+/** Whether a call may be of a repository function: a name this file defines or imports, or a method of the receiver. */
+function repositoryCallee(call: CallFact, scope: Scope): boolean {
   const callee = call.callee;
-  const local =
+  return (
     (callee.k === 'name' &&
       (scope.facts.functions.some((f) => f.name === callee.name) ||
         scope.facts.imports.some((i) => i.local === callee.name) ||
@@ -93,8 +120,48 @@ async function waitOf(engine: FlowEngine, site: CallSite, scope: Scope): Promise
     (callee.k === 'member' &&
       (callee.object.k === 'self' ||
         (callee.object.k === 'name' &&
-          scope.facts.imports.some((i) => i.local === (callee.object as { name: string }).name))));
-  const target = local ? await engine.functionOf(callee, scope, false, call.args.length) : null;
+          scope.facts.imports.some((i) => i.local === (callee.object as { name: string }).name))))
+  );
+}
+
+/**
+ * A call of a pause helper on a retry path (`catch (…) { pause(); }`) is the retry's wait when the
+ * helper also serves polling: the wait inside it is no retry's, so the finding is this call.
+ */
+async function pauseOf(engine: FlowEngine, site: CallSite, scope: Scope): Promise<Wait | null> {
+  const { call } = site;
+  if (!call.retry || !repositoryCallee(call, scope)) return null;
+  const target = await engine.functionOf(call.callee, scope, false, 0);
+  const pause = target?.fn.pauses;
+  if (!target || !pause || target.fn.random || !(await servesPolling(engine, target))) return null;
+  return {
+    delay: pause.delay,
+    argument: site.anchor,
+    unitMs: pause.unitMs,
+    confidence: 'high',
+    helper: { name: call.calleeName, path: target.facts.path },
+    scope: scopeIn(target.facts, target.fn.id),
+  };
+}
+
+/** A pause helper called from a retry and also in a loop where nothing failed (`if (queue.isEmpty()) { pause(); continue; }`). */
+async function servesPolling(
+  engine: FlowEngine,
+  ref: { facts: FileFacts; fn: FunctionFact },
+): Promise<boolean> {
+  const sites = await engine.callersOf(ref);
+  return (
+    sites.some((s) => s.fact.retry) && sites.some((s) => s.fact.repeats && !s.fact.retry && !s.fact.failure)
+  );
+}
+
+async function waitOf(engine: FlowEngine, site: CallSite, scope: Scope): Promise<Wait | null> {
+  const { direct, call } = site;
+  if (direct && !direct.byNameOnly) return direct;
+  // Only names this file defines or imports, or methods of the receiver, can be the repository's sleep helpers.
+  const target = repositoryCallee(call, scope)
+    ? await engine.functionOf(call.callee, scope, false, call.args.length)
+    : null;
   if (target?.fn.sleeps) {
     if (target.fn.random) return null;
     const param = target.fn.params[target.fn.sleeps.param];
@@ -123,9 +190,18 @@ export async function retryThroughCallers(
 ): Promise<RetryFrame | null> {
   const fn = scopeIn(facts, call.fn).fn;
   if (!fn || fn.sleeps) return null;
-  // `def reconnect; sleep(delay); connect; end` called from a `rescue`: the wait precedes the work again.
+  // A pause helper that polling calls too is judged at its calls from a retry (`pauseOf`).
+  if (fn.pauses && (await servesPolling(engine, { facts, fn }))) return null;
+  // `def reconnect; sleep(delay); connect; end` called from a `rescue`: the wait precedes the work again
+  // when the call after it, or the function, is named for connecting or retrying (`startActivity` after
+  // an error's pause is navigation, not another attempt).
   const restart = facts.calls.find(
-    (c) => c.fn === fn.id && c.line >= call.line && c !== call && RESTART_NAME.test(c.calleeName),
+    (c) =>
+      c.fn === fn.id &&
+      c.line >= call.line &&
+      c !== call &&
+      RESTART_NAME.test(c.calleeName) &&
+      (RECONNECTING.test(fn.name) || RECONNECTING.test(c.calleeName) || CONNECT_CALL.test(c.calleeName)),
   );
   for (const site of await engine.callersOf({ facts, fn })) {
     const frame = site.fact.retry;
@@ -148,17 +224,76 @@ export async function retryThroughCallers(
         ],
       };
     const failure = site.fact.failure;
-    if (failure && restart)
+    // A method of a class named for reconnecting (`ReconnectController.schedule`) waits to get the work back.
+    const reconnector = fn.className && RECONNECTOR_CLASS.test(fn.className) ? fn.className : null;
+    if (failure && (restart || reconnector))
       return {
         trigger: failure.trigger,
         counters: [],
         evidence: [
           `\`${fn.name}\` is called after a failure (${site.facts.path}:${site.fact.line}): it ${failure.evidence}`,
-          `it waits, then runs \`${restart.calleeName}\` again (line ${restart.line})`,
+          restart
+            ? `it waits, then runs \`${restart.calleeName}\` again (line ${restart.line})`
+            : `it waits in \`${reconnector}\`, named for getting the work back`,
         ],
       };
   }
   return null;
+}
+
+/** Calls that only log or wait: the same message or sleep before and after a wait repeats no work. */
+const NOT_WORK =
+  /^(println|print|printf|eprintln|format|sleep)$|(^|\.)(log|logger|logging|Log|LOG|LOGGER|fmt|time|tracing)\.|^[A-Z]/;
+
+/**
+ * A straight-line retry (`res = op(); if ok: return; sleep(d); op()`): no loop, but the wait runs
+ * only after an attempt failed, and the same call — the same callee with the same arguments — that
+ * made the attempt runs again after the wait (RULES.md section 1, "followed by a re-invocation of the
+ * same work"). The attempt is a call on the lines of the failure test (a `try` body, an `if let
+ * Err(e) = send()`), or the call that assigned a name the test reads (`err` of `err != nil`).
+ */
+export function retriedInLine(facts: FileFacts, call: CallFact): RetryFrame | null {
+  const attempt = call.failure?.attempt;
+  if (!attempt || call.repeats) return null;
+  const mine = facts.calls.filter((c) => c.fn === call.fn && c !== call);
+  // `let res = op(); if res.is_ok() …`: `op()` is the attempt, and `res.is_ok()` only reads its result.
+  const results = new Map<string, Expr>();
+  for (const name of attempt.names) {
+    const set = facts.assignments.filter(
+      (a) => a.fn === call.fn && a.target.kind === 'name' && a.target.name === name && a.line <= attempt.from,
+    );
+    const last = set[set.length - 1];
+    if (last?.value.k === 'call') results.set(name, last.value);
+  }
+  const attempts: Expr[] = [
+    ...results.values(),
+    ...mine
+      .filter((c) => c.line >= attempt.from && c.line <= attempt.to && c.line <= call.line)
+      .filter((c) => ![...results.keys()].some((name) => mentions(c.callee, name)))
+      .map((c): Expr => ({ k: 'call', callee: c.callee, args: c.args, named: c.named, line: c.line })),
+  ].filter((a) => a.k === 'call' && !NOT_WORK.test(show(a.callee)));
+  const made = new Set(attempts.map(callText));
+  // A call after a `return` that follows the wait is not reached from it (`sleep(d); return Err(e)`).
+  const exitsAt = call.failure?.exitsAt ?? Infinity;
+  const again = mine.find(
+    (c) =>
+      c.line > call.line &&
+      c.line <= exitsAt &&
+      made.has(callText({ k: 'call', callee: c.callee, args: c.args, named: c.named, line: c.line })),
+  );
+  if (!again || !call.failure) return null;
+  return {
+    trigger: call.failure.trigger,
+    counters: [],
+    evidence: [call.failure.evidence, `then runs \`${show(again.callee)}(…)\` again (line ${again.line})`],
+  };
+}
+
+/** A call as text, callee and arguments, to tell the same call made twice. */
+function callText(expr: Expr): string {
+  if (expr.k !== 'call') return show(expr);
+  const named = expr.named.map(([name, value]) => `${name}=${show(value)}`);
+  return `${show(expr.callee)}(${[...expr.args.map(show), ...named].join(', ')})`;
 }
 
 /** What a language's retry-context check says about one call (the tree is still alive while it runs). */
@@ -176,7 +311,7 @@ export interface RetryContextResult {
 export function attachRetryFrames<N>(
   pending: readonly { call: CallFact; node: N; state: { repeats: boolean; fn?: { recursive: boolean } } }[],
   retryContext: (node: N) => RetryContextResult | null,
-  failures?: { facts: FileFacts; failureAt: (node: N) => FailurePath | null },
+  failures?: { facts: FileFacts; failureAt: (node: N) => FailurePath | null; sites?: readonly CallSite[] },
 ): void {
   for (const { call, node, state } of pending) {
     if (state.repeats) call.repeats = true;
@@ -187,13 +322,21 @@ export function attachRetryFrames<N>(
     if (context.attemptVar) call.retry.attemptVar = context.attemptVar;
   }
   if (!failures) return;
-  // Calls of this file's functions, or of a reconnect elsewhere, may run a wait after a failure
-  // (`reconnect()` in a `rescue`, with no loop): where they run only after one is kept too.
+  // Calls of this file's functions, of a reconnect elsewhere, or of an object's method (a
+  // `reconnector.schedule(…)` of another file's class) may run a wait after a failure (`reconnect()`
+  // in a `rescue`, with no loop), and a wait itself may be one of a straight-line retry: where they
+  // run only after one is kept too.
   const defined = new Set(failures.facts.functions.map((f) => f.name));
+  const waits = new Set(failures.sites?.filter((site) => site.direct).map((site) => site.call));
   for (const { call, node } of pending) {
-    if (call.retry || !(defined.has(call.calleeName) || RESTART_NAME.test(call.calleeName))) continue;
+    const reaches =
+      defined.has(call.calleeName) ||
+      RESTART_NAME.test(call.calleeName) ||
+      call.callee.k === 'member' ||
+      waits.has(call);
+    if (call.retry || !reaches) continue;
     const failure = failures.failureAt(node);
-    if (failure) call.failure = { trigger: failure.trigger, evidence: failure.evidence };
+    if (failure) call.failure = failure;
   }
 }
 
@@ -218,9 +361,25 @@ export function sleptParameter<N>(
   body: BodyCount<N>,
   mentions: (node: N, name: string) => boolean,
 ): number {
-  if (!body.sleep?.argument || body.control || body.calls > MAX_HELPER_CALLS) return -1;
-  const argument = body.sleep.argument;
+  const argument = helperSleep(body);
+  if (argument === null) return -1;
   return fn.params.findIndex((p) => p.name !== '' && mentions(argument, p.name));
+}
+
+/** A small function without loops or `try` that sleeps a delay none of its parameters give: what it sleeps, or null. */
+export function pausedArgument<N>(
+  fn: FunctionFact,
+  body: BodyCount<N>,
+  mentions: (node: N, name: string) => boolean,
+): N | null {
+  const argument = helperSleep(body);
+  if (argument === null || fn.params.some((p) => p.name !== '' && mentions(argument, p.name))) return null;
+  return argument;
+}
+
+function helperSleep<N>(body: BodyCount<N>): N | null {
+  if (!body.sleep?.argument || body.control || body.calls > MAX_HELPER_CALLS) return null;
+  return body.sleep.argument;
 }
 
 /** What a front end saw around a timer call (`call_later(d, fn)`, `EM.add_timer(d) { … }`). */

@@ -3,7 +3,7 @@ import type { FrontEnd } from '../flow/program.js';
 import { EngineAnalyzer, type LibraryChecks } from './tree-sitter/engine-analyzer.js';
 import { withTree, type Node } from './tree-sitter/runtime.js';
 import { extractJavaFacts, type JavaFacts } from './java/facts.js';
-import { findLibraryRetries, type ValueOf } from './java/libraries.js';
+import { findLibraryRetries, libraryConstant, type ValueOf } from './java/libraries.js';
 import { modulePaths, packageMates } from './java/module.js';
 import { libraryDraft } from './java/report.js';
 
@@ -24,6 +24,7 @@ export const JAVA_FRONT_END: FrontEnd = {
   modulePaths,
   submodule: (module, name) => `${module}.${name}`,
   packageMates,
+  libraryConstant,
 };
 
 export class JavaAnalyzer extends EngineAnalyzer<JavaFacts> {

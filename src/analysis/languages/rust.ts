@@ -17,7 +17,7 @@ import { modulePaths } from './rust/modules.js';
  * (`Err` catches retries whose sleep is a helper defined in another module.)
  */
 const MAYBE_RETRY =
-  /sleep|delay_for|Timer::after|Delay::new|FixedInterval|ExponentialBackoff|FibonacciBackoff|Builder|backoff::|\bErr\b|is_err/;
+  /sleep|delay_for|Timer::after|Delay::new|FixedInterval|ExponentialBackoff|FibonacciBackoff|Builder|backoff::|tryhard|\bErr\b|is_err/;
 
 /** Rust for the value-flow engine: modules are files of the crate (`crate::config` → `src/config.rs`). */
 export const RUST_FRONT_END: FrontEnd = {
@@ -42,7 +42,7 @@ export class RustAnalyzer extends EngineAnalyzer<RsFacts> {
   }
 }
 
-/** backoff, tokio-retry and backon, outside `#[cfg(test)]` code. */
+/** backoff, tokio-retry, backon and tryhard, outside `#[cfg(test)]` code. */
 const crateDrafts: LibraryChecks<RsFacts> = async ({ root, facts }, engine, options) => {
   const retries = await findCrateRetries(root, valueReader(engine, facts));
   return retries
@@ -50,13 +50,21 @@ const crateDrafts: LibraryChecks<RsFacts> = async ({ root, facts }, engine, opti
     .map((retry) => libraryDraft(retry, options));
 };
 
+/** A patch that draws its own random numbers: a sleep, or a tryhard strategy (tryhard has no jitter). */
+function patchNeedsRand(draft: Draft): boolean {
+  return (
+    draft.form.kind === 'call-argument' ||
+    (draft.form.kind === 'library-option' && draft.form.library === 'tryhard')
+  );
+}
+
 /** Patches may call `rand` only when the crate already depends on it: say so in the evidence. */
 async function randEvidence(drafts: Draft[], path: string, host: ModuleHost): Promise<Draft[]> {
-  if (!drafts.some((draft) => draft.form.kind === 'call-argument')) return drafts;
+  if (!drafts.some(patchNeedsRand)) return drafts;
   const rand = await randDependency(path, host);
   if (!rand) return drafts;
   for (const draft of drafts) {
-    if (draft.form.kind === 'call-argument')
+    if (patchNeedsRand(draft))
       draft.evidence.push(`${RAND_EVIDENCE} ${rand.version ?? ''} (${rand.manifest})`.replace('  ', ' '));
   }
   return drafts;

@@ -1,4 +1,5 @@
-import { readFile, realpath, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, readFile, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   BoundedRepoReader,
@@ -103,10 +104,14 @@ async function treeEntry(root: string, ref: string, path: string): Promise<TreeE
 /** The working tree on disk; served only for WORKTREE_REF. */
 export function fsAccess(root: string, budget: ReadBudget): RawRepoAccess {
   let realRoot: Promise<string> | null = null;
+  // The walk lists regular files reached without following a link, so a listed path needs no
+  // `realpath`: one open (refusing a link in its last step), one fstat, one read.
+  let listed: ReadonlySet<string> = new Set();
   return {
     async fetch(path, ref) {
       const safe = checkedPath(path);
       checkedWorktree(ref);
+      if (listed.has(safe)) return readListed(join(root, safe), budget.maxFileBytes);
       realRoot ??= realpath(root);
       const resolved = await realpath(join(root, safe)).catch((error: NodeJS.ErrnoException) => {
         if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return null;
@@ -121,9 +126,32 @@ export function fsAccess(root: string, budget: ReadBudget): RawRepoAccess {
     },
     async listAll(ref) {
       checkedWorktree(ref);
-      return listWorkingTree(root, budget.maxListed);
+      const paths = await listWorkingTree(root, budget.maxListed);
+      listed = new Set(paths);
+      return paths;
     },
   };
+}
+
+async function readListed(file: string, maxFileBytes: number): Promise<Buffer | null> {
+  let handle;
+  try {
+    handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // Gone since the listing, or replaced by a link (ELOOP): not the file that was listed.
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    if (code === 'ELOOP') throw new Error('replaced by a symbolic link since the tree was listed');
+    throw error;
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) return null;
+    if (info.size > maxFileBytes) throw new Error(`too large (${info.size} bytes)`);
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
 }
 
 function checkedPath(path: string): string {

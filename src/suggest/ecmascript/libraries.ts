@@ -25,6 +25,9 @@ type LibraryRewrite = (context: LibraryContext) => RewriteResult;
 /** bullmq's jitter is a fraction of the delay removed at random: 0.5 waits between half and all of it. */
 const BULLMQ_JITTER = '0.5';
 
+/** The first wait of the backoff offered to a job retried at once (`attempts` and no `backoff`). */
+const BULLMQ_FIRST_DELAY_MS = '1000';
+
 /** axios-retry's `exponentialDelay` starts from this many milliseconds unless given a delay factor. */
 const AXIOS_RETRY_DEFAULT_FACTOR_MS = 100;
 
@@ -257,6 +260,19 @@ const bullmq: LibraryRewrite = (context) => {
     const edit = setProperty(context, object, 'jitter', BULLMQ_JITTER);
     if (edit === undefined) return refuse('library', 'the backoff already has jitter', description);
     return plan('library', description, edit);
+  }
+  if (findProperty(object, 'attempts') !== undefined) {
+    // Retried at once: give the job a backoff to spread, jittered from the start.
+    const q = source.quote;
+    return plan(
+      'library',
+      `Give the job an exponential backoff with jitter (\`backoff: { type: 'exponential', delay: ${BULLMQ_FIRST_DELAY_MS}, jitter: ${BULLMQ_JITTER} }\`): failed jobs then wait a growing, random time instead of retrying together at once (jitter needs bullmq 5.54 or later).`,
+      addProperty(
+        source,
+        object,
+        `backoff: { type: ${q}exponential${q}, delay: ${BULLMQ_FIRST_DELAY_MS}, jitter: ${BULLMQ_JITTER} }`,
+      ),
+    );
   }
   return refuse('library', 'no `backoff` option was found', description);
 };

@@ -5,13 +5,15 @@ import { plan, refuse, type PlannedEdit, type RewriteResult } from '../plan.js';
 import type { StrategyName, SuggestOptions } from '../types.js';
 import { atom } from '../java/index.js';
 import { describe, lineInsertion, reparsed, stillThere, writtenStrategy } from '../java/patch-kit.js';
+import { tryhardRewrite } from './tryhard.js';
 
 /**
  * Rust rewrites. A sleep's `Duration` is scaled by a random factor from `rand`, only when the crate
  * already depends on it (the analyzer reads Cargo.toml through the review's reader and records the
  * version in the evidence; the API differs between rand 0.8 `thread_rng().gen_range` and 0.9
  * `rng().random_range`, both needing `use rand::Rng;`). Otherwise the change is given in words.
- * Crates: tokio-retry `.map(jitter)`, backon `.with_jitter()`, backoff's randomised `ExponentialBackoff`.
+ * Crates: tokio-retry `.map(jitter)`, backon `.with_jitter()`, backoff's randomised `ExponentialBackoff`,
+ * tryhard's strategies as a jittered `custom_backoff` closure.
  */
 
 type CallForm = Extract<WaitForm, { kind: 'call-argument' }>;
@@ -128,19 +130,14 @@ function library(form: LibraryForm, fileText: string): RewriteResult {
         newText: '.with_jitter()',
       });
     case 'backoff-rs': {
-      if (/^0(\.0*)?(_?f64)?$/.test(form.targetText)) {
+      const constant = /^(?:[\w:]*::)?Constant::new\s*\(([\s\S]*)\)$/.exec(form.targetText);
+      // Otherwise the target is a randomization factor that folds to zero (`0.0`, or a constant such
+      // as `DEFAULT_RANDOMIZATION`): the crate's own default puts the jitter back.
+      if (!constant)
         return plan(
           'library',
           `Keep the backoff crate's default randomization (\`${BACKOFF_RANDOMIZATION}\`): each wait is drawn from ±50% of the interval.`,
           { start, end, newText: BACKOFF_RANDOMIZATION },
-        );
-      }
-      const constant = /^(?:[\w:]*::)?Constant::new\s*\(([\s\S]*)\)$/.exec(form.targetText);
-      if (!constant)
-        return refuse(
-          'library',
-          'unexpected backoff configuration',
-          'Use the randomised `ExponentialBackoff`.',
         );
       return plan(
         'library',
@@ -166,6 +163,18 @@ export function rewriteRust(finding: Finding, fileText: string, options: Suggest
       'library',
       'the library options are not where the finding says (the file changed)',
       `Turn on ${form.library}'s jitter.`,
+    );
+  }
+  if (form.library === 'tryhard') {
+    const version = randVersion(finding);
+    const strategy = writtenStrategy(options);
+    const factor = version === null ? null : (written: StrategyName) => randomFactor(version, written).factor;
+    const result = tryhardRewrite(finding, form, factor, strategy, options.capMs);
+    const trait = version !== null && randomFactor(version, strategy).usesRng ? rngImport(fileText) : null;
+    return reparsed(
+      'rust',
+      fileText,
+      result.kind === 'plan' && trait ? { ...result, edits: [...result.edits, trait] } : result,
     );
   }
   return reparsed('rust', fileText, library(form, fileText));

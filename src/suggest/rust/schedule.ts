@@ -4,7 +4,7 @@ import { exponentialSchedule, scaledSchedule, type Schedule } from '../../simula
 const BACKOFF_MULTIPLIER = 1.5;
 const BACKOFF_RANDOMIZATION = 0.5;
 
-export type RustLibrary = 'tokio-retry' | 'backon' | 'backoff-rs';
+export type RustLibrary = 'tokio-retry' | 'backon' | 'backoff-rs' | 'tryhard';
 
 /** What a Rust retry crate waits once the suggested jitter is on, for the herd simulation. */
 export function rustLibrarySchedule(
@@ -17,6 +17,9 @@ export function rustLibrarySchedule(
     case 'tokio-retry':
       // `jitter` multiplies each duration by U(0, 1): full jitter over the strategy's own schedule.
       return scaledSchedule(current, 0, 1, 'tokio-retry jitter');
+    case 'tryhard':
+      // The suggested `custom_backoff` closure draws U(0, 1) times the strategy's own delay.
+      return scaledSchedule(current, 0, 1, 'tryhard custom_backoff with full jitter');
     case 'backon':
       // `with_jitter()` adds U(0, 1) times the current delay.
       return scaledSchedule(current, 1, 2, 'backon jitter');

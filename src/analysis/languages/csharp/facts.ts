@@ -10,6 +10,7 @@ import type {
 import { newFunction } from '../../flow/ir.js';
 import {
   attachRetryFrames,
+  pausedArgument,
   sleptParameter,
   type BodyCount,
   type CallSite,
@@ -185,6 +186,8 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
   /** Locals and parameters per function (top-level statements under MODULE_LEVEL), with declared types. */
   const locals = new Map<number, Map<string, string | undefined>>();
   const stats = new Map<number, BodyCount<Node>>();
+  /** The scope each function's first sleep stands in, to lower a pause helper's own delay after the walk. */
+  const sleepScopes = new Map<number, WalkState>();
   const pending: { call: CallFact; node: Node; state: WalkState }[] = [];
   /** Lowering waits until every declaration is known. */
   const later: (() => void)[] = [];
@@ -708,7 +711,10 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
       const body = stats.get(state.fn.id)!;
       body.calls += 1;
       if (isRandomCall(call)) state.fn.random = true;
-      if (direct && !body.sleep) body.sleep = { argument: delay };
+      if (direct && !body.sleep) {
+        body.sleep = { argument: delay };
+        sleepScopes.set(state.fn.id, state);
+      }
       if (own && name === state.fn.name) state.fn.recursive = true;
     }
     // Only waits the language knows, and calls the class's own code can be behind, can pause a retry
@@ -716,7 +722,8 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
     // matter (a `Reconnect()` called from a `catch`).
     if (!own && !(direct && withSites)) return;
     pending.push({ call: fact, node, state });
-    if (!withSites || state.test || positional.length + named.length === 0) return;
+    // A call without arguments waits only through a pause helper's own delay (`pauseOf`).
+    if (!withSites || state.test) return;
     const site: CallSite = {
       call: fact,
       anchor: snippet(node),
@@ -750,6 +757,8 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
   for (const fn of facts.functions) {
     const index = sleptParameter(fn, stats.get(fn.id)!, mentionsName);
     if (index >= 0) fn.sleeps = { param: index, unitMs: MS };
+    const paused = pausedArgument(fn, stats.get(fn.id)!, mentionsName);
+    if (paused) fn.pauses = { delay: lower(paused, sleepScopes.get(fn.id)!), unitMs: MS };
   }
   attachRetryFrames(pending, csharpRetryContext);
   for (const { call, node, state } of pending) {

@@ -8,7 +8,13 @@ import type {
   FunctionFact,
 } from '../../flow/ir.js';
 import { newFunction } from '../../flow/ir.js';
-import { attachRetryFrames, sleptParameter, type BodyCount, type CallSite } from '../../flow/waits.js';
+import {
+  attachRetryFrames,
+  pausedArgument,
+  sleptParameter,
+  type BodyCount,
+  type CallSite,
+} from '../../flow/waits.js';
 import { snippet } from '../tree-sitter/findings.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, field, namedChildren } from '../tree-sitter/syntax.js';
@@ -444,7 +450,8 @@ export function extractGoFacts(path: string, root: Node, withSites: boolean): Go
         (importPath === undefined || importPath.split('/')[0]!.includes('.')));
     if (!own && !direct) return;
     pending.push({ call, node, state });
-    if (!withSites || args.length === 0) return;
+    // A call without arguments waits only through a pause helper's own delay (`pauseOf`).
+    if (!withSites) return;
     facts.sites.push({
       call,
       anchor: snippet(node),
@@ -491,13 +498,17 @@ export function extractGoFacts(path: string, root: Node, withSites: boolean): Go
   for (const fn of facts.functions) {
     const index = sleptParameter(fn, stats.get(fn.id)!, mentions);
     if (index >= 0) fn.sleeps = { param: index, unitMs: NS_UNIT_MS };
+    // Lowered with its receiver in scope when the sleep's call was recorded.
+    const paused = pausedArgument(fn, stats.get(fn.id)!, mentions);
+    const delay = paused && lowered.get(paused.id);
+    if (delay) fn.pauses = { delay, unitMs: NS_UNIT_MS };
   }
   attachRetryFrames(
     pending.map((p) =>
       p.state.fn && jumpsBack.has(p.state.fn.id) ? { ...p, state: { ...p.state, repeats: true } } : p,
     ),
     retryContext,
-    { facts, failureAt },
+    { facts, failureAt, sites: facts.sites },
   );
   return facts;
 }

@@ -2,6 +2,8 @@ import { ATTEMPT_NAME, isRetryLimit, OVERLOAD_SIGNAL } from '../../context.js';
 import type { Trigger } from '../../finding.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import {
+  attemptOf,
+  exitLineAfter,
   clip,
   descendantsOfTypes,
   enclosingBy,
@@ -97,7 +99,18 @@ function jumpBack(call: Node, fn: Node | null, up: ParentOf): Node | null {
 /** The failure path a call runs on (an error branch), repeated or not: a reconnect called from it. */
 export function failureAt(call: Node): FailurePath | null {
   const up = lineage(call);
-  return failurePath(call, enclosingBy(up, call, FUNCTION_TYPES), up);
+  const path = failurePath(call, enclosingBy(up, call, FUNCTION_TYPES), up);
+  if (!path) return null;
+  const exitsAt = exitLineAfter(call, FUNCTION_TYPES, leavesFunction);
+  return exitsAt === undefined ? path : { ...path, exitsAt };
+}
+
+/** `return …` or `panic(…)` as a statement. */
+function leavesFunction(statement: Node): boolean {
+  return (
+    statement.type === 'return_statement' ||
+    (statement.type === 'expression_statement' && /^panic\(/.test(statement.text))
+  );
 }
 
 function failurePath(call: Node, fn: Node | null, up: ParentOf): FailurePath | null {
@@ -162,6 +175,10 @@ function failurePath(call: Node, fn: Node | null, up: ParentOf): FailurePath | n
         attemptAfter(namedChildren(node), child) ??
         processExitBefore(node, child, up(parent)!);
       if (exit) return exit;
+    } else if (node.type === 'statement_list') {
+      // Straight-line attempts (`if err := op(); err == nil { return nil }; time.Sleep(d); return op()`).
+      const exit = successExitBefore(node, child);
+      if (exit) return exit;
     }
     // `select { case <-time.After(d): err = dial(); if err == nil { return } }` in a loop.
     if (node.type === 'communication_case' && field(node, 'communication')?.equals(child)) {
@@ -215,6 +232,7 @@ function conditionPath(condition: Node, verb: 'holds' | 'fails', statement: Node
   return {
     trigger: { kind: /StatusCode|Status\w+/.test(text) ? 'status' : 'exception', detail: overload ?? text },
     evidence: `waits when \`${text}\` ${verb} (line ${lineOf(statement)})`,
+    attempt: attemptOf(statement, condition, condition),
   };
 }
 
@@ -247,6 +265,7 @@ function successExitBefore(list: Node, waitStatement: Node): FailurePath | null 
       return {
         trigger: { kind: 'exception', detail: clip(condition.text) },
         evidence: `waits only after \`${clip(condition.text)}\` held (line ${lineOf(statement)})`,
+        attempt: attemptOf(statement, condition, condition),
       };
     }
     if (condition && consequence && exits(consequence) && isSuccessCondition(condition.text)) {
@@ -256,6 +275,7 @@ function successExitBefore(list: Node, waitStatement: Node): FailurePath | null 
           detail: clip(condition.text),
         },
         evidence: `waits only after \`${clip(condition.text)}\` failed (line ${lineOf(statement)})`,
+        attempt: attemptOf(statement, condition, condition),
       };
     }
   }

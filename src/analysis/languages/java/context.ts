@@ -1,6 +1,6 @@
 import type { RetryContextResult } from '../../flow/waits.js';
 import type { Node } from '../tree-sitter/runtime.js';
-import { descendantsOfTypes, field, namedChildren } from '../tree-sitter/syntax.js';
+import { descendantsOfTypes, field, lineOf, namedChildren } from '../tree-sitter/syntax.js';
 import { cFamilyGrammar } from './c-family.js';
 import { retryContext } from './retry-context.js';
 
@@ -48,8 +48,61 @@ const READ_TIMEOUT = /^(java\.net\.)?SocketTimeoutException$/;
 const READ_CALL = /^(read\w*|receive\w*|accept|poll|take)$/;
 
 export function javaRetryContext(call: Node): RetryContextResult | null {
-  const context = retryContext(call, JAVA_GRAMMAR) ?? reinvoked(call);
+  const context = retryContext(call, JAVA_GRAMMAR) ?? reinvoked(call) ?? attemptLoopCondition(call);
   return context && !readTimedOut(call) ? context : null;
+}
+
+/** The loop whose condition (or `for` update) holds a call, if any: it runs before each pass again. */
+export function loopHeaderOf(call: Node): Node | null {
+  let child = call;
+  for (
+    let node = call.parent;
+    node && !JAVA_GRAMMAR.functions.has(node.type);
+    child = node, node = node.parent
+  ) {
+    if (!JAVA_GRAMMAR.loops.has(node.type)) continue;
+    const header = [field(node, 'condition'), field(node, 'update')];
+    return header.some((part) => part?.id === child.id) ? node : null;
+  }
+  return null;
+}
+
+/**
+ * A call in the condition of a loop whose body is an attempt — a `try` that leaves the loop when the
+ * work succeeds, with a `catch` that lets it go round again (`while (strategy.shouldRetry()) { try {
+ * connect(); return; } catch (IOException e) { continue; } }`): the call decides on, and runs before,
+ * each attempt after a failure, so a wait inside the function it calls is the retry's pause.
+ */
+function attemptLoopCondition(call: Node): RetryContextResult | null {
+  const loop = loopHeaderOf(call);
+  const body = loop ? field(loop, 'body') : null;
+  if (!loop || !body) return null;
+  const attempt = descendantsOfTypes(body, TRY_STATEMENTS).find(
+    (t) => enclosingFunctionOf(t)?.id === enclosingFunctionOf(loop)?.id && leavesOnSuccess(t) && goesRound(t),
+  );
+  if (!attempt) return null;
+  return {
+    trigger: { kind: 'exception' },
+    counters: new Set(),
+    evidence: [
+      `is the condition of ${JAVA_GRAMMAR.loopWord(loop)} (line ${lineOf(loop)}) that leaves when the attempt succeeds and goes round again when it fails (line ${lineOf(attempt)})`,
+    ],
+  };
+}
+
+/** A `try` whose body leaves the loop (`return`, `break`) after its work. */
+function leavesOnSuccess(attempt: Node): boolean {
+  const body = field(attempt, 'body');
+  return !!body && namedChildren(body).some((s) => LOOP_EXITS.has(s.type));
+}
+
+/** A `try` with a `catch` that neither rethrows nor leaves: the loop runs the attempt again. */
+function goesRound(attempt: Node): boolean {
+  return namedChildren(attempt).some((clause) => {
+    if (clause.type !== 'catch_clause') return false;
+    const body = field(clause, 'body');
+    return !!body && !namedChildren(body).some((s) => s.type === 'throw_statement' || LOOP_EXITS.has(s.type));
+  });
 }
 
 /**
@@ -91,6 +144,39 @@ export function reinvoked(call: Node): RetryContextResult | null {
     };
   }
   return null;
+}
+
+/** Methods that run when a connection closed or an attempt failed (the JDK's, Netty's, listeners'). */
+export const FAILURE_HANDLER =
+  /^(uncaughtException|channelInactive|channelUnregistered|exceptionCaught|connectionLost|on\w*(Close|Closed|Disconnect|Disconnected|Failure|Failed|Error|Lost|Drop|Dropped))$/;
+/** Calls that start the failed work again, not any work (`sendAlert()` after a failure is no retry). */
+const STARTS_AGAIN = /^(re)?(start|connect|subscribe)|^retry|Reconnect|Restart|Retry(?!After)/;
+
+/**
+ * A wait in a failure handler followed by starting the work again (`uncaughtException` → `new
+ * Thread(task).start()`, `channelInactive` → `connect()`): the handler runs once per failure, so the
+ * wait is the pause before the next attempt (RULES.md section 2, a reconnect from an error handler).
+ */
+export function handlerRestart(call: Node): RetryContextResult | null {
+  const fn = enclosingFunctionOf(call);
+  const name = fn?.type === 'method_declaration' ? (field(fn, 'name')?.text ?? '') : '';
+  if (!fn || !FAILURE_HANDLER.test(name)) return null;
+  const again = descendantsOfTypes(fn, INVOCATIONS).find(
+    (c) =>
+      c.startIndex >= call.endIndex &&
+      WORK_POSITION.has(c.parent?.type ?? '') &&
+      STARTS_AGAIN.test(field(c, 'name')?.text ?? '') &&
+      enclosingFunctionOf(c)?.id === fn.id,
+  );
+  if (!again) return null;
+  return {
+    trigger: { kind: 'exception', detail: `\`${name}\` handler` },
+    counters: new Set(),
+    evidence: [
+      `waits in \`${name}\` (line ${fn.startPosition.row + 1}), which runs when the work failed`,
+      `then starts it again: \`${clip(again.text)}\` (line ${again.startPosition.row + 1})`,
+    ],
+  };
 }
 
 /** For a `catch`, the calls of its `try` body: the attempt that failed. */
@@ -143,4 +229,6 @@ const WORK_POSITION = new Set([
   'variable_declarator',
 ]);
 const CATCH_TYPES = new Set(['type_identifier', 'scoped_type_identifier']);
+const TRY_STATEMENTS = new Set(['try_statement', 'try_with_resources_statement']);
+const LOOP_EXITS = new Set(['return_statement', 'break_statement']);
 const INVOCATIONS = new Set(['method_invocation']);

@@ -10,11 +10,18 @@ import type {
   ParamFact,
 } from '../../flow/ir.js';
 import { newFunction } from '../../flow/ir.js';
-import { attachRetryFrames, sleptParameter, type BodyCount, type CallSite } from '../../flow/waits.js';
+import { springPropertiesPrefix } from '../../flow/settings.js';
+import {
+  attachRetryFrames,
+  pausedArgument,
+  sleptParameter,
+  type BodyCount,
+  type CallSite,
+} from '../../flow/waits.js';
 import { snippet } from '../tree-sitter/findings.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, field, namedChildren, some } from '../tree-sitter/syntax.js';
-import { javaRetryContext, reinvoked } from './context.js';
+import { handlerRestart, javaRetryContext, loopHeaderOf, reinvoked } from './context.js';
 import { argumentsOf, calleeOf, lowerJava, RANDOM_METHOD, typeName, type JavaNames } from './lower.js';
 import { importFact, importLine } from './module.js';
 import { scheduledRetry } from './scheduled.js';
@@ -119,10 +126,11 @@ const ASSIGN_OPS: Record<string, AssignmentFact['op']> = {
   '/=': '/=',
   '<<=': '<<=',
 };
+const OVERRIDE_ANNOTATION = /^@(java\.lang\.)?Override$/;
 const TEST_ANNOTATION =
   /^@(Test|ParameterizedTest|RepeatedTest|TestFactory|BeforeEach|BeforeAll|AfterEach|Before|After)\b/;
 /** Spring's `@Value("${retry.delay:5000}")`: a property with the code's own default after the colon. */
-const PROPERTY_DEFAULT = /^@Value\s*\(\s*"\$\{[^:}]*(?::([^}]*))?\}"\s*\)$/;
+const PROPERTY_DEFAULT = /^@Value\s*\(\s*"\$\{([^:}]*)(?::([^}]*))?\}"\s*\)$/;
 
 interface WalkState {
   fn?: FunctionFact;
@@ -281,6 +289,8 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
       ))
         if (type.parent?.type !== 'scoped_type_identifier') bases.push(typeName(type));
     const cls: ClassFact = { name, line: lineOf(node), bases };
+    const prefix = springPropertiesPrefix(modifiersOf(node));
+    if (prefix !== null) cls.settings = { prefix, convention: 'spring' };
     if (node.type === 'record_declaration') {
       const components = field(node, 'parameters');
       cls.recordFields = components
@@ -331,6 +341,8 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
     const test = state.test || (!isLambda && hasAnnotation(node, TEST_ANNOTATION));
     const chain = [...state.chain, { declared: declared.get(node.id) ?? NONE }];
     const body = field(node, 'body');
+    if (!body && node.type === 'method_declaration') fn.abstract = true;
+    if (node.type === 'method_declaration' && hasAnnotation(node, OVERRIDE_ANNOTATION)) fn.overrides = true;
     if (isLambda && body && body.type !== 'block') {
       active = chain;
       fn.returns.push(lower(body));
@@ -413,10 +425,12 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
       object.type === 'super' ||
       (object.type === 'identifier' && callee.k === 'member' && callee.object.k !== 'name') ||
       (object.type === 'identifier' && TYPE_NAME.test(object.text));
-    if (!own && !direct) return;
+    // A method of a local in a loop's condition may be the repository's too (`while (strategy.shouldRetry())`).
+    if (!own && !direct && !loopHeaderOf(node)) return;
     pending.push({ call, node, state });
     if (direct && !state.repeats && !state.fn?.recursive) waitsOnce.push({ call, node });
-    if (!withSites || state.test || args.length === 0) return;
+    // A call without arguments waits only through a pause helper's own delay (`pauseOf`).
+    if (!withSites || state.test) return;
     facts.sites.push({
       call,
       anchor: snippet(node),
@@ -628,6 +642,8 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
   for (const fn of facts.functions) {
     const body = stats.get(fn.id);
     if (!body) continue;
+    const paused = pausedArgument(fn, body, mentionsName);
+    if (paused) fn.pauses = { delay: lower(paused), unitMs: body.unitMs };
     const index = sleptParameter(fn, body, mentionsName);
     if (index < 0) continue;
     const argument = lower(body.sleep!.argument!);
@@ -639,7 +655,7 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
   attachRetryFrames(pending, javaRetryContext);
   // A wait that does not repeat by a loop or recursion may still be followed by the failed call again.
   for (const { call, node } of waitsOnce) {
-    const context = call.retry ? null : reinvoked(node);
+    const context = call.retry ? null : (reinvoked(node) ?? handlerRestart(node));
     if (context) call.retry = { trigger: context.trigger, counters: [], evidence: context.evidence };
   }
   return facts;
@@ -792,15 +808,24 @@ function hasAnnotation(node: Node, pattern: RegExp): boolean {
   return annotations(node).some((m) => pattern.test(m.text));
 }
 
-/** `@Value("${retry.delay:5000}")` on a field or parameter: its default, or a value from outside. */
+/**
+ * `@Value("${retry.delay:5000}")` on a field or parameter: the key of Spring Boot's application
+ * config, or else the code's own default (none: a value from outside).
+ */
 function propertyDefault(node: Node): Expr | null {
   for (const annotation of annotations(node)) {
     const match = PROPERTY_DEFAULT.exec(annotation.text.replace(/\s+/g, ' '));
     if (!match) continue;
-    const value = match[1] === undefined ? null : Number(match[1].trim());
-    return value === null || !Number.isFinite(value) || match[1]!.trim() === ''
-      ? { k: 'external', what: 'a configuration property' }
-      : { k: 'num', value };
+    const setting: Expr = {
+      k: 'setting',
+      key: match[1]!.trim(),
+      convention: 'spring',
+      line: lineOf(annotation),
+    };
+    const given = match[2]?.trim();
+    if (given !== undefined && given !== '' && Number.isFinite(Number(given)))
+      setting.fallback = { k: 'num', value: Number(given) };
+    return setting;
   }
   return null;
 }

@@ -31,6 +31,15 @@ const SPRING_EXPONENTIAL_MULTIPLIER = 2;
 const RESILIENCE4J_DEFAULT_MULTIPLIER = 1.5;
 const FRACTION = /^(0|0?\.\d+|0\.\d*|1\.0*)[dDfF]?$/;
 
+/** Constants the libraries document, by qualified name, in milliseconds (a field initialised to one is that wait). */
+const LIBRARY_CONSTANTS: ReadonlyMap<string, number> = new Map([
+  ['io.github.resilience4j.retry.RetryConfig.DEFAULT_WAIT_DURATION', RESILIENCE4J_DEFAULT_WAIT_MS],
+]);
+
+export function libraryConstant(module: string, name: string): number | undefined {
+  return LIBRARY_CONSTANTS.get(`${module}.${name}`);
+}
+
 /** The value of the expression at `node` in milliseconds, as the value-flow engine follows it. */
 export type ValueOf = (node: Node) => Promise<DelayValue>;
 
@@ -333,8 +342,7 @@ async function resilience4j(ctx: LibraryContext, outer: Node): Promise<LibraryRe
       'Resilience4j `ofDefaults()` waits a fixed 500 ms between attempts',
     );
   }
-  if (type !== 'RetryConfig' || first?.name !== 'custom' || calls[calls.length - 1]?.name !== 'build')
-    return null;
+  if (type !== 'RetryConfig' || first?.name !== 'custom' || !builtOrHandedOut(outer, calls)) return null;
   if (calls.some((c) => c.name === 'intervalBiFunction')) return null;
   // `maxAttempts` counts the first call: at most one attempt never waits.
   const attempts = calls.find((c) => c.name === 'maxAttempts')?.args[0];
@@ -366,6 +374,19 @@ async function resilience4j(ctx: LibraryContext, outer: Node): Promise<LibraryRe
     wait
       ? '`waitDuration` without an interval function waits the same time between attempts'
       : 'a `RetryConfig` without `waitDuration` waits the default fixed 500 ms',
+  );
+}
+
+/**
+ * A `RetryConfig.custom()…` chain ends in `build()`, or is returned as a builder for callers to build
+ * (`return RetryConfig.<T>custom().waitDuration(d);`) — then only when it chooses the wait itself, since
+ * a caller may still set one.
+ */
+function builtOrHandedOut(outer: Node, calls: readonly ChainCall[]): boolean {
+  if (calls[calls.length - 1]?.name === 'build') return true;
+  return (
+    outer.parent?.type === 'return_statement' &&
+    calls.some((c) => c.name === 'waitDuration' || c.name === 'intervalFunction')
   );
 }
 

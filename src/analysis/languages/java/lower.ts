@@ -159,6 +159,18 @@ function lowerCall(node: Node, names: JavaNames, lower: (n: Node) => Expr): Expr
     // `Long.getLong("retry.delay", 1000)`: the default is what runs unless someone sets the property.
     return args[1] ? lower(args[1]) : { k: 'external', what: `\`${qualified}\`` };
   }
+  // `props.getProperty("retry.delay")`, `(…, "500")`: a key of the project's config, or the code's default.
+  if (object && name === 'getProperty' && args[0]?.type === 'string_literal') {
+    const fallback = args.length > 1 ? args[args.length - 1]! : null;
+    const setting: Expr = {
+      k: 'setting',
+      key: args[0].text.slice(1, -1),
+      of: lower(object),
+      line: lineOf(node),
+    };
+    if (fallback && fallback.type !== 'class_literal') setting.fallback = lower(fallback);
+    return setting;
+  }
   // `conn.getHeaderFieldInt("Retry-After", 10)`: the server's hint, or the code's own fallback.
   if (args[0] && SERVER_HINT_NAME.test(args[0].text)) {
     const server: Expr = { k: 'server', what: args[0].text };

@@ -3,7 +3,7 @@ import type { RetryFrame } from '../../flow/ir.js';
 import { unitMs } from '../tree-sitter/durations.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, field, lineOf } from '../tree-sitter/syntax.js';
-import { JAVA_GRAMMAR } from './context.js';
+import { FAILURE_HANDLER, JAVA_GRAMMAR } from './context.js';
 import { argumentsOf } from './lower.js';
 
 /**
@@ -15,9 +15,6 @@ import { argumentsOf } from './lower.js';
 
 const SCHEDULE = /^(schedule|newTimeout)$/;
 const TIME_UNIT = /(?:^|\.)(NANOSECONDS|MICROSECONDS|MILLISECONDS|SECONDS|MINUTES|HOURS|DAYS)$/;
-/** Methods that run when a connection closed or an attempt failed. */
-const FAILURE_HANDLER =
-  /^(channelInactive|channelUnregistered|exceptionCaught|connectionLost|on\w*(Close|Closed|Disconnect|Disconnected|Failure|Failed|Error|Lost|Drop|Dropped))$/;
 const INVOKED = new Set(['method_invocation', 'method_reference', 'object_creation_expression']);
 
 export interface ScheduledRetry {

@@ -9,6 +9,7 @@ import type {
   ParamFact,
 } from '../../flow/ir.js';
 import { newFunction } from '../../flow/ir.js';
+import { springPropertiesPrefix } from '../../flow/settings.js';
 import { attachRetryFrames, sleptParameter, type BodyCount, type CallSite } from '../../flow/waits.js';
 import { snippet } from '../tree-sitter/findings.js';
 import type { Node } from '../tree-sitter/runtime.js';
@@ -16,10 +17,11 @@ import { descendantsOfTypes, field, namedChildren } from '../tree-sitter/syntax.
 import { unitMs } from '../tree-sitter/durations.js';
 import { calleeExpr, lowerKotlin } from './lower.js';
 import { importFact } from './module.js';
-import { handlerReconnect, lambdaRole, retryContext } from './retry-context.js';
+import { deferred, failurePath, handlerReconnect, lambdaRole, retryContext } from './retry-context.js';
 import {
   calleeParts,
   callArguments,
+  extensionReceiver,
   isLambdaWrapper,
   isRandomCall,
   mentionsName,
@@ -314,6 +316,8 @@ export function extractKotlinFacts(path: string, root: Node, withSites: boolean)
         isConstructor,
       },
     );
+    const receiver = extensionReceiver(node);
+    if (receiver) fn.receiverType = receiver.text.replace(/[?<][\s\S]*$/, '').trim();
     facts.functions.push(fn);
     stats.set(fn.id, { calls: 0, control: false, sleep: null, unitMs: 1 });
     locals.set(fn.id, new Set());
@@ -434,7 +438,8 @@ export function extractKotlinFacts(path: string, root: Node, withSites: boolean)
       const own = stats.get(state.fn.id)!;
       own.calls += 1;
       if (isRandomCall(node, parts)) state.fn.random = true;
-      if (!own.sleep && direct && !direct.byNameOnly) {
+      // A wait in a launched lambda (`scope.launch { delay(ms); … }`) does not make the caller wait.
+      if (!own.sleep && direct && !direct.byNameOnly && !deferred(node)) {
         own.sleep = { argument: nodes[0] ?? null };
         own.unitMs = direct.unitMs;
       }
@@ -492,16 +497,20 @@ export function extractKotlinFacts(path: string, root: Node, withSites: boolean)
     const index = sleptParameter(fn, body, mentionsName);
     if (index >= 0) fn.sleeps = { param: index, unitMs: body.unitMs };
   }
-  attachRetryFrames(pending, (node) => retryContext(unwrapCall(node)));
+  attachRetryFrames(pending, (node) => retryContext(unwrapCall(node)), {
+    facts,
+    failureAt: (node) => failurePath(unwrapCall(node)),
+  });
   // A wait on a failure path that then makes the failed call again retries once, without a loop.
   for (const { call, node, state, direct } of pending) {
     if (call.retry || !direct || state.repeats || state.fn?.recursive) continue;
     const frame = retryContext(unwrapCall(node));
     if (frame) call.retry = { trigger: frame.trigger, counters: [], evidence: frame.evidence };
   }
-  // A reconnect from a close or error callback repeats without a loop or recursion of its own.
+  // A reconnect from a close or error callback, or an error handler sending its work again, repeats
+  // without a loop or recursion of its own.
   for (const { call, node } of pending) {
-    if (call.retry || !/^on[A-Z]|^connectionLost$/.test(facts.functions[call.fn ?? -1]?.name ?? '')) continue;
+    if (call.retry || call.fn === undefined) continue;
     const frame = handlerReconnect(node);
     if (frame) call.retry = { trigger: frame.trigger, counters: [], evidence: frame.evidence };
   }
@@ -521,6 +530,8 @@ function classInfo(node: Node): ClassInfo {
     fact: { name, line: node.startPosition.row + 1, bases: bases ?? [] },
     members: new Set(),
   };
+  const prefix = springPropertiesPrefix(children.find((c) => c.type === 'modifiers')?.text ?? '');
+  if (prefix !== null) info.fact.settings = { prefix, convention: 'spring' };
   for (const param of constructorParameters(node)) {
     if (param.children.some((c) => c?.type === 'val' || c?.type === 'var'))
       info.members.add(namedChildren(param).find((p) => p.type === 'identifier')?.text ?? '');

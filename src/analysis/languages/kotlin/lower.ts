@@ -53,7 +53,7 @@ const OPERATOR_FUNCTIONS: Readonly<Record<string, ArithmeticOp>> = {
   rem: '%',
   shl: '<<',
 };
-const NO_VALUE = new Set(['true', 'false', 'null', 'break', 'continue']);
+const NO_VALUE = new Set(['true', 'false', 'break', 'continue']);
 
 export function lowerKotlin(node: Node, context: LowerContext, depth = 0): Expr {
   if (depth > MAX_EXPRESSION_NESTING) return { k: 'todo', what: 'expression nested too deeply' };
@@ -111,6 +111,8 @@ export function lowerKotlin(node: Node, context: LowerContext, depth = 0): Expr 
     }
     case 'identifier': {
       const name = node.text;
+      // No value: `waitDuration ?: config.waitDuration` with `waitDuration: Long? = null` is the other side.
+      if (name === 'null') return { k: 'none' };
       if (NO_VALUE.has(name)) return { k: 'todo', what: `\`${name}\`` };
       if (context.receiverField(name, node)) return { k: 'member', object: { k: 'self' }, name, line };
       return { k: 'name', name, line };
@@ -224,6 +226,13 @@ function lowerCall(wrapped: Node, lower: (n: Node) => Expr, line: number): Expr 
   if (receiver && (SERVER_HINT_NAME.test(qualified) || (nodes[0] && SERVER_HINT_NAME.test(nodes[0].text))))
     return { k: 'server', what: node.text };
   if (ENVIRONMENT.test(qualified)) return { k: 'external', what: 'an environment variable' };
+  // `props.getProperty("retry.delay")`, `(…, "500")`: a key of the project's config, or the code's default.
+  const key = nodes[0]?.type === 'string_literal' && !nodes[0].text.includes('$') ? nodes[0].text : null;
+  if (receiver && name === 'getProperty' && key) {
+    const setting: Expr = { k: 'setting', key: key.slice(1, -1), of: lower(receiver), line };
+    if (args.length > 1) setting.fallback = args[args.length - 1]!;
+    return setting;
+  }
   if (receiver && PASS_THROUGH.has(name) && ZERO_ARGS(node)) return lower(receiver);
   if (receiver && name === 'coerceAtLeast' && args[0])
     return { k: 'minmax', which: 'max', args: [lower(receiver), args[0]] };

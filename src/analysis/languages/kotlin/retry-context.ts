@@ -1,11 +1,11 @@
-import { ATTEMPT_NAME } from '../../context.js';
+import { ATTEMPT_NAME, CONNECT_CALL } from '../../context.js';
+import type { FailurePath } from '../../flow/ir.js';
 import type { RetryContextResult } from '../../flow/waits.js';
-import type { Trigger } from '../../finding.js';
 import { isErrorCondition, isOverload, isSuccessCondition, type ConditionWords } from '../java/conditions.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { clip, descendantsOfTypes, field, lineOf, namedChildren } from '../tree-sitter/syntax.js';
 import { ifBranches } from './lower.js';
-import { calleeParts, lambdaOf, unwrapCall } from './syntax.js';
+import { callArguments, calleeParts, extensionReceiver, lambdaOf, unwrapCall } from './syntax.js';
 
 /**
  * Is a Kotlin wait a pause between attempts (RULES.md section 1)? It must run only after something
@@ -30,6 +30,7 @@ const FUNCTION_TYPES = new Set([
 ]);
 const LOOP_TYPES = new Set(['while_statement', 'for_statement', 'do_while_statement']);
 const CALLS = new Set(['call_expression']);
+const TRIES = new Set(['try_expression']);
 const STEPS = new Set(['unary_expression', 'assignment']);
 
 /** Inline functions whose lambda runs in place, once. */
@@ -41,6 +42,8 @@ const ON_FAILURE =
 /** Iterations whose lambda repeats: `repeat(n) { }`, `(1..n).forEach { }`. */
 const ITERATION =
   /^(forEach|forEachIndexed|onEach|map|mapNotNull|mapIndexed|firstNotNullOfOrNull|firstOrNull|first|any|all|takeWhile)$/;
+/** kotlinx.coroutines flows, whose `retry { }` predicate collects them again. */
+const FLOW_TYPE = /^(Flow|SharedFlow|StateFlow|MutableSharedFlow|MutableStateFlow)\b/;
 const RANGE_RECEIVER = /\.\.|\buntil\b|\bdownTo\b|\bindices\b|IntRange|LongRange/;
 
 const WORDS: ConditionWords = {
@@ -56,13 +59,15 @@ const CLOSE_HANDLER =
   /^on(Failure|Failed|Error|Close|Closed|Closing|Disconnect|Disconnected|ConnectionLost|ConnectionFailed)$|^connectionLost$/;
 const RECONNECT = /^(re)?connect\w*$|^restart\w*$|^resubscribe\w*$|^retry\w*$/i;
 const STATUS_ENTRY = /^(408|429|5\d\d)$|^in\s+5\d\d\s*(\.\.|until)/;
+/** Calls that do handed work again (`send(record)`, `resubmit(job)`), not ones that show it (`startAnimation(view)`). */
+const RESEND =
+  /^(re|Re)?(send|submit|publish|produce|enqueue|execute|run|process|fetch|retry|dispatch|deliver|upload)(?![a-z])/;
+/** A parameter type that hands a function a failure. */
+const FAILURE_TYPE = /^(Exception|Throwable|\w+Exception)$/;
+/** Code that runs later or elsewhere: a call inside it is not made by the statement itself. */
+const BODIES = new Set([...FUNCTION_TYPES, 'lambda_literal']);
 
 type LambdaRole = 'loop' | 'predicate' | 'failure' | 'in-place' | 'function';
-
-interface Found {
-  trigger: Trigger;
-  evidence: string;
-}
 
 /** What the lambda of a call is to the code around it. */
 export function lambdaRole(lambda: Node): { role: LambdaRole; call: Node | null } {
@@ -75,12 +80,24 @@ export function lambdaRole(lambda: Node): { role: LambdaRole; call: Node | null 
   if (name === 'repeat' && !receiver) return { role: 'loop', call };
   if (ITERATION.test(name) && receiver && RANGE_RECEIVER.test(receiver.text)) return { role: 'loop', call };
   // `retryWhen` is a Flow's whatever its receiver (inside a `Flow<T>` extension it has none); a bare
-  // `retry(3) { … }` is as often a helper whose lambda is the work, so it needs a flow and a predicate.
-  if (name === 'retryWhen' || (receiver && name === 'retry' && endsInBoolean(lambda)))
+  // `retry(3) { … }` is as often a helper whose lambda is the work, so it needs a flow (a receiver, or
+  // the `Flow` an extension is declared on) and a predicate.
+  if (
+    name === 'retryWhen' ||
+    (name === 'retry' && (receiver || inFlowExtension(call)) && endsInBoolean(lambda))
+  )
     return { role: 'predicate', call };
   if (receiver && ON_FAILURE.test(name)) return { role: 'failure', call };
   if (IN_PLACE.test(name)) return { role: 'in-place', call };
   return { role: 'function', call };
+}
+
+/** Inside an extension function of a flow, where a bare `retry { }` is the flow's own. */
+function inFlowExtension(node: Node): boolean {
+  let fn = node.parent;
+  while (fn && fn.type !== 'function_declaration') fn = fn.parent;
+  const receiver = fn ? extensionReceiver(fn) : undefined;
+  return !!receiver && FLOW_TYPE.test(receiver.text);
 }
 
 /** `{ …; true }`, `{ cause -> cause is IOException }`: a predicate, not the work itself. */
@@ -93,7 +110,7 @@ function endsInBoolean(lambda: Node): boolean {
     return !!consequence && !!alternative && [consequence, alternative].every(branchEndsInBoolean);
   }
   return (
-    /^(check_expression|type_test|binary_expression|conjunction_expression|disjunction_expression|comparison_expression|equality_expression)$/.test(
+    /^(check_expression|is_expression|type_test|binary_expression|conjunction_expression|disjunction_expression|comparison_expression|equality_expression)$/.test(
       last.type,
     ) && /\bis\b|[<>]=?|==|!=|&&|\|\|/.test(last.text)
   );
@@ -105,7 +122,7 @@ function branchEndsInBoolean(branch: Node): boolean {
 }
 
 export function retryContext(wait: Node): RetryContextResult | null {
-  let failure: Found | null = null;
+  let failure: FailurePath | null = null;
   let failureNode: Node | null = null;
   let loop: { node: Node; word: string; counters: string[] } | null = null;
   let fn: Node | null = null;
@@ -229,16 +246,13 @@ function callMadeAgain(wait: Node, failure: Node, fn: Node): Node | null {
 
 /**
  * A close or error callback (`override fun onFailure(…)`, `onClosed`) that waits and then connects
- * again (`launch { delay(N); connect() }`): a reconnect scheduled from the handler (RULES.md section 2).
+ * again (`launch { delay(N); connect() }`), or an error handler handed the failure and the work that
+ * failed (`handle(ex: Exception, record: ProducerRecord)`) that waits and then sends that work again:
+ * a retry scheduled from the handler (RULES.md section 2).
  */
 export function handlerReconnect(wait: Node): RetryContextResult | null {
   const { statement, container } = statementOf(wait);
-  if (!container) return null;
-  const restart = namedChildren(container)
-    .filter((s) => s.startIndex > statement.startIndex)
-    .map((s) => (s.type === 'call_expression' ? unwrapCall(s) : null))
-    .find((call) => call && RECONNECT.test(calleeParts(call).name));
-  if (!restart) return null;
+  if (!container || givesUpAfter(wait)) return null;
   let handler: Node | null = null;
   for (let node = container.parent; node; node = node.parent) {
     if (node.type === 'function_declaration') {
@@ -247,19 +261,92 @@ export function handlerReconnect(wait: Node): RetryContextResult | null {
     }
     if (FUNCTION_TYPES.has(node.type)) return null;
   }
-  const name = handler ? (field(handler, 'name')?.text ?? '') : '';
-  if (!handler || !CLOSE_HANDLER.test(name)) return null;
+  if (!handler) return null;
+  const name = field(handler, 'name')?.text ?? '';
+  const params = typedParameters(handler);
+  const closes = CLOSE_HANDLER.test(name);
+  const caught = closes ? undefined : params.find((p) => FAILURE_TYPE.test(p.type));
+  if (!closes && !caught) return null;
+  // What the handler was handed besides the failure: the work a retry does again.
+  const handed = params.filter((p) => p !== caught).map((p) => p.name);
+  const restart = namedChildren(container)
+    .filter((s) => s.startIndex > statement.startIndex)
+    .flatMap((s) => [s, ...descendantsOfTypes(s, CALLS, BODIES)].filter((c) => CALLS.has(c.type)))
+    .map(unwrapCall)
+    .find((call) => {
+      const called = calleeParts(call).name;
+      if (RECONNECT.test(called)) return true;
+      return (
+        !!caught && RESEND.test(called) && callArguments(call).nodes.some((a) => handed.includes(rootName(a)))
+      );
+    });
+  if (!restart) return null;
+  const again = `then calls \`${calleeParts(restart).name}()\` again (line ${lineOf(restart)})`;
+  if (caught)
+    return {
+      trigger: { kind: 'exception', detail: caught.type },
+      counters: new Set(),
+      evidence: [
+        `waits in \`${name}\`, which is handed the failure \`${caught.name}: ${caught.type}\` (line ${lineOf(handler)})`,
+        `${again} with the work it was handed`,
+      ],
+    };
   return {
     trigger: { kind: 'exception', detail: name },
     counters: new Set(),
-    evidence: [
-      `waits in the \`${name}\` handler (line ${lineOf(handler)})`,
-      `then calls \`${calleeParts(restart).name}()\` again (line ${lineOf(restart)})`,
-    ],
+    evidence: [`waits in the \`${name}\` handler (line ${lineOf(handler)})`, again],
   };
 }
 
-function failureAt(node: Node, child: Node): Found | null {
+/** The name a value is read from: `record` of `record` and of `task.record`. */
+function rootName(node: Node): string {
+  let root = node;
+  while (root.type === 'navigation_expression' && root.namedChild(0)) root = root.namedChild(0)!;
+  return root.type === 'identifier' ? root.text : '';
+}
+
+/** A function's parameters with their declared types (`ex: Exception` → `Exception`). */
+function typedParameters(fn: Node): { name: string; type: string }[] {
+  const list = namedChildren(fn).find((c) => c.type === 'function_value_parameters');
+  return (list ? namedChildren(list) : [])
+    .filter((p) => p.type === 'parameter')
+    .map((p) => {
+      const [name, type] = namedChildren(p);
+      return { name: name?.text ?? '', type: type?.text.replace(/\?$/, '') ?? '' };
+    });
+}
+
+/** Whether a node runs in a lambda of its own (`launch { }`, a callback) rather than when its function runs. */
+export function deferred(node: Node): boolean {
+  for (let up = node.parent; up && !FUNCTION_TYPES.has(up.type); up = up.parent)
+    if (up.type === 'lambda_literal' && lambdaRole(up).role === 'function') return true;
+  return false;
+}
+
+/**
+ * The failure path a call runs on in its own function (a `catch`, an error branch), looked for up to
+ * the function or a lambda that runs elsewhere: a `recon.schedule(…)` in a `catch` runs only after one.
+ */
+export function failurePath(call: Node): FailurePath | null {
+  let child = call;
+  for (let node = call.parent; node && !FUNCTION_TYPES.has(node.type); child = node, node = node.parent) {
+    if (node.type === 'lambda_literal') {
+      const { role, call: handler } = lambdaRole(node);
+      if (role === 'failure' && handler)
+        return {
+          trigger: { kind: 'exception' },
+          evidence: `runs in an \`${calleeParts(handler).name}\` handler (line ${lineOf(handler)})`,
+        };
+      if (role !== 'in-place') return null;
+      continue;
+    }
+    const found = failureAt(node, child);
+    if (found) return found;
+  }
+  return null;
+}
+
+function failureAt(node: Node, child: Node): FailurePath | null {
   if (node.type === 'catch_block') {
     if (isReadTimeout(node)) return null;
     const caught = namedChildren(node).find(
@@ -308,7 +395,7 @@ function isReadTimeout(handler: Node): boolean {
   return !!attempt && READ_CALL.test(attempt.text);
 }
 
-function conditionPath(text: string, verb: 'holds' | 'fails', statement: Node): Found {
+function conditionPath(text: string, verb: 'holds' | 'fails', statement: Node): FailurePath {
   const shown = clip(text.replace(/\s+/g, ' '));
   return {
     trigger: {
@@ -320,7 +407,7 @@ function conditionPath(text: string, verb: 'holds' | 'fails', statement: Node): 
 }
 
 /** `while (response.code == 429) { sleep(…); response = retry() }`: the loop runs while the attempt fails. */
-function whileFailing(loop: Node): Found | null {
+function whileFailing(loop: Node): FailurePath | null {
   const condition = field(loop, 'condition');
   if (!condition || !isOverload(condition.text)) return null;
   return conditionPath(condition.text, 'holds', loop);
@@ -330,7 +417,7 @@ function whileFailing(loop: Node): Found | null {
  * A loop body that leaves on success before the wait (a `try` whose body returns or breaks, an
  * `if (response.isSuccessful) return …`) only reaches the wait after a failure.
  */
-function successExitBefore(body: Node, waitStatement: Node): Found | null {
+function successExitBefore(body: Node, waitStatement: Node): FailurePath | null {
   for (const statement of namedChildren(body)) {
     if (statement.startIndex >= waitStatement.startIndex) break;
     if (
@@ -350,8 +437,43 @@ function successExitBefore(body: Node, waitStatement: Node): Found | null {
       if (condition && consequence && exits(consequence) && isSuccessCondition(condition.text, WORDS))
         return conditionPath(condition.text, 'fails', statement);
     }
+    const reconnect = swallowedConnect(statement);
+    if (reconnect) return reconnect;
   }
   return null;
+}
+
+/**
+ * A `try` that connects (`sessionConnector { … }`, `client.reconnect()`) with a `catch` that lets the
+ * failure fall through: the loop's wait after it is the pause before the next connection attempt.
+ */
+function swallowedConnect(statement: Node): FailurePath | null {
+  const tries = [statement, ...descendantsOfTypes(statement, TRIES, BODIES)].filter((t) => TRIES.has(t.type));
+  for (const attempt of tries) {
+    const handlers = namedChildren(attempt).filter((c) => c.type === 'catch_block');
+    const body = namedChildren(attempt).find((c) => c.type === 'block');
+    if (!body || handlers.length === 0 || handlers.some((h) => leaves(h) || isReadTimeout(h))) continue;
+    const connect = [body, ...descendantsOfTypes(body, CALLS, BODIES)]
+      .filter((c) => CALLS.has(c.type))
+      .map((c) => calleeParts(unwrapCall(c)).name)
+      .find((name) => CONNECT_CALL.test(name));
+    if (connect)
+      return {
+        trigger: { kind: 'exception', detail: 'connection' },
+        evidence: `waits after a \`try\` that calls \`${connect}\` and goes on when it fails (line ${lineOf(attempt)})`,
+      };
+  }
+  return null;
+}
+
+/** A handler that does not reach the wait after it: `throw`, `return`, `break`, `continue`. */
+function leaves(handler: Node): boolean {
+  const block = namedChildren(handler).find((c) => c.type === 'block');
+  return (
+    !!block &&
+    (exits(block) ||
+      namedChildren(block).some((s) => s.type === 'throw_expression' || /^continue\b/.test(s.text)))
+  );
 }
 
 /** A statement or block that leaves the loop: `return`, `break`, `return@label`. */

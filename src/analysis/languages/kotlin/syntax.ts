@@ -118,3 +118,11 @@ export function isRandomCall(call: Node, parts: CalleeParts = calleeParts(call))
 export function mentionsName(node: Node, name: string): boolean {
   return new RegExp(`(^|[^\\w$])${name.replace(/[$]/g, '\\$')}($|[^\\w$])`).test(node.text);
 }
+
+/** The type an extension function is declared on (`Flow<T>` of `fun <T> Flow<T>.retryWith(…)`), if it is one. */
+export function extensionReceiver(fn: Node): Node | undefined {
+  const name = fn.childForFieldName('name');
+  return name
+    ? namedChildren(fn).find((c) => /type$/.test(c.type) && c.endIndex <= name.startIndex)
+    : undefined;
+}

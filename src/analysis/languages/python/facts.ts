@@ -12,6 +12,7 @@ import { newFunction } from '../../flow/ir.js';
 import {
   attachRetryFrames,
   scheduledRetry,
+  pausedArgument,
   sleptParameter,
   type BodyCount,
   type CallSite,
@@ -47,6 +48,9 @@ export interface PyFacts extends FileFacts {
   /** Bindings by local name, for the library checks' callee names. */
   importMap: Map<string, PyImport>;
 }
+
+/** Sleeps that return a coroutine: they wait only when awaited. */
+const COROUTINE_SLEEP = /^(asyncio|trio|anyio)\.sleep$/;
 
 /** Unresolved callees with these names are taken as sleeps in seconds, at lower confidence. */
 const SLEEP_NAME = /^_?(sleep|sleep_for|sleep_seconds|backoff_sleep|pause|nap|snooze)$/;
@@ -329,7 +333,8 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
       (object.type === 'identifier' && (/^(self|cls)$/.test(object.text) || importMap.has(object.text)));
     if (!own && !direct) return;
     pending.push({ call, node, state });
-    if (!withSites || positional.length + keywords.length === 0) return;
+    // A call without arguments waits only through a pause helper's own delay (`pauseOf`).
+    if (!withSites) return;
     facts.sites.push({
       call,
       anchor: snippet(node),
@@ -346,6 +351,8 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
         ? { delay: lower(delay), argument: snippet(delay), unitMs: SECOND_MS, confidence, byNameOnly }
         : null;
     };
+    // `asyncio.sleep(5)` without `await` only makes a coroutine: nothing waits.
+    if (COROUTINE_SLEEP.test(qualified) && node.parent?.type !== 'await') return null;
     if (isModuleSleep(qualified)) return at(DELAY_KEYWORDS, 'high', false);
     if (TIMER.test(qualified) && positionalArguments(node).length >= 2)
       return at(['delay', 'interval'], 'medium', false);
@@ -372,8 +379,10 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
   for (const fn of facts.functions) {
     const index = sleptParameter(fn, stats.get(fn.id)!, mentionsName);
     if (index >= 0) fn.sleeps = { param: index, unitMs: SECOND_MS };
+    const paused = pausedArgument(fn, stats.get(fn.id)!, mentionsName);
+    if (paused) fn.pauses = { delay: lower(paused), unitMs: SECOND_MS };
   }
-  attachRetryFrames(pending, retryContext, { facts, failureAt });
+  attachRetryFrames(pending, retryContext, { facts, failureAt, sites: facts.sites });
   for (const { call, node, state } of timers) {
     const scheduled = positionalArguments(node)[1]!;
     const runs =

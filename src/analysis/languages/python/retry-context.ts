@@ -10,6 +10,8 @@ import {
 import type { Trigger } from '../../finding.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import {
+  attemptOf,
+  exitLineAfter,
   clip,
   descendantsOfTypes,
   enclosingBy,
@@ -78,7 +80,14 @@ export function retryContext(call: Node): PyRetryContext | null {
 /** The failure a call runs after (an `except` clause, an error branch), whatever repeats it. */
 export function failureAt(call: Node): FailurePath | null {
   const up = lineage(call);
-  return failurePath(call, enclosingBy(up, call, FUNCTION_TYPES), up);
+  const path = failurePath(call, enclosingBy(up, call, FUNCTION_TYPES), up);
+  if (!path) return null;
+  const exitsAt = exitLineAfter(
+    call,
+    FUNCTION_TYPES,
+    (s) => s.type === 'return_statement' || s.type === 'raise_statement',
+  );
+  return exitsAt === undefined ? path : { ...path, exitsAt };
 }
 
 function failurePath(call: Node, fn: Node | null, up: ParentOf): FailurePath | null {
@@ -91,9 +100,11 @@ function failurePath(call: Node, fn: Node | null, up: ParentOf): FailurePath | n
       if (pacesBothWays(call, node)) return null;
       const overload = OVERLOAD_SIGNAL.exec(node.text)?.[0];
       const what = overload ?? (caught ? clip(caught.replace(/\s+as\s+\w+$/, ''), 60) : '');
+      const tried = up(node)?.type === 'try_statement' ? field(up(node)!, 'body') : null;
       return {
         trigger: { kind: 'exception', detail: what || undefined },
         evidence: `waits in an \`except${caught ? ` ${clip(caught, 60)}` : ''}\` clause (line ${lineOf(node)})${overload && !caught.includes(overload) ? ` that handles \`${overload}\`` : ''}`,
+        ...(tried ? { attempt: attemptOf(tried, tried) } : {}),
       };
     }
     if (node.type === 'if_statement' || node.type === 'elif_clause') {
@@ -155,6 +166,7 @@ function conditionPath(condition: Node, verb: 'holds' | 'fails', statement: Node
   return {
     trigger: { kind: /status|\.ok\b|\b[45]\d\d\b/.test(text) ? 'status' : 'exception', detail: text },
     evidence: `waits when \`${text}\` ${verb} (line ${lineOf(statement)})`,
+    attempt: attemptOf(statement, condition, condition),
   };
 }
 

@@ -1,7 +1,8 @@
 import type { Node } from '../tree-sitter/runtime.js';
-import { clip, descendantsOfTypes, lineOf, namedChildren, some } from '../tree-sitter/syntax.js';
+import { attemptOf, clip, descendantsOfTypes, lineOf, namedChildren, some } from '../tree-sitter/syntax.js';
 import { isErrorCondition, isOverload, isSuccessCondition, type ConditionWords } from '../java/conditions.js';
 import type { ContextGrammar, FailurePath } from '../java/retry-context.js';
+import type { RetryFrame } from '../../flow/ir.js';
 
 /**
  * The retry-context grammar of Rust: failures are `Err(_) =>` match arms, `if let Err(e) = …`,
@@ -40,7 +41,28 @@ function leaves(node: Node | null): boolean {
   return false;
 }
 
+/** The attempt a `match` tests: its scrutinee (`match op() { … }`, `match res { … }`). */
+function matchedAttempt(match: Node | null | undefined): FailurePath['attempt'] {
+  const value = match?.type === 'match_expression' ? match.childForFieldName('value') : null;
+  return value ? attemptOf(value, value, value) : undefined;
+}
+
+/** The attempt an `if` tests: the value of `if let Err(e) = send()`, or the condition (`res.is_ok()`). */
+function testedAttempt(condition: Node): FailurePath['attempt'] {
+  const tested = condition.type === 'let_condition' ? condition.childForFieldName('value') : condition;
+  return tested ? attemptOf(tested, tested, tested) : undefined;
+}
+
+function withAttempt(path: FailurePath, attempt: FailurePath['attempt']): FailurePath {
+  return attempt ? { ...path, attempt } : path;
+}
+
 function armFailure(arm: Node): FailurePath | null {
+  const path = armPath(arm);
+  return path && withAttempt(path, matchedAttempt(arm.parent?.parent));
+}
+
+function armPath(arm: Node): FailurePath | null {
   const pattern = arm.childForFieldName('pattern');
   const text = patternText(pattern);
   if (NO_DATA.test(text)) return null;
@@ -80,7 +102,11 @@ function armFailure(arm: Node): FailurePath | null {
 
 function ifFailure(node: Node, child: Node): FailurePath | null {
   const condition = node.childForFieldName('condition');
-  if (!condition) return null;
+  const path = condition ? ifPath(node, condition, child) : null;
+  return path && withAttempt(path, testedAttempt(condition!));
+}
+
+function ifPath(node: Node, condition: Node, child: Node): FailurePath | null {
   const consequence = node.childForFieldName('consequence');
   const alternative = node.childForFieldName('alternative');
   const inThen = consequence?.equals(child) ?? false;
@@ -116,14 +142,24 @@ function ifFailure(node: Node, child: Node): FailurePath | null {
   return null;
 }
 
+/** The expression a statement is (`match …;`) or binds (`let x = match … ;`). */
+function statementExpression(statement: Node): Node | null {
+  return statement.type === 'expression_statement'
+    ? statement.namedChild(0)
+    : statement.type === 'let_declaration'
+      ? statement.childForFieldName('value')
+      : null;
+}
+
 function successExit(statement: Node): FailurePath | null {
-  const expression =
-    statement.type === 'expression_statement'
-      ? statement.namedChild(0)
-      : statement.type === 'let_declaration'
-        ? statement.childForFieldName('value')
-        : null;
-  if (!expression) return null;
+  const expression = statementExpression(statement);
+  const path = expression ? exitPath(statement, expression) : null;
+  if (!path || !expression) return path;
+  const condition = expression.type === 'if_expression' ? expression.childForFieldName('condition') : null;
+  return withAttempt(path, condition ? testedAttempt(condition) : matchedAttempt(expression));
+}
+
+function exitPath(statement: Node, expression: Node): FailurePath | null {
   if (expression.type === 'match_expression') {
     const block = expression.childForFieldName('body');
     const arms = block ? namedChildren(block).filter((arm) => arm.type === 'match_arm') : [];
@@ -277,4 +313,33 @@ export function pauseBeforeAttempt(wait: Node): { loop: Node; path: FailurePath 
     return null;
   }
   return null;
+}
+
+/**
+ * tower's `retry::Policy::retry` is called with each result and returns the future tower awaits before
+ * it sends the request again: a wait it returns on a failure path (`!response.status().is_success()`)
+ * is the pause between attempts, with no loop in sight (RULES.md section 1, a retry library's own hook).
+ */
+export function retryHookWait(wait: Node, failure: FailurePath | null): RetryFrame | null {
+  if (!failure) return null;
+  let fn: Node | null = null;
+  for (let up = wait.parent; up; up = up.parent) {
+    if (RUST_FUNCTIONS.has(up.type)) {
+      fn = up;
+      break;
+    }
+  }
+  if (fn?.type !== 'function_item' || fn.childForFieldName('name')?.text !== 'retry') return null;
+  const impl = fn.parent?.parent;
+  const policy = impl?.type === 'impl_item' ? (impl.childForFieldName('trait')?.text ?? '') : '';
+  if (!/^(tower::)?(retry::)?Policy\b/.test(policy) || !/\btower::/.test(wait.tree.rootNode.text))
+    return null;
+  return {
+    trigger: failure.trigger,
+    counters: [],
+    evidence: [
+      failure.evidence,
+      `returned from \`retry\` of a tower \`${clip(policy, 40)}\` (line ${lineOf(fn)}): tower waits it, then sends the request again`,
+    ],
+  };
 }

@@ -20,9 +20,16 @@ import { ATTEMPT_NAME } from '../../context.js';
 import { retryContext, type ContextGrammar, type FailurePath } from '../java/retry-context.js';
 import { snippet } from '../tree-sitter/findings.js';
 import { loadedLanguage, parseLoaded, type Node, type Tree } from '../tree-sitter/runtime.js';
-import { descendantsOfTypes, field, lineOf, namedChildren, some } from '../tree-sitter/syntax.js';
+import {
+  descendantsOfTypes,
+  exitLineAfter,
+  field,
+  lineOf,
+  namedChildren,
+  some,
+} from '../tree-sitter/syntax.js';
 import { unitMs } from '../tree-sitter/durations.js';
-import { pauseBeforeAttempt, RUST_GRAMMAR } from './context.js';
+import { pauseBeforeAttempt, retryHookWait, RUST_GRAMMAR } from './context.js';
 import {
   argumentsOf,
   calleeNameOf,
@@ -82,6 +89,7 @@ const FACT_NODES = new Set([
   'const_item',
   'static_item',
   'let_declaration',
+  'let_condition',
   'assignment_expression',
   'compound_assignment_expr',
   'for_expression',
@@ -228,6 +236,20 @@ export function extractRustFacts(path: string, root: Node, withSites: boolean): 
         const value = field(node, 'value');
         if (pattern?.type === 'identifier' && value)
           assign({ kind: 'name', name: pattern.text }, lowerIn(value, state), '=', state, node);
+        return;
+      }
+      case 'let_condition': {
+        // `if let Some(delay) = schedule.next()`, `while let Ok(d) = rx.recv()`: the payload is the value.
+        const pattern = field(node, 'pattern');
+        const value = field(node, 'value');
+        const payload = pattern?.type === 'tuple_struct_pattern' ? namedChildren(pattern) : [];
+        if (
+          value &&
+          payload.length === 2 &&
+          /^(Some|Ok)$/.test(payload[0]!.text) &&
+          payload[1]!.type === 'identifier'
+        )
+          assign({ kind: 'name', name: payload[1]!.text }, lowerIn(value, state), '=', state, node);
         return;
       }
       case 'assignment_expression':
@@ -466,8 +488,13 @@ export function extractRustFacts(path: string, root: Node, withSites: boolean): 
       pending,
       (node) =>
         retryContext(node, grammar) ?? (directWaits.has(node.id) ? beforeAttempt(node, grammar) : null),
-      { facts, failureAt },
+      { facts, failureAt, sites: facts.sites },
     );
+    for (const { call, node } of pending) {
+      if (call.retry || !directWaits.has(node.id)) continue;
+      const hooked = retryHookWait(node, failureAt(node));
+      if (hooked) call.retry = hooked;
+    }
   };
 
   const walk = (from: Node, base: WalkState) => {
@@ -531,12 +558,38 @@ function beforeAttempt(wait: Node, grammar: ContextGrammar): RetryContextResult 
   };
 }
 
-/** The failure path a call is on (an `Err` arm, an `if let Err`), up to its function, repeated or not. */
+/**
+ * The failure path a call is on (an `Err` arm, an `if let Err`, or after an `if res.is_ok() { return … }`
+ * earlier in its block), up to its function, repeated or not.
+ */
 function failureAt(call: Node): FailurePath | null {
+  const path = failureAround(call);
+  if (!path) return null;
+  const exitsAt = exitLineAfter(call, RUST_GRAMMAR.functions, leavesFunction);
+  return exitsAt === undefined ? path : { ...path, exitsAt };
+}
+
+/** `return …`, `panic!(…)`, `bail!(…)` as a statement. */
+function leavesFunction(statement: Node): boolean {
+  const inner = statement.type === 'expression_statement' ? statement.namedChild(0) : statement;
+  return (
+    inner?.type === 'return_expression' ||
+    (inner?.type === 'macro_invocation' && /^(panic|bail|unreachable)!/.test(inner.text))
+  );
+}
+
+function failureAround(call: Node): FailurePath | null {
   let child = call;
   for (let up = call.parent; up && !RUST_GRAMMAR.functions.has(up.type); child = up, up = up.parent) {
     const path = RUST_GRAMMAR.failureAt(up, child);
     if (path) return path;
+    if (up.type !== 'block') continue;
+    // The nearest exit on success before the call: the attempt it tests is the one that failed.
+    const before = namedChildren(up).filter((statement) => statement.endIndex <= child.startIndex);
+    for (const statement of before.reverse()) {
+      const exit = RUST_GRAMMAR.successExit(statement);
+      if (exit) return exit;
+    }
   }
   return null;
 }

@@ -1,6 +1,6 @@
 import { UNKNOWN, type DelayValue } from '../../delay.js';
 import type { RetryLibrary } from '../../finding.js';
-import { snippet, type LibraryDraftInput } from '../tree-sitter/findings.js';
+import { snippet, tailSnippet, type LibraryDraftInput } from '../tree-sitter/findings.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, namedChildren } from '../tree-sitter/syntax.js';
 import { argumentsOf } from './lower.js';
@@ -13,6 +13,8 @@ import { argumentsOf } from './lower.js';
  *   off until `.with_jitter()`.
  * - backoff: `backoff::Constant` is fixed; `ExponentialBackoff` is randomised (factor 0.5 by default)
  *   unless `randomization_factor` is set to 0.
+ * - tryhard: `.fixed_backoff(d)`, `.linear_backoff(d)` (`d * attempt`) and `.exponential_backoff(d)`
+ *   (doubling) have no jitter option at all; only a `.custom_backoff(…)` closure can add it.
  */
 
 const BACKON_DEFAULT_DELAY_MS = 1_000;
@@ -21,9 +23,15 @@ const BACKON_DEFAULT_DELAY_MS = 1_000;
 export type ValueOf = (node: Node) => Promise<DelayValue>;
 const BACKON_DEFAULT_FACTOR = 2;
 
+interface MethodCall {
+  name: string;
+  args: Node[];
+  node: Node;
+}
+
 /** A constructor call and the method calls chained on it (`X::new(a).b().c()`), outermost last. */
-function chainAbove(call: Node): { outer: Node; methods: { name: string; args: Node[]; node: Node }[] } {
-  const methods: { name: string; args: Node[]; node: Node }[] = [];
+function chainAbove(call: Node): { outer: Node; methods: MethodCall[] } {
+  const methods: MethodCall[] = [];
   let outer = call;
   for (;;) {
     const field = outer.parent;
@@ -56,13 +64,84 @@ async function isZero(node: Node, valueOf: ValueOf): Promise<boolean> {
   return value.kind === 'const' && value.ms === 0;
 }
 
+/** tryhard's built-in strategies, as a method on `retry_fn(…)` or `RetryFutureConfig::new(…)`. */
+const TRYHARD_STRATEGIES: Record<string, string> = {
+  fixed_backoff: 'waits the same delay every time',
+  linear_backoff: 'grows by the same delay every attempt, without randomness',
+  exponential_backoff: 'doubles without randomness',
+};
+
+/** Evidence that the rewrite reads: each wait is capped by tryhard's `.max_delay(d)`, applied after the strategy. */
+export const TRYHARD_CAP_EVIDENCE = 'tryhard caps each wait with `.max_delay`:';
+
+/**
+ * The method calls a call is chained on, innermost first, and the call the chain starts from:
+ * `.retries(3)` and `tryhard::retry_fn(f)` below `tryhard::retry_fn(f).retries(3).fixed_backoff(d)`.
+ */
+function chainBelow(call: Node): { root: Node; methods: MethodCall[] } {
+  const methods: MethodCall[] = [];
+  let current = call;
+  for (;;) {
+    const callee = current.childForFieldName('function');
+    const receiver = callee?.type === 'field_expression' ? callee.childForFieldName('value') : null;
+    if (receiver?.type !== 'call_expression') break;
+    const field = receiver.childForFieldName('function');
+    if (field?.type === 'field_expression')
+      methods.push({
+        name: field.childForFieldName('field')?.text ?? '',
+        args: argumentsOf(receiver),
+        node: receiver,
+      });
+    current = receiver;
+  }
+  return { root: current, methods };
+}
+
+async function tryhardRetry(call: Node, valueOf: ValueOf): Promise<LibraryDraftInput | null> {
+  const callee = call.childForFieldName('function');
+  const method = callee?.type === 'field_expression' ? (callee.childForFieldName('field')?.text ?? '') : '';
+  const behaviour = TRYHARD_STRATEGIES[method];
+  const argument = argumentsOf(call)[0];
+  if (!behaviour || !argument) return null;
+  const below = chainBelow(call);
+  const start = below.root.childForFieldName('function')?.text ?? '';
+  if (!/(^|::)(retry_fn|RetryFutureConfig::new)$/.test(start)) return null;
+  const base = await valueOf(argument);
+  const baseMs = base.kind === 'const' ? { baseMs: base.ms } : {};
+  const value: DelayValue =
+    method === 'fixed_backoff'
+      ? base
+      : method === 'linear_backoff'
+        ? { kind: 'linear', ...baseMs }
+        : { kind: 'exponential', ...baseMs, factor: 2 };
+  // The comment and the rewrite cover `exponential_backoff(d)`, not the chain before it.
+  const strategy = tailSnippet(callee!.childForFieldName('field')!, call);
+  const cap = [...chainAbove(call).methods, ...below.methods].find((m) => m.name === 'max_delay');
+  return {
+    library: 'tryhard',
+    value,
+    anchor: strategy,
+    target: strategy,
+    evidence: [
+      `tryhard \`.${method}(…)\` ${behaviour}: tryhard has no jitter option`,
+      ...(cap?.args[0] ? [`${TRYHARD_CAP_EVIDENCE} \`${cap.args[0].text}\``] : []),
+    ],
+  };
+}
+
 export async function findCrateRetries(root: Node, valueOf: ValueOf): Promise<LibraryDraftInput[]> {
   const text = root.text;
+  const found: LibraryDraftInput[] = [];
+  if (/\btryhard\b/.test(text)) {
+    for (const call of descendantsOfTypes(root, new Set(['call_expression']))) {
+      const hit = await tryhardRetry(call, valueOf);
+      if (hit) found.push(hit);
+    }
+  }
   const tokioRetry = /\btokio_retry2?\b/.test(text);
   const backon = /\bbackon\b/.test(text);
   const backoffCrate = /\bbackoff::/.test(text);
-  if (!tokioRetry && !backon && !backoffCrate) return [];
-  const found: LibraryDraftInput[] = [];
+  if (!tokioRetry && !backon && !backoffCrate) return found;
   for (const call of descendantsOfTypes(root, new Set(['call_expression']))) {
     const callee = call.childForFieldName('function');
     if (callee?.type !== 'scoped_identifier') continue;

@@ -41,6 +41,15 @@ const PASS_THROUGH = new Set([
   'parse',
   'as_ref',
   'get',
+  // Iterator adapters that keep the items (and so the iterator's type) of their receiver.
+  'into_iter',
+  'iter',
+  'take',
+  'skip',
+  'cycle',
+  'by_ref',
+  'fuse',
+  'peekable',
 ]);
 const POWER = new Set(['pow', 'checked_pow', 'saturating_pow', 'wrapping_pow', 'powi', 'powf']);
 const TIMES = new Set(['saturating_mul', 'checked_mul', 'wrapping_mul', 'mul_f64', 'mul_f32', 'mul']);

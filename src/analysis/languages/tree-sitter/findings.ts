@@ -32,6 +32,21 @@ export function snippet(node: Node): Snippet {
   return { range: rangeOf(node), text: node.text };
 }
 
+/** The source from the start of `first` to the end of `enclosing` (a method and its arguments in a chain). */
+export function tailSnippet(first: Node, enclosing: Node): Snippet {
+  const start = rangeOf(first);
+  const end = rangeOf(enclosing);
+  return {
+    range: {
+      ...end,
+      startLine: start.startLine,
+      startColumn: start.startColumn,
+      startOffset: start.startOffset,
+    },
+    text: enclosing.text.slice(first.startIndex - enclosing.startIndex),
+  };
+}
+
 /** One would-be finding, before rule levels, messages and fingerprints. */
 export interface Draft {
   rule: RuleId;
@@ -57,6 +72,8 @@ export interface WaitDraftInput {
   attemptVar?: string;
   evidence: string[];
   confidence: Confidence;
+  /** The helper the wait is written in, when the patch belongs there rather than at this call. */
+  computedBy?: { name: string; path: string };
 }
 
 /** A hand-written wait (`time.sleep(N)`, `time.Sleep(d)`, `sleep N`) as a draft, or null when quiet. */
@@ -74,6 +91,7 @@ export function waitDraft(input: WaitDraftInput, options: AnalysisOptions): Draf
       call: 'sleep-helper',
       argument: input.argument.range,
       argumentText: input.argument.text,
+      ...(input.computedBy ? { computedBy: input.computedBy } : {}),
     },
     attemptVar: input.attemptVar,
     evidence: classified.unknown

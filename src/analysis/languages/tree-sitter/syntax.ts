@@ -154,6 +154,43 @@ export function lineOf(node: Node): number {
   return node.startPosition.row + 1;
 }
 
+/**
+ * The attempt a failure test is about, for a failure path: the lines from `first` to `last` (a `try`
+ * body, a condition with its initialiser) and the identifiers `tested` reads.
+ */
+export function attemptOf(
+  first: Node,
+  last: Node,
+  tested?: Node | null,
+): { from: number; to: number; names: string[] } {
+  const identifiers = tested ? descendantsOfTypes(tested, new Set(['identifier'])) : [];
+  if (tested?.type === 'identifier') identifiers.push(tested);
+  // `send` of `send(x)` is the attempt itself, not a name holding its result.
+  const names = identifiers
+    .filter((n) => !n.parent?.childForFieldName('function')?.equals(n))
+    .map((n) => n.text);
+  return { from: lineOf(first), to: last.endPosition.row + 1, names: [...new Set(names)] };
+}
+
+/**
+ * The line of the first statement after `node` that leaves its function unconditionally (`return`,
+ * `raise`, `panic!`), among the statements that follow it in each enclosing block up to the function:
+ * what runs after a wait stops there.
+ */
+export function exitLineAfter(
+  node: Node,
+  functions: ReadonlySet<string>,
+  leaves: (statement: Node) => boolean,
+): number | undefined {
+  let child = node;
+  for (let up = node.parent; up && !functions.has(up.type); child = up, up = up.parent) {
+    for (const statement of namedChildren(up)) {
+      if (statement.startIndex >= child.endIndex && leaves(statement)) return lineOf(statement);
+    }
+  }
+  return undefined;
+}
+
 /** Whitespace-collapsed text clipped for a message (`if err != nil …`). */
 export function clip(text: string, max = 80): string {
   const flat = text.replace(/\s+/g, ' ').trim();

@@ -3,7 +3,7 @@ import { ts } from 'ts-morph';
 import type { DelayValue } from '../../delay.js';
 import type { RetryLibrary, RuleId } from '../../finding.js';
 import { isFunctionNode, type Resolver } from './resolve.js';
-import { importsOf, returnedExpression, unwrap } from './scope.js';
+import { importsOf, lookup, returnedExpression, unwrap } from './scope.js';
 
 /**
  * Retry libraries configured without jitter (RULES.md section 3). Each check reads one library's
@@ -193,6 +193,8 @@ export async function findLibraryRetries(
     }
     if (usesBullmq && ts.isPropertyAssignment(node) && propertyName(node) === 'backoff')
       pending.push(bullmqBackoff(ctx, node));
+    if ((usesBull || usesBullmq) && ts.isPropertyAssignment(node) && propertyName(node) === 'attempts')
+      pending.push(immediateJobRetry(ctx, node, usesBullmq ? 'bullmq' : 'bull'));
     ts.forEachChild(node, visit);
   };
   visit(file);
@@ -578,6 +580,60 @@ async function bullmqBackoff(
     target: property,
     evidence: 'bullmq `backoff: N` is a fixed backoff without jitter',
   };
+}
+
+/**
+ * bull and bullmq retry a failed job at once when its options set `attempts` but no `backoff` ("If
+ * you do not specify a back-off function, the jobs will be retried without delay as soon as they
+ * fail"): a fixed 0 ms. Only options the file shows whole count: a queue's `defaultJobOptions`, or a
+ * job added to a queue made in this file, with no `backoff` anywhere in the file (a queue default or
+ * a shared options object would apply one).
+ */
+async function immediateJobRetry(
+  ctx: LibraryCheckContext,
+  property: ts.PropertyAssignment,
+  library: 'bull' | 'bullmq',
+): Promise<LibraryFinding | null> {
+  const options = property.parent;
+  if (BACKOFF_WORD.test(ctx.file.text) || !isJobOptions(ctx, options)) return null;
+  const attempts = await ctx.valueOf(property.initializer, ctx.file);
+  if (!isConst(attempts) || attempts.ms <= 1) return null;
+  return {
+    library,
+    rule: 'fixed-delay-retry',
+    delay: { kind: 'const', ms: 0 },
+    anchor: property,
+    target: options,
+    evidence: `${library} retries a failed job at once (0 ms) when its \`attempts\` come without a \`backoff\``,
+  };
+}
+
+const BACKOFF_WORD = /\bbackoff\b/i;
+
+/** `queue.add(name?, data, { attempts })` on a queue made here, or `new Queue(name, { defaultJobOptions: { attempts } })`. */
+function isJobOptions(ctx: LibraryCheckContext, options: ts.Node): boolean {
+  const holder = options.parent;
+  if (ts.isPropertyAssignment(holder) && propertyName(holder) === 'defaultJobOptions')
+    return isQueueConstruction(ctx, holder.parent.parent);
+  if (!ts.isCallExpression(holder) || holder.arguments[0] === options) return false;
+  const callee = unwrap(holder.expression);
+  if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== 'add') return false;
+  const queue = unwrap(callee.expression);
+  if (!ts.isIdentifier(queue)) return false;
+  const declaration = lookup(queue.text, queue);
+  return (
+    declaration?.kind === 'variable' &&
+    !!declaration.node.initializer &&
+    isQueueConstruction(ctx, unwrap(declaration.node.initializer))
+  );
+}
+
+/** `new Queue(…)` or `Queue(…)` with `Queue` imported from bull or bullmq. */
+function isQueueConstruction(ctx: LibraryCheckContext, node: ts.Node): boolean {
+  if (!ts.isNewExpression(node) && !ts.isCallExpression(node)) return false;
+  const callee = unwrap(node.expression);
+  const specifier = ts.isIdentifier(callee) ? ctx.imports.get(callee.text)?.specifier : undefined;
+  return specifier === 'bull' || specifier === 'bullmq';
 }
 
 /** rxjs `retry({ delay })` and `retryWhen(e => e.pipe(delay(N)))`. */

@@ -86,6 +86,8 @@ export function lowerTs(
     const text = expr.getText(file);
     if (ENVIRONMENT.test(text)) return { k: 'external', what: 'an environment variable' };
     if (SERVER_HINT_NAME.test(expr.name.text)) return { k: 'server', what: text };
+    const setting = nodeConfigProperty(expr, file, line(expr));
+    if (setting) return setting;
     return { k: 'member', object: lower(expr.expression), name: expr.name.text, line: line(expr) };
   }
   if (ts.isElementAccessExpression(expr)) {
@@ -137,6 +139,8 @@ function lowerCall(
     // `headers.get('Retry-After')`: the server's hint.
     if (method === 'get' && args[0] && SERVER_HINT_NAME.test(args[0].getText(file)))
       return { k: 'server', what: args[0].getText(file) };
+    const setting = configRead(object, method, args, file, lower);
+    if (setting) return setting;
     if (ts.isIdentifier(object) && object.text === 'Math') {
       if (PASS_THROUGH_MATH.has(method) && args[0]) return lower(args[0]);
       if (method === 'pow' && args[0] && args[1])
@@ -172,6 +176,85 @@ function lowerCall(
     line,
     spread,
   };
+}
+
+/** A receiver named for configuration: `config`, `conf`, `nconf`, `settings`, `this.config`. */
+const CONFIG_RECEIVER = /(?:^|\.)(?:n?conf(?:ig)?|cfg|settings|configuration)$/i;
+
+/**
+ * `config.get('reconnectTimeout')`, `nconf.get('retry:delay')`, `config.get('retry.delay', 500)`: a
+ * key of the project's configuration (a `Map`'s `get` has no config-named receiver). Read through the
+ * node `config` package, the key comes from its `config/default.*` files.
+ */
+function configRead(
+  object: ts.Expression,
+  method: string,
+  args: ts.NodeArray<ts.Expression>,
+  file: ts.SourceFile,
+  lower: (n: ts.Expression) => Expr,
+): Expr | null {
+  const key = args[0] && unwrap(args[0]);
+  if (method !== 'get' || !key || !ts.isStringLiteralLike(key)) return null;
+  const receiver = object.getText(file);
+  if (!CONFIG_RECEIVER.test(receiver)) return null;
+  const setting: Expr = {
+    k: 'setting',
+    key: key.text.replace(/:/g, '.'),
+    of: lower(object),
+    line: file.getLineAndCharacterOfPosition(object.getStart(file)).line + 1,
+  };
+  if (ts.isIdentifier(object) && importsPackage(file, object.text, 'config'))
+    setting.convention = 'node-config';
+  if (args[1]) setting.fallback = lower(args[1]);
+  return setting;
+}
+
+/** `config.retry.delay` of the node `config` package (its config object is the files' keys): `retry.delay`. */
+function nodeConfigProperty(
+  expr: ts.PropertyAccessExpression,
+  file: ts.SourceFile,
+  line: number,
+): Expr | null {
+  const path: string[] = [];
+  let root: ts.Expression = expr;
+  for (; ts.isPropertyAccessExpression(root); root = unwrap(root.expression)) path.unshift(root.name.text);
+  if (
+    !ts.isIdentifier(root) ||
+    !CONFIG_RECEIVER.test(root.text) ||
+    !importsPackage(file, root.text, 'config')
+  )
+    return null;
+  return { k: 'setting', key: path.join('.'), convention: 'node-config', line };
+}
+
+/** Whether `local` is bound by `import local from 'pkg'`, `import * as local …` or `require('pkg')`. */
+function importsPackage(file: ts.SourceFile, local: string, pkg: string): boolean {
+  return file.statements.some((statement) => {
+    if (ts.isImportDeclaration(statement)) {
+      const clause = statement.importClause;
+      const named = clause?.namedBindings;
+      return (
+        ts.isStringLiteral(statement.moduleSpecifier) &&
+        statement.moduleSpecifier.text === pkg &&
+        (clause?.name?.text === local ||
+          (!!named && ts.isNamespaceImport(named) && named.name.text === local))
+      );
+    }
+    if (!ts.isVariableStatement(statement)) return false;
+    return statement.declarationList.declarations.some((d) => {
+      const init = d.initializer && unwrap(d.initializer);
+      return (
+        ts.isIdentifier(d.name) &&
+        d.name.text === local &&
+        !!init &&
+        ts.isCallExpression(init) &&
+        init.expression.getText(file) === 'require' &&
+        !!init.arguments[0] &&
+        ts.isStringLiteral(init.arguments[0]) &&
+        init.arguments[0].text === pkg
+      );
+    });
+  });
 }
 
 export function isObjectAssign(callee: ts.Expression): boolean {

@@ -42,21 +42,89 @@ export function retryContext(wait: Wait, file: ts.SourceFile): RetryContext | nu
 function inlineRetry(wait: Wait, file: ts.SourceFile): RetryContext | null {
   const fn = enclosingFunction(wait.anchor);
   const path = failurePath(wait.anchor, fn, file);
-  if (!path) return waitBeforeRecursiveRetry(wait, fn, file);
+  if (!path) return waitBeforeLaterAttempt(wait.anchor, fn, file) ?? waitBeforeRecursiveRetry(wait, fn, file);
   if (rethrowsAfter(wait.anchor)) return null;
   const loop = innermostLoop(wait.anchor, fn);
-  const outer = fn && isErrorCallback(fn) ? enclosingFunction(fn) : fn;
-  const selfName = outer ? functionName(outer) : null;
-  const recursion = selfName !== null && outer !== null && callsNameWithin(outer, selfName, file);
+  const own = fn && isErrorCallback(fn) ? enclosingFunction(fn) : fn;
+  const ownName = own ? functionName(own) : null;
+  const recursion =
+    own && ownName && callsNameWithin(own, ownName, file)
+      ? { fn: own, name: ownName }
+      : !loop && fn
+        ? retriedFromCallback(fn, wait.anchor, file)
+        : null;
   if (!loop && !recursion) return null;
-  const counters = attemptCounters(wait.anchor, fn, loop, outer);
+  const counters = attemptCounters(wait.anchor, fn, loop, recursion?.fn ?? own);
   const evidence = [
     path.evidence,
     loop
       ? `inside a ${loopWord(loop)} loop (line ${lineOf(loop, file)})`
-      : `which calls \`${selfName}\` again`,
+      : `which calls \`${recursion!.name}\` again`,
   ];
   return { trigger: path.trigger, counters, attemptVar: pickAttempt(counters), evidence };
+}
+
+/**
+ * `for (let attempt = 0; …; attempt++) { try { if (attempt > 0) await sleep(ms); return await op() } catch {…} }`:
+ * a wait that skips the first pass of a loop which leaves on success runs only before a later
+ * attempt, and a later attempt comes only after the one before it failed.
+ */
+function waitBeforeLaterAttempt(
+  anchor: ts.Node,
+  fn: ts.Node | null,
+  file: ts.SourceFile,
+): RetryContext | null {
+  const loop = innermostLoop(anchor, fn);
+  if (!loop || !ts.isBlock(loop.statement)) return null;
+  let guard: { node: ts.IfStatement; counter: string } | null = null;
+  for (let child = anchor, node = anchor.parent; node !== loop; child = node, node = node.parent) {
+    const counter =
+      ts.isIfStatement(node) && child === node.thenStatement ? laterPassCounter(node.expression) : null;
+    if (counter) {
+      guard = { node: node as ts.IfStatement, counter };
+      break;
+    }
+  }
+  if (!guard) return null;
+  const counters = attemptCounters(anchor, fn, loop, null);
+  if (!counters.has(guard.counter)) return null;
+  const exit = firstSuccessExit(loop.statement, file);
+  if (!exit) return null;
+  return {
+    trigger: { ...exit.path.trigger },
+    counters,
+    attemptVar: guard.counter,
+    evidence: [
+      `waits before each attempt after the first (\`${clip(guard.node.expression.getText(file))}\`, line ${lineOf(guard.node, file)})`,
+      `of a ${loopWord(loop)} loop that leaves on success (line ${lineOf(exit.statement, file)})`,
+    ],
+  };
+}
+
+/** `attempt > 0`, `i >= 1`, `tries !== 0`, `attempt > 1` (counted from one): the counter, when the condition skips the first pass. */
+function laterPassCounter(condition: ts.Expression): string | null {
+  const test = unwrap(condition);
+  if (!ts.isBinaryExpression(test)) return null;
+  const [name, bound, op] = ts.isIdentifier(test.left)
+    ? [test.left, unwrap(test.right), test.operatorToken.kind]
+    : [test.right, unwrap(test.left), mirrored(test.operatorToken.kind)];
+  if (!ts.isIdentifier(name) || !ts.isNumericLiteral(bound)) return null;
+  const limit = Number(bound.text);
+  const skipsFirst =
+    ((op === ts.SyntaxKind.GreaterThanToken ||
+      op === ts.SyntaxKind.ExclamationEqualsEqualsToken ||
+      op === ts.SyntaxKind.ExclamationEqualsToken) &&
+      limit === 0) ||
+    (op === ts.SyntaxKind.GreaterThanToken && limit === 1) ||
+    (op === ts.SyntaxKind.GreaterThanEqualsToken && (limit === 1 || limit === 2));
+  return skipsFirst ? name.text : null;
+}
+
+/** `0 < attempt` reads as `attempt > 0`. */
+function mirrored(op: ts.BinaryOperator): ts.BinaryOperator {
+  if (op === ts.SyntaxKind.LessThanToken) return ts.SyntaxKind.GreaterThanToken;
+  if (op === ts.SyntaxKind.LessThanEqualsToken) return ts.SyntaxKind.GreaterThanEqualsToken;
+  return op;
 }
 
 /**
@@ -81,9 +149,7 @@ function waitBeforeRecursiveRetry(
   if (statement.parent !== fn.body) return null;
   // Cheap before the walk of the body: the wait must depend on one of the function's parameters.
   const waited = wait.delay;
-  const parameters = fn.parameters.flatMap((parameter) =>
-    ts.isIdentifier(parameter.name) ? [parameter.name.text] : [],
-  );
+  const parameters = fn.parameters.flatMap((parameter) => boundNames(parameter.name));
   if (!parameters.some((name) => mentionsName(waited, name))) return null;
   const stepped = new Set<string>();
   const counted = new Set<string>();
@@ -94,18 +160,12 @@ function waitBeforeRecursiveRetry(
     if (!found) continue;
     path ??= found;
     for (const [index, parameter] of fn.parameters.entries()) {
-      const argument = call.arguments[index] && unwrap(call.arguments[index]);
-      if (
-        ts.isIdentifier(parameter.name) &&
-        argument &&
-        ts.isBinaryExpression(argument) &&
-        mentionsName(argument, parameter.name.text)
-      ) {
-        stepped.add(parameter.name.text);
+      for (const { name, argument } of passedFor(parameter.name, call.arguments[index])) {
+        if (!ts.isBinaryExpression(argument) || !mentionsName(argument, name)) continue;
+        stepped.add(name);
         // `count + 1` counts attempts; `delay * 2` is a growing delay, evaluated as such.
         const op = argument.operatorToken.kind;
-        if (op === ts.SyntaxKind.PlusToken || op === ts.SyntaxKind.MinusToken)
-          counted.add(parameter.name.text);
+        if (op === ts.SyntaxKind.PlusToken || op === ts.SyntaxKind.MinusToken) counted.add(name);
       }
     }
   }
@@ -120,6 +180,35 @@ function waitBeforeRecursiveRetry(
       `and waits first on each call, longer as ${[...stepped].map((n) => `\`${n}\``).join(', ')} grows`,
     ],
   };
+}
+
+/** The names a parameter binds: `delay`, or `model` and `delayMs` of `{ model, delayMs = 0 } = {}`. */
+function boundNames(name: ts.BindingName): string[] {
+  if (ts.isIdentifier(name)) return [name.text];
+  if (!ts.isObjectBindingPattern(name)) return [];
+  return name.elements.flatMap((element) => (ts.isIdentifier(element.name) ? [element.name.text] : []));
+}
+
+/**
+ * What a call passes for each name a parameter binds: the argument itself, or for an options
+ * pattern, the property of the object literal passed (`{ model, delayMs: (delayMs || 2000) * 2 }`).
+ */
+function passedFor(
+  parameter: ts.BindingName,
+  given: ts.Expression | undefined,
+): { name: string; argument: ts.Expression }[] {
+  const argument = given && unwrap(given);
+  if (!argument) return [];
+  if (ts.isIdentifier(parameter)) return [{ name: parameter.text, argument }];
+  if (!ts.isObjectBindingPattern(parameter) || !ts.isObjectLiteralExpression(argument)) return [];
+  return parameter.elements.flatMap((element) => {
+    if (!ts.isIdentifier(element.name)) return [];
+    const key = element.propertyName ? element.propertyName.getText() : element.name.text;
+    const property = argument.properties.find(
+      (p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && p.name.getText() === key,
+    );
+    return property ? [{ name: element.name.text, argument: unwrap(property.initializer) }] : [];
+  });
 }
 
 /**
@@ -156,7 +245,8 @@ function scheduledRetry(wait: Wait, file: ts.SourceFile): RetryContext | null {
   const callback = wait.callback;
   if (!callback) return null;
   const fn = enclosingFunction(wait.anchor);
-  const outer = fn && (isErrorCallback(fn) || errorEvent(fn)) ? enclosingFunction(fn) : fn;
+  const outer =
+    fn && (isErrorCallback(fn) || errorEvent(fn)) ? (namedEnclosing(fn) ?? enclosingFunction(fn)) : fn;
   const selfName = outer ? functionName(outer) : null;
   const restarted = restartedName(callback, selfName);
   if (!restarted) return null;
@@ -175,6 +265,33 @@ function scheduledRetry(wait: Wait, file: ts.SourceFile): RetryContext | null {
     attemptVar: pickAttempt(counters),
     evidence: [path.evidence, `the timer calls \`${restarted}\` again`],
   };
+}
+
+/**
+ * A callback that waits and then calls the function it was created in again retries that function:
+ * `fetch(url).then((res) => { if (res.status > 400) return sleep(1000).then(() => fetchAndRetry(url)) })`,
+ * `ws.addEventListener('close', async () => { await delay(1000); connect() })` inside `connect`.
+ * The call must come after the wait, inside the callback: a call elsewhere in the function is not
+ * what the wait is a pause before.
+ */
+function retriedFromCallback(
+  fn: ts.Node,
+  anchor: ts.Node,
+  file: ts.SourceFile,
+): { fn: ts.SignatureDeclaration & ts.Node; name: string } | null {
+  const outer = namedEnclosing(fn);
+  const name = outer && functionName(outer);
+  if (!outer || !name) return null;
+  return callsNamedIn(fn, name, file, false).some((call) => call.pos >= anchor.end)
+    ? { fn: outer, name }
+    : null;
+}
+
+/** The nearest named function around `fn`: the one an anonymous callback or executor runs on behalf of. */
+function namedEnclosing(fn: ts.Node): (ts.SignatureDeclaration & ts.Node) | null {
+  for (let outer = enclosingFunction(fn); outer; outer = enclosingFunction(outer))
+    if (functionName(outer)) return outer;
+  return null;
 }
 
 /** Call sites looked at when a helper's callers decide whether it runs on failure. */
@@ -243,13 +360,19 @@ function failurePath(anchor: ts.Node, fn: ts.Node | null, file: ts.SourceFile): 
     const found = failureStep(node, child, file);
     if (found) return found;
   }
-  if (fn && isErrorCallback(fn)) {
+  if (fn && (isErrorCallback(fn) || passedAsRejectionHandler(fn))) {
     return {
       trigger: { kind: 'exception' },
       evidence: `waits in a rejection handler (line ${lineOf(fn, file)})`,
     };
   }
-  return null;
+  const event = fn && errorEvent(fn);
+  return event
+    ? {
+        trigger: { kind: 'error-event', detail: `'${event}' event` },
+        evidence: `waits in the '${event}' event handler (line ${lineOf(fn!, file)})`,
+      }
+    : null;
 }
 
 /** Whether reaching `child` through `node` (its parent) means something failed. */
@@ -450,16 +573,30 @@ function errorEvent(fn: ts.Node): string | null {
  */
 function registeredByReference(fn: ts.Node): string | null {
   const name = functionName(fn);
-  return name ? (errorHandlersOf(fn.getSourceFile()).get(name) ?? null) : null;
+  return name ? (handlersOf(fn.getSourceFile()).events.get(name) ?? null) : null;
 }
 
-/** Per file, the names of the handlers it registers for error-like events, and the first such event. */
-const errorHandlerCache = new WeakMap<ts.SourceFile, Map<string, string>>();
+/** `function onError(err) {…}` passed by name: `fetch(url).catch(onError)`, `.then(ok, onError)`. */
+function passedAsRejectionHandler(fn: ts.Node): boolean {
+  const name = functionName(fn);
+  return name !== null && handlersOf(fn.getSourceFile()).rejections.has(name);
+}
 
-function errorHandlersOf(file: ts.SourceFile): Map<string, string> {
-  const cached = errorHandlerCache.get(file);
+/** Per file, the functions it registers by name to run on failure. */
+interface FailureHandlers {
+  /** Handlers of error-like events, each with the first such event. */
+  events: Map<string, string>;
+  /** Functions passed by name as a promise's rejection handler. */
+  rejections: Set<string>;
+}
+
+const handlerCache = new WeakMap<ts.SourceFile, FailureHandlers>();
+
+function handlersOf(file: ts.SourceFile): FailureHandlers {
+  const cached = handlerCache.get(file);
   if (cached) return cached;
   const handlers = new Map<string, string>();
+  const rejections = new Set<string>();
   const add = (expression: ts.Expression, event: string): void => {
     let target = unwrap(expression);
     if (
@@ -498,12 +635,15 @@ function errorHandlersOf(file: ts.SourceFile): Map<string, string> {
       ) {
         add(handler, type.text);
       }
+    } else if (ts.isIdentifier(node) && isRejectionHandlerArgument(node)) {
+      rejections.add(node.text);
     }
     ts.forEachChild(node, visit);
   };
   visit(file);
-  errorHandlerCache.set(file, handlers);
-  return handlers;
+  const found = { events: handlers, rejections };
+  handlerCache.set(file, found);
+  return found;
 }
 
 /** The function a timer callback restarts, if it restarts one: the enclosing function or a reconnect-like name. */

@@ -132,7 +132,7 @@ export class WaitFinder {
           confidence: 'high',
         };
       }
-      return null;
+      // A timer that neither resolves nor rejects schedules other work: `setTimeout(() => retry(…), N)`.
     }
     return { call: 'timeout-callback', anchor: call, delay, callback, jittered: false, confidence: 'high' };
   }
