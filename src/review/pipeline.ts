@@ -16,9 +16,11 @@ import type {
 } from '../platforms/types.js';
 import { simulateFinding } from '../simulate/finding.js';
 import { suggest } from '../suggest/suggest.js';
+import type { ProjectFacts } from '../suggest/project.js';
 import type { RepoJitterHelper } from '../suggest/types.js';
 import { analysisOptionsFrom, analyzePaths, filterOptionsFrom, type AnalyzedFile } from './analyze.js';
 import { renderComment, renderSummary } from './render.js';
+import { readProjectFacts } from './project-facts.js';
 import { RULE_DOCS_URL } from './rule-docs.js';
 
 /** Simulations are seeded so a comment never changes between runs of the same code. */
@@ -127,13 +129,14 @@ export async function buildOutcome(
       };
 
   const texts = new Map(analyzed.files.map((file) => [file.path, file.text]));
+  const projects = await readProjectFacts(reader, changeSet.headSha, added);
   const published = added.map((finding) =>
     publishable(
       finding,
       texts.get(finding.path)!,
       target.platform,
       config,
-      confirmation,
+      { ...confirmation, project: projects.get(finding.path) },
       clients,
       log,
       analyzers,
@@ -245,7 +248,7 @@ function publishable(
   fileText: string,
   platform: ReviewTarget['platform'],
   config: JitterbotConfig,
-  confirmation: Confirmation,
+  confirmation: Confirmation & { project?: ProjectFacts },
   clients: { count: number; source: string },
   log: ReviewLogger,
   analyzers: readonly LanguageAnalyzer[],
@@ -256,6 +259,7 @@ function publishable(
     capMs: config.cap_ms,
     goldenIndexEnv: config.golden_index,
     repoHelper: repoHelper && repoHelper.path !== finding.path ? repoHelper : undefined,
+    project: confirmation.project,
   });
   if (!suggestion.valid)
     log.error(

@@ -97,9 +97,13 @@ export interface BlockSplit {
 
 /**
  * The contiguous lines a one-click suggestion replaces: the lines of `main`, widened to every edit
- * that touches them, with those edits applied. Other edits stay outside and are described in words.
+ * that touches them or asks to join, with those edits applied. Other edits stay outside and are described in words.
  */
-export function primaryBlock(text: string, edits: readonly TextEdit[], main: TextEdit): BlockSplit {
+export function primaryBlock(
+  text: string,
+  edits: readonly (TextEdit & { joinsBlock?: boolean })[],
+  main: TextEdit,
+): BlockSplit {
   const lines = new LineIndex(text);
   // An edit ending exactly at a line start (a removed line with its newline) ends on the line before.
   const lastLineOf = (edit: TextEdit): number => {
@@ -116,7 +120,7 @@ export function primaryBlock(text: string, edits: readonly TextEdit[], main: Tex
       if (inside.has(edit)) continue;
       const first = lines.lineOf(edit.start);
       const last = Math.max(first, lastLineOf(edit));
-      if (last >= startLine && first <= endLine) {
+      if ((last >= startLine && first <= endLine) || edit.joinsBlock) {
         inside.add(edit);
         startLine = Math.min(startLine, first);
         endLine = Math.max(endLine, last);

@@ -4,6 +4,8 @@ import type { SuggestedStrategy, TextEdit } from './types.js';
 export interface PlannedEdit extends TextEdit {
   /** A sentence fragment such as "add `import { timer } from 'rxjs'` at the top of the file". */
   note?: string;
+  /** Part of the one-click suggestion even on another line (a log message next to the wait). */
+  joinsBlock?: boolean;
 }
 
 /** What a rewrite intends: the first edit is the main one, the suggestion block is built around it. */

@@ -5,6 +5,8 @@ import { rewriteLibraryOption } from './ecmascript/libraries.js';
 import { EcmaSource } from './ecmascript/source.js';
 import { inlineCode } from './inline-code.js';
 import { refuse, type PlannedEdit, type RewriteResult } from './plan.js';
+import { attemptCounted } from './attempt.js';
+import { keepWordsTrue } from './stale-words.js';
 import { JITTER_STRATEGIES } from './strategies.js';
 import type { Suggestion, SuggestOptions, TextEdit } from './types.js';
 import { validatePatch } from './validate.js';
@@ -57,6 +59,30 @@ function plainEdit(edit: PlannedEdit): TextEdit {
   return { start: edit.start, end: edit.end, newText: edit.newText };
 }
 
+/** The rewrite with the attempt counter checked first and the code's words kept true after. */
+function rewritten(
+  rewriter: Rewriter,
+  original: Finding,
+  fileText: string,
+  options: SuggestOptions,
+): RewriteResult {
+  const { finding, note } = attemptCounted(original, fileText);
+  const result = wordsKeptTrue(finding, fileText, options, rewriter(finding, fileText, options));
+  return note === undefined ? result : { ...result, description: `${result.description} ${note}` };
+}
+
+function wordsKeptTrue(
+  finding: Finding,
+  fileText: string,
+  options: SuggestOptions,
+  result: RewriteResult,
+): RewriteResult {
+  if (result.kind === 'refusal') return result;
+  const helper = options.repoHelper?.name;
+  const reused = helper !== undefined && result.edits.some((edit) => edit.newText.includes(`${helper}(`));
+  return keepWordsTrue(finding, fileText, result, reused);
+}
+
 /**
  * The jitter patch for one finding: minimal edits in the author's formatting, the contiguous block a
  * platform suggestion replaces, sentences for edits elsewhere, and a verdict from re-parsing and
@@ -73,7 +99,7 @@ export function suggest(finding: Finding, fileText: string, options: SuggestOpti
       )
     : rewriter === undefined
       ? refuse(options.strategy, `patches for ${finding.language} are not written yet`, inWords(options))
-      : rewriter(finding, fileText, options);
+      : rewritten(rewriter, finding, fileText, options);
   if (result.kind === 'refusal') {
     return {
       strategy: result.strategy,

@@ -1,4 +1,5 @@
 import type { StrategyName } from '../config.js';
+import type { ProjectFacts } from './project.js';
 
 export type { StrategyName } from '../config.js';
 
@@ -24,6 +25,8 @@ export interface SuggestOptions {
   /** Environment variable holding a stable per-client index; golden jitter is only offered with it. */
   goldenIndexEnv?: string;
   repoHelper?: RepoJitterHelper;
+  /** The build-file facts of the finding's project; absent facts mean the API that exists everywhere. */
+  project?: ProjectFacts;
 }
 
 /** A replacement in the original file text: offsets are 0-based UTF-16 indexes, `end` exclusive. */

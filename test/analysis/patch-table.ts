@@ -1,10 +1,15 @@
-import { expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import type { Finding } from '../../src/analysis/finding.js';
 import type { LanguageAnalyzer } from '../../src/analysis/analyzer.js';
 import { applyEdits } from '../../src/suggest/edits.js';
 import type { RewriteResult } from '../../src/suggest/plan.js';
 import { STRATEGY_NAMES } from '../../src/suggest/strategies.js';
-import type { SuggestOptions } from '../../src/suggest/types.js';
+import type { RepoReader } from '../../src/platforms/types.js';
+import { readProjectFacts } from '../../src/review/project-facts.js';
+import { suggest } from '../../src/suggest/suggest.js';
+import type { StrategyName, SuggestOptions } from '../../src/suggest/types.js';
 import { loadTable, runCase } from './rule-table.js';
 
 type Rewrite = (finding: Finding, text: string, options: SuggestOptions) => RewriteResult;
@@ -42,4 +47,76 @@ export function itPatchesEveryFinding(
       expect(findings).toBeGreaterThanOrEqual(cases.length);
     });
   }
+}
+
+/** A row of a `patches.yml` table: a finding in a project, and what its full-jitter patch must say. */
+interface PatchRow {
+  name: string;
+  filename?: string;
+  code: string;
+  /** The project around the file (build files, other modules), read through a RepoReader. */
+  files?: Record<string, string>;
+  /** Text the patched file must contain, and must not. */
+  contains?: string[];
+  excludes?: string[];
+  /** When set, no patch is offered and the description matches this. */
+  refused?: string;
+  /** The patch's description matches this. */
+  description?: string;
+  /** The one-click block (its replacement lines) contains this. */
+  block?: string;
+  strategy?: StrategyName;
+}
+
+/**
+ * Patches judged in their project's context: each row's build files reach `suggest` the way a review
+ * hands them over (`readProjectFacts` through a RepoReader over the row's files), and the patched file
+ * must contain, and must not contain, the row's texts.
+ */
+export function describePatchRows(table: string, analyzer: LanguageAnalyzer, defaultFilename: string): void {
+  const rows = (
+    parse(readFileSync(new URL(`../../${table}`, import.meta.url), 'utf8')) as { patches: PatchRow[] }
+  ).patches;
+  describe(table, () => {
+    for (const row of rows) {
+      it(row.name, async () => {
+        const path = row.filename ?? defaultFilename;
+        const files: Record<string, string> = { ...row.files, [path]: row.code };
+        const reader: RepoReader = {
+          read: async (p) => files[p] ?? null,
+          list: async () => Object.keys(files),
+        };
+        const findings = await runCase(
+          { name: row.name, code: row.code, filename: path, files: row.files },
+          analyzer,
+        );
+        expect(findings.length).toBeGreaterThan(0);
+        const projects = await readProjectFacts(reader, 'head', findings);
+        for (const finding of findings) {
+          const suggestion = suggest(finding, row.code, {
+            strategy: row.strategy ?? 'full',
+            capMs: 30_000,
+            project: projects.get(finding.path),
+          });
+          if (row.refused !== undefined) {
+            expect(suggestion.valid).toBe(false);
+            expect(suggestion.description).toMatch(new RegExp(row.refused));
+            continue;
+          }
+          expect(suggestion.valid ? 'valid' : suggestion.invalidReason).toBe('valid');
+          if (row.description !== undefined)
+            expect(suggestion.description).toMatch(new RegExp(row.description));
+          if (row.block !== undefined) expect(suggestion.primary?.newLines).toContain(row.block);
+          const patched = applyEdits(row.code, suggestion.edits);
+          for (const text of row.contains ?? []) expect(patched).toContain(text);
+          for (const text of row.excludes ?? []) expect(patched).not.toContain(text);
+          const after = await runCase(
+            { name: row.name, code: patched, filename: path, files: row.files },
+            analyzer,
+          );
+          expect(after.map((f) => f.message)).not.toContain(finding.message);
+        }
+      });
+    }
+  });
 }

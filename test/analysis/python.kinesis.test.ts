@@ -76,9 +76,12 @@ describe('the Kinesis consumer, end to end', () => {
     expect(finding!.suggestion.primary.newLines).toBe(
       '            time.sleep(random.uniform(0, THROTTLE_BACKOFF_SECONDS))',
     );
-    expect(finding!.suggestion.extra).toEqual(['Also add `import random` with the other imports.']);
+    expect(finding!.suggestion.extra).toEqual([
+      'Also add `import random` with the standard-library imports.',
+    ]);
     const patched = applyEdits(CONSUMER, finding!.suggestion.edits);
-    expect(patched).toContain('from .settings import BATCH_SIZE, THROTTLE_BACKOFF_SECONDS\nimport random\n');
+    // isort/ruff order: with the standard library, before the third-party and local imports.
+    expect(patched).toContain('import random\nimport time\n\nimport boto3\n');
     expect(code).toBe(1);
   });
 

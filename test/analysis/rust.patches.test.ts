@@ -5,6 +5,7 @@ import { reparseVerdict } from '../../src/analysis/languages/tree-sitter/runtime
 import { applyEdits } from '../../src/suggest/edits.js';
 import { rewriteRust } from '../../src/suggest/rust/index.js';
 import { STRATEGY_NAMES } from '../../src/suggest/strategies.js';
+import { describePatchRows } from './patch-table.js';
 import { loadTable } from './rule-table.js';
 
 const TABLES = ['fixtures/rust/retries.yml', 'fixtures/rust/crates.yml'];
@@ -66,6 +67,8 @@ describe('rust patches', () => {
     );
     const words = rewriteRust(bare!, code, { strategy: 'full', capMs: 30_000 });
     expect(words.kind).toBe('refusal');
-    expect(words.description).toContain('Add `rand` to Cargo.toml');
+    expect(words.description).toContain('Add `rand = "0.9"` to the `[dependencies]` of Cargo.toml');
   });
 });
+
+describePatchRows('fixtures/rust/patches.yml', new RustAnalyzer(), DEFAULT_PATH);

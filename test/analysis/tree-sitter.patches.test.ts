@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { LanguageAnalyzer } from '../../src/analysis/analyzer.js';
 import { GoAnalyzer } from '../../src/analysis/languages/go.js';
@@ -8,6 +9,7 @@ import { applyEdits } from '../../src/suggest/edits.js';
 import { suggest } from '../../src/suggest/suggest.js';
 import { loadTable } from './rule-table.js';
 import { runCase } from './rule-table.js';
+import { describePatchRows } from './patch-table.js';
 
 /**
  * Every finding on the Python, Go and Ruby rule tables gets a patch for every strategy, the patch
@@ -61,6 +63,11 @@ for (const language of LANGUAGES) {
       }
     });
   }
+}
+
+for (const language of LANGUAGES) {
+  if (existsSync(new URL(`../../fixtures/${language.name}/patches.yml`, import.meta.url)))
+    describePatchRows(`fixtures/${language.name}/patches.yml`, language.analyzer, language.filename);
 }
 
 describe('patches that reuse the repository’s jitter helper', () => {

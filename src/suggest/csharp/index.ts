@@ -1,15 +1,29 @@
 import type { Finding, WaitForm } from '../../analysis/finding.js';
 import { inlineCode } from '../inline-code.js';
 import { plan, refuse, type PlannedEdit, type RewriteResult } from '../plan.js';
+import { hasRandomShared } from '../project.js';
 import type { StrategyName, SuggestOptions } from '../types.js';
 import { describe, reparsed, stillThere, writtenStrategy } from '../java/patch-kit.js';
 import { atom, matchingParen } from '../java/index.js';
 
 /**
- * C# rewrites: `Random.Shared` (.NET 6+) in place of a fixed `Task.Delay`/`Thread.Sleep` argument, and
+ * C# rewrites: a random factor in place of a fixed `Task.Delay`/`Thread.Sleep` argument, and
  * for Polly v8 `UseJitter = true`; v7 sleep providers are multiplied by a random factor, and
  * Polly.Contrib.WaitAndRetry's unjittered backoffs become `Backoff.DecorrelatedJitterBackoffV2`.
  */
+
+/**
+ * The random source a patch may call. `Random.Shared` is thread-safe but .NET 6+, so it is written only
+ * when every target framework of the project has it. Elsewhere a fresh `Random` per draw: a shared
+ * `new Random()` is not thread-safe, and on .NET Framework a default seed is the tick count, so
+ * replicas started together would draw the same "random" waits; a GUID seed avoids both and exists on
+ * every target. A retry wait draws rarely, so the allocation does not matter.
+ */
+function randomSource(options: SuggestOptions): string {
+  return hasRandomShared(options.project?.dotnetTargets)
+    ? 'Random.Shared'
+    : 'new Random(Guid.NewGuid().GetHashCode())';
+}
 
 type CallForm = Extract<WaitForm, { kind: 'call-argument' }>;
 type LibraryForm = Extract<WaitForm, { kind: 'library-option' }>;
@@ -21,9 +35,31 @@ const FACTORS: Record<string, [string, string]> = {
 };
 
 /** `low + random · span` as a factor in [low, low + span). */
-function factor(strategy: StrategyName): string {
+function factor(strategy: StrategyName, options: SuggestOptions): string {
   const [low, span] = FACTORS[strategy] ?? FACTORS.full!;
-  return low === '0' ? 'Random.Shared.NextDouble()' : `(${low} + ${span} * Random.Shared.NextDouble())`;
+  const draw = `${randomSource(options)}.NextDouble()`;
+  return low === '0' ? draw : `(${low} + ${span} * ${draw})`;
+}
+
+/**
+ * A `TimeSpan` times a random factor. `TimeSpan * double` exists from .NET Core 2.0, so with any older
+ * (or unknown) target the product goes through milliseconds, which every framework has.
+ */
+function scaledTimeSpan(
+  span: string,
+  milliseconds: string,
+  factorText: string,
+  options: SuggestOptions,
+): string {
+  return hasRandomShared(options.project?.dotnetTargets)
+    ? `${span} * ${factorText}`
+    : `TimeSpan.FromMilliseconds(${milliseconds} * ${factorText})`;
+}
+
+/** `scaledTimeSpan` for a TimeSpan expression written as is. */
+function randomisedSpan(span: string, strategy: StrategyName, options: SuggestOptions): string {
+  const value = atom(span);
+  return scaledTimeSpan(value, `${value}.TotalMilliseconds`, factor(strategy, options), options);
 }
 
 function isTimeSpan(argument: string, fileText: string): boolean {
@@ -50,16 +86,16 @@ function callArgument(
   const grows = finding.delay.kind === 'fixed' && finding.attemptVar !== undefined;
   let replacement: string;
   if (form.duration || isTimeSpan(form.argumentText, fileText)) {
-    const window = grows
-      ? `TimeSpan.FromMilliseconds(Math.Min(${options.capMs}, ${b}.TotalMilliseconds * Math.Pow(2, ${finding.attemptVar})))`
-      : b;
-    replacement = `${window} * ${factor(strategy)}`;
+    const windowMs = `Math.Min(${options.capMs}, ${b}.TotalMilliseconds * Math.Pow(2, ${finding.attemptVar}))`;
+    replacement = grows
+      ? scaledTimeSpan(`TimeSpan.FromMilliseconds(${windowMs})`, windowMs, factor(strategy, options), options)
+      : randomisedSpan(b, strategy, options);
   } else {
     const window = grows ? `Math.Min(${options.capMs}, ${b} * Math.Pow(2, ${finding.attemptVar}))` : b;
     replacement =
       strategy === 'full' && !grows
-        ? `Random.Shared.Next(0, ${b} + 1)`
-        : `(int)(${window} * ${factor(strategy)})`;
+        ? `${randomSource(options)}.Next(0, ${b} + 1)`
+        : `(int)(${window} * ${factor(strategy, options)})`;
   }
   const edit: PlannedEdit = {
     start: form.argument.startOffset,
@@ -128,7 +164,7 @@ function polly(
     return plan(strategy, describe(strategy, finding, false), {
       start: start + lambda[0].length,
       end: start + text.length,
-      newText: `${atom(body)} * ${factor(strategy)}`,
+      newText: randomisedSpan(body, strategy, options),
     });
   }
   const open = text.indexOf('{');
@@ -136,7 +172,7 @@ function polly(
     // A list of durations: each client draws its own factors once, which already spreads the clients.
     const strategy = writtenStrategy(options);
     const items = splitTopLevel(text.slice(open + 1, -1));
-    const scaled = items.map((item) => `${atom(item)} * ${factor(strategy)}`).join(', ');
+    const scaled = items.map((item) => randomisedSpan(item, strategy, options)).join(', ');
     return plan(
       strategy,
       `Scale each sleep duration by a random factor (${describe(strategy, finding, false).replace(/^Replace the fixed .*? wait with /, '')})`,

@@ -10,12 +10,14 @@ import {
 import { formatDuration } from '../../simulate/duration.js';
 import { inlineCode } from '../inline-code.js';
 import { plan, refuse, type PlannedEdit, type RewriteResult } from '../plan.js';
+import { hasMathRandV2 } from '../project.js';
 import type { StrategyName, SuggestOptions } from '../types.js';
 
 /**
  * Go rewrites. A fixed `time.Sleep(d)` becomes `time.Sleep(time.Duration(rand.Int63n(int64(d))))`
- * (full jitter; equal and decorrelated in their own shape) with `math/rand` imported; with
- * `math/rand/v2` already imported, `rand.N(d)`. Each library gets its own switch (RULES.md
+ * (full jitter; equal and decorrelated in their own shape) with `math/rand` imported into the
+ * standard-library group; `rand.N(d)` with `math/rand/v2`, when it is already imported or go.mod says
+ * Go 1.22 or later. Each library gets its own switch (RULES.md
  * section 3). Go's typed durations do not fit the shared templates, so the expressions are written
  * here; the window keeps the original bound (an attempt-grown `d << n` could overflow a Duration).
  */
@@ -32,8 +34,10 @@ const RAND_ALIAS = 'mrand';
 interface GoImports {
   /** Local name → import path. */
   names: Map<string, string>;
-  /** Where a new import spec goes, and how to write it there. */
+  /** Where a new import spec goes outside an `import ( … )` block, and how to write it there. */
   insert: { at: number; text: (spec: string) => string; note: string } | null;
+  /** The first `import ( … )` block: its groups of specs, and their indentation. */
+  block: { groups: ImportSpecAt[][]; indent: string } | null;
 }
 
 export function rewriteGo(finding: Finding, fileText: string, options: SuggestOptions): RewriteResult {
@@ -118,7 +122,7 @@ function jitterArgument(
   imports: GoImports,
   options: SuggestOptions,
 ): RewriteResult {
-  const rand = randPackage(imports);
+  const rand = randPackage(imports, options);
   const { strategy, note } = writtenStrategy(options);
   const d = atom(argument.text);
   let expression: string;
@@ -158,22 +162,62 @@ function describe(finding: Finding, strategy: StrategyName): string {
   return `Replace the fixed ${bound} wait with ${words[strategy]}.`;
 }
 
-/** The package to draw from: an imported math/rand (v1 or v2), or math/rand added under a free name. */
-function randPackage(imports: GoImports): { alias: string; v2: boolean; edit: PlannedEdit | null } {
+/**
+ * The package to draw from: an imported math/rand (v1 or v2), or one added under a free name —
+ * `math/rand/v2` when the module's go.mod says Go 1.22 or later (it is not in older standard
+ * libraries), `math/rand` otherwise.
+ */
+function randPackage(
+  imports: GoImports,
+  options: SuggestOptions,
+): { alias: string; v2: boolean; edit: PlannedEdit | null } {
   for (const [name, path] of imports.names) {
     if (path === MATH_RAND_V2) return { alias: name, v2: true, edit: null };
     if (path === MATH_RAND) return { alias: name, v2: false, edit: null };
   }
+  const v2 = hasMathRandV2(options.project?.goVersion);
+  const path = v2 ? MATH_RAND_V2 : MATH_RAND;
   const taken = imports.names.has('rand');
   return {
     alias: taken ? RAND_ALIAS : 'rand',
-    v2: false,
-    edit: importEdit(imports, taken ? `${RAND_ALIAS} "${MATH_RAND}"` : `"${MATH_RAND}"`),
+    v2,
+    edit: importEdit(imports, path, taken ? `${RAND_ALIAS} "${path}"` : `"${path}"`),
   };
 }
 
-/** The edit adding one import spec (`"time"`, `mrand "math/rand"`). */
-function importEdit(imports: GoImports, spec: string): PlannedEdit | null {
+/** A standard-library path: its first element has no dot (`math/rand`, not `github.com/…`). */
+function isStandard(path: string): boolean {
+  return !(path.split('/')[0] ?? '').includes('.');
+}
+
+/**
+ * The edit adding one standard-library import spec (`"time"`, `mrand "math/rand"`). In an
+ * `import ( … )` block it goes where gofmt and goimports keep it: sorted into the standard-library
+ * group, or as a new group of its own before the others when the block has none.
+ */
+function importEdit(imports: GoImports, path: string, spec: string): PlannedEdit | null {
+  const note = (where: string) => `add \`${spec}\` ${where}`;
+  const block = imports.block;
+  if (block) {
+    const group = block.groups.find((specs) => specs.every((s) => isStandard(s.path)));
+    if (!group) {
+      const first = block.groups[0]![0]!;
+      return {
+        start: first.lineStart,
+        end: first.lineStart,
+        newText: `${block.indent}${spec}\n\n`,
+        note: note('to the imports, as the standard-library group'),
+      };
+    }
+    const next = group.find((s) => s.path > path);
+    const at = next ? next.lineStart : group[group.length - 1]!.nextLine;
+    return {
+      start: at,
+      end: at,
+      newText: `${block.indent}${spec}\n`,
+      note: note('to the standard-library imports'),
+    };
+  }
   if (!imports.insert) return null;
   return {
     start: imports.insert.at,
@@ -183,11 +227,19 @@ function importEdit(imports: GoImports, spec: string): PlannedEdit | null {
   };
 }
 
+interface ImportSpecAt {
+  path: string;
+  /** Start of the spec's line, and of the line after it. */
+  lineStart: number;
+  nextLine: number;
+}
+
 /** The file's imports, and where a new one goes: into the `import ( … )` block, or a new line after the package clause. */
 function goImports(text: string): GoImports | null {
   return withLoadedTree('go', text, (tree) => {
     const names = new Map<string, string>();
     let insert: GoImports['insert'] = null;
+    let block: GoImports['block'] = null;
     for (const declaration of namedChildren(tree.rootNode)) {
       if (declaration.type === 'package_clause' && !insert) {
         insert = {
@@ -202,11 +254,13 @@ function goImports(text: string): GoImports | null {
         names.set(field(spec, 'name')?.text ?? defaultImportName(path), path);
       }
       const list = namedChildren(declaration).find((n) => n.type === 'import_spec_list');
-      const first = list ? namedChildren(list).find((n) => n.type === 'import_spec') : undefined;
-      if (list && first) {
-        const indent = /[ \t]*$/.exec(text.slice(0, first.startIndex))![0];
+      const specs = list ? namedChildren(list).filter((n) => n.type === 'import_spec') : [];
+      const laidOut = list && specs.length > 0 ? importBlock(text, specs) : null;
+      if (laidOut) block ??= laidOut;
+      else if (list && specs[0]) {
+        const indent = /[ \t]*$/.exec(text.slice(0, specs[0].startIndex))![0];
         insert = {
-          at: first.startIndex - indent.length,
+          at: specs[0].startIndex - indent.length,
           text: (spec) => `${indent}${spec}\n`,
           note: 'add `%s` to the imports',
         };
@@ -218,8 +272,35 @@ function goImports(text: string): GoImports | null {
         };
       }
     }
-    return { names, insert };
+    return { names, insert, block };
   });
+}
+
+/**
+ * The specs of an `import ( … )` block in groups separated by blank lines, and their indentation;
+ * null when a spec shares its line with anything but a comment (`import ("fmt")`).
+ */
+function importBlock(text: string, specs: Node[]): GoImports['block'] {
+  const groups: ImportSpecAt[][] = [];
+  let previousEnd = -1;
+  for (const spec of specs) {
+    const lineStart = text.lastIndexOf('\n', spec.startIndex - 1) + 1;
+    const lineEnd = text.indexOf('\n', spec.endIndex);
+    const after = text.slice(spec.endIndex, lineEnd < 0 ? text.length : lineEnd);
+    if (text.slice(lineStart, spec.startIndex).trim() !== '' || !/^\s*(\/\/.*)?$/.test(after)) return null;
+    const at: ImportSpecAt = {
+      path: field(spec, 'path')?.text.slice(1, -1) ?? '',
+      lineStart,
+      nextLine: lineEnd < 0 ? text.length : lineEnd + 1,
+    };
+    const blank = previousEnd >= 0 && /\n[ \t]*\n/.test(text.slice(previousEnd, lineStart + 1));
+    if (groups.length === 0 || blank) groups.push([at]);
+    else groups[groups.length - 1]!.push(at);
+    previousEnd = at.nextLine - 1;
+  }
+  const first = specs[0]!;
+  const indent = /[ \t]*$/.exec(text.slice(0, first.startIndex))![0];
+  return { groups, indent };
 }
 
 /** The node a finding's target range points at, in a fresh parse of the file. */
@@ -326,7 +407,7 @@ function retryGo(form: LibraryForm, fileText: string, imports: GoImports): Rewri
   ];
   const hasTime = [...imports.names.values()].includes('time');
   if (!delay && !hasTime) {
-    const time = importEdit(imports, '"time"');
+    const time = importEdit(imports, 'time', '"time"');
     if (time) edits.push(time);
   }
   return plan(

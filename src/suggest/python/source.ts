@@ -4,8 +4,9 @@ import { inlineCode } from '../inline-code.js';
 import type { PlannedEdit } from '../plan.js';
 
 /**
- * Where a Python patch adds an import: after the file's leading block of imports (so `from
- * __future__` stays first), else after its docstring, else at the top.
+ * Where a Python patch adds an import: a standard-library module into the standard-library group
+ * (isort/ruff order); anything else after the file's leading block of imports (so `from __future__`
+ * stays first), else after its docstring, else at the top.
  */
 
 const IMPORT_TYPES = new Set(['import_statement', 'import_from_statement', 'future_import_statement']);
@@ -41,14 +42,98 @@ export function addPythonImport(text: string, statement: string, present: RegExp
   };
 }
 
+/**
+ * Standard-library modules a retry file is likely to import. A group of imports holding one of them
+ * is the file's standard-library section (isort and ruff keep one per section, separated by blank
+ * lines); `time` is nearly always there, since the wait is `time.sleep`.
+ */
+const STANDARD_MODULES = new Set(
+  (
+    'abc argparse asyncio base64 collections concurrent contextlib copy csv dataclasses datetime ' +
+    'decimal enum errno functools hashlib http inspect io itertools json logging math os pathlib ' +
+    'queue random re secrets signal socket sqlite3 ssl string subprocess sys threading time ' +
+    'traceback types typing urllib uuid warnings'
+  ).split(' '),
+);
+
+interface TopImport {
+  module: string;
+  /** `import x` (isort sorts these before `from x import y` within a section). */
+  plain: boolean;
+  lineStart: number;
+  nextLine: number;
+}
+
+/** The file's leading imports in blank-line-separated groups, `from __future__` left out. */
+function importGroups(text: string): TopImport[][] | null {
+  return withLoadedTree('python', text, (tree) => {
+    const groups: TopImport[][] = [];
+    let previousEnd = -1;
+    for (const child of namedChildren(tree.rootNode)) {
+      if (child.type === 'comment' || child.type === 'future_import_statement') continue;
+      const plain = child.type === 'import_statement';
+      if (!plain && child.type !== 'import_from_statement') {
+        const docstring = child.type === 'expression_statement' && child.namedChild(0)?.type === 'string';
+        if (groups.length === 0 && docstring) continue;
+        break;
+      }
+      const name = plain ? child.childrenForFieldName('name')[0] : field(child, 'module_name');
+      const module = (name?.type === 'aliased_import' ? field(name, 'name') : name)?.text ?? '';
+      const lineStart = text.lastIndexOf('\n', child.startIndex - 1) + 1;
+      const lineEnd = text.indexOf('\n', child.endIndex);
+      const entry = { module, plain, lineStart, nextLine: lineEnd < 0 ? text.length : lineEnd + 1 };
+      const blank = previousEnd >= 0 && /\n[ \t]*\n/.test(text.slice(previousEnd, lineStart + 1));
+      if (groups.length === 0 || blank) groups.push([entry]);
+      else groups[groups.length - 1]!.push(entry);
+      previousEnd = entry.nextLine - 1;
+    }
+    return groups;
+  });
+}
+
+/**
+ * The edit adding `import <module>` for a standard-library module where isort and ruff want it:
+ * sorted among the plain imports of the standard-library group (before its `from` imports); a group
+ * of its own before the others when the file has none; the leading-block rule without imports.
+ */
+function addStandardImport(text: string, module: string, present: RegExp): PlannedEdit | null {
+  if (present.test(text)) return null;
+  const statement = `import ${module}`;
+  const groups = importGroups(text) ?? [];
+  const standard = groups.find((group) =>
+    group.some((entry) => STANDARD_MODULES.has(entry.module.split('.')[0] ?? '')),
+  );
+  const first = groups[0]?.[0];
+  if (!standard && first)
+    return {
+      start: first.lineStart,
+      end: first.lineStart,
+      newText: `${statement}\n\n`,
+      note: `add ${inlineCode(statement)} before the other imports, as the standard-library group`,
+    };
+  if (!standard) return addPythonImport(text, statement, present);
+  const plain = standard.filter((entry) => entry.plain);
+  const anchor =
+    plain.find((entry) => entry.module > module) ??
+    (plain.length > 0 ? undefined : standard.find((entry) => entry.module > module));
+  const at = anchor ? anchor.lineStart : (plain[plain.length - 1] ?? standard[standard.length - 1]!).nextLine;
+  const newline = at === text.length && !text.endsWith('\n') ? '\n' : '';
+  return {
+    start: at,
+    end: at,
+    newText: `${newline}${statement}\n`,
+    note: `add ${inlineCode(statement)} with the standard-library imports`,
+  };
+}
+
 /** `import random` unless the name `random` is already the module. */
 export function randomImport(text: string): PlannedEdit | null {
-  return addPythonImport(text, 'import random', /^\s*import\s+(?:[\w.]+\s*,\s*)*random\s*(?:,|$|#)/m);
+  return addStandardImport(text, 'random', /^\s*import\s+(?:[\w.]+\s*,\s*)*random\s*(?:,|$|#)/m);
 }
 
 /** `import os` unless the name `os` is already the module. */
 export function osImport(text: string): PlannedEdit | null {
-  return addPythonImport(text, 'import os', /^\s*import\s+(?:[\w.]+\s*,\s*)*os\s*(?:,|$|#)/m);
+  return addStandardImport(text, 'os', /^\s*import\s+(?:[\w.]+\s*,\s*)*os\s*(?:,|$|#)/m);
 }
 
 /**

@@ -9,8 +9,9 @@ import { tryhardRewrite } from './tryhard.js';
 
 /**
  * Rust rewrites. A sleep's `Duration` is scaled by a random factor from `rand`, only when the crate
- * already depends on it (the analyzer records that in the evidence; the API differs between rand 0.8
- * `thread_rng().gen_range` and 0.9 `rng().random_range`). Otherwise the change is given in words.
+ * already depends on it (the analyzer reads Cargo.toml through the review's reader and records the
+ * version in the evidence; the API differs between rand 0.8 `thread_rng().gen_range` and 0.9
+ * `rng().random_range`, both needing `use rand::Rng;`). Otherwise the change is given in words.
  * Crates: tokio-retry `.map(jitter)`, backon `.with_jitter()`, backoff's randomised `ExponentialBackoff`,
  * tryhard's strategies as a jittered `custom_backoff` closure.
  */
@@ -21,6 +22,8 @@ type LibraryForm = Extract<WaitForm, { kind: 'library-option' }>;
 const RANGES: Record<string, string> = { full: '0.0..=1.0', equal: '0.5..=1.0', decorrelated: '1.0..=3.0' };
 const BACKOFF_RANDOMIZATION = '0.5';
 const USE_LINE = /^use\s[^;]+;[^\n]*$/;
+/** A file's leading `//!` docs and `#![…]` attributes, which must stay before any `use`. */
+const INNER_ATTRIBUTES = /^(?:(?:\/\/![^\n]*|#!\[[^\n]*\])\n)*(?:\/\/![^\n]*|#!\[[^\n]*\])$/;
 
 function randVersion(finding: Finding): string | null {
   const line = finding.evidence.find((e) => e.startsWith(RAND_EVIDENCE));
@@ -28,12 +31,44 @@ function randVersion(finding: Finding): string | null {
   return /`rand`\s+(\d+\.\d+)/.exec(line)?.[1] ?? '';
 }
 
-function randomFactor(version: string, strategy: StrategyName): string {
-  const range = RANGES[strategy] ?? RANGES.full!;
+const UNIT_FACTORS: Record<string, [string, string]> = {
+  full: ['0.0', '1.0'],
+  equal: ['0.5', '0.5'],
+  decorrelated: ['1.0', '2.0'],
+};
+/** What to add when the crate has no `rand`: the current release, whose API the words then use. */
+const RAND_REQUIREMENT = 'rand = "0.9"';
+
+/**
+ * The factor in the API of the crate's `rand`: 0.9 renamed `thread_rng().gen_range` to
+ * `rng().random_range` (both through the `Rng` trait). With a version we cannot read (a workspace
+ * requirement without a number, a git dependency) `rand::random`, which both releases have, and no
+ * trait import.
+ */
+function randomFactor(version: string, strategy: StrategyName): { factor: string; usesRng: boolean } {
   const [major, minor] = version.split('.').map(Number);
-  // rand 0.9 renamed `thread_rng().gen_range` to `rng().random_range`.
-  const modern = major !== undefined && (major > 0 || (minor ?? 0) >= 9);
-  return modern ? `rand::rng().random_range(${range})` : `rand::thread_rng().gen_range(${range})`;
+  if (version === '' || major === undefined || Number.isNaN(major)) {
+    const [low, span] = UNIT_FACTORS[strategy] ?? UNIT_FACTORS.full!;
+    const draw = 'rand::random::<f64>()';
+    return { factor: low === '0.0' ? draw : `(${low} + ${span} * ${draw})`, usesRng: false };
+  }
+  const range = RANGES[strategy] ?? RANGES.full!;
+  const modern = major > 0 || (minor ?? 0) >= 9;
+  return {
+    factor: modern ? `rand::rng().random_range(${range})` : `rand::thread_rng().gen_range(${range})`,
+    usesRng: true,
+  };
+}
+
+/** `use rand::Rng;` unless the trait is already in scope (`use rand::Rng`, `rand::{…, Rng}`, `rand::prelude::*`). */
+function rngImport(fileText: string): PlannedEdit | null {
+  return lineInsertion(
+    fileText,
+    'use rand::Rng;',
+    USE_LINE,
+    /^\s*use\s+rand::(?:Rng\b|prelude::\*|\{[^}]*\bRng\b)/m,
+    INNER_ATTRIBUTES,
+  );
 }
 
 function callArgument(
@@ -49,7 +84,7 @@ function callArgument(
     return refuse(
       strategy,
       'the crate does not depend on `rand`',
-      `Add \`rand\` to Cargo.toml, then ${words[0]!.toLowerCase()}${words.slice(1)}`,
+      `Add ${inlineCode(RAND_REQUIREMENT)} to the \`[dependencies]\` of Cargo.toml, then ${words[0]!.toLowerCase()}${words.slice(1)}`,
     );
   if (!stillThere(fileText, form.argument.startOffset, form.argument.endOffset, form.argumentText)) {
     return refuse(strategy, 'the delay argument is not where the finding says (the file changed)', words);
@@ -59,12 +94,14 @@ function callArgument(
   const window = grows
     ? `${base}.saturating_mul(2u32.saturating_pow(${finding.attemptVar} as u32)).min(std::time::Duration::from_millis(${options.capMs}))`
     : base;
+  const { factor, usesRng } = randomFactor(version, strategy);
   const edit: PlannedEdit = {
     start: form.argument.startOffset,
     end: form.argument.endOffset,
-    newText: `${window}.mul_f64(${randomFactor(version, strategy)})`,
+    newText: `${window}.mul_f64(${factor})`,
   };
-  return plan(strategy, describe(strategy, finding, grows), edit);
+  const trait = usesRng ? rngImport(fileText) : null;
+  return plan(strategy, describe(strategy, finding, grows), edit, ...(trait ? [trait] : []));
 }
 
 function library(form: LibraryForm, fileText: string): RewriteResult {
@@ -130,11 +167,14 @@ export function rewriteRust(finding: Finding, fileText: string, options: Suggest
   }
   if (form.library === 'tryhard') {
     const version = randVersion(finding);
-    const factor = version === null ? null : (strategy: StrategyName) => randomFactor(version, strategy);
+    const strategy = writtenStrategy(options);
+    const factor = version === null ? null : (written: StrategyName) => randomFactor(version, written).factor;
+    const result = tryhardRewrite(finding, form, factor, strategy, options.capMs);
+    const trait = version !== null && randomFactor(version, strategy).usesRng ? rngImport(fileText) : null;
     return reparsed(
       'rust',
       fileText,
-      tryhardRewrite(finding, form, factor, writtenStrategy(options), options.capMs),
+      result.kind === 'plan' && trait ? { ...result, edits: [...result.edits, trait] } : result,
     );
   }
   return reparsed('rust', fileText, library(form, fileText));

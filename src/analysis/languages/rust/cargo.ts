@@ -32,7 +32,8 @@ function randRequirement(manifest: string, sections: RegExp): string | null | un
     if (!match) continue;
     if (match[1] !== undefined) return match[1];
     if (/workspace\s*=\s*true/.test(match[2]!)) return null;
-    return /version\s*=\s*"([^"]*)"/.exec(match[2]!)?.[1] ?? null;
+    // A git or path dependency without a version: rand is there, its version unknown.
+    return /version\s*=\s*"([^"]*)"/.exec(match[2]!)?.[1] ?? '';
   }
   return undefined;
 }
