@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { JitterbotConfig, StrategyName } from '../config.js';
-import { GitError } from '../platforms/local/git.js';
+import { GitError, runGit } from '../platforms/local/git.js';
 import { LocalReviewTarget } from '../platforms/local/target.js';
 import type { ReadBudget } from '../platforms/bounded-reader.js';
 import type { PublishedFinding, ReviewOutcome } from '../platforms/types.js';
@@ -113,7 +113,8 @@ export async function scanCommand(
   const preExisting: PublishedFinding[] = diffMode
     ? outcome.preExisting.map((finding) => ({ finding, body: '' }))
     : [];
-  const output = render(flags, meta, current, preExisting, texts, diffMode, io, outcome);
+  const pathPrefix = flags.format === 'sarif' ? await repositoryPrefix(target.root) : '';
+  const output = render(flags, meta, current, preExisting, texts, diffMode, io, outcome, pathPrefix);
   io.stdout.write(output.endsWith('\n') ? output : `${output}\n`);
 
   const counted = current.map((p) => p.finding);
@@ -140,6 +141,7 @@ function render(
   diffMode: boolean,
   io: ScanIo,
   outcome: ReviewOutcome,
+  pathPrefix: string,
 ): string {
   if (flags.format === 'sarif') {
     const entries: SarifEntry[] = [
@@ -150,7 +152,7 @@ function render(
       })),
       ...preExisting.map((published) => ({ published, baselineState: 'unchanged' as const })),
     ];
-    return JSON.stringify(toSarif(entries, meta), null, 2);
+    return JSON.stringify(toSarif(entries, { ...meta, pathPrefix }), null, 2);
   }
   if (flags.format === 'codequality') {
     return JSON.stringify(toCodeQuality(current.map((published) => published.finding)), null, 2);
@@ -196,6 +198,12 @@ function render(
     color,
   );
   return entries.length > 0 ? `${renderText(entries, { color })}\n\n${totals}` : totals;
+}
+
+/** Where `root` sits in its git repository (`services/api/`), '' at the top or outside git. */
+async function repositoryPrefix(root: string): Promise<string> {
+  const result = await runGit(root, ['rev-parse', '--show-prefix']);
+  return result.ok ? result.stdout.toString('utf8').trim() : '';
 }
 
 function summariseSimulation(published: PublishedFinding) {

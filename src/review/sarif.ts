@@ -6,21 +6,25 @@ import { RULE_DOCS_URL } from './rule-docs.js';
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 
 /** Rule metadata shared by every output: SARIF's `tool.driver.rules`, the README, comment links. */
-export const RULES: Record<RuleId, { name: string; short: string; full: string; level: 'warning' | 'note' }> =
-  {
-    'fixed-delay-retry': {
-      name: 'FixedDelayRetry',
-      short: 'Retry waits a fixed delay between attempts',
-      full: 'A retry that waits the same delay before every attempt makes every client that failed together retry together: a thundering herd that turns a short throttle into an outage. Randomise the delay (full jitter).',
-      level: 'warning',
-    },
-    'unjittered-backoff': {
-      name: 'UnjitteredBackoff',
-      short: 'Retry backs off without jitter',
-      full: 'Exponential (or linear) backoff without randomness spreads attempts over time but keeps clients that failed together in lockstep: each wave arrives together. Add jitter to the backoff.',
-      level: 'note',
-    },
-  };
+export const RULES: Record<
+  RuleId,
+  { name: string; short: string; full: string; help: string; level: 'warning' | 'note' }
+> = {
+  'fixed-delay-retry': {
+    name: 'FixedDelayRetry',
+    short: 'Retry waits a fixed delay between attempts',
+    full: 'A retry that waits the same delay before every attempt makes every client that failed together retry together: a thundering herd that turns a short throttle into an outage. Randomise the delay (full jitter).',
+    help: "Wait a random share of the delay instead of all of it (full jitter: a uniform draw between 0 and the delay, growing with the attempt up to a cap), or turn on the retry library's own jitter. The fix attached to the result does this in the project's own idiom. A fixed delay that is right (polling, pacing, a delay the server dictates) can be silenced with `jitterbot-ignore-next-line <reason>` on the line above.",
+    level: 'warning',
+  },
+  'unjittered-backoff': {
+    name: 'UnjitteredBackoff',
+    short: 'Retry backs off without jitter',
+    full: 'Exponential (or linear) backoff without randomness spreads attempts over time but keeps clients that failed together in lockstep: each wave arrives together. Add jitter to the backoff.',
+    help: "Draw each wait at random up to the computed backoff (full jitter) or between half of it and all of it (equal jitter), or turn on the retry library's jitter option. The fix attached to the result does this in the project's own idiom.",
+    level: 'note',
+  },
+};
 
 export interface SarifEntry {
   published: PublishedFinding;
@@ -32,6 +36,11 @@ export interface SarifEntry {
 
 export interface SarifOptions {
   version: string;
+  /**
+   * Where the scanned directory sits in its repository (`services/api/`), so that locations are
+   * relative to the repository root as code scanning expects; '' when the root itself was scanned.
+   */
+  pathPrefix?: string;
 }
 
 /** SARIF 2.1.0 with results located relative to the scanned root, and a fix per valid patch. */
@@ -42,6 +51,10 @@ export function toSarif(entries: readonly SarifEntry[], options: SarifOptions): 
     name: RULES[id].name,
     shortDescription: { text: RULES[id].short },
     fullDescription: { text: RULES[id].full },
+    help: {
+      text: RULES[id].help,
+      markdown: `${RULES[id].help}\n\n[${id} in the rules](${RULE_DOCS_URL}#${id})`,
+    },
     helpUri: `${RULE_DOCS_URL}#${id}`,
     defaultConfiguration: { level: RULES[id].level },
   }));
@@ -53,14 +66,16 @@ export function toSarif(entries: readonly SarifEntry[], options: SarifOptions): 
         tool: {
           driver: { name: 'jitterbot', version: options.version, informationUri: RULE_DOCS_URL, rules },
         },
-        originalUriBaseIds: { SRCROOT: { description: { text: 'The scanned directory' } } },
-        results: entries.map((entry) => toResult(entry, ruleIds.indexOf(entry.published.finding.rule))),
+        originalUriBaseIds: { SRCROOT: { description: { text: 'The repository root' } } },
+        results: entries.map((entry) =>
+          toResult(entry, ruleIds.indexOf(entry.published.finding.rule), options.pathPrefix ?? ''),
+        ),
       },
     ],
   };
 }
 
-function toResult(entry: SarifEntry, ruleIndex: number): Result {
+function toResult(entry: SarifEntry, ruleIndex: number, prefix: string): Result {
   const finding = entry.published.finding;
   const result: Result = {
     ruleId: finding.rule,
@@ -70,7 +85,7 @@ function toResult(entry: SarifEntry, ruleIndex: number): Result {
     locations: [
       {
         physicalLocation: {
-          artifactLocation: { uri: encodePath(finding.path), uriBaseId: 'SRCROOT' },
+          artifactLocation: { uri: encodePath(prefix + finding.path), uriBaseId: 'SRCROOT' },
           region: {
             startLine: finding.range.startLine,
             startColumn: finding.range.startColumn,
@@ -90,13 +105,13 @@ function toResult(entry: SarifEntry, ruleIndex: number): Result {
     },
   };
   if (entry.baselineState) result.baselineState = entry.baselineState;
-  const fix = entry.text === undefined ? null : toFix(entry.published, entry.text);
+  const fix = entry.text === undefined ? null : toFix(entry.published, entry.text, prefix);
   if (fix) result.fixes = [fix];
   return result;
 }
 
 /** Every replacement of a valid patch, imports included (a platform suggestion carries only the contiguous block). */
-function toFix(published: PublishedFinding, text: string): Fix | null {
+function toFix(published: PublishedFinding, text: string, prefix: string): Fix | null {
   const suggestion = published.suggestion;
   if (!suggestion?.valid || suggestion.edits.length === 0) return null;
   const lineStarts = lineStartsOf(text);
@@ -104,7 +119,7 @@ function toFix(published: PublishedFinding, text: string): Fix | null {
     description: { text: suggestion.description },
     artifactChanges: [
       {
-        artifactLocation: { uri: encodePath(published.finding.path), uriBaseId: 'SRCROOT' },
+        artifactLocation: { uri: encodePath(prefix + published.finding.path), uriBaseId: 'SRCROOT' },
         replacements: suggestion.edits.map((edit) => {
           const start = position(lineStarts, edit.start);
           const end = position(lineStarts, edit.end);

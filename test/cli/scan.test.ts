@@ -60,9 +60,15 @@ describe('jitterbot scan on the example service', () => {
       'fixed-delay-retry',
       'unjittered-backoff',
     ]);
+    // Code scanning shows each rule's help, and maps paths from the repository root, not the scanned folder.
+    for (const rule of run.tool.driver.rules) {
+      expect(rule.help.text.length).toBeGreaterThan(40);
+      expect(rule.helpUri).toMatch(/docs\/rules\.md#/);
+    }
     const dynamo = run.results.find(
       (r: { locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }) =>
-        r.locations[0]!.physicalLocation.artifactLocation.uri === 'src/clients/dynamo.ts',
+        r.locations[0]!.physicalLocation.artifactLocation.uri ===
+        'fixtures/example-service/src/clients/dynamo.ts',
     );
     expect(dynamo.level).toBe('warning');
     expect(dynamo.locations[0].physicalLocation.region.startLine).toBe(27);

@@ -29,10 +29,13 @@ export class LocalReviewTarget implements ReviewTarget {
   readonly reader: BoundedRepoReader;
   /** What the last `publish` received, for the CLI to print or serialise. */
   lastOutcome: ReviewOutcome | null = null;
+  /** The directory reviewed (the repository root in diff mode); finding paths are relative to it. */
+  readonly root: string;
   private changes: Promise<ChangeSet> | null = null;
   private head: Promise<string> | null = null;
 
   constructor(private readonly options: LocalTargetOptions) {
+    this.root = options.root;
     const budget = options.budget ?? DEFAULT_READ_BUDGET;
     this.reader = this.readsCommits
       ? gitRepoReader(options.root, budget)
