@@ -334,7 +334,9 @@ export async function startServer(
     });
   });
   const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  // Listening on every interface (`::`, `0.0.0.0`) is not an address a browser opens: name localhost.
+  const wildcard = address.address === '::' || address.address === '0.0.0.0';
+  const host = wildcard ? 'localhost' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
   log.info({ url, github }, 'jitterbot listening');
   if (github === 'setup')

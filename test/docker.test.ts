@@ -141,7 +141,9 @@ describe('the image command, outside Docker', () => {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
       expect(listening).toMatchObject({ github: 'disabled' });
-      const port = new URL(String(listening.url).replace('[::]', 'localhost')).port;
+      // Every interface is logged as an address a person can open.
+      expect(String(listening.url)).toMatch(/^http:\/\/localhost:\d+$/);
+      const port = new URL(String(listening.url)).port;
 
       const health = await fetch(`http://127.0.0.1:${port}/healthz`);
       expect(health.status).toBe(200);

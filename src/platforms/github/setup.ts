@@ -158,11 +158,15 @@ export async function saveToDotEnv(path: string, values: Record<string, string>)
 }
 
 /**
- * Double quotes let `\n` stand for the private key's newlines (dotenv has no escape for a quote, so a
- * value containing `"` — never a key or secret GitHub issues — falls back to single quotes or backticks).
+ * Plain values are written unquoted, so `docker run --env-file .env` (which passes everything after `=`
+ * literally, quotes included) reads the same values as Node's dotenv parser. A private key's newlines
+ * are written as `\n`, which both pass through and Probot turns back into newlines. Only a value that
+ * would not survive unquoted (a quote, a `#`, edge spaces — never a key or secret GitHub issues) is
+ * quoted.
  */
 function quoteEnvValue(value: string): string {
   const oneLine = value.replace(/\r?\n/g, '\\n');
+  if (/^[^\s"'`#]([^"'`#]*[^\s"'`#])?$/.test(oneLine) || oneLine === '') return oneLine;
   if (!oneLine.includes('"')) return `"${oneLine}"`;
   if (!value.includes("'") && !/\n/.test(value)) return `'${value}'`;
   return `\`${oneLine}\``;

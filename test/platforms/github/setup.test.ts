@@ -84,14 +84,41 @@ describe('GitHub App registration from app.yml', () => {
     expect(response.headers.get('location')).toBe('https://github.com/apps/my-jitterbot/installations/new');
     expect(scope.isDone()).toBe(true);
     const env = parseEnv(await readFile(join(cwd, '.env'), 'utf8'));
-    expect(env).toMatchObject({ PORT: '4000', APP_ID: '42', WEBHOOK_SECRET: 'whsec', PRIVATE_KEY: pem });
+    expect(env).toMatchObject({ PORT: '4000', APP_ID: '42', WEBHOOK_SECRET: 'whsec' });
+    // Written with `\n` escapes (readable by Docker's --env-file too); Probot restores the newlines.
+    expect(env.PRIVATE_KEY!.replace(/\\n/g, '\n')).toBe(pem);
   });
 });
 
 describe('saveToDotEnv', () => {
-  it('round-trips values with newlines and quotes', async () => {
+  /** What `docker run --env-file` does with each line: everything after the first `=`, verbatim. */
+  function dockerEnvFile(text: string): Record<string, string> {
+    const values: Record<string, string> = {};
+    for (const line of text.split('\n')) {
+      const at = line.indexOf('=');
+      if (at > 0 && !line.startsWith('#')) values[line.slice(0, at)] = line.slice(at + 1);
+    }
+    return values;
+  }
+
+  it('writes what GitHub issues unquoted, so Docker and Node read the same values', async () => {
+    const path = join(cwd, 'app.env');
+    const pem = '-----BEGIN RSA PRIVATE KEY-----\nMIIEow+/=\nAbC\n-----END RSA PRIVATE KEY-----\n';
+    await saveToDotEnv(path, { APP_ID: '123456', WEBHOOK_SECRET: 'a1b2c3d4e5', PRIVATE_KEY: pem });
+    const text = await readFile(path, 'utf8');
+    const node = parseEnv(text);
+    const docker = dockerEnvFile(text);
+    for (const values of [node, docker]) {
+      expect(values.APP_ID).toBe('123456');
+      expect(values.WEBHOOK_SECRET).toBe('a1b2c3d4e5');
+      // Both keep the `\n` escapes, which Probot turns back into the PEM's newlines.
+      expect(values.PRIVATE_KEY!.replace(/\\n/g, '\n')).toBe(pem);
+    }
+  });
+
+  it('quotes only a value that would not survive unquoted', async () => {
     const path = join(cwd, 'round.env');
-    await saveToDotEnv(path, { A: 'line1\nline2', B: 'say "hi"', C: 'plain' });
-    expect(parseEnv(await readFile(path, 'utf8'))).toEqual({ A: 'line1\nline2', B: 'say "hi"', C: 'plain' });
+    await saveToDotEnv(path, { B: 'say "hi"', C: 'plain', D: 'a # b' });
+    expect(parseEnv(await readFile(path, 'utf8'))).toEqual({ B: 'say "hi"', C: 'plain', D: 'a # b' });
   });
 });
