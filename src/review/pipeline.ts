@@ -282,6 +282,7 @@ function publishable(
     clientsSource: clients.source,
     repoHelper,
     docsUrl: `${RULE_DOCS_URL}#${finding.rule}`,
+    fileText,
   });
   const block = suggestion.valid ? suggestion.primary : null;
   return {

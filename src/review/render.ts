@@ -3,6 +3,7 @@ import { formatDuration } from '../simulate/duration.js';
 import type { FindingSimulation, ScheduleOutcome } from '../simulate/finding.js';
 import { JITTER_STRATEGIES } from '../suggest/strategies.js';
 import type { RepoJitterHelper, Suggestion } from '../suggest/types.js';
+import { applyEdits } from '../suggest/edits.js';
 import { arrivalsChart } from './render-chart.js';
 import {
   codeFence,
@@ -14,6 +15,7 @@ import {
   safeUrl,
   tableCell,
 } from './render-markdown.js';
+import { unifiedDiff } from './text.js';
 
 export { renderSummary, SUMMARY_MARKER, type SummaryInput, type BlastRadiusEntry } from './render-summary.js';
 
@@ -29,6 +31,8 @@ export interface CommentInput {
   clientsSource?: string;
   repoHelper?: RepoJitterHelper;
   docsUrl: string;
+  /** The file the finding is in, for the whole patch when the suggestion block cannot carry all of it. */
+  fileText?: string;
 }
 
 const MS_PER_SECOND = 1_000;
@@ -124,8 +128,18 @@ function suggestionBlock(input: CommentInput, allowPatch: boolean): string {
       '',
       codeFence(primary.newLines, info),
     );
-    if (suggestion.extra.length > 0)
-      parts.push('', ...suggestion.extra.map((sentence) => `- ${escapeProse(sentence)}`));
+    if (suggestion.extra.length > 0) {
+      parts.push(
+        '',
+        'Committing this suggestion alone is not the whole fix; also:',
+        ...suggestion.extra.map((sentence) => `- ${escapeProse(sentence)}`),
+      );
+      if (input.fileText !== undefined) {
+        const patched = applyEdits(input.fileText, suggestion.edits);
+        const diff = unifiedDiff(input.finding.path, input.fileText, patched);
+        parts.push('', details('The whole patch, for `git apply`', codeFence(diff, 'diff')));
+      }
+    }
   } else {
     const why = suggestion.valid ? 'the patch is too long for a comment' : suggestion.invalidReason;
     parts.push(
