@@ -71,6 +71,22 @@ export interface PathFilterOptions {
 const matches = (path: string, patterns: readonly string[]): boolean =>
   patterns.some((pattern) => compiledGlob(pattern).match(path));
 
+/**
+ * Skips the configuration asked for (tests, vendored and build paths, `paths.*`): expected, listed
+ * quietly. Any other skip of a changed file (minified, generated, binary, too large, unreadable) could
+ * hide a retry, so reviews call it out.
+ */
+export const CHOSEN_SKIPS: ReadonlySet<string> = new Set([
+  'vendored dependency',
+  'build output',
+  'generated or minified file name',
+  'test file',
+  'not under paths.include',
+  'matched paths.ignore',
+  'test support (imports a test framework)',
+  'test support (asserts with a test runner)',
+]);
+
 /** Why a path is skipped before reading it, or null to analyse it. */
 export function skipReasonForPath(path: string, options: PathFilterOptions): string | null {
   if (!options.includeVendored && matches(path, VENDORED)) return 'vendored dependency';

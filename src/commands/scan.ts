@@ -152,7 +152,7 @@ function render(
       })),
       ...preExisting.map((published) => ({ published, baselineState: 'unchanged' as const })),
     ];
-    return JSON.stringify(toSarif(entries, { ...meta, pathPrefix }), null, 2);
+    return JSON.stringify(toSarif(entries, { ...meta, pathPrefix, skipped: outcome.skipped }), null, 2);
   }
   if (flags.format === 'codequality') {
     return JSON.stringify(toCodeQuality(current.map((published) => published.finding)), null, 2);

@@ -99,6 +99,13 @@ export async function buildOutcome(
     onFile: options.onFile,
   });
 
+  // Binary changes to source files never reach the analysis; they are listed like every other skip.
+  const skipped = [
+    ...changeSet.files
+      .filter((file) => file.status === 'binary' && analyzerFor(analyzers, file.path) !== null)
+      .map((file) => ({ path: file.path, reason: 'binary' })),
+    ...analyzed.skipped,
+  ];
   const enabled = enabledRules(config);
   const configured = analyzed.files.flatMap((file) => applyConfig(file, config, enabled));
   const accepted = baseline && 'fingerprints' in baseline ? baseline.fingerprints : new Set<string>();
@@ -156,7 +163,7 @@ export async function buildOutcome(
     preExisting,
     failed,
     configErrors,
-    skipped: analyzed.skipped,
+    skipped,
     baselined: configured.length - findings.length,
     blastRadius: confirmation.blastRadius,
     clients,
@@ -176,6 +183,7 @@ export async function buildOutcome(
     clientsSource: clients.source,
     fixedCount: fixed.length,
     docsUrl: RULE_DOCS_URL,
+    skipped,
   });
   log.info(
     { added: added.length, preExisting: preExisting.length, toPost: toPost.length, fixed: fixed.length },

@@ -1,4 +1,6 @@
+import { CHOSEN_SKIPS } from '../analysis/file-filter.js';
 import type { Delay, Finding } from '../analysis/finding.js';
+import type { SkippedFile } from '../platforms/types.js';
 import { formatDuration } from '../simulate/duration.js';
 import {
   details,
@@ -41,6 +43,35 @@ export interface SummaryInput {
   /** Earlier comments whose finding is gone in this push. */
   fixedCount?: number;
   docsUrl: string;
+  /** Changed files the review did not analyse, and why. */
+  skipped?: readonly SkippedFile[];
+}
+
+/** Files listed by name in the summary; the rest are counted. */
+const MAX_SKIPPED_LISTED = 50;
+
+/**
+ * Changed files skipped for what they contain rather than by the configuration: a retry could hide in
+ * one (one very long line makes a file "minified"), so they open the summary.
+ */
+function unanalysedWarning(skipped: readonly SkippedFile[]): string {
+  const hidden = skipped.filter((file) => !CHOSEN_SKIPS.has(file.reason));
+  if (hidden.length === 0) return '';
+  const listed = hidden
+    .slice(0, 10)
+    .map((file) => `${inlineCode(file.path)} (${escapeText(file.reason)})`)
+    .join(', ');
+  const more = hidden.length > 10 ? `, and ${hidden.length - 10} more` : '';
+  return `⚠️ **${plural(hidden.length, 'changed file was', 'changed files were')} not analysed**, so a retry in ${hidden.length === 1 ? 'it' : 'them'} would not be found: ${listed}${more}.`;
+}
+
+function skippedList(skipped: readonly SkippedFile[]): string {
+  if (skipped.length === 0) return '';
+  const rows = skipped
+    .slice(0, MAX_SKIPPED_LISTED)
+    .map((file) => `- ${inlineCode(file.path)}: ${escapeText(file.reason)}`);
+  if (skipped.length > MAX_SKIPPED_LISTED) rows.push(`- and ${skipped.length - MAX_SKIPPED_LISTED} more`);
+  return details(`Changed files not analysed (${skipped.length})`, rows.join('\n'));
 }
 
 function delayCell(delay: Delay): string {
@@ -130,6 +161,7 @@ export function renderSummary(input: SummaryInput): string {
   const sections = [
     SUMMARY_MARKER,
     heading,
+    unanalysedWarning(input.skipped ?? []),
     counts(input),
     herd(input),
     input.findings.length === 0 ? '' : findingsTable(input.findings),
@@ -141,6 +173,7 @@ export function renderSummary(input: SummaryInput): string {
         ),
     blastRadius(input.blastRadius),
     configErrors(input.configErrors),
+    skippedList(input.skipped ?? []),
     url === undefined ? '' : `<sub>[How jitterbot decides](${url})</sub>`,
   ].filter((section) => section !== '');
   const body = sections.join('\n\n');

@@ -1,6 +1,6 @@
 import type { Log, Result, ReportingDescriptor, Fix } from 'sarif';
 import type { RuleId } from '../analysis/finding.js';
-import type { PublishedFinding } from '../platforms/types.js';
+import type { PublishedFinding, SkippedFile } from '../platforms/types.js';
 import { RULE_DOCS_URL } from './rule-docs.js';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
@@ -41,6 +41,8 @@ export interface SarifOptions {
    * relative to the repository root as code scanning expects; '' when the root itself was scanned.
    */
   pathPrefix?: string;
+  /** Files not analysed, reported as tool notifications so a viewer shows what was not looked at. */
+  skipped?: readonly SkippedFile[];
 }
 
 /** SARIF 2.1.0 with results located relative to the scanned root, and a fix per valid patch. */
@@ -67,6 +69,25 @@ export function toSarif(entries: readonly SarifEntry[], options: SarifOptions): 
           driver: { name: 'jitterbot', version: options.version, informationUri: RULE_DOCS_URL, rules },
         },
         originalUriBaseIds: { SRCROOT: { description: { text: 'The repository root' } } },
+        invocations: [
+          {
+            executionSuccessful: true,
+            toolExecutionNotifications: (options.skipped ?? []).map((file) => ({
+              level: 'note' as const,
+              message: { text: `Not analysed: ${file.reason}` },
+              locations: [
+                {
+                  physicalLocation: {
+                    artifactLocation: {
+                      uri: encodePath((options.pathPrefix ?? '') + file.path),
+                      uriBaseId: 'SRCROOT',
+                    },
+                  },
+                },
+              ],
+            })),
+          },
+        ],
         results: entries.map((entry) =>
           toResult(entry, ruleIds.indexOf(entry.published.finding.rule), options.pathPrefix ?? ''),
         ),

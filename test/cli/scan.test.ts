@@ -74,6 +74,26 @@ describe('jitterbot scan on the example service', () => {
     expect(dynamo.locations[0].physicalLocation.region.startLine).toBe(27);
     expect(dynamo.fixes[0].artifactChanges[0].replacements.length).toBeGreaterThanOrEqual(1);
     expect(dynamo.baselineState).toBeUndefined();
+    // What was not analysed is reported too, each file with its reason.
+    const notes = run.invocations[0].toolExecutionNotifications as {
+      message: { text: string };
+      locations: { physicalLocation: { artifactLocation: { uri: string } } }[];
+    }[];
+    expect(notes).toContainEqual(
+      expect.objectContaining({
+        message: { text: 'Not analysed: test file' },
+        locations: [
+          expect.objectContaining({
+            physicalLocation: {
+              artifactLocation: {
+                uri: 'fixtures/example-service/src/clients/http.test.ts',
+                uriBaseId: 'SRCROOT',
+              },
+            },
+          }),
+        ],
+      }),
+    );
   });
 
   it('emits a GitLab Code Quality report with the documented fields, one issue per finding', async () => {
