@@ -4,13 +4,13 @@ import { runSimulateCommand, SimulateUsageError } from './simulate.js';
 import { scanCommand, type ScanFlags } from './scan.js';
 import { STRATEGIES } from '../config.js';
 import type { ReviewFlags } from './review.js';
+import { EXIT } from './exit-codes.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };
 
-/** Exit codes: 0 nothing at or above the threshold, 1 findings, 2 usage or internal error. */
-export const EXIT = { clean: 0, findings: 1, error: 2 } as const;
+export { EXIT };
 
 function positiveInt(value: string): number {
   const parsed = Number(value);

@@ -1,5 +1,5 @@
 import { positiveInt, quit } from '../queue/create.js';
-import { EXIT } from './program.js';
+import { EXIT } from './exit-codes.js';
 import '../platforms/job-kinds.js';
 import { listDeadLetters, retryDeadLetters } from '../queue/dead-letters.js';
 import { connectRedis, redisConnection } from '../queue/redis.js';

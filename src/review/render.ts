@@ -1,7 +1,7 @@
 import type { Delay, Finding } from '../analysis/finding.js';
 import { formatDuration } from '../simulate/duration.js';
 import type { FindingSimulation, ScheduleOutcome } from '../simulate/finding.js';
-import { JITTER_STRATEGIES } from '../suggest/strategies.js';
+import { JITTER_STRATEGIES } from '../simulate/strategies.js';
 import type { RepoJitterHelper, Suggestion } from '../suggest/types.js';
 import { applyEdits } from '../suggest/edits.js';
 import { arrivalsChart } from './render-chart.js';

@@ -1,6 +1,10 @@
 import type { Delay, Finding, RetryLibrary } from '../analysis/finding.js';
-import { JITTER_STRATEGIES, STRATEGY_NAMES, type StrategyName } from '../suggest/strategies.js';
-import type { SuggestedStrategy } from '../suggest/types.js';
+import {
+  JITTER_STRATEGIES,
+  STRATEGY_NAMES,
+  type StrategyName,
+  type SuggestedStrategy,
+} from './strategies.js';
 import { DEFAULT_ATTEMPTS, DEFAULT_SLOT_MS, defaultCapacity, simulateHerd, type HerdResult } from './herd.js';
 import { deriveSeed } from './rng.js';
 import {
@@ -13,11 +17,11 @@ import {
   type Schedule,
   type ScheduleGrowth,
 } from './schedule.js';
-import { jvmLibrarySchedule } from '../suggest/java/schedule.js';
-import { pollySchedule } from '../suggest/csharp/schedule.js';
-import { rustLibrarySchedule } from '../suggest/rust/schedule.js';
-import { pythonLibrarySchedule } from '../suggest/python/schedule.js';
-import { goLibrarySchedule } from '../suggest/go/schedule.js';
+import { jvmLibrarySchedule } from './libraries/java.js';
+import { pollySchedule } from './libraries/csharp.js';
+import { rustLibrarySchedule } from './libraries/rust.js';
+import { pythonLibrarySchedule } from './libraries/python.js';
+import { goLibrarySchedule } from './libraries/go.js';
 
 /** axios-retry's `exponentialDelay`: `factor · 2^retryCount` plus up to 20% (retryCount starts at 1). */
 const AXIOS_RANDOM_SHARE = 0.2;

@@ -1,4 +1,4 @@
-import type { Random } from '../suggest/strategies.js';
+import type { Random } from './strategies.js';
 
 const UINT32 = 2 ** 32;
 

@@ -4,7 +4,7 @@ import {
   type Growth,
   type Random,
   type StrategyName,
-} from '../suggest/strategies.js';
+} from './strategies.js';
 import { formatDuration } from './duration.js';
 
 export interface ScheduleContext {

@@ -1,4 +1,4 @@
-import { goldenFraction } from '../suggest/strategies.js';
+import { goldenFraction } from './strategies.js';
 import { deriveSeed, seededRandom } from './rng.js';
 
 /** Trials per row in the tenacity PR #642 comparison. */

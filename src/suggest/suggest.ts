@@ -7,7 +7,7 @@ import { inlineCode } from './inline-code.js';
 import { refuse, type PlannedEdit, type RewriteResult } from './plan.js';
 import { attemptCounted } from './attempt.js';
 import { keepWordsTrue } from './stale-words.js';
-import { JITTER_STRATEGIES } from './strategies.js';
+import { JITTER_STRATEGIES } from '../simulate/strategies.js';
 import type { Suggestion, SuggestOptions, TextEdit } from './types.js';
 import { validatePatch } from './validate.js';
 import { rewriteJava, rewriteKotlin } from './java/index.js';

@@ -1,5 +1,5 @@
 import type { Language } from '../analysis/finding.js';
-import { GOLDEN_RATIO_CONJUGATE, type StrategyName } from './strategies.js';
+import { GOLDEN_RATIO_CONJUGATE, type StrategyName } from '../simulate/strategies.js';
 
 /**
  * The few pieces of syntax a jitter expression is built from. One row per language: adding Python,

@@ -1,4 +1,5 @@
 import type { StrategyName } from '../config.js';
+import type { SuggestedStrategy } from '../simulate/strategies.js';
 import type { ProjectFacts } from './project.js';
 
 export type { StrategyName } from '../config.js';
@@ -44,8 +45,7 @@ export interface SuggestionBlock {
   newLines: string;
 }
 
-/** What a patch switches to: one of our strategies, or the retry library's own jitter switch. */
-export type SuggestedStrategy = StrategyName | 'library';
+export type { SuggestedStrategy };
 
 interface SuggestionBase {
   strategy: SuggestedStrategy;

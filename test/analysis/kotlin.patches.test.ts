@@ -4,7 +4,7 @@ import { KotlinAnalyzer } from '../../src/analysis/languages/kotlin.js';
 import { reparseVerdict } from '../../src/analysis/languages/tree-sitter/runtime.js';
 import { applyEdits } from '../../src/suggest/edits.js';
 import { rewriteKotlin } from '../../src/suggest/java/index.js';
-import { STRATEGY_NAMES } from '../../src/suggest/strategies.js';
+import { STRATEGY_NAMES } from '../../src/simulate/strategies.js';
 import { loadTable } from './rule-table.js';
 
 const TABLES = ['fixtures/kotlin/retries.yml'];

@@ -5,7 +5,7 @@ import type { Finding } from '../../src/analysis/finding.js';
 import type { LanguageAnalyzer } from '../../src/analysis/analyzer.js';
 import { applyEdits } from '../../src/suggest/edits.js';
 import type { RewriteResult } from '../../src/suggest/plan.js';
-import { STRATEGY_NAMES } from '../../src/suggest/strategies.js';
+import { STRATEGY_NAMES } from '../../src/simulate/strategies.js';
 import type { RepoReader } from '../../src/platforms/types.js';
 import { readProjectFacts } from '../../src/review/project-facts.js';
 import { suggest } from '../../src/suggest/suggest.js';

@@ -4,7 +4,7 @@ import { RustAnalyzer } from '../../src/analysis/languages/rust.js';
 import { reparseVerdict } from '../../src/analysis/languages/tree-sitter/runtime.js';
 import { applyEdits } from '../../src/suggest/edits.js';
 import { rewriteRust } from '../../src/suggest/rust/index.js';
-import { STRATEGY_NAMES } from '../../src/suggest/strategies.js';
+import { STRATEGY_NAMES } from '../../src/simulate/strategies.js';
 import { describePatchRows } from './patch-table.js';
 import { loadTable } from './rule-table.js';
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DEFAULT_ANALYSIS_OPTIONS } from '../../src/analysis/analyzer.js';
 import { TypeScriptAnalyzer } from '../../src/analysis/languages/typescript.js';
-import { STRATEGY_NAMES } from '../../src/suggest/strategies.js';
+import { STRATEGY_NAMES } from '../../src/simulate/strategies.js';
 import { suggest } from '../../src/suggest/suggest.js';
 
 interface RuleCase {

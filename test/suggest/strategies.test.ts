@@ -8,7 +8,7 @@ import {
   type DelayInput,
   type Growth,
   type StrategyName,
-} from '../../src/suggest/strategies.js';
+} from '../../src/simulate/strategies.js';
 import { isAtomic, jitterExpression, type TemplateInput } from '../../src/suggest/templates.js';
 
 const BASE = 1_000;

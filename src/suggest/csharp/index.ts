@@ -4,7 +4,7 @@ import { plan, refuse, type PlannedEdit, type RewriteResult } from '../plan.js';
 import { hasRandomShared } from '../project.js';
 import type { StrategyName, SuggestOptions } from '../types.js';
 import { describe, reparsed, stillThere, writtenStrategy } from '../java/patch-kit.js';
-import { atom, matchingParen } from '../java/index.js';
+import { atom, matchingParen } from '../c-expressions.js';
 
 /**
  * C# rewrites: a random factor in place of a fixed `Task.Delay`/`Thread.Sleep` argument, and

@@ -1,6 +1,6 @@
 import type { Delay, Language } from '../../analysis/finding.js';
 import { formatDuration } from '../../simulate/duration.js';
-import { JITTER_STRATEGIES, type StrategyName } from '../strategies.js';
+import { JITTER_STRATEGIES, type StrategyName } from '../../simulate/strategies.js';
 import { jitterExpression, type WindowShape } from '../templates.js';
 import { inlineCode } from '../inline-code.js';
 import type { SuggestOptions } from '../types.js';

@@ -2,8 +2,9 @@ import type { Finding, WaitForm } from '../../analysis/finding.js';
 import { inlineCode } from '../inline-code.js';
 import { plan, refuse, type PlannedEdit, type RewriteResult } from '../plan.js';
 import type { StrategyName, SuggestOptions } from '../types.js';
-import { FAILSAFE_JITTER_FACTOR, SUGGESTED_MULTIPLIER } from './schedule.js';
+import { FAILSAFE_JITTER_FACTOR, SUGGESTED_MULTIPLIER } from '../../simulate/libraries/java.js';
 import { describe, lineInsertion, reparsed, stillThere, writtenStrategy } from './patch-kit.js';
+import { atom, matchingParen } from '../c-expressions.js';
 
 export { rewriteKotlin } from './kotlin.js';
 
@@ -32,14 +33,6 @@ function randomImport(text: string): PlannedEdit | null {
     /import\s+java\.util\.concurrent\.(ThreadLocalRandom|\*)\s*;/,
     PACKAGE_LINE,
   );
-}
-
-/** `x` when it is a name, number or call; `(x)` otherwise. */
-export function atom(expression: string): string {
-  const text = expression.trim();
-  if (/^[\w.]+$/.test(text)) return text;
-  const call = /^[\w.:]+\(/.exec(text);
-  return call && matchingParen(text, call[0].length - 1) === text.length - 1 ? text : `(${text})`;
 }
 
 /** A jittered number of the same unit as `bound` (a `long` expression). */
@@ -268,22 +261,6 @@ function failsafe(form: LibraryForm): RewriteResult {
     `Add \`.withJitter(${FAILSAFE_JITTER_FACTOR})\`: each wait then varies by up to ±50%.`,
     beforeBuild(form, `.withJitter(${FAILSAFE_JITTER_FACTOR})`),
   );
-}
-
-/** Index of the `)` matching the `(` at `open`, skipping string literals; -1 when unbalanced. */
-export function matchingParen(text: string, open: number): number {
-  let depth = 0;
-  for (let index = open; index < text.length; index += 1) {
-    const char = text[index];
-    if (char === '"') {
-      index = text.indexOf('"', index + 1);
-      if (index < 0) return -1;
-      continue;
-    }
-    if (char === '(') depth += 1;
-    if (char === ')' && --depth === 0) return index;
-  }
-  return -1;
 }
 
 export function rewriteJava(finding: Finding, fileText: string, options: SuggestOptions): RewriteResult {

@@ -4,7 +4,7 @@ import { applyEdits } from '../edits.js';
 import { inlineCode } from '../inline-code.js';
 import { plan, refuse, type PlannedEdit, type RewriteResult } from '../plan.js';
 import type { SuggestOptions } from '../types.js';
-import { atom } from './index.js';
+import { atom } from '../c-expressions.js';
 import { describe, lineInsertion, stillThere, writtenStrategy } from './patch-kit.js';
 
 /**

@@ -6,7 +6,7 @@ import { formatNumber, jitterCode } from '../ecmascript/jitter-code.js';
 import { inlineCode } from '../inline-code.js';
 import { plan, refuse, type PlannedEdit, type RewriteResult } from '../plan.js';
 import type { SuggestOptions } from '../types.js';
-import { CELERY_BACKOFF_MAX_MS, URLLIB3_JITTER_FACTORS } from './schedule.js';
+import { CELERY_BACKOFF_MAX_MS, URLLIB3_JITTER_FACTORS } from '../../simulate/libraries/python.js';
 import { importedName, osImport, randomImport } from './source.js';
 
 /**

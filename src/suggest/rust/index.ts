@@ -3,7 +3,7 @@ import type { Finding, WaitForm } from '../../analysis/finding.js';
 import { inlineCode } from '../inline-code.js';
 import { plan, refuse, type PlannedEdit, type RewriteResult } from '../plan.js';
 import type { StrategyName, SuggestOptions } from '../types.js';
-import { atom } from '../java/index.js';
+import { atom } from '../c-expressions.js';
 import { describe, lineInsertion, reparsed, stillThere, writtenStrategy } from '../java/patch-kit.js';
 import { tryhardRewrite } from './tryhard.js';
 

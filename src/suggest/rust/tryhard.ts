@@ -1,7 +1,7 @@
 import { TRYHARD_CAP_EVIDENCE } from '../../analysis/languages/rust/libraries.js';
 import type { Finding, WaitForm } from '../../analysis/finding.js';
 import { inlineCode } from '../inline-code.js';
-import { atom } from '../java/index.js';
+import { atom } from '../c-expressions.js';
 import { plan, refuse, type RewriteResult } from '../plan.js';
 import type { StrategyName } from '../types.js';
 

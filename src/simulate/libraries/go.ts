@@ -1,9 +1,4 @@
-import {
-  exponentialSchedule,
-  noisySchedule,
-  scaledSchedule,
-  type Schedule,
-} from '../../simulate/schedule.js';
+import { exponentialSchedule, noisySchedule, scaledSchedule, type Schedule } from '../schedule.js';
 
 export type GoLibrary = 'cenkalti-backoff' | 'retry-go' | 'go-retryablehttp' | 'go-resiliency';
 

@@ -1,4 +1,4 @@
-import { exponentialSchedule, scaledSchedule, type Schedule } from '../../simulate/schedule.js';
+import { exponentialSchedule, scaledSchedule, type Schedule } from '../schedule.js';
 
 /** Spring Retry's `ExponentialBackOffPolicy` caps waits at 30 s unless `maxDelay` says otherwise. */
 const SPRING_RETRY_MAX_INTERVAL_MS = 30_000;

@@ -3,6 +3,9 @@ import { STRATEGIES, type StrategyName } from '../config.js';
 export { STRATEGIES as STRATEGY_NAMES } from '../config.js';
 export type { StrategyName } from '../config.js';
 
+/** What a patch switches to: one of our strategies, or the retry library's own jitter switch. */
+export type SuggestedStrategy = StrategyName | 'library';
+
 /** A uniform source on [0, 1): `Math.random` in patched code, a seeded generator in the simulation. */
 export type Random = () => number;
 

@@ -1,4 +1,4 @@
-import { exponentialSchedule, scaledSchedule, type Schedule } from '../../simulate/schedule.js';
+import { exponentialSchedule, scaledSchedule, type Schedule } from '../schedule.js';
 
 /** The backoff crate's `ExponentialBackoff` defaults: multiplier 1.5, randomization factor 0.5. */
 const BACKOFF_MULTIPLIER = 1.5;

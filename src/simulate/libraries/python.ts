@@ -1,4 +1,4 @@
-import { noisySchedule, scaledSchedule, strategySchedule, type Schedule } from '../../simulate/schedule.js';
+import { noisySchedule, scaledSchedule, strategySchedule, type Schedule } from '../schedule.js';
 
 export type PythonLibrary = 'tenacity' | 'backoff' | 'retrying' | 'urllib3' | 'celery';
 

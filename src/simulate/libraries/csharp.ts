@@ -1,4 +1,4 @@
-import { scaledSchedule, strategySchedule, type Schedule } from '../../simulate/schedule.js';
+import { scaledSchedule, strategySchedule, type Schedule } from '../schedule.js';
 
 /**
  * Polly v8 with `UseJitter = true`: constant and linear delays vary by ±25% (`JitterFactor` 0.5 around
