@@ -268,7 +268,7 @@ function successExitBefore(list: Node, waitStatement: Node): FailurePath | null 
         attempt: attemptOf(statement, condition, condition),
       };
     }
-    if (condition && consequence && exits(consequence) && isSuccessCondition(condition.text)) {
+    if (condition && consequence && exitsOnSuccess(consequence) && isSuccessCondition(condition.text)) {
       return {
         trigger: {
           kind: /StatusCode/.test(condition.text) ? 'status' : 'exception',
@@ -329,6 +329,27 @@ function exits(block: Node): boolean {
   const list = block.namedChild(0);
   return (
     !!list && namedChildren(list).some((s) => s.type === 'return_statement' || s.type === 'break_statement')
+  );
+}
+
+/**
+ * The block leaves the loop, or does so behind further success tests (`if err == nil { err =
+ * db.Ping(); if err == nil { break } }`): each test is one more step of the attempt, so reaching
+ * what follows still means a step failed. A state test on the way (`if job.Done()`) is polling.
+ */
+function exitsOnSuccess(block: Node): boolean {
+  if (exits(block)) return true;
+  const list = block.namedChild(0);
+  return (
+    !!list &&
+    namedChildren(list).some((statement) => {
+      if (statement.type !== 'if_statement') return false;
+      const condition = field(statement, 'condition');
+      const consequence = field(statement, 'consequence');
+      return (
+        !!condition && !!consequence && isSuccessCondition(condition.text) && exitsOnSuccess(consequence)
+      );
+    })
   );
 }
 
