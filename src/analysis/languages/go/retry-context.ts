@@ -113,7 +113,7 @@ function leavesFunction(statement: Node): boolean {
   );
 }
 
-function failurePath(call: Node, fn: Node | null, up: ParentOf): FailurePath | null {
+function failurePath(call: Node, fn: Node | null, up: ParentOf, viaChannels = true): FailurePath | null {
   let child: Node = call;
   for (let node = up(call); node && !(fn && node.id === fn.id); child = node, node = up(node)) {
     const parent = up(node);
@@ -178,6 +178,10 @@ function failurePath(call: Node, fn: Node | null, up: ParentOf): FailurePath | n
     } else if (node.type === 'statement_list') {
       // Straight-line attempts (`if err := op(); err == nil { return nil }; time.Sleep(d); return op()`).
       const exit = successExitBefore(node, child);
+      if (exit) return exit;
+    }
+    if (node.type === 'statement_list' && viaChannels) {
+      const exit = failureReceivedBefore(node, child);
       if (exit) return exit;
     }
     // `select { case <-time.After(d): err = dial(); if err == nil { return } }` in a loop.
@@ -280,6 +284,67 @@ function successExitBefore(list: Node, waitStatement: Node): FailurePath | null 
     }
   }
   return null;
+}
+
+const SENDS = new Set(['send_statement']);
+/** `<-c`, `s := <-c`, `err = <-errs` as a statement: the channel it blocks on. */
+const RECEIVE_STATEMENT = /^(?:[\w, ]+:?=\s*)?<-\s*([A-Za-z_]\w*)\s*$/;
+
+/**
+ * `go send(conn); s := <-c; conn.Close(); time.Sleep(d); goto Redial`: the wait follows a receive
+ * from a channel fed only on failure paths (`errs <- err` under `if err != nil`, or a signal the
+ * process raises there itself: `signal.Notify(c, sig)` with `syscall.Kill(pid, sig)`), so the receive
+ * returning means the work failed. A channel also fed elsewhere (a shutdown signal from outside, a
+ * result) says nothing.
+ */
+function failureReceivedBefore(list: Node, waitStatement: Node): FailurePath | null {
+  for (const statement of namedChildren(list)) {
+    if (statement.startIndex >= waitStatement.startIndex) break;
+    const channel = RECEIVE_STATEMENT.exec(statement.text)?.[1];
+    if (!channel) continue;
+    const feeds = feedsOf(statement.tree.rootNode, channel);
+    const onFailure = feeds.map((feed) => {
+      const up = lineage(feed);
+      return failurePath(feed, enclosingBy(up, feed, FUNCTION_TYPES), up, false);
+    });
+    if (feeds.length === 0 || !onFailure.every(Boolean)) continue;
+    return {
+      trigger: onFailure[0]!.trigger,
+      evidence: `waits after \`${clip(statement.text)}\` returns (line ${lineOf(statement)}): \`${channel}\` is fed only after a failure (line ${lineOf(feeds[0]!)}: it ${onFailure[0]!.evidence})`,
+    };
+  }
+  return null;
+}
+
+/**
+ * The sends to a channel, its `close`, and the raising of the signals `signal.Notify` delivers to it;
+ * none at all when the channel is handed to another call, whose sends go by another name.
+ */
+function feedsOf(root: Node, channel: string): Node[] {
+  const sends = descendantsOfTypes(root, SENDS).filter((s) => field(s, 'channel')?.text === channel);
+  const calls = descendantsOfTypes(root, CALL);
+  const signals = new Set<string>();
+  const closes: Node[] = [];
+  for (const call of calls) {
+    const args = namedChildren(field(call, 'arguments') ?? call);
+    const callee = field(call, 'function')?.text;
+    if (!args.some((a) => a.text === channel)) continue;
+    if (callee === 'close') closes.push(call);
+    else if (callee === 'signal.Notify' && args[0]?.text === channel)
+      for (const sig of args.slice(1)) signals.add(lastSegment(sig.text));
+    else return [];
+  }
+  const raised = calls.filter(
+    (call) =>
+      signals.size > 0 &&
+      /(^|\.)(Kill|Signal)$/.test(field(call, 'function')?.text ?? '') &&
+      namedChildren(field(call, 'arguments') ?? call).some((a) => signals.has(lastSegment(a.text))),
+  );
+  return [...sends, ...closes, ...raised];
+}
+
+function lastSegment(dotted: string): string {
+  return dotted.slice(dotted.lastIndexOf('.') + 1);
 }
 
 /** `cmd := exec.Command(…)`: a child process made in the loop body. */
