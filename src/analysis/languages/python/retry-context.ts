@@ -52,10 +52,11 @@ const ERROR_CONDITION =
 
 /**
  * `resp.ok`, `status_code == 200`, `status < 400`, `success`, a name made of `success` (`is_success()`,
- * `query_succeeded`, `my_success_condition`, never `unsuccessful`): leaving here means it worked.
+ * `query_succeeded`, `my_success_condition`; not `unsuccessful` nor a tally like `success_count`):
+ * leaving here means it worked.
  */
 const SUCCESS_CONDITION =
-  /^\s*[\w.]*\.ok\s*$|^\s*(ok|success|succeeded|done_ok)\s*$|(status|status_code)\s*==\s*20\d|(status|status_code)\s*<\s*(300|400)|(status|status_code)\s+in\s+[([{][^)\]}]*\b20\d\b|\.(success|succeeded)\s*$|^\s*(?:[\w.]*[._])?(success|successful|succeeded)(?:_\w+)?(?:\(\))?\s*$/i;
+  /^\s*[\w.]*\.ok\s*$|^\s*(ok|success|succeeded|done_ok)\s*$|(status|status_code)\s*==\s*20\d|(status|status_code)\s*<\s*(300|400)|(status|status_code)\s+in\s+[([{][^)\]}]*\b20\d\b|\.(success|succeeded)\s*$|^\s*(?:[\w.]*[._])?(success|successful|succeeded)(?!_(count|counter|rate|ratio|total|num|number|pct|percent)\b)(?:_\w+)?(?:\([^()]*\))?\s*$/i;
 
 /** A state being waited for, not a failure: polling (`status != 'done'`, `not job.finished`). */
 const POLLING_CONDITION =
