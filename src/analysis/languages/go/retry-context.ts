@@ -310,7 +310,7 @@ function failureReceivedBefore(list: Node, waitStatement: Node): FailurePath | n
     if (feeds.length === 0 || !onFailure.every(Boolean)) continue;
     return {
       trigger: onFailure[0]!.trigger,
-      evidence: `waits after \`${clip(statement.text)}\` returns (line ${lineOf(statement)}): \`${channel}\` is fed only after a failure (line ${lineOf(feeds[0]!)}: it ${onFailure[0]!.evidence})`,
+      evidence: `waits after \`${clip(statement.text)}\` returns (line ${lineOf(statement)}): \`${channel}\` is fed only on failure paths (line ${lineOf(feeds[0]!)}, when \`${onFailure[0]!.trigger.detail ?? 'it failed'}\`)`,
     };
   }
   return null;
