@@ -245,6 +245,9 @@ export async function retryThroughCallers(
   return null;
 }
 
+/** A method named `close` or `error` is the code closing or reporting on purpose, not being told of it. */
+const DELIBERATE = /^_*(close|closed|error)$/i;
+
 /**
  * `def clientConnectionFailed(self, connector, reason): time.sleep(10); connector.connect()`: the
  * callback a connection calls when it fails or drops is itself the failure path, and connecting again
@@ -252,7 +255,7 @@ export async function retryThroughCallers(
  */
 export function reconnectInFailureCallback(facts: FileFacts, call: CallFact): RetryFrame | null {
   const fn = scopeIn(facts, call.fn).fn;
-  if (!fn || !FAILURE_CALLBACK.test(fn.name)) return null;
+  if (!fn || !FAILURE_CALLBACK.test(fn.name) || DELIBERATE.test(fn.name)) return null;
   const again = facts.calls.find(
     (c) => c.fn === fn.id && c.line > call.line && CONNECT_CALL.test(c.calleeName),
   );
