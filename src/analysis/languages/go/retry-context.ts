@@ -287,8 +287,21 @@ function successExitBefore(list: Node, waitStatement: Node): FailurePath | null 
 }
 
 const SENDS = new Set(['send_statement']);
+const ASSIGNS = new Set(['short_var_declaration', 'assignment_statement']);
+
 /** `<-c`, `s := <-c`, `err = <-errs` as a statement: the channel it blocks on. */
-const RECEIVE_STATEMENT = /^(?:[\w, ]+:?=\s*)?<-\s*([A-Za-z_]\w*)\s*$/;
+function receivedChannel(statement: Node): string | null {
+  const right = ASSIGNS.has(statement.type)
+    ? field(statement, 'right')
+    : statement.type === 'expression_statement'
+      ? statement
+      : null;
+  const values = right ? namedChildren(right) : [];
+  const receive = values.length === 1 ? values[0]! : null;
+  if (receive?.type !== 'unary_expression' || field(receive, 'operator')?.text !== '<-') return null;
+  const channel = field(receive, 'operand');
+  return channel?.type === 'identifier' ? channel.text : null;
+}
 
 /**
  * `go send(conn); s := <-c; conn.Close(); time.Sleep(d); goto Redial`: the wait follows a receive
@@ -300,7 +313,7 @@ const RECEIVE_STATEMENT = /^(?:[\w, ]+:?=\s*)?<-\s*([A-Za-z_]\w*)\s*$/;
 function failureReceivedBefore(list: Node, waitStatement: Node): FailurePath | null {
   for (const statement of namedChildren(list)) {
     if (statement.startIndex >= waitStatement.startIndex) break;
-    const channel = RECEIVE_STATEMENT.exec(statement.text)?.[1];
+    const channel = receivedChannel(statement);
     if (!channel) continue;
     const feeds = feedsOf(statement.tree.rootNode, channel);
     const onFailure = feeds.map((feed) => {
