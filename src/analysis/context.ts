@@ -18,6 +18,13 @@ export const ERROR_CONDITION =
 export const SUCCESS_CONDITION =
   /(^|[^!\w$])[\w$.?]*\.ok\b(?!\s*===?\s*false)|\b(status|statusCode)\s*===?\s*20\d|(status|statusCode)\s*<\s*(300|400)|^\s*(success|succeeded|ok|res|response)\s*$|\.(success|succeeded)\b|(status|statusCode)\s*!==?\s*(408|429|5\d\d)|^\s*!\s*[\w$.?]*(fail|error|err)\w*\s*$|!\s*\[\s*(408|429|5\d\d)[^\]]*\]\.includes\(/i;
 
+/**
+ * A test that a service can be reached (`online`, `is_connected()`, `self.reachable`). Alone it may
+ * be polling for a link to come up; a wait on its failing side whose delay is named for retries
+ * (`sleep(RETRY_DELAY)`) is the second weak signal that makes that wait a retry.
+ */
+export const REACHABLE_CONDITION = /^\s*(?:[\w$.]*[._])?(?:is_?)?(online|connected|reachable)(?:\(\))?\s*$/i;
+
 /** A condition about a state value rather than a failure: polling (`status !== 'done'`). */
 export const POLLING_CONDITION =
   /===?\s*['"`][A-Za-z_ -]+['"`]|!==?\s*['"`][A-Za-z_ -]+['"`]|\b(done|ready|finished|complete|completed|isDone|isReady|isComplete)\b/;

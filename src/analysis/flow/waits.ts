@@ -81,7 +81,11 @@ export async function judgeWait(
       ? await pauseOf(engine, site, scope)
       : await waitOf(engine, site, scope);
   if (!wait) return null;
-  const frame = call.retry ?? (await retryThroughCallers(engine, facts, call)) ?? retriedInLine(facts, call);
+  const frame =
+    call.retry ??
+    (await retryThroughCallers(engine, facts, call)) ??
+    retriedInLine(facts, call) ??
+    reconnectInFailureCallback(facts, call);
   if (!frame) return null;
   const trail = newTrail();
   // A parameter named `retry_delay` is no attempt counter, whatever its name says about retries.
@@ -239,6 +243,31 @@ export async function retryThroughCallers(
       };
   }
   return null;
+}
+
+/** A method named `close` or `error` is the code closing or reporting on purpose, not being told of it. */
+const DELIBERATE = /^_*(close|closed|error)$/i;
+
+/**
+ * `def clientConnectionFailed(self, connector, reason): time.sleep(10); connector.connect()`: the
+ * callback a connection calls when it fails or drops is itself the failure path, and connecting again
+ * after the wait runs the work again. A wait there that gives up (`reactor.stop()`) is no retry.
+ */
+export function reconnectInFailureCallback(facts: FileFacts, call: CallFact): RetryFrame | null {
+  const fn = scopeIn(facts, call.fn).fn;
+  if (!fn || !FAILURE_CALLBACK.test(fn.name) || DELIBERATE.test(fn.name)) return null;
+  const again = facts.calls.find(
+    (c) => c.fn === fn.id && c.line > call.line && CONNECT_CALL.test(c.calleeName),
+  );
+  if (!again) return null;
+  return {
+    trigger: { kind: 'error-event', detail: `\`${fn.name}\` callback` },
+    counters: [],
+    evidence: [
+      `waits in \`${fn.name}\` (line ${fn.line}), called when the connection is lost or fails`,
+      `then connects again with \`${again.calleeName}\` (line ${again.line})`,
+    ],
+  };
 }
 
 /** Calls that only log or wait: the same message or sleep before and after a wait repeats no work. */

@@ -113,7 +113,7 @@ function leavesFunction(statement: Node): boolean {
   );
 }
 
-function failurePath(call: Node, fn: Node | null, up: ParentOf): FailurePath | null {
+function failurePath(call: Node, fn: Node | null, up: ParentOf, viaChannels = true): FailurePath | null {
   let child: Node = call;
   for (let node = up(call); node && !(fn && node.id === fn.id); child = node, node = up(node)) {
     const parent = up(node);
@@ -178,6 +178,10 @@ function failurePath(call: Node, fn: Node | null, up: ParentOf): FailurePath | n
     } else if (node.type === 'statement_list') {
       // Straight-line attempts (`if err := op(); err == nil { return nil }; time.Sleep(d); return op()`).
       const exit = successExitBefore(node, child);
+      if (exit) return exit;
+    }
+    if (node.type === 'statement_list' && viaChannels) {
+      const exit = failureReceivedBefore(node, child);
       if (exit) return exit;
     }
     // `select { case <-time.After(d): err = dial(); if err == nil { return } }` in a loop.
@@ -268,7 +272,7 @@ function successExitBefore(list: Node, waitStatement: Node): FailurePath | null 
         attempt: attemptOf(statement, condition, condition),
       };
     }
-    if (condition && consequence && exits(consequence) && isSuccessCondition(condition.text)) {
+    if (condition && consequence && exitsOnSuccess(consequence) && isSuccessCondition(condition.text)) {
       return {
         trigger: {
           kind: /StatusCode/.test(condition.text) ? 'status' : 'exception',
@@ -280,6 +284,80 @@ function successExitBefore(list: Node, waitStatement: Node): FailurePath | null 
     }
   }
   return null;
+}
+
+const SENDS = new Set(['send_statement']);
+const ASSIGNS = new Set(['short_var_declaration', 'assignment_statement']);
+
+/** `<-c`, `s := <-c`, `err = <-errs` as a statement: the channel it blocks on. */
+function receivedChannel(statement: Node): string | null {
+  const right = ASSIGNS.has(statement.type)
+    ? field(statement, 'right')
+    : statement.type === 'expression_statement'
+      ? statement
+      : null;
+  const values = right ? namedChildren(right) : [];
+  const receive = values.length === 1 ? values[0]! : null;
+  if (receive?.type !== 'unary_expression' || field(receive, 'operator')?.text !== '<-') return null;
+  const channel = field(receive, 'operand');
+  return channel?.type === 'identifier' ? channel.text : null;
+}
+
+/**
+ * `go send(conn); s := <-c; conn.Close(); time.Sleep(d); goto Redial`: the wait follows a receive
+ * from a channel fed only on failure paths (`errs <- err` under `if err != nil`, or a signal the
+ * process raises there itself: `signal.Notify(c, sig)` with `syscall.Kill(pid, sig)`), so the receive
+ * returning means the work failed. A channel also fed elsewhere (a shutdown signal from outside, a
+ * result) says nothing.
+ */
+function failureReceivedBefore(list: Node, waitStatement: Node): FailurePath | null {
+  for (const statement of namedChildren(list)) {
+    if (statement.startIndex >= waitStatement.startIndex) break;
+    const channel = receivedChannel(statement);
+    if (!channel) continue;
+    const feeds = feedsOf(statement.tree.rootNode, channel);
+    const onFailure = feeds.map((feed) => {
+      const up = lineage(feed);
+      return failurePath(feed, enclosingBy(up, feed, FUNCTION_TYPES), up, false);
+    });
+    if (feeds.length === 0 || !onFailure.every(Boolean)) continue;
+    return {
+      trigger: onFailure[0]!.trigger,
+      evidence: `waits after \`${clip(statement.text)}\` returns (line ${lineOf(statement)}): \`${channel}\` is fed only on failure paths (line ${lineOf(feeds[0]!)}, when \`${onFailure[0]!.trigger.detail ?? 'it failed'}\`)`,
+    };
+  }
+  return null;
+}
+
+/**
+ * The sends to a channel, its `close`, and the raising of the signals `signal.Notify` delivers to it;
+ * none at all when the channel is handed to another call, whose sends go by another name.
+ */
+function feedsOf(root: Node, channel: string): Node[] {
+  const sends = descendantsOfTypes(root, SENDS).filter((s) => field(s, 'channel')?.text === channel);
+  const calls = descendantsOfTypes(root, CALL);
+  const signals = new Set<string>();
+  const closes: Node[] = [];
+  for (const call of calls) {
+    const args = namedChildren(field(call, 'arguments') ?? call);
+    const callee = field(call, 'function')?.text;
+    if (!args.some((a) => a.text === channel)) continue;
+    if (callee === 'close') closes.push(call);
+    else if (callee === 'signal.Notify' && args[0]?.text === channel)
+      for (const sig of args.slice(1)) signals.add(lastSegment(sig.text));
+    else return [];
+  }
+  const raised = calls.filter(
+    (call) =>
+      signals.size > 0 &&
+      /(^|\.)(Kill|Signal)$/.test(field(call, 'function')?.text ?? '') &&
+      namedChildren(field(call, 'arguments') ?? call).some((a) => signals.has(lastSegment(a.text))),
+  );
+  return [...sends, ...closes, ...raised];
+}
+
+function lastSegment(dotted: string): string {
+  return dotted.slice(dotted.lastIndexOf('.') + 1);
 }
 
 /** `cmd := exec.Command(…)`: a child process made in the loop body. */
@@ -329,6 +407,27 @@ function exits(block: Node): boolean {
   const list = block.namedChild(0);
   return (
     !!list && namedChildren(list).some((s) => s.type === 'return_statement' || s.type === 'break_statement')
+  );
+}
+
+/**
+ * The block leaves the loop, or does so behind further success tests (`if err == nil { err =
+ * db.Ping(); if err == nil { break } }`): each test is one more step of the attempt, so reaching
+ * what follows still means a step failed. A state test on the way (`if job.Done()`) is polling.
+ */
+function exitsOnSuccess(block: Node): boolean {
+  if (exits(block)) return true;
+  const list = block.namedChild(0);
+  return (
+    !!list &&
+    namedChildren(list).some((statement) => {
+      if (statement.type !== 'if_statement') return false;
+      const condition = field(statement, 'condition');
+      const consequence = field(statement, 'consequence');
+      return (
+        !!condition && !!consequence && isSuccessCondition(condition.text) && exitsOnSuccess(consequence)
+      );
+    })
   );
 }
 

@@ -32,6 +32,7 @@ import {
   RANDOM_CALL,
   SECOND_MS,
   unwrapDecorated,
+  WILDCARD,
   type PyImport,
 } from './module.js';
 import { failureAt, retryContext } from './retry-context.js';
@@ -372,7 +373,8 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
   const timers: { call: CallFact; node: Node; state: WalkState }[] = [];
   walkAll();
   for (const [local, binding] of importMap) {
-    const fact: ImportFact = { local, module: binding.module };
+    // The engine looks a name it cannot find up in every module imported whole (`local: '*'`).
+    const fact: ImportFact = { local: local.startsWith(WILDCARD) ? WILDCARD : local, module: binding.module };
     if (binding.name !== undefined) fact.name = binding.name;
     facts.imports.push(fact);
   }

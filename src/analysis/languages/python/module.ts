@@ -29,6 +29,9 @@ export const SECOND_MS = 1_000;
 
 const IMPORT_TYPES = new Set(['import_statement', 'import_from_statement']);
 
+/** The key prefix of a star import in an import map (no Python name starts with it). */
+export const WILDCARD = '*';
+
 /** Calls that draw a random number: the `random` module, `secrets`, numpy's generator, a jitter helper. */
 export const RANDOM_CALL =
   /(^|\.)(random|uniform|randint|randrange|choice|triangular|gauss|normalvariate|expovariate|betavariate|SystemRandom|token_bytes|randbelow)$|^secrets\.|^(np|numpy)\.random\.|jitter/i;
@@ -85,6 +88,9 @@ export function collectImports(statement: Node, imports: Map<string, PyImport>):
     }
   } else if (statement.type === 'import_from_statement') {
     const module = field(statement, 'module_name')?.text ?? '';
+    // `from settings import *` binds every public name of the module: keyed apart, one per module.
+    if (namedChildren(statement).some((c) => c.type === 'wildcard_import'))
+      imports.set(`${WILDCARD}${module}`, { module });
     for (const name of statement.childrenForFieldName('name')) {
       if (!name) continue;
       if (name.type === 'aliased_import') {

@@ -5,6 +5,7 @@ import {
   LOGGING_CALL,
   NO_DATA_SIGNAL,
   OVERLOAD_SIGNAL,
+  REACHABLE_CONDITION,
   RUNS_UNTIL_DROPPED,
 } from '../../context.js';
 import type { Trigger } from '../../finding.js';
@@ -49,9 +50,13 @@ const CONDITIONALS = new Set(['if_statement', 'elif_clause', 'while_statement'])
 const ERROR_CONDITION =
   /\bnot\s+[\w.]*\b(ok|success|succeeded)\b|(status|status_code|code)\s*(>=|>)\s*[45]\d\d|(status|status_code)\s*!=\s*20\d|(status|status_code)\s*==\s*(408|429|5\d\d)|(status|status_code)\s+in\s+[([{][^)\]}]*\b(408|429|5\d\d)\b|^\s*(err|error|exc|exception|failure|failed|last_error)\s*$|\b(err|error|exc|exception|last_error)\s+is\s+not\s+None|\b(is_retryable|should_retry|retryable|is_transient|is_throttl\w*)\s*\(|\b(429|502|503|504)\b/i;
 
-/** `resp.ok`, `status_code == 200`, `status < 400`, `success`: leaving here means it worked. */
+/**
+ * `resp.ok`, `status_code == 200`, `status < 400`, `success`, a name made of `success` (`is_success()`,
+ * `query_succeeded`, `my_success_condition`; not `unsuccessful` nor a tally like `success_count`):
+ * leaving here means it worked.
+ */
 const SUCCESS_CONDITION =
-  /^\s*[\w.]*\.ok\s*$|^\s*(ok|success|succeeded|done_ok)\s*$|(status|status_code)\s*==\s*20\d|(status|status_code)\s*<\s*(300|400)|(status|status_code)\s+in\s+[([{][^)\]}]*\b20\d\b|\.(success|succeeded)\s*$/i;
+  /^\s*[\w.]*\.ok\s*$|^\s*(ok|success|succeeded|done_ok)\s*$|(status|status_code)\s*==\s*20\d|(status|status_code)\s*<\s*(300|400)|(status|status_code)\s+in\s+[([{][^)\]}]*\b20\d\b|\.(success|succeeded)\s*$|^\s*(?:[\w.]*[._])?(success|successful|succeeded)(?!_(count|counter|rate|ratio|total|num|number|pct|percent)\b)(?:_\w+)?(?:\([^()]*\))?\s*$/i;
 
 /** A state being waited for, not a failure: polling (`status != 'done'`, `not job.finished`). */
 const POLLING_CONDITION =
@@ -122,11 +127,11 @@ function failurePath(call: Node, fn: Node | null, up: ParentOf): FailurePath | n
     const parent = up(node);
     if (node.type === 'else_clause' && parent?.type === 'if_statement') {
       const condition = field(parent, 'condition');
-      if (condition && isSuccessCondition(condition.text)) return conditionPath(condition, 'fails', parent);
+      if (condition && succeeds(condition.text, call)) return conditionPath(condition, 'fails', parent);
     }
     if (node.type === 'block' && parent && LOOP_TYPES.has(parent.type)) {
       const exit =
-        successExitBefore(node, child) ??
+        successExitBefore(node, child, call) ??
         successExitAfter(node, child) ??
         (parent.type === 'while_statement' ? connectionDroppedBefore(node, child) : null);
       if (exit) return exit;
@@ -174,13 +179,13 @@ function conditionPath(condition: Node, verb: 'holds' | 'fails', statement: Node
  * A loop body that leaves on success before reaching the wait (`if resp.ok: return resp`, a `try`
  * whose body returns or breaks, a `try … else: break`) only waits after a failure.
  */
-function successExitBefore(block: Node, waitStatement: Node): FailurePath | null {
+function successExitBefore(block: Node, waitStatement: Node, call: Node): FailurePath | null {
   for (const statement of namedChildren(block)) {
     if (statement.equals(waitStatement) || statement.startIndex >= waitStatement.startIndex) break;
     if (statement.type === 'if_statement') {
       const condition = field(statement, 'condition');
       const consequence = field(statement, 'consequence');
-      if (condition && consequence && exits(consequence) && isSuccessCondition(condition.text)) {
+      if (condition && consequence && exits(consequence) && succeeds(condition.text, call)) {
         return {
           trigger: { kind: 'status', detail: clip(condition.text) },
           evidence: `waits only after \`${clip(condition.text)}\` failed (line ${lineOf(statement)})`,
@@ -281,6 +286,13 @@ function isErrorCondition(condition: string): boolean {
 function isSuccessCondition(condition: string): boolean {
   if (POLLING_CONDITION.test(condition) && !/\.ok\b|status/.test(condition)) return false;
   return SUCCESS_CONDITION.test(condition);
+}
+
+/** A success test, or a reachability test (`if online:`) failing before a wait named for retries. */
+function succeeds(condition: string, wait: Node): boolean {
+  if (isSuccessCondition(condition)) return true;
+  const delay = field(wait, 'arguments')?.text ?? '';
+  return REACHABLE_CONDITION.test(condition) && ATTEMPT_NAME.test(delay);
 }
 
 /** The wait is followed, in its own block, by a `raise`: give up after waiting, not try again. */
