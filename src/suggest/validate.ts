@@ -36,7 +36,6 @@ const CHECKED_DIRECTORY = '/jitterbot-check/';
 /** Original files' diagnostics kept for reuse: one file often has several findings. */
 const ORIGINAL_CACHE_SIZE = 32;
 
-let project: Project | undefined;
 const originalCache = new Map<string, Map<string, Diagnostic>>();
 
 interface Diagnostic {
@@ -45,53 +44,106 @@ interface Diagnostic {
   line: number;
 }
 
+const COMPILER_OPTIONS: ts.CompilerOptions = {
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.ESNext,
+  moduleResolution: ts.ModuleResolutionKind.Bundler,
+  // Every checked file is a module, so the original and the patched file share one program without
+  // their top-level names colliding.
+  moduleDetection: ts.ModuleDetectionKind.Force,
+  lib: ['lib.es2022.d.ts'],
+  types: [],
+  noResolve: true,
+  skipLibCheck: true,
+  noEmit: true,
+  allowJs: true,
+  checkJs: true,
+  jsx: ts.JsxEmit.Preserve,
+  strict: true,
+  // Library types are unresolved, so callbacks lose their contextual types; an implicit `any`
+  // parameter in a patch is not a defect of the patch.
+  noImplicitAny: false,
+};
+
 /**
- * One in-memory project for every check: the standard library is parsed and bound once, module
- * resolution is off (`noResolve`), so a check costs a few milliseconds after the first.
+ * The files of the next check, and every standard-library file parsed once for the process. Each
+ * check builds a program from the previous one, so the library's syntax trees are reused and a check
+ * costs its own two files.
  */
-function checker(): Project {
-  if (project !== undefined) return project;
-  project = new Project({
+const checkedFiles = new Map<string, ts.SourceFile>();
+const libraryFiles = new Map<string, ts.SourceFile>();
+let previousProgram: ts.Program | undefined;
+
+/** Where ts-morph keeps the standard library in memory; the checks read it from there. */
+const LIBRARY_FOLDER = '/node_modules/typescript/lib';
+
+/**
+ * The standard library's syntax trees, taken once from a ts-morph in-memory project (which bundles
+ * the library files, so nothing is read from disk and nothing depends on a `typescript` install).
+ */
+function loadLibraries(): void {
+  if (libraryFiles.size > 0) return;
+  const project = new Project({
     useInMemoryFileSystem: true,
     skipLoadingLibFiles: false,
-    compilerOptions: {
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.ESNext,
-      moduleResolution: ts.ModuleResolutionKind.Bundler,
-      lib: ['lib.es2022.d.ts'],
-      types: [],
-      noResolve: true,
-      skipLibCheck: true,
-      noEmit: true,
-      allowJs: true,
-      checkJs: true,
-      jsx: ts.JsxEmit.Preserve,
-      strict: true,
-      // Library types are unresolved, so callbacks lose their contextual types; an implicit `any`
-      // parameter in a patch is not a defect of the patch.
-      noImplicitAny: false,
-    },
+    compilerOptions: COMPILER_OPTIONS,
   });
-  project.createSourceFile(AMBIENT_PATH, AMBIENT_GLOBALS, { overwrite: true });
-  return project;
+  project.createSourceFile('/seed.ts', 'export {};');
+  for (const file of project.getProgram().compilerObject.getSourceFiles()) {
+    if (file.fileName.startsWith(`${LIBRARY_FOLDER}/`)) libraryFiles.set(file.fileName, file);
+  }
 }
+
+const compilerHost: ts.CompilerHost = {
+  getSourceFile: (fileName) => checkedFiles.get(fileName) ?? libraryFiles.get(fileName),
+  getDefaultLibFileName: () => `${LIBRARY_FOLDER}/lib.d.ts`,
+  writeFile: () => undefined,
+  getCurrentDirectory: () => '/',
+  getDirectories: () => [],
+  fileExists: (fileName) => checkedFiles.has(fileName) || libraryFiles.has(fileName),
+  readFile: (fileName) => (checkedFiles.get(fileName) ?? libraryFiles.get(fileName))?.text,
+  getCanonicalFileName: (fileName) => fileName,
+  useCaseSensitiveFileNames: () => true,
+  getNewLine: () => '\n',
+};
 
 function extensionOf(path: string): string {
   const match = /\.(tsx|ts|mts|cts|jsx|js|mjs|cjs)$/i.exec(path);
   return match === null ? '.ts' : `.${match[1]!.toLowerCase()}`;
 }
 
-/** Syntactic and semantic diagnostics of `text` checked as a file named like `path`, keyed by code and message. */
-function diagnosticsOf(path: string, text: string): Map<string, Diagnostic> {
-  const host = checker();
-  const file = host.createSourceFile(`${CHECKED_DIRECTORY}file${extensionOf(path)}`, text, {
-    overwrite: true,
+function scriptKind(extension: string): ts.ScriptKind {
+  if (extension === '.tsx') return ts.ScriptKind.TSX;
+  if (extension === '.jsx') return ts.ScriptKind.JSX;
+  return /js$/.test(extension) ? ts.ScriptKind.JS : ts.ScriptKind.TS;
+}
+
+/**
+ * Syntactic and semantic diagnostics of each text, checked as files named like `path`, keyed by code
+ * and message: one program for all of them.
+ */
+function diagnosticsOfEach(path: string, texts: readonly string[]): Map<string, Diagnostic>[] {
+  loadLibraries();
+  const extension = extensionOf(path);
+  checkedFiles.clear();
+  checkedFiles.set(
+    AMBIENT_PATH,
+    ts.createSourceFile(AMBIENT_PATH, AMBIENT_GLOBALS, ts.ScriptTarget.ES2022, true),
+  );
+  const names = texts.map((text, index) => {
+    const name = `${CHECKED_DIRECTORY}file${index}${extension}`;
+    checkedFiles.set(
+      name,
+      ts.createSourceFile(name, text, ts.ScriptTarget.ES2022, true, scriptKind(extension)),
+    );
+    return name;
   });
-  try {
-    const program = host.getProgram().compilerObject;
-    const node = program.getSourceFile(file.getFilePath());
+  const program = ts.createProgram([AMBIENT_PATH, ...names], COMPILER_OPTIONS, compilerHost, previousProgram);
+  previousProgram = program;
+  return names.map((name, index) => {
+    const node = program.getSourceFile(name);
     if (node === undefined) throw new Error('validate: checked file missing from the program');
-    const lines = new LineIndex(text);
+    const lines = new LineIndex(texts[index]!);
     const result = new Map<string, Diagnostic>();
     const all = [...program.getSyntacticDiagnostics(node), ...program.getSemanticDiagnostics(node)];
     for (const diagnostic of all) {
@@ -103,19 +155,25 @@ function diagnosticsOf(path: string, text: string): Map<string, Diagnostic> {
       else result.set(key, { count: 1, message, line: lines.lineOf(diagnostic.start ?? 0) });
     }
     return result;
-  } finally {
-    host.removeSourceFile(file);
-  }
+  });
 }
 
-function originalDiagnostics(path: string, text: string): Map<string, Diagnostic> {
-  const key = createHash('sha256').update(extensionOf(path)).update('\0').update(text).digest('hex');
+/** The original's diagnostics (cached by content) and the patched file's, from one program. */
+function diagnosticsBeforeAndAfter(
+  path: string,
+  original: string,
+  patched: string,
+): [Map<string, Diagnostic>, Map<string, Diagnostic>] {
+  const key = createHash('sha256').update(extensionOf(path)).update('\0').update(original).digest('hex');
   const cached = originalCache.get(key);
-  if (cached !== undefined) return cached;
-  const diagnostics = diagnosticsOf(path, text);
-  originalCache.set(key, diagnostics);
+  if (cached !== undefined) return [cached, diagnosticsOfEach(path, [patched])[0]!];
+  const [before, after] = diagnosticsOfEach(path, [original, patched]) as [
+    Map<string, Diagnostic>,
+    Map<string, Diagnostic>,
+  ];
+  originalCache.set(key, before);
   if (originalCache.size > ORIGINAL_CACHE_SIZE) originalCache.delete(originalCache.keys().next().value!);
-  return diagnostics;
+  return [before, after];
 }
 
 const CHECKED_LANGUAGES: ReadonlySet<Language> = new Set(['typescript', 'javascript']);
@@ -146,8 +204,7 @@ export function validatePatch(
   if (!CHECKED_LANGUAGES.has(language)) {
     return { valid: false, reason: `patches for ${language} cannot be checked yet` };
   }
-  const before = originalDiagnostics(path, original);
-  const after = diagnosticsOf(path, patched);
+  const [before, after] = diagnosticsBeforeAndAfter(path, original, patched);
   for (const [key, diagnostic] of after) {
     if (diagnostic.count > (before.get(key)?.count ?? 0)) {
       return {
