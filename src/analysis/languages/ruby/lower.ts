@@ -50,6 +50,8 @@ export function lowerRuby(node: Node, depth = 0): Expr {
           return { k: 'option', of: lower(keyed.object), key: keyed.key, fallback: lower(right), line };
         return { k: 'either', options: [lower(left), lower(right)] };
       }
+      // `response && response['Retry-After']`: a guard, whose only non-nil value is its last operand.
+      if (operator === '&&' || operator === 'and') return lower(right);
       const op = OPERATORS[operator];
       return op
         ? { k: 'binary', op, left: lower(left), right: lower(right) }
@@ -61,8 +63,9 @@ export function lowerRuby(node: Node, depth = 0): Expr {
       return a && b ? { k: 'either', options: [lower(a), lower(b)] } : { k: 'todo', what: 'conditional' };
     }
     case 'identifier':
+      // A local named like a server hint (`retry_after`) is what the code assigns it; the engine
+      // takes the name for the server's only when no value can be followed.
       if (isRandomCall(node)) return { k: 'random', what: node.text };
-      if (SERVER_HINT_NAME.test(node.text)) return { k: 'server', what: node.text };
       return { k: 'name', name: node.text, line };
     case 'self':
       return { k: 'self' };
