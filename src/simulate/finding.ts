@@ -18,6 +18,7 @@ import { pollySchedule } from '../suggest/csharp/schedule.js';
 import { rustLibrarySchedule } from '../suggest/rust/schedule.js';
 import { pythonLibrarySchedule } from '../suggest/python/schedule.js';
 import { goLibrarySchedule } from '../suggest/go/schedule.js';
+import { FARADAY_INTERVAL_RANDOMNESS } from '../suggest/ruby/schedule.js';
 
 /** axios-retry's `exponentialDelay`: `factor · 2^retryCount` plus up to 20% (retryCount starts at 1). */
 const AXIOS_RANDOM_SHARE = 0.2;
@@ -157,6 +158,13 @@ function librarySchedule(
     case 'go-retryablehttp':
     case 'go-resiliency':
       return goLibrarySchedule(library, current, baseMs, growing);
+    case 'faraday-retry':
+      // `rand * interval_randomness * interval` is added to every wait.
+      return noisySchedule(
+        current,
+        FARADAY_INTERVAL_RANDOMNESS * baseMs,
+        `faraday-retry interval_randomness ${FARADAY_INTERVAL_RANDOMNESS}`,
+      );
   }
 }
 
