@@ -22,7 +22,15 @@ import { snippet } from '../tree-sitter/findings.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, field, namedChildren, some } from '../tree-sitter/syntax.js';
 import { handlerRestart, javaRetryContext, loopHeaderOf, reinvoked } from './context.js';
-import { argumentsOf, calleeOf, lowerJava, RANDOM_METHOD, typeName, type JavaNames } from './lower.js';
+import {
+  argumentsOf,
+  calleeOf,
+  lowerJava,
+  RANDOM_METHOD,
+  springPlaceholder,
+  typeName,
+  type JavaNames,
+} from './lower.js';
 import { importFact, importLine } from './module.js';
 import { scheduledRetry } from './scheduled.js';
 import { builtinWait, sleepByName } from './waits.js';
@@ -130,7 +138,7 @@ const OVERRIDE_ANNOTATION = /^@(java\.lang\.)?Override$/;
 const TEST_ANNOTATION =
   /^@(Test|ParameterizedTest|RepeatedTest|TestFactory|BeforeEach|BeforeAll|AfterEach|Before|After)\b/;
 /** Spring's `@Value("${retry.delay:5000}")`: a property with the code's own default after the colon. */
-const PROPERTY_DEFAULT = /^@Value\s*\(\s*"\$\{([^:}]*)(?::([^}]*))?\}"\s*\)$/;
+const PROPERTY_VALUE = /^@Value\s*\(\s*"([^"]*)"\s*\)$/;
 
 interface WalkState {
   fn?: FunctionFact;
@@ -814,18 +822,9 @@ function hasAnnotation(node: Node, pattern: RegExp): boolean {
  */
 function propertyDefault(node: Node): Expr | null {
   for (const annotation of annotations(node)) {
-    const match = PROPERTY_DEFAULT.exec(annotation.text.replace(/\s+/g, ' '));
-    if (!match) continue;
-    const setting: Expr = {
-      k: 'setting',
-      key: match[1]!.trim(),
-      convention: 'spring',
-      line: lineOf(annotation),
-    };
-    const given = match[2]?.trim();
-    if (given !== undefined && given !== '' && Number.isFinite(Number(given)))
-      setting.fallback = { k: 'num', value: Number(given) };
-    return setting;
+    const text = PROPERTY_VALUE.exec(annotation.text.replace(/\s+/g, ' '))?.[1];
+    const setting = text === undefined ? null : springPlaceholder(text, lineOf(annotation));
+    if (setting) return setting;
   }
   return null;
 }
