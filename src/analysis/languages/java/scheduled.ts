@@ -1,4 +1,4 @@
-import { RESTART_NAME } from '../../context.js';
+import { CONNECT_CALL, RESTART_NAME } from '../../context.js';
 import type { RetryFrame } from '../../flow/ir.js';
 import { unitMs } from '../tree-sitter/durations.js';
 import type { Node } from '../tree-sitter/runtime.js';
@@ -16,6 +16,10 @@ import { argumentsOf } from './lower.js';
 const SCHEDULE = /^(schedule|newTimeout)$/;
 const TIME_UNIT = /(?:^|\.)(NANOSECONDS|MICROSECONDS|MILLISECONDS|SECONDS|MINUTES|HOURS|DAYS)$/;
 const INVOKED = new Set(['method_invocation', 'method_reference', 'object_creation_expression']);
+const INVOCATION = new Set(['method_invocation']);
+const METHOD = new Set(['method_declaration']);
+/** Netty's client `Bootstrap`: a task that builds a new one is building a new connection. */
+const CONNECTION_BUILDER = /^(io\.netty\.bootstrap\.)?Bootstrap$/;
 
 export interface ScheduledRetry {
   delay: Node;
@@ -47,15 +51,38 @@ function unitOf(text: string): number | null {
   return match ? unitMs(match[1]!) : null;
 }
 
-/** The task calls something that starts the work again (`connect`, `reconnect`, `start`). */
+/**
+ * The task starts the work again: it calls something named for it (`connect`, `reconnect`, `start`),
+ * builds a new Netty `Bootstrap`, or calls a method of this file whose body connects
+ * (`createBootstrap(…)` that ends in `bootstrap.connect(…)`): followed by its body, not guessed by name.
+ */
 function restarts(task: Node): boolean {
-  const names = [task, ...descendantsOfTypes(task, INVOKED)].map((node) => {
+  const invoked = [task, ...descendantsOfTypes(task, INVOKED)];
+  const names = invoked.map((node) => {
     if (node.type === 'method_reference') return node.lastNamedChild?.text ?? '';
     if (node.type === 'method_invocation') return field(node, 'name')?.text ?? '';
     return '';
   });
-  return names.some(
-    (name) => name !== '' && (RESTART_NAME.test(name) || RESTART_NAME.test(name.toLowerCase())),
+  if (names.some((name) => name !== '' && (RESTART_NAME.test(name) || RESTART_NAME.test(name.toLowerCase()))))
+    return true;
+  if (invoked.some((node) => CONNECTION_BUILDER.test(constructedType(node)))) return true;
+  const called = new Set(names.filter((name) => name !== ''));
+  return descendantsOfTypes(task.tree.rootNode, METHOD).some(
+    (method) => called.has(field(method, 'name')?.text ?? '') && connects(method),
+  );
+}
+
+function constructedType(node: Node): string {
+  if (node.type !== 'object_creation_expression') return '';
+  return (field(node, 'type')?.text ?? '').replace(/<.*$/s, '');
+}
+
+/** A method whose body makes a connection (`bootstrap.connect(host, port)`, `socket.connect(addr)`). */
+function connects(method: Node): boolean {
+  const body = field(method, 'body');
+  return (
+    !!body &&
+    descendantsOfTypes(body, INVOCATION).some((call) => CONNECT_CALL.test(field(call, 'name')?.text ?? ''))
   );
 }
 
