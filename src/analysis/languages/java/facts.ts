@@ -21,7 +21,7 @@ import {
 import { snippet } from '../tree-sitter/findings.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, field, namedChildren, some } from '../tree-sitter/syntax.js';
-import { handlerRestart, javaRetryContext, loopHeaderOf, reinvoked } from './context.js';
+import { handlerRestart, javaRetryContext, loopHeaderOf, reinvoked, retryDecision } from './context.js';
 import {
   argumentsOf,
   calleeOf,
@@ -663,7 +663,7 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
   attachRetryFrames(pending, javaRetryContext);
   // A wait that does not repeat by a loop or recursion may still be followed by the failed call again.
   for (const { call, node } of waitsOnce) {
-    const context = call.retry ? null : (reinvoked(node) ?? handlerRestart(node));
+    const context = call.retry ? null : (reinvoked(node) ?? handlerRestart(node) ?? retryDecision(node));
     if (context) call.retry = { trigger: context.trigger, counters: [], evidence: context.evidence };
   }
   return facts;
