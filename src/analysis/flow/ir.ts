@@ -98,6 +98,8 @@ export interface FunctionFact {
    */
   pauses?: { delay: Expr; unitMs: number };
   isConstructor: boolean;
+  /** Its body makes a connection (`bootstrap.connect(host, port)`): calling it again reconnects. */
+  connects?: boolean;
   /** Declared without a body (an interface or abstract method): a call of it runs an override. */
   abstract?: boolean;
   /** Declared as overriding a method of a base (`@Override`, `override`). */

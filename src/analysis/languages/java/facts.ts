@@ -10,6 +10,7 @@ import type {
   ParamFact,
 } from '../../flow/ir.js';
 import { newFunction } from '../../flow/ir.js';
+import { CONNECT_CALL } from '../../context.js';
 import { springPropertiesPrefix } from '../../flow/settings.js';
 import {
   attachRetryFrames,
@@ -392,6 +393,7 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
       }
       if (node.type === 'method_invocation' && name === state.fn.name && (!object || object.type === 'this'))
         state.fn.recursive = true;
+      if (node.type === 'method_invocation' && CONNECT_CALL.test(name)) state.fn.connects = true;
     }
     const call: CallFact = {
       callee,
@@ -406,8 +408,8 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
     if (node.type !== 'method_invocation') return;
     const scheduled = scheduledRetry(node);
     if (scheduled) {
-      // Its retry is known here: the handler it runs in failed, and the task starts the work again.
-      call.retry = scheduled.frame;
+      // The handler it runs in failed; the task starts the work again, plainly or through a callee that connects.
+      if (!scheduled.via) call.retry = scheduled.frame;
       if (withSites && !state.test)
         facts.sites.push({
           call,
@@ -421,6 +423,14 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
             confidence: 'high',
             byNameOnly: false,
           },
+          ...(scheduled.via
+            ? {
+                restartVia: {
+                  callees: scheduled.via.map((n) => calleeOf(n, names, lower)),
+                  frame: scheduled.frame,
+                },
+              }
+            : {}),
         });
       return;
     }

@@ -1,4 +1,4 @@
-import { CONNECT_CALL, RESTART_NAME } from '../../context.js';
+import { RESTART_NAME } from '../../context.js';
 import type { RetryFrame } from '../../flow/ir.js';
 import { unitMs } from '../tree-sitter/durations.js';
 import type { Node } from '../tree-sitter/runtime.js';
@@ -17,7 +17,6 @@ const SCHEDULE = /^(schedule|newTimeout)$/;
 const TIME_UNIT = /(?:^|\.)(NANOSECONDS|MICROSECONDS|MILLISECONDS|SECONDS|MINUTES|HOURS|DAYS)$/;
 const INVOKED = new Set(['method_invocation', 'method_reference', 'object_creation_expression']);
 const INVOCATION = new Set(['method_invocation']);
-const METHOD = new Set(['method_declaration']);
 /** Netty's client `Bootstrap`: a task that builds a new one is building a new connection. */
 const CONNECTION_BUILDER = /^(io\.netty\.bootstrap\.)?Bootstrap$/;
 
@@ -25,6 +24,11 @@ export interface ScheduledRetry {
   delay: Node;
   unitMs: number;
   frame: RetryFrame;
+  /**
+   * Set when nothing in the task says it starts the work again: the calls it makes, a retry when one
+   * of their callees, followed to its body in whatever file, connects.
+   */
+  via?: Node[];
 }
 
 export function scheduledRetry(call: Node): ScheduledRetry | null {
@@ -32,17 +36,31 @@ export function scheduledRetry(call: Node): ScheduledRetry | null {
   const [task, delay, unit] = argumentsOf(call);
   if (!task || !delay) return null;
   const ms = unit ? unitOf(unit.text) : 1;
-  if (ms === null || !restarts(task)) return null;
+  if (ms === null) return null;
   const failure = failureAround(call);
   if (!failure) return null;
+  const scheduled = `schedules \`${clip(task.text)}\``;
+  if (restarts(task))
+    return {
+      delay,
+      unitMs: ms,
+      frame: {
+        trigger: { kind: 'exception' },
+        counters: [],
+        evidence: [failure, `${scheduled} to run the work again after the delay`],
+      },
+    };
+  const via = [task, ...descendantsOfTypes(task, INVOCATION)].filter((n) => n.type === 'method_invocation');
+  if (via.length === 0) return null;
   return {
     delay,
     unitMs: ms,
     frame: {
       trigger: { kind: 'exception' },
       counters: [],
-      evidence: [failure, `schedules \`${clip(task.text)}\` to run the work again after the delay`],
+      evidence: [failure, `${scheduled} after the delay`],
     },
+    via,
   };
 }
 
@@ -53,8 +71,7 @@ function unitOf(text: string): number | null {
 
 /**
  * The task starts the work again: it calls something named for it (`connect`, `reconnect`, `start`),
- * builds a new Netty `Bootstrap`, or calls a method of this file whose body connects
- * (`createBootstrap(…)` that ends in `bootstrap.connect(…)`): followed by its body, not guessed by name.
+ * or builds a new Netty `Bootstrap` (a client's connection factory, made to connect).
  */
 function restarts(task: Node): boolean {
   const invoked = [task, ...descendantsOfTypes(task, INVOKED)];
@@ -63,27 +80,15 @@ function restarts(task: Node): boolean {
     if (node.type === 'method_invocation') return field(node, 'name')?.text ?? '';
     return '';
   });
-  if (names.some((name) => name !== '' && (RESTART_NAME.test(name) || RESTART_NAME.test(name.toLowerCase()))))
-    return true;
-  if (invoked.some((node) => CONNECTION_BUILDER.test(constructedType(node)))) return true;
-  const called = new Set(names.filter((name) => name !== ''));
-  return descendantsOfTypes(task.tree.rootNode, METHOD).some(
-    (method) => called.has(field(method, 'name')?.text ?? '') && connects(method),
+  return (
+    names.some((name) => name !== '' && (RESTART_NAME.test(name) || RESTART_NAME.test(name.toLowerCase()))) ||
+    invoked.some((node) => CONNECTION_BUILDER.test(constructedType(node)))
   );
 }
 
 function constructedType(node: Node): string {
   if (node.type !== 'object_creation_expression') return '';
   return (field(node, 'type')?.text ?? '').replace(/<.*$/s, '');
-}
-
-/** A method whose body makes a connection (`bootstrap.connect(host, port)`, `socket.connect(addr)`). */
-function connects(method: Node): boolean {
-  const body = field(method, 'body');
-  return (
-    !!body &&
-    descendantsOfTypes(body, INVOCATION).some((call) => CONNECT_CALL.test(field(call, 'name')?.text ?? ''))
-  );
 }
 
 /** Why the schedule runs after a failure: a `catch`, an error branch, or a close/failure handler. */
