@@ -39,29 +39,20 @@ export function scheduledRetry(call: Node): ScheduledRetry | null {
   if (ms === null) return null;
   const failure = failureAround(call);
   if (!failure) return null;
-  const scheduled = `schedules \`${clip(task.text)}\``;
-  if (restarts(task))
-    return {
-      delay,
-      unitMs: ms,
-      frame: {
-        trigger: { kind: 'exception' },
-        counters: [],
-        evidence: [failure, `${scheduled} to run the work again after the delay`],
-      },
-    };
-  const via = [task, ...descendantsOfTypes(task, INVOCATION)].filter((n) => n.type === 'method_invocation');
-  if (via.length === 0) return null;
-  return {
-    delay,
-    unitMs: ms,
-    frame: {
-      trigger: { kind: 'exception' },
-      counters: [],
-      evidence: [failure, `${scheduled} after the delay`],
-    },
-    via,
+  const restarting = restarts(task);
+  const via = restarting
+    ? []
+    : [task, ...descendantsOfTypes(task, INVOCATION)].filter((n) => n.type === 'method_invocation');
+  if (!restarting && via.length === 0) return null;
+  const frame: RetryFrame = {
+    trigger: { kind: 'exception' },
+    counters: [],
+    evidence: [
+      failure,
+      `schedules \`${clip(task.text)}\` ${restarting ? 'to run the work again ' : ''}after the delay`,
+    ],
   };
+  return restarting ? { delay, unitMs: ms, frame } : { delay, unitMs: ms, frame, via };
 }
 
 function unitOf(text: string): number | null {
