@@ -1,5 +1,6 @@
 import type { LibraryHit } from '../tree-sitter/findings.js';
 import type { DelayValue } from '../../delay.js';
+import { constMs } from '../tree-sitter/durations.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { clip, descendantsOfTypes, field, namedChildren } from '../tree-sitter/syntax.js';
 
@@ -99,21 +100,19 @@ async function faradayRetry(call: Node, options: Options, value: ValueOf): Promi
   if (base.kind === 'const' && base.ms === 0) return null;
   if (base.kind === 'random' || base.kind === 'server') return null;
   const backoff = optionValue('backoff_factor');
-  const factor = backoff ? await value(backoff.node, 1) : ({ kind: 'const', ms: 1 } as const);
-  if (factor.kind === 'random' || factor.kind === 'server') return null;
+  const factor = backoff ? await value(backoff.node, 1) : constMs(1);
+  // A factor below 1 shrinks the waits: no schedule this table knows.
+  if (factor.kind === 'random' || factor.kind === 'server' || (factor.kind === 'const' && factor.ms < 1))
+    return null;
   const grows = factor.kind !== 'const' || factor.ms > 1;
-  const delay: DelayValue =
-    base.kind === 'unknown'
-      ? base
-      : factor.kind === 'unknown'
-        ? factor
-        : !grows
-          ? base
-          : {
-              kind: 'exponential',
-              ...(base.kind === 'const' ? { baseMs: base.ms } : {}),
-              ...(factor.kind === 'const' ? { factor: factor.ms } : {}),
-            };
+  let delay: DelayValue = base;
+  if (factor.kind === 'unknown') delay = factor;
+  else if (grows && base.kind !== 'unknown')
+    delay = {
+      kind: 'exponential',
+      ...(base.kind === 'const' ? { baseMs: base.ms } : {}),
+      ...(factor.kind === 'const' ? { factor: factor.ms } : {}),
+    };
   const anchor = grows && backoff ? backoff.pair : interval.pair;
   const shape = grows
     ? `grows \`interval\` by \`backoff_factor\` each attempt`
