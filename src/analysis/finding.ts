@@ -98,7 +98,8 @@ export type RetryLibrary =
   | 'cenkalti-backoff'
   | 'retry-go'
   | 'go-retryablehttp'
-  | 'go-resiliency';
+  | 'go-resiliency'
+  | 'faraday-retry';
 
 export type Confidence = 'high' | 'medium' | 'low';
 

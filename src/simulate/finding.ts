@@ -22,6 +22,7 @@ import { pollySchedule } from './libraries/csharp.js';
 import { rustLibrarySchedule } from './libraries/rust.js';
 import { pythonLibrarySchedule } from './libraries/python.js';
 import { goLibrarySchedule } from './libraries/go.js';
+import { FARADAY_INTERVAL_RANDOMNESS } from './libraries/ruby.js';
 
 /** axios-retry's `exponentialDelay`: `factor · 2^retryCount` plus up to 20% (retryCount starts at 1). */
 const AXIOS_RANDOM_SHARE = 0.2;
@@ -161,6 +162,13 @@ function librarySchedule(
     case 'go-retryablehttp':
     case 'go-resiliency':
       return goLibrarySchedule(library, current, baseMs, growing);
+    case 'faraday-retry':
+      // `rand * interval_randomness * interval` is added to every wait.
+      return noisySchedule(
+        current,
+        FARADAY_INTERVAL_RANDOMNESS * baseMs,
+        `faraday-retry interval_randomness ${FARADAY_INTERVAL_RANDOMNESS}`,
+      );
   }
 }
 

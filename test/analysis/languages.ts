@@ -42,7 +42,7 @@ export const LANGUAGE_TABLES: readonly LanguageTables[] = [
     language: 'ruby',
     analyzer: () => new RubyAnalyzer(),
     defaultFilename: 'app/services/client.rb',
-    tables: ['fixed-delay-retry', 'unjittered-backoff', 'near-misses', 'value-flow'],
+    tables: ['fixed-delay-retry', 'unjittered-backoff', 'libraries', 'near-misses', 'value-flow'],
   },
   {
     language: 'java',

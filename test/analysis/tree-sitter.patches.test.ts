@@ -34,7 +34,7 @@ const LANGUAGES: { name: string; analyzer: LanguageAnalyzer; filename: string; t
     name: 'ruby',
     analyzer: new RubyAnalyzer(),
     filename: 'app/services/client.rb',
-    tables: ['fixed-delay-retry', 'unjittered-backoff'],
+    tables: ['fixed-delay-retry', 'unjittered-backoff', 'libraries'],
   },
 ];
 

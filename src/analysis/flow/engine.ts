@@ -8,6 +8,7 @@ import type {
   Expr,
   FileFacts,
   FunctionFact,
+  ParamFact,
   SettingsConvention,
 } from './ir.js';
 import { contains, mentions, show } from './ir.js';
@@ -529,13 +530,13 @@ export class FlowEngine {
     let passing = 0;
     for (const site of sites) {
       const call = site.fact;
-      if (call.spread) {
+      const given = argumentFor(call, declared, index);
+      if (given === OPAQUE) {
         values.push(
           UNKNOWN(`\`${fn.name}\` is called with spread arguments (${where(site.facts, call.line)})`),
         );
         continue;
       }
-      const given = call.named.find(([n]) => n === declared.name)?.[1] ?? call.args[index];
       if (!given) continue;
       const arg = project(given);
       passing += 1;
@@ -1266,8 +1267,8 @@ export class FlowEngine {
     const inner: Trail = { ...trail, hops: trail.hops + 1, resolving: new Set([...trail.resolving, key]) };
     const bindings = new Map<string, DelayValue>();
     for (const [index, param] of fn.params.entries()) {
-      const arg =
-        expr.named.find(([n]) => n === param.name)?.[1] ?? (expr.spread ? undefined : expr.args[index]);
+      const given = argumentFor(expr, param, index);
+      const arg = given === OPAQUE ? undefined : given;
       if (arg) bindings.set(param.name, await this.evaluate(arg, scope, inner));
       else if (param.default)
         bindings.set(
@@ -1377,6 +1378,24 @@ export class FlowEngine {
 }
 
 /** Of functions sharing a name (overloads), the one taking `arity` parameters, else the first. */
+/** A call whose splat may supply the parameter: what it passes cannot be seen. */
+const OPAQUE = Symbol('opaque');
+
+/**
+ * What a call passes for a parameter: by name, else by position. A splat hides positions, but a
+ * splat of positional arguments cannot supply a keyword-only parameter, so its default stands.
+ */
+function argumentFor(
+  call: Pick<CallFact, 'args' | 'named'> & Partial<Pick<CallFact, 'spread' | 'positionalSpread'>>,
+  param: ParamFact,
+  index: number,
+): Expr | undefined | typeof OPAQUE {
+  const named = call.named.find(([n]) => n === param.name)?.[1];
+  if (named) return named;
+  if (param.keywordOnly) return call.spread && !call.positionalSpread ? OPAQUE : undefined;
+  return call.spread ? OPAQUE : call.args[index];
+}
+
 function overload(candidates: FunctionFact[], arity: number | undefined): FunctionFact | undefined {
   return (
     (arity === undefined ? undefined : candidates.find((f) => f.params.length === arity)) ?? candidates[0]

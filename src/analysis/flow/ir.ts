@@ -23,7 +23,15 @@ export type Expr =
   | { k: 'minmax'; which: 'min' | 'max'; args: Expr[] }
   /** One of several values may be the one used: `a ?? b`, `a or b`, `c ? a : b`. */
   | { k: 'either'; options: Expr[] }
-  | { k: 'call'; callee: Expr; args: Expr[]; named: [string, Expr][]; line: number; spread?: boolean }
+  | {
+      k: 'call';
+      callee: Expr;
+      args: Expr[];
+      named: [string, Expr][];
+      line: number;
+      spread?: boolean;
+      positionalSpread?: boolean;
+    }
   /**
    * A key read from an options map with the code's own fallback (`opts.fetch(:wait, 2)`,
    * `options[:wait] || 2`, `settings.get("wait", 2)`): the fallback, unless a caller sets the key.
@@ -59,6 +67,8 @@ export type SettingsConvention = 'spring' | 'node-config';
 export interface ParamFact {
   name: string;
   default?: Expr;
+  /** Only a `name:` argument supplies it (Ruby keyword parameters), never a position. */
+  keywordOnly?: boolean;
   /** A declared type or class name, when the language states one (for `cfg.retry_wait`). */
   type?: string;
 }
@@ -88,6 +98,8 @@ export interface FunctionFact {
    */
   pauses?: { delay: Expr; unitMs: number };
   isConstructor: boolean;
+  /** Its body makes a connection (`bootstrap.connect(host, port)`): calling it again reconnects. */
+  connects?: boolean;
   /** Declared without a body (an interface or abstract method): a call of it runs an override. */
   abstract?: boolean;
   /** Declared as overriding a method of a base (`@Override`, `override`). */
@@ -172,6 +184,8 @@ export interface CallFact {
   line: number;
   /** Splat arguments (`*args`, `**kwargs`, `...rest`): positions cannot be trusted. */
   spread: boolean;
+  /** Every splat is positional (Ruby `*errors`): it cannot supply a keyword-only parameter. */
+  positionalSpread?: boolean;
   /** Set when the call sits where a retry would wait: on a failure path, with the work repeated. */
   retry?: RetryFrame;
   /** Set when the call sits in a loop of its function (it runs again and again). */

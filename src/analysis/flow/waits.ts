@@ -42,6 +42,11 @@ export interface CallSite {
     confidence: 'high' | 'medium';
     byNameOnly: boolean;
   };
+  /**
+   * A wait that is a retry only if one of these calls starts the work again (a task scheduled from a
+   * lost-connection handler calling `client.createBootstrap(…)`): it is when a callee's body connects.
+   */
+  restartVia?: { callees: Expr[]; frame: RetryFrame };
 }
 
 /** Names of functions whose whole job is to get a lost connection back. */
@@ -83,6 +88,7 @@ export async function judgeWait(
   if (!wait) return null;
   const frame =
     call.retry ??
+    (await restartedVia(engine, site, scope)) ??
     (await retryThroughCallers(engine, facts, call)) ??
     retriedInLine(facts, call) ??
     reconnectInFailureCallback(facts, call);
@@ -110,6 +116,24 @@ export async function judgeWait(
   // The pause is written inside the helper: a patch there would change the polling too.
   if (wait.helper && wait.scope) input.computedBy = wait.helper;
   return waitDraft(input, options);
+}
+
+/** The site's retry when a callee it names is followed to a body that connects (in any file). */
+async function restartedVia(engine: FlowEngine, site: CallSite, scope: Scope): Promise<RetryFrame | null> {
+  if (!site.restartVia) return null;
+  for (const callee of site.restartVia.callees) {
+    const target = await engine.functionOf(callee, scope);
+    if (!target?.fn.connects) continue;
+    const { frame } = site.restartVia;
+    return {
+      ...frame,
+      evidence: [
+        ...frame.evidence,
+        `\`${target.fn.name}\` connects (${target.facts.path}:${target.fn.line}): the task starts the work again`,
+      ],
+    };
+  }
+  return null;
 }
 
 /** Whether a call may be of a repository function: a name this file defines or imports, or a method of the receiver. */

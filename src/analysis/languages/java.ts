@@ -1,4 +1,5 @@
 import { newTrail, type FlowEngine } from '../flow/engine.js';
+import type { Expr } from '../flow/ir.js';
 import type { FrontEnd } from '../flow/program.js';
 import { EngineAnalyzer, type LibraryChecks } from './tree-sitter/engine-analyzer.js';
 import { withTree, type Node } from './tree-sitter/runtime.js';
@@ -50,13 +51,17 @@ const libraryDrafts: LibraryChecks<JavaFacts> = async ({ root, facts }, engine, 
 
 /** How the library checks read a value at a node: lowered, then followed by the engine in the node's scope. */
 function valueReader(engine: FlowEngine, facts: JavaFacts): ValueOf {
-  return (node: Node) => {
+  return (node: Node, expr?: Expr) => {
     const line = node.startPosition.row + 1;
     const fn = facts.functions
       .filter((f) => f.line <= line && line <= f.endLine && f.endLine > f.line)
       .sort((a, b) => b.line - a.line)[0];
     const className = fn?.className ?? enclosingClass(node, facts);
-    return engine.evaluate(facts.lower!(node), { facts, fn, className, counters: new Set() }, newTrail());
+    return engine.evaluate(
+      expr ?? facts.lower!(node),
+      { facts, fn, className, counters: new Set() },
+      newTrail(),
+    );
   };
 }
 

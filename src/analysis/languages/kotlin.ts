@@ -1,6 +1,6 @@
 import type { AnalysisOptions } from '../analyzer.js';
 import { newTrail, type FlowEngine } from '../flow/engine.js';
-import { functionAt } from '../flow/ir.js';
+import { functionAt, type Expr } from '../flow/ir.js';
 import type { FrontEnd } from '../flow/program.js';
 import { findLibraryRetries, type ValueOf } from './java/libraries.js';
 import { libraryDraft } from './java/report.js';
@@ -70,7 +70,7 @@ async function libraryDrafts(
 
 /** How the library checks read a value at a node: lowered, then followed by the engine in the node's scope. */
 function valueReader(engine: FlowEngine, facts: KtFacts): ValueOf {
-  return (node: Node) => {
+  return (node: Node, expr?: Expr) => {
     const fn = functionAt(facts, node.startPosition.row + 1);
     // A bare name is the enclosing class's property unless the function takes it as a parameter.
     const receiverField = (name: string): boolean =>
@@ -80,7 +80,7 @@ function valueReader(engine: FlowEngine, facts: KtFacts): ValueOf {
         (a) => a.target.kind === 'field' && a.target.className === fn.className && a.target.name === name,
       );
     return engine.evaluate(
-      lowerKotlin(node, { receiverField }),
+      expr ?? lowerKotlin(node, { receiverField }),
       { facts, fn, className: fn?.className, counters: new Set() },
       newTrail(),
     );

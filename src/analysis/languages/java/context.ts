@@ -179,6 +179,62 @@ export function handlerRestart(call: Node): RetryContextResult | null {
   };
 }
 
+/**
+ * Library callbacks that decide on a retry: the library sends the request again when they return
+ * true (Apache HttpClient's `HttpRequestRetryHandler`, `HttpRequestRetryStrategy`,
+ * `ServiceUnavailableRetryStrategy`), by the method and the interface it implements.
+ */
+const RETRY_DECISION = {
+  method: /^retryRequest$/,
+  type: /(^|\.)(HttpRequestRetryHandler|HttpRequestRetryStrategy|ServiceUnavailableRetryStrategy)$/,
+};
+
+/**
+ * A wait in a retry-decision callback on the way to `return true` (or a condition): the library
+ * re-sends right after it, so the wait is the pause between attempts. A wait before `return false` or
+ * a `throw` is not.
+ */
+export function retryDecision(call: Node): RetryContextResult | null {
+  const fn = enclosingFunctionOf(call);
+  const name = fn?.type === 'method_declaration' ? (field(fn, 'name')?.text ?? '') : '';
+  if (!fn || !RETRY_DECISION.method.test(name)) return null;
+  const owner = implementedBy(fn);
+  if (!owner || !returnsTrueAfter(call, fn)) return null;
+  return {
+    trigger: { kind: 'exception', detail: `\`${owner}.${name}\`` },
+    counters: new Set(),
+    evidence: [
+      `waits in \`${owner}.${name}\` (line ${fn.startPosition.row + 1}), whose \`true\` makes the client send the request again`,
+    ],
+  };
+}
+
+/** The retry-decision interface a method's class (or anonymous class) implements, or null. */
+function implementedBy(method: Node): string | null {
+  const body = method.parent;
+  const holder = body?.type === 'class_body' ? body.parent : null;
+  const types =
+    holder?.type === 'class_declaration'
+      ? descendantsOfTypes(field(holder, 'interfaces') ?? holder, CATCH_TYPES).map((t) => t.text)
+      : holder?.type === 'object_creation_expression'
+        ? [field(holder, 'type')?.text ?? '']
+        : [];
+  return types.map((t) => t.replace(/<.*$/s, '')).find((t) => RETRY_DECISION.type.test(t)) ?? null;
+}
+
+/** Whether the statements after the wait, in its block or the blocks around it, return a retry first. */
+function returnsTrueAfter(call: Node, fn: Node): boolean {
+  for (let node: Node = call; node.parent && node.id !== fn.id; node = node.parent) {
+    if (node.parent.type !== 'block') continue;
+    for (let next = node.nextNamedSibling; next; next = next.nextNamedSibling) {
+      if (next.type === 'throw_statement') return false;
+      // `return true`, or a condition (`return count < MAX`) that is true on the attempts it retries.
+      if (next.type === 'return_statement') return (namedChildren(next)[0]?.text ?? 'false') !== 'false';
+    }
+  }
+  return false;
+}
+
 /** For a `catch`, the calls of its `try` body: the attempt that failed. */
 function insideTryOf(call: Node, failure: Node): boolean {
   if (failure.type !== 'catch_clause' || !failure.parent) return false;

@@ -10,6 +10,7 @@ import type {
   ParamFact,
 } from '../../flow/ir.js';
 import { newFunction } from '../../flow/ir.js';
+import { CONNECT_CALL } from '../../context.js';
 import { springPropertiesPrefix } from '../../flow/settings.js';
 import {
   attachRetryFrames,
@@ -21,8 +22,16 @@ import {
 import { snippet } from '../tree-sitter/findings.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, field, namedChildren, some } from '../tree-sitter/syntax.js';
-import { handlerRestart, javaRetryContext, loopHeaderOf, reinvoked } from './context.js';
-import { argumentsOf, calleeOf, lowerJava, RANDOM_METHOD, typeName, type JavaNames } from './lower.js';
+import { handlerRestart, javaRetryContext, loopHeaderOf, reinvoked, retryDecision } from './context.js';
+import {
+  argumentsOf,
+  calleeOf,
+  lowerJava,
+  RANDOM_METHOD,
+  springPlaceholder,
+  typeName,
+  type JavaNames,
+} from './lower.js';
 import { importFact, importLine } from './module.js';
 import { scheduledRetry } from './scheduled.js';
 import { builtinWait, sleepByName } from './waits.js';
@@ -130,7 +139,7 @@ const OVERRIDE_ANNOTATION = /^@(java\.lang\.)?Override$/;
 const TEST_ANNOTATION =
   /^@(Test|ParameterizedTest|RepeatedTest|TestFactory|BeforeEach|BeforeAll|AfterEach|Before|After)\b/;
 /** Spring's `@Value("${retry.delay:5000}")`: a property with the code's own default after the colon. */
-const PROPERTY_DEFAULT = /^@Value\s*\(\s*"\$\{([^:}]*)(?::([^}]*))?\}"\s*\)$/;
+const PROPERTY_VALUE = /^@Value\s*\(\s*"([^"]*)"\s*\)$/;
 
 interface WalkState {
   fn?: FunctionFact;
@@ -384,6 +393,7 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
       }
       if (node.type === 'method_invocation' && name === state.fn.name && (!object || object.type === 'this'))
         state.fn.recursive = true;
+      if (node.type === 'method_invocation' && CONNECT_CALL.test(name)) state.fn.connects = true;
     }
     const call: CallFact = {
       callee,
@@ -398,8 +408,8 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
     if (node.type !== 'method_invocation') return;
     const scheduled = scheduledRetry(node);
     if (scheduled) {
-      // Its retry is known here: the handler it runs in failed, and the task starts the work again.
-      call.retry = scheduled.frame;
+      // The handler it runs in failed; the task starts the work again, plainly or through a callee that connects.
+      if (!scheduled.via) call.retry = scheduled.frame;
       if (withSites && !state.test)
         facts.sites.push({
           call,
@@ -413,6 +423,14 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
             confidence: 'high',
             byNameOnly: false,
           },
+          ...(scheduled.via
+            ? {
+                restartVia: {
+                  callees: scheduled.via.map((n) => calleeOf(n, names, lower)),
+                  frame: scheduled.frame,
+                },
+              }
+            : {}),
         });
       return;
     }
@@ -655,7 +673,7 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
   attachRetryFrames(pending, javaRetryContext);
   // A wait that does not repeat by a loop or recursion may still be followed by the failed call again.
   for (const { call, node } of waitsOnce) {
-    const context = call.retry ? null : (reinvoked(node) ?? handlerRestart(node));
+    const context = call.retry ? null : (reinvoked(node) ?? handlerRestart(node) ?? retryDecision(node));
     if (context) call.retry = { trigger: context.trigger, counters: [], evidence: context.evidence };
   }
   return facts;
@@ -814,18 +832,9 @@ function hasAnnotation(node: Node, pattern: RegExp): boolean {
  */
 function propertyDefault(node: Node): Expr | null {
   for (const annotation of annotations(node)) {
-    const match = PROPERTY_DEFAULT.exec(annotation.text.replace(/\s+/g, ' '));
-    if (!match) continue;
-    const setting: Expr = {
-      k: 'setting',
-      key: match[1]!.trim(),
-      convention: 'spring',
-      line: lineOf(annotation),
-    };
-    const given = match[2]?.trim();
-    if (given !== undefined && given !== '' && Number.isFinite(Number(given)))
-      setting.fallback = { k: 'num', value: Number(given) };
-    return setting;
+    const text = PROPERTY_VALUE.exec(annotation.text.replace(/\s+/g, ' '))?.[1];
+    const setting = text === undefined ? null : springPlaceholder(text, lineOf(annotation));
+    if (setting) return setting;
   }
   return null;
 }

@@ -1,9 +1,10 @@
 import { UNKNOWN, type DelayValue } from '../../delay.js';
 import type { RetryLibrary, RuleId } from '../../finding.js';
+import type { Expr } from '../../flow/ir.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { rangeOf } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, namedChildren } from '../tree-sitter/syntax.js';
-import { argumentsOf } from './lower.js';
+import { argumentsOf, springPlaceholder } from './lower.js';
 import { importsOf, type ImportLine } from './module.js';
 import type { LibraryRetry } from './report.js';
 
@@ -40,8 +41,11 @@ export function libraryConstant(module: string, name: string): number | undefine
   return LIBRARY_CONSTANTS.get(`${module}.${name}`);
 }
 
-/** The value of the expression at `node` in milliseconds, as the value-flow engine follows it. */
-export type ValueOf = (node: Node) => Promise<DelayValue>;
+/**
+ * The value of the expression at `node` in milliseconds, as the value-flow engine follows it; with
+ * `expr`, that expression (read out of the node's text, a Spring placeholder) in the node's scope.
+ */
+export type ValueOf = (node: Node, expr?: Expr) => Promise<DelayValue>;
 
 /**
  * Where a JVM language keeps what the checks read. The libraries and their defaults are the same from
@@ -154,6 +158,23 @@ async function number(ctx: LibraryContext, node: Node | undefined, fallback: num
   return node ? ctx.value(node) : { kind: 'const', ms: fallback };
 }
 
+/** A string literal's text, or null for any other node (a constant, a concatenation). */
+function stringContent(node: Node): string | null {
+  return /^"[^"\\]*"$/.test(node.text) ? node.text.slice(1, -1).trim() : null;
+}
+
+/**
+ * A Spring Retry `…Expression` attribute: a number written as a string (`"1000"`), or a property
+ * placeholder read from the application config or else its own default (`"${retry.delay:1000}"`).
+ * SpEL (`"#{…}"`) and anything else is evaluated at run time: unknown.
+ */
+async function springExpression(ctx: LibraryContext, node: Node): Promise<DelayValue> {
+  const text = stringContent(node);
+  if (text !== null && /^-?\d+(?:\.\d+)?$/.test(text)) return { kind: 'const', ms: Number(text) };
+  const setting = text === null ? null : springPlaceholder(text, node.startPosition.row + 1);
+  return setting ? ctx.value(node, setting) : UNKNOWN(`\`${node.text}\` is evaluated at run time`);
+}
+
 async function springRetry(ctx: LibraryContext, retryable: Node): Promise<LibraryRetry | null> {
   const backoff = ctx.syntax.annotationPairs(retryable)?.get('backoff');
   if (!backoff) {
@@ -167,26 +188,28 @@ async function springRetry(ctx: LibraryContext, retryable: Node): Promise<Librar
   }
   const pairs = ctx.syntax.annotationPairs(backoff);
   if (!pairs) return null;
-  if (
-    ['delayExpression', 'maxDelayExpression', 'multiplierExpression', 'randomExpression'].some((k) =>
-      pairs.has(k),
-    )
-  ) {
-    return null;
-  }
-  const delay = pairs.has('delay')
-    ? await number(ctx, pairs.get('delay'), 0)
-    : await number(ctx, pairs.get('value'), SPRING_RETRY_DEFAULT_DELAY_MS);
-  const maxDelay = await number(ctx, pairs.get('maxDelay'), 0);
-  const multiplier = await number(ctx, pairs.get('multiplier'), 0);
-  const random = pairs.get('random')?.text === 'true';
+  // Each attribute may be given as a string instead (`delayExpression = "${retry.delay:1000}"`), which wins.
+  const attribute = (name: string, fallback: number): Promise<DelayValue> => {
+    const expression = pairs.get(`${name}Expression`);
+    return expression ? springExpression(ctx, expression) : number(ctx, pairs.get(name), fallback);
+  };
+  const delay =
+    pairs.has('delay') || pairs.has('delayExpression')
+      ? await attribute('delay', 0)
+      : await number(ctx, pairs.get('value'), SPRING_RETRY_DEFAULT_DELAY_MS);
+  const maxDelay = await attribute('maxDelay', 0);
+  const multiplier = await attribute('multiplier', 0);
+  const randomExpression = pairs.get('randomExpression');
+  const random = randomExpression
+    ? stringContent(randomExpression) !== 'false'
+    : pairs.get('random')?.text === 'true';
   if (multiplier.kind !== 'const' || delay.kind !== 'const') return null;
   if (multiplier.ms > 0) {
     if (random) return null;
     return finding(
       'spring-retry',
       { kind: 'exponential', baseMs: delay.ms, factor: multiplier.ms },
-      backoff,
+      retryable,
       retryable,
       `\`@Backoff\` with \`multiplier = ${multiplier.ms}\` and without \`random = true\` grows exponentially without jitter`,
     );
@@ -196,7 +219,7 @@ async function springRetry(ctx: LibraryContext, retryable: Node): Promise<Librar
   return finding(
     'spring-retry',
     delay,
-    backoff,
+    retryable,
     retryable,
     `\`@Backoff\` without \`multiplier\` or a larger \`maxDelay\` waits a fixed ${delay.ms} ms`,
   );

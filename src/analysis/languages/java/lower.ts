@@ -277,3 +277,19 @@ export function typeName(type: Node | null): string {
 function lineOf(node: Node): number {
   return node.startPosition.row + 1;
 }
+
+const PLACEHOLDER = /^\$\{([^:}]*)(?::([^}]*))?\}$/;
+
+/**
+ * A Spring property placeholder (`${retry.delay:5000}`, `${retry.delay}`): the key of Spring Boot's
+ * application config, or else the code's own default after the colon; null for anything else.
+ */
+export function springPlaceholder(text: string, line: number): Expr | null {
+  const match = PLACEHOLDER.exec(text);
+  if (!match) return null;
+  const setting: Expr = { k: 'setting', key: match[1]!.trim(), convention: 'spring', line };
+  const given = match[2]?.trim();
+  if (given !== undefined && given !== '' && Number.isFinite(Number(given)))
+    setting.fallback = { k: 'num', value: Number(given) };
+  return setting;
+}

@@ -16,11 +16,19 @@ import { argumentsOf } from './lower.js';
 const SCHEDULE = /^(schedule|newTimeout)$/;
 const TIME_UNIT = /(?:^|\.)(NANOSECONDS|MICROSECONDS|MILLISECONDS|SECONDS|MINUTES|HOURS|DAYS)$/;
 const INVOKED = new Set(['method_invocation', 'method_reference', 'object_creation_expression']);
+const INVOCATION = new Set(['method_invocation']);
+/** Netty's client `Bootstrap`: a task that builds a new one is building a new connection. */
+const CONNECTION_BUILDER = /^(io\.netty\.bootstrap\.)?Bootstrap$/;
 
 export interface ScheduledRetry {
   delay: Node;
   unitMs: number;
   frame: RetryFrame;
+  /**
+   * Set when nothing in the task says it starts the work again: the calls it makes, a retry when one
+   * of their callees, followed to its body in whatever file, connects.
+   */
+  via?: Node[];
 }
 
 export function scheduledRetry(call: Node): ScheduledRetry | null {
@@ -28,18 +36,23 @@ export function scheduledRetry(call: Node): ScheduledRetry | null {
   const [task, delay, unit] = argumentsOf(call);
   if (!task || !delay) return null;
   const ms = unit ? unitOf(unit.text) : 1;
-  if (ms === null || !restarts(task)) return null;
+  if (ms === null) return null;
   const failure = failureAround(call);
   if (!failure) return null;
-  return {
-    delay,
-    unitMs: ms,
-    frame: {
-      trigger: { kind: 'exception' },
-      counters: [],
-      evidence: [failure, `schedules \`${clip(task.text)}\` to run the work again after the delay`],
-    },
+  const restarting = restarts(task);
+  const via = restarting
+    ? []
+    : [task, ...descendantsOfTypes(task, INVOCATION)].filter((n) => n.type === 'method_invocation');
+  if (!restarting && via.length === 0) return null;
+  const frame: RetryFrame = {
+    trigger: { kind: 'exception' },
+    counters: [],
+    evidence: [
+      failure,
+      `schedules \`${clip(task.text)}\` ${restarting ? 'to run the work again ' : ''}after the delay`,
+    ],
   };
+  return restarting ? { delay, unitMs: ms, frame } : { delay, unitMs: ms, frame, via };
 }
 
 function unitOf(text: string): number | null {
@@ -47,16 +60,26 @@ function unitOf(text: string): number | null {
   return match ? unitMs(match[1]!) : null;
 }
 
-/** The task calls something that starts the work again (`connect`, `reconnect`, `start`). */
+/**
+ * The task starts the work again: it calls something named for it (`connect`, `reconnect`, `start`),
+ * or builds a new Netty `Bootstrap` (a client's connection factory, made to connect).
+ */
 function restarts(task: Node): boolean {
-  const names = [task, ...descendantsOfTypes(task, INVOKED)].map((node) => {
+  const invoked = [task, ...descendantsOfTypes(task, INVOKED)];
+  const names = invoked.map((node) => {
     if (node.type === 'method_reference') return node.lastNamedChild?.text ?? '';
     if (node.type === 'method_invocation') return field(node, 'name')?.text ?? '';
     return '';
   });
-  return names.some(
-    (name) => name !== '' && (RESTART_NAME.test(name) || RESTART_NAME.test(name.toLowerCase())),
+  return (
+    names.some((name) => name !== '' && (RESTART_NAME.test(name) || RESTART_NAME.test(name.toLowerCase()))) ||
+    invoked.some((node) => CONNECTION_BUILDER.test(constructedType(node)))
   );
+}
+
+function constructedType(node: Node): string {
+  if (node.type !== 'object_creation_expression') return '';
+  return (field(node, 'type')?.text ?? '').replace(/<.*$/s, '');
 }
 
 /** Why the schedule runs after a failure: a `catch`, an error branch, or a close/failure handler. */

@@ -208,7 +208,7 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
           state.classBody.bases.push(mixin.text);
       return;
     }
-    const { args, named, spread, nodes, namedNodes } = rubyArguments(node, lower);
+    const { args, named, spread, positionalSpread, nodes, namedNodes } = rubyArguments(node, lower);
     const calleeName =
       method === 'new' && receiver ? (receiver.text.split('::').pop() ?? receiver.text) : method;
     const call: CallFact = {
@@ -218,6 +218,7 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
       named,
       line: node.startPosition.row + 1,
       spread,
+      positionalSpread,
     };
     if (state.fn) {
       call.fn = state.fn.id;
@@ -307,7 +308,12 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
       else if (param.type === 'optional_parameter' || param.type === 'keyword_parameter') {
         const pname = field(param, 'name')?.text ?? '';
         const value = field(param, 'value');
-        fn.params.push(value ? { name: pname, default: lower(value) } : { name: pname });
+        const keywordOnly = param.type === 'keyword_parameter';
+        fn.params.push({
+          name: pname,
+          ...(value ? { default: lower(value) } : {}),
+          ...(keywordOnly ? { keywordOnly } : {}),
+        });
       }
     }
     const body = field(node, 'body');

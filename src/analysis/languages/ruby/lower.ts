@@ -50,6 +50,8 @@ export function lowerRuby(node: Node, depth = 0): Expr {
           return { k: 'option', of: lower(keyed.object), key: keyed.key, fallback: lower(right), line };
         return { k: 'either', options: [lower(left), lower(right)] };
       }
+      // `response && response['Retry-After']`: a guard, whose only non-nil value is its last operand.
+      if (operator === '&&' || operator === 'and') return lower(right);
       const op = OPERATORS[operator];
       return op
         ? { k: 'binary', op, left: lower(left), right: lower(right) }
@@ -61,8 +63,9 @@ export function lowerRuby(node: Node, depth = 0): Expr {
       return a && b ? { k: 'either', options: [lower(a), lower(b)] } : { k: 'todo', what: 'conditional' };
     }
     case 'identifier':
+      // A local named like a server hint (`retry_after`) is what the code assigns it; the engine
+      // takes the name for the server's only when no value can be followed.
       if (isRandomCall(node)) return { k: 'random', what: node.text };
-      if (SERVER_HINT_NAME.test(node.text)) return { k: 'server', what: node.text };
       return { k: 'name', name: node.text, line };
     case 'self':
       return { k: 'self' };
@@ -97,7 +100,7 @@ function lowerCall(node: Node, depth: number): Expr {
     return { k: 'random', what: node.text };
   const method = field(node, 'method')?.text ?? '';
   const receiver = field(node, 'receiver');
-  const { args, named, spread } = rubyArguments(node, lower);
+  const { args, named, spread, positionalSpread } = rubyArguments(node, lower);
   if (receiver && /^ENV$/.test(receiver.text)) {
     // `ENV.fetch("RETRY_WAIT", 5)`: without the variable, the default runs.
     return method === 'fetch' && args[1] ? args[1] : { k: 'external', what: 'an environment variable' };
@@ -119,7 +122,7 @@ function lowerCall(node: Node, depth: number): Expr {
   if (!receiver && (method === 'Integer' || method === 'Float') && args[0]) return args[0];
   if (receiver?.type === 'array' && (method === 'min' || method === 'max'))
     return { k: 'minmax', which: method, args: namedChildren(receiver).map(lower) };
-  return { k: 'call', callee: rubyCallee(node, lower), args, named, line, spread };
+  return { k: 'call', callee: rubyCallee(node, lower), args, named, line, spread, positionalSpread };
 }
 
 /** The text of a `:symbol` or `"string"` key. */
@@ -166,17 +169,27 @@ export function rubyCallee(call: Node, lower: (n: Node) => Expr): Expr {
 export function rubyArguments(
   call: Node,
   lower: (n: Node) => Expr,
-): { args: Expr[]; named: [string, Expr][]; spread: boolean; nodes: Node[]; namedNodes: [string, Node][] } {
+): {
+  args: Expr[];
+  named: [string, Expr][];
+  spread: boolean;
+  positionalSpread: boolean;
+  nodes: Node[];
+  namedNodes: [string, Node][];
+} {
   const list = field(call, 'arguments');
   const args: Expr[] = [];
   const named: [string, Expr][] = [];
   const nodes: Node[] = [];
   const namedNodes: [string, Node][] = [];
   let spread = false;
+  // Ruby 3 keeps `*args` positional: only `**opts` can supply a keyword argument.
+  let positionalSpread = true;
   for (const arg of list ? namedChildren(list) : []) {
     if (arg.type === 'block_argument') continue;
     if (arg.type === 'splat_argument' || arg.type === 'hash_splat_argument') {
       spread = true;
+      if (arg.type === 'hash_splat_argument') positionalSpread = false;
       continue;
     }
     if (arg.type === 'pair') {
@@ -192,5 +205,5 @@ export function rubyArguments(
     args.push(lower(arg));
     nodes.push(arg);
   }
-  return { args, named, spread, nodes, namedNodes };
+  return { args, named, spread, positionalSpread: spread && positionalSpread, nodes, namedNodes };
 }
