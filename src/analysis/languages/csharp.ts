@@ -13,7 +13,8 @@ import { isTimeSpan } from './csharp/timespan.js';
 const MAYBE_RETRY = /Task\.Delay|Thread\.Sleep|WaitAndRetry|RetryStrategyOptions|Backoff\./;
 
 /** Files that may configure Polly. */
-const USES_POLLY = /\b(Polly|Microsoft\.Extensions\.Http\.Resilience)\b|\bPolicy\b|RetryStrategyOptions/;
+const USES_POLLY =
+  /\b(Polly|Microsoft\.Extensions\.Http\.Resilience)\b|\b(Policy|HttpPolicyExtensions)\b|RetryStrategyOptions/;
 
 /**
  * C# for the value-flow engine. Namespaces do not map to folders and `using` binds no single name, so

@@ -19,6 +19,8 @@ import { callArguments } from './lower.js';
 
 const POLLY_V8_DEFAULT_DELAY_MS = 2_000;
 const WAIT_AND_RETRY = /^WaitAndRetry(Forever)?(Async)?$/;
+/** The static classes whose `Handle…` methods start a Polly `PolicyBuilder`. */
+const POLICY_BUILDER_OWNERS = new Set(['Policy', 'HttpPolicyExtensions']);
 
 /** The value of the expression at `node` in milliseconds, as the value-flow engine follows it. */
 export type ValueOf = (node: Node, counters?: readonly string[]) => Promise<DelayValue>;
@@ -208,22 +210,51 @@ function enclosingBlock(node: Node): Node | null {
   return null;
 }
 
-export async function findPollyRetries(root: Node, value: ValueOf): Promise<LibraryRetry[]> {
-  const usesPolly = namedChildren(root).some(
-    (child) =>
-      child.type === 'using_directive' &&
-      /\b(Polly|Microsoft\.Extensions\.Http\.Resilience)\b/.test(child.text),
+/** A `using Polly…;` anywhere in the file, including inside a namespace block. */
+function usesPollyNamespace(root: Node): boolean {
+  return descendantsOfTypes(root, new Set(['using_directive'])).some((using) =>
+    /\b(Polly|Microsoft\.Extensions\.Http\.Resilience)\b/.test(using.text),
   );
-  if (!usesPolly && !/\bPolicy\b|RetryStrategyOptions/.test(root.text)) return [];
+}
+
+/**
+ * Whether a `WaitAndRetry…` call is chained on a Polly `PolicyBuilder`: the receiver chain starts
+ * from `Policy.Handle…` / `Policy<T>.Handle…` or Microsoft.Extensions.Http.Polly's
+ * `HttpPolicyExtensions.HandleTransientHttpError()`, possibly through `.Or…` calls or a local holding
+ * the builder. This lets a file that imports Polly through a `global using` be checked, and keeps a
+ * project's own `WaitAndRetry` method apart from Polly's.
+ */
+function chainedOnPolicyBuilder(call: Node, depth = 0): boolean {
+  let receiver = call.childForFieldName('function')?.childForFieldName('expression') ?? null;
+  while (receiver?.type === 'invocation_expression') {
+    const fn = receiver.childForFieldName('function');
+    if (fn?.type !== 'member_access_expression') return false;
+    const name = fn.childForFieldName('name');
+    const owner = fn.childForFieldName('expression');
+    const ownerName = owner?.type === 'generic_name' ? owner.namedChild(0)?.text : owner?.text;
+    const method = (name?.type === 'generic_name' ? name.namedChild(0)?.text : name?.text) ?? '';
+    if (POLICY_BUILDER_OWNERS.has(ownerName ?? '') && /^Handle/.test(method)) return true;
+    if (!/^(Or|Handle)/.test(method)) return false;
+    receiver = owner ?? null;
+  }
+  if (receiver?.type !== 'identifier' || depth > 0) return false;
+  const initializer = localInitializer(receiver.text, receiver, CSHARP_FUNCTION_NODES);
+  return initializer?.type === 'invocation_expression' && chainedOnPolicyBuilder(initializer, depth + 1);
+}
+
+export async function findPollyRetries(root: Node, value: ValueOf): Promise<LibraryRetry[]> {
+  const usesPolly = usesPollyNamespace(root) || /\bPolicy\b|RetryStrategyOptions/.test(root.text);
   const ctx: PollyContext = { value };
   const found: (LibraryRetry | null)[] = [];
   for (const call of descendantsOfTypes(root, new Set(['invocation_expression']))) {
     const fn = call.childForFieldName('function');
     const name = fn?.type === 'member_access_expression' ? fn.childForFieldName('name')?.text : null;
-    if (name && WAIT_AND_RETRY.test(name)) found.push(await waitAndRetry(ctx, call));
+    if (name && WAIT_AND_RETRY.test(name) && (usesPolly || chainedOnPolicyBuilder(call)))
+      found.push(await waitAndRetry(ctx, call));
   }
-  for (const creation of descendantsOfTypes(root, new Set(['object_creation_expression']))) {
-    found.push(await strategyOptions(ctx, creation));
+  if (usesPolly) {
+    for (const creation of descendantsOfTypes(root, new Set(['object_creation_expression'])))
+      found.push(await strategyOptions(ctx, creation));
   }
   return found.filter((f): f is LibraryRetry => f !== null);
 }
