@@ -154,6 +154,16 @@ function polly(
   );
 }
 
+/** SignalR has no jitter switch: the delay `NextRetryDelay` returns is scaled by a random factor. */
+function signalr(finding: Finding, form: LibraryForm, options: SuggestOptions): RewriteResult {
+  const strategy = writtenStrategy(options);
+  return plan(strategy, describe(strategy, finding, false), {
+    start: form.target.startOffset,
+    end: form.target.endOffset,
+    newText: `${atom(form.targetText)} * ${factor(strategy)}`,
+  });
+}
+
 /** Comma-separated items of a list, ignoring commas nested in calls. */
 function splitTopLevel(list: string): string[] {
   const items: string[] = [];
@@ -182,6 +192,7 @@ export function rewriteCSharp(finding: Finding, fileText: string, options: Sugge
       `Turn on ${form.library}'s jitter.`,
     );
   }
+  if (form.library === 'signalr') return reparsed('csharp', fileText, signalr(finding, form, options));
   if (form.library !== 'polly')
     return refuse('library', `${form.library} is not a .NET library`, `Turn on ${form.library}'s jitter.`);
   return reparsed('csharp', fileText, polly(finding, form, fileText, options));

@@ -1,0 +1,96 @@
+import { joinValues, type DelayValue } from '../../delay.js';
+import type { Node } from '../tree-sitter/runtime.js';
+import { rangeOf } from '../tree-sitter/runtime.js';
+import { descendantsOfTypes, enclosingFunction, field, namedChildren } from '../tree-sitter/syntax.js';
+import type { LibraryRetry } from '../java/report.js';
+import { CSHARP_FUNCTION_NODES } from './facts.js';
+import type { ValueOf } from './polly.js';
+
+/**
+ * The SignalR .NET client's reconnect policy (`HubConnectionBuilder().WithAutomaticReconnect(policy)`,
+ * Microsoft.AspNetCore.SignalR.Client): an `IRetryPolicy` answers `NextRetryDelay(RetryContext)` after
+ * each lost connection, and the client waits exactly what it returns (`null` stops reconnecting).
+ * Every client dropped by the same server restart asks at the same moment, so a policy returning the
+ * same `TimeSpan` for every attempt, or one growing with `PreviousRetryCount` without randomness,
+ * reconnects them together.
+ */
+
+const RETRY_POLICY_METHOD = 'NextRetryDelay';
+const RETRY_CONTEXT_TYPE = 'RetryContext';
+/** The attempt counter SignalR hands the policy. */
+const ATTEMPT_PROPERTY = 'PreviousRetryCount';
+
+/** The non-null values a return expression can produce (`n < 5 ? TimeSpan.FromSeconds(5) : null`). */
+function returnedDelays(expr: Node): Node[] {
+  if (expr.type === 'null_literal') return [];
+  if (expr.type === 'parenthesized_expression' && expr.namedChild(0))
+    return returnedDelays(expr.namedChild(0)!);
+  if (expr.type === 'conditional_expression') {
+    return ['consequence', 'alternative'].flatMap((name) => {
+      const branch = field(expr, name);
+      return branch ? returnedDelays(branch) : [];
+    });
+  }
+  return [expr];
+}
+
+/** The expressions `NextRetryDelay` returns: an expression body, or the method's own `return`s. */
+function returnedExpressions(method: Node): Node[] {
+  const body = field(method, 'body');
+  if (!body) return [];
+  if (body.type === 'arrow_expression_clause')
+    return body.namedChild(0) ? returnedDelays(body.namedChild(0)!) : [];
+  return descendantsOfTypes(body, new Set(['return_statement']))
+    .filter((ret) => enclosingFunction(ret, CSHARP_FUNCTION_NODES)?.equals(method))
+    .flatMap((ret) => (ret.namedChild(0) ? returnedDelays(ret.namedChild(0)!) : []));
+}
+
+function implementsRetryPolicy(method: Node): boolean {
+  const owner = method.parent?.parent;
+  const bases =
+    owner?.type === 'class_declaration' ? namedChildren(owner).find((c) => c.type === 'base_list') : null;
+  return bases ? /\bIRetryPolicy\b/.test(bases.text) : false;
+}
+
+async function retryPolicy(value: ValueOf, method: Node): Promise<LibraryRetry | null> {
+  if (field(method, 'name')?.text !== RETRY_POLICY_METHOD || !implementsRetryPolicy(method)) return null;
+  const parameters = descendantsOfTypes(field(method, 'parameters') ?? method, new Set(['parameter']));
+  const context = parameters.length === 1 ? parameters[0]! : null;
+  if (!context || field(context, 'type')?.text.replace(/^.*\./, '') !== RETRY_CONTEXT_TYPE) return null;
+  const counter = `${field(context, 'name')?.text ?? ''}.${ATTEMPT_PROPERTY}`;
+  const returned = returnedExpressions(method);
+  if (returned.length === 0) return null;
+  const values: DelayValue[] = [];
+  for (const expr of returned) values.push(await value(expr, [counter]));
+  const delay = joinValues(values);
+  const rule =
+    delay.kind === 'const'
+      ? 'fixed-delay-retry'
+      : delay.kind === 'linear' || delay.kind === 'exponential' || delay.kind === 'counter'
+        ? 'unjittered-backoff'
+        : null;
+  if (!rule) return null;
+  // The comment and the patch go to the first delay the policy returns.
+  const anchor = returned[0]!;
+  const span = { range: rangeOf(anchor), text: anchor.text };
+  return {
+    library: 'signalr',
+    rule,
+    delay,
+    anchor: span,
+    target: span,
+    evidence:
+      rule === 'fixed-delay-retry'
+        ? `the SignalR reconnect policy \`${RETRY_POLICY_METHOD}\` returns the same delay for every attempt`
+        : `the SignalR reconnect policy \`${RETRY_POLICY_METHOD}\` grows the delay with \`${ATTEMPT_PROPERTY}\` without randomness`,
+  };
+}
+
+export async function findSignalRRetryPolicies(root: Node, value: ValueOf): Promise<LibraryRetry[]> {
+  const found: LibraryRetry[] = [];
+  for (const method of descendantsOfTypes(root, new Set(['method_declaration']))) {
+    const retry = await retryPolicy(value, method);
+    if (retry) found.push(retry);
+  }
+  return found;
+}
