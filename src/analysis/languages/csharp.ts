@@ -11,11 +11,12 @@ import { findSignalRRetryPolicies } from './csharp/signalr.js';
 import { isTimeSpan } from './csharp/timespan.js';
 
 /** Cheap gate before parsing: without a wait the language provides or a Polly policy there is nothing to report. */
-const MAYBE_RETRY = /Task\.Delay|Thread\.Sleep|WaitAndRetry|RetryStrategyOptions|Backoff\.|NextRetryDelay/;
+const MAYBE_RETRY =
+  /Task\.Delay|Thread\.Sleep|WaitAndRetry|RetryStrategyOptions|Backoff\.|NextRetryDelay|WithAutomaticReconnect/;
 
 /** Files that may configure Polly or a SignalR reconnect policy. */
 const USES_RETRY_LIBRARY =
-  /\b(Polly|Microsoft\.Extensions\.Http\.Resilience)\b|\b(Policy|HttpPolicyExtensions)\b|RetryStrategyOptions|NextRetryDelay/;
+  /\b(Polly|Microsoft\.Extensions\.Http\.Resilience)\b|\b(Policy|HttpPolicyExtensions)\b|RetryStrategyOptions|NextRetryDelay|WithAutomaticReconnect/;
 
 /**
  * C# for the value-flow engine. Namespaces do not map to folders and `using` binds no single name, so

@@ -72,6 +72,30 @@ async function contribBackoff(ctx: PollyContext, call: Node): Promise<DelayValue
   }
 }
 
+/**
+ * A literal list of durations (`new[] { TimeSpan.FromSeconds(1), … }`, `[…]`): the same for every
+ * client, so fixed when all are equal and a schedule growing without randomness otherwise; null when
+ * `node` is no list or an item is not a known constant.
+ */
+export async function durationList(value: ValueOf, node: Node): Promise<DelayValue | null> {
+  const collection = node.type === 'collection_expression' || node.type === 'element_binding_expression';
+  if (
+    !collection &&
+    node.type !== 'implicit_array_creation_expression' &&
+    node.type !== 'array_creation_expression'
+  )
+    return null;
+  const initializer = collection ? node : descendantsOfTypes(node, new Set(['initializer_expression']))[0];
+  const values: DelayValue[] = [];
+  for (const item of initializer ? namedChildren(initializer) : [])
+    values.push(await value(item.type === 'argument' ? (item.namedChild(0) ?? item) : item));
+  if (values.length === 0 || values.some((v) => v.kind !== 'const')) return null;
+  const numbers = values.map((v) => (v as { ms: number }).ms);
+  return numbers.every((n) => n === numbers[0])
+    ? { kind: 'const', ms: numbers[0]! }
+    : { kind: 'linear', baseMs: numbers[0] };
+}
+
 async function sleepProvider(
   ctx: PollyContext,
   node: Node,
@@ -99,27 +123,8 @@ async function sleepProvider(
     const value = await contribBackoff(ctx, node);
     return value ? { value, what: '`Backoff` from Polly.Contrib.WaitAndRetry', node } : null;
   }
-  if (
-    node.type === 'implicit_array_creation_expression' ||
-    node.type === 'array_creation_expression' ||
-    node.type === 'collection_expression' ||
-    node.type === 'element_binding_expression'
-  ) {
-    const initializer =
-      node.type === 'collection_expression' || node.type === 'element_binding_expression'
-        ? node
-        : descendantsOfTypes(node, new Set(['initializer_expression']))[0];
-    const items = initializer ? namedChildren(initializer) : [];
-    const values: DelayValue[] = [];
-    for (const item of items)
-      values.push(await ctx.value(item.type === 'argument' ? (item.namedChild(0) ?? item) : item));
-    if (values.length === 0 || values.some((v) => v.kind !== 'const')) return null;
-    const numbers = values.map((v) => (v as { ms: number }).ms);
-    const value: DelayValue = numbers.every((n) => n === numbers[0])
-      ? { kind: 'const', ms: numbers[0]! }
-      : { kind: 'linear', baseMs: numbers[0] };
-    return { value, what: 'the list of sleep durations', node };
-  }
+  const list = await durationList(ctx.value, node);
+  if (list) return { value: list, what: 'the list of sleep durations', node };
   if (node.type === 'identifier' && depth < 2) {
     const value = localInitializer(node.text, node, CSHARP_FUNCTION_NODES);
     return value ? sleepProvider(ctx, value, depth + 1) : null;

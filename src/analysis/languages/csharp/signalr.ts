@@ -3,8 +3,9 @@ import type { Node } from '../tree-sitter/runtime.js';
 import { rangeOf } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, enclosingFunction, field, namedChildren } from '../tree-sitter/syntax.js';
 import type { LibraryRetry } from '../java/report.js';
-import { CSHARP_FUNCTION_NODES } from './facts.js';
-import type { ValueOf } from './polly.js';
+import { CSHARP_FUNCTION_NODES, localInitializer } from './facts.js';
+import { callArguments } from './lower.js';
+import { durationList, type ValueOf } from './polly.js';
 
 /**
  * The SignalR .NET client's reconnect policy (`HubConnectionBuilder().WithAutomaticReconnect(policy)`,
@@ -12,10 +13,13 @@ import type { ValueOf } from './polly.js';
  * each lost connection, and the client waits exactly what it returns (`null` stops reconnecting).
  * Every client dropped by the same server restart asks at the same moment, so a policy returning the
  * same `TimeSpan` for every attempt, or one growing with `PreviousRetryCount` without randomness,
- * reconnects them together.
+ * reconnects them together. `WithAutomaticReconnect(TimeSpan[])` waits the listed delays in turn, the
+ * same list for every client. (The default `WithAutomaticReconnect()` — 0, 2, 10 and 30 s — is left
+ * alone: the code chose no delay of its own.)
  */
 
 const RETRY_POLICY_METHOD = 'NextRetryDelay';
+const RECONNECT_METHOD = 'WithAutomaticReconnect';
 const RETRY_CONTEXT_TYPE = 'RetryContext';
 /** The attempt counter SignalR hands the policy. */
 const ATTEMPT_PROPERTY = 'PreviousRetryCount';
@@ -86,11 +90,37 @@ async function retryPolicy(value: ValueOf, method: Node): Promise<LibraryRetry |
   };
 }
 
+/** `.WithAutomaticReconnect(new[] { TimeSpan.FromSeconds(5), … })`, also through a local. */
+async function reconnectDelays(value: ValueOf, call: Node): Promise<LibraryRetry | null> {
+  const fn = field(call, 'function');
+  if (fn?.type !== 'member_access_expression' || field(fn, 'name')?.text !== RECONNECT_METHOD) return null;
+  const [argument, ...rest] = callArguments(call).positional;
+  if (!argument || rest.length > 0) return null;
+  const list =
+    argument.type === 'identifier'
+      ? localInitializer(argument.text, argument, CSHARP_FUNCTION_NODES)
+      : argument;
+  const delay = list ? await durationList(value, list) : null;
+  if (!list || !delay) return null;
+  const fixed = delay.kind === 'const';
+  const span = { range: rangeOf(list), text: list.text };
+  return {
+    library: 'signalr',
+    rule: fixed ? 'fixed-delay-retry' : 'unjittered-backoff',
+    delay,
+    anchor: span,
+    target: span,
+    evidence: fixed
+      ? `\`${RECONNECT_METHOD}\` waits the same delay before every reconnect attempt`
+      : `\`${RECONNECT_METHOD}\` waits the listed delays in turn, the same for every client, without randomness`,
+  };
+}
+
 export async function findSignalRRetryPolicies(root: Node, value: ValueOf): Promise<LibraryRetry[]> {
-  const found: LibraryRetry[] = [];
-  for (const method of descendantsOfTypes(root, new Set(['method_declaration']))) {
-    const retry = await retryPolicy(value, method);
-    if (retry) found.push(retry);
-  }
-  return found;
+  const found: (LibraryRetry | null)[] = [];
+  for (const method of descendantsOfTypes(root, new Set(['method_declaration'])))
+    found.push(await retryPolicy(value, method));
+  for (const call of descendantsOfTypes(root, new Set(['invocation_expression'])))
+    found.push(await reconnectDelays(value, call));
+  return found.filter((f): f is LibraryRetry => f !== null);
 }
