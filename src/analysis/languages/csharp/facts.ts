@@ -30,7 +30,7 @@ import {
   type CallShape,
   type NameScope,
 } from './lower.js';
-import { RESTART_NAME } from '../../context.js';
+import { CONNECT_CALL, PAUSE_METHOD, RESTART_NAME } from '../../context.js';
 import {
   CSHARP_FUNCTIONS,
   CSHARP_LOOPS,
@@ -723,10 +723,12 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
       }
       if (own && name === state.fn.name) state.fn.recursive = true;
     }
-    // Only waits the language knows, and calls the class's own code or an object's method can be
-    // behind, can pause a retry or restart one. Another file's own waits are never judged from here:
+    // Only waits the language knows, and calls the class's own code or an object's method named for
+    // pausing or connecting can be behind, can pause a retry or restart one (an untyped receiver's
+    // `Flush()` must not make every repository `Flush` that waits a retry's pause). Another file's own waits are never judged from here:
     // only its calls' frames matter (a `Reconnect()` or a `backoff.Delay()` called from a `catch`).
-    const onVariable = VARIABLE_RECEIVER.test(call.objectText);
+    const onVariable =
+      VARIABLE_RECEIVER.test(call.objectText) && (PAUSE_METHOD.test(name) || CONNECT_CALL.test(name));
     if (!own && !onVariable && !(direct && withSites)) return;
     pending.push({ call: fact, node, state });
     // A call without arguments waits only through a pause helper's own delay (`pauseOf`); a call on
