@@ -1,4 +1,5 @@
 import type { DelayValue } from '../../delay.js';
+import type { RuleId } from '../../finding.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { rangeOf } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, namedChildren } from '../tree-sitter/syntax.js';
@@ -33,13 +34,16 @@ function argumentsOf(call: Node): Node[] {
   return callArguments(call).positional;
 }
 
+/** The rule a library's configured delay breaks (an unknown one is reported only on request). */
+export function libraryRule(delay: DelayValue): RuleId | null {
+  if (delay.kind === 'const' || delay.kind === 'unknown') return 'fixed-delay-retry';
+  return delay.kind === 'linear' || delay.kind === 'exponential' || delay.kind === 'counter'
+    ? 'unjittered-backoff'
+    : null;
+}
+
 function retry(delay: DelayValue, anchor: Node, target: Node, evidence: string): LibraryRetry | null {
-  const rule =
-    delay.kind === 'const' || delay.kind === 'unknown'
-      ? 'fixed-delay-retry'
-      : delay.kind === 'linear' || delay.kind === 'exponential' || delay.kind === 'counter'
-        ? 'unjittered-backoff'
-        : null;
+  const rule = libraryRule(delay);
   if (!rule) return null;
   return {
     library: 'polly',

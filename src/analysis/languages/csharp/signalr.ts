@@ -5,7 +5,7 @@ import { descendantsOfTypes, enclosingFunction, field, namedChildren } from '../
 import type { LibraryRetry } from '../java/report.js';
 import { CSHARP_FUNCTION_NODES, localInitializer } from './facts.js';
 import { callArguments } from './lower.js';
-import { durationList, type ValueOf } from './polly.js';
+import { durationList, libraryRule, type ValueOf } from './polly.js';
 
 /**
  * The SignalR .NET client's reconnect policy (`HubConnectionBuilder().WithAutomaticReconnect(policy)`,
@@ -67,12 +67,7 @@ async function retryPolicy(value: ValueOf, method: Node): Promise<LibraryRetry |
   const values: DelayValue[] = [];
   for (const expr of returned) values.push(await value(expr, [counter]));
   const delay = joinValues(values);
-  const rule =
-    delay.kind === 'const'
-      ? 'fixed-delay-retry'
-      : delay.kind === 'linear' || delay.kind === 'exponential' || delay.kind === 'counter'
-        ? 'unjittered-backoff'
-        : null;
+  const rule = libraryRule(delay);
   if (!rule) return null;
   // The comment and the patch go to the first delay the policy returns.
   const anchor = returned[0]!;
