@@ -46,6 +46,13 @@ export const RESTART_NAME =
   /^(re)?connect|^retry|^reconnect|^restart|^start|^init|^open|^subscribe|^resubscribe|^attempt|^run|^poll|^send|^fetch|^request|^consume|^listen|^login|^setup|Reconnect|Retry(?!After)|Restart/;
 
 /**
+ * Methods named for pausing or backing off between attempts (`backoff.Delay()`, `pause.WaitAsync()`,
+ * `retrier.Backoff()`): a call of one on an object, from a retry, is that retry's wait.
+ */
+export const PAUSE_METHOD =
+  /^(Delay|Wait|Sleep|Pause|Backoff|BackOff)|(Delay|Backoff|BackOff|Pause|Sleep)(Async)?$/;
+
+/**
  * Calls that (re)establish a connection (`connect()`, `sessionConnector { }`, `tryReconnect()`,
  * `_connect()`), not ones that check, use or drop one (`isConnected`, `connection.send`, `disconnect`): a loop that makes one in a `try`,
  * lets its failure fall through and then waits is a reconnect loop, and the wait is between attempts.

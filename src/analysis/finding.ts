@@ -86,6 +86,7 @@ export type RetryLibrary =
   | 'resilience4j'
   | 'failsafe'
   | 'polly'
+  | 'signalr'
   | 'tokio-retry'
   | 'backon'
   | 'backoff-rs'

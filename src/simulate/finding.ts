@@ -137,7 +137,8 @@ function librarySchedule(
     case 'react-query':
       return strategySchedule('full', baseMs, capMs, { kind: 'exponential' });
     case 'bull':
-      // bull has no jitter option: the suggestion is a custom backoff strategy with full jitter.
+    case 'signalr':
+      // Neither has a jitter option: the suggestion draws the delay at random itself (full jitter).
       return strategySchedule('full', baseMs, capMs, growing ? { kind: 'exponential' } : { kind: 'none' });
     case 'spring-retry':
     case 'spring-framework':

@@ -12,8 +12,12 @@ export interface FrontEnd {
   readonly extensions: readonly string[];
   /** The facts of one file, or null when it cannot be parsed. */
   extract(path: string, text: string): Promise<FileFacts | null>;
-  /** Repository paths a module imported from `fromPath` may live at, most likely first. */
-  modulePaths(fromPath: string, module: string): string[];
+  /**
+   * Repository paths a module imported from `fromPath` may live at, most likely first. `packages`, when
+   * given, maps the names of the repository's own packages to their manifests' directories (see
+   * `packageManifest`).
+   */
+  modulePaths(fromPath: string, module: string, packages?: ReadonlyMap<string, string>): string[];
   /** The module `name` inside `module`, when an import binds a submodule (`from app import settings`). */
   submodule(module: string, name: string): string;
   /**
@@ -49,6 +53,19 @@ export interface FrontEnd {
    * `module` is the import's reference, read only when the repository does not hold it.
    */
   libraryConstant?(module: string, name: string): number | undefined;
+  /**
+   * Languages whose code names another package of the same repository by the name its manifest
+   * declares, not by its path (Rust: `acme_retry::retry` is the crate whose `Cargo.toml` says
+   * `name = "acme-retry"`, wherever its directory is).
+   */
+  readonly packageManifest?: PackageManifest;
+}
+
+export interface PackageManifest {
+  /** The manifest's file name (`Cargo.toml`). */
+  readonly fileName: string;
+  /** The name code uses for the package this manifest declares, or null (a workspace root). */
+  packageName(text: string): string | null;
 }
 
 /** File facts kept per review: shared settings and helper modules stay hot, the rest is dropped. */
@@ -60,6 +77,12 @@ export const MAX_CACHED_FACTS = 256;
  * index still sees the callers that matter most.
  */
 export const MAX_INDEX_FILES = 400;
+
+/**
+ * Manifests read to learn the repository's own packages by name, shallowest first. Read once per
+ * review, and only when an import is not found by its path.
+ */
+export const MAX_MANIFESTS = 200;
 
 /** Files bigger than this are not indexed (generated code does not call our retry helpers). */
 const MAX_INDEXED_BYTES = 512 * 1024;
@@ -101,6 +124,7 @@ export class Program {
   private readonly settingsFiles = new Map<string, Promise<Settings | null>>();
   private readonly literals = new Map<string, Promise<{ literal: string; line: number }[]>>();
   private present: Promise<Set<string>> | null = null;
+  private packages: Promise<ReadonlyMap<string, string>> | null = null;
 
   constructor(
     readonly host: ModuleHost,
@@ -159,9 +183,7 @@ export class Program {
 
   /** Whether the repository holds a file, from its listing (nothing is read). */
   async exists(path: string): Promise<boolean> {
-    this.present ??= (this.allFiles ??= this.host.files?.().catch(() => []) ?? Promise.resolve([])).then(
-      (all) => new Set(all),
-    );
+    this.present ??= this.listing().then((all) => new Set(all));
     return (await this.present).has(path);
   }
 
@@ -187,7 +209,17 @@ export class Program {
    * rest are its mates); one starting with a `**` segment is any file of the repository ending with the rest.
    */
   async module(fromPath: string, reference: string): Promise<FileFacts | null> {
-    for (const candidate of this.front.modulePaths(fromPath, reference)) {
+    const byPath = this.front.modulePaths(fromPath, reference);
+    const found = await this.firstModule(byPath);
+    if (found || !this.front.packageManifest) return found;
+    const packages = await this.workspacePackages(this.front.packageManifest);
+    if (packages.size === 0) return null;
+    const byPackage = this.front.modulePaths(fromPath, reference, packages);
+    return this.firstModule(byPackage.filter((candidate) => !byPath.includes(candidate)));
+  }
+
+  private async firstModule(candidates: readonly string[]): Promise<FileFacts | null> {
+    for (const candidate of candidates) {
       for (const path of await this.expand(candidate)) {
         const facts = await this.facts(path);
         if (facts) return facts;
@@ -196,14 +228,38 @@ export class Program {
     return null;
   }
 
+  /** Every file of the repository, listed once per review. */
+  private listing(): Promise<string[]> {
+    this.allFiles ??= this.host.files?.().catch(() => []) ?? Promise.resolve([]);
+    return this.allFiles;
+  }
+
+  /** The repository's own packages by the name code uses for them → their manifests' directories. */
+  private workspacePackages(manifest: PackageManifest): Promise<ReadonlyMap<string, string>> {
+    this.packages ??= (async () => {
+      const paths = (await this.listing())
+        .filter((path) => posix.basename(path) === manifest.fileName)
+        .sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b))
+        .slice(0, MAX_MANIFESTS);
+      const packages = new Map<string, string>();
+      for (const path of paths) {
+        const text = await this.host.read(path).catch(() => null);
+        const name = text !== null && text.length <= MAX_INDEXED_BYTES ? manifest.packageName(text) : null;
+        const directory = posix.dirname(path);
+        if (name && !packages.has(name)) packages.set(name, directory === '.' ? '' : directory);
+      }
+      return packages;
+    })();
+    return this.packages;
+  }
+
   private async expand(candidate: string): Promise<string[]> {
     if (candidate.startsWith('**/')) {
       // Asked again for every name a file cannot place (a platform class): one scan of the listing each.
       let found = this.suffixes.get(candidate);
       if (!found) {
         const suffix = candidate.slice(2);
-        this.allFiles ??= this.host.files?.().catch(() => []) ?? Promise.resolve([]);
-        found = this.allFiles.then((all) =>
+        found = this.listing().then((all) =>
           all.filter((path) => path.endsWith(suffix) || path === suffix.slice(1)),
         );
         this.suffixes.set(candidate, found);

@@ -7,13 +7,16 @@ import type { Draft } from './tree-sitter/findings.js';
 import { withTree } from './tree-sitter/runtime.js';
 import { extractCSharpFacts, type CsExtraction, type CsFacts } from './csharp/facts.js';
 import { findPollyRetries, type ValueOf } from './csharp/polly.js';
+import { findSignalRRetryPolicies } from './csharp/signalr.js';
 import { isTimeSpan } from './csharp/timespan.js';
 
 /** Cheap gate before parsing: without a wait the language provides or a Polly policy there is nothing to report. */
-const MAYBE_RETRY = /Task\.Delay|Thread\.Sleep|WaitAndRetry|RetryStrategyOptions|Backoff\./;
+const MAYBE_RETRY =
+  /Task\.Delay|Thread\.Sleep|WaitAndRetry|RetryStrategyOptions|Backoff\.|NextRetryDelay|WithAutomaticReconnect/;
 
-/** Files that may configure Polly. */
-const USES_POLLY = /\b(Polly|Microsoft\.Extensions\.Http\.Resilience)\b|\bPolicy\b|RetryStrategyOptions/;
+/** Files that may configure Polly or a SignalR reconnect policy. */
+const USES_RETRY_LIBRARY =
+  /\b(Polly|Microsoft\.Extensions\.Http\.Resilience)\b|\b(Policy|HttpPolicyExtensions)\b|RetryStrategyOptions|NextRetryDelay|WithAutomaticReconnect/;
 
 /**
  * C# for the value-flow engine. Namespaces do not map to folders and `using` binds no single name, so
@@ -40,8 +43,8 @@ export class CSharpAnalyzer extends EngineAnalyzer<CsFacts, CsExtraction> {
       // `lowerAt` holds the tree: only the facts outlive it.
       factsOf: (extraction) => extraction.facts,
       refine: markTimeSpan,
-      libraries: pollyDrafts,
-      mayUseLibrary: USES_POLLY,
+      libraries: libraryDrafts,
+      mayUseLibrary: USES_RETRY_LIBRARY,
     });
   }
 }
@@ -52,9 +55,13 @@ async function markTimeSpan(draft: Draft, site: CallSite, facts: CsFacts, engine
   if (await isTimeSpan(engine, site.direct.delay, scopeIn(facts, site.call.fn))) draft.form.duration = true;
 }
 
-/** Polly policies and resilience pipelines. */
-const pollyDrafts: LibraryChecks<CsFacts, CsExtraction> = async ({ root, extraction }, engine, options) => {
-  const retries = await findPollyRetries(root, valueReader(engine, extraction));
+/** Polly policies and resilience pipelines, and SignalR client reconnect policies. */
+const libraryDrafts: LibraryChecks<CsFacts, CsExtraction> = async ({ root, extraction }, engine, options) => {
+  const value = valueReader(engine, extraction);
+  const retries = [
+    ...(await findPollyRetries(root, value)),
+    ...(await findSignalRRetryPolicies(root, value)),
+  ];
   return retries.map((retry) => libraryDraft(retry, options));
 };
 

@@ -6,7 +6,7 @@ import { EngineAnalyzer, type LibraryChecks } from './tree-sitter/engine-analyze
 import { libraryDraft, type Draft } from './tree-sitter/findings.js';
 import { withTree, type Node } from './tree-sitter/runtime.js';
 import { field } from './tree-sitter/syntax.js';
-import { RAND_EVIDENCE, randDependency } from './rust/cargo.js';
+import { crateNameOf, RAND_EVIDENCE, randDependency } from './rust/cargo.js';
 import { extractRustFacts, type RsFacts } from './rust/facts.js';
 import { findCrateRetries, type ValueOf } from './rust/libraries.js';
 import { lowerRust } from './rust/lower.js';
@@ -19,12 +19,16 @@ import { modulePaths } from './rust/modules.js';
 const MAYBE_RETRY =
   /sleep|delay_for|Timer::after|Delay::new|FixedInterval|ExponentialBackoff|FibonacciBackoff|Builder|backoff::|tryhard|\bErr\b|is_err/;
 
-/** Rust for the value-flow engine: modules are files of the crate (`crate::config` → `src/config.rs`). */
+/**
+ * Rust for the value-flow engine: modules are files of the crate (`crate::config` → `src/config.rs`),
+ * and another crate of the workspace is found by the name its `Cargo.toml` gives it.
+ */
 export const RUST_FRONT_END: FrontEnd = {
   extensions: ['.rs'],
   extract: (path, text) => withTree('rust', text, (tree) => extractRustFacts(path, tree.rootNode, false)),
   modulePaths,
   submodule: (module, name) => `${module}::${name}`,
+  packageManifest: { fileName: 'Cargo.toml', packageName: crateNameOf },
 };
 
 export class RustAnalyzer extends EngineAnalyzer<RsFacts> {

@@ -167,27 +167,48 @@ function polly(
       newText: randomisedSpan(body, strategy, options),
     });
   }
-  const open = text.indexOf('{');
-  if (/^new\b[^{]*\[\s*\]\s*\{/.test(text) && text.endsWith('}')) {
-    // A list of durations: each client draws its own factors once, which already spreads the clients.
-    const strategy = writtenStrategy(options);
-    const items = splitTopLevel(text.slice(open + 1, -1));
-    const scaled = items.map((item) => randomisedSpan(item, strategy, options)).join(', ');
-    return plan(
-      strategy,
-      `Scale each sleep duration by a random factor (${describe(strategy, finding, false).replace(/^Replace the fixed .*? wait with /, '')})`,
-      {
-        start: start + open,
-        end: start + text.length,
-        newText: `{ ${scaled} }`,
-      },
-    );
-  }
-  return refuse(
-    'library',
-    'this Polly configuration is not rewritten automatically',
-    'Use `Backoff.DecorrelatedJitterBackoffV2` (Polly.Contrib.WaitAndRetry) or Polly v8 with `UseJitter = true`.',
+  return (
+    scaledList(finding, form, options) ??
+    refuse(
+      'library',
+      'this Polly configuration is not rewritten automatically',
+      'Use `Backoff.DecorrelatedJitterBackoffV2` (Polly.Contrib.WaitAndRetry) or Polly v8 with `UseJitter = true`.',
+    )
   );
+}
+
+/** A list of durations: each client draws its own factors once, which already spreads the clients. */
+function scaledList(finding: Finding, form: LibraryForm, options: SuggestOptions): RewriteResult | null {
+  const text = form.targetText;
+  const open = text.indexOf('{');
+  if (!/^new\b[^{]*\[\s*\]\s*\{/.test(text) || !text.endsWith('}')) return null;
+  const strategy = writtenStrategy(options);
+  const items = splitTopLevel(text.slice(open + 1, -1));
+  const scaled = items.map((item) => randomisedSpan(item, strategy, options)).join(', ');
+  return plan(
+    strategy,
+    `Scale each duration by a random factor (${describe(strategy, finding, false).replace(/^Replace the fixed .*? wait with /, '')})`,
+    {
+      start: form.target.startOffset + open,
+      end: form.target.startOffset + text.length,
+      newText: `{ ${scaled} }`,
+    },
+  );
+}
+
+/**
+ * SignalR has no jitter switch: the delay `NextRetryDelay` returns, or each delay of the list given to
+ * `WithAutomaticReconnect`, is scaled by a random factor.
+ */
+function signalr(finding: Finding, form: LibraryForm, options: SuggestOptions): RewriteResult {
+  const list = scaledList(finding, form, options);
+  if (list) return list;
+  const strategy = writtenStrategy(options);
+  return plan(strategy, describe(strategy, finding, false), {
+    start: form.target.startOffset,
+    end: form.target.endOffset,
+    newText: randomisedSpan(form.targetText, strategy, options),
+  });
 }
 
 /** Comma-separated items of a list, ignoring commas nested in calls. */
@@ -218,6 +239,7 @@ export function rewriteCSharp(finding: Finding, fileText: string, options: Sugge
       `Turn on ${form.library}'s jitter.`,
     );
   }
+  if (form.library === 'signalr') return reparsed('csharp', fileText, signalr(finding, form, options));
   if (form.library !== 'polly')
     return refuse('library', `${form.library} is not a .NET library`, `Turn on ${form.library}'s jitter.`);
   return reparsed('csharp', fileText, polly(finding, form, fileText, options));

@@ -30,10 +30,11 @@ import {
   type CallShape,
   type NameScope,
 } from './lower.js';
-import { RESTART_NAME } from '../../context.js';
+import { CONNECT_CALL, PAUSE_METHOD, RESTART_NAME } from '../../context.js';
 import {
   CSHARP_FUNCTIONS,
   CSHARP_LOOPS,
+  isGotoLoop,
   csharpRetryContext,
   failureLoopContext,
   retryOnceContext,
@@ -110,6 +111,8 @@ const FUNCTIONS = new Set([
   'destructor_declaration',
 ]);
 const LOOPS = new Set(CSHARP_LOOPS);
+/** A local, parameter or field (`backoff`, `_pause`, `this.retrier`), not a type's static member (`Task`). */
+const VARIABLE_RECEIVER = /^(this\.)?[a-z_]\w*$/;
 /** The node types facts are read from. */
 const FACT_NODES = new Set([
   ...TYPES,
@@ -384,6 +387,9 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
         write(target, { k: 'num', value: 1 }, step, state, lineOf(node));
         return;
       }
+      case 'labeled_statement':
+        if (!isGotoLoop(node)) return;
+      // falls through: a statement that jumps back to its own label is a loop
       case 'for_statement':
       case 'while_statement':
       case 'do_statement':
@@ -717,13 +723,17 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
       }
       if (own && name === state.fn.name) state.fn.recursive = true;
     }
-    // Only waits the language knows, and calls the class's own code can be behind, can pause a retry
-    // or restart one. Another file's own waits are never judged from here: only its calls' frames
-    // matter (a `Reconnect()` called from a `catch`).
-    if (!own && !(direct && withSites)) return;
+    // Only waits the language knows, and calls the class's own code or an object's method named for
+    // pausing or connecting can be behind, can pause a retry or restart one (an untyped receiver's
+    // `Flush()` must not make every repository `Flush` that waits a retry's pause). Another file's own waits are never judged from here:
+    // only its calls' frames matter (a `Reconnect()` or a `backoff.Delay()` called from a `catch`).
+    const onVariable =
+      VARIABLE_RECEIVER.test(call.objectText) && (PAUSE_METHOD.test(name) || CONNECT_CALL.test(name));
+    if (!own && !onVariable && !(direct && withSites)) return;
     pending.push({ call: fact, node, state });
-    // A call without arguments waits only through a pause helper's own delay (`pauseOf`).
-    if (!withSites || state.test) return;
+    // A call without arguments waits only through a pause helper's own delay (`pauseOf`); a call on
+    // an object only lends its frame to the method it reaches (`retryThroughCallers`).
+    if (!withSites || state.test || (!own && !direct)) return;
     const site: CallSite = {
       call: fact,
       anchor: snippet(node),

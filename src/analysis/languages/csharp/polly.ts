@@ -1,4 +1,5 @@
 import type { DelayValue } from '../../delay.js';
+import type { RuleId } from '../../finding.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { rangeOf } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, namedChildren } from '../tree-sitter/syntax.js';
@@ -19,6 +20,8 @@ import { callArguments } from './lower.js';
 
 const POLLY_V8_DEFAULT_DELAY_MS = 2_000;
 const WAIT_AND_RETRY = /^WaitAndRetry(Forever)?(Async)?$/;
+/** The static classes whose `Handle…` methods start a Polly `PolicyBuilder`. */
+const POLICY_BUILDER_OWNERS = new Set(['Policy', 'HttpPolicyExtensions']);
 
 /** The value of the expression at `node` in milliseconds, as the value-flow engine follows it. */
 export type ValueOf = (node: Node, counters?: readonly string[]) => Promise<DelayValue>;
@@ -31,13 +34,16 @@ function argumentsOf(call: Node): Node[] {
   return callArguments(call).positional;
 }
 
+/** The rule a library's configured delay breaks (an unknown one is reported only on request). */
+export function libraryRule(delay: DelayValue): RuleId | null {
+  if (delay.kind === 'const' || delay.kind === 'unknown') return 'fixed-delay-retry';
+  return delay.kind === 'linear' || delay.kind === 'exponential' || delay.kind === 'counter'
+    ? 'unjittered-backoff'
+    : null;
+}
+
 function retry(delay: DelayValue, anchor: Node, target: Node, evidence: string): LibraryRetry | null {
-  const rule =
-    delay.kind === 'const' || delay.kind === 'unknown'
-      ? 'fixed-delay-retry'
-      : delay.kind === 'linear' || delay.kind === 'exponential' || delay.kind === 'counter'
-        ? 'unjittered-backoff'
-        : null;
+  const rule = libraryRule(delay);
   if (!rule) return null;
   return {
     library: 'polly',
@@ -70,6 +76,30 @@ async function contribBackoff(ctx: PollyContext, call: Node): Promise<DelayValue
   }
 }
 
+/**
+ * A literal list of durations (`new[] { TimeSpan.FromSeconds(1), … }`, `[…]`): the same for every
+ * client, so fixed when all are equal and a schedule growing without randomness otherwise; null when
+ * `node` is no list or an item is not a known constant.
+ */
+export async function durationList(value: ValueOf, node: Node): Promise<DelayValue | null> {
+  const collection = node.type === 'collection_expression' || node.type === 'element_binding_expression';
+  if (
+    !collection &&
+    node.type !== 'implicit_array_creation_expression' &&
+    node.type !== 'array_creation_expression'
+  )
+    return null;
+  const initializer = collection ? node : descendantsOfTypes(node, new Set(['initializer_expression']))[0];
+  const values: DelayValue[] = [];
+  for (const item of initializer ? namedChildren(initializer) : [])
+    values.push(await value(item.type === 'argument' ? (item.namedChild(0) ?? item) : item));
+  if (values.length === 0 || values.some((v) => v.kind !== 'const')) return null;
+  const numbers = values.map((v) => (v as { ms: number }).ms);
+  return numbers.every((n) => n === numbers[0])
+    ? { kind: 'const', ms: numbers[0]! }
+    : { kind: 'linear', baseMs: numbers[0] };
+}
+
 async function sleepProvider(
   ctx: PollyContext,
   node: Node,
@@ -97,27 +127,8 @@ async function sleepProvider(
     const value = await contribBackoff(ctx, node);
     return value ? { value, what: '`Backoff` from Polly.Contrib.WaitAndRetry', node } : null;
   }
-  if (
-    node.type === 'implicit_array_creation_expression' ||
-    node.type === 'array_creation_expression' ||
-    node.type === 'collection_expression' ||
-    node.type === 'element_binding_expression'
-  ) {
-    const initializer =
-      node.type === 'collection_expression' || node.type === 'element_binding_expression'
-        ? node
-        : descendantsOfTypes(node, new Set(['initializer_expression']))[0];
-    const items = initializer ? namedChildren(initializer) : [];
-    const values: DelayValue[] = [];
-    for (const item of items)
-      values.push(await ctx.value(item.type === 'argument' ? (item.namedChild(0) ?? item) : item));
-    if (values.length === 0 || values.some((v) => v.kind !== 'const')) return null;
-    const numbers = values.map((v) => (v as { ms: number }).ms);
-    const value: DelayValue = numbers.every((n) => n === numbers[0])
-      ? { kind: 'const', ms: numbers[0]! }
-      : { kind: 'linear', baseMs: numbers[0] };
-    return { value, what: 'the list of sleep durations', node };
-  }
+  const list = await durationList(ctx.value, node);
+  if (list) return { value: list, what: 'the list of sleep durations', node };
   if (node.type === 'identifier' && depth < 2) {
     const value = localInitializer(node.text, node, CSHARP_FUNCTION_NODES);
     return value ? sleepProvider(ctx, value, depth + 1) : null;
@@ -208,22 +219,51 @@ function enclosingBlock(node: Node): Node | null {
   return null;
 }
 
-export async function findPollyRetries(root: Node, value: ValueOf): Promise<LibraryRetry[]> {
-  const usesPolly = namedChildren(root).some(
-    (child) =>
-      child.type === 'using_directive' &&
-      /\b(Polly|Microsoft\.Extensions\.Http\.Resilience)\b/.test(child.text),
+/** A `using Polly…;` anywhere in the file, including inside a namespace block. */
+function usesPollyNamespace(root: Node): boolean {
+  return descendantsOfTypes(root, new Set(['using_directive'])).some((using) =>
+    /\b(Polly|Microsoft\.Extensions\.Http\.Resilience)\b/.test(using.text),
   );
-  if (!usesPolly && !/\bPolicy\b|RetryStrategyOptions/.test(root.text)) return [];
+}
+
+/**
+ * Whether a `WaitAndRetry…` call is chained on a Polly `PolicyBuilder`: the receiver chain starts
+ * from `Policy.Handle…` / `Policy<T>.Handle…` or Microsoft.Extensions.Http.Polly's
+ * `HttpPolicyExtensions.HandleTransientHttpError()`, possibly through `.Or…` calls or a local holding
+ * the builder. This lets a file that imports Polly through a `global using` be checked, and keeps a
+ * project's own `WaitAndRetry` method apart from Polly's.
+ */
+function chainedOnPolicyBuilder(call: Node, depth = 0): boolean {
+  let receiver = call.childForFieldName('function')?.childForFieldName('expression') ?? null;
+  while (receiver?.type === 'invocation_expression') {
+    const fn = receiver.childForFieldName('function');
+    if (fn?.type !== 'member_access_expression') return false;
+    const name = fn.childForFieldName('name');
+    const owner = fn.childForFieldName('expression');
+    const ownerName = owner?.type === 'generic_name' ? owner.namedChild(0)?.text : owner?.text;
+    const method = (name?.type === 'generic_name' ? name.namedChild(0)?.text : name?.text) ?? '';
+    if (POLICY_BUILDER_OWNERS.has(ownerName ?? '') && /^Handle/.test(method)) return true;
+    if (!/^(Or|Handle)/.test(method)) return false;
+    receiver = owner ?? null;
+  }
+  if (receiver?.type !== 'identifier' || depth > 0) return false;
+  const initializer = localInitializer(receiver.text, receiver, CSHARP_FUNCTION_NODES);
+  return initializer?.type === 'invocation_expression' && chainedOnPolicyBuilder(initializer, depth + 1);
+}
+
+export async function findPollyRetries(root: Node, value: ValueOf): Promise<LibraryRetry[]> {
+  const usesPolly = usesPollyNamespace(root) || /\bPolicy\b|RetryStrategyOptions/.test(root.text);
   const ctx: PollyContext = { value };
   const found: (LibraryRetry | null)[] = [];
   for (const call of descendantsOfTypes(root, new Set(['invocation_expression']))) {
     const fn = call.childForFieldName('function');
     const name = fn?.type === 'member_access_expression' ? fn.childForFieldName('name')?.text : null;
-    if (name && WAIT_AND_RETRY.test(name)) found.push(await waitAndRetry(ctx, call));
+    if (name && WAIT_AND_RETRY.test(name) && (usesPolly || chainedOnPolicyBuilder(call)))
+      found.push(await waitAndRetry(ctx, call));
   }
-  for (const creation of descendantsOfTypes(root, new Set(['object_creation_expression']))) {
-    found.push(await strategyOptions(ctx, creation));
+  if (usesPolly) {
+    for (const creation of descendantsOfTypes(root, new Set(['object_creation_expression'])))
+      found.push(await strategyOptions(ctx, creation));
   }
   return found.filter((f): f is LibraryRetry => f !== null);
 }

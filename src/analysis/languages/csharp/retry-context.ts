@@ -20,7 +20,20 @@ export const CSHARP_LOOPS: readonly string[] = [
   'foreach_statement',
   'while_statement',
   'do_statement',
+  // Only with a `goto` back to its own label (`isGotoLoop`).
+  'labeled_statement',
 ];
+
+/**
+ * `retry: try { … } catch { …; goto retry; }`: a labelled statement that jumps back to its own label
+ * from inside is a loop (a `goto` cannot leave a lambda, so any one inside is the statement's own).
+ */
+export function isGotoLoop(labeled: Node): boolean {
+  const label = labeled.namedChild(0)?.text;
+  return descendantsOfTypes(labeled, new Set(['goto_statement'])).some(
+    (jump) => jump.namedChild(0)?.text === label,
+  );
+}
 
 const CSHARP_WORDS: ConditionWords = {
   error:
@@ -70,8 +83,16 @@ const FUNCTION_TYPES = new Set(CSHARP_FUNCTIONS);
  * section 1), not a retry.
  */
 export function csharpRetryContext(call: Node): RetryContextResult | null {
+  if (inPlainLabel(call)) return null;
   const context = retryContext(call, CSHARP_GRAMMAR);
   return context && !isReadPoll(call) ? context : null;
+}
+
+/** Whether the statement around a call that the shared walk takes for its loop is a label nothing jumps back to. */
+function inPlainLabel(call: Node): boolean {
+  for (let node = call.parent; node && !FUNCTION_TYPES.has(node.type); node = node.parent)
+    if (CSHARP_LOOPS.includes(node.type)) return node.type === 'labeled_statement' && !isGotoLoop(node);
+  return false;
 }
 
 function isReadPoll(call: Node): boolean {

@@ -183,7 +183,9 @@ export function cFamilyGrammar(names: CFamilyNames): ContextGrammar {
           ? 'a while loop'
           : loop.type.startsWith('do')
             ? 'a do…while loop'
-            : 'a for loop',
+            : loop.type === 'labeled_statement'
+              ? `a \`goto ${loop.namedChild(0)?.text ?? ''}\` loop`
+              : 'a for loop',
   };
 }
 

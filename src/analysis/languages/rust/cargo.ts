@@ -70,3 +70,24 @@ export async function randDependency(path: string, host: ModuleHost): Promise<Ra
   }
   return null;
 }
+
+/**
+ * The name code uses for the crate a manifest declares: its `[lib] name` when set, else its
+ * `[package] name` with `-` as `_` (Cargo's rule); null for a virtual workspace manifest.
+ */
+export function crateNameOf(manifest: string): string | null {
+  let section = '';
+  const names = new Map<string, string>();
+  for (const raw of manifest.split(/\r?\n/)) {
+    const line = raw.trim();
+    const header = /^\[([^\]]+)\]/.exec(line);
+    if (header) {
+      section = header[1]!.trim();
+      continue;
+    }
+    const name = /^name\s*=\s*"([^"]+)"/.exec(line)?.[1];
+    if (name && (section === 'package' || section === 'lib') && !names.has(section)) names.set(section, name);
+  }
+  const name = names.get('lib') ?? names.get('package');
+  return name ? name.replace(/-/g, '_') : null;
+}

@@ -594,6 +594,11 @@ function failureAround(call: Node): FailurePath | null {
   return null;
 }
 
+/** Crate names are snake_case; a CamelCase first segment is a type (`Duration::from_secs`). */
+const EXTERN_CRATE = /^[a-z][a-z0-9_]*$/;
+/** Crates that are never in the repository: no module lookup for `std::thread::sleep`. */
+const STANDARD_CRATES = new Set(['std', 'core', 'alloc']);
+
 /**
  * A path used as a qualifier (`config::sub` in `config::sub::X`) as an import: from the crate, the
  * current or parent module, or through the `use` or `mod` that binds its first segment.
@@ -609,6 +614,11 @@ function qualifiedImport(
   if (segments.length > 1 && (/^(crate|self|super)$/.test(first) || first === crate))
     return { local: text, module: segments.slice(0, -1).join('::'), name: last };
   const bound = imports.find((i) => i.local === first);
+  // Nothing in scope by that name: a crate (2018 edition), perhaps one of the workspace's own.
+  if (!bound && EXTERN_CRATE.test(first) && !STANDARD_CRATES.has(first))
+    return segments.length === 1
+      ? { local: text, module: text }
+      : { local: text, module: segments.slice(0, -1).join('::'), name: last };
   if (!bound) return null;
   const base = bound.name === undefined ? bound.module : `${bound.module}::${bound.name}`;
   if (segments.length === 1) return null;

@@ -107,16 +107,25 @@ function filesOf(directory: string, source: string | null): string[] {
   return [`${directory}.rs`, join(directory, 'mod.rs')];
 }
 
-/** Repository paths of module `module` (`crate::config`, `super`, `self::retry`, `config`) seen from `fromPath`. */
-export function modulePaths(fromPath: string, module: string): string[] {
+/**
+ * Repository paths of module `module` (`crate::config`, `super`, `self::retry`, `config`) seen from
+ * `fromPath`. With the workspace's crates by name (`packages`), a path starting with another crate's
+ * name (`acme_retry::policy`) is that crate's module.
+ */
+export function modulePaths(
+  fromPath: string,
+  module: string,
+  packages?: ReadonlyMap<string, string>,
+): string[] {
   const parts = module.split('::').filter((s) => s !== '');
   const source = crateSource(fromPath);
   if (parts[0] !== undefined && parts[0] === crateName(fromPath)) parts[0] = 'crate';
-  const bases: string[] = [];
+  const bases: { base: string; source: string | null }[] = [];
   let rest = parts;
+  const crate = parts[0] === undefined ? undefined : packages?.get(parts[0]);
   if (parts[0] === 'crate') {
     if (source === null) return [];
-    bases.push(source);
+    bases.push({ base: source, source });
     rest = parts.slice(1);
   } else if (parts[0] === 'self' || parts[0] === 'super') {
     let directory = childrenOf(fromPath);
@@ -124,16 +133,20 @@ export function modulePaths(fromPath: string, module: string): string[] {
       if (rest[0] === 'super') directory = directoryOf(directory);
       rest = rest.slice(1);
     }
-    bases.push(directory);
+    bases.push({ base: directory, source });
+  } else if (crate !== undefined) {
+    const crateSource = join(crate, 'src');
+    bases.push({ base: crateSource, source: crateSource });
+    rest = parts.slice(1);
   } else {
     // A bare path: a module of this one (2015 edition, or a `mod` beside the use), then of the crate.
-    bases.push(childrenOf(fromPath));
-    if (source !== null && source !== childrenOf(fromPath)) bases.push(source);
+    bases.push({ base: childrenOf(fromPath), source });
+    if (source !== null && source !== childrenOf(fromPath)) bases.push({ base: source, source });
   }
   const found: string[] = [];
-  for (const base of bases) {
+  for (const { base, source: root } of bases) {
     const directory = rest.length === 0 ? base : join(base, rest.join('/'));
-    for (const file of filesOf(directory, source))
+    for (const file of filesOf(directory, root))
       if (file !== fromPath && !found.includes(file)) found.push(file);
   }
   return found;
