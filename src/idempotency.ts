@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { batched } from './queue/batch.js';
+import { withDeadline } from './deadline.js';
 
 /**
  * Delivery ids already acted on, so a redelivered webhook does no work twice. `claim` is atomic per
@@ -128,6 +129,10 @@ for group = 2, #ARGV do
 end
 return claimed`;
 
+/** A delivery store that has not answered in this long is unreachable: the webhook gets its 503. */
+const STORE_DEADLINE_MS = 3_000;
+const SILENT = `Redis did not answer the delivery store within ${STORE_DEADLINE_MS} ms`;
+
 type ClaimClient = Redis & {
   claimDeliveries(keyCount: number, ...keysAndArgs: (string | number)[]): Promise<number[]>;
 };
@@ -167,15 +172,16 @@ export class RedisDeliveryStore implements DeliveryStore {
 
   async claim(ids: readonly string[]): Promise<ClaimResult> {
     if (ids.length === 0) return 'claimed';
-    return (await this.claimOne(ids)) === 1 ? 'claimed' : 'duplicate';
+    const claimed = await withDeadline(this.claimOne(ids), STORE_DEADLINE_MS, SILENT);
+    return claimed === 1 ? 'claimed' : 'duplicate';
   }
 
   async confirm(ids: readonly string[]): Promise<void> {
-    if (ids.length > 0) await this.confirmOne(ids);
+    if (ids.length > 0) await withDeadline(this.confirmOne(ids), STORE_DEADLINE_MS, SILENT);
   }
 
   async release(ids: readonly string[]): Promise<void> {
-    if (ids.length > 0) await this.redis.del(...ids.map(keyOf));
+    if (ids.length > 0) await withDeadline(this.redis.del(...ids.map(keyOf)), STORE_DEADLINE_MS, SILENT);
   }
 }
 
