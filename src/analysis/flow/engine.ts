@@ -1435,8 +1435,12 @@ function grownFromItself(expr: Extract<Expr, { k: 'binary' }>, other: DelayValue
   return UNKNOWN(`\`${show(expr)}\` is computed from itself`);
 }
 
-/** Multiplying or shifting a value by itself each time is exponential; adding to it is linear. */
+/**
+ * Multiplying or shifting a value by itself each time is exponential; adding to it is linear, except
+ * adding it to itself (`d = d + d` doubles it).
+ */
 function growthOf(expr: Expr): 'exponential' | 'linear' {
+  if (expr.k === 'binary' && expr.op === '+' && show(expr.left) === show(expr.right)) return 'exponential';
   const text = show(expr);
   return /\*|<<|\bpow\b/.test(text) ? 'exponential' : 'linear';
 }
