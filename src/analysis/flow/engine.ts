@@ -554,6 +554,11 @@ export class FlowEngine {
           if (grown.kind === 'random') values.push(grown);
           // Passed on as it is (`retry(fn, delay)`), the value stays what the first call gave it.
           else if (isGrowing(grown) && grown.kind !== 'counter') values.push({ kind: growthOf(arg) });
+          // Changed in a way not followed (`fibonacci(delay + 2)`): not the first call's value either.
+          else if (grown.kind === 'unknown' && grown !== CYCLE)
+            values.push(
+              UNKNOWN(`\`${show(arg)}\` is passed back to \`${fn.name}\` (${where(site.facts, call.line)})`),
+            );
         }
         continue;
       }
