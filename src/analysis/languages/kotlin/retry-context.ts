@@ -3,7 +3,7 @@ import type { FailurePath } from '../../flow/ir.js';
 import type { RetryContextResult } from '../../flow/waits.js';
 import { isErrorCondition, isOverload, isSuccessCondition, type ConditionWords } from '../java/conditions.js';
 import type { Node } from '../tree-sitter/runtime.js';
-import { clip, descendantsOfTypes, field, lineOf, namedChildren } from '../tree-sitter/syntax.js';
+import { ancestors, clip, descendantsOfTypes, field, lineOf, namedChildren } from '../tree-sitter/syntax.js';
 import { ifBranches } from './lower.js';
 import { callArguments, calleeParts, extensionReceiver, lambdaOf, unwrapCall } from './syntax.js';
 
@@ -251,10 +251,9 @@ function callMadeAgain(wait: Node, failure: Node, fn: Node): Node | null {
  * a retry scheduled from the handler (RULES.md section 2).
  */
 export function handlerReconnect(wait: Node): RetryContextResult | null {
-  const { statement, container } = statementOf(wait);
-  if (!container || givesUpAfter(wait)) return null;
+  // Most calls are in no handler at all: that is settled first, from one walk up the tree.
   let handler: Node | null = null;
-  for (let node = container.parent; node; node = node.parent) {
+  for (const node of ancestors(wait)) {
     if (node.type === 'function_declaration') {
       handler = node;
       break;
@@ -267,6 +266,8 @@ export function handlerReconnect(wait: Node): RetryContextResult | null {
   const closes = CLOSE_HANDLER.test(name);
   const caught = closes ? undefined : params.find((p) => FAILURE_TYPE.test(p.type));
   if (!closes && !caught) return null;
+  const { statement, container } = statementOf(wait);
+  if (!container || givesUpAfter(wait)) return null;
   // What the handler was handed besides the failure: the work a retry does again.
   const handed = params.filter((p) => p !== caught).map((p) => p.name);
   const restart = namedChildren(container)
