@@ -79,6 +79,23 @@ export function cFamilyGrammar(names: CFamilyNames): ContextGrammar {
         };
       }
     }
+    if (
+      (ancestor.type === 'while_statement' || ancestor.type === 'do_statement') &&
+      ancestor.childForFieldName('body')?.equals(child)
+    ) {
+      // `while (!response.isSuccessful() && count < 3) { sleep(…); response = chain.proceed(…); }`: the
+      // loop runs again only while the last attempt failed.
+      const condition = conditionOf(ancestor);
+      if (isErrorCondition(condition, names.words)) {
+        return {
+          trigger: {
+            kind: /status|\b[45]\d\d\b|success/i.test(condition) ? 'status' : 'exception',
+            detail: clip(condition),
+          },
+          evidence: `waits in a loop that runs while \`${clip(condition)}\` (line ${lineOf(ancestor)})`,
+        };
+      }
+    }
     if (switchArms.has(ancestor.type)) {
       const label = statusLabel(ancestor);
       if (label) {
