@@ -254,6 +254,24 @@ export async function retryThroughCallers(
     const failure = site.fact.failure;
     // A method of a class named for reconnecting (`ReconnectController.schedule`) waits to get the work back.
     const reconnector = fn.className && RECONNECTOR_CLASS.test(fn.className) ? fn.className : null;
+    // `catch (e) { delayedAttempt(…) }` where `delayedAttempt` waits, then calls `process` — the very
+    // function whose failure called it — again: a retry through two functions.
+    const caller = failure ? scopeIn(site.facts, site.fact.fn).fn : undefined;
+    const callsBack =
+      caller && caller !== fn
+        ? facts.calls.find(
+            (c) => c.fn === fn.id && c.line >= call.line && c !== call && c.calleeName === caller.name,
+          )
+        : undefined;
+    if (failure && callsBack)
+      return {
+        trigger: failure.trigger,
+        counters: [],
+        evidence: [
+          `\`${fn.name}\` is called after a failure in \`${caller!.name}\` (${site.facts.path}:${site.fact.line}): it ${failure.evidence}`,
+          `it waits, then calls \`${caller!.name}\` again (line ${callsBack.line})`,
+        ],
+      };
     if (failure && (restart || reconnector))
       return {
         trigger: failure.trigger,
