@@ -425,15 +425,7 @@ function retryablehttp(form: LibraryForm, fileText: string, imports: GoImports):
   if (/NewClient\(\)/.test(form.targetText) && !/^func\b/.test(form.targetText)) {
     const variable = /^(?:var\s+)?(\w+)/.exec(form.targetText.trim())?.[1];
     if (!variable) return refuse('library', 'the client variable could not be found', description);
-    const lineStart = fileText.lastIndexOf('\n', form.target.startOffset - 1) + 1;
-    const indent = /^[ \t]*/.exec(fileText.slice(lineStart))![0];
-    const lineEnd = fileText.indexOf('\n', form.target.endOffset);
-    const at = lineEnd < 0 ? fileText.length : lineEnd + 1;
-    return plan('library', description, {
-      start: at,
-      end: at,
-      newText: `${lineEnd < 0 ? '\n' : ''}${indent}${variable}.Backoff = ${jittered}\n`,
-    });
+    return plan('library', description, statementAfter(form, fileText, `${variable}.Backoff = ${jittered}`));
   }
   return plan('library', description, {
     start: form.target.startOffset,
@@ -449,13 +441,14 @@ function resiliency(form: LibraryForm, fileText: string): RewriteResult {
   const variable = /^(?:var\s+)?(\w+)\s*(?::=|=)/.exec(form.targetText.trim())?.[1];
   if (!variable || variable === '_')
     return refuse('library', 'the retrier is not kept in a variable to call SetJitter on', description);
+  return plan('library', description, statementAfter(form, fileText, `${variable}.SetJitter(0.5)`));
+}
+
+/** `statement` on its own line right after the target's, indented like the target's line. */
+function statementAfter(form: LibraryForm, fileText: string, statement: string): PlannedEdit {
   const lineStart = fileText.lastIndexOf('\n', form.target.startOffset - 1) + 1;
   const indent = /^[ \t]*/.exec(fileText.slice(lineStart))![0];
   const lineEnd = fileText.indexOf('\n', form.target.endOffset);
   const at = lineEnd < 0 ? fileText.length : lineEnd + 1;
-  return plan('library', description, {
-    start: at,
-    end: at,
-    newText: `${lineEnd < 0 ? '\n' : ''}${indent}${variable}.SetJitter(0.5)\n`,
-  });
+  return { start: at, end: at, newText: `${lineEnd < 0 ? '\n' : ''}${indent}${statement}\n` };
 }
