@@ -150,6 +150,29 @@ export interface AssignmentFact {
   line: number;
 }
 
+/**
+ * The assignment operators of every language, as the engine models them: an update (`+=`, `*=`, …)
+ * or a plain store (`=`, Go `:=`, and the fallbacks `??=`/`||=`, which store when nothing is set).
+ * A language never writes another's operators, so one table serves all; anything else is `other`.
+ */
+const ASSIGNMENT_OPS: Readonly<Record<string, AssignmentFact['op']>> = {
+  '=': '=',
+  ':=': '=',
+  '??=': '=',
+  '||=': '=',
+  '+=': '+=',
+  '-=': '-=',
+  '*=': '*=',
+  '/=': '/=',
+  '//=': '/=',
+  '**=': '**=',
+  '<<=': '<<=',
+};
+
+export function assignmentOp(operator: string): AssignmentFact['op'] {
+  return ASSIGNMENT_OPS[operator] ?? 'other';
+}
+
 /** Why a call or a wait runs only after a failure, and what makes the work run again. */
 export interface RetryFrame {
   trigger: Trigger;

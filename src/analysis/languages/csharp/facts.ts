@@ -7,7 +7,7 @@ import type {
   FileFacts,
   FunctionFact,
 } from '../../flow/ir.js';
-import { newFunction } from '../../flow/ir.js';
+import { assignmentOp, newFunction } from '../../flow/ir.js';
 import {
   attachRetryFrames,
   pausedArgument,
@@ -135,16 +135,6 @@ const FACT_NODES = new Set([
   'implicit_object_creation_expression',
   'constructor_initializer',
 ]);
-const OPERATORS: Record<string, AssignmentFact['op']> = {
-  '=': '=',
-  // `x ??= v`: one more value `x` may hold.
-  '??=': '=',
-  '+=': '+=',
-  '-=': '-=',
-  '*=': '*=',
-  '/=': '/=',
-  '<<=': '<<=',
-};
 /** Test methods (xUnit, NUnit, MSTest): their waits are tests' own pacing. */
 const TEST_ATTRIBUTE = /[[,]\s*(?:[\w.]+\.)?(Fact|Theory|Test|TestCase|TestMethod|DataTestMethod)\s*[\](,]/;
 /** Calls that are no calls of the program (`nameof(x)`). */
@@ -375,7 +365,7 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
           const event = field(left, 'name')?.text ?? '';
           if (LOST_EVENT.test(event)) handlers.set(right.id, event);
         }
-        write(target, () => lower(right, state), OPERATORS[operator] ?? 'other', state, lineOf(node));
+        write(target, () => lower(right, state), assignmentOp(operator), state, lineOf(node));
         return;
       }
       case 'postfix_unary_expression':

@@ -7,7 +7,7 @@ import type {
   FileFacts,
   FunctionFact,
 } from '../../flow/ir.js';
-import { newFunction } from '../../flow/ir.js';
+import { assignmentOp, newFunction } from '../../flow/ir.js';
 import {
   attachRetryFrames,
   pausedArgument,
@@ -100,15 +100,6 @@ const FACT_NODES = new Set([
   'labeled_statement',
   'goto_statement',
 ]);
-const UPDATES: Record<string, AssignmentFact['op']> = {
-  '=': '=',
-  ':=': '=',
-  '+=': '+=',
-  '-=': '-=',
-  '*=': '*=',
-  '/=': '/=',
-  '<<=': '<<=',
-};
 
 interface WalkState {
   fn?: FunctionFact;
@@ -234,7 +225,7 @@ export function extractGoFacts(path: string, root: Node, withSites: boolean): Go
         const operator = field(node, 'operator')?.text ?? ':=';
         // `if d > max { d = max }` bounds the value without changing its shape (Go before `min`).
         if (operator === '=' && isClamp(node)) return;
-        const op = UPDATES[operator] ?? 'other';
+        const op = assignmentOp(operator);
         assignLists(
           namedChildren(left),
           namedChildren(right),

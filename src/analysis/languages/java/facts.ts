@@ -9,7 +9,7 @@ import type {
   ImportFact,
   ParamFact,
 } from '../../flow/ir.js';
-import { newFunction } from '../../flow/ir.js';
+import { assignmentOp, newFunction } from '../../flow/ir.js';
 import { CONNECT_CALL } from '../../context.js';
 import { springPropertiesPrefix } from '../../flow/settings.js';
 import {
@@ -127,14 +127,6 @@ const JAVA_LANG = new Set([
   'SuppressWarnings',
   'FunctionalInterface',
 ]);
-const ASSIGN_OPS: Record<string, AssignmentFact['op']> = {
-  '=': '=',
-  '+=': '+=',
-  '-=': '-=',
-  '*=': '*=',
-  '/=': '/=',
-  '<<=': '<<=',
-};
 const OVERRIDE_ANNOTATION = /^@(java\.lang\.)?Override$/;
 const TEST_ANNOTATION =
   /^@(Test|ParameterizedTest|RepeatedTest|TestFactory|BeforeEach|BeforeAll|AfterEach|Before|After)\b/;
@@ -527,8 +519,7 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
         const right = field(node, 'right');
         const operator = field(node, 'operator')?.text ?? '=';
         const target = left ? targetOf(left, state) : null;
-        if (target && right)
-          assign(target, ASSIGN_OPS[operator] ?? 'other', lower(right), state, lineOf(node));
+        if (target && right) assign(target, assignmentOp(operator), lower(right), state, lineOf(node));
         return;
       }
       case 'update_expression': {

@@ -8,7 +8,7 @@ import type {
   FunctionFact,
   ImportFact,
 } from '../../flow/ir.js';
-import { newFunction } from '../../flow/ir.js';
+import { assignmentOp, newFunction } from '../../flow/ir.js';
 import {
   attachRetryFrames,
   scheduledRetry,
@@ -79,15 +79,6 @@ const FACT_NODES = new Set([
   'nonlocal_statement',
   'call',
 ]);
-const AUGMENTED: Record<string, AssignmentFact['op']> = {
-  '+=': '+=',
-  '-=': '-=',
-  '*=': '*=',
-  '/=': '/=',
-  '//=': '/=',
-  '**=': '**=',
-  '<<=': '<<=',
-};
 
 interface WalkState {
   fn?: FunctionFact;
@@ -181,7 +172,7 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
         const right = field(node, 'right');
         const operator = node.children.find((c) => c && !c.isNamed && /=$/.test(c.type))?.type ?? '';
         if (left && right) {
-          assign(left, lower(right), AUGMENTED[operator] ?? 'other', state, node.startPosition.row + 1);
+          assign(left, lower(right), assignmentOp(operator), state, node.startPosition.row + 1);
         }
         return;
       }

@@ -14,7 +14,7 @@ import {
   type BodyCount,
   type CallSite,
 } from '../../flow/waits.js';
-import { newFunction } from '../../flow/ir.js';
+import { assignmentOp, newFunction } from '../../flow/ir.js';
 import { snippet } from '../tree-sitter/findings.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, field, namedChildren, some } from '../tree-sitter/syntax.js';
@@ -37,15 +37,6 @@ const SECOND_MS = 1_000;
 /** Block-taking methods whose block runs repeatedly. */
 const LOOP_METHOD = /^(loop|times|upto|downto|step|each|each_with_index|until|retriable)$/;
 const MAX_WALK_DEPTH = 1_000;
-const OPERATORS: Record<string, AssignmentFact['op']> = {
-  '+=': '+=',
-  '-=': '-=',
-  '*=': '*=',
-  '/=': '/=',
-  '**=': '**=',
-  '<<=': '<<=',
-  '||=': '=',
-};
 
 interface WalkState {
   fn?: FunctionFact;
@@ -137,7 +128,7 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
         const right = field(node, 'right');
         const operator = field(node, 'operator')?.text ?? '';
         if (left && right) {
-          assign(left, lower(right), OPERATORS[operator] ?? 'other', state, line);
+          assign(left, lower(right), assignmentOp(operator), state, line);
           walk(right, state);
         }
         return;

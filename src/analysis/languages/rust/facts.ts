@@ -8,7 +8,7 @@ import type {
   FunctionFact,
   ImportFact,
 } from '../../flow/ir.js';
-import { newFunction } from '../../flow/ir.js';
+import { assignmentOp, newFunction } from '../../flow/ir.js';
 import {
   attachRetryFrames,
   sleptParameter,
@@ -99,13 +99,6 @@ const FACT_NODES = new Set([
   'call_expression',
   'struct_expression',
 ]);
-const COMPOUND: Record<string, AssignmentFact['op']> = {
-  '+=': '+=',
-  '-=': '-=',
-  '*=': '*=',
-  '/=': '/=',
-  '<<=': '<<=',
-};
 
 interface WalkState {
   fn?: FunctionFact;
@@ -259,9 +252,7 @@ export function extractRustFacts(path: string, root: Node, withSites: boolean): 
         const target = left ? targetOf(left, state) : null;
         if (!target || !right) return;
         const op =
-          node.type === 'assignment_expression'
-            ? '='
-            : (COMPOUND[field(node, 'operator')?.text ?? ''] ?? 'other');
+          node.type === 'assignment_expression' ? '=' : assignmentOp(field(node, 'operator')?.text ?? '');
         assign(target, lowerIn(right, state), op, state, node);
         return;
       }
