@@ -4,6 +4,7 @@ import { backoffWindowMs } from '../retry.js';
 import { batched } from './batch.js';
 import { jobId, jobKey, type Platform, type ReviewJob } from './job.js';
 import type { QueueLog } from './memory.js';
+import { withDeadline } from '../deadline.js';
 import {
   DEFAULT_JOB_RETRY,
   type CloseReport,
@@ -94,23 +95,16 @@ export function redisConnection(url: string, role: RedisRole): Redis {
 
 /** Connects, or explains why it could not (without ever echoing the URL: it may hold a password). */
 export async function connectRedis(redis: Redis, timeoutMs: number = CONNECT_TIMEOUT_MS): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
   let lastError: Error | undefined;
   const onError = (error: Error): void => void (lastError = error);
   redis.on('error', onError);
   try {
-    await Promise.race([
-      redis.connect(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
+    await withDeadline(redis.connect(), timeoutMs, `no answer within ${timeoutMs} ms`);
   } catch (error) {
     redis.disconnect();
     const reason = lastError ?? (error as Error);
     throw new Error(`cannot reach Redis at REDIS_URL: ${reason.message}`, { cause: error });
   } finally {
-    clearTimeout(timer);
     redis.off('error', onError);
   }
 }
@@ -315,16 +309,12 @@ export class RedisJobQueue implements JobQueue {
 
 /** Null when Redis answers PING in time, otherwise why not. */
 export async function pingProblem(redis: Redis): Promise<string | null> {
-  let timer: NodeJS.Timeout | undefined;
+  const late = `Redis did not answer PING within ${PING_TIMEOUT_MS} ms`;
   try {
-    const answer = await Promise.race([
-      redis.ping(),
-      new Promise<string>((resolve) => (timer = setTimeout(() => resolve('timeout'), PING_TIMEOUT_MS))),
-    ]);
-    return answer === 'PONG' ? null : `Redis did not answer PING within ${PING_TIMEOUT_MS} ms`;
+    const answer = await withDeadline(redis.ping(), PING_TIMEOUT_MS, late);
+    return answer === 'PONG' ? null : `Redis answered PING with ${answer}`;
   } catch (error) {
-    return `Redis unreachable: ${(error as Error).message}`;
-  } finally {
-    clearTimeout(timer);
+    const message = (error as Error).message;
+    return message === late ? late : `Redis unreachable: ${message}`;
   }
 }
