@@ -17,7 +17,14 @@ import { descendantsOfTypes, field, namedChildren } from '../tree-sitter/syntax.
 import { unitMs } from '../tree-sitter/durations.js';
 import { calleeExpr, lowerKotlin } from './lower.js';
 import { importFact } from './module.js';
-import { deferred, failurePath, handlerReconnect, lambdaRole, retryContext } from './retry-context.js';
+import {
+  deferred,
+  failurePath,
+  handlerReconnect,
+  lambdaRole,
+  mayHandleFailure,
+  retryContext,
+} from './retry-context.js';
 import {
   calleeParts,
   callArguments,
@@ -510,7 +517,7 @@ export function extractKotlinFacts(path: string, root: Node, withSites: boolean)
   // A reconnect from a close or error callback, or an error handler sending its work again, repeats
   // without a loop or recursion of its own.
   for (const { call, node } of pending) {
-    if (call.retry || call.fn === undefined || !mayHandleFailure(facts.functions[call.fn])) continue;
+    if (call.retry || call.fn === undefined || !mayHandleFailure(facts.functions[call.fn]!)) continue;
     const frame = handlerReconnect(node);
     if (frame) call.retry = { trigger: frame.trigger, counters: [], evidence: frame.evidence };
   }
@@ -562,16 +569,6 @@ function addMembers(members: Set<string>, body: Node): void {
     }
   }
 }
-
-/** Named like a close or failure callback, or handed an exception: only then is a handler looked for. */
-function mayHandleFailure(fn: FunctionFact | undefined): boolean {
-  if (!fn) return false;
-  return (
-    CLOSE_OR_FAILURE_NAME.test(fn.name) || fn.params.some((p) => /(Exception|Throwable)$/.test(p.type ?? ''))
-  );
-}
-
-const CLOSE_OR_FAILURE_NAME = /^on[A-Z]|^connectionLost$/;
 
 function paramFact(name: string, type: Node | undefined, value: Expr | undefined): ParamFact {
   const param: ParamFact = { name };

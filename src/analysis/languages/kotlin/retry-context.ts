@@ -1,5 +1,5 @@
 import { ATTEMPT_NAME, CONNECT_CALL } from '../../context.js';
-import type { FailurePath } from '../../flow/ir.js';
+import type { FailurePath, FunctionFact } from '../../flow/ir.js';
 import type { RetryContextResult } from '../../flow/waits.js';
 import { isErrorCondition, isOverload, isSuccessCondition, type ConditionWords } from '../java/conditions.js';
 import type { Node } from '../tree-sitter/runtime.js';
@@ -250,6 +250,14 @@ function callMadeAgain(wait: Node, failure: Node, fn: Node): Node | null {
  * failed (`handle(ex: Exception, record: ProducerRecord)`) that waits and then sends that work again:
  * a retry scheduled from the handler (RULES.md section 2).
  */
+/**
+ * Whether a function could be the handler `handlerReconnect` looks for (named like a close or failure
+ * callback, or handed an exception): a cheap test on its facts, so most calls never walk the tree.
+ */
+export function mayHandleFailure(fn: FunctionFact): boolean {
+  return CLOSE_HANDLER.test(fn.name) || fn.params.some((p) => FAILURE_TYPE.test(p.type ?? ''));
+}
+
 export function handlerReconnect(wait: Node): RetryContextResult | null {
   // Most calls are in no handler at all: that is settled first, from one walk up the tree.
   let handler: Node | null = null;
