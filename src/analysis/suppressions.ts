@@ -10,9 +10,6 @@ import { RULE_LEVEL, type Language, type RuleId } from './finding.js';
  * strings well enough to tell the two apart, and nothing more.
  */
 
-export const IGNORE_NEXT_LINE = 'jitterbot-ignore-next-line';
-export const IGNORE_LINE = 'jitterbot-ignore-line';
-
 const MARKER = /jitterbot-ignore-(next-line|line)(?![\w-])/g;
 // Separators people put between the marker and the reason: `-- why`, `: why`, `— why`.
 const REASON_PREFIX = /^[\s:\-–—]+/;

@@ -104,7 +104,6 @@ export function simulateHerd(input: HerdInput): HerdResult {
   const { clients, schedule, capacity, slotMs, attempts, seed } = input;
   const random = seededRandom(seed);
   const time = new Float64Array(clients);
-  const previous = new Float64Array(clients);
   const retries = new Int32Array(clients);
   const buckets = new Map<number, number[]>();
   const queue = new SlotQueue();
@@ -120,16 +119,7 @@ export function simulateHerd(input: HerdInput): HerdResult {
       return;
     }
     const attempt = retries[client]!;
-    const wait = Math.max(
-      0,
-      schedule.delayMs({
-        attempt,
-        clientIndex: client,
-        previousMs: attempt === 0 ? undefined : previous[client]!,
-        random,
-      }),
-    );
-    previous[client] = wait;
+    const wait = Math.max(0, schedule.delayMs({ attempt, clientIndex: client, random }));
     retries[client] = attempt + 1;
     // The failing call itself takes a slot, so the retry comes `wait` after the end of that slot.
     time[client] = time[client]! + slotMs + wait;

@@ -1,10 +1,4 @@
-import {
-  decorrelatedJitterMs,
-  JITTER_STRATEGIES,
-  type Growth,
-  type Random,
-  type StrategyName,
-} from './strategies.js';
+import { JITTER_STRATEGIES, type Growth, type Random, type StrategyName } from './strategies.js';
 import { formatDuration } from './duration.js';
 
 export interface ScheduleContext {
@@ -12,8 +6,6 @@ export interface ScheduleContext {
   attempt: number;
   /** Stable per-client index: 0 … clients − 1. */
   clientIndex: number;
-  /** The wait before the previous retry (undefined before the first). */
-  previousMs: number | undefined;
   random: Random;
 }
 
@@ -57,7 +49,7 @@ function growthOf(growth: ScheduleGrowth, random: Random, clientIndex: number): 
   const current = growth.current;
   return {
     kind: 'given',
-    ceilingMs: (attempt) => current.delayMs({ attempt, clientIndex, previousMs: undefined, random }),
+    ceilingMs: (attempt) => current.delayMs({ attempt, clientIndex, random }),
   };
 }
 
@@ -80,14 +72,6 @@ export function strategySchedule(
         random,
         clientIndex,
       }),
-  };
-}
-
-/** AWS's stateful decorrelated jitter, for comparison with the stateless form a rewrite writes. */
-export function decorrelatedStatefulSchedule(baseMs: number, capMs: number): Schedule {
-  return {
-    label: 'decorrelated jitter (stateful)',
-    delayMs: ({ previousMs, random }) => decorrelatedJitterMs(previousMs ?? baseMs, baseMs, capMs, random),
   };
 }
 

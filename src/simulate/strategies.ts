@@ -1,4 +1,4 @@
-import { STRATEGIES, type StrategyName } from '../config.js';
+import type { StrategyName } from '../config.js';
 
 export { STRATEGIES as STRATEGY_NAMES } from '../config.js';
 export type { StrategyName } from '../config.js';
@@ -103,20 +103,6 @@ export function decorrelatedByAttemptMs(input: DelayInput): number {
   return input.baseMs + input.random() * (ceiling - input.baseMs);
 }
 
-/**
- * Stateful decorrelated jitter (AWS): `min(cap, U(base, previous · 3))`, where the first wait uses
- * `previous = base`. Callers keep `previousMs` between attempts.
- */
-export function decorrelatedJitterMs(
-  previousMs: number,
-  baseMs: number,
-  capMs: number,
-  random: Random,
-): number {
-  const upper = Math.max(baseMs, previousMs * DECORRELATED_GROWTH);
-  return Math.min(capMs, baseMs + random() * (upper - baseMs));
-}
-
 /** The fractional part of `index · φ⁻¹`, in [0, 1). */
 export function goldenFraction(clientIndex: number): number {
   const product = clientIndex * GOLDEN_RATIO_CONJUGATE;
@@ -162,8 +148,3 @@ export const JITTER_STRATEGIES: Record<StrategyName, JitterStrategy> = {
     delayMs: goldenJitterMs,
   },
 };
-
-/** Strategies in their documented order, for tables and alternatives. */
-export function strategiesInOrder(): JitterStrategy[] {
-  return STRATEGIES.map((name) => JITTER_STRATEGIES[name]);
-}
