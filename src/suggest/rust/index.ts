@@ -71,6 +71,20 @@ function rngImport(fileText: string): PlannedEdit | null {
   );
 }
 
+/** Whether `offset` lies in the body of a `macro_rules!` (by brace depth from the nearest one before it). */
+function insideMacroRules(fileText: string, offset: number): boolean {
+  const start = fileText.lastIndexOf('macro_rules!', offset);
+  if (start < 0) return false;
+  const open = fileText.indexOf('{', start);
+  if (open < 0 || open > offset) return false;
+  let depth = 0;
+  for (let at = open; at < offset; at += 1) {
+    if (fileText[at] === '{') depth += 1;
+    else if (fileText[at] === '}' && --depth === 0) return false;
+  }
+  return true;
+}
+
 function callArgument(
   finding: Finding,
   form: CallForm,
@@ -94,7 +108,11 @@ function callArgument(
   const window = grows
     ? `${base}.saturating_mul(2u32.saturating_pow(${finding.attemptVar} as u32)).min(std::time::Duration::from_millis(${options.capMs}))`
     : base;
-  const { factor, usesRng } = randomFactor(version, strategy);
+  // In a macro's body, paths resolve where the macro is invoked, where `Rng` may not be in scope.
+  const { factor, usesRng } = randomFactor(
+    insideMacroRules(fileText, form.argument.startOffset) ? '' : version,
+    strategy,
+  );
   const edit: PlannedEdit = {
     start: form.argument.startOffset,
     end: form.argument.endOffset,
