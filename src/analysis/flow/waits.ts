@@ -383,11 +383,13 @@ export function attachRetryFrames<N>(
   pending: readonly { call: CallFact; node: N; state: { repeats: boolean; fn?: { recursive: boolean } } }[],
   retryContext: (node: N) => RetryContextResult | null,
   failures?: { facts: FileFacts; failureAt: (node: N) => FailurePath | null; sites?: readonly CallSite[] },
+  /** A retry whose loop is the caller, told by the code around the call alone (`countedFailure`). */
+  callerLoop?: (node: N) => RetryContextResult | null,
 ): void {
   for (const { call, node, state } of pending) {
     if (state.repeats) call.repeats = true;
-    if (!(state.repeats || state.fn?.recursive)) continue;
-    const context = retryContext(node);
+    const context =
+      state.repeats || state.fn?.recursive ? (retryContext(node) ?? callerLoop?.(node)) : callerLoop?.(node);
     if (!context) continue;
     call.retry = { trigger: context.trigger, counters: [...context.counters], evidence: context.evidence };
     if (context.attemptVar) call.retry.attemptVar = context.attemptVar;

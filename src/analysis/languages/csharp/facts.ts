@@ -1,3 +1,4 @@
+import { countedFailure } from '../tree-sitter/counted-failure.js';
 import type {
   AssignmentFact,
   AssignTarget,
@@ -33,6 +34,7 @@ import {
 import { CONNECT_CALL, PAUSE_METHOD, RESTART_NAME } from '../../context.js';
 import {
   CSHARP_FUNCTIONS,
+  CSHARP_GRAMMAR,
   CSHARP_LOOPS,
   isGotoLoop,
   csharpRetryContext,
@@ -760,7 +762,9 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
     const paused = pausedArgument(fn, stats.get(fn.id)!, mentionsName);
     if (paused) fn.pauses = { delay: lower(paused, sleepScopes.get(fn.id)!), unitMs: MS };
   }
-  attachRetryFrames(pending, csharpRetryContext);
+  attachRetryFrames(pending, csharpRetryContext, undefined, (node) =>
+    countedFailure(node, CSHARP_GRAMMAR.functions),
+  );
   for (const { call, node, state } of pending) {
     if (call.retry || !directWaits.has(call)) continue;
     const context = state.handler

@@ -1,3 +1,4 @@
+import { countedFailure } from '../tree-sitter/counted-failure.js';
 import type {
   AssignmentFact,
   AssignTarget,
@@ -35,7 +36,7 @@ import {
   WILDCARD,
   type PyImport,
 } from './module.js';
-import { failureAt, retryContext } from './retry-context.js';
+import { failureAt, FUNCTION_TYPES, retryContext } from './retry-context.js';
 
 /**
  * The Python front end of the value-flow engine: one walk over a module's tree fills the facts
@@ -375,7 +376,9 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
     const paused = pausedArgument(fn, stats.get(fn.id)!, mentionsName);
     if (paused) fn.pauses = { delay: lower(paused), unitMs: SECOND_MS };
   }
-  attachRetryFrames(pending, retryContext, { facts, failureAt, sites: facts.sites });
+  attachRetryFrames(pending, retryContext, { facts, failureAt, sites: facts.sites }, (node) =>
+    countedFailure(node, FUNCTION_TYPES),
+  );
   for (const { call, node, state } of timers) {
     const scheduled = positionalArguments(node)[1]!;
     const runs =

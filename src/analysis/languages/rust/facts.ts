@@ -18,6 +18,7 @@ import {
 } from '../../flow/waits.js';
 import { ATTEMPT_NAME } from '../../context.js';
 import { retryContext, type ContextGrammar, type FailurePath } from '../java/retry-context.js';
+import { countedFailure } from '../tree-sitter/counted-failure.js';
 import { snippet } from '../tree-sitter/findings.js';
 import type { Node, Tree } from '../tree-sitter/runtime.js';
 import {
@@ -510,6 +511,7 @@ export function extractRustFacts(path: string, root: Node, withSites: boolean): 
       (node) =>
         retryContext(node, grammar) ?? (directWaits.has(node.id) ? beforeAttempt(node, grammar) : null),
       { facts, failureAt, sites: facts.sites },
+      (node) => countedFailure(node, grammar.functions),
     );
     for (const { call, node } of pending) {
       if (call.retry || !directWaits.has(node.id)) continue;
