@@ -1,3 +1,4 @@
+import { countedFailure } from '../tree-sitter/counted-failure.js';
 import type {
   AssignmentFact,
   AssignTarget,
@@ -20,7 +21,7 @@ import type { Node } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, field, namedChildren, some } from '../tree-sitter/syntax.js';
 import { lowerRuby, rubyArguments, rubyCallee } from './lower.js';
 import { countdownOf, isRandomCall, isSleep, mentions } from './module.js';
-import { failureAt, retryContext } from './retry-context.js';
+import { failureAt, METHOD_TYPES, retryContext } from './retry-context.js';
 
 /**
  * The Ruby front end of the value-flow engine: one walk over a file fills the facts — `require`d
@@ -347,7 +348,9 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
   facts.assignments = facts.assignments.filter(
     (a) => !(a.fn !== undefined && a.target.kind === 'name' && /^[A-Z]/.test(a.target.name)),
   );
-  attachRetryFrames(pending, retryContext, { facts, failureAt });
+  attachRetryFrames(pending, retryContext, { facts, failureAt }, (node) =>
+    countedFailure(node, METHOD_TYPES),
+  );
   for (const { call, node, state } of timers) {
     const block = namedChildren(node).find((c) => c.type === 'do_block' || c.type === 'block');
     const runs = block ? calledIn(block) : [];

@@ -11,9 +11,14 @@ import type { RetryEvidence } from '../java/report.js';
  * walk serves each language.
  */
 
-/** A count of failed attempts, by its last name (`errors`, `failureCount`, `consecutive_failures`, `retries`). */
+/**
+ * A count of failed attempts, by how its last name ends (`errors`, `failureCount`, `consecutive_failures`,
+ * `reconnectAttempts`, `retries`).
+ */
 const FAILURE_COUNT =
-  /^(consecutive_?)?(errors?|error_?count|failures?|failure_?count|failed_?attempts|fails|retries|retry_?count|attempts|restarts|reconnects)$/i;
+  /(errors?|error_?count|failures?|failure_?count|fails|retries|retry_?count|attempts|restarts|reconnects)$/i;
+/** Failed logins are slowed down on purpose, per user: a penalty, not a retry. */
+const PENALTY = /login|password|passcode|auth|signin|pin/i;
 /** `a.b.count`, `self.count`, `this.count`, `@count`: state kept outside the call, by its syntax. */
 const KEPT = /^(?:@\w+|[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+)$/;
 const COMPARISON = /^(<|<=|>|>=)$/;
@@ -52,7 +57,7 @@ function branchGuard(node: Node, child: Node): { at: Node; bound: Bound } | null
   if (!condition || child.equals(condition)) return null;
   const bound = boundOf(condition);
   if (!bound) return null;
-  const inConsequence = node.childForFieldName('consequence')?.equals(child) ?? false;
+  const inConsequence = consequenceOf(node, condition)?.equals(child) ?? false;
   return inConsequence === bound.whileUnderInConsequence ? { at: node, bound } : null;
 }
 
@@ -61,12 +66,33 @@ function earlierGuard(statement: Node): { at: Node; bound: Bound } | null {
   for (let before = statement.previousNamedSibling; before; before = before.previousNamedSibling) {
     const node = before.type === 'expression_statement' ? (before.namedChild(0) ?? before) : before;
     const condition = node.childForFieldName('condition');
-    const consequence = node.childForFieldName('consequence');
-    if (!condition || !consequence || node.childForFieldName('alternative')) continue;
+    const consequence = condition && consequenceOf(node, condition);
+    if (!condition || !consequence || alternativeOf(node, condition, consequence)) continue;
     const bound = boundOf(condition);
     if (bound && !bound.whileUnderInConsequence && LEAVES.test(consequence.text)) return { at: node, bound };
   }
   return null;
+}
+
+/**
+ * The branch taken when the condition holds: the `consequence` field, a modifier's `body` (Ruby's
+ * `raise … if count > 3`), or the first child after the condition (Kotlin names neither branch).
+ */
+function consequenceOf(node: Node, condition: Node): Node | null {
+  const named = node.childForFieldName('consequence') ?? node.childForFieldName('body');
+  if (named) return named;
+  const after = node.namedChildren.filter((child) => child && child.startIndex >= condition.endIndex);
+  return after[0] ?? null;
+}
+
+function alternativeOf(node: Node, condition: Node, consequence: Node): Node | null {
+  const named = node.childForFieldName('alternative');
+  if (named) return named;
+  return (
+    node.namedChildren.find(
+      (child) => child && child.startIndex >= consequence.endIndex && !child.equals(condition),
+    ) ?? null
+  );
 }
 
 /** A branch that gives up: nothing after it in the function runs. */
@@ -87,7 +113,7 @@ function boundOf(condition: Node): { count: string; limit: string; whileUnderInC
   ] as const) {
     const text = count.text;
     const last = text.replace(/^.*[.@]/, '').replace(/^(m_|_)/, '');
-    if (!/^@?[A-Za-z_][\w.]*$/.test(text) || !FAILURE_COUNT.test(last)) continue;
+    if (!/^@?[A-Za-z_][\w.]*$/.test(text) || !FAILURE_COUNT.test(last) || PENALTY.test(last)) continue;
     if (!/^[\w.]+$/.test(limit.text)) continue;
     return { count: text, limit: limit.text, whileUnderInConsequence: below === countOnLeft };
   }
