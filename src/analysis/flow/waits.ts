@@ -434,7 +434,7 @@ export function sleptParameter<N>(
   body: BodyCount<N>,
   mentions: (node: N, name: string) => boolean,
 ): number {
-  const argument = helperSleep(body);
+  const argument = helperSleep(fn, body);
   if (argument === null) return -1;
   return fn.params.findIndex((p) => p.name !== '' && mentions(argument, p.name));
 }
@@ -445,13 +445,14 @@ export function pausedArgument<N>(
   body: BodyCount<N>,
   mentions: (node: N, name: string) => boolean,
 ): N | null {
-  const argument = helperSleep(body);
+  const argument = helperSleep(fn, body);
   if (argument === null || fn.params.some((p) => p.name !== '' && mentions(argument, p.name))) return null;
   return argument;
 }
 
-function helperSleep<N>(body: BodyCount<N>): N | null {
-  if (!body.sleep?.argument || body.control || body.calls > MAX_HELPER_CALLS) return null;
+/** A function that calls itself again after its sleep is a retry, not a way of waiting. */
+function helperSleep<N>(fn: FunctionFact, body: BodyCount<N>): N | null {
+  if (!body.sleep?.argument || body.control || fn.recursive || body.calls > MAX_HELPER_CALLS) return null;
   return body.sleep.argument;
 }
 
