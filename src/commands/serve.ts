@@ -31,7 +31,8 @@ export async function serveCommand(env: NodeJS.ProcessEnv = process.env): Promis
   const backend = await queueFromEnv(env, { log: forward, observer: metrics.observer });
   const { queue, deliveries } = backend;
   // With Redis this process runs no review; in one process the analysis leaves the event loop.
-  const { review, pool } = queue.mode === 'memory' ? reviewsFromEnv(env) : { review: undefined, pool: null };
+  const { review, pool } =
+    queue.mode === 'memory' ? reviewsFromEnv(env, forward) : { review: undefined, pool: null };
   const gitlab = gitlabWebhookRoute(env, {
     queue,
     deliveries,

@@ -26,6 +26,11 @@ export interface ReviewPool {
   close(options?: { force?: boolean }): Promise<void>;
 }
 
+/** The nice value added to review threads: the event loop gets the CPU first when both want it. */
+const ANALYSIS_NICENESS = 10;
+
+const silent: ReviewLogger = { info: () => {}, warn: () => {}, error: () => {} };
+
 /**
  * `REVIEW_THREADS`, by default every core but one, which is left to the event loop (at least one
  * thread); 0 runs the analysis on the event loop itself.
@@ -35,17 +40,21 @@ export function reviewThreadsFromEnv(env: Record<string, string | undefined>): n
 }
 
 /** Reviews as `REVIEW_THREADS` says: on that many threads, or (0) on the event loop. */
-export function reviewsFromEnv(env: Record<string, string | undefined>): {
+export function reviewsFromEnv(
+  env: Record<string, string | undefined>,
+  log: ReviewLogger,
+): {
   review: ReviewPool['review'];
   pool: ReviewPool | null;
 } {
   const threads = reviewThreadsFromEnv(env);
   if (threads === 0) return { review: runReview, pool: null };
-  const pool = createReviewPool(threads);
+  const pool = createReviewPool(threads, log);
   return { review: pool.review, pool };
 }
 
-export function createReviewPool(threads: number): ReviewPool {
+/** `log` hears of threads that fail outside any review (a review's own failure is its caller's). */
+export function createReviewPool(threads: number, log: ReviewLogger = silent): ReviewPool {
   const pool = new Piscina<PoolTask, ReviewOutcome>({
     ...workerEntry(),
     minThreads: threads,
@@ -53,7 +62,12 @@ export function createReviewPool(threads: number): ReviewPool {
     // A review's reads go back to this thread and wait there for the platform: only the analysis
     // itself is queued, and it is queued here rather than in the threads.
     concurrentTasksPerWorker: 1,
+    // Analysis can wait a little; webhooks should not. Where the OS allows (Linux, macOS: the optional
+    // native @napi-rs/nice), the threads run at a lower priority than the event loop.
+    niceIncrement: ANALYSIS_NICENESS,
   });
+  // Unheard, an idle thread's failure would be thrown on the event loop; the thread is replaced anyway.
+  pool.on('error', (error: unknown) => log.error({ err: String(error) }, 'review thread failed'));
   return {
     threads,
     review: (target, reader, { log = silent, ...options } = {}) =>
@@ -80,8 +94,6 @@ export function createReviewPool(threads: number): ReviewPool {
     close: (options) => pool.close(options),
   };
 }
-
-const silent: ReviewLogger = { info: () => {}, warn: () => {}, error: () => {} };
 
 /**
  * The thread's entry beside this module: compiled JavaScript in `dist/`, TypeScript when jitterbot
