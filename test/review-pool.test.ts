@@ -9,7 +9,11 @@ import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { jitterbotOctokit } from '../src/platforms/github/octokit.js';
 import { MemoryJobQueue } from '../src/queue/memory.js';
-import { createReviewPool, type ReviewPool } from '../src/review/pool.js';
+import { availableParallelism } from 'node:os';
+import { DEFAULT_CONFIG } from '../src/config.js';
+import type { ReviewTarget } from '../src/platforms/types.js';
+import { runReview } from '../src/review/pipeline.js';
+import { createReviewPool, reviewThreadsFromEnv, type ReviewPool } from '../src/review/pool.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import { fakeGitHub } from './platforms/github/fake-github.js';
 import {
@@ -153,5 +157,53 @@ describe('reviews analysed on worker threads', () => {
     expect((await deliver(running.url, randomUUID(), body)).status).toBe(200);
     await running.queue.onIdle();
     expect(recorded.reviews).toHaveLength(1);
+  });
+});
+
+describe('a review pool', () => {
+  it('publishes what the review on the event loop publishes, logging through the caller', async () => {
+    const files: Record<string, string> = {
+      'src/payments.ts': manyRetries(2),
+      'src/gateway.ts': repoFile('src/gateway.ts'),
+    };
+    const lines = files['src/payments.ts']!.split('\n').length;
+    const reader = {
+      read: async (path: string) => files[path] ?? null,
+      list: async () => Object.keys(files),
+    };
+    const published: unknown[] = [];
+    const target: ReviewTarget = {
+      platform: 'gitlab',
+      changeSet: async () => ({
+        baseSha: 'base',
+        headSha: 'head',
+        files: [{ path: 'src/payments.ts', status: 'added', addedLines: [{ start: 1, end: lines }] }],
+      }),
+      config: async () => ({ config: DEFAULT_CONFIG, errors: [] }),
+      earlierComments: async () => [],
+      publish: async (outcome) => void published.push(outcome),
+    };
+    const logged: string[] = [];
+    const log = { info: (_: unknown, msg?: string) => void logged.push(msg ?? ''), warn() {}, error() {} };
+    const pool = createReviewPool(1);
+    try {
+      const pooled = await pool.review(target, reader, { log });
+      const inProcess = await runReview(target, reader);
+      expect(pooled.toPost).toHaveLength(2);
+      expect(pooled).toEqual(inProcess);
+      expect(published).toEqual([pooled, inProcess]);
+      expect(logged).toContain('review complete');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('is sized by REVIEW_THREADS: every core but one by default, 0 for the event loop', () => {
+    expect(reviewThreadsFromEnv({})).toBe(Math.max(1, availableParallelism() - 1));
+    expect(reviewThreadsFromEnv({ REVIEW_THREADS: '0' })).toBe(0);
+    expect(reviewThreadsFromEnv({ REVIEW_THREADS: ' 3 ' })).toBe(3);
+    expect(() => reviewThreadsFromEnv({ REVIEW_THREADS: 'many' })).toThrow(
+      'REVIEW_THREADS must be a whole number ≥ 0, not "many"',
+    );
   });
 });
