@@ -92,7 +92,7 @@ export async function reviewWith<O extends ReviewOptions>(
   return outcome;
 }
 
-export async function readInputs(target: ReviewTarget): Promise<ReviewInputs> {
+async function readInputs(target: ReviewTarget): Promise<ReviewInputs> {
   const [changeSet, loaded, earlier] = await Promise.all([
     target.changeSet(),
     target.config(),

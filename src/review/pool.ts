@@ -26,6 +26,12 @@ export interface ReviewPool {
   close(options?: { force?: boolean }): Promise<void>;
 }
 
+/**
+ * An analysis waits on the platform for every read it asks for: a thread takes a few at once, so it
+ * computes for one while the others wait (how many reviews run in all is the queue's concurrency).
+ */
+const ANALYSES_PER_THREAD = 4;
+
 /** The nice value added to review threads: the event loop gets the CPU first when both want it. */
 const ANALYSIS_NICENESS = 10;
 
@@ -59,9 +65,7 @@ export function createReviewPool(threads: number, log: ReviewLogger = silent): R
     ...workerEntry(),
     minThreads: threads,
     maxThreads: threads,
-    // A review's reads go back to this thread and wait there for the platform: only the analysis
-    // itself is queued, and it is queued here rather than in the threads.
-    concurrentTasksPerWorker: 1,
+    concurrentTasksPerWorker: ANALYSES_PER_THREAD,
     // Analysis can wait a little; webhooks should not. Where the OS allows (Linux, macOS: the optional
     // native @napi-rs/nice), the threads run at a lower priority than the event loop.
     niceIncrement: ANALYSIS_NICENESS,
