@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import nock from 'nock';
 import { fixtureJson, newFileDiff, type JsonObject } from './fixtures.js';
 
@@ -92,6 +94,33 @@ export class FakeGitlab {
     for (const method of ['GET', 'POST', 'PUT', 'DELETE']) {
       scope.intercept(/.*/, method).reply(async (request: Request) => this.handle(request));
     }
+  }
+
+  /** The same GitLab over HTTP on 127.0.0.1, for a server in another process (which nock cannot reach). */
+  async listen(): Promise<{ url: string; close: () => void }> {
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.once('end', () => {
+        const body = Buffer.concat(chunks);
+        const request = new Request(`http://127.0.0.1${req.url}`, {
+          method: req.method,
+          ...(body.length > 0 ? { body, headers: { 'content-type': 'application/json' } } : {}),
+        });
+        void this.handle(request).then(([status, payload, headers]) => {
+          const text = typeof payload === 'string' ? payload : JSON.stringify(payload ?? null);
+          res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(text);
+        });
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      close: () => {
+        server.closeAllConnections();
+        server.close();
+      },
+    };
   }
 
   private async handle(request: Request): Promise<Reply> {
