@@ -530,7 +530,7 @@ export class FlowEngine {
     let passing = 0;
     for (const site of sites) {
       const call = site.fact;
-      const given = argumentFor(call, declared, index);
+      const given = argumentFor(call, declared, index, fn);
       if (given === OPAQUE) {
         values.push(
           UNKNOWN(`\`${fn.name}\` is called with spread arguments (${where(site.facts, call.line)})`),
@@ -1272,7 +1272,7 @@ export class FlowEngine {
     const inner: Trail = { ...trail, hops: trail.hops + 1, resolving: new Set([...trail.resolving, key]) };
     const bindings = new Map<string, DelayValue>();
     for (const [index, param] of fn.params.entries()) {
-      const given = argumentFor(expr, param, index);
+      const given = argumentFor(expr, param, index, fn);
       const arg = given === OPAQUE ? undefined : given;
       if (arg) bindings.set(param.name, await this.evaluate(arg, scope, inner));
       else if (param.default)
@@ -1391,12 +1391,23 @@ const OPAQUE = Symbol('opaque');
  * splat of positional arguments cannot supply a keyword-only parameter, so its default stands.
  */
 function argumentFor(
-  call: Pick<CallFact, 'args' | 'named'> & Partial<Pick<CallFact, 'spread' | 'positionalSpread'>>,
+  call: Pick<CallFact, 'args' | 'named' | 'callee'> & Partial<Pick<CallFact, 'spread' | 'positionalSpread'>>,
   param: ParamFact,
   index: number,
+  fn: FunctionFact,
 ): Expr | undefined | typeof OPAQUE {
   const named = call.named.find(([n]) => n === param.name)?.[1];
   if (named) return named;
+  // `task.Retry(5, 200)` of `Retry(this Task task, int n, int wait)`: the receiver, then the rest.
+  const callee = call.callee;
+  if (
+    fn.extension &&
+    callee.k === 'member' &&
+    !(callee.object.k === 'name' && callee.object.name === fn.className)
+  ) {
+    if (index === 0) return callee.object;
+    index -= 1;
+  }
   if (param.keywordOnly) return call.spread && !call.positionalSpread ? OPAQUE : undefined;
   return call.spread ? OPAQUE : call.args[index];
 }

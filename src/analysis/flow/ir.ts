@@ -83,6 +83,11 @@ export interface FunctionFact {
   parent?: number;
   /** The type an extension function extends (Kotlin `fun Flow<T>.retryWith(…)`): values of it call it as a method. */
   receiverType?: string;
+  /**
+   * Its first parameter is the receiver of a method-style call (C# `Retry(this Task task, …)`):
+   * `task.Retry(5, 200)` passes `task` to it, then the arguments; `Extensions.Retry(task, 5, 200)` as written.
+   */
+  extension?: boolean;
   line: number;
   endLine: number;
   /** Receiver (`self`, `this`) excluded. */

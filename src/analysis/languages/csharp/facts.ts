@@ -529,6 +529,13 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
       const type = typeName(typeNode);
       const fact: FunctionFact['params'][number] = { name };
       if (type) fact.type = type;
+      if (
+        fn.params.length === 0 &&
+        namedChildren(param).some(
+          (c) => (c.type === 'modifier' || c.type === 'parameter_modifier') && c.text === 'this',
+        )
+      )
+        fn.extension = true;
       if (value) later.push(() => (fact.default = lower(value, { ...state, fn: undefined })));
       fn.params.push(fact);
       names.set(name, declared);
