@@ -1,11 +1,20 @@
 import type { Finding } from '../analysis/finding.js';
 import type { RepoReader } from '../platforms/types.js';
-import { dotnetTargets, goDirective, type ProjectFacts } from '../suggest/project.js';
+import {
+  dotnetTargets,
+  goDirective,
+  tsCheckingOptions,
+  tsconfigExtends,
+  type ProjectFacts,
+} from '../suggest/project.js';
+
+/** How many `extends` a tsconfig chain may follow (the compiler has no limit; real chains are short). */
+const MAX_TSCONFIG_CHAIN = 5;
 
 /**
  * The build-file facts a patch depends on, read through the review's RepoReader so GitHub, GitLab
  * and local reviews see the same project: the nearest `.csproj` above a C# file, the nearest `go.mod`
- * above a Go file. Facts that cannot be read are left out; each rewriter then uses the API that
+ * above a Go file, the nearest tsconfig.json or jsconfig.json (and what it extends) above a TS/JS file. Facts that cannot be read are left out; each rewriter then uses the API that
  * exists everywhere.
  */
 export async function readProjectFacts(
@@ -27,9 +36,12 @@ export async function readProjectFacts(
       const targets = text ? dotnetTargets(text) : undefined;
       facts.set(finding.path, targets ? { dotnetTargets: targets } : {});
     } else if (finding.language === 'go') {
-      const goMod = await firstAbove(reader, ref, finding.path, 'go.mod');
-      const version = goMod ? goDirective(goMod) : undefined;
+      const goMod = await firstAbove(reader, ref, finding.path, ['go.mod']);
+      const version = goMod ? goDirective(goMod.text) : undefined;
       facts.set(finding.path, version ? { goVersion: version } : {});
+    } else if (finding.language === 'typescript' || finding.language === 'javascript') {
+      const options = await typescriptOptions(reader, ref, finding.path);
+      facts.set(finding.path, options ? { typescript: options } : {});
     }
   }
   return facts;
@@ -55,10 +67,33 @@ function prefix(directory: string): string {
   return directory === '' ? '' : `${directory}/`;
 }
 
-async function firstAbove(reader: RepoReader, ref: string, path: string, name: string) {
+/** The first of `names` found in the deepest directory that contains `path`. */
+async function firstAbove(reader: RepoReader, ref: string, path: string, names: readonly string[]) {
   for (const directory of directories(path)) {
-    const text = await reader.read(`${prefix(directory)}${name}`, ref).catch(() => null);
-    if (text !== null) return text;
+    for (const name of names) {
+      const candidate = `${prefix(directory)}${name}`;
+      const text = await reader.read(candidate, ref).catch(() => null);
+      if (text !== null) return { path: candidate, text };
+    }
   }
   return null;
+}
+
+/** The checking options of the tsconfig the compiler would use for `path`, its `extends` followed. */
+async function typescriptOptions(reader: RepoReader, ref: string, path: string) {
+  const config = await firstAbove(reader, ref, path, ['tsconfig.json', 'jsconfig.json']);
+  if (config === null) return undefined;
+  const texts = new Map([[config.path, config.text]]);
+  let pending = tsconfigExtends(config.path, config.text);
+  for (let depth = 0; depth < MAX_TSCONFIG_CHAIN && pending.length > 0; depth += 1) {
+    const next: string[] = [];
+    for (const extended of pending.filter((name) => !texts.has(name))) {
+      const text = await reader.read(extended, ref).catch(() => null);
+      if (text === null) continue;
+      texts.set(extended, text);
+      next.push(...tsconfigExtends(extended, text));
+    }
+    pending = next;
+  }
+  return tsCheckingOptions(texts, config.path);
 }
