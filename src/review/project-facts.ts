@@ -7,6 +7,7 @@ import {
   tsconfigExtends,
   type ProjectFacts,
 } from '../suggest/project.js';
+import { JVM_BUILD_FILES, jvmFacts, type JvmFacts } from '../suggest/jvm-project.js';
 
 /** How many `extends` a tsconfig chain may follow (the compiler has no limit; real chains are short). */
 const MAX_TSCONFIG_CHAIN = 5;
@@ -14,7 +15,8 @@ const MAX_TSCONFIG_CHAIN = 5;
 /**
  * The build-file facts a patch depends on, read through the review's RepoReader so GitHub, GitLab
  * and local reviews see the same project: the nearest `.csproj` above a C# file, the nearest `go.mod`
- * above a Go file, the nearest tsconfig.json or jsconfig.json (and what it extends) above a TS/JS file. Facts that cannot be read are left out; each rewriter then uses the API that
+ * above a Go file, the nearest tsconfig.json or jsconfig.json (and what it extends) above a TS/JS file,
+ * the Maven and Gradle build files above a Java or Kotlin file. Facts that cannot be read are left out; each rewriter then uses the API that
  * exists everywhere.
  */
 export async function readProjectFacts(
@@ -23,15 +25,13 @@ export async function readProjectFacts(
   findings: readonly Finding[],
 ): Promise<Map<string, ProjectFacts>> {
   const facts = new Map<string, ProjectFacts>();
-  let projects: Promise<string[]> | undefined;
+  let listing: Promise<string[]> | undefined;
+  const list = () => (listing ??= reader.list(ref).catch(() => []));
   for (const finding of findings) {
     if (facts.has(finding.path)) continue;
     if (finding.language === 'csharp') {
-      projects ??= reader
-        .list(ref)
-        .then((paths) => paths.filter((p) => p.endsWith('.csproj')))
-        .catch(() => []);
-      const project = nearest(finding.path, await projects);
+      const projects = (await list()).filter((p) => p.endsWith('.csproj'));
+      const project = nearest(finding.path, projects);
       const text = project ? await reader.read(project, ref) : null;
       const targets = text ? dotnetTargets(text) : undefined;
       facts.set(finding.path, targets ? { dotnetTargets: targets } : {});
@@ -42,6 +42,8 @@ export async function readProjectFacts(
     } else if (finding.language === 'typescript' || finding.language === 'javascript') {
       const options = await typescriptOptions(reader, ref, finding.path);
       facts.set(finding.path, options ? { typescript: options } : {});
+    } else if (finding.language === 'java' || finding.language === 'kotlin') {
+      facts.set(finding.path, { jvm: await jvmBuildFacts(reader, ref, finding.path, await list()) });
     }
   }
   return facts;
@@ -96,4 +98,22 @@ async function typescriptOptions(reader: RepoReader, ref: string, path: string) 
     pending = next;
   }
   return tsCheckingOptions(texts, config.path);
+}
+
+/**
+ * The JVM facts of the build files above `path`, the nearest stating each fact winning: a module's
+ * build file often leaves the language level to the root's `subprojects {}` or parent POM.
+ */
+async function jvmBuildFacts(reader: RepoReader, ref: string, path: string, listing: readonly string[]) {
+  const present = new Set(listing);
+  let facts: JvmFacts = {};
+  for (const directory of directories(path)) {
+    for (const name of JVM_BUILD_FILES) {
+      const candidate = `${prefix(directory)}${name}`;
+      if (!present.has(candidate)) continue;
+      const text = await reader.read(candidate, ref).catch(() => null);
+      if (text !== null) facts = { ...jvmFacts(candidate, text), ...facts };
+    }
+  }
+  return facts;
 }

@@ -1,10 +1,11 @@
 import { posix } from 'node:path';
 import { ts } from 'ts-morph';
+import type { JvmFacts } from './jvm-project.js';
 
 /**
  * Facts about the project a patch lands in, read from its build files, that decide which API a patch
- * may call or whether it compiles there: the .NET target frameworks, the Go language version and the
- * TypeScript compiler options. The review reads the files
+ * may call or whether it compiles there: the .NET target frameworks, the Go language version, the
+ * TypeScript compiler options and the JVM language level. The review reads the files
  * through its RepoReader (`src/review/project-facts.ts`); these parsers are pure.
  */
 
@@ -15,6 +16,8 @@ export interface ProjectFacts {
   goVersion?: string;
   /** The checking options of the nearest tsconfig.json / jsconfig.json above a TS/JS file. */
   typescript?: ts.CompilerOptions;
+  /** What the JVM build files above a Java or Kotlin file state (nearest first). */
+  jvm?: JvmFacts;
 }
 
 /** `<TargetFramework>` or `<TargetFrameworks>` (semicolon-separated) of a project file. */
