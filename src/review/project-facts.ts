@@ -7,6 +7,7 @@ import {
   tsconfigExtends,
   type ProjectFacts,
 } from '../suggest/project.js';
+import { randDependency } from '../analysis/languages/rust/cargo.js';
 import { JVM_BUILD_FILES, jvmFacts, type JvmFacts } from '../suggest/jvm-project.js';
 
 /** How many `extends` a tsconfig chain may follow (the compiler has no limit; real chains are short). */
@@ -16,7 +17,7 @@ const MAX_TSCONFIG_CHAIN = 5;
  * The build-file facts a patch depends on, read through the review's RepoReader so GitHub, GitLab
  * and local reviews see the same project: the nearest `.csproj` above a C# file, the nearest `go.mod`
  * above a Go file, the nearest tsconfig.json or jsconfig.json (and what it extends) above a TS/JS file,
- * the Maven and Gradle build files above a Java or Kotlin file. Facts that cannot be read are left out; each rewriter then uses the API that
+ * the Maven and Gradle build files above a Java or Kotlin file, the Cargo.toml of a Rust file's crate. Facts that cannot be read are left out; each rewriter then uses the API that
  * exists everywhere.
  */
 export async function readProjectFacts(
@@ -44,6 +45,11 @@ export async function readProjectFacts(
       facts.set(finding.path, options ? { typescript: options } : {});
     } else if (finding.language === 'java' || finding.language === 'kotlin') {
       facts.set(finding.path, { jvm: await jvmBuildFacts(reader, ref, finding.path, await list()) });
+    } else if (finding.language === 'rust') {
+      const rand = await randDependency(finding.path, {
+        read: (path) => reader.read(path, ref).catch(() => null),
+      });
+      facts.set(finding.path, rand ? { rand: rand.version === null ? {} : { version: rand.version } } : {});
     }
   }
   return facts;

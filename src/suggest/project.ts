@@ -5,7 +5,7 @@ import type { JvmFacts } from './jvm-project.js';
 /**
  * Facts about the project a patch lands in, read from its build files, that decide which API a patch
  * may call or whether it compiles there: the .NET target frameworks, the Go language version, the
- * TypeScript compiler options and the JVM language level. The review reads the files
+ * TypeScript compiler options, the JVM language level and the Rust crate's `rand`. The review reads the files
  * through its RepoReader (`src/review/project-facts.ts`); these parsers are pure.
  */
 
@@ -18,6 +18,11 @@ export interface ProjectFacts {
   typescript?: ts.CompilerOptions;
   /** What the JVM build files above a Java or Kotlin file state (nearest first). */
   jvm?: JvmFacts;
+  /**
+   * The `rand` dependency of a Rust file's crate (`0.8`, `0.9`; no version when the requirement has no
+   * number, e.g. a git dependency); absent when the crate does not depend on `rand`.
+   */
+  rand?: { version?: string };
 }
 
 /** `<TargetFramework>` or `<TargetFrameworks>` (semicolon-separated) of a project file. */
