@@ -59,10 +59,28 @@ function jitteredLong(bound: string, strategy: StrategyName, draw: Draw): string
   }
 }
 
+/** `Duration.ofSeconds(5)` or a `Duration` variable; `Duration.ofSeconds(5).toMillis()` is a number. */
 function isDuration(argument: string, fileText: string): boolean {
-  if (/^Duration\./.test(argument.trim())) return true;
-  const name = /^[A-Za-z_]\w*$/.exec(argument.trim())?.[0];
+  const text = argument.trim();
+  if (/^Duration\./.test(text)) return !/\.(?:to|get)\w*\(\s*\)$/.test(text);
+  const name = /^[A-Za-z_]\w*$/.exec(text)?.[0];
   return name !== undefined && new RegExp(`\\bDuration\\s+${name}\\b`).test(fileText);
+}
+
+/** JDK waits that take a `long`, so a jittered `long` needs no cast. */
+const LONG_WAIT = /(?:\bThread|\b[A-Z]+S|\bSystemClock)\.sleep\s*\(\s*$/;
+
+/**
+ * An `int` argument (a literal without `L`, or a name the file declares `int`) of a method other than
+ * a JDK wait: the method may take an `int`, which a `long` does not convert to implicitly, so the
+ * jittered value is cast back (an `int` converts to whatever the original accepted).
+ */
+function keepsInt(argument: string, fileText: string, start: number): boolean {
+  const text = argument.trim();
+  const int =
+    /^\d[\d_]*$/.test(text) ||
+    (/^[A-Za-z_]\w*$/.test(text) && new RegExp(`\\bint\\s+${text}\\b`).test(fileText));
+  return int && !LONG_WAIT.test(fileText.slice(Math.max(0, start - 80), start));
 }
 
 function callArgument(
@@ -91,7 +109,11 @@ function callArgument(
       : `Math.min(${cap}L, ${atom(millis)})`;
   const threadLocal = hasThreadLocalRandom(options.project?.jvm);
   const jittered = jitteredLong(bound, strategy, threadLocal ? THREAD_LOCAL_DRAW : MATH_RANDOM_DRAW);
-  const replacement = duration ? `Duration.ofMillis(${jittered})` : jittered;
+  const replacement = duration
+    ? `Duration.ofMillis(${jittered})`
+    : keepsInt(form.argumentText, fileText, form.argument.startOffset)
+      ? `(int) (${jittered})`
+      : jittered;
   const edits: PlannedEdit[] = [
     { start: form.argument.startOffset, end: form.argument.endOffset, newText: replacement },
   ];
