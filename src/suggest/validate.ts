@@ -72,7 +72,6 @@ const ISOLATED: ts.CompilerOptions = {
 const WITHOUT_TSCONFIG: ts.CompilerOptions = {
   target: ts.ScriptTarget.ES2022,
   lib: ['lib.es2022.d.ts'],
-  jsx: ts.JsxEmit.Preserve,
   strict: true,
   noImplicitAny: false,
 };
@@ -232,7 +231,8 @@ export function validatePatch(
   if (!CHECKED_LANGUAGES.has(language)) {
     return { valid: false, reason: `patches for ${language} cannot be checked yet` };
   }
-  const options = { ...(checking ?? WITHOUT_TSCONFIG), ...ISOLATED };
+  // JSX is kept as written unless the project says how to compile it.
+  const options = { jsx: ts.JsxEmit.Preserve, ...(checking ?? WITHOUT_TSCONFIG), ...ISOLATED };
   const [before, after] = diagnosticsBeforeAndAfter(path, original, patched, options);
   for (const [key, diagnostic] of after) {
     if (diagnostic.count > (before.get(key)?.count ?? 0)) {
