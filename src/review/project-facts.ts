@@ -3,7 +3,9 @@ import type { RepoReader } from '../platforms/types.js';
 import {
   dotnetTargets,
   goDirective,
+  solutionReferences,
   tsCheckingOptions,
+  tsconfigCovers,
   tsconfigExtends,
   type ProjectFacts,
 } from '../suggest/project.js';
@@ -16,7 +18,8 @@ const MAX_TSCONFIG_CHAIN = 5;
 /**
  * The build-file facts a patch depends on, read through the review's RepoReader so GitHub, GitLab
  * and local reviews see the same project: the nearest `.csproj` above a C# file, the nearest `go.mod`
- * above a Go file, the nearest tsconfig.json or jsconfig.json (and what it extends) above a TS/JS file,
+ * above a Go file, the nearest tsconfig.json or jsconfig.json above a TS/JS file (the referenced config
+ * covering the file when it is a solution-style one, and what it extends),
  * the Maven and Gradle build files above a Java or Kotlin file, the Cargo.toml of a Rust file's crate. Facts that cannot be read are left out; each rewriter then uses the API that
  * exists everywhere.
  */
@@ -89,8 +92,9 @@ async function firstAbove(reader: RepoReader, ref: string, path: string, names: 
 
 /** The checking options of the tsconfig the compiler would use for `path`, its `extends` followed. */
 async function typescriptOptions(reader: RepoReader, ref: string, path: string) {
-  const config = await firstAbove(reader, ref, path, ['tsconfig.json', 'jsconfig.json']);
-  if (config === null) return undefined;
+  const nearest = await firstAbove(reader, ref, path, ['tsconfig.json', 'jsconfig.json']);
+  if (nearest === null) return undefined;
+  const config = (await referencedConfig(reader, ref, path, nearest)) ?? nearest;
   const texts = new Map([[config.path, config.text]]);
   let pending = tsconfigExtends(config.path, config.text);
   for (let depth = 0; depth < MAX_TSCONFIG_CHAIN && pending.length > 0; depth += 1) {
@@ -104,6 +108,24 @@ async function typescriptOptions(reader: RepoReader, ref: string, path: string) 
     pending = next;
   }
   return tsCheckingOptions(texts, config.path);
+}
+
+/** For a solution-style tsconfig, the config it references that covers `path` (the first, if none does). */
+async function referencedConfig(
+  reader: RepoReader,
+  ref: string,
+  path: string,
+  solution: { path: string; text: string },
+) {
+  const references = solutionReferences(solution.path, solution.text) ?? [];
+  let first: { path: string; text: string } | undefined;
+  for (const reference of references) {
+    const text = await reader.read(reference, ref).catch(() => null);
+    if (text === null) continue;
+    if (tsconfigCovers(reference, text, path)) return { path: reference, text };
+    first ??= { path: reference, text };
+  }
+  return first;
 }
 
 /**

@@ -108,6 +108,58 @@ export function tsconfigExtends(configPath: string, text: string): string[] {
     });
 }
 
+interface TsconfigJson {
+  compilerOptions?: unknown;
+  references?: { path?: unknown }[];
+  include?: unknown;
+  files?: unknown;
+}
+
+function tsconfigJson(configPath: string, text: string): TsconfigJson | undefined {
+  const config = ts.parseConfigFileTextToJson(configPath, text).config as unknown;
+  return typeof config === 'object' && config !== null ? (config as TsconfigJson) : undefined;
+}
+
+/**
+ * The configs a solution-style tsconfig names (only `references`, no options of its own: the root
+ * config of a Vite app, whose `tsconfig.app.json` holds the real options); undefined for any other.
+ */
+export function solutionReferences(configPath: string, text: string): string[] | undefined {
+  const config = tsconfigJson(configPath, text);
+  if (!Array.isArray(config?.references) || config.compilerOptions !== undefined) return undefined;
+  return config.references
+    .map((reference) => reference.path)
+    .filter((path): path is string => typeof path === 'string')
+    .map((path) => {
+      const joined = posix.join(posix.dirname(configPath), path);
+      return joined.endsWith('.json') ? joined : `${joined}/tsconfig.json`;
+    });
+}
+
+/** Whether a tsconfig's `files` or `include` (everything beside it when it has neither) covers `path`. */
+export function tsconfigCovers(configPath: string, text: string, path: string): boolean {
+  const config = tsconfigJson(configPath, text);
+  const directory = posix.dirname(configPath);
+  const inside = (pattern: unknown) => {
+    if (typeof pattern !== 'string') return false;
+    // A pattern with wildcards covers the directory before its first one (`src/**/*.ts`: `src/`).
+    const wildcard = pattern.search(/[*?{]/);
+    const fixed = wildcard < 0 ? pattern : pattern.slice(0, pattern.lastIndexOf('/', wildcard) + 1);
+    const base = posix.join(directory, fixed);
+    return base === '.' || path === base || path.startsWith(base.endsWith('/') ? base : `${base}/`);
+  };
+  const files = Array.isArray(config?.files) ? config.files : [];
+  const include = Array.isArray(config?.include)
+    ? config.include
+    : config?.files === undefined
+      ? ['**/*']
+      : [];
+  return (
+    files.some((file) => typeof file === 'string' && posix.join(directory, file) === path) ||
+    include.some(inside)
+  );
+}
+
 /**
  * The checking options of the tsconfig at `configPath`, with what it extends merged in as the
  * compiler merges it; `configs` holds the texts of that file and of every file it extends.
