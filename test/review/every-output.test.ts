@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/config.js';
 import type { RepoReader, ReviewTarget } from '../../src/platforms/types.js';
-import { buildOutcome } from '../../src/review/pipeline.js';
+import { runReview } from '../../src/review/pipeline.js';
 import { applyEdits } from '../../src/suggest/edits.js';
 import type { TextEdit } from '../../src/suggest/types.js';
 import { scan } from '../cli/scan-io.js';
@@ -114,8 +114,8 @@ describe('one patch, every output', () => {
       runs: { results: SarifResult[] }[];
     };
     const text = (await scan(root, { format: 'text' })).stdout;
-    const github = await buildOutcome(target('github'), reader, { blastRadius: false });
-    const gitlab = await buildOutcome(target('gitlab'), reader, { blastRadius: false });
+    const github = await runReview(target('github'), reader, { blastRadius: false });
+    const gitlab = await runReview(target('gitlab'), reader, { blastRadius: false });
 
     const byPath = <T>(items: T[], path: (item: T) => string, wanted: string) => {
       const found = items.filter((item) => path(item).endsWith(wanted));
