@@ -1,6 +1,8 @@
 import type { Log, Result, ReportingDescriptor, Fix } from 'sarif';
 import type { RuleId } from '../analysis/finding.js';
 import type { PublishedFinding, SkippedFile } from '../platforms/types.js';
+import type { Suggestion } from '../suggest/types.js';
+import { patchVerdict } from './patch-verdict.js';
 import { RULE_DOCS_URL } from './rule-docs.js';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
@@ -45,7 +47,10 @@ export interface SarifOptions {
   skipped?: readonly SkippedFile[];
 }
 
-/** SARIF 2.1.0 with results located relative to the scanned root, and a fix per valid patch. */
+/**
+ * SARIF 2.1.0 with results located relative to the scanned root, a fix per offered patch, and the
+ * reason in the result's properties (`fixNotOffered`) when a patch is not offered.
+ */
 export function toSarif(entries: readonly SarifEntry[], options: SarifOptions): Log {
   const ruleIds = Object.keys(RULES) as RuleId[];
   const rules: ReportingDescriptor[] = ruleIds.map((id) => ({
@@ -98,6 +103,7 @@ export function toSarif(entries: readonly SarifEntry[], options: SarifOptions): 
 
 function toResult(entry: SarifEntry, ruleIndex: number, prefix: string): Result {
   const finding = entry.published.finding;
+  const verdict = entry.published.suggestion ? patchVerdict(entry.published.suggestion) : null;
   const result: Result = {
     ruleId: finding.rule,
     ruleIndex,
@@ -123,18 +129,17 @@ function toResult(entry: SarifEntry, ruleIndex: number, prefix: string): Result 
       trigger: finding.trigger,
       evidence: finding.evidence,
       ...(finding.attemptVar ? { attemptVariable: finding.attemptVar } : {}),
+      ...(verdict && !verdict.offered ? { fixNotOffered: verdict.reason } : {}),
     },
   };
   if (entry.baselineState) result.baselineState = entry.baselineState;
-  const fix = entry.text === undefined ? null : toFix(entry.published, entry.text, prefix);
-  if (fix) result.fixes = [fix];
+  if (verdict?.offered && entry.text !== undefined)
+    result.fixes = [toFix(entry.published, verdict.suggestion, entry.text, prefix)];
   return result;
 }
 
 /** Every replacement of a valid patch, imports included (a platform suggestion carries only the contiguous block). */
-function toFix(published: PublishedFinding, text: string, prefix: string): Fix | null {
-  const suggestion = published.suggestion;
-  if (!suggestion?.valid || suggestion.edits.length === 0) return null;
+function toFix(published: PublishedFinding, suggestion: Suggestion, text: string, prefix: string): Fix {
   const lineStarts = lineStartsOf(text);
   return {
     description: { text: suggestion.description },

@@ -117,7 +117,7 @@ export function suggest(finding: Finding, fileText: string, options: SuggestOpti
   const split = primaryBlock(fileText, result.edits, main);
   const extra = split.outside.map((edit) => sentenceFor(edit, fileText));
   const base = { strategy: result.strategy, edits, extra, description: result.description };
-  const verdict = validatePatch(finding.path, finding.language, fileText, edits);
+  const verdict = validatePatch(finding.path, finding.language, fileText, edits, options.project?.typescript);
   return verdict.valid
     ? { ...base, valid: true, primary: split.block }
     : { ...base, valid: false, invalidReason: verdict.reason, primary: split.block };

@@ -65,8 +65,8 @@ export interface EngineLanguage<F extends SiteFacts, X = F> {
   /** Cheap test before the library checks: a file that may configure one of the libraries. */
   mayUseLibrary?: RegExp;
   /**
-   * Last words on a file's drafts, with the repository at hand: may add evidence (Rust: does the crate
-   * depend on `rand`?) or drop them (Go: a package only tests import). Returns the drafts to report.
+   * Last words on a file's drafts, with the repository at hand: may drop them (Go: a package only
+   * tests import). Returns the drafts to report.
    */
   finish?(drafts: Draft[], path: string, host: ModuleHost): Promise<Draft[]>;
   /** Absent when the language finds its jitter helpers its own way. */
