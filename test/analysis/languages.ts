@@ -30,13 +30,27 @@ export const LANGUAGE_TABLES: readonly LanguageTables[] = [
     language: 'python',
     analyzer: () => new PythonAnalyzer(),
     defaultFilename: 'app/service.py',
-    tables: ['fixed-delay-retry', 'unjittered-backoff', 'libraries', 'near-misses', 'value-flow'],
+    tables: [
+      'fixed-delay-retry',
+      'unjittered-backoff',
+      'libraries',
+      'near-misses',
+      'value-flow',
+      'fake-jitter',
+    ],
   },
   {
     language: 'go',
     analyzer: () => new GoAnalyzer(),
     defaultFilename: 'internal/client/client.go',
-    tables: ['fixed-delay-retry', 'unjittered-backoff', 'libraries', 'near-misses', 'value-flow'],
+    tables: [
+      'fixed-delay-retry',
+      'unjittered-backoff',
+      'libraries',
+      'near-misses',
+      'value-flow',
+      'fake-jitter',
+    ],
   },
   {
     language: 'ruby',
@@ -48,7 +62,7 @@ export const LANGUAGE_TABLES: readonly LanguageTables[] = [
     language: 'java',
     analyzer: () => new JavaAnalyzer(),
     defaultFilename: 'src/main/java/com/acme/Client.java',
-    tables: ['retries', 'libraries', 'near-misses', 'value-flow'],
+    tables: ['retries', 'libraries', 'near-misses', 'value-flow', 'fake-jitter'],
   },
   {
     language: 'kotlin',

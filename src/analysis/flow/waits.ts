@@ -8,6 +8,7 @@ import {
   type Snippet,
   type WaitDraftInput,
 } from '../languages/tree-sitter/findings.js';
+import { fakeJitterOf } from './draws.js';
 import { CYCLE_VALUE, NEVER_VALUE, newTrail, scopeIn, type FlowEngine, type Scope } from './engine.js';
 import {
   mentions,
@@ -112,6 +113,7 @@ export async function judgeWait(
     attemptVar: frame.attemptVar,
     evidence,
     confidence: wait.confidence,
+    fake: fakeJitterOf(value, trail.draws),
   };
   // The pause is written inside the helper: a patch there would change the polling too.
   if (wait.helper && wait.scope) input.computedBy = wait.helper;

@@ -137,8 +137,17 @@ function lowerCall(node: Node, imports: ReadonlyMap<string, PyImport>, depth: nu
   const callee = field(node, 'function');
   if (!callee) return { k: 'todo', what: 'call' };
   const name = qualifiedCallee(callee, imports);
-  if (RANDOM_CALL.test(name)) return { k: 'random', what: name };
   const args = positionalArguments(node);
+  if (GENERATOR.test(name)) {
+    const seed = args[0] ?? keywordArguments(node).get('seed')?.value;
+    return {
+      k: 'generator',
+      what: node.text,
+      line: node.startPosition.row + 1,
+      ...(seed ? { seed: lower(seed) } : {}),
+    };
+  }
+  if (RANDOM_CALL.test(name)) return randomDraw(node, callee, name, imports, lower);
   // `headers.get("Retry-After", 30)`: the server's hint, or the code's own fallback when it sends none.
   if (
     callee.type === 'attribute' &&
@@ -205,6 +214,40 @@ function lowerCall(node: Node, imports: ReadonlyMap<string, PyImport>, depth: nu
     line: node.startPosition.row + 1,
     spread,
   };
+}
+
+/**
+ * Generators seeded by their first argument (none: from the OS): `random.Random(42)`,
+ * `numpy.random.default_rng(7)`, `numpy.random.RandomState(0)`. `SystemRandom` ignores its seed.
+ */
+const GENERATOR = /(^|\.)(random\.Random|RandomState|default_rng)$/;
+
+/**
+ * A random draw: from the generator object it is a method of (`self._rng.uniform(…)`), unless that is
+ * a module (`random.uniform`); a call only its name makes a draw (`with_jitter(…)`) keeps the call.
+ */
+function randomDraw(
+  node: Node,
+  callee: Node,
+  name: string,
+  imports: ReadonlyMap<string, PyImport>,
+  lower: (n: Node) => Expr,
+): Expr {
+  const object = callee.type === 'attribute' ? field(callee, 'object') : null;
+  const draw: Extract<Expr, { k: 'random' }> = { k: 'random', what: name };
+  if (object && !imports.has(object.text) && !/^(np|numpy)\.random$/.test(object.text))
+    draw.from = lower(object);
+  if (/jitter/i.test(name)) {
+    const named: [string, Expr][] = [...keywordArguments(node)].map(([k, { value }]) => [k, lower(value)]);
+    draw.via = {
+      k: 'call',
+      callee: lower(callee),
+      args: positionalArguments(node).map(lower),
+      named,
+      line: node.startPosition.row + 1,
+    };
+  }
+  return draw;
 }
 
 /** `timedelta(seconds=5)`, `timedelta(0, 5)`: in seconds, the unit Python sleeps take. */
