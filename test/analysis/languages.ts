@@ -56,7 +56,14 @@ export const LANGUAGE_TABLES: readonly LanguageTables[] = [
     language: 'ruby',
     analyzer: () => new RubyAnalyzer(),
     defaultFilename: 'app/services/client.rb',
-    tables: ['fixed-delay-retry', 'unjittered-backoff', 'libraries', 'near-misses', 'value-flow'],
+    tables: [
+      'fixed-delay-retry',
+      'unjittered-backoff',
+      'libraries',
+      'near-misses',
+      'value-flow',
+      'fake-jitter',
+    ],
   },
   {
     language: 'java',
@@ -68,7 +75,7 @@ export const LANGUAGE_TABLES: readonly LanguageTables[] = [
     language: 'kotlin',
     analyzer: () => new KotlinAnalyzer(),
     defaultFilename: 'src/main/kotlin/com/acme/Client.kt',
-    tables: ['retries', 'value-flow', 'libraries'],
+    tables: ['retries', 'value-flow', 'libraries', 'fake-jitter'],
   },
   {
     language: 'csharp',

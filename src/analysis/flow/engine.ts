@@ -1,5 +1,5 @@
 import { formatDuration } from '../../simulate/duration.js';
-import { SERVER_HINT_NAME } from '../context.js';
+import { JITTER_NAME, SERVER_HINT_NAME } from '../context.js';
 import { combine, joinValues, minMax, UNKNOWN, type DelayValue } from '../delay.js';
 import type {
   AssignmentFact,
@@ -1296,7 +1296,8 @@ export class FlowEngine {
       } else trail.draws.genuine = true;
       return { kind: 'random' };
     }
-    return this.returned(expr, target, scope, trail);
+    const named = JITTER_NAME.test(fn.name) ? await this.namedOnlyJitter(expr, scope, trail, target) : null;
+    return named ?? this.returned(expr, target, scope, trail);
   }
 
   /** What a helper of the repository returns for the arguments of one call of it. */
@@ -1397,13 +1398,11 @@ export class FlowEngine {
     call: Extract<Expr, { k: 'call' }>,
     scope: Scope,
     trail: Trail,
+    resolved?: FunctionRef,
   ): Promise<DelayValue | null> {
-    const target = await this.functionOf(
-      call.callee,
-      scope,
-      false,
-      call.spread ? undefined : call.args.length,
-    );
+    const target =
+      resolved ??
+      (await this.functionOf(call.callee, scope, false, call.spread ? undefined : call.args.length));
     if (!target || target.fn.random || target.fn.isConstructor || target.fn.returns.length === 0) return null;
     const probe = probeOf(trail);
     const value = await this.returned(call, target, scope, probe);
