@@ -81,13 +81,13 @@ export const LANGUAGE_TABLES: readonly LanguageTables[] = [
     language: 'csharp',
     analyzer: () => new CSharpAnalyzer(),
     defaultFilename: 'src/Acme/Client.cs',
-    tables: ['retries', 'polly', 'near-misses', 'value-flow'],
+    tables: ['retries', 'polly', 'near-misses', 'value-flow', 'fake-jitter'],
   },
   {
     language: 'rust',
     analyzer: () => new RustAnalyzer(),
     defaultFilename: 'src/client.rs',
-    tables: ['retries', 'crates', 'near-misses', 'value-flow'],
+    tables: ['retries', 'crates', 'near-misses', 'value-flow', 'fake-jitter'],
   },
 ];
 
