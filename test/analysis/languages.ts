@@ -24,7 +24,14 @@ export const LANGUAGE_TABLES: readonly LanguageTables[] = [
     language: 'typescript',
     analyzer: () => new TypeScriptAnalyzer(),
     defaultFilename: 'src/example.ts',
-    tables: ['fixed-delay-retry', 'unjittered-backoff', 'libraries', 'near-misses', 'value-flow'],
+    tables: [
+      'fixed-delay-retry',
+      'unjittered-backoff',
+      'libraries',
+      'near-misses',
+      'value-flow',
+      'fake-jitter',
+    ],
   },
   {
     language: 'python',

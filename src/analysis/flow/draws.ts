@@ -13,15 +13,18 @@ export interface Draws {
   seeded: string[];
   /** Helpers named as jitter whose bodies draw no random number, as evidence shows them. */
   namedOnly: string[];
+  /** A generator's making was met, seeded or not: calling what holds it draws. */
+  generator: boolean;
 }
 
 export function newDraws(): Draws {
-  return { genuine: false, seeded: [], namedOnly: [] };
+  return { genuine: false, seeded: [], namedOnly: [], generator: false };
 }
 
 /** Adds what a probe evaluation met to the draws of the evaluation it was made for. */
 export function absorb(into: Draws, from: Draws): void {
   if (from.genuine) into.genuine = true;
+  if (from.generator) into.generator = true;
   for (const at of from.seeded) if (!into.seeded.includes(at)) into.seeded.push(at);
   for (const at of from.namedOnly) if (!into.namedOnly.includes(at)) into.namedOnly.push(at);
 }

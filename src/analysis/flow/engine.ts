@@ -1278,11 +1278,12 @@ export class FlowEngine {
       expr.spread ? undefined : expr.args.length,
     );
     if (!target) {
-      // Calling a generator draws from it (`rng()` of `const rng = seedrandom('retry')`).
-      const callable =
-        expr.callee.k === 'name' || (expr.callee.k === 'member' && expr.callee.object.k === 'self');
-      const seeded = callable ? await this.seededGenerator(expr.callee, scope, trail) : false;
-      return seeded ? { kind: 'random' } : UNKNOWN(`\`${show(expr.callee)}\` could not be followed`);
+      // Calling a generator, or a method of one, draws from it (`rng()` of `const rng =
+      // seedrandom('retry')`, `prng.next()` of `new Prando(42)`).
+      const generator = generatorCalled(expr.callee);
+      const source = generator ? await this.generatorSource(generator, scope, trail) : null;
+      if (source === 'own') trail.draws.genuine = true;
+      return source ? { kind: 'random' } : UNKNOWN(`\`${show(expr.callee)}\` could not be followed`);
     }
     const { facts, fn } = target;
     if (fn.random) {
@@ -1356,22 +1357,25 @@ export class FlowEngine {
       const followed = await this.namedOnlyJitter(expr.via, scope, trail);
       if (followed) return followed;
     }
-    if (!expr.from || !(await this.seededGenerator(expr.from, scope, trail))) trail.draws.genuine = true;
+    const source = expr.from ? await this.generatorSource(expr.from, scope, trail) : null;
+    if (source !== 'seeded') trail.draws.genuine = true;
     return { kind: 'random' };
   }
 
   /**
-   * Whether `expr` holds, on every path, a generator seeded with a constant; if so its making is
-   * recorded in the trail's draws.
+   * What generator `expr` holds: `seeded` when on every path it is one seeded with a constant (its
+   * making is then recorded in the trail's draws), `own` when it is one seeding itself or seeded at
+   * run time, null when no generator's making reaches it.
    */
-  private async seededGenerator(expr: Expr, scope: Scope, trail: Trail): Promise<boolean> {
+  private async generatorSource(expr: Expr, scope: Scope, trail: Trail): Promise<'seeded' | 'own' | null> {
     const probe = probeOf(trail);
     const value = await this.evaluate(expr, scope, probe);
-    if (value.kind !== 'const' || probe.draws.seeded.length === 0) return false;
+    if (value.kind !== 'const' || probe.draws.seeded.length === 0)
+      return probe.draws.generator ? 'own' : null;
     absorb(trail.draws, probe.draws);
     for (const at of probe.draws.seeded)
       trail.evidence.push(`${at} is seeded with a constant: every process draws the same sequence from it`);
-    return true;
+    return 'seeded';
   }
 
   /**
@@ -1383,6 +1387,7 @@ export class FlowEngine {
     scope: Scope,
     trail: Trail,
   ): Promise<DelayValue> {
+    trail.draws.generator = true;
     if (!expr.seed) return UNKNOWN(`\`${expr.what}\` seeds itself`);
     const seed = await this.evaluate(expr.seed, scope, probeOf(trail));
     if (seed.kind !== 'const') return UNKNOWN(`the seed of \`${expr.what}\` is not a constant`);
@@ -1498,6 +1503,13 @@ export class FlowEngine {
     );
     return fn ? { facts: owner.facts, fn } : null;
   }
+}
+
+/** What a call that follows to no function may draw from: the callee itself, or the object of a method (a name or a field). */
+function generatorCalled(callee: Expr): Expr | null {
+  const plain = (e: Expr) => e.k === 'name' || (e.k === 'member' && e.object.k === 'self');
+  if (plain(callee)) return callee;
+  return callee.k === 'member' && plain(callee.object) ? callee.object : null;
 }
 
 /** Of functions sharing a name (overloads), the one taking `arity` parameters, else the first. */
