@@ -147,7 +147,7 @@ function lowerCall(node: Node, imports: ReadonlyMap<string, PyImport>, depth: nu
       ...(seed ? { seed: lower(seed) } : {}),
     };
   }
-  if (RANDOM_CALL.test(name)) return randomDraw(node, callee, name, imports, lower);
+  if (RANDOM_CALL.test(name)) return randomDraw(node, callee, name, lower);
   // `headers.get("Retry-After", 30)`: the server's hint, or the code's own fallback when it sends none.
   if (
     callee.type === 'attribute' &&
@@ -223,20 +223,14 @@ function lowerCall(node: Node, imports: ReadonlyMap<string, PyImport>, depth: nu
 const GENERATOR = /(^|\.)(random\.Random|RandomState|default_rng)$/;
 
 /**
- * A random draw: from the generator object it is a method of (`self._rng.uniform(…)`), unless that is
- * a module (`random.uniform`); a call only its name makes a draw (`with_jitter(…)`) keeps the call.
+ * A random draw: from the generator object or module it is a method of (`self._rng.uniform(…)`,
+ * `random.uniform(…)`); a call only its name makes a draw (`with_jitter(…)`) keeps the call.
  */
-function randomDraw(
-  node: Node,
-  callee: Node,
-  name: string,
-  imports: ReadonlyMap<string, PyImport>,
-  lower: (n: Node) => Expr,
-): Expr {
+function randomDraw(node: Node, callee: Node, name: string, lower: (n: Node) => Expr): Expr {
   const object = callee.type === 'attribute' ? field(callee, 'object') : null;
   const draw: Extract<Expr, { k: 'random' }> = { k: 'random', what: name };
-  if (object && !imports.has(object.text) && !/^(np|numpy)\.random$/.test(object.text))
-    draw.from = lower(object);
+  // The module itself (`random.uniform`) is a source too: `random.seed(0)` may have seeded it.
+  if (object && !/^(secrets|(np|numpy)\.random)$/.test(object.text)) draw.from = lower(object);
   if (/jitter/i.test(name)) {
     const named: [string, Expr][] = [...keywordArguments(node)].map(([k, { value }]) => [k, lower(value)]);
     draw.via = {
