@@ -39,12 +39,17 @@ export type FakeJitter = { kind: 'seeded' | 'named-only'; sources: string[] };
 export function fakeJitterOf(value: DelayValue, draws: Draws): FakeJitter | null {
   if (value.kind === 'random')
     return !draws.genuine && draws.seeded.length > 0 ? { kind: 'seeded', sources: draws.seeded } : null;
-  const deterministic =
+  return isDeterministic(value) && draws.namedOnly.length > 0
+    ? { kind: 'named-only', sources: draws.namedOnly }
+    : null;
+}
+
+/** A delay every client computes alike: a constant, or growth with the attempt and nothing else. */
+export function isDeterministic(value: DelayValue): boolean {
+  return (
     value.kind === 'const' ||
     value.kind === 'counter' ||
     value.kind === 'linear' ||
-    value.kind === 'exponential';
-  return deterministic && draws.namedOnly.length > 0
-    ? { kind: 'named-only', sources: draws.namedOnly }
-    : null;
+    value.kind === 'exponential'
+  );
 }

@@ -14,7 +14,7 @@ import type {
 import { contains, mentions, show } from './ir.js';
 import type { ModuleHost } from '../analyzer.js';
 import { Program, type FrontEnd, type Site } from './program.js';
-import { absorb, newDraws, type Draws } from './draws.js';
+import { absorb, isDeterministic, newDraws, type Draws } from './draws.js';
 import { runRecurrence } from './recurrence.js';
 import {
   conventionFiles,
@@ -85,10 +85,6 @@ export function newTrail(): Trail {
 /** A trail for a side evaluation whose evidence and draws are kept only if it turns out to matter. */
 function probeOf(trail: Trail): Trail {
   return { ...trail, evidence: [], draws: newDraws() };
-}
-
-function isDeterministic(value: DelayValue): boolean {
-  return value.kind === 'const' || isGrowing(value);
 }
 
 interface ClassRef {
