@@ -65,7 +65,7 @@ export function lowerRuby(node: Node, depth = 0): Expr {
     case 'identifier':
       // A local named like a server hint (`retry_after`) is what the code assigns it; the engine
       // takes the name for the server's only when no value can be followed.
-      if (isRandomCall(node)) return { k: 'random', what: node.text };
+      if (isRandomCall(node)) return randomDraw(node, null, lower);
       return { k: 'name', name: node.text, line };
     case 'self':
       return { k: 'self' };
@@ -133,6 +133,12 @@ function lowerCall(node: Node, depth: number): Expr {
   return { k: 'call', callee: rubyCallee(node, lower), args, named, line, spread, positionalSpread };
 }
 
+/**
+ * The name the shared random source goes by in the facts (Ruby's own name for it before 3.2):
+ * `srand(42)` assigns it a seeded generator, and `rand` draws from it.
+ */
+export const SHARED_SOURCE = 'Random::DEFAULT';
+
 /** `@rng.rand(…)`, `generator.random_number`: a draw from a generator object, seeded however it was made. */
 function isGeneratorDraw(node: Node): boolean {
   return (
@@ -153,9 +159,16 @@ function randomDraw(
   lower: (n: Node) => Expr,
 ): Expr {
   const draw: Extract<Expr, { k: 'random' }> = { k: 'random', what: node.text };
+  const receiver = node.type === 'call' ? field(node, 'receiver') : null;
+  const shared = !receiver || /^(Random|Kernel)$/.test(receiver.text);
+  // `rand`, `Random.rand`: the process's shared source, which `srand(42)` may have seeded.
+  if (
+    shared &&
+    /^(rand|random_number)$/.test(node.type === 'call' ? (field(node, 'method')?.text ?? '') : node.text)
+  )
+    draw.from = { k: 'name', name: SHARED_SOURCE, line: node.startPosition.row + 1 };
+  else if (receiver && receiver.text !== 'SecureRandom') draw.from = lower(receiver);
   if (node.type !== 'call') return draw;
-  const receiver = field(node, 'receiver');
-  if (receiver && !/^(Random|SecureRandom|Kernel)$/.test(receiver.text)) draw.from = lower(receiver);
   if (whole && /jitter/.test(field(node, 'method')?.text ?? ''))
     draw.via = { k: 'call', callee: rubyCallee(node, lower), ...whole, line: node.startPosition.row + 1 };
   return draw;
