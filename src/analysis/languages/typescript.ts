@@ -21,11 +21,18 @@ import {
   type SourceRange,
   type WaitForm,
 } from '../finding.js';
-import { absorb, fakeJitterOf, newDraws, type Draws, type FakeJitter } from '../flow/draws.js';
+import {
+  absorb,
+  fakeJitterOf,
+  isDeterministic,
+  newDraws,
+  type Draws,
+  type FakeJitter,
+} from '../flow/draws.js';
 import { FlowEngine, newTrail, scopeIn, type Scope } from '../flow/engine.js';
 import { fakeJitterMessage, fakeJitterRule } from './tree-sitter/findings.js';
 import type { Expr } from '../flow/ir.js';
-import { RESTART_NAME } from '../context.js';
+import { JITTER_NAME, RESTART_NAME } from '../context.js';
 import { Program } from '../flow/program.js';
 import { retryThroughCallers } from '../flow/waits.js';
 import { containsRandom } from './ts/random.js';
@@ -147,7 +154,9 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
       : await this.evaluateAt(wait.delay, file, state, engine, { counters: context.counters });
     const value = followed.value;
     if (value.kind !== 'unknown') evidence.push(...followed.evidence);
-    const fake = fakeJitterOf(value, followed.draws);
+    const fake =
+      fakeJitterOf(value, followed.draws) ??
+      (wait.call === 'sleep-helper' ? await this.namedOnlySleep(call, file, state, engine, value) : null);
     const classified = fakeJitterRule(value, fake, options) ?? classifyDelay(value, options);
     if (!classified) return null;
     const confidence: Confidence = classified.unknown ? 'low' : wait.confidence;
@@ -209,21 +218,53 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
       const trail = newTrail();
       return { value: await engine.evaluate(expr, CLOSED_SCOPE, trail), evidence: [], draws: trail.draws };
     }
+    const scope = await this.scopeAt(node, file, state, engine, {
+      counters: options.counters ?? new Set(),
+      ...(options.bindings ? { bindings: options.bindings } : {}),
+    });
+    if (!scope) return unfollowed(UNKNOWN('the file could not be read for facts'));
+    const trail = newTrail();
+    const value = await engine.evaluate(expr, scope, trail);
+    return { value, evidence: trail.evidence, draws: trail.draws };
+  }
+
+  /** The engine's scope at a node: the facts of its file and the function around it. */
+  private async scopeAt(
+    node: ts.Node,
+    file: ts.SourceFile,
+    state: ScanState,
+    engine: FlowEngine,
+    extra: Partial<Scope> = {},
+  ): Promise<Scope | null> {
     const facts =
       file.fileName === state.current
         ? this.factsFor(file, state, engine)?.facts
         : ((await engine.program.facts(file.fileName)) as TsFacts | null);
-    if (!facts) return unfollowed(UNKNOWN('the file could not be read for facts'));
+    if (!facts) return null;
     const fn = functionAt(facts, node.getStart(file));
     const className = fn === undefined ? undefined : facts.thisClass.get(fn);
-    const scope = scopeIn(facts, fn, {
-      counters: options.counters ?? new Set(),
-      ...(className ? { className } : {}),
-      ...(options.bindings ? { bindings: options.bindings } : {}),
-    });
-    const trail = newTrail();
-    const value = await engine.evaluate(expr, scope, trail);
-    return { value, evidence: trail.evidence, draws: trail.draws };
+    return scopeIn(facts, fn, { ...(className ? { className } : {}), ...extra });
+  }
+
+  /**
+   * A sleep helper named as jitter (`sleepWithJitter(ms)`) whose body draws nothing: the delay it
+   * waits is one every client shares.
+   */
+  private async namedOnlySleep(
+    call: ts.CallExpression,
+    file: ts.SourceFile,
+    state: ScanState,
+    engine: FlowEngine,
+    value: DelayValue,
+  ): Promise<FakeJitter | null> {
+    if (!JITTER_NAME.test(calleeText(call, file)) || !isDeterministic(value)) return null;
+    const scope = await this.scopeAt(call, file, state, engine);
+    const target = scope && (await engine.functionOf(lowerTs(call.expression, file), scope));
+    if (!target || target.fn.random) return null;
+    return {
+      kind: 'named-only',
+      sources: [`\`${target.fn.name}\` (${target.facts.path}:${target.fn.line})`],
+    };
   }
 
   /** A helper that computes its own wait from its arguments: its delay with the call's arguments bound. */
