@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { RULE_LEVEL } from '../src/analysis/finding.js';
 import { LocalReviewTarget } from '../src/platforms/local/target.js';
 import { runReview } from '../src/review/pipeline.js';
 import { LANGUAGE_TABLES, type LanguageTables } from '../test/analysis/languages.js';
@@ -148,8 +149,15 @@ async function main(): Promise<void> {
     const { total, forms, rules } = await evaluateLanguage(entry);
     if (total.cases === 0) continue;
     console.log(line(entry.language, total));
-    for (const [rule, tally] of [...rules].sort(([a], [b]) => a.localeCompare(b)))
-      console.log(line(`  ${rule}`, tally, false));
+    // Every rule, so one the held-out rows never label or report shows as such rather than not at all.
+    for (const rule of Object.keys(RULE_LEVEL)) {
+      const tally = rules.get(rule);
+      console.log(
+        tally
+          ? line(`  ${rule}`, tally, false)
+          : `${`  ${rule}`.padEnd(39)}  no labelled or reported findings`,
+      );
+    }
     const { precision, recall } = ratios(total);
     if (precision < TARGET_PRECISION || recall < TARGET_RECALL) belowTarget = true;
     for (const [form, tally] of forms) {
