@@ -1,4 +1,4 @@
-import { SERVER_HINT_NAME } from '../../context.js';
+import { JITTER_NAME, SERVER_HINT_NAME } from '../../context.js';
 import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
 import type { Expr } from '../../flow/ir.js';
 import { numericLiteral, OPERATORS, unitMs } from '../tree-sitter/durations.js';
@@ -379,7 +379,7 @@ function randomDraw(shape: CallShape, scope: NameScope, lower: (n: Node) => Expr
     what: `${objectText.replace(/^System\./, '')}.${name}`,
   };
   if (object && !RANDOM_SOURCE.test(objectText)) draw.from = objectOf(object, objectText, scope, lower);
-  if (/jitter/i.test(name))
+  if (JITTER_NAME.test(name))
     draw.via = {
       k: 'call',
       callee: calleeExpr(shape, scope, lower),

@@ -1,4 +1,4 @@
-import { SERVER_HINT_NAME } from '../../context.js';
+import { JITTER_NAME, SERVER_HINT_NAME } from '../../context.js';
 import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
 import type { Expr } from '../../flow/ir.js';
 import { numericLiteral, OPERATORS, unitMs } from '../tree-sitter/durations.js';
@@ -185,7 +185,7 @@ function randomDraw(node: Node, callee: Node, at: GoLowering, lower: (n: Node) =
   const operand = callee.type === 'selector_expression' ? field(callee, 'operand') : null;
   if (operand && !(operand.type === 'identifier' && at.imports.has(operand.text))) draw.from = lower(operand);
   const own = callee.type === 'selector_expression' ? (field(callee, 'field')?.text ?? '') : callee.text;
-  if (/jitter/i.test(own))
+  if (JITTER_NAME.test(own))
     draw.via = {
       k: 'call',
       callee: lowerCallee(callee, at),

@@ -1,4 +1,4 @@
-import { SERVER_HINT_NAME } from '../../context.js';
+import { JITTER_NAME, SERVER_HINT_NAME } from '../../context.js';
 import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
 import type { Expr } from '../../flow/ir.js';
 import { numericLiteral, OPERATORS, unitMs } from '../tree-sitter/durations.js';
@@ -31,7 +31,6 @@ export const NUMBER_LITERALS = new Set([
 export const RANDOM_METHOD =
   /^(random|nextInt|nextLong|nextDouble|nextFloat|nextGaussian|nextExponential|ints|longs|doubles|randomLong|randomInt|randomDouble)$/;
 /** A helper named for jitter is taken at its word when it cannot be followed. */
-const JITTER_NAME = /jitter/i;
 const PASS_THROUGH_MATH = new Set(['round', 'floor', 'ceil', 'abs', 'toIntExact', 'rint']);
 const PARSE_NUMBER = new Set(['parseLong', 'parseInt', 'valueOf', 'parseDouble']);
 /** `Duration` accessors → factor from milliseconds. */

@@ -228,7 +228,7 @@ function lowerCall(wrapped: Node, lower: (n: Node) => Expr, line: number): Expr 
   if (SEEDED_GENERATOR.test(qualified) && nodes.length === 1 && named.length === 0)
     return { k: 'generator', what: node.text, seed: lower(nodes[0]!), line };
   if (isRandomCall(node, parts)) {
-    const draw: Expr = { k: 'random', what: qualified };
+    const draw: Extract<Expr, { k: 'random' }> = { k: 'random', what: qualified };
     // A draw from a generator object (`rng.nextLong(…)`): which generator decides whether it is jitter.
     if (receiver && !GLOBAL_SOURCE.test(receiver.text.replace(/\s+/g, ''))) draw.from = lower(receiver);
     return draw;

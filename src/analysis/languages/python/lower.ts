@@ -1,4 +1,4 @@
-import { SERVER_HINT_NAME } from '../../context.js';
+import { JITTER_NAME, SERVER_HINT_NAME } from '../../context.js';
 import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
 import type { Expr } from '../../flow/ir.js';
 import { numericLiteral, OPERATORS } from '../tree-sitter/durations.js';
@@ -231,7 +231,7 @@ function randomDraw(node: Node, callee: Node, name: string, lower: (n: Node) => 
   const draw: Extract<Expr, { k: 'random' }> = { k: 'random', what: name };
   // The module itself (`random.uniform`) is a source too: `random.seed(0)` may have seeded it.
   if (object && !/^(secrets|(np|numpy)\.random)$/.test(object.text)) draw.from = lower(object);
-  if (/jitter/i.test(name)) {
+  if (JITTER_NAME.test(name)) {
     const named: [string, Expr][] = [...keywordArguments(node)].map(([k, { value }]) => [k, lower(value)]);
     draw.via = {
       k: 'call',

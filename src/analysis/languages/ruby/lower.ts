@@ -1,4 +1,4 @@
-import { SERVER_HINT_NAME } from '../../context.js';
+import { JITTER_NAME, SERVER_HINT_NAME } from '../../context.js';
 import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
 import type { Expr } from '../../flow/ir.js';
 import { numericLiteral, OPERATORS, unitMs } from '../tree-sitter/durations.js';
@@ -169,7 +169,7 @@ function randomDraw(
     draw.from = { k: 'name', name: SHARED_SOURCE, line: node.startPosition.row + 1 };
   else if (receiver && receiver.text !== 'SecureRandom') draw.from = lower(receiver);
   if (node.type !== 'call') return draw;
-  if (whole && /jitter/.test(field(node, 'method')?.text ?? ''))
+  if (whole && JITTER_NAME.test(field(node, 'method')?.text ?? ''))
     draw.via = { k: 'call', callee: rubyCallee(node, lower), ...whole, line: node.startPosition.row + 1 };
   return draw;
 }

@@ -1,4 +1,4 @@
-import { SERVER_HINT_NAME } from '../../context.js';
+import { JITTER_NAME, SERVER_HINT_NAME } from '../../context.js';
 import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
 import type { Expr } from '../../flow/ir.js';
 import { numericLiteral, OPERATORS, unitMs } from '../tree-sitter/durations.js';
@@ -309,7 +309,7 @@ function draw(
 ): Expr {
   const drawn: Extract<Expr, { k: 'random' }> = { k: 'random', what };
   if (receiver) drawn.from = lower(receiver);
-  if (/jitter/i.test(what))
+  if (JITTER_NAME.test(what))
     drawn.via = { k: 'call', callee, args: args.map(lower), named: [], line: node.startPosition.row + 1 };
   return drawn;
 }

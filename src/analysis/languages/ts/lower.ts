@@ -1,6 +1,6 @@
 import { ts } from 'ts-morph';
 import type { ArithmeticOp } from '../../delay.js';
-import { SERVER_HINT_NAME } from '../../context.js';
+import { JITTER_NAME, SERVER_HINT_NAME } from '../../context.js';
 import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
 import type { Expr } from '../../flow/ir.js';
 import { isRandomCallee } from './random.js';
@@ -155,7 +155,7 @@ function lowerCall(
       !/^(Math|crypto|_|lodash)$/.test(callee.expression.getText(file))
     )
       draw.from = lower(callee.expression);
-    if (/jitter/i.test(name))
+    if (JITTER_NAME.test(name))
       draw.via = { k: 'call', callee: lower(callee), args: args.map(lower), named: [], line };
     return draw;
   }
