@@ -91,9 +91,14 @@ export const configSchema = z
         'unjittered-backoff': ruleLevel
           .default('note')
           .describe('Level of a retry whose delay grows without randomness; off disables the rule.'),
+        'fake-jitter': ruleLevel
+          .default('warning')
+          .describe(
+            'Level of a retry whose jitter is the same in every process (a constant seed, a jitter helper that draws nothing); off disables the rule.',
+          ),
       })
       .strict()
-      .default({ 'fixed-delay-retry': 'warning', 'unjittered-backoff': 'note' }),
+      .default({ 'fixed-delay-retry': 'warning', 'unjittered-backoff': 'note', 'fake-jitter': 'warning' }),
     /** Fixed delays shorter than this are not worth a comment. */
     min_delay_ms: z
       .number()

@@ -1,12 +1,17 @@
 import { createHash } from 'node:crypto';
 
-/** The two things jitterbot reports. Everything else it sees stays quiet. */
-export type RuleId = 'fixed-delay-retry' | 'unjittered-backoff';
+/** The things jitterbot reports. Everything else it sees stays quiet. */
+export type RuleId =
+  | 'fixed-delay-retry'
+  | 'unjittered-backoff'
+  /** Randomness that is the same in every process: a constant seed, a jitter helper that draws nothing. */
+  | 'fake-jitter';
 export type Level = 'warning' | 'note';
 
 export const RULE_LEVEL: Record<RuleId, Level> = {
   'fixed-delay-retry': 'warning',
   'unjittered-backoff': 'note',
+  'fake-jitter': 'warning',
 };
 
 export type Language =

@@ -26,6 +26,13 @@ export const RULES: Record<
     help: "Draw each wait at random up to the computed backoff (full jitter) or between half of it and all of it (equal jitter), or turn on the retry library's jitter option. The fix attached to the result does this in the project's own idiom.",
     level: 'note',
   },
+  'fake-jitter': {
+    name: 'FakeJitter',
+    short: 'Retry jitter is the same in every process',
+    full: 'A retry whose jitter is drawn from a generator seeded with a constant (`random.Random(42)`, `new Random(42)`, `rand.NewSource(1)`), or computed by a helper named as jitter that draws no random number, waits the same sequence of delays in every client: clients that failed together still retry together.',
+    help: "Draw the jitter from a source that differs between processes: the language's shared random source (`random.random()`, `ThreadLocalRandom`, `rand.Int63n`, `Math.random()`), or a generator seeded from the OS. In a helper named as jitter, add the random term it is missing (full jitter: a uniform draw up to the delay). Tests that need a repeatable sequence can pass a seeded generator in; production code should not build one.",
+    level: 'warning',
+  },
 };
 
 export interface SarifEntry {

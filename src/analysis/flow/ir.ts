@@ -47,8 +47,18 @@ export type Expr =
   | { k: 'setting'; key: string; of?: Expr; convention?: SettingsConvention; fallback?: Expr; line: number }
   /** A literal list of values indexed (or walked) by `index`; `of` names a list defined elsewhere. */
   | { k: 'table'; items: Expr[]; index?: Expr; of?: Expr }
-  /** The front end recognised a random draw (`random.uniform`, `Math.random()`, `rand.Intn`). */
-  | { k: 'random'; what: string }
+  /**
+   * The front end recognised a random draw (`random.uniform`, `Math.random()`, `rand.Intn`). `from`: the
+   * generator object it is drawn from (`rng` of `rng.uniform(…)`), which may be seeded with a constant.
+   * `via`: the call, when only its name says it draws (`with_jitter(…)`): a helper of the repository
+   * whose body draws nothing is followed instead.
+   */
+  | { k: 'random'; what: string; from?: Expr; via?: Extract<Expr, { k: 'call' }> }
+  /**
+   * A random generator being made (`random.Random(42)`, `new Random(42)`, `rand.NewSource(1)`): `seed`
+   * as written, absent when the generator seeds itself (from the clock or the OS).
+   */
+  | { k: 'generator'; what: string; seed?: Expr; line: number }
   /** A value the server chose (Retry-After, a rate-limit reset, an error field). */
   | { k: 'server'; what: string }
   /** Comes from outside the repository: an environment variable, user input, a value read at run time. */
@@ -296,6 +306,8 @@ export function contains(expr: Expr, test: (e: Expr) => boolean): boolean {
       return (!!expr.of && inside(expr.of)) || inside(expr.fallback);
     case 'setting':
       return (!!expr.of && inside(expr.of)) || (!!expr.fallback && inside(expr.fallback));
+    case 'generator':
+      return !!expr.seed && inside(expr.seed);
     default:
       return false;
   }

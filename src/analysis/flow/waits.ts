@@ -1,6 +1,6 @@
 import type { AnalysisOptions } from '../analyzer.js';
-import { CONNECT_CALL, FAILURE_CALLBACK, RESTART_NAME } from '../context.js';
-import { UNKNOWN } from '../delay.js';
+import { CONNECT_CALL, FAILURE_CALLBACK, JITTER_NAME, RESTART_NAME } from '../context.js';
+import { UNKNOWN, type DelayValue } from '../delay.js';
 import { scaled } from '../languages/tree-sitter/durations.js';
 import {
   waitDraft,
@@ -8,6 +8,7 @@ import {
   type Snippet,
   type WaitDraftInput,
 } from '../languages/tree-sitter/findings.js';
+import { fakeJitterOf, isDeterministic, type FakeJitter } from './draws.js';
 import { CYCLE_VALUE, NEVER_VALUE, newTrail, scopeIn, type FlowEngine, type Scope } from './engine.js';
 import {
   mentions,
@@ -71,6 +72,8 @@ interface Wait {
   helper?: { name: string; path: string };
   /** Where the delay is read, when not at the call (a pause helper's own delay). */
   scope?: Scope;
+  /** The repository's sleep or pause helper the call waits through. */
+  through?: { facts: FileFacts; fn: FunctionFact };
 }
 
 export async function judgeWait(
@@ -112,10 +115,25 @@ export async function judgeWait(
     attemptVar: frame.attemptVar,
     evidence,
     confidence: wait.confidence,
+    fake: fakeJitterOf(value, trail.draws) ?? namedOnlyWait(value, wait.through ?? scope),
   };
   // The pause is written inside the helper: a patch there would change the polling too.
   if (wait.helper && wait.scope) input.computedBy = wait.helper;
   return waitDraft(input, options);
+}
+
+/**
+ * A wait that runs through a function named as jitter (`jittered_sleep(attempt)` sleeping
+ * `1 + 0.5 * (attempt % 3)`, or a wait written inside one) whose body draws nothing: fake jitter
+ * when the delay is one every client shares.
+ */
+function namedOnlyWait(
+  value: DelayValue,
+  through: { facts: FileFacts; fn?: FunctionFact },
+): FakeJitter | null {
+  const { fn } = through;
+  if (!fn || fn.random || !JITTER_NAME.test(fn.name) || !isDeterministic(value)) return null;
+  return { kind: 'named-only', sources: [`\`${fn.name}\` (${through.facts.path}:${fn.line})`] };
 }
 
 /** The site's retry when a callee it names is followed to a body that connects (in any file). */
@@ -169,6 +187,7 @@ async function pauseOf(engine: FlowEngine, site: CallSite, scope: Scope): Promis
     confidence: 'high',
     helper: { name: call.calleeName, path: target.facts.path },
     scope: scopeIn(target.facts, target.fn.id),
+    through: target,
   };
 }
 
@@ -198,7 +217,13 @@ async function waitOf(engine: FlowEngine, site: CallSite, scope: Scope): Promise
     const delay = namedAt >= 0 ? call.named[namedAt]![1] : call.args[index];
     const argument = namedAt >= 0 ? site.named[namedAt]![1] : site.args[index];
     if (!delay || !argument) return null;
-    const wait: Wait = { delay, argument, unitMs: target.fn.sleeps.unitMs, confidence: 'high' };
+    const wait: Wait = {
+      delay,
+      argument,
+      unitMs: target.fn.sleeps.unitMs,
+      confidence: 'high',
+      through: target,
+    };
     if (target.facts.path !== scope.facts.path)
       wait.helper = { name: call.calleeName, path: target.facts.path };
     return wait;

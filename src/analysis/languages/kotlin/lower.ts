@@ -213,13 +213,26 @@ function lowerNavigation(node: Node, lower: (n: Node) => Expr, line: number): Ex
   return { k: 'member', object: lower(object), name, line };
 }
 
+const SEEDED_GENERATOR = /^((kotlin\.random|java\.util)\.)?Random$/;
+/** Sources that differ between processes: the default generator, the thread's, the OS's. */
+const GLOBAL_SOURCE =
+  /^((kotlin\.random\.)?Random(\.Default)?|ThreadLocalRandom\.current\(\)|SecureRandom\(\)|Math)$/;
+
 function lowerCall(wrapped: Node, lower: (n: Node) => Expr, line: number): Expr {
   const node = unwrapCall(wrapped);
   const parts = calleeParts(node);
   const { callee, name, receiver, qualified } = parts;
   if (!callee) return { k: 'todo', what: 'call' };
-  if (isRandomCall(node, parts)) return { k: 'random', what: qualified };
   const { nodes, named, spread } = callArguments(node);
+  // `Random(42)`, `java.util.Random(42)`: one sequence in every process; `Random.Default` seeds itself.
+  if (SEEDED_GENERATOR.test(qualified) && nodes.length === 1 && named.length === 0)
+    return { k: 'generator', what: node.text, seed: lower(nodes[0]!), line };
+  if (isRandomCall(node, parts)) {
+    const draw: Extract<Expr, { k: 'random' }> = { k: 'random', what: qualified };
+    // A draw from a generator object (`rng.nextLong(…)`): which generator decides whether it is jitter.
+    if (receiver && !GLOBAL_SOURCE.test(receiver.text.replace(/\s+/g, ''))) draw.from = lower(receiver);
+    return draw;
+  }
   const args = nodes.map(lower);
   // A member read of the server's hint (`response.header("Retry-After")`); a helper of the code's own
   // (`retryAfterMs(response)`) is followed instead, so that its own fallback is judged.

@@ -316,6 +316,24 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
     };
     if (state.fn) call.fn = state.fn.id;
     facts.calls.push(call);
+    // `random.seed(0)`: from here on the module's shared source is a generator with that seed, in every
+    // function of the module that draws from it (an argument-less `seed()` reseeds from the OS).
+    if (qualified === 'random.seed' && callee.type === 'attribute') {
+      const seed = positional[0] ?? keywordArguments(node).get('a')?.value;
+      const line = node.startPosition.row + 1;
+      const generator: Expr = {
+        k: 'generator',
+        what: node.text,
+        line,
+        ...(seed ? { seed: lower(seed) } : {}),
+      };
+      facts.assignments.push({
+        target: { kind: 'name', name: field(callee, 'object')!.text },
+        op: '=',
+        value: generator,
+        line,
+      });
+    }
     // Only calls the repository's own code can be behind (a function, a method of the receiver, a
     // function of an imported module) or waits the language knows can pause a retry, or restart one.
     const direct = directWait(node, callee, qualified);

@@ -1,4 +1,4 @@
-import { SERVER_HINT_NAME } from '../../context.js';
+import { JITTER_NAME, SERVER_HINT_NAME } from '../../context.js';
 import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
 import type { Expr } from '../../flow/ir.js';
 import { numericLiteral, OPERATORS, unitMs } from '../tree-sitter/durations.js';
@@ -65,7 +65,7 @@ export function lowerRuby(node: Node, depth = 0): Expr {
     case 'identifier':
       // A local named like a server hint (`retry_after`) is what the code assigns it; the engine
       // takes the name for the server's only when no value can be followed.
-      if (isRandomCall(node)) return { k: 'random', what: node.text };
+      if (isRandomCall(node)) return randomDraw(node, null, lower);
       return { k: 'name', name: node.text, line };
     case 'self':
       return { k: 'self' };
@@ -96,11 +96,19 @@ export function lowerRuby(node: Node, depth = 0): Expr {
 function lowerCall(node: Node, depth: number): Expr {
   const lower = (n: Node): Expr => lowerRuby(n, depth + 1);
   const line = node.startPosition.row + 1;
-  if (isRandomCall(node) || some(node, (n) => n !== node && isRandomCall(n)))
-    return { k: 'random', what: node.text };
   const method = field(node, 'method')?.text ?? '';
   const receiver = field(node, 'receiver');
   const { args, named, spread, positionalSpread } = rubyArguments(node, lower);
+  // `Random.new(42)` repeats one sequence in every process; `Random.new` seeds itself.
+  if (receiver?.text === 'Random' && method === 'new')
+    return { k: 'generator', what: node.text, line, ...(args[0] ? { seed: args[0] } : {}) };
+  let draw: Node | null = null;
+  some(node, (n) => {
+    if (n.type === 'call' || n.type === 'identifier' ? isRandomCall(n) || isGeneratorDraw(n) : false)
+      draw = n;
+    return draw !== null;
+  });
+  if (draw) return randomDraw(draw, draw === node ? { args, named } : null, lower);
   if (receiver && /^ENV$/.test(receiver.text)) {
     // `ENV.fetch("RETRY_WAIT", 5)`: without the variable, the default runs.
     return method === 'fetch' && args[1] ? args[1] : { k: 'external', what: 'an environment variable' };
@@ -123,6 +131,47 @@ function lowerCall(node: Node, depth: number): Expr {
   if (receiver?.type === 'array' && (method === 'min' || method === 'max'))
     return { k: 'minmax', which: method, args: namedChildren(receiver).map(lower) };
   return { k: 'call', callee: rubyCallee(node, lower), args, named, line, spread, positionalSpread };
+}
+
+/**
+ * The name the shared random source goes by in the facts (Ruby's own name for it before 3.2):
+ * `srand(42)` assigns it a seeded generator, and `rand` draws from it.
+ */
+export const SHARED_SOURCE = 'Random::DEFAULT';
+
+/** `@rng.rand(…)`, `generator.random_number`: a draw from a generator object, seeded however it was made. */
+function isGeneratorDraw(node: Node): boolean {
+  return (
+    node.type === 'call' &&
+    !!field(node, 'receiver') &&
+    /^(rand|random_number)$/.test(field(node, 'method')?.text ?? '')
+  );
+}
+
+/**
+ * A random draw: from the generator object it is a method of (`@rng.rand`), unless that is a class
+ * (`Random.rand`, `SecureRandom.random_number`); a call only its name makes a draw (`with_jitter(2)`)
+ * keeps the call, to be followed when it is the whole expression.
+ */
+function randomDraw(
+  node: Node,
+  whole: Pick<Extract<Expr, { k: 'call' }>, 'args' | 'named'> | null,
+  lower: (n: Node) => Expr,
+): Expr {
+  const draw: Extract<Expr, { k: 'random' }> = { k: 'random', what: node.text };
+  const receiver = node.type === 'call' ? field(node, 'receiver') : null;
+  const shared = !receiver || /^(Random|Kernel)$/.test(receiver.text);
+  // `rand`, `Random.rand`: the process's shared source, which `srand(42)` may have seeded.
+  if (
+    shared &&
+    /^(rand|random_number)$/.test(node.type === 'call' ? (field(node, 'method')?.text ?? '') : node.text)
+  )
+    draw.from = { k: 'name', name: SHARED_SOURCE, line: node.startPosition.row + 1 };
+  else if (receiver && receiver.text !== 'SecureRandom') draw.from = lower(receiver);
+  if (node.type !== 'call') return draw;
+  if (whole && JITTER_NAME.test(field(node, 'method')?.text ?? ''))
+    draw.via = { k: 'call', callee: rubyCallee(node, lower), ...whole, line: node.startPosition.row + 1 };
+  return draw;
 }
 
 /** The text of a `:symbol` or `"string"` key. */

@@ -1,4 +1,4 @@
-import { SERVER_HINT_NAME } from '../../context.js';
+import { JITTER_NAME, SERVER_HINT_NAME } from '../../context.js';
 import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
 import type { Expr } from '../../flow/ir.js';
 import { numericLiteral, OPERATORS, unitMs } from '../tree-sitter/durations.js';
@@ -272,7 +272,9 @@ function lowerCall(node: Node, context: RustLowering, lower: (n: Node) => Expr):
   if (callee.type === 'field_expression') return method(node, callee, args, lower);
   const calleeText = callee.text.replace(/\s+/g, '');
   const line = node.startPosition.row + 1;
-  if (RANDOM_CALL.test(calleeText)) return { k: 'random', what: calleeText };
+  if (SEEDED_GENERATOR.test(calleeText) && args[0])
+    return { k: 'generator', what: node.text, seed: lower(args[0]), line };
+  if (RANDOM_CALL.test(calleeText)) return draw(calleeText, null, node, lower(callee), args, lower);
   if (ENVIRONMENT.test(calleeText)) return { k: 'external', what: 'an environment variable' };
   if (SERVER_HINT_NAME.test(calleeText)) return { k: 'server', what: calleeText };
   const name = calleeNameOf(callee);
@@ -288,6 +290,28 @@ function lowerCall(node: Node, context: RustLowering, lower: (n: Node) => Expr):
   const random = lowered.find((e) => e.k === 'random');
   if (random) return random;
   return { k: 'call', callee: lower(callee), args: lowered, named: [], line };
+}
+
+/** Generators seeded by their argument: `StdRng::seed_from_u64(7)`, `fastrand::Rng::with_seed(7)`. */
+const SEEDED_GENERATOR = /(^|::)\w*Rng(::<[^>]*>)?::(seed_from_u64|with_seed)$/;
+
+/**
+ * A random draw: from the generator it is a method of (`self.rng.gen_range(…)`); a call only its name
+ * makes a draw (`jitter(d)`) keeps the call, to be followed.
+ */
+function draw(
+  what: string,
+  receiver: Node | null,
+  node: Node,
+  callee: Expr,
+  args: Node[],
+  lower: (n: Node) => Expr,
+): Expr {
+  const drawn: Extract<Expr, { k: 'random' }> = { k: 'random', what };
+  if (receiver) drawn.from = lower(receiver);
+  if (JITTER_NAME.test(what))
+    drawn.via = { k: 'call', callee, args: args.map(lower), named: [], line: node.startPosition.row + 1 };
+  return drawn;
 }
 
 /** `Duration::from_secs(5)` and friends, in milliseconds. */
@@ -315,7 +339,15 @@ function method(node: Node, callee: Node, args: Node[], lower: (n: Node) => Expr
   const name = field(callee, 'field')?.text ?? '';
   const line = node.startPosition.row + 1;
   if (!receiverNode) return todo('method');
-  if (RANDOM_CALL.test(name)) return { k: 'random', what: name };
+  if (RANDOM_CALL.test(name))
+    return draw(
+      name,
+      receiverNode,
+      node,
+      { k: 'member', object: lower(receiverNode), name, line },
+      args,
+      lower,
+    );
   // `headers.get("Retry-After")`: the server's hint.
   if (args.some((a) => a.type === 'string_literal' && SERVER_HINT_NAME.test(a.text)))
     return { k: 'server', what: node.text.slice(0, 60) };
