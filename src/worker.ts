@@ -5,6 +5,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { githubJobRunner } from './platforms/github/app.js';
 import { gitlabFromEnv } from './platforms/gitlab/env.js';
 import { gitlabJobRunner } from './platforms/gitlab/review-job.js';
+import { readCacheFromEnv, sharedReadCacheFromEnv, type ReadCache } from './platforms/read-cache.js';
 import { positiveInt, quit } from './queue/create.js';
 import { RedisJobQueue, connectRedis, redisConnection } from './queue/redis.js';
 import { DEFAULT_REDIS_WORKER, RedisJobWorker, type RedisWorkerOptions } from './queue/redis-worker.js';
@@ -56,7 +57,8 @@ export async function startWorker(
   if (!overrides.runners) checkPlatforms(env);
   const log = overrides.log ?? (await loggerFromEnv(env));
   const metrics = overrides.metrics ?? createMetrics({ processMetrics: true });
-  const runners = overrides.runners ?? runnersFromEnv(env, log, metrics);
+  const shared = overrides.runners ? undefined : await sharedReadCacheFromEnv(env, metrics.readCache);
+  const runners = overrides.runners ?? runnersFromEnv(env, log, metrics, shared?.cache);
 
   const redis = redisConnection(url, 'worker');
   await connectRedis(redis);
@@ -106,6 +108,7 @@ export async function startWorker(
         server.closeIdleConnections();
       });
       await quit(redis);
+      await shared?.close();
       return report;
     },
   };
@@ -126,12 +129,17 @@ const NO_PLATFORM =
  * The runners this process can offer: GitHub when the App's credentials are set, GitLab when its
  * token and secret are. Throws when neither is, or when one is half configured.
  */
-export function runnersFromEnv(env: NodeJS.ProcessEnv, log: Logger, metrics: Metrics): JobRunners {
+export function runnersFromEnv(
+  env: NodeJS.ProcessEnv,
+  log: Logger,
+  metrics: Metrics,
+  readCache: ReadCache = readCacheFromEnv(env, { observer: metrics.readCache }),
+): JobRunners {
   const runners: JobRunners = {};
   const review = metrics.countFindings(runReview);
   if (env.APP_ID && (env.PRIVATE_KEY || env.PRIVATE_KEY_PATH)) {
     const probot = githubProbotFromEnv(env, githubOctokit(metrics));
-    runners.github = githubJobRunner(probot, { review });
+    runners.github = githubJobRunner(probot, { review, readCache });
   }
   const gitlabLog = log.child({ name: 'gitlab' });
   const gitlab = gitlabFromEnv(env, {
@@ -147,6 +155,7 @@ export function runnersFromEnv(env: NodeJS.ProcessEnv, log: Logger, metrics: Met
       clientFor: (projectUrl) => gitlab.clientFor(projectUrl),
       log: gitlabLog,
       review,
+      readCache,
       ...(gitlab.botUsername ? { botUsername: gitlab.botUsername } : {}),
     });
   }

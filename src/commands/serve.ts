@@ -1,4 +1,5 @@
 import { createMetrics } from '../metrics.js';
+import { readCacheFromEnv } from '../platforms/read-cache.js';
 import { gitlabWebhookRoute } from '../platforms/gitlab/route.js';
 import type { Log } from '../platforms/gitlab/log.js';
 import { positiveInt, queueFromEnv } from '../queue/create.js';
@@ -30,11 +31,13 @@ export async function serveCommand(env: NodeJS.ProcessEnv = process.env): Promis
   const metrics = createMetrics({ processMetrics: true });
   const backend = await queueFromEnv(env, { log: forward, observer: metrics.observer });
   const { queue, deliveries } = backend;
+  // Reviews run here only without Redis, so the cache is this process's memory.
+  const readCache = readCacheFromEnv(env, { observer: metrics.readCache });
   const gitlab = gitlabWebhookRoute(env, {
     queue,
     deliveries,
     log: forward,
-    job: { review: metrics.countFindings(runReview) },
+    job: { review: metrics.countFindings(runReview), readCache },
     retry: {
       sleep: metrics.retrySleep('gitlab'),
       onFailedAttempt: (status) => metrics.apiError('gitlab', status),
@@ -48,6 +51,7 @@ export async function serveCommand(env: NodeJS.ProcessEnv = process.env): Promis
     queue,
     deliveries,
     metrics,
+    readCache,
     extraRoutes: gitlab.kind === 'ready' ? [{ ...gitlab.route, platform: 'gitlab' }] : [],
   });
   log = running.log;

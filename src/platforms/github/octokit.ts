@@ -1,5 +1,6 @@
 import { ProbotOctokit } from 'probot';
 import { parseRetryAfter, retryWithJitter, type RetryOptions } from '../../retry.js';
+import { recordApiCall } from '../api-calls.js';
 
 /**
  * The Octokit jitterbot's GitHub App uses: Probot's own client with its retries replaced by full-jitter
@@ -105,6 +106,19 @@ export function jitteredRetry(settings: JitteredRetrySettings = DEFAULT_GITHUB_R
 }
 
 /**
+ * Records every request attempt in the running review's API call log (src/platforms/api-calls.ts).
+ * Installed beneath the retry layer, so a retried call is counted as often as GitHub charges it.
+ */
+export const countApiCalls: OctokitPlugin = (octokit) => {
+  octokit.hook.wrap('request', async (request, options) => {
+    const { method = 'GET', url = '' } = options as RequestHookOptions;
+    recordApiCall(method, url);
+    return request(options);
+  });
+  return {};
+};
+
+/**
  * Probot's Octokit with plugin-retry off and plugin-throttling's retry callbacks answering "no", so the
  * only retries are the jittered ones. Sits directly on ProbotOctokit so its option merge is not
  * shadowed by another `defaults()` layer.
@@ -126,5 +140,5 @@ export function jitterbotOctokit(
   settings: JitteredRetrySettings = DEFAULT_GITHUB_RETRY,
   Base: OctokitClass = QuietRetryProbotOctokit,
 ): OctokitClass {
-  return Base.plugin(jitteredRetry(settings));
+  return Base.plugin(countApiCalls, jitteredRetry(settings));
 }
