@@ -70,7 +70,12 @@ function finalCheck(recorded: Recorded) {
   return recorded.checkRunUpdates.at(-1) as {
     status: string;
     conclusion: string;
-    output: { title: string; summary: string; annotations?: { path: string; start_line: number }[] };
+    output: {
+      title: string;
+      summary: string;
+      text?: string;
+      annotations?: { path: string; start_line: number }[];
+    };
   };
 }
 
@@ -102,6 +107,10 @@ describe('pull request opened', () => {
     expect(Object.keys(check).sort()).toEqual(['completed_at', 'conclusion', 'output', 'status']);
     expect(check).toMatchObject({ status: 'completed', conclusion: 'neutral' });
     expect(check.output.title).toBe('1 retry without jitter');
+    // The details say what the review cost, by kind, up to this update.
+    expect(check.output.text).toMatch(
+      /^\*\*Cost of this review:\*\* \d+ GitHub API calls \(.*\b1 tree, \d+ blob\b.*\)\.$/,
+    );
     expect(check.output.annotations).toEqual([
       expect.objectContaining({ path: PATH, start_line: WAIT_LINE, annotation_level: 'warning' }),
     ]);
