@@ -22,6 +22,8 @@ export interface ReadCache {
   json<T>(scope: string, kind: string, id: string, schema: ZodType<T>, load: () => Promise<T>): Promise<T>;
   /** A JSON value if some earlier read stored it, without loading it otherwise. */
   peek<T>(scope: string, kind: string, id: string, schema: ZodType<T>): Promise<T | undefined>;
+  /** Stores a JSON value learnt on the way (e.g. the subtrees a recursive listing showed). */
+  remember(scope: string, kind: string, id: string, value: unknown): Promise<void>;
 }
 
 export type CacheLayer = 'memory' | 'redis';
@@ -63,6 +65,7 @@ export const NO_READ_CACHE: ReadCache = {
   blob: (_scope, _id, load) => load(),
   json: (_scope, _kind, _id, _schema, load) => load(),
   peek: async () => undefined,
+  remember: async () => {},
 };
 
 export function createReadCache(
@@ -156,9 +159,13 @@ class TieredReadCache implements ReadCache {
     const cached = await this.peek(scope, kind, id, schema);
     if (cached !== undefined) return cached;
     const loaded = await load();
-    if (isObjectId(id))
-      await this.store(`${KEY_PREFIX}${scope}:${kind}:${id}`, Buffer.from(JSON.stringify(loaded)));
+    await this.remember(scope, kind, id, loaded);
     return loaded;
+  }
+
+  async remember(scope: string, kind: string, id: string, value: unknown): Promise<void> {
+    if (isObjectId(id))
+      await this.store(`${KEY_PREFIX}${scope}:${kind}:${id}`, Buffer.from(JSON.stringify(value)));
   }
 
   async peek<T>(scope: string, kind: string, id: string, schema: ZodType<T>): Promise<T | undefined> {

@@ -7,6 +7,7 @@ import { createGitlabClient } from '../../src/platforms/gitlab/client.js';
 import { GitlabRepoAccess } from '../../src/platforms/gitlab/repo-access.js';
 import { BoundedRepoReader } from '../../src/platforms/bounded-reader.js';
 import {
+  NO_READ_CACHE,
   createReadCache,
   gitBlobId,
   type CacheLayer,
@@ -129,26 +130,52 @@ describe('GitLab reads through the read cache', () => {
   const GITLAB = 'http://gitlab.example';
   const PROJECT = `/api/v4/projects/7/repository`;
 
+  /** The GitLab repository at both commits: one more directory level, which does not change. */
+  const LAB: Record<string, Record<string, string>> = Object.fromEntries(
+    Object.entries(AT).map(([sha, files]) => [sha, { ...files, 'src/lib/x.ts': 'export const x = 0;\n' }]),
+  );
+
+  /** GitLab's tree endpoint: a directory's entries, or everything below it; a tree's id hashes its files. */
+  function treeEntries(files: Record<string, string>, path: string, recursive: boolean) {
+    const entries = new Map<string, { id: string; name: string; type: string; path: string; mode: string }>();
+    for (const [file, text] of Object.entries(files)) {
+      const parts = file.split('/');
+      for (let depth = 1; depth <= parts.length; depth += 1) {
+        const at = parts.slice(0, depth).join('/');
+        const isBlob = depth === parts.length;
+        const below = Object.entries(files).filter(([other]) => other.startsWith(`${at}/`));
+        const id = isBlob ? idOf(text) : gitBlobId(Buffer.from(JSON.stringify(below)), 40);
+        entries.set(at, {
+          id,
+          name: parts[depth - 1]!,
+          type: isBlob ? 'blob' : 'tree',
+          path: at,
+          mode: '100644',
+        });
+      }
+    }
+    const parentOf = (at: string) => at.slice(0, Math.max(0, at.lastIndexOf('/')));
+    return [...entries.values()].filter((entry) =>
+      recursive ? path === '' || entry.path.startsWith(`${path}/`) : parentOf(entry.path) === path,
+    );
+  }
+
   function fakeRepository(): string[] {
     const seen: string[] = [];
     const blobs = new Map(
-      Object.values(AT).flatMap((files) => Object.values(files).map((t) => [idOf(t), t])),
+      Object.values(LAB).flatMap((files) => Object.values(files).map((t) => [idOf(t), t])),
     );
     nock(GITLAB)
       .persist()
       .get(`${PROJECT}/tree`)
       .query(true)
       .reply((request: Request) => {
-        const ref = new URL(request.url).searchParams.get('ref')!;
-        seen.push(`tree ${ref.slice(0, 1)}`);
-        const entries = Object.entries(AT[ref]!).map(([path, text]) => ({
-          id: idOf(text),
-          name: path.split('/').pop(),
-          type: 'blob',
-          path,
-          mode: '100644',
-        }));
-        return [200, entries, { 'content-type': 'application/json' }];
+        const query = new URL(request.url).searchParams;
+        const ref = query.get('ref')!;
+        const path = query.get('path') ?? '';
+        const recursive = query.get('recursive') === 'true';
+        seen.push(`tree ${ref.slice(0, 1)} /${path}${recursive ? ' recursive' : ''}`);
+        return [200, treeEntries(LAB[ref]!, path, recursive), { 'content-type': 'application/json' }];
       })
       .get(new RegExp(`^${PROJECT}/blobs/(\\w+)/raw$`))
       .reply((request: Request) => {
@@ -162,7 +189,7 @@ describe('GitLab reads through the read cache', () => {
         const url = new URL(request.url);
         const path = decodeURIComponent(/files\/([^/]+)\/raw/.exec(url.pathname)![1]!);
         seen.push(`file ${path}`);
-        return [200, AT[url.searchParams.get('ref')!]![path]!, { 'content-type': 'text/plain' }];
+        return [200, LAB[url.searchParams.get('ref')!]![path]!, { 'content-type': 'text/plain' }];
       });
     return seen;
   }
@@ -172,33 +199,50 @@ describe('GitLab reads through the read cache', () => {
     const calls = new ApiCallLog('gitlab');
     await withApiCallLog(calls, async () => {
       const reader = new BoundedRepoReader(new GitlabRepoAccess(api, 7, { cache }));
-      const paths = list ? await reader.list(sha) : Object.keys(AT[sha]!);
-      for (const path of paths) expect(await reader.read(path, sha)).toBe(AT[sha]![path]);
+      const paths = list ? await reader.list(sha) : Object.keys(LAB[sha]!);
+      for (const path of paths) expect(await reader.read(path, sha)).toBe(LAB[sha]![path]);
     });
     return calls;
   }
 
-  it('lists once per commit and fetches each blob once, by id', async () => {
+  it('lists a new commit through the directories that changed, and fetches each blob once, by id', async () => {
     const seen = fakeRepository();
     const cache = createReadCache();
     expect((await review(cache, FIRST, true)).byKind()).toEqual([
-      ['tree', 1],
-      ['blob', 3],
+      ['tree', 3],
+      ['blob', 4],
     ]);
+    // First sight of the project: the walk finds nothing cached below `src/` and lists the whole tree.
+    expect(seen.filter((line) => line.startsWith('tree'))).toEqual([
+      'tree a /',
+      'tree a /src',
+      'tree a / recursive',
+    ]);
+    seen.length = 0;
     expect((await review(cache, SECOND, true)).byKind()).toEqual([
-      ['tree', 1],
+      ['tree', 2],
       ['blob', 1],
     ]);
+    // `src/` changed (its file `b.ts` did); `src/lib/` did not and comes from the cache.
+    expect(seen).toEqual(['tree b /', 'tree b /src', 'blob export const b = 2;']);
     // A rescan of the same head: the listing is known, so even a review that does not list reads by id.
     expect((await review(cache, SECOND, false)).total).toBe(0);
-    expect(seen.filter((line) => line.startsWith('file'))).toEqual([]);
+  });
+
+  it('lists the whole tree at once without a cache', async () => {
+    const seen = fakeRepository();
+    expect((await review(NO_READ_CACHE, FIRST, true)).byKind()).toEqual([
+      ['tree', 1],
+      ['blob', 4],
+    ]);
+    expect(seen[0]).toBe('tree a / recursive');
   });
 
   it('reads by path when no listing of the commit is known, rather than listing a whole tree', async () => {
     const seen = fakeRepository();
     const calls = await review(createReadCache(), FIRST, false);
-    expect(calls.byKind()).toEqual([['contents', 3]]);
-    expect(seen).toEqual(['file src/a.ts', 'file src/b.ts', 'file README.md']);
+    expect(calls.byKind()).toEqual([['contents', 4]]);
+    expect(seen).toEqual(['file src/a.ts', 'file src/b.ts', 'file README.md', 'file src/lib/x.ts']);
   });
 });
 
