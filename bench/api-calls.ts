@@ -1,12 +1,13 @@
 /**
- * What a GitHub pull request review costs in API calls, first push and second push, with and without
- * the read cache:
+ * What a pull or merge request review costs in API calls, first push and second push, with and
+ * without the read cache, on GitHub and on GitLab:
  *   npm run bench:api-calls [modules]
- * A stand-in GitHub (a local HTTP server) serves a generated TypeScript repository of a few thousand
- * files and counts every request it answers, by kind. The pull request adds a retry helper whose
- * delay is a parameter, so the review builds the repository index to find its callers (the expensive
- * case); the second push edits one line of that file. The full review runs, as the bot runs it:
- * pull request, check run, config, tree, blobs, earlier comments, review, check run update.
+ * A stand-in GitHub and a stand-in GitLab (local HTTP servers) serve a generated TypeScript repository
+ * of a few thousand files and count every request they answer, by kind. The change adds a retry
+ * helper whose delay is a parameter, so the review builds the repository index to find its callers
+ * (the expensive case); the second push edits one line of that file. The full review runs, as the bot
+ * runs it: the pull or merge request, config, tree, files, earlier comments, what it posts, and the
+ * check run or commit status.
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -16,6 +17,9 @@ import { apiCallKind } from '../src/platforms/api-calls.js';
 import { reviewPullRequest } from '../src/platforms/github/job.js';
 import { DEFAULT_GITHUB_RETRY, jitterbotOctokit } from '../src/platforms/github/octokit.js';
 import { readRepoConfig } from '../src/platforms/github/repo-config.js';
+import { createGitlabClient } from '../src/platforms/gitlab/client.js';
+import { silentLog } from '../src/platforms/gitlab/log.js';
+import { runGitlabReviewJob } from '../src/platforms/gitlab/review-job.js';
 import { NO_READ_CACHE, createReadCache, type ReadCache } from '../src/platforms/read-cache.js';
 import { runReview } from '../src/review/pipeline.js';
 
@@ -78,7 +82,7 @@ interface PushState {
 }
 
 /** The stand-in GitHub: answers what one review asks for, keeps the comments it posted, counts calls. */
-function standInGitHub(state: { push?: PushState; comments: object[]; calls: Map<string, number> }) {
+function standInGitHub(state: StandIn) {
   const repo = `/repos/${OWNER}/${REPO}`;
   const send = (res: ServerResponse, status: number, body: unknown) =>
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
@@ -159,33 +163,189 @@ const Octokit = jitterbotOctokit(
 );
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
-async function twoPushes(cache: ReadCache): Promise<Map<string, number>[]> {
-  const state: { push?: PushState; comments: object[]; calls: Map<string, number> } = {
-    comments: [],
-    calls: new Map(),
+/** What both stand-ins share: the push being served, what the bot posted, the calls counted. */
+interface StandIn {
+  push?: PushState;
+  comments: object[];
+  calls: Map<string, number>;
+}
+
+type Platform = 'GitHub' | 'GitLab';
+
+/** The repository's files as GitLab's tree endpoint lists them, with tree ids that hash their contents. */
+function gitlabTree(files: Map<string, string>): { id: string; name: string; type: string; path: string }[] {
+  const entries = new Map<string, { id: string; name: string; type: string; path: string }>();
+  const trees = new Map<string, string[]>();
+  for (const [file, text] of files) {
+    const parts = file.split('/');
+    entries.set(file, { id: blobId(text), name: parts.at(-1)!, type: 'blob', path: file });
+    for (let depth = 1; depth < parts.length; depth += 1) {
+      const dir = parts.slice(0, depth).join('/');
+      trees.set(dir, [...(trees.get(dir) ?? []), `${file} ${blobId(text)}`]);
+    }
+  }
+  for (const [dir, contents] of trees)
+    entries.set(dir, {
+      id: sha1(contents.join('\n')),
+      name: dir.split('/').at(-1)!,
+      type: 'tree',
+      path: dir,
+    });
+  return [...entries.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
+}
+
+/** The stand-in GitLab (API v4, keyset-paged trees of 100 entries, as gitlab.com serves them). */
+function standInGitLab(state: StandIn) {
+  const project = '/api/v4/projects/7';
+  const mr = `${project}/merge_requests/1`;
+  const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) =>
+    res
+      .writeHead(status, {
+        'content-type': typeof body === 'string' ? 'text/plain' : 'application/json',
+        ...headers,
+      })
+      .end(typeof body === 'string' ? body : JSON.stringify(body));
+  const bodyOf = async (req: IncomingMessage) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    return chunks.length
+      ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>)
+      : {};
   };
-  const server = standInGitHub(state);
+  return createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
+    const path = decodeURIComponent(url.pathname);
+    const method = req.method ?? 'GET';
+    const kind = apiCallKind(method, path);
+    state.calls.set(kind, (state.calls.get(kind) ?? 0) + 1);
+    const push = state.push!;
+    const content = push.files.get(CHANGED)!;
+    if (path === mr)
+      return send(res, 200, {
+        iid: 1,
+        state: 'opened',
+        draft: false,
+        target_branch: 'main',
+        diff_refs: { base_sha: BASE_SHA, start_sha: BASE_SHA, head_sha: push.headSha },
+      });
+    if (path === `${mr}/diffs`) {
+      const lines = content.trimEnd().split('\n');
+      const diff = [`@@ -0,0 +1,${lines.length} @@`, ...lines.map((line) => `+${line}`)].join('\n') + '\n';
+      return send(res, 200, [
+        {
+          old_path: CHANGED,
+          new_path: CHANGED,
+          new_file: true,
+          renamed_file: false,
+          deleted_file: false,
+          diff,
+        },
+      ]);
+    }
+    if (path === `${project}/repository/tree`) {
+      const dir = url.searchParams.get('path') ?? '';
+      const recursive = url.searchParams.get('recursive') === 'true';
+      const parentOf = (at: string) => at.slice(0, Math.max(0, at.lastIndexOf('/')));
+      const all = gitlabTree(push.files).filter((entry) =>
+        recursive ? dir === '' || entry.path.startsWith(`${dir}/`) : parentOf(entry.path) === dir,
+      );
+      const after = url.searchParams.get('page_token');
+      const start = after ? all.findIndex((entry) => entry.path === after) + 1 : 0;
+      const page = all.slice(start, start + 100);
+      const next = new URL(url);
+      next.searchParams.set('page_token', page.at(-1)?.path ?? '');
+      const more = start + 100 < all.length;
+      return send(res, 200, page, more ? { link: `<${next.href}>; rel="next"` } : {});
+    }
+    if (path.startsWith(`${project}/repository/blobs/`)) {
+      const id = path.split('/').at(-2);
+      const text = [...push.files.values()].find((candidate) => blobId(candidate) === id);
+      return text === undefined ? send(res, 404, { message: '404 Not Found' }) : send(res, 200, text);
+    }
+    if (path.startsWith(`${project}/repository/files/`)) {
+      const file = path.slice(`${project}/repository/files/`.length, -'/raw'.length);
+      const text = url.searchParams.get('ref') === push.headSha ? push.files.get(file) : undefined;
+      return text === undefined ? send(res, 404, { message: '404 File Not Found' }) : send(res, 200, text);
+    }
+    if (path === `${mr}/discussions` && method === 'GET') return send(res, 200, state.comments);
+    if (path === `${mr}/discussions` || path === `${mr}/notes`) {
+      const body = await bodyOf(req);
+      const id = state.comments.length + 1;
+      const note = {
+        id,
+        body: body.body,
+        author: { id: 99, username: 'jitterbot' },
+        system: false,
+        type: path.endsWith('notes') ? null : 'DiffNote',
+        resolvable: !path.endsWith('notes'),
+        resolved: false,
+        ...(body.position ? { position: body.position } : {}),
+      };
+      const discussion = {
+        id: String(id).padStart(40, '0'),
+        individual_note: path.endsWith('notes'),
+        notes: [note],
+      };
+      state.comments.push(discussion);
+      return send(res, 201, path.endsWith('notes') ? note : discussion);
+    }
+    if (path.startsWith(`${mr}/notes/`)) return send(res, 200, { id: 1 });
+    if (path.startsWith(`${project}/statuses/`)) return send(res, 201, { id: 1, status: 'success' });
+    return send(res, 404, { message: '404 Not Found' });
+  });
+}
+
+async function reviewOn(
+  platform: Platform,
+  baseUrl: string,
+  cache: ReadCache,
+  push: number,
+): Promise<string> {
+  if (platform === 'GitLab') {
+    const result = await runGitlabReviewJob(
+      {
+        deliveryIds: [`push-${push}`],
+        project: { id: 7, path: `${OWNER}/${REPO}`, webUrl: `${baseUrl}/${OWNER}/${REPO}` },
+        mrIid: PULL,
+        reasons: [push === 0 ? 'open' : 'update'],
+        rescans: [],
+      },
+      {
+        api: createGitlabClient({ url: baseUrl, token: 'glpat-bench', retry: { retries: 0 } }),
+        log: silentLog,
+        botUsername: 'jitterbot',
+        readCache: cache,
+      },
+    );
+    return result.kind === 'failed' ? `failed: ${result.error}` : result.kind;
+  }
+  const octokit = new Octokit({ auth: 'token', baseUrl, log: quiet });
+  return reviewPullRequest({
+    owner: OWNER,
+    repo: REPO,
+    pullNumber: PULL,
+    octokit,
+    log: quiet,
+    reason: push === 0 ? 'opened' : 'synchronize',
+    readConfig: (name) => readRepoConfig(octokit, OWNER, REPO, name),
+    botLogin: async () => BOT,
+    review: runReview,
+    readCache: cache,
+  });
+}
+
+async function twoPushes(platform: Platform, cache: ReadCache): Promise<Map<string, number>[]> {
+  const state: StandIn = { comments: [], calls: new Map() };
+  const server = platform === 'GitHub' ? standInGitHub(state) : standInGitLab(state);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const counts: Map<string, number>[] = [];
   try {
-    for (const [index, attempts] of [5, 6].entries()) {
-      state.push = { headSha: sha1(`head ${index}`), files: repository(attempts) };
+    for (const [push, attempts] of [5, 6].entries()) {
+      state.push = { headSha: sha1(`head ${push}`), files: repository(attempts) };
       state.calls = new Map();
-      const octokit = new Octokit({ auth: 'token', baseUrl, log: quiet });
-      const result = await reviewPullRequest({
-        owner: OWNER,
-        repo: REPO,
-        pullNumber: PULL,
-        octokit,
-        log: quiet,
-        reason: index === 0 ? 'opened' : 'synchronize',
-        readConfig: (name) => readRepoConfig(octokit, OWNER, REPO, name),
-        botLogin: async () => BOT,
-        review: runReview,
-        readCache: cache,
-      });
-      if (result !== 'reviewed') throw new Error(`push ${index + 1}: review ${result}`);
+      const result = await reviewOn(platform, baseUrl, cache, push);
+      if (result !== 'reviewed') throw new Error(`${platform} push ${push + 1}: ${result}`);
       counts.push(state.calls);
     }
   } finally {
@@ -201,14 +361,14 @@ const kinds = (calls: Map<string, number>) =>
     .map(([kind, n]) => `${kind} ${n}`)
     .join(', ');
 
-const without = await twoPushes(NO_READ_CACHE);
-const withCache = await twoPushes(createReadCache());
-console.log(
-  `GitHub API calls per review, repository of ${MODULES + 3} files (stand-in API counting requests)`,
-);
-console.log(`${''.padEnd(14)}${'no cache'.padStart(10)}${'cache'.padStart(10)}   with the cache, by kind`);
-for (const [index, label] of ['first push', 'second push'].entries()) {
-  console.log(
-    `${label.padEnd(14)}${String(total(without[index]!)).padStart(10)}${String(total(withCache[index]!)).padStart(10)}   ${kinds(withCache[index]!)}`,
-  );
+console.log(`API calls per review, repository of ${MODULES + 3} files (stand-in APIs counting requests)`);
+console.log(`${''.padEnd(21)}${'no cache'.padStart(10)}${'cache'.padStart(10)}   with the cache, by kind`);
+for (const platform of ['GitHub', 'GitLab'] as const) {
+  const without = await twoPushes(platform, NO_READ_CACHE);
+  const withCache = await twoPushes(platform, createReadCache());
+  for (const [index, label] of ['first push', 'second push'].entries()) {
+    console.log(
+      `${`${platform} ${label}`.padEnd(21)}${String(total(without[index]!)).padStart(10)}${String(total(withCache[index]!)).padStart(10)}   ${kinds(withCache[index]!)}`,
+    );
+  }
 }
