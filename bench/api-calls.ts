@@ -1,6 +1,6 @@
 /**
- * What a pull or merge request review costs in API calls, first push and second push, with and
- * without the read cache, on GitHub and on GitLab:
+ * What a pull or merge request review costs in API calls — first push, second push, and a rescan of
+ * the same head — before (no read cache, unconditional requests) and after, on GitHub and on GitLab:
  *   npm run bench:api-calls [modules]
  * A stand-in GitHub and a stand-in GitLab (local HTTP servers) serve a generated TypeScript repository
  * of a few thousand files and count every request they answer, by kind. The change adds a retry
@@ -15,7 +15,12 @@ import type { AddressInfo } from 'node:net';
 import { ProbotOctokit } from 'probot';
 import { apiCallKind } from '../src/platforms/api-calls.js';
 import { reviewPullRequest } from '../src/platforms/github/job.js';
-import { DEFAULT_GITHUB_RETRY, jitterbotOctokit } from '../src/platforms/github/octokit.js';
+import {
+  DEFAULT_GITHUB_RETRY,
+  countApiCalls,
+  jitterbotOctokit,
+  jitteredRetry,
+} from '../src/platforms/github/octokit.js';
 import { readRepoConfig } from '../src/platforms/github/repo-config.js';
 import { createGitlabClient } from '../src/platforms/gitlab/client.js';
 import { silentLog } from '../src/platforms/gitlab/log.js';
@@ -86,6 +91,14 @@ function standInGitHub(state: StandIn) {
   const repo = `/repos/${OWNER}/${REPO}`;
   const send = (res: ServerResponse, status: number, body: unknown) =>
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  // GitHub sends an ETag with every REST answer and answers 304 to a request that sends it back.
+  const sendTagged = (req: IncomingMessage, res: ServerResponse, body: unknown) => {
+    const etag = `"${sha1(JSON.stringify(body))}"`;
+    if (req.headers['if-none-match'] !== etag)
+      return res.writeHead(200, { 'content-type': 'application/json', etag }).end(JSON.stringify(body));
+    state.notModified += 1;
+    return res.writeHead(304, { etag }).end();
+  };
   const bodyOf = async (req: IncomingMessage) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -102,7 +115,7 @@ function standInGitHub(state: StandIn) {
     const content = push.files.get(CHANGED)!;
     const byId = new Map([...push.files.values()].map((text) => [blobId(text), text]));
     if (path === `${repo}/pulls/${PULL}`)
-      return send(res, 200, {
+      return sendTagged(req, res, {
         number: PULL,
         state: 'open',
         draft: false,
@@ -113,7 +126,7 @@ function standInGitHub(state: StandIn) {
     if (path === `${repo}/pulls/${PULL}/files`) {
       const lines = content.trimEnd().split('\n');
       const patch = [`@@ -0,0 +1,${lines.length} @@`, ...lines.map((line) => `+${line}`)].join('\n');
-      return send(res, 200, [{ filename: CHANGED, status: 'added', patch }]);
+      return sendTagged(req, res, [{ filename: CHANGED, status: 'added', patch }]);
     }
     if (path.startsWith(`${repo}/git/trees/`)) {
       const tree = [...push.files].map(([file, text]) => ({
@@ -130,7 +143,7 @@ function standInGitHub(state: StandIn) {
       if (text === undefined) return send(res, 404, { message: 'Not Found' });
       return send(res, 200, { encoding: 'base64', content: Buffer.from(text).toString('base64') });
     }
-    if (path === `${repo}/pulls/${PULL}/comments`) return send(res, 200, state.comments);
+    if (path === `${repo}/pulls/${PULL}/comments`) return sendTagged(req, res, state.comments);
     if (path === '/graphql')
       return send(res, 200, {
         data: {
@@ -153,14 +166,23 @@ function standInGitHub(state: StandIn) {
   });
 }
 
-const Octokit = jitterbotOctokit(
-  { ...DEFAULT_GITHUB_RETRY, retries: 0 },
-  ProbotOctokit.defaults((options: { throttle?: object }) => ({
-    ...options,
-    retry: { enabled: false },
-    throttle: { ...options.throttle, enabled: false },
-  })),
-);
+const QuietOctokit = ProbotOctokit.defaults((options: { throttle?: object }) => ({
+  ...options,
+  retry: { enabled: false },
+  throttle: { ...options.throttle, enabled: false },
+}));
+const RETRY = { ...DEFAULT_GITHUB_RETRY, retries: 0 };
+type OctokitClass = typeof ProbotOctokit;
+
+/**
+ * Before: no read cache, every GET unconditional (the client without its conditional layer). After:
+ * the read cache and the client as the bot builds it, new for each run so nothing carries over.
+ */
+function clients(mode: 'before' | 'after'): { cache: ReadCache; Octokit: OctokitClass } {
+  if (mode === 'before')
+    return { cache: NO_READ_CACHE, Octokit: QuietOctokit.plugin(countApiCalls, jitteredRetry(RETRY)) };
+  return { cache: createReadCache(), Octokit: jitterbotOctokit(RETRY, QuietOctokit) };
+}
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** What both stand-ins share: the push being served, what the bot posted, the calls counted. */
@@ -168,6 +190,8 @@ interface StandIn {
   push?: PushState;
   comments: object[];
   calls: Map<string, number>;
+  /** Of the calls, conditional ones answered 304 (free of GitHub's rate limit). */
+  notModified: number;
 }
 
 type Platform = 'GitHub' | 'GitLab';
@@ -298,7 +322,7 @@ function standInGitLab(state: StandIn) {
 async function reviewOn(
   platform: Platform,
   baseUrl: string,
-  cache: ReadCache,
+  { cache, Octokit }: { cache: ReadCache; Octokit: OctokitClass },
   push: number,
 ): Promise<string> {
   if (platform === 'GitLab') {
@@ -307,7 +331,7 @@ async function reviewOn(
         deliveryIds: [`push-${push}`],
         project: { id: 7, path: `${OWNER}/${REPO}`, webUrl: `${baseUrl}/${OWNER}/${REPO}` },
         mrIid: PULL,
-        reasons: [push === 0 ? 'open' : 'update'],
+        reasons: [['open', 'update', 'rescan'][push]!],
         rescans: [],
       },
       {
@@ -326,7 +350,7 @@ async function reviewOn(
     pullNumber: PULL,
     octokit,
     log: quiet,
-    reason: push === 0 ? 'opened' : 'synchronize',
+    reason: (['opened', 'synchronize', 'rescan'] as const)[push]!,
     readConfig: (name) => readRepoConfig(octokit, OWNER, REPO, name),
     botLogin: async () => BOT,
     review: runReview,
@@ -334,19 +358,27 @@ async function reviewOn(
   });
 }
 
-async function twoPushes(platform: Platform, cache: ReadCache): Promise<Map<string, number>[]> {
-  const state: StandIn = { comments: [], calls: new Map() };
+interface PushCost {
+  calls: Map<string, number>;
+  notModified: number;
+}
+
+async function threeReviews(platform: Platform, mode: 'before' | 'after'): Promise<PushCost[]> {
+  const state: StandIn = { comments: [], calls: new Map(), notModified: 0 };
+  const client = clients(mode);
   const server = platform === 'GitHub' ? standInGitHub(state) : standInGitLab(state);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const counts: Map<string, number>[] = [];
+  const counts: PushCost[] = [];
   try {
-    for (const [push, attempts] of [5, 6].entries()) {
-      state.push = { headSha: sha1(`head ${push}`), files: repository(attempts) };
+    // The helper retries 5 times, then 6 (the second push); then the same head is reviewed again.
+    for (const [push, attempts] of [5, 6, 6].entries()) {
+      state.push = { headSha: sha1(`head ${attempts}`), files: repository(attempts) };
       state.calls = new Map();
-      const result = await reviewOn(platform, baseUrl, cache, push);
+      state.notModified = 0;
+      const result = await reviewOn(platform, baseUrl, client, push);
       if (result !== 'reviewed') throw new Error(`${platform} push ${push + 1}: ${result}`);
-      counts.push(state.calls);
+      counts.push({ calls: state.calls, notModified: state.notModified });
     }
   } finally {
     server.close();
@@ -354,21 +386,21 @@ async function twoPushes(platform: Platform, cache: ReadCache): Promise<Map<stri
   return counts;
 }
 
-const total = (calls: Map<string, number>) => [...calls.values()].reduce((a, b) => a + b, 0);
-const kinds = (calls: Map<string, number>) =>
+const total = ({ calls }: PushCost) => [...calls.values()].reduce((a, b) => a + b, 0);
+const kinds = ({ calls, notModified }: PushCost) =>
   [...calls]
     .sort()
     .map(([kind, n]) => `${kind} ${n}`)
-    .join(', ');
+    .join(', ') + (notModified ? ` (${notModified} answered 304, free)` : '');
 
 console.log(`API calls per review, repository of ${MODULES + 3} files (stand-in APIs counting requests)`);
-console.log(`${''.padEnd(21)}${'no cache'.padStart(10)}${'cache'.padStart(10)}   with the cache, by kind`);
+console.log(`${''.padEnd(21)}${'before'.padStart(8)}${'after'.padStart(8)}   after, by kind`);
 for (const platform of ['GitHub', 'GitLab'] as const) {
-  const without = await twoPushes(platform, NO_READ_CACHE);
-  const withCache = await twoPushes(platform, createReadCache());
-  for (const [index, label] of ['first push', 'second push'].entries()) {
+  const before = await threeReviews(platform, 'before');
+  const after = await threeReviews(platform, 'after');
+  for (const [index, label] of ['first push', 'second push', 'rescan'].entries()) {
     console.log(
-      `${`${platform} ${label}`.padEnd(21)}${String(total(without[index]!)).padStart(10)}${String(total(withCache[index]!)).padStart(10)}   ${kinds(withCache[index]!)}`,
+      `${`${platform} ${label}`.padEnd(21)}${String(total(before[index]!)).padStart(8)}${String(total(after[index]!)).padStart(8)}   ${kinds(after[index]!)}`,
     );
   }
 }

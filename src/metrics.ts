@@ -1,6 +1,7 @@
 import type { ProbotOctokit } from 'probot';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { currentApiCallLog } from './platforms/api-calls.js';
+import { NOT_MODIFIED } from './platforms/github/conditional.js';
 import type { ReadCacheObserver } from './platforms/read-cache.js';
 import type { Platform } from './queue/job.js';
 import type { JobQueue, QueueObserver } from './queue/types.js';
@@ -121,6 +122,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     labelNames: ['platform', 'kind'] as const,
     registers: [registry],
   });
+  const notModified = new Counter({
+    name: 'jitterbot_api_not_modified_total',
+    help: 'Conditional API requests of reviews answered 304 Not Modified (not charged to the rate limit)',
+    labelNames: ['platform'] as const,
+    registers: [registry],
+  });
   const reviewApiCalls = new Histogram({
     name: 'jitterbot_review_api_calls',
     help: 'Platform API requests one review made',
@@ -179,6 +186,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
           if (calls) {
             for (const [kind, count] of calls.byKind())
               apiCalls.inc({ platform: calls.platform, kind }, count);
+            notModified.inc({ platform: calls.platform }, calls.notModified);
             reviewApiCalls.observe({ platform: calls.platform }, calls.total);
           }
         }
@@ -192,7 +200,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         try {
           return await request(options);
         } catch (error) {
-          metrics.apiError('github', (error as { status?: number }).status);
+          const status = (error as { status?: number }).status;
+          // A 304 answers a conditional request: the client's copy is current, nothing failed.
+          if (status !== NOT_MODIFIED) metrics.apiError('github', status);
           throw error;
         }
       });

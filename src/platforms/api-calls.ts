@@ -25,6 +25,8 @@ export type ApiCallKind = (typeof API_CALL_KINDS)[number];
  */
 export class ApiCallLog {
   private readonly counts = new Map<ApiCallKind, number>();
+  /** Conditional requests answered 304 (counted in `total` too; GitHub does not charge them). */
+  notModified = 0;
   /** Blob and tree reads answered by the read cache: calls not made. */
   cacheHits = 0;
 
@@ -56,6 +58,12 @@ const current = new AsyncLocalStorage<ApiCallLog>();
 /** Runs one review with every API call made within it (however deep) recorded in `log`. */
 export function withApiCallLog<T>(log: ApiCallLog, work: () => Promise<T>): Promise<T> {
   return current.run(log, work);
+}
+
+/** A request of the running review was answered `304 Not Modified`. */
+export function recordNotModified(): void {
+  const log = current.getStore();
+  if (log) log.notModified += 1;
 }
 
 /** The log of the review running in this async context, if any. */
@@ -96,6 +104,7 @@ export function renderApiCalls(log: ApiCallLog): string {
   const parts = [
     `${log.total} ${name} API call${log.total === 1 ? '' : 's'}${kinds.length ? ` (${kinds.join(', ')})` : ''}`,
   ];
+  if (log.notModified > 0) parts.push(`${log.notModified} answered "not modified", free of rate limit`);
   if (log.cacheHits > 0) parts.push(`${log.cacheHits} repository reads served from the cache`);
   return `**Cost of this review:** ${parts.join('; ')}.`;
 }

@@ -1,6 +1,7 @@
 import { ProbotOctokit } from 'probot';
 import { parseRetryAfter, retryWithJitter, type RetryOptions } from '../../retry.js';
-import { recordApiCall } from '../api-calls.js';
+import { recordApiCall, recordNotModified } from '../api-calls.js';
+import { NOT_MODIFIED, conditionalRequests } from './conditional.js';
 
 /**
  * The Octokit jitterbot's GitHub App uses: Probot's own client with its retries replaced by full-jitter
@@ -113,7 +114,12 @@ export const countApiCalls: OctokitPlugin = (octokit) => {
   octokit.hook.wrap('request', async (request, options) => {
     const { method = 'GET', url = '' } = options as RequestHookOptions;
     recordApiCall(method, url);
-    return request(options);
+    try {
+      return await request(options);
+    } catch (error) {
+      if (asHttpError(error)?.status === NOT_MODIFIED) recordNotModified();
+      throw error;
+    }
   });
   return {};
 };
@@ -132,7 +138,8 @@ export const QuietRetryProbotOctokit: OctokitClass = ProbotOctokit.defaults(
 );
 
 /**
- * The Octokit class to hand to Probot. `Base` defaults to {@link QuietRetryProbotOctokit}; tests pass
+ * The Octokit class to hand to Probot: requests counted, GETs made conditional, retries jittered.
+ * `Base` defaults to {@link QuietRetryProbotOctokit}; tests pass
  * `ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } })` and keep the
  * jittered layer.
  */
@@ -140,5 +147,5 @@ export function jitterbotOctokit(
   settings: JitteredRetrySettings = DEFAULT_GITHUB_RETRY,
   Base: OctokitClass = QuietRetryProbotOctokit,
 ): OctokitClass {
-  return Base.plugin(countApiCalls, jitteredRetry(settings));
+  return Base.plugin(countApiCalls, conditionalRequests(), jitteredRetry(settings));
 }
