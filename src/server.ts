@@ -28,7 +28,8 @@ import {
   jitterbotOctokit,
 } from './platforms/github/octokit.js';
 import type { PullRequestPayload } from './platforms/github/payloads.js';
-import { readCacheFromEnv, type ReadCache } from './platforms/read-cache.js';
+import { readCacheFromEnv } from './platforms/read-cache-env.js';
+import type { ReadCache } from './platforms/read-cache.js';
 import { createSetupHandler, type SetupHandler } from './platforms/github/setup.js';
 import { errorFields } from './platforms/github/target.js';
 import { createGitHubWebhookHandler } from './platforms/github/webhook.js';

@@ -1,5 +1,5 @@
 import { createMetrics } from '../metrics.js';
-import { readCacheFromEnv } from '../platforms/read-cache.js';
+import { readCacheFromEnv } from '../platforms/read-cache-env.js';
 import { gitlabWebhookRoute } from '../platforms/gitlab/route.js';
 import type { Log } from '../platforms/gitlab/log.js';
 import { positiveInt, queueFromEnv } from '../queue/create.js';

@@ -14,6 +14,7 @@ import {
   type CacheLookup,
   type ReadCache,
 } from '../../src/platforms/read-cache.js';
+import { readCacheFromEnv, sharedReadCacheFromEnv } from '../../src/platforms/read-cache-env.js';
 import { API, OWNER, REPO, REPO_PATH, testOctokit } from './github/harness.js';
 import { DB, REDIS_URL, emptyDatabase } from '../redis/redis.js';
 
@@ -315,5 +316,27 @@ describe('API call kinds', () => {
     expect(apiCallKind('POST', '/repos/{owner}/{repo}/check-runs')).toBe('write');
     expect(apiCallKind('POST', '/graphql')).toBe('graphql');
     expect(apiCallKind('GET', '/app')).toBe('other');
+  });
+});
+
+describe('settings from the environment', () => {
+  it('turns the cache off with READ_CACHE=off and refuses a size that is not a whole number', () => {
+    expect(readCacheFromEnv({ READ_CACHE: 'off' })).toBe(NO_READ_CACHE);
+    expect(readCacheFromEnv({})).not.toBe(NO_READ_CACHE);
+    expect(() => readCacheFromEnv({ READ_CACHE_MEMORY_MB: '0.5' })).toThrow(/READ_CACHE_MEMORY_MB/);
+  });
+
+  it.skipIf(!REDIS_URL)('shares the cache through REDIS_URL on a connection of its own', async () => {
+    fakeGitData();
+    const env = { REDIS_URL: `${REDIS_URL}/${DB.readCache}` };
+    const one = await sharedReadCacheFromEnv(env);
+    const two = await sharedReadCacheFromEnv(env);
+    try {
+      await reviewAll(one.cache, SECOND);
+      expect((await reviewAll(two.cache, SECOND)).calls.total).toBe(0);
+    } finally {
+      await one.close();
+      await two.close();
+    }
   });
 });
