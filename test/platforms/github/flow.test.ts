@@ -163,6 +163,34 @@ describe('new pushes', () => {
   });
 });
 
+describe('the read cache across pushes', () => {
+  it('a second push that changes one file fetches that blob alone, in a handful of calls', async () => {
+    const helper = 'export const backoff = (attempt: number) => 100 * 2 ** attempt;\n';
+    const files = { [PATH]: added, 'src/gateway.ts': gateway, 'src/backoff.ts': helper };
+    const first = fakeGitHub({ ...openedRepo, files });
+    await deliver(probot, 'pull_request', webhook('pull_request.opened'));
+    const blobs = (recorded: Recorded) => recorded.requests.filter((line) => line.includes('/git/blobs/'));
+    // The review reads every file of this small repository: the changed one, and the others for context.
+    expect(blobs(first)).toHaveLength(3);
+    nock.cleanAll();
+
+    const second = fakeGitHub({
+      headSha: FIX_SHA,
+      files: { ...files, [PATH]: fixed },
+      changed: [{ filename: PATH, status: 'added', patch: addedFilePatch(fixed) }],
+    });
+    const payload = webhook<{ pull_request: { head: Record<string, unknown> } }>('pull_request.synchronize');
+    payload.pull_request.head.sha = FIX_SHA;
+    await deliver(probot, 'pull_request', payload);
+    // Only the changed file is new; whatever else the review reads was read on the first push.
+    expect(blobs(second)).toHaveLength(1);
+    expect(second.requests.filter((line) => line.includes('/git/trees/'))).toEqual([
+      `GET ${REPO_PATH}/git/trees/${FIX_SHA}`,
+    ]);
+    expect(second.requests.length).toBeLessThanOrEqual(20);
+  });
+});
+
 describe('/jitterbot rescan', () => {
   const comment = webhook<{ sender: Record<string, unknown>; comment: { user: Record<string, unknown> } }>(
     'issue_comment.created',
