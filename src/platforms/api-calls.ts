@@ -82,9 +82,9 @@ const READ_KINDS: [RegExp, ApiCallKind][] = [
   [/\/git\/trees\/|\/repository\/tree\b/, 'tree'],
   [/\/git\/blobs\/|\/repository\/blobs\//, 'blob'],
   [/\/contents\/|\/repository\/files\//, 'contents'],
-  [/\/compare\b|\/repository\/compare\b/, 'compare'],
+  [/\/compare\b/, 'compare'],
   [/\/comments\b|\/reviews\b|\/discussions\b|\/notes\b|\/reactions\b/, 'comments'],
-  [/\/check-runs\b|\/check-suites\b|\/statuses\b|\/statuses\//, 'check'],
+  [/\/check-runs\b|\/check-suites\b|\/statuses\b/, 'check'],
   [/\/pulls\b|\/merge_requests\b/, 'pull'],
 ];
 

@@ -116,6 +116,7 @@ async function runPullRequestReview(
         filesRead,
         bytesRead,
         apiCalls: Object.fromEntries(calls.byKind()),
+        notModified: calls.notModified,
         cacheHits: calls.cacheHits,
         ...target.report,
       },
