@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { ApiCallLog, apiCallKind, renderApiCalls, withApiCallLog } from '../../src/platforms/api-calls.js';
 import { createGitHubReader } from '../../src/platforms/github/reader.js';
 import { createGitlabClient } from '../../src/platforms/gitlab/client.js';
-import { GitlabRepoAccess } from '../../src/platforms/gitlab/repo-access.js';
+import { GitlabRepoAccess, MAX_DIRECTORY_LISTINGS } from '../../src/platforms/gitlab/repo-access.js';
 import { BoundedRepoReader } from '../../src/platforms/bounded-reader.js';
 import {
   NO_READ_CACHE,
@@ -228,6 +228,34 @@ describe('GitLab reads through the read cache', () => {
     expect(seen).toEqual(['tree b /', 'tree b /src', 'blob export const b = 2;']);
     // A rescan of the same head: the listing is known, so even a review that does not list reads by id.
     expect((await review(cache, SECOND, false)).total).toBe(0);
+  });
+
+  it('lists the whole tree again when more directories changed than listing them one by one is worth', async () => {
+    const THIRD = 'c'.repeat(40);
+    const modules = Array.from({ length: MAX_DIRECTORY_LISTINGS + 2 }, (_, i) => [
+      `pkg/m${i}/index.ts`,
+      `export const m${i} = ${i};\n`,
+    ]);
+    LAB[THIRD] = { ...LAB[SECOND]!, ...Object.fromEntries(modules) };
+    try {
+      const seen = fakeRepository();
+      const cache = createReadCache();
+      await review(cache, FIRST, true);
+      await review(cache, SECOND, true);
+      seen.length = 0;
+      const calls = await review(cache, THIRD, true);
+      expect(seen.filter((line) => line.startsWith('tree'))).toEqual([
+        'tree c /',
+        'tree c /pkg',
+        'tree c / recursive',
+      ]);
+      expect(calls.byKind()).toEqual([
+        ['tree', 3],
+        ['blob', modules.length],
+      ]);
+    } finally {
+      delete LAB[THIRD];
+    }
   });
 
   it('lists the whole tree at once without a cache', async () => {
