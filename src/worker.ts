@@ -5,6 +5,8 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { githubJobRunner } from './platforms/github/app.js';
 import { gitlabFromEnv } from './platforms/gitlab/env.js';
 import { gitlabJobRunner } from './platforms/gitlab/review-job.js';
+import { readCacheFromEnv, sharedReadCacheFromEnv } from './platforms/read-cache-env.js';
+import type { ReadCache } from './platforms/read-cache.js';
 import { positiveInt, quit } from './queue/create.js';
 import { RedisJobQueue, connectRedis, redisConnection } from './queue/redis.js';
 import { DEFAULT_REDIS_WORKER, RedisJobWorker, type RedisWorkerOptions } from './queue/redis-worker.js';
@@ -61,7 +63,8 @@ export async function startWorker(
   const reviews: { review: ReviewPool['review']; pool: ReviewPool | null } = overrides.runners
     ? { review: runReview, pool: null }
     : reviewsFromEnv(env, log);
-  const runners = overrides.runners ?? runnersFromEnv(env, log, metrics, reviews.review);
+  const shared = overrides.runners ? undefined : await sharedReadCacheFromEnv(env, metrics.readCache);
+  const runners = overrides.runners ?? runnersFromEnv(env, log, metrics, reviews.review, shared?.cache);
 
   const redis = redisConnection(url, 'worker');
   await connectRedis(redis);
@@ -117,6 +120,7 @@ export async function startWorker(
       });
       await reviews.pool?.close({ force: true });
       await quit(redis);
+      await shared?.close();
       return report;
     },
   };
@@ -142,12 +146,13 @@ export function runnersFromEnv(
   log: Logger,
   metrics: Metrics,
   runner: ReviewPool['review'] = runReview,
+  readCache: ReadCache = readCacheFromEnv(env, { observer: metrics.readCache }),
 ): JobRunners {
   const runners: JobRunners = {};
   const review = metrics.countFindings(runner);
   if (env.APP_ID && (env.PRIVATE_KEY || env.PRIVATE_KEY_PATH)) {
     const probot = githubProbotFromEnv(env, githubOctokit(metrics));
-    runners.github = githubJobRunner(probot, { review });
+    runners.github = githubJobRunner(probot, { review, readCache });
   }
   const gitlabLog = log.child({ name: 'gitlab' });
   const gitlab = gitlabFromEnv(env, {
@@ -163,6 +168,7 @@ export function runnersFromEnv(
       clientFor: (projectUrl) => gitlab.clientFor(projectUrl),
       log: gitlabLog,
       review,
+      readCache,
       ...(gitlab.botUsername ? { botUsername: gitlab.botUsername } : {}),
     });
   }

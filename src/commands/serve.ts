@@ -1,4 +1,5 @@
 import { createMetrics } from '../metrics.js';
+import { readCacheFromEnv } from '../platforms/read-cache-env.js';
 import { gitlabWebhookRoute } from '../platforms/gitlab/route.js';
 import type { Log } from '../platforms/gitlab/log.js';
 import { positiveInt, queueFromEnv } from '../queue/create.js';
@@ -33,11 +34,13 @@ export async function serveCommand(env: NodeJS.ProcessEnv = process.env): Promis
   // With Redis this process runs no review; in one process the analysis leaves the event loop.
   const { review, pool } =
     queue.mode === 'memory' ? reviewsFromEnv(env, forward) : { review: undefined, pool: null };
+  // Reviews run here only without Redis, so the cache is this process's memory.
+  const readCache = readCacheFromEnv(env, { observer: metrics.readCache });
   const gitlab = gitlabWebhookRoute(env, {
     queue,
     deliveries,
     log: forward,
-    job: review ? { review: metrics.countFindings(review) } : {},
+    job: review ? { review: metrics.countFindings(review), readCache } : { readCache },
     retry: {
       sleep: metrics.retrySleep('gitlab'),
       onFailedAttempt: (status) => metrics.apiError('gitlab', status),
@@ -52,6 +55,7 @@ export async function serveCommand(env: NodeJS.ProcessEnv = process.env): Promis
     deliveries,
     metrics,
     ...(review ? { review } : {}),
+    readCache,
     extraRoutes: gitlab.kind === 'ready' ? [{ ...gitlab.route, platform: 'gitlab' }] : [],
   });
   log = running.log;
