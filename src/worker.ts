@@ -10,6 +10,7 @@ import { RedisJobQueue, connectRedis, redisConnection } from './queue/redis.js';
 import { DEFAULT_REDIS_WORKER, RedisJobWorker, type RedisWorkerOptions } from './queue/redis-worker.js';
 import type { CloseReport, JobRunners } from './queue/types.js';
 import { runReview } from './review/pipeline.js';
+import { RedisReviewRecords, type ReviewRecords } from './review-records.js';
 import {
   DEFAULT_PORT,
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
@@ -56,10 +57,10 @@ export async function startWorker(
   if (!overrides.runners) checkPlatforms(env);
   const log = overrides.log ?? (await loggerFromEnv(env));
   const metrics = overrides.metrics ?? createMetrics({ processMetrics: true });
-  const runners = overrides.runners ?? runnersFromEnv(env, log, metrics);
-
   const redis = redisConnection(url, 'worker');
   await connectRedis(redis);
+  const runners = overrides.runners ?? runnersFromEnv(env, log, metrics, new RedisReviewRecords(redis));
+
   // The worker's view of the whole queue, for the depth gauge; it never enqueues.
   const view = new RedisJobQueue(redis, { log });
   metrics.watchQueue(view);
@@ -126,12 +127,18 @@ const NO_PLATFORM =
  * The runners this process can offer: GitHub when the App's credentials are set, GitLab when its
  * token and secret are. Throws when neither is, or when one is half configured.
  */
-export function runnersFromEnv(env: NodeJS.ProcessEnv, log: Logger, metrics: Metrics): JobRunners {
+export function runnersFromEnv(
+  env: NodeJS.ProcessEnv,
+  log: Logger,
+  metrics: Metrics,
+  records?: ReviewRecords,
+): JobRunners {
   const runners: JobRunners = {};
   const review = metrics.countFindings(runReview);
+  const recording = records ? { records } : {};
   if (env.APP_ID && (env.PRIVATE_KEY || env.PRIVATE_KEY_PATH)) {
     const probot = githubProbotFromEnv(env, githubOctokit(metrics));
-    runners.github = githubJobRunner(probot, { review });
+    runners.github = githubJobRunner(probot, { review, ...recording });
   }
   const gitlabLog = log.child({ name: 'gitlab' });
   const gitlab = gitlabFromEnv(env, {
@@ -147,6 +154,7 @@ export function runnersFromEnv(env: NodeJS.ProcessEnv, log: Logger, metrics: Met
       clientFor: (projectUrl) => gitlab.clientFor(projectUrl),
       log: gitlabLog,
       review,
+      ...recording,
       ...(gitlab.botUsername ? { botUsername: gitlab.botUsername } : {}),
     });
   }

@@ -24,7 +24,8 @@ const DELIVERY_ID = '72d3162e-cc78-11e3-81ab-4c9367dc0958';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const LOCAL = /^127\.0\.0\.1(:\d+)?$/;
 
-const baseEnv = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'fatal' } as const;
+// The reconciler is tested on its own (test/reconcile); here it would call the GitHub API unasked.
+const baseEnv = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'fatal', RECONCILE: 'off' } as const;
 
 function sign(body: string, secret = SECRET): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;

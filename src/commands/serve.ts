@@ -1,4 +1,5 @@
 import { createMetrics } from '../metrics.js';
+import { gitlabReconcileSource } from '../platforms/gitlab/reconcile.js';
 import { gitlabWebhookRoute } from '../platforms/gitlab/route.js';
 import type { Log } from '../platforms/gitlab/log.js';
 import { positiveInt, queueFromEnv } from '../queue/create.js';
@@ -29,10 +30,11 @@ export async function serveCommand(env: NodeJS.ProcessEnv = process.env): Promis
   const shutdownTimeoutMs = positiveInt(env, 'SHUTDOWN_TIMEOUT_MS', DEFAULT_SHUTDOWN_TIMEOUT_MS);
   const metrics = createMetrics({ processMetrics: true });
   const backend = await queueFromEnv(env, { log: forward, observer: metrics.observer });
-  const { queue, deliveries } = backend;
+  const { queue, deliveries, records } = backend;
   const gitlab = gitlabWebhookRoute(env, {
     queue,
     deliveries,
+    records,
     log: forward,
     job: { review: metrics.countFindings(runReview) },
     retry: {
@@ -47,8 +49,19 @@ export async function serveCommand(env: NodeJS.ProcessEnv = process.env): Promis
   const running = await startServer(env, {
     queue,
     deliveries,
+    records,
     metrics,
     extraRoutes: gitlab.kind === 'ready' ? [{ ...gitlab.route, platform: 'gitlab' }] : [],
+    reconcileSources:
+      gitlab.kind === 'ready'
+        ? [
+            gitlabReconcileSource({
+              clientFor: gitlab.clientFor,
+              records,
+              configured: listFromEnv(env, 'GITLAB_RECONCILE_PROJECTS'),
+            }),
+          ]
+        : [],
   });
   log = running.log;
   if (gitlab.kind === 'ready')
@@ -79,4 +92,9 @@ export async function serveCommand(env: NodeJS.ProcessEnv = process.env): Promis
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+/** A comma- or space-separated list from the environment; empty when unset. */
+function listFromEnv(env: NodeJS.ProcessEnv, name: string): string[] {
+  return (env[name] ?? '').split(/[\s,]+/).filter((item) => item !== '');
 }

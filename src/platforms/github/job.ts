@@ -1,8 +1,10 @@
 import type { ProbotOctokit } from 'probot';
+import { reviewedKey, type ReviewRecords } from '../../review-records.js';
 import type { BoundedRepoReader, ReadBudget } from '../bounded-reader.js';
 import type { RepoReader, ReviewOutcome, ReviewTarget } from '../types.js';
 import type { PullRef } from './changes.js';
 import { completeCheckRun, startCheckRun } from './check-run.js';
+import { githubTargetKey } from './job-kind.js';
 import { createGitHubReader } from './reader.js';
 import { GitHubTarget, errorFields } from './target.js';
 
@@ -35,6 +37,8 @@ export interface PullRequestJob extends PullRef {
   checkRun?: boolean;
   /** A reader for the head commit other than the API (a CI checkout), or null to read through the API. */
   localReader?: (headSha: string) => Promise<BoundedRepoReader | null>;
+  /** Completed reviews: an automatic request for a head commit already reviewed is not run again. */
+  records?: ReviewRecords;
 }
 
 /** Refused reads named in the log; the count says how many more there were. */
@@ -55,6 +59,15 @@ export async function reviewPullRequest(job: PullRequestJob): Promise<'reviewed'
   const explicit = EXPLICIT_REASONS.has(job.reason);
   if (pr.state !== 'open') {
     log.info({ reason: job.reason, state: pr.state }, 'pull request is not open; not reviewing');
+    return 'skipped';
+  }
+  // A redelivered webhook and the reconciler may both ask for a head already reviewed: one posts.
+  const reviewed = reviewedKey(githubTargetKey(job), pr.head.sha);
+  if (!explicit && (await job.records?.has(reviewed))) {
+    log.info(
+      { reason: job.reason, headSha: pr.head.sha },
+      'head commit already reviewed; not reviewing again',
+    );
     return 'skipped';
   }
 
@@ -89,6 +102,11 @@ export async function reviewPullRequest(job: PullRequestJob): Promise<'reviewed'
     const reader =
       (await job.localReader?.(pr.head.sha)) ?? createGitHubReader(octokit, repo, job.budget, log);
     await job.review(target, reader, { log });
+    await job.records
+      ?.add([reviewed])
+      .catch((error: unknown) =>
+        log.warn({ err: errorFields(error) }, 'could not record the completed review'),
+      );
     const { filesRead, bytesRead, refused } = reader.report();
     if (refused.length > 0) {
       log.warn({ refused: refused.slice(0, MAX_LOGGED_REFUSALS), count: refused.length }, 'files not read');
