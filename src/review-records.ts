@@ -117,7 +117,8 @@ export class RedisReviewRecords implements ReviewRecords {
   async remember(set: string, member: string): Promise<void> {
     const key = REDIS_SET_PREFIX + set;
     const pipeline = this.redis.pipeline();
-    pipeline.zadd(key, Date.now(), member);
+    // Sub-millisecond time: members remembered within one millisecond keep their order.
+    pipeline.zadd(key, performance.timeOrigin + performance.now(), member);
     // Keeps the newest members: ranks run from the lowest score, the oldest.
     pipeline.zremrangebyrank(key, 0, -REMEMBERED_PER_SET - 1);
     await this.exec(pipeline);

@@ -35,6 +35,11 @@ export interface ReconcileRun {
   log: ReconcileLog;
 }
 
+/** Whether the queue took a review; a source stops at anything else (full, unreachable, over budget). */
+export function queued(result: EnqueueResult | 'over-budget'): boolean {
+  return result === 'queued' || result === 'coalesced';
+}
+
 /** What one run of one source did, for the log and the tests. */
 export interface ReconcileReport {
   platform: string;
@@ -135,7 +140,7 @@ async function runSource(
         return 'over-budget';
       }
       const result = await deps.enqueue(job);
-      if (result === 'queued' || result === 'coalesced') report.enqueued += 1;
+      if (queued(result)) report.enqueued += 1;
       log.info(
         { platform: source.platform, why, queue: result, headSha: job.headSha },
         'reconciler queued a review',

@@ -1,5 +1,5 @@
 import type { Probot, ProbotOctokit } from 'probot';
-import type { ReconcileRun, ReconcileSource } from '../../reconcile/reconciler.js';
+import { queued, type ReconcileRun, type ReconcileSource } from '../../reconcile/reconciler.js';
 import { handledDeliveryKey, reviewedKey, type ReviewRecords } from '../../review-records.js';
 import { pullRequestJob } from './app.js';
 import { CHECK_RUN_NAME } from './check-run.js';
@@ -78,7 +78,7 @@ async function missedDeliveries(
   return missed;
 }
 
-/** False when the run is out of budget. */
+/** False when the run must stop: out of budget, or the queue takes no more. */
 async function reconcileDelivery(
   deps: GitHubReconcileDeps,
   run: ReconcileRun,
@@ -109,7 +109,7 @@ async function reconcileDelivery(
     return true;
   }
   const result = await run.enqueue(job, accepted ? 'review never completed' : 'delivery failed');
-  return result !== 'over-budget';
+  return queued(result);
 }
 
 /**

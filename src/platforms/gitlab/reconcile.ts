@@ -1,4 +1,4 @@
-import type { ReconcileRun, ReconcileSource } from '../../reconcile/reconciler.js';
+import { queued, type ReconcileRun, type ReconcileSource } from '../../reconcile/reconciler.js';
 import { reviewedKey, type ReviewRecords } from '../../review-records.js';
 import type { GitlabApi } from './client.js';
 import type { ProjectRef } from './events.js';
@@ -60,7 +60,7 @@ export function gitlabReconcileSource(deps: GitlabReconcileDeps): ReconcileSourc
   };
 }
 
-/** False when the run is out of budget. */
+/** False when the run must stop: out of budget, or the queue takes no more. */
 async function reconcileProject(
   deps: GitlabReconcileDeps,
   run: ReconcileRun,
@@ -94,7 +94,7 @@ async function reconcileProject(
       headSha: mr.sha,
       enqueuedAt: Date.now(),
     };
-    if ((await run.enqueue(job, 'no completed review of the head commit')) === 'over-budget') return false;
+    if (!queued(await run.enqueue(job, 'no completed review of the head commit'))) return false;
   }
   return true;
 }
