@@ -326,7 +326,13 @@ export async function startServer(
           probot,
           githubIntake: pullRequestIntake({ queue, deliveries, log }),
           app: (app: Probot) =>
-            jitterbotApp(app, { queue, deliveries, records, ...(review ? { review } : {}) }),
+            jitterbotApp(app, {
+              queue,
+              deliveries,
+              records,
+              ...appIdOf(env),
+              ...(review ? { review } : {}),
+            }),
         }
       : {}),
     ...(github === 'setup'
@@ -386,7 +392,8 @@ export async function startServer(
   };
 }
 
-function appIdOf(env: NodeJS.ProcessEnv): { appId?: number } {
+/** `APP_ID` as a number, when it is one (the reconciler and the jobs filter check runs by it). */
+export function appIdOf(env: NodeJS.ProcessEnv): { appId?: number } {
   const appId = Number(env.APP_ID);
   return Number.isInteger(appId) && appId > 0 ? { appId } : {};
 }

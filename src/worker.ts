@@ -12,6 +12,7 @@ import type { CloseReport, JobRunners } from './queue/types.js';
 import { runReview } from './review/pipeline.js';
 import { RedisReviewRecords, type ReviewRecords } from './review-records.js';
 import {
+  appIdOf,
   DEFAULT_PORT,
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
   createServer,
@@ -138,7 +139,7 @@ export function runnersFromEnv(
   const recording = records ? { records } : {};
   if (env.APP_ID && (env.PRIVATE_KEY || env.PRIVATE_KEY_PATH)) {
     const probot = githubProbotFromEnv(env, githubOctokit(metrics));
-    runners.github = githubJobRunner(probot, { review, ...recording });
+    runners.github = githubJobRunner(probot, { review, ...recording, ...appIdOf(env) });
   }
   const gitlabLog = log.child({ name: 'gitlab' });
   const gitlab = gitlabFromEnv(env, {

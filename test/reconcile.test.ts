@@ -126,7 +126,7 @@ describe('reconciler schedule', () => {
     const results = ['queued', 'full', 'coalesced'] as const;
     const { source: greedy } = source(async (run) => {
       while (run.call());
-      for (let i = 0; i < 5; i += 1) await run.enqueue(job(i), 'test');
+      for (let i = 0; i < 5; i += 1) await run.enqueue(job(i), 'test', `d-${i}`);
     });
     const enqueued: number[] = [];
     const runOnce = createReconciler({
@@ -141,6 +141,27 @@ describe('reconciler schedule', () => {
     const [report] = await runOnce();
     expect(report).toEqual({ platform: 'github', apiCalls: 3, enqueued: 3, capped: true });
     expect(enqueued).toEqual([0, 1, 2, 3]);
+  });
+
+  it('tells later runs what an earlier one queued, until it leaves the look-back window', async () => {
+    let now = 10_000_000_000;
+    const seen: boolean[] = [];
+    const { source: once } = source(async (run) => {
+      seen.push(run.queuedBefore('d-1'));
+      if (!run.queuedBefore('d-1')) await run.enqueue(job(1), 'test', 'd-1');
+    });
+    const runOnce = createReconciler({
+      sources: [once],
+      settings: DEFAULT_RECONCILE,
+      enqueue: async () => 'queued',
+      log: silent,
+      now: () => now,
+    });
+    await runOnce();
+    await runOnce();
+    now += DEFAULT_RECONCILE.lookbackMs + 1;
+    await runOnce();
+    expect(seen).toEqual([false, true, false]);
   });
 
   it('reports a failing source and still runs the others', async () => {

@@ -30,8 +30,17 @@ export interface ReconcileRun {
   call(): boolean;
   /** API calls the run may still make. */
   callsLeft(): number;
-  /** Queues a review, unless the run already queued its cap; `over-budget` then. */
-  enqueue(job: ReviewJob, why: string): Promise<EnqueueResult | 'over-budget'>;
+  /**
+   * Queues a review, unless the run already queued its cap (`over-budget` then). `key` names what it
+   * reconciles (a delivery, a head commit) for {@link ReconcileRun.queuedBefore}.
+   */
+  enqueue(job: ReviewJob, why: string, key: string): Promise<EnqueueResult | 'over-budget'>;
+  /**
+   * Whether an earlier run of this process queued `key` within the look-back window. Its review may
+   * still be waiting behind others: asking the platform about it again would spend the run's calls on
+   * what is already in hand (and, with a backlog, never reach the rest).
+   */
+  queuedBefore(key: string): boolean;
   log: ReconcileLog;
 }
 
@@ -102,25 +111,34 @@ export function startReconciler(deps: ReconcilerDeps): Reconciler {
 /** The runs without the timer: what `startReconciler` schedules, and what tests call directly. */
 export function createReconciler(deps: ReconcilerDeps): RunOnce {
   let running: Promise<ReconcileReport[]> | undefined;
+  /** key → when this process queued it; forgotten once outside the look-back window. */
+  const queuedAt = new Map<string, number>();
   return (options = {}) => {
-    running ??= runAll(deps, options.fresh === true).finally(() => (running = undefined));
+    running ??= runAll(deps, queuedAt, options.fresh === true).finally(() => (running = undefined));
     return running;
   };
 }
 
-async function runAll(deps: ReconcilerDeps, fresh: boolean): Promise<ReconcileReport[]> {
+async function runAll(
+  deps: ReconcilerDeps,
+  queuedAt: Map<string, number>,
+  fresh: boolean,
+): Promise<ReconcileReport[]> {
+  const now = (deps.now ?? Date.now)();
+  for (const [key, at] of queuedAt) if (at < now - deps.settings.lookbackMs) queuedAt.delete(key);
   const reports: ReconcileReport[] = [];
-  for (const source of deps.sources) reports.push(await runSource(deps, source, fresh));
+  for (const source of deps.sources) reports.push(await runSource(deps, source, queuedAt, fresh, now));
   return reports;
 }
 
 async function runSource(
   deps: ReconcilerDeps,
   source: ReconcileSource,
+  queuedAt: Map<string, number>,
   fresh: boolean,
+  now: number,
 ): Promise<ReconcileReport> {
   const { settings, log } = deps;
-  const now = (deps.now ?? Date.now)();
   const report: ReconcileReport = { platform: source.platform, apiCalls: 0, enqueued: 0, capped: false };
   const run: ReconcileRun = {
     since: now - settings.lookbackMs,
@@ -134,13 +152,17 @@ async function runSource(
       return true;
     },
     callsLeft: () => settings.maxApiCalls - report.apiCalls,
-    async enqueue(job, why) {
+    queuedBefore: (key) => queuedAt.has(`${source.platform}\n${key}`),
+    async enqueue(job, why, key) {
       if (report.enqueued >= settings.maxEnqueued) {
         report.capped = true;
         return 'over-budget';
       }
       const result = await deps.enqueue(job);
-      if (queued(result)) report.enqueued += 1;
+      if (queued(result)) {
+        report.enqueued += 1;
+        queuedAt.set(`${source.platform}\n${key}`, now);
+      }
       log.info(
         { platform: source.platform, why, queue: result, headSha: job.headSha },
         'reconciler queued a review',

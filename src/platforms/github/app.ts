@@ -24,6 +24,8 @@ export interface GitHubAppDeps {
   deliveries?: DeliveryStore;
   /** Completed reviews and handled deliveries, shared with the reconciler. */
   records?: ReviewRecords;
+  /** The App's id (`APP_ID`): only its own check runs show a finished review. */
+  appId?: number;
 }
 
 /** `/jitterbot rescan` or `@jitterbot rescan` at the start of any line of a comment. */
@@ -52,6 +54,7 @@ export default function jitterbotApp(app: Probot, deps: Partial<GitHubAppDeps> =
       review: deps.review ?? runReview,
       ...(deps.budget ? { budget: deps.budget } : {}),
       ...(deps.records ? { records: deps.records } : {}),
+      ...(deps.appId === undefined ? {} : { appId: deps.appId }),
     }),
   );
   const schedule = scheduler(queue);
@@ -238,7 +241,7 @@ function onceForDelivery(deliveries: DeliveryStore) {
  */
 export function githubJobRunner(
   app: Probot,
-  deps: { review: ReviewFn; budget?: ReadBudget; records?: ReviewRecords },
+  deps: { review: ReviewFn; budget?: ReadBudget; records?: ReviewRecords; appId?: number },
 ): JobRunner<GitHubReviewJob> {
   const botLogin = appBotLogin(app);
   return async (job) => {
@@ -260,6 +263,7 @@ export function githubJobRunner(
       review: deps.review,
       ...(deps.budget ? { budget: deps.budget } : {}),
       ...(deps.records ? { records: deps.records } : {}),
+      ...(deps.appId === undefined ? {} : { appId: deps.appId }),
     });
     // The reconciler skips a delivery recorded here without fetching it; a failed one stays unrecorded.
     if (outcome !== 'failed' && deps.records) {

@@ -30,6 +30,35 @@ export interface CheckResult {
   annotations: CheckAnnotation[];
 }
 
+/** Title of the check run of a review that stopped: the queue retries it, so it is no finished review. */
+export const STOPPED_REVIEW_TITLE = 'jitterbot could not finish this review';
+
+/**
+ * Whether a review of `headSha` finished: a completed `jitterbot` check run (of app `appId`, when
+ * given) that is not the one a stopped review leaves. The platform's own trace, which outlives a
+ * process that kept its records in memory; a review killed mid-way leaves its check run in progress.
+ */
+export async function hasFinishedReview(
+  octokit: ProbotOctokit,
+  { owner, repo }: GitHubRepoRef,
+  headSha: string,
+  appId?: number,
+): Promise<boolean> {
+  const { data } = await octokit.rest.checks.listForRef({
+    owner,
+    repo,
+    ref: headSha,
+    check_name: CHECK_RUN_NAME,
+    status: 'completed',
+    ...(appId === undefined ? {} : { app_id: appId }),
+    per_page: CHECK_RUNS_PER_PAGE,
+  });
+  return data.check_runs.some((run) => run.output?.title !== STOPPED_REVIEW_TITLE);
+}
+
+/** A head commit gets a check run per review: a handful, unless someone re-runs it all day. */
+const CHECK_RUNS_PER_PAGE = 20;
+
 /** Creates the `jitterbot` check run on the head commit, in progress. Returns its id. */
 export async function startCheckRun(
   octokit: ProbotOctokit,

@@ -3,7 +3,7 @@ import { reviewedKey, type ReviewRecords } from '../../review-records.js';
 import type { BoundedRepoReader, ReadBudget } from '../bounded-reader.js';
 import type { RepoReader, ReviewOutcome, ReviewTarget } from '../types.js';
 import type { PullRef } from './changes.js';
-import { completeCheckRun, startCheckRun } from './check-run.js';
+import { STOPPED_REVIEW_TITLE, completeCheckRun, hasFinishedReview, startCheckRun } from './check-run.js';
 import { githubTargetKey } from './job-kind.js';
 import { createGitHubReader } from './reader.js';
 import { GitHubTarget, errorFields } from './target.js';
@@ -39,6 +39,28 @@ export interface PullRequestJob extends PullRef {
   localReader?: (headSha: string) => Promise<BoundedRepoReader | null>;
   /** Completed reviews: an automatic request for a head commit already reviewed is not run again. */
   records?: ReviewRecords;
+  /** The App's id (`APP_ID`): only its own check runs show a finished review. */
+  appId?: number;
+}
+
+/**
+ * Recorded, or — when the records do not know it (the in-process store forgets on restart) — shown by
+ * a finished check run, in which case it is recorded now. Costs one API call per unrecorded head; when
+ * that call fails the head counts as not reviewed (at worst it is reviewed once more).
+ */
+async function alreadyReviewed(job: PullRequestJob, key: string, headSha: string): Promise<boolean> {
+  if (!job.records) return false;
+  if (await job.records.has(key)) return true;
+  if (job.checkRun === false) return false;
+  try {
+    const finished = await hasFinishedReview(job.octokit, job, headSha, job.appId);
+    if (finished) await job.records.add([key]);
+    return finished;
+  } catch (error) {
+    // Without checks permission (an installation that has not accepted it) the review still runs.
+    job.log.warn({ err: errorFields(error) }, 'could not read the check runs of the head commit');
+    return false;
+  }
 }
 
 /** Refused reads named in the log; the count says how many more there were. */
@@ -63,7 +85,7 @@ export async function reviewPullRequest(job: PullRequestJob): Promise<'reviewed'
   }
   // A redelivered webhook and the reconciler may both ask for a head already reviewed: one posts.
   const reviewed = reviewedKey(githubTargetKey(job), pr.head.sha);
-  if (!explicit && (await job.records?.has(reviewed))) {
+  if (!explicit && (await alreadyReviewed(job, reviewed, pr.head.sha))) {
     log.info(
       { reason: job.reason, headSha: pr.head.sha },
       'head commit already reviewed; not reviewing again',
@@ -121,7 +143,7 @@ export async function reviewPullRequest(job: PullRequestJob): Promise<'reviewed'
     if (checkRunId !== undefined) {
       await completeCheckRun(octokit, repo, checkRunId, {
         conclusion: 'neutral',
-        title: 'jitterbot could not finish this review',
+        title: STOPPED_REVIEW_TITLE,
         summary:
           `The review of ${pr.head.sha.slice(0, 7)} stopped: ${errorFields(error).message}\n\n` +
           'Comment `/jitterbot rescan` on the pull request, or re-run this check, to try again.',

@@ -2,9 +2,10 @@ import type { Probot, ProbotOctokit } from 'probot';
 import { queued, type ReconcileRun, type ReconcileSource } from '../../reconcile/reconciler.js';
 import { handledDeliveryKey, reviewedKey, type ReviewRecords } from '../../review-records.js';
 import { pullRequestJob } from './app.js';
-import { CHECK_RUN_NAME } from './check-run.js';
-import { githubTargetKey } from './job-kind.js';
+import { hasFinishedReview } from './check-run.js';
+import { githubTargetKey, type GitHubReviewJob } from './job-kind.js';
 import { PULL_REQUEST_ACTIONS, payloadProblem, type PullRequestPayload } from './payloads.js';
+import { errorFields } from './target.js';
 
 export interface GitHubReconcileDeps {
   app: Probot;
@@ -32,7 +33,7 @@ const DELIVERIES_PER_PAGE = 100;
  * no attempt was accepted (a 5xx, a timeout, no connection) or when it was accepted but the review it
  * asked for never finished (the process was killed). Neither is recorded as handled, so each costs
  * one `GET /app/hook/deliveries/{id}` for its payload; then, unless the head commit is known to be
- * reviewed — recorded, or carrying a completed `jitterbot` check run of this app — the review is
+ * reviewed — recorded, or carrying a finished `jitterbot` check run of this app — the review is
  * queued directly (not redelivered: see docs/deploy.md).
  */
 export function githubReconcileSource(deps: GitHubReconcileDeps): ReconcileSource {
@@ -73,7 +74,8 @@ async function missedDeliveries(
   const missed: DeliveryAttempt[][] = [];
   for (const [guid, attempts] of byGuid) {
     if (Date.parse(attempts[0]!.delivered_at) > run.until) continue;
-    if (!(await records.has(handledDeliveryKey('github', guid)))) missed.push(attempts);
+    const handled = handledDeliveryKey('github', guid);
+    if (!run.queuedBefore(handled) && !(await records.has(handled))) missed.push(attempts);
   }
   return missed;
 }
@@ -104,32 +106,31 @@ async function reconcileDelivery(
     return true;
   }
   if (!run.call()) return false;
-  if (await hasCompletedCheckRun(deps, job)) {
+  if (await finishedOnGitHub(deps, run, job)) {
     await deps.records.add([reviewed, handled]);
     return true;
   }
-  const result = await run.enqueue(job, accepted ? 'review never completed' : 'delivery failed');
+  const result = await run.enqueue(job, accepted ? 'review never completed' : 'delivery failed', handled);
   return queued(result);
 }
 
 /**
- * Whether this app completed its check run on the head commit: the durable trace of a finished
- * review, which outlives a process that kept its records in memory. A review killed mid-way leaves
- * its check run in progress.
+ * Whether the head commit carries a finished review. One installation without the checks permission
+ * must not stop the run: its deliveries count as unreviewed, and the job decides again.
  */
-async function hasCompletedCheckRun(
+async function finishedOnGitHub(
   deps: GitHubReconcileDeps,
-  job: { installationId: number; owner: string; repo: string; headSha?: string },
+  run: ReconcileRun,
+  job: GitHubReviewJob,
 ): Promise<boolean> {
-  const octokit = await deps.app.auth(job.installationId);
-  const { data } = await octokit.rest.checks.listForRef({
-    owner: job.owner,
-    repo: job.repo,
-    ref: job.headSha!,
-    check_name: CHECK_RUN_NAME,
-    status: 'completed',
-    ...(deps.appId === undefined ? {} : { app_id: deps.appId }),
-    per_page: 1,
-  });
-  return data.total_count > 0;
+  try {
+    const octokit = await deps.app.auth(job.installationId);
+    return await hasFinishedReview(octokit, job, job.headSha!, deps.appId);
+  } catch (error) {
+    run.log.warn(
+      { repo: `${job.owner}/${job.repo}`, pr: job.pullNumber, err: errorFields(error) },
+      'could not read the check runs of a missed delivery',
+    );
+    return false;
+  }
 }

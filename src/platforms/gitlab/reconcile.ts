@@ -81,7 +81,7 @@ async function reconcileProject(
   for (const mr of open) {
     if (mr.draft || Date.parse(mr.updated_at) > run.until) continue;
     const reviewed = reviewedKey(gitlabTargetKey(project.id, mr.iid), mr.sha);
-    if (await deps.records.has(reviewed)) continue;
+    if (run.queuedBefore(reviewed) || (await deps.records.has(reviewed))) continue;
     if (!run.call()) return false;
     const statuses = await api.Commits.allStatuses(project.id, mr.sha, { name: COMMIT_STATUS_NAME });
     if (statuses.length > 0) {
@@ -94,7 +94,7 @@ async function reconcileProject(
       headSha: mr.sha,
       enqueuedAt: Date.now(),
     };
-    if (!queued(await run.enqueue(job, 'no completed review of the head commit'))) return false;
+    if (!queued(await run.enqueue(job, 'no completed review of the head commit', reviewed))) return false;
   }
   return true;
 }

@@ -10,22 +10,15 @@ import type { Probot } from 'probot';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import jitterbotApp from '../../../src/platforms/github/app.js';
 import type { ReviewFn } from '../../../src/platforms/github/job.js';
+import { STOPPED_REVIEW_TITLE } from '../../../src/platforms/github/check-run.js';
 import { githubReconcileSource } from '../../../src/platforms/github/reconcile.js';
+import { runReview } from '../../../src/review/pipeline.js';
 import { MemoryJobQueue } from '../../../src/queue/memory.js';
 import { createReconciler, type RunOnce } from '../../../src/reconcile/reconciler.js';
 import { DEFAULT_RECONCILE } from '../../../src/reconcile/settings.js';
 import { MemoryReviewRecords } from '../../../src/review-records.js';
 import { fakeGitHub, type Recorded } from './fake-github.js';
-import {
-  API,
-  HEAD_SHA,
-  INSTALLATION,
-  REPO_PATH,
-  addedFilePatch,
-  repoFile,
-  testProbot,
-  webhook,
-} from './harness.js';
+import { API, INSTALLATION, addedFilePatch, repoFile, testProbot, webhook } from './harness.js';
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => nock.cleanAll());
@@ -85,14 +78,6 @@ beforeEach(() => {
       },
     ];
   });
-  // The durable trace of a finished review: a completed `jitterbot` check run on the head commit.
-  api
-    .get(`${REPO_PATH}/commits/${HEAD_SHA}/check-runs`)
-    .query(true)
-    .reply(() => {
-      const completed = recorded.checkRunUpdates.some((update) => update.conclusion !== undefined);
-      return [200, { total_count: completed ? 1 : 0, check_runs: [] }];
-    });
 });
 
 /** Appends an attempt to the delivery log, as GitHub does when it delivers (or fails to). */
@@ -121,7 +106,8 @@ interface Process {
 
 /** One `jitterbot serve` process: its own memory (delivery store, records) and queue. */
 async function start(review?: ReviewFn): Promise<Process> {
-  const queue = new MemoryJobQueue();
+  // A failed review is retried at once, not after the production backoff.
+  const queue = new MemoryJobQueue({ retry: { attempts: 2, baseMs: 1, capMs: 1 } });
   const records = new MemoryReviewRecords();
   const probot = testProbot();
   await probot.load((app: Probot) => jitterbotApp(app, { queue, records, ...(review ? { review } : {}) }));
@@ -178,6 +164,50 @@ describe('GitHub reconciler after a restart', () => {
     // Another restart: the completed check run on the head commit says the review is done.
     const third = await start();
     expect((await third.reconcile({ fresh: true }))[0]).toMatchObject({ enqueued: 0, apiCalls: 3 });
+    expect(posted()).toEqual({ reviews: 1, checkRuns: 2 });
+  });
+});
+
+describe('a review job and the trace of finished reviews', () => {
+  it('does not review again a head reviewed before a restart when its delivery comes back', async () => {
+    const first = await start();
+    const guid = randomUUID();
+    await first.deliver(guid);
+    await first.queue.onIdle();
+    expect(posted()).toEqual({ reviews: 1, checkRuns: 1 });
+
+    const second = await start();
+    await second.deliver(guid);
+    await second.queue.onIdle();
+    expect(posted()).toEqual({ reviews: 1, checkRuns: 1 });
+  });
+
+  it('reviews when the check runs cannot be read (an installation without the checks permission)', async () => {
+    nock.cleanAll();
+    recorded = fakeGitHub({
+      files: { [PATH]: added },
+      changed: [{ filename: PATH, status: 'added', patch: addedFilePatch(added) }],
+      failFirst: [{ method: 'GET', path: /\/check-runs$/, status: 403 }],
+    });
+    const process = await start();
+    await process.deliver(randomUUID());
+    await process.queue.onIdle();
+    expect(posted()).toEqual({ reviews: 1, checkRuns: 1 });
+  });
+
+  it('retries a review that stopped: the check run it completed is no finished review', async () => {
+    let failures = 1;
+    const flaky: ReviewFn = async (target, reader, options) => {
+      if (failures-- > 0) throw new Error('GitHub went away');
+      return runReview(target, reader, options);
+    };
+    const process = await start(flaky);
+    await process.deliver(randomUUID());
+    await process.queue.onIdle();
+    expect(recorded.checkRunUpdates.map((update) => (update.output as { title: string }).title)).toEqual([
+      STOPPED_REVIEW_TITLE,
+      expect.stringMatching(/retry/),
+    ]);
     expect(posted()).toEqual({ reviews: 1, checkRuns: 2 });
   });
 });
