@@ -64,7 +64,10 @@ const payloadOf = (pull: number) => ({
 const attempts: Attempt[] = [];
 const guidPull = new Map<string, number>();
 /** Check runs by id: the head commit they are on, and whether they were completed. */
-const checkRuns = new Map<number, { headSha: string; completed: boolean; title?: string }>();
+const checkRuns = new Map<
+  number,
+  { headSha: string; externalId: string; completed: boolean; title?: string }
+>();
 
 function reply(
   res: ServerResponse,
@@ -124,7 +127,11 @@ async function github(req: IncomingMessage, res: ServerResponse, base: string): 
   if (key === `POST ${repo}/check-runs`) {
     const body = await bodyOf(req);
     const id = checkRuns.size + 1;
-    checkRuns.set(id, { headSha: String(body.head_sha), completed: false });
+    checkRuns.set(id, {
+      headSha: String(body.head_sha),
+      externalId: String(body.external_id),
+      completed: false,
+    });
     return reply(res, 201, { id });
   }
   if ((match = new RegExp(`^PATCH ${repo}/check-runs/(\\d+)$`).exec(key))) {
@@ -143,6 +150,7 @@ async function github(req: IncomingMessage, res: ServerResponse, base: string): 
       id,
       name: 'jitterbot',
       status: 'completed',
+      external_id: run.externalId,
       output: { title: run.title },
     }));
     return reply(res, 200, { total_count: listed.length, check_runs: listed });

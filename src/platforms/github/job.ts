@@ -113,7 +113,7 @@ export async function reviewPullRequest(job: PullRequestJob): Promise<'reviewed'
 
   if (job.checkRun !== false) {
     try {
-      target.checkRunId = await startCheckRun(octokit, repo, pr.head.sha);
+      target.checkRunId = await startCheckRun(octokit, job, pr.head.sha);
     } catch (error) {
       // Without checks:write (an installation that has not accepted new permissions) the review still runs.
       log.warn({ err: errorFields(error) }, 'could not create the check run');

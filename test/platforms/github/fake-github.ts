@@ -207,6 +207,7 @@ export function fakeGitHub(repo: FakeRepo): Recorded {
           id: CHECK_RUN_ID,
           name: 'jitterbot',
           status: 'completed',
+          external_id: recorded.checkRunsCreated[0]?.external_id ?? null,
           output: update.output,
         }));
       return [200, { total_count: completed.length, check_runs: completed }];

@@ -10,7 +10,7 @@ import type { Probot } from 'probot';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import jitterbotApp from '../../../src/platforms/github/app.js';
 import type { ReviewFn } from '../../../src/platforms/github/job.js';
-import { STOPPED_REVIEW_TITLE } from '../../../src/platforms/github/check-run.js';
+import { STOPPED_REVIEW_TITLE, hasFinishedReview } from '../../../src/platforms/github/check-run.js';
 import { githubReconcileSource } from '../../../src/platforms/github/reconcile.js';
 import { runReview } from '../../../src/review/pipeline.js';
 import { MemoryJobQueue } from '../../../src/queue/memory.js';
@@ -18,7 +18,7 @@ import { createReconciler, type RunOnce } from '../../../src/reconcile/reconcile
 import { DEFAULT_RECONCILE } from '../../../src/reconcile/settings.js';
 import { MemoryReviewRecords } from '../../../src/review-records.js';
 import { fakeGitHub, type Recorded } from './fake-github.js';
-import { API, INSTALLATION, addedFilePatch, repoFile, testProbot, webhook } from './harness.js';
+import { API, INSTALLATION, addedFilePatch, repoFile, testOctokit, testProbot, webhook } from './harness.js';
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => nock.cleanAll());
@@ -209,6 +209,28 @@ describe('a review job and the trace of finished reviews', () => {
       expect.stringMatching(/retry/),
     ]);
     expect(posted()).toEqual({ reviews: 1, checkRuns: 2 });
+  });
+});
+
+describe('hasFinishedReview', () => {
+  const listed = (...runs: Record<string, unknown>[]) =>
+    nock(API)
+      .get('/repos/o/r/commits/abc/check-runs')
+      .query({ check_name: 'jitterbot', status: 'completed', app_id: '1', per_page: '20' })
+      .reply(200, { total_count: runs.length, check_runs: runs });
+  const finished = (pullNumber: number) =>
+    hasFinishedReview(testOctokit(), { owner: 'o', repo: 'r', pullNumber }, 'abc', 1);
+
+  it('counts the check run of this pull request, or of no named one, and not a stopped review', async () => {
+    listed({ external_id: 'o/r#1', output: { title: '1 retry without jitter' } });
+    expect(await finished(1)).toBe(true);
+    listed({ external_id: 'o/r#1', output: { title: '1 retry without jitter' } });
+    // Another pull request with the same head commit (into another branch) is not reviewed by it.
+    expect(await finished(2)).toBe(false);
+    listed({ external_id: null, output: { title: 'No retries without jitter' } });
+    expect(await finished(2)).toBe(true);
+    listed({ external_id: 'o/r#1', output: { title: STOPPED_REVIEW_TITLE } });
+    expect(await finished(1)).toBe(false);
   });
 });
 
