@@ -307,6 +307,8 @@ export async function startServer(
   }
 
   const { metrics } = options;
+  // Read before anything listens: a bad setting stops the start with its message.
+  const settings = reconcileSettingsFromEnv(env);
   const queue =
     options.queue ?? new MemoryJobQueue({ log, ...(metrics ? { observer: metrics.observer } : {}) });
   metrics?.watchQueue(queue);
@@ -366,7 +368,6 @@ export async function startServer(
     ...(probot ? [githubReconcileSource({ app: probot, records, ...appIdOf(env) })] : []),
     ...(options.reconcileSources ?? []),
   ];
-  const settings = reconcileSettingsFromEnv(env);
   const reconciler =
     settings.enabled && reconcileSources.length > 0
       ? startReconciler({ sources: reconcileSources, settings, enqueue: (job) => queue.enqueue(job), log })

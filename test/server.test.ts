@@ -230,6 +230,21 @@ describe('without GitHub credentials', () => {
     }
   });
 
+  it('refuses a bad reconciler setting before it listens; runs no reconciler when it is off', async () => {
+    await expect(
+      startServer({ ...baseEnv, RECONCILE_MAX_REVIEWS: '0' }, { cwd: ROOT, loadDotEnv: false }),
+    ).rejects.toThrow(/RECONCILE_MAX_REVIEWS/);
+    const running = await startServer(
+      { ...baseEnv, APP_ID: '1', PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET: SECRET },
+      { cwd: ROOT, loadDotEnv: false },
+    );
+    try {
+      expect(running.reconcile).toBeUndefined();
+    } finally {
+      await running.close();
+    }
+  });
+
   it('refuses to run a production GitHub App without a webhook secret', async () => {
     await expect(
       startServer(
