@@ -326,6 +326,8 @@ function appEnv(): Record<string, string> {
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
     LOG_FORMAT: 'json',
+    // No GitHub to reconcile against: the benchmark measures webhooks only.
+    RECONCILE: 'off',
   };
 }
 

@@ -17,6 +17,9 @@ import {
   type ProbotOctokit,
 } from 'probot';
 import { MemoryDeliveryStore, type DeliveryStore } from './idempotency.js';
+import { startReconciler, type ReconcileSource, type RunOnce } from './reconcile/reconciler.js';
+import { reconcileSettingsFromEnv } from './reconcile/settings.js';
+import { MemoryReviewRecords, type ReviewRecords } from './review-records.js';
 import { jsonLogger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { header, json } from './http.js';
@@ -31,6 +34,7 @@ import type { PullRequestPayload } from './platforms/github/payloads.js';
 import { readCacheFromEnv } from './platforms/read-cache-env.js';
 import type { ReadCache } from './platforms/read-cache.js';
 import { createSetupHandler, type SetupHandler } from './platforms/github/setup.js';
+import { githubReconcileSource } from './platforms/github/reconcile.js';
 import { errorFields } from './platforms/github/target.js';
 import { createGitHubWebhookHandler } from './platforms/github/webhook.js';
 import type { Platform } from './queue/job.js';
@@ -223,6 +227,10 @@ export interface StartServerOptions {
   queue?: JobQueue;
   /** Delivery ids already handled, shared with other platforms; default: this process's memory. */
   deliveries?: DeliveryStore;
+  /** Completed reviews, shared with other platforms and the workers; default: this process's memory. */
+  records?: ReviewRecords;
+  /** The reconciler's sources of other platforms (GitLab); GitHub's is added when the App is configured. */
+  reconcileSources?: ReconcileSource[];
   /** Prometheus metrics, served at `/metrics` and fed by webhooks, jobs and API calls. */
   metrics?: Metrics;
   /** Content cache of the reviews this process runs; default: from the environment (`READ_CACHE*`). */
@@ -244,6 +252,8 @@ export interface RunningServer {
   github: GitHubMode;
   queue: JobQueue;
   log: Logger;
+  /** Runs the reconciler once now; undefined when it is off (`RECONCILE=off`) or has no source. */
+  reconcile?: RunOnce;
   /**
    * Stops accepting requests (and answers `/readyz` with 503 meanwhile), then gives queued reviews
    * up to `deadlineMs` to finish; reports what was left.
@@ -301,10 +311,13 @@ export async function startServer(
   }
 
   const { metrics } = options;
+  // Read before anything listens: a bad setting stops the start with its message.
+  const settings = reconcileSettingsFromEnv(env);
   const queue =
     options.queue ?? new MemoryJobQueue({ log, ...(metrics ? { observer: metrics.observer } : {}) });
   metrics?.watchQueue(queue);
   const deliveries = options.deliveries ?? new MemoryDeliveryStore();
+  const records = options.records ?? new MemoryReviewRecords();
   const review = metrics ? metrics.countFindings(options.review ?? runReview) : options.review;
   const readCache =
     options.readCache ?? readCacheFromEnv(env, metrics ? { observer: metrics.readCache } : {});
@@ -321,7 +334,14 @@ export async function startServer(
           probot,
           githubIntake: pullRequestIntake({ queue, deliveries, log }),
           app: (app: Probot) =>
-            jitterbotApp(app, { queue, deliveries, readCache, ...(review ? { review } : {}) }),
+            jitterbotApp(app, {
+              queue,
+              deliveries,
+              readCache,
+              records,
+              ...appIdOf(env),
+              ...(review ? { review } : {}),
+            }),
         }
       : {}),
     ...(github === 'setup'
@@ -351,15 +371,26 @@ export async function startServer(
   if (github === 'disabled')
     log.warn({}, 'no GitHub App configured (APP_ID, PRIVATE_KEY); GitHub webhooks are off');
 
+  const reconcileSources = [
+    ...(probot ? [githubReconcileSource({ app: probot, records, ...appIdOf(env) })] : []),
+    ...(options.reconcileSources ?? []),
+  ];
+  const reconciler =
+    settings.enabled && reconcileSources.length > 0
+      ? startReconciler({ sources: reconcileSources, settings, enqueue: (job) => queue.enqueue(job), log })
+      : undefined;
+
   return {
     server,
     url,
     github,
     queue,
     log,
+    ...(reconciler ? { reconcile: reconciler.runOnce } : {}),
     async close(deadlineMs = DEFAULT_SHUTDOWN_TIMEOUT_MS) {
       const started = Date.now();
       closing = true;
+      reconciler?.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // close() waits for keep-alive connections to time out; idle ones can go now.
       server.closeIdleConnections();
@@ -367,6 +398,12 @@ export async function startServer(
       return queue.close(Math.max(0, deadlineMs - (Date.now() - started)));
     },
   };
+}
+
+/** `APP_ID` as a number, when it is one (the reconciler and the jobs filter check runs by it). */
+export function appIdOf(env: NodeJS.ProcessEnv): { appId?: number } {
+  const appId = Number(env.APP_ID);
+  return Number.isInteger(appId) && appId > 0 ? { appId } : {};
 }
 
 /** Probot's default webhook path (also what @octokit/webhooks uses). */

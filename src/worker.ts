@@ -13,7 +13,9 @@ import { DEFAULT_REDIS_WORKER, RedisJobWorker, type RedisWorkerOptions } from '.
 import type { CloseReport, JobRunners } from './queue/types.js';
 import { runReview } from './review/pipeline.js';
 import { reviewsFromEnv, type ReviewPool } from './review/pool.js';
+import { RedisReviewRecords, type ReviewRecords } from './review-records.js';
 import {
+  appIdOf,
   DEFAULT_PORT,
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
   createServer,
@@ -64,10 +66,12 @@ export async function startWorker(
     ? { review: runReview, pool: null }
     : reviewsFromEnv(env, log);
   const shared = overrides.runners ? undefined : await sharedReadCacheFromEnv(env, metrics.readCache);
-  const runners = overrides.runners ?? runnersFromEnv(env, log, metrics, reviews.review, shared?.cache);
-
   const redis = redisConnection(url, 'worker');
   await connectRedis(redis);
+  const runners =
+    overrides.runners ??
+    runnersFromEnv(env, log, metrics, reviews.review, shared?.cache, new RedisReviewRecords(redis));
+
   // The worker's view of the whole queue, for the depth gauge; it never enqueues.
   const view = new RedisJobQueue(redis, { log });
   metrics.watchQueue(view);
@@ -147,12 +151,14 @@ export function runnersFromEnv(
   metrics: Metrics,
   runner: ReviewPool['review'] = runReview,
   readCache: ReadCache = readCacheFromEnv(env, { observer: metrics.readCache }),
+  records?: ReviewRecords,
 ): JobRunners {
   const runners: JobRunners = {};
   const review = metrics.countFindings(runner);
+  const recording = records ? { records } : {};
   if (env.APP_ID && (env.PRIVATE_KEY || env.PRIVATE_KEY_PATH)) {
     const probot = githubProbotFromEnv(env, githubOctokit(metrics));
-    runners.github = githubJobRunner(probot, { review, readCache });
+    runners.github = githubJobRunner(probot, { review, readCache, ...recording, ...appIdOf(env) });
   }
   const gitlabLog = log.child({ name: 'gitlab' });
   const gitlab = gitlabFromEnv(env, {
@@ -169,6 +175,7 @@ export function runnersFromEnv(
       log: gitlabLog,
       review,
       readCache,
+      ...recording,
       ...(gitlab.botUsername ? { botUsername: gitlab.botUsername } : {}),
     });
   }

@@ -19,6 +19,7 @@ const env = {
   PORT: '0',
   HOST: '127.0.0.1',
   LOG_LEVEL: 'fatal' as const,
+  RECONCILE: 'off',
   APP_ID: '1',
   PRIVATE_KEY: testPrivateKey(),
   WEBHOOK_SECRET: 'limits-secret',

@@ -24,7 +24,8 @@ const DELIVERY_ID = '72d3162e-cc78-11e3-81ab-4c9367dc0958';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const LOCAL = /^127\.0\.0\.1(:\d+)?$/;
 
-const baseEnv = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'fatal' } as const;
+// The reconciler is tested on its own (test/reconcile); here it would call the GitHub API unasked.
+const baseEnv = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'fatal', RECONCILE: 'off' } as const;
 
 function sign(body: string, secret = SECRET): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
@@ -224,6 +225,21 @@ describe('without GitHub credentials', () => {
       expect(running.github).toBe('disabled');
       expect((await fetch(`${running.url}/probot`)).status).toBe(404);
       expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
+    } finally {
+      await running.close();
+    }
+  });
+
+  it('refuses a bad reconciler setting before it listens; runs no reconciler when it is off', async () => {
+    await expect(
+      startServer({ ...baseEnv, RECONCILE_MAX_REVIEWS: '0' }, { cwd: ROOT, loadDotEnv: false }),
+    ).rejects.toThrow(/RECONCILE_MAX_REVIEWS/);
+    const running = await startServer(
+      { ...baseEnv, APP_ID: '1', PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET: SECRET },
+      { cwd: ROOT, loadDotEnv: false },
+    );
+    try {
+      expect(running.reconcile).toBeUndefined();
     } finally {
       await running.close();
     }

@@ -1,5 +1,6 @@
 import { createMetrics } from '../metrics.js';
 import { readCacheFromEnv } from '../platforms/read-cache-env.js';
+import { gitlabReconcileSource } from '../platforms/gitlab/reconcile.js';
 import { gitlabWebhookRoute } from '../platforms/gitlab/route.js';
 import type { Log } from '../platforms/gitlab/log.js';
 import { positiveInt, queueFromEnv } from '../queue/create.js';
@@ -30,7 +31,7 @@ export async function serveCommand(env: NodeJS.ProcessEnv = process.env): Promis
   const shutdownTimeoutMs = positiveInt(env, 'SHUTDOWN_TIMEOUT_MS', DEFAULT_SHUTDOWN_TIMEOUT_MS);
   const metrics = createMetrics({ processMetrics: true });
   const backend = await queueFromEnv(env, { log: forward, observer: metrics.observer });
-  const { queue, deliveries } = backend;
+  const { queue, deliveries, records } = backend;
   // With Redis this process runs no review; in one process the analysis leaves the event loop.
   const { review, pool } =
     queue.mode === 'memory' ? reviewsFromEnv(env, forward) : { review: undefined, pool: null };
@@ -39,6 +40,7 @@ export async function serveCommand(env: NodeJS.ProcessEnv = process.env): Promis
   const gitlab = gitlabWebhookRoute(env, {
     queue,
     deliveries,
+    records,
     log: forward,
     job: review ? { review: metrics.countFindings(review), readCache } : { readCache },
     retry: {
@@ -53,10 +55,21 @@ export async function serveCommand(env: NodeJS.ProcessEnv = process.env): Promis
   const running = await startServer(env, {
     queue,
     deliveries,
+    records,
     metrics,
     ...(review ? { review } : {}),
     readCache,
     extraRoutes: gitlab.kind === 'ready' ? [{ ...gitlab.route, platform: 'gitlab' }] : [],
+    reconcileSources:
+      gitlab.kind === 'ready'
+        ? [
+            gitlabReconcileSource({
+              clientFor: gitlab.clientFor,
+              records,
+              configured: listFromEnv(env, 'GITLAB_RECONCILE_PROJECTS'),
+            }),
+          ]
+        : [],
   });
   log = running.log;
   if (gitlab.kind === 'ready')
@@ -91,4 +104,9 @@ export async function serveCommand(env: NodeJS.ProcessEnv = process.env): Promis
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+/** A comma- or space-separated list from the environment; empty when unset. */
+function listFromEnv(env: NodeJS.ProcessEnv, name: string): string[] {
+  return (env[name] ?? '').split(/[\s,]+/).filter((item) => item !== '');
 }

@@ -1,13 +1,15 @@
 import type { Redis } from 'ioredis';
 import { MemoryDeliveryStore, RedisDeliveryStore, type DeliveryStore } from '../idempotency.js';
+import { MemoryReviewRecords, RedisReviewRecords, type ReviewRecords } from '../review-records.js';
 import { DEFAULT_MEMORY_QUEUE, MemoryJobQueue, type QueueLog } from './memory.js';
 import { DEFAULT_REDIS_QUEUE, RedisJobQueue, connectRedis, redisConnection } from './redis.js';
 import type { JobQueue, QueueObserver } from './types.js';
 
-/** The queue and the delivery store of one process, both in memory or both in Redis. */
+/** The queue, the delivery store and the review records of one process, all in memory or all in Redis. */
 export interface QueueBackend {
   queue: JobQueue;
   deliveries: DeliveryStore;
+  records: ReviewRecords;
   /** Closes the Redis connection (after `queue.close`); nothing to do in memory. */
   disconnect(): Promise<void>;
 }
@@ -30,13 +32,23 @@ export async function queueFromEnv(
       log: deps.log,
       ...observer,
     });
-    return { queue, deliveries: new MemoryDeliveryStore(), disconnect: async () => {} };
+    return {
+      queue,
+      deliveries: new MemoryDeliveryStore(),
+      records: new MemoryReviewRecords(),
+      disconnect: async () => {},
+    };
   }
   const maxWaiting = positiveInt(env, 'QUEUE_MAX_WAITING', DEFAULT_REDIS_QUEUE.maxWaiting);
   const redis = redisConnection(url, 'producer');
   await connectRedis(redis);
   const queue = new RedisJobQueue(redis, { maxWaiting, log: deps.log, ...observer });
-  return { queue, deliveries: new RedisDeliveryStore(redis), disconnect: () => quit(redis) };
+  return {
+    queue,
+    deliveries: new RedisDeliveryStore(redis),
+    records: new RedisReviewRecords(redis),
+    disconnect: () => quit(redis),
+  };
 }
 
 /** A whole number ≥ 1 from the environment, or `fallback` when unset. */

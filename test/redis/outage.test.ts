@@ -125,6 +125,7 @@ describe.skipIf(!REDIS_URL)('Redis stopped mid-burst', () => {
         PORT: '0',
         HOST: '127.0.0.1',
         LOG_LEVEL: 'fatal',
+        RECONCILE: 'off',
         APP_ID: '1',
         PRIVATE_KEY: testPrivateKey(),
         WEBHOOK_SECRET: GITHUB_SECRET,

@@ -17,6 +17,7 @@ export const DB = {
   shutdown: 5,
   metrics: 6,
   readCache: 7,
+  records: 8,
 } as const;
 
 export function redisUrlFor(db: number): string {

@@ -1,5 +1,6 @@
 import type { Context, Probot } from 'probot';
 import { MemoryDeliveryStore, confirmInBackground, type DeliveryStore } from '../../idempotency.js';
+import { handledDeliveryKey, type ReviewRecords } from '../../review-records.js';
 import { MemoryJobQueue } from '../../queue/memory.js';
 import type { EnqueueResult, JobQueue, JobRunner } from '../../queue/types.js';
 import { runReview } from '../../review/pipeline.js';
@@ -24,6 +25,10 @@ export interface GitHubAppDeps {
   readCache?: ReadCache;
   /** Delivery ids already handled, so a redelivered webhook does nothing twice. */
   deliveries?: DeliveryStore;
+  /** Completed reviews and handled deliveries, shared with the reconciler. */
+  records?: ReviewRecords;
+  /** The App's id (`APP_ID`): only its own check runs show a finished review. */
+  appId?: number;
 }
 
 /** `/jitterbot rescan` or `@jitterbot rescan` at the start of any line of a comment. */
@@ -52,6 +57,8 @@ export default function jitterbotApp(app: Probot, deps: Partial<GitHubAppDeps> =
       review: deps.review ?? runReview,
       ...(deps.budget ? { budget: deps.budget } : {}),
       ...(deps.readCache ? { readCache: deps.readCache } : {}),
+      ...(deps.records ? { records: deps.records } : {}),
+      ...(deps.appId === undefined ? {} : { appId: deps.appId }),
     }),
   );
   const schedule = scheduler(queue);
@@ -130,17 +137,7 @@ export function pullRequestIntake(deps: {
       return claim;
     }
     const result = await queue
-      .enqueue({
-        platform: 'github',
-        deliveryIds: [deliveryId],
-        installationId,
-        owner: payload.repository.owner.login,
-        repo: payload.repository.name,
-        pullNumber: pr.number,
-        headSha: pr.head.sha,
-        reason: payload.action as ReviewReason,
-        enqueuedAt: Date.now(),
-      })
+      .enqueue(pullRequestJob(deliveryId, installationId, payload))
       .catch((error: unknown) => {
         log.error({ ...fields, err: errorFields(error) }, 'could not enqueue the review');
         return 'unavailable' as const;
@@ -153,6 +150,25 @@ export function pullRequestIntake(deps: {
     confirmInBackground(deliveries, ids);
     log.info({ ...fields, queue: result }, 'review enqueued');
     return result;
+  };
+}
+
+/** The review a `pull_request` delivery asks for, from the webhook or from the app's delivery log. */
+export function pullRequestJob(
+  deliveryId: string,
+  installationId: number,
+  payload: PullRequestPayload,
+): GitHubReviewJob {
+  return {
+    platform: 'github',
+    deliveryIds: [deliveryId],
+    installationId,
+    owner: payload.repository.owner.login,
+    repo: payload.repository.name,
+    pullNumber: payload.pull_request.number,
+    headSha: payload.pull_request.head.sha,
+    reason: payload.action as ReviewReason,
+    enqueuedAt: Date.now(),
   };
 }
 
@@ -229,7 +245,13 @@ function onceForDelivery(deliveries: DeliveryStore) {
  */
 export function githubJobRunner(
   app: Probot,
-  deps: { review: ReviewFn; budget?: ReadBudget; readCache?: ReadCache },
+  deps: {
+    review: ReviewFn;
+    budget?: ReadBudget;
+    readCache?: ReadCache;
+    records?: ReviewRecords;
+    appId?: number;
+  },
 ): JobRunner<GitHubReviewJob> {
   const botLogin = appBotLogin(app);
   // One cache for every job this process runs, unless the process brings its own (Redis-backed).
@@ -241,7 +263,7 @@ export function githubJobRunner(
       repo: `${job.owner}/${job.repo}`,
       pr: job.pullNumber,
     });
-    return reviewPullRequest({
+    const outcome = await reviewPullRequest({
       owner: job.owner,
       repo: job.repo,
       pullNumber: job.pullNumber,
@@ -253,7 +275,18 @@ export function githubJobRunner(
       review: deps.review,
       readCache,
       ...(deps.budget ? { budget: deps.budget } : {}),
+      ...(deps.records ? { records: deps.records } : {}),
+      ...(deps.appId === undefined ? {} : { appId: deps.appId }),
     });
+    // The reconciler skips a delivery recorded here without fetching it; a failed one stays unrecorded.
+    if (outcome !== 'failed' && deps.records) {
+      await deps.records
+        .add(job.deliveryIds.map((id) => handledDeliveryKey('github', id)))
+        .catch((error: unknown) =>
+          log.warn({ err: errorFields(error) }, 'could not record the handled deliveries'),
+        );
+    }
+    return outcome;
   };
 }
 

@@ -1,5 +1,6 @@
 import type { ProbotOctokit } from 'probot';
 import type { Finding } from '../../analysis/finding.js';
+import type { PullRef } from './changes.js';
 import type { GitHubRepoRef } from './reader.js';
 
 /** The check run's name: also what `check_run.rerequested` is matched against. */
@@ -30,17 +31,54 @@ export interface CheckResult {
   annotations: CheckAnnotation[];
 }
 
-/** Creates the `jitterbot` check run on the head commit, in progress. Returns its id. */
-export async function startCheckRun(
+/** Title of the check run of a review that stopped: the queue retries it, so it is no finished review. */
+export const STOPPED_REVIEW_TITLE = 'jitterbot could not finish this review';
+
+/**
+ * Whether a review of pull request `pullNumber` at `headSha` finished: a completed `jitterbot` check
+ * run (of app `appId`, when given) that is not the one a stopped review leaves. The platform's own
+ * trace, which outlives a process that kept its records in memory; a review killed mid-way leaves its
+ * check run in progress. A check run is on a commit, and two pull requests may share a head (into two
+ * branches): its `external_id` names the pull request it reviewed (check runs made before it did count
+ * for any).
+ */
+export async function hasFinishedReview(
   octokit: ProbotOctokit,
-  { owner, repo }: GitHubRepoRef,
+  pull: PullRef,
   headSha: string,
-): Promise<number> {
+  appId?: number,
+): Promise<boolean> {
+  const { data } = await octokit.rest.checks.listForRef({
+    owner: pull.owner,
+    repo: pull.repo,
+    ref: headSha,
+    check_name: CHECK_RUN_NAME,
+    status: 'completed',
+    ...(appId === undefined ? {} : { app_id: appId }),
+    per_page: CHECK_RUNS_PER_PAGE,
+  });
+  const reviewed = checkRunExternalId(pull);
+  return data.check_runs.some(
+    (run) => run.output?.title !== STOPPED_REVIEW_TITLE && (!run.external_id || run.external_id === reviewed),
+  );
+}
+
+/** A head commit gets a check run per review: a handful, unless someone re-runs it all day. */
+const CHECK_RUNS_PER_PAGE = 20;
+
+/** The pull request a check run reviews, in its `external_id`: `owner/repo#12`. */
+function checkRunExternalId(pull: PullRef): string {
+  return `${pull.owner}/${pull.repo}#${pull.pullNumber}`;
+}
+
+/** Creates the `jitterbot` check run of a pull request on its head commit, in progress. Returns its id. */
+export async function startCheckRun(octokit: ProbotOctokit, pull: PullRef, headSha: string): Promise<number> {
   const { data } = await octokit.rest.checks.create({
-    owner,
-    repo,
+    owner: pull.owner,
+    repo: pull.repo,
     name: CHECK_RUN_NAME,
     head_sha: headSha,
+    external_id: checkRunExternalId(pull),
     status: 'in_progress',
     started_at: new Date().toISOString(),
   });

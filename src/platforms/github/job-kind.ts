@@ -23,12 +23,17 @@ declare module '../../queue/job.js' {
   }
 }
 
+/** The review target of a pull request: `github:owner/repo#12`. */
+export function githubTargetKey(pull: { owner: string; repo: string; pullNumber: number }): string {
+  return `github:${pull.owner}/${pull.repo}#${pull.pullNumber}`;
+}
+
 /** Explicit requests review drafts and must survive being merged with a later automatic one. */
 const EXPLICIT_REASONS: ReadonlySet<ReviewReason> = new Set(['rescan', 'check_run_rerequested']);
 
 export const githubJobKind: JobKind<GitHubReviewJob> = {
   platform: 'github',
-  key: (job) => `github:${job.owner}/${job.repo}#${job.pullNumber}`,
+  key: githubTargetKey,
   deliveryIds: (job) => job.deliveryIds,
   // An explicit request (rescan, re-run) is never downgraded to an automatic one.
   merge: (older, newer) => ({

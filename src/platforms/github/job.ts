@@ -1,10 +1,12 @@
 import type { ProbotOctokit } from 'probot';
 import { ApiCallLog, withApiCallLog } from '../api-calls.js';
+import { reviewedKey, type ReviewRecords } from '../../review-records.js';
 import type { BoundedRepoReader, ReadBudget } from '../bounded-reader.js';
 import type { ReadCache } from '../read-cache.js';
 import type { RepoReader, ReviewOutcome, ReviewTarget } from '../types.js';
 import type { PullRef } from './changes.js';
-import { completeCheckRun, startCheckRun } from './check-run.js';
+import { STOPPED_REVIEW_TITLE, completeCheckRun, hasFinishedReview, startCheckRun } from './check-run.js';
+import { githubTargetKey } from './job-kind.js';
 import { createGitHubReader } from './reader.js';
 import { GitHubTarget, errorFields } from './target.js';
 
@@ -39,6 +41,30 @@ export interface PullRequestJob extends PullRef {
   checkRun?: boolean;
   /** A reader for the head commit other than the API (a CI checkout), or null to read through the API. */
   localReader?: (headSha: string) => Promise<BoundedRepoReader | null>;
+  /** Completed reviews: an automatic request for a head commit already reviewed is not run again. */
+  records?: ReviewRecords;
+  /** The App's id (`APP_ID`): only its own check runs show a finished review. */
+  appId?: number;
+}
+
+/**
+ * Recorded, or — when the records do not know it (the in-process store forgets on restart) — shown by
+ * a finished check run, in which case it is recorded now. Costs one API call per unrecorded head; when
+ * that call fails the head counts as not reviewed (at worst it is reviewed once more).
+ */
+async function alreadyReviewed(job: PullRequestJob, key: string, headSha: string): Promise<boolean> {
+  if (!job.records) return false;
+  if (await job.records.has(key)) return true;
+  if (job.checkRun === false) return false;
+  try {
+    const finished = await hasFinishedReview(job.octokit, job, headSha, job.appId);
+    if (finished) await job.records.add([key]);
+    return finished;
+  } catch (error) {
+    // Without checks permission (an installation that has not accepted it) the review still runs.
+    job.log.warn({ err: errorFields(error) }, 'could not read the check runs of the head commit');
+    return false;
+  }
 }
 
 /** Refused reads named in the log; the count says how many more there were. */
@@ -69,6 +95,15 @@ async function runPullRequestReview(
     log.info({ reason: job.reason, state: pr.state }, 'pull request is not open; not reviewing');
     return 'skipped';
   }
+  // A redelivered webhook and the reconciler may both ask for a head already reviewed: one posts.
+  const reviewed = reviewedKey(githubTargetKey(job), pr.head.sha);
+  if (!explicit && (await alreadyReviewed(job, reviewed, pr.head.sha))) {
+    log.info(
+      { reason: job.reason, headSha: pr.head.sha },
+      'head commit already reviewed; not reviewing again',
+    );
+    return 'skipped';
+  }
 
   const target = new GitHubTarget({
     octokit,
@@ -90,7 +125,7 @@ async function runPullRequestReview(
 
   if (job.checkRun !== false) {
     try {
-      target.checkRunId = await startCheckRun(octokit, repo, pr.head.sha);
+      target.checkRunId = await startCheckRun(octokit, job, pr.head.sha);
     } catch (error) {
       // Without checks:write (an installation that has not accepted new permissions) the review still runs.
       log.warn({ err: errorFields(error) }, 'could not create the check run');
@@ -105,6 +140,11 @@ async function runPullRequestReview(
         ...(job.readCache ? { cache: job.readCache } : {}),
       });
     await job.review(target, reader, { log });
+    await job.records
+      ?.add([reviewed])
+      .catch((error: unknown) =>
+        log.warn({ err: errorFields(error) }, 'could not record the completed review'),
+      );
     const { filesRead, bytesRead, refused } = reader.report();
     if (refused.length > 0) {
       log.warn({ refused: refused.slice(0, MAX_LOGGED_REFUSALS), count: refused.length }, 'files not read');
@@ -128,7 +168,7 @@ async function runPullRequestReview(
     if (checkRunId !== undefined) {
       await completeCheckRun(octokit, repo, checkRunId, {
         conclusion: 'neutral',
-        title: 'jitterbot could not finish this review',
+        title: STOPPED_REVIEW_TITLE,
         summary:
           `The review of ${pr.head.sha.slice(0, 7)} stopped: ${errorFields(error).message}\n\n` +
           'Comment `/jitterbot rescan` on the pull request, or re-run this check, to try again.',

@@ -29,6 +29,11 @@ declare module '../../queue/job.js' {
   }
 }
 
+/** The review target of a merge request: `gitlab:<project id>!<iid>`. */
+export function gitlabTargetKey(projectId: number, mrIid: number): string {
+  return `gitlab:${projectId}!${mrIid}`;
+}
+
 /** Reasons and rescan commands are unioned; the newer project and merge request win. */
 export function combineRequests(
   waiting: GitlabReviewRequest,
@@ -45,7 +50,7 @@ export function combineRequests(
 
 export const gitlabJobKind: JobKind<GitlabReviewJob> = {
   platform: 'gitlab',
-  key: (job) => `gitlab:${job.request.project.id}!${job.request.mrIid}`,
+  key: (job) => gitlabTargetKey(job.request.project.id, job.request.mrIid),
   deliveryIds: (job) => job.request.deliveryIds,
   merge: (older, newer) => ({ ...newer, request: combineRequests(older.request, newer.request) }),
   logFields: (job) => ({

@@ -1,4 +1,5 @@
 import type { JobRunner } from '../../queue/types.js';
+import { reviewedKey, type ReviewRecords } from '../../review-records.js';
 import { retryWithJitter } from '../../retry.js';
 import { runReview, type ReviewLogger } from '../../review/pipeline.js';
 import { ApiCallLog, withApiCallLog } from '../api-calls.js';
@@ -9,7 +10,7 @@ import { describeError, isNotFound, type GitlabApi } from './client.js';
 import { RESCAN_MIN_ACCESS_LEVEL, sameUsername, type RescanCommand } from './events.js';
 // Registers GitLab's job kind with the queue: every process that enqueues or runs GitLab jobs loads this module.
 import './job-kind.js';
-import type { GitlabReviewJob, GitlabReviewRequest } from './job-kind.js';
+import { gitlabTargetKey, type GitlabReviewJob, type GitlabReviewRequest } from './job-kind.js';
 import type { Log } from './log.js';
 import { GitlabRepoAccess } from './repo-access.js';
 import { GitlabReviewTarget, type DiffRefs } from './target.js';
@@ -43,6 +44,8 @@ export interface GitlabJobDeps {
   prepareWait?: { retries: number; baseMs: number; capMs: number; sleep?: (ms: number) => Promise<void> };
   /** A reader for the head commit other than the API (a CI checkout), or null to read through the API. */
   localReader?: (headSha: string) => Promise<RepoReader | null>;
+  /** Completed reviews: an automatic request for a head commit already reviewed is not run again. */
+  records?: ReviewRecords;
 }
 
 export type GitlabJobResult =
@@ -154,6 +157,11 @@ async function reviewMergeRequest(
   if (request.reasons.length === 0 && honoured.length === 0) {
     return { kind: 'skipped', reason: 'nothing to do' };
   }
+  // A redelivered webhook and the reconciler may both ask for a head already reviewed: one posts.
+  const reviewed = reviewedKey(gitlabTargetKey(projectId, request.mrIid), mr.diffRefs.head_sha);
+  if (honoured.length === 0 && (await deps.records?.has(reviewed))) {
+    return { kind: 'skipped', reason: 'head commit already reviewed' };
+  }
 
   const target = new GitlabReviewTarget({
     api,
@@ -183,6 +191,11 @@ async function reviewMergeRequest(
     'review started',
   );
   await review(target, reader, { log: withFields(log, fields) });
+  await deps.records
+    ?.add([reviewed])
+    .catch((error: unknown) =>
+      log.warn({ ...fields, error: describeError(error) }, 'could not record the completed review'),
+    );
   return { kind: 'reviewed', target };
 }
 

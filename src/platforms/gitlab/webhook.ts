@@ -2,10 +2,12 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MemoryDeliveryStore, confirmInBackground, type DeliveryStore } from '../../idempotency.js';
 import { QUEUE_RETRY_AFTER_SECONDS, type JobQueue } from '../../queue/types.js';
+import type { ReviewRecords } from '../../review-records.js';
 import type { GitlabApi } from './client.js';
 import { decideGitlabEvent } from './events.js';
 import type { Log } from './log.js';
 import type { GitlabReviewJob, GitlabReviewRequest } from './job-kind.js';
+import { rememberProject } from './served-projects.js';
 import { gitlabJobRunner, type GitlabJobDeps } from './review-job.js';
 
 /**
@@ -29,6 +31,8 @@ export interface GitlabWebhookDeps {
   deliveries?: DeliveryStore;
   /** Review job options (the pipeline, read budget, waits), mainly for tests. */
   job?: Pick<GitlabJobDeps, 'review' | 'readBudget' | 'readCache' | 'prepareWait'>;
+  /** Completed reviews, and the projects webhooks came from (which the reconciler looks through). */
+  records?: ReviewRecords;
 }
 
 export type GitlabWebhookHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -50,7 +54,13 @@ export function createGitlabWebhookHandler(deps: GitlabWebhookDeps): GitlabWebho
   // src/queue/types.ts), so the handler only builds the request.
   deps.queue.handle(
     'gitlab',
-    gitlabJobRunner({ clientFor: deps.clientFor, log, ...optional(deps), ...deps.job }),
+    gitlabJobRunner({
+      clientFor: deps.clientFor,
+      log,
+      ...optional(deps),
+      ...deps.job,
+      ...(deps.records ? { records: deps.records } : {}),
+    }),
   );
 
   return async (req, res) => {
@@ -148,6 +158,7 @@ export function createGitlabWebhookHandler(deps: GitlabWebhookDeps): GitlabWebho
         return unavailable(res, `queue ${queued}`);
       }
       confirmInBackground(deliveries, keys);
+      if (deps.records) rememberProject(deps.records, project);
       log.info({ ...mrFields, decision: decision.kind, queue: queued }, 'GitLab review queued');
       return reply(res, 202, 'queued');
     } catch (error) {

@@ -202,6 +202,22 @@ export function fakeGitHub(repo: FakeRepo): Recorded {
     recorded.checkRunUpdates.push(await bodyOf(request));
     return [200, { id: CHECK_RUN_ID }];
   });
+  // The check runs a review finished on the head commit, as `checks.listForRef` lists them.
+  api
+    .get(`${REPO_PATH}/commits/${headSha}/check-runs`)
+    .query(true)
+    .reply(() => {
+      const completed = recorded.checkRunUpdates
+        .filter((update) => update.conclusion !== undefined)
+        .map((update) => ({
+          id: CHECK_RUN_ID,
+          name: 'jitterbot',
+          status: 'completed',
+          external_id: recorded.checkRunsCreated[0]?.external_id ?? null,
+          output: update.output,
+        }));
+      return [200, { total_count: completed.length, check_runs: completed }];
+    });
   api.post(`${REPO_PATH}/pulls/${PULL}/reviews`).reply(async (request: Request) => {
     recorded.reviews.push(await bodyOf(request));
     return [200, { id: REVIEW_ID + recorded.reviews.length }];

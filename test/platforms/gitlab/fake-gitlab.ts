@@ -55,6 +55,8 @@ export class FakeGitlab {
   readonly rejectedLines = new Set<number>();
   draft = false;
   headSha = 'da1560886d4f094c3e6c9ef40349f7d38b5d27d7';
+  /** The merge request's `updated_at`, as the open merge request list shows it. */
+  updatedAt = new Date(Date.now() - 60 * 60_000).toISOString();
   private files = new Map<string, string>();
   private readonly failures: { method: string; path: RegExp; reply: Reply }[] = [];
   private nextId = 2_000;
@@ -153,6 +155,36 @@ export class FakeGitlab {
       mr.diff_refs.head_sha = this.headSha;
       mr.draft = this.draft;
       return [200, mr];
+    }
+    if (key === `GET ${PROJECT}`) {
+      return [
+        200,
+        { id: 14, path_with_namespace: 'gitlabhq/gitlab-test', web_url: `${GITLAB}/gitlabhq/gitlab-test` },
+      ];
+    }
+    if (key === `GET ${PROJECT}/merge_requests`) {
+      const after = query.get('updated_after');
+      if (query.get('state') !== 'opened' || (after && Date.parse(after) > Date.parse(this.updatedAt)))
+        return [200, []];
+      const mr = fixtureJson('api/merge-request.json');
+      Object.assign(mr, { sha: this.headSha, draft: this.draft, updated_at: this.updatedAt });
+      return [200, [mr]];
+    }
+    if ((match = new RegExp(`^GET ${PROJECT}/repository/commits/([0-9a-f]{40})/statuses$`).exec(key))) {
+      const name = query.get('name');
+      const statuses = this.statuses.filter(
+        (status) => status.sha === match![1] && (name === null || status.name === name),
+      );
+      return [
+        200,
+        statuses.map((status) => ({
+          ...fixtureJson('api/commit-status.json'),
+          sha: status.sha,
+          status: status.state,
+          name: status.name,
+          description: status.description,
+        })),
+      ];
     }
     if (key === `GET ${MR}/diffs`) {
       const diffs = [...this.files].map(([file, content]) => ({
