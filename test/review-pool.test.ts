@@ -77,6 +77,7 @@ describe('reviews analysed on worker threads', () => {
         PORT: '0',
         HOST: '127.0.0.1',
         LOG_LEVEL: 'fatal',
+        RECONCILE: 'off',
         APP_ID: '1',
         PRIVATE_KEY: testPrivateKey(),
         WEBHOOK_SECRET: SECRET,
@@ -133,7 +134,9 @@ describe('reviews analysed on worker threads', () => {
 
   it('fails a review whose analysis throws in its thread, retries it, and keeps serving', async () => {
     const file = repoFile('src/payments.ts');
+    // Another head than the first test's, which the completed-review records already hold.
     const recorded = fakeGitHub({
+      headSha: '5'.repeat(40),
       files: { 'src/payments.ts': file },
       changed: [{ filename: 'src/payments.ts', status: 'added', patch: addedFilePatch(file) }],
     });
