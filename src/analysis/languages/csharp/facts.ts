@@ -147,6 +147,8 @@ const MODULE_LEVEL = -1;
 const LOST_EVENT =
   /^(On)?(Close|Closed|Disconnect|Disconnected|ConnectionLost|ConnectionClosed|ConnectionShutdown|Shutdown|Error|Faulted)(Async)?$/;
 const LAMBDAS = new Set(['lambda_expression', 'anonymous_method_expression']);
+/** Methods that register a handler for an event (`UseDisconnectedHandler(…)`, `OnClosed(…)`): the event. */
+const HANDLER_REGISTRATION = /^(?:Use|Add|Register|Set)(\w+?)Handler(?:Async)?$|^On(\w+?)(?:Async)?$/;
 const SPAN_VALUE = /^(new\s+)?(System\.)?TimeSpan\b/;
 
 /** `Task.Delay(…)`, `Thread.Sleep(…)`: the waits the language provides. */
@@ -695,6 +697,11 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
     const call = shape(node);
     if (!call || NOT_A_CALL.has(call.name)) return;
     const { name, positional, named } = call;
+    // `client.UseDisconnectedHandler(async e => …)`: a handler registered by a method, not by `+=`.
+    const registered = HANDLER_REGISTRATION.exec(name);
+    const event = registered?.[1] ?? registered?.[2] ?? '';
+    const handler = positional[0];
+    if (LOST_EVENT.test(event) && handler && LAMBDAS.has(handler.type)) handlers.set(handler.id, event);
     const direct = isBuiltinWait(call);
     const fact = newCall(name, call.line, state);
     later.push(() => {
