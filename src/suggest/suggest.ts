@@ -84,6 +84,43 @@ function wordsKeptTrue(
 }
 
 /**
+ * A wait whose jitter a cap swallows, or whose jitter is too small, keeps the code's own delay as the
+ * bound and draws the wait within it (jitter after the clamp): the delay already grows, so the rewrite
+ * must not grow it again with the attempt counter.
+ */
+function withinOwnDelay(finding: Finding): Finding {
+  const { attemptVar: _grown, ...rest } = finding;
+  return rest;
+}
+
+const AFTER_THE_CLAMP =
+  'Apply the jitter after the clamp, so that the cap bounds the random range instead of replacing it.';
+
+/**
+ * The rewrite a finding's rule calls for. A server hint must never be shortened, so no jitter drawn
+ * below it is offered: the fix adds a bounded positive jitter on top, whose size is the author's call.
+ */
+function ruleRewrite(
+  rewriter: Rewriter,
+  finding: Finding,
+  fileText: string,
+  options: SuggestOptions,
+): RewriteResult {
+  if (finding.rule === 'clamped-server-hint')
+    return refuse(
+      options.strategy,
+      "a server hint must not be shortened, and how much to add on top of it is the service's call",
+      `Add a bounded positive jitter on top of the clamped hint (${inlineCode(`${finding.form.kind === 'call-argument' ? finding.form.argumentText : 'hint'} + random() * spread`)}, with spread a fraction of the cap): clients the server told to wait longer than the cap then no longer retry in the same instant, and none retries before the hint.`,
+    );
+  if (finding.rule !== 'clamped-jitter' && finding.rule !== 'negligible-jitter')
+    return rewritten(rewriter, finding, fileText, options);
+  const result = rewritten(rewriter, withinOwnDelay(finding), fileText, options);
+  return finding.rule === 'clamped-jitter'
+    ? { ...result, description: `${AFTER_THE_CLAMP} ${result.description}` }
+    : result;
+}
+
+/**
  * The jitter patch for one finding: minimal edits in the author's formatting, the contiguous block a
  * platform suggestion replaces, sentences for edits elsewhere, and a verdict from re-parsing and
  * type-checking the patched file. An invalid suggestion still explains the change in words.
@@ -99,7 +136,7 @@ export function suggest(finding: Finding, fileText: string, options: SuggestOpti
       )
     : rewriter === undefined
       ? refuse(options.strategy, `patches for ${finding.language} are not written yet`, inWords(options))
-      : rewritten(rewriter, finding, fileText, options);
+      : ruleRewrite(rewriter, finding, fileText, options);
   if (result.kind === 'refusal') {
     return {
       strategy: result.strategy,

@@ -1,6 +1,6 @@
 import { formatDuration } from '../../simulate/duration.js';
 import { SERVER_HINT_NAME } from '../context.js';
-import { combine, joinValues, minMax, UNKNOWN, type DelayValue } from '../delay.js';
+import { combine, joinValues, minMax, RANDOM, spanOf, UNKNOWN, type DelayValue } from '../delay.js';
 import type {
   AssignmentFact,
   CallFact,
@@ -140,7 +140,8 @@ function functionIn(facts: FileFacts, name: string): FunctionRef | null {
  * (`@interval += @increment if @increment`, nil by default) changes nothing.
  */
 function contribution(op: AssignmentFact['op'], value: DelayValue): DelayValue | null {
-  if (op === '=' || op === 'each' || value.kind === 'random') return value;
+  if (op === '=' || op === 'each') return value;
+  if (value.kind === 'random') return RANDOM;
   if (value.kind === 'unknown') return null;
   return { kind: op === '+=' || op === '-=' ? 'linear' : 'exponential' };
 }
@@ -177,6 +178,7 @@ export class FlowEngine {
           : UNKNOWN('not a finite number');
       case 'neg': {
         const inner = await this.evaluate(expr.inner, scope, trail);
+        if (inner.kind === 'random') return combine('-', { kind: 'const', ms: 0 }, inner);
         return inner.kind === 'const' ? { kind: 'const', ms: -inner.ms } : inner;
       }
       case 'binary': {
@@ -206,7 +208,7 @@ export class FlowEngine {
       case 'setting':
         return this.setting(expr, scope, trail);
       case 'random':
-        return { kind: 'random' };
+        return this.draw(expr, scope, trail);
       case 'server':
         return { kind: 'server' };
       case 'external':
@@ -232,6 +234,15 @@ export class FlowEngine {
       case 'call':
         return this.call(expr, scope, trail);
     }
+  }
+
+  /** A random draw, with the range it falls in when its bounds are known at every attempt. */
+  private async draw(expr: Extract<Expr, { k: 'random' }>, scope: Scope, trail: Trail): Promise<DelayValue> {
+    if (!expr.range) return RANDOM;
+    const lo = spanOf(await this.evaluate(expr.range[0], scope, trail));
+    const hi = spanOf(await this.evaluate(expr.range[1], scope, trail));
+    if (!lo || !hi) return RANDOM;
+    return { kind: 'random', span: lo.map(([low], i) => [low, Math.max(low, hi[i]![1])] as const) };
   }
 
   /** A literal list of delays walked or indexed by the attempt: its shape is the schedule's. */
@@ -392,7 +403,8 @@ export class FlowEngine {
         if (mentions(write.value, name)) {
           // `delay = delay * 2`, `delay = min(delay * 2, cap)`: grows from its previous value.
           const grown = await this.evaluate(write.value, counting, inner);
-          if (grown.kind === 'random') value = grown;
+          // Growing from itself, the range of one step is not the range of the value.
+          if (grown.kind === 'random') value = RANDOM;
           else if (isGrowing(grown)) value = joinValues([value, { kind: growthOf(write.value) }]);
           else value = joinValues([value, grown]);
         } else {
@@ -402,7 +414,7 @@ export class FlowEngine {
       }
       const rhs = await this.evaluate(write.value, counting, inner);
       const base: DelayValue = value ?? UNKNOWN(`\`${name}\` is used before it is set`);
-      if (rhs.kind === 'random') value = rhs;
+      if (rhs.kind === 'random') value = RANDOM;
       else if (write.op === '*=' || write.op === '**=' || write.op === '<<=') {
         value =
           rhs.kind === 'const' && rhs.ms === 1
@@ -551,7 +563,7 @@ export class FlowEngine {
             { ...callerScope, counters: new Set([declared.name]) },
             inner,
           );
-          if (grown.kind === 'random') values.push(grown);
+          if (grown.kind === 'random') values.push(RANDOM);
           // Passed on as it is (`retry(fn, delay)`), the value stays what the first call gave it.
           else if (isGrowing(grown) && grown.kind !== 'counter') values.push({ kind: growthOf(arg) });
           // Changed in a way not followed (`fibonacci(delay + 2)`): not the first call's value either.
@@ -665,7 +677,7 @@ export class FlowEngine {
           : `\`${entry.key}\` = ${this.amount(value.value)} (${at})`,
         file.why,
       );
-      return value.kind === 'random' ? { kind: 'random' } : { kind: 'const', ms: value.value };
+      return value.kind === 'random' ? RANDOM : { kind: 'const', ms: value.value };
     }
     if (expr.fallback) return this.evaluate(expr.fallback, scope, trail);
     return {
@@ -1260,15 +1272,14 @@ export class FlowEngine {
     );
     if (!target) return UNKNOWN(`\`${show(expr.callee)}\` could not be followed`);
     const { facts, fn } = target;
-    if (fn.random) {
-      trail.evidence.push(`\`${fn.name}\` draws a random number (${where(facts, fn.line)})`);
-      return { kind: 'random' };
-    }
+    // A helper that draws is random whatever else it does; its returns, followed, say how widely.
+    if (fn.random) trail.evidence.push(`\`${fn.name}\` draws a random number (${where(facts, fn.line)})`);
+    const drawn = fn.random ? RANDOM : null;
     if (fn.returns.length === 0 || fn.isConstructor)
-      return UNKNOWN(`\`${fn.name}\` returns no delay that can be followed`);
-    if (trail.hops >= MAX_HOPS) return UNKNOWN('resolution too deep');
+      return drawn ?? UNKNOWN(`\`${fn.name}\` returns no delay that can be followed`);
+    if (trail.hops >= MAX_HOPS) return drawn ?? UNKNOWN('resolution too deep');
     const key = `c:${facts.path}:${fn.id}`;
-    if (trail.resolving.has(key)) return UNKNOWN(`\`${fn.name}\` calls itself`);
+    if (trail.resolving.has(key)) return drawn ?? UNKNOWN(`\`${fn.name}\` calls itself`);
     const inner: Trail = { ...trail, hops: trail.hops + 1, resolving: new Set([...trail.resolving, key]) };
     const bindings = new Map<string, DelayValue>();
     for (const [index, param] of fn.params.entries()) {
@@ -1292,7 +1303,8 @@ export class FlowEngine {
         ),
       );
     }
-    const value = joinValues(values);
+    const joined = joinValues(values);
+    const value = drawn && joined.kind !== 'random' ? drawn : joined;
     if (value.kind !== 'unknown' && value.kind !== 'random')
       trail.evidence.push(`\`${fn.name}(…)\` returns ${describe(value)} (${where(facts, fn.line)})`);
     for (const line of inner.evidence) if (!trail.evidence.includes(line)) trail.evidence.push(line);
@@ -1433,7 +1445,7 @@ function mentionsField(expr: Expr, name: string): boolean {
  * any other change is not followed.
  */
 function grownFromItself(expr: Extract<Expr, { k: 'binary' }>, other: DelayValue): DelayValue {
-  if (other.kind === 'random') return other;
+  if (other.kind === 'random') return RANDOM;
   const step = other.kind === 'const' ? other.ms : 0;
   if ((expr.op === '*' && step > 1) || (expr.op === '<<' && step > 0)) return { kind: 'exponential' };
   if (expr.op === '+' && step > 0) return { kind: 'linear' };

@@ -47,8 +47,11 @@ export type Expr =
   | { k: 'setting'; key: string; of?: Expr; convention?: SettingsConvention; fallback?: Expr; line: number }
   /** A literal list of values indexed (or walked) by `index`; `of` names a list defined elsewhere. */
   | { k: 'table'; items: Expr[]; index?: Expr; of?: Expr }
-  /** The front end recognised a random draw (`random.uniform`, `Math.random()`, `rand.Intn`). */
-  | { k: 'random'; what: string }
+  /**
+   * The front end recognised a random draw (`random.uniform`, `Math.random()`, `rand.Intn`); `range`:
+   * the lowest and highest value one draw gives, when the call says (see `draws.ts`).
+   */
+  | { k: 'random'; what: string; range?: [Expr, Expr] }
   /** A value the server chose (Retry-After, a rate-limit reset, an error field). */
   | { k: 'server'; what: string }
   /** Comes from outside the repository: an environment variable, user input, a value read at run time. */
@@ -289,6 +292,8 @@ export function contains(expr: Expr, test: (e: Expr) => boolean): boolean {
       return expr.items.some(inside) || (!!expr.index && inside(expr.index));
     case 'option':
       return (!!expr.of && inside(expr.of)) || inside(expr.fallback);
+    case 'random':
+      return !!expr.range && expr.range.some(inside);
     case 'setting':
       return (!!expr.of && inside(expr.of)) || (!!expr.fallback && inside(expr.fallback));
     default:

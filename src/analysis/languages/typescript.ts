@@ -9,7 +9,8 @@ import {
 } from '../analyzer.js';
 import { findJitterHelpers } from './ts/jitter-helpers.js';
 import { callsOfFile, MAX_SYNTAX_DEPTH } from './ts/calls.js';
-import { classifyDelay, toDelay, UNKNOWN, type DelayValue } from '../delay.js';
+import { classifyDelay, toDelay, UNKNOWN, type DelayValue, type Lockstep } from '../delay.js';
+import { lockstepMessage } from '../lockstep.js';
 import {
   fingerprintOf,
   levelOf,
@@ -151,7 +152,8 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
     return {
       rule: classified.rule,
       anchor: wait.anchor,
-      delay: toDelay(value, wait.delay.getText(file)),
+      delay: toDelay(value, wait.delay.getText(file), classified.lockstep),
+      ...(classified.lockstep ? { lockstep: classified.lockstep } : {}),
       trigger: context.trigger,
       form: {
         kind: 'call-argument',
@@ -383,6 +385,7 @@ interface Draft {
   evidence: string[];
   confidence: Confidence;
   level?: Finding['level'];
+  lockstep?: Lockstep;
 }
 
 function libraryDraft(found: LibraryFinding, file: ts.SourceFile, options: AnalysisOptions): Draft | null {
@@ -447,6 +450,7 @@ function toFindings(drafts: Draft[], file: ts.SourceFile, path: string, language
       trigger: draft.trigger,
       form: draft.form,
       attemptVar: draft.attemptVar,
+      ...(draft.lockstep ? { lockstep: draft.lockstep } : {}),
       evidence: draft.evidence,
       confidence: draft.confidence,
       message: messageFor(draft),
@@ -457,6 +461,7 @@ function toFindings(drafts: Draft[], file: ts.SourceFile, path: string, language
 }
 
 function messageFor(draft: Draft): string {
+  if (draft.lockstep) return lockstepMessage(draft.lockstep, draft.attemptVar);
   const what = draft.form.kind === 'library-option' ? `${draft.form.library} retries` : 'This retry waits';
   if (draft.rule === 'fixed-delay-retry') {
     const ms =

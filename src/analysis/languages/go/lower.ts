@@ -1,5 +1,6 @@
 import { SERVER_HINT_NAME } from '../../context.js';
 import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
+import { randomDraw } from '../../flow/draws.js';
 import type { Expr } from '../../flow/ir.js';
 import { numericLiteral, OPERATORS, unitMs } from '../tree-sitter/durations.js';
 import type { Node } from '../tree-sitter/runtime.js';
@@ -169,7 +170,8 @@ export function lowerCallee(callee: Node, at: GoLowering): Expr {
 function call(node: Node, at: GoLowering, lower: (n: Node) => Expr): Expr {
   const callee = field(node, 'function');
   if (!callee) return { k: 'todo', what: 'call' };
-  if (isRandomCall(callee, at.imports) || isGeneratorDraw(callee)) return { k: 'random', what: callee.text };
+  if (isRandomCall(callee, at.imports) || isGeneratorDraw(callee))
+    return randomDraw(callee.text, callee.text, callArguments(node).map(lower));
   // `h.Get("Retry-After")` reads the server's hint; `retryAfter(resp)` is a helper to follow (it may
   // fall back to a wait of its own).
   const own = callee.type === 'selector_expression' ? field(callee, 'field')?.text : callee.text;

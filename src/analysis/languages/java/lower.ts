@@ -1,5 +1,6 @@
 import { SERVER_HINT_NAME } from '../../context.js';
 import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
+import { randomDraw } from '../../flow/draws.js';
 import type { Expr } from '../../flow/ir.js';
 import { numericLiteral, OPERATORS, unitMs } from '../tree-sitter/durations.js';
 import type { Node } from '../tree-sitter/runtime.js';
@@ -153,7 +154,7 @@ function lowerCall(node: Node, names: JavaNames, lower: (n: Node) => Expr): Expr
   const owner = (object?.text ?? '').replace(/\s+/g, '').replace(/^java\.(lang|time|util\.concurrent)\./, '');
   const qualified = owner === '' ? name : `${owner}.${name}`;
   if (qualified === 'Math.random' || (object && RANDOM_METHOD.test(name)))
-    return { k: 'random', what: qualified };
+    return randomDraw(qualified, name, args.map(lower));
   if (JITTER_NAME.test(name)) return { k: 'random', what: `${name}(…)` };
   if (PROPERTY_READ.test(qualified)) {
     // `Long.getLong("retry.delay", 1000)`: the default is what runs unless someone sets the property.

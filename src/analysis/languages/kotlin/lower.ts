@@ -1,6 +1,7 @@
 import { SERVER_HINT_NAME } from '../../context.js';
 import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
 import type { ArithmeticOp } from '../../delay.js';
+import { randomDraw } from '../../flow/draws.js';
 import type { Expr } from '../../flow/ir.js';
 import { numericLiteral, OPERATORS, unitMs } from '../tree-sitter/durations.js';
 import type { Node } from '../tree-sitter/runtime.js';
@@ -218,9 +219,9 @@ function lowerCall(wrapped: Node, lower: (n: Node) => Expr, line: number): Expr 
   const parts = calleeParts(node);
   const { callee, name, receiver, qualified } = parts;
   if (!callee) return { k: 'todo', what: 'call' };
-  if (isRandomCall(node, parts)) return { k: 'random', what: qualified };
   const { nodes, named, spread } = callArguments(node);
   const args = nodes.map(lower);
+  if (isRandomCall(node, parts)) return randomDraw(qualified, name, spread ? [] : args);
   // A member read of the server's hint (`response.header("Retry-After")`); a helper of the code's own
   // (`retryAfterMs(response)`) is followed instead, so that its own fallback is judged.
   if (receiver && (SERVER_HINT_NAME.test(qualified) || (nodes[0] && SERVER_HINT_NAME.test(nodes[0].text))))

@@ -1,5 +1,6 @@
 import { SERVER_HINT_NAME } from '../../context.js';
 import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
+import { randomDraw } from '../../flow/draws.js';
 import type { Expr } from '../../flow/ir.js';
 import { numericLiteral, OPERATORS } from '../tree-sitter/durations.js';
 import type { Node } from '../tree-sitter/runtime.js';
@@ -137,8 +138,8 @@ function lowerCall(node: Node, imports: ReadonlyMap<string, PyImport>, depth: nu
   const callee = field(node, 'function');
   if (!callee) return { k: 'todo', what: 'call' };
   const name = qualifiedCallee(callee, imports);
-  if (RANDOM_CALL.test(name)) return { k: 'random', what: name };
   const args = positionalArguments(node);
+  if (RANDOM_CALL.test(name)) return randomDraw(name, name, args.map(lower));
   // `headers.get("Retry-After", 30)`: the server's hint, or the code's own fallback when it sends none.
   if (
     callee.type === 'attribute' &&

@@ -1,5 +1,6 @@
 import type { AnalysisOptions } from '../../analyzer.js';
-import { classifyDelay, clipDelayText, toDelay, type DelayValue } from '../../delay.js';
+import { classifyDelay, clipDelayText, toDelay, type DelayValue, type Lockstep } from '../../delay.js';
+import { lockstepMessage } from '../../lockstep.js';
 import {
   fingerprintOf,
   levelOf,
@@ -59,6 +60,7 @@ export interface Draft {
   confidence: Confidence;
   /** Set for an unresolved delay reported on request: always a note. */
   level?: Level;
+  lockstep?: Lockstep;
 }
 
 export { classifyDelay as classify, clipDelayText as clipText, toDelay };
@@ -84,7 +86,8 @@ export function waitDraft(input: WaitDraftInput, options: AnalysisOptions): Draf
   return {
     rule: classified.rule,
     anchor: input.anchor,
-    delay: toDelay(input.value, input.argument.text),
+    delay: toDelay(input.value, input.argument.text, classified.lockstep),
+    ...(classified.lockstep ? { lockstep: classified.lockstep } : {}),
     trigger: input.trigger,
     form: {
       kind: 'call-argument',
@@ -180,6 +183,7 @@ export function toFindings(drafts: readonly Draft[], path: string, language: Lan
       trigger: draft.trigger,
       form: draft.form,
       attemptVar: draft.attemptVar,
+      ...(draft.lockstep ? { lockstep: draft.lockstep } : {}),
       evidence: draft.evidence,
       confidence: draft.confidence,
       message: messageFor(draft),
@@ -190,6 +194,7 @@ export function toFindings(drafts: readonly Draft[], path: string, language: Lan
 }
 
 function messageFor(draft: Draft): string {
+  if (draft.lockstep) return lockstepMessage(draft.lockstep, draft.attemptVar);
   const library = draft.form.kind === 'library-option' ? draft.form.library : null;
   if (draft.rule === 'fixed-delay-retry') {
     const ms = draft.delay.kind === 'fixed' ? draft.delay.ms : undefined;

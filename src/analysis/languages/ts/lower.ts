@@ -2,6 +2,7 @@ import { ts } from 'ts-morph';
 import type { ArithmeticOp } from '../../delay.js';
 import { SERVER_HINT_NAME } from '../../context.js';
 import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
+import { randomDraw } from '../../flow/draws.js';
 import type { Expr } from '../../flow/ir.js';
 import { isRandomCallee } from './random.js';
 import { unwrap } from './scope.js';
@@ -131,7 +132,8 @@ function lowerCall(
     : ts.isPropertyAccessExpression(callee)
       ? callee.name.text
       : '';
-  if (isRandomCallee(name)) return { k: 'random', what: callee.getText(file) };
+  if (isRandomCallee(name))
+    return randomDraw(callee.getText(file), name, args.filter((a) => !ts.isSpreadElement(a)).map(lower));
   if (SERVER_HINT_NAME.test(callee.getText(file))) return { k: 'server', what: callee.getText(file) };
   if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(callee)) {
     const object = unwrap(callee.expression);
