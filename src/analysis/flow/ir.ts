@@ -301,6 +301,11 @@ export function contains(expr: Expr, test: (e: Expr) => boolean): boolean {
   }
 }
 
+/** `clamp(value, lo, hi)`, Kotlin `coerceIn`, C# `Math.Clamp`: the value held between two bounds. */
+export function clamped(value: Expr, lo: Expr, hi: Expr): Expr {
+  return { k: 'minmax', which: 'min', args: [{ k: 'minmax', which: 'max', args: [value, lo] }, hi] };
+}
+
 /** Whether an expression mentions a name anywhere (for self-referencing updates). */
 export function mentions(expr: Expr, name: string): boolean {
   return contains(expr, (e) => e.k === 'name' && e.name === name);

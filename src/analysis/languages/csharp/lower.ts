@@ -1,6 +1,7 @@
 import { SERVER_HINT_NAME } from '../../context.js';
 import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
-import type { Expr } from '../../flow/ir.js';
+import { randomDraw } from '../../flow/draws.js';
+import { clamped, type Expr } from '../../flow/ir.js';
 import { numericLiteral, OPERATORS, unitMs } from '../tree-sitter/durations.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { field, namedChildren } from '../tree-sitter/syntax.js';
@@ -339,7 +340,7 @@ function invocation(node: Node, scope: NameScope, lower: (n: Node) => Expr): Exp
   if (!shape) return TODO('call');
   const { name, positional, named } = shape;
   const owner = shape.objectText.replace(/^System\./, '');
-  if (isRandomCall(shape)) return { k: 'random', what: `${owner}.${name}` };
+  if (isRandomCall(shape)) return randomDraw(`${owner}.${name}`, name, positional.map(lower));
   if (SERVER_HINT_NAME.test(name) || SERVER_HINT_NAME.test(owner)) return { k: 'server', what: name };
   // `configuration.GetValue("Delay", 5)`: the default is what runs without the setting.
   if (name === 'GetValue' && positional[1]) return lower(positional[1]);
@@ -357,6 +358,10 @@ function invocation(node: Node, scope: NameScope, lower: (n: Node) => Expr): Exp
       return { k: 'binary', op: '**', left: lower(positional[0]), right: lower(positional[1]) };
     if ((name === 'Min' || name === 'Max') && positional.length > 0)
       return { k: 'minmax', which: name === 'Min' ? 'min' : 'max', args: positional.map(lower) };
+    if (name === 'Clamp' && positional.length === 3) {
+      const [value, lo, hi] = positional.map(lower);
+      return clamped(value!, lo!, hi!);
+    }
   }
   if (NUMBER_TYPES.test(owner) && CONVERSIONS.test(name) && positional[0]) return lower(positional[0]);
   const args = positional.map(lower);

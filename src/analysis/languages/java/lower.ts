@@ -1,7 +1,7 @@
 import { SERVER_HINT_NAME } from '../../context.js';
 import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
 import { randomDraw } from '../../flow/draws.js';
-import type { Expr } from '../../flow/ir.js';
+import { clamped, type Expr } from '../../flow/ir.js';
 import { numericLiteral, OPERATORS, unitMs } from '../tree-sitter/durations.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { field, namedChildren } from '../tree-sitter/syntax.js';
@@ -220,6 +220,11 @@ function lowerMath(name: string, args: Node[], lower: (n: Node) => Expr): Expr |
   if (PASS_THROUGH_MATH.has(name) && args[0]) return lower(args[0]);
   if ((name === 'min' || name === 'max') && args.length > 0)
     return { k: 'minmax', which: name, args: args.map(lower) };
+  // Java 21 `Math.clamp(value, min, max)`.
+  if (name === 'clamp' && args.length === 3) {
+    const [value, lo, hi] = args.map(lower);
+    return clamped(value!, lo!, hi!);
+  }
   if (name === 'pow' && args[0] && args[1])
     return { k: 'binary', op: '**', left: lower(args[0]), right: lower(args[1]) };
   if ((name === 'multiplyExact' || name === 'addExact') && args[0] && args[1])

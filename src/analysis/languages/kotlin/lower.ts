@@ -2,7 +2,7 @@ import { SERVER_HINT_NAME } from '../../context.js';
 import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
 import type { ArithmeticOp } from '../../delay.js';
 import { randomDraw } from '../../flow/draws.js';
-import type { Expr } from '../../flow/ir.js';
+import { clamped, type Expr } from '../../flow/ir.js';
 import { numericLiteral, OPERATORS, unitMs } from '../tree-sitter/durations.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { field, namedChildren } from '../tree-sitter/syntax.js';
@@ -240,11 +240,7 @@ function lowerCall(wrapped: Node, lower: (n: Node) => Expr, line: number): Expr 
   if (receiver && name === 'coerceAtMost' && args[0])
     return { k: 'minmax', which: 'min', args: [lower(receiver), args[0]] };
   if (receiver && name === 'coerceIn' && args[0] && args[1])
-    return {
-      k: 'minmax',
-      which: 'min',
-      args: [{ k: 'minmax', which: 'max', args: [lower(receiver), args[0]] }, args[1]],
-    };
+    return clamped(lower(receiver), args[0], args[1]);
   if (
     /^(minOf|maxOf|Math\.min|Math\.max|min|max|kotlin\.math\.min|kotlin\.math\.max)$/.test(qualified) &&
     args.length > 0

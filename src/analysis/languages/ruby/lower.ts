@@ -1,5 +1,6 @@
 import { SERVER_HINT_NAME } from '../../context.js';
 import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
+import { randomDraw } from '../../flow/draws.js';
 import type { Expr } from '../../flow/ir.js';
 import { numericLiteral, OPERATORS, unitMs } from '../tree-sitter/durations.js';
 import type { Node } from '../tree-sitter/runtime.js';
@@ -65,7 +66,10 @@ export function lowerRuby(node: Node, depth = 0): Expr {
     case 'identifier':
       // A local named like a server hint (`retry_after`) is what the code assigns it; the engine
       // takes the name for the server's only when no value can be followed.
-      if (isRandomCall(node)) return { k: 'random', what: node.text };
+      if (isRandomCall(node))
+        return RUBY_DRAW.test(node.text)
+          ? randomDraw(node.text, 'rand', [])
+          : { k: 'random', what: node.text };
       return { k: 'name', name: node.text, line };
     case 'self':
       return { k: 'self' };
@@ -96,10 +100,13 @@ export function lowerRuby(node: Node, depth = 0): Expr {
 function lowerCall(node: Node, depth: number): Expr {
   const lower = (n: Node): Expr => lowerRuby(n, depth + 1);
   const line = node.startPosition.row + 1;
-  if (isRandomCall(node) || some(node, (n) => n !== node && isRandomCall(n)))
-    return { k: 'random', what: node.text };
   const method = field(node, 'method')?.text ?? '';
   const receiver = field(node, 'receiver');
+  // `[base * 2**n + rand, cap].min`: a clamp, whose bounds are followed one by one.
+  if (receiver?.type === 'array' && (method === 'min' || method === 'max'))
+    return { k: 'minmax', which: method, args: namedChildren(receiver).map(lower) };
+  if (isRandomCall(node)) return rubyDraw(node, lower);
+  if (some(node, (n) => n !== node && isRandomCall(n))) return { k: 'random', what: node.text };
   const { args, named, spread, positionalSpread } = rubyArguments(node, lower);
   if (receiver && /^ENV$/.test(receiver.text)) {
     // `ENV.fetch("RETRY_WAIT", 5)`: without the variable, the default runs.
@@ -120,8 +127,6 @@ function lowerCall(node: Node, depth: number): Expr {
     return { k: 'binary', op: '*', left: lower(receiver), right: { k: 'num', value: unit / MS_PER_SECOND } };
   if (receiver && PASS_THROUGH.has(method)) return lower(receiver);
   if (!receiver && (method === 'Integer' || method === 'Float') && args[0]) return args[0];
-  if (receiver?.type === 'array' && (method === 'min' || method === 'max'))
-    return { k: 'minmax', which: method, args: namedChildren(receiver).map(lower) };
   return { k: 'call', callee: rubyCallee(node, lower), args, named, line, spread, positionalSpread };
 }
 
@@ -206,4 +211,24 @@ export function rubyArguments(
     nodes.push(arg);
   }
   return { args, named, spread, positionalSpread: spread && positionalSpread, nodes, namedNodes };
+}
+
+const RUBY_DRAW = /^(rand|random_number)$/;
+
+/** `rand`, `rand(n)`, `rand(a..b)`, `Random.rand(n)`, `SecureRandom.random_number(n)`: the range of one draw. */
+function rubyDraw(node: Node, lower: (n: Node) => Expr): Expr {
+  const listed = field(node, 'arguments');
+  const args = listed ? namedChildren(listed) : [];
+  const only = args.length === 1 ? args[0]! : null;
+  const what = node.text;
+  if (only?.type === 'range' || only?.type === 'parenthesized_statements') {
+    const ends = namedChildren(only.type === 'range' ? only : (namedChildren(only)[0] ?? only));
+    return ends.length === 2
+      ? { k: 'random', what, range: [lower(ends[0]!), lower(ends[1]!)] }
+      : { k: 'random', what };
+  }
+  // `sample`, `shuffle` and the like draw from a collection, not a number range.
+  return RUBY_DRAW.test(field(node, 'method')?.text ?? '')
+    ? randomDraw(what, 'rand', args.map(lower))
+    : { k: 'random', what };
 }

@@ -1,6 +1,7 @@
 import { SERVER_HINT_NAME } from '../../context.js';
 import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
-import type { Expr } from '../../flow/ir.js';
+import { randomDraw } from '../../flow/draws.js';
+import { clamped, type Expr } from '../../flow/ir.js';
 import { numericLiteral, OPERATORS, unitMs } from '../tree-sitter/durations.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { field, namedChildren } from '../tree-sitter/syntax.js';
@@ -272,7 +273,7 @@ function lowerCall(node: Node, context: RustLowering, lower: (n: Node) => Expr):
   if (callee.type === 'field_expression') return method(node, callee, args, lower);
   const calleeText = callee.text.replace(/\s+/g, '');
   const line = node.startPosition.row + 1;
-  if (RANDOM_CALL.test(calleeText)) return { k: 'random', what: calleeText };
+  if (RANDOM_CALL.test(calleeText)) return rustDraw(calleeText, args, lower);
   if (ENVIRONMENT.test(calleeText)) return { k: 'external', what: 'an environment variable' };
   if (SERVER_HINT_NAME.test(calleeText)) return { k: 'server', what: calleeText };
   const name = calleeNameOf(callee);
@@ -315,7 +316,7 @@ function method(node: Node, callee: Node, args: Node[], lower: (n: Node) => Expr
   const name = field(callee, 'field')?.text ?? '';
   const line = node.startPosition.row + 1;
   if (!receiverNode) return todo('method');
-  if (RANDOM_CALL.test(name)) return { k: 'random', what: name };
+  if (RANDOM_CALL.test(name)) return rustDraw(name, args, lower);
   // `headers.get("Retry-After")`: the server's hint.
   if (args.some((a) => a.type === 'string_literal' && SERVER_HINT_NAME.test(a.text)))
     return { k: 'server', what: node.text.slice(0, 60) };
@@ -338,6 +339,7 @@ function method(node: Node, callee: Node, args: Node[], lower: (n: Node) => Expr
   if (PLUS.has(name)) return arg ? { k: 'binary', op: '+', left: receiver, right: arg } : receiver;
   if (MINUS.has(name)) return arg ? { k: 'binary', op: '-', left: receiver, right: arg } : receiver;
   if ((name === 'min' || name === 'max') && arg) return { k: 'minmax', which: name, args: [receiver, arg] };
+  if (name === 'clamp' && arg && args[1]) return clamped(receiver, arg, lower(args[1]));
   return {
     k: 'call',
     callee: { k: 'member', object: receiver, name, line },
@@ -345,4 +347,17 @@ function method(node: Node, callee: Node, args: Node[], lower: (n: Node) => Expr
     named: [],
     line,
   };
+}
+
+/**
+ * A draw of the `rand` crates: `gen_range(a..b)` / `random_range(a..=b)` between the range's ends,
+ * `rand::random::<f64>()` (and `fastrand::f64()`) a unit draw; anything else is random of unknown range.
+ */
+function rustDraw(what: string, args: Node[], lower: (n: Node) => Expr): Expr {
+  const range = args.length === 1 && args[0]!.type === 'range_expression' ? namedChildren(args[0]!) : [];
+  if (/(gen|random)_range$/.test(what) && range.length === 2)
+    return { k: 'random', what, range: [lower(range[0]!), lower(range[1]!)] };
+  if (/(^|::)(random::<f(32|64)>|f(32|64))$/.test(what) && args.length === 0)
+    return randomDraw(what, 'random', []);
+  return { k: 'random', what };
 }
