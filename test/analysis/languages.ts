@@ -19,18 +19,35 @@ export interface LanguageTables {
   tables: string[];
 }
 
+/** The tables of the rules about jitter that does not spread clients (a language may have a subset). */
+export const SPREAD_TABLES = ['clamped-jitter', 'clamped-server-hint', 'negligible-jitter'] as const;
+
 export const LANGUAGE_TABLES: readonly LanguageTables[] = [
   {
     language: 'typescript',
     analyzer: () => new TypeScriptAnalyzer(),
     defaultFilename: 'src/example.ts',
-    tables: ['fixed-delay-retry', 'unjittered-backoff', 'libraries', 'near-misses', 'value-flow'],
+    tables: [
+      'fixed-delay-retry',
+      'unjittered-backoff',
+      'libraries',
+      'near-misses',
+      'value-flow',
+      ...SPREAD_TABLES,
+    ],
   },
   {
     language: 'python',
     analyzer: () => new PythonAnalyzer(),
     defaultFilename: 'app/service.py',
-    tables: ['fixed-delay-retry', 'unjittered-backoff', 'libraries', 'near-misses', 'value-flow'],
+    tables: [
+      'fixed-delay-retry',
+      'unjittered-backoff',
+      'libraries',
+      'near-misses',
+      'value-flow',
+      ...SPREAD_TABLES,
+    ],
   },
   {
     language: 'go',
