@@ -53,7 +53,14 @@ export const LANGUAGE_TABLES: readonly LanguageTables[] = [
     language: 'go',
     analyzer: () => new GoAnalyzer(),
     defaultFilename: 'internal/client/client.go',
-    tables: ['fixed-delay-retry', 'unjittered-backoff', 'libraries', 'near-misses', 'value-flow'],
+    tables: [
+      'fixed-delay-retry',
+      'unjittered-backoff',
+      'libraries',
+      'near-misses',
+      'value-flow',
+      ...SPREAD_TABLES,
+    ],
   },
   {
     language: 'ruby',
@@ -65,7 +72,7 @@ export const LANGUAGE_TABLES: readonly LanguageTables[] = [
     language: 'java',
     analyzer: () => new JavaAnalyzer(),
     defaultFilename: 'src/main/java/com/acme/Client.java',
-    tables: ['retries', 'libraries', 'near-misses', 'value-flow'],
+    tables: ['retries', 'libraries', 'near-misses', 'value-flow', ...SPREAD_TABLES],
   },
   {
     language: 'kotlin',

@@ -172,19 +172,20 @@ function call(node: Node, at: GoLowering, lower: (n: Node) => Expr): Expr {
   if (!callee) return { k: 'todo', what: 'call' };
   if (isRandomCall(callee, at.imports) || isGeneratorDraw(callee))
     return randomDraw(callee.text, callee.text, callArguments(node).map(lower));
+  const name = qualified(callee, at.imports);
+  const args = callArguments(node);
+  // A clamp of the server's hint (`min(rl.RetryAfter, maxWait)`) is a clamp, whatever it mentions.
+  if (/^(min|max|math\.(Min|Max))$/.test(name) && args.length > 0)
+    return { k: 'minmax', which: /min/i.test(name) ? 'min' : 'max', args: args.map(lower) };
   // `h.Get("Retry-After")` reads the server's hint; `retryAfter(resp)` is a helper to follow (it may
   // fall back to a wait of its own).
   const own = callee.type === 'selector_expression' ? field(callee, 'field')?.text : callee.text;
   if (SERVER_HINT_NAME.test(node.text) && !SERVER_HINT_NAME.test(own ?? ''))
     return { k: 'server', what: callee.text };
-  const name = qualified(callee, at.imports);
   if (ENVIRONMENT.test(name)) return { k: 'external', what: 'an environment variable or flag' };
-  const args = callArguments(node);
   if (CONVERSIONS.test(name) && args[0]) return lower(args[0]);
   if (name === 'math.Pow' && args[0] && args[1])
     return { k: 'binary', op: '**', left: lower(args[0]), right: lower(args[1]) };
-  if (/^(min|max|math\.(Min|Max))$/.test(name) && args.length > 0)
-    return { k: 'minmax', which: /min/i.test(name) ? 'min' : 'max', args: args.map(lower) };
   const lowered = args.map(lower);
   // A random draw handed to a call (`time.Duration(f(rand.Int63()))`) makes its result random too.
   const random = lowered.find((e) => e.k === 'random');

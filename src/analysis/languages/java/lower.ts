@@ -172,16 +172,17 @@ function lowerCall(node: Node, names: JavaNames, lower: (n: Node) => Expr): Expr
     if (fallback && fallback.type !== 'class_literal') setting.fallback = lower(fallback);
     return setting;
   }
+  // `Math.min(e.getRetryAfterMillis(), 60_000L)` clamps the hint; it names no header.
+  if (owner === 'Math' || owner === 'StrictMath') {
+    const math = lowerMath(name, args, lower);
+    if (math) return math;
+  }
   // `conn.getHeaderFieldInt("Retry-After", 10)`: the server's hint, or the code's own fallback.
   if (args[0] && SERVER_HINT_NAME.test(args[0].text)) {
     const server: Expr = { k: 'server', what: args[0].text };
     return args[1] ? { k: 'either', options: [server, lower(args[1])] } : server;
   }
   if (SERVER_HINT_NAME.test(name)) return { k: 'server', what: `${name}(…)` };
-  if (owner === 'Math' || owner === 'StrictMath') {
-    const math = lowerMath(name, args, lower);
-    if (math) return math;
-  }
   if (owner === 'Duration') return duration(name, args, lower);
   const timeUnit = TIME_UNIT.exec(owner);
   const toUnit = /^to([A-Z]\w+)$/.exec(name);
