@@ -66,7 +66,15 @@ export const LANGUAGE_TABLES: readonly LanguageTables[] = [
     language: 'ruby',
     analyzer: () => new RubyAnalyzer(),
     defaultFilename: 'app/services/client.rb',
-    tables: ['fixed-delay-retry', 'unjittered-backoff', 'libraries', 'near-misses', 'value-flow'],
+    tables: [
+      'fixed-delay-retry',
+      'unjittered-backoff',
+      'libraries',
+      'near-misses',
+      'value-flow',
+      'clamped-jitter',
+      'negligible-jitter',
+    ],
   },
   {
     language: 'java',
@@ -78,19 +86,19 @@ export const LANGUAGE_TABLES: readonly LanguageTables[] = [
     language: 'kotlin',
     analyzer: () => new KotlinAnalyzer(),
     defaultFilename: 'src/main/kotlin/com/acme/Client.kt',
-    tables: ['retries', 'value-flow', 'libraries'],
+    tables: ['retries', 'value-flow', 'libraries', ...SPREAD_TABLES],
   },
   {
     language: 'csharp',
     analyzer: () => new CSharpAnalyzer(),
     defaultFilename: 'src/Acme/Client.cs',
-    tables: ['retries', 'polly', 'near-misses', 'value-flow'],
+    tables: ['retries', 'polly', 'near-misses', 'value-flow', 'clamped-jitter', 'negligible-jitter'],
   },
   {
     language: 'rust',
     analyzer: () => new RustAnalyzer(),
     defaultFilename: 'src/client.rs',
-    tables: ['retries', 'crates', 'near-misses', 'value-flow'],
+    tables: ['retries', 'crates', 'near-misses', 'value-flow', 'clamped-jitter'],
   },
 ];
 

@@ -222,6 +222,13 @@ function lowerCall(wrapped: Node, lower: (n: Node) => Expr, line: number): Expr 
   const { nodes, named, spread } = callArguments(node);
   const args = nodes.map(lower);
   if (isRandomCall(node, parts)) return randomDraw(qualified, name, spread ? [] : args);
+  // A clamp (`e.retryAfterMillis.coerceAtMost(60_000L)`) is a clamp, whatever its receiver names.
+  if (receiver && name === 'coerceAtLeast' && args[0])
+    return { k: 'minmax', which: 'max', args: [lower(receiver), args[0]] };
+  if (receiver && name === 'coerceAtMost' && args[0])
+    return { k: 'minmax', which: 'min', args: [lower(receiver), args[0]] };
+  if (receiver && name === 'coerceIn' && args[0] && args[1])
+    return clamped(lower(receiver), args[0], args[1]);
   // A member read of the server's hint (`response.header("Retry-After")`); a helper of the code's own
   // (`retryAfterMs(response)`) is followed instead, so that its own fallback is judged.
   if (receiver && (SERVER_HINT_NAME.test(qualified) || (nodes[0] && SERVER_HINT_NAME.test(nodes[0].text))))
@@ -235,12 +242,6 @@ function lowerCall(wrapped: Node, lower: (n: Node) => Expr, line: number): Expr 
     return setting;
   }
   if (receiver && PASS_THROUGH.has(name) && ZERO_ARGS(node)) return lower(receiver);
-  if (receiver && name === 'coerceAtLeast' && args[0])
-    return { k: 'minmax', which: 'max', args: [lower(receiver), args[0]] };
-  if (receiver && name === 'coerceAtMost' && args[0])
-    return { k: 'minmax', which: 'min', args: [lower(receiver), args[0]] };
-  if (receiver && name === 'coerceIn' && args[0] && args[1])
-    return clamped(lower(receiver), args[0], args[1]);
   if (
     /^(minOf|maxOf|Math\.min|Math\.max|min|max|kotlin\.math\.min|kotlin\.math\.max)$/.test(qualified) &&
     args.length > 0
