@@ -19,7 +19,7 @@ export interface LanguageTables {
   tables: string[];
 }
 
-/** The tables of the rules about jitter that does not spread clients (a language may have a subset). */
+/** The tables of the rules about jitter that does not spread clients, in every language. */
 export const SPREAD_TABLES = ['clamped-jitter', 'clamped-server-hint', 'negligible-jitter'] as const;
 
 export const LANGUAGE_TABLES: readonly LanguageTables[] = [
@@ -72,8 +72,7 @@ export const LANGUAGE_TABLES: readonly LanguageTables[] = [
       'libraries',
       'near-misses',
       'value-flow',
-      'clamped-jitter',
-      'negligible-jitter',
+      ...SPREAD_TABLES,
     ],
   },
   {
@@ -92,13 +91,13 @@ export const LANGUAGE_TABLES: readonly LanguageTables[] = [
     language: 'csharp',
     analyzer: () => new CSharpAnalyzer(),
     defaultFilename: 'src/Acme/Client.cs',
-    tables: ['retries', 'polly', 'near-misses', 'value-flow', 'clamped-jitter', 'negligible-jitter'],
+    tables: ['retries', 'polly', 'near-misses', 'value-flow', ...SPREAD_TABLES],
   },
   {
     language: 'rust',
     analyzer: () => new RustAnalyzer(),
     defaultFilename: 'src/client.rs',
-    tables: ['retries', 'crates', 'near-misses', 'value-flow', 'clamped-jitter'],
+    tables: ['retries', 'crates', 'near-misses', 'value-flow', ...SPREAD_TABLES],
   },
 ];
 
