@@ -221,7 +221,11 @@ function lowerCall(wrapped: Node, lower: (n: Node) => Expr, line: number): Expr 
   if (!callee) return { k: 'todo', what: 'call' };
   const { nodes, named, spread } = callArguments(node);
   const args = nodes.map(lower);
-  if (isRandomCall(node, parts)) return randomDraw(qualified, name, spread ? [] : args);
+  if (isRandomCall(node, parts)) {
+    // `(1..5).random()` and `list.random()` pick an element: only a generator's draw has a numeric range.
+    const generator = qualified === 'Math.random' || (!!receiver && !/^random(OrNull)?$/.test(name));
+    return generator && !spread ? randomDraw(qualified, name, args) : { k: 'random', what: qualified };
+  }
   // A clamp (`e.retryAfterMillis.coerceAtMost(60_000L)`) is a clamp, whatever its receiver names.
   if (receiver && name === 'coerceAtLeast' && args[0])
     return { k: 'minmax', which: 'max', args: [lower(receiver), args[0]] };
