@@ -9,6 +9,7 @@ import { attemptCounted } from './attempt.js';
 import { keepWordsTrue } from './stale-words.js';
 import { JITTER_STRATEGIES } from '../simulate/strategies.js';
 import type { Suggestion, SuggestOptions, TextEdit } from './types.js';
+import type { SuggestedStrategy } from '../simulate/strategies.js';
 import { validatePatch } from './validate.js';
 import { rewriteJava, rewriteKotlin } from './java/index.js';
 import { rewriteCSharp } from './csharp/index.js';
@@ -93,8 +94,19 @@ function withinOwnDelay(finding: Finding): Finding {
   return rest;
 }
 
-const AFTER_THE_CLAMP =
-  'Apply the jitter after the clamp, so that the cap bounds the random range instead of replacing it.';
+/**
+ * What the patch of a spread rule does, in words: the rewriter's own words speak of a fixed wait, which
+ * this one is not (it is random, only in lockstep).
+ */
+function spreadDescription(
+  rule: 'clamped-jitter' | 'negligible-jitter',
+  strategy: SuggestedStrategy,
+): string {
+  const drawn = strategy === 'library' ? 'jitter' : JITTER_STRATEGIES[strategy].label;
+  return rule === 'clamped-jitter'
+    ? `Apply the jitter after the clamp: draw the wait with ${drawn} within the capped delay, so that the cap bounds the random range instead of replacing it.`
+    : `Draw the whole wait with ${drawn} instead of adding a sliver of randomness to it.`;
+}
 
 /**
  * The rewrite a finding's rule calls for. A server hint must never be shortened, so no jitter drawn
@@ -115,8 +127,8 @@ function ruleRewrite(
   if (finding.rule !== 'clamped-jitter' && finding.rule !== 'negligible-jitter')
     return rewritten(rewriter, finding, fileText, options);
   const result = rewritten(rewriter, withinOwnDelay(finding), fileText, options);
-  return finding.rule === 'clamped-jitter'
-    ? { ...result, description: `${AFTER_THE_CLAMP} ${result.description}` }
+  return result.kind === 'plan'
+    ? { ...result, description: spreadDescription(finding.rule, result.strategy) }
     : result;
 }
 

@@ -31,7 +31,9 @@ describe('suggestions for waits whose jitter does not spread clients', () => {
     expect(suggestion.edits.map((e) => e.newText)).toEqual([
       'Math.random() * Math.min(100 * 2 ** attempt + Math.random() * 100, 5000)',
     ]);
-    expect(suggestion.description).toMatch(/^Apply the jitter after the clamp/);
+    expect(suggestion.description).toBe(
+      'Apply the jitter after the clamp: draw the wait with full jitter within the capped delay, so that the cap bounds the random range instead of replacing it.',
+    );
   });
 
   it('draws a negligible-jitter wait over the whole wait, in Python', async () => {
