@@ -126,10 +126,15 @@ function ruleRewrite(
     );
   if (finding.rule !== 'clamped-jitter' && finding.rule !== 'negligible-jitter')
     return rewritten(rewriter, finding, fileText, options);
-  const result = rewritten(rewriter, withinOwnDelay(finding), fileText, options);
-  return result.kind === 'plan'
-    ? { ...result, description: spreadDescription(finding.rule, result.strategy) }
-    : result;
+  // The words are set before the notes about the code's own words and the attempt counter are added.
+  const rule = finding.rule;
+  const described: Rewriter = (own, text, opts) => {
+    const result = rewriter(own, text, opts);
+    return result.kind === 'plan'
+      ? { ...result, description: spreadDescription(rule, result.strategy) }
+      : result;
+  };
+  return rewritten(described, withinOwnDelay(finding), fileText, options);
 }
 
 /**
