@@ -271,11 +271,11 @@ function minMaxShape(which: 'min' | 'max', values: DelayValue[]): DelayValue {
 /**
  * Why a randomised (or server-chosen) wait still moves in lockstep. `collapse`: from the attempt
  * counter's value `attempt` on, a clamp leaves every client exactly `ms` (`growing`: the counter
- * decides when; otherwise every attempt). `negligible`: the random terms spread the wait by at most
+ * decides when; otherwise every attempt; `before`: the range one attempt earlier). `negligible`: the random terms spread the wait by at most
  * `spreadMs` around `waitMs`. `server-cap`: the server's hint is clamped to `ms`.
  */
 export type Lockstep =
-  | { kind: 'collapse'; attempt: number; ms: number; growing: boolean }
+  | { kind: 'collapse'; attempt: number; ms: number; growing: boolean; before?: Interval }
   | { kind: 'negligible'; spreadMs: number; waitMs: number }
   | { kind: 'server-cap'; ms: number };
 
@@ -295,7 +295,10 @@ export function lockstepOf(value: DelayValue, negligible = DEFAULT_NEGLIGIBLE_SP
   const attempt = span.findIndex(([lo, hi]) => hi - lo <= POINT * Math.abs(hi));
   if (attempt >= 0) {
     const ms = span[attempt]![0];
-    return ms > 0 ? { kind: 'collapse', attempt, ms, growing } : null;
+    if (ms <= 0) return null;
+    // The range one attempt earlier shows the jitter there was before the clamp swallowed it.
+    const before = attempt > 0 ? span[attempt - 1] : undefined;
+    return { kind: 'collapse', attempt, ms, growing, ...(before ? { before } : {}) };
   }
   // Too narrow everywhere: the widest the code ever makes it is still no spread at all.
   const relative = span.map(([lo, hi]) => (hi > 0 ? (hi - lo) / hi : Infinity));

@@ -11,7 +11,11 @@ export function lockstepMessage(lockstep: Lockstep, attemptVar?: string): string
       const from = !lockstep.growing
         ? 'at every attempt'
         : `from ${attemptVar ? `\`${attemptVar}\`` : 'the attempt counter'} = ${lockstep.attempt} on`;
-      return `This retry's jitter is swallowed by its cap: ${from} every client waits exactly ${formatDuration(lockstep.ms)} and retries in the same instant. Apply the jitter after the clamp (random() * min(cap, base * 2 ** n)).`;
+      const before =
+        lockstep.growing && lockstep.before
+          ? ` (at ${lockstep.attempt - 1} it still ranges over ${formatDuration(lockstep.before[0])}–${formatDuration(lockstep.before[1])})`
+          : '';
+      return `This retry's jitter is swallowed by its cap: ${from} every client waits exactly ${formatDuration(lockstep.ms)}${before} and retries in the same instant. Apply the jitter after the clamp (random() * min(cap, base * 2 ** n)).`;
     }
     case 'negligible': {
       const share = (100 * lockstep.spreadMs) / lockstep.waitMs;

@@ -18,7 +18,13 @@ describe('the spread of a random delay', () => {
   it('collapses to the cap from the attempt the backoff passes it when the jitter sits beneath the clamp', () => {
     // min(100 * 2 ** n + random() * 100, 5000): 100 · 2⁶ = 6400 ≥ 5000, 100 · 2⁵ + 100 = 3300 < 5000.
     const value = minMax('min', [combine('+', backoff(100), combine('*', unit, c(100))), c(5000)]);
-    expect(lockstepOf(value)).toEqual({ kind: 'collapse', attempt: 6, ms: 5000, growing: true });
+    expect(lockstepOf(value)).toEqual({
+      kind: 'collapse',
+      attempt: 6,
+      ms: 5000,
+      growing: true,
+      before: [3200, 3300],
+    });
   });
 
   it('keeps its spread when the jitter is applied after the clamp', () => {
