@@ -255,8 +255,8 @@ function minMaxShape(which: 'min' | 'max', values: DelayValue[]): DelayValue {
   // `min(retry_after, 600)`: the server's hint, but never more than the code's constant.
   const server = values.find((v) => v.kind === 'server');
   const caps = values.filter((v) => v.kind === 'const').map((v) => v.ms);
-  if (which === 'min' && server && caps.length === values.length - 1 && caps.length > 0)
-    return { kind: 'server', capMs: Math.min(...caps) };
+  if (which === 'min' && server?.kind === 'server' && caps.length === values.length - 1 && caps.length > 0)
+    return { kind: 'server', capMs: Math.min(...caps, server.capMs ?? Infinity) };
   return values.reduce((acc, value) => {
     if (acc.kind === 'const' && value.kind === 'const') {
       return { kind: 'const', ms: which === 'min' ? Math.min(acc.ms, value.ms) : Math.max(acc.ms, value.ms) };
@@ -271,8 +271,9 @@ function minMaxShape(which: 'min' | 'max', values: DelayValue[]): DelayValue {
 /**
  * Why a randomised (or server-chosen) wait still moves in lockstep. `collapse`: from the attempt
  * counter's value `attempt` on, a clamp leaves every client exactly `ms` (`growing`: the counter
- * decides when; otherwise every attempt; `before`: the range one attempt earlier). `negligible`: the random terms spread the wait by at most
- * `spreadMs` around `waitMs`. `server-cap`: the server's hint is clamped to `ms`.
+ * decides when, otherwise every attempt; `before`: the range one attempt earlier). `negligible`: the
+ * random terms spread the wait by at most `spreadMs` around `waitMs`. `server-cap`: the server's hint
+ * is clamped to `ms`.
  */
 export type Lockstep =
   | { kind: 'collapse'; attempt: number; ms: number; growing: boolean; before?: Interval }
@@ -292,7 +293,11 @@ export function lockstepOf(value: DelayValue, negligible = DEFAULT_NEGLIGIBLE_SP
   if (value.kind !== 'random' || !value.span) return null;
   const span = value.span;
   const growing = span.some(([lo, hi]) => lo !== span[0]![0] || hi !== span[0]![1]);
-  const attempt = span.findIndex(([lo, hi]) => hi - lo <= POINT * Math.abs(hi));
+  // The first attempt from which every later one is a single point too (a floor that only holds the
+  // first attempts together is not what the message says).
+  const point = span.map(([lo, hi]) => hi - lo <= POINT * Math.abs(hi));
+  const open = point.lastIndexOf(false);
+  const attempt = open === span.length - 1 ? -1 : open + 1;
   if (attempt >= 0) {
     const ms = span[attempt]![0];
     if (ms <= 0) return null;

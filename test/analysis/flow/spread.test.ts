@@ -38,6 +38,11 @@ describe('the spread of a random delay', () => {
     expect(lockstepOf(value)).toEqual({ kind: 'collapse', attempt: 0, ms: 3000, growing: false });
   });
 
+  it('does not call a floor that only holds the first attempts together a collapse from then on', () => {
+    // max(random() * 100 * 2 ** n, 1000): a single point until 100 · 2ⁿ passes 1000, wide after.
+    expect(lockstepOf(minMax('max', [combine('*', unit, backoff(100)), c(1000)]))).toBeNull();
+  });
+
   it('is negligible when the random term is far below the wait at every attempt', () => {
     const value = combine('+', c(30_000), combine('*', unit, c(300)));
     expect(lockstepOf(value)).toEqual({ kind: 'negligible', spreadMs: 300, waitMs: 30_300 });
@@ -65,6 +70,7 @@ describe('the spread of a random delay', () => {
     const clamped = minMax('min', [hint, c(600)]);
     expect(lockstepOf(combine('*', clamped, c(1000)))).toEqual({ kind: 'server-cap', ms: 600_000 });
     expect(lockstepOf(minMax('max', [hint, c(1)]))).toBeNull();
+    expect(lockstepOf(minMax('min', [clamped, c(900)]))).toEqual({ kind: 'server-cap', ms: 600 });
     expect(lockstepOf(combine('+', clamped, combine('*', unit, c(30))))).toBeNull();
   });
 });
