@@ -287,11 +287,16 @@ export const DEFAULT_NEGLIGIBLE_SPREAD = 0.1;
 const POINT = 1e-9;
 
 /** What keeps a random or server-chosen wait in lockstep, if anything does. */
-export function lockstepOf(value: DelayValue, negligible = DEFAULT_NEGLIGIBLE_SPREAD): Lockstep | null {
+export function lockstepOf(
+  value: DelayValue,
+  negligible = DEFAULT_NEGLIGIBLE_SPREAD,
+  /** How many values the attempt counter takes, when the retry's limit says: later ones never run. */
+  attempts = SPAN_ATTEMPTS,
+): Lockstep | null {
   if (value.kind === 'server')
     return value.capMs !== undefined ? { kind: 'server-cap', ms: value.capMs } : null;
-  if (value.kind !== 'random' || !value.span) return null;
-  const span = value.span;
+  if (value.kind !== 'random' || !value.span || attempts < 1) return null;
+  const span = value.span.slice(0, attempts);
   const growing = span.some(([lo, hi]) => lo !== span[0]![0] || hi !== span[0]![1]);
   // The first attempt from which every later one is a single point too (a floor that only holds the
   // first attempts together is not what the message says).
@@ -326,6 +331,7 @@ const LOCKSTEP_RULE: Record<Lockstep['kind'], RuleId> = {
 export function classifyDelay(
   value: DelayValue,
   options: AnalysisOptions,
+  attempts?: number,
 ): { rule: RuleId; unknown?: boolean; lockstep?: Lockstep } | null {
   switch (value.kind) {
     case 'const':
@@ -340,7 +346,7 @@ export function classifyDelay(
       return options.reportUnknown ? { rule: 'fixed-delay-retry', unknown: true } : null;
     case 'random':
     case 'server': {
-      const lockstep = lockstepOf(value, options.negligibleSpread);
+      const lockstep = lockstepOf(value, options.negligibleSpread, attempts);
       return lockstep ? { rule: LOCKSTEP_RULE[lockstep.kind], lockstep } : null;
     }
   }

@@ -182,6 +182,8 @@ export interface RetryFrame {
   /** Attempt counters in scope. */
   counters: string[];
   attemptVar?: string;
+  /** What the attempt counter stays below (`range(5)`, `attempt < MAX_TRIES`): how many attempts run. */
+  limit?: Expr;
   evidence: string[];
 }
 

@@ -146,7 +146,7 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
       : await this.evaluateAt(wait.delay, file, state, engine, { counters: context.counters });
     const value = followed.value;
     if (value.kind !== 'unknown') evidence.push(...followed.evidence);
-    const classified = classifyDelay(value, options);
+    const classified = classifyDelay(value, options, await this.attempts(context, file, state, engine));
     if (!classified) return null;
     const confidence: Confidence = classified.unknown ? 'low' : wait.confidence;
     return {
@@ -174,6 +174,19 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
       confidence,
       level: classified.unknown ? 'note' : undefined,
     };
+  }
+
+  /** How many values the loop's attempt counter takes, when its bound is a known number. */
+  private async attempts(
+    context: RetryContext,
+    file: ts.SourceFile,
+    state: ScanState,
+    engine: FlowEngine,
+  ): Promise<number | undefined> {
+    if (!context.loopBound) return undefined;
+    const { value } = await this.evaluateAt(context.loopBound.bound, file, state, engine);
+    if (value.kind !== 'const' || value.ms < 0) return undefined;
+    return Math.ceil(value.ms) + (context.loopBound.inclusive ? 1 : 0);
   }
 
   /** The analysed file's facts, extracted once the engine is first needed for it. */

@@ -76,11 +76,13 @@ export interface WaitDraftInput {
   confidence: Confidence;
   /** The helper the wait is written in, when the patch belongs there rather than at this call. */
   computedBy?: { name: string; path: string };
+  /** How many values the attempt counter takes, when the retry's limit says. */
+  attempts?: number;
 }
 
 /** A hand-written wait (`time.sleep(N)`, `time.Sleep(d)`, `sleep N`) as a draft, or null when quiet. */
 export function waitDraft(input: WaitDraftInput, options: AnalysisOptions): Draft | null {
-  const classified = classifyDelay(input.value, options);
+  const classified = classifyDelay(input.value, options, input.attempts);
   if (!classified) return null;
   const reason = input.value.kind === 'unknown' ? input.value.reason : input.value.kind;
   return {
