@@ -59,6 +59,9 @@ describe('jitterbot scan on the example service', () => {
     expect(run.tool.driver.rules.map((r: { id: string }) => r.id)).toEqual([
       'fixed-delay-retry',
       'unjittered-backoff',
+      'clamped-jitter',
+      'clamped-server-hint',
+      'negligible-jitter',
     ]);
     // Code scanning shows each rule's help, and maps paths from the repository root, not the scanned folder.
     for (const rule of run.tool.driver.rules) {
@@ -102,7 +105,13 @@ describe('jitterbot scan on the example service', () => {
     const issue = z
       .object({
         description: z.string().min(1),
-        check_name: z.enum(['fixed-delay-retry', 'unjittered-backoff']),
+        check_name: z.enum([
+          'fixed-delay-retry',
+          'unjittered-backoff',
+          'clamped-jitter',
+          'clamped-server-hint',
+          'negligible-jitter',
+        ]),
         fingerprint: z.string().min(1),
         severity: z.enum(['info', 'minor', 'major', 'critical', 'blocker']),
         location: z.object({
