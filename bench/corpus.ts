@@ -114,8 +114,23 @@ export function format${i}(amount: number, currency = 'EUR'): string {
 
 /** Weights per template: ordinary code dominates, as in a real tree. */
 const WEIGHTS = [1, 6, 1, 5, 2, 1];
+/** The templates that break a rule: the fixed retry and p-retry's unjittered default. */
+const FINDING_TEMPLATES = new Set([0, 5]);
+/** With few findings, one file in this many is the fixed retry, and no other file breaks a rule. */
+const FEW_EVERY = 200;
+const ORDINARY_TEMPLATE = 1;
 
-export function writeCorpus(dir: string, files: number): void {
+/** `many`: the template mix as it is (one file in eight breaks a rule); `few`: one file in 200. */
+export type Density = 'few' | 'many';
+
+function templateFor(schedule: number[], i: number, density: Density): (i: number) => string {
+  const index = schedule[i % schedule.length]!;
+  if (density === 'many') return TEMPLATES[index]!;
+  if (i % FEW_EVERY === 0) return TEMPLATES[0]!;
+  return TEMPLATES[FINDING_TEMPLATES.has(index) ? ORDINARY_TEMPLATE : index]!;
+}
+
+export function writeCorpus(dir: string, files: number, density: Density = 'many'): void {
   const schedule = WEIGHTS.flatMap((weight, index) => Array<number>(weight).fill(index));
   mkdirSync(join(dir, 'src', 'lib'), { recursive: true });
   writeFileSync(join(dir, 'src', 'config.ts'), 'export const RETRY_DELAY_MS = 5000;\n');
@@ -130,7 +145,7 @@ export function writeCorpus(dir: string, files: number): void {
   for (let i = 0; i < files; i += 1) {
     const folder = join(dir, 'src', `module${Math.floor(i / 100)}`);
     if (i % 100 === 0) mkdirSync(folder, { recursive: true });
-    const template = TEMPLATES[schedule[i % schedule.length]!]!;
+    const template = templateFor(schedule, i, density);
     writeFileSync(
       join(folder, `file${i}.ts`),
       template(i).replaceAll("'../lib/", "'../lib/").replaceAll("'../config'", "'../config'"),

@@ -1,42 +1,48 @@
 /**
- * `npm run bench:server`: webhook intake under load, on 127.0.0.1 only. 2,000 signed GitHub
- * `pull_request.synchronize` webhooks (450 pull requests × 4 pushes, plus 200 redeliveries of earlier
- * ones) at concurrency 100 against the real server — Probot signature checks, delivery idempotency,
- * the queue — with a counting stand-in for the review that records (repo, PR, deliveries covered) and
- * takes 5 ms.
- * The load comes from autocannon (a closed loop over 100 keep-alive connections).
- * Twice: the in-process queue, then Redis with two `jitterbot worker` processes (when redis-server is
- * on PATH). Prints ack latency p50/p99, reviews run, duplicates, lost deliveries and peak RSS.
+ * `npm run bench:server`: webhook acknowledgements while real reviews run, on 127.0.0.1 only. 1,000
+ * signed GitHub `pull_request.synchronize` webhooks (100 pull requests × 10 pushes), each delivered
+ * twice (the second time as a redelivery, same delivery id), at concurrency 50 against `jitterbot serve`
+ * with the in-process queue — Probot signature checks, delivery idempotency, the queue — whose reviews
+ * are the real pipeline: each reads its pull request from a stand-in GitHub (bench/server/github-child.ts,
+ * fixtures/example-service as the repository, three files added per pull request), analyses, and
+ * posts. The load comes from autocannon (a closed loop over 50 keep-alive connections).
+ *
+ * Twice, side by side: the analysis on the web process's event loop (`REVIEW_THREADS=0`, as before
+ * worker threads), then on worker threads (`REVIEW_THREADS` unset: every core but one). Prints ack
+ * latency p50/p99, the longest turn of the web process's event loop, reviews run, duplicates, lost
+ * deliveries and peak RSS.
  *
  * Targets: ack p99 < 50 ms; every acknowledged delivery covered by exactly one review (none lost,
  * none reviewed twice — a redelivery shares its original's id, so one that did work shows up twice).
  */
-import { spawn, fork, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { createHmac, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { createServer as createNetServer, connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { RedisJobQueue, connectRedis, redisConnection } from '../src/queue/redis.js';
+import { reviewThreadsFromEnv } from '../src/review/pool.js';
 import { cpuMeter } from './server/cpu.js';
-import type { ChildMessage, Review } from './server/protocol.js';
+import { CLOSED_FROM, type ChildMessage, type Review } from './server/protocol.js';
 
-const REQUESTS = 2_000;
-const CONCURRENCY = 100;
-const PULLS = 450;
-const PUSHES = 4;
-/** The rest of the 2,000 are redeliveries (same delivery id) of earlier webhooks: they must do nothing. */
-const REDELIVERIES = REQUESTS - PULLS * PUSHES;
+const PULLS = 100;
+const PUSHES = 10;
+/** Every delivery is sent twice: the second time, a redelivery (same delivery id) that must do nothing. */
+const DELIVERIES = PULLS * PUSHES;
+const REQUESTS = DELIVERIES * 2;
+/** How many requests later a delivery comes again: its first answer is in by then. */
+const REDELIVERY_GAP = 100;
+const CONCURRENCY = 50;
 const TARGET_P99_MS = 50;
 /**
- * Webhooks to other pull requests sent first, and the queue left to drain, before the measured burst.
- * V8 needs about this many to finish optimising the request path: after only 300, its compiler thread
- * was still busy through the whole measured run (a quarter of a second of CPU on a 2-core machine).
- * Their ack latency is printed apart, as the figure of a freshly started process.
+ * Webhooks sent first, and the queue left to drain, before the measured burst: V8 needs about this many
+ * to finish optimising the request path. They are for closed pull requests, whose reviews stop at the
+ * first API call, except the first {@link WARM_REVIEWS}, which are real reviews that load and warm the
+ * analysis wherever it runs. Their ack latency is printed apart, as the figure of a fresh process.
  */
 const WARMUP = 2_000;
-const DRAIN_TIMEOUT_MS = 120_000;
+const WARM_REVIEWS = 4;
+const DRAIN_TIMEOUT_MS = 300_000;
 const SECRET = 'bench-webhook-secret';
 const OWNER = 'bench-org';
 const REPO = 'service';
@@ -62,61 +68,44 @@ function sha(pull: number, push: number): string {
   return `${String(pull).padStart(8, '0')}${String(push).padStart(32, '0')}`;
 }
 
-/** Push k of every pull request before push k+1 of any: one PR's pushes are never in flight together. */
+function signed(repo: string, pull: number, push: number): Delivery {
+  const payload = {
+    ...fixture,
+    action: 'synchronize',
+    number: pull,
+    pull_request: {
+      ...fixture.pull_request,
+      number: pull,
+      head: { ...fixture.pull_request.head, sha: sha(pull, push) },
+    },
+    repository: { ...fixture.repository, name: repo, full_name: `${OWNER}/${repo}`, owner: { login: OWNER } },
+  };
+  const body = JSON.stringify(payload);
+  const signature = `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
+  return { id: randomUUID(), body, signature, target: `${OWNER}/${repo}#${pull}@${sha(pull, push)}` };
+}
+
+/**
+ * Push k of every pull request before push k+1 of any; each delivery comes again
+ * {@link REDELIVERY_GAP} requests later, as GitHub's redelivery of a delivery already answered.
+ */
 function deliveries(): Delivery[] {
+  const originals: Delivery[] = [];
+  for (let push = 1; push <= PUSHES; push += 1)
+    for (let pull = 1; pull <= PULLS; pull += 1) originals.push(signed(REPO, pull, push));
   const list: Delivery[] = [];
-  for (let push = 1; push <= PUSHES; push += 1) {
-    for (let pull = 1; pull <= PULLS; pull += 1) {
-      const payload = {
-        ...fixture,
-        action: 'synchronize',
-        number: pull,
-        pull_request: {
-          ...fixture.pull_request,
-          number: pull,
-          head: { ...fixture.pull_request.head, sha: sha(pull, push) },
-        },
-        repository: {
-          ...fixture.repository,
-          name: REPO,
-          full_name: `${OWNER}/${REPO}`,
-          owner: { login: OWNER },
-        },
-      };
-      const body = JSON.stringify(payload);
-      const signature = `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
-      list.push({ id: randomUUID(), body, signature, target: `${OWNER}/${REPO}#${pull}@${sha(pull, push)}` });
-    }
+  for (const [index, delivery] of originals.entries()) {
+    list.push(delivery);
+    if (index >= REDELIVERY_GAP) list.push(originals[index - REDELIVERY_GAP]!);
   }
-  // Redeliveries of first pushes, spread through the later pushes: acting on one would move its pull
-  // request back to an old head, so a redelivery that does work shows up as a lost review.
-  const stride = Math.floor((list.length - PULLS) / REDELIVERIES);
-  const redelivered = Array.from({ length: REDELIVERIES }, (_, index) => list[(index * 2) % PULLS]!);
-  for (const [index, delivery] of redelivered.entries())
-    list.splice(PULLS + index * (stride + 1), 0, delivery);
+  list.push(...originals.slice(-REDELIVERY_GAP));
   return list;
 }
 
-/** Pull requests numbered after the measured ones; their reviews are not counted. */
 function warmup(): Delivery[] {
-  return Array.from({ length: WARMUP }, (_, index) => {
-    const pull = 100_000 + index;
-    const payload = {
-      ...fixture,
-      action: 'synchronize',
-      number: pull,
-      pull_request: { ...fixture.pull_request, number: pull },
-      repository: {
-        ...fixture.repository,
-        name: 'warmup',
-        full_name: `${OWNER}/warmup`,
-        owner: { login: OWNER },
-      },
-    };
-    const body = JSON.stringify(payload);
-    const signature = `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
-    return { id: randomUUID(), body, signature, target: `${OWNER}/warmup#${pull}` };
-  });
+  return Array.from({ length: WARMUP }, (_, index) =>
+    signed('warmup', index < WARM_REVIEWS ? PULLS + 1 + index : CLOSED_FROM + index, 1),
+  );
 }
 
 interface Child {
@@ -166,7 +155,7 @@ async function stop(child: Child): Promise<void> {
 }
 
 /**
- * Sends every delivery once, in order, over CONCURRENCY keep-alive connections (autocannon: a closed
+ * Sends every entry of `list` once, in order, over CONCURRENCY keep-alive connections (autocannon: a closed
  * loop whose own cost is small next to fetch's, so the server is what is measured).
  */
 async function load(url: string, list: Delivery[]): Promise<Run> {
@@ -262,6 +251,8 @@ interface Run {
   cpuMs?: Record<string, number>;
   /** The web process's longest event-loop stall while the load ran. */
   serveStallMs?: number;
+  /** Reviews that finished while the load ran. */
+  reviewsDuringLoad?: number;
 }
 
 interface Result {
@@ -276,15 +267,17 @@ interface Result {
   p99: number;
   statuses: string;
   reviews: number;
+  reviewsDuringLoad: number;
+  posted: number;
   duplicates: number;
   lost: number;
-  rss: string;
+  rssMb: number;
   cpuMs: Record<string, number>;
   serveStallMs: number;
   ok: boolean;
 }
 
-function judge(mode: string, cold: Run, run: Run, reviewed: Review[], rss: string): Result {
+function judge(mode: string, cold: Run, run: Run, reviewed: Review[], posted: number, rssMb: number): Result {
   const measured = reviewed.filter((review) => review.target.startsWith(`${OWNER}/${REPO}#`));
   // Per delivery id, the reviews that covered it (a run covers every delivery merged into its job).
   const coverage = new Map<string, number>();
@@ -292,16 +285,7 @@ function judge(mode: string, cold: Run, run: Run, reviewed: Review[], rss: strin
     for (const id of review.deliveryIds) coverage.set(id, (coverage.get(id) ?? 0) + 1);
   const duplicates = [...coverage.values()].filter((count) => count > 1).length;
   // Lost: a delivery answered 200 that no review covered.
-  const lostDeliveries = [...run.acked].filter((delivery) => !coverage.has(delivery.id));
-  const lost = lostDeliveries.length;
-  if (process.env.BENCH_TRACE) {
-    for (const delivery of lostDeliveries) {
-      const pull = delivery.target.split('@')[0]!;
-      const runs = measured.filter((review) => review.target === pull).length;
-      process.stderr.write(`lost ${delivery.target} (${delivery.id}); ${runs} reviews of ${pull}\n`);
-    }
-  }
-  const unsent = PULLS * PUSHES - new Set([...run.acked].map((delivery) => delivery.target)).size;
+  const lost = [...run.acked].filter((delivery) => !coverage.has(delivery.id)).length;
   const statuses =
     [...run.statuses].map(([status, count]) => `${status}×${count}`).join(' ') +
     (run.errors ? ` errors×${run.errors}` : '');
@@ -314,11 +298,13 @@ function judge(mode: string, cold: Run, run: Run, reviewed: Review[], rss: strin
     p50: run.p50,
     p90: run.p90,
     p99: run.p99,
-    statuses: unsent > 0 ? `${statuses}; ${unsent} pushes not sent by the load generator` : statuses,
+    statuses,
     reviews: measured.length,
+    reviewsDuringLoad: run.reviewsDuringLoad ?? 0,
+    posted,
     duplicates,
     lost,
-    rss,
+    rssMb,
     cpuMs: run.cpuMs ?? {},
     serveStallMs: run.serveStallMs ?? Number.NaN,
     ok: run.steadyP99 < TARGET_P99_MS && duplicates === 0 && lost === 0 && run.statuses.get(200) === REQUESTS,
@@ -354,151 +340,88 @@ async function until(condition: () => Promise<boolean>): Promise<void> {
   }
 }
 
-async function inProcess(list: Delivery[]): Promise<Result> {
-  const serve = start('./server/serve-child.ts', appEnv());
+async function measure(mode: string, threads: string, list: Delivery[]): Promise<Result> {
+  const github = start('./server/github-child.ts', {});
+  const githubHost = (await github.ready)!;
+  const serve = start('./server/serve-child.ts', {
+    ...appEnv(),
+    GHE_HOST: githubHost,
+    GHE_PROTOCOL: 'http',
+    REVIEW_THREADS: threads,
+  });
   const url = (await serve.ready)!;
-  const cold = await load(url, warmup());
-  await until(async () => {
+  const idle = async () => {
     const stats = await serve.request('stats');
     return stats.depth + stats.active === 0;
-  });
-  await serve.request('stats');
-  const cpu = cpuMeter({ 'load generator': process.pid, web: serve.process.pid! });
-  const run = await load(url, list);
-  run.cpuMs = cpu();
-  run.serveStallMs = (await serve.request('stats')).maxLoopDelayMs;
-  await until(async () => {
-    const stats = await serve.request('stats');
-    return stats.depth + stats.active === 0;
-  });
-  const { peakRssMb } = await serve.request('stats');
-  await stop(serve);
-  return judge('in-process queue', cold, run, serve.reviewed, `serve ${peakRssMb.toFixed(0)} MB`);
-}
-
-async function withRedis(list: Delivery[]): Promise<Result | string> {
-  const redisServer = await startRedis();
-  if (typeof redisServer === 'string') return redisServer;
+  };
   try {
-    const env = { ...appEnv(), REDIS_URL: redisServer.url };
-    const workers = [start('./server/worker-child.ts', env), start('./server/worker-child.ts', env)];
-    await Promise.all(workers.map((worker) => worker.ready));
-    const serve = start('./server/serve-child.ts', env);
-    const url = (await serve.ready)!;
-    const admin = redisConnection(redisServer.url, 'producer');
-    await connectRedis(admin);
-    const view = new RedisJobQueue(admin);
-    const drained = async () => {
-      const counts = await view.counts();
-      const pending = await admin.keys('jitterbot:pending:*');
-      const lengths = await Promise.all(pending.map((key) => admin.llen(key)));
-      return counts.waiting + counts.active + counts.delayed === 0 && lengths.every((length) => length === 0);
-    };
     const cold = await load(url, warmup());
-    await until(drained);
+    await until(idle);
     await serve.request('stats');
-    const cpu = cpuMeter({
-      'load generator': process.pid,
-      web: serve.process.pid!,
-      'worker 1': workers[0]!.process.pid!,
-      'worker 2': workers[1]!.process.pid!,
-      'redis-server': redisServer.pid,
-    });
+    const before = serve.reviewed.length;
+    const cpu = cpuMeter({ 'load generator': process.pid, web: serve.process.pid! });
     const run = await load(url, list);
     run.cpuMs = cpu();
     run.serveStallMs = (await serve.request('stats')).maxLoopDelayMs;
-    await until(drained);
-    await view.close(0);
-    admin.disconnect();
-    const stats = await Promise.all([serve, ...workers].map((child) => child.request('stats')));
-    const [serveRss, ...workerRss] = stats.map((entry) => entry.peakRssMb);
-    await Promise.all([serve, ...workers].map(stop));
-    const reviewed = workers.flatMap((worker) => worker.reviewed);
-    const perWorker = workers
-      .map((worker) => worker.reviewed.filter((review) => review.target.includes(`/${REPO}#`)).length)
-      .join('+');
-    const result = judge(
-      'Redis, two workers',
-      cold,
-      run,
-      reviewed,
-      `serve ${serveRss!.toFixed(0)} MB, workers ${workerRss.map((mb) => mb.toFixed(0)).join(' / ')} MB`,
-    );
-    return { ...result, mode: `${result.mode} (${perWorker})` };
+    run.reviewsDuringLoad = serve.reviewed.length - before;
+    await until(idle);
+    const { peakRssMb } = await serve.request('stats');
+    const { posted } = await github.request('stats');
+    return judge(mode, cold, run, serve.reviewed, posted ?? 0, peakRssMb);
   } finally {
-    redisServer.stop();
+    await Promise.all([stop(serve), stop(github)]);
   }
 }
 
-async function startRedis(): Promise<{ url: string; pid: number; stop: () => void } | string> {
-  const port = await new Promise<number>((resolve) => {
-    const probe = createNetServer().listen(0, '127.0.0.1', () => {
-      const address = probe.address() as { port: number };
-      probe.close(() => resolve(address.port));
-    });
-  });
-  const server = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    {
-      stdio: 'ignore',
-    },
+function print(results: Result[]): void {
+  const rows: [string, (result: Result) => string][] = [
+    ['ack p50 / p99, all (autocannon)', (r) => `${r.p50.toFixed(0)} / ${r.p99.toFixed(0)} ms`],
+    [
+      `ack p50 / p99, established connections (target p99 < ${TARGET_P99_MS} ms)`,
+      (r) => `${r.steadyP50.toFixed(1)} / ${r.steadyP99.toFixed(1)} ms`,
+    ],
+    [
+      `ack p50 / p99, the ${WARMUP} warm-up webhooks`,
+      (r) => `${r.cold.p50.toFixed(1)} / ${r.cold.p99.toFixed(1)} ms`,
+    ],
+    ['longest turn of the web event loop during the load', (r) => `${r.serveStallMs.toFixed(0)} ms`],
+    ['statuses', (r) => r.statuses],
+    ['answered in', (r) => `${r.seconds.toFixed(2)} s (${(REQUESTS / r.seconds).toFixed(0)}/s)`],
+    ['reviews during the load / in all', (r) => `${r.reviewsDuringLoad} / ${r.reviews}`],
+    ['reviews posted to the stand-in GitHub', (r) => String(r.posted)],
+    ['deliveries reviewed twice / lost', (r) => `${r.duplicates} / ${r.lost}`],
+    [
+      'web process CPU per webhook during the load',
+      (r) => `${(((r.cpuMs.web ?? Number.NaN) * 1000) / REQUESTS).toFixed(0)} µs`,
+    ],
+    ['peak RSS of the web process', (r) => `${r.rssMb.toFixed(0)} MB`],
+    ['', (r) => (r.ok ? 'OK' : 'MISSED TARGET')],
+  ];
+  const width = Math.max(...rows.map(([name]) => name.length));
+  const columns = results.map((result) =>
+    Math.max(result.mode.length, ...rows.map(([, cell]) => cell(result).length)),
   );
-  const failed = await new Promise<string | null>((resolve) => {
-    server.once('error', () =>
-      resolve('redis-server is not on PATH (apt-get install redis-server): Redis run skipped'),
-    );
-    const deadline = Date.now() + 10_000;
-    const poll = () => {
-      const socket = connect({ port, host: '127.0.0.1' }, () => {
-        socket.destroy();
-        resolve(null);
-      });
-      socket.once('error', () =>
-        Date.now() > deadline ? resolve('redis-server did not start') : setTimeout(poll, 50),
-      );
-    };
-    poll();
-  });
-  if (failed) {
-    server.kill();
-    return failed;
-  }
-  return { url: `redis://127.0.0.1:${port}`, pid: server.pid!, stop: () => server.kill() };
-}
-
-function print(result: Result): void {
+  const line = (name: string, cells: string[]) =>
+    `${name.padEnd(width)}  ${cells.map((cell, index) => cell.padEnd(columns[index]!)).join('  ')}`.trimEnd();
   process.stdout.write(
     [
-      `${result.mode}:`,
-      `  ack latency, all ${REQUESTS} (autocannon): p50 ${result.p50.toFixed(0)} ms, p90 ${result.p90.toFixed(0)} ms, p99 ${result.p99.toFixed(0)} ms`,
-      `  ack latency on established connections (all but each connection's first): p50 ${result.steadyP50.toFixed(1)} ms, p99 ${result.steadyP99.toFixed(1)} ms (target < ${TARGET_P99_MS} ms)`,
-      `  freshly started (the ${WARMUP} warm-up webhooks, established connections): p50 ${result.cold.p50.toFixed(1)} ms, p99 ${result.cold.p99.toFixed(1)} ms`,
-      `  statuses ${result.statuses}; ${REQUESTS} answered in ${result.seconds.toFixed(2)} s (${(REQUESTS / result.seconds).toFixed(0)} webhooks/s)`,
-      `  reviews run ${result.reviews} for ${PULLS * PUSHES} pushes (+${REDELIVERIES} redeliveries); deliveries reviewed twice ${result.duplicates}; lost ${result.lost}`,
-      `  web process while answering: CPU ${(((result.cpuMs.web ?? Number.NaN) * 1000) / REQUESTS).toFixed(0)} µs per webhook, longest turn of its event loop ${result.serveStallMs.toFixed(0)} ms`,
-      `  CPU during the load (${(result.seconds * 1000).toFixed(0)} ms on ${availableParallelism()} cores): ${Object.entries(
-        result.cpuMs,
-      )
-        .map(([name, ms]) => `${name} ${ms.toFixed(0)} ms`)
-        .join(', ')}`,
-      `  peak RSS ${result.rss}`,
-      `  ${result.ok ? 'OK' : 'MISSED TARGET'}`,
-      '',
-    ].join('\n'),
+      line(
+        '',
+        results.map((result) => result.mode),
+      ),
+      ...rows.map(([name, cell]) => line(name, results.map(cell))),
+    ].join('\n') + '\n',
   );
 }
 
 const list = deliveries();
+const threads = reviewThreadsFromEnv(process.env);
 process.stdout.write(
-  `${list.length} signed webhooks (${PULLS} pull requests × ${PUSHES} pushes + ${REDELIVERIES} redeliveries), concurrency ${CONCURRENCY}, 127.0.0.1, after ${WARMUP} warm-up webhooks and a drained queue; stand-in review records (repo, PR, deliveries covered)\n\n`,
+  `${REQUESTS} signed webhooks (${PULLS} pull requests × ${PUSHES} pushes, each delivered twice), concurrency ${CONCURRENCY}, 127.0.0.1, ${availableParallelism()} cores, after ${WARMUP} warm-up webhooks and a drained queue; real reviews against a stand-in GitHub\n\n`,
 );
-const results: Result[] = [await inProcess(list)];
-print(results[0]!);
-const redis = await withRedis(list);
-if (typeof redis === 'string') process.stdout.write(`Redis: ${redis}\n`);
-else {
-  results.push(redis);
-  print(redis);
-}
-process.exitCode = results.every((result) => result.ok) ? 0 : 1;
+const results = [
+  await measure('analysis on the event loop', '0', list),
+  await measure(`analysis on ${threads} worker thread${threads === 1 ? '' : 's'}`, String(threads), list),
+];
+print(results);
+process.exitCode = results[1]!.ok ? 0 : 1;

@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { RULE_LEVEL } from '../src/analysis/finding.js';
 import { LocalReviewTarget } from '../src/platforms/local/target.js';
 import { runReview } from '../src/review/pipeline.js';
 import { allTables, LANGUAGE_TABLES, type LanguageTables } from '../test/analysis/languages.js';
@@ -34,18 +35,30 @@ function ratios({ tp, fp, fn }: Tally): { precision: number; recall: number } {
   return { precision: tp + fp === 0 ? 1 : tp / (tp + fp), recall: tp + fn === 0 ? 1 : tp / (tp + fn) };
 }
 
-function line(label: string, tally: Tally): string {
+/** One row of figures; `cases` is left blank for a rule's share of a language (its findings span rows). */
+function line(label: string, tally: Tally, withCases = true): string {
   const { precision, recall } = ratios(tally);
-  return `${label.padEnd(28)} ${String(tally.cases).padStart(4)} cases  precision ${precision.toFixed(3)}  recall ${recall.toFixed(3)}  (${tally.tp} TP, ${tally.fp} FP, ${tally.fn} FN)`;
+  const cases = withCases ? `${String(tally.cases).padStart(4)} cases` : ' '.repeat(10);
+  return `${label.padEnd(28)} ${cases}  precision ${precision.toFixed(3)}  recall ${recall.toFixed(3)}  (${tally.tp} TP, ${tally.fp} FP, ${tally.fn} FN)`;
+}
+
+/** Adds one finding-level outcome to the tally of its rule. */
+function addRule(rules: Map<string, Tally>, key: string, outcome: 'tp' | 'fp' | 'fn'): void {
+  const rule = key.split(':')[1]!;
+  if (!rules.has(rule)) rules.set(rule, empty());
+  rules.get(rule)![outcome] += 1;
 }
 
 /**
  * Findings-level agreement of one language's held-out tables with their labels (line, rule and kind
- * must all match), in total and per form of the rows.
+ * must all match), in total, per form of the rows and per rule.
  */
-async function evaluateLanguage(entry: LanguageTables): Promise<{ total: Tally; forms: Map<string, Tally> }> {
+async function evaluateLanguage(
+  entry: LanguageTables,
+): Promise<{ total: Tally; forms: Map<string, Tally>; rules: Map<string, Tally> }> {
   const total = empty();
   const forms = new Map<string, Tally>();
+  const rules = new Map<string, Tally>();
   for (const path of realWorldTables(entry.language)) {
     const table = loadTable(path);
     for (const testCase of [...(table.valid ?? []), ...(table.invalid ?? [])]) {
@@ -62,23 +75,28 @@ async function evaluateLanguage(entry: LanguageTables): Promise<{ total: Tally; 
         cases: 1,
       };
       add(total, row);
+      for (const k of actual) addRule(rules, k, expected.has(k) ? 'tp' : 'fp');
+      for (const k of expected) if (!actual.includes(k)) addRule(rules, k, 'fn');
       const form = testCase.form ?? (testCase.errors?.length ? 'unlabelled' : 'near-miss');
       if (!forms.has(form)) forms.set(form, empty());
       add(forms.get(form)!, row);
     }
   }
-  return { total, forms };
+  return { total, forms, rules };
 }
 
-/** The rules about jitter that does not spread clients, reported on their own: their rows are few so far. */
-const SPREAD_RULES = ['clamped-jitter', 'clamped-server-hint', 'negligible-jitter'] as const;
+/**
+ * The rules about jitter that does not spread clients (a cap swallows it, it is too small, every process
+ * draws alike), reported on their own: their rows are few so far.
+ */
+const LOCKSTEP_RULES = ['clamped-jitter', 'clamped-server-hint', 'negligible-jitter', 'fake-jitter'] as const;
 
 /**
  * Per rule, the agreement of every table of a language (hand-written and real-world) on the findings of
  * that rule: a finding of the rule no row expects is a false positive, an expected one not found missed.
  */
 async function evaluateRules(entry: LanguageTables): Promise<Map<string, Tally>> {
-  const rules = new Map<string, Tally>(SPREAD_RULES.map((rule) => [rule, empty()]));
+  const rules = new Map<string, Tally>(LOCKSTEP_RULES.map((rule) => [rule, empty()]));
   for (const path of allTables(entry)) {
     const table = loadTable(path);
     for (const testCase of [...(table.valid ?? []), ...(table.invalid ?? [])]) {
@@ -162,9 +180,18 @@ async function main(): Promise<void> {
   const allForms = new Map<string, Tally>();
   console.log('\nheld-out real-world tables, per language:');
   for (const entry of LANGUAGE_TABLES) {
-    const { total, forms } = await evaluateLanguage(entry);
+    const { total, forms, rules } = await evaluateLanguage(entry);
     if (total.cases === 0) continue;
     console.log(line(entry.language, total));
+    // Every rule, so one the held-out rows never label or report shows as such rather than not at all.
+    for (const rule of Object.keys(RULE_LEVEL)) {
+      const tally = rules.get(rule);
+      console.log(
+        tally
+          ? line(`  ${rule}`, tally, false)
+          : `${`  ${rule}`.padEnd(39)}  no labelled or reported findings`,
+      );
+    }
     const { precision, recall } = ratios(total);
     if (precision < TARGET_PRECISION || recall < TARGET_RECALL) belowTarget = true;
     for (const [form, tally] of forms) {
@@ -175,7 +202,9 @@ async function main(): Promise<void> {
   console.log('\nheld-out real-world tables, per form (all languages):');
   for (const [form, tally] of [...allForms].sort(([a], [b]) => a.localeCompare(b)))
     console.log(line(`  ${form}`, tally));
-  console.log('\nspread rules, per language (every table; cases: rows that expect or get the rule):');
+  console.log(
+    '\njitter that does not spread clients, per language (every table; cases: rows that expect or get the rule):',
+  );
   for (const entry of LANGUAGE_TABLES) {
     for (const [rule, tally] of await evaluateRules(entry))
       if (tally.cases > 0) console.log(line(`${entry.language} ${rule}`, tally));

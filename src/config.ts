@@ -105,6 +105,11 @@ export const configSchema = z
         'negligible-jitter': ruleLevel
           .default('note')
           .describe('Level of a retry whose jitter is too small for its wait; off disables the rule.'),
+        'fake-jitter': ruleLevel
+          .default('warning')
+          .describe(
+            'Level of a retry whose jitter is the same in every process (a constant seed, a jitter helper that draws nothing); off disables the rule.',
+          ),
       })
       .strict()
       .default({
@@ -113,6 +118,7 @@ export const configSchema = z
         'clamped-jitter': 'warning',
         'clamped-server-hint': 'note',
         'negligible-jitter': 'note',
+        'fake-jitter': 'warning',
       }),
     /** Fixed delays shorter than this are not worth a comment. */
     min_delay_ms: z

@@ -1,5 +1,8 @@
 import type { ProbotOctokit } from 'probot';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { currentApiCallLog } from './platforms/api-calls.js';
+import { NOT_MODIFIED } from './platforms/github/conditional.js';
+import type { ReadCacheObserver } from './platforms/read-cache.js';
 import type { Platform } from './queue/job.js';
 import type { JobQueue, QueueObserver } from './queue/types.js';
 
@@ -16,8 +19,13 @@ export interface Metrics {
   webhook(platform: Platform, event: string | undefined, status: number): void;
   /** Samples `queue.counts()` on every scrape. */
   watchQueue(queue: JobQueue): void;
-  /** Wraps a review function to count what it found, by rule. */
+  /**
+   * Wraps a review function to count what it found, by rule, and the API calls its job made up to the
+   * end of the review (from the job's API call log, src/platforms/api-calls.ts).
+   */
   countFindings<A extends unknown[], R>(review: (...args: A) => Promise<R>): (...args: A) => Promise<R>;
+  /** Hits and misses of the read cache, by layer. */
+  readonly readCache: ReadCacheObserver;
   /** An Octokit plugin counting failed GitHub API attempts (install it beneath the retry layer). */
   githubApiErrors(): OctokitPlugin;
   apiError(platform: Platform, status: number | undefined): void;
@@ -46,6 +54,8 @@ const GITLAB_EVENTS: Readonly<Record<string, string>> = {
 
 /** Review jobs take seconds to minutes; waits range from milliseconds to minutes under load. */
 const JOB_SECONDS_BUCKETS = [0.05, 0.25, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
+/** A cached second push costs about ten calls; a cold review of a big repository, up to the read cap. */
+const API_CALLS_BUCKETS = [5, 10, 20, 50, 100, 200, 500, 1000, 2000];
 
 export interface MetricsOptions {
   /** Node's process metrics (CPU, memory, event loop lag, GC) as well: on for servers, off in tests. */
@@ -106,6 +116,31 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     labelNames: ['platform'] as const,
     registers: [registry],
   });
+  const apiCalls = new Counter({
+    name: 'jitterbot_api_calls_total',
+    help: 'Platform API requests made by reviews (every attempt), by kind: tree, blob, contents, compare, pull, comments, check, graphql, write, other',
+    labelNames: ['platform', 'kind'] as const,
+    registers: [registry],
+  });
+  const notModified = new Counter({
+    name: 'jitterbot_api_not_modified_total',
+    help: 'Conditional API requests of reviews answered 304 Not Modified (not charged to the rate limit)',
+    labelNames: ['platform'] as const,
+    registers: [registry],
+  });
+  const reviewApiCalls = new Histogram({
+    name: 'jitterbot_review_api_calls',
+    help: 'Platform API requests one review made',
+    labelNames: ['platform'] as const,
+    buckets: API_CALLS_BUCKETS,
+    registers: [registry],
+  });
+  const cacheLookups = new Counter({
+    name: 'jitterbot_read_cache_lookups_total',
+    help: 'Read cache lookups (blobs by id, listings by commit), by layer (memory, redis) and result (hit, miss, invalid)',
+    labelNames: ['layer', 'result'] as const,
+    registers: [registry],
+  });
   const watched: JobQueue[] = [];
   new Gauge({
     name: 'jitterbot_queue_jobs',
@@ -141,18 +176,33 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     countFindings(review) {
       return async (...args) => {
-        const outcome = await review(...args);
         const platform = platformOf(args[0]);
-        for (const rule of rulesOf(outcome)) findings.inc({ platform, rule });
-        return outcome;
+        try {
+          const outcome = await review(...args);
+          for (const rule of rulesOf(outcome)) findings.inc({ platform, rule });
+          return outcome;
+        } finally {
+          const calls = currentApiCallLog();
+          if (calls) {
+            for (const [kind, count] of calls.byKind())
+              apiCalls.inc({ platform: calls.platform, kind }, count);
+            notModified.inc({ platform: calls.platform }, calls.notModified);
+            reviewApiCalls.observe({ platform: calls.platform }, calls.total);
+          }
+        }
       };
+    },
+    readCache: {
+      lookup: (layer, result) => cacheLookups.inc({ layer, result }),
     },
     githubApiErrors: () => (octokit) => {
       octokit.hook.wrap('request', async (request, options) => {
         try {
           return await request(options);
         } catch (error) {
-          metrics.apiError('github', (error as { status?: number }).status);
+          const status = (error as { status?: number }).status;
+          // A 304 answers a conditional request: the client's copy is current, nothing failed.
+          if (status !== NOT_MODIFIED) metrics.apiError('github', status);
           throw error;
         }
       });

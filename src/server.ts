@@ -28,6 +28,8 @@ import {
   jitterbotOctokit,
 } from './platforms/github/octokit.js';
 import type { PullRequestPayload } from './platforms/github/payloads.js';
+import { readCacheFromEnv } from './platforms/read-cache-env.js';
+import type { ReadCache } from './platforms/read-cache.js';
 import { createSetupHandler, type SetupHandler } from './platforms/github/setup.js';
 import { errorFields } from './platforms/github/target.js';
 import { createGitHubWebhookHandler } from './platforms/github/webhook.js';
@@ -223,6 +225,8 @@ export interface StartServerOptions {
   deliveries?: DeliveryStore;
   /** Prometheus metrics, served at `/metrics` and fed by webhooks, jobs and API calls. */
   metrics?: Metrics;
+  /** Content cache of the reviews this process runs; default: from the environment (`READ_CACHE*`). */
+  readCache?: ReadCache;
   /** Directory holding app.yml and .env; default: the working directory. */
   cwd?: string;
   /** Read `<cwd>/.env` into `env` (keys already set win). Default: when `env` is `process.env`. */
@@ -302,6 +306,8 @@ export async function startServer(
   metrics?.watchQueue(queue);
   const deliveries = options.deliveries ?? new MemoryDeliveryStore();
   const review = metrics ? metrics.countFindings(options.review ?? runReview) : options.review;
+  const readCache =
+    options.readCache ?? readCacheFromEnv(env, metrics ? { observer: metrics.readCache } : {});
   let closing = false;
   const server = await createServer({
     log,
@@ -314,7 +320,8 @@ export async function startServer(
       ? {
           probot,
           githubIntake: pullRequestIntake({ queue, deliveries, log }),
-          app: (app: Probot) => jitterbotApp(app, { queue, deliveries, ...(review ? { review } : {}) }),
+          app: (app: Probot) =>
+            jitterbotApp(app, { queue, deliveries, readCache, ...(review ? { review } : {}) }),
         }
       : {}),
     ...(github === 'setup'

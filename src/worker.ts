@@ -5,11 +5,14 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { githubJobRunner } from './platforms/github/app.js';
 import { gitlabFromEnv } from './platforms/gitlab/env.js';
 import { gitlabJobRunner } from './platforms/gitlab/review-job.js';
+import { readCacheFromEnv, sharedReadCacheFromEnv } from './platforms/read-cache-env.js';
+import type { ReadCache } from './platforms/read-cache.js';
 import { positiveInt, quit } from './queue/create.js';
 import { RedisJobQueue, connectRedis, redisConnection } from './queue/redis.js';
 import { DEFAULT_REDIS_WORKER, RedisJobWorker, type RedisWorkerOptions } from './queue/redis-worker.js';
 import type { CloseReport, JobRunners } from './queue/types.js';
 import { runReview } from './review/pipeline.js';
+import { reviewsFromEnv, type ReviewPool } from './review/pool.js';
 import {
   DEFAULT_PORT,
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
@@ -56,7 +59,12 @@ export async function startWorker(
   if (!overrides.runners) checkPlatforms(env);
   const log = overrides.log ?? (await loggerFromEnv(env));
   const metrics = overrides.metrics ?? createMetrics({ processMetrics: true });
-  const runners = overrides.runners ?? runnersFromEnv(env, log, metrics);
+  // The analysis runs on threads here too, so `/healthz` answers and concurrent reviews use every core.
+  const reviews: { review: ReviewPool['review']; pool: ReviewPool | null } = overrides.runners
+    ? { review: runReview, pool: null }
+    : reviewsFromEnv(env, log);
+  const shared = overrides.runners ? undefined : await sharedReadCacheFromEnv(env, metrics.readCache);
+  const runners = overrides.runners ?? runnersFromEnv(env, log, metrics, reviews.review, shared?.cache);
 
   const redis = redisConnection(url, 'worker');
   await connectRedis(redis);
@@ -89,7 +97,12 @@ export async function startWorker(
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const workerUrl = `http://${host}:${address.port}`;
   log.info(
-    { url: workerUrl, concurrency, platforms: Object.keys(runners) },
+    {
+      url: workerUrl,
+      concurrency,
+      platforms: Object.keys(runners),
+      ...(reviews.pool ? { reviewThreads: reviews.pool.threads } : {}),
+    },
     'jitterbot worker taking reviews',
   );
 
@@ -105,7 +118,9 @@ export async function startWorker(
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      await reviews.pool?.close({ force: true });
       await quit(redis);
+      await shared?.close();
       return report;
     },
   };
@@ -126,12 +141,18 @@ const NO_PLATFORM =
  * The runners this process can offer: GitHub when the App's credentials are set, GitLab when its
  * token and secret are. Throws when neither is, or when one is half configured.
  */
-export function runnersFromEnv(env: NodeJS.ProcessEnv, log: Logger, metrics: Metrics): JobRunners {
+export function runnersFromEnv(
+  env: NodeJS.ProcessEnv,
+  log: Logger,
+  metrics: Metrics,
+  runner: ReviewPool['review'] = runReview,
+  readCache: ReadCache = readCacheFromEnv(env, { observer: metrics.readCache }),
+): JobRunners {
   const runners: JobRunners = {};
-  const review = metrics.countFindings(runReview);
+  const review = metrics.countFindings(runner);
   if (env.APP_ID && (env.PRIVATE_KEY || env.PRIVATE_KEY_PATH)) {
     const probot = githubProbotFromEnv(env, githubOctokit(metrics));
-    runners.github = githubJobRunner(probot, { review });
+    runners.github = githubJobRunner(probot, { review, readCache });
   }
   const gitlabLog = log.child({ name: 'gitlab' });
   const gitlab = gitlabFromEnv(env, {
@@ -147,6 +168,7 @@ export function runnersFromEnv(env: NodeJS.ProcessEnv, log: Logger, metrics: Met
       clientFor: (projectUrl) => gitlab.clientFor(projectUrl),
       log: gitlabLog,
       review,
+      readCache,
       ...(gitlab.botUsername ? { botUsername: gitlab.botUsername } : {}),
     });
   }

@@ -21,7 +21,14 @@ describe('parseConfig keeps every valid option next to a bad one', () => {
   it('drops only the bad key of a nested option', () => {
     const text = 'rules:\n  fixed-delay-retry: error\n  unjittered-backoff: off\nfail_on: warning\n';
     const { config, errors } = parseConfig(text, 'x.yml');
-    expect(config.rules).toMatchObject({ 'fixed-delay-retry': 'warning', 'unjittered-backoff': 'off' });
+    expect(config.rules).toEqual({
+      'fixed-delay-retry': 'warning',
+      'unjittered-backoff': 'off',
+      'clamped-jitter': 'warning',
+      'clamped-server-hint': 'note',
+      'negligible-jitter': 'note',
+      'fake-jitter': 'warning',
+    });
     expect(config.fail_on).toBe('warning');
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/^x\.yml: rules\.fixed-delay-retry: /);

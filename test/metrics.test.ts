@@ -12,6 +12,7 @@ import { createMetrics, type Metrics } from '../src/metrics.js';
 import { jitterbotOctokit } from '../src/platforms/github/octokit.js';
 import { silentLog } from '../src/platforms/gitlab/log.js';
 import { gitlabWebhookRoute } from '../src/platforms/gitlab/route.js';
+import { createReadCache } from '../src/platforms/read-cache.js';
 import { runReview } from '../src/review/pipeline.js';
 import { MemoryJobQueue } from '../src/queue/memory.js';
 import { startServer, type RunningServer } from '../src/server.js';
@@ -41,10 +42,12 @@ function sign(body: string): string {
 }
 
 async function start(queue: MemoryJobQueue, metrics: Metrics): Promise<RunningServer> {
+  // As `jitterbot serve` does: one read cache for both platforms, observed by the metrics.
+  const readCache = createReadCache({ observer: metrics.readCache });
   const gitlab = gitlabWebhookRoute(env, {
     queue,
     log: silentLog,
-    job: { review: metrics.countFindings(runReview) },
+    job: { review: metrics.countFindings(runReview), readCache },
     retry: {
       baseMs: 1,
       capMs: 5,
@@ -58,6 +61,7 @@ async function start(queue: MemoryJobQueue, metrics: Metrics): Promise<RunningSe
     loadDotEnv: false,
     queue,
     metrics,
+    readCache,
     Octokit: jitterbotOctokit(testRetrySettings(), QuietOctokit),
     extraRoutes: [{ ...gitlab.route, platform: 'gitlab' }],
   });
@@ -154,6 +158,17 @@ describe('health, readiness and metrics', () => {
     expect(sample(text, 'jitterbot_findings_total{platform="gitlab",rule="fixed-delay-retry"}')).toBe(1);
     expect(sample(text, 'jitterbot_api_errors_total{platform="gitlab",status="500"}')).toBe(1);
     expect(sample(text, 'jitterbot_api_retries_total{platform="gitlab"}')).toBe(1);
+    // Every attempt costs a request: the failed one and its retry.
+    expect(sample(text, 'jitterbot_api_calls_total{platform="gitlab",kind="pull"}')).toBeGreaterThanOrEqual(
+      2,
+    );
+    expect(sample(text, 'jitterbot_api_calls_total{platform="gitlab",kind="write"}')).toBeGreaterThanOrEqual(
+      1,
+    );
+    expect(sample(text, 'jitterbot_review_api_calls_count{platform="gitlab"}')).toBe(1);
+    expect(sample(text, 'jitterbot_read_cache_lookups_total{layer="memory",result="miss"}')).toBeGreaterThan(
+      0,
+    );
     expect(sample(text, 'jitterbot_queue_jobs{state="waiting"}')).toBe(0);
     expect(sample(text, 'jitterbot_queue_jobs{state="failed"}')).toBe(0);
     // Nothing a sender controls becomes a label value.
@@ -170,6 +185,8 @@ describe('health, readiness and metrics', () => {
     await queue.onIdle();
     expect(recorded.checkRunsCreated).toHaveLength(1);
     const text = await (await fetch(`${running.url}/metrics`)).text();
+    expect(sample(text, 'jitterbot_review_api_calls_count{platform="github"}')).toBe(1);
+    expect(sample(text, 'jitterbot_api_calls_total{platform="github",kind="tree"}')).toBe(1);
     expect(sample(text, 'jitterbot_jobs_enqueued_total{platform="github",result="queued"}')).toBe(1);
     expect(
       sample(text, 'jitterbot_webhooks_total{platform="github",event="pull_request",outcome="accepted"}'),

@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import '../src/platforms/job-kinds.js';
 import { RedisJobQueue, connectRedis, redisConnection } from '../src/queue/redis.js';
+import { repoFile } from './platforms/github/harness.js';
+import { FakeGitlab } from './platforms/gitlab/fake-gitlab.js';
 import { fixtureJson, mergeRequestHook } from './platforms/gitlab/fixtures.js';
 import { RELEASE, REVIEWED, STARTED, killChild, startChildWorker, type Child } from './redis/child.js';
 import { DB, REDIS_URL, emptyDatabase, redisUrlFor } from './redis/redis.js';
@@ -43,7 +45,11 @@ interface Serve {
   exited: Promise<{ code: number | null; at: number }>;
 }
 
-async function startServe(gitlabUrl: string, shutdownTimeoutMs: number): Promise<Serve> {
+async function startServe(
+  gitlabUrl: string,
+  shutdownTimeoutMs: number,
+  env: Record<string, string> = {},
+): Promise<Serve> {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve'], {
     env: {
       PATH: process.env.PATH ?? '',
@@ -57,6 +63,7 @@ async function startServe(gitlabUrl: string, shutdownTimeoutMs: number): Promise
       GITLAB_WEBHOOK_SECRET: SECRET,
       GITLAB_BOT_USERNAME: 'jitterbot',
       SHUTDOWN_TIMEOUT_MS: String(shutdownTimeoutMs),
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -142,6 +149,36 @@ describe('jitterbot serve on SIGTERM', () => {
     });
     expect(serve.logs.find((entry) => entry.msg === 'stopped')).toMatchObject({ drained: true });
   });
+
+  it(
+    'lets the analysis running on a review thread finish and publish, then exits 0',
+    { timeout: 60_000 },
+    async () => {
+      const gitlab = new FakeGitlab();
+      gitlab.push('1'.repeat(40), { 'src/payments.ts': repoFile('src/payments.ts') });
+      let release!: () => void;
+      gitlab.holdMergeRequestUntil(new Promise<void>((resolve) => (release = resolve)));
+      const api = await gitlab.listen();
+      cleanup.push(api.close);
+      const serve = await startServe(api.url, 20_000, { REVIEW_THREADS: '1' });
+      cleanup.push(() => serve.child.kill('SIGKILL'));
+      expect(await deliverOpen(serve.url, api.url)).toBe(202);
+      await until(() => gitlab.count('GET', /\/merge_requests\/1$/) === 1);
+
+      serve.child.kill('SIGTERM');
+      // The review goes on after the signal: the change is read, analysed on the thread, and posted.
+      setTimeout(release, 300);
+      const { code } = await serve.exited;
+      expect(code).toBe(0);
+      expect(gitlab.diffDiscussions()).toHaveLength(1);
+      expect(gitlab.diffDiscussions()[0]!.notes[0]!.body).toContain('jitter');
+      expect(serve.logs.find((entry) => entry.msg === 'stopped')).toMatchObject({ drained: true });
+      expect(serve.logs.find((entry) => entry.reviewThreads !== undefined)).toMatchObject({
+        msg: 'reviews run in this process, their analysis on worker threads',
+        reviewThreads: 1,
+      });
+    },
+  );
 
   it('exits at the deadline and names the review it abandoned', { timeout: 60_000 }, async () => {
     const gitlab = await slowGitlab(20_000);

@@ -11,14 +11,19 @@ export type ChildMessage =
       peakRssMb: number;
       /** Since the previous stats request. */
       maxLoopDelayMs: number;
+      /** Reviews the stand-in GitHub has been sent. */
+      posted?: number;
     };
+
+/** Pull requests numbered from here are closed in the stand-in GitHub (bench/server/github-child.ts). */
+export const CLOSED_FROM = 100_000;
 
 export type ParentMessage = { kind: 'stats' } | { kind: 'stop' };
 
 /**
- * What the stand-in review records of each run: its target (`owner/repo#pr`) and the deliveries merged
- * into it. The real review reads the pull request's current head when it starts, so which pushes a run
- * covers is what matters, not the head its job happens to name.
+ * What the web process records of each review that ran: its target (`owner/repo#pr`) and the deliveries
+ * merged into it. The review reads the pull request's current head when it starts, so which pushes a
+ * run covers is what matters, not the head its job happens to name.
  */
 export interface Review {
   target: string;
@@ -33,9 +38,6 @@ export function reviewOf(job: {
 }): Review {
   return { target: `${job.owner}/${job.repo}#${job.pullNumber}`, deliveryIds: job.deliveryIds };
 }
-
-/** The stand-in review's cost: enough to make reviews pile up behind a burst of webhooks. */
-export const REVIEW_MS = 5;
 
 export function send(message: ChildMessage): void {
   process.send?.(message);

@@ -1,42 +1,50 @@
 /**
- * The web process of the benchmark: the real `startServer` (Probot, signature checks, idempotency,
- * the queue of its mode), with a counting stand-in for the review. In-process mode runs the stand-in
- * here; with REDIS_URL this process only enqueues and bench/server/worker-child.ts runs it.
+ * The web process of the benchmark: `jitterbot serve` with the in-process queue — the real
+ * `startServer` (Probot, signature checks, idempotency, the queue) and the real review, whose analysis
+ * runs where REVIEW_THREADS says (0: on the event loop). GitHub is bench/server/github-child.ts
+ * (GHE_HOST), which has no rate limits, so the client's write throttling is off.
  */
-import { createMetrics, type Metrics } from '../../src/metrics.js';
+import { createMetrics } from '../../src/metrics.js';
+import {
+  DEFAULT_GITHUB_RETRY,
+  QuietRetryProbotOctokit,
+  jitterbotOctokit,
+} from '../../src/platforms/github/octokit.js';
 import type { GitHubReviewJob } from '../../src/platforms/github/job-kind.js';
 import { queueFromEnv } from '../../src/queue/create.js';
-import { MemoryJobQueue } from '../../src/queue/memory.js';
-import type { JobQueue } from '../../src/queue/types.js';
+import type { JobQueue, JobRunner } from '../../src/queue/types.js';
+import { reviewsFromEnv } from '../../src/review/pool.js';
 import { startServer } from '../../src/server.js';
-import { REVIEW_MS, maxLoopDelayMs, peakRssMb, reviewOf, send, type ParentMessage } from './protocol.js';
+import { maxLoopDelayMs, peakRssMb, reviewOf, send, type ParentMessage } from './protocol.js';
 
-async function standIn(job: GitHubReviewJob): Promise<'reviewed'> {
-  await new Promise((resolve) => setTimeout(resolve, REVIEW_MS));
-  send({ kind: 'reviewed', review: reviewOf(job) });
-  return 'reviewed';
-}
+const Unthrottled = QuietRetryProbotOctokit.defaults((options: { throttle?: object }) => ({
+  ...options,
+  throttle: { ...options.throttle, enabled: false },
+}));
 
-/** The in-process queue with the stand-in as its GitHub runner (the app's own registration is ignored). */
-class StandInQueue extends MemoryJobQueue {
-  constructor(metrics: Metrics) {
-    super({ observer: metrics.observer });
-    super.handle('github', standIn);
-  }
-
-  override handle(): void {}
+/** Tells the benchmark which deliveries each completed review covered. */
+function recording(queue: JobQueue): JobQueue {
+  const handle = queue.handle.bind(queue);
+  queue.handle = (platform, runner) =>
+    handle(platform, (async (job: GitHubReviewJob) => {
+      const end = await (runner as JobRunner<GitHubReviewJob>)(job);
+      if (end === 'reviewed') send({ kind: 'reviewed', review: reviewOf(job) });
+      return end;
+    }) as never);
+  return queue;
 }
 
 const quiet = { info() {}, warn() {}, error() {} };
 // Metrics on, as `jitterbot serve` runs: their cost is part of acknowledging a webhook.
 const metrics = createMetrics({ processMetrics: true });
-const backend = process.env.REDIS_URL
-  ? await queueFromEnv(process.env, { log: quiet, observer: metrics.observer })
-  : { queue: new StandInQueue(metrics) as JobQueue, deliveries: undefined, disconnect: async () => {} };
+const backend = await queueFromEnv(process.env, { log: quiet, observer: metrics.observer });
+const { review, pool } = reviewsFromEnv(process.env, quiet);
 const running = await startServer(process.env, {
   metrics,
-  queue: backend.queue,
-  ...(backend.deliveries ? { deliveries: backend.deliveries } : {}),
+  queue: recording(backend.queue),
+  deliveries: backend.deliveries,
+  review,
+  Octokit: jitterbotOctokit(DEFAULT_GITHUB_RETRY, Unthrottled),
   loadDotEnv: false,
 });
 send({ kind: 'ready', url: running.url });
@@ -52,7 +60,8 @@ process.on('message', (message: ParentMessage) => {
     });
   }
   if (message.kind === 'stop') {
-    void running.close(5_000).then(async () => {
+    void running.close(0).then(async () => {
+      await pool?.close({ force: true });
       await backend.disconnect();
       process.exit(0);
     });

@@ -99,6 +99,9 @@ export function isRetryLimit(condition: string, counters: ReadonlySet<string>): 
 export const RUNS_UNTIL_DROPPED = /^(run_forever|loop_forever|serve_forever|run_until_disconnected)$/;
 export const CONNECT_ROUTINE = /^_*(re)?connect$/i;
 
+/** Names that promise jitter (`with_jitter`, `jitteredSleep`, `addJitter`): a helper's body must keep it. */
+export const JITTER_NAME = /jitter/i;
+
 /** Callees that only write a message (`print`, `puts`, `logger.warning`, `@logger.warn`, `self.log.info`). */
 export const LOGGING_CALL =
   /^(print|println|puts|warn)$|(^|[.@])(log|logger|logging|_log|_logger|Log|LOG|LOGGER)\.\w+$/;

@@ -3,7 +3,13 @@ import type { Lockstep } from './delay.js';
 
 /** The things jitterbot reports. Everything else it sees stays quiet. */
 export type RuleId =
-  'fixed-delay-retry' | 'unjittered-backoff' | 'clamped-jitter' | 'clamped-server-hint' | 'negligible-jitter';
+  | 'fixed-delay-retry'
+  | 'unjittered-backoff'
+  | 'clamped-jitter'
+  | 'clamped-server-hint'
+  | 'negligible-jitter'
+  /** Randomness that is the same in every process: a constant seed, a jitter helper that draws nothing. */
+  | 'fake-jitter';
 export type Level = 'warning' | 'note';
 
 export const RULE_LEVEL: Record<RuleId, Level> = {
@@ -12,6 +18,7 @@ export const RULE_LEVEL: Record<RuleId, Level> = {
   'clamped-jitter': 'warning',
   'clamped-server-hint': 'note',
   'negligible-jitter': 'note',
+  'fake-jitter': 'warning',
 };
 
 export type Language =

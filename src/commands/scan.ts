@@ -10,6 +10,7 @@ import { runReview } from '../review/pipeline.js';
 import { BASELINE_PATH, baselineText } from '../review/baseline.js';
 import { toCodeQuality } from '../review/code-quality.js';
 import { toSarif, type SarifEntry } from '../review/sarif.js';
+import { patchVerdict } from '../review/patch-verdict.js';
 import { renderSkipped, renderText, renderTotals, type TextEntry } from '../review/text.js';
 
 export interface ScanFlags {
@@ -165,6 +166,7 @@ function render(
         findings: current.map((p) => ({
           ...p.finding,
           suggestion: p.suggestion ?? null,
+          patch: patchSummary(p),
           simulation: summariseSimulation(p),
         })),
         preExisting: preExisting.map((p) => p.finding),
@@ -236,4 +238,11 @@ function progressReporter(io: ScanIo): { update: (done: number, total: number) =
       bar?.stop();
     },
   };
+}
+
+/** The JSON `patch`: whether the patch is offered, and why not, as every other output says it. */
+function patchSummary(published: PublishedFinding): { offered: boolean; reason?: string } | null {
+  if (!published.suggestion) return null;
+  const verdict = patchVerdict(published.suggestion);
+  return verdict.offered ? { offered: true } : { offered: false, reason: verdict.reason };
 }

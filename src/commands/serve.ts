@@ -1,8 +1,9 @@
 import { createMetrics } from '../metrics.js';
+import { readCacheFromEnv } from '../platforms/read-cache-env.js';
 import { gitlabWebhookRoute } from '../platforms/gitlab/route.js';
 import type { Log } from '../platforms/gitlab/log.js';
 import { positiveInt, queueFromEnv } from '../queue/create.js';
-import { runReview } from '../review/pipeline.js';
+import { reviewsFromEnv } from '../review/pool.js';
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS, startServer } from '../server.js';
 
 /**
@@ -30,11 +31,16 @@ export async function serveCommand(env: NodeJS.ProcessEnv = process.env): Promis
   const metrics = createMetrics({ processMetrics: true });
   const backend = await queueFromEnv(env, { log: forward, observer: metrics.observer });
   const { queue, deliveries } = backend;
+  // With Redis this process runs no review; in one process the analysis leaves the event loop.
+  const { review, pool } =
+    queue.mode === 'memory' ? reviewsFromEnv(env, forward) : { review: undefined, pool: null };
+  // Reviews run here only without Redis, so the cache is this process's memory.
+  const readCache = readCacheFromEnv(env, { observer: metrics.readCache });
   const gitlab = gitlabWebhookRoute(env, {
     queue,
     deliveries,
     log: forward,
-    job: { review: metrics.countFindings(runReview) },
+    job: review ? { review: metrics.countFindings(review), readCache } : { readCache },
     retry: {
       sleep: metrics.retrySleep('gitlab'),
       onFailedAttempt: (status) => metrics.apiError('gitlab', status),
@@ -48,16 +54,20 @@ export async function serveCommand(env: NodeJS.ProcessEnv = process.env): Promis
     queue,
     deliveries,
     metrics,
+    ...(review ? { review } : {}),
+    readCache,
     extraRoutes: gitlab.kind === 'ready' ? [{ ...gitlab.route, platform: 'gitlab' }] : [],
   });
   log = running.log;
   if (gitlab.kind === 'ready')
     log.info({ gitlab: gitlab.url }, 'GitLab webhook route mounted at /gitlab/webhook');
   log.info(
-    { queue: queue.mode },
+    { queue: queue.mode, ...(pool ? { reviewThreads: pool.threads } : {}) },
     queue.mode === 'redis'
       ? 'reviews go to Redis: run `jitterbot worker` to process them'
-      : 'reviews run in this process',
+      : pool
+        ? 'reviews run in this process, their analysis on worker threads'
+        : 'reviews run in this process, on its event loop',
   );
 
   let stopping = false;
@@ -73,6 +83,8 @@ export async function serveCommand(env: NodeJS.ProcessEnv = process.env): Promis
       // These targets were not reviewed; `/jitterbot rescan` on each (or the next push) runs them again.
       log.warn({ abandoned: report.abandoned }, 'reviews not finished before the shutdown deadline');
     }
+    // Running analyses had the deadline to finish with their reviews; whatever is left is abandoned.
+    await pool?.close({ force: true });
     await backend.disconnect();
     log.info({ drained: report.drained }, 'stopped');
     process.exit(0);

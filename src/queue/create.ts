@@ -41,11 +41,21 @@ export async function queueFromEnv(
 
 /** A whole number ≥ 1 from the environment, or `fallback` when unset. */
 export function positiveInt(env: Record<string, string | undefined>, name: string, fallback: number): number {
+  return wholeNumber(env, name, fallback, 1);
+}
+
+/** A whole number ≥ `min` from the environment, or `fallback` when unset. */
+export function wholeNumber(
+  env: Record<string, string | undefined>,
+  name: string,
+  fallback: number,
+  min: number,
+): number {
   const raw = env[name]?.trim();
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1)
-    throw new Error(`${name} must be a whole number ≥ 1, not "${raw}"`);
+  if (!Number.isInteger(value) || value < min)
+    throw new Error(`${name} must be a whole number ≥ ${min}, not "${raw}"`);
   return value;
 }
 

@@ -59,23 +59,56 @@ export async function runReview(
   reader: RepoReader,
   options: ReviewOptions = {},
 ): Promise<ReviewOutcome> {
-  const outcome = await buildOutcome(target, reader, options);
+  return reviewWith(analyseChange, target, reader, options);
+}
+
+/** What a review reads from its platform before the analysis; plain data, so it can cross threads. */
+export interface ReviewInputs {
+  platform: ReviewTarget['platform'];
+  changeSet: ChangeSet;
+  loaded: { config: JitterbotConfig; errors: string[] };
+  earlier: EarlierComment[];
+}
+
+/** Everything a review decides from its inputs, reading the repository through `reader` only. */
+export type Analysis<O extends ReviewOptions = ReviewOptions> = (
+  inputs: ReviewInputs,
+  reader: RepoReader,
+  options: O,
+) => Promise<ReviewOutcome>;
+
+/**
+ * A review whose analysis runs where `analyse` runs it (this thread, or a worker thread); the
+ * platform calls before and after it stay with the caller.
+ */
+export async function reviewWith<O extends ReviewOptions>(
+  analyse: Analysis<O>,
+  target: ReviewTarget,
+  reader: RepoReader,
+  options: O,
+): Promise<ReviewOutcome> {
+  const outcome = await analyse(await readInputs(target), reader, options);
   await target.publish(outcome);
   return outcome;
 }
 
-/** Everything `runReview` does except publishing. */
-export async function buildOutcome(
-  target: ReviewTarget,
-  reader: RepoReader,
-  options: ReviewOptions = {},
-): Promise<ReviewOutcome> {
-  const log = options.log ?? silent;
+async function readInputs(target: ReviewTarget): Promise<ReviewInputs> {
   const [changeSet, loaded, earlier] = await Promise.all([
     target.changeSet(),
     target.config(),
     target.earlierComments(),
   ]);
+  return { platform: target.platform, changeSet, loaded, earlier };
+}
+
+/** Everything `runReview` does after reading its inputs and before publishing. */
+export async function analyseChange(
+  inputs: ReviewInputs,
+  reader: RepoReader,
+  options: ReviewOptions = {},
+): Promise<ReviewOutcome> {
+  const log = options.log ?? silent;
+  const { changeSet, loaded, earlier, platform } = inputs;
   const baseline = options.baseline === false ? null : await readBaseline(reader, changeSet.headSha);
   const configErrors = baseline && 'error' in baseline ? [...loaded.errors, baseline.error] : loaded.errors;
   const config: JitterbotConfig = { ...loaded.config, ...options.overrides };
@@ -141,7 +174,7 @@ export async function buildOutcome(
     publishable(
       finding,
       texts.get(finding.path)!,
-      target.platform,
+      platform,
       config,
       { ...confirmation, project: projects.get(finding.path) },
       clients,
@@ -170,7 +203,7 @@ export async function buildOutcome(
     analysedFiles: analyzed.analysed,
   };
   const summary = renderSummary({
-    platform: target.platform === 'gitlab' ? 'gitlab' : 'github',
+    platform: platform === 'gitlab' ? 'gitlab' : 'github',
     findings: published.map((p) => p.finding),
     preExisting,
     blastRadius: confirmation.blastRadius.map((entry) => ({

@@ -1,11 +1,26 @@
 import type { Finding } from '../analysis/finding.js';
 import type { RepoReader } from '../platforms/types.js';
-import { dotnetTargets, goDirective, type ProjectFacts } from '../suggest/project.js';
+import {
+  dotnetTargets,
+  goDirective,
+  solutionReferences,
+  tsCheckingOptions,
+  tsconfigCovers,
+  tsconfigExtends,
+  type ProjectFacts,
+} from '../suggest/project.js';
+import { randDependency } from '../analysis/languages/rust/cargo.js';
+import { JVM_BUILD_FILES, jvmFacts, type JvmFacts } from '../suggest/jvm-project.js';
+
+/** How many `extends` a tsconfig chain may follow (the compiler has no limit; real chains are short). */
+const MAX_TSCONFIG_CHAIN = 5;
 
 /**
  * The build-file facts a patch depends on, read through the review's RepoReader so GitHub, GitLab
  * and local reviews see the same project: the nearest `.csproj` above a C# file, the nearest `go.mod`
- * above a Go file. Facts that cannot be read are left out; each rewriter then uses the API that
+ * above a Go file, the nearest tsconfig.json or jsconfig.json above a TS/JS file (the referenced config
+ * covering the file when it is a solution-style one, and what it extends),
+ * the Maven and Gradle build files above a Java or Kotlin file, the Cargo.toml of a Rust file's crate. Facts that cannot be read are left out; each rewriter then uses the API that
  * exists everywhere.
  */
 export async function readProjectFacts(
@@ -14,22 +29,30 @@ export async function readProjectFacts(
   findings: readonly Finding[],
 ): Promise<Map<string, ProjectFacts>> {
   const facts = new Map<string, ProjectFacts>();
-  let projects: Promise<string[]> | undefined;
+  let listing: Promise<string[]> | undefined;
+  const list = () => (listing ??= reader.list(ref).catch(() => []));
   for (const finding of findings) {
     if (facts.has(finding.path)) continue;
     if (finding.language === 'csharp') {
-      projects ??= reader
-        .list(ref)
-        .then((paths) => paths.filter((p) => p.endsWith('.csproj')))
-        .catch(() => []);
-      const project = nearest(finding.path, await projects);
+      const projects = (await list()).filter((p) => p.endsWith('.csproj'));
+      const project = nearest(finding.path, projects);
       const text = project ? await reader.read(project, ref) : null;
       const targets = text ? dotnetTargets(text) : undefined;
       facts.set(finding.path, targets ? { dotnetTargets: targets } : {});
     } else if (finding.language === 'go') {
-      const goMod = await firstAbove(reader, ref, finding.path, 'go.mod');
-      const version = goMod ? goDirective(goMod) : undefined;
+      const goMod = await firstAbove(reader, ref, finding.path, ['go.mod']);
+      const version = goMod ? goDirective(goMod.text) : undefined;
       facts.set(finding.path, version ? { goVersion: version } : {});
+    } else if (finding.language === 'typescript' || finding.language === 'javascript') {
+      const options = await typescriptOptions(reader, ref, finding.path);
+      facts.set(finding.path, options ? { typescript: options } : {});
+    } else if (finding.language === 'java' || finding.language === 'kotlin') {
+      facts.set(finding.path, { jvm: await jvmBuildFacts(reader, ref, finding.path, await list()) });
+    } else if (finding.language === 'rust') {
+      const rand = await randDependency(finding.path, {
+        read: (path) => reader.read(path, ref).catch(() => null),
+      });
+      facts.set(finding.path, rand ? { rand: rand.version === null ? {} : { version: rand.version } } : {});
     }
   }
   return facts;
@@ -55,10 +78,70 @@ function prefix(directory: string): string {
   return directory === '' ? '' : `${directory}/`;
 }
 
-async function firstAbove(reader: RepoReader, ref: string, path: string, name: string) {
+/** The first of `names` found in the deepest directory that contains `path`. */
+async function firstAbove(reader: RepoReader, ref: string, path: string, names: readonly string[]) {
   for (const directory of directories(path)) {
-    const text = await reader.read(`${prefix(directory)}${name}`, ref).catch(() => null);
-    if (text !== null) return text;
+    for (const name of names) {
+      const candidate = `${prefix(directory)}${name}`;
+      const text = await reader.read(candidate, ref).catch(() => null);
+      if (text !== null) return { path: candidate, text };
+    }
   }
   return null;
+}
+
+/** The checking options of the tsconfig the compiler would use for `path`, its `extends` followed. */
+async function typescriptOptions(reader: RepoReader, ref: string, path: string) {
+  const nearest = await firstAbove(reader, ref, path, ['tsconfig.json', 'jsconfig.json']);
+  if (nearest === null) return undefined;
+  const config = (await referencedConfig(reader, ref, path, nearest)) ?? nearest;
+  const texts = new Map([[config.path, config.text]]);
+  let pending = tsconfigExtends(config.path, config.text);
+  for (let depth = 0; depth < MAX_TSCONFIG_CHAIN && pending.length > 0; depth += 1) {
+    const next: string[] = [];
+    for (const extended of pending.filter((name) => !texts.has(name))) {
+      const text = await reader.read(extended, ref).catch(() => null);
+      if (text === null) continue;
+      texts.set(extended, text);
+      next.push(...tsconfigExtends(extended, text));
+    }
+    pending = next;
+  }
+  return tsCheckingOptions(texts, config.path);
+}
+
+/** For a solution-style tsconfig, the config it references that covers `path` (the first, if none does). */
+async function referencedConfig(
+  reader: RepoReader,
+  ref: string,
+  path: string,
+  solution: { path: string; text: string },
+) {
+  const references = solutionReferences(solution.path, solution.text) ?? [];
+  let first: { path: string; text: string } | undefined;
+  for (const reference of references) {
+    const text = await reader.read(reference, ref).catch(() => null);
+    if (text === null) continue;
+    if (tsconfigCovers(reference, text, path)) return { path: reference, text };
+    first ??= { path: reference, text };
+  }
+  return first;
+}
+
+/**
+ * The JVM facts of the build files above `path`, the nearest stating each fact winning: a module's
+ * build file often leaves the language level to the root's `subprojects {}` or parent POM.
+ */
+async function jvmBuildFacts(reader: RepoReader, ref: string, path: string, listing: readonly string[]) {
+  const present = new Set(listing);
+  let facts: JvmFacts = {};
+  for (const directory of directories(path)) {
+    for (const name of JVM_BUILD_FILES) {
+      const candidate = `${prefix(directory)}${name}`;
+      if (!present.has(candidate)) continue;
+      const text = await reader.read(candidate, ref).catch(() => null);
+      if (text !== null) facts = { ...jvmFacts(candidate, text), ...facts };
+    }
+  }
+  return facts;
 }

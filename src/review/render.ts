@@ -15,6 +15,7 @@ import {
   safeUrl,
   tableCell,
 } from './render-markdown.js';
+import { notOfferedLine, patchVerdict } from './patch-verdict.js';
 import { unifiedDiff } from './text.js';
 
 export { renderSummary, SUMMARY_MARKER, type SummaryInput, type BlastRadiusEntry } from './render-summary.js';
@@ -116,38 +117,36 @@ function evidence(finding: Finding): string {
 }
 
 function suggestionBlock(input: CommentInput, allowPatch: boolean): string {
-  const { suggestion, platform } = input;
-  if (suggestion === null) return '';
+  const { platform } = input;
+  if (input.suggestion === null) return '';
+  const verdict = patchVerdict(input.suggestion);
   const parts: string[] = [];
-  if (suggestion.valid && allowPatch) {
-    const { primary } = suggestion;
+  if (verdict.offered && allowPatch) {
+    const { primary, description, extra, edits } = verdict.suggestion;
     const info =
       platform === 'github' ? 'suggestion' : `suggestion:-0+${primary.endLine - primary.startLine}`;
-    parts.push(
-      `**Suggested change**: ${escapeProse(suggestion.description)}`,
-      '',
-      codeFence(primary.newLines, info),
-    );
-    if (suggestion.extra.length > 0) {
+    parts.push(`**Suggested change**: ${escapeProse(description)}`, '', codeFence(primary.newLines, info));
+    if (extra.length > 0) {
       parts.push(
         '',
         'Committing this suggestion alone is not the whole fix; also:',
-        ...suggestion.extra.map((sentence) => `- ${escapeProse(sentence)}`),
+        ...extra.map((sentence) => `- ${escapeProse(sentence)}`),
       );
       if (input.fileText !== undefined) {
-        const patched = applyEdits(input.fileText, suggestion.edits);
+        const patched = applyEdits(input.fileText, edits);
         const diff = unifiedDiff(input.finding.path, input.fileText, patched);
         parts.push('', details('The whole patch, for `git apply`', codeFence(diff, 'diff')));
       }
     }
   } else {
-    const why = suggestion.valid ? 'the patch is too long for a comment' : suggestion.invalidReason;
+    // A patch too long for a comment is the one exception: the other outputs carry it whole.
+    const why = verdict.offered ? 'the patch is too long for a comment' : verdict.reason;
     parts.push(
-      `**Suggested change** (described, not offered as a patch: ${escapeText(why)}): ${escapeProse(suggestion.description)}`,
+      `**Suggested change** (${escapeText(notOfferedLine(why))}): ${escapeProse(input.suggestion.description)}`,
     );
   }
   const helper = input.repoHelper;
-  if (helper !== undefined && !suggestion.description.includes(helper.name)) {
+  if (helper !== undefined && !input.suggestion.description.includes(helper.name)) {
     parts.push(
       '',
       `The repository already has a jitter helper, ${inlineCode(helper.name)} in ${inlineCode(helper.path)}; consider using it here.`,

@@ -1,5 +1,6 @@
 import { parseAllDocuments } from 'yaml';
 import type { RepoReader } from '../platforms/types.js';
+import { workerEvidence, workerFileCandidates } from './worker-processes.js';
 
 /**
  * Concurrency evidence: how many copies of a service will retry at the same moment, read from the
@@ -42,7 +43,10 @@ const TEMPLATE_VALUE = /\{\{.*?\}\}/g;
 const TEMPLATED = '__templated__';
 const TEMPLATED_SHOWN = '{{…}}';
 
-/** Largest credible client count in the repository's deployment files at `ref`, or null when none says. */
+/**
+ * Largest credible client count in the repository's deployment files at `ref` — replicas, or worker
+ * processes per copy (`worker-processes.ts`) — or null when none says.
+ */
 export async function findClientCount(reader: RepoReader, ref: string): Promise<ClientCount | null> {
   let paths: string[];
   try {
@@ -50,12 +54,22 @@ export async function findClientCount(reader: RepoReader, ref: string): Promise<
   } catch {
     return null;
   }
-  const candidates = manifestCandidates(paths);
-  const texts = await Promise.all(candidates.map((path) => reader.read(path, ref)));
-  const evidence = candidates.flatMap((path, index) => {
-    const text = texts[index];
-    return text ? replicaEvidence(path, text) : [];
-  });
+  const manifests = manifestCandidates(paths);
+  const workerFiles = workerFileCandidates(paths);
+  const texts = await Promise.all([...manifests, ...workerFiles].map((path) => reader.read(path, ref)));
+  const credible = (count: number) => credibleCount(count) !== null;
+  const evidence = [
+    ...manifests.flatMap((path, index) => {
+      const text = texts[index];
+      return text ? replicaEvidence(path, text) : [];
+    }),
+    // Worker processes per copy are not multiplied by replicas: nothing ties a Procfile or a gunicorn
+    // config to one Deployment of a monorepo, so each number stands on its own.
+    ...workerFiles.flatMap((path, index) => {
+      const text = texts[manifests.length + index];
+      return text ? workerEvidence(path, text, credible) : [];
+    }),
+  ];
   return largest(evidence);
 }
 

@@ -1,6 +1,8 @@
 import type { Log, Result, ReportingDescriptor, Fix } from 'sarif';
 import type { RuleId } from '../analysis/finding.js';
 import type { PublishedFinding, SkippedFile } from '../platforms/types.js';
+import type { Suggestion } from '../suggest/types.js';
+import { patchVerdict } from './patch-verdict.js';
 import { RULE_DOCS_URL } from './rule-docs.js';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
@@ -45,6 +47,13 @@ export const RULES: Record<
     help: 'Draw a share of the wait itself at random (full jitter: a uniform draw up to the wait; equal jitter: half of it plus a random half), not a sliver added to it. The threshold is the `negligible_jitter` setting (default 10 % of the wait).',
     level: 'note',
   },
+  'fake-jitter': {
+    name: 'FakeJitter',
+    short: 'Retry jitter is the same in every process',
+    full: 'A retry whose jitter is drawn from a generator seeded with a constant (`random.Random(42)`, `new Random(42)`, `rand.NewSource(1)`), or computed by a helper named as jitter that draws no random number, waits the same sequence of delays in every client: clients that failed together still retry together.',
+    help: "Draw the jitter from a source that differs between processes: the language's shared random source (`random.random()`, `ThreadLocalRandom`, `rand.Int63n`, `Math.random()`), or a generator seeded from the OS. In a helper named as jitter, add the random term it is missing (full jitter: a uniform draw up to the delay). Tests that need a repeatable sequence can pass a seeded generator in; production code should not build one.",
+    level: 'warning',
+  },
 };
 
 export interface SarifEntry {
@@ -66,7 +75,10 @@ export interface SarifOptions {
   skipped?: readonly SkippedFile[];
 }
 
-/** SARIF 2.1.0 with results located relative to the scanned root, and a fix per valid patch. */
+/**
+ * SARIF 2.1.0 with results located relative to the scanned root, a fix per offered patch, and the
+ * reason in the result's properties (`fixNotOffered`) when a patch is not offered.
+ */
 export function toSarif(entries: readonly SarifEntry[], options: SarifOptions): Log {
   const ruleIds = Object.keys(RULES) as RuleId[];
   const rules: ReportingDescriptor[] = ruleIds.map((id) => ({
@@ -119,6 +131,7 @@ export function toSarif(entries: readonly SarifEntry[], options: SarifOptions): 
 
 function toResult(entry: SarifEntry, ruleIndex: number, prefix: string): Result {
   const finding = entry.published.finding;
+  const verdict = entry.published.suggestion ? patchVerdict(entry.published.suggestion) : null;
   const result: Result = {
     ruleId: finding.rule,
     ruleIndex,
@@ -144,18 +157,17 @@ function toResult(entry: SarifEntry, ruleIndex: number, prefix: string): Result 
       trigger: finding.trigger,
       evidence: finding.evidence,
       ...(finding.attemptVar ? { attemptVariable: finding.attemptVar } : {}),
+      ...(verdict && !verdict.offered ? { fixNotOffered: verdict.reason } : {}),
     },
   };
   if (entry.baselineState) result.baselineState = entry.baselineState;
-  const fix = entry.text === undefined ? null : toFix(entry.published, entry.text, prefix);
-  if (fix) result.fixes = [fix];
+  if (verdict?.offered && entry.text !== undefined)
+    result.fixes = [toFix(entry.published, verdict.suggestion, entry.text, prefix)];
   return result;
 }
 
 /** Every replacement of a valid patch, imports included (a platform suggestion carries only the contiguous block). */
-function toFix(published: PublishedFinding, text: string, prefix: string): Fix | null {
-  const suggestion = published.suggestion;
-  if (!suggestion?.valid || suggestion.edits.length === 0) return null;
+function toFix(published: PublishedFinding, suggestion: Suggestion, text: string, prefix: string): Fix {
   const lineStarts = lineStartsOf(text);
   return {
     description: { text: suggestion.description },

@@ -3,6 +3,7 @@ import { createTwoFilesPatch } from 'diff';
 import pc from 'picocolors';
 import type { PublishedFinding, SkippedFile } from '../platforms/types.js';
 import { applyEdits } from '../suggest/edits.js';
+import { notOfferedLine, patchVerdict } from './patch-verdict.js';
 
 export interface TextEntry {
   published: PublishedFinding;
@@ -45,13 +46,13 @@ export function renderText(entries: readonly TextEntry[], options: TextOptions):
       );
     }
     for (const fact of finding.evidence) lines.push(colors.dim(`  · ${fact}`));
-    if (suggestion?.valid && entry.text !== undefined && suggestion.edits.length > 0) {
-      lines.push(colors.green(`  fix (${suggestion.strategy}): ${suggestion.description}`));
-      lines.push(
-        colorDiff(unifiedDiff(finding.path, entry.text, applyEdits(entry.text, suggestion.edits)), colors),
-      );
-    } else if (suggestion) {
-      lines.push(colors.green(`  fix: ${suggestion.description}`));
+    const verdict = suggestion ? patchVerdict(suggestion) : null;
+    if (verdict?.offered && entry.text !== undefined) {
+      const { edits, strategy, description } = verdict.suggestion;
+      lines.push(colors.green(`  fix (${strategy}): ${description}`));
+      lines.push(colorDiff(unifiedDiff(finding.path, entry.text, applyEdits(entry.text, edits)), colors));
+    } else if (verdict && !verdict.offered) {
+      lines.push(colors.green(`  fix (${notOfferedLine(verdict.reason)}): ${verdict.description}`));
     }
     return lines.join('\n');
   });

@@ -1,6 +1,11 @@
+import { posix } from 'node:path';
+import { ts } from 'ts-morph';
+import type { JvmFacts } from './jvm-project.js';
+
 /**
  * Facts about the project a patch lands in, read from its build files, that decide which API a patch
- * may call: the .NET target frameworks and the Go language version. The review reads the files
+ * may call or whether it compiles there: the .NET target frameworks, the Go language version, the
+ * TypeScript compiler options, the JVM language level and the Rust crate's `rand`. The review reads the files
  * through its RepoReader (`src/review/project-facts.ts`); these parsers are pure.
  */
 
@@ -9,6 +14,15 @@ export interface ProjectFacts {
   dotnetTargets?: string[];
   /** The `go` directive of the nearest `go.mod` above a Go file (`1.21`, `1.22.3`). */
   goVersion?: string;
+  /** The checking options of the nearest tsconfig.json / jsconfig.json above a TS/JS file. */
+  typescript?: ts.CompilerOptions;
+  /** What the JVM build files above a Java or Kotlin file state (nearest first). */
+  jvm?: JvmFacts;
+  /**
+   * The `rand` dependency of a Rust file's crate (`0.8`, `0.9`; no version when the requirement has no
+   * number, e.g. a git dependency); absent when the crate does not depend on `rand`.
+   */
+  rand?: { version?: string };
 }
 
 /** `<TargetFramework>` or `<TargetFrameworks>` (semicolon-separated) of a project file. */
@@ -46,4 +60,129 @@ export function hasMathRandV2(version: string | undefined): boolean {
   if (!match) return false;
   const [major, minor] = [Number(match[1]), Number(match[2])];
   return major > 1 || minor >= 22;
+}
+
+/**
+ * The options of a project's tsconfig that decide whether code type-checks (strictness, the `lib`
+ * and target, JSX). Paths, emit and module resolution stay the checker's own: a patch is checked
+ * file by file, without the project's other modules.
+ */
+const CHECKING_OPTIONS = [
+  'target',
+  'lib',
+  'jsx',
+  'strict',
+  'noImplicitAny',
+  'strictNullChecks',
+  'strictFunctionTypes',
+  'strictBindCallApply',
+  'strictPropertyInitialization',
+  'strictBuiltinIteratorReturn',
+  'useUnknownInCatchVariables',
+  'noImplicitThis',
+  'alwaysStrict',
+  'exactOptionalPropertyTypes',
+  'noUncheckedIndexedAccess',
+  'noPropertyAccessFromIndexSignature',
+  'noImplicitReturns',
+  'noImplicitOverride',
+  'noUnusedLocals',
+  'noUnusedParameters',
+  'noFallthroughCasesInSwitch',
+  'allowUnreachableCode',
+  'allowUnusedLabels',
+  'verbatimModuleSyntax',
+  'erasableSyntaxOnly',
+] as const satisfies readonly (keyof ts.CompilerOptions)[];
+
+/** `extends` of a tsconfig, as the paths it names relative to the repository (packages are left out). */
+export function tsconfigExtends(configPath: string, text: string): string[] {
+  const config = ts.parseConfigFileTextToJson(configPath, text).config as { extends?: unknown } | undefined;
+  const named = config?.extends;
+  const list = Array.isArray(named) ? named : [named];
+  return list
+    .filter((entry): entry is string => typeof entry === 'string' && entry.startsWith('.'))
+    .map((entry) => {
+      const joined = posix.join(posix.dirname(configPath), entry);
+      return joined.endsWith('.json') ? joined : `${joined}.json`;
+    });
+}
+
+interface TsconfigJson {
+  compilerOptions?: unknown;
+  references?: { path?: unknown }[];
+  include?: unknown;
+  files?: unknown;
+}
+
+function tsconfigJson(configPath: string, text: string): TsconfigJson | undefined {
+  const config = ts.parseConfigFileTextToJson(configPath, text).config as unknown;
+  return typeof config === 'object' && config !== null ? (config as TsconfigJson) : undefined;
+}
+
+/**
+ * The configs a solution-style tsconfig names (only `references`, no options of its own: the root
+ * config of a Vite app, whose `tsconfig.app.json` holds the real options); undefined for any other.
+ */
+export function solutionReferences(configPath: string, text: string): string[] | undefined {
+  const config = tsconfigJson(configPath, text);
+  if (!Array.isArray(config?.references) || config.compilerOptions !== undefined) return undefined;
+  return config.references
+    .map((reference) => reference.path)
+    .filter((path): path is string => typeof path === 'string')
+    .map((path) => {
+      const joined = posix.join(posix.dirname(configPath), path);
+      return joined.endsWith('.json') ? joined : `${joined}/tsconfig.json`;
+    });
+}
+
+/** Whether a tsconfig's `files` or `include` (everything beside it when it has neither) covers `path`. */
+export function tsconfigCovers(configPath: string, text: string, path: string): boolean {
+  const config = tsconfigJson(configPath, text);
+  const directory = posix.dirname(configPath);
+  const inside = (pattern: unknown) => {
+    if (typeof pattern !== 'string') return false;
+    // A pattern with wildcards covers the directory before its first one (`src/**/*.ts`: `src/`).
+    const wildcard = pattern.search(/[*?{]/);
+    const fixed = wildcard < 0 ? pattern : pattern.slice(0, pattern.lastIndexOf('/', wildcard) + 1);
+    const base = posix.join(directory, fixed);
+    return base === '.' || path === base || path.startsWith(base.endsWith('/') ? base : `${base}/`);
+  };
+  const files = Array.isArray(config?.files) ? config.files : [];
+  const include = Array.isArray(config?.include)
+    ? config.include
+    : config?.files === undefined
+      ? ['**/*']
+      : [];
+  return (
+    files.some((file) => typeof file === 'string' && posix.join(directory, file) === path) ||
+    include.some(inside)
+  );
+}
+
+/**
+ * The checking options of the tsconfig at `configPath`, with what it extends merged in as the
+ * compiler merges it; `configs` holds the texts of that file and of every file it extends.
+ */
+export function tsCheckingOptions(
+  configs: ReadonlyMap<string, string>,
+  configPath: string,
+): ts.CompilerOptions | undefined {
+  const text = configs.get(configPath);
+  if (text === undefined) return undefined;
+  const json = ts.parseConfigFileTextToJson(configPath, text).config as object | undefined;
+  if (json === undefined) return undefined;
+  // The compiler resolves `extends` against absolute directories: the repository root is `/`.
+  const inRepository = (path: string) => path.replace(/^\//, '');
+  const host: ts.ParseConfigHost = {
+    useCaseSensitiveFileNames: true,
+    fileExists: (path) => configs.has(inRepository(path)),
+    readFile: (path) => configs.get(inRepository(path)),
+    readDirectory: () => [],
+  };
+  const absolute = `/${configPath}`;
+  const { options } = ts.parseJsonConfigFileContent(json, host, posix.dirname(absolute), undefined, absolute);
+  return Object.fromEntries(
+    CHECKING_OPTIONS.filter((name) => options[name] !== undefined).map((name) => [name, options[name]]),
+  );
 }

@@ -138,6 +138,21 @@ function ruleRewrite(
 }
 
 /**
+ * No patch at the wait for `fake-jitter`: the wait already draws, and what is wrong is where the draw
+ * comes from — a generator seeded with a constant, or a jitter helper that draws nothing — which may
+ * be in another file and shared by code that wants it repeatable (tests, simulations). The message
+ * names that place.
+ */
+function fakeJitterRefusal(finding: Finding, options: SuggestOptions): RewriteResult | null {
+  if (finding.rule !== 'fake-jitter') return null;
+  return refuse(
+    options.strategy,
+    'the jitter is fixed where it is drawn from (the seeded generator or the helper), not at this wait',
+    finding.message,
+  );
+}
+
+/**
  * The jitter patch for one finding: minimal edits in the author's formatting, the contiguous block a
  * platform suggestion replaces, sentences for edits elsewhere, and a verdict from re-parsing and
  * type-checking the patched file. An invalid suggestion still explains the change in words.
@@ -145,15 +160,17 @@ function ruleRewrite(
 export function suggest(finding: Finding, fileText: string, options: SuggestOptions): Suggestion {
   const rewriter = REWRITERS[finding.language];
   const computedBy = finding.form.kind === 'call-argument' ? finding.form.computedBy : undefined;
-  const result = computedBy
-    ? refuse(
-        options.strategy,
-        `the wait is computed inside ${computedBy.name} (${computedBy.path})`,
-        `Add jitter inside ${inlineCode(computedBy.name)} (${inlineCode(computedBy.path)}), which computes this wait: ${inWords(options)}`,
-      )
-    : rewriter === undefined
-      ? refuse(options.strategy, `patches for ${finding.language} are not written yet`, inWords(options))
-      : ruleRewrite(rewriter, finding, fileText, options);
+  const result =
+    fakeJitterRefusal(finding, options) ??
+    (computedBy
+      ? refuse(
+          options.strategy,
+          `the wait is computed inside ${computedBy.name} (${computedBy.path})`,
+          `Add jitter inside ${inlineCode(computedBy.name)} (${inlineCode(computedBy.path)}), which computes this wait: ${inWords(options)}`,
+        )
+      : rewriter === undefined
+        ? refuse(options.strategy, `patches for ${finding.language} are not written yet`, inWords(options))
+        : ruleRewrite(rewriter, finding, fileText, options));
   if (result.kind === 'refusal') {
     return {
       strategy: result.strategy,
@@ -171,7 +188,7 @@ export function suggest(finding: Finding, fileText: string, options: SuggestOpti
   const split = primaryBlock(fileText, result.edits, main);
   const extra = split.outside.map((edit) => sentenceFor(edit, fileText));
   const base = { strategy: result.strategy, edits, extra, description: result.description };
-  const verdict = validatePatch(finding.path, finding.language, fileText, edits);
+  const verdict = validatePatch(finding.path, finding.language, fileText, edits, options.project?.typescript);
   return verdict.valid
     ? { ...base, valid: true, primary: split.block }
     : { ...base, valid: false, invalidReason: verdict.reason, primary: split.block };

@@ -9,12 +9,15 @@ export type ValidationResult = { valid: true; patched: string } | { valid: false
 
 /**
  * Diagnostics that say nothing about the patch: modules cannot be resolved in an isolated check
- * (every import is unresolved, before and after), so their errors are ignored.
+ * (every import is unresolved, before and after), so their errors are ignored, and so are parameters
+ * that lose their contextual type with them (a callback handed to an unresolved library).
  */
 const IGNORED_CODES = new Set([
   2307, // Cannot find module '…'
   2792, // Cannot find module '…'. Did you mean to set the 'moduleResolution' option …
   7016, // Could not find a declaration file for module '…'
+  7006, // Parameter '…' implicitly has an 'any' type.
+  7031, // Binding element '…' implicitly has an 'any' type.
 ]);
 
 /**
@@ -44,24 +47,32 @@ interface Diagnostic {
   line: number;
 }
 
-const COMPILER_OPTIONS: ts.CompilerOptions = {
-  target: ts.ScriptTarget.ES2022,
+/**
+ * How every file is checked, whatever its project says: alone (no module resolution, no @types),
+ * as a module (so the original and the patched file share one program without their top-level
+ * names colliding), and JavaScript too (a patch naming an undefined variable is broken in any
+ * project).
+ */
+const ISOLATED: ts.CompilerOptions = {
   module: ts.ModuleKind.ESNext,
   moduleResolution: ts.ModuleResolutionKind.Bundler,
-  // Every checked file is a module, so the original and the patched file share one program without
-  // their top-level names colliding.
   moduleDetection: ts.ModuleDetectionKind.Force,
-  lib: ['lib.es2022.d.ts'],
   types: [],
   noResolve: true,
   skipLibCheck: true,
   noEmit: true,
   allowJs: true,
   checkJs: true,
-  jsx: ts.JsxEmit.Preserve,
+};
+
+/**
+ * Without a tsconfig: a modern target and strict checks, but no implicit-`any` errors (library
+ * types are unresolved, so much of the code has no declared types to check against).
+ */
+const WITHOUT_TSCONFIG: ts.CompilerOptions = {
+  target: ts.ScriptTarget.ES2022,
+  lib: ['lib.es2022.d.ts'],
   strict: true,
-  // Library types are unresolved, so callbacks lose their contextual types; an implicit `any`
-  // parameter in a patch is not a defect of the patch.
   noImplicitAny: false,
 };
 
@@ -72,31 +83,37 @@ const COMPILER_OPTIONS: ts.CompilerOptions = {
  */
 const checkedFiles = new Map<string, ts.SourceFile>();
 const libraryFiles = new Map<string, ts.SourceFile>();
+/** The `lib`/`target` combinations whose library files are already in `libraryFiles`. */
+const loadedLibraries = new Set<string>();
 let previousProgram: ts.Program | undefined;
 
 /** Where ts-morph keeps the standard library in memory; the checks read it from there. */
 const LIBRARY_FOLDER = '/node_modules/typescript/lib';
 
 /**
- * The standard library's syntax trees, taken once from a ts-morph in-memory project (which bundles
- * the library files, so nothing is read from disk and nothing depends on a `typescript` install).
+ * The standard library `options` name, taken from a ts-morph in-memory project (which bundles the
+ * library files, so nothing is read from disk and nothing depends on a `typescript` install); each
+ * file is parsed once for the process, whichever projects name it.
  */
-function loadLibraries(): void {
-  if (libraryFiles.size > 0) return;
+function loadLibraries(options: ts.CompilerOptions): void {
+  const key = JSON.stringify([options.lib, options.target]);
+  if (loadedLibraries.has(key)) return;
+  loadedLibraries.add(key);
   const project = new Project({
     useInMemoryFileSystem: true,
     skipLoadingLibFiles: false,
-    compilerOptions: COMPILER_OPTIONS,
+    compilerOptions: options,
   });
   project.createSourceFile('/seed.ts', 'export {};');
   for (const file of project.getProgram().compilerObject.getSourceFiles()) {
-    if (file.fileName.startsWith(`${LIBRARY_FOLDER}/`)) libraryFiles.set(file.fileName, file);
+    if (file.fileName.startsWith(`${LIBRARY_FOLDER}/`) && !libraryFiles.has(file.fileName))
+      libraryFiles.set(file.fileName, file);
   }
 }
 
 const compilerHost: ts.CompilerHost = {
   getSourceFile: (fileName) => checkedFiles.get(fileName) ?? libraryFiles.get(fileName),
-  getDefaultLibFileName: () => `${LIBRARY_FOLDER}/lib.d.ts`,
+  getDefaultLibFileName: (options) => `${LIBRARY_FOLDER}/${ts.getDefaultLibFileName(options)}`,
   writeFile: () => undefined,
   getCurrentDirectory: () => '/',
   getDirectories: () => [],
@@ -122,23 +139,22 @@ function scriptKind(extension: string): ts.ScriptKind {
  * Syntactic and semantic diagnostics of each text, checked as files named like `path`, keyed by code
  * and message: one program for all of them.
  */
-function diagnosticsOfEach(path: string, texts: readonly string[]): Map<string, Diagnostic>[] {
-  loadLibraries();
+function diagnosticsOfEach(
+  path: string,
+  texts: readonly string[],
+  options: ts.CompilerOptions,
+): Map<string, Diagnostic>[] {
+  loadLibraries(options);
   const extension = extensionOf(path);
+  const target = options.target ?? ts.ScriptTarget.ES2022;
   checkedFiles.clear();
-  checkedFiles.set(
-    AMBIENT_PATH,
-    ts.createSourceFile(AMBIENT_PATH, AMBIENT_GLOBALS, ts.ScriptTarget.ES2022, true),
-  );
+  checkedFiles.set(AMBIENT_PATH, ts.createSourceFile(AMBIENT_PATH, AMBIENT_GLOBALS, target, true));
   const names = texts.map((text, index) => {
     const name = `${CHECKED_DIRECTORY}file${index}${extension}`;
-    checkedFiles.set(
-      name,
-      ts.createSourceFile(name, text, ts.ScriptTarget.ES2022, true, scriptKind(extension)),
-    );
+    checkedFiles.set(name, ts.createSourceFile(name, text, target, true, scriptKind(extension)));
     return name;
   });
-  const program = ts.createProgram([AMBIENT_PATH, ...names], COMPILER_OPTIONS, compilerHost, previousProgram);
+  const program = ts.createProgram([AMBIENT_PATH, ...names], options, compilerHost, previousProgram);
   previousProgram = program;
   return names.map((name, index) => {
     const node = program.getSourceFile(name);
@@ -158,16 +174,23 @@ function diagnosticsOfEach(path: string, texts: readonly string[]): Map<string, 
   });
 }
 
-/** The original's diagnostics (cached by content) and the patched file's, from one program. */
+/** The original's diagnostics (cached by content and options) and the patched file's, from one program. */
 function diagnosticsBeforeAndAfter(
   path: string,
   original: string,
   patched: string,
+  options: ts.CompilerOptions,
 ): [Map<string, Diagnostic>, Map<string, Diagnostic>] {
-  const key = createHash('sha256').update(extensionOf(path)).update('\0').update(original).digest('hex');
+  const key = createHash('sha256')
+    .update(extensionOf(path))
+    .update('\0')
+    .update(JSON.stringify(options))
+    .update('\0')
+    .update(original)
+    .digest('hex');
   const cached = originalCache.get(key);
-  if (cached !== undefined) return [cached, diagnosticsOfEach(path, [patched])[0]!];
-  const [before, after] = diagnosticsOfEach(path, [original, patched]) as [
+  if (cached !== undefined) return [cached, diagnosticsOfEach(path, [patched], options)[0]!];
+  const [before, after] = diagnosticsOfEach(path, [original, patched], options) as [
     Map<string, Diagnostic>,
     Map<string, Diagnostic>,
   ];
@@ -180,13 +203,17 @@ const CHECKED_LANGUAGES: ReadonlySet<Language> = new Set(['typescript', 'javascr
 
 /**
  * Applies `edits` in memory and accepts the patch only when the result parses and the TypeScript
- * checker reports no diagnostic that the original file did not already have.
+ * checker reports no diagnostic that the original file did not already have, checking with the
+ * project's own tsconfig options when they are known (`checking`, from `ProjectFacts.typescript`).
+ * The comparison covers the whole file, not only the edited lines: a patch can break a line it does
+ * not touch (a declaration it leaves unused under `noUnusedLocals`).
  */
 export function validatePatch(
   path: string,
   language: Language,
   original: string,
   edits: readonly TextEdit[],
+  checking?: ts.CompilerOptions,
 ): ValidationResult {
   const overlap = findOverlap(edits);
   if (overlap !== null) return { valid: false, reason: 'the patch edits the same text twice' };
@@ -204,7 +231,9 @@ export function validatePatch(
   if (!CHECKED_LANGUAGES.has(language)) {
     return { valid: false, reason: `patches for ${language} cannot be checked yet` };
   }
-  const [before, after] = diagnosticsBeforeAndAfter(path, original, patched);
+  // JSX is kept as written unless the project says how to compile it.
+  const options = { jsx: ts.JsxEmit.Preserve, ...(checking ?? WITHOUT_TSCONFIG), ...ISOLATED };
+  const [before, after] = diagnosticsBeforeAndAfter(path, original, patched, options);
   for (const [key, diagnostic] of after) {
     if (diagnostic.count > (before.get(key)?.count ?? 0)) {
       return {

@@ -4,7 +4,7 @@ import { JavaAnalyzer } from '../../src/analysis/languages/java.js';
 import { reparseVerdict } from '../../src/analysis/languages/tree-sitter/runtime.js';
 import { applyEdits } from '../../src/suggest/edits.js';
 import { rewriteJava } from '../../src/suggest/java/index.js';
-import { itPatchesEveryFinding } from './patch-table.js';
+import { describePatchRows, itPatchesEveryFinding } from './patch-table.js';
 
 const TABLES = ['fixtures/java/retries.yml', 'fixtures/java/libraries.yml'];
 const DEFAULT_PATH = 'src/main/java/com/acme/Client.java';
@@ -68,3 +68,5 @@ describe('Java patches', () => {
     ).toEqual([]);
   });
 });
+
+describePatchRows('fixtures/java/patches.yml', new JavaAnalyzer(), DEFAULT_PATH);

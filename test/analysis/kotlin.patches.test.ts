@@ -5,6 +5,7 @@ import { reparseVerdict } from '../../src/analysis/languages/tree-sitter/runtime
 import { applyEdits } from '../../src/suggest/edits.js';
 import { rewriteKotlin } from '../../src/suggest/java/index.js';
 import { STRATEGY_NAMES } from '../../src/simulate/strategies.js';
+import { describePatchRows } from './patch-table.js';
 import { loadTable } from './rule-table.js';
 
 const TABLES = ['fixtures/kotlin/retries.yml'];
@@ -57,3 +58,5 @@ describe('kotlin patches', () => {
     expect(findings).toBeGreaterThan(0);
   });
 });
+
+describePatchRows('fixtures/kotlin/patches.yml', new KotlinAnalyzer(), DEFAULT_PATH);

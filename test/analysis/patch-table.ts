@@ -61,6 +61,10 @@ interface PatchRow {
   excludes?: string[];
   /** When set, no patch is offered and the description matches this. */
   refused?: string;
+  /** When set, the patch is written but fails its check in the project, for a reason matching this. */
+  withheld?: string;
+  /** The `golden_index` setting (the environment variable holding a client's index). */
+  goldenIndex?: string;
   /** The patch's description matches this. */
   description?: string;
   /** The one-click block (its replacement lines) contains this. */
@@ -96,11 +100,16 @@ export function describePatchRows(table: string, analyzer: LanguageAnalyzer, def
           const suggestion = suggest(finding, row.code, {
             strategy: row.strategy ?? 'full',
             capMs: 30_000,
+            ...(row.goldenIndex === undefined ? {} : { goldenIndexEnv: row.goldenIndex }),
             project: projects.get(finding.path),
           });
           if (row.refused !== undefined) {
             expect(suggestion.valid).toBe(false);
             expect(suggestion.description).toMatch(new RegExp(row.refused));
+            continue;
+          }
+          if (row.withheld !== undefined) {
+            expect(suggestion.valid ? 'valid' : suggestion.invalidReason).toMatch(new RegExp(row.withheld));
             continue;
           }
           expect(suggestion.valid ? 'valid' : suggestion.invalidReason).toBe('valid');

@@ -5,12 +5,15 @@ import { reparseVerdict } from '../../src/analysis/languages/tree-sitter/runtime
 import { applyEdits } from '../../src/suggest/edits.js';
 import { rewriteRust } from '../../src/suggest/rust/index.js';
 import { STRATEGY_NAMES } from '../../src/simulate/strategies.js';
+import type { RepoReader } from '../../src/platforms/types.js';
+import { readProjectFacts } from '../../src/review/project-facts.js';
 import { describePatchRows } from './patch-table.js';
 import { loadTable } from './rule-table.js';
 
 const TABLES = ['fixtures/rust/retries.yml', 'fixtures/rust/crates.yml'];
 /** Every case runs in a crate that depends on rand, so sleeps can be patched. */
 const CARGO = '[package]\nname = "client"\n\n[dependencies]\nrand = "0.8.5"\n';
+const RAND_08 = { rand: { version: '0.8' } };
 const DEFAULT_PATH = 'src/client.rs';
 
 describe('rust patches', () => {
@@ -32,7 +35,7 @@ describe('rust patches', () => {
         for (const finding of found) {
           findings += 1;
           for (const strategy of STRATEGY_NAMES) {
-            const result = rewriteRust(finding, testCase.code, { strategy, capMs: 30_000 });
+            const result = rewriteRust(finding, testCase.code, { strategy, capMs: 30_000, project: RAND_08 });
             expect(result.kind === 'plan' ? 'plan' : `${testCase.name}: ${result.reason}`).toBe('plan');
             if (result.kind !== 'plan') continue;
             const patched = applyEdits(testCase.code, result.edits);
@@ -56,7 +59,13 @@ describe('rust patches', () => {
       { read: async (p) => manifests[p] ?? null },
       DEFAULT_ANALYSIS_OPTIONS,
     );
-    const patch = rewriteRust(modern!, code, { strategy: 'full', capMs: 30_000 });
+    const reader: RepoReader = {
+      read: async (p) => manifests[p] ?? null,
+      list: async () => Object.keys(manifests),
+    };
+    const project = (await readProjectFacts(reader, 'head', [modern!])).get('src/lib.rs');
+    expect(project).toEqual({ rand: { version: '0.9' } });
+    const patch = rewriteRust(modern!, code, { strategy: 'full', capMs: 30_000, project });
     expect(applyEdits(code, patch.kind === 'plan' ? patch.edits : [])).toContain(
       'Duration::from_secs(1).mul_f64(rand::rng().random_range(0.0..=1.0))',
     );
@@ -65,7 +74,7 @@ describe('rust patches', () => {
       { read: async () => null },
       DEFAULT_ANALYSIS_OPTIONS,
     );
-    const words = rewriteRust(bare!, code, { strategy: 'full', capMs: 30_000 });
+    const words = rewriteRust(bare!, code, { strategy: 'full', capMs: 30_000, project: {} });
     expect(words.kind).toBe('refusal');
     expect(words.description).toContain('Add `rand = "0.9"` to the `[dependencies]` of Cargo.toml');
   });

@@ -102,4 +102,53 @@ describe('repository jitter helpers', () => {
       { name: 'jitteredDelay', path: 'src/main/kotlin/Retry.kt', takesAttempt: false, sleeps: true },
     ]);
   });
+
+  it('Python: a function that fetches with a jittered retry inside is no delay helper; a drawn local returned is', () => {
+    const text = [
+      'import random',
+      'import time',
+      'import requests',
+      '',
+      'def fetch_something_jittered(url, retries=3):',
+      '    for attempt in range(retries):',
+      '        response = requests.get(url)',
+      '        if response.ok:',
+      '            return response',
+      '        time.sleep(random.uniform(0, 2 ** attempt))',
+      '    return None',
+      '',
+      'def retry_delay(attempt, cap=30):',
+      '    window = min(cap, 2 ** attempt)',
+      '    delay = random.uniform(0, window)',
+      '    return delay',
+      '',
+    ].join('\n');
+    expect(new PythonAnalyzer().jitterHelpers({ path: 'app/net.py', text })).toEqual([
+      { name: 'retry_delay', path: 'app/net.py', takesAttempt: true, sleeps: false },
+    ]);
+  });
+
+  it('Go: a client call with jittered retries inside returns a response, not a delay', () => {
+    const text = [
+      'package client',
+      '',
+      'import (',
+      '\t"math/rand"',
+      '\t"net/http"',
+      '\t"time"',
+      ')',
+      '',
+      'func GetWithBackoff(url string) (*http.Response, error) {',
+      '\tfor attempt := 0; ; attempt++ {',
+      '\t\tresp, err := http.Get(url)',
+      '\t\tif err == nil {',
+      '\t\t\treturn resp, nil',
+      '\t\t}',
+      '\t\ttime.Sleep(time.Duration(rand.Int63n(int64(time.Second << attempt))))',
+      '\t}',
+      '}',
+      '',
+    ].join('\n');
+    expect(new GoAnalyzer().jitterHelpers({ path: 'client/get.go', text })).toEqual([]);
+  });
 });

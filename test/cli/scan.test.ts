@@ -62,6 +62,7 @@ describe('jitterbot scan on the example service', () => {
       'clamped-jitter',
       'clamped-server-hint',
       'negligible-jitter',
+      'fake-jitter',
     ]);
     // Code scanning shows each rule's help, and maps paths from the repository root, not the scanned folder.
     for (const rule of run.tool.driver.rules) {
@@ -111,6 +112,7 @@ describe('jitterbot scan on the example service', () => {
           'clamped-jitter',
           'clamped-server-hint',
           'negligible-jitter',
+          'fake-jitter',
         ]),
         fingerprint: z.string().min(1),
         severity: z.enum(['info', 'minor', 'major', 'critical', 'blocker']),

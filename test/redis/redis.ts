@@ -9,7 +9,15 @@ import { inject } from 'vitest';
 export const REDIS_URL = inject('redisUrl');
 
 /** Databases by test file (the scratch server is started with 32). */
-export const DB = { queue: 1, idempotency: 2, crash: 3, fault: 4, shutdown: 5, metrics: 6 } as const;
+export const DB = {
+  queue: 1,
+  idempotency: 2,
+  crash: 3,
+  fault: 4,
+  shutdown: 5,
+  metrics: 6,
+  readCache: 7,
+} as const;
 
 export function redisUrlFor(db: number): string {
   return `${REDIS_URL}/${db}`;

@@ -729,6 +729,17 @@ describe('suggest: when no patch can be offered', () => {
     expect(suggestion.description).toContain('src/lib/backoff.ts');
   });
 
+  it('offers no patch at a wait whose jitter is drawn from a constant-seeded generator, and says where to fix it', () => {
+    const code = 'await sleep(rng() * 1000);\n';
+    const base = callFinding({ path: 'src/a.ts', code, argument: 'rng() * 1000', delay: fixed(1000) });
+    const message =
+      "This retry's jitter is drawn from a generator seeded with a constant, `seedrandom('x')` (src/a.ts:1).";
+    const finding: Finding = { ...base, rule: 'fake-jitter', message };
+    const suggestion = suggest(finding, code, FULL);
+    expect(suggestion).toMatchObject({ valid: false, primary: null, edits: [], description: message });
+    expect(!suggestion.valid && suggestion.invalidReason).toMatch(/seeded generator or the helper/);
+  });
+
   it('refuses a library option that is already jittered', () => {
     const code = `import pRetry from 'p-retry';\nawait pRetry(run, { randomize: true });\ndeclare function run(): Promise<void>;\n`;
     const finding = libraryFinding({

@@ -1,30 +1,55 @@
-import type { Expr } from './ir.js';
+import type { DelayValue } from '../delay.js';
 
 /**
- * The range one random draw falls in, from the draw's name and arguments, across the languages'
- * standard libraries: a unit draw (`Math.random()`, `random.random()`, `rand.Float64()`,
- * `nextDouble()`, `NextDouble()`, Ruby `rand`), a draw below a bound (`rand.Intn(n)`,
- * `nextInt(n)`, `Next(n)`, `randrange(n)`, `rand(n)`), and a draw between two bounds
- * (`random.uniform(a, b)`, `randint(a, b)`, `nextInt(a, b)`, `Next(a, b)`, `randomInt(a, b)`).
- * An exclusive upper bound is taken as the bound: a range only ever needs to be wide enough.
- * Undefined when the name is not one of these (a draw over a type's whole range, a helper).
+ * The random draws one evaluation met on its way to a wait. A draw counts as jitter only when it
+ * differs between processes: a generator seeded with a constant (`random.Random(42)`,
+ * `rand.NewSource(1)`) hands every client the same sequence, and a helper named as jitter whose
+ * body draws nothing (`with_jitter(d)` returning `d * 1.1`) is no draw at all.
  */
-export function drawRange(name: string, args: readonly Expr[]): [Expr, Expr] | undefined {
-  const last = name.slice(name.lastIndexOf('.') + 1);
-  const zero: Expr = { k: 'num', value: 0 };
-  if (args.length === 0 && UNIT_DRAW.test(last)) return [zero, { k: 'num', value: 1 }];
-  if (args.length === 1 && BOUNDED_DRAW.test(last)) return [zero, args[0]!];
-  if (args.length === 2 && (BOUNDED_DRAW.test(last) || BETWEEN_DRAW.test(last))) return [args[0]!, args[1]!];
-  return undefined;
+export interface Draws {
+  /** A draw from a source that differs between processes: the language's shared source, a self-seeded generator. */
+  genuine: boolean;
+  /** Where each generator seeded with a constant is made, as evidence shows it. */
+  seeded: string[];
+  /** Helpers named as jitter whose bodies draw no random number, as evidence shows them. */
+  namedOnly: string[];
+  /** A generator's making was met, seeded or not: calling what holds it draws. */
+  generator: boolean;
 }
 
-const UNIT_DRAW = /^(random|rand|Float64|Float32|nextDouble|nextFloat|NextDouble|NextSingle)$/;
-const BOUNDED_DRAW =
-  /^(Intn|Int31n|Int63n|Int64N|IntN|Uint64N|Uint32N|N|nextInt|nextLong|nextDouble|nextFloat|Next|NextInt64|NextDouble|randrange|randomInt|rand)$/;
-const BETWEEN_DRAW = /^(uniform|randint)$/;
+export function newDraws(): Draws {
+  return { genuine: false, seeded: [], namedOnly: [], generator: false };
+}
 
-/** A random draw as the IR holds it: with its range when the name and arguments give one. */
-export function randomDraw(what: string, name: string, args: readonly Expr[]): Expr {
-  const range = drawRange(name, args);
-  return range ? { k: 'random', what, range } : { k: 'random', what };
+/** Adds what a probe evaluation met to the draws of the evaluation it was made for. */
+export function absorb(into: Draws, from: Draws): void {
+  if (from.genuine) into.genuine = true;
+  if (from.generator) into.generator = true;
+  for (const at of from.seeded) if (!into.seeded.includes(at)) into.seeded.push(at);
+  for (const at of from.namedOnly) if (!into.namedOnly.includes(at)) into.namedOnly.push(at);
+}
+
+/**
+ * Why a wait that looks jittered is not: its random value comes only from constant-seeded generators,
+ * or its value is deterministic and came through a helper named as jitter. Null when the wait's
+ * randomness (if any) is real, or when nothing pretended to jitter it.
+ */
+export type FakeJitter = { kind: 'seeded' | 'named-only'; sources: string[] };
+
+export function fakeJitterOf(value: DelayValue, draws: Draws): FakeJitter | null {
+  if (value.kind === 'random')
+    return !draws.genuine && draws.seeded.length > 0 ? { kind: 'seeded', sources: draws.seeded } : null;
+  return isDeterministic(value) && draws.namedOnly.length > 0
+    ? { kind: 'named-only', sources: draws.namedOnly }
+    : null;
+}
+
+/** A delay every client computes alike: a constant, or growth with the attempt and nothing else. */
+export function isDeterministic(value: DelayValue): boolean {
+  return (
+    value.kind === 'const' ||
+    value.kind === 'counter' ||
+    value.kind === 'linear' ||
+    value.kind === 'exponential'
+  );
 }

@@ -1,5 +1,5 @@
 import { formatDuration } from '../../simulate/duration.js';
-import { SERVER_HINT_NAME } from '../context.js';
+import { JITTER_NAME, SERVER_HINT_NAME } from '../context.js';
 import { combine, joinValues, minMax, RANDOM, spanOf, UNKNOWN, type DelayValue } from '../delay.js';
 import type {
   AssignmentFact,
@@ -14,6 +14,7 @@ import type {
 import { contains, mentions, show } from './ir.js';
 import type { ModuleHost } from '../analyzer.js';
 import { Program, type FrontEnd, type Site } from './program.js';
+import { absorb, isDeterministic, newDraws, type Draws } from './draws.js';
 import { runRecurrence } from './recurrence.js';
 import {
   conventionFiles,
@@ -73,10 +74,17 @@ export interface Trail {
   hops: number;
   /** Keys of parameters, fields and constants being resolved on this path. */
   resolving: ReadonlySet<string>;
+  /** The random draws met, shared by every hop of one evaluation. */
+  draws: Draws;
 }
 
 export function newTrail(): Trail {
-  return { evidence: [], hops: 0, resolving: new Set() };
+  return { evidence: [], hops: 0, resolving: new Set(), draws: newDraws() };
+}
+
+/** A trail for a side evaluation whose evidence and draws are kept only if it turns out to matter. */
+function probeOf(trail: Trail): Trail {
+  return { ...trail, evidence: [], draws: newDraws() };
 }
 
 interface ClassRef {
@@ -148,7 +156,10 @@ function contribution(op: AssignmentFact['op'], value: DelayValue): DelayValue |
 
 export class FlowEngine {
   private nesting = 0;
-  private readonly constants = new Map<string, Promise<{ value: DelayValue; evidence: string[] }>>();
+  private readonly constants = new Map<
+    string,
+    Promise<{ value: DelayValue; evidence: string[]; draws: Draws }>
+  >();
   /** Call sites reaching each function, looked up once per review (every parameter of it shares them). */
   private readonly callers = new Map<string, Promise<Site<CallFact>[]>>();
 
@@ -208,7 +219,9 @@ export class FlowEngine {
       case 'setting':
         return this.setting(expr, scope, trail);
       case 'random':
-        return this.draw(expr, scope, trail);
+        return this.random(expr, scope, trail);
+      case 'generator':
+        return this.generator(expr, scope, trail);
       case 'server':
         return { kind: 'server' };
       case 'external':
@@ -481,6 +494,7 @@ export class FlowEngine {
           evidence: [],
           hops: trail.hops + 1,
           resolving: new Set([...trail.resolving, key]),
+          draws: newDraws(),
         };
         const value = await this.evaluate(write.value, { facts, counters: new Set() }, inner);
         const evidence = [...inner.evidence];
@@ -490,11 +504,12 @@ export class FlowEngine {
           );
         else if (value.kind === 'const')
           evidence.push(`\`${name}\` = ${this.amount(value.ms)} (${where(facts, write.line)})`);
-        return { value, evidence };
+        return { value, evidence, draws: inner.draws };
       })();
       this.constants.set(key, pending);
     }
-    const { value, evidence } = await pending;
+    const { value, evidence, draws } = await pending;
+    absorb(trail.draws, draws);
     for (const line of evidence) if (!trail.evidence.includes(line)) trail.evidence.push(line);
     return value;
   }
@@ -542,7 +557,7 @@ export class FlowEngine {
     let passing = 0;
     for (const site of sites) {
       const call = site.fact;
-      const given = argumentFor(call, declared, index);
+      const given = argumentFor(call, declared, index, fn);
       if (given === OPAQUE) {
         values.push(
           UNKNOWN(`\`${fn.name}\` is called with spread arguments (${where(site.facts, call.line)})`),
@@ -1270,20 +1285,47 @@ export class FlowEngine {
       false,
       expr.spread ? undefined : expr.args.length,
     );
-    if (!target) return UNKNOWN(`\`${show(expr.callee)}\` could not be followed`);
+    if (!target) {
+      // Calling a generator, or a method of one, draws from it (`rng()` of `const rng =
+      // seedrandom('retry')`, `prng.next()` of `new Prando(42)`).
+      const generator = generatorCalled(expr.callee);
+      const source = generator ? await this.generatorSource(generator, scope, trail) : null;
+      if (source === 'own') trail.draws.genuine = true;
+      return source ? { kind: 'random' } : UNKNOWN(`\`${show(expr.callee)}\` could not be followed`);
+    }
     const { facts, fn } = target;
-    // A helper that draws is random whatever else it does; its returns, followed, say how widely.
-    if (fn.random) trail.evidence.push(`\`${fn.name}\` draws a random number (${where(facts, fn.line)})`);
-    const drawn = fn.random ? RANDOM : null;
+    if (fn.random) {
+      trail.evidence.push(`\`${fn.name}\` draws a random number (${where(facts, fn.line)})`);
+      // What it returns says where its draws come from (a generator every process seeds alike, or
+      // not) and how widely they fall; a helper that draws is random whatever else it returns.
+      const probe = probeOf(trail);
+      const value = await this.returned(expr, target, scope, probe);
+      if (value.kind === 'random' && !probe.draws.genuine && probe.draws.seeded.length > 0) {
+        absorb(trail.draws, probe.draws);
+        for (const line of probe.evidence) if (!trail.evidence.includes(line)) trail.evidence.push(line);
+      } else trail.draws.genuine = true;
+      return value.kind === 'random' ? value : RANDOM;
+    }
+    const named = JITTER_NAME.test(fn.name) ? await this.namedOnlyJitter(expr, scope, trail, target) : null;
+    return named ?? this.returned(expr, target, scope, trail);
+  }
+
+  /** What a helper of the repository returns for the arguments of one call of it. */
+  private async returned(
+    expr: Extract<Expr, { k: 'call' }>,
+    { facts, fn }: FunctionRef,
+    scope: Scope,
+    trail: Trail,
+  ): Promise<DelayValue> {
     if (fn.returns.length === 0 || fn.isConstructor)
-      return drawn ?? UNKNOWN(`\`${fn.name}\` returns no delay that can be followed`);
-    if (trail.hops >= MAX_HOPS) return drawn ?? UNKNOWN('resolution too deep');
+      return UNKNOWN(`\`${fn.name}\` returns no delay that can be followed`);
+    if (trail.hops >= MAX_HOPS) return UNKNOWN('resolution too deep');
     const key = `c:${facts.path}:${fn.id}`;
-    if (trail.resolving.has(key)) return drawn ?? UNKNOWN(`\`${fn.name}\` calls itself`);
+    if (trail.resolving.has(key)) return UNKNOWN(`\`${fn.name}\` calls itself`);
     const inner: Trail = { ...trail, hops: trail.hops + 1, resolving: new Set([...trail.resolving, key]) };
     const bindings = new Map<string, DelayValue>();
     for (const [index, param] of fn.params.entries()) {
-      const given = argumentFor(expr, param, index);
+      const given = argumentFor(expr, param, index, fn);
       const arg = given === OPAQUE ? undefined : given;
       if (arg) bindings.set(param.name, await this.evaluate(arg, scope, inner));
       else if (param.default)
@@ -1303,11 +1345,89 @@ export class FlowEngine {
         ),
       );
     }
-    const joined = joinValues(values);
-    const value = drawn && joined.kind !== 'random' ? drawn : joined;
+    const value = joinValues(values);
     if (value.kind !== 'unknown' && value.kind !== 'random')
       trail.evidence.push(`\`${fn.name}(…)\` returns ${describe(value)} (${where(facts, fn.line)})`);
     for (const line of inner.evidence) if (!trail.evidence.includes(line)) trail.evidence.push(line);
+    return value;
+  }
+
+  /**
+   * A random draw. It is jitter only if it differs between processes: a draw from a generator seeded
+   * with a constant is the same for every client, and a helper only named as jitter is followed to
+   * what it really returns.
+   */
+  private async random(
+    expr: Extract<Expr, { k: 'random' }>,
+    scope: Scope,
+    trail: Trail,
+  ): Promise<DelayValue> {
+    if (expr.via) {
+      const followed = await this.namedOnlyJitter(expr.via, scope, trail);
+      if (followed) return followed;
+    }
+    const source = expr.from ? await this.generatorSource(expr.from, scope, trail) : null;
+    if (source !== 'seeded') trail.draws.genuine = true;
+    return this.draw(expr, scope, trail);
+  }
+
+  /**
+   * What generator `expr` holds: `seeded` when on every path it is one seeded with a constant (its
+   * making is then recorded in the trail's draws), `own` when it is one seeding itself or seeded at
+   * run time, null when no generator's making reaches it.
+   */
+  private async generatorSource(expr: Expr, scope: Scope, trail: Trail): Promise<'seeded' | 'own' | null> {
+    const probe = probeOf(trail);
+    const value = await this.evaluate(expr, scope, probe);
+    if (value.kind !== 'const' || probe.draws.seeded.length === 0)
+      return probe.draws.generator ? 'own' : null;
+    absorb(trail.draws, probe.draws);
+    for (const at of probe.draws.seeded)
+      trail.evidence.push(`${at} is seeded with a constant: every process draws the same sequence from it`);
+    return 'seeded';
+  }
+
+  /**
+   * A generator being made, evaluated as its seed: a constant seed is one every process shares (the
+   * making is recorded); a generator that seeds itself, or a seed read at run time, differs.
+   */
+  private async generator(
+    expr: Extract<Expr, { k: 'generator' }>,
+    scope: Scope,
+    trail: Trail,
+  ): Promise<DelayValue> {
+    trail.draws.generator = true;
+    if (!expr.seed) return UNKNOWN(`\`${expr.what}\` seeds itself`);
+    const seed = await this.evaluate(expr.seed, scope, probeOf(trail));
+    if (seed.kind !== 'const') return UNKNOWN(`the seed of \`${expr.what}\` is not a constant`);
+    trail.draws.seeded.push(`\`${expr.what}\` (${where(scope.facts, expr.line)})`);
+    return seed;
+  }
+
+  /**
+   * A call that only its name says draws (`with_jitter(delay)`), of a helper of the repository whose
+   * body draws nothing: what it returns, when that is a delay every client shares.
+   */
+  private async namedOnlyJitter(
+    call: Extract<Expr, { k: 'call' }>,
+    scope: Scope,
+    trail: Trail,
+    resolved?: FunctionRef,
+  ): Promise<DelayValue | null> {
+    const target =
+      resolved ??
+      (await this.functionOf(call.callee, scope, false, call.spread ? undefined : call.args.length));
+    if (!target || target.fn.random || target.fn.isConstructor || target.fn.returns.length === 0) return null;
+    const probe = probeOf(trail);
+    const value = await this.returned(call, target, scope, probe);
+    if (!isDeterministic(value) || probe.draws.genuine) return null;
+    absorb(trail.draws, probe.draws);
+    const at = `\`${target.fn.name}\` (${where(target.facts, target.fn.line)})`;
+    if (!trail.draws.namedOnly.includes(at)) trail.draws.namedOnly.push(at);
+    trail.evidence.push(
+      `${at} is named as jitter but draws no random number: it returns ${value.kind === 'const' ? this.amount(value.ms) : describe(value)}`,
+    );
+    for (const line of probe.evidence) if (!trail.evidence.includes(line)) trail.evidence.push(line);
     return value;
   }
 
@@ -1394,6 +1514,13 @@ export class FlowEngine {
   }
 }
 
+/** What a call that follows to no function may draw from: the callee itself, or the object of a method (a name or a field). */
+function generatorCalled(callee: Expr): Expr | null {
+  const plain = (e: Expr) => e.k === 'name' || (e.k === 'member' && e.object.k === 'self');
+  if (plain(callee)) return callee;
+  return callee.k === 'member' && plain(callee.object) ? callee.object : null;
+}
+
 /** Of functions sharing a name (overloads), the one taking `arity` parameters, else the first. */
 /** A call whose splat may supply the parameter: what it passes cannot be seen. */
 const OPAQUE = Symbol('opaque');
@@ -1403,12 +1530,23 @@ const OPAQUE = Symbol('opaque');
  * splat of positional arguments cannot supply a keyword-only parameter, so its default stands.
  */
 function argumentFor(
-  call: Pick<CallFact, 'args' | 'named'> & Partial<Pick<CallFact, 'spread' | 'positionalSpread'>>,
+  call: Pick<CallFact, 'args' | 'named' | 'callee'> & Partial<Pick<CallFact, 'spread' | 'positionalSpread'>>,
   param: ParamFact,
   index: number,
+  fn: FunctionFact,
 ): Expr | undefined | typeof OPAQUE {
   const named = call.named.find(([n]) => n === param.name)?.[1];
   if (named) return named;
+  // `task.Retry(5, 200)` of `Retry(this Task task, int n, int wait)`: the receiver, then the rest.
+  const callee = call.callee;
+  if (
+    fn.extension &&
+    callee.k === 'member' &&
+    !(callee.object.k === 'name' && callee.object.name === fn.className)
+  ) {
+    if (index === 0) return callee.object;
+    index -= 1;
+  }
   if (param.keywordOnly) return call.spread && !call.positionalSpread ? OPAQUE : undefined;
   return call.spread ? OPAQUE : call.args[index];
 }

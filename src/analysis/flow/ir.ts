@@ -48,10 +48,18 @@ export type Expr =
   /** A literal list of values indexed (or walked) by `index`; `of` names a list defined elsewhere. */
   | { k: 'table'; items: Expr[]; index?: Expr; of?: Expr }
   /**
-   * The front end recognised a random draw (`random.uniform`, `Math.random()`, `rand.Intn`); `range`:
-   * the lowest and highest value one draw gives, when the call says (see `draws.ts`).
+   * The front end recognised a random draw (`random.uniform`, `Math.random()`, `rand.Intn`). `from`: the
+   * generator object it is drawn from (`rng` of `rng.uniform(…)`), which may be seeded with a constant.
+   * `via`: the call, when only its name says it draws (`with_jitter(…)`): a helper of the repository
+   * whose body draws nothing is followed instead. `range`: the lowest and highest value one draw
+   * gives, when the call says (see `draw-range.ts`).
    */
-  | { k: 'random'; what: string; range?: [Expr, Expr] }
+  | { k: 'random'; what: string; from?: Expr; via?: Extract<Expr, { k: 'call' }>; range?: [Expr, Expr] }
+  /**
+   * A random generator being made (`random.Random(42)`, `new Random(42)`, `rand.NewSource(1)`): `seed`
+   * as written, absent when the generator seeds itself (from the clock or the OS).
+   */
+  | { k: 'generator'; what: string; seed?: Expr; line: number }
   /** A value the server chose (Retry-After, a rate-limit reset, an error field). */
   | { k: 'server'; what: string }
   /** Comes from outside the repository: an environment variable, user input, a value read at run time. */
@@ -86,6 +94,11 @@ export interface FunctionFact {
   parent?: number;
   /** The type an extension function extends (Kotlin `fun Flow<T>.retryWith(…)`): values of it call it as a method. */
   receiverType?: string;
+  /**
+   * Its first parameter is the receiver of a method-style call (C# `Retry(this Task task, …)`):
+   * `task.Retry(5, 200)` passes `task` to it, then the arguments; `Extensions.Retry(task, 5, 200)` as written.
+   */
+  extension?: boolean;
   line: number;
   endLine: number;
   /** Receiver (`self`, `this`) excluded. */
@@ -298,6 +311,8 @@ export function contains(expr: Expr, test: (e: Expr) => boolean): boolean {
       return !!expr.range && expr.range.some(inside);
     case 'setting':
       return (!!expr.of && inside(expr.of)) || (!!expr.fallback && inside(expr.fallback));
+    case 'generator':
+      return !!expr.seed && inside(expr.seed);
     default:
       return false;
   }

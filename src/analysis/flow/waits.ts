@@ -1,6 +1,6 @@
 import type { AnalysisOptions } from '../analyzer.js';
-import { CONNECT_CALL, FAILURE_CALLBACK, RESTART_NAME } from '../context.js';
-import { UNKNOWN } from '../delay.js';
+import { CONNECT_CALL, FAILURE_CALLBACK, JITTER_NAME, RESTART_NAME } from '../context.js';
+import { UNKNOWN, type DelayValue } from '../delay.js';
 import { scaled } from '../languages/tree-sitter/durations.js';
 import {
   waitDraft,
@@ -8,6 +8,7 @@ import {
   type Snippet,
   type WaitDraftInput,
 } from '../languages/tree-sitter/findings.js';
+import { fakeJitterOf, isDeterministic, type FakeJitter } from './draws.js';
 import { CYCLE_VALUE, NEVER_VALUE, newTrail, scopeIn, type FlowEngine, type Scope } from './engine.js';
 import {
   mentions,
@@ -71,6 +72,8 @@ interface Wait {
   helper?: { name: string; path: string };
   /** Where the delay is read, when not at the call (a pause helper's own delay). */
   scope?: Scope;
+  /** The repository's sleep or pause helper the call waits through. */
+  through?: { facts: FileFacts; fn: FunctionFact };
 }
 
 export async function judgeWait(
@@ -113,6 +116,7 @@ export async function judgeWait(
     attemptVar: frame.attemptVar,
     evidence,
     confidence: wait.confidence,
+    fake: fakeJitterOf(value, trail.draws) ?? namedOnlyWait(value, wait.through ?? scope),
   };
   // The pause is written inside the helper: a patch there would change the polling too.
   if (wait.helper && wait.scope) input.computedBy = wait.helper;
@@ -124,6 +128,20 @@ async function attemptsOf(engine: FlowEngine, frame: RetryFrame, scope: Scope): 
   if (!frame.limit) return undefined;
   const limit = await engine.evaluate(frame.limit, { ...scope, counters: new Set() }, newTrail());
   return limit.kind === 'const' && limit.ms >= 0 ? Math.ceil(limit.ms) : undefined;
+}
+
+/**
+ * A wait that runs through a function named as jitter (`jittered_sleep(attempt)` sleeping
+ * `1 + 0.5 * (attempt % 3)`, or a wait written inside one) whose body draws nothing: fake jitter
+ * when the delay is one every client shares.
+ */
+function namedOnlyWait(
+  value: DelayValue,
+  through: { facts: FileFacts; fn?: FunctionFact },
+): FakeJitter | null {
+  const { fn } = through;
+  if (!fn || fn.random || !JITTER_NAME.test(fn.name) || !isDeterministic(value)) return null;
+  return { kind: 'named-only', sources: [`\`${fn.name}\` (${through.facts.path}:${fn.line})`] };
 }
 
 /** The site's retry when a callee it names is followed to a body that connects (in any file). */
@@ -177,6 +195,7 @@ async function pauseOf(engine: FlowEngine, site: CallSite, scope: Scope): Promis
     confidence: 'high',
     helper: { name: call.calleeName, path: target.facts.path },
     scope: scopeIn(target.facts, target.fn.id),
+    through: target,
   };
 }
 
@@ -206,7 +225,13 @@ async function waitOf(engine: FlowEngine, site: CallSite, scope: Scope): Promise
     const delay = namedAt >= 0 ? call.named[namedAt]![1] : call.args[index];
     const argument = namedAt >= 0 ? site.named[namedAt]![1] : site.args[index];
     if (!delay || !argument) return null;
-    const wait: Wait = { delay, argument, unitMs: target.fn.sleeps.unitMs, confidence: 'high' };
+    const wait: Wait = {
+      delay,
+      argument,
+      unitMs: target.fn.sleeps.unitMs,
+      confidence: 'high',
+      through: target,
+    };
     if (target.facts.path !== scope.facts.path)
       wait.helper = { name: call.calleeName, path: target.facts.path };
     return wait;
@@ -392,11 +417,13 @@ export function attachRetryFrames<N>(
   pending: readonly { call: CallFact; node: N; state: { repeats: boolean; fn?: { recursive: boolean } } }[],
   retryContext: (node: N) => RetryContextResult | null,
   failures?: { facts: FileFacts; failureAt: (node: N) => FailurePath | null; sites?: readonly CallSite[] },
+  /** A retry whose loop is the caller, told by the code around the call alone (`countedFailure`). */
+  callerLoop?: (node: N) => RetryContextResult | null,
 ): void {
   for (const { call, node, state } of pending) {
     if (state.repeats) call.repeats = true;
-    if (!(state.repeats || state.fn?.recursive)) continue;
-    const context = retryContext(node);
+    const context =
+      state.repeats || state.fn?.recursive ? (retryContext(node) ?? callerLoop?.(node)) : callerLoop?.(node);
     if (!context) continue;
     call.retry = { trigger: context.trigger, counters: [...context.counters], evidence: context.evidence };
     if (context.attemptVar) call.retry.attemptVar = context.attemptVar;
@@ -442,7 +469,7 @@ export function sleptParameter<N>(
   body: BodyCount<N>,
   mentions: (node: N, name: string) => boolean,
 ): number {
-  const argument = helperSleep(body);
+  const argument = helperSleep(fn, body);
   if (argument === null) return -1;
   return fn.params.findIndex((p) => p.name !== '' && mentions(argument, p.name));
 }
@@ -453,13 +480,14 @@ export function pausedArgument<N>(
   body: BodyCount<N>,
   mentions: (node: N, name: string) => boolean,
 ): N | null {
-  const argument = helperSleep(body);
+  const argument = helperSleep(fn, body);
   if (argument === null || fn.params.some((p) => p.name !== '' && mentions(argument, p.name))) return null;
   return argument;
 }
 
-function helperSleep<N>(body: BodyCount<N>): N | null {
-  if (!body.sleep?.argument || body.control || body.calls > MAX_HELPER_CALLS) return null;
+/** A function that calls itself again after its sleep is a retry, not a way of waiting. */
+function helperSleep<N>(fn: FunctionFact, body: BodyCount<N>): N | null {
+  if (!body.sleep?.argument || body.control || fn.recursive || body.calls > MAX_HELPER_CALLS) return null;
   return body.sleep.argument;
 }
 

@@ -1,12 +1,11 @@
-import type { ModuleHost } from '../analyzer.js';
 import { newTrail, scopeIn, type FlowEngine } from '../flow/engine.js';
 import { functionAt } from '../flow/ir.js';
 import type { FrontEnd } from '../flow/program.js';
 import { EngineAnalyzer, type LibraryChecks } from './tree-sitter/engine-analyzer.js';
-import { libraryDraft, type Draft } from './tree-sitter/findings.js';
+import { libraryDraft } from './tree-sitter/findings.js';
 import { withTree, type Node } from './tree-sitter/runtime.js';
 import { field } from './tree-sitter/syntax.js';
-import { crateNameOf, RAND_EVIDENCE, randDependency } from './rust/cargo.js';
+import { crateNameOf } from './rust/cargo.js';
 import { extractRustFacts, type RsFacts } from './rust/facts.js';
 import { findCrateRetries, type ValueOf } from './rust/libraries.js';
 import { lowerRust } from './rust/lower.js';
@@ -41,7 +40,6 @@ export class RustAnalyzer extends EngineAnalyzer<RsFacts> {
       maybeRetry: MAYBE_RETRY,
       extract: extractRustFacts,
       libraries: crateDrafts,
-      finish: randEvidence,
     });
   }
 }
@@ -53,26 +51,6 @@ const crateDrafts: LibraryChecks<RsFacts> = async ({ root, facts }, engine, opti
     .filter((retry) => !inTest(facts, retry.anchor.range.startLine))
     .map((retry) => libraryDraft(retry, options));
 };
-
-/** A patch that draws its own random numbers: a sleep, or a tryhard strategy (tryhard has no jitter). */
-function patchNeedsRand(draft: Draft): boolean {
-  return (
-    draft.form.kind === 'call-argument' ||
-    (draft.form.kind === 'library-option' && draft.form.library === 'tryhard')
-  );
-}
-
-/** Patches may call `rand` only when the crate already depends on it: say so in the evidence. */
-async function randEvidence(drafts: Draft[], path: string, host: ModuleHost): Promise<Draft[]> {
-  if (!drafts.some(patchNeedsRand)) return drafts;
-  const rand = await randDependency(path, host);
-  if (!rand) return drafts;
-  for (const draft of drafts) {
-    if (patchNeedsRand(draft))
-      draft.evidence.push(`${RAND_EVIDENCE} ${rand.version ?? ''} (${rand.manifest})`.replace('  ', ' '));
-  }
-  return drafts;
-}
 
 function inTest(facts: RsFacts, line: number): boolean {
   return facts.testLines.some(([start, end]) => start <= line && line <= end);

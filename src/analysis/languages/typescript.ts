@@ -22,9 +22,18 @@ import {
   type SourceRange,
   type WaitForm,
 } from '../finding.js';
+import {
+  absorb,
+  fakeJitterOf,
+  isDeterministic,
+  newDraws,
+  type Draws,
+  type FakeJitter,
+} from '../flow/draws.js';
 import { FlowEngine, newTrail, scopeIn, type Scope } from '../flow/engine.js';
+import { fakeJitterMessage, fakeJitterRule } from './tree-sitter/findings.js';
 import type { Expr } from '../flow/ir.js';
-import { RESTART_NAME } from '../context.js';
+import { JITTER_NAME, RESTART_NAME } from '../context.js';
 import { Program } from '../flow/program.js';
 import { retryThroughCallers } from '../flow/waits.js';
 import { containsRandom } from './ts/random.js';
@@ -146,10 +155,16 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
       : await this.evaluateAt(wait.delay, file, state, engine, { counters: context.counters });
     const value = followed.value;
     if (value.kind !== 'unknown') evidence.push(...followed.evidence);
-    const classified = classifyDelay(value, options, await this.attempts(context, file, state, engine));
+    const fake =
+      fakeJitterOf(value, followed.draws) ??
+      (wait.call === 'sleep-helper' ? await this.namedOnlySleep(call, file, state, engine, value) : null);
+    const classified =
+      fakeJitterRule(value, fake, options) ??
+      classifyDelay(value, options, await this.attempts(context, file, state, engine));
     if (!classified) return null;
     const confidence: Confidence = classified.unknown ? 'low' : wait.confidence;
     return {
+      ...(fake ? { fake } : {}),
       rule: classified.rule,
       anchor: wait.anchor,
       delay: toDelay(value, wait.delay.getText(file), classified.lockstep),
@@ -213,25 +228,60 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
       bindings?: ReadonlyMap<string, DelayValue>;
       context?: LowerContext;
     } = {},
-  ): Promise<{ value: DelayValue; evidence: string[] }> {
+  ): Promise<Followed> {
     const expr = lowerTs(node, file, options.context);
     // Literals and arithmetic on them need no facts: most waits are written that way.
-    if (closed(expr)) return { value: await engine.evaluate(expr, CLOSED_SCOPE, newTrail()), evidence: [] };
+    if (closed(expr)) {
+      const trail = newTrail();
+      return { value: await engine.evaluate(expr, CLOSED_SCOPE, trail), evidence: [], draws: trail.draws };
+    }
+    const scope = await this.scopeAt(node, file, state, engine, {
+      counters: options.counters ?? new Set(),
+      ...(options.bindings ? { bindings: options.bindings } : {}),
+    });
+    if (!scope) return unfollowed(UNKNOWN('the file could not be read for facts'));
+    const trail = newTrail();
+    const value = await engine.evaluate(expr, scope, trail);
+    return { value, evidence: trail.evidence, draws: trail.draws };
+  }
+
+  /** The engine's scope at a node: the facts of its file and the function around it. */
+  private async scopeAt(
+    node: ts.Node,
+    file: ts.SourceFile,
+    state: ScanState,
+    engine: FlowEngine,
+    extra: Partial<Scope> = {},
+  ): Promise<Scope | null> {
     const facts =
       file.fileName === state.current
         ? this.factsFor(file, state, engine)?.facts
         : ((await engine.program.facts(file.fileName)) as TsFacts | null);
-    if (!facts) return { value: UNKNOWN('the file could not be read for facts'), evidence: [] };
+    if (!facts) return null;
     const fn = functionAt(facts, node.getStart(file));
     const className = fn === undefined ? undefined : facts.thisClass.get(fn);
-    const scope = scopeIn(facts, fn, {
-      counters: options.counters ?? new Set(),
-      ...(className ? { className } : {}),
-      ...(options.bindings ? { bindings: options.bindings } : {}),
-    });
-    const trail = newTrail();
-    const value = await engine.evaluate(expr, scope, trail);
-    return { value, evidence: trail.evidence };
+    return scopeIn(facts, fn, { ...(className ? { className } : {}), ...extra });
+  }
+
+  /**
+   * A sleep helper named as jitter (`sleepWithJitter(ms)`) whose body draws nothing: the delay it
+   * waits is one every client shares.
+   */
+  private async namedOnlySleep(
+    call: ts.CallExpression,
+    file: ts.SourceFile,
+    state: ScanState,
+    engine: FlowEngine,
+    value: DelayValue,
+  ): Promise<FakeJitter | null> {
+    if (!JITTER_NAME.test(calleeText(call, file)) || !isDeterministic(value)) return null;
+    const scope = await this.scopeAt(call, file, state, engine);
+    const target = scope && (await engine.functionOf(lowerTs(call.expression, file), scope));
+    if (!target || target.fn.random) return null;
+    return {
+      kind: 'named-only',
+      sources: [`\`${target.fn.name}\` (${target.facts.path}:${target.fn.line})`],
+    };
   }
 
   /** A helper that computes its own wait from its arguments: its delay with the call's arguments bound. */
@@ -242,10 +292,11 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
     state: ScanState,
     engine: FlowEngine,
     counters: ReadonlySet<string>,
-  ): Promise<{ value: DelayValue; evidence: string[] }> {
-    if (helper.fn.body && containsRandom(helper.fn.body)) return { value: { kind: 'random' }, evidence: [] };
+  ): Promise<Followed> {
+    if (helper.fn.body && containsRandom(helper.fn.body)) return unfollowed({ kind: 'random' });
     const bindings = new Map<string, DelayValue>();
     const evidence: string[] = [];
+    const draws = newDraws();
     for (const [index, parameter] of helper.fn.parameters.entries()) {
       if (!ts.isIdentifier(parameter.name)) continue;
       const arg = call.arguments[index];
@@ -253,12 +304,14 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
         ? await this.evaluateAt(arg, file, state, engine, { counters })
         : parameter.initializer
           ? await this.evaluateAt(parameter.initializer, helper.file, state, engine)
-          : { value: UNKNOWN(`\`${parameter.name.text}\` is not passed`), evidence: [] };
+          : unfollowed(UNKNOWN(`\`${parameter.name.text}\` is not passed`));
       bindings.set(parameter.name.text, bound.value);
       evidence.push(...bound.evidence);
+      absorb(draws, bound.draws);
     }
     const inner = await this.evaluateAt(helper.delay, helper.file, state, engine, { bindings });
-    return { value: inner.value, evidence: [...evidence, ...inner.evidence] };
+    absorb(draws, inner.draws);
+    return { value: inner.value, evidence: [...evidence, ...inner.evidence], draws };
   }
 
   /** How the library checks read a value: through the engine, a delay function's attempt fields counted. */
@@ -341,8 +394,10 @@ const LIBRARY_LOWERING: LowerContext = { passThrough: new Set(['timer']) };
 /** Expressions with nothing to look up: folded without the file's facts. */
 function closed(expr: Expr): boolean {
   switch (expr.k) {
-    case 'num':
     case 'random':
+      // Where a draw comes from, or the helper only its name makes a draw, is followed in the file.
+      return !expr.from && !expr.via;
+    case 'num':
     case 'server':
     case 'external':
     case 'todo':
@@ -388,7 +443,21 @@ function inLoopOfItsFunction(node: ts.Node): boolean {
 /** Callees that may be waits: only these are followed out to their function's callers. */
 const MAYBE_SLEEP = /sleep|delay|wait|pause|timeout|backoff/i;
 
+/** A value followed through the engine, with what justified it and the random draws it met. */
+interface Followed {
+  value: DelayValue;
+  evidence: string[];
+  draws: Draws;
+}
+
+/** A value known without following anything (a draw made in the helper's own body, a missing argument). */
+function unfollowed(value: DelayValue): Followed {
+  // A random value nothing followed is a draw of the language's shared source.
+  return { value, evidence: [], draws: { ...newDraws(), genuine: value.kind === 'random' } };
+}
+
 interface Draft {
+  fake?: FakeJitter;
   rule: RuleId;
   anchor: ts.Node;
   delay: Delay;
@@ -474,6 +543,7 @@ function toFindings(drafts: Draft[], file: ts.SourceFile, path: string, language
 }
 
 function messageFor(draft: Draft): string {
+  if (draft.fake) return fakeJitterMessage(draft.fake);
   if (draft.lockstep) return lockstepMessage(draft.lockstep, draft.attemptVar);
   const what = draft.form.kind === 'library-option' ? `${draft.form.library} retries` : 'This retry waits';
   if (draft.rule === 'fixed-delay-retry') {

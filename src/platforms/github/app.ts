@@ -4,6 +4,7 @@ import { MemoryJobQueue } from '../../queue/memory.js';
 import type { EnqueueResult, JobQueue, JobRunner } from '../../queue/types.js';
 import { runReview } from '../../review/pipeline.js';
 import type { ReadBudget } from '../bounded-reader.js';
+import { createReadCache, type ReadCache } from '../read-cache.js';
 import type { PullRef } from './changes.js';
 import { CHECK_RUN_NAME } from './check-run.js';
 import { reviewPullRequest, type JobLog, type ReviewFn, type ReviewReason } from './job.js';
@@ -19,6 +20,8 @@ export interface GitHubAppDeps {
   queue: JobQueue;
   review: ReviewFn;
   budget?: ReadBudget;
+  /** Content cache of the reviews this process runs. */
+  readCache?: ReadCache;
   /** Delivery ids already handled, so a redelivered webhook does nothing twice. */
   deliveries?: DeliveryStore;
 }
@@ -48,6 +51,7 @@ export default function jitterbotApp(app: Probot, deps: Partial<GitHubAppDeps> =
     githubJobRunner(app, {
       review: deps.review ?? runReview,
       ...(deps.budget ? { budget: deps.budget } : {}),
+      ...(deps.readCache ? { readCache: deps.readCache } : {}),
     }),
   );
   const schedule = scheduler(queue);
@@ -225,9 +229,11 @@ function onceForDelivery(deliveries: DeliveryStore) {
  */
 export function githubJobRunner(
   app: Probot,
-  deps: { review: ReviewFn; budget?: ReadBudget },
+  deps: { review: ReviewFn; budget?: ReadBudget; readCache?: ReadCache },
 ): JobRunner<GitHubReviewJob> {
   const botLogin = appBotLogin(app);
+  // One cache for every job this process runs, unless the process brings its own (Redis-backed).
+  const readCache = deps.readCache ?? createReadCache();
   return async (job) => {
     const octokit = await app.auth(job.installationId);
     const log: JobLog = app.log.child({
@@ -245,6 +251,7 @@ export function githubJobRunner(
       readConfig: (name) => readRepoConfig(octokit, job.owner, job.repo, name),
       botLogin,
       review: deps.review,
+      readCache,
       ...(deps.budget ? { budget: deps.budget } : {}),
     });
   };

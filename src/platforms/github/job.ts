@@ -1,5 +1,7 @@
 import type { ProbotOctokit } from 'probot';
+import { ApiCallLog, withApiCallLog } from '../api-calls.js';
 import type { BoundedRepoReader, ReadBudget } from '../bounded-reader.js';
+import type { ReadCache } from '../read-cache.js';
 import type { RepoReader, ReviewOutcome, ReviewTarget } from '../types.js';
 import type { PullRef } from './changes.js';
 import { completeCheckRun, startCheckRun } from './check-run.js';
@@ -31,6 +33,8 @@ export interface PullRequestJob extends PullRef {
   botLogin: () => Promise<string | undefined>;
   review: ReviewFn;
   budget?: ReadBudget;
+  /** Content cache shared by this process's reviews (none: every read is fetched). */
+  readCache?: ReadCache;
   /** Keep a `jitterbot` check run (default); off for a dry run, which must write nothing. */
   checkRun?: boolean;
   /** A reader for the head commit other than the API (a CI checkout), or null to read through the API. */
@@ -48,7 +52,15 @@ const EXPLICIT_REASONS: ReadonlySet<ReviewReason> = new Set(['rescan', 'check_ru
  * check run in progress while the pipeline runs, and turns any failure into a completed check run that
  * says what went wrong — never an unhandled rejection.
  */
-export async function reviewPullRequest(job: PullRequestJob): Promise<'reviewed' | 'skipped' | 'failed'> {
+export function reviewPullRequest(job: PullRequestJob): Promise<'reviewed' | 'skipped' | 'failed'> {
+  const calls = new ApiCallLog('github');
+  return withApiCallLog(calls, () => runPullRequestReview(job, calls));
+}
+
+async function runPullRequestReview(
+  job: PullRequestJob,
+  calls: ApiCallLog,
+): Promise<'reviewed' | 'skipped' | 'failed'> {
   const { octokit, log } = job;
   const repo = { owner: job.owner, repo: job.repo };
   const { data: pr } = await octokit.rest.pulls.get({ ...repo, pull_number: job.pullNumber });
@@ -87,14 +99,27 @@ export async function reviewPullRequest(job: PullRequestJob): Promise<'reviewed'
   const checkRunId = target.checkRunId;
   try {
     const reader =
-      (await job.localReader?.(pr.head.sha)) ?? createGitHubReader(octokit, repo, job.budget, log);
+      (await job.localReader?.(pr.head.sha)) ??
+      createGitHubReader(octokit, repo, job.budget, {
+        log,
+        ...(job.readCache ? { cache: job.readCache } : {}),
+      });
     await job.review(target, reader, { log });
     const { filesRead, bytesRead, refused } = reader.report();
     if (refused.length > 0) {
       log.warn({ refused: refused.slice(0, MAX_LOGGED_REFUSALS), count: refused.length }, 'files not read');
     }
     log.info(
-      { reason: job.reason, headSha: pr.head.sha, filesRead, bytesRead, ...target.report },
+      {
+        reason: job.reason,
+        headSha: pr.head.sha,
+        filesRead,
+        bytesRead,
+        apiCalls: Object.fromEntries(calls.byKind()),
+        notModified: calls.notModified,
+        cacheHits: calls.cacheHits,
+        ...target.report,
+      },
       'review published',
     );
     return 'reviewed';

@@ -1,5 +1,7 @@
 import { ProbotOctokit } from 'probot';
 import { parseRetryAfter, retryWithJitter, type RetryOptions } from '../../retry.js';
+import { recordApiCall, recordNotModified } from '../api-calls.js';
+import { NOT_MODIFIED, conditionalRequests } from './conditional.js';
 
 /**
  * The Octokit jitterbot's GitHub App uses: Probot's own client with its retries replaced by full-jitter
@@ -105,6 +107,24 @@ export function jitteredRetry(settings: JitteredRetrySettings = DEFAULT_GITHUB_R
 }
 
 /**
+ * Records every request attempt in the running review's API call log (src/platforms/api-calls.ts).
+ * Installed beneath the retry layer, so a retried call is counted as often as GitHub charges it.
+ */
+export const countApiCalls: OctokitPlugin = (octokit) => {
+  octokit.hook.wrap('request', async (request, options) => {
+    const { method = 'GET', url = '' } = options as RequestHookOptions;
+    recordApiCall(method, url);
+    try {
+      return await request(options);
+    } catch (error) {
+      if (asHttpError(error)?.status === NOT_MODIFIED) recordNotModified();
+      throw error;
+    }
+  });
+  return {};
+};
+
+/**
  * Probot's Octokit with plugin-retry off and plugin-throttling's retry callbacks answering "no", so the
  * only retries are the jittered ones. Sits directly on ProbotOctokit so its option merge is not
  * shadowed by another `defaults()` layer.
@@ -118,7 +138,8 @@ export const QuietRetryProbotOctokit: OctokitClass = ProbotOctokit.defaults(
 );
 
 /**
- * The Octokit class to hand to Probot. `Base` defaults to {@link QuietRetryProbotOctokit}; tests pass
+ * The Octokit class to hand to Probot: requests counted, GETs made conditional, retries jittered.
+ * `Base` defaults to {@link QuietRetryProbotOctokit}; tests pass
  * `ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } })` and keep the
  * jittered layer.
  */
@@ -126,5 +147,5 @@ export function jitterbotOctokit(
   settings: JitteredRetrySettings = DEFAULT_GITHUB_RETRY,
   Base: OctokitClass = QuietRetryProbotOctokit,
 ): OctokitClass {
-  return Base.plugin(jitteredRetry(settings));
+  return Base.plugin(countApiCalls, conditionalRequests(), jitteredRetry(settings));
 }

@@ -7,6 +7,7 @@ import { loadGitHubConfig } from './repo-config.js';
 import { findingsTitle } from '../../review/render-summary.js';
 import { planComments, postReview, type UnplacedFinding } from './review.js';
 import { listEarlierComments, markFixed } from './threads.js';
+import { currentApiCallLog, renderApiCalls } from '../api-calls.js';
 
 export interface GitHubPull extends PullRef {
   baseSha: string;
@@ -115,10 +116,12 @@ export class GitHubTarget implements ReviewTarget {
     this.report = { posted, unplaced: unplaced.length, fixed, conclusion };
     if (this.checkRunId === undefined) return;
     const findings = [...outcome.toPost, ...outcome.unchanged].map((entry) => entry.finding);
+    const calls = currentApiCallLog();
     await completeCheckRun(octokit, pull, this.checkRunId, {
       conclusion,
       title: findingsTitle(findings.length),
       summary: withNotes(withConfigErrors(outcome.summary, outcome.configErrors), notes),
+      ...(calls ? { text: renderApiCalls(calls) } : {}),
       annotations: findings.map(annotationFor),
     });
   }

@@ -1,6 +1,7 @@
 import { Gitlab, GitbeakerRequestError, GitbeakerTimeoutError } from '@gitbeaker/rest';
 import { createRequesterFn, type FormattedResponse, type RequestOptions } from '@gitbeaker/requester-utils';
 import { parseRetryAfter, retryWithJitter, type RetryOptions } from '../../retry.js';
+import { recordApiCall } from '../api-calls.js';
 import { silentLog, type Log } from './log.js';
 
 /** The @gitbeaker/rest client, uncamelized: response fields keep GitLab's snake_case names. */
@@ -124,6 +125,7 @@ async function sendWithRetry(
       ),
   };
   return retryWithJitter(async () => {
+    recordApiCall(method, endpoint);
     try {
       return await sendOnce(endpoint, options, method);
     } catch (error) {
@@ -194,8 +196,8 @@ function transportCode(error: unknown): string | undefined {
   return typeof cause?.code === 'string' ? cause.code : undefined;
 }
 
-/** `repository/files/:path/raw` answers with file bytes, whatever content type it declares. */
-const RAW_FILE_ENDPOINT = /\/repository\/files\/[^/]+\/raw$/;
+/** `repository/files/:path/raw` and `repository/blobs/:sha/raw` answer with file bytes, whatever content type they declare. */
+const RAW_FILE_ENDPOINT = /\/repository\/(?:files|blobs)\/[^/]+\/raw$/;
 
 /**
  * Same body handling as @gitbeaker/rest, so resource methods see what they expect — except that a raw

@@ -1,7 +1,9 @@
 import type { JobRunner } from '../../queue/types.js';
 import { retryWithJitter } from '../../retry.js';
 import { runReview, type ReviewLogger } from '../../review/pipeline.js';
+import { ApiCallLog, withApiCallLog } from '../api-calls.js';
 import { BoundedRepoReader, DEFAULT_READ_BUDGET, type ReadBudget } from '../bounded-reader.js';
+import { createReadCache, type ReadCache } from '../read-cache.js';
 import type { RepoReader, ReviewTarget } from '../types.js';
 import { describeError, isNotFound, type GitlabApi } from './client.js';
 import { RESCAN_MIN_ACCESS_LEVEL, sameUsername, type RescanCommand } from './events.js';
@@ -34,6 +36,8 @@ export interface GitlabJobDeps {
   /** Configured bot username; otherwise the token's user is asked for (`GET /user`). */
   botUsername?: string;
   readBudget?: ReadBudget;
+  /** Content cache shared by this process's reviews (none: every read is fetched). */
+  readCache?: ReadCache;
   /** The review pipeline; tests of the adapter alone may replace it. */
   review?: ReviewFn;
   prepareWait?: { retries: number; baseMs: number; capMs: number; sleep?: (ms: number) => Promise<void> };
@@ -71,8 +75,14 @@ export async function runGitlabReviewJob(
     mr: request.mrIid,
   };
   try {
-    const result = await reviewMergeRequest(request, deps, fields);
+    const calls = new ApiCallLog('gitlab');
+    const result = await withApiCallLog(calls, () => reviewMergeRequest(request, deps, fields));
     if (result.kind === 'skipped') deps.log.info({ ...fields, reason: result.reason }, 'review skipped');
+    else
+      deps.log.info(
+        { ...fields, apiCalls: Object.fromEntries(calls.byKind()), cacheHits: calls.cacheHits },
+        'review cost',
+      );
     return result;
   } catch (error) {
     deps.log.error({ ...fields, error: describeError(error) }, 'GitLab review failed');
@@ -91,6 +101,8 @@ export interface GitlabRunnerDeps extends Omit<GitlabJobDeps, 'api'> {
  * the project and merge request, never a token; the client comes from `deps`.
  */
 export function gitlabJobRunner(deps: GitlabRunnerDeps): JobRunner<GitlabReviewJob> {
+  // One cache for every job this process runs, unless the process brings its own (Redis-backed).
+  const readCache = deps.readCache ?? createReadCache();
   return async (job) => {
     const { clientFor, ...rest } = deps;
     const api = clientFor(job.request.project.webUrl);
@@ -101,7 +113,7 @@ export function gitlabJobRunner(deps: GitlabRunnerDeps): JobRunner<GitlabReviewJ
       );
       return 'skipped';
     }
-    const result = await runGitlabReviewJob(job.request, { ...rest, api });
+    const result = await runGitlabReviewJob(job.request, { ...rest, readCache, api });
     return result.kind;
   };
 }
@@ -161,7 +173,10 @@ async function reviewMergeRequest(
 
   const reader =
     (await deps.localReader?.(mr.diffRefs.head_sha)) ??
-    new BoundedRepoReader(new GitlabRepoAccess(api, projectId), deps.readBudget ?? DEFAULT_READ_BUDGET);
+    new BoundedRepoReader(
+      new GitlabRepoAccess(api, projectId, deps.readCache ? { cache: deps.readCache } : {}),
+      deps.readBudget ?? DEFAULT_READ_BUDGET,
+    );
   const review = deps.review ?? runReview;
   log.info(
     { ...fields, reasons: request.reasons, rescans: honoured.length, head: mr.diffRefs.head_sha },

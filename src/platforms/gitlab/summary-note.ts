@@ -22,7 +22,12 @@ const SUGGESTION_FENCE = /^([ \t]*)(`{3,})suggestion(?::-\d+\+\d+)?[ \t]*$/gm;
  * keep their text, lose their fingerprint (so they are not mistaken for an inline discussion next run),
  * and their suggestion becomes a plain code block, as it cannot be applied outside the diff.
  */
-export function summaryNoteBody(summary: string, unplaced: readonly UnplacedFinding[]): string {
+export function summaryNoteBody(
+  summary: string,
+  unplaced: readonly UnplacedFinding[],
+  /** Closing paragraph (the review's cost in API calls). */
+  footer?: string,
+): string {
   const parts = [summary.includes(SUMMARY_MARKER) ? summary : `${SUMMARY_MARKER}\n${summary}`];
   if (unplaced.length > 0) {
     parts.push('### Findings that could not be placed on the diff');
@@ -34,6 +39,7 @@ export function summaryNoteBody(summary: string, unplaced: readonly UnplacedFind
       parts.push(`**\`${path}\`, ${where}**${lines ? ' (suggested replacement below)' : ''}\n\n${body}`);
     }
   }
+  if (footer) parts.push(footer);
   const text = parts.join('\n\n');
   if (text.length <= MAX_NOTE_CHARS) return text;
   return `${text.slice(0, MAX_NOTE_CHARS)}\n\n…(truncated: the summary exceeded GitLab's note size limit)`;

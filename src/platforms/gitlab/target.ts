@@ -5,6 +5,7 @@ import { describeError, isNotFound, statusOf, type GitlabApi } from './client.js
 import type { Log } from './log.js';
 import { findingsTitle } from '../../review/render-summary.js';
 import { summaryNoteBody, type UnplacedFinding } from './summary-note.js';
+import { currentApiCallLog, renderApiCalls } from '../api-calls.js';
 import {
   FIXED_REPLY_PREFIX,
   readThreads,
@@ -161,8 +162,9 @@ export class GitlabReviewTarget implements ReviewTarget {
       }
     }
 
+    const calls = currentApiCallLog();
     const summary = await this.upsertSummary(
-      summaryNoteBody(outcome.summary, unplaced),
+      summaryNoteBody(outcome.summary, unplaced, calls && renderApiCalls(calls)),
       outcome.summary,
       unplaced,
     );

@@ -28,7 +28,7 @@ export interface GitlabWebhookDeps {
   /** Delivery ids already handled (default: this process's memory). */
   deliveries?: DeliveryStore;
   /** Review job options (the pipeline, read budget, waits), mainly for tests. */
-  job?: Pick<GitlabJobDeps, 'review' | 'readBudget' | 'prepareWait'>;
+  job?: Pick<GitlabJobDeps, 'review' | 'readBudget' | 'readCache' | 'prepareWait'>;
 }
 
 export type GitlabWebhookHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;

@@ -5,22 +5,26 @@ import type { StrategyName, SuggestOptions } from '../types.js';
 import { FAILSAFE_JITTER_FACTOR, SUGGESTED_MULTIPLIER } from '../../simulate/libraries/java.js';
 import { describe, lineInsertion, reparsed, stillThere, writtenStrategy } from './patch-kit.js';
 import { atom, matchingParen } from '../c-expressions.js';
+import { hasThreadLocalRandom } from '../jvm-project.js';
 
 export { rewriteKotlin } from './kotlin.js';
 
 /**
- * Java rewrites: a jittered `ThreadLocalRandom.current().nextLong(…)` in place of a fixed sleep, and
+ * Java rewrites: a jittered `ThreadLocalRandom.current().nextLong(…)` in place of a fixed sleep (`Math.random()`
+ * where the build's Java level or Android `minSdk` predates ThreadLocalRandom), and
  * each JVM library's own switch (RULES.md section 3): Spring Retry `multiplier = 2, random = true`,
  * Spring Framework `jitter`, Resilience4j `IntervalFunction.ofExponentialRandomBackoff`, Failsafe
  * `.withJitter(0.5)`. Every plan is re-parsed with the Java grammar before it is offered.
  */
 
-const RANDOM = 'ThreadLocalRandom.current()';
 const RANDOM_IMPORT = 'import java.util.concurrent.ThreadLocalRandom;';
 const IMPORT_LINE = /^import\s[^;]+;[^\n]*$/;
 const PACKAGE_LINE = /^package\s[^;]+;[^\n]*$/;
 const BACKOFF_IMPORT = 'import org.springframework.retry.annotation.Backoff;';
 const INTERVAL_IMPORT = 'import io.github.resilience4j.core.IntervalFunction;';
+
+const OLD_PLATFORM =
+  'The build targets a platform without `ThreadLocalRandom` (before Java 7, or Android below API 21), so the draw uses `Math.random()`.';
 
 type CallForm = Extract<WaitForm, { kind: 'call-argument' }>;
 type LibraryForm = Extract<WaitForm, { kind: 'library-option' }>;
@@ -35,23 +39,48 @@ function randomImport(text: string): PlannedEdit | null {
   );
 }
 
+/** A uniform `long` in [0, n) for an expression `n`. */
+type Draw = (n: string) => string;
+
+const THREAD_LOCAL_DRAW: Draw = (n) => `ThreadLocalRandom.current().nextLong(${n})`;
+/** Before Java 7 and below Android API 21 there is no ThreadLocalRandom; `Math.random` is everywhere. */
+const MATH_RANDOM_DRAW: Draw = (n) => `(long) (Math.random() * (${n}))`;
+
 /** A jittered number of the same unit as `bound` (a `long` expression). */
-export function jitteredLong(bound: string, strategy: StrategyName): string {
+function jitteredLong(bound: string, strategy: StrategyName, draw: Draw): string {
   const b = atom(bound);
   switch (strategy) {
     case 'equal':
-      return `${b} / 2 + ${RANDOM}.nextLong(${b} / 2 + 1)`;
+      return `${b} / 2 + ${draw(`${b} / 2 + 1`)}`;
     case 'decorrelated':
-      return `${b} + ${RANDOM}.nextLong(2 * ${b} + 1)`;
+      return `${b} + ${draw(`2 * ${b} + 1`)}`;
     default:
-      return `${RANDOM}.nextLong(${b} + 1)`;
+      return draw(`${b} + 1`);
   }
 }
 
+/** `Duration.ofSeconds(5)` or a `Duration` variable; `Duration.ofSeconds(5).toMillis()` is a number. */
 function isDuration(argument: string, fileText: string): boolean {
-  if (/^Duration\./.test(argument.trim())) return true;
-  const name = /^[A-Za-z_]\w*$/.exec(argument.trim())?.[0];
+  const text = argument.trim();
+  if (/^Duration\./.test(text)) return !/\.(?:to|get)\w*\(\s*\)$/.test(text);
+  const name = /^[A-Za-z_]\w*$/.exec(text)?.[0];
   return name !== undefined && new RegExp(`\\bDuration\\s+${name}\\b`).test(fileText);
+}
+
+/** JDK waits that take a `long`, so a jittered `long` needs no cast. */
+const LONG_WAIT = /(?:\bThread|\b[A-Z]+S|\bSystemClock)\.sleep\s*\(\s*$/;
+
+/**
+ * An `int` argument (a literal without `L`, or a name the file declares `int`) of a method other than
+ * a JDK wait: the method may take an `int`, which a `long` does not convert to implicitly, so the
+ * jittered value is cast back (an `int` converts to whatever the original accepted).
+ */
+function keepsInt(argument: string, fileText: string, start: number): boolean {
+  const text = argument.trim();
+  const int =
+    /^\d[\d_]*$/.test(text) ||
+    (/^[A-Za-z_]\w*$/.test(text) && new RegExp(`\\bint\\s+${text}\\b`).test(fileText));
+  return int && !LONG_WAIT.test(fileText.slice(Math.max(0, start - 80), start));
 }
 
 function callArgument(
@@ -78,14 +107,20 @@ function callArgument(
     : finding.delay.kind === 'fixed'
       ? millis
       : `Math.min(${cap}L, ${atom(millis)})`;
-  const jittered = jitteredLong(bound, strategy);
-  const replacement = duration ? `Duration.ofMillis(${jittered})` : jittered;
+  const threadLocal = hasThreadLocalRandom(options.project?.jvm);
+  const jittered = jitteredLong(bound, strategy, threadLocal ? THREAD_LOCAL_DRAW : MATH_RANDOM_DRAW);
+  const replacement = duration
+    ? `Duration.ofMillis(${jittered})`
+    : keepsInt(form.argumentText, fileText, form.argument.startOffset)
+      ? `(int) (${jittered})`
+      : jittered;
   const edits: PlannedEdit[] = [
     { start: form.argument.startOffset, end: form.argument.endOffset, newText: replacement },
   ];
-  const imported = randomImport(fileText);
+  const imported = threadLocal ? randomImport(fileText) : null;
   if (imported) edits.push(imported);
-  return plan(strategy, describe(strategy, finding, grows), ...edits);
+  const level = threadLocal ? '' : ` ${OLD_PLATFORM}`;
+  return plan(strategy, `${describe(strategy, finding, grows)}${level}`, ...edits);
 }
 
 /** Inserts `text` (`, a = b`) before the closing parenthesis of an annotation or adds an argument list. */

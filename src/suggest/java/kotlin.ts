@@ -6,14 +6,21 @@ import { plan, refuse, type PlannedEdit, type RewriteResult } from '../plan.js';
 import type { SuggestOptions } from '../types.js';
 import { atom } from '../c-expressions.js';
 import { describe, lineInsertion, stillThere, writtenStrategy } from './patch-kit.js';
+import { hasKotlinRandom } from '../jvm-project.js';
 
 /**
  * Kotlin rewrites with `kotlin.random.Random`: a `Long` delay becomes `Random.nextLong(…)`, a
- * `kotlin.time.Duration` is multiplied by `Random.nextDouble(…)`. The patched file must parse as cleanly
+ * `kotlin.time.Duration` is multiplied by `Random.nextDouble(…)` (the JDK's `ThreadLocalRandom` before
+ * Kotlin 1.3). The patched file must parse as cleanly
  * as the original (the grammar is loaded: the finding came from a parse of this file).
  */
 
 const RANDOM_IMPORT = 'import kotlin.random.Random';
+/** Before Kotlin 1.3 there is no `kotlin.random`; Kotlin/JVM then draws from the JDK. */
+const JVM_RANDOM = 'ThreadLocalRandom.current()';
+const JVM_RANDOM_IMPORT = 'import java.util.concurrent.ThreadLocalRandom';
+const OLD_KOTLIN =
+  "The build uses Kotlin before 1.3, which has no `kotlin.random`, so the draw uses the JDK's `ThreadLocalRandom`.";
 const IMPORT_LINE = /^import\s[^\n]+$/;
 const PACKAGE_LINE = /^package\s[^\n]+$/;
 const DURATION_SUFFIX =
@@ -39,23 +46,28 @@ export function rewriteKotlin(finding: Finding, fileText: string, options: Sugge
     decorrelated: ['1.0', '3.0'],
   };
   const [low, high] = range[strategy] ?? range.full!;
+  const modern = hasKotlinRandom(options.project?.jvm);
+  const random = modern ? 'Random' : JVM_RANDOM;
   const replacement = duration
-    ? `${b} * Random.nextDouble(${low}, ${high})`
+    ? `${b} * ${random}.nextDouble(${low}, ${high})`
     : strategy === 'full'
-      ? `Random.nextLong(${b} + 1)`
-      : `(${b} * Random.nextDouble(${low}, ${high})).toLong()`;
+      ? `${random}.nextLong(${b} + 1)`
+      : `(${b} * ${random}.nextDouble(${low}, ${high})).toLong()`;
   const edits: PlannedEdit[] = [
     { start: form.argument.startOffset, end: form.argument.endOffset, newText: replacement },
   ];
   const imported = lineInsertion(
     fileText,
-    RANDOM_IMPORT,
+    modern ? RANDOM_IMPORT : JVM_RANDOM_IMPORT,
     IMPORT_LINE,
-    /^import\s+kotlin\.random\.(Random|\*)\s*$/m,
+    modern
+      ? /^import\s+kotlin\.random\.(Random|\*)\s*$/m
+      : /^import\s+java\.util\.concurrent\.(ThreadLocalRandom|\*)\s*$/m,
     PACKAGE_LINE,
   );
   if (imported) edits.push(imported);
-  const result = plan(strategy, describe(strategy, finding, false), ...edits);
+  const level = modern ? '' : ` ${OLD_KOTLIN}`;
+  const result = plan(strategy, `${describe(strategy, finding, false)}${level}`, ...edits);
   const patched = applyEdits(fileText, result.edits);
   return reparseVerdict('kotlin', fileText, patched).valid
     ? result

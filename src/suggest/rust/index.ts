@@ -1,4 +1,3 @@
-import { RAND_EVIDENCE } from '../../analysis/languages/rust/cargo.js';
 import type { Finding, WaitForm } from '../../analysis/finding.js';
 import { inlineCode } from '../inline-code.js';
 import { plan, refuse, type PlannedEdit, type RewriteResult } from '../plan.js';
@@ -9,8 +8,8 @@ import { tryhardRewrite } from './tryhard.js';
 
 /**
  * Rust rewrites. A sleep's `Duration` is scaled by a random factor from `rand`, only when the crate
- * already depends on it (the analyzer reads Cargo.toml through the review's reader and records the
- * version in the evidence; the API differs between rand 0.8 `thread_rng().gen_range` and 0.9
+ * already depends on it (the review reads Cargo.toml through its reader into the project facts; the
+ * API differs between rand 0.8 `thread_rng().gen_range` and 0.9
  * `rng().random_range`, both needing `use rand::Rng;`). Otherwise the change is given in words.
  * Crates: tokio-retry `.map(jitter)`, backon `.with_jitter()`, backoff's randomised `ExponentialBackoff`,
  * tryhard's strategies as a jittered `custom_backoff` closure.
@@ -25,10 +24,10 @@ const USE_LINE = /^use\s[^;]+;[^\n]*$/;
 /** A file's leading `//!` docs and `#![…]` attributes, which must stay before any `use`. */
 const INNER_ATTRIBUTES = /^(?:(?:\/\/![^\n]*|#!\[[^\n]*\])\n)*(?:\/\/![^\n]*|#!\[[^\n]*\])$/;
 
-function randVersion(finding: Finding): string | null {
-  const line = finding.evidence.find((e) => e.startsWith(RAND_EVIDENCE));
-  if (!line) return null;
-  return /`rand`\s+(\d+\.\d+)/.exec(line)?.[1] ?? '';
+/** The crate's `rand` version; '' when it cannot be read, null when the crate has no `rand`. */
+function randVersion(options: SuggestOptions): string | null {
+  const rand = options.project?.rand;
+  return rand === undefined ? null : (rand.version ?? '');
 }
 
 const UNIT_FACTORS: Record<string, [string, string]> = {
@@ -71,6 +70,20 @@ function rngImport(fileText: string): PlannedEdit | null {
   );
 }
 
+/** Whether `offset` lies in the body of a `macro_rules!` (by brace depth from the nearest one before it). */
+function insideMacroRules(fileText: string, offset: number): boolean {
+  const start = fileText.lastIndexOf('macro_rules!', offset);
+  if (start < 0) return false;
+  const open = fileText.indexOf('{', start);
+  if (open < 0 || open > offset) return false;
+  let depth = 0;
+  for (let at = open; at < offset; at += 1) {
+    if (fileText[at] === '{') depth += 1;
+    else if (fileText[at] === '}' && --depth === 0) return false;
+  }
+  return true;
+}
+
 function callArgument(
   finding: Finding,
   form: CallForm,
@@ -78,7 +91,7 @@ function callArgument(
   options: SuggestOptions,
 ): RewriteResult {
   const strategy = writtenStrategy(options);
-  const version = randVersion(finding);
+  const version = randVersion(options);
   const words = `Scale ${inlineCode(form.argumentText)} by a random factor, e.g. ${inlineCode(`${atom(form.argumentText)}.mul_f64(rand::random::<f64>())`)}.`;
   if (version === null)
     return refuse(
@@ -94,7 +107,11 @@ function callArgument(
   const window = grows
     ? `${base}.saturating_mul(2u32.saturating_pow(${finding.attemptVar} as u32)).min(std::time::Duration::from_millis(${options.capMs}))`
     : base;
-  const { factor, usesRng } = randomFactor(version, strategy);
+  // In a macro's body, paths resolve where the macro is invoked, where `Rng` may not be in scope.
+  const { factor, usesRng } = randomFactor(
+    insideMacroRules(fileText, form.argument.startOffset) ? '' : version,
+    strategy,
+  );
   const edit: PlannedEdit = {
     start: form.argument.startOffset,
     end: form.argument.endOffset,
@@ -166,7 +183,7 @@ export function rewriteRust(finding: Finding, fileText: string, options: Suggest
     );
   }
   if (form.library === 'tryhard') {
-    const version = randVersion(finding);
+    const version = randVersion(options);
     const strategy = writtenStrategy(options);
     const factor = version === null ? null : (written: StrategyName) => randomFactor(version, written).factor;
     const result = tryhardRewrite(finding, form, factor, strategy, options.capMs);

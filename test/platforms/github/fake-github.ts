@@ -52,6 +52,8 @@ export interface Recorded {
   graphqlMutations: Record<string, unknown>[];
   reactions: Record<string, unknown>[];
   permissionChecks: string[];
+  /** Every request the fake answered, as `METHOD /path`, in order. */
+  requests: string[];
 }
 
 export const CHECK_RUN_ID = 4242;
@@ -83,6 +85,7 @@ export function fakeGitHub(repo: FakeRepo): Recorded {
     graphqlMutations: [],
     reactions: [],
     permissionChecks: [],
+    requests: [],
   };
 
   const failing = nock(API);
@@ -100,6 +103,9 @@ export function fakeGitHub(repo: FakeRepo): Recorded {
   }
 
   const api = nock(API).persist();
+  api.on('request', (request: Request) =>
+    recorded.requests.push(`${request.method} ${new URL(request.url).pathname}`),
+  );
   api.post(`/app/installations/${INSTALLATION}/access_tokens`).reply(201, {
     token: 'ghs_installation_token',
     expires_at: new Date(Date.now() + 3_600_000).toISOString(),

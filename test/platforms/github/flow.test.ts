@@ -70,7 +70,12 @@ function finalCheck(recorded: Recorded) {
   return recorded.checkRunUpdates.at(-1) as {
     status: string;
     conclusion: string;
-    output: { title: string; summary: string; annotations?: { path: string; start_line: number }[] };
+    output: {
+      title: string;
+      summary: string;
+      text?: string;
+      annotations?: { path: string; start_line: number }[];
+    };
   };
 }
 
@@ -102,6 +107,10 @@ describe('pull request opened', () => {
     expect(Object.keys(check).sort()).toEqual(['completed_at', 'conclusion', 'output', 'status']);
     expect(check).toMatchObject({ status: 'completed', conclusion: 'neutral' });
     expect(check.output.title).toBe('1 retry without jitter');
+    // The details say what the review cost, by kind, up to this update.
+    expect(check.output.text).toMatch(
+      /^\*\*Cost of this review:\*\* \d+ GitHub API calls \(.*\b1 tree, \d+ blob\b.*\)\.$/,
+    );
     expect(check.output.annotations).toEqual([
       expect.objectContaining({ path: PATH, start_line: WAIT_LINE, annotation_level: 'warning' }),
     ]);
@@ -151,6 +160,34 @@ describe('new pushes', () => {
       expect.objectContaining({ variables: { threadId: 'PRRT_1' } }),
     ]);
     expect(finalCheck(recorded).output.title).toBe('No retries without jitter on the added lines');
+  });
+});
+
+describe('the read cache across pushes', () => {
+  it('a second push that changes one file fetches that blob alone, in a handful of calls', async () => {
+    const helper = 'export const backoff = (attempt: number) => 100 * 2 ** attempt;\n';
+    const files = { [PATH]: added, 'src/gateway.ts': gateway, 'src/backoff.ts': helper };
+    const first = fakeGitHub({ ...openedRepo, files });
+    await deliver(probot, 'pull_request', webhook('pull_request.opened'));
+    const blobs = (recorded: Recorded) => recorded.requests.filter((line) => line.includes('/git/blobs/'));
+    // The review reads every file of this small repository: the changed one, and the others for context.
+    expect(blobs(first)).toHaveLength(3);
+    nock.cleanAll();
+
+    const second = fakeGitHub({
+      headSha: FIX_SHA,
+      files: { ...files, [PATH]: fixed },
+      changed: [{ filename: PATH, status: 'added', patch: addedFilePatch(fixed) }],
+    });
+    const payload = webhook<{ pull_request: { head: Record<string, unknown> } }>('pull_request.synchronize');
+    payload.pull_request.head.sha = FIX_SHA;
+    await deliver(probot, 'pull_request', payload);
+    // Only the changed file is new; whatever else the review reads was read on the first push.
+    expect(blobs(second)).toHaveLength(1);
+    expect(second.requests.filter((line) => line.includes('/git/trees/'))).toEqual([
+      `GET ${REPO_PATH}/git/trees/${FIX_SHA}`,
+    ]);
+    expect(second.requests.length).toBeLessThanOrEqual(20);
   });
 });
 

@@ -1,5 +1,6 @@
 import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ApiCallLog, withApiCallLog } from '../../../src/platforms/api-calls.js';
 import {
   gitHubRetryAfterMs,
   isRetryableGitHubError,
@@ -151,5 +152,47 @@ describe('error classification', () => {
     ).toBe(11_000);
     expect(gitHubRetryAfterMs(error(403, 'You have exceeded a secondary rate limit'), now)).toBe(60_000);
     expect(gitHubRetryAfterMs(error(503), now)).toBeUndefined();
+  });
+});
+
+describe('conditional requests', () => {
+  const pull = { owner: 'Codertocat', repo: 'Hello-World', pull_number: 2 };
+
+  it('sends the kept ETag back and serves the kept answer on 304, which the call log marks free', async () => {
+    const scope = nock(API)
+      .get(`${REPO_PATH}/pulls/2`)
+      .reply(200, { number: 2, title: 'first' }, { etag: '"v1"' })
+      .get(`${REPO_PATH}/pulls/2`)
+      .matchHeader('if-none-match', '"v1"')
+      .reply(304, '', { etag: '"v1"' })
+      .get(`${REPO_PATH}/pulls/2`)
+      .matchHeader('if-none-match', '"v1"')
+      .reply(200, { number: 2, title: 'second' }, { etag: '"v2"' });
+    const octokit = testOctokit();
+    const calls = new ApiCallLog('github');
+    await withApiCallLog(calls, async () => {
+      expect((await octokit.rest.pulls.get(pull)).data.title).toBe('first');
+      const again = await octokit.rest.pulls.get(pull);
+      expect(again.status).toBe(200);
+      expect(again.data.title).toBe('first');
+      // Changed since: the new answer replaces the kept one.
+      expect((await octokit.rest.pulls.get(pull)).data.title).toBe('second');
+    });
+    expect(scope.isDone()).toBe(true);
+    expect(calls.total).toBe(3);
+    expect(calls.notModified).toBe(1);
+  });
+
+  it('leaves blobs and trees unconditional: the read cache keeps those', async () => {
+    const blob = { owner: 'Codertocat', repo: 'Hello-World', file_sha: 'b'.repeat(40) };
+    const answer = { content: Buffer.from('x').toString('base64'), encoding: 'base64' };
+    const scope = nock(API, { badheaders: ['if-none-match'] })
+      .get(`${REPO_PATH}/git/blobs/${blob.file_sha}`)
+      .times(2)
+      .reply(200, answer, { etag: '"blob"' });
+    const octokit = testOctokit();
+    await octokit.rest.git.getBlob(blob);
+    await octokit.rest.git.getBlob(blob);
+    expect(scope.isDone()).toBe(true);
   });
 });

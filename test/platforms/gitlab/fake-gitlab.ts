@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import nock from 'nock';
 import { fixtureJson, newFileDiff, type JsonObject } from './fixtures.js';
 
@@ -94,6 +97,33 @@ export class FakeGitlab {
     }
   }
 
+  /** The same GitLab over HTTP on 127.0.0.1, for a server in another process (which nock cannot reach). */
+  async listen(): Promise<{ url: string; close: () => void }> {
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.once('end', () => {
+        const body = Buffer.concat(chunks);
+        const request = new Request(`http://127.0.0.1${req.url}`, {
+          method: req.method,
+          ...(body.length > 0 ? { body, headers: { 'content-type': 'application/json' } } : {}),
+        });
+        void this.handle(request).then(([status, payload, headers]) => {
+          const text = typeof payload === 'string' ? payload : JSON.stringify(payload ?? null);
+          res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(text);
+        });
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      close: () => {
+        server.closeAllConnections();
+        server.close();
+      },
+    };
+  }
+
   private async handle(request: Request): Promise<Reply> {
     const url = new URL(request.url);
     const path = decodeURIComponent(url.pathname);
@@ -150,17 +180,16 @@ export class FakeGitlab {
       if (content === undefined) return [404, { message: '404 File Not Found' }];
       return [200, content, { 'content-type': 'text/plain; charset=utf-8' }];
     }
+    if ((match = new RegExp(`^GET ${PROJECT}/repository/blobs/([0-9a-f]+)/raw$`).exec(key))) {
+      const id = match[1]!;
+      const content = [...this.files.values(), ...this.targetBranchFiles.values()].find(
+        (text) => blobId(text) === id,
+      );
+      if (content === undefined) return [404, { message: '404 Blob Not Found' }];
+      return [200, content, { 'content-type': 'text/plain; charset=utf-8' }];
+    }
     if (key === `GET ${PROJECT}/repository/tree`) {
-      return [
-        200,
-        [...this.files.keys()].map((file) => ({
-          id: 'a1e8f8d7',
-          name: file.split('/').pop(),
-          type: 'blob',
-          path: file,
-          mode: '100644',
-        })),
-      ];
+      return [200, treeEntries(this.files, query.get('path') ?? '', query.get('recursive') === 'true')];
     }
     if (key === `GET ${MR}/discussions`) return [200, this.discussions];
     if (key === `POST ${MR}/discussions`) {
@@ -253,4 +282,38 @@ export class FakeGitlab {
   private discussionId(): string {
     return (this.nextId++).toString(16).padStart(40, '0');
   }
+}
+
+/** Git's object id of a file's content, as GitLab's tree lists it and its blob endpoint takes it. */
+function blobId(content: string): string {
+  return createHash('sha1')
+    .update(`blob ${Buffer.byteLength(content)}\0${content}`)
+    .digest('hex');
+}
+
+/**
+ * GitLab's tree listing of `files` under `dir`: its own entries, or with `recursive` every entry below
+ * it, directories included (`type: 'tree'`, an id that changes when anything under them does).
+ */
+function treeEntries(files: Map<string, string>, dir: string, recursive: boolean): JsonObject[] {
+  const prefix = dir ? `${dir}/` : '';
+  const entries = new Map<string, JsonObject>();
+  for (const [file, content] of files) {
+    if (!file.startsWith(prefix)) continue;
+    const parts = file.slice(prefix.length).split('/');
+    for (let depth = 1; depth <= (recursive ? parts.length : 1); depth += 1) {
+      const path = prefix + parts.slice(0, depth).join('/');
+      const isFile = depth === parts.length;
+      if (entries.has(path)) continue;
+      const below = [...files].filter(([other]) => other.startsWith(`${path}/`));
+      entries.set(path, {
+        id: isFile ? blobId(content) : blobId(below.map(([f, c]) => `${f}:${blobId(c)}`).join('\n')),
+        name: parts[depth - 1]!,
+        type: isFile ? 'blob' : 'tree',
+        path,
+        mode: isFile ? '100644' : '040000',
+      });
+    }
+  }
+  return [...entries.values()];
 }

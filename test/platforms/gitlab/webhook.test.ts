@@ -208,6 +208,7 @@ describe('POST /gitlab/webhook: reviews', () => {
     const summaries = gitlab.generalNotes();
     expect(summaries).toHaveLength(1);
     expect(summaries[0]!.body).toContain('<!-- jitterbot:summary -->');
+    expect(summaries[0]!.body).toMatch(/\*\*Cost of this review:\*\* \d+ GitLab API calls \(.*\)\.$/);
   });
 
   it('runs once for a redelivery with the same idempotency key', async () => {

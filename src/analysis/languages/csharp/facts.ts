@@ -1,3 +1,4 @@
+import { countedFailure } from '../tree-sitter/counted-failure.js';
 import type {
   AssignmentFact,
   AssignTarget,
@@ -33,6 +34,7 @@ import {
 import { CONNECT_CALL, PAUSE_METHOD, RESTART_NAME } from '../../context.js';
 import {
   CSHARP_FUNCTIONS,
+  CSHARP_GRAMMAR,
   CSHARP_LOOPS,
   isGotoLoop,
   csharpRetryContext,
@@ -527,6 +529,13 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
       const type = typeName(typeNode);
       const fact: FunctionFact['params'][number] = { name };
       if (type) fact.type = type;
+      if (
+        fn.params.length === 0 &&
+        namedChildren(param).some(
+          (c) => (c.type === 'modifier' || c.type === 'parameter_modifier') && c.text === 'this',
+        )
+      )
+        fn.extension = true;
       if (value) later.push(() => (fact.default = lower(value, { ...state, fn: undefined })));
       fn.params.push(fact);
       names.set(name, declared);
@@ -760,7 +769,9 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
     const paused = pausedArgument(fn, stats.get(fn.id)!, mentionsName);
     if (paused) fn.pauses = { delay: lower(paused, sleepScopes.get(fn.id)!), unitMs: MS };
   }
-  attachRetryFrames(pending, csharpRetryContext);
+  attachRetryFrames(pending, csharpRetryContext, undefined, (node) =>
+    countedFailure(node, CSHARP_GRAMMAR.functions),
+  );
   for (const { call, node, state } of pending) {
     if (call.retry || !directWaits.has(call)) continue;
     const context = state.handler

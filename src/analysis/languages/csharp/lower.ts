@@ -1,6 +1,6 @@
-import { SERVER_HINT_NAME } from '../../context.js';
+import { JITTER_NAME, SERVER_HINT_NAME } from '../../context.js';
 import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
-import { randomDraw } from '../../flow/draws.js';
+import { drawRange } from '../../flow/draw-range.js';
 import { clamped, type Expr } from '../../flow/ir.js';
 import { numericLiteral, OPERATORS, unitMs } from '../tree-sitter/durations.js';
 import type { Node } from '../tree-sitter/runtime.js';
@@ -340,7 +340,7 @@ function invocation(node: Node, scope: NameScope, lower: (n: Node) => Expr): Exp
   if (!shape) return TODO('call');
   const { name, positional, named } = shape;
   const owner = shape.objectText.replace(/^System\./, '');
-  if (isRandomCall(shape)) return randomDraw(`${owner}.${name}`, name, positional.map(lower));
+  if (isRandomCall(shape)) return randomDraw(shape, scope, lower);
   if (SERVER_HINT_NAME.test(name) || SERVER_HINT_NAME.test(owner)) return { k: 'server', what: name };
   // `configuration.GetValue("Delay", 5)`: the default is what runs without the setting.
   if (name === 'GetValue' && positional[1]) return lower(positional[1]);
@@ -372,6 +372,33 @@ function invocation(node: Node, scope: NameScope, lower: (n: Node) => Expr): Exp
   return { k: 'call', callee: calleeExpr(shape, scope, lower), args, named: keywords, line: shape.line };
 }
 
+/**
+ * A random draw, with the range it falls in: from the generator object it is a method of
+ * (`_random.Next(…)`), unless that is a
+ * shared source (`Random.Shared`, `RandomNumberGenerator`); a call only its name makes a draw
+ * (`WithJitter(delay)`) keeps the call, to be followed.
+ */
+function randomDraw(shape: CallShape, scope: NameScope, lower: (n: Node) => Expr): Expr {
+  const { name, object, objectText, positional, named, line } = shape;
+  const draw: Extract<Expr, { k: 'random' }> = {
+    k: 'random',
+    what: `${objectText.replace(/^System\./, '')}.${name}`,
+  };
+  const args = positional.map(lower);
+  const range = drawRange(name, args);
+  if (range) draw.range = range;
+  if (object && !RANDOM_SOURCE.test(objectText)) draw.from = objectOf(object, objectText, scope, lower);
+  if (JITTER_NAME.test(name))
+    draw.via = {
+      k: 'call',
+      callee: calleeExpr(shape, scope, lower),
+      args,
+      named: named.map(([keyword, value]) => [keyword, lower(value)]),
+      line,
+    };
+  return draw;
+}
+
 /** What a call invokes: a bare name is a method of this class unless it is a local (a delegate, a top-level function). */
 export function calleeExpr(shape: CallShape, scope: NameScope, lower: (n: Node) => Expr): Expr {
   const { name, object, line } = shape;
@@ -401,6 +428,11 @@ function creation(node: Node, type: string | undefined, lower: (n: Node) => Expr
         right: { k: 'num', value: parts[index]! },
       }))
       .reduce((sum, part) => ({ k: 'binary', op: '+', left: sum, right: part }));
+  }
+  // `new Random(42)` repeats one sequence in every process; `new Random()` seeds itself.
+  if (simple === 'Random') {
+    const seed = positional[0] ? { seed: lower(positional[0]) } : {};
+    return { k: 'generator', what: node.text, line: lineOf(node), ...seed };
   }
   if (RANDOM_SOURCE.test(simple)) return TODO('a random generator');
   return {

@@ -1,3 +1,4 @@
+import { pauseBeforeTriedAttempt } from '../java/try-attempt.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { clip, descendantsOfTypes, field } from '../tree-sitter/syntax.js';
 import { isErrorCondition, type ConditionWords } from '../java/conditions.js';
@@ -84,7 +85,7 @@ const FUNCTION_TYPES = new Set(CSHARP_FUNCTIONS);
  */
 export function csharpRetryContext(call: Node): RetryContextResult | null {
   if (inPlainLabel(call)) return null;
-  const context = retryContext(call, CSHARP_GRAMMAR);
+  const context = retryContext(call, CSHARP_GRAMMAR) ?? pauseBeforeTriedAttempt(call, CSHARP_GRAMMAR);
   return context && !isReadPoll(call) ? context : null;
 }
 

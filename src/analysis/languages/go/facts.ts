@@ -1,3 +1,4 @@
+import { countedFailure } from '../tree-sitter/counted-failure.js';
 import type {
   AssignmentFact,
   AssignTarget,
@@ -500,6 +501,7 @@ export function extractGoFacts(path: string, root: Node, withSites: boolean): Go
     ),
     retryContext,
     { facts, failureAt, sites: facts.sites },
+    (node) => countedFailure(node, FUNCTION_TYPES),
   );
   return facts;
 }

@@ -1,6 +1,6 @@
-import { SERVER_HINT_NAME } from '../../context.js';
+import { JITTER_NAME, SERVER_HINT_NAME } from '../../context.js';
 import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
-import { randomDraw } from '../../flow/draws.js';
+import { drawRange } from '../../flow/draw-range.js';
 import type { Expr } from '../../flow/ir.js';
 import { numericLiteral, OPERATORS, unitMs } from '../tree-sitter/durations.js';
 import type { Node } from '../tree-sitter/runtime.js';
@@ -161,6 +161,46 @@ function isGeneratorDraw(callee: Node): boolean {
   return GENERATOR_DRAW.test(method) || (/^Float(64|32)$/.test(method) && GENERATOR_NAME.test(owner));
 }
 
+/** Sources seeded by their arguments: `rand.NewSource(1)`, v2's `rand.NewPCG(1, 2)` and `rand.NewChaCha8(seed)`. */
+const SEEDED_SOURCE =
+  /^(math\/rand|math\/rand\/v2|golang\.org\/x\/exp\/rand)\.(NewSource|NewPCG|NewChaCha8)$/;
+const GENERATOR_FROM_SOURCE = /^(math\/rand|math\/rand\/v2|golang\.org\/x\/exp\/rand)\.New$/;
+
+/** A generator being made: a seeded source, or `rand.New(src)`, which draws from its source. */
+function generatorOf(node: Node, callee: Node, at: GoLowering, lower: (n: Node) => Expr): Expr | null {
+  const name = qualified(callee, at.imports);
+  const args = callArguments(node);
+  if (GENERATOR_FROM_SOURCE.test(name) && args[0]) return lower(args[0]);
+  if (!SEEDED_SOURCE.test(name) || args.length === 0) return null;
+  // Every seed word must be a constant for the sequence to be one every process shares.
+  const seed = args.map(lower).reduce((left, right): Expr => ({ k: 'binary', op: '+', left, right }));
+  return { k: 'generator', what: node.text, seed, line: node.startPosition.row + 1 };
+}
+
+/**
+ * A random draw, with the range it falls in: from the generator it is a method of (`c.rng.Intn(…)`),
+ * unless that is the package (`rand.Intn`); a call only its name makes a draw (`jitter(d)`) keeps the
+ * call to follow.
+ */
+function randomDraw(node: Node, callee: Node, at: GoLowering, lower: (n: Node) => Expr): Expr {
+  const draw: Extract<Expr, { k: 'random' }> = { k: 'random', what: callee.text };
+  const args = callArguments(node).map(lower);
+  const range = drawRange(callee.text, args);
+  if (range) draw.range = range;
+  const operand = callee.type === 'selector_expression' ? field(callee, 'operand') : null;
+  if (operand && !(operand.type === 'identifier' && at.imports.has(operand.text))) draw.from = lower(operand);
+  const own = callee.type === 'selector_expression' ? (field(callee, 'field')?.text ?? '') : callee.text;
+  if (JITTER_NAME.test(own))
+    draw.via = {
+      k: 'call',
+      callee: lowerCallee(callee, at),
+      args,
+      named: [],
+      line: node.startPosition.row + 1,
+    };
+  return draw;
+}
+
 /** The callee of a call: a method named like a server hint is still a method to follow. */
 export function lowerCallee(callee: Node, at: GoLowering): Expr {
   const lower = (n: Node): Expr => lowerGo(n, at, 1);
@@ -170,8 +210,9 @@ export function lowerCallee(callee: Node, at: GoLowering): Expr {
 function call(node: Node, at: GoLowering, lower: (n: Node) => Expr): Expr {
   const callee = field(node, 'function');
   if (!callee) return { k: 'todo', what: 'call' };
-  if (isRandomCall(callee, at.imports) || isGeneratorDraw(callee))
-    return randomDraw(callee.text, callee.text, callArguments(node).map(lower));
+  const generator = generatorOf(node, callee, at, lower);
+  if (generator) return generator;
+  if (isRandomCall(callee, at.imports) || isGeneratorDraw(callee)) return randomDraw(node, callee, at, lower);
   const name = qualified(callee, at.imports);
   const args = callArguments(node);
   // A clamp of the server's hint (`min(rl.RetryAfter, maxWait)`) is a clamp, whatever it mentions.

@@ -1,3 +1,4 @@
+import { pauseBeforeTriedAttempt } from './try-attempt.js';
 import type { RetryContextResult } from '../../flow/waits.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, field, lineOf, namedChildren } from '../tree-sitter/syntax.js';
@@ -48,7 +49,11 @@ const READ_TIMEOUT = /^(java\.net\.)?SocketTimeoutException$/;
 const READ_CALL = /^(read\w*|receive\w*|accept|poll|take)$/;
 
 export function javaRetryContext(call: Node): RetryContextResult | null {
-  const context = retryContext(call, JAVA_GRAMMAR) ?? reinvoked(call) ?? attemptLoopCondition(call);
+  const context =
+    retryContext(call, JAVA_GRAMMAR) ??
+    reinvoked(call) ??
+    attemptLoopCondition(call) ??
+    pauseBeforeTriedAttempt(call, JAVA_GRAMMAR);
   return context && !readTimedOut(call) ? context : null;
 }
 

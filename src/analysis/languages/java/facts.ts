@@ -1,3 +1,4 @@
+import { countedFailure } from '../tree-sitter/counted-failure.js';
 import type {
   AssignmentFact,
   AssignTarget,
@@ -22,7 +23,14 @@ import {
 import { snippet } from '../tree-sitter/findings.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, field, namedChildren, some } from '../tree-sitter/syntax.js';
-import { handlerRestart, javaRetryContext, loopHeaderOf, reinvoked, retryDecision } from './context.js';
+import {
+  handlerRestart,
+  JAVA_GRAMMAR,
+  javaRetryContext,
+  loopHeaderOf,
+  reinvoked,
+  retryDecision,
+} from './context.js';
 import {
   argumentsOf,
   calleeOf,
@@ -661,7 +669,9 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
   for (const fn of facts.functions) for (const param of fn.params) if (param.type) typesUsed.add(param.type);
   for (const call of facts.calls) if (call.callee.k === 'name') typesUsed.add(call.callee.name);
   facts.imports.push(...packageImports(facts, typesUsed, wildcardTypes));
-  attachRetryFrames(pending, javaRetryContext);
+  attachRetryFrames(pending, javaRetryContext, undefined, (node) =>
+    countedFailure(node, JAVA_GRAMMAR.functions),
+  );
   // A wait that does not repeat by a loop or recursion may still be followed by the failed call again.
   for (const { call, node } of waitsOnce) {
     const context = call.retry ? null : (reinvoked(node) ?? handlerRestart(node) ?? retryDecision(node));

@@ -1,6 +1,6 @@
-import { SERVER_HINT_NAME } from '../../context.js';
+import { JITTER_NAME, SERVER_HINT_NAME } from '../../context.js';
 import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
-import { randomDraw } from '../../flow/draws.js';
+import { randomDraw } from '../../flow/draw-range.js';
 import { clamped, type Expr } from '../../flow/ir.js';
 import { numericLiteral, OPERATORS, unitMs } from '../tree-sitter/durations.js';
 import type { Node } from '../tree-sitter/runtime.js';
@@ -32,7 +32,6 @@ export const NUMBER_LITERALS = new Set([
 export const RANDOM_METHOD =
   /^(random|nextInt|nextLong|nextDouble|nextFloat|nextGaussian|nextExponential|ints|longs|doubles|randomLong|randomInt|randomDouble)$/;
 /** A helper named for jitter is taken at its word when it cannot be followed. */
-const JITTER_NAME = /jitter/i;
 const PASS_THROUGH_MATH = new Set(['round', 'floor', 'ceil', 'abs', 'toIntExact', 'rint']);
 const PARSE_NUMBER = new Set(['parseLong', 'parseInt', 'valueOf', 'parseDouble']);
 /** `Duration` accessors → factor from milliseconds. */
@@ -124,6 +123,10 @@ export function lowerJava(node: Node, names: JavaNames, depth = 0): Expr {
       return lowerCall(node, names, lower);
     case 'object_creation_expression': {
       const type = typeName(field(node, 'type'));
+      const args = argumentsOf(node);
+      // `new Random(42)` repeats one sequence in every process; `SecureRandom` ignores a seed it is given.
+      if (type === 'Random' && args[0])
+        return { k: 'generator', what: node.text, seed: lower(args[0]), line: lineOf(node) };
       if (/^(Random|SecureRandom)$/.test(type)) return { k: 'random', what: `new ${type}()` };
       return {
         k: 'call',
@@ -153,9 +156,20 @@ function lowerCall(node: Node, names: JavaNames, lower: (n: Node) => Expr): Expr
   const args = argumentsOf(node);
   const owner = (object?.text ?? '').replace(/\s+/g, '').replace(/^java\.(lang|time|util\.concurrent)\./, '');
   const qualified = owner === '' ? name : `${owner}.${name}`;
-  if (qualified === 'Math.random' || (object && RANDOM_METHOD.test(name)))
-    return randomDraw(qualified, name, args.map(lower));
-  if (JITTER_NAME.test(name)) return { k: 'random', what: `${name}(…)` };
+  if (qualified === 'Math.random') return randomDraw(qualified, name, []);
+  // A draw from a generator object (`rng.nextInt(…)`): which generator decides whether it is jitter.
+  if (object && RANDOM_METHOD.test(name))
+    return randomDraw(qualified, name, args.map(lower), { from: lower(object) });
+  if (JITTER_NAME.test(name)) {
+    const via: Extract<Expr, { k: 'call' }> = {
+      k: 'call',
+      callee: calleeOf(node, names, lower),
+      args: args.map(lower),
+      named: [],
+      line: lineOf(node),
+    };
+    return { k: 'random', what: `${name}(…)`, via };
+  }
   if (PROPERTY_READ.test(qualified)) {
     // `Long.getLong("retry.delay", 1000)`: the default is what runs unless someone sets the property.
     return args[1] ? lower(args[1]) : { k: 'external', what: `\`${qualified}\`` };

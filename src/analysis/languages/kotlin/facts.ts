@@ -1,3 +1,4 @@
+import { countedFailure } from '../tree-sitter/counted-failure.js';
 import type {
   AssignmentFact,
   AssignTarget,
@@ -20,6 +21,7 @@ import { importFact } from './module.js';
 import {
   deferred,
   failurePath,
+  FUNCTION_TYPES as KOTLIN_FUNCTIONS,
   handlerReconnect,
   lambdaRole,
   mayHandleFailure,
@@ -504,10 +506,12 @@ export function extractKotlinFacts(path: string, root: Node, withSites: boolean)
     const index = sleptParameter(fn, body, mentionsName);
     if (index >= 0) fn.sleeps = { param: index, unitMs: body.unitMs };
   }
-  attachRetryFrames(pending, (node) => retryContext(unwrapCall(node)), {
-    facts,
-    failureAt: (node) => failurePath(unwrapCall(node)),
-  });
+  attachRetryFrames(
+    pending,
+    (node) => retryContext(unwrapCall(node)),
+    { facts, failureAt: (node) => failurePath(unwrapCall(node)) },
+    (node) => countedFailure(unwrapCall(node), KOTLIN_FUNCTIONS),
+  );
   // A wait on a failure path that then makes the failed call again retries once, without a loop.
   for (const { call, node, state, direct } of pending) {
     if (call.retry || !direct || state.repeats || state.fn?.recursive) continue;

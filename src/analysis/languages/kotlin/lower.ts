@@ -1,7 +1,7 @@
 import { SERVER_HINT_NAME } from '../../context.js';
 import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
 import type { ArithmeticOp } from '../../delay.js';
-import { randomDraw } from '../../flow/draws.js';
+import { randomDraw } from '../../flow/draw-range.js';
 import { clamped, type Expr } from '../../flow/ir.js';
 import { numericLiteral, OPERATORS, unitMs } from '../tree-sitter/durations.js';
 import type { Node } from '../tree-sitter/runtime.js';
@@ -214,17 +214,30 @@ function lowerNavigation(node: Node, lower: (n: Node) => Expr, line: number): Ex
   return { k: 'member', object: lower(object), name, line };
 }
 
+const SEEDED_GENERATOR = /^((kotlin\.random|java\.util)\.)?Random$/;
+/** Sources that differ between processes: the default generator, the thread's, the OS's. */
+const GLOBAL_SOURCE =
+  /^((kotlin\.random\.)?Random(\.Default)?|ThreadLocalRandom\.current\(\)|SecureRandom\(\)|Math)$/;
+
 function lowerCall(wrapped: Node, lower: (n: Node) => Expr, line: number): Expr {
   const node = unwrapCall(wrapped);
   const parts = calleeParts(node);
   const { callee, name, receiver, qualified } = parts;
   if (!callee) return { k: 'todo', what: 'call' };
   const { nodes, named, spread } = callArguments(node);
+  // `Random(42)`, `java.util.Random(42)`: one sequence in every process; `Random.Default` seeds itself.
+  if (SEEDED_GENERATOR.test(qualified) && nodes.length === 1 && named.length === 0)
+    return { k: 'generator', what: node.text, seed: lower(nodes[0]!), line };
   const args = nodes.map(lower);
   if (isRandomCall(node, parts)) {
+    // A draw from a generator object (`rng.nextLong(…)`): which generator decides whether it is jitter.
+    const source =
+      receiver && !GLOBAL_SOURCE.test(receiver.text.replace(/\s+/g, '')) ? { from: lower(receiver) } : {};
     // `(1..5).random()` and `list.random()` pick an element: only a generator's draw has a numeric range.
     const generator = qualified === 'Math.random' || (!!receiver && !/^random(OrNull)?$/.test(name));
-    return generator && !spread ? randomDraw(qualified, name, args) : { k: 'random', what: qualified };
+    return generator && !spread
+      ? randomDraw(qualified, name, args, source)
+      : { k: 'random', what: qualified, ...source };
   }
   // A clamp (`e.retryAfterMillis.coerceAtMost(60_000L)`) is a clamp, whatever its receiver names.
   if (receiver && name === 'coerceAtLeast' && args[0])

@@ -19,7 +19,7 @@ import { callArguments, calleeParts, extensionReceiver, lambdaOf, unwrapCall } f
  * except the inline scope functions (`let`, `run`, `withContext`, …), which run in place.
  */
 
-const FUNCTION_TYPES = new Set([
+export const FUNCTION_TYPES = new Set([
   'function_declaration',
   'secondary_constructor',
   'anonymous_function',

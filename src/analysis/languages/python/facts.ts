@@ -1,3 +1,4 @@
+import { countedFailure } from '../tree-sitter/counted-failure.js';
 import type {
   AssignmentFact,
   AssignTarget,
@@ -35,7 +36,7 @@ import {
   WILDCARD,
   type PyImport,
 } from './module.js';
-import { failureAt, retryContext } from './retry-context.js';
+import { failureAt, FUNCTION_TYPES, retryContext } from './retry-context.js';
 
 /**
  * The Python front end of the value-flow engine: one walk over a module's tree fills the facts
@@ -315,6 +316,24 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
     };
     if (state.fn) call.fn = state.fn.id;
     facts.calls.push(call);
+    // `random.seed(0)`: from here on the module's shared source is a generator with that seed, in every
+    // function of the module that draws from it (an argument-less `seed()` reseeds from the OS).
+    if (qualified === 'random.seed' && callee.type === 'attribute') {
+      const seed = positional[0] ?? keywordArguments(node).get('a')?.value;
+      const line = node.startPosition.row + 1;
+      const generator: Expr = {
+        k: 'generator',
+        what: node.text,
+        line,
+        ...(seed ? { seed: lower(seed) } : {}),
+      };
+      facts.assignments.push({
+        target: { kind: 'name', name: field(callee, 'object')!.text },
+        op: '=',
+        value: generator,
+        line,
+      });
+    }
     // Only calls the repository's own code can be behind (a function, a method of the receiver, a
     // function of an imported module) or waits the language knows can pause a retry, or restart one.
     const direct = directWait(node, callee, qualified);
@@ -375,7 +394,9 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
     const paused = pausedArgument(fn, stats.get(fn.id)!, mentionsName);
     if (paused) fn.pauses = { delay: lower(paused), unitMs: SECOND_MS };
   }
-  attachRetryFrames(pending, retryContext, { facts, failureAt, sites: facts.sites });
+  attachRetryFrames(pending, retryContext, { facts, failureAt, sites: facts.sites }, (node) =>
+    countedFailure(node, FUNCTION_TYPES),
+  );
   for (const { call, node, state } of timers) {
     const scheduled = positionalArguments(node)[1]!;
     const runs =

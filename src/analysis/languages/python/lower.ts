@@ -1,6 +1,6 @@
-import { SERVER_HINT_NAME } from '../../context.js';
+import { JITTER_NAME, SERVER_HINT_NAME } from '../../context.js';
 import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
-import { randomDraw } from '../../flow/draws.js';
+import { drawRange } from '../../flow/draw-range.js';
 import type { Expr } from '../../flow/ir.js';
 import { numericLiteral, OPERATORS } from '../tree-sitter/durations.js';
 import type { Node } from '../tree-sitter/runtime.js';
@@ -139,7 +139,16 @@ function lowerCall(node: Node, imports: ReadonlyMap<string, PyImport>, depth: nu
   if (!callee) return { k: 'todo', what: 'call' };
   const name = qualifiedCallee(callee, imports);
   const args = positionalArguments(node);
-  if (RANDOM_CALL.test(name)) return randomDraw(name, name, args.map(lower));
+  if (GENERATOR.test(name)) {
+    const seed = args[0] ?? keywordArguments(node).get('seed')?.value;
+    return {
+      k: 'generator',
+      what: node.text,
+      line: node.startPosition.row + 1,
+      ...(seed ? { seed: lower(seed) } : {}),
+    };
+  }
+  if (RANDOM_CALL.test(name)) return randomDraw(node, callee, name, lower);
   // `headers.get("Retry-After", 30)`: the server's hint, or the code's own fallback when it sends none.
   if (
     callee.type === 'attribute' &&
@@ -206,6 +215,38 @@ function lowerCall(node: Node, imports: ReadonlyMap<string, PyImport>, depth: nu
     line: node.startPosition.row + 1,
     spread,
   };
+}
+
+/**
+ * Generators seeded by their first argument (none: from the OS): `random.Random(42)`,
+ * `numpy.random.default_rng(7)`, `numpy.random.RandomState(0)`. `SystemRandom` ignores its seed.
+ */
+const GENERATOR = /(^|\.)(random\.Random|RandomState|default_rng)$/;
+
+/**
+ * A random draw, with the range it falls in: from the generator object or module it is a method of
+ * (`self._rng.uniform(…)`, `random.uniform(…)`); a call only its name makes a draw (`with_jitter(…)`)
+ * keeps the call.
+ */
+function randomDraw(node: Node, callee: Node, name: string, lower: (n: Node) => Expr): Expr {
+  const object = callee.type === 'attribute' ? field(callee, 'object') : null;
+  const args = positionalArguments(node).map(lower);
+  const draw: Extract<Expr, { k: 'random' }> = { k: 'random', what: name };
+  const range = drawRange(name, args);
+  if (range) draw.range = range;
+  // The module itself (`random.uniform`) is a source too: `random.seed(0)` may have seeded it.
+  if (object && !/^(secrets|(np|numpy)\.random)$/.test(object.text)) draw.from = lower(object);
+  if (JITTER_NAME.test(name)) {
+    const named: [string, Expr][] = [...keywordArguments(node)].map(([k, { value }]) => [k, lower(value)]);
+    draw.via = {
+      k: 'call',
+      callee: lower(callee),
+      args,
+      named,
+      line: node.startPosition.row + 1,
+    };
+  }
+  return draw;
 }
 
 /** `timedelta(seconds=5)`, `timedelta(0, 5)`: in seconds, the unit Python sleeps take. */

@@ -191,6 +191,7 @@ const IDENTIFIER = new Set(['identifier']);
  * the importing file's ancestors (a repository whose code lives under `service/app/`).
  */
 export function modulePaths(fromPath: string, module: string): string[] {
+  if (module === DJANGO_SETTINGS) return djangoSettingsPaths(fromPath);
   const relative = /^(\.+)(.*)$/.exec(module);
   const candidates: string[] = [];
   const add = (base: string) => {
@@ -214,4 +215,23 @@ export function modulePaths(fromPath: string, module: string): string[] {
     if (dir && dir !== '.') add(`${dir}/${rest}`);
   }
   return [...new Set(candidates)];
+}
+
+/** `from django.conf import settings`: a proxy of the project's own settings module. */
+const DJANGO_SETTINGS = 'django.conf.settings';
+
+/**
+ * Where the project's Django settings module may be, nearest the reading file first: `settings.py`
+ * (or a `settings/` package) in its folder or a folder above it, where `startproject` puts it beside
+ * `urls.py` and `wsgi.py`. A settings module elsewhere (named only by `DJANGO_SETTINGS_MODULE`) is not
+ * found, and the value stays unresolved.
+ */
+function djangoSettingsPaths(fromPath: string): string[] {
+  const candidates: string[] = [];
+  for (let dir = posix.dirname(fromPath); ; dir = posix.dirname(dir)) {
+    const base = dir === '.' ? 'settings' : `${dir}/settings`;
+    candidates.push(`${base}.py`, `${base}/__init__.py`);
+    if (dir === '.' || dir === '/' || dir === '') break;
+  }
+  return candidates;
 }

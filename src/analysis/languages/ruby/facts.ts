@@ -1,3 +1,4 @@
+import { countedFailure } from '../tree-sitter/counted-failure.js';
 import type {
   AssignmentFact,
   AssignTarget,
@@ -18,9 +19,9 @@ import { assignmentOp, newFunction } from '../../flow/ir.js';
 import { snippet } from '../tree-sitter/findings.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, field, namedChildren, some } from '../tree-sitter/syntax.js';
-import { lowerRuby, rubyArguments, rubyCallee } from './lower.js';
+import { lowerRuby, rubyArguments, rubyCallee, SHARED_SOURCE } from './lower.js';
 import { countdownOf, isRandomCall, isSleep, mentions } from './module.js';
-import { failureAt, retryContext } from './retry-context.js';
+import { failureAt, METHOD_TYPES, retryContext } from './retry-context.js';
 
 /**
  * The Ruby front end of the value-flow engine: one walk over a file fills the facts — `require`d
@@ -221,6 +222,22 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
       if (!receiver && method === state.fn.name) state.fn.recursive = true;
     }
     facts.calls.push(call);
+    // `srand(42)`: from here on the process's shared source is a generator with that seed, for every
+    // draw of the file (an argument-less `srand` reseeds from the OS).
+    if (method === 'srand' && (!receiver || /^(Kernel|Random)$/.test(receiver.text))) {
+      const generator: Expr = {
+        k: 'generator',
+        what: node.text,
+        line: call.line,
+        ...(args[0] ? { seed: args[0] } : {}),
+      };
+      facts.assignments.push({
+        target: { kind: 'name', name: SHARED_SOURCE },
+        op: '=',
+        value: generator,
+        line: call.line,
+      });
+    }
     // Only calls the repository's own code can be behind (a method without a receiver or on `self`,
     // a class or module method) or `sleep` itself can pause a retry, or restart one.
     const own =
@@ -347,7 +364,9 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
   facts.assignments = facts.assignments.filter(
     (a) => !(a.fn !== undefined && a.target.kind === 'name' && /^[A-Z]/.test(a.target.name)),
   );
-  attachRetryFrames(pending, retryContext, { facts, failureAt });
+  attachRetryFrames(pending, retryContext, { facts, failureAt }, (node) =>
+    countedFailure(node, METHOD_TYPES),
+  );
   for (const { call, node, state } of timers) {
     const block = namedChildren(node).find((c) => c.type === 'do_block' || c.type === 'block');
     const runs = block ? calledIn(block) : [];

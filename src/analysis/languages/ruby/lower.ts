@@ -1,6 +1,6 @@
-import { SERVER_HINT_NAME } from '../../context.js';
+import { JITTER_NAME, SERVER_HINT_NAME } from '../../context.js';
 import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
-import { randomDraw } from '../../flow/draws.js';
+import { drawRange } from '../../flow/draw-range.js';
 import type { Expr } from '../../flow/ir.js';
 import { numericLiteral, OPERATORS, unitMs } from '../tree-sitter/durations.js';
 import type { Node } from '../tree-sitter/runtime.js';
@@ -66,10 +66,7 @@ export function lowerRuby(node: Node, depth = 0): Expr {
     case 'identifier':
       // A local named like a server hint (`retry_after`) is what the code assigns it; the engine
       // takes the name for the server's only when no value can be followed.
-      if (isRandomCall(node))
-        return RUBY_DRAW.test(node.text)
-          ? randomDraw(node.text, 'rand', [])
-          : { k: 'random', what: node.text };
+      if (isRandomCall(node)) return randomDraw(node, { args: [], named: [] }, lower);
       return { k: 'name', name: node.text, line };
     case 'self':
       return { k: 'self' };
@@ -105,9 +102,17 @@ function lowerCall(node: Node, depth: number): Expr {
   // `[base * 2**n + rand, cap].min`: a clamp, whose bounds are followed one by one.
   if (receiver?.type === 'array' && (method === 'min' || method === 'max'))
     return { k: 'minmax', which: method, args: namedChildren(receiver).map(lower) };
-  if (isRandomCall(node)) return rubyDraw(node, lower);
-  if (some(node, (n) => n !== node && isRandomCall(n))) return { k: 'random', what: node.text };
   const { args, named, spread, positionalSpread } = rubyArguments(node, lower);
+  // `Random.new(42)` repeats one sequence in every process; `Random.new` seeds itself.
+  if (receiver?.text === 'Random' && method === 'new')
+    return { k: 'generator', what: node.text, line, ...(args[0] ? { seed: args[0] } : {}) };
+  let draw: Node | null = null;
+  some(node, (n) => {
+    if (n.type === 'call' || n.type === 'identifier' ? isRandomCall(n) || isGeneratorDraw(n) : false)
+      draw = n;
+    return draw !== null;
+  });
+  if (draw) return randomDraw(draw, draw === node ? { args, named } : null, lower);
   if (receiver && /^ENV$/.test(receiver.text)) {
     // `ENV.fetch("RETRY_WAIT", 5)`: without the variable, the default runs.
     return method === 'fetch' && args[1] ? args[1] : { k: 'external', what: 'an environment variable' };
@@ -128,6 +133,45 @@ function lowerCall(node: Node, depth: number): Expr {
   if (receiver && PASS_THROUGH.has(method)) return lower(receiver);
   if (!receiver && (method === 'Integer' || method === 'Float') && args[0]) return args[0];
   return { k: 'call', callee: rubyCallee(node, lower), args, named, line, spread, positionalSpread };
+}
+
+/**
+ * The name the shared random source goes by in the facts (Ruby's own name for it before 3.2):
+ * `srand(42)` assigns it a seeded generator, and `rand` draws from it.
+ */
+export const SHARED_SOURCE = 'Random::DEFAULT';
+
+/** `@rng.rand(…)`, `generator.random_number`: a draw from a generator object, seeded however it was made. */
+function isGeneratorDraw(node: Node): boolean {
+  return (
+    node.type === 'call' && !!field(node, 'receiver') && RUBY_DRAW.test(field(node, 'method')?.text ?? '')
+  );
+}
+
+/**
+ * A random draw: from the generator object it is a method of (`@rng.rand`), unless that is a class
+ * (`Random.rand`, `SecureRandom.random_number`). When the draw is the whole expression (`whole`: its
+ * arguments), it carries the range one draw falls in, and a call only its name makes a draw
+ * (`with_jitter(2)`) keeps the call, to be followed.
+ */
+function randomDraw(
+  node: Node,
+  whole: Pick<Extract<Expr, { k: 'call' }>, 'args' | 'named'> | null,
+  lower: (n: Node) => Expr,
+): Expr {
+  const draw: Extract<Expr, { k: 'random' }> = { k: 'random', what: node.text };
+  const range = whole && rubyRange(node, lower);
+  if (range) draw.range = range;
+  const receiver = node.type === 'call' ? field(node, 'receiver') : null;
+  const shared = !receiver || /^(Random|Kernel)$/.test(receiver.text);
+  // `rand`, `Random.rand`: the process's shared source, which `srand(42)` may have seeded.
+  if (shared && RUBY_DRAW.test(node.type === 'call' ? (field(node, 'method')?.text ?? '') : node.text))
+    draw.from = { k: 'name', name: SHARED_SOURCE, line: node.startPosition.row + 1 };
+  else if (receiver && receiver.text !== 'SecureRandom') draw.from = lower(receiver);
+  if (node.type !== 'call') return draw;
+  if (whole && JITTER_NAME.test(field(node, 'method')?.text ?? ''))
+    draw.via = { k: 'call', callee: rubyCallee(node, lower), ...whole, line: node.startPosition.row + 1 };
+  return draw;
 }
 
 /** The text of a `:symbol` or `"string"` key. */
@@ -216,19 +260,15 @@ export function rubyArguments(
 const RUBY_DRAW = /^(rand|random_number)$/;
 
 /** `rand`, `rand(n)`, `rand(a..b)`, `Random.rand(n)`, `SecureRandom.random_number(n)`: the range of one draw. */
-function rubyDraw(node: Node, lower: (n: Node) => Expr): Expr {
+function rubyRange(node: Node, lower: (n: Node) => Expr): [Expr, Expr] | undefined {
+  if (node.type !== 'call') return RUBY_DRAW.test(node.text) ? drawRange('rand', []) : undefined;
   const listed = field(node, 'arguments');
   const args = listed ? namedChildren(listed) : [];
   const only = args.length === 1 ? args[0]! : null;
-  const what = node.text;
   if (only?.type === 'range' || only?.type === 'parenthesized_statements') {
     const ends = namedChildren(only.type === 'range' ? only : (namedChildren(only)[0] ?? only));
-    return ends.length === 2
-      ? { k: 'random', what, range: [lower(ends[0]!), lower(ends[1]!)] }
-      : { k: 'random', what };
+    return ends.length === 2 ? [lower(ends[0]!), lower(ends[1]!)] : undefined;
   }
   // `sample`, `shuffle` and the like draw from a collection, not a number range.
-  return RUBY_DRAW.test(field(node, 'method')?.text ?? '')
-    ? randomDraw(what, 'rand', args.map(lower))
-    : { k: 'random', what };
+  return RUBY_DRAW.test(field(node, 'method')?.text ?? '') ? drawRange('rand', args.map(lower)) : undefined;
 }

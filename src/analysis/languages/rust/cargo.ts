@@ -2,12 +2,10 @@ import type { ModuleHost } from '../../analyzer.js';
 
 /**
  * Whether the crate of a file depends on `rand` (and which major version), read from its Cargo.toml
- * through the ModuleHost. A patch may only call `rand` when the crate already has it; the answer is
- * recorded in the finding's evidence (`RAND_EVIDENCE`), which the Rust rewriter reads.
+ * through a ModuleHost. A patch may only call `rand` when the crate already has it; the review reads
+ * the answer into the finding's project facts (`src/review/project-facts.ts`), which the Rust
+ * rewriter reads.
  */
-
-/** Evidence sentence prefix the Rust rewriter looks for; the version follows it. */
-export const RAND_EVIDENCE = 'the crate depends on `rand`';
 
 /** Directories walked up from a file to find its manifest. */
 const MAX_MANIFEST_DEPTH = 6;

@@ -191,6 +191,26 @@ function exitPath(statement: Node, expression: Node): FailurePath | null {
   return null;
 }
 
+/** Calls whose failure says "nothing yet" (an empty channel, no data to read, a held lock): polling. */
+const NO_DATA_CALL =
+  /\b(try_recv|recv|recv_timeout|read\w*|poll\w*|try_lock|lock|try_read|try_write|peek)\s*\(/;
+
+/** `while connect(addr).await.is_err()`, `while !send().is_ok()`: each pass follows a failed call. */
+function failedCall(condition: Node): boolean {
+  let test = condition;
+  let negated = false;
+  if (test.type === 'unary_expression' && test.text.startsWith('!')) {
+    test = test.namedChild(0) ?? test;
+    negated = true;
+  }
+  if (test.type !== 'call_expression') return false;
+  const callee = test.childForFieldName('function');
+  const method = callee?.type === 'field_expression' ? callee.childForFieldName('field')?.text : null;
+  const receiver = callee?.childForFieldName('value');
+  if (!receiver || method !== (negated ? 'is_ok' : 'is_err')) return false;
+  return /\(/.test(receiver.text) && !NO_DATA_CALL.test(receiver.text);
+}
+
 export const RUST_GRAMMAR: ContextGrammar = {
   functions: RUST_FUNCTIONS,
   loops: new Set(LOOPS),
@@ -210,6 +230,11 @@ export const RUST_GRAMMAR: ContextGrammar = {
           evidence: `waits while \`${clip(condition.text)}\` (line ${lineOf(ancestor)})`,
         };
       }
+      if (condition && failedCall(condition))
+        return {
+          trigger: { kind: 'exception' },
+          evidence: `waits while \`${clip(condition.text)}\`, and the loop makes the call again (line ${lineOf(ancestor)})`,
+        };
     }
     return null;
   },

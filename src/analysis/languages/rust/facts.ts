@@ -18,8 +18,9 @@ import {
 } from '../../flow/waits.js';
 import { ATTEMPT_NAME } from '../../context.js';
 import { retryContext, type ContextGrammar, type FailurePath } from '../java/retry-context.js';
+import { countedFailure } from '../tree-sitter/counted-failure.js';
 import { snippet } from '../tree-sitter/findings.js';
-import { loadedLanguage, parseLoaded, type Node, type Tree } from '../tree-sitter/runtime.js';
+import type { Node, Tree } from '../tree-sitter/runtime.js';
 import {
   descendantsOfTypes,
   exitLineAfter,
@@ -39,6 +40,7 @@ import {
   tailOf,
   type RustLowering,
 } from './lower.js';
+import { macroCall, reparseItems, reparseMacroArms, withFileText } from './macros.js';
 import { crateName, useImports } from './modules.js';
 
 /**
@@ -71,11 +73,14 @@ const TEST_ATTRIBUTE = /^#\[(test|tokio::test|async_std::test|rstest|cfg\(test\)
 const SERDE_DEFAULT = /^#\[serde\([^\]]*\bdefault\s*=\s*"([\w:]+)"/;
 /** Types whose value is their one type argument, for a field's or parameter's class. */
 const WRAPPER_TYPE = /^(Arc|Rc|Box|Option|Cow|RefCell|Mutex|RwLock)$/;
-const PRIMITIVE = /^(u|i|f)(8|16|32|64|128|size)$|^(bool|char|str|String|Duration|Instant|Self)$/;
+const PRIMITIVE = /^(u|i|f)(8|16|32|64|128|size)$|^(bool|char|str|String|Duration|Instant|Self|_)$/;
 /** Paths of the standard library and common crates: no repository code is behind them. */
 const STD_PATH =
   /^(::)?(std|core|alloc|tokio|futures|serde_json|log|tracing|rand|fastrand|Duration|Instant|String|Vec|Box|Arc|Rc|HashMap|Ok|Err|Some)::/;
-/** Macro bodies parsed again per file: enough for a config module's `lazy_static!`, bounded for hostile code. */
+/**
+ * Macro bodies parsed again per file: enough for a config module's `lazy_static!` and a retry macro's
+ * arms, bounded for hostile code.
+ */
 const MAX_MACRO_BODIES = 16;
 const ITEMS_IN_MACRO = /\b(fn|static|const)\s/;
 const FACT_NODES = new Set([
@@ -98,6 +103,8 @@ const FACT_NODES = new Set([
   'return_expression',
   'call_expression',
   'struct_expression',
+  'macro_definition',
+  'macro_invocation',
 ]);
 
 interface WalkState {
@@ -137,6 +144,7 @@ export function extractRustFacts(path: string, root: Node, withSites: boolean): 
   const pending: { call: CallFact; node: Node; state: WalkState }[] = [];
 
   const macros: { node: Node; state: WalkState }[] = [];
+  const definitions: { node: Node; state: WalkState }[] = [];
   const open: { end: number; state: WalkState }[] = [];
   const enter = (node: Node, state: WalkState) => {
     if (state.test && !open[open.length - 1]?.state.test)
@@ -281,6 +289,11 @@ export function extractRustFacts(path: string, root: Node, withSites: boolean): 
       }
       case 'call_expression':
         return recordCall(node, state);
+      case 'macro_definition':
+        definitions.push({ node, state });
+        return;
+      case 'macro_invocation':
+        return recordMacroCall(node, state);
       case 'struct_expression': {
         // A struct literal sets the struct's fields: a call of the struct with named arguments.
         const expr = lowerIn(node, state);
@@ -449,6 +462,24 @@ export function extractRustFacts(path: string, root: Node, withSites: boolean): 
     });
   };
 
+  /** `retry!(fetch(), 3, 500)`: a call of the repository's macro, should it define one (see `macros.ts`). */
+  const recordMacroCall = (node: Node, state: WalkState) => {
+    const found = macroCall(node);
+    if (!found) return;
+    const line = node.startPosition.row + 1;
+    const call: CallFact = {
+      callee: { k: 'name', name: found.name, line },
+      calleeName: found.name,
+      args: found.args.map((arg) => (arg ? lowerIn(arg, state) : { k: 'todo', what: 'a macro argument' })),
+      named: [],
+      line,
+      spread: false,
+    };
+    if (state.fn) call.fn = state.fn.id;
+    facts.calls.push(call);
+    pending.push({ call, node, state });
+  };
+
   const finish = () => {
     // `impl Foo` in a file that does not declare `Foo`: its methods still belong to a class here.
     for (const type of implTypes)
@@ -480,6 +511,7 @@ export function extractRustFacts(path: string, root: Node, withSites: boolean): 
       (node) =>
         retryContext(node, grammar) ?? (directWaits.has(node.id) ? beforeAttempt(node, grammar) : null),
       { facts, failureAt, sites: facts.sites },
+      (node) => countedFailure(node, grammar.functions),
     );
     for (const { call, node } of pending) {
       if (call.retry || !directWaits.has(node.id)) continue;
@@ -497,42 +529,29 @@ export function extractRustFacts(path: string, root: Node, withSites: boolean): 
     }
   };
   walk(root, top);
-  // Items inside macros (`lazy_static! { static ref … }`, `cfg_blocking! { fn … }`) are token trees
-  // to the grammar: their text is parsed again, in place, and walked in the macro's scope.
+  // Items inside macros (`lazy_static! { static ref … }`, `cfg_blocking! { fn … }`) and the arms of
+  // `macro_rules!` are token trees to the grammar: parsed again, in place, walked in the macro's scope.
   const bodies: Tree[] = [];
   try {
     for (let index = 0; index < macros.length && index < MAX_MACRO_BODIES; index += 1) {
-      const body = reparse(root, macros[index]!.node);
+      const body = reparseItems(root, macros[index]!.node);
       if (!body) continue;
       bodies.push(body);
       walk(body.rootNode, macros[index]!.state);
+    }
+    for (const { node, state } of definitions) {
+      for (const arm of reparseMacroArms(root, node, MAX_MACRO_BODIES - bodies.length)) {
+        bodies.push(arm);
+        const from = facts.sites.length;
+        walk(arm.rootNode, state);
+        for (const site of facts.sites.slice(from)) withFileText(site, root.text);
+      }
     }
     finish();
   } finally {
     for (const body of bodies) body.delete();
   }
   return facts;
-}
-
-/**
- * The items of a macro's body as a tree of their own, at the same rows, columns and offsets as in
- * the file (everything before them is blanked), with `static ref` (lazy_static) read as `static`.
- */
-function reparse(root: Node, macro: Node): Tree | null {
-  const body = macro.namedChildren.find((child) => child?.type === 'token_tree');
-  const language = loadedLanguage('rust');
-  if (!body || !language) return null;
-  const text = root.text;
-  const start = body.startIndex + 1;
-  const end = body.endIndex - 1;
-  const inner = text
-    .slice(start, end)
-    .replace(/\bstatic(\s+)ref\b/g, (_, space: string) => `static${space}   `);
-  try {
-    return parseLoaded('rust', language, text.slice(0, start).replace(/[^\r\n]/g, ' ') + inner);
-  } catch {
-    return null;
-  }
 }
 
 /** A wait before each retried attempt (see `pauseBeforeAttempt`), as a retry context. */

@@ -1,6 +1,6 @@
-import { SERVER_HINT_NAME } from '../../context.js';
+import { JITTER_NAME, SERVER_HINT_NAME } from '../../context.js';
 import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
-import { randomDraw } from '../../flow/draws.js';
+import { drawRange } from '../../flow/draw-range.js';
 import { clamped, type Expr } from '../../flow/ir.js';
 import { numericLiteral, OPERATORS, unitMs } from '../tree-sitter/durations.js';
 import type { Node } from '../tree-sitter/runtime.js';
@@ -273,7 +273,9 @@ function lowerCall(node: Node, context: RustLowering, lower: (n: Node) => Expr):
   if (callee.type === 'field_expression') return method(node, callee, args, lower);
   const calleeText = callee.text.replace(/\s+/g, '');
   const line = node.startPosition.row + 1;
-  if (RANDOM_CALL.test(calleeText)) return rustDraw(calleeText, args, lower);
+  if (SEEDED_GENERATOR.test(calleeText) && args[0])
+    return { k: 'generator', what: node.text, seed: lower(args[0]), line };
+  if (RANDOM_CALL.test(calleeText)) return draw(calleeText, null, node, lower(callee), args, lower);
   if (ENVIRONMENT.test(calleeText)) return { k: 'external', what: 'an environment variable' };
   if (SERVER_HINT_NAME.test(calleeText)) return { k: 'server', what: calleeText };
   const name = calleeNameOf(callee);
@@ -289,6 +291,30 @@ function lowerCall(node: Node, context: RustLowering, lower: (n: Node) => Expr):
   const random = lowered.find((e) => e.k === 'random');
   if (random) return random;
   return { k: 'call', callee: lower(callee), args: lowered, named: [], line };
+}
+
+/** Generators seeded by their argument: `StdRng::seed_from_u64(7)`, `fastrand::Rng::with_seed(7)`. */
+const SEEDED_GENERATOR = /(^|::)\w*Rng(::<[^>]*>)?::(seed_from_u64|with_seed)$/;
+
+/**
+ * A random draw: from the generator it is a method of (`self.rng.gen_range(…)`), with the range it
+ * falls in; a call only its name makes a draw (`jitter(d)`) keeps the call, to be followed.
+ */
+function draw(
+  what: string,
+  receiver: Node | null,
+  node: Node,
+  callee: Expr,
+  args: Node[],
+  lower: (n: Node) => Expr,
+): Expr {
+  const drawn: Extract<Expr, { k: 'random' }> = { k: 'random', what };
+  const range = rustRange(what, args, lower);
+  if (range) drawn.range = range;
+  if (receiver) drawn.from = lower(receiver);
+  if (JITTER_NAME.test(what))
+    drawn.via = { k: 'call', callee, args: args.map(lower), named: [], line: node.startPosition.row + 1 };
+  return drawn;
 }
 
 /** `Duration::from_secs(5)` and friends, in milliseconds. */
@@ -316,7 +342,15 @@ function method(node: Node, callee: Node, args: Node[], lower: (n: Node) => Expr
   const name = field(callee, 'field')?.text ?? '';
   const line = node.startPosition.row + 1;
   if (!receiverNode) return todo('method');
-  if (RANDOM_CALL.test(name)) return rustDraw(name, args, lower);
+  if (RANDOM_CALL.test(name))
+    return draw(
+      name,
+      receiverNode,
+      node,
+      { k: 'member', object: lower(receiverNode), name, line },
+      args,
+      lower,
+    );
   // `headers.get("Retry-After")`: the server's hint.
   if (args.some((a) => a.type === 'string_literal' && SERVER_HINT_NAME.test(a.text)))
     return { k: 'server', what: node.text.slice(0, 60) };
@@ -350,14 +384,12 @@ function method(node: Node, callee: Node, args: Node[], lower: (n: Node) => Expr
 }
 
 /**
- * A draw of the `rand` crates: `gen_range(a..b)` / `random_range(a..=b)` between the range's ends,
- * `rand::random::<f64>()` (and `fastrand::f64()`) a unit draw; anything else is random of unknown range.
+ * The range of a draw of the `rand` crates: `gen_range(a..b)` / `random_range(a..=b)` between the
+ * range's ends, `rand::random::<f64>()` (and `fastrand::f64()`) a unit draw; undefined for anything else.
  */
-function rustDraw(what: string, args: Node[], lower: (n: Node) => Expr): Expr {
+function rustRange(what: string, args: Node[], lower: (n: Node) => Expr): [Expr, Expr] | undefined {
   const range = args.length === 1 && args[0]!.type === 'range_expression' ? namedChildren(args[0]!) : [];
-  if (/(gen|random)_range$/.test(what) && range.length === 2)
-    return { k: 'random', what, range: [lower(range[0]!), lower(range[1]!)] };
-  if (/(^|::)(random::<f(32|64)>|f(32|64))$/.test(what) && args.length === 0)
-    return randomDraw(what, 'random', []);
-  return { k: 'random', what };
+  if (/(gen|random)_range$/.test(what) && range.length === 2) return [lower(range[0]!), lower(range[1]!)];
+  if (/(^|::)(random::<f(32|64)>|f(32|64))$/.test(what) && args.length === 0) return drawRange('random', []);
+  return undefined;
 }

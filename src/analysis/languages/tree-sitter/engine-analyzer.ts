@@ -8,7 +8,7 @@ import type {
 } from '../../analyzer.js';
 import type { Finding, Language } from '../../finding.js';
 import { EnginePerReview, type FlowEngine } from '../../flow/engine.js';
-import type { FileFacts, FunctionFact } from '../../flow/ir.js';
+import { contains, mentions, type Expr, type FileFacts, type FunctionFact } from '../../flow/ir.js';
 import type { FrontEnd } from '../../flow/program.js';
 import { judgeWait, type CallSite } from '../../flow/waits.js';
 import { toFindings, type Draft } from './findings.js';
@@ -65,8 +65,8 @@ export interface EngineLanguage<F extends SiteFacts, X = F> {
   /** Cheap test before the library checks: a file that may configure one of the libraries. */
   mayUseLibrary?: RegExp;
   /**
-   * Last words on a file's drafts, with the repository at hand: may add evidence (Rust: does the crate
-   * depend on `rand`?) or drop them (Go: a package only tests import). Returns the drafts to report.
+   * Last words on a file's drafts, with the repository at hand: may drop them (Go: a package only
+   * tests import). Returns the drafts to report.
    */
   finish?(drafts: Draft[], path: string, host: ModuleHost): Promise<Draft[]>;
   /** Absent when the language finds its jitter helpers its own way. */
@@ -172,12 +172,21 @@ export class EngineAnalyzer<F extends SiteFacts, X = F> implements LanguageAnaly
         if (!rules.isPublic(fn, lines[fn.line - 1] ?? '')) continue;
         const body = lines.slice(fn.line - 1, fn.endLine).join('\n');
         if (!rules.delayBody.test(body) && !DELAY_WORDS.test(fn.name)) continue;
+        // What it gives back or waits decides, not that randomness is somewhere inside: a fetch with a
+        // jittered retry inside returns a response, and is no delay to call.
+        const returnsDraw = fn.returns.some((expr) => drawsRandom(expr, fn, facts));
+        const sleeps =
+          fn.sleeps !== undefined ||
+          (!returnsDraw &&
+            (!!rules.waits?.test(fn.name) || !!rules.waits?.test(body)) &&
+            fn.returns.length === 0);
+        if (!returnsDraw && !sleeps) continue;
         const first = fn.params[0]?.name ?? '';
         found.push({
           name: fn.name,
           path: input.path,
           takesAttempt: ATTEMPT_NAME.test(first) || rules.counterParam.test(first),
-          sleeps: fn.sleeps !== undefined || !!rules.waits?.test(fn.name) || !!rules.waits?.test(body),
+          sleeps,
         });
       }
       return found;
@@ -185,4 +194,17 @@ export class EngineAnalyzer<F extends SiteFacts, X = F> implements LanguageAnaly
       tree.delete();
     }
   }
+}
+
+/** A returned value drawn at random: directly, or through a local the function assigns from a draw. */
+function drawsRandom(expr: Expr, fn: FunctionFact, facts: FileFacts): boolean {
+  const random = (e: Expr) => e.k === 'random';
+  if (contains(expr, random)) return true;
+  return facts.assignments.some(
+    (write) =>
+      write.fn === fn.id &&
+      write.target.kind === 'name' &&
+      mentions(expr, write.target.name) &&
+      contains(write.value, random),
+  );
 }

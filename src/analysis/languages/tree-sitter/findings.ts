@@ -16,6 +16,7 @@ import {
   type WaitForm,
 } from '../../finding.js';
 import { formatDuration } from '../../../simulate/duration.js';
+import type { FakeJitter } from '../../flow/draws.js';
 import { rangeOf, type Node } from './runtime.js';
 
 /**
@@ -61,6 +62,8 @@ export interface Draft {
   /** Set for an unresolved delay reported on request: always a note. */
   level?: Level;
   lockstep?: Lockstep;
+  /** Why randomness that looks like jitter is not (rule `fake-jitter`). */
+  fake?: FakeJitter;
 }
 
 export { classifyDelay as classify, clipDelayText as clipText, toDelay };
@@ -78,14 +81,18 @@ export interface WaitDraftInput {
   computedBy?: { name: string; path: string };
   /** How many values the attempt counter takes, when the retry's limit says. */
   attempts?: number;
+  /** The wait's randomness is the same in every process. */
+  fake?: FakeJitter | null;
 }
 
 /** A hand-written wait (`time.sleep(N)`, `time.Sleep(d)`, `sleep N`) as a draft, or null when quiet. */
 export function waitDraft(input: WaitDraftInput, options: AnalysisOptions): Draft | null {
-  const classified = classifyDelay(input.value, options, input.attempts);
+  const classified =
+    fakeJitterRule(input.value, input.fake, options) ?? classifyDelay(input.value, options, input.attempts);
   if (!classified) return null;
   const reason = input.value.kind === 'unknown' ? input.value.reason : input.value.kind;
   return {
+    ...(input.fake ? { fake: input.fake } : {}),
     rule: classified.rule,
     anchor: input.anchor,
     delay: toDelay(input.value, input.argument.text, classified.lockstep),
@@ -116,6 +123,20 @@ export interface LibraryDraftInput {
   target: Snippet;
   evidence: string[];
   confidence?: Confidence;
+}
+
+/**
+ * `fake-jitter` for a wait whose randomness every process shares: a draw from a constant-seed generator
+ * (whatever its range), or a helper named as jitter returning a delay the other rules would report.
+ */
+export function fakeJitterRule(
+  value: DelayValue,
+  fake: FakeJitter | null | undefined,
+  options: AnalysisOptions,
+): ReturnType<typeof classifyDelay> {
+  if (!fake) return null;
+  const classified = classifyDelay(value, options);
+  return fake.kind === 'seeded' || (classified && !classified.unknown) ? { rule: 'fake-jitter' } : null;
 }
 
 /** A retry library configured without jitter, as a draft. */
@@ -195,7 +216,16 @@ export function toFindings(drafts: readonly Draft[], path: string, language: Lan
   return findings;
 }
 
+/** Why a wait's jitter is not random, and what to do instead. */
+export function fakeJitterMessage(fake: FakeJitter): string {
+  const sources = fake.sources.join(', ');
+  return fake.kind === 'seeded'
+    ? `This retry's jitter is drawn from a generator seeded with a constant, ${sources}: every process draws the same sequence, so clients that fail together still retry together. Seed it per process or draw from the language's shared random source.`
+    : `This retry's jitter comes from ${sources}, which is named as jitter but draws no random number: every client computes the same wait. Add a random term (full jitter: a uniform draw up to the delay).`;
+}
+
 function messageFor(draft: Draft): string {
+  if (draft.fake) return fakeJitterMessage(draft.fake);
   if (draft.lockstep) return lockstepMessage(draft.lockstep, draft.attemptVar);
   const library = draft.form.kind === 'library-option' ? draft.form.library : null;
   if (draft.rule === 'fixed-delay-retry') {

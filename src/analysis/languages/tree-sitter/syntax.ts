@@ -136,11 +136,9 @@ export function some(
 
 /** Named children, without the nulls the binding's array type allows. */
 export function namedChildren(node: Node): Node[] {
+  // One crossing into WASM for the whole list (and cached on the node), not one per child.
   const out: Node[] = [];
-  for (let index = 0; index < node.namedChildCount; index += 1) {
-    const child = node.namedChild(index);
-    if (child && !child.isExtra) out.push(child);
-  }
+  for (const child of node.namedChildren) if (child && !child.isExtra) out.push(child);
   return out;
 }
 

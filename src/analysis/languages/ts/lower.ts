@@ -1,8 +1,8 @@
 import { ts } from 'ts-morph';
 import type { ArithmeticOp } from '../../delay.js';
-import { SERVER_HINT_NAME } from '../../context.js';
+import { JITTER_NAME, SERVER_HINT_NAME } from '../../context.js';
 import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
-import { randomDraw } from '../../flow/draws.js';
+import { randomDraw, type DrawSource } from '../../flow/draw-range.js';
 import type { Expr } from '../../flow/ir.js';
 import { isRandomCallee } from './random.js';
 import { unwrap } from './scope.js';
@@ -115,6 +115,13 @@ export function lowerTs(
   return { k: 'todo', what: `cannot evaluate ${ts.SyntaxKind[expr.kind]}` };
 }
 
+/**
+ * Seeded generator libraries, seeded by their first argument (autoseeded without one): seedrandom and
+ * its algorithms (`seedrandom.alea(…)`, `new Math.seedrandom(…)`), Prando, Chance, MersenneTwister.
+ */
+const SEEDED_GENERATOR =
+  /(^|\.)(seedrandom|alea|xor128|xorwow|xorshift7|xor4096|tychei)$|^(Prando|Chance|MersenneTwister)$/;
+
 function lowerCall(
   node: ts.CallExpression | ts.NewExpression,
   file: ts.SourceFile,
@@ -132,8 +139,28 @@ function lowerCall(
     : ts.isPropertyAccessExpression(callee)
       ? callee.name.text
       : '';
-  if (isRandomCallee(name))
-    return randomDraw(callee.getText(file), name, args.filter((a) => !ts.isSpreadElement(a)).map(lower));
+  if (SEEDED_GENERATOR.test(callee.getText(file))) {
+    const seed = args[0] && unwrap(args[0]);
+    // A string seed (`seedrandom('retry')`) is as constant as a number: only its being one matters.
+    const lowered =
+      seed && ts.isStringLiteralLike(seed)
+        ? { k: 'num' as const, value: 0, text: seed.getText(file) }
+        : seed && lower(seed);
+    return { k: 'generator', what: node.getText(file), line, ...(lowered ? { seed: lowered } : {}) };
+  }
+  if (isRandomCallee(name)) {
+    const source: DrawSource = {};
+    // A draw from a generator object (`rng.random()`): which generator decides whether it is jitter.
+    if (
+      ts.isPropertyAccessExpression(callee) &&
+      !/^(Math|crypto|_|lodash)$/.test(callee.expression.getText(file))
+    )
+      source.from = lower(callee.expression);
+    if (JITTER_NAME.test(name))
+      source.via = { k: 'call', callee: lower(callee), args: args.map(lower), named: [], line };
+    const drawn = args.filter((a) => !ts.isSpreadElement(a)).map(lower);
+    return randomDraw(callee.getText(file), name, drawn, source);
+  }
   if (SERVER_HINT_NAME.test(callee.getText(file))) return { k: 'server', what: callee.getText(file) };
   if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(callee)) {
     const object = unwrap(callee.expression);
