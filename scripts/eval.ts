@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { RULE_LEVEL } from '../src/analysis/finding.js';
 import { LocalReviewTarget } from '../src/platforms/local/target.js';
 import { runReview } from '../src/review/pipeline.js';
-import { LANGUAGE_TABLES, type LanguageTables } from '../test/analysis/languages.js';
+import { allTables, LANGUAGE_TABLES, type LanguageTables } from '../test/analysis/languages.js';
 import { loadTable, realWorldTables, runCase, summarise } from '../test/analysis/rule-table.js';
 
 /** What every language must reach on its held-out tables. */
@@ -83,6 +83,40 @@ async function evaluateLanguage(
     }
   }
   return { total, forms, rules };
+}
+
+/**
+ * The rules about jitter that does not spread clients (a cap swallows it, it is too small, every process
+ * draws alike), reported on their own: their rows are few so far.
+ */
+const LOCKSTEP_RULES = ['clamped-jitter', 'clamped-server-hint', 'negligible-jitter', 'fake-jitter'] as const;
+
+/**
+ * Per rule, the agreement of every table of a language (hand-written and real-world) on the findings of
+ * that rule: a finding of the rule no row expects is a false positive, an expected one not found missed.
+ */
+async function evaluateRules(entry: LanguageTables): Promise<Map<string, Tally>> {
+  const rules = new Map<string, Tally>(LOCKSTEP_RULES.map((rule) => [rule, empty()]));
+  for (const path of allTables(entry)) {
+    const table = loadTable(path);
+    for (const testCase of [...(table.valid ?? []), ...(table.invalid ?? [])]) {
+      if (testCase.known_gap) continue;
+      const actual = (await runCase(testCase, entry.analyzer(), entry.defaultFilename)).map(summarise);
+      for (const [rule, tally] of rules) {
+        const key = (row: { line: number; rule: string; kind: string }) => `${row.line}:${row.kind}`;
+        const expected = new Set((testCase.errors ?? []).filter((e) => e.rule === rule).map(key));
+        const found = actual.filter((row) => row.rule === rule).map(key);
+        if (expected.size === 0 && found.length === 0) continue;
+        add(tally, {
+          tp: found.filter((k) => expected.has(k)).length,
+          fp: found.filter((k) => !expected.has(k)).length,
+          fn: [...expected].filter((k) => !found.includes(k)).length,
+          cases: 1,
+        });
+      }
+    }
+  }
+  return rules;
 }
 
 interface Label {
@@ -168,6 +202,13 @@ async function main(): Promise<void> {
   console.log('\nheld-out real-world tables, per form (all languages):');
   for (const [form, tally] of [...allForms].sort(([a], [b]) => a.localeCompare(b)))
     console.log(line(`  ${form}`, tally));
+  console.log(
+    '\njitter that does not spread clients, per language (every table; cases: rows that expect or get the rule):',
+  );
+  for (const entry of LANGUAGE_TABLES) {
+    for (const [rule, tally] of await evaluateRules(entry))
+      if (tally.cases > 0) console.log(line(`${entry.language} ${rule}`, tally));
+  }
   const precision = tp + fp === 0 ? 1 : tp / (tp + fp);
   const recall = tp + fn === 0 ? 1 : tp / (tp + fn);
   console.log(

@@ -1,5 +1,6 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { DEFAULT_NEGLIGIBLE_SPREAD } from './analysis/delay.js';
 import { GLOB_LIMITS, globProblem } from './globs.js';
 
 /** Where each platform looks for the per-repository configuration, in order. */
@@ -91,6 +92,19 @@ export const configSchema = z
         'unjittered-backoff': ruleLevel
           .default('note')
           .describe('Level of a retry whose delay grows without randomness; off disables the rule.'),
+        'clamped-jitter': ruleLevel
+          .default('warning')
+          .describe(
+            'Level of a retry whose jitter a cap swallows (every client waits the cap); off disables the rule.',
+          ),
+        'clamped-server-hint': ruleLevel
+          .default('note')
+          .describe(
+            'Level of a retry that waits a server hint clamped to a constant; off disables the rule.',
+          ),
+        'negligible-jitter': ruleLevel
+          .default('note')
+          .describe('Level of a retry whose jitter is too small for its wait; off disables the rule.'),
         'fake-jitter': ruleLevel
           .default('warning')
           .describe(
@@ -98,7 +112,14 @@ export const configSchema = z
           ),
       })
       .strict()
-      .default({ 'fixed-delay-retry': 'warning', 'unjittered-backoff': 'note', 'fake-jitter': 'warning' }),
+      .default({
+        'fixed-delay-retry': 'warning',
+        'unjittered-backoff': 'note',
+        'clamped-jitter': 'warning',
+        'clamped-server-hint': 'note',
+        'negligible-jitter': 'note',
+        'fake-jitter': 'warning',
+      }),
     /** Fixed delays shorter than this are not worth a comment. */
     min_delay_ms: z
       .number()
@@ -106,6 +127,12 @@ export const configSchema = z
       .nonnegative()
       .default(0)
       .describe('Fixed delays shorter than this (ms) are not reported.'),
+    negligible_jitter: z
+      .number()
+      .positive()
+      .max(1)
+      .default(DEFAULT_NEGLIGIBLE_SPREAD)
+      .describe('A random spread under this fraction of the wait is reported as negligible-jitter.'),
     paths: z
       .object({
         include: globs

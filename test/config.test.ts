@@ -24,6 +24,9 @@ describe('parseConfig keeps every valid option next to a bad one', () => {
     expect(config.rules).toEqual({
       'fixed-delay-retry': 'warning',
       'unjittered-backoff': 'off',
+      'clamped-jitter': 'warning',
+      'clamped-server-hint': 'note',
+      'negligible-jitter': 'note',
       'fake-jitter': 'warning',
     });
     expect(config.fail_on).toBe('warning');
@@ -58,5 +61,29 @@ describe('the published JSON Schema', () => {
       if (name === 'rules' || name === 'paths') continue;
       expect(property.description, name).toBeTruthy();
     }
+  });
+});
+
+describe('spread rules and the negligible-jitter threshold', () => {
+  it('default to their levels and 10 %, and take overrides', () => {
+    expect(parseConfig('', 'x.yml').config.rules).toMatchObject({
+      'clamped-jitter': 'warning',
+      'clamped-server-hint': 'note',
+      'negligible-jitter': 'note',
+    });
+    expect(parseConfig('', 'x.yml').config.negligible_jitter).toBe(0.1);
+    const { config, errors } = parseConfig(
+      'rules:\n  clamped-jitter: off\nnegligible_jitter: 0.25\n',
+      'x.yml',
+    );
+    expect(errors).toEqual([]);
+    expect(config.rules['clamped-jitter']).toBe('off');
+    expect(config.negligible_jitter).toBe(0.25);
+  });
+
+  it('rejects a threshold above the whole wait', () => {
+    const { config, errors } = parseConfig('negligible_jitter: 2\n', 'x.yml');
+    expect(config.negligible_jitter).toBe(0.1);
+    expect(errors).toEqual([expect.stringMatching(/^x\.yml: negligible_jitter: /)]);
   });
 });

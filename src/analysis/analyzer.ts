@@ -30,6 +30,8 @@ export interface AnalysisOptions {
   reportUnknown: boolean;
   /** Fixed delays below this many milliseconds are not worth a comment. */
   minDelayMs: number;
+  /** A random spread under this fraction of the wait is reported as negligible (default 0.1). */
+  negligibleSpread?: number;
 }
 
 export const DEFAULT_ANALYSIS_OPTIONS: AnalysisOptions = { reportUnknown: false, minDelayMs: 0 };

@@ -9,15 +9,98 @@ export type DelayValue =
   | { kind: 'const'; ms: number }
   /** The attempt counter itself (before any arithmetic). */
   | { kind: 'counter'; name: string }
-  | { kind: 'linear'; baseMs?: number }
-  | { kind: 'exponential'; baseMs?: number; factor?: number }
-  | { kind: 'random' }
-  /** Derived from what the server said (Retry-After, rate-limit reset, an error field). */
-  | { kind: 'server' }
+  | { kind: 'linear'; baseMs?: number; span?: Span }
+  | { kind: 'exponential'; baseMs?: number; factor?: number; span?: Span }
+  /** `span`: the values the random terms can produce, when every number around them is known. */
+  | { kind: 'random'; span?: Span }
+  /**
+   * Derived from what the server said (Retry-After, rate-limit reset, an error field). `capMs`: the
+   * code clamps it to at most this constant (`min(retry_after, 600)`).
+   */
+  | { kind: 'server'; capMs?: number }
   /** `external`: set outside the repository (an environment variable, a flag), not merely unresolved. */
   | { kind: 'unknown'; reason: string; external?: boolean };
 
 export const UNKNOWN = (reason: string): DelayValue => ({ kind: 'unknown', reason });
+
+/** The lowest and highest value something can take. */
+export type Interval = readonly [lo: number, hi: number];
+
+/**
+ * What a value can be at each attempt: entry `i` is its range when the attempt counter is `i`
+ * (0 ≤ i < SPAN_ATTEMPTS). A constant has the same range at every attempt; growth is what makes
+ * the entries differ. Interval arithmetic over-approximates, so a range that comes out a single
+ * point is a single point.
+ */
+export type Span = readonly Interval[];
+
+/**
+ * How many values of the attempt counter a span follows (0–7): most retry loops give up within eight
+ * tries, and a clamp that only bites after that is no lockstep the code can be shown to reach.
+ */
+export const SPAN_ATTEMPTS = 8;
+
+/** The span of a value, when every number in it is known. */
+export function spanOf(value: DelayValue): Span | null {
+  switch (value.kind) {
+    case 'const':
+      return Array.from({ length: SPAN_ATTEMPTS }, () => [value.ms, value.ms] as const);
+    case 'counter':
+      return Array.from({ length: SPAN_ATTEMPTS }, (_, i) => [i, i] as const);
+    case 'linear':
+    case 'exponential':
+    case 'random':
+      return value.span ?? null;
+    default:
+      return null;
+  }
+}
+
+/** `value` carrying `span` (or, with none, carrying no span rather than a stale one). */
+function withSpan(value: DelayValue, span: Span | null): DelayValue {
+  if (value.kind !== 'linear' && value.kind !== 'exponential' && value.kind !== 'random') return value;
+  const { span: _stale, ...rest } = value;
+  return span && span.every(([lo, hi]) => Number.isFinite(lo) && Number.isFinite(hi))
+    ? { ...rest, span }
+    : rest;
+}
+
+/** A random value whose range is not known: quiet, as every random value was before spans. */
+export const RANDOM: DelayValue = { kind: 'random' };
+
+function spanZip(a: Span, b: Span, f: (x: Interval, y: Interval) => Interval | null): Span | null {
+  const out: Interval[] = [];
+  for (let i = 0; i < a.length; i += 1) {
+    const r = f(a[i]!, b[i]!);
+    if (!r) return null;
+    out.push(r);
+  }
+  return out;
+}
+
+function hull(values: number[]): Interval {
+  return [Math.min(...values), Math.max(...values)];
+}
+
+/** One arithmetic step on two ranges; null where the range cannot be bounded (a divisor around 0). */
+function intervalOp(op: ArithmeticOp, [a, b]: Interval, [c, d]: Interval): Interval | null {
+  switch (op) {
+    case '+':
+      return [a + c, b + d];
+    case '-':
+      return [a - d, b - c];
+    case '*':
+      return hull([a * c, a * d, b * c, b * d]);
+    case '/':
+      return c <= 0 && d >= 0 ? null : hull([a / c, a / d, b / c, b / d]);
+    case '**':
+      return a > 0 ? hull([a ** c, a ** d, b ** c, b ** d]) : null;
+    case '<<':
+      return a >= 0 && c >= 0 ? hull([a * 2 ** c, a * 2 ** d, b * 2 ** c, b * 2 ** d]) : null;
+    default:
+      return a === b && c === d ? [fold(op, a, c), fold(op, a, c)] : null;
+  }
+}
 
 /**
  * Which value dominates when two combine: randomness anywhere makes the whole delay jittered, a server
@@ -49,7 +132,8 @@ export function dominant(a: DelayValue, b: DelayValue): DelayValue {
 export function joinValues(values: readonly DelayValue[]): DelayValue {
   if (values.length === 0) return UNKNOWN('no value reaches the wait');
   const random = values.find((v) => v.kind === 'random');
-  if (random) return random;
+  // Each path's range joins the others': a path the range cannot follow leaves it unknown.
+  if (random) return withSpan(random, values.map(spanOf).reduce(spanUnion));
   const own = values.filter((v) => v.kind !== 'server');
   if (own.length === 0) return values[0]!;
   const unknown = own.find((v) => v.kind === 'unknown' && !v.external);
@@ -62,12 +146,28 @@ export function joinValues(values: readonly DelayValue[]): DelayValue {
   });
 }
 
+function spanUnion(a: Span | null, b: Span | null): Span | null {
+  return a && b && spanZip(a, b, ([p, q], [r, t]) => [Math.min(p, r), Math.max(q, t)]);
+}
+
 export type ArithmeticOp = '+' | '-' | '*' | '/' | '%' | '**' | '<<' | '>>';
 
-/** Folds one binary operation; keeps the growth shape when the attempt counter is involved. */
+/**
+ * Folds one binary operation; keeps the growth shape when the attempt counter is involved, and the
+ * range of what random terms can produce when every number around them is known.
+ */
 export function combine(op: ArithmeticOp, left: DelayValue, right: DelayValue): DelayValue {
+  const shape = combineShape(op, left, right);
+  if (shape.kind === 'const' || shape.kind === 'server' || shape.kind === 'unknown') return shape;
+  const l = spanOf(left);
+  const r = spanOf(right);
+  return withSpan(shape, l && r && spanZip(l, r, (x, y) => intervalOp(op, x, y)));
+}
+
+function combineShape(op: ArithmeticOp, left: DelayValue, right: DelayValue): DelayValue {
   const top = dominant(left, right);
-  if (top.kind === 'random' || top.kind === 'server') return top;
+  if (top.kind === 'random') return top;
+  if (top.kind === 'server') return serverStep(op, top, left === top ? right : left);
   if (top.kind === 'unknown') {
     // `delay * 2 ** attempt` with `delay` a parameter: the base is unknown, the growth is not.
     const grows = isGrowing(left) ? left : isGrowing(right) ? right : null;
@@ -103,6 +203,18 @@ function isGrowing(value: DelayValue): boolean {
   return value.kind === 'counter' || value.kind === 'linear' || value.kind === 'exponential';
 }
 
+/** A clamped server hint scaled or shifted by a constant keeps its (scaled) cap; anything else loses it. */
+function serverStep(
+  op: ArithmeticOp,
+  server: Extract<DelayValue, { kind: 'server' }>,
+  other: DelayValue,
+): DelayValue {
+  if (server.capMs === undefined || other.kind !== 'const' || !['+', '*', '/'].includes(op))
+    return { kind: 'server' };
+  const capMs = fold(op, server.capMs, other.ms);
+  return Number.isFinite(capMs) && capMs > 0 ? { kind: 'server', capMs } : { kind: 'server' };
+}
+
 function fold(op: ArithmeticOp, a: number, b: number): number {
   switch (op) {
     case '+':
@@ -124,9 +236,27 @@ function fold(op: ArithmeticOp, a: number, b: number): number {
   }
 }
 
-/** `Math.min` / `Math.max`: a cap adds no randomness, so the growing or dominant term decides the shape. */
+/**
+ * `Math.min` / `Math.max`: a cap adds no randomness, so the growing or dominant term decides the shape;
+ * the range is clamped attempt by attempt, which is where a cap swallows jitter added beneath it.
+ */
 export function minMax(which: 'min' | 'max', values: DelayValue[]): DelayValue {
   if (values.length === 0) return UNKNOWN('empty min/max');
+  const shape = minMaxShape(which, values);
+  if (shape.kind === 'const' || shape.kind === 'server' || shape.kind === 'unknown') return shape;
+  const pick = which === 'min' ? Math.min : Math.max;
+  const span = values
+    .map(spanOf)
+    .reduce((a, b) => a && b && spanZip(a, b, ([p, q], [r, t]) => [pick(p, r), pick(q, t)]));
+  return withSpan(shape, span);
+}
+
+function minMaxShape(which: 'min' | 'max', values: DelayValue[]): DelayValue {
+  // `min(retry_after, 600)`: the server's hint, but never more than the code's constant.
+  const server = values.find((v) => v.kind === 'server');
+  const caps = values.filter((v) => v.kind === 'const').map((v) => v.ms);
+  if (which === 'min' && server?.kind === 'server' && caps.length === values.length - 1 && caps.length > 0)
+    return { kind: 'server', capMs: Math.min(...caps, server.capMs ?? Infinity) };
   return values.reduce((acc, value) => {
     if (acc.kind === 'const' && value.kind === 'const') {
       return { kind: 'const', ms: which === 'min' ? Math.min(acc.ms, value.ms) : Math.max(acc.ms, value.ms) };
@@ -138,11 +268,71 @@ export function minMax(which: 'min' | 'max', values: DelayValue[]): DelayValue {
   });
 }
 
-/** Which rule a delay breaks, if any: constants are fixed, growth without randomness is unjittered. */
+/**
+ * Why a randomised (or server-chosen) wait still moves in lockstep. `collapse`: from the attempt
+ * counter's value `attempt` on, a clamp leaves every client exactly `ms` (`growing`: the counter
+ * decides when, otherwise every attempt; `before`: the range one attempt earlier). `negligible`: the
+ * random terms spread the wait by at most `spreadMs` around `waitMs`. `server-cap`: the server's hint
+ * is clamped to `ms`.
+ */
+export type Lockstep =
+  | { kind: 'collapse'; attempt: number; ms: number; growing: boolean; before?: Interval }
+  | { kind: 'negligible'; spreadMs: number; waitMs: number }
+  | { kind: 'server-cap'; ms: number };
+
+/** A spread under this fraction of the wait does not separate clients (configurable). */
+export const DEFAULT_NEGLIGIBLE_SPREAD = 0.1;
+
+/** Width of a range relative to its top, where a float sum is as good as zero. */
+const POINT = 1e-9;
+
+/** What keeps a random or server-chosen wait in lockstep, if anything does. */
+export function lockstepOf(
+  value: DelayValue,
+  negligible = DEFAULT_NEGLIGIBLE_SPREAD,
+  /** How many values the attempt counter takes, when the retry's limit says: later ones never run. */
+  attempts = SPAN_ATTEMPTS,
+): Lockstep | null {
+  if (value.kind === 'server')
+    return value.capMs !== undefined ? { kind: 'server-cap', ms: value.capMs } : null;
+  if (value.kind !== 'random' || !value.span || attempts < 1) return null;
+  const span = value.span.slice(0, attempts);
+  const growing = span.some(([lo, hi]) => lo !== span[0]![0] || hi !== span[0]![1]);
+  // The first attempt from which every later one is a single point too (a floor that only holds the
+  // first attempts together is not what the message says).
+  const point = span.map(([lo, hi]) => hi - lo <= POINT * Math.abs(hi));
+  const open = point.lastIndexOf(false);
+  const attempt = open === span.length - 1 ? -1 : open + 1;
+  if (attempt >= 0) {
+    const ms = span[attempt]![0];
+    if (ms <= 0) return null;
+    // The range one attempt earlier shows the jitter there was before the clamp swallowed it.
+    const before = attempt > 0 ? span[attempt - 1] : undefined;
+    return { kind: 'collapse', attempt, ms, growing, ...(before ? { before } : {}) };
+  }
+  // Too narrow everywhere: the widest the code ever makes it is still no spread at all.
+  const relative = span.map(([lo, hi]) => (hi > 0 ? (hi - lo) / hi : Infinity));
+  const widest = relative.indexOf(Math.max(...relative));
+  if (relative[widest]! >= negligible) return null;
+  const [lo, hi] = span[widest]!;
+  return { kind: 'negligible', spreadMs: hi - lo, waitMs: hi };
+}
+
+const LOCKSTEP_RULE: Record<Lockstep['kind'], RuleId> = {
+  collapse: 'clamped-jitter',
+  negligible: 'negligible-jitter',
+  'server-cap': 'clamped-server-hint',
+};
+
+/**
+ * Which rule a delay breaks, if any: constants are fixed, growth without randomness is unjittered,
+ * and randomness a clamp swallows or too small to matter is lockstep still.
+ */
 export function classifyDelay(
   value: DelayValue,
   options: AnalysisOptions,
-): { rule: RuleId; unknown?: boolean } | null {
+  attempts?: number,
+): { rule: RuleId; unknown?: boolean; lockstep?: Lockstep } | null {
   switch (value.kind) {
     case 'const':
       // A hand-written `sleep(0)` yields to the scheduler rather than waiting; a library left to retry
@@ -154,8 +344,11 @@ export function classifyDelay(
       return { rule: 'unjittered-backoff' };
     case 'unknown':
       return options.reportUnknown ? { rule: 'fixed-delay-retry', unknown: true } : null;
-    default:
-      return null;
+    case 'random':
+    case 'server': {
+      const lockstep = lockstepOf(value, options.negligibleSpread, attempts);
+      return lockstep ? { rule: LOCKSTEP_RULE[lockstep.kind], lockstep } : null;
+    }
   }
 }
 
@@ -167,7 +360,7 @@ export function clipDelayText(text: string): string {
 }
 
 /** A finding's delay from its evaluated value and source text (clipped). */
-export function toDelay(value: DelayValue, text: string): Delay {
+export function toDelay(value: DelayValue, text: string, lockstep?: Lockstep): Delay {
   const clipped = clipDelayText(text);
   switch (value.kind) {
     case 'const':
@@ -179,6 +372,8 @@ export function toDelay(value: DelayValue, text: string): Delay {
     case 'exponential':
       return { kind: 'exponential', baseMs: value.baseMs, factor: value.factor, text: clipped };
     default:
-      return { kind: 'fixed', text: clipped };
+      // A wait in lockstep is the one value clients share (the cap), or the wait its jitter barely moves.
+      if (lockstep?.kind === 'negligible') return { kind: 'fixed', ms: lockstep.waitMs, text: clipped };
+      return lockstep ? { kind: 'fixed', ms: lockstep.ms, text: clipped } : { kind: 'fixed', text: clipped };
   }
 }

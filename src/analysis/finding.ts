@@ -1,9 +1,13 @@
 import { createHash } from 'node:crypto';
+import type { Lockstep } from './delay.js';
 
 /** The things jitterbot reports. Everything else it sees stays quiet. */
 export type RuleId =
   | 'fixed-delay-retry'
   | 'unjittered-backoff'
+  | 'clamped-jitter'
+  | 'clamped-server-hint'
+  | 'negligible-jitter'
   /** Randomness that is the same in every process: a constant seed, a jitter helper that draws nothing. */
   | 'fake-jitter';
 export type Level = 'warning' | 'note';
@@ -11,6 +15,9 @@ export type Level = 'warning' | 'note';
 export const RULE_LEVEL: Record<RuleId, Level> = {
   'fixed-delay-retry': 'warning',
   'unjittered-backoff': 'note',
+  'clamped-jitter': 'warning',
+  'clamped-server-hint': 'note',
+  'negligible-jitter': 'note',
   'fake-jitter': 'warning',
 };
 
@@ -122,6 +129,8 @@ export interface Finding {
   form: WaitForm;
   /** An attempt counter in scope at the wait, for patches that grow the delay. */
   attemptVar?: string;
+  /** Why a randomised or server-chosen wait still moves in lockstep (the three spread rules). */
+  lockstep?: Lockstep;
   /** Human-readable facts that justified the finding, in the order they were established. */
   evidence: string[];
   confidence: Confidence;

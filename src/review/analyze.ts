@@ -56,7 +56,11 @@ export function filterOptionsFrom(
 }
 
 export function analysisOptionsFrom(config: JitterbotConfig): AnalysisOptions {
-  return { reportUnknown: config.report_unknown, minDelayMs: config.min_delay_ms };
+  return {
+    reportUnknown: config.report_unknown,
+    minDelayMs: config.min_delay_ms,
+    negligibleSpread: config.negligible_jitter,
+  };
 }
 
 /** The module host analysis uses to follow imports: the same reader, at the same ref. */

@@ -26,6 +26,27 @@ export const RULES: Record<
     help: "Draw each wait at random up to the computed backoff (full jitter) or between half of it and all of it (equal jitter), or turn on the retry library's jitter option. The fix attached to the result does this in the project's own idiom.",
     level: 'note',
   },
+  'clamped-jitter': {
+    name: 'ClampedJitter',
+    short: 'Retry jitter is swallowed by a cap',
+    full: 'A random term added beneath a cap (`min(base * 2 ** n + random() * base, cap)`) stops mattering once the backoff passes the cap: from that attempt on every client waits exactly the cap and retries in the same instant.',
+    help: 'Apply the jitter after the clamp: draw the wait at random up to the capped backoff (`random() * min(cap, base * 2 ** n)`), so the cap bounds the range rather than replacing it.',
+    level: 'warning',
+  },
+  'clamped-server-hint': {
+    name: 'ClampedServerHint',
+    short: 'Server retry hint clamped to a constant',
+    full: 'A server hint clamped to a constant (`min(retry_after, 600)`) makes every client the server told to wait longer than the cap wait exactly the cap, and retry together.',
+    help: 'Add a bounded positive jitter on top of the clamped hint (`min(retry_after, cap) + random() * spread`): never earlier than the server asked, and no longer in lockstep.',
+    level: 'note',
+  },
+  'negligible-jitter': {
+    name: 'NegligibleJitter',
+    short: 'Retry jitter too small for its wait',
+    full: 'A random spread far smaller than the wait (±1 % of 30 s, a random term in milliseconds added to a wait in seconds) leaves clients that failed together arriving together.',
+    help: 'Draw a share of the wait itself at random (full jitter: a uniform draw up to the wait; equal jitter: half of it plus a random half), not a sliver added to it. The threshold is the `negligible_jitter` setting (default 10 % of the wait).',
+    level: 'note',
+  },
   'fake-jitter': {
     name: 'FakeJitter',
     short: 'Retry jitter is the same in every process',

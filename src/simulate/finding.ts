@@ -18,6 +18,7 @@ import {
   type ScheduleGrowth,
 } from './schedule.js';
 import { jvmLibrarySchedule } from './libraries/java.js';
+import { hintJitterSchedule, lockstepSchedule } from './lockstep.js';
 import { pollySchedule } from './libraries/csharp.js';
 import { rustLibrarySchedule } from './libraries/rust.js';
 import { pythonLibrarySchedule } from './libraries/python.js';
@@ -80,6 +81,8 @@ export function currentSchedule(delay: Delay): Schedule | undefined {
 
 /** How the window of a written jitter expression grows for this finding (mirrors the rewrites). */
 function growthFor(finding: Finding, current: Schedule): ScheduleGrowth {
+  // The spread rules' patch draws within the code's own (capped) delay and does not grow it again.
+  if (finding.lockstep) return { kind: 'none' };
   if (finding.delay.kind !== 'fixed') return { kind: 'given', current };
   if (finding.form.kind === 'call-argument')
     return finding.attemptVar === undefined ? { kind: 'none' } : { kind: 'exponential' };
@@ -186,7 +189,10 @@ export function simulateFinding(
   options: SimulateFindingOptions = {},
 ): FindingSimulation | null {
   const baseMs = baseMsOf(finding.delay);
-  const current = currentSchedule(finding.delay);
+  // A wait in lockstep is simulated where it is in lockstep (from the attempt its jitter vanishes).
+  const current = finding.lockstep
+    ? lockstepSchedule(finding.lockstep, finding.attemptVar)
+    : currentSchedule(finding.delay);
   if (baseMs === undefined || current === undefined || baseMs <= 0) return null;
   const slotMs = options.slotMs ?? DEFAULT_SLOT_MS;
   const attempts = options.attempts ?? DEFAULT_ATTEMPTS;
@@ -199,8 +205,13 @@ export function simulateFinding(
     return { label: schedule.label, strategy: name, result: run(schedule, stream) };
   };
 
+  // A server hint is never shortened: the fix is jitter on top of it, and no strategy below it is offered.
+  const serverCap = finding.lockstep?.kind === 'server-cap';
   let suggested: ScheduleOutcome;
-  if (strategy === 'library') {
+  if (serverCap) {
+    const schedule = hintJitterSchedule(current);
+    suggested = { label: schedule.label, result: run(schedule, 1) };
+  } else if (strategy === 'library') {
     if (finding.form.kind !== 'library-option')
       throw new Error('simulateFinding: a library strategy needs a library finding');
     const schedule = librarySchedule(
@@ -215,7 +226,7 @@ export function simulateFinding(
     suggested = outcome(strategy, 1);
   }
   const alternatives =
-    strategy === 'library'
+    strategy === 'library' || serverCap
       ? []
       : STRATEGY_NAMES.filter(
           (name) =>

@@ -9,6 +9,7 @@ import { attemptCounted } from './attempt.js';
 import { keepWordsTrue } from './stale-words.js';
 import { JITTER_STRATEGIES } from '../simulate/strategies.js';
 import type { Suggestion, SuggestOptions, TextEdit } from './types.js';
+import type { SuggestedStrategy } from '../simulate/strategies.js';
 import { validatePatch } from './validate.js';
 import { rewriteJava, rewriteKotlin } from './java/index.js';
 import { rewriteCSharp } from './csharp/index.js';
@@ -84,6 +85,59 @@ function wordsKeptTrue(
 }
 
 /**
+ * A wait whose jitter a cap swallows, or whose jitter is too small, keeps the code's own delay as the
+ * bound and draws the wait within it (jitter after the clamp): the delay already grows, so the rewrite
+ * must not grow it again with the attempt counter.
+ */
+function withinOwnDelay(finding: Finding): Finding {
+  const { attemptVar: _grown, ...rest } = finding;
+  return rest;
+}
+
+/**
+ * What the patch of a spread rule does, in words: the rewriter's own words speak of a fixed wait, which
+ * this one is not (it is random, only in lockstep).
+ */
+function spreadDescription(
+  rule: 'clamped-jitter' | 'negligible-jitter',
+  strategy: SuggestedStrategy,
+): string {
+  const drawn = strategy === 'library' ? 'jitter' : JITTER_STRATEGIES[strategy].label;
+  return rule === 'clamped-jitter'
+    ? `Apply the jitter after the clamp: draw the wait with ${drawn} within the capped delay, so that the cap bounds the random range instead of replacing it.`
+    : `Draw the whole wait with ${drawn} instead of adding a sliver of randomness to it.`;
+}
+
+/**
+ * The rewrite a finding's rule calls for. A server hint must never be shortened, so no jitter drawn
+ * below it is offered: the fix adds a bounded positive jitter on top, whose size is the author's call.
+ */
+function ruleRewrite(
+  rewriter: Rewriter,
+  finding: Finding,
+  fileText: string,
+  options: SuggestOptions,
+): RewriteResult {
+  if (finding.rule === 'clamped-server-hint')
+    return refuse(
+      options.strategy,
+      "a server hint must not be shortened, and how much to add on top of it is the service's call",
+      `Add a bounded positive jitter on top of the clamped hint (${inlineCode(`${finding.form.kind === 'call-argument' ? finding.form.argumentText : 'hint'} + random() * spread`)}, with spread a fraction of the cap): clients the server told to wait longer than the cap then no longer retry in the same instant, and none retries before the hint.`,
+    );
+  if (finding.rule !== 'clamped-jitter' && finding.rule !== 'negligible-jitter')
+    return rewritten(rewriter, finding, fileText, options);
+  // The words are set before the notes about the code's own words and the attempt counter are added.
+  const rule = finding.rule;
+  const described: Rewriter = (own, text, opts) => {
+    const result = rewriter(own, text, opts);
+    return result.kind === 'plan'
+      ? { ...result, description: spreadDescription(rule, result.strategy) }
+      : result;
+  };
+  return rewritten(described, withinOwnDelay(finding), fileText, options);
+}
+
+/**
  * No patch at the wait for `fake-jitter`: the wait already draws, and what is wrong is where the draw
  * comes from — a generator seeded with a constant, or a jitter helper that draws nothing — which may
  * be in another file and shared by code that wants it repeatable (tests, simulations). The message
@@ -116,7 +170,7 @@ export function suggest(finding: Finding, fileText: string, options: SuggestOpti
         )
       : rewriter === undefined
         ? refuse(options.strategy, `patches for ${finding.language} are not written yet`, inWords(options))
-        : rewritten(rewriter, finding, fileText, options));
+        : ruleRewrite(rewriter, finding, fileText, options));
   if (result.kind === 'refusal') {
     return {
       strategy: result.strategy,

@@ -19,6 +19,9 @@ export interface LanguageTables {
   tables: string[];
 }
 
+/** The tables of the rules about jitter that does not spread clients, in every language. */
+export const SPREAD_TABLES = ['clamped-jitter', 'clamped-server-hint', 'negligible-jitter'] as const;
+
 export const LANGUAGE_TABLES: readonly LanguageTables[] = [
   {
     language: 'typescript',
@@ -31,6 +34,7 @@ export const LANGUAGE_TABLES: readonly LanguageTables[] = [
       'near-misses',
       'value-flow',
       'fake-jitter',
+      ...SPREAD_TABLES,
     ],
   },
   {
@@ -44,6 +48,7 @@ export const LANGUAGE_TABLES: readonly LanguageTables[] = [
       'near-misses',
       'value-flow',
       'fake-jitter',
+      ...SPREAD_TABLES,
     ],
   },
   {
@@ -57,6 +62,7 @@ export const LANGUAGE_TABLES: readonly LanguageTables[] = [
       'near-misses',
       'value-flow',
       'fake-jitter',
+      ...SPREAD_TABLES,
     ],
   },
   {
@@ -70,31 +76,32 @@ export const LANGUAGE_TABLES: readonly LanguageTables[] = [
       'near-misses',
       'value-flow',
       'fake-jitter',
+      ...SPREAD_TABLES,
     ],
   },
   {
     language: 'java',
     analyzer: () => new JavaAnalyzer(),
     defaultFilename: 'src/main/java/com/acme/Client.java',
-    tables: ['retries', 'libraries', 'near-misses', 'value-flow', 'fake-jitter'],
+    tables: ['retries', 'libraries', 'near-misses', 'value-flow', 'fake-jitter', ...SPREAD_TABLES],
   },
   {
     language: 'kotlin',
     analyzer: () => new KotlinAnalyzer(),
     defaultFilename: 'src/main/kotlin/com/acme/Client.kt',
-    tables: ['retries', 'value-flow', 'libraries', 'fake-jitter'],
+    tables: ['retries', 'value-flow', 'libraries', 'fake-jitter', ...SPREAD_TABLES],
   },
   {
     language: 'csharp',
     analyzer: () => new CSharpAnalyzer(),
     defaultFilename: 'src/Acme/Client.cs',
-    tables: ['retries', 'polly', 'near-misses', 'value-flow', 'fake-jitter'],
+    tables: ['retries', 'polly', 'near-misses', 'value-flow', 'fake-jitter', ...SPREAD_TABLES],
   },
   {
     language: 'rust',
     analyzer: () => new RustAnalyzer(),
     defaultFilename: 'src/client.rs',
-    tables: ['retries', 'crates', 'near-misses', 'value-flow', 'fake-jitter'],
+    tables: ['retries', 'crates', 'near-misses', 'value-flow', 'fake-jitter', ...SPREAD_TABLES],
   },
 ];
 

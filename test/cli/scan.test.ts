@@ -59,6 +59,9 @@ describe('jitterbot scan on the example service', () => {
     expect(run.tool.driver.rules.map((r: { id: string }) => r.id)).toEqual([
       'fixed-delay-retry',
       'unjittered-backoff',
+      'clamped-jitter',
+      'clamped-server-hint',
+      'negligible-jitter',
       'fake-jitter',
     ]);
     // Code scanning shows each rule's help, and maps paths from the repository root, not the scanned folder.
@@ -103,7 +106,14 @@ describe('jitterbot scan on the example service', () => {
     const issue = z
       .object({
         description: z.string().min(1),
-        check_name: z.enum(['fixed-delay-retry', 'unjittered-backoff', 'fake-jitter']),
+        check_name: z.enum([
+          'fixed-delay-retry',
+          'unjittered-backoff',
+          'clamped-jitter',
+          'clamped-server-hint',
+          'negligible-jitter',
+          'fake-jitter',
+        ]),
         fingerprint: z.string().min(1),
         severity: z.enum(['info', 'minor', 'major', 'critical', 'blocker']),
         location: z.object({

@@ -40,6 +40,53 @@ describe('simulateFinding', () => {
     expect(simulation.suggested.result.peak).toBeLessThan(simulation.current.result.peak / 4);
   });
 
+  it('shows a capped jitter collapsing to the cap, against jitter applied after the clamp', () => {
+    const argument = 'Math.min(100 * 2 ** attempt + Math.random() * 100, 5000)';
+    const finding = {
+      ...callFinding({
+        path: 'a.ts',
+        code: CODE.replace('5000', argument),
+        argument,
+        delay: fixed,
+        attemptVar: 'attempt',
+      }),
+      rule: 'clamped-jitter' as const,
+      lockstep: { kind: 'collapse' as const, attempt: 6, ms: 5000, growing: true },
+    };
+    const simulation = simulateFinding(finding, 100, 'full', 30_000, 7)!;
+    expect(simulation.current.label).toBe('as written from attempt = 6 on: exactly 5 s');
+    expect(simulation.current.result.peak).toBe(100);
+    // The patch draws within the capped delay, not within a window grown again from it.
+    expect(simulation.suggested.result.peak).toBeLessThan(10);
+    expect(simulation.suggested.result.horizonSlots).toBeLessThan(simulation.current.result.horizonSlots);
+  });
+
+  it('shows a negligible spread as the herd it still is', () => {
+    const finding = {
+      ...callFinding({ path: 'a.ts', code: CODE, argument: '5000', delay: { ...fixed, ms: 30_300 } }),
+      rule: 'negligible-jitter' as const,
+      lockstep: { kind: 'negligible' as const, spreadMs: 300, waitMs: 30_300 },
+    };
+    const simulation = simulateFinding(finding, 100, 'full', 30_000, 7)!;
+    expect(simulation.current.label).toBe('as written: 30 s + up to 300 ms');
+    expect(simulation.current.result.peak).toBeGreaterThanOrEqual(3 * simulation.suggested.result.peak);
+  });
+
+  it('adds jitter on top of a clamped server hint, never below it', () => {
+    const finding = {
+      ...callFinding({ path: 'a.ts', code: CODE, argument: '5000', delay: { ...fixed, ms: 60_000 } }),
+      rule: 'clamped-server-hint' as const,
+      lockstep: { kind: 'server-cap' as const, ms: 60_000 },
+    };
+    const simulation = simulateFinding(finding, 100, 'full', 30_000, 7)!;
+    expect(simulation.suggested.label).toBe('clamped hint + up to 50 % positive jitter');
+    expect(simulation.alternatives).toEqual([]);
+    expect(simulation.suggested.result.peak).toBeLessThan(simulation.current.result.peak / 4);
+    expect(simulation.suggested.result.arrivals.slots[0]).toBeGreaterThanOrEqual(
+      simulation.current.result.arrivals.slots[0]!,
+    );
+  });
+
   it('returns null when the delay is not a known number', () => {
     const finding = callFinding({
       path: 'a.ts',

@@ -1,6 +1,6 @@
 import { formatDuration } from '../../simulate/duration.js';
 import { JITTER_NAME, SERVER_HINT_NAME } from '../context.js';
-import { combine, joinValues, minMax, UNKNOWN, type DelayValue } from '../delay.js';
+import { combine, joinValues, minMax, RANDOM, spanOf, UNKNOWN, type DelayValue } from '../delay.js';
 import type {
   AssignmentFact,
   CallFact,
@@ -148,7 +148,8 @@ function functionIn(facts: FileFacts, name: string): FunctionRef | null {
  * (`@interval += @increment if @increment`, nil by default) changes nothing.
  */
 function contribution(op: AssignmentFact['op'], value: DelayValue): DelayValue | null {
-  if (op === '=' || op === 'each' || value.kind === 'random') return value;
+  if (op === '=' || op === 'each') return value;
+  if (value.kind === 'random') return RANDOM;
   if (value.kind === 'unknown') return null;
   return { kind: op === '+=' || op === '-=' ? 'linear' : 'exponential' };
 }
@@ -188,6 +189,7 @@ export class FlowEngine {
           : UNKNOWN('not a finite number');
       case 'neg': {
         const inner = await this.evaluate(expr.inner, scope, trail);
+        if (inner.kind === 'random') return combine('-', { kind: 'const', ms: 0 }, inner);
         return inner.kind === 'const' ? { kind: 'const', ms: -inner.ms } : inner;
       }
       case 'binary': {
@@ -245,6 +247,15 @@ export class FlowEngine {
       case 'call':
         return this.call(expr, scope, trail);
     }
+  }
+
+  /** A random draw, with the range it falls in when its bounds are known at every attempt. */
+  private async draw(expr: Extract<Expr, { k: 'random' }>, scope: Scope, trail: Trail): Promise<DelayValue> {
+    if (!expr.range) return RANDOM;
+    const lo = spanOf(await this.evaluate(expr.range[0], scope, trail));
+    const hi = spanOf(await this.evaluate(expr.range[1], scope, trail));
+    if (!lo || !hi) return RANDOM;
+    return { kind: 'random', span: lo.map(([low], i) => [low, Math.max(low, hi[i]![1])] as const) };
   }
 
   /** A literal list of delays walked or indexed by the attempt: its shape is the schedule's. */
@@ -405,7 +416,8 @@ export class FlowEngine {
         if (mentions(write.value, name)) {
           // `delay = delay * 2`, `delay = min(delay * 2, cap)`: grows from its previous value.
           const grown = await this.evaluate(write.value, counting, inner);
-          if (grown.kind === 'random') value = grown;
+          // Growing from itself, the range of one step is not the range of the value.
+          if (grown.kind === 'random') value = RANDOM;
           else if (isGrowing(grown)) value = joinValues([value, { kind: growthOf(write.value) }]);
           else value = joinValues([value, grown]);
         } else {
@@ -415,7 +427,7 @@ export class FlowEngine {
       }
       const rhs = await this.evaluate(write.value, counting, inner);
       const base: DelayValue = value ?? UNKNOWN(`\`${name}\` is used before it is set`);
-      if (rhs.kind === 'random') value = rhs;
+      if (rhs.kind === 'random') value = RANDOM;
       else if (write.op === '*=' || write.op === '**=' || write.op === '<<=') {
         value =
           rhs.kind === 'const' && rhs.ms === 1
@@ -566,7 +578,7 @@ export class FlowEngine {
             { ...callerScope, counters: new Set([declared.name]) },
             inner,
           );
-          if (grown.kind === 'random') values.push(grown);
+          if (grown.kind === 'random') values.push(RANDOM);
           // Passed on as it is (`retry(fn, delay)`), the value stays what the first call gave it.
           else if (isGrowing(grown) && grown.kind !== 'counter') values.push({ kind: growthOf(arg) });
           // Changed in a way not followed (`fibonacci(delay + 2)`): not the first call's value either.
@@ -680,7 +692,7 @@ export class FlowEngine {
           : `\`${entry.key}\` = ${this.amount(value.value)} (${at})`,
         file.why,
       );
-      return value.kind === 'random' ? { kind: 'random' } : { kind: 'const', ms: value.value };
+      return value.kind === 'random' ? RANDOM : { kind: 'const', ms: value.value };
     }
     if (expr.fallback) return this.evaluate(expr.fallback, scope, trail);
     return {
@@ -1284,14 +1296,15 @@ export class FlowEngine {
     const { facts, fn } = target;
     if (fn.random) {
       trail.evidence.push(`\`${fn.name}\` draws a random number (${where(facts, fn.line)})`);
-      // What it returns says where its draws come from: a generator every process seeds alike, or not.
+      // What it returns says where its draws come from (a generator every process seeds alike, or
+      // not) and how widely they fall; a helper that draws is random whatever else it returns.
       const probe = probeOf(trail);
       const value = await this.returned(expr, target, scope, probe);
       if (value.kind === 'random' && !probe.draws.genuine && probe.draws.seeded.length > 0) {
         absorb(trail.draws, probe.draws);
         for (const line of probe.evidence) if (!trail.evidence.includes(line)) trail.evidence.push(line);
       } else trail.draws.genuine = true;
-      return { kind: 'random' };
+      return value.kind === 'random' ? value : RANDOM;
     }
     const named = JITTER_NAME.test(fn.name) ? await this.namedOnlyJitter(expr, scope, trail, target) : null;
     return named ?? this.returned(expr, target, scope, trail);
@@ -1355,7 +1368,7 @@ export class FlowEngine {
     }
     const source = expr.from ? await this.generatorSource(expr.from, scope, trail) : null;
     if (source !== 'seeded') trail.draws.genuine = true;
-    return { kind: 'random' };
+    return this.draw(expr, scope, trail);
   }
 
   /**
@@ -1570,7 +1583,7 @@ function mentionsField(expr: Expr, name: string): boolean {
  * any other change is not followed.
  */
 function grownFromItself(expr: Extract<Expr, { k: 'binary' }>, other: DelayValue): DelayValue {
-  if (other.kind === 'random') return other;
+  if (other.kind === 'random') return RANDOM;
   const step = other.kind === 'const' ? other.ms : 0;
   if ((expr.op === '*' && step > 1) || (expr.op === '<<' && step > 0)) return { kind: 'exponential' };
   if (expr.op === '+' && step > 0) return { kind: 'linear' };

@@ -51,9 +51,10 @@ export type Expr =
    * The front end recognised a random draw (`random.uniform`, `Math.random()`, `rand.Intn`). `from`: the
    * generator object it is drawn from (`rng` of `rng.uniform(…)`), which may be seeded with a constant.
    * `via`: the call, when only its name says it draws (`with_jitter(…)`): a helper of the repository
-   * whose body draws nothing is followed instead.
+   * whose body draws nothing is followed instead. `range`: the lowest and highest value one draw
+   * gives, when the call says (see `draw-range.ts`).
    */
-  | { k: 'random'; what: string; from?: Expr; via?: Extract<Expr, { k: 'call' }> }
+  | { k: 'random'; what: string; from?: Expr; via?: Extract<Expr, { k: 'call' }>; range?: [Expr, Expr] }
   /**
    * A random generator being made (`random.Random(42)`, `new Random(42)`, `rand.NewSource(1)`): `seed`
    * as written, absent when the generator seeds itself (from the clock or the OS).
@@ -194,6 +195,8 @@ export interface RetryFrame {
   /** Attempt counters in scope. */
   counters: string[];
   attemptVar?: string;
+  /** What the attempt counter stays below (`range(5)`, `attempt < MAX_TRIES`): how many attempts run. */
+  limit?: Expr;
   evidence: string[];
 }
 
@@ -304,6 +307,8 @@ export function contains(expr: Expr, test: (e: Expr) => boolean): boolean {
       return expr.items.some(inside) || (!!expr.index && inside(expr.index));
     case 'option':
       return (!!expr.of && inside(expr.of)) || inside(expr.fallback);
+    case 'random':
+      return !!expr.range && expr.range.some(inside);
     case 'setting':
       return (!!expr.of && inside(expr.of)) || (!!expr.fallback && inside(expr.fallback));
     case 'generator':
@@ -311,6 +316,11 @@ export function contains(expr: Expr, test: (e: Expr) => boolean): boolean {
     default:
       return false;
   }
+}
+
+/** `clamp(value, lo, hi)`, Kotlin `coerceIn`, C# `Math.Clamp`: the value held between two bounds. */
+export function clamped(value: Expr, lo: Expr, hi: Expr): Expr {
+  return { k: 'minmax', which: 'min', args: [{ k: 'minmax', which: 'max', args: [value, lo] }, hi] };
 }
 
 /** Whether an expression mentions a name anywhere (for self-referencing updates). */

@@ -109,6 +109,7 @@ export async function judgeWait(
   for (const line of trail.evidence) if (!evidence.includes(line)) evidence.push(line);
   const input: WaitDraftInput = {
     value: scaled(value, wait.unitMs),
+    attempts: await attemptsOf(engine, frame, { ...(wait.scope ?? scope), counters }),
     anchor: site.anchor,
     argument: wait.argument,
     trigger: frame.trigger,
@@ -120,6 +121,13 @@ export async function judgeWait(
   // The pause is written inside the helper: a patch there would change the polling too.
   if (wait.helper && wait.scope) input.computedBy = wait.helper;
   return waitDraft(input, options);
+}
+
+/** How many attempts the retry's counter runs through, when its limit is a known number. */
+async function attemptsOf(engine: FlowEngine, frame: RetryFrame, scope: Scope): Promise<number | undefined> {
+  if (!frame.limit) return undefined;
+  const limit = await engine.evaluate(frame.limit, { ...scope, counters: new Set() }, newTrail());
+  return limit.kind === 'const' && limit.ms >= 0 ? Math.ceil(limit.ms) : undefined;
 }
 
 /**
@@ -397,6 +405,7 @@ export interface RetryContextResult {
   trigger: RetryFrame['trigger'];
   counters: ReadonlySet<string>;
   attemptVar?: string;
+  limit?: Expr;
   evidence: string[];
 }
 
@@ -418,6 +427,7 @@ export function attachRetryFrames<N>(
     if (!context) continue;
     call.retry = { trigger: context.trigger, counters: [...context.counters], evidence: context.evidence };
     if (context.attemptVar) call.retry.attemptVar = context.attemptVar;
+    if (context.limit) call.retry.limit = context.limit;
   }
   if (!failures) return;
   // Calls of this file's functions, of a reconnect elsewhere, or of an object's method (a

@@ -9,7 +9,8 @@ import {
 } from '../analyzer.js';
 import { findJitterHelpers } from './ts/jitter-helpers.js';
 import { callsOfFile, MAX_SYNTAX_DEPTH } from './ts/calls.js';
-import { classifyDelay, toDelay, UNKNOWN, type DelayValue } from '../delay.js';
+import { classifyDelay, toDelay, UNKNOWN, type DelayValue, type Lockstep } from '../delay.js';
+import { lockstepMessage } from '../lockstep.js';
 import {
   fingerprintOf,
   levelOf,
@@ -157,14 +158,17 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
     const fake =
       fakeJitterOf(value, followed.draws) ??
       (wait.call === 'sleep-helper' ? await this.namedOnlySleep(call, file, state, engine, value) : null);
-    const classified = fakeJitterRule(value, fake, options) ?? classifyDelay(value, options);
+    const classified =
+      fakeJitterRule(value, fake, options) ??
+      classifyDelay(value, options, await this.attempts(context, file, state, engine));
     if (!classified) return null;
     const confidence: Confidence = classified.unknown ? 'low' : wait.confidence;
     return {
       ...(fake ? { fake } : {}),
       rule: classified.rule,
       anchor: wait.anchor,
-      delay: toDelay(value, wait.delay.getText(file)),
+      delay: toDelay(value, wait.delay.getText(file), classified.lockstep),
+      ...(classified.lockstep ? { lockstep: classified.lockstep } : {}),
       trigger: context.trigger,
       form: {
         kind: 'call-argument',
@@ -185,6 +189,19 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
       confidence,
       level: classified.unknown ? 'note' : undefined,
     };
+  }
+
+  /** How many values the loop's attempt counter takes, when its bound is a known number. */
+  private async attempts(
+    context: RetryContext,
+    file: ts.SourceFile,
+    state: ScanState,
+    engine: FlowEngine,
+  ): Promise<number | undefined> {
+    if (!context.loopBound) return undefined;
+    const { value } = await this.evaluateAt(context.loopBound.bound, file, state, engine);
+    if (value.kind !== 'const' || value.ms < 0) return undefined;
+    return Math.ceil(value.ms) + (context.loopBound.inclusive ? 1 : 0);
   }
 
   /** The analysed file's facts, extracted once the engine is first needed for it. */
@@ -450,6 +467,7 @@ interface Draft {
   evidence: string[];
   confidence: Confidence;
   level?: Finding['level'];
+  lockstep?: Lockstep;
 }
 
 function libraryDraft(found: LibraryFinding, file: ts.SourceFile, options: AnalysisOptions): Draft | null {
@@ -514,6 +532,7 @@ function toFindings(drafts: Draft[], file: ts.SourceFile, path: string, language
       trigger: draft.trigger,
       form: draft.form,
       attemptVar: draft.attemptVar,
+      ...(draft.lockstep ? { lockstep: draft.lockstep } : {}),
       evidence: draft.evidence,
       confidence: draft.confidence,
       message: messageFor(draft),
@@ -525,6 +544,7 @@ function toFindings(drafts: Draft[], file: ts.SourceFile, path: string, language
 
 function messageFor(draft: Draft): string {
   if (draft.fake) return fakeJitterMessage(draft.fake);
+  if (draft.lockstep) return lockstepMessage(draft.lockstep, draft.attemptVar);
   const what = draft.form.kind === 'library-option' ? `${draft.form.library} retries` : 'This retry waits';
   if (draft.rule === 'fixed-delay-retry') {
     const ms =

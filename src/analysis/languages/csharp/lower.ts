@@ -1,6 +1,7 @@
 import { JITTER_NAME, SERVER_HINT_NAME } from '../../context.js';
 import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
-import type { Expr } from '../../flow/ir.js';
+import { drawRange } from '../../flow/draw-range.js';
+import { clamped, type Expr } from '../../flow/ir.js';
 import { numericLiteral, OPERATORS, unitMs } from '../tree-sitter/durations.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { field, namedChildren } from '../tree-sitter/syntax.js';
@@ -357,6 +358,10 @@ function invocation(node: Node, scope: NameScope, lower: (n: Node) => Expr): Exp
       return { k: 'binary', op: '**', left: lower(positional[0]), right: lower(positional[1]) };
     if ((name === 'Min' || name === 'Max') && positional.length > 0)
       return { k: 'minmax', which: name === 'Min' ? 'min' : 'max', args: positional.map(lower) };
+    if (name === 'Clamp' && positional.length === 3) {
+      const [value, lo, hi] = positional.map(lower);
+      return clamped(value!, lo!, hi!);
+    }
   }
   if (NUMBER_TYPES.test(owner) && CONVERSIONS.test(name) && positional[0]) return lower(positional[0]);
   const args = positional.map(lower);
@@ -368,7 +373,8 @@ function invocation(node: Node, scope: NameScope, lower: (n: Node) => Expr): Exp
 }
 
 /**
- * A random draw: from the generator object it is a method of (`_random.Next(…)`), unless that is a
+ * A random draw, with the range it falls in: from the generator object it is a method of
+ * (`_random.Next(…)`), unless that is a
  * shared source (`Random.Shared`, `RandomNumberGenerator`); a call only its name makes a draw
  * (`WithJitter(delay)`) keeps the call, to be followed.
  */
@@ -378,12 +384,15 @@ function randomDraw(shape: CallShape, scope: NameScope, lower: (n: Node) => Expr
     k: 'random',
     what: `${objectText.replace(/^System\./, '')}.${name}`,
   };
+  const args = positional.map(lower);
+  const range = drawRange(name, args);
+  if (range) draw.range = range;
   if (object && !RANDOM_SOURCE.test(objectText)) draw.from = objectOf(object, objectText, scope, lower);
   if (JITTER_NAME.test(name))
     draw.via = {
       k: 'call',
       callee: calleeExpr(shape, scope, lower),
-      args: positional.map(lower),
+      args,
       named: named.map(([keyword, value]) => [keyword, lower(value)]),
       line,
     };

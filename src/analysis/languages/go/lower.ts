@@ -1,5 +1,6 @@
 import { JITTER_NAME, SERVER_HINT_NAME } from '../../context.js';
 import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
+import { drawRange } from '../../flow/draw-range.js';
 import type { Expr } from '../../flow/ir.js';
 import { numericLiteral, OPERATORS, unitMs } from '../tree-sitter/durations.js';
 import type { Node } from '../tree-sitter/runtime.js';
@@ -177,11 +178,15 @@ function generatorOf(node: Node, callee: Node, at: GoLowering, lower: (n: Node) 
 }
 
 /**
- * A random draw: from the generator it is a method of (`c.rng.Intn(…)`), unless that is the package
- * (`rand.Intn`); a call only its name makes a draw (`jitter(d)`) keeps the call to follow.
+ * A random draw, with the range it falls in: from the generator it is a method of (`c.rng.Intn(…)`),
+ * unless that is the package (`rand.Intn`); a call only its name makes a draw (`jitter(d)`) keeps the
+ * call to follow.
  */
 function randomDraw(node: Node, callee: Node, at: GoLowering, lower: (n: Node) => Expr): Expr {
   const draw: Extract<Expr, { k: 'random' }> = { k: 'random', what: callee.text };
+  const args = callArguments(node).map(lower);
+  const range = drawRange(callee.text, args);
+  if (range) draw.range = range;
   const operand = callee.type === 'selector_expression' ? field(callee, 'operand') : null;
   if (operand && !(operand.type === 'identifier' && at.imports.has(operand.text))) draw.from = lower(operand);
   const own = callee.type === 'selector_expression' ? (field(callee, 'field')?.text ?? '') : callee.text;
@@ -189,7 +194,7 @@ function randomDraw(node: Node, callee: Node, at: GoLowering, lower: (n: Node) =
     draw.via = {
       k: 'call',
       callee: lowerCallee(callee, at),
-      args: callArguments(node).map(lower),
+      args,
       named: [],
       line: node.startPosition.row + 1,
     };
@@ -208,19 +213,20 @@ function call(node: Node, at: GoLowering, lower: (n: Node) => Expr): Expr {
   const generator = generatorOf(node, callee, at, lower);
   if (generator) return generator;
   if (isRandomCall(callee, at.imports) || isGeneratorDraw(callee)) return randomDraw(node, callee, at, lower);
+  const name = qualified(callee, at.imports);
+  const args = callArguments(node);
+  // A clamp of the server's hint (`min(rl.RetryAfter, maxWait)`) is a clamp, whatever it mentions.
+  if (/^(min|max|math\.(Min|Max))$/.test(name) && args.length > 0)
+    return { k: 'minmax', which: /min/i.test(name) ? 'min' : 'max', args: args.map(lower) };
   // `h.Get("Retry-After")` reads the server's hint; `retryAfter(resp)` is a helper to follow (it may
   // fall back to a wait of its own).
   const own = callee.type === 'selector_expression' ? field(callee, 'field')?.text : callee.text;
   if (SERVER_HINT_NAME.test(node.text) && !SERVER_HINT_NAME.test(own ?? ''))
     return { k: 'server', what: callee.text };
-  const name = qualified(callee, at.imports);
   if (ENVIRONMENT.test(name)) return { k: 'external', what: 'an environment variable or flag' };
-  const args = callArguments(node);
   if (CONVERSIONS.test(name) && args[0]) return lower(args[0]);
   if (name === 'math.Pow' && args[0] && args[1])
     return { k: 'binary', op: '**', left: lower(args[0]), right: lower(args[1]) };
-  if (/^(min|max|math\.(Min|Max))$/.test(name) && args.length > 0)
-    return { k: 'minmax', which: /min/i.test(name) ? 'min' : 'max', args: args.map(lower) };
   const lowered = args.map(lower);
   // A random draw handed to a call (`time.Duration(f(rand.Int63()))`) makes its result random too.
   const random = lowered.find((e) => e.k === 'random');

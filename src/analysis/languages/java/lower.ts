@@ -1,6 +1,7 @@
 import { JITTER_NAME, SERVER_HINT_NAME } from '../../context.js';
 import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
-import type { Expr } from '../../flow/ir.js';
+import { randomDraw } from '../../flow/draw-range.js';
+import { clamped, type Expr } from '../../flow/ir.js';
 import { numericLiteral, OPERATORS, unitMs } from '../tree-sitter/durations.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { field, namedChildren } from '../tree-sitter/syntax.js';
@@ -155,9 +156,10 @@ function lowerCall(node: Node, names: JavaNames, lower: (n: Node) => Expr): Expr
   const args = argumentsOf(node);
   const owner = (object?.text ?? '').replace(/\s+/g, '').replace(/^java\.(lang|time|util\.concurrent)\./, '');
   const qualified = owner === '' ? name : `${owner}.${name}`;
-  if (qualified === 'Math.random') return { k: 'random', what: qualified };
+  if (qualified === 'Math.random') return randomDraw(qualified, name, []);
   // A draw from a generator object (`rng.nextInt(…)`): which generator decides whether it is jitter.
-  if (object && RANDOM_METHOD.test(name)) return { k: 'random', what: qualified, from: lower(object) };
+  if (object && RANDOM_METHOD.test(name))
+    return randomDraw(qualified, name, args.map(lower), { from: lower(object) });
   if (JITTER_NAME.test(name)) {
     const via: Extract<Expr, { k: 'call' }> = {
       k: 'call',
@@ -184,16 +186,17 @@ function lowerCall(node: Node, names: JavaNames, lower: (n: Node) => Expr): Expr
     if (fallback && fallback.type !== 'class_literal') setting.fallback = lower(fallback);
     return setting;
   }
+  // `Math.min(e.getRetryAfterMillis(), 60_000L)` clamps the hint; it names no header.
+  if (owner === 'Math' || owner === 'StrictMath') {
+    const math = lowerMath(name, args, lower);
+    if (math) return math;
+  }
   // `conn.getHeaderFieldInt("Retry-After", 10)`: the server's hint, or the code's own fallback.
   if (args[0] && SERVER_HINT_NAME.test(args[0].text)) {
     const server: Expr = { k: 'server', what: args[0].text };
     return args[1] ? { k: 'either', options: [server, lower(args[1])] } : server;
   }
   if (SERVER_HINT_NAME.test(name)) return { k: 'server', what: `${name}(…)` };
-  if (owner === 'Math' || owner === 'StrictMath') {
-    const math = lowerMath(name, args, lower);
-    if (math) return math;
-  }
   if (owner === 'Duration') return duration(name, args, lower);
   const timeUnit = TIME_UNIT.exec(owner);
   const toUnit = /^to([A-Z]\w+)$/.exec(name);
@@ -232,6 +235,11 @@ function lowerMath(name: string, args: Node[], lower: (n: Node) => Expr): Expr |
   if (PASS_THROUGH_MATH.has(name) && args[0]) return lower(args[0]);
   if ((name === 'min' || name === 'max') && args.length > 0)
     return { k: 'minmax', which: name, args: args.map(lower) };
+  // Java 21 `Math.clamp(value, min, max)`.
+  if (name === 'clamp' && args.length === 3) {
+    const [value, lo, hi] = args.map(lower);
+    return clamped(value!, lo!, hi!);
+  }
   if (name === 'pow' && args[0] && args[1])
     return { k: 'binary', op: '**', left: lower(args[0]), right: lower(args[1]) };
   if ((name === 'multiplyExact' || name === 'addExact') && args[0] && args[1])

@@ -46,7 +46,8 @@ export function waitDraft(
   return {
     rule: classified.rule,
     anchor: wait.anchor,
-    delay: toDelay(value, wait.argument.text),
+    delay: toDelay(value, wait.argument.text, classified.lockstep),
+    ...(classified.lockstep ? { lockstep: classified.lockstep } : {}),
     trigger: context.trigger,
     form: {
       kind: 'call-argument',

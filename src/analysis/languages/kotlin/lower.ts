@@ -1,7 +1,8 @@
 import { SERVER_HINT_NAME } from '../../context.js';
 import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
 import type { ArithmeticOp } from '../../delay.js';
-import type { Expr } from '../../flow/ir.js';
+import { randomDraw } from '../../flow/draw-range.js';
+import { clamped, type Expr } from '../../flow/ir.js';
 import { numericLiteral, OPERATORS, unitMs } from '../tree-sitter/durations.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { field, namedChildren } from '../tree-sitter/syntax.js';
@@ -227,13 +228,24 @@ function lowerCall(wrapped: Node, lower: (n: Node) => Expr, line: number): Expr 
   // `Random(42)`, `java.util.Random(42)`: one sequence in every process; `Random.Default` seeds itself.
   if (SEEDED_GENERATOR.test(qualified) && nodes.length === 1 && named.length === 0)
     return { k: 'generator', what: node.text, seed: lower(nodes[0]!), line };
-  if (isRandomCall(node, parts)) {
-    const draw: Extract<Expr, { k: 'random' }> = { k: 'random', what: qualified };
-    // A draw from a generator object (`rng.nextLong(…)`): which generator decides whether it is jitter.
-    if (receiver && !GLOBAL_SOURCE.test(receiver.text.replace(/\s+/g, ''))) draw.from = lower(receiver);
-    return draw;
-  }
   const args = nodes.map(lower);
+  if (isRandomCall(node, parts)) {
+    // A draw from a generator object (`rng.nextLong(…)`): which generator decides whether it is jitter.
+    const source =
+      receiver && !GLOBAL_SOURCE.test(receiver.text.replace(/\s+/g, '')) ? { from: lower(receiver) } : {};
+    // `(1..5).random()` and `list.random()` pick an element: only a generator's draw has a numeric range.
+    const generator = qualified === 'Math.random' || (!!receiver && !/^random(OrNull)?$/.test(name));
+    return generator && !spread
+      ? randomDraw(qualified, name, args, source)
+      : { k: 'random', what: qualified, ...source };
+  }
+  // A clamp (`e.retryAfterMillis.coerceAtMost(60_000L)`) is a clamp, whatever its receiver names.
+  if (receiver && name === 'coerceAtLeast' && args[0])
+    return { k: 'minmax', which: 'max', args: [lower(receiver), args[0]] };
+  if (receiver && name === 'coerceAtMost' && args[0])
+    return { k: 'minmax', which: 'min', args: [lower(receiver), args[0]] };
+  if (receiver && name === 'coerceIn' && args[0] && args[1])
+    return clamped(lower(receiver), args[0], args[1]);
   // A member read of the server's hint (`response.header("Retry-After")`); a helper of the code's own
   // (`retryAfterMs(response)`) is followed instead, so that its own fallback is judged.
   if (receiver && (SERVER_HINT_NAME.test(qualified) || (nodes[0] && SERVER_HINT_NAME.test(nodes[0].text))))
@@ -247,16 +259,6 @@ function lowerCall(wrapped: Node, lower: (n: Node) => Expr, line: number): Expr 
     return setting;
   }
   if (receiver && PASS_THROUGH.has(name) && ZERO_ARGS(node)) return lower(receiver);
-  if (receiver && name === 'coerceAtLeast' && args[0])
-    return { k: 'minmax', which: 'max', args: [lower(receiver), args[0]] };
-  if (receiver && name === 'coerceAtMost' && args[0])
-    return { k: 'minmax', which: 'min', args: [lower(receiver), args[0]] };
-  if (receiver && name === 'coerceIn' && args[0] && args[1])
-    return {
-      k: 'minmax',
-      which: 'min',
-      args: [{ k: 'minmax', which: 'max', args: [lower(receiver), args[0]] }, args[1]],
-    };
   if (
     /^(minOf|maxOf|Math\.min|Math\.max|min|max|kotlin\.math\.min|kotlin\.math\.max)$/.test(qualified) &&
     args.length > 0

@@ -1,5 +1,6 @@
 import { JITTER_NAME, SERVER_HINT_NAME } from '../../context.js';
 import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
+import { drawRange } from '../../flow/draw-range.js';
 import type { Expr } from '../../flow/ir.js';
 import { numericLiteral, OPERATORS } from '../tree-sitter/durations.js';
 import type { Node } from '../tree-sitter/runtime.js';
@@ -223,12 +224,16 @@ function lowerCall(node: Node, imports: ReadonlyMap<string, PyImport>, depth: nu
 const GENERATOR = /(^|\.)(random\.Random|RandomState|default_rng)$/;
 
 /**
- * A random draw: from the generator object or module it is a method of (`self._rng.uniform(…)`,
- * `random.uniform(…)`); a call only its name makes a draw (`with_jitter(…)`) keeps the call.
+ * A random draw, with the range it falls in: from the generator object or module it is a method of
+ * (`self._rng.uniform(…)`, `random.uniform(…)`); a call only its name makes a draw (`with_jitter(…)`)
+ * keeps the call.
  */
 function randomDraw(node: Node, callee: Node, name: string, lower: (n: Node) => Expr): Expr {
   const object = callee.type === 'attribute' ? field(callee, 'object') : null;
+  const args = positionalArguments(node).map(lower);
   const draw: Extract<Expr, { k: 'random' }> = { k: 'random', what: name };
+  const range = drawRange(name, args);
+  if (range) draw.range = range;
   // The module itself (`random.uniform`) is a source too: `random.seed(0)` may have seeded it.
   if (object && !/^(secrets|(np|numpy)\.random)$/.test(object.text)) draw.from = lower(object);
   if (JITTER_NAME.test(name)) {
@@ -236,7 +241,7 @@ function randomDraw(node: Node, callee: Node, name: string, lower: (n: Node) => 
     draw.via = {
       k: 'call',
       callee: lower(callee),
-      args: positionalArguments(node).map(lower),
+      args,
       named,
       line: node.startPosition.row + 1,
     };

@@ -23,7 +23,7 @@ import {
   type ParentOf,
 } from '../tree-sitter/syntax.js';
 import { parameterNames } from './module.js';
-import type { FailurePath } from '../../flow/ir.js';
+import type { Expr, FailurePath } from '../../flow/ir.js';
 
 /**
  * Is a Python wait a pause between attempts (RULES.md section 1)? It must run only after something
@@ -36,6 +36,8 @@ export interface PyRetryContext {
   /** Names that change from one attempt to the next. */
   counters: Set<string>;
   attemptVar?: string;
+  /** What a `for … in range(…)` counter stays below. */
+  limit?: Expr;
   evidence: string[];
 }
 
@@ -79,7 +81,28 @@ export function retryContext(call: Node): PyRetryContext | null {
       ? `inside a \`${loop.type === 'for_statement' ? 'for' : 'while'}\` loop (line ${lineOf(loop)})`
       : `which calls \`${name}\` again`,
   ];
-  return { trigger: path.trigger, counters, attemptVar: pickAttempt(counters), evidence };
+  const attemptVar = pickAttempt(counters);
+  const limit = attemptVar === undefined ? undefined : rangeLimit(call, fn, up, attemptVar);
+  return { trigger: path.trigger, counters, attemptVar, evidence, ...(limit ? { limit } : {}) };
+}
+
+/**
+ * `for attempt in range(5)` / `range(1, MAX_TRIES)`: the bound the counter stays below, as a number or
+ * a name the engine resolves (anything else is not followed).
+ */
+function rangeLimit(call: Node, fn: Node | null, up: ParentOf, counter: string): Expr | undefined {
+  for (let node = up(call); node && !(fn && node.id === fn.id); node = up(node)) {
+    if (node.type !== 'for_statement' || field(node, 'left')?.text !== counter) continue;
+    const right = field(node, 'right');
+    if (right?.type !== 'call' || !/(^|\.)range$/.test(field(right, 'function')?.text ?? ''))
+      return undefined;
+    const args = namedChildren(field(right, 'arguments') ?? right).filter((a) => a.type !== 'comment');
+    const stop = args.length === 1 || args.length === 2 ? args[args.length - 1]! : null;
+    if (stop?.type === 'integer') return { k: 'num', value: Number(stop.text.replace(/_/g, '')) };
+    if (stop?.type === 'identifier') return { k: 'name', name: stop.text, line: lineOf(stop) };
+    return undefined;
+  }
+  return undefined;
 }
 
 /** The failure a call runs after (an `except` clause, an error branch), whatever repeats it. */

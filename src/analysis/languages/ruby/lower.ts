@@ -1,5 +1,6 @@
 import { JITTER_NAME, SERVER_HINT_NAME } from '../../context.js';
 import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
+import { drawRange } from '../../flow/draw-range.js';
 import type { Expr } from '../../flow/ir.js';
 import { numericLiteral, OPERATORS, unitMs } from '../tree-sitter/durations.js';
 import type { Node } from '../tree-sitter/runtime.js';
@@ -65,7 +66,7 @@ export function lowerRuby(node: Node, depth = 0): Expr {
     case 'identifier':
       // A local named like a server hint (`retry_after`) is what the code assigns it; the engine
       // takes the name for the server's only when no value can be followed.
-      if (isRandomCall(node)) return randomDraw(node, null, lower);
+      if (isRandomCall(node)) return randomDraw(node, { args: [], named: [] }, lower);
       return { k: 'name', name: node.text, line };
     case 'self':
       return { k: 'self' };
@@ -98,6 +99,9 @@ function lowerCall(node: Node, depth: number): Expr {
   const line = node.startPosition.row + 1;
   const method = field(node, 'method')?.text ?? '';
   const receiver = field(node, 'receiver');
+  // `[base * 2**n + rand, cap].min`: a clamp, whose bounds are followed one by one.
+  if (receiver?.type === 'array' && (method === 'min' || method === 'max'))
+    return { k: 'minmax', which: method, args: namedChildren(receiver).map(lower) };
   const { args, named, spread, positionalSpread } = rubyArguments(node, lower);
   // `Random.new(42)` repeats one sequence in every process; `Random.new` seeds itself.
   if (receiver?.text === 'Random' && method === 'new')
@@ -128,8 +132,6 @@ function lowerCall(node: Node, depth: number): Expr {
     return { k: 'binary', op: '*', left: lower(receiver), right: { k: 'num', value: unit / MS_PER_SECOND } };
   if (receiver && PASS_THROUGH.has(method)) return lower(receiver);
   if (!receiver && (method === 'Integer' || method === 'Float') && args[0]) return args[0];
-  if (receiver?.type === 'array' && (method === 'min' || method === 'max'))
-    return { k: 'minmax', which: method, args: namedChildren(receiver).map(lower) };
   return { k: 'call', callee: rubyCallee(node, lower), args, named, line, spread, positionalSpread };
 }
 
@@ -142,16 +144,15 @@ export const SHARED_SOURCE = 'Random::DEFAULT';
 /** `@rng.rand(…)`, `generator.random_number`: a draw from a generator object, seeded however it was made. */
 function isGeneratorDraw(node: Node): boolean {
   return (
-    node.type === 'call' &&
-    !!field(node, 'receiver') &&
-    /^(rand|random_number)$/.test(field(node, 'method')?.text ?? '')
+    node.type === 'call' && !!field(node, 'receiver') && RUBY_DRAW.test(field(node, 'method')?.text ?? '')
   );
 }
 
 /**
  * A random draw: from the generator object it is a method of (`@rng.rand`), unless that is a class
- * (`Random.rand`, `SecureRandom.random_number`); a call only its name makes a draw (`with_jitter(2)`)
- * keeps the call, to be followed when it is the whole expression.
+ * (`Random.rand`, `SecureRandom.random_number`). When the draw is the whole expression (`whole`: its
+ * arguments), it carries the range one draw falls in, and a call only its name makes a draw
+ * (`with_jitter(2)`) keeps the call, to be followed.
  */
 function randomDraw(
   node: Node,
@@ -159,13 +160,12 @@ function randomDraw(
   lower: (n: Node) => Expr,
 ): Expr {
   const draw: Extract<Expr, { k: 'random' }> = { k: 'random', what: node.text };
+  const range = whole && rubyRange(node, lower);
+  if (range) draw.range = range;
   const receiver = node.type === 'call' ? field(node, 'receiver') : null;
   const shared = !receiver || /^(Random|Kernel)$/.test(receiver.text);
   // `rand`, `Random.rand`: the process's shared source, which `srand(42)` may have seeded.
-  if (
-    shared &&
-    /^(rand|random_number)$/.test(node.type === 'call' ? (field(node, 'method')?.text ?? '') : node.text)
-  )
+  if (shared && RUBY_DRAW.test(node.type === 'call' ? (field(node, 'method')?.text ?? '') : node.text))
     draw.from = { k: 'name', name: SHARED_SOURCE, line: node.startPosition.row + 1 };
   else if (receiver && receiver.text !== 'SecureRandom') draw.from = lower(receiver);
   if (node.type !== 'call') return draw;
@@ -255,4 +255,20 @@ export function rubyArguments(
     nodes.push(arg);
   }
   return { args, named, spread, positionalSpread: spread && positionalSpread, nodes, namedNodes };
+}
+
+const RUBY_DRAW = /^(rand|random_number)$/;
+
+/** `rand`, `rand(n)`, `rand(a..b)`, `Random.rand(n)`, `SecureRandom.random_number(n)`: the range of one draw. */
+function rubyRange(node: Node, lower: (n: Node) => Expr): [Expr, Expr] | undefined {
+  if (node.type !== 'call') return RUBY_DRAW.test(node.text) ? drawRange('rand', []) : undefined;
+  const listed = field(node, 'arguments');
+  const args = listed ? namedChildren(listed) : [];
+  const only = args.length === 1 ? args[0]! : null;
+  if (only?.type === 'range' || only?.type === 'parenthesized_statements') {
+    const ends = namedChildren(only.type === 'range' ? only : (namedChildren(only)[0] ?? only));
+    return ends.length === 2 ? [lower(ends[0]!), lower(ends[1]!)] : undefined;
+  }
+  // `sample`, `shuffle` and the like draw from a collection, not a number range.
+  return RUBY_DRAW.test(field(node, 'method')?.text ?? '') ? drawRange('rand', args.map(lower)) : undefined;
 }

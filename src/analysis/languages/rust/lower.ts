@@ -1,6 +1,7 @@
 import { JITTER_NAME, SERVER_HINT_NAME } from '../../context.js';
 import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
-import type { Expr } from '../../flow/ir.js';
+import { drawRange } from '../../flow/draw-range.js';
+import { clamped, type Expr } from '../../flow/ir.js';
 import { numericLiteral, OPERATORS, unitMs } from '../tree-sitter/durations.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { field, namedChildren } from '../tree-sitter/syntax.js';
@@ -296,8 +297,8 @@ function lowerCall(node: Node, context: RustLowering, lower: (n: Node) => Expr):
 const SEEDED_GENERATOR = /(^|::)\w*Rng(::<[^>]*>)?::(seed_from_u64|with_seed)$/;
 
 /**
- * A random draw: from the generator it is a method of (`self.rng.gen_range(…)`); a call only its name
- * makes a draw (`jitter(d)`) keeps the call, to be followed.
+ * A random draw: from the generator it is a method of (`self.rng.gen_range(…)`), with the range it
+ * falls in; a call only its name makes a draw (`jitter(d)`) keeps the call, to be followed.
  */
 function draw(
   what: string,
@@ -308,6 +309,8 @@ function draw(
   lower: (n: Node) => Expr,
 ): Expr {
   const drawn: Extract<Expr, { k: 'random' }> = { k: 'random', what };
+  const range = rustRange(what, args, lower);
+  if (range) drawn.range = range;
   if (receiver) drawn.from = lower(receiver);
   if (JITTER_NAME.test(what))
     drawn.via = { k: 'call', callee, args: args.map(lower), named: [], line: node.startPosition.row + 1 };
@@ -370,6 +373,7 @@ function method(node: Node, callee: Node, args: Node[], lower: (n: Node) => Expr
   if (PLUS.has(name)) return arg ? { k: 'binary', op: '+', left: receiver, right: arg } : receiver;
   if (MINUS.has(name)) return arg ? { k: 'binary', op: '-', left: receiver, right: arg } : receiver;
   if ((name === 'min' || name === 'max') && arg) return { k: 'minmax', which: name, args: [receiver, arg] };
+  if (name === 'clamp' && arg && args[1]) return clamped(receiver, arg, lower(args[1]));
   return {
     k: 'call',
     callee: { k: 'member', object: receiver, name, line },
@@ -377,4 +381,15 @@ function method(node: Node, callee: Node, args: Node[], lower: (n: Node) => Expr
     named: [],
     line,
   };
+}
+
+/**
+ * The range of a draw of the `rand` crates: `gen_range(a..b)` / `random_range(a..=b)` between the
+ * range's ends, `rand::random::<f64>()` (and `fastrand::f64()`) a unit draw; undefined for anything else.
+ */
+function rustRange(what: string, args: Node[], lower: (n: Node) => Expr): [Expr, Expr] | undefined {
+  const range = args.length === 1 && args[0]!.type === 'range_expression' ? namedChildren(args[0]!) : [];
+  if (/(gen|random)_range$/.test(what) && range.length === 2) return [lower(range[0]!), lower(range[1]!)];
+  if (/(^|::)(random::<f(32|64)>|f(32|64))$/.test(what) && args.length === 0) return drawRange('random', []);
+  return undefined;
 }

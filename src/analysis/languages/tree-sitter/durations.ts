@@ -86,9 +86,17 @@ export function scaled(value: DelayValue, factor: number): DelayValue {
     case 'const':
       return { kind: 'const', ms: roundMs(value.ms * factor) };
     case 'linear':
-      return value.baseMs === undefined ? value : { ...value, baseMs: roundMs(value.baseMs * factor) };
     case 'exponential':
-      return value.baseMs === undefined ? value : { ...value, baseMs: roundMs(value.baseMs * factor) };
+    case 'random': {
+      const span = value.span?.map(([lo, hi]) => [roundMs(lo * factor), roundMs(hi * factor)] as const);
+      const baseMs =
+        value.kind === 'random' || value.baseMs === undefined
+          ? {}
+          : { baseMs: roundMs(value.baseMs * factor) };
+      return { ...value, ...baseMs, ...(span ? { span } : {}) };
+    }
+    case 'server':
+      return value.capMs === undefined ? value : { ...value, capMs: roundMs(value.capMs * factor) };
     default:
       return value;
   }

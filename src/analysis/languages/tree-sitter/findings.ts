@@ -1,5 +1,6 @@
 import type { AnalysisOptions } from '../../analyzer.js';
-import { classifyDelay, clipDelayText, toDelay, type DelayValue } from '../../delay.js';
+import { classifyDelay, clipDelayText, toDelay, type DelayValue, type Lockstep } from '../../delay.js';
+import { lockstepMessage } from '../../lockstep.js';
 import {
   fingerprintOf,
   levelOf,
@@ -60,6 +61,7 @@ export interface Draft {
   confidence: Confidence;
   /** Set for an unresolved delay reported on request: always a note. */
   level?: Level;
+  lockstep?: Lockstep;
   /** Why randomness that looks like jitter is not (rule `fake-jitter`). */
   fake?: FakeJitter;
 }
@@ -77,20 +79,24 @@ export interface WaitDraftInput {
   confidence: Confidence;
   /** The helper the wait is written in, when the patch belongs there rather than at this call. */
   computedBy?: { name: string; path: string };
+  /** How many values the attempt counter takes, when the retry's limit says. */
+  attempts?: number;
   /** The wait's randomness is the same in every process. */
   fake?: FakeJitter | null;
 }
 
 /** A hand-written wait (`time.sleep(N)`, `time.Sleep(d)`, `sleep N`) as a draft, or null when quiet. */
 export function waitDraft(input: WaitDraftInput, options: AnalysisOptions): Draft | null {
-  const classified = fakeJitterRule(input.value, input.fake, options) ?? classifyDelay(input.value, options);
+  const classified =
+    fakeJitterRule(input.value, input.fake, options) ?? classifyDelay(input.value, options, input.attempts);
   if (!classified) return null;
   const reason = input.value.kind === 'unknown' ? input.value.reason : input.value.kind;
   return {
     ...(input.fake ? { fake: input.fake } : {}),
     rule: classified.rule,
     anchor: input.anchor,
-    delay: toDelay(input.value, input.argument.text),
+    delay: toDelay(input.value, input.argument.text, classified.lockstep),
+    ...(classified.lockstep ? { lockstep: classified.lockstep } : {}),
     trigger: input.trigger,
     form: {
       kind: 'call-argument',
@@ -127,7 +133,7 @@ export function fakeJitterRule(
   value: DelayValue,
   fake: FakeJitter | null | undefined,
   options: AnalysisOptions,
-): { rule: RuleId; unknown?: boolean } | null {
+): ReturnType<typeof classifyDelay> {
   if (!fake) return null;
   const classified = classifyDelay(value, options);
   return fake.kind === 'seeded' || (classified && !classified.unknown) ? { rule: 'fake-jitter' } : null;
@@ -200,6 +206,7 @@ export function toFindings(drafts: readonly Draft[], path: string, language: Lan
       trigger: draft.trigger,
       form: draft.form,
       attemptVar: draft.attemptVar,
+      ...(draft.lockstep ? { lockstep: draft.lockstep } : {}),
       evidence: draft.evidence,
       confidence: draft.confidence,
       message: messageFor(draft),
@@ -219,6 +226,7 @@ export function fakeJitterMessage(fake: FakeJitter): string {
 
 function messageFor(draft: Draft): string {
   if (draft.fake) return fakeJitterMessage(draft.fake);
+  if (draft.lockstep) return lockstepMessage(draft.lockstep, draft.attemptVar);
   const library = draft.form.kind === 'library-option' ? draft.form.library : null;
   if (draft.rule === 'fixed-delay-retry') {
     const ms = draft.delay.kind === 'fixed' ? draft.delay.ms : undefined;

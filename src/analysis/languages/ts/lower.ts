@@ -2,6 +2,7 @@ import { ts } from 'ts-morph';
 import type { ArithmeticOp } from '../../delay.js';
 import { JITTER_NAME, SERVER_HINT_NAME } from '../../context.js';
 import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
+import { randomDraw, type DrawSource } from '../../flow/draw-range.js';
 import type { Expr } from '../../flow/ir.js';
 import { isRandomCallee } from './random.js';
 import { unwrap } from './scope.js';
@@ -148,16 +149,17 @@ function lowerCall(
     return { k: 'generator', what: node.getText(file), line, ...(lowered ? { seed: lowered } : {}) };
   }
   if (isRandomCallee(name)) {
-    const draw: Extract<Expr, { k: 'random' }> = { k: 'random', what: callee.getText(file) };
+    const source: DrawSource = {};
     // A draw from a generator object (`rng.random()`): which generator decides whether it is jitter.
     if (
       ts.isPropertyAccessExpression(callee) &&
       !/^(Math|crypto|_|lodash)$/.test(callee.expression.getText(file))
     )
-      draw.from = lower(callee.expression);
+      source.from = lower(callee.expression);
     if (JITTER_NAME.test(name))
-      draw.via = { k: 'call', callee: lower(callee), args: args.map(lower), named: [], line };
-    return draw;
+      source.via = { k: 'call', callee: lower(callee), args: args.map(lower), named: [], line };
+    const drawn = args.filter((a) => !ts.isSpreadElement(a)).map(lower);
+    return randomDraw(callee.getText(file), name, drawn, source);
   }
   if (SERVER_HINT_NAME.test(callee.getText(file))) return { k: 'server', what: callee.getText(file) };
   if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(callee)) {

@@ -29,6 +29,8 @@ export interface RetryContext {
   /** Names that change from one attempt to the next (loop counters, incremented variables, recursion parameters). */
   counters: Set<string>;
   attemptVar?: string;
+  /** What the attempt counter of the `for` loop stays below (`attempt < 5`), or reaches (`<=`). */
+  loopBound?: { bound: ts.Expression; inclusive: boolean };
   evidence: string[];
 }
 
@@ -61,7 +63,27 @@ function inlineRetry(wait: Wait, file: ts.SourceFile): RetryContext | null {
       ? `inside a ${loopWord(loop)} loop (line ${lineOf(loop, file)})`
       : `which calls \`${recursion!.name}\` again`,
   ];
-  return { trigger: path.trigger, counters, attemptVar: pickAttempt(counters), evidence };
+  const attemptVar = pickAttempt(counters);
+  const loopBound = attemptVar === undefined ? undefined : forLimit(wait.anchor, fn, attemptVar);
+  return { trigger: path.trigger, counters, attemptVar, evidence, ...(loopBound ? { loopBound } : {}) };
+}
+
+/** `for (let attempt = 0; attempt < MAX; attempt++)`: the bound of the loop that declares the counter. */
+function forLimit(anchor: ts.Node, fn: ts.Node | null, counter: string): RetryContext['loopBound'] {
+  for (let node = anchor.parent; node && node !== fn; node = node.parent) {
+    if (!ts.isForStatement(node) || !node.initializer || !ts.isVariableDeclarationList(node.initializer))
+      continue;
+    if (!node.initializer.declarations.some((d) => ts.isIdentifier(d.name) && d.name.text === counter))
+      continue;
+    const condition = node.condition && unwrap(node.condition);
+    if (!condition || !ts.isBinaryExpression(condition) || !ts.isIdentifier(condition.left)) return undefined;
+    if (condition.left.text !== counter) return undefined;
+    const op = condition.operatorToken.kind;
+    if (op === ts.SyntaxKind.LessThanToken) return { bound: condition.right, inclusive: false };
+    if (op === ts.SyntaxKind.LessThanEqualsToken) return { bound: condition.right, inclusive: true };
+    return undefined;
+  }
+  return undefined;
 }
 
 /**
