@@ -399,6 +399,9 @@ export function extractKotlinFacts(path: string, root: Node, withSites: boolean)
           fn: state.fn?.id,
           line,
         });
+      // A constant of a top-level object is also what `import pkg.Object.NAME` of another file reads.
+      if (expr && isObjectConstant(node))
+        facts.assignments.push({ target: { kind: 'name', name }, op: '=', value: expr, line });
       return;
     }
     declare(name, state);
@@ -592,4 +595,14 @@ function declaredNames(node: Node | undefined): string[] {
 function lambdaParameterNames(lambda: Node): string[] {
   const list = namedChildren(lambda).find((c) => c.type === 'lambda_parameters');
   return list ? namedChildren(list).flatMap((p) => declaredNames(p)) : ['it'];
+}
+
+/** A `val` declared straight in a top-level `object`: one value another file can import by name. */
+function isObjectConstant(property: Node): boolean {
+  const owner = property.parent?.type === 'class_body' ? property.parent.parent : null;
+  return (
+    owner?.type === 'object_declaration' &&
+    owner.parent?.type === 'source_file' &&
+    property.children.some((c) => c?.type === 'val')
+  );
 }

@@ -37,6 +37,12 @@ export function modulePaths(fromPath: string, module: string): string[] {
     for (const extension of EXTENSIONS) paths.push(posix.join(root, ...parts) + extension);
   }
   for (const root of roots) paths.push(`${posix.join(root, ...parts)}/`);
+  // `import com.acme.Defaults.RETRY_DELAY`: a member of an object, declared in the object's file.
+  if (parts.length > 1) {
+    for (const root of roots) {
+      for (const extension of EXTENSIONS) paths.push(posix.join(root, ...parts.slice(0, -1)) + extension);
+    }
+  }
   if (parts.length > 1) {
     for (const root of roots) paths.push(`${posix.join(root, ...parts.slice(0, -1))}/`);
   }
