@@ -1228,6 +1228,17 @@ export class FlowEngine {
           return this.typeOf(global.value, { facts: scope.facts, counters: new Set() }, trail, depth + 1);
         return this.classNamed(expr.name, scope.facts);
       }
+      case 'either': {
+        // `retry or RetryConfig()`, `opts ?? new Defaults()`: what a caller hands over is of the class
+        // the code falls back to (its constructions elsewhere are followed with the class's fields).
+        let found: ClassRef | null = null;
+        for (const option of expr.options) {
+          const type = await this.typeOf(option, scope, trail, depth + 1);
+          if (type && found && type.cls !== found.cls) return null;
+          found = type ?? found;
+        }
+        return found;
+      }
       case 'member': {
         const owner = await this.typeOf(expr.object, scope, trail, depth + 1);
         if (!owner) return null;

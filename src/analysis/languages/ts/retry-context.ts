@@ -750,19 +750,19 @@ function attemptCounters(
     const visit = (node: ts.Node): void => {
       if (
         (ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
-        ts.isIdentifier(node.operand)
+        (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)
       ) {
-        if (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)
-          names.add(node.operand.text);
+        const name = counterName(node.operand);
+        if (name) names.add(name);
       }
       if (
         ts.isBinaryExpression(node) &&
-        ts.isIdentifier(node.left) &&
         (node.operatorToken.kind === ts.SyntaxKind.PlusEqualsToken ||
           node.operatorToken.kind === ts.SyntaxKind.MinusEqualsToken)
       ) {
         const right = unwrap(node.right);
-        if (ts.isNumericLiteral(right) && right.text === '1') names.add(node.left.text);
+        const name = counterName(node.left);
+        if (name && ts.isNumericLiteral(right) && right.text === '1') names.add(name);
       }
       ts.forEachChild(node, visit);
     };
@@ -781,9 +781,25 @@ function attemptCounters(
   return names;
 }
 
+/**
+ * What a loop steps by one: a local, or a field of the object (`this.attempt++` in a reconnect loop
+ * of a class), named as the engine names the field (`self.attempt`).
+ */
+function counterName(node: ts.Expression): string | null {
+  const target = unwrap(node);
+  if (ts.isIdentifier(target)) return target.text;
+  if (ts.isPropertyAccessExpression(target) && unwrap(target.expression).kind === ts.SyntaxKind.ThisKeyword)
+    return `${FIELD_PREFIX}${target.name.text}`;
+  return null;
+}
+
+const FIELD_PREFIX = 'self.';
+
+/** The counter a finding names, as the source spells it (`this.attempt` for a field). */
 function pickAttempt(counters: Set<string>): string | undefined {
   const names = [...counters];
-  return names.find((name) => ATTEMPT_NAME.test(name)) ?? names[0];
+  const name = names.find((n) => ATTEMPT_NAME.test(n)) ?? names[0];
+  return name?.startsWith(FIELD_PREFIX) ? `this.${name.slice(FIELD_PREFIX.length)}` : name;
 }
 
 function loopWord(loop: ts.IterationStatement): string {
