@@ -28,6 +28,11 @@ export type ParentMessage = { kind: 'stats' } | { kind: 'stop' };
 export interface Review {
   target: string;
   deliveryIds: string[];
+  /**
+   * The run found its pull request's current head already reviewed and posted nothing: its
+   * deliveries are covered by that review (a later push's run read the same head first).
+   */
+  alreadyReviewed?: boolean;
 }
 
 export function reviewOf(job: {
