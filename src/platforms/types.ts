@@ -37,6 +37,8 @@ export interface RepoReader {
   read(path: string, ref: string): Promise<string | null>;
   /** Every file path at `ref` (bounded by the budget); `glob` filters with minimatch syntax when given. */
   list(ref: string, glob?: string): Promise<string[]>;
+  /** What a reader with a budget refused so far, and why (`file budget exhausted`, `too large`). */
+  report?(): { refused: readonly { path: string; reason: string }[] };
 }
 
 /** A comment the bot left on an earlier run, recognised by its hidden fingerprint marker. */
@@ -116,4 +118,6 @@ export interface ReviewOutcome {
   analysedFiles?: number;
   /** Findings left out because `.jitterbot-baseline.json` records them. */
   baselined?: number;
+  /** Files of the repository the read budget kept the review from reading (see `review/read-cuts.ts`). */
+  readsCut?: number;
 }

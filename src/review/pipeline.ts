@@ -20,6 +20,8 @@ import type { ProjectFacts } from '../suggest/project.js';
 import type { RepoJitterHelper } from '../suggest/types.js';
 import { analysisOptionsFrom, analyzePaths, filterOptionsFrom, type AnalyzedFile } from './analyze.js';
 import { renderComment, renderSummary } from './render.js';
+import { budgetCuts, readCutNote } from './read-cuts.js';
+import { withWarning } from './render-summary.js';
 import { readProjectFacts } from './project-facts.js';
 import { RULE_DOCS_URL } from './rule-docs.js';
 
@@ -87,7 +89,13 @@ export async function reviewWith<O extends ReviewOptions>(
   reader: RepoReader,
   options: O,
 ): Promise<ReviewOutcome> {
-  const outcome = await analyse(await readInputs(target), reader, options);
+  const analysed = await analyse(await readInputs(target), reader, options);
+  // What the read budget cut is known here, where the reader is, whichever thread analysed.
+  const cuts = await budgetCuts(reader.report?.().refused ?? [], () => reader.list(analysed.headSha));
+  const outcome =
+    cuts.length === 0
+      ? analysed
+      : { ...analysed, summary: withWarning(analysed.summary, readCutNote(cuts)), readsCut: cuts.length };
   await target.publish(outcome);
   return outcome;
 }

@@ -182,6 +182,18 @@ export function renderSummary(input: SummaryInput): string {
     : `${body.slice(0, MAX_BODY_CHARS - 40)}\n\n…(summary truncated)`;
 }
 
+/**
+ * A summary with a warning placed right under its heading, where the unanalysed-files warning goes:
+ * something the review could not do, said before its results.
+ */
+export function withWarning(summary: string, warning: string): string {
+  if (warning === '') return summary;
+  const sections = summary.split('\n\n');
+  const heading = sections.findIndex((section) => section.startsWith('## jitterbot'));
+  sections.splice(heading < 0 ? sections.length : heading + 1, 0, warning);
+  return sections.join('\n\n');
+}
+
 /** One line for a check run's title or a commit status: how many new findings the change has. */
 export function findingsTitle(findings: number): string {
   if (findings === 0) return 'No retries without jitter on the added lines';

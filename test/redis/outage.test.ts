@@ -143,85 +143,80 @@ describe.skipIf(!REDIS_URL)('Redis stopped mid-burst', () => {
     nock.enableNetConnect();
   });
 
-  it(
-    'answers 503 + Retry-After during the outage, then accepts and reviews every delivery once',
-    { timeout: 60_000 },
-    async () => {
-      let down = false;
-      const send = async (item: Delivery): Promise<Answer> => {
-        const sentDown = down;
-        const response = await fetch(`${running.url}${item.path}`, {
-          method: 'POST',
-          headers: item.headers,
-          body: item.body,
-        });
-        await response.arrayBuffer();
-        return {
-          delivery: item,
-          status: response.status,
-          retryAfter: response.headers.get('retry-after'),
-          inOutage: sentDown && down,
-        };
-      };
-      const accepted = (answer: Answer) => answer.status === 200 || answer.status === 202;
-
-      const before = await Promise.all(Array.from({ length: BEFORE }, (_, index) => send(delivery(index))));
-      expect(before.filter((answer) => !accepted(answer))).toEqual([]);
-
-      // The burst goes on while Redis saves its data and exits, and while it is away.
-      const burst: Promise<Answer>[] = [];
-      // One command and no reconnecting: this connection only shuts Redis down.
-      const admin = new Redis(redis.url, { lazyConnect: true, retryStrategy: () => null });
-      admin.on('error', () => undefined);
-      for (let index = BEFORE; index < BEFORE + DURING; index += 1) {
-        burst.push(send(delivery(index)));
-        if (index === BEFORE + 2) {
-          await admin.call('SHUTDOWN', 'SAVE').catch(() => undefined);
-          await redis.exited;
-          down = true;
-        }
-        await new Promise((resolve) => setTimeout(resolve, SPACING_MS));
-      }
-      const during = await Promise.all(burst);
-      admin.disconnect();
-      down = false;
-      expect((await fetch(`${running.url}/readyz`)).status).toBe(503);
-
-      // Never a 500: accepted before Redis went, 503 with Retry-After once it was gone.
-      expect(during.filter((answer) => !accepted(answer) && answer.status !== 503)).toEqual([]);
-      const outage = during.filter((answer) => answer.inOutage);
-      expect(outage.length).toBeGreaterThanOrEqual(DURING - 4);
-      expect(outage.map(({ status, retryAfter }) => ({ status, retryAfter }))).toEqual(
-        outage.map(() => ({ status: 503, retryAfter: '60' })),
-      );
-
-      redis = await startRedisServer(redis.port, dir);
-      await waitFor('the server to be ready again', async () => {
-        return (await fetch(`${running.url}/readyz`)).status === 200;
+  it('answers 503 + Retry-After during the outage, then accepts and reviews every delivery once', async () => {
+    let down = false;
+    const send = async (item: Delivery): Promise<Answer> => {
+      const sentDown = down;
+      const response = await fetch(`${running.url}${item.path}`, {
+        method: 'POST',
+        headers: item.headers,
+        body: item.body,
       });
-      await new Promise((resolve) => setTimeout(resolve, CLAIM_HOLD_MS + 100));
-      const refused = during.filter((answer) => answer.status === 503);
-      const redelivered = await Promise.all(refused.map((answer) => send(answer.delivery)));
-      expect(redelivered.filter((answer) => !accepted(answer))).toEqual([]);
-
-      const reviewed: string[] = [];
-      const review = async (job: ReviewJob) => {
-        reviewed.push(jobKey(job));
-        return 'reviewed' as const;
+      await response.arrayBuffer();
+      return {
+        delivery: item,
+        status: response.status,
+        retryAfter: response.headers.get('retry-after'),
+        inOutage: sentDown && down,
       };
-      const workerRedis = redisConnection(redis.url, 'worker');
-      await connectRedis(workerRedis);
-      const worker = new RedisJobWorker(workerRedis, { github: review, gitlab: review }, { concurrency: 4 });
-      await worker.start();
-      const targets = [...before, ...during].map((answer) => answer.delivery.target);
-      try {
-        // A duplicate would be a second job for a target: give it a moment to show up.
-        await new Promise((resolve) => setTimeout(resolve, 300));
-      } finally {
-        workerRedis.disconnect();
+    };
+    const accepted = (answer: Answer) => answer.status === 200 || answer.status === 202;
+
+    const before = await Promise.all(Array.from({ length: BEFORE }, (_, index) => send(delivery(index))));
+    expect(before.filter((answer) => !accepted(answer))).toEqual([]);
+
+    // The burst goes on while Redis saves its data and exits, and while it is away.
+    const burst: Promise<Answer>[] = [];
+    // One command and no reconnecting: this connection only shuts Redis down.
+    const admin = new Redis(redis.url, { lazyConnect: true, retryStrategy: () => null });
+    admin.on('error', () => undefined);
+    for (let index = BEFORE; index < BEFORE + DURING; index += 1) {
+      burst.push(send(delivery(index)));
+      if (index === BEFORE + 2) {
+        await admin.call('SHUTDOWN', 'SAVE').catch(() => undefined);
+        await redis.exited;
+        down = true;
       }
-      expect(reviewed.sort()).toEqual(targets.sort());
-    },
-    60_000,
-  );
+      await new Promise((resolve) => setTimeout(resolve, SPACING_MS));
+    }
+    const during = await Promise.all(burst);
+    admin.disconnect();
+    down = false;
+    expect((await fetch(`${running.url}/readyz`)).status).toBe(503);
+
+    // Never a 500: accepted before Redis went, 503 with Retry-After once it was gone.
+    expect(during.filter((answer) => !accepted(answer) && answer.status !== 503)).toEqual([]);
+    const outage = during.filter((answer) => answer.inOutage);
+    expect(outage.length).toBeGreaterThanOrEqual(DURING - 4);
+    expect(outage.map(({ status, retryAfter }) => ({ status, retryAfter }))).toEqual(
+      outage.map(() => ({ status: 503, retryAfter: '60' })),
+    );
+
+    redis = await startRedisServer(redis.port, dir);
+    await waitFor('the server to be ready again', async () => {
+      return (await fetch(`${running.url}/readyz`)).status === 200;
+    });
+    await new Promise((resolve) => setTimeout(resolve, CLAIM_HOLD_MS + 100));
+    const refused = during.filter((answer) => answer.status === 503);
+    const redelivered = await Promise.all(refused.map((answer) => send(answer.delivery)));
+    expect(redelivered.filter((answer) => !accepted(answer))).toEqual([]);
+
+    const reviewed: string[] = [];
+    const review = async (job: ReviewJob) => {
+      reviewed.push(jobKey(job));
+      return 'reviewed' as const;
+    };
+    const workerRedis = redisConnection(redis.url, 'worker');
+    await connectRedis(workerRedis);
+    const worker = new RedisJobWorker(workerRedis, { github: review, gitlab: review }, { concurrency: 4 });
+    await worker.start();
+    const targets = [...before, ...during].map((answer) => answer.delivery.target);
+    try {
+      // A duplicate would be a second job for a target: give it a moment to show up.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    } finally {
+      workerRedis.disconnect();
+    }
+    expect(reviewed.sort()).toEqual(targets.sort());
+  }, 60_000);
 });
