@@ -97,6 +97,70 @@ describe('patches that reuse the repository’s jitter helper', () => {
     );
   });
 
+  it('Python: brings an attempt counter when the helper takes one and the loop counts nothing', async () => {
+    const code = [
+      'import time',
+      '',
+      '',
+      'def consume(stream):',
+      '    while True:',
+      '        try:',
+      '            return stream.read()',
+      '        except ThrottledError:',
+      '            time.sleep(5)',
+      '',
+    ].join('\n');
+    const [finding] = await runCase({ name: 'counter', code }, new PythonAnalyzer(), 'app/consumer.py');
+    expect(finding!.attemptVar).toBeUndefined();
+    const suggestion = suggest(finding!, code, {
+      ...OPTIONS,
+      strategy: 'full',
+      repoHelper: { name: 'backoff_seconds', path: 'app/retry.py', takesAttempt: true },
+    });
+    expect(suggestion.valid).toBe(true);
+    expect(applyEdits(code, suggestion.edits)).toBe(
+      [
+        'import time',
+        'from app.retry import backoff_seconds',
+        '',
+        '',
+        'def consume(stream):',
+        '    attempt = 0',
+        '    while True:',
+        '        try:',
+        '            return stream.read()',
+        '        except ThrottledError:',
+        '            attempt += 1',
+        '            time.sleep(backoff_seconds(attempt))',
+        '',
+      ].join('\n'),
+    );
+    expect(suggestion.description).toMatch(/counts them: `attempt = 0` before the loop/);
+  });
+
+  it('Python: names the counter it brings so as not to clash with a name the function uses', async () => {
+    const looped = [
+      'import time',
+      '',
+      '',
+      'def consume(stream, log):',
+      '    while True:',
+      '        try:',
+      '            return stream.read()',
+      '        except ThrottledError:',
+      '            log.warning("attempt failed")',
+      '            time.sleep(5)',
+      '',
+    ].join('\n');
+    const [finding] = await runCase({ name: 'named', code: looped }, new PythonAnalyzer(), 'app/consumer.py');
+    const helper = { name: 'backoff_seconds', path: 'app/retry.py', takesAttempt: true };
+    const named = suggest(finding!, looped, { ...OPTIONS, strategy: 'full', repoHelper: helper });
+    expect(applyEdits(looped, named.edits)).toContain('    retry_attempt = 0\n    while True:');
+    expect(named.primary?.newLines).toBe(
+      '            retry_attempt += 1\n            time.sleep(backoff_seconds(retry_attempt))',
+    );
+  });
+
   it('Python: ignores a helper written in another language', async () => {
     const code =
       'import time\n\n\ndef f():\n    while True:\n        try:\n            return g()\n        except OSError:\n            time.sleep(1)\n';
