@@ -51,8 +51,10 @@ function sentenceFor(edit: PlannedEdit, fileText: string): string {
   if (edit.note !== undefined) return `Also ${edit.note}.`;
   const line = new LineIndex(fileText).lineOf(edit.start);
   const old = fileText.slice(edit.start, edit.end);
+  // An insertion at the start of a line is a line of its own: shown without its indentation.
+  const inserted = edit.newText.endsWith('\n') ? edit.newText.trim() : edit.newText;
   return old === ''
-    ? `Also insert ${inlineCode(edit.newText)} on line ${line}.`
+    ? `Also insert ${inlineCode(inserted)} ${inserted === edit.newText ? 'on' : 'before'} line ${line}.`
     : `Also replace ${inlineCode(old)} on line ${line} with ${inlineCode(edit.newText)}.`;
 }
 

@@ -254,6 +254,37 @@ module.exports = { connect };
     ],
   },
   {
+    name: "the repository's helper that takes the attempt, in a loop that counts nothing: the counter is brought",
+    code: `import { sleep } from './sleep.js';
+
+export async function consume(stream: Stream): Promise<Chunk> {
+  while (true) {
+    try {
+      return await stream.read();
+    } catch {
+      await sleep(5000);
+    }
+  }
+}
+`,
+    finding: (code) =>
+      callFinding({ path: 'src/api/consume.ts', code, argument: '5000', delay: fixed(5000) }),
+    options: {
+      ...FULL,
+      repoHelper: { name: 'backoffDelay', path: 'src/lib/backoff.ts', takesAttempt: true },
+    },
+    newLines: '      attempt += 1;\n      await sleep(backoffDelay(attempt));',
+    extra: [
+      "Also add `import { backoffDelay } from '../lib/backoff.js';` at the top of the file.",
+      'Also insert `let attempt = 0;` before line 4.',
+    ],
+    patchedContains: [
+      '  let attempt = 0;\n  while (true) {',
+      "import { sleep } from './sleep.js';\nimport { backoffDelay } from '../lib/backoff.js';",
+    ],
+    description: /counts them: `let attempt = 0;` before the loop/,
+  },
+  {
     name: 'a helper that jitters a given delay',
     code: `import { jittered } from './jitter.js';\n${LOOP('await sleep(5000);')}`,
     finding: (code) => callFinding({ path: 'src/fetch.ts', code, argument: '5000', delay: fixed(5000) }),

@@ -5,6 +5,7 @@ import { inlineCode } from '../inline-code.js';
 import { plan, refuse, type PlannedEdit, type RewriteResult } from '../plan.js';
 import type { SuggestOptions } from '../types.js';
 import { formatNumber, jitterCode } from './jitter-code.js';
+import { introducedCounter } from './counter.js';
 import { helperImport } from './repo-helper.js';
 import { calleeName, numericValue, unwrap, type EcmaSource } from './source.js';
 
@@ -67,14 +68,22 @@ export function rewriteCallArgument(
     newText: '',
   };
   const helper = options.repoHelper;
-  if (helper !== undefined && (!helper.takesAttempt || finding.attemptVar !== undefined)) {
-    const call = `${helper.name}(${helper.takesAttempt ? finding.attemptVar : form.argumentText})`;
+  // A helper that takes the attempt, in a loop that counts nothing: the patch brings the counter.
+  const counter =
+    helper?.takesAttempt && finding.attemptVar === undefined ? introducedCounter(source, node) : null;
+  const attempt = finding.attemptVar ?? counter?.name;
+  if (helper !== undefined && (!helper.takesAttempt || attempt !== undefined)) {
+    const call = `${helper.name}(${helper.takesAttempt ? attempt : form.argumentText})`;
     const edits: PlannedEdit[] = [{ ...argument, newText: call }];
     const importEdit = helperImport(source, helper);
     if (importEdit !== undefined) edits.push(importEdit);
+    if (counter) edits.push(...counter.edits);
+    const counted = counter
+      ? ` It takes the attempt, so the patch counts them: ${inlineCode(`let ${counter.name} = 0;`)} before the loop, ${inlineCode(`${counter.name} += 1;`)} before the wait.`
+      : '';
     return plan(
       strategy,
-      `Wait ${inlineCode(call)} instead of ${inlineCode(form.argumentText)}: the repository already has a jitter helper, ${inlineCode(helper.name)} in ${inlineCode(helper.path)}.`,
+      `Wait ${inlineCode(call)} instead of ${inlineCode(form.argumentText)}: the repository already has a jitter helper, ${inlineCode(helper.name)} in ${inlineCode(helper.path)}.${counted}`,
       ...edits,
     );
   }

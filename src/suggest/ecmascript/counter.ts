@@ -1,0 +1,63 @@
+import { ts } from 'ts-morph';
+import type { PlannedEdit } from '../plan.js';
+import type { EcmaSource } from './source.js';
+
+/**
+ * An attempt counter a patch brings in, for a repository helper that takes the attempt
+ * (`backoffDelay(attempt)`) called from a loop that counts nothing: `let attempt = 0;` before the
+ * loop and `attempt += 1;` right before the statement that waits, so the first retry waits
+ * `helper(1)`. Only for a loop of the same function whose body is a block, with the names free in
+ * that function; otherwise null and the patch jitters the wait in place instead.
+ */
+export function introducedCounter(
+  source: EcmaSource,
+  wait: ts.Node,
+): { name: string; edits: PlannedEdit[] } | null {
+  let statement: ts.Statement | undefined;
+  for (let node: ts.Node | undefined = wait; node; node = node.parent) {
+    if (ts.isFunctionLike(node) && !isCallbackOfWait(node, wait)) return null;
+    if (!statement && ts.isStatement(node) && ts.isBlock(node.parent)) statement = node;
+    if (!isLoop(node)) continue;
+    if (!statement) return null;
+    const scope = enclosingFunction(node) ?? source.file;
+    const text = source.textOf(scope);
+    const name = ['attempt', 'retryAttempt'].find((n) => !new RegExp(`\\b${n}\\b`).test(text));
+    if (!name) return null;
+    return {
+      name,
+      edits: [
+        lineInsertion(source.text, source.start(node), `let ${name} = 0;`),
+        lineInsertion(source.text, source.start(statement), `${name} += 1;`),
+      ],
+    };
+  }
+  return null;
+}
+
+function isLoop(node: ts.Node): boolean {
+  return (
+    (ts.isWhileStatement(node) || ts.isForStatement(node) || ts.isDoStatement(node)) &&
+    ts.isBlock(node.statement)
+  );
+}
+
+/** `new Promise((r) => setTimeout(r, N))`: the executor belongs to the wait, not to another function. */
+function isCallbackOfWait(fn: ts.Node, wait: ts.Node): boolean {
+  let outer: ts.Node | undefined = fn.parent;
+  while (outer && !ts.isStatement(outer)) outer = outer.parent;
+  let own: ts.Node | undefined = wait;
+  while (own && !ts.isStatement(own)) own = own.parent;
+  return outer !== undefined && outer === own;
+}
+
+function enclosingFunction(node: ts.Node): ts.Node | undefined {
+  for (let up = node.parent; up; up = up.parent) if (ts.isFunctionLike(up)) return up;
+  return undefined;
+}
+
+/** A line of its own before the line holding `offset`, indented like it. */
+function lineInsertion(text: string, offset: number, code: string): PlannedEdit {
+  const start = text.lastIndexOf('\n', offset - 1) + 1;
+  const indent = /^[ \t]*/.exec(text.slice(start))![0];
+  return { start, end: start, newText: `${indent}${code}\n` };
+}
