@@ -1,5 +1,5 @@
 import type { AnalysisOptions } from './analyzer.js';
-import type { Delay, RuleId } from './finding.js';
+import type { Delay, Interval, Lockstep, RuleId } from './finding.js';
 /**
  * The language-neutral value of a delay expression, as constant folding across the repository sees it.
  * Language analyzers evaluate their syntax into this; only `const`, `linear` and `exponential` can
@@ -22,9 +22,6 @@ export type DelayValue =
   | { kind: 'unknown'; reason: string; external?: boolean };
 
 export const UNKNOWN = (reason: string): DelayValue => ({ kind: 'unknown', reason });
-
-/** The lowest and highest value something can take. */
-export type Interval = readonly [lo: number, hi: number];
 
 /**
  * What a value can be at each attempt: entry `i` is its range when the attempt counter is `i`
@@ -267,18 +264,6 @@ function minMaxShape(which: 'min' | 'max', values: DelayValue[]): DelayValue {
     return dominant(acc, value);
   });
 }
-
-/**
- * Why a randomised (or server-chosen) wait still moves in lockstep. `collapse`: from the attempt
- * counter's value `attempt` on, a clamp leaves every client exactly `ms` (`growing`: the counter
- * decides when, otherwise every attempt; `before`: the range one attempt earlier). `negligible`: the
- * random terms spread the wait by at most `spreadMs` around `waitMs`. `server-cap`: the server's hint
- * is clamped to `ms`.
- */
-export type Lockstep =
-  | { kind: 'collapse'; attempt: number; ms: number; growing: boolean; before?: Interval }
-  | { kind: 'negligible'; spreadMs: number; waitMs: number }
-  | { kind: 'server-cap'; ms: number };
 
 /** A spread under this fraction of the wait does not separate clients (configurable). */
 export const DEFAULT_NEGLIGIBLE_SPREAD = 0.1;

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { Lockstep } from './delay.js';
 
 /** The things jitterbot reports. Everything else it sees stays quiet. */
 export type RuleId =
@@ -39,6 +38,21 @@ export type Delay =
   | { kind: 'fixed'; ms?: number; text: string }
   | { kind: 'linear'; baseMs?: number; text: string }
   | { kind: 'exponential'; baseMs?: number; factor?: number; text: string };
+
+/** The lowest and highest value something can take. */
+export type Interval = readonly [lo: number, hi: number];
+
+/**
+ * Why a randomised (or server-chosen) wait still moves in lockstep. `collapse`: from the attempt
+ * counter's value `attempt` on, a clamp leaves every client exactly `ms` (`growing`: the counter
+ * decides when, otherwise every attempt; `before`: the range one attempt earlier). `negligible`: the
+ * random terms spread the wait by at most `spreadMs` around `waitMs`. `server-cap`: the server's hint
+ * is clamped to `ms`.
+ */
+export type Lockstep =
+  | { kind: 'collapse'; attempt: number; ms: number; growing: boolean; before?: Interval }
+  | { kind: 'negligible'; spreadMs: number; waitMs: number }
+  | { kind: 'server-cap'; ms: number };
 
 /** The failure the retry reacts to. */
 export interface Trigger {

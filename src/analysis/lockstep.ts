@@ -1,5 +1,5 @@
 import { formatDuration } from '../simulate/duration.js';
-import type { Lockstep } from './delay.js';
+import type { Lockstep } from './finding.js';
 
 /**
  * The comment for a randomised or server-chosen wait that still moves in lockstep: what clients share,

@@ -57,7 +57,6 @@ export async function findClientCount(reader: RepoReader, ref: string): Promise<
   const manifests = manifestCandidates(paths);
   const workerFiles = workerFileCandidates(paths);
   const texts = await Promise.all([...manifests, ...workerFiles].map((path) => reader.read(path, ref)));
-  const credible = (count: number) => credibleCount(count) !== null;
   const evidence = [
     ...manifests.flatMap((path, index) => {
       const text = texts[index];
@@ -67,7 +66,7 @@ export async function findClientCount(reader: RepoReader, ref: string): Promise<
     // config to one Deployment of a monorepo, so each number stands on its own.
     ...workerFiles.flatMap((path, index) => {
       const text = texts[manifests.length + index];
-      return text ? workerEvidence(path, text, credible) : [];
+      return text ? workerEvidence(path, text).filter((count) => credibleCount(count.clients) !== null) : [];
     }),
   ];
   return largest(evidence);

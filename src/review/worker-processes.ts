@@ -1,5 +1,3 @@
-import type { ClientCount } from './replicas.js';
-
 /**
  * Concurrency a deployment manifest does not show: the worker processes (or threads) a server or job
  * runner starts in each copy of the service — gunicorn's and uvicorn's `--workers`, Celery's and
@@ -46,15 +44,12 @@ export function workerFileCandidates(paths: readonly string[]): string[] {
     .slice(0, MAX_WORKER_FILES);
 }
 
-/** Every worker count one file states. Pure. */
-export function workerEvidence(path: string, text: string, credible: (n: number) => boolean): ClientCount[] {
+/** Every worker count one file states, credible or not (the caller judges). Pure. */
+export function workerEvidence(path: string, text: string): { clients: number; source: string }[] {
   const name = path.slice(path.lastIndexOf('/') + 1);
   const file = WORKER_FILES.find((candidate) => candidate.name.test(name));
   if (!file) return [];
-  return file
-    .read(text)
-    .filter((item) => credible(item.count))
-    .map((item) => ({ clients: item.count, source: `${item.what} in ${path}` }));
+  return file.read(text).map((item) => ({ clients: item.count, source: `${item.what} in ${path}` }));
 }
 
 /** `--workers 4`, `-w 4`, `--concurrency=8`, `-c 8`, `-i 4` (pm2), `WEB_CONCURRENCY=3` in a Procfile's commands. */

@@ -1,4 +1,4 @@
-import type { Lockstep } from '../analysis/delay.js';
+import type { Lockstep } from '../analysis/finding.js';
 import { formatDuration } from './duration.js';
 import { fixedSchedule, noisySchedule, scaledSchedule, type Schedule } from './schedule.js';
 

@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { credibleCount, findClientCount } from '../../src/review/replicas.js';
+import { findClientCount } from '../../src/review/replicas.js';
 import { MAX_WORKER_FILES, workerEvidence, workerFileCandidates } from '../../src/review/worker-processes.js';
 import type { RepoReader } from '../../src/platforms/types.js';
-
-const credible = (count: number) => credibleCount(count) !== null;
 
 describe('workerEvidence', () => {
   it.each([
@@ -56,7 +54,7 @@ describe('workerEvidence', () => {
       'instances: 6 in ecosystem.config.js',
     ],
   ])('%s: %s', (path, text, clients, source) => {
-    expect(workerEvidence(path, text, credible)).toEqual([{ clients, source }]);
+    expect(workerEvidence(path, text)).toEqual([{ clients, source }]);
   });
 
   it.each([
@@ -76,9 +74,8 @@ describe('workerEvidence', () => {
       'module.exports = { apps: [{ instances: "max" }] };\n',
     ],
     ['a short flag of a command that is not a worker runner', 'Procfile', 'release: ./migrate -w 5\n'],
-    ['a placeholder too large to be a fleet', 'Procfile', 'web: gunicorn app:app --workers 999999\n'],
   ])('says nothing for %s', (_, path, text) => {
-    expect(workerEvidence(path, text, credible)).toEqual([]);
+    expect(workerEvidence(path, text)).toEqual([]);
   });
 });
 
@@ -110,6 +107,11 @@ describe('findClientCount with worker processes', () => {
       clients: 6,
       source: '-w 6 (gunicorn `web`) in Procfile',
     });
+  });
+
+  it('leaves out a placeholder too large to be a fleet', async () => {
+    const files = { Procfile: 'web: gunicorn app:app --workers 999999\n' };
+    expect(await findClientCount(reader(files), 'HEAD')).toBeNull();
   });
 
   it('takes the larger of replicas and workers, never their product', async () => {

@@ -9,7 +9,8 @@ import {
 } from '../analyzer.js';
 import { findJitterHelpers } from './ts/jitter-helpers.js';
 import { callsOfFile, MAX_SYNTAX_DEPTH } from './ts/calls.js';
-import { classifyDelay, toDelay, UNKNOWN, type DelayValue, type Lockstep } from '../delay.js';
+import { classifyDelay, toDelay, UNKNOWN, type DelayValue } from '../delay.js';
+import type { Lockstep } from '../finding.js';
 import { lockstepMessage } from '../lockstep.js';
 import {
   fingerprintOf,

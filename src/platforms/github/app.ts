@@ -8,10 +8,10 @@ import type { ReadBudget } from '../bounded-reader.js';
 import { createReadCache, type ReadCache } from '../read-cache.js';
 import type { PullRef } from './changes.js';
 import { CHECK_RUN_NAME } from './check-run.js';
-import { reviewPullRequest, type JobLog, type ReviewFn, type ReviewReason } from './job.js';
+import { reviewPullRequest, type JobLog, type ReviewFn } from './job.js';
 // Registers GitHub's job kind with the queue: every process that enqueues or runs GitHub jobs loads this module.
 import './job-kind.js';
-import type { GitHubReviewJob } from './job-kind.js';
+import type { GitHubReviewJob, ReviewReason } from './job-kind.js';
 import { PULL_REQUEST_ACTIONS, PULL_REQUEST_EVENTS, type PullRequestPayload } from './payloads.js';
 import { errorFields } from './target.js';
 import { readRepoConfig } from './repo-config.js';

@@ -1,5 +1,11 @@
 import { registerJobKind, unique, type JobKind } from '../../queue/job.js';
-import type { ReviewReason } from './job.js';
+
+/** Why a review runs: an explicit request reviews drafts and closed-for-now states the push events skip. */
+export type ReviewReason =
+  'opened' | 'reopened' | 'synchronize' | 'ready_for_review' | 'rescan' | 'check_run_rerequested' | 'ci';
+
+/** Explicit requests review drafts and must survive being merged with a later automatic one. */
+export const EXPLICIT_REASONS: ReadonlySet<ReviewReason> = new Set(['rescan', 'check_run_rerequested']);
 
 /** A GitHub review on the queue. */
 export interface GitHubReviewJob {
@@ -27,9 +33,6 @@ declare module '../../queue/job.js' {
 export function githubTargetKey(pull: { owner: string; repo: string; pullNumber: number }): string {
   return `github:${pull.owner}/${pull.repo}#${pull.pullNumber}`;
 }
-
-/** Explicit requests review drafts and must survive being merged with a later automatic one. */
-const EXPLICIT_REASONS: ReadonlySet<ReviewReason> = new Set(['rescan', 'check_run_rerequested']);
 
 export const githubJobKind: JobKind<GitHubReviewJob> = {
   platform: 'github',

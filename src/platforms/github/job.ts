@@ -6,7 +6,7 @@ import type { ReadCache } from '../read-cache.js';
 import type { RepoReader, ReviewOutcome, ReviewTarget } from '../types.js';
 import type { PullRef } from './changes.js';
 import { STOPPED_REVIEW_TITLE, completeCheckRun, hasFinishedReview, startCheckRun } from './check-run.js';
-import { githubTargetKey } from './job-kind.js';
+import { EXPLICIT_REASONS, githubTargetKey, type ReviewReason } from './job-kind.js';
 import { createGitHubReader } from './reader.js';
 import { GitHubTarget, errorFields } from './target.js';
 
@@ -22,10 +22,6 @@ export type ReviewFn = (
   reader: RepoReader,
   options?: { log?: JobLog },
 ) => Promise<ReviewOutcome>;
-
-/** Why a review runs: an explicit request reviews drafts and closed-for-now states the push events skip. */
-export type ReviewReason =
-  'opened' | 'reopened' | 'synchronize' | 'ready_for_review' | 'rescan' | 'check_run_rerequested' | 'ci';
 
 export interface PullRequestJob extends PullRef {
   octokit: ProbotOctokit;
@@ -69,8 +65,6 @@ async function alreadyReviewed(job: PullRequestJob, key: string, headSha: string
 
 /** Refused reads named in the log; the count says how many more there were. */
 const MAX_LOGGED_REFUSALS = 20;
-
-const EXPLICIT_REASONS: ReadonlySet<ReviewReason> = new Set(['rescan', 'check_run_rerequested']);
 
 /**
  * One review of one pull request, run from the queue. Reads the pull request afresh (a coalesced job

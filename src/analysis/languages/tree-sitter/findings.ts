@@ -1,5 +1,6 @@
 import type { AnalysisOptions } from '../../analyzer.js';
-import { classifyDelay, clipDelayText, toDelay, type DelayValue, type Lockstep } from '../../delay.js';
+import { classifyDelay, clipDelayText, toDelay, type DelayValue } from '../../delay.js';
+import type { Lockstep } from '../../finding.js';
 import { lockstepMessage } from '../../lockstep.js';
 import {
   fingerprintOf,
