@@ -1,6 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { DEFAULT_NEGLIGIBLE_SPREAD } from './analysis/delay.js';
+import { RULE_LEVEL } from './analysis/finding.js';
 import { GLOB_LIMITS, globProblem } from './globs.js';
 
 /** Where each platform looks for the per-repository configuration, in order. */
@@ -112,14 +113,7 @@ export const configSchema = z
           ),
       })
       .strict()
-      .default({
-        'fixed-delay-retry': 'warning',
-        'unjittered-backoff': 'note',
-        'clamped-jitter': 'warning',
-        'clamped-server-hint': 'note',
-        'negligible-jitter': 'note',
-        'fake-jitter': 'warning',
-      }),
+      .default({ ...RULE_LEVEL }),
     /** Fixed delays shorter than this are not worth a comment. */
     min_delay_ms: z
       .number()
