@@ -81,6 +81,13 @@ function repository(attempts: number): Map<string, string> {
 const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
 const blobId = (text: string) => sha1(`blob ${Buffer.byteLength(text)}\0${text}`);
 
+/** A stand-in API's request body as JSON (empty when there is none). */
+async function bodyOf(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>) : {};
+}
+
 interface PushState {
   headSha: string;
   files: Map<string, string>;
@@ -98,13 +105,6 @@ function standInGitHub(state: StandIn) {
       return res.writeHead(200, { 'content-type': 'application/json', etag }).end(JSON.stringify(body));
     state.notModified += 1;
     return res.writeHead(304, { etag }).end();
-  };
-  const bodyOf = async (req: IncomingMessage) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    return chunks.length
-      ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>)
-      : {};
   };
   return createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -229,13 +229,6 @@ function standInGitLab(state: StandIn) {
         ...headers,
       })
       .end(typeof body === 'string' ? body : JSON.stringify(body));
-  const bodyOf = async (req: IncomingMessage) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    return chunks.length
-      ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>)
-      : {};
-  };
   return createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
     const path = decodeURIComponent(url.pathname);
