@@ -30,6 +30,13 @@ export function plan(strategy: SuggestedStrategy, description: string, ...edits:
   return { kind: 'plan', strategy, edits, description };
 }
 
+/** A line of its own inserted before the line holding `offset`, indented like that line. */
+export function lineBefore(text: string, offset: number, code: string): PlannedEdit {
+  const start = text.lastIndexOf('\n', offset - 1) + 1;
+  const indent = /^[ \t]*/.exec(text.slice(start))![0];
+  return { start, end: start, newText: `${indent}${code}\n` };
+}
+
 export function refuse(strategy: SuggestedStrategy, reason: string, description: string): RewriteRefusal {
   return { kind: 'refusal', strategy, reason, description };
 }

@@ -78,6 +78,37 @@ describe('rust patches', () => {
     expect(words.kind).toBe('refusal');
     expect(words.description).toContain('Add `rand = "0.9"` to the `[dependencies]` of Cargo.toml');
   });
+
+  it('draws with rand::random and imports nothing inside a macro_rules! body, whose paths resolve where it is invoked', async () => {
+    const code = [
+      'macro_rules! with_retries {',
+      '    ($op:expr, $pause_ms:expr) => {{',
+      '        loop {',
+      '            match $op {',
+      '                Ok(value) => break Ok(value),',
+      '                Err(_) => std::thread::sleep(std::time::Duration::from_millis($pause_ms)),',
+      '            }',
+      '        }',
+      '    }};',
+      '}',
+      '',
+      'pub fn load(store: &Store) -> Result<Blob, Error> {',
+      '    with_retries!(store.fetch("blob"), 250)',
+      '}',
+      '',
+    ].join('\n');
+    const [finding] = await new RustAnalyzer().analyze(
+      { path: DEFAULT_PATH, text: code },
+      { read: async () => null },
+      DEFAULT_ANALYSIS_OPTIONS,
+    );
+    expect(finding?.delay).toMatchObject({ kind: 'fixed', ms: 250 });
+    const patch = rewriteRust(finding!, code, { strategy: 'full', capMs: 30_000, project: RAND_08 });
+    expect(patch.kind).toBe('plan');
+    const patched = applyEdits(code, patch.kind === 'plan' ? patch.edits : []);
+    expect(patched).toContain('std::time::Duration::from_millis($pause_ms).mul_f64(rand::random::<f64>())');
+    expect(patched).not.toContain('use rand::Rng');
+  });
 });
 
 describePatchRows('fixtures/rust/patches.yml', new RustAnalyzer(), DEFAULT_PATH);

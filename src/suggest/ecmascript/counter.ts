@@ -1,5 +1,5 @@
 import { ts } from 'ts-morph';
-import type { PlannedEdit } from '../plan.js';
+import { lineBefore, type PlannedEdit } from '../plan.js';
 import type { EcmaSource } from './source.js';
 
 /**
@@ -26,8 +26,8 @@ export function introducedCounter(
     return {
       name,
       edits: [
-        lineInsertion(source.text, source.start(node), `let ${name} = 0;`),
-        lineInsertion(source.text, source.start(statement), `${name} += 1;`),
+        lineBefore(source.text, source.start(node), `let ${name} = 0;`),
+        lineBefore(source.text, source.start(statement), `${name} += 1;`),
       ],
     };
   }
@@ -53,11 +53,4 @@ function isCallbackOfWait(fn: ts.Node, wait: ts.Node): boolean {
 function enclosingFunction(node: ts.Node): ts.Node | undefined {
   for (let up = node.parent; up; up = up.parent) if (ts.isFunctionLike(up)) return up;
   return undefined;
-}
-
-/** A line of its own before the line holding `offset`, indented like it. */
-function lineInsertion(text: string, offset: number, code: string): PlannedEdit {
-  const start = text.lastIndexOf('\n', offset - 1) + 1;
-  const indent = /^[ \t]*/.exec(text.slice(start))![0];
-  return { start, end: start, newText: `${indent}${code}\n` };
 }

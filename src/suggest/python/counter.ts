@@ -1,6 +1,6 @@
 import { withLoadedTree, type Node } from '../../analysis/languages/tree-sitter/runtime.js';
 import { nodeSpanning } from '../../analysis/languages/tree-sitter/syntax.js';
-import type { PlannedEdit } from '../plan.js';
+import { lineBefore, type PlannedEdit } from '../plan.js';
 
 /**
  * An attempt counter a patch brings in, for a repository helper that takes the attempt
@@ -27,8 +27,8 @@ export function introducedCounter(
       return {
         name,
         edits: [
-          lineInsertion(fileText, node.startIndex, `${name} = 0`),
-          lineInsertion(fileText, statement.startIndex, `${name} += 1`),
+          lineBefore(fileText, node.startIndex, `${name} = 0`),
+          lineBefore(fileText, statement.startIndex, `${name} += 1`),
         ],
       };
     }
@@ -39,11 +39,4 @@ export function introducedCounter(
 function enclosingFunction(node: Node): Node | null {
   for (let up = node.parent; up; up = up.parent) if (up.type === 'function_definition') return up;
   return null;
-}
-
-/** A line of its own before the line holding `offset`, indented like it. */
-function lineInsertion(fileText: string, offset: number, code: string): PlannedEdit {
-  const start = fileText.lastIndexOf('\n', offset - 1) + 1;
-  const indent = /^[ \t]*/.exec(fileText.slice(start))![0];
-  return { start, end: start, newText: `${indent}${code}\n` };
 }

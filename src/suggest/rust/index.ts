@@ -1,4 +1,5 @@
 import type { Finding, WaitForm } from '../../analysis/finding.js';
+import { withLoadedTree } from '../../analysis/languages/tree-sitter/runtime.js';
 import { inlineCode } from '../inline-code.js';
 import { plan, refuse, type PlannedEdit, type RewriteResult } from '../plan.js';
 import type { StrategyName, SuggestOptions } from '../types.js';
@@ -70,18 +71,15 @@ function rngImport(fileText: string): PlannedEdit | null {
   );
 }
 
-/** Whether `offset` lies in the body of a `macro_rules!` (by brace depth from the nearest one before it). */
+/** Whether `offset` lies in the body of a `macro_rules!` (null tree: the grammar is not loaded, so no). */
 function insideMacroRules(fileText: string, offset: number): boolean {
-  const start = fileText.lastIndexOf('macro_rules!', offset);
-  if (start < 0) return false;
-  const open = fileText.indexOf('{', start);
-  if (open < 0 || open > offset) return false;
-  let depth = 0;
-  for (let at = open; at < offset; at += 1) {
-    if (fileText[at] === '{') depth += 1;
-    else if (fileText[at] === '}' && --depth === 0) return false;
-  }
-  return true;
+  return (
+    withLoadedTree('rust', fileText, (tree) => {
+      for (let node = tree.rootNode.descendantForIndex(offset); node; node = node.parent)
+        if (node.type === 'macro_definition') return true;
+      return false;
+    }) ?? false
+  );
 }
 
 function callArgument(
