@@ -25,10 +25,9 @@ export async function budgetCuts(
   const cut = refused.filter((refusal) => /budget/.test(refusal.reason));
   if (cut.length === 0) return [];
   const present = new Set(await listing().catch(() => cut.map((refusal) => refusal.path)));
-  const seen = new Set<string>();
-  return cut.filter(
-    (refusal) => present.has(refusal.path) && !seen.has(refusal.path) && seen.add(refusal.path),
-  );
+  // A path asked for twice was refused twice: it is one file not read.
+  const byPath = new Map(cut.filter((refusal) => present.has(refusal.path)).map((r) => [r.path, r]));
+  return [...byPath.values()];
 }
 
 /** The summary's note on what the budget cut, or '' when nothing was cut. */
