@@ -126,8 +126,18 @@ export async function judgeWait(
 /** How many attempts the retry's counter runs through, when its limit is a known number. */
 async function attemptsOf(engine: FlowEngine, frame: RetryFrame, scope: Scope): Promise<number | undefined> {
   if (!frame.limit) return undefined;
-  const limit = await engine.evaluate(frame.limit, { ...scope, counters: new Set() }, newTrail());
+  const at = { ...scope, counters: new Set<string>() };
+  let limit = await engine.evaluate(frame.limit, at, newTrail());
+  // A bound read off a loop header by its text is a bare name even where it is a field of the class
+  // (`retry <= MaxRetries` in a C# method).
+  if (limit.kind === 'unknown') limit = await engine.evaluate(asField(frame.limit), at, newTrail());
   return limit.kind === 'const' && limit.ms >= 0 ? Math.ceil(limit.ms) : undefined;
+}
+
+function asField(expr: Expr): Expr {
+  if (expr.k === 'name') return { k: 'member', object: { k: 'self' }, name: expr.name, line: expr.line };
+  if (expr.k === 'binary') return { ...expr, left: asField(expr.left) };
+  return expr;
 }
 
 /**

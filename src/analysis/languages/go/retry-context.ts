@@ -14,7 +14,8 @@ import {
   type ParentOf,
 } from '../tree-sitter/syntax.js';
 import { parameterNames } from './package.js';
-import type { FailurePath } from '../../flow/ir.js';
+import type { Expr, FailurePath } from '../../flow/ir.js';
+import { loopLimit } from '../tree-sitter/loop-limit.js';
 
 /**
  * Is a Go wait a pause between attempts? It must run only after something failed (`if err != nil`,
@@ -26,6 +27,7 @@ export interface GoRetryContext {
   trigger: Trigger;
   counters: Set<string>;
   attemptVar?: string;
+  limit?: Expr;
   evidence: string[];
 }
 
@@ -75,7 +77,9 @@ export function retryContext(call: Node): GoRetryContext | null {
         ? `which jumps back to \`${jump.text}:\` (line ${lineOf(jump)})`
         : `which calls \`${name}\` again`,
   ];
-  return { trigger: path.trigger, counters, attemptVar: pickAttempt(counters), evidence };
+  const attemptVar = pickAttempt(counters);
+  const limit = attemptVar === undefined ? undefined : loopLimit(call, attemptVar, FUNCTION_TYPES);
+  return { trigger: path.trigger, counters, attemptVar, evidence, ...(limit ? { limit } : {}) };
 }
 
 /** `goto retry` after the wait, to a `retry:` label before it: the work runs again. */

@@ -4,6 +4,7 @@ import type { Snippet as Span, Draft } from '../tree-sitter/findings.js';
 
 export { toFindings, type Draft, type Snippet as Span } from '../tree-sitter/findings.js';
 import type { RetryLibrary, RuleId, Trigger } from '../../finding.js';
+import type { Expr } from '../../flow/ir.js';
 
 /**
  * From evaluated waits to findings, for the analyzers built on tree-sitter grammars (Java, Kotlin, C#,
@@ -17,6 +18,8 @@ export interface RetryEvidence {
   /** Names that change from one attempt to the next. */
   counters: ReadonlySet<string>;
   attemptVar?: string;
+  /** The attempt counter's exclusive bound, when the loop header says. */
+  limit?: Expr;
   evidence: string[];
 }
 

@@ -3,6 +3,7 @@ import type { Node } from '../tree-sitter/runtime.js';
 import { lineOf } from '../tree-sitter/syntax.js';
 import type { RetryEvidence } from './report.js';
 import type { FailurePath } from '../../flow/ir.js';
+import { loopLimit } from '../tree-sitter/loop-limit.js';
 export type { FailurePath };
 
 /**
@@ -124,5 +125,12 @@ export function retryContext(wait: Node, grammar: ContextGrammar): RetryEvidence
     path.evidence,
     loop ? `inside ${grammar.loopWord(loop)} (line ${lineOf(loop)})` : `which calls \`${selfName}\` again`,
   ];
-  return { trigger: path.trigger, counters, ...(attemptVar === undefined ? {} : { attemptVar }), evidence };
+  const limit = attemptVar === undefined ? undefined : loopLimit(wait, attemptVar, grammar.functions);
+  return {
+    trigger: path.trigger,
+    counters,
+    ...(attemptVar === undefined ? {} : { attemptVar }),
+    ...(limit ? { limit } : {}),
+    evidence,
+  };
 }

@@ -4,6 +4,7 @@ import type { RetryContextResult } from '../../flow/waits.js';
 import { isErrorCondition, isOverload, isSuccessCondition, type ConditionWords } from '../java/conditions.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { ancestors, clip, descendantsOfTypes, field, lineOf, namedChildren } from '../tree-sitter/syntax.js';
+import { loopLimit } from '../tree-sitter/loop-limit.js';
 import { ifBranches } from './lower.js';
 import { callArguments, calleeParts, extensionReceiver, lambdaOf, unwrapCall } from './syntax.js';
 
@@ -197,10 +198,12 @@ export function retryContext(wait: Node): RetryContextResult | null {
     for (const param of parameterNames(fn)) if (ATTEMPT_NAME.test(param)) counters.add(param);
   const names = [...counters];
   const attemptVar = names.find((n) => ATTEMPT_NAME.test(n)) ?? names[0];
+  const limit = attemptVar === undefined ? undefined : loopLimit(wait, attemptVar, FUNCTION_TYPES);
   return {
     trigger: failure.trigger,
     counters,
     ...(attemptVar === undefined ? {} : { attemptVar }),
+    ...(limit ? { limit } : {}),
     evidence: [
       failure.evidence,
       loop ? `inside ${loop.word} (line ${lineOf(loop.node)})` : `which calls \`${name}\` again`,

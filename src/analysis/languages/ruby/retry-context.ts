@@ -12,7 +12,8 @@ import {
   some,
 } from '../tree-sitter/syntax.js';
 import { calleeText, countdownOf, parameterNames } from './module.js';
-import type { FailurePath as FailureFact } from '../../flow/ir.js';
+import type { Expr, FailurePath as FailureFact } from '../../flow/ir.js';
+import { loopLimit } from '../tree-sitter/loop-limit.js';
 
 /**
  * Is a Ruby `sleep` a pause between attempts? It runs after something failed (a `rescue` clause, an
@@ -24,6 +25,7 @@ export interface RbRetryContext {
   trigger: Trigger;
   counters: Set<string>;
   attemptVar?: string;
+  limit?: Expr;
   evidence: string[];
 }
 
@@ -73,7 +75,9 @@ export function retryContext(sleep: Node): RbRetryContext | null {
     evidence.push(
       `counts down \`${field(countdown, 'receiver')?.text}\` with one \`${clip(sleep.text, 40)}\` a step (line ${lineOf(countdown)}): the pause is their total`,
     );
-  return { trigger: path.trigger, counters, attemptVar: pickAttempt(counters), evidence };
+  const attemptVar = pickAttempt(counters);
+  const limit = attemptVar === undefined ? undefined : loopLimit(call, attemptVar, METHOD_TYPES);
+  return { trigger: path.trigger, counters, attemptVar, evidence, ...(limit ? { limit } : {}) };
 }
 
 /**
@@ -305,7 +309,7 @@ function attemptCounters(method: Node | null, loop: Node | null): Set<string> {
   }
   if (
     loop?.type === 'call' &&
-    /^(times|upto|downto|each_with_index)$/.test(field(loop, 'method')?.text ?? '')
+    (COUNTING_METHOD.test(field(loop, 'method')?.text ?? '') || walksRange(loop))
   ) {
     const block = field(loop, 'block');
     const params = block ? field(block, 'parameters') : null;
@@ -314,6 +318,15 @@ function attemptCounters(method: Node | null, loop: Node | null): Set<string> {
   }
   if (method) for (const param of parameterNames(method)) if (ATTEMPT_NAME.test(param)) names.add(param);
   return names;
+}
+
+const COUNTING_METHOD = /^(times|upto|downto|each_with_index)$/;
+
+/** `(1..max_retries).each do |attempt|`: the block is given the numbers of a range, in order. */
+function walksRange(loop: Node): boolean {
+  return (
+    field(loop, 'method')?.text === 'each' && /^\(\s*\d+\s*\.\.\.?/.test(field(loop, 'receiver')?.text ?? '')
+  );
 }
 
 function pickAttempt(counters: Set<string>): string | undefined {

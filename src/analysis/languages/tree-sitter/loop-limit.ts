@@ -1,0 +1,108 @@
+import type { Expr } from '../../flow/ir.js';
+import type { Node } from './runtime.js';
+import { ancestors, lineOf } from './syntax.js';
+
+/**
+ * How far a retry's attempt counter runs, read off the header of a loop around the wait, so that
+ * what a clamp or a fixed jitter does at attempts the loop never reaches is not reported. The bound
+ * is exclusive, because a wait's range is indexed by the counter's value: `i < N` and `0 until N`
+ * bound at N, `i <= N` and `1..=N` at N + 1. Headers are one line in every language the tree-sitter
+ * front ends read, so one table of header shapes serves them all:
+ *
+ * - `for (int i = 0; i < N; i++)`, `for i := 1; i <= n; i++`, `while (attempt < max)`;
+ * - `for i in 0..n`, `0..=n`, `1 until n`, `0..<n` (Rust, Kotlin); `for i := range n` (Go 1.22);
+ * - `n.times do |i|`, `(1..n).each do |i|`, `1.upto(n) do |i|` (Ruby); `repeat(n) { i ->` (Kotlin).
+ */
+export function loopLimit(wait: Node, counter: string, functionTypes: ReadonlySet<string>): Expr | undefined {
+  for (const node of ancestors(wait)) {
+    if (functionTypes.has(node.type)) return undefined;
+    if (!LOOP_NODE.test(node.type)) continue;
+    const header = node.text.split('\n', 1)[0]!;
+    const bound = headerBound(header, counter);
+    if (bound) return boundExpr(bound, lineOf(node));
+  }
+  return undefined;
+}
+
+/** Loops, and calls that loop (`n.times do |i|`, `repeat(n) { i ->`). */
+const LOOP_NODE = /for|while|^call$|call_expression/;
+
+/** A bound: a number, or a name or member chain (not a call, and not the left of arithmetic). */
+const OPERAND = String.raw`(@?[A-Za-z_][\w.:]*|\d[\d_]*)(?![\w.(])(?!\s*[-+*/%])`;
+/** A bound followed by a method call on it (`max_retries.times`). */
+const RECEIVER = String.raw`(@?[A-Za-z_][\w.:]*?|\d[\d_]*)`;
+
+/** The bound's text and whether the header includes it, for the header of a loop over `counter`. */
+function headerBound(header: string, counter: string): { text: string; inclusive: boolean } | null {
+  const v = counter.replace(/[$^.*+?()[\]{}|\\]/g, '\\$&');
+  const shapes: [RegExp, (m: RegExpExecArray) => { text: string; inclusive: boolean }][] = [
+    // A loop condition: the counter below the bound, or the bound above the counter.
+    [
+      new RegExp(String.raw`^\s*(?:for|while)\b.*?(?<![\w.])${v}\s*(<=?)\s*${OPERAND}`),
+      (m) => ({ text: m[2]!, inclusive: m[1] === '<=' }),
+    ],
+    [
+      new RegExp(String.raw`^\s*(?:for|while)\b.*?(?<![\w.])${OPERAND}\s*(>=?)\s*${v}(?![\w.(])`),
+      (m) => ({ text: m[1]!, inclusive: m[2] === '>=' }),
+    ],
+    // A range the counter walks. `..` includes its end in Kotlin (`for (i in 0..n)`) and Ruby
+    // (`for i in 0..n`), not in Rust (`for i in 0..n {`).
+    [
+      new RegExp(
+        String.raw`^\s*for\s*(\()?\s*(?:(?:val|var|let|mut)\s+)?${v}\s+in\s+\(?\s*\d+\s*(\.\.=|\.\.<|\.\.\.|\.\.|until)\s*${OPERAND}\s*\)?\s*(\{)?`,
+      ),
+      (m) => ({
+        text: m[3]!,
+        inclusive: m[2] === '..=' || (m[2] === '..' && (m[1] === '(' || m[4] !== '{')),
+      }),
+    ],
+    [
+      new RegExp(String.raw`^\s*for\s+${v}\s*:=\s*range\s+${OPERAND}\s*\{`),
+      (m) => ({ text: m[1]!, inclusive: false }),
+    ],
+    [
+      new RegExp(String.raw`^.*?(?<![\w.@])${RECEIVER}\.times\s*(?:do\s*|\{\s*)\|\s*${v}\s*\|`),
+      (m) => ({ text: m[1]!, inclusive: false }),
+    ],
+    [
+      new RegExp(
+        String.raw`^.*?\(\s*\d+\s*(\.\.\.?)\s*${OPERAND}\s*\)\.each\s*(?:do\s*|\{\s*)\|\s*${v}\s*\|`,
+      ),
+      (m) => ({ text: m[2]!, inclusive: m[1] === '..' }),
+    ],
+    [
+      new RegExp(String.raw`^.*?\b\d+\.upto\(\s*${OPERAND}\s*\)\s*(?:do\s*|\{\s*)\|\s*${v}\s*\|`),
+      (m) => ({ text: m[1]!, inclusive: true }),
+    ],
+    [
+      new RegExp(String.raw`^.*?\brepeat\s*\(\s*${OPERAND}\s*\)\s*\{\s*${v}\s*->`),
+      (m) => ({ text: m[1]!, inclusive: false }),
+    ],
+  ];
+  for (const [pattern, read] of shapes) {
+    const match = pattern.exec(header);
+    if (match) return read(match);
+  }
+  return null;
+}
+
+function boundExpr(
+  { text, inclusive }: { text: string; inclusive: boolean },
+  line: number,
+): Expr | undefined {
+  const value = operandExpr(text, line);
+  if (!value) return undefined;
+  return inclusive ? { k: 'binary', op: '+', left: value, right: { k: 'num', value: 1 } } : value;
+}
+
+/** A number, a name, or a member chain off a name or the object itself (`this.`, `self.`, `@`). */
+function operandExpr(text: string, line: number): Expr | undefined {
+  if (/^\d/.test(text)) return { k: 'num', value: Number(text.replace(/_/g, '')) };
+  if (text.startsWith('@')) return { k: 'member', object: { k: 'self' }, name: text.slice(1), line };
+  // `A::B` is one constant name in Ruby; a dotted path is a member chain.
+  const [head, ...rest] = text.split('.');
+  if (!head || rest.some((part) => !/^[A-Za-z_]\w*$/.test(part))) return undefined;
+  let expr: Expr = head === 'this' || head === 'self' ? { k: 'self' } : { k: 'name', name: head, line };
+  for (const name of rest) expr = { k: 'member', object: expr, name, line };
+  return expr.k === 'self' ? undefined : expr;
+}
