@@ -1,11 +1,11 @@
 import type { Expr } from '../../flow/ir.js';
 import type { Node } from './runtime.js';
-import { ancestors, lineOf } from './syntax.js';
+import { ancestors, field, lineOf } from './syntax.js';
 
 /**
- * How far a retry's attempt counter runs, read off the header of a loop around the wait, so that
- * what a clamp or a fixed jitter does at attempts the loop never reaches is not reported. The bound
- * is exclusive, because a wait's range is indexed by the counter's value: `i < N` and `0 until N`
+ * How far a retry's attempt counter runs, read off the header of a loop around the wait or of an `if`
+ * that guards it (`if attempt < max_retries`), so that what a clamp or a fixed jitter does at attempts
+ * the loop never reaches is not reported. The bound is exclusive, because a wait's range is indexed by the counter's value: `i < N` and `0 until N`
  * bound at N, `i <= N` and `1..=N` at N + 1. Headers are one line in every language the tree-sitter
  * front ends read, so one table of header shapes serves them all:
  *
@@ -16,12 +16,34 @@ import { ancestors, lineOf } from './syntax.js';
 export function loopLimit(wait: Node, counter: string, functionTypes: ReadonlySet<string>): Expr | undefined {
   for (const node of ancestors(wait)) {
     if (functionTypes.has(node.type)) return undefined;
+    if (IF_NODE.test(node.type)) {
+      const bound = guardBound(node, wait, counter);
+      if (bound) return boundExpr(bound, lineOf(node));
+      continue;
+    }
     if (!LOOP_NODE.test(node.type)) continue;
     const header = node.text.split('\n', 1)[0]!;
     const bound = headerBound(header, counter);
     if (bound) return boundExpr(bound, lineOf(node));
   }
   return undefined;
+}
+
+/** Branches taken when their condition holds (not `unless`). */
+const IF_NODE = /^(if|elsif|if_modifier|if_statement|if_expression)$/;
+
+/**
+ * `if attempt < max_retries { sleep(…) }`: a wait in the branch a bound guards runs only below it.
+ * Not in the `else`, and not when the comparison is one side of an `or`.
+ */
+function guardBound(branch: Node, wait: Node, counter: string): Bound | null {
+  const condition = field(branch, 'condition');
+  if (!condition || /\|\||\bor\b|!\s*\(|\bnot\b/.test(condition.text)) return null;
+  const alternative = field(branch, 'alternative');
+  if (alternative && alternative.startIndex <= wait.startIndex && wait.endIndex <= alternative.endIndex)
+    return null;
+  if (condition.startIndex <= wait.startIndex && wait.endIndex <= condition.endIndex) return null;
+  return comparedBound(condition.text.replace(/\s+/g, ' '), counter, '');
 }
 
 /** Loops, and calls that loop (`n.times do |i|`, `repeat(n) { i ->`). */
@@ -32,19 +54,30 @@ const OPERAND = String.raw`(@?[A-Za-z_][\w.:]*|\d[\d_]*)(?![\w.(])(?!\s*[-+*/%])
 /** A bound followed by a method call on it (`max_retries.times`). */
 const RECEIVER = String.raw`(@?[A-Za-z_][\w.:]*?|\d[\d_]*)`;
 
+interface Bound {
+  text: string;
+  inclusive: boolean;
+}
+
+function escaped(name: string): string {
+  return name.replace(/[$^.*+?()[\]{}|\\]/g, '\\$&');
+}
+
+/** The counter below a bound, or a bound above the counter, after `prefix` (a loop keyword). */
+function comparedBound(text: string, counter: string, prefix: string): Bound | null {
+  const v = escaped(counter);
+  const below = new RegExp(String.raw`^${prefix}.*?(?<![\w.])${v}\s*(<=?)\s*${OPERAND}`).exec(text);
+  if (below) return { text: below[2]!, inclusive: below[1] === '<=' };
+  const above = new RegExp(String.raw`^${prefix}.*?(?<![\w.])${OPERAND}\s*(>=?)\s*${v}(?![\w.(])`).exec(text);
+  return above ? { text: above[1]!, inclusive: above[2] === '>=' } : null;
+}
+
 /** The bound's text and whether the header includes it, for the header of a loop over `counter`. */
-function headerBound(header: string, counter: string): { text: string; inclusive: boolean } | null {
-  const v = counter.replace(/[$^.*+?()[\]{}|\\]/g, '\\$&');
-  const shapes: [RegExp, (m: RegExpExecArray) => { text: string; inclusive: boolean }][] = [
-    // A loop condition: the counter below the bound, or the bound above the counter.
-    [
-      new RegExp(String.raw`^\s*(?:for|while)\b.*?(?<![\w.])${v}\s*(<=?)\s*${OPERAND}`),
-      (m) => ({ text: m[2]!, inclusive: m[1] === '<=' }),
-    ],
-    [
-      new RegExp(String.raw`^\s*(?:for|while)\b.*?(?<![\w.])${OPERAND}\s*(>=?)\s*${v}(?![\w.(])`),
-      (m) => ({ text: m[1]!, inclusive: m[2] === '>=' }),
-    ],
+function headerBound(header: string, counter: string): Bound | null {
+  const compared = comparedBound(header, counter, String.raw`\s*(?:for|while)\b`);
+  if (compared) return compared;
+  const v = escaped(counter);
+  const shapes: [RegExp, (m: RegExpExecArray) => Bound][] = [
     // A range the counter walks. `..` includes its end in Kotlin (`for (i in 0..n)`) and Ruby
     // (`for i in 0..n`), not in Rust (`for i in 0..n {`).
     [
