@@ -87,6 +87,8 @@ export class BoundedRepoReader implements RepoReader {
   private async load(path: string, ref: string): Promise<string | null> {
     if (this.filesRead >= this.budget.maxFiles) return this.refuse(path, 'file budget exhausted');
     if (this.bytesRead >= this.budget.maxBytes) return this.refuse(path, 'byte budget exhausted');
+    // Reserved before the fetch so that concurrent reads cannot overrun the budget; given back when
+    // the file is not there, because module resolution asks for many candidates that never exist.
     this.filesRead += 1;
     let content: Uint8Array | string | null;
     try {
@@ -94,7 +96,10 @@ export class BoundedRepoReader implements RepoReader {
     } catch (error) {
       return this.refuse(path, `could not be read: ${(error as Error).message}`);
     }
-    if (content === null) return null;
+    if (content === null) {
+      this.filesRead -= 1;
+      return null;
+    }
     const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
     this.bytesRead += bytes.byteLength;
     if (bytes.byteLength > this.budget.maxFileBytes) return this.refuse(path, 'too large');
