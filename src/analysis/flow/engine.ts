@@ -274,9 +274,12 @@ export class FlowEngine {
       // A table set once is a schedule; one the code rebuilds (`fib = [fib[1], fib[0] + fib[1]]`) a recurrence.
       if (name && writes.length > 1) return this.recurrence(name, writes, expr.index, scope, trail);
       const write = writes[0];
-      if (!write || write.value.k !== 'table') return UNKNOWN(`\`${show(expr.of)}[…]\` is read at run time`);
-      // The index is read where the table is indexed (a local counter), the items where they are.
-      return this.table({ ...write.value, index: expr.index }, { ...scope, bindings: undefined }, trail);
+      if (write?.value.k === 'table')
+        // The index is read where the table is indexed (a local counter), the items where they are.
+        return this.table({ ...write.value, index: expr.index }, { ...scope, bindings: undefined }, trail);
+      const table = write ? null : await this.tableField(expr.of, scope);
+      if (table) return this.table({ ...table, index: expr.index }, { ...scope, bindings: undefined }, trail);
+      return UNKNOWN(`\`${show(expr.of)}[…]\` is read at run time`);
     }
     const values: DelayValue[] = [];
     for (const item of expr.items) values.push(await this.evaluate(item, scope, trail));
@@ -294,6 +297,21 @@ export class FlowEngine {
     const ratios = numbers.slice(1).map((n, i) => n / numbers[i]!);
     const geometric = ratios.length > 0 && ratios.every((r) => r >= 1.5);
     return geometric ? { kind: 'exponential', baseMs: numbers[0] } : { kind: 'linear', baseMs: numbers[0] };
+  }
+
+  /**
+   * `DELAYS[attempt]` where `DELAYS` is a field of the enclosing class (`static int[] DELAYS = {…}`,
+   * read bare in Java and C#, or as `this.DELAYS`): the literal list it is given once and never
+   * replaced. Its items are read from the class, like the index.
+   */
+  private async tableField(of: Expr, scope: Scope): Promise<Extract<Expr, { k: 'table' }> | null> {
+    const name = of.k === 'name' ? of.name : of.k === 'member' && of.object.k === 'self' ? of.name : null;
+    const cls = scope.className ? scope.facts.classes.find((c) => c.name === scope.className) : undefined;
+    if (!name || !cls) return null;
+    const writes = await this.fieldWrites({ facts: scope.facts, cls }, name);
+    const only = writes.length === 1 ? writes[0]! : null;
+    if (!only || only.write.op !== '=' || only.write.value.k !== 'table' || only.write.value.of) return null;
+    return only.write.value;
   }
 
   /** `fib[1]` of a table set once and then rebuilt from its own elements: how the element read grows. */

@@ -103,15 +103,16 @@ export function lowerJava(node: Node, names: JavaNames, depth = 0): Expr {
       const array = field(node, 'array');
       const index = field(node, 'index');
       if (!array || !index) return { k: 'todo', what: 'array access' };
-      // `DELAYS[attempt]`: a constant table of the class, looked up by its name.
-      if (array.type === 'identifier')
-        return {
-          k: 'table',
-          items: [],
-          index: lower(index),
-          of: { k: 'name', name: array.text, line: lineOf(array) },
-        };
-      return { k: 'todo', what: 'array access' };
+      // `DELAYS[attempt]`, `this.delays[attempt]`: a constant table of the class, looked up by its name.
+      const of: Expr | null =
+        array.type === 'identifier'
+          ? { k: 'name', name: array.text, line: lineOf(array) }
+          : array.type === 'field_access'
+            ? lower(array)
+            : null;
+      return of?.k === 'name' || of?.k === 'member'
+        ? { k: 'table', items: [], index: lower(index), of }
+        : { k: 'todo', what: 'array access' };
     }
     case 'array_initializer':
       return { k: 'table', items: namedChildren(node).map(lower) };
