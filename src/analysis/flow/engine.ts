@@ -301,16 +301,23 @@ export class FlowEngine {
 
   /**
    * `DELAYS[attempt]` where `DELAYS` is a field of the enclosing class (`static int[] DELAYS = {…}`,
-   * read bare in Java and C#, or as `this.DELAYS`): the literal list it is given once and never
+   * read bare in Java and C#, as `this.DELAYS`, or as `Client.DELAYS`): the literal list it is given once and never
    * replaced. Its items are read from the class, like the index.
    */
   private async tableField(of: Expr, scope: Scope): Promise<Extract<Expr, { k: 'table' }> | null> {
-    const name = of.k === 'name' ? of.name : of.k === 'member' && of.object.k === 'self' ? of.name : null;
-    const cls = scope.className ? scope.facts.classes.find((c) => c.name === scope.className) : undefined;
-    if (!name || !cls) return null;
-    const writes = await this.fieldWrites({ facts: scope.facts, cls }, name);
+    const own = scope.className ? scope.facts.classes.find((c) => c.name === scope.className) : undefined;
+    const owner =
+      of.k === 'name' || (of.k === 'member' && of.object.k === 'self')
+        ? own && { facts: scope.facts, cls: own }
+        : of.k === 'member' && of.object.k === 'name'
+          ? await this.classNamed(of.object.name, scope.facts)
+          : null;
+    if (!owner || (of.k !== 'name' && of.k !== 'member')) return null;
+    const writes = await this.fieldWrites(owner, of.name);
     const only = writes.length === 1 ? writes[0]! : null;
     if (!only || only.write.op !== '=' || only.write.value.k !== 'table' || only.write.value.of) return null;
+    // Replaced from outside (`Uploader.backoffMs = options.backoffMs`): not the list it starts with.
+    if ((await this.program.memberAssignments(of.name, owner.facts)).length > 0) return null;
     return only.write.value;
   }
 

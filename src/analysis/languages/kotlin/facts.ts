@@ -218,11 +218,8 @@ export function extractKotlinFacts(path: string, root: Node, withSites: boolean)
         );
         for (const name of declaredNames(variable)) {
           declare(name, state);
-          const each: Expr =
-            iterated?.type === 'call_expression' &&
-            /^(listOf|arrayOf|longArrayOf)$/.test(calleeParts(iterated).name)
-              ? { k: 'table', items: callArguments(iterated).nodes.map(lower) }
-              : { k: 'todo', what: 'a loop value' };
+          const list = iterated ? lower(iterated) : null;
+          const each: Expr = list?.k === 'table' ? list : { k: 'todo', what: 'a loop value' };
           facts.assignments.push({
             target: { kind: 'name', name },
             op: 'each',

@@ -126,12 +126,9 @@ export function lowerKotlin(node: Node, context: LowerContext, depth = 0): Expr 
       if (SERVER_HINT_NAME.test(node.text)) return { k: 'server', what: node.text };
       const [object, index] = namedChildren(node);
       if (!object || !index) return { k: 'todo', what: 'indexed value' };
-      if (
-        object.type === 'call_expression' &&
-        /^(listOf|arrayOf|longArrayOf|intArrayOf)$/.test(calleeParts(object).name)
-      )
-        return { k: 'table', items: callArguments(object).nodes.map(lower), index: lower(index) };
-      return { k: 'table', items: [], index: lower(index), of: lower(object) };
+      const of = lower(object);
+      if (of.k === 'table') return { ...of, index: lower(index) };
+      return { k: 'table', items: [], index: lower(index), of };
     }
     case 'if_expression': {
       const { consequence, alternative } = ifBranches(node);
@@ -151,11 +148,16 @@ export function lowerKotlin(node: Node, context: LowerContext, depth = 0): Expr 
       return either(branches, lower);
     }
     case 'call_expression':
+      // `listOf(1_000L, 2_000L, 4_000L)`: a literal list, wherever it is kept and then indexed.
+      if (LIST_BUILDER.test(calleeParts(node).name))
+        return { k: 'table', items: callArguments(node).nodes.map(lower) };
       return lowerCall(node, lower, line);
     default:
       return { k: 'todo', what: `cannot evaluate ${node.type}` };
   }
 }
+
+const LIST_BUILDER = /^(listOf|arrayOf|longArrayOf|intArrayOf|doubleArrayOf|mutableListOf|arrayListOf)$/;
 
 /** What a call calls: a bare name is a function (never a value the server sent, whatever its name says). */
 export function calleeExpr(callee: Node, lower: (n: Node) => Expr): Expr {
