@@ -829,6 +829,19 @@ export class FlowEngine {
     return null;
   }
 
+  /**
+   * A function a module passes on whole from another (`pub use retry::*;` in `utils/mod.rs`, `export *
+   * from './retry'`), so that `use crate::utils::retry` names the function in `utils/retry.rs`.
+   */
+  private async reexported(module: FileFacts, name: string): Promise<FunctionRef | null> {
+    for (const whole of module.imports.filter((i) => i.local === '*')) {
+      const target = await this.program.module(module.path, whole.module);
+      const found = target && target !== module ? functionIn(target, name) : null;
+      if (found) return found;
+    }
+    return null;
+  }
+
   /** Call sites in the repository that reach `ref` (constructors: calls of the class). */
   callersOf(ref: FunctionRef): Promise<Site<CallFact>[]> {
     const key = `${ref.facts.path}:${ref.fn.id}`;
@@ -1493,7 +1506,11 @@ export class FlowEngine {
       const imported = facts.imports.find((i) => i.local === name);
       if (imported?.name !== undefined) {
         const module = await this.program.module(facts.path, imported.module);
-        return module && this.inPackage(module, `f:${imported.name}`, (f) => functionIn(f, imported.name!));
+        if (!module) return null;
+        const found = await this.inPackage(module, `f:${imported.name}`, (f) =>
+          functionIn(f, imported.name!),
+        );
+        return found ?? (await this.reexported(module, imported.name));
       }
       // Languages with an implicit receiver call their own methods by bare name.
       const own = scope.className ? facts.classes.find((c) => c.name === scope.className) : undefined;

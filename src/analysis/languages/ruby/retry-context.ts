@@ -175,6 +175,11 @@ function failurePath(call: Node, method: Node | null, up: ParentOf): FailurePath
     }
     if (CONDITIONAL_TYPES.has(node.type)) {
       const condition = field(node, 'condition');
+      if (condition && node.type === 'if' && field(node, 'alternative')?.equals(child)) {
+        const otherwise = elseFailure(condition);
+        if (otherwise) return { ...otherwise, clause: node };
+        continue;
+      }
       const branch = field(node, 'consequence') ?? field(node, 'body');
       if (!condition || !branch?.equals(child)) continue;
       const negated = node.type === 'unless' || node.type === 'unless_modifier';
@@ -195,6 +200,22 @@ function failurePath(call: Node, method: Node | null, up: ParentOf): FailurePath
     }
   }
   return null;
+}
+
+/**
+ * The `else` of `if response.success?` or of `if response.code != 429`: the branch taken when the
+ * attempt failed. Only a single comparison is turned round; a compound condition's `else` is not one case.
+ */
+function elseFailure(condition: Node): Omit<FailurePath, 'clause'> | null {
+  const text = clip(condition.text);
+  const turned = /^[^!=]*!=[^!=]*$/.test(condition.text) && !/&&|\|\||\b(and|or)\b/.test(condition.text);
+  const failing =
+    isSuccessCondition(condition.text) || (turned && isErrorCondition(condition.text.replace('!=', '==')));
+  if (!failing) return null;
+  return {
+    trigger: { kind: /code|status|success/.test(text) ? 'status' : 'exception', detail: text },
+    evidence: `waits when \`${text}\` does not hold (line ${lineOf(condition)})`,
+  };
 }
 
 /**
