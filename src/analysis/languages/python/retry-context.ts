@@ -50,7 +50,7 @@ const CONDITIONALS = new Set(['if_statement', 'elif_clause', 'while_statement'])
 
 /** `not resp.ok`, `status_code >= 500`, `status in (429, 503)`, `if err:`, `error is not None`. */
 const ERROR_CONDITION =
-  /\bnot\s+[\w.]*\b(ok|success|succeeded)\b|(status|status_code|code)\s*(>=|>)\s*[45]\d\d|(status|status_code)\s*!=\s*20\d|(status|status_code)\s*==\s*(408|429|5\d\d)|(status|status_code)\s+in\s+[([{][^)\]}]*\b(408|429|5\d\d)\b|^\s*(err|error|exc|exception|failure|failed|last_error)\s*$|\b(err|error|exc|exception|last_error)\s+is\s+not\s+None|\b(is_retryable|should_retry|retryable|is_transient|is_throttl\w*)\s*\(|\b(429|502|503|504)\b/i;
+  /\bnot\s+[\w.]*\b(ok|success|succeeded)\b|(status|status_code|code)\s*(>=|>)\s*[45]\d\d|(status|status_code)\s*!=\s*20\d|(status|status_code)\s*==\s*(408|429|5\d\d)|(status|status_code)\s+in\s+[([{][^)\]}]*\b(408|429|5\d\d)\b|(status|status_code|code)\s+in\s+[\w.]*(retry|retriable|retryable|temporary|transient|error|fail)\w*\s*$|^\s*(err|error|exc|exception|failure|failed|last_error)\s*$|\b(err|error|exc|exception|last_error)\s+is\s+not\s+None|\b(is_retryable|should_retry|retryable|is_transient|is_throttl\w*)\s*\(|\b(429|502|503|504)\b/i;
 
 /**
  * `resp.ok`, `status_code == 200`, `status < 400`, `success`, a name made of `success` (`is_success()`,
@@ -221,7 +221,7 @@ function successExitBefore(block: Node, waitStatement: Node, call: Node): Failur
     ) {
       const body = field(statement, 'body');
       const orElse = namedChildren(statement).find((c) => c.type === 'else_clause');
-      if ((body && exits(body)) || (orElse && exits(field(orElse, 'body') ?? orElse))) {
+      if ((body && leavesOnSuccess(body, call)) || (orElse && exits(field(orElse, 'body') ?? orElse))) {
         return {
           trigger: { kind: 'exception' },
           evidence: `waits after a \`try\` that leaves the loop on success (line ${lineOf(statement)})`,
@@ -295,6 +295,20 @@ function lastName(dotted: string): string {
   return dotted.slice(dotted.lastIndexOf('.') + 1);
 }
 
+/**
+ * A `try` body that leaves the loop when the attempt worked: directly, or under a success test
+ * (`if response.status_code not in TEMPORARY_ERRORS: return response`).
+ */
+function leavesOnSuccess(body: Node, wait: Node): boolean {
+  if (exits(body)) return true;
+  return namedChildren(body).some((statement) => {
+    if (statement.type !== 'if_statement') return false;
+    const condition = field(statement, 'condition');
+    const consequence = field(statement, 'consequence');
+    return !!condition && !!consequence && exits(consequence) && succeeds(condition.text, wait);
+  });
+}
+
 /** A block that leaves the loop directly: `return …` or `break` among its own statements. */
 function exits(block: Node): boolean {
   return namedChildren(block).some((s) => s.type === 'return_statement' || s.type === 'break_statement');
@@ -314,8 +328,20 @@ function isSuccessCondition(condition: string): boolean {
 /** A success test, or a reachability test (`if online:`) failing before a wait named for retries. */
 function succeeds(condition: string, wait: Node): boolean {
   if (isSuccessCondition(condition)) return true;
+  // The failure test turned round: `status not in RETRYABLE_CODES`, `code != 503`, `not is_retryable(e)`.
+  const turned = /\b(and|or)\b/.test(condition) ? null : turnedRound(condition);
+  if (turned !== null && isErrorCondition(turned)) return true;
   const delay = field(wait, 'arguments')?.text ?? '';
   return REACHABLE_CONDITION.test(condition) && ATTEMPT_NAME.test(delay);
+}
+
+/** A single negated test as the test it negates, or null. */
+function turnedRound(condition: string): string | null {
+  const text = condition.trim();
+  if (/^not\s+\(?/.test(text)) return text.replace(/^not\s+/, '');
+  if ((text.match(/\bnot in\b/g) ?? []).length === 1) return text.replace(/\bnot in\b/, 'in');
+  if ((text.match(/!=/g) ?? []).length === 1) return text.replace('!=', '==');
+  return null;
 }
 
 /** The wait is followed, in its own block, by a `raise`: give up after waiting, not try again. */
