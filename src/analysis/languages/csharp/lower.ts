@@ -335,6 +335,9 @@ function wrapperType(object: Node, text: string, scope: NameScope): string | und
   return undefined;
 }
 
+/** A receiver that is a `TimeSpan` by its syntax: built by `TimeSpan.FromX(…)`, possibly through `.Add(…)` calls. */
+const SPAN_BUILT = /^TimeSpan\.From\w+\(/;
+
 function invocation(node: Node, scope: NameScope, lower: (n: Node) => Expr): Expr {
   const shape = scope.shape ? scope.shape(node) : callShape(node);
   if (!shape) return TODO('call');
@@ -364,6 +367,19 @@ function invocation(node: Node, scope: NameScope, lower: (n: Node) => Expr): Exp
     }
   }
   if (NUMBER_TYPES.test(owner) && CONVERSIONS.test(name) && positional[0]) return lower(positional[0]);
+  // `TimeSpan.FromMinutes(1).Add(TimeSpan.FromSeconds(16))`: a TimeSpan's own arithmetic.
+  if (
+    (name === 'Add' || name === 'Subtract') &&
+    shape.object &&
+    positional.length === 1 &&
+    SPAN_BUILT.test(owner)
+  )
+    return {
+      k: 'binary',
+      op: name === 'Add' ? '+' : '-',
+      left: lower(shape.object),
+      right: lower(positional[0]!),
+    };
   const args = positional.map(lower);
   const keywords: [string, Expr][] = named.map(([keyword, value]) => [keyword, lower(value)]);
   // A random draw handed to a call makes its result random too.
