@@ -3,6 +3,7 @@ import type { RepoReader } from '../platforms/types.js';
 import {
   dotnetTargets,
   goDirective,
+  goModulePath,
   solutionReferences,
   tsCheckingOptions,
   tsconfigCovers,
@@ -12,6 +13,8 @@ import {
 import { randDependency } from '../analysis/languages/rust/cargo.js';
 import { JVM_BUILD_FILES, jvmFacts, type JvmFacts } from '../suggest/jvm-project.js';
 
+/** The files a Cargo package's library and binary crates start from. */
+const RUST_CRATE_ROOTS = ['src/lib.rs', 'src/main.rs'];
 /** How many `extends` a tsconfig chain may follow (the compiler has no limit; real chains are short). */
 const MAX_TSCONFIG_CHAIN = 5;
 
@@ -42,7 +45,11 @@ export async function readProjectFacts(
     } else if (finding.language === 'go') {
       const goMod = await firstAbove(reader, ref, finding.path, ['go.mod']);
       const version = goMod ? goDirective(goMod.text) : undefined;
-      facts.set(finding.path, version ? { goVersion: version } : {});
+      const module = goMod ? goModulePath(goMod.text) : undefined;
+      facts.set(finding.path, {
+        ...(version ? { goVersion: version } : {}),
+        ...(goMod && module ? { goModule: { path: module, dir: directoryOf(goMod.path) } } : {}),
+      });
     } else if (finding.language === 'typescript' || finding.language === 'javascript') {
       const options = await typescriptOptions(reader, ref, finding.path);
       facts.set(finding.path, options ? { typescript: options } : {});
@@ -52,10 +59,33 @@ export async function readProjectFacts(
       const rand = await randDependency(finding.path, {
         read: (path) => reader.read(path, ref).catch(() => null),
       });
-      facts.set(finding.path, rand ? { rand: rand.version === null ? {} : { version: rand.version } } : {});
+      const rustCrate = await rustCrateOf(reader, ref, finding.path);
+      facts.set(finding.path, {
+        ...(rand ? { rand: rand.version === null ? {} : { version: rand.version } } : {}),
+        ...(rustCrate ? { rustCrate } : {}),
+      });
     }
   }
   return facts;
+}
+
+function directoryOf(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return slash < 0 ? '' : path.slice(0, slash);
+}
+
+/** The package a Rust file belongs to: the nearest Cargo.toml above it, and its crate root files. */
+async function rustCrateOf(reader: RepoReader, ref: string, path: string) {
+  const manifest = await firstAbove(reader, ref, path, ['Cargo.toml']);
+  if (!manifest) return undefined;
+  const dir = directoryOf(manifest.path);
+  const roots: string[] = [];
+  for (const root of RUST_CRATE_ROOTS) {
+    const candidate = `${prefix(dir)}${root}`;
+    if (candidate === path || (await reader.read(candidate, ref).catch(() => null)) !== null)
+      roots.push(root);
+  }
+  return { dir, roots };
 }
 
 function directories(path: string): string[] {

@@ -64,7 +64,7 @@ describe('rust patches', () => {
       list: async () => Object.keys(manifests),
     };
     const project = (await readProjectFacts(reader, 'head', [modern!])).get('src/lib.rs');
-    expect(project).toEqual({ rand: { version: '0.9' } });
+    expect(project).toEqual({ rand: { version: '0.9' }, rustCrate: { dir: '', roots: ['src/lib.rs'] } });
     const patch = rewriteRust(modern!, code, { strategy: 'full', capMs: 30_000, project });
     expect(applyEdits(code, patch.kind === 'plan' ? patch.edits : [])).toContain(
       'Duration::from_secs(1).mul_f64(rand::rng().random_range(0.0..=1.0))',

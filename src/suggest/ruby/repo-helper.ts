@@ -1,0 +1,113 @@
+import { posix } from 'node:path';
+import type { Finding } from '../../analysis/finding.js';
+import { requirePaths } from '../../analysis/languages/ruby/module.js';
+import { withLoadedTree, type Node } from '../../analysis/languages/tree-sitter/runtime.js';
+import { descendantsOfTypes, field } from '../../analysis/languages/tree-sitter/syntax.js';
+import { formatNumber } from '../ecmascript/jitter-code.js';
+import { helperArguments } from '../helper-call.js';
+import { inlineCode } from '../inline-code.js';
+import { counterNote, introducedCounter, type CounterSyntax } from '../loop-counter.js';
+import { plan, type PlannedEdit, type RewritePlan } from '../plan.js';
+import type { RepoJitterHelper, SuggestOptions } from '../types.js';
+
+const SECONDS_PER_MS = 0.001;
+const CALLS = new Set(['call']);
+/** Calls whose block runs again and again: `loop do`, `5.times do`. */
+const LOOP_METHOD = /^(loop|times)$/;
+
+const RUBY_COUNTER: CounterSyntax = {
+  grammar: 'ruby',
+  isLoop: (node) =>
+    /^(while|until|for)$/.test(node.type) ||
+    (/^(do_block|block)$/.test(node.type) && LOOP_METHOD.test(field(node.parent!, 'method')?.text ?? '')),
+  isFunction: (node) => /^(method|singleton_method|lambda|do_block|block)$/.test(node.type),
+  statementLists: new Set(['body_statement', 'block_body', 'then', 'else', 'do', 'begin', 'ensure']),
+  names: ['attempt', 'retry_attempt'],
+  declare: (name) => `${name} = 0`,
+  increment: (name) => `${name} += 1`,
+};
+
+/**
+ * `sleep Net::Backoff.delay_for(attempt)`: the wait calls the repository's Ruby helper when it is a
+ * module function or singleton method (named through its module), with `require_relative` added when
+ * the file does not load the helper's file yet. Null when the helper has no such name.
+ */
+export function rubyHelperCall(
+  finding: Finding,
+  argument: { start: number; end: number; text: string },
+  fileText: string,
+  options: SuggestOptions,
+): RewritePlan | null {
+  const helper = options.repoHelper;
+  const owner = helper?.signature?.owner;
+  if (!helper || !owner || !helper.path.endsWith('.rb')) return null;
+  const counter =
+    helper.takesAttempt && finding.attemptVar === undefined
+      ? introducedCounter(RUBY_COUNTER, fileText, argument.start)
+      : null;
+  const attempt = finding.attemptVar ?? counter?.name;
+  if (helper.takesAttempt && attempt === undefined) return null;
+  const seconds = (ms: number) => formatNumber(ms * SECONDS_PER_MS);
+  const base =
+    finding.delay.kind === 'fixed'
+      ? argument.text
+      : finding.delay.baseMs === undefined
+        ? undefined
+        : seconds(finding.delay.baseMs);
+  const args = helperArguments(helper, {
+    first: helper.takesAttempt ? attempt! : argument.text,
+    base,
+    cap: seconds(options.capMs),
+  });
+  if (!args) return null;
+  const call = `${owner}.${helper.name}(${args.join(', ')})`;
+  const edits: PlannedEdit[] = [{ start: argument.start, end: argument.end, newText: call }];
+  const loaded = loads(finding.path, fileText, helper);
+  if (loaded === null) return null;
+  if (!loaded) edits.push(requireEdit(fileText, relativeRequire(finding.path, helper.path)));
+  if (counter) edits.push(...counter.edits);
+  const counted = counter ? counterNote(RUBY_COUNTER, counter.name) : '';
+  return plan(
+    options.strategy,
+    `Wait ${inlineCode(call)} instead of ${inlineCode(argument.text)}: the repository already has a jitter helper, ${inlineCode(helper.name)} in ${inlineCode(helper.path)}.${counted}`,
+    ...edits,
+  );
+}
+
+/** Whether a `require` or `require_relative` of the file loads the helper's file; null when unparsed. */
+function loads(fromPath: string, fileText: string, helper: RepoJitterHelper): boolean | null {
+  return withLoadedTree('ruby', fileText, (tree) =>
+    descendantsOfTypes(tree.rootNode, CALLS).some((call: Node) => {
+      const method = field(call, 'method')?.text;
+      if ((method !== 'require' && method !== 'require_relative') || field(call, 'receiver')) return false;
+      const target = /^\s*\(?\s*['"]([^'"#]+)['"]/.exec(field(call, 'arguments')?.text ?? '')?.[1];
+      return !!target && requirePaths(fromPath, target, method === 'require_relative').includes(helper.path);
+    }),
+  );
+}
+
+/** `require_relative '../lib/backoff'`: the helper's path seen from the file's directory, without `.rb`. */
+function relativeRequire(fromPath: string, helperPath: string): string {
+  return posix.relative(posix.dirname(fromPath), helperPath.replace(/\.rb$/, ''));
+}
+
+/** The `require_relative` line: after the file's leading requires, or before its first code. */
+function requireEdit(fileText: string, target: string): PlannedEdit {
+  const statement = `require_relative '${target}'`;
+  const note = `add ${inlineCode(statement)} at the top of the file`;
+  let offset = 0;
+  let afterRequires = -1;
+  let firstCode = fileText.length;
+  for (const line of fileText.split('\n')) {
+    if (/^require(_relative)?\b/.test(line))
+      afterRequires = Math.min(offset + line.length + 1, fileText.length);
+    else if (line.trim() !== '' && !line.startsWith('#')) {
+      firstCode = offset;
+      break;
+    }
+    offset += line.length + 1;
+  }
+  if (afterRequires >= 0)
+    return { start: afterRequires, end: afterRequires, newText: `${statement}\n`, note };
+  return { start: firstCode, end: firstCode, newText: `${statement}\n\n`, note };
+}
