@@ -5,7 +5,7 @@ import type { JvmFacts } from './jvm-project.js';
 /**
  * Facts about the project a patch lands in, read from its build files, that decide which API a patch
  * may call or whether it compiles there: the .NET target frameworks, the Go language version, the
- * TypeScript compiler options, the JVM language level and the Rust crate's `rand`. The review reads the files
+ * TypeScript compiler options, the JVM language level, the Rust crate's `rand` and roots, and whether a Ruby file is part of a Rails application. The review reads the files
  * through its RepoReader (`src/review/project-facts.ts`); these parsers are pure.
  */
 
@@ -30,6 +30,11 @@ export interface ProjectFacts {
    * `src/lib.rs` and `src/main.rs` exist there, the roots its `crate::` paths may start from.
    */
   rustCrate?: { dir: string; roots: string[] };
+  /**
+   * The Rails application a Ruby file is in (the directory holding `config/application.rb`, '' at
+   * the root): the files under its `app/` are loaded by constant name, never by `require`.
+   */
+  rails?: { root: string };
 }
 
 /** `<TargetFramework>` or `<TargetFrameworks>` (semicolon-separated) of a project file. */

@@ -405,6 +405,24 @@ describe('patches that reuse the repository’s jitter helper', () => {
     );
   });
 
+  it('Ruby: in a Rails application, a helper under app/ is loaded by name and gets no require', async () => {
+    const code =
+      'class Sync\n  def run\n    loop do\n      return pull\n    rescue IOError\n      sleep 2\n    end\n  end\nend\n';
+    const [finding] = await runCase({ name: 'rails', code }, new RubyAnalyzer(), 'app/jobs/sync.rb');
+    const repoHelper = { ...rubyDelay, path: 'app/lib/net/backoff.rb' };
+    const suggestion = suggest(finding!, code, {
+      ...OPTIONS,
+      strategy: 'full',
+      repoHelper,
+      project: { rails: { root: '' } },
+    });
+    expect(suggestion.valid).toBe(true);
+    expect(suggestion.primary?.newLines).toBe(
+      '      attempt += 1\n      sleep Net::Backoff.delay_for(attempt)',
+    );
+    expect(applyEdits(code, suggestion.edits)).not.toContain('require');
+  });
+
   it('Ruby: keeps its own patch for a helper that is an instance method or needs an argument it cannot give', async () => {
     const code = 'def f\n  loop do\n    return g\n  rescue IOError\n    sleep 1\n  end\nend\n';
     const [finding] = await runCase({ name: 'rb near miss', code }, new RubyAnalyzer(), 'app/f.rb');

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/config.js';
 import type { RepoReader, ReviewTarget } from '../../src/platforms/types.js';
 import { runReview } from '../../src/review/pipeline.js';
+import { readProjectFacts } from '../../src/review/project-facts.js';
 import { applyEdits } from '../../src/suggest/edits.js';
+import { callFinding } from '../suggest/make-finding.js';
 
 /**
  * A Go review in a repository that already has a full-jitter helper in another package: the posted
@@ -97,4 +99,34 @@ describe("a Go review reuses the repository's jitter helper", () => {
       expect(patched).toContain('\tattempt := 0\n\tfor {');
     });
   }
+});
+
+describe('the project facts a helper call needs', () => {
+  const code = 'sleep 5\n';
+  const at = (language: 'go' | 'ruby', path: string) => ({
+    ...callFinding({ path, code, delay: { kind: 'fixed', ms: 5000, text: '5' }, argument: '5' }),
+    language,
+  });
+  const files: Record<string, string> = {
+    'services/shop/go.mod': 'module example.com/shop // the shop\n\ngo 1.21\n',
+    'web/config/application.rb': 'module Web\n  class Application < Rails::Application\n  end\nend\n',
+  };
+  const facts: RepoReader = {
+    read: async (path) => files[path] ?? null,
+    list: async () => Object.keys(files),
+  };
+
+  it("reads go.mod's module and directory, and the Rails application a Ruby file is in", async () => {
+    const found = await readProjectFacts(facts, 'head', [
+      at('go', 'services/shop/internal/orders/consume.go'),
+      at('ruby', 'web/app/jobs/sync.rb'),
+      at('ruby', 'scripts/sync.rb'),
+    ]);
+    expect(found.get('services/shop/internal/orders/consume.go')).toEqual({
+      goVersion: '1.21',
+      goModule: { path: 'example.com/shop', dir: 'services/shop' },
+    });
+    expect(found.get('web/app/jobs/sync.rb')).toEqual({ rails: { root: 'web' } });
+    expect(found.get('scripts/sync.rb')).toEqual({});
+  });
 });

@@ -30,7 +30,8 @@ const RUBY_COUNTER: CounterSyntax = {
 /**
  * `sleep Net::Backoff.delay_for(attempt)`: the wait calls the repository's Ruby helper when it is a
  * module function or singleton method (named through its module), with `require_relative` added when
- * the file does not load the helper's file yet. Null when the helper has no such name.
+ * the file does not load the helper's file yet and Rails does not load it by name. Null when the
+ * helper has no such name.
  */
 export function rubyHelperCall(
   finding: Finding,
@@ -62,7 +63,7 @@ export function rubyHelperCall(
   if (!args) return null;
   const call = `${owner}.${helper.name}(${args.join(', ')})`;
   const edits: PlannedEdit[] = [{ start: argument.start, end: argument.end, newText: call }];
-  const loaded = loads(finding.path, fileText, helper);
+  const loaded = autoloaded(helper.path, options) || loads(finding.path, fileText, helper);
   if (loaded === null) return null;
   if (!loaded) edits.push(requireEdit(fileText, relativeRequire(finding.path, helper.path)));
   if (counter) edits.push(...counter.edits);
@@ -72,6 +73,12 @@ export function rubyHelperCall(
     `Wait ${inlineCode(call)} instead of ${inlineCode(argument.text)}: the repository already has a jitter helper, ${inlineCode(helper.name)} in ${inlineCode(helper.path)}.${counted}`,
     ...edits,
   );
+}
+
+/** Rails (Zeitwerk) loads what is under `app/` by constant name; a `require_relative` of it would bypass the loader. */
+function autoloaded(helperPath: string, options: SuggestOptions): boolean {
+  const root = options.project?.rails?.root;
+  return root !== undefined && helperPath.startsWith(root === '' ? 'app/' : `${root}/app/`);
 }
 
 /** Whether a `require` or `require_relative` of the file loads the helper's file; null when unparsed. */
