@@ -284,6 +284,38 @@ describe('patches that reuse the repository’s jitter helper', () => {
     expect(suggestion.description).toMatch(/counts them: `attempt := 0` before the loop, `attempt\+\+`/);
   });
 
+  it("Go: a counter the file never increments (the loop's bound) is not the attempt; the patch counts", async () => {
+    const code = [
+      'package orders',
+      '',
+      'import "time"',
+      '',
+      'func Send(get func() error, retries uint) error {',
+      '\tvar err error',
+      '\tfor i := range retries {',
+      '\t\tif err = get(); err == nil {',
+      '\t\t\treturn nil',
+      '\t\t}',
+      '\t\tlog.Printf("try %d failed", i)',
+      '\t\ttime.Sleep(time.Second)',
+      '\t}',
+      '\treturn err',
+      '}',
+      '',
+    ].join('\n');
+    const [finding] = await runCase({ name: 'go bound', code }, new GoAnalyzer(), 'internal/orders/send.go');
+    const suggestion = suggest(finding!, code, {
+      ...OPTIONS,
+      strategy: 'full',
+      repoHelper: goDelay,
+      project: goProject,
+    });
+    expect(suggestion.primary?.newLines).toBe(
+      '\t\tattempt++\n\t\ttime.Sleep(backoff.Delay(attempt, time.Second, 30*time.Second))',
+    );
+    expect(applyEdits(code, suggestion.edits)).toContain('\tattempt := 0\n\tfor i := range retries {');
+  });
+
   it('Go: keeps its own patch when the helper cannot be imported or does not return a Duration', async () => {
     const code = [
       'package orders',

@@ -2,10 +2,9 @@ import { posix } from 'node:path';
 import type { Finding } from '../../analysis/finding.js';
 import { withLoadedTree, type Node } from '../../analysis/languages/tree-sitter/runtime.js';
 import { descendantsOfTypes } from '../../analysis/languages/tree-sitter/syntax.js';
-import { helperArguments } from '../helper-call.js';
-import { inlineCode } from '../inline-code.js';
-import { counterNote, introducedCounter, type CounterSyntax } from '../loop-counter.js';
-import { plan, type PlannedEdit, type RewritePlan } from '../plan.js';
+import { helperArguments, helperAttempt, helperBase, helperPlan, type WaitArgument } from '../helper-call.js';
+import type { CounterSyntax } from '../loop-counter.js';
+import type { PlannedEdit, RewritePlan } from '../plan.js';
 import type { RepoJitterHelper, SuggestOptions } from '../types.js';
 import { importEdit, moduleImportEdit, type GoImports } from './imports.js';
 
@@ -31,7 +30,7 @@ const GO_COUNTER: CounterSyntax = {
  */
 export function goHelperCall(
   finding: Finding,
-  argument: { start: number; end: number; text: string },
+  argument: WaitArgument,
   fileText: string,
   imports: GoImports,
   options: SuggestOptions,
@@ -44,38 +43,25 @@ export function goHelperCall(
   if (signature.params.slice(1).some((p) => !p.optional && p.type !== DURATION)) return null;
   const reference = helperReference(finding.path, fileText, helper, imports, options);
   if (!reference) return null;
-  const counter =
-    helper.takesAttempt && finding.attemptVar === undefined
-      ? introducedCounter(GO_COUNTER, fileText, argument.start)
-      : null;
-  const attempt = finding.attemptVar ?? counter?.name;
-  if (helper.takesAttempt && attempt === undefined) return null;
-  const first = helper.takesAttempt
-    ? attemptArgument(attempt!, firstType, counter ? 'int' : counterType(fileText, argument.start, attempt!))
+  const attempt = helper.takesAttempt ? helperAttempt(finding, fileText, argument, GO_COUNTER) : null;
+  if (helper.takesAttempt && !attempt) return null;
+  const first = attempt
+    ? attemptArgument(
+        attempt.name,
+        firstType,
+        attempt.counter ? 'int' : counterType(fileText, argument.start, attempt.name),
+      )
     : argument.text;
-  // A growing wait already holds the attempt: the helper's base is where it starts.
-  const base =
-    finding.delay.kind === 'fixed'
-      ? argument.text
-      : finding.delay.baseMs === undefined
-        ? undefined
-        : goDuration(finding.delay.baseMs);
+  const base = helperBase(finding, argument, goDuration);
   const args = helperArguments(helper, { first, base, cap: goDuration(options.capMs) });
   if (!args) return null;
   const call = `${reference.qualifier}${helper.name}(${(args.length > 1 ? args.map(tight) : args).join(', ')})`;
-  const edits: PlannedEdit[] = [{ start: argument.start, end: argument.end, newText: call }];
-  if (reference.edit) edits.push(reference.edit);
-  if (counter) edits.push(...counter.edits);
+  const edits: PlannedEdit[] = reference.edit ? [reference.edit] : [];
   if (/\btime\./.test(args.join()) && ![...imports.names.values()].includes('time')) {
     const time = importEdit(imports, 'time', '"time"');
     if (time) edits.push(time);
   }
-  const counted = counter ? counterNote(GO_COUNTER, counter.name) : '';
-  return plan(
-    options.strategy,
-    `Wait ${inlineCode(call)} instead of ${inlineCode(argument.text)}: the repository already has a jitter helper, ${inlineCode(helper.name)} in ${inlineCode(helper.path)}.${counted}`,
-    ...edits,
-  );
+  return helperPlan(options, argument, call, GO_COUNTER, attempt?.counter ?? null, ...edits);
 }
 
 /** `backoff.` and the import it needs, '' in the helper's own package; null when the file cannot import it. */

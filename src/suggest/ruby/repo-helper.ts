@@ -4,10 +4,10 @@ import { requirePaths } from '../../analysis/languages/ruby/module.js';
 import { withLoadedTree, type Node } from '../../analysis/languages/tree-sitter/runtime.js';
 import { descendantsOfTypes, field } from '../../analysis/languages/tree-sitter/syntax.js';
 import { formatNumber } from '../ecmascript/jitter-code.js';
-import { helperArguments } from '../helper-call.js';
+import { helperArguments, helperAttempt, helperBase, helperPlan, type WaitArgument } from '../helper-call.js';
 import { inlineCode } from '../inline-code.js';
-import { counterNote, introducedCounter, type CounterSyntax } from '../loop-counter.js';
-import { plan, type PlannedEdit, type RewritePlan } from '../plan.js';
+import type { CounterSyntax } from '../loop-counter.js';
+import type { PlannedEdit, RewritePlan } from '../plan.js';
 import type { RepoJitterHelper, SuggestOptions } from '../types.js';
 
 const SECONDS_PER_MS = 0.001;
@@ -35,44 +35,27 @@ const RUBY_COUNTER: CounterSyntax = {
  */
 export function rubyHelperCall(
   finding: Finding,
-  argument: { start: number; end: number; text: string },
+  argument: WaitArgument,
   fileText: string,
   options: SuggestOptions,
 ): RewritePlan | null {
   const helper = options.repoHelper;
   const owner = helper?.signature?.owner;
   if (!helper || !owner || !helper.path.endsWith('.rb')) return null;
-  const counter =
-    helper.takesAttempt && finding.attemptVar === undefined
-      ? introducedCounter(RUBY_COUNTER, fileText, argument.start)
-      : null;
-  const attempt = finding.attemptVar ?? counter?.name;
-  if (helper.takesAttempt && attempt === undefined) return null;
+  const loaded = autoloaded(helper.path, options) || loads(finding.path, fileText, helper);
+  if (loaded === null) return null;
+  const attempt = helper.takesAttempt ? helperAttempt(finding, fileText, argument, RUBY_COUNTER) : null;
+  if (helper.takesAttempt && !attempt) return null;
   const seconds = (ms: number) => formatNumber(ms * SECONDS_PER_MS);
-  const base =
-    finding.delay.kind === 'fixed'
-      ? argument.text
-      : finding.delay.baseMs === undefined
-        ? undefined
-        : seconds(finding.delay.baseMs);
   const args = helperArguments(helper, {
-    first: helper.takesAttempt ? attempt! : argument.text,
-    base,
+    first: attempt ? attempt.name : argument.text,
+    base: helperBase(finding, argument, seconds),
     cap: seconds(options.capMs),
   });
   if (!args) return null;
   const call = `${owner}.${helper.name}(${args.join(', ')})`;
-  const edits: PlannedEdit[] = [{ start: argument.start, end: argument.end, newText: call }];
-  const loaded = autoloaded(helper.path, options) || loads(finding.path, fileText, helper);
-  if (loaded === null) return null;
-  if (!loaded) edits.push(requireEdit(fileText, relativeRequire(finding.path, helper.path)));
-  if (counter) edits.push(...counter.edits);
-  const counted = counter ? counterNote(RUBY_COUNTER, counter.name) : '';
-  return plan(
-    options.strategy,
-    `Wait ${inlineCode(call)} instead of ${inlineCode(argument.text)}: the repository already has a jitter helper, ${inlineCode(helper.name)} in ${inlineCode(helper.path)}.${counted}`,
-    ...edits,
-  );
+  const required = loaded ? [] : [requireEdit(fileText, relativeRequire(finding.path, helper.path))];
+  return helperPlan(options, argument, call, RUBY_COUNTER, attempt?.counter ?? null, ...required);
 }
 
 /** Rails (Zeitwerk) loads what is under `app/` by constant name; a `require_relative` of it would bypass the loader. */

@@ -1,8 +1,7 @@
 import type { Finding } from '../../analysis/finding.js';
-import { helperArguments } from '../helper-call.js';
-import { inlineCode } from '../inline-code.js';
-import { counterNote, introducedCounter, type CounterSyntax } from '../loop-counter.js';
-import { plan, type RewritePlan } from '../plan.js';
+import { helperArguments, helperAttempt, helperBase, helperPlan, type WaitArgument } from '../helper-call.js';
+import type { CounterSyntax } from '../loop-counter.js';
+import type { RewritePlan } from '../plan.js';
 import type { RepoJitterHelper, SuggestOptions } from '../types.js';
 
 const DURATION = /^(?:(?:std|core|tokio)::time::|time::)?Duration$/;
@@ -26,7 +25,7 @@ const RUST_COUNTER: CounterSyntax = {
  */
 export function rustHelperCall(
   finding: Finding,
-  argument: { start: number; end: number; text: string },
+  argument: WaitArgument,
   fileText: string,
   options: SuggestOptions,
 ): RewritePlan | null {
@@ -38,31 +37,15 @@ export function rustHelperCall(
   if (signature.params.slice(1).some((p) => !DURATION.test(p.type ?? ''))) return null;
   const path = cratePath(finding.path, helper, options);
   if (!path) return null;
-  const counter =
-    helper.takesAttempt && finding.attemptVar === undefined
-      ? introducedCounter(RUST_COUNTER, fileText, argument.start)
-      : null;
-  const attempt = counter ? counter.name : finding.attemptVar;
-  if (helper.takesAttempt && attempt === undefined) return null;
-  const millis = (ms: number) => `std::time::Duration::from_millis(${ms})`;
-  const base =
-    finding.delay.kind === 'fixed'
-      ? argument.text
-      : finding.delay.baseMs === undefined
-        ? undefined
-        : millis(finding.delay.baseMs);
+  const attempt = helper.takesAttempt ? helperAttempt(finding, fileText, argument, RUST_COUNTER) : null;
+  if (helper.takesAttempt && !attempt) return null;
   // A counter of the loop's own may be of another integer type; one the patch brings is inferred from the call.
-  const first = !helper.takesAttempt ? argument.text : counter ? attempt! : `${attempt} as ${firstType}`;
+  const first = !attempt ? argument.text : attempt.counter ? attempt.name : `${attempt.name} as ${firstType}`;
+  const millis = (ms: number) => `std::time::Duration::from_millis(${ms})`;
+  const base = helperBase(finding, argument, millis);
   const args = helperArguments(helper, { first, base, cap: millis(options.capMs) });
   if (!args) return null;
-  const call = `${path}(${args.join(', ')})`;
-  const counted = counter ? counterNote(RUST_COUNTER, counter.name) : '';
-  return plan(
-    options.strategy,
-    `Wait ${inlineCode(call)} instead of ${inlineCode(argument.text)}: the repository already has a jitter helper, ${inlineCode(helper.name)} in ${inlineCode(helper.path)}.${counted}`,
-    { start: argument.start, end: argument.end, newText: call },
-    ...(counter ? counter.edits : []),
-  );
+  return helperPlan(options, argument, `${path}(${args.join(', ')})`, RUST_COUNTER, attempt?.counter ?? null);
 }
 
 /**
