@@ -316,6 +316,41 @@ describe('patches that reuse the repository’s jitter helper', () => {
     expect(applyEdits(code, suggestion.edits)).toContain('\tattempt := 0\n\tfor i := range retries {');
   });
 
+  it("Go: a module in a subdirectory; a package the file already imports is named by the file's alias", async () => {
+    const code = [
+      'package orders',
+      '',
+      'import (',
+      '\t"time"',
+      '',
+      '\tshop "example.com/shop"',
+      ')',
+      '',
+      'func Fetch(s shop.Store) error {',
+      '\tfor attempt := 0; attempt < 5; attempt++ {',
+      '\t\tif err := s.Get(); err == nil {',
+      '\t\t\treturn nil',
+      '\t\t}',
+      '\t\ttime.Sleep(2 * time.Second)',
+      '\t}',
+      '\treturn nil',
+      '}',
+      '',
+    ].join('\n');
+    const path = 'services/shop/internal/orders/fetch.go';
+    const [finding] = await runCase({ name: 'go alias', code }, new GoAnalyzer(), path);
+    const suggestion = suggest(finding!, code, {
+      ...OPTIONS,
+      strategy: 'full',
+      repoHelper: { ...goDelay, path: 'services/shop/backoff.go' },
+      project: { goVersion: '1.22', goModule: { path: 'example.com/shop', dir: 'services/shop' } },
+    });
+    expect(suggestion.primary?.newLines).toBe(
+      '\t\ttime.Sleep(shop.Delay(attempt, 2*time.Second, 30*time.Second))',
+    );
+    expect(suggestion.edits).toHaveLength(1);
+  });
+
   it('Go: keeps its own patch when the helper cannot be imported or does not return a Duration', async () => {
     const code = [
       'package orders',

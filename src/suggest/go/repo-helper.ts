@@ -80,11 +80,12 @@ function helperReference(
     return null;
   const inModule = (path: string) => module.dir === '' || path.startsWith(`${module.dir}/`);
   if (!inModule(helper.path) || !inModule(fromPath)) return null;
-  const relative = module.dir === '' ? dir : dir.slice(module.dir.length + 1);
-  const importPath = relative === '.' ? module.path : `${module.path}/${relative}`;
+  const relative = posix.relative(module.dir === '' ? '.' : module.dir, dir);
+  const importPath = relative === '' ? module.path : `${module.path}/${relative}`;
   if (!internalAllows(dir, posix.dirname(fromPath))) return null;
+  // A dot import puts its names in the file's scope; a blank one binds none (then it is imported again).
   for (const [name, path] of imports.names)
-    if (path === importPath) return { qualifier: `${name}.`, edit: null };
+    if (path === importPath && name !== '_') return { qualifier: name === '.' ? '' : `${name}.`, edit: null };
   if (imports.names.has(owner) || usesName(fileText, owner)) return null;
   const edit = moduleImportEdit(imports, module.path, importPath);
   return edit ? { qualifier: `${owner}.`, edit } : null;
