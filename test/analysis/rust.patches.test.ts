@@ -222,6 +222,31 @@ describe("rust patches that reuse the repository's jitter helper", () => {
     expect(reparseVerdict('rust', code, after)).toEqual({ valid: true });
   });
 
+  it('calls a helper of a nested module that the file already names by its crate:: path', async () => {
+    const code = [
+      'use crate::util::backoff::Policy;',
+      '',
+      'fn f(policy: &Policy) {',
+      '    loop {',
+      '        match get(policy) {',
+      '            Ok(v) => return v,',
+      '            Err(_) => std::thread::sleep(Duration::from_secs(1)),',
+      '        }',
+      '    }',
+      '}',
+      '',
+    ].join('\n');
+    const finding = await findingIn(code);
+    const repoHelper = { ...backoff, path: 'src/util/backoff.rs' };
+    const result = rewriteRust(finding, code, {
+      strategy: 'full',
+      capMs: 30_000,
+      project: crate,
+      repoHelper,
+    });
+    expect(patched(code, result)).toContain('std::thread::sleep(crate::util::backoff::backoff(attempt))');
+  });
+
   it('keeps its own patch when the crate cannot name the helper', async () => {
     const code =
       'fn f() {\n    loop {\n        match get() {\n            Ok(v) => return v,\n            Err(_) => std::thread::sleep(Duration::from_secs(1)),\n        }\n    }\n}\n';

@@ -35,7 +35,7 @@ export function rustHelperCall(
   const firstType = signature.params[0]?.type ?? '';
   if (!(helper.takesAttempt ? INTEGER.test(firstType) : DURATION.test(firstType))) return null;
   if (signature.params.slice(1).some((p) => !DURATION.test(p.type ?? ''))) return null;
-  const path = cratePath(finding.path, helper, options);
+  const path = cratePath(finding.path, fileText, helper, options);
   if (!path) return null;
   const attempt = helper.takesAttempt ? helperAttempt(finding, fileText, argument, RUST_COUNTER) : null;
   if (helper.takesAttempt && !attempt) return null;
@@ -51,18 +51,25 @@ export function rustHelperCall(
 /**
  * `crate::retry::backoff::delay`, when the finding's file and the helper's are modules of the same
  * crate (the package has one crate root, `src/lib.rs` or `src/main.rs`; `src/bin/` files are crates
- * of their own) and the modules above the helper's are visible from the finding's module.
+ * of their own) and the modules above the helper's are visible from the finding's module, or the
+ * file already names the helper's module by its `crate::` path, which it could not if it were hidden.
  */
-function cratePath(fromPath: string, helper: RepoJitterHelper, options: SuggestOptions): string | null {
+function cratePath(
+  fromPath: string,
+  fileText: string,
+  helper: RepoJitterHelper,
+  options: SuggestOptions,
+): string | null {
   const crate = options.project?.rustCrate;
   if (!crate || crate.roots.length !== 1) return null;
   const from = moduleOf(fromPath, crate.dir);
   const own = moduleOf(helper.path, crate.dir);
   if (!from || !own) return null;
   // A private `mod` is visible to its parent module and below: the finding must be under the parent of
-  // the helper's module, unless that parent is the crate root, which every module is under.
+  // the helper's module (the crate root is everyone's), or the file names that module already.
   const parent = own.slice(0, -1);
-  if (!parent.every((segment, i) => from[i] === segment)) return null;
+  const named = new RegExp(`\\bcrate::${own.join('::')}(?![\\w])`).test(fileText);
+  if (!named && !parent.every((segment, i) => from[i] === segment)) return null;
   const inline = helper.signature!.owner;
   return ['crate', ...own, ...(inline ? inline.split('::') : []), helper.name].join('::');
 }
