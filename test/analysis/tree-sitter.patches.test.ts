@@ -472,6 +472,28 @@ describe('patches that reuse the repository’s jitter helper', () => {
     );
   });
 
+  it('Ruby: a `begin` that retries from its rescue gets the counter before it', async () => {
+    const code = [
+      'class Uploader',
+      '  def push(file)',
+      '    begin',
+      '      @bucket.put(file)',
+      '    rescue Aws::S3::Errors::SlowDown',
+      '      sleep 1',
+      '      retry',
+      '    end',
+      '  end',
+      'end',
+      '',
+    ].join('\n');
+    const [finding] = await runCase({ name: 'rb begin', code }, new RubyAnalyzer(), 'app/uploader.rb');
+    expect(finding!.attemptVar).toBeUndefined();
+    const suggestion = suggest(finding!, code, { ...OPTIONS, strategy: 'full', repoHelper: rubyDelay });
+    expect(applyEdits(code, suggestion.edits)).toContain(
+      '    attempt = 0\n    begin\n      @bucket.put(file)\n    rescue Aws::S3::Errors::SlowDown\n      attempt += 1\n      sleep Net::Backoff.delay_for(attempt)\n      retry\n',
+    );
+  });
+
   it('Ruby: in a Rails application, a helper under app/ is loaded by name and gets no require', async () => {
     const code =
       'class Sync\n  def run\n    loop do\n      return pull\n    rescue IOError\n      sleep 2\n    end\n  end\nend\n';

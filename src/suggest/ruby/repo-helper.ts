@@ -12,13 +12,16 @@ import type { RepoJitterHelper, SuggestOptions } from '../types.js';
 
 const SECONDS_PER_MS = 0.001;
 const CALLS = new Set(['call']);
+const RETRY = new Set(['retry']);
 /** Calls whose block runs again and again: `loop do`, `5.times do`. */
 const LOOP_METHOD = /^(loop|times)$/;
 
 const RUBY_COUNTER: CounterSyntax = {
   grammar: 'ruby',
+  // A `begin` whose rescue says `retry` runs again; what comes before it does not.
   isLoop: (node) =>
     /^(while|until|for)$/.test(node.type) ||
+    (node.type === 'begin' && descendantsOfTypes(node, RETRY).length > 0) ||
     (/^(do_block|block)$/.test(node.type) && LOOP_METHOD.test(field(node.parent!, 'method')?.text ?? '')),
   isFunction: (node) => /^(method|singleton_method|lambda|do_block|block)$/.test(node.type),
   statementLists: new Set(['body_statement', 'block_body', 'then', 'else', 'do', 'begin', 'ensure']),
