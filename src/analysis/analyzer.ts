@@ -10,6 +10,21 @@ export interface JitterHelperCandidate {
   takesAttempt: boolean;
   /** True when calling it waits (a jittered sleep) rather than returning a number. */
   sleeps: boolean;
+  /** How another file calls it; absent when it cannot be named from there or the language says nothing. */
+  signature?: HelperSignature;
+}
+
+/** A helper's declaration as a caller in another file needs it, in the language's own words. */
+export interface HelperSignature {
+  /**
+   * The namespace callers name it through: a Go file's package name, a Ruby module
+   * (`Net::Backoff`), a Rust module path inside its file ('' at the file's top level).
+   */
+  owner: string;
+  /** Declared parameters; `optional` when a call may leave it out, `keyword` when only a name passes it. */
+  params: { name: string; type?: string; optional?: boolean; keyword?: boolean }[];
+  /** The declared result type (`time.Duration`, `Duration`), when the language states one. */
+  returns?: string;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { RepoReader } from '../platforms/types.js';
 import {
   dotnetTargets,
   goDirective,
+  goModulePath,
   solutionReferences,
   tsCheckingOptions,
   tsconfigCovers,
@@ -12,6 +13,10 @@ import {
 import { randDependency } from '../analysis/languages/rust/cargo.js';
 import { JVM_BUILD_FILES, jvmFacts, type JvmFacts } from '../suggest/jvm-project.js';
 
+/** What makes a directory a Rails application's root. */
+const RAILS_APPLICATION = 'config/application.rb';
+/** The files a Cargo package's library and binary crates start from. */
+const RUST_CRATE_ROOTS = ['src/lib.rs', 'src/main.rs'];
 /** How many `extends` a tsconfig chain may follow (the compiler has no limit; real chains are short). */
 const MAX_TSCONFIG_CHAIN = 5;
 
@@ -20,7 +25,8 @@ const MAX_TSCONFIG_CHAIN = 5;
  * and local reviews see the same project: the nearest `.csproj` above a C# file, the nearest `go.mod`
  * above a Go file, the nearest tsconfig.json or jsconfig.json above a TS/JS file (the referenced config
  * covering the file when it is a solution-style one, and what it extends),
- * the Maven and Gradle build files above a Java or Kotlin file, the Cargo.toml of a Rust file's crate. Facts that cannot be read are left out; each rewriter then uses the API that
+ * the Maven and Gradle build files above a Java or Kotlin file, the Cargo.toml of a Rust file's crate
+ * and its root files, the Rails application a Ruby file is in. Facts that cannot be read are left out; each rewriter then uses the API that
  * exists everywhere.
  */
 export async function readProjectFacts(
@@ -42,20 +48,53 @@ export async function readProjectFacts(
     } else if (finding.language === 'go') {
       const goMod = await firstAbove(reader, ref, finding.path, ['go.mod']);
       const version = goMod ? goDirective(goMod.text) : undefined;
-      facts.set(finding.path, version ? { goVersion: version } : {});
+      const module = goMod ? goModulePath(goMod.text) : undefined;
+      facts.set(finding.path, {
+        ...(version ? { goVersion: version } : {}),
+        ...(goMod && module ? { goModule: { path: module, dir: directoryOf(goMod.path) } } : {}),
+      });
     } else if (finding.language === 'typescript' || finding.language === 'javascript') {
       const options = await typescriptOptions(reader, ref, finding.path);
       facts.set(finding.path, options ? { typescript: options } : {});
     } else if (finding.language === 'java' || finding.language === 'kotlin') {
       facts.set(finding.path, { jvm: await jvmBuildFacts(reader, ref, finding.path, await list()) });
+    } else if (finding.language === 'ruby') {
+      const application = await firstAbove(reader, ref, finding.path, [RAILS_APPLICATION]);
+      const root = application
+        ? application.path.slice(0, -RAILS_APPLICATION.length).replace(/\/$/, '')
+        : null;
+      facts.set(finding.path, root === null ? {} : { rails: { root } });
     } else if (finding.language === 'rust') {
       const rand = await randDependency(finding.path, {
         read: (path) => reader.read(path, ref).catch(() => null),
       });
-      facts.set(finding.path, rand ? { rand: rand.version === null ? {} : { version: rand.version } } : {});
+      const rustCrate = await rustCrateOf(reader, ref, finding.path);
+      facts.set(finding.path, {
+        ...(rand ? { rand: rand.version === null ? {} : { version: rand.version } } : {}),
+        ...(rustCrate ? { rustCrate } : {}),
+      });
     }
   }
   return facts;
+}
+
+function directoryOf(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return slash < 0 ? '' : path.slice(0, slash);
+}
+
+/** The package a Rust file belongs to: the nearest Cargo.toml above it, and its crate root files. */
+async function rustCrateOf(reader: RepoReader, ref: string, path: string) {
+  const manifest = await firstAbove(reader, ref, path, ['Cargo.toml']);
+  if (!manifest) return undefined;
+  const dir = directoryOf(manifest.path);
+  const roots: string[] = [];
+  for (const root of RUST_CRATE_ROOTS) {
+    const candidate = `${prefix(dir)}${root}`;
+    if (candidate === path || (await reader.read(candidate, ref).catch(() => null)) !== null)
+      roots.push(root);
+  }
+  return { dir, roots };
 }
 
 function directories(path: string): string[] {

@@ -72,3 +72,20 @@ export function attemptCounted(finding: Finding, fileText: string): { finding: F
     };
   return { finding };
 }
+
+/**
+ * Whether the file visibly counts `name` up by one: `name++`, `name += 1`, `name = name + 1`, or
+ * binds it as a loop's variable (`for name := …`, `for name in …`, a block's `|name|`). A counter
+ * the analysis picked but nothing increments (a loop's bound, `for i := range retries`) is no
+ * attempt to hand a helper; the patch then counts the attempts itself.
+ */
+export function countsUp(fileText: string, name: string): boolean {
+  const n = escape(name);
+  const increment = new RegExp(
+    `(?<![\\w.])${n}\\s*(?:\\+\\+|\\+=\\s*1\\b)|\\+\\+\\s*${n}(?![\\w.])|(?<![\\w.])${n}\\s*=\\s*${n}\\s*\\+\\s*1\\b`,
+  );
+  const loopVariable = new RegExp(
+    `\\bfor\\s+(?:_\\s*,\\s*)?${n}\\s*(?::=|\\bin\\b)|\\|[^|\\n]*(?<![\\w.])${n}(?![\\w.])[^|\\n]*\\|`,
+  );
+  return increment.test(fileText) || loopVariable.test(fileText);
+}

@@ -5,7 +5,7 @@ import type { JvmFacts } from './jvm-project.js';
 /**
  * Facts about the project a patch lands in, read from its build files, that decide which API a patch
  * may call or whether it compiles there: the .NET target frameworks, the Go language version, the
- * TypeScript compiler options, the JVM language level and the Rust crate's `rand`. The review reads the files
+ * TypeScript compiler options, the JVM language level, the Rust crate's `rand` and roots, and whether a Ruby file is part of a Rails application. The review reads the files
  * through its RepoReader (`src/review/project-facts.ts`); these parsers are pure.
  */
 
@@ -14,6 +14,8 @@ export interface ProjectFacts {
   dotnetTargets?: string[];
   /** The `go` directive of the nearest `go.mod` above a Go file (`1.21`, `1.22.3`). */
   goVersion?: string;
+  /** The module that `go.mod` declares and the directory it is in ('' at the root): import paths start there. */
+  goModule?: { path: string; dir: string };
   /** The checking options of the nearest tsconfig.json / jsconfig.json above a TS/JS file. */
   typescript?: ts.CompilerOptions;
   /** What the JVM build files above a Java or Kotlin file state (nearest first). */
@@ -23,6 +25,16 @@ export interface ProjectFacts {
    * number, e.g. a git dependency); absent when the crate does not depend on `rand`.
    */
   rand?: { version?: string };
+  /**
+   * A Rust file's package: the directory of its Cargo.toml ('' at the root) and which of
+   * `src/lib.rs` and `src/main.rs` exist there, the roots its `crate::` paths may start from.
+   */
+  rustCrate?: { dir: string; roots: string[] };
+  /**
+   * The Rails application a Ruby file is in (the directory holding `config/application.rb`, '' at
+   * the root): the files under its `app/` are loaded by constant name, never by `require`.
+   */
+  rails?: { root: string };
 }
 
 /** `<TargetFramework>` or `<TargetFrameworks>` (semicolon-separated) of a project file. */
@@ -52,6 +64,11 @@ export function hasRandomShared(targets: readonly string[] | undefined): boolean
 /** The `go 1.xx` directive of a go.mod. */
 export function goDirective(goMod: string): string | undefined {
   return /^go\s+(\d+\.\d+(?:\.\d+)?)\s*(?:\/\/.*)?$/m.exec(goMod)?.[1];
+}
+
+/** The `module` path a go.mod declares. */
+export function goModulePath(goMod: string): string | undefined {
+  return /^module\s+"?([^\s"]+)"?\s*(?:\/\/.*)?$/m.exec(goMod)?.[1];
 }
 
 /** `math/rand/v2` is in the standard library from Go 1.22. */

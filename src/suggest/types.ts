@@ -1,3 +1,4 @@
+import type { HelperSignature } from '../analysis/analyzer.js';
 import type { StrategyName } from '../config.js';
 import type { SuggestedStrategy } from '../simulate/strategies.js';
 import type { ProjectFacts } from './project.js';
@@ -17,6 +18,8 @@ export interface RepoJitterHelper {
   importSpecifier?: string;
   /** True when it takes the attempt number and returns the delay; false when it jitters a given delay. */
   takesAttempt: boolean;
+  /** Its declaration, for languages whose call needs its namespace and types (Go, Rust, Ruby). */
+  signature?: HelperSignature;
 }
 
 export interface SuggestOptions {

@@ -64,7 +64,7 @@ describe('rust patches', () => {
       list: async () => Object.keys(manifests),
     };
     const project = (await readProjectFacts(reader, 'head', [modern!])).get('src/lib.rs');
-    expect(project).toEqual({ rand: { version: '0.9' } });
+    expect(project).toEqual({ rand: { version: '0.9' }, rustCrate: { dir: '', roots: ['src/lib.rs'] } });
     const patch = rewriteRust(modern!, code, { strategy: 'full', capMs: 30_000, project });
     expect(applyEdits(code, patch.kind === 'plan' ? patch.edits : [])).toContain(
       'Duration::from_secs(1).mul_f64(rand::rng().random_range(0.0..=1.0))',
@@ -112,3 +112,166 @@ describe('rust patches', () => {
 });
 
 describePatchRows('fixtures/rust/patches.yml', new RustAnalyzer(), DEFAULT_PATH);
+
+describe("rust patches that reuse the repository's jitter helper", () => {
+  const backoff = {
+    name: 'backoff',
+    path: 'src/retry.rs',
+    takesAttempt: true,
+    signature: { owner: '', params: [{ name: 'attempt', type: 'u32' }], returns: 'Duration' },
+  };
+  const crate = { ...RAND_08, rustCrate: { dir: '', roots: ['src/lib.rs'] } };
+
+  async function findingIn(code: string, path = DEFAULT_PATH) {
+    const files: Record<string, string> = { 'Cargo.toml': CARGO, [path]: code };
+    const [finding] = await new RustAnalyzer().analyze(
+      { path, text: code },
+      { read: async (p) => files[p] ?? null },
+      DEFAULT_ANALYSIS_OPTIONS,
+    );
+    return finding!;
+  }
+
+  function patched(code: string, result: ReturnType<typeof rewriteRust>): string {
+    expect(result.kind).toBe('plan');
+    return applyEdits(code, result.kind === 'plan' ? result.edits : []);
+  }
+
+  it("calls the crate's helper by its crate:: path with the loop's attempt", async () => {
+    const code = [
+      'pub fn fetch(client: &Client) -> Result<Body, Error> {',
+      '    for attempt in 0..5 {',
+      '        match client.get() {',
+      '            Ok(body) => return Ok(body),',
+      '            Err(_) => std::thread::sleep(Duration::from_secs(2)),',
+      '        }',
+      '    }',
+      '    client.get()',
+      '}',
+      '',
+    ].join('\n');
+    const finding = await findingIn(code);
+    const result = rewriteRust(finding, code, {
+      strategy: 'full',
+      capMs: 30_000,
+      project: crate,
+      repoHelper: backoff,
+    });
+    expect(patched(code, result)).toContain(
+      'Err(_) => std::thread::sleep(crate::retry::backoff(attempt as u32)),',
+    );
+    // A helper that jitters a given Duration, in a public inline module of a nested module's file.
+    const jitter = {
+      name: 'jitter',
+      path: 'src/client/spread.rs',
+      takesAttempt: false,
+      signature: {
+        owner: 'full',
+        params: [{ name: 'd', type: 'std::time::Duration' }],
+        returns: 'std::time::Duration',
+      },
+    };
+    const nested = await findingIn(code, 'src/client/fetch.rs');
+    const jittered = rewriteRust(nested, code, {
+      strategy: 'full',
+      capMs: 30_000,
+      project: crate,
+      repoHelper: jitter,
+    });
+    expect(patched(code, jittered)).toContain(
+      'std::thread::sleep(crate::client::spread::full::jitter(Duration::from_secs(2)))',
+    );
+  });
+
+  it('brings a counter for a helper that takes the attempt when the loop counts nothing', async () => {
+    const code = [
+      'pub async fn consume(stream: &Stream) -> Record {',
+      '    loop {',
+      '        match stream.read().await {',
+      '            Ok(record) => return record,',
+      '            Err(_) => tokio::time::sleep(Duration::from_secs(5)).await,',
+      '        }',
+      '    }',
+      '}',
+      '',
+    ].join('\n');
+    const finding = await findingIn(code);
+    expect(finding.attemptVar).toBeUndefined();
+    const result = rewriteRust(finding, code, {
+      strategy: 'full',
+      capMs: 30_000,
+      project: crate,
+      repoHelper: backoff,
+    });
+    const after = patched(code, result);
+    expect(after).toBe(
+      [
+        'pub async fn consume(stream: &Stream) -> Record {',
+        '    let mut attempt = 0;',
+        '    loop {',
+        '        attempt += 1;',
+        '        match stream.read().await {',
+        '            Ok(record) => return record,',
+        '            Err(_) => tokio::time::sleep(crate::retry::backoff(attempt)).await,',
+        '        }',
+        '    }',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    expect(reparseVerdict('rust', code, after)).toEqual({ valid: true });
+  });
+
+  it('calls a helper of a nested module that the file already names by its crate:: path', async () => {
+    const code = [
+      'use crate::util::backoff::Policy;',
+      '',
+      'fn f(policy: &Policy) {',
+      '    loop {',
+      '        match get(policy) {',
+      '            Ok(v) => return v,',
+      '            Err(_) => std::thread::sleep(Duration::from_secs(1)),',
+      '        }',
+      '    }',
+      '}',
+      '',
+    ].join('\n');
+    const finding = await findingIn(code);
+    const repoHelper = { ...backoff, path: 'src/util/backoff.rs' };
+    const result = rewriteRust(finding, code, {
+      strategy: 'full',
+      capMs: 30_000,
+      project: crate,
+      repoHelper,
+    });
+    expect(patched(code, result)).toContain('std::thread::sleep(crate::util::backoff::backoff(attempt))');
+  });
+
+  it('keeps its own patch when the crate cannot name the helper', async () => {
+    const code =
+      'fn f() {\n    loop {\n        match get() {\n            Ok(v) => return v,\n            Err(_) => std::thread::sleep(Duration::from_secs(1)),\n        }\n    }\n}\n';
+    const finding = await findingIn(code);
+    const own = patched(
+      code,
+      rewriteRust(finding, code, { strategy: 'full', capMs: 30_000, project: crate }),
+    );
+    const both = { ...RAND_08, rustCrate: { dir: '', roots: ['src/lib.rs', 'src/main.rs'] } };
+    const nearMisses = [
+      // `mod backoff;` in util/mod.rs may be private: only util and below would see it.
+      { repoHelper: { ...backoff, path: 'src/util/backoff.rs' }, project: crate },
+      // Another crate of the workspace.
+      { repoHelper: { ...backoff, path: 'crates/retry/src/lib.rs' }, project: crate },
+      // A binary of src/bin/ is a crate of its own.
+      { repoHelper: { ...backoff, path: 'src/bin/worker.rs' }, project: crate },
+      // A library and a binary: which of the two declares the module is not known.
+      { repoHelper: backoff, project: both },
+      // Milliseconds as a number: no Duration to sleep.
+      { repoHelper: { ...backoff, signature: { ...backoff.signature, returns: 'u64' } }, project: crate },
+    ];
+    for (const { repoHelper, project } of nearMisses) {
+      const result = rewriteRust(finding, code, { strategy: 'full', capMs: 30_000, project, repoHelper });
+      expect(patched(code, result)).toBe(own);
+    }
+    expect(own).not.toContain('backoff');
+  });
+});

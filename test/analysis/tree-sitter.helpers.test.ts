@@ -3,6 +3,7 @@ import { GoAnalyzer } from '../../src/analysis/languages/go.js';
 import { KotlinAnalyzer } from '../../src/analysis/languages/kotlin.js';
 import { PythonAnalyzer } from '../../src/analysis/languages/python.js';
 import { RubyAnalyzer } from '../../src/analysis/languages/ruby.js';
+import { RustAnalyzer } from '../../src/analysis/languages/rust.js';
 import { loadLanguage } from '../../src/analysis/languages/tree-sitter/runtime.js';
 
 /** `jitterHelpers`: functions whose bodies randomise a delay, judged by the body, not the name. */
@@ -13,6 +14,7 @@ describe('repository jitter helpers', () => {
       loadLanguage('go'),
       loadLanguage('ruby'),
       loadLanguage('kotlin'),
+      loadLanguage('rust'),
     ]);
   });
 
@@ -60,7 +62,20 @@ describe('repository jitter helpers', () => {
       '',
     ].join('\n');
     expect(new GoAnalyzer().jitterHelpers({ path: 'internal/backoff/backoff.go', text })).toEqual([
-      { name: 'FullJitter', path: 'internal/backoff/backoff.go', takesAttempt: true, sleeps: false },
+      {
+        name: 'FullJitter',
+        path: 'internal/backoff/backoff.go',
+        takesAttempt: true,
+        sleeps: false,
+        signature: {
+          owner: 'backoff',
+          params: [
+            { name: 'attempt', type: 'int' },
+            { name: 'base', type: 'time.Duration' },
+          ],
+          returns: 'time.Duration',
+        },
+      },
     ]);
   });
 
@@ -74,7 +89,92 @@ describe('repository jitter helpers', () => {
       '',
     ].join('\n');
     expect(new RubyAnalyzer().jitterHelpers({ path: 'lib/backoff.rb', text })).toEqual([
-      { name: 'delay_for', path: 'lib/backoff.rb', takesAttempt: true, sleeps: false },
+      {
+        name: 'delay_for',
+        path: 'lib/backoff.rb',
+        takesAttempt: true,
+        sleeps: false,
+        signature: { owner: 'Backoff', params: [{ name: 'attempt' }] },
+      },
+    ]);
+  });
+
+  it('Ruby: a module function is named through its modules; an instance method has no such name', () => {
+    const text = [
+      'module Net',
+      '  module Backoff',
+      '    module_function',
+      '',
+      '    def delay_for(attempt, base = 0.5, cap: 30)',
+      '      rand * [cap, base * 2**attempt].min',
+      '    end',
+      '  end',
+      '',
+      '  class Client',
+      '    def backoff(attempt)',
+      '      rand * [30, 2**attempt].min',
+      '    end',
+      '  end',
+      'end',
+      '',
+    ].join('\n');
+    const found = new RubyAnalyzer().jitterHelpers({ path: 'lib/net/backoff.rb', text });
+    expect(found.map((h) => [h.name, h.signature])).toEqual([
+      [
+        'delay_for',
+        {
+          owner: 'Net::Backoff',
+          params: [
+            { name: 'attempt' },
+            { name: 'base', optional: true },
+            { name: 'cap', keyword: true, optional: true },
+          ],
+        },
+      ],
+      ['backoff', undefined],
+    ]);
+  });
+
+  it('Rust: crate-visible functions, with the inline modules around them', () => {
+    const text = [
+      'use rand::Rng;',
+      'use std::time::Duration;',
+      '',
+      'pub fn backoff(attempt: u32) -> Duration {',
+      '    let ms = 100u64.saturating_mul(2u64.saturating_pow(attempt)).min(30_000);',
+      '    Duration::from_millis(rand::thread_rng().gen_range(0..=ms))',
+      '}',
+      '',
+      'fn private_backoff(attempt: u32) -> Duration {',
+      '    Duration::from_millis(rand::thread_rng().gen_range(0..=100 * 2u64.pow(attempt)))',
+      '}',
+      '',
+      'pub(crate) mod spread {',
+      '    pub fn jitter(d: std::time::Duration) -> std::time::Duration {',
+      '        d.mul_f64(rand::random::<f64>())',
+      '    }',
+      '}',
+      '',
+      'mod hidden {',
+      '    pub fn jitter(d: std::time::Duration) -> std::time::Duration {',
+      '        d.mul_f64(rand::random::<f64>())',
+      '    }',
+      '}',
+      '',
+    ].join('\n');
+    const found = new RustAnalyzer().jitterHelpers({ path: 'src/retry.rs', text });
+    expect(found.map((h) => [h.name, h.takesAttempt, h.signature])).toEqual([
+      ['backoff', true, { owner: '', params: [{ name: 'attempt', type: 'u32' }], returns: 'Duration' }],
+      [
+        'jitter',
+        false,
+        {
+          owner: 'spread',
+          params: [{ name: 'd', type: 'std::time::Duration' }],
+          returns: 'std::time::Duration',
+        },
+      ],
+      ['jitter', false, undefined],
     ]);
   });
 

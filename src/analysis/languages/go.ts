@@ -11,6 +11,7 @@ import { extractGoFacts, NS_UNIT_MS, type GoFacts } from './go/facts.js';
 import { findLibraryRetries, importsRetryLibrary, type Millis } from './go/libraries.js';
 import { lowerGo } from './go/lower.js';
 import { GoModules } from './go/modules.js';
+import { goHelperSignature } from './go/helper-signature.js';
 
 /** Cheap gate before parsing: a file with none of these words cannot hold a retry we would report. */
 const MAYBE_RETRY = /Sleep|time\.After|NewTimer|backoff|retry|Retry|Backoff|[Cc]lock|sleep/;
@@ -105,6 +106,7 @@ export class GoAnalyzer extends EngineAnalyzer<GoFacts> {
         isPublic: (fn) => /^[A-Z]/.test(fn.name),
         delayBody: /time\.(Duration|Second|Millisecond|Sleep|After)|<<|math\.Pow/,
         counterParam: /^(n|i|count)$/,
+        signature: goHelperSignature,
       },
     });
   }

@@ -9,6 +9,7 @@ import { extractRubyFacts, type RbFacts } from './ruby/facts.js';
 import { findLibraryRetries } from './ruby/libraries.js';
 import { lowerRuby } from './ruby/lower.js';
 import { requirePaths } from './ruby/module.js';
+import { rubyHelperSignature } from './ruby/helper-signature.js';
 
 /** Cheap gate before parsing: without `sleep`, a timer, or a helper called from a `rescue` there is nothing to report. */
 const MAYBE_RETRY = /sleep|rescue|retry|_timer|Timer\.new/;
@@ -46,6 +47,7 @@ export class RubyAnalyzer extends EngineAnalyzer<RbFacts> {
         delayBody: /\*\*|\.min\b|\bsleep\b|\bdelay\b|backoff|\.seconds?\b/,
         counterParam: /^(n|i|count)$/,
         methods: true,
+        signature: rubyHelperSignature,
       },
     });
   }

@@ -10,6 +10,7 @@ import { extractRustFacts, type RsFacts } from './rust/facts.js';
 import { findCrateRetries, type ValueOf } from './rust/libraries.js';
 import { lowerRust } from './rust/lower.js';
 import { modulePaths } from './rust/modules.js';
+import { crateVisible, rustHelperSignature } from './rust/helper-signature.js';
 
 /**
  * Cheap gate before parsing: a file with none of these words cannot hold a retry we would report.
@@ -40,6 +41,14 @@ export class RustAnalyzer extends EngineAnalyzer<RsFacts> {
       maybeRetry: MAYBE_RETRY,
       extract: extractRustFacts,
       libraries: crateDrafts,
+      // Crate-visible functions only: a private one is reachable from its own module alone.
+      jitter: {
+        mentionsRandom: /rand/,
+        isPublic: (_fn, firstLine) => crateVisible(firstLine),
+        delayBody: /Duration|from_millis|from_secs|\bpowi?\b|saturating_pow|checked_pow|<</,
+        counterParam: /^(n|i|count)$/,
+        signature: rustHelperSignature,
+      },
     });
   }
 }

@@ -7,7 +7,8 @@ import { inlineCode } from '../inline-code.js';
 import { plan, refuse, type PlannedEdit, type RewriteResult } from '../plan.js';
 import type { SuggestOptions } from '../types.js';
 import { CELERY_BACKOFF_MAX_MS, URLLIB3_JITTER_FACTORS } from '../../simulate/libraries/python.js';
-import { introducedCounter } from './counter.js';
+import { counterNote, introducedCounter } from '../loop-counter.js';
+import { PYTHON_COUNTER } from './counter.js';
 import { importedName, osImport, randomImport } from './source.js';
 
 /**
@@ -139,7 +140,7 @@ function rewriteSleep(
   // A helper that takes the attempt, in a loop that counts nothing: the patch brings the counter.
   const counter =
     helper?.takesAttempt && finding.attemptVar === undefined
-      ? introducedCounter(fileText, form.argument.startOffset)
+      ? introducedCounter(PYTHON_COUNTER, fileText, form.argument.startOffset)
       : null;
   const attempt = finding.attemptVar ?? counter?.name;
   if (helper && helper.path.endsWith('.py') && (!helper.takesAttempt || attempt !== undefined)) {
@@ -149,9 +150,7 @@ function rewriteSleep(
       const edits: PlannedEdit[] = [{ ...argument, newText: call.replace(helper.name, imported.reference) }];
       if (imported.edit) edits.push(imported.edit);
       if (counter) edits.push(...counter.edits);
-      const counted = counter
-        ? ` It takes the attempt, so the patch counts them: ${inlineCode(`${counter.name} = 0`)} before the loop, ${inlineCode(`${counter.name} += 1`)} before the wait.`
-        : '';
+      const counted = counter ? counterNote(PYTHON_COUNTER, counter.name) : '';
       return plan(
         options.strategy,
         `Wait ${inlineCode(call)} instead of ${inlineCode(form.argumentText)}: the repository already has a jitter helper, ${inlineCode(helper.name)} in ${inlineCode(helper.path)}.${counted}`,

@@ -6,6 +6,7 @@ import { inlineCode } from '../inline-code.js';
 import { plan, refuse, type PlannedEdit, type RewriteResult } from '../plan.js';
 import type { SuggestOptions } from '../types.js';
 import { FARADAY_INTERVAL_RANDOMNESS } from '../../simulate/libraries/ruby.js';
+import { rubyHelperCall } from './repo-helper.js';
 
 /**
  * Ruby rewrites: the argument of `sleep` becomes a jittered one (`sleep 5` → `sleep rand * 5`, the
@@ -27,6 +28,13 @@ export function rewriteRuby(finding: Finding, fileText: string, options: Suggest
       `Randomise the delay ${inlineCode(form.argumentText)}.`,
     );
   }
+  const argument = {
+    start: form.argument.startOffset,
+    end: form.argument.endOffset,
+    text: form.argumentText,
+  };
+  const reused = rubyHelperCall(finding, argument, fileText, options);
+  if (reused) return reused;
   const code = jitterCode({
     language: 'ruby',
     delay: finding.delay,
@@ -47,8 +55,8 @@ export function rewriteRuby(finding: Finding, fileText: string, options: Suggest
       ? ` ${inlineCode(form.argumentText)} is in seconds, so the cap is written in them too.`
       : '';
   return plan(code.strategy, code.description + unitNote, {
-    start: form.argument.startOffset,
-    end: form.argument.endOffset,
+    start: argument.start,
+    end: argument.end,
     newText: code.expression,
   });
 }

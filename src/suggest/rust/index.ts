@@ -5,6 +5,7 @@ import { plan, refuse, type PlannedEdit, type RewriteResult } from '../plan.js';
 import type { StrategyName, SuggestOptions } from '../types.js';
 import { atom } from '../c-expressions.js';
 import { describe, lineInsertion, reparsed, stillThere, writtenStrategy } from '../java/patch-kit.js';
+import { rustHelperCall } from './repo-helper.js';
 import { tryhardRewrite } from './tryhard.js';
 
 /**
@@ -171,8 +172,20 @@ function library(form: LibraryForm, fileText: string): RewriteResult {
 
 export function rewriteRust(finding: Finding, fileText: string, options: SuggestOptions): RewriteResult {
   const form = finding.form;
-  if (form.kind === 'call-argument')
-    return reparsed('rust', fileText, callArgument(finding, form, fileText, options));
+  if (form.kind === 'call-argument') {
+    const argument = {
+      start: form.argument.startOffset,
+      end: form.argument.endOffset,
+      text: form.argumentText,
+    };
+    // A macro's body may be expanded in another crate, where `crate::` names that one.
+    const reused =
+      stillThere(fileText, argument.start, argument.end, argument.text) &&
+      !insideMacroRules(fileText, argument.start)
+        ? rustHelperCall(finding, argument, fileText, options)
+        : null;
+    return reparsed('rust', fileText, reused ?? callArgument(finding, form, fileText, options));
+  }
   if (!stillThere(fileText, form.target.startOffset, form.target.endOffset, form.targetText)) {
     return refuse(
       'library',

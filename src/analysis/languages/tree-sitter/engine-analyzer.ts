@@ -1,6 +1,7 @@
 import { ATTEMPT_NAME } from '../../context.js';
 import type {
   AnalysisOptions,
+  HelperSignature,
   JitterHelperCandidate,
   LanguageAnalyzer,
   ModuleHost,
@@ -93,6 +94,11 @@ export interface JitterHelperRules {
   counterParam: RegExp;
   /** Methods count too (Ruby helpers live in modules: `def self.delay_for`), not only top-level functions. */
   methods?: boolean;
+  /**
+   * How another file calls the helper declared at `fn.line`, read from the tree; null when it cannot
+   * be named from there (a Ruby instance method, a Rust function in a private inline module).
+   */
+  signature?(root: Node, fn: FunctionFact): HelperSignature | null;
 }
 
 /** Words that say a function is about time between attempts (used with the body check, never alone). */
@@ -182,11 +188,13 @@ export class EngineAnalyzer<F extends SiteFacts, X = F> implements LanguageAnaly
             fn.returns.length === 0);
         if (!returnsDraw && !sleeps) continue;
         const first = fn.params[0]?.name ?? '';
+        const signature = rules.signature?.(tree.rootNode, fn);
         found.push({
           name: fn.name,
           path: input.path,
           takesAttempt: ATTEMPT_NAME.test(first) || rules.counterParam.test(first),
           sleeps,
+          ...(signature ? { signature } : {}),
         });
       }
       return found;
