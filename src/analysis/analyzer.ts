@@ -10,6 +10,24 @@ export interface JitterHelperCandidate {
   takesAttempt: boolean;
   /** True when calling it waits (a jittered sleep) rather than returning a number. */
   sleeps: boolean;
+  /** How another file names and calls it, where the language qualifies a helper (Java, Kotlin, C#). */
+  reference?: HelperReference;
+}
+
+/** What a call from another file needs to know of a helper beyond its name. */
+export interface HelperReference {
+  /** The package or namespace its file declares (absent: the default package or global namespace). */
+  packageName?: string;
+  /** The class or object it is a static member of, outermost first (`Backoff`, `Retry.Backoff`). */
+  owner?: string;
+  /** Only files of its own package may call it (Java package-private). */
+  packageOnly?: boolean;
+  /** Its declared return type as written, qualified when its file imports it (`long`, `Duration`, `TimeSpan`). */
+  returnType?: string;
+  /** Parameters a call must pass (those without a default). */
+  requiredParams: number;
+  /** The declared type of its first parameter, as written. */
+  firstParamType?: string;
 }
 
 /**

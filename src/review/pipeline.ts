@@ -289,7 +289,9 @@ function helperFor(
   const helper = confirmation.repoHelpers.find(
     (candidate) => !candidate.sleeps && analyzerFor(analyzers, candidate.path) === own,
   );
-  return helper ? { name: helper.name, path: helper.path, takesAttempt: helper.takesAttempt } : undefined;
+  if (!helper) return undefined;
+  const { name, path, takesAttempt, reference } = helper;
+  return reference ? { name, path, takesAttempt, reference } : { name, path, takesAttempt };
 }
 
 function publishable(

@@ -1,6 +1,7 @@
 import { ATTEMPT_NAME } from '../../context.js';
 import type {
   AnalysisOptions,
+  HelperReference,
   JitterHelperCandidate,
   LanguageAnalyzer,
   ModuleHost,
@@ -93,6 +94,11 @@ export interface JitterHelperRules {
   counterParam: RegExp;
   /** Methods count too (Ruby helpers live in modules: `def self.delay_for`), not only top-level functions. */
   methods?: boolean;
+  /**
+   * How another file calls the function, read from its declaration (owner, visibility, return type);
+   * null when none can (an instance method, a private owner). Absent: the name alone says it.
+   */
+  reference?(fn: FunctionFact, root: Node, facts: FileFacts): HelperReference | null;
 }
 
 /** Words that say a function is about time between attempts (used with the body check, never alone). */
@@ -181,12 +187,15 @@ export class EngineAnalyzer<F extends SiteFacts, X = F> implements LanguageAnaly
             (!!rules.waits?.test(fn.name) || !!rules.waits?.test(body)) &&
             fn.returns.length === 0);
         if (!returnsDraw && !sleeps) continue;
+        const reference = rules.reference?.(fn, tree.rootNode, facts);
+        if (reference === null) continue;
         const first = fn.params[0]?.name ?? '';
         found.push({
           name: fn.name,
           path: input.path,
           takesAttempt: ATTEMPT_NAME.test(first) || rules.counterParam.test(first),
           sleeps,
+          ...(reference ? { reference } : {}),
         });
       }
       return found;

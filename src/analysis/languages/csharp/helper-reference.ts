@@ -1,0 +1,66 @@
+import type { HelperReference } from '../../analyzer.js';
+import type { FileFacts, FunctionFact } from '../../flow/ir.js';
+import { declarationOf, declaredName } from '../tree-sitter/helper-reference.js';
+import type { Node } from '../tree-sitter/runtime.js';
+import { ancestors, field, namedChildren } from '../tree-sitter/syntax.js';
+
+/**
+ * How another C# file calls a helper method: `Owner.Name(…)` for a `static` method of a type, with
+ * the namespace the `using` names. Only `public` all the way: `internal` (the default of a top-level
+ * type) reaches the same assembly only, which the calling file's path does not tell.
+ */
+
+const METHODS = new Set(['method_declaration']);
+const TYPES = new Set([
+  'class_declaration',
+  'struct_declaration',
+  'record_declaration',
+  'interface_declaration',
+]);
+const NAMESPACES = new Set(['namespace_declaration', 'file_scoped_namespace_declaration']);
+
+function modifiers(node: Node): string[] {
+  return namedChildren(node)
+    .filter((c) => c.type === 'modifier')
+    .map((c) => c.text);
+}
+
+/** The namespace a file-scoped declaration sets for everything after it. */
+function fileScopedNamespace(root: Node): string | undefined {
+  const declaration = namedChildren(root).find((c) => c.type === 'file_scoped_namespace_declaration');
+  return declaration ? field(declaration, 'name')?.text : undefined;
+}
+
+export function csharpHelperReference(
+  fn: FunctionFact,
+  root: Node,
+  _facts: FileFacts,
+): HelperReference | null {
+  const method = declarationOf(root, fn, METHODS);
+  if (!method) return null;
+  const own = modifiers(method);
+  if (!own.includes('static') || !own.includes('public')) return null;
+  const owners: string[] = [];
+  const namespaces: string[] = [];
+  for (const up of ancestors(method)) {
+    if (TYPES.has(up.type)) {
+      if (!modifiers(up).includes('public')) return null;
+      owners.unshift(declaredName(up) ?? '');
+    } else if (NAMESPACES.has(up.type)) namespaces.unshift(field(up, 'name')?.text ?? '');
+    else if (up.type !== 'declaration_list' && up.type !== 'compilation_unit') return null;
+  }
+  // Older grammars leave the declarations after a file-scoped namespace as its siblings.
+  const scoped = fileScopedNamespace(root);
+  if (scoped && !namespaces.includes(scoped)) namespaces.unshift(scoped);
+  const returnType = (field(method, 'returns') ?? field(method, 'type'))?.text;
+  const parameters = field(method, 'parameters');
+  const first = parameters ? namedChildren(parameters).find((p) => p.type === 'parameter') : undefined;
+  const firstParamType = first ? field(first, 'type')?.text : undefined;
+  return {
+    ...(namespaces.length ? { packageName: namespaces.join('.') } : {}),
+    owner: owners.join('.'),
+    ...(returnType ? { returnType } : {}),
+    ...(firstParamType ? { firstParamType } : {}),
+    requiredParams: fn.params.filter((p) => p.default === undefined).length,
+  };
+}
