@@ -24,10 +24,16 @@ export interface HelperReference {
   packageOnly?: boolean;
   /** Its declared return type as written, qualified when its file imports it (`long`, `Duration`, `TimeSpan`). */
   returnType?: string;
-  /** Parameters a call must pass (those without a default). */
-  requiredParams: number;
-  /** The declared type of its first parameter, as written. */
-  firstParamType?: string;
+  /** Its parameters in order (the receiver excluded). */
+  params: HelperParam[];
+}
+
+export interface HelperParam {
+  name: string;
+  /** The declared type as written. */
+  type?: string;
+  /** It has a default, so a call may leave it out. */
+  optional?: boolean;
 }
 
 /**

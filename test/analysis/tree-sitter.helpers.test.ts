@@ -101,21 +101,28 @@ describe('repository jitter helpers', () => {
       'private fun privateJitter(x: Long) = x * Random.nextDouble()',
       '',
     ].join('\n');
-    const reference = { packageName: 'com.acme.retry', firstParamType: 'Int', requiredParams: 1 };
+    const reference = { packageName: 'com.acme.retry' };
     expect(new KotlinAnalyzer().jitterHelpers({ path: 'src/main/kotlin/Retry.kt', text })).toEqual([
       {
         name: 'backoffMillis',
         path: 'src/main/kotlin/Retry.kt',
         takesAttempt: true,
         sleeps: false,
-        reference: { ...reference, returnType: 'Long' },
+        reference: {
+          ...reference,
+          returnType: 'Long',
+          params: [
+            { name: 'attempt', type: 'Int' },
+            { name: 'base', type: 'Long', optional: true },
+          ],
+        },
       },
       {
         name: 'jitteredDelay',
         path: 'src/main/kotlin/Retry.kt',
         takesAttempt: false,
         sleeps: true,
-        reference: { ...reference, firstParamType: 'Long' },
+        reference: { ...reference, params: [{ name: 'millis', type: 'Long' }] },
       },
     ]);
   });
@@ -190,8 +197,7 @@ describe('repository jitter helpers', () => {
           packageName: 'com.acme.retry',
           owner: 'Backoff',
           returnType: 'long',
-          firstParamType: 'int',
-          requiredParams: 1,
+          params: [{ name: 'attempt', type: 'int' }],
         },
       },
       {
@@ -204,8 +210,7 @@ describe('repository jitter helpers', () => {
           owner: 'Backoff',
           packageOnly: true,
           returnType: 'Duration',
-          firstParamType: 'Duration',
-          requiredParams: 1,
+          params: [{ name: 'd', type: 'Duration' }],
         },
       },
       {
@@ -217,8 +222,7 @@ describe('repository jitter helpers', () => {
           packageName: 'com.acme.retry',
           owner: 'Backoff.Nested',
           returnType: 'long',
-          firstParamType: 'int',
-          requiredParams: 1,
+          params: [{ name: 'n', type: 'int' }],
         },
       },
     ]);
@@ -258,8 +262,10 @@ describe('repository jitter helpers', () => {
           packageName: 'Acme.Retry',
           owner: 'Backoff',
           returnType: 'TimeSpan',
-          firstParamType: 'int',
-          requiredParams: 1,
+          params: [
+            { name: 'attempt', type: 'int' },
+            { name: 'capMs', type: 'int', optional: true },
+          ],
         },
       },
     ]);

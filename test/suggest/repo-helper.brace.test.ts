@@ -86,6 +86,10 @@ const JAVA_HELPER = [
   '    return ThreadLocalRandom.current().nextLong(window + 1);',
   '  }',
   '',
+  '  public static long backoff(int attempt, long baseMillis, long maxMillis) {',
+  '    return ThreadLocalRandom.current().nextLong(Math.min(maxMillis, baseMillis << Math.min(attempt, 16)) + 1);',
+  '  }',
+  '',
   '  static Duration jittered(Duration delay) {',
   '    return Duration.ofMillis(ThreadLocalRandom.current().nextLong(delay.toMillis() + 1));',
   '  }',
@@ -168,6 +172,41 @@ describe('Java: the repository’s jitter helper', () => {
     );
     expect(suggestion.description).toMatch(/counts them: `int attempt = 0;` before the loop/);
     expect(compileErrors('javac', { 'Backoff.java': JAVA_HELPER, 'StreamReader.java': text })).toBeFalsy();
+  });
+
+  it('fills a base and a cap parameter: the wait’s own delay and the configured cap', async () => {
+    const code = [
+      'package com.acme.orders;',
+      '',
+      'class Poller {',
+      '  static final long RETRY_DELAY_MS = 1500;',
+      '',
+      '  void run() throws Exception {',
+      '    for (int tries = 0; tries < 4; tries++) {',
+      '      try {',
+      '        poll();',
+      '        return;',
+      '      } catch (IllegalStateException e) {',
+      '        Thread.sleep(RETRY_DELAY_MS);',
+      '      }',
+      '    }',
+      '  }',
+      '',
+      '  void poll() {}',
+      '}',
+      '',
+    ].join('\n');
+    const helper = helperIn(new JavaAnalyzer(), JAVA_HELPER_PATH, JAVA_HELPER, 'backoff');
+    const { suggestion, text } = await patch(
+      new JavaAnalyzer(),
+      'src/main/java/com/acme/orders/Poller.java',
+      code,
+      helper,
+    );
+    expect(suggestion.primary?.newLines).toBe(
+      '        Thread.sleep(Backoff.backoff(tries, RETRY_DELAY_MS, 30000L));',
+    );
+    expect(compileErrors('javac', { 'Backoff.java': JAVA_HELPER, 'Poller.java': text })).toBeFalsy();
   });
 
   it('keeps the ordinary patch for a package-private helper of another package', async () => {
@@ -339,9 +378,9 @@ const CSHARP_HELPER = [
   '            return TimeSpan.FromMilliseconds(new Random(Guid.NewGuid().GetHashCode()).NextDouble() * ms);',
   '        }',
   '',
-  '        public static int Jittered(int delayMs, int capMs)',
+  '        public static int Jittered(int delayMs, int capMs, int floorMs)',
   '        {',
-  '            return new Random(Guid.NewGuid().GetHashCode()).Next(0, Math.Min(capMs, delayMs) + 1);',
+  '            return new Random(Guid.NewGuid().GetHashCode()).Next(floorMs, Math.Min(capMs, delayMs) + 1);',
   '        }',
   '    }',
   '}',
@@ -435,9 +474,18 @@ describe('C#: the repository’s jitter helper', () => {
     const code =
       'using System;\nusing System.Threading.Tasks;\n\nclass C\n{\n    async Task F()\n    {\n        while (true)\n        {\n            try { await G(); return; }\n            catch (InvalidOperationException) { await Task.Delay(1500); }\n        }\n    }\n\n    Task G() => Task.CompletedTask;\n}\n';
     const helper = helperIn(new CSharpAnalyzer(), CSHARP_HELPER_PATH, CSHARP_HELPER, 'Jittered');
-    expect(helper.reference?.requiredParams).toBe(2);
+    // `floorMs` is neither a cap nor (for a helper that jitters a given delay) a base the patch can fill.
+    expect(helper.reference?.params.map((p) => p.name)).toEqual(['delayMs', 'capMs', 'floorMs']);
     const { suggestion } = await patch(new CSharpAnalyzer(), 'src/C.cs', code, helper);
     expect(suggestion.primary?.newLines).not.toContain('Jittered');
+    // A number in seconds is not the milliseconds the wait takes.
+    const inSeconds = {
+      ...helper,
+      name: 'BackoffSeconds',
+      reference: { ...helper.reference!, returnType: 'double' },
+    };
+    const { suggestion: seconds } = await patch(new CSharpAnalyzer(), 'src/C.cs', code, inSeconds);
+    expect(seconds.primary?.newLines).not.toContain('BackoffSeconds');
     const internal = CSHARP_HELPER.replace('public static class', 'internal static class');
     expect(new CSharpAnalyzer().jitterHelpers!({ path: CSHARP_HELPER_PATH, text: internal })).toEqual([]);
   });

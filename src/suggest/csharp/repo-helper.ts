@@ -86,6 +86,12 @@ export const CSHARP_HELPER: HelperLanguage = {
   // `int` widens to `long` and `double`; a `TimeSpan` parameter takes a `TimeSpan`.
   accepts: (type, wait) =>
     wait === 'duration' ? KINDS[type] === 'duration' : ['int', 'long', 'double'].includes(KINDS[type] ?? ''),
+  literal: (ms, type, fileText) => {
+    const kind = KINDS[type];
+    if (kind !== 'duration') return kind === undefined ? null : { code: `${ms}` };
+    const system = /^\s*(?:global\s+)?using\s+System\s*;/m.test(fileText);
+    return { code: `${system ? '' : 'System.'}TimeSpan.FromMilliseconds(${ms})` };
+  },
   // A `long` counter narrows to an `int` parameter only by a cast.
   attempt: (name, type, fileText) =>
     type !== undefined && KINDS[type] === 'int' && declaredLong(name, fileText) ? `(int)${name}` : name,

@@ -1,5 +1,6 @@
 import type { WaitForm } from '../../analysis/finding.js';
 import type { CounterSyntax } from './counter.js';
+import type { PlannedEdit } from '../plan.js';
 import { lineInsertion } from './patch-kit.js';
 import {
   declaredLong,
@@ -76,6 +77,13 @@ export const JAVA_HELPER: HelperLanguage = {
   // A `long` or `double` parameter takes any number; `Long` would not take an `int`.
   accepts: (type, wait) =>
     wait === 'duration' ? JAVA_KINDS[type] === 'duration' : /^(?:long|double|float)$/.test(type),
+  literal: (ms, type, fileText) => {
+    const kind = JAVA_KINDS[type];
+    if (kind !== 'duration')
+      return kind === undefined ? null : { code: kind === 'long' ? `${ms}L` : `${ms}` };
+    const imported = /^import\s+java\.time\.(?:Duration|\*)\s*;/m.test(fileText);
+    return { code: `${imported ? '' : 'java.time.'}Duration.ofMillis(${ms})` };
+  },
   // A `long` counter narrows to an `int` parameter only by a cast.
   attempt: (name, type, fileText) =>
     type !== undefined && JAVA_KINDS[type] === 'int' && declaredLong(name, fileText) ? `(int) ${name}` : name,
@@ -97,6 +105,21 @@ const MILLISECONDS_IMPORT = 'import kotlin.time.Duration.Companion.milliseconds'
 export function kotlinWait(form: CallForm, fileText: string, duration: boolean): WaitKind | null {
   if (duration) return 'duration';
   return KOTLIN_MILLIS_WAIT.test(callBefore(fileText, form)) ? 'millis' : null;
+}
+
+/** A number of milliseconds as a `kotlin.time.Duration`, with the import of the extension. */
+function inMilliseconds(value: string, fileText: string): { code: string; edit: PlannedEdit | null } {
+  const present = /^import\s+kotlin\.time\.Duration\.Companion\.(?:milliseconds|\*)\s*$/m;
+  return {
+    code: `${value}.milliseconds`,
+    edit: lineInsertion(
+      fileText,
+      MILLISECONDS_IMPORT,
+      KOTLIN_IMPORTS.importLine,
+      present,
+      KOTLIN_IMPORTS.packageLine,
+    ),
+  };
 }
 
 const KOTLIN_COUNTER: CounterSyntax = {
@@ -122,6 +145,12 @@ export const KOTLIN_HELPER: HelperLanguage = {
   callee: (name, reference, fileText, filePackage) =>
     jvmCallee(name, reference, fileText, filePackage, KOTLIN_IMPORTS),
   kindOf: (type) => KOTLIN_KINDS[type] ?? null,
+  literal: (ms, type, fileText) => {
+    const kind = KOTLIN_KINDS[type];
+    if (kind === 'duration') return inMilliseconds(`${ms}`, fileText);
+    if (kind === undefined) return null;
+    return { code: kind === 'long' ? `${ms}L` : kind === 'double' ? `${ms}.0` : `${ms}` };
+  },
   convert: (value, from, to, fileText) => {
     if (to === 'millis')
       return {
@@ -132,18 +161,7 @@ export const KOTLIN_HELPER: HelperLanguage = {
               ? value
               : `${value}.toLong()`,
       };
-    if (from === 'duration') return { code: value };
-    const present = /^import\s+kotlin\.time\.Duration\.Companion\.(?:milliseconds|\*)\s*$/m;
-    return {
-      code: `${value}.milliseconds`,
-      edit: lineInsertion(
-        fileText,
-        MILLISECONDS_IMPORT,
-        KOTLIN_IMPORTS.importLine,
-        present,
-        KOTLIN_IMPORTS.packageLine,
-      ),
-    };
+    return from === 'duration' ? { code: value } : inMilliseconds(value, fileText);
   },
   // Kotlin converts no number implicitly: only a `Long` parameter takes the wait's `Long`.
   accepts: (type, wait) => (wait === 'duration' ? KOTLIN_KINDS[type] === 'duration' : type === 'Long'),

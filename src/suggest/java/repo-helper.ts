@@ -1,4 +1,4 @@
-import type { HelperReference } from '../../analysis/analyzer.js';
+import type { HelperParam, HelperReference } from '../../analysis/analyzer.js';
 import type { Finding, WaitForm } from '../../analysis/finding.js';
 import { inlineCode } from '../inline-code.js';
 import { plan, type PlannedEdit, type RewritePlan } from '../plan.js';
@@ -41,6 +41,8 @@ export interface HelperLanguage {
   convert(value: string, from: ValueKind, to: WaitKind, fileText: string): Code | null;
   /** Whether a first parameter of `type` takes the wait's own argument. */
   accepts(type: string, wait: WaitKind): boolean;
+  /** `ms` milliseconds written for a parameter of `type`, or null for a type that holds no duration. */
+  literal(ms: number, type: string, fileText: string): Code | null;
   /** The attempt counter `name` as a first parameter of `type` takes it (Kotlin converts no number itself). */
   attempt(name: string, type: string | undefined, fileText: string): string;
 }
@@ -58,6 +60,14 @@ export function declaredLong(name: string, fileText: string): boolean {
   ).test(fileText);
 }
 
+/** Parameters after the first that a patch fills: the configured cap, and the wait's own delay as the base. */
+const CAP_PARAM = /max|cap|limit|ceil/i;
+const BASE_PARAM = /base|initial|start|min|delay|interval|wait|pause|backoff/i;
+/** Counts of attempts are not durations, whatever else the name says (`maxRetries`). */
+const COUNT_PARAM = /attempt|retr|tries|times|count/i;
+/** A name in seconds: the patch reads a helper's numbers as milliseconds, so such a number is not written. */
+const IN_SECONDS = /[Ss]ec(?:ond)?s?(?![a-z])/;
+
 /** The plan that waits the helper's value, or null when the helper does not fit this wait. */
 export function helperPlan(
   finding: Finding,
@@ -70,24 +80,25 @@ export function helperPlan(
   const helper = options.repoHelper;
   const reference = helper?.reference;
   if (!helper || !reference || wait === null || !language.extension.test(helper.path)) return null;
-  if (reference.requiredParams !== 1 || reference.returnType === undefined) return null;
-  const returned = language.kindOf(reference.returnType);
-  if (!returned) return null;
+  const returned = reference.returnType === undefined ? null : language.kindOf(reference.returnType);
+  if (!returned || (returned !== 'duration' && IN_SECONDS.test(helper.name))) return null;
   const filePackage = language.packageOf(fileText);
   if (reference.packageOnly && filePackage !== reference.packageName) return null;
   const callee = language.callee(helper.name, reference, fileText, filePackage);
   if (!callee) return null;
-  const argument = helperArgument(finding, form, fileText, helper, language, wait);
-  if (!argument) return null;
-  const converted = language.convert(`${callee.code}(${argument.code})`, returned, wait, fileText);
+  const call = helperArguments({ finding, form, fileText, options, helper, reference, language, wait });
+  if (!call) return null;
+  const converted = language.convert(`${callee.code}(${call.codes.join(', ')})`, returned, wait, fileText);
   if (!converted) return null;
   const edits: PlannedEdit[] = [
     { start: form.argument.startOffset, end: form.argument.endOffset, newText: converted.code },
   ];
-  for (const extra of [callee.edit, converted.edit]) if (extra) edits.push(extra);
-  edits.push(...argument.counter);
-  const counted = argument.counter.length
-    ? ` It takes the attempt, so the patch counts them: ${inlineCode(argument.counter[0]!.newText.trim())} before the loop, ${inlineCode(argument.counter[1]!.newText.trim())} before the wait.`
+  for (const extra of [callee.edit, converted.edit, ...call.imports])
+    if (extra && !edits.some((e) => e.start === extra.start && e.newText === extra.newText))
+      edits.push(extra);
+  edits.push(...call.counter);
+  const counted = call.counter.length
+    ? ` It takes the attempt, so the patch counts them: ${inlineCode(call.counter[0]!.newText.trim())} before the loop, ${inlineCode(call.counter[1]!.newText.trim())} before the wait.`
     : '';
   return plan(
     options.strategy,
@@ -96,28 +107,61 @@ export function helperPlan(
   );
 }
 
-/** The attempt (counted by the loop, or by a counter the patch brings) or the wait's own delay. */
-function helperArgument(
-  finding: Finding,
-  form: CallForm,
-  fileText: string,
-  helper: RepoJitterHelper,
-  language: HelperLanguage,
-  wait: WaitKind,
-): { code: string; counter: PlannedEdit[] } | null {
-  if (!helper.takesAttempt) {
-    const type = helper.reference?.firstParamType;
-    return type !== undefined && language.accepts(type, wait)
-      ? { code: form.argumentText, counter: [] }
-      : null;
+interface CallSite {
+  finding: Finding;
+  form: CallForm;
+  fileText: string;
+  options: SuggestOptions;
+  helper: RepoJitterHelper;
+  reference: HelperReference;
+  language: HelperLanguage;
+  wait: WaitKind;
+}
+
+/**
+ * The call's arguments: the attempt (counted by the loop, or by a counter the patch brings) or the
+ * wait's own delay, then each further required parameter the patch can fill; null when one is left.
+ */
+function helperArguments(
+  site: CallSite,
+): { codes: string[]; imports: (PlannedEdit | null | undefined)[]; counter: PlannedEdit[] } | null {
+  const { finding, form, fileText, helper, reference, language, wait } = site;
+  const [first, ...rest] = reference.params;
+  if (!first) return null;
+  const codes: string[] = [];
+  const imports: (PlannedEdit | null | undefined)[] = [];
+  let counter: PlannedEdit[] = [];
+  if (helper.takesAttempt) {
+    const introduced =
+      finding.attemptVar === undefined
+        ? introducedCounter(fileText, form.argument.startOffset, language.counter)
+        : null;
+    const name = finding.attemptVar ?? introduced?.name;
+    if (name === undefined) return null;
+    // An introduced counter is declared by the patch: its own declaration tells its type.
+    codes.push(language.attempt(name, first.type, introduced ? introduced.edits[0]!.newText : fileText));
+    counter = introduced?.edits ?? [];
+  } else {
+    if (first.type === undefined || !language.accepts(first.type, wait)) return null;
+    codes.push(form.argumentText);
   }
-  const type = helper.reference?.firstParamType;
-  if (finding.attemptVar !== undefined)
-    return { code: language.attempt(finding.attemptVar, type, fileText), counter: [] };
-  const counter = introducedCounter(fileText, form.argument.startOffset, language.counter);
-  return counter
-    ? { code: language.attempt(counter.name, type, counter.edits[0]!.newText), counter: counter.edits }
-    : null;
+  for (const param of rest) {
+    if (param.optional) break;
+    const value = filled(site, param);
+    if (!value) return null;
+    codes.push(value.code);
+    imports.push(value.edit);
+  }
+  return { codes, imports, counter };
+}
+
+/** A further parameter: the cap from the configuration, or the wait's own fixed delay as the base. */
+function filled(site: CallSite, param: HelperParam): Code | null {
+  const { finding, form, fileText, options, helper, language, wait } = site;
+  if (param.type === undefined || IN_SECONDS.test(param.name) || COUNT_PARAM.test(param.name)) return null;
+  if (CAP_PARAM.test(param.name)) return language.literal(options.capMs, param.type, fileText);
+  const base = helper.takesAttempt && BASE_PARAM.test(param.name) && finding.delay.kind === 'fixed';
+  return base && language.accepts(param.type, wait) ? { code: form.argumentText } : null;
 }
 
 /** How a JVM language writes its imports: `;` after each in Java, nothing in Kotlin. */

@@ -1,6 +1,6 @@
 import type { HelperReference } from '../../analyzer.js';
 import type { FileFacts, FunctionFact } from '../../flow/ir.js';
-import { declarationOf, declaredName } from '../tree-sitter/helper-reference.js';
+import { declarationOf, declaredName, helperParams } from '../tree-sitter/helper-reference.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { ancestors, field, namedChildren } from '../tree-sitter/syntax.js';
 
@@ -54,13 +54,13 @@ export function csharpHelperReference(
   if (scoped && !namespaces.includes(scoped)) namespaces.unshift(scoped);
   const returnType = (field(method, 'returns') ?? field(method, 'type'))?.text;
   const parameters = field(method, 'parameters');
-  const first = parameters ? namedChildren(parameters).find((p) => p.type === 'parameter') : undefined;
-  const firstParamType = first ? field(first, 'type')?.text : undefined;
+  const types = (parameters ? namedChildren(parameters) : [])
+    .filter((p) => p.type === 'parameter')
+    .map((p) => field(p, 'type')?.text);
   return {
     ...(namespaces.length ? { packageName: namespaces.join('.') } : {}),
     owner: owners.join('.'),
     ...(returnType ? { returnType } : {}),
-    ...(firstParamType ? { firstParamType } : {}),
-    requiredParams: fn.params.filter((p) => p.default === undefined).length,
+    params: helperParams(fn, types),
   };
 }

@@ -1,6 +1,6 @@
 import type { HelperReference } from '../../analyzer.js';
 import type { FileFacts, FunctionFact } from '../../flow/ir.js';
-import { declarationOf, declaredName } from '../tree-sitter/helper-reference.js';
+import { declarationOf, declaredName, helperParams } from '../tree-sitter/helper-reference.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { ancestors, field, namedChildren } from '../tree-sitter/syntax.js';
 
@@ -55,7 +55,6 @@ export function javaHelperReference(fn: FunctionFact, root: Node, facts: FileFac
     owner: owners.map(declaredName).join('.'),
     ...(packageOnly ? { packageOnly } : {}),
     ...(returnType ? { returnType } : {}),
-    ...(fn.params[0]?.type ? { firstParamType: fn.params[0].type } : {}),
-    requiredParams: fn.params.length,
+    params: helperParams(fn),
   };
 }

@@ -1,6 +1,6 @@
 import type { HelperReference } from '../../analyzer.js';
 import type { FileFacts, FunctionFact } from '../../flow/ir.js';
-import { declarationOf, declaredName } from '../tree-sitter/helper-reference.js';
+import { declarationOf, declaredName, helperParams } from '../tree-sitter/helper-reference.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { ancestors, namedChildren } from '../tree-sitter/syntax.js';
 
@@ -52,7 +52,6 @@ export function kotlinHelperReference(
     ...(facts.packageName ? { packageName: facts.packageName } : {}),
     ...(owners.length ? { owner: owners.join('.') } : {}),
     ...(type ? { returnType: type } : {}),
-    ...(fn.params[0]?.type ? { firstParamType: fn.params[0].type } : {}),
-    requiredParams: fn.params.filter((p) => p.default === undefined).length,
+    params: helperParams(fn),
   };
 }

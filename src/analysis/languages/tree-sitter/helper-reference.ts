@@ -1,3 +1,4 @@
+import type { HelperParam } from '../../analyzer.js';
 import type { FunctionFact } from '../../flow/ir.js';
 import type { Node } from './runtime.js';
 import { descendantsOfTypes, field, namedChildren } from './syntax.js';
@@ -23,4 +24,16 @@ export function declarationOf(root: Node, fn: FunctionFact, types: ReadonlySet<s
         fn.line <= node.endPosition.row + 1,
     ) ?? null
   );
+}
+
+/** The function's parameters as a caller sees them; `types` overrides the facts' types by position. */
+export function helperParams(fn: FunctionFact, types: readonly (string | undefined)[] = []): HelperParam[] {
+  return fn.params.map((param, index) => {
+    const type = types[index] ?? param.type;
+    return {
+      name: param.name,
+      ...(type ? { type } : {}),
+      ...(param.default !== undefined ? { optional: true } : {}),
+    };
+  });
 }
