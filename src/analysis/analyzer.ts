@@ -10,30 +10,28 @@ export interface JitterHelperCandidate {
   takesAttempt: boolean;
   /** True when calling it waits (a jittered sleep) rather than returning a number. */
   sleeps: boolean;
-  /** How another file names and calls it, where the language qualifies a helper (Java, Kotlin, C#). */
-  reference?: HelperReference;
+  /** How another file calls it; absent when it cannot be named from there or the language says nothing. */
+  signature?: HelperSignature;
 }
 
-/** What a call from another file needs to know of a helper beyond its name. */
-export interface HelperReference {
-  /** The package or namespace its file declares (absent: the default package or global namespace). */
+/** A helper's declaration as a caller in another file needs it, in the language's own words. */
+export interface HelperSignature {
+  /**
+   * The namespace callers name it through: a Go file's package name, a Ruby module
+   * (`Net::Backoff`), a Rust module path inside its file ('' at the file's top level).
+   */
+  owner: string;
+  /** Declared parameters; `optional` when a call may leave it out, `keyword` when only a name passes it. */
+  params: { name: string; type?: string; optional?: boolean; keyword?: boolean }[];
+  /** The declared result type (`time.Duration`, `Duration`), when the language states one. */
+  returns?: string;
+  /**
+   * The package or namespace its file declares (Java, Kotlin, C#), which an import names; `owner` is
+   * then its class or object (`Backoff`, `Outer.Inner`), '' for a Kotlin top-level function.
+   */
   packageName?: string;
-  /** The class or object it is a static member of, outermost first (`Backoff`, `Retry.Backoff`). */
-  owner?: string;
   /** Only files of its own package may call it (Java package-private). */
   packageOnly?: boolean;
-  /** Its declared return type as written, qualified when its file imports it (`long`, `Duration`, `TimeSpan`). */
-  returnType?: string;
-  /** Its parameters in order (the receiver excluded). */
-  params: HelperParam[];
-}
-
-export interface HelperParam {
-  name: string;
-  /** The declared type as written. */
-  type?: string;
-  /** It has a default, so a call may leave it out. */
-  optional?: boolean;
 }
 
 /**

@@ -286,12 +286,14 @@ function helperFor(
   analyzers: readonly LanguageAnalyzer[],
 ): RepoJitterHelper | undefined {
   const own = analyzerFor(analyzers, finding.path);
-  const helper = confirmation.repoHelpers.find(
+  const mine = confirmation.repoHelpers.filter(
     (candidate) => !candidate.sleeps && analyzerFor(analyzers, candidate.path) === own,
   );
+  // One another file can name (its signature says how) before one it cannot.
+  const helper = mine.find((candidate) => candidate.signature) ?? mine[0];
   if (!helper) return undefined;
-  const { name, path, takesAttempt, reference } = helper;
-  return reference ? { name, path, takesAttempt, reference } : { name, path, takesAttempt };
+  const { name, path, takesAttempt, signature } = helper;
+  return { name, path, takesAttempt, ...(signature ? { signature } : {}) };
 }
 
 function publishable(

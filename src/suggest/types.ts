@@ -1,4 +1,4 @@
-import type { HelperReference } from '../analysis/analyzer.js';
+import type { HelperSignature } from '../analysis/analyzer.js';
 import type { StrategyName } from '../config.js';
 import type { SuggestedStrategy } from '../simulate/strategies.js';
 import type { ProjectFacts } from './project.js';
@@ -18,8 +18,8 @@ export interface RepoJitterHelper {
   importSpecifier?: string;
   /** True when it takes the attempt number and returns the delay; false when it jitters a given delay. */
   takesAttempt: boolean;
-  /** Its package, owner, visibility and return type, where the language qualifies a helper. */
-  reference?: HelperReference;
+  /** Its declaration, for languages whose call needs its namespace and types (Go, Rust, Ruby, Java, Kotlin, C#). */
+  signature?: HelperSignature;
 }
 
 export interface SuggestOptions {

@@ -101,16 +101,16 @@ describe('repository jitter helpers', () => {
       'private fun privateJitter(x: Long) = x * Random.nextDouble()',
       '',
     ].join('\n');
-    const reference = { packageName: 'com.acme.retry' };
+    const topLevel = { owner: '', packageName: 'com.acme.retry' };
     expect(new KotlinAnalyzer().jitterHelpers({ path: 'src/main/kotlin/Retry.kt', text })).toEqual([
       {
         name: 'backoffMillis',
         path: 'src/main/kotlin/Retry.kt',
         takesAttempt: true,
         sleeps: false,
-        reference: {
-          ...reference,
-          returnType: 'Long',
+        signature: {
+          ...topLevel,
+          returns: 'Long',
           params: [
             { name: 'attempt', type: 'Int' },
             { name: 'base', type: 'Long', optional: true },
@@ -122,12 +122,12 @@ describe('repository jitter helpers', () => {
         path: 'src/main/kotlin/Retry.kt',
         takesAttempt: false,
         sleeps: true,
-        reference: { ...reference, params: [{ name: 'millis', type: 'Long' }] },
+        signature: { ...topLevel, params: [{ name: 'millis', type: 'Long' }] },
       },
     ]);
   });
 
-  it('Kotlin: members of an object or a companion, qualified; not of a class, nor a private object', () => {
+  it('Kotlin: members of an object or a companion, qualified; a class’s or a private object’s has no signature', () => {
     const text = [
       'package com.acme.retry',
       '',
@@ -151,13 +151,15 @@ describe('repository jitter helpers', () => {
       '',
     ].join('\n');
     const found = new KotlinAnalyzer().jitterHelpers({ path: 'src/main/kotlin/Backoff.kt', text });
-    expect(found.map((c) => [c.name, c.reference?.owner, c.reference?.returnType])).toEqual([
+    expect(found.map((c) => [c.name, c.signature?.owner, c.signature?.returns])).toEqual([
       ['delayMillis', 'Backoff', 'Long'],
       ['backoffFor', 'Retry', 'java.time.Duration'],
+      ['instanceBackoff', undefined, undefined],
+      ['backoff', undefined, undefined],
     ]);
   });
 
-  it('Java: static methods reachable from another file, package-private ones marked so', () => {
+  it('Java: static methods with the signature another file calls them by, package-private ones marked so', () => {
     const text = [
       'package com.acme.retry;',
       '',
@@ -193,10 +195,10 @@ describe('repository jitter helpers', () => {
         path,
         takesAttempt: true,
         sleeps: false,
-        reference: {
+        signature: {
           packageName: 'com.acme.retry',
           owner: 'Backoff',
-          returnType: 'long',
+          returns: 'long',
           params: [{ name: 'attempt', type: 'int' }],
         },
       },
@@ -205,30 +207,32 @@ describe('repository jitter helpers', () => {
         path,
         takesAttempt: false,
         sleeps: false,
-        reference: {
+        signature: {
           packageName: 'com.acme.retry',
           owner: 'Backoff',
           packageOnly: true,
-          returnType: 'Duration',
+          returns: 'Duration',
           params: [{ name: 'd', type: 'Duration' }],
         },
       },
+      // An instance method needs an instance: no other file can call it as a helper.
+      { name: 'onInstance', path, takesAttempt: true, sleeps: false },
       {
         name: 'backoff',
         path,
         takesAttempt: true,
         sleeps: false,
-        reference: {
+        signature: {
           packageName: 'com.acme.retry',
           owner: 'Backoff.Nested',
-          returnType: 'long',
+          returns: 'long',
           params: [{ name: 'n', type: 'int' }],
         },
       },
     ]);
   });
 
-  it('C#: public static methods of public classes, with their namespace; not internal ones', () => {
+  it('C#: public static methods of public classes, with their namespace; an internal class’s has no signature', () => {
     const text = [
       'using System;',
       '',
@@ -258,16 +262,17 @@ describe('repository jitter helpers', () => {
         path: 'src/Retry/Backoff.cs',
         takesAttempt: true,
         sleeps: false,
-        reference: {
+        signature: {
           packageName: 'Acme.Retry',
           owner: 'Backoff',
-          returnType: 'TimeSpan',
+          returns: 'TimeSpan',
           params: [
             { name: 'attempt', type: 'int' },
             { name: 'capMs', type: 'int', optional: true },
           ],
         },
       },
+      { name: 'Backoff', path: 'src/Retry/Backoff.cs', takesAttempt: true, sleeps: false },
     ]);
   });
 

@@ -213,7 +213,7 @@ describe('Java: the repository’s jitter helper', () => {
     const code =
       'package com.acme.orders;\n\nimport java.time.Duration;\n\nclass C {\n  void f() throws Exception {\n    while (true) {\n      try { g(); return; } catch (RuntimeException e) { Thread.sleep(Duration.ofSeconds(2)); }\n    }\n  }\n  void g() {}\n}\n';
     const helper = helperIn(new JavaAnalyzer(), JAVA_HELPER_PATH, JAVA_HELPER, 'jittered');
-    expect(helper.reference?.packageOnly).toBe(true);
+    expect(helper.signature?.packageOnly).toBe(true);
     const { suggestion } = await patch(
       new JavaAnalyzer(),
       'src/main/java/com/acme/orders/C.java',
@@ -475,18 +475,24 @@ describe('C#: the repository’s jitter helper', () => {
       'using System;\nusing System.Threading.Tasks;\n\nclass C\n{\n    async Task F()\n    {\n        while (true)\n        {\n            try { await G(); return; }\n            catch (InvalidOperationException) { await Task.Delay(1500); }\n        }\n    }\n\n    Task G() => Task.CompletedTask;\n}\n';
     const helper = helperIn(new CSharpAnalyzer(), CSHARP_HELPER_PATH, CSHARP_HELPER, 'Jittered');
     // `floorMs` is neither a cap nor (for a helper that jitters a given delay) a base the patch can fill.
-    expect(helper.reference?.params.map((p) => p.name)).toEqual(['delayMs', 'capMs', 'floorMs']);
+    expect(helper.signature?.params.map((p) => p.name)).toEqual(['delayMs', 'capMs', 'floorMs']);
     const { suggestion } = await patch(new CSharpAnalyzer(), 'src/C.cs', code, helper);
     expect(suggestion.primary?.newLines).not.toContain('Jittered');
     // A number in seconds is not the milliseconds the wait takes.
     const inSeconds = {
       ...helper,
       name: 'BackoffSeconds',
-      reference: { ...helper.reference!, returnType: 'double' },
+      signature: { ...helper.signature!, returns: 'double' },
     };
     const { suggestion: seconds } = await patch(new CSharpAnalyzer(), 'src/C.cs', code, inSeconds);
     expect(seconds.primary?.newLines).not.toContain('BackoffSeconds');
     const internal = CSHARP_HELPER.replace('public static class', 'internal static class');
-    expect(new CSharpAnalyzer().jitterHelpers!({ path: CSHARP_HELPER_PATH, text: internal })).toEqual([]);
+    const unnamed = new CSharpAnalyzer().jitterHelpers!({ path: CSHARP_HELPER_PATH, text: internal });
+    expect(unnamed.map((c) => [c.name, c.signature])).toEqual([
+      ['DelayFor', undefined],
+      ['Jittered', undefined],
+    ]);
+    const { suggestion: plain } = await patch(new CSharpAnalyzer(), 'src/C.cs', code, unnamed[0]!);
+    expect(plain.primary?.newLines).not.toContain('DelayFor');
   });
 });

@@ -6,7 +6,7 @@ import { EngineAnalyzer, type LibraryChecks } from './tree-sitter/engine-analyze
 import type { Draft } from './tree-sitter/findings.js';
 import { withTree } from './tree-sitter/runtime.js';
 import { extractCSharpFacts, type CsExtraction, type CsFacts } from './csharp/facts.js';
-import { csharpHelperReference } from './csharp/helper-reference.js';
+import { csharpHelperSignature } from './csharp/helper-signature.js';
 import { findPollyRetries, type ValueOf } from './csharp/polly.js';
 import { findSignalRRetryPolicies } from './csharp/signalr.js';
 import { isTimeSpan } from './csharp/timespan.js';
@@ -54,7 +54,7 @@ export class CSharpAnalyzer extends EngineAnalyzer<CsFacts, CsExtraction> {
         counterParam: /^(n|i|count|retries|retryCount|attemptNumber)$/,
         // Static methods of classes: C# has no top-level functions a caller can name.
         methods: true,
-        reference: csharpHelperReference,
+        signature: csharpHelperSignature,
       },
     });
   }

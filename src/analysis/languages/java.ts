@@ -5,7 +5,7 @@ import { EngineAnalyzer, type LibraryChecks } from './tree-sitter/engine-analyze
 import { withTree, type Node } from './tree-sitter/runtime.js';
 import { extractJavaFacts, type JavaFacts } from './java/facts.js';
 import { findLibraryRetries, libraryConstant, type ValueOf } from './java/libraries.js';
-import { javaHelperReference } from './java/helper-reference.js';
+import { javaHelperSignature } from './java/helper-signature.js';
 import { modulePaths, packageMates } from './java/module.js';
 import { libraryDraft } from './java/report.js';
 
@@ -48,7 +48,7 @@ export class JavaAnalyzer extends EngineAnalyzer<JavaFacts> {
         counterParam: /^(n|i|count|retries|retryCount|attemptNumber)$/,
         // Static methods of classes: Java has no top-level functions.
         methods: true,
-        reference: javaHelperReference,
+        signature: javaHelperSignature,
       },
     });
   }

@@ -10,7 +10,7 @@ import { withTree, type Node } from './tree-sitter/runtime.js';
 import { extractKotlinFacts, type KtFacts } from './kotlin/facts.js';
 import { KOTLIN_SYNTAX } from './kotlin/libraries.js';
 import { lowerKotlin } from './kotlin/lower.js';
-import { kotlinHelperReference } from './kotlin/helper-reference.js';
+import { kotlinHelperSignature } from './kotlin/helper-signature.js';
 import { modulePaths, packageMates } from './kotlin/module.js';
 
 /**
@@ -51,7 +51,7 @@ export class KotlinAnalyzer extends EngineAnalyzer<KtFacts> {
         counterParam: /^(n|i|count|retries|retryCount|attemptNumber)$/,
         // Members of an `object` or a companion are called like top-level functions, qualified.
         methods: true,
-        reference: kotlinHelperReference,
+        signature: kotlinHelperSignature,
       },
     });
   }

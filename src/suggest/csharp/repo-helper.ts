@@ -1,7 +1,8 @@
-import type { HelperReference } from '../../analysis/analyzer.js';
+import type { HelperSignature } from '../../analysis/analyzer.js';
 import type { WaitForm } from '../../analysis/finding.js';
 import { lineInsertion } from '../java/patch-kit.js';
 import {
+  blockCounter,
   declaredLong,
   escaped,
   type HelperLanguage,
@@ -43,10 +44,10 @@ function namespaceOf(fileText: string): string | undefined {
   return /^\s*namespace\s+([\w.]+)/m.exec(fileText)?.[1];
 }
 
-function callee(name: string, reference: HelperReference, fileText: string, filePackage?: string) {
-  if (!reference.owner) return null;
-  const code = `${reference.owner}.${name}`;
-  const namespace = reference.packageName;
+function callee(name: string, signature: HelperSignature, fileText: string, filePackage?: string) {
+  if (!signature.owner) return null;
+  const code = `${signature.owner}.${name}`;
+  const namespace = signature.packageName;
   // A file sees the types of its own namespace and of every namespace enclosing it.
   const sees =
     namespace === undefined ||
@@ -59,7 +60,7 @@ function callee(name: string, reference: HelperReference, fileText: string, file
 
 export const CSHARP_HELPER: HelperLanguage = {
   extension: /\.cs$/,
-  counter: {
+  counter: blockCounter({
     grammar: 'csharp',
     loops: new Set(['while_statement', 'for_statement', 'foreach_statement', 'do_statement']),
     functions: new Set([
@@ -71,9 +72,9 @@ export const CSHARP_HELPER: HelperLanguage = {
       'accessor_declaration',
     ]),
     blocks: new Set(['block']),
-    declaration: (name) => `var ${name} = 0;`,
+    declare: (name) => `var ${name} = 0;`,
     increment: (name) => `${name}++;`,
-  },
+  }),
   packageOf: namespaceOf,
   callee,
   kindOf: (type) => KINDS[type] ?? null,

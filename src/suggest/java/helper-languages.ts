@@ -1,8 +1,8 @@
 import type { WaitForm } from '../../analysis/finding.js';
-import type { CounterSyntax } from './counter.js';
 import type { PlannedEdit } from '../plan.js';
 import { lineInsertion } from './patch-kit.js';
 import {
+  blockCounter,
   declaredLong,
   jvmCallee,
   type HelperLanguage,
@@ -53,14 +53,14 @@ export function javaWait(form: CallForm, fileText: string, duration: boolean): W
 
 export const JAVA_HELPER: HelperLanguage = {
   extension: /\.java$/,
-  counter: {
+  counter: blockCounter({
     grammar: 'java',
     loops: new Set(['while_statement', 'for_statement', 'enhanced_for_statement', 'do_statement']),
     functions: new Set(['method_declaration', 'constructor_declaration', 'lambda_expression', 'class_body']),
     blocks: new Set(['block']),
-    declaration: (name) => `int ${name} = 0;`,
+    declare: (name) => `int ${name} = 0;`,
     increment: (name) => `${name}++;`,
-  },
+  }),
   packageOf: (fileText) => /^\s*package\s+([\w.]+)\s*;/m.exec(fileText)?.[1],
   callee: (name, reference, fileText, filePackage) =>
     jvmCallee(name, reference, fileText, filePackage, JAVA_IMPORTS),
@@ -122,7 +122,7 @@ function inMilliseconds(value: string, fileText: string): { code: string; edit: 
   };
 }
 
-const KOTLIN_COUNTER: CounterSyntax = {
+const KOTLIN_COUNTER = blockCounter({
   grammar: 'kotlin',
   loops: new Set(['while_statement', 'for_statement', 'do_while_statement']),
   functions: new Set([
@@ -134,9 +134,9 @@ const KOTLIN_COUNTER: CounterSyntax = {
     'setter',
   ]),
   blocks: new Set(['block', 'statements']),
-  declaration: (name) => `var ${name} = 0`,
+  declare: (name) => `var ${name} = 0`,
   increment: (name) => `${name}++`,
-};
+});
 
 export const KOTLIN_HELPER: HelperLanguage = {
   extension: /\.kts?$/,

@@ -1,9 +1,10 @@
-import type { HelperParam, HelperReference } from '../../analysis/analyzer.js';
+import type { HelperSignature } from '../../analysis/analyzer.js';
 import type { Finding, WaitForm } from '../../analysis/finding.js';
+import type { GrammarName } from '../../analysis/languages/tree-sitter/runtime.js';
 import { inlineCode } from '../inline-code.js';
 import { plan, type PlannedEdit, type RewritePlan } from '../plan.js';
 import type { RepoJitterHelper, SuggestOptions } from '../types.js';
-import { introducedCounter, type CounterSyntax } from './counter.js';
+import { counterNote, introducedCounter, type CounterSyntax } from '../loop-counter.js';
 import { lineInsertion } from './patch-kit.js';
 
 /**
@@ -35,7 +36,7 @@ export interface HelperLanguage {
   /** The package or namespace the file declares. */
   packageOf(fileText: string): string | undefined;
   /** What the call is written with (`Backoff.delayMillis`) and its import; null when the file cannot name it. */
-  callee(name: string, reference: HelperReference, fileText: string, filePackage?: string): Code | null;
+  callee(name: string, signature: HelperSignature, fileText: string, filePackage?: string): Code | null;
   kindOf(type: string): ValueKind | null;
   /** `value`, of kind `from`, as the wait takes it; null when there is no conversion. */
   convert(value: string, from: ValueKind, to: WaitKind, fileText: string): Code | null;
@@ -45,6 +46,34 @@ export interface HelperLanguage {
   literal(ms: number, type: string, fileText: string): Code | null;
   /** The attempt counter `name` as a first parameter of `type` takes it (Kotlin converts no number itself). */
   attempt(name: string, type: string | undefined, fileText: string): string;
+}
+
+/** How a brace language writes its loops, functions, blocks and counter lines. */
+interface BlockSyntax {
+  grammar: GrammarName;
+  loops: ReadonlySet<string>;
+  /** Functions and lambdas: a loop outside them does not repeat the wait (and may not capture a counter). */
+  functions: ReadonlySet<string>;
+  /** Node types whose children are statements. */
+  blocks: ReadonlySet<string>;
+  declare(name: string): string;
+  increment(name: string): string;
+}
+
+/**
+ * The counter syntax of a brace language. A loop whose body is no block has no statement to put the
+ * increment before, so the search ends there without a counter.
+ */
+export function blockCounter(syntax: BlockSyntax): CounterSyntax {
+  return {
+    grammar: syntax.grammar,
+    isLoop: (node) => syntax.loops.has(node.type),
+    isFunction: (node) => syntax.functions.has(node.type),
+    statementLists: syntax.blocks,
+    names: ['attempt', 'retryAttempt'],
+    declare: syntax.declare,
+    increment: syntax.increment,
+  };
 }
 
 /** Java, Kotlin and C# packages are dotted names; the escape makes one a literal pattern. */
@@ -78,15 +107,15 @@ export function helperPlan(
   wait: WaitKind | null,
 ): RewritePlan | null {
   const helper = options.repoHelper;
-  const reference = helper?.reference;
-  if (!helper || !reference || wait === null || !language.extension.test(helper.path)) return null;
-  const returned = reference.returnType === undefined ? null : language.kindOf(reference.returnType);
+  const signature = helper?.signature;
+  if (!helper || !signature || wait === null || !language.extension.test(helper.path)) return null;
+  const returned = signature.returns === undefined ? null : language.kindOf(signature.returns);
   if (!returned || (returned !== 'duration' && IN_SECONDS.test(helper.name))) return null;
   const filePackage = language.packageOf(fileText);
-  if (reference.packageOnly && filePackage !== reference.packageName) return null;
-  const callee = language.callee(helper.name, reference, fileText, filePackage);
+  if (signature.packageOnly && filePackage !== signature.packageName) return null;
+  const callee = language.callee(helper.name, signature, fileText, filePackage);
   if (!callee) return null;
-  const call = helperArguments({ finding, form, fileText, options, helper, reference, language, wait });
+  const call = helperArguments({ finding, form, fileText, options, helper, signature, language, wait });
   if (!call) return null;
   const converted = language.convert(`${callee.code}(${call.codes.join(', ')})`, returned, wait, fileText);
   if (!converted) return null;
@@ -96,10 +125,8 @@ export function helperPlan(
   for (const extra of [callee.edit, converted.edit, ...call.imports])
     if (extra && !edits.some((e) => e.start === extra.start && e.newText === extra.newText))
       edits.push(extra);
-  edits.push(...call.counter);
-  const counted = call.counter.length
-    ? ` It takes the attempt, so the patch counts them: ${inlineCode(call.counter[0]!.newText.trim())} before the loop, ${inlineCode(call.counter[1]!.newText.trim())} before the wait.`
-    : '';
+  if (call.counter) edits.push(...call.counter.edits);
+  const counted = call.counter ? counterNote(language.counter, call.counter.name) : '';
   return plan(
     options.strategy,
     `Wait ${inlineCode(converted.code)} instead of ${inlineCode(form.argumentText)}: the repository already has a jitter helper, ${inlineCode(helper.name)} in ${inlineCode(helper.path)}.${counted}`,
@@ -113,7 +140,7 @@ interface CallSite {
   fileText: string;
   options: SuggestOptions;
   helper: RepoJitterHelper;
-  reference: HelperReference;
+  signature: HelperSignature;
   language: HelperLanguage;
   wait: WaitKind;
 }
@@ -122,25 +149,26 @@ interface CallSite {
  * The call's arguments: the attempt (counted by the loop, or by a counter the patch brings) or the
  * wait's own delay, then each further required parameter the patch can fill; null when one is left.
  */
-function helperArguments(
-  site: CallSite,
-): { codes: string[]; imports: (PlannedEdit | null | undefined)[]; counter: PlannedEdit[] } | null {
-  const { finding, form, fileText, helper, reference, language, wait } = site;
-  const [first, ...rest] = reference.params;
+function helperArguments(site: CallSite): {
+  codes: string[];
+  imports: (PlannedEdit | null | undefined)[];
+  counter: { name: string; edits: PlannedEdit[] } | null;
+} | null {
+  const { finding, form, fileText, helper, signature, language, wait } = site;
+  const [first, ...rest] = signature.params;
   if (!first) return null;
   const codes: string[] = [];
   const imports: (PlannedEdit | null | undefined)[] = [];
-  let counter: PlannedEdit[] = [];
+  let counter: { name: string; edits: PlannedEdit[] } | null = null;
   if (helper.takesAttempt) {
-    const introduced =
+    counter =
       finding.attemptVar === undefined
-        ? introducedCounter(fileText, form.argument.startOffset, language.counter)
+        ? introducedCounter(language.counter, fileText, form.argument.startOffset)
         : null;
-    const name = finding.attemptVar ?? introduced?.name;
+    const name = finding.attemptVar ?? counter?.name;
     if (name === undefined) return null;
     // An introduced counter is declared by the patch: its own declaration tells its type.
-    codes.push(language.attempt(name, first.type, introduced ? introduced.edits[0]!.newText : fileText));
-    counter = introduced?.edits ?? [];
+    codes.push(language.attempt(name, first.type, counter ? language.counter.declare(name) : fileText));
   } else {
     if (first.type === undefined || !language.accepts(first.type, wait)) return null;
     codes.push(form.argumentText);
@@ -156,7 +184,7 @@ function helperArguments(
 }
 
 /** A further parameter: the cap from the configuration, or the wait's own fixed delay as the base. */
-function filled(site: CallSite, param: HelperParam): Code | null {
+function filled(site: CallSite, param: HelperSignature['params'][number]): Code | null {
   const { finding, form, fileText, options, helper, language, wait } = site;
   if (param.type === undefined || IN_SECONDS.test(param.name) || COUNT_PARAM.test(param.name)) return null;
   if (CAP_PARAM.test(param.name)) return language.literal(options.capMs, param.type, fileText);
@@ -178,16 +206,16 @@ export interface JvmImports {
  */
 export function jvmCallee(
   name: string,
-  reference: HelperReference,
+  signature: HelperSignature,
   fileText: string,
   filePackage: string | undefined,
   imports: JvmImports,
 ): Code | null {
-  const member = reference.owner ? `${reference.owner}.${name}` : name;
-  const pkg = reference.packageName;
+  const member = signature.owner ? `${signature.owner}.${name}` : name;
+  const pkg = signature.packageName;
   if ((pkg ?? '') === (filePackage ?? '')) return { code: member };
   if (pkg === undefined) return null;
-  const target = reference.owner?.split('.')[0] ?? name;
+  const target = signature.owner ? signature.owner.split('.')[0]! : name;
   const qualified = `${pkg}.${target}`;
   const end = imports.terminator ? `\\s*${escaped(imports.terminator)}` : '\\s*$';
   if (new RegExp(`^import\\s+(?:${escaped(qualified)}|${escaped(pkg)}\\.\\*)${end}`, 'm').test(fileText))

@@ -1,7 +1,7 @@
 import { ATTEMPT_NAME } from '../../context.js';
 import type {
   AnalysisOptions,
-  HelperReference,
+  HelperSignature,
   JitterHelperCandidate,
   LanguageAnalyzer,
   ModuleHost,
@@ -95,10 +95,10 @@ export interface JitterHelperRules {
   /** Methods count too (Ruby helpers live in modules: `def self.delay_for`), not only top-level functions. */
   methods?: boolean;
   /**
-   * How another file calls the function, read from its declaration (owner, visibility, return type);
-   * null when none can (an instance method, a private owner). Absent: the name alone says it.
+   * How another file calls the helper declared at `fn.line`, read from the tree; null when it cannot
+   * be named from there (a Ruby instance method, a Rust function in a private inline module).
    */
-  reference?(fn: FunctionFact, root: Node, facts: FileFacts): HelperReference | null;
+  signature?(root: Node, fn: FunctionFact): HelperSignature | null;
 }
 
 /** Words that say a function is about time between attempts (used with the body check, never alone). */
@@ -187,15 +187,14 @@ export class EngineAnalyzer<F extends SiteFacts, X = F> implements LanguageAnaly
             (!!rules.waits?.test(fn.name) || !!rules.waits?.test(body)) &&
             fn.returns.length === 0);
         if (!returnsDraw && !sleeps) continue;
-        const reference = rules.reference?.(fn, tree.rootNode, facts);
-        if (reference === null) continue;
         const first = fn.params[0]?.name ?? '';
+        const signature = rules.signature?.(tree.rootNode, fn);
         found.push({
           name: fn.name,
           path: input.path,
           takesAttempt: ATTEMPT_NAME.test(first) || rules.counterParam.test(first),
           sleeps,
-          ...(reference ? { reference } : {}),
+          ...(signature ? { signature } : {}),
         });
       }
       return found;

@@ -258,3 +258,16 @@ export function enclosingBy(
   }
   return null;
 }
+
+/** The declaration of `fn` in its file's tree: a node of `types` on its first line, with its name. */
+export function declarationOf(
+  root: Node,
+  fn: { line: number; name: string },
+  types: ReadonlySet<string>,
+): Node | null {
+  return (
+    descendantsOfTypes(root, types).find(
+      (node) => node.startPosition.row === fn.line - 1 && field(node, 'name')?.text === fn.name,
+    ) ?? null
+  );
+}

@@ -1,8 +1,8 @@
-import type { HelperReference } from '../../analyzer.js';
-import type { FileFacts, FunctionFact } from '../../flow/ir.js';
-import { declarationOf, declaredName, helperParams } from '../tree-sitter/helper-reference.js';
+import type { HelperSignature } from '../../analyzer.js';
+import type { FunctionFact } from '../../flow/ir.js';
+import { helperParams } from '../tree-sitter/helper-params.js';
 import type { Node } from '../tree-sitter/runtime.js';
-import { ancestors, namedChildren } from '../tree-sitter/syntax.js';
+import { ancestors, declarationOf, field, namedChildren } from '../tree-sitter/syntax.js';
 
 /**
  * How another Kotlin file calls a helper function: a top-level one by its name (imported from its
@@ -18,21 +18,27 @@ function visibility(node: Node): string {
   return namedChildren(node).find((c) => c.type === 'modifiers')?.text ?? '';
 }
 
+/** The dotted name a header declares or imports (`package com.acme`, `import java.time.Duration`). */
+function qualified(node: Node): string | undefined {
+  return namedChildren(node)
+    .find((c) => c.type === 'qualified_identifier')
+    ?.text.replace(/\s+/g, '');
+}
+
 /** The declared return type: the type after the parameter list, qualified when the file imports it. */
-function returnType(fn: Node, facts: FileFacts): string | undefined {
+function returnType(fn: Node, root: Node): string | undefined {
   const children = namedChildren(fn);
   const params = children.findIndex((c) => c.type === 'function_value_parameters');
   const type = children.slice(params + 1).find((c) => /type$/.test(c.type))?.text;
   if (type === undefined) return undefined;
-  const imported = facts.imports.find((i) => i.local === type);
-  return imported && !imported.module.startsWith('kotlin.') ? imported.module : type;
+  const imported = namedChildren(root)
+    .filter((c) => c.type === 'import')
+    .map(qualified)
+    .find((path) => path?.endsWith(`.${type}`));
+  return imported && !imported.startsWith('kotlin.') ? imported : type;
 }
 
-export function kotlinHelperReference(
-  fn: FunctionFact,
-  root: Node,
-  facts: FileFacts,
-): HelperReference | null {
+export function kotlinHelperSignature(root: Node, fn: FunctionFact): HelperSignature | null {
   const declaration = declarationOf(root, fn, FUNCTIONS);
   if (!declaration || HIDDEN.test(visibility(declaration))) return null;
   const owners: string[] = [];
@@ -44,14 +50,16 @@ export function kotlinHelperReference(
     if (up.type === 'companion_object') member = true;
     else if (up.type === 'object_declaration' || (member && up.type === 'class_declaration')) {
       member = true;
-      owners.unshift(declaredName(up) ?? '');
+      owners.unshift(field(up, 'name')?.text ?? '');
     } else return null;
   }
-  const type = returnType(declaration, facts);
+  const header = namedChildren(root).find((c) => c.type === 'package_header');
+  const packageName = header ? qualified(header) : undefined;
+  const returns = returnType(declaration, root);
   return {
-    ...(facts.packageName ? { packageName: facts.packageName } : {}),
-    ...(owners.length ? { owner: owners.join('.') } : {}),
-    ...(type ? { returnType: type } : {}),
+    owner: owners.join('.'),
     params: helperParams(fn),
+    ...(returns ? { returns } : {}),
+    ...(packageName ? { packageName } : {}),
   };
 }

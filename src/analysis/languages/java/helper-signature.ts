@@ -1,8 +1,8 @@
-import type { HelperReference } from '../../analyzer.js';
-import type { FileFacts, FunctionFact } from '../../flow/ir.js';
-import { declarationOf, declaredName, helperParams } from '../tree-sitter/helper-reference.js';
+import type { HelperSignature } from '../../analyzer.js';
+import type { FunctionFact } from '../../flow/ir.js';
+import { helperParams } from '../tree-sitter/helper-params.js';
 import type { Node } from '../tree-sitter/runtime.js';
-import { ancestors, field, namedChildren } from '../tree-sitter/syntax.js';
+import { ancestors, declarationOf, field, namedChildren } from '../tree-sitter/syntax.js';
 
 /**
  * How another Java file calls a helper method: `Owner.name(…)`, so only a `static` method of a named
@@ -30,7 +30,12 @@ function modifiers(node: Node): string {
   return namedChildren(node).find((c) => c.type === 'modifiers')?.text ?? '';
 }
 
-export function javaHelperReference(fn: FunctionFact, root: Node, facts: FileFacts): HelperReference | null {
+/** Members of an interface are public without saying so. */
+function inInterface(node: Node): boolean {
+  return node.parent?.parent?.type === 'interface_declaration';
+}
+
+export function javaHelperSignature(root: Node, fn: FunctionFact): HelperSignature | null {
   const method = declarationOf(root, fn, METHODS);
   if (!method) return null;
   const owners: Node[] = [];
@@ -38,23 +43,22 @@ export function javaHelperReference(fn: FunctionFact, root: Node, facts: FileFac
     if (TYPES.has(up.type)) owners.unshift(up);
     else if (!TYPE_CONTAINERS.has(up.type)) return null; // an anonymous or local class
   }
-  if (owners.length === 0) return null;
   const own = modifiers(method);
-  // Members of an interface are public without saying so.
-  const inInterface = (node: Node) => node.parent?.parent?.type === 'interface_declaration';
-  if (!/\bstatic\b/.test(own) || /\bprivate\b/.test(own)) return null;
+  if (owners.length === 0 || !/\bstatic\b/.test(own) || /\bprivate\b/.test(own)) return null;
   let packageOnly = !/\bpublic\b/.test(own) && !inInterface(method);
   for (const owner of owners) {
     const mods = modifiers(owner);
     if (/\bprivate\b/.test(mods)) return null;
     if (!/\bpublic\b/.test(mods) && !inInterface(owner)) packageOnly = true;
   }
-  const returnType = field(method, 'type')?.text;
+  const declared = namedChildren(root).find((c) => c.type === 'package_declaration');
+  const packageName = declared ? namedChildren(declared)[0]?.text.replace(/\s+/g, '') : undefined;
+  const returns = field(method, 'type')?.text;
   return {
-    ...(facts.packageName ? { packageName: facts.packageName } : {}),
-    owner: owners.map(declaredName).join('.'),
-    ...(packageOnly ? { packageOnly } : {}),
-    ...(returnType ? { returnType } : {}),
+    owner: owners.map((owner) => field(owner, 'name')?.text ?? '').join('.'),
     params: helperParams(fn),
+    ...(returns ? { returns } : {}),
+    ...(packageName ? { packageName } : {}),
+    ...(packageOnly ? { packageOnly } : {}),
   };
 }

@@ -1,8 +1,8 @@
-import type { HelperReference } from '../../analyzer.js';
-import type { FileFacts, FunctionFact } from '../../flow/ir.js';
-import { declarationOf, declaredName, helperParams } from '../tree-sitter/helper-reference.js';
+import type { HelperSignature } from '../../analyzer.js';
+import type { FunctionFact } from '../../flow/ir.js';
+import { helperParams } from '../tree-sitter/helper-params.js';
 import type { Node } from '../tree-sitter/runtime.js';
-import { ancestors, field, namedChildren } from '../tree-sitter/syntax.js';
+import { ancestors, declarationOf, field, namedChildren } from '../tree-sitter/syntax.js';
 
 /**
  * How another C# file calls a helper method: `Owner.Name(…)` for a `static` method of a type, with
@@ -25,17 +25,7 @@ function modifiers(node: Node): string[] {
     .map((c) => c.text);
 }
 
-/** The namespace a file-scoped declaration sets for everything after it. */
-function fileScopedNamespace(root: Node): string | undefined {
-  const declaration = namedChildren(root).find((c) => c.type === 'file_scoped_namespace_declaration');
-  return declaration ? field(declaration, 'name')?.text : undefined;
-}
-
-export function csharpHelperReference(
-  fn: FunctionFact,
-  root: Node,
-  _facts: FileFacts,
-): HelperReference | null {
+export function csharpHelperSignature(root: Node, fn: FunctionFact): HelperSignature | null {
   const method = declarationOf(root, fn, METHODS);
   if (!method) return null;
   const own = modifiers(method);
@@ -45,22 +35,23 @@ export function csharpHelperReference(
   for (const up of ancestors(method)) {
     if (TYPES.has(up.type)) {
       if (!modifiers(up).includes('public')) return null;
-      owners.unshift(declaredName(up) ?? '');
+      owners.unshift(field(up, 'name')?.text ?? '');
     } else if (NAMESPACES.has(up.type)) namespaces.unshift(field(up, 'name')?.text ?? '');
     else if (up.type !== 'declaration_list' && up.type !== 'compilation_unit') return null;
   }
   // Older grammars leave the declarations after a file-scoped namespace as its siblings.
-  const scoped = fileScopedNamespace(root);
+  const fileScoped = namedChildren(root).find((c) => c.type === 'file_scoped_namespace_declaration');
+  const scoped = fileScoped ? field(fileScoped, 'name')?.text : undefined;
   if (scoped && !namespaces.includes(scoped)) namespaces.unshift(scoped);
-  const returnType = (field(method, 'returns') ?? field(method, 'type'))?.text;
+  const returns = (field(method, 'returns') ?? field(method, 'type'))?.text;
   const parameters = field(method, 'parameters');
   const types = (parameters ? namedChildren(parameters) : [])
     .filter((p) => p.type === 'parameter')
     .map((p) => field(p, 'type')?.text);
   return {
-    ...(namespaces.length ? { packageName: namespaces.join('.') } : {}),
     owner: owners.join('.'),
-    ...(returnType ? { returnType } : {}),
     params: helperParams(fn, types),
+    ...(returns ? { returns } : {}),
+    ...(namespaces.length ? { packageName: namespaces.join('.') } : {}),
   };
 }
