@@ -17,6 +17,12 @@ export interface CounterSyntax {
   increment(name: string): string;
 }
 
+/** A counter a patch brings: its name, and the lines declaring and incrementing it. */
+export interface IntroducedCounter {
+  name: string;
+  edits: PlannedEdit[];
+}
+
 /**
  * An attempt counter a patch brings in, for a repository helper that takes the attempt
  * (`backoff(attempt)`) called from a loop that counts nothing: declared at 0 before the loop and
@@ -28,7 +34,7 @@ export function introducedCounter(
   syntax: CounterSyntax,
   fileText: string,
   waitOffset: number,
-): { name: string; edits: PlannedEdit[] } | null {
+): IntroducedCounter | null {
   return withLoadedTree(syntax.grammar, fileText, (tree) => {
     let statement: Node | null = null;
     for (let node: Node | null = tree.rootNode.descendantForIndex(waitOffset); node; node = node.parent) {

@@ -4,15 +4,21 @@ import type { GrammarName } from '../../analysis/languages/tree-sitter/runtime.j
 import { inlineCode } from '../inline-code.js';
 import { plan, type PlannedEdit, type RewritePlan } from '../plan.js';
 import type { RepoJitterHelper, SuggestOptions } from '../types.js';
-import { counterNote, introducedCounter, type CounterSyntax } from '../loop-counter.js';
+import {
+  counterNote,
+  introducedCounter,
+  type CounterSyntax,
+  type IntroducedCounter,
+} from '../loop-counter.js';
 import { lineInsertion } from './patch-kit.js';
 
 /**
  * Calling the repository's own jitter helper from a Java, Kotlin or C# wait: `Owner.name(attempt)` (or
  * `name(delay)` for one that jitters a given delay), imported when it lives in another package, its
- * value converted to what the wait takes. Whenever the helper cannot be named from the file (package
- * private elsewhere, more required parameters, a return type the wait cannot take, a wait whose unit
- * is not known), null, and the patch jitters the wait in place as it would without a helper.
+ * value converted to what the wait takes. Whenever the helper cannot be called correctly from the
+ * file (package private elsewhere, a required parameter the patch cannot fill, a return type the wait
+ * cannot take, a wait whose unit is not known), null, and the patch jitters the wait in place as it
+ * would without a helper.
  */
 
 type CallForm = Extract<WaitForm, { kind: 'call-argument' }>;
@@ -152,14 +158,14 @@ interface CallSite {
 function helperArguments(site: CallSite): {
   codes: string[];
   imports: (PlannedEdit | null | undefined)[];
-  counter: { name: string; edits: PlannedEdit[] } | null;
+  counter: IntroducedCounter | null;
 } | null {
   const { finding, form, fileText, helper, signature, language, wait } = site;
   const [first, ...rest] = signature.params;
   if (!first) return null;
   const codes: string[] = [];
   const imports: (PlannedEdit | null | undefined)[] = [];
-  let counter: { name: string; edits: PlannedEdit[] } | null = null;
+  let counter: IntroducedCounter | null = null;
   if (helper.takesAttempt) {
     counter =
       finding.attemptVar === undefined
