@@ -25,6 +25,13 @@ export interface HelperSignature {
   params: { name: string; type?: string; optional?: boolean; keyword?: boolean }[];
   /** The declared result type (`time.Duration`, `Duration`), when the language states one. */
   returns?: string;
+  /**
+   * The package or namespace its file declares (Java, Kotlin, C#), which an import names; `owner` is
+   * then its class or object (`Backoff`, `Outer.Inner`), '' for a Kotlin top-level function.
+   */
+  packageName?: string;
+  /** Only files of its own package may call it (Java package-private). */
+  packageOnly?: boolean;
 }
 
 /**

@@ -18,7 +18,7 @@ export interface RepoJitterHelper {
   importSpecifier?: string;
   /** True when it takes the attempt number and returns the delay; false when it jitters a given delay. */
   takesAttempt: boolean;
-  /** Its declaration, for languages whose call needs its namespace and types (Go, Rust, Ruby). */
+  /** Its declaration, for languages whose call needs its namespace and types (Go, Rust, Ruby, Java, Kotlin, C#). */
   signature?: HelperSignature;
 }
 

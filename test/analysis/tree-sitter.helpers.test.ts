@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CSharpAnalyzer } from '../../src/analysis/languages/csharp.js';
 import { GoAnalyzer } from '../../src/analysis/languages/go.js';
+import { JavaAnalyzer } from '../../src/analysis/languages/java.js';
 import { KotlinAnalyzer } from '../../src/analysis/languages/kotlin.js';
 import { PythonAnalyzer } from '../../src/analysis/languages/python.js';
 import { RubyAnalyzer } from '../../src/analysis/languages/ruby.js';
@@ -15,6 +17,8 @@ describe('repository jitter helpers', () => {
       loadLanguage('ruby'),
       loadLanguage('kotlin'),
       loadLanguage('rust'),
+      loadLanguage('java'),
+      loadLanguage('csharp'),
     ]);
   });
 
@@ -197,9 +201,178 @@ describe('repository jitter helpers', () => {
       'private fun privateJitter(x: Long) = x * Random.nextDouble()',
       '',
     ].join('\n');
+    const topLevel = { owner: '', packageName: 'com.acme.retry' };
     expect(new KotlinAnalyzer().jitterHelpers({ path: 'src/main/kotlin/Retry.kt', text })).toEqual([
-      { name: 'backoffMillis', path: 'src/main/kotlin/Retry.kt', takesAttempt: true, sleeps: false },
-      { name: 'jitteredDelay', path: 'src/main/kotlin/Retry.kt', takesAttempt: false, sleeps: true },
+      {
+        name: 'backoffMillis',
+        path: 'src/main/kotlin/Retry.kt',
+        takesAttempt: true,
+        sleeps: false,
+        signature: {
+          ...topLevel,
+          returns: 'Long',
+          params: [
+            { name: 'attempt', type: 'Int' },
+            { name: 'base', type: 'Long', optional: true },
+          ],
+        },
+      },
+      {
+        name: 'jitteredDelay',
+        path: 'src/main/kotlin/Retry.kt',
+        takesAttempt: false,
+        sleeps: true,
+        signature: { ...topLevel, params: [{ name: 'millis', type: 'Long' }] },
+      },
+    ]);
+  });
+
+  it('Kotlin: members of an object or a companion, qualified; a class’s or a private object’s has no signature', () => {
+    const text = [
+      'package com.acme.retry',
+      '',
+      'import java.time.Duration',
+      'import kotlin.random.Random',
+      '',
+      'object Backoff {',
+      '    fun delayMillis(attempt: Int): Long = Random.nextLong(minOf(30_000L, 500L shl attempt) + 1)',
+      '}',
+      '',
+      'class Retry {',
+      '    companion object {',
+      '        fun backoffFor(attempt: Int): Duration = Duration.ofMillis(Random.nextLong(500L shl attempt))',
+      '    }',
+      '    fun instanceBackoff(attempt: Int): Long = Random.nextLong(500L shl attempt)',
+      '}',
+      '',
+      'private object Hidden {',
+      '    fun backoff(attempt: Int): Long = Random.nextLong(500L shl attempt)',
+      '}',
+      '',
+    ].join('\n');
+    const found = new KotlinAnalyzer().jitterHelpers({ path: 'src/main/kotlin/Backoff.kt', text });
+    expect(found.map((c) => [c.name, c.signature?.owner, c.signature?.returns])).toEqual([
+      ['delayMillis', 'Backoff', 'Long'],
+      ['backoffFor', 'Retry', 'java.time.Duration'],
+      ['instanceBackoff', undefined, undefined],
+      ['backoff', undefined, undefined],
+    ]);
+  });
+
+  it('Java: static methods with the signature another file calls them by, package-private ones marked so', () => {
+    const text = [
+      'package com.acme.retry;',
+      '',
+      'import java.time.Duration;',
+      'import java.util.concurrent.ThreadLocalRandom;',
+      '',
+      'public final class Backoff {',
+      '  private Backoff() {}',
+      '',
+      '  public static long delayMillis(int attempt) {',
+      '    long window = Math.min(30_000L, 500L << Math.min(attempt, 20));',
+      '    return ThreadLocalRandom.current().nextLong(window + 1);',
+      '  }',
+      '',
+      '  static Duration jittered(Duration d) {',
+      '    return Duration.ofMillis(ThreadLocalRandom.current().nextLong(d.toMillis() + 1));',
+      '  }',
+      '',
+      '  private static long hidden(int attempt) { return ThreadLocalRandom.current().nextLong(500L << attempt); }',
+      '',
+      '  public long onInstance(int attempt) { return ThreadLocalRandom.current().nextLong(500L << attempt); }',
+      '',
+      '  public static class Nested {',
+      '    public static long backoff(int n) { return (long) (Math.random() * Math.pow(2, n)); }',
+      '  }',
+      '}',
+      '',
+    ].join('\n');
+    const path = 'src/main/java/com/acme/retry/Backoff.java';
+    expect(new JavaAnalyzer().jitterHelpers({ path, text })).toEqual([
+      {
+        name: 'delayMillis',
+        path,
+        takesAttempt: true,
+        sleeps: false,
+        signature: {
+          packageName: 'com.acme.retry',
+          owner: 'Backoff',
+          returns: 'long',
+          params: [{ name: 'attempt', type: 'int' }],
+        },
+      },
+      {
+        name: 'jittered',
+        path,
+        takesAttempt: false,
+        sleeps: false,
+        signature: {
+          packageName: 'com.acme.retry',
+          owner: 'Backoff',
+          packageOnly: true,
+          returns: 'Duration',
+          params: [{ name: 'd', type: 'Duration' }],
+        },
+      },
+      // An instance method needs an instance: no other file can call it as a helper.
+      { name: 'onInstance', path, takesAttempt: true, sleeps: false },
+      {
+        name: 'backoff',
+        path,
+        takesAttempt: true,
+        sleeps: false,
+        signature: {
+          packageName: 'com.acme.retry',
+          owner: 'Backoff.Nested',
+          returns: 'long',
+          params: [{ name: 'n', type: 'int' }],
+        },
+      },
+    ]);
+  });
+
+  it('C#: public static methods of public classes, with their namespace; an internal class’s has no signature', () => {
+    const text = [
+      'using System;',
+      '',
+      'namespace Acme.Retry',
+      '{',
+      '    public static class Backoff',
+      '    {',
+      '        public static TimeSpan DelayFor(int attempt, int capMs = 30000)',
+      '        {',
+      '            var ms = Math.Min(capMs, 500 * Math.Pow(2, attempt));',
+      '            return TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * ms);',
+      '        }',
+      '',
+      '        internal static int Internal(int attempt) => Random.Shared.Next(0, Math.Min(30000, 500 << attempt));',
+      '    }',
+      '',
+      '    static class Hidden',
+      '    {',
+      '        public static int Backoff(int attempt) => Random.Shared.Next(0, 500 << attempt);',
+      '    }',
+      '}',
+      '',
+    ].join('\n');
+    expect(new CSharpAnalyzer().jitterHelpers({ path: 'src/Retry/Backoff.cs', text })).toEqual([
+      {
+        name: 'DelayFor',
+        path: 'src/Retry/Backoff.cs',
+        takesAttempt: true,
+        sleeps: false,
+        signature: {
+          packageName: 'Acme.Retry',
+          owner: 'Backoff',
+          returns: 'TimeSpan',
+          params: [
+            { name: 'attempt', type: 'int' },
+            { name: 'capMs', type: 'int', optional: true },
+          ],
+        },
+      },
+      { name: 'Backoff', path: 'src/Retry/Backoff.cs', takesAttempt: true, sleeps: false },
     ]);
   });
 

@@ -6,6 +6,7 @@ import { EngineAnalyzer, type LibraryChecks } from './tree-sitter/engine-analyze
 import type { Draft } from './tree-sitter/findings.js';
 import { withTree } from './tree-sitter/runtime.js';
 import { extractCSharpFacts, type CsExtraction, type CsFacts } from './csharp/facts.js';
+import { csharpHelperSignature } from './csharp/helper-signature.js';
 import { findPollyRetries, type ValueOf } from './csharp/polly.js';
 import { findSignalRRetryPolicies } from './csharp/signalr.js';
 import { isTimeSpan } from './csharp/timespan.js';
@@ -45,6 +46,16 @@ export class CSharpAnalyzer extends EngineAnalyzer<CsFacts, CsExtraction> {
       refine: markTimeSpan,
       libraries: libraryDrafts,
       mayUseLibrary: USES_RETRY_LIBRARY,
+      jitter: {
+        mentionsRandom: /Random|jitter/i,
+        isPublic: (_fn, firstLine) => /\bpublic\b/.test(firstLine),
+        delayBody: /Math\.(?:Min|Pow)\(|<<|Task\.Delay\(|Thread\.Sleep\(|TimeSpan\.From|backoff/i,
+        waits: /Task\.Delay\(|Thread\.Sleep\(/,
+        counterParam: /^(n|i|count|retries|retryCount|attemptNumber)$/,
+        // Static methods of classes: C# has no top-level functions a caller can name.
+        methods: true,
+        signature: csharpHelperSignature,
+      },
     });
   }
 }

@@ -5,6 +5,7 @@ import { EngineAnalyzer, type LibraryChecks } from './tree-sitter/engine-analyze
 import { withTree, type Node } from './tree-sitter/runtime.js';
 import { extractJavaFacts, type JavaFacts } from './java/facts.js';
 import { findLibraryRetries, libraryConstant, type ValueOf } from './java/libraries.js';
+import { javaHelperSignature } from './java/helper-signature.js';
 import { modulePaths, packageMates } from './java/module.js';
 import { libraryDraft } from './java/report.js';
 
@@ -39,6 +40,16 @@ export class JavaAnalyzer extends EngineAnalyzer<JavaFacts> {
       extract: extractJavaFacts,
       libraries: libraryDrafts,
       mayUseLibrary: USES_LIBRARY,
+      jitter: {
+        mentionsRandom: /Random|random|jitter/,
+        isPublic: (_fn, firstLine) => !/\bprivate\b/.test(firstLine),
+        delayBody: /Math\.(?:min|pow)\(|<<|\bsleep\(|Duration\.of|backoff/i,
+        waits: /\bsleep\(/,
+        counterParam: /^(n|i|count|retries|retryCount|attemptNumber)$/,
+        // Static methods of classes: Java has no top-level functions.
+        methods: true,
+        signature: javaHelperSignature,
+      },
     });
   }
 }

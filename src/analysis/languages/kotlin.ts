@@ -10,6 +10,7 @@ import { withTree, type Node } from './tree-sitter/runtime.js';
 import { extractKotlinFacts, type KtFacts } from './kotlin/facts.js';
 import { KOTLIN_SYNTAX } from './kotlin/libraries.js';
 import { lowerKotlin } from './kotlin/lower.js';
+import { kotlinHelperSignature } from './kotlin/helper-signature.js';
 import { modulePaths, packageMates } from './kotlin/module.js';
 
 /**
@@ -48,6 +49,9 @@ export class KotlinAnalyzer extends EngineAnalyzer<KtFacts> {
         delayBody: /\bpow\(|\bshl\b|minOf\(|coerceAtMost|\bdelay\(|\bsleep\(|backoff/i,
         waits: /\bdelay\(|\bsleep\(/,
         counterParam: /^(n|i|count|retries|retryCount|attemptNumber)$/,
+        // Members of an `object` or a companion are called like top-level functions, qualified.
+        methods: true,
+        signature: kotlinHelperSignature,
       },
     });
   }

@@ -5,6 +5,8 @@ import { hasRandomShared } from '../project.js';
 import type { StrategyName, SuggestOptions } from '../types.js';
 import { describe, reparsed, stillThere, writtenStrategy } from '../java/patch-kit.js';
 import { atom, matchingParen } from '../c-expressions.js';
+import { helperPlan } from '../java/repo-helper.js';
+import { CSHARP_HELPER, csharpWait } from './repo-helper.js';
 
 /**
  * C# rewrites: a random factor in place of a fixed `Task.Delay`/`Thread.Sleep` argument, and
@@ -82,10 +84,20 @@ function callArgument(
       `Randomise ${inlineCode(form.argumentText)}.`,
     );
   }
+  const timeSpan = form.duration === true || isTimeSpan(form.argumentText, fileText);
+  const reused = helperPlan(
+    finding,
+    form,
+    fileText,
+    options,
+    CSHARP_HELPER,
+    csharpWait(form, fileText, timeSpan),
+  );
+  if (reused) return reused;
   const b = atom(form.argumentText);
   const grows = finding.delay.kind === 'fixed' && finding.attemptVar !== undefined;
   let replacement: string;
-  if (form.duration || isTimeSpan(form.argumentText, fileText)) {
+  if (timeSpan) {
     const windowMs = `Math.Min(${options.capMs}, ${b}.TotalMilliseconds * Math.Pow(2, ${finding.attemptVar}))`;
     replacement = grows
       ? scaledTimeSpan(`TimeSpan.FromMilliseconds(${windowMs})`, windowMs, factor(strategy, options), options)

@@ -6,6 +6,8 @@ import { FAILSAFE_JITTER_FACTOR, SUGGESTED_MULTIPLIER } from '../../simulate/lib
 import { describe, lineInsertion, reparsed, stillThere, writtenStrategy } from './patch-kit.js';
 import { atom, matchingParen } from '../c-expressions.js';
 import { hasThreadLocalRandom } from '../jvm-project.js';
+import { JAVA_HELPER, javaWait } from './helper-languages.js';
+import { helperPlan } from './repo-helper.js';
 
 export { rewriteKotlin } from './kotlin.js';
 
@@ -98,6 +100,9 @@ function callArgument(
     );
   }
   const duration = isDuration(form.argumentText, fileText);
+  const wait = javaWait(form, fileText, duration);
+  const reused = helperPlan(finding, form, fileText, options, JAVA_HELPER, wait);
+  if (reused) return reused;
   const millis = duration ? `${atom(form.argumentText)}.toMillis()` : form.argumentText;
   const grows = finding.delay.kind === 'fixed' && finding.attemptVar !== undefined;
   const cap = String(options.capMs);

@@ -1,12 +1,14 @@
-import type { Finding } from '../../analysis/finding.js';
+import type { Finding, WaitForm } from '../../analysis/finding.js';
 import { reparseVerdict } from '../../analysis/languages/tree-sitter/runtime.js';
 import { applyEdits } from '../edits.js';
 import { inlineCode } from '../inline-code.js';
-import { plan, refuse, type PlannedEdit, type RewriteResult } from '../plan.js';
+import { plan, refuse, type PlannedEdit, type RewritePlan, type RewriteResult } from '../plan.js';
 import type { SuggestOptions } from '../types.js';
 import { atom } from '../c-expressions.js';
 import { describe, lineInsertion, stillThere, writtenStrategy } from './patch-kit.js';
 import { hasKotlinRandom } from '../jvm-project.js';
+import { KOTLIN_HELPER, kotlinWait } from './helper-languages.js';
+import { helperPlan } from './repo-helper.js';
 
 /**
  * Kotlin rewrites with `kotlin.random.Random`: a `Long` delay becomes `Random.nextLong(…)`, a
@@ -23,6 +25,8 @@ const OLD_KOTLIN =
   "The build uses Kotlin before 1.3, which has no `kotlin.random`, so the draw uses the JDK's `ThreadLocalRandom`.";
 const IMPORT_LINE = /^import\s[^\n]+$/;
 const PACKAGE_LINE = /^package\s[^\n]+$/;
+type CallForm = Extract<WaitForm, { kind: 'call-argument' }>;
+
 const DURATION_SUFFIX =
   /\.(nanoseconds|microseconds|milliseconds|seconds|minutes|hours|days)\s*$|^Duration\./;
 
@@ -38,8 +42,26 @@ export function rewriteKotlin(finding: Finding, fileText: string, options: Sugge
       `Randomise ${inlineCode(form.argumentText)}.`,
     );
   }
-  const b = atom(form.argumentText);
   const duration = DURATION_SUFFIX.test(form.argumentText.trim());
+  const result =
+    helperPlan(finding, form, fileText, options, KOTLIN_HELPER, kotlinWait(form, fileText, duration)) ??
+    jittered(finding, form, fileText, options, duration);
+  const patched = applyEdits(fileText, result.edits);
+  return reparseVerdict('kotlin', fileText, patched).valid
+    ? result
+    : refuse(strategy, 'the patched file does not parse cleanly', result.description);
+}
+
+/** The wait drawn at random with `kotlin.random` (or the JDK's generator before Kotlin 1.3). */
+function jittered(
+  finding: Finding,
+  form: CallForm,
+  fileText: string,
+  options: SuggestOptions,
+  duration: boolean,
+): RewritePlan {
+  const strategy = writtenStrategy(options);
+  const b = atom(form.argumentText);
   const range: Record<string, [string, string]> = {
     full: ['0.0', '1.0'],
     equal: ['0.5', '1.0'],
@@ -67,9 +89,5 @@ export function rewriteKotlin(finding: Finding, fileText: string, options: Sugge
   );
   if (imported) edits.push(imported);
   const level = modern ? '' : ` ${OLD_KOTLIN}`;
-  const result = plan(strategy, `${describe(strategy, finding, false)}${level}`, ...edits);
-  const patched = applyEdits(fileText, result.edits);
-  return reparseVerdict('kotlin', fileText, patched).valid
-    ? result
-    : refuse(strategy, 'the patched file does not parse cleanly', result.description);
+  return plan(strategy, `${describe(strategy, finding, false)}${level}`, ...edits);
 }
