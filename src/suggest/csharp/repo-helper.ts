@@ -1,5 +1,6 @@
 import type { HelperSignature } from '../../analysis/analyzer.js';
 import type { WaitForm } from '../../analysis/finding.js';
+import { CSHARP_FUNCTIONS } from '../../analysis/languages/csharp/retry-context.js';
 import { lineInsertion } from '../java/patch-kit.js';
 import {
   blockCounter,
@@ -63,14 +64,7 @@ export const CSHARP_HELPER: HelperLanguage = {
   counter: blockCounter({
     grammar: 'csharp',
     loops: new Set(['while_statement', 'for_statement', 'foreach_statement', 'do_statement']),
-    functions: new Set([
-      'method_declaration',
-      'constructor_declaration',
-      'local_function_statement',
-      'lambda_expression',
-      'anonymous_method_expression',
-      'accessor_declaration',
-    ]),
+    functions: new Set(CSHARP_FUNCTIONS),
     blocks: new Set(['block']),
     declare: (name) => `var ${name} = 0;`,
     increment: (name) => `${name}++;`,
