@@ -90,7 +90,7 @@ export function helperPlan(
   ...edits: PlannedEdit[]
 ): RewritePlan {
   const helper = options.repoHelper!;
-  const note = counter ? counterNote(syntax, counter.name) : '';
+  const note = counter ? counterNote(syntax, counter) : '';
   return plan(
     options.strategy,
     `Wait ${inlineCode(call)} instead of ${inlineCode(argument.text)}: the repository already has a jitter helper, ${inlineCode(helper.name)} in ${inlineCode(helper.path)}.${note}`,

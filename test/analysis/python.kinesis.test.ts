@@ -96,3 +96,77 @@ describe('the Kinesis consumer, end to end', () => {
     expect(code).toBe(0);
   });
 });
+
+/** The same consumer in a repository that has a full-jitter helper and runs the consumer on 8 pods. */
+const BACKOFF = [
+  'import random',
+  '',
+  '',
+  'def full_jitter(attempt, base=0.1, cap=30.0):',
+  '    """Seconds to wait before retry `attempt`: a draw over the whole capped exponential."""',
+  '    return random.uniform(0, min(cap, base * 2 ** attempt))',
+  '',
+].join('\n');
+
+const DEPLOYMENT = [
+  'apiVersion: apps/v1',
+  'kind: Deployment',
+  'metadata:',
+  '  name: orders-consumer',
+  'spec:',
+  '  replicas: 8',
+  '',
+].join('\n');
+
+const LOGGING_CONSUMER = CONSUMER.replace(
+  '            time.sleep(THROTTLE_BACKOFF_SECONDS)',
+  '            print("Throttled; sleeping for 5 seconds")\n            time.sleep(THROTTLE_BACKOFF_SECONDS)',
+);
+
+describe('the Kinesis consumer in a repository with its own jitter helper and a deployment manifest', () => {
+  let repo: TempRepo;
+  beforeAll(() => {
+    repo = TempRepo.init();
+    repo.write('orders/__init__.py', '');
+    repo.write('orders/settings.py', SETTINGS);
+    repo.write('orders/backoff.py', BACKOFF);
+    repo.write('deploy/orders-consumer.yaml', DEPLOYMENT);
+    repo.commit('base');
+    repo.git('checkout', '-q', '-b', 'feature');
+    repo.write('orders/consumer.py', LOGGING_CONSUMER);
+    repo.commit('consumer');
+  });
+  afterAll(() => repo.remove());
+
+  it('waits the helper with a counter it introduces, keeps the log line true and names the replicas', async () => {
+    const { stdout } = await scan(repo.root, { base: 'main' });
+    const report = JSON.parse(stdout) as {
+      findings: (ReportedFinding & { simulation: { clients: number } })[];
+      clients: { count: number; source: string };
+    };
+    const [finding] = report.findings;
+    expect(finding!.suggestion.valid).toBe(true);
+    const patched = applyEdits(LOGGING_CONSUMER, finding!.suggestion.edits);
+    expect(patched).toContain('from orders.backoff import full_jitter\n');
+    expect(patched).toContain(
+      [
+        '    attempt = 0',
+        '    while True:',
+        '        try:',
+        '            response = client.get_records(ShardIterator=iterator, Limit=BATCH_SIZE)',
+        // The consumer goes on after a good read: the next throttle starts from the first retry again.
+        '            attempt = 0',
+        '        except client.exceptions.ProvisionedThroughputExceededException:',
+        '            print("Throttled; sleeping for 5 seconds")',
+        '            attempt += 1',
+        '            time.sleep(full_jitter(attempt))',
+      ].join('\n'),
+    );
+    expect(finding!.suggestion.description).toContain('full_jitter');
+    // The log line would be wrong after the patch; no bound of the helper's wait is known to write there.
+    expect(finding!.suggestion.description).toMatch(/line 16 \(“5 seconds”\) still state the old fixed wait/);
+    expect(report.clients.count).toBe(8);
+    expect(report.clients.source).toContain('deploy/orders-consumer.yaml');
+    expect(finding!.simulation.clients).toBe(8);
+  });
+});

@@ -174,6 +174,49 @@ describe('Java: the repository’s jitter helper', () => {
     expect(compileErrors('javac', { 'Backoff.java': JAVA_HELPER, 'StreamReader.java': text })).toBeFalsy();
   });
 
+  it('starts the count again after an attempt that works, in a loop that goes on after success', async () => {
+    const code = [
+      'package com.acme.retry;',
+      '',
+      'class Consumer {',
+      '  void consume() throws Exception {',
+      '    while (true) {',
+      '      try {',
+      '        handle(poll());',
+      '      } catch (IllegalStateException e) {',
+      '        Thread.sleep(5000);',
+      '      }',
+      '    }',
+      '  }',
+      '',
+      '  String poll() { return ""; }',
+      '  void handle(String records) {}',
+      '}',
+      '',
+    ].join('\n');
+    const helper = helperIn(new JavaAnalyzer(), JAVA_HELPER_PATH, JAVA_HELPER, 'delayMillis');
+    const { suggestion, text } = await patch(
+      new JavaAnalyzer(),
+      'src/main/java/com/acme/retry/Consumer.java',
+      code,
+      helper,
+    );
+    expect(text).toContain(
+      [
+        '    int attempt = 0;',
+        '    while (true) {',
+        '      try {',
+        '        handle(poll());',
+        '        attempt = 0;',
+        '      } catch (IllegalStateException e) {',
+        '        attempt++;',
+        '        Thread.sleep(Backoff.delayMillis(attempt));',
+      ].join('\n'),
+    );
+    expect(suggestion.description).toContain('and `attempt = 0;` again once an attempt works');
+    expect(compileErrors('javac', { 'Backoff.java': JAVA_HELPER, 'Consumer.java': text })).toBeFalsy();
+  });
+
   it('fills a base and a cap parameter: the wait’s own delay and the configured cap', async () => {
     const code = [
       'package com.acme.orders;',

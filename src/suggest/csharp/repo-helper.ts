@@ -68,6 +68,8 @@ export const CSHARP_HELPER: HelperLanguage = {
     blocks: new Set(['block']),
     declare: (name) => `var ${name} = 0;`,
     increment: (name) => `${name}++;`,
+    handlers: new Set(['catch_clause']),
+    reset: (name) => `${name} = 0;`,
   }),
   packageOf: namespaceOf,
   callee,

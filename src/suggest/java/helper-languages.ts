@@ -60,6 +60,8 @@ export const JAVA_HELPER: HelperLanguage = {
     blocks: new Set(['block']),
     declare: (name) => `int ${name} = 0;`,
     increment: (name) => `${name}++;`,
+    handlers: new Set(['catch_clause']),
+    reset: (name) => `${name} = 0;`,
   }),
   packageOf: (fileText) => /^\s*package\s+([\w.]+)\s*;/m.exec(fileText)?.[1],
   callee: (name, reference, fileText, filePackage) =>

@@ -64,6 +64,9 @@ interface BlockSyntax {
   blocks: ReadonlySet<string>;
   declare(name: string): string;
   increment(name: string): string;
+  /** `catch` clauses of a `try_statement`, whose `body` is the attempt (Java, C#). */
+  handlers?: ReadonlySet<string>;
+  reset?(name: string): string;
 }
 
 /**
@@ -79,6 +82,11 @@ export function blockCounter(syntax: BlockSyntax): CounterSyntax {
     names: ['attempt', 'retryAttempt'],
     declare: syntax.declare,
     increment: syntax.increment,
+    attemptOf: (node) =>
+      syntax.handlers?.has(node.type) && node.parent?.type === 'try_statement'
+        ? node.parent.childForFieldName('body')
+        : null,
+    ...(syntax.reset ? { reset: syntax.reset } : {}),
   };
 }
 
@@ -132,7 +140,7 @@ export function helperPlan(
     if (extra && !edits.some((e) => e.start === extra.start && e.newText === extra.newText))
       edits.push(extra);
   if (call.counter) edits.push(...call.counter.edits);
-  const counted = call.counter ? counterNote(language.counter, call.counter.name) : '';
+  const counted = call.counter ? counterNote(language.counter, call.counter) : '';
   return plan(
     options.strategy,
     `Wait ${inlineCode(converted.code)} instead of ${inlineCode(form.argumentText)}: the repository already has a jitter helper, ${inlineCode(helper.name)} in ${inlineCode(helper.path)}.${counted}`,

@@ -150,7 +150,7 @@ function rewriteSleep(
       const edits: PlannedEdit[] = [{ ...argument, newText: call.replace(helper.name, imported.reference) }];
       if (imported.edit) edits.push(imported.edit);
       if (counter) edits.push(...counter.edits);
-      const counted = counter ? counterNote(PYTHON_COUNTER, counter.name) : '';
+      const counted = counter ? counterNote(PYTHON_COUNTER, counter) : '';
       return plan(
         options.strategy,
         `Wait ${inlineCode(call)} instead of ${inlineCode(form.argumentText)}: the repository already has a jitter helper, ${inlineCode(helper.name)} in ${inlineCode(helper.path)}.${counted}`,
