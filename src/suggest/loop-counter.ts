@@ -1,6 +1,6 @@
 import { withLoadedTree, type GrammarName, type Node } from '../analysis/languages/tree-sitter/runtime.js';
 import { inlineCode } from './inline-code.js';
-import { lineBefore, type PlannedEdit } from './plan.js';
+import { lineAfter, lineBefore, type PlannedEdit } from './plan.js';
 
 /** How one language writes the loops, functions, statements and counter lines a patch works with. */
 export interface CounterSyntax {
@@ -79,11 +79,7 @@ export function introducedCounter(
 function resetAfter(fileText: string, attempt: Node, code: string): PlannedEdit | null {
   const last = attempt.namedChildren.filter((child) => child && !/comment/.test(child.type)).pop();
   if (!last || JUMP.test(last.type)) return null;
-  const lineEnd = fileText.indexOf('\n', last.endIndex);
-  if (lineEnd < 0) return null;
-  const lineStart = fileText.lastIndexOf('\n', last.startIndex - 1) + 1;
-  const indent = /^[ \t]*/.exec(fileText.slice(lineStart))![0];
-  return { start: lineEnd + 1, end: lineEnd + 1, newText: `${indent}${code}\n` };
+  return lineAfter(fileText, last.startIndex, last.endIndex, code);
 }
 
 function enclosing(node: Node, syntax: CounterSyntax): Node | null {
@@ -92,7 +88,10 @@ function enclosing(node: Node, syntax: CounterSyntax): Node | null {
 }
 
 /** What a patch that brings the counter adds to its description. */
-export function counterNote(syntax: CounterSyntax, counter: IntroducedCounter): string {
+export function counterNote(
+  syntax: Pick<CounterSyntax, 'declare' | 'increment' | 'reset'>,
+  counter: IntroducedCounter,
+): string {
   const { name } = counter;
   const reset =
     counter.resets && syntax.reset

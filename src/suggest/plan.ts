@@ -37,6 +37,18 @@ export function lineBefore(text: string, offset: number, code: string): PlannedE
   return { start, end: start, newText: `${indent}${code}\n` };
 }
 
+/**
+ * A line of its own inserted after the line where the statement spanning `start`–`end` ends, indented
+ * like the statement's first line; null when nothing follows that line.
+ */
+export function lineAfter(text: string, start: number, end: number, code: string): PlannedEdit | null {
+  const lineEnd = text.indexOf('\n', end);
+  if (lineEnd < 0) return null;
+  const lineStart = text.lastIndexOf('\n', start - 1) + 1;
+  const indent = /^[ \t]*/.exec(text.slice(lineStart))![0];
+  return { start: lineEnd + 1, end: lineEnd + 1, newText: `${indent}${code}\n` };
+}
+
 export function refuse(strategy: SuggestedStrategy, reason: string, description: string): RewriteRefusal {
   return { kind: 'refusal', strategy, reason, description };
 }

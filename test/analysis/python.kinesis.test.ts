@@ -46,6 +46,7 @@ interface ReportedFinding {
     edits: { start: number; end: number; newText: string }[];
     extra: string[];
     primary: { newLines: string };
+    description: string;
   };
 }
 

@@ -285,6 +285,37 @@ export async function consume(stream: Stream): Promise<Chunk> {
     description: /counts them: `let attempt = 0;` before the loop/,
   },
   {
+    name: 'a consumer loop that goes on after success: the counter it brings starts again after a good read',
+    code: `import { sleep } from './sleep.js';
+
+export async function consume(stream: Stream): Promise<void> {
+  while (true) {
+    try {
+      handle(await stream.read());
+    } catch {
+      await sleep(5000);
+    }
+  }
+}
+`,
+    finding: (code) =>
+      callFinding({ path: 'src/api/consume.ts', code, argument: '5000', delay: fixed(5000) }),
+    options: {
+      ...FULL,
+      repoHelper: { name: 'backoffDelay', path: 'src/lib/backoff.ts', takesAttempt: true },
+    },
+    newLines: '      attempt += 1;\n      await sleep(backoffDelay(attempt));',
+    extra: [
+      "Also add `import { backoffDelay } from '../lib/backoff.js';` at the top of the file.",
+      'Also insert `let attempt = 0;` before line 4.',
+      'Also insert `attempt = 0;` before line 7.',
+    ],
+    patchedContains: [
+      '  let attempt = 0;\n  while (true) {\n    try {\n      handle(await stream.read());\n      attempt = 0;\n    } catch {',
+    ],
+    description: /and `attempt = 0;` again once an attempt works/,
+  },
+  {
     name: 'a helper that jitters a given delay',
     code: `import { jittered } from './jitter.js';\n${LOOP('await sleep(5000);')}`,
     finding: (code) => callFinding({ path: 'src/fetch.ts', code, argument: '5000', delay: fixed(5000) }),

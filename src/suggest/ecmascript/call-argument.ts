@@ -5,7 +5,8 @@ import { inlineCode } from '../inline-code.js';
 import { plan, refuse, type PlannedEdit, type RewriteResult } from '../plan.js';
 import type { SuggestOptions } from '../types.js';
 import { formatNumber, jitterCode } from './jitter-code.js';
-import { introducedCounter } from './counter.js';
+import { counterNote } from '../loop-counter.js';
+import { ECMASCRIPT_COUNTER_WORDS, introducedCounter } from './counter.js';
 import { helperImport } from './repo-helper.js';
 import { calleeName, numericValue, unwrap, type EcmaSource } from './source.js';
 
@@ -78,9 +79,7 @@ export function rewriteCallArgument(
     const importEdit = helperImport(source, helper);
     if (importEdit !== undefined) edits.push(importEdit);
     if (counter) edits.push(...counter.edits);
-    const counted = counter
-      ? ` It takes the attempt, so the patch counts them: ${inlineCode(`let ${counter.name} = 0;`)} before the loop, ${inlineCode(`${counter.name} += 1;`)} before the wait.`
-      : '';
+    const counted = counter ? counterNote(ECMASCRIPT_COUNTER_WORDS, counter) : '';
     return plan(
       strategy,
       `Wait ${inlineCode(call)} instead of ${inlineCode(form.argumentText)}: the repository already has a jitter helper, ${inlineCode(helper.name)} in ${inlineCode(helper.path)}.${counted}`,

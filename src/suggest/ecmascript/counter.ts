@@ -1,6 +1,14 @@
 import { ts } from 'ts-morph';
-import { lineBefore, type PlannedEdit } from '../plan.js';
+import type { IntroducedCounter } from '../loop-counter.js';
+import { lineAfter, lineBefore, type PlannedEdit } from '../plan.js';
 import type { EcmaSource } from './source.js';
+
+/** The lines a TypeScript/JavaScript counter is written with. */
+export const ECMASCRIPT_COUNTER_WORDS = {
+  declare: (name: string) => `let ${name} = 0;`,
+  increment: (name: string) => `${name} += 1;`,
+  reset: (name: string) => `${name} = 0;`,
+};
 
 /**
  * An attempt counter a patch brings in, for a repository helper that takes the attempt
@@ -9,29 +17,35 @@ import type { EcmaSource } from './source.js';
  * `helper(1)`. Only for a loop of the same function whose body is a block, with the names free in
  * that function; otherwise null and the patch jitters the wait in place instead.
  */
-export function introducedCounter(
-  source: EcmaSource,
-  wait: ts.Node,
-): { name: string; edits: PlannedEdit[] } | null {
+export function introducedCounter(source: EcmaSource, wait: ts.Node): IntroducedCounter | null {
   let statement: ts.Statement | undefined;
+  let attempt: ts.Block | undefined;
   for (let node: ts.Node | undefined = wait; node; node = node.parent) {
     if (ts.isFunctionLike(node) && !isCallbackOfWait(node, wait)) return null;
     if (!statement && ts.isStatement(node) && ts.isBlock(node.parent)) statement = node;
+    if (!attempt && ts.isCatchClause(node)) attempt = node.parent.tryBlock;
     if (!isLoop(node)) continue;
     if (!statement) return null;
     const scope = enclosingFunction(node) ?? source.file;
     const text = source.textOf(scope);
     const name = ['attempt', 'retryAttempt'].find((n) => !new RegExp(`\\b${n}\\b`).test(text));
     if (!name) return null;
-    return {
-      name,
-      edits: [
-        lineBefore(source.text, source.start(node), `let ${name} = 0;`),
-        lineBefore(source.text, source.start(statement), `${name} += 1;`),
-      ],
-    };
+    const edits = [
+      lineBefore(source.text, source.start(node), ECMASCRIPT_COUNTER_WORDS.declare(name)),
+      lineBefore(source.text, source.start(statement), ECMASCRIPT_COUNTER_WORDS.increment(name)),
+    ];
+    // As in every language (see loop-counter.ts): a loop that goes on after success counts afresh.
+    const reset = attempt ? resetAfter(source, attempt, ECMASCRIPT_COUNTER_WORDS.reset(name)) : null;
+    return { name, edits: reset ? [...edits, reset] : edits, resets: reset !== null };
   }
   return null;
+}
+
+function resetAfter(source: EcmaSource, attempt: ts.Block, code: string): PlannedEdit | null {
+  const last = attempt.statements[attempt.statements.length - 1];
+  if (!last || ts.isReturnStatement(last) || ts.isThrowStatement(last) || ts.isBreakOrContinueStatement(last))
+    return null;
+  return lineAfter(source.text, source.start(last), last.end, code);
 }
 
 function isLoop(node: ts.Node): boolean {
