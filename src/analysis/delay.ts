@@ -179,7 +179,9 @@ function combineShape(op: ArithmeticOp, left: DelayValue, right: DelayValue): De
   }
   // Exponential growth: base ** counter, base << counter, or anything already exponential.
   if ((op === '**' || op === '<<') && isGrowing(right)) {
-    return { kind: 'exponential', factor: op === '**' && left.kind === 'const' ? left.ms : 2 };
+    if (op === '<<')
+      return { kind: 'exponential', factor: 2, ...(left.kind === 'const' ? { baseMs: left.ms } : {}) };
+    return { kind: 'exponential', factor: left.kind === 'const' ? left.ms : 2 };
   }
   if (left.kind === 'exponential' || right.kind === 'exponential') {
     const exp = left.kind === 'exponential' ? left : (right as Extract<DelayValue, { kind: 'exponential' }>);

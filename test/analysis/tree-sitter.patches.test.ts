@@ -284,7 +284,7 @@ describe('patches that reuse the repository’s jitter helper', () => {
     expect(suggestion.description).toMatch(/counts them: `attempt := 0` before the loop, `attempt\+\+`/);
   });
 
-  it("Go: a counter the file never increments (the loop's bound) is not the attempt; the patch counts", async () => {
+  it("Go: the loop's bound is not the attempt; the range variable is, converted to the helper's int", async () => {
     const code = [
       'package orders',
       '',
@@ -310,10 +310,11 @@ describe('patches that reuse the repository’s jitter helper', () => {
       repoHelper: goDelay,
       project: goProject,
     });
+    expect(finding!.attemptVar).toBe('i');
     expect(suggestion.primary?.newLines).toBe(
-      '\t\tattempt++\n\t\ttime.Sleep(backoff.Delay(attempt, time.Second, 30*time.Second))',
+      '\t\ttime.Sleep(backoff.Delay(int(i), time.Second, 30*time.Second))',
     );
-    expect(applyEdits(code, suggestion.edits)).toContain('\tattempt := 0\n\tfor i := range retries {');
+    expect(applyEdits(code, suggestion.edits)).not.toContain('attempt');
   });
 
   it("Go: a module in a subdirectory; a package the file already imports is named by the file's alias", async () => {

@@ -74,3 +74,11 @@ describe('the spread of a random delay', () => {
     expect(lockstepOf(combine('+', clamped, combine('*', unit, c(30))))).toBeNull();
   });
 });
+
+describe('the base of an exponential backoff', () => {
+  it('is what a shift starts from (`100 << n` waits 100 first), and what a power is multiplied by', () => {
+    expect(combine('<<', c(100), n)).toMatchObject({ kind: 'exponential', factor: 2, baseMs: 100 });
+    expect(combine('*', combine('<<', c(100), n), c(1000))).toMatchObject({ baseMs: 100_000 });
+    expect(backoff(250)).toMatchObject({ kind: 'exponential', factor: 2, baseMs: 250 });
+  });
+});

@@ -516,7 +516,9 @@ function attemptCounters(call: Node, fn: Node | null, loop: Node | null, up: Par
       }
     }
   }
-  if (fn) for (const param of parameterNames(fn)) if (ATTEMPT_NAME.test(param)) names.add(param);
+  // A parameter counts the attempts of a function that calls itself; in a loop it is the loop's bound
+  // (`func Fetch(retries int)` with `for i := range retries`), not the pass it is on.
+  if (fn && !loop) for (const param of parameterNames(fn)) if (ATTEMPT_NAME.test(param)) names.add(param);
   return names;
 }
 
