@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RepoReader } from '../../src/platforms/types.js';
 import { readProjectFacts } from '../../src/review/project-facts.js';
@@ -121,6 +121,28 @@ function byPath(lines: string, paths: readonly string[]): Map<string, string[]> 
 
 const JAVAC_CHECK = fileURLToPath(new URL('./corpus/JavacCheck.java', import.meta.url));
 const RAND_STUB = fileURLToPath(new URL('./corpus/rand-stub.rs', import.meta.url));
+const KOTLINC_CHECK = fileURLToPath(new URL('./corpus/KotlincCheck.java', import.meta.url));
+
+/** The file a command on the PATH runs, links followed. */
+function onPath(command: string): string | undefined {
+  for (const directory of (process.env.PATH ?? '').split(delimiter)) {
+    const candidate = join(directory, command);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return realpathSync(candidate);
+    } catch {
+      // not in this directory
+    }
+  }
+  return undefined;
+}
+
+/** Kotlin's home (its `bin/` holds kotlinc, its `lib/` the compiler's jars), from the kotlinc on the PATH. */
+function kotlinHome(): string {
+  const kotlinc = onPath('kotlinc');
+  if (kotlinc === undefined) throw new Error('kotlinc is not on the PATH');
+  return dirname(dirname(kotlinc));
+}
 
 export const TOOLS: Record<string, Tool> = {
   python: {
@@ -152,6 +174,23 @@ export const TOOLS: Record<string, Tool> = {
       if (name === undefined) return false;
       const source = new RegExp(`^import\\s+([\\w.]+)\\.(?:${name}|\\*)\\s*;`, 'gm');
       return [...patched.matchAll(source)].some((match) => libraryOf(original, match[1]!));
+    },
+  },
+  kotlin: {
+    command: 'kotlinc',
+    extension: '.kt',
+    canary: {
+      original: 'fun f() {\n    Thread.sleep(1000L)\n}\n',
+      broken: 'fun f() {\n    Thread.sleep(1000L * Math.random())\n}\n',
+    },
+    // Every file compiled on its own in one JVM (a JVM per file would take minutes), by the compiler
+    // the kotlinc on the PATH runs.
+    check: (paths) => {
+      const home = kotlinHome();
+      return byPath(
+        run('java', ['-cp', join(home, 'lib', '*'), KOTLINC_CHECK, home, ...paths]).stdout,
+        paths,
+      );
     },
   },
   rust: {
