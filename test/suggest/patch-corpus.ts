@@ -9,6 +9,7 @@ import { applyEdits } from '../../src/suggest/edits.js';
 import { suggest } from '../../src/suggest/suggest.js';
 import { allTables, languageTables } from '../analysis/languages.js';
 import { loadTable, runCase } from '../analysis/rule-table.js';
+import { completeFragment, mcsErrors } from './corpus/mcs.js';
 
 /**
  * The patch corpus: every finding of every invalid row of a language's rule tables is patched as a
@@ -82,6 +83,13 @@ export interface Tool {
   check: Checker;
   /** A file the tool accepts, and a broken patch of it the tool must reject. */
   canary: { original: string; broken: string };
+  /**
+   * What a fragment lacks for the tool to check it past its declarations (C#: its `using`s, stubs of
+   * the libraries it uses), found from the original and put around both sides alike.
+   */
+  complete?: (original: string, directory: string) => { before: string; after: string };
+  /** Patches the tool can check for syntax only (they use an API its own library lacks), and how. */
+  syntaxOnly?: { applies: (patch: CorpusPatch) => boolean; why: string; check: Checker };
   /**
    * Errors a check of one file cannot judge: a library the project depends on is absent here (the
    * original already imports from it), and so is every name the patch takes from it.
@@ -193,6 +201,24 @@ export const TOOLS: Record<string, Tool> = {
       );
     },
   },
+  csharp: {
+    command: 'mcs',
+    extension: '.cs',
+    canary: {
+      original:
+        'using System;\nusing System.Threading;\n\nclass Snippet {\n  void F() {\n    Thread.Sleep(1000);\n  }\n}\n',
+      broken:
+        'using System;\nusing System.Threading;\n\nclass Snippet {\n  void F() {\n    Thread.Sleep(1000 * new Random().NextDouble());\n  }\n}\n',
+    },
+    complete: completeFragment,
+    check: (paths, directory) => mcsErrors(paths, directory),
+    // Mono's class library is .NET Framework's, without .NET 6's `Random.Shared`.
+    syntaxOnly: {
+      applies: (patch) => count(patch.patched, 'Random.Shared') > count(patch.original, 'Random.Shared'),
+      why: 'Random.Shared, which Mono lacks',
+      check: (paths, directory) => mcsErrors(paths, directory, true),
+    },
+  },
   rust: {
     command: 'rustc',
     extension: '.rs',
@@ -281,11 +307,17 @@ function added(before: readonly string[], after: readonly string[]): string[] {
   return [...new Set(after)].filter((error) => !known.has(error));
 }
 
+function count(text: string, fragment: string): number {
+  return text.split(fragment).length - 1;
+}
+
 export interface CorpusCheck {
   /** Rows whose patch adds errors, with those errors. */
   failures: { row: string; errors: string[] }[];
   /** Patches whose original the tool accepts whole: checked in full, not only for what they add. */
   complete: number;
+  /** Patches checked for syntax only (`Tool.syntaxOnly`). */
+  syntaxOnly: number;
 }
 
 /** Checks every patch of the corpus with the tool. */
@@ -298,15 +330,21 @@ export function checkCorpus(tool: Tool, patches: readonly CorpusPatch[]): Corpus
     writeFileSync(path, source);
     return path;
   };
-  const pairs = patches.map((patch, index) => ({
-    patch,
-    before: write(index, 'original', patch.original),
-    after: write(index, 'patched', patch.patched),
-  }));
-  const errors = tool.check(
-    pairs.flatMap((pair) => [pair.before, pair.after]),
-    directory,
-  );
+  const pairs = patches.map((patch, index) => {
+    const { before, after } = tool.complete?.(patch.original, directory) ?? { before: '', after: '' };
+    return {
+      patch,
+      syntaxOnly: tool.syntaxOnly?.applies(patch) ?? false,
+      before: write(index, 'original', before + patch.original + after),
+      after: write(index, 'patched', before + patch.patched + after),
+    };
+  });
+  const files = (syntaxOnly: boolean) =>
+    pairs.filter((pair) => pair.syntaxOnly === syntaxOnly).flatMap((pair) => [pair.before, pair.after]);
+  const errors = new Map([
+    ...tool.check(files(false), directory),
+    ...(tool.syntaxOnly?.check(files(true), directory) ?? []),
+  ]);
   const failures = pairs
     .map(({ patch, before, after }) => {
       const fresh = added(errors.get(before) ?? [], errors.get(after) ?? []);
@@ -314,6 +352,8 @@ export function checkCorpus(tool: Tool, patches: readonly CorpusPatch[]): Corpus
       return { row: patch.row, errors: judged };
     })
     .filter((failure) => failure.errors.length > 0);
-  const complete = pairs.filter((pair) => (errors.get(pair.before) ?? []).length === 0).length;
-  return { failures, complete };
+  const complete = pairs.filter(
+    (pair) => !pair.syntaxOnly && (errors.get(pair.before) ?? []).length === 0,
+  ).length;
+  return { failures, complete, syntaxOnly: pairs.filter((pair) => pair.syntaxOnly).length };
 }

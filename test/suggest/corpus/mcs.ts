@@ -1,0 +1,123 @@
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * C# checked by Mono's compiler, `mcs`. A row is a fragment: its `using`s are often left out and the
+ * libraries it uses are absent, and mcs stops before it checks any method body when a declaration
+ * names a type it cannot find. So the original is completed first, and both sides get the same
+ * completion: the `using` mcs itself says is missing, and a public empty declaration for every other
+ * name it cannot find (a namespace in a `using`, an interface for `IName`, an attribute class, an
+ * exception, a class). The bodies are then checked; a stub's missing members are errors before and
+ * after alike. A file with no `using` at all is compiled, as in an SDK-style project, with the SDK's
+ * implicit global usings.
+ */
+
+/** Passes of completion: each one lets mcs get further into the declarations. */
+const ROUNDS = 4;
+const IMPLICIT_USINGS = [
+  'System',
+  'System.Collections.Generic',
+  'System.IO',
+  'System.Linq',
+  'System.Net.Http',
+  'System.Threading',
+  'System.Threading.Tasks',
+];
+const USING_DIRECTIVE = /^[ \t]*(?:global\s+)?using\s+(?:static\s+)?(?:\w+\s*=\s*)?[\w.]+\s*;/m;
+
+interface McsError {
+  line: number;
+  column: number;
+  code: string;
+  message: string;
+}
+
+const ERROR = /^.*\((\d+),(\d+)\): error (CS\d+): (.*)$/;
+
+function mcs(path: string, directory: string, parseOnly: boolean): McsError[] {
+  const args = parseOnly
+    ? ['--parse', path]
+    : [
+        '-target:library',
+        `-out:${join(directory, 'check.dll')}`,
+        '-r:System.Core',
+        '-r:System.Numerics',
+        path,
+      ];
+  const result = spawnSync('mcs', args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return `${result.stdout ?? ''}\n${result.stderr ?? ''}`.split('\n').flatMap((line) => {
+    const match = ERROR.exec(line);
+    return match
+      ? [{ line: Number(match[1]), column: Number(match[2]), code: match[3]!, message: match[4]! }]
+      : [];
+  });
+}
+
+/** mcs's errors of each file, as code and message without position. */
+export function mcsErrors(
+  paths: readonly string[],
+  directory: string,
+  parseOnly = false,
+): Map<string, string[]> {
+  return new Map(
+    paths.map((path) => [path, mcs(path, directory, parseOnly).map((e) => `${e.code} ${e.message}`)]),
+  );
+}
+
+/** `<T1, T2>` for a name written with two type arguments at `rest`, or `` when it has none. */
+function typeParameters(rest: string): string {
+  if (!rest.trimStart().startsWith('<')) return '';
+  let depth = 0;
+  let count = 1;
+  for (const char of rest.trimStart()) {
+    if (char === '<') depth += 1;
+    else if (char === '>' && --depth === 0) break;
+    else if (char === ',' && depth === 1) count += 1;
+  }
+  return `<${Array.from({ length: count }, (_, i) => `T${i + 1}`).join(', ')}>`;
+}
+
+/** The empty declaration that lets mcs resolve the name it could not find at `column` of `line`. */
+function stubFor(line: string, column: number): string | undefined {
+  const namespace = /^\s*using\s+([\w.]+)\s*;/.exec(line)?.[1];
+  if (namespace !== undefined) return `namespace ${namespace} { }`;
+  const at = column - 1;
+  const name = /^[A-Za-z_]\w*/.exec(line.slice(at))?.[0];
+  if (name === undefined) return undefined;
+  const parameters = typeParameters(line.slice(at + name.length));
+  if (line.slice(0, at).trimEnd().endsWith('['))
+    return `public class ${name.replace(/(?<!Attribute)$/, 'Attribute')} : System.Attribute { }`;
+  if (/^I[A-Z]/.test(name)) return `public interface ${name}${parameters} { }`;
+  return `public class ${name}${parameters}${name.endsWith('Exception') ? ' : System.Exception' : ''} { }`;
+}
+
+/** The completion of a fragment: `using`s to put before it and stubs to put after it. */
+export function completeFragment(original: string, directory: string): { before: string; after: string } {
+  const usings = new Set<string>(USING_DIRECTIVE.test(original) ? [] : IMPLICIT_USINGS);
+  const stubs = new Set<string>();
+  const text = () => ({
+    before: [...usings].map((name) => `using ${name};\n`).join(''),
+    after: `\n${[...stubs].join('\n')}\n`,
+  });
+  for (let round = 0; round < ROUNDS; round += 1) {
+    const { before, after } = text();
+    const path = join(directory, 'fragment.cs');
+    writeFileSync(path, before + original + after);
+    const known = usings.size + stubs.size;
+    // The lines mcs may point at: the usings and the original (not the stubs after them).
+    const lines = (before + original).split('\n');
+    for (const error of mcs(path, directory, false)) {
+      const line = lines[error.line - 1];
+      if (line === undefined) continue;
+      const hint = /Are you missing `([\w.]+)' using directive/.exec(error.message)?.[1];
+      if (hint !== undefined) usings.add(hint);
+      else if (error.code === 'CS0246' || /^\s*using\s/.test(line)) {
+        const stub = stubFor(line, error.column);
+        if (stub !== undefined) stubs.add(stub);
+      }
+    }
+    if (usings.size + stubs.size === known) break;
+  }
+  return text();
+}
