@@ -1,5 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  realpathSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,15 +15,17 @@ import type { RepoReader } from '../../src/platforms/types.js';
 import { readProjectFacts } from '../../src/review/project-facts.js';
 import { applyEdits } from '../../src/suggest/edits.js';
 import { suggest } from '../../src/suggest/suggest.js';
-import { allTables, languageTables } from '../analysis/languages.js';
-import { loadTable, runCase } from '../analysis/rule-table.js';
+import { allTables, languageTables, type LanguageTables } from '../analysis/languages.js';
+import { loadPatchRows, type PatchRow } from '../analysis/patch-table.js';
+import { loadTable, runCase, type RuleCase } from '../analysis/rule-table.js';
 import { completeFragment, mcsErrors } from './corpus/mcs.js';
 
 /**
- * The patch corpus: every finding of every invalid row of a language's rule tables is patched as a
- * review would patch it (its project facts read from the row's files), and every patch the tool
- * offers is checked by the language's own tool. Row code is a fragment of a real project, so names it
- * cannot resolve are errors before and after alike: a patch fails only on errors the original lacks.
+ * The patch corpus: every finding of every invalid row of a language's rule tables, and of every row
+ * of its patch table, is patched as a review would patch it (its project facts read from the row's
+ * files), and every patch the tool offers is checked by the language's own tool. Row code is a
+ * fragment of a real project, so names it cannot resolve are errors before and after alike: a patch
+ * fails only on errors the original lacks.
  */
 
 export interface CorpusPatch {
@@ -34,37 +44,49 @@ export interface Corpus {
 /** A crate's manifest for rows that bring none: the review then writes rand 0.8 patches. */
 const RUST_MANIFEST = '[package]\nname = "client"\n\n[dependencies]\nrand = "0.8"\n';
 
+/**
+ * The rows a corpus patches: every invalid row of the rule tables, and every row of the patch table,
+ * whose build files decide which API the patch may use.
+ */
+function corpusRows(entry: LanguageTables): { table: string; row: RuleCase & Pick<PatchRow, 'strategy'> }[] {
+  const patchTable = `fixtures/${entry.language}/patches.yml`;
+  return [
+    ...allTables(entry).flatMap((table) => (loadTable(table).invalid ?? []).map((row) => ({ table, row }))),
+    ...(existsSync(new URL(`../../${patchTable}`, import.meta.url)) ? loadPatchRows(patchTable) : []).map(
+      (row) => ({ table: patchTable, row }),
+    ),
+  ];
+}
+
 export async function buildCorpus(language: string): Promise<Corpus> {
   const entry = languageTables(language);
   const corpus: Corpus = { findings: 0, patches: [], withheld: new Map() };
-  for (const table of allTables(entry)) {
-    for (const row of loadTable(table).invalid ?? []) {
-      const path = row.filename ?? entry.defaultFilename;
-      const files: Record<string, string> = {
-        ...(language === 'rust' ? { 'Cargo.toml': RUST_MANIFEST } : {}),
-        ...row.files,
-        [path]: row.code,
-      };
-      const reader: RepoReader = {
-        read: async (p) => files[p] ?? null,
-        list: async () => Object.keys(files),
-      };
-      const findings = await runCase(row, entry.analyzer(), entry.defaultFilename);
-      const projects = await readProjectFacts(reader, 'head', findings);
-      for (const finding of findings) {
-        corpus.findings += 1;
-        const suggestion = suggest(finding, row.code, {
-          strategy: 'full',
-          capMs: 30_000,
-          project: projects.get(finding.path),
-        });
-        if (suggestion.valid) {
-          const patched = applyEdits(row.code, suggestion.edits);
-          corpus.patches.push({ row: `${table}: ${row.name}`, original: row.code, patched });
-        } else {
-          const reason = suggestion.invalidReason.replace(/\bline \d+/, 'line N').replace(/\(.*\)$/, '(…)');
-          corpus.withheld.set(reason, (corpus.withheld.get(reason) ?? 0) + 1);
-        }
+  for (const { table, row } of corpusRows(entry)) {
+    const path = row.filename ?? entry.defaultFilename;
+    const files: Record<string, string> = {
+      ...(language === 'rust' ? { 'Cargo.toml': RUST_MANIFEST } : {}),
+      ...row.files,
+      [path]: row.code,
+    };
+    const reader: RepoReader = {
+      read: async (p) => files[p] ?? null,
+      list: async () => Object.keys(files),
+    };
+    const findings = await runCase(row, entry.analyzer(), entry.defaultFilename);
+    const projects = await readProjectFacts(reader, 'head', findings);
+    for (const finding of findings) {
+      corpus.findings += 1;
+      const suggestion = suggest(finding, row.code, {
+        strategy: row.strategy ?? 'full',
+        capMs: 30_000,
+        project: projects.get(finding.path),
+      });
+      if (suggestion.valid) {
+        const patched = applyEdits(row.code, suggestion.edits);
+        corpus.patches.push({ row: `${table}: ${row.name}`, original: row.code, patched });
+      } else {
+        const reason = suggestion.invalidReason.replace(/\bline \d+/, 'line N').replace(/\(.*\)$/, '(…)');
+        corpus.withheld.set(reason, (corpus.withheld.get(reason) ?? 0) + 1);
       }
     }
   }
