@@ -167,6 +167,15 @@ function onPath(command: string): string | undefined {
   return undefined;
 }
 
+/**
+ * kotlinx.coroutines as Debian's libkotlinx-coroutines-java installs it, when it is there: most Kotlin
+ * rows wait with its `delay`, whose argument is then type-checked too.
+ */
+const KOTLIN_LIBRARIES = [
+  '/usr/share/java/kotlinx-coroutines-core.jar',
+  '/usr/share/java/kotlinx-coroutines-core-common.jar',
+];
+
 /** Kotlin's home (its `bin/` holds kotlinc, its `lib/` the compiler's jars), from the kotlinc on the PATH. */
 function kotlinHome(): string {
   const kotlinc = onPath('kotlinc');
@@ -217,8 +226,9 @@ export const TOOLS: Record<string, Tool> = {
     // the kotlinc on the PATH runs.
     check: (paths) => {
       const home = kotlinHome();
+      const classpath = KOTLIN_LIBRARIES.filter((jar) => existsSync(jar)).join(delimiter);
       return byPath(
-        run('java', ['-cp', join(home, 'lib', '*'), KOTLINC_CHECK, home, ...paths]).stdout,
+        run('java', ['-cp', join(home, 'lib', '*'), KOTLINC_CHECK, home, classpath, ...paths]).stdout,
         paths,
       );
     },

@@ -9,16 +9,17 @@ import org.jetbrains.kotlin.cli.jvm.K2JVMCompiler;
 import org.jetbrains.kotlin.config.Services;
 
 /**
- * Compiles each Kotlin file given after the Kotlin home on the command line on its own, in one JVM,
- * and prints its errors as `path<TAB>message` lines (newlines in messages as spaces); `path<TAB>ok`
+ * Compiles each Kotlin file given after the Kotlin home and a class path (empty for none) on the
+ * command line on its own, in one JVM, and prints its errors as `path<TAB>message` lines (newlines in messages as spaces); `path<TAB>ok`
  * when it has none. Names the file cannot resolve are errors before and after a patch alike: the
  * caller compares.
  */
 public class KotlincCheck {
   public static void main(String[] args) throws Exception {
     String home = args[0];
+    String classpath = args[1];
     File out = Files.createTempDirectory("kotlinc-check").toFile();
-    for (String path : List.of(args).subList(1, args.length)) {
+    for (String path : List.of(args).subList(2, args.length)) {
       StringBuilder errors = new StringBuilder();
       MessageCollector collector =
           new MessageCollector() {
@@ -44,6 +45,7 @@ public class KotlincCheck {
       arguments.setKotlinHome(home);
       arguments.setDestination(out.getPath());
       arguments.setNoReflect(true);
+      if (!classpath.isEmpty()) arguments.setClasspath(classpath);
       new K2JVMCompiler().exec(collector, Services.EMPTY, arguments);
       System.out.print(errors.length() == 0 ? path + "\tok\n" : errors);
     }
