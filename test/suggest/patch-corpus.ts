@@ -107,9 +107,10 @@ export interface Tool {
   canary: { original: string; broken: string };
   /**
    * What a fragment lacks for the tool to check it past its declarations (C#: its `using`s, stubs of
-   * the libraries it uses), found from the original and put around both sides alike.
+   * the libraries it uses, C# 10 syntax it predates), found from the original and applied to both
+   * sides alike.
    */
-  complete?: (original: string, directory: string) => { before: string; after: string };
+  complete?: (original: string, directory: string) => (source: string) => string;
   /** Patches the tool can check for syntax only (they use an API its own library lacks), and how. */
   syntaxOnly?: { applies: (patch: CorpusPatch) => boolean; why: string; check: Checker };
   /**
@@ -363,12 +364,12 @@ export function checkCorpus(tool: Tool, patches: readonly CorpusPatch[]): Corpus
     return path;
   };
   const pairs = patches.map((patch, index) => {
-    const { before, after } = tool.complete?.(patch.original, directory) ?? { before: '', after: '' };
+    const complete = tool.complete?.(patch.original, directory) ?? ((source: string) => source);
     return {
       patch,
       syntaxOnly: tool.syntaxOnly?.applies(patch) ?? false,
-      before: write(index, 'original', before + patch.original + after),
-      after: write(index, 'patched', before + patch.patched + after),
+      before: write(index, 'original', complete(patch.original)),
+      after: write(index, 'patched', complete(patch.patched)),
     };
   });
   const files = (syntaxOnly: boolean) =>

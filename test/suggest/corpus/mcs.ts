@@ -36,15 +36,13 @@ interface McsError {
 const ERROR = /^.*\((\d+),(\d+)\): error (CS\d+): (.*)$/;
 
 function mcs(path: string, directory: string, parseOnly: boolean): McsError[] {
-  const args = parseOnly
-    ? ['--parse', path]
-    : [
-        '-target:library',
-        `-out:${join(directory, 'check.dll')}`,
-        '-r:System.Core',
-        '-r:System.Numerics',
-        path,
-      ];
+  const compile = [
+    '-target:library',
+    `-out:${join(directory, 'check.dll')}`,
+    '-r:System.Core',
+    '-r:System.Numerics',
+  ];
+  const args = ['-langversion:latest', ...(parseOnly ? ['--parse'] : compile), path];
   const result = spawnSync('mcs', args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   return `${result.stdout ?? ''}\n${result.stderr ?? ''}`.split('\n').flatMap((line) => {
     const match = ERROR.exec(line);
@@ -92,8 +90,20 @@ function stubFor(line: string, column: number): string | undefined {
   return `public class ${name}${parameters}${name.endsWith('Exception') ? ' : System.Exception' : ''} { }`;
 }
 
-/** The completion of a fragment: `using`s to put before it and stubs to put after it. */
-export function completeFragment(original: string, directory: string): { before: string; after: string } {
+/** C# 10's file-scoped namespace, which mcs predates, written as the block it means. */
+function blockNamespace(source: string): string {
+  const declaration = /^([ \t]*namespace\s+[\w.]+)\s*;/m.exec(source);
+  if (!declaration) return source;
+  const rest = source.slice(declaration.index + declaration[0].length);
+  return `${source.slice(0, declaration.index)}${declaration[1]} {${rest}\n}\n`;
+}
+
+/**
+ * The completion of a fragment, to apply to the original and the patched file alike: `using`s before
+ * it, stubs after it, a file-scoped namespace as a block.
+ */
+export function completeFragment(fragment: string, directory: string): (source: string) => string {
+  const original = blockNamespace(fragment);
   const usings = new Set<string>(USING_DIRECTIVE.test(original) ? [] : IMPLICIT_USINGS);
   const stubs = new Set<string>();
   const text = () => ({
@@ -119,5 +129,6 @@ export function completeFragment(original: string, directory: string): { before:
     }
     if (usings.size + stubs.size === known) break;
   }
-  return text();
+  const { before, after } = text();
+  return (source) => before + blockNamespace(source) + after;
 }
