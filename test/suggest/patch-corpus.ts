@@ -18,7 +18,7 @@ import { suggest } from '../../src/suggest/suggest.js';
 import { allTables, languageTables, type LanguageTables } from '../analysis/languages.js';
 import { loadPatchRows, type PatchRow } from '../analysis/patch-table.js';
 import { loadTable, runCase, type RuleCase } from '../analysis/rule-table.js';
-import { completeFragment, mcsErrors } from './corpus/mcs.js';
+import { completeFragment, mcsErrors, stubMember } from './corpus/mcs.js';
 
 /**
  * The patch corpus: every finding of every invalid row of a language's rule tables, and of every row
@@ -245,6 +245,7 @@ export const TOOLS: Record<string, Tool> = {
     },
     complete: completeFragment,
     check: (paths, directory) => mcsErrors(paths, directory),
+    unknowable: stubMember,
     // Mono's class library is .NET Framework's, without .NET 6's `Random.Shared`.
     syntaxOnly: {
       applies: (patch) => count(patch.patched, 'Random.Shared') > count(patch.original, 'Random.Shared'),

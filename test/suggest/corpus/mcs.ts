@@ -63,6 +63,21 @@ export function mcsErrors(
   );
 }
 
+/**
+ * Whether an error is about a member of a stub: a type the fragment's libraries declare, empty here,
+ * so what a patch sets on it (`UseJitter` on Polly's options) cannot be judged. mcs names a type it
+ * knows with its namespace; a stub, declared at the top level, has none and is not in the original.
+ */
+export function stubMember(error: string, original: string): boolean {
+  const type = /^CS(?:0117|1061) (?:Type )?`(\w+)(?:<[^']*>)?' does not contain a definition for/.exec(
+    error,
+  )?.[1];
+  return (
+    type !== undefined &&
+    !new RegExp(`\\b(?:class|struct|interface|record|enum)\\s+${type}\\b`).test(original)
+  );
+}
+
 /** `<T1, T2>` for a name written with two type arguments at `rest`, or `` when it has none. */
 function typeParameters(rest: string): string {
   if (!rest.trimStart().startsWith('<')) return '';
@@ -98,12 +113,41 @@ function blockNamespace(source: string): string {
   return `${source.slice(0, declaration.index)}${declaration[1]} {${rest}\n}\n`;
 }
 
+const TYPE_DECLARATION =
+  /^(?:(?:public|internal|static|sealed|abstract|partial|file|readonly|unsafe)\s+)*(?:class|record|struct|interface|enum|delegate)\b/;
+
+/**
+ * C# 9's top-level statements, which mcs predates, written as the entry point they mean: the
+ * statements after the `using`s, up to the first type declaration, as the body of an async `Main`.
+ */
+function entryPoint(source: string): string {
+  const lines = source.split('\n');
+  const start = lines.findIndex((line) => !/^\s*(?:\/\/.*)?$/.test(line) && !USING_DIRECTIVE.test(line));
+  const first = lines[start]?.trim();
+  if (first === undefined || /^(?:\[|namespace\b|#)/.test(first) || TYPE_DECLARATION.test(first))
+    return source;
+  const end = lines.findIndex((line, index) => index > start && TYPE_DECLARATION.test(line));
+  const stop = end < 0 ? lines.length : end;
+  return [
+    ...lines.slice(0, start),
+    'static class TopLevelStatements { static async System.Threading.Tasks.Task Main() {',
+    ...lines.slice(start, stop),
+    '} }',
+    ...lines.slice(stop),
+  ].join('\n');
+}
+
+/** C# newer than mcs written as what it means, the same way before and after a patch. */
+function desugared(source: string): string {
+  return entryPoint(blockNamespace(source));
+}
+
 /**
  * The completion of a fragment, to apply to the original and the patched file alike: `using`s before
- * it, stubs after it, a file-scoped namespace as a block.
+ * it, stubs after it, a file-scoped namespace as a block, top-level statements as an entry point.
  */
 export function completeFragment(fragment: string, directory: string): (source: string) => string {
-  const original = blockNamespace(fragment);
+  const original = desugared(fragment);
   const usings = new Set<string>(USING_DIRECTIVE.test(original) ? [] : IMPLICIT_USINGS);
   const stubs = new Set<string>();
   const text = () => ({
@@ -130,5 +174,5 @@ export function completeFragment(fragment: string, directory: string): (source: 
     if (usings.size + stubs.size === known) break;
   }
   const { before, after } = text();
-  return (source) => before + blockNamespace(source) + after;
+  return (source) => before + desugared(source) + after;
 }
