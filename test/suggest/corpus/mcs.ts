@@ -10,7 +10,8 @@ import { join } from 'node:path';
  * name it cannot find (a namespace in a `using`, an interface for `IName`, an attribute class, an
  * exception, a class). The bodies are then checked; a stub's missing members are errors before and
  * after alike. A file with no `using` at all is compiled, as in an SDK-style project, with the SDK's
- * implicit global usings.
+ * implicit global usings; syntax newer than mcs's C# 7.3 is written as what it means where that is
+ * mechanical (file-scoped namespaces, top-level statements).
  */
 
 /** Passes of completion: each one lets mcs get further into the declarations. */
