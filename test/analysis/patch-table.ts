@@ -50,7 +50,7 @@ export function itPatchesEveryFinding(
 }
 
 /** A row of a `patches.yml` table: a finding in a project, and what its full-jitter patch must say. */
-interface PatchRow {
+export interface PatchRow {
   name: string;
   filename?: string;
   code: string;
@@ -72,15 +72,18 @@ interface PatchRow {
   strategy?: StrategyName;
 }
 
+export function loadPatchRows(table: string): PatchRow[] {
+  return (parse(readFileSync(new URL(`../../${table}`, import.meta.url), 'utf8')) as { patches: PatchRow[] })
+    .patches;
+}
+
 /**
  * Patches judged in their project's context: each row's build files reach `suggest` the way a review
  * hands them over (`readProjectFacts` through a RepoReader over the row's files), and the patched file
  * must contain, and must not contain, the row's texts.
  */
 export function describePatchRows(table: string, analyzer: LanguageAnalyzer, defaultFilename: string): void {
-  const rows = (
-    parse(readFileSync(new URL(`../../${table}`, import.meta.url), 'utf8')) as { patches: PatchRow[] }
-  ).patches;
+  const rows = loadPatchRows(table);
   describe(table, () => {
     for (const row of rows) {
       it(row.name, async () => {

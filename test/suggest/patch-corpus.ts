@@ -1,20 +1,31 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  realpathSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RepoReader } from '../../src/platforms/types.js';
 import { readProjectFacts } from '../../src/review/project-facts.js';
 import { applyEdits } from '../../src/suggest/edits.js';
 import { suggest } from '../../src/suggest/suggest.js';
-import { allTables, languageTables } from '../analysis/languages.js';
-import { loadTable, runCase } from '../analysis/rule-table.js';
+import { allTables, languageTables, type LanguageTables } from '../analysis/languages.js';
+import { loadPatchRows, type PatchRow } from '../analysis/patch-table.js';
+import { loadTable, runCase, type RuleCase } from '../analysis/rule-table.js';
+import { completeFragment, mcsErrors, stubMember } from './corpus/mcs.js';
 
 /**
- * The patch corpus: every finding of every invalid row of a language's rule tables is patched as a
- * review would patch it (its project facts read from the row's files), and every patch the tool
- * offers is checked by the language's own tool. Row code is a fragment of a real project, so names it
- * cannot resolve are errors before and after alike: a patch fails only on errors the original lacks.
+ * The patch corpus: every finding of every invalid row of a language's rule tables, and of every row
+ * of its patch table, is patched as a review would patch it (its project facts read from the row's
+ * files), and every patch the tool offers is checked by the language's own tool. Row code is a
+ * fragment of a real project, so names it cannot resolve are errors before and after alike: a patch
+ * fails only on errors the original lacks.
  */
 
 export interface CorpusPatch {
@@ -33,37 +44,49 @@ export interface Corpus {
 /** A crate's manifest for rows that bring none: the review then writes rand 0.8 patches. */
 const RUST_MANIFEST = '[package]\nname = "client"\n\n[dependencies]\nrand = "0.8"\n';
 
+/**
+ * The rows a corpus patches: every invalid row of the rule tables, and every row of the patch table,
+ * whose build files decide which API the patch may use.
+ */
+function corpusRows(entry: LanguageTables): { table: string; row: RuleCase & Pick<PatchRow, 'strategy'> }[] {
+  const patchTable = `fixtures/${entry.language}/patches.yml`;
+  return [
+    ...allTables(entry).flatMap((table) => (loadTable(table).invalid ?? []).map((row) => ({ table, row }))),
+    ...(existsSync(new URL(`../../${patchTable}`, import.meta.url)) ? loadPatchRows(patchTable) : []).map(
+      (row) => ({ table: patchTable, row }),
+    ),
+  ];
+}
+
 export async function buildCorpus(language: string): Promise<Corpus> {
   const entry = languageTables(language);
   const corpus: Corpus = { findings: 0, patches: [], withheld: new Map() };
-  for (const table of allTables(entry)) {
-    for (const row of loadTable(table).invalid ?? []) {
-      const path = row.filename ?? entry.defaultFilename;
-      const files: Record<string, string> = {
-        ...(language === 'rust' ? { 'Cargo.toml': RUST_MANIFEST } : {}),
-        ...row.files,
-        [path]: row.code,
-      };
-      const reader: RepoReader = {
-        read: async (p) => files[p] ?? null,
-        list: async () => Object.keys(files),
-      };
-      const findings = await runCase(row, entry.analyzer(), entry.defaultFilename);
-      const projects = await readProjectFacts(reader, 'head', findings);
-      for (const finding of findings) {
-        corpus.findings += 1;
-        const suggestion = suggest(finding, row.code, {
-          strategy: 'full',
-          capMs: 30_000,
-          project: projects.get(finding.path),
-        });
-        if (suggestion.valid) {
-          const patched = applyEdits(row.code, suggestion.edits);
-          corpus.patches.push({ row: `${table}: ${row.name}`, original: row.code, patched });
-        } else {
-          const reason = suggestion.invalidReason.replace(/\bline \d+/, 'line N').replace(/\(.*\)$/, '(…)');
-          corpus.withheld.set(reason, (corpus.withheld.get(reason) ?? 0) + 1);
-        }
+  for (const { table, row } of corpusRows(entry)) {
+    const path = row.filename ?? entry.defaultFilename;
+    const files: Record<string, string> = {
+      ...(language === 'rust' ? { 'Cargo.toml': RUST_MANIFEST } : {}),
+      ...row.files,
+      [path]: row.code,
+    };
+    const reader: RepoReader = {
+      read: async (p) => files[p] ?? null,
+      list: async () => Object.keys(files),
+    };
+    const findings = await runCase(row, entry.analyzer(), entry.defaultFilename);
+    const projects = await readProjectFacts(reader, 'head', findings);
+    for (const finding of findings) {
+      corpus.findings += 1;
+      const suggestion = suggest(finding, row.code, {
+        strategy: row.strategy ?? 'full',
+        capMs: 30_000,
+        project: projects.get(finding.path),
+      });
+      if (suggestion.valid) {
+        const patched = applyEdits(row.code, suggestion.edits);
+        corpus.patches.push({ row: `${table}: ${row.name}`, original: row.code, patched });
+      } else {
+        const reason = suggestion.invalidReason.replace(/\bline \d+/, 'line N').replace(/\(.*\)$/, '(…)');
+        corpus.withheld.set(reason, (corpus.withheld.get(reason) ?? 0) + 1);
       }
     }
   }
@@ -82,6 +105,14 @@ export interface Tool {
   check: Checker;
   /** A file the tool accepts, and a broken patch of it the tool must reject. */
   canary: { original: string; broken: string };
+  /**
+   * What a fragment lacks for the tool to check it past its declarations (C#: its `using`s, stubs of
+   * the libraries it uses, C# 10 syntax it predates), found from the original and applied to both
+   * sides alike.
+   */
+  complete?: (original: string, directory: string) => (source: string) => string;
+  /** Patches the tool can check for syntax only (they use an API its own library lacks), and how. */
+  syntaxOnly?: { applies: (patch: CorpusPatch) => boolean; why: string; check: Checker };
   /**
    * Errors a check of one file cannot judge: a library the project depends on is absent here (the
    * original already imports from it), and so is every name the patch takes from it.
@@ -121,6 +152,37 @@ function byPath(lines: string, paths: readonly string[]): Map<string, string[]> 
 
 const JAVAC_CHECK = fileURLToPath(new URL('./corpus/JavacCheck.java', import.meta.url));
 const RAND_STUB = fileURLToPath(new URL('./corpus/rand-stub.rs', import.meta.url));
+const KOTLINC_CHECK = fileURLToPath(new URL('./corpus/KotlincCheck.java', import.meta.url));
+
+/** The file a command on the PATH runs, links followed. */
+function onPath(command: string): string | undefined {
+  for (const directory of (process.env.PATH ?? '').split(delimiter)) {
+    const candidate = join(directory, command);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return realpathSync(candidate);
+    } catch {
+      // not in this directory
+    }
+  }
+  return undefined;
+}
+
+/**
+ * kotlinx.coroutines as Debian's libkotlinx-coroutines-java installs it, when it is there: most Kotlin
+ * rows wait with its `delay`, whose argument is then type-checked too.
+ */
+const KOTLIN_LIBRARIES = [
+  '/usr/share/java/kotlinx-coroutines-core.jar',
+  '/usr/share/java/kotlinx-coroutines-core-common.jar',
+];
+
+/** Kotlin's home (its `bin/` holds kotlinc, its `lib/` the compiler's jars), from the kotlinc on the PATH. */
+function kotlinHome(): string {
+  const kotlinc = onPath('kotlinc');
+  if (kotlinc === undefined) throw new Error('kotlinc is not on the PATH');
+  return dirname(dirname(kotlinc));
+}
 
 export const TOOLS: Record<string, Tool> = {
   python: {
@@ -152,6 +214,43 @@ export const TOOLS: Record<string, Tool> = {
       if (name === undefined) return false;
       const source = new RegExp(`^import\\s+([\\w.]+)\\.(?:${name}|\\*)\\s*;`, 'gm');
       return [...patched.matchAll(source)].some((match) => libraryOf(original, match[1]!));
+    },
+  },
+  kotlin: {
+    command: 'kotlinc',
+    extension: '.kt',
+    canary: {
+      original: 'fun f() {\n    Thread.sleep(1000L)\n}\n',
+      broken: 'fun f() {\n    Thread.sleep(1000L * Math.random())\n}\n',
+    },
+    // Every file compiled on its own in one JVM (a JVM per file would take minutes), by the compiler
+    // the kotlinc on the PATH runs.
+    check: (paths) => {
+      const home = kotlinHome();
+      const classpath = KOTLIN_LIBRARIES.filter((jar) => existsSync(jar)).join(delimiter);
+      return byPath(
+        run('java', ['-cp', join(home, 'lib', '*'), KOTLINC_CHECK, home, classpath, ...paths]).stdout,
+        paths,
+      );
+    },
+  },
+  csharp: {
+    command: 'mcs',
+    extension: '.cs',
+    canary: {
+      original:
+        'using System;\nusing System.Threading;\n\nclass Snippet {\n  void F() {\n    Thread.Sleep(1000);\n  }\n}\n',
+      broken:
+        'using System;\nusing System.Threading;\n\nclass Snippet {\n  void F() {\n    Thread.Sleep(1000 * new Random().NextDouble());\n  }\n}\n',
+    },
+    complete: completeFragment,
+    check: (paths, directory) => mcsErrors(paths, directory),
+    unknowable: stubMember,
+    // Mono's class library is .NET Framework's, without .NET 6's `Random.Shared`.
+    syntaxOnly: {
+      applies: (patch) => count(patch.patched, 'Random.Shared') > count(patch.original, 'Random.Shared'),
+      why: 'Random.Shared, which Mono lacks',
+      check: (paths, directory) => mcsErrors(paths, directory, true),
     },
   },
   rust: {
@@ -242,11 +341,17 @@ function added(before: readonly string[], after: readonly string[]): string[] {
   return [...new Set(after)].filter((error) => !known.has(error));
 }
 
+function count(text: string, fragment: string): number {
+  return text.split(fragment).length - 1;
+}
+
 export interface CorpusCheck {
   /** Rows whose patch adds errors, with those errors. */
   failures: { row: string; errors: string[] }[];
   /** Patches whose original the tool accepts whole: checked in full, not only for what they add. */
   complete: number;
+  /** Patches checked for syntax only (`Tool.syntaxOnly`). */
+  syntaxOnly: number;
 }
 
 /** Checks every patch of the corpus with the tool. */
@@ -259,15 +364,21 @@ export function checkCorpus(tool: Tool, patches: readonly CorpusPatch[]): Corpus
     writeFileSync(path, source);
     return path;
   };
-  const pairs = patches.map((patch, index) => ({
-    patch,
-    before: write(index, 'original', patch.original),
-    after: write(index, 'patched', patch.patched),
-  }));
-  const errors = tool.check(
-    pairs.flatMap((pair) => [pair.before, pair.after]),
-    directory,
-  );
+  const pairs = patches.map((patch, index) => {
+    const complete = tool.complete?.(patch.original, directory) ?? ((source: string) => source);
+    return {
+      patch,
+      syntaxOnly: tool.syntaxOnly?.applies(patch) ?? false,
+      before: write(index, 'original', complete(patch.original)),
+      after: write(index, 'patched', complete(patch.patched)),
+    };
+  });
+  const files = (syntaxOnly: boolean) =>
+    pairs.filter((pair) => pair.syntaxOnly === syntaxOnly).flatMap((pair) => [pair.before, pair.after]);
+  const errors = new Map([
+    ...tool.check(files(false), directory),
+    ...(tool.syntaxOnly?.check(files(true), directory) ?? []),
+  ]);
   const failures = pairs
     .map(({ patch, before, after }) => {
       const fresh = added(errors.get(before) ?? [], errors.get(after) ?? []);
@@ -275,6 +386,8 @@ export function checkCorpus(tool: Tool, patches: readonly CorpusPatch[]): Corpus
       return { row: patch.row, errors: judged };
     })
     .filter((failure) => failure.errors.length > 0);
-  const complete = pairs.filter((pair) => (errors.get(pair.before) ?? []).length === 0).length;
-  return { failures, complete };
+  const complete = pairs.filter(
+    (pair) => !pair.syntaxOnly && (errors.get(pair.before) ?? []).length === 0,
+  ).length;
+  return { failures, complete, syntaxOnly: pairs.filter((pair) => pair.syntaxOnly).length };
 }

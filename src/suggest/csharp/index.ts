@@ -1,6 +1,6 @@
 import type { Finding, WaitForm } from '../../analysis/finding.js';
 import { inlineCode } from '../inline-code.js';
-import { plan, refuse, type PlannedEdit, type RewriteResult } from '../plan.js';
+import { lineBefore, plan, refuse, type PlannedEdit, type RewriteResult } from '../plan.js';
 import { hasRandomShared } from '../project.js';
 import type { StrategyName, SuggestOptions } from '../types.js';
 import { describe, reparsed, stillThere, writtenStrategy } from '../java/patch-kit.js';
@@ -240,10 +240,35 @@ function splitTopLevel(list: string): string[] {
   return items;
 }
 
+const USING_DIRECTIVE = /^[ \t]*using\s+(?:static\s+)?(?:\w+\s*=\s*)?[\w.]+(?:<[^;\n]*>)?\s*;/m;
+const SYSTEM_USING = /^[ \t]*(?:global\s+)?using\s+System\s*;/m;
+const SYSTEM_NAMES = /\b(?:Random|Math|Guid|TimeSpan)\b/;
+
+/**
+ * The plan with `using System;` first among the file's `using`s when the patch names `Random`, `Math`,
+ * `Guid` or `TimeSpan` and the file has `using` directives but not that one. A file with none takes
+ * its names from the project's global usings (the SDK's implicit ones include System): left alone.
+ */
+function withSystemUsing(fileText: string, result: RewriteResult): RewriteResult {
+  if (result.kind === 'refusal' || !result.edits.some((edit) => SYSTEM_NAMES.test(edit.newText)))
+    return result;
+  const first = USING_DIRECTIVE.exec(fileText);
+  if (!first || SYSTEM_USING.test(fileText)) return result;
+  const edit = lineBefore(fileText, first.index + first[0].search(/\S/), 'using System;');
+  return {
+    ...result,
+    edits: [...result.edits, { ...edit, note: 'add `using System;` with the other usings' }],
+  };
+}
+
 export function rewriteCSharp(finding: Finding, fileText: string, options: SuggestOptions): RewriteResult {
+  const patched = withSystemUsing(fileText, planCSharp(finding, fileText, options));
+  return patched.kind === 'plan' ? reparsed('csharp', fileText, patched) : patched;
+}
+
+function planCSharp(finding: Finding, fileText: string, options: SuggestOptions): RewriteResult {
   const form = finding.form;
-  if (form.kind === 'call-argument')
-    return reparsed('csharp', fileText, callArgument(finding, form, fileText, options));
+  if (form.kind === 'call-argument') return callArgument(finding, form, fileText, options);
   if (!stillThere(fileText, form.target.startOffset, form.target.endOffset, form.targetText)) {
     return refuse(
       'library',
@@ -251,8 +276,8 @@ export function rewriteCSharp(finding: Finding, fileText: string, options: Sugge
       `Turn on ${form.library}'s jitter.`,
     );
   }
-  if (form.library === 'signalr') return reparsed('csharp', fileText, signalr(finding, form, options));
+  if (form.library === 'signalr') return signalr(finding, form, options);
   if (form.library !== 'polly')
     return refuse('library', `${form.library} is not a .NET library`, `Turn on ${form.library}'s jitter.`);
-  return reparsed('csharp', fileText, polly(finding, form, fileText, options));
+  return polly(finding, form, fileText, options);
 }

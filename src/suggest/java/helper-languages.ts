@@ -104,8 +104,14 @@ const KOTLIN_MILLIS_WAIT = /(?:\bdelay|\bThread\.sleep|\bTimeUnit\.MILLISECONDS\
 
 const MILLISECONDS_IMPORT = 'import kotlin.time.Duration.Companion.milliseconds';
 
-export function kotlinWait(form: CallForm, fileText: string, duration: boolean): WaitKind | null {
-  if (duration) return 'duration';
+export function kotlinWait(
+  form: CallForm,
+  fileText: string,
+  duration: 'java' | 'kotlin' | null,
+): WaitKind | null {
+  if (duration === 'kotlin') return 'duration';
+  // A java.time.Duration takes neither a number nor the kotlin.time conversion: the helper is not used.
+  if (duration === 'java') return null;
   return KOTLIN_MILLIS_WAIT.test(callBefore(fileText, form)) ? 'millis' : null;
 }
 

@@ -12,7 +12,8 @@ import { helperPlan } from './repo-helper.js';
 
 /**
  * Kotlin rewrites with `kotlin.random.Random`: a `Long` delay becomes `Random.nextLong(…)`, a
- * `kotlin.time.Duration` is multiplied by `Random.nextDouble(…)` (the JDK's `ThreadLocalRandom` before
+ * `kotlin.time.Duration` is multiplied by `Random.nextDouble(…)`, a `java.time.Duration` (which has no
+ * `Double` product) is rebuilt from its randomised milliseconds (the JDK's `ThreadLocalRandom` before
  * Kotlin 1.3). The patched file must parse as cleanly
  * as the original (the grammar is loaded: the finding came from a parse of this file).
  */
@@ -29,6 +30,32 @@ type CallForm = Extract<WaitForm, { kind: 'call-argument' }>;
 
 const DURATION_SUFFIX =
   /\.(nanoseconds|microseconds|milliseconds|seconds|minutes|hours|days)\s*$|^Duration\./;
+/** A duration read out as a number (`timeout.toMillis()`, `d.inWholeMilliseconds`). */
+const AS_NUMBER = /\.(?:to(?:Millis|Nanos|Seconds|Minutes|Hours|Days|Long|Int)\(\s*\)|inWhole\w+)$/;
+const JAVA_DURATION_IMPORT = /^import\s+java\.time\.(Duration|\*)\s*$/m;
+
+/**
+ * Which `Duration` the argument is, if it is one: written as a Kotlin duration (`5.seconds`), built
+ * by java.time (`Duration.ofSeconds(5)`), or a name the file declares with a `Duration` type, which is
+ * java.time's when the file imports it.
+ */
+function durationKind(argument: string, fileText: string): 'java' | 'kotlin' | null {
+  const text = argument.trim();
+  if (AS_NUMBER.test(text)) return null;
+  const javaImported = JAVA_DURATION_IMPORT.test(fileText);
+  if (/^(?:java\.time\.)?Duration\.of/.test(text) || text.startsWith('java.time.')) return 'java';
+  if (DURATION_SUFFIX.test(text)) return javaImported && text.startsWith('Duration.') ? 'java' : 'kotlin';
+  const name = /^[A-Za-z_]\w*$/.exec(text)?.[0];
+  const declared =
+    name === undefined
+      ? undefined
+      : new RegExp(`\\b${name}\\s*:\\s*((?:java\\.time\\.|kotlin\\.time\\.)?Duration)\\b`).exec(
+          fileText,
+        )?.[1];
+  if (declared === undefined) return null;
+  if (declared !== 'Duration') return declared.startsWith('java.') ? 'java' : 'kotlin';
+  return javaImported ? 'java' : 'kotlin';
+}
 
 export function rewriteKotlin(finding: Finding, fileText: string, options: SuggestOptions): RewriteResult {
   const strategy = writtenStrategy(options);
@@ -42,7 +69,7 @@ export function rewriteKotlin(finding: Finding, fileText: string, options: Sugge
       `Randomise ${inlineCode(form.argumentText)}.`,
     );
   }
-  const duration = DURATION_SUFFIX.test(form.argumentText.trim());
+  const duration = durationKind(form.argumentText, fileText);
   const result =
     helperPlan(finding, form, fileText, options, KOTLIN_HELPER, kotlinWait(form, fileText, duration)) ??
     jittered(finding, form, fileText, options, duration);
@@ -58,7 +85,7 @@ function jittered(
   form: CallForm,
   fileText: string,
   options: SuggestOptions,
-  duration: boolean,
+  duration: 'java' | 'kotlin' | null,
 ): RewritePlan {
   const strategy = writtenStrategy(options);
   const b = atom(form.argumentText);
@@ -70,11 +97,18 @@ function jittered(
   const [low, high] = range[strategy] ?? range.full!;
   const modern = hasKotlinRandom(options.project?.jvm);
   const random = modern ? 'Random' : JVM_RANDOM;
-  const replacement = duration
-    ? `${b} * ${random}.nextDouble(${low}, ${high})`
-    : strategy === 'full'
-      ? `${random}.nextLong(${b} + 1)`
-      : `(${b} * ${random}.nextDouble(${low}, ${high})).toLong()`;
+  const millis = duration === 'java' ? `${b}.toMillis()` : b;
+  const drawn =
+    strategy === 'full'
+      ? `${random}.nextLong(${millis} + 1)`
+      : `(${millis} * ${random}.nextDouble(${low}, ${high})).toLong()`;
+  const javaDuration = JAVA_DURATION_IMPORT.test(fileText) ? 'Duration' : 'java.time.Duration';
+  const replacement =
+    duration === 'kotlin'
+      ? `${b} * ${random}.nextDouble(${low}, ${high})`
+      : duration === 'java'
+        ? `${javaDuration}.ofMillis(${drawn})`
+        : drawn;
   const edits: PlannedEdit[] = [
     { start: form.argument.startOffset, end: form.argument.endOffset, newText: replacement },
   ];
