@@ -443,7 +443,14 @@ export class FlowEngine {
           const grown = await this.evaluate(write.value, counting, inner);
           // Growing from itself, the range of one step is not the range of the value.
           if (grown.kind === 'random') value = RANDOM;
-          else if (isGrowing(grown)) value = joinValues([value, { kind: growthOf(write.value) }]);
+          // A start nothing in the repository sets still doubles without randomness, as
+          // `delay * 2 ** attempt` does with an unknown `delay`. Only a product: a name read again
+          // through a call of itself (Rust's `let retry_after = retry_after.parse()`) is no growth.
+          else if (isGrowing(grown))
+            value =
+              value.kind === 'unknown' && growthOf(write.value) === 'exponential'
+                ? { kind: 'exponential' }
+                : joinValues([value, { kind: growthOf(write.value) }]);
           else value = joinValues([value, grown]);
         } else {
           value = joinValues([value, rhs]);
@@ -454,10 +461,13 @@ export class FlowEngine {
       const base: DelayValue = value ?? UNKNOWN(`\`${name}\` is used before it is set`);
       if (rhs.kind === 'random') value = RANDOM;
       else if (write.op === '*=' || write.op === '**=' || write.op === '<<=') {
+        const growth: DelayValue = { kind: 'exponential', factor: rhs.kind === 'const' ? rhs.ms : undefined };
         value =
           rhs.kind === 'const' && rhs.ms === 1
             ? base
-            : joinValues([base, { kind: 'exponential', factor: rhs.kind === 'const' ? rhs.ms : undefined }]);
+            : base.kind === 'unknown'
+              ? growth
+              : joinValues([base, growth]);
       } else if (write.op === '+=' || write.op === '-=') {
         value = rhs.kind === 'const' && rhs.ms === 0 ? base : joinValues([base, { kind: 'linear' }]);
       } else value = joinValues([base, UNKNOWN(`\`${name}\` is reassigned`)]);
