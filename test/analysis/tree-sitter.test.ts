@@ -16,6 +16,7 @@ import {
   rangeOf,
   reparseVerdict,
   syntaxErrorCount,
+  withLoadedTree,
   withTree,
 } from '../../src/analysis/languages/tree-sitter/runtime.js';
 import { withFragment } from '../../src/analysis/languages/tree-sitter/modules.js';
@@ -68,6 +69,17 @@ describe('tree-sitter runtime', () => {
     await withTree('go', good, (tree) => expect(syntaxErrorCount(tree)).toBe(0));
     expect(reparseVerdict('go', good, good.replace('g(1)', 'g(2)'))).toEqual({ valid: true });
     expect(reparseVerdict('go', good, bad).valid).toBe(false);
+  });
+
+  it('keeps a tree in use while nested callers parse many other texts', async () => {
+    await loadLanguage('go');
+    const outer = 'package main\nfunc outer() {}\n';
+    const seen = withLoadedTree('go', outer, (tree) => {
+      for (let i = 0; i < 20; i += 1) withLoadedTree('go', `package main\nfunc f${i}() {}\n`, () => i);
+      return tree.rootNode.text;
+    });
+    expect(seen).toBe(outer);
+    expect(withLoadedTree('go', outer, (tree) => syntaxErrorCount(tree))).toBe(0);
   });
 
   it('searches without recursion and finds enclosing loops within a function', async () => {

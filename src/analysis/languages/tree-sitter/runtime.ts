@@ -248,20 +248,66 @@ export function syntaxErrorCount(tree: Tree): number {
 export type ReparseVerdict = { valid: true } | { valid: false; reason: string };
 
 /**
+ * Trees parsed after analysis, by grammar and text, most recently used last. A rewrite and the check of
+ * its patch parse the same file several times (once per lookup, once per verdict, once per finding of
+ * the file), so the few texts in use are parsed once each.
+ */
+const RECENT_TREES = 8;
+
+interface RecentTree {
+  tree: Tree;
+  /** Callers inside `use` right now: their tree is never evicted from under them. */
+  users: number;
+  errors?: number;
+}
+
+const recentTrees = new Map<GrammarName, Map<string, RecentTree>>();
+
+function recentTree(name: GrammarName, language: Language, text: string): RecentTree {
+  let trees = recentTrees.get(name);
+  if (!trees) recentTrees.set(name, (trees = new Map()));
+  const hit = trees.get(text);
+  if (hit) {
+    trees.delete(text);
+    trees.set(text, hit);
+    return hit;
+  }
+  const entry: RecentTree = { tree: parseLoaded(name, language, text), users: 0 };
+  trees.set(text, entry);
+  for (const [key, old] of trees) {
+    if (trees.size <= RECENT_TREES) break;
+    if (old.users > 0 || old === entry) continue;
+    trees.delete(key);
+    old.tree.delete();
+  }
+  return entry;
+}
+
+/** Runs `use` on the tree of `text`, parsed once while it stays among the recent ones. */
+function withRecentTree<T>(
+  name: GrammarName,
+  language: Language,
+  text: string,
+  use: (entry: RecentTree) => T,
+): T {
+  const entry = recentTree(name, language, text);
+  entry.users += 1;
+  try {
+    return use(entry);
+  } finally {
+    entry.users -= 1;
+  }
+}
+
+/**
  * Whether `patched` parses at least as cleanly as `original` with the same grammar. Synchronous: the
  * grammar must already be loaded (it is, once a file of the language has been analysed).
  */
 export function reparseVerdict(name: GrammarName, original: string, patched: string): ReparseVerdict {
   const language = loadedLanguage(name);
   if (!language) return { valid: false, reason: `the ${name} grammar is not loaded` };
-  const count = (text: string): number => {
-    const tree = parseLoaded(name, language, text);
-    try {
-      return syntaxErrorCount(tree);
-    } finally {
-      tree.delete();
-    }
-  };
+  const count = (text: string): number =>
+    withRecentTree(name, language, text, (entry) => (entry.errors ??= syntaxErrorCount(entry.tree)));
   try {
     const before = count(original);
     const after = count(patched);
@@ -276,23 +322,19 @@ export function reparseVerdict(name: GrammarName, original: string, patched: str
 
 /**
  * Synchronous `withTree` for callers that run after analysis (rewrites): null when the grammar has
- * not been loaded yet or the parse runs out of time.
+ * not been loaded yet or the parse runs out of time. The tree is shared with the next callers of the
+ * same text, so `use` must not edit it; nodes must not escape `use`.
  */
 export function withLoadedTree<T>(name: GrammarName, text: string, use: (tree: Tree) => T): T | null {
   const language = loadedLanguage(name);
   if (!language) return null;
-  let tree: Tree;
   try {
-    tree = parseLoaded(name, language, text);
+    recentTree(name, language, text);
   } catch (error) {
     if (error instanceof ParseTimeExceeded) return null;
     throw error;
   }
-  try {
-    return use(tree);
-  } finally {
-    tree.delete();
-  }
+  return withRecentTree(name, language, text, (entry) => use(entry.tree));
 }
 
 /**
