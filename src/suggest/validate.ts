@@ -198,8 +198,12 @@ interface PendingCheck {
  */
 const REACHES_OUTSIDE =
   /\bdeclare\s+(?:global|module)\b|\bexport\s+as\s+namespace\b|^\s*\/\/\/\s*<reference\b/m;
-/** Patches checked in one program: the checker and its view of the standard library are built once. */
+/**
+ * Patches checked in one program, so the checker and its view of the standard library are built once
+ * for many; bounded in text too, since a program keeps every checked file's types until it is dropped.
+ */
 const CHECKS_PER_PROGRAM = 100;
+const CHARACTERS_PER_PROGRAM = 1024 * 1024;
 
 /**
  * The original's and the patched file's diagnostics of each check. Every file is a module and nothing
@@ -217,14 +221,35 @@ function diagnosticsOfChecks(checks: readonly PendingCheck[]): [Diagnostics, Dia
     else groups.set(group, [index]);
   });
   for (const members of groups.values()) {
-    for (let from = 0; from < members.length; from += CHECKS_PER_PROGRAM) {
-      const chunk = members.slice(from, from + CHECKS_PER_PROGRAM);
+    for (const chunk of chunks(members, (index) => checks[index]!.original.length)) {
       checkTogether(chunk.map((index) => checks[index]!)).forEach(
         (pair, offset) => (results[chunk[offset]!] = pair),
       );
     }
   }
   return results;
+}
+
+/** Consecutive runs of `members` within both bounds of one program (a member over them goes alone). */
+function chunks(members: readonly number[], size: (index: number) => number): number[][] {
+  const result: number[][] = [];
+  let current: number[] = [];
+  let characters = 0;
+  for (const index of members) {
+    const more = size(index);
+    if (
+      current.length >= CHECKS_PER_PROGRAM ||
+      (current.length > 0 && characters + more > CHARACTERS_PER_PROGRAM)
+    ) {
+      result.push(current);
+      current = [];
+      characters = 0;
+    }
+    current.push(index);
+    characters += more;
+  }
+  if (current.length > 0) result.push(current);
+  return result;
 }
 
 const NOTHING: Diagnostics = new Map();
