@@ -1,13 +1,15 @@
 /**
  * `npm run bench`: analysis speed and memory against bare parsing, on (a) a generated corpus of 5,000
- * files and (b) the third-party JavaScript under node_modules, (c) the tree-sitter languages, and (d)
- * how many files a one-file review reads. Each figure comes from its own process.
+ * files, (b) the third-party JavaScript under node_modules, (c) a real-shaped repository
+ * (bench/repository.ts), (d) the tree-sitter languages, and (e) how many files a one-file review
+ * reads. Each figure comes from its own process.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeCorpus } from './corpus.js';
+import { writeRepository } from './repository.js';
 
 const CORPUS_FILES = Number(process.env.BENCH_FILES ?? 5_000);
 const LANGUAGE_FILES = Number(process.env.BENCH_LANGUAGE_FILES ?? 1_000);
@@ -88,9 +90,21 @@ try {
   rmSync(fewDir, { recursive: true, force: true });
 }
 
-// (c) the tree-sitter languages: bare parse against analysis and the whole review, few and many findings.
+const repository = mkdtempSync(join(tmpdir(), 'jitterbot-bench-repository-'));
+try {
+  writeRepository(repository);
+  report(
+    '(c) real-shaped repository: a TypeScript monorepo (API, worker, web, shared library, tests) with a Python and a Go service',
+    repository,
+    false,
+  );
+} finally {
+  rmSync(repository, { recursive: true, force: true });
+}
+
+// (d) the tree-sitter languages: bare parse against analysis and the whole review, few and many findings.
 console.log(
-  `\n(c) tree-sitter languages, ${LANGUAGE_FILES} generated files each: analysis and whole review over bare tree-sitter parse`,
+  `\n(d) tree-sitter languages, ${LANGUAGE_FILES} generated files each: analysis and whole review over bare tree-sitter parse`,
 );
 process.stdout.write(
   execFileSync(process.execPath, ['--import', 'tsx', 'bench/languages.ts', String(LANGUAGE_FILES)], {
@@ -98,8 +112,8 @@ process.stdout.write(
   }),
 );
 
-// (d) what a one-file review reads of the repository around it, by how far its delay is followed.
-console.log('\n(d) repository reads of a one-file review');
+// (e) what a one-file review reads of the repository around it, by how far its delay is followed.
+console.log('\n(e) repository reads of a one-file review');
 process.stdout.write(
   execFileSync(process.execPath, ['--import', 'tsx', 'bench/reads.ts'], { encoding: 'utf8' }),
 );

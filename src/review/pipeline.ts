@@ -15,9 +15,9 @@ import type {
   ReviewTarget,
 } from '../platforms/types.js';
 import { simulateFinding } from '../simulate/finding.js';
-import { suggest } from '../suggest/suggest.js';
+import { suggestEach } from '../suggest/suggest.js';
 import type { ProjectFacts } from '../suggest/project.js';
-import type { RepoJitterHelper } from '../suggest/types.js';
+import type { RepoJitterHelper, Suggestion, SuggestOptions } from '../suggest/types.js';
 import { analysisOptionsFrom, analyzePaths, filterOptionsFrom, type AnalyzedFile } from './analyze.js';
 import { renderComment, renderSummary } from './render.js';
 import { budgetCuts, readCutNote } from './read-cuts.js';
@@ -178,16 +178,23 @@ export async function analyseChange(
 
   const texts = new Map(analyzed.files.map((file) => [file.path, file.text]));
   const projects = await readProjectFacts(reader, changeSet.headSha, added);
-  const published = added.map((finding) =>
+  const helpers = added.map((finding) => helperFor(confirmation, finding, analyzers));
+  const suggestions = suggestEach(
+    added.map((finding, index) => ({
+      finding,
+      fileText: texts.get(finding.path)!,
+      options: suggestOptions(finding, config, helpers[index], projects.get(finding.path)),
+    })),
+  );
+  const published = added.map((finding, index) =>
     publishable(
       finding,
       texts.get(finding.path)!,
+      { suggestion: suggestions[index]!, repoHelper: helpers[index] },
       platform,
       config,
-      { ...confirmation, project: projects.get(finding.path) },
       clients,
       log,
-      analyzers,
     ),
   );
   const { toPost, unchanged, fixed } = reconcile(published, earlier);
@@ -296,24 +303,30 @@ function helperFor(
   return { name, path, takesAttempt, ...(signature ? { signature } : {}) };
 }
 
-function publishable(
+function suggestOptions(
   finding: Finding,
-  fileText: string,
-  platform: ReviewTarget['platform'],
   config: JitterbotConfig,
-  confirmation: Confirmation & { project?: ProjectFacts },
-  clients: { count: number; source: string },
-  log: ReviewLogger,
-  analyzers: readonly LanguageAnalyzer[],
-): PublishedFinding {
-  const repoHelper = helperFor(confirmation, finding, analyzers);
-  const suggestion = suggest(finding, fileText, {
+  repoHelper: RepoJitterHelper | undefined,
+  project: ProjectFacts | undefined,
+): SuggestOptions {
+  return {
     strategy: config.strategy === 'golden' && !config.golden_index ? 'full' : config.strategy,
     capMs: config.cap_ms,
     goldenIndexEnv: config.golden_index,
     repoHelper: repoHelper && repoHelper.path !== finding.path ? repoHelper : undefined,
-    project: confirmation.project,
-  });
+    project,
+  };
+}
+
+function publishable(
+  finding: Finding,
+  fileText: string,
+  { suggestion, repoHelper }: { suggestion: Suggestion; repoHelper: RepoJitterHelper | undefined },
+  platform: ReviewTarget['platform'],
+  config: JitterbotConfig,
+  clients: { count: number; source: string },
+  log: ReviewLogger,
+): PublishedFinding {
   if (!suggestion.valid)
     log.error(
       { path: finding.path, line: finding.range.startLine, reason: suggestion.invalidReason },

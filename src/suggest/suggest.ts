@@ -8,9 +8,9 @@ import { refuse, type PlannedEdit, type RewriteResult } from './plan.js';
 import { attemptCounted } from './attempt.js';
 import { keepWordsTrue } from './stale-words.js';
 import { JITTER_STRATEGIES } from '../simulate/strategies.js';
-import type { Suggestion, SuggestOptions, TextEdit } from './types.js';
+import type { Suggestion, SuggestionBlock, SuggestOptions, TextEdit } from './types.js';
 import type { SuggestedStrategy } from '../simulate/strategies.js';
-import { validatePatch } from './validate.js';
+import { validatePatches, type PatchRequest } from './validate.js';
 import { rewriteJava, rewriteKotlin } from './java/index.js';
 import { rewriteCSharp } from './csharp/index.js';
 import { rewriteRust } from './rust/index.js';
@@ -154,12 +154,46 @@ function fakeJitterRefusal(finding: Finding, options: SuggestOptions): RewriteRe
   );
 }
 
+/** A finding whose patch is wanted: the text of its file and how to write the patch. */
+export interface SuggestRequest {
+  finding: Finding;
+  fileText: string;
+  options: SuggestOptions;
+}
+
+/** A patch written and waiting for its verdict. */
+interface Draft {
+  base: Omit<Suggestion, 'valid' | 'primary' | 'invalidReason'>;
+  primary: SuggestionBlock;
+  check: PatchRequest;
+}
+
 /**
  * The jitter patch for one finding: minimal edits in the author's formatting, the contiguous block a
  * platform suggestion replaces, sentences for edits elsewhere, and a verdict from re-parsing and
  * type-checking the patched file. An invalid suggestion still explains the change in words.
  */
 export function suggest(finding: Finding, fileText: string, options: SuggestOptions): Suggestion {
+  return suggestEach([{ finding, fileText, options }])[0]!;
+}
+
+/** `suggest` for each request, with the patches validated together (one type-check program for many). */
+export function suggestEach(requests: readonly SuggestRequest[]): Suggestion[] {
+  const drafts = requests.map(({ finding, fileText, options }) => draft(finding, fileText, options));
+  const written = drafts.filter((d): d is Draft => 'check' in d);
+  const verdicts = new Map(
+    validatePatches(written.map((d) => d.check)).map((verdict, index) => [written[index]!, verdict]),
+  );
+  return drafts.map((d) => {
+    if (!('check' in d)) return d;
+    const verdict = verdicts.get(d)!;
+    return verdict.valid
+      ? { ...d.base, valid: true, primary: d.primary }
+      : { ...d.base, valid: false, invalidReason: verdict.reason, primary: d.primary };
+  });
+}
+
+function draft(finding: Finding, fileText: string, options: SuggestOptions): Suggestion | Draft {
   const rewriter = REWRITERS[finding.language];
   const computedBy = finding.form.kind === 'call-argument' ? finding.form.computedBy : undefined;
   const result =
@@ -189,9 +223,15 @@ export function suggest(finding: Finding, fileText: string, options: SuggestOpti
   if (main === undefined) throw new Error('suggest: a rewrite plan without edits');
   const split = primaryBlock(fileText, result.edits, main);
   const extra = split.outside.map((edit) => sentenceFor(edit, fileText));
-  const base = { strategy: result.strategy, edits, extra, description: result.description };
-  const verdict = validatePatch(finding.path, finding.language, fileText, edits, options.project?.typescript);
-  return verdict.valid
-    ? { ...base, valid: true, primary: split.block }
-    : { ...base, valid: false, invalidReason: verdict.reason, primary: split.block };
+  return {
+    base: { strategy: result.strategy, edits, extra, description: result.description },
+    primary: split.block,
+    check: {
+      path: finding.path,
+      language: finding.language,
+      original: fileText,
+      edits,
+      checking: options.project?.typescript,
+    },
+  };
 }

@@ -39,7 +39,7 @@ const CHECKED_DIRECTORY = '/jitterbot-check/';
 /** Original files' diagnostics kept for reuse: one file often has several findings. */
 const ORIGINAL_CACHE_SIZE = 32;
 
-const originalCache = new Map<string, Map<string, Diagnostic>>();
+const originalCache = new Map<string, Diagnostics>();
 
 interface Diagnostic {
   count: number;
@@ -135,79 +135,203 @@ function scriptKind(extension: string): ts.ScriptKind {
   return /js$/.test(extension) ? ts.ScriptKind.JS : ts.ScriptKind.TS;
 }
 
+/** A text to check, under a name ending like `path`'s. */
+interface CheckedText {
+  path: string;
+  text: string;
+}
+
+type Diagnostics = Map<string, Diagnostic>;
+
 /**
- * Syntactic and semantic diagnostics of each text, checked as files named like `path`, keyed by code
- * and message: one program for all of them.
+ * One program holding every text; what it returns gives the syntactic and semantic diagnostics of
+ * the text at an index, keyed by code and message. The checker checks a file only when asked.
  */
-function diagnosticsOfEach(
-  path: string,
-  texts: readonly string[],
+function programOf(
+  files: readonly CheckedText[],
   options: ts.CompilerOptions,
-): Map<string, Diagnostic>[] {
+): (index: number) => Diagnostics {
   loadLibraries(options);
-  const extension = extensionOf(path);
   const target = options.target ?? ts.ScriptTarget.ES2022;
   checkedFiles.clear();
   checkedFiles.set(AMBIENT_PATH, ts.createSourceFile(AMBIENT_PATH, AMBIENT_GLOBALS, target, true));
-  const names = texts.map((text, index) => {
+  const names = files.map(({ path, text }, index) => {
+    const extension = extensionOf(path);
     const name = `${CHECKED_DIRECTORY}file${index}${extension}`;
     checkedFiles.set(name, ts.createSourceFile(name, text, target, true, scriptKind(extension)));
     return name;
   });
   const program = ts.createProgram([AMBIENT_PATH, ...names], options, compilerHost, previousProgram);
   previousProgram = program;
-  return names.map((name, index) => {
-    const node = program.getSourceFile(name);
-    if (node === undefined) throw new Error('validate: checked file missing from the program');
-    const lines = new LineIndex(texts[index]!);
-    const result = new Map<string, Diagnostic>();
-    const all = [...program.getSyntacticDiagnostics(node), ...program.getSemanticDiagnostics(node)];
-    for (const diagnostic of all) {
-      if (IGNORED_CODES.has(diagnostic.code)) continue;
-      const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, ' ');
-      const key = `${diagnostic.code}:${message}`;
-      const existing = result.get(key);
-      if (existing !== undefined) existing.count += 1;
-      else result.set(key, { count: 1, message, line: lines.lineOf(diagnostic.start ?? 0) });
+  return (index) => diagnosticsOf(program, names[index]!, files[index]!.text);
+}
+
+function diagnosticsOf(program: ts.Program, name: string, text: string): Diagnostics {
+  const node = program.getSourceFile(name);
+  if (node === undefined) throw new Error('validate: checked file missing from the program');
+  const lines = new LineIndex(text);
+  const result: Diagnostics = new Map();
+  const all = [...program.getSyntacticDiagnostics(node), ...program.getSemanticDiagnostics(node)];
+  for (const diagnostic of all) {
+    if (IGNORED_CODES.has(diagnostic.code)) continue;
+    const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, ' ');
+    const key = `${diagnostic.code}:${message}`;
+    const existing = result.get(key);
+    if (existing !== undefined) existing.count += 1;
+    else result.set(key, { count: 1, message, line: lines.lineOf(diagnostic.start ?? 0) });
+  }
+  return result;
+}
+
+/** A TypeScript or JavaScript patch waiting for its type-check. */
+interface PendingCheck {
+  path: string;
+  original: string;
+  patched: string;
+  options: ts.CompilerOptions;
+}
+
+/**
+ * Declarations that reach outside their own module (global augmentations, ambient modules, UMD
+ * globals, triple-slash references): a file holding one could change how the other files of a shared
+ * program check, so its patch is checked in a program of its own.
+ */
+const REACHES_OUTSIDE =
+  /\bdeclare\s+(?:global|module)\b|\bexport\s+as\s+namespace\b|^\s*\/\/\/\s*<reference\b/m;
+/**
+ * Patches checked in one program, so the checker and its view of the standard library are built once
+ * for many; bounded in text too, since a program keeps every checked file's types until it is dropped.
+ */
+const CHECKS_PER_PROGRAM = 100;
+const CHARACTERS_PER_PROGRAM = 1024 * 1024;
+
+/**
+ * The original's and the patched file's diagnostics of each check. Every file is a module and nothing
+ * resolves across files, so checks with the same options share a program unless a file reaches
+ * outside its module.
+ */
+function diagnosticsOfChecks(checks: readonly PendingCheck[]): [Diagnostics, Diagnostics][] {
+  const results: [Diagnostics, Diagnostics][] = [];
+  const groups = new Map<string, number[]>();
+  checks.forEach((check, index) => {
+    const shared = !REACHES_OUTSIDE.test(check.original) && !REACHES_OUTSIDE.test(check.patched);
+    const group = shared ? JSON.stringify(check.options) : `alone ${index}`;
+    const members = groups.get(group);
+    if (members) members.push(index);
+    else groups.set(group, [index]);
+  });
+  for (const members of groups.values()) {
+    for (const chunk of chunks(members, (index) => checks[index]!.original.length)) {
+      checkTogether(chunk.map((index) => checks[index]!)).forEach(
+        (pair, offset) => (results[chunk[offset]!] = pair),
+      );
     }
-    return result;
+  }
+  return results;
+}
+
+/** Consecutive runs of `members` within both bounds of one program (a member over them goes alone). */
+function chunks(members: readonly number[], size: (index: number) => number): number[][] {
+  const result: number[][] = [];
+  let current: number[] = [];
+  let characters = 0;
+  for (const index of members) {
+    const more = size(index);
+    if (
+      current.length >= CHECKS_PER_PROGRAM ||
+      (current.length > 0 && characters + more > CHARACTERS_PER_PROGRAM)
+    ) {
+      result.push(current);
+      current = [];
+      characters = 0;
+    }
+    current.push(index);
+    characters += more;
+  }
+  if (current.length > 0) result.push(current);
+  return result;
+}
+
+const NOTHING: Diagnostics = new Map();
+
+/**
+ * One program for a chunk of checks: each patched file, and each original not already known (once
+ * per text: findings of one file share it). An original is checked only when its patched file has a
+ * diagnostic to compare with; a patched file without any is valid whatever the original had.
+ */
+function checkTogether(chunk: readonly PendingCheck[]): [Diagnostics, Diagnostics][] {
+  const files: CheckedText[] = chunk.map(({ path, patched }) => ({ path, text: patched }));
+  // Each original's diagnostics when known, else the index of its text in the program.
+  const originals = new Map<string, Diagnostics | number>();
+  const keys = chunk.map((check) => {
+    const key = originalKey(check);
+    if (originals.has(key)) return key;
+    const cached = originalCache.get(key);
+    originals.set(key, cached ?? files.length);
+    if (cached === undefined) files.push({ path: check.path, text: check.original });
+    return key;
+  });
+  const diagnose = programOf(files, chunk[0]!.options);
+  return chunk.map((_, index) => {
+    const after = diagnose(index);
+    if (after.size === 0) return [NOTHING, after];
+    const key = keys[index]!;
+    const known = originals.get(key)!;
+    if (typeof known !== 'number') return [known, after];
+    const before = diagnose(known);
+    originals.set(key, before);
+    remember(key, before);
+    return [before, after];
   });
 }
 
-/** The original's diagnostics (cached by content and options) and the patched file's, from one program. */
-function diagnosticsBeforeAndAfter(
-  path: string,
-  original: string,
-  patched: string,
-  options: ts.CompilerOptions,
-): [Map<string, Diagnostic>, Map<string, Diagnostic>] {
-  const key = createHash('sha256')
-    .update(extensionOf(path))
+function originalKey(check: PendingCheck): string {
+  return createHash('sha256')
+    .update(extensionOf(check.path))
     .update('\0')
-    .update(JSON.stringify(options))
+    .update(JSON.stringify(check.options))
     .update('\0')
-    .update(original)
+    .update(check.original)
     .digest('hex');
-  const cached = originalCache.get(key);
-  if (cached !== undefined) return [cached, diagnosticsOfEach(path, [patched], options)[0]!];
-  const [before, after] = diagnosticsOfEach(path, [original, patched], options) as [
-    Map<string, Diagnostic>,
-    Map<string, Diagnostic>,
-  ];
-  originalCache.set(key, before);
+}
+
+function remember(key: string, diagnostics: Diagnostics): void {
+  originalCache.set(key, diagnostics);
   if (originalCache.size > ORIGINAL_CACHE_SIZE) originalCache.delete(originalCache.keys().next().value!);
-  return [before, after];
 }
 
 const CHECKED_LANGUAGES: ReadonlySet<Language> = new Set(['typescript', 'javascript']);
 
+/** One patch to validate: `edits` to `original`, the text of the file at `path`. */
+export interface PatchRequest {
+  path: string;
+  language: Language;
+  original: string;
+  edits: readonly TextEdit[];
+  /** The project's own tsconfig options, when known (`ProjectFacts.typescript`). */
+  checking?: ts.CompilerOptions;
+}
+
 /**
  * Applies `edits` in memory and accepts the patch only when the result parses and the TypeScript
  * checker reports no diagnostic that the original file did not already have, checking with the
- * project's own tsconfig options when they are known (`checking`, from `ProjectFacts.typescript`).
- * The comparison covers the whole file, not only the edited lines: a patch can break a line it does
- * not touch (a declaration it leaves unused under `noUnusedLocals`).
+ * project's own tsconfig options when they are known. The comparison covers the whole file, not only
+ * the edited lines: a patch can break a line it does not touch (a declaration it leaves unused under
+ * `noUnusedLocals`). The TypeScript checks of all requests run together (see `diagnosticsOfChecks`).
  */
+export function validatePatches(requests: readonly PatchRequest[]): ValidationResult[] {
+  const results: (ValidationResult | PendingCheck)[] = requests.map(verdictBeforeChecking);
+  const pending = results.filter((result): result is PendingCheck => !('valid' in result));
+  const checked = new Map(pending.map((check, index) => [check, index]));
+  const diagnostics = diagnosticsOfChecks(pending);
+  return results.map((result) => {
+    if ('valid' in result) return result;
+    const [before, after] = diagnostics[checked.get(result)!]!;
+    return newErrorIn(before, after) ?? { valid: true, patched: result.patched };
+  });
+}
+
+/** One patch: `validatePatches` of one request. */
 export function validatePatch(
   path: string,
   language: Language,
@@ -215,6 +339,12 @@ export function validatePatch(
   edits: readonly TextEdit[],
   checking?: ts.CompilerOptions,
 ): ValidationResult {
+  return validatePatches([{ path, language, original, edits, checking }])[0]!;
+}
+
+/** The verdict of everything but the type-check, or the type-check still to run. */
+function verdictBeforeChecking(request: PatchRequest): ValidationResult | PendingCheck {
+  const { path, language, original, edits, checking } = request;
   const overlap = findOverlap(edits);
   if (overlap !== null) return { valid: false, reason: 'the patch edits the same text twice' };
   if (edits.some((edit) => edit.start < 0 || edit.end > original.length || edit.end < edit.start)) {
@@ -233,7 +363,10 @@ export function validatePatch(
   }
   // JSX is kept as written unless the project says how to compile it.
   const options = { jsx: ts.JsxEmit.Preserve, ...(checking ?? WITHOUT_TSCONFIG), ...ISOLATED };
-  const [before, after] = diagnosticsBeforeAndAfter(path, original, patched, options);
+  return { path, original, patched, options };
+}
+
+function newErrorIn(before: Diagnostics, after: Diagnostics): ValidationResult | null {
   for (const [key, diagnostic] of after) {
     if (diagnostic.count > (before.get(key)?.count ?? 0)) {
       return {
@@ -242,5 +375,5 @@ export function validatePatch(
       };
     }
   }
-  return { valid: true, patched };
+  return null;
 }

@@ -16,7 +16,9 @@ import {
   rangeOf,
   reparseVerdict,
   syntaxErrorCount,
+  withLoadedTree,
   withTree,
+  type Node,
 } from '../../src/analysis/languages/tree-sitter/runtime.js';
 import { withFragment } from '../../src/analysis/languages/tree-sitter/modules.js';
 import {
@@ -28,6 +30,14 @@ import {
   nodeSpanning,
   some,
 } from '../../src/analysis/languages/tree-sitter/syntax.js';
+
+/** Every node with its type, offsets and points: two trees with the same layout are the same tree. */
+function layout(node: Node): string[] {
+  const { row, column } = node.startPosition;
+  const end = node.endPosition;
+  const own = `${node.type} ${node.startIndex}-${node.endIndex} ${row}:${column}-${end.row}:${end.column}`;
+  return [own, ...node.children.flatMap((child) => (child ? layout(child) : []))];
+}
 
 describe('tree-sitter runtime', () => {
   it('loads a grammar once and shares it', async () => {
@@ -68,6 +78,36 @@ describe('tree-sitter runtime', () => {
     await withTree('go', good, (tree) => expect(syntaxErrorCount(tree)).toBe(0));
     expect(reparseVerdict('go', good, good.replace('g(1)', 'g(2)'))).toEqual({ valid: true });
     expect(reparseVerdict('go', good, bad).valid).toBe(false);
+  });
+
+  it('parses a patched text from its original, to the same tree a fresh parse gives', async () => {
+    await loadLanguage('go');
+    // Characters beyond one UTF-16 unit before and after the edit: indexes and columns are code units.
+    const original = 'package main\n\n// café ☕ 🚀\nfunc f() {\n\tg("é🚀", 1)\n\th(2) // ☕\n}\n';
+    const patches = [
+      original.replace('g("é🚀", 1)', 'g("é🚀", rand.Intn(1))'),
+      original.replace('g("é🚀", 1)', 'g("é🚀", rand.Intn(1)'),
+      original.replace('\th(2)', '\th(2)\n\tk("🚀")'),
+      original.replace('func f() {\n', ''),
+    ];
+    for (const patched of patches) {
+      const verdict = reparseVerdict('go', original, patched);
+      const incremental = withLoadedTree('go', patched, (tree) => layout(tree.rootNode));
+      const fresh = await withTree('go', patched, (tree) => [layout(tree.rootNode), syntaxErrorCount(tree)]);
+      expect(incremental).toEqual(fresh[0]);
+      expect(verdict.valid).toBe(fresh[1] === 0);
+    }
+  });
+
+  it('keeps a tree in use while nested callers parse many other texts', async () => {
+    await loadLanguage('go');
+    const outer = 'package main\nfunc outer() {}\n';
+    const seen = withLoadedTree('go', outer, (tree) => {
+      for (let i = 0; i < 20; i += 1) withLoadedTree('go', `package main\nfunc f${i}() {}\n`, () => i);
+      return tree.rootNode.text;
+    });
+    expect(seen).toBe(outer);
+    expect(withLoadedTree('go', outer, (tree) => syntaxErrorCount(tree))).toBe(0);
   });
 
   it('searches without recursion and finds enclosing loops within a function', async () => {

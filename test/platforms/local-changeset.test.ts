@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChangedFile } from '../../src/platforms/types.js';
 import { localChangeSet, wholeTreeChangeSet } from '../../src/platforms/local/changeset.js';
-import { WORKTREE_REF } from '../../src/platforms/local/reader.js';
+import { fsRepoReader, WORKTREE_REF } from '../../src/platforms/local/reader.js';
 import { WHOLE_FILE } from '../../src/platforms/diff.js';
 import { lines, TempRepo } from './local-repo.js';
 
@@ -240,7 +240,7 @@ describe('wholeTreeChangeSet', () => {
       dir.write('a.ts', lines(2));
       dir.write('lib/b.py', lines(1));
       dir.write('node_modules/x/index.js', lines(1));
-      const changes = await wholeTreeChangeSet(dir.root);
+      const changes = await wholeTreeChangeSet(fsRepoReader(dir.root));
       expect(changes.headSha).toBe(WORKTREE_REF);
       expect(changes.files).toEqual([
         { path: 'a.ts', status: 'added', addedLines: [WHOLE_FILE] },

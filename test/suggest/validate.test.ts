@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validatePatch } from '../../src/suggest/validate.js';
+import { validatePatch, validatePatches } from '../../src/suggest/validate.js';
 import { loadLanguage } from '../../src/analysis/languages/tree-sitter/runtime.js';
 
 const TS = `import { sleep } from './sleep.js';
@@ -109,5 +109,38 @@ describe('validatePatch', () => {
       validatePatch('a.kt', 'kotlin', kt, [{ start, end: start + 4, newText: 'Random.nextLong(5000)' }])
         .valid,
     ).toBe(true);
+  });
+});
+
+describe('validatePatches', () => {
+  const request = (path: string, original: string, newText: string) => ({
+    path,
+    language: 'typescript' as const,
+    original,
+    edits: replaceDelay(original, newText),
+  });
+
+  it('gives each patch of a shared program the verdict it gets alone', () => {
+    const broken = `${TS}const wrong: number = 'text';\n`;
+    const requests = [
+      request('src/a.ts', TS, 'Math.random() * 1000'),
+      request('src/b.ts', TS, 'Math.random() * tries'),
+      request('src/c.ts', broken, 'Math.random() * 1000'),
+      request('src/d.ts', broken, 'Math.random() *'),
+    ];
+    const together = validatePatches(requests);
+    const alone = requests.map((r) => validatePatch(r.path, r.language, r.original, r.edits));
+    expect(together).toEqual(alone);
+    expect(together.map((verdict) => verdict.valid)).toEqual([true, false, true, false]);
+  });
+
+  it('checks a file that declares globals in a program of its own', () => {
+    // Shared with the other file, its `tries` would make the other patch type-check.
+    const declaring = `${TS}declare global {\n  var tries: number;\n}\n`;
+    const verdicts = validatePatches([
+      request('src/globals.ts', declaring, 'Math.random() * tries'),
+      request('src/run.ts', TS, 'Math.random() * tries'),
+    ]);
+    expect(verdicts.map((verdict) => verdict.valid)).toEqual([true, false]);
   });
 });

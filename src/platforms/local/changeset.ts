@@ -8,11 +8,10 @@ import {
   type DiffFile,
   type DiffLimits,
 } from '../diff.js';
-import type { ChangeSet } from '../types.js';
+import type { ChangeSet, RepoReader } from '../types.js';
 import { git, GitError, gitText, repositoryRoot, runGit } from './git.js';
 import { safeRelativePath } from './paths.js';
 import { WORKTREE_REF } from './reader.js';
-import { listWorkingTree } from './walk.js';
 
 /**
  * What a local branch changed: the diff from the merge base of `baseRef` and HEAD — the commits a pull
@@ -68,12 +67,12 @@ export async function localChangeSet(
   return { baseSha: mergeBase, headSha: opts.includeUncommitted ? WORKTREE_REF : head, files };
 }
 
-/** Every file of the working tree as entirely new: a scan with no base to compare with. */
-export async function wholeTreeChangeSet(
-  root: string,
-  maxFiles = DEFAULT_READ_BUDGET.maxListed,
-): Promise<ChangeSet> {
-  const paths = await listWorkingTree(root, maxFiles);
+/**
+ * Every file of the working tree as entirely new: a scan with no base to compare with. Listed by the
+ * reader the review reads with, so the tree is walked once and every listed file is read directly.
+ */
+export async function wholeTreeChangeSet(reader: Pick<RepoReader, 'list'>): Promise<ChangeSet> {
+  const paths = await reader.list(WORKTREE_REF);
   return {
     baseSha: NO_BASE,
     headSha: WORKTREE_REF,

@@ -83,7 +83,7 @@ export class LocalReviewTarget implements ReviewTarget {
 
   private computeChangeSet(): Promise<ChangeSet> {
     const { root, baseRef, includeUncommitted = false, limits, budget = DEFAULT_READ_BUDGET } = this.options;
-    if (baseRef === undefined) return wholeTreeChangeSet(root, budget.maxListed);
+    if (baseRef === undefined) return wholeTreeChangeSet(this.reader);
     return localChangeSet(root, baseRef, { includeUncommitted, limits, maxFileBytes: budget.maxFileBytes });
   }
 

@@ -1,7 +1,17 @@
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import treeSitter from '@vscode/tree-sitter-wasm';
-import type { Language, Node, Parser, Query, QueryCapture, QueryMatch, Tree } from '@vscode/tree-sitter-wasm';
+import type {
+  Edit,
+  Language,
+  Node,
+  Parser,
+  Point,
+  Query,
+  QueryCapture,
+  QueryMatch,
+  Tree,
+} from '@vscode/tree-sitter-wasm';
 import { UnanalysableFile } from '../../analyzer.js';
 import type { Language as FindingLanguage, SourceRange } from '../../finding.js';
 
@@ -117,6 +127,8 @@ export class ParseTimeExceeded extends UnanalysableFile {
 export interface ParseOptions {
   /** Defaults to `PARSE_TIME_LIMIT_MS`. */
   timeLimitMs?: number;
+  /** The tree of an earlier text, already edited to match this one: only what changed is parsed again. */
+  previous?: Tree;
 }
 
 function parserFor(name: GrammarName, language: Language): Parser {
@@ -145,7 +157,7 @@ export function parseLoaded(
   const deadline = performance.now() + limitMs;
   // The engine calls back every few hundred parse steps; returning true cancels the parse.
   const progressCallback = (() => performance.now() > deadline) as unknown as (state: unknown) => void;
-  const tree = parser.parse(text, null, { progressCallback });
+  const tree = parser.parse(text, options.previous ?? null, { progressCallback });
   if (!tree) {
     // A cancelled parser resumes where it stopped unless reset; the next file must start afresh.
     parser.reset();
@@ -248,26 +260,126 @@ export function syntaxErrorCount(tree: Tree): number {
 export type ReparseVerdict = { valid: true } | { valid: false; reason: string };
 
 /**
+ * Trees parsed after analysis, by grammar and text, most recently used last. A rewrite and the check of
+ * its patch parse the same file several times (once per lookup, once per verdict, once per finding of
+ * the file), so the few texts in use are parsed once each.
+ */
+const RECENT_TREES = 8;
+
+interface RecentTree {
+  tree: Tree;
+  /** Callers inside `use` right now: their tree is never evicted from under them. */
+  users: number;
+  errors?: number;
+}
+
+const recentTrees = new Map<GrammarName, Map<string, RecentTree>>();
+
+/** A text whose tree a nearby text can be parsed from. */
+interface Parsed {
+  tree: Tree;
+  text: string;
+}
+
+function recentTree(name: GrammarName, language: Language, text: string, from?: Parsed): RecentTree {
+  let trees = recentTrees.get(name);
+  if (!trees) recentTrees.set(name, (trees = new Map()));
+  const hit = trees.get(text);
+  if (hit) {
+    trees.delete(text);
+    trees.set(text, hit);
+    return hit;
+  }
+  const tree = from ? parseEdited(name, language, from, text) : parseLoaded(name, language, text);
+  const entry: RecentTree = { tree, users: 0 };
+  trees.set(text, entry);
+  for (const [key, old] of trees) {
+    if (trees.size <= RECENT_TREES) break;
+    if (old.users > 0 || old === entry) continue;
+    trees.delete(key);
+    old.tree.delete();
+  }
+  return entry;
+}
+
+/**
+ * `text` parsed incrementally from the tree of `from.text`: the one edit between the two texts (their
+ * common prefix and suffix kept) is applied to a copy of that tree, so the parser reuses every subtree
+ * the edit did not touch.
+ */
+function parseEdited(name: GrammarName, language: Language, from: Parsed, text: string): Tree {
+  const edited = from.tree.copy();
+  try {
+    edited.edit(editBetween(from.text, text));
+    return parseLoaded(name, language, text, { previous: edited });
+  } finally {
+    edited.delete();
+  }
+}
+
+/** The single edit turning `before` into `after`, in UTF-16 code units as the binding counts them. */
+function editBetween(before: string, after: string): Edit {
+  const shorter = Math.min(before.length, after.length);
+  let start = 0;
+  while (start < shorter && before.charCodeAt(start) === after.charCodeAt(start)) start += 1;
+  let tail = 0;
+  while (
+    tail < shorter - start &&
+    before.charCodeAt(before.length - 1 - tail) === after.charCodeAt(after.length - 1 - tail)
+  )
+    tail += 1;
+  const oldEnd = before.length - tail;
+  const newEnd = after.length - tail;
+  return {
+    startIndex: start,
+    oldEndIndex: oldEnd,
+    newEndIndex: newEnd,
+    startPosition: pointAt(before, start),
+    oldEndPosition: pointAt(before, oldEnd),
+    newEndPosition: pointAt(after, newEnd),
+  };
+}
+
+function pointAt(text: string, offset: number): Point {
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  let row = 0;
+  for (let at = text.indexOf('\n'); at !== -1 && at < offset; at = text.indexOf('\n', at + 1)) row += 1;
+  return { row, column: offset - lineStart };
+}
+
+/** Runs `use` on the tree of `text`, parsed once (from `from`'s tree when given) while it stays among the recent ones. */
+function withRecentTree<T>(
+  name: GrammarName,
+  language: Language,
+  text: string,
+  use: (entry: RecentTree) => T,
+  from?: Parsed,
+): T {
+  const entry = recentTree(name, language, text, from);
+  entry.users += 1;
+  try {
+    return use(entry);
+  } finally {
+    entry.users -= 1;
+  }
+}
+
+/**
  * Whether `patched` parses at least as cleanly as `original` with the same grammar. Synchronous: the
  * grammar must already be loaded (it is, once a file of the language has been analysed).
  */
 export function reparseVerdict(name: GrammarName, original: string, patched: string): ReparseVerdict {
   const language = loadedLanguage(name);
   if (!language) return { valid: false, reason: `the ${name} grammar is not loaded` };
-  const count = (text: string): number => {
-    const tree = parseLoaded(name, language, text);
-    try {
-      return syntaxErrorCount(tree);
-    } finally {
-      tree.delete();
-    }
-  };
+  const errors = (entry: RecentTree): number => (entry.errors ??= syntaxErrorCount(entry.tree));
   try {
-    const before = count(original);
-    const after = count(patched);
-    return after > before
-      ? { valid: false, reason: `the patched file has ${after - before} new syntax error(s)` }
-      : { valid: true };
+    return withRecentTree(name, language, original, (base) => {
+      const before = errors(base);
+      const after = withRecentTree(name, language, patched, errors, { tree: base.tree, text: original });
+      return after > before
+        ? { valid: false, reason: `the patched file has ${after - before} new syntax error(s)` }
+        : { valid: true };
+    });
   } catch (error) {
     if (error instanceof ParseTimeExceeded) return { valid: false, reason: error.message };
     throw error;
@@ -276,23 +388,19 @@ export function reparseVerdict(name: GrammarName, original: string, patched: str
 
 /**
  * Synchronous `withTree` for callers that run after analysis (rewrites): null when the grammar has
- * not been loaded yet or the parse runs out of time.
+ * not been loaded yet or the parse runs out of time. The tree is shared with the next callers of the
+ * same text, so `use` must not edit it; nodes must not escape `use`.
  */
 export function withLoadedTree<T>(name: GrammarName, text: string, use: (tree: Tree) => T): T | null {
   const language = loadedLanguage(name);
   if (!language) return null;
-  let tree: Tree;
   try {
-    tree = parseLoaded(name, language, text);
+    recentTree(name, language, text);
   } catch (error) {
     if (error instanceof ParseTimeExceeded) return null;
     throw error;
   }
-  try {
-    return use(tree);
-  } finally {
-    tree.delete();
-  }
+  return withRecentTree(name, language, text, (entry) => use(entry.tree));
 }
 
 /**

@@ -11,6 +11,11 @@ export const TS_JS_EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '
 
 /** Syntax trees kept for import resolution; shared helpers and constants stay hot, the rest is dropped. */
 export const MAX_CACHED_TREES = 64;
+/**
+ * Source characters those trees may span: a tree weighs many times its text, so a few large files
+ * (bundles, generated clients) would otherwise hold hundreds of megabytes for no reuse.
+ */
+export const MAX_CACHED_CHARACTERS = 2 * 1024 * 1024;
 
 /** How far a chain of re-exports and helper calls is followed before giving up (unknown, not a guess). */
 export const MAX_RESOLUTION_DEPTH = 8;
@@ -35,6 +40,9 @@ interface PathMapping {
 /** Parsed files and tsconfig mappings of one scan, shared by every file analysed in it. */
 export class ModuleGraph {
   private readonly sources = new Map<string, Promise<ts.SourceFile | null>>();
+  /** Characters of each settled tree in `sources`, and their sum. */
+  private readonly characters = new Map<string, number>();
+  private cachedCharacters = 0;
   private readonly pathMappings = new Map<string, Promise<PathMapping | null>>();
   private readonly dependencyMajors = new Map<string, Promise<number | null>>();
 
@@ -64,8 +72,27 @@ export class ModuleGraph {
   }
 
   private remember(path: string, pending: Promise<ts.SourceFile | null>): void {
+    this.forget(path);
     this.sources.set(path, pending);
-    if (this.sources.size > MAX_CACHED_TREES) this.sources.delete(this.sources.keys().next().value!);
+    if (this.sources.size > MAX_CACHED_TREES) this.forget(this.sources.keys().next().value!);
+    const settled = (file: ts.SourceFile | null) => {
+      if (file === null || this.sources.get(path) !== pending) return;
+      this.characters.set(path, file.text.length);
+      this.cachedCharacters += file.text.length;
+      // Oldest first, never the tree just kept.
+      for (const oldest of this.sources.keys()) {
+        if (this.cachedCharacters <= MAX_CACHED_CHARACTERS || oldest === path) break;
+        this.forget(oldest);
+      }
+    };
+    // A failed read is the caller's to handle; here it only means there is no tree to weigh.
+    pending.then(settled, () => undefined);
+  }
+
+  private forget(path: string): void {
+    this.sources.delete(path);
+    this.cachedCharacters -= this.characters.get(path) ?? 0;
+    this.characters.delete(path);
   }
 
   /** The repository path a specifier refers to from `fromPath`, or null for packages and misses. */
