@@ -327,6 +327,36 @@ export async function retryThroughCallers(
         ],
       };
   }
+  return retryTwoCallsUp(engine, { facts, fn });
+}
+
+/** The longest function a retry may reach a wait through (`check(e)` choosing between raise and delay). */
+const MAX_GO_BETWEEN_LINES = 12;
+
+/**
+ * A function that waits, called from a short function that a retry's failure path calls: `rescue => e; check(e); retry` with `check` raising past the limit and calling `delay`
+ * otherwise. One function in between, no more, and only a short one without recursion.
+ */
+async function retryTwoCallsUp(
+  engine: FlowEngine,
+  helper: { facts: FileFacts; fn: FunctionFact },
+): Promise<RetryFrame | null> {
+  for (const site of await engine.callersOf(helper)) {
+    const between = scopeIn(site.facts, site.fact.fn).fn;
+    if (!between || between === helper.fn || between.recursive) continue;
+    if (between.endLine - between.line > MAX_GO_BETWEEN_LINES) continue;
+    for (const outer of await engine.callersOf({ facts: site.facts, fn: between })) {
+      const frame = outer.fact.retry;
+      if (!frame) continue;
+      return {
+        trigger: frame.trigger,
+        counters: [],
+        evidence: [
+          `\`${helper.fn.name}\` waits, and is called from \`${between.name}\` (${site.facts.path}:${site.fact.line}), which a retry calls (${outer.facts.path}:${outer.fact.line}): it ${frame.evidence.join('; ')}`,
+        ],
+      };
+    }
+  }
   return null;
 }
 
