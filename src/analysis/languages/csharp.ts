@@ -13,7 +13,7 @@ import { isTimeSpan } from './csharp/timespan.js';
 
 /** Cheap gate before parsing: without a wait the language provides or a Polly policy there is nothing to report. */
 const MAYBE_RETRY =
-  /Task\.Delay|Thread\.Sleep|WaitAndRetry|RetryStrategyOptions|Backoff\.|NextRetryDelay|WithAutomaticReconnect/;
+  /Task\.Delay|Thread\.Sleep|WaitForSeconds|WaitAndRetry|RetryStrategyOptions|Backoff\.|NextRetryDelay|WithAutomaticReconnect/;
 
 /** Files that may configure Polly or a SignalR reconnect policy. */
 const USES_RETRY_LIBRARY =
@@ -50,7 +50,7 @@ export class CSharpAnalyzer extends EngineAnalyzer<CsFacts, CsExtraction> {
         mentionsRandom: /Random|jitter/i,
         isPublic: (_fn, firstLine) => /\bpublic\b/.test(firstLine),
         delayBody: /Math\.(?:Min|Pow)\(|<<|Task\.Delay\(|Thread\.Sleep\(|TimeSpan\.From|backoff/i,
-        waits: /Task\.Delay\(|Thread\.Sleep\(/,
+        waits: /Task\.Delay\(|Thread\.Sleep\(|new\s+WaitForSeconds(?:Realtime)?\(/,
         counterParam: /^(n|i|count|retries|retryCount|attemptNumber)$/,
         // Static methods of classes: C# has no top-level functions a caller can name.
         methods: true,

@@ -84,6 +84,12 @@ function callArgument(
       `Randomise ${inlineCode(form.argumentText)}.`,
     );
   }
+  if (
+    UNITY_WAIT_BEFORE.test(
+      fileText.slice(Math.max(0, form.argument.startOffset - 80), form.argument.startOffset),
+    )
+  )
+    return unityWait(finding, form, options);
   const timeSpan = form.duration === true || isTimeSpan(form.argumentText, fileText);
   const reused = helperPlan(
     finding,
@@ -115,6 +121,37 @@ function callArgument(
     newText: replacement,
   };
   return plan(strategy, describe(strategy, finding, grows), edit);
+}
+
+/** `new WaitForSeconds(` right before the argument: a Unity coroutine's wait, in seconds as a float. */
+const UNITY_WAIT_BEFORE = /new\s+(?:UnityEngine\.)?WaitForSeconds(?:Realtime)?\s*\(\s*$/;
+const UNITY_RANGE: Partial<Record<StrategyName, [string, string]>> = {
+  equal: ['0.5f', '1f'],
+  decorrelated: ['1f', '3f'],
+};
+
+/**
+ * Unity draws with `UnityEngine.Random.Range(float, float)` and waits seconds, so the window and the
+ * cap are seconds too (`System.Random.Shared` does not exist in Unity's .NET profile). Written fully
+ * qualified: a file with `using System;` has two `Random`s.
+ */
+function unityWait(finding: Finding, form: CallForm, options: SuggestOptions): RewriteResult {
+  const strategy = writtenStrategy(options);
+  const b = atom(form.argumentText);
+  const grows = finding.delay.kind === 'fixed' && finding.attemptVar !== undefined;
+  const capSeconds = `${Number((options.capMs / 1000).toFixed(3))}f`;
+  const window = grows
+    ? `UnityEngine.Mathf.Min(${capSeconds}, ${b} * UnityEngine.Mathf.Pow(2, ${finding.attemptVar}))`
+    : b;
+  const range = UNITY_RANGE[strategy];
+  const replacement = range
+    ? `${atom(window)} * UnityEngine.Random.Range(${range[0]}, ${range[1]})`
+    : `UnityEngine.Random.Range(0f, ${window})`;
+  return plan(strategy, describe(strategy, finding, grows), {
+    start: form.argument.startOffset,
+    end: form.argument.endOffset,
+    newText: replacement,
+  });
 }
 
 function polly(
@@ -242,7 +279,7 @@ function splitTopLevel(list: string): string[] {
 
 const USING_DIRECTIVE = /^[ \t]*using\s+(?:static\s+)?(?:\w+\s*=\s*)?[\w.]+(?:<[^;\n]*>)?\s*;/m;
 const SYSTEM_USING = /^[ \t]*(?:global\s+)?using\s+System\s*;/m;
-const SYSTEM_NAMES = /\b(?:Random|Math|Guid|TimeSpan)\b/;
+const SYSTEM_NAMES = /(?<!UnityEngine\.)\b(?:Random|Math|Guid|TimeSpan)\b/;
 
 /**
  * The plan with `using System;` first among the file's `using`s when the patch names `Random`, `Math`,

@@ -65,17 +65,26 @@ export function mcsErrors(
 }
 
 /**
- * Whether an error is about a member of a stub: a type the fragment's libraries declare, empty here,
- * so what a patch sets on it (`UseJitter` on Polly's options) cannot be judged. mcs names a type it
+ * Whether an error is about a stub: a member of a type the fragment's libraries declare, empty here,
+ * so what a patch sets on it (`UseJitter` on Polly's options) cannot be judged, or a type of such a
+ * library's namespace. mcs names a type it
  * knows with its namespace; a stub, declared at the top level, has none and is not in the original.
  */
 export function stubMember(error: string, original: string): boolean {
   const type = /^CS(?:0117|1061) (?:Type )?`(\w+)(?:<[^']*>)?' does not contain a definition for/.exec(
     error,
   )?.[1];
+  if (type !== undefined)
+    return !new RegExp(`\\b(?:class|struct|interface|record|enum)\\s+${type}\\b`).test(original);
+  // A type of a namespace the fragment imports but this machine lacks (`UnityEngine.Random`): its
+  // namespace is an empty stub here. Not one the fragment declares itself.
+  const namespace =
+    /^CS0234 The type or namespace name `\w+' does not exist in the namespace `([\w.]+)'/.exec(error)?.[1];
+  if (namespace === undefined) return false;
+  const escaped = namespace.replace(/\./g, '\\.');
   return (
-    type !== undefined &&
-    !new RegExp(`\\b(?:class|struct|interface|record|enum)\\s+${type}\\b`).test(original)
+    new RegExp(`^\\s*using\\s+${escaped}\\s*;`, 'm').test(original) &&
+    !new RegExp(`\\bnamespace\\s+${escaped}\\b`).test(original)
   );
 }
 

@@ -98,6 +98,9 @@ interface WalkState {
 }
 
 const MS = 1;
+const SECONDS = 1000;
+/** Unity's coroutine waits, in seconds of game time or of real time. */
+const UNITY_WAIT = /^(UnityEngine\.)?WaitForSeconds(Realtime)?$/;
 const TYPES = new Set([
   'class_declaration',
   'struct_declaration',
@@ -667,12 +670,26 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
     const call = newCall(className.slice(className.lastIndexOf('.') + 1), lineOf(node), state);
     const line = lineOf(node);
     later.push(() => (call.callee = { k: 'name', name: className, line }));
-    withArguments(call, node, state);
+    return { call, ...withArguments(call, node, state) };
   };
 
   const recordCreation = (node: Node, type: string | undefined, state: WalkState) => {
     if (!type) return;
-    recordConstructorCall(node, type, state);
+    const created = recordConstructorCall(node, type, state);
+    // Unity: `yield return new WaitForSeconds(2f);` suspends the coroutine for that many seconds.
+    const delay = created.positional[0];
+    if (UNITY_WAIT.test(type) && node.parent?.type === 'yield_statement' && delay) {
+      recordWait(created.call, delay, state);
+      pending.push({ call: created.call, node, state });
+      if (withSites && !state.test)
+        facts.sites.push({
+          call: created.call,
+          anchor: snippet(node),
+          args: created.positional.map(snippet),
+          named: created.named.map(([k, v]) => [k, snippet(v)]),
+          direct: directWait(delay, SECONDS, state),
+        });
+    }
     // `new RetryOptions { Delay = … }`: the new object's members are set.
     const initializer =
       field(node, 'initializer') ?? namedChildren(node).find((c) => c.type === 'initializer_expression');
@@ -715,20 +732,15 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
       ? (named.find(([k]) => DELAY_ARGUMENT.includes(k))?.[1] ?? positional[0] ?? null)
       : null;
     const own = isOwnCall(call);
-    if (direct) directWaits.add(fact);
     if (state.fn) {
       let calls = callsIn.get(state.fn.id);
       if (!calls) callsIn.set(state.fn.id, (calls = []));
       calls.push({ start: node.startIndex, name });
-      const body = stats.get(state.fn.id)!;
-      body.calls += 1;
+      stats.get(state.fn.id)!.calls += 1;
       if (isRandomCall(call)) state.fn.random = true;
-      if (direct && !body.sleep) {
-        body.sleep = { argument: delay };
-        sleepScopes.set(state.fn.id, state);
-      }
       if (own && name === state.fn.name) state.fn.recursive = true;
     }
+    if (direct) recordWait(fact, delay, state);
     // Only waits the language knows, and calls the class's own code or an object's method named for
     // pausing or connecting can be behind, can pause a retry or restart one (an untyped receiver's
     // `Flush()` must not make every repository `Flush` that waits a retry's pause). Another file's own waits are never judged from here:
@@ -746,17 +758,30 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
       args: positional.map(snippet),
       named: named.map(([k, v]) => [k, snippet(v)]),
     };
-    if (direct && delay) {
-      site.direct = {
-        delay: { k: 'todo', what: 'pending' },
-        argument: snippet(delay),
-        unitMs: MS,
-        confidence: 'high',
-        byNameOnly: false,
-      };
-      later.push(() => (site.direct!.delay = lower(delay, state)));
-    }
+    if (direct && delay) site.direct = directWait(delay, MS, state);
     facts.sites.push(site);
+  };
+
+  /** A wait the platform provides: its function sleeps (a sleep helper when it is small). */
+  const recordWait = (fact: CallFact, delay: Node | null, state: WalkState) => {
+    directWaits.add(fact);
+    if (!state.fn) return;
+    const body = stats.get(state.fn.id)!;
+    if (body.sleep) return;
+    body.sleep = { argument: delay };
+    sleepScopes.set(state.fn.id, state);
+  };
+
+  const directWait = (delay: Node, unitMs: number, state: WalkState): NonNullable<CallSite['direct']> => {
+    const wait: NonNullable<CallSite['direct']> = {
+      delay: { k: 'todo', what: 'pending' },
+      argument: snippet(delay),
+      unitMs,
+      confidence: 'high',
+      byNameOnly: false,
+    };
+    later.push(() => (wait.delay = lower(delay, state)));
+    return wait;
   };
 
   // One query yields the fact-bearing nodes in document order; the scope around each is a stack of

@@ -36,10 +36,18 @@ export function isGotoLoop(labeled: Node): boolean {
   );
 }
 
+/** Unity's `UnityWebRequest`: `request.result != UnityWebRequest.Result.Success`, the older `isNetworkError`. */
+const UNITY_FAILED =
+  /\.result\s*!=\s*(UnityWebRequest\.)?Result\.Success\b|\bResult\.(ConnectionError|ProtocolError|DataProcessingError)\b|\bis(Network|Http)Error\b/;
+const UNITY_SUCCEEDED = /\.result\s*==\s*(UnityWebRequest\.)?Result\.Success\b/;
+
 const CSHARP_WORDS: ConditionWords = {
-  error:
-    /!\s*[\w.?]*IsSuccessStatusCode\b|\bIsFaulted\b|\bIsTransient\b|StatusCode\s*(==|>=|>)\s*(HttpStatusCode\.)?(TooManyRequests|ServiceUnavailable|BadGateway|GatewayTimeout|InternalServerError|RequestTimeout)/,
-  success: /\bIsSuccessStatusCode\b|\bIsCompletedSuccessfully\b|\bSucceeded\b/,
+  error: new RegExp(
+    String.raw`!\s*[\w.?]*IsSuccessStatusCode\b|\bIsFaulted\b|\bIsTransient\b|StatusCode\s*(==|>=|>)\s*(HttpStatusCode\.)?(TooManyRequests|ServiceUnavailable|BadGateway|GatewayTimeout|InternalServerError|RequestTimeout)|${UNITY_FAILED.source}`,
+  ),
+  success: new RegExp(
+    String.raw`\bIsSuccessStatusCode\b|\bIsCompletedSuccessfully\b|\bSucceeded\b|${UNITY_SUCCEEDED.source}`,
+  ),
 };
 
 /** C# shares the curly-brace retry grammar with Java, given the node names that differ. */

@@ -38,12 +38,16 @@ const STATUS_LABEL = /^(408|429|5\d\d)$/;
 export function cFamilyGrammar(names: CFamilyNames): ContextGrammar {
   const loops = new Set(names.loops);
   const exits = new Set(names.exits);
+  // C#'s `yield break;` leaves an iterator (a Unity coroutine) as `return` leaves a method.
+  const isExit = (statement: Node): boolean =>
+    exits.has(statement.type) ||
+    (statement.type === 'yield_statement' && /^yield\s+break\b/.test(statement.text));
   const switchArms = new Set(names.switchArms);
 
   const leaves = (statement: Node | null): boolean => {
     if (!statement) return false;
-    if (exits.has(statement.type)) return true;
-    return names.blocks.includes(statement.type) && namedChildren(statement).some((s) => exits.has(s.type));
+    if (isExit(statement)) return true;
+    return names.blocks.includes(statement.type) && namedChildren(statement).some(isExit);
   };
 
   const conditionOf = (node: Node): string => {
@@ -145,7 +149,7 @@ export function cFamilyGrammar(names: CFamilyNames): ContextGrammar {
   const returnsOnSuccess = (block: Node): boolean =>
     namedChildren(block).some(
       (s) =>
-        exits.has(s.type) ||
+        isExit(s) ||
         (s.type === names.ifStatement &&
           leaves(s.childForFieldName('consequence')) &&
           isSuccessCondition(conditionOf(s), names.words)),

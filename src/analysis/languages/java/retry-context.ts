@@ -56,7 +56,7 @@ function failurePath(wait: Node, fn: Node | null, grammar: ContextGrammar): Fail
   for (let node = wait.parent; node && !(fn && node.equals(fn)); child = node, node = node.parent) {
     const path = grammar.failureAt(node, child);
     if (path) return path;
-    if (grammar.blocks.has(node.type) && isLoopBody(node, grammar)) {
+    if (grammar.blocks.has(node.type) && inLoop(node, fn, grammar)) {
       for (const statement of statementsBefore(node, child)) {
         const exit = grammar.successExit(statement);
         if (exit) return exit;
@@ -66,9 +66,16 @@ function failurePath(wait: Node, fn: Node | null, grammar: ContextGrammar): Fail
   return null;
 }
 
-function isLoopBody(block: Node, grammar: ContextGrammar): boolean {
-  const parent = block.parent;
-  return parent !== null && grammar.loops.has(parent.type);
+/**
+ * A block of one pass of a loop: its body, or a block nested in it (`using (…) { … }`), where a
+ * success exit before the wait leaves the loop as well.
+ */
+function inLoop(block: Node, fn: Node | null, grammar: ContextGrammar): boolean {
+  for (let node = block.parent; node && !(fn && node.equals(fn)); node = node.parent) {
+    if (grammar.loops.has(node.type)) return true;
+    if (grammar.functions.has(node.type)) return false;
+  }
+  return false;
 }
 
 function statementsBefore(block: Node, child: Node): Node[] {
