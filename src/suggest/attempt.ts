@@ -75,7 +75,8 @@ export function attemptCounted(finding: Finding, fileText: string): { finding: F
 
 /**
  * Whether the file visibly counts `name` up by one: `name++`, `name += 1`, `name = name + 1`, or
- * binds it as a loop's variable (`for name := …`, `for name in …`, a block's `|name|`). A counter
+ * binds it as a loop's variable (`for name := …`, `for name in …`, `for (name in …)`, a block's
+ * `|name|`, Kotlin's `repeat(n) { name ->`). A counter
  * the analysis picked but nothing increments (a loop's bound, `for i := range retries`) is no
  * attempt to hand a helper; the patch then counts the attempts itself.
  */
@@ -85,7 +86,7 @@ export function countsUp(fileText: string, name: string): boolean {
     `(?<![\\w.])${n}\\s*(?:\\+\\+|\\+=\\s*1\\b)|\\+\\+\\s*${n}(?![\\w.])|(?<![\\w.])${n}\\s*=\\s*${n}\\s*\\+\\s*1\\b`,
   );
   const loopVariable = new RegExp(
-    `\\bfor\\s+(?:_\\s*,\\s*)?${n}\\s*(?::=|\\bin\\b)|\\|[^|\\n]*(?<![\\w.])${n}(?![\\w.])[^|\\n]*\\|`,
+    `\\bfor\\s*\\(?\\s*(?:_\\s*,\\s*)?(?:(?:val|var|let|mut)\\s+)?${n}\\s*(?::=|\\bin\\b)|\\|[^|\\n]*(?<![\\w.])${n}(?![\\w.])[^|\\n]*\\||\\brepeat\\s*\\([^)]*\\)\\s*\\{\\s*${n}\\s*->`,
   );
   return increment.test(fileText) || loopVariable.test(fileText);
 }

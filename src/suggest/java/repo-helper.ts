@@ -1,15 +1,10 @@
 import type { HelperSignature } from '../../analysis/analyzer.js';
 import type { Finding, WaitForm } from '../../analysis/finding.js';
 import type { GrammarName } from '../../analysis/languages/tree-sitter/runtime.js';
-import { inlineCode } from '../inline-code.js';
-import { plan, type PlannedEdit, type RewritePlan } from '../plan.js';
+import { helperAttempt, helperPlan as waitHelper, type WaitArgument } from '../helper-call.js';
+import type { PlannedEdit, RewritePlan } from '../plan.js';
 import type { RepoJitterHelper, SuggestOptions } from '../types.js';
-import {
-  counterNote,
-  introducedCounter,
-  type CounterSyntax,
-  type IntroducedCounter,
-} from '../loop-counter.js';
+import type { CounterSyntax, IntroducedCounter } from '../loop-counter.js';
 import { lineInsertion } from './patch-kit.js';
 
 /**
@@ -133,19 +128,15 @@ export function helperPlan(
   if (!call) return null;
   const converted = language.convert(`${callee.code}(${call.codes.join(', ')})`, returned, wait, fileText);
   if (!converted) return null;
-  const edits: PlannedEdit[] = [
-    { start: form.argument.startOffset, end: form.argument.endOffset, newText: converted.code },
-  ];
+  const edits: PlannedEdit[] = [];
   for (const extra of [callee.edit, converted.edit, ...call.imports])
     if (extra && !edits.some((e) => e.start === extra.start && e.newText === extra.newText))
       edits.push(extra);
-  if (call.counter) edits.push(...call.counter.edits);
-  const counted = call.counter ? counterNote(language.counter, call.counter) : '';
-  return plan(
-    options.strategy,
-    `Wait ${inlineCode(converted.code)} instead of ${inlineCode(form.argumentText)}: the repository already has a jitter helper, ${inlineCode(helper.name)} in ${inlineCode(helper.path)}.${counted}`,
-    ...edits,
-  );
+  return waitHelper(options, waitArgument(form), converted.code, language.counter, call.counter, ...edits);
+}
+
+function waitArgument(form: CallForm): WaitArgument {
+  return { start: form.argument.startOffset, end: form.argument.endOffset, text: form.argumentText };
 }
 
 interface CallSite {
@@ -175,14 +166,12 @@ function helperArguments(site: CallSite): {
   const imports: (PlannedEdit | null | undefined)[] = [];
   let counter: IntroducedCounter | null = null;
   if (helper.takesAttempt) {
-    counter =
-      finding.attemptVar === undefined
-        ? introducedCounter(language.counter, fileText, form.argument.startOffset)
-        : null;
-    const name = finding.attemptVar ?? counter?.name;
-    if (name === undefined) return null;
+    const attempt = helperAttempt(finding, fileText, waitArgument(form), language.counter);
+    if (!attempt) return null;
+    counter = attempt.counter;
     // An introduced counter is declared by the patch: its own declaration tells its type.
-    codes.push(language.attempt(name, first.type, counter ? language.counter.declare(name) : fileText));
+    const declared = counter ? language.counter.declare(attempt.name) : fileText;
+    codes.push(language.attempt(attempt.name, first.type, declared));
   } else {
     if (first.type === undefined || !language.accepts(first.type, wait)) return null;
     codes.push(form.argumentText);
