@@ -96,6 +96,20 @@ export function isRetryLimit(condition: string, counters: ReadonlySet<string>): 
  * `server.serve_forever()`), and the names of connect routines that an event loop runs to their end
  * (`trio.run(conn.connect)`): a loop that pauses after one returns, then opens the next, reconnects.
  */
+/**
+ * A single negated test as the test it negates (`code != 503` → `code == 503`, `status not in
+ * RETRYABLE` → `status in RETRYABLE`, `not is_retryable(e)` → `is_retryable(e)`), or null: a compound
+ * condition's negation is not one case. The `else` of a negated failure test is the failure.
+ */
+export function turnedRound(condition: string): string | null {
+  const text = condition.trim();
+  if (/&&|\|\||\b(and|or)\b/.test(text)) return null;
+  if (/^not\s+\(?/.test(text)) return text.replace(/^not\s+/, '');
+  if ((text.match(/\bnot in\b/g) ?? []).length === 1) return text.replace(/\bnot in\b/, 'in');
+  if ((text.match(/!=/g) ?? []).length === 1) return text.replace('!=', '==');
+  return null;
+}
+
 export const RUNS_UNTIL_DROPPED = /^(run_forever|loop_forever|serve_forever|run_until_disconnected)$/;
 export const CONNECT_ROUTINE = /^_*(re)?connect$/i;
 

@@ -7,6 +7,7 @@ import {
   OVERLOAD_SIGNAL,
   REACHABLE_CONDITION,
   RUNS_UNTIL_DROPPED,
+  turnedRound,
 } from '../../context.js';
 import type { Trigger } from '../../finding.js';
 import type { Node } from '../tree-sitter/runtime.js';
@@ -329,19 +330,10 @@ function isSuccessCondition(condition: string): boolean {
 function succeeds(condition: string, wait: Node): boolean {
   if (isSuccessCondition(condition)) return true;
   // The failure test turned round: `status not in RETRYABLE_CODES`, `code != 503`, `not is_retryable(e)`.
-  const turned = /\b(and|or)\b/.test(condition) ? null : turnedRound(condition);
+  const turned = turnedRound(condition);
   if (turned !== null && isErrorCondition(turned)) return true;
   const delay = field(wait, 'arguments')?.text ?? '';
   return REACHABLE_CONDITION.test(condition) && ATTEMPT_NAME.test(delay);
-}
-
-/** A single negated test as the test it negates, or null. */
-function turnedRound(condition: string): string | null {
-  const text = condition.trim();
-  if (/^not\s+\(?/.test(text)) return text.replace(/^not\s+/, '');
-  if ((text.match(/\bnot in\b/g) ?? []).length === 1) return text.replace(/\bnot in\b/, 'in');
-  if ((text.match(/!=/g) ?? []).length === 1) return text.replace('!=', '==');
-  return null;
 }
 
 /** The wait is followed, in its own block, by a `raise`: give up after waiting, not try again. */

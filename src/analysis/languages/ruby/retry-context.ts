@@ -1,4 +1,11 @@
-import { ATTEMPT_NAME, isRetryLimit, LOGGING_CALL, NO_DATA_SIGNAL, OVERLOAD_SIGNAL } from '../../context.js';
+import {
+  ATTEMPT_NAME,
+  isRetryLimit,
+  LOGGING_CALL,
+  NO_DATA_SIGNAL,
+  OVERLOAD_SIGNAL,
+  turnedRound,
+} from '../../context.js';
 import type { Trigger } from '../../finding.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import {
@@ -208,9 +215,8 @@ function failurePath(call: Node, method: Node | null, up: ParentOf): FailurePath
  */
 function elseFailure(condition: Node): Omit<FailurePath, 'clause'> | null {
   const text = clip(condition.text);
-  const turned = /^[^!=]*!=[^!=]*$/.test(condition.text) && !/&&|\|\||\b(and|or)\b/.test(condition.text);
-  const failing =
-    isSuccessCondition(condition.text) || (turned && isErrorCondition(condition.text.replace('!=', '==')));
+  const turned = turnedRound(condition.text);
+  const failing = isSuccessCondition(condition.text) || (turned !== null && isErrorCondition(turned));
   if (!failing) return null;
   return {
     trigger: { kind: /code|status|success/.test(text) ? 'status' : 'exception', detail: text },
