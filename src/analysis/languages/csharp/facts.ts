@@ -186,8 +186,8 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
   /** Locals and parameters per function (top-level statements under MODULE_LEVEL), with declared types. */
   const locals = new Map<number, Map<string, string | undefined>>();
   const stats = new Map<number, BodyCount<Node>>();
-  /** The scope each function's first sleep stands in, to lower a pause helper's own delay after the walk. */
-  const sleepScopes = new Map<number, WalkState>();
+  /** Each function's first sleep: the scope it stands in, to lower a pause helper's own delay after the walk, and its unit. */
+  const sleepScopes = new Map<number, { state: WalkState; unitMs: number }>();
   const pending: { call: CallFact; node: Node; state: WalkState }[] = [];
   /** Lowering waits until every declaration is known. */
   const later: (() => void)[] = [];
@@ -679,7 +679,7 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
     // Unity: `yield return new WaitForSeconds(2f);` suspends the coroutine for that many seconds.
     const delay = created.positional[0];
     if (UNITY_WAIT.test(type) && node.parent?.type === 'yield_statement' && delay) {
-      recordWait(created.call, delay, state);
+      recordWait(created.call, delay, SECONDS, state);
       pending.push({ call: created.call, node, state });
       if (withSites && !state.test)
         facts.sites.push({
@@ -740,7 +740,7 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
       if (isRandomCall(call)) state.fn.random = true;
       if (own && name === state.fn.name) state.fn.recursive = true;
     }
-    if (direct) recordWait(fact, delay, state);
+    if (direct) recordWait(fact, delay, MS, state);
     // Only waits the language knows, and calls the class's own code or an object's method named for
     // pausing or connecting can be behind, can pause a retry or restart one (an untyped receiver's
     // `Flush()` must not make every repository `Flush` that waits a retry's pause). Another file's own waits are never judged from here:
@@ -763,13 +763,13 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
   };
 
   /** A wait the platform provides: its function sleeps (a sleep helper when it is small). */
-  const recordWait = (fact: CallFact, delay: Node | null, state: WalkState) => {
+  const recordWait = (fact: CallFact, delay: Node | null, unitMs: number, state: WalkState) => {
     directWaits.add(fact);
     if (!state.fn) return;
     const body = stats.get(state.fn.id)!;
     if (body.sleep) return;
     body.sleep = { argument: delay };
-    sleepScopes.set(state.fn.id, state);
+    sleepScopes.set(state.fn.id, { state, unitMs });
   };
 
   const directWait = (delay: Node, unitMs: number, state: WalkState): NonNullable<CallSite['direct']> => {
@@ -797,9 +797,10 @@ export function extractCSharpFacts(path: string, root: Node, withSites: boolean)
   for (const scope of classScopes) facts.types.members[scope.fact.name] = typedOnly(scope.members);
   for (const fn of facts.functions) {
     const index = sleptParameter(fn, stats.get(fn.id)!, mentionsName);
-    if (index >= 0) fn.sleeps = { param: index, unitMs: MS };
+    const slept = sleepScopes.get(fn.id);
+    if (index >= 0) fn.sleeps = { param: index, unitMs: slept?.unitMs ?? MS };
     const paused = pausedArgument(fn, stats.get(fn.id)!, mentionsName);
-    if (paused) fn.pauses = { delay: lower(paused, sleepScopes.get(fn.id)!), unitMs: MS };
+    if (paused && slept) fn.pauses = { delay: lower(paused, slept.state), unitMs: slept.unitMs };
   }
   attachRetryFrames(pending, csharpRetryContext, undefined, (node) =>
     countedFailure(node, CSHARP_GRAMMAR.functions),
