@@ -82,6 +82,8 @@ export type WaitForm =
       computedBy?: { name: string; path: string };
       /** The argument is a duration object (a C# `TimeSpan`), not a number, as the program declares it. */
       duration?: boolean;
+      /** Milliseconds in one unit of the argument, when the wait does not take milliseconds (seconds: 1000). */
+      unitMs?: number;
     }
   | {
       kind: 'library-option';

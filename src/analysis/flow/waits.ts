@@ -109,6 +109,7 @@ export async function judgeWait(
   for (const line of trail.evidence) if (!evidence.includes(line)) evidence.push(line);
   const input: WaitDraftInput = {
     value: scaled(value, wait.unitMs),
+    unitMs: wait.unitMs,
     attempts: await attemptsOf(engine, frame, { ...(wait.scope ?? scope), counters }),
     anchor: site.anchor,
     argument: wait.argument,

@@ -84,12 +84,8 @@ function callArgument(
       `Randomise ${inlineCode(form.argumentText)}.`,
     );
   }
-  if (
-    UNITY_WAIT_BEFORE.test(
-      fileText.slice(Math.max(0, form.argument.startOffset - 80), form.argument.startOffset),
-    )
-  )
-    return unityWait(finding, form, options);
+  // In C#, only Unity's coroutine waits (`WaitForSeconds`, or a helper waiting one) take seconds.
+  if (form.unitMs === 1000) return unityWait(finding, form, options);
   const timeSpan = form.duration === true || isTimeSpan(form.argumentText, fileText);
   const reused = helperPlan(
     finding,
@@ -123,8 +119,6 @@ function callArgument(
   return plan(strategy, describe(strategy, finding, grows), edit);
 }
 
-/** `new WaitForSeconds(` right before the argument: a Unity coroutine's wait, in seconds as a float. */
-const UNITY_WAIT_BEFORE = /new\s+(?:UnityEngine\.)?WaitForSeconds(?:Realtime)?\s*\(\s*$/;
 const UNITY_RANGE: Partial<Record<StrategyName, [string, string]>> = {
   equal: ['0.5f', '1f'],
   decorrelated: ['1f', '3f'],

@@ -82,6 +82,8 @@ export interface WaitDraftInput {
   computedBy?: { name: string; path: string };
   /** How many values the attempt counter takes, when the retry's limit says. */
   attempts?: number;
+  /** Milliseconds in one unit of the argument (1000 for a wait in seconds). */
+  unitMs?: number;
   /** The wait's randomness is the same in every process. */
   fake?: FakeJitter | null;
 }
@@ -105,6 +107,7 @@ export function waitDraft(input: WaitDraftInput, options: AnalysisOptions): Draf
       argument: input.argument.range,
       argumentText: input.argument.text,
       ...(input.computedBy ? { computedBy: input.computedBy } : {}),
+      ...(input.unitMs !== undefined && input.unitMs !== 1 ? { unitMs: input.unitMs } : {}),
     },
     attemptVar: input.attemptVar,
     evidence: classified.unknown
