@@ -7,7 +7,12 @@ export interface FileCalls {
   withArguments: ts.CallExpression[];
   /** Every call by its callee's last name (`f()`, `this.f()` → f), in document order. */
   byName: Map<string, ts.CallExpression[]>;
+  /** Assignments to an `on…` property (`ws.onclose = reconnect`), in document order: handlers registered without a call. */
+  handlerAssignments: ts.BinaryExpression[];
 }
+
+/** `x.onerror = …`, `socket.onclose = …`: a handler registered by assigning a property. */
+const HANDLER_PROPERTY = /^on[a-z]/i;
 
 /** Deeper syntax is generated or hostile; the recursive walks of the analysis stop well before the stack does. */
 export const MAX_SYNTAX_DEPTH = 1_000;
@@ -23,6 +28,7 @@ export function callsOfFile(file: ts.SourceFile): FileCalls | null {
   if (cached !== undefined) return cached;
   const withArguments: ts.CallExpression[] = [];
   const byName = new Map<string, ts.CallExpression[]>();
+  const handlerAssignments: ts.BinaryExpression[] = [];
   const stack: ts.Node[] = [file];
   const depths: number[] = [0];
   let depth = 0;
@@ -47,6 +53,15 @@ export function callsOfFile(file: ts.SourceFile): FileCalls | null {
         if (sites) sites.push(call);
         else byName.set(name, [call]);
       }
+    } else if (node.kind === ts.SyntaxKind.BinaryExpression) {
+      const assignment = node as ts.BinaryExpression;
+      if (
+        assignment.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+        ts.isPropertyAccessExpression(assignment.left) &&
+        HANDLER_PROPERTY.test(assignment.left.name.text)
+      ) {
+        handlerAssignments.push(assignment);
+      }
     }
     ts.forEachChild(node, push);
   }
@@ -55,9 +70,10 @@ export function callsOfFile(file: ts.SourceFile): FileCalls | null {
     return null;
   }
   withArguments.reverse();
+  handlerAssignments.sort((x, y) => x.pos - y.pos || y.end - x.end);
   // Document order, a call before the calls inside it (`a(b())` and `a(b)(c)` share a start).
   for (const sites of byName.values()) sites.sort((x, y) => x.pos - y.pos || y.end - x.end);
-  const calls = { withArguments, byName };
+  const calls = { withArguments, byName, handlerAssignments };
   cache.set(file, calls);
   return calls;
 }

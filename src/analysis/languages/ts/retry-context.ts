@@ -9,7 +9,7 @@ import {
   RESTART_NAME,
   SUCCESS_CONDITION,
 } from '../../context.js';
-import { callsNamedIn } from './calls.js';
+import { callsNamedIn, callsOfFile } from './calls.js';
 import { isFunctionNode } from './resolve.js';
 import {
   calleeName,
@@ -614,12 +614,34 @@ interface FailureHandlers {
 
 const handlerCache = new WeakMap<ts.SourceFile, FailureHandlers>();
 
+/** Calls that register an event handler: `socket.on('close', reconnect)`. */
+const REGISTRARS = ['on', 'once', 'addListener', 'addEventListener', 'prependListener'];
+
+/**
+ * Read off the file's one walk (`callsOfFile`): registrations are calls of a few names, or
+ * assignments to an `on…` property, so no walk of its own is needed.
+ */
 function handlersOf(file: ts.SourceFile): FailureHandlers {
   const cached = handlerCache.get(file);
   if (cached) return cached;
+  const calls = callsOfFile(file);
+  const registered: { at: ts.Node; expression: ts.Expression; event: string }[] = [];
+  for (const node of calls?.handlerAssignments ?? []) {
+    const property = (node.left as ts.PropertyAccessExpression).name.text;
+    if (/^on(error|close|end|disconnect)$/i.test(property))
+      registered.push({ at: node, expression: node.right, event: property.slice(2).toLowerCase() });
+  }
+  for (const registrar of REGISTRARS) {
+    for (const node of calls?.byName.get(registrar) ?? []) {
+      const [type, handler] = node.arguments;
+      if (type && handler && ts.isStringLiteralLike(type) && ERROR_EVENT.test(type.text))
+        registered.push({ at: node, expression: handler, event: type.text });
+    }
+  }
+  // The first registration in the file names a handler's event.
+  registered.sort((x, y) => x.at.pos - y.at.pos || y.at.end - x.at.end);
   const handlers = new Map<string, string>();
-  const rejections = new Set<string>();
-  const add = (expression: ts.Expression, event: string): void => {
+  for (const { expression, event } of registered) {
     let target = unwrap(expression);
     if (
       ts.isCallExpression(target) &&
@@ -634,35 +656,18 @@ function handlersOf(file: ts.SourceFile): FailureHandlers {
         ? target.name.text
         : null;
     if (name && !handlers.has(name)) handlers.set(name, event);
-  };
-  const visit = (node: ts.Node): void => {
-    if (
-      ts.isBinaryExpression(node) &&
-      node.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
-      ts.isPropertyAccessExpression(node.left)
-    ) {
-      const property = node.left.name.text;
-      if (/^on(error|close|end|disconnect)$/i.test(property))
-        add(node.right, property.slice(2).toLowerCase());
-    } else if (ts.isCallExpression(node) && node.arguments.length >= 2) {
-      const registrar = calleeName(node);
-      const [type, handler] = node.arguments;
-      if (
-        registrar &&
-        /^(on|once|addListener|addEventListener|prependListener)$/.test(registrar) &&
-        type &&
-        ts.isStringLiteralLike(type) &&
-        ERROR_EVENT.test(type.text) &&
-        handler
-      ) {
-        add(handler, type.text);
-      }
-    } else if (ts.isIdentifier(node) && isRejectionHandlerArgument(node)) {
-      rejections.add(node.text);
+  }
+  const rejections = new Set<string>();
+  for (const [method, index] of [
+    ['catch', 0],
+    ['then', 1],
+  ] as const) {
+    for (const call of calls?.byName.get(method) ?? []) {
+      const argument = call.arguments[index];
+      if (argument && ts.isIdentifier(argument) && isRejectionHandlerArgument(argument))
+        rejections.add(argument.text);
     }
-    ts.forEachChild(node, visit);
-  };
-  visit(file);
+  }
   const found = { events: handlers, rejections };
   handlerCache.set(file, found);
   return found;
