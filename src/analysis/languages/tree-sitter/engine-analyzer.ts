@@ -127,22 +127,27 @@ export class EngineAnalyzer<F extends SiteFacts, X = F> implements LanguageAnaly
     await spec.before?.(input, host);
     const engine = this.engines.for(host, input.path);
     const drafts = await guardNesting(() =>
-      withTree(spec.grammar, input.text, async (tree) => {
-        const { extraction, facts } = this.extract(input.path, tree.rootNode, true);
-        if (spec.skip?.(facts)) return [];
-        engine.program.put(facts);
-        const found: Draft[] = [];
-        for (const site of facts.sites) {
-          const draft = await judgeWait(engine, facts, site, options);
-          if (!draft) continue;
-          await spec.refine?.(draft, site, facts, engine);
-          found.push(draft);
-        }
-        if (!spec.libraries || spec.mayUseLibrary?.test(input.text) === false) return found;
-        const file = { root: tree.rootNode, text: input.text, facts, extraction };
-        for (const draft of await spec.libraries(file, engine, options)) if (draft) found.push(draft);
-        return found;
-      }),
+      withTree(
+        spec.grammar,
+        input.text,
+        async (tree) => {
+          const { extraction, facts } = this.extract(input.path, tree.rootNode, true);
+          if (spec.skip?.(facts)) return [];
+          engine.program.put(facts);
+          const found: Draft[] = [];
+          for (const site of facts.sites) {
+            const draft = await judgeWait(engine, facts, site, options);
+            if (!draft) continue;
+            await spec.refine?.(draft, site, facts, engine);
+            found.push(draft);
+          }
+          if (!spec.libraries || spec.mayUseLibrary?.test(input.text) === false) return found;
+          const file = { root: tree.rootNode, text: input.text, facts, extraction };
+          for (const draft of await spec.libraries(file, engine, options)) if (draft) found.push(draft);
+          return found;
+        },
+        { handOverWhen: (found) => found.length > 0 },
+      ),
     );
     const kept = spec.finish ? await spec.finish(drafts, input.path, host) : drafts;
     return toFindings(kept, input.path, this.language);

@@ -172,18 +172,25 @@ export async function parse(name: GrammarName, text: string, options: ParseOptio
   return parseLoaded(name, language, text, options);
 }
 
-/** Parses, runs `use`, and frees the tree whatever happens. Nodes must not escape `use`. */
+/**
+ * Parses, runs `use`, and frees the tree whatever happens, unless `handOverWhen` says the result
+ * will bring the review back to this text (it found something): then the tree waits for the review
+ * (`handOver`). Nodes must not escape `use`.
+ */
 export async function withTree<T>(
   name: GrammarName,
   text: string,
   use: (tree: Tree) => T | Promise<T>,
-  options: ParseOptions = {},
+  options: ParseOptions & { handOverWhen?: (result: T) => boolean } = {},
 ): Promise<T> {
   const tree = await parse(name, text, options);
+  let kept = false;
   try {
-    return await use(tree);
+    const result = await use(tree);
+    kept = options.handOverWhen?.(result) === true && handOver(name, text, tree);
+    return result;
   } finally {
-    tree.delete();
+    if (!kept) tree.delete();
   }
 }
 
@@ -275,6 +282,67 @@ interface RecentTree {
 
 const recentTrees = new Map<GrammarName, Map<string, RecentTree>>();
 
+/**
+ * Trees of analysed files with findings, handed over by the analysis instead of deleted: the review
+ * rewrites and checks those same files next, and would otherwise parse each one again. Bounded by
+ * their texts' size (a tree takes some twenty times its text in WASM memory), oldest dropped first.
+ */
+const HANDED_OVER_CHARACTERS = 1024 * 1024;
+const handedOver = new Map<string, { name: GrammarName; text: string; tree: Tree }>();
+let handedOverCharacters = 0;
+
+function handOver(name: GrammarName, text: string, tree: Tree): boolean {
+  if (text.length > HANDED_OVER_CHARACTERS) return false;
+  const key = `${name}\0${text}`;
+  takeHandedOver(key)?.delete();
+  handedOver.set(key, { name, text, tree });
+  handedOverCharacters += text.length;
+  for (const [oldest] of handedOver) {
+    if (handedOverCharacters <= HANDED_OVER_CHARACTERS) break;
+    takeHandedOver(oldest)?.delete();
+  }
+  return true;
+}
+
+/** The tree handed over for `key`, now the caller's to delete; null when there is none. */
+function takeHandedOver(key: string): Tree | null {
+  const entry = handedOver.get(key);
+  if (!entry) return null;
+  handedOver.delete(key);
+  handedOverCharacters -= entry.text.length;
+  return entry.tree;
+}
+
+/**
+ * Syntax errors per text, kept after the tree is gone: a patch is checked while it is written and
+ * again with every other patch, and a file's original is compared with each of its patches. Bounded
+ * by the texts' size, oldest dropped first.
+ */
+const ERROR_COUNT_CHARACTERS = 8 * 1024 * 1024;
+const errorCounts = new Map<GrammarName, Map<string, number>>();
+let errorCountCharacters = 0;
+
+function knownErrors(name: GrammarName, text: string): number | undefined {
+  return errorCounts.get(name)?.get(text);
+}
+
+function rememberErrors(name: GrammarName, text: string, count: number): number {
+  let counts = errorCounts.get(name);
+  if (!counts) errorCounts.set(name, (counts = new Map()));
+  if (counts.has(text) || text.length > ERROR_COUNT_CHARACTERS) return count;
+  counts.set(text, count);
+  errorCountCharacters += text.length;
+  for (const [grammar, texts] of errorCounts) {
+    for (const oldest of texts.keys()) {
+      if (errorCountCharacters <= ERROR_COUNT_CHARACTERS) return count;
+      texts.delete(oldest);
+      errorCountCharacters -= oldest.length;
+    }
+    if (texts.size === 0) errorCounts.delete(grammar);
+  }
+  return count;
+}
+
 /** A text whose tree a nearby text can be parsed from. */
 interface Parsed {
   tree: Tree;
@@ -290,7 +358,9 @@ function recentTree(name: GrammarName, language: Language, text: string, from?: 
     trees.set(text, hit);
     return hit;
   }
-  const tree = from ? parseEdited(name, language, from, text) : parseLoaded(name, language, text);
+  const tree =
+    takeHandedOver(`${name}\0${text}`) ??
+    (from ? parseEdited(name, language, from, text) : parseLoaded(name, language, text));
   const entry: RecentTree = { tree, users: 0 };
   trees.set(text, entry);
   for (const [key, old] of trees) {
@@ -371,14 +441,23 @@ function withRecentTree<T>(
 export function reparseVerdict(name: GrammarName, original: string, patched: string): ReparseVerdict {
   const language = loadedLanguage(name);
   if (!language) return { valid: false, reason: `the ${name} grammar is not loaded` };
-  const errors = (entry: RecentTree): number => (entry.errors ??= syntaxErrorCount(entry.tree));
+  const errors =
+    (text: string) =>
+    (entry: RecentTree): number =>
+      (entry.errors ??= rememberErrors(name, text, syntaxErrorCount(entry.tree)));
   try {
-    return withRecentTree(name, language, original, (base) => {
-      const before = errors(base);
-      const after = withRecentTree(name, language, patched, errors, { tree: base.tree, text: original });
-      return after > before
+    const verdict = (before: number, after: number): ReparseVerdict =>
+      after > before
         ? { valid: false, reason: `the patched file has ${after - before} new syntax error(s)` }
         : { valid: true };
+    const known = [knownErrors(name, original), knownErrors(name, patched)] as const;
+    if (known[0] !== undefined && known[1] !== undefined) return verdict(known[0], known[1]);
+    return withRecentTree(name, language, original, (base) => {
+      const before = errors(original)(base);
+      const after =
+        knownErrors(name, patched) ??
+        withRecentTree(name, language, patched, errors(patched), { tree: base.tree, text: original });
+      return verdict(before, after);
     });
   } catch (error) {
     if (error instanceof ParseTimeExceeded) return { valid: false, reason: error.message };
