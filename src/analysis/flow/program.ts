@@ -18,6 +18,12 @@ export interface FrontEnd {
    * `packageManifest`).
    */
   modulePaths(fromPath: string, module: string, packages?: ReadonlyMap<string, string>): string[];
+  /**
+   * The repository path of a module as the project's own configuration resolves it (TS/JS:
+   * `tsconfig.json` `paths` and `baseUrl`, `@shop/shared` → `packages/shared/src/index.ts`), tried
+   * before `modulePaths`; null leaves it to them.
+   */
+  resolve?(fromPath: string, module: string): Promise<string | null>;
   /** The module `name` inside `module`, when an import binds a submodule (`from app import settings`). */
   submodule(module: string, name: string): string;
   /**
@@ -209,6 +215,9 @@ export class Program {
    * rest are its mates); one starting with a `**` segment is any file of the repository ending with the rest.
    */
   async module(fromPath: string, reference: string): Promise<FileFacts | null> {
+    const configured = await this.front.resolve?.(fromPath, reference);
+    const facts = configured ? await this.facts(configured) : null;
+    if (facts) return facts;
     const byPath = this.front.modulePaths(fromPath, reference);
     const found = await this.firstModule(byPath);
     if (found || !this.front.packageManifest) return found;

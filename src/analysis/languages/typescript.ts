@@ -72,7 +72,10 @@ class ScanState {
 
   constructor(host: ModuleHost) {
     this.graph = new ModuleGraph(host);
-    const front = tsFrontEnd((path, text) => this.graph.parsed(path, text));
+    const front = tsFrontEnd(
+      (path, text) => this.graph.parsed(path, text),
+      (fromPath, module) => this.graph.resolve(fromPath, module),
+    );
     this.engine = new FlowEngine(new Program(host, front, () => this.current));
     this.resolver = new Resolver(this.graph);
     this.waits = new WaitFinder(this.resolver);

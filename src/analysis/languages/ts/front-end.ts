@@ -9,12 +9,19 @@ import { candidatesFor, guessedMapping, matchPattern, TS_JS_EXTENSIONS } from '.
  * Program), modules by relative specifier (`.js` naming the `.ts` source, extensions, index files),
  * `require`, and re-exports; a bare `constants/retry` is tried under `src/` as bundlers resolve it.
  * The parser is the caller's: the analyser hands over the syntax trees it keeps for import
- * resolution, so a file followed by both is parsed once.
+ * resolution, so a file followed by both is parsed once; so is its resolver, which reads the
+ * project's `tsconfig.json` `paths`, so a value imported through a monorepo alias is followed as the
+ * function that waits it is.
  */
 export function tsFrontEnd(
   parse: (path: string, text: string) => ts.SourceFile | Promise<ts.SourceFile>,
+  resolve?: (fromPath: string, module: string) => Promise<string | null>,
 ): FrontEnd {
   return {
+    // A submodule reference (`config#settings`, below) names no file of its own.
+    ...(resolve
+      ? { resolve: async (from, module) => (module.includes('#') ? null : resolve(from, module)) }
+      : {}),
     extensions: TS_JS_EXTENSIONS,
     extract: async (path, text) => {
       try {
