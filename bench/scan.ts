@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: analysis speed and memory against bare parsing, on (a) a generated corpus of 5,000
  * files, (b) the third-party JavaScript under node_modules, (c) a real-shaped repository
- * (bench/repository.ts), (d) the tree-sitter languages, and (e) how many files a one-file review
- * reads. Each figure comes from its own process.
+ * (bench/repository.ts), (d) the tree-sitter languages, (e) how many files a one-file review
+ * reads, and (f) how many `git` processes a diff-mode review starts. Each figure comes from its own process.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -116,4 +116,10 @@ process.stdout.write(
 console.log('\n(e) repository reads of a one-file review');
 process.stdout.write(
   execFileSync(process.execPath, ['--import', 'tsx', 'bench/reads.ts'], { encoding: 'utf8' }),
+);
+
+// (f) the git processes of a diff-mode review (`scan --base`), counted through a stand-in on PATH.
+console.log('\n(f) git processes of a diff-mode review');
+process.stdout.write(
+  execFileSync(process.execPath, ['--import', 'tsx', 'bench/git-processes.ts'], { encoding: 'utf8' }),
 );
