@@ -1,6 +1,13 @@
 import { posix } from 'node:path';
 import { ts } from 'ts-morph';
 import type { ModuleHost } from '../../analyzer.js';
+import {
+  MAX_WORKSPACE_MANIFESTS,
+  packagePaths,
+  readManifest,
+  splitSpecifier,
+  type WorkspacePackage,
+} from './workspace.js';
 
 /**
  * Follows imports between files of the scanned tree without a Program: resolving a handful of
@@ -45,6 +52,8 @@ export class ModuleGraph {
   private cachedCharacters = 0;
   private readonly pathMappings = new Map<string, Promise<PathMapping | null>>();
   private readonly dependencyMajors = new Map<string, Promise<number | null>>();
+  private readonly workspace = new Map<string, Promise<WorkspacePackage | null>>();
+  private manifests: Promise<string[]> | null = null;
 
   constructor(private readonly host: ModuleHost) {}
 
@@ -101,16 +110,48 @@ export class ModuleGraph {
       return this.firstExisting(candidatesFor(posix.join(posix.dirname(fromPath), specifier)));
     }
     const mapping = (await this.mappingFor(posix.dirname(fromPath))) ?? guessedMapping(specifier);
-    if (!mapping) return null;
-    for (const [pattern, targets] of mapping.paths) {
+    for (const [pattern, targets] of mapping?.paths ?? []) {
       const captured = matchPattern(pattern, specifier);
       if (captured === null) continue;
       for (const target of targets) {
         const resolved = await this.firstExisting(
-          candidatesFor(posix.join(mapping.baseDir, target.replace('*', captured))),
+          candidatesFor(posix.join(mapping!.baseDir, target.replace('*', captured))),
         );
         if (resolved) return resolved;
       }
+    }
+    return this.fromWorkspace(specifier);
+  }
+
+  /** A bare specifier naming one of the repository's own packages (`@shop/shared/retry`). */
+  private async fromWorkspace(specifier: string): Promise<string | null> {
+    if (specifier.includes(':')) return null;
+    const { name, subpath } = splitSpecifier(specifier);
+    let pending = this.workspace.get(name);
+    if (!pending) this.workspace.set(name, (pending = this.workspacePackage(name)));
+    const pkg = await pending;
+    return pkg ? this.firstExisting(packagePaths(pkg, subpath).flatMap(candidatesFor)) : null;
+  }
+
+  /**
+   * The package named `name` among the repository's manifests outside node_modules. Only manifests
+   * in a directory named like the package are read (`packages/shared` for `@shop/shared`), as
+   * workspaces lay them out: an import of `react` reads nothing, and a review stays a few reads.
+   */
+  private async workspacePackage(name: string): Promise<WorkspacePackage | null> {
+    this.manifests ??= (async () =>
+      ((await this.host.files?.().catch(() => [])) ?? []).filter(
+        (path) => posix.basename(path) === 'package.json' && !path.split('/').includes('node_modules'),
+      ))();
+    const folder = name.split('/').pop()!;
+    const candidates = (await this.manifests)
+      .filter((path) => posix.basename(posix.dirname(path)) === folder)
+      .sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b))
+      .slice(0, MAX_WORKSPACE_MANIFESTS);
+    for (const path of candidates) {
+      const text = await this.host.read(path).catch(() => null);
+      const manifest = text === null ? null : readManifest(path, text);
+      if (manifest?.name === name) return manifest;
     }
     return null;
   }
