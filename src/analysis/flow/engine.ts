@@ -509,6 +509,19 @@ export class FlowEngine {
         if (declares(mate, name))
           return this.moduleName(mate, name, line, { ...trail, hops: trail.hops + 1 });
       }
+      // Constants loaded by name (Ruby's autoloading, a gem's module): `Shared::Retry::DELAY` is
+      // declared in a file that declares its owner, wherever that is; written inside `module Shared`
+      // it may be named from there (`Retry::DELAY`), unless two namespaces declare one of that name.
+      const owner = this.program.front.typesAnywhere ? /(\w+)::\w+$/.exec(name)?.[1] : undefined;
+      const found: { facts: FileFacts; name: string }[] = [];
+      for (const declaring of owner ? await this.program.typeDeclarations(owner, facts) : []) {
+        const declared = declaredName(declaring, name);
+        if (declared) found.push({ facts: declaring, name: declared });
+      }
+      const chosen =
+        found.find((f) => f.name === name) ??
+        (new Set(found.map((f) => f.name)).size === 1 ? found[0] : undefined);
+      if (chosen) return this.moduleName(chosen.facts, chosen.name, line, { ...trail, hops: trail.hops + 1 });
     }
     return UNKNOWN(`\`${name}\` is not defined here`);
   }
@@ -1629,6 +1642,22 @@ function rebinds(facts: FileFacts, inner: number, outer: number, name: string): 
 }
 
 /** Whether a file binds `name` at module level (a constant or a function). */
+/**
+ * The full name under which `facts` declares the constant written `name`: `name` itself, or `name`
+ * inside further modules (`Outer::name`), whichever is longest (a file declares a constant under each
+ * of its nestings).
+ */
+function declaredName(facts: FileFacts, name: string): string | undefined {
+  let longest: string | undefined;
+  for (const a of facts.assignments) {
+    if (a.fn !== undefined || a.target.kind !== 'name') continue;
+    const declared = a.target.name;
+    if ((declared === name || declared.endsWith(`::${name}`)) && declared.length > (longest?.length ?? 0))
+      longest = declared;
+  }
+  return longest;
+}
+
 function declares(facts: FileFacts, name: string): boolean {
   return facts.assignments.some(
     (a) => a.fn === undefined && a.target.kind === 'name' && a.target.name === name,

@@ -16,7 +16,9 @@ export function requirePaths(fromPath: string, target: string, relative: boolean
     return [posix.normalize(posix.join(posix.dirname(fromPath), withExtension))].filter(
       (p) => !p.startsWith('..'),
     );
-  return [`lib/${withExtension}`, withExtension, `app/${withExtension}`];
+  // A gem or engine kept inside the repository (`gems/billing/lib/billing/retry.rb`) puts its `lib/`
+  // on the load path, as Bundler's `path:` gems do: the same file under any `lib/`.
+  return [`lib/${withExtension}`, withExtension, `app/${withExtension}`, `**/lib/${withExtension}`];
 }
 
 export function parameterNames(method: Node): string[] {
