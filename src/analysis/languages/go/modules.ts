@@ -14,9 +14,56 @@ export class GoModules {
 
   constructor(private readonly host: ModuleHost) {}
 
-  /** Reads the `go.mod` files at and above `dir` (once per directory per review). */
+  /** Modules a `go.work` at the root or a `replace` to a local directory brings in, read once. */
+  private workspace: Promise<void> | null = null;
+  private readonly localModules = new Map<string, Promise<void>>();
+
+  /**
+   * Reads the `go.mod` files at and above `dir` (once per directory per review), and the modules the
+   * repository joins to them: those a root `go.work` uses, and local directories a `replace` names.
+   */
   async load(dir: string): Promise<void> {
-    await this.moduleOf(dir === '.' ? '' : dir);
+    this.workspace ??= this.readWorkspace();
+    await Promise.all([this.workspace, this.moduleOf(dir === '.' ? '' : dir)]);
+  }
+
+  private async readWorkspace(): Promise<void> {
+    const text = await this.host.read('go.work').catch(() => null);
+    if (!text) return;
+    await Promise.all(workspaceUses(text).map((dir) => this.localModule(dir, null)));
+  }
+
+  /** The module rooted at `dir`, under the import path a `replace` gives it (else its own `module` line). */
+  private localModule(dir: string, importPath: string | null): Promise<void> {
+    const root = posix.normalize(dir);
+    const key = `${root}\n${importPath ?? ''}`;
+    let pending = this.localModules.get(key);
+    if (!pending) {
+      pending = (async () => {
+        if (root.startsWith('..') || root.startsWith('/')) return;
+        const text = await this.host.read(root === '.' ? 'go.mod' : `${root}/go.mod`).catch(() => null);
+        const module = importPath ?? (text ? /^module\s+(\S+)/m.exec(text)?.[1] : undefined);
+        if (!text || !module) return;
+        this.remember({ module, root });
+        await this.followReplacements(root, text);
+      })();
+      this.localModules.set(key, pending);
+    }
+    return pending;
+  }
+
+  /** `replace github.com/acme/shared => ../shared`: that module is the directory beside this one. */
+  private async followReplacements(root: string, text: string): Promise<void> {
+    await Promise.all(
+      localReplacements(text).map(({ module, path }) =>
+        this.localModule(posix.join(root === '.' ? '' : root, path), module),
+      ),
+    );
+  }
+
+  private remember(found: GoModule): void {
+    if (this.known.some((known) => known.module === found.module && known.root === found.root)) return;
+    this.known = [...this.known, found].sort((a, b) => b.module.length - a.module.length);
   }
 
   /** The package directory of `importPath` (ending in `/`), or none when no known module holds it. */
@@ -54,7 +101,8 @@ export class GoModules {
         const module = text ? /^module\s+(\S+)/m.exec(text)?.[1] : undefined;
         if (module) {
           const found = { module, root: dir === '' ? '.' : dir };
-          this.known = [...this.known, found].sort((a, b) => b.module.length - a.module.length);
+          this.remember(found);
+          await this.followReplacements(found.root, text!);
           return found;
         }
         if (dir === '') return null;
@@ -70,4 +118,32 @@ export class GoModules {
 interface GoModule {
   module: string;
   root: string;
+}
+
+/** The directories a `go.work` uses: `use ./shared`, or one per line of a `use ( … )` block. */
+export function workspaceUses(text: string): string[] {
+  const uses: string[] = [];
+  const withoutComments = text.replace(/\/\/.*$/gm, '');
+  for (const match of withoutComments.matchAll(/^\s*use\s*(?:\(([^)]*)\)|(\S+))/gm)) {
+    const entries = match[1] !== undefined ? match[1].split('\n') : [match[2]!];
+    for (const entry of entries) {
+      const dir = entry.trim().replace(/^"(.*)"$/, '$1');
+      if (dir) uses.push(dir);
+    }
+  }
+  return uses;
+}
+
+/** `replace` directives of a `go.mod` whose target is a local directory (`./x`, `../x`). */
+export function localReplacements(text: string): { module: string; path: string }[] {
+  const found: { module: string; path: string }[] = [];
+  const withoutComments = text.replace(/\/\/.*$/gm, '');
+  for (const match of withoutComments.matchAll(/^\s*replace\s*(?:\(([^)]*)\)|([^\n]+))/gm)) {
+    const lines = match[1] !== undefined ? match[1].split('\n') : [match[2]!];
+    for (const line of lines) {
+      const directive = /^\s*(\S+)(?:\s+\S+)?\s*=>\s*(\.{1,2}\/\S*|\.{1,2})\s*$/.exec(line);
+      if (directive) found.push({ module: directive[1]!, path: directive[2]! });
+    }
+  }
+  return found;
 }
