@@ -229,7 +229,10 @@ export class Program {
 
   private async firstModule(candidates: readonly string[]): Promise<FileFacts | null> {
     for (const candidate of candidates) {
-      for (const path of await this.expand(candidate)) {
+      const paths = await this.expand(candidate);
+      // A module looked for anywhere in the tree is taken only when one file answers to it.
+      if (candidate.startsWith('**/') && paths.length > 1) continue;
+      for (const path of paths) {
         const facts = await this.facts(path);
         if (facts) return facts;
       }

@@ -214,6 +214,10 @@ export function modulePaths(fromPath: string, module: string): string[] {
     const dir = segments.slice(0, depth).join('/');
     if (dir && dir !== '.') add(`${dir}/${rest}`);
   }
+  // A package of a monorepo installed from its own folder (`libs/shared/shared/retry.py` for
+  // `shared.retry`, `pip install -e libs/shared`): the module anywhere in the tree, when its dotted
+  // name is specific enough (a package and a module) not to be some other file's name.
+  if (module.includes('.')) candidates.push(`**/${rest}.py`, `**/${rest}/__init__.py`);
   return [...new Set(candidates)];
 }
 
