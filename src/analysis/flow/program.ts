@@ -229,10 +229,7 @@ export class Program {
 
   private async firstModule(candidates: readonly string[]): Promise<FileFacts | null> {
     for (const candidate of candidates) {
-      const paths = await this.expand(candidate);
-      // A module looked for anywhere in the tree is taken only when one file answers to it.
-      if (candidate.startsWith('**/') && paths.length > 1) continue;
-      for (const path of paths) {
+      for (const path of await this.expand(candidate)) {
         const facts = await this.facts(path);
         if (facts) return facts;
       }
@@ -265,15 +262,29 @@ export class Program {
     return this.packages;
   }
 
+  /**
+   * The files a candidate names: itself, a directory's package mates (`dir/`), or — for `**∕path` and
+   * `**∕dir/` — the one file or directory anywhere in the tree that ends so; when two do, none (a
+   * module looked for anywhere is taken only when one place answers to it).
+   */
   private async expand(candidate: string): Promise<string[]> {
     if (candidate.startsWith('**/')) {
       // Asked again for every name a file cannot place (a platform class): one scan of the listing each.
       let found = this.suffixes.get(candidate);
       if (!found) {
         const suffix = candidate.slice(2);
-        found = this.listing().then((all) =>
-          all.filter((path) => path.endsWith(suffix) || path === suffix.slice(1)),
-        );
+        found = this.listing().then((all) => {
+          if (!suffix.endsWith('/')) {
+            const file = onlyPlace(all.filter((path) => path.endsWith(suffix) || path === suffix.slice(1)));
+            return file === undefined ? [] : [file];
+          }
+          const dir = onlyPlace([
+            ...new Set(all.map((path) => `${posix.dirname(path)}/`).filter((d) => `/${d}`.endsWith(suffix))),
+          ]);
+          if (dir === undefined) return [];
+          const listing = all.filter((path) => `${posix.dirname(path)}/` === dir);
+          return this.front.packageMates ? this.front.packageMates(dir, listing) : listing;
+        });
         this.suffixes.set(candidate, found);
       }
       return found;
@@ -411,6 +422,16 @@ export class Program {
     })();
     return this.index;
   }
+}
+
+/** Test sources, which mirror the packages of the code they test (`src/test/kotlin/com/acme/…`). */
+const TEST_SOURCES = /(^|\/)(test|tests|androidTest|testFixtures|integrationTest|spec)(\/|$)/;
+
+/** The one place among `places`, counting test sources only when nothing else answers; else none. */
+function onlyPlace(places: readonly string[]): string | undefined {
+  if (places.length === 1) return places[0];
+  const main = places.filter((place) => !TEST_SOURCES.test(place));
+  return main.length === 1 ? main[0] : undefined;
 }
 
 /** What a file declares, as package index keys. */

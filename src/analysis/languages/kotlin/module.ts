@@ -26,7 +26,8 @@ export function importFact(text: string): ImportFact | null {
  * Files `module` (a dotted path) may be, most likely first: `com.acme.RetryConfig` is the file of a
  * class (`…/com/acme/RetryConfig.kt`), else a top-level member of its package directory
  * (`…/com/acme/`: any of its files, then their package mates), under the importing file's source root
- * or, when that cannot be told, anywhere in the repository (`**∕com/acme/RetryConfig.kt`).
+ * or, when that cannot be told, anywhere in the repository (`**∕com/acme/RetryConfig.kt`, the one
+ * `…/com/acme/` folder of another module).
  */
 export function modulePaths(fromPath: string, module: string): string[] {
   const parts = module.split('.').filter((p) => p !== '');
@@ -47,6 +48,10 @@ export function modulePaths(fromPath: string, module: string): string[] {
     for (const root of roots) paths.push(`${posix.join(root, ...parts.slice(0, -1))}/`);
   }
   for (const extension of EXTENSIONS) paths.push(`**/${parts.join('/')}${extension}`);
+  // A package (a wildcard import), or a top-level member of one, kept in another module of a Gradle
+  // build (`shared/src/main/kotlin/…`), when its path has at least two packages.
+  if (parts.length > 1) paths.push(`**/${parts.join('/')}/`);
+  if (parts.length > 2) paths.push(`**/${parts.slice(0, -1).join('/')}/`);
   return [...new Set(paths)];
 }
 
