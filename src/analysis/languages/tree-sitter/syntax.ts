@@ -72,25 +72,26 @@ const NONE: ReadonlySet<string> = new Set();
 
 /**
  * The query for a pair of type sets in one grammar, built once: checking every type against the
- * grammar crosses into WASM once per type, which costs more than a small file's query.
+ * grammar crosses into WASM once per type, which costs more than a small file's query. Keyed by the
+ * types' names, not the sets' identity, so a set written inline at a call site hits the cache too.
  */
-const SOURCES = new WeakMap<ReadonlySet<string>, WeakMap<ReadonlySet<string>, Map<unknown, string | null>>>();
+const SOURCES = new Map<unknown, Map<string, string | null>>();
 
 function querySource(
   language: Node['tree']['language'],
   types: ReadonlySet<string>,
   skip: ReadonlySet<string>,
 ): string | null {
-  let bySkip = SOURCES.get(types);
-  if (!bySkip) SOURCES.set(types, (bySkip = new WeakMap()));
-  let byLanguage = bySkip.get(skip);
-  if (!byLanguage) bySkip.set(skip, (byLanguage = new Map()));
-  if (byLanguage.has(language)) return byLanguage.get(language)!;
+  let byTypes = SOURCES.get(language);
+  if (!byTypes) SOURCES.set(language, (byTypes = new Map()));
+  const key = `${[...types].join(' ')}|${[...skip].join(' ')}`;
+  let source = byTypes.get(key);
+  if (source !== undefined) return source;
   const known = [...new Set([...types, ...skip])]
     .filter((type) => language.idForNodeType(type, true) !== null)
     .sort();
-  const source = known.length === 0 ? null : `[${known.map((type) => `(${type})`).join(' ')}] @node`;
-  byLanguage.set(language, source);
+  source = known.length === 0 ? null : `[${known.map((type) => `(${type})`).join(' ')}] @node`;
+  byTypes.set(key, source);
   return source;
 }
 
@@ -208,26 +209,16 @@ export function nodeSpanning(root: Node, start: number, end: number): Node | nul
 }
 
 /**
- * The ancestors of `node`, nearest first, found by one descent from the root with a cursor: in
- * tree-sitter each `parent` step is itself a descent from the root, so a walk up by `parent` costs
- * the depth squared. Analyses that look at many ancestors of one node take this path once.
+ * The ancestors of `node`, nearest first, found by one descent from the root: in tree-sitter each
+ * `parent` step is itself a descent from the root, so a walk up by `parent` costs the depth squared.
+ * Each step down is one call into the engine, which finds the child holding the node among its
+ * siblings itself. Analyses that look at many ancestors of one node take this path once.
  */
 export function ancestorPath(node: Node): Node[] {
   const path: Node[] = [];
-  const cursor = node.tree.rootNode.walk();
-  try {
-    for (;;) {
-      const current = cursor.currentNode;
-      if (current.id === node.id) break;
-      path.push(current);
-      // Down to the child that contains the node (the cursor's own index helper is not reliable here).
-      if (!cursor.gotoFirstChild()) break;
-      while (!(cursor.startIndex <= node.startIndex && cursor.endIndex >= node.endIndex)) {
-        if (!cursor.gotoNextSibling()) return path.reverse();
-      }
-    }
-  } finally {
-    cursor.delete();
+  for (let current: Node | null = node.tree.rootNode; current && current.id !== node.id;) {
+    path.push(current);
+    current = current.childWithDescendant(node);
   }
   return path.reverse();
 }
