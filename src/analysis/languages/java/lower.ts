@@ -152,9 +152,8 @@ function fieldAccess(node: Node, lower: (n: Node) => Expr): Expr {
 }
 
 function lowerCall(node: Node, names: JavaNames, lower: (n: Node) => Expr): Expr {
-  const object = field(node, 'object');
-  const name = field(node, 'name')?.text ?? '';
-  const args = argumentsOf(node);
+  const parts = partsOf(node);
+  const { object, name, args } = parts;
   const owner = (object?.text ?? '').replace(/\s+/g, '').replace(/^java\.(lang|time|util\.concurrent)\./, '');
   const qualified = owner === '' ? name : `${owner}.${name}`;
   if (qualified === 'Math.random') return randomDraw(qualified, name, []);
@@ -164,7 +163,7 @@ function lowerCall(node: Node, names: JavaNames, lower: (n: Node) => Expr): Expr
   if (JITTER_NAME.test(name)) {
     const via: Extract<Expr, { k: 'call' }> = {
       k: 'call',
-      callee: calleeOf(node, names, lower),
+      callee: calleeOf(node, names, lower, parts),
       args: args.map(lower),
       named: [],
       line: lineOf(node),
@@ -219,13 +218,22 @@ function lowerCall(node: Node, names: JavaNames, lower: (n: Node) => Expr): Expr
   // `foo(random.nextInt(100))`: a random draw handed to a call makes its result random too.
   const random = lowered.find((e) => e.k === 'random');
   if (random) return random;
-  return { k: 'call', callee: calleeOf(node, names, lower), args: lowered, named: [], line: lineOf(node) };
+  return {
+    k: 'call',
+    callee: calleeOf(node, names, lower, parts),
+    args: lowered,
+    named: [],
+    line: lineOf(node),
+  };
 }
 
 /** What a method invocation calls: a method of the receiver or of an enclosing class, or a member of an object. */
-export function calleeOf(node: Node, names: JavaNames, lower: (n: Node) => Expr): Expr {
-  const object = field(node, 'object');
-  const name = field(node, 'name')?.text ?? '';
+export function calleeOf(
+  node: Node,
+  names: JavaNames,
+  lower: (n: Node) => Expr,
+  { object, name }: CallParts = partsOf(node),
+): Expr {
   if (!object) return names.ownCallee(node, name);
   if (object.type === 'this' || object.type === 'super')
     return { k: 'member', object: { k: 'self' }, name, line: lineOf(node) };
@@ -285,6 +293,17 @@ function times(expr: Expr, factor: number): Expr {
 }
 
 /** The argument expressions of a call or constructor call (comments excluded). */
+/** A method invocation's receiver, name and arguments: read from the tree once, for every check of the call. */
+export interface CallParts {
+  object: Node | null;
+  name: string;
+  args: Node[];
+}
+
+export function partsOf(call: Node): CallParts {
+  return { object: field(call, 'object'), name: field(call, 'name')?.text ?? '', args: argumentsOf(call) };
+}
+
 export function argumentsOf(call: Node): Node[] {
   const list = field(call, 'arguments');
   return list ? namedChildren(list) : [];
