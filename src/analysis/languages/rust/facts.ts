@@ -496,22 +496,13 @@ export function extractRustFacts(path: string, root: Node, withSites: boolean): 
       if (index >= 0)
         fn.sleeps = { param: index, unitMs: unitOf(body.sleep!.argument!, fn.params[index]!.name) };
     }
-    // Every call in a loop asks which names its loop steps: the loop is searched once.
-    const stepped = new Map<number, string[]>();
-    const grammar: ContextGrammar = {
-      ...RUST_GRAMMAR,
-      steppedNames: (loop) => {
-        let names = stepped.get(loop.id);
-        if (!names) stepped.set(loop.id, (names = RUST_GRAMMAR.steppedNames(loop)));
-        return names;
-      },
-    };
     attachRetryFrames(
       pending,
       (node) =>
-        retryContext(node, grammar) ?? (directWaits.has(node.id) ? beforeAttempt(node, grammar) : null),
+        retryContext(node, RUST_GRAMMAR) ??
+        (directWaits.has(node.id) ? beforeAttempt(node, RUST_GRAMMAR) : null),
       { facts, failureAt, sites: facts.sites },
-      (node) => countedFailure(node, grammar.functions),
+      (node) => countedFailure(node, RUST_GRAMMAR.functions),
     );
     for (const { call, node } of pending) {
       if (call.retry || !directWaits.has(node.id)) continue;

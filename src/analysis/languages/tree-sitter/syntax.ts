@@ -135,6 +135,23 @@ export function some(
   return found;
 }
 
+/**
+ * `compute` made to run once per node of a tree, for questions many calls ask of one node (which
+ * names a loop steps, asked by every call inside it). Node ids are unique while their tree lives, and
+ * a tree's answers are dropped with it.
+ */
+export function oncePerNode<T>(compute: (node: Node) => T): (node: Node) => T {
+  const byTree = new WeakMap<object, Map<number, T>>();
+  return (node) => {
+    let answers = byTree.get(node.tree);
+    if (!answers) byTree.set(node.tree, (answers = new Map()));
+    if (answers.has(node.id)) return answers.get(node.id)!;
+    const answer = compute(node);
+    answers.set(node.id, answer);
+    return answer;
+  };
+}
+
 /** Named children, without the nulls the binding's array type allows. */
 export function namedChildren(node: Node): Node[] {
   // One crossing into WASM for the whole list (and cached on the node), not one per child.
