@@ -59,8 +59,12 @@ export function qualified(node: Node, imports: ReadonlyMap<string, string>): str
   return node.text;
 }
 
-export function isRandomCall(callee: Node, imports: ReadonlyMap<string, string>): boolean {
-  const name = qualified(callee, imports);
+export function isRandomCall(
+  callee: Node,
+  imports: ReadonlyMap<string, string>,
+  /** `qualified(callee, imports)`, when the caller has it already. */
+  name = qualified(callee, imports),
+): boolean {
   const dot = name.lastIndexOf('.');
   const pkg = dot > 0 ? name.slice(0, dot) : '';
   return RANDOM_PACKAGES.has(pkg) || /jitter|random/i.test(name.slice(dot + 1));
