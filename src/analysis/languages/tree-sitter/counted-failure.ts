@@ -32,7 +32,14 @@ const PENALTY = /login|password|passcode|auth|signin|pin/i;
 const KEPT = /^(?:@\w+|[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+)$/;
 const COMPARISON = /^(<|<=|>|>=)$/;
 
+/** Per tree: whether its file steps some failure count at all (most files do not: no call of theirs is asked further). */
+const FILE_STEPS_COUNT = new WeakMap<object, boolean>();
+
 export function countedFailure(wait: Node, functions: ReadonlySet<string>): RetryEvidence | null {
+  let fileSteps = FILE_STEPS_COUNT.get(wait.tree);
+  if (fileSteps === undefined)
+    FILE_STEPS_COUNT.set(wait.tree, (fileSteps = SOME_COUNT_STEPPED.test(wait.tree.rootNode.text)));
+  if (!fileSteps) return null;
   const path = ancestorPath(wait);
   const at = path.findIndex((node) => functions.has(node.type));
   if (at < 0 || !SOME_COUNT_STEPPED.test(path[at]!.text)) return null;
