@@ -22,6 +22,7 @@ import { countedFailure } from '../tree-sitter/counted-failure.js';
 import { snippet } from '../tree-sitter/findings.js';
 import type { Node, Tree } from '../tree-sitter/runtime.js';
 import {
+  ancestorPath,
   descendantsOfTypes,
   exitLineAfter,
   field,
@@ -580,11 +581,16 @@ function leavesFunction(statement: Node): boolean {
 }
 
 function failureAround(call: Node): FailurePath | null {
-  let child = call;
-  for (let up = call.parent; up && !RUST_GRAMMAR.functions.has(up.type); child = up, up = up.parent) {
-    const path = RUST_GRAMMAR.failureAt(up, child);
-    if (path) return path;
-    if (up.type !== 'block') continue;
+  // One descent for every ancestor (each `parent` step is a descent of its own).
+  const path = ancestorPath(call);
+  for (let index = 0; index < path.length; index += 1) {
+    const up = path[index]!;
+    const child = index === 0 ? call : path[index - 1]!;
+    const type = up.type;
+    if (RUST_GRAMMAR.functions.has(type)) break;
+    const failure = RUST_GRAMMAR.failureAt(up, child);
+    if (failure) return failure;
+    if (type !== 'block') continue;
     // The nearest exit on success before the call: the attempt it tests is the one that failed.
     const before = namedChildren(up).filter((statement) => statement.endIndex <= child.startIndex);
     for (const statement of before.reverse()) {
