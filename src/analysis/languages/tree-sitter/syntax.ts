@@ -62,8 +62,10 @@ export function descendantsOfTypes(
   for (const { node } of captures(root, source)) {
     if (node.startIndex === rootStart && node.endIndex === root.endIndex && node.type === root.type) continue;
     if (node.startIndex < skipEnd) continue;
-    if (types.has(node.type)) found.push(node);
-    if (skip.has(node.type)) skipEnd = node.endIndex;
+    // Each read of a node's type is a call into the engine: once per capture.
+    const type = node.type;
+    if (types.has(type)) found.push(node);
+    if (skip.has(type)) skipEnd = node.endIndex;
   }
   return found;
 }
