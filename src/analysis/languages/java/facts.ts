@@ -712,7 +712,8 @@ function declaredNames(nodes: readonly Node[]): Map<number, Set<string>> {
   };
   for (const node of nodes) {
     while (open.length > 0 && node.startIndex >= open[open.length - 1]!.end) open.pop();
-    if (FUNCTIONS.has(node.type)) {
+    const type = node.type;
+    if (FUNCTIONS.has(type)) {
       const names = new Set<string>();
       declared.set(node.id, names);
       open.push({ end: node.endIndex, names });
@@ -721,10 +722,10 @@ function declaredNames(nodes: readonly Node[]): Map<number, Set<string>> {
       else if (parameters) for (const param of namedChildren(parameters)) names.add(parameterName(param));
       continue;
     }
-    if (node.type === 'local_variable_declaration')
+    if (type === 'local_variable_declaration')
       for (const declarator of namedChildren(node))
         if (declarator.type === 'variable_declarator') add(field(declarator, 'name')?.text);
-    if (node.type === 'catch_formal_parameter' || node.type === 'enhanced_for_statement')
+    if (type === 'catch_formal_parameter' || type === 'enhanced_for_statement')
       add(field(node, 'name')?.text);
   }
   return declared;

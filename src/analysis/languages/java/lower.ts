@@ -49,11 +49,13 @@ const PROPERTY_READ = /^(System\.(getenv|getProperty)|Long\.getLong|Integer\.get
 export function lowerJava(node: Node, names: JavaNames, depth = 0): Expr {
   if (depth > MAX_EXPRESSION_NESTING) return { k: 'todo', what: 'expression nested too deeply' };
   const lower = (n: Node): Expr => lowerJava(n, names, depth + 1);
-  if (NUMBER_LITERALS.has(node.type)) {
+  // Each read of a node's type is a call into the engine: once here.
+  const type = node.type;
+  if (NUMBER_LITERALS.has(type)) {
     const value = numericLiteral(node.text);
     return value === null ? { k: 'todo', what: `\`${node.text}\`` } : { k: 'num', value };
   }
-  switch (node.type) {
+  switch (type) {
     case 'string_literal': {
       // Only as a default handed to a number conversion (`Long.parseLong(props.getProperty("x", "5000"))`).
       const value = numericLiteral(node.text.replace(/^"|"$/g, ''));
@@ -138,7 +140,7 @@ export function lowerJava(node: Node, names: JavaNames, depth = 0): Expr {
       };
     }
     default:
-      return { k: 'todo', what: `cannot evaluate ${node.type}` };
+      return { k: 'todo', what: `cannot evaluate ${type}` };
   }
 }
 
