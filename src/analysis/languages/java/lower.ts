@@ -4,7 +4,7 @@ import { randomDraw } from '../../flow/draw-range.js';
 import { clamped, type Expr } from '../../flow/ir.js';
 import { numericLiteral, OPERATORS, unitMs } from '../tree-sitter/durations.js';
 import type { Node } from '../tree-sitter/runtime.js';
-import { field, namedChildren } from '../tree-sitter/syntax.js';
+import { field, namedChildren, oncePerNode } from '../tree-sitter/syntax.js';
 
 /**
  * Java expression syntax → the engine's expressions, in milliseconds for `Duration`s and in the
@@ -295,16 +295,21 @@ function times(expr: Expr, factor: number): Expr {
 }
 
 /** The argument expressions of a call or constructor call (comments excluded). */
-/** A method invocation's receiver, name and arguments: read from the tree once, for every check of the call. */
+/**
+ * A method invocation's receiver, name and arguments: read from the tree once per call node, for
+ * every check of the call (the walk records it, and lowers it again as a value). Not to be mutated.
+ */
 export interface CallParts {
   object: Node | null;
   name: string;
   args: Node[];
 }
 
-export function partsOf(call: Node): CallParts {
-  return { object: field(call, 'object'), name: field(call, 'name')?.text ?? '', args: argumentsOf(call) };
-}
+export const partsOf = oncePerNode((call: Node): CallParts => ({
+  object: field(call, 'object'),
+  name: field(call, 'name')?.text ?? '',
+  args: argumentsOf(call),
+}));
 
 export function argumentsOf(call: Node): Node[] {
   const list = field(call, 'arguments');
