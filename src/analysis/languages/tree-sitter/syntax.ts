@@ -164,7 +164,22 @@ export function namedChildren(node: Node): Node[] {
 
 /** The child in field `name`, or null. */
 export function field(node: Node, name: string): Node | null {
-  return node.childForFieldName(name);
+  const id = fieldId(node.tree.language, name);
+  return id === -1 ? null : node.childForFieldId(id);
+}
+
+/**
+ * Field ids by name, per grammar: the binding looks a name up by a linear search of the grammar's
+ * field list on every call, and a walk asks for fields hundreds of thousands of times.
+ */
+const FIELD_IDS = new Map<unknown, Map<string, number>>();
+
+function fieldId(language: Node['tree']['language'], name: string): number {
+  let ids = FIELD_IDS.get(language);
+  if (!ids) FIELD_IDS.set(language, (ids = new Map()));
+  let id = ids.get(name);
+  if (id === undefined) ids.set(name, (id = language.fields.indexOf(name)));
+  return id;
 }
 
 /** The 1-based line a node starts on, for evidence sentences. */
