@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { ATTEMPT_NAME } from '../../context.js';
 import type {
   AnalysisOptions,
@@ -19,6 +18,7 @@ import {
   loadedLanguage,
   loadLanguage,
   parseLoaded,
+  textDigest,
   withTree,
   type GrammarName,
   type Node,
@@ -135,7 +135,7 @@ export class EngineAnalyzer<F extends SiteFacts, X = F> implements LanguageAnaly
       extract: (path, text) =>
         withTree(this.spec.grammar, text, (tree) => {
           const { facts } = this.extract(path, tree.rootNode, true);
-          this.sited.set(facts, digest(text));
+          this.sited.set(facts, textDigest(text));
           return facts;
         }),
     };
@@ -147,7 +147,7 @@ export class EngineAnalyzer<F extends SiteFacts, X = F> implements LanguageAnaly
     if (!spec.sharesExtraction || (spec.libraries && spec.mayUseLibrary?.test(input.text) !== false))
       return null;
     const held = await engine.program.held(input.path);
-    return held && this.sited.get(held) === digest(input.text) ? (held as F) : null;
+    return held && this.sited.get(held) === textDigest(input.text) ? (held as F) : null;
   }
 
   /**
@@ -250,11 +250,6 @@ export class EngineAnalyzer<F extends SiteFacts, X = F> implements LanguageAnaly
       tree.delete();
     }
   }
-}
-
-/** A text's digest, to tell that facts were read from the very text under analysis. */
-function digest(text: string): string {
-  return createHash('sha1').update(text).digest('base64');
 }
 
 /** A returned value drawn at random: directly, or through a local the function assigns from a draw. */

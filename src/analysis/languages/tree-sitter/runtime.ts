@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import treeSitter from '@vscode/tree-sitter-wasm';
@@ -365,15 +366,31 @@ function withRecentTree<T>(
 }
 
 /**
+ * Verdicts by grammar and the digests of both texts: a patch is judged when it is drafted and again
+ * when it is validated, after every other finding's patch has gone through the few recent trees.
+ */
+const VERDICTS = new Map<string, ReparseVerdict>();
+const MAX_VERDICTS = 4096;
+
+/** A text's digest, to recognise a text seen before without holding on to it. */
+export function textDigest(text: string): string {
+  return createHash('sha1').update(text).digest('base64');
+}
+
+/**
  * Whether `patched` parses at least as cleanly as `original` with the same grammar. Synchronous: the
  * grammar must already be loaded (it is, once a file of the language has been analysed).
  */
 export function reparseVerdict(name: GrammarName, original: string, patched: string): ReparseVerdict {
   const language = loadedLanguage(name);
   if (!language) return { valid: false, reason: `the ${name} grammar is not loaded` };
+  const key = `${name} ${textDigest(original)} ${textDigest(patched)}`;
+  const known = VERDICTS.get(key);
+  if (known) return { ...known };
   const errors = (entry: RecentTree): number => (entry.errors ??= syntaxErrorCount(entry.tree));
+  let verdict: ReparseVerdict;
   try {
-    return withRecentTree(name, language, original, (base) => {
+    verdict = withRecentTree(name, language, original, (base) => {
       const before = errors(base);
       const after = withRecentTree(name, language, patched, errors, { tree: base.tree, text: original });
       return after > before
@@ -381,9 +398,13 @@ export function reparseVerdict(name: GrammarName, original: string, patched: str
         : { valid: true };
     });
   } catch (error) {
+    // Out of time is no verdict on the text: a later try may finish.
     if (error instanceof ParseTimeExceeded) return { valid: false, reason: error.message };
     throw error;
   }
+  if (VERDICTS.size >= MAX_VERDICTS) VERDICTS.delete(VERDICTS.keys().next().value!);
+  VERDICTS.set(key, verdict);
+  return { ...verdict };
 }
 
 /**
