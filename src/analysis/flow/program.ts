@@ -199,6 +199,11 @@ export class Program {
     return null;
   }
 
+  /** The facts this review already holds for a file (read for a lookup, or analysed), without reading it. */
+  held(path: string): Promise<FileFacts | null> | undefined {
+    return this.cache.get(path);
+  }
+
   /** Records the facts of a file being analysed, so following references back to it does not re-read it. */
   put(facts: FileFacts): void {
     this.remember(facts.path, Promise.resolve(facts));

@@ -43,6 +43,8 @@ export class KotlinAnalyzer extends EngineAnalyzer<KtFacts> {
       maybeRetry: MAYBE_RETRY,
       extract: extractKotlinFacts,
       libraries: libraryDrafts,
+      mayUseLibrary: USES_LIBRARY,
+      sharesExtraction: true,
       jitter: {
         mentionsRandom: /Random|random|jitter/,
         isPublic: (_fn, firstLine) => !/\b(private|internal)\b[^\n]*\bfun\b/.test(firstLine),

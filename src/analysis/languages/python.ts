@@ -41,6 +41,7 @@ export class PythonAnalyzer extends EngineAnalyzer<PyFacts> {
       extract: extractPythonFacts,
       libraries: libraryDrafts,
       mayUseLibrary: USES_LIBRARY,
+      sharesExtraction: true,
       jitter: {
         mentionsRandom: /random|secrets|uniform/,
         isPublic: (fn) => !fn.name.startsWith('_'),

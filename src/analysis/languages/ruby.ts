@@ -41,6 +41,7 @@ export class RubyAnalyzer extends EngineAnalyzer<RbFacts> {
       extract: extractRubyFacts,
       libraries: libraryDrafts,
       mayUseLibrary: USES_LIBRARY,
+      sharesExtraction: true,
       jitter: {
         mentionsRandom: /rand|jitter/,
         isPublic: (fn) => !fn.name.startsWith('_'),

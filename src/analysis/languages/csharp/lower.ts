@@ -4,7 +4,7 @@ import { drawRange } from '../../flow/draw-range.js';
 import { clamped, type Expr } from '../../flow/ir.js';
 import { numericLiteral, OPERATORS, unitMs } from '../tree-sitter/durations.js';
 import type { Node } from '../tree-sitter/runtime.js';
-import { field, namedChildren } from '../tree-sitter/syntax.js';
+import { field, namedChildren, oncePerNode } from '../tree-sitter/syntax.js';
 
 /**
  * C# expression syntax → the engine's expressions, in milliseconds (a `TimeSpan` is its
@@ -126,8 +126,11 @@ export function callShape(call: Node): CallShape | null {
   };
 }
 
-/** Positional and named arguments of a call (`ref`/`out` keep their expression). */
-export function callArguments(call: Node): { positional: Node[]; named: [string, Node][] } {
+/**
+ * Positional and named arguments of a call (`ref`/`out` keep their expression), read once per call
+ * node (the walk, the lowering and the library checks each ask). Not to be mutated.
+ */
+export const callArguments = oncePerNode((call: Node): { positional: Node[]; named: [string, Node][] } => {
   const list = field(call, 'arguments') ?? namedChildren(call).find((c) => c.type === 'argument_list');
   const positional: Node[] = [];
   const named: [string, Node][] = [];
@@ -140,7 +143,7 @@ export function callArguments(call: Node): { positional: Node[]; named: [string,
     else positional.push(value);
   }
   return { positional, named };
-}
+});
 
 /** Whether a call draws a random number, by its own name and object. */
 export function isRandomCall(shape: CallShape): boolean {

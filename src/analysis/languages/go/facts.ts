@@ -401,34 +401,37 @@ export function extractGoFacts(path: string, root: Node, withSites: boolean): Go
   const recordCall = (node: Node, state: WalkState) => {
     const callee = field(node, 'function');
     if (!callee) return;
-    const operand = callee.type === 'selector_expression' ? field(callee, 'operand') : null;
+    // Each read of a node's type is a call into the engine: once here.
+    const calleeType = callee.type;
+    const operand = calleeType === 'selector_expression' ? field(callee, 'operand') : null;
     const calleeName =
-      callee.type === 'selector_expression'
+      calleeType === 'selector_expression'
         ? (field(callee, 'field')?.text ?? '')
-        : callee.type === 'identifier'
+        : calleeType === 'identifier'
           ? callee.text
           : '';
     const name = qualified(callee, importMap);
     const args = callArguments(node);
+    const variadic = args.map((a) => a.type === 'variadic_argument');
     if (state.fn) {
       const own = stats.get(state.fn.id)!;
       own.calls += 1;
-      if (isRandomCall(callee, importMap)) state.fn.random = true;
+      if (isRandomCall(callee, importMap, name)) state.fn.random = true;
       if (!own.sleep && isTimeWait(name, operand)) own.sleep = { argument: args[0] ?? null };
       const receiverCall = !!operand && operand.text === state.receiver?.name;
       if (
         calleeName === state.fn.name &&
-        ((callee.type === 'identifier' && !state.fn.className) || (receiverCall && !!state.fn.className))
+        ((calleeType === 'identifier' && !state.fn.className) || (receiverCall && !!state.fn.className))
       )
         state.fn.recursive = true;
     }
     const call: CallFact = {
       callee: lowerCallee(callee, lowering(state)),
       calleeName,
-      args: args.map((a) => lower(a.type === 'variadic_argument' ? (a.namedChild(0) ?? a) : a, state)),
+      args: args.map((a, index) => lower(variadic[index] ? (a.namedChild(0) ?? a) : a, state)),
       named: [],
       line: node.startPosition.row + 1,
-      spread: args.some((a) => a.type === 'variadic_argument'),
+      spread: variadic.includes(true),
     };
     if (state.fn) call.fn = state.fn.id;
     facts.calls.push(call);
@@ -437,8 +440,8 @@ export function extractGoFacts(path: string, root: Node, withSites: boolean): Go
     // or waits the language knows, can pause a retry or restart one.
     const importPath = operand?.type === 'identifier' ? importMap.get(operand.text) : undefined;
     const own =
-      (callee.type === 'identifier' && !PREDECLARED.has(callee.text)) ||
-      (callee.type === 'selector_expression' &&
+      (calleeType === 'identifier' && !PREDECLARED.has(callee.text)) ||
+      (calleeType === 'selector_expression' &&
         (importPath === undefined || importPath.split('/')[0]!.includes('.')));
     if (!own && !direct) return;
     pending.push({ call, node, state });

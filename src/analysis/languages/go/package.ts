@@ -1,5 +1,5 @@
 import type { Node } from '../tree-sitter/runtime.js';
-import { descendantsOfTypes, field, namedChildren, some } from '../tree-sitter/syntax.js';
+import { descendantsOfTypes, field, namedChildren, oncePerNode, some } from '../tree-sitter/syntax.js';
 
 /**
  * Go syntax shared by the front end and the retry-library checks: imports and how they qualify a
@@ -59,18 +59,25 @@ export function qualified(node: Node, imports: ReadonlyMap<string, string>): str
   return node.text;
 }
 
-export function isRandomCall(callee: Node, imports: ReadonlyMap<string, string>): boolean {
-  const name = qualified(callee, imports);
+export function isRandomCall(
+  callee: Node,
+  imports: ReadonlyMap<string, string>,
+  /** `qualified(callee, imports)`, when the caller has it already. */
+  name = qualified(callee, imports),
+): boolean {
   const dot = name.lastIndexOf('.');
   const pkg = dot > 0 ? name.slice(0, dot) : '';
   return RANDOM_PACKAGES.has(pkg) || /jitter|random/i.test(name.slice(dot + 1));
 }
 
-/** The arguments of a call expression (none when the list is missing in broken code). */
-export function callArguments(call: Node): Node[] {
+/**
+ * The arguments of a call expression (none when the list is missing in broken code): read once per
+ * call node, which the walk, the lowering and the wait checks each ask for. Not to be mutated.
+ */
+export const callArguments = oncePerNode((call: Node): Node[] => {
   const list = field(call, 'arguments');
   return list ? namedChildren(list) : [];
-}
+});
 
 /** Parameter names in order (`''` for an unnamed one); the receiver is not among them. */
 export function parameterNames(fn: Node): string[] {

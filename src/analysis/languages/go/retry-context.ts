@@ -121,7 +121,9 @@ function failurePath(call: Node, fn: Node | null, up: ParentOf, viaChannels = tr
   let child: Node = call;
   for (let node = up(call); node && !(fn && node.id === fn.id); child = node, node = up(node)) {
     const parent = up(node);
-    if (node.type === 'if_statement') {
+    // Each read of a node's type is a call into the engine: once per ancestor.
+    const type = node.type;
+    if (type === 'if_statement') {
       const condition = field(node, 'condition');
       const consequence = field(node, 'consequence');
       const alternative = field(node, 'alternative');
@@ -151,7 +153,7 @@ function failurePath(call: Node, fn: Node | null, up: ParentOf, viaChannels = tr
           };
       }
     }
-    if (node.type === 'expression_case' || node.type === 'type_case') {
+    if (type === 'expression_case' || type === 'type_case') {
       const values = field(node, 'value')?.text ?? field(node, 'type')?.text ?? '';
       const subject = parent ? (field(parent, 'value')?.text ?? '') : '';
       if (
@@ -168,28 +170,24 @@ function failurePath(call: Node, fn: Node | null, up: ParentOf, viaChannels = tr
         };
       }
     }
-    if (
-      node.type === 'statement_list' &&
-      parent?.type === 'block' &&
-      up(parent) &&
-      LOOP_TYPES.has(up(parent)!.type)
-    ) {
+    const loop = type === 'statement_list' && parent?.type === 'block' ? up(parent) : null;
+    if (loop && LOOP_TYPES.has(loop.type)) {
       const exit =
         successExitBefore(node, child) ??
         attemptAfter(namedChildren(node), child) ??
-        processExitBefore(node, child, up(parent)!);
+        processExitBefore(node, child, loop);
       if (exit) return exit;
-    } else if (node.type === 'statement_list') {
+    } else if (type === 'statement_list') {
       // Straight-line attempts (`if err := op(); err == nil { return nil }; time.Sleep(d); return op()`).
       const exit = successExitBefore(node, child);
       if (exit) return exit;
     }
-    if (node.type === 'statement_list' && viaChannels) {
+    if (type === 'statement_list' && viaChannels) {
       const exit = failureReceivedBefore(node, child);
       if (exit) return exit;
     }
     // `select { case <-time.After(d): err = dial(); if err == nil { return } }` in a loop.
-    if (node.type === 'communication_case' && field(node, 'communication')?.equals(child)) {
+    if (type === 'communication_case' && field(node, 'communication')?.equals(child)) {
       const body = namedChildren(node).find((c) => c.type === 'statement_list');
       const exit = body ? attemptAfter(namedChildren(body), child) : null;
       if (exit && enclosingBy(up, node, LOOP_TYPES, FUNCTION_TYPES)) return exit;

@@ -1,5 +1,5 @@
 import type { Node } from '../tree-sitter/runtime.js';
-import { clip, descendantsOfTypes, lineOf, namedChildren, some } from '../tree-sitter/syntax.js';
+import { clip, descendantsOfTypes, lineOf, namedChildren, oncePerNode, some } from '../tree-sitter/syntax.js';
 import { isErrorCondition, isOverload, isSuccessCondition, type ConditionWords } from './conditions.js';
 import type { ContextGrammar, FailurePath } from './retry-context.js';
 
@@ -162,15 +162,15 @@ export function cFamilyGrammar(names: CFamilyNames): ContextGrammar {
     failureAt,
     successExit,
     givesUp: (statement) => statement.type === names.throwStatement,
-    loopVariables: (loop) => {
+    loopVariables: oncePerNode((loop) => {
       if (names.forEach.includes(loop.type)) return [];
       const init = loop.childForFieldName('init') ?? loop.childForFieldName('initializer');
       if (!init) return [];
       return descendantsOfTypes(init, new Set(['variable_declarator']))
         .map((declarator) => declarator.childForFieldName('name')?.text ?? '')
         .filter((name) => name !== '');
-    },
-    steppedNames: (node) => {
+    }),
+    steppedNames: oncePerNode((node) => {
       const stepped: string[] = [];
       for (const step of descendantsOfTypes(node, new Set([...names.unarySteps, names.assignment]))) {
         if (step.type === names.assignment) {
@@ -186,7 +186,7 @@ export function cFamilyGrammar(names: CFamilyNames): ContextGrammar {
         if (match) stepped.push(match[1] ?? match[2]!);
       }
       return stepped;
-    },
+    }),
     functionName: (fn) => (fn.type.includes('lambda') ? null : (fn.childForFieldName('name')?.text ?? null)),
     callsName: (fn, name) =>
       some(fn, (node) => node.type === names.invocation && names.ownCallName(node) === name, new Set()),

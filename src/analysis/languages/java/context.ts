@@ -1,7 +1,7 @@
 import { pauseBeforeTriedAttempt } from './try-attempt.js';
 import type { RetryContextResult } from '../../flow/waits.js';
 import type { Node } from '../tree-sitter/runtime.js';
-import { descendantsOfTypes, field, lineOf, namedChildren } from '../tree-sitter/syntax.js';
+import { ancestors, descendantsOfTypes, field, lineOf, namedChildren } from '../tree-sitter/syntax.js';
 import { cFamilyGrammar } from './c-family.js';
 import { retryContext } from './retry-context.js';
 
@@ -266,7 +266,8 @@ function clip(text: string): string {
  * (RULES.md section 1, read timeouts).
  */
 function readTimedOut(call: Node): boolean {
-  for (let node = call.parent; node && !JAVA_GRAMMAR.functions.has(node.type); node = node.parent) {
+  for (const node of ancestors(call)) {
+    if (JAVA_GRAMMAR.functions.has(node.type)) break;
     if (node.type !== 'catch_clause') continue;
     const parameter = namedChildren(node).find((c) => c.type === 'catch_formal_parameter');
     const types = parameter

@@ -23,21 +23,16 @@ import {
 import { snippet } from '../tree-sitter/findings.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, field, namedChildren, some } from '../tree-sitter/syntax.js';
-import {
-  handlerRestart,
-  JAVA_GRAMMAR,
-  javaRetryContext,
-  loopHeaderOf,
-  reinvoked,
-  retryDecision,
-} from './context.js';
+import { handlerRestart, JAVA_GRAMMAR, javaRetryContext, reinvoked, retryDecision } from './context.js';
 import {
   argumentsOf,
   calleeOf,
+  partsOf,
   lowerJava,
   RANDOM_METHOD,
   springPlaceholder,
   typeName,
+  type CallParts,
   type JavaNames,
 } from './lower.js';
 import { importFact, importLine } from './module.js';
@@ -151,6 +146,11 @@ interface WalkState {
   repeats: boolean;
   /** Inside a test method: its waits are not reported. */
   test: boolean;
+  /**
+   * The condition and update of the innermost loop of the function, as offsets: a call there runs
+   * before each pass again (what `loopHeaderOf` finds by walking up, known here from the walk down).
+   */
+  header?: readonly (readonly [number, number])[];
   chain: readonly ScopeEntry[];
 }
 
@@ -322,7 +322,9 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
     facts.classes.push(cls);
     const body = anonymousOf ? namedChildren(node).find((c) => c.type === 'class_body') : node;
     const chain = [...state.chain, { members: membersOf(node) }];
-    if (body) enter(body, { cls, classBody: cls, repeats: false, test: state.test, chain });
+    // Classes are no boundary for a loop's header (`while (new Check() { … }.ok())`), functions are.
+    if (body)
+      enter(body, { cls, classBody: cls, repeats: false, test: state.test, chain, header: state.header });
   };
 
   const defineFunction = (node: Node, state: WalkState) => {
@@ -362,7 +364,8 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
 
   const recordCall = (node: Node, state: WalkState) => {
     const line = lineOf(node);
-    const args = argumentsOf(node);
+    const parts = node.type === 'method_invocation' ? partsOf(node) : null;
+    const args = parts ? parts.args : argumentsOf(node);
     let callee: Expr;
     let calleeName: string;
     let object: Node | null = null;
@@ -375,17 +378,17 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
       calleeName = typeName(field(node, 'type'));
       callee = { k: 'name', name: calleeName, line };
     } else {
-      object = field(node, 'object');
-      calleeName = field(node, 'name')?.text ?? '';
-      callee = calleeOf(node, names, lower);
+      object = parts!.object;
+      calleeName = parts!.name;
+      callee = calleeOf(node, names, lower, parts!);
     }
     if (state.fn) {
       const own = stats.get(state.fn.id)!;
       own.calls += 1;
-      const name = field(node, 'name')?.text ?? '';
+      const name = parts?.name ?? '';
       if (object && RANDOM_METHOD.test(name)) state.fn.random = true;
-      if (!own.sleep && node.type === 'method_invocation') {
-        const wait = builtinWait(node);
+      if (!own.sleep && parts) {
+        const wait = builtinWait(parts);
         if (wait) {
           own.sleep = { argument: wait.argument };
           own.unitMs = wait.unitMs;
@@ -405,8 +408,8 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
     };
     if (state.fn) call.fn = state.fn.id;
     facts.calls.push(call);
-    if (node.type !== 'method_invocation') return;
-    const scheduled = scheduledRetry(node);
+    if (!parts) return;
+    const scheduled = scheduledRetry(node, parts);
     if (scheduled) {
       // The handler it runs in failed; the task starts the work again, plainly or through a callee that connects.
       if (!scheduled.via) call.retry = scheduled.frame;
@@ -434,7 +437,7 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
         });
       return;
     }
-    const direct = directWait(node);
+    const direct = directWait(parts);
     // Only calls the repository's own code can be behind (a method of the class, or of an object or
     // class named here), or waits the language knows.
     const own =
@@ -444,7 +447,7 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
       (object.type === 'identifier' && callee.k === 'member' && callee.object.k !== 'name') ||
       (object.type === 'identifier' && TYPE_NAME.test(object.text));
     // A method of a local in a loop's condition may be the repository's too (`while (strategy.shouldRetry())`).
-    if (!own && !direct && !loopHeaderOf(node)) return;
+    if (!own && !direct && !inLoopHeader(node, state)) return;
     pending.push({ call, node, state });
     if (direct && !state.repeats && !state.fn?.recursive) waitsOnce.push({ call, node });
     // A call without arguments waits only through a pause helper's own delay (`pauseOf`).
@@ -458,8 +461,8 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
     });
   };
 
-  const directWait = (node: Node): CallSite['direct'] | null => {
-    const builtin = builtinWait(node);
+  const directWait = (parts: CallParts): CallSite['direct'] | null => {
+    const builtin = builtinWait(parts);
     if (builtin)
       return {
         delay: lower(builtin.argument),
@@ -468,7 +471,7 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
         confidence: 'high',
         byNameOnly: false,
       };
-    const byName = sleepByName(node);
+    const byName = sleepByName(parts);
     return byName
       ? {
           delay: lower(byName),
@@ -548,15 +551,19 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
               : { k: 'todo', what: 'a loop value' };
           assign({ kind: 'name', name }, 'each', each, state, lineOf(node));
         }
-        enter(node, { ...state, repeats: true });
+        enter(node, { ...state, repeats: true, header: [] });
         return;
       }
       case 'for_statement':
       case 'while_statement':
-      case 'do_statement':
+      case 'do_statement': {
         if (state.fn) stats.get(state.fn.id)!.control = true;
-        enter(node, { ...state, repeats: true });
+        const header = [field(node, 'condition'), field(node, 'update')].flatMap((part) =>
+          part ? [[part.startIndex, part.endIndex] as const] : [],
+        );
+        enter(node, { ...state, repeats: true, header });
         return;
+      }
       case 'try_statement':
       case 'try_with_resources_statement':
         // A sleep helper restores the interrupt flag in a `catch (InterruptedException e)`: that is no retry of its own.
@@ -705,7 +712,8 @@ function declaredNames(nodes: readonly Node[]): Map<number, Set<string>> {
   };
   for (const node of nodes) {
     while (open.length > 0 && node.startIndex >= open[open.length - 1]!.end) open.pop();
-    if (FUNCTIONS.has(node.type)) {
+    const type = node.type;
+    if (FUNCTIONS.has(type)) {
       const names = new Set<string>();
       declared.set(node.id, names);
       open.push({ end: node.endIndex, names });
@@ -714,10 +722,10 @@ function declaredNames(nodes: readonly Node[]): Map<number, Set<string>> {
       else if (parameters) for (const param of namedChildren(parameters)) names.add(parameterName(param));
       continue;
     }
-    if (node.type === 'local_variable_declaration')
+    if (type === 'local_variable_declaration')
       for (const declarator of namedChildren(node))
         if (declarator.type === 'variable_declarator') add(field(declarator, 'name')?.text);
-    if (node.type === 'catch_formal_parameter' || node.type === 'enhanced_for_statement')
+    if (type === 'catch_formal_parameter' || type === 'enhanced_for_statement')
       add(field(node, 'name')?.text);
   }
   return declared;
@@ -847,6 +855,11 @@ function onlyInterrupted(node: Node): boolean {
     catches.length > 0 &&
     catches.every((c) => /^\s*catch\s*\(\s*(final\s+)?(java\.lang\.)?InterruptedException\b/.test(c.text))
   );
+}
+
+/** Whether a call is in the condition or update of the innermost loop around it in its function. */
+function inLoopHeader(call: Node, state: WalkState): boolean {
+  return !!state.header?.some(([start, end]) => call.startIndex >= start && call.endIndex <= end);
 }
 
 function mentionsName(node: Node, name: string): boolean {

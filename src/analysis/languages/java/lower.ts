@@ -4,7 +4,7 @@ import { randomDraw } from '../../flow/draw-range.js';
 import { clamped, type Expr } from '../../flow/ir.js';
 import { numericLiteral, OPERATORS, unitMs } from '../tree-sitter/durations.js';
 import type { Node } from '../tree-sitter/runtime.js';
-import { field, namedChildren } from '../tree-sitter/syntax.js';
+import { field, namedChildren, oncePerNode } from '../tree-sitter/syntax.js';
 
 /**
  * Java expression syntax → the engine's expressions, in milliseconds for `Duration`s and in the
@@ -49,11 +49,13 @@ const PROPERTY_READ = /^(System\.(getenv|getProperty)|Long\.getLong|Integer\.get
 export function lowerJava(node: Node, names: JavaNames, depth = 0): Expr {
   if (depth > MAX_EXPRESSION_NESTING) return { k: 'todo', what: 'expression nested too deeply' };
   const lower = (n: Node): Expr => lowerJava(n, names, depth + 1);
-  if (NUMBER_LITERALS.has(node.type)) {
+  // Each read of a node's type is a call into the engine: once here.
+  const type = node.type;
+  if (NUMBER_LITERALS.has(type)) {
     const value = numericLiteral(node.text);
     return value === null ? { k: 'todo', what: `\`${node.text}\`` } : { k: 'num', value };
   }
-  switch (node.type) {
+  switch (type) {
     case 'string_literal': {
       // Only as a default handed to a number conversion (`Long.parseLong(props.getProperty("x", "5000"))`).
       const value = numericLiteral(node.text.replace(/^"|"$/g, ''));
@@ -138,7 +140,7 @@ export function lowerJava(node: Node, names: JavaNames, depth = 0): Expr {
       };
     }
     default:
-      return { k: 'todo', what: `cannot evaluate ${node.type}` };
+      return { k: 'todo', what: `cannot evaluate ${type}` };
   }
 }
 
@@ -152,9 +154,8 @@ function fieldAccess(node: Node, lower: (n: Node) => Expr): Expr {
 }
 
 function lowerCall(node: Node, names: JavaNames, lower: (n: Node) => Expr): Expr {
-  const object = field(node, 'object');
-  const name = field(node, 'name')?.text ?? '';
-  const args = argumentsOf(node);
+  const parts = partsOf(node);
+  const { object, name, args } = parts;
   const owner = (object?.text ?? '').replace(/\s+/g, '').replace(/^java\.(lang|time|util\.concurrent)\./, '');
   const qualified = owner === '' ? name : `${owner}.${name}`;
   if (qualified === 'Math.random') return randomDraw(qualified, name, []);
@@ -164,7 +165,7 @@ function lowerCall(node: Node, names: JavaNames, lower: (n: Node) => Expr): Expr
   if (JITTER_NAME.test(name)) {
     const via: Extract<Expr, { k: 'call' }> = {
       k: 'call',
-      callee: calleeOf(node, names, lower),
+      callee: calleeOf(node, names, lower, parts),
       args: args.map(lower),
       named: [],
       line: lineOf(node),
@@ -219,13 +220,22 @@ function lowerCall(node: Node, names: JavaNames, lower: (n: Node) => Expr): Expr
   // `foo(random.nextInt(100))`: a random draw handed to a call makes its result random too.
   const random = lowered.find((e) => e.k === 'random');
   if (random) return random;
-  return { k: 'call', callee: calleeOf(node, names, lower), args: lowered, named: [], line: lineOf(node) };
+  return {
+    k: 'call',
+    callee: calleeOf(node, names, lower, parts),
+    args: lowered,
+    named: [],
+    line: lineOf(node),
+  };
 }
 
 /** What a method invocation calls: a method of the receiver or of an enclosing class, or a member of an object. */
-export function calleeOf(node: Node, names: JavaNames, lower: (n: Node) => Expr): Expr {
-  const object = field(node, 'object');
-  const name = field(node, 'name')?.text ?? '';
+export function calleeOf(
+  node: Node,
+  names: JavaNames,
+  lower: (n: Node) => Expr,
+  { object, name }: CallParts = partsOf(node),
+): Expr {
   if (!object) return names.ownCallee(node, name);
   if (object.type === 'this' || object.type === 'super')
     return { k: 'member', object: { k: 'self' }, name, line: lineOf(node) };
@@ -285,6 +295,22 @@ function times(expr: Expr, factor: number): Expr {
 }
 
 /** The argument expressions of a call or constructor call (comments excluded). */
+/**
+ * A method invocation's receiver, name and arguments: read from the tree once per call node, for
+ * every check of the call (the walk records it, and lowers it again as a value). Not to be mutated.
+ */
+export interface CallParts {
+  object: Node | null;
+  name: string;
+  args: Node[];
+}
+
+export const partsOf = oncePerNode((call: Node): CallParts => ({
+  object: field(call, 'object'),
+  name: field(call, 'name')?.text ?? '',
+  args: argumentsOf(call),
+}));
+
 export function argumentsOf(call: Node): Node[] {
   const list = field(call, 'arguments');
   return list ? namedChildren(list) : [];

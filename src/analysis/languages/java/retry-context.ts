@@ -1,6 +1,6 @@
 import { ATTEMPT_NAME } from '../../context.js';
 import type { Node } from '../tree-sitter/runtime.js';
-import { lineOf } from '../tree-sitter/syntax.js';
+import { ancestorPath, lineOf } from '../tree-sitter/syntax.js';
 import type { RetryEvidence } from './report.js';
 import type { FailurePath } from '../../flow/ir.js';
 import { loopLimit } from '../tree-sitter/loop-limit.js';
@@ -38,25 +38,38 @@ export interface ContextGrammar {
   loopWord(loop: Node): string;
 }
 
-function enclosingOf(node: Node, types: ReadonlySet<string>, stop: Node | null): Node | null {
-  for (let current = node.parent; current; current = current.parent) {
-    if (stop && current.equals(stop)) return null;
-    if (types.has(current.type)) return current;
-  }
-  return null;
+/**
+ * The ancestors of a wait up to its function, nearest first, and that function: read once, from one
+ * descent of the tree (each `parent` step is a descent of its own), for every walk up below.
+ */
+interface Lineage {
+  /** Every ancestor, nearest first, up to the root. */
+  path: readonly Node[];
+  /** The ancestors below the function (all of them at top level). */
+  inside: readonly Node[];
+  fn: Node | null;
 }
 
-export function enclosingFunction(node: Node, grammar: ContextGrammar): Node | null {
-  return enclosingOf(node, grammar.functions, null);
+function lineageOf(wait: Node, grammar: ContextGrammar): Lineage {
+  const path = ancestorPath(wait);
+  const at = path.findIndex((node) => grammar.functions.has(node.type));
+  return { path, inside: at < 0 ? path : path.slice(0, at), fn: at < 0 ? null : path[at]! };
 }
 
 /** The walk from the wait up to its function: the first failure path found, or a success exit before it. */
-function failurePath(wait: Node, fn: Node | null, grammar: ContextGrammar): FailurePath | null {
-  let child = wait;
-  for (let node = wait.parent; node && !(fn && node.equals(fn)); child = node, node = node.parent) {
+function failurePath(wait: Node, { inside }: Lineage, grammar: ContextGrammar): FailurePath | null {
+  // A block of one pass of a loop: the loop body, or a block nested in it (`using (…) { … }`), where a
+  // success exit before the wait leaves the loop as well. Nothing below the function is a function.
+  let outermostLoop = -1;
+  inside.forEach((node, index) => {
+    if (grammar.loops.has(node.type)) outermostLoop = index;
+  });
+  for (let index = 0; index < inside.length; index += 1) {
+    const node = inside[index]!;
+    const child = index === 0 ? wait : inside[index - 1]!;
     const path = grammar.failureAt(node, child);
     if (path) return path;
-    if (grammar.blocks.has(node.type) && inLoop(node, fn, grammar)) {
+    if (grammar.blocks.has(node.type) && index < outermostLoop) {
       for (const statement of statementsBefore(node, child)) {
         const exit = grammar.successExit(statement);
         if (exit) return exit;
@@ -64,18 +77,6 @@ function failurePath(wait: Node, fn: Node | null, grammar: ContextGrammar): Fail
     }
   }
   return null;
-}
-
-/**
- * A block of one pass of a loop: its body, or a block nested in it (`using (…) { … }`), where a
- * success exit before the wait leaves the loop as well.
- */
-function inLoop(block: Node, fn: Node | null, grammar: ContextGrammar): boolean {
-  for (let node = block.parent; node && !(fn && node.equals(fn)); node = node.parent) {
-    if (grammar.loops.has(node.type)) return true;
-    if (grammar.functions.has(node.type)) return false;
-  }
-  return false;
 }
 
 function statementsBefore(block: Node, child: Node): Node[] {
@@ -89,19 +90,17 @@ function statementsBefore(block: Node, child: Node): Node[] {
 }
 
 /** The statements after the one holding the wait, in the block that holds it. */
-function statementsAfter(wait: Node, fn: Node | null, grammar: ContextGrammar): Node[] {
-  let statement = wait;
-  for (let node = wait.parent; node && !(fn && node.equals(fn)); statement = node, node = node.parent) {
-    if (grammar.blocks.has(node.type)) {
-      const after: Node[] = [];
-      for (let index = 0; index < node.namedChildCount; index += 1) {
-        const next = node.namedChild(index);
-        if (next && !next.isExtra && next.startIndex >= statement.endIndex) after.push(next);
-      }
-      return after;
-    }
+function statementsAfter(wait: Node, { inside }: Lineage, grammar: ContextGrammar): Node[] {
+  const at = inside.findIndex((node) => grammar.blocks.has(node.type));
+  if (at < 0) return [];
+  const block = inside[at]!;
+  const statement = at === 0 ? wait : inside[at - 1]!;
+  const after: Node[] = [];
+  for (let index = 0; index < block.namedChildCount; index += 1) {
+    const next = block.namedChild(index);
+    if (next && !next.isExtra && next.startIndex >= statement.endIndex) after.push(next);
   }
-  return [];
+  return after;
 }
 
 /**
@@ -110,18 +109,18 @@ function statementsAfter(wait: Node, fn: Node | null, grammar: ContextGrammar): 
  * the same function, or the function calling itself).
  */
 export function retryContext(wait: Node, grammar: ContextGrammar): RetryEvidence | null {
-  const fn = enclosingFunction(wait, grammar);
-  const path = failurePath(wait, fn, grammar);
+  const lineage = lineageOf(wait, grammar);
+  const { fn, inside } = lineage;
+  const path = failurePath(wait, lineage, grammar);
   if (!path) return null;
-  if (statementsAfter(wait, fn, grammar).some((statement) => grammar.givesUp(statement))) return null;
-  const loop = enclosingOf(wait, grammar.loops, fn);
+  if (statementsAfter(wait, lineage, grammar).some((statement) => grammar.givesUp(statement))) return null;
+  const loop = inside.find((node) => grammar.loops.has(node.type)) ?? null;
   const selfName = fn ? grammar.functionName(fn) : null;
   const recursion = !loop && fn !== null && selfName !== null && grammar.callsName(fn, selfName);
   if (!loop && !recursion) return null;
   const counters = new Set<string>();
-  for (let node = wait.parent; node && !(fn && node.equals(fn)); node = node.parent) {
+  for (const node of inside)
     if (grammar.loops.has(node.type)) for (const name of grammar.loopVariables(node)) counters.add(name);
-  }
   if (loop) for (const name of grammar.steppedNames(loop)) counters.add(name);
   if (recursion && fn) {
     for (const name of grammar.parameterNames(fn)) if (ATTEMPT_NAME.test(name)) counters.add(name);
@@ -132,7 +131,8 @@ export function retryContext(wait: Node, grammar: ContextGrammar): RetryEvidence
     path.evidence,
     loop ? `inside ${grammar.loopWord(loop)} (line ${lineOf(loop)})` : `which calls \`${selfName}\` again`,
   ];
-  const limit = attemptVar === undefined ? undefined : loopLimit(wait, attemptVar, grammar.functions);
+  const limit =
+    attemptVar === undefined ? undefined : loopLimit(wait, attemptVar, grammar.functions, lineage.path);
   return {
     trigger: path.trigger,
     counters,

@@ -4,7 +4,7 @@ import { unitMs } from '../tree-sitter/durations.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, field, lineOf } from '../tree-sitter/syntax.js';
 import { FAILURE_HANDLER, JAVA_GRAMMAR } from './context.js';
-import { argumentsOf } from './lower.js';
+import type { CallParts } from './lower.js';
 
 /**
  * A reconnect scheduled after a delay from a close or failure handler (RULES.md section 2, "a
@@ -31,9 +31,9 @@ export interface ScheduledRetry {
   via?: Node[];
 }
 
-export function scheduledRetry(call: Node): ScheduledRetry | null {
-  if (!SCHEDULE.test(field(call, 'name')?.text ?? '')) return null;
-  const [task, delay, unit] = argumentsOf(call);
+export function scheduledRetry(call: Node, { name, args }: CallParts): ScheduledRetry | null {
+  if (!SCHEDULE.test(name)) return null;
+  const [task, delay, unit] = args;
   if (!task || !delay) return null;
   const ms = unit ? unitOf(unit.text) : 1;
   if (ms === null) return null;

@@ -1,7 +1,6 @@
 import { unitMs } from '../tree-sitter/durations.js';
 import type { Node } from '../tree-sitter/runtime.js';
-import { field } from '../tree-sitter/syntax.js';
-import { argumentsOf } from './lower.js';
+import type { CallParts } from './lower.js';
 
 /**
  * The waits Java itself provides (RULES.md section 5): `Thread.sleep(ms)`, `TimeUnit.SECONDS.sleep(n)`,
@@ -15,10 +14,10 @@ const TIME_UNIT =
 const SLEEP_NAME = /^(sleep|sleepQuietly|sleepUninterruptibly|pause|backoffSleep|sleepMillis|sleepMs)$/;
 
 /** The built-in wait a call is, if any: which argument is the delay and in which unit. */
-export function builtinWait(call: Node): { argument: Node; unitMs: number } | null {
-  const object = field(call, 'object')?.text.replace(/\s+/g, '') ?? '';
-  const name = field(call, 'name')?.text ?? '';
-  const [first, second] = argumentsOf(call);
+export function builtinWait(call: CallParts): { argument: Node; unitMs: number } | null {
+  const object = call.object?.text.replace(/\s+/g, '') ?? '';
+  const { name } = call;
+  const [first, second] = call.args;
   if (!first) return null;
   if (name === 'sleep' && /^((java\.lang\.)?Thread|SystemClock)$/.test(object))
     return { argument: first, unitMs: 1 };
@@ -33,7 +32,6 @@ export function builtinWait(call: Node): { argument: Node; unitMs: number } | nu
 }
 
 /** `sleepQuietly(500)`, `Utils.sleep(1000)`: a wait by its name only, used when nothing in the repository says otherwise. */
-export function sleepByName(call: Node): Node | null {
-  const args = argumentsOf(call);
-  return args.length === 1 && SLEEP_NAME.test(field(call, 'name')?.text ?? '') ? args[0]! : null;
+export function sleepByName({ args, name }: CallParts): Node | null {
+  return args.length === 1 && SLEEP_NAME.test(name) ? args[0]! : null;
 }

@@ -3,7 +3,16 @@ import type { FailurePath, FunctionFact } from '../../flow/ir.js';
 import type { RetryContextResult } from '../../flow/waits.js';
 import { isErrorCondition, isOverload, isSuccessCondition, type ConditionWords } from '../java/conditions.js';
 import type { Node } from '../tree-sitter/runtime.js';
-import { ancestors, clip, descendantsOfTypes, field, lineOf, namedChildren } from '../tree-sitter/syntax.js';
+import {
+  ancestorPath,
+  ancestors,
+  clip,
+  descendantsOfTypes,
+  field,
+  lineOf,
+  namedChildren,
+  oncePerNode,
+} from '../tree-sitter/syntax.js';
 import { loopLimit } from '../tree-sitter/loop-limit.js';
 import { ifBranches } from './lower.js';
 import { callArguments, calleeParts, extensionReceiver, lambdaOf, unwrapCall } from './syntax.js';
@@ -127,8 +136,11 @@ export function retryContext(wait: Node): RetryContextResult | null {
   let failureNode: Node | null = null;
   let loop: { node: Node; word: string; counters: string[] } | null = null;
   let fn: Node | null = null;
-  let child = wait;
-  for (let node = wait.parent; node; child = node, node = node.parent) {
+  // One descent for every ancestor (each `parent` step is a descent of its own).
+  const path = ancestorPath(wait);
+  for (let index = 0; index < path.length; index += 1) {
+    const node = path[index]!;
+    const child = index === 0 ? wait : path[index - 1]!;
     if (FUNCTION_TYPES.has(node.type) || node.type === 'source_file') {
       fn = node;
       break;
@@ -198,7 +210,7 @@ export function retryContext(wait: Node): RetryContextResult | null {
     for (const param of parameterNames(fn)) if (ATTEMPT_NAME.test(param)) counters.add(param);
   const names = [...counters];
   const attemptVar = names.find((n) => ATTEMPT_NAME.test(n)) ?? names[0];
-  const limit = attemptVar === undefined ? undefined : loopLimit(wait, attemptVar, FUNCTION_TYPES);
+  const limit = attemptVar === undefined ? undefined : loopLimit(wait, attemptVar, FUNCTION_TYPES, path);
   return {
     trigger: failure.trigger,
     counters,
@@ -502,9 +514,10 @@ function exits(node: Node): boolean {
 
 /** The statement holding `node`, and the block (or lambda) it is a statement of. */
 function statementOf(node: Node): { statement: Node; container: Node | null } {
-  let statement = node;
-  while (statement.parent && !STATEMENT_LISTS.test(statement.parent.type)) statement = statement.parent;
-  return { statement, container: statement.parent };
+  const path = ancestorPath(node);
+  const at = path.findIndex((ancestor) => STATEMENT_LISTS.test(ancestor.type));
+  if (at < 0) return { statement: path[path.length - 1] ?? node, container: null };
+  return { statement: at === 0 ? node : path[at - 1]!, container: path[at]! };
 }
 
 /** The wait is followed, in its own block, by a `throw`: it gives up after waiting. */
@@ -537,8 +550,8 @@ function loopVariables(loop: Node): string[] {
   return name && RANGE_RECEIVER.test(iterated.text) ? [name] : [];
 }
 
-/** Names stepped by one (`attempt++`, `attempt += 1`) under `node`. */
-function steppedNames(node: Node): string[] {
+/** Names stepped by one (`attempt++`, `attempt += 1`) under `node`: searched once per loop, which every call in it asks. */
+const steppedNames = oncePerNode((node: Node): string[] => {
   const names: string[] = [];
   const scope = node.type === 'call_expression' ? (lambdaOf(node) ?? node) : node;
   for (const step of descendantsOfTypes(scope, STEPS, FUNCTION_TYPES)) {
@@ -557,7 +570,7 @@ function steppedNames(node: Node): string[] {
       names.push(left.text);
   }
   return names;
-}
+});
 
 function callsItself(fn: Node, name: string): boolean {
   if (!fn.text.includes(name)) return false;

@@ -1,5 +1,5 @@
 import type { Node } from '../tree-sitter/runtime.js';
-import { namedChildren } from '../tree-sitter/syntax.js';
+import { namedChildren, oncePerNode } from '../tree-sitter/syntax.js';
 
 /**
  * How the Kotlin grammar spells a call. `f(a) { … }` is `call_expression(call_expression(f, (a)),
@@ -10,11 +10,9 @@ import { namedChildren } from '../tree-sitter/syntax.js';
 /** The outer half of `f(a) { … }`: it is not a call of its own. */
 export function isLambdaWrapper(node: Node): boolean {
   const head = node.namedChild(0);
-  return (
-    head?.type === 'call_expression' &&
-    namedChildren(node).some((c) => c.type === 'annotated_lambda') &&
-    !namedChildren(node).some((c) => c.type === 'value_arguments')
-  );
+  if (head?.type !== 'call_expression') return false;
+  const types = namedChildren(node).map((c) => c.type);
+  return types.includes('annotated_lambda') && !types.includes('value_arguments');
 }
 
 /** The call a wrapper wraps; any other node is itself. */
@@ -50,11 +48,13 @@ export interface CalleeParts {
   qualified: string;
 }
 
-export function calleeParts(call: Node): CalleeParts {
+/** Read once per call node: the walk, the lowering and the retry checks all ask. Not to be mutated. */
+export const calleeParts = oncePerNode((call: Node): CalleeParts => {
   const callee = call.namedChild(0);
-  if (!callee || callee.type === 'annotated_lambda' || callee.type === 'value_arguments')
+  const type = callee?.type;
+  if (!callee || type === 'annotated_lambda' || type === 'value_arguments')
     return { callee: null, name: '', receiver: null, qualified: '' };
-  if (callee.type === 'navigation_expression') {
+  if (type === 'navigation_expression') {
     const children = namedChildren(callee);
     const member = children[children.length - 1];
     return {
@@ -66,11 +66,11 @@ export function calleeParts(call: Node): CalleeParts {
   }
   return {
     callee,
-    name: callee.type === 'identifier' ? callee.text : '',
+    name: type === 'identifier' ? callee.text : '',
     receiver: null,
     qualified: qualifiedText(callee),
   };
-}
+});
 
 function qualifiedText(node: Node): string {
   return node.text.replace(/\s+/g, '').replace(/\?\./g, '.').replace(/!!/g, '');
@@ -84,7 +84,8 @@ export interface CallArguments {
   spread: boolean;
 }
 
-export function callArguments(call: Node): CallArguments {
+/** Read once per call node, like `calleeParts`. Not to be mutated. */
+export const callArguments = oncePerNode((call: Node): CallArguments => {
   const list = namedChildren(call).find((c) => c.type === 'value_arguments');
   const out: CallArguments = { nodes: [], named: [], spread: false };
   for (const argument of list ? namedChildren(list) : []) {
@@ -92,14 +93,14 @@ export function callArguments(call: Node): CallArguments {
     const parts = namedChildren(argument);
     const value = parts[parts.length - 1];
     if (!value) continue;
-    if (argument.children.some((c) => c?.type === '*')) out.spread = true;
-    const hasName =
-      parts.length > 1 && parts[0]!.type === 'identifier' && argument.children.some((c) => c?.type === '=');
+    const tokens = argument.children.map((c) => c?.type);
+    if (tokens.includes('*')) out.spread = true;
+    const hasName = parts.length > 1 && parts[0]!.type === 'identifier' && tokens.includes('=');
     if (hasName) out.named.push([parts[0]!.text, value]);
     else out.nodes.push(value);
   }
   return out;
-}
+});
 
 /** `Random.nextLong(…)`, `ThreadLocalRandom.current().nextInt(…)`, `(a..b).random()`, `Math.random()`. */
 export const RANDOM_RECEIVER =

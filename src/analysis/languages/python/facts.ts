@@ -35,6 +35,7 @@ import {
   unwrapDecorated,
   WILDCARD,
   type PyImport,
+  spreadsArguments,
 } from './module.js';
 import { failureAt, FUNCTION_TYPES, retryContext } from './retry-context.js';
 
@@ -300,10 +301,7 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
       if (calleeName === state.fn.name && (callee.type === 'identifier' || /^(self|cls)\./.test(callee.text)))
         state.fn.recursive = true;
     }
-    const argumentList = field(node, 'arguments');
-    const spread =
-      !!argumentList &&
-      namedChildren(argumentList).some((a) => a.type === 'list_splat' || a.type === 'dictionary_splat');
+    const spread = spreadsArguments(node);
     const positional = positionalArguments(node);
     const keywords = [...keywordArguments(node)];
     const call: CallFact = {

@@ -11,6 +11,7 @@ import {
   qualifiedCallee,
   RANDOM_CALL,
   type PyImport,
+  spreadsArguments,
 } from './module.js';
 
 /**
@@ -203,10 +204,7 @@ function lowerCall(node: Node, imports: ReadonlyMap<string, PyImport>, depth: nu
   // `int(foo(random.random()))`: a random draw handed to a call makes its result random too.
   const random = [...lowered, ...keywords.map(([, e]) => e)].find((e) => e.k === 'random');
   if (random) return random;
-  const argumentList = field(node, 'arguments');
-  const spread =
-    !!argumentList &&
-    namedChildren(argumentList).some((a) => a.type === 'list_splat' || a.type === 'dictionary_splat');
+  const spread = spreadsArguments(node);
   return {
     k: 'call',
     callee: lower(callee),

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import type { Node } from '../tree-sitter/runtime.js';
-import { descendantsOfTypes, field, namedChildren } from '../tree-sitter/syntax.js';
+import { descendantsOfTypes, field, namedChildren, oncePerNode } from '../tree-sitter/syntax.js';
 
 /**
  * Python syntax shared by the front end and the retry-library checks: imports and how they qualify
@@ -138,42 +138,62 @@ export function isModuleSleep(qualified: string): boolean {
   return dot > 0 && qualified.slice(dot + 1) === 'sleep' && SLEEP_MODULES.has(qualified.slice(0, dot));
 }
 
+/** One argument of a call as the helpers below read it; a keyword argument with its name and value. */
+interface Argument {
+  node: Node;
+  type: string;
+  name?: string;
+  value?: Node | null;
+}
+
+/**
+ * A call's arguments, read from the tree once per call node: the walk, the lowering and the wait
+ * checks each ask for them (positional, by keyword, the first), and every read crosses into the engine.
+ */
+const argumentsOf = oncePerNode((call: Node): Argument[] => {
+  const args = field(call, 'arguments');
+  if (!args) return [];
+  return namedChildren(args).map((node) => {
+    const type = node.type;
+    return type === 'keyword_argument'
+      ? { node, type, name: field(node, 'name')?.text ?? '', value: field(node, 'value') }
+      : { node, type };
+  });
+});
+
 /** The first positional argument of a call, or the keyword argument with one of `keywords`. */
 export function firstArgument(call: Node, keywords: readonly string[]): Node | null {
-  const args = field(call, 'arguments');
-  if (!args) return null;
-  for (const arg of namedChildren(args)) {
+  for (const arg of argumentsOf(call)) {
     if (arg.type === 'keyword_argument') {
-      if (keywords.includes(field(arg, 'name')?.text ?? '')) return field(arg, 'value');
+      if (keywords.includes(arg.name!)) return arg.value ?? null;
       continue;
     }
-    if (arg.type === 'list_splat' || arg.type === 'dictionary_splat') return null;
-    return arg;
+    if (SPLATS.has(arg.type)) return null;
+    return arg.node;
   }
   return null;
 }
 
+const SPLATS = new Set(['list_splat', 'dictionary_splat']);
+
 /** Keyword arguments of a call by name. */
 export function keywordArguments(call: Node): Map<string, { keyword: Node; value: Node }> {
   const found = new Map<string, { keyword: Node; value: Node }>();
-  const args = field(call, 'arguments');
-  if (!args) return found;
-  for (const arg of namedChildren(args)) {
-    if (arg.type !== 'keyword_argument') continue;
-    const name = field(arg, 'name')?.text;
-    const value = field(arg, 'value');
-    if (name && value) found.set(name, { keyword: arg, value });
-  }
+  for (const { node, type, name, value } of argumentsOf(call))
+    if (type === 'keyword_argument' && name && value) found.set(name, { keyword: node, value });
   return found;
 }
 
 /** Positional arguments of a call (before any keyword). */
 export function positionalArguments(call: Node): Node[] {
-  const args = field(call, 'arguments');
-  if (!args) return [];
-  return namedChildren(args).filter(
-    (arg) => arg.type !== 'keyword_argument' && arg.type !== 'dictionary_splat' && arg.type !== 'list_splat',
-  );
+  return argumentsOf(call)
+    .filter((arg) => arg.type !== 'keyword_argument' && !SPLATS.has(arg.type))
+    .map((arg) => arg.node);
+}
+
+/** Whether a call spreads a list or a mapping into its arguments (`f(*args, **kwargs)`). */
+export function spreadsArguments(call: Node): boolean {
+  return argumentsOf(call).some((arg) => SPLATS.has(arg.type));
 }
 
 export function mentionsName(node: Node, name: string): boolean {

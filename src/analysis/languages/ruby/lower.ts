@@ -107,11 +107,14 @@ function lowerCall(node: Node, depth: number): Expr {
   if (receiver?.text === 'Random' && method === 'new')
     return { k: 'generator', what: node.text, line, ...(args[0] ? { seed: args[0] } : {}) };
   let draw: Node | null = null;
-  some(node, (n) => {
-    if (n.type === 'call' || n.type === 'identifier' ? isRandomCall(n) || isGeneratorDraw(n) : false)
-      draw = n;
-    return draw !== null;
-  });
+  // Every draw's method or name holds one of these words: without one, the subtree (a whole block,
+  // for a call with one) is not walked.
+  if (DRAW_WORD.test(node.text))
+    some(node, (n) => {
+      if (n.type === 'call' || n.type === 'identifier' ? isRandomCall(n) || isGeneratorDraw(n) : false)
+        draw = n;
+      return draw !== null;
+    });
   if (draw) return randomDraw(draw, draw === node ? { args, named } : null, lower);
   if (receiver && /^ENV$/.test(receiver.text)) {
     // `ENV.fetch("RETRY_WAIT", 5)`: without the variable, the default runs.
@@ -258,6 +261,8 @@ export function rubyArguments(
 }
 
 const RUBY_DRAW = /^(rand|random_number)$/;
+/** What the name of every draw `isRandomCall` or `isGeneratorDraw` knows contains. */
+const DRAW_WORD = /rand|sample|shuffle|jitter/;
 
 /** `rand`, `rand(n)`, `rand(a..b)`, `Random.rand(n)`, `SecureRandom.random_number(n)`: the range of one draw. */
 function rubyRange(node: Node, lower: (n: Node) => Expr): [Expr, Expr] | undefined {

@@ -15,6 +15,7 @@ import {
   lineage,
   lineOf,
   namedChildren,
+  oncePerNode,
   type ParentOf,
   some,
 } from '../tree-sitter/syntax.js';
@@ -121,11 +122,14 @@ export function failureAt(call: Node): FailurePath | null {
 function pacesBothWays(call: Node, rescue: Node): boolean {
   const pause = field(call, 'arguments')?.text;
   const body = rescue.parent;
-  if (!pause || !body || some(rescue, (n) => n.type === 'retry')) return false;
+  // The texts are read first: a subtree without the word holds no such node, and is not walked.
+  if (!pause || !body || (rescue.text.includes('retry') && some(rescue, (n) => n.type === 'retry')))
+    return false;
   return namedChildren(body).some(
     (statement) =>
       statement.type !== 'rescue' &&
       statement.type !== 'ensure' &&
+      statement.text.includes('sleep') &&
       some(statement, (n) => n.type === 'call' && isSleepCall(n) && field(n, 'arguments')?.text === pause),
   );
 }
@@ -253,7 +257,7 @@ function isSuccessCondition(condition: string): boolean {
 
 /** A `retry` in the same clause after the wait: the `begin` block runs again. */
 function retryAfter(call: Node, clause: Node): Node | null {
-  if (clause.type !== 'rescue') return null;
+  if (clause.type !== 'rescue' || !clause.text.includes('retry')) return null;
   let found: Node | null = null;
   some(clause, (node) => {
     if (node.type === 'retry' && node.startIndex > call.startIndex) {
@@ -306,6 +310,7 @@ function callsItself(method: Node, name: string): boolean {
   const body = field(method, 'body');
   return (
     !!body &&
+    body.text.includes(name) &&
     some(
       body,
       (node) =>
@@ -317,23 +322,31 @@ function callsItself(method: Node, name: string): boolean {
   );
 }
 
+/**
+ * Names stepped by one under a method or loop (`attempts += 1`): searched once per scope, which every
+ * wait in it asks, and only when its text has a step at all.
+ */
+const steppedIn = oncePerNode((scope: Node): string[] => {
+  const names: string[] = [];
+  if (!/[+-]=/.test(scope.text)) return names;
+  some(scope, (node) => {
+    if (
+      node.type === 'operator_assignment' &&
+      /^[+-]=$/.test(field(node, 'operator')?.text ?? '') &&
+      field(node, 'right')?.text === '1'
+    ) {
+      const left = field(node, 'left');
+      if (left) names.push(left.text);
+    }
+    return false;
+  });
+  return names;
+});
+
 /** `attempts += 1`, block parameters of `n.times do |i|`, attempt-like method parameters. */
 function attemptCounters(method: Node | null, loop: Node | null): Set<string> {
-  const names = new Set<string>();
   const scope = method ?? loop;
-  if (scope) {
-    some(scope, (node) => {
-      if (
-        node.type === 'operator_assignment' &&
-        /^[+-]=$/.test(field(node, 'operator')?.text ?? '') &&
-        field(node, 'right')?.text === '1'
-      ) {
-        const left = field(node, 'left');
-        if (left) names.add(left.text);
-      }
-      return false;
-    });
-  }
+  const names = new Set<string>(scope ? steppedIn(scope) : []);
   if (
     loop?.type === 'call' &&
     (COUNTING_METHOD.test(field(loop, 'method')?.text ?? '') || walksRange(loop))

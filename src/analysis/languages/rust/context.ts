@@ -1,5 +1,13 @@
 import type { Node } from '../tree-sitter/runtime.js';
-import { attemptOf, clip, descendantsOfTypes, lineOf, namedChildren, some } from '../tree-sitter/syntax.js';
+import {
+  attemptOf,
+  clip,
+  descendantsOfTypes,
+  lineOf,
+  namedChildren,
+  oncePerNode,
+  some,
+} from '../tree-sitter/syntax.js';
 import { isErrorCondition, isOverload, isSuccessCondition, type ConditionWords } from '../java/conditions.js';
 import type { ContextGrammar, FailurePath } from '../java/retry-context.js';
 import type { RetryFrame } from '../../flow/ir.js';
@@ -251,7 +259,7 @@ export const RUST_GRAMMAR: ContextGrammar = {
     const value = loop.childForFieldName('value');
     return pattern?.type === 'identifier' && value?.type === 'range_expression' ? [pattern.text] : [];
   },
-  steppedNames: (node) =>
+  steppedNames: oncePerNode((node) =>
     descendantsOfTypes(node, new Set(['compound_assignment_expr']))
       .filter(
         (step) =>
@@ -260,6 +268,7 @@ export const RUST_GRAMMAR: ContextGrammar = {
       )
       .map((step) => step.childForFieldName('left')?.text ?? '')
       .filter((name) => /^\w+$/.test(name)),
+  ),
   functionName: (fn) => (fn.type === 'function_item' ? (fn.childForFieldName('name')?.text ?? null) : null),
   callsName: (fn, name) =>
     some(fn, (node) => {

@@ -22,6 +22,7 @@ import { countedFailure } from '../tree-sitter/counted-failure.js';
 import { snippet } from '../tree-sitter/findings.js';
 import type { Node, Tree } from '../tree-sitter/runtime.js';
 import {
+  ancestorPath,
   descendantsOfTypes,
   exitLineAfter,
   field,
@@ -496,22 +497,13 @@ export function extractRustFacts(path: string, root: Node, withSites: boolean): 
       if (index >= 0)
         fn.sleeps = { param: index, unitMs: unitOf(body.sleep!.argument!, fn.params[index]!.name) };
     }
-    // Every call in a loop asks which names its loop steps: the loop is searched once.
-    const stepped = new Map<number, string[]>();
-    const grammar: ContextGrammar = {
-      ...RUST_GRAMMAR,
-      steppedNames: (loop) => {
-        let names = stepped.get(loop.id);
-        if (!names) stepped.set(loop.id, (names = RUST_GRAMMAR.steppedNames(loop)));
-        return names;
-      },
-    };
     attachRetryFrames(
       pending,
       (node) =>
-        retryContext(node, grammar) ?? (directWaits.has(node.id) ? beforeAttempt(node, grammar) : null),
+        retryContext(node, RUST_GRAMMAR) ??
+        (directWaits.has(node.id) ? beforeAttempt(node, RUST_GRAMMAR) : null),
       { facts, failureAt, sites: facts.sites },
-      (node) => countedFailure(node, grammar.functions),
+      (node) => countedFailure(node, RUST_GRAMMAR.functions),
     );
     for (const { call, node } of pending) {
       if (call.retry || !directWaits.has(node.id)) continue;
@@ -589,11 +581,16 @@ function leavesFunction(statement: Node): boolean {
 }
 
 function failureAround(call: Node): FailurePath | null {
-  let child = call;
-  for (let up = call.parent; up && !RUST_GRAMMAR.functions.has(up.type); child = up, up = up.parent) {
-    const path = RUST_GRAMMAR.failureAt(up, child);
-    if (path) return path;
-    if (up.type !== 'block') continue;
+  // One descent for every ancestor (each `parent` step is a descent of its own).
+  const path = ancestorPath(call);
+  for (let index = 0; index < path.length; index += 1) {
+    const up = path[index]!;
+    const child = index === 0 ? call : path[index - 1]!;
+    const type = up.type;
+    if (RUST_GRAMMAR.functions.has(type)) break;
+    const failure = RUST_GRAMMAR.failureAt(up, child);
+    if (failure) return failure;
+    if (type !== 'block') continue;
     // The nearest exit on success before the call: the attempt it tests is the one that failed.
     const before = namedChildren(up).filter((statement) => statement.endIndex <= child.startIndex);
     for (const statement of before.reverse()) {

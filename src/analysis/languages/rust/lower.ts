@@ -4,7 +4,7 @@ import { drawRange } from '../../flow/draw-range.js';
 import { clamped, type Expr } from '../../flow/ir.js';
 import { numericLiteral, OPERATORS, unitMs } from '../tree-sitter/durations.js';
 import type { Node } from '../tree-sitter/runtime.js';
-import { field, namedChildren } from '../tree-sitter/syntax.js';
+import { field, namedChildren, oncePerNode } from '../tree-sitter/syntax.js';
 
 /**
  * Rust expression syntax → the engine's expressions, in milliseconds for `Duration`s (every Rust
@@ -261,10 +261,11 @@ export function calleeNameOf(callee: Node): string {
   return callee.text;
 }
 
-export function argumentsOf(call: Node): Node[] {
+/** A call's arguments, read once per call node (the walk and the lowering both ask). Not to be mutated. */
+export const argumentsOf = oncePerNode((call: Node): Node[] => {
   const list = field(call, 'arguments');
   return list ? namedChildren(list) : [];
-}
+});
 
 function lowerCall(node: Node, context: RustLowering, lower: (n: Node) => Expr): Expr {
   const callee = calleeOf(node);

@@ -1,5 +1,5 @@
 import type { Node } from './runtime.js';
-import { lineOf } from './syntax.js';
+import { ancestorPath, lineOf } from './syntax.js';
 import type { RetryEvidence } from '../java/report.js';
 
 /**
@@ -15,23 +15,38 @@ import type { RetryEvidence } from '../java/report.js';
  * A count of failed attempts, by how its last name ends (`errors`, `failureCount`, `consecutive_failures`,
  * `reconnectAttempts`, `retries`).
  */
-const FAILURE_COUNT =
-  /(errors?|error_?count|failures?|failure_?count|fails|retries|retry_?count|attempts|restarts|reconnects)$/i;
+const FAILURE_WORDS =
+  '(errors?|error_?count|failures?|failure_?count|fails|retries|retry_?count|attempts|restarts|reconnects)';
+const FAILURE_COUNT = new RegExp(`${FAILURE_WORDS}$`, 'i');
+/**
+ * Some failure count stepped somewhere in a text (`errors += 1`, `++this.failures`, `retries =
+ * retries + 1`): a function without one counts no failures, whatever the code around a wait in it.
+ */
+const SOME_COUNT_STEPPED = new RegExp(
+  `${FAILURE_WORDS}\\s*(\\+=|\\+\\+|=)|\\+\\+\\s*[\\w.@]*?${FAILURE_WORDS}\\b`,
+  'i',
+);
 /** Failed logins are slowed down on purpose, per user: a penalty, not a retry. */
 const PENALTY = /login|password|passcode|auth|signin|pin/i;
 /** `a.b.count`, `self.count`, `this.count`, `@count`: state kept outside the call, by its syntax. */
 const KEPT = /^(?:@\w+|[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+)$/;
 const COMPARISON = /^(<|<=|>|>=)$/;
 
+/** Per tree: whether its file steps some failure count at all (most files do not: no call of theirs is asked further). */
+const FILE_STEPS_COUNT = new WeakMap<object, boolean>();
+
 export function countedFailure(wait: Node, functions: ReadonlySet<string>): RetryEvidence | null {
-  let fn: Node | null = null;
-  for (let node = wait.parent; node; node = node.parent)
-    if (functions.has(node.type)) {
-      fn = node;
-      break;
-    }
-  if (!fn) return null;
-  for (let child = wait, node = wait.parent; node && !node.equals(fn); child = node, node = node.parent) {
+  let fileSteps = FILE_STEPS_COUNT.get(wait.tree);
+  if (fileSteps === undefined)
+    FILE_STEPS_COUNT.set(wait.tree, (fileSteps = SOME_COUNT_STEPPED.test(wait.tree.rootNode.text)));
+  if (!fileSteps) return null;
+  const path = ancestorPath(wait);
+  const at = path.findIndex((node) => functions.has(node.type));
+  if (at < 0 || !SOME_COUNT_STEPPED.test(path[at]!.text)) return null;
+  const fn = path[at]!;
+  for (let index = 0; index < at; index += 1) {
+    const node = path[index]!;
+    const child = index === 0 ? wait : path[index - 1]!;
     const guard = branchGuard(node, child) ?? earlierGuard(child);
     if (!guard) continue;
     const stepped = steppedBefore(fn, guard.at.startIndex, guard.bound.count);

@@ -18,6 +18,7 @@ import {
   loadedLanguage,
   loadLanguage,
   parseLoaded,
+  textDigest,
   withTree,
   type GrammarName,
   type Node,
@@ -66,6 +67,14 @@ export interface EngineLanguage<F extends SiteFacts, X = F> {
   /** Cheap test before the library checks: a file that may configure one of the libraries. */
   mayUseLibrary?: RegExp;
   /**
+   * The front end's extraction of a file read for a lookup before its own turn (a package's files,
+   * indexed at the first name looked up in it) takes its call sites too, and serves that turn: a
+   * file that needs no library check is then judged without being parsed and extracted again. Only
+   * for a language whose extraction is its facts (no `factsOf`) and whose `frontEnd` extraction is
+   * `extract` without sites.
+   */
+  sharesExtraction?: boolean;
+  /**
    * Last words on a file's drafts, with the repository at hand: may drop them (Go: a package only
    * tests import). Returns the drafts to report.
    */
@@ -109,10 +118,54 @@ export class EngineAnalyzer<F extends SiteFacts, X = F> implements LanguageAnaly
   readonly extensions: readonly string[];
   private readonly engines: EnginePerReview;
 
+  /** Facts extracted with their sites for a lookup, and a digest of the text they were read from. */
+  private readonly sited = new WeakMap<FileFacts, string>();
+
   constructor(private readonly spec: EngineLanguage<F, X>) {
     this.language = spec.language;
     this.extensions = spec.extensions;
-    this.engines = new EnginePerReview((host) => spec.frontEnd(host));
+    this.engines = new EnginePerReview((host) => this.frontEnd(host));
+  }
+
+  private frontEnd(host: ModuleHost): FrontEnd {
+    const front = this.spec.frontEnd(host);
+    if (!this.spec.sharesExtraction) return front;
+    return {
+      ...front,
+      extract: (path, text) =>
+        withTree(this.spec.grammar, text, (tree) => {
+          const { facts } = this.extract(path, tree.rootNode, true);
+          this.sited.set(facts, textDigest(text));
+          return facts;
+        }),
+    };
+  }
+
+  /** The facts a lookup already extracted, with sites, from this very text, when no library check needs the tree. */
+  private async heldExtraction(input: SourceInput, engine: FlowEngine): Promise<F | null> {
+    const { spec } = this;
+    if (!spec.sharesExtraction || (spec.libraries && spec.mayUseLibrary?.test(input.text) !== false))
+      return null;
+    const held = await engine.program.held(input.path);
+    return held && this.sited.get(held) === textDigest(input.text) ? (held as F) : null;
+  }
+
+  /**
+   * Every call site of a file judged, with the file's facts put where lookups find them; null for a
+   * file the language skips.
+   */
+  private async judgeSites(facts: F, engine: FlowEngine, options: AnalysisOptions): Promise<Draft[] | null> {
+    const { spec } = this;
+    if (spec.skip?.(facts)) return null;
+    engine.program.put(facts);
+    const found: Draft[] = [];
+    for (const site of facts.sites) {
+      const draft = await judgeWait(engine, facts, site, options);
+      if (!draft) continue;
+      await spec.refine?.(draft, site, facts, engine);
+      found.push(draft);
+    }
+    return found;
   }
 
   private extract(path: string, root: Node, withSites: boolean): { extraction: X; facts: F } {
@@ -126,29 +179,24 @@ export class EngineAnalyzer<F extends SiteFacts, X = F> implements LanguageAnaly
     if (!spec.maybeRetry.test(input.text)) return [];
     await spec.before?.(input, host);
     const engine = this.engines.for(host, input.path);
-    const drafts = await guardNesting(() =>
-      withTree(
+    const drafts = await guardNesting(async () => {
+      const held = await this.heldExtraction(input, engine);
+      if (held) return (await this.judgeSites(held, engine, options)) ?? [];
+      return withTree(
         spec.grammar,
         input.text,
         async (tree) => {
           const { extraction, facts } = this.extract(input.path, tree.rootNode, true);
-          if (spec.skip?.(facts)) return [];
-          engine.program.put(facts);
-          const found: Draft[] = [];
-          for (const site of facts.sites) {
-            const draft = await judgeWait(engine, facts, site, options);
-            if (!draft) continue;
-            await spec.refine?.(draft, site, facts, engine);
-            found.push(draft);
-          }
+          const found = await this.judgeSites(facts, engine, options);
+          if (!found) return [];
           if (!spec.libraries || spec.mayUseLibrary?.test(input.text) === false) return found;
           const file = { root: tree.rootNode, text: input.text, facts, extraction };
           for (const draft of await spec.libraries(file, engine, options)) if (draft) found.push(draft);
           return found;
         },
         { handOverWhen: (found) => found.length > 0 },
-      ),
-    );
+      );
+    });
     const kept = spec.finish ? await spec.finish(drafts, input.path, host) : drafts;
     return toFindings(kept, input.path, this.language);
   }

@@ -13,8 +13,14 @@ import { ancestors, field, lineOf } from './syntax.js';
  * - `for i in 0..n`, `0..=n`, `1 until n`, `0..<n` (Rust, Kotlin); `for i := range n` (Go 1.22);
  * - `n.times do |i|`, `(1..n).each do |i|`, `1.upto(n) do |i|` (Ruby); `repeat(n) { i ->` (Kotlin).
  */
-export function loopLimit(wait: Node, counter: string, functionTypes: ReadonlySet<string>): Expr | undefined {
-  for (const node of ancestors(wait)) {
+export function loopLimit(
+  wait: Node,
+  counter: string,
+  functionTypes: ReadonlySet<string>,
+  /** The wait's ancestors, nearest first, when the caller has already read them. */
+  path: Iterable<Node> = ancestors(wait),
+): Expr | undefined {
+  for (const node of path) {
     if (functionTypes.has(node.type)) return undefined;
     if (IF_NODE.test(node.type)) {
       const bound = guardBound(node, wait, counter);
@@ -63,21 +69,50 @@ function escaped(name: string): string {
   return name.replace(/[$^.*+?()[\]{}|\\]/g, '\\$&');
 }
 
+/**
+ * Patterns built for one counter name, kept for the next wait: a file's retries share a handful of
+ * counter names, and compiling the patterns again for each wait costs more than matching them.
+ */
+function memoised<T>(cache: Map<string, T>, key: string, build: () => T): T {
+  let found = cache.get(key);
+  if (found === undefined) cache.set(key, (found = build()));
+  return found;
+}
+
+const COMPARISONS = new Map<string, { below: RegExp; above: RegExp }>();
+
 /** The counter below a bound, or a bound above the counter, after `prefix` (a loop keyword). */
 function comparedBound(text: string, counter: string, prefix: string): Bound | null {
-  const v = escaped(counter);
-  const below = new RegExp(String.raw`^${prefix}.*?(?<![\w.])${v}\s*(<=?)\s*${OPERAND}`).exec(text);
-  if (below) return { text: below[2]!, inclusive: below[1] === '<=' };
-  const above = new RegExp(String.raw`^${prefix}.*?(?<![\w.])${OPERAND}\s*(>=?)\s*${v}(?![\w.(])`).exec(text);
-  return above ? { text: above[1]!, inclusive: above[2] === '>=' } : null;
+  const { below, above } = memoised(COMPARISONS, `${prefix} ${counter}`, () => {
+    const v = escaped(counter);
+    return {
+      below: new RegExp(String.raw`^${prefix}.*?(?<![\w.])${v}\s*(<=?)\s*${OPERAND}`),
+      above: new RegExp(String.raw`^${prefix}.*?(?<![\w.])${OPERAND}\s*(>=?)\s*${v}(?![\w.(])`),
+    };
+  });
+  const under = below.exec(text);
+  if (under) return { text: under[2]!, inclusive: under[1] === '<=' };
+  const over = above.exec(text);
+  return over ? { text: over[1]!, inclusive: over[2] === '>=' } : null;
 }
+
+type Shape = [RegExp, (m: RegExpExecArray) => Bound];
+const SHAPES = new Map<string, Shape[]>();
 
 /** The bound's text and whether the header includes it, for the header of a loop over `counter`. */
 function headerBound(header: string, counter: string): Bound | null {
   const compared = comparedBound(header, counter, String.raw`\s*(?:for|while)\b`);
   if (compared) return compared;
+  for (const [pattern, read] of memoised(SHAPES, counter, () => shapesOf(counter))) {
+    const match = pattern.exec(header);
+    if (match) return read(match);
+  }
+  return null;
+}
+
+function shapesOf(counter: string): Shape[] {
   const v = escaped(counter);
-  const shapes: [RegExp, (m: RegExpExecArray) => Bound][] = [
+  return [
     // A range the counter walks. `..` includes its end in Kotlin (`for (i in 0..n)`) and Ruby
     // (`for i in 0..n`), not in Rust (`for i in 0..n {`).
     [
@@ -112,11 +147,6 @@ function headerBound(header: string, counter: string): Bound | null {
       (m) => ({ text: m[1]!, inclusive: false }),
     ],
   ];
-  for (const [pattern, read] of shapes) {
-    const match = pattern.exec(header);
-    if (match) return read(match);
-  }
-  return null;
 }
 
 function boundExpr(

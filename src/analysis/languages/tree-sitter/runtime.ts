@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import treeSitter from '@vscode/tree-sitter-wasm';
@@ -313,36 +314,6 @@ function takeHandedOver(key: string): Tree | null {
   return entry.tree;
 }
 
-/**
- * Syntax errors per text, kept after the tree is gone: a patch is checked while it is written and
- * again with every other patch, and a file's original is compared with each of its patches. Bounded
- * by the texts' size, oldest dropped first.
- */
-const ERROR_COUNT_CHARACTERS = 8 * 1024 * 1024;
-const errorCounts = new Map<GrammarName, Map<string, number>>();
-let errorCountCharacters = 0;
-
-function knownErrors(name: GrammarName, text: string): number | undefined {
-  return errorCounts.get(name)?.get(text);
-}
-
-function rememberErrors(name: GrammarName, text: string, count: number): number {
-  let counts = errorCounts.get(name);
-  if (!counts) errorCounts.set(name, (counts = new Map()));
-  if (counts.has(text) || text.length > ERROR_COUNT_CHARACTERS) return count;
-  counts.set(text, count);
-  errorCountCharacters += text.length;
-  for (const [grammar, texts] of errorCounts) {
-    for (const oldest of texts.keys()) {
-      if (errorCountCharacters <= ERROR_COUNT_CHARACTERS) return count;
-      texts.delete(oldest);
-      errorCountCharacters -= oldest.length;
-    }
-    if (texts.size === 0) errorCounts.delete(grammar);
-  }
-  return count;
-}
-
 /** A text whose tree a nearby text can be parsed from. */
 interface Parsed {
   tree: Tree;
@@ -435,34 +406,45 @@ function withRecentTree<T>(
 }
 
 /**
+ * Verdicts by grammar and the digests of both texts: a patch is judged when it is drafted and again
+ * when it is validated, after every other finding's patch has gone through the few recent trees.
+ */
+const VERDICTS = new Map<string, ReparseVerdict>();
+const MAX_VERDICTS = 4096;
+
+/** A text's digest, to recognise a text seen before without holding on to it. */
+export function textDigest(text: string): string {
+  return createHash('sha1').update(text).digest('base64');
+}
+
+/**
  * Whether `patched` parses at least as cleanly as `original` with the same grammar. Synchronous: the
  * grammar must already be loaded (it is, once a file of the language has been analysed).
  */
 export function reparseVerdict(name: GrammarName, original: string, patched: string): ReparseVerdict {
   const language = loadedLanguage(name);
   if (!language) return { valid: false, reason: `the ${name} grammar is not loaded` };
-  const errors =
-    (text: string) =>
-    (entry: RecentTree): number =>
-      (entry.errors ??= rememberErrors(name, text, syntaxErrorCount(entry.tree)));
+  const key = `${name} ${textDigest(original)} ${textDigest(patched)}`;
+  const known = VERDICTS.get(key);
+  if (known) return { ...known };
+  const errors = (entry: RecentTree): number => (entry.errors ??= syntaxErrorCount(entry.tree));
+  let verdict: ReparseVerdict;
   try {
-    const verdict = (before: number, after: number): ReparseVerdict =>
-      after > before
+    verdict = withRecentTree(name, language, original, (base) => {
+      const before = errors(base);
+      const after = withRecentTree(name, language, patched, errors, { tree: base.tree, text: original });
+      return after > before
         ? { valid: false, reason: `the patched file has ${after - before} new syntax error(s)` }
         : { valid: true };
-    const known = [knownErrors(name, original), knownErrors(name, patched)] as const;
-    if (known[0] !== undefined && known[1] !== undefined) return verdict(known[0], known[1]);
-    return withRecentTree(name, language, original, (base) => {
-      const before = errors(original)(base);
-      const after =
-        knownErrors(name, patched) ??
-        withRecentTree(name, language, patched, errors(patched), { tree: base.tree, text: original });
-      return verdict(before, after);
     });
   } catch (error) {
+    // Out of time is no verdict on the text: a later try may finish.
     if (error instanceof ParseTimeExceeded) return { valid: false, reason: error.message };
     throw error;
   }
+  if (VERDICTS.size >= MAX_VERDICTS) VERDICTS.delete(VERDICTS.keys().next().value!);
+  VERDICTS.set(key, verdict);
+  return { ...verdict };
 }
 
 /**

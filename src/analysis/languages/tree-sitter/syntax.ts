@@ -62,8 +62,10 @@ export function descendantsOfTypes(
   for (const { node } of captures(root, source)) {
     if (node.startIndex === rootStart && node.endIndex === root.endIndex && node.type === root.type) continue;
     if (node.startIndex < skipEnd) continue;
-    if (types.has(node.type)) found.push(node);
-    if (skip.has(node.type)) skipEnd = node.endIndex;
+    // Each read of a node's type is a call into the engine: once per capture.
+    const type = node.type;
+    if (types.has(type)) found.push(node);
+    if (skip.has(type)) skipEnd = node.endIndex;
   }
   return found;
 }
@@ -72,25 +74,26 @@ const NONE: ReadonlySet<string> = new Set();
 
 /**
  * The query for a pair of type sets in one grammar, built once: checking every type against the
- * grammar crosses into WASM once per type, which costs more than a small file's query.
+ * grammar crosses into WASM once per type, which costs more than a small file's query. Keyed by the
+ * types' names, not the sets' identity, so a set written inline at a call site hits the cache too.
  */
-const SOURCES = new WeakMap<ReadonlySet<string>, WeakMap<ReadonlySet<string>, Map<unknown, string | null>>>();
+const SOURCES = new Map<unknown, Map<string, string | null>>();
 
 function querySource(
   language: Node['tree']['language'],
   types: ReadonlySet<string>,
   skip: ReadonlySet<string>,
 ): string | null {
-  let bySkip = SOURCES.get(types);
-  if (!bySkip) SOURCES.set(types, (bySkip = new WeakMap()));
-  let byLanguage = bySkip.get(skip);
-  if (!byLanguage) bySkip.set(skip, (byLanguage = new Map()));
-  if (byLanguage.has(language)) return byLanguage.get(language)!;
+  let byTypes = SOURCES.get(language);
+  if (!byTypes) SOURCES.set(language, (byTypes = new Map()));
+  const key = `${[...types].join(' ')}|${[...skip].join(' ')}`;
+  let source = byTypes.get(key);
+  if (source !== undefined) return source;
   const known = [...new Set([...types, ...skip])]
     .filter((type) => language.idForNodeType(type, true) !== null)
     .sort();
-  const source = known.length === 0 ? null : `[${known.map((type) => `(${type})`).join(' ')}] @node`;
-  byLanguage.set(language, source);
+  source = known.length === 0 ? null : `[${known.map((type) => `(${type})`).join(' ')}] @node`;
+  byTypes.set(key, source);
   return source;
 }
 
@@ -134,6 +137,23 @@ export function some(
   return found;
 }
 
+/**
+ * `compute` made to run once per node of a tree, for questions many calls ask of one node (which
+ * names a loop steps, asked by every call inside it). Node ids are unique while their tree lives, and
+ * a tree's answers are dropped with it.
+ */
+export function oncePerNode<T>(compute: (node: Node) => T): (node: Node) => T {
+  const byTree = new WeakMap<object, Map<number, T>>();
+  return (node) => {
+    let answers = byTree.get(node.tree);
+    if (!answers) byTree.set(node.tree, (answers = new Map()));
+    if (answers.has(node.id)) return answers.get(node.id)!;
+    const answer = compute(node);
+    answers.set(node.id, answer);
+    return answer;
+  };
+}
+
 /** Named children, without the nulls the binding's array type allows. */
 export function namedChildren(node: Node): Node[] {
   // One crossing into WASM for the whole list (and cached on the node), not one per child.
@@ -144,7 +164,22 @@ export function namedChildren(node: Node): Node[] {
 
 /** The child in field `name`, or null. */
 export function field(node: Node, name: string): Node | null {
-  return node.childForFieldName(name);
+  const id = fieldId(node.tree.language, name);
+  return id === -1 ? null : node.childForFieldId(id);
+}
+
+/**
+ * Field ids by name, per grammar: the binding looks a name up by a linear search of the grammar's
+ * field list on every call, and a walk asks for fields hundreds of thousands of times.
+ */
+const FIELD_IDS = new Map<unknown, Map<string, number>>();
+
+function fieldId(language: Node['tree']['language'], name: string): number {
+  let ids = FIELD_IDS.get(language);
+  if (!ids) FIELD_IDS.set(language, (ids = new Map()));
+  let id = ids.get(name);
+  if (id === undefined) ids.set(name, (id = language.fields.indexOf(name)));
+  return id;
 }
 
 /** The 1-based line a node starts on, for evidence sentences. */
@@ -208,26 +243,16 @@ export function nodeSpanning(root: Node, start: number, end: number): Node | nul
 }
 
 /**
- * The ancestors of `node`, nearest first, found by one descent from the root with a cursor: in
- * tree-sitter each `parent` step is itself a descent from the root, so a walk up by `parent` costs
- * the depth squared. Analyses that look at many ancestors of one node take this path once.
+ * The ancestors of `node`, nearest first, found by one descent from the root: in tree-sitter each
+ * `parent` step is itself a descent from the root, so a walk up by `parent` costs the depth squared.
+ * Each step down is one call into the engine, which finds the child holding the node among its
+ * siblings itself. Analyses that look at many ancestors of one node take this path once.
  */
 export function ancestorPath(node: Node): Node[] {
   const path: Node[] = [];
-  const cursor = node.tree.rootNode.walk();
-  try {
-    for (;;) {
-      const current = cursor.currentNode;
-      if (current.id === node.id) break;
-      path.push(current);
-      // Down to the child that contains the node (the cursor's own index helper is not reliable here).
-      if (!cursor.gotoFirstChild()) break;
-      while (!(cursor.startIndex <= node.startIndex && cursor.endIndex >= node.endIndex)) {
-        if (!cursor.gotoNextSibling()) return path.reverse();
-      }
-    }
-  } finally {
-    cursor.delete();
+  for (let current: Node | null = node.tree.rootNode; current && current.id !== node.id;) {
+    path.push(current);
+    current = current.childWithDescendant(node);
   }
   return path.reverse();
 }
