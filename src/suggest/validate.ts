@@ -22,15 +22,26 @@ const IGNORED_CODES = new Set([
 
 /**
  * The Node globals retry code uses, declared loosely so that a patch which adds `process.env` or a
- * `require` is not rejected for lack of @types/node (which an isolated check does not load).
+ * `require` is not rejected for lack of @types/node (which an isolated check does not load). The
+ * others (`fetch`, `Buffer`, timers) are there because most Node files name one: without them every
+ * such file has an error before and after its patch, and its original must be checked too to tell
+ * the patch did not add it. Functions merge with a library's declarations as overloads.
  */
 const AMBIENT_GLOBALS = `
 declare var process: { env: Record<string, string | undefined> };
 declare function require(id: string): any;
 declare var module: { exports: any };
 declare var exports: any;
+declare var __dirname: string;
+declare var __filename: string;
+declare var Buffer: any;
+declare function fetch(input: any, init?: any): Promise<any>;
 declare function setTimeout(handler: (...args: any[]) => void, timeout?: number, ...args: any[]): any;
 declare function clearTimeout(handle?: any): void;
+declare function setInterval(handler: (...args: any[]) => void, timeout?: number, ...args: any[]): any;
+declare function clearInterval(handle?: any): void;
+declare function setImmediate(handler: (...args: any[]) => void, ...args: any[]): any;
+declare function queueMicrotask(callback: () => void): void;
 declare var console: { log(...data: any[]): void; error(...data: any[]): void; warn(...data: any[]): void };
 `;
 

@@ -53,6 +53,27 @@ describe('validatePatch', () => {
     expect(validatePatch('src/run.ts', 'typescript', TS, edits).valid).toBe(true);
   });
 
+  it('knows the Node globals most files name, and still rejects a name a patch invents', () => {
+    const node = `import { sleep } from './sleep.js';
+
+export async function poll(url: string, attempt: number): Promise<string> {
+  const body = Buffer.from(await (await fetch(url)).text());
+  setImmediate(() => queueMicrotask(() => clearInterval(setInterval(() => undefined, 10))));
+  await sleep(1000);
+  return body.toString() + __dirname;
+}
+`;
+    const jittered = validatePatch(
+      'src/poll.ts',
+      'typescript',
+      node,
+      replaceDelay(node, 'Math.random() * Math.min(30000, 1000 * 2 ** attempt)'),
+    );
+    expect(jittered.valid).toBe(true);
+    const invented = validatePatch('src/poll.ts', 'typescript', node, replaceDelay(node, 'jitter(1000)'));
+    expect(!invented.valid && invented.reason).toMatch(/Cannot find name 'jitter'/);
+  });
+
   it('checks JavaScript and knows Node globals a patch may add', () => {
     const js = `const { sleep } = require('./sleep');\nasync function run() {\n  await sleep(1000);\n}\nmodule.exports = { run };\n`;
     const golden = '((Number(process.env.POD_INDEX ?? 0) * 0.6180339887498949) % 1) * 1000';
