@@ -7,9 +7,9 @@ import {
   solutionReferences,
   tsCheckingOptions,
   tsconfigCovers,
-  tsconfigExtends,
   type ProjectFacts,
 } from '../suggest/project.js';
+import { tsconfigChain } from '../analysis/languages/ts/tsconfig.js';
 import { randDependency } from '../analysis/languages/rust/cargo.js';
 import { JVM_BUILD_FILES, jvmFacts, type JvmFacts } from '../suggest/jvm-project.js';
 
@@ -17,8 +17,6 @@ import { JVM_BUILD_FILES, jvmFacts, type JvmFacts } from '../suggest/jvm-project
 const RAILS_APPLICATION = 'config/application.rb';
 /** The files a Cargo package's library and binary crates start from. */
 const RUST_CRATE_ROOTS = ['src/lib.rs', 'src/main.rs'];
-/** How many `extends` a tsconfig chain may follow (the compiler has no limit; real chains are short). */
-const MAX_TSCONFIG_CHAIN = 5;
 
 /**
  * The build-file facts a patch depends on, read through the review's RepoReader so GitHub, GitLab
@@ -134,18 +132,7 @@ async function typescriptOptions(reader: RepoReader, ref: string, path: string) 
   const nearest = await firstAbove(reader, ref, path, ['tsconfig.json', 'jsconfig.json']);
   if (nearest === null) return undefined;
   const config = (await referencedConfig(reader, ref, path, nearest)) ?? nearest;
-  const texts = new Map([[config.path, config.text]]);
-  let pending = tsconfigExtends(config.path, config.text);
-  for (let depth = 0; depth < MAX_TSCONFIG_CHAIN && pending.length > 0; depth += 1) {
-    const next: string[] = [];
-    for (const extended of pending.filter((name) => !texts.has(name))) {
-      const text = await reader.read(extended, ref).catch(() => null);
-      if (text === null) continue;
-      texts.set(extended, text);
-      next.push(...tsconfigExtends(extended, text));
-    }
-    pending = next;
-  }
+  const texts = await tsconfigChain(config.path, config.text, (extended) => reader.read(extended, ref));
   return tsCheckingOptions(texts, config.path);
 }
 

@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import { ts } from 'ts-morph';
+import { mergedOptions } from '../analysis/languages/ts/tsconfig.js';
 import type { JvmFacts } from './jvm-project.js';
 
 /**
@@ -112,19 +113,6 @@ const CHECKING_OPTIONS = [
   'erasableSyntaxOnly',
 ] as const satisfies readonly (keyof ts.CompilerOptions)[];
 
-/** `extends` of a tsconfig, as the paths it names relative to the repository (packages are left out). */
-export function tsconfigExtends(configPath: string, text: string): string[] {
-  const config = ts.parseConfigFileTextToJson(configPath, text).config as { extends?: unknown } | undefined;
-  const named = config?.extends;
-  const list = Array.isArray(named) ? named : [named];
-  return list
-    .filter((entry): entry is string => typeof entry === 'string' && entry.startsWith('.'))
-    .map((entry) => {
-      const joined = posix.join(posix.dirname(configPath), entry);
-      return joined.endsWith('.json') ? joined : `${joined}.json`;
-    });
-}
-
 interface TsconfigJson {
   compilerOptions?: unknown;
   references?: { path?: unknown }[];
@@ -185,20 +173,8 @@ export function tsCheckingOptions(
   configs: ReadonlyMap<string, string>,
   configPath: string,
 ): ts.CompilerOptions | undefined {
-  const text = configs.get(configPath);
-  if (text === undefined) return undefined;
-  const json = ts.parseConfigFileTextToJson(configPath, text).config as object | undefined;
-  if (json === undefined) return undefined;
-  // The compiler resolves `extends` against absolute directories: the repository root is `/`.
-  const inRepository = (path: string) => path.replace(/^\//, '');
-  const host: ts.ParseConfigHost = {
-    useCaseSensitiveFileNames: true,
-    fileExists: (path) => configs.has(inRepository(path)),
-    readFile: (path) => configs.get(inRepository(path)),
-    readDirectory: () => [],
-  };
-  const absolute = `/${configPath}`;
-  const { options } = ts.parseJsonConfigFileContent(json, host, posix.dirname(absolute), undefined, absolute);
+  const options = mergedOptions(configs, configPath);
+  if (options === undefined) return undefined;
   return Object.fromEntries(
     CHECKING_OPTIONS.filter((name) => options[name] !== undefined).map((name) => [name, options[name]]),
   );

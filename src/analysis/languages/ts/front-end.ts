@@ -18,9 +18,10 @@ export function tsFrontEnd(
   resolve?: (fromPath: string, module: string) => Promise<string | null>,
 ): FrontEnd {
   return {
-    // A submodule reference (`config#settings`, below) names no file of its own.
+    // A submodule reference (`config#settings`, below) names no file of its own; a leading `#` is a
+    // subpath import (`#settings/retry`), which the project's paths may map.
     ...(resolve
-      ? { resolve: async (from, module) => (module.includes('#') ? null : resolve(from, module)) }
+      ? { resolve: async (from, module) => (module.indexOf('#') > 0 ? null : resolve(from, module)) }
       : {}),
     extensions: TS_JS_EXTENSIONS,
     extract: async (path, text) => {

@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { ts } from 'ts-morph';
 import type { ModuleHost } from '../../analyzer.js';
+import { mergedOptions, tsconfigChain } from './tsconfig.js';
 import {
   MAX_WORKSPACE_MANIFESTS,
   packagePaths,
@@ -215,12 +216,15 @@ export class ModuleGraph {
       const configPath = dir === '.' || dir === '' ? name : `${dir}/${name}`;
       const text = await this.host.read(configPath);
       if (text === null) continue;
-      const parsed = ts.parseConfigFileTextToJson(configPath, text);
-      const options = (
-        parsed.config as { compilerOptions?: { baseUrl?: string; paths?: Record<string, string[]> } }
-      )?.compilerOptions;
+      // `paths` and `baseUrl` are often in a base config the project extends (Nx, Turborepo).
+      const chain = await tsconfigChain(configPath, text, (path) => this.host.read(path));
+      const options = mergedOptions(chain, configPath) as
+        (ts.CompilerOptions & { pathsBasePath?: string }) | undefined;
       if (!options?.paths && options?.baseUrl === undefined) return null;
-      const baseDir = posix.normalize(posix.join(dir === '' ? '.' : dir, options.baseUrl ?? '.'));
+      // The compiler's absolute directories: the repository root is `/`. Without `baseUrl`, `paths`
+      // are relative to the config that declares them.
+      const base = options.baseUrl ?? options.pathsBasePath ?? `/${dir === '' || dir === '.' ? '' : dir}`;
+      const baseDir = posix.normalize(base.replace(/^\/+/, '') || '.');
       // `baseUrl` alone (Create React App, Next.js) resolves bare specifiers against it.
       return { baseDir, paths: options.paths ? Object.entries(options.paths) : [['*', ['*']]] };
     }
