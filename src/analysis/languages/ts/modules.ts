@@ -110,15 +110,18 @@ export class ModuleGraph {
     if (specifier.startsWith('.')) {
       return this.firstExisting(candidatesFor(posix.join(posix.dirname(fromPath), specifier)));
     }
-    const mapping = (await this.mappingFor(posix.dirname(fromPath))) ?? guessedMapping(specifier);
-    for (const [pattern, targets] of mapping?.paths ?? []) {
-      const captured = matchPattern(pattern, specifier);
-      if (captured === null) continue;
-      for (const target of targets) {
-        const resolved = await this.firstExisting(
-          candidatesFor(posix.join(mapping!.baseDir, target.replace('*', captured))),
-        );
-        if (resolved) return resolved;
+    // The project's own mapping first; a bundler's `src/` root when it has none or it misses.
+    const mappings = [await this.mappingFor(posix.dirname(fromPath)), guessedMapping(specifier)];
+    for (const mapping of mappings) {
+      for (const [pattern, targets] of mapping?.paths ?? []) {
+        const captured = matchPattern(pattern, specifier);
+        if (captured === null) continue;
+        for (const target of targets) {
+          const resolved = await this.firstExisting(
+            candidatesFor(posix.join(mapping!.baseDir, target.replace('*', captured))),
+          );
+          if (resolved) return resolved;
+        }
       }
     }
     return this.fromWorkspace(specifier);
