@@ -144,10 +144,14 @@ export class EngineAnalyzer<F extends SiteFacts, X = F> implements LanguageAnaly
   /** The facts a lookup already extracted, with sites, from this very text, when no library check needs the tree. */
   private async heldExtraction(input: SourceInput, engine: FlowEngine): Promise<F | null> {
     const { spec } = this;
-    if (!spec.sharesExtraction || (spec.libraries && spec.mayUseLibrary?.test(input.text) !== false))
-      return null;
+    if (!spec.sharesExtraction || this.libraryChecksFor(input.text)) return null;
     const held = await engine.program.held(input.path);
     return held && this.sited.get(held) === textDigest(input.text) ? (held as F) : null;
+  }
+
+  /** The library checks a file must go through (they need its tree), or none. */
+  private libraryChecksFor(text: string): LibraryChecks<F, X> | undefined {
+    return this.spec.mayUseLibrary?.test(text) === false ? undefined : this.spec.libraries;
   }
 
   /**
@@ -189,9 +193,10 @@ export class EngineAnalyzer<F extends SiteFacts, X = F> implements LanguageAnaly
           const { extraction, facts } = this.extract(input.path, tree.rootNode, true);
           const found = await this.judgeSites(facts, engine, options);
           if (!found) return [];
-          if (!spec.libraries || spec.mayUseLibrary?.test(input.text) === false) return found;
+          const libraries = this.libraryChecksFor(input.text);
+          if (!libraries) return found;
           const file = { root: tree.rootNode, text: input.text, facts, extraction };
-          for (const draft of await spec.libraries(file, engine, options)) if (draft) found.push(draft);
+          for (const draft of await libraries(file, engine, options)) if (draft) found.push(draft);
           return found;
         },
         { handOverWhen: (found) => found.length > 0 },

@@ -289,14 +289,15 @@ const recentTrees = new Map<GrammarName, Map<string, RecentTree>>();
  * their texts' size (a tree takes some twenty times its text in WASM memory), oldest dropped first.
  */
 const HANDED_OVER_CHARACTERS = 1024 * 1024;
-const handedOver = new Map<string, { name: GrammarName; text: string; tree: Tree }>();
+/** By grammar and text (one key, so the oldest of all grammars goes first). */
+const handedOver = new Map<string, { tree: Tree; characters: number }>();
 let handedOverCharacters = 0;
 
 function handOver(name: GrammarName, text: string, tree: Tree): boolean {
   if (text.length > HANDED_OVER_CHARACTERS) return false;
   const key = `${name}\0${text}`;
   takeHandedOver(key)?.delete();
-  handedOver.set(key, { name, text, tree });
+  handedOver.set(key, { tree, characters: text.length });
   handedOverCharacters += text.length;
   for (const [oldest] of handedOver) {
     if (handedOverCharacters <= HANDED_OVER_CHARACTERS) break;
@@ -310,7 +311,7 @@ function takeHandedOver(key: string): Tree | null {
   const entry = handedOver.get(key);
   if (!entry) return null;
   handedOver.delete(key);
-  handedOverCharacters -= entry.text.length;
+  handedOverCharacters -= entry.characters;
   return entry.tree;
 }
 
