@@ -72,6 +72,14 @@ export async function poll(url: string, attempt: number): Promise<string> {
     expect(jittered.valid).toBe(true);
     const invented = validatePatch('src/poll.ts', 'typescript', node, replaceDelay(node, 'jitter(1000)'));
     expect(!invented.valid && invented.reason).toMatch(/Cannot find name 'jitter'/);
+    // A file that names none of them: a patch that adds one is not blamed for it.
+    const adds = validatePatch(
+      'src/run.ts',
+      'typescript',
+      TS,
+      replaceDelay(TS, 'Buffer.byteLength(__dirname) % 1000'),
+    );
+    expect(adds.valid).toBe(true);
   });
 
   it('checks JavaScript and knows Node globals a patch may add', () => {
