@@ -130,6 +130,11 @@ export function scopeIn(facts: FileFacts, fnId: number | undefined, extra: Parti
   return { facts, fn, className: fn?.className, counters: new Set(), ...extra };
 }
 
+/** The name calls of `fn` use: a constructor is called by its class's name (`Client(…)`, `new Client(…)`). */
+function calledAs(fn: FunctionFact): string {
+  return fn.isConstructor && fn.className ? fn.className : fn.name;
+}
+
 /** The class `name` if a file declares it. */
 function classIn(facts: FileFacts, name: string): ClassRef | null {
   const cls = facts.classes.find((c) => c.name === name);
@@ -877,9 +882,8 @@ export class FlowEngine {
   }
 
   private async findCallers({ facts, fn }: FunctionRef): Promise<Site<CallFact>[]> {
-    const name = fn.isConstructor && fn.className ? fn.className : fn.name;
     const reaching: Site<CallFact>[] = [];
-    for (const site of await this.program.callsNamed(name, facts)) {
+    for (const site of await this.program.callsNamed(calledAs(fn), facts)) {
       const target = await this.functionOf(
         site.fact.callee,
         scopeIn(site.facts, site.fact.fn),
@@ -1337,7 +1341,7 @@ export class FlowEngine {
     if (trail.resolving.has(key)) return null;
     const inner: Trail = { ...trail, resolving: new Set([...trail.resolving, key]) };
     let found: ClassRef | null = null;
-    for (const site of await this.program.callsNamed(fn.name, facts)) {
+    for (const site of await this.program.callsNamed(calledAs(fn), facts)) {
       const call = site.fact;
       if (call.spread || call.args.length !== fn.params.length) continue;
       const type = await this.typeOf(call.args[index]!, scopeIn(site.facts, call.fn), inner, depth + 1);
