@@ -74,8 +74,18 @@ export interface PackageManifest {
   packageName(text: string): string | null;
 }
 
-/** File facts kept per review: shared settings and helper modules stay hot, the rest is dropped. */
-export const MAX_CACHED_FACTS = 256;
+/**
+ * Source characters whose facts a review keeps, least recently used dropped first. Facts weigh about
+ * what their source does, so the bound is in characters, not files: a repository's modules are read
+ * for lookups again and again (every file imports the same few), and a count bound small enough for
+ * large files made a review of a 600-file project parse twice its files and hold more garbage than
+ * the facts it dropped.
+ */
+export const MAX_CACHED_CHARS = 32 * 1024 * 1024;
+/** Files kept at most, whatever their size (a file that is absent or unreadable is kept as one too). */
+export const MAX_CACHED_FACTS = 8192;
+/** What a file whose facts are not known yet (still being read) counts for. */
+const UNKNOWN_CHARS = 0;
 
 /**
  * Files read to build the repository index (who calls what, who assigns what). The index is built
@@ -121,7 +131,9 @@ export interface Site<T> {
  * through the `ModuleHost`, so it costs what that host's reads cost and respects its budget.
  */
 export class Program {
-  private readonly cache = new Map<string, Promise<FileFacts | null>>();
+  /** Facts by path, least recently used first, with the characters of source each was extracted from. */
+  private readonly cache = new Map<string, { facts: Promise<FileFacts | null>; chars: number }>();
+  private cachedChars = 0;
   private index: Promise<Map<string, Set<string>>> | null = null;
   private allFiles: Promise<string[]> | null = null;
   private readonly suffixes = new Map<string, Promise<string[]>>();
@@ -144,16 +156,19 @@ export class Program {
     if (cached) {
       this.cache.delete(path);
       this.cache.set(path, cached);
-      return cached;
+      return cached.facts;
     }
-    const pending = this.host
+    const entry = { facts: Promise.resolve<FileFacts | null>(null), chars: UNKNOWN_CHARS };
+    entry.facts = this.host
       .read(path)
-      .then((text) =>
-        text === null || text.length > MAX_INDEXED_BYTES ? null : this.front.extract(path, text),
-      )
+      .then((text) => {
+        if (text === null || text.length > MAX_INDEXED_BYTES) return null;
+        this.weigh(path, entry, text.length);
+        return this.front.extract(path, text);
+      })
       .catch(() => null);
-    this.remember(path, pending);
-    return pending;
+    this.remember(path, entry);
+    return entry.facts;
   }
 
   /**
@@ -201,17 +216,46 @@ export class Program {
 
   /** The facts this review already holds for a file (read for a lookup, or analysed), without reading it. */
   held(path: string): Promise<FileFacts | null> | undefined {
-    return this.cache.get(path);
+    return this.cache.get(path)?.facts;
   }
 
-  /** Records the facts of a file being analysed, so following references back to it does not re-read it. */
-  put(facts: FileFacts): void {
-    this.remember(facts.path, Promise.resolve(facts));
+  /**
+   * Records the facts of a file being analysed (extracted from `chars` characters of source), so
+   * following references back to it does not re-read it.
+   */
+  put(facts: FileFacts, chars: number): void {
+    this.remember(facts.path, { facts: Promise.resolve(facts), chars: 0 });
+    this.weigh(facts.path, this.cache.get(facts.path)!, chars);
   }
 
-  private remember(path: string, pending: Promise<FileFacts | null>): void {
-    this.cache.set(path, pending);
-    if (this.cache.size > MAX_CACHED_FACTS) this.cache.delete(this.cache.keys().next().value!);
+  private remember(path: string, entry: { facts: Promise<FileFacts | null>; chars: number }): void {
+    const replaced = this.cache.get(path);
+    if (replaced) {
+      this.cachedChars -= replaced.chars;
+      this.cache.delete(path);
+    }
+    this.cache.set(path, entry);
+    this.cachedChars += entry.chars;
+    this.evict();
+  }
+
+  /** Gives a cached entry its size once its text is known (it may have been dropped meanwhile). */
+  private weigh(path: string, entry: { chars: number }, chars: number): void {
+    if (this.cache.get(path) !== entry) return;
+    this.cachedChars += chars - entry.chars;
+    entry.chars = chars;
+    this.evict();
+  }
+
+  private evict(): void {
+    while (
+      this.cache.size > MAX_CACHED_FACTS ||
+      (this.cachedChars > MAX_CACHED_CHARS && this.cache.size > 1)
+    ) {
+      const [oldest, entry] = this.cache.entries().next().value!;
+      this.cachedChars -= entry.chars;
+      this.cache.delete(oldest);
+    }
   }
 
   /**
