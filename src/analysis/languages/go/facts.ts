@@ -1,3 +1,4 @@
+import { lowerOnce } from '../tree-sitter/lowering.js';
 import { countedFailure } from '../tree-sitter/counted-failure.js';
 import type {
   AssignmentFact,
@@ -19,7 +20,7 @@ import {
 import { snippet } from '../tree-sitter/findings.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, field, namedChildren } from '../tree-sitter/syntax.js';
-import { lowerCallee, lowerGo, typeName, type GoLowering } from './lower.js';
+import { lowerCallee, lowerGoNode, typeName, type GoLowering } from './lower.js';
 import { callArguments, collectImports, isRandomCall, mentions, NS_PER_MS, qualified } from './package.js';
 import { failureAt, FUNCTION_TYPES, retryContext } from './retry-context.js';
 
@@ -126,10 +127,12 @@ export function extractGoFacts(path: string, root: Node, withSites: boolean): Go
   };
   const lowered = new Map<number, Expr>();
   const lowering = (state: WalkState): GoLowering => ({ imports: importMap, receiver: state.receiver?.name });
+  // A node is lowered with the receiver of the method it stands in.
+  let at: GoLowering = lowering({ repeats: false });
+  const lowerInScope = lowerOnce((node, recurse) => lowerGoNode(node, at, recurse), lowered);
   const lower = (node: Node, state: WalkState): Expr => {
-    let expr = lowered.get(node.id);
-    if (!expr) lowered.set(node.id, (expr = lowerGo(node, lowering(state))));
-    return expr;
+    at = lowering(state);
+    return lowerInScope(node);
   };
   const stats = new Map<number, BodyCount<Node>>();
   /** Names each function declares (parameters, `:=`, `var`): an `=` to any other name sets a package variable. */
@@ -426,7 +429,7 @@ export function extractGoFacts(path: string, root: Node, withSites: boolean): Go
         state.fn.recursive = true;
     }
     const call: CallFact = {
-      callee: lowerCallee(callee, lowering(state)),
+      callee: lowerCallee(callee, lowering(state), (n) => lower(n, state)),
       calleeName,
       args: args.map((a, index) => lower(variadic[index] ? (a.namedChild(0) ?? a) : a, state)),
       named: [],

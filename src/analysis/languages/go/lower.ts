@@ -1,5 +1,5 @@
+import { lowerOnce } from '../tree-sitter/lowering.js';
 import { JITTER_NAME, SERVER_HINT_NAME } from '../../context.js';
-import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
 import { drawRange } from '../../flow/draw-range.js';
 import type { Expr } from '../../flow/ir.js';
 import { numericLiteral, OPERATORS, unitMs } from '../tree-sitter/durations.js';
@@ -32,9 +32,13 @@ const GENERATOR_DRAW =
 const GENERATOR_NAME = /^(rng|rnd|rand|random|r|gen|generator|source|src)$|(Rng|Rand|Random)$/;
 const ITEM_TYPES = new Set(['slice_type', 'array_type', 'implicit_length_array_type']);
 
-export function lowerGo(node: Node, at: GoLowering, depth = 0): Expr {
-  if (depth > MAX_EXPRESSION_NESTING) return { k: 'todo', what: 'expression nested too deeply' };
-  const lower = (n: Node): Expr => lowerGo(n, at, depth + 1);
+/** An expression lowered on its own (a file's facts lower through one `lowerOnce` instead). */
+export function lowerGo(node: Node, at: GoLowering): Expr {
+  return lowerOnce((n, lower) => lowerGoNode(n, at, lower))(node);
+}
+
+/** One node lowered, its sub-expressions through `lower` (see `lowerOnce`). */
+export function lowerGoNode(node: Node, at: GoLowering, lower: (n: Node) => Expr): Expr {
   const line = node.startPosition.row + 1;
   switch (node.type) {
     case 'int_literal':
@@ -193,7 +197,7 @@ function randomDraw(node: Node, callee: Node, at: GoLowering, lower: (n: Node) =
   if (JITTER_NAME.test(own))
     draw.via = {
       k: 'call',
-      callee: lowerCallee(callee, at),
+      callee: lowerCallee(callee, at, lower),
       args,
       named: [],
       line: node.startPosition.row + 1,
@@ -202,8 +206,7 @@ function randomDraw(node: Node, callee: Node, at: GoLowering, lower: (n: Node) =
 }
 
 /** The callee of a call: a method named like a server hint is still a method to follow. */
-export function lowerCallee(callee: Node, at: GoLowering): Expr {
-  const lower = (n: Node): Expr => lowerGo(n, at, 1);
+export function lowerCallee(callee: Node, at: GoLowering, lower: (n: Node) => Expr): Expr {
   return callee.type === 'selector_expression' ? selector(callee, at, lower, true) : lower(callee);
 }
 

@@ -1,3 +1,4 @@
+import { lowerOnce } from '../tree-sitter/lowering.js';
 import { countedFailure } from '../tree-sitter/counted-failure.js';
 import type {
   AssignmentFact,
@@ -28,7 +29,7 @@ import {
   argumentsOf,
   calleeOf,
   partsOf,
-  lowerJava,
+  lowerJavaNode,
   RANDOM_METHOD,
   springPlaceholder,
   typeName,
@@ -230,12 +231,7 @@ export function extractJavaFacts(path: string, root: Node, withSites: boolean): 
     ownCallee: (node, name) => resolve(node, name, 'methods') ?? { k: 'name', name, line: lineOf(node) },
   };
 
-  const lowered = new Map<number, Expr>();
-  const lower = (node: Node): Expr => {
-    let expr = lowered.get(node.id);
-    if (!expr) lowered.set(node.id, (expr = lowerJava(node, names)));
-    return expr;
-  };
+  const lower = lowerOnce((node, recurse) => lowerJavaNode(node, names, recurse));
 
   const facts: JavaFacts = {
     path,

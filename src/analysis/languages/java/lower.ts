@@ -1,5 +1,4 @@
 import { JITTER_NAME, SERVER_HINT_NAME } from '../../context.js';
-import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
 import { randomDraw } from '../../flow/draw-range.js';
 import { clamped, type Expr } from '../../flow/ir.js';
 import { numericLiteral, OPERATORS, unitMs } from '../tree-sitter/durations.js';
@@ -46,9 +45,8 @@ const TIME_UNIT =
 /** Reads of the process environment or system properties: outside the repository unless a default is given. */
 const PROPERTY_READ = /^(System\.(getenv|getProperty)|Long\.getLong|Integer\.getInteger)$/;
 
-export function lowerJava(node: Node, names: JavaNames, depth = 0): Expr {
-  if (depth > MAX_EXPRESSION_NESTING) return { k: 'todo', what: 'expression nested too deeply' };
-  const lower = (n: Node): Expr => lowerJava(n, names, depth + 1);
+/** One node lowered, its sub-expressions through `lower` (see `lowerOnce`). */
+export function lowerJavaNode(node: Node, names: JavaNames, lower: (n: Node) => Expr): Expr {
   // Each read of a node's type is a call into the engine: once here.
   const type = node.type;
   if (NUMBER_LITERALS.has(type)) {

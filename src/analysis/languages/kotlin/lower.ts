@@ -1,5 +1,5 @@
+import { lowerOnce } from '../tree-sitter/lowering.js';
 import { SERVER_HINT_NAME } from '../../context.js';
-import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
 import type { ArithmeticOp } from '../../delay.js';
 import { randomDraw } from '../../flow/draw-range.js';
 import { clamped, type Expr } from '../../flow/ir.js';
@@ -56,9 +56,13 @@ const OPERATOR_FUNCTIONS: Readonly<Record<string, ArithmeticOp>> = {
 };
 const NO_VALUE = new Set(['true', 'false', 'break', 'continue']);
 
-export function lowerKotlin(node: Node, context: LowerContext, depth = 0): Expr {
-  if (depth > MAX_EXPRESSION_NESTING) return { k: 'todo', what: 'expression nested too deeply' };
-  const lower = (n: Node): Expr => lowerKotlin(n, context, depth + 1);
+/** An expression lowered on its own (a file's facts lower through one `lowerOnce` instead). */
+export function lowerKotlin(node: Node, context: LowerContext): Expr {
+  return lowerOnce((n, lower) => lowerKotlinNode(n, context, lower))(node);
+}
+
+/** One node lowered, its sub-expressions through `lower` (see `lowerOnce`). */
+export function lowerKotlinNode(node: Node, context: LowerContext, lower: (n: Node) => Expr): Expr {
   const line = node.startPosition.row + 1;
   switch (node.type) {
     case 'number_literal':

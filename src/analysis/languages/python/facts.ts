@@ -1,3 +1,4 @@
+import { lowerOnce } from '../tree-sitter/lowering.js';
 import { countedFailure } from '../tree-sitter/counted-failure.js';
 import type {
   AssignmentFact,
@@ -21,7 +22,7 @@ import {
 import { snippet } from '../tree-sitter/findings.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, field, namedChildren } from '../tree-sitter/syntax.js';
-import { lowerPython } from './lower.js';
+import { lowerPythonNode } from './lower.js';
 import {
   collectImports,
   firstArgument,
@@ -106,12 +107,7 @@ export function extractPythonFacts(path: string, root: Node, withSites: boolean)
   };
 
   // Nested calls are lowered as arguments and again as calls of their own: once is enough.
-  const lowered = new Map<number, Expr>();
-  const lower = (node: Node): Expr => {
-    let expr = lowered.get(node.id);
-    if (!expr) lowered.set(node.id, (expr = lowerPython(node, importMap)));
-    return expr;
-  };
+  const lower = lowerOnce((node, recurse) => lowerPythonNode(node, importMap, recurse));
   const stats = new Map<number, BodyCount<Node>>();
 
   const assign = (target: Node, value: Expr, op: AssignmentFact['op'], state: WalkState, line: number) => {

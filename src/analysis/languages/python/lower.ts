@@ -1,5 +1,5 @@
+import { lowerOnce } from '../tree-sitter/lowering.js';
 import { JITTER_NAME, SERVER_HINT_NAME } from '../../context.js';
-import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
 import { drawRange } from '../../flow/draw-range.js';
 import type { Expr } from '../../flow/ir.js';
 import { numericLiteral, OPERATORS } from '../tree-sitter/durations.js';
@@ -48,9 +48,17 @@ const TIMEDELTA_ORDER = ['days', 'seconds', 'microseconds', 'milliseconds', 'min
 const CALL = new Set(['call']);
 const RECEIVERS = new Set(['self', 'cls']);
 
-export function lowerPython(node: Node, imports: ReadonlyMap<string, PyImport>, depth = 0): Expr {
-  if (depth > MAX_EXPRESSION_NESTING) return { k: 'todo', what: 'expression nested too deeply' };
-  const lower = (n: Node): Expr => lowerPython(n, imports, depth + 1);
+/** An expression lowered on its own (a file's facts lower through one `lowerOnce` instead). */
+export function lowerPython(node: Node, imports: ReadonlyMap<string, PyImport>): Expr {
+  return lowerOnce((n, lower) => lowerPythonNode(n, imports, lower))(node);
+}
+
+/** One node lowered, its sub-expressions through `lower` (see `lowerOnce`). */
+export function lowerPythonNode(
+  node: Node,
+  imports: ReadonlyMap<string, PyImport>,
+  lower: (n: Node) => Expr,
+): Expr {
   switch (node.type) {
     case 'integer':
     case 'float': {
@@ -121,7 +129,7 @@ export function lowerPython(node: Node, imports: ReadonlyMap<string, PyImport>, 
     case 'tuple':
       return { k: 'table', items: namedChildren(node).map(lower) };
     case 'call':
-      return lowerCall(node, imports, depth);
+      return lowerCall(node, imports, lower);
     default:
       return { k: 'todo', what: `cannot evaluate ${node.type}` };
   }
@@ -134,8 +142,7 @@ function stringValue(node: Node): string | undefined {
   return content?.text ?? '';
 }
 
-function lowerCall(node: Node, imports: ReadonlyMap<string, PyImport>, depth: number): Expr {
-  const lower = (n: Node): Expr => lowerPython(n, imports, depth + 1);
+function lowerCall(node: Node, imports: ReadonlyMap<string, PyImport>, lower: (n: Node) => Expr): Expr {
   const callee = field(node, 'function');
   if (!callee) return { k: 'todo', what: 'call' };
   const name = qualifiedCallee(callee, imports);

@@ -1,3 +1,4 @@
+import { lowerOnce } from '../tree-sitter/lowering.js';
 import { countedFailure } from '../tree-sitter/counted-failure.js';
 import type {
   AssignmentFact,
@@ -19,7 +20,7 @@ import { assignmentOp, newFunction } from '../../flow/ir.js';
 import { snippet } from '../tree-sitter/findings.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, field, namedChildren, some } from '../tree-sitter/syntax.js';
-import { lowerRuby, rubyArguments, rubyCallee, SHARED_SOURCE } from './lower.js';
+import { lowerRubyNode, rubyArguments, rubyCallee, SHARED_SOURCE } from './lower.js';
 import { countdownOf, isRandomCall, isSleep, mentions } from './module.js';
 import { failureAt, METHOD_TYPES, retryContext } from './retry-context.js';
 
@@ -70,12 +71,7 @@ export function extractRubyFacts(path: string, root: Node, withSites: boolean): 
     sites: [],
   };
   // Nested calls are lowered as arguments and again as calls of their own: once is enough.
-  const lowered = new Map<number, Expr>();
-  const lower = (node: Node): Expr => {
-    let expr = lowered.get(node.id);
-    if (!expr) lowered.set(node.id, (expr = lowerRuby(node)));
-    return expr;
-  };
+  const lower = lowerOnce(lowerRubyNode);
   const stats = new Map<number, BodyCount<Node>>();
   const pending: { call: CallFact; node: Node; state: WalkState }[] = [];
   const timers: { call: CallFact; node: Node; state: WalkState }[] = [];

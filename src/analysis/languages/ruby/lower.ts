@@ -1,5 +1,5 @@
+import { lowerOnce } from '../tree-sitter/lowering.js';
 import { JITTER_NAME, SERVER_HINT_NAME } from '../../context.js';
-import { MAX_EXPRESSION_NESTING } from '../../flow/engine.js';
 import { drawRange } from '../../flow/draw-range.js';
 import type { Expr } from '../../flow/ir.js';
 import { numericLiteral, OPERATORS, unitMs } from '../tree-sitter/durations.js';
@@ -18,9 +18,13 @@ const PASS_THROUGH = new Set(['to_i', 'to_f', 'to_r', 'round', 'ceil', 'floor', 
 const DURATION = /^(second|seconds|minute|minutes|hour|hours|millisecond|milliseconds|day|days)$/;
 const MS_PER_SECOND = 1_000;
 
-export function lowerRuby(node: Node, depth = 0): Expr {
-  if (depth > MAX_EXPRESSION_NESTING) return { k: 'todo', what: 'expression nested too deeply' };
-  const lower = (n: Node): Expr => lowerRuby(n, depth + 1);
+/** An expression lowered on its own (a file's facts lower through one `lowerOnce` instead). */
+export function lowerRuby(node: Node): Expr {
+  return lowerOnce(lowerRubyNode)(node);
+}
+
+/** One node lowered, its sub-expressions through `lower` (see `lowerOnce`). */
+export function lowerRubyNode(node: Node, lower: (n: Node) => Expr): Expr {
   const line = node.startPosition.row + 1;
   switch (node.type) {
     case 'integer':
@@ -88,14 +92,13 @@ export function lowerRuby(node: Node, depth = 0): Expr {
     case 'array':
       return { k: 'table', items: namedChildren(node).map(lower) };
     case 'call':
-      return lowerCall(node, depth);
+      return lowerCall(node, lower);
     default:
       return { k: 'todo', what: `cannot evaluate ${node.type}` };
   }
 }
 
-function lowerCall(node: Node, depth: number): Expr {
-  const lower = (n: Node): Expr => lowerRuby(n, depth + 1);
+function lowerCall(node: Node, lower: (n: Node) => Expr): Expr {
   const line = node.startPosition.row + 1;
   const method = field(node, 'method')?.text ?? '';
   const receiver = field(node, 'receiver');
