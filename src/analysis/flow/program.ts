@@ -103,6 +103,9 @@ export const MAX_MANIFESTS = 200;
 /** Files bigger than this are not indexed (generated code does not call our retry helpers). */
 const MAX_INDEXED_BYTES = 512 * 1024;
 
+/** The words a declaration may name. */
+const WORD = /[A-Za-z_$][\w$]*/g;
+
 const CALL_TOKEN = /([A-Za-z_$][\w$]*)[!?]?\s*\(/g;
 /** Ruby constructs with `Name.new`: a call of the class. */
 const NEW_TOKEN = /([A-Z][\w]*)\.new\b/g;
@@ -138,6 +141,7 @@ export class Program {
   private allFiles: Promise<string[]> | null = null;
   private readonly suffixes = new Map<string, Promise<string[]>>();
   private readonly mates = new Map<string, Promise<string[]>>();
+  /** Per package directory: each word of its files' texts → the files holding it. */
   private readonly packageIndexes = new Map<string, Promise<Map<string, string[]>>>();
   private readonly settingsFiles = new Map<string, Promise<Settings | null>>();
   private readonly literals = new Map<string, Promise<{ literal: string; line: number }[]>>();
@@ -345,10 +349,10 @@ export class Program {
     return [candidate];
   }
 
-  /** The other files of a file's package (nothing for languages without packages). */
-  private async packageMates(facts: FileFacts): Promise<FileFacts[]> {
+  /** The paths of the other files a file's package may span (nothing for languages without packages). */
+  private matePaths(facts: FileFacts): Promise<string[]> {
     const front = this.front;
-    if (!front.packageMates) return [];
+    if (!front.packageMates) return Promise.resolve([]);
     const dir = posix.dirname(facts.path);
     let paths = this.mates.get(dir);
     if (!paths) {
@@ -358,44 +362,42 @@ export class Program {
       })();
       this.mates.set(dir, paths);
     }
-    const mates: FileFacts[] = [];
-    for (const path of await paths) {
-      if (path === facts.path) continue;
-      const mate = await this.facts(path);
-      if (mate && mate.packageName === facts.packageName) mates.push(mate);
-    }
-    return mates;
+    return paths;
   }
 
   /**
    * The other files of a file's package that declare `key` (`c:` a class, `f:` a top-level function,
-   * `n:` a module-level name, `m:` methods or field writes of a class). The package's declarations are
-   * indexed once per review, names only, so a lookup that misses reads nothing and the facts cache is
-   * not churned by every unresolved name.
+   * `n:` a module-level name, `m:` methods or field writes of a class). A file declaring a name
+   * spells it, so the package is indexed once per review by the words of its files' texts, and only
+   * the files holding the name are parsed to see whether they declare it: a lookup reads the facts
+   * of a few files, not of every file of a large package (a `java.util` of 300 files).
    */
   async packageDeclaring(facts: FileFacts, key: string): Promise<FileFacts[]> {
     if (!this.front.packageMates) return [];
     const dir = posix.dirname(facts.path);
-    const indexKey = `${dir}\u0000${facts.packageName ?? ''}`;
-    let index = this.packageIndexes.get(indexKey);
+    let index = this.packageIndexes.get(dir);
     if (!index) {
-      index = this.packageMates(facts).then((mates) => {
-        const declared = new Map<string, string[]>();
-        for (const mate of [facts, ...mates])
-          for (const name of declarationKeys(mate)) {
-            const paths = declared.get(name);
-            if (!paths) declared.set(name, [mate.path]);
-            else if (paths[paths.length - 1] !== mate.path) paths.push(mate.path);
+      index = this.matePaths(facts).then(async (paths) => {
+        const words = new Map<string, string[]>();
+        for (const path of paths) {
+          const text = await this.host.read(path).catch(() => null);
+          if (text === null || text.length > MAX_INDEXED_BYTES) continue;
+          for (const word of new Set(text.match(WORD) ?? [])) {
+            const holding = words.get(word);
+            if (holding) holding.push(path);
+            else words.set(word, [path]);
           }
-        return declared;
+        }
+        return words;
       });
-      this.packageIndexes.set(indexKey, index);
+      this.packageIndexes.set(dir, index);
     }
     const found: FileFacts[] = [];
-    for (const path of (await index).get(key) ?? []) {
+    for (const path of (await index).get(key.slice(2)) ?? []) {
       if (path === facts.path) continue;
       const mate = await this.facts(path);
-      if (mate && mate.packageName === facts.packageName) found.push(mate);
+      if (mate && mate.packageName === facts.packageName && declarationKeys(mate).includes(key))
+        found.push(mate);
     }
     return found;
   }

@@ -13,6 +13,20 @@ function file(path: string, extra: Partial<FileFacts> = {}): FileFacts {
   return { path, imports: [], functions: [], classes: [], assignments: [], calls: [], ...extra };
 }
 
+/** A file's declarations written out as source would spell them. */
+function declarations(facts: FileFacts): string {
+  const lines = facts.classes.map((c) => `class ${c.name} {}`);
+  for (const fn of facts.functions)
+    lines.push(`func ${fn.className ? `(${fn.className}) ` : ''}${fn.name}() {}`);
+  for (const write of facts.assignments) {
+    const target = write.target;
+    if (target.kind === 'name') lines.push(`var ${target.name} = 0`);
+    else if (target.kind === 'field')
+      lines.push(`func (${target.className}) set() { this.${target.name} = 0 }`);
+  }
+  return lines.join('\n');
+}
+
 function constant(name: string, value: number): FileFacts['assignments'][number] {
   return { target: { kind: 'name', name }, op: '=', value: { k: 'num', value }, line: 3 };
 }
@@ -26,9 +40,9 @@ function repository(
   const host: ModuleHost = {
     read: async (path) => {
       reads.push(path);
-      // The index reads texts; each file's text is its declarations, as a source file would show them.
+      // The indexes read texts; each file's text is its declarations, as a source file would show them.
       const facts = byPath.get(path);
-      return facts ? facts.classes.map((c) => `class ${c.name} {}`).join('\n') : null;
+      return facts ? declarations(facts) : null;
     },
     list: async (dir) =>
       [...byPath.keys()].filter((p) => (p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '.') === dir),
@@ -58,6 +72,29 @@ describe('package scope', () => {
     const { engine } = repository([wait, config], { packageMates: mates });
     const value = await engine.evaluate(name('RetryWait'), scopeIn(wait, undefined), newTrail());
     expect(value).toEqual({ kind: 'const', ms: 5000 });
+  });
+
+  it('parses only the files of a large package that spell the name looked up', async () => {
+    const wait = file('client/retry.x', { packageName: 'client' });
+    const others = Array.from({ length: 60 }, (_, i) =>
+      file(`client/part${i}.x`, { packageName: 'client', assignments: [constant(`Other${i}`, i)] }),
+    );
+    const config = file('client/config.x', {
+      packageName: 'client',
+      assignments: [constant('RetryWait', 5000)],
+    });
+    const extracted: string[] = [];
+    const byPath = new Map([wait, config, ...others].map((f) => [f.path, f]));
+    const { engine } = repository([wait, config, ...others], {
+      packageMates: mates,
+      extract: async (path) => {
+        extracted.push(path);
+        return byPath.get(path) ?? null;
+      },
+    });
+    const value = await engine.evaluate(name('RetryWait'), scopeIn(wait, undefined), newTrail());
+    expect(value).toEqual({ kind: 'const', ms: 5000 });
+    expect(extracted).toEqual(['client/config.x']);
   });
 
   it('ignores files of another package and files the language leaves out of the package', async () => {
