@@ -40,6 +40,7 @@ export class JavaAnalyzer extends EngineAnalyzer<JavaFacts> {
       extract: extractJavaFacts,
       libraries: libraryDrafts,
       mayUseLibrary: USES_LIBRARY,
+      sharesExtraction: true,
       jitter: {
         mentionsRandom: /Random|random|jitter/,
         isPublic: (_fn, firstLine) => !/\bprivate\b/.test(firstLine),
