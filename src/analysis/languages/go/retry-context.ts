@@ -9,6 +9,7 @@ import {
   enclosingBy,
   field,
   lineage,
+  oncePerNode,
   lineOf,
   namedChildren,
   type ParentOf,
@@ -203,12 +204,17 @@ function failurePath(call: Node, fn: Node | null, up: ParentOf, viaChannels = tr
 function underRetryLimit(condition: string, call: Node, fn: Node | null, up: ParentOf): boolean {
   const loop = enclosingBy(up, call, LOOP_TYPES, FUNCTION_TYPES);
   if (!loop || !isRetryLimit(condition, attemptCounters(call, fn, loop, up))) return false;
+  return !pollsInLoop(loop);
+}
+
+/** A loop whose header or `if`s test for a state: asked by every call in it, answered once. */
+const pollsInLoop = oncePerNode((loop: Node): boolean => {
   const tests = [
     ...loop.namedChildren.filter((c) => c && c.type !== 'block').map((c) => c!.text),
     ...descendantsOfTypes(loop, IFS, FUNCTION_TYPES).map((n) => field(n, 'condition')?.text ?? ''),
   ];
-  return !tests.some((test) => POLLING_CONDITION.test(test));
-}
+  return tests.some((test) => POLLING_CONDITION.test(test));
+});
 
 /**
  * A wait before an attempt that leaves the loop once it succeeds (`time.Sleep(d); err = dial(); if
@@ -477,8 +483,20 @@ function callsItself(fn: Node, name: string): boolean {
 
 /** `for attempt := 0; …`, `for i := range 5`, names stepped in the loop, attempt-like parameters. */
 function attemptCounters(call: Node, fn: Node | null, loop: Node | null, up: ParentOf): Set<string> {
+  // Inside a loop they are the loop's alone (every call in it asks): worked out once per loop.
+  if (loop) return new Set(loopCounters(loop));
+  return countersAround(up(call), fn, null, up);
+}
+
+const loopCounters = oncePerNode((loop: Node): string[] => {
+  const up = lineage(loop);
+  return [...countersAround(loop, enclosingBy(up, loop, FUNCTION_TYPES), loop, up)];
+});
+
+/** The counters of the `for` headers from `from` up to `fn`, of the names `loop` steps, and of `fn`'s parameters. */
+function countersAround(from: Node | null, fn: Node | null, loop: Node | null, up: ParentOf): Set<string> {
   const names = new Set<string>();
-  for (let node = up(call); node && !(fn && node.id === fn.id); node = up(node)) {
+  for (let node = from; node && !(fn && node.id === fn.id); node = up(node)) {
     if (node.type !== 'for_statement') continue;
     const clause = node.namedChildren.find((c) => c?.type === 'for_clause' || c?.type === 'range_clause');
     if (clause?.type === 'for_clause') {

@@ -21,6 +21,7 @@ import {
   lineage,
   lineOf,
   namedChildren,
+  oncePerNode,
   type ParentOf,
 } from '../tree-sitter/syntax.js';
 import { parameterNames } from './module.js';
@@ -171,10 +172,15 @@ function failurePath(call: Node, fn: Node | null, up: ParentOf): FailurePath | n
 function underRetryLimit(condition: string, call: Node, fn: Node | null, up: ParentOf): boolean {
   const loop = enclosingBy(up, call, LOOP_TYPES, FUNCTION_TYPES);
   if (!loop || !isRetryLimit(condition, attemptCounters(call, fn, loop, up))) return false;
-  return ![loop, ...descendantsOfTypes(loop, CONDITIONALS, NESTED_SCOPES)].some((node) =>
-    POLLING_CONDITION.test(field(node, 'condition')?.text ?? ''),
-  );
+  return !pollsInLoop(loop);
 }
+
+/** A loop that also tests for a state (`if job.done: break`): asked by every call in it, answered once. */
+const pollsInLoop = oncePerNode((loop: Node): boolean =>
+  [loop, ...descendantsOfTypes(loop, CONDITIONALS, NESTED_SCOPES)].some((node) =>
+    POLLING_CONDITION.test(field(node, 'condition')?.text ?? ''),
+  ),
+);
 
 /**
  * `try: work(); time.sleep(300) except Exception: log(); time.sleep(300)`: the same pause follows a
@@ -362,8 +368,20 @@ function callsItself(fn: Node, name: string): boolean {
 
 /** Loop variables over `range`/`count`/`enumerate`, names stepped inside the loop, attempt-like parameters. */
 function attemptCounters(call: Node, fn: Node | null, loop: Node | null, up: ParentOf): Set<string> {
+  // Inside a loop they are the loop's alone (every call in it asks): worked out once per loop.
+  if (loop) return new Set(loopCounters(loop));
+  return countersAround(up(call), fn, null, up);
+}
+
+const loopCounters = oncePerNode((loop: Node): string[] => {
+  const up = lineage(loop);
+  return [...countersAround(loop, enclosingBy(up, loop, FUNCTION_TYPES), loop, up)];
+});
+
+/** The counters of the `for` headers from `from` up to `fn`, of the names `loop` steps, and of `fn`'s parameters. */
+function countersAround(from: Node | null, fn: Node | null, loop: Node | null, up: ParentOf): Set<string> {
   const names = new Set<string>();
-  for (let node = up(call); node && !(fn && node.id === fn.id); node = up(node)) {
+  for (let node = from; node && !(fn && node.id === fn.id); node = up(node)) {
     if (node.type !== 'for_statement') continue;
     const right = field(node, 'right');
     const left = field(node, 'left');
