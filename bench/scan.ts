@@ -2,7 +2,8 @@
  * `npm run bench`: analysis speed and memory against bare parsing, on (a) a generated corpus of 5,000
  * files, (b) the third-party JavaScript under node_modules, (c) a real-shaped repository
  * (bench/repository.ts), (d) the tree-sitter languages, (e) how many files a one-file review
- * reads, and (f) how many `git` processes a diff-mode review starts. Each figure comes from its own process.
+ * reads, (f) how many `git` processes a diff-mode review starts, and (g) real code: the standard
+ * libraries of the installed toolchains. Each figure comes from its own process.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { writeRepository } from './repository.js';
 
 const CORPUS_FILES = Number(process.env.BENCH_FILES ?? 5_000);
 const LANGUAGE_FILES = Number(process.env.BENCH_LANGUAGE_FILES ?? 1_000);
+const REAL_FILES = Number(process.env.BENCH_REAL_FILES ?? 3_000);
 /** Targets: analysis within 1.5× bare parsing, and under 400 MB for 5,000 files. */
 const TARGET_RATIO = 1.5;
 const TARGET_RSS_MB = 400;
@@ -122,4 +124,14 @@ process.stdout.write(
 console.log('\n(f) git processes of a diff-mode review');
 process.stdout.write(
   execFileSync(process.execPath, ['--import', 'tsx', 'bench/git-processes.ts'], { encoding: 'utf8' }),
+);
+
+// (g) real code nobody here wrote: the standard libraries of the toolchains installed on the machine.
+console.log(
+  `\n(g) real code: standard libraries of the installed toolchains (up to ${REAL_FILES} files each), bare tree-sitter parse against analysis and the whole review`,
+);
+process.stdout.write(
+  execFileSync(process.execPath, ['--import', 'tsx', 'bench/real-code.ts', String(REAL_FILES)], {
+    encoding: 'utf8',
+  }),
 );
