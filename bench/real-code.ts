@@ -16,7 +16,8 @@ const MAX_FILES = Number(process.argv[2] ?? 3_000);
 const ONLY = process.argv[3];
 
 /** Directories that are not the library itself: tests, fixtures, third-party packages, tools. */
-const LEFT_OUT = /^(site-packages|dist-packages|test|tests|testdata|testing|idlelib|lib2to3|vendor|cmd|__pycache__)$/;
+const LEFT_OUT =
+  /^(site-packages|dist-packages|test|tests|testdata|testing|idlelib|lib2to3|vendor|cmd|__pycache__)$/;
 
 interface Source {
   language: string;
@@ -72,14 +73,17 @@ function fromDirectory(language: string, extension: string, locate: () => string
 /** The first JDK `lib/src.zip` that exists: `java.base`'s `java.*` packages and the HTTP client. */
 function jdkSources(into: string): string | null {
   const home = /java\.home = (.+)/.exec(run('java', ['-XshowSettings:properties', '-version']) ?? '')?.[1];
-  const jvms = existsSync('/usr/lib/jvm') ? readdirSync('/usr/lib/jvm').map((d) => join('/usr/lib/jvm', d)) : [];
+  const jvms = existsSync('/usr/lib/jvm')
+    ? readdirSync('/usr/lib/jvm').map((d) => join('/usr/lib/jvm', d))
+    : [];
   const zip = [home, ...jvms]
     .filter((dir): dir is string => !!dir)
     .map((dir) => join(dir, 'lib', 'src.zip'))
     .find((path) => existsSync(path));
   if (!zip || run('unzip', ['-v']) === null) return null;
   const unpacked = join(into, '..', 'jdk-src');
-  if (run('unzip', ['-q', '-o', zip, 'java.base/java/*', 'java.net.http/*', '-d', unpacked]) === null) return null;
+  if (run('unzip', ['-q', '-o', zip, 'java.base/java/*', 'java.net.http/*', '-d', unpacked]) === null)
+    return null;
   copyTree(unpacked, into, '.java');
   rmSync(unpacked, { recursive: true, force: true });
   return zip;
