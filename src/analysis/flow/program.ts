@@ -382,10 +382,10 @@ export class Program {
         for (const path of paths) {
           const text = await this.host.read(path).catch(() => null);
           if (text === null || text.length > MAX_INDEXED_BYTES) continue;
-          for (const word of new Set(text.match(WORD) ?? [])) {
+          for (const [word] of text.matchAll(WORD)) {
             const holding = words.get(word);
-            if (holding) holding.push(path);
-            else words.set(word, [path]);
+            if (!holding) words.set(word, [path]);
+            else if (holding[holding.length - 1] !== path) holding.push(path);
           }
         }
         return words;
@@ -396,7 +396,7 @@ export class Program {
     for (const path of (await index).get(key.slice(2)) ?? []) {
       if (path === facts.path) continue;
       const mate = await this.facts(path);
-      if (mate && mate.packageName === facts.packageName && declarationKeys(mate).includes(key))
+      if (mate && mate.packageName === facts.packageName && declarationKeys(mate).has(key))
         found.push(mate);
     }
     return found;
@@ -485,8 +485,16 @@ function onlyPlace(places: readonly string[]): string | undefined {
   return main.length === 1 ? main[0] : undefined;
 }
 
-/** What a file declares, as package index keys. */
-function declarationKeys(facts: FileFacts): string[] {
+const DECLARATION_KEYS = new WeakMap<FileFacts, Set<string>>();
+
+/** What a file declares, as package index keys (kept with its facts: every lookup in the package asks). */
+function declarationKeys(facts: FileFacts): Set<string> {
+  let known = DECLARATION_KEYS.get(facts);
+  if (!known) DECLARATION_KEYS.set(facts, (known = new Set(keysDeclared(facts))));
+  return known;
+}
+
+function keysDeclared(facts: FileFacts): string[] {
   const keys: string[] = [];
   for (const cls of facts.classes) keys.push(`c:${cls.name}`);
   for (const fn of facts.functions) {
