@@ -250,46 +250,64 @@ function conditionPath(condition: Node, verb: 'holds' | 'fails', statement: Node
 
 /** `if err == nil { return … }` or `if resp.StatusCode < 500 { break }` before the wait. */
 function successExitBefore(list: Node, waitStatement: Node): FailurePath | null {
+  return firstBefore(successExits(list), waitStatement);
+}
+
+/**
+ * The answers of a statement list's statements, in order, for a question that reads each statement
+ * alone: every call in the list asks about the statements before it, so the list is read once.
+ */
+type StatementAnswers = { start: number; answer: FailurePath }[];
+
+function firstBefore(answers: StatementAnswers, waitStatement: Node): FailurePath | null {
+  const first = answers[0];
+  return first && first.start < waitStatement.startIndex ? first.answer : null;
+}
+
+function answersOf(list: Node, ask: (statement: Node) => FailurePath | null): StatementAnswers {
+  const answers: StatementAnswers = [];
   for (const statement of namedChildren(list)) {
-    if (statement.startIndex >= waitStatement.startIndex) break;
-    if (statement.type === 'for_statement') {
-      // A round of attempts that returns on success: reaching the wait after it means all failed.
-      const inner = field(statement, 'body')?.namedChild(0);
-      const exit = inner ? returnsOnSuccess(namedChildren(inner)) : null;
-      if (exit)
-        return {
-          trigger: { kind: 'exception', detail: clip(exit.text) },
-          evidence: `waits after a loop of attempts that returns when \`${clip(exit.text)}\` (line ${lineOf(statement)})`,
-        };
-      continue;
-    }
-    if (statement.type !== 'if_statement') continue;
-    const condition = field(statement, 'condition');
-    const consequence = field(statement, 'consequence');
-    const alternative = field(statement, 'alternative');
-    // `if err != nil { log } else { break }`: leaving on success, in the other branch.
-    if (
-      condition &&
-      alternative?.type === 'block' &&
-      exits(alternative) &&
-      isErrorCondition(condition.text)
-    ) {
+    const answer = ask(statement);
+    if (answer) answers.push({ start: statement.startIndex, answer });
+  }
+  return answers;
+}
+
+const successExits = oncePerNode((list: Node) => answersOf(list, successExitAt));
+
+function successExitAt(statement: Node): FailurePath | null {
+  if (statement.type === 'for_statement') {
+    // A round of attempts that returns on success: reaching the wait after it means all failed.
+    const inner = field(statement, 'body')?.namedChild(0);
+    const exit = inner ? returnsOnSuccess(namedChildren(inner)) : null;
+    if (exit)
       return {
-        trigger: { kind: 'exception', detail: clip(condition.text) },
-        evidence: `waits only after \`${clip(condition.text)}\` held (line ${lineOf(statement)})`,
-        attempt: attemptOf(statement, condition, condition),
+        trigger: { kind: 'exception', detail: clip(exit.text) },
+        evidence: `waits after a loop of attempts that returns when \`${clip(exit.text)}\` (line ${lineOf(statement)})`,
       };
-    }
-    if (condition && consequence && exitsOnSuccess(consequence) && isSuccessCondition(condition.text)) {
-      return {
-        trigger: {
-          kind: /StatusCode/.test(condition.text) ? 'status' : 'exception',
-          detail: clip(condition.text),
-        },
-        evidence: `waits only after \`${clip(condition.text)}\` failed (line ${lineOf(statement)})`,
-        attempt: attemptOf(statement, condition, condition),
-      };
-    }
+    return null;
+  }
+  if (statement.type !== 'if_statement') return null;
+  const condition = field(statement, 'condition');
+  const consequence = field(statement, 'consequence');
+  const alternative = field(statement, 'alternative');
+  // `if err != nil { log } else { break }`: leaving on success, in the other branch.
+  if (condition && alternative?.type === 'block' && exits(alternative) && isErrorCondition(condition.text)) {
+    return {
+      trigger: { kind: 'exception', detail: clip(condition.text) },
+      evidence: `waits only after \`${clip(condition.text)}\` held (line ${lineOf(statement)})`,
+      attempt: attemptOf(statement, condition, condition),
+    };
+  }
+  if (condition && consequence && exitsOnSuccess(consequence) && isSuccessCondition(condition.text)) {
+    return {
+      trigger: {
+        kind: /StatusCode/.test(condition.text) ? 'status' : 'exception',
+        detail: clip(condition.text),
+      },
+      evidence: `waits only after \`${clip(condition.text)}\` failed (line ${lineOf(statement)})`,
+      attempt: attemptOf(statement, condition, condition),
+    };
   }
   return null;
 }
@@ -319,22 +337,24 @@ function receivedChannel(statement: Node): string | null {
  * result) says nothing.
  */
 function failureReceivedBefore(list: Node, waitStatement: Node): FailurePath | null {
-  for (const statement of namedChildren(list)) {
-    if (statement.startIndex >= waitStatement.startIndex) break;
-    const channel = receivedChannel(statement);
-    if (!channel) continue;
-    const feeds = feedsOf(statement.tree.rootNode, channel);
-    const onFailure = feeds.map((feed) => {
-      const up = lineage(feed);
-      return failurePath(feed, enclosingBy(up, feed, FUNCTION_TYPES), up, false);
-    });
-    if (feeds.length === 0 || !onFailure.every(Boolean)) continue;
-    return {
-      trigger: onFailure[0]!.trigger,
-      evidence: `waits after \`${clip(statement.text)}\` returns (line ${lineOf(statement)}): \`${channel}\` is fed only on failure paths (line ${lineOf(feeds[0]!)}, when \`${onFailure[0]!.trigger.detail ?? 'it failed'}\`)`,
-    };
-  }
-  return null;
+  return firstBefore(failuresReceived(list), waitStatement);
+}
+
+const failuresReceived = oncePerNode((list: Node) => answersOf(list, failureReceivedAt));
+
+function failureReceivedAt(statement: Node): FailurePath | null {
+  const channel = receivedChannel(statement);
+  if (!channel) return null;
+  const feeds = feedsOf(statement.tree.rootNode, channel);
+  const onFailure = feeds.map((feed) => {
+    const up = lineage(feed);
+    return failurePath(feed, enclosingBy(up, feed, FUNCTION_TYPES), up, false);
+  });
+  if (feeds.length === 0 || !onFailure.every(Boolean)) return null;
+  return {
+    trigger: onFailure[0]!.trigger,
+    evidence: `waits after \`${clip(statement.text)}\` returns (line ${lineOf(statement)}): \`${channel}\` is fed only on failure paths (line ${lineOf(feeds[0]!)}, when \`${onFailure[0]!.trigger.detail ?? 'it failed'}\`)`,
+  };
 }
 
 /**
@@ -378,21 +398,31 @@ const EXEC_COMMAND = /^(\w+)\s*:?=\s*exec\.Command(?:Context)?\(/;
  */
 function processExitBefore(list: Node, waitStatement: Node, loop: Node): FailurePath | null {
   if (loop.namedChildren.some((c) => c?.type === 'range_clause')) return null;
+  return firstBefore(processExits(list), waitStatement);
+}
+
+/** Where a list's statements wait for a process they started (`cmd.Start()`, then `cmd.Wait()`). */
+const processExits = oncePerNode((list: Node): StatementAnswers => {
   let command: string | null = null;
   let started = false;
   for (const statement of namedChildren(list)) {
-    if (statement.startIndex >= waitStatement.startIndex) break;
-    command = EXEC_COMMAND.exec(statement.text)?.[1] ?? command;
+    const text = statement.text;
+    command = EXEC_COMMAND.exec(text)?.[1] ?? command;
     if (!command) continue;
-    if (statement.text.includes(`${command}.Start()`)) started = true;
-    else if (started && statement.text.includes(`${command}.Wait()`))
-      return {
-        trigger: { kind: 'exception', detail: 'the child process exited' },
-        evidence: `waits after \`${command}.Wait()\` returns (line ${lineOf(statement)}): the process the loop started has exited, and the loop starts it again`,
-      };
+    if (text.includes(`${command}.Start()`)) started = true;
+    else if (started && text.includes(`${command}.Wait()`))
+      return [
+        {
+          start: statement.startIndex,
+          answer: {
+            trigger: { kind: 'exception', detail: 'the child process exited' },
+            evidence: `waits after \`${command}.Wait()\` returns (line ${lineOf(statement)}): the process the loop started has exited, and the loop starts it again`,
+          },
+        },
+      ];
   }
-  return null;
-}
+  return [];
+});
 
 /** The condition of an `if <success> { … return }` among these statements. */
 function returnsOnSuccess(statements: Node[]): Node | null {
