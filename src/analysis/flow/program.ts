@@ -75,17 +75,31 @@ export interface PackageManifest {
 }
 
 /**
- * Source characters whose facts a review keeps, least recently used dropped first. Facts weigh about
- * what their source does, so the bound is in characters, not files: a repository's modules are read
- * for lookups again and again (every file imports the same few), and a count bound small enough for
- * large files made a review of a 600-file project parse twice its files and hold more garbage than
+ * Memory the facts a review keeps may take, least recently used dropped first. Bounded by weight, not
+ * by files: a repository's modules are read for lookups again and again (every file imports the same
+ * few, a method's callers span the tree), and a bound of 256 files made a review of a 600-file Python
+ * project parse twice its files, and one of Java's own sources four times, holding more garbage than
  * the facts it dropped.
  */
-export const MAX_CACHED_CHARS = 32 * 1024 * 1024;
-/** Files kept at most, whatever their size (a file that is absent or unreadable is kept as one too). */
+export const MAX_CACHED_BYTES = 96 * 1024 * 1024;
+/** Files kept at most, whatever their weight (a file that is absent or unreadable is kept as one too). */
 export const MAX_CACHED_FACTS = 8192;
-/** What a file whose facts are not known yet (still being read) counts for. */
-const UNKNOWN_CHARS = 0;
+/**
+ * What one fact (a call, an assignment, a function, a class, an import, with the expressions it
+ * holds) weighs on the heap, measured on TypeScript and Java facts alike (500–600 bytes).
+ */
+const BYTES_PER_FACT = 560;
+
+/** The heap a file's facts take, estimated from how many facts it holds. */
+export function factsWeight(facts: FileFacts): number {
+  const count =
+    facts.calls.length +
+    facts.assignments.length +
+    facts.functions.length +
+    facts.classes.length +
+    facts.imports.length;
+  return (count + 1) * BYTES_PER_FACT;
+}
 
 /**
  * Files read to build the repository index (who calls what, who assigns what). The index is built
@@ -135,12 +149,14 @@ export interface Site<T> {
  */
 export class Program {
   /** Facts by path, least recently used first, with the characters of source each was extracted from. */
-  private readonly cache = new Map<string, { facts: Promise<FileFacts | null>; chars: number }>();
-  private cachedChars = 0;
+  private readonly cache = new Map<string, { facts: Promise<FileFacts | null>; bytes: number }>();
+  private cachedBytes = 0;
   private index: Promise<Map<string, Set<string>>> | null = null;
   private allFiles: Promise<string[]> | null = null;
   private readonly suffixes = new Map<string, Promise<string[]>>();
   private readonly mates = new Map<string, Promise<string[]>>();
+  /** What each package mate read so far declares (package index keys), and its package. */
+  private readonly declared = new Map<string, { packageName: string | undefined; keys: Set<string> }>();
   /** Per package directory: each word of its files' texts → the files holding it. */
   private readonly packageIndexes = new Map<string, Promise<Map<string, string[]>>>();
   private readonly settingsFiles = new Map<string, Promise<Settings | null>>();
@@ -162,13 +178,14 @@ export class Program {
       this.cache.set(path, cached);
       return cached.facts;
     }
-    const entry = { facts: Promise.resolve<FileFacts | null>(null), chars: UNKNOWN_CHARS };
+    const entry = { facts: Promise.resolve<FileFacts | null>(null), bytes: 0 };
     entry.facts = this.host
       .read(path)
-      .then((text) => {
+      .then(async (text) => {
         if (text === null || text.length > MAX_INDEXED_BYTES) return null;
-        this.weigh(path, entry, text.length);
-        return this.front.extract(path, text);
+        const facts = await this.front.extract(path, text);
+        if (facts) this.weigh(path, entry, factsWeight(facts));
+        return facts;
       })
       .catch(() => null);
     this.remember(path, entry);
@@ -223,41 +240,37 @@ export class Program {
     return this.cache.get(path)?.facts;
   }
 
-  /**
-   * Records the facts of a file being analysed (extracted from `chars` characters of source), so
-   * following references back to it does not re-read it.
-   */
-  put(facts: FileFacts, chars: number): void {
-    this.remember(facts.path, { facts: Promise.resolve(facts), chars: 0 });
-    this.weigh(facts.path, this.cache.get(facts.path)!, chars);
+  /** Records the facts of a file being analysed, so following references back to it does not re-read it. */
+  put(facts: FileFacts): void {
+    this.remember(facts.path, { facts: Promise.resolve(facts), bytes: factsWeight(facts) });
   }
 
-  private remember(path: string, entry: { facts: Promise<FileFacts | null>; chars: number }): void {
+  private remember(path: string, entry: { facts: Promise<FileFacts | null>; bytes: number }): void {
     const replaced = this.cache.get(path);
     if (replaced) {
-      this.cachedChars -= replaced.chars;
+      this.cachedBytes -= replaced.bytes;
       this.cache.delete(path);
     }
     this.cache.set(path, entry);
-    this.cachedChars += entry.chars;
+    this.cachedBytes += entry.bytes;
     this.evict();
   }
 
-  /** Gives a cached entry its size once its text is known (it may have been dropped meanwhile). */
-  private weigh(path: string, entry: { chars: number }, chars: number): void {
+  /** Gives a cached entry its weight once its facts are known (it may have been dropped meanwhile). */
+  private weigh(path: string, entry: { bytes: number }, bytes: number): void {
     if (this.cache.get(path) !== entry) return;
-    this.cachedChars += chars - entry.chars;
-    entry.chars = chars;
+    this.cachedBytes += bytes - entry.bytes;
+    entry.bytes = bytes;
     this.evict();
   }
 
   private evict(): void {
     while (
       this.cache.size > MAX_CACHED_FACTS ||
-      (this.cachedChars > MAX_CACHED_CHARS && this.cache.size > 1)
+      (this.cachedBytes > MAX_CACHED_BYTES && this.cache.size > 1)
     ) {
       const [oldest, entry] = this.cache.entries().next().value!;
-      this.cachedChars -= entry.chars;
+      this.cachedBytes -= entry.bytes;
       this.cache.delete(oldest);
     }
   }
@@ -395,9 +408,15 @@ export class Program {
     const found: FileFacts[] = [];
     for (const path of (await index).get(key.slice(2)) ?? []) {
       if (path === facts.path) continue;
+      // What a mate declares is kept once read (names only): a mate that only spells the name is
+      // not parsed again for it when its facts have been dropped.
+      const known = this.declared.get(path);
+      if (known && (known.packageName !== facts.packageName || !known.keys.has(key))) continue;
       const mate = await this.facts(path);
-      if (mate && mate.packageName === facts.packageName && declarationKeys(mate).has(key))
-        found.push(mate);
+      if (!mate) continue;
+      const keys = known?.keys ?? new Set(declarationKeys(mate));
+      if (!known) this.declared.set(path, { packageName: mate.packageName, keys });
+      if (mate.packageName === facts.packageName && keys.has(key)) found.push(mate);
     }
     return found;
   }
@@ -410,7 +429,8 @@ export class Program {
   /** Every call in the repository whose callee's last name is `name` (the engine checks what it resolves to). */
   async callsNamed(name: string, within: FileFacts): Promise<Site<CallFact>[]> {
     const sites: Site<CallFact>[] = [];
-    for (const facts of await this.filesMentioning(`c:${name}`, within)) {
+    const calls = (facts: FileFacts) => facts.calls.some((call) => call.calleeName === name);
+    for (const facts of await this.filesMentioning(`c:${name}`, within, calls)) {
       for (const call of facts.calls) if (call.calleeName === name) sites.push({ facts, fact: call });
     }
     return sites;
@@ -419,23 +439,41 @@ export class Program {
   /** Every `obj.name = …` outside the receiver's own class, anywhere in the repository. */
   async memberAssignments(name: string, within: FileFacts): Promise<Site<AssignmentFact>[]> {
     const sites: Site<AssignmentFact>[] = [];
-    for (const facts of await this.filesMentioning(`a:${name}`, within)) {
-      for (const assignment of facts.assignments) {
-        if (assignment.target.kind === 'member' && assignment.target.name === name)
-          sites.push({ facts, fact: assignment });
-      }
+    const sets = (assignment: AssignmentFact) =>
+      assignment.target.kind === 'member' && assignment.target.name === name;
+    for (const facts of await this.filesMentioning(`a:${name}`, within, (f) => f.assignments.some(sets))) {
+      for (const assignment of facts.assignments)
+        if (sets(assignment)) sites.push({ facts, fact: assignment });
     }
     return sites;
   }
 
-  private async filesMentioning(token: string, within: FileFacts): Promise<FileFacts[]> {
-    const paths = (await this.tokenIndex()).get(token) ?? new Set<string>();
+  /**
+   * `within` and the indexed files whose text holds `token`. With `holds`, the files whose facts hold
+   * what the token stood for: the index entry is narrowed to them once read, so asking again (every
+   * parameter of a function, every function of one name) reads only those, not every file that
+   * merely spells the name (`def create_header(` is no call of it).
+   */
+  private async filesMentioning(
+    token: string,
+    within: FileFacts,
+    holds?: (facts: FileFacts) => boolean,
+  ): Promise<FileFacts[]> {
+    const index = await this.tokenIndex();
+    const paths = index.get(token) ?? new Set<string>();
     const files: FileFacts[] = [within];
+    const holding = new Set<string>();
     for (const path of paths) {
-      if (path === within.path) continue;
+      if (path === within.path) {
+        if (!holds || holds(within)) holding.add(path);
+        continue;
+      }
       const facts = await this.facts(path);
-      if (facts) files.push(facts);
+      if (!facts) continue;
+      files.push(facts);
+      if (!holds || holds(facts)) holding.add(path);
     }
+    if (holds && index.get(token) === paths) index.set(token, holding);
     return files;
   }
 
@@ -485,16 +523,8 @@ function onlyPlace(places: readonly string[]): string | undefined {
   return main.length === 1 ? main[0] : undefined;
 }
 
-const DECLARATION_KEYS = new WeakMap<FileFacts, Set<string>>();
-
-/** What a file declares, as package index keys (kept with its facts: every lookup in the package asks). */
-function declarationKeys(facts: FileFacts): Set<string> {
-  let known = DECLARATION_KEYS.get(facts);
-  if (!known) DECLARATION_KEYS.set(facts, (known = new Set(keysDeclared(facts))));
-  return known;
-}
-
-function keysDeclared(facts: FileFacts): string[] {
+/** What a file declares, as package index keys. */
+function declarationKeys(facts: FileFacts): string[] {
   const keys: string[] = [];
   for (const cls of facts.classes) keys.push(`c:${cls.name}`);
   for (const fn of facts.functions) {

@@ -212,7 +212,7 @@ export class TypeScriptAnalyzer implements LanguageAnalyzer {
   private factsFor(file: ts.SourceFile, state: ScanState, engine: FlowEngine): TsWalk | null {
     if (state.walk?.file !== file) {
       const walk = extractTsFacts(file.fileName, file);
-      if (walk) engine.program.put(walk.facts, file.text.length);
+      if (walk) engine.program.put(walk.facts);
       state.walk = { file, walk };
     }
     return state.walk.walk;

@@ -1,22 +1,45 @@
 import { describe, expect, it } from 'vitest';
 import type { ModuleHost } from '../../../src/analysis/analyzer.js';
-import type { FileFacts } from '../../../src/analysis/flow/ir.js';
-import { MAX_CACHED_CHARS, Program, type FrontEnd } from '../../../src/analysis/flow/program.js';
+import type { CallFact, FileFacts } from '../../../src/analysis/flow/ir.js';
+import { factsWeight, MAX_CACHED_BYTES, Program, type FrontEnd } from '../../../src/analysis/flow/program.js';
 
 /**
  * The facts a review keeps: every lookup of a file already extracted is served from memory while the
- * source it was extracted from fits the budget, however many files that is; past the budget, the
- * least recently used go first.
+ * facts fit the budget, however many files that is; past the budget, the least recently used go first.
  */
 
-function program(texts: Map<string, string>): { program: Program; extracted: string[] } {
+const CALL: CallFact = {
+  callee: { k: 'name', name: 'f', line: 1 },
+  calleeName: 'f',
+  args: [],
+  named: [],
+  line: 1,
+  spread: false,
+};
+
+/** What one call adds to a file's weight. */
+const PER_CALL = factsWeight(factsWith('x', 1)) - factsWeight(factsWith('x', 0));
+
+function factsWith(path: string, calls: number): FileFacts {
+  return {
+    path,
+    imports: [],
+    functions: [],
+    classes: [],
+    assignments: [],
+    calls: Array.from({ length: calls }, () => CALL),
+  };
+}
+
+/** A repository of files `m0.x`, `m1.x`, … whose facts hold `calls` calls each. */
+function program(calls: number): { program: Program; extracted: string[] } {
   const extracted: string[] = [];
-  const host: ModuleHost = { read: async (path) => texts.get(path) ?? null };
+  const host: ModuleHost = { read: async (path) => (/^m\d+\.x$/.test(path) ? `// ${path}` : null) };
   const front: FrontEnd = {
     extensions: ['.x'],
     extract: async (path) => {
       extracted.push(path);
-      return { path, imports: [], functions: [], classes: [], assignments: [], calls: [] };
+      return factsWith(path, calls);
     },
     modulePaths: (_from, module) => [module],
     submodule: (module, name) => `${module}/${name}`,
@@ -24,53 +47,109 @@ function program(texts: Map<string, string>): { program: Program; extracted: str
   return { program: new Program(host, front), extracted };
 }
 
-function files(count: number, chars: number): Map<string, string> {
-  const text = 'x'.repeat(chars);
-  return new Map(Array.from({ length: count }, (_, i) => [`m${i}.x`, `${i}${text}`]));
-}
-
 describe('facts cache', () => {
   it('extracts each of a thousand small files once, however often they are looked up', async () => {
-    const texts = files(1000, 2_000);
-    const { program: p, extracted } = program(texts);
-    for (let round = 0; round < 3; round += 1) for (const path of texts.keys()) await p.facts(path);
+    const { program: p, extracted } = program(20);
+    for (let round = 0; round < 3; round += 1) for (let i = 0; i < 1000; i += 1) await p.facts(`m${i}.x`);
     expect(extracted).toHaveLength(1000);
   });
 
-  it('drops the least recently used facts once their source passes the budget', async () => {
-    // Files just under the indexing limit, enough to pass the budget by two.
-    const size = 500 * 1024;
-    const count = Math.floor(MAX_CACHED_CHARS / size) + 2;
-    const texts = files(count, size);
-    const { program: p, extracted } = program(texts);
-    for (const path of texts.keys()) await p.facts(path);
-    expect(extracted).toHaveLength(count);
-    // The newest are still held; the first two were dropped and are read again.
-    await p.facts(`m${count - 1}.x`);
-    expect(extracted).toHaveLength(count);
+  it('drops the least recently used facts once they pass the budget', async () => {
+    // Each file's facts weigh a tenth of the budget: the twelfth file pushes out the first two.
+    const calls = Math.ceil(MAX_CACHED_BYTES / 10 / PER_CALL);
+    const { program: p, extracted } = program(calls);
+    for (let i = 0; i < 12; i += 1) await p.facts(`m${i}.x`);
+    expect(extracted).toHaveLength(12);
+    await p.facts('m11.x');
+    await p.facts('m3.x');
+    expect(extracted).toHaveLength(12);
     await p.facts('m0.x');
-    expect(extracted).toHaveLength(count + 1);
+    expect(extracted).toHaveLength(13);
   });
 
-  it('counts the facts of an analysed file by its source', async () => {
-    const size = 500 * 1024;
-    const count = Math.floor(MAX_CACHED_CHARS / size);
-    const texts = files(count, size);
-    const { program: p, extracted } = program(texts);
-    for (const path of texts.keys()) await p.facts(path);
-    // An analysed file as big as the whole budget leaves room for nothing else.
-    const analysed: FileFacts = {
-      path: 'big.x',
-      imports: [],
-      functions: [],
-      classes: [],
-      assignments: [],
-      calls: [],
-    };
-    p.put(analysed, MAX_CACHED_CHARS);
+  it('weighs the facts of an analysed file too', async () => {
+    const { program: p, extracted } = program(10);
+    for (let i = 0; i < 20; i += 1) await p.facts(`m${i}.x`);
+    // An analysed file whose facts fill the whole budget leaves room for nothing else.
+    const calls = Math.ceil(MAX_CACHED_BYTES / PER_CALL);
+    const analysed = factsWith('big.x', calls);
+    p.put(analysed);
     expect(await p.held('big.x')).toBe(analysed);
-    expect(p.held(`m${count - 1}.x`)).toBeUndefined();
+    expect(p.held('m19.x')).toBeUndefined();
     await p.facts('m0.x');
-    expect(extracted).toHaveLength(count + 1);
+    expect(extracted).toHaveLength(21);
+  });
+});
+
+describe('call index', () => {
+  it('reads again only the files that call a name, not every file that spells it', async () => {
+    // Thirty files define a `retry` of their own; one calls it. Each file's facts weigh a tenth of
+    // the budget, so none is still held when the same name is asked for again.
+    const heavy = Math.ceil(MAX_CACHED_BYTES / 10 / PER_CALL);
+    const texts = new Map<string, string>([['caller.x', 'retry(5)']]);
+    for (let i = 0; i < 30; i += 1) texts.set(`def${i}.x`, 'def retry(n) {}');
+    const extracted: string[] = [];
+    const host: ModuleHost = {
+      read: async (path) => texts.get(path) ?? null,
+      files: async () => [...texts.keys()],
+    };
+    const retryCall: CallFact = {
+      ...CALL,
+      callee: { k: 'name', name: 'retry', line: 1 },
+      calleeName: 'retry',
+    };
+    const front: FrontEnd = {
+      extensions: ['.x'],
+      extract: async (path) => {
+        extracted.push(path);
+        const facts = factsWith(path, heavy);
+        if (path === 'caller.x') facts.calls = [retryCall, ...facts.calls];
+        return facts;
+      },
+      modulePaths: (_from, module) => [module],
+      submodule: (module, name) => `${module}/${name}`,
+    };
+    const p = new Program(host, front);
+    const within = factsWith('elsewhere.x', 0);
+    expect((await p.callsNamed('retry', within)).map((site) => site.facts.path)).toEqual(['caller.x']);
+    expect(extracted).toHaveLength(31);
+    expect((await p.callsNamed('retry', within)).map((site) => site.facts.path)).toEqual(['caller.x']);
+    expect(extracted).toHaveLength(32);
+  });
+});
+
+describe('package index', () => {
+  it('reads again only the mate that declares a name, not every mate that spells it', async () => {
+    const heavy = Math.ceil(MAX_CACHED_BYTES / 10 / PER_CALL);
+    const texts = new Map<string, string>([['pkg/config.x', 'var RetryWait = 5']]);
+    for (let i = 0; i < 30; i += 1) texts.set(`pkg/use${i}.x`, 'sleep(RetryWait)');
+    const extracted: string[] = [];
+    const host: ModuleHost = {
+      read: async (path) => texts.get(path) ?? null,
+      list: async () => [...texts.keys()],
+      files: async () => [...texts.keys()],
+    };
+    const front: FrontEnd = {
+      extensions: ['.x'],
+      extract: async (path) => {
+        extracted.push(path);
+        const facts = { ...factsWith(path, heavy), packageName: 'pkg' };
+        if (path === 'pkg/config.x')
+          facts.assignments = [
+            { target: { kind: 'name', name: 'RetryWait' }, op: '=', value: { k: 'num', value: 5 }, line: 1 },
+          ];
+        return facts;
+      },
+      modulePaths: (_from, module) => [module],
+      submodule: (module, name) => `${module}/${name}`,
+      packageMates: (path, listing) => listing.filter((p) => p !== path),
+    };
+    const p = new Program(host, front);
+    const within = { ...factsWith('pkg/main.x', 0), packageName: 'pkg' };
+    const declaring = async () => (await p.packageDeclaring(within, 'n:RetryWait')).map((f) => f.path);
+    expect(await declaring()).toEqual(['pkg/config.x']);
+    expect(extracted).toHaveLength(31);
+    expect(await declaring()).toEqual(['pkg/config.x']);
+    expect(extracted).toHaveLength(32);
   });
 });

@@ -158,15 +158,10 @@ export class EngineAnalyzer<F extends SiteFacts, X = F> implements LanguageAnaly
    * Every call site of a file judged, with the file's facts put where lookups find them; null for a
    * file the language skips.
    */
-  private async judgeSites(
-    facts: F,
-    chars: number,
-    engine: FlowEngine,
-    options: AnalysisOptions,
-  ): Promise<Draft[] | null> {
+  private async judgeSites(facts: F, engine: FlowEngine, options: AnalysisOptions): Promise<Draft[] | null> {
     const { spec } = this;
     if (spec.skip?.(facts)) return null;
-    engine.program.put(facts, chars);
+    engine.program.put(facts);
     const found: Draft[] = [];
     for (const site of facts.sites) {
       const draft = await judgeWait(engine, facts, site, options);
@@ -190,13 +185,13 @@ export class EngineAnalyzer<F extends SiteFacts, X = F> implements LanguageAnaly
     const engine = this.engines.for(host, input.path);
     const drafts = await guardNesting(async () => {
       const held = await this.heldExtraction(input, engine);
-      if (held) return (await this.judgeSites(held, input.text.length, engine, options)) ?? [];
+      if (held) return (await this.judgeSites(held, engine, options)) ?? [];
       return withTree(
         spec.grammar,
         input.text,
         async (tree) => {
           const { extraction, facts } = this.extract(input.path, tree.rootNode, true);
-          const found = await this.judgeSites(facts, input.text.length, engine, options);
+          const found = await this.judgeSites(facts, engine, options);
           if (!found) return [];
           const libraries = this.libraryChecksFor(input.text);
           if (!libraries) return found;
