@@ -81,12 +81,15 @@ function jdkSources(into: string): string | null {
     .map((dir) => join(dir, 'lib', 'src.zip'))
     .find((path) => existsSync(path));
   if (!zip || run('unzip', ['-v']) === null) return null;
-  const unpacked = join(into, '..', 'jdk-src');
-  if (run('unzip', ['-q', '-o', zip, 'java.base/java/*', 'java.net.http/*', '-d', unpacked]) === null)
-    return null;
-  copyTree(unpacked, into, '.java');
-  rmSync(unpacked, { recursive: true, force: true });
-  return zip;
+  const unpacked = mkdtempSync(join(tmpdir(), 'jitterbot-bench-jdk-'));
+  try {
+    if (run('unzip', ['-q', '-o', zip, 'java.base/java/*', 'java.net.http/*', '-d', unpacked]) === null)
+      return null;
+    copyTree(unpacked, into, '.java');
+    return zip;
+  } finally {
+    rmSync(unpacked, { recursive: true, force: true });
+  }
 }
 
 const SOURCES: Source[] = [

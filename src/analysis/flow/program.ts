@@ -118,7 +118,7 @@ export const MAX_MANIFESTS = 200;
 const MAX_INDEXED_BYTES = 512 * 1024;
 
 /** The words a declaration may name. */
-const WORD = /[A-Za-z_$][\w$]*/g;
+const WORD = /[\p{L}_$][\p{L}\p{N}_$]*/gu;
 
 const CALL_TOKEN = /([A-Za-z_$][\w$]*)[!?]?\s*\(/g;
 /** Ruby constructs with `Name.new`: a call of the class. */
@@ -148,7 +148,7 @@ export interface Site<T> {
  * through the `ModuleHost`, so it costs what that host's reads cost and respects its budget.
  */
 export class Program {
-  /** Facts by path, least recently used first, with the characters of source each was extracted from. */
+  /** Facts by path, least recently used first, with the heap each is estimated to take (`factsWeight`). */
   private readonly cache = new Map<string, { facts: Promise<FileFacts | null>; bytes: number }>();
   private cachedBytes = 0;
   private index: Promise<Map<string, Set<string>>> | null = null;
@@ -371,7 +371,8 @@ export class Program {
     if (!paths) {
       paths = (async () => {
         const listing = (await this.host.list?.(dir).catch(() => null)) ?? [];
-        return front.packageMates!(facts.path, listing);
+        // Asked for the directory, not for the file asking first: the list serves every file of it.
+        return front.packageMates!(`${dir}/`, listing);
       })();
       this.mates.set(dir, paths);
     }

@@ -41,6 +41,7 @@ export class JavaAnalyzer extends EngineAnalyzer<JavaFacts> {
       libraries: libraryDrafts,
       mayUseLibrary: USES_LIBRARY,
       sharesExtraction: true,
+      detach: (facts) => delete facts.lower,
       jitter: {
         mentionsRandom: /Random|random|jitter/,
         isPublic: (_fn, firstLine) => !/\bprivate\b/.test(firstLine),

@@ -74,6 +74,24 @@ describe('package scope', () => {
     expect(value).toEqual({ kind: 'const', ms: 5000 });
   });
 
+  it('finds a declaration in the file that asked the package first, when mates leave out the asking file', async () => {
+    // Go's mates of a file are the other files of its directory: the first to ask must still be found
+    // by the others.
+    const others = (path: string, listing: readonly string[]) => listing.filter((p) => p !== path);
+    const first = file('client/config.x', {
+      packageName: 'client',
+      assignments: [constant('RetryWait', 5000)],
+      calls: [],
+    });
+    const second = file('client/retry.x', { packageName: 'client' });
+    const { engine } = repository([first, second], { packageMates: others });
+    expect(await engine.evaluate(name('Other'), scopeIn(first, undefined), newTrail())).toMatchObject({
+      kind: 'unknown',
+    });
+    const value = await engine.evaluate(name('RetryWait'), scopeIn(second, undefined), newTrail());
+    expect(value).toEqual({ kind: 'const', ms: 5000 });
+  });
+
   it('parses only the files of a large package that spell the name looked up', async () => {
     const wait = file('client/retry.x', { packageName: 'client' });
     const others = Array.from({ length: 60 }, (_, i) =>

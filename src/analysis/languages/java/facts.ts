@@ -55,8 +55,9 @@ import { builtinWait, sleepByName } from './waits.js';
 export interface JavaFacts extends FileFacts {
   sites: CallSite[];
   /**
-   * For the file under analysis: lowers any expression of it with the names in scope where it stands
-   * (for the library checks). Facts kept for other files hold no syntax nodes.
+   * For the file under analysis, while its tree lives: lowers any expression of it with the names in
+   * scope where it stands (for the library checks). Dropped with the tree (`detach`), so facts kept
+   * for lookups hold no syntax nodes.
    */
   lower?(node: Node): Expr;
 }

@@ -1,4 +1,3 @@
-import { lowerOnce } from '../tree-sitter/lowering.js';
 import { countedFailure } from '../tree-sitter/counted-failure.js';
 import type {
   AssignmentFact,
@@ -17,7 +16,7 @@ import { snippet } from '../tree-sitter/findings.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, field, namedChildren } from '../tree-sitter/syntax.js';
 import { unitMs } from '../tree-sitter/durations.js';
-import { calleeExpr, lowerKotlinNode } from './lower.js';
+import { calleeExpr, lowerKotlin } from './lower.js';
 import { importFact } from './module.js';
 import {
   deferred,
@@ -137,14 +136,21 @@ export function extractKotlinFacts(path: string, root: Node, withSites: boolean)
   };
 
   let current: WalkState = { repeats: false, test: false };
-  // A node is lowered with the walk's state where it stands (the class whose members it may name).
-  const lower = lowerOnce((node, recurse) => {
-    const state = current;
-    const context = {
-      receiverField: (name: string) => !!state.cls?.members.has(name) && !isLocal(name, state),
-    };
-    return lowerKotlinNode(node, context, recurse);
-  });
+  // An expression is lowered with the walk's state where it stands: the locals declared so far (a
+  // `val` inside an `if` block shadows a property) and the class whose members it may name. Its parts
+  // are not shared with the expressions the walk reaches later, which may stand after more locals.
+  const lowered = new Map<number, Expr>();
+  const lower = (node: Node): Expr => {
+    let expr = lowered.get(node.id);
+    if (!expr) {
+      const state = current;
+      expr = lowerKotlin(node, {
+        receiverField: (name) => !!state.cls?.members.has(name) && !isLocal(name, state),
+      });
+      lowered.set(node.id, expr);
+    }
+    return expr;
+  };
 
   const open: { end: number; state: WalkState }[] = [];
   const enter = (node: Node, state: WalkState) => open.push({ end: node.endIndex, state });

@@ -56,13 +56,16 @@ const OPERATOR_FUNCTIONS: Readonly<Record<string, ArithmeticOp>> = {
 };
 const NO_VALUE = new Set(['true', 'false', 'break', 'continue']);
 
-/** An expression lowered on its own (a file's facts lower through one `lowerOnce` instead). */
+/**
+ * An expression lowered with the names in scope where it stands, each of its parts once. Not shared
+ * across a file's expressions: which names are locals changes as the walk goes.
+ */
 export function lowerKotlin(node: Node, context: LowerContext): Expr {
   return lowerOnce((n, lower) => lowerKotlinNode(n, context, lower))(node);
 }
 
 /** One node lowered, its sub-expressions through `lower` (see `lowerOnce`). */
-export function lowerKotlinNode(node: Node, context: LowerContext, lower: (n: Node) => Expr): Expr {
+function lowerKotlinNode(node: Node, context: LowerContext, lower: (n: Node) => Expr): Expr {
   const line = node.startPosition.row + 1;
   switch (node.type) {
     case 'number_literal':

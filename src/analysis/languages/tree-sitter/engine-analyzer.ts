@@ -64,6 +64,12 @@ export interface EngineLanguage<F extends SiteFacts, X = F> {
     engine: FlowEngine,
     options: AnalysisOptions,
   ): Promise<(Draft | null)[]>;
+  /**
+   * Drops what a file's facts hold of its tree, once the tree's work is done: the facts stay in the
+   * review's cache for lookups, where a closure over the tree would keep its nodes alive unseen by the
+   * cache's bound (Java: the lowering the library checks use).
+   */
+  detach?(facts: F): void;
   /** Cheap test before the library checks: a file that may configure one of the libraries. */
   mayUseLibrary?: RegExp;
   /**
@@ -135,6 +141,7 @@ export class EngineAnalyzer<F extends SiteFacts, X = F> implements LanguageAnaly
       extract: (path, text) =>
         withTree(this.spec.grammar, text, (tree) => {
           const { facts } = this.extract(path, tree.rootNode, true);
+          this.spec.detach?.(facts);
           this.sited.set(facts, textDigest(text));
           return facts;
         }),
@@ -191,13 +198,18 @@ export class EngineAnalyzer<F extends SiteFacts, X = F> implements LanguageAnaly
         input.text,
         async (tree) => {
           const { extraction, facts } = this.extract(input.path, tree.rootNode, true);
-          const found = await this.judgeSites(facts, engine, options);
-          if (!found) return [];
-          const libraries = this.libraryChecksFor(input.text);
-          if (!libraries) return found;
-          const file = { root: tree.rootNode, text: input.text, facts, extraction };
-          for (const draft of await libraries(file, engine, options)) if (draft) found.push(draft);
-          return found;
+          try {
+            const found = await this.judgeSites(facts, engine, options);
+            if (!found) return [];
+            const libraries = this.libraryChecksFor(input.text);
+            if (!libraries) return found;
+            const file = { root: tree.rootNode, text: input.text, facts, extraction };
+            for (const draft of await libraries(file, engine, options)) if (draft) found.push(draft);
+            return found;
+          } finally {
+            // The facts stay in the review's cache for lookups; the tree does not.
+            spec.detach?.(facts);
+          }
         },
         { handOverWhen: (found) => found.length > 0 },
       );
