@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
+import { measureEach, ratio, type Measurement } from './processes.js';
 
 const MAX_FILES = Number(process.argv[2] ?? 3_000);
 const ONLY = process.argv[3];
@@ -108,23 +109,6 @@ const SOURCES: Source[] = [
   }),
 ];
 
-interface Measurement {
-  files: number;
-  findings: number;
-  cpuSeconds: number;
-  startCpuSeconds: number;
-  peakRssMb: number;
-}
-
-function measure(mode: 'parse' | 'detect' | 'review', root: string): Measurement {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/measure.ts', mode, root], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 20,
-  });
-  return JSON.parse(out.trim().split('\n').pop()!) as Measurement;
-}
-
-const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`.padStart(6);
 const work = (m: Measurement) => m.cpuSeconds - m.startCpuSeconds;
 
 console.log(
@@ -138,11 +122,7 @@ for (const source of SOURCES.filter((s) => !ONLY || s.language === ONLY)) {
       console.log(`  ${source.language.padEnd(8)} skipped: no ${source.language} sources installed`);
       continue;
     }
-    // Warm the file system cache so neither side pays for cold reads.
-    measure('parse', dir);
-    const parse = measure('parse', dir);
-    const detect = measure('detect', dir);
-    const review = measure('review', dir);
+    const { parse, detect, review } = measureEach(dir);
     console.log(
       `  ${source.language.padEnd(8)} ${String(review.files).padStart(5)} ${String(review.findings).padStart(8)}  ${parse.cpuSeconds.toFixed(2).padStart(7)}      ${ratio(detect.cpuSeconds, parse.cpuSeconds)}  ${ratio(review.cpuSeconds, parse.cpuSeconds)}                   ${ratio(work(review), work(parse))}       ${parse.peakRssMb.toFixed(0).padStart(6)} MB ${review.peakRssMb.toFixed(0).padStart(4)} MB (${ratio(review.peakRssMb, parse.peakRssMb).trim()})   ${from}`,
     );

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeCorpus } from './corpus.js';
+import { measureEach, type Measurement } from './processes.js';
 import { writeRepository } from './repository.js';
 
 const CORPUS_FILES = Number(process.env.BENCH_FILES ?? 5_000);
@@ -22,37 +23,13 @@ const TARGET_RSS_MB = 400;
 const TARGET_REVIEW_CPU = 1.3;
 const TARGET_REVIEW_RSS = 1.5;
 
-interface Measurement {
-  mode: string;
-  files: number;
-  bytes: number;
-  findings: number;
-  seconds: number;
-  cpuSeconds: number;
-  peakRssMb: number;
-}
-
-function measure(mode: 'parse' | 'detect' | 'review', root: string, vendored: boolean): Measurement {
-  const args = ['--import', 'tsx', 'bench/measure.ts', mode, root, ...(vendored ? ['--vendored'] : [])];
-  return JSON.parse(
-    execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 20 })
-      .trim()
-      .split('\n')
-      .pop()!,
-  ) as Measurement;
-}
-
 function line(label: string, m: Measurement): string {
   const mb = m.bytes / 1024 / 1024;
   return `  ${label.padEnd(12)} ${String(m.files).padStart(6)} files  ${m.seconds.toFixed(2).padStart(6)} s  ${(m.files / m.seconds).toFixed(0).padStart(5)} files/s  ${(mb / m.seconds).toFixed(1).padStart(5)} MB/s  peak RSS ${m.peakRssMb.toFixed(0).padStart(4)} MB  findings ${m.findings}`;
 }
 
 function report(name: string, root: string, vendored: boolean): { ratio: number; rss: number } {
-  // Warm the file system cache so neither side pays for cold reads.
-  measure('parse', root, vendored);
-  const parse = measure('parse', root, vendored);
-  const detect = measure('detect', root, vendored);
-  const review = measure('review', root, vendored);
+  const { parse, detect, review } = measureEach(root, vendored);
   console.log(`\n${name}`);
   console.log(line('bare parse', parse));
   console.log(line('analysis', detect));
