@@ -18,6 +18,7 @@ import {
   descendantsOfTypes,
   enclosingBy,
   field,
+  countersOncePerLoop,
   lineage,
   lineOf,
   namedChildren,
@@ -367,16 +368,7 @@ function callsItself(fn: Node, name: string): boolean {
 }
 
 /** Loop variables over `range`/`count`/`enumerate`, names stepped inside the loop, attempt-like parameters. */
-function attemptCounters(call: Node, fn: Node | null, loop: Node | null, up: ParentOf): Set<string> {
-  // Inside a loop they are the loop's alone (every call in it asks): worked out once per loop.
-  if (loop) return new Set(loopCounters(loop));
-  return countersAround(up(call), fn, null, up);
-}
-
-const loopCounters = oncePerNode((loop: Node): string[] => {
-  const up = lineage(loop);
-  return [...countersAround(loop, enclosingBy(up, loop, FUNCTION_TYPES), loop, up)];
-});
+const attemptCounters = countersOncePerLoop(FUNCTION_TYPES, countersAround);
 
 /** The counters of the `for` headers from `from` up to `fn`, of the names `loop` steps, and of `fn`'s parameters. */
 function countersAround(from: Node | null, fn: Node | null, loop: Node | null, up: ParentOf): Set<string> {

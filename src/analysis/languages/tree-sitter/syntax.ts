@@ -284,6 +284,23 @@ export function enclosingBy(
   return null;
 }
 
+/**
+ * A language's attempt counters around a call, from `countersAround(from, fn, loop, up)`: the loop
+ * headers from `from` up to the function `fn`, the names `loop` steps, and `fn`'s parameters. Inside
+ * a loop they are the loop's alone (its function is the call's), so they are worked out once per loop,
+ * not again for every call in it.
+ */
+export function countersOncePerLoop(
+  functions: ReadonlySet<string>,
+  countersAround: (from: Node | null, fn: Node | null, loop: Node | null, up: ParentOf) => Set<string>,
+): (call: Node, fn: Node | null, loop: Node | null, up: ParentOf) => Set<string> {
+  const ofLoop = oncePerNode((loop: Node): string[] => {
+    const up = lineage(loop);
+    return [...countersAround(loop, enclosingBy(up, loop, functions), loop, up)];
+  });
+  return (call, fn, loop, up) => (loop ? new Set(ofLoop(loop)) : countersAround(up(call), fn, null, up));
+}
+
 /** The declaration of `fn` in its file's tree: a node of `types` on its first line, with its name. */
 export function declarationOf(
   root: Node,
