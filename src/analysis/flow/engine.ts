@@ -1645,7 +1645,6 @@ function rebinds(facts: FileFacts, inner: number, outer: number, name: string): 
   return false;
 }
 
-/** Whether a file binds `name` at module level (a constant or a function). */
 /**
  * The full name under which `facts` declares the constant written `name`: `name` itself, or `name`
  * inside further modules (`Outer::name`), whichever is longest (a file declares a constant under each
@@ -1662,6 +1661,7 @@ function declaredName(facts: FileFacts, name: string): string | undefined {
   return longest;
 }
 
+/** Whether a file binds `name` at module level (a constant or a function). */
 function declares(facts: FileFacts, name: string): boolean {
   return facts.assignments.some(
     (a) => a.fn === undefined && a.target.kind === 'name' && a.target.name === name,

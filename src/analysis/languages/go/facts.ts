@@ -1,4 +1,3 @@
-import { lowerOnce } from '../tree-sitter/lowering.js';
 import { countedFailure } from '../tree-sitter/counted-failure.js';
 import type {
   AssignmentFact,
@@ -20,6 +19,7 @@ import {
 import { snippet } from '../tree-sitter/findings.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, field, namedChildren } from '../tree-sitter/syntax.js';
+import { lowerOnce } from '../tree-sitter/lowering.js';
 import { lowerCallee, lowerGoNode, typeName, type GoLowering } from './lower.js';
 import { callArguments, collectImports, isRandomCall, mentions, NS_PER_MS, qualified } from './package.js';
 import { failureAt, FUNCTION_TYPES, retryContext } from './retry-context.js';

@@ -1,4 +1,3 @@
-import { lowerOnce } from '../tree-sitter/lowering.js';
 import { SERVER_HINT_NAME } from '../../context.js';
 import type { ArithmeticOp } from '../../delay.js';
 import { randomDraw } from '../../flow/draw-range.js';
@@ -6,6 +5,7 @@ import { clamped, type Expr } from '../../flow/ir.js';
 import { numericLiteral, OPERATORS, unitMs } from '../tree-sitter/durations.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { field, namedChildren } from '../tree-sitter/syntax.js';
+import { lowerOnce } from '../tree-sitter/lowering.js';
 import { calleeParts, callArguments, isRandomCall, lambdaOf, unwrapCall } from './syntax.js';
 
 /**

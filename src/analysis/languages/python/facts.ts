@@ -1,4 +1,3 @@
-import { lowerOnce } from '../tree-sitter/lowering.js';
 import { countedFailure } from '../tree-sitter/counted-failure.js';
 import type {
   AssignmentFact,
@@ -22,6 +21,7 @@ import {
 import { snippet } from '../tree-sitter/findings.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, field, namedChildren } from '../tree-sitter/syntax.js';
+import { lowerOnce } from '../tree-sitter/lowering.js';
 import { lowerPythonNode } from './lower.js';
 import {
   collectImports,

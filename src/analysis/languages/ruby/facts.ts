@@ -1,4 +1,3 @@
-import { lowerOnce } from '../tree-sitter/lowering.js';
 import { countedFailure } from '../tree-sitter/counted-failure.js';
 import type {
   AssignmentFact,
@@ -20,6 +19,7 @@ import { assignmentOp, newFunction } from '../../flow/ir.js';
 import { snippet } from '../tree-sitter/findings.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { descendantsOfTypes, field, namedChildren, some } from '../tree-sitter/syntax.js';
+import { lowerOnce } from '../tree-sitter/lowering.js';
 import { lowerRubyNode, rubyArguments, rubyCallee, SHARED_SOURCE } from './lower.js';
 import { countdownOf, isRandomCall, isSleep, mentions } from './module.js';
 import { failureAt, METHOD_TYPES, retryContext } from './retry-context.js';

@@ -1,10 +1,10 @@
-import { lowerOnce } from '../tree-sitter/lowering.js';
 import { JITTER_NAME, SERVER_HINT_NAME } from '../../context.js';
 import { drawRange } from '../../flow/draw-range.js';
 import type { Expr } from '../../flow/ir.js';
 import { numericLiteral, OPERATORS, unitMs } from '../tree-sitter/durations.js';
 import type { Node } from '../tree-sitter/runtime.js';
 import { field, namedChildren, some } from '../tree-sitter/syntax.js';
+import { lowerOnce } from '../tree-sitter/lowering.js';
 import { isRandomCall } from './module.js';
 
 /**

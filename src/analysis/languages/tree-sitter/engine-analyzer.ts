@@ -73,8 +73,8 @@ export interface EngineLanguage<F extends SiteFacts, X = F> {
   /** Cheap test before the library checks: a file that may configure one of the libraries. */
   mayUseLibrary?: RegExp;
   /**
-   * The front end's extraction of a file read for a lookup before its own turn (a package's files,
-   * indexed at the first name looked up in it) takes its call sites too, and serves that turn: a
+   * The front end's extraction of a file read for a lookup before its own turn (a module another file
+   * imports, a mate of its package that declares a name) takes its call sites too, and serves that turn: a
    * file that needs no library check is then judged without being parsed and extracted again. Only
    * for a language whose extraction is its facts (no `factsOf`) and whose `frontEnd` extraction is
    * `extract` without sites.
