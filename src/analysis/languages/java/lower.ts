@@ -292,7 +292,6 @@ function times(expr: Expr, factor: number): Expr {
   return factor === 1 ? expr : { k: 'binary', op: '*', left: expr, right: { k: 'num', value: factor } };
 }
 
-/** The argument expressions of a call or constructor call (comments excluded). */
 /**
  * A method invocation's receiver, name and arguments: read from the tree once per call node, for
  * every check of the call (the walk records it, and lowers it again as a value). Not to be mutated.
@@ -309,6 +308,7 @@ export const partsOf = oncePerNode((call: Node): CallParts => ({
   args: argumentsOf(call),
 }));
 
+/** The argument expressions of a call or constructor call (comments excluded). */
 export function argumentsOf(call: Node): Node[] {
   const list = field(call, 'arguments');
   return list ? namedChildren(list) : [];

@@ -2,10 +2,10 @@ import { posix } from 'node:path';
 import { ts } from 'ts-morph';
 
 /** How many `extends` a tsconfig chain may follow (the compiler has no limit; real chains are short). */
-export const MAX_EXTENDS = 8;
+const MAX_EXTENDS = 8;
 
 /** `extends` of a tsconfig, as the paths it names relative to the repository (packages are left out). */
-export function tsconfigExtends(configPath: string, text: string): string[] {
+function tsconfigExtends(configPath: string, text: string): string[] {
   const config = ts.parseConfigFileTextToJson(configPath, text).config as { extends?: unknown } | undefined;
   const named = config?.extends;
   const list = Array.isArray(named) ? named : [named];
